@@ -1,0 +1,153 @@
+# ringd suite - top-level GNU Makefile
+#
+#   make                 build libring (shared + static) and the programs
+#   make check           build and run the test suite (ends "N passed, N failed")
+#   make check SAN=1     the same under ASan+UBSan (objects in build-san/)
+#   make bench           run the ring benchmark against its comparators
+#   make install         PREFIX=/usr/local DESTDIR= (uninstall mirrors it)
+#   make ci              what .ci/run does: deps, check, sanitizer check, bench smoke
+#   V=1                  show commands
+
+VERSION := 0.1.0
+SOVERSION := 0
+
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+PKG_CONFIG ?= pkg-config
+
+override CPPFLAGS += -Ilib/include -D_GNU_SOURCE -DRING_VERSION=\"$(VERSION)\"
+override CFLAGS += -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -fvisibility=hidden -pthread -MMD -MP
+
+ifeq ($(SAN),1)
+BUILD ?= build-san
+override CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+override LDFLAGS += -fsanitize=address,undefined
+else
+BUILD ?= build
+endif
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+LIB_SRCS := lib/ring.c lib/wait.c lib/pool.c lib/range.c
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB_PIC_OBJS := $(LIB_SRCS:%.c=$(BUILD)/pic/%.o)
+LIBA := $(BUILD)/libring.a
+LIBSO_REAL := $(BUILD)/libring.so.$(VERSION)
+LIBSO_SONAME := libring.so.$(SOVERSION)
+LIBSO := $(BUILD)/libring.so
+PCFILE := $(BUILD)/libring.pc
+
+TEST_SRCS := $(wildcard tests/t-*.c)
+TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+TEST_COMMON := $(wildcard tests/lib/*.c)
+TEST_COMMON_OBJS := $(TEST_COMMON:%.c=$(BUILD)/%.o)
+
+BENCH_BIN := $(BUILD)/bench/ring-bench
+URING_LIBS := $(shell $(PKG_CONFIG) --libs liburing 2>/dev/null || echo -luring)
+
+HEADERS := lib/include/ring/abi.h lib/include/ring/ring.h
+MAN3 := $(wildcard man/*.3)
+MAN7 := $(wildcard man/*.7)
+
+.PHONY: all lib check bench bench-smoke install uninstall clean ci deps \
+	lint-man tests
+
+all: lib
+
+lib: $(LIBA) $(LIBSO) $(PCFILE)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -c -o $@ $<
+
+$(LIBA): $(LIB_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(LIBSO_REAL): $(LIB_PIC_OBJS) lib/libring.map
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(LIBSO_SONAME) \
+		-Wl,--version-script=lib/libring.map -o $@ $(LIB_PIC_OBJS)
+
+$(LIBSO): $(LIBSO_REAL)
+	$(Q)ln -sf libring.so.$(VERSION) $(BUILD)/$(LIBSO_SONAME)
+	$(Q)ln -sf libring.so.$(VERSION) $@
+
+$(PCFILE): lib/libring.pc.in Makefile
+	@mkdir -p $(@D)
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+# Tests link the static library so they run from the tree.
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_COMMON_OBJS) $(LIBA)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lm
+
+tests: $(TEST_BINS)
+
+check: lib tests
+	$(Q)tests/run.sh $(BUILD)
+
+$(BENCH_BIN): $(BUILD)/bench/ring-bench.o $(LIBA)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(URING_LIBS) -lm
+
+bench: $(BENCH_BIN)
+	$(Q)$(BENCH_BIN)
+
+bench-smoke: $(BENCH_BIN)
+	$(Q)$(BENCH_BIN) --smoke
+
+deps:
+	$(Q)scripts/deps.sh
+
+lint-man:
+	$(Q)mandoc -Tlint -W warning $(MAN3) $(MAN7)
+
+# What CI runs: every step counts into one closing line.
+ci: deps
+	$(Q)scripts/ci.sh
+
+install: lib
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/ring \
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man7
+	install -m 644 $(LIBA) $(DESTDIR)$(LIBDIR)/libring.a
+	install -m 755 $(LIBSO_REAL) $(DESTDIR)$(LIBDIR)/libring.so.$(VERSION)
+	ln -sf libring.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(LIBSO_SONAME)
+	ln -sf libring.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libring.so
+	install -m 644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/ring/
+	install -m 644 $(PCFILE) $(DESTDIR)$(PKGCONFIGDIR)/libring.pc
+	$(if $(MAN3),install -m 644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/)
+	$(if $(MAN7),install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7/)
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libring.a $(DESTDIR)$(LIBDIR)/libring.so \
+		$(DESTDIR)$(LIBDIR)/$(LIBSO_SONAME) \
+		$(DESTDIR)$(LIBDIR)/libring.so.$(VERSION) \
+		$(DESTDIR)$(PKGCONFIGDIR)/libring.pc
+	rm -f $(HEADERS:lib/include/ring/%=$(DESTDIR)$(INCLUDEDIR)/ring/%)
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/ring
+	rm -f $(MAN3:man/%=$(DESTDIR)$(MANDIR)/man3/%) $(MAN7:man/%=$(DESTDIR)$(MANDIR)/man7/%)
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,81 @@
+/*
+ * internal.h - libring's private structures, shared by the library's sources only.
+ */
+#ifndef RING_INTERNAL_H
+#define RING_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <ring/ring.h>
+
+#include "range.h"
+
+#define RING_EXPORT __attribute__((visibility("default")))
+
+/* Default and bounds of the adaptive spin budget, ns. */
+#define RING_SPIN_DEFAULT_NS 20000u
+#define RING_SPIN_MIN_NS 1000u
+#define RING_SPIN_MAX_NS 100000u
+
+/*
+ * One queue as one side sees it.  The index the side owns is kept here and
+ * is the truth; the peer's index is re-read from shared memory only when
+ * the cached copy says there is nothing to do, and is validated each time.
+ */
+struct ring_q {
+	struct ring_header_page *hp; /* shared header page */
+	uint8_t *slots;		     /* entry array (NULL for monitors) */
+	uint32_t n;		     /* entry count, power of two */
+	uint32_t esize;		     /* bytes per entry */
+	uint64_t mask2;		     /* 2n - 1: raw indices run mod 2n */
+	uint64_t own;		     /* our index: tail (pusher) or head (popper) */
+	uint64_t peer;		     /* last validated peer index */
+	uint64_t epoch;		     /* our epoch counter */
+	uint32_t reserved;	     /* pusher: slots reserved, not published */
+	bool pusher;
+};
+
+struct ring {
+	enum ring_role role;
+	uint32_t flags;
+	struct ring_q sq, cq;
+	struct ring_q *out, *in; /* role-relative: what we push / pop */
+	uint8_t *map;
+	size_t map_len;
+	int doorbell_self; /* eventfd the peer rings to wake us */
+	int doorbell_peer; /* eventfd we ring to wake the peer */
+	bool broken;	   /* sticky: the peer corrupted shared state */
+	bool shut;	   /* we set DROP ourselves */
+	/* spin-then-sleep */
+	uint32_t spin_ns;
+	bool spin_adaptive;
+	/* buffer pool */
+	uint8_t *pool;
+	uint64_t pool_bytes;
+	_Atomic uint64_t *pool_map; /* one bit per RING_POOL_BLOCK, consumer writes */
+	struct range_set pool_free; /* consumer only: free blocks */
+};
+
+/* Relaxed/acquire/release helpers on shared 64-bit words. */
+#define RING_LOAD(p) atomic_load_explicit((_Atomic uint64_t *)(p), memory_order_relaxed)
+#define RING_LOAD_ACQ(p) atomic_load_explicit((_Atomic uint64_t *)(p), memory_order_acquire)
+#define RING_STORE(p, v) atomic_store_explicit((_Atomic uint64_t *)(p), (v), memory_order_relaxed)
+#define RING_STORE_REL(p, v) atomic_store_explicit((_Atomic uint64_t *)(p), (v), memory_order_release)
+
+/* ring.c */
+int ring_q_refresh(struct ring *r, struct ring_q *q);
+uint64_t ring_q_avail(const struct ring_q *q);
+int ring_fail(struct ring *r);
+int ring_ready(struct ring *r, unsigned events);
+
+/* pool.c */
+int ring_pool_setup(struct ring *r);
+
+/* wait.c */
+void ring_wake(struct ring *r, _Atomic uint32_t *word);
+void ring_wake_all(struct ring *r);
+
+#endif /* RING_INTERNAL_H */

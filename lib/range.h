@@ -1,0 +1,48 @@
+/*
+ * range.h - a set of free [base, base+len) ranges, kept sorted and
+ * coalesced.  Serves the ring buffer pool and, in ringd, the simulated
+ * physical address space.
+ */
+#ifndef RING_RANGE_H
+#define RING_RANGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct range {
+	uint64_t base;
+	uint64_t len;
+};
+
+struct range_set {
+	struct range *v;
+	size_t n;
+	size_t cap;
+};
+
+/* How range_alloc() picks among free ranges. */
+enum range_pick {
+	RANGE_FIRST,	/* lowest range that fits */
+	RANGE_LARGEST,	/* the largest free range */
+	RANGE_BEST,	/* the smallest range that fits */
+};
+
+int range_init(struct range_set *s, uint64_t base, uint64_t len);
+void range_fini(struct range_set *s);
+
+/*
+ * Take between min and len bytes (len when whole is set: min == len) from
+ * one free range lying entirely below limit, at its start.  Fills *base and
+ * *got; -ENOMEM when nothing of at least min bytes fits.
+ */
+int range_alloc(struct range_set *s, uint64_t len, uint64_t min, uint64_t limit,
+    enum range_pick pick, uint64_t *base, uint64_t *got);
+
+/* Give [base, base+len) back; -EINVAL if any of it is already free. */
+int range_free(struct range_set *s, uint64_t base, uint64_t len);
+
+/* Bytes free in total, and the largest free range. */
+uint64_t range_total(const struct range_set *s);
+uint64_t range_largest(const struct range_set *s);
+
+#endif /* RING_RANGE_H */

@@ -1,0 +1,280 @@
+/*
+ * wait.c - spin-then-sleep waiting, wakeups, and event-loop doorbells.
+ *
+ * A side with nothing to do spins for its budget, re-reading the peer's
+ * index.  Then it announces that it sleeps by storing RING_WAIT_FUTEX (or
+ * RING_WAIT_DOORBELL) into the queue's wait word, issues a seq_cst fence,
+ * re-checks the queue, and only then sleeps: in FUTEX_WAIT on the wait word
+ * itself, or in poll on its doorbell eventfd.  The other side, after every
+ * index store, issues a seq_cst fence and loads the wait word; only when it
+ * is non-zero does it exchange it with 0 and wake the sleeper.  The two
+ * fences make it impossible for both to miss each other (Dekker), and the
+ * futex value check closes the gap between the re-check and the sleep.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <poll.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static inline void
+ring_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+static int64_t
+ring_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static long
+ring_futex(_Atomic uint32_t *addr, int op, uint32_t val,
+    const struct timespec *ts)
+{
+	/* Shared mapping across processes: no FUTEX_PRIVATE_FLAG. */
+	return syscall(SYS_futex, (uint32_t *)addr, op, val, ts, NULL, 0);
+}
+
+static void
+ring_ring_doorbell(int fd)
+{
+	uint64_t one = 1;
+
+	/* EAGAIN means the counter is saturated: already readable. */
+	if (fd >= 0)
+		(void)!write(fd, &one, sizeof(one));
+}
+
+/* Wake whoever sleeps on word, the way it announced. */
+void
+ring_wake(struct ring *r, _Atomic uint32_t *word)
+{
+	uint32_t old = atomic_exchange(word, 0);
+
+	if (old & RING_WAIT_FUTEX)
+		ring_futex(word, FUTEX_WAKE, INT_MAX, NULL);
+	if (old & RING_WAIT_DOORBELL)
+		ring_ring_doorbell(r->doorbell_peer);
+}
+
+/* DROP or BROKEN: wake every sleeper of both sides, however it sleeps. */
+void
+ring_wake_all(struct ring *r)
+{
+	struct ring_q *qs[2] = { &r->sq, &r->cq };
+	int i;
+
+	atomic_thread_fence(memory_order_seq_cst);
+	for (i = 0; i < 2; i++) {
+		_Atomic uint32_t *w[2] = {
+			(_Atomic uint32_t *)&qs[i]->hp->pop_wait,
+			(_Atomic uint32_t *)&qs[i]->hp->push_wait,
+		};
+		int j;
+
+		for (j = 0; j < 2; j++)
+			if (atomic_exchange(w[j], 0) & RING_WAIT_FUTEX)
+				ring_futex(w[j], FUTEX_WAKE, INT_MAX, NULL);
+	}
+	ring_ring_doorbell(r->doorbell_peer);
+	if (r->role == RING_ROLE_MONITOR)
+		ring_ring_doorbell(r->doorbell_self);
+}
+
+/* The wait words this side sets for events. */
+static void
+ring_announce(struct ring *r, unsigned events, uint32_t how)
+{
+	if (events & RING_EV_IN)
+		atomic_store_explicit((_Atomic uint32_t *)&r->in->hp->pop_wait,
+		    how, memory_order_relaxed);
+	if (events & RING_EV_OUT)
+		atomic_store_explicit((_Atomic uint32_t *)&r->out->hp->push_wait,
+		    how, memory_order_relaxed);
+}
+
+static void
+ring_drain_doorbell(struct ring *r)
+{
+	uint64_t v;
+
+	(void)!read(r->doorbell_self, &v, sizeof(v));
+}
+
+static int
+ring_events_ok(const struct ring *r, unsigned events)
+{
+	if (r->role == RING_ROLE_MONITOR)
+		return -EPERM;
+	if (events == 0 || (events & ~(RING_EV_IN | RING_EV_OUT)) != 0)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Sleep once until woken, the deadline passes, or a signal arrives.
+ * Returns 0, or -ETIMEDOUT when the deadline had passed already.
+ */
+static int
+ring_sleep(struct ring *r, unsigned events, int64_t deadline)
+{
+	struct timespec ts, *tsp = NULL;
+	int64_t left = 0;
+	bool both = events == (RING_EV_IN | RING_EV_OUT);
+	_Atomic uint32_t *word;
+
+	if (deadline >= 0) {
+		left = deadline - ring_now_ns();
+		if (left <= 0)
+			return -ETIMEDOUT;
+		ts.tv_sec = left / 1000000000;
+		ts.tv_nsec = left % 1000000000;
+		tsp = &ts;
+	}
+	if (both) {
+		/* One futex word cannot cover two queues: use the doorbell. */
+		struct pollfd pfd = { .fd = r->doorbell_self, .events = POLLIN };
+		int ms = -1;
+
+		if (tsp != NULL)
+			ms = (int)((left + 999999) / 1000000);
+		poll(&pfd, 1, ms);
+		ring_drain_doorbell(r);
+		return 0;
+	}
+	word = events == RING_EV_IN ? (_Atomic uint32_t *)&r->in->hp->pop_wait
+				    : (_Atomic uint32_t *)&r->out->hp->push_wait;
+	ring_futex(word, FUTEX_WAIT, RING_WAIT_FUTEX, tsp);
+	return 0;
+}
+
+/*
+ * Adapt the spin budget: a sleep that ended soon after the spin gave up
+ * means spinning a little longer would have caught the event; a long sleep
+ * means the spin was wasted.
+ */
+static void
+ring_spin_adapt(struct ring *r, int64_t slept_ns)
+{
+	if (!r->spin_adaptive)
+		return;
+	if (slept_ns < 2 * (int64_t)r->spin_ns) {
+		if (r->spin_ns < RING_SPIN_MAX_NS)
+			r->spin_ns = r->spin_ns * 2 > RING_SPIN_MAX_NS
+			    ? RING_SPIN_MAX_NS : r->spin_ns * 2;
+	} else if (slept_ns > 64 * (int64_t)r->spin_ns) {
+		if (r->spin_ns > RING_SPIN_MIN_NS)
+			r->spin_ns = r->spin_ns / 2 < RING_SPIN_MIN_NS
+			    ? RING_SPIN_MIN_NS : r->spin_ns / 2;
+	}
+}
+
+RING_EXPORT int
+ring_wait(struct ring *r, unsigned events, int64_t timeout_ns)
+{
+	int64_t start, deadline = -1, slept_at;
+	unsigned i;
+	int rc;
+
+	if ((rc = ring_events_ok(r, events)) < 0)
+		return rc;
+	if ((rc = ring_ready(r, events)) != 0)
+		return rc;
+	if (timeout_ns == 0)
+		return -ETIMEDOUT;
+	start = ring_now_ns();
+	if (timeout_ns > 0)
+		deadline = timeout_ns > INT64_MAX - start ? INT64_MAX
+							   : start + timeout_ns;
+
+	/* Spin: no system call while the peer is expected to answer soon. */
+	for (i = 1; r->spin_ns > 0; i++) {
+		ring_cpu_relax();
+		if ((rc = ring_ready(r, events)) != 0)
+			return rc;
+		if ((i & 63) == 0) {
+			int64_t now = ring_now_ns();
+
+			if (now - start >= (int64_t)r->spin_ns)
+				break;
+			if (deadline >= 0 && now >= deadline)
+				return -ETIMEDOUT;
+		}
+	}
+
+	/* Sleep: announce, fence, re-check, then block. */
+	slept_at = ring_now_ns();
+	for (;;) {
+		bool both = events == (RING_EV_IN | RING_EV_OUT);
+
+		ring_announce(r, events, both ? RING_WAIT_DOORBELL : RING_WAIT_FUTEX);
+		atomic_thread_fence(memory_order_seq_cst);
+		rc = ring_ready(r, events);
+		if (rc == 0)
+			rc = ring_sleep(r, events, deadline);
+		ring_announce(r, events, 0);
+		if (rc == -ETIMEDOUT)
+			return rc;
+		if (rc != 0 || (rc = ring_ready(r, events)) != 0) {
+			ring_spin_adapt(r, ring_now_ns() - slept_at);
+			return rc;
+		}
+	}
+}
+
+RING_EXPORT void
+ring_set_spin(struct ring *r, uint32_t ns)
+{
+	r->spin_adaptive = ns == RING_SPIN_ADAPTIVE;
+	r->spin_ns = r->spin_adaptive ? RING_SPIN_DEFAULT_NS : ns;
+}
+
+RING_EXPORT uint32_t
+ring_get_spin(const struct ring *r)
+{
+	return r->spin_ns;
+}
+
+RING_EXPORT int
+ring_fd(const struct ring *r)
+{
+	return r->doorbell_self;
+}
+
+RING_EXPORT int
+ring_arm(struct ring *r, unsigned events)
+{
+	int rc;
+
+	if ((rc = ring_events_ok(r, events)) < 0)
+		return rc;
+	ring_announce(r, events, RING_WAIT_DOORBELL);
+	atomic_thread_fence(memory_order_seq_cst);
+	rc = ring_ready(r, events);
+	if (rc != 0)
+		ring_announce(r, events, 0);
+	return rc;
+}
+
+RING_EXPORT void
+ring_disarm(struct ring *r)
+{
+	if (r->role == RING_ROLE_MONITOR)
+		return;
+	ring_drain_doorbell(r);
+	ring_announce(r, RING_EV_IN | RING_EV_OUT, 0);
+}
