@@ -6,6 +6,7 @@
 #   make bench           run the ring benchmark against its comparators
 #   make install         PREFIX=/usr/local DESTDIR= (uninstall mirrors it)
 #   make ci              what .ci/run does: deps, check, sanitizer check, bench smoke
+#   make demo            the main job: deps, build, run the benchmark
 #   V=1                  show commands
 
 VERSION := 0.1.0
@@ -62,7 +63,7 @@ MAN3 := $(wildcard man/*.3)
 MAN7 := $(wildcard man/*.7)
 
 .PHONY: all lib check bench bench-smoke install uninstall clean ci deps \
-	lint-man tests
+	lint-man tests demo
 
 all: lib
 
@@ -121,6 +122,10 @@ deps:
 
 lint-man:
 	$(Q)mandoc -Tlint -W warning $(MAN3) $(MAN7)
+
+# The main job; it grows into ringd with demo traffic and ringtop.
+demo: deps
+	$(Q)$(MAKE) --no-print-directory bench
 
 # What CI runs: every step counts into one closing line.
 ci: deps

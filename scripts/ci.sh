@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# ci.sh - the whole CI job: build warning-free with gcc and clang, run the
+# test suite plain and under ASan+UBSan, smoke the benchmark, lint the man
+# pages, install into a staging root and build the README example against
+# it.  Every step counts; the last line is "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+
+passed=0
+failed=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+step() {
+	local name=$1
+	shift
+	if "$@" >"$tmp/out" 2>&1; then
+		echo "ok - $name"
+		passed=$((passed + 1))
+	else
+		echo "not ok - $name"
+		sed 's/^/    /' "$tmp/out" | tail -n 40
+		failed=$((failed + 1))
+	fi
+}
+
+# A test run adds its own counts; its output is shown as it goes.
+suite() {
+	local name=$1 line p f rc
+	shift
+	echo "# $name"
+	"$@" 2>&1 | tee "$tmp/suite"
+	rc=${PIPESTATUS[0]}
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$tmp/suite" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "not ok - $name: no summary line"
+		failed=$((failed + 1))
+		return
+	fi
+	p=${line%% passed*}
+	f=${line#*passed, }
+	f=${f%% failed*}
+	passed=$((passed + p))
+	failed=$((failed + f))
+	# a run that failed without counting it still fails the job
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - $name: exited non-zero"
+		failed=$((failed + 1))
+	fi
+}
+
+werror='-O2 -g -Werror'
+step "build (gcc, -Werror)" make -s BUILD=build CFLAGS="$werror" all tests
+step "build (clang, -Werror)" make -s BUILD="$tmp/clang" CC=clang CFLAGS="$werror" all tests
+suite "tests" make -s check
+suite "tests under ASan+UBSan" make -s check SAN=1
+step "bench smoke" make -s bench-smoke
+step "man pages lint clean" make -s lint-man
+
+example() {
+	local root=$tmp/root
+	make -s install DESTDIR="$root" PREFIX=/usr &&
+		sed -n '/^```c$/,/^```$/p' README.md | sed '1d;$d' >"$tmp/readme.c" &&
+		cmp -s "$tmp/readme.c" examples/hello.c &&
+		PKG_CONFIG_SYSROOT_DIR="$root" PKG_CONFIG_PATH="$root/usr/lib/pkgconfig" \
+			cc -Wall -Wextra -Werror -o "$tmp/hello" "$tmp/readme.c" \
+			$(PKG_CONFIG_SYSROOT_DIR="$root" PKG_CONFIG_PATH="$root/usr/lib/pkgconfig" \
+				pkg-config --cflags --libs libring) &&
+		LD_LIBRARY_PATH="$root/usr/lib" "$tmp/hello" | grep -q 'user_data=42 status=0' &&
+		make -s uninstall DESTDIR="$root" PREFIX=/usr &&
+		[ -z "$(find "$root" -type f)" ]
+}
+step "install, README example via pkg-config, uninstall" example
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
