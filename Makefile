@@ -104,6 +104,9 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_COMMON_OBJS) $(LIBA)
 
 tests: $(TEST_BINS)
 
+# Keep test objects: their removal would print after the tally line.
+.SECONDARY:
+
 check: lib tests
 	$(Q)tests/run.sh $(BUILD)
 

@@ -57,6 +57,7 @@ struct ring {
 	uint64_t pool_bytes;
 	_Atomic uint64_t *pool_map; /* one bit per RING_POOL_BLOCK, consumer writes */
 	struct range_set pool_free; /* consumer only: free blocks */
+	uint64_t *pool_starts;	    /* consumer only: first block of each range */
 };
 
 /* Relaxed/acquire/release helpers on shared 64-bit words. */

@@ -9,18 +9,51 @@
  * tail orders the bitmap update before the producer's look.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 
-/* Consumer at open: the whole pool is free, whatever the bitmap said. */
+static bool ring_pool_marked(const struct ring *r, uint64_t b, uint64_t n);
+
+/*
+ * Consumer at open: a pair has one consumer, and opening that side starts
+ * from an empty pool, whatever the bitmap said.
+ */
 int
 ring_pool_setup(struct ring *r)
 {
 	uint64_t blocks = r->pool_bytes / RING_POOL_BLOCK;
+	size_t words = (size_t)(blocks + 63) / 64;
 
-	memset((void *)r->pool_map, 0, (size_t)(blocks + 7) / 8);
+	memset((void *)r->pool_map, 0, words * 8);
+	if (words > 0 && (r->pool_starts = calloc(words, 8)) == NULL)
+		return -ENOMEM;
 	return range_init(&r->pool_free, 0, blocks);
+}
+
+static bool
+ring_pool_bit(const uint64_t *v, uint64_t b)
+{
+	return (v[b / 64] >> (b % 64)) & 1;
+}
+
+/* Does an allocation of exactly blocks start at block b? */
+static bool
+ring_pool_is_range(const struct ring *r, uint64_t b, uint64_t blocks)
+{
+	uint64_t total = r->pool_bytes / RING_POOL_BLOCK, i;
+
+	if (!ring_pool_bit(r->pool_starts, b))
+		return false;
+	for (i = b + 1; i < b + blocks; i++)
+		if (ring_pool_bit(r->pool_starts, i))
+			return false;
+	if (!ring_pool_marked(r, b, blocks))
+		return false;
+	/* what follows is free or another allocation */
+	return b + blocks == total || !ring_pool_marked(r, b + blocks, 1) ||
+	    ring_pool_bit(r->pool_starts, b + blocks);
 }
 
 /* Set or clear bits [b, b+n) of the bitmap. */
@@ -79,6 +112,7 @@ ring_pool_alloc(struct ring *r, uint64_t len, uint64_t *offset)
 	if (rc < 0)
 		return rc;
 	ring_pool_mark(r, b, blocks, true);
+	r->pool_starts[b / 64] |= 1ull << (b % 64);
 	*offset = b * RING_POOL_BLOCK;
 	return 0;
 }
@@ -96,10 +130,11 @@ ring_pool_free(struct ring *r, uint64_t offset, uint64_t len)
 		return -EINVAL;
 	b = offset / RING_POOL_BLOCK;
 	blocks = (len + RING_POOL_BLOCK - 1) / RING_POOL_BLOCK;
-	if (!ring_pool_marked(r, b, blocks))
+	if (!ring_pool_is_range(r, b, blocks))
 		return -EINVAL;
 	if ((rc = range_free(&r->pool_free, b, blocks)) < 0)
 		return rc;
+	r->pool_starts[b / 64] &= ~(1ull << (b % 64));
 	ring_pool_mark(r, b, blocks, false);
 	return 0;
 }

@@ -166,6 +166,7 @@ ring_map(struct ring *r, int mem, const struct ring_pair_desc *d)
 		return -errno;
 	r->map = m;
 	r->map_len = len;
+	r->pool_bytes = d->pool_bytes;
 	/* The description page is never touched through the mapping. */
 	if (mprotect(m, RING_PAGE, PROT_NONE) < 0)
 		return -errno;
@@ -185,7 +186,6 @@ ring_map(struct ring *r, int mem, const struct ring_pair_desc *d)
 				return -errno;
 		}
 		r->pool = d->pool_bytes ? m + l.pool : NULL;
-		r->pool_bytes = d->pool_bytes;
 		r->pool_map = (_Atomic uint64_t *)(m + l.pool_map);
 	}
 	rc = ring_q_init(&r->sq, m + l.sq_hdr, sq_slots, d->sq_entries, sqe,
@@ -282,6 +282,7 @@ ring_close(struct ring *r)
 	if (r->doorbell_peer >= 0)
 		close(r->doorbell_peer);
 	range_fini(&r->pool_free);
+	free(r->pool_starts);
 	free(r);
 }
 
@@ -409,11 +410,11 @@ ring_q_status(struct ring *r, struct ring_q *q)
 
 /*
  * How much q offers now (entries or room), refreshing the peer's index
- * when the cache says nothing.  0 with *st holding -EAGAIN/-ESHUTDOWN when
+ * when the cache offers less than want.  0 with *st holding -EAGAIN/-ESHUTDOWN when
  * there is nothing; negative on a broken pair.
  */
 static int64_t
-ring_q_ready(struct ring *r, struct ring_q *q, int *st)
+ring_q_ready(struct ring *r, struct ring_q *q, uint64_t want, int *st)
 {
 	uint64_t n;
 	int rc;
@@ -424,7 +425,7 @@ ring_q_ready(struct ring *r, struct ring_q *q, int *st)
 	if (q->pusher && *st == -ESHUTDOWN)
 		return 0; /* nobody will ever pop what we would push */
 	n = ring_q_avail(q);
-	if (n == 0) {
+	if (n < want) {
 		if ((rc = ring_q_refresh(r, q)) < 0)
 			return rc;
 		n = ring_q_avail(q);
@@ -609,7 +610,7 @@ ring_push(struct ring *r, enum ring_role role, bool is_sq, const void *v,
 		return -EBUSY;
 	if (n == 0)
 		return -EINVAL;
-	avail = ring_q_ready(r, q, &st);
+	avail = ring_q_ready(r, q, n, &st);
 	if (avail < 0)
 		return (int)avail;
 	if (avail == 0)
@@ -641,7 +642,7 @@ ring_pop(struct ring *r, enum ring_role role, bool is_sq, void *v,
 		return -EPERM;
 	if (n == 0)
 		return -EINVAL;
-	avail = ring_q_ready(r, q, &st);
+	avail = ring_q_ready(r, q, n, &st);
 	if (avail < 0)
 		return (int)avail;
 	if (avail == 0)
@@ -743,7 +744,7 @@ ring_reserve(struct ring *r, unsigned n)
 		return -EINVAL;
 	if (q->reserved >= n)
 		return (int)q->reserved;
-	avail = ring_q_ready(r, q, &st);
+	avail = ring_q_ready(r, q, n - q->reserved, &st);
 	if (avail < 0)
 		return (int)avail;
 	if (avail == 0)
@@ -839,7 +840,7 @@ ring_ready(struct ring *r, unsigned events)
 	int st, drop = 0;
 
 	if (events & RING_EV_IN) {
-		n = ring_q_ready(r, r->in, &st);
+		n = ring_q_ready(r, r->in, 1, &st);
 		if (n < 0)
 			return (int)n;
 		if (n > 0)
@@ -848,7 +849,7 @@ ring_ready(struct ring *r, unsigned events)
 			drop = 1;
 	}
 	if (events & RING_EV_OUT) {
-		n = ring_q_ready(r, r->out, &st);
+		n = ring_q_ready(r, r->out, 1, &st);
 		if (n < 0)
 			return (int)n;
 		if (n > 0)

@@ -107,12 +107,18 @@ ring_announce(struct ring *r, unsigned events, uint32_t how)
 		    how, memory_order_relaxed);
 }
 
+/*
+ * Reset the doorbell.  The descriptor came from elsewhere and may be in
+ * blocking mode, so read only what poll says is there.
+ */
 static void
 ring_drain_doorbell(struct ring *r)
 {
+	struct pollfd pfd = { .fd = r->doorbell_self, .events = POLLIN };
 	uint64_t v;
 
-	(void)!read(r->doorbell_self, &v, sizeof(v));
+	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN))
+		(void)!read(r->doorbell_self, &v, sizeof(v));
 }
 
 static int

@@ -16,6 +16,9 @@
  *   -ESHUTDOWN  the other side left and nothing is left to drain
  *   -EIO        the shared state is inconsistent; the pair is broken for good
  *   -EPERM      the call is not for this side's role
+ *   -EBUSY      a plain push while a ring_reserve() reservation is open
+ *   -EOVERFLOW  a value does not fit a 32-bit pair's entry (a CQE status
+ *               must be a result below 2^32 - 4095 or an errno -1..-4095)
  */
 #ifndef RING_RING_H
 #define RING_RING_H
@@ -188,7 +191,11 @@ void ring_disarm(struct ring *r);
 
 /* --- buffer pool ------------------------------------------------------ */
 
-/* Consumer: allocate len bytes (RING_POOL_BLOCK-aligned) and free them. */
+/*
+ * Consumer: allocate len bytes (RING_POOL_BLOCK-aligned) and free them; a
+ * free must name exactly one earlier allocation (-EINVAL otherwise).  A
+ * pair has one consumer: opening that side starts from an empty pool.
+ */
 int ring_pool_alloc(struct ring *r, uint64_t len, uint64_t *offset);
 int ring_pool_free(struct ring *r, uint64_t offset, uint64_t len);
 
