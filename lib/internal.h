@@ -66,6 +66,21 @@ struct ring {
 #define RING_STORE(p, v) atomic_store_explicit((_Atomic uint64_t *)(p), (v), memory_order_relaxed)
 #define RING_STORE_REL(p, v) atomic_store_explicit((_Atomic uint64_t *)(p), (v), memory_order_release)
 
+/*
+ * Full (StoreLoad) barrier between an index store and the load of the
+ * peer's wait word.  On x86-64 a locked RMW on the stack orders the same
+ * as MFENCE at about half the cost (the Linux smp_mb() idiom).
+ */
+static inline void
+ring_full_fence(void)
+{
+#if defined(__x86_64__)
+	__asm__ __volatile__("lock; addl $0,-4(%%rsp)" ::: "memory", "cc");
+#else
+	atomic_thread_fence(memory_order_seq_cst);
+#endif
+}
+
 /* ring.c */
 int ring_q_refresh(struct ring *r, struct ring_q *q);
 uint64_t ring_q_avail(const struct ring_q *q);

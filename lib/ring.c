@@ -435,6 +435,7 @@ ring_q_ready(struct ring *r, struct ring_q *q, uint64_t want, int *st)
 	return (int64_t)n;
 }
 
+
 static inline void *
 ring_q_slot(const struct ring_q *q, uint64_t idx)
 {
@@ -445,7 +446,7 @@ ring_q_slot(const struct ring_q *q, uint64_t idx)
 static inline void
 ring_q_notify(struct ring *r, uint32_t *word)
 {
-	atomic_thread_fence(memory_order_seq_cst);
+	ring_full_fence();
 	if (atomic_load_explicit((_Atomic uint32_t *)word, memory_order_relaxed))
 		ring_wake(r, (_Atomic uint32_t *)word);
 }

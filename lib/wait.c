@@ -78,7 +78,7 @@ ring_wake_all(struct ring *r)
 	struct ring_q *qs[2] = { &r->sq, &r->cq };
 	int i;
 
-	atomic_thread_fence(memory_order_seq_cst);
+	ring_full_fence();
 	for (i = 0; i < 2; i++) {
 		_Atomic uint32_t *w[2] = {
 			(_Atomic uint32_t *)&qs[i]->hp->pop_wait,
@@ -228,7 +228,7 @@ ring_wait(struct ring *r, unsigned events, int64_t timeout_ns)
 		bool both = events == (RING_EV_IN | RING_EV_OUT);
 
 		ring_announce(r, events, both ? RING_WAIT_DOORBELL : RING_WAIT_FUTEX);
-		atomic_thread_fence(memory_order_seq_cst);
+		ring_full_fence();
 		rc = ring_ready(r, events);
 		if (rc == 0)
 			rc = ring_sleep(r, events, deadline);
@@ -269,7 +269,7 @@ ring_arm(struct ring *r, unsigned events)
 	if ((rc = ring_events_ok(r, events)) < 0)
 		return rc;
 	ring_announce(r, events, RING_WAIT_DOORBELL);
-	atomic_thread_fence(memory_order_seq_cst);
+	ring_full_fence();
 	rc = ring_ready(r, events);
 	if (rc != 0)
 		ring_announce(r, events, 0);

@@ -1,0 +1,259 @@
+/*
+ * proto.c - framing of the ringd control protocol: the one place that
+ * turns messages into packets and back, checking every one against the
+ * type table before anyone looks at its body.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "proto.h"
+
+/* What a message of each type may look like, both ways. */
+struct proto_rule {
+	uint32_t req_len;   /* request body bytes */
+	uint32_t reply_len; /* reply body bytes */
+	uint8_t req_fds;    /* descriptors a request carries */
+	uint8_t reply_fds;  /* descriptors a successful reply carries */
+};
+
+static const struct proto_rule proto_rules[PROTO_TYPE_COUNT] = {
+	[PROTO_HELLO] = { sizeof(struct proto_hello),
+	    sizeof(struct proto_hello_reply), 0, 0 },
+	[PROTO_REGISTER] = { sizeof(struct proto_register),
+	    sizeof(struct proto_reply), 0, 0 },
+	[PROTO_UNREGISTER] = { sizeof(struct proto_name),
+	    sizeof(struct proto_reply), 0, 0 },
+	[PROTO_OPEN] = { sizeof(struct proto_open),
+	    sizeof(struct proto_open_reply), 0, 3 },
+	/* an event, sent by ringd: "request" direction, no reply */
+	[PROTO_ATTACH] = { sizeof(struct proto_attach), 0, 3, 0 },
+	[PROTO_ACCEPT] = { sizeof(struct proto_accept),
+	    sizeof(struct proto_reply), 0, 0 },
+	[PROTO_CLOSE] = { sizeof(struct proto_ring_ref),
+	    sizeof(struct proto_reply), 0, 0 },
+	[PROTO_PROBE] = { sizeof(struct proto_name),
+	    sizeof(struct proto_probe_reply), 0, 0 },
+	[PROTO_STATUS] = { 0, sizeof(struct proto_status_reply), 0, 0 },
+	[PROTO_LIST_SCHEMES] = { 0, sizeof(struct proto_scheme_rec), 0, 0 },
+	[PROTO_LIST_RINGS] = { 0, sizeof(struct proto_ring_rec), 0, 0 },
+	[PROTO_LIST_CLIENTS] = { 0, sizeof(struct proto_client_rec), 0, 0 },
+};
+
+_Static_assert(sizeof(struct proto_ring_rec) + sizeof(struct proto_hdr) <=
+    PROTO_MAX_MSG, "ring record fits a packet");
+_Static_assert(sizeof(struct proto_attach) + sizeof(struct proto_hdr) <=
+    PROTO_MAX_MSG, "attach fits a packet");
+
+/*
+ * Body length and descriptor limit for a type, or -1 when the type is
+ * unknown.  A failed reply keeps its type's layout: error first, the rest
+ * zero, no descriptors.
+ */
+static int
+proto_rule_for(uint16_t type, uint32_t *len, unsigned *maxfds)
+{
+	uint16_t base = type & ~PROTO_REPLY;
+
+	if (type == PROTO_ERROR) {
+		*len = sizeof(struct proto_error);
+		*maxfds = 0;
+		return 0;
+	}
+	if (base == 0 || base >= PROTO_TYPE_COUNT)
+		return -1;
+	if (type & PROTO_REPLY) {
+		if (proto_rules[base].reply_len == 0)
+			return -1;
+		*len = proto_rules[base].reply_len;
+		*maxfds = proto_rules[base].reply_fds;
+	} else {
+		*len = proto_rules[base].req_len;
+		*maxfds = proto_rules[base].req_fds;
+	}
+	return 0;
+}
+
+int
+proto_send(int sock, uint16_t type, uint32_t seq, const void *body,
+    uint32_t len, const int *fds, unsigned nfds)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int) * PROTO_MAX_FDS)];
+	} cm;
+	struct proto_hdr hdr;
+	struct iovec iov[2];
+	struct msghdr mh;
+	uint32_t want;
+	unsigned maxfds;
+	ssize_t n;
+
+	if (proto_rule_for(type, &want, &maxfds) < 0 || len != want ||
+	    nfds > maxfds)
+		return -EINVAL;
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.magic = PROTO_MAGIC;
+	hdr.version = PROTO_VERSION;
+	hdr.type = type;
+	hdr.len = (uint32_t)sizeof(hdr) + len;
+	hdr.seq = seq;
+	iov[0].iov_base = &hdr;
+	iov[0].iov_len = sizeof(hdr);
+	iov[1].iov_base = (void *)body;
+	iov[1].iov_len = len;
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = iov;
+	mh.msg_iovlen = len ? 2 : 1;
+	if (nfds > 0) {
+		struct cmsghdr *c;
+
+		memset(&cm, 0, sizeof(cm));
+		mh.msg_control = cm.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+	}
+	do
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	if ((size_t)n != sizeof(hdr) + len)
+		return -EMSGSIZE;
+	return 0;
+}
+
+void
+proto_msg_close_fds(struct proto_msg *m)
+{
+	unsigned i;
+
+	for (i = 0; i < m->nfds; i++)
+		if (m->fds[i] >= 0)
+			close(m->fds[i]);
+	m->nfds = 0;
+}
+
+/* Collect every descriptor that came in, however many cmsgs carried them. */
+static void
+proto_take_fds(struct msghdr *mh, struct proto_msg *m, bool *extra)
+{
+	struct cmsghdr *c;
+
+	for (c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
+		size_t k, n;
+		int fd;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (k = 0; k < n; k++) {
+			memcpy(&fd, CMSG_DATA(c) + k * sizeof(int), sizeof(int));
+			if (m->nfds < PROTO_MAX_FDS)
+				m->fds[m->nfds++] = fd;
+			else {
+				close(fd);
+				*extra = true;
+			}
+		}
+	}
+}
+
+int
+proto_recv(int sock, struct proto_msg *m)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int) * (PROTO_MAX_FDS + 8))];
+	} cm;
+	struct iovec iov[2];
+	struct msghdr mh;
+	bool extra = false;
+	uint32_t want;
+	unsigned maxfds;
+	ssize_t n;
+	int rc;
+
+	memset(&m->hdr, 0, sizeof(m->hdr));
+	m->nfds = 0;
+	iov[0].iov_base = &m->hdr;
+	iov[0].iov_len = sizeof(m->hdr);
+	iov[1].iov_base = m->body.raw;
+	iov[1].iov_len = sizeof(m->body.raw);
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = iov;
+	mh.msg_iovlen = 2;
+	mh.msg_control = cm.buf;
+	mh.msg_controllen = sizeof(cm.buf);
+	do
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	proto_take_fds(&mh, m, &extra);
+	if (n == 0) {
+		rc = -ECONNRESET;
+		goto bad;
+	}
+	if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || extra) {
+		rc = -EMSGSIZE;
+		goto bad;
+	}
+	if ((size_t)n < sizeof(m->hdr) || m->hdr.magic != PROTO_MAGIC) {
+		m->hdr.version = 0;
+		rc = -EPROTO;
+		goto bad;
+	}
+	if (m->hdr.version != PROTO_VERSION) {
+		rc = -EPROTO;
+		goto bad;
+	}
+	if (proto_rule_for(m->hdr.type, &want, &maxfds) < 0) {
+		rc = -EBADMSG;
+		goto bad;
+	}
+	if (m->hdr.len != (uint64_t)n || n - sizeof(m->hdr) != want) {
+		rc = -EBADMSG;
+		goto bad;
+	}
+	if (m->nfds > maxfds) {
+		rc = -EBADMSG;
+		goto bad;
+	}
+	return 0;
+
+bad:
+	proto_msg_close_fds(m);
+	return rc;
+}
+
+bool
+proto_name_ok(const char *name, size_t size)
+{
+	size_t i;
+
+	if (size == 0 || name[0] == '\0')
+		return false;
+	for (i = 0; i < size; i++) {
+		char c = name[i];
+
+		if (c == '\0')
+			break;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+			return false;
+	}
+	if (i == size)
+		return false;
+	/* the rest of the field is zero, so equal names compare equal */
+	for (; i < size; i++)
+		if (name[i] != '\0')
+			return false;
+	return true;
+}

@@ -1,0 +1,241 @@
+/*
+ * proto.h - the control protocol between ringd and its clients.
+ *
+ * Transport: an AF_UNIX SOCK_SEQPACKET socket, so every message is one
+ * packet and descriptors travel with the packet they belong to
+ * (SCM_RIGHTS).  A message is a fixed header and a fixed-size body whose
+ * type decides its length; variable lists come as a sequence of reply
+ * packets.  Nothing else in the suite builds or parses these bytes: ringd
+ * and libring's client both go through proto_send() and proto_recv(),
+ * which enforce the per-type length and descriptor-count table.
+ *
+ * Replies echo the request's seq and carry the request's type with
+ * PROTO_REPLY set; their body starts with an int32 error (0 or -errno).
+ * ringd may also send unsolicited events (seq 0), e.g. PROTO_ATTACH to a
+ * scheme.
+ */
+#ifndef RING_PROTO_H
+#define RING_PROTO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <ring/ring.h>
+
+#define PROTO_MAGIC 0x31445252u /* "RRD1" */
+#define PROTO_VERSION 1
+#define PROTO_MAX_MSG 4096	/* bytes, header included */
+#define PROTO_MAX_FDS 3
+
+#define RING_NAME_MAX 64 /* scheme name, NUL included */
+#define RING_COMM_MAX 16 /* command name, NUL included (TASK_COMM_LEN) */
+
+struct proto_hdr {
+	uint32_t magic;	  /* PROTO_MAGIC */
+	uint16_t version; /* PROTO_VERSION */
+	uint16_t type;	  /* PROTO_* */
+	uint32_t len;	  /* whole message, header included */
+	uint32_t seq;	  /* request id, echoed by the reply; 0 for events */
+};
+
+enum proto_type {
+	PROTO_HELLO = 1,     /* client introduces itself */
+	PROTO_REGISTER,	     /* scheme: take a name */
+	PROTO_UNREGISTER,    /* scheme: give a name back */
+	PROTO_OPEN,	     /* consumer: open a ring to a scheme */
+	PROTO_ATTACH,	     /* event to a scheme: a ring was opened to it */
+	PROTO_ACCEPT,	     /* scheme: accept or refuse an attached ring */
+	PROTO_CLOSE,	     /* either side: done with a ring */
+	PROTO_PROBE,	     /* opcodes a scheme serves */
+	PROTO_STATUS,	     /* daemon summary */
+	PROTO_LIST_SCHEMES,  /* one reply packet per scheme, then an end */
+	PROTO_LIST_RINGS,    /* one reply packet per ring, then an end */
+	PROTO_LIST_CLIENTS,  /* one reply packet per client, then an end */
+	PROTO_TYPE_COUNT,
+};
+
+#define PROTO_REPLY 0x8000u
+#define PROTO_ERROR 0x7fffu /* reply to something unparseable: proto_error */
+
+/* Opcode set: one bit per opcode 0..255. */
+struct proto_opset {
+	uint64_t bits[4];
+};
+
+struct proto_hello {
+	uint32_t version; /* PROTO_VERSION the client speaks */
+	uint32_t flags;	  /* zero */
+	char comm[RING_COMM_MAX];
+};
+
+struct proto_hello_reply {
+	int32_t error;
+	uint32_t version; /* what ringd speaks */
+	uint32_t pid;
+	uint32_t reserved;
+	char server[32]; /* ringd version string */
+};
+
+/* Sent when a header cannot be trusted (bad magic/version/length/type). */
+struct proto_error {
+	int32_t error;
+	uint32_t version; /* what ringd speaks */
+};
+
+struct proto_name {
+	char name[RING_NAME_MAX];
+};
+
+struct proto_register {
+	char name[RING_NAME_MAX];
+	struct proto_opset ops; /* opcodes served; all zero: undeclared */
+};
+
+struct proto_open {
+	char scheme[RING_NAME_MAX];
+	struct ring_params params;
+};
+
+/* Reply to PROTO_OPEN carries the pair's three descriptors. */
+struct proto_open_reply {
+	int32_t error;
+	uint32_t reserved;
+	uint64_t ring_id;
+};
+
+/* The consumer as the kernel would tell it (Redox recv_io_uring ctx). */
+struct proto_peer {
+	uint32_t pid;
+	uint32_t uid;
+	uint32_t gid;
+	uint32_t reserved;
+	char comm[RING_COMM_MAX];
+};
+
+/* Event to the scheme, with the pair's three descriptors. */
+struct proto_attach {
+	uint64_t ring_id;
+	char scheme[RING_NAME_MAX];
+	struct proto_peer consumer;
+	struct ring_params params;
+};
+
+struct proto_accept {
+	uint64_t ring_id;
+	int32_t error; /* 0 to accept, -errno (e.g. -EACCES) to refuse */
+	uint32_t reserved;
+};
+
+struct proto_ring_ref {
+	uint64_t ring_id;
+};
+
+struct proto_reply {
+	int32_t error;
+	uint32_t reserved;
+};
+
+struct proto_probe_reply {
+	int32_t error;
+	uint32_t reserved;
+	struct proto_opset ops;
+};
+
+struct proto_status_reply {
+	int32_t error;
+	uint32_t pid;
+	uint32_t version;
+	uint32_t reserved;
+	char server[32];
+	uint64_t uptime_ns;
+	uint32_t schemes, rings, clients, reserved2;
+};
+
+/* A queue's live figures, read racily from its header. */
+struct proto_queue_rec {
+	uint64_t head, tail, depth;
+	uint64_t push_epoch, pop_epoch;
+	uint64_t status;
+	uint32_t pop_wait, push_wait;
+};
+
+/* One list record per reply packet; the last packet has end set. */
+struct proto_scheme_rec {
+	int32_t error;
+	uint32_t end;
+	char name[RING_NAME_MAX];
+	struct proto_peer owner;
+	uint32_t builtin;
+	uint32_t rings;
+	struct proto_opset ops;
+};
+
+struct proto_ring_rec {
+	int32_t error;
+	uint32_t end;
+	uint64_t ring_id;
+	char scheme[RING_NAME_MAX];
+	struct proto_peer consumer;
+	struct proto_peer producer; /* pid 0: served by ringd itself */
+	uint32_t flags;		    /* RING_PAIR_* */
+	uint32_t sq_entries, cq_entries;
+	uint32_t sqe_size, cqe_size;
+	uint32_t state; /* PROTO_RING_* */
+	uint64_t pool_bytes;
+	uint64_t age_ns;
+	struct proto_queue_rec sq, cq;
+};
+
+enum {
+	PROTO_RING_PENDING = 1, /* waiting for the scheme to accept */
+	PROTO_RING_RUNNING,
+	PROTO_RING_DROPPED,
+	PROTO_RING_BROKEN,
+};
+
+struct proto_client_rec {
+	int32_t error;
+	uint32_t end;
+	uint64_t client_id;
+	struct proto_peer peer;
+	uint32_t schemes;
+	uint32_t rings;
+	uint64_t age_ns;
+};
+
+/* A received message: header, body (aligned), descriptors. */
+struct proto_msg {
+	struct proto_hdr hdr;
+	union {
+		uint8_t raw[PROTO_MAX_MSG - sizeof(struct proto_hdr)];
+		uint64_t align;
+	} body;
+	int fds[PROTO_MAX_FDS];
+	unsigned nfds;
+};
+
+/*
+ * Send one message of type with body (its length must be the type's),
+ * and nfds descriptors.  Returns 0 or -errno (-EAGAIN on a full socket
+ * in non-blocking mode).
+ */
+int proto_send(int sock, uint16_t type, uint32_t seq, const void *body,
+    uint32_t len, const int *fds, unsigned nfds);
+
+/*
+ * Receive one message and validate it against the table: magic, version,
+ * length exact for the type, descriptor count allowed for the type.  On
+ * -EPROTO, m->hdr.version tells what the peer speaks when the magic was
+ * right.  Descriptors that arrive with a bad message are closed.  Returns
+ * 0, -EAGAIN, -ECONNRESET on end of stream, or -EPROTO/-EMSGSIZE/-EBADMSG.
+ */
+int proto_recv(int sock, struct proto_msg *m);
+
+/* Close descriptors a message still holds. */
+void proto_msg_close_fds(struct proto_msg *m);
+
+/* Is a fixed-size name field NUL-terminated and made of [A-Za-z0-9._-]? */
+bool proto_name_ok(const char *name, size_t size);
+
+#endif /* RING_PROTO_H */
