@@ -41,7 +41,7 @@ else
 Q := @
 endif
 
-LIB_SRCS := lib/ring.c lib/wait.c lib/pool.c lib/range.c lib/proto.c
+LIB_SRCS := lib/ring.c lib/wait.c lib/pool.c lib/range.c lib/proto.c lib/client.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB_PIC_OBJS := $(LIB_SRCS:%.c=$(BUILD)/pic/%.o)
 LIBA := $(BUILD)/libring.a
@@ -55,6 +55,9 @@ TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 TEST_COMMON := $(wildcard tests/lib/*.c)
 TEST_COMMON_OBJS := $(TEST_COMMON:%.c=$(BUILD)/%.o)
 
+EXAMPLES := $(BUILD)/examples/ramfile-scheme $(BUILD)/examples/ramfile-client \
+	$(BUILD)/examples/hello
+
 BENCH_BIN := $(BUILD)/bench/ring-bench
 URING_LIBS := $(shell $(PKG_CONFIG) --libs liburing 2>/dev/null || echo -luring)
 
@@ -63,9 +66,9 @@ MAN3 := $(wildcard man/*.3)
 MAN7 := $(wildcard man/*.7)
 
 .PHONY: all lib check bench bench-smoke install uninstall clean ci deps \
-	lint-man tests demo
+	lint-man tests demo examples
 
-all: lib
+all: lib examples
 
 lib: $(LIBA) $(LIBSO) $(PCFILE)
 
@@ -104,6 +107,12 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_COMMON_OBJS) $(LIBA)
 
 tests: $(TEST_BINS)
 
+examples: $(EXAMPLES)
+
+$(BUILD)/examples/%: $(BUILD)/examples/%.o $(LIBA)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
 # Keep test objects: their removal would print after the tally line.
 .SECONDARY:
 
@@ -134,7 +143,7 @@ demo: deps
 ci: deps
 	$(Q)scripts/ci.sh
 
-install: lib
+install: lib examples
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/ring \
 		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man7
 	install -m 644 $(LIBA) $(DESTDIR)$(LIBDIR)/libring.a

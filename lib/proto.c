@@ -4,6 +4,7 @@
  * type table before anyone looks at its body.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -44,6 +45,9 @@ static const struct proto_rule proto_rules[PROTO_TYPE_COUNT] = {
 
 _Static_assert(sizeof(struct proto_ring_rec) + sizeof(struct proto_hdr) <=
     PROTO_MAX_MSG, "ring record fits a packet");
+_Static_assert(offsetof(struct proto_scheme_rec, rec) == 8 &&
+    offsetof(struct proto_ring_rec, rec) == 8 &&
+    offsetof(struct proto_client_rec, rec) == 8, "list records follow 8 bytes");
 _Static_assert(sizeof(struct proto_attach) + sizeof(struct proto_hdr) <=
     PROTO_MAX_MSG, "attach fits a packet");
 

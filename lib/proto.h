@@ -13,6 +13,10 @@
  * PROTO_REPLY set; their body starts with an int32 error (0 or -errno).
  * ringd may also send unsolicited events (seq 0), e.g. PROTO_ATTACH to a
  * scheme.
+ *
+ * Records and peers are the public <ring/ring.h> structures
+ * (ring_ctl_peer, ring_ctl_status, ring_ctl_scheme, ring_ctl_ring,
+ * ring_ctl_client) wrapped with an error and an end flag.
  */
 #ifndef RING_PROTO_H
 #define RING_PROTO_H
@@ -28,8 +32,8 @@
 #define PROTO_MAX_MSG 4096	/* bytes, header included */
 #define PROTO_MAX_FDS 3
 
-#define RING_NAME_MAX 64 /* scheme name, NUL included */
-#define RING_COMM_MAX 16 /* command name, NUL included (TASK_COMM_LEN) */
+#define RING_NAME_MAX RING_CTL_NAME_MAX /* scheme name, NUL included */
+#define RING_COMM_MAX RING_CTL_COMM_MAX /* command name (TASK_COMM_LEN) */
 
 struct proto_hdr {
 	uint32_t magic;	  /* PROTO_MAGIC */
@@ -104,20 +108,11 @@ struct proto_open_reply {
 	uint64_t ring_id;
 };
 
-/* The consumer as the kernel would tell it (Redox recv_io_uring ctx). */
-struct proto_peer {
-	uint32_t pid;
-	uint32_t uid;
-	uint32_t gid;
-	uint32_t reserved;
-	char comm[RING_COMM_MAX];
-};
-
 /* Event to the scheme, with the pair's three descriptors. */
 struct proto_attach {
 	uint64_t ring_id;
 	char scheme[RING_NAME_MAX];
-	struct proto_peer consumer;
+	struct ring_ctl_peer consumer; /* Redox recv_io_uring ctx */
 	struct ring_params params;
 };
 
@@ -144,64 +139,32 @@ struct proto_probe_reply {
 
 struct proto_status_reply {
 	int32_t error;
-	uint32_t pid;
-	uint32_t version;
 	uint32_t reserved;
-	char server[32];
-	uint64_t uptime_ns;
-	uint32_t schemes, rings, clients, reserved2;
+	struct ring_ctl_status st;
 };
 
-/* A queue's live figures, read racily from its header. */
-struct proto_queue_rec {
-	uint64_t head, tail, depth;
-	uint64_t push_epoch, pop_epoch;
-	uint64_t status;
-	uint32_t pop_wait, push_wait;
-};
-
-/* One list record per reply packet; the last packet has end set. */
+/*
+ * One list record per reply packet; the last packet has end set and no
+ * record (its record bytes are zero), so an empty list is one packet.
+ */
 struct proto_scheme_rec {
 	int32_t error;
 	uint32_t end;
-	char name[RING_NAME_MAX];
-	struct proto_peer owner;
-	uint32_t builtin;
-	uint32_t rings;
-	struct proto_opset ops;
+	struct ring_ctl_scheme rec;
 };
 
 struct proto_ring_rec {
 	int32_t error;
 	uint32_t end;
-	uint64_t ring_id;
-	char scheme[RING_NAME_MAX];
-	struct proto_peer consumer;
-	struct proto_peer producer; /* pid 0: served by ringd itself */
-	uint32_t flags;		    /* RING_PAIR_* */
-	uint32_t sq_entries, cq_entries;
-	uint32_t sqe_size, cqe_size;
-	uint32_t state; /* PROTO_RING_* */
-	uint64_t pool_bytes;
-	uint64_t age_ns;
-	struct proto_queue_rec sq, cq;
+	struct ring_ctl_ring rec;
 };
 
-enum {
-	PROTO_RING_PENDING = 1, /* waiting for the scheme to accept */
-	PROTO_RING_RUNNING,
-	PROTO_RING_DROPPED,
-	PROTO_RING_BROKEN,
-};
+/* Ring states: enum ring_ctl_state in <ring/ring.h>. */
 
 struct proto_client_rec {
 	int32_t error;
 	uint32_t end;
-	uint64_t client_id;
-	struct proto_peer peer;
-	uint32_t schemes;
-	uint32_t rings;
-	uint64_t age_ns;
+	struct ring_ctl_client rec;
 };
 
 /* A received message: header, body (aligned), descriptors. */

@@ -24,6 +24,7 @@
 #define RING_RING_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <ring/abi.h>
@@ -204,6 +205,135 @@ int ring_pool_free(struct ring *r, uint64_t offset, uint64_t len);
  * every byte lies in a range the consumer allocated; -EFAULT otherwise.
  */
 int ring_pool_resolve(struct ring *r, uint64_t offset, uint64_t len, void **ptr);
+
+/* --- ringd control socket ------------------------------------------- */
+
+/*
+ * A connection to ringd.  Path: the argument, else $RINGD_SOCKET, else
+ * /run/ringd/ringd.sock for root, else $XDG_RUNTIME_DIR/ringd.sock.
+ * Requests are synchronous; replies come within RING_CTL_TIMEOUT_MS or the
+ * call fails with -ETIMEDOUT.  A connection is for one thread at a time.
+ */
+struct ring_ctl;
+
+#define RING_CTL_TIMEOUT_MS 10000
+#define RING_CTL_NAME_MAX 64 /* scheme name, NUL included */
+#define RING_CTL_COMM_MAX 16
+
+struct ring_ctl_peer {
+	uint32_t pid;
+	uint32_t uid;
+	uint32_t gid;
+	uint32_t reserved;
+	char comm[RING_CTL_COMM_MAX];
+};
+
+/* A ring a consumer opened to one of our schemes, waiting for a yes/no. */
+struct ring_attach {
+	uint64_t ring_id;
+	char scheme[RING_CTL_NAME_MAX];
+	struct ring_ctl_peer consumer; /* for the scheme's access decision */
+	struct ring_params params;
+	struct ring_fds fds; /* closed by ring_ctl_accept()/ring_ctl_refuse() */
+};
+
+struct ring_ctl_status {
+	uint32_t pid;
+	uint32_t version; /* protocol */
+	char server[32];  /* ringd version */
+	uint64_t uptime_ns;
+	uint32_t schemes, rings, clients, reserved;
+};
+
+struct ring_ctl_scheme {
+	char name[RING_CTL_NAME_MAX];
+	struct ring_ctl_peer owner; /* pid 0: built into ringd */
+	uint32_t builtin;
+	uint32_t rings;
+	uint64_t ops[4]; /* opcode bitmap; all zero: not declared */
+};
+
+struct ring_ctl_queue {
+	uint64_t head, tail, depth;
+	uint64_t push_epoch, pop_epoch; /* entries ever pushed / popped */
+	uint64_t status;		 /* RING_STATUS_* */
+	uint32_t pop_wait, push_wait;	 /* RING_WAIT_* */
+};
+
+enum ring_ctl_state {
+	RING_CTL_PENDING = 1, /* waiting for the scheme to accept */
+	RING_CTL_RUNNING,
+	RING_CTL_DROPPED,
+	RING_CTL_BROKEN,
+};
+
+struct ring_ctl_ring {
+	uint64_t ring_id;
+	char scheme[RING_CTL_NAME_MAX];
+	struct ring_ctl_peer consumer;
+	struct ring_ctl_peer producer; /* pid 0: served by ringd itself */
+	uint32_t flags;		       /* RING_PAIR_* */
+	uint32_t sq_entries, cq_entries;
+	uint32_t sqe_size, cqe_size;
+	uint32_t state; /* enum ring_ctl_state */
+	uint64_t pool_bytes;
+	uint64_t age_ns;
+	struct ring_ctl_queue sq, cq;
+};
+
+struct ring_ctl_client {
+	uint64_t client_id;
+	struct ring_ctl_peer peer;
+	uint32_t schemes;
+	uint32_t rings;
+	uint64_t age_ns;
+};
+
+/* Default socket path into buf; -ENOENT when none can be named. */
+int ring_ctl_socket_path(char *buf, size_t len);
+
+/*
+ * Connect and introduce ourselves.  -ENOENT/-ECONNREFUSED: ringd is not
+ * running there; -EPROTO: it speaks another protocol version, which
+ * *server_version (when not NULL) then holds.
+ */
+int ring_ctl_connect(const char *path, uint32_t *server_version,
+    struct ring_ctl **ret);
+void ring_ctl_close(struct ring_ctl *c);
+/* The socket, readable when an attach may be waiting (for epoll). */
+int ring_ctl_fd(const struct ring_ctl *c);
+
+/*
+ * Consumer: open a ring to scheme.  -ENODEV no such scheme, -EACCES the
+ * scheme refused, -EINVAL/-E2BIG bad or too large parameters, -EMFILE a
+ * limit was reached.  *ring_id may be NULL.
+ */
+int ring_ctl_open(struct ring_ctl *c, const char *scheme,
+    const struct ring_params *p, struct ring **ret, uint64_t *ring_id);
+int ring_ctl_close_ring(struct ring_ctl *c, uint64_t ring_id);
+
+/* Scheme: take a name, declaring the opcodes served (nops may be 0). */
+int ring_ctl_register(struct ring_ctl *c, const char *name,
+    const uint8_t *ops, unsigned nops);
+int ring_ctl_unregister(struct ring_ctl *c, const char *name);
+/* Next attach request without blocking (-EAGAIN when there is none). */
+int ring_ctl_next_attach(struct ring_ctl *c, struct ring_attach *a);
+/* Wait up to timeout_ms (< 0: for ever) for an attach request. */
+int ring_ctl_wait_attach(struct ring_ctl *c, struct ring_attach *a,
+    int timeout_ms);
+int ring_ctl_accept(struct ring_ctl *c, struct ring_attach *a,
+    struct ring **ret);
+int ring_ctl_refuse(struct ring_ctl *c, struct ring_attach *a, int err);
+
+/* Introspection.  Lists are malloc'ed arrays the caller frees. */
+int ring_ctl_probe(struct ring_ctl *c, const char *scheme, uint64_t ops[4]);
+int ring_ctl_status(struct ring_ctl *c, struct ring_ctl_status *st);
+int ring_ctl_list_schemes(struct ring_ctl *c, struct ring_ctl_scheme **v,
+    size_t *n);
+int ring_ctl_list_rings(struct ring_ctl *c, struct ring_ctl_ring **v,
+    size_t *n);
+int ring_ctl_list_clients(struct ring_ctl *c, struct ring_ctl_client **v,
+    size_t *n);
 
 /* Library version string, e.g. "0.1.0". */
 const char *ring_version(void);

@@ -1,0 +1,202 @@
+/*
+ * ramfile-client - an example consumer: opens a ring to a ramfile scheme
+ * through ringd, writes a pattern through it with several requests in
+ * flight, reads it back, compares, and reports what it measured.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <ring/ring.h>
+
+static int64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static uint8_t
+pattern(uint64_t pos, unsigned pass)
+{
+	return (uint8_t)(pos * 131 + pos / 251 + pass * 17);
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: ramfile-client [-h] [-S socket] [-n name] [-c blocks] "
+	    "[-b block-size] [-q depth] [-p passes]\n");
+}
+
+static unsigned long
+number(const char *s, unsigned long max)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || *end || v == 0 || v > max) {
+		fprintf(stderr, "ramfile-client: bad number '%s'\n", s);
+		exit(2);
+	}
+	return v;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *sock = NULL, *name = "ramfile";
+	unsigned long blocks = 256, bsize = 4096, depth = 16, passes = 1;
+	struct ring_params p = { 0 };
+	struct ring_ctl *ctl;
+	struct ring *r;
+	uint64_t *slot_off, *sent_at, *free_slots, nfree, done = 0, bad = 0, lat_max = 0, lat_sum = 0;
+	int64_t t0;
+	unsigned pass;
+	int c, rc;
+
+	while ((c = getopt(argc, argv, "hS:n:c:b:q:p:")) != -1) {
+		switch (c) {
+		case 'S': sock = optarg; break;
+		case 'n': name = optarg; break;
+		case 'c': blocks = number(optarg, 1ul << 24); break;
+		case 'b': bsize = number(optarg, 1ul << 20); break;
+		case 'q': depth = number(optarg, 1024); break;
+		case 'p': passes = number(optarg, 1ul << 20); break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if ((rc = ring_ctl_connect(sock, NULL, &ctl)) < 0) {
+		fprintf(stderr, "ramfile-client: cannot connect to ringd: %s\n",
+		    strerror(-rc));
+		return 3;
+	}
+	p.sq_entries = 1;
+	while (p.sq_entries < depth)
+		p.sq_entries *= 2;
+	p.pool_bytes = (uint64_t)depth * bsize;
+	if ((rc = ring_ctl_open(ctl, name, &p, &r, NULL)) < 0) {
+		fprintf(stderr, "ramfile-client: cannot open ring to '%s': %s\n",
+		    name, strerror(-rc));
+		return 1;
+	}
+	slot_off = calloc(depth, sizeof(*slot_off));
+	sent_at = calloc(depth, sizeof(*sent_at));
+	free_slots = calloc(depth, sizeof(*free_slots));
+	for (unsigned long i = 0; i < depth; i++)
+		if (ring_pool_alloc(r, bsize, &slot_off[i]) < 0) {
+			fprintf(stderr, "ramfile-client: pool allocation failed\n");
+			return 1;
+		}
+
+	t0 = now_ns();
+	for (pass = 0; pass < passes; pass++) {
+		int op;
+
+		for (op = 0; op < 2; op++) { /* write everything, then read it */
+			unsigned long next = 0, inflight = 0, completed = 0;
+			uint8_t *buf;
+			struct ring_cqe cqe;
+
+			/* completions may come in any order: slots are a stack */
+			for (nfree = 0; nfree < depth; nfree++)
+				free_slots[nfree] = nfree;
+
+			while (completed < blocks) {
+				while (next < blocks && inflight < depth) {
+					unsigned long s = free_slots[nfree - 1];
+					struct ring_sqe sqe = {
+						.opcode = op ? RING_OP_READ : RING_OP_WRITE,
+						.addr = slot_off[s], .len = bsize,
+						.offset = (uint64_t)next * bsize,
+						.user_data = next | (uint64_t)s << 40,
+					};
+
+					ring_pool_resolve(r, slot_off[s], bsize, (void **)&buf);
+					if (op == 0)
+						for (unsigned long k = 0; k < bsize; k++)
+							buf[k] = pattern(next * bsize + k, pass);
+					else
+						memset(buf, 0, bsize);
+					if ((rc = ring_sq_push(r, &sqe)) < 0)
+						break;
+					sent_at[s] = (uint64_t)now_ns();
+					nfree--;
+					next++;
+					inflight++;
+				}
+				rc = ring_cq_pop(r, &cqe);
+				if (rc == -EAGAIN) {
+					rc = ring_wait(r, RING_EV_IN, 5000000000LL);
+					if (rc < 0)
+						goto fail;
+					continue;
+				}
+				if (rc < 0)
+					goto fail;
+				if ((cqe.user_data & ((1ull << 40) - 1)) >= next ||
+				    (cqe.user_data >> 40) >= depth ||
+				    (int64_t)cqe.status != (int64_t)bsize) {
+					fprintf(stderr, "ramfile-client: block %llu: %s\n",
+					    (unsigned long long)(cqe.user_data & ((1ull << 40) - 1)),
+					    ring_cqe_errno(&cqe) ? strerror(-ring_cqe_errno(&cqe))
+								 : "short transfer");
+					return 1;
+				}
+				{
+					unsigned long s = cqe.user_data >> 40;
+					uint64_t blk = cqe.user_data & ((1ull << 40) - 1);
+					uint64_t lat = (uint64_t)now_ns() - sent_at[s];
+
+					lat_sum += lat;
+					if (lat > lat_max)
+						lat_max = lat;
+					if (op == 1) {
+						ring_pool_resolve(r, slot_off[s], bsize, (void **)&buf);
+						for (unsigned long k = 0; k < bsize; k++)
+							if (buf[k] != pattern(blk * bsize + k, pass)) {
+								bad++;
+								break;
+							}
+					}
+				}
+				free_slots[nfree++] = cqe.user_data >> 40;
+				inflight--;
+				completed++;
+				done++;
+			}
+		}
+	}
+	{
+		double secs = (double)(now_ns() - t0) / 1e9;
+
+		printf("%llu requests in %.3f s: %.0f ops/s, %.1f MB/s, "
+		    "latency mean %.1f us max %.1f us, %llu bad blocks\n",
+		    (unsigned long long)done, secs, done / secs,
+		    (double)done * bsize / secs / 1e6,
+		    done ? lat_sum / 1e3 / done : 0.0, lat_max / 1e3,
+		    (unsigned long long)bad);
+	}
+	ring_close(r);
+	ring_ctl_close(ctl);
+	free(slot_off);
+	free(sent_at);
+	free(free_slots);
+	return bad ? 1 : 0;
+
+fail:
+	fprintf(stderr, "ramfile-client: ring failed: %s\n", strerror(-rc));
+	return 1;
+}

@@ -1,0 +1,562 @@
+/*
+ * client.c - libring's side of the ringd control socket: connect, open
+ * rings to schemes, serve schemes, read the introspection model.
+ *
+ * Requests are synchronous.  While a reply is awaited, ringd may send
+ * attach events (a consumer opened a ring to one of our schemes); those
+ * are queued, up to RING_CTL_QUEUE, and handed out by
+ * ring_ctl_next_attach().  Past that, ringd is told "busy" at once rather
+ * than the consumer being left waiting.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "proto.h"
+
+#define RING_CTL_QUEUE 64
+
+struct ring_ctl {
+	int sock;
+	uint32_t seq;
+	struct proto_attach queue[RING_CTL_QUEUE];
+	int queue_fds[RING_CTL_QUEUE][3];
+	unsigned qhead, qlen;
+};
+
+RING_EXPORT int
+ring_ctl_socket_path(char *buf, size_t len)
+{
+	const char *env = getenv("RINGD_SOCKET");
+	const char *dir;
+	int n;
+
+	if (env != NULL && env[0] != '\0')
+		n = snprintf(buf, len, "%s", env);
+	else if (geteuid() == 0)
+		n = snprintf(buf, len, "/run/ringd/ringd.sock");
+	else if ((dir = getenv("XDG_RUNTIME_DIR")) != NULL && dir[0] != '\0')
+		n = snprintf(buf, len, "%s/ringd.sock", dir);
+	else
+		return -ENOENT;
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* Our command name, as /proc shows it, for ringd's model. */
+static void
+ring_ctl_comm(char *comm, size_t len)
+{
+	FILE *f = fopen("/proc/self/comm", "re");
+	size_t n;
+
+	memset(comm, 0, len);
+	if (f == NULL)
+		return;
+	if (fgets(comm, (int)len, f) != NULL) {
+		n = strcspn(comm, "\n");
+		memset(comm + n, 0, len - n);
+	}
+	fclose(f);
+}
+
+static int64_t
+ring_ctl_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Queue an attach event that arrived while we waited for something else. */
+static void
+ring_ctl_enqueue(struct ring_ctl *c, struct proto_msg *m)
+{
+	struct proto_attach *a = (struct proto_attach *)m->body.raw;
+	unsigned slot;
+
+	if (m->nfds != 3 || c->qlen == RING_CTL_QUEUE) {
+		struct proto_accept no = { .ring_id = a->ring_id,
+			.error = m->nfds != 3 ? -EBADMSG : -EBUSY };
+
+		proto_msg_close_fds(m);
+		(void)proto_send(c->sock, PROTO_ACCEPT, ++c->seq, &no,
+		    sizeof(no), NULL, 0);
+		/* its reply is skipped by the seq check in ring_ctl_recv() */
+		return;
+	}
+	slot = (c->qhead + c->qlen) % RING_CTL_QUEUE;
+	memcpy(&c->queue[slot], a, sizeof(*a));
+	memcpy(c->queue_fds[slot], m->fds, sizeof(c->queue_fds[slot]));
+	m->nfds = 0;
+	c->qlen++;
+}
+
+/*
+ * Receive the next message that is not an event, within the deadline;
+ * events are queued on the way.  A message arriving for another seq (a
+ * late reply) is dropped.
+ */
+static int
+ring_ctl_recv(struct ring_ctl *c, uint32_t seq, uint16_t type,
+    struct proto_msg *m, int64_t deadline)
+{
+	struct pollfd pfd = { .fd = c->sock, .events = POLLIN };
+	int rc;
+
+	for (;;) {
+		rc = proto_recv(c->sock, m);
+		if (rc == -EAGAIN) {
+			int64_t left = deadline - ring_ctl_now_ms();
+
+			if (left <= 0)
+				return -ETIMEDOUT;
+			if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
+				return -errno;
+			continue;
+		}
+		if (rc < 0)
+			return rc;
+		if (m->hdr.type == PROTO_ATTACH && m->hdr.seq == 0) {
+			ring_ctl_enqueue(c, m);
+			continue;
+		}
+		if (m->hdr.type == PROTO_ERROR)
+			return ((struct proto_error *)m->body.raw)->error < 0
+			    ? ((struct proto_error *)m->body.raw)->error : -EPROTO;
+		if (m->hdr.seq != seq) {
+			proto_msg_close_fds(m);
+			continue;
+		}
+		if (m->hdr.type != (type | PROTO_REPLY)) {
+			proto_msg_close_fds(m);
+			return -EBADMSG;
+		}
+		return 0;
+	}
+}
+
+/* Send a request and wait for its (first) reply; error from the body. */
+static int
+ring_ctl_call(struct ring_ctl *c, uint16_t type, const void *body,
+    uint32_t len, struct proto_msg *m)
+{
+	uint32_t seq = ++c->seq;
+	int rc;
+
+	m->nfds = 0;
+	m->hdr.type = 0;
+	if (seq == 0)
+		seq = ++c->seq;
+	rc = proto_send(c->sock, type, seq, body, len, NULL, 0);
+	if (rc == -EAGAIN)
+		rc = -ETIMEDOUT; /* ringd does not read its socket */
+	if (rc < 0)
+		return rc;
+	rc = ring_ctl_recv(c, seq, type, m,
+	    ring_ctl_now_ms() + RING_CTL_TIMEOUT_MS);
+	if (rc < 0)
+		return rc;
+	return *(int32_t *)m->body.raw;
+}
+
+RING_EXPORT int
+ring_ctl_connect(const char *path, uint32_t *server_version,
+    struct ring_ctl **ret)
+{
+	struct sockaddr_un sa;
+	struct proto_hello hello;
+	struct proto_msg m;
+	struct ring_ctl *c;
+	char buf[sizeof(sa.sun_path)];
+	int rc;
+
+	if (path == NULL) {
+		if ((rc = ring_ctl_socket_path(buf, sizeof(buf))) < 0)
+			return rc;
+		path = buf;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path));
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return -ENOMEM;
+	c->sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (c->sock < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	if (connect(c->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	memset(&hello, 0, sizeof(hello));
+	hello.version = PROTO_VERSION;
+	ring_ctl_comm(hello.comm, sizeof(hello.comm));
+	rc = ring_ctl_call(c, PROTO_HELLO, &hello, sizeof(hello), &m);
+	if (rc == -EPROTO && server_version != NULL) {
+		/* ringd refused our version, or we could not read its */
+		if (m.hdr.type == PROTO_ERROR && m.hdr.version == PROTO_VERSION)
+			*server_version = ((struct proto_error *)m.body.raw)->version;
+		else
+			*server_version = m.hdr.version;
+	}
+	if (rc < 0)
+		goto fail;
+	if (server_version != NULL)
+		*server_version = ((struct proto_hello_reply *)m.body.raw)->version;
+	*ret = c;
+	return 0;
+
+fail:
+	ring_ctl_close(c);
+	return rc;
+}
+
+RING_EXPORT void
+ring_ctl_close(struct ring_ctl *c)
+{
+	struct ring_attach a;
+
+	if (c == NULL)
+		return;
+	while (c->qlen > 0 && ring_ctl_next_attach(c, &a) == 0)
+		ring_fds_close(&a.fds);
+	if (c->sock >= 0)
+		close(c->sock);
+	free(c);
+}
+
+RING_EXPORT int
+ring_ctl_fd(const struct ring_ctl *c)
+{
+	return c->sock;
+}
+
+/* Copy a name into a fixed field; -EINVAL when it cannot be a name. */
+static int
+ring_ctl_name(char *dst, const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	memset(dst, 0, RING_NAME_MAX);
+	if (n == 0 || n >= RING_NAME_MAX)
+		return -EINVAL;
+	memcpy(dst, name, n);
+	return proto_name_ok(dst, RING_NAME_MAX) ? 0 : -EINVAL;
+}
+
+RING_EXPORT int
+ring_ctl_open(struct ring_ctl *c, const char *scheme,
+    const struct ring_params *p, struct ring **ret, uint64_t *ring_id)
+{
+	struct proto_open req;
+	struct proto_open_reply *rep;
+	struct proto_msg m;
+	struct ring_fds fds;
+	int rc;
+
+	memset(&req, 0, sizeof(req));
+	if ((rc = ring_ctl_name(req.scheme, scheme)) < 0)
+		return rc;
+	req.params = *p;
+	rc = ring_ctl_call(c, PROTO_OPEN, &req, sizeof(req), &m);
+	if (rc < 0) {
+		proto_msg_close_fds(&m);
+		return rc;
+	}
+	rep = (struct proto_open_reply *)m.body.raw;
+	if (m.nfds != 3) {
+		proto_msg_close_fds(&m);
+		return -EBADMSG;
+	}
+	fds.mem = m.fds[0];
+	fds.doorbell[0] = m.fds[1];
+	fds.doorbell[1] = m.fds[2];
+	rc = ring_open(&fds, RING_ROLE_CONSUMER, ret);
+	ring_fds_close(&fds);
+	if (rc < 0) {
+		(void)ring_ctl_close_ring(c, rep->ring_id);
+		return rc;
+	}
+	if (ring_id != NULL)
+		*ring_id = rep->ring_id;
+	return 0;
+}
+
+RING_EXPORT int
+ring_ctl_close_ring(struct ring_ctl *c, uint64_t ring_id)
+{
+	struct proto_ring_ref req = { .ring_id = ring_id };
+	struct proto_msg m;
+
+	return ring_ctl_call(c, PROTO_CLOSE, &req, sizeof(req), &m);
+}
+
+RING_EXPORT int
+ring_ctl_register(struct ring_ctl *c, const char *name, const uint8_t *ops,
+    unsigned nops)
+{
+	struct proto_register req;
+	struct proto_msg m;
+	unsigned i;
+	int rc;
+
+	memset(&req, 0, sizeof(req));
+	if ((rc = ring_ctl_name(req.name, name)) < 0)
+		return rc;
+	for (i = 0; i < nops; i++)
+		req.ops.bits[ops[i] / 64] |= 1ull << (ops[i] % 64);
+	return ring_ctl_call(c, PROTO_REGISTER, &req, sizeof(req), &m);
+}
+
+RING_EXPORT int
+ring_ctl_unregister(struct ring_ctl *c, const char *name)
+{
+	struct proto_name req;
+	struct proto_msg m;
+	int rc;
+
+	if ((rc = ring_ctl_name(req.name, name)) < 0)
+		return rc;
+	return ring_ctl_call(c, PROTO_UNREGISTER, &req, sizeof(req), &m);
+}
+
+RING_EXPORT int
+ring_ctl_next_attach(struct ring_ctl *c, struct ring_attach *a)
+{
+	const struct proto_attach *pa;
+	struct proto_msg m;
+	int rc;
+
+	/* take in whatever already arrived */
+	while (c->qlen < RING_CTL_QUEUE) {
+		rc = proto_recv(c->sock, &m);
+		if (rc == -EAGAIN)
+			break;
+		if (rc < 0)
+			return rc;
+		if (m.hdr.type == PROTO_ATTACH && m.hdr.seq == 0)
+			ring_ctl_enqueue(c, &m);
+		else
+			proto_msg_close_fds(&m); /* a late reply */
+	}
+	if (c->qlen == 0)
+		return -EAGAIN;
+	pa = &c->queue[c->qhead];
+	memset(a, 0, sizeof(*a));
+	a->ring_id = pa->ring_id;
+	memcpy(a->scheme, pa->scheme, sizeof(a->scheme));
+	a->scheme[sizeof(a->scheme) - 1] = '\0';
+	a->consumer = pa->consumer;
+	a->consumer.comm[sizeof(a->consumer.comm) - 1] = '\0';
+	a->params = pa->params;
+	a->fds.mem = c->queue_fds[c->qhead][0];
+	a->fds.doorbell[0] = c->queue_fds[c->qhead][1];
+	a->fds.doorbell[1] = c->queue_fds[c->qhead][2];
+	c->qhead = (c->qhead + 1) % RING_CTL_QUEUE;
+	c->qlen--;
+	return 0;
+}
+
+RING_EXPORT int
+ring_ctl_wait_attach(struct ring_ctl *c, struct ring_attach *a, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = c->sock, .events = POLLIN };
+	int64_t deadline = ring_ctl_now_ms() + timeout_ms;
+	int rc;
+
+	for (;;) {
+		rc = ring_ctl_next_attach(c, a);
+		if (rc != -EAGAIN)
+			return rc;
+		if (timeout_ms >= 0 && ring_ctl_now_ms() >= deadline)
+			return -ETIMEDOUT;
+		rc = poll(&pfd, 1, timeout_ms < 0 ? -1
+		    : (int)(deadline - ring_ctl_now_ms()));
+		if (rc < 0 && errno != EINTR)
+			return -errno;
+		if (rc > 0 && (pfd.revents & (POLLHUP | POLLERR)) &&
+		    !(pfd.revents & POLLIN))
+			return -ECONNRESET;
+	}
+}
+
+static int
+ring_ctl_answer(struct ring_ctl *c, struct ring_attach *a, int err)
+{
+	struct proto_accept req = { .ring_id = a->ring_id, .error = err };
+	struct proto_msg m;
+
+	return ring_ctl_call(c, PROTO_ACCEPT, &req, sizeof(req), &m);
+}
+
+RING_EXPORT int
+ring_ctl_accept(struct ring_ctl *c, struct ring_attach *a, struct ring **ret)
+{
+	struct ring *r;
+	int rc;
+
+	rc = ring_open(&a->fds, RING_ROLE_PRODUCER, &r);
+	ring_fds_close(&a->fds);
+	if (rc < 0) {
+		(void)ring_ctl_answer(c, a, rc);
+		return rc;
+	}
+	if ((rc = ring_ctl_answer(c, a, 0)) < 0) {
+		ring_close(r);
+		return rc;
+	}
+	*ret = r;
+	return 0;
+}
+
+RING_EXPORT int
+ring_ctl_refuse(struct ring_ctl *c, struct ring_attach *a, int err)
+{
+	ring_fds_close(&a->fds);
+	if (err >= 0 || err < -4095)
+		err = -EACCES;
+	return ring_ctl_answer(c, a, err);
+}
+
+RING_EXPORT int
+ring_ctl_probe(struct ring_ctl *c, const char *scheme, uint64_t ops[4])
+{
+	struct proto_name req;
+	struct proto_msg m;
+	int rc;
+
+	if ((rc = ring_ctl_name(req.name, scheme)) < 0)
+		return rc;
+	rc = ring_ctl_call(c, PROTO_PROBE, &req, sizeof(req), &m);
+	if (rc < 0)
+		return rc;
+	memcpy(ops, ((struct proto_probe_reply *)m.body.raw)->ops.bits,
+	    4 * sizeof(uint64_t));
+	return 0;
+}
+
+RING_EXPORT int
+ring_ctl_status(struct ring_ctl *c, struct ring_ctl_status *st)
+{
+	struct proto_msg m;
+	int rc;
+
+	rc = ring_ctl_call(c, PROTO_STATUS, NULL, 0, &m);
+	if (rc < 0)
+		return rc;
+	*st = ((struct proto_status_reply *)m.body.raw)->st;
+	st->server[sizeof(st->server) - 1] = '\0';
+	return 0;
+}
+
+/*
+ * Collect a list: one reply packet per record, all with the request's
+ * seq, the last with end set.  recsz is the public record's size; every
+ * wire record is {int32 error, uint32 end, record}.
+ */
+static int
+ring_ctl_list(struct ring_ctl *c, uint16_t type, size_t recsz, void **v,
+    size_t *n)
+{
+	const size_t max = 1u << 20; /* records: bounds a lying server */
+	int64_t deadline = ring_ctl_now_ms() + RING_CTL_TIMEOUT_MS;
+	struct proto_msg m;
+	uint8_t *out = NULL, *nv;
+	size_t cnt = 0, cap = 0;
+	uint32_t seq = ++c->seq;
+	int rc;
+
+	if (seq == 0)
+		seq = ++c->seq;
+	rc = proto_send(c->sock, type, seq, NULL, 0, NULL, 0);
+	if (rc < 0)
+		return rc == -EAGAIN ? -ETIMEDOUT : rc;
+	for (;;) {
+		const int32_t *hdr;
+
+		rc = ring_ctl_recv(c, seq, type, &m, deadline);
+		if (rc < 0)
+			goto fail;
+		hdr = (const int32_t *)m.body.raw;
+		if (hdr[0] < 0) {
+			rc = hdr[0];
+			goto fail;
+		}
+		if (hdr[1] != 0)
+			break;
+		if (cnt == max) {
+			rc = -E2BIG;
+			goto fail;
+		}
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 64;
+			if ((nv = realloc(out, cap * recsz)) == NULL) {
+				rc = -ENOMEM;
+				goto fail;
+			}
+			out = nv;
+		}
+		memcpy(out + cnt * recsz, m.body.raw + 8, recsz);
+		cnt++;
+	}
+	*v = out;
+	*n = cnt;
+	return 0;
+
+fail:
+	free(out);
+	return rc;
+}
+
+RING_EXPORT int
+ring_ctl_list_schemes(struct ring_ctl *c, struct ring_ctl_scheme **v, size_t *n)
+{
+	int rc = ring_ctl_list(c, PROTO_LIST_SCHEMES, sizeof(**v), (void **)v, n);
+	size_t i;
+
+	for (i = 0; rc == 0 && i < *n; i++) {
+		(*v)[i].name[RING_CTL_NAME_MAX - 1] = '\0';
+		(*v)[i].owner.comm[RING_CTL_COMM_MAX - 1] = '\0';
+	}
+	return rc;
+}
+
+RING_EXPORT int
+ring_ctl_list_rings(struct ring_ctl *c, struct ring_ctl_ring **v, size_t *n)
+{
+	int rc = ring_ctl_list(c, PROTO_LIST_RINGS, sizeof(**v), (void **)v, n);
+	size_t i;
+
+	for (i = 0; rc == 0 && i < *n; i++) {
+		(*v)[i].scheme[RING_CTL_NAME_MAX - 1] = '\0';
+		(*v)[i].consumer.comm[RING_CTL_COMM_MAX - 1] = '\0';
+		(*v)[i].producer.comm[RING_CTL_COMM_MAX - 1] = '\0';
+	}
+	return rc;
+}
+
+RING_EXPORT int
+ring_ctl_list_clients(struct ring_ctl *c, struct ring_ctl_client **v, size_t *n)
+{
+	int rc = ring_ctl_list(c, PROTO_LIST_CLIENTS, sizeof(**v), (void **)v, n);
+	size_t i;
+
+	for (i = 0; rc == 0 && i < *n; i++)
+		(*v)[i].peer.comm[RING_CTL_COMM_MAX - 1] = '\0';
+	return rc;
+}
