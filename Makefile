@@ -64,11 +64,13 @@ URING_LIBS := $(shell $(PKG_CONFIG) --libs liburing 2>/dev/null || echo -luring)
 HEADERS := lib/include/ring/abi.h lib/include/ring/ring.h
 MAN3 := $(wildcard man/*.3)
 MAN7 := $(wildcard man/*.7)
+MAN5 := $(wildcard man/*.5)
+MAN8 := $(wildcard man/*.8)
 
 .PHONY: all lib check bench bench-smoke install uninstall clean ci deps \
-	lint-man tests demo examples
+	lint-man tests demo examples ringd
 
-all: lib examples
+all: lib examples ringd
 
 lib: $(LIBA) $(LIBSO) $(PCFILE)
 
@@ -113,10 +115,26 @@ $(BUILD)/examples/%: $(BUILD)/examples/%.o $(LIBA)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
+# ringd: the broker service (sources under ringd/, one binary).
+SBINDIR ?= $(PREFIX)/sbin
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+RINGD_SRCS := $(wildcard ringd/*.c)
+RINGD_OBJS := $(RINGD_SRCS:%.c=$(BUILD)/%.o)
+RINGD_BIN := $(BUILD)/ringd/ringd
+BSD_LIBS := $(shell $(PKG_CONFIG) --libs libbsd 2>/dev/null || echo -lbsd)
+
+$(RINGD_OBJS): override CPPFLAGS += -Ilib
+
+$(RINGD_BIN): $(RINGD_OBJS) $(LIBA)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(BSD_LIBS)
+
+ringd: $(RINGD_BIN)
+
 # Keep test objects: their removal would print after the tally line.
 .SECONDARY:
 
-check: lib tests
+check: lib tests ringd examples
 	$(Q)tests/run.sh $(BUILD)
 
 $(BENCH_BIN): $(BUILD)/bench/ring-bench.o $(LIBA)
@@ -133,7 +151,7 @@ deps:
 	$(Q)scripts/deps.sh
 
 lint-man:
-	$(Q)mandoc -Tlint -W warning $(MAN3) $(MAN7)
+	$(Q)mandoc -Tlint -W warning $(MAN3) $(MAN7) $(MAN5) $(MAN8)
 
 # The main job; it grows into ringd with demo traffic and ringtop.
 demo: deps
@@ -143,7 +161,7 @@ demo: deps
 ci: deps
 	$(Q)scripts/ci.sh
 
-install: lib examples
+install: lib examples ringd
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/ring \
 		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man7
 	install -m 644 $(LIBA) $(DESTDIR)$(LIBDIR)/libring.a
@@ -154,6 +172,14 @@ install: lib examples
 	install -m 644 $(PCFILE) $(DESTDIR)$(PKGCONFIGDIR)/libring.pc
 	$(if $(MAN3),install -m 644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/)
 	$(if $(MAN7),install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7/)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 755 $(RINGD_BIN) $(DESTDIR)$(SBINDIR)/ringd
+	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/)
+	$(if $(MAN8),install -m 644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/)
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed 's|/usr/local/sbin/ringd|$(SBINDIR)/ringd|' ringd/ringd.service \
+		> $(DESTDIR)$(SYSTEMDUNITDIR)/ringd.service
+	install -m 644 ringd/ringd.socket $(DESTDIR)$(SYSTEMDUNITDIR)/ringd.socket
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libring.a $(DESTDIR)$(LIBDIR)/libring.so \
@@ -163,6 +189,9 @@ uninstall:
 	rm -f $(HEADERS:lib/include/ring/%=$(DESTDIR)$(INCLUDEDIR)/ring/%)
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/ring
 	rm -f $(MAN3:man/%=$(DESTDIR)$(MANDIR)/man3/%) $(MAN7:man/%=$(DESTDIR)$(MANDIR)/man7/%)
+	rm -f $(DESTDIR)$(SBINDIR)/ringd
+	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/ringd.service $(DESTDIR)$(SYSTEMDUNITDIR)/ringd.socket
+	rm -f $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%) $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%)
 
 clean:
 	rm -rf build build-san

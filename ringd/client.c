@@ -1,0 +1,711 @@
+/*
+ * client.c - connections: accepting and identifying them (SO_PEERCRED,
+ * /proc comm, pidfd), reading requests through proto_recv() and handing
+ * them to the handler table, the bounded output queue, list replies sent
+ * record by record, and tearing a connection down.
+ *
+ * Back-pressure: while a client has replies queued, ringd stops reading
+ * its requests, so a client that does not read cannot make ringd queue
+ * more than one request's worth of replies; events for it (ATTACH, late
+ * OPEN replies) are bounded by max_pending_bytes, past which it is cut off.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <bsd/string.h>
+
+#include "ringd.h"
+
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+#define CLIENT_READ_BATCH 32 /* requests per wakeup, for fairness */
+
+/* Handler flags. */
+#define CH_PREHELLO 0x1 /* allowed before HELLO */
+#define CH_LIST 0x2	/* the reply is a record list: errors set end */
+
+struct client_handler {
+	const char *name;
+	int (*fn)(struct client *c, struct proto_msg *m);
+	uint32_t reply_len; /* 0: not a request a client may send */
+	unsigned flags;
+};
+
+static int client_handle_hello(struct client *c, struct proto_msg *m);
+static int client_handle_status(struct client *c, struct proto_msg *m);
+static int client_handle_list(struct client *c, struct proto_msg *m);
+
+/*
+ * The requests ringd serves, keyed by message type (OpenSSH mon_table).
+ * A handler returns >= 0 once it replied (or deferred the reply), or
+ * -errno for client_dispatch() to send as the type's error reply.
+ */
+static const struct client_handler client_handlers[PROTO_TYPE_COUNT] = {
+	[PROTO_HELLO] = { "hello", client_handle_hello,
+	    sizeof(struct proto_hello_reply), CH_PREHELLO },
+	[PROTO_REGISTER] = { "register", registry_handle_register,
+	    sizeof(struct proto_reply), 0 },
+	[PROTO_UNREGISTER] = { "unregister", registry_handle_unregister,
+	    sizeof(struct proto_reply), 0 },
+	[PROTO_OPEN] = { "open", rings_handle_open,
+	    sizeof(struct proto_open_reply), 0 },
+	[PROTO_ATTACH] = { "attach", NULL, 0, 0 }, /* ringd -> scheme only */
+	[PROTO_ACCEPT] = { "accept", rings_handle_accept,
+	    sizeof(struct proto_reply), 0 },
+	[PROTO_CLOSE] = { "close", rings_handle_close,
+	    sizeof(struct proto_reply), 0 },
+	[PROTO_PROBE] = { "probe", registry_handle_probe,
+	    sizeof(struct proto_probe_reply), 0 },
+	[PROTO_STATUS] = { "status", client_handle_status,
+	    sizeof(struct proto_status_reply), 0 },
+	[PROTO_LIST_SCHEMES] = { "list-schemes", client_handle_list,
+	    sizeof(struct proto_scheme_rec), CH_LIST },
+	[PROTO_LIST_RINGS] = { "list-rings", client_handle_list,
+	    sizeof(struct proto_ring_rec), CH_LIST },
+	[PROTO_LIST_CLIENTS] = { "list-clients", client_handle_list,
+	    sizeof(struct proto_client_rec), CH_LIST },
+};
+
+_Static_assert(sizeof(client_handlers) / sizeof(client_handlers[0]) ==
+    PROTO_TYPE_COUNT, "one handler slot per message type");
+
+static int
+client_cmp(struct client *a, struct client *b)
+{
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+RB_GENERATE(client_tree, client, node, client_cmp)
+
+/* "pid 123 (comm) uid 1000" for log lines. */
+const char *
+client_name(const struct client *c)
+{
+	static char buf[96];
+
+	snprintf(buf, sizeof(buf), "client %llu (pid %u '%s' uid %u)",
+	    (unsigned long long)c->id, c->peer.pid, c->peer.comm, c->peer.uid);
+	return buf;
+}
+
+/* Copy a command name, printable characters only. */
+static void
+client_set_comm(struct client *c, const char *s, size_t max)
+{
+	size_t i;
+
+	memset(c->peer.comm, 0, sizeof(c->peer.comm));
+	for (i = 0; i < max && i < sizeof(c->peer.comm) - 1 && s[i] != '\0' &&
+	    s[i] != '\n'; i++)
+		c->peer.comm[i] = isprint((unsigned char)s[i]) ? s[i] : '?';
+}
+
+/* /proc/PID/comm, which the peer cannot forge (unlike HELLO's). */
+static bool
+client_proc_comm(struct client *c)
+{
+	char path[64], buf[RING_COMM_MAX + 2];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/comm", c->peer.pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	client_set_comm(c, buf, (size_t)n);
+	return true;
+}
+
+/* A pidfd for the peer: SO_PEERPIDFD is race-free, pidfd_open the fallback. */
+static int
+client_pidfd(struct client *c)
+{
+	socklen_t len = sizeof(int);
+	int fd = -1;
+
+	if (getsockopt(c->sock, SOL_SOCKET, SO_PEERPIDFD, &fd, &len) == 0 &&
+	    fd >= 0) {
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+		return fd;
+	}
+	fd = (int)syscall(SYS_pidfd_open, (pid_t)c->peer.pid, 0);
+	if (fd >= 0)
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return fd;
+}
+
+/* Refuse a connection over max_clients with a PROTO_ERROR, then close. */
+static void
+client_refuse(int fd)
+{
+	struct proto_error e = { .error = -EUSERS, .version = PROTO_VERSION };
+
+	(void)proto_send(fd, PROTO_ERROR, 0, &e, sizeof(e), NULL, 0);
+	close(fd);
+}
+
+static void
+client_new(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	struct client *c;
+
+	if (ringd.nclients >= ringd.conf.max_clients) {
+		log_warn("refusing a connection: max_clients (%u) reached",
+		    ringd.conf.max_clients);
+		client_refuse(fd);
+		return;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+		log_warn("SO_PEERCRED: %s", strerror(errno));
+		close(fd);
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_error("out of memory for a client");
+		close(fd);
+		return;
+	}
+	c->id = ++ringd.next_client_id;
+	c->sock = fd;
+	c->peer.pid = (uint32_t)cred.pid;
+	c->peer.uid = cred.uid;
+	c->peer.gid = cred.gid;
+	c->created_ns = service_now_ns();
+	LIST_INIT(&c->schemes);
+	LIST_INIT(&c->cons_rings);
+	LIST_INIT(&c->prod_rings);
+	STAILQ_INIT(&c->outq);
+	c->comm_known = client_proc_comm(c);
+	c->sock_src.kind = LOOP_CLIENT;
+	c->sock_src.obj = c;
+	c->pid_src.kind = LOOP_PIDFD;
+	c->pid_src.obj = c;
+	c->ev = EPOLLIN;
+	if (loop_add(fd, &c->sock_src, c->ev) < 0) {
+		log_error("epoll: %s", strerror(errno));
+		close(fd);
+		free(c);
+		return;
+	}
+	c->pidfd = client_pidfd(c);
+	if (c->pidfd >= 0 && loop_add(c->pidfd, &c->pid_src, EPOLLIN) < 0) {
+		close(c->pidfd);
+		c->pidfd = -1;
+	}
+	RB_INSERT(client_tree, &ringd.clients, c);
+	ringd.nclients++;
+	ringd.status_dirty = true;
+	log_debug("%s connected", client_name(c));
+}
+
+/*
+ * Accept what is waiting.  Out of descriptors, give up the spare one to
+ * accept and drop the connection, or the listening socket would stay
+ * readable and spin the loop.
+ */
+void
+client_accept(void)
+{
+	int i, fd;
+
+	for (i = 0; i < 64; i++) {
+		fd = accept4(ringd.listen_fd, NULL, NULL,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0) {
+			client_new(fd);
+			continue;
+		}
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		if ((errno == EMFILE || errno == ENFILE) &&
+		    ringd.spare_fd >= 0) {
+			log_warn("out of descriptors: dropping a connection");
+			close(ringd.spare_fd);
+			fd = accept(ringd.listen_fd, NULL, NULL);
+			if (fd >= 0)
+				close(fd);
+			ringd.spare_fd = open("/dev/null",
+			    O_RDONLY | O_CLOEXEC);
+			continue;
+		}
+		if (errno != EAGAIN)
+			log_warn("accept: %s", strerror(errno));
+		return;
+	}
+}
+
+/* Read interest while nothing is queued; write interest otherwise. */
+static void
+client_update_events(struct client *c)
+{
+	uint32_t want;
+
+	if (c->dead)
+		return;
+	want = STAILQ_EMPTY(&c->outq) && c->list_type == 0 ? EPOLLIN : EPOLLOUT;
+	if (want != c->ev && loop_mod(c->sock, &c->sock_src, want) == 0)
+		c->ev = want;
+}
+
+static void
+client_outmsg_free(struct outmsg *o)
+{
+	unsigned i;
+
+	for (i = 0; i < o->nfds; i++)
+		close(o->fds[i]);
+	free(o);
+}
+
+/* Queue a message (with duplicates of its descriptors) for later. */
+static int
+client_enqueue(struct client *c, uint16_t type, uint32_t seq,
+    const void *body, uint32_t len, const int *fds, unsigned nfds)
+{
+	size_t cost = sizeof(struct proto_hdr) + len;
+	struct outmsg *o;
+	unsigned i;
+
+	if (c->out_bytes + cost > ringd.conf.max_pending_bytes) {
+		client_kill(c, "pending output over max_pending_bytes");
+		return -ENOBUFS;
+	}
+	if ((o = malloc(sizeof(*o) + len)) == NULL) {
+		client_kill(c, "out of memory for its output");
+		return -ENOMEM;
+	}
+	o->type = type;
+	o->seq = seq;
+	o->len = len;
+	o->nfds = 0;
+	memcpy(o->body, body, len);
+	for (i = 0; i < nfds; i++) {
+		o->fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+		if (o->fds[i] < 0) {
+			client_outmsg_free(o);
+			client_kill(c, "out of descriptors for its output");
+			return -EMFILE;
+		}
+		o->nfds++;
+	}
+	STAILQ_INSERT_TAIL(&c->outq, o, link);
+	c->out_bytes += cost;
+	client_update_events(c);
+	return 0;
+}
+
+/*
+ * Send one message to a client, now if its socket has room, else queued.
+ * Descriptors stay the caller's.  A client that cannot take it is killed.
+ */
+int
+client_send(struct client *c, uint16_t type, uint32_t seq, const void *body,
+    uint32_t len, const int *fds, unsigned nfds)
+{
+	int rc;
+
+	if (c->dead)
+		return -ECONNRESET;
+	if (STAILQ_EMPTY(&c->outq)) {
+		rc = proto_send(c->sock, type, seq, body, len, fds, nfds);
+		if (rc != -EAGAIN) {
+			if (rc == -EINVAL)
+				log_error("internal: bad message type %#x",
+				    type);
+			else if (rc < 0)
+				client_kill(c, strerror(-rc));
+			return rc;
+		}
+	}
+	return client_enqueue(c, type, seq, body, len, fds, nfds);
+}
+
+/* The failed reply of a type: its layout, error first, the rest zero. */
+int
+client_reply_error(struct client *c, uint16_t type, uint32_t seq, int err)
+{
+	union {
+		uint8_t b[PROTO_MAX_MSG];
+		uint64_t align;
+	} u;
+	const struct client_handler *h;
+	int32_t e = err;
+	uint32_t end = 1;
+
+	if (type == 0 || type >= PROTO_TYPE_COUNT)
+		return -EINVAL;
+	h = &client_handlers[type];
+	if (h->reply_len == 0)
+		return -EINVAL;
+	memset(u.b, 0, h->reply_len);
+	memcpy(u.b, &e, sizeof(e));
+	if (h->flags & CH_LIST)
+		memcpy(u.b + sizeof(e), &end, sizeof(end));
+	return client_send(c, type | PROTO_REPLY, seq, u.b, h->reply_len,
+	    NULL, 0);
+}
+
+/* Count a protocol violation; enough of them end the connection. */
+static void
+client_bad(struct client *c, const char *what)
+{
+	c->bad++;
+	log_debug("%s: %s (%u of %d)", client_name(c), what, c->bad,
+	    RINGD_MAX_BAD_MSGS);
+	if (c->bad >= RINGD_MAX_BAD_MSGS)
+		client_kill(c, "too many malformed messages");
+}
+
+/* Answer a message whose header could not be trusted. */
+static void
+client_bad_frame(struct client *c, const struct proto_msg *m, int rc)
+{
+	struct proto_error e = { .error = rc, .version = PROTO_VERSION };
+	uint32_t seq = m->hdr.magic == PROTO_MAGIC ? m->hdr.seq : 0;
+
+	if (rc == -EPROTO && m->hdr.magic == PROTO_MAGIC)
+		log_info("%s speaks protocol version %u, ringd speaks %u",
+		    client_name(c), m->hdr.version, PROTO_VERSION);
+	if (client_send(c, PROTO_ERROR, seq, &e, sizeof(e), NULL, 0) < 0)
+		return;
+	client_bad(c, rc == -EPROTO ? "bad magic or version" :
+	    rc == -EMSGSIZE ? "oversized message" : "malformed message");
+}
+
+static void
+client_dispatch(struct client *c, struct proto_msg *m)
+{
+	const struct client_handler *h;
+	uint16_t type = m->hdr.type;
+	uint32_t seq = m->hdr.seq;
+	int rc;
+
+	/* proto_recv() let the type through; replies are not requests. */
+	if ((type & PROTO_REPLY) || type == PROTO_ERROR || type == 0 ||
+	    type >= PROTO_TYPE_COUNT || client_handlers[type].fn == NULL) {
+		client_bad_frame(c, m, -EBADMSG);
+		return;
+	}
+	h = &client_handlers[type];
+	if (!c->hello && !(h->flags & CH_PREHELLO)) {
+		if (client_reply_error(c, type, seq, -EPROTO) == 0)
+			client_bad(c, "request before HELLO");
+		return;
+	}
+	log_debug("%s: %s seq %u", client_name(c), h->name, seq);
+	rc = h->fn(c, m);
+	if (rc == -EBADMSG) {
+		/* the body broke the protocol: reserved bits, bad strings */
+		if (client_reply_error(c, type, seq, -EINVAL) == 0)
+			client_bad(c, "malformed request body");
+	} else if (rc < 0)
+		client_reply_error(c, type, seq, rc);
+}
+
+static void
+client_read(struct client *c)
+{
+	struct proto_msg m;
+	int i, rc;
+
+	for (i = 0; i < CLIENT_READ_BATCH && !c->dead; i++) {
+		if (!STAILQ_EMPTY(&c->outq) || c->list_type != 0)
+			break; /* back-pressure: flush first */
+		rc = proto_recv(c->sock, &m);
+		if (rc == -EAGAIN)
+			break;
+		if (rc == -EPROTO || rc == -EBADMSG || rc == -EMSGSIZE) {
+			client_bad_frame(c, &m, rc);
+			continue;
+		}
+		if (rc < 0) {
+			client_kill(c,
+			    rc == -ECONNRESET ? NULL : strerror(-rc));
+			break;
+		}
+		client_dispatch(c, &m);
+		proto_msg_close_fds(&m);
+	}
+}
+
+/* --- list replies, one record per packet ------------------------------ */
+
+/*
+ * Fill the next record of c's list into the wire record's body (after
+ * the error and end words); false when nothing is left.  The cursor is a
+ * key, not a pointer, so the model may change between records.
+ */
+static bool
+client_list_next(struct client *c, uint8_t *rec)
+{
+	switch (c->list_type) {
+	case PROTO_LIST_SCHEMES: {
+		struct scheme key, *s;
+
+		if (c->list_started) {
+			memcpy(key.name, c->list_name, sizeof(key.name));
+			s = RB_NFIND(scheme_tree, &ringd.schemes, &key);
+			if (s != NULL && strcmp(s->name, c->list_name) == 0)
+				s = RB_NEXT(scheme_tree, &ringd.schemes, s);
+		} else
+			s = RB_MIN(scheme_tree, &ringd.schemes);
+		if (s == NULL)
+			return false;
+		registry_fill_rec(s, (struct ring_ctl_scheme *)(void *)rec);
+		memcpy(c->list_name, s->name, sizeof(c->list_name));
+		c->list_started = true;
+		return true;
+	}
+	case PROTO_LIST_RINGS: {
+		struct ringd_ring key, *rr;
+
+		key.id = c->list_id;
+		if ((rr = RB_NFIND(ring_tree, &ringd.rings, &key)) == NULL)
+			return false;
+		rings_fill_rec(rr, (struct ring_ctl_ring *)(void *)rec);
+		c->list_id = rr->id + 1;
+		return true;
+	}
+	case PROTO_LIST_CLIENTS: {
+		struct client key, *o;
+
+		key.id = c->list_id;
+		if ((o = RB_NFIND(client_tree, &ringd.clients, &key)) == NULL)
+			return false;
+		client_fill_rec(o, (struct ring_ctl_client *)(void *)rec);
+		c->list_id = o->id + 1;
+		return true;
+	}
+	}
+	return false;
+}
+
+/*
+ * Send records while the socket takes them: {error 0, end 0, record} per
+ * entry, then {0, end 1, zeroes} (proto.h), so an empty list is one packet.
+ */
+static void
+client_list_more(struct client *c)
+{
+	union {
+		uint8_t b[PROTO_MAX_MSG];
+		uint64_t align;
+	} u;
+	const struct client_handler *h;
+	uint32_t end;
+	uint16_t type;
+
+	while (c->list_type != 0 && !c->dead && STAILQ_EMPTY(&c->outq)) {
+		type = c->list_type;
+		h = &client_handlers[type];
+		memset(u.b, 0, h->reply_len);
+		end = !client_list_next(c, u.b + 8);
+		memcpy(u.b + sizeof(int32_t), &end, sizeof(end));
+		if (end)
+			c->list_type = 0;
+		if (client_send(c, type | PROTO_REPLY, c->list_seq, u.b,
+		    h->reply_len, NULL, 0) < 0)
+			return;
+	}
+}
+
+static int
+client_handle_list(struct client *c, struct proto_msg *m)
+{
+	c->list_type = m->hdr.type;
+	c->list_seq = m->hdr.seq;
+	c->list_id = 0;
+	c->list_started = false;
+	memset(c->list_name, 0, sizeof(c->list_name));
+	client_list_more(c);
+	client_update_events(c);
+	return 0;
+}
+
+void
+client_fill_rec(const struct client *c, struct ring_ctl_client *rec)
+{
+	rec->client_id = c->id;
+	rec->peer = c->peer;
+	rec->schemes = c->nschemes;
+	rec->rings = c->nrings;
+	rec->age_ns = service_now_ns() - c->created_ns;
+}
+
+/* --- HELLO and STATUS --------------------------------------------------- */
+
+static int
+client_handle_hello(struct client *c, struct proto_msg *m)
+{
+	const struct proto_hello *h = (const void *)m->body.raw;
+	struct proto_hello_reply r;
+
+	if (h->flags != 0)
+		return -EBADMSG;
+	if (c->hello) {
+		client_bad(c, "second HELLO");
+		return -EISCONN;
+	}
+	memset(&r, 0, sizeof(r));
+	r.version = PROTO_VERSION;
+	r.pid = (uint32_t)getpid();
+	strlcpy(r.server, RINGD_SERVER, sizeof(r.server));
+	if (h->version != PROTO_VERSION) {
+		log_info("%s speaks protocol version %u, ringd speaks %u",
+		    client_name(c), h->version, PROTO_VERSION);
+		r.error = -EPROTO;
+		client_bad(c, "protocol version mismatch");
+	} else {
+		c->hello = true;
+		if (!c->comm_known)
+			client_set_comm(c, h->comm, sizeof(h->comm));
+	}
+	client_send(c, PROTO_HELLO | PROTO_REPLY, m->hdr.seq, &r, sizeof(r),
+	    NULL, 0);
+	return 0;
+}
+
+static int
+client_handle_status(struct client *c, struct proto_msg *m)
+{
+	struct proto_status_reply r;
+
+	unsigned nbuiltin;
+
+	builtin_list(&nbuiltin);
+	memset(&r, 0, sizeof(r));
+	r.st.pid = (uint32_t)getpid();
+	r.st.version = PROTO_VERSION;
+	strlcpy(r.st.server, RINGD_SERVER, sizeof(r.st.server));
+	r.st.uptime_ns = service_now_ns() - ringd.start_ns;
+	r.st.schemes = ringd.nschemes + nbuiltin;
+	r.st.rings = ringd.nrings;
+	r.st.clients = ringd.nclients;
+	client_send(c, PROTO_STATUS | PROTO_REPLY, m->hdr.seq, &r, sizeof(r),
+	    NULL, 0);
+	return 0;
+}
+
+/* --- events and teardown ------------------------------------------------ */
+
+static void
+client_flush(struct client *c)
+{
+	struct outmsg *o;
+	int rc;
+
+	while ((o = STAILQ_FIRST(&c->outq)) != NULL && !c->dead) {
+		rc = proto_send(c->sock, o->type, o->seq, o->body, o->len,
+		    o->fds, o->nfds);
+		if (rc == -EAGAIN)
+			break;
+		if (rc < 0) {
+			client_kill(c, strerror(-rc));
+			return;
+		}
+		STAILQ_REMOVE_HEAD(&c->outq, link);
+		c->out_bytes -= sizeof(struct proto_hdr) + o->len;
+		client_outmsg_free(o);
+	}
+	if (STAILQ_EMPTY(&c->outq))
+		client_list_more(c);
+	client_update_events(c);
+}
+
+void
+client_event(struct client *c, uint32_t events)
+{
+	if (c->dead)
+		return;
+	if (events & (EPOLLHUP | EPOLLERR)) {
+		client_kill(c, NULL);
+		return;
+	}
+	if (events & EPOLLOUT)
+		client_flush(c);
+	if ((events & EPOLLIN) && !c->dead) {
+		client_read(c);
+		client_update_events(c);
+	}
+}
+
+void
+client_pidfd_event(struct client *c)
+{
+	if (!c->dead)
+		client_kill(c, NULL);
+}
+
+/*
+ * Mark a client dead: no more events or output.  Its schemes and rings
+ * are let go in client_reap(), outside the event batch.
+ */
+void
+client_kill(struct client *c, const char *why)
+{
+	if (c->dead)
+		return;
+	c->dead = true;
+	if (why != NULL)
+		log_info("%s: disconnecting: %s", client_name(c), why);
+	else
+		log_debug("%s disconnected", client_name(c));
+	loop_del(c->sock);
+	loop_del(c->pidfd);
+	RB_REMOVE(client_tree, &ringd.clients, c);
+	ringd.nclients--;
+	ringd.status_dirty = true;
+	TAILQ_INSERT_TAIL(&ringd.dead_clients, c, dead_link);
+}
+
+/* Let dead clients' schemes and rings go, then free them. */
+void
+client_reap(void)
+{
+	struct client *c;
+	struct outmsg *o;
+
+	while ((c = TAILQ_FIRST(&ringd.dead_clients)) != NULL) {
+		registry_client_gone(c);
+		rings_client_gone(c);
+		TAILQ_REMOVE(&ringd.dead_clients, c, dead_link);
+		while ((o = STAILQ_FIRST(&c->outq)) != NULL) {
+			STAILQ_REMOVE_HEAD(&c->outq, link);
+			client_outmsg_free(o);
+		}
+		close(c->sock);
+		if (c->pidfd >= 0)
+			close(c->pidfd);
+		free(c);
+	}
+}
+
+/* Shutdown: drop every connection. */
+void
+client_fini(void)
+{
+	struct client *c;
+
+	while ((c = RB_MIN(client_tree, &ringd.clients)) != NULL)
+		client_kill(c, NULL);
+	client_reap();
+}

@@ -1,0 +1,309 @@
+/*
+ * config.c - ringd.conf(5): "key = value" lines, '#' comments.
+ *
+ * A file is parsed into a fresh struct config and only handed back whole,
+ * so a bad file at SIGHUP leaves the running configuration untouched.
+ * Every error names file:line and the key.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <grp.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bsd/stdlib.h>
+#include <bsd/string.h>
+
+#include "ringd.h"
+
+enum config_type {
+	CONF_U32,	/* decimal, min..max */
+	CONF_SIZE,	/* bytes with optional k/M/G suffix, min..max */
+	CONF_MODE,	/* octal permission bits */
+	CONF_PATH,	/* absolute socket path */
+	CONF_GROUP,	/* existing group name or number */
+	CONF_LEVEL,	/* error, warning, info, debug */
+	CONF_BOOL,	/* yes/no, true/false, on/off, 1/0 */
+};
+
+struct config_key {
+	const char *name;
+	enum config_type type;
+	size_t off;
+	uint64_t min, max;
+};
+
+#define CK(n, t, f, lo, hi) { n, t, offsetof(struct config, f), lo, hi }
+
+/* The keys, in ringd.conf(5) order. */
+static const struct config_key config_keys[] = {
+	CK("socket", CONF_PATH, socket, 0, 0),
+	CK("socket_mode", CONF_MODE, socket_mode, 0, 0777),
+	CK("socket_group", CONF_GROUP, socket_group, 0, 0),
+	CK("max_clients", CONF_U32, max_clients, 1, RINGD_CAP_MAX_CLIENTS),
+	CK("max_schemes", CONF_U32, max_schemes, 0, RINGD_CAP_MAX_SCHEMES),
+	CK("max_schemes_per_client", CONF_U32, max_schemes_per_client, 0,
+	    RINGD_CAP_MAX_SCHEMES),
+	CK("max_rings", CONF_U32, max_rings, 0, RINGD_CAP_MAX_RINGS),
+	CK("max_rings_per_client", CONF_U32, max_rings_per_client, 0,
+	    RINGD_CAP_MAX_RINGS),
+	CK("max_entries", CONF_U32, max_entries, 1, RINGD_CAP_MAX_ENTRIES),
+	CK("max_pool_bytes", CONF_SIZE, max_pool_bytes, 0,
+	    RINGD_CAP_MAX_POOL_BYTES),
+	CK("max_pending_bytes", CONF_SIZE, max_pending_bytes,
+	    RINGD_MIN_MAX_PENDING_BYTES, RINGD_CAP_MAX_PENDING_BYTES),
+	CK("accept_timeout_ms", CONF_U32, accept_timeout_ms, 1,
+	    RINGD_CAP_ACCEPT_TIMEOUT_MS),
+	CK("log_level", CONF_LEVEL, log_level, 0, 0),
+	CK("root_takeover", CONF_BOOL, root_takeover, 0, 0),
+};
+
+#define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
+
+void
+config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->socket_mode = 0666;
+	c->max_clients = RINGD_DEF_MAX_CLIENTS;
+	c->max_schemes = RINGD_DEF_MAX_SCHEMES;
+	c->max_schemes_per_client = RINGD_DEF_MAX_SCHEMES_PER_CLIENT;
+	c->max_rings = RINGD_DEF_MAX_RINGS;
+	c->max_rings_per_client = RINGD_DEF_MAX_RINGS_PER_CLIENT;
+	c->max_entries = RINGD_DEF_MAX_ENTRIES;
+	c->max_pool_bytes = RINGD_DEF_MAX_POOL_BYTES;
+	c->max_pending_bytes = RINGD_DEF_MAX_PENDING_BYTES;
+	c->accept_timeout_ms = RINGD_DEF_ACCEPT_TIMEOUT_MS;
+	c->log_level = -1;
+	c->root_takeover = false;
+}
+
+/* A byte count: digits and an optional k, M or G (powers of 1024). */
+static int
+config_parse_size(const char *v, uint64_t min, uint64_t max, uint64_t *out)
+{
+	unsigned long long n;
+	char *end;
+	int shift = 0;
+
+	if (!isdigit((unsigned char)v[0]))
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno != 0)
+		return -ERANGE;
+	if (*end == 'k' || *end == 'K')
+		shift = 10;
+	else if (*end == 'm' || *end == 'M')
+		shift = 20;
+	else if (*end == 'g' || *end == 'G')
+		shift = 30;
+	if (shift != 0)
+		end++;
+	if (*end != '\0')
+		return -EINVAL;
+	if (n > (UINT64_MAX >> shift))
+		return -ERANGE;
+	n <<= shift;
+	if (n < min || n > max)
+		return -ERANGE;
+	*out = n;
+	return 0;
+}
+
+static int
+config_parse_bool(const char *v, bool *out)
+{
+	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") ||
+	    !strcmp(v, "1"))
+		*out = true;
+	else if (!strcmp(v, "no") || !strcmp(v, "false") ||
+	    !strcmp(v, "off") || !strcmp(v, "0"))
+		*out = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* Store one value; on failure *why says what was wrong with it. */
+static int
+config_set(struct config *c, const struct config_key *k, const char *v,
+    const char **why)
+{
+	char *p = (char *)c + k->off;
+	const char *errstr = NULL;
+	uint64_t u;
+	long long ll;
+	char *end;
+	int lvl;
+
+	switch (k->type) {
+	case CONF_U32:
+		ll = strtonum(v, (long long)k->min, (long long)k->max, &errstr);
+		if (errstr != NULL) {
+			*why = errstr;
+			return -EINVAL;
+		}
+		*(uint32_t *)(void *)p = (uint32_t)ll;
+		return 0;
+	case CONF_SIZE:
+		if (config_parse_size(v, k->min, k->max, &u) < 0) {
+			*why = "not a byte count in range";
+			return -EINVAL;
+		}
+		if (k->off == offsetof(struct config, max_pool_bytes))
+			c->max_pool_bytes = u;
+		else
+			*(uint32_t *)(void *)p = (uint32_t)u;
+		return 0;
+	case CONF_MODE:
+		errno = 0;
+		u = strtoull(v, &end, 8);
+		if (v[0] < '0' || v[0] > '7' || *end != '\0' || errno != 0 ||
+		    u > k->max) {
+			*why = "not an octal mode such as 0660";
+			return -EINVAL;
+		}
+		c->socket_mode = (mode_t)u;
+		return 0;
+	case CONF_PATH:
+		if (v[0] != '/') {
+			*why = "not an absolute path";
+			return -EINVAL;
+		}
+		if (strlcpy(c->socket, v, sizeof(c->socket)) >=
+		    sizeof(c->socket)) {
+			*why = "path too long for a Unix socket";
+			return -EINVAL;
+		}
+		return 0;
+	case CONF_GROUP:
+		if (getgrnam(v) == NULL) {
+			ll = strtonum(v, 0, INT32_MAX, &errstr);
+			if (errstr != NULL || getgrgid((gid_t)ll) == NULL) {
+				*why = "no such group";
+				return -EINVAL;
+			}
+		}
+		if (strlcpy(c->socket_group, v, sizeof(c->socket_group)) >=
+		    sizeof(c->socket_group)) {
+			*why = "group name too long";
+			return -EINVAL;
+		}
+		return 0;
+	case CONF_LEVEL:
+		if ((lvl = log_level_parse(v)) < 0) {
+			*why = "not one of error, warning, info, debug";
+			return -EINVAL;
+		}
+		c->log_level = lvl;
+		return 0;
+	case CONF_BOOL:
+		if (config_parse_bool(v, &c->root_takeover) < 0) {
+			*why = "not yes or no";
+			return -EINVAL;
+		}
+		return 0;
+	}
+	*why = "internal error";
+	return -EINVAL;
+}
+
+static char *
+config_trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/*
+ * Parse path into *out (defaults for absent keys).  Logs every error with
+ * file:line; returns 0, or -errno when the file is unusable.
+ */
+int
+config_load(const char *path, struct config *out)
+{
+	char line[RINGD_CONF_LINE_MAX + 2];
+	bool seen[CONFIG_NKEYS] = { false };
+	struct config c;
+	unsigned lineno = 0;
+	int rc = 0;
+	FILE *f;
+
+	config_defaults(&c);
+	if ((f = fopen(path, "re")) == NULL) {
+		rc = -errno;
+		log_error("cannot open config '%s': %s", path, strerror(errno));
+		return rc;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		const struct config_key *k = NULL;
+		const char *why = NULL;
+		char *key, *val, *eq, *hash;
+		size_t i, len = strlen(line);
+
+		lineno++;
+		if (len > 0 && line[len - 1] != '\n' && !feof(f)) {
+			log_error("%s:%u: line too long", path, lineno);
+			rc = -EINVAL;
+			break;
+		}
+		if ((hash = strchr(line, '#')) != NULL)
+			*hash = '\0';
+		key = config_trim(line);
+		if (*key == '\0')
+			continue;
+		if ((eq = strchr(key, '=')) == NULL) {
+			log_error("%s:%u: expected 'key = value'", path,
+			    lineno);
+			rc = -EINVAL;
+			continue;
+		}
+		*eq = '\0';
+		key = config_trim(key);
+		val = config_trim(eq + 1);
+		for (i = 0; i < CONFIG_NKEYS; i++)
+			if (strcmp(config_keys[i].name, key) == 0) {
+				k = &config_keys[i];
+				break;
+			}
+		if (k == NULL) {
+			log_error("%s:%u: unknown key '%s'", path, lineno, key);
+			rc = -EINVAL;
+			continue;
+		}
+		if (seen[i]) {
+			log_error("%s:%u: '%s' given twice", path, lineno, key);
+			rc = -EINVAL;
+			continue;
+		}
+		seen[i] = true;
+		if (*val == '\0') {
+			log_error("%s:%u: '%s' needs a value", path, lineno,
+			    key);
+			rc = -EINVAL;
+			continue;
+		}
+		if (config_set(&c, k, val, &why) < 0) {
+			log_error("%s:%u: bad value '%s' for '%s': %s", path,
+			    lineno, val, key, why);
+			rc = -EINVAL;
+		}
+	}
+	if (ferror(f) && rc == 0) {
+		log_error("cannot read config '%s': %s", path, strerror(EIO));
+		rc = -EIO;
+	}
+	fclose(f);
+	if (rc == 0)
+		*out = c;
+	return rc;
+}

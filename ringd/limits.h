@@ -1,0 +1,42 @@
+/*
+ * limits.h - every client-controlled resource ringd bounds, in one place.
+ *
+ * RINGD_DEF_* are the defaults a missing config key takes; RINGD_CAP_* are
+ * the largest values ringd.conf may set.  Keep ringd.conf(5) in step.
+ */
+#ifndef RINGD_LIMITS_H
+#define RINGD_LIMITS_H
+
+#include <ring/abi.h>
+
+#define RINGD_DEF_MAX_CLIENTS 1024u		/* connections at once */
+#define RINGD_CAP_MAX_CLIENTS 65536u
+/* registered names, built-ins excluded */
+#define RINGD_DEF_MAX_SCHEMES 256u
+#define RINGD_CAP_MAX_SCHEMES 65536u
+/* names one connection holds */
+#define RINGD_DEF_MAX_SCHEMES_PER_CLIENT 16u
+#define RINGD_DEF_MAX_RINGS 4096u		/* rings alive, all clients */
+#define RINGD_CAP_MAX_RINGS 262144u
+/* rings one connection opened as consumer */
+#define RINGD_DEF_MAX_RINGS_PER_CLIENT 256u
+/* entries per queue; the cap is the ABI's RING_MAX_ENTRIES */
+#define RINGD_DEF_MAX_ENTRIES 4096u
+#define RINGD_CAP_MAX_ENTRIES RING_MAX_ENTRIES
+#define RINGD_DEF_MAX_POOL_BYTES (64ull << 20)	/* buffer pool per ring */
+#define RINGD_CAP_MAX_POOL_BYTES RING_MAX_POOL
+#define RINGD_DEF_MAX_PENDING_BYTES (256u << 10) /* queued output per client */
+#define RINGD_MIN_MAX_PENDING_BYTES 4096u
+#define RINGD_CAP_MAX_PENDING_BYTES (64u << 20)
+#define RINGD_DEF_ACCEPT_TIMEOUT_MS 5000u	/* scheme must answer ATTACH */
+#define RINGD_CAP_ACCEPT_TIMEOUT_MS 600000u
+
+/* Fixed limits (not configurable). */
+/* protocol violations before a client is disconnected */
+#define RINGD_MAX_BAD_MSGS 8
+/* SQEs a built-in serves per ring per loop turn */
+#define RINGD_BUILTIN_BUDGET 1024
+#define RINGD_EPOLL_BATCH 64		/* events taken per epoll_wait */
+#define RINGD_CONF_LINE_MAX 1024	/* longest ringd.conf line */
+
+#endif /* RINGD_LIMITS_H */

@@ -1,0 +1,203 @@
+/*
+ * loop.c - the event loop: one epoll set holding the listening socket,
+ * a signalfd, every client's socket and pidfd, and the doorbells of the
+ * rings ringd serves itself.  Objects that die during a batch of events
+ * are only unlinked; they are freed after the batch (client_reap(),
+ * rings_reap()), so a later event of the same batch never touches freed
+ * memory.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "ringd.h"
+
+#define LOOP_STATUS_NS 1000000000ll /* STATUS= at most once a second */
+
+int
+loop_init(void)
+{
+	sigset_t set;
+
+	ringd.epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (ringd.epfd < 0)
+		return -errno;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	ringd.sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (ringd.sigfd < 0)
+		return -errno;
+	ringd.sig_src.kind = LOOP_SIGNAL;
+	ringd.listen_src.kind = LOOP_LISTEN;
+	if (loop_add(ringd.sigfd, &ringd.sig_src, EPOLLIN) < 0 ||
+	    loop_add(ringd.listen_fd, &ringd.listen_src, EPOLLIN) < 0)
+		return -errno;
+	return 0;
+}
+
+int
+loop_add(int fd, struct loop_src *src, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = src };
+
+	return epoll_ctl(ringd.epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+int
+loop_mod(int fd, struct loop_src *src, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = src };
+
+	return epoll_ctl(ringd.epfd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
+}
+
+void
+loop_del(int fd)
+{
+	if (fd >= 0)
+		epoll_ctl(ringd.epfd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+/* SIGHUP: re-read the config; a bad file keeps the running one. */
+static void
+loop_reload(void)
+{
+	struct config c;
+	int lvl;
+
+	service_notify("RELOADING=1\nMONOTONIC_USEC=%llu",
+	    (unsigned long long)(service_now_ns() / 1000));
+	if (ringd.conf_path == NULL) {
+		log_info("SIGHUP: no config file, nothing to reload");
+		goto out;
+	}
+	if (config_load(ringd.conf_path, &c) < 0) {
+		log_error("reload of '%s' failed, keeping the old "
+		    "configuration", ringd.conf_path);
+		goto out;
+	}
+	if (c.socket[0] != '\0' && strcmp(c.socket, ringd.conf.socket) != 0)
+		log_warn("a new socket path takes a restart; still "
+		    "serving '%s'", ringd.sock_path);
+	strcpy(c.socket, ringd.conf.socket);
+	ringd.conf = c;
+	listen_apply_mode(&ringd.conf);
+	lvl = ringd.cli_log_level >= 0 ? ringd.cli_log_level :
+	    ringd.conf.log_level >= 0 ? ringd.conf.log_level : LOG_LVL_INFO;
+	log_set_level(lvl);
+	log_info("reloaded '%s'", ringd.conf_path);
+out:
+	service_notify("READY=1\nSTATUS=serving %s", ringd.sock_path);
+}
+
+static void
+loop_signal(void)
+{
+	struct signalfd_siginfo si;
+
+	while (read(ringd.sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			log_info("%s: shutting down",
+			    si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+			ringd.quit = true;
+			break;
+		case SIGHUP:
+			loop_reload();
+			break;
+		}
+	}
+}
+
+static void
+loop_dispatch(struct epoll_event *ev)
+{
+	struct loop_src *src = ev->data.ptr;
+
+	switch (src->kind) {
+	case LOOP_LISTEN:
+		client_accept();
+		break;
+	case LOOP_SIGNAL:
+		loop_signal();
+		break;
+	case LOOP_CLIENT:
+		client_event(src->obj, ev->events);
+		break;
+	case LOOP_PIDFD:
+		client_pidfd_event(src->obj);
+		break;
+	case LOOP_DOORBELL:
+		builtin_event(src->obj);
+		break;
+	}
+}
+
+/* systemd's STATUS= line, when something changed and a second passed. */
+static void
+loop_status(uint64_t now, uint64_t *last)
+{
+	if (!ringd.notify || !ringd.status_dirty ||
+	    now - *last < (uint64_t)LOOP_STATUS_NS)
+		return;
+	ringd.status_dirty = false;
+	*last = now;
+	service_notify("STATUS=serving %s: %u clients, %u registered schemes, "
+	    "%u rings",
+	    ringd.sock_path, ringd.nclients, ringd.nschemes, ringd.nrings);
+}
+
+int
+loop_run(void)
+{
+	struct epoll_event evs[RINGD_EPOLL_BATCH];
+	uint64_t last_status = 0;
+
+	while (!ringd.quit) {
+		int64_t next;
+		int timeout = -1, n, i;
+		uint64_t now = service_now_ns();
+
+		next = rings_expire(now);
+		if (next >= 0)
+			timeout = (int)((next + 999999) / 1000000);
+		if (ringd.status_dirty && ringd.notify)
+			timeout = timeout < 0 || timeout > 1000 ? 1000 :
+			    timeout;
+		if (!TAILQ_EMPTY(&ringd.runnable))
+			timeout = 0;
+		n = epoll_wait(ringd.epfd, evs, RINGD_EPOLL_BATCH, timeout);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("epoll_wait: %s", strerror(errno));
+			return -errno;
+		}
+		for (i = 0; i < n; i++)
+			loop_dispatch(&evs[i]);
+		builtin_run_ready();
+		client_reap();
+		rings_reap();
+		loop_status(service_now_ns(), &last_status);
+	}
+	return 0;
+}
+
+void
+loop_fini(void)
+{
+	if (ringd.sigfd >= 0)
+		close(ringd.sigfd);
+	if (ringd.epfd >= 0)
+		close(ringd.epfd);
+	ringd.sigfd = ringd.epfd = -1;
+}

@@ -1,0 +1,208 @@
+/*
+ * main.c - ringd: the ring broker.  Options, configuration, the socket,
+ * becoming a service, then the event loop; on SIGTERM/SIGINT every ring is
+ * dropped and the socket and pidfile are removed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bsd/string.h>
+
+#include "ringd.h"
+
+struct ringd ringd;
+
+static void
+main_usage(FILE *f)
+{
+	fprintf(f, "usage: ringd [-dfhVv] [-c config] [-l level] "
+	    "[-p pidfile] [-S socket]\n");
+}
+
+static void
+main_init_state(void)
+{
+	memset(&ringd, 0, sizeof(ringd));
+	config_defaults(&ringd.conf);
+	ringd.cli_log_level = -1;
+	ringd.epfd = ringd.sigfd = ringd.listen_fd = ringd.spare_fd = -1;
+	RB_INIT(&ringd.clients);
+	RB_INIT(&ringd.schemes);
+	RB_INIT(&ringd.rings);
+	TAILQ_INIT(&ringd.pending);
+	TAILQ_INIT(&ringd.runnable);
+	TAILQ_INIT(&ringd.dead_rings);
+	TAILQ_INIT(&ringd.dead_clients);
+}
+
+/*
+ * A path given relative to where ringd started, made absolute: the daemon
+ * changes to "/" and still has to reread, unlink and remove these.
+ */
+static const char *
+main_abspath(const char *p, char *buf, size_t size)
+{
+	char cwd[4096];
+	int n;
+
+	if (p == NULL || p[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+		return p;
+	n = snprintf(buf, size, "%s/%s", cwd, p);
+	if (n < 0 || (size_t)n >= size)
+		return p;
+	return buf;
+}
+
+/* -S, then $RINGD_SOCKET, then the config's socket, then the default. */
+static int
+main_socket_path(const char *opt, char *buf, size_t size, bool *mkparent)
+{
+	const char *env = getenv("RINGD_SOCKET");
+	const char *p = opt;
+
+	*mkparent = false;
+	if (p == NULL && env != NULL && env[0] != '\0')
+		p = env;
+	if (p == NULL && ringd.conf.socket[0] != '\0')
+		p = ringd.conf.socket;
+	if (p == NULL)
+		return listen_default_path(buf, size, mkparent);
+	if (strlcpy(buf, p, size) >= size) {
+		log_error("socket path '%s' is too long", p);
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *sock_opt = NULL, *pidfile = NULL;
+	char path[RINGD_SOCK_MAX], conf_abs[4096], pid_abs[4096];
+	char sock_abs[RINGD_SOCK_MAX];
+	bool mkparent;
+	int ch, verbose = 0, lvl, rc;
+
+	main_init_state();
+	while ((ch = getopt(argc, argv, "c:dfhl:p:S:Vv")) != -1) {
+		switch (ch) {
+		case 'c':
+			ringd.conf_path = optarg;
+			break;
+		case 'd':
+			ringd.cli_log_level = LOG_LVL_DEBUG;
+			break;
+		case 'f':
+			ringd.foreground = true;
+			break;
+		case 'h':
+			main_usage(stdout);
+			return 0;
+		case 'l':
+			ringd.cli_log_level = log_level_parse(optarg);
+			if (ringd.cli_log_level < 0) {
+				fprintf(stderr, "ringd: bad log level '%s': "
+				    "use error, warning, info or debug\n",
+				    optarg);
+				main_usage(stderr);
+				return 2;
+			}
+			break;
+		case 'p':
+			pidfile = optarg;
+			break;
+		case 'S':
+			sock_opt = optarg;
+			break;
+		case 'V':
+			printf("%s (protocol %d, ring ABI %d)\n", RINGD_SERVER,
+			    PROTO_VERSION, RING_ABI_VERSION);
+			return 0;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			main_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		main_usage(stderr);
+		return 2;
+	}
+	ringd.conf_path = main_abspath(ringd.conf_path, conf_abs,
+	    sizeof(conf_abs));
+	pidfile = main_abspath(pidfile, pid_abs, sizeof(pid_abs));
+	sock_opt = main_abspath(sock_opt, sock_abs, sizeof(sock_abs));
+	if (ringd.cli_log_level < 0 && verbose > 0)
+		ringd.cli_log_level = LOG_LVL_DEBUG;
+	log_open(true, ringd.cli_log_level >= 0 ? ringd.cli_log_level :
+	    LOG_LVL_INFO);
+
+	if (ringd.conf_path == NULL && geteuid() == 0 &&
+	    access(RINGD_DEFAULT_CONF, F_OK) == 0)
+		ringd.conf_path = RINGD_DEFAULT_CONF;
+	if (ringd.conf_path != NULL &&
+	    config_load(ringd.conf_path, &ringd.conf) < 0)
+		return 1;
+	lvl = ringd.cli_log_level >= 0 ? ringd.cli_log_level :
+	    ringd.conf.log_level >= 0 ? ringd.conf.log_level : LOG_LVL_INFO;
+	log_set_level(lvl);
+
+	service_raise_nofile();
+	ringd.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (pidfile != NULL && service_pidfile_open(pidfile) < 0)
+		return 1;
+	rc = listen_activated();
+	if (rc == 0) {
+		if (main_socket_path(sock_opt, path, sizeof(path),
+		    &mkparent) < 0 ||
+		    listen_open(path, mkparent, &ringd.conf) < 0)
+			rc = -1;
+	}
+	if (rc < 0)
+		goto out_pidfile;
+	if (!ringd.foreground) {
+		if ((rc = service_daemonize()) < 0) {
+			log_error("cannot become a daemon: %s", strerror(-rc));
+			goto out_listen;
+		}
+		log_open(false, lvl);
+	}
+	if (service_pidfile_write() < 0 || registry_init() < 0 ||
+	    (rc = loop_init()) < 0) {
+		log_error("cannot start: %s", strerror(rc < 0 ? -rc : ENOMEM));
+		rc = -1;
+		goto out_all;
+	}
+	ringd.start_ns = service_now_ns();
+	ringd.notify = getenv("NOTIFY_SOCKET") != NULL;
+	log_info("%s serving '%s'", RINGD_SERVER, ringd.sock_path);
+	service_notify("READY=1\nSTATUS=serving %s\nMAINPID=%ld",
+	    ringd.sock_path, (long)getpid());
+	service_daemon_ready(true);
+
+	rc = loop_run();
+
+	service_notify("STOPPING=1\nSTATUS=shutting down");
+out_all:
+	service_daemon_ready(false);
+	rings_fini();
+	client_fini();
+	registry_fini();
+	loop_fini();
+out_listen:
+	listen_close();
+out_pidfile:
+	service_pidfile_remove();
+	if (ringd.spare_fd >= 0)
+		close(ringd.spare_fd);
+	if (rc >= 0)
+		log_info("stopped");
+	log_close();
+	return rc < 0 ? 1 : 0;
+}

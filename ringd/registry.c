@@ -1,0 +1,192 @@
+/*
+ * registry.c - scheme names: the built-ins ringd serves itself and the
+ * names clients register.  A name belongs to the connection (and so the
+ * uid) that registered it until it unregisters or disconnects; nobody
+ * else can take or shadow it, root only when root_takeover allows.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bsd/string.h>
+
+#include "ringd.h"
+
+static int
+registry_cmp(struct scheme *a, struct scheme *b)
+{
+	return strncmp(a->name, b->name, sizeof(a->name));
+}
+
+RB_GENERATE(scheme_tree, scheme, node, registry_cmp)
+
+struct scheme *
+registry_find(const char *name)
+{
+	struct scheme key;
+
+	memset(key.name, 0, sizeof(key.name));
+	strlcpy(key.name, name, sizeof(key.name));
+	return RB_FIND(scheme_tree, &ringd.schemes, &key);
+}
+
+/* Put the built-in schemes in the registry, owned by nobody. */
+int
+registry_init(void)
+{
+	const struct builtin_scheme *bs;
+	unsigned n, i;
+
+	bs = builtin_list(&n);
+	for (i = 0; i < n; i++) {
+		struct scheme *s = calloc(1, sizeof(*s));
+
+		if (s == NULL)
+			return -ENOMEM;
+		strlcpy(s->name, bs[i].name, sizeof(s->name));
+		s->builtin = &bs[i];
+		/* owner pid 0: built into ringd */
+		s->owner_peer.uid = (uint32_t)geteuid();
+		s->owner_peer.gid = (uint32_t)getegid();
+		strlcpy(s->owner_peer.comm, "ringd",
+		    sizeof(s->owner_peer.comm));
+		builtin_opset(&bs[i], &s->ops);
+		RB_INSERT(scheme_tree, &ringd.schemes, s);
+	}
+	return 0;
+}
+
+static void
+registry_remove(struct scheme *s)
+{
+	RB_REMOVE(scheme_tree, &ringd.schemes, s);
+	if (s->owner != NULL) {
+		LIST_REMOVE(s, owner_link);
+		s->owner->nschemes--;
+		ringd.nschemes--;
+		ringd.status_dirty = true;
+	}
+	free(s);
+}
+
+void
+registry_fini(void)
+{
+	struct scheme *s;
+
+	while ((s = RB_MIN(scheme_tree, &ringd.schemes)) != NULL)
+		registry_remove(s);
+}
+
+/* A connection went away: its names are free again. */
+void
+registry_client_gone(struct client *c)
+{
+	struct scheme *s;
+
+	while ((s = LIST_FIRST(&c->schemes)) != NULL) {
+		log_info("scheme '%s' unregistered: its owner left", s->name);
+		registry_remove(s);
+	}
+}
+
+/*
+ * REGISTER: -EINVAL bad name, -EPERM a built-in name or a name another
+ * uid owns, -EADDRINUSE a name this uid already holds (here or on another
+ * connection), -EMFILE/-ENFILE over max_schemes_per_client/max_schemes.
+ */
+int
+registry_handle_register(struct client *c, struct proto_msg *m)
+{
+	const struct proto_register *req = (const void *)m->body.raw;
+	struct proto_reply r;
+	struct scheme *s, *old;
+
+	if (!proto_name_ok(req->name, sizeof(req->name)))
+		return -EINVAL;
+	if ((old = registry_find(req->name)) != NULL) {
+		if (old->builtin != NULL)
+			return -EPERM;
+		if (old->owner_peer.uid == c->peer.uid)
+			return -EADDRINUSE;
+		if (c->peer.uid != 0 || !ringd.conf.root_takeover)
+			return -EPERM;
+	}
+	if (c->nschemes >= ringd.conf.max_schemes_per_client)
+		return -EMFILE;
+	if (old == NULL && ringd.nschemes >= ringd.conf.max_schemes)
+		return -ENFILE;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return -ENOMEM;
+	if (old != NULL) {
+		log_info("root %s takes scheme '%s' over from uid %u",
+		    client_name(c), old->name, old->owner_peer.uid);
+		registry_remove(old);
+	}
+	memcpy(s->name, req->name, sizeof(s->name));
+	s->owner = c;
+	s->owner_peer = c->peer;
+	s->ops = req->ops;
+	RB_INSERT(scheme_tree, &ringd.schemes, s);
+	LIST_INSERT_HEAD(&c->schemes, s, owner_link);
+	c->nschemes++;
+	ringd.nschemes++;
+	ringd.status_dirty = true;
+	log_info("%s registered scheme '%s'", client_name(c), s->name);
+	memset(&r, 0, sizeof(r));
+	client_send(c, PROTO_REGISTER | PROTO_REPLY, m->hdr.seq, &r, sizeof(r),
+	    NULL, 0);
+	return 0;
+}
+
+/* UNREGISTER: -EINVAL bad name, -ENOENT not registered, -EPERM not ours. */
+int
+registry_handle_unregister(struct client *c, struct proto_msg *m)
+{
+	const struct proto_name *req = (const void *)m->body.raw;
+	struct proto_reply r;
+	struct scheme *s;
+
+	if (!proto_name_ok(req->name, sizeof(req->name)))
+		return -EINVAL;
+	if ((s = registry_find(req->name)) == NULL)
+		return -ENOENT;
+	if (s->owner != c)
+		return -EPERM;
+	log_info("%s unregistered scheme '%s'", client_name(c), s->name);
+	registry_remove(s);
+	memset(&r, 0, sizeof(r));
+	client_send(c, PROTO_UNREGISTER | PROTO_REPLY, m->hdr.seq, &r,
+	    sizeof(r), NULL, 0);
+	return 0;
+}
+
+/* PROBE: the opcodes a scheme declared; -EINVAL bad name, -ENODEV none. */
+int
+registry_handle_probe(struct client *c, struct proto_msg *m)
+{
+	const struct proto_name *req = (const void *)m->body.raw;
+	struct proto_probe_reply r;
+	struct scheme *s;
+
+	if (!proto_name_ok(req->name, sizeof(req->name)))
+		return -EINVAL;
+	if ((s = registry_find(req->name)) == NULL)
+		return -ENODEV;
+	memset(&r, 0, sizeof(r));
+	r.ops = s->ops;
+	client_send(c, PROTO_PROBE | PROTO_REPLY, m->hdr.seq, &r, sizeof(r),
+	    NULL, 0);
+	return 0;
+}
+
+void
+registry_fill_rec(const struct scheme *s, struct ring_ctl_scheme *rec)
+{
+	memcpy(rec->name, s->name, sizeof(rec->name));
+	rec->owner = s->owner_peer;
+	rec->builtin = s->builtin != NULL;
+	rec->rings = s->rings;
+	memcpy(rec->ops, s->ops.bits, sizeof(rec->ops));
+}

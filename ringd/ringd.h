@@ -1,0 +1,290 @@
+/*
+ * ringd.h - the broker's shared types and the functions its modules
+ * offer one another.  One daemon, one header (the tmux habit): each
+ * prototype block names the file that defines it.
+ */
+#ifndef RINGD_H
+#define RINGD_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <bsd/sys/queue.h>
+#include <bsd/sys/tree.h>
+
+#include <ring/ring.h>
+
+#include "limits.h"
+#include "proto.h"
+
+#define RINGD_SERVER "ringd " RING_VERSION
+#define RINGD_SOCK_MAX 108 /* sizeof(sockaddr_un.sun_path) */
+#define RINGD_DEFAULT_CONF "/etc/ringd.conf"
+#define RINGD_ROOT_SOCK_DIR "/run/ringd"
+#define RINGD_SOCK_NAME "ringd.sock"
+
+/* What an epoll registration points at. */
+enum loop_kind {
+	LOOP_LISTEN = 1,
+	LOOP_SIGNAL,
+	LOOP_CLIENT,	/* a client's socket */
+	LOOP_PIDFD,	/* a client's process */
+	LOOP_DOORBELL,	/* a ring ringd serves itself */
+};
+
+struct loop_src {
+	enum loop_kind kind;
+	void *obj;
+};
+
+/* Log levels, most severe first. */
+enum log_level {
+	LOG_LVL_ERROR = 0,
+	LOG_LVL_WARNING,
+	LOG_LVL_INFO,
+	LOG_LVL_DEBUG,
+};
+
+/* The settings ringd.conf(5) can change. */
+struct config {
+	char socket[RINGD_SOCK_MAX]; /* "" when not set */
+	mode_t socket_mode;
+	char socket_group[64];	     /* "" when not set */
+	uint32_t max_clients;
+	uint32_t max_schemes;
+	uint32_t max_schemes_per_client;
+	uint32_t max_rings;
+	uint32_t max_rings_per_client;
+	uint32_t max_entries;
+	uint64_t max_pool_bytes;
+	uint32_t max_pending_bytes;
+	uint32_t accept_timeout_ms;
+	int log_level;		     /* -1 when not set */
+	bool root_takeover;
+};
+
+/* A reply or event waiting for room in a client's socket. */
+struct outmsg {
+	STAILQ_ENTRY(outmsg) link;
+	uint16_t type;
+	uint32_t seq;
+	uint32_t len;
+	unsigned nfds;
+	int fds[PROTO_MAX_FDS]; /* ringd's own duplicates */
+	uint8_t body[];
+};
+
+struct scheme;
+struct ringd_ring;
+
+/* One connection to ringd. */
+struct client {
+	uint64_t id;
+	RB_ENTRY(client) node;
+	TAILQ_ENTRY(client) dead_link;
+	int sock;
+	int pidfd;			/* -1 when pidfds are unavailable */
+	struct loop_src sock_src, pid_src;
+	uint32_t ev;			/* epoll events asked for sock */
+	struct ring_ctl_peer peer;		/* SO_PEERCRED and comm */
+	bool comm_known;		/* comm came from /proc */
+	bool hello;
+	bool dead;
+	unsigned bad;			/* protocol violations so far */
+	uint64_t created_ns;
+	uint32_t nschemes;
+	uint32_t nrings;		/* rings opened as consumer */
+	LIST_HEAD(, scheme) schemes;
+	LIST_HEAD(, ringd_ring) cons_rings;
+	LIST_HEAD(, ringd_ring) prod_rings;
+	STAILQ_HEAD(, outmsg) outq;
+	size_t out_bytes;
+	/* a LIST_* request being answered record by record */
+	uint16_t list_type;		/* 0: none */
+	uint32_t list_seq;
+	uint64_t list_id;		/* next id to send */
+	char list_name[RING_NAME_MAX];	/* schemes: last name sent */
+	bool list_started;
+};
+
+/* A built-in scheme: an opcode-indexed handler table. */
+typedef void (*builtin_fn)(struct ringd_ring *rr, const struct ring_sqe *sqe,
+    struct ring_cqe *cqe);
+
+struct builtin_scheme {
+	const char *name;
+	const builtin_fn *ops;	/* 256 entries; a NULL entry: fallback */
+	builtin_fn fallback;	/* for every opcode without an entry */
+	bool check_flags;	/* unknown SQE flags -> -EINVAL */
+};
+
+#define BUILTIN_OP_TABLE_SIZE 256
+
+/* A registered name (or a built-in one). */
+struct scheme {
+	char name[RING_NAME_MAX];
+	RB_ENTRY(scheme) node;
+	LIST_ENTRY(scheme) owner_link;
+	struct client *owner;		/* NULL for built-ins */
+	const struct builtin_scheme *builtin;
+	struct ring_ctl_peer owner_peer;
+	struct proto_opset ops;
+	uint32_t rings;			/* rings opened to it so far */
+};
+
+/* ringd's record of one ring pair it brokered. */
+struct ringd_ring {
+	uint64_t id;
+	RB_ENTRY(ringd_ring) node;
+	LIST_ENTRY(ringd_ring) cons_link;
+	LIST_ENTRY(ringd_ring) prod_link;
+	TAILQ_ENTRY(ringd_ring) pend_link;	/* on rings_pending */
+	TAILQ_ENTRY(ringd_ring) run_link;	/* on builtin_runnable */
+	TAILQ_ENTRY(ringd_ring) dead_link;
+	char scheme[RING_NAME_MAX];
+	struct ring_params params;
+	struct ring_fds fds;		/* kept for a takeover */
+	struct ring *mon;		/* RING_ROLE_MONITOR: figures, DROP */
+	struct ring *serve;		/* producer side, ringd serving */
+	const struct builtin_scheme *bi; /* what serve answers with */
+	struct loop_src db_src;
+	bool db_watched;
+	bool runnable;
+	struct client *consumer;	/* NULL once gone */
+	struct client *producer;	/* NULL once gone or built-in */
+	struct ring_ctl_peer cpeer, ppeer;	/* kept for introspection */
+	bool builtin;
+	bool pending;			/* ATTACH sent, no ACCEPT yet */
+	bool takeover;			/* replaced a dead producer */
+	bool dead;
+	uint32_t open_seq;		/* the consumer's OPEN */
+	int64_t deadline_ns;		/* pending: when to give up */
+	uint64_t created_ns;
+};
+
+RB_HEAD(client_tree, client);
+RB_HEAD(scheme_tree, scheme);
+RB_HEAD(ring_tree, ringd_ring);
+RB_PROTOTYPE(client_tree, client, node, client_cmp)
+RB_PROTOTYPE(scheme_tree, scheme, node, registry_cmp)
+RB_PROTOTYPE(ring_tree, ringd_ring, node, rings_cmp)
+
+/* The daemon's state; one instance. */
+struct ringd {
+	struct config conf;
+	const char *conf_path;		/* NULL: none */
+	int cli_log_level;		/* -1: not set by -d/-v/-l */
+	bool foreground;
+	int epfd;
+	int sigfd;
+	int listen_fd;
+	int spare_fd;			/* given up to accept on EMFILE */
+	struct loop_src listen_src, sig_src;
+	char sock_path[RINGD_SOCK_MAX];
+	bool sock_owned;		/* we bound it: unlink at exit */
+	dev_t sock_dev;
+	ino_t sock_ino;
+	bool quit;
+	uint64_t start_ns;
+	uint64_t next_client_id, next_ring_id;
+	uint32_t nclients, nschemes, nrings;
+	struct client_tree clients;
+	struct scheme_tree schemes;
+	struct ring_tree rings;
+	TAILQ_HEAD(, ringd_ring) pending;
+	TAILQ_HEAD(, ringd_ring) runnable;
+	TAILQ_HEAD(, ringd_ring) dead_rings;
+	TAILQ_HEAD(, client) dead_clients;
+	bool status_dirty;		/* counts changed since STATUS= */
+	bool notify;			/* $NOTIFY_SOCKET is set */
+};
+
+extern struct ringd ringd;
+
+/* log.c */
+void log_open(bool foreground, int level);
+void log_set_level(int level);
+void log_close(void);
+void log_msg(int level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+#define log_error(...) log_msg(LOG_LVL_ERROR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_LVL_WARNING, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_LVL_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_LVL_DEBUG, __VA_ARGS__)
+int log_level_parse(const char *s);
+const char *log_level_name(int level);
+
+/* config.c */
+void config_defaults(struct config *c);
+int config_load(const char *path, struct config *c);
+
+/* service.c */
+uint64_t service_now_ns(void);
+int service_pidfile_open(const char *path);
+int service_pidfile_write(void);
+void service_pidfile_remove(void);
+int service_daemonize(void);
+void service_daemon_ready(bool ok);
+void service_notify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void service_raise_nofile(void);
+
+/* listen.c */
+int listen_default_path(char *buf, size_t size, bool *mkparent);
+int listen_activated(void);
+int listen_open(const char *path, bool mkparent, const struct config *conf);
+int listen_apply_mode(const struct config *conf);
+void listen_close(void);
+
+/* loop.c */
+int loop_init(void);
+int loop_add(int fd, struct loop_src *src, uint32_t events);
+int loop_mod(int fd, struct loop_src *src, uint32_t events);
+void loop_del(int fd);
+int loop_run(void);
+void loop_fini(void);
+
+/* client.c */
+void client_accept(void);
+void client_event(struct client *c, uint32_t events);
+void client_pidfd_event(struct client *c);
+int client_send(struct client *c, uint16_t type, uint32_t seq,
+    const void *body, uint32_t len, const int *fds, unsigned nfds);
+int client_reply_error(struct client *c, uint16_t type, uint32_t seq, int err);
+void client_kill(struct client *c, const char *why);
+void client_reap(void);
+void client_fini(void);
+void client_fill_rec(const struct client *c, struct ring_ctl_client *rec);
+const char *client_name(const struct client *c);
+
+/* registry.c */
+int registry_init(void);
+void registry_fini(void);
+struct scheme *registry_find(const char *name);
+void registry_client_gone(struct client *c);
+int registry_handle_register(struct client *c, struct proto_msg *m);
+int registry_handle_unregister(struct client *c, struct proto_msg *m);
+int registry_handle_probe(struct client *c, struct proto_msg *m);
+void registry_fill_rec(const struct scheme *s, struct ring_ctl_scheme *rec);
+
+/* rings.c */
+int rings_handle_open(struct client *c, struct proto_msg *m);
+int rings_handle_accept(struct client *c, struct proto_msg *m);
+int rings_handle_close(struct client *c, struct proto_msg *m);
+void rings_client_gone(struct client *c);
+int64_t rings_expire(uint64_t now);
+void rings_reap(void);
+void rings_fini(void);
+void rings_fill_rec(const struct ringd_ring *rr, struct ring_ctl_ring *rec);
+
+/* builtin.c */
+const struct builtin_scheme *builtin_list(unsigned *n);
+const struct builtin_scheme *builtin_shutdown_scheme(void);
+void builtin_opset(const struct builtin_scheme *bs, struct proto_opset *ops);
+int builtin_start(struct ringd_ring *rr);
+void builtin_stop(struct ringd_ring *rr);
+void builtin_event(struct ringd_ring *rr);
+bool builtin_run_ready(void);
+
+#endif /* RINGD_H */

@@ -1,0 +1,421 @@
+/*
+ * rings.c - the rings ringd brokers: OPEN (create the pair, keep a
+ * monitor handle, hand the descriptors to both sides), ACCEPT from the
+ * scheme, CLOSE, the accept timeout, and what happens when a side leaves.
+ *
+ * A ring's life on ringd's side: pending (external scheme asked, ATTACH
+ * sent) -> running -> one side gone (DROP set; if it was the producer,
+ * ringd takes the producer side over and answers what is left in the SQ
+ * with -ESHUTDOWN) -> released when no client holds it any more.  Released
+ * records are freed after the event batch (rings_reap()).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ringd.h"
+
+static int
+rings_cmp(struct ringd_ring *a, struct ringd_ring *b)
+{
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+RB_GENERATE(ring_tree, ringd_ring, node, rings_cmp)
+
+static struct ringd_ring *
+rings_find(uint64_t id)
+{
+	struct ringd_ring key;
+
+	key.id = id;
+	return RB_FIND(ring_tree, &ringd.rings, &key);
+}
+
+static bool
+rings_pow2(uint32_t v)
+{
+	return v != 0 && (v & (v - 1)) == 0;
+}
+
+/*
+ * Parameters a consumer may ask for: -EINVAL for unknown flags, non-zero
+ * reserved or a count that is not a power of two, -E2BIG over the limits.
+ */
+static int
+rings_check_params(const struct ring_params *p)
+{
+	if (p->reserved != 0 || (p->flags & ~RING_PAIR_KNOWN) != 0)
+		return -EINVAL;
+	if (!rings_pow2(p->sq_entries) ||
+	    (p->cq_entries != 0 && !rings_pow2(p->cq_entries)))
+		return -EINVAL;
+	if (p->sq_entries > ringd.conf.max_entries ||
+	    p->cq_entries > ringd.conf.max_entries)
+		return -E2BIG;
+	if (p->pool_bytes > ringd.conf.max_pool_bytes)
+		return -E2BIG;
+	return 0;
+}
+
+/* Take a ring out of the model; its memory goes in rings_reap(). */
+static void
+rings_release(struct ringd_ring *rr)
+{
+	if (rr->dead)
+		return;
+	rr->dead = true;
+	if (rr->mon != NULL)
+		ring_shutdown(rr->mon);
+	builtin_stop(rr);
+	if (rr->consumer != NULL) {
+		LIST_REMOVE(rr, cons_link);
+		rr->consumer->nrings--;
+		rr->consumer = NULL;
+	}
+	if (rr->producer != NULL) {
+		LIST_REMOVE(rr, prod_link);
+		rr->producer = NULL;
+	}
+	if (rr->pending) {
+		TAILQ_REMOVE(&ringd.pending, rr, pend_link);
+		rr->pending = false;
+	}
+	RB_REMOVE(ring_tree, &ringd.rings, rr);
+	ringd.nrings--;
+	ringd.status_dirty = true;
+	TAILQ_INSERT_TAIL(&ringd.dead_rings, rr, dead_link);
+	log_debug("ring %llu to '%s' released", (unsigned long long)rr->id,
+	    rr->scheme);
+}
+
+void
+rings_reap(void)
+{
+	struct ringd_ring *rr;
+
+	while ((rr = TAILQ_FIRST(&ringd.dead_rings)) != NULL) {
+		TAILQ_REMOVE(&ringd.dead_rings, rr, dead_link);
+		ring_close(rr->mon);
+		ring_fds_close(&rr->fds);
+		free(rr);
+	}
+}
+
+/* Tell the consumer how its OPEN ended. */
+static void
+rings_reply_open(struct ringd_ring *rr, int err)
+{
+	struct proto_open_reply r;
+	int fds[3] = { rr->fds.mem, rr->fds.doorbell[0], rr->fds.doorbell[1] };
+
+	if (rr->consumer == NULL)
+		return;
+	memset(&r, 0, sizeof(r));
+	r.error = err;
+	if (err == 0)
+		r.ring_id = rr->id;
+	client_send(rr->consumer, PROTO_OPEN | PROTO_REPLY, rr->open_seq, &r,
+	    sizeof(r), fds, err == 0 ? 3 : 0);
+}
+
+/*
+ * OPEN: -EINVAL/-E2BIG bad parameters, -ENODEV no such scheme,
+ * -EMFILE/-ENFILE over max_rings_per_client/max_rings, or what creating
+ * the pair failed with.  An external scheme answers later (ACCEPT).
+ */
+int
+rings_handle_open(struct client *c, struct proto_msg *m)
+{
+	const struct proto_open *req = (const void *)m->body.raw;
+	struct ringd_ring *rr;
+	struct scheme *s;
+	int rc;
+
+	if (!proto_name_ok(req->scheme, sizeof(req->scheme)))
+		return -EINVAL;
+	if (req->params.reserved != 0)
+		return -EBADMSG;
+	if ((rc = rings_check_params(&req->params)) < 0)
+		return rc;
+	if ((s = registry_find(req->scheme)) == NULL)
+		return -ENODEV;
+	if (c->nrings >= ringd.conf.max_rings_per_client)
+		return -EMFILE;
+	if (ringd.nrings >= ringd.conf.max_rings)
+		return -ENFILE;
+	if ((rr = calloc(1, sizeof(*rr))) == NULL)
+		return -ENOMEM;
+	rr->fds.mem = rr->fds.doorbell[0] = rr->fds.doorbell[1] = -1;
+	if ((rc = ring_pair_create(&req->params, &rr->fds)) < 0)
+		goto fail;
+	if ((rc = ring_open(&rr->fds, RING_ROLE_MONITOR, &rr->mon)) < 0)
+		goto fail;
+	rr->id = ++ringd.next_ring_id;
+	memcpy(rr->scheme, req->scheme, sizeof(rr->scheme));
+	rr->params = req->params;
+	rr->consumer = c;
+	rr->cpeer = c->peer;
+	rr->open_seq = m->hdr.seq;
+	rr->created_ns = service_now_ns();
+	RB_INSERT(ring_tree, &ringd.rings, rr);
+	LIST_INSERT_HEAD(&c->cons_rings, rr, cons_link);
+	c->nrings++;
+	ringd.nrings++;
+	ringd.status_dirty = true;
+	s->rings++;
+
+	if (s->builtin != NULL) {
+		rr->builtin = true;
+		rr->bi = s->builtin;
+		memcpy(rr->ppeer.comm, "ringd", sizeof("ringd"));
+		if ((rc = builtin_start(rr)) < 0) {
+			rings_release(rr);
+			return rc;
+		}
+		log_debug("%s opened ring %llu to built-in '%s'",
+		    client_name(c), (unsigned long long)rr->id, rr->scheme);
+		rings_reply_open(rr, 0);
+		return 0;
+	}
+
+	/* External: the scheme decides; ATTACH carries the consumer's ids. */
+	{
+		struct proto_attach a;
+		int fds[3] = { rr->fds.mem, rr->fds.doorbell[0],
+		    rr->fds.doorbell[1] };
+
+		rr->producer = s->owner;
+		rr->ppeer = s->owner->peer;
+		LIST_INSERT_HEAD(&s->owner->prod_rings, rr, prod_link);
+		rr->pending = true;
+		rr->deadline_ns = (int64_t)(rr->created_ns +
+		    (uint64_t)ringd.conf.accept_timeout_ms * 1000000ull);
+		TAILQ_INSERT_TAIL(&ringd.pending, rr, pend_link);
+		memset(&a, 0, sizeof(a));
+		a.ring_id = rr->id;
+		memcpy(a.scheme, rr->scheme, sizeof(a.scheme));
+		a.consumer = c->peer;
+		a.params = rr->params;
+		log_debug("%s opens ring %llu to '%s': attaching",
+		    client_name(c), (unsigned long long)rr->id, rr->scheme);
+		/* a scheme that cannot take it is killed; its reap fails us */
+		client_send(s->owner, PROTO_ATTACH, 0, &a, sizeof(a), fds, 3);
+	}
+	return 0;
+
+fail:
+	ring_close(rr->mon);
+	ring_fds_close(&rr->fds);
+	free(rr);
+	return rc;
+}
+
+/* The consumer left (CLOSE or gone): DROP, and free when nobody is left. */
+static void
+rings_consumer_gone(struct ringd_ring *rr)
+{
+	LIST_REMOVE(rr, cons_link);
+	rr->consumer->nrings--;
+	rr->consumer = NULL;
+	ring_shutdown(rr->mon);
+	if (rr->builtin || rr->takeover || rr->producer == NULL)
+		rings_release(rr);
+	/* else: the producer drains, sees ESHUTDOWN and closes; a pending
+	 * ring waits for the scheme's answer or the timeout */
+}
+
+/*
+ * The producer left.  Pending: the open fails with -ECONNRESET.  Running
+ * with a live consumer: ringd becomes the producer and answers every SQE
+ * still queued with -ESHUTDOWN, then sets DROP.
+ */
+static void
+rings_producer_gone(struct ringd_ring *rr)
+{
+	int rc;
+
+	LIST_REMOVE(rr, prod_link);
+	rr->producer = NULL;
+	if (rr->pending) {
+		rings_reply_open(rr, -ECONNRESET);
+		rings_release(rr);
+		return;
+	}
+	if (rr->consumer == NULL) {
+		rings_release(rr);
+		return;
+	}
+	rr->takeover = true;
+	rr->bi = builtin_shutdown_scheme();
+	if ((rc = builtin_start(rr)) < 0) {
+		log_warn("ring %llu: cannot take over the producer side: %s",
+		    (unsigned long long)rr->id, strerror(-rc));
+		ring_shutdown(rr->mon);
+	}
+}
+
+/*
+ * ACCEPT from the scheme: -ENOENT unknown ring, -EPERM not its producer,
+ * -EALREADY already answered, -EINVAL error not 0 or -1..-4095,
+ * -ESHUTDOWN the consumer left meanwhile.
+ */
+int
+rings_handle_accept(struct client *c, struct proto_msg *m)
+{
+	const struct proto_accept *a = (const void *)m->body.raw;
+	struct ringd_ring *rr;
+	struct proto_reply r;
+
+	if (a->reserved != 0)
+		return -EBADMSG;
+	if ((rr = rings_find(a->ring_id)) == NULL)
+		return -ENOENT;
+	if (rr->producer != c)
+		return -EPERM;
+	if (!rr->pending)
+		return -EALREADY;
+	if (a->error > 0 || a->error < -4095)
+		return -EINVAL;
+	TAILQ_REMOVE(&ringd.pending, rr, pend_link);
+	rr->pending = false;
+	memset(&r, 0, sizeof(r));
+	if (rr->consumer == NULL) {
+		r.error = a->error == 0 ? -ESHUTDOWN : 0;
+		rings_release(rr);
+	} else if (a->error != 0) {
+		log_info("scheme '%s' refused ring %llu for %s: %s", rr->scheme,
+		    (unsigned long long)rr->id, client_name(rr->consumer),
+		    strerror(-a->error));
+		rings_reply_open(rr, a->error);
+		rings_release(rr);
+	} else {
+		log_debug("scheme '%s' accepted ring %llu", rr->scheme,
+		    (unsigned long long)rr->id);
+		rings_reply_open(rr, 0);
+	}
+	client_send(c, PROTO_ACCEPT | PROTO_REPLY, m->hdr.seq, &r, sizeof(r),
+	    NULL, 0);
+	return 0;
+}
+
+/* CLOSE by either side: -ENOENT unknown ring, -EPERM not a side of it. */
+int
+rings_handle_close(struct client *c, struct proto_msg *m)
+{
+	const struct proto_ring_ref *req = (const void *)m->body.raw;
+	struct ringd_ring *rr;
+	struct proto_reply r;
+
+	if ((rr = rings_find(req->ring_id)) == NULL)
+		return -ENOENT;
+	if (rr->consumer == c)
+		rings_consumer_gone(rr);
+	else if (rr->producer == c) {
+		if (rr->pending) {
+			/* closing before answering is a refusal */
+			rings_reply_open(rr, -ECONNREFUSED);
+			rings_release(rr);
+		} else
+			rings_producer_gone(rr);
+	} else
+		return -EPERM;
+	memset(&r, 0, sizeof(r));
+	client_send(c, PROTO_CLOSE | PROTO_REPLY, m->hdr.seq, &r, sizeof(r),
+	    NULL, 0);
+	return 0;
+}
+
+/* A connection went away: it leaves every ring it was a side of. */
+void
+rings_client_gone(struct client *c)
+{
+	struct ringd_ring *rr;
+
+	while ((rr = LIST_FIRST(&c->cons_rings)) != NULL)
+		rings_consumer_gone(rr);
+	while ((rr = LIST_FIRST(&c->prod_rings)) != NULL)
+		rings_producer_gone(rr);
+}
+
+/*
+ * Fail opens whose scheme did not answer in time (-ETIMEDOUT).  Returns
+ * ns until the next deadline, or -1 when nothing is pending.
+ */
+int64_t
+rings_expire(uint64_t now)
+{
+	struct ringd_ring *rr, *tmp;
+	int64_t next = -1;
+
+	TAILQ_FOREACH_SAFE(rr, &ringd.pending, pend_link, tmp) {
+		if (rr->deadline_ns <= (int64_t)now) {
+			log_info("scheme '%s' did not answer ring %llu in time",
+			    rr->scheme, (unsigned long long)rr->id);
+			rings_reply_open(rr, -ETIMEDOUT);
+			rings_release(rr);
+			continue;
+		}
+		if (next < 0 || rr->deadline_ns - (int64_t)now < next)
+			next = rr->deadline_ns - (int64_t)now;
+	}
+	return next;
+}
+
+static void
+rings_fill_queue(const struct ring_queue_stats *q, struct ring_ctl_queue *r)
+{
+	r->head = q->head;
+	r->tail = q->tail;
+	r->depth = q->depth;
+	r->push_epoch = q->push_epoch;
+	r->pop_epoch = q->pop_epoch;
+	r->status = q->status;
+	r->pop_wait = q->pop_wait;
+	r->push_wait = q->push_wait;
+}
+
+/* A ring's record, read racily from its headers through the monitor. */
+void
+rings_fill_rec(const struct ringd_ring *rr, struct ring_ctl_ring *rec)
+{
+	struct ring_info info;
+	struct ring_stats st;
+	uint64_t status;
+
+	ring_get_info(rr->mon, &info);
+	ring_get_stats(rr->mon, &st);
+	rec->ring_id = rr->id;
+	memcpy(rec->scheme, rr->scheme, sizeof(rec->scheme));
+	rec->consumer = rr->cpeer;
+	rec->producer = rr->ppeer;
+	rec->flags = info.flags;
+	rec->sq_entries = info.sq_entries;
+	rec->cq_entries = info.cq_entries;
+	rec->sqe_size = info.sqe_size;
+	rec->cqe_size = info.cqe_size;
+	rec->pool_bytes = info.pool_bytes;
+	rec->age_ns = service_now_ns() - rr->created_ns;
+	status = st.sq.status | st.cq.status;
+	if (rr->pending)
+		rec->state = RING_CTL_PENDING;
+	else if ((status & RING_STATUS_BROKEN) || !st.sq.valid || !st.cq.valid)
+		rec->state = RING_CTL_BROKEN;
+	else if (status & RING_STATUS_DROP)
+		rec->state = RING_CTL_DROPPED;
+	else
+		rec->state = RING_CTL_RUNNING;
+	rings_fill_queue(&st.sq, &rec->sq);
+	rings_fill_queue(&st.cq, &rec->cq);
+}
+
+/* Shutdown: DROP every ring and let it go. */
+void
+rings_fini(void)
+{
+	struct ringd_ring *rr;
+
+	while ((rr = RB_MIN(ring_tree, &ringd.rings)) != NULL)
+		rings_release(rr);
+	rings_reap();
+}

@@ -1,0 +1,183 @@
+/*
+ * service.c - running as a service: pidfile (libbsd pidfile(3)), the
+ * classic double-fork daemon, systemd's readiness protocol (sd_notify
+ * datagrams written by hand, no libsystemd) and the descriptor limit.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bsd/libutil.h>
+
+#include "ringd.h"
+
+static struct pidfh *service_pfh;
+
+uint64_t
+service_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Lock the pidfile now, so a second ringd fails before touching anything. */
+int
+service_pidfile_open(const char *path)
+{
+	pid_t other = 0;
+
+	service_pfh = pidfile_open(path, 0644, &other);
+	if (service_pfh == NULL) {
+		int rc = -errno;
+
+		if (errno == EEXIST)
+			log_error("cannot use pidfile '%s': ringd already "
+			    "running as pid %ld", path, (long)other);
+		else
+			log_error("cannot open pidfile '%s': %s", path,
+			    strerror(errno));
+		return rc;
+	}
+	return 0;
+}
+
+/* Write our (final, post-fork) pid. */
+int
+service_pidfile_write(void)
+{
+	if (service_pfh != NULL && pidfile_write(service_pfh) < 0) {
+		log_error("cannot write pidfile: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+void
+service_pidfile_remove(void)
+{
+	if (service_pfh != NULL)
+		pidfile_remove(service_pfh);
+	service_pfh = NULL;
+}
+
+static int service_ready_fd = -1;
+
+/*
+ * Detach: fork twice, new session, stdio on /dev/null, cwd "/".  The
+ * first process waits until the daemon says it is serving (or failed) and
+ * exits 0 or 1 accordingly, so "ringd && use-it" works.
+ */
+int
+service_daemonize(void)
+{
+	int p[2], fd;
+	pid_t pid;
+	char ok = 0;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	if ((pid = fork()) < 0)
+		return -errno;
+	if (pid > 0) {
+		close(p[1]);
+		while (read(p[0], &ok, 1) < 0 && errno == EINTR)
+			;
+		_exit(ok == 1 ? 0 : 1);
+	}
+	close(p[0]);
+	if (setsid() < 0)
+		return -errno;
+	if ((pid = fork()) < 0)
+		return -errno;
+	if (pid > 0)
+		_exit(0);
+	service_ready_fd = p[1];
+	if (chdir("/") < 0)
+		return -errno;
+	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+		return -errno;
+	dup2(fd, STDIN_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	dup2(fd, STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		close(fd);
+	return 0;
+}
+
+/* Tell the waiting parent (if any) that start-up is over. */
+void
+service_daemon_ready(bool ok)
+{
+	char c = ok ? 1 : 0;
+
+	if (service_ready_fd < 0)
+		return;
+	(void)!write(service_ready_fd, &c, 1);
+	close(service_ready_fd);
+	service_ready_fd = -1;
+}
+
+/*
+ * One sd_notify datagram ("READY=1", "STATUS=...", "STOPPING=1") to
+ * $NOTIFY_SOCKET, when systemd set it.  Best effort: failures are logged
+ * at debug level only.
+ */
+void
+service_notify(const char *fmt, ...)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa;
+	socklen_t salen;
+	char msg[512];
+	va_list ap;
+	size_t plen;
+	int fd, n;
+
+	if (path == NULL || (path[0] != '/' && path[0] != '@'))
+		return;
+	plen = strlen(path);
+	if (plen >= sizeof(sa.sun_path))
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, plen);
+	if (path[0] == '@')
+		sa.sun_path[0] = '\0'; /* abstract namespace */
+	salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen +
+	    (path[0] == '@' ? 0 : 1));
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return;
+	if (sendto(fd, msg, (size_t)n, MSG_NOSIGNAL, (struct sockaddr *)&sa,
+	    salen) < 0)
+		log_debug("sd_notify to '%s' failed: %s", path,
+		    strerror(errno));
+	close(fd);
+}
+
+/* Every ring holds a few descriptors: take the hard limit. */
+void
+service_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_debug("cannot raise the descriptor limit: %s",
+		    strerror(errno));
+}

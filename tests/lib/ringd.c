@@ -1,0 +1,739 @@
+/*
+ * ringd.c - start, watch and stop a private ringd for the integration
+ * tests (see ringd.h).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ringd.h"
+#include "testutil.h"
+
+#define TD_START_MS 5000u /* ringd must answer within this */
+#define TD_STOP_MS 10000u /* and exit within this after SIGTERM */
+#define TD_SETTLE_MS 3000u
+
+static char td_base[64];	   /* the program's temporary directory */
+static pid_t td_owner;		  /* the process that removes it */
+static char td_bin[PATH_MAX];
+static bool td_bin_looked;
+
+static int
+td_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	(void)remove(path);
+	return 0;
+}
+
+static void
+td_rm_tree(const char *dir)
+{
+	if (dir[0] != '\0')
+		(void)nftw(dir, td_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* atexit: sub-tests inherit the handler, only main may act on it. */
+static void
+td_atexit(void)
+{
+	if (getpid() == td_owner)
+		td_rm_tree(td_base);
+}
+
+void
+td_setup(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	int n;
+
+	if (tmp == NULL || tmp[0] == '\0')
+		tmp = "/tmp";
+	n = snprintf(td_base, sizeof(td_base), "%s/ringd-tests.XXXXXX", tmp);
+	if (n < 0 || (size_t)n >= sizeof(td_base) ||
+	    mkdtemp(td_base) == NULL) {
+		/* fall back to /tmp: a long TMPDIR would not fit sun_path */
+		snprintf(td_base, sizeof(td_base), "/tmp/ringd-tests.XXXXXX");
+		if (mkdtemp(td_base) == NULL) {
+			fprintf(stderr, "td_setup: mkdtemp: %s\n", strerror(errno));
+			exit(1);
+		}
+	}
+	/* traversable, so a helper running as another uid reaches a socket */
+	(void)chmod(td_base, 0711);
+	td_owner = getpid();
+	atexit(td_atexit);
+}
+
+const char *
+td_binary(void)
+{
+	const char *env = getenv("RINGD_BIN");
+	char self[PATH_MAX];
+	char *slash;
+	ssize_t n;
+
+	if (td_bin_looked)
+		return td_bin[0] != '\0' ? td_bin : NULL;
+	td_bin_looked = true;
+	if (env != NULL && env[0] != '\0') {
+		snprintf(td_bin, sizeof(td_bin), "%s", env);
+	} else {
+		/* BUILD/tests/t-foo -> BUILD/ringd/ringd */
+		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		if (n <= 0)
+			return NULL;
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) == NULL)
+			return NULL;
+		*slash = '\0';
+		if (strlen(self) + sizeof("/../ringd/ringd") > sizeof(td_bin))
+			return NULL;
+		memcpy(td_bin, self, strlen(self));
+		memcpy(td_bin + strlen(self), "/../ringd/ringd",
+		    sizeof("/../ringd/ringd"));
+	}
+	if (access(td_bin, X_OK) != 0) {
+		td_bin[0] = '\0';
+		return NULL;
+	}
+	return td_bin;
+}
+
+int
+td_read_file(const char *path, char *buf, size_t size)
+{
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	while (len + 1 < size) {
+		n = read(fd, buf + len, size - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	return (int)len;
+}
+
+static void
+td_write_file(const char *path, const char *text)
+{
+	size_t len = strlen(text), off = 0;
+	ssize_t n;
+	int fd;
+
+	/* write a new file and rename it: a reload never sees half of it */
+	char tmp[TD_PATH_MAX + 8];
+
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		TAP_FAIL("cannot create '%s': %s", tmp, tap_rcname(-errno));
+	while (off < len) {
+		n = write(fd, text + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			TAP_FAIL("cannot write '%s': %s", tmp, tap_rcname(-errno));
+		off += (size_t)n;
+	}
+	close(fd);
+	if (rename(tmp, path) < 0)
+		TAP_FAIL("cannot rename '%s': %s", tmp, tap_rcname(-errno));
+}
+
+void
+td_prepare(struct td *d, const char *conf)
+{
+	if (d->dir[0] != '\0')
+		goto conf;
+	memset(d, 0, sizeof(*d));
+	if (td_base[0] == '\0')
+		TAP_FAIL("td_setup() was not called from main");
+	snprintf(d->dir, sizeof(d->dir), "%s/d.XXXXXX", td_base);
+	if (mkdtemp(d->dir) == NULL)
+		TAP_FAIL("mkdtemp '%s': %s", d->dir, tap_rcname(-errno));
+	(void)chmod(d->dir, 0711);
+	snprintf(d->sock, sizeof(d->sock), "%s/ringd.sock", d->dir);
+	snprintf(d->conf, sizeof(d->conf), "%s/ringd.conf", d->dir);
+	snprintf(d->pidfile, sizeof(d->pidfile), "%s/ringd.pid", d->dir);
+	snprintf(d->log, sizeof(d->log), "%s/ringd.log", d->dir);
+conf:
+	td_write_conf(d, conf);
+}
+
+void
+td_write_conf(const struct td *d, const char *conf)
+{
+	td_write_file(d->conf, conf != NULL ? conf : "# empty: defaults\n");
+}
+
+void
+td_dump_log(const struct td *d, unsigned lines)
+{
+	static char buf[64 * 1024];
+	char *p, *start;
+	unsigned k = 0;
+	int n;
+
+	if (d->log[0] == '\0' || (n = td_read_file(d->log, buf, sizeof(buf))) <= 0)
+		return;
+	/* find the start of the last `lines` lines */
+	p = buf + n;
+	if (p > buf && p[-1] == '\n')
+		*--p = '\0';
+	start = buf;
+	while (p > buf) {
+		p--;
+		if (*p == '\n' && ++k == lines) {
+			start = p + 1;
+			break;
+		}
+	}
+	tap_diag("ringd log (%s), last lines:", d->log);
+	for (p = start; p != NULL && *p != '\0';) {
+		char *nl = strchr(p, '\n');
+
+		if (nl != NULL)
+			*nl = '\0';
+		tap_diag("  | %s", p);
+		p = nl != NULL ? nl + 1 : NULL;
+	}
+}
+
+bool
+td_log_has(const struct td *d, const char *s)
+{
+	static char buf[256 * 1024];
+
+	if (td_read_file(d->log, buf, sizeof(buf)) < 0)
+		return false;
+	return strstr(buf, s) != NULL;
+}
+
+/* In the child: become ringd.  Only async-signal-safe-ish calls here. */
+static void
+td_exec(struct td *d, unsigned flags, const char *bin,
+    const char *const *extra, pid_t parent)
+{
+	const char *argv[32];
+	sigset_t none;
+	int i = 0, fd;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(126);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGALRM, SIG_DFL);
+	fd = open("/dev/null", O_RDONLY);
+	if (fd < 0 || dup2(fd, 0) < 0)
+		_exit(126);
+	fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+		_exit(126);
+	/* ringd must inherit none of the test's descriptors */
+	for (fd = 3; fd < 1024; fd++)
+		close(fd);
+	/* no socket activation, no service manager, no ambient socket */
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDNAMES");
+	unsetenv("NOTIFY_SOCKET");
+	if (flags & TD_ENV_SOCKET)
+		setenv("RINGD_SOCKET", d->sock, 1);
+	else
+		unsetenv("RINGD_SOCKET");
+	argv[i++] = bin;
+	argv[i++] = "-f";
+	if (!(flags & TD_ENV_SOCKET)) {
+		argv[i++] = "-S";
+		argv[i++] = d->sock;
+	}
+	argv[i++] = "-c";
+	argv[i++] = d->conf;
+	if (flags & TD_PIDFILE) {
+		argv[i++] = "-p";
+		argv[i++] = d->pidfile;
+	}
+	while (extra != NULL && *extra != NULL && i < 31)
+		argv[i++] = *extra++;
+	argv[i] = NULL;
+	execv(bin, (char *const *)argv);
+	_exit(127);
+}
+
+/* Count ringd's fds until they stop changing: its idle baseline. */
+static void
+td_baseline(struct td *d)
+{
+	int last = -1, same = 0, n;
+	uint64_t t0 = tu_now_ns();
+
+	while (same < 5 && tu_now_ns() - t0 < 2000000000ull) {
+		n = td_count_fds(d->pid);
+		same = n == last ? same + 1 : 0;
+		last = n;
+		tu_sleep_ms(20);
+	}
+	d->fd_base = last;
+	d->map_base = td_count_memfd_maps(d->pid);
+}
+
+void
+td_start_args(struct td *d, const char *conf, unsigned flags,
+    const char *const *extra)
+{
+	const char *bin = td_binary();
+	struct ring_ctl *c;
+	struct ring_ctl_status st;
+	uint64_t t0;
+	pid_t parent = getpid(), pid;
+	int rc = -ENOENT;
+
+	if (bin == NULL)
+		TAP_FAIL("no ringd binary (looked for BUILD/ringd/ringd next to "
+		    "the test, or $RINGD_BIN)");
+	td_prepare(d, conf);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		TAP_FAIL("fork: %s", tap_rcname(-errno));
+	if (pid == 0)
+		td_exec(d, flags, bin, extra, parent);
+	d->pid = pid;
+	d->status = 0;
+	if (flags & TD_NO_WAIT)
+		return;
+	t0 = tu_now_ns();
+	for (;;) {
+		if (td_wait_exit(d, 0))
+			TD_FAIL(d, "ringd exited at start (status %#x) before it "
+			    "answered on '%s'", d->status, d->sock);
+		rc = ring_ctl_connect(d->sock, NULL, &c);
+		if (rc == 0)
+			break;
+		if (tu_now_ns() - t0 > TD_START_MS * 1000000ull) {
+			td_kill(d);
+			TD_FAIL(d, "ringd did not answer on '%s' within %u ms: "
+			    "last connect %s", d->sock, TD_START_MS,
+			    tap_rcname(rc));
+		}
+		tu_sleep_ms(10);
+	}
+	rc = ring_ctl_status(c, &st);
+	ring_ctl_close(c);
+	if (rc < 0)
+		TD_FAIL(d, "status from a fresh ringd: %s", tap_rcname(rc));
+	if (st.pid != (uint32_t)d->pid)
+		TD_FAIL(d, "ringd status says pid %u, we started %d", st.pid,
+		    (int)d->pid);
+	td_baseline(d);
+	TAP_HERE();
+}
+
+bool
+td_wait_exit(struct td *d, unsigned ms)
+{
+	uint64_t t0 = tu_now_ns();
+	pid_t w;
+	int st;
+
+	if (d->pid <= 0)
+		return true;
+	for (;;) {
+		w = waitpid(d->pid, &st, WNOHANG);
+		if (w == d->pid) {
+			d->status = st;
+			d->pid = 0;
+			return true;
+		}
+		if (w < 0 && errno != EINTR)
+			TAP_FAIL("waitpid %d: %s", (int)d->pid, tap_rcname(-errno));
+		if (tu_now_ns() - t0 >= (uint64_t)ms * 1000000ull)
+			return false;
+		tu_sleep_ms(5);
+	}
+}
+
+bool
+td_alive(struct td *d)
+{
+	return d->pid > 0 && !td_wait_exit(d, 0);
+}
+
+void
+td_assert_alive_at(struct td *d, const char *file, int line)
+{
+	int st;
+
+	if (td_alive(d)) {
+		TAP_HERE();
+		return;
+	}
+	st = d->status;
+	td_dump_log(d, 20);
+	if (WIFSIGNALED(st))
+		tap_fail_at(file, line, "ringd died by signal %d (%s)",
+		    WTERMSIG(st), strsignal(WTERMSIG(st)));
+	tap_fail_at(file, line, "ringd exited with status %d",
+	    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+}
+
+void
+td_stop_at(struct td *d, const char *file, int line)
+{
+	struct stat sb;
+	int st;
+
+	if (d->pid <= 0)
+		tap_fail_at(file, line, "td_stop: ringd is not running");
+	if (kill(d->pid, SIGTERM) < 0)
+		tap_fail_at(file, line, "kill %d: %s", (int)d->pid,
+		    tap_rcname(-errno));
+	if (!td_wait_exit(d, TD_STOP_MS)) {
+		td_dump_log(d, 15);
+		td_kill(d);
+		tap_fail_at(file, line, "ringd did not exit within %u ms of "
+		    "SIGTERM", TD_STOP_MS);
+	}
+	st = d->status;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		td_dump_log(d, 25);
+		if (WIFSIGNALED(st))
+			tap_fail_at(file, line, "ringd died by signal %d (%s) "
+			    "after SIGTERM", WTERMSIG(st), strsignal(WTERMSIG(st)));
+		tap_fail_at(file, line, "ringd exited with status %d after "
+		    "SIGTERM, expected 0", WEXITSTATUS(st));
+	}
+	if (lstat(d->sock, &sb) == 0) {
+		td_dump_log(d, 10);
+		tap_fail_at(file, line, "ringd left its socket '%s' behind",
+		    d->sock);
+	}
+	if (lstat(d->pidfile, &sb) == 0) {
+		td_dump_log(d, 10);
+		tap_fail_at(file, line, "ringd left its pidfile '%s' behind",
+		    d->pidfile);
+	}
+	TAP_HERE();
+}
+
+void
+td_kill(struct td *d)
+{
+	if (d->pid <= 0)
+		return;
+	kill(d->pid, SIGKILL);
+	while (waitpid(d->pid, &d->status, 0) < 0 && errno == EINTR)
+		;
+	d->pid = 0;
+}
+
+void
+td_cleanup(struct td *d)
+{
+	td_kill(d);
+	td_rm_tree(d->dir);
+}
+
+struct ring_ctl *
+td_connect_at(const struct td *d, const char *file, int line)
+{
+	struct ring_ctl *c;
+	int rc;
+
+	rc = ring_ctl_connect(d->sock, NULL, &c);
+	if (rc < 0) {
+		td_dump_log(d, 10);
+		tap_fail_at(file, line, "ring_ctl_connect('%s') = %s", d->sock,
+		    tap_rcname(rc));
+	}
+	TAP_HERE();
+	return c;
+}
+
+int
+td_raw_connect(const struct td *d)
+{
+	struct sockaddr_un sa;
+	int fd;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", d->sock);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		TAP_FAIL("socket: %s", tap_rcname(-errno));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		TAP_FAIL("connect '%s': %s", d->sock, tap_rcname(-errno));
+	TAP_HERE();
+	return fd;
+}
+
+int
+td_count_fds(pid_t pid)
+{
+	char path[64];
+	struct dirent *e;
+	DIR *dir;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	if ((dir = opendir(path)) == NULL)
+		TAP_FAIL("opendir %s: %s", path, tap_rcname(-errno));
+	while ((e = readdir(dir)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	return n;
+}
+
+int
+td_count_memfd_maps(pid_t pid)
+{
+	char path[64], line[512];
+	FILE *f;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		TAP_FAIL("fopen %s: %s", path, tap_rcname(-errno));
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, "/memfd:") != NULL)
+			n++;
+	fclose(f);
+	return n;
+}
+
+/* '#' lines naming every descriptor ringd holds. */
+static void
+td_list_fds(pid_t pid)
+{
+	char path[64], link[PATH_MAX], target[PATH_MAX];
+	struct dirent *e;
+	DIR *dir;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	if ((dir = opendir(path)) == NULL)
+		return;
+	while ((e = readdir(dir)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(link, sizeof(link), "%s/%s", path, e->d_name);
+		n = readlink(link, target, sizeof(target) - 1);
+		target[n > 0 ? n : 0] = '\0';
+		tap_diag("  ringd fd %s -> %s", e->d_name, target);
+	}
+	closedir(dir);
+}
+
+void
+td_settle_at(struct td *d, const char *file, int line)
+{
+	uint64_t t0 = tu_now_ns();
+	int fds, maps;
+
+	if (!td_alive(d))
+		td_assert_alive_at(d, file, line);
+	for (;;) {
+		fds = td_count_fds(d->pid);
+		maps = td_count_memfd_maps(d->pid);
+		if (fds == d->fd_base && maps == d->map_base)
+			break;
+		if (tu_now_ns() - t0 > TD_SETTLE_MS * 1000000ull) {
+			td_list_fds(d->pid);
+			td_dump_log(d, 10);
+			tap_fail_at(file, line, "ringd holds %d fds and %d memfd "
+			    "mappings %u ms after its clients left; idle "
+			    "baseline %d and %d", fds, maps, TD_SETTLE_MS,
+			    d->fd_base, d->map_base);
+		}
+		tu_sleep_ms(10);
+	}
+	TAP_HERE();
+}
+
+/* --- client-side helpers ------------------------------------------------ */
+
+struct ring *
+td_open_at(struct ring_ctl *c, const char *scheme, uint32_t sq, uint32_t flags,
+    uint64_t pool, uint64_t *id, const char *file, int line)
+{
+	struct ring_params p;
+	struct ring *r;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	p.sq_entries = sq;
+	p.flags = flags;
+	p.pool_bytes = pool;
+	rc = ring_ctl_open(c, scheme, &p, &r, id);
+	if (rc < 0)
+		tap_fail_at(file, line, "ring_ctl_open('%s', sq %u, flags %#x, "
+		    "pool %llu) = %s", scheme, sq, flags,
+		    (unsigned long long)pool, tap_rcname(rc));
+	TAP_HERE();
+	return r;
+}
+
+int
+td_cq_pop_wait(struct ring *r, struct ring_cqe *cqe, unsigned ms)
+{
+	uint64_t t0 = tu_now_ns(), left;
+	int rc;
+
+	for (;;) {
+		rc = ring_cq_pop(r, cqe);
+		if (rc != -EAGAIN)
+			return rc;
+		left = (uint64_t)ms * 1000000ull;
+		if (tu_now_ns() - t0 >= left)
+			return -ETIMEDOUT;
+		left -= tu_now_ns() - t0;
+		rc = ring_wait(r, RING_EV_IN, (int64_t)left);
+		if (rc < 0 && rc != -ETIMEDOUT)
+			return rc;
+	}
+}
+
+void
+td_roundtrip_at(struct ring *r, const struct ring_sqe *sqe,
+    struct ring_cqe *cqe, const char *file, int line)
+{
+	int rc;
+
+	rc = ring_sq_push(r, sqe);
+	if (rc < 0)
+		tap_fail_at(file, line, "pushing SQE opcode %u user_data %#llx: "
+		    "%s", sqe->opcode, (unsigned long long)sqe->user_data,
+		    tap_rcname(rc));
+	rc = td_cq_pop_wait(r, cqe, 5000);
+	if (rc < 0)
+		tap_fail_at(file, line, "no CQE for opcode %u user_data %#llx: "
+		    "%s", sqe->opcode, (unsigned long long)sqe->user_data,
+		    tap_rcname(rc));
+	if (cqe->user_data != sqe->user_data)
+		tap_fail_at(file, line, "CQE user_data %#llx, SQE's %#llx",
+		    (unsigned long long)cqe->user_data,
+		    (unsigned long long)sqe->user_data);
+	TAP_HERE();
+}
+
+bool
+td_find_ring(struct ring_ctl *c, uint64_t id, struct ring_ctl_ring *out)
+{
+	struct ring_ctl_ring *v = NULL;
+	size_t n = 0, i;
+	bool found = false;
+	int rc;
+
+	if ((rc = ring_ctl_list_rings(c, &v, &n)) < 0)
+		TAP_FAIL("ring_ctl_list_rings: %s", tap_rcname(rc));
+	for (i = 0; i < n; i++) {
+		if (v[i].ring_id == id) {
+			if (out != NULL)
+				*out = v[i];
+			found = true;
+			break;
+		}
+	}
+	free(v);
+	return found;
+}
+
+bool
+td_find_scheme(struct ring_ctl *c, const char *name,
+    struct ring_ctl_scheme *out)
+{
+	struct ring_ctl_scheme *v = NULL;
+	size_t n = 0, i;
+	bool found = false;
+	int rc;
+
+	if ((rc = ring_ctl_list_schemes(c, &v, &n)) < 0)
+		TAP_FAIL("ring_ctl_list_schemes: %s", tap_rcname(rc));
+	for (i = 0; i < n; i++) {
+		if (strcmp(v[i].name, name) == 0) {
+			if (out != NULL)
+				*out = v[i];
+			found = true;
+			break;
+		}
+	}
+	free(v);
+	return found;
+}
+
+void
+td_await_ring_gone_at(struct ring_ctl *c, uint64_t id, const char *file,
+    int line)
+{
+	struct ring_ctl_ring rec;
+	uint64_t t0 = tu_now_ns();
+
+	while (td_find_ring(c, id, &rec)) {
+		if (tu_now_ns() - t0 > 3000000000ull)
+			tap_fail_at(file, line, "ringd still lists ring %llu "
+			    "(state %u, consumer pid %u, producer pid %u) 3 s "
+			    "after both sides left", (unsigned long long)id,
+			    rec.state, rec.consumer.pid, rec.producer.pid);
+		tu_sleep_ms(10);
+	}
+	TAP_HERE();
+}
+
+void
+td_await_scheme_gone_at(struct ring_ctl *c, const char *name,
+    const char *file, int line)
+{
+	uint64_t t0 = tu_now_ns();
+
+	while (td_find_scheme(c, name, NULL)) {
+		if (tu_now_ns() - t0 > 3000000000ull)
+			tap_fail_at(file, line, "ringd still lists scheme '%s' "
+			    "3 s after its owner left", name);
+		tu_sleep_ms(10);
+	}
+	TAP_HERE();
+}
+
+void
+td_become_nobody(void)
+{
+	if (setgroups(0, NULL) < 0)
+		TAP_FAIL("setgroups: %s", tap_rcname(-errno));
+	if (setresgid(TD_NOBODY, TD_NOBODY, TD_NOBODY) < 0)
+		TAP_FAIL("setresgid: %s", tap_rcname(-errno));
+	if (setresuid(TD_NOBODY, TD_NOBODY, TD_NOBODY) < 0)
+		TAP_FAIL("setresuid: %s", tap_rcname(-errno));
+	TAP_EQ(geteuid(), TD_NOBODY);
+	TAP_EQ(getegid(), TD_NOBODY);
+	/* a credential change cleared the harness's parent-death signal */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		TAP_FAIL("prctl: %s", tap_rcname(-errno));
+}

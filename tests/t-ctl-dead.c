@@ -1,0 +1,667 @@
+/*
+ * t-ctl-dead.c - a side of a ringd-brokered ring dies by SIGKILL.
+ *
+ * Producer dies: ringd takes its place and answers every SQE still in
+ * the SQ with exactly one CQE (-ESHUTDOWN), then sets DROP, so the
+ * consumer drains those and gets -ESHUTDOWN; also when the consumer was
+ * asleep, when the SQ was full or empty, for every ring of the dead
+ * scheme, and for a producer killed at a random point of a stream.
+ * Consumer dies: the producer drains what was submitted and then gets
+ * -ESHUTDOWN, also when asleep.  Afterwards ringd lists neither the ring
+ * nor holds more descriptors or memfd mappings than when idle.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/ringd.h"
+#include "lib/tap.h"
+#include "lib/testutil.h"
+
+#define SCHEME "t-dead"
+
+static struct td d;
+
+static void
+start(void)
+{
+	memset(&d, 0, sizeof(d));
+	td_start(&d, NULL, 0);
+}
+
+static void
+finish(void)
+{
+	td_settle(&d);
+	td_stop(&d);
+	td_cleanup(&d);
+}
+
+static uint64_t
+result(const struct ring_sqe *s)
+{
+	return s->user_data * 5 + 1;
+}
+
+static struct ring_sqe
+sqe_ud(uint64_t ud)
+{
+	struct ring_sqe s;
+
+	memset(&s, 0, sizeof(s));
+	s.opcode = RING_OP_NOOP;
+	s.user_data = ud;
+	return s;
+}
+
+/* Producer side: answer one SQE with result(). */
+static int
+serve_one(struct ring *r)
+{
+	struct ring_sqe s;
+	struct ring_cqe c;
+	int rc;
+
+	if ((rc = ring_sq_pop(r, &s)) < 0)
+		return rc;
+	memset(&c, 0, sizeof(c));
+	c.user_data = s.user_data;
+	c.status = result(&s);
+	while ((rc = ring_cq_push(r, &c)) == -EAGAIN)
+		if ((rc = ring_wait(r, RING_EV_OUT, 2000000000)) < 0)
+			return rc;
+	return rc;
+}
+
+/* Producer side: answer exactly n SQEs, waiting for them. */
+static void
+serve_n(struct ring *r, unsigned n)
+{
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		while ((rc = serve_one(r)) == -EAGAIN)
+			if ((rc = ring_wait(r, RING_EV_IN, 5000000000ll)) < 0)
+				break;
+		if (rc < 0)
+			TAP_FAIL("serving SQE %u of %u: %s", i, n, tap_rcname(rc));
+	}
+	TAP_HERE();
+}
+
+/* Consumer side: n round trips numbered from base. */
+static void
+rounds(struct ring *r, uint64_t base, unsigned n)
+{
+	struct ring_sqe s;
+	struct ring_cqe c;
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		s = sqe_ud(base + i);
+		td_roundtrip(r, &s, &c);
+		TAP_EQ_U(c.status, result(&s));
+	}
+}
+
+/*
+ * Consumer side after the producer died with k SQEs (user_data from
+ * first) in the SQ: exactly k CQEs, -ESHUTDOWN each, in order, then
+ * -ESHUTDOWN from everything.
+ */
+static void
+expect_shutdown_cqes(struct ring *r, uint64_t first, unsigned k)
+{
+	struct ring_sqe s;
+	struct ring_cqe c;
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < k; i++) {
+		rc = td_cq_pop_wait(r, &c, 5000);
+		if (rc < 0)
+			TAP_FAIL("CQE %u of %u for the dead producer's queue: %s",
+			    i, k, tap_rcname(rc));
+		if (c.user_data != first + i ||
+		    (int64_t)c.status != -ESHUTDOWN)
+			TAP_FAIL("CQE %u: user_data %llu status %s, expected %llu "
+			    "-ESHUTDOWN", i, (unsigned long long)c.user_data,
+			    tap_rcname((long)(int64_t)c.status),
+			    (unsigned long long)(first + i));
+	}
+	rc = td_cq_pop_wait(r, &c, 5000);
+	if (rc == 0)
+		TAP_FAIL("one CQE too many: user_data %llu status %s",
+		    (unsigned long long)c.user_data,
+		    tap_rcname((long)(int64_t)c.status));
+	TAP_RC(rc, -ESHUTDOWN);
+	TAP_ASSERT(ring_is_dropped(r));
+	TAP_ASSERT(!ring_is_broken(r));
+	TAP_RC(ring_wait(r, RING_EV_IN, -1), -ESHUTDOWN);
+	s = sqe_ud(999999);
+	TAP_RC(ring_sq_push(r, &s), -ESHUTDOWN);
+}
+
+/*
+ * One scheme child per round: it registers SCHEME, accepts nrings
+ * rings, answers `serve` SQEs on each, tells us, and waits to be killed
+ * (or, with self_kill, waits until each SQ holds `k` entries and kills
+ * itself while we sleep).
+ */
+static pid_t
+scheme_child(int note, unsigned nrings, unsigned serve, bool self_kill,
+    unsigned k)
+{
+	pid_t pid = tap_fork();
+	struct ring *rs[8];
+	struct ring_ctl *sc;
+	struct ring_attach a;
+	struct ring_stats st;
+	unsigned i;
+
+	if (pid != 0)
+		return pid;
+	sc = td_connect(&d);
+	TAP_RC(ring_ctl_register(sc, SCHEME, NULL, 0), 0);
+	tu_notify(note);
+	for (i = 0; i < nrings; i++) {
+		TAP_RC(ring_ctl_wait_attach(sc, &a, 5000), 0);
+		TAP_RC(ring_ctl_accept(sc, &a, &rs[i]), 0);
+	}
+	for (i = 0; i < nrings; i++)
+		serve_n(rs[i], serve);
+	tu_notify(note);
+	if (self_kill) {
+		uint64_t t0 = tu_now_ns();
+
+		for (i = 0; i < nrings; i++) {
+			for (;;) {
+				ring_get_stats(rs[i], &st);
+				if (st.sq.depth == k)
+					break;
+				if (tu_now_ns() - t0 > 5000000000ull)
+					TAP_FAIL("SQ depth %llu, waiting for %u",
+					    (unsigned long long)st.sq.depth, k);
+				tu_sleep_ms(1);
+			}
+		}
+		/* let the consumer fall asleep first */
+		tu_sleep_ms(150);
+		raise(SIGKILL);
+	}
+	for (;;)
+		pause();
+}
+
+/*
+ * The producer dies with k SQEs queued (k may be 0 or the whole SQ);
+ * asleep: the consumer sleeps in ring_wait() when it happens.
+ */
+static void
+producer_dies(unsigned k, bool asleep)
+{
+	struct ring_ctl *c;
+	struct ring_ctl_ring rec;
+	struct ring_sqe s;
+	struct ring *r;
+	uint64_t id, t0;
+	unsigned i;
+	int p[2], rc;
+	pid_t pid;
+
+	tu_pipe(p);
+	pid = scheme_child(p[1], 1, 5, asleep, k);
+	tu_await(p[0], 5000);
+	c = td_connect(&d);
+	r = td_open(c, SCHEME, 16, 0, 0, &id);
+	rounds(r, 1, 5);
+	tu_await(p[0], 5000);
+	for (i = 0; i < k; i++) {
+		s = sqe_ud(100 + i);
+		TAP_RC(ring_sq_push(r, &s), 0);
+	}
+	TAP_ASSERT(td_find_ring(c, id, &rec));
+	TAP_EQ(rec.sq.depth, k);
+	TAP_EQ(rec.state, RING_CTL_RUNNING);
+	if (asleep) {
+		ring_set_spin(r, 0);
+		t0 = tu_now_ns();
+		rc = ring_wait(r, RING_EV_IN, 5000000000ll);
+		if (rc < 0 && !(k == 0 && rc == -ESHUTDOWN))
+			TAP_FAIL("asleep consumer woke with %s", tap_rcname(rc));
+		TAP_ASSERT(tu_now_ns() - t0 < 4000000000ull);
+		tap_kill(pid); /* reap: it killed itself */
+	} else {
+		tap_kill(pid);
+	}
+	expect_shutdown_cqes(r, 100, k);
+	TAP_ASSERT(td_find_ring(c, id, &rec));
+	TAP_EQ(rec.state, RING_CTL_DROPPED);
+	TAP_EQ(rec.sq.push_epoch, 5 + k);
+	TAP_EQ(rec.cq.push_epoch, 5 + k);
+	ring_close(r);
+	TAP_RC(ring_ctl_close_ring(c, id), 0);
+	td_await_ring_gone(c, id);
+	td_await_scheme_gone(c, SCHEME);
+	ring_ctl_close(c);
+	close(p[0]);
+	close(p[1]);
+	td_settle(&d);
+}
+
+static void
+test_producer_dies(void)
+{
+	start();
+	producer_dies(9, false);
+	producer_dies(16, false);
+	producer_dies(0, false);
+	producer_dies(1, false);
+	finish();
+}
+
+static void
+test_producer_dies_asleep(void)
+{
+	start();
+	producer_dies(7, true);
+	producer_dies(0, true);
+	finish();
+}
+
+/* One dead scheme, four rings with work queued: each is answered. */
+static void
+test_producer_dies_many(void)
+{
+	struct ring_ctl *c;
+	struct ring *r[4];
+	struct ring_sqe s;
+	uint64_t id[4];
+	unsigned i, j;
+	int p[2];
+	pid_t pid;
+
+	start();
+	tu_pipe(p);
+	pid = scheme_child(p[1], 4, 2, false, 0);
+	tu_await(p[0], 5000);
+	c = td_connect(&d);
+	for (i = 0; i < 4; i++)
+		r[i] = td_open(c, SCHEME, 8, i % 2 ? RING_PAIR_BITS_32 : 0, 0,
+		    &id[i]);
+	for (i = 0; i < 4; i++)
+		rounds(r[i], 10 * i + 1, 2);
+	tu_await(p[0], 5000);
+	for (i = 0; i < 4; i++) {
+		for (j = 0; j <= i + 2; j++) {
+			s = sqe_ud(1000 * i + j);
+			TAP_RC(ring_sq_push(r[i], &s), 0);
+		}
+	}
+	tap_kill(pid);
+	for (i = 0; i < 4; i++) {
+		expect_shutdown_cqes(r[i], 1000 * i, i + 3);
+		ring_close(r[i]);
+	}
+	/* leaving without CLOSE: the disconnect releases them */
+	ring_ctl_close(c);
+	c = td_connect(&d);
+	for (i = 0; i < 4; i++)
+		td_await_ring_gone(c, id[i]);
+	ring_ctl_close(c);
+	close(p[0]);
+	close(p[1]);
+	finish();
+}
+
+/*
+ * The producer process dies while a process it forked still holds its
+ * control socket open: no hangup comes, ringd must notice the death
+ * itself (pidfd) and answer the queued SQEs all the same.
+ */
+static void
+test_producer_dies_socket_held(void)
+{
+	struct ring_ctl *c;
+	struct ring *r;
+	struct ring_sqe s;
+	uint64_t id;
+	unsigned i;
+	int p[2], hold[2];
+	pid_t pid;
+
+	start();
+	tu_pipe(p);
+	tu_pipe(hold);
+	pid = tap_fork();
+	if (pid == 0) {
+		struct ring_ctl *sc = td_connect(&d);
+		struct ring_attach a;
+		struct ring *pr;
+		pid_t g;
+
+		TAP_RC(ring_ctl_register(sc, SCHEME, NULL, 0), 0);
+		/*
+		 * A grandchild inherits the socket and sleeps until the test
+		 * closes `hold` (or 20 s pass); it is not the client.
+		 */
+		g = fork();
+		if (g < 0)
+			TAP_FAIL("fork: %s", tap_rcname(-errno));
+		if (g == 0) {
+			char ch;
+
+			close(hold[1]);
+			alarm(20);
+			while (read(hold[0], &ch, 1) < 0 && errno == EINTR)
+				;
+			_exit(0);
+		}
+		tu_notify(p[1]);
+		TAP_RC(ring_ctl_wait_attach(sc, &a, 5000), 0);
+		TAP_RC(ring_ctl_accept(sc, &a, &pr), 0);
+		serve_n(pr, 3);
+		tu_notify(p[1]);
+		for (;;)
+			pause();
+	}
+	close(hold[0]);
+	tu_await(p[0], 5000);
+	c = td_connect(&d);
+	r = td_open(c, SCHEME, 8, 0, 0, &id);
+	rounds(r, 1, 3);
+	tu_await(p[0], 5000);
+	for (i = 0; i < 4; i++) {
+		s = sqe_ud(100 + i);
+		TAP_RC(ring_sq_push(r, &s), 0);
+	}
+	tap_kill(pid);
+	expect_shutdown_cqes(r, 100, 4);
+	td_await_scheme_gone(c, SCHEME);
+	ring_close(r);
+	TAP_RC(ring_ctl_close_ring(c, id), 0);
+	td_await_ring_gone(c, id);
+	ring_ctl_close(c);
+	close(hold[1]); /* the grandchild goes, and with it the socket */
+	close(p[0]);
+	close(p[1]);
+	finish();
+}
+
+/*
+ * A producer answering a stream one SQE at a time is killed at a
+ * random point.  Every SQE gets at most one CQE, in order; the real
+ * answers come first, then -ESHUTDOWN ones; at most one SQE (the one
+ * the producer held when it died) goes unanswered.
+ */
+static void
+test_producer_dies_stream(void)
+{
+	struct ring_ctl *c;
+	struct ring_sqe s;
+	struct ring_cqe cq;
+	struct ring *r;
+	uint64_t id, sent = 0, next = 0, answered = 0, shut = 0, kill_at;
+	uint64_t depth_at_kill = 0;
+	bool killed = false;
+	int p[2], rc;
+	pid_t pid;
+
+	start();
+	tu_srand(7);
+	kill_at = 2000 + tu_rand_below(20000);
+	tu_pipe(p);
+	pid = tap_fork();
+	if (pid == 0) {
+		struct ring_ctl *sc = td_connect(&d);
+		struct ring_attach a;
+		struct ring *pr;
+
+		TAP_RC(ring_ctl_register(sc, SCHEME, NULL, 0), 0);
+		tu_notify(p[1]);
+		TAP_RC(ring_ctl_wait_attach(sc, &a, 5000), 0);
+		TAP_RC(ring_ctl_accept(sc, &a, &pr), 0);
+		for (;;) {
+			/* slower than the consumer, so the SQ stays backed up */
+			uint64_t t = tu_now_ns();
+
+			while (tu_now_ns() - t < 20000)
+				;
+			rc = serve_one(pr);
+			if (rc == -EAGAIN)
+				rc = ring_wait(pr, RING_EV_IN, -1);
+			if (rc < 0 && rc != -EAGAIN)
+				TAP_FAIL("producer: %s", tap_rcname(rc));
+		}
+	}
+	tu_await(p[0], 5000);
+	c = td_connect(&d);
+	{
+		struct ring_params prm = { .sq_entries = 16, .cq_entries = 32 };
+
+		TAP_RC(ring_ctl_open(c, SCHEME, &prm, &r, &id), 0);
+	}
+	for (;;) {
+		/* keep the SQ topped up while the producer lives */
+		while (!killed && sent - next < 16) {
+			s = sqe_ud(sent);
+			rc = ring_sq_push(r, &s);
+			if (rc == -EAGAIN)
+				break;
+			if (rc < 0)
+				TAP_FAIL("push %llu: %s", (unsigned long long)sent,
+				    tap_rcname(rc));
+			sent++;
+		}
+		if (!killed && answered >= kill_at) {
+			struct ring_stats st;
+
+			ring_get_stats(r, &st);
+			if (st.sq.depth >= 8) {
+				tap_kill(pid);
+				killed = true;
+				depth_at_kill = st.sq.depth;
+			}
+		}
+		rc = td_cq_pop_wait(r, &cq, 5000);
+		if (rc == -ESHUTDOWN && killed)
+			break;
+		if (rc < 0)
+			TAP_FAIL("after %llu CQEs (%llu sent, killed %d): %s",
+			    (unsigned long long)next, (unsigned long long)sent,
+			    killed, tap_rcname(rc));
+		if (cq.user_data < next || cq.user_data >= sent)
+			TAP_FAIL("CQE for user_data %llu; expected %llu or later, "
+			    "below %llu", (unsigned long long)cq.user_data,
+			    (unsigned long long)next, (unsigned long long)sent);
+		if ((int64_t)cq.status == -ESHUTDOWN) {
+			if (!killed)
+				TAP_FAIL("-ESHUTDOWN for %llu before the kill",
+				    (unsigned long long)cq.user_data);
+			/* only the entry the producer held may be skipped */
+			if (cq.user_data > next + (shut == 0 ? 1 : 0))
+				TAP_FAIL("CQEs %llu..%llu missing",
+				    (unsigned long long)next,
+				    (unsigned long long)cq.user_data - 1);
+			shut++;
+		} else {
+			if (shut > 0)
+				TAP_FAIL("a real answer for %llu after -ESHUTDOWN "
+				    "ones", (unsigned long long)cq.user_data);
+			if (cq.user_data != next ||
+			    cq.status != cq.user_data * 5 + 1)
+				TAP_FAIL("CQE for %llu: user_data %llu status %llu",
+				    (unsigned long long)next,
+				    (unsigned long long)cq.user_data,
+				    (unsigned long long)cq.status);
+			answered++;
+		}
+		next = cq.user_data + 1;
+	}
+	tap_diag("killed with %llu in the SQ: %llu sent, %llu answered, %llu "
+	    "-ESHUTDOWN, %llu unanswered", (unsigned long long)depth_at_kill,
+	    (unsigned long long)sent, (unsigned long long)answered,
+	    (unsigned long long)shut,
+	    (unsigned long long)(sent - answered - shut));
+	TAP_ASSERT(sent - answered - shut <= 1);
+	TAP_ASSERT(shut >= 1);
+	TAP_ASSERT(next == sent || next == sent - 1);
+	ring_close(r);
+	TAP_RC(ring_ctl_close_ring(c, id), 0);
+	td_await_ring_gone(c, id);
+	ring_ctl_close(c);
+	close(p[0]);
+	close(p[1]);
+	finish();
+}
+
+/*
+ * The consumer dies with k SQEs submitted; asleep: the producer sleeps
+ * in ring_wait() when it happens.  The producer drains the k, then is
+ * told -ESHUTDOWN.
+ */
+static void
+consumer_dies(struct ring_ctl *sc, unsigned k, bool asleep)
+{
+	struct ring_attach a;
+	struct ring_sqe s;
+	struct ring_cqe cq;
+	struct ring *r;
+	uint64_t id, t0;
+	unsigned i;
+	int p[2], rc;
+	pid_t pid;
+
+	tu_pipe(p);
+	pid = tap_fork();
+	if (pid == 0) {
+		struct ring_ctl *c = td_connect(&d);
+		struct ring *cr = td_open(c, SCHEME, 8, 0, 4096, NULL);
+		struct ring_cqe ccq;
+
+		if (asleep) {
+			/* k round trips, then die while the producer waits */
+			for (i = 0; i < k; i++) {
+				s = sqe_ud(i);
+				td_roundtrip(cr, &s, &ccq);
+			}
+			tu_sleep_ms(150);
+			raise(SIGKILL);
+		}
+		for (i = 0; i < k; i++) {
+			s = sqe_ud(i);
+			TAP_RC(ring_sq_push(cr, &s), 0);
+		}
+		tu_notify(p[1]);
+		for (;;)
+			pause();
+	}
+	TAP_RC(ring_ctl_wait_attach(sc, &a, 5000), 0);
+	TAP_EQ(a.consumer.pid, pid);
+	id = a.ring_id;
+	TAP_RC(ring_ctl_accept(sc, &a, &r), 0);
+	if (asleep) {
+		serve_n(r, k);
+		ring_set_spin(r, 0);
+		t0 = tu_now_ns();
+		TAP_RC(ring_wait(r, RING_EV_IN, 5000000000ll), -ESHUTDOWN);
+		TAP_ASSERT(tu_now_ns() - t0 < 4000000000ull);
+		tap_kill(pid); /* reap */
+	} else {
+		tu_await(p[0], 5000);
+		tap_kill(pid);
+		/* the k submitted before the death are still there to drain */
+		for (i = 0; i < k; i++) {
+			while ((rc = ring_sq_pop(r, &s)) == -EAGAIN)
+				tu_sleep_ms(1);
+			if (rc < 0)
+				TAP_FAIL("draining SQE %u of %u: %s", i, k,
+				    tap_rcname(rc));
+			TAP_EQ_U(s.user_data, i);
+		}
+		TAP_RC(ring_wait(r, RING_EV_IN, 5000000000ll), -ESHUTDOWN);
+	}
+	TAP_RC(ring_sq_pop(r, &s), -ESHUTDOWN);
+	memset(&cq, 0, sizeof(cq));
+	TAP_RC(ring_cq_push(r, &cq), -ESHUTDOWN);
+	TAP_ASSERT(ring_is_dropped(r));
+	/* ringd keeps the ring for us until we let go */
+	ring_close(r);
+	TAP_RC(ring_ctl_close_ring(sc, id), 0);
+	td_await_ring_gone(sc, id);
+	close(p[0]);
+	close(p[1]);
+}
+
+static void
+test_consumer_dies(void)
+{
+	struct ring_ctl *sc;
+
+	start();
+	sc = td_connect(&d);
+	TAP_RC(ring_ctl_register(sc, SCHEME, NULL, 0), 0);
+	consumer_dies(sc, 5, false);
+	consumer_dies(sc, 8, false);
+	consumer_dies(sc, 0, false);
+	consumer_dies(sc, 3, true);
+	consumer_dies(sc, 0, true);
+	/* the scheme outlived all that and still serves */
+	TAP_ASSERT(td_find_scheme(sc, SCHEME, NULL));
+	ring_ctl_close(sc);
+	finish();
+}
+
+/* The producer leaves without CLOSE after the consumer died. */
+static void
+test_consumer_dies_producer_leaves(void)
+{
+	struct ring_ctl *sc, *c;
+	struct ring_attach a;
+	struct ring *r;
+	uint64_t id;
+	pid_t pid;
+
+	start();
+	sc = td_connect(&d);
+	TAP_RC(ring_ctl_register(sc, SCHEME, NULL, 0), 0);
+	pid = tap_fork();
+	if (pid == 0) {
+		struct ring_ctl *cc = td_connect(&d);
+
+		(void)td_open(cc, SCHEME, 8, 0, 0, NULL);
+		for (;;)
+			pause();
+	}
+	TAP_RC(ring_ctl_wait_attach(sc, &a, 5000), 0);
+	id = a.ring_id;
+	TAP_RC(ring_ctl_accept(sc, &a, &r), 0);
+	tap_kill(pid);
+	TAP_RC(ring_wait(r, RING_EV_IN, 5000000000ll), -ESHUTDOWN);
+	ring_close(r);
+	ring_ctl_close(sc);
+	c = td_connect(&d);
+	td_await_ring_gone(c, id);
+	ring_ctl_close(c);
+	finish();
+}
+
+int
+main(int argc, char **argv)
+{
+	tap_init(argc, argv);
+	td_setup();
+	tap_run("dead-producer-queued", test_producer_dies, 40);
+	tap_run("dead-producer-consumer-asleep", test_producer_dies_asleep, 30);
+	tap_run("dead-producer-many-rings", test_producer_dies_many, 30);
+	tap_run("dead-producer-socket-held", test_producer_dies_socket_held, 30);
+	tap_run("dead-producer-stream", test_producer_dies_stream, 40);
+	tap_run("dead-consumer", test_consumer_dies, 40);
+	tap_run("dead-consumer-producer-leaves",
+	    test_consumer_dies_producer_leaves, 30);
+	return tap_done();
+}
