@@ -5,7 +5,7 @@
 #   make check SAN=1     the same under ASan+UBSan (objects in build-san/)
 #   make bench           run the ring benchmark against its comparators
 #   make install         PREFIX=/usr/local DESTDIR= (uninstall mirrors it)
-#   make ci              what .ci/run does: deps, check, sanitizer check, bench smoke
+#   make ci              scripts/ci.sh, the CI job: deps, check, sanitizer check, bench smoke
 #   make demo            the main job: deps, build, run the benchmark
 #   V=1                  show commands
 
@@ -68,7 +68,7 @@ MAN5 := $(wildcard man/*.5)
 MAN8 := $(wildcard man/*.8)
 
 .PHONY: all lib check bench bench-smoke install uninstall clean ci deps \
-	lint-man tests demo examples ringd
+	lint-man tests demo examples ringd bench-build
 
 all: lib examples ringd
 
@@ -97,10 +97,13 @@ $(LIBSO): $(LIBSO_REAL)
 	$(Q)ln -sf libring.so.$(VERSION) $(BUILD)/$(LIBSO_SONAME)
 	$(Q)ln -sf libring.so.$(VERSION) $@
 
+# The pkg-config file names install paths, so install writes it anew.
+PC_SUBST = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|'
+
 $(PCFILE): lib/libring.pc.in Makefile
 	@mkdir -p $(@D)
-	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+	$(Q)$(PC_SUBST) $< > $@
 
 # Tests link the static library so they run from the tree.
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_COMMON_OBJS) $(LIBA)
@@ -153,12 +156,15 @@ deps:
 lint-man:
 	$(Q)mandoc -Tlint -W warning $(MAN3) $(MAN7) $(MAN5) $(MAN8)
 
-# The main job; it grows into ringd with demo traffic and ringtop.
-demo: deps
-	$(Q)$(MAKE) --no-print-directory bench
+# The main job: ringd with demo traffic, then the benchmark (scripts/demo.sh).
+demo:
+	$(Q)scripts/demo.sh
 
-# What CI runs: every step counts into one closing line.
-ci: deps
+bench-build: $(BENCH_BIN)
+
+# What CI runs (scripts/ci.sh, which installs its own packages): every
+# step counts into one closing line.
+ci:
 	$(Q)scripts/ci.sh
 
 install: lib examples ringd
@@ -169,7 +175,7 @@ install: lib examples ringd
 	ln -sf libring.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(LIBSO_SONAME)
 	ln -sf libring.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libring.so
 	install -m 644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/ring/
-	install -m 644 $(PCFILE) $(DESTDIR)$(PKGCONFIGDIR)/libring.pc
+	$(PC_SUBST) lib/libring.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/libring.pc
 	$(if $(MAN3),install -m 644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/)
 	$(if $(MAN7),install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7/)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8

@@ -31,18 +31,18 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: ramfile-client [-h] [-S socket] [-n name] [-c blocks] "
-	    "[-b block-size] [-q depth] [-p passes]\n");
+	    "[-b block-size] [-q depth] [-p passes] [-o offset]\n");
 }
 
 static unsigned long
-number(const char *s, unsigned long max)
+number(const char *s, unsigned long min, unsigned long max)
 {
 	char *end;
 	unsigned long v;
 
 	errno = 0;
 	v = strtoul(s, &end, 0);
-	if (errno || *end || v == 0 || v > max) {
+	if (errno || *end || v < min || v > max) {
 		fprintf(stderr, "ramfile-client: bad number '%s'\n", s);
 		exit(2);
 	}
@@ -54,6 +54,7 @@ main(int argc, char **argv)
 {
 	const char *sock = NULL, *name = "ramfile";
 	unsigned long blocks = 256, bsize = 4096, depth = 16, passes = 1;
+	uint64_t base = 0; /* where in the file our blocks start */
 	struct ring_params p = { 0 };
 	struct ring_ctl *ctl;
 	struct ring *r;
@@ -62,14 +63,15 @@ main(int argc, char **argv)
 	unsigned pass;
 	int c, rc;
 
-	while ((c = getopt(argc, argv, "hS:n:c:b:q:p:")) != -1) {
+	while ((c = getopt(argc, argv, "hS:n:c:b:q:p:o:")) != -1) {
 		switch (c) {
 		case 'S': sock = optarg; break;
 		case 'n': name = optarg; break;
-		case 'c': blocks = number(optarg, 1ul << 24); break;
-		case 'b': bsize = number(optarg, 1ul << 20); break;
-		case 'q': depth = number(optarg, 1024); break;
-		case 'p': passes = number(optarg, 1ul << 20); break;
+		case 'c': blocks = number(optarg, 1, 1ul << 24); break;
+		case 'b': bsize = number(optarg, 1, 1ul << 20); break;
+		case 'q': depth = number(optarg, 1, 1024); break;
+		case 'p': passes = number(optarg, 1, 1ul << 20); break;
+		case 'o': base = number(optarg, 0, 1ul << 32); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -120,7 +122,7 @@ main(int argc, char **argv)
 					struct ring_sqe sqe = {
 						.opcode = op ? RING_OP_READ : RING_OP_WRITE,
 						.addr = slot_off[s], .len = bsize,
-						.offset = (uint64_t)next * bsize,
+						.offset = base + (uint64_t)next * bsize,
 						.user_data = next | (uint64_t)s << 40,
 					};
 

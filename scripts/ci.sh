@@ -6,6 +6,9 @@
 set -u
 cd "$(dirname "$0")/.."
 
+# Missing Debian packages first (needs root or sudo); nothing else runs without them.
+scripts/deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+
 passed=0
 failed=0
 tmp=$(mktemp -d)
@@ -59,15 +62,15 @@ step "man pages lint clean" make -s lint-man
 
 example() {
 	local root=$tmp/root
-	make -s install DESTDIR="$root" PREFIX=/usr &&
+	make -s install DESTDIR="$root" PREFIX=/opt/ringd &&
 		sed -n '/^```c$/,/^```$/p' README.md | sed '1d;$d' >"$tmp/readme.c" &&
 		cmp -s "$tmp/readme.c" examples/hello.c &&
-		PKG_CONFIG_SYSROOT_DIR="$root" PKG_CONFIG_PATH="$root/usr/lib/pkgconfig" \
+		PKG_CONFIG_SYSROOT_DIR="$root" PKG_CONFIG_PATH="$root/opt/ringd/lib/pkgconfig" \
 			cc -Wall -Wextra -Werror -o "$tmp/hello" "$tmp/readme.c" \
-			$(PKG_CONFIG_SYSROOT_DIR="$root" PKG_CONFIG_PATH="$root/usr/lib/pkgconfig" \
+			$(PKG_CONFIG_SYSROOT_DIR="$root" PKG_CONFIG_PATH="$root/opt/ringd/lib/pkgconfig" \
 				pkg-config --cflags --libs libring) &&
-		LD_LIBRARY_PATH="$root/usr/lib" "$tmp/hello" | grep -q 'user_data=42 status=0' &&
-		make -s uninstall DESTDIR="$root" PREFIX=/usr &&
+		LD_LIBRARY_PATH="$root/opt/ringd/lib" "$tmp/hello" | grep -q 'user_data=42 status=0' &&
+		make -s uninstall DESTDIR="$root" PREFIX=/opt/ringd &&
 		[ -z "$(find "$root" -type f)" ]
 }
 step "install, README example via pkg-config, uninstall" example
