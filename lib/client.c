@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -175,6 +176,7 @@ ring_ctl_connect(const char *path, uint32_t *server_version,
     struct ring_ctl **ret)
 {
 	struct sockaddr_un sa;
+	struct timeval tv;
 	struct proto_hello hello;
 	struct proto_msg m;
 	struct ring_ctl *c;
@@ -194,12 +196,26 @@ ring_ctl_connect(const char *path, uint32_t *server_version,
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return -ENOMEM;
-	c->sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	c->sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (c->sock < 0) {
 		rc = -errno;
 		goto fail;
 	}
-	if (connect(c->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	/*
+	 * Connect blocking, within the timeout: a busy ringd whose backlog
+	 * is full makes a non-blocking connect fail at once with EAGAIN.
+	 */
+	tv.tv_sec = RING_CTL_TIMEOUT_MS / 1000;
+	tv.tv_usec = (RING_CTL_TIMEOUT_MS % 1000) * 1000;
+	(void)setsockopt(c->sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	do
+		rc = connect(c->sock, (struct sockaddr *)&sa, sizeof(sa));
+	while (rc < 0 && errno == EINTR);
+	if (rc < 0) {
+		rc = errno == EAGAIN || errno == EINPROGRESS ? -ETIMEDOUT : -errno;
+		goto fail;
+	}
+	if (fcntl(c->sock, F_SETFL, fcntl(c->sock, F_GETFL) | O_NONBLOCK) < 0) {
 		rc = -errno;
 		goto fail;
 	}

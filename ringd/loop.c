@@ -17,6 +17,33 @@
 
 #define LOOP_STATUS_NS 1000000000ll /* STATUS= at most once a second */
 
+/* The signals ringd takes through its signalfd. */
+static void
+loop_sigset(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+}
+
+/*
+ * Block them before anything is created on disk, so that a signal that
+ * arrives while ringd starts waits for the loop and ends it cleanly
+ * instead of killing ringd with its socket and pidfile left behind.
+ */
+int
+loop_block_signals(void)
+{
+	sigset_t set;
+
+	loop_sigset(&set);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
 int
 loop_init(void)
 {
@@ -25,13 +52,7 @@ loop_init(void)
 	ringd.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (ringd.epfd < 0)
 		return -errno;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-		return -errno;
-	signal(SIGPIPE, SIG_IGN);
+	loop_sigset(&set);
 	ringd.sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (ringd.sigfd < 0)
 		return -errno;

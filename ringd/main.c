@@ -63,6 +63,7 @@ main_socket_path(const char *opt, char *buf, size_t size, bool *mkparent)
 {
 	const char *env = getenv("RINGD_SOCKET");
 	const char *p = opt;
+	char abs[RINGD_SOCK_MAX];
 
 	*mkparent = false;
 	if (p == NULL && env != NULL && env[0] != '\0')
@@ -71,6 +72,8 @@ main_socket_path(const char *opt, char *buf, size_t size, bool *mkparent)
 		p = ringd.conf.socket;
 	if (p == NULL)
 		return listen_default_path(buf, size, mkparent);
+	/* the daemon leaves the directory a relative path was meant in */
+	p = main_abspath(p, abs, sizeof(abs));
 	if (strlcpy(buf, p, size) >= size) {
 		log_error("socket path '%s' is too long", p);
 		return -ENAMETOOLONG;
@@ -153,6 +156,8 @@ main(int argc, char **argv)
 	    ringd.conf.log_level >= 0 ? ringd.conf.log_level : LOG_LVL_INFO;
 	log_set_level(lvl);
 
+	if (loop_block_signals() < 0)
+		return 1;
 	service_raise_nofile();
 	ringd.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (pidfile != NULL && service_pidfile_open(pidfile) < 0)

@@ -238,6 +238,7 @@ int listen_apply_mode(const struct config *conf);
 void listen_close(void);
 
 /* loop.c */
+int loop_block_signals(void);
 int loop_init(void);
 int loop_add(int fd, struct loop_src *src, uint32_t events);
 int loop_mod(int fd, struct loop_src *src, uint32_t events);
