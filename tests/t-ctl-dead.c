@@ -393,6 +393,166 @@ test_producer_dies_socket_held(void)
 }
 
 /*
+ * The producer dies holding SQEs it popped and never answered (3), with
+ * more still in the SQ (2).  The two queued ones get exactly one CQE
+ * each, -ESHUTDOWN.  The three held ones get at most one each: completing
+ * them is the open problem docs/design-notes.md describes (their slots
+ * may already hold newer submissions), so today they get none; the test
+ * allows the planned fix but never a duplicate or a wrong status.  Then
+ * the CQ says -ESHUTDOWN.
+ */
+static void
+test_producer_dies_holding(void)
+{
+	struct ring_ctl *c;
+	struct ring_sqe s;
+	struct ring_cqe cq;
+	struct ring *r;
+	uint64_t id;
+	unsigned i, got = 0, mask = 0;
+	int p[2], rc;
+	pid_t pid;
+
+	start();
+	tu_pipe(p);
+	pid = tap_fork();
+	if (pid == 0) {
+		struct ring_ctl *sc = td_connect(&d);
+		struct ring_attach a;
+		struct ring *pr;
+		struct ring_sqe ps;
+
+		TAP_RC(ring_ctl_register(sc, SCHEME, NULL, 0), 0);
+		tu_notify(p[1]);
+		TAP_RC(ring_ctl_wait_attach(sc, &a, 5000), 0);
+		TAP_RC(ring_ctl_accept(sc, &a, &pr), 0);
+		serve_n(pr, 2);
+		for (i = 0; i < 3; i++) {
+			while ((rc = ring_sq_pop(pr, &ps)) == -EAGAIN)
+				(void)ring_wait(pr, RING_EV_IN, 1000000000);
+			TAP_RC(rc, 0);
+		}
+		tu_notify(p[1]);
+		for (;;)
+			pause();
+	}
+	tu_await(p[0], 5000);
+	c = td_connect(&d);
+	r = td_open(c, SCHEME, 8, 0, 0, &id);
+	rounds(r, 1, 2);
+	for (i = 0; i < 3; i++) {
+		s = sqe_ud(100 + i);
+		TAP_RC(ring_sq_push(r, &s), 0);
+	}
+	tu_await(p[0], 5000);
+	for (i = 3; i < 5; i++) {
+		s = sqe_ud(100 + i);
+		TAP_RC(ring_sq_push(r, &s), 0);
+	}
+	tap_kill(pid);
+	for (;;) {
+		rc = td_cq_pop_wait(r, &cq, 5000);
+		if (rc < 0)
+			break;
+		if (cq.user_data < 100 || cq.user_data > 104 ||
+		    (int64_t)cq.status != -ESHUTDOWN)
+			TAP_FAIL("CQE user_data %llu status %s",
+			    (unsigned long long)cq.user_data,
+			    tap_rcname((long)(int64_t)cq.status));
+		if (mask & 1u << (cq.user_data - 100))
+			TAP_FAIL("a second CQE for %llu",
+			    (unsigned long long)cq.user_data);
+		mask |= 1u << (cq.user_data - 100);
+		got++;
+	}
+	if ((mask & 0x18) != 0x18)
+		TAP_FAIL("the 2 SQEs still queued were not both completed "
+		    "(mask %#x), then %s", mask, tap_rcname(rc));
+	TAP_RC(rc, -ESHUTDOWN);
+	tap_diag("%u of the 3 SQEs the producer held were completed",
+	    got - 2);
+	ring_close(r);
+	TAP_RC(ring_ctl_close_ring(c, id), 0);
+	td_await_ring_gone(c, id);
+	ring_ctl_close(c);
+	close(p[0]);
+	close(p[1]);
+	finish();
+}
+
+/*
+ * The producer dies with the CQ full (the consumer did not reap) and
+ * more SQEs queued: ringd must wait for CQ room, not drop or overwrite,
+ * and answer every queued SQE once the consumer reaps.
+ */
+static void
+test_producer_dies_cq_full(void)
+{
+	struct ring_ctl *c;
+	struct ring_params prm = { .sq_entries = 8, .cq_entries = 4 };
+	struct ring_stats st;
+	struct ring_sqe s;
+	struct ring_cqe cq;
+	struct ring *r;
+	uint64_t id, t0;
+	unsigned i;
+	int p[2];
+	pid_t pid;
+
+	start();
+	tu_pipe(p);
+	pid = tap_fork();
+	if (pid == 0) {
+		struct ring_ctl *sc = td_connect(&d);
+		struct ring_attach a;
+		struct ring *pr;
+
+		TAP_RC(ring_ctl_register(sc, SCHEME, NULL, 0), 0);
+		tu_notify(p[1]);
+		TAP_RC(ring_ctl_wait_attach(sc, &a, 5000), 0);
+		TAP_RC(ring_ctl_accept(sc, &a, &pr), 0);
+		serve_n(pr, 4);
+		tu_notify(p[1]);
+		for (;;)
+			pause();
+	}
+	tu_await(p[0], 5000);
+	c = td_connect(&d);
+	TAP_RC(ring_ctl_open(c, SCHEME, &prm, &r, &id), 0);
+	for (i = 0; i < 4; i++) {
+		s = sqe_ud(i);
+		TAP_RC(ring_sq_push(r, &s), 0);
+	}
+	tu_await(p[0], 5000);
+	for (i = 4; i < 9; i++) {
+		s = sqe_ud(i);
+		TAP_RC(ring_sq_push(r, &s), 0);
+	}
+	tap_kill(pid);
+	/* give ringd time to find the CQ full */
+	tu_sleep_ms(100);
+	ring_get_stats(r, &st);
+	TAP_EQ(st.cq.depth, 4);
+	TAP_EQ(st.sq.depth, 5);
+	for (i = 0; i < 4; i++) {
+		TAP_RC(ring_cq_pop(r, &cq), 0);
+		TAP_EQ_U(cq.user_data, i);
+		TAP_EQ_U(cq.status, i * 5 + 1);
+	}
+	/* now room: the rest come as -ESHUTDOWN, in order, once each */
+	t0 = tu_now_ns();
+	expect_shutdown_cqes(r, 4, 5);
+	TAP_ASSERT(tu_now_ns() - t0 < 4000000000ull);
+	ring_close(r);
+	TAP_RC(ring_ctl_close_ring(c, id), 0);
+	td_await_ring_gone(c, id);
+	ring_ctl_close(c);
+	close(p[0]);
+	close(p[1]);
+	finish();
+}
+
+/*
  * A producer answering a stream one SQE at a time is killed at a
  * random point.  Every SQE gets at most one CQE, in order; the real
  * answers come first, then -ESHUTDOWN ones; at most one SQE (the one
@@ -406,6 +566,7 @@ test_producer_dies_stream(void)
 	struct ring_cqe cq;
 	struct ring *r;
 	uint64_t id, sent = 0, next = 0, answered = 0, shut = 0, kill_at;
+	static uint8_t seen[1 << 16];
 	uint64_t depth_at_kill = 0;
 	bool killed = false;
 	int p[2], rc;
@@ -413,7 +574,7 @@ test_producer_dies_stream(void)
 
 	start();
 	tu_srand(7);
-	kill_at = 2000 + tu_rand_below(20000);
+	kill_at = 2000 + tu_rand_below(20000); /* and seen[] has room */
 	tu_pipe(p);
 	pid = tap_fork();
 	if (pid == 0) {
@@ -447,7 +608,7 @@ test_producer_dies_stream(void)
 	}
 	for (;;) {
 		/* keep the SQ topped up while the producer lives */
-		while (!killed && sent - next < 16) {
+		while (!killed && sent - answered < 16) {
 			s = sqe_ud(sent);
 			rc = ring_sq_push(r, &s);
 			if (rc == -EAGAIN)
@@ -472,44 +633,51 @@ test_producer_dies_stream(void)
 			break;
 		if (rc < 0)
 			TAP_FAIL("after %llu CQEs (%llu sent, killed %d): %s",
-			    (unsigned long long)next, (unsigned long long)sent,
+			    (unsigned long long)(answered + shut),
+			    (unsigned long long)sent,
 			    killed, tap_rcname(rc));
-		if (cq.user_data < next || cq.user_data >= sent)
-			TAP_FAIL("CQE for user_data %llu; expected %llu or later, "
-			    "below %llu", (unsigned long long)cq.user_data,
-			    (unsigned long long)next, (unsigned long long)sent);
+		if (cq.user_data >= sent)
+			TAP_FAIL("CQE for user_data %llu, never sent (%llu sent)",
+			    (unsigned long long)cq.user_data,
+			    (unsigned long long)sent);
+		if (seen[cq.user_data]++)
+			TAP_FAIL("a second CQE for user_data %llu (status %s)",
+			    (unsigned long long)cq.user_data,
+			    tap_rcname((long)(int64_t)cq.status));
 		if ((int64_t)cq.status == -ESHUTDOWN) {
 			if (!killed)
 				TAP_FAIL("-ESHUTDOWN for %llu before the kill",
 				    (unsigned long long)cq.user_data);
-			/* only the entry the producer held may be skipped */
-			if (cq.user_data > next + (shut == 0 ? 1 : 0))
-				TAP_FAIL("CQEs %llu..%llu missing",
-				    (unsigned long long)next,
-				    (unsigned long long)cq.user_data - 1);
 			shut++;
 		} else {
+			/* real answers: in order, all before any -ESHUTDOWN */
 			if (shut > 0)
 				TAP_FAIL("a real answer for %llu after -ESHUTDOWN "
 				    "ones", (unsigned long long)cq.user_data);
-			if (cq.user_data != next ||
+			if (cq.user_data != answered ||
 			    cq.status != cq.user_data * 5 + 1)
 				TAP_FAIL("CQE for %llu: user_data %llu status %llu",
-				    (unsigned long long)next,
+				    (unsigned long long)answered,
 				    (unsigned long long)cq.user_data,
 				    (unsigned long long)cq.status);
 			answered++;
 		}
-		next = cq.user_data + 1;
 	}
 	tap_diag("killed with %llu in the SQ: %llu sent, %llu answered, %llu "
 	    "-ESHUTDOWN, %llu unanswered", (unsigned long long)depth_at_kill,
 	    (unsigned long long)sent, (unsigned long long)answered,
 	    (unsigned long long)shut,
 	    (unsigned long long)(sent - answered - shut));
-	TAP_ASSERT(sent - answered - shut <= 1);
 	TAP_ASSERT(shut >= 1);
-	TAP_ASSERT(next == sent || next == sent - 1);
+	/*
+	 * Everything after the last real answer was answered -ESHUTDOWN,
+	 * save at most the one SQE the producer had taken when it died.
+	 */
+	for (next = answered; next < sent; next++)
+		if (!seen[next] && next != answered)
+			TAP_FAIL("SQE %llu never completed (%llu answered)",
+			    (unsigned long long)next,
+			    (unsigned long long)answered);
 	ring_close(r);
 	TAP_RC(ring_ctl_close_ring(c, id), 0);
 	td_await_ring_gone(c, id);
@@ -616,6 +784,68 @@ test_consumer_dies(void)
 	finish();
 }
 
+/*
+ * A consumer streaming through a built-in ring (ringd is the producer)
+ * is killed mid-stream: ringd lets the ring go and is back to idle.
+ */
+static void
+test_consumer_dies_builtin(void)
+{
+	struct ring_ctl *c;
+	struct ring_ctl_ring *v;
+	size_t n;
+	int p[2];
+	pid_t pid;
+	unsigned k;
+
+	start();
+	for (k = 0; k < 3; k++) {
+		tu_pipe(p);
+		pid = tap_fork();
+		if (pid == 0) {
+			struct ring_ctl *cc = td_connect(&d);
+			struct ring *r = td_open(cc, k == 1 ? "zero" : "echo", 64,
+			    k == 2 ? RING_PAIR_BITS_32 : 0, 65536, NULL);
+			struct ring_sqe s;
+			struct ring_cqe cq;
+			uint64_t i = 0;
+
+			tu_notify(p[1]);
+			for (;;) {
+				s = sqe_ud(i++ & 0xffff);
+				if (ring_sq_push(r, &s) == 0)
+					continue;
+				while (ring_cq_pop(r, &cq) == 0)
+					;
+				(void)ring_wait(r, RING_EV_IN | RING_EV_OUT,
+				    1000000);
+			}
+		}
+		tu_await(p[0], 5000);
+		tu_sleep_ms(30 + 20 * k);
+		tap_kill(pid);
+		close(p[0]);
+		close(p[1]);
+	}
+	c = td_connect(&d);
+	{
+		uint64_t t0 = tu_now_ns();
+
+		for (;;) {
+			TAP_RC(ring_ctl_list_rings(c, &v, &n), 0);
+			free(v);
+			if (n == 0)
+				break;
+			if (tu_now_ns() - t0 > 3000000000ull)
+				TD_FAIL(&d, "%zu rings still listed 3 s after "
+				    "their consumers died", n);
+			tu_sleep_ms(10);
+		}
+	}
+	ring_ctl_close(c);
+	finish();
+}
+
 /* The producer leaves without CLOSE after the consumer died. */
 static void
 test_consumer_dies_producer_leaves(void)
@@ -659,8 +889,11 @@ main(int argc, char **argv)
 	tap_run("dead-producer-consumer-asleep", test_producer_dies_asleep, 30);
 	tap_run("dead-producer-many-rings", test_producer_dies_many, 30);
 	tap_run("dead-producer-socket-held", test_producer_dies_socket_held, 30);
+	tap_run("dead-producer-cq-full", test_producer_dies_cq_full, 30);
+	tap_run("dead-producer-holding-sqes", test_producer_dies_holding, 30);
 	tap_run("dead-producer-stream", test_producer_dies_stream, 40);
 	tap_run("dead-consumer", test_consumer_dies, 40);
+	tap_run("dead-consumer-builtin", test_consumer_dies_builtin, 30);
 	tap_run("dead-consumer-producer-leaves",
 	    test_consumer_dies_producer_leaves, 30);
 	return tap_done();

@@ -1,9 +1,11 @@
 /*
  * t-ctl.c - the ringd control plane through libring's client, against a
- * private ringd: hello and status, round trips through each built-in
- * scheme (64- and 32-bit pairs), parameter checks, external schemes in
- * other processes (attach identity, accept, refuse, timeouts, two
- * consumers), opcode probe, the introspection lists, and scheme-name
+ * private ringd: hello and status, connecting to a busy ringd, round
+ * trips through each built-in scheme (64- and 32-bit pairs), parameter
+ * checks and limits, external schemes in other processes (attach
+ * identity, accept, refuse, timeouts, a consumer gone before the accept,
+ * two consumers), opcode probe, the introspection lists (also while
+ * everything churns), fairness between built-in rings, and scheme-name
  * ownership within and across uids.
  */
 #include <errno.h>
@@ -159,6 +161,66 @@ test_status(void)
 	TAP_RC(ring_ctl_connect(stale, NULL, &c), -ECONNREFUSED);
 	close(fd);
 	unlink(stale);
+	finish();
+}
+
+/*
+ * ringd is busy (stopped for a moment) and its listen backlog is full: a
+ * client's connect must wait for it, not fail at once with -EAGAIN; the
+ * library documents only -ENOENT/-ECONNREFUSED for "not running" and
+ * -ETIMEDOUT for "no answer".
+ */
+static void
+test_connect_busy(void)
+{
+	struct sockaddr_un sa;
+	int fds[1024];
+	unsigned n = 0, i;
+	int fd;
+	pid_t pid;
+
+	start(NULL);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, d.sock, strlen(d.sock) + 1);
+	TAP_SYS(kill(d.pid, SIGSTOP));
+	/* fill the backlog while ringd cannot accept */
+	for (;;) {
+		fd = n < 1024 ? socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC |
+		    SOCK_NONBLOCK, 0) : -1;
+		if (fd < 0 || connect(fd, (struct sockaddr *)&sa,
+		    sizeof(sa)) < 0) {
+			int e = fd < 0 ? EMFILE : errno;
+
+			if (fd >= 0)
+				close(fd);
+			if (e != EAGAIN) {
+				kill(d.pid, SIGCONT);
+				TAP_FAIL("could not fill ringd's backlog: connect "
+				    "%u: %s", n, tap_rcname(-e));
+			}
+			break;
+		}
+		fds[n++] = fd;
+	}
+	pid = tap_fork();
+	if (pid == 0) {
+		struct ring_ctl *c;
+		struct ring_ctl_status st;
+		int rc = ring_ctl_connect(d.sock, NULL, &c);
+
+		if (rc < 0)
+			TAP_FAIL("ring_ctl_connect to a busy ringd (backlog full, "
+			    "back in 300 ms) = %s", tap_rcname(rc));
+		TAP_RC(ring_ctl_status(c, &st), 0);
+		ring_ctl_close(c);
+		tap_child_exit();
+	}
+	tu_sleep_ms(300);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	TAP_SYS(kill(d.pid, SIGCONT));
+	tap_reap(pid);
 	finish();
 }
 
@@ -476,6 +538,20 @@ test_open_errors(void)
 	expect_open(c, "a/b", 8, 0, 0, 0, 0, -EINVAL);
 	/* right at the limits is fine */
 	expect_open(c, "null", 256, 256, 0, 0, 1 << 20, 0);
+	/* a pool is rounded up to whole pages */
+	{
+		struct ring_info info;
+		struct ring_ctl_ring rec;
+		uint64_t id;
+		struct ring *r = td_open(c, "zero", 2, 0, 1000, &id);
+
+		ring_get_info(r, &info);
+		TAP_EQ(info.pool_bytes, 4096);
+		TAP_ASSERT(td_find_ring(c, id, &rec));
+		TAP_EQ(rec.pool_bytes, 4096);
+		ring_close(r);
+		TAP_RC(ring_ctl_close_ring(c, id), 0);
+	}
 	expect_open(c, "echo", 1, 1, RING_PAIR_BITS_32, 0, 0, 0);
 	/* every refused open left nothing behind */
 	TAP_RC(ring_ctl_status(c, &st), 0);
@@ -756,9 +832,17 @@ test_refuse(void)
 		TAP_RC(ring_ctl_wait_attach(sc, &a, 5000), 0);
 		ring_fds_close(&a.fds);
 		TAP_RC(ring_ctl_close_ring(sc, a.ring_id), 0);
-		/* say nothing to the next one */
+		/* say nothing to the next one; ringd lists it as pending */
 		TAP_RC(ring_ctl_wait_attach(sc, &a, 5000), 0);
 		ring_fds_close(&a.fds);
+		{
+			struct ring_ctl_ring rec;
+
+			TAP_ASSERT(td_find_ring(sc, a.ring_id, &rec));
+			TAP_EQ(rec.state, RING_CTL_PENDING);
+			TAP_EQ(rec.consumer.pid, getppid());
+			TAP_EQ(rec.producer.pid, getpid());
+		}
 		tu_notify(p[1]);
 		/* and die while the last one waits */
 		TAP_RC(ring_ctl_wait_attach(sc, &a, 5000), 0);
@@ -1092,6 +1176,147 @@ test_lists(void)
 	finish();
 }
 
+/*
+ * Lists taken while rings, schemes and clients come and go under them
+ * (a helper churns all three): every list ends, holds no record twice,
+ * rings and clients come in ascending id order, schemes in name order,
+ * and what never changes (our rings, the built-ins) is always there.
+ */
+static void
+test_lists_churn(void)
+{
+	struct ring_ctl *c;
+	struct ring *r[64];
+	uint64_t ids[64];
+	unsigned i, k, round;
+	pid_t pid;
+
+	start(NULL);
+	c = td_connect(&d);
+	for (i = 0; i < 64; i++)
+		r[i] = td_open(c, i % 2 ? "null" : "echo", 2, 0, 0, &ids[i]);
+	pid = tap_fork();
+	if (pid == 0) {
+		char name[32];
+
+		for (k = 0;; k++) {
+			struct ring_ctl *hc = td_connect(&d);
+			struct ring *hr[8];
+
+			snprintf(name, sizeof(name), "churn-%u", k % 50);
+			(void)ring_ctl_register(hc, name, NULL, 0);
+			for (i = 0; i < 8; i++)
+				hr[i] = td_open(hc, "null", 2, 0, 0, NULL);
+			for (i = 0; i < 8; i++)
+				ring_close(hr[i]);
+			ring_ctl_close(hc);
+		}
+	}
+	for (round = 0; round < 60; round++) {
+		struct ring_ctl_ring *rv;
+		struct ring_ctl_scheme *sv;
+		struct ring_ctl_client *cv;
+		size_t n, j, mine = 0;
+
+		TAP_RC(ring_ctl_list_rings(c, &rv, &n), 0);
+		for (j = 0; j < n; j++) {
+			if (j > 0 && rv[j].ring_id <= rv[j - 1].ring_id)
+				TAP_FAIL("round %u: ring ids out of order: %llu "
+				    "after %llu", round,
+				    (unsigned long long)rv[j].ring_id,
+				    (unsigned long long)rv[j - 1].ring_id);
+			for (i = 0; i < 64; i++)
+				if (rv[j].ring_id == ids[i])
+					mine++;
+		}
+		free(rv);
+		if (mine != 64)
+			TAP_FAIL("round %u: %zu of our 64 rings listed", round,
+			    mine);
+		TAP_RC(ring_ctl_list_schemes(c, &sv, &n), 0);
+		for (j = 1; j < n; j++)
+			if (strcmp(sv[j - 1].name, sv[j].name) >= 0)
+				TAP_FAIL("round %u: schemes '%s' then '%s'", round,
+				    sv[j - 1].name, sv[j].name);
+		TAP_ASSERT(find_scheme(sv, n, "null") != NULL);
+		TAP_ASSERT(find_scheme(sv, n, "echo") != NULL);
+		TAP_ASSERT(find_scheme(sv, n, "zero") != NULL);
+		free(sv);
+		TAP_RC(ring_ctl_list_clients(c, &cv, &n), 0);
+		for (j = 1; j < n; j++)
+			if (cv[j].client_id <= cv[j - 1].client_id)
+				TAP_FAIL("round %u: client ids out of order", round);
+		TAP_ASSERT(find_client(cv, n, getpid()) != NULL);
+		free(cv);
+	}
+	tap_kill(pid);
+	for (i = 0; i < 64; i++)
+		ring_close(r[i]);
+	ring_ctl_close(c);
+	finish();
+}
+
+/*
+ * A consumer flooding one built-in ring must not starve another: ringd
+ * serves each ring a budget per turn.  Round trips on a second ring stay
+ * quick while the flood runs.
+ */
+static void
+test_builtin_fairness(void)
+{
+	struct ring_ctl *c;
+	struct ring *r;
+	struct ring_sqe s;
+	struct ring_cqe cq;
+	uint64_t t0, worst = 0, dt;
+	unsigned i;
+	int p[2];
+	pid_t pid;
+
+	start(NULL);
+	tu_pipe(p);
+	pid = tap_fork();
+	if (pid == 0) {
+		struct ring_ctl *fc = td_connect(&d);
+		struct ring *fr = td_open(fc, "echo", 4096, 0, 0, NULL);
+		struct ring_sqe fs[64];
+		struct ring_cqe fq[64];
+		bool told = false;
+
+		memset(fs, 0, sizeof(fs));
+		for (;;) {
+			(void)ring_sq_push_batch(fr, fs, 64);
+			while (ring_cq_pop_batch(fr, fq, 64) > 0)
+				;
+			if (!told) {
+				tu_notify(p[1]);
+				told = true;
+			}
+		}
+	}
+	tu_await(p[0], 5000);
+	c = td_connect(&d);
+	r = td_open(c, "null", 4, 0, 0, NULL);
+	for (i = 0; i < 200; i++) {
+		memset(&s, 0, sizeof(s));
+		s.user_data = i;
+		t0 = tu_now_ns();
+		td_roundtrip(r, &s, &cq);
+		dt = tu_now_ns() - t0;
+		if (dt > worst)
+			worst = dt;
+	}
+	tap_kill(pid);
+	tap_diag("worst round trip beside the flood: %.1f ms",
+	    (double)worst / 1e6);
+	TAP_ASSERT(worst < 1000000000ull);
+	ring_close(r);
+	ring_ctl_close(c);
+	close(p[0]);
+	close(p[1]);
+	finish();
+}
+
 /* --- scheme names ------------------------------------------------------ */
 
 static void
@@ -1257,6 +1482,7 @@ main(int argc, char **argv)
 	tap_init(argc, argv);
 	td_setup();
 	tap_run("ctl-status-clients", test_status, 30);
+	tap_run("ctl-connect-busy", test_connect_busy, 30);
 	tap_run("ctl-null-64", test_null64, 30);
 	tap_run("ctl-null-32", test_null32, 30);
 	tap_run("ctl-zero-64", test_zero64, 30);
@@ -1272,6 +1498,8 @@ main(int argc, char **argv)
 	tap_run("ctl-global-limits", test_global_limits, 30);
 	tap_run("ctl-probe", test_probe, 30);
 	tap_run("ctl-lists", test_lists, 30);
+	tap_run("ctl-lists-churn", test_lists_churn, 30);
+	tap_run("ctl-builtin-fairness", test_builtin_fairness, 30);
 	tap_run("ctl-names", test_names, 30);
 	tap_run("ctl-name-freed", test_name_freed, 30);
 	if (geteuid() == 0)

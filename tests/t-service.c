@@ -1,18 +1,23 @@
 /*
  * t-service.c - ringd run as a service: pidfile, SIGTERM and SIGINT
- * shutdown with clients and rings still open, socket mode, SIGHUP reload
- * of a changed limit (and of a bad file, which must change nothing), bad
- * configuration files refused with file:line, a second ringd on the same
- * socket or pidfile refused, a stale socket file replaced, the socket
- * named by $RINGD_SOCKET.
+ * shutdown with clients and rings still open (also a SIGTERM that comes
+ * during start-up), socket mode and group, SIGHUP reload of a changed
+ * limit (and of a bad file, which must change nothing), bad configuration
+ * files refused with file:line, a second ringd on the same socket or
+ * pidfile refused, a stale socket file replaced, the socket named by -S,
+ * $RINGD_SOCKET or the config in that order, daemon mode, sd_notify
+ * readiness, and the command line.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -150,6 +155,54 @@ test_sigint(void)
 	term_run(SIGINT);
 }
 
+/*
+ * SIGTERM the moment the socket file appears, before ringd may be ready:
+ * however the signal lands, a ringd that is gone leaves neither socket
+ * nor pidfile behind.  Many tries, to hit the window between bind() and
+ * the event loop.
+ */
+static void
+test_sigterm_at_startup(void)
+{
+	unsigned i, tries = 40, left = 0, killed = 0;
+	struct stat st;
+	bool sock_left, pid_left;
+
+	memset(&d, 0, sizeof(d));
+	td_prepare(&d, NULL);
+	for (i = 0; i < tries; i++) {
+		unlink(d.sock);
+		unlink(d.pidfile);
+		td_start(&d, NULL, TD_NO_WAIT | TD_PIDFILE);
+		while (lstat(d.sock, &st) < 0 && td_alive(&d))
+			;
+		if (d.pid > 0)
+			TAP_SYS(kill(d.pid, SIGTERM));
+		if (!td_wait_exit(&d, 5000))
+			TD_FAIL(&d, "ringd did not exit within 5 s of SIGTERM");
+		if (WIFSIGNALED(d.status))
+			killed++;
+		else if (!WIFEXITED(d.status) || WEXITSTATUS(d.status) != 0)
+			TD_FAIL(&d, "ringd exited %d after an early SIGTERM",
+			    WEXITSTATUS(d.status));
+		sock_left = lstat(d.sock, &st) == 0;
+		pid_left = lstat(d.pidfile, &st) == 0;
+		if (sock_left || pid_left) {
+			if (left == 0)
+				tap_diag("try %u: ringd %s by SIGTERM left%s%s", i,
+				    WIFSIGNALED(d.status) ? "killed" : "stopped",
+				    sock_left ? " its socket" : "",
+				    pid_left ? " its pidfile" : "");
+			left++;
+		}
+	}
+	if (left > 0)
+		TAP_FAIL("%u of %u early SIGTERMs left files behind (%u killed "
+		    "ringd outright): the signal is not blocked before the "
+		    "socket and pidfile are made", left, tries, killed);
+	td_cleanup(&d);
+}
+
 /* socket_mode applies at start and at reload. */
 static void
 test_socket_mode(void)
@@ -169,6 +222,17 @@ test_socket_mode(void)
 		TAP_SYS(lstat(d.sock, &st));
 	} while ((st.st_mode & 0777) != 0660 &&
 	    tu_now_ns() - t0 < 3000000000ull);
+	TAP_EQ(st.st_mode & 0777, 0660);
+	td_stop(&d);
+	td_cleanup(&d);
+
+	/* socket_group: the socket's group (root may give any) */
+	if (geteuid() != 0)
+		return;
+	memset(&d, 0, sizeof(d));
+	td_start(&d, "socket_mode = 0660\nsocket_group = 65534\n", 0);
+	TAP_SYS(lstat(d.sock, &st));
+	TAP_EQ(st.st_gid, 65534);
 	TAP_EQ(st.st_mode & 0777, 0660);
 	td_stop(&d);
 	td_cleanup(&d);
@@ -320,6 +384,8 @@ test_bad_config(void)
 	bad_conf("max_clients =\n", 1, "no value");
 	bad_conf("max_clients = 5\nmax_clients = 6\n", 2, "twice");
 	bad_conf("max_pool_bytes = 12Q\n", 1, "bad suffix");
+	bad_conf("\n\nsocket_group = no-such-group-here\n", 3, "no such group");
+	bad_conf("socket = relative/path\n", 1, "relative socket path");
 
 	/* a config file that is not there (the last -c wins) */
 	memset(&d, 0, sizeof(d));
@@ -460,6 +526,266 @@ test_env_socket(void)
 	td_cleanup(&d);
 }
 
+/*
+ * Where the socket goes: -S beats $RINGD_SOCKET beats the config's
+ * `socket`, and each alone is obeyed.
+ */
+static void
+test_socket_precedence(void)
+{
+	char conf[TD_PATH_MAX + 32], other[TD_PATH_MAX], env[TD_PATH_MAX];
+	struct stat sb;
+
+	/* the config alone */
+	memset(&d, 0, sizeof(d));
+	td_prepare(&d, NULL);
+	snprintf(conf, sizeof(conf), "socket = %s\n", d.sock);
+	td_start(&d, conf, TD_CONF_SOCKET);
+	td_stop(&d);
+	td_cleanup(&d);
+
+	/* $RINGD_SOCKET over the config */
+	memset(&d, 0, sizeof(d));
+	td_prepare(&d, NULL);
+	snprintf(other, sizeof(other), "%s/conf.sock", d.dir);
+	snprintf(conf, sizeof(conf), "socket = %s\n", other);
+	td_start(&d, conf, TD_ENV_SOCKET);
+	if (lstat(other, &sb) == 0)
+		TAP_FAIL("ringd bound the config's socket, not $RINGD_SOCKET's");
+	td_stop(&d);
+	td_cleanup(&d);
+
+	/* -S over both */
+	memset(&d, 0, sizeof(d));
+	td_prepare(&d, NULL);
+	snprintf(other, sizeof(other), "%s/conf.sock", d.dir);
+	snprintf(env, sizeof(env), "%s/env.sock", d.dir);
+	snprintf(conf, sizeof(conf), "socket = %s\n", other);
+	d.env_sock = env;
+	td_start(&d, conf, 0);
+	if (lstat(other, &sb) == 0 || lstat(env, &sb) == 0)
+		TAP_FAIL("ringd bound another socket than -S's");
+	td_stop(&d);
+	td_cleanup(&d);
+}
+
+/* Command line: -h, -V, bad options and arguments (usage: exit 2). */
+static void
+cli_run(const char *const *args, int want, const char *expect)
+{
+	memset(&d, 0, sizeof(d));
+	td_start_args(&d, NULL, TD_NO_WAIT, args);
+	if (!td_wait_exit(&d, 5000)) {
+		td_kill(&d);
+		TAP_FAIL("ringd %s did not exit", args[0]);
+	}
+	if (!WIFEXITED(d.status) || WEXITSTATUS(d.status) != want)
+		TD_FAIL(&d, "ringd ... %s: status %#x, expected exit %d",
+		    args[0], d.status, want);
+	if (expect != NULL && !td_log_has(&d, expect))
+		TD_FAIL(&d, "ringd ... %s: output lacks '%s'", args[0], expect);
+	td_cleanup(&d);
+}
+
+static void
+test_cli(void)
+{
+	static const char *const h[] = { "-h", NULL };
+	static const char *const v[] = { "-V", NULL };
+	static const char *const bad[] = { "-x", NULL };
+	static const char *const lvl[] = { "-l", "loud", NULL };
+	static const char *const arg[] = { "extra", NULL };
+	char ver[64];
+
+	cli_run(h, 0, "usage: ringd");
+	snprintf(ver, sizeof(ver), "ringd %s", ring_version());
+	cli_run(v, 0, ver);
+	cli_run(bad, 2, "usage: ringd");
+	cli_run(lvl, 2, "usage: ringd");
+	cli_run(arg, 2, "usage: ringd");
+	{
+		/* a socket path that cannot fit sun_path */
+		static char longp[200];
+		const char *sl[] = { "-S", longp, NULL };
+
+		memset(longp, 'a', sizeof(longp) - 1);
+		longp[0] = '/';
+		cli_run(sl, 1, "too long");
+	}
+}
+
+/* Has a process that is not our child gone (no /proc entry, or zombie)? */
+static bool
+gone(pid_t pid)
+{
+	char path[64], buf[256], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (td_read_file(path, buf, sizeof(buf)) <= 0)
+		return true;
+	p = strrchr(buf, ')');
+	return p != NULL && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+}
+
+/*
+ * Without -f ringd detaches: the process we started exits 0 once the
+ * daemon serves; the daemon (pid in the pidfile) is another process in
+ * its own session, cwd "/", stdio on /dev/null; SIGTERM ends it cleanly.
+ * The daemon is not our child and no parent-death signal reaches it, so
+ * every check runs before any failure is reported, after it was stopped.
+ */
+static void
+daemon_run(unsigned flags)
+{
+	char buf[64], why[400] = "", link[256];
+	struct ring_ctl *c = NULL;
+	struct ring_ctl_status st;
+	struct stat sb;
+	pid_t first, dpid = 0;
+	uint64_t t0;
+	int rc, i;
+
+	memset(&d, 0, sizeof(d));
+	td_start(&d, NULL, TD_DAEMON | TD_PIDFILE | flags);
+	first = d.pid;
+	if (!td_wait_exit(&d, 5000)) {
+		td_kill(&d);
+		snprintf(why, sizeof(why), "the starting process did not exit");
+	} else if (!WIFEXITED(d.status) || WEXITSTATUS(d.status) != 0)
+		snprintf(why, sizeof(why), "the starting process exited %#x",
+		    d.status);
+	if (td_read_file(d.pidfile, buf, sizeof(buf)) > 0)
+		dpid = (pid_t)strtol(buf, NULL, 10);
+	if (dpid <= 0) {
+		if (why[0] == '\0')
+			snprintf(why, sizeof(why), "no pid in '%s'", d.pidfile);
+		goto out;
+	}
+	if (why[0] != '\0')
+		goto out;
+	/* ready means ready: no waiting needed */
+	if ((rc = ring_ctl_connect(d.sock, NULL, &c)) < 0) {
+		snprintf(why, sizeof(why), "connect right after start: %s",
+		    tap_rcname(rc));
+		goto out;
+	}
+	if ((rc = ring_ctl_status(c, &st)) < 0 || st.pid != (uint32_t)dpid) {
+		snprintf(why, sizeof(why), "status %s, pid %u, pidfile %d",
+		    tap_rcname(rc), st.pid, (int)dpid);
+		goto out;
+	}
+	if (dpid == first)
+		snprintf(why, sizeof(why), "the daemon is the process we started");
+	else if (getsid(dpid) == getsid(0))
+		snprintf(why, sizeof(why), "the daemon is still in our session");
+	snprintf(buf, sizeof(buf), "/proc/%d/cwd", (int)dpid);
+	if (why[0] == '\0' && ((rc = (int)readlink(buf, link,
+	    sizeof(link) - 1)) <= 0 || (link[rc] = '\0', strcmp(link, "/"))))
+		snprintf(why, sizeof(why), "daemon cwd is not /");
+	for (i = 0; i < 3 && why[0] == '\0'; i++) {
+		snprintf(buf, sizeof(buf), "/proc/%d/fd/%d", (int)dpid, i);
+		rc = (int)readlink(buf, link, sizeof(link) - 1);
+		link[rc > 0 ? rc : 0] = '\0';
+		if (strcmp(link, "/dev/null") != 0)
+			snprintf(why, sizeof(why), "daemon fd %d is '%s', not "
+			    "/dev/null", i, link);
+	}
+out:
+	ring_ctl_close(c);
+	if (dpid > 0 && !gone(dpid)) {
+		kill(dpid, SIGTERM);
+		t0 = tu_now_ns();
+		while (!gone(dpid) && tu_now_ns() - t0 < 10000000000ull)
+			tu_sleep_ms(10);
+		if (!gone(dpid)) {
+			kill(dpid, SIGKILL);
+			if (why[0] == '\0')
+				snprintf(why, sizeof(why), "the daemon ignored "
+				    "SIGTERM for 10 s");
+		}
+	}
+	if (why[0] != '\0')
+		TAP_FAIL("daemon mode: %s", why);
+	if (lstat(d.sock, &sb) == 0)
+		TAP_FAIL("the daemon left its socket '%s' behind%s", d.sock,
+		    flags & TD_ENV_RELATIVE ? " (named by a relative "
+		    "$RINGD_SOCKET; the daemon chdir()s to /)" : "");
+	if (lstat(d.pidfile, &sb) == 0)
+		TAP_FAIL("the daemon left its pidfile behind");
+	td_cleanup(&d);
+}
+
+static void
+test_daemon_mode(void)
+{
+	daemon_run(0);
+}
+
+/* A relative $RINGD_SOCKET must still be found (and removed) from "/". */
+static void
+test_daemon_relative_env(void)
+{
+	daemon_run(TD_ENV_SOCKET | TD_ENV_RELATIVE);
+}
+
+/*
+ * Wait up to 3 s for an sd_notify datagram carrying token; others (e.g.
+ * ringd's STATUS= updates) are skipped.  The datagram ends up in buf.
+ */
+static void
+notify_expect(int fd, const char *token, char *buf, size_t size)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	uint64_t t0 = tu_now_ns();
+	ssize_t n;
+
+	for (;;) {
+		if (tu_now_ns() - t0 > 3000000000ull ||
+		    poll(&pfd, 1, 3000) <= 0)
+			TD_FAIL(&d, "no sd_notify '%s' within 3 s", token);
+		TAP_SYS(n = recv(fd, buf, size - 1, 0));
+		buf[n] = '\0';
+		if (strstr(buf, token) != NULL)
+			break;
+	}
+	TAP_HERE();
+}
+
+/* Type=notify: READY=1 with MAINPID, RELOADING=1 then READY=1, STOPPING=1. */
+static void
+test_sd_notify(void)
+{
+	struct sockaddr_un sa;
+	char buf[512], want[64];
+	int fd;
+
+	memset(&d, 0, sizeof(d));
+	td_prepare(&d, NULL);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	TAP_ASSERT(strlen(d.dir) + sizeof("/notify") <= sizeof(sa.sun_path));
+	memcpy(sa.sun_path, d.dir, strlen(d.dir));
+	memcpy(sa.sun_path + strlen(d.dir), "/notify", sizeof("/notify"));
+	TAP_SYS(fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+	TAP_SYS(bind(fd, (struct sockaddr *)&sa, sizeof(sa)));
+	setenv("NOTIFY_SOCKET", sa.sun_path, 1);
+	td_start(&d, NULL, TD_NOTIFY);
+	notify_expect(fd, "READY=1", buf, sizeof(buf));
+	snprintf(want, sizeof(want), "MAINPID=%d", (int)d.pid);
+	if (strstr(buf, want) == NULL)
+		TAP_FAIL("READY notification '%s' lacks %s", buf, want);
+	TAP_SYS(kill(d.pid, SIGHUP));
+	notify_expect(fd, "RELOADING=1", buf, sizeof(buf));
+	if (strstr(buf, "MONOTONIC_USEC=") == NULL)
+		TAP_FAIL("'%s' lacks MONOTONIC_USEC=", buf);
+	notify_expect(fd, "READY=1", buf, sizeof(buf));
+	TAP_SYS(kill(d.pid, SIGTERM));
+	notify_expect(fd, "STOPPING=1", buf, sizeof(buf));
+	expect_exit_status(&d, 0, 10000);
+	close(fd);
+	td_cleanup(&d);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -467,11 +793,18 @@ main(int argc, char **argv)
 	td_setup();
 	tap_run("service-pidfile-sigterm", test_sigterm, 30);
 	tap_run("service-sigint", test_sigint, 30);
+	tap_run("service-sigterm-at-startup", test_sigterm_at_startup, 60);
 	tap_run("service-socket-mode", test_socket_mode, 30);
 	tap_run("service-sighup-reload", test_sighup_reload, 30);
 	tap_run("service-bad-config", test_bad_config, 60);
 	tap_run("service-second-instance", test_second_instance, 30);
 	tap_run("service-stale-socket", test_stale_socket, 30);
 	tap_run("service-env-socket", test_env_socket, 30);
+	tap_run("service-socket-precedence", test_socket_precedence, 30);
+	tap_run("service-cli", test_cli, 30);
+	tap_run("service-daemon-mode", test_daemon_mode, 30);
+	tap_run("service-daemon-relative-env-socket", test_daemon_relative_env,
+	    30);
+	tap_run("service-sd-notify", test_sd_notify, 30);
 	return tap_done();
 }

@@ -43,12 +43,21 @@ struct td {
 	int fd_base;		  /* descriptors ringd holds when idle */
 	int map_base;		  /* memfd mappings ringd holds when idle */
 	int status;		  /* wait status once it exited */
+	const char *env_sock;	  /* not NULL: $RINGD_SOCKET for ringd, even
+				     with -S */
 };
 
 /* td_start() flags. */
 #define TD_PIDFILE 0x1u	   /* pass -p pidfile */
 #define TD_ENV_SOCKET 0x2u /* name the socket by RINGD_SOCKET, not -S */
 #define TD_NO_WAIT 0x4u	   /* do not wait for the socket (expected to fail) */
+#define TD_NOFILE_64 0x8u  /* RLIMIT_NOFILE 64 (soft and hard) for ringd */
+#define TD_DAEMON 0x10u	   /* no -f: ringd detaches (implies TD_NO_WAIT) */
+#define TD_NOTIFY 0x20u	   /* keep $NOTIFY_SOCKET from our environment */
+#define TD_ENV_RELATIVE 0x40u /* with TD_ENV_SOCKET: run in d->dir and
+				 name the socket relative to it */
+#define TD_CONF_SOCKET 0x80u /* neither -S nor $RINGD_SOCKET: the config
+				names d->sock (set it before starting) */
 
 /* Once per program, from main. */
 void td_setup(void);

@@ -242,13 +242,13 @@ struct ring_ctl_status {
 	uint32_t version; /* protocol */
 	char server[32];  /* ringd version */
 	uint64_t uptime_ns;
-	uint32_t schemes, rings, clients, reserved;
+	uint32_t schemes, rings, clients, reserved; /* schemes: built-ins too */
 };
 
 struct ring_ctl_scheme {
 	char name[RING_CTL_NAME_MAX];
-	struct ring_ctl_peer owner; /* pid 0: built into ringd */
-	uint32_t builtin;
+	struct ring_ctl_peer owner; /* for a built-in: ringd itself */
+	uint32_t builtin;	    /* 1: served by ringd (null, zero, echo) */
 	uint32_t rings;
 	uint64_t ops[4]; /* opcode bitmap; all zero: not declared */
 };
