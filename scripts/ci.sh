@@ -57,6 +57,15 @@ step "build (gcc, -Werror)" make -s BUILD=build CFLAGS="$werror" all tests
 step "build (clang, -Werror)" make -s BUILD="$tmp/clang" CC=clang CFLAGS="$werror" all tests
 suite "tests" make -s check
 suite "tests under ASan+UBSan" make -s check SAN=1
+# The units as installed, pointing at this build's ringd.
+units() {
+	local d=$tmp/units
+	mkdir -p "$d" &&
+		sed "s|/usr/local/sbin/ringd|$PWD/build/ringd/ringd|" ringd/ringd.service >"$d/ringd.service" &&
+		cp ringd/ringd.socket "$d/" &&
+		(cd "$d" && systemd-analyze verify --man=no ./ringd.socket ./ringd.service)
+}
+step "systemd units verify" units
 step "bench smoke" make -s bench-smoke
 step "man pages lint clean" make -s lint-man
 

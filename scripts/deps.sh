@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="make gcc clang pkg-config liburing-dev libbsd-dev libjson-c-dev
-libncurses-dev libreadline-dev mandoc tmux valgrind libclang-rt-14-dev"
+libncurses-dev libreadline-dev mandoc tmux valgrind libclang-rt-14-dev systemd"
 
 missing=
 for p in $PKGS; do
