@@ -140,14 +140,15 @@ ringd: $(RINGD_BIN)
 check: lib tests ringd examples
 	$(Q)tests/run.sh $(BUILD)
 
-$(BENCH_BIN): $(BUILD)/bench/ring-bench.o $(LIBA)
+$(BENCH_BIN): $(BUILD)/bench/ring-bench.o $(BUILD)/bench/bench-ringd.o $(LIBA)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(URING_LIBS) -lm
 
-bench: $(BENCH_BIN)
+# The ringd rows start a private ringd from this build.
+bench: $(BENCH_BIN) $(RINGD_BIN)
 	$(Q)$(BENCH_BIN)
 
-bench-smoke: $(BENCH_BIN)
+bench-smoke: $(BENCH_BIN) $(RINGD_BIN)
 	$(Q)$(BENCH_BIN) --smoke
 
 deps:
@@ -160,7 +161,7 @@ lint-man:
 demo:
 	$(Q)scripts/demo.sh
 
-bench-build: $(BENCH_BIN)
+bench-build: $(BENCH_BIN) $(RINGD_BIN)
 
 # What CI runs (scripts/ci.sh, which installs its own packages): every
 # step counts into one closing line.

@@ -10,6 +10,14 @@
  *   sleep/wake RTT  ring, spin budget 0        vs  futex, eventfd, pipe, unix
  *   stream batch B  ring, 256 in flight        vs  io_uring NOPs in batches of B
  *   idle CPU        ring side blocked ~1 s     vs  wall time, a bare futex waiter
+ *   ringd scheme    ring brokered by ringd     vs  cache line, fork-shared ring
+ *   ringd echo      ringd's built-in echo      vs  adaptive and sleep/wake ring
+ *   ringd open      ring lifetimes via ringd   vs  plain create+open+close
+ *   ringd CPU       ringd while 1000 rings between two other processes
+ *                   carry traffic              vs  wall time
+ *
+ * The ringd rows (bench-ringd.c) run against a private ringd the bench
+ * starts and stops itself.
  *
  * Two-sided tests fork: the parent (consumer, or the pinging side) runs on
  * the first allowed CPU, the child (producer, or the echoing side) on the
@@ -56,7 +64,7 @@
 
 #include <ring/ring.h>
 
-#define BENCH_NAME "ring-bench"
+#include "bench.h"
 
 /* Limits and sizes, kept together. */
 #define BENCH_MAX_REPS 101u	      /* repetitions per figure */
@@ -67,12 +75,15 @@
 #define BENCH_SMOKE_ITERS 2000u
 #define BENCH_SMOKE_REPS 3u
 #define BENCH_WINDOW 256u	      /* streaming: entries in flight */
-#define BENCH_ENTRIES 256u	      /* SQ and CQ size of every pair */
 #define BENCH_MAX_BATCH 32u
 #define BENCH_IDLE_NS 1000000000ll    /* idle test, full run */
 #define BENCH_SMOKE_IDLE_NS 200000000ll
 #define BENCH_TIMEOUT_MS 120000	      /* per repetition, full run (at least) */
 #define BENCH_SMOKE_TIMEOUT_MS 20000
+#define BENCH_MANY_RINGS 1000u	      /* ringd CPU test: rings carrying traffic */
+#define BENCH_SMOKE_MANY_RINGS 50u
+#define BENCH_MANY_NS 3000000000ll    /* and for how long */
+#define BENCH_SMOKE_MANY_NS 300000000ll
 
 /* Abort markers the watcher writes so a blocked parent gives up. */
 #define BENCH_LINE_ABORT UINT64_MAX
@@ -81,32 +92,11 @@
 #define BENCH_FUTEX_ABORT 2u
 #define BENCH_EFD_ABORT (1ull << 32)
 
-/* Run configuration, fixed after option parsing. */
-struct bench_config {
-	uint64_t iters;	  /* base round trips per repetition (-n) */
-	unsigned reps;	  /* repetitions per figure (-r) */
-	bool smoke;	  /* --smoke: tiny counts */
-	bool json;	  /* -j: JSON instead of the table */
-	bool verbose;	  /* -v: every repetition's figure on stderr */
-	bool progress;	  /* say what runs on a terminal's stderr */
-	int64_t idle_ns;  /* idle test duration */
-	int timeout_ms;	  /* per child; it is killed after that */
-	int cpu[2];	  /* parent, child; -1: not pinned */
-	int ncpu;	  /* CPUs this process may run on */
-};
-
-static struct bench_config bench_cfg;
-
-/* One measured figure: ns per round trip, ops/s, or CPU ns. */
-struct bench_val {
-	double v;
-	int rc;	     /* < 0: failed to run (message already printed) */
-	bool na;     /* not available here (e.g. io_uring disabled) */
-};
+struct bench_config bench_cfg;
 
 /* --- small helpers ---------------------------------------------------- */
 
-static int64_t
+int64_t
 bench_now(void)
 {
 	struct timespec ts;
@@ -115,29 +105,14 @@ bench_now(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* Wait politely in a spin loop; on one CPU, let the peer run instead. */
-static inline void
-bench_relax(void)
-{
-	if (bench_cfg.cpu[0] < 0 && bench_cfg.ncpu < 2) {
-		sched_yield();
-		return;
-	}
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#endif
-}
-
-static void
+void
 bench_err(const char *test, const char *what, int err)
 {
 	fprintf(stderr, BENCH_NAME ": '%s': %s: %s\n", test, what,
 	    strerror(err < 0 ? -err : err));
 }
 
-static void
+void
 bench_progress(const char *name)
 {
 	if (!bench_cfg.progress)
@@ -167,7 +142,7 @@ bench_median(double *v, unsigned n)
 }
 
 /* Untimed round trips before the first timed repetition. */
-static uint64_t
+uint64_t
 bench_warm(uint64_t n)
 {
 	uint64_t w = n / 10;
@@ -287,20 +262,6 @@ bench_smt_siblings(int a, int b)
 
 /* --- child processes -------------------------------------------------- */
 
-struct bench_child {
-	const char *name;
-	pid_t pid;
-	int pidfd;		 /* -1: not watched */
-	bool watching;		 /* the watcher thread runs */
-	pthread_t watcher;
-	atomic_bool done;	 /* the parent no longer needs the child */
-	atomic_bool timed_out;
-	atomic_bool early;	 /* the child ended while still needed */
-	siginfo_t early_si;	 /* how, when early */
-	void (*abort_fn)(void *); /* releases a blocked parent; thread-safe */
-	void *abort_arg;
-};
-
 /*
  * Watcher thread: wait for the child to end (killing it when the test
  * runs out of time); if the parent still needed it, release the parent.
@@ -350,7 +311,7 @@ bench_watch(void *arg)
  * Fork a child that pins itself to the second CPU, runs fn(arg) and exits
  * 0 when it returned >= 0.  The child dies with the parent.
  */
-static int
+int
 bench_spawn(struct bench_child *c, const char *name, int (*fn)(void *),
     void *arg, void (*abort_fn)(void *), void *abort_arg)
 {
@@ -395,7 +356,7 @@ bench_spawn(struct bench_child *c, const char *name, int (*fn)(void *),
  * Reap the child: kill it first when the parent failed half-way.  Returns
  * 0, or -errno when the child failed, died or timed out (said on stderr).
  */
-static int
+int
 bench_reap(struct bench_child *c, bool kill_it, struct rusage *ru)
 {
 	struct rusage dummy;
@@ -917,12 +878,6 @@ bench_uring_once(const char *name, unsigned batch, uint64_t ops, double *v)
 
 /* --- ring tests ------------------------------------------------------- */
 
-enum bench_mode {
-	BENCH_BUSY,	/* never sleep: retry pops */
-	BENCH_ADAPTIVE, /* ring_wait() with the default spin budget */
-	BENCH_SLEEP,	/* ring_set_spin(0): sleep as soon as empty */
-};
-
 /* One ring test, as both processes see it. */
 struct bench_ring {
 	const char *name;
@@ -1398,6 +1353,7 @@ enum bench_unit {
 	BENCH_NS,  /* round-trip time, shown in us; lower is better */
 	BENCH_OPS, /* throughput, shown in Mops/s; higher is better */
 	BENCH_CPU, /* CPU time, shown in ms; ratio to wall time in % */
+	BENCH_KOPS, /* slow throughput, shown in k/s; higher is better */
 };
 
 enum bench_goal {
@@ -1438,6 +1394,8 @@ bench_fmt_val(char *buf, size_t len, const struct bench_val *v,
 		snprintf(buf, len, "%.3f us", v->v / 1e3);
 	else if (unit == BENCH_OPS)
 		snprintf(buf, len, "%.2f Mops/s", v->v / 1e6);
+	else if (unit == BENCH_KOPS)
+		snprintf(buf, len, "%.1f k/s", v->v / 1e3);
 	else
 		snprintf(buf, len, "%.3f ms", v->v / 1e6);
 }
@@ -1547,13 +1505,14 @@ static const char *
 bench_unit_key(enum bench_unit u)
 {
 	return u == BENCH_NS ? "rtt_us" : u == BENCH_OPS ? "mops_per_s"
-							 : "cpu_ms";
+	    : u == BENCH_KOPS ? "kops_per_s" : "cpu_ms";
 }
 
 static double
 bench_unit_scale(enum bench_unit u)
 {
-	return u == BENCH_NS ? 1e3 : 1e6; /* ns -> us, ops -> Mops, ns -> ms */
+	/* ns -> us, ops -> Mops or kops, ns -> ms */
+	return u == BENCH_NS || u == BENCH_KOPS ? 1e3 : 1e6;
 }
 
 static void
@@ -1750,9 +1709,10 @@ bench_parse(int argc, char **argv)
 
 /* Every repeated measurement, in the order one round runs them. */
 enum bench_id {
-	T_LINE, T_BUSY, T_ADAPT, T_URTT,
-	T_FUTEX, T_SLEEP, T_EFD, T_PIPE, T_UNIX,
+	T_LINE, T_BUSY, T_ADAPT, T_URTT, T_DBUSY, T_DADAPT,
+	T_FUTEX, T_SLEEP, T_DECHO, T_EFD, T_PIPE, T_UNIX,
 	T_U1, T_S1, T_U8, T_S8, T_U32, T_S32,
+	T_POPEN, T_DOPEN,
 	T_COUNT
 };
 
@@ -1760,12 +1720,15 @@ enum bench_kind {
 	BENCH_K_PP,    /* ping-pong comparator: pp indexes bench_pp_table */
 	BENCH_K_URING, /* io_uring NOPs, one process */
 	BENCH_K_RING,  /* libring consumer and producer */
+	BENCH_K_RINGD, /* a ring ringd brokered: to a scheme process or echo */
+	BENCH_K_OPEN,  /* ring lifetimes: plain pairs or through ringd */
 };
 
 enum bench_count {
 	BENCH_C_RTT,	/* -n round trips */
 	BENCH_C_SLOW,	/* -n / 10 round trips: each sleeps */
 	BENCH_C_STREAM, /* -n * 10 entries */
+	BENCH_C_OPEN,	/* -n / 100 ring lifetimes */
 };
 
 struct bench_test {
@@ -1775,6 +1738,7 @@ struct bench_test {
 	enum bench_mode mode;
 	unsigned batch; /* 0: round trips, one in flight */
 	enum bench_count count;
+	bool ringd;	/* K_RINGD: to built-in echo; K_OPEN: through ringd */
 };
 
 /*
@@ -1784,34 +1748,45 @@ struct bench_test {
  */
 static const struct bench_test bench_tests[T_COUNT] = {
 	[T_LINE] = { "cache-line ping-pong", BENCH_K_PP, BENCH_PP_LINE, 0, 0,
-		     BENCH_C_RTT },
+		     BENCH_C_RTT, false },
 	[T_BUSY] = { "busy RTT batch 1", BENCH_K_RING, 0, BENCH_BUSY, 0,
-		     BENCH_C_RTT },
+		     BENCH_C_RTT, false },
 	[T_ADAPT] = { "adaptive RTT", BENCH_K_RING, 0, BENCH_ADAPTIVE, 0,
-		      BENCH_C_RTT },
-	[T_URTT] = { "io_uring NOP RTT", BENCH_K_URING, 0, 0, 0, BENCH_C_RTT },
+		      BENCH_C_RTT, false },
+	[T_URTT] = { "io_uring NOP RTT", BENCH_K_URING, 0, 0, 0, BENCH_C_RTT,
+		     false },
+	[T_DBUSY] = { "ringd scheme busy", BENCH_K_RINGD, 0, BENCH_BUSY, 0,
+		      BENCH_C_RTT, false },
+	[T_DADAPT] = { "ringd scheme adaptive", BENCH_K_RINGD, 0,
+		       BENCH_ADAPTIVE, 0, BENCH_C_RTT, false },
 	[T_FUTEX] = { "futex ping-pong", BENCH_K_PP, BENCH_PP_FUTEX, 0, 0,
-		      BENCH_C_SLOW },
+		      BENCH_C_SLOW, false },
 	[T_SLEEP] = { "sleep/wake RTT", BENCH_K_RING, 0, BENCH_SLEEP, 0,
-		      BENCH_C_SLOW },
+		      BENCH_C_SLOW, false },
+	[T_DECHO] = { "ringd echo adaptive", BENCH_K_RINGD, 0, BENCH_ADAPTIVE,
+		      0, BENCH_C_SLOW, true },
 	[T_EFD] = { "eventfd ping-pong", BENCH_K_PP, BENCH_PP_EVENTFD, 0, 0,
-		    BENCH_C_SLOW },
+		    BENCH_C_SLOW, false },
 	[T_PIPE] = { "pipe ping-pong", BENCH_K_PP, BENCH_PP_PIPE, 0, 0,
-		     BENCH_C_SLOW },
+		     BENCH_C_SLOW, false },
 	[T_UNIX] = { "unix socket ping-pong", BENCH_K_PP, BENCH_PP_UNIX, 0, 0,
-		     BENCH_C_SLOW },
+		     BENCH_C_SLOW, false },
 	[T_U1] = { "io_uring NOP batch 1", BENCH_K_URING, 0, 0, 1,
-		   BENCH_C_STREAM },
+		   BENCH_C_STREAM, false },
 	[T_S1] = { "stream batch 1", BENCH_K_RING, 0, BENCH_ADAPTIVE, 1,
-		   BENCH_C_STREAM },
+		   BENCH_C_STREAM, false },
 	[T_U8] = { "io_uring NOP batch 8", BENCH_K_URING, 0, 0, 8,
-		   BENCH_C_STREAM },
+		   BENCH_C_STREAM, false },
 	[T_S8] = { "stream batch 8", BENCH_K_RING, 0, BENCH_ADAPTIVE, 8,
-		   BENCH_C_STREAM },
+		   BENCH_C_STREAM, false },
 	[T_U32] = { "io_uring NOP batch 32", BENCH_K_URING, 0, 0, 32,
-		    BENCH_C_STREAM },
+		    BENCH_C_STREAM, false },
 	[T_S32] = { "stream batch 32", BENCH_K_RING, 0, BENCH_ADAPTIVE, 32,
-		    BENCH_C_STREAM },
+		    BENCH_C_STREAM, false },
+	[T_POPEN] = { "plain create+open+close", BENCH_K_OPEN, 0, 0, 0,
+		      BENCH_C_OPEN, false },
+	[T_DOPEN] = { "ringd open+close", BENCH_K_OPEN, 0, 0, 0, BENCH_C_OPEN,
+		      true },
 };
 
 static uint64_t
@@ -1822,6 +1797,8 @@ bench_test_count(const struct bench_test *t)
 		return bench_cfg.iters / 10;
 	case BENCH_C_STREAM:
 		return bench_cfg.iters * 10;
+	case BENCH_C_OPEN:
+		return bench_cfg.iters / 100 > 0 ? bench_cfg.iters / 100 : 1;
 	default:
 		return bench_cfg.iters;
 	}
@@ -1837,6 +1814,10 @@ bench_test_once(const struct bench_test *t, double *v)
 		return bench_pp_once(&bench_pp_table[t->pp], n, v);
 	case BENCH_K_URING:
 		return bench_uring_once(t->name, t->batch, n, v);
+	case BENCH_K_RINGD:
+		return bench_ringd_rtt_once(t->name, t->mode, t->ringd, n, v);
+	case BENCH_K_OPEN:
+		return bench_ringd_open_once(t->name, t->ringd, n, v);
 	default:
 		return bench_ring_once(t->name, t->mode, t->batch, n, v);
 	}
@@ -1846,7 +1827,10 @@ static void
 bench_verbose(unsigned round, const struct bench_test *t, double v)
 {
 	bench_progress(NULL);
-	if (t->batch != 0 && t->count == BENCH_C_STREAM)
+	if (t->count == BENCH_C_OPEN)
+		fprintf(stderr, "round %u  %-24s %10.1f k/s\n", round + 1,
+		    t->name, v / 1e3);
+	else if (t->batch != 0 && t->count == BENCH_C_STREAM)
 		fprintf(stderr, "round %u  %-24s %10.2f Mops/s\n", round + 1,
 		    t->name, v / 1e6);
 	else
@@ -1921,8 +1905,11 @@ int
 main(int argc, char **argv)
 {
 	struct bench_val v[T_COUNT], idle, idle_total, fidle, fidle_total, wall;
-	struct bench_row rows[24];
-	char cpu[256], date[64], idle_name[32];
+	struct bench_val dcpu, dwall, dops;
+	struct bench_row rows[40];
+	char cpu[256], date[64], idle_name[32], many_name[32], traffic_name[32];
+	unsigned many;
+	int64_t many_ns;
 	struct utsname u;
 	struct tm tm;
 	time_t now;
@@ -1934,12 +1921,17 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	bench_cpus_init();
 	bench_cfg.progress = !bench_cfg.json && isatty(STDERR_FILENO);
+	/* ringd first, so that it may run on every CPU we may */
+	(void)bench_ringd_start(); /* on failure its tests say FAILED */
 	if ((rc = bench_pin(bench_cfg.cpu[0])) < 0) {
 		fprintf(stderr, BENCH_NAME ": cannot pin to cpu %d: %s\n",
 		    bench_cfg.cpu[0], strerror(-rc));
+		bench_ringd_stop();
 		return 1;
 	}
 
+	many = bench_cfg.smoke ? BENCH_SMOKE_MANY_RINGS : BENCH_MANY_RINGS;
+	many_ns = bench_cfg.smoke ? BENCH_SMOKE_MANY_NS : BENCH_MANY_NS;
 	bench_cpu_model(cpu, sizeof(cpu));
 	now = time(NULL);
 	localtime_r(&now, &tm);
@@ -1968,10 +1960,20 @@ main(int argc, char **argv)
 		    "ratios\n");
 		printf("runs:   median of %u interleaved rounds; per round "
 		    "%" PRIu64 " round trips (busy/adaptive),\n"
-		    "        %" PRIu64 " (sleep/wake), %" PRIu64 " entries "
-		    "(streams, %u in flight)\n\n", bench_cfg.reps,
-		    bench_cfg.iters, bench_cfg.iters / 10, bench_cfg.iters * 10,
-		    BENCH_WINDOW);
+		    "        %" PRIu64 " (sleep/wake, ringd echo), %" PRIu64
+		    " entries (streams, %u in flight),\n"
+		    "        %" PRIu64 " ring lifetimes (open+close)\n"
+		    "ringd:  a private ringd started by the bench; the scheme "
+		    "process runs where\n"
+		    "        the producer does, ringd on any cpu; ringd CPU from "
+		    "/proc/PID/stat\n"
+		    "        (utime+stime, %ld ms ticks) over %.1f s of traffic "
+		    "on %u rings\n\n",
+		    bench_cfg.reps, bench_cfg.iters, bench_cfg.iters / 10,
+		    bench_cfg.iters * 10, BENCH_WINDOW,
+		    bench_test_count(&bench_tests[T_DOPEN]),
+		    sysconf(_SC_CLK_TCK) > 0 ? 1000 / sysconf(_SC_CLK_TCK) : 0,
+		    (double)many_ns / 1e9, many);
 		fflush(stdout);
 	}
 
@@ -1980,7 +1982,12 @@ main(int argc, char **argv)
 	    (double)bench_cfg.idle_ns / 1e9);
 	bench_ring_idle(idle_name, &idle, &idle_total);
 	bench_futex_idle("futex idle", &fidle, &fidle_total);
+	snprintf(many_name, sizeof(many_name), "ringd CPU %u rings", many);
+	snprintf(traffic_name, sizeof(traffic_name), "%u-ring traffic", many);
+	bench_ringd_many(many_name, many, many_ns, &dcpu, &dwall, &dops);
 	bench_progress(NULL);
+	if (bench_ringd_stop() < 0)
+		failed++;
 	memset(&wall, 0, sizeof(wall));
 	wall.v = (double)bench_cfg.idle_ns;
 
@@ -1998,6 +2005,17 @@ main(int argc, char **argv)
 	    1.4);
 	BENCH_PAIR("adaptive RTT", T_ADAPT, T_LINE, BENCH_NS, BENCH_NONE, 0);
 	BENCH_PAIR(NULL, T_ADAPT, T_URTT, BENCH_NS, BENCH_NONE, 0);
+	/* Through ringd: the same data path, set up by the broker. */
+	BENCH_PAIR("ringd scheme busy", T_DBUSY, T_LINE, BENCH_NS, BENCH_NONE,
+	    0);
+	BENCH_PAIR(NULL, T_DBUSY, T_BUSY, BENCH_NS, BENCH_AT_MOST, 1.1);
+	BENCH_PAIR("ringd scheme adapt.", T_DADAPT, T_LINE, BENCH_NS,
+	    BENCH_NONE, 0);
+	BENCH_PAIR(NULL, T_DADAPT, T_ADAPT, BENCH_NS, BENCH_AT_MOST, 1.1);
+	/* ringd answers built-ins from its event loop, via the doorbells. */
+	BENCH_PAIR("ringd echo adaptive", T_DECHO, T_ADAPT, BENCH_NS,
+	    BENCH_NONE, 0);
+	BENCH_PAIR(NULL, T_DECHO, T_SLEEP, BENCH_NS, BENCH_NONE, 0);
 	BENCH_PAIR("sleep/wake RTT", T_SLEEP, T_FUTEX, BENCH_NS, BENCH_AT_MOST,
 	    1.05);
 	BENCH_PAIR(NULL, T_SLEEP, T_EFD, BENCH_NS, BENCH_NONE, 0);
@@ -2007,6 +2025,13 @@ main(int argc, char **argv)
 	BENCH_PAIR("stream batch 8", T_S8, T_U8, BENCH_OPS, BENCH_NONE, 0);
 	BENCH_PAIR("stream batch 32", T_S32, T_U32, BENCH_OPS, BENCH_AT_LEAST,
 	    2.0);
+	BENCH_PAIR("ringd open+close", T_DOPEN, T_POPEN, BENCH_KOPS, BENCH_NONE,
+	    0);
+	/* ringd is not on the data path of rings between two processes. */
+	BENCH_ROW(many_name, -1, &dcpu, "wall time of traffic", -1, &dwall,
+	    BENCH_CPU, BENCH_AT_MOST, 0.01, true);
+	BENCH_ROW(traffic_name, -1, &dops, bench_tests[T_S1].name, -1, &v[T_S1],
+	    BENCH_OPS, BENCH_NONE, 0, false);
 	BENCH_ROW(idle_name, -1, &idle, "wall time blocked", -1, &wall,
 	    BENCH_CPU, BENCH_AT_MOST, 0.001, true);
 	BENCH_ROW(NULL, -1, &idle, "bare FUTEX_WAIT child", -1, &fidle,
@@ -2023,6 +2048,7 @@ main(int argc, char **argv)
 		failed += v[i].rc < 0;
 	failed += idle.rc < 0;
 	failed += fidle.rc < 0;
+	failed += dcpu.rc < 0;
 
 	if (bench_cfg.json) {
 		bench_print_json(rows, n, cpu, date, failed);

@@ -1,0 +1,126 @@
+/*
+ * bench.h - what the benchmark's files share: the run configuration, child
+ * processes watched by pidfd, timing helpers, and the ringd-brokered tests
+ * of bench-ringd.c.
+ */
+#ifndef BENCH_BENCH_H
+#define BENCH_BENCH_H
+
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#define BENCH_NAME "ring-bench"
+
+#define BENCH_ENTRIES 256u /* SQ and CQ size of every pair */
+
+/* Run configuration, fixed after option parsing. */
+struct bench_config {
+	uint64_t iters;	  /* base round trips per repetition (-n) */
+	unsigned reps;	  /* repetitions per figure (-r) */
+	bool smoke;	  /* --smoke: tiny counts */
+	bool json;	  /* -j: JSON instead of the table */
+	bool verbose;	  /* -v: every repetition's figure on stderr */
+	bool progress;	  /* say what runs on a terminal's stderr */
+	int64_t idle_ns;  /* idle test duration */
+	int timeout_ms;	  /* per child; it is killed after that */
+	int cpu[2];	  /* parent, child; -1: not pinned */
+	int ncpu;	  /* CPUs this process may run on */
+};
+
+extern struct bench_config bench_cfg;
+
+/* One measured figure: ns per round trip, ops/s, or CPU ns. */
+struct bench_val {
+	double v;
+	int rc;	     /* < 0: failed to run (message already printed) */
+	bool na;     /* not available here (e.g. io_uring disabled) */
+};
+
+enum bench_mode {
+	BENCH_BUSY,	/* never sleep: retry pops */
+	BENCH_ADAPTIVE, /* ring_wait() with the default spin budget */
+	BENCH_SLEEP,	/* ring_set_spin(0): sleep as soon as empty */
+};
+
+/* A forked child, watched by a thread polling its pidfd. */
+struct bench_child {
+	const char *name;
+	pid_t pid;
+	int pidfd;		 /* -1: not watched */
+	bool watching;		 /* the watcher thread runs */
+	pthread_t watcher;
+	atomic_bool done;	 /* the parent no longer needs the child */
+	atomic_bool timed_out;
+	atomic_bool early;	 /* the child ended while still needed */
+	siginfo_t early_si;	 /* how, when early */
+	void (*abort_fn)(void *); /* releases a blocked parent; thread-safe */
+	void *abort_arg;
+};
+
+int64_t bench_now(void);
+void bench_err(const char *test, const char *what, int err);
+void bench_progress(const char *name);
+uint64_t bench_warm(uint64_t n);
+int bench_spawn(struct bench_child *c, const char *name, int (*fn)(void *),
+    void *arg, void (*abort_fn)(void *), void *abort_arg);
+int bench_reap(struct bench_child *c, bool kill_it, struct rusage *ru);
+
+/* Wait politely in a spin loop; on one CPU, let the peer run instead. */
+static inline void
+bench_relax(void)
+{
+	if (bench_cfg.cpu[0] < 0 && bench_cfg.ncpu < 2) {
+		sched_yield();
+		return;
+	}
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#endif
+}
+
+/* --- bench-ringd.c: rings brokered by a private ringd ----------------- */
+
+/*
+ * Start a private ringd (dirname(/proc/self/exe)/../ringd/ringd or
+ * $RINGD_BIN) on a socket in a new temporary directory, before the parent
+ * pins itself; stop it (SIGTERM, reap, remove the directory) at the end,
+ * and from atexit() whatever happens.  A failed start is said once on
+ * stderr; every ringd test then fails with -ENOTCONN.
+ */
+int bench_ringd_start(void);
+int bench_ringd_stop(void);
+
+/*
+ * One repetition of a round trip through a ringd-brokered ring: to a
+ * scheme process of our own (echo false; mode busy or adaptive) or to
+ * ringd's built-in `echo` (echo true, adaptive).  *ns: ns per round trip.
+ */
+int bench_ringd_rtt_once(const char *name, enum bench_mode mode, bool echo,
+    uint64_t n, double *ns);
+
+/*
+ * One repetition of n ring lifetimes: through ringd to `null` (ringd true:
+ * ring_ctl_open, ring_close, ring_ctl_close_ring), or a plain pair
+ * (ring_pair_create, ring_open, ring_close).  *ops: lifetimes per second.
+ */
+int bench_ringd_open_once(const char *name, bool ringd, uint64_t n,
+    double *ops);
+
+/*
+ * nrings rings from one consumer (the parent, round-robin, busy) to one
+ * scheme process (epoll over every doorbell) carry NoOps for dur_ns.
+ * *cpu: ringd's CPU ns over that time (/proc/PID/stat), *wall: the time,
+ * *ops: completions per second.
+ */
+void bench_ringd_many(const char *name, unsigned nrings, int64_t dur_ns,
+    struct bench_val *cpu, struct bench_val *wall, struct bench_val *ops);
+
+#endif /* BENCH_BENCH_H */
