@@ -261,6 +261,15 @@ ring_fd(const struct ring *r)
 	return r->doorbell_self;
 }
 
+RING_EXPORT void
+ring_get_doorbells(const struct ring *r, int db[2])
+{
+	bool prod = r->role == RING_ROLE_PRODUCER;
+
+	db[0] = prod ? r->doorbell_peer : r->doorbell_self;
+	db[1] = prod ? r->doorbell_self : r->doorbell_peer;
+}
+
 RING_EXPORT int
 ring_arm(struct ring *r, unsigned events)
 {

@@ -275,9 +275,11 @@ builtin_run(struct ringd_ring *rr)
 int
 builtin_start(struct ringd_ring *rr)
 {
+	struct ring_fds f;
 	int rc;
 
-	if ((rc = ring_open(&rr->fds, RING_ROLE_PRODUCER, &rr->serve)) < 0)
+	rings_fds(rr, &f);
+	if ((rc = ring_open(&f, RING_ROLE_PRODUCER, &rr->serve)) < 0)
 		return rc;
 	rr->db_src.kind = LOOP_DOORBELL;
 	rr->db_src.obj = rr;

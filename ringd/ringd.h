@@ -145,7 +145,7 @@ struct ringd_ring {
 	TAILQ_ENTRY(ringd_ring) dead_link;
 	char scheme[RING_NAME_MAX];
 	struct ring_params params;
-	struct ring_fds fds;		/* kept for a takeover */
+	struct ring_fds fds;		/* memory file (kept for a takeover); doorbells -1 */
 	struct ring *mon;		/* RING_ROLE_MONITOR: figures, DROP */
 	struct ring *serve;		/* producer side, ringd serving */
 	const struct builtin_scheme *bi; /* what serve answers with */
@@ -275,6 +275,7 @@ int rings_handle_accept(struct client *c, struct proto_msg *m);
 int rings_handle_close(struct client *c, struct proto_msg *m);
 void rings_client_gone(struct client *c);
 int64_t rings_expire(uint64_t now);
+void rings_fds(const struct ringd_ring *rr, struct ring_fds *f);
 void rings_reap(void);
 void rings_fini(void);
 void rings_fill_rec(const struct ringd_ring *rr, struct ring_ctl_ring *rec);

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ringd.h"
 
@@ -102,15 +103,28 @@ rings_reap(void)
 	}
 }
 
+/* The pair's descriptors: ours for the memory, the monitor's doorbells. */
+void
+rings_fds(const struct ringd_ring *rr, struct ring_fds *f)
+{
+	f->mem = rr->fds.mem;
+	ring_get_doorbells(rr->mon, f->doorbell);
+}
+
 /* Tell the consumer how its OPEN ended. */
 static void
 rings_reply_open(struct ringd_ring *rr, int err)
 {
 	struct proto_open_reply r;
-	int fds[3] = { rr->fds.mem, rr->fds.doorbell[0], rr->fds.doorbell[1] };
+	struct ring_fds f;
+	int fds[3];
 
 	if (rr->consumer == NULL)
 		return;
+	rings_fds(rr, &f);
+	fds[0] = f.mem;
+	fds[1] = f.doorbell[0];
+	fds[2] = f.doorbell[1];
 	memset(&r, 0, sizeof(r));
 	r.error = err;
 	if (err == 0)
@@ -151,6 +165,10 @@ rings_handle_open(struct client *c, struct proto_msg *m)
 		goto fail;
 	if ((rc = ring_open(&rr->fds, RING_ROLE_MONITOR, &rr->mon)) < 0)
 		goto fail;
+	/* the monitor holds the doorbells now: one copy of each is enough */
+	close(rr->fds.doorbell[0]);
+	close(rr->fds.doorbell[1]);
+	rr->fds.doorbell[0] = rr->fds.doorbell[1] = -1;
 	rr->id = ++ringd.next_ring_id;
 	memcpy(rr->scheme, req->scheme, sizeof(rr->scheme));
 	rr->params = req->params;
@@ -182,8 +200,13 @@ rings_handle_open(struct client *c, struct proto_msg *m)
 	/* External: the scheme decides; ATTACH carries the consumer's ids. */
 	{
 		struct proto_attach a;
-		int fds[3] = { rr->fds.mem, rr->fds.doorbell[0],
-		    rr->fds.doorbell[1] };
+		struct ring_fds f;
+		int fds[3];
+
+		rings_fds(rr, &f);
+		fds[0] = f.mem;
+		fds[1] = f.doorbell[0];
+		fds[2] = f.doorbell[1];
 
 		rr->producer = s->owner;
 		rr->ppeer = s->owner->peer;

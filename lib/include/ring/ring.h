@@ -187,6 +187,11 @@ uint32_t ring_get_spin(const struct ring *r);
  * turned readable, ring_disarm() drains it and withdraws the announcement.
  */
 int ring_fd(const struct ring *r);
+/*
+ * The pair's two doorbells as this handle holds them ([0] wakes the
+ * consumer, [1] the producer), borrowed: valid until ring_close().
+ */
+void ring_get_doorbells(const struct ring *r, int db[2]);
 int ring_arm(struct ring *r, unsigned events);
 void ring_disarm(struct ring *r);
 
