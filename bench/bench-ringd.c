@@ -421,7 +421,6 @@ brd_serve(struct ring *r, enum bench_mode mode, int *served)
 {
 	struct ring_sqe sqes[BRD_BATCH];
 	struct ring_cqe cqes[BRD_BATCH];
-	unsigned off;
 	int n, i, rc;
 
 	*served = 0;
@@ -431,19 +430,8 @@ brd_serve(struct ring *r, enum bench_mode mode, int *served)
 		cqes[i] = (struct ring_cqe){ .user_data = sqes[i].user_data,
 			.status = sqes[i].opcode == RING_OP_NOOP
 			    ? 0 : (uint64_t)(int64_t)-ENOSYS };
-	for (off = 0; off < (unsigned)n;) {
-		rc = ring_cq_push_batch(r, cqes + off, (unsigned)n - off);
-		if (rc == -EAGAIN) {
-			if (mode == BENCH_BUSY)
-				bench_relax();
-			else if ((rc = ring_wait(r, RING_EV_OUT, -1)) < 0)
-				return rc;
-			continue;
-		}
-		if (rc < 0)
-			return rc;
-		off += (unsigned)rc;
-	}
+	if ((rc = bench_ring_answer(r, mode, cqes, (unsigned)n)) < 0)
+		return rc;
 	*served = n;
 	return 0;
 }

@@ -123,4 +123,8 @@ int bench_ringd_open_once(const char *name, bool ringd, uint64_t n,
 void bench_ringd_many(const char *name, unsigned nrings, int64_t dur_ns,
     struct bench_val *cpu, struct bench_val *wall, struct bench_val *ops);
 
+/* ring-bench.c: push all n completions, waiting for room as mode says. */
+int bench_ring_answer(struct ring *r, enum bench_mode mode,
+    const struct ring_cqe *cqes, unsigned n);
+
 #endif /* BENCH_BENCH_H */

@@ -922,7 +922,7 @@ bench_cpu_ns(void)
 }
 
 /* Push all n completions, waiting for room as the mode says. */
-static int
+int
 bench_ring_answer(struct ring *r, enum bench_mode mode,
     const struct ring_cqe *cqes, unsigned n)
 {

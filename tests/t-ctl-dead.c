@@ -243,9 +243,7 @@ producer_dies(unsigned k, bool asleep)
 	TAP_EQ(rec.state, RING_CTL_DROPPED);
 	TAP_EQ(rec.sq.push_epoch, 5 + k);
 	TAP_EQ(rec.cq.push_epoch, 5 + k);
-	ring_close(r);
-	TAP_RC(ring_ctl_close_ring(c, id), 0);
-	td_await_ring_gone(c, id);
+	td_close_ring(c, r, id);
 	td_await_scheme_gone(c, SCHEME);
 	ring_ctl_close(c);
 	close(p[0]);
@@ -382,9 +380,7 @@ test_producer_dies_socket_held(void)
 	tap_kill(pid);
 	expect_shutdown_cqes(r, 100, 4);
 	td_await_scheme_gone(c, SCHEME);
-	ring_close(r);
-	TAP_RC(ring_ctl_close_ring(c, id), 0);
-	td_await_ring_gone(c, id);
+	td_close_ring(c, r, id);
 	ring_ctl_close(c);
 	close(hold[1]); /* the grandchild goes, and with it the socket */
 	close(p[0]);
@@ -471,9 +467,7 @@ test_producer_dies_holding(void)
 	TAP_RC(rc, -ESHUTDOWN);
 	tap_diag("%u of the 3 SQEs the producer held were completed",
 	    got - 2);
-	ring_close(r);
-	TAP_RC(ring_ctl_close_ring(c, id), 0);
-	td_await_ring_gone(c, id);
+	td_close_ring(c, r, id);
 	ring_ctl_close(c);
 	close(p[0]);
 	close(p[1]);
@@ -543,9 +537,7 @@ test_producer_dies_cq_full(void)
 	t0 = tu_now_ns();
 	expect_shutdown_cqes(r, 4, 5);
 	TAP_ASSERT(tu_now_ns() - t0 < 4000000000ull);
-	ring_close(r);
-	TAP_RC(ring_ctl_close_ring(c, id), 0);
-	td_await_ring_gone(c, id);
+	td_close_ring(c, r, id);
 	ring_ctl_close(c);
 	close(p[0]);
 	close(p[1]);
@@ -678,9 +670,7 @@ test_producer_dies_stream(void)
 			TAP_FAIL("SQE %llu never completed (%llu answered)",
 			    (unsigned long long)next,
 			    (unsigned long long)answered);
-	ring_close(r);
-	TAP_RC(ring_ctl_close_ring(c, id), 0);
-	td_await_ring_gone(c, id);
+	td_close_ring(c, r, id);
 	ring_ctl_close(c);
 	close(p[0]);
 	close(p[1]);
@@ -758,9 +748,7 @@ consumer_dies(struct ring_ctl *sc, unsigned k, bool asleep)
 	TAP_RC(ring_cq_push(r, &cq), -ESHUTDOWN);
 	TAP_ASSERT(ring_is_dropped(r));
 	/* ringd keeps the ring for us until we let go */
-	ring_close(r);
-	TAP_RC(ring_ctl_close_ring(sc, id), 0);
-	td_await_ring_gone(sc, id);
+	td_close_ring(sc, r, id);
 	close(p[0]);
 	close(p[1]);
 }

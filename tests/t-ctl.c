@@ -304,9 +304,7 @@ null_run(uint32_t flags)
 		EXPECT_STATUS(r, RING_OP_WRITE, 13, 0, 0xffffffffu, -EOVERFLOW);
 		EXPECT_STATUS(r, RING_OP_NOOP, 14, 0, 0, 0);
 	}
-	ring_close(r);
-	TAP_RC(ring_ctl_close_ring(c, id), 0);
-	td_await_ring_gone(c, id);
+	td_close_ring(c, r, id);
 	/* closing it twice is an error, not a crash */
 	TAP_RC(ring_ctl_close_ring(c, id), -ENOENT);
 	ring_ctl_close(c);
@@ -1161,9 +1159,7 @@ test_lists(void)
 	TAP_RC(ring_ctl_close_ring(c, id), 0);
 	tap_reap(pid);
 	td_await_ring_gone(c, id);
-	ring_close(rn);
-	TAP_RC(ring_ctl_close_ring(c, idn), 0);
-	td_await_ring_gone(c, idn);
+	td_close_ring(c, rn, idn);
 	td_await_scheme_gone(c, TS_NAME);
 	TAP_RC(ring_ctl_status(c, &st), 0);
 	TAP_EQ(st.schemes, 3);

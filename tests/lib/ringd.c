@@ -762,3 +762,16 @@ td_become_nobody(void)
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		TAP_FAIL("prctl: %s", tap_rcname(-errno));
 }
+
+void
+td_close_ring_at(struct ring_ctl *c, struct ring *r, uint64_t id,
+    const char *file, int line)
+{
+	int rc;
+
+	ring_close(r);
+	if ((rc = ring_ctl_close_ring(c, id)) != 0)
+		tap_fail_at(file, line, "ring_ctl_close_ring(%llu) = %s",
+		    (unsigned long long)id, tap_rcname(rc));
+	td_await_ring_gone_at(c, id, file, line);
+}

@@ -155,6 +155,10 @@ bool td_find_scheme(struct ring_ctl *c, const char *name,
 	td_await_ring_gone_at((c), (id), __FILE__, __LINE__)
 void td_await_ring_gone_at(struct ring_ctl *c, uint64_t id, const char *file,
     int line);
+/* The consumer is done with ring id: close it, tell ringd, see it gone. */
+#define td_close_ring(c, r, id) td_close_ring_at((c), (r), (id), __FILE__, __LINE__)
+void td_close_ring_at(struct ring_ctl *c, struct ring *r, uint64_t id,
+    const char *file, int line);
 #define td_await_scheme_gone(c, name)					\
 	td_await_scheme_gone_at((c), (name), __FILE__, __LINE__)
 void td_await_scheme_gone_at(struct ring_ctl *c, const char *name,
