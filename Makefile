@@ -41,7 +41,7 @@ else
 Q := @
 endif
 
-LIB_SRCS := lib/ring.c lib/wait.c lib/pool.c lib/range.c lib/proto.c lib/client.c
+LIB_SRCS := lib/ring.c lib/held.c lib/wait.c lib/pool.c lib/range.c lib/proto.c lib/client.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB_PIC_OBJS := $(LIB_SRCS:%.c=$(BUILD)/pic/%.o)
 LIBA := $(BUILD)/libring.a

@@ -58,7 +58,23 @@ struct ring {
 	_Atomic uint64_t *pool_map; /* one bit per RING_POOL_BLOCK, consumer writes */
 	struct range_set pool_free; /* consumer only: free blocks */
 	uint64_t *pool_starts;	    /* consumer only: first block of each range */
+	/*
+	 * producer only: the in-service table (held.c).  Entries in service
+	 * form a list in the order they were popped, free ones a stack; both
+	 * are linked through the private next/prev arrays, so nothing the
+	 * consumer can write steers them.
+	 */
+	struct ring_held *held;	 /* shared table, sq.n entries */
+	uint64_t *held_ud;	 /* private copy of each entry's user_data */
+	uint32_t *held_next;	 /* list links, RING_HELD_NIL ends */
+	uint32_t *held_prev;
+	uint32_t held_first;	 /* oldest in service */
+	uint32_t held_last;	 /* newest in service */
+	uint32_t held_free;	 /* top of the free stack */
+	uint32_t held_count;	 /* entries in service */
 };
+
+#define RING_HELD_NIL UINT32_MAX
 
 /* Relaxed/acquire/release helpers on shared 64-bit words. */
 #define RING_LOAD(p) atomic_load_explicit((_Atomic uint64_t *)(p), memory_order_relaxed)
@@ -89,6 +105,13 @@ int ring_ready(struct ring *r, unsigned events);
 
 /* pool.c */
 int ring_pool_setup(struct ring *r);
+
+/* held.c */
+int ring_held_setup(struct ring *r, uint8_t *table);
+void ring_held_fini(struct ring *r);
+void ring_held_take(struct ring *r, const struct ring_sqe *sqe, uint64_t sq_seq);
+void ring_held_answer(struct ring *r, const void *slot, uint64_t cq_seq);
+uint64_t ring_q_count(const struct ring_q *q, bool head);
 
 /* wait.c */
 void ring_wake(struct ring *r, _Atomic uint32_t *word);

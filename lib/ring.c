@@ -145,7 +145,9 @@ ring_q_init(struct ring_q *q, uint8_t *hdr, uint8_t *slots, uint32_t n,
 		return -EINVAL;
 	q->own = pusher ? tail : head;
 	q->peer = pusher ? head : tail;
-	q->epoch = RING_LOAD(pusher ? &q->hp->h.push_epoch : &q->hp->h.pop_epoch);
+	/* a side that stopped between its index and epoch stores left the
+	 * epoch behind: continue from the total the index proves */
+	q->epoch = ring_q_count(q, !pusher);
 	return 0;
 }
 
@@ -193,6 +195,8 @@ ring_map(struct ring *r, int mem, const struct ring_pair_desc *d)
 	if (rc == 0)
 		rc = ring_q_init(&r->cq, m + l.cq_hdr, cq_slots, d->cq_entries,
 		    cqe, r->role == RING_ROLE_PRODUCER);
+	if (rc == 0 && r->role == RING_ROLE_PRODUCER)
+		rc = ring_held_setup(r, m + l.held);
 	return rc;
 }
 
@@ -273,8 +277,13 @@ ring_close(struct ring *r)
 	if (r == NULL)
 		return;
 	if (r->map != NULL && r->sq.hp != NULL && r->cq.hp != NULL &&
-	    r->role != RING_ROLE_MONITOR)
+	    r->role != RING_ROLE_MONITOR) {
+		/* what a leaving producer took or left queued gets an answer,
+		 * as far as the CQ has room */
+		if (r->role == RING_ROLE_PRODUCER && r->held_ud != NULL)
+			(void)ring_sq_cancel(r, -ESHUTDOWN);
 		ring_shutdown(r);
+	}
 	if (r->map != NULL)
 		munmap(r->map, r->map_len);
 	if (r->doorbell_self >= 0)
@@ -283,6 +292,7 @@ ring_close(struct ring *r)
 		close(r->doorbell_peer);
 	range_fini(&r->pool_free);
 	free(r->pool_starts);
+	ring_held_fini(r);
 	free(r);
 }
 
@@ -454,6 +464,13 @@ ring_q_notify(struct ring *r, uint32_t *word)
 static void
 ring_q_publish(struct ring *r, struct ring_q *q, unsigned k)
 {
+	unsigned i;
+
+	/* final answers mark their requests in the same publication */
+	if (q == &r->cq && r->held_ud != NULL)
+		for (i = 0; i < k; i++)
+			ring_held_answer(r, ring_q_slot(q, q->own + i),
+			    q->epoch + i + 1);
 	q->own = (q->own + k) & q->mask2;
 	q->epoch += k;
 	RING_STORE_REL(&q->hp->h.tail_index, q->own);
@@ -637,6 +654,7 @@ ring_pop(struct ring *r, enum ring_role role, bool is_sq, void *v,
 	struct ring_q *q = is_sq ? &r->sq : &r->cq;
 	int64_t avail;
 	unsigned i, k;
+	bool take;
 	int st;
 
 	if (r->role != role)
@@ -649,9 +667,20 @@ ring_pop(struct ring *r, enum ring_role role, bool is_sq, void *v,
 	if (avail == 0)
 		return st;
 	k = avail < n ? (unsigned)avail : n;
-	for (i = 0; i < k; i++)
-		ring_q_load(q, is_sq, (uint8_t *)v + i * stride,
-		    ring_q_slot(q, q->own + i));
+	take = consume && is_sq;
+	if (take && k > q->n - r->held_count) {
+		/* every in-service entry is taken: answer one first */
+		if (r->held_count == q->n)
+			return -EAGAIN;
+		k = q->n - r->held_count;
+	}
+	for (i = 0; i < k; i++) {
+		void *e = (uint8_t *)v + i * stride;
+
+		ring_q_load(q, is_sq, e, ring_q_slot(q, q->own + i));
+		if (take)
+			ring_held_take(r, e, q->epoch + i + 1);
+	}
 	if (consume)
 		ring_q_consume(r, q, k);
 	return (int)k;
@@ -727,6 +756,44 @@ ring_cq_peek(struct ring *r, struct ring_cqe *cqe)
 	int rc = ring_pop(r, RING_ROLE_CONSUMER, false, cqe, sizeof(*cqe), 1, false);
 
 	return rc < 0 ? rc : 0;
+}
+
+RING_EXPORT int
+ring_sq_cancel(struct ring *r, int64_t status)
+{
+	struct ring_cqe cqe;
+	struct ring_sqe sqe;
+	int n = 0, rc;
+
+	if (r->role != RING_ROLE_PRODUCER)
+		return -EPERM;
+	memset(&cqe, 0, sizeof(cqe));
+	cqe.status = (uint64_t)status;
+	for (;;) {
+		if (r->held_count == 0) {
+			/* take a queued SQE only with room for its answer */
+			rc = ring_sq_peek(r, &sqe);
+			if (rc == -EAGAIN || rc == -ESHUTDOWN)
+				return n;
+			if (rc == 0 && (rc = ring_reserve(r, 1)) > 0) {
+				ring_publish(r, 0);
+				rc = ring_sq_pop(r, &sqe);
+			}
+			if (rc < 0)
+				return rc;
+		}
+		/* the oldest in service; pushing its answer unlinks it */
+		cqe.user_data = r->held_ud[r->held_first];
+		if ((rc = ring_cq_push(r, &cqe)) < 0)
+			return rc;
+		n++;
+	}
+}
+
+RING_EXPORT unsigned
+ring_sq_held(const struct ring *r)
+{
+	return r->role == RING_ROLE_PRODUCER ? r->held_count : 0;
 }
 
 /* --- zero-copy reserve / publish --------------------------------------- */
@@ -844,7 +911,8 @@ ring_ready(struct ring *r, unsigned events)
 		n = ring_q_ready(r, r->in, 1, &st);
 		if (n < 0)
 			return (int)n;
-		if (n > 0)
+		/* a producer with every in-service entry taken pops nothing */
+		if (n > 0 && (r->held_ud == NULL || r->held_count < r->sq.n))
 			got |= RING_EV_IN;
 		else if (st == -ESHUTDOWN)
 			drop = 1;

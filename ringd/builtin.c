@@ -1,8 +1,9 @@
 /*
  * builtin.c - schemes ringd serves itself, like a kernel's own schemes:
  * `null`, `zero` and `echo`, each an opcode-indexed handler table (the
- * io_uring/opdef.c habit), plus the table ringd answers with when it takes
- * a dead producer's place (every entry -> -ESHUTDOWN).
+ * io_uring/opdef.c habit).  The same machinery takes a dead producer's
+ * place: then every request the producer left in service and every SQE
+ * still queued is answered with -ESHUTDOWN (ring_sq_cancel()).
  *
  * ringd holds a RING_ROLE_PRODUCER handle on such a ring, sleeps on its
  * doorbell in the event loop (ring_arm/ring_disarm) and answers at most
@@ -85,16 +86,6 @@ builtin_op_echo(struct ringd_ring *rr, const struct ring_sqe *sqe,
 	cqe->extra = sqe->len;
 }
 
-/* After a producer died: nothing will serve this entry. */
-static void
-builtin_op_shutdown(struct ringd_ring *rr, const struct ring_sqe *sqe,
-    struct ring_cqe *cqe)
-{
-	(void)rr;
-	(void)sqe;
-	builtin_status(cqe, -ESHUTDOWN);
-}
-
 static const builtin_fn builtin_null_ops[BUILTIN_OP_TABLE_SIZE] = {
 	[RING_OP_NOOP] = builtin_op_zero_result,
 	[RING_OP_READ] = builtin_op_zero_result,
@@ -118,21 +109,11 @@ static const struct builtin_scheme builtin_schemes[] = {
 	{ "zero", builtin_zero_ops, NULL, true },
 };
 
-static const struct builtin_scheme builtin_dead = {
-	"(shutdown)", NULL, builtin_op_shutdown, false,
-};
-
 const struct builtin_scheme *
 builtin_list(unsigned *n)
 {
 	*n = sizeof(builtin_schemes) / sizeof(builtin_schemes[0]);
 	return builtin_schemes;
-}
-
-const struct builtin_scheme *
-builtin_shutdown_scheme(void)
-{
-	return &builtin_dead;
 }
 
 /* The opcodes a built-in declares for PROBE. */
@@ -208,6 +189,13 @@ builtin_serve(struct ringd_ring *rr)
 	unsigned done = 0;
 	int room, n, i, rc;
 
+	if (rr->takeover) {
+		/* answers what the dead producer held, then what is queued */
+		rc = ring_sq_cancel(rr->serve, -ESHUTDOWN);
+		if (rc == -EAGAIN)
+			return RING_EV_OUT;
+		return rc < 0 ? rc : (int)RING_EV_IN;
+	}
 	while (done < RINGD_BUILTIN_BUDGET) {
 		/* learn how much CQ room there is without taking it */
 		room = ring_reserve(rr->serve, BUILTIN_BATCH);

@@ -282,7 +282,6 @@ void rings_fill_rec(const struct ringd_ring *rr, struct ring_ctl_ring *rec);
 
 /* builtin.c */
 const struct builtin_scheme *builtin_list(unsigned *n);
-const struct builtin_scheme *builtin_shutdown_scheme(void);
 void builtin_opset(const struct builtin_scheme *bs, struct proto_opset *ops);
 int builtin_start(struct ringd_ring *rr);
 void builtin_stop(struct ringd_ring *rr);

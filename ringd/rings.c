@@ -250,8 +250,9 @@ rings_consumer_gone(struct ringd_ring *rr)
 
 /*
  * The producer left.  Pending: the open fails with -ECONNRESET.  Running
- * with a live consumer: ringd becomes the producer and answers every SQE
- * still queued with -ESHUTDOWN, then sets DROP.
+ * with a live consumer: ringd becomes the producer and answers every
+ * request the producer left in service and every SQE still queued with
+ * -ESHUTDOWN, then sets DROP.
  */
 static void
 rings_producer_gone(struct ringd_ring *rr)
@@ -270,7 +271,7 @@ rings_producer_gone(struct ringd_ring *rr)
 		return;
 	}
 	rr->takeover = true;
-	rr->bi = builtin_shutdown_scheme();
+	rr->bi = NULL;
 	if ((rc = builtin_start(rr)) < 0) {
 		log_warn("ring %llu: cannot take over the producer side: %s",
 		    (unsigned long long)rr->id, strerror(-rc));

@@ -118,6 +118,10 @@ test_header_layout(void)
 		FIELD(ring_pair_desc, cq_entries, 20, 4),
 		FIELD(ring_pair_desc, pool_bytes, 24, 8),
 		FIELD(ring_pair_desc, reserved, 32, 32),
+		FIELD(ring_held, sq_seq, 0, 8),
+		FIELD(ring_held, user_data, 8, 8),
+		FIELD(ring_held, done_seq, 16, 8),
+		FIELD(ring_held, reserved, 24, 8),
 	};
 
 	abi_check_fields(f, sizeof(f) / sizeof(f[0]));
@@ -128,6 +132,7 @@ test_header_layout(void)
 	TAP_EQ(sizeof(struct ring_header_page), 4096);
 	TAP_EQ(alignof(struct ring_header_page), 4096);
 	TAP_EQ(sizeof(struct ring_pair_desc), 64);
+	TAP_EQ(sizeof(struct ring_held), 32);
 	/* The reserved bytes run to the end of the page. */
 	TAP_EQ(offsetof(struct ring_header_page, reserved) +
 	    sizeof(((struct ring_header_page *)0)->reserved), RING_PAGE);
@@ -220,8 +225,9 @@ abi_check_layout(uint32_t flags, uint32_t sq, uint32_t cq, uint64_t pool)
 	struct ring_layout l = ring_layout(flags, sq, cq, pool);
 	uint64_t sqe = flags & RING_PAIR_BITS_32 ? 32 : 64;
 	uint64_t cqe = flags & RING_PAIR_BITS_32 ? 16 : 32;
+	uint64_t held = sizeof(struct ring_held) * (uint64_t)sq;
 	uint64_t parts[] = { l.sq_hdr, l.cq_hdr, l.sq_ents, l.cq_ents,
-	    l.pool_map, l.pool };
+	    l.held, l.pool_map, l.pool };
 	size_t i;
 
 	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
@@ -236,12 +242,14 @@ abi_check_layout(uint32_t flags, uint32_t sq, uint32_t cq, uint64_t pool)
 	TAP_EQ_U(l.sq_ents, 3 * RING_PAGE);
 	/* each part ends before the next begins */
 	TAP_ASSERT(l.cq_ents >= l.sq_ents + sqe * sq);
-	TAP_ASSERT(l.pool_map >= l.cq_ents + cqe * cq);
+	TAP_ASSERT(l.held >= l.cq_ents + cqe * cq);
+	TAP_ASSERT(l.pool_map >= l.held + held);
 	TAP_ASSERT(l.pool >= l.pool_map + (pool / RING_POOL_BLOCK + 7) / 8);
 	TAP_EQ_U(l.total, l.pool + pool);
 	/* and wastes no more than a page per part */
 	TAP_ASSERT(l.cq_ents - l.sq_ents < sqe * sq + RING_PAGE);
-	TAP_ASSERT(l.pool_map - l.cq_ents < cqe * cq + RING_PAGE);
+	TAP_ASSERT(l.held - l.cq_ents < cqe * cq + RING_PAGE);
+	TAP_ASSERT(l.pool_map - l.held < held + RING_PAGE);
 	if (pool == 0)
 		TAP_EQ_U(l.pool, l.pool_map);
 	TAP_EQ_U(l.total % RING_PAGE, 0);

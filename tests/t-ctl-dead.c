@@ -390,12 +390,9 @@ test_producer_dies_socket_held(void)
 
 /*
  * The producer dies holding SQEs it popped and never answered (3), with
- * more still in the SQ (2).  The two queued ones get exactly one CQE
- * each, -ESHUTDOWN.  The three held ones get at most one each: completing
- * them is the open problem docs/design-notes.md describes (their slots
- * may already hold newer submissions), so today they get none; the test
- * allows the planned fix but never a duplicate or a wrong status.  Then
- * the CQ says -ESHUTDOWN.
+ * more still in the SQ (2).  Each of the five gets exactly one CQE,
+ * -ESHUTDOWN: the held ones from the producer's in-service table, first
+ * and oldest first, then the queued ones.  Then the CQ says -ESHUTDOWN.
  */
 static void
 test_producer_dies_holding(void)
@@ -458,15 +455,16 @@ test_producer_dies_holding(void)
 		if (mask & 1u << (cq.user_data - 100))
 			TAP_FAIL("a second CQE for %llu",
 			    (unsigned long long)cq.user_data);
+		if (cq.user_data != 100 + got)
+			TAP_FAIL("CQE %u is for %llu: not oldest first", got,
+			    (unsigned long long)cq.user_data);
 		mask |= 1u << (cq.user_data - 100);
 		got++;
 	}
-	if ((mask & 0x18) != 0x18)
-		TAP_FAIL("the 2 SQEs still queued were not both completed "
-		    "(mask %#x), then %s", mask, tap_rcname(rc));
+	if (mask != 0x1f)
+		TAP_FAIL("not every SQE was answered (mask %#x), then %s", mask,
+		    tap_rcname(rc));
 	TAP_RC(rc, -ESHUTDOWN);
-	tap_diag("%u of the 3 SQEs the producer held were completed",
-	    got - 2);
 	td_close_ring(c, r, id);
 	ring_ctl_close(c);
 	close(p[0]);
@@ -546,9 +544,8 @@ test_producer_dies_cq_full(void)
 
 /*
  * A producer answering a stream one SQE at a time is killed at a
- * random point.  Every SQE gets at most one CQE, in order; the real
- * answers come first, then -ESHUTDOWN ones; at most one SQE (the one
- * the producer held when it died) goes unanswered.
+ * random point.  Every SQE gets exactly one CQE, in order; the real
+ * answers come first, then -ESHUTDOWN ones.
  */
 static void
 test_producer_dies_stream(void)
@@ -661,12 +658,9 @@ test_producer_dies_stream(void)
 	    (unsigned long long)shut,
 	    (unsigned long long)(sent - answered - shut));
 	TAP_ASSERT(shut >= 1);
-	/*
-	 * Everything after the last real answer was answered -ESHUTDOWN,
-	 * save at most the one SQE the producer had taken when it died.
-	 */
+	/* everything after the last real answer was answered -ESHUTDOWN */
 	for (next = answered; next < sent; next++)
-		if (!seen[next] && next != answered)
+		if (!seen[next])
 			TAP_FAIL("SQE %llu never completed (%llu answered)",
 			    (unsigned long long)next,
 			    (unsigned long long)answered);

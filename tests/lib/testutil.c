@@ -303,7 +303,8 @@ tu_cqe_make(struct ring_cqe *e, uint64_t seq, uint64_t sum, bool b32)
 	e->user_data = b32 ? (uint32_t)seq : seq;
 	/* A result, never in the errno range: top bit clear. */
 	e->status = tu_mix(seq ^ 0x5a5a) >> (b32 ? 33 : 1);
-	e->flags = seq & RING_CQE_MORE;
+	/* final answers: a RING_CQE_MORE one would keep its request held */
+	e->flags = 0;
 	e->extra = b32 ? (uint32_t)sum : sum;
 }
 

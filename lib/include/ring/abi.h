@@ -152,6 +152,28 @@ struct ring_header_page {
 	uint8_t reserved[RING_PAGE - 7 * RING_LINE - 4];
 } __attribute__((aligned(RING_PAGE)));
 
+/*
+ * One entry of the producer's in-service table: an SQE the producer has
+ * taken from the SQ and not yet answered with a final CQE (one without
+ * RING_CQE_MORE).  The table has sq_entries entries and only the producer
+ * writes it; it exists so that whoever takes a dead producer's place can
+ * tell which requests still need an answer.  Counts are 64-bit totals,
+ * not raw indices:
+ *
+ *   an entry is in service  iff  0 < sq_seq <= SQEs popped (published head)
+ *                           and  not (0 < done_seq <= CQEs pushed (published tail))
+ *
+ * The producer writes sq_seq, user_data and done_seq = 0 before the head
+ * store that takes the SQE, and done_seq before the tail store that
+ * publishes the answer, so the rule holds whenever the producer stops.
+ */
+struct ring_held {
+	uint64_t sq_seq;    /* 1 + SQEs popped before this one; 0: unused */
+	uint64_t user_data; /* the SQE's user_data (widened) */
+	uint64_t done_seq;  /* 0, or CQEs pushed including the final answer */
+	uint64_t reserved;  /* zero */
+};
+
 /* Pair flags (ring_pair_desc.flags). */
 #define RING_PAIR_BITS_32 0x01u /* 32-bit entries (SqEntry32/CqEntry32) */
 #define RING_PAIR_KNOWN (RING_PAIR_BITS_32)
@@ -181,10 +203,11 @@ struct ring_pair_desc {
 /*
  * Layout of a pair's memory file, in this order, every part page-aligned:
  *   desc page | SQ header page | CQ header page | SQ entries | CQ entries |
+ *   in-service table (sq_entries struct ring_held) |
  *   pool bitmap (one bit per RING_POOL_BLOCK) | pool
  */
 struct ring_layout {
-	uint64_t sq_hdr, cq_hdr, sq_ents, cq_ents, pool_map, pool, total;
+	uint64_t sq_hdr, cq_hdr, sq_ents, cq_ents, held, pool_map, pool, total;
 };
 
 static inline uint64_t
@@ -208,7 +231,9 @@ ring_layout(uint32_t flags, uint32_t sq_entries, uint32_t cq_entries,
 	l.cq_hdr = 2 * RING_PAGE;
 	l.sq_ents = 3 * RING_PAGE;
 	l.cq_ents = l.sq_ents + ring_page_round(sqe * sq_entries);
-	l.pool_map = l.cq_ents + ring_page_round(cqe * cq_entries);
+	l.held = l.cq_ents + ring_page_round(cqe * cq_entries);
+	l.pool_map = l.held +
+	    ring_page_round(sizeof(struct ring_held) * (uint64_t)sq_entries);
 	l.pool = l.pool_map + ring_page_round(pool_bytes / RING_POOL_BLOCK / 8);
 	l.total = l.pool + pool_bytes;
 	return l;
@@ -266,6 +291,10 @@ _Static_assert(sizeof(struct ring_header_page) == RING_PAGE, "header page size")
 _Static_assert(offsetof(struct ring_header_page, pop_wait) == 6 * RING_LINE, "pop_wait");
 _Static_assert(offsetof(struct ring_header_page, push_wait) == 7 * RING_LINE, "push_wait");
 _Static_assert(offsetof(struct ring_header_page, reserved) == 7 * RING_LINE + 4, "reserved");
+
+_Static_assert(sizeof(struct ring_held) == 32, "held entry size");
+_Static_assert(offsetof(struct ring_held, user_data) == 8, "held.user_data");
+_Static_assert(offsetof(struct ring_held, done_seq) == 16, "held.done_seq");
 
 _Static_assert(sizeof(struct ring_pair_desc) == 64, "pair desc size");
 _Static_assert(offsetof(struct ring_pair_desc, sq_entries) == 16, "desc.sq_entries");

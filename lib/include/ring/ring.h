@@ -139,6 +139,26 @@ int ring_cq_push(struct ring *r, const struct ring_cqe *cqe);
 int ring_cq_push_batch(struct ring *r, const struct ring_cqe *cqes, unsigned n);
 
 /*
+ * Requests in service: a popped SQE stays in the producer's in-service
+ * table until a final CQE (one without RING_CQE_MORE) answers it; a CQE
+ * answers the oldest request in service with its user_data.  At most
+ * sq_entries requests are in service at once: with all of them taken,
+ * ring_sq_pop() says -EAGAIN and RING_EV_IN does not hold until one is
+ * answered.  Whoever opens the producer side after a producer stopped
+ * (ringd, when it takes a dead producer's place) inherits what it left in
+ * service, so every request gets exactly one final answer.
+ */
+unsigned ring_sq_held(const struct ring *r);
+/*
+ * Answer every request in service (oldest first), then every SQE still
+ * queued, with a CQE of status (e.g. -ESHUTDOWN), as far as the CQ has
+ * room.  Returns how many it answered once none is left, -EAGAIN when the
+ * CQ filled first (call again when RING_EV_OUT holds), -ESHUTDOWN when the
+ * consumer left.  ring_close() on a producer does this with -ESHUTDOWN.
+ */
+int ring_sq_cancel(struct ring *r, int64_t status);
+
+/*
  * Zero-copy batches on the caller's outgoing queue: reserve up to n slots
  * (returns how many, >= 1, or -errno), fill them in place through
  * ring_slot()/ring_slot32() with i below that count, then publish the first
