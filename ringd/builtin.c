@@ -277,6 +277,7 @@ builtin_start(struct ringd_ring *rr)
 		return rc;
 	}
 	rr->db_watched = true;
+	ringd.nserving++;
 	builtin_run(rr);
 	return 0;
 }
@@ -296,6 +297,7 @@ builtin_stop(struct ringd_ring *rr)
 	rr->db_watched = false;
 	ring_close(rr->serve);
 	rr->serve = NULL;
+	ringd.nserving--;
 }
 
 /* The consumer rang our doorbell. */

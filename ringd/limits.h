@@ -31,6 +31,19 @@
 #define RINGD_DEF_ACCEPT_TIMEOUT_MS 5000u	/* scheme must answer ATTACH */
 #define RINGD_CAP_ACCEPT_TIMEOUT_MS 600000u
 
+/*
+ * Descriptors: a ring holds its memory file and two doorbells, and two
+ * more while ringd serves it (built-in or taken over); a client its socket
+ * and pidfd.  New rings are refused (-ENFILE) unless RINGD_FD_RESERVE
+ * descriptors (at most an eighth of the limit) stay free beyond them, for
+ * new clients and for taking over rings whose producer dies.
+ */
+#define RINGD_FDS_PER_RING 3
+#define RINGD_FDS_PER_SERVE 2
+#define RINGD_FDS_PER_CLIENT 2
+#define RINGD_FDS_BASE 16 /* listening socket, epoll, signals, log, spare */
+#define RINGD_FD_RESERVE 256
+
 /* Fixed limits (not configurable). */
 /* protocol violations before a client is disconnected */
 #define RINGD_MAX_BAD_MSGS 8

@@ -190,6 +190,7 @@ struct ringd {
 	uint64_t start_ns;
 	uint64_t next_client_id, next_ring_id;
 	uint32_t nclients, nschemes, nrings;
+	uint32_t nserving;		/* rings ringd serves (ring->serve) */
 	struct client_tree clients;
 	struct scheme_tree schemes;
 	struct ring_tree rings;

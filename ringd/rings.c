@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "ringd.h"
@@ -134,6 +135,28 @@ rings_reply_open(struct ringd_ring *rr, int err)
 }
 
 /*
+ * Would one more ring (served by ringd if builtin) leave RINGD_FD_RESERVE
+ * descriptors free?  Counted from what ringd holds, against the soft
+ * limit (raised to the hard one at start).
+ */
+static bool
+rings_fd_room(bool builtin)
+{
+	struct rlimit rl;
+	uint64_t used, reserve;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return true;
+	reserve = rl.rlim_cur / 8 < RINGD_FD_RESERVE ? rl.rlim_cur / 8
+						      : RINGD_FD_RESERVE;
+	used = (uint64_t)(ringd.nrings + 1) * RINGD_FDS_PER_RING +
+	    (uint64_t)(ringd.nserving + builtin) * RINGD_FDS_PER_SERVE +
+	    (uint64_t)ringd.nclients * RINGD_FDS_PER_CLIENT + RINGD_FDS_BASE +
+	    reserve;
+	return used <= rl.rlim_cur;
+}
+
+/*
  * OPEN: -EINVAL/-E2BIG bad parameters, -ENODEV no such scheme,
  * -EMFILE/-ENFILE over max_rings_per_client/max_rings, or what creating
  * the pair failed with.  An external scheme answers later (ACCEPT).
@@ -156,7 +179,8 @@ rings_handle_open(struct client *c, struct proto_msg *m)
 		return -ENODEV;
 	if (c->nrings >= ringd.conf.max_rings_per_client)
 		return -EMFILE;
-	if (ringd.nrings >= ringd.conf.max_rings)
+	if (ringd.nrings >= ringd.conf.max_rings ||
+	    !rings_fd_room(s->builtin != NULL))
 		return -ENFILE;
 	if ((rr = calloc(1, sizeof(*rr))) == NULL)
 		return -ENOMEM;

@@ -952,6 +952,43 @@ test_global_limits(void)
 	finish();
 }
 
+/*
+ * With few descriptors, rings stop with -ENFILE while some are still free:
+ * ringd never runs itself out of descriptors for new clients.
+ */
+static void
+test_fd_budget(void)
+{
+	struct ring_ctl *c, *c2;
+	struct ring_ctl_status st;
+	struct ring_params p = { .sq_entries = 2 };
+	struct ring *r[64];
+	unsigned n = 0, i;
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	td_start(&d, NULL, TD_NOFILE_64);
+	c = td_connect(&d);
+	while (n < 64) {
+		rc = ring_ctl_open(c, n % 2 ? "null" : "echo", &p, &r[n], NULL);
+		if (rc < 0)
+			break;
+		n++;
+	}
+	tap_diag("%u rings with RLIMIT_NOFILE 64", n);
+	TAP_RC(rc, -ENFILE);
+	TAP_ASSERT(n > 0);
+	/* descriptors are left for a new client */
+	c2 = td_connect(&d);
+	TAP_RC(ring_ctl_status(c2, &st), 0);
+	TAP_EQ_U(st.rings, n);
+	ring_ctl_close(c2);
+	for (i = 0; i < n; i++)
+		ring_close(r[i]);
+	ring_ctl_close(c);
+	finish();
+}
+
 /* --- probe and the introspection lists ---------------------------------- */
 
 static void
@@ -1478,6 +1515,7 @@ main(int argc, char **argv)
 	tap_init(argc, argv);
 	td_setup();
 	tap_run("ctl-status-clients", test_status, 30);
+	tap_run("ctl-fd-budget", test_fd_budget, 30);
 	tap_run("ctl-connect-busy", test_connect_busy, 30);
 	tap_run("ctl-null-64", test_null64, 30);
 	tap_run("ctl-null-32", test_null32, 30);
