@@ -41,7 +41,8 @@ else
 Q := @
 endif
 
-LIB_SRCS := lib/ring.c lib/held.c lib/wait.c lib/pool.c lib/range.c lib/proto.c lib/client.c
+LIB_SRCS := lib/ring.c lib/held.c lib/wait.c lib/pool.c lib/range.c lib/proto.c lib/client.c \
+	lib/phys.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB_PIC_OBJS := $(LIB_SRCS:%.c=$(BUILD)/pic/%.o)
 LIBA := $(BUILD)/libring.a
@@ -61,7 +62,8 @@ EXAMPLES := $(BUILD)/examples/ramfile-scheme $(BUILD)/examples/ramfile-client \
 BENCH_BIN := $(BUILD)/bench/ring-bench
 URING_LIBS := $(shell $(PKG_CONFIG) --libs liburing 2>/dev/null || echo -luring)
 
-HEADERS := lib/include/ring/abi.h lib/include/ring/ring.h
+HEADERS := lib/include/ring/abi.h lib/include/ring/ring.h \
+	lib/include/ring/phys.h
 MAN3 := $(wildcard man/*.3)
 MAN7 := $(wildcard man/*.7)
 MAN5 := $(wildcard man/*.5)

@@ -31,6 +31,7 @@ struct ring_ctl {
 	struct proto_attach queue[RING_CTL_QUEUE];
 	int queue_fds[RING_CTL_QUEUE][3];
 	unsigned qhead, qlen;
+	struct ring_phys_cache *phys; /* regions ring_phys_resolve() mapped */
 };
 
 RING_EXPORT int
@@ -148,7 +149,7 @@ ring_ctl_recv(struct ring_ctl *c, uint32_t seq, uint16_t type,
 }
 
 /* Send a request and wait for its (first) reply; error from the body. */
-static int
+int
 ring_ctl_call(struct ring_ctl *c, uint16_t type, const void *body,
     uint32_t len, struct proto_msg *m)
 {
@@ -253,7 +254,14 @@ ring_ctl_close(struct ring_ctl *c)
 		ring_fds_close(&a.fds);
 	if (c->sock >= 0)
 		close(c->sock);
+	ring_phys_cache_free(c->phys);
 	free(c);
+}
+
+struct ring_phys_cache **
+ring_ctl_phys_cache(struct ring_ctl *c)
+{
+	return &c->phys;
 }
 
 RING_EXPORT int
@@ -485,7 +493,7 @@ ring_ctl_status(struct ring_ctl *c, struct ring_ctl_status *st)
  * seq, the last with end set.  recsz is the public record's size; every
  * wire record is {int32 error, uint32 end, record}.
  */
-static int
+int
 ring_ctl_list(struct ring_ctl *c, uint16_t type, size_t recsz, void **v,
     size_t *n)
 {

@@ -117,4 +117,16 @@ uint64_t ring_q_count(const struct ring_q *q, bool head);
 void ring_wake(struct ring *r, _Atomic uint32_t *word);
 void ring_wake_all(struct ring *r);
 
+/* client.c, for phys.c: one request and its reply, a record list */
+struct proto_msg;
+struct ring_phys_cache;
+int ring_ctl_call(struct ring_ctl *c, uint16_t type, const void *body,
+    uint32_t len, struct proto_msg *m);
+int ring_ctl_list(struct ring_ctl *c, uint16_t type, size_t recsz, void **v,
+    size_t *n);
+struct ring_phys_cache **ring_ctl_phys_cache(struct ring_ctl *c);
+
+/* phys.c */
+void ring_phys_cache_free(struct ring_phys_cache *pc);
+
 #endif /* RING_INTERNAL_H */

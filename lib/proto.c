@@ -41,6 +41,20 @@ static const struct proto_rule proto_rules[PROTO_TYPE_COUNT] = {
 	[PROTO_LIST_SCHEMES] = { 0, sizeof(struct proto_scheme_rec), 0, 0 },
 	[PROTO_LIST_RINGS] = { 0, sizeof(struct proto_ring_rec), 0, 0 },
 	[PROTO_LIST_CLIENTS] = { 0, sizeof(struct proto_client_rec), 0, 0 },
+	[PROTO_PHYS_ALLOC] = { sizeof(struct proto_phys_alloc),
+	    sizeof(struct proto_phys_alloc_reply), 0, 0 },
+	[PROTO_PHYS_FREE] = { sizeof(struct proto_phys_range),
+	    sizeof(struct proto_reply), 0, 0 },
+	[PROTO_PHYS_MAP] = { sizeof(struct proto_phys_range),
+	    sizeof(struct proto_phys_map_reply), 0, 1 },
+	[PROTO_PHYS_GRANT] = { sizeof(struct proto_phys_grant),
+	    sizeof(struct proto_reply), 0, 0 },
+	[PROTO_PHYS_LIST_ZONES] = { 0, sizeof(struct proto_phys_zone_rec),
+	    0, 0 },
+	[PROTO_PHYS_LIST_FREE] = { 0, sizeof(struct proto_phys_range_rec),
+	    0, 0 },
+	[PROTO_PHYS_LIST_REGIONS] = { 0, sizeof(struct proto_phys_region_rec),
+	    0, 0 },
 };
 
 _Static_assert(sizeof(struct proto_ring_rec) + sizeof(struct proto_hdr) <=
@@ -50,6 +64,12 @@ _Static_assert(offsetof(struct proto_scheme_rec, rec) == 8 &&
     offsetof(struct proto_client_rec, rec) == 8, "list records follow 8 bytes");
 _Static_assert(sizeof(struct proto_attach) + sizeof(struct proto_hdr) <=
     PROTO_MAX_MSG, "attach fits a packet");
+_Static_assert(sizeof(struct proto_phys_region_rec) + sizeof(struct proto_hdr)
+    <= PROTO_MAX_MSG, "region record fits a packet");
+_Static_assert(offsetof(struct proto_phys_zone_rec, rec) == 8 &&
+    offsetof(struct proto_phys_range_rec, rec) == 8 &&
+    offsetof(struct proto_phys_region_rec, rec) == 8,
+    "phys list records follow 8 bytes");
 
 /*
  * Body length and descriptor limit for a type, or -1 when the type is

@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <ring/phys.h>
 #include <ring/ring.h>
 
 #define PROTO_MAGIC 0x31445252u /* "RRD1" */
@@ -56,6 +57,13 @@ enum proto_type {
 	PROTO_LIST_SCHEMES,  /* one reply packet per scheme, then an end */
 	PROTO_LIST_RINGS,    /* one reply packet per ring, then an end */
 	PROTO_LIST_CLIENTS,  /* one reply packet per client, then an end */
+	PROTO_PHYS_ALLOC,    /* physalloc3 */
+	PROTO_PHYS_FREE,     /* physfree */
+	PROTO_PHYS_MAP,	     /* physmap: the region's memory file */
+	PROTO_PHYS_GRANT,    /* share a region with a ring's peer, or stop */
+	PROTO_PHYS_LIST_ZONES,	 /* one reply packet per zone, then an end */
+	PROTO_PHYS_LIST_FREE,	 /* one per free range, then an end */
+	PROTO_PHYS_LIST_REGIONS, /* one per region, then an end */
 	PROTO_TYPE_COUNT,
 };
 
@@ -165,6 +173,65 @@ struct proto_client_rec {
 	int32_t error;
 	uint32_t end;
 	struct ring_ctl_client rec;
+};
+
+/* --- physalloc3 (<ring/phys.h>) --- */
+
+struct proto_phys_alloc {
+	uint64_t size;		/* bytes */
+	uint64_t min;		/* bytes, > 0 */
+	uint32_t flags;		/* RING_PHYS_SPACE_*, PARTIAL_ALLOC, strategy */
+	uint32_t region_flags;	/* RING_PHYS_PERSIST */
+};
+
+struct proto_phys_alloc_reply {
+	int32_t error;
+	uint32_t reserved;
+	uint64_t base;
+	uint64_t got;		/* bytes allocated: physalloc3's *min out */
+	uint64_t region_id;
+};
+
+/* PROTO_PHYS_FREE and PROTO_PHYS_MAP. */
+struct proto_phys_range {
+	uint64_t base;
+	uint64_t size;
+	uint32_t flags;		/* MAP: RING_PHYSMAP_*; FREE: zero */
+	uint32_t reserved;
+};
+
+/* Reply to PROTO_PHYS_MAP: the region, with its memory file. */
+struct proto_phys_map_reply {
+	int32_t error;
+	uint32_t writable;	/* 1: the file may be mapped writable */
+	uint64_t region_base;
+	uint64_t region_size;
+	uint64_t region_id;
+};
+
+struct proto_phys_grant {
+	uint64_t base;		/* any address in the region */
+	uint64_t ring_id;
+	uint32_t revoke;	/* 0: grant, 1: revoke */
+	uint32_t reserved;
+};
+
+struct proto_phys_zone_rec {
+	int32_t error;
+	uint32_t end;
+	struct ring_phys_zone rec;
+};
+
+struct proto_phys_range_rec {
+	int32_t error;
+	uint32_t end;
+	struct ring_phys_range rec;
+};
+
+struct proto_phys_region_rec {
+	int32_t error;
+	uint32_t end;
+	struct ring_phys_region rec;
 };
 
 /* A received message: header, body (aligned), descriptors. */

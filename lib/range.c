@@ -44,15 +44,14 @@ range_remove(struct range_set *s, size_t i)
 	s->n--;
 }
 
-int
-range_alloc(struct range_set *s, uint64_t len, uint64_t min, uint64_t limit,
-    enum range_pick pick, uint64_t *base, uint64_t *got)
+/* Index of the free range pick chooses and its usable bytes, or SIZE_MAX. */
+static size_t
+range_pick_index(const struct range_set *s, uint64_t len, uint64_t min,
+    uint64_t limit, enum range_pick pick, uint64_t *usable)
 {
 	size_t i, best = SIZE_MAX;
-	uint64_t u, bestu = 0, take;
+	uint64_t u, bestu = 0;
 
-	if (len == 0 || min == 0 || min > len)
-		return -EINVAL;
 	for (i = 0; i < s->n; i++) {
 		u = range_usable(&s->v[i], limit);
 		if (u < min)
@@ -74,7 +73,23 @@ range_alloc(struct range_set *s, uint64_t len, uint64_t min, uint64_t limit,
 				best = i, bestu = u;
 			break;
 		}
+		if (pick == RANGE_FIRST && best != SIZE_MAX)
+			break;
 	}
+	*usable = bestu;
+	return best;
+}
+
+int
+range_alloc(struct range_set *s, uint64_t len, uint64_t min, uint64_t limit,
+    enum range_pick pick, uint64_t *base, uint64_t *got)
+{
+	size_t best;
+	uint64_t bestu, take;
+
+	if (len == 0 || min == 0 || min > len)
+		return -EINVAL;
+	best = range_pick_index(s, len, min, limit, pick, &bestu);
 	if (best == SIZE_MAX)
 		return -ENOMEM;
 	take = bestu < len ? bestu : len;
@@ -85,6 +100,53 @@ range_alloc(struct range_set *s, uint64_t len, uint64_t min, uint64_t limit,
 	if (s->v[best].len == 0)
 		range_remove(s, best);
 	return 0;
+}
+
+int
+range_find(const struct range_set *s, uint64_t len, uint64_t min,
+    uint64_t limit, enum range_pick pick, uint64_t *base, uint64_t *usable)
+{
+	size_t best;
+	uint64_t u;
+
+	if (len == 0 || min == 0 || min > len)
+		return -EINVAL;
+	best = range_pick_index(s, len, min, limit, pick, &u);
+	if (best == SIZE_MAX)
+		return -ENOMEM;
+	*base = s->v[best].base;
+	*usable = u;
+	return 0;
+}
+
+int
+range_take(struct range_set *s, uint64_t base, uint64_t len)
+{
+	size_t i = range_first_at(s, base);
+
+	if (len == 0 || i == s->n || s->v[i].base != base || s->v[i].len < len)
+		return -EINVAL;
+	s->v[i].base += len;
+	s->v[i].len -= len;
+	if (s->v[i].len == 0)
+		range_remove(s, i);
+	return 0;
+}
+
+size_t
+range_first_at(const struct range_set *s, uint64_t addr)
+{
+	size_t lo = 0, hi = s->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->v[mid].base < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 int

@@ -38,6 +38,19 @@ void range_fini(struct range_set *s);
 int range_alloc(struct range_set *s, uint64_t len, uint64_t min, uint64_t limit,
     enum range_pick pick, uint64_t *base, uint64_t *got);
 
+/*
+ * Where range_alloc() would take from, without taking: the chosen free
+ * range's base and its bytes below limit.  -ENOMEM when nothing fits.
+ */
+int range_find(const struct range_set *s, uint64_t len, uint64_t min,
+    uint64_t limit, enum range_pick pick, uint64_t *base, uint64_t *usable);
+
+/* Take len bytes from the start of the free range at base (-EINVAL). */
+int range_take(struct range_set *s, uint64_t base, uint64_t len);
+
+/* Index of the first free range starting at or above addr (s->n: none). */
+size_t range_first_at(const struct range_set *s, uint64_t addr);
+
 /* Give [base, base+len) back; -EINVAL if any of it is already free. */
 int range_free(struct range_set *s, uint64_t base, uint64_t len);
 

@@ -77,6 +77,20 @@ static const struct client_handler client_handlers[PROTO_TYPE_COUNT] = {
 	    sizeof(struct proto_ring_rec), CH_LIST },
 	[PROTO_LIST_CLIENTS] = { "list-clients", client_handle_list,
 	    sizeof(struct proto_client_rec), CH_LIST },
+	[PROTO_PHYS_ALLOC] = { "physalloc3", phys_handle_alloc,
+	    sizeof(struct proto_phys_alloc_reply), 0 },
+	[PROTO_PHYS_FREE] = { "physfree", phys_handle_free,
+	    sizeof(struct proto_reply), 0 },
+	[PROTO_PHYS_MAP] = { "physmap", phys_handle_map,
+	    sizeof(struct proto_phys_map_reply), 0 },
+	[PROTO_PHYS_GRANT] = { "phys-grant", phys_handle_grant,
+	    sizeof(struct proto_reply), 0 },
+	[PROTO_PHYS_LIST_ZONES] = { "phys-list-zones", client_handle_list,
+	    sizeof(struct proto_phys_zone_rec), CH_LIST },
+	[PROTO_PHYS_LIST_FREE] = { "phys-list-free", client_handle_list,
+	    sizeof(struct proto_phys_range_rec), CH_LIST },
+	[PROTO_PHYS_LIST_REGIONS] = { "phys-list-regions", client_handle_list,
+	    sizeof(struct proto_phys_region_rec), CH_LIST },
 };
 
 _Static_assert(sizeof(client_handlers) / sizeof(client_handlers[0]) ==
@@ -495,6 +509,10 @@ client_list_next(struct client *c, uint8_t *rec)
 		c->list_id = o->id + 1;
 		return true;
 	}
+	case PROTO_PHYS_LIST_ZONES:
+	case PROTO_PHYS_LIST_FREE:
+	case PROTO_PHYS_LIST_REGIONS:
+		return phys_list_next(c, rec);
 	}
 	return false;
 }
@@ -600,6 +618,7 @@ client_handle_status(struct client *c, struct proto_msg *m)
 	r.st.schemes = ringd.nschemes + nbuiltin;
 	r.st.rings = ringd.nrings;
 	r.st.clients = ringd.nclients;
+	phys_fill_status(&r.st);
 	client_send(c, PROTO_STATUS | PROTO_REPLY, m->hdr.seq, &r, sizeof(r),
 	    NULL, 0);
 	return 0;
@@ -687,6 +706,7 @@ client_reap(void)
 	while ((c = TAILQ_FIRST(&ringd.dead_clients)) != NULL) {
 		registry_client_gone(c);
 		rings_client_gone(c);
+		phys_client_gone(c);
 		TAILQ_REMOVE(&ringd.dead_clients, c, dead_link);
 		while ((o = STAILQ_FIRST(&c->outq)) != NULL) {
 			STAILQ_REMOVE_HEAD(&c->outq, link);

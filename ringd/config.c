@@ -21,6 +21,7 @@
 enum config_type {
 	CONF_U32,	/* decimal, min..max */
 	CONF_SIZE,	/* bytes with optional k/M/G suffix, min..max */
+	CONF_SIZE64,	/* the same, into a uint64_t */
 	CONF_MODE,	/* octal permission bits */
 	CONF_PATH,	/* absolute socket path */
 	CONF_GROUP,	/* existing group name or number */
@@ -58,6 +59,16 @@ static const struct config_key config_keys[] = {
 	    RINGD_CAP_ACCEPT_TIMEOUT_MS),
 	CK("log_level", CONF_LEVEL, log_level, 0, 0),
 	CK("root_takeover", CONF_BOOL, root_takeover, 0, 0),
+	CK("phys_zone32_size", CONF_SIZE64, phys_zone32_bytes, 0,
+	    RINGD_CAP_PHYS_ZONE32),
+	CK("phys_zone64_size", CONF_SIZE64, phys_zone64_bytes, 0,
+	    RINGD_CAP_PHYS_ZONE64),
+	CK("phys_allow_users", CONF_BOOL, phys_allow_users, 0, 0),
+	CK("phys_quota", CONF_SIZE64, phys_quota_bytes, 0, RINGD_CAP_PHYS_QUOTA),
+	CK("phys_max_regions", CONF_U32, phys_max_regions, 0,
+	    RINGD_CAP_PHYS_MAX_REGIONS),
+	CK("phys_max_regions_per_uid", CONF_U32, phys_max_regions_per_uid, 0,
+	    RINGD_CAP_PHYS_MAX_REGIONS),
 };
 
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -78,6 +89,12 @@ config_defaults(struct config *c)
 	c->accept_timeout_ms = RINGD_DEF_ACCEPT_TIMEOUT_MS;
 	c->log_level = -1;
 	c->root_takeover = false;
+	c->phys_zone32_bytes = RINGD_DEF_PHYS_ZONE32;
+	c->phys_zone64_bytes = RINGD_DEF_PHYS_ZONE64;
+	c->phys_quota_bytes = RINGD_DEF_PHYS_QUOTA;
+	c->phys_max_regions = RINGD_DEF_PHYS_MAX_REGIONS;
+	c->phys_max_regions_per_uid = RINGD_DEF_PHYS_MAX_REGIONS_PER_UID;
+	c->phys_allow_users = false;
 }
 
 /* A byte count: digits and an optional k, M or G (powers of 1024). */
@@ -158,6 +175,17 @@ config_set(struct config *c, const struct config_key *k, const char *v,
 		else
 			*(uint32_t *)(void *)p = (uint32_t)u;
 		return 0;
+	case CONF_SIZE64:
+		if (config_parse_size(v, k->min, k->max, &u) < 0) {
+			*why = "not a byte count in range";
+			return -EINVAL;
+		}
+		if (u % 4096 != 0 && strncmp(k->name, "phys_zone", 9) == 0) {
+			*why = "not a multiple of 4k";
+			return -EINVAL;
+		}
+		*(uint64_t *)(void *)p = u;
+		return 0;
 	case CONF_MODE:
 		errno = 0;
 		u = strtoull(v, &end, 8);
@@ -201,7 +229,7 @@ config_set(struct config *c, const struct config_key *k, const char *v,
 		c->log_level = lvl;
 		return 0;
 	case CONF_BOOL:
-		if (config_parse_bool(v, &c->root_takeover) < 0) {
+		if (config_parse_bool(v, (bool *)(void *)p) < 0) {
 			*why = "not yes or no";
 			return -EINVAL;
 		}

@@ -31,6 +31,17 @@
 #define RINGD_DEF_ACCEPT_TIMEOUT_MS 5000u	/* scheme must answer ATTACH */
 #define RINGD_CAP_ACCEPT_TIMEOUT_MS 600000u
 
+/* physalloc3: zone sizes (multiples of 4 KiB), quota, regions */
+#define RINGD_DEF_PHYS_ZONE32 (1ull << 30)	/* [3 GiB, 4 GiB) */
+#define RINGD_CAP_PHYS_ZONE32 (4ull << 30)
+#define RINGD_DEF_PHYS_ZONE64 (4ull << 30)	/* [4 GiB, 8 GiB) */
+#define RINGD_CAP_PHYS_ZONE64 (1ull << 40)
+#define RINGD_DEF_PHYS_QUOTA (1ull << 30)	/* bytes per non-root uid */
+#define RINGD_CAP_PHYS_QUOTA RINGD_CAP_PHYS_ZONE64
+#define RINGD_DEF_PHYS_MAX_REGIONS 65536u	/* regions alive, all uids */
+#define RINGD_CAP_PHYS_MAX_REGIONS (1u << 20)
+#define RINGD_DEF_PHYS_MAX_REGIONS_PER_UID 4096u /* per non-root uid */
+
 /*
  * Descriptors: a ring holds its memory file and two doorbells, and two
  * more while ringd serves it (built-in or taken over); a client its socket

@@ -20,7 +20,7 @@ static void
 main_usage(FILE *f)
 {
 	fprintf(f, "usage: ringd [-dfhVv] [-c config] [-l level] "
-	    "[-p pidfile] [-S socket]\n");
+	    "[-p pidfile] [-S socket] [-z 32|64=size]\n");
 }
 
 static void
@@ -91,7 +91,7 @@ main(int argc, char **argv)
 	int ch, verbose = 0, lvl, rc;
 
 	main_init_state();
-	while ((ch = getopt(argc, argv, "c:dfhl:p:S:Vv")) != -1) {
+	while ((ch = getopt(argc, argv, "c:dfhl:p:S:Vvz:")) != -1) {
 		switch (ch) {
 		case 'c':
 			ringd.conf_path = optarg;
@@ -127,6 +127,12 @@ main(int argc, char **argv)
 			return 0;
 		case 'v':
 			verbose++;
+			break;
+		case 'z':
+			if (phys_option(optarg) < 0) {
+				main_usage(stderr);
+				return 2;
+			}
 			break;
 		default:
 			main_usage(stderr);
@@ -179,7 +185,7 @@ main(int argc, char **argv)
 		log_open(false, lvl);
 	}
 	if (service_pidfile_write() < 0 || registry_init() < 0 ||
-	    (rc = loop_init()) < 0) {
+	    (rc = phys_init()) < 0 || (rc = loop_init()) < 0) {
 		log_error("cannot start: %s", strerror(rc < 0 ? -rc : ENOMEM));
 		rc = -1;
 		goto out_all;
@@ -199,6 +205,7 @@ out_all:
 	rings_fini();
 	client_fini();
 	registry_fini();
+	phys_fini();
 	loop_fini();
 out_listen:
 	listen_close();

@@ -63,6 +63,13 @@ struct config {
 	uint32_t accept_timeout_ms;
 	int log_level;		     /* -1 when not set */
 	bool root_takeover;
+	/* physalloc3 (phys.c) */
+	uint64_t phys_zone32_bytes;  /* read at start only */
+	uint64_t phys_zone64_bytes;  /* read at start only */
+	uint64_t phys_quota_bytes;   /* per non-root uid; 0: no quota */
+	uint32_t phys_max_regions;   /* all uids */
+	uint32_t phys_max_regions_per_uid; /* per non-root uid */
+	bool phys_allow_users;	     /* may non-root uids allocate? */
 };
 
 /* A reply or event waiting for room in a client's socket. */
@@ -288,5 +295,17 @@ int builtin_start(struct ringd_ring *rr);
 void builtin_stop(struct ringd_ring *rr);
 void builtin_event(struct ringd_ring *rr);
 bool builtin_run_ready(void);
+
+/* phys.c: physalloc3's simulated physical memory */
+int phys_option(const char *arg);
+int phys_init(void);
+void phys_fini(void);
+int phys_handle_alloc(struct client *c, struct proto_msg *m);
+int phys_handle_free(struct client *c, struct proto_msg *m);
+int phys_handle_map(struct client *c, struct proto_msg *m);
+int phys_handle_grant(struct client *c, struct proto_msg *m);
+bool phys_list_next(struct client *c, uint8_t *rec);
+void phys_client_gone(struct client *c);
+void phys_fill_status(struct ring_ctl_status *st);
 
 #endif /* RINGD_H */

@@ -268,6 +268,10 @@ struct ring_ctl_status {
 	char server[32];  /* ringd version */
 	uint64_t uptime_ns;
 	uint32_t schemes, rings, clients, reserved; /* schemes: built-ins too */
+	/* physalloc3 (<ring/phys.h>): regions, and bytes per zone (32, 64) */
+	uint32_t phys_regions, phys_reserved;
+	uint64_t phys_size[2];	/* zone size; 0: disabled */
+	uint64_t phys_used[2];	/* in allocated regions */
 };
 
 struct ring_ctl_scheme {

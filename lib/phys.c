@@ -1,0 +1,454 @@
+/*
+ * phys.c - libring's side of physalloc3: allocate, free, map and grant
+ * regions of ringd's simulated physical memory, scatter-gather lists made
+ * of partial allocations, and the peer-side resolver that turns physical
+ * addresses into pointers through a per-connection mapping cache.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <ring/phys.h>
+
+#include "internal.h"
+#include "proto.h"
+
+#define PHYS_FRAME ((uint64_t)RING_PHYS_FRAME)
+
+/* One region mapped whole by ring_phys_resolve(). */
+struct ring_phys_entry {
+	uint64_t base;
+	uint64_t size;
+	uint8_t *ptr;
+};
+
+/* The resolver's mappings, sorted by base, never overlapping. */
+struct ring_phys_cache {
+	struct ring_phys_entry *v;
+	size_t n, cap;
+};
+
+/* Round up to frames; false when len is 0 or the result overflows. */
+static bool
+phys_round(uint64_t *len)
+{
+	if (*len == 0 || *len > UINT64_MAX - (PHYS_FRAME - 1))
+		return false;
+	*len = (*len + PHYS_FRAME - 1) & ~(PHYS_FRAME - 1);
+	return true;
+}
+
+RING_EXPORT const char *
+ring_phys_zone_name(uint32_t zone)
+{
+	switch (zone) {
+	case RING_PHYS_ZONE_32:
+		return "32";
+	case RING_PHYS_ZONE_64:
+		return "64";
+	}
+	return "?";
+}
+
+/* --- the resolver's cache --------------------------------------------- */
+
+void
+ring_phys_cache_free(struct ring_phys_cache *pc)
+{
+	size_t i;
+
+	if (pc == NULL)
+		return;
+	for (i = 0; i < pc->n; i++)
+		munmap(pc->v[i].ptr, pc->v[i].size);
+	free(pc->v);
+	free(pc);
+}
+
+/* Index of the first entry ending above addr (pc->n: none). */
+static size_t
+phys_cache_index(const struct ring_phys_cache *pc, uint64_t addr)
+{
+	size_t lo = 0, hi = pc->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (pc->v[mid].base + pc->v[mid].size <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void
+phys_cache_drop(struct ring_phys_cache *pc, size_t i)
+{
+	munmap(pc->v[i].ptr, pc->v[i].size);
+	memmove(&pc->v[i], &pc->v[i + 1], (pc->n - i - 1) * sizeof(pc->v[0]));
+	pc->n--;
+}
+
+/* Unmap every cached region overlapping [base, base + size). */
+static void
+phys_cache_forget(struct ring_phys_cache *pc, uint64_t base, uint64_t size)
+{
+	size_t i;
+
+	if (pc == NULL)
+		return;
+	i = phys_cache_index(pc, base);
+	while (i < pc->n && pc->v[i].base < base + size)
+		phys_cache_drop(pc, i);
+}
+
+static int
+phys_cache_insert(struct ring_ctl *c, uint64_t base, uint64_t size,
+    uint8_t *ptr)
+{
+	struct ring_phys_cache **pcp = ring_ctl_phys_cache(c), *pc = *pcp;
+	struct ring_phys_entry *nv;
+	size_t i;
+
+	if (pc == NULL) {
+		if ((pc = calloc(1, sizeof(*pc))) == NULL)
+			return -ENOMEM;
+		*pcp = pc;
+	}
+	/* a region freed and allocated anew: the old mapping is stale */
+	phys_cache_forget(pc, base, size);
+	if (pc->n == pc->cap) {
+		size_t cap = pc->cap ? pc->cap * 2 : 16;
+
+		if ((nv = realloc(pc->v, cap * sizeof(*nv))) == NULL)
+			return -ENOMEM;
+		pc->v = nv;
+		pc->cap = cap;
+	}
+	i = phys_cache_index(pc, base);
+	memmove(&pc->v[i + 1], &pc->v[i], (pc->n - i) * sizeof(pc->v[0]));
+	pc->v[i].base = base;
+	pc->v[i].size = size;
+	pc->v[i].ptr = ptr;
+	pc->n++;
+	return 0;
+}
+
+/* --- allocation -------------------------------------------------------- */
+
+RING_EXPORT int
+ring_physalloc3_region(struct ring_ctl *c, uint64_t size, uint32_t flags,
+    uint32_t region_flags, uint64_t *min, uint64_t *base,
+    uint64_t *region_id)
+{
+	struct proto_phys_alloc req;
+	const struct proto_phys_alloc_reply *rep;
+	struct proto_msg m;
+	int rc;
+
+	memset(&req, 0, sizeof(req));
+	req.size = size;
+	req.min = *min;
+	req.flags = flags;
+	req.region_flags = region_flags;
+	rc = ring_ctl_call(c, PROTO_PHYS_ALLOC, &req, sizeof(req), &m);
+	proto_msg_close_fds(&m);
+	if (rc < 0)
+		return rc;
+	rep = (const void *)m.body.raw;
+	*min = rep->got;
+	*base = rep->base;
+	if (region_id != NULL)
+		*region_id = rep->region_id;
+	return 0;
+}
+
+RING_EXPORT int
+ring_physalloc3(struct ring_ctl *c, uint64_t size, uint32_t flags,
+    uint64_t *min, uint64_t *base)
+{
+	return ring_physalloc3_region(c, size, flags, 0, min, base, NULL);
+}
+
+RING_EXPORT int
+ring_physfree(struct ring_ctl *c, uint64_t base, uint64_t size)
+{
+	struct proto_phys_range req;
+	struct proto_msg m;
+	int rc;
+
+	memset(&req, 0, sizeof(req));
+	req.base = base;
+	req.size = size;
+	rc = ring_ctl_call(c, PROTO_PHYS_FREE, &req, sizeof(req), &m);
+	proto_msg_close_fds(&m);
+	if (rc == 0)
+		phys_cache_forget(*ring_ctl_phys_cache(c), base, size);
+	return rc;
+}
+
+/* --- mapping ------------------------------------------------------------- */
+
+/* Ask for the memory file of the region holding [base, base + size). */
+static int
+phys_map_request(struct ring_ctl *c, uint64_t base, uint64_t size,
+    uint32_t flags, struct proto_phys_map_reply *rep, int *fd)
+{
+	struct proto_phys_range req;
+	struct proto_msg m;
+	int rc;
+
+	memset(&req, 0, sizeof(req));
+	req.base = base;
+	req.size = size;
+	req.flags = flags;
+	rc = ring_ctl_call(c, PROTO_PHYS_MAP, &req, sizeof(req), &m);
+	if (rc < 0) {
+		proto_msg_close_fds(&m);
+		return rc;
+	}
+	memcpy(rep, m.body.raw, sizeof(*rep));
+	/* the reply must hold the range it answers */
+	if (m.nfds != 1 || rep->region_size == 0 || base < rep->region_base ||
+	    base - rep->region_base > rep->region_size ||
+	    size > rep->region_size - (base - rep->region_base)) {
+		proto_msg_close_fds(&m);
+		return -EBADMSG;
+	}
+	*fd = m.fds[0];
+	return 0;
+}
+
+RING_EXPORT int
+ring_physmap(struct ring_ctl *c, uint64_t base, uint64_t size, uint32_t flags,
+    void **ptr)
+{
+	struct proto_phys_map_reply rep;
+	void *p;
+	int fd, rc, prot;
+
+	if (base % PHYS_FRAME != 0 || !phys_round(&size) || size > SIZE_MAX)
+		return -EINVAL;
+	if ((rc = phys_map_request(c, base, size, flags, &rep, &fd)) < 0)
+		return rc;
+	prot = PROT_READ | ((flags & RING_PHYSMAP_WRITE) ? PROT_WRITE : 0);
+	p = mmap(NULL, (size_t)size, prot, MAP_SHARED, fd,
+	    (off_t)(base - rep.region_base));
+	rc = p == MAP_FAILED ? -errno : 0;
+	close(fd);
+	if (rc < 0)
+		return rc;
+	*ptr = p;
+	return 0;
+}
+
+RING_EXPORT int
+ring_physunmap(void *ptr, uint64_t size)
+{
+	if (ptr == NULL || (uintptr_t)ptr % PHYS_FRAME != 0 ||
+	    !phys_round(&size) || size > SIZE_MAX)
+		return -EINVAL;
+	return munmap(ptr, (size_t)size) < 0 ? -errno : 0;
+}
+
+/* --- sharing ---------------------------------------------------------------- */
+
+static int
+phys_grant(struct ring_ctl *c, uint64_t base, uint64_t ring_id, bool revoke)
+{
+	struct proto_phys_grant req;
+	struct proto_msg m;
+	int rc;
+
+	memset(&req, 0, sizeof(req));
+	req.base = base;
+	req.ring_id = ring_id;
+	req.revoke = revoke;
+	rc = ring_ctl_call(c, PROTO_PHYS_GRANT, &req, sizeof(req), &m);
+	proto_msg_close_fds(&m);
+	return rc;
+}
+
+RING_EXPORT int
+ring_phys_grant(struct ring_ctl *c, uint64_t base, uint64_t ring_id)
+{
+	return phys_grant(c, base, ring_id, false);
+}
+
+RING_EXPORT int
+ring_phys_revoke(struct ring_ctl *c, uint64_t base, uint64_t ring_id)
+{
+	return phys_grant(c, base, ring_id, true);
+}
+
+RING_EXPORT int
+ring_phys_resolve(struct ring_ctl *c, uint64_t phys, uint64_t len, void **ptr)
+{
+	struct ring_phys_cache *pc = *ring_ctl_phys_cache(c);
+	struct proto_phys_map_reply rep;
+	const struct ring_phys_entry *e;
+	uint64_t page, span;
+	size_t i;
+	void *p;
+	int fd, rc;
+
+	if (len == 0 || phys > UINT64_MAX - len)
+		return -EINVAL;
+	if (pc != NULL && (i = phys_cache_index(pc, phys)) < pc->n) {
+		e = &pc->v[i];
+		if (e->base <= phys && phys + len <= e->base + e->size) {
+			*ptr = e->ptr + (phys - e->base);
+			return 0;
+		}
+	}
+	page = phys & ~(PHYS_FRAME - 1);
+	span = phys + len - page;
+	if (!phys_round(&span))
+		return -EINVAL;
+	rc = phys_map_request(c, page, span, RING_PHYSMAP_WRITE, &rep, &fd);
+	if (rc < 0)
+		return rc;
+	if (rep.region_size > SIZE_MAX) {
+		close(fd);
+		return -ENOMEM;
+	}
+	p = mmap(NULL, (size_t)rep.region_size, PROT_READ | PROT_WRITE,
+	    MAP_SHARED, fd, 0);
+	rc = p == MAP_FAILED ? -errno : 0;
+	close(fd);
+	if (rc < 0)
+		return rc;
+	if ((rc = phys_cache_insert(c, rep.region_base, rep.region_size,
+	    p)) < 0) {
+		munmap(p, (size_t)rep.region_size);
+		return rc;
+	}
+	*ptr = (uint8_t *)p + (phys - rep.region_base);
+	return 0;
+}
+
+RING_EXPORT int
+ring_phys_release(struct ring_ctl *c, uint64_t phys)
+{
+	struct ring_phys_cache *pc = *ring_ctl_phys_cache(c);
+	size_t i;
+
+	if (pc == NULL || (i = phys_cache_index(pc, phys)) == pc->n ||
+	    pc->v[i].base > phys)
+		return -ENOENT;
+	phys_cache_drop(pc, i);
+	return 0;
+}
+
+/* --- scatter-gather lists ------------------------------------------------ */
+
+RING_EXPORT int
+ring_phys_sg_alloc(struct ring_ctl *c, uint64_t size, uint64_t min,
+    uint32_t flags, uint32_t region_flags, struct ring_phys_sg **ret)
+{
+	const uint32_t allowed = RING_PHYS_SPACE_32 | RING_PHYS_SPACE_64 |
+	    RING_PHYS_PARTIAL_ALLOC | RING_PHYS_STRATEGY_MASK;
+	struct ring_phys_sg *sg, *nsg;
+	uint64_t left, got, base;
+	uint32_t cap = 16;
+	int rc;
+
+	if ((flags & ~allowed) || !phys_round(&size) || !phys_round(&min))
+		return -EINVAL;
+	flags |= RING_PHYS_PARTIAL_ALLOC;
+	if ((flags & RING_PHYS_STRATEGY_MASK) == 0)
+		flags |= RING_PHYS_GREATEST_RANGE;
+	if ((sg = malloc(sizeof(*sg) + cap * sizeof(sg->seg[0]))) == NULL)
+		return -ENOMEM;
+	sg->total = 0;
+	sg->nsegs = 0;
+	sg->region_flags = region_flags;
+	for (left = size; left > 0; left -= got) {
+		if (sg->nsegs == RING_PHYS_SG_MAX) {
+			rc = -E2BIG;
+			goto fail;
+		}
+		if (sg->nsegs == cap) {
+			cap *= 2;
+			nsg = realloc(sg, sizeof(*sg) + cap * sizeof(sg->seg[0]));
+			if (nsg == NULL) {
+				rc = -ENOMEM;
+				goto fail;
+			}
+			sg = nsg;
+		}
+		got = min < left ? min : left;
+		rc = ring_physalloc3_region(c, left, flags, region_flags, &got,
+		    &base, NULL);
+		if (rc < 0)
+			goto fail;
+		if (got == 0 || got > left) {
+			/* ringd broke physalloc3's promise */
+			(void)ring_physfree(c, base, got);
+			rc = -EBADMSG;
+			goto fail;
+		}
+		sg->seg[sg->nsegs].base = base;
+		sg->seg[sg->nsegs].len = got;
+		sg->nsegs++;
+		sg->total += got;
+	}
+	*ret = sg;
+	return 0;
+
+fail:
+	(void)ring_phys_sg_free(c, sg);
+	return rc;
+}
+
+RING_EXPORT int
+ring_phys_sg_free(struct ring_ctl *c, struct ring_phys_sg *sg)
+{
+	uint32_t i;
+	int rc, first = 0;
+
+	if (sg == NULL)
+		return 0;
+	for (i = 0; i < sg->nsegs; i++) {
+		rc = ring_physfree(c, sg->seg[i].base, sg->seg[i].len);
+		if (rc < 0 && first == 0)
+			first = rc;
+	}
+	free(sg);
+	return first;
+}
+
+/* --- introspection -------------------------------------------------------- */
+
+RING_EXPORT int
+ring_phys_list_zones(struct ring_ctl *c, struct ring_phys_zone **v, size_t *n)
+{
+	return ring_ctl_list(c, PROTO_PHYS_LIST_ZONES, sizeof(**v), (void **)v,
+	    n);
+}
+
+RING_EXPORT int
+ring_phys_list_free(struct ring_ctl *c, struct ring_phys_range **v, size_t *n)
+{
+	return ring_ctl_list(c, PROTO_PHYS_LIST_FREE, sizeof(**v), (void **)v,
+	    n);
+}
+
+RING_EXPORT int
+ring_phys_list_regions(struct ring_ctl *c, struct ring_phys_region **v,
+    size_t *n)
+{
+	int rc = ring_ctl_list(c, PROTO_PHYS_LIST_REGIONS, sizeof(**v),
+	    (void **)v, n);
+	size_t i;
+
+	for (i = 0; rc == 0 && i < *n; i++) {
+		(*v)[i].owner.comm[RING_CTL_COMM_MAX - 1] = '\0';
+		if ((*v)[i].grants > RING_PHYS_GRANT_MAX)
+			(*v)[i].grants = RING_PHYS_GRANT_MAX;
+	}
+	return rc;
+}

@@ -1,0 +1,761 @@
+/*
+ * phys.c - physalloc3: ringd's simulated physical address space.
+ *
+ * Two zones, zone 32 ending at 4 GiB and zone 64 starting there, each a
+ * set of free frames (lib/range.c) that coalesces on free, so
+ * fragmentation is real.  Allocated regions live in a tree by base
+ * address; a per-uid table carries the quota.  A region's memory is a
+ * sealed memory file of its own, created the first time someone maps the
+ * region, so an idle zone and an unmapped region cost no memory and no
+ * descriptor, and whoever maps a region reaches that region alone.
+ *
+ * Access: the uid that allocated a region owns it; it (or root) may map,
+ * free and grant it.  A grant names the other side of a ring the granter
+ * is on and lets that connection map the region too.  A region dies with
+ * the connection that allocated it unless it is persistent.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "range.h"
+#include "ringd.h"
+
+struct phys_region {
+	RB_ENTRY(phys_region) node;	/* by base */
+	uint64_t id;
+	uint64_t base;
+	uint64_t size;
+	uint32_t zone;
+	uint32_t flags;			/* RING_PHYS_PERSIST */
+	struct ring_ctl_peer owner;
+	uint64_t client_id;		/* 0 once the client left */
+	uint64_t created_ns;
+	int memfd;			/* -1 until first mapped */
+	uint32_t ngrants;
+	struct ring_phys_grant grant[RING_PHYS_GRANT_MAX];
+};
+
+/* What one uid holds, for its quota. */
+struct phys_uid {
+	RB_ENTRY(phys_uid) node;
+	uint32_t uid;
+	uint32_t regions;
+	uint64_t bytes;
+};
+
+struct phys_zone {
+	uint64_t base;
+	uint64_t size;
+	uint64_t used;
+	uint32_t regions;
+	struct range_set free;
+};
+
+RB_HEAD(phys_region_tree, phys_region);
+RB_HEAD(phys_uid_tree, phys_uid);
+RB_PROTOTYPE(phys_region_tree, phys_region, node, phys_region_cmp)
+RB_PROTOTYPE(phys_uid_tree, phys_uid, node, phys_uid_cmp)
+
+static struct {
+	struct phys_zone zone[RING_PHYS_ZONES];
+	struct phys_region_tree regions;
+	struct phys_uid_tree uids;
+	uint32_t nregions;
+	uint64_t next_id;
+	bool opt_set[RING_PHYS_ZONES];	/* -z given: overrides ringd.conf */
+	uint64_t opt_size[RING_PHYS_ZONES];
+} phys = {
+	.regions = RB_INITIALIZER(&phys.regions),
+	.uids = RB_INITIALIZER(&phys.uids),
+};
+
+static int
+phys_region_cmp(struct phys_region *a, struct phys_region *b)
+{
+	return a->base < b->base ? -1 : a->base > b->base;
+}
+
+static int
+phys_uid_cmp(struct phys_uid *a, struct phys_uid *b)
+{
+	return a->uid < b->uid ? -1 : a->uid > b->uid;
+}
+
+RB_GENERATE(phys_region_tree, phys_region, node, phys_region_cmp)
+RB_GENERATE(phys_uid_tree, phys_uid, node, phys_uid_cmp)
+
+#define PHYS_FRAME ((uint64_t)RING_PHYS_FRAME)
+#define PHYS_KNOWN_FLAGS (RING_PHYS_SPACE_32 | RING_PHYS_SPACE_64 | \
+	RING_PHYS_PARTIAL_ALLOC | RING_PHYS_STRATEGY_MASK)
+#define PHYS_MAP_FLAGS (RING_PHYSMAP_WRITE | RING_PHYSMAP_WRITE_COMBINE | \
+	RING_PHYSMAP_NO_CACHE)
+
+/* --- setup ------------------------------------------------------------- */
+
+/* A byte count with an optional k, M or G suffix; -EINVAL otherwise. */
+static int
+phys_parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long n;
+	char *end;
+	int shift = 0;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -EINVAL;
+	if (*end == 'k' || *end == 'K')
+		shift = 10;
+	else if (*end == 'm' || *end == 'M')
+		shift = 20;
+	else if (*end == 'g' || *end == 'G')
+		shift = 30;
+	else if (*end == 't' || *end == 'T')
+		shift = 40;
+	if (shift != 0)
+		end++;
+	if (*end != '\0' || n > (UINT64_MAX >> shift))
+		return -EINVAL;
+	*out = (uint64_t)n << shift;
+	return 0;
+}
+
+/*
+ * -z 32=SIZE or -z 64=SIZE: a zone size that overrides ringd.conf.
+ * Returns 0, or -EINVAL after printing why.
+ */
+int
+phys_option(const char *arg)
+{
+	uint64_t size, cap;
+	unsigned z;
+
+	if (strncmp(arg, "32=", 3) == 0)
+		z = RING_PHYS_ZONE_32, cap = RINGD_CAP_PHYS_ZONE32;
+	else if (strncmp(arg, "64=", 3) == 0)
+		z = RING_PHYS_ZONE_64, cap = RINGD_CAP_PHYS_ZONE64;
+	else {
+		fprintf(stderr, "ringd: bad zone size '%s': use 32=SIZE or "
+		    "64=SIZE\n", arg);
+		return -EINVAL;
+	}
+	if (phys_parse_size(arg + 3, &size) < 0 || size > cap ||
+	    size % PHYS_FRAME != 0) {
+		fprintf(stderr, "ringd: bad zone size '%s': a multiple of 4k "
+		    "up to %lluG\n", arg, (unsigned long long)(cap >> 30));
+		return -EINVAL;
+	}
+	phys.opt_set[z] = true;
+	phys.opt_size[z] = size;
+	return 0;
+}
+
+/* Lay the zones out; their sizes are fixed from here on. */
+int
+phys_init(void)
+{
+	uint64_t size[RING_PHYS_ZONES];
+	unsigned z;
+	int rc;
+
+	size[RING_PHYS_ZONE_32] = phys.opt_set[RING_PHYS_ZONE_32] ?
+	    phys.opt_size[RING_PHYS_ZONE_32] : ringd.conf.phys_zone32_bytes;
+	size[RING_PHYS_ZONE_64] = phys.opt_set[RING_PHYS_ZONE_64] ?
+	    phys.opt_size[RING_PHYS_ZONE_64] : ringd.conf.phys_zone64_bytes;
+	phys.zone[RING_PHYS_ZONE_32].base = RING_PHYS_4G -
+	    size[RING_PHYS_ZONE_32];
+	phys.zone[RING_PHYS_ZONE_64].base = RING_PHYS_4G;
+	for (z = 0; z < RING_PHYS_ZONES; z++) {
+		phys.zone[z].size = size[z];
+		rc = range_init(&phys.zone[z].free, phys.zone[z].base,
+		    size[z]);
+		if (rc < 0)
+			return rc;
+	}
+	log_debug("physical memory: zone 32 %#llx-%#llx, zone 64 "
+	    "%#llx-%#llx",
+	    (unsigned long long)phys.zone[0].base,
+	    (unsigned long long)(phys.zone[0].base + phys.zone[0].size),
+	    (unsigned long long)phys.zone[1].base,
+	    (unsigned long long)(phys.zone[1].base + phys.zone[1].size));
+	return 0;
+}
+
+static void
+phys_region_destroy(struct phys_region *r)
+{
+	if (r->memfd >= 0)
+		close(r->memfd);
+	free(r);
+}
+
+void
+phys_fini(void)
+{
+	struct phys_region *r;
+	struct phys_uid *u;
+	unsigned z;
+
+	while ((r = RB_MIN(phys_region_tree, &phys.regions)) != NULL) {
+		RB_REMOVE(phys_region_tree, &phys.regions, r);
+		phys_region_destroy(r);
+	}
+	while ((u = RB_MIN(phys_uid_tree, &phys.uids)) != NULL) {
+		RB_REMOVE(phys_uid_tree, &phys.uids, u);
+		free(u);
+	}
+	for (z = 0; z < RING_PHYS_ZONES; z++)
+		range_fini(&phys.zone[z].free);
+	phys.nregions = 0;
+}
+
+/* --- lookups and access -------------------------------------------------- */
+
+/* The region holding addr, or NULL. */
+static struct phys_region *
+phys_find(uint64_t addr)
+{
+	struct phys_region key, *r;
+
+	key.base = addr;
+	r = RB_NFIND(phys_region_tree, &phys.regions, &key);
+	if (r != NULL && r->base == addr)
+		return r;
+	r = r != NULL ? RB_PREV(phys_region_tree, &phys.regions, r) :
+	    RB_MAX(phys_region_tree, &phys.regions);
+	if (r != NULL && addr - r->base < r->size)
+		return r;
+	return NULL;
+}
+
+static struct phys_uid *
+phys_uid_get(uint32_t uid, bool create)
+{
+	struct phys_uid key, *u;
+
+	key.uid = uid;
+	u = RB_FIND(phys_uid_tree, &phys.uids, &key);
+	if (u != NULL || !create)
+		return u;
+	if ((u = calloc(1, sizeof(*u))) == NULL)
+		return NULL;
+	u->uid = uid;
+	RB_INSERT(phys_uid_tree, &phys.uids, u);
+	return u;
+}
+
+/* Forget a uid that holds nothing. */
+static void
+phys_uid_put(struct phys_uid *u)
+{
+	if (u != NULL && u->regions == 0) {
+		RB_REMOVE(phys_uid_tree, &phys.uids, u);
+		free(u);
+	}
+}
+
+/* Owner's uid, or root. */
+static bool
+phys_owns(const struct client *c, const struct phys_region *r)
+{
+	return c->peer.uid == 0 || c->peer.uid == r->owner.uid;
+}
+
+static bool
+phys_granted(const struct client *c, const struct phys_region *r)
+{
+	uint32_t i;
+
+	for (i = 0; i < r->ngrants; i++)
+		if (r->grant[i].client_id == c->id)
+			return true;
+	return false;
+}
+
+/* Round a byte count up to frames; false when it is 0 or overflows. */
+static bool
+phys_round(uint64_t *len)
+{
+	if (*len == 0 || *len > UINT64_MAX - (PHYS_FRAME - 1))
+		return false;
+	*len = (*len + PHYS_FRAME - 1) & ~(PHYS_FRAME - 1);
+	return true;
+}
+
+/* --- allocation ----------------------------------------------------------- */
+
+/* physalloc3's flag rules (Redox): -EINVAL unless they make sense. */
+static int
+phys_check_flags(uint32_t flags)
+{
+	uint32_t strategy = flags & RING_PHYS_STRATEGY_MASK;
+
+	if ((flags & RING_PHYS_SPACE_32) && (flags & RING_PHYS_SPACE_64))
+		return -EINVAL;
+	if (flags & ~PHYS_KNOWN_FLAGS)
+		return -EINVAL;
+	if ((flags & RING_PHYS_PARTIAL_ALLOC) ? strategy == 0 : strategy != 0)
+		return -EINVAL;
+	return 0;
+}
+
+/* Is candidate u better than the best so far (bu) for pick? */
+static bool
+phys_better(enum range_pick pick, uint64_t len, uint64_t u, uint64_t bu)
+{
+	switch (pick) {
+	case RANGE_FIRST:
+		return false; /* zones are tried in preference order */
+	case RANGE_LARGEST:
+		return u > bu;
+	case RANGE_BEST:
+		return (u >= len && (bu < len || u < bu)) ||
+		    (u < len && bu < len && u > bu);
+	}
+	return false;
+}
+
+/*
+ * Take between min and len bytes for flags: zone 32 alone for SPACE_32,
+ * else zone 64 before zone 32, each zone's candidate chosen by the
+ * strategy and the better of the two kept.
+ */
+static int
+phys_take(uint64_t len, uint64_t min, uint32_t flags, unsigned *zone,
+    uint64_t *base, uint64_t *got)
+{
+	static const unsigned any[] = { RING_PHYS_ZONE_64, RING_PHYS_ZONE_32 };
+	static const unsigned low[] = { RING_PHYS_ZONE_32 };
+	const unsigned *order = (flags & RING_PHYS_SPACE_32) ? low : any;
+	unsigned i, n = (flags & RING_PHYS_SPACE_32) ? 1 : 2, bz = 0;
+	uint64_t b, u, bb = 0, bu = 0;
+	enum range_pick pick;
+	bool found = false;
+
+	switch ((flags & RING_PHYS_PARTIAL_ALLOC) ?
+	    flags & RING_PHYS_STRATEGY_MASK : 0) {
+	case RING_PHYS_GREATEST_RANGE:
+		pick = RANGE_LARGEST;
+		break;
+	case RING_PHYS_OPTIMAL:
+		pick = RANGE_BEST;
+		break;
+	default: /* GREEDY, or the whole size */
+		pick = RANGE_FIRST;
+		break;
+	}
+	for (i = 0; i < n; i++) {
+		struct phys_zone *z = &phys.zone[order[i]];
+
+		if (range_find(&z->free, len, min, UINT64_MAX, pick, &b,
+		    &u) < 0)
+			continue;
+		if (!found || phys_better(pick, len, u, bu)) {
+			found = true;
+			bz = order[i];
+			bb = b;
+			bu = u;
+		}
+	}
+	if (!found)
+		return -ENOMEM;
+	*zone = bz;
+	*base = bb;
+	*got = bu < len ? bu : len;
+	return range_take(&phys.zone[bz].free, bb, *got);
+}
+
+/*
+ * PROTO_PHYS_ALLOC: physalloc3(size, flags, &min) with the checks in
+ * Redox's order (permission, flags, sizes), then the quota.
+ */
+int
+phys_handle_alloc(struct client *c, struct proto_msg *m)
+{
+	const struct proto_phys_alloc *req = (const void *)m->body.raw;
+	uint64_t size = req->size, min = req->min, left, base, got;
+	uint32_t flags = req->flags, rflags = req->region_flags;
+	bool partial = flags & RING_PHYS_PARTIAL_ALLOC;
+	bool limited = c->peer.uid != 0;
+	struct proto_phys_alloc_reply rep;
+	struct phys_region *r;
+	struct phys_uid *u;
+	unsigned zone;
+	int rc;
+
+	if (rflags & ~RING_PHYS_PERSIST)
+		return -EINVAL;
+	if (limited && !ringd.conf.phys_allow_users)
+		return -EPERM;
+	if ((rc = phys_check_flags(flags)) < 0)
+		return rc;
+	if (!phys_round(&size))
+		return -EINVAL;
+	if (partial) {
+		if (!phys_round(&min) || min > size)
+			return -EINVAL;
+	} else
+		min = size;
+	if (phys.nregions >= ringd.conf.phys_max_regions)
+		return -ENOMEM;
+	if ((u = phys_uid_get(c->peer.uid, true)) == NULL)
+		return -ENOMEM;
+	if (limited) {
+		rc = -EDQUOT;
+		if (u->regions >= ringd.conf.phys_max_regions_per_uid)
+			goto fail;
+		if (ringd.conf.phys_quota_bytes != 0) {
+			left = ringd.conf.phys_quota_bytes > u->bytes ?
+			    ringd.conf.phys_quota_bytes - u->bytes : 0;
+			left &= ~(PHYS_FRAME - 1);
+			if (left < min)
+				goto fail;
+			if (size > left)
+				size = left; /* only min <= left matters */
+		}
+	}
+	rc = -ENOMEM;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		goto fail;
+	if ((rc = phys_take(size, min, flags, &zone, &base, &got)) < 0) {
+		free(r);
+		goto fail;
+	}
+	r->id = ++phys.next_id;
+	r->base = base;
+	r->size = got;
+	r->zone = zone;
+	r->flags = rflags;
+	r->owner = c->peer;
+	r->client_id = c->id;
+	r->created_ns = service_now_ns();
+	r->memfd = -1;
+	RB_INSERT(phys_region_tree, &phys.regions, r);
+	phys.nregions++;
+	phys.zone[zone].used += got;
+	phys.zone[zone].regions++;
+	u->regions++;
+	u->bytes += got;
+	log_debug("%s: physalloc3 %#llx+%#llx zone %s flags %#x",
+	    client_name(c), (unsigned long long)base,
+	    (unsigned long long)got, ring_phys_zone_name(zone), flags);
+	memset(&rep, 0, sizeof(rep));
+	rep.base = base;
+	rep.got = got;
+	rep.region_id = r->id;
+	client_send(c, PROTO_PHYS_ALLOC | PROTO_REPLY, m->hdr.seq, &rep,
+	    sizeof(rep), NULL, 0);
+	return 0;
+
+fail:
+	phys_uid_put(u);
+	return rc;
+}
+
+/* Give a region's frames back and forget it. */
+static void
+phys_region_free(struct phys_region *r)
+{
+	struct phys_zone *z = &phys.zone[r->zone];
+	struct phys_uid *u = phys_uid_get(r->owner.uid, false);
+
+	RB_REMOVE(phys_region_tree, &phys.regions, r);
+	if (range_free(&z->free, r->base, r->size) < 0)
+		log_error("internal: region %#llx+%#llx was already free",
+		    (unsigned long long)r->base, (unsigned long long)r->size);
+	z->used -= r->size;
+	z->regions--;
+	phys.nregions--;
+	if (u != NULL) {
+		u->regions--;
+		u->bytes -= r->size;
+		phys_uid_put(u);
+	}
+	phys_region_destroy(r);
+}
+
+/* PROTO_PHYS_FREE: physfree(base, size) of exactly one region. */
+int
+phys_handle_free(struct client *c, struct proto_msg *m)
+{
+	const struct proto_phys_range *req = (const void *)m->body.raw;
+	uint64_t size = req->size;
+	struct proto_reply rep;
+	struct phys_region *r;
+
+	if (req->flags != 0 || req->reserved != 0)
+		return -EBADMSG;
+	if (!phys_round(&size))
+		return -EINVAL;
+	if ((r = phys_find(req->base)) == NULL || r->base != req->base)
+		return -EINVAL;
+	if (!phys_owns(c, r))
+		return -EPERM;
+	if (r->size != size)
+		return -EINVAL;
+	log_debug("%s: physfree %#llx+%#llx", client_name(c),
+	    (unsigned long long)r->base, (unsigned long long)r->size);
+	phys_region_free(r);
+	memset(&rep, 0, sizeof(rep));
+	client_send(c, PROTO_PHYS_FREE | PROTO_REPLY, m->hdr.seq, &rep,
+	    sizeof(rep), NULL, 0);
+	return 0;
+}
+
+/* --- mapping and grants ---------------------------------------------------- */
+
+/* The region's memory file, made (empty, sealed to its size) on first use. */
+static int
+phys_region_file(struct phys_region *r)
+{
+	char name[32];
+	int fd, rc;
+
+	if (r->memfd >= 0)
+		return 0;
+	snprintf(name, sizeof(name), "ringd-phys-%llu",
+	    (unsigned long long)r->id);
+	fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)r->size) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+	    F_SEAL_SEAL) < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	r->memfd = fd;
+	return 0;
+}
+
+/*
+ * PROTO_PHYS_MAP: hand over the memory file of the region holding the
+ * range, writable or through a read-only open of it.
+ */
+int
+phys_handle_map(struct client *c, struct proto_msg *m)
+{
+	const struct proto_phys_range *req = (const void *)m->body.raw;
+	uint64_t size = req->size, base = req->base;
+	struct proto_phys_map_reply rep;
+	struct phys_region *r;
+	char path[64];
+	int fd, rc;
+
+	if (req->reserved != 0)
+		return -EBADMSG;
+	if ((req->flags & ~PHYS_MAP_FLAGS) || base % PHYS_FRAME != 0 ||
+	    !phys_round(&size))
+		return -EINVAL;
+	if ((r = phys_find(base)) == NULL || size > r->size - (base - r->base))
+		return -EINVAL;
+	if (!phys_owns(c, r) && !phys_granted(c, r))
+		return -EPERM;
+	if ((rc = phys_region_file(r)) < 0)
+		return rc;
+	fd = r->memfd;
+	if (!(req->flags & RING_PHYSMAP_WRITE)) {
+		/* a read-only open: a writable shared mapping of it fails */
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", r->memfd);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			return -errno;
+	}
+	memset(&rep, 0, sizeof(rep));
+	rep.writable = fd == r->memfd;
+	rep.region_base = r->base;
+	rep.region_size = r->size;
+	rep.region_id = r->id;
+	client_send(c, PROTO_PHYS_MAP | PROTO_REPLY, m->hdr.seq, &rep,
+	    sizeof(rep), &fd, 1);
+	if (fd != r->memfd)
+		close(fd);
+	return 0;
+}
+
+/* PROTO_PHYS_GRANT: share a region with the other side of a ring, or stop. */
+int
+phys_handle_grant(struct client *c, struct proto_msg *m)
+{
+	const struct proto_phys_grant *req = (const void *)m->body.raw;
+	struct ringd_ring key, *rr;
+	struct proto_reply rep;
+	struct phys_region *r;
+	struct client *peer;
+	uint32_t i;
+
+	if (req->revoke > 1 || req->reserved != 0)
+		return -EBADMSG;
+	if ((r = phys_find(req->base)) == NULL)
+		return -EINVAL;
+	if (!phys_owns(c, r))
+		return -EPERM;
+	if (req->revoke) {
+		for (i = 0; i < r->ngrants; i++)
+			if (r->grant[i].ring_id == req->ring_id)
+				break;
+		if (i == r->ngrants)
+			return -ENOENT;
+		r->grant[i] = r->grant[--r->ngrants];
+		memset(&r->grant[r->ngrants], 0, sizeof(r->grant[0]));
+		goto done;
+	}
+	key.id = req->ring_id;
+	if ((rr = RB_FIND(ring_tree, &ringd.rings, &key)) == NULL || rr->dead)
+		return -ENOENT;
+	if (rr->consumer == c)
+		peer = rr->producer;
+	else if (rr->producer == c)
+		peer = rr->consumer;
+	else
+		return -EPERM; /* not a party to that ring */
+	if (peer == NULL || peer->dead || rr->pending)
+		return -ENOTCONN;
+	for (i = 0; i < r->ngrants; i++)
+		if (r->grant[i].ring_id == rr->id &&
+		    r->grant[i].client_id == peer->id)
+			goto done; /* granted already */
+	if (r->ngrants == RING_PHYS_GRANT_MAX)
+		return -ENOSPC;
+	r->grant[r->ngrants].ring_id = rr->id;
+	r->grant[r->ngrants].client_id = peer->id;
+	r->ngrants++;
+	log_debug("%s: region %#llx granted to client %llu over ring %llu",
+	    client_name(c), (unsigned long long)r->base,
+	    (unsigned long long)peer->id, (unsigned long long)rr->id);
+done:
+	memset(&rep, 0, sizeof(rep));
+	client_send(c, PROTO_PHYS_GRANT | PROTO_REPLY, m->hdr.seq, &rep,
+	    sizeof(rep), NULL, 0);
+	return 0;
+}
+
+/*
+ * A connection went away: its grants lapse, its regions are freed unless
+ * persistent (those stay with the uid, no client).
+ */
+void
+phys_client_gone(struct client *c)
+{
+	struct phys_region *r, *next;
+	uint32_t i;
+
+	for (r = RB_MIN(phys_region_tree, &phys.regions); r != NULL;
+	    r = next) {
+		next = RB_NEXT(phys_region_tree, &phys.regions, r);
+		for (i = 0; i < r->ngrants;) {
+			if (r->grant[i].client_id == c->id) {
+				r->grant[i] = r->grant[--r->ngrants];
+				memset(&r->grant[r->ngrants], 0,
+				    sizeof(r->grant[0]));
+			} else
+				i++;
+		}
+		if (r->client_id != c->id)
+			continue;
+		if (r->flags & RING_PHYS_PERSIST)
+			r->client_id = 0;
+		else
+			phys_region_free(r);
+	}
+}
+
+/* --- introspection ------------------------------------------------------------ */
+
+static void
+phys_fill_zone(unsigned z, struct ring_phys_zone *rec)
+{
+	const struct phys_zone *pz = &phys.zone[z];
+
+	rec->zone = z;
+	rec->base = pz->base;
+	rec->size = pz->size;
+	rec->used = pz->used;
+	rec->free = range_total(&pz->free);
+	rec->largest_free = range_largest(&pz->free);
+	rec->free_ranges = (uint32_t)pz->free.n;
+	rec->regions = pz->regions;
+}
+
+static void
+phys_fill_region(const struct phys_region *r, struct ring_phys_region *rec)
+{
+	rec->region_id = r->id;
+	rec->base = r->base;
+	rec->size = r->size;
+	rec->zone = r->zone;
+	rec->flags = r->flags;
+	rec->owner = r->owner;
+	rec->client_id = r->client_id;
+	rec->age_ns = service_now_ns() - r->created_ns;
+	rec->grants = r->ngrants;
+	rec->mapped = r->memfd >= 0;
+	memcpy(rec->grant, r->grant, sizeof(rec->grant));
+}
+
+/*
+ * The next record of a PHYS_LIST_* reply into rec; false at the end.  The
+ * cursor (c->list_id) is a zone index or the address to go on from.
+ */
+bool
+phys_list_next(struct client *c, uint8_t *rec)
+{
+	switch (c->list_type) {
+	case PROTO_PHYS_LIST_ZONES:
+		if (c->list_id >= RING_PHYS_ZONES)
+			return false;
+		phys_fill_zone((unsigned)c->list_id,
+		    (struct ring_phys_zone *)(void *)rec);
+		c->list_id++;
+		return true;
+	case PROTO_PHYS_LIST_FREE: {
+		struct ring_phys_range *out = (void *)rec;
+		unsigned z;
+
+		for (z = 0; z < RING_PHYS_ZONES; z++) {
+			const struct range_set *s = &phys.zone[z].free;
+			size_t i = range_first_at(s, c->list_id);
+
+			if (i == s->n)
+				continue;
+			out->base = s->v[i].base;
+			out->size = s->v[i].len;
+			out->zone = z;
+			c->list_id = s->v[i].base + 1;
+			return true;
+		}
+		return false;
+	}
+	case PROTO_PHYS_LIST_REGIONS: {
+		struct phys_region key, *r;
+
+		key.base = c->list_id;
+		r = RB_NFIND(phys_region_tree, &phys.regions, &key);
+		if (r == NULL)
+			return false;
+		phys_fill_region(r, (struct ring_phys_region *)(void *)rec);
+		c->list_id = r->base + 1;
+		return true;
+	}
+	}
+	return false;
+}
+
+void
+phys_fill_status(struct ring_ctl_status *st)
+{
+	unsigned z;
+
+	st->phys_regions = phys.nregions;
+	for (z = 0; z < RING_PHYS_ZONES; z++) {
+		st->phys_size[z] = phys.zone[z].size;
+		st->phys_used[z] = phys.zone[z].used;
+	}
+}
