@@ -9,7 +9,10 @@
  *   loop through the doorbells, so sleep/wake-like by construction);
  *   ring lifetimes per second through ringd against plain pairs;
  *   ringd's CPU while many rings between two other processes carry traffic
- *   (ringd is not on their data path, so it should be ~0).
+ *   (ringd is not on their data path, so it should be ~0);
+ *   physalloc3: allocate+free pairs per second at 4 KiB and 1 MiB against
+ *   plain control round trips, and a 64 MiB scatter-gather list assembled
+ *   from a fragmented zone against one 64 MiB allocation.
  *
  * ringd is stopped with SIGTERM and reaped at the end and from atexit(), and
  * it dies with the bench (PR_SET_PDEATHSIG); every scheme process is a
@@ -31,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <ring/phys.h>
 #include <ring/ring.h>
 
 #include "bench.h"
@@ -47,7 +51,12 @@
 #define BRD_CONF                                                             \
 	"# ring-bench: room for the many-rings test\n"                      \
 	"max_rings = 16384\n"                                               \
-	"max_rings_per_client = 8192\n"
+	"max_rings_per_client = 8192\n"                                     \
+	"# a small zone 32 that the SG test fragments whole\n"             \
+	"phys_zone32_size = 128M\n"
+#define BRD_SG_BYTES (64ull << 20) /* half of zone 32 */
+#define BRD_SG_PIECE (64ull << 10)
+#define BRD_SG_PIECES 2048u	   /* zone 32 in BRD_SG_PIECE pieces */
 
 /* The private ringd. */
 static struct {
@@ -821,6 +830,120 @@ bench_ringd_open_once(const char *name, bool ringd, uint64_t n, double *ops)
 		return rc;
 	*ops = (double)n * 1e9 / (double)dt;
 	return 0;
+}
+
+/* --- physalloc3 ------------------------------------------------------ */
+
+/* n allocate+free pairs of size bytes (size 0: status round trips). */
+static int
+brd_phys_pairs(const char *name, struct ring_ctl *ctl, uint64_t size,
+    uint64_t n)
+{
+	struct ring_ctl_status st;
+	uint64_t i, min, base;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		if (size == 0) {
+			rc = ring_ctl_status(ctl, &st);
+		} else {
+			min = size;
+			rc = ring_physalloc3(ctl, size, RING_PHYS_SPACE_64, &min,
+			    &base);
+			if (rc == 0)
+				rc = ring_physfree(ctl, base, min);
+		}
+		if (rc < 0) {
+			bench_err(name, size ? "physalloc3/physfree" :
+			    "ring_ctl_status", rc);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Zone 32 cut into BRD_SG_PIECES pieces with every other one freed, then
+ * the time to assemble BRD_SG_BYTES as a scatter-gather list from what is
+ * left (BRD_SG_PIECES / 2 segments).  Everything is freed again.
+ */
+static int
+brd_phys_sg(const char *name, struct ring_ctl *ctl, double *ns)
+{
+	static uint64_t piece[BRD_SG_PIECES];
+	struct ring_phys_sg *sg = NULL;
+	uint64_t min;
+	unsigned i, n = 0;
+	int64_t t0;
+	int rc = 0;
+
+	while (n < BRD_SG_PIECES) {
+		min = BRD_SG_PIECE;
+		rc = ring_physalloc3(ctl, BRD_SG_PIECE, RING_PHYS_SPACE_32, &min,
+		    &piece[n]);
+		if (rc == -ENOMEM)
+			break;
+		if (rc < 0) {
+			bench_err(name, "physalloc3 (fragmenting)", rc);
+			goto out;
+		}
+		n++;
+	}
+	for (i = 0; i < n; i += 2)
+		if ((rc = ring_physfree(ctl, piece[i], BRD_SG_PIECE)) < 0) {
+			bench_err(name, "physfree (fragmenting)", rc);
+			goto out;
+		}
+	t0 = bench_now();
+	rc = ring_phys_sg_alloc(ctl, BRD_SG_BYTES, BRD_SG_PIECE,
+	    RING_PHYS_SPACE_32, 0, &sg);
+	*ns = (double)(bench_now() - t0);
+	if (rc < 0)
+		bench_err(name, "ring_phys_sg_alloc 64 MiB", rc);
+	else if (sg->total != BRD_SG_BYTES || sg->nsegs != n / 2) {
+		fprintf(stderr, BENCH_NAME ": %s: %u segments, %" PRIu64
+		    " bytes; expected %u and %llu\n", name, sg->nsegs,
+		    sg->total, n / 2, BRD_SG_BYTES);
+		rc = -EIO;
+	}
+	ring_phys_sg_free(ctl, sg);
+	for (i = 0; i < n; i += 2)
+		piece[i] = 0;
+out:
+	for (i = 1; i < n; i += 2)
+		(void)ring_physfree(ctl, piece[i], BRD_SG_PIECE);
+	return rc;
+}
+
+int
+bench_ringd_phys_once(const char *name, enum bench_phys what, uint64_t n,
+    double *v)
+{
+	static const uint64_t size[] = {
+		[BENCH_PHYS_CTL] = 0,
+		[BENCH_PHYS_4K] = 4096,
+		[BENCH_PHYS_1M] = 1 << 20,
+		[BENCH_PHYS_ONE] = BRD_SG_BYTES,
+	};
+	struct ring_ctl *ctl = NULL;
+	int64_t t0 = 0, dt = 0;
+	int rc;
+
+	if ((rc = brd_connect(name, &ctl)) < 0)
+		return rc;
+	if (what == BENCH_PHYS_SG) {
+		rc = brd_phys_sg(name, ctl, v);
+	} else if ((rc = brd_phys_pairs(name, ctl, size[what],
+	    bench_warm(n))) >= 0) {
+		t0 = bench_now();
+		rc = brd_phys_pairs(name, ctl, size[what], n);
+		dt = bench_now() - t0;
+		/* pairs per second; the one big allocation: ns per pair */
+		*v = what == BENCH_PHYS_ONE ? (double)dt / (double)n
+					    : (double)n * 1e9 / (double)dt;
+	}
+	ring_ctl_close(ctl);
+	return rc;
 }
 
 /* --- many rings: ringd's CPU while others talk ------------------------ */

@@ -123,6 +123,17 @@ int bench_ringd_open_once(const char *name, bool ringd, uint64_t n,
 void bench_ringd_many(const char *name, unsigned nrings, int64_t dur_ns,
     struct bench_val *cpu, struct bench_val *wall, struct bench_val *ops);
 
+/* physalloc3 through the private ringd (root only, by ringd's default). */
+enum bench_phys {
+	BENCH_PHYS_CTL, /* status round trips per second (the comparator) */
+	BENCH_PHYS_4K,	/* physalloc3+physfree pairs per second, 4 KiB */
+	BENCH_PHYS_1M,	/* the same at 1 MiB */
+	BENCH_PHYS_ONE, /* ns per 64 MiB physalloc3+physfree (contiguous) */
+	BENCH_PHYS_SG,	/* ns to assemble 64 MiB as an SG list, fragmented */
+};
+int bench_ringd_phys_once(const char *name, enum bench_phys what, uint64_t n,
+    double *v);
+
 /* ring-bench.c: push all n completions, waiting for room as mode says. */
 int bench_ring_answer(struct ring *r, enum bench_mode mode,
     const struct ring_cqe *cqes, unsigned n);

@@ -1713,6 +1713,7 @@ enum bench_id {
 	T_FUTEX, T_SLEEP, T_DECHO, T_EFD, T_PIPE, T_UNIX,
 	T_U1, T_S1, T_U8, T_S8, T_U32, T_S32,
 	T_POPEN, T_DOPEN,
+	T_CTL, T_P4K, T_P1M, T_PONE, T_PSG,
 	T_COUNT
 };
 
@@ -1722,6 +1723,7 @@ enum bench_kind {
 	BENCH_K_RING,  /* libring consumer and producer */
 	BENCH_K_RINGD, /* a ring ringd brokered: to a scheme process or echo */
 	BENCH_K_OPEN,  /* ring lifetimes: plain pairs or through ringd */
+	BENCH_K_PHYS,  /* physalloc3 through ringd: pp is an enum bench_phys */
 };
 
 enum bench_count {
@@ -1729,6 +1731,7 @@ enum bench_count {
 	BENCH_C_SLOW,	/* -n / 10 round trips: each sleeps */
 	BENCH_C_STREAM, /* -n * 10 entries */
 	BENCH_C_OPEN,	/* -n / 100 ring lifetimes */
+	BENCH_C_ONE,	/* one operation per round */
 };
 
 struct bench_test {
@@ -1787,6 +1790,16 @@ static const struct bench_test bench_tests[T_COUNT] = {
 		      BENCH_C_OPEN, false },
 	[T_DOPEN] = { "ringd open+close", BENCH_K_OPEN, 0, 0, 0, BENCH_C_OPEN,
 		      true },
+	[T_CTL] = { "control round trip", BENCH_K_PHYS, BENCH_PHYS_CTL, 0, 0,
+		    BENCH_C_OPEN, false },
+	[T_P4K] = { "physalloc3+free 4 KiB", BENCH_K_PHYS, BENCH_PHYS_4K, 0, 0,
+		    BENCH_C_OPEN, false },
+	[T_P1M] = { "physalloc3+free 1 MiB", BENCH_K_PHYS, BENCH_PHYS_1M, 0, 0,
+		    BENCH_C_OPEN, false },
+	[T_PONE] = { "one 64 MiB range", BENCH_K_PHYS, BENCH_PHYS_ONE, 0, 0,
+		     BENCH_C_OPEN, false },
+	[T_PSG] = { "SG 64 MiB, fragmented", BENCH_K_PHYS, BENCH_PHYS_SG, 0, 0,
+		    BENCH_C_ONE, false },
 };
 
 static uint64_t
@@ -1799,6 +1812,8 @@ bench_test_count(const struct bench_test *t)
 		return bench_cfg.iters * 10;
 	case BENCH_C_OPEN:
 		return bench_cfg.iters / 100 > 0 ? bench_cfg.iters / 100 : 1;
+	case BENCH_C_ONE:
+		return 1;
 	default:
 		return bench_cfg.iters;
 	}
@@ -1818,6 +1833,9 @@ bench_test_once(const struct bench_test *t, double *v)
 		return bench_ringd_rtt_once(t->name, t->mode, t->ringd, n, v);
 	case BENCH_K_OPEN:
 		return bench_ringd_open_once(t->name, t->ringd, n, v);
+	case BENCH_K_PHYS:
+		return bench_ringd_phys_once(t->name, (enum bench_phys)t->pp, n,
+		    v);
 	default:
 		return bench_ring_once(t->name, t->mode, t->batch, n, v);
 	}
@@ -2026,6 +2044,11 @@ main(int argc, char **argv)
 	BENCH_PAIR("stream batch 32", T_S32, T_U32, BENCH_OPS, BENCH_AT_LEAST,
 	    2.0);
 	BENCH_PAIR("ringd open+close", T_DOPEN, T_POPEN, BENCH_KOPS, BENCH_NONE,
+	    0);
+	/* physalloc3: one control round trip each way, and SG assembly */
+	BENCH_PAIR("physalloc3 4 KiB", T_P4K, T_CTL, BENCH_KOPS, BENCH_NONE, 0);
+	BENCH_PAIR("physalloc3 1 MiB", T_P1M, T_CTL, BENCH_KOPS, BENCH_NONE, 0);
+	BENCH_PAIR("SG 64 MiB fragmented", T_PSG, T_PONE, BENCH_NS, BENCH_NONE,
 	    0);
 	/* ringd is not on the data path of rings between two processes. */
 	BENCH_ROW(many_name, -1, &dcpu, "wall time of traffic", -1, &dwall,
