@@ -68,11 +68,12 @@ MAN3 := $(wildcard man/*.3)
 MAN7 := $(wildcard man/*.7)
 MAN5 := $(wildcard man/*.5)
 MAN8 := $(wildcard man/*.8)
+MAN1 := $(wildcard man/*.1)
 
 .PHONY: all lib check bench bench-smoke install uninstall clean ci deps \
-	lint-man tests demo examples ringd bench-build
+	lint-man tests demo examples ringd bench-build ringctl ringtop
 
-all: lib examples ringd
+all: lib examples ringd ringctl ringtop
 
 lib: $(LIBA) $(LIBSO) $(PCFILE)
 
@@ -136,10 +137,63 @@ $(RINGD_BIN): $(RINGD_OBJS) $(LIBA)
 
 ringd: $(RINGD_BIN)
 
+# ringctl: the scriptable CLI and shell (ringctl/), on the helpers the
+# front ends share (tools/: the model's JSON form, errno and opcode
+# names, units).
+BINDIR ?= $(PREFIX)/bin
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+JSONC_CFLAGS := $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
+JSONC_LIBS := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
+READLINE_LIBS := $(shell $(PKG_CONFIG) --libs readline 2>/dev/null || echo -lreadline)
+TOOLS_SRCS := $(wildcard tools/*.c)
+TOOLS_OBJS := $(TOOLS_SRCS:%.c=$(BUILD)/%.o)
+RINGCTL_SRCS := $(wildcard ringctl/*.c)
+RINGCTL_OBJS := $(RINGCTL_SRCS:%.c=$(BUILD)/%.o)
+RINGCTL_BIN := $(BUILD)/ringctl/ringctl
+
+$(TOOLS_OBJS) $(RINGCTL_OBJS): override CPPFLAGS += -I. $(JSONC_CFLAGS)
+
+$(RINGCTL_BIN): $(RINGCTL_OBJS) $(TOOLS_OBJS) $(LIBA)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(READLINE_LIBS) $(JSONC_LIBS) -lm
+
+ringctl: $(RINGCTL_BIN)
+
+# ringctl's tests run the binary and parse its JSON with json-c.
+$(BUILD)/tests/t-ringctl-%.o: override CPPFLAGS += $(JSONC_CFLAGS)
+$(BUILD)/tests/t-ringctl-%: $(BUILD)/tests/t-ringctl-%.o $(TEST_COMMON_OBJS) \
+		$(LIBA) | $(RINGCTL_BIN)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(JSONC_LIBS) -lm
+
+# ringtop: the ncurses live monitor (ringtop/), on the same tools/ helpers.
+NCURSES_CFLAGS := $(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null)
+NCURSES_LIBS := $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw)
+RINGTOP_SRCS := $(wildcard ringtop/*.c)
+RINGTOP_OBJS := $(RINGTOP_SRCS:%.c=$(BUILD)/%.o)
+RINGTOP_BIN := $(BUILD)/ringtop/ringtop
+
+$(RINGTOP_OBJS): override CPPFLAGS += -I. $(JSONC_CFLAGS) $(NCURSES_CFLAGS)
+
+$(RINGTOP_BIN): $(RINGTOP_OBJS) $(TOOLS_OBJS) $(LIBA)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(NCURSES_LIBS) $(JSONC_LIBS) -lm
+
+ringtop: $(RINGTOP_BIN)
+
+# ringtop's tests drive it in tmux and parse its batch JSON with json-c.
+$(BUILD)/tests/t-ringtop%: $(BUILD)/tests/t-ringtop%.o $(TEST_COMMON_OBJS) \
+		$(LIBA) | $(RINGTOP_BIN) $(RINGCTL_BIN) $(EXAMPLES)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(JSONC_LIBS) -lm
+
+$(BUILD)/tests/t-ringtop%.o: override CPPFLAGS += $(JSONC_CFLAGS)
+
 # Keep test objects: their removal would print after the tally line.
 .SECONDARY:
 
-check: lib tests ringd examples
+check: lib tests ringd examples ringctl ringtop
 	$(Q)tests/run.sh $(BUILD)
 
 $(BENCH_BIN): $(BUILD)/bench/ring-bench.o $(BUILD)/bench/bench-ringd.o $(LIBA)
@@ -157,7 +211,7 @@ deps:
 	$(Q)scripts/deps.sh
 
 lint-man:
-	$(Q)mandoc -Tlint -W warning $(MAN3) $(MAN7) $(MAN5) $(MAN8)
+	$(Q)mandoc -Tlint -W warning $(MAN1) $(MAN3) $(MAN7) $(MAN5) $(MAN8)
 
 # The main job: ringd with demo traffic, then the benchmark (scripts/demo.sh).
 demo:
@@ -170,7 +224,7 @@ bench-build: $(BENCH_BIN) $(RINGD_BIN)
 ci:
 	$(Q)scripts/ci.sh
 
-install: lib examples ringd
+install: lib examples ringd ringctl ringtop
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/ring \
 		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man7
 	install -m 644 $(LIBA) $(DESTDIR)$(LIBDIR)/libring.a
@@ -189,6 +243,16 @@ install: lib examples ringd
 	sed 's|/usr/local/sbin/ringd|$(SBINDIR)/ringd|' ringd/ringd.service \
 		> $(DESTDIR)$(SYSTEMDUNITDIR)/ringd.service
 	install -m 644 ringd/ringd.socket $(DESTDIR)$(SYSTEMDUNITDIR)/ringd.socket
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 755 $(RINGCTL_BIN) $(DESTDIR)$(BINDIR)/ringctl
+	install -m 644 man/ringctl.1 $(DESTDIR)$(MANDIR)/man1/ringctl.1
+	install -m 644 completions/ringctl.bash $(DESTDIR)$(BASHCOMPDIR)/ringctl
+	install -m 644 completions/_ringctl $(DESTDIR)$(ZSHCOMPDIR)/_ringctl
+	install -m 755 $(RINGTOP_BIN) $(DESTDIR)$(BINDIR)/ringtop
+	install -m 644 man/ringtop.1 $(DESTDIR)$(MANDIR)/man1/ringtop.1
+	install -m 644 completions/ringtop.bash $(DESTDIR)$(BASHCOMPDIR)/ringtop
+	install -m 644 completions/_ringtop $(DESTDIR)$(ZSHCOMPDIR)/_ringtop
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libring.a $(DESTDIR)$(LIBDIR)/libring.so \
@@ -201,6 +265,10 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/ringd
 	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/ringd.service $(DESTDIR)$(SYSTEMDUNITDIR)/ringd.socket
 	rm -f $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%) $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%)
+	rm -f $(DESTDIR)$(BINDIR)/ringctl $(DESTDIR)$(MANDIR)/man1/ringctl.1 \
+		$(DESTDIR)$(BASHCOMPDIR)/ringctl $(DESTDIR)$(ZSHCOMPDIR)/_ringctl
+	rm -f $(DESTDIR)$(BINDIR)/ringtop $(DESTDIR)$(MANDIR)/man1/ringtop.1 \
+		$(DESTDIR)$(BASHCOMPDIR)/ringtop $(DESTDIR)$(ZSHCOMPDIR)/_ringtop
 
 clean:
 	rm -rf build build-san

@@ -1,0 +1,132 @@
+# bash completion for ringctl(1)
+#
+# Commands come from 'ringctl help --commands' (the command table itself),
+# scheme names and ring ids from the running ringd.
+
+_ringctl_words()
+{
+	# the ringctl being completed, with the -S the line already has
+	"${_ringctl_cmd[@]}" "$@" 2>/dev/null
+}
+
+_ringctl()
+{
+	local cur prev words cword i cmd="" npos=0
+	local -a _ringctl_cmd=(ringctl)
+
+	cur=${COMP_WORDS[COMP_CWORD]}
+	prev=${COMP_WORDS[COMP_CWORD - 1]}
+	COMPREPLY=()
+
+	# find the command word, keeping -S for live look-ups
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		case ${COMP_WORDS[i]} in
+		-S | --socket)
+			_ringctl_cmd+=(-S "${COMP_WORDS[i + 1]}")
+			((i++))
+			;;
+		-b | --batch)
+			((i++))
+			;;
+		-*) ;;
+		*)
+			cmd=${COMP_WORDS[i]}
+			break
+			;;
+		esac
+	done
+
+	if [[ -z $cmd ]]; then
+		case $prev in
+		-S | --socket | -b | --batch)
+			COMPREPLY=($(compgen -f -- "$cur"))
+			return
+			;;
+		esac
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W '-h -j -p -V -S -b --force
+			    --json --pretty --help --version --socket --batch' \
+			    -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "$(_ringctl_words help --commands)" \
+			    -- "$cur"))
+		fi
+		return
+	fi
+
+	# option values
+	case $prev in
+	--data-file)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+		;;
+	--bits)
+		COMPREPLY=($(compgen -W '32 64' -- "$cur"))
+		return
+		;;
+	--partial)
+		COMPREPLY=($(compgen -W 'optimal greatest greedy' -- "$cur"))
+		return
+		;;
+	--timeout | --count | --batch | --window | --min | --offset | --len | \
+		--interval | -i | --threshold | -t | -n)
+		return
+		;;
+	esac
+
+	if [[ $cur == -* ]]; then
+		local opts
+		opts=$(_ringctl_words help "$cmd" | sed -n 's/^  \(-[-a-z0-9]*\).*/\1/p')
+		COMPREPLY=($(compgen -W "$opts --json --pretty --help" -- "$cur"))
+		return
+	fi
+
+	# the index of this positional argument after the command
+	for ((i = i + 1; i < COMP_CWORD; i++)); do
+		case ${COMP_WORDS[i]} in
+		--data-file | --bits | --timeout | --count | --batch | --window | \
+			--min | --partial | --offset | --len | --interval | -i | \
+			--threshold | -t | -n)
+			((i++))
+			;;
+		-*) ;;
+		*) ((npos++)) ;;
+		esac
+	done
+
+	case $cmd in
+	probe)
+		((npos == 0)) &&
+			COMPREPLY=($(compgen -W "$(_ringctl_words schemes -q)" -- "$cur"))
+		;;
+	submit)
+		if ((npos == 0)); then
+			COMPREPLY=($(compgen -W "$(_ringctl_words schemes -q)" -- "$cur"))
+		elif ((npos == 1)); then
+			COMPREPLY=($(compgen -W "noop open close read write seek
+			    fstat fstatvfs mmap munmap fsync files_update
+			    regular_syscall" -- "$cur"))
+		else
+			compopt -o nospace 2>/dev/null
+			COMPREPLY=($(compgen -W "flags= priority= syscall_flags= fd=
+			    len= user_data= addr= offset= additional1=
+			    additional2= data=" -- "$cur"))
+		fi
+		;;
+	ring | monitor)
+		((npos == 0)) &&
+			COMPREPLY=($(compgen -W "$(_ringctl_words rings -q)" -- "$cur"))
+		;;
+	physfree | physmap)
+		((npos == 0)) &&
+			COMPREPLY=($(compgen -W "$(_ringctl_words regions -q)" -- "$cur"))
+		;;
+	help)
+		((npos == 0)) &&
+			COMPREPLY=($(compgen -W "$(_ringctl_words help --commands)" \
+			    -- "$cur"))
+		;;
+	esac
+}
+
+complete -F _ringctl ringctl

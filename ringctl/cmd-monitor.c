@@ -1,0 +1,224 @@
+/*
+ * cmd-monitor.c - "monitor": ring events as they happen.
+ *
+ * ringd has no event subscription, so monitor polls the ring list every
+ * --interval and reports the differences between two snapshots: a ring
+ * that appeared (attach), one that went (detach), a change of state
+ * (drop, broken, running), and a change of SQ depth or CQ backlog when
+ * the old or the new value is at or above --threshold (depth).  Changes
+ * that begin and end between two snapshots are not seen.  It runs until
+ * interrupted (SIGINT, SIGTERM: exit 0), until --count events, or, when
+ * watching one ring, until that ring is gone.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ringctl.h"
+#include "tools/model-json.h"
+#include "tools/tools.h"
+
+static volatile sig_atomic_t monitor_stop;
+
+static void
+monitor_signal(int sig)
+{
+	(void)sig;
+	monitor_stop = 1;
+}
+
+struct monitor {
+	struct ringctl *rc;
+	uint64_t threshold;
+	uint64_t count;	 /* 0: no limit */
+	uint64_t events;
+	bool one;	 /* watching one ring */
+	uint64_t id;
+};
+
+static void
+monitor_emit(struct monitor *m, const char *event,
+    const struct ring_ctl_ring *r, const char *detail)
+{
+	struct json_object *o, *ro;
+	struct timespec ts;
+	struct tm tm;
+	char when[32], cp[48], pp[48];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ro = mj_ring(r);
+	if (m->rc->json) {
+		o = json_object_new_object();
+		json_object_object_add(o, "event",
+		    json_object_new_string(event));
+		json_object_object_add(o, "timestamp_ns",
+		    mj_u64((uint64_t)ts.tv_sec * 1000000000ull +
+		    (uint64_t)ts.tv_nsec));
+		json_object_object_add(o, "ring_id", mj_u64(r->ring_id));
+		json_object_object_add(o, "ring", ro);
+		out_json(m->rc, o);
+	} else {
+		struct json_object *cons, *prod;
+
+		localtime_r(&ts.tv_sec, &tm);
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+		json_object_object_get_ex(ro, "consumer", &cons);
+		json_object_object_get_ex(ro, "producer", &prod);
+		printf("%s.%03ld %-7s ring %" PRIu64 " '%s' %s consumer %s "
+		    "producer %s sq_depth %" PRIu64 " cq_backlog %" PRIu64
+		    "%s%s\n", when, ts.tv_nsec / 1000000, event, r->ring_id,
+		    mj_get_str(ro, "scheme", ""), mj_get_str(ro, "state", ""),
+		    out_peer(cons, cp, sizeof(cp)),
+		    out_peer(prod, pp, sizeof(pp)), r->sq.depth, r->cq.depth,
+		    detail[0] != '\0' ? " " : "", detail);
+		json_object_put(ro);
+	}
+	fflush(stdout);
+	m->events++;
+	if (m->count != 0 && m->events >= m->count)
+		monitor_stop = 1;
+}
+
+/* Did a depth move in a way worth a line? */
+static bool
+monitor_depth_moved(const struct monitor *m, uint64_t was, uint64_t is)
+{
+	return was != is && (was >= m->threshold || is >= m->threshold);
+}
+
+static void
+monitor_diff(struct monitor *m, const struct ring_ctl_ring *old, size_t nold,
+    const struct ring_ctl_ring *cur, size_t ncur)
+{
+	size_t i = 0, j = 0;
+	char detail[96];
+
+	/* both lists come sorted by ring id */
+	while (!monitor_stop && (i < nold || j < ncur)) {
+		if (j == ncur || (i < nold && old[i].ring_id < cur[j].ring_id)) {
+			if (!m->one || old[i].ring_id == m->id)
+				monitor_emit(m, "detach", &old[i], "");
+			i++;
+			continue;
+		}
+		if (i == nold || cur[j].ring_id < old[i].ring_id) {
+			if (!m->one || cur[j].ring_id == m->id)
+				monitor_emit(m, "attach", &cur[j], "");
+			j++;
+			continue;
+		}
+		if (m->one && cur[j].ring_id != m->id) {
+			i++;
+			j++;
+			continue;
+		}
+		if (old[i].state != cur[j].state) {
+			snprintf(detail, sizeof(detail), "was %s",
+			    mj_state_name(old[i].state));
+			monitor_emit(m, cur[j].state == RING_CTL_DROPPED ?
+			    "drop" : cur[j].state == RING_CTL_BROKEN ?
+			    "broken" : "state", &cur[j], detail);
+		}
+		if (!monitor_stop &&
+		    (monitor_depth_moved(m, old[i].sq.depth, cur[j].sq.depth) ||
+		    monitor_depth_moved(m, old[i].cq.depth, cur[j].cq.depth))) {
+			snprintf(detail, sizeof(detail),
+			    "(was %" PRIu64 "/%" PRIu64 ")", old[i].sq.depth,
+			    old[i].cq.depth);
+			monitor_emit(m, "depth", &cur[j], detail);
+		}
+		i++;
+		j++;
+	}
+}
+
+static bool
+monitor_has(const struct ring_ctl_ring *v, size_t n, uint64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].ring_id == id)
+			return true;
+	return false;
+}
+
+int
+cmd_monitor(struct ringctl *rc, const struct cmd_entry *ce,
+    struct cmd_args *a)
+{
+	struct ring_ctl_ring *old = NULL, *cur = NULL;
+	size_t nold = 0, ncur = 0;
+	struct sigaction sa, oint, oterm;
+	struct monitor m;
+	uint64_t interval = 200000000ull;
+	struct timespec ts;
+	const char *v;
+	int err, ret;
+
+	memset(&m, 0, sizeof(m));
+	m.rc = rc;
+	m.threshold = 8;
+	if ((v = a->val[cmd_opt_index(ce, "interval")]) != NULL &&
+	    (units_parse_duration(v, &interval) < 0 || interval < 1000000 ||
+	    interval > 3600000000000ull))
+		return cmd_usage_error(rc, ce,
+		    "monitor: bad --interval '%s' (1ms..1h, e.g. 100ms)", v);
+	if ((v = a->val[cmd_opt_index(ce, "threshold")]) != NULL &&
+	    units_parse_u64(v, &m.threshold) < 0)
+		return cmd_usage_error(rc, ce, "monitor: bad --threshold '%s'",
+		    v);
+	if ((v = a->val[cmd_opt_index(ce, "count")]) != NULL &&
+	    (units_parse_u64(v, &m.count) < 0 || m.count == 0))
+		return cmd_usage_error(rc, ce, "monitor: bad --count '%s'", v);
+	if (a->argc == 1) {
+		if ((ret = conn_parse_id(rc, ce, "ring", a->argv[0], &m.id)) !=
+		    RC_OK)
+			return ret;
+		m.one = true;
+	}
+	if ((ret = conn_need(rc)) != RC_OK)
+		return ret;
+	if ((err = ring_ctl_list_rings(rc->ctl, &old, &nold)) < 0)
+		return conn_fail(rc, err, "cannot list rings");
+	if (m.one && !monitor_has(old, nold, m.id)) {
+		free(old);
+		return out_fail(rc, RC_FAIL, ENOENT | OUT_NO_REASON,
+		    "no ring %" PRIu64, m.id);
+	}
+
+	monitor_stop = 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = monitor_signal; /* no SA_RESTART: end the sleep */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &oint);
+	sigaction(SIGTERM, &sa, &oterm);
+	ret = RC_OK;
+	while (!monitor_stop) {
+		ts.tv_sec = (time_t)(interval / 1000000000ull);
+		ts.tv_nsec = (long)(interval % 1000000000ull);
+		if (nanosleep(&ts, NULL) < 0 && monitor_stop)
+			break;
+		if ((err = ring_ctl_list_rings(rc->ctl, &cur, &ncur)) < 0) {
+			ret = conn_fail(rc, err, "cannot list rings");
+			break;
+		}
+		monitor_diff(&m, old, nold, cur, ncur);
+		free(old);
+		old = cur;
+		nold = ncur;
+		cur = NULL;
+		if (m.one && !monitor_has(old, nold, m.id))
+			break;
+		if (ferror(stdout))
+			break;
+	}
+	sigaction(SIGINT, &oint, NULL);
+	sigaction(SIGTERM, &oterm, NULL);
+	free(old);
+	return ret;
+}

@@ -1,0 +1,422 @@
+/*
+ * cmd-phys.c - "physalloc", "physfree", "regions" and "physmap": ringd's
+ * simulated physical memory (physalloc3) through <ring/phys.h>.
+ *
+ * Flags go to ringd as given, so its physalloc3 semantics decide what is
+ * refused (size 0, min 0, --32 with --64: EINVAL, as in Redox); ringctl
+ * only rejects what it cannot parse.  A region lives as long as the
+ * connection that allocated it unless --persist is given, so a one-shot
+ * physalloc without --persist shows what would be granted and gives it
+ * back when ringctl exits; in the shell the region stays until the shell
+ * ends.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ring/phys.h>
+
+#include "ringctl.h"
+#include "tools/model-json.h"
+#include "tools/tools.h"
+
+#define PHYS_DUMP_DEFAULT 256u
+#define PHYS_DUMP_MAX (1u << 20)
+
+static int
+phys_size_opt(struct ringctl *rc, const struct cmd_entry *ce,
+    const char *what, const char *s, uint64_t *v)
+{
+	int err = units_parse_size(s, v);
+
+	if (err == -ERANGE)
+		return cmd_usage_error(rc, ce, "%s: %s '%s' is too large",
+		    ce->name, what, s);
+	if (err < 0)
+		return cmd_usage_error(rc, ce,
+		    "%s: bad %s '%s' (bytes, or with K, M, G, T)", ce->name,
+		    what, s);
+	return RC_OK;
+}
+
+/* The region with id, from a fresh list; -ENOENT when there is none. */
+static int
+phys_find(struct ringctl *rc, uint64_t id, struct ring_phys_region *out)
+{
+	struct ring_phys_region *v = NULL;
+	size_t n, i;
+	int err;
+
+	if ((err = ring_phys_list_regions(rc->ctl, &v, &n)) < 0)
+		return err;
+	err = -ENOENT;
+	for (i = 0; i < n; i++)
+		if (v[i].region_id == id) {
+			*out = v[i];
+			err = 0;
+			break;
+		}
+	free(v);
+	return err;
+}
+
+/* The region that starts at base (for the ids of a new allocation). */
+static struct json_object *
+phys_region_at(const struct ring_phys_region *v, size_t n, uint64_t base)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].base == base)
+			return mj_phys_region(&v[i]);
+	return NULL;
+}
+
+static void
+phys_print_region(struct json_object *reg)
+{
+	char sz[16];
+	uint64_t size = mj_get_u64(reg, "size", 0);
+
+	printf("region %" PRIu64 ": base %#" PRIx64 " size %s (%" PRIu64
+	    " bytes) highest %#" PRIx64 " zone %s%s\n",
+	    mj_get_u64(reg, "id", 0), mj_get_u64(reg, "base", 0),
+	    units_fmt_size(size, sz, sizeof(sz)), size,
+	    mj_get_u64(reg, "highest_address", 0),
+	    mj_get_str(reg, "zone", "?"),
+	    mj_get_bool(reg, "persist", 0) ? ", persistent" : "");
+}
+
+int
+cmd_physalloc(struct ringctl *rc, const struct cmd_entry *ce,
+    struct cmd_args *a)
+{
+	struct ring_phys_region *regs = NULL;
+	struct ring_phys_sg *sg = NULL;
+	struct json_object *o, *segs, *seg;
+	uint64_t size, min, base = 0, id = 0, got, high = 0;
+	uint32_t flags = 0, rflags = 0;
+	size_t nregs = 0, i;
+	const char *v;
+	bool partial, use_sg;
+	int err, ret;
+
+	if ((ret = phys_size_opt(rc, ce, "size", a->argv[0], &size)) != RC_OK)
+		return ret;
+	min = size;
+	if ((v = a->val[cmd_opt_index(ce, "min")]) != NULL &&
+	    (ret = phys_size_opt(rc, ce, "--min", v, &min)) != RC_OK)
+		return ret;
+	if (a->set[cmd_opt_index(ce, "32")])
+		flags |= RING_PHYS_SPACE_32;
+	if (a->set[cmd_opt_index(ce, "64")])
+		flags |= RING_PHYS_SPACE_64;
+	if ((v = a->val[cmd_opt_index(ce, "partial")]) != NULL) {
+		if (strcmp(v, "optimal") == 0)
+			flags |= RING_PHYS_OPTIMAL;
+		else if (strcmp(v, "greatest") == 0)
+			flags |= RING_PHYS_GREATEST_RANGE;
+		else if (strcmp(v, "greedy") == 0)
+			flags |= RING_PHYS_GREEDY;
+		else
+			return cmd_usage_error(rc, ce,
+			    "physalloc: --partial is optimal, greatest or "
+			    "greedy, not '%s'", v);
+	}
+	use_sg = a->set[cmd_opt_index(ce, "sg")];
+	if (use_sg && a->val[cmd_opt_index(ce, "min")] == NULL)
+		min = RING_PHYS_FRAME;
+	if (!use_sg && (flags & RING_PHYS_STRATEGY_MASK))
+		flags |= RING_PHYS_PARTIAL_ALLOC;
+	if (a->set[cmd_opt_index(ce, "persist")])
+		rflags |= RING_PHYS_PERSIST;
+	if ((ret = conn_need(rc)) != RC_OK)
+		return ret;
+
+	if (use_sg) {
+		err = ring_phys_sg_alloc(rc->ctl, size, min, flags, rflags, &sg);
+		if (err < 0)
+			return conn_fail(rc, err,
+			    "physalloc: cannot build a %" PRIu64 "-byte "
+			    "scatter-gather list", size);
+		got = sg->total;
+		base = sg->nsegs != 0 ? sg->seg[0].base : 0;
+	} else {
+		err = ring_physalloc3_region(rc->ctl, size, flags, rflags, &min,
+		    &base, &id);
+		if (err < 0)
+			return conn_fail(rc, err,
+			    "physalloc: cannot allocate %" PRIu64 " bytes",
+			    size);
+		got = min;
+	}
+	/* the regions as ringd records them, for ids and zones */
+	if ((err = ring_phys_list_regions(rc->ctl, &regs, &nregs)) < 0) {
+		ret = conn_fail(rc, err, "cannot list regions");
+		goto out;
+	}
+	o = json_object_new_object();
+	segs = json_object_new_array();
+	if (use_sg) {
+		for (i = 0; i < sg->nsegs; i++) {
+			seg = phys_region_at(regs, nregs, sg->seg[i].base);
+			if (seg == NULL) {
+				seg = json_object_new_object();
+				json_object_object_add(seg, "id", NULL);
+				json_object_object_add(seg, "base",
+				    mj_u64(sg->seg[i].base));
+				json_object_object_add(seg, "size",
+				    mj_u64(sg->seg[i].len));
+			}
+			if (sg->seg[i].base + sg->seg[i].len - 1 > high)
+				high = sg->seg[i].base + sg->seg[i].len - 1;
+			json_object_array_add(segs, seg);
+		}
+		json_object_object_add(o, "id", NULL);
+	} else {
+		high = base + got - 1;
+		seg = phys_region_at(regs, nregs, base);
+		json_object_object_add(o, "id", mj_u64(id));
+		if (seg != NULL)
+			json_object_array_add(segs, seg);
+	}
+	partial = got < size ||
+	    (!use_sg && ring_page_round(size) > got);
+	json_object_object_add(o, "base", mj_u64(base));
+	json_object_object_add(o, "size", mj_u64(got));
+	json_object_object_add(o, "requested", mj_u64(size));
+	json_object_object_add(o, "partial", json_object_new_boolean(partial));
+	json_object_object_add(o, "highest_address", mj_u64(high));
+	json_object_object_add(o, "persist",
+	    json_object_new_boolean((rflags & RING_PHYS_PERSIST) != 0));
+	json_object_object_add(o, "segments", segs);
+	if (rc->json) {
+		out_json(rc, o);
+	} else {
+		char sz[16];
+
+		if (use_sg)
+			printf("scatter-gather list: %zu segments, %s (%" PRIu64
+			    " bytes)%s\n", json_object_array_length(segs),
+			    units_fmt_size(got, sz, sizeof(sz)), got,
+			    partial ? ", partial" : "");
+		else if (partial)
+			printf("partial: %" PRIu64 " of %" PRIu64 " bytes\n",
+			    got, size);
+		for (i = 0; i < json_object_array_length(segs); i++)
+			phys_print_region(json_object_array_get_idx(segs, i));
+		json_object_put(o);
+	}
+	ret = RC_OK;
+out:
+	free(regs);
+	free(sg); /* the regions stay; only the list goes */
+	return ret;
+}
+
+int
+cmd_physfree(struct ringctl *rc, const struct cmd_entry *ce,
+    struct cmd_args *a)
+{
+	struct ring_phys_region reg;
+	struct json_object *o;
+	uint64_t id;
+	int err, ret;
+
+	if ((ret = conn_parse_id(rc, ce, "region", a->argv[0], &id)) != RC_OK)
+		return ret;
+	if ((ret = conn_need(rc)) != RC_OK)
+		return ret;
+	if ((err = phys_find(rc, id, &reg)) == -ENOENT)
+		return out_fail(rc, RC_FAIL, ENOENT | OUT_NO_REASON,
+		    "no region %" PRIu64, id);
+	if (err < 0)
+		return conn_fail(rc, err, "cannot list regions");
+	if ((err = ring_physfree(rc->ctl, reg.base, reg.size)) < 0)
+		return conn_fail(rc, err, "physfree: cannot free region %"
+		    PRIu64, id);
+	o = mj_phys_region(&reg);
+	if (rc->json)
+		out_json(rc, o);
+	else {
+		printf("freed ");
+		phys_print_region(o);
+		json_object_put(o);
+	}
+	return RC_OK;
+}
+
+int
+cmd_regions(struct ringctl *rc, const struct cmd_entry *ce,
+    struct cmd_args *a)
+{
+	static const char *const zhdr[] = { "ZONE", ">BASE", ">SIZE", ">USED",
+		">FREE", ">LARGEST_FREE", ">FREE_RANGES", ">REGIONS" };
+	static const char *const rhdr[] = { ">ID", ">BASE", ">SIZE", "ZONE",
+		"OWNER", ">UID", "PERSIST", "MAPPED", ">GRANTS" };
+	struct ring_phys_zone *zones = NULL;
+	struct ring_phys_range *ranges = NULL;
+	struct ring_phys_region *regs = NULL;
+	size_t nz = 0, nr = 0, ng = 0, i, k;
+	struct json_object *o, *za, *ra, *z, *fm;
+	struct table *t;
+	char b[8][32], own[48];
+	int err, ret;
+
+	(void)ce;
+	if ((ret = conn_need(rc)) != RC_OK)
+		return ret;
+	if ((err = ring_phys_list_zones(rc->ctl, &zones, &nz)) < 0 ||
+	    (err = ring_phys_list_free(rc->ctl, &ranges, &nr)) < 0 ||
+	    (err = ring_phys_list_regions(rc->ctl, &regs, &ng)) < 0) {
+		ret = conn_fail(rc, err, "cannot list physical memory");
+		goto out;
+	}
+	if (a->quiet) {
+		for (i = 0; i < ng; i++)
+			printf("%" PRIu64 "\n", regs[i].region_id);
+		ret = RC_OK;
+		goto out;
+	}
+	o = json_object_new_object();
+	za = json_object_new_array();
+	for (i = 0; i < nz; i++) {
+		z = mj_phys_zone(&zones[i]);
+		fm = json_object_new_array();
+		for (k = 0; k < nr; k++)
+			if (ranges[k].zone == zones[i].zone)
+				json_object_array_add(fm,
+				    mj_phys_range(&ranges[k]));
+		json_object_object_add(z, "free_map", fm);
+		json_object_array_add(za, z);
+	}
+	json_object_object_add(o, "zones", za);
+	ra = json_object_new_array();
+	for (i = 0; i < ng; i++)
+		json_object_array_add(ra, mj_phys_region(&regs[i]));
+	json_object_object_add(o, "regions", ra);
+	if (rc->json) {
+		out_json(rc, o);
+		ret = RC_OK;
+		goto out;
+	}
+	t = table_new(8, zhdr);
+	for (i = 0; i < nz; i++) {
+		snprintf(b[0], 32, "%#" PRIx64, zones[i].base);
+		table_add(t, ring_phys_zone_name(zones[i].zone), b[0],
+		    units_fmt_size(zones[i].size, b[1], 32),
+		    units_fmt_size(zones[i].used, b[2], 32),
+		    units_fmt_size(zones[i].free, b[3], 32),
+		    units_fmt_size(zones[i].largest_free, b[4], 32),
+		    out_u64(zones[i].free_ranges, b[5], 32),
+		    out_u64(zones[i].regions, b[6], 32));
+	}
+	table_print(t, stdout);
+	table_free(t);
+	for (i = 0; i < nz; i++) {
+		printf("\nzone %s free ranges:\n",
+		    ring_phys_zone_name(zones[i].zone));
+		for (k = 0; k < nr; k++)
+			if (ranges[k].zone == zones[i].zone)
+				printf("  %#014" PRIx64 "-%#014" PRIx64 "  %s\n",
+				    ranges[k].base,
+				    ranges[k].base + ranges[k].size - 1,
+				    units_fmt_size(ranges[k].size, b[0], 32));
+	}
+	printf("\n");
+	t = table_new(9, rhdr);
+	for (i = 0; i < ng; i++) {
+		snprintf(b[1], 32, "%#" PRIx64, regs[i].base);
+		table_add(t, out_u64(regs[i].region_id, b[0], 32), b[1],
+		    units_fmt_size(regs[i].size, b[2], 32),
+		    ring_phys_zone_name(regs[i].zone),
+		    out_peer(json_object_object_get(json_object_array_get_idx(
+		    ra, i), "owner"), own, sizeof(own)),
+		    out_u64(regs[i].owner.uid, b[3], 32),
+		    (regs[i].flags & RING_PHYS_PERSIST) ? "yes" : "no",
+		    regs[i].mapped ? "yes" : "no",
+		    out_u64(regs[i].grants, b[4], 32));
+	}
+	table_print(t, stdout);
+	table_free(t);
+	json_object_put(o);
+	ret = RC_OK;
+out:
+	free(zones);
+	free(ranges);
+	free(regs);
+	return ret;
+}
+
+int
+cmd_physmap(struct ringctl *rc, const struct cmd_entry *ce,
+    struct cmd_args *a)
+{
+	struct ring_phys_region reg;
+	struct json_object *o;
+	uint64_t id, off = 0, len = PHYS_DUMP_DEFAULT, moff, mlen;
+	const char *v;
+	unsigned char *data;
+	void *ptr;
+	char *hex;
+	size_t i;
+	int err, ret;
+
+	if (!a->set[cmd_opt_index(ce, "dump")])
+		return cmd_usage_error(rc, ce, "physmap: --dump is required");
+	if ((ret = conn_parse_id(rc, ce, "region", a->argv[0], &id)) != RC_OK)
+		return ret;
+	if ((v = a->val[cmd_opt_index(ce, "offset")]) != NULL &&
+	    (ret = phys_size_opt(rc, ce, "--offset", v, &off)) != RC_OK)
+		return ret;
+	if ((v = a->val[cmd_opt_index(ce, "len")]) != NULL &&
+	    (ret = phys_size_opt(rc, ce, "--len", v, &len)) != RC_OK)
+		return ret;
+	if (len == 0 || len > PHYS_DUMP_MAX)
+		return cmd_usage_error(rc, ce,
+		    "physmap: --len must be 1..%u bytes", PHYS_DUMP_MAX);
+	if ((ret = conn_need(rc)) != RC_OK)
+		return ret;
+	if ((err = phys_find(rc, id, &reg)) == -ENOENT)
+		return out_fail(rc, RC_FAIL, ENOENT | OUT_NO_REASON,
+		    "no region %" PRIu64, id);
+	if (err < 0)
+		return conn_fail(rc, err, "cannot list regions");
+	if (off >= reg.size)
+		return out_fail(rc, RC_FAIL, EINVAL | OUT_NO_REASON,
+		    "physmap: offset %" PRIu64 " is beyond region %" PRIu64
+		    " (%" PRIu64 " bytes)", off, id, reg.size);
+	if (len > reg.size - off)
+		len = reg.size - off;
+	/* mappings start on a frame: map the frames that hold the bytes */
+	moff = off - off % RING_PHYS_FRAME;
+	mlen = off + len - moff;
+	if ((err = ring_physmap(rc->ctl, reg.base + moff, mlen, 0, &ptr)) < 0)
+		return conn_fail(rc, err, "physmap: cannot map region %" PRIu64,
+		    id);
+	data = (unsigned char *)ptr + (off - moff);
+	if (rc->json) {
+		o = json_object_new_object();
+		json_object_object_add(o, "id", mj_u64(id));
+		json_object_object_add(o, "base", mj_u64(reg.base));
+		json_object_object_add(o, "offset", mj_u64(off));
+		json_object_object_add(o, "len", mj_u64(len));
+		if ((hex = malloc(2 * (size_t)len + 1)) != NULL) {
+			for (i = 0; i < len; i++)
+				snprintf(hex + 2 * i, 3, "%02x",
+				    data[i]);
+			json_object_object_add(o, "data_hex",
+			    json_object_new_string(hex));
+			free(hex);
+		} else {
+			json_object_object_add(o, "data_hex", NULL);
+		}
+		out_json(rc, o);
+	} else {
+		out_hexdump(stdout, data, (size_t)len, reg.base + off);
+	}
+	ring_physunmap(ptr, mlen);
+	return RC_OK;
+}

@@ -1,0 +1,146 @@
+/*
+ * cmd-scheme.c - "schemes" and "probe": the scheme registry.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ringctl.h"
+#include "tools/model-json.h"
+#include "tools/tools.h"
+
+/*
+ * "noop,read,write,130-255" for an array of opcode objects (named ones by
+ * name, runs of unnamed ones as ranges); "-" when empty.
+ */
+static void
+scheme_opcodes_text(struct json_object *ops, char *buf, size_t len)
+{
+	size_t i, j, n = json_object_array_length(ops), used = 0;
+	uint64_t code, last;
+	const char *name;
+	int w;
+
+	snprintf(buf, len, "-");
+	for (i = 0; i < n && used < len; i = j) {
+		struct json_object *op = json_object_array_get_idx(ops, i);
+
+		name = mj_get_str(op, "name", NULL);
+		code = last = mj_get_u64(op, "code", 0);
+		for (j = i + 1; name == NULL && j < n; j++) {
+			struct json_object *nx = json_object_array_get_idx(ops, j);
+
+			if (mj_get_str(nx, "name", NULL) != NULL ||
+			    mj_get_u64(nx, "code", 0) != last + 1)
+				break;
+			last++;
+		}
+		if (name != NULL)
+			w = snprintf(buf + used, len - used, "%s%s",
+			    i ? "," : "", name);
+		else if (last != code)
+			w = snprintf(buf + used, len - used, "%s%" PRIu64 "-%"
+			    PRIu64, i ? "," : "", code, last);
+		else
+			w = snprintf(buf + used, len - used, "%s%" PRIu64,
+			    i ? "," : "", code);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+}
+
+int
+cmd_schemes(struct ringctl *rc, const struct cmd_entry *ce,
+    struct cmd_args *a)
+{
+	static const char *const hdr[] = { "NAME", ">UID", "OWNER", ">RINGS",
+		"OPCODES" };
+	struct ring_ctl_scheme *v = NULL;
+	struct json_object *arr, *s;
+	struct table *t;
+	char uid[24], owner[48], rings[24], ops[1024];
+	size_t n, i;
+	int err, ret;
+
+	(void)ce;
+	if ((ret = conn_need(rc)) != RC_OK)
+		return ret;
+	if ((err = ring_ctl_list_schemes(rc->ctl, &v, &n)) < 0)
+		return conn_fail(rc, err, "cannot list schemes");
+	arr = mj_schemes(v, n);
+	free(v);
+	if (a->quiet) {
+		for (i = 0; i < n; i++)
+			printf("%s\n", mj_get_str(json_object_array_get_idx(
+			    arr, i), "name", ""));
+		json_object_put(arr);
+		return RC_OK;
+	}
+	if (rc->json) {
+		out_json(rc, arr);
+		return RC_OK;
+	}
+	t = table_new(5, hdr);
+	for (i = 0; i < n; i++) {
+		struct json_object *owner_o, *ops_o;
+
+		s = json_object_array_get_idx(arr, i);
+		json_object_object_get_ex(s, "owner", &owner_o);
+		json_object_object_get_ex(s, "opcodes", &ops_o);
+		scheme_opcodes_text(ops_o, ops, sizeof(ops));
+		table_add(t, mj_get_str(s, "name", ""),
+		    out_u64(mj_get_u64(owner_o, "uid", 0), uid, sizeof(uid)),
+		    out_peer(owner_o, owner, sizeof(owner)),
+		    out_u64(mj_get_u64(s, "rings", 0), rings, sizeof(rings)),
+		    ops);
+	}
+	table_print(t, stdout);
+	table_free(t);
+	json_object_put(arr);
+	return RC_OK;
+}
+
+int
+cmd_probe(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
+{
+	const char *scheme = a->argv[0];
+	struct json_object *o, *arr;
+	uint64_t ops[4];
+	size_t i, n;
+	int err, ret;
+
+	(void)ce;
+	if ((ret = conn_need(rc)) != RC_OK)
+		return ret;
+	if ((err = ring_ctl_probe(rc->ctl, scheme, ops)) < 0)
+		return conn_fail(rc, err, "cannot probe '%s'", scheme);
+	arr = mj_opcodes(ops);
+	n = json_object_array_length(arr);
+	if (rc->json && !a->quiet) {
+		o = json_object_new_object();
+		json_object_object_add(o, "scheme",
+		    json_object_new_string(scheme));
+		json_object_object_add(o, "opcodes_declared",
+		    json_object_new_boolean(n != 0));
+		json_object_object_add(o, "opcodes", arr);
+		out_json(rc, o);
+		return RC_OK;
+	}
+	if (n == 0 && !a->quiet)
+		printf("'%s' declared no opcodes\n", scheme);
+	for (i = 0; i < n; i++) {
+		struct json_object *op = json_object_array_get_idx(arr, i);
+		const char *name = mj_get_str(op, "name", NULL);
+
+		if (a->quiet)
+			printf("%s\n", name != NULL ? name : json_object_get_string(
+			    json_object_object_get(op, "code")));
+		else
+			printf("%3" PRIu64 "  %s\n", mj_get_u64(op, "code", 0),
+			    name != NULL ? name : "-");
+	}
+	json_object_put(arr);
+	return RC_OK;
+}

@@ -1,0 +1,698 @@
+/*
+ * cmd-submit.c - "submit": open a ring to a scheme, push SQEs, print the
+ * completions.
+ *
+ * One entry by default: its fields come from FIELD=VALUE words, data= or
+ * --data-file bytes go into the ring's buffer pool (addr and len then
+ * name them), and the completion is printed with its status decoded and
+ * the round trip's latency.  With --count the same entry is submitted N
+ * times, B at a time with at most W in flight, and a summary with the
+ * rate and latency percentiles is printed instead.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ringctl.h"
+#include "tools/model-json.h"
+#include "tools/tools.h"
+
+#define SUBMIT_DATA_MAX (64u << 20)	/* data= / --data-file bytes */
+#define SUBMIT_DUMP_MAX 4096u		/* bytes --dump prints */
+
+/* The SQE fields FIELD=VALUE may set, with their widths. */
+struct submit_field {
+	const char *name;
+	size_t off;
+	unsigned bytes;
+	bool size; /* takes K/M/G suffixes */
+};
+
+static const struct submit_field submit_fields[] = {
+	{ "flags", offsetof(struct ring_sqe, flags), 1, false },
+	{ "priority", offsetof(struct ring_sqe, priority), 2, false },
+	{ "syscall_flags", offsetof(struct ring_sqe, syscall_flags), 4, false },
+	{ "fd", offsetof(struct ring_sqe, fd), 8, false },
+	{ "len", offsetof(struct ring_sqe, len), 8, true },
+	{ "user_data", offsetof(struct ring_sqe, user_data), 8, false },
+	{ "addr", offsetof(struct ring_sqe, addr), 8, false },
+	{ "offset", offsetof(struct ring_sqe, offset), 8, true },
+	{ "additional1", offsetof(struct ring_sqe, additional1), 8, false },
+	{ "additional2", offsetof(struct ring_sqe, additional2), 8, false },
+};
+#define SUBMIT_NFIELDS (sizeof(submit_fields) / sizeof(submit_fields[0]))
+
+/* What the command line asked for. */
+struct submit_req {
+	const char *scheme;
+	uint8_t opcode;
+	struct ring_sqe sqe;
+	bool given[SUBMIT_NFIELDS];
+	unsigned char *data; /* data= or --data-file bytes */
+	size_t data_len;
+	bool bits32;
+	uint64_t timeout_ns;
+	uint64_t count, batch, window; /* count 0: one entry */
+	bool dump;
+};
+
+static uint64_t
+submit_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int
+submit_field_index(const char *name, size_t len)
+{
+	unsigned i;
+
+	for (i = 0; i < SUBMIT_NFIELDS; i++)
+		if (strlen(submit_fields[i].name) == len &&
+		    strncmp(submit_fields[i].name, name, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* SQE flags by name: "drain", "chain|subscribe", or a number. */
+static int
+submit_parse_flags(const char *s, uint64_t *v)
+{
+	static const struct {
+		const char *name;
+		uint64_t bit;
+	} names[] = { { "subscribe", RING_SQE_SUBSCRIBE },
+		{ "drain", RING_SQE_DRAIN }, { "chain", RING_SQE_CHAIN } };
+	const char *p = s, *end;
+	size_t i, len;
+
+	if (units_parse_u64(s, v) == 0)
+		return 0;
+	*v = 0;
+	while (*p != '\0') {
+		end = p + strcspn(p, "|,");
+		len = (size_t)(end - p);
+		for (i = 0; i < 3; i++)
+			if (strlen(names[i].name) == len &&
+			    strncmp(names[i].name, p, len) == 0)
+				break;
+		if (i == 3)
+			return -EINVAL;
+		*v |= names[i].bit;
+		p = *end != '\0' ? end + 1 : end;
+	}
+	return p == s ? -EINVAL : 0;
+}
+
+static int
+submit_set_field(struct ringctl *rc, const struct cmd_entry *ce,
+    struct submit_req *q, const char *word)
+{
+	const char *eq = strchr(word, '=');
+	const struct submit_field *f;
+	uint64_t v, max;
+	int k, err;
+
+	if (eq == NULL || eq == word)
+		return cmd_usage_error(rc, ce,
+		    "submit: '%s' is not FIELD=VALUE", word);
+	if ((size_t)(eq - word) == 4 && strncmp(word, "data", 4) == 0) {
+		if (q->data != NULL)
+			return cmd_usage_error(rc, ce,
+			    "submit: data given twice");
+		q->data_len = strlen(eq + 1);
+		if (q->data_len > SUBMIT_DATA_MAX)
+			return cmd_usage_error(rc, ce, "submit: data too long");
+		if ((q->data = (unsigned char *)strdup(eq + 1)) == NULL)
+			return out_fail(rc, RC_FAIL, ENOMEM, "submit");
+		return RC_OK;
+	}
+	if ((k = submit_field_index(word, (size_t)(eq - word))) < 0)
+		return cmd_usage_error(rc, ce,
+		    "submit: unknown field '%.*s' (fields: flags priority "
+		    "syscall_flags fd len user_data addr offset additional1 "
+		    "additional2 data)", (int)(eq - word), word);
+	f = &submit_fields[k];
+	if (q->given[k])
+		return cmd_usage_error(rc, ce, "submit: field '%s' given twice",
+		    f->name);
+	if (strcmp(f->name, "flags") == 0)
+		err = submit_parse_flags(eq + 1, &v);
+	else if (f->size)
+		err = units_parse_size(eq + 1, &v);
+	else
+		err = units_parse_u64(eq + 1, &v);
+	max = f->bytes == 8 ? UINT64_MAX : (1ull << (8 * f->bytes)) - 1;
+	if (err == -ERANGE || (err == 0 && v > max))
+		return cmd_usage_error(rc, ce,
+		    "submit: %s=%s is out of range (0..%" PRIu64 ")", f->name,
+		    eq + 1, max);
+	if (err < 0)
+		return cmd_usage_error(rc, ce, "submit: bad number in %s",
+		    word);
+	q->given[k] = true;
+	switch (f->bytes) {
+	case 1:
+		*((uint8_t *)&q->sqe + f->off) = (uint8_t)v;
+		break;
+	case 2: {
+		uint16_t x = (uint16_t)v;
+
+		memcpy((char *)&q->sqe + f->off, &x, 2);
+		break;
+	}
+	case 4: {
+		uint32_t x = (uint32_t)v;
+
+		memcpy((char *)&q->sqe + f->off, &x, 4);
+		break;
+	}
+	default:
+		memcpy((char *)&q->sqe + f->off, &v, 8);
+		break;
+	}
+	return RC_OK;
+}
+
+static int
+submit_read_file(struct ringctl *rc, struct submit_req *q, const char *path)
+{
+	struct stat st;
+	size_t got = 0;
+	ssize_t n;
+	int fd, ret = RC_OK;
+
+	if (q->data != NULL)
+		return out_fail(rc, RC_USAGE, 0,
+		    "submit: both data= and --data-file given");
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return out_fail(rc, RC_FAIL, errno, "cannot open '%s'", path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		ret = out_fail(rc, RC_FAIL, 0, "'%s' is not a regular file",
+		    path);
+		goto out;
+	}
+	if ((uint64_t)st.st_size > SUBMIT_DATA_MAX) {
+		ret = out_fail(rc, RC_FAIL, EFBIG, "cannot use '%s'", path);
+		goto out;
+	}
+	q->data_len = (size_t)st.st_size;
+	if ((q->data = malloc(q->data_len + 1)) == NULL) {
+		ret = out_fail(rc, RC_FAIL, ENOMEM, "cannot read '%s'", path);
+		goto out;
+	}
+	while (got < q->data_len) {
+		n = read(fd, q->data + got, q->data_len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ret = out_fail(rc, RC_FAIL, n < 0 ? errno : EIO,
+			    "cannot read '%s'", path);
+			goto out;
+		}
+		got += (size_t)n;
+	}
+out:
+	close(fd);
+	return ret;
+}
+
+/* A positive count option. */
+static int
+submit_count_opt(struct ringctl *rc, const struct cmd_entry *ce,
+    const char *name, const char *s, uint64_t max, uint64_t *v)
+{
+	int err = units_parse_u64(s, v);
+
+	if (err == 0 && (*v == 0 || *v > max))
+		err = -ERANGE;
+	if (err < 0)
+		return cmd_usage_error(rc, ce,
+		    "submit: --%s wants a number in 1..%" PRIu64 ", not '%s'",
+		    name, max, s);
+	return RC_OK;
+}
+
+static int
+submit_parse(struct ringctl *rc, const struct cmd_entry *ce,
+    struct cmd_args *a, struct submit_req *q)
+{
+	const char *v;
+	int i, ret, err;
+
+	memset(q, 0, sizeof(*q));
+	q->scheme = a->argv[0];
+	q->timeout_ns = 5000000000ull;
+	if ((err = opname_parse(a->argv[1], &q->opcode)) < 0)
+		return cmd_usage_error(rc, ce,
+		    "submit: unknown opcode '%s' (a name such as noop, read, "
+		    "write, or a number 0..255)", a->argv[1]);
+	q->sqe.opcode = q->opcode;
+	for (i = 2; i < a->argc; i++)
+		if ((ret = submit_set_field(rc, ce, q, a->argv[i])) != RC_OK)
+			return ret;
+	if ((v = a->val[cmd_opt_index(ce, "data-file")]) != NULL &&
+	    (ret = submit_read_file(rc, q, v)) != RC_OK)
+		return ret;
+	if ((v = a->val[cmd_opt_index(ce, "bits")]) != NULL) {
+		if (strcmp(v, "32") == 0)
+			q->bits32 = true;
+		else if (strcmp(v, "64") != 0)
+			return cmd_usage_error(rc, ce,
+			    "submit: --bits is 32 or 64, not '%s'", v);
+	}
+	if ((v = a->val[cmd_opt_index(ce, "timeout")]) != NULL &&
+	    (units_parse_duration(v, &q->timeout_ns) < 0 ||
+	    q->timeout_ns == 0))
+		return cmd_usage_error(rc, ce,
+		    "submit: bad --timeout '%s' (e.g. 500ms, 2s)", v);
+	if ((v = a->val[cmd_opt_index(ce, "count")]) != NULL &&
+	    (ret = submit_count_opt(rc, ce, "count", v, UINT64_MAX / 2,
+	    &q->count)) != RC_OK)
+		return ret;
+	if ((v = a->val[cmd_opt_index(ce, "batch")]) != NULL &&
+	    (ret = submit_count_opt(rc, ce, "batch", v, RING_MAX_ENTRIES,
+	    &q->batch)) != RC_OK)
+		return ret;
+	if ((v = a->val[cmd_opt_index(ce, "window")]) != NULL &&
+	    (ret = submit_count_opt(rc, ce, "window", v, RING_MAX_ENTRIES,
+	    &q->window)) != RC_OK)
+		return ret;
+	q->dump = a->set[cmd_opt_index(ce, "dump")];
+	if (q->count == 0 && (q->batch != 0 || q->window != 0))
+		return cmd_usage_error(rc, ce,
+		    "submit: --batch and --window need --count");
+	if (q->count != 0 && q->dump)
+		return cmd_usage_error(rc, ce,
+		    "submit: --dump is for a single entry");
+	if (q->count != 0) {
+		if (q->batch == 0)
+			q->batch = 1;
+		if (q->window == 0)
+			q->window = q->batch;
+		if (q->batch > q->window)
+			return cmd_usage_error(rc, ce,
+			    "submit: --batch %" PRIu64 " is larger than "
+			    "--window %" PRIu64, q->batch, q->window);
+	}
+	return RC_OK;
+}
+
+/* --- latency histogram: log-linear, 32 steps per power of two ------- */
+
+#define HIST_SUB_BITS 5
+#define HIST_SIZE 2048
+
+struct hist {
+	uint64_t n[HIST_SIZE];
+	uint64_t count, min, max, sum;
+};
+
+static unsigned
+hist_index(uint64_t v)
+{
+	unsigned msb;
+
+	if (v < 2u << HIST_SUB_BITS)
+		return (unsigned)v;
+	msb = 63u - (unsigned)__builtin_clzll(v);
+	return (msb - HIST_SUB_BITS) * (1u << HIST_SUB_BITS) +
+	    (unsigned)(v >> (msb - HIST_SUB_BITS));
+}
+
+/* The largest value that falls in bucket i. */
+static uint64_t
+hist_upper(unsigned i)
+{
+	unsigned msb, m;
+
+	if (i < 2u << HIST_SUB_BITS)
+		return i;
+	msb = i / (1u << HIST_SUB_BITS) + HIST_SUB_BITS - 1;
+	m = i % (1u << HIST_SUB_BITS) + (1u << HIST_SUB_BITS);
+	return (((uint64_t)m + 1) << (msb - HIST_SUB_BITS)) - 1;
+}
+
+static void
+hist_add(struct hist *h, uint64_t v)
+{
+	h->n[hist_index(v)]++;
+	if (h->count == 0 || v < h->min)
+		h->min = v;
+	if (v > h->max)
+		h->max = v;
+	h->count++;
+	h->sum += v;
+}
+
+/* The value at quantile p (0..1), at most the bucket's upper bound. */
+static uint64_t
+hist_quantile(const struct hist *h, double p)
+{
+	uint64_t want, seen = 0, u;
+	unsigned i;
+
+	if (h->count == 0)
+		return 0;
+	want = (uint64_t)(p * (double)h->count);
+	if (want >= h->count)
+		want = h->count - 1;
+	for (i = 0; i < HIST_SIZE; i++) {
+		seen += h->n[i];
+		if (seen > want) {
+			u = hist_upper(i);
+			return u > h->max ? h->max : u;
+		}
+	}
+	return h->max;
+}
+
+/* --- running it ------------------------------------------------------ */
+
+static struct json_object *
+submit_opcode_obj(uint8_t op)
+{
+	return mj_opcode(op);
+}
+
+static int
+submit_open(struct ringctl *rc, struct submit_req *q, uint32_t entries,
+    struct ring **r, uint64_t *id)
+{
+	struct ring_params p;
+	uint64_t buf = 0, off;
+	void *ptr;
+	int err;
+
+	memset(&p, 0, sizeof(p));
+	p.sq_entries = entries;
+	p.flags = q->bits32 ? RING_PAIR_BITS_32 : 0;
+	/* a buffer for data=, or one of len bytes for the scheme to fill */
+	if (q->data != NULL)
+		buf = q->data_len;
+	if (q->given[4] && !q->given[6] && q->sqe.len > buf)
+		buf = q->sqe.len;
+	if (buf > RING_MAX_POOL)
+		return out_fail(rc, RC_FAIL, E2BIG,
+		    "cannot make a %" PRIu64 "-byte buffer", buf);
+	if (buf != 0)
+		p.pool_bytes = ring_page_round(buf);
+	if ((err = ring_ctl_open(rc->ctl, q->scheme, &p, r, id)) < 0)
+		return conn_fail(rc, err, "cannot open ring to '%s'",
+		    q->scheme);
+	if (buf == 0)
+		return RC_OK;
+	if ((err = ring_pool_alloc(*r, buf, &off)) < 0 ||
+	    (err = ring_pool_resolve(*r, off, buf, &ptr)) < 0) {
+		ring_close(*r);
+		ring_ctl_close_ring(rc->ctl, *id);
+		return out_fail(rc, RC_FAIL, err,
+		    "cannot place %" PRIu64 " bytes in the buffer pool", buf);
+	}
+	memset(ptr, 0, buf);
+	if (q->data != NULL)
+		memcpy(ptr, q->data, q->data_len);
+	if (!q->given[6])
+		q->sqe.addr = off;
+	if (!q->given[4])
+		q->sqe.len = q->data != NULL ? q->data_len : buf;
+	return RC_OK;
+}
+
+/* Pop one CQE, waiting up to timeout_ns. */
+static int
+submit_pop(struct ring *r, struct ring_cqe *cqe, uint64_t timeout_ns)
+{
+	uint64_t deadline = submit_now() + timeout_ns, now;
+	int err;
+
+	for (;;) {
+		if ((err = ring_cq_pop(r, cqe)) != -EAGAIN)
+			return err;
+		now = submit_now();
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		err = ring_wait(r, RING_EV_IN, (int64_t)(deadline - now));
+		if (err < 0 && err != -ETIMEDOUT)
+			return err;
+	}
+}
+
+static int
+submit_one(struct ringctl *rc, struct submit_req *q, struct ring *r,
+    uint64_t id)
+{
+	struct json_object *o;
+	struct ring_cqe cqe;
+	uint64_t t0, t1;
+	const char *name;
+	char lat[32];
+	void *ptr = NULL;
+	int err, e;
+
+	t0 = submit_now();
+	if ((err = ring_sq_push(r, &q->sqe)) < 0)
+		return out_fail(rc, RC_FAIL, err, "cannot submit to '%s'%s",
+		    q->scheme, err == -EOVERFLOW ?
+		    " (a value does not fit a 32-bit entry)" : "");
+	if ((err = submit_pop(r, &cqe, q->timeout_ns)) < 0)
+		return out_fail(rc, RC_FAIL, err,
+		    "no completion from '%s'", q->scheme);
+	t1 = submit_now();
+	e = ring_cqe_errno(&cqe);
+	name = e != 0 ? errname(e) : NULL;
+	if (q->dump && q->sqe.len != 0 &&
+	    ring_pool_resolve(r, q->sqe.addr, q->sqe.len, &ptr) < 0)
+		ptr = NULL;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "ring_id", mj_u64(id));
+	json_object_object_add(o, "scheme", json_object_new_string(q->scheme));
+	json_object_object_add(o, "opcode", submit_opcode_obj(q->opcode));
+	json_object_object_add(o, "user_data", mj_u64(cqe.user_data));
+	json_object_object_add(o, "status",
+	    json_object_new_int64((int64_t)cqe.status));
+	json_object_object_add(o, "flags", mj_u64(cqe.flags));
+	json_object_object_add(o, "extra", mj_u64(cqe.extra));
+	json_object_object_add(o, "errno",
+	    e != 0 ? json_object_new_string(name != NULL ? name : "?") : NULL);
+	json_object_object_add(o, "latency_ns", mj_u64(t1 - t0));
+	if (rc->json) {
+		if (ptr != NULL) {
+			size_t i, n = q->sqe.len < SUBMIT_DUMP_MAX ?
+			    (size_t)q->sqe.len : SUBMIT_DUMP_MAX;
+			char *hex = malloc(2 * n + 1);
+
+			for (i = 0; hex != NULL && i < n; i++)
+				snprintf(hex + 2 * i, 3, "%02x",
+				    ((unsigned char *)ptr)[i]);
+			json_object_object_add(o, "data_hex", hex != NULL ?
+			    json_object_new_string(hex) : NULL);
+			free(hex);
+		} else {
+			json_object_object_add(o, "data_hex", NULL);
+		}
+		out_json(rc, o);
+	} else {
+		printf("user_data=%" PRIu64 " status=%" PRId64, cqe.user_data,
+		    (int64_t)cqe.status);
+		if (e != 0)
+			printf(" (%s: %s)", name != NULL ? name : "?",
+			    out_strerror(e));
+		printf(" flags=%#" PRIx64 " extra=%" PRIu64 " latency=%s\n",
+		    cqe.flags, cqe.extra,
+		    units_fmt_duration(t1 - t0, lat, sizeof(lat)));
+		if (ptr != NULL)
+			out_hexdump(stdout, ptr, q->sqe.len < SUBMIT_DUMP_MAX ?
+			    (size_t)q->sqe.len : SUBMIT_DUMP_MAX, 0);
+		json_object_put(o);
+	}
+	/* the completion came; an errno in it makes the exit status 1 */
+	return e != 0 ? RC_FAIL : RC_OK;
+}
+
+static int
+submit_load(struct ringctl *rc, struct submit_req *q, struct ring *r,
+    uint32_t cap)
+{
+	struct ring_sqe *sqes;
+	struct ring_cqe cqes[64];
+	struct hist *h;
+	struct json_object *o, *l;
+	uint64_t *ts, submitted = 0, completed = 0, errors = 0, k, i;
+	uint64_t t0, now, last_progress;
+	int first_err = 0, n, err, ret = RC_OK;
+	char b[6][32];
+
+	/* entries are 64-byte aligned types */
+	sqes = aligned_alloc(_Alignof(struct ring_sqe),
+	    (size_t)q->batch * sizeof(*sqes));
+	ts = calloc(cap, sizeof(*ts));
+	h = calloc(1, sizeof(*h));
+	if (sqes == NULL || ts == NULL || h == NULL) {
+		ret = out_fail(rc, RC_FAIL, ENOMEM, "submit");
+		goto out;
+	}
+	t0 = last_progress = submit_now();
+	while (completed < q->count) {
+		bool progress = false;
+
+		k = q->count - submitted < q->batch ? q->count - submitted
+						     : q->batch;
+		if (k != 0 && q->window - (submitted - completed) >= k) {
+			now = submit_now();
+			for (i = 0; i < k; i++) {
+				sqes[i] = q->sqe;
+				sqes[i].user_data = submitted + i;
+				ts[(submitted + i) & (cap - 1)] = now;
+			}
+			for (i = 0; i < k; i += (uint64_t)n) {
+				n = ring_sq_push_batch(r, sqes + i,
+				    (unsigned)(k - i));
+				if (n == -EAGAIN) {
+					/* the producer is behind: wait */
+					n = 0;
+					if ((err = ring_wait(r, RING_EV_OUT,
+					    (int64_t)q->timeout_ns)) < 0) {
+						ret = out_fail(rc, RC_FAIL, err,
+						    "cannot submit to '%s'",
+						    q->scheme);
+						goto out;
+					}
+					continue;
+				}
+				if (n < 0) {
+					ret = out_fail(rc, RC_FAIL, n,
+					    "cannot submit to '%s'", q->scheme);
+					goto out;
+				}
+			}
+			submitted += k;
+			progress = true;
+		}
+		n = ring_cq_pop_batch(r, cqes, 64);
+		if (n > 0) {
+			now = submit_now();
+			for (i = 0; i < (uint64_t)n; i++) {
+				if (cqes[i].user_data >= submitted ||
+				    cqes[i].user_data + q->window < submitted) {
+					ret = out_fail(rc, RC_FAIL, 0,
+					    "'%s' completed user_data %" PRIu64
+					    ", which is not in flight",
+					    q->scheme, cqes[i].user_data);
+					goto out;
+				}
+				hist_add(h, now - ts[cqes[i].user_data &
+				    (cap - 1)]);
+				if ((err = ring_cqe_errno(&cqes[i])) != 0) {
+					errors++;
+					if (first_err == 0)
+						first_err = err;
+				}
+			}
+			completed += (uint64_t)n;
+			progress = true;
+		} else if (n != -EAGAIN) {
+			ret = out_fail(rc, RC_FAIL, n, "cannot reap completions");
+			goto out;
+		}
+		now = submit_now();
+		if (progress) {
+			last_progress = now;
+			continue;
+		}
+		if (now - last_progress >= q->timeout_ns) {
+			ret = out_fail(rc, RC_FAIL, ETIMEDOUT,
+			    "%" PRIu64 " of %" PRIu64 " completions from '%s'",
+			    completed, q->count, q->scheme);
+			goto out;
+		}
+		err = ring_wait(r, RING_EV_IN,
+		    (int64_t)(q->timeout_ns - (now - last_progress)));
+		if (err < 0 && err != -ETIMEDOUT) {
+			ret = out_fail(rc, RC_FAIL, err, "cannot reap completions");
+			goto out;
+		}
+	}
+	now = submit_now() - t0;
+	if (now == 0)
+		now = 1;
+	o = json_object_new_object();
+	json_object_object_add(o, "scheme", json_object_new_string(q->scheme));
+	json_object_object_add(o, "opcode", submit_opcode_obj(q->opcode));
+	json_object_object_add(o, "count", mj_u64(q->count));
+	json_object_object_add(o, "batch", mj_u64(q->batch));
+	json_object_object_add(o, "window", mj_u64(q->window));
+	json_object_object_add(o, "errors", mj_u64(errors));
+	json_object_object_add(o, "first_errno", first_err != 0 ?
+	    json_object_new_string(errname(first_err) != NULL ?
+	    errname(first_err) : "?") : NULL);
+	json_object_object_add(o, "elapsed_ns", mj_u64(now));
+	json_object_object_add(o, "ops_per_sec",
+	    mj_u64((uint64_t)((double)q->count * 1e9 / (double)now)));
+	l = json_object_new_object();
+	json_object_object_add(l, "min", mj_u64(h->min));
+	json_object_object_add(l, "p50", mj_u64(hist_quantile(h, 0.50)));
+	json_object_object_add(l, "p99", mj_u64(hist_quantile(h, 0.99)));
+	json_object_object_add(l, "max", mj_u64(h->max));
+	json_object_object_add(l, "mean", mj_u64(h->sum / h->count));
+	json_object_object_add(o, "latency_ns", l);
+	if (rc->json) {
+		out_json(rc, o);
+	} else {
+		printf("%" PRIu64 " entries to '%s' in %s: %" PRIu64
+		    " ops/s, %" PRIu64 " errors\n", q->count, q->scheme,
+		    units_fmt_duration(now, b[0], 32),
+		    mj_get_u64(o, "ops_per_sec", 0), errors);
+		printf("latency: min %s  p50 %s  p99 %s  max %s\n",
+		    units_fmt_duration(h->min, b[1], 32),
+		    units_fmt_duration(hist_quantile(h, 0.50), b[2], 32),
+		    units_fmt_duration(hist_quantile(h, 0.99), b[3], 32),
+		    units_fmt_duration(h->max, b[4], 32));
+		json_object_put(o);
+	}
+	ret = errors != 0 ? RC_FAIL : RC_OK;
+out:
+	free(sqes);
+	free(ts);
+	free(h);
+	return ret;
+}
+
+int
+cmd_submit(struct ringctl *rc, const struct cmd_entry *ce,
+    struct cmd_args *a)
+{
+	struct submit_req q;
+	struct ring *r = NULL;
+	uint64_t id = 0;
+	uint32_t entries = 1;
+	int ret;
+
+	if ((ret = submit_parse(rc, ce, a, &q)) != RC_OK)
+		goto out;
+	if ((ret = conn_need(rc)) != RC_OK)
+		goto out;
+	while (q.count != 0 && entries < q.window)
+		entries <<= 1;
+	if ((ret = submit_open(rc, &q, entries, &r, &id)) != RC_OK)
+		goto out;
+	if (q.count == 0)
+		ret = submit_one(rc, &q, r, id);
+	else
+		ret = submit_load(rc, &q, r, entries);
+	ring_close(r);
+	(void)ring_ctl_close_ring(rc->ctl, id);
+out:
+	free(q.data);
+	return ret;
+}

@@ -1,0 +1,83 @@
+/*
+ * conn.c - ringctl's connection to ringd: made when a command first needs
+ * it, kept for the rest of a shell or batch session, dropped when ringd
+ * goes away so that the next command connects anew.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ringctl.h"
+#include "tools/tools.h"
+
+int
+conn_need(struct ringctl *rc)
+{
+	uint32_t server = 0;
+	int err;
+
+	if (rc->ctl != NULL)
+		return RC_OK;
+	if (rc->sock != NULL)
+		snprintf(rc->sock_path, sizeof(rc->sock_path), "%s", rc->sock);
+	else if ((err = ring_ctl_socket_path(rc->sock_path,
+	    sizeof(rc->sock_path))) < 0)
+		return out_fail(rc, RC_UNREACHABLE, err,
+		    "cannot name ringd's socket (set RINGD_SOCKET or use -S)");
+	err = ring_ctl_connect(rc->sock, &server, &rc->ctl);
+	if (err == -EPROTO && server != 0)
+		return out_fail(rc, RC_FAIL, 0,
+		    "ringd at '%s' speaks protocol %u, this ringctl speaks "
+		    "another", rc->sock_path, server);
+	if (err < 0)
+		return out_fail(rc, RC_UNREACHABLE, err,
+		    "cannot connect to ringd at '%s'", rc->sock_path);
+	return RC_OK;
+}
+
+void
+conn_close(struct ringctl *rc)
+{
+	ring_ctl_close(rc->ctl);
+	rc->ctl = NULL;
+}
+
+/* Errors that mean ringd is gone or not answering. */
+static bool
+conn_lost(int err)
+{
+	return err == -ECONNRESET || err == -EPIPE || err == -ENOTCONN ||
+	    err == -ETIMEDOUT || err == -ECONNREFUSED;
+}
+
+int
+conn_fail(struct ringctl *rc, int err, const char *fmt, ...)
+{
+	va_list ap;
+	int st = RC_FAIL;
+
+	if (conn_lost(err)) {
+		st = RC_UNREACHABLE;
+		conn_close(rc);
+	}
+	va_start(ap, fmt);
+	out_vfail(rc, st, err, fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+int
+conn_parse_id(struct ringctl *rc, const struct cmd_entry *ce,
+    const char *what, const char *s, uint64_t *id)
+{
+	int err = units_parse_u64(s, id);
+
+	if (err == -ERANGE)
+		return cmd_usage_error(rc, ce, "%s: %s id '%s' is too large",
+		    ce->name, what, s);
+	if (err < 0)
+		return cmd_usage_error(rc, ce, "%s: bad %s id '%s'", ce->name,
+		    what, s);
+	return RC_OK;
+}

@@ -1,0 +1,262 @@
+/*
+ * output.c - how ringctl prints: JSON through json-c, aligned text
+ * tables, hex dumps, and failures (one line on stderr, plus an error
+ * object on stdout in JSON mode).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ringctl.h"
+#include "tools/model-json.h"
+#include "tools/tools.h"
+
+void
+out_json(struct ringctl *rc, struct json_object *obj)
+{
+	int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
+
+	flags |= rc->pretty ? JSON_C_TO_STRING_PRETTY |
+	    JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN;
+	printf("%s\n", json_object_to_json_string_ext(obj, flags));
+	json_object_put(obj);
+}
+
+const char *
+out_strerror(int err)
+{
+	static char buf[128];
+	size_t i;
+
+	if (err < 0)
+		err = -err;
+	switch (err) {
+	case ENODEV:
+		return "no such scheme";
+	case EACCES:
+		return "permission denied";
+	case ETIMEDOUT:
+		return "timed out";
+	case EPROTO:
+		return "protocol error";
+	case ESHUTDOWN:
+		return "the other side left";
+	case E2BIG:
+		return "too large for ringd's limits";
+	default:
+		break;
+	}
+	snprintf(buf, sizeof(buf), "%s", strerror(err));
+	/* "No such file" -> "no such file", but keep "I/O error" */
+	if (isupper((unsigned char)buf[0]) && !isupper((unsigned char)buf[1]))
+		buf[0] = (char)tolower((unsigned char)buf[0]);
+	for (i = strlen(buf); i > 0 && buf[i - 1] == '.'; i--)
+		buf[i - 1] = '\0';
+	return buf;
+}
+
+int
+out_vfail(struct ringctl *rc, int status, int err, const char *fmt,
+    va_list ap)
+{
+	struct json_object *o;
+	char msg[512];
+	size_t len;
+	const char *name;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (err > 0 && (err & OUT_NO_REASON)) {
+		err &= ~OUT_NO_REASON;
+	} else if (err != 0) {
+		len = strlen(msg);
+		snprintf(msg + len, sizeof(msg) - len, ": %s",
+		    out_strerror(err));
+	}
+	fflush(stdout);
+	fprintf(stderr, "ringctl: %s\n", msg);
+	if (rc != NULL && rc->json) {
+		o = json_object_new_object();
+		json_object_object_add(o, "error", json_object_new_string(msg));
+		name = err != 0 ? errname(err) : NULL;
+		json_object_object_add(o, "errno",
+		    name != NULL ? json_object_new_string(name) : NULL);
+		out_json(rc, o);
+	}
+	return status;
+}
+
+int
+out_fail(struct ringctl *rc, int status, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	out_vfail(rc, status, err, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+const char *
+out_u64(uint64_t v, char *buf, size_t len)
+{
+	snprintf(buf, len, "%" PRIu64, v);
+	return buf;
+}
+
+const char *
+out_peer(struct json_object *peer, char *buf, size_t len)
+{
+	uint64_t pid = mj_get_u64(peer, "pid", 0);
+	const char *comm = mj_get_str(peer, "comm", "");
+
+	if (peer == NULL)
+		snprintf(buf, len, "-");
+	else if (pid == 0)
+		snprintf(buf, len, "%s", comm[0] != '\0' ? comm : "-");
+	else
+		snprintf(buf, len, "%" PRIu64 "/%s", pid, comm);
+	return buf;
+}
+
+void
+out_hexdump(FILE *f, const void *p, size_t len, uint64_t base)
+{
+	const unsigned char *b = p;
+	size_t i, j;
+
+	for (i = 0; i < len; i += 16) {
+		fprintf(f, "%08" PRIx64 " ", base + i);
+		for (j = 0; j < 16; j++) {
+			if (j == 8)
+				fputc(' ', f);
+			if (i + j < len)
+				fprintf(f, " %02x", b[i + j]);
+			else
+				fputs("   ", f);
+		}
+		fputs("  |", f);
+		for (j = 0; j < 16 && i + j < len; j++)
+			fputc(isprint(b[i + j]) ? b[i + j] : '.', f);
+		fputs("|\n", f);
+	}
+}
+
+/* --- tables -------------------------------------------------------------- */
+
+struct table {
+	unsigned ncols;
+	size_t nrows, cap;
+	char **cells;	   /* row-major, header row first */
+	bool *right;	   /* per column */
+	size_t *width;
+};
+
+struct table *
+table_new(unsigned ncols, const char *const *headers)
+{
+	struct table *t = calloc(1, sizeof(*t));
+	unsigned i;
+
+	if (t == NULL)
+		return NULL;
+	t->ncols = ncols;
+	t->right = calloc(ncols, sizeof(*t->right));
+	t->width = calloc(ncols, sizeof(*t->width));
+	t->cap = 16;
+	t->cells = calloc(t->cap * ncols, sizeof(*t->cells));
+	if (t->right == NULL || t->width == NULL || t->cells == NULL) {
+		table_free(t);
+		return NULL;
+	}
+	for (i = 0; i < ncols; i++) {
+		const char *h = headers[i];
+
+		if (h[0] == '>') {
+			t->right[i] = true;
+			h++;
+		}
+		t->cells[i] = strdup(h);
+	}
+	t->nrows = 1;
+	return t;
+}
+
+void
+table_add(struct table *t, ...)
+{
+	va_list ap;
+	unsigned i;
+	char **nc;
+
+	if (t == NULL)
+		return;
+	if (t->nrows == t->cap) {
+		nc = realloc(t->cells, t->cap * 2 * t->ncols * sizeof(*nc));
+		if (nc == NULL)
+			return;
+		t->cells = nc;
+		t->cap *= 2;
+	}
+	va_start(ap, t);
+	for (i = 0; i < t->ncols; i++) {
+		const char *s = va_arg(ap, const char *);
+
+		t->cells[t->nrows * t->ncols + i] = strdup(s != NULL ? s : "-");
+	}
+	va_end(ap);
+	t->nrows++;
+}
+
+void
+table_print(struct table *t, FILE *f)
+{
+	size_t r, w;
+	unsigned i;
+	const char *s;
+
+	if (t == NULL)
+		return;
+	for (r = 0; r < t->nrows; r++)
+		for (i = 0; i < t->ncols; i++) {
+			s = t->cells[r * t->ncols + i];
+			w = s != NULL ? strlen(s) : 0;
+			if (w > t->width[i])
+				t->width[i] = w;
+		}
+	for (r = 0; r < t->nrows; r++) {
+		for (i = 0; i < t->ncols; i++) {
+			s = t->cells[r * t->ncols + i];
+			if (s == NULL)
+				s = "";
+			if (i + 1 == t->ncols && !t->right[i])
+				fprintf(f, "%s", s);
+			else if (t->right[i])
+				fprintf(f, "%*s", (int)t->width[i], s);
+			else
+				fprintf(f, "%-*s", (int)t->width[i], s);
+			if (i + 1 < t->ncols)
+				fputs("  ", f);
+		}
+		fputc('\n', f);
+	}
+}
+
+void
+table_free(struct table *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	if (t->cells != NULL)
+		for (i = 0; i < t->nrows * t->ncols; i++)
+			free(t->cells[i]);
+	free(t->cells);
+	free(t->right);
+	free(t->width);
+	free(t);
+}

@@ -1,0 +1,171 @@
+/*
+ * ringctl.h - ringctl's shared types: the command table every front end
+ * (one-shot CLI, readline shell, batch files, help, completion) reads, the
+ * parsed arguments of one command, and the output and connection helpers.
+ * Each prototype block names the file that defines it.
+ */
+#ifndef RINGCTL_H
+#define RINGCTL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <json-c/json.h>
+
+#include <ring/ring.h>
+
+/* Exit statuses (ringctl(1) EXIT STATUS). */
+#define RC_OK 0
+#define RC_FAIL 1
+#define RC_USAGE 2
+#define RC_UNREACHABLE 3
+
+/* One invocation's state, shared by every command it runs. */
+struct ringctl {
+	const char *sock;	/* -S, NULL: the default path */
+	bool json;		/* -j */
+	bool pretty;		/* -p */
+	bool in_shell;		/* running commands from the shell or -b */
+	struct ring_ctl *ctl;	/* NULL until a command needs ringd */
+	char sock_path[108];	/* the path connected to, for messages */
+};
+
+/* What a positional argument is, for completion. */
+enum cmd_arg {
+	ARG_NONE = 0,
+	ARG_SCHEME,
+	ARG_RING,
+	ARG_OPCODE,
+	ARG_FIELD,
+	ARG_REGION,
+	ARG_COMMAND,
+};
+
+/* One option of a command. */
+struct cmd_opt {
+	const char *name; /* long name, without "--" */
+	char short_name;  /* 0: long only */
+	const char *arg;  /* NULL: a flag; else the value's name for help */
+	const char *help;
+};
+
+#define CMD_OPT_MAX 12
+#define CMD_ARGS_MAX 256
+
+/* The parsed arguments of one command. */
+struct cmd_args {
+	int argc;		     /* positional arguments */
+	char **argv;
+	bool set[CMD_OPT_MAX];	     /* option i was given */
+	const char *val[CMD_OPT_MAX]; /* its value (last one wins) */
+	bool quiet;		     /* -q: names or ids only */
+};
+
+struct cmd_entry;
+typedef int (*cmd_fn)(struct ringctl *rc, const struct cmd_entry *ce,
+    struct cmd_args *a);
+
+/* Command flags. */
+#define CMD_QUIET 0x1u	   /* takes -q */
+#define CMD_NO_JSON 0x2u   /* has no JSON form (-j is a usage error) */
+#define CMD_NOT_SHELL 0x4u /* not from the shell or a batch file */
+
+struct cmd_entry {
+	const char *name;
+	const char *usage; /* arguments after the name, as in the man page */
+	const char *help;  /* one line */
+	int min_args;
+	int max_args; /* -1: any number */
+	unsigned flags;
+	enum cmd_arg args[3]; /* kinds of the positionals; the last repeats */
+	const struct cmd_opt *opts; /* NULL-name terminated, or NULL */
+	cmd_fn exec;
+};
+
+/* cmd.c */
+const struct cmd_entry *cmd_table(unsigned *n);
+const struct cmd_entry *cmd_find(const char *name);
+/* Parse and run one command line (argv[0] is the command). */
+int cmd_run(struct ringctl *rc, int argc, char **argv);
+/* Option index by long name in ce->opts, for handlers. */
+int cmd_opt_index(const struct cmd_entry *ce, const char *name);
+int cmd_usage_error(struct ringctl *rc, const struct cmd_entry *ce,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void cmd_print_usage(FILE *f, const struct cmd_entry *ce);
+void cmd_print_main_usage(FILE *f);
+int cmd_help(struct ringctl *rc, const struct cmd_entry *ce,
+    struct cmd_args *a);
+
+/* output.c */
+/* Added to out_fail()'s err: name the errno in JSON, add no reason text. */
+#define OUT_NO_REASON 0x40000000
+
+/* Print obj as JSON (compact, or pretty with -p) and drop the reference. */
+void out_json(struct ringctl *rc, struct json_object *obj);
+/*
+ * Report a failure: "ringctl: MSG[: reason]" on stderr and, in JSON mode,
+ * {"error": ..., "errno": NAME|null} on stdout.  err is a positive or
+ * negative errno, 0 for none.  Returns status.
+ */
+int out_fail(struct ringctl *rc, int status, int err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int out_vfail(struct ringctl *rc, int status, int err, const char *fmt,
+    va_list ap);
+/* Lowercase strerror(), with ringd's meaning for some codes. */
+const char *out_strerror(int err);
+/* Aligned text tables: columns whose header starts with '>' align right. */
+struct table;
+struct table *table_new(unsigned ncols, const char *const *headers);
+void table_add(struct table *t, ...); /* ncols strings (NULL: "-") */
+void table_print(struct table *t, FILE *f);
+void table_free(struct table *t);
+/* "1234/comm" or "-" for a peer. */
+const char *out_peer(struct json_object *peer, char *buf, size_t len);
+/* Hex dump of len bytes, 16 a line, offsets starting at base. */
+void out_hexdump(FILE *f, const void *p, size_t len, uint64_t base);
+/* Number formatting for table cells. */
+const char *out_u64(uint64_t v, char *buf, size_t len);
+
+/* conn.c */
+/*
+ * Connect to ringd unless connected.  Returns 0, or reports and returns
+ * RC_UNREACHABLE (or RC_FAIL for a protocol mismatch).
+ */
+int conn_need(struct ringctl *rc);
+/*
+ * Report a failed request: a lost connection becomes RC_UNREACHABLE and
+ * closes the connection (the shell reconnects on the next command).
+ */
+int conn_fail(struct ringctl *rc, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void conn_close(struct ringctl *rc);
+/* Parse a ring id or a region id ("3"); usage error on bad input. */
+int conn_parse_id(struct ringctl *rc, const struct cmd_entry *ce,
+    const char *what, const char *s, uint64_t *id);
+
+/* Command handlers: cmd-status.c, cmd-scheme.c, cmd-ring.c, ... */
+int cmd_status(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
+int cmd_schemes(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
+int cmd_probe(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
+int cmd_rings(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
+int cmd_ring(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
+int cmd_clients(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
+int cmd_submit(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
+int cmd_physalloc(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
+int cmd_physfree(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
+int cmd_regions(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
+int cmd_physmap(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
+int cmd_monitor(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
+int cmd_metrics(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
+int cmd_shell(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
+
+/* shell.c */
+/* Run commands from path ("-": stdin); stop at the first error unless force. */
+int shell_batch(struct ringctl *rc, const char *path, bool force);
+/* Split a command line into words (quotes, backslashes, # comments). */
+int shell_split(const char *line, int *argc, char ***argv);
+void shell_free_words(int argc, char **argv);
+
+#endif /* RINGCTL_H */

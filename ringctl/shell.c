@@ -1,0 +1,456 @@
+/*
+ * shell.c - the interactive shell (readline: history, Tab completion of
+ * commands, options, scheme names, ring ids, opcode names and fields from
+ * the live daemon), the same loop without readline when stdin is not a
+ * terminal, and batch files (-b).  Every line runs through cmd_run(), the
+ * path a one-shot command takes.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include <ring/phys.h>
+
+#include "ringctl.h"
+#include "tools/tools.h"
+
+#define SHELL_HISTORY_MAX 1000
+#define SHELL_LINE_MAX 65536
+
+void
+shell_free_words(int argc, char **argv)
+{
+	int i;
+
+	for (i = 0; i < argc; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+/*
+ * Split line into words: blanks separate, '...' is literal, "..." allows
+ * \" and \\, a backslash outside quotes takes the next character, and a #
+ * that starts a word starts a comment.  Returns 0 or -EINVAL (unterminated
+ * quote), -ENOMEM, -E2BIG (too many words).
+ */
+int
+shell_split(const char *line, int *argc, char ***argv)
+{
+	size_t len = strlen(line);
+	char **v = NULL, *w = NULL;
+	const char *p = line;
+	int n = 0, err = 0;
+	size_t wl;
+
+	if (len > SHELL_LINE_MAX)
+		return -E2BIG;
+	if ((v = calloc(CMD_ARGS_MAX + 1, sizeof(*v))) == NULL)
+		return -ENOMEM;
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			p++;
+		if (*p == '\0' || *p == '#')
+			break;
+		if (n == CMD_ARGS_MAX) {
+			err = -E2BIG;
+			goto fail;
+		}
+		if ((w = malloc(len + 1)) == NULL) {
+			err = -ENOMEM;
+			goto fail;
+		}
+		wl = 0;
+		while (*p != '\0' && *p != ' ' && *p != '\t' && *p != '\r' &&
+		    *p != '\n') {
+			if (*p == '\'') {
+				for (p++; *p != '\0' && *p != '\''; p++)
+					w[wl++] = *p;
+				if (*p == '\0') {
+					err = -EINVAL;
+					goto fail;
+				}
+				p++;
+			} else if (*p == '"') {
+				for (p++; *p != '\0' && *p != '"'; p++) {
+					if (*p == '\\' && (p[1] == '"' ||
+					    p[1] == '\\'))
+						p++;
+					w[wl++] = *p;
+				}
+				if (*p == '\0') {
+					err = -EINVAL;
+					goto fail;
+				}
+				p++;
+			} else if (*p == '\\' && p[1] != '\0') {
+				w[wl++] = p[1];
+				p += 2;
+			} else {
+				w[wl++] = *p++;
+			}
+		}
+		w[wl] = '\0';
+		v[n++] = w;
+		w = NULL;
+	}
+	*argc = n;
+	*argv = v;
+	return 0;
+fail:
+	free(w);
+	shell_free_words(n, v);
+	return err;
+}
+
+/* Run one line; *quit is set by "quit" and "exit". */
+static int
+shell_line(struct ringctl *rc, const char *line, const char *where,
+    bool *quit)
+{
+	char **argv;
+	int argc, err, st;
+
+	if ((err = shell_split(line, &argc, &argv)) < 0)
+		return out_fail(rc, err == -ENOMEM ? RC_FAIL : RC_USAGE, 0,
+		    "%s%s", where, err == -EINVAL ? "unterminated quote" :
+		    err == -E2BIG ? "line too long" : "out of memory");
+	if (argc == 0) {
+		shell_free_words(argc, argv);
+		return RC_OK;
+	}
+	if (strcmp(argv[0], "quit") == 0 || strcmp(argv[0], "exit") == 0) {
+		*quit = true;
+		st = argc == 1 ? RC_OK : out_fail(rc, RC_USAGE, 0,
+		    "%s: takes no argument", argv[0]);
+	} else {
+		st = cmd_run(rc, argc, argv);
+	}
+	shell_free_words(argc, argv);
+	return st;
+}
+
+int
+shell_batch(struct ringctl *rc, const char *path, bool force)
+{
+	FILE *f;
+	char *line = NULL, where[300];
+	size_t cap = 0;
+	unsigned lineno = 0;
+	bool quit = false;
+	int st, first = RC_OK;
+
+	if (strcmp(path, "-") == 0)
+		f = stdin;
+	else if ((f = fopen(path, "re")) == NULL)
+		return out_fail(rc, RC_FAIL, errno, "cannot open '%s'", path);
+	rc->in_shell = true;
+	while (!quit && getline(&line, &cap, f) >= 0) {
+		lineno++;
+		snprintf(where, sizeof(where), "%s:%u: ",
+		    f == stdin ? "<stdin>" : path, lineno);
+		st = shell_line(rc, line, where, &quit);
+		if (st == RC_OK)
+			continue;
+		if (first == RC_OK)
+			first = st;
+		if (!force) {
+			fprintf(stderr, "ringctl: %s:%u: stopping at the first "
+			    "error\n", f == stdin ? "<stdin>" : path, lineno);
+			break;
+		}
+	}
+	if (ferror(f) && first == RC_OK)
+		first = out_fail(rc, RC_FAIL, errno, "cannot read '%s'", path);
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	rc->in_shell = false;
+	return first;
+}
+
+/* --- completion -------------------------------------------------------- */
+
+static struct ringctl *shell_rc;
+static char **shell_cands;
+static size_t shell_ncands;
+
+static void
+shell_cands_clear(void)
+{
+	size_t i;
+
+	for (i = 0; i < shell_ncands; i++)
+		free(shell_cands[i]);
+	free(shell_cands);
+	shell_cands = NULL;
+	shell_ncands = 0;
+}
+
+static void
+shell_cands_add(const char *s)
+{
+	char **nv = realloc(shell_cands, (shell_ncands + 1) * sizeof(*nv));
+
+	if (nv == NULL)
+		return;
+	shell_cands = nv;
+	if ((shell_cands[shell_ncands] = strdup(s)) != NULL)
+		shell_ncands++;
+}
+
+static char *
+shell_cand_gen(const char *text, int state)
+{
+	static size_t i, len;
+
+	if (state == 0) {
+		i = 0;
+		len = strlen(text);
+	}
+	while (i < shell_ncands)
+		if (strncmp(shell_cands[i++], text, len) == 0)
+			return strdup(shell_cands[i - 1]);
+	return NULL;
+}
+
+/* A connection for completion, made without printing anything. */
+static struct ring_ctl *
+shell_quiet_ctl(void)
+{
+	if (shell_rc->ctl == NULL &&
+	    ring_ctl_connect(shell_rc->sock, NULL, &shell_rc->ctl) < 0)
+		shell_rc->ctl = NULL;
+	return shell_rc->ctl;
+}
+
+/*
+ * Candidates for an argument of kind; scheme is the command's first
+ * argument (NULL when none), whose declared opcodes an opcode completes
+ * from.
+ */
+static void
+shell_cands_live(enum cmd_arg kind, const char *scheme)
+{
+	struct ring_ctl_scheme *s = NULL;
+	struct ring_ctl_ring *r = NULL;
+	struct ring_phys_region *g = NULL;
+	const char *const *names;
+	const struct cmd_entry *t;
+	char buf[32];
+	size_t n, i;
+	unsigned k, nk;
+
+	switch (kind) {
+	case ARG_SCHEME:
+		if (shell_quiet_ctl() == NULL ||
+		    ring_ctl_list_schemes(shell_rc->ctl, &s, &n) < 0)
+			break;
+		for (i = 0; i < n; i++)
+			shell_cands_add(s[i].name);
+		free(s);
+		break;
+	case ARG_RING:
+		if (shell_quiet_ctl() == NULL ||
+		    ring_ctl_list_rings(shell_rc->ctl, &r, &n) < 0)
+			break;
+		for (i = 0; i < n; i++) {
+			snprintf(buf, sizeof(buf), "%" PRIu64, r[i].ring_id);
+			shell_cands_add(buf);
+		}
+		free(r);
+		break;
+	case ARG_OPCODE: {
+		uint64_t ops[4];
+
+		names = opname_list(&nk);
+		if (scheme == NULL || shell_quiet_ctl() == NULL ||
+		    ring_ctl_probe(shell_rc->ctl, scheme, ops) < 0 ||
+		    (ops[0] | ops[1] | ops[2] | ops[3]) == 0)
+			ops[0] = ops[1] = ops[2] = ops[3] = ~0ull;
+		for (k = 0; k < nk; k++)
+			if (ops[k / 64] & (1ull << (k % 64)))
+				shell_cands_add(names[k]);
+		break;
+	}
+	case ARG_FIELD: {
+		static const char *const fields[] = { "flags=", "priority=",
+			"syscall_flags=", "fd=", "len=", "user_data=", "addr=",
+			"offset=", "additional1=", "additional2=", "data=" };
+
+		for (k = 0; k < sizeof(fields) / sizeof(fields[0]); k++)
+			shell_cands_add(fields[k]);
+		rl_completion_append_character = '\0';
+		break;
+	}
+	case ARG_COMMAND:
+		t = cmd_table(&nk);
+		for (k = 0; k < nk; k++)
+			shell_cands_add(t[k].name);
+		break;
+	case ARG_REGION:
+		if (shell_quiet_ctl() == NULL ||
+		    ring_phys_list_regions(shell_rc->ctl, &g, &n) < 0)
+			break;
+		for (i = 0; i < n; i++) {
+			snprintf(buf, sizeof(buf), "%" PRIu64, g[i].region_id);
+			shell_cands_add(buf);
+		}
+		free(g);
+		break;
+	case ARG_NONE:
+		break;
+	}
+}
+
+static char **
+shell_complete(const char *text, int start, int end)
+{
+	const struct cmd_entry *ce, *t;
+	const char *first = NULL;
+	char **argv = NULL, *head;
+	int argc = 0, pos = 0, i, k;
+	unsigned n, j;
+
+	(void)end;
+	rl_attempted_completion_over = 1; /* never file names */
+	shell_cands_clear();
+	if ((head = strndup(rl_line_buffer, (size_t)start)) == NULL)
+		return NULL;
+	if (shell_split(head, &argc, &argv) < 0) {
+		free(head);
+		return NULL;
+	}
+	free(head);
+	if (argc == 0) {
+		t = cmd_table(&n);
+		for (j = 0; j < n; j++)
+			shell_cands_add(t[j].name);
+		shell_cands_add("quit");
+		goto done;
+	}
+	if ((ce = cmd_find(argv[0])) == NULL)
+		goto done;
+	if (text[0] == '-') {
+		for (k = 0; ce->opts != NULL && ce->opts[k].name != NULL; k++) {
+			char buf[64];
+
+			snprintf(buf, sizeof(buf), "--%s", ce->opts[k].name);
+			shell_cands_add(buf);
+		}
+		shell_cands_add("--json");
+		shell_cands_add("--pretty");
+		goto done;
+	}
+	/* count the positionals before this word, skipping options */
+	for (i = 1; i < argc; i++) {
+		if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			for (k = 0; ce->opts != NULL && ce->opts[k].name != NULL;
+			    k++)
+				if (strncmp(argv[i], "--", 2) == 0 &&
+				    strcmp(argv[i] + 2, ce->opts[k].name) == 0 &&
+				    ce->opts[k].arg != NULL)
+					i++; /* its value */
+			continue;
+		}
+		if (pos++ == 0)
+			first = argv[i];
+	}
+	if (ce->max_args >= 0 && pos >= ce->max_args)
+		goto done;
+	shell_cands_live(ce->args[pos < 3 ? pos : 2], first);
+done:
+	shell_free_words(argc, argv);
+	return rl_completion_matches(text, shell_cand_gen);
+}
+
+/* --- the shell --------------------------------------------------------- */
+
+static const char *
+shell_history_path(char *buf, size_t len)
+{
+	const char *env = getenv("RINGCTL_HISTORY"), *home = getenv("HOME");
+
+	if (env != NULL)
+		return env[0] != '\0' ? env : NULL;
+	if (home == NULL || home[0] == '\0')
+		return NULL;
+	snprintf(buf, len, "%s/.ringctl_history", home);
+	return buf;
+}
+
+static int
+shell_readline(struct ringctl *rc)
+{
+	char hbuf[4096], *line;
+	const char *hist = shell_history_path(hbuf, sizeof(hbuf));
+	HIST_ENTRY *last;
+	bool quit = false;
+
+	shell_rc = rc;
+	rl_readline_name = "ringctl";
+	rl_attempted_completion_function = shell_complete;
+	rl_completer_word_break_characters = (char *)" \t";
+	using_history();
+	stifle_history(SHELL_HISTORY_MAX);
+	if (hist != NULL)
+		(void)read_history(hist);
+	printf("ringctl %s shell; 'help' lists commands, 'quit' leaves.\n",
+	    ring_version());
+	while (!quit && (line = readline("ringctl> ")) != NULL) {
+		const char *p = line;
+		size_t n = strlen(line);
+
+		while (isspace((unsigned char)*p))
+			p++;
+		/* history without the blank a completion leaves at the end */
+		while (n > 0 && isspace((unsigned char)line[n - 1]))
+			line[--n] = '\0';
+		if (*p != '\0') {
+			last = history_length > 0 ?
+			    history_get(history_base + history_length - 1) :
+			    NULL;
+			if (last == NULL || strcmp(last->line, line) != 0)
+				add_history(line);
+		}
+		rl_completion_append_character = ' ';
+		(void)shell_line(rc, line, "", &quit);
+		free(line);
+	}
+	if (!quit)
+		putchar('\n');
+	if (hist != NULL && write_history(hist) != 0)
+		fprintf(stderr, "ringctl: cannot write history '%s'\n", hist);
+	shell_cands_clear();
+	return RC_OK;
+}
+
+int
+cmd_shell(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	bool quit = false;
+	int st;
+
+	(void)ce;
+	(void)a;
+	rc->in_shell = true;
+	if (isatty(STDIN_FILENO)) {
+		st = shell_readline(rc);
+	} else {
+		/* scripts: one command a line, errors do not stop us */
+		while (!quit && getline(&line, &cap, stdin) >= 0)
+			(void)shell_line(rc, line, "", &quit);
+		free(line);
+		st = RC_OK;
+	}
+	rc->in_shell = false;
+	return st;
+}

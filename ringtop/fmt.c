@@ -1,0 +1,80 @@
+/*
+ * fmt.c - short human-readable figures for ringtop's narrow columns:
+ * rates, peers and the refresh interval (sizes and durations come from
+ * tools/units.c, shared with ringctl).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ringtop.h"
+
+void
+fmt_count(char *buf, size_t len, double v)
+{
+	static const char units[] = "kMGTPE";
+	unsigned u = 0;
+
+	if (v < 0 || v != v)
+		v = 0;
+	if (v < 10000) {
+		snprintf(buf, len, "%.0f", v);
+		return;
+	}
+	v /= 1000;
+	while (v >= 1000 && u + 1 < sizeof(units) - 1) {
+		v /= 1000;
+		u++;
+	}
+	if (v < 10)
+		snprintf(buf, len, "%.1f%c", v, units[u]);
+	else
+		snprintf(buf, len, "%.0f%c", v, units[u]);
+}
+
+void
+fmt_peer(char *buf, size_t len, const struct ring_ctl_peer *p)
+{
+	char comm[RING_CTL_COMM_MAX];
+	size_t i;
+
+	if (p->pid == 0) {
+		snprintf(buf, len, "ringd");
+		return;
+	}
+	/* a name from /proc is the peer's to choose: keep it printable */
+	for (i = 0; i < sizeof(comm) - 1 && p->comm[i] != '\0'; i++)
+		comm[i] = (p->comm[i] < 0x20 || p->comm[i] == 0x7f) ? '?' :
+		    p->comm[i];
+	comm[i] = '\0';
+	snprintf(buf, len, "%s/%u", comm, (unsigned)p->pid);
+}
+
+void
+fmt_interval(char *buf, size_t len, uint64_t ns)
+{
+	if (ns % 1000000000ull == 0)
+		snprintf(buf, len, "%llus", (unsigned long long)(ns / 1000000000ull));
+	else
+		snprintf(buf, len, "%.1fs", (double)ns / 1e9);
+}
+
+int
+fmt_parse_interval(const char *s, uint64_t *ns)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !isfinite(d))
+		return -EINVAL;
+	d *= 1e9;
+	if (d < (double)RT_INTERVAL_MIN - 0.5 ||
+	    d > (double)RT_INTERVAL_MAX)
+		return -ERANGE;
+	*ns = (uint64_t)llround(d);
+	return 0;
+}

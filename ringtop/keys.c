@@ -1,0 +1,427 @@
+/*
+ * keys.c - ringtop's key bindings: one table of keys and handlers for the
+ * table views (htop's keys), plus the small modes that take keys for
+ * themselves (the search and filter prompts, the sort menu, help).
+ * Handlers return RT_* reaction bits for the main loop.
+ */
+#include <ctype.h>
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ringtop.h"
+
+#define KEY_ESC 27
+#define KEY_CTRL(c) ((c) & 0x1f)
+
+/* Refresh intervals '+' and '-' step through, ns. */
+static const uint64_t keys_intervals[] = {
+	100000000ull, 200000000ull, 500000000ull, 1000000000ull,
+	2000000000ull, 5000000000ull, 10000000000ull, 30000000000ull,
+	60000000000ull,
+};
+#define KEYS_NINTERVALS (sizeof(keys_intervals) / sizeof(keys_intervals[0]))
+
+static void
+keys_select(struct rt_view *v, const struct rt_model *m, size_t i)
+{
+	size_t n = view_count(v, m);
+
+	v->sel[v->tab] = n == 0 ? 0 : (i >= n ? n - 1 : i);
+	v->sel_id = 0;
+	view_clamp(v, m);
+}
+
+/* Does row i of the current tab match pat (search)? */
+static bool
+keys_row_match(const struct rt_view *v, const struct rt_model *m, size_t i,
+    const char *pat)
+{
+	char pid[16];
+
+	switch (v->tab) {
+	case RT_TAB_RINGS:
+		return view_match(&m->rings[v->rows[i]], pat);
+	case RT_TAB_SCHEMES:
+		return strcasestr(m->schemes[i].name, pat) != NULL ||
+		    strcasestr(m->schemes[i].owner.comm, pat) != NULL;
+	case RT_TAB_CLIENTS:
+		snprintf(pid, sizeof(pid), "%u", (unsigned)m->clients[i].peer.pid);
+		return strcasestr(m->clients[i].peer.comm, pat) != NULL ||
+		    strcmp(pid, pat) == 0;
+	case RT_TAB_MEMORY:
+		snprintf(pid, sizeof(pid), "%u",
+		    (unsigned)m->regions[i].owner.pid);
+		return strcasestr(m->regions[i].owner.comm, pat) != NULL ||
+		    strcmp(pid, pat) == 0;
+	default:
+		return false;
+	}
+}
+
+/* Move the selection to the first match at or after from (wrapping). */
+static void
+keys_find(struct rt_view *v, const struct rt_model *m, size_t from)
+{
+	size_t n = view_count(v, m), k;
+
+	v->search_failed = false;
+	if (v->edit[0] == '\0')
+		return;
+	for (k = 0; k < n; k++) {
+		size_t i = (from + k) % n;
+
+		if (keys_row_match(v, m, i, v->edit)) {
+			keys_select(v, m, i);
+			return;
+		}
+	}
+	v->search_failed = true;
+}
+
+/* --- the table views --------------------------------------------------- */
+
+static unsigned
+keys_quit(struct rt_view *v, const struct rt_model *m, int ch)
+{
+	(void)v, (void)m, (void)ch;
+	return RT_QUIT;
+}
+
+static unsigned
+keys_help(struct rt_view *v, const struct rt_model *m, int ch)
+{
+	(void)m, (void)ch;
+	v->back = v->mode;
+	v->mode = RT_MODE_HELP;
+	return RT_REDRAW;
+}
+
+static unsigned
+keys_move(struct rt_view *v, const struct rt_model *m, int ch)
+{
+	size_t n = view_count(v, m), s = v->sel[v->tab];
+	size_t page = v->page > 1 ? (size_t)v->page : 1;
+
+	switch (ch) {
+	case KEY_UP:
+		s = s > 0 ? s - 1 : 0;
+		break;
+	case KEY_DOWN:
+		s = s + 1;
+		break;
+	case KEY_PPAGE:
+		s = s > page ? s - page : 0;
+		break;
+	case KEY_NPAGE:
+		s = s + page;
+		break;
+	case KEY_HOME:
+		s = 0;
+		break;
+	case KEY_END:
+		s = n ? n - 1 : 0;
+		break;
+	}
+	keys_select(v, m, s);
+	if (v->mode == RT_MODE_DETAIL && v->tab == RT_TAB_RINGS)
+		v->detail_id = v->sel_id;
+	return RT_REDRAW;
+}
+
+static unsigned
+keys_sort_step(struct rt_view *v, const struct rt_model *m, int ch)
+{
+	(void)m;
+	if (ch == '>' || ch == '.')
+		v->sort = (v->sort + 1) % RT_C_COUNT;
+	else
+		v->sort = (v->sort + RT_C_COUNT - 1) % RT_C_COUNT;
+	return RT_RESORT | RT_REDRAW;
+}
+
+static unsigned
+keys_sort_menu(struct rt_view *v, const struct rt_model *m, int ch)
+{
+	(void)m, (void)ch;
+	v->sort_cursor = v->sort;
+	v->mode = RT_MODE_SORT;
+	return RT_REDRAW;
+}
+
+static unsigned
+keys_invert(struct rt_view *v, const struct rt_model *m, int ch)
+{
+	(void)m, (void)ch;
+	v->invert = !v->invert;
+	return RT_RESORT | RT_REDRAW;
+}
+
+static unsigned
+keys_search(struct rt_view *v, const struct rt_model *m, int ch)
+{
+	(void)m, (void)ch;
+	v->edit[0] = '\0';
+	v->search_failed = false;
+	v->mode = RT_MODE_SEARCH;
+	return RT_REDRAW;
+}
+
+static unsigned
+keys_filter(struct rt_view *v, const struct rt_model *m, int ch)
+{
+	(void)m, (void)ch;
+	if (v->tab != RT_TAB_RINGS)
+		v->tab = RT_TAB_RINGS;
+	snprintf(v->edit, sizeof(v->edit), "%s", v->filter);
+	v->mode = RT_MODE_FILTER;
+	return RT_REDRAW;
+}
+
+static unsigned
+keys_pause(struct rt_view *v, const struct rt_model *m, int ch)
+{
+	(void)m, (void)ch;
+	v->paused = !v->paused;
+	return RT_REDRAW | (v->paused ? 0 : RT_REFRESH);
+}
+
+static unsigned
+keys_interval(struct rt_view *v, const struct rt_model *m, int ch)
+{
+	size_t i;
+
+	(void)m;
+	if (ch == '+' || ch == '=') {
+		for (i = 0; i < KEYS_NINTERVALS; i++)
+			if (keys_intervals[i] > v->interval_ns) {
+				v->interval_ns = keys_intervals[i];
+				break;
+			}
+	} else {
+		for (i = KEYS_NINTERVALS; i-- > 0;)
+			if (keys_intervals[i] < v->interval_ns) {
+				v->interval_ns = keys_intervals[i];
+				break;
+			}
+	}
+	return RT_RETIME | RT_REDRAW;
+}
+
+static unsigned
+keys_active(struct rt_view *v, const struct rt_model *m, int ch)
+{
+	(void)m, (void)ch;
+	v->only_active = !v->only_active;
+	return RT_RESORT | RT_REDRAW;
+}
+
+static unsigned
+keys_enter(struct rt_view *v, const struct rt_model *m, int ch)
+{
+	(void)ch;
+	if (v->tab != RT_TAB_RINGS || v->nrows == 0)
+		return 0;
+	view_clamp(v, m);
+	v->detail_id = v->sel_id;
+	v->mode = RT_MODE_DETAIL;
+	return RT_REDRAW;
+}
+
+static unsigned
+keys_back(struct rt_view *v, const struct rt_model *m, int ch)
+{
+	(void)m, (void)ch;
+	v->mode = RT_MODE_LIST;
+	return RT_REDRAW;
+}
+
+static unsigned
+keys_tab(struct rt_view *v, const struct rt_model *m, int ch)
+{
+	if (ch == '\t')
+		v->tab = (v->tab + 1) % RT_TAB_COUNT;
+	else if (ch == KEY_BTAB)
+		v->tab = (v->tab + RT_TAB_COUNT - 1) % RT_TAB_COUNT;
+	else
+		v->tab = (enum rt_tab)(ch - '1');
+	v->mode = RT_MODE_LIST;
+	view_clamp(v, m);
+	return RT_REFRESH | RT_RESORT | RT_REDRAW;
+}
+
+static unsigned
+keys_redraw(struct rt_view *v, const struct rt_model *m, int ch)
+{
+	(void)v, (void)m, (void)ch;
+	if (ch == KEY_CTRL('l'))
+		clearok(curscr, TRUE);
+	return RT_REDRAW;
+}
+
+const struct rt_key rt_keys[] = {
+	{ KEY_F(1), "F1 h ?", "show this help", keys_help },
+	{ 'h', NULL, NULL, keys_help },
+	{ '?', NULL, NULL, keys_help },
+	{ KEY_F(10), "F10 q", "quit", keys_quit },
+	{ 'q', NULL, NULL, keys_quit },
+	{ KEY_UP, "Up Down", "move the selection", keys_move },
+	{ KEY_DOWN, NULL, NULL, keys_move },
+	{ KEY_PPAGE, "PgUp PgDn", "move by a page", keys_move },
+	{ KEY_NPAGE, NULL, NULL, keys_move },
+	{ KEY_HOME, "Home End", "first or last row", keys_move },
+	{ KEY_END, NULL, NULL, keys_move },
+	{ '\t', "Tab 1-4", "next tab, or Rings Schemes Clients Memory", keys_tab },
+	{ KEY_BTAB, NULL, NULL, keys_tab },
+	{ '1', NULL, NULL, keys_tab },
+	{ '2', NULL, NULL, keys_tab },
+	{ '3', NULL, NULL, keys_tab },
+	{ '4', NULL, NULL, keys_tab },
+	{ '\n', "Enter", "detail view of the selected ring", keys_enter },
+	{ '\r', NULL, NULL, keys_enter },
+	{ KEY_ENTER, NULL, NULL, keys_enter },
+	{ KEY_ESC, "Esc", "back to the table", keys_back },
+	{ KEY_BACKSPACE, NULL, NULL, keys_back },
+	{ '<', "< > F6", "previous or next sort column, F6 a menu", keys_sort_step },
+	{ ',', NULL, NULL, keys_sort_step },
+	{ '>', NULL, NULL, keys_sort_step },
+	{ '.', NULL, NULL, keys_sort_step },
+	{ KEY_F(6), NULL, NULL, keys_sort_menu },
+	{ 'I', "I", "invert the sort order", keys_invert },
+	{ '/', "/ F3", "search: move to a matching row", keys_search },
+	{ KEY_F(3), NULL, NULL, keys_search },
+	{ '\\', "\\ F4", "filter rings by scheme, command or id", keys_filter },
+	{ KEY_F(4), NULL, NULL, keys_filter },
+	{ 'o', "o", "only active rings (moving or holding entries)",
+	    keys_active },
+	{ 'p', "p Z", "pause or resume refreshing", keys_pause },
+	{ 'Z', NULL, NULL, keys_pause },
+	{ '+', "+ -", "longer or shorter refresh interval", keys_interval },
+	{ '=', NULL, NULL, keys_interval },
+	{ '-', NULL, NULL, keys_interval },
+	{ KEY_CTRL('l'), "^L", "redraw the screen", keys_redraw },
+	{ KEY_RESIZE, NULL, NULL, keys_redraw },
+	{ 0, NULL, NULL, NULL },
+};
+
+/* --- modes that take keys for themselves --------------------------------- */
+
+/* The search and filter prompts: a line editor. */
+static unsigned
+keys_edit(struct rt_view *v, const struct rt_model *m, int ch)
+{
+	size_t len = strlen(v->edit);
+	bool search = v->mode == RT_MODE_SEARCH;
+	unsigned r = RT_REDRAW;
+
+	switch (ch) {
+	case KEY_ESC:
+		if (!search) {
+			/* Esc drops the filter, as in htop */
+			v->filter[0] = '\0';
+			r |= RT_RESORT;
+		}
+		v->mode = RT_MODE_LIST;
+		return r;
+	case '\n':
+	case '\r':
+	case KEY_ENTER:
+		v->mode = RT_MODE_LIST;
+		return r;
+	case KEY_F(3):
+	case KEY_CTRL('n'):
+		if (search)
+			keys_find(v, m, v->sel[v->tab] + 1);
+		return r;
+	case KEY_BACKSPACE:
+	case 127:
+	case KEY_CTRL('h'):
+		if (len == 0)
+			return 0;
+		v->edit[len - 1] = '\0';
+		break;
+	case KEY_CTRL('u'):
+		v->edit[0] = '\0';
+		break;
+	case KEY_RESIZE:
+		return r;
+	default:
+		if (ch < 0x20 || ch > 0x7e || len + 1 >= sizeof(v->edit))
+			return 0;
+		v->edit[len] = (char)ch;
+		v->edit[len + 1] = '\0';
+		break;
+	}
+	if (search) {
+		keys_find(v, m, v->sel[v->tab]);
+	} else {
+		snprintf(v->filter, sizeof(v->filter), "%s", v->edit);
+		r |= RT_RESORT;
+	}
+	return r;
+}
+
+static unsigned
+keys_sort_mode(struct rt_view *v, const struct rt_model *m, int ch)
+{
+	(void)m;
+	switch (ch) {
+	case KEY_UP:
+		v->sort_cursor = (v->sort_cursor + RT_C_COUNT - 1) % RT_C_COUNT;
+		break;
+	case KEY_DOWN:
+		v->sort_cursor = (v->sort_cursor + 1) % RT_C_COUNT;
+		break;
+	case '\n':
+	case '\r':
+	case KEY_ENTER:
+		v->sort = (enum rt_col)v->sort_cursor;
+		v->mode = RT_MODE_LIST;
+		return RT_RESORT | RT_REDRAW;
+	case KEY_ESC:
+	case KEY_F(6):
+	case 'q':
+		v->mode = RT_MODE_LIST;
+		break;
+	default:
+		return 0;
+	}
+	return RT_REDRAW;
+}
+
+unsigned
+keys_dispatch(struct rt_view *v, const struct rt_model *m, int ch)
+{
+	const struct rt_key *k;
+
+	switch (v->mode) {
+	case RT_MODE_SEARCH:
+	case RT_MODE_FILTER:
+		return keys_edit(v, m, ch);
+	case RT_MODE_SORT:
+		return keys_sort_mode(v, m, ch);
+	case RT_MODE_HELP:
+		if (ch == KEY_RESIZE)
+			return RT_REDRAW;
+		if (ch == 'q' || ch == KEY_F(10))
+			return RT_QUIT;
+		v->mode = v->back == RT_MODE_DETAIL ? RT_MODE_DETAIL :
+		    RT_MODE_LIST;
+		return RT_REDRAW;
+	default:
+		break;
+	}
+	for (k = rt_keys; k->key != 0; k++)
+		if (k->key == ch) {
+			/* sorting and the detail view belong to the Rings tab */
+			if (v->mode == RT_MODE_DETAIL && k->fn != keys_quit &&
+			    k->fn != keys_help && k->fn != keys_move &&
+			    k->fn != keys_back && k->fn != keys_pause &&
+			    k->fn != keys_interval && k->fn != keys_redraw &&
+			    k->fn != keys_tab)
+				return 0;
+			return k->fn(v, m, ch);
+		}
+	return 0;
+}

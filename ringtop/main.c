@@ -1,0 +1,318 @@
+/*
+ * main.c - ringtop: options, then either the interactive loop (curses,
+ * keys, a refresh every interval, ringd coming and going) or batch mode
+ * (-b: n frames of text or JSON on stdout).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <locale.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curses.h>
+
+#include "ringtop.h"
+
+static volatile sig_atomic_t main_quit;
+
+static void
+main_usage(FILE *f)
+{
+	fprintf(f, "usage: ringtop [-bhjoV] [--no-color] [-d seconds] "
+	    "[-f filter] [-n count] [-S socket] [-s column]\n");
+}
+
+static void
+main_on_signal(int sig)
+{
+	main_quit = sig;
+}
+
+static uint64_t
+main_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* What a refresh needs besides the rings, for the tab on screen. */
+static unsigned
+main_want(const struct rt_view *v)
+{
+	if (v->tab == RT_TAB_SCHEMES)
+		return RT_WANT_SCHEMES;
+	if (v->tab == RT_TAB_CLIENTS)
+		return RT_WANT_CLIENTS;
+	if (v->tab == RT_TAB_MEMORY)
+		return RT_WANT_PHYS;
+	return 0;
+}
+
+static int
+main_rows(struct rt_view *v, const struct rt_model *m)
+{
+	if (view_rows(v, m) < 0) {
+		fprintf(stderr, "ringtop: out of memory\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* Sleep until the monotonic time at (ns) or a signal. */
+static void
+main_sleep_until(uint64_t at)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(at / 1000000000ull),
+		.tv_nsec = (long)(at % 1000000000ull),
+	};
+
+	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+}
+
+static int
+main_batch(struct rt_view *v, struct rt_model *m, bool json, uint64_t count)
+{
+	uint64_t frame, next = main_now();
+	int status = 0;
+
+	for (frame = 1; count == 0 || frame <= count; frame++) {
+		if (model_refresh(m, 0) < 0) {
+			fprintf(stderr, "ringtop: %s\n", m->err);
+			status = 1;
+		}
+		if (main_rows(v, m) < 0)
+			return 1;
+		if (batch_frame(v, m, json, frame) < 0) {
+			if (errno != EPIPE)
+				fprintf(stderr, "ringtop: cannot write frame: "
+				    "%s\n", strerror(errno));
+			return 1;
+		}
+		if (main_quit || (count != 0 && frame == count))
+			break;
+		next += v->interval_ns;
+		if (next < main_now())
+			next = main_now();
+		main_sleep_until(next);
+		if (main_quit)
+			break;
+	}
+	return status;
+}
+
+static int
+main_interactive(struct rt_view *v, struct rt_model *m, uint64_t count)
+{
+	uint64_t next, frames = 0, now;
+	unsigned act;
+	int ch, timeout_ms, status = 0;
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "ringtop: not a terminal (use -b for batch "
+		    "mode)\n");
+		return 1;
+	}
+	if (screen_init(v) < 0) {
+		fprintf(stderr, "ringtop: cannot set up the terminal\n");
+		return 1;
+	}
+	model_refresh(m, main_want(v));
+	frames++;
+	if (main_rows(v, m) < 0) {
+		status = 1;
+		goto out;
+	}
+	screen_draw(v, m);
+	next = main_now() + v->interval_ns;
+	while (!main_quit) {
+		if (count != 0 && frames >= count)
+			break;
+		now = main_now();
+		act = 0;
+		if (v->paused)
+			timeout_ms = -1;
+		else if (next <= now)
+			timeout_ms = 0;
+		else
+			timeout_ms = (int)((next - now + 999999) / 1000000);
+		if (poll(&pfd, 1, timeout_ms) < 0 && errno != EINTR) {
+			status = 1;
+			break;
+		}
+		/* keys first: a resize arrives as KEY_RESIZE after SIGWINCH */
+		while ((ch = getch()) != ERR) {
+			act |= keys_dispatch(v, m, ch);
+			if (act & RT_QUIT)
+				goto out;
+		}
+		if (act & RT_RETIME)
+			next = main_now() + v->interval_ns;
+		now = main_now();
+		if ((!v->paused && now >= next) ||
+		    ((act & RT_REFRESH) && !v->paused)) {
+			model_refresh(m, main_want(v));
+			frames++;
+			next = now + v->interval_ns;
+			act |= RT_RESORT | RT_REDRAW;
+		}
+		if ((act & RT_RESORT) && main_rows(v, m) < 0) {
+			status = 1;
+			break;
+		}
+		if (act & (RT_REDRAW | RT_RESORT))
+			screen_draw(v, m);
+	}
+out:
+	screen_end();
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "batch", no_argument, NULL, 'b' },
+		{ "delay", required_argument, NULL, 'd' },
+		{ "filter", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "iterations", required_argument, NULL, 'n' },
+		{ "no-color", no_argument, NULL, 'C' },
+		{ "only-active", no_argument, NULL, 'o' },
+		{ "socket", required_argument, NULL, 'S' },
+		{ "sort", required_argument, NULL, 's' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct rt_view v;
+	struct rt_model m;
+	struct sigaction sa;
+	const char *sock = NULL, *nc;
+	bool batch = false, json = false;
+	uint64_t count = 0;
+	char *end;
+	unsigned long long n;
+	int ch, col, status;
+
+	setlocale(LC_ALL, "");
+	memset(&v, 0, sizeof(v));
+	v.interval_ns = RT_INTERVAL_DEF;
+	v.sort = RT_C_ID;
+	nc = getenv("NO_COLOR");
+	v.color = nc == NULL || nc[0] == '\0';
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":bd:f:hjn:oS:s:V", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'b':
+			batch = true;
+			break;
+		case 'C':
+			v.color = false;
+			break;
+		case 'd':
+			if (fmt_parse_interval(optarg, &v.interval_ns) < 0) {
+				fprintf(stderr, "ringtop: bad interval '%s': "
+				    "seconds from 0.1 to 3600\n", optarg);
+				return 2;
+			}
+			break;
+		case 'f':
+			if (strlen(optarg) >= sizeof(v.filter)) {
+				fprintf(stderr, "ringtop: filter '%s' is too "
+				    "long\n", optarg);
+				return 2;
+			}
+			snprintf(v.filter, sizeof(v.filter), "%s", optarg);
+			break;
+		case 'h':
+			main_usage(stdout);
+			return 0;
+		case 'j':
+			json = true;
+			break;
+		case 'n':
+			errno = 0;
+			n = strtoull(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    optarg[0] == '-' || n == 0 || n > UINT32_MAX) {
+				fprintf(stderr, "ringtop: bad count '%s'\n",
+				    optarg);
+				return 2;
+			}
+			count = n;
+			break;
+		case 'o':
+			v.only_active = true;
+			break;
+		case 'S':
+			if (optarg[0] == '\0') {
+				fprintf(stderr, "ringtop: empty socket path\n");
+				return 2;
+			}
+			sock = optarg;
+			break;
+		case 's':
+			if ((col = rt_col_lookup(optarg)) < 0) {
+				fprintf(stderr, "ringtop: unknown sort column "
+				    "'%s'\n", optarg);
+				return 2;
+			}
+			v.sort = (enum rt_col)col;
+			break;
+		case 'V':
+			printf("ringtop %s\n", RING_VERSION);
+			return 0;
+		case ':':
+			fprintf(stderr, "ringtop: option '%s' needs an argument\n",
+			    argv[optind - 1]);
+			main_usage(stderr);
+			return 2;
+		default:
+			fprintf(stderr, "ringtop: unknown option '%s'\n",
+			    argv[optind - 1]);
+			main_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		main_usage(stderr);
+		return 2;
+	}
+	if (json && !batch) {
+		fprintf(stderr, "ringtop: -j needs -b\n");
+		return 2;
+	}
+	if (sock != NULL && strlen(sock) >= sizeof(m.sock)) {
+		fprintf(stderr, "ringtop: socket path '%s' is too long\n", sock);
+		return 2;
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = main_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+
+	model_init(&m, sock);
+	if (batch)
+		status = main_batch(&v, &m, json, count);
+	else
+		status = main_interactive(&v, &m, count);
+	model_free(&m);
+	free(v.rows);
+	return status;
+}

@@ -1,0 +1,296 @@
+/*
+ * t-ringctl.h - what the ringctl test programs share: running the real
+ * ringctl binary of this build against a private ringd, capturing its
+ * stdout, stderr and exit status, and checking JSON with json-c.
+ *
+ * ringctl is BUILD/ringctl/ringctl next to BUILD/tests/ ($RINGCTL_BIN
+ * overrides).  Its output goes to files in the ringd's private directory,
+ * so nothing is left behind when the sub-test ends.
+ */
+#ifndef T_RINGCTL_H
+#define T_RINGCTL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "lib/ringd.h"
+#include "lib/tap.h"
+#include "lib/testutil.h"
+
+#define TR_OUT_MAX (256 * 1024)
+#define TR_UNUSED __attribute__((unused))
+
+/* One finished run of ringctl. */
+struct tr_run {
+	int status; /* exit status; 128 + signal when killed */
+	char out[TR_OUT_MAX];
+	char err[16384];
+};
+
+static char tr_bin[PATH_MAX];
+
+TR_UNUSED static const char *
+tr_binary(void)
+{
+	const char *env = getenv("RINGCTL_BIN");
+	char self[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	if (tr_bin[0] != '\0')
+		return tr_bin;
+	if (env != NULL && env[0] != '\0') {
+		snprintf(tr_bin, sizeof(tr_bin), "%s", env);
+		return tr_bin;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		TAP_FAIL("readlink /proc/self/exe: %s", strerror(errno));
+	self[n] = '\0';
+	if ((slash = strrchr(self, '/')) != NULL)
+		*slash = '\0';
+	snprintf(tr_bin, sizeof(tr_bin), "%.*s/../ringctl/ringctl",
+	    (int)(sizeof(tr_bin) - 24), self);
+	if (access(tr_bin, X_OK) != 0)
+		TAP_FAIL("no ringctl binary at '%s'", tr_bin);
+	return tr_bin;
+}
+
+/* Read a whole file into buf (NUL-terminated, truncated to size - 1). */
+TR_UNUSED static void
+tr_slurp(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t got = 0;
+	ssize_t n;
+
+	buf[0] = '\0';
+	if (fd < 0)
+		return;
+	while (got + 1 < size && (n = read(fd, buf + got, size - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+	close(fd);
+}
+
+/*
+ * Start ringctl with args (NULL-terminated) and input on its stdin (NULL:
+ * /dev/null); its stdout and stderr go to files named after tag in dir.
+ * Returns the pid.
+ */
+TR_UNUSED static pid_t
+tr_spawn(const char *dir, const char *tag, const char *input,
+    const char *const *args)
+{
+	char inpath[256], outpath[256], errpath[256];
+	const char *argv[64];
+	pid_t parent = getpid(), pid;
+	int i = 0, fd;
+
+	snprintf(inpath, sizeof(inpath), "%s/%s.in", dir, tag);
+	snprintf(outpath, sizeof(outpath), "%s/%s.out", dir, tag);
+	snprintf(errpath, sizeof(errpath), "%s/%s.err", dir, tag);
+	if (input != NULL) {
+		fd = open(inpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0 || write(fd, input, strlen(input)) !=
+		    (ssize_t)strlen(input))
+			TAP_FAIL("cannot write '%s'", inpath);
+		close(fd);
+	}
+	argv[i++] = tr_binary();
+	while (*args != NULL && i < 63)
+		argv[i++] = *args++;
+	argv[i] = NULL;
+	TAP_SYS(pid = fork());
+	if (pid == 0) {
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			_exit(126);
+		fd = open(input != NULL ? inpath : "/dev/null", O_RDONLY);
+		if (fd < 0 || dup2(fd, 0) < 0)
+			_exit(126);
+		fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd < 0 || dup2(fd, 1) < 0)
+			_exit(126);
+		fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd < 0 || dup2(fd, 2) < 0)
+			_exit(126);
+		for (fd = 3; fd < 1024; fd++)
+			close(fd);
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Wait up to ms for pid and collect its output; fail on a hang. */
+TR_UNUSED static void
+tr_collect(const char *dir, const char *tag, pid_t pid, unsigned ms,
+    struct tr_run *r)
+{
+	char path[256];
+	unsigned waited = 0;
+	int st;
+	pid_t w;
+
+	while ((w = waitpid(pid, &st, WNOHANG)) == 0 && waited < ms) {
+		tu_sleep_ms(10);
+		waited += 10;
+	}
+	if (w == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		snprintf(path, sizeof(path), "%s/%s.out", dir, tag);
+		tr_slurp(path, r->out, sizeof(r->out));
+		TAP_FAIL("ringctl (%s) still running after %u ms; output: %.200s",
+		    tag, ms, r->out);
+	}
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	snprintf(path, sizeof(path), "%s/%s.out", dir, tag);
+	tr_slurp(path, r->out, sizeof(r->out));
+	snprintf(path, sizeof(path), "%s/%s.err", dir, tag);
+	tr_slurp(path, r->err, sizeof(r->err));
+}
+
+/* Run ringctl to completion (30 s at most). */
+TR_UNUSED static void
+tr_runv(const char *dir, struct tr_run *r, const char *input,
+    const char *const *args)
+{
+	pid_t pid = tr_spawn(dir, "run", input, args);
+
+	tr_collect(dir, "run", pid, 30000, r);
+}
+
+/* Parse s as JSON with json-c; fail the sub-test when it is not. */
+TR_UNUSED static struct json_object *
+tr_parse(const char *s)
+{
+	enum json_tokener_error e;
+	struct json_object *o = json_tokener_parse_verbose(s, &e);
+
+	if (o == NULL && strcmp(s, "null\n") != 0)
+		TAP_FAIL("not JSON (%s): %.300s", json_tokener_error_desc(e), s);
+	return o;
+}
+
+/*
+ * Check that obj has every key of spec, each "name:type" with type one of
+ * int, string, bool, object, array, and a trailing '?' when null is
+ * allowed too ("pid:int?"), and no key beyond those.
+ */
+TR_UNUSED static void
+tr_keys_at(struct json_object *obj, const char *what, const char *const *spec,
+    const char *file, int line)
+{
+	static const struct {
+		const char *name;
+		enum json_type type;
+	} types[] = { { "int", json_type_int }, { "string", json_type_string },
+		{ "bool", json_type_boolean }, { "object", json_type_object },
+		{ "array", json_type_array } };
+	unsigned n = 0, i, k;
+
+	if (!json_object_is_type(obj, json_type_object))
+		tap_fail_at(file, line, "%s: not a JSON object", what);
+	for (i = 0; spec[i] != NULL; i++, n++) {
+		char key[64];
+		const char *colon = strchr(spec[i], ':');
+		bool nullable = spec[i][strlen(spec[i]) - 1] == '?';
+		struct json_object *v;
+
+		snprintf(key, sizeof(key), "%.*s", (int)(colon - spec[i]),
+		    spec[i]);
+		if (!json_object_object_get_ex(obj, key, &v))
+			tap_fail_at(file, line, "%s: key '%s' missing", what,
+			    key);
+		if (v == NULL) {
+			if (!nullable)
+				tap_fail_at(file, line, "%s: key '%s' is null",
+				    what, key);
+			continue;
+		}
+		for (k = 0; k < 5; k++)
+			if (strncmp(colon + 1, types[k].name,
+			    strlen(types[k].name)) == 0)
+				break;
+		if (k == 5)
+			tap_fail_at(file, line, "bad spec '%s'", spec[i]);
+		if (!json_object_is_type(v, types[k].type))
+			tap_fail_at(file, line, "%s: key '%s' is %s, not %s",
+			    what, key, json_type_to_name(json_object_get_type(v)),
+			    types[k].name);
+	}
+	if ((unsigned)json_object_object_length(obj) != n)
+		tap_fail_at(file, line, "%s: %d keys, the schema has %u: %s",
+		    what, json_object_object_length(obj), n,
+		    json_object_to_json_string(obj));
+}
+#define tr_keys(obj, what, ...)						\
+	tr_keys_at((obj), (what), (const char *const[]){ __VA_ARGS__, NULL }, \
+	    __FILE__, __LINE__)
+
+/* The member key of obj (NULL when missing or null). */
+TR_UNUSED static struct json_object *
+tr_get(struct json_object *obj, const char *key)
+{
+	struct json_object *v = NULL;
+
+	if (!json_object_object_get_ex(obj, key, &v))
+		return NULL;
+	return v;
+}
+
+TR_UNUSED static int64_t
+tr_int(struct json_object *obj, const char *key)
+{
+	struct json_object *v = tr_get(obj, key);
+
+	if (v == NULL || !json_object_is_type(v, json_type_int))
+		TAP_FAIL("key '%s' is not a number in %s", key,
+		    json_object_to_json_string(obj));
+	return json_object_get_int64(v);
+}
+
+TR_UNUSED static const char *
+tr_str(struct json_object *obj, const char *key)
+{
+	struct json_object *v = tr_get(obj, key);
+
+	if (v == NULL || !json_object_is_type(v, json_type_string))
+		TAP_FAIL("key '%s' is not a string in %s", key,
+		    json_object_to_json_string(obj));
+	return json_object_get_string(v);
+}
+
+/* The keys of each model object, as ringctl(1) JSON OUTPUT lists them. */
+#define TR_PEER_KEYS "pid:int?", "uid:int", "gid:int", "comm:string"
+#define TR_QUEUE_KEYS "head:int", "tail:int", "depth:int", "push_epoch:int", \
+	"pop_epoch:int", "status:array", "pop_wait:array", "push_wait:array"
+#define TR_RING_KEYS "id:int", "scheme:string", "state:string",	\
+	"builtin:bool", "consumer:object", "producer:object",		\
+	"entry_bits:int", "sq_entries:int", "cq_entries:int",		\
+	"sqe_size_bytes:int", "cqe_size_bytes:int", "pool_bytes:int",	\
+	"age_ns:int", "sq_depth:int", "cq_backlog:int", "submitted:int",	\
+	"taken:int", "completed:int", "reaped:int", "sq:object", "cq:object"
+#define TR_SCHEME_KEYS "name:string", "builtin:bool", "owner:object",	\
+	"rings:int", "opcodes_declared:bool", "opcodes:array"
+#define TR_OPCODE_KEYS "code:int", "name:string?"
+#define TR_CLIENT_KEYS "id:int", "pid:int", "uid:int", "gid:int",	\
+	"comm:string", "schemes:int", "rings:int", "age_ns:int"
+#define TR_ERROR_KEYS "error:string", "errno:string?"
+
+#endif /* T_RINGCTL_H */

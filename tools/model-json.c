@@ -1,0 +1,392 @@
+/*
+ * model-json.c - json-c objects for ringd's introspection records; the
+ * keys and their meaning are documented in model-json.h.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <ring/phys.h>
+
+#include "model-json.h"
+#include "tools.h"
+
+const char *
+mj_state_name(uint32_t state)
+{
+	switch (state) {
+	case RING_CTL_PENDING:
+		return "pending";
+	case RING_CTL_RUNNING:
+		return "running";
+	case RING_CTL_DROPPED:
+		return "dropped";
+	case RING_CTL_BROKEN:
+		return "broken";
+	default:
+		return "unknown";
+	}
+}
+
+struct json_object *
+mj_u64(uint64_t v)
+{
+	/* small values as int64 so every json-c reader sees a plain int */
+	if (v <= INT64_MAX)
+		return json_object_new_int64((int64_t)v);
+	return json_object_new_uint64(v);
+}
+
+/* A string from a fixed-size field that may lack its NUL. */
+static struct json_object *
+mj_fixed_str(const char *s, size_t size)
+{
+	return json_object_new_string_len(s, (int)strnlen(s, size));
+}
+
+struct json_object *
+mj_peer(const struct ring_ctl_peer *p)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (o == NULL)
+		return NULL;
+	json_object_object_add(o, "pid",
+	    p->pid != 0 ? mj_u64(p->pid) : NULL);
+	json_object_object_add(o, "uid", mj_u64(p->uid));
+	json_object_object_add(o, "gid", mj_u64(p->gid));
+	json_object_object_add(o, "comm", mj_fixed_str(p->comm,
+	    sizeof(p->comm)));
+	return o;
+}
+
+/* Names of the bits of a RING_STATUS_* or RING_WAIT_* word. */
+static struct json_object *
+mj_bits(uint64_t v, const char *const *names, unsigned nnames)
+{
+	struct json_object *a = json_object_new_array();
+	char buf[24];
+	unsigned i;
+
+	if (a == NULL)
+		return NULL;
+	for (i = 0; i < nnames; i++)
+		if (v & (1ull << i)) {
+			json_object_array_add(a,
+			    json_object_new_string(names[i]));
+			v &= ~(1ull << i);
+		}
+	if (v != 0) {
+		snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
+		json_object_array_add(a, json_object_new_string(buf));
+	}
+	return a;
+}
+
+static const char *const mj_status_bits[] = { "drop", "broken" };
+static const char *const mj_wait_bits[] = { "futex", "doorbell" };
+
+struct json_object *
+mj_queue(const struct ring_ctl_queue *q)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (o == NULL)
+		return NULL;
+	json_object_object_add(o, "head", mj_u64(q->head));
+	json_object_object_add(o, "tail", mj_u64(q->tail));
+	json_object_object_add(o, "depth", mj_u64(q->depth));
+	json_object_object_add(o, "push_epoch", mj_u64(q->push_epoch));
+	json_object_object_add(o, "pop_epoch", mj_u64(q->pop_epoch));
+	json_object_object_add(o, "status", mj_bits(q->status,
+	    mj_status_bits, 2));
+	json_object_object_add(o, "pop_wait", mj_bits(q->pop_wait,
+	    mj_wait_bits, 2));
+	json_object_object_add(o, "push_wait", mj_bits(q->push_wait,
+	    mj_wait_bits, 2));
+	return o;
+}
+
+struct json_object *
+mj_ring(const struct ring_ctl_ring *r)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (o == NULL)
+		return NULL;
+	json_object_object_add(o, "id", mj_u64(r->ring_id));
+	json_object_object_add(o, "scheme", mj_fixed_str(r->scheme,
+	    sizeof(r->scheme)));
+	json_object_object_add(o, "state",
+	    json_object_new_string(mj_state_name(r->state)));
+	json_object_object_add(o, "builtin",
+	    json_object_new_boolean(r->producer.pid == 0));
+	json_object_object_add(o, "consumer", mj_peer(&r->consumer));
+	json_object_object_add(o, "producer", mj_peer(&r->producer));
+	json_object_object_add(o, "entry_bits",
+	    mj_u64((r->flags & RING_PAIR_BITS_32) ? 32 : 64));
+	json_object_object_add(o, "sq_entries", mj_u64(r->sq_entries));
+	json_object_object_add(o, "cq_entries", mj_u64(r->cq_entries));
+	json_object_object_add(o, "sqe_size_bytes", mj_u64(r->sqe_size));
+	json_object_object_add(o, "cqe_size_bytes", mj_u64(r->cqe_size));
+	json_object_object_add(o, "pool_bytes", mj_u64(r->pool_bytes));
+	json_object_object_add(o, "age_ns", mj_u64(r->age_ns));
+	json_object_object_add(o, "sq_depth", mj_u64(r->sq.depth));
+	json_object_object_add(o, "cq_backlog", mj_u64(r->cq.depth));
+	json_object_object_add(o, "submitted", mj_u64(r->sq.push_epoch));
+	json_object_object_add(o, "taken", mj_u64(r->sq.pop_epoch));
+	json_object_object_add(o, "completed", mj_u64(r->cq.push_epoch));
+	json_object_object_add(o, "reaped", mj_u64(r->cq.pop_epoch));
+	json_object_object_add(o, "sq", mj_queue(&r->sq));
+	json_object_object_add(o, "cq", mj_queue(&r->cq));
+	return o;
+}
+
+struct json_object *
+mj_opcode(unsigned code)
+{
+	struct json_object *o = json_object_new_object();
+	const char *name = opname_name(code);
+
+	if (o == NULL)
+		return NULL;
+	json_object_object_add(o, "code", mj_u64(code));
+	json_object_object_add(o, "name",
+	    name != NULL ? json_object_new_string(name) : NULL);
+	return o;
+}
+
+struct json_object *
+mj_opcodes(const uint64_t ops[4])
+{
+	struct json_object *a = json_object_new_array();
+	unsigned i;
+
+	if (a == NULL)
+		return NULL;
+	for (i = 0; i < 256; i++)
+		if (ops[i / 64] & (1ull << (i % 64)))
+			json_object_array_add(a, mj_opcode(i));
+	return a;
+}
+
+struct json_object *
+mj_scheme(const struct ring_ctl_scheme *s)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (o == NULL)
+		return NULL;
+	json_object_object_add(o, "name", mj_fixed_str(s->name,
+	    sizeof(s->name)));
+	json_object_object_add(o, "builtin",
+	    json_object_new_boolean(s->builtin != 0));
+	json_object_object_add(o, "owner", mj_peer(&s->owner));
+	json_object_object_add(o, "rings", mj_u64(s->rings));
+	json_object_object_add(o, "opcodes_declared", json_object_new_boolean(
+	    (s->ops[0] | s->ops[1] | s->ops[2] | s->ops[3]) != 0));
+	json_object_object_add(o, "opcodes", mj_opcodes(s->ops));
+	return o;
+}
+
+struct json_object *
+mj_client(const struct ring_ctl_client *c)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (o == NULL)
+		return NULL;
+	json_object_object_add(o, "id", mj_u64(c->client_id));
+	json_object_object_add(o, "pid", mj_u64(c->peer.pid));
+	json_object_object_add(o, "uid", mj_u64(c->peer.uid));
+	json_object_object_add(o, "gid", mj_u64(c->peer.gid));
+	json_object_object_add(o, "comm", mj_fixed_str(c->peer.comm,
+	    sizeof(c->peer.comm)));
+	json_object_object_add(o, "schemes", mj_u64(c->schemes));
+	json_object_object_add(o, "rings", mj_u64(c->rings));
+	json_object_object_add(o, "age_ns", mj_u64(c->age_ns));
+	return o;
+}
+
+struct json_object *
+mj_status(const struct ring_ctl_status *st)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (o == NULL)
+		return NULL;
+	json_object_object_add(o, "server", mj_fixed_str(st->server,
+	    sizeof(st->server)));
+	json_object_object_add(o, "protocol_version", mj_u64(st->version));
+	json_object_object_add(o, "pid", mj_u64(st->pid));
+	json_object_object_add(o, "uptime_ns", mj_u64(st->uptime_ns));
+	json_object_object_add(o, "schemes", mj_u64(st->schemes));
+	json_object_object_add(o, "rings", mj_u64(st->rings));
+	json_object_object_add(o, "clients", mj_u64(st->clients));
+	json_object_object_add(o, "client_version",
+	    json_object_new_string(ring_version()));
+	json_object_object_add(o, "regions", NULL);
+	json_object_object_add(o, "phys", NULL);
+	json_object_object_add(o, "healthy", json_object_new_boolean(1));
+	return o;
+}
+
+struct json_object *
+mj_phys_zone(const struct ring_phys_zone *z)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (o == NULL)
+		return NULL;
+	json_object_object_add(o, "zone",
+	    json_object_new_string(ring_phys_zone_name(z->zone)));
+	json_object_object_add(o, "base", mj_u64(z->base));
+	json_object_object_add(o, "size_bytes", mj_u64(z->size));
+	json_object_object_add(o, "used_bytes", mj_u64(z->used));
+	json_object_object_add(o, "free_bytes", mj_u64(z->free));
+	json_object_object_add(o, "largest_free_bytes",
+	    mj_u64(z->largest_free));
+	json_object_object_add(o, "free_ranges", mj_u64(z->free_ranges));
+	json_object_object_add(o, "regions", mj_u64(z->regions));
+	return o;
+}
+
+struct json_object *
+mj_phys_range(const struct ring_phys_range *r)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (o == NULL)
+		return NULL;
+	json_object_object_add(o, "base", mj_u64(r->base));
+	json_object_object_add(o, "size", mj_u64(r->size));
+	return o;
+}
+
+struct json_object *
+mj_phys_region(const struct ring_phys_region *r)
+{
+	struct json_object *o = json_object_new_object(), *g, *a;
+	uint32_t i, n = r->grants < RING_PHYS_GRANT_MAX ? r->grants
+							: RING_PHYS_GRANT_MAX;
+
+	if (o == NULL)
+		return NULL;
+	json_object_object_add(o, "id", mj_u64(r->region_id));
+	json_object_object_add(o, "base", mj_u64(r->base));
+	json_object_object_add(o, "size", mj_u64(r->size));
+	json_object_object_add(o, "highest_address",
+	    mj_u64(r->base + r->size - (r->size != 0)));
+	json_object_object_add(o, "zone",
+	    json_object_new_string(ring_phys_zone_name(r->zone)));
+	json_object_object_add(o, "persist",
+	    json_object_new_boolean((r->flags & RING_PHYS_PERSIST) != 0));
+	json_object_object_add(o, "owner", mj_peer(&r->owner));
+	json_object_object_add(o, "client_id",
+	    r->client_id != 0 ? mj_u64(r->client_id) : NULL);
+	json_object_object_add(o, "age_ns", mj_u64(r->age_ns));
+	json_object_object_add(o, "mapped",
+	    json_object_new_boolean(r->mapped != 0));
+	a = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		g = json_object_new_object();
+		json_object_object_add(g, "ring_id",
+		    mj_u64(r->grant[i].ring_id));
+		json_object_object_add(g, "client_id",
+		    mj_u64(r->grant[i].client_id));
+		json_object_array_add(a, g);
+	}
+	json_object_object_add(o, "grants", a);
+	return o;
+}
+
+struct json_object *
+mj_phys_summary(const struct ring_phys_zone *v, size_t n)
+{
+	struct json_object *o = json_object_new_object(), *a;
+	uint64_t size = 0, used = 0, free_b = 0;
+	size_t i;
+
+	if (o == NULL)
+		return NULL;
+	a = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		size += v[i].size;
+		used += v[i].used;
+		free_b += v[i].free;
+		json_object_array_add(a, mj_phys_zone(&v[i]));
+	}
+	json_object_object_add(o, "size_bytes", mj_u64(size));
+	json_object_object_add(o, "used_bytes", mj_u64(used));
+	json_object_object_add(o, "free_bytes", mj_u64(free_b));
+	json_object_object_add(o, "zones", a);
+	return o;
+}
+
+#define MJ_LIST(fn, type, each)						\
+	struct json_object *						\
+	fn(const type *v, size_t n)					\
+	{								\
+		struct json_object *a = json_object_new_array();	\
+		size_t i;						\
+									\
+		if (a == NULL)						\
+			return NULL;					\
+		for (i = 0; i < n; i++)					\
+			json_object_array_add(a, each(&v[i]));		\
+		return a;						\
+	}
+
+MJ_LIST(mj_rings, struct ring_ctl_ring, mj_ring)
+MJ_LIST(mj_schemes, struct ring_ctl_scheme, mj_scheme)
+MJ_LIST(mj_clients, struct ring_ctl_client, mj_client)
+
+static struct json_object *
+mj_get(struct json_object *obj, const char *key)
+{
+	struct json_object *v;
+
+	if (obj == NULL || !json_object_object_get_ex(obj, key, &v))
+		return NULL;
+	return v;
+}
+
+uint64_t
+mj_get_u64(struct json_object *obj, const char *key, uint64_t def)
+{
+	struct json_object *v = mj_get(obj, key);
+
+	if (v == NULL || !json_object_is_type(v, json_type_int))
+		return def;
+	return json_object_get_uint64(v);
+}
+
+int64_t
+mj_get_i64(struct json_object *obj, const char *key, int64_t def)
+{
+	struct json_object *v = mj_get(obj, key);
+
+	if (v == NULL || !json_object_is_type(v, json_type_int))
+		return def;
+	return json_object_get_int64(v);
+}
+
+const char *
+mj_get_str(struct json_object *obj, const char *key, const char *def)
+{
+	struct json_object *v = mj_get(obj, key);
+
+	if (v == NULL || !json_object_is_type(v, json_type_string))
+		return def;
+	return json_object_get_string(v);
+}
+
+int
+mj_get_bool(struct json_object *obj, const char *key, int def)
+{
+	struct json_object *v = mj_get(obj, key);
+
+	if (v == NULL || !json_object_is_type(v, json_type_boolean))
+		return def;
+	return json_object_get_boolean(v);
+}

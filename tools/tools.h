@@ -1,0 +1,54 @@
+/*
+ * tools.h - helpers the front ends (ringctl, ringtop) share: errno names,
+ * opcode names, sizes and durations as people write and read them.
+ *
+ * Nothing here prints, logs or exits.  Parsers return 0 or -errno:
+ * -EINVAL for text that is not a value, -ERANGE for a value that does not
+ * fit.
+ */
+#ifndef TOOLS_TOOLS_H
+#define TOOLS_TOOLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* errname.c: "ENOENT" for ENOENT (positive or negative), NULL if unknown. */
+const char *errname(int err);
+/* errname.c: the value of a name such as "ENOENT", or -EINVAL. */
+int errname_parse(const char *name);
+
+/*
+ * opname.c: the lowercase Redox name of a standard opcode ("noop", "read",
+ * "files_update"), NULL for other values.
+ */
+const char *opname_name(unsigned code);
+/*
+ * opname.c: an opcode from a name (case-insensitive) or a number
+ * (0..255, decimal or 0x hex).
+ */
+int opname_parse(const char *s, uint8_t *code);
+/* opname.c: the standard names in opcode order; *n gets their count. */
+const char *const *opname_list(unsigned *n);
+
+/*
+ * units.c: an unsigned number, decimal or 0x hex, no sign, no
+ * trailing text.
+ */
+int units_parse_u64(const char *s, uint64_t *v);
+/* units.c: a signed number (decimal or 0x hex, optional leading '-'). */
+int units_parse_i64(const char *s, int64_t *v);
+/*
+ * units.c: a size in bytes with an optional binary suffix K, M, G, T
+ * (also KiB, MiB...; case-insensitive; "4K" = 4096).
+ */
+int units_parse_size(const char *s, uint64_t *v);
+/* units.c: a duration with a unit: "250ms", "2s", "1.5s", "100us", "3m". */
+int units_parse_duration(const char *s, uint64_t *ns);
+
+/* units.c: "4.0K", "1.5M", "512": a size for a column (binary units). */
+const char *units_fmt_size(uint64_t bytes, char *buf, size_t len);
+/* units.c: "830ns", "12.3us", "4.56ms", "7.20s", "5m06s", "3h04m", "2d03h". */
+const char *units_fmt_duration(uint64_t ns, char *buf, size_t len);
+
+#endif /* TOOLS_TOOLS_H */

@@ -1,0 +1,185 @@
+/*
+ * units.c - numbers, sizes and durations as people type and read them.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "tools.h"
+
+/* The digits at the start of s (decimal, or hex after 0x); *end after. */
+static int
+units_digits(const char *s, uint64_t *v, const char **end)
+{
+	unsigned base = 10, d;
+	uint64_t acc = 0;
+	const char *p = s;
+
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+	}
+	if (!isxdigit((unsigned char)*p))
+		return -EINVAL;
+	for (; *p != '\0'; p++) {
+		if (isdigit((unsigned char)*p))
+			d = (unsigned)(*p - '0');
+		else if (base == 16 && isxdigit((unsigned char)*p))
+			d = (unsigned)(tolower((unsigned char)*p) - 'a' + 10);
+		else
+			break;
+		if (d >= base)
+			return -EINVAL;
+		if (acc > (UINT64_MAX - d) / base)
+			return -ERANGE;
+		acc = acc * base + d;
+	}
+	*v = acc;
+	*end = p;
+	return 0;
+}
+
+int
+units_parse_u64(const char *s, uint64_t *v)
+{
+	const char *end;
+	uint64_t x;
+	int rc;
+
+	if ((rc = units_digits(s, &x, &end)) < 0)
+		return rc;
+	if (*end != '\0')
+		return -EINVAL;
+	*v = x;
+	return 0;
+}
+
+int
+units_parse_i64(const char *s, int64_t *v)
+{
+	bool neg = s[0] == '-';
+	uint64_t x;
+	int rc;
+
+	if ((rc = units_parse_u64(s + neg, &x)) < 0)
+		return rc;
+	if (neg ? x > (uint64_t)INT64_MAX + 1 : x > (uint64_t)INT64_MAX)
+		return -ERANGE;
+	*v = neg ? (int64_t)(0 - x) : (int64_t)x;
+	return 0;
+}
+
+int
+units_parse_size(const char *s, uint64_t *v)
+{
+	static const char suffixes[] = "KMGTPE";
+	const char *end, *p;
+	uint64_t x, mul = 1;
+	int rc;
+
+	if ((rc = units_digits(s, &x, &end)) < 0)
+		return rc;
+	if (*end != '\0') {
+		if ((p = strchr(suffixes, toupper((unsigned char)*end))) ==
+		    NULL)
+			return -EINVAL;
+		mul = 1ull << (10 * (p - suffixes + 1));
+		end++;
+		if (strcasecmp(end, "") != 0 && strcasecmp(end, "iB") != 0 &&
+		    strcasecmp(end, "B") != 0)
+			return -EINVAL;
+	}
+	if (x > UINT64_MAX / mul)
+		return -ERANGE;
+	*v = x * mul;
+	return 0;
+}
+
+int
+units_parse_duration(const char *s, uint64_t *ns)
+{
+	static const struct {
+		const char *unit;
+		uint64_t ns;
+	} units[] = {
+		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 },
+		{ "s", 1000000000 }, { "m", 60000000000ull },
+		{ "h", 3600000000000ull },
+	};
+	uint64_t whole, frac = 0, fdiv = 1;
+	const char *end;
+	size_t i;
+	int rc;
+
+	if ((rc = units_digits(s, &whole, &end)) < 0)
+		return rc;
+	if (end != s + 1 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		return -EINVAL;
+	if (*end == '.') {
+		for (end++; isdigit((unsigned char)*end); end++)
+			if (fdiv < 1000000000ull) {
+				frac = frac * 10 + (uint64_t)(*end - '0');
+				fdiv *= 10;
+			}
+	}
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(end, units[i].unit) == 0)
+			break;
+	if (i == sizeof(units) / sizeof(units[0]))
+		return -EINVAL;
+	if (whole > UINT64_MAX / units[i].ns)
+		return -ERANGE;
+	*ns = whole * units[i].ns + frac * units[i].ns / fdiv;
+	return 0;
+}
+
+const char *
+units_fmt_size(uint64_t bytes, char *buf, size_t len)
+{
+	static const char suffixes[] = "KMGTPE";
+	double v = (double)bytes;
+	int i = -1;
+
+	if (bytes < 1024) {
+		snprintf(buf, len, "%" PRIu64, bytes);
+		return buf;
+	}
+	while (v >= 1024 && i < 5) {
+		v /= 1024;
+		i++;
+	}
+	if (v < 10)
+		snprintf(buf, len, "%.1f%c", v, suffixes[i]);
+	else
+		snprintf(buf, len, "%.0f%c", v, suffixes[i]);
+	return buf;
+}
+
+const char *
+units_fmt_duration(uint64_t ns, char *buf, size_t len)
+{
+	uint64_t s = ns / 1000000000ull;
+
+	if (ns < 1000)
+		snprintf(buf, len, "%" PRIu64 "ns", ns);
+	else if (ns < 1000000)
+		snprintf(buf, len, "%.1fus", (double)ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(buf, len, "%.2fms", (double)ns / 1e6);
+	else if (s < 60)
+		snprintf(buf, len, "%.2fs", (double)ns / 1e9);
+	else if (s < 3600)
+		snprintf(buf, len, "%" PRIu64 "m%02" PRIu64 "s", s / 60,
+		    s % 60);
+	else if (s < 86400)
+		snprintf(buf, len, "%" PRIu64 "h%02" PRIu64 "m", s / 3600,
+		    s / 60 % 60);
+	else
+		snprintf(buf, len, "%" PRIu64 "d%02" PRIu64 "h", s / 86400,
+		    s / 3600 % 24);
+	return buf;
+}
