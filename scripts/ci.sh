@@ -72,7 +72,8 @@ step "man pages lint clean" make -s lint-man
 example() {
 	local root=$tmp/root
 	make -s install DESTDIR="$root" PREFIX=/opt/ringd &&
-		sed -n '/^```c$/,/^```$/p' README.md | sed '1d;$d' >"$tmp/readme.c" &&
+		awk '/^```c$/ && !done { on = 1; next } on && /^```$/ { on = 0; done = 1 } on' \
+			README.md >"$tmp/readme.c" &&
 		cmp -s "$tmp/readme.c" examples/hello.c &&
 		PKG_CONFIG_SYSROOT_DIR="$root" PKG_CONFIG_PATH="$root/opt/ringd/lib/pkgconfig" \
 			cc -Wall -Wextra -Werror -o "$tmp/hello" "$tmp/readme.c" \
