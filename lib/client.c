@@ -489,9 +489,9 @@ ring_ctl_status(struct ring_ctl *c, struct ring_ctl_status *st)
 }
 
 /*
- * Collect a list: one reply packet per record, all with the request's
- * seq, the last with end set.  recsz is the public record's size; every
- * wire record is {int32 error, uint32 end, record}.
+ * Collect a list: reply packets with the request's seq, each {int32
+ * error, uint32 end} and whole records of recsz bytes (the public
+ * record's size), the last with end set.
  */
 int
 ring_ctl_list(struct ring_ctl *c, uint16_t type, size_t recsz, void **v,
@@ -505,6 +505,8 @@ ring_ctl_list(struct ring_ctl *c, uint16_t type, size_t recsz, void **v,
 	uint32_t seq = ++c->seq;
 	int rc;
 
+	if (recsz == 0 || proto_list_rec_size(type) != recsz)
+		return -EINVAL;
 	if (seq == 0)
 		seq = ++c->seq;
 	rc = proto_send(c->sock, type, seq, NULL, 0, NULL, 0);
@@ -512,6 +514,7 @@ ring_ctl_list(struct ring_ctl *c, uint16_t type, size_t recsz, void **v,
 		return rc == -EAGAIN ? -ETIMEDOUT : rc;
 	for (;;) {
 		const int32_t *hdr;
+		size_t k, i;
 
 		rc = ring_ctl_recv(c, seq, type, &m, deadline);
 		if (rc < 0)
@@ -521,22 +524,27 @@ ring_ctl_list(struct ring_ctl *c, uint16_t type, size_t recsz, void **v,
 			rc = hdr[0];
 			goto fail;
 		}
-		if (hdr[1] != 0)
-			break;
-		if (cnt == max) {
+		/* proto_recv() checked: whole records after the header */
+		k = (m.hdr.len - sizeof(m.hdr) - PROTO_LIST_HDR) / recsz;
+		if (k > max - cnt) {
 			rc = -E2BIG;
 			goto fail;
 		}
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 64;
+		if (cnt + k > cap) {
+			while (cnt + k > cap)
+				cap = cap ? cap * 2 : 64;
 			if ((nv = realloc(out, cap * recsz)) == NULL) {
 				rc = -ENOMEM;
 				goto fail;
 			}
 			out = nv;
 		}
-		memcpy(out + cnt * recsz, m.body.raw + 8, recsz);
-		cnt++;
+		for (i = 0; i < k; i++)
+			memcpy(out + (cnt + i) * recsz, m.body.raw + PROTO_LIST_HDR +
+			    i * recsz, recsz);
+		cnt += k;
+		if (hdr[1] != 0)
+			break;
 	}
 	*v = out;
 	*n = cnt;

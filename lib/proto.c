@@ -15,7 +15,7 @@
 /* What a message of each type may look like, both ways. */
 struct proto_rule {
 	uint32_t req_len;   /* request body bytes */
-	uint32_t reply_len; /* reply body bytes */
+	uint32_t reply_len; /* reply body bytes (a list: of one record) */
 	uint8_t req_fds;    /* descriptors a request carries */
 	uint8_t reply_fds;  /* descriptors a successful reply carries */
 };
@@ -100,6 +100,45 @@ proto_rule_for(uint16_t type, uint32_t *len, unsigned *maxfds)
 	return 0;
 }
 
+/* List replies: {error, end} and then any number of whole records. */
+static bool
+proto_is_list(uint16_t base)
+{
+	switch (base) {
+	case PROTO_LIST_SCHEMES:
+	case PROTO_LIST_RINGS:
+	case PROTO_LIST_CLIENTS:
+	case PROTO_PHYS_LIST_ZONES:
+	case PROTO_PHYS_LIST_FREE:
+	case PROTO_PHYS_LIST_REGIONS:
+		return true;
+	}
+	return false;
+}
+
+/* Does a body of len bytes fit type, whose fixed length is want? */
+static bool
+proto_len_ok(uint16_t type, uint32_t want, uint32_t len)
+{
+	uint16_t base = type & ~PROTO_REPLY;
+
+	if (!(type & PROTO_REPLY) || type == PROTO_ERROR || !proto_is_list(base))
+		return len == want;
+	return len >= PROTO_LIST_HDR && len <= PROTO_MAX_MSG -
+	    sizeof(struct proto_hdr) && (len - PROTO_LIST_HDR) %
+	    (want - PROTO_LIST_HDR) == 0;
+}
+
+uint32_t
+proto_list_rec_size(uint16_t type)
+{
+	uint16_t base = type & ~PROTO_REPLY;
+
+	if (base == 0 || base >= PROTO_TYPE_COUNT || !proto_is_list(base))
+		return 0;
+	return proto_rules[base].reply_len - PROTO_LIST_HDR;
+}
+
 int
 proto_send(int sock, uint16_t type, uint32_t seq, const void *body,
     uint32_t len, const int *fds, unsigned nfds)
@@ -115,8 +154,8 @@ proto_send(int sock, uint16_t type, uint32_t seq, const void *body,
 	unsigned maxfds;
 	ssize_t n;
 
-	if (proto_rule_for(type, &want, &maxfds) < 0 || len != want ||
-	    nfds > maxfds)
+	if (proto_rule_for(type, &want, &maxfds) < 0 ||
+	    !proto_len_ok(type, want, len) || nfds > maxfds)
 		return -EINVAL;
 	memset(&hdr, 0, sizeof(hdr));
 	hdr.magic = PROTO_MAGIC;
@@ -242,7 +281,8 @@ proto_recv(int sock, struct proto_msg *m)
 		rc = -EBADMSG;
 		goto bad;
 	}
-	if (m->hdr.len != (uint64_t)n || n - sizeof(m->hdr) != want) {
+	if (m->hdr.len != (uint64_t)n ||
+	    !proto_len_ok(m->hdr.type, want, (uint32_t)(n - sizeof(m->hdr)))) {
 		rc = -EBADMSG;
 		goto bad;
 	}

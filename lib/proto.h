@@ -29,7 +29,7 @@
 #include <ring/ring.h>
 
 #define PROTO_MAGIC 0x31445252u /* "RRD1" */
-#define PROTO_VERSION 1
+#define PROTO_VERSION 2 /* 2: list replies carry many records a packet */
 #define PROTO_MAX_MSG 4096	/* bytes, header included */
 #define PROTO_MAX_FDS 3
 
@@ -152,9 +152,13 @@ struct proto_status_reply {
 };
 
 /*
- * One list record per reply packet; the last packet has end set and no
- * record (its record bytes are zero), so an empty list is one packet.
+ * List replies: each packet is {error, end} followed by as many whole
+ * records as fit in PROTO_MAX_MSG (zero or more); the last packet has end
+ * set.  The proto_*_rec structs below describe a packet of one record.
  */
+#define PROTO_LIST_HDR 8u
+/* Record size of a list reply type, 0 for other types. */
+uint32_t proto_list_rec_size(uint16_t type);
 struct proto_scheme_rec {
 	int32_t error;
 	uint32_t end;

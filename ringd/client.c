@@ -461,15 +461,17 @@ client_read(struct client *c)
 	}
 }
 
-/* --- list replies, one record per packet ------------------------------ */
+/* --- list replies, many records a packet ------------------------------ */
 
 /*
  * Fill the next record of c's list into the wire record's body (after
- * the error and end words); false when nothing is left.  The cursor is a
- * key, not a pointer, so the model may change between records.
+ * the error and end words); false when nothing is left.  The cursor kept
+ * in c is a key, not a pointer, so the model may change between packets;
+ * *it, when not NULL, is the element the previous record of the same
+ * packet came from (nothing changes while one packet is filled).
  */
 static bool
-client_list_next(struct client *c, uint8_t *rec)
+client_list_next(struct client *c, uint8_t *rec, void **it)
 {
 	switch (c->list_type) {
 	case PROTO_LIST_SCHEMES: {
@@ -493,20 +495,26 @@ client_list_next(struct client *c, uint8_t *rec)
 		struct ringd_ring key, *rr;
 
 		key.id = c->list_id;
-		if ((rr = RB_NFIND(ring_tree, &ringd.rings, &key)) == NULL)
+		rr = *it != NULL ? RB_NEXT(ring_tree, &ringd.rings, *it)
+				 : RB_NFIND(ring_tree, &ringd.rings, &key);
+		if (rr == NULL)
 			return false;
 		rings_fill_rec(rr, (struct ring_ctl_ring *)(void *)rec);
 		c->list_id = rr->id + 1;
+		*it = rr;
 		return true;
 	}
 	case PROTO_LIST_CLIENTS: {
 		struct client key, *o;
 
 		key.id = c->list_id;
-		if ((o = RB_NFIND(client_tree, &ringd.clients, &key)) == NULL)
+		o = *it != NULL ? RB_NEXT(client_tree, &ringd.clients, *it)
+				: RB_NFIND(client_tree, &ringd.clients, &key);
+		if (o == NULL)
 			return false;
 		client_fill_rec(o, (struct ring_ctl_client *)(void *)rec);
 		c->list_id = o->id + 1;
+		*it = o;
 		return true;
 	}
 	case PROTO_PHYS_LIST_ZONES:
@@ -518,8 +526,9 @@ client_list_next(struct client *c, uint8_t *rec)
 }
 
 /*
- * Send records while the socket takes them: {error 0, end 0, record} per
- * entry, then {0, end 1, zeroes} (proto.h), so an empty list is one packet.
+ * Send records while the socket takes them: {error 0, end, records...}
+ * with as many records a packet as fit (proto.h); the last packet has end
+ * set, so an empty list is one packet.
  */
 static void
 client_list_more(struct client *c)
@@ -528,20 +537,31 @@ client_list_more(struct client *c)
 		uint8_t b[PROTO_MAX_MSG];
 		uint64_t align;
 	} u;
-	const struct client_handler *h;
-	uint32_t end;
+	const uint32_t room = PROTO_MAX_MSG - sizeof(struct proto_hdr);
+	uint32_t end, len, recsz;
 	uint16_t type;
+	void *it;
 
 	while (c->list_type != 0 && !c->dead && STAILQ_EMPTY(&c->outq)) {
 		type = c->list_type;
-		h = &client_handlers[type];
-		memset(u.b, 0, h->reply_len);
-		end = !client_list_next(c, u.b + 8);
+		recsz = proto_list_rec_size(type);
+		len = PROTO_LIST_HDR;
+		end = 0;
+		it = NULL;
+		memset(u.b, 0, PROTO_LIST_HDR);
+		while (len + recsz <= room) {
+			memset(u.b + len, 0, recsz);
+			if (!client_list_next(c, u.b + len, &it)) {
+				end = 1;
+				break;
+			}
+			len += recsz;
+		}
 		memcpy(u.b + sizeof(int32_t), &end, sizeof(end));
 		if (end)
 			c->list_type = 0;
-		if (client_send(c, type | PROTO_REPLY, c->list_seq, u.b,
-		    h->reply_len, NULL, 0) < 0)
+		if (client_send(c, type | PROTO_REPLY, c->list_seq, u.b, len,
+		    NULL, 0) < 0)
 			return;
 	}
 }
