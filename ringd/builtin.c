@@ -142,6 +142,10 @@ builtin_exec(struct ringd_ring *rr, const struct ring_sqe *sqe,
 		builtin_status(cqe, -EINVAL);
 		return;
 	}
+	if (!policy_op_allowed(rr, sqe->opcode)) {
+		builtin_status(cqe, -EACCES);
+		return;
+	}
 	if (bs->ops != NULL)
 		fn = bs->ops[sqe->opcode];
 	if (fn == NULL)

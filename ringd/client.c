@@ -225,6 +225,7 @@ client_new(int fd)
 		close(c->pidfd);
 		c->pidfd = -1;
 	}
+	policy_client_init(c);
 	RB_INSERT(client_tree, &ringd.clients, c);
 	ringd.nclients++;
 	ringd.status_dirty = true;
@@ -735,6 +736,7 @@ client_reap(void)
 		close(c->sock);
 		if (c->pidfd >= 0)
 			close(c->pidfd);
+		policy_client_fini(c);
 		free(c);
 	}
 }

@@ -1,5 +1,6 @@
 /*
- * config.c - ringd.conf(5): "key = value" lines, '#' comments.
+ * config.c - ringd.conf(5): "key = value" lines, allow/deny policy rules
+ * (policy.c), '#' comments.
  *
  * A file is parsed into a fresh struct config and only handed back whole,
  * so a bad file at SIGHUP leaves the running configuration untouched.
@@ -27,6 +28,7 @@ enum config_type {
 	CONF_GROUP,	/* existing group name or number */
 	CONF_LEVEL,	/* error, warning, info, debug */
 	CONF_BOOL,	/* yes/no, true/false, on/off, 1/0 */
+	CONF_POLICY,	/* allow or deny */
 };
 
 struct config_key {
@@ -69,6 +71,8 @@ static const struct config_key config_keys[] = {
 	    RINGD_CAP_PHYS_MAX_REGIONS),
 	CK("phys_max_regions_per_uid", CONF_U32, phys_max_regions_per_uid, 0,
 	    RINGD_CAP_PHYS_MAX_REGIONS),
+	CK("policy_default", CONF_POLICY, policy_default_allow, 0, 0),
+	CK("seccomp", CONF_BOOL, seccomp, 0, 0),
 };
 
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -95,10 +99,12 @@ config_defaults(struct config *c)
 	c->phys_max_regions = RINGD_DEF_PHYS_MAX_REGIONS;
 	c->phys_max_regions_per_uid = RINGD_DEF_PHYS_MAX_REGIONS_PER_UID;
 	c->phys_allow_users = false;
+	c->policy_default_allow = true;
+	c->seccomp = true;
 }
 
 /* A byte count: digits and an optional k, M or G (powers of 1024). */
-static int
+int
 config_parse_size(const char *v, uint64_t min, uint64_t max, uint64_t *out)
 {
 	unsigned long long n;
@@ -234,6 +240,13 @@ config_set(struct config *c, const struct config_key *k, const char *v,
 			return -EINVAL;
 		}
 		return 0;
+	case CONF_POLICY:
+		if (strcmp(v, "allow") != 0 && strcmp(v, "deny") != 0) {
+			*why = "not allow or deny";
+			return -EINVAL;
+		}
+		*(bool *)(void *)p = strcmp(v, "allow") == 0;
+		return 0;
 	}
 	*why = "internal error";
 	return -EINVAL;
@@ -289,6 +302,17 @@ config_load(const char *path, struct config *out)
 		key = config_trim(line);
 		if (*key == '\0')
 			continue;
+		if (policy_is_rule(key)) {
+			char rwhy[128];
+
+			if (policy_parse_rule(&c.policy, key, lineno, rwhy,
+			    sizeof(rwhy)) < 0) {
+				log_error("%s:%u: bad rule: %s", path, lineno,
+				    rwhy);
+				rc = -EINVAL;
+			}
+			continue;
+		}
 		if ((eq = strchr(key, '=')) == NULL) {
 			log_error("%s:%u: expected 'key = value'", path,
 			    lineno);
@@ -331,7 +355,9 @@ config_load(const char *path, struct config *out)
 		rc = -EIO;
 	}
 	fclose(f);
-	if (rc == 0)
+	if (rc == 0) {
+		policy_new_gen(&c.policy);
 		*out = c;
+	}
 	return rc;
 }

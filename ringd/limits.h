@@ -62,5 +62,9 @@
 #define RINGD_BUILTIN_BUDGET 1024
 #define RINGD_EPOLL_BATCH 64		/* events taken per epoll_wait */
 #define RINGD_CONF_LINE_MAX 1024	/* longest ringd.conf line */
+/* policy rules in ringd.conf (allow/deny lines) */
+#define RINGD_CAP_POLICY_RULES 256
+/* supplementary groups of a peer that rules may match (SO_PEERGROUPS) */
+#define RINGD_MAX_PEER_GROUPS 65536
 
 #endif /* RINGD_LIMITS_H */

@@ -19,7 +19,7 @@ struct ringd ringd;
 static void
 main_usage(FILE *f)
 {
-	fprintf(f, "usage: ringd [-dfhVv] [-c config] [-l level] "
+	fprintf(f, "usage: ringd [-dfhTtVv] [-c config] [-l level] "
 	    "[-p pidfile] [-S socket] [-z 32|64=size]\n");
 }
 
@@ -57,6 +57,30 @@ main_abspath(const char *p, char *buf, size_t size)
 	return buf;
 }
 
+/*
+ * -t: the configuration (already loaded) is valid and the privileges
+ * ringd gives up can be given up here; -T also prints the policy and the
+ * system call allowlist as ringd understood them.  Exit status 0 or 1.
+ */
+static int
+main_test(int test)
+{
+	if (test > 1) {
+		printf("# %s\n", ringd.conf_path != NULL ? ringd.conf_path :
+		    "(no configuration file)");
+		policy_print(stdout, &ringd.conf);
+		printf("seccomp = %s\n", ringd.conf.seccomp ? "yes" : "no");
+		if (ringd.conf.seccomp)
+			seccomp_print(stdout);
+		fflush(stdout);
+	}
+	if (seccomp_drop(ringd.conf.seccomp) < 0)
+		return 1;
+	log_info("configuration ok%s", ringd.conf.seccomp ?
+	    ", seccomp filter installed" : "");
+	return 0;
+}
+
 /* -S, then $RINGD_SOCKET, then the config's socket, then the default. */
 static int
 main_socket_path(const char *opt, char *buf, size_t size, bool *mkparent)
@@ -88,10 +112,10 @@ main(int argc, char **argv)
 	char path[RINGD_SOCK_MAX], conf_abs[4096], pid_abs[4096];
 	char sock_abs[RINGD_SOCK_MAX];
 	bool mkparent;
-	int ch, verbose = 0, lvl, rc;
+	int ch, verbose = 0, lvl, rc, test = 0;
 
 	main_init_state();
-	while ((ch = getopt(argc, argv, "c:dfhl:p:S:Vvz:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:dfhl:p:S:TtVvz:")) != -1) {
 		switch (ch) {
 		case 'c':
 			ringd.conf_path = optarg;
@@ -120,6 +144,12 @@ main(int argc, char **argv)
 			break;
 		case 'S':
 			sock_opt = optarg;
+			break;
+		case 'T':
+			test = 2;
+			break;
+		case 't':
+			test = test > 0 ? test : 1;
 			break;
 		case 'V':
 			printf("%s (protocol %d, ring ABI %d)\n", RINGD_SERVER,
@@ -161,6 +191,8 @@ main(int argc, char **argv)
 	lvl = ringd.cli_log_level >= 0 ? ringd.cli_log_level :
 	    ringd.conf.log_level >= 0 ? ringd.conf.log_level : LOG_LVL_INFO;
 	log_set_level(lvl);
+	if (test > 0)
+		return main_test(test);
 
 	if (loop_block_signals() < 0)
 		return 1;
@@ -190,6 +222,8 @@ main(int argc, char **argv)
 		rc = -1;
 		goto out_all;
 	}
+	if ((rc = seccomp_drop(ringd.conf.seccomp)) < 0)
+		goto out_all;
 	ringd.start_ns = service_now_ns();
 	ringd.notify = getenv("NOTIFY_SOCKET") != NULL;
 	log_info("%s serving '%s'", RINGD_SERVER, ringd.sock_path);

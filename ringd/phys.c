@@ -374,7 +374,9 @@ phys_take(uint64_t len, uint64_t min, uint32_t flags, unsigned *zone,
 
 /*
  * PROTO_PHYS_ALLOC: physalloc3(size, flags, &min) with the checks in
- * Redox's order (permission, flags, sizes), then the quota.
+ * Redox's order (permission, flags, sizes), then the quota.  Permission
+ * and limits come from the policy (policy_phys()): -EACCES from a rule,
+ * -EPERM from phys_allow_users.
  */
 int
 phys_handle_alloc(struct client *c, struct proto_msg *m)
@@ -383,7 +385,8 @@ phys_handle_alloc(struct client *c, struct proto_msg *m)
 	uint64_t size = req->size, min = req->min, left, base, got;
 	uint32_t flags = req->flags, rflags = req->region_flags;
 	bool partial = flags & RING_PHYS_PARTIAL_ALLOC;
-	bool limited = c->peer.uid != 0;
+	uint64_t quota;
+	uint32_t max_regions;
 	struct proto_phys_alloc_reply rep;
 	struct phys_region *r;
 	struct phys_uid *u;
@@ -392,8 +395,8 @@ phys_handle_alloc(struct client *c, struct proto_msg *m)
 
 	if (rflags & ~RING_PHYS_PERSIST)
 		return -EINVAL;
-	if (limited && !ringd.conf.phys_allow_users)
-		return -EPERM;
+	if ((rc = policy_phys(c, &quota, &max_regions)) < 0)
+		return rc;
 	if ((rc = phys_check_flags(flags)) < 0)
 		return rc;
 	if (!phys_round(&size))
@@ -407,19 +410,16 @@ phys_handle_alloc(struct client *c, struct proto_msg *m)
 		return -ENOMEM;
 	if ((u = phys_uid_get(c->peer.uid, true)) == NULL)
 		return -ENOMEM;
-	if (limited) {
-		rc = -EDQUOT;
-		if (u->regions >= ringd.conf.phys_max_regions_per_uid)
+	rc = -EDQUOT;
+	if (max_regions != UINT32_MAX && u->regions >= max_regions)
+		goto fail;
+	if (quota != 0) {
+		left = quota > u->bytes ? quota - u->bytes : 0;
+		left &= ~(PHYS_FRAME - 1);
+		if (left < min)
 			goto fail;
-		if (ringd.conf.phys_quota_bytes != 0) {
-			left = ringd.conf.phys_quota_bytes > u->bytes ?
-			    ringd.conf.phys_quota_bytes - u->bytes : 0;
-			left &= ~(PHYS_FRAME - 1);
-			if (left < min)
-				goto fail;
-			if (size > left)
-				size = left; /* only min <= left matters */
-		}
+		if (size > left)
+			size = left; /* only min <= left matters */
 	}
 	rc = -ENOMEM;
 	if ((r = calloc(1, sizeof(*r))) == NULL)

@@ -92,9 +92,10 @@ registry_client_gone(struct client *c)
 }
 
 /*
- * REGISTER: -EINVAL bad name, -EPERM a built-in name or a name another
- * uid owns, -EADDRINUSE a name this uid already holds (here or on another
- * connection), -EMFILE/-ENFILE over max_schemes_per_client/max_schemes.
+ * REGISTER: -EINVAL bad name, -EACCES the policy says no, -EPERM a
+ * built-in name or a name another uid owns, -EADDRINUSE a name this uid
+ * already holds (here or on another connection), -EMFILE/-ENFILE over
+ * max_schemes_per_client/max_schemes.
  */
 int
 registry_handle_register(struct client *c, struct proto_msg *m)
@@ -105,6 +106,8 @@ registry_handle_register(struct client *c, struct proto_msg *m)
 
 	if (!proto_name_ok(req->name, sizeof(req->name)))
 		return -EINVAL;
+	if (policy_check(c, POLICY_REGISTER, req->name) < 0)
+		return -EACCES;
 	if ((old = registry_find(req->name)) != NULL) {
 		if (old->builtin != NULL)
 			return -EPERM;
@@ -162,20 +165,27 @@ registry_handle_unregister(struct client *c, struct proto_msg *m)
 	return 0;
 }
 
-/* PROBE: the opcodes a scheme declared; -EINVAL bad name, -ENODEV none. */
+/*
+ * PROBE: the opcodes a scheme declared that the policy lets the caller
+ * use; -EINVAL bad name, -ENODEV none.
+ */
 int
 registry_handle_probe(struct client *c, struct proto_msg *m)
 {
 	const struct proto_name *req = (const void *)m->body.raw;
 	struct proto_probe_reply r;
+	struct proto_opset allowed;
 	struct scheme *s;
+	unsigned w;
 
 	if (!proto_name_ok(req->name, sizeof(req->name)))
 		return -EINVAL;
 	if ((s = registry_find(req->name)) == NULL)
 		return -ENODEV;
 	memset(&r, 0, sizeof(r));
-	r.ops = s->ops;
+	policy_opset(c, s->name, &allowed);
+	for (w = 0; w < 4; w++)
+		r.ops.bits[w] = s->ops.bits[w] & allowed.bits[w];
 	client_send(c, PROTO_PROBE | PROTO_REPLY, m->hdr.seq, &r, sizeof(r),
 	    NULL, 0);
 	return 0;

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include <bsd/sys/queue.h>
@@ -47,6 +48,36 @@ enum log_level {
 	LOG_LVL_DEBUG,
 };
 
+/* What a policy rule governs (ringd.conf(5), policy.c). */
+enum policy_action {
+	POLICY_REGISTER = 1,	/* take a scheme name */
+	POLICY_OPEN,		/* open a ring to a scheme */
+	POLICY_SUBMIT,		/* opcodes on a scheme's rings */
+	POLICY_PHYS,		/* physalloc3, and how much */
+};
+
+#define POLICY_ANY UINT32_MAX	/* uid= or gid= not given */
+
+/* One allow/deny line. */
+struct policy_rule {
+	bool allow;
+	uint8_t action;		/* enum policy_action */
+	uint32_t line;		/* in the config file */
+	uint32_t uid;		/* POLICY_ANY: every uid */
+	uint32_t gid;		/* POLICY_ANY: every group */
+	char pattern[RING_CTL_NAME_MAX]; /* scheme glob; "" for phys */
+	struct proto_opset ops;	/* submit: the opcodes it covers */
+	uint64_t quota_bytes;	/* phys allow: UINT64_MAX not given, 0 none */
+	uint32_t max_regions;	/* phys allow: UINT32_MAX not given */
+};
+
+/* The rules in file order; the first that matches decides. */
+struct policy {
+	uint32_t nrules;
+	uint64_t gen;		/* changes with every load */
+	struct policy_rule rule[RINGD_CAP_POLICY_RULES];
+};
+
 /* The settings ringd.conf(5) can change. */
 struct config {
 	char socket[RINGD_SOCK_MAX]; /* "" when not set */
@@ -70,6 +101,10 @@ struct config {
 	uint32_t phys_max_regions;   /* all uids */
 	uint32_t phys_max_regions_per_uid; /* per non-root uid */
 	bool phys_allow_users;	     /* may non-root uids allocate? */
+	/* security (policy.c, seccomp.c) */
+	bool policy_default_allow;   /* when no rule matches */
+	bool seccomp;		     /* read at start only */
+	struct policy policy;
 };
 
 /* A reply or event waiting for room in a client's socket. */
@@ -96,6 +131,8 @@ struct client {
 	struct loop_src sock_src, pid_src;
 	uint32_t ev;			/* epoll events asked for sock */
 	struct ring_ctl_peer peer;		/* SO_PEERCRED and comm */
+	uint32_t *groups;		/* SO_PEERGROUPS, for gid= rules */
+	uint32_t ngroups;
 	bool comm_known;		/* comm came from /proc */
 	bool hello;
 	bool dead;
@@ -167,6 +204,10 @@ struct ringd_ring {
 	bool takeover;			/* replaced a dead producer */
 	bool dead;
 	uint32_t open_seq;		/* the consumer's OPEN */
+	/* built-ins: opcodes the policy lets the consumer use */
+	struct proto_opset allowed;
+	uint64_t allowed_gen;		/* policy generation it came from */
+	uint64_t denied;		/* SQEs answered -EACCES */
 	int64_t deadline_ns;		/* pending: when to give up */
 	uint64_t created_ns;
 };
@@ -227,6 +268,8 @@ const char *log_level_name(int level);
 /* config.c */
 void config_defaults(struct config *c);
 int config_load(const char *path, struct config *c);
+int config_parse_size(const char *v, uint64_t min, uint64_t max,
+    uint64_t *out);
 
 /* service.c */
 uint64_t service_now_ns(void);
@@ -295,6 +338,26 @@ int builtin_start(struct ringd_ring *rr);
 void builtin_stop(struct ringd_ring *rr);
 void builtin_event(struct ringd_ring *rr);
 bool builtin_run_ready(void);
+
+/* policy.c: allow/deny rules of ringd.conf(5) */
+bool policy_is_rule(const char *line);
+int policy_parse_rule(struct policy *p, char *line, unsigned lineno,
+    char *why, size_t whylen);
+void policy_new_gen(struct policy *p);
+void policy_client_init(struct client *c);
+void policy_client_fini(struct client *c);
+int policy_check(const struct client *c, enum policy_action a,
+    const char *name);
+void policy_opset(const struct client *c, const char *scheme,
+    struct proto_opset *out);
+bool policy_op_allowed(struct ringd_ring *rr, uint8_t opcode);
+int policy_phys(const struct client *c, uint64_t *quota,
+    uint32_t *max_regions);
+void policy_print(FILE *f, const struct config *conf);
+
+/* seccomp.c: what ringd keeps once it serves */
+int seccomp_drop(bool filter);
+void seccomp_print(FILE *f);
 
 /* phys.c: physalloc3's simulated physical memory */
 int phys_option(const char *arg);

@@ -157,7 +157,8 @@ rings_fd_room(bool builtin)
 }
 
 /*
- * OPEN: -EINVAL/-E2BIG bad parameters, -ENODEV no such scheme,
+ * OPEN: -EINVAL/-E2BIG bad parameters, -EACCES the policy says no (asked
+ * before whether the scheme exists), -ENODEV no such scheme,
  * -EMFILE/-ENFILE over max_rings_per_client/max_rings, or what creating
  * the pair failed with.  An external scheme answers later (ACCEPT).
  */
@@ -175,6 +176,8 @@ rings_handle_open(struct client *c, struct proto_msg *m)
 		return -EBADMSG;
 	if ((rc = rings_check_params(&req->params)) < 0)
 		return rc;
+	if (policy_check(c, POLICY_OPEN, req->scheme) < 0)
+		return -EACCES;
 	if ((s = registry_find(req->scheme)) == NULL)
 		return -ENODEV;
 	if (c->nrings >= ringd.conf.max_rings_per_client)
@@ -210,6 +213,8 @@ rings_handle_open(struct client *c, struct proto_msg *m)
 	if (s->builtin != NULL) {
 		rr->builtin = true;
 		rr->bi = s->builtin;
+		policy_opset(c, rr->scheme, &rr->allowed);
+		rr->allowed_gen = ringd.conf.policy.gen;
 		memcpy(rr->ppeer.comm, "ringd", sizeof("ringd"));
 		if ((rc = builtin_start(rr)) < 0) {
 			rings_release(rr);
