@@ -104,6 +104,8 @@ void td_cleanup(struct td *d);
 
 /* Connect to d, failing the sub-test on error. */
 #define td_connect(d) td_connect_at((d), __FILE__, __LINE__)
+/* Every connection td_connect() made (for valgrind: see ringd.c). */
+extern struct ring_ctl *volatile td_conns[64];
 struct ring_ctl *td_connect_at(const struct td *d, const char *file, int line);
 /* A raw SOCK_SEQPACKET connection to d's socket (no HELLO). */
 int td_raw_connect(const struct td *d);
