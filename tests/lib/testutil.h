@@ -31,6 +31,8 @@ uint64_t tu_rand_below(uint64_t n);
 /* Create a pair with the library; fails the sub-test on error. */
 void tu_create(struct ring_fds *fds, uint32_t sq, uint32_t cq, uint32_t flags,
     uint64_t pool);
+/* Every handle tu_open() made (for valgrind: see testutil.c). */
+extern struct ring *volatile tu_handles[64];
 struct ring *tu_open(const struct ring_fds *fds, enum ring_role role);
 
 /* Map a whole memory file MAP_SHARED with prot; *len gets its size. */
