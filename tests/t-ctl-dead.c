@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -609,12 +610,18 @@ test_producer_dies_stream(void)
 		}
 		if (!killed && answered >= kill_at) {
 			struct ring_stats st;
+			siginfo_t si;
 
+			/* stop it where it is, so what is queued stays so */
+			TAP_SYS(kill(pid, SIGSTOP));
+			TAP_SYS(waitid(P_PID, (id_t)pid, &si, WSTOPPED | WNOWAIT));
 			ring_get_stats(r, &st);
 			if (st.sq.depth >= 8) {
 				tap_kill(pid);
 				killed = true;
 				depth_at_kill = st.sq.depth;
+			} else {
+				TAP_SYS(kill(pid, SIGCONT));
 			}
 		}
 		rc = td_cq_pop_wait(r, &cq, 5000);
