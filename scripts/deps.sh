@@ -4,7 +4,8 @@
 set -eu
 
 PKGS="make gcc clang pkg-config liburing-dev libbsd-dev libjson-c-dev
-libncurses-dev libreadline-dev mandoc tmux valgrind libclang-rt-14-dev systemd"
+libncurses-dev libreadline-dev mandoc tmux valgrind libclang-rt-14-dev systemd
+python3-prometheus-client zsh"
 
 missing=
 for p in $PKGS; do
