@@ -592,3 +592,9 @@ ring_ctl_list_clients(struct ring_ctl *c, struct ring_ctl_client **v, size_t *n)
 		(*v)[i].peer.comm[RING_CTL_COMM_MAX - 1] = '\0';
 	return rc;
 }
+
+RING_EXPORT uint32_t
+ring_ctl_protocol(void)
+{
+	return PROTO_VERSION;
+}

@@ -28,8 +28,8 @@ conn_need(struct ringctl *rc)
 	err = ring_ctl_connect(rc->sock, &server, &rc->ctl);
 	if (err == -EPROTO && server != 0)
 		return out_fail(rc, RC_FAIL, 0,
-		    "ringd at '%s' speaks protocol %u, this ringctl speaks "
-		    "another", rc->sock_path, server);
+		    "ringd at '%s' speaks protocol %u, this ringctl speaks %u",
+		    rc->sock_path, server, ring_ctl_protocol());
 	if (err < 0)
 		return out_fail(rc, RC_UNREACHABLE, err,
 		    "cannot connect to ringd at '%s'", rc->sock_path);

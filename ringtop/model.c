@@ -315,10 +315,12 @@ model_refresh(struct rt_model *m, unsigned want)
 			m->ctl = NULL;
 			if (rc == -EPROTO) {
 				snprintf(m->err, sizeof(m->err), "cannot talk to "
-				    "'%s': ringd speaks protocol version %u",
-				    m->sock, (unsigned)ver);
+				    "'%s': ringd speaks protocol version %u, "
+				    "ringtop %u", m->sock, (unsigned)ver,
+				    (unsigned)ring_ctl_protocol());
 				snprintf(m->why, sizeof(m->why), "ringd speaks "
-				    "protocol version %u", (unsigned)ver);
+				    "protocol version %u, ringtop %u", (unsigned)ver,
+				    (unsigned)ring_ctl_protocol());
 				m->up = false;
 				model_clear(m);
 				return rc;

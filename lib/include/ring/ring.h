@@ -364,6 +364,9 @@ int ring_ctl_list_rings(struct ring_ctl *c, struct ring_ctl_ring **v,
 int ring_ctl_list_clients(struct ring_ctl *c, struct ring_ctl_client **v,
     size_t *n);
 
+/* The control protocol version this library speaks (ring_ctl_connect()). */
+uint32_t ring_ctl_protocol(void);
+
 /* Library version string, e.g. "0.1.0". */
 const char *ring_version(void);
 
