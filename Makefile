@@ -6,7 +6,8 @@
 #   make bench           run the ring benchmark against its comparators
 #   make install         PREFIX=/usr/local DESTDIR= (uninstall mirrors it)
 #   make ci              scripts/ci.sh, the CI job: deps, check, sanitizer check, bench smoke
-#   make demo            the main job: deps, build, run the benchmark
+#   make demo            the main job: deps, build, a block device scheme and its
+#                        drivers through ringd, watched in ringtop
 #   V=1                  show commands
 
 VERSION := 0.1.0
@@ -57,7 +58,10 @@ TEST_COMMON := $(wildcard tests/lib/*.c)
 TEST_COMMON_OBJS := $(TEST_COMMON:%.c=$(BUILD)/%.o)
 
 EXAMPLES := $(BUILD)/examples/ramfile-scheme $(BUILD)/examples/ramfile-client \
-	$(BUILD)/examples/hello
+	$(BUILD)/examples/hello $(BUILD)/examples/blkdev-scheme \
+	$(BUILD)/examples/blkdev-driver
+# The blkdev pair is installed (ring-blkdev(7)); the others are examples only.
+BLKDEV_BINS := $(BUILD)/examples/blkdev-scheme $(BUILD)/examples/blkdev-driver
 
 BENCH_BIN := $(BUILD)/bench/ring-bench
 URING_LIBS := $(shell $(PKG_CONFIG) --libs liburing 2>/dev/null || echo -luring)
@@ -190,21 +194,28 @@ $(BUILD)/tests/t-ringtop%: $(BUILD)/tests/t-ringtop%.o $(TEST_COMMON_OBJS) \
 
 $(BUILD)/tests/t-ringtop%.o: override CPPFLAGS += $(JSONC_CFLAGS)
 
+# The blkdev tests run the blkdev examples, ringtop and scripts/demo.sh.
+$(BUILD)/tests/t-blkdev-%: $(BUILD)/tests/t-blkdev-%.o $(TEST_COMMON_OBJS) \
+		$(LIBA) | $(BLKDEV_BINS) $(RINGTOP_BIN) $(RINGD_BIN)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lm
+
 # Keep test objects: their removal would print after the tally line.
 .SECONDARY:
 
 check: lib tests ringd examples ringctl ringtop
 	$(Q)tests/run.sh $(BUILD)
 
-$(BENCH_BIN): $(BUILD)/bench/ring-bench.o $(BUILD)/bench/bench-ringd.o $(LIBA)
+$(BENCH_BIN): $(BUILD)/bench/ring-bench.o $(BUILD)/bench/bench-ringd.o \
+		$(BUILD)/bench/bench-blkdev.o $(LIBA)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(URING_LIBS) -lm
 
 # The ringd rows start a private ringd from this build.
-bench: $(BENCH_BIN) $(RINGD_BIN)
+bench: $(BENCH_BIN) $(RINGD_BIN) $(BLKDEV_BINS)
 	$(Q)$(BENCH_BIN)
 
-bench-smoke: $(BENCH_BIN) $(RINGD_BIN)
+bench-smoke: $(BENCH_BIN) $(RINGD_BIN) $(BLKDEV_BINS)
 	$(Q)$(BENCH_BIN) --smoke
 
 deps:
@@ -213,11 +224,11 @@ deps:
 lint-man:
 	$(Q)mandoc -Tlint -W warning $(MAN1) $(MAN3) $(MAN7) $(MAN5) $(MAN8)
 
-# The main job: ringd with demo traffic, then the benchmark (scripts/demo.sh).
+# The main job: ringd, the blkdev scheme and drivers, ringtop (scripts/demo.sh).
 demo:
 	$(Q)scripts/demo.sh
 
-bench-build: $(BENCH_BIN) $(RINGD_BIN)
+bench-build: $(BENCH_BIN) $(RINGD_BIN) $(BLKDEV_BINS)
 
 # What CI runs (scripts/ci.sh, which installs its own packages): every
 # step counts into one closing line.
@@ -253,6 +264,7 @@ install: lib examples ringd ringctl ringtop
 	install -m 644 man/ringtop.1 $(DESTDIR)$(MANDIR)/man1/ringtop.1
 	install -m 644 completions/ringtop.bash $(DESTDIR)$(BASHCOMPDIR)/ringtop
 	install -m 644 completions/_ringtop $(DESTDIR)$(ZSHCOMPDIR)/_ringtop
+	install -m 755 $(BLKDEV_BINS) $(DESTDIR)$(BINDIR)/
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libring.a $(DESTDIR)$(LIBDIR)/libring.so \
@@ -269,6 +281,7 @@ uninstall:
 		$(DESTDIR)$(BASHCOMPDIR)/ringctl $(DESTDIR)$(ZSHCOMPDIR)/_ringctl
 	rm -f $(DESTDIR)$(BINDIR)/ringtop $(DESTDIR)$(MANDIR)/man1/ringtop.1 \
 		$(DESTDIR)$(BASHCOMPDIR)/ringtop $(DESTDIR)$(ZSHCOMPDIR)/_ringtop
+	rm -f $(BLKDEV_BINS:$(BUILD)/examples/%=$(DESTDIR)$(BINDIR)/%)
 
 clean:
 	rm -rf build build-san

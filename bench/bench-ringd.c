@@ -312,6 +312,12 @@ bench_ringd_stop(void)
 	return rc;
 }
 
+const char *
+bench_ringd_socket(void)
+{
+	return brd.start_rc == 0 ? brd.sock : NULL;
+}
+
 static int
 brd_connect(const char *name, struct ring_ctl **c)
 {

@@ -134,6 +134,33 @@ enum bench_phys {
 int bench_ringd_phys_once(const char *name, enum bench_phys what, uint64_t n,
     double *v);
 
+/* The private ringd's socket, or NULL when it is not running. */
+const char *bench_ringd_socket(void);
+
+/* --- bench-blkdev.c: block I/O through the blkdev example scheme ------ */
+
+/*
+ * What one figure measures: the path (through the scheme, direct
+ * pread/pwrite, io_uring), the operation and the size (4 KiB or 128 KiB).
+ */
+enum bench_blk_path { BENCH_BLK_RING, BENCH_BLK_DIRECT, BENCH_BLK_URING };
+enum bench_blk_op { BENCH_BLK_READ, BENCH_BLK_WRITE };
+#define BENCH_BLK(path, op, big) ((unsigned)(path) << 2 | (unsigned)(op) << 1 | \
+	(unsigned)(big))
+#define BENCH_BLK_PATH(w) ((w) >> 2)
+#define BENCH_BLK_OP(w) (((w) >> 1) & 1u)
+#define BENCH_BLK_SIZE(w) ((w) & 1u) /* 0: 4 KiB, 1: 128 KiB */
+
+/*
+ * One repetition: n transfers; *iops: transfers per second.  The first
+ * call starts blkdev-scheme (from BUILD/examples) on a backing file of its
+ * own in a temporary directory; bench_blkdev_stop() ends both.
+ */
+int bench_blkdev_once(const char *name, unsigned what, uint64_t n,
+    double *iops);
+uint64_t bench_blkdev_bytes(unsigned what);
+int bench_blkdev_stop(void);
+
 /* ring-bench.c: push all n completions, waiting for room as mode says. */
 int bench_ring_answer(struct ring *r, enum bench_mode mode,
     const struct ring_cqe *cqes, unsigned n);

@@ -15,9 +15,14 @@
  *   ringd open      ring lifetimes via ringd   vs  plain create+open+close
  *   ringd CPU       ringd while 1000 rings between two other processes
  *                   carry traffic              vs  wall time
+ *   blkdev I/O      reads and writes of 4 KiB and 128 KiB through the
+ *                   blkdev scheme (SG lists of physalloc3 memory)
+ *                                              vs  pread/pwrite, io_uring
+ *                                                  on the same file
  *
  * The ringd rows (bench-ringd.c) run against a private ringd the bench
- * starts and stops itself.
+ * starts and stops itself; the blkdev rows (bench-blkdev.c) add the
+ * example block device scheme to it.
  *
  * Two-sided tests fork: the parent (consumer, or the pinging side) runs on
  * the first allowed CPU, the child (producer, or the echoing side) on the
@@ -1354,6 +1359,7 @@ enum bench_unit {
 	BENCH_OPS, /* throughput, shown in Mops/s; higher is better */
 	BENCH_CPU, /* CPU time, shown in ms; ratio to wall time in % */
 	BENCH_KOPS, /* slow throughput, shown in k/s; higher is better */
+	BENCH_MIBS, /* data rate, MiB/s; higher is better */
 };
 
 enum bench_goal {
@@ -1396,6 +1402,8 @@ bench_fmt_val(char *buf, size_t len, const struct bench_val *v,
 		snprintf(buf, len, "%.2f Mops/s", v->v / 1e6);
 	else if (unit == BENCH_KOPS)
 		snprintf(buf, len, "%.1f k/s", v->v / 1e3);
+	else if (unit == BENCH_MIBS)
+		snprintf(buf, len, "%.1f MiB/s", v->v);
 	else
 		snprintf(buf, len, "%.3f ms", v->v / 1e6);
 }
@@ -1505,14 +1513,16 @@ static const char *
 bench_unit_key(enum bench_unit u)
 {
 	return u == BENCH_NS ? "rtt_us" : u == BENCH_OPS ? "mops_per_s"
-	    : u == BENCH_KOPS ? "kops_per_s" : "cpu_ms";
+	    : u == BENCH_KOPS ? "kops_per_s" : u == BENCH_MIBS ? "mib_per_s"
+	    : "cpu_ms";
 }
 
 static double
 bench_unit_scale(enum bench_unit u)
 {
-	/* ns -> us, ops -> Mops or kops, ns -> ms */
-	return u == BENCH_NS || u == BENCH_KOPS ? 1e3 : 1e6;
+	/* ns -> us, ops -> Mops or kops, ns -> ms; MiB/s as they are */
+	return u == BENCH_MIBS ? 1 : u == BENCH_NS || u == BENCH_KOPS ? 1e3
+								  : 1e6;
 }
 
 static void
@@ -1714,6 +1724,8 @@ enum bench_id {
 	T_U1, T_S1, T_U8, T_S8, T_U32, T_S32,
 	T_POPEN, T_DOPEN,
 	T_CTL, T_P4K, T_P1M, T_PONE, T_PSG,
+	T_BR4, T_DR4, T_UR4, T_BW4, T_DW4, T_UW4,
+	T_BR128, T_DR128, T_UR128, T_BW128, T_DW128, T_UW128,
 	T_COUNT
 };
 
@@ -1724,6 +1736,7 @@ enum bench_kind {
 	BENCH_K_RINGD, /* a ring ringd brokered: to a scheme process or echo */
 	BENCH_K_OPEN,  /* ring lifetimes: plain pairs or through ringd */
 	BENCH_K_PHYS,  /* physalloc3 through ringd: pp is an enum bench_phys */
+	BENCH_K_BLK,   /* block I/O: pp is a BENCH_BLK() */
 };
 
 enum bench_count {
@@ -1732,6 +1745,7 @@ enum bench_count {
 	BENCH_C_STREAM, /* -n * 10 entries */
 	BENCH_C_OPEN,	/* -n / 100 ring lifetimes */
 	BENCH_C_ONE,	/* one operation per round */
+	BENCH_C_IO,	/* -n / 2 transfers of 4 KiB, -n / 20 of 128 KiB */
 };
 
 struct bench_test {
@@ -1800,11 +1814,37 @@ static const struct bench_test bench_tests[T_COUNT] = {
 		     BENCH_C_OPEN, false },
 	[T_PSG] = { "SG 64 MiB, fragmented", BENCH_K_PHYS, BENCH_PHYS_SG, 0, 0,
 		    BENCH_C_ONE, false },
+	[T_BR4] = { "blkdev read 4 KiB", BENCH_K_BLK,
+		BENCH_BLK(BENCH_BLK_RING, BENCH_BLK_READ, 0), 0, 0, BENCH_C_IO, false },
+	[T_DR4] = { "pread 4 KiB", BENCH_K_BLK,
+		BENCH_BLK(BENCH_BLK_DIRECT, BENCH_BLK_READ, 0), 0, 0, BENCH_C_IO, false },
+	[T_UR4] = { "io_uring read 4 KiB", BENCH_K_BLK,
+		BENCH_BLK(BENCH_BLK_URING, BENCH_BLK_READ, 0), 0, 0, BENCH_C_IO, false },
+	[T_BW4] = { "blkdev write 4 KiB", BENCH_K_BLK,
+		BENCH_BLK(BENCH_BLK_RING, BENCH_BLK_WRITE, 0), 0, 0, BENCH_C_IO, false },
+	[T_DW4] = { "pwrite 4 KiB", BENCH_K_BLK,
+		BENCH_BLK(BENCH_BLK_DIRECT, BENCH_BLK_WRITE, 0), 0, 0, BENCH_C_IO, false },
+	[T_UW4] = { "io_uring write 4 KiB", BENCH_K_BLK,
+		BENCH_BLK(BENCH_BLK_URING, BENCH_BLK_WRITE, 0), 0, 0, BENCH_C_IO, false },
+	[T_BR128] = { "blkdev read 128 KiB", BENCH_K_BLK,
+		BENCH_BLK(BENCH_BLK_RING, BENCH_BLK_READ, 1), 0, 0, BENCH_C_IO, false },
+	[T_DR128] = { "pread 128 KiB", BENCH_K_BLK,
+		BENCH_BLK(BENCH_BLK_DIRECT, BENCH_BLK_READ, 1), 0, 0, BENCH_C_IO, false },
+	[T_UR128] = { "io_uring read 128 KiB", BENCH_K_BLK,
+		BENCH_BLK(BENCH_BLK_URING, BENCH_BLK_READ, 1), 0, 0, BENCH_C_IO, false },
+	[T_BW128] = { "blkdev write 128 KiB", BENCH_K_BLK,
+		BENCH_BLK(BENCH_BLK_RING, BENCH_BLK_WRITE, 1), 0, 0, BENCH_C_IO, false },
+	[T_DW128] = { "pwrite 128 KiB", BENCH_K_BLK,
+		BENCH_BLK(BENCH_BLK_DIRECT, BENCH_BLK_WRITE, 1), 0, 0, BENCH_C_IO, false },
+	[T_UW128] = { "io_uring write 128 KiB", BENCH_K_BLK,
+		BENCH_BLK(BENCH_BLK_URING, BENCH_BLK_WRITE, 1), 0, 0, BENCH_C_IO, false },
 };
 
 static uint64_t
 bench_test_count(const struct bench_test *t)
 {
+	uint64_t n;
+
 	switch (t->count) {
 	case BENCH_C_SLOW:
 		return bench_cfg.iters / 10;
@@ -1814,6 +1854,9 @@ bench_test_count(const struct bench_test *t)
 		return bench_cfg.iters / 100 > 0 ? bench_cfg.iters / 100 : 1;
 	case BENCH_C_ONE:
 		return 1;
+	case BENCH_C_IO:
+		n = bench_cfg.iters / (BENCH_BLK_SIZE(t->pp) ? 20 : 2);
+		return n > 0 ? n : 1;
 	default:
 		return bench_cfg.iters;
 	}
@@ -1836,6 +1879,8 @@ bench_test_once(const struct bench_test *t, double *v)
 	case BENCH_K_PHYS:
 		return bench_ringd_phys_once(t->name, (enum bench_phys)t->pp, n,
 		    v);
+	case BENCH_K_BLK:
+		return bench_blkdev_once(t->name, t->pp, n, v);
 	default:
 		return bench_ring_once(t->name, t->mode, t->batch, n, v);
 	}
@@ -1845,7 +1890,7 @@ static void
 bench_verbose(unsigned round, const struct bench_test *t, double v)
 {
 	bench_progress(NULL);
-	if (t->count == BENCH_C_OPEN)
+	if (t->count == BENCH_C_OPEN || t->count == BENCH_C_IO)
 		fprintf(stderr, "round %u  %-24s %10.1f k/s\n", round + 1,
 		    t->name, v / 1e3);
 	else if (t->batch != 0 && t->count == BENCH_C_STREAM)
@@ -1924,7 +1969,8 @@ main(int argc, char **argv)
 {
 	struct bench_val v[T_COUNT], idle, idle_total, fidle, fidle_total, wall;
 	struct bench_val dcpu, dwall, dops;
-	struct bench_row rows[40];
+	struct bench_row rows[64];
+	struct bench_val mib[T_COUNT];
 	char cpu[256], date[64], idle_name[32], many_name[32], traffic_name[32];
 	unsigned many;
 	int64_t many_ns;
@@ -2004,6 +2050,8 @@ main(int argc, char **argv)
 	snprintf(traffic_name, sizeof(traffic_name), "%u-ring traffic", many);
 	bench_ringd_many(many_name, many, many_ns, &dcpu, &dwall, &dops);
 	bench_progress(NULL);
+	if (bench_blkdev_stop() < 0)
+		failed++;
 	if (bench_ringd_stop() < 0)
 		failed++;
 	memset(&wall, 0, sizeof(wall));
@@ -2050,6 +2098,20 @@ main(int argc, char **argv)
 	BENCH_PAIR("physalloc3 1 MiB", T_P1M, T_CTL, BENCH_KOPS, BENCH_NONE, 0);
 	BENCH_PAIR("SG 64 MiB fragmented", T_PSG, T_PONE, BENCH_NS, BENCH_NONE,
 	    0);
+	/* Block I/O: the same transfers through the blkdev scheme, directly
+	 * and through io_uring; IOPS per pair, then the data rate. */
+	for (i = T_BR4; i < T_COUNT; i++) {
+		mib[i] = v[i];
+		mib[i].v = v[i].v * (double)bench_blkdev_bytes(bench_tests[i].pp) /
+		    1048576.0;
+	}
+	for (i = T_BR4; i + 2 < T_COUNT; i += 3) {
+		BENCH_PAIR(bench_tests[i].name, i, i + 1, BENCH_KOPS, BENCH_NONE,
+		    0);
+		BENCH_PAIR(NULL, i, i + 2, BENCH_KOPS, BENCH_NONE, 0);
+		BENCH_ROW("  data rate", -1, &mib[i], bench_tests[i + 1].name, -1,
+		    &mib[i + 1], BENCH_MIBS, BENCH_NONE, 0, false);
+	}
 	/* ringd is not on the data path of rings between two processes. */
 	BENCH_ROW(many_name, -1, &dcpu, "wall time of traffic", -1, &dwall,
 	    BENCH_CPU, BENCH_AT_MOST, 0.01, true);

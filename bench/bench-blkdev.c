@@ -1,0 +1,443 @@
+/*
+ * bench-blkdev.c - block I/O through the blkdev example scheme against the
+ * same I/O done directly, in the same run, on the same backing file.
+ *
+ *   through the scheme   blkdev-driver -m bench: physalloc3 buffers as
+ *                        scatter-gather lists, 32 requests in flight on a
+ *                        ring brokered by the bench's private ringd, served
+ *                        by blkdev-scheme (pread/pwrite on the file)
+ *   direct               pread/pwrite from this process, one at a time
+ *   io_uring             liburing, IORING_OP_READ/WRITE, 32 in flight
+ *
+ * Every path reads or writes the same byte ranges of one 64 MiB file in a
+ * temporary directory (filled once, so reads hit data in the page cache):
+ * the figures compare the ring path's cost per request with the system
+ * call's.  The scheme runs where the producers of the other tests run; the
+ * driver and the direct loops where the consumers do.  The driver times
+ * its own requests (setup excluded) and reports them as JSON.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <liburing.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ring/ring.h>
+
+#include "bench.h"
+
+/* Limits and sizes, kept together. */
+#define BBK_FILE_BYTES (64ull << 20)	/* the backing file */
+#define BBK_SPAN (32ull << 20)		/* the range every path cycles over */
+#define BBK_DEPTH 32u			/* requests in flight (ring, io_uring) */
+#define BBK_SCHEME "ring-bench-blk"
+#define BBK_START_MS 5000		/* the scheme must register within this */
+#define BBK_OUT_MAX 4096
+
+static struct {
+	pid_t scheme;	/* 0: not running */
+	pid_t owner;
+	int start_rc;	/* 0 started, < 0 failed (said once), 1 not tried */
+	char dir[64];
+	char file[96];
+	char bin[2][PATH_MAX]; /* blkdev-scheme, blkdev-driver */
+} bbk = { .start_rc = 1 };
+
+static const uint64_t bbk_size[] = { 4096, 128 << 10 };
+
+/* BUILD/bench/ring-bench -> BUILD/examples/name. */
+static int
+bbk_binary(char *buf, size_t len, const char *name)
+{
+	char self[PATH_MAX], *slash;
+	ssize_t n;
+
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) <= 0)
+		return -errno;
+	self[n] = '\0';
+	if ((slash = strrchr(self, '/')) == NULL)
+		return -ENOENT;
+	*slash = '\0';
+	if ((size_t)snprintf(buf, len, "%s/../examples/%s", self, name) >= len)
+		return -ENAMETOOLONG;
+	return access(buf, X_OK) == 0 ? 0 : -errno;
+}
+
+static void
+bbk_remove(void)
+{
+	if (bbk.dir[0] == '\0')
+		return;
+	(void)unlink(bbk.file);
+	(void)rmdir(bbk.dir);
+	bbk.dir[0] = '\0';
+}
+
+/* The backing file, filled with non-zero bytes. */
+static int
+bbk_make_file(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	static uint8_t buf[1 << 20];
+	uint64_t off;
+	int fd, rc = 0;
+
+	if (tmp == NULL || tmp[0] == '\0' || strlen(tmp) > 40)
+		tmp = "/tmp";
+	snprintf(bbk.dir, sizeof(bbk.dir), "%s/ring-bench-blk.XXXXXX", tmp);
+	if (mkdtemp(bbk.dir) == NULL) {
+		bbk.dir[0] = '\0';
+		return -errno;
+	}
+	snprintf(bbk.file, sizeof(bbk.file), "%s/disk.img", bbk.dir);
+	if ((fd = open(bbk.file, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) < 0)
+		return -errno;
+	memset(buf, 0x5a, sizeof(buf));
+	for (off = 0; off < BBK_FILE_BYTES && rc == 0; off += sizeof(buf))
+		if (pwrite(fd, buf, sizeof(buf), (off_t)off) != sizeof(buf))
+			rc = errno ? -errno : -EIO;
+	close(fd);
+	return rc;
+}
+
+/* Fork and exec argv with stdout to out_fd (-1: it and stderr to /dev/null). */
+static pid_t
+bbk_spawn(char *const *argv, int out_fd, int cpu)
+{
+	cpu_set_t set;
+	pid_t pid;
+	int fd;
+
+	fflush(NULL);
+	if ((pid = fork()) != 0)
+		return pid;
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
+		_exit(126);
+	if (cpu >= 0) {
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		(void)sched_setaffinity(0, sizeof(set), &set);
+	}
+	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
+		dup2(fd, 0);
+		dup2(out_fd >= 0 ? out_fd : fd, 1);
+		if (out_fd < 0)
+			dup2(fd, 2);
+	}
+	execv(argv[0], argv);
+	fprintf(stderr, BENCH_NAME ": cannot run '%s': %s\n", argv[0],
+	    strerror(errno));
+	_exit(127);
+}
+
+static int
+bbk_start(void)
+{
+	const char *sock = bench_ringd_socket();
+	char *argv[10];
+	int64_t deadline;
+	struct ring_ctl *c;
+	uint64_t ops[4];
+	int rc;
+
+	if (bbk.start_rc <= 0)
+		return bbk.start_rc;
+	bbk.owner = getpid();
+	if (sock == NULL)
+		return bbk.start_rc = -ENOTCONN; /* ringd said why */
+	if ((rc = bbk_binary(bbk.bin[0], sizeof(bbk.bin[0]),
+	    "blkdev-scheme")) < 0 ||
+	    (rc = bbk_binary(bbk.bin[1], sizeof(bbk.bin[1]),
+	    "blkdev-driver")) < 0) {
+		fprintf(stderr, BENCH_NAME ": no blkdev examples next to the "
+		    "bench: build them with 'make examples'\n");
+		return bbk.start_rc = rc;
+	}
+	if ((rc = bbk_make_file()) < 0) {
+		fprintf(stderr, BENCH_NAME ": cannot make the blkdev backing "
+		    "file: %s\n", strerror(-rc));
+		bbk_remove();
+		return bbk.start_rc = rc;
+	}
+	argv[0] = bbk.bin[0];
+	argv[1] = "-S";
+	argv[2] = (char *)sock;
+	argv[3] = "-n";
+	argv[4] = BBK_SCHEME;
+	argv[5] = "-f";
+	argv[6] = bbk.file;
+	argv[7] = NULL;
+	/* the scheme's log would interleave with the table: quiet it */
+	if ((bbk.scheme = bbk_spawn(argv, -1, bench_cfg.cpu[1])) < 0) {
+		rc = -errno;
+		bbk.scheme = 0;
+		bbk_remove();
+		return bbk.start_rc = rc;
+	}
+	if ((rc = ring_ctl_connect(sock, NULL, &c)) < 0) {
+		bench_err("blkdev", "ring_ctl_connect", rc);
+		return bbk.start_rc = rc;
+	}
+	deadline = bench_now() + (int64_t)BBK_START_MS * 1000000;
+	while ((rc = ring_ctl_probe(c, BBK_SCHEME, ops)) < 0 &&
+	    bench_now() < deadline && waitpid(bbk.scheme, NULL, WNOHANG) == 0) {
+		struct timespec ts = { 0, 5000000 };
+
+		nanosleep(&ts, NULL);
+	}
+	ring_ctl_close(c);
+	if (rc < 0) {
+		fprintf(stderr, BENCH_NAME ": blkdev-scheme did not register: "
+		    "%s\n", strerror(-rc));
+		(void)bench_blkdev_stop();
+		return bbk.start_rc = rc;
+	}
+	return bbk.start_rc = 0;
+}
+
+int
+bench_blkdev_stop(void)
+{
+	int status = 0, rc = 0;
+
+	if (bbk.scheme > 0 && getpid() == bbk.owner) {
+		kill(bbk.scheme, SIGTERM);
+		while (waitpid(bbk.scheme, &status, 0) < 0 && errno == EINTR)
+			;
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			fprintf(stderr, BENCH_NAME ": blkdev-scheme ended with %s "
+			    "%d\n", WIFEXITED(status) ? "status" : "signal",
+			    WIFEXITED(status) ? WEXITSTATUS(status)
+					      : WTERMSIG(status));
+			rc = -ECHILD;
+		}
+		bbk.scheme = 0;
+	}
+	if (getpid() == bbk.owner)
+		bbk_remove();
+	return rc;
+}
+
+/* --- the three paths --------------------------------------------------- */
+
+/* blkdev-driver -m bench: its JSON report's "iops". */
+static int
+bbk_ring(const char *name, bool wr, uint64_t size, uint64_t n, double *iops)
+{
+	char out[BBK_OUT_MAX], sz[32], cnt[32], dep[16], span[32], *at;
+	char *argv[20];
+	int po[2], st, i = 0, rc = 0;
+	size_t len = 0;
+	ssize_t k;
+	pid_t pid;
+
+	snprintf(sz, sizeof(sz), "%" PRIu64, size);
+	snprintf(cnt, sizeof(cnt), "%" PRIu64, n);
+	snprintf(dep, sizeof(dep), "%u", BBK_DEPTH);
+	snprintf(span, sizeof(span), "%llu", BBK_SPAN);
+	argv[i++] = bbk.bin[1];
+	argv[i++] = "-S";
+	argv[i++] = (char *)bench_ringd_socket();
+	argv[i++] = "-n";
+	argv[i++] = BBK_SCHEME;
+	argv[i++] = "-m";
+	argv[i++] = "bench";
+	argv[i++] = "-j";
+	argv[i++] = "-b";
+	argv[i++] = sz;
+	argv[i++] = "-c";
+	argv[i++] = cnt;
+	argv[i++] = "-q";
+	argv[i++] = dep;
+	argv[i++] = "-l";
+	argv[i++] = span;
+	if (wr)
+		argv[i++] = "-w";
+	argv[i] = NULL;
+	if (pipe2(po, O_CLOEXEC) < 0)
+		return -errno;
+	if ((pid = bbk_spawn(argv, po[1], -1)) < 0) {
+		rc = -errno;
+		close(po[0]);
+		close(po[1]);
+		return rc;
+	}
+	close(po[1]);
+	while (len < sizeof(out) - 1 &&
+	    (k = read(po[0], out + len, sizeof(out) - 1 - len)) != 0) {
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			break;
+		len += (size_t)k;
+	}
+	out[len] = '\0';
+	close(po[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 ||
+	    (at = strstr(out, "\"iops\":")) == NULL ||
+	    strstr(out, "\"errors\":0,") == NULL) {
+		fprintf(stderr, BENCH_NAME ": '%s': blkdev-driver failed (%s %d)\n",
+		    name, WIFEXITED(st) ? "status" : "signal",
+		    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+		return -EIO;
+	}
+	*iops = strtod(at + 7, NULL);
+	return *iops > 0 ? 0 : -EIO;
+}
+
+/* n transfers of size bytes, one at a time, cycling over the span. */
+static int
+bbk_direct_run(int fd, void *buf, bool wr, uint64_t size, uint64_t n,
+    uint64_t *pos)
+{
+	ssize_t k;
+	uint64_t i;
+
+	for (i = 0; i < n; i++) {
+		if (*pos + size > BBK_SPAN)
+			*pos = 0;
+		k = wr ? pwrite(fd, buf, size, (off_t)*pos)
+		       : pread(fd, buf, size, (off_t)*pos);
+		if (k != (ssize_t)size)
+			return k < 0 ? -errno : -EIO;
+		*pos += size;
+	}
+	return 0;
+}
+
+static int
+bbk_uring_run(struct io_uring *u, uint8_t *bufs, int fd, bool wr,
+    uint64_t size, uint64_t n, uint64_t *pos)
+{
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe *sqe;
+	uint64_t sent = 0, done = 0;
+	unsigned inflight = 0, slot, free_top = BBK_DEPTH;
+	unsigned free_slots[BBK_DEPTH];
+	int rc;
+
+	for (slot = 0; slot < BBK_DEPTH; slot++)
+		free_slots[slot] = slot;
+	while (done < n) {
+		while (sent < n && inflight < BBK_DEPTH) {
+			if ((sqe = io_uring_get_sqe(u)) == NULL)
+				break;
+			if (*pos + size > BBK_SPAN)
+				*pos = 0;
+			slot = free_slots[--free_top];
+			if (wr)
+				io_uring_prep_write(sqe, fd, bufs + slot * size,
+				    (unsigned)size, *pos);
+			else
+				io_uring_prep_read(sqe, fd, bufs + slot * size,
+				    (unsigned)size, *pos);
+			io_uring_sqe_set_data64(sqe, slot);
+			*pos += size;
+			sent++;
+			inflight++;
+		}
+		if ((rc = io_uring_submit_and_wait(u, 1)) < 0)
+			return rc;
+		while (io_uring_peek_cqe(u, &cqe) == 0) {
+			if (cqe->res != (int)size) {
+				rc = cqe->res < 0 ? cqe->res : -EIO;
+				io_uring_cqe_seen(u, cqe);
+				return rc;
+			}
+			free_slots[free_top++] = (unsigned)io_uring_cqe_get_data64(cqe);
+			io_uring_cqe_seen(u, cqe);
+			inflight--;
+			done++;
+		}
+	}
+	return 0;
+}
+
+/* Direct or io_uring: a warm-up, then n timed transfers. */
+static int
+bbk_local(const char *name, bool uring, bool wr, uint64_t size, uint64_t n,
+    double *iops)
+{
+	struct io_uring u;
+	uint64_t pos = 0;
+	int64_t t0, dt;
+	void *bufs = NULL;
+	int fd, rc;
+
+	if ((fd = open(bbk.file, O_RDWR | O_CLOEXEC)) < 0) {
+		rc = -errno;
+		bench_err(name, "open", rc);
+		return rc;
+	}
+	if (posix_memalign(&bufs, 4096, BBK_DEPTH * size) != 0) {
+		close(fd);
+		return -ENOMEM;
+	}
+	memset(bufs, 0xa5, BBK_DEPTH * size);
+	if (uring && (rc = io_uring_queue_init(2 * BBK_DEPTH, &u, 0)) < 0) {
+		if (rc == -ENOSYS || rc == -EPERM) {
+			fprintf(stderr, BENCH_NAME ": '%s': io_uring unavailable: "
+			    "%s\n", name, strerror(-rc));
+			rc = -ENOTSUP;
+		} else {
+			bench_err(name, "io_uring_queue_init", rc);
+		}
+		goto out;
+	}
+	rc = uring ? bbk_uring_run(&u, bufs, fd, wr, size, bench_warm(n), &pos)
+		   : bbk_direct_run(fd, bufs, wr, size, bench_warm(n), &pos);
+	t0 = bench_now();
+	if (rc == 0)
+		rc = uring ? bbk_uring_run(&u, bufs, fd, wr, size, n, &pos)
+			   : bbk_direct_run(fd, bufs, wr, size, n, &pos);
+	dt = bench_now() - t0;
+	if (uring)
+		io_uring_queue_exit(&u);
+	if (rc < 0)
+		bench_err(name, uring ? "io_uring" : wr ? "pwrite" : "pread", rc);
+	else
+		*iops = (double)n * 1e9 / (double)dt;
+out:
+	free(bufs);
+	close(fd);
+	return rc;
+}
+
+int
+bench_blkdev_once(const char *name, unsigned what, uint64_t n, double *iops)
+{
+	bool wr = BENCH_BLK_OP(what) == BENCH_BLK_WRITE;
+	uint64_t size = bbk_size[BENCH_BLK_SIZE(what)];
+	int rc;
+
+	if ((rc = bbk_start()) < 0)
+		return rc;
+	switch (BENCH_BLK_PATH(what)) {
+	case BENCH_BLK_RING:
+		return bbk_ring(name, wr, size, n, iops);
+	case BENCH_BLK_URING:
+		return bbk_local(name, true, wr, size, n, iops);
+	default:
+		return bbk_local(name, false, wr, size, n, iops);
+	}
+}
+
+uint64_t
+bench_blkdev_bytes(unsigned what)
+{
+	return bbk_size[BENCH_BLK_SIZE(what)];
+}

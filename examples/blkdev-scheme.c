@@ -1,0 +1,625 @@
+/*
+ * blkdev-scheme - a block device served through ringd, in the role a USB
+ * host controller driver plays for a storage driver: it emulates a disk
+ * backed by a file and moves data between that file and the physical
+ * memory the driver names, a DMA engine in software.
+ *
+ * It registers a scheme name, accepts every ring opened to it and serves
+ * all of them from one epoll loop (the control socket for attach
+ * requests, each ring's doorbell for submissions).  READ and WRITE name
+ * their data by a scatter-gather list of physical ranges (see blkdev.h);
+ * each range is resolved through libring in a region the driver granted
+ * to the ring and copied to or from the backing file.  With -3 the device
+ * addresses only 32 bits and refuses any range that reaches 4 GiB with
+ * -EFAULT.  Every request gets a completion: a bad one a negative errno.
+ *
+ * A ring whose completion queue is full is not served (its consumer is
+ * slow) until the consumer makes room, so a slow driver never holds up
+ * the others.  When a ring goes, the scheme forgets the regions it
+ * resolved for it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ring/phys.h>
+#include <ring/ring.h>
+
+#include "blkdev.h"
+
+/* Limits, kept together. */
+#define BLK_MAX_RINGS 1024u	/* rings served at once */
+#define BLK_BATCH 32u		/* SQEs taken from one ring per turn */
+#define BLK_EV_CTL UINT32_MAX	/* epoll tag of the control socket */
+#define BLK_DEFAULT_SIZE (64ull << 20)
+#define BLK_MAX_SIZE (1ull << 40)
+
+/*
+ * Addresses this scheme resolved for one ring: an open-addressing set of
+ * address + 1 (an address is below UINT64_MAX; 0 marks an empty slot).
+ */
+struct blk_addrs {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+/* One ring being served. */
+struct blk_ring {
+	struct ring *r;
+	uint64_t id;
+	uint32_t cq_entries;
+	unsigned want;		/* events to sleep on: RING_EV_IN or _OUT */
+	struct ring_ctl_peer consumer;
+	struct blk_addrs addrs;
+	uint64_t requests, errors, bytes;
+};
+
+/* The device. */
+struct blk {
+	struct ring_ctl *ctl;
+	const char *name;
+	int fd;			/* backing file */
+	uint64_t size;		/* device bytes */
+	bool dma32;
+	bool verbose;
+	struct blk_ring *rings[BLK_MAX_RINGS];
+	int ep;
+	uint64_t requests, errors, nrings;
+};
+
+static volatile sig_atomic_t blk_quit;
+
+static void
+blk_on_signal(int sig)
+{
+	(void)sig;
+	blk_quit = 1;
+}
+
+/* --- the per-ring address set ----------------------------------------- */
+
+static size_t
+blk_addrs_slot(const struct blk_addrs *a, uint64_t x)
+{
+	uint64_t h = x * 0x9e3779b97f4a7c15ull;
+
+	return (size_t)(h >> 20) & (a->cap - 1);
+}
+
+/* Note x; -ENOMEM when the set cannot grow. */
+static int
+blk_addrs_add(struct blk_addrs *a, uint64_t x)
+{
+	struct blk_addrs big;
+	size_t i, k;
+
+	x++;
+	if (a->cap != 0)
+		for (i = blk_addrs_slot(a, x); a->v[i] != 0;
+		    i = (i + 1) & (a->cap - 1))
+			if (a->v[i] == x)
+				return 0;
+	if (2 * (a->n + 1) > a->cap) {
+		big.cap = a->cap ? 2 * a->cap : 64;
+		big.n = 0;
+		if ((big.v = calloc(big.cap, sizeof(*big.v))) == NULL)
+			return -ENOMEM;
+		for (k = 0; k < a->cap; k++)
+			if (a->v[k] != 0) {
+				for (i = blk_addrs_slot(&big, a->v[k]); big.v[i] != 0;
+				    i = (i + 1) & (big.cap - 1))
+					;
+				big.v[i] = a->v[k];
+				big.n++;
+			}
+		free(a->v);
+		*a = big;
+	}
+	for (i = blk_addrs_slot(a, x); a->v[i] != 0; i = (i + 1) & (a->cap - 1))
+		if (a->v[i] == x)
+			return 0;
+	a->v[i] = x;
+	a->n++;
+	return 0;
+}
+
+/* --- serving requests ------------------------------------------------- */
+
+/* The address of [phys, phys + len) in a granted region, noted for br. */
+static int
+blk_resolve(struct blk *b, struct blk_ring *br, uint64_t phys, uint64_t len,
+    void **ptr)
+{
+	int rc;
+
+	if (b->dma32 && (phys >= RING_PHYS_4G || len > RING_PHYS_4G - phys))
+		return -EFAULT;
+	if ((rc = ring_phys_resolve(b->ctl, phys, len, ptr)) < 0)
+		return rc == -EINVAL ? -EFAULT : rc; /* nothing there */
+	return blk_addrs_add(&br->addrs, phys);
+}
+
+/* Copy len bytes between the backing file at off and buf. */
+static int
+blk_file_io(struct blk *b, bool wr, void *buf, uint64_t len, uint64_t off)
+{
+	uint8_t *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = wr ? pwrite(b->fd, p, len, (off_t)off)
+		       : pread(b->fd, p, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO; /* the file shrank under us */
+		p += n;
+		off += (uint64_t)n;
+		len -= (uint64_t)n;
+	}
+	return 0;
+}
+
+/* READ or WRITE: walk the scatter-gather list, moving data segment by segment. */
+static int64_t
+blk_rw(struct blk *b, struct blk_ring *br, const struct ring_sqe *sqe)
+{
+	struct ring_phys_seg seg[BLKDEV_MAX_SEGS];
+	uint64_t nsegs, total = 0, off;
+	bool wr = sqe->opcode == RING_OP_WRITE;
+	unsigned i;
+	void *p;
+	int rc;
+
+	if (sqe->syscall_flags & ~BLKDEV_SQE_LIST_PHYS)
+		return -EINVAL;
+	if (sqe->len == 0 || sqe->len % sizeof(seg[0]) != 0 ||
+	    sqe->len > sizeof(seg))
+		return -EINVAL;
+	nsegs = sqe->len / sizeof(seg[0]);
+	if (sqe->syscall_flags & BLKDEV_SQE_LIST_PHYS)
+		rc = blk_resolve(b, br, sqe->addr, sqe->len, &p);
+	else
+		rc = ring_pool_resolve(br->r, sqe->addr, sqe->len, &p);
+	if (rc < 0)
+		return rc;
+	/* the list is the peer's memory: copy it once, then check it */
+	memcpy(seg, p, sqe->len);
+	for (i = 0; i < nsegs; i++) {
+		if (seg[i].len == 0 || seg[i].len > BLKDEV_MAX_XFER ||
+		    seg[i].base > UINT64_MAX - seg[i].len)
+			return -EINVAL;
+		if (b->dma32 && seg[i].base + seg[i].len > RING_PHYS_4G)
+			return -EFAULT;
+		total += seg[i].len;
+	}
+	if (total > BLKDEV_MAX_XFER || total % BLKDEV_SECTOR != 0 ||
+	    sqe->offset % BLKDEV_SECTOR != 0)
+		return -EINVAL;
+	if (sqe->offset > b->size || total > b->size - sqe->offset)
+		return -ENXIO;
+	off = sqe->offset;
+	for (i = 0; i < nsegs; i++) {
+		if ((rc = blk_resolve(b, br, seg[i].base, seg[i].len, &p)) < 0)
+			return rc;
+		if ((rc = blk_file_io(b, wr, p, seg[i].len, off)) < 0)
+			return rc;
+		off += seg[i].len;
+	}
+	br->bytes += total;
+	return (int64_t)total;
+}
+
+static int64_t
+blk_identify(struct blk *b, struct blk_ring *br, const struct ring_sqe *sqe)
+{
+	struct blkdev_identify id;
+	void *p;
+	int rc;
+
+	if (sqe->len < sizeof(id))
+		return -EINVAL;
+	if ((rc = ring_pool_resolve(br->r, sqe->addr, sizeof(id), &p)) < 0)
+		return rc;
+	memset(&id, 0, sizeof(id));
+	id.magic = BLKDEV_IDENT_MAGIC;
+	id.capacity = b->size;
+	id.sector = BLKDEV_SECTOR;
+	id.flags = b->dma32 ? BLKDEV_DMA32 : 0;
+	id.max_segs = BLKDEV_MAX_SEGS;
+	id.max_xfer = BLKDEV_MAX_XFER;
+	snprintf(id.model, sizeof(id.model), "ringd blkdev %s",
+	    b->dma32 ? "dma32" : "dma64");
+	snprintf(id.serial, sizeof(id.serial), "%08x", (unsigned)getpid());
+	memcpy(p, &id, sizeof(id));
+	return (int64_t)sizeof(id);
+}
+
+/* Answer one request. */
+static int64_t
+blk_one(struct blk *b, struct blk_ring *br, const struct ring_sqe *sqe)
+{
+	if (ring_sqe_check(sqe) < 0)
+		return -EINVAL;
+	switch (sqe->opcode) {
+	case RING_OP_NOOP:
+		return 0;
+	case RING_OP_READ:
+	case RING_OP_WRITE:
+		return blk_rw(b, br, sqe);
+	case RING_OP_FSYNC:
+		return fdatasync(b->fd) < 0 ? -errno : 0;
+	case RING_OP_FSTAT:
+		return (int64_t)b->size;
+	case BLKDEV_OP_IDENTIFY:
+		return blk_identify(b, br, sqe);
+	case BLKDEV_OP_CAPACITY:
+		return (int64_t)(b->size / BLKDEV_SECTOR);
+	case BLKDEV_OP_RELEASE:
+		(void)ring_phys_release(b->ctl, sqe->addr);
+		return 0;
+	default:
+		return -ENOSYS;
+	}
+}
+
+/*
+ * One turn on a ring: take at most as many SQEs as its CQ has room for
+ * (up to BLK_BATCH) and answer each.  *more: work may be left.  Returns
+ * -ESHUTDOWN/-EIO when the ring is over.
+ */
+static int
+blk_serve(struct blk *b, struct blk_ring *br, bool *more)
+{
+	struct ring_sqe sqe[BLK_BATCH];
+	struct ring_stats st;
+	struct ring_cqe cqe;
+	uint64_t room;
+	int n, i, rc;
+
+	*more = false;
+	ring_get_stats(br->r, &st);
+	/* only the consumer moves the CQ head: room can only grow */
+	room = st.cq.depth < br->cq_entries ? br->cq_entries - st.cq.depth : 0;
+	if (room == 0) {
+		/* nobody will make room once the driver left */
+		if (ring_is_broken(br->r))
+			return -EIO;
+		if (ring_is_dropped(br->r))
+			return -ESHUTDOWN;
+		br->want = RING_EV_OUT;
+		return 0;
+	}
+	br->want = RING_EV_IN;
+	n = ring_sq_pop_batch(br->r, sqe, room < BLK_BATCH ? (unsigned)room
+							   : BLK_BATCH);
+	if (n == -EAGAIN)
+		return 0;
+	if (n < 0)
+		return n;
+	for (i = 0; i < n; i++) {
+		cqe = (struct ring_cqe){ .user_data = sqe[i].user_data,
+			.status = (uint64_t)blk_one(b, br, &sqe[i]) };
+		if (ring_cqe_errno(&cqe) != 0) {
+			br->errors++;
+			b->errors++;
+			if (b->verbose)
+				fprintf(stderr, "blkdev-scheme: ring %" PRIu64
+				    ": opcode %u offset %" PRIu64 ": %s\n", br->id,
+				    sqe[i].opcode, sqe[i].offset,
+				    strerror(-ring_cqe_errno(&cqe)));
+		}
+		if ((rc = ring_cq_push(br->r, &cqe)) < 0)
+			return rc;
+		br->requests++;
+		b->requests++;
+	}
+	*more = (unsigned)n == BLK_BATCH || (uint64_t)n == room;
+	return 0;
+}
+
+/* --- rings ------------------------------------------------------------ */
+
+static void
+blk_drop(struct blk *b, unsigned i, const char *why)
+{
+	struct blk_ring *br = b->rings[i];
+	size_t k;
+
+	(void)epoll_ctl(b->ep, EPOLL_CTL_DEL, ring_fd(br->r), NULL);
+	/* a producer's close answers whatever is still in service */
+	ring_close(br->r);
+	(void)ring_ctl_close_ring(b->ctl, br->id);
+	/* the regions die with the driver: map them afresh if they come back */
+	for (k = 0; k < br->addrs.cap; k++)
+		if (br->addrs.v[k] != 0)
+			(void)ring_phys_release(b->ctl, br->addrs.v[k] - 1);
+	fprintf(stderr, "blkdev-scheme: ring %" PRIu64 " from %s[%u] closed "
+	    "(%s): %" PRIu64 " requests, %" PRIu64 " errors, %" PRIu64
+	    " bytes\n", br->id, br->consumer.comm, br->consumer.pid, why,
+	    br->requests, br->errors, br->bytes);
+	free(br->addrs.v);
+	free(br);
+	b->rings[i] = NULL;
+}
+
+static int
+blk_attach(struct blk *b)
+{
+	struct ring_attach a;
+	struct epoll_event ev;
+	struct ring_info info;
+	struct blk_ring *br;
+	unsigned i;
+	int rc;
+
+	while ((rc = ring_ctl_next_attach(b->ctl, &a)) == 0) {
+		for (i = 0; i < BLK_MAX_RINGS && b->rings[i] != NULL; i++)
+			;
+		if (i == BLK_MAX_RINGS || (br = calloc(1, sizeof(*br))) == NULL) {
+			(void)ring_ctl_refuse(b->ctl, &a, i == BLK_MAX_RINGS
+			    ? -EMFILE : -ENOMEM);
+			continue;
+		}
+		if ((rc = ring_ctl_accept(b->ctl, &a, &br->r)) < 0) {
+			fprintf(stderr, "blkdev-scheme: cannot accept ring %" PRIu64
+			    ": %s\n", a.ring_id, strerror(-rc));
+			free(br);
+			continue;
+		}
+		ring_get_info(br->r, &info);
+		br->id = a.ring_id;
+		br->consumer = a.consumer;
+		br->cq_entries = info.cq_entries;
+		br->want = RING_EV_IN;
+		ev = (struct epoll_event){ .events = EPOLLIN, .data.u32 = i };
+		if (epoll_ctl(b->ep, EPOLL_CTL_ADD, ring_fd(br->r), &ev) < 0) {
+			rc = -errno;
+			fprintf(stderr, "blkdev-scheme: epoll: %s\n", strerror(-rc));
+			ring_close(br->r);
+			(void)ring_ctl_close_ring(b->ctl, br->id);
+			free(br);
+			continue;
+		}
+		b->rings[i] = br;
+		b->nrings++;
+		fprintf(stderr, "blkdev-scheme: ring %" PRIu64 " from %s[%u] uid %u\n",
+		    a.ring_id, a.consumer.comm, a.consumer.pid, a.consumer.uid);
+	}
+	return rc == -EAGAIN ? 0 : rc;
+}
+
+/* Serve until a signal or until ringd goes; 0 or -errno. */
+static int
+blk_loop(struct blk *b, const sigset_t *waitmask)
+{
+	struct epoll_event evs[64];
+	bool busy, more;
+	unsigned i;
+	int n, rc;
+
+	while (!blk_quit) {
+		busy = false;
+		for (i = 0; i < BLK_MAX_RINGS; i++) {
+			if (b->rings[i] == NULL)
+				continue;
+			if ((rc = blk_serve(b, b->rings[i], &more)) < 0) {
+				blk_drop(b, i, rc == -ESHUTDOWN ? "driver left"
+				    : strerror(-rc));
+				continue;
+			}
+			busy |= more;
+		}
+		/* after serving: a request may have queued an attach */
+		if ((rc = blk_attach(b)) < 0) {
+			fprintf(stderr, "blkdev-scheme: ringd went away: %s\n",
+			    strerror(-rc));
+			return rc;
+		}
+		for (i = 0; i < BLK_MAX_RINGS && !busy; i++) {
+			if (b->rings[i] == NULL)
+				continue;
+			rc = ring_arm(b->rings[i]->r, b->rings[i]->want);
+			if (rc != 0)
+				busy = true; /* work, or a ring that ended */
+		}
+		n = epoll_pwait(b->ep, evs, 64, busy ? 0 : -1, waitmask);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		for (i = 0; i < BLK_MAX_RINGS; i++)
+			if (b->rings[i] != NULL)
+				ring_disarm(b->rings[i]->r);
+	}
+	return 0;
+}
+
+/* --- setup ------------------------------------------------------------ */
+
+static int
+blk_open_file(struct blk *b, const char *path, bool size_given)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct stat st;
+
+	if (path == NULL) {
+		/* an anonymous file that goes with us */
+		if (tmp == NULL || tmp[0] == '\0')
+			tmp = "/tmp";
+		b->fd = open(tmp, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+		path = tmp;
+	} else {
+		b->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	}
+	if (b->fd < 0 || fstat(b->fd, &st) < 0) {
+		fprintf(stderr, "blkdev-scheme: cannot open '%s': %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fprintf(stderr, "blkdev-scheme: '%s' is not a regular file\n", path);
+		return -1;
+	}
+	if (!size_given && st.st_size > 0)
+		b->size = (uint64_t)st.st_size & ~(uint64_t)(BLKDEV_SECTOR - 1);
+	if (b->size == 0) {
+		fprintf(stderr, "blkdev-scheme: '%s' is smaller than a sector\n",
+		    path);
+		return -1;
+	}
+	if ((uint64_t)st.st_size < b->size && ftruncate(b->fd, (off_t)b->size) < 0) {
+		fprintf(stderr, "blkdev-scheme: cannot size '%s': %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+blk_usage(FILE *f)
+{
+	fprintf(f, "usage: blkdev-scheme [-3hv] [-f file] [-n name] [-S socket] "
+	    "[-s size]\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "dma32", no_argument, NULL, '3' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "socket", required_argument, NULL, 'S' },
+		{ "size", required_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const uint8_t ops[] = { RING_OP_NOOP, RING_OP_READ, RING_OP_WRITE,
+		RING_OP_FSTAT, RING_OP_FSYNC, BLKDEV_OP_IDENTIFY,
+		BLKDEV_OP_CAPACITY, BLKDEV_OP_RELEASE };
+	static struct blk b;
+	const char *sock = NULL, *path = NULL;
+	struct epoll_event ev;
+	struct sigaction sa;
+	sigset_t block, waitmask;
+	bool size_given = false;
+	unsigned i;
+	int ch, rc, status = 0;
+
+	b.name = BLKDEV_DEFAULT_NAME;
+	b.size = BLK_DEFAULT_SIZE;
+	b.fd = b.ep = -1;
+	while ((ch = getopt_long(argc, argv, "3f:hn:S:s:v", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case '3':
+			b.dma32 = true;
+			break;
+		case 'f':
+			path = optarg;
+			break;
+		case 'h':
+			blk_usage(stdout);
+			return 0;
+		case 'n':
+			if (optarg[0] == '\0' || strlen(optarg) >= RING_CTL_NAME_MAX) {
+				fprintf(stderr, "blkdev-scheme: bad scheme name "
+				    "'%s'\n", optarg);
+				return 2;
+			}
+			b.name = optarg;
+			break;
+		case 'S':
+			sock = optarg;
+			break;
+		case 's':
+			if (blkdev_parse_size(optarg, &b.size) < 0 || b.size == 0 ||
+			    b.size > BLK_MAX_SIZE || b.size % BLKDEV_SECTOR != 0) {
+				fprintf(stderr, "blkdev-scheme: bad size '%s': "
+				    "expected a multiple of %u up to 1T\n", optarg,
+				    BLKDEV_SECTOR);
+				return 2;
+			}
+			size_given = true;
+			break;
+		case 'v':
+			b.verbose = true;
+			break;
+		default:
+			blk_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "blkdev-scheme: unexpected argument '%s'\n",
+		    argv[optind]);
+		blk_usage(stderr);
+		return 2;
+	}
+	if (blk_open_file(&b, path, size_given) < 0)
+		return 1;
+
+	/* signals only interrupt the wait, so none is lost between checks */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &waitmask);
+	sigdelset(&waitmask, SIGINT);
+	sigdelset(&waitmask, SIGTERM);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = blk_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((rc = ring_ctl_connect(sock, NULL, &b.ctl)) < 0) {
+		fprintf(stderr, "blkdev-scheme: cannot connect to ringd: %s\n",
+		    strerror(-rc));
+		close(b.fd);
+		return 3;
+	}
+	if ((rc = ring_ctl_register(b.ctl, b.name, ops, sizeof(ops))) < 0) {
+		fprintf(stderr, "blkdev-scheme: cannot register '%s': %s\n",
+		    b.name, strerror(-rc));
+		status = 1;
+		goto out;
+	}
+	if ((b.ep = epoll_create1(EPOLL_CLOEXEC)) < 0) {
+		fprintf(stderr, "blkdev-scheme: epoll: %s\n", strerror(errno));
+		status = 1;
+		goto out;
+	}
+	ev = (struct epoll_event){ .events = EPOLLIN, .data.u32 = BLK_EV_CTL };
+	if (epoll_ctl(b.ep, EPOLL_CTL_ADD, ring_ctl_fd(b.ctl), &ev) < 0) {
+		fprintf(stderr, "blkdev-scheme: epoll: %s\n", strerror(errno));
+		status = 1;
+		goto out;
+	}
+	fprintf(stderr, "blkdev-scheme: serving '%s': %" PRIu64 " bytes, %s "
+	    "DMA\n", b.name, b.size, b.dma32 ? "32-bit" : "64-bit");
+	if (blk_loop(&b, &waitmask) < 0)
+		status = 1;
+out:
+	for (i = 0; i < BLK_MAX_RINGS; i++)
+		if (b.rings[i] != NULL)
+			blk_drop(&b, i, "scheme stopping");
+	fprintf(stderr, "blkdev-scheme: %" PRIu64 " requests on %" PRIu64
+	    " rings, %" PRIu64 " errors\n", b.requests, b.nrings, b.errors);
+	ring_ctl_close(b.ctl);
+	if (b.ep >= 0)
+		close(b.ep);
+	close(b.fd);
+	return status;
+}

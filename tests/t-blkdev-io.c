@@ -1,0 +1,682 @@
+/*
+ * t-blkdev-io.c - the block device scheme and its driver (examples/blkdev-*)
+ * against a private ringd: the whole path driver -> ring -> scheme ->
+ * file -> back, with physalloc3 DMA buffers as scatter-gather lists.
+ *
+ * Data integrity for fixed and random sizes and offsets, lists of many
+ * segments, lists in the pool and in physical memory, and a fragmented
+ * 32-bit zone (the driver must fall back to an SG list); a 32-bit device
+ * refuses any range that reaches 4 GiB with -EFAULT while the driver's
+ * SPACE_32 buffers stay below it; bad requests get a negative errno each;
+ * a scheme killed with requests in flight gives the driver -ESHUTDOWN for
+ * every one of them; a driver killed mid-run leaves the scheme serving the
+ * next driver correctly, even in the memory the dead one had.
+ *
+ * The programs run as real processes (fork and exec) that die with the
+ * sub-test; their output goes to files in ringd's test directory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <ring/phys.h>
+#include <ring/ring.h>
+
+#include "../examples/blkdev.h"
+#include "lib/ringd.h"
+#include "lib/tap.h"
+#include "lib/testutil.h"
+
+#define BT_WAIT_MS 60000u /* a program must end within this */
+#define BT_LOG_MAX 16384
+
+static struct td d;
+
+/* One program run as a child of the sub-test. */
+struct bt_proc {
+	pid_t pid;
+	int status; /* exit status, or 128 + signal, once reaped */
+	char log[TD_PATH_MAX];
+};
+
+/* BUILD/tests/t-blkdev-io -> BUILD/examples/<name>. */
+static void
+bt_binary(char *buf, size_t size, const char *name)
+{
+	char self[PATH_MAX], *slash;
+	ssize_t n;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		TAP_FAIL("readlink /proc/self/exe: %s", tap_rcname(-errno));
+	self[n] = '\0';
+	if ((slash = strrchr(self, '/')) == NULL)
+		TAP_FAIL("odd path '%s'", self);
+	*slash = '\0';
+	if ((size_t)snprintf(buf, size, "%s/../examples/%s", self, name) >= size)
+		TAP_FAIL("path too long");
+	if (access(buf, X_OK) != 0)
+		TAP_FAIL("no binary at '%s' (make examples)", buf);
+}
+
+/*
+ * Run examples/<prog> with the arguments (NULL-terminated) on d's socket,
+ * stdout and stderr to a log file named tag; it dies with the sub-test.
+ */
+static void
+bt_start(struct bt_proc *p, const char *tag, const char *prog, ...)
+{
+	const char *argv[40];
+	char bin[PATH_MAX];
+	va_list ap;
+	int n = 0, fd;
+
+	bt_binary(bin, sizeof(bin), prog);
+	argv[n++] = prog;
+	argv[n++] = "-S";
+	argv[n++] = d.sock;
+	va_start(ap, prog);
+	while (n < 39 && (argv[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	snprintf(p->log, sizeof(p->log), "%s/%s.log", d.dir, tag);
+	fflush(NULL);
+	TAP_SYS(p->pid = fork());
+	if (p->pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		fd = open(p->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0)
+			_exit(126);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		dup2(fd, 0);
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+}
+
+/* The log of p, NUL-terminated, in a static buffer. */
+static const char *
+bt_log(const struct bt_proc *p)
+{
+	static char buf[BT_LOG_MAX];
+
+	if (td_read_file(p->log, buf, sizeof(buf)) < 0)
+		buf[0] = '\0';
+	return buf;
+}
+
+static void
+bt_dump(const struct bt_proc *p)
+{
+	char buf[BT_LOG_MAX], *line, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", bt_log(p));
+	for (line = strtok_r(buf, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		tap_diag("%s: %s", strrchr(p->log, '/') + 1, line);
+}
+
+/* Reap p within ms; its status is then in p->status. */
+static void
+bt_wait(struct bt_proc *p, unsigned ms)
+{
+	uint64_t t0 = tu_now_ns();
+	int st;
+	pid_t w;
+
+	while ((w = waitpid(p->pid, &st, WNOHANG)) == 0) {
+		if (tu_now_ns() - t0 > (uint64_t)ms * 1000000) {
+			bt_dump(p);
+			TAP_FAIL("'%s' still running after %u ms", p->log, ms);
+		}
+		tu_sleep_ms(5);
+	}
+	if (w < 0)
+		TAP_FAIL("waitpid: %s", tap_rcname(-errno));
+	p->pid = 0;
+	p->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Run a driver to its end and demand exit status want. */
+static void
+bt_expect(struct bt_proc *p, int want)
+{
+	bt_wait(p, BT_WAIT_MS);
+	if (p->status != want) {
+		bt_dump(p);
+		TAP_FAIL("'%s' ended with status %d, expected %d", p->log,
+		    p->status, want);
+	}
+}
+
+static void
+bt_log_has(const struct bt_proc *p, const char *s)
+{
+	if (strstr(bt_log(p), s) == NULL) {
+		bt_dump(p);
+		TAP_FAIL("'%s' does not say '%s'", p->log, s);
+	}
+}
+
+/* Start a scheme and wait until ringd lists its name. */
+static void
+bt_scheme(struct bt_proc *p, struct ring_ctl *c, const char *name,
+    bool dma32)
+{
+	uint64_t t0 = tu_now_ns();
+
+	if (dma32)
+		bt_start(p, name, "blkdev-scheme", "-n", name, "-s", "32M", "-3",
+		    (char *)NULL);
+	else
+		bt_start(p, name, "blkdev-scheme", "-n", name, "-s", "32M",
+		    (char *)NULL);
+	while (!td_find_scheme(c, name, NULL)) {
+		if (waitpid(p->pid, NULL, WNOHANG) != 0) {
+			bt_dump(p);
+			TAP_FAIL("blkdev-scheme '%s' ended at start", name);
+		}
+		if (tu_now_ns() - t0 > 5000000000ull)
+			TAP_FAIL("blkdev-scheme '%s' did not register in 5 s", name);
+		tu_sleep_ms(5);
+	}
+}
+
+/* Stop a scheme with SIGTERM: it must exit 0. */
+static void
+bt_scheme_stop(struct bt_proc *p)
+{
+	kill(p->pid, SIGTERM);
+	bt_expect(p, 0);
+}
+
+static void
+start(const char *conf)
+{
+	memset(&d, 0, sizeof(d));
+	td_start(&d, conf, 0);
+}
+
+static void
+finish(void)
+{
+	td_settle(&d);
+	td_stop(&d);
+	td_cleanup(&d);
+}
+
+/* --- integrity ------------------------------------------------------- */
+
+static void
+t_verify_fixed(void)
+{
+	struct bt_proc s, v;
+	struct ring_ctl *c;
+
+	start(NULL);
+	c = td_connect(&d);
+	bt_scheme(&s, c, "bt", false);
+	bt_start(&v, "drv", "blkdev-driver", "-n", "bt", "-b", "4K", "-q", "16",
+	    "-l", "4M", "-p", "2", (char *)NULL);
+	bt_expect(&v, 0);
+	/* 2 passes of 1024 blocks, written and read back */
+	bt_log_has(&v, "verify: 4096 requests (2048 reads, 2048 writes)");
+	bt_log_has(&v, "0 errors, 0 mismatches");
+	bt_scheme_stop(&s);
+	bt_log_has(&s, "closed (driver left): 4099 requests, 0 errors");
+	ring_ctl_close(c);
+	finish();
+}
+
+static void
+t_verify_random(void)
+{
+	struct bt_proc s, v[3];
+	struct ring_ctl *c;
+	char seed[3][24];
+	int i;
+
+	start(NULL);
+	c = td_connect(&d);
+	bt_scheme(&s, c, "bt", false);
+	for (i = 0; i < 3; i++)
+		snprintf(seed[i], sizeof(seed[i]), "%llu",
+		    (unsigned long long)(tu_rand() >> 1));
+	/* three drivers at once, each on its own part of the device */
+	bt_start(&v[0], "rand-pool", "blkdev-driver", "-n", "bt", "-R", "-b",
+	    "256K", "-g", "64", "-q", "8", "-o", "0", "-l", "8M", "-p", "3",
+	    "-x", seed[0], (char *)NULL);
+	bt_start(&v[1], "rand-phys", "blkdev-driver", "-n", "bt", "-R", "-P",
+	    "-b", "64K", "-g", "16", "-q", "32", "-o", "8M", "-l", "8M", "-p",
+	    "3", "-x", seed[1], (char *)NULL);
+	bt_start(&v[2], "rand-small", "blkdev-driver", "-n", "bt", "-R", "-b",
+	    "4K", "-q", "64", "-o", "16M", "-l", "16M", "-x", seed[2],
+	    (char *)NULL);
+	for (i = 0; i < 3; i++) {
+		bt_expect(&v[i], 0);
+		bt_log_has(&v[i], " 0 errors, 0 mismatches");
+	}
+	/* 256 KiB in 64 pieces: 4 KiB segments */
+	bt_log_has(&v[0], "up to 64 segments each");
+	bt_log_has(&v[1], "lists in physical memory");
+	bt_scheme_stop(&s);
+	ring_ctl_close(c);
+	finish();
+}
+
+/*
+ * Zone 32 cut into 64 KiB pieces with every other one free: no range of
+ * the driver's 1 MiB arena exists, so it takes one 64 KiB range and the
+ * rest as an SG list, all below 4 GiB.
+ */
+static void
+t_verify_fragmented(void)
+{
+	static uint64_t piece[256];
+	struct ring_phys_zone *z = NULL;
+	struct bt_proc s, v;
+	struct ring_ctl *c;
+	uint64_t min;
+	size_t nz = 0;
+	unsigned n = 0, i;
+	int rc;
+
+	start("phys_zone32_size = 16M\n");
+	c = td_connect(&d);
+	while (n < 256) {
+		min = 64 << 10;
+		rc = ring_physalloc3(c, 64 << 10, RING_PHYS_SPACE_32, &min,
+		    &piece[n]);
+		if (rc == -ENOMEM)
+			break;
+		TAP_OK(rc);
+		n++;
+	}
+	TAP_EQ(n, 256);
+	for (i = 0; i < n; i += 2)
+		TAP_OK(ring_physfree(c, piece[i], 64 << 10));
+	TAP_OK(ring_phys_list_zones(c, &z, &nz));
+	TAP_ASSERT(nz == 2 && z[0].largest_free == 64 << 10);
+	free(z);
+
+	bt_scheme(&s, c, "bt32", true);
+	bt_start(&v, "frag", "blkdev-driver", "-n", "bt32", "-v", "-R", "-b",
+	    "64K", "-q", "16", "-l", "8M", "-p", "2", (char *)NULL);
+	bt_expect(&v, 0);
+	bt_log_has(&v, "32-bit DMA; 16 buffers of 65536 bytes in 16 regions");
+	bt_log_has(&v, "(fragmented: SG list)");
+	bt_log_has(&v, " 0 errors, 0 mismatches");
+	if (strstr(bt_log(&v), "zone 64") != NULL) {
+		bt_dump(&v);
+		TAP_FAIL("a 32-bit device's driver used zone 64");
+	}
+	/* the zone is full now: a second driver is told so, clearly */
+	bt_start(&v, "nomem", "blkdev-driver", "-n", "bt32", "-b", "64K", "-q",
+	    "512", "-l", "32M", (char *)NULL);
+	bt_expect(&v, 1);
+	bt_log_has(&v, "of 32-bit physical memory left");
+	bt_scheme_stop(&s);
+	for (i = 1; i < n; i += 2)
+		TAP_OK(ring_physfree(c, piece[i], 64 << 10));
+	ring_ctl_close(c);
+	finish();
+}
+
+/* --- requests made by hand -------------------------------------------- */
+
+struct bt_dev {
+	struct ring_ctl *c;
+	struct ring *r;
+	uint64_t id, list;	/* pool offset of a segment list */
+	struct ring_phys_seg *segs;
+	uint64_t seq;
+};
+
+static void
+bt_dev_open(struct bt_dev *v, const char *name)
+{
+	memset(v, 0, sizeof(*v));
+	v->c = td_connect(&d);
+	v->r = td_open(v->c, name, 16, 0, 16384, &v->id);
+	TAP_OK(ring_pool_alloc(v->r, 4096, &v->list));
+	TAP_OK(ring_pool_resolve(v->r, v->list, 4096, (void **)&v->segs));
+}
+
+/* A region of size bytes in space, granted to the device's ring. */
+static uint64_t
+bt_dev_region(struct bt_dev *v, uint32_t space, uint64_t size)
+{
+	uint64_t min = size, base;
+
+	TAP_OK(ring_physalloc3(v->c, size, space, &min, &base));
+	TAP_OK(ring_phys_grant(v->c, base, v->id));
+	return base;
+}
+
+/* One request, its status. */
+static int64_t
+bt_req(struct bt_dev *v, uint8_t op, uint32_t flags, uint64_t addr,
+    uint64_t len, uint64_t off)
+{
+	struct ring_sqe sqe;
+	struct ring_cqe cqe;
+
+	memset(&sqe, 0, sizeof(sqe));
+	sqe.opcode = op;
+	sqe.syscall_flags = flags;
+	sqe.addr = addr;
+	sqe.len = len;
+	sqe.offset = off;
+	sqe.user_data = ++v->seq;
+	td_roundtrip(v->r, &sqe, &cqe);
+	TAP_EQ_U(cqe.user_data, v->seq);
+	return (int64_t)cqe.status;
+}
+
+/* READ or WRITE of the segments in v->segs[0..n). */
+static int64_t
+bt_rw(struct bt_dev *v, uint8_t op, unsigned n, uint64_t off)
+{
+	return bt_req(v, op, 0, v->list, n * sizeof(struct ring_phys_seg), off);
+}
+
+static void
+t_dma32_refuses(void)
+{
+	struct bt_proc s32, s64;
+	struct bt_dev v, w;
+	uint64_t lo, hi, lo_list;
+	struct ring_ctl *c;
+	void *p;
+
+	start(NULL);
+	c = td_connect(&d);
+	bt_scheme(&s32, c, "d32", true);
+	bt_scheme(&s64, c, "d64", false);
+
+	bt_dev_open(&v, "d32");
+	lo = bt_dev_region(&v, RING_PHYS_SPACE_32, 8192);
+	hi = bt_dev_region(&v, RING_PHYS_SPACE_64, 8192);
+	TAP_ASSERT(lo + 8192 <= RING_PHYS_4G);
+	TAP_ASSERT(hi >= RING_PHYS_4G);
+	TAP_EQ(bt_req(&v, BLKDEV_OP_CAPACITY, 0, 0, 0, 0), (32 << 20) / 512);
+	v.segs[0] = (struct ring_phys_seg){ lo, 4096 };
+	TAP_EQ(bt_rw(&v, RING_OP_WRITE, 1, 0), 4096);
+	/* a high address anywhere in the list: refused, nothing moved */
+	v.segs[0] = (struct ring_phys_seg){ hi, 4096 };
+	TAP_EQ(bt_rw(&v, RING_OP_READ, 1, 0), -EFAULT);
+	v.segs[0] = (struct ring_phys_seg){ lo, 4096 };
+	v.segs[1] = (struct ring_phys_seg){ hi + 4096, 512 };
+	TAP_EQ(bt_rw(&v, RING_OP_WRITE, 2, 0), -EFAULT);
+	/* a list that itself lies above 4 GiB */
+	TAP_OK(ring_physmap(v.c, hi, 4096, RING_PHYSMAP_WRITE, &p));
+	memcpy(p, &v.segs[0], sizeof(v.segs[0]));
+	TAP_EQ(bt_req(&v, RING_OP_READ, BLKDEV_SQE_LIST_PHYS, hi, 16, 0),
+	    -EFAULT);
+	/* the same list below 4 GiB is fine */
+	TAP_OK(ring_physmap(v.c, lo + 4096, 4096, RING_PHYSMAP_WRITE, &p));
+	memcpy(p, &v.segs[0], sizeof(v.segs[0]));
+	lo_list = lo + 4096;
+	TAP_EQ(bt_req(&v, RING_OP_READ, BLKDEV_SQE_LIST_PHYS, lo_list, 16, 0),
+	    4096);
+
+	/* a 64-bit device takes the high range */
+	bt_dev_open(&w, "d64");
+	hi = bt_dev_region(&w, RING_PHYS_SPACE_64, 8192);
+	TAP_ASSERT(hi >= RING_PHYS_4G);
+	w.segs[0] = (struct ring_phys_seg){ hi, 8192 };
+	TAP_EQ(bt_rw(&w, RING_OP_WRITE, 1, 4096), 8192);
+
+	bt_scheme_stop(&s32);
+	bt_scheme_stop(&s64);
+	ring_ctl_close(c);
+	ring_close(v.r);
+	ring_ctl_close(v.c);
+	ring_close(w.r);
+	ring_ctl_close(w.c);
+	finish();
+}
+
+static void
+t_bad_requests(void)
+{
+	struct blkdev_identify id;
+	struct bt_proc s;
+	struct bt_dev v;
+	struct ring_ctl *c;
+	uint64_t lo, buf;
+	void *p;
+
+	start(NULL);
+	c = td_connect(&d);
+	bt_scheme(&s, c, "bt", false);
+	bt_dev_open(&v, "bt");
+	lo = bt_dev_region(&v, RING_PHYS_SPACE_64, 8192);
+
+	/* what a good device says */
+	TAP_OK(ring_pool_alloc(v.r, 4096, &buf));
+	TAP_EQ(bt_req(&v, BLKDEV_OP_IDENTIFY, 0, buf, 4096, 0), sizeof(id));
+	TAP_OK(ring_pool_resolve(v.r, buf, sizeof(id), &p));
+	memcpy(&id, p, sizeof(id));
+	TAP_EQ_U(id.magic, BLKDEV_IDENT_MAGIC);
+	TAP_EQ_U(id.capacity, 32 << 20);
+	TAP_EQ(id.flags, 0);
+	TAP_EQ(bt_req(&v, RING_OP_FSTAT, 0, 0, 0, 0), 32 << 20);
+	TAP_EQ(bt_req(&v, RING_OP_FSYNC, 0, 0, 0, 0), 0);
+	TAP_EQ(bt_req(&v, BLKDEV_OP_IDENTIFY, 0, buf, 16, 0), -EINVAL);
+
+	v.segs[0] = (struct ring_phys_seg){ lo, 4096 };
+	TAP_EQ(bt_rw(&v, RING_OP_READ, 1, 0), 4096);
+	/* the rules of blkdev.h, one broken at a time */
+	TAP_EQ(bt_rw(&v, RING_OP_READ, 1, 100), -EINVAL);	 /* offset */
+	TAP_EQ(bt_rw(&v, RING_OP_READ, 1, 32 << 20), -ENXIO);	 /* past end */
+	TAP_EQ(bt_rw(&v, RING_OP_READ, 1, (32 << 20) - 512), -ENXIO);
+	TAP_EQ(bt_rw(&v, RING_OP_READ, 1, UINT64_MAX - 511), -ENXIO);
+	TAP_EQ(bt_req(&v, RING_OP_READ, 0, v.list, 24, 0), -EINVAL); /* list */
+	TAP_EQ(bt_req(&v, RING_OP_READ, 0, v.list, 0, 0), -EINVAL);
+	TAP_EQ(bt_req(&v, RING_OP_READ, 0, v.list, 16 * 257, 0), -EINVAL);
+	TAP_EQ(bt_req(&v, RING_OP_READ, 0x2, v.list, 16, 0), -EINVAL);
+	TAP_EQ(bt_req(&v, RING_OP_READ, 0, 1u << 20, 16, 0), -EFAULT); /* pool */
+	v.segs[0] = (struct ring_phys_seg){ lo, 100 };		 /* sectors */
+	TAP_EQ(bt_rw(&v, RING_OP_WRITE, 1, 0), -EINVAL);
+	v.segs[0] = (struct ring_phys_seg){ lo, 0 };
+	TAP_EQ(bt_rw(&v, RING_OP_WRITE, 1, 0), -EINVAL);
+	v.segs[0] = (struct ring_phys_seg){ UINT64_MAX - 511, 512 }; /* wraps */
+	TAP_EQ(bt_rw(&v, RING_OP_WRITE, 1, 0), -EINVAL);
+	v.segs[0] = (struct ring_phys_seg){ lo + 4096, 8192 };	 /* overruns */
+	TAP_EQ(bt_rw(&v, RING_OP_WRITE, 1, 0), -EFAULT);
+	v.segs[0] = (struct ring_phys_seg){ 4096, 4096 };	 /* nothing there */
+	TAP_EQ(bt_rw(&v, RING_OP_WRITE, 1, 0), -EFAULT);
+	TAP_EQ(bt_req(&v, 200, 0, 0, 0, 0), -ENOSYS);
+	TAP_EQ(bt_req(&v, BLKDEV_OP_RELEASE, 0, lo, 0, 0), 0);
+	/* and it still works: the mapping comes back */
+	v.segs[0] = (struct ring_phys_seg){ lo, 8192 };
+	TAP_EQ(bt_rw(&v, RING_OP_WRITE, 1, 8192), 8192);
+
+	bt_scheme_stop(&s);
+	bt_log_has(&s, "ring 1 from");
+	ring_close(v.r);
+	ring_ctl_close(v.c);
+	ring_ctl_close(c);
+	finish();
+}
+
+/* --- dead peers ------------------------------------------------------- */
+
+/*
+ * The scheme is stopped (SIGSTOP) while a driver keeps 16 requests in
+ * flight, so all 16 are queued when it is killed: ringd answers each with
+ * -ESHUTDOWN and the driver says so and fails.
+ */
+static void
+t_kill_scheme(void)
+{
+	struct ring_ctl_ring *rings = NULL;
+	struct bt_proc s, v;
+	struct ring_ctl *c;
+	uint64_t t0;
+	size_t n = 0;
+	bool full = false;
+
+	start(NULL);
+	c = td_connect(&d);
+	bt_scheme(&s, c, "bt", false);
+	bt_start(&v, "load", "blkdev-driver", "-n", "bt", "-m", "load", "-q",
+	    "16", "-l", "4M", (char *)NULL);
+	/* let it run, then freeze the device and wait for a full window */
+	tu_sleep_ms(300);
+	TAP_SYS(kill(s.pid, SIGSTOP));
+	t0 = tu_now_ns();
+	while (!full) {
+		/* 16 submitted and not answered, none waiting to be reaped */
+		TAP_OK(ring_ctl_list_rings(c, &rings, &n));
+		full = n == 1 && rings[0].sq.push_epoch -
+		    rings[0].cq.push_epoch == 16 && rings[0].cq.depth == 0;
+		free(rings);
+		if (!full && tu_now_ns() - t0 > 5000000000ull) {
+			bt_dump(&v);
+			TAP_FAIL("the driver never had 16 requests queued");
+		}
+		tu_sleep_ms(2);
+	}
+	TAP_SYS(kill(s.pid, SIGKILL));
+	bt_wait(&s, 5000);
+	TAP_EQ(s.status, 128 + SIGKILL);
+	bt_expect(&v, 1);
+	bt_log_has(&v, "'bt' went away: all 16 requests in flight were "
+	    "answered with ESHUTDOWN");
+	bt_log_has(&v, " 0 errors, 0 mismatches");
+	ring_ctl_close(c);
+	finish();
+}
+
+/*
+ * A driver killed mid-run: the scheme closes its ring and forgets its
+ * memory, and the next driver (whose buffers land at the same physical
+ * addresses) gets correct data, as do drivers that ran alongside.
+ */
+static void
+t_kill_driver(void)
+{
+	struct bt_proc s, a, b, e;
+	struct ring_ctl *c;
+	uint64_t t0;
+
+	/* zone 64 so small that the dead driver's range is the largest */
+	start("phys_zone32_size = 64K\nphys_zone64_size = 256K\n");
+	c = td_connect(&d);
+	bt_scheme(&s, c, "bt", false);
+	bt_start(&a, "victim", "blkdev-driver", "-n", "bt", "-m", "load", "-q",
+	    "16", "-b", "8K", "-l", "4M", "-v", (char *)NULL);
+	t0 = tu_now_ns();
+	while (strstr(bt_log(&a), "region 0: ") == NULL) {
+		if (tu_now_ns() - t0 > 5000000000ull) {
+			bt_dump(&a);
+			TAP_FAIL("the driver did not allocate its memory in 5 s");
+		}
+		tu_sleep_ms(5);
+	}
+	bt_start(&e, "steady", "blkdev-driver", "-n", "bt", "-m", "load", "-q",
+	    "4", "-o", "16M", "-l", "1M", (char *)NULL);
+	tu_sleep_ms(500);
+	TAP_SYS(kill(a.pid, SIGKILL));
+	bt_wait(&a, 5000);
+	TAP_EQ(a.status, 128 + SIGKILL);
+	/* ringd freed its memory, the scheme closed its ring */
+	t0 = tu_now_ns();
+	for (;;) {
+		struct ring_phys_region *reg = NULL;
+		size_t nreg = 0;
+
+		TAP_OK(ring_phys_list_regions(c, &reg, &nreg));
+		free(reg);
+		if (nreg == 1 && strstr(bt_log(&s), "closed (driver left)") != NULL)
+			break;
+		if (tu_now_ns() - t0 > 5000000000ull) {
+			bt_dump(&s);
+			TAP_FAIL("%zu regions and the ring still open 5 s after "
+			    "the driver died", nreg);
+		}
+		tu_sleep_ms(5);
+	}
+	bt_start(&b, "next", "blkdev-driver", "-n", "bt", "-q", "16", "-b",
+	    "8K", "-l", "4M", "-p", "3", "-v", (char *)NULL);
+	bt_expect(&b, 0);
+	bt_log_has(&b, " 0 errors, 0 mismatches");
+	/* same memory as the dead one: the scheme had to map it afresh */
+	{
+		char want[160];
+		const char *at = strstr(bt_log(&a), "region 0: ");
+
+		TAP_ASSERT(at != NULL);
+		snprintf(want, sizeof(want), "%.*s", (int)strcspn(at, "\n"), at);
+		bt_log_has(&b, want);
+	}
+	TAP_SYS(kill(e.pid, SIGTERM));
+	bt_expect(&e, 0);
+	bt_log_has(&e, " 0 errors, 0 mismatches");
+	bt_scheme_stop(&s);
+	bt_log_has(&s, "closed (driver left)");
+	ring_ctl_close(c);
+	finish();
+}
+
+/* --- usage ------------------------------------------------------------ */
+
+static void
+t_usage(void)
+{
+	struct bt_proc p;
+
+	start(NULL);
+	bt_start(&p, "u1", "blkdev-driver", "-b", "1000", (char *)NULL);
+	bt_expect(&p, 2);
+	bt_log_has(&p, "blkdev-driver: bad block size '1000'");
+	bt_start(&p, "u2", "blkdev-driver", "-m", "fast", (char *)NULL);
+	bt_expect(&p, 2);
+	bt_log_has(&p, "bad mode 'fast'");
+	bt_start(&p, "u3", "blkdev-driver", "-n", "nosuch", (char *)NULL);
+	bt_expect(&p, 1);
+	bt_log_has(&p, "cannot open ring to 'nosuch'");
+	bt_start(&p, "u4", "blkdev-scheme", "-s", "100", (char *)NULL);
+	bt_expect(&p, 2);
+	bt_log_has(&p, "blkdev-scheme: bad size '100'");
+	bt_start(&p, "u5", "blkdev-scheme", "extra", (char *)NULL);
+	bt_expect(&p, 2);
+	bt_log_has(&p, "unexpected argument 'extra'");
+	finish();
+}
+
+int
+main(int argc, char **argv)
+{
+	tap_init(argc, argv);
+	td_setup();
+	tu_srand(7);
+	tap_run("blkdev verify, fixed sizes", t_verify_fixed, TAP_TIMEOUT);
+	tap_run("blkdev verify, random sizes, many segments, three drivers",
+	    t_verify_random, TAP_TIMEOUT);
+	tap_run("blkdev verify, fragmented 32-bit zone", t_verify_fragmented,
+	    TAP_TIMEOUT);
+	tap_run("blkdev 32-bit device refuses high addresses", t_dma32_refuses,
+	    TAP_TIMEOUT);
+	tap_run("blkdev bad requests each get an errno", t_bad_requests,
+	    TAP_TIMEOUT);
+	tap_run("blkdev scheme killed: ESHUTDOWN for every request",
+	    t_kill_scheme, TAP_TIMEOUT);
+	tap_run("blkdev driver killed: the scheme serves the next",
+	    t_kill_driver, TAP_TIMEOUT);
+	tap_run("blkdev usage errors", t_usage, TAP_TIMEOUT);
+	return tap_done();
+}
