@@ -38,23 +38,23 @@
 #include "bench.h"
 
 /* Limits and sizes, kept together. */
-#define BBK_FILE_BYTES (64ull << 20)	/* the backing file */
-#define BBK_SPAN (32ull << 20)		/* the range every path cycles over */
-#define BBK_DEPTH 32u			/* requests in flight (ring, io_uring) */
+#define BBK_FILE_BYTES (64ull << 20) /* the backing file */
+#define BBK_SPAN (32ull << 20)	     /* the range every path cycles over */
+#define BBK_DEPTH 32u		     /* requests in flight (ring, io_uring) */
 #define BBK_SCHEME "ring-bench-blk"
-#define BBK_START_MS 5000		/* the scheme must register within this */
+#define BBK_START_MS 5000 /* the scheme must register within this */
 #define BBK_OUT_MAX 4096
 
 static struct {
-	pid_t scheme;	/* 0: not running */
+	pid_t scheme; /* 0: not running */
 	pid_t owner;
-	int start_rc;	/* 0 started, < 0 failed (said once), 1 not tried */
+	int start_rc; /* 0 started, < 0 failed (said once), 1 not tried */
 	char dir[64];
 	char file[96];
 	char bin[2][PATH_MAX]; /* blkdev-scheme, blkdev-driver */
-} bbk = { .start_rc = 1 };
+} bbk = {.start_rc = 1};
 
-static const uint64_t bbk_size[] = { 4096, 128 << 10 };
+static const uint64_t bbk_size[] = {4096, 128 << 10};
 
 /* BUILD/bench/ring-bench -> BUILD/examples/name. */
 static int
@@ -102,7 +102,7 @@ bbk_make_file(void)
 	}
 	snprintf(bbk.file, sizeof(bbk.file), "%s/disk.img", bbk.dir);
 	if ((fd = open(bbk.file, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0600)) < 0)
+		 0600)) < 0)
 		return -errno;
 	memset(buf, 0x5a, sizeof(buf));
 	for (off = 0; off < BBK_FILE_BYTES && rc == 0; off += sizeof(buf))
@@ -157,17 +157,20 @@ bbk_start(void)
 	bbk.owner = getpid();
 	if (sock == NULL)
 		return bbk.start_rc = -ENOTCONN; /* ringd said why */
-	if ((rc = bbk_binary(bbk.bin[0], sizeof(bbk.bin[0]),
-	    "blkdev-scheme")) < 0 ||
-	    (rc = bbk_binary(bbk.bin[1], sizeof(bbk.bin[1]),
-	    "blkdev-driver")) < 0) {
-		fprintf(stderr, BENCH_NAME ": no blkdev examples next to the "
-		    "bench: build them with 'make examples'\n");
+	if ((rc = bbk_binary(bbk.bin[0], sizeof(bbk.bin[0]), "blkdev-scheme")) <
+		0 ||
+	    (rc = bbk_binary(bbk.bin[1], sizeof(bbk.bin[1]), "blkdev-driver")) <
+		0) {
+		fprintf(stderr,
+		    BENCH_NAME ": no blkdev examples next to the "
+			       "bench: build them with 'make examples'\n");
 		return bbk.start_rc = rc;
 	}
 	if ((rc = bbk_make_file()) < 0) {
-		fprintf(stderr, BENCH_NAME ": cannot make the blkdev backing "
-		    "file: %s\n", strerror(-rc));
+		fprintf(stderr,
+		    BENCH_NAME ": cannot make the blkdev backing "
+			       "file: %s\n",
+		    strerror(-rc));
 		bbk_remove();
 		return bbk.start_rc = rc;
 	}
@@ -193,14 +196,16 @@ bbk_start(void)
 	deadline = bench_now() + (int64_t)BBK_START_MS * 1000000;
 	while ((rc = ring_ctl_probe(c, BBK_SCHEME, ops)) < 0 &&
 	    bench_now() < deadline && waitpid(bbk.scheme, NULL, WNOHANG) == 0) {
-		struct timespec ts = { 0, 5000000 };
+		struct timespec ts = {0, 5000000};
 
 		nanosleep(&ts, NULL);
 	}
 	ring_ctl_close(c);
 	if (rc < 0) {
-		fprintf(stderr, BENCH_NAME ": blkdev-scheme did not register: "
-		    "%s\n", strerror(-rc));
+		fprintf(stderr,
+		    BENCH_NAME ": blkdev-scheme did not register: "
+			       "%s\n",
+		    strerror(-rc));
 		(void)bench_blkdev_stop();
 		return bbk.start_rc = rc;
 	}
@@ -217,8 +222,10 @@ bench_blkdev_stop(void)
 		while (waitpid(bbk.scheme, &status, 0) < 0 && errno == EINTR)
 			;
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-			fprintf(stderr, BENCH_NAME ": blkdev-scheme ended with %s "
-			    "%d\n", WIFEXITED(status) ? "status" : "signal",
+			fprintf(stderr,
+			    BENCH_NAME ": blkdev-scheme ended with %s "
+				       "%d\n",
+			    WIFEXITED(status) ? "status" : "signal",
 			    WIFEXITED(status) ? WEXITSTATUS(status)
 					      : WTERMSIG(status));
 			rc = -ECHILD;
@@ -290,8 +297,9 @@ bbk_ring(const char *name, bool wr, uint64_t size, uint64_t n, double *iops)
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 ||
 	    (at = strstr(out, "\"iops\":")) == NULL ||
 	    strstr(out, "\"errors\":0,") == NULL) {
-		fprintf(stderr, BENCH_NAME ": '%s': blkdev-driver failed (%s %d)\n",
-		    name, WIFEXITED(st) ? "status" : "signal",
+		fprintf(stderr,
+		    BENCH_NAME ": '%s': blkdev-driver failed (%s %d)\n", name,
+		    WIFEXITED(st) ? "status" : "signal",
 		    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 		return -EIO;
 	}
@@ -320,8 +328,8 @@ bbk_direct_run(int fd, void *buf, bool wr, uint64_t size, uint64_t n,
 }
 
 static int
-bbk_uring_run(struct io_uring *u, uint8_t *bufs, int fd, bool wr,
-    uint64_t size, uint64_t n, uint64_t *pos)
+bbk_uring_run(struct io_uring *u, uint8_t *bufs, int fd, bool wr, uint64_t size,
+    uint64_t n, uint64_t *pos)
 {
 	struct io_uring_cqe *cqe;
 	struct io_uring_sqe *sqe;
@@ -358,7 +366,8 @@ bbk_uring_run(struct io_uring *u, uint8_t *bufs, int fd, bool wr,
 				io_uring_cqe_seen(u, cqe);
 				return rc;
 			}
-			free_slots[free_top++] = (unsigned)io_uring_cqe_get_data64(cqe);
+			free_slots[free_top++] = (unsigned)
+			    io_uring_cqe_get_data64(cqe);
 			io_uring_cqe_seen(u, cqe);
 			inflight--;
 			done++;
@@ -390,8 +399,10 @@ bbk_local(const char *name, bool uring, bool wr, uint64_t size, uint64_t n,
 	memset(bufs, 0xa5, BBK_DEPTH * size);
 	if (uring && (rc = io_uring_queue_init(2 * BBK_DEPTH, &u, 0)) < 0) {
 		if (rc == -ENOSYS || rc == -EPERM) {
-			fprintf(stderr, BENCH_NAME ": '%s': io_uring unavailable: "
-			    "%s\n", name, strerror(-rc));
+			fprintf(stderr,
+			    BENCH_NAME ": '%s': io_uring unavailable: "
+				       "%s\n",
+			    name, strerror(-rc));
 			rc = -ENOTSUP;
 		} else {
 			bench_err(name, "io_uring_queue_init", rc);
@@ -408,7 +419,11 @@ bbk_local(const char *name, bool uring, bool wr, uint64_t size, uint64_t n,
 	if (uring)
 		io_uring_queue_exit(&u);
 	if (rc < 0)
-		bench_err(name, uring ? "io_uring" : wr ? "pwrite" : "pread", rc);
+		bench_err(name,
+		    uring    ? "io_uring"
+			: wr ? "pwrite"
+			     : "pread",
+		    rc);
 	else
 		*iops = (double)n * 1e9 / (double)dt;
 out:

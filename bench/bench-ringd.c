@@ -40,43 +40,43 @@
 #include "bench.h"
 
 /* Limits and sizes, kept together. */
-#define BRD_START_MS 5000	/* ringd must answer within this */
-#define BRD_STOP_MS 5000	/* and exit within this after SIGTERM */
-#define BRD_MANY_ENTRIES 8u	/* SQ and CQ of each of the many rings */
-#define BRD_MANY_WINDOW 4u	/* NoOps in flight per ring */
-#define BRD_MANY_SLACK 16u	/* attach slots beyond the rings asked for */
+#define BRD_START_MS 5000   /* ringd must answer within this */
+#define BRD_STOP_MS 5000    /* and exit within this after SIGTERM */
+#define BRD_MANY_ENTRIES 8u /* SQ and CQ of each of the many rings */
+#define BRD_MANY_WINDOW 4u  /* NoOps in flight per ring */
+#define BRD_MANY_SLACK 16u  /* attach slots beyond the rings asked for */
 #define BRD_BATCH 32u
-#define BRD_SPIN_CHECK 65536u	/* busy waits between deadline checks */
+#define BRD_SPIN_CHECK 65536u /* busy waits between deadline checks */
 #define BRD_ECHO_XOR64 0x5a5a5a5a5a5a5a5aull /* ringd.8, built-in echo */
-#define BRD_CONF                                                             \
-	"# ring-bench: room for the many-rings test\n"                      \
-	"max_rings = 16384\n"                                               \
-	"max_rings_per_client = 8192\n"                                     \
-	"# a small zone 32 that the SG test fragments whole\n"             \
+#define BRD_CONF \
+	"# ring-bench: room for the many-rings test\n" \
+	"max_rings = 16384\n" \
+	"max_rings_per_client = 8192\n" \
+	"# a small zone 32 that the SG test fragments whole\n" \
 	"phys_zone32_size = 128M\n"
 #define BRD_SG_BYTES (64ull << 20) /* half of zone 32 */
 #define BRD_SG_PIECE (64ull << 10)
-#define BRD_SG_PIECES 2048u	   /* zone 32 in BRD_SG_PIECE pieces */
+#define BRD_SG_PIECES 2048u /* zone 32 in BRD_SG_PIECE pieces */
 
 /* The private ringd. */
 static struct {
-	pid_t pid;	 /* 0: not running */
-	pid_t owner;	 /* the process that started it */
-	int start_rc;	 /* < 0: not started */
+	pid_t pid;    /* 0: not running */
+	pid_t owner;  /* the process that started it */
+	int start_rc; /* < 0: not started */
 	bool atexit_set;
 	char dir[64];
 	char sock[128];
 	char conf[128];
-} brd = { .start_rc = -ENOTCONN };
+} brd = {.start_rc = -ENOTCONN};
 
 /* A scheme process's brief. */
 struct brd_scheme {
-	const char *name;	/* test name, for messages */
+	const char *name; /* test name, for messages */
 	char scheme[RING_CTL_NAME_MAX];
 	enum bench_mode mode;
-	unsigned nrings;	/* > 1: serve many rings from one epoll */
-	int ready[2];		/* child writes one byte once registered */
-	int stop[2];		/* many: parent closes [1] to end the child */
+	unsigned nrings; /* > 1: serve many rings from one epoll */
+	int ready[2];	 /* child writes one byte once registered */
+	int stop[2];	 /* many: parent closes [1] to end the child */
 };
 
 /* --- ringd's lifecycle ------------------------------------------------ */
@@ -110,8 +110,8 @@ brd_write_file(const char *path, const char *text)
 	size_t len = strlen(text);
 	int fd, rc = 0;
 
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0600)) < 0)
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) <
+	    0)
 		return -errno;
 	if (write(fd, text, len) != (ssize_t)len)
 		rc = errno ? -errno : -EIO;
@@ -122,8 +122,8 @@ brd_write_file(const char *path, const char *text)
 static void
 brd_sleep_ms(long ms)
 {
-	struct timespec ts = { .tv_sec = ms / 1000,
-		.tv_nsec = (ms % 1000) * 1000000 };
+	struct timespec ts = {.tv_sec = ms / 1000,
+	    .tv_nsec = (ms % 1000) * 1000000};
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
@@ -198,10 +198,10 @@ bench_ringd_start(void)
 		sigaction(SIGHUP, &sa, NULL);
 		brd.atexit_set = true;
 	}
-	if ((rc = brd_binary(bin, sizeof(bin))) < 0 ||
-	    access(bin, X_OK) != 0) {
-		fprintf(stderr, BENCH_NAME ": no ringd binary at '%s': build it "
-		    "with 'make ringd' or name it in RINGD_BIN\n",
+	if ((rc = brd_binary(bin, sizeof(bin))) < 0 || access(bin, X_OK) != 0) {
+		fprintf(stderr,
+		    BENCH_NAME ": no ringd binary at '%s': build it "
+			       "with 'make ringd' or name it in RINGD_BIN\n",
 		    rc < 0 ? "?" : bin);
 		return brd.start_rc = -ENOENT;
 	}
@@ -211,16 +211,18 @@ bench_ringd_start(void)
 	snprintf(brd.dir, sizeof(brd.dir), "%s/ring-bench.XXXXXX", tmp);
 	if (mkdtemp(brd.dir) == NULL) {
 		rc = -errno;
-		fprintf(stderr, BENCH_NAME ": cannot create a directory for "
-		    "ringd: %s\n", strerror(-rc));
+		fprintf(stderr,
+		    BENCH_NAME ": cannot create a directory for "
+			       "ringd: %s\n",
+		    strerror(-rc));
 		brd.dir[0] = '\0';
 		return brd.start_rc = rc;
 	}
 	snprintf(brd.sock, sizeof(brd.sock), "%s/ringd.sock", brd.dir);
 	snprintf(brd.conf, sizeof(brd.conf), "%s/ringd.conf", brd.dir);
 	if ((rc = brd_write_file(brd.conf, BRD_CONF)) < 0) {
-		fprintf(stderr, BENCH_NAME ": cannot write '%s': %s\n", brd.conf,
-		    strerror(-rc));
+		fprintf(stderr, BENCH_NAME ": cannot write '%s': %s\n",
+		    brd.conf, strerror(-rc));
 		brd_rmdir();
 		return brd.start_rc = rc;
 	}
@@ -253,8 +255,10 @@ bench_ringd_start(void)
 	for (;;) {
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			brd.pid = 0;
-			fprintf(stderr, BENCH_NAME ": ringd ended at start (%s "
-			    "%d)\n", WIFEXITED(status) ? "status" : "signal",
+			fprintf(stderr,
+			    BENCH_NAME ": ringd ended at start (%s "
+				       "%d)\n",
+			    WIFEXITED(status) ? "status" : "signal",
 			    WIFEXITED(status) ? WEXITSTATUS(status)
 					      : WTERMSIG(status));
 			brd_rmdir();
@@ -265,9 +269,10 @@ bench_ringd_start(void)
 			return brd.start_rc = 0;
 		}
 		if (bench_now() > deadline) {
-			fprintf(stderr, BENCH_NAME ": ringd did not answer on "
-			    "'%s' within %d ms: %s\n", brd.sock, BRD_START_MS,
-			    strerror(-rc));
+			fprintf(stderr,
+			    BENCH_NAME ": ringd did not answer on "
+				       "'%s' within %d ms: %s\n",
+			    brd.sock, BRD_START_MS, strerror(-rc));
 			(void)bench_ringd_stop();
 			return brd.start_rc = -ETIMEDOUT;
 		}
@@ -289,19 +294,24 @@ bench_ringd_stop(void)
 		    bench_now() < deadline)
 			brd_sleep_ms(5);
 		if (w == 0) {
-			fprintf(stderr, BENCH_NAME ": ringd did not exit within "
-			    "%d ms of SIGTERM; killed\n", BRD_STOP_MS);
+			fprintf(stderr,
+			    BENCH_NAME ": ringd did not exit within "
+				       "%d ms of SIGTERM; killed\n",
+			    BRD_STOP_MS);
 			kill(brd.pid, SIGKILL);
-			while (waitpid(brd.pid, &status, 0) < 0 && errno == EINTR)
+			while (
+			    waitpid(brd.pid, &status, 0) < 0 && errno == EINTR)
 				;
 			rc = -ETIMEDOUT;
 		} else if (w < 0) {
 			rc = -errno;
 		} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-			fprintf(stderr, BENCH_NAME ": ringd ended with %s %d "
-			    "after SIGTERM\n", WIFEXITED(status) ? "status"
-			    : "signal", WIFEXITED(status) ? WEXITSTATUS(status)
-			    : WTERMSIG(status));
+			fprintf(stderr,
+			    BENCH_NAME ": ringd ended with %s %d "
+				       "after SIGTERM\n",
+			    WIFEXITED(status) ? "status" : "signal",
+			    WIFEXITED(status) ? WEXITSTATUS(status)
+					      : WTERMSIG(status));
 			rc = -ECHILD;
 		}
 		brd.pid = 0;
@@ -406,7 +416,7 @@ brd_scheme_fini(struct brd_scheme *s)
 static int
 brd_scheme_register(struct brd_scheme *s, struct ring_ctl **ctl)
 {
-	static const uint8_t ops[] = { RING_OP_NOOP };
+	static const uint8_t ops[] = {RING_OP_NOOP};
 	char one = 1;
 	int rc;
 
@@ -442,9 +452,10 @@ brd_serve(struct ring *r, enum bench_mode mode, int *served)
 	if ((n = ring_sq_pop_batch(r, sqes, BRD_BATCH)) < 0)
 		return n;
 	for (i = 0; i < n; i++)
-		cqes[i] = (struct ring_cqe){ .user_data = sqes[i].user_data,
-			.status = sqes[i].opcode == RING_OP_NOOP
-			    ? 0 : (uint64_t)(int64_t)-ENOSYS };
+		cqes[i] = (struct ring_cqe){.user_data = sqes[i].user_data,
+		    .status = sqes[i].opcode == RING_OP_NOOP
+			? 0
+			: (uint64_t)(int64_t)-ENOSYS};
 	if ((rc = bench_ring_answer(r, mode, cqes, (unsigned)n)) < 0)
 		return rc;
 	*served = n;
@@ -503,7 +514,7 @@ out:
 static int
 brd_many_add(int ep, struct ring **rings, unsigned i)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = i };
+	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = i};
 
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, ring_fd(rings[i]), &ev) < 0)
 		return -errno;
@@ -557,12 +568,12 @@ brd_scheme_many(void *arg)
 		rc = -errno;
 		goto out;
 	}
-	ev = (struct epoll_event){ .events = EPOLLIN, .data.u32 = BRD_EV_CTL };
+	ev = (struct epoll_event){.events = EPOLLIN, .data.u32 = BRD_EV_CTL};
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, ring_ctl_fd(ctl), &ev) < 0) {
 		rc = -errno;
 		goto out;
 	}
-	ev = (struct epoll_event){ .events = EPOLLIN, .data.u32 = BRD_EV_STOP };
+	ev = (struct epoll_event){.events = EPOLLIN, .data.u32 = BRD_EV_STOP};
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, s->stop[0], &ev) < 0) {
 		rc = -errno;
 		goto out;
@@ -580,25 +591,30 @@ brd_scheme_many(void *arg)
 			if (i == BRD_EV_STOP) {
 				stop = true;
 			} else if (i == BRD_EV_CTL) {
-				while ((rc = ring_ctl_next_attach(ctl, &a)) == 0) {
+				while (
+				    (rc = ring_ctl_next_attach(ctl, &a)) == 0) {
 					if (next == cap) {
-						(void)ring_ctl_refuse(ctl, &a, -EMFILE);
+						(void)ring_ctl_refuse(ctl, &a,
+						    -EMFILE);
 						continue;
 					}
 					if ((rc = ring_ctl_accept(ctl, &a,
-					    &rings[next])) < 0) {
+						 &rings[next])) < 0) {
 						bench_err(s->name,
-						    "scheme: ring_ctl_accept", rc);
+						    "scheme: ring_ctl_accept",
+						    rc);
 						goto out;
 					}
-					if ((rc = brd_many_add(ep, rings, next)) < 0 ||
-					    (rc = brd_many_kick(s, ep, rings, next)) < 0)
+					if ((rc = brd_many_add(ep, rings,
+						 next)) < 0 ||
+					    (rc = brd_many_kick(s, ep, rings,
+						 next)) < 0)
 						goto out;
 					next++;
 				}
 				if (rc != -EAGAIN) {
-					bench_err(s->name, "scheme: ring_ctl_next_attach",
-					    rc);
+					bench_err(s->name,
+					    "scheme: ring_ctl_next_attach", rc);
 					goto out;
 				}
 			} else if (i < next && rings[i] != NULL) {
@@ -638,14 +654,15 @@ brd_scheme_start(struct brd_scheme *s, struct bench_child *c)
 		brd_scheme_fini(s);
 		return rc;
 	}
-	if ((rc = bench_spawn(c, s->name, s->nrings > 1 ? brd_scheme_many
-	    : brd_scheme_one, s, NULL, NULL)) < 0) {
+	if ((rc = bench_spawn(c, s->name,
+		 s->nrings > 1 ? brd_scheme_many : brd_scheme_one, s, NULL,
+		 NULL)) < 0) {
 		brd_scheme_fini(s);
 		return rc;
 	}
 	brd_close(&s->ready[1]);
 	brd_close(&s->stop[0]);
-	pfd = (struct pollfd){ .fd = s->ready[0], .events = POLLIN };
+	pfd = (struct pollfd){.fd = s->ready[0], .events = POLLIN};
 	do
 		rc = poll(&pfd, 1, bench_cfg.timeout_ms);
 	while (rc < 0 && errno == EINTR);
@@ -681,7 +698,8 @@ static int
 brd_rtt_run(struct ring *r, enum bench_mode mode, bool echo, uint64_t n,
     uint64_t *seq, uint64_t *bad)
 {
-	int64_t deadline = bench_now() + (int64_t)bench_cfg.timeout_ms * 1000000;
+	int64_t deadline = bench_now() +
+	    (int64_t)bench_cfg.timeout_ms * 1000000;
 	struct ring_sqe sqe;
 	struct ring_cqe cqe;
 	unsigned spins = 0;
@@ -694,18 +712,19 @@ brd_rtt_run(struct ring *r, enum bench_mode mode, bool echo, uint64_t n,
 		sqe.user_data = (*seq)++;
 		while ((rc = ring_sq_push(r, &sqe)) == -EAGAIN)
 			if ((rc = brd_stall(r, mode, RING_EV_OUT, &spins,
-			    deadline)) < 0)
+				 deadline)) < 0)
 				return rc;
 		if (rc < 0)
 			return rc;
 		while ((rc = ring_cq_pop(r, &cqe)) == -EAGAIN)
 			if ((rc = brd_stall(r, mode, RING_EV_IN, &spins,
-			    deadline)) < 0)
+				 deadline)) < 0)
 				return rc;
 		if (rc < 0)
 			return rc;
-		want = echo ? (sqe.user_data ^ BRD_ECHO_XOR64) &
-		    0x7fffffffffffffffull : 0;
+		want = echo
+		    ? (sqe.user_data ^ BRD_ECHO_XOR64) & 0x7fffffffffffffffull
+		    : 0;
 		if (cqe.user_data != sqe.user_data || cqe.status != want)
 			(*bad)++;
 	}
@@ -734,8 +753,8 @@ bench_ringd_rtt_once(const char *name, enum bench_mode mode, bool echo,
 	p.sq_entries = p.cq_entries = BENCH_ENTRIES;
 	if ((rc = brd_connect(name, &ctl)) < 0)
 		goto out;
-	if ((rc = ring_ctl_open(ctl, echo ? "echo" : s.scheme, &p, &r,
-	    &id)) < 0) {
+	if ((rc = ring_ctl_open(ctl, echo ? "echo" : s.scheme, &p, &r, &id)) <
+	    0) {
 		bench_err(name, "ring_ctl_open", rc);
 		goto out;
 	}
@@ -766,8 +785,10 @@ out:
 			rc = rc2;
 	}
 	if (rc == 0 && bad != 0) {
-		fprintf(stderr, BENCH_NAME ": '%s': %" PRIu64 " completions did "
-		    "not match their submissions\n", name, bad);
+		fprintf(stderr,
+		    BENCH_NAME ": '%s': %" PRIu64 " completions did "
+			       "not match their submissions\n",
+		    name, bad);
 		rc = -EBADMSG;
 	}
 	if (rc < 0)
@@ -791,7 +812,8 @@ brd_open_run(const char *name, struct ring_ctl *ctl, uint64_t n)
 	p.sq_entries = p.cq_entries = BENCH_ENTRIES;
 	for (i = 0; i < n; i++) {
 		if (ctl != NULL) {
-			if ((rc = ring_ctl_open(ctl, "null", &p, &r, &id)) < 0) {
+			if ((rc = ring_ctl_open(ctl, "null", &p, &r, &id)) <
+			    0) {
 				bench_err(name, "ring_ctl_open 'null'", rc);
 				return rc;
 			}
@@ -854,14 +876,15 @@ brd_phys_pairs(const char *name, struct ring_ctl *ctl, uint64_t size,
 			rc = ring_ctl_status(ctl, &st);
 		} else {
 			min = size;
-			rc = ring_physalloc3(ctl, size, RING_PHYS_SPACE_64, &min,
-			    &base);
+			rc = ring_physalloc3(ctl, size, RING_PHYS_SPACE_64,
+			    &min, &base);
 			if (rc == 0)
 				rc = ring_physfree(ctl, base, min);
 		}
 		if (rc < 0) {
-			bench_err(name, size ? "physalloc3/physfree" :
-			    "ring_ctl_status", rc);
+			bench_err(name,
+			    size ? "physalloc3/physfree" : "ring_ctl_status",
+			    rc);
 			return rc;
 		}
 	}
@@ -885,8 +908,8 @@ brd_phys_sg(const char *name, struct ring_ctl *ctl, double *ns)
 
 	while (n < BRD_SG_PIECES) {
 		min = BRD_SG_PIECE;
-		rc = ring_physalloc3(ctl, BRD_SG_PIECE, RING_PHYS_SPACE_32, &min,
-		    &piece[n]);
+		rc = ring_physalloc3(ctl, BRD_SG_PIECE, RING_PHYS_SPACE_32,
+		    &min, &piece[n]);
 		if (rc == -ENOMEM)
 			break;
 		if (rc < 0) {
@@ -907,9 +930,10 @@ brd_phys_sg(const char *name, struct ring_ctl *ctl, double *ns)
 	if (rc < 0)
 		bench_err(name, "ring_phys_sg_alloc 64 MiB", rc);
 	else if (sg->total != BRD_SG_BYTES || sg->nsegs != n / 2) {
-		fprintf(stderr, BENCH_NAME ": %s: %u segments, %" PRIu64
-		    " bytes; expected %u and %llu\n", name, sg->nsegs,
-		    sg->total, n / 2, BRD_SG_BYTES);
+		fprintf(stderr,
+		    BENCH_NAME ": %s: %u segments, %" PRIu64
+			       " bytes; expected %u and %llu\n",
+		    name, sg->nsegs, sg->total, n / 2, BRD_SG_BYTES);
 		rc = -EIO;
 	}
 	ring_phys_sg_free(ctl, sg);
@@ -926,10 +950,10 @@ bench_ringd_phys_once(const char *name, enum bench_phys what, uint64_t n,
     double *v)
 {
 	static const uint64_t size[] = {
-		[BENCH_PHYS_CTL] = 0,
-		[BENCH_PHYS_4K] = 4096,
-		[BENCH_PHYS_1M] = 1 << 20,
-		[BENCH_PHYS_ONE] = BRD_SG_BYTES,
+	    [BENCH_PHYS_CTL] = 0,
+	    [BENCH_PHYS_4K] = 4096,
+	    [BENCH_PHYS_1M] = 1 << 20,
+	    [BENCH_PHYS_ONE] = BRD_SG_BYTES,
 	};
 	struct ring_ctl *ctl = NULL;
 	int64_t t0 = 0, dt = 0;
@@ -940,7 +964,7 @@ bench_ringd_phys_once(const char *name, enum bench_phys what, uint64_t n,
 	if (what == BENCH_PHYS_SG) {
 		rc = brd_phys_sg(name, ctl, v);
 	} else if ((rc = brd_phys_pairs(name, ctl, size[what],
-	    bench_warm(n))) >= 0) {
+			bench_warm(n))) >= 0) {
 		t0 = bench_now();
 		rc = brd_phys_pairs(name, ctl, size[what], n);
 		dt = bench_now() - t0;
@@ -976,7 +1000,8 @@ brd_many_pass(struct brd_many *m, bool submit, uint64_t *completed,
 		if (n < 0 && n != -EAGAIN)
 			return n;
 		for (j = 0; j < n; j++) {
-			if (cqes[j].user_data != ((uint64_t)i << 32 | m->done[i]) ||
+			if (cqes[j].user_data !=
+				((uint64_t)i << 32 | m->done[i]) ||
 			    cqes[j].status != 0)
 				(*bad)++;
 			m->done[i]++;
@@ -987,8 +1012,8 @@ brd_many_pass(struct brd_many *m, bool submit, uint64_t *completed,
 		if (!submit || want == 0)
 			continue;
 		for (k = 0; k < want; k++)
-			sqes[k] = (struct ring_sqe){ .opcode = RING_OP_NOOP,
-				.user_data = (uint64_t)i << 32 | (m->sent[i] + k) };
+			sqes[k] = (struct ring_sqe){.opcode = RING_OP_NOOP,
+			    .user_data = (uint64_t)i << 32 | (m->sent[i] + k)};
 		n = ring_sq_push_batch(m->r[i], sqes, want);
 		if (n < 0 && n != -EAGAIN)
 			return n;
@@ -1048,7 +1073,7 @@ bench_ringd_many(const char *name, unsigned nrings, int64_t dur_ns,
 	p.sq_entries = p.cq_entries = BRD_MANY_ENTRIES;
 	for (m.n = 0; m.n < nrings; m.n++) {
 		if ((rc = ring_ctl_open(ctl, s.scheme, &p, &m.r[m.n],
-		    &m.id[m.n])) < 0) {
+			 &m.id[m.n])) < 0) {
 			bench_err(name, "ring_ctl_open", rc);
 			goto out;
 		}
@@ -1110,8 +1135,10 @@ out:
 	if (rc == 0)
 		rc = rc2;
 	if (rc == 0 && bad != 0) {
-		fprintf(stderr, BENCH_NAME ": '%s': %" PRIu64 " completions did "
-		    "not match their submissions\n", name, bad);
+		fprintf(stderr,
+		    BENCH_NAME ": '%s': %" PRIu64 " completions did "
+			       "not match their submissions\n",
+		    name, bad);
 		rc = -EBADMSG;
 	}
 fail:

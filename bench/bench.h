@@ -21,16 +21,16 @@
 
 /* Run configuration, fixed after option parsing. */
 struct bench_config {
-	uint64_t iters;	  /* base round trips per repetition (-n) */
-	unsigned reps;	  /* repetitions per figure (-r) */
-	bool smoke;	  /* --smoke: tiny counts */
-	bool json;	  /* -j: JSON instead of the table */
-	bool verbose;	  /* -v: every repetition's figure on stderr */
-	bool progress;	  /* say what runs on a terminal's stderr */
-	int64_t idle_ns;  /* idle test duration */
-	int timeout_ms;	  /* per child; it is killed after that */
-	int cpu[2];	  /* parent, child; -1: not pinned */
-	int ncpu;	  /* CPUs this process may run on */
+	uint64_t iters;	 /* base round trips per repetition (-n) */
+	unsigned reps;	 /* repetitions per figure (-r) */
+	bool smoke;	 /* --smoke: tiny counts */
+	bool json;	 /* -j: JSON instead of the table */
+	bool verbose;	 /* -v: every repetition's figure on stderr */
+	bool progress;	 /* say what runs on a terminal's stderr */
+	int64_t idle_ns; /* idle test duration */
+	int timeout_ms;	 /* per child; it is killed after that */
+	int cpu[2];	 /* parent, child; -1: not pinned */
+	int ncpu;	 /* CPUs this process may run on */
 };
 
 extern struct bench_config bench_cfg;
@@ -38,8 +38,8 @@ extern struct bench_config bench_cfg;
 /* One measured figure: ns per round trip, ops/s, or CPU ns. */
 struct bench_val {
 	double v;
-	int rc;	     /* < 0: failed to run (message already printed) */
-	bool na;     /* not available here (e.g. io_uring disabled) */
+	int rc;	 /* < 0: failed to run (message already printed) */
+	bool na; /* not available here (e.g. io_uring disabled) */
 };
 
 enum bench_mode {
@@ -52,13 +52,13 @@ enum bench_mode {
 struct bench_child {
 	const char *name;
 	pid_t pid;
-	int pidfd;		 /* -1: not watched */
-	bool watching;		 /* the watcher thread runs */
+	int pidfd;     /* -1: not watched */
+	bool watching; /* the watcher thread runs */
 	pthread_t watcher;
-	atomic_bool done;	 /* the parent no longer needs the child */
+	atomic_bool done; /* the parent no longer needs the child */
 	atomic_bool timed_out;
-	atomic_bool early;	 /* the child ended while still needed */
-	siginfo_t early_si;	 /* how, when early */
+	atomic_bool early;	  /* the child ended while still needed */
+	siginfo_t early_si;	  /* how, when early */
 	void (*abort_fn)(void *); /* releases a blocked parent; thread-safe */
 	void *abort_arg;
 };
@@ -145,11 +145,11 @@ const char *bench_ringd_socket(void);
  */
 enum bench_blk_path { BENCH_BLK_RING, BENCH_BLK_DIRECT, BENCH_BLK_URING };
 enum bench_blk_op { BENCH_BLK_READ, BENCH_BLK_WRITE };
-#define BENCH_BLK(path, op, big) ((unsigned)(path) << 2 | (unsigned)(op) << 1 | \
-	(unsigned)(big))
+#define BENCH_BLK(path, op, big) \
+	((unsigned)(path) << 2 | (unsigned)(op) << 1 | (unsigned)(big))
 #define BENCH_BLK_PATH(w) ((w) >> 2)
 #define BENCH_BLK_OP(w) (((w) >> 1) & 1u)
-#define BENCH_BLK_SIZE(w) ((w) & 1u) /* 0: 4 KiB, 1: 128 KiB */
+#define BENCH_BLK_SIZE(w) ((w)&1u) /* 0: 4 KiB, 1: 128 KiB */
 
 /*
  * One repetition: n transfers; *iops: transfers per second.  The first

@@ -72,22 +72,22 @@
 #include "bench.h"
 
 /* Limits and sizes, kept together. */
-#define BENCH_MAX_REPS 101u	      /* repetitions per figure */
-#define BENCH_MIN_ITERS 10u	      /* smallest -n */
-#define BENCH_MAX_ITERS 100000000u    /* largest -n */
-#define BENCH_DEF_ITERS 200000u	      /* base round trips per repetition */
+#define BENCH_MAX_REPS 101u	   /* repetitions per figure */
+#define BENCH_MIN_ITERS 10u	   /* smallest -n */
+#define BENCH_MAX_ITERS 100000000u /* largest -n */
+#define BENCH_DEF_ITERS 200000u	   /* base round trips per repetition */
 #define BENCH_DEF_REPS 5u
 #define BENCH_SMOKE_ITERS 2000u
 #define BENCH_SMOKE_REPS 3u
-#define BENCH_WINDOW 256u	      /* streaming: entries in flight */
+#define BENCH_WINDOW 256u /* streaming: entries in flight */
 #define BENCH_MAX_BATCH 32u
-#define BENCH_IDLE_NS 1000000000ll    /* idle test, full run */
+#define BENCH_IDLE_NS 1000000000ll /* idle test, full run */
 #define BENCH_SMOKE_IDLE_NS 200000000ll
-#define BENCH_TIMEOUT_MS 120000	      /* per repetition, full run (at least) */
+#define BENCH_TIMEOUT_MS 120000 /* per repetition, full run (at least) */
 #define BENCH_SMOKE_TIMEOUT_MS 20000
-#define BENCH_MANY_RINGS 1000u	      /* ringd CPU test: rings carrying traffic */
+#define BENCH_MANY_RINGS 1000u /* ringd CPU test: rings carrying traffic */
 #define BENCH_SMOKE_MANY_RINGS 50u
-#define BENCH_MANY_NS 3000000000ll    /* and for how long */
+#define BENCH_MANY_NS 3000000000ll /* and for how long */
 #define BENCH_SMOKE_MANY_NS 300000000ll
 
 /* Abort markers the watcher writes so a blocked parent gives up. */
@@ -275,7 +275,7 @@ static void *
 bench_watch(void *arg)
 {
 	struct bench_child *c = arg;
-	struct pollfd pfd = { .fd = c->pidfd, .events = POLLIN };
+	struct pollfd pfd = {.fd = c->pidfd, .events = POLLIN};
 	int rc;
 
 	do
@@ -369,7 +369,8 @@ bench_reap(struct bench_child *c, bool kill_it, struct rusage *ru)
 
 	atomic_store(&c->done, true);
 	if (kill_it)
-		kill(c->pid, SIGKILL); /* not reaped yet: the pid is still ours */
+		kill(c->pid,
+		    SIGKILL); /* not reaped yet: the pid is still ours */
 	while (wait4(c->pid, &status, 0, ru != NULL ? ru : &dummy) < 0) {
 		if (errno != EINTR) {
 			rc = -errno;
@@ -381,17 +382,23 @@ bench_reap(struct bench_child *c, bool kill_it, struct rusage *ru)
 		pthread_join(c->watcher, NULL);
 	bench_close(&c->pidfd);
 	if (atomic_load(&c->timed_out)) {
-		fprintf(stderr, BENCH_NAME ": '%s': timed out after %d s, "
-		    "peer killed\n", c->name, bench_cfg.timeout_ms / 1000);
+		fprintf(stderr,
+		    BENCH_NAME ": '%s': timed out after %d s, "
+			       "peer killed\n",
+		    c->name, bench_cfg.timeout_ms / 1000);
 		return -ETIMEDOUT;
 	}
 	if (atomic_load(&c->early)) {
 		if (c->early_si.si_code == CLD_EXITED)
-			fprintf(stderr, BENCH_NAME ": '%s': peer exited early with "
-			    "status %d\n", c->name, c->early_si.si_status);
+			fprintf(stderr,
+			    BENCH_NAME ": '%s': peer exited early with "
+				       "status %d\n",
+			    c->name, c->early_si.si_status);
 		else
-			fprintf(stderr, BENCH_NAME ": '%s': peer killed early by "
-			    "signal %d\n", c->name, c->early_si.si_status);
+			fprintf(stderr,
+			    BENCH_NAME ": '%s': peer killed early by "
+				       "signal %d\n",
+			    c->name, c->early_si.si_status);
 		return -ECHILD;
 	}
 	if (rc < 0 || kill_it)
@@ -402,8 +409,9 @@ bench_reap(struct bench_child *c, bool kill_it, struct rusage *ru)
 		return -ECHILD;
 	}
 	if (WEXITSTATUS(status) != 0) {
-		fprintf(stderr, BENCH_NAME ": '%s': peer exited with status %d\n",
-		    c->name, WEXITSTATUS(status));
+		fprintf(stderr,
+		    BENCH_NAME ": '%s': peer exited with status %d\n", c->name,
+		    WEXITSTATUS(status));
 		return -ECHILD;
 	}
 	return 0;
@@ -427,9 +435,9 @@ struct bench_pp {
 struct bench_pp_ops {
 	const char *name;
 	int (*setup)(struct bench_pp *);
-	int (*child)(void *);			/* arg: struct bench_pp */
+	int (*child)(void *);			 /* arg: struct bench_pp */
 	int (*run)(struct bench_pp *, uint64_t); /* n round trips */
-	void (*abort)(void *);			/* arg: struct bench_pp */
+	void (*abort)(void *);			 /* arg: struct bench_pp */
 };
 
 static int
@@ -681,20 +689,20 @@ bench_efd_abort(void *arg)
 /* Pipes and sockets need no abort: the child's death closes its ends. */
 static const struct bench_pp_ops bench_pp_table[] = {
 #define BENCH_PP_LINE 0
-	{ "cache-line ping-pong", bench_pp_page, bench_line_child,
-	  bench_line_run, bench_line_abort },
+    {"cache-line ping-pong", bench_pp_page, bench_line_child, bench_line_run,
+	bench_line_abort},
 #define BENCH_PP_FUTEX 1
-	{ "futex ping-pong", bench_pp_page, bench_futex_child, bench_futex_run,
-	  bench_futex_abort },
+    {"futex ping-pong", bench_pp_page, bench_futex_child, bench_futex_run,
+	bench_futex_abort},
 #define BENCH_PP_EVENTFD 2
-	{ "eventfd ping-pong", bench_efd_setup, bench_efd_child, bench_efd_run,
-	  bench_efd_abort },
+    {"eventfd ping-pong", bench_efd_setup, bench_efd_child, bench_efd_run,
+	bench_efd_abort},
 #define BENCH_PP_PIPE 3
-	{ "pipe ping-pong", bench_pipe_setup, bench_byte_child, bench_byte_run,
-	  NULL },
+    {"pipe ping-pong", bench_pipe_setup, bench_byte_child, bench_byte_run,
+	NULL},
 #define BENCH_PP_UNIX 4
-	{ "unix socket ping-pong", bench_unix_setup, bench_byte_child,
-	  bench_byte_run, NULL },
+    {"unix socket ping-pong", bench_unix_setup, bench_byte_child,
+	bench_byte_run, NULL},
 };
 #define BENCH_PP_COUNT (sizeof(bench_pp_table) / sizeof(bench_pp_table[0]))
 
@@ -749,7 +757,7 @@ bench_pp_once(const struct bench_pp_ops *ops, uint64_t iters, double *ns)
 		return rc;
 	}
 	if ((rc = bench_spawn(&c, ops->name, ops->child, &pp, ops->abort,
-	    &pp)) < 0) {
+		 &pp)) < 0) {
 		bench_pp_teardown(&pp);
 		return rc;
 	}
@@ -801,7 +809,8 @@ bench_uring_reap(struct io_uring *u, unsigned n, uint64_t *expect,
 
 		if ((rc = io_uring_wait_cqe(u, &cqe)) < 0)
 			return rc;
-		io_uring_for_each_cqe(u, head, cqe) {
+		io_uring_for_each_cqe(u, head, cqe)
+		{
 			if (cqe->user_data != (*expect)++ || cqe->res != 0)
 				(*bad)++;
 			k++;
@@ -817,8 +826,8 @@ bench_uring_reap(struct io_uring *u, unsigned n, uint64_t *expect,
  * per second, submitting B at a time and reaping them.
  */
 static int
-bench_uring_run(struct io_uring *u, unsigned batch, uint64_t ops,
-    uint64_t *seq, uint64_t *bad)
+bench_uring_run(struct io_uring *u, unsigned batch, uint64_t ops, uint64_t *seq,
+    uint64_t *bad)
 {
 	unsigned b = batch == 0 ? 1 : batch, k;
 	uint64_t done = 0, expect = *seq;
@@ -855,14 +864,17 @@ bench_uring_once(const char *name, unsigned batch, uint64_t ops, double *v)
 
 	if ((rc = io_uring_queue_init(BENCH_WINDOW, &u, 0)) < 0) {
 		if (rc == -ENOSYS || rc == -EPERM) {
-			fprintf(stderr, BENCH_NAME ": '%s': io_uring unavailable: "
-			    "%s\n", name, strerror(-rc));
+			fprintf(stderr,
+			    BENCH_NAME ": '%s': io_uring unavailable: "
+				       "%s\n",
+			    name, strerror(-rc));
 			return -ENOTSUP;
 		}
 		bench_err(name, "io_uring_queue_init", rc);
 		return rc;
 	}
-	if ((rc = bench_uring_run(&u, batch, bench_warm(ops), &seq, &bad)) >= 0) {
+	if ((rc = bench_uring_run(&u, batch, bench_warm(ops), &seq, &bad)) >=
+	    0) {
 		t0 = bench_now();
 		rc = bench_uring_run(&u, batch, ops, &seq, &bad);
 		dt = bench_now() - t0;
@@ -873,11 +885,14 @@ bench_uring_once(const char *name, unsigned batch, uint64_t ops, double *v)
 		return rc;
 	}
 	if (bad != 0) {
-		fprintf(stderr, BENCH_NAME ": '%s': %" PRIu64 " completions did "
-		    "not match their submissions\n", name, bad);
+		fprintf(stderr,
+		    BENCH_NAME ": '%s': %" PRIu64 " completions did "
+			       "not match their submissions\n",
+		    name, bad);
 		return -EBADMSG;
 	}
-	*v = batch == 0 ? (double)dt / (double)ops : (double)ops * 1e9 / (double)dt;
+	*v = batch == 0 ? (double)dt / (double)ops
+			: (double)ops * 1e9 / (double)dt;
 	return 0;
 }
 
@@ -887,11 +902,11 @@ bench_uring_once(const char *name, unsigned batch, uint64_t ops, double *v)
 struct bench_ring {
 	const char *name;
 	enum bench_mode mode;
-	unsigned batch;	    /* entries per push/pop call */
-	bool idle;	    /* producer first blocks for the idle test */
+	unsigned batch; /* entries per push/pop call */
+	bool idle;	/* producer first blocks for the idle test */
 	struct ring_fds fds;
-	struct ring *mon;   /* the watcher's handle: releases the parent */
-	struct ring *r;	    /* the parent's consumer handle */
+	struct ring *mon; /* the watcher's handle: releases the parent */
+	struct ring *r;	  /* the parent's consumer handle */
 };
 
 /* No work: spin (busy) or wait for events (otherwise). */
@@ -1000,11 +1015,13 @@ bench_producer(void *arg)
 		for (i = 0; i < n; i++) {
 			cqes[i].user_data = sqes[i].user_data;
 			cqes[i].status = sqes[i].opcode == RING_OP_NOOP
-			    ? 0 : (uint64_t)(int64_t)-ENOSYS;
+			    ? 0
+			    : (uint64_t)(int64_t)-ENOSYS;
 			cqes[i].flags = 0;
 			cqes[i].extra = (uint64_t)idle_cpu;
 		}
-		if ((rc = bench_ring_answer(r, br->mode, cqes, (unsigned)n)) < 0) {
+		if ((rc = bench_ring_answer(r, br->mode, cqes, (unsigned)n)) <
+		    0) {
 			/* The consumer leaves only after every answer: lost. */
 			bench_err(br->name, "ring_cq_push_batch", rc);
 			goto out;
@@ -1052,7 +1069,7 @@ bench_ring_start(struct bench_ring *br, struct bench_child *c)
 	}
 	bench_ring_spin(br->r, br->mode);
 	if ((rc = bench_spawn(c, br->name, bench_producer, br, bench_ring_abort,
-	    br)) < 0)
+		 br)) < 0)
 		goto fail;
 	return 0;
 
@@ -1104,13 +1121,13 @@ bench_ring_rtt_run(struct bench_ring *br, uint64_t n, uint64_t *seq,
 		sqe.user_data = (*seq)++;
 		while ((rc = ring_sq_push(br->r, &sqe)) == -EAGAIN)
 			if ((rc = bench_ring_stall(br->r, br->mode,
-			    RING_EV_OUT)) < 0)
+				 RING_EV_OUT)) < 0)
 				return rc;
 		if (rc < 0)
 			return rc;
 		while ((rc = ring_cq_pop(br->r, &cqe)) == -EAGAIN)
 			if ((rc = bench_ring_stall(br->r, br->mode,
-			    RING_EV_IN)) < 0)
+				 RING_EV_IN)) < 0)
 				return rc;
 		if (rc < 0)
 			return rc;
@@ -1152,8 +1169,8 @@ bench_ring_stream_run(struct bench_ring *br, uint64_t total, uint64_t *seq,
 				if ((s = ring_sqe_slot(r, (unsigned)i)) == NULL)
 					return -EFAULT;
 				*s = (struct ring_sqe){
-					.opcode = RING_OP_NOOP,
-					.user_data = *seq + sent + (uint64_t)i,
+				    .opcode = RING_OP_NOOP,
+				    .user_data = *seq + sent + (uint64_t)i,
 				};
 			}
 			if ((rc = ring_publish(r, (unsigned)n)) < 0)
@@ -1210,8 +1227,10 @@ bench_ring_once(const char *name, enum bench_mode mode, unsigned batch,
 		bench_err(name, "consumer", rc);
 	rc = bench_ring_finish(&br, &c, rc, NULL);
 	if (rc == 0 && bad != 0) {
-		fprintf(stderr, BENCH_NAME ": '%s': %" PRIu64 " completions did "
-		    "not match their submissions\n", name, bad);
+		fprintf(stderr,
+		    BENCH_NAME ": '%s': %" PRIu64 " completions did "
+			       "not match their submissions\n",
+		    name, bad);
 		rc = -EBADMSG;
 	}
 	if (rc < 0)
@@ -1264,8 +1283,10 @@ bench_ring_idle(const char *name, struct bench_val *out,
 		if ((rc = ring_wait(br.r, RING_EV_IN, -1)) < 0)
 			break;
 	if (rc == 0 && (cqe.user_data != sqe.user_data || cqe.status != 0)) {
-		fprintf(stderr, BENCH_NAME ": '%s': 1 completion did not match "
-		    "its submission\n", name);
+		fprintf(stderr,
+		    BENCH_NAME ": '%s': 1 completion did not match "
+			       "its submission\n",
+		    name);
 		rc = -EBADMSG;
 	}
 done:
@@ -1332,7 +1353,7 @@ bench_futex_idle(const char *name, struct bench_val *out,
 		return;
 	}
 	if ((rc = bench_spawn(&c, name, bench_fidle_child, &pp,
-	    bench_fidle_abort, &pp)) < 0) {
+		 bench_fidle_abort, &pp)) < 0) {
 		bench_pp_teardown(&pp);
 		out->rc = total->rc = rc;
 		return;
@@ -1345,9 +1366,11 @@ bench_futex_idle(const char *name, struct bench_val *out,
 	rc = bench_reap(&c, false, &ru);
 	out->rc = total->rc = rc;
 	if (rc == 0) {
-		out->v = (double)atomic_load((_Atomic uint64_t *)(pp.page + 64));
+		out->v = (double)atomic_load(
+		    (_Atomic uint64_t *)(pp.page + 64));
 		total->v = ((double)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) *
-		    1e9 + ((double)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e3;
+			1e9 +
+		    ((double)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e3;
 	}
 	bench_pp_teardown(&pp);
 }
@@ -1355,9 +1378,9 @@ bench_futex_idle(const char *name, struct bench_val *out,
 /* --- report ----------------------------------------------------------- */
 
 enum bench_unit {
-	BENCH_NS,  /* round-trip time, shown in us; lower is better */
-	BENCH_OPS, /* throughput, shown in Mops/s; higher is better */
-	BENCH_CPU, /* CPU time, shown in ms; ratio to wall time in % */
+	BENCH_NS,   /* round-trip time, shown in us; lower is better */
+	BENCH_OPS,  /* throughput, shown in Mops/s; higher is better */
+	BENCH_CPU,  /* CPU time, shown in ms; ratio to wall time in % */
 	BENCH_KOPS, /* slow throughput, shown in k/s; higher is better */
 	BENCH_MIBS, /* data rate, MiB/s; higher is better */
 };
@@ -1370,16 +1393,16 @@ enum bench_goal {
 
 /* One line of the table: a ring figure against one comparator. */
 struct bench_row {
-	const char *test;	/* NULL: same ring figure as the line above */
+	const char *test; /* NULL: same ring figure as the line above */
 	const struct bench_val *ring;
 	const char *comp;
 	const struct bench_val *cval;
 	enum bench_unit unit;
 	enum bench_goal goal;
-	double target;		/* ratio */
-	bool pct;		/* ratio is a share of wall time, in % */
-	bool has_ratio;		/* both figures are there */
-	double ratio;		/* ring / comparator, see bench_row_pair() */
+	double target;	/* ratio */
+	bool pct;	/* ratio is a share of wall time, in % */
+	bool has_ratio; /* both figures are there */
+	double ratio;	/* ring / comparator, see bench_row_pair() */
 };
 
 static bool
@@ -1512,17 +1535,20 @@ bench_json_num(const struct bench_val *v, double scale)
 static const char *
 bench_unit_key(enum bench_unit u)
 {
-	return u == BENCH_NS ? "rtt_us" : u == BENCH_OPS ? "mops_per_s"
-	    : u == BENCH_KOPS ? "kops_per_s" : u == BENCH_MIBS ? "mib_per_s"
-	    : "cpu_ms";
+	return u == BENCH_NS  ? "rtt_us"
+	    : u == BENCH_OPS  ? "mops_per_s"
+	    : u == BENCH_KOPS ? "kops_per_s"
+	    : u == BENCH_MIBS ? "mib_per_s"
+			      : "cpu_ms";
 }
 
 static double
 bench_unit_scale(enum bench_unit u)
 {
 	/* ns -> us, ops -> Mops or kops, ns -> ms; MiB/s as they are */
-	return u == BENCH_MIBS ? 1 : u == BENCH_NS || u == BENCH_KOPS ? 1e3
-								  : 1e6;
+	return u == BENCH_MIBS		       ? 1
+	    : u == BENCH_NS || u == BENCH_KOPS ? 1e3
+					       : 1e6;
 }
 
 static void
@@ -1539,9 +1565,11 @@ bench_print_json(const struct bench_row *rows, size_t n, const char *cpu,
 	bench_json_str(date);
 	printf(",\"libring_version\":");
 	bench_json_str(ring_version());
-	printf(",\"cpus\":[%d,%d],\"iterations\":%" PRIu64 ",\"repetitions\":%u,"
-	    "\"smoke\":%s,\"results\":[", bench_cfg.cpu[0], bench_cfg.cpu[1],
-	    bench_cfg.iters, bench_cfg.reps, bench_cfg.smoke ? "true" : "false");
+	printf(",\"cpus\":[%d,%d],\"iterations\":%" PRIu64
+	       ",\"repetitions\":%u,"
+	       "\"smoke\":%s,\"results\":[",
+	    bench_cfg.cpu[0], bench_cfg.cpu[1], bench_cfg.iters, bench_cfg.reps,
+	    bench_cfg.smoke ? "true" : "false");
 	for (i = 0; i < n; i++) {
 		const struct bench_row *row = &rows[i];
 		double sc = bench_unit_scale(row->unit);
@@ -1567,8 +1595,9 @@ bench_print_json(const struct bench_row *rows, size_t n, const char *cpu,
 		else
 			printf("null");
 		printf(",\"target\":\"%s\",\"met\":",
-		    row->goal == BENCH_AT_MOST ? "at_most" :
-		    row->goal == BENCH_AT_LEAST ? "at_least" : "none");
+		    row->goal == BENCH_AT_MOST	      ? "at_most"
+			: row->goal == BENCH_AT_LEAST ? "at_least"
+						      : "none");
 		met = bench_row_met(row);
 		printf("%s}", met < 0 ? "null" : met ? "true" : "false");
 	}
@@ -1579,8 +1608,8 @@ bench_print_json(const struct bench_row *rows, size_t n, const char *cpu,
 static void
 bench_cpu_model(char *buf, size_t len)
 {
-	static const char *const keys[] = { "model name", "Model", "cpu model",
-		"Hardware" };
+	static const char *const keys[] = {"model name", "Model", "cpu model",
+	    "Hardware"};
 	char line[512], *p, *v;
 	FILE *f;
 	size_t i, k;
@@ -1594,7 +1623,8 @@ bench_cpu_model(char *buf, size_t len)
 			for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 				k = strlen(keys[i]);
 				if (strncmp(line, keys[i], k) != 0 ||
-				    strspn(line + k, " \t") != (size_t)(p - line - k))
+				    strspn(line + k, " \t") !=
+					(size_t)(p - line - k))
 					continue;
 				v = p + 1 + strspn(p + 1, " \t");
 				v[strcspn(v, "\n")] = '\0';
@@ -1605,7 +1635,8 @@ bench_cpu_model(char *buf, size_t len)
 		fclose(f);
 	}
 	if (buf[0] == '\0')
-		snprintf(buf, len, "%s", uname(&u) == 0 ? u.machine : "unknown");
+		snprintf(buf, len, "%s",
+		    uname(&u) == 0 ? u.machine : "unknown");
 }
 
 /* --- main ------------------------------------------------------------- */
@@ -1616,8 +1647,10 @@ bench_usage(FILE *f)
 	fprintf(f,
 	    "usage: " BENCH_NAME " [-hjv] [--smoke] [-n iterations] "
 	    "[-r repetitions]\n"
-	    "  -n, --iterations N   base round trips per repetition (default %u;\n"
-	    "                       sleep/wake tests use N/10, streams 10*N ops)\n"
+	    "  -n, --iterations N   base round trips per repetition (default "
+	    "%u;\n"
+	    "                       sleep/wake tests use N/10, streams 10*N "
+	    "ops)\n"
 	    "  -r, --repetitions N  interleaved rounds, median shown "
 	    "(default %u)\n"
 	    "      --smoke          tiny counts: check that everything runs\n"
@@ -1625,7 +1658,8 @@ bench_usage(FILE *f)
 	    "  -v, --verbose        print every repetition's figure on stderr\n"
 	    "  -h, --help           show this help\n"
 	    "exit status: 0 all ran (targets are informational), 1 a test "
-	    "failed, 2 usage\n", BENCH_DEF_ITERS, BENCH_DEF_REPS);
+	    "failed, 2 usage\n",
+	    BENCH_DEF_ITERS, BENCH_DEF_REPS);
 }
 
 static int
@@ -1648,18 +1682,19 @@ static int
 bench_parse(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "iterations", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "repetitions", required_argument, NULL, 'r' },
-		{ "smoke", no_argument, NULL, 's' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 },
+	    {"help", no_argument, NULL, 'h'},
+	    {"iterations", required_argument, NULL, 'n'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"repetitions", required_argument, NULL, 'r'},
+	    {"smoke", no_argument, NULL, 's'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {NULL, 0, NULL, 0},
 	};
 	uint64_t v, n = 0, r = 0;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "hjn:r:v", longopts, NULL)) != -1) {
+	while (
+	    (ch = getopt_long(argc, argv, "hjn:r:v", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			bench_usage(stdout);
@@ -1669,19 +1704,22 @@ bench_parse(int argc, char **argv)
 			break;
 		case 'n':
 			if (bench_parse_u64(optarg, BENCH_MIN_ITERS,
-			    BENCH_MAX_ITERS, &v) < 0) {
-				fprintf(stderr, BENCH_NAME ": invalid iterations "
-				    "'%s': expected %u..%u\n", optarg,
-				    BENCH_MIN_ITERS, BENCH_MAX_ITERS);
+				BENCH_MAX_ITERS, &v) < 0) {
+				fprintf(stderr,
+				    BENCH_NAME ": invalid iterations "
+					       "'%s': expected %u..%u\n",
+				    optarg, BENCH_MIN_ITERS, BENCH_MAX_ITERS);
 				return -EINVAL;
 			}
 			n = v;
 			break;
 		case 'r':
-			if (bench_parse_u64(optarg, 1, BENCH_MAX_REPS, &v) < 0) {
-				fprintf(stderr, BENCH_NAME ": invalid repetitions "
-				    "'%s': expected 1..%u\n", optarg,
-				    BENCH_MAX_REPS);
+			if (bench_parse_u64(optarg, 1, BENCH_MAX_REPS, &v) <
+			    0) {
+				fprintf(stderr,
+				    BENCH_NAME ": invalid repetitions "
+					       "'%s': expected 1..%u\n",
+				    optarg, BENCH_MAX_REPS);
 				return -EINVAL;
 			}
 			r = v;
@@ -1703,11 +1741,14 @@ bench_parse(int argc, char **argv)
 		bench_usage(stderr);
 		return -EINVAL;
 	}
-	bench_cfg.iters = n ? n : bench_cfg.smoke ? BENCH_SMOKE_ITERS
-						  : BENCH_DEF_ITERS;
-	bench_cfg.reps = r ? (unsigned)r : bench_cfg.smoke ? BENCH_SMOKE_REPS
-							   : BENCH_DEF_REPS;
-	bench_cfg.idle_ns = bench_cfg.smoke ? BENCH_SMOKE_IDLE_NS : BENCH_IDLE_NS;
+	bench_cfg.iters = n   ? n
+	    : bench_cfg.smoke ? BENCH_SMOKE_ITERS
+			      : BENCH_DEF_ITERS;
+	bench_cfg.reps = r    ? (unsigned)r
+	    : bench_cfg.smoke ? BENCH_SMOKE_REPS
+			      : BENCH_DEF_REPS;
+	bench_cfg.idle_ns = bench_cfg.smoke ? BENCH_SMOKE_IDLE_NS
+					    : BENCH_IDLE_NS;
 	/* Generous: 100 us per base iteration, ~40x what the slowest takes. */
 	v = bench_cfg.iters / 10;
 	bench_cfg.timeout_ms = bench_cfg.smoke ? BENCH_SMOKE_TIMEOUT_MS
@@ -1719,13 +1760,43 @@ bench_parse(int argc, char **argv)
 
 /* Every repeated measurement, in the order one round runs them. */
 enum bench_id {
-	T_LINE, T_BUSY, T_ADAPT, T_URTT, T_DBUSY, T_DADAPT,
-	T_FUTEX, T_SLEEP, T_DECHO, T_EFD, T_PIPE, T_UNIX,
-	T_U1, T_S1, T_U8, T_S8, T_U32, T_S32,
-	T_POPEN, T_DOPEN,
-	T_CTL, T_P4K, T_P1M, T_PONE, T_PSG,
-	T_BR4, T_DR4, T_UR4, T_BW4, T_DW4, T_UW4,
-	T_BR128, T_DR128, T_UR128, T_BW128, T_DW128, T_UW128,
+	T_LINE,
+	T_BUSY,
+	T_ADAPT,
+	T_URTT,
+	T_DBUSY,
+	T_DADAPT,
+	T_FUTEX,
+	T_SLEEP,
+	T_DECHO,
+	T_EFD,
+	T_PIPE,
+	T_UNIX,
+	T_U1,
+	T_S1,
+	T_U8,
+	T_S8,
+	T_U32,
+	T_S32,
+	T_POPEN,
+	T_DOPEN,
+	T_CTL,
+	T_P4K,
+	T_P1M,
+	T_PONE,
+	T_PSG,
+	T_BR4,
+	T_DR4,
+	T_UR4,
+	T_BW4,
+	T_DW4,
+	T_UW4,
+	T_BR128,
+	T_DR128,
+	T_UR128,
+	T_BW128,
+	T_DW128,
+	T_UW128,
 	T_COUNT
 };
 
@@ -1755,7 +1826,7 @@ struct bench_test {
 	enum bench_mode mode;
 	unsigned batch; /* 0: round trips, one in flight */
 	enum bench_count count;
-	bool ringd;	/* K_RINGD: to built-in echo; K_OPEN: through ringd */
+	bool ringd; /* K_RINGD: to built-in echo; K_OPEN: through ringd */
 };
 
 /*
@@ -1764,80 +1835,84 @@ struct bench_test {
  * both sides of a ratio alike.
  */
 static const struct bench_test bench_tests[T_COUNT] = {
-	[T_LINE] = { "cache-line ping-pong", BENCH_K_PP, BENCH_PP_LINE, 0, 0,
-		     BENCH_C_RTT, false },
-	[T_BUSY] = { "busy RTT batch 1", BENCH_K_RING, 0, BENCH_BUSY, 0,
-		     BENCH_C_RTT, false },
-	[T_ADAPT] = { "adaptive RTT", BENCH_K_RING, 0, BENCH_ADAPTIVE, 0,
-		      BENCH_C_RTT, false },
-	[T_URTT] = { "io_uring NOP RTT", BENCH_K_URING, 0, 0, 0, BENCH_C_RTT,
-		     false },
-	[T_DBUSY] = { "ringd scheme busy", BENCH_K_RINGD, 0, BENCH_BUSY, 0,
-		      BENCH_C_RTT, false },
-	[T_DADAPT] = { "ringd scheme adaptive", BENCH_K_RINGD, 0,
-		       BENCH_ADAPTIVE, 0, BENCH_C_RTT, false },
-	[T_FUTEX] = { "futex ping-pong", BENCH_K_PP, BENCH_PP_FUTEX, 0, 0,
-		      BENCH_C_SLOW, false },
-	[T_SLEEP] = { "sleep/wake RTT", BENCH_K_RING, 0, BENCH_SLEEP, 0,
-		      BENCH_C_SLOW, false },
-	[T_DECHO] = { "ringd echo adaptive", BENCH_K_RINGD, 0, BENCH_ADAPTIVE,
-		      0, BENCH_C_SLOW, true },
-	[T_EFD] = { "eventfd ping-pong", BENCH_K_PP, BENCH_PP_EVENTFD, 0, 0,
-		    BENCH_C_SLOW, false },
-	[T_PIPE] = { "pipe ping-pong", BENCH_K_PP, BENCH_PP_PIPE, 0, 0,
-		     BENCH_C_SLOW, false },
-	[T_UNIX] = { "unix socket ping-pong", BENCH_K_PP, BENCH_PP_UNIX, 0, 0,
-		     BENCH_C_SLOW, false },
-	[T_U1] = { "io_uring NOP batch 1", BENCH_K_URING, 0, 0, 1,
-		   BENCH_C_STREAM, false },
-	[T_S1] = { "stream batch 1", BENCH_K_RING, 0, BENCH_ADAPTIVE, 1,
-		   BENCH_C_STREAM, false },
-	[T_U8] = { "io_uring NOP batch 8", BENCH_K_URING, 0, 0, 8,
-		   BENCH_C_STREAM, false },
-	[T_S8] = { "stream batch 8", BENCH_K_RING, 0, BENCH_ADAPTIVE, 8,
-		   BENCH_C_STREAM, false },
-	[T_U32] = { "io_uring NOP batch 32", BENCH_K_URING, 0, 0, 32,
-		    BENCH_C_STREAM, false },
-	[T_S32] = { "stream batch 32", BENCH_K_RING, 0, BENCH_ADAPTIVE, 32,
-		    BENCH_C_STREAM, false },
-	[T_POPEN] = { "plain create+open+close", BENCH_K_OPEN, 0, 0, 0,
-		      BENCH_C_OPEN, false },
-	[T_DOPEN] = { "ringd open+close", BENCH_K_OPEN, 0, 0, 0, BENCH_C_OPEN,
-		      true },
-	[T_CTL] = { "control round trip", BENCH_K_PHYS, BENCH_PHYS_CTL, 0, 0,
-		    BENCH_C_OPEN, false },
-	[T_P4K] = { "physalloc3+free 4 KiB", BENCH_K_PHYS, BENCH_PHYS_4K, 0, 0,
-		    BENCH_C_OPEN, false },
-	[T_P1M] = { "physalloc3+free 1 MiB", BENCH_K_PHYS, BENCH_PHYS_1M, 0, 0,
-		    BENCH_C_OPEN, false },
-	[T_PONE] = { "one 64 MiB range", BENCH_K_PHYS, BENCH_PHYS_ONE, 0, 0,
-		     BENCH_C_OPEN, false },
-	[T_PSG] = { "SG 64 MiB, fragmented", BENCH_K_PHYS, BENCH_PHYS_SG, 0, 0,
-		    BENCH_C_ONE, false },
-	[T_BR4] = { "blkdev read 4 KiB", BENCH_K_BLK,
-		BENCH_BLK(BENCH_BLK_RING, BENCH_BLK_READ, 0), 0, 0, BENCH_C_IO, false },
-	[T_DR4] = { "pread 4 KiB", BENCH_K_BLK,
-		BENCH_BLK(BENCH_BLK_DIRECT, BENCH_BLK_READ, 0), 0, 0, BENCH_C_IO, false },
-	[T_UR4] = { "io_uring read 4 KiB", BENCH_K_BLK,
-		BENCH_BLK(BENCH_BLK_URING, BENCH_BLK_READ, 0), 0, 0, BENCH_C_IO, false },
-	[T_BW4] = { "blkdev write 4 KiB", BENCH_K_BLK,
-		BENCH_BLK(BENCH_BLK_RING, BENCH_BLK_WRITE, 0), 0, 0, BENCH_C_IO, false },
-	[T_DW4] = { "pwrite 4 KiB", BENCH_K_BLK,
-		BENCH_BLK(BENCH_BLK_DIRECT, BENCH_BLK_WRITE, 0), 0, 0, BENCH_C_IO, false },
-	[T_UW4] = { "io_uring write 4 KiB", BENCH_K_BLK,
-		BENCH_BLK(BENCH_BLK_URING, BENCH_BLK_WRITE, 0), 0, 0, BENCH_C_IO, false },
-	[T_BR128] = { "blkdev read 128 KiB", BENCH_K_BLK,
-		BENCH_BLK(BENCH_BLK_RING, BENCH_BLK_READ, 1), 0, 0, BENCH_C_IO, false },
-	[T_DR128] = { "pread 128 KiB", BENCH_K_BLK,
-		BENCH_BLK(BENCH_BLK_DIRECT, BENCH_BLK_READ, 1), 0, 0, BENCH_C_IO, false },
-	[T_UR128] = { "io_uring read 128 KiB", BENCH_K_BLK,
-		BENCH_BLK(BENCH_BLK_URING, BENCH_BLK_READ, 1), 0, 0, BENCH_C_IO, false },
-	[T_BW128] = { "blkdev write 128 KiB", BENCH_K_BLK,
-		BENCH_BLK(BENCH_BLK_RING, BENCH_BLK_WRITE, 1), 0, 0, BENCH_C_IO, false },
-	[T_DW128] = { "pwrite 128 KiB", BENCH_K_BLK,
-		BENCH_BLK(BENCH_BLK_DIRECT, BENCH_BLK_WRITE, 1), 0, 0, BENCH_C_IO, false },
-	[T_UW128] = { "io_uring write 128 KiB", BENCH_K_BLK,
-		BENCH_BLK(BENCH_BLK_URING, BENCH_BLK_WRITE, 1), 0, 0, BENCH_C_IO, false },
+    [T_LINE] = {"cache-line ping-pong", BENCH_K_PP, BENCH_PP_LINE, 0, 0,
+	BENCH_C_RTT, false},
+    [T_BUSY] = {"busy RTT batch 1", BENCH_K_RING, 0, BENCH_BUSY, 0, BENCH_C_RTT,
+	false},
+    [T_ADAPT] = {"adaptive RTT", BENCH_K_RING, 0, BENCH_ADAPTIVE, 0,
+	BENCH_C_RTT, false},
+    [T_URTT] = {"io_uring NOP RTT", BENCH_K_URING, 0, 0, 0, BENCH_C_RTT, false},
+    [T_DBUSY] = {"ringd scheme busy", BENCH_K_RINGD, 0, BENCH_BUSY, 0,
+	BENCH_C_RTT, false},
+    [T_DADAPT] = {"ringd scheme adaptive", BENCH_K_RINGD, 0, BENCH_ADAPTIVE, 0,
+	BENCH_C_RTT, false},
+    [T_FUTEX] = {"futex ping-pong", BENCH_K_PP, BENCH_PP_FUTEX, 0, 0,
+	BENCH_C_SLOW, false},
+    [T_SLEEP] = {"sleep/wake RTT", BENCH_K_RING, 0, BENCH_SLEEP, 0,
+	BENCH_C_SLOW, false},
+    [T_DECHO] = {"ringd echo adaptive", BENCH_K_RINGD, 0, BENCH_ADAPTIVE, 0,
+	BENCH_C_SLOW, true},
+    [T_EFD] = {"eventfd ping-pong", BENCH_K_PP, BENCH_PP_EVENTFD, 0, 0,
+	BENCH_C_SLOW, false},
+    [T_PIPE] = {"pipe ping-pong", BENCH_K_PP, BENCH_PP_PIPE, 0, 0, BENCH_C_SLOW,
+	false},
+    [T_UNIX] = {"unix socket ping-pong", BENCH_K_PP, BENCH_PP_UNIX, 0, 0,
+	BENCH_C_SLOW, false},
+    [T_U1] = {"io_uring NOP batch 1", BENCH_K_URING, 0, 0, 1, BENCH_C_STREAM,
+	false},
+    [T_S1] = {"stream batch 1", BENCH_K_RING, 0, BENCH_ADAPTIVE, 1,
+	BENCH_C_STREAM, false},
+    [T_U8] = {"io_uring NOP batch 8", BENCH_K_URING, 0, 0, 8, BENCH_C_STREAM,
+	false},
+    [T_S8] = {"stream batch 8", BENCH_K_RING, 0, BENCH_ADAPTIVE, 8,
+	BENCH_C_STREAM, false},
+    [T_U32] = {"io_uring NOP batch 32", BENCH_K_URING, 0, 0, 32, BENCH_C_STREAM,
+	false},
+    [T_S32] = {"stream batch 32", BENCH_K_RING, 0, BENCH_ADAPTIVE, 32,
+	BENCH_C_STREAM, false},
+    [T_POPEN] = {"plain create+open+close", BENCH_K_OPEN, 0, 0, 0, BENCH_C_OPEN,
+	false},
+    [T_DOPEN] = {"ringd open+close", BENCH_K_OPEN, 0, 0, 0, BENCH_C_OPEN, true},
+    [T_CTL] = {"control round trip", BENCH_K_PHYS, BENCH_PHYS_CTL, 0, 0,
+	BENCH_C_OPEN, false},
+    [T_P4K] = {"physalloc3+free 4 KiB", BENCH_K_PHYS, BENCH_PHYS_4K, 0, 0,
+	BENCH_C_OPEN, false},
+    [T_P1M] = {"physalloc3+free 1 MiB", BENCH_K_PHYS, BENCH_PHYS_1M, 0, 0,
+	BENCH_C_OPEN, false},
+    [T_PONE] = {"one 64 MiB range", BENCH_K_PHYS, BENCH_PHYS_ONE, 0, 0,
+	BENCH_C_OPEN, false},
+    [T_PSG] = {"SG 64 MiB, fragmented", BENCH_K_PHYS, BENCH_PHYS_SG, 0, 0,
+	BENCH_C_ONE, false},
+    [T_BR4] = {"blkdev read 4 KiB", BENCH_K_BLK,
+	BENCH_BLK(BENCH_BLK_RING, BENCH_BLK_READ, 0), 0, 0, BENCH_C_IO, false},
+    [T_DR4] = {"pread 4 KiB", BENCH_K_BLK,
+	BENCH_BLK(BENCH_BLK_DIRECT, BENCH_BLK_READ, 0), 0, 0, BENCH_C_IO,
+	false},
+    [T_UR4] = {"io_uring read 4 KiB", BENCH_K_BLK,
+	BENCH_BLK(BENCH_BLK_URING, BENCH_BLK_READ, 0), 0, 0, BENCH_C_IO, false},
+    [T_BW4] = {"blkdev write 4 KiB", BENCH_K_BLK,
+	BENCH_BLK(BENCH_BLK_RING, BENCH_BLK_WRITE, 0), 0, 0, BENCH_C_IO, false},
+    [T_DW4] = {"pwrite 4 KiB", BENCH_K_BLK,
+	BENCH_BLK(BENCH_BLK_DIRECT, BENCH_BLK_WRITE, 0), 0, 0, BENCH_C_IO,
+	false},
+    [T_UW4] = {"io_uring write 4 KiB", BENCH_K_BLK,
+	BENCH_BLK(BENCH_BLK_URING, BENCH_BLK_WRITE, 0), 0, 0, BENCH_C_IO,
+	false},
+    [T_BR128] = {"blkdev read 128 KiB", BENCH_K_BLK,
+	BENCH_BLK(BENCH_BLK_RING, BENCH_BLK_READ, 1), 0, 0, BENCH_C_IO, false},
+    [T_DR128] = {"pread 128 KiB", BENCH_K_BLK,
+	BENCH_BLK(BENCH_BLK_DIRECT, BENCH_BLK_READ, 1), 0, 0, BENCH_C_IO,
+	false},
+    [T_UR128] = {"io_uring read 128 KiB", BENCH_K_BLK,
+	BENCH_BLK(BENCH_BLK_URING, BENCH_BLK_READ, 1), 0, 0, BENCH_C_IO, false},
+    [T_BW128] = {"blkdev write 128 KiB", BENCH_K_BLK,
+	BENCH_BLK(BENCH_BLK_RING, BENCH_BLK_WRITE, 1), 0, 0, BENCH_C_IO, false},
+    [T_DW128] = {"pwrite 128 KiB", BENCH_K_BLK,
+	BENCH_BLK(BENCH_BLK_DIRECT, BENCH_BLK_WRITE, 1), 0, 0, BENCH_C_IO,
+	false},
+    [T_UW128] = {"io_uring write 128 KiB", BENCH_K_BLK,
+	BENCH_BLK(BENCH_BLK_URING, BENCH_BLK_WRITE, 1), 0, 0, BENCH_C_IO,
+	false},
 };
 
 static uint64_t
@@ -1908,7 +1983,7 @@ static double bench_samples[T_COUNT][BENCH_MAX_REPS];
 static void
 bench_run_all(struct bench_val *vals)
 {
-	double (*s)[BENCH_MAX_REPS] = bench_samples;
+	double(*s)[BENCH_MAX_REPS] = bench_samples;
 	double tmp[BENCH_MAX_REPS];
 	char what[96];
 	unsigned r, t;
@@ -2004,35 +2079,42 @@ main(int argc, char **argv)
 		if (uname(&u) < 0)
 			memset(&u, 0, sizeof(u));
 		printf(BENCH_NAME ": libring %s against its comparators%s\n",
-		    ring_version(), bench_cfg.smoke
-		    ? " (smoke run: checks that it runs; figures are noise)" : "");
+		    ring_version(),
+		    bench_cfg.smoke
+			? " (smoke run: checks that it runs; figures are noise)"
+			: "");
 		printf("date:   %s\n", date);
 		printf("cpu:    %s, %d cpus usable\n", cpu, bench_cfg.ncpu);
 		if (bench_cfg.cpu[0] >= 0) {
 			int smt = bench_smt_siblings(bench_cfg.cpu[0],
 			    bench_cfg.cpu[1]);
 
-			printf("pinned: parent/consumer on cpu %d, child/producer "
-			    "on cpu %d (%s)\n", bench_cfg.cpu[0], bench_cfg.cpu[1],
-			    smt == 1 ? "SMT siblings" : smt == 0
-			    ? "separate cores" : "topology unknown");
-		}
-		else
+			printf("pinned: parent/consumer on cpu %d, "
+			       "child/producer "
+			       "on cpu %d (%s)\n",
+			    bench_cfg.cpu[0], bench_cfg.cpu[1],
+			    smt == 1	   ? "SMT siblings"
+				: smt == 0 ? "separate cores"
+					   : "topology unknown");
+		} else
 			printf("pinned: no (one cpu: both sides share it)\n");
 		printf("kernel: %s %s %s\n", u.sysname, u.release, u.machine);
 		printf("ratio:  ring / comparator, median of the per-round "
-		    "ratios\n");
+		       "ratios\n");
 		printf("runs:   median of %u interleaved rounds; per round "
-		    "%" PRIu64 " round trips (busy/adaptive),\n"
-		    "        %" PRIu64 " (sleep/wake, ringd echo), %" PRIu64
-		    " entries (streams, %u in flight),\n"
-		    "        %" PRIu64 " ring lifetimes (open+close)\n"
-		    "ringd:  a private ringd started by the bench; the scheme "
-		    "process runs where\n"
-		    "        the producer does, ringd on any cpu; ringd CPU from "
-		    "/proc/PID/stat\n"
-		    "        (utime+stime, %ld ms ticks) over %.1f s of traffic "
-		    "on %u rings\n\n",
+		       "%" PRIu64 " round trips (busy/adaptive),\n"
+		       "        %" PRIu64 " (sleep/wake, ringd echo), %" PRIu64
+		       " entries (streams, %u in flight),\n"
+		       "        %" PRIu64 " ring lifetimes (open+close)\n"
+		       "ringd:  a private ringd started by the bench; the "
+		       "scheme "
+		       "process runs where\n"
+		       "        the producer does, ringd on any cpu; ringd CPU "
+		       "from "
+		       "/proc/PID/stat\n"
+		       "        (utime+stime, %ld ms ticks) over %.1f s of "
+		       "traffic "
+		       "on %u rings\n\n",
 		    bench_cfg.reps, bench_cfg.iters, bench_cfg.iters / 10,
 		    bench_cfg.iters * 10, BENCH_WINDOW,
 		    bench_test_count(&bench_tests[T_DOPEN]),
@@ -2057,14 +2139,19 @@ main(int argc, char **argv)
 	memset(&wall, 0, sizeof(wall));
 	wall.v = (double)bench_cfg.idle_ns;
 
-#define BENCH_ROW(t, rid, rv, c, cid, cv, un, g, tg, p)                      \
-	do {                                                                  \
-		rows[n] = (struct bench_row){ .test = (t), .ring = (rv),      \
-			.comp = (c), .cval = (cv), .unit = (un), .goal = (g), \
-			.target = (tg), .pct = (p) };                         \
-		bench_row_pair(&rows[n++], (rid), (cid));                     \
+#define BENCH_ROW(t, rid, rv, c, cid, cv, un, g, tg, p) \
+	do { \
+		rows[n] = (struct bench_row){.test = (t), \
+		    .ring = (rv), \
+		    .comp = (c), \
+		    .cval = (cv), \
+		    .unit = (un), \
+		    .goal = (g), \
+		    .target = (tg), \
+		    .pct = (p)}; \
+		bench_row_pair(&rows[n++], (rid), (cid)); \
 	} while (0)
-#define BENCH_PAIR(t, rid, cid, un, g, tg)                                   \
+#define BENCH_PAIR(t, rid, cid, un, g, tg) \
 	BENCH_ROW((t), (rid), &v[rid], bench_tests[cid].name, (cid), &v[cid], \
 	    (un), (g), (tg), false)
 	BENCH_PAIR("busy RTT batch 1", T_BUSY, T_LINE, BENCH_NS, BENCH_AT_MOST,
@@ -2102,15 +2189,15 @@ main(int argc, char **argv)
 	 * and through io_uring; IOPS per pair, then the data rate. */
 	for (i = T_BR4; i < T_COUNT; i++) {
 		mib[i] = v[i];
-		mib[i].v = v[i].v * (double)bench_blkdev_bytes(bench_tests[i].pp) /
-		    1048576.0;
+		mib[i].v = v[i].v *
+		    (double)bench_blkdev_bytes(bench_tests[i].pp) / 1048576.0;
 	}
 	for (i = T_BR4; i + 2 < T_COUNT; i += 3) {
-		BENCH_PAIR(bench_tests[i].name, i, i + 1, BENCH_KOPS, BENCH_NONE,
-		    0);
+		BENCH_PAIR(bench_tests[i].name, i, i + 1, BENCH_KOPS,
+		    BENCH_NONE, 0);
 		BENCH_PAIR(NULL, i, i + 2, BENCH_KOPS, BENCH_NONE, 0);
-		BENCH_ROW("  data rate", -1, &mib[i], bench_tests[i + 1].name, -1,
-		    &mib[i + 1], BENCH_MIBS, BENCH_NONE, 0, false);
+		BENCH_ROW("  data rate", -1, &mib[i], bench_tests[i + 1].name,
+		    -1, &mib[i + 1], BENCH_MIBS, BENCH_NONE, 0, false);
 	}
 	/* ringd is not on the data path of rings between two processes. */
 	BENCH_ROW(many_name, -1, &dcpu, "wall time of traffic", -1, &dwall,

@@ -38,17 +38,17 @@
 #include "blkdev.h"
 
 /* Limits, kept together. */
-#define DRV_MAX_DEPTH 1024u	     /* requests in flight */
+#define DRV_MAX_DEPTH 1024u /* requests in flight */
 #define DRV_LIST_BYTES (BLKDEV_MAX_SEGS * sizeof(struct ring_phys_seg))
-#define DRV_IDENT_BYTES 4096u	     /* pool buffer of IDENTIFY */
-#define DRV_DEFAULT_MIN (64u << 10)   /* PARTIAL_ALLOC minimum */
-#define DRV_STALL_NS 30000000000ll   /* no completion for this long: fail */
-#define DRV_TICK_NS 100000000ll	     /* longest sleep between checks */
+#define DRV_IDENT_BYTES 4096u	    /* pool buffer of IDENTIFY */
+#define DRV_DEFAULT_MIN (64u << 10) /* PARTIAL_ALLOC minimum */
+#define DRV_STALL_NS 30000000000ll  /* no completion for this long: fail */
+#define DRV_TICK_NS 100000000ll	    /* longest sleep between checks */
 #define DRV_MAX_REGIONS 65536u
-#define DRV_HIST 512u		     /* latency buckets: 8 per power of two */
+#define DRV_HIST 512u /* latency buckets: 8 per power of two */
 
 enum drv_mode { DRV_VERIFY, DRV_BENCH, DRV_LOAD };
-static const char *const drv_mode_name[] = { "verify", "bench", "load" };
+static const char *const drv_mode_name[] = {"verify", "bench", "load"};
 
 /* A range of physical memory of the arena, mapped here. */
 struct drv_region {
@@ -72,9 +72,9 @@ struct drv_slot {
 	uint64_t list_addr;	    /* what the SQE's addr says */
 	bool busy;
 	uint8_t op;
-	uint32_t gen;		    /* bumped per request: stale answers */
+	uint32_t gen; /* bumped per request: stale answers */
 	uint64_t off, len, seed;
-	uint64_t block;		    /* load mode: the block it works on */
+	uint64_t block; /* load mode: the block it works on */
 	int64_t sent_ns;
 };
 
@@ -92,7 +92,7 @@ struct drv {
 	struct ring *r;
 	uint64_t ring_id;
 	struct blkdev_identify ident;
-	uint32_t space;		/* RING_PHYS_SPACE_32 or _64 */
+	uint32_t space; /* RING_PHYS_SPACE_32 or _64 */
 
 	/* DMA memory */
 	struct drv_region *reg;
@@ -111,7 +111,7 @@ struct drv {
 	int first_err;
 	char first_what[160];
 	bool gone;		/* the device left (-ESHUTDOWN) */
-	uint64_t gone_inflight;	/* requests in flight when it went */
+	uint64_t gone_inflight; /* requests in flight when it went */
 
 	/* load mode: per block, the seed last written (0: never) */
 	uint64_t *block_seed;
@@ -140,8 +140,8 @@ drv_now(void)
 static void
 drv_sleep_ns(int64_t ns)
 {
-	struct timespec ts = { .tv_sec = ns / 1000000000,
-		.tv_nsec = ns % 1000000000 };
+	struct timespec ts = {.tv_sec = ns / 1000000000,
+	    .tv_nsec = ns % 1000000000};
 
 	if (ns > 0)
 		(void)nanosleep(&ts, NULL); /* a signal cuts it short */
@@ -288,8 +288,10 @@ drv_identify(struct drv *d)
 		fprintf(stderr, "blkdev-driver: pool: %s\n", strerror(-rc));
 		return rc;
 	}
-	sqe = (struct ring_sqe){ .opcode = BLKDEV_OP_IDENTIFY, .addr = buf,
-		.len = DRV_IDENT_BYTES, .user_data = 1 };
+	sqe = (struct ring_sqe){.opcode = BLKDEV_OP_IDENTIFY,
+	    .addr = buf,
+	    .len = DRV_IDENT_BYTES,
+	    .user_data = 1};
 	if ((rc = drv_command(d, &sqe, &st)) < 0 || st < 0) {
 		fprintf(stderr, "blkdev-driver: '%s': identify: %s\n", d->name,
 		    strerror(rc < 0 ? -rc : (int)-st));
@@ -301,20 +303,23 @@ drv_identify(struct drv *d)
 	    d->ident.magic != BLKDEV_IDENT_MAGIC ||
 	    d->ident.sector != BLKDEV_SECTOR || d->ident.max_segs == 0 ||
 	    d->ident.max_segs > BLKDEV_MAX_SEGS || d->ident.max_xfer == 0) {
-		fprintf(stderr, "blkdev-driver: '%s' is not a blkdev device "
-		    "(identify answered %" PRId64 " bytes)\n", d->name, st);
+		fprintf(stderr,
+		    "blkdev-driver: '%s' is not a blkdev device "
+		    "(identify answered %" PRId64 " bytes)\n",
+		    d->name, st);
 		return -ENODEV;
 	}
 	d->ident.model[sizeof(d->ident.model) - 1] = '\0';
 	d->ident.serial[sizeof(d->ident.serial) - 1] = '\0';
-	sqe = (struct ring_sqe){ .opcode = BLKDEV_OP_CAPACITY, .user_data = 2 };
+	sqe = (struct ring_sqe){.opcode = BLKDEV_OP_CAPACITY, .user_data = 2};
 	if ((rc = drv_command(d, &sqe, &st)) < 0 || st < 0) {
 		fprintf(stderr, "blkdev-driver: '%s': capacity: %s\n", d->name,
 		    strerror(rc < 0 ? -rc : (int)-st));
 		return rc < 0 ? rc : (int)st;
 	}
 	if ((uint64_t)st * BLKDEV_SECTOR != d->ident.capacity) {
-		fprintf(stderr, "blkdev-driver: '%s': capacity %" PRId64
+		fprintf(stderr,
+		    "blkdev-driver: '%s': capacity %" PRId64
 		    " sectors disagrees with identify (%" PRIu64 " bytes)\n",
 		    d->name, st, d->ident.capacity);
 		return -EPROTO;
@@ -336,8 +341,9 @@ drv_add_region(struct drv *d, uint64_t base, uint64_t len, bool from_sg)
 	if ((v = realloc(d->reg, (d->nreg + 1) * sizeof(*v))) == NULL)
 		return -ENOMEM;
 	d->reg = v;
-	d->reg[d->nreg++] = (struct drv_region){ .base = base, .len = len,
-		.from_sg = from_sg };
+	d->reg[d->nreg++] = (struct drv_region){.base = base,
+	    .len = len,
+	    .from_sg = from_sg};
 	return 0;
 }
 
@@ -353,8 +359,9 @@ drv_dma_alloc(struct drv *d, uint64_t total)
 	unsigned i;
 	int rc;
 
-	rc = ring_physalloc3(d->ctl, total, d->space | RING_PHYS_PARTIAL_ALLOC |
-	    RING_PHYS_GREATEST_RANGE, &min, &base);
+	rc = ring_physalloc3(d->ctl, total,
+	    d->space | RING_PHYS_PARTIAL_ALLOC | RING_PHYS_GREATEST_RANGE, &min,
+	    &base);
 	if (rc == 0) {
 		got = min;
 		if ((rc = drv_add_region(d, base, got, false)) < 0) {
@@ -362,8 +369,9 @@ drv_dma_alloc(struct drv *d, uint64_t total)
 			return rc;
 		}
 	} else if (rc != -ENOMEM) {
-		fprintf(stderr, "blkdev-driver: physalloc3 %" PRIu64 " bytes: %s\n",
-		    total, strerror(-rc));
+		fprintf(stderr,
+		    "blkdev-driver: physalloc3 %" PRIu64 " bytes: %s\n", total,
+		    strerror(-rc));
 		return rc;
 	}
 	if (got < total) {
@@ -371,15 +379,18 @@ drv_dma_alloc(struct drv *d, uint64_t total)
 		rc = ring_phys_sg_alloc(d->ctl, total - got, RING_PHYS_FRAME,
 		    d->space, 0, &d->sg);
 		if (rc < 0) {
-			fprintf(stderr, "blkdev-driver: no %" PRIu64 " bytes of "
-			    "%s physical memory left: %s\n", total - got,
-			    d->space == RING_PHYS_SPACE_32 ? "32-bit" : "64-bit",
+			fprintf(stderr,
+			    "blkdev-driver: no %" PRIu64 " bytes of "
+			    "%s physical memory left: %s\n",
+			    total - got,
+			    d->space == RING_PHYS_SPACE_32 ? "32-bit"
+							   : "64-bit",
 			    strerror(-rc));
 			return rc;
 		}
 		for (i = 0; i < d->sg->nsegs; i++)
 			if ((rc = drv_add_region(d, d->sg->seg[i].base,
-			    d->sg->seg[i].len, true)) < 0)
+				 d->sg->seg[i].len, true)) < 0)
 				return rc;
 	}
 	for (i = 0; i < d->nreg; i++) {
@@ -387,21 +398,25 @@ drv_dma_alloc(struct drv *d, uint64_t total)
 
 		if (d->space == RING_PHYS_SPACE_32 &&
 		    g->base + g->len > RING_PHYS_4G) {
-			fprintf(stderr, "blkdev-driver: physalloc3 SPACE_32 gave "
-			    "[%#" PRIx64 ", %#" PRIx64 "), above 4 GiB\n", g->base,
-			    g->base + g->len);
+			fprintf(stderr,
+			    "blkdev-driver: physalloc3 SPACE_32 gave "
+			    "[%#" PRIx64 ", %#" PRIx64 "), above 4 GiB\n",
+			    g->base, g->base + g->len);
 			return -EFAULT;
 		}
 		if ((rc = ring_physmap(d->ctl, g->base, g->len,
-		    RING_PHYSMAP_WRITE, (void **)&g->ptr)) < 0) {
-			fprintf(stderr, "blkdev-driver: physmap %#" PRIx64 ": %s\n",
+			 RING_PHYSMAP_WRITE, (void **)&g->ptr)) < 0) {
+			fprintf(stderr,
+			    "blkdev-driver: physmap %#" PRIx64 ": %s\n",
 			    g->base, strerror(-rc));
 			g->ptr = NULL;
 			return rc;
 		}
 		if ((rc = ring_phys_grant(d->ctl, g->base, d->ring_id)) < 0) {
-			fprintf(stderr, "blkdev-driver: grant %#" PRIx64 " to ring "
-			    "%" PRIu64 ": %s\n", g->base, d->ring_id, strerror(-rc));
+			fprintf(stderr,
+			    "blkdev-driver: grant %#" PRIx64 " to ring "
+			    "%" PRIu64 ": %s\n",
+			    g->base, d->ring_id, strerror(-rc));
 			return rc;
 		}
 	}
@@ -433,9 +448,11 @@ drv_slot_pieces(struct drv *d, unsigned i, uint64_t piece)
 				return -ENOMEM;
 			s->piece = v;
 		}
-		s->piece[s->npieces++] = (struct drv_piece){
-			.phys = d->reg[g].base + skip, .ptr = d->reg[g].ptr + skip,
-			.len = (uint32_t)n };
+		s->piece[s->npieces++] = (struct drv_piece){.phys = d->reg[g]
+									.base +
+			skip,
+		    .ptr = d->reg[g].ptr + skip,
+		    .len = (uint32_t)n};
 		left -= n;
 		skip += n;
 		if (skip == d->reg[g].len) {
@@ -444,10 +461,12 @@ drv_slot_pieces(struct drv *d, unsigned i, uint64_t piece)
 		}
 	}
 	if (s->npieces > d->ident.max_segs) {
-		fprintf(stderr, "blkdev-driver: a %" PRIu64 "-byte buffer needs %u "
-		    "segments here, the device takes %u: physical memory is too "
-		    "fragmented (or -g too large)\n", d->bsize, s->npieces,
-		    d->ident.max_segs);
+		fprintf(stderr,
+		    "blkdev-driver: a %" PRIu64 "-byte buffer needs %u "
+		    "segments here, the device takes %u: physical memory is "
+		    "too "
+		    "fragmented (or -g too large)\n",
+		    d->bsize, s->npieces, d->ident.max_segs);
 		return -E2BIG;
 	}
 	return 0;
@@ -461,7 +480,8 @@ drv_slots(struct drv *d)
 	unsigned i;
 	int rc;
 
-	piece = (d->bsize / d->segs + BLKDEV_SECTOR - 1) & ~(uint64_t)(BLKDEV_SECTOR - 1);
+	piece = (d->bsize / d->segs + BLKDEV_SECTOR - 1) &
+	    ~(uint64_t)(BLKDEV_SECTOR - 1);
 	if ((d->slot = calloc(d->depth, sizeof(*d->slot))) == NULL ||
 	    (d->free_slots = calloc(d->depth, sizeof(*d->free_slots))) == NULL)
 		return -ENOMEM;
@@ -469,11 +489,13 @@ drv_slots(struct drv *d)
 		/* the lists themselves in physical memory the device reads */
 		d->list_region_len = d->depth * DRV_LIST_BYTES;
 		min = d->list_region_len;
-		if ((rc = ring_physalloc3(d->ctl, d->list_region_len, d->space, &min,
-		    &d->list_region)) < 0 ||
-		    (rc = ring_physmap(d->ctl, d->list_region, d->list_region_len,
-		    RING_PHYSMAP_WRITE, (void **)&d->list_ptr)) < 0 ||
-		    (rc = ring_phys_grant(d->ctl, d->list_region, d->ring_id)) < 0) {
+		if ((rc = ring_physalloc3(d->ctl, d->list_region_len, d->space,
+			 &min, &d->list_region)) < 0 ||
+		    (rc = ring_physmap(d->ctl, d->list_region,
+			 d->list_region_len, RING_PHYSMAP_WRITE,
+			 (void **)&d->list_ptr)) < 0 ||
+		    (rc = ring_phys_grant(d->ctl, d->list_region, d->ring_id)) <
+			0) {
 			fprintf(stderr, "blkdev-driver: list region: %s\n",
 			    strerror(-rc));
 			return rc;
@@ -490,9 +512,10 @@ drv_slots(struct drv *d)
 			s->list = (struct ring_phys_seg *)(void *)(d->list_ptr +
 			    i * DRV_LIST_BYTES);
 		} else {
-			if ((rc = ring_pool_alloc(d->r, DRV_LIST_BYTES, &off)) < 0 ||
+			if ((rc = ring_pool_alloc(d->r, DRV_LIST_BYTES, &off)) <
+				0 ||
 			    (rc = ring_pool_resolve(d->r, off, DRV_LIST_BYTES,
-			    (void **)&s->list)) < 0) {
+				 (void **)&s->list)) < 0) {
 				fprintf(stderr, "blkdev-driver: pool: %s\n",
 				    strerror(-rc));
 				return rc;
@@ -521,18 +544,21 @@ drv_dma_report(const struct drv *d)
 			most = d->slot[i].npieces;
 	if (d->json)
 		return;
-	fprintf(stderr, "blkdev-driver: '%s' (%s, serial %s): %" PRIu64 " bytes, "
+	fprintf(stderr,
+	    "blkdev-driver: '%s' (%s, serial %s): %" PRIu64 " bytes, "
 	    "%s DMA; %" PRIu64 " buffers of %" PRIu64 " bytes in %u regions "
-	    "[%#" PRIx64 ", %#" PRIx64 ")%s, up to %" PRIu64 " segments each%s\n",
+	    "[%#" PRIx64 ", %#" PRIx64 ")%s, up to %" PRIu64
+	    " segments each%s\n",
 	    d->name, d->ident.model, d->ident.serial, d->ident.capacity,
 	    d->ident.flags & BLKDEV_DMA32 ? "32-bit" : "64-bit", d->depth,
 	    d->bsize, d->nreg, lo, hi, d->sg ? " (fragmented: SG list)" : "",
 	    most, d->list_phys ? "; lists in physical memory" : "");
 	if (d->verbose)
 		for (i = 0; i < d->nreg; i++)
-			fprintf(stderr, "blkdev-driver: region %u: [%#" PRIx64
-			    ", %#" PRIx64 ") zone %s\n", i, d->reg[i].base,
-			    d->reg[i].base + d->reg[i].len,
+			fprintf(stderr,
+			    "blkdev-driver: region %u: [%#" PRIx64 ", %#" PRIx64
+			    ") zone %s\n",
+			    i, d->reg[i].base, d->reg[i].base + d->reg[i].len,
 			    d->reg[i].base >= RING_PHYS_4G ? "64" : "32");
 }
 
@@ -546,20 +572,23 @@ drv_dma_free(struct drv *d, bool tell)
 
 	for (i = 0; i < d->nreg; i++) {
 		if (tell && d->r != NULL) {
-			sqe = (struct ring_sqe){ .opcode = BLKDEV_OP_RELEASE,
-				.addr = d->reg[i].base, .user_data = 3 };
+			sqe = (struct ring_sqe){.opcode = BLKDEV_OP_RELEASE,
+			    .addr = d->reg[i].base,
+			    .user_data = 3};
 			if (drv_command(d, &sqe, &st) < 0)
 				tell = false;
 		}
 		if (d->reg[i].ptr != NULL)
 			(void)ring_physunmap(d->reg[i].ptr, d->reg[i].len);
 		if (!d->reg[i].from_sg)
-			(void)ring_physfree(d->ctl, d->reg[i].base, d->reg[i].len);
+			(void)ring_physfree(d->ctl, d->reg[i].base,
+			    d->reg[i].len);
 	}
 	if (d->list_ptr != NULL) {
 		if (tell && d->r != NULL) {
-			sqe = (struct ring_sqe){ .opcode = BLKDEV_OP_RELEASE,
-				.addr = d->list_region, .user_data = 3 };
+			sqe = (struct ring_sqe){.opcode = BLKDEV_OP_RELEASE,
+			    .addr = d->list_region,
+			    .user_data = 3};
 			(void)drv_command(d, &sqe, &st);
 		}
 		(void)ring_physunmap(d->list_ptr, d->list_region_len);
@@ -575,8 +604,7 @@ drv_dma_free(struct drv *d, bool tell)
 
 /* --- requests --------------------------------------------------------- */
 
-static void
-drv_error(struct drv *d, int err, const char *fmt, ...)
+static void drv_error(struct drv *d, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Remember the first failure for the summary. */
@@ -596,8 +624,8 @@ drv_error(struct drv *d, int err, const char *fmt, ...)
 
 /* Submit op on len bytes at device offset off through a free slot. */
 static int
-drv_submit(struct drv *d, uint8_t op, uint64_t off, uint64_t len,
-    uint64_t seed, uint64_t block)
+drv_submit(struct drv *d, uint8_t op, uint64_t off, uint64_t len, uint64_t seed,
+    uint64_t block)
 {
 	struct drv_slot *s;
 	struct ring_sqe sqe;
@@ -610,18 +638,20 @@ drv_submit(struct drv *d, uint8_t op, uint64_t off, uint64_t len,
 	while (left > 0) {
 		uint64_t k = s->piece[n].len < left ? s->piece[n].len : left;
 
-		s->list[n] = (struct ring_phys_seg){ .base = s->piece[n].phys,
-			.len = k };
+		s->list[n] = (struct ring_phys_seg){.base = s->piece[n].phys,
+		    .len = k};
 		left -= k;
 		n++;
 	}
 	if (op == RING_OP_WRITE && d->mode != DRV_BENCH)
 		(void)drv_pattern(s, len, seed, off, false);
 	s->gen++;
-	sqe = (struct ring_sqe){ .opcode = op, .addr = s->list_addr,
-		.len = n * sizeof(struct ring_phys_seg), .offset = off,
-		.syscall_flags = d->list_phys ? BLKDEV_SQE_LIST_PHYS : 0,
-		.user_data = (uint64_t)s->gen << 32 | idx };
+	sqe = (struct ring_sqe){.opcode = op,
+	    .addr = s->list_addr,
+	    .len = n * sizeof(struct ring_phys_seg),
+	    .offset = off,
+	    .syscall_flags = d->list_phys ? BLKDEV_SQE_LIST_PHYS : 0,
+	    .user_data = (uint64_t)s->gen << 32 | idx};
 	if ((rc = ring_sq_push(d->r, &sqe)) < 0)
 		return rc; /* -EAGAIN cannot be: depth <= sq_entries */
 	d->nfree--;
@@ -649,8 +679,10 @@ drv_complete(struct drv *d, const struct ring_cqe *cqe)
 	if (idx >= d->depth || !d->slot[idx].busy ||
 	    d->slot[idx].gen != (uint32_t)(cqe->user_data >> 32)) {
 		d->stale++;
-		drv_error(d, EBADMSG, "completion %#" PRIx64 " answers no request "
-		    "in flight", cqe->user_data);
+		drv_error(d, EBADMSG,
+		    "completion %#" PRIx64 " answers no request "
+		    "in flight",
+		    cqe->user_data);
 		return;
 	}
 	s = &d->slot[idx];
@@ -675,9 +707,11 @@ drv_complete(struct drv *d, const struct ring_cqe *cqe)
 	else
 		d->writes++;
 	if (st != (int64_t)s->len) {
-		drv_error(d, st < 0 ? (int)-st : EIO, "%s of %" PRIu64 " bytes at "
-		    "%" PRIu64 ": %s", s->op == RING_OP_READ ? "read" : "write",
-		    s->len, s->off, st < 0 ? strerror((int)-st) : "short transfer");
+		drv_error(d, st < 0 ? (int)-st : EIO,
+		    "%s of %" PRIu64 " bytes at "
+		    "%" PRIu64 ": %s",
+		    s->op == RING_OP_READ ? "read" : "write", s->len, s->off,
+		    st < 0 ? strerror((int)-st) : "short transfer");
 		if (d->block_busy != NULL)
 			d->block_busy[s->block] = false;
 		return;
@@ -686,9 +720,10 @@ drv_complete(struct drv *d, const struct ring_cqe *cqe)
 	if (s->op == RING_OP_READ && d->mode != DRV_BENCH && s->seed != 0 &&
 	    (bad = drv_pattern(s, s->len, s->seed, s->off, true)) != 0) {
 		d->mismatches++;
-		drv_error(d, EILSEQ, "read of %" PRIu64 " bytes at %" PRIu64
-		    ": %" PRIu64 " words differ from what was written", s->len,
-		    s->off, bad);
+		drv_error(d, EILSEQ,
+		    "read of %" PRIu64 " bytes at %" PRIu64 ": %" PRIu64
+		    " words differ from what was written",
+		    s->len, s->off, bad);
 	}
 	if (d->block_busy != NULL) {
 		d->block_busy[s->block] = false;
@@ -755,10 +790,12 @@ drv_wait(struct drv *d, bool all, int64_t wait_ns)
 			wait_ns = DRV_TICK_NS;
 		if ((rc = drv_reap(d, wait_ns)) < 0)
 			return rc;
-		if (d->inflight > 0 && drv_now() - d->last_done_ns > DRV_STALL_NS) {
-			fprintf(stderr, "blkdev-driver: '%s': no completion for %lld "
-			    "s with %" PRIu64 " requests in flight\n", d->name,
-			    DRV_STALL_NS / 1000000000, d->inflight);
+		if (d->inflight > 0 &&
+		    drv_now() - d->last_done_ns > DRV_STALL_NS) {
+			fprintf(stderr,
+			    "blkdev-driver: '%s': no completion for %lld "
+			    "s with %" PRIu64 " requests in flight\n",
+			    d->name, DRV_STALL_NS / 1000000000, d->inflight);
 			return -ETIMEDOUT;
 		}
 	} while (all ? d->inflight > 0 : d->nfree == 0);
@@ -767,8 +804,8 @@ drv_wait(struct drv *d, bool all, int64_t wait_ns)
 
 /* Submit when a slot is free, waiting for one when none is. */
 static int
-drv_issue(struct drv *d, uint8_t op, uint64_t off, uint64_t len,
-    uint64_t seed, uint64_t block)
+drv_issue(struct drv *d, uint8_t op, uint64_t off, uint64_t len, uint64_t seed,
+    uint64_t block)
 {
 	int rc;
 
@@ -807,8 +844,9 @@ drv_verify(struct drv *d)
 	unsigned pass;
 	int rc;
 
-	for (pass = 0; pass < d->passes && !drv_quit && d->errors == 0 &&
-	    !d->gone; pass++) {
+	for (pass = 0;
+	     pass < d->passes && !drv_quit && d->errors == 0 && !d->gone;
+	     pass++) {
 		seed = drv_rand(d) | 1;
 		if ((rc = drv_sweep(d, RING_OP_WRITE, seed)) < 0 ||
 		    (rc = drv_sweep(d, RING_OP_READ, seed)) < 0)
@@ -818,11 +856,15 @@ drv_verify(struct drv *d)
 		/* reads of random sizes at random offsets in the range */
 		n = d->span / d->bsize + 1;
 		for (i = 0; i < n && !drv_quit && d->errors == 0 && !d->gone;
-		    i++) {
-			len = drv_rand_len(d, d->bsize < d->span ? d->bsize : d->span);
-			pos = d->off + drv_rand(d) % ((d->span - len) / BLKDEV_SECTOR + 1) *
-			    BLKDEV_SECTOR;
-			if ((rc = drv_issue(d, RING_OP_READ, pos, len, seed, 0)) < 0)
+		     i++) {
+			len = drv_rand_len(d,
+			    d->bsize < d->span ? d->bsize : d->span);
+			pos = d->off +
+			    drv_rand(d) %
+				((d->span - len) / BLKDEV_SECTOR + 1) *
+				BLKDEV_SECTOR;
+			if ((rc = drv_issue(d, RING_OP_READ, pos, len, seed,
+				 0)) < 0)
 				return rc;
 		}
 		if ((rc = drv_wait(d, true, DRV_TICK_NS)) < 0)
@@ -881,14 +923,16 @@ static int
 drv_load(struct drv *d)
 {
 	int64_t end = d->seconds > 0 ? d->t0 + (int64_t)(d->seconds * 1e9) : 0;
-	int64_t next = drv_now(), gap = d->rate ? (int64_t)(1e9 / (double)d->rate)
-						 : 0, now;
+	int64_t next = drv_now(),
+		gap = d->rate ? (int64_t)(1e9 / (double)d->rate) : 0, now;
 	uint64_t b, seed;
 	int rc;
 
 	d->nblocks = d->span / d->bsize;
-	if ((d->block_seed = calloc(d->nblocks, sizeof(*d->block_seed))) == NULL ||
-	    (d->block_busy = calloc(d->nblocks, sizeof(*d->block_busy))) == NULL)
+	if ((d->block_seed = calloc(d->nblocks, sizeof(*d->block_seed))) ==
+		NULL ||
+	    (d->block_busy = calloc(d->nblocks, sizeof(*d->block_busy))) ==
+		NULL)
 		return -ENOMEM;
 	while (!drv_quit && d->errors == 0 && !d->gone) {
 		now = drv_now();
@@ -898,8 +942,9 @@ drv_load(struct drv *d)
 		if (d->nfree == 0 || d->block_busy[b] || (gap && now < next)) {
 			/* nothing to send yet: reap, sleeping until the next turn */
 			if (d->inflight > 0) {
-				if ((rc = drv_wait(d, false, gap && now < next
-				    ? next - now : DRV_TICK_NS)) < 0)
+				if ((rc = drv_wait(d, false,
+					 gap && now < next ? next - now
+							   : DRV_TICK_NS)) < 0)
 					return rc;
 			} else {
 				drv_sleep_ns(next - now);
@@ -923,7 +968,8 @@ drv_load(struct drv *d)
 		d->next_block = (b + 1) % d->nblocks;
 		next += gap;
 		if (gap && next < now - 1000000000)
-			next = now; /* do not make up for a long stall at once */
+			next =
+			    now; /* do not make up for a long stall at once */
 	}
 	return drv_wait(d, true, DRV_TICK_NS);
 }
@@ -935,31 +981,38 @@ drv_report(struct drv *d, int64_t ns)
 {
 	double s = (double)ns / 1e9, iops = s > 0 ? (double)d->requests / s : 0;
 	double mibs = s > 0 ? (double)d->bytes / s / 1048576.0 : 0;
-	double mean = d->requests ? (double)d->lat_sum / (double)d->requests / 1e3
-				  : 0;
+	double mean = d->requests
+	    ? (double)d->lat_sum / (double)d->requests / 1e3
+	    : 0;
 
 	if (d->json) {
-		printf("{\"mode\":\"%s\",\"scheme\":\"%s\",\"block_bytes\":%" PRIu64
-		    ",\"depth\":%" PRIu64 ",\"requests\":%" PRIu64 ",\"reads\":%"
-		    PRIu64 ",\"writes\":%" PRIu64 ",\"bytes\":%" PRIu64
-		    ",\"seconds\":%.6f,\"iops\":%.1f,\"mib_per_s\":%.3f,"
-		    "\"latency_mean_us\":%.3f,\"latency_p50_us\":%.3f,"
-		    "\"latency_p99_us\":%.3f,\"latency_max_us\":%.3f,"
-		    "\"errors\":%" PRIu64 ",\"mismatches\":%" PRIu64 "}\n",
+		printf("{\"mode\":\"%s\",\"scheme\":\"%s\",\"block_bytes\":"
+		       "%" PRIu64 ",\"depth\":%" PRIu64 ",\"requests\":%" PRIu64
+		       ",\"reads\":%" PRIu64 ",\"writes\":%" PRIu64
+		       ",\"bytes\":%" PRIu64
+		       ",\"seconds\":%.6f,\"iops\":%.1f,\"mib_per_s\":%.3f,"
+		       "\"latency_mean_us\":%.3f,\"latency_p50_us\":%.3f,"
+		       "\"latency_p99_us\":%.3f,\"latency_max_us\":%.3f,"
+		       "\"errors\":%" PRIu64 ",\"mismatches\":%" PRIu64 "}\n",
 		    drv_mode_name[d->mode], d->name, d->bsize, d->depth,
-		    d->requests, d->reads, d->writes, d->bytes, s, iops, mibs, mean,
-		    drv_percentile(d, 0.5) / 1e3, drv_percentile(d, 0.99) / 1e3,
-		    (double)d->lat_max / 1e3, d->errors, d->mismatches);
+		    d->requests, d->reads, d->writes, d->bytes, s, iops, mibs,
+		    mean, drv_percentile(d, 0.5) / 1e3,
+		    drv_percentile(d, 0.99) / 1e3, (double)d->lat_max / 1e3,
+		    d->errors, d->mismatches);
 	} else {
-		printf("blkdev-driver: %s: %" PRIu64 " requests (%" PRIu64 " reads, "
-		    "%" PRIu64 " writes) of %" PRIu64 " bytes, depth %" PRIu64
-		    ", %.1f MiB in %.3f s: %.0f IOPS, %.1f MiB/s; latency mean %.1f "
-		    "us, p50 %.1f us, p99 %.1f us, max %.1f us; %" PRIu64 " errors, %"
-		    PRIu64 " mismatches\n", drv_mode_name[d->mode], d->requests,
-		    d->reads, d->writes, d->bsize, d->depth,
-		    (double)d->bytes / 1048576.0, s, iops, mibs, mean,
-		    drv_percentile(d, 0.5) / 1e3, drv_percentile(d, 0.99) / 1e3,
-		    (double)d->lat_max / 1e3, d->errors, d->mismatches);
+		printf("blkdev-driver: %s: %" PRIu64 " requests (%" PRIu64
+		       " reads, "
+		       "%" PRIu64 " writes) of %" PRIu64
+		       " bytes, depth %" PRIu64
+		       ", %.1f MiB in %.3f s: %.0f IOPS, %.1f MiB/s; latency "
+		       "mean %.1f "
+		       "us, p50 %.1f us, p99 %.1f us, max %.1f us; %" PRIu64
+		       " errors, %" PRIu64 " mismatches\n",
+		    drv_mode_name[d->mode], d->requests, d->reads, d->writes,
+		    d->bsize, d->depth, (double)d->bytes / 1048576.0, s, iops,
+		    mibs, mean, drv_percentile(d, 0.5) / 1e3,
+		    drv_percentile(d, 0.99) / 1e3, (double)d->lat_max / 1e3,
+		    d->errors, d->mismatches);
 	}
 	fflush(stdout);
 }
@@ -969,7 +1022,8 @@ drv_report(struct drv *d, int64_t ns)
 static void
 drv_usage(FILE *f)
 {
-	fprintf(f, "usage: blkdev-driver [-hjPRvw] [-b size] [-c count] [-d ms] "
+	fprintf(f,
+	    "usage: blkdev-driver [-hjPRvw] [-b size] [-c count] [-d ms] "
 	    "[-g segments] [-l length]\n"
 	    "                     [-M min] [-m mode] [-n name] [-o offset] "
 	    "[-p passes] [-q depth]\n"
@@ -982,8 +1036,10 @@ drv_size_opt(const char *opt, const char *s, uint64_t lo, uint64_t hi,
     uint64_t *v)
 {
 	if (blkdev_parse_size(s, v) < 0 || *v < lo || *v > hi) {
-		fprintf(stderr, "blkdev-driver: bad %s '%s': expected %" PRIu64
-		    "..%" PRIu64 "\n", opt, s, lo, hi);
+		fprintf(stderr,
+		    "blkdev-driver: bad %s '%s': expected %" PRIu64 "..%" PRIu64
+		    "\n",
+		    opt, s, lo, hi);
 		return -1;
 	}
 	return 0;
@@ -993,49 +1049,52 @@ static int
 drv_options(struct drv *d, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "block-size", required_argument, NULL, 'b' },
-		{ "count", required_argument, NULL, 'c' },
-		{ "delay", required_argument, NULL, 'd' },
-		{ "segments", required_argument, NULL, 'g' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "length", required_argument, NULL, 'l' },
-		{ "min", required_argument, NULL, 'M' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "offset", required_argument, NULL, 'o' },
-		{ "list-phys", no_argument, NULL, 'P' },
-		{ "passes", required_argument, NULL, 'p' },
-		{ "depth", required_argument, NULL, 'q' },
-		{ "random", no_argument, NULL, 'R' },
-		{ "rate", required_argument, NULL, 'r' },
-		{ "socket", required_argument, NULL, 'S' },
-		{ "time", required_argument, NULL, 't' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "write", no_argument, NULL, 'w' },
-		{ "seed", required_argument, NULL, 'x' },
-		{ NULL, 0, NULL, 0 },
+	    {"block-size", required_argument, NULL, 'b'},
+	    {"count", required_argument, NULL, 'c'},
+	    {"delay", required_argument, NULL, 'd'},
+	    {"segments", required_argument, NULL, 'g'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"length", required_argument, NULL, 'l'},
+	    {"min", required_argument, NULL, 'M'},
+	    {"mode", required_argument, NULL, 'm'},
+	    {"name", required_argument, NULL, 'n'},
+	    {"offset", required_argument, NULL, 'o'},
+	    {"list-phys", no_argument, NULL, 'P'},
+	    {"passes", required_argument, NULL, 'p'},
+	    {"depth", required_argument, NULL, 'q'},
+	    {"random", no_argument, NULL, 'R'},
+	    {"rate", required_argument, NULL, 'r'},
+	    {"socket", required_argument, NULL, 'S'},
+	    {"time", required_argument, NULL, 't'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"write", no_argument, NULL, 'w'},
+	    {"seed", required_argument, NULL, 'x'},
+	    {NULL, 0, NULL, 0},
 	};
 	uint64_t v;
 	char *end;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "b:c:d:g:hjl:M:m:n:o:Pp:q:Rr:S:t:vwx:",
-	    longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv,
+		    "b:c:d:g:hjl:M:m:n:o:Pp:q:Rr:S:t:vwx:", longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'b':
 			if (drv_size_opt("block size", optarg, BLKDEV_SECTOR,
-			    BLKDEV_MAX_XFER, &d->bsize) < 0)
+				BLKDEV_MAX_XFER, &d->bsize) < 0)
 				return -1;
 			if (d->bsize % BLKDEV_SECTOR != 0) {
-				fprintf(stderr, "blkdev-driver: bad block size '%s': "
-				    "not a multiple of %u\n", optarg, BLKDEV_SECTOR);
+				fprintf(stderr,
+				    "blkdev-driver: bad block size '%s': "
+				    "not a multiple of %u\n",
+				    optarg, BLKDEV_SECTOR);
 				return -1;
 			}
 			break;
 		case 'c':
 			if (drv_size_opt("count", optarg, 1, UINT64_MAX / 2,
-			    &d->count) < 0)
+				&d->count) < 0)
 				return -1;
 			break;
 		case 'd':
@@ -1044,7 +1103,8 @@ drv_options(struct drv *d, int argc, char **argv)
 			d->delay_ms = (unsigned)v;
 			break;
 		case 'g':
-			if (drv_size_opt("segments", optarg, 1, BLKDEV_MAX_SEGS, &v) < 0)
+			if (drv_size_opt("segments", optarg, 1, BLKDEV_MAX_SEGS,
+				&v) < 0)
 				return -1;
 			d->segs = (unsigned)v;
 			break;
@@ -1056,12 +1116,12 @@ drv_options(struct drv *d, int argc, char **argv)
 			break;
 		case 'l':
 			if (drv_size_opt("length", optarg, BLKDEV_SECTOR,
-			    UINT64_MAX / 2, &d->span) < 0)
+				UINT64_MAX / 2, &d->span) < 0)
 				return -1;
 			break;
 		case 'M':
 			if (drv_size_opt("minimum", optarg, RING_PHYS_FRAME,
-			    1ull << 40, &d->min) < 0)
+				1ull << 40, &d->min) < 0)
 				return -1;
 			break;
 		case 'm':
@@ -1072,14 +1132,18 @@ drv_options(struct drv *d, int argc, char **argv)
 			else if (strcmp(optarg, "load") == 0)
 				d->mode = DRV_LOAD;
 			else {
-				fprintf(stderr, "blkdev-driver: bad mode '%s': "
-				    "expected verify, bench or load\n", optarg);
+				fprintf(stderr,
+				    "blkdev-driver: bad mode '%s': "
+				    "expected verify, bench or load\n",
+				    optarg);
 				return -1;
 			}
 			break;
 		case 'n':
-			if (optarg[0] == '\0' || strlen(optarg) >= RING_CTL_NAME_MAX) {
-				fprintf(stderr, "blkdev-driver: bad scheme name '%s'\n",
+			if (optarg[0] == '\0' ||
+			    strlen(optarg) >= RING_CTL_NAME_MAX) {
+				fprintf(stderr,
+				    "blkdev-driver: bad scheme name '%s'\n",
 				    optarg);
 				return -1;
 			}
@@ -1087,7 +1151,7 @@ drv_options(struct drv *d, int argc, char **argv)
 			break;
 		case 'o':
 			if (drv_size_opt("offset", optarg, 0, UINT64_MAX / 2,
-			    &d->off) < 0)
+				&d->off) < 0)
 				return -1;
 			break;
 		case 'P':
@@ -1100,14 +1164,15 @@ drv_options(struct drv *d, int argc, char **argv)
 			break;
 		case 'q':
 			if (drv_size_opt("depth", optarg, 1, DRV_MAX_DEPTH,
-			    &d->depth) < 0)
+				&d->depth) < 0)
 				return -1;
 			break;
 		case 'R':
 			d->random = true;
 			break;
 		case 'r':
-			if (drv_size_opt("rate", optarg, 1, 10000000, &d->rate) < 0)
+			if (drv_size_opt("rate", optarg, 1, 10000000,
+				&d->rate) < 0)
 				return -1;
 			break;
 		case 'S':
@@ -1118,8 +1183,10 @@ drv_options(struct drv *d, int argc, char **argv)
 			d->seconds = strtod(optarg, &end);
 			if (errno || end == optarg || *end != '\0' ||
 			    !(d->seconds > 0 && d->seconds <= 1e6)) {
-				fprintf(stderr, "blkdev-driver: bad time '%s': "
-				    "expected seconds, above 0\n", optarg);
+				fprintf(stderr,
+				    "blkdev-driver: bad time '%s': "
+				    "expected seconds, above 0\n",
+				    optarg);
 				return -1;
 			}
 			break;
@@ -1130,7 +1197,8 @@ drv_options(struct drv *d, int argc, char **argv)
 			d->write = true;
 			break;
 		case 'x':
-			if (drv_size_opt("seed", optarg, 0, UINT64_MAX, &d->seed) < 0)
+			if (drv_size_opt("seed", optarg, 0, UINT64_MAX,
+				&d->seed) < 0)
 				return -1;
 			break;
 		default:
@@ -1145,8 +1213,10 @@ drv_options(struct drv *d, int argc, char **argv)
 		return -1;
 	}
 	if (d->off % BLKDEV_SECTOR != 0 || d->span % BLKDEV_SECTOR != 0) {
-		fprintf(stderr, "blkdev-driver: offset and length must be "
-		    "multiples of %u\n", BLKDEV_SECTOR);
+		fprintf(stderr,
+		    "blkdev-driver: offset and length must be "
+		    "multiples of %u\n",
+		    BLKDEV_SECTOR);
 		return -1;
 	}
 	return 0;
@@ -1159,31 +1229,40 @@ drv_check_range(struct drv *d)
 	uint64_t cap = d->ident.capacity;
 
 	if (d->off >= cap) {
-		fprintf(stderr, "blkdev-driver: offset %" PRIu64 " is past the end "
-		    "of '%s' (%" PRIu64 " bytes)\n", d->off, d->name, cap);
+		fprintf(stderr,
+		    "blkdev-driver: offset %" PRIu64 " is past the end "
+		    "of '%s' (%" PRIu64 " bytes)\n",
+		    d->off, d->name, cap);
 		return -1;
 	}
 	if (d->span == 0)
 		d->span = cap - d->off;
 	if (d->span > cap - d->off) {
-		fprintf(stderr, "blkdev-driver: offset %" PRIu64 " + length %"
-		    PRIu64 " is past the end of '%s' (%" PRIu64 " bytes)\n",
+		fprintf(stderr,
+		    "blkdev-driver: offset %" PRIu64 " + length %" PRIu64
+		    " is past the end of '%s' (%" PRIu64 " bytes)\n",
 		    d->off, d->span, d->name, cap);
 		return -1;
 	}
 	if (d->bsize > d->ident.max_xfer) {
-		fprintf(stderr, "blkdev-driver: block size %" PRIu64 " is above "
-		    "what '%s' takes (%u)\n", d->bsize, d->name, d->ident.max_xfer);
+		fprintf(stderr,
+		    "blkdev-driver: block size %" PRIu64 " is above "
+		    "what '%s' takes (%u)\n",
+		    d->bsize, d->name, d->ident.max_xfer);
 		return -1;
 	}
 	if (d->bsize > d->span) {
-		fprintf(stderr, "blkdev-driver: block size %" PRIu64 " is larger "
-		    "than the range (%" PRIu64 " bytes)\n", d->bsize, d->span);
+		fprintf(stderr,
+		    "blkdev-driver: block size %" PRIu64 " is larger "
+		    "than the range (%" PRIu64 " bytes)\n",
+		    d->bsize, d->span);
 		return -1;
 	}
 	if (d->mode == DRV_LOAD && d->span / d->bsize < d->depth) {
-		fprintf(stderr, "blkdev-driver: load needs at least depth (%" PRIu64
-		    ") blocks in the range\n", d->depth);
+		fprintf(stderr,
+		    "blkdev-driver: load needs at least depth (%" PRIu64
+		    ") blocks in the range\n",
+		    d->depth);
 		return -1;
 	}
 	return 0;
@@ -1254,31 +1333,40 @@ main(int argc, char **argv)
 		/* the device left: every request in flight must have an answer */
 		d.gone = true;
 		if (d.inflight == 0 && d.shutdowns == 0)
-			fprintf(stderr, "blkdev-driver: '%s' went away (no request "
-			    "was in flight)\n", d.name);
+			fprintf(stderr,
+			    "blkdev-driver: '%s' went away (no request "
+			    "was in flight)\n",
+			    d.name);
 		else if (d.inflight == 0)
-			fprintf(stderr, "blkdev-driver: '%s' went away: all %" PRIu64
-			    " requests in flight were answered with ESHUTDOWN\n",
+			fprintf(stderr,
+			    "blkdev-driver: '%s' went away: all %" PRIu64
+			    " requests in flight were answered with "
+			    "ESHUTDOWN\n",
 			    d.name, d.shutdowns);
 		else
-			fprintf(stderr, "blkdev-driver: '%s' went away: %" PRIu64
-			    " requests answered with ESHUTDOWN, %" PRIu64 " never "
-			    "answered\n", d.name, d.shutdowns, d.inflight);
+			fprintf(stderr,
+			    "blkdev-driver: '%s' went away: %" PRIu64
+			    " requests answered with ESHUTDOWN, %" PRIu64
+			    " never "
+			    "answered\n",
+			    d.name, d.shutdowns, d.inflight);
 		status = 1;
 	} else if (rc == -EINTR) {
 		fprintf(stderr, "blkdev-driver: interrupted\n");
 		status = 1;
 	} else if (rc < 0 && rc != -ETIMEDOUT) {
-		fprintf(stderr, "blkdev-driver: ring to '%s' failed: %s\n", d.name,
-		    strerror(-rc));
+		fprintf(stderr, "blkdev-driver: ring to '%s' failed: %s\n",
+		    d.name, strerror(-rc));
 		status = 1;
 	} else if (rc < 0) {
 		status = 1;
 	}
 	drv_report(&d, t1 - d.t0);
 	if (d.errors != 0) {
-		fprintf(stderr, "blkdev-driver: %" PRIu64 " requests failed; the "
-		    "first: %s\n", d.errors, d.first_what);
+		fprintf(stderr,
+		    "blkdev-driver: %" PRIu64 " requests failed; the "
+		    "first: %s\n",
+		    d.errors, d.first_what);
 		status = 1;
 	}
 out:

@@ -37,9 +37,9 @@
 #include "blkdev.h"
 
 /* Limits, kept together. */
-#define BLK_MAX_RINGS 1024u	/* rings served at once */
-#define BLK_BATCH 32u		/* SQEs taken from one ring per turn */
-#define BLK_EV_CTL UINT32_MAX	/* epoll tag of the control socket */
+#define BLK_MAX_RINGS 1024u   /* rings served at once */
+#define BLK_BATCH 32u	      /* SQEs taken from one ring per turn */
+#define BLK_EV_CTL UINT32_MAX /* epoll tag of the control socket */
 #define BLK_DEFAULT_SIZE (64ull << 20)
 #define BLK_MAX_SIZE (1ull << 40)
 
@@ -57,7 +57,7 @@ struct blk_ring {
 	struct ring *r;
 	uint64_t id;
 	uint32_t cq_entries;
-	unsigned want;		/* events to sleep on: RING_EV_IN or _OUT */
+	unsigned want; /* events to sleep on: RING_EV_IN or _OUT */
 	struct ring_ctl_peer consumer;
 	struct blk_addrs addrs;
 	uint64_t requests, errors, bytes;
@@ -67,8 +67,8 @@ struct blk_ring {
 struct blk {
 	struct ring_ctl *ctl;
 	const char *name;
-	int fd;			/* backing file */
-	uint64_t size;		/* device bytes */
+	int fd;	       /* backing file */
+	uint64_t size; /* device bytes */
 	bool dma32;
 	bool verbose;
 	struct blk_ring *rings[BLK_MAX_RINGS];
@@ -105,7 +105,7 @@ blk_addrs_add(struct blk_addrs *a, uint64_t x)
 	x++;
 	if (a->cap != 0)
 		for (i = blk_addrs_slot(a, x); a->v[i] != 0;
-		    i = (i + 1) & (a->cap - 1))
+		     i = (i + 1) & (a->cap - 1))
 			if (a->v[i] == x)
 				return 0;
 	if (2 * (a->n + 1) > a->cap) {
@@ -115,8 +115,8 @@ blk_addrs_add(struct blk_addrs *a, uint64_t x)
 			return -ENOMEM;
 		for (k = 0; k < a->cap; k++)
 			if (a->v[k] != 0) {
-				for (i = blk_addrs_slot(&big, a->v[k]); big.v[i] != 0;
-				    i = (i + 1) & (big.cap - 1))
+				for (i = blk_addrs_slot(&big, a->v[k]);
+				     big.v[i] != 0; i = (i + 1) & (big.cap - 1))
 					;
 				big.v[i] = a->v[k];
 				big.n++;
@@ -302,22 +302,23 @@ blk_serve(struct blk *b, struct blk_ring *br, bool *more)
 		return 0;
 	}
 	br->want = RING_EV_IN;
-	n = ring_sq_pop_batch(br->r, sqe, room < BLK_BATCH ? (unsigned)room
-							   : BLK_BATCH);
+	n = ring_sq_pop_batch(br->r, sqe,
+	    room < BLK_BATCH ? (unsigned)room : BLK_BATCH);
 	if (n == -EAGAIN)
 		return 0;
 	if (n < 0)
 		return n;
 	for (i = 0; i < n; i++) {
-		cqe = (struct ring_cqe){ .user_data = sqe[i].user_data,
-			.status = (uint64_t)blk_one(b, br, &sqe[i]) };
+		cqe = (struct ring_cqe){.user_data = sqe[i].user_data,
+		    .status = (uint64_t)blk_one(b, br, &sqe[i])};
 		if (ring_cqe_errno(&cqe) != 0) {
 			br->errors++;
 			b->errors++;
 			if (b->verbose)
-				fprintf(stderr, "blkdev-scheme: ring %" PRIu64
-				    ": opcode %u offset %" PRIu64 ": %s\n", br->id,
-				    sqe[i].opcode, sqe[i].offset,
+				fprintf(stderr,
+				    "blkdev-scheme: ring %" PRIu64
+				    ": opcode %u offset %" PRIu64 ": %s\n",
+				    br->id, sqe[i].opcode, sqe[i].offset,
 				    strerror(-ring_cqe_errno(&cqe)));
 		}
 		if ((rc = ring_cq_push(br->r, &cqe)) < 0)
@@ -345,10 +346,12 @@ blk_drop(struct blk *b, unsigned i, const char *why)
 	for (k = 0; k < br->addrs.cap; k++)
 		if (br->addrs.v[k] != 0)
 			(void)ring_phys_release(b->ctl, br->addrs.v[k] - 1);
-	fprintf(stderr, "blkdev-scheme: ring %" PRIu64 " from %s[%u] closed "
+	fprintf(stderr,
+	    "blkdev-scheme: ring %" PRIu64 " from %s[%u] closed "
 	    "(%s): %" PRIu64 " requests, %" PRIu64 " errors, %" PRIu64
-	    " bytes\n", br->id, br->consumer.comm, br->consumer.pid, why,
-	    br->requests, br->errors, br->bytes);
+	    " bytes\n",
+	    br->id, br->consumer.comm, br->consumer.pid, why, br->requests,
+	    br->errors, br->bytes);
 	free(br->addrs.v);
 	free(br);
 	b->rings[i] = NULL;
@@ -367,14 +370,17 @@ blk_attach(struct blk *b)
 	while ((rc = ring_ctl_next_attach(b->ctl, &a)) == 0) {
 		for (i = 0; i < BLK_MAX_RINGS && b->rings[i] != NULL; i++)
 			;
-		if (i == BLK_MAX_RINGS || (br = calloc(1, sizeof(*br))) == NULL) {
-			(void)ring_ctl_refuse(b->ctl, &a, i == BLK_MAX_RINGS
-			    ? -EMFILE : -ENOMEM);
+		if (i == BLK_MAX_RINGS ||
+		    (br = calloc(1, sizeof(*br))) == NULL) {
+			(void)ring_ctl_refuse(b->ctl, &a,
+			    i == BLK_MAX_RINGS ? -EMFILE : -ENOMEM);
 			continue;
 		}
 		if ((rc = ring_ctl_accept(b->ctl, &a, &br->r)) < 0) {
-			fprintf(stderr, "blkdev-scheme: cannot accept ring %" PRIu64
-			    ": %s\n", a.ring_id, strerror(-rc));
+			fprintf(stderr,
+			    "blkdev-scheme: cannot accept ring %" PRIu64
+			    ": %s\n",
+			    a.ring_id, strerror(-rc));
 			free(br);
 			continue;
 		}
@@ -383,10 +389,11 @@ blk_attach(struct blk *b)
 		br->consumer = a.consumer;
 		br->cq_entries = info.cq_entries;
 		br->want = RING_EV_IN;
-		ev = (struct epoll_event){ .events = EPOLLIN, .data.u32 = i };
+		ev = (struct epoll_event){.events = EPOLLIN, .data.u32 = i};
 		if (epoll_ctl(b->ep, EPOLL_CTL_ADD, ring_fd(br->r), &ev) < 0) {
 			rc = -errno;
-			fprintf(stderr, "blkdev-scheme: epoll: %s\n", strerror(-rc));
+			fprintf(stderr, "blkdev-scheme: epoll: %s\n",
+			    strerror(-rc));
 			ring_close(br->r);
 			(void)ring_ctl_close_ring(b->ctl, br->id);
 			free(br);
@@ -394,7 +401,8 @@ blk_attach(struct blk *b)
 		}
 		b->rings[i] = br;
 		b->nrings++;
-		fprintf(stderr, "blkdev-scheme: ring %" PRIu64 " from %s[%u] uid %u\n",
+		fprintf(stderr,
+		    "blkdev-scheme: ring %" PRIu64 " from %s[%u] uid %u\n",
 		    a.ring_id, a.consumer.comm, a.consumer.pid, a.consumer.uid);
 	}
 	return rc == -EAGAIN ? 0 : rc;
@@ -415,8 +423,9 @@ blk_loop(struct blk *b, const sigset_t *waitmask)
 			if (b->rings[i] == NULL)
 				continue;
 			if ((rc = blk_serve(b, b->rings[i], &more)) < 0) {
-				blk_drop(b, i, rc == -ESHUTDOWN ? "driver left"
-				    : strerror(-rc));
+				blk_drop(b, i,
+				    rc == -ESHUTDOWN ? "driver left"
+						     : strerror(-rc));
 				continue;
 			}
 			busy |= more;
@@ -467,17 +476,19 @@ blk_open_file(struct blk *b, const char *path, bool size_given)
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		fprintf(stderr, "blkdev-scheme: '%s' is not a regular file\n", path);
+		fprintf(stderr, "blkdev-scheme: '%s' is not a regular file\n",
+		    path);
 		return -1;
 	}
 	if (!size_given && st.st_size > 0)
 		b->size = (uint64_t)st.st_size & ~(uint64_t)(BLKDEV_SECTOR - 1);
 	if (b->size == 0) {
-		fprintf(stderr, "blkdev-scheme: '%s' is smaller than a sector\n",
-		    path);
+		fprintf(stderr,
+		    "blkdev-scheme: '%s' is smaller than a sector\n", path);
 		return -1;
 	}
-	if ((uint64_t)st.st_size < b->size && ftruncate(b->fd, (off_t)b->size) < 0) {
+	if ((uint64_t)st.st_size < b->size &&
+	    ftruncate(b->fd, (off_t)b->size) < 0) {
 		fprintf(stderr, "blkdev-scheme: cannot size '%s': %s\n", path,
 		    strerror(errno));
 		return -1;
@@ -488,7 +499,8 @@ blk_open_file(struct blk *b, const char *path, bool size_given)
 static void
 blk_usage(FILE *f)
 {
-	fprintf(f, "usage: blkdev-scheme [-3hv] [-f file] [-n name] [-S socket] "
+	fprintf(f,
+	    "usage: blkdev-scheme [-3hv] [-f file] [-n name] [-S socket] "
 	    "[-s size]\n");
 }
 
@@ -496,18 +508,18 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "dma32", no_argument, NULL, '3' },
-		{ "file", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "socket", required_argument, NULL, 'S' },
-		{ "size", required_argument, NULL, 's' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 },
+	    {"dma32", no_argument, NULL, '3'},
+	    {"file", required_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"name", required_argument, NULL, 'n'},
+	    {"socket", required_argument, NULL, 'S'},
+	    {"size", required_argument, NULL, 's'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {NULL, 0, NULL, 0},
 	};
-	static const uint8_t ops[] = { RING_OP_NOOP, RING_OP_READ, RING_OP_WRITE,
-		RING_OP_FSTAT, RING_OP_FSYNC, BLKDEV_OP_IDENTIFY,
-		BLKDEV_OP_CAPACITY, BLKDEV_OP_RELEASE };
+	static const uint8_t ops[] = {RING_OP_NOOP, RING_OP_READ, RING_OP_WRITE,
+	    RING_OP_FSTAT, RING_OP_FSYNC, BLKDEV_OP_IDENTIFY,
+	    BLKDEV_OP_CAPACITY, BLKDEV_OP_RELEASE};
 	static struct blk b;
 	const char *sock = NULL, *path = NULL;
 	struct epoll_event ev;
@@ -520,8 +532,8 @@ main(int argc, char **argv)
 	b.name = BLKDEV_DEFAULT_NAME;
 	b.size = BLK_DEFAULT_SIZE;
 	b.fd = b.ep = -1;
-	while ((ch = getopt_long(argc, argv, "3f:hn:S:s:v", longopts,
-	    NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "3f:hn:S:s:v", longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case '3':
 			b.dma32 = true;
@@ -533,9 +545,12 @@ main(int argc, char **argv)
 			blk_usage(stdout);
 			return 0;
 		case 'n':
-			if (optarg[0] == '\0' || strlen(optarg) >= RING_CTL_NAME_MAX) {
-				fprintf(stderr, "blkdev-scheme: bad scheme name "
-				    "'%s'\n", optarg);
+			if (optarg[0] == '\0' ||
+			    strlen(optarg) >= RING_CTL_NAME_MAX) {
+				fprintf(stderr,
+				    "blkdev-scheme: bad scheme name "
+				    "'%s'\n",
+				    optarg);
 				return 2;
 			}
 			b.name = optarg;
@@ -544,11 +559,13 @@ main(int argc, char **argv)
 			sock = optarg;
 			break;
 		case 's':
-			if (blkdev_parse_size(optarg, &b.size) < 0 || b.size == 0 ||
-			    b.size > BLK_MAX_SIZE || b.size % BLKDEV_SECTOR != 0) {
-				fprintf(stderr, "blkdev-scheme: bad size '%s': "
-				    "expected a multiple of %u up to 1T\n", optarg,
-				    BLKDEV_SECTOR);
+			if (blkdev_parse_size(optarg, &b.size) < 0 ||
+			    b.size == 0 || b.size > BLK_MAX_SIZE ||
+			    b.size % BLKDEV_SECTOR != 0) {
+				fprintf(stderr,
+				    "blkdev-scheme: bad size '%s': "
+				    "expected a multiple of %u up to 1T\n",
+				    optarg, BLKDEV_SECTOR);
 				return 2;
 			}
 			size_given = true;
@@ -601,22 +618,26 @@ main(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
-	ev = (struct epoll_event){ .events = EPOLLIN, .data.u32 = BLK_EV_CTL };
+	ev = (struct epoll_event){.events = EPOLLIN, .data.u32 = BLK_EV_CTL};
 	if (epoll_ctl(b.ep, EPOLL_CTL_ADD, ring_ctl_fd(b.ctl), &ev) < 0) {
 		fprintf(stderr, "blkdev-scheme: epoll: %s\n", strerror(errno));
 		status = 1;
 		goto out;
 	}
-	fprintf(stderr, "blkdev-scheme: serving '%s': %" PRIu64 " bytes, %s "
-	    "DMA\n", b.name, b.size, b.dma32 ? "32-bit" : "64-bit");
+	fprintf(stderr,
+	    "blkdev-scheme: serving '%s': %" PRIu64 " bytes, %s "
+	    "DMA\n",
+	    b.name, b.size, b.dma32 ? "32-bit" : "64-bit");
 	if (blk_loop(&b, &waitmask) < 0)
 		status = 1;
 out:
 	for (i = 0; i < BLK_MAX_RINGS; i++)
 		if (b.rings[i] != NULL)
 			blk_drop(&b, i, "scheme stopping");
-	fprintf(stderr, "blkdev-scheme: %" PRIu64 " requests on %" PRIu64
-	    " rings, %" PRIu64 " errors\n", b.requests, b.nrings, b.errors);
+	fprintf(stderr,
+	    "blkdev-scheme: %" PRIu64 " requests on %" PRIu64 " rings, %" PRIu64
+	    " errors\n",
+	    b.requests, b.nrings, b.errors);
 	ring_ctl_close(b.ctl);
 	if (b.ep >= 0)
 		close(b.ep);

@@ -26,9 +26,9 @@
 
 #include <ring/phys.h>
 
-#define BLKDEV_SECTOR 512u		  /* offsets and lengths: multiples */
-#define BLKDEV_MAX_SEGS 256u		  /* segments per request */
-#define BLKDEV_MAX_XFER (4u << 20)	  /* bytes per request */
+#define BLKDEV_SECTOR 512u	   /* offsets and lengths: multiples */
+#define BLKDEV_MAX_SEGS 256u	   /* segments per request */
+#define BLKDEV_MAX_XFER (4u << 20) /* bytes per request */
 #define BLKDEV_DEFAULT_NAME "blkdev"
 
 /* SQE syscall_flags of READ and WRITE. */
@@ -59,14 +59,14 @@ enum blkdev_op {
 
 /* What IDENTIFY returns (native-endian, reserved fields zero). */
 struct blkdev_identify {
-	uint64_t magic;		/* BLKDEV_IDENT_MAGIC */
-	uint64_t capacity;	/* device size in bytes */
-	uint32_t sector;	/* BLKDEV_SECTOR */
-	uint32_t flags;		/* BLKDEV_DMA32 */
-	uint32_t max_segs;	/* segments per request */
-	uint32_t max_xfer;	/* bytes per request */
-	char model[32];		/* NUL-terminated */
-	char serial[16];	/* NUL-terminated */
+	uint64_t magic;	   /* BLKDEV_IDENT_MAGIC */
+	uint64_t capacity; /* device size in bytes */
+	uint32_t sector;   /* BLKDEV_SECTOR */
+	uint32_t flags;	   /* BLKDEV_DMA32 */
+	uint32_t max_segs; /* segments per request */
+	uint32_t max_xfer; /* bytes per request */
+	char model[32];	   /* NUL-terminated */
+	char serial[16];   /* NUL-terminated */
 };
 
 _Static_assert(sizeof(struct blkdev_identify) == 80, "identify size");
@@ -89,11 +89,28 @@ blkdev_parse_size(const char *s, uint64_t *ret)
 	if (errno != 0)
 		return -ERANGE;
 	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
-	default: break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		end++;
+		break;
+	case 't':
+	case 'T':
+		shift = 40;
+		end++;
+		break;
+	default:
+		break;
 	}
 	if (*end != '\0')
 		return -EINVAL;

@@ -30,7 +30,8 @@ pattern(uint64_t pos, unsigned pass)
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: ramfile-client [-h] [-S socket] [-n name] [-c blocks] "
+	fprintf(f,
+	    "usage: ramfile-client [-h] [-S socket] [-n name] [-c blocks] "
 	    "[-b block-size] [-q depth] [-p passes] [-o offset]\n");
 }
 
@@ -55,25 +56,44 @@ main(int argc, char **argv)
 	const char *sock = NULL, *name = "ramfile";
 	unsigned long blocks = 256, bsize = 4096, depth = 16, passes = 1;
 	uint64_t base = 0; /* where in the file our blocks start */
-	struct ring_params p = { 0 };
+	struct ring_params p = {0};
 	struct ring_ctl *ctl;
 	struct ring *r;
-	uint64_t *slot_off, *sent_at, *free_slots, nfree, done = 0, bad = 0, lat_max = 0, lat_sum = 0;
+	uint64_t *slot_off, *sent_at, *free_slots, nfree,
+	    done = 0, bad = 0, lat_max = 0, lat_sum = 0;
 	int64_t t0;
 	unsigned pass;
 	int c, rc;
 
 	while ((c = getopt(argc, argv, "hS:n:c:b:q:p:o:")) != -1) {
 		switch (c) {
-		case 'S': sock = optarg; break;
-		case 'n': name = optarg; break;
-		case 'c': blocks = number(optarg, 1, 1ul << 24); break;
-		case 'b': bsize = number(optarg, 1, 1ul << 20); break;
-		case 'q': depth = number(optarg, 1, 1024); break;
-		case 'p': passes = number(optarg, 1, 1ul << 20); break;
-		case 'o': base = number(optarg, 0, 1ul << 32); break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'S':
+			sock = optarg;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 'c':
+			blocks = number(optarg, 1, 1ul << 24);
+			break;
+		case 'b':
+			bsize = number(optarg, 1, 1ul << 20);
+			break;
+		case 'q':
+			depth = number(optarg, 1, 1024);
+			break;
+		case 'p':
+			passes = number(optarg, 1, 1ul << 20);
+			break;
+		case 'o':
+			base = number(optarg, 0, 1ul << 32);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind != argc) {
@@ -90,8 +110,9 @@ main(int argc, char **argv)
 		p.sq_entries *= 2;
 	p.pool_bytes = (uint64_t)depth * bsize;
 	if ((rc = ring_ctl_open(ctl, name, &p, &r, NULL)) < 0) {
-		fprintf(stderr, "ramfile-client: cannot open ring to '%s': %s\n",
-		    name, strerror(-rc));
+		fprintf(stderr,
+		    "ramfile-client: cannot open ring to '%s': %s\n", name,
+		    strerror(-rc));
 		return 1;
 	}
 	slot_off = calloc(depth, sizeof(*slot_off));
@@ -99,7 +120,8 @@ main(int argc, char **argv)
 	free_slots = calloc(depth, sizeof(*free_slots));
 	for (unsigned long i = 0; i < depth; i++)
 		if (ring_pool_alloc(r, bsize, &slot_off[i]) < 0) {
-			fprintf(stderr, "ramfile-client: pool allocation failed\n");
+			fprintf(stderr,
+			    "ramfile-client: pool allocation failed\n");
 			return 1;
 		}
 
@@ -107,7 +129,8 @@ main(int argc, char **argv)
 	for (pass = 0; pass < passes; pass++) {
 		int op;
 
-		for (op = 0; op < 2; op++) { /* write everything, then read it */
+		for (op = 0; op < 2;
+		     op++) { /* write everything, then read it */
 			unsigned long next = 0, inflight = 0, completed = 0;
 			uint8_t *buf;
 			struct ring_cqe cqe;
@@ -120,16 +143,25 @@ main(int argc, char **argv)
 				while (next < blocks && inflight < depth) {
 					unsigned long s = free_slots[nfree - 1];
 					struct ring_sqe sqe = {
-						.opcode = op ? RING_OP_READ : RING_OP_WRITE,
-						.addr = slot_off[s], .len = bsize,
-						.offset = base + (uint64_t)next * bsize,
-						.user_data = next | (uint64_t)s << 40,
+					    .opcode = op ? RING_OP_READ
+							 : RING_OP_WRITE,
+					    .addr = slot_off[s],
+					    .len = bsize,
+					    .offset = base +
+						(uint64_t)next * bsize,
+					    .user_data = next |
+						(uint64_t)s << 40,
 					};
 
-					ring_pool_resolve(r, slot_off[s], bsize, (void **)&buf);
+					ring_pool_resolve(r, slot_off[s], bsize,
+					    (void **)&buf);
 					if (op == 0)
-						for (unsigned long k = 0; k < bsize; k++)
-							buf[k] = pattern(next * bsize + k, pass);
+						for (unsigned long k = 0;
+						     k < bsize; k++)
+							buf[k] = pattern(next *
+								    bsize +
+								k,
+							    pass);
 					else
 						memset(buf, 0, bsize);
 					if ((rc = ring_sq_push(r, &sqe)) < 0)
@@ -141,34 +173,49 @@ main(int argc, char **argv)
 				}
 				rc = ring_cq_pop(r, &cqe);
 				if (rc == -EAGAIN) {
-					rc = ring_wait(r, RING_EV_IN, 5000000000LL);
+					rc = ring_wait(r, RING_EV_IN,
+					    5000000000LL);
 					if (rc < 0)
 						goto fail;
 					continue;
 				}
 				if (rc < 0)
 					goto fail;
-				if ((cqe.user_data & ((1ull << 40) - 1)) >= next ||
+				if ((cqe.user_data & ((1ull << 40) - 1)) >=
+					next ||
 				    (cqe.user_data >> 40) >= depth ||
 				    (int64_t)cqe.status != (int64_t)bsize) {
-					fprintf(stderr, "ramfile-client: block %llu: %s\n",
-					    (unsigned long long)(cqe.user_data & ((1ull << 40) - 1)),
-					    ring_cqe_errno(&cqe) ? strerror(-ring_cqe_errno(&cqe))
-								 : "short transfer");
+					fprintf(stderr,
+					    "ramfile-client: block %llu: %s\n",
+					    (unsigned long long)(cqe.user_data &
+						((1ull << 40) - 1)),
+					    ring_cqe_errno(&cqe)
+						? strerror(
+						      -ring_cqe_errno(&cqe))
+						: "short transfer");
 					return 1;
 				}
 				{
 					unsigned long s = cqe.user_data >> 40;
-					uint64_t blk = cqe.user_data & ((1ull << 40) - 1);
-					uint64_t lat = (uint64_t)now_ns() - sent_at[s];
+					uint64_t blk = cqe.user_data &
+					    ((1ull << 40) - 1);
+					uint64_t lat = (uint64_t)now_ns() -
+					    sent_at[s];
 
 					lat_sum += lat;
 					if (lat > lat_max)
 						lat_max = lat;
 					if (op == 1) {
-						ring_pool_resolve(r, slot_off[s], bsize, (void **)&buf);
-						for (unsigned long k = 0; k < bsize; k++)
-							if (buf[k] != pattern(blk * bsize + k, pass)) {
+						ring_pool_resolve(r,
+						    slot_off[s], bsize,
+						    (void **)&buf);
+						for (unsigned long k = 0;
+						     k < bsize; k++)
+							if (buf[k] !=
+							    pattern(blk *
+									bsize +
+								    k,
+								pass)) {
 								bad++;
 								break;
 							}
@@ -185,7 +232,7 @@ main(int argc, char **argv)
 		double secs = (double)(now_ns() - t0) / 1e9;
 
 		printf("%llu requests in %.3f s: %.0f ops/s, %.1f MB/s, "
-		    "latency mean %.1f us max %.1f us, %llu bad blocks\n",
+		       "latency mean %.1f us max %.1f us, %llu bad blocks\n",
 		    (unsigned long long)done, secs, done / secs,
 		    (double)done * bsize / secs / 1e6,
 		    done ? lat_sum / 1e3 / done : 0.0, lat_max / 1e3,

@@ -58,7 +58,8 @@ serve_one(struct ring *r, const struct ring_sqe *sqe)
 			return 0;
 		if ((rc = ring_pool_resolve(r, sqe->addr, sqe->len, &buf)) < 0)
 			return rc;
-		if (sqe->offset >= file_size || sqe->len > file_size - sqe->offset) {
+		if (sqe->offset >= file_size ||
+		    sqe->len > file_size - sqe->offset) {
 			if (sqe->opcode == RING_OP_WRITE)
 				return -EFBIG;
 			if (sqe->offset >= file_size)
@@ -66,7 +67,8 @@ serve_one(struct ring *r, const struct ring_sqe *sqe)
 		}
 		{
 			uint64_t n = sqe->len < file_size - sqe->offset
-			    ? sqe->len : file_size - sqe->offset;
+			    ? sqe->len
+			    : file_size - sqe->offset;
 
 			if (sqe->opcode == RING_OP_READ)
 				memcpy(buf, file + sqe->offset, n);
@@ -94,8 +96,8 @@ serve_ring(struct ring *r)
 		if (n < 0)
 			return n;
 		for (i = 0; i < n; i++) {
-			cqe = (struct ring_cqe){ .user_data = sqe[i].user_data,
-				.status = (uint64_t)serve_one(r, &sqe[i]) };
+			cqe = (struct ring_cqe){.user_data = sqe[i].user_data,
+			    .status = (uint64_t)serve_one(r, &sqe[i])};
 			while ((rc = ring_cq_push(r, &cqe)) == -EAGAIN)
 				if ((rc = ring_wait(r, RING_EV_OUT, -1)) < 0)
 					return rc;
@@ -108,15 +110,16 @@ serve_ring(struct ring *r)
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: ramfile-scheme [-h] [-S socket] [-n name] [-s size]\n");
+	fprintf(f,
+	    "usage: ramfile-scheme [-h] [-S socket] [-n name] [-s size]\n");
 }
 
 int
 main(int argc, char **argv)
 {
 	const char *sock = NULL, *name = "ramfile";
-	static const uint8_t ops[] = { RING_OP_NOOP, RING_OP_READ, RING_OP_WRITE,
-		RING_OP_FSTAT, RING_OP_FSYNC };
+	static const uint8_t ops[] = {RING_OP_NOOP, RING_OP_READ, RING_OP_WRITE,
+	    RING_OP_FSTAT, RING_OP_FSYNC};
 	struct served rings[MAX_RINGS];
 	struct epoll_event ev, evs[64];
 	struct ring_ctl *ctl;
@@ -136,8 +139,10 @@ main(int argc, char **argv)
 		case 's':
 			errno = 0;
 			file_size = strtoull(optarg, &end, 0);
-			if (errno || *end || file_size == 0 || file_size > (1ull << 32)) {
-				fprintf(stderr, "ramfile-scheme: bad size '%s'\n", optarg);
+			if (errno || *end || file_size == 0 ||
+			    file_size > (1ull << 32)) {
+				fprintf(stderr,
+				    "ramfile-scheme: bad size '%s'\n", optarg);
 				return 2;
 			}
 			break;
@@ -163,15 +168,15 @@ main(int argc, char **argv)
 		return 3;
 	}
 	if ((rc = ring_ctl_register(ctl, name, ops, sizeof(ops))) < 0) {
-		fprintf(stderr, "ramfile-scheme: cannot register '%s': %s\n", name,
-		    strerror(-rc));
+		fprintf(stderr, "ramfile-scheme: cannot register '%s': %s\n",
+		    name, strerror(-rc));
 		return 1;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	memset(rings, 0, sizeof(rings));
 	ep = epoll_create1(EPOLL_CLOEXEC);
-	ev = (struct epoll_event){ .events = EPOLLIN, .data.u32 = MAX_RINGS };
+	ev = (struct epoll_event){.events = EPOLLIN, .data.u32 = MAX_RINGS};
 	epoll_ctl(ep, EPOLL_CTL_ADD, ring_ctl_fd(ctl), &ev);
 
 	while (!quit) {
@@ -179,7 +184,8 @@ main(int argc, char **argv)
 		int busy = 0;
 
 		for (i = 0; i < MAX_RINGS; i++)
-			if (rings[i].r != NULL && ring_arm(rings[i].r, RING_EV_IN) != 0)
+			if (rings[i].r != NULL &&
+			    ring_arm(rings[i].r, RING_EV_IN) != 0)
 				busy = 1;
 		n = epoll_wait(ep, evs, 64, busy ? 0 : -1);
 		if (n < 0 && errno != EINTR)
@@ -194,10 +200,12 @@ main(int argc, char **argv)
 			if (ring_ctl_accept(ctl, &a, &rings[i].r) < 0)
 				continue;
 			rings[i].id = a.ring_id;
-			fprintf(stderr, "ramfile-scheme: ring %llu from %s[%u] uid %u\n",
+			fprintf(stderr,
+			    "ramfile-scheme: ring %llu from %s[%u] uid %u\n",
 			    (unsigned long long)a.ring_id, a.consumer.comm,
 			    a.consumer.pid, a.consumer.uid);
-			ev = (struct epoll_event){ .events = EPOLLIN, .data.u32 = (uint32_t)i };
+			ev = (struct epoll_event){.events = EPOLLIN,
+			    .data.u32 = (uint32_t)i};
 			epoll_ctl(ep, EPOLL_CTL_ADD, ring_fd(rings[i].r), &ev);
 		}
 		if (rc != -EAGAIN) {
@@ -210,7 +218,8 @@ main(int argc, char **argv)
 				continue;
 			ring_disarm(rings[i].r);
 			if (serve_ring(rings[i].r) < 0) {
-				epoll_ctl(ep, EPOLL_CTL_DEL, ring_fd(rings[i].r), NULL);
+				epoll_ctl(ep, EPOLL_CTL_DEL,
+				    ring_fd(rings[i].r), NULL);
 				ring_close(rings[i].r);
 				ring_ctl_close_ring(ctl, rings[i].id);
 				rings[i].r = NULL;

@@ -88,8 +88,8 @@ ring_ctl_enqueue(struct ring_ctl *c, struct proto_msg *m)
 	unsigned slot;
 
 	if (m->nfds != 3 || c->qlen == RING_CTL_QUEUE) {
-		struct proto_accept no = { .ring_id = a->ring_id,
-			.error = m->nfds != 3 ? -EBADMSG : -EBUSY };
+		struct proto_accept no = {.ring_id = a->ring_id,
+		    .error = m->nfds != 3 ? -EBADMSG : -EBUSY};
 
 		proto_msg_close_fds(m);
 		(void)proto_send(c->sock, PROTO_ACCEPT, ++c->seq, &no,
@@ -113,7 +113,7 @@ static int
 ring_ctl_recv(struct ring_ctl *c, uint32_t seq, uint16_t type,
     struct proto_msg *m, int64_t deadline)
 {
-	struct pollfd pfd = { .fd = c->sock, .events = POLLIN };
+	struct pollfd pfd = {.fd = c->sock, .events = POLLIN};
 	int rc;
 
 	for (;;) {
@@ -135,7 +135,8 @@ ring_ctl_recv(struct ring_ctl *c, uint32_t seq, uint16_t type,
 		}
 		if (m->hdr.type == PROTO_ERROR)
 			return ((struct proto_error *)m->body.raw)->error < 0
-			    ? ((struct proto_error *)m->body.raw)->error : -EPROTO;
+			    ? ((struct proto_error *)m->body.raw)->error
+			    : -EPROTO;
 		if (m->hdr.seq != seq) {
 			proto_msg_close_fds(m);
 			continue;
@@ -150,8 +151,8 @@ ring_ctl_recv(struct ring_ctl *c, uint32_t seq, uint16_t type,
 
 /* Send a request and wait for its (first) reply; error from the body. */
 int
-ring_ctl_call(struct ring_ctl *c, uint16_t type, const void *body,
-    uint32_t len, struct proto_msg *m)
+ring_ctl_call(struct ring_ctl *c, uint16_t type, const void *body, uint32_t len,
+    struct proto_msg *m)
 {
 	uint32_t seq = ++c->seq;
 	int rc;
@@ -213,7 +214,8 @@ ring_ctl_connect(const char *path, uint32_t *server_version,
 		rc = connect(c->sock, (struct sockaddr *)&sa, sizeof(sa));
 	while (rc < 0 && errno == EINTR);
 	if (rc < 0) {
-		rc = errno == EAGAIN || errno == EINPROGRESS ? -ETIMEDOUT : -errno;
+		rc = errno == EAGAIN || errno == EINPROGRESS ? -ETIMEDOUT
+							     : -errno;
 		goto fail;
 	}
 	if (fcntl(c->sock, F_SETFL, fcntl(c->sock, F_GETFL) | O_NONBLOCK) < 0) {
@@ -227,14 +229,16 @@ ring_ctl_connect(const char *path, uint32_t *server_version,
 	if (rc == -EPROTO && server_version != NULL) {
 		/* ringd refused our version, or we could not read its */
 		if (m.hdr.type == PROTO_ERROR && m.hdr.version == PROTO_VERSION)
-			*server_version = ((struct proto_error *)m.body.raw)->version;
+			*server_version = ((struct proto_error *)m.body.raw)
+					      ->version;
 		else
 			*server_version = m.hdr.version;
 	}
 	if (rc < 0)
 		goto fail;
 	if (server_version != NULL)
-		*server_version = ((struct proto_hello_reply *)m.body.raw)->version;
+		*server_version = ((struct proto_hello_reply *)m.body.raw)
+				      ->version;
 	*ret = c;
 	return 0;
 
@@ -324,7 +328,7 @@ ring_ctl_open(struct ring_ctl *c, const char *scheme,
 RING_EXPORT int
 ring_ctl_close_ring(struct ring_ctl *c, uint64_t ring_id)
 {
-	struct proto_ring_ref req = { .ring_id = ring_id };
+	struct proto_ring_ref req = {.ring_id = ring_id};
 	struct proto_msg m;
 
 	return ring_ctl_call(c, PROTO_CLOSE, &req, sizeof(req), &m);
@@ -399,7 +403,7 @@ ring_ctl_next_attach(struct ring_ctl *c, struct ring_attach *a)
 RING_EXPORT int
 ring_ctl_wait_attach(struct ring_ctl *c, struct ring_attach *a, int timeout_ms)
 {
-	struct pollfd pfd = { .fd = c->sock, .events = POLLIN };
+	struct pollfd pfd = {.fd = c->sock, .events = POLLIN};
 	int64_t deadline = ring_ctl_now_ms() + timeout_ms;
 	int rc;
 
@@ -409,8 +413,8 @@ ring_ctl_wait_attach(struct ring_ctl *c, struct ring_attach *a, int timeout_ms)
 			return rc;
 		if (timeout_ms >= 0 && ring_ctl_now_ms() >= deadline)
 			return -ETIMEDOUT;
-		rc = poll(&pfd, 1, timeout_ms < 0 ? -1
-		    : (int)(deadline - ring_ctl_now_ms()));
+		rc = poll(&pfd, 1,
+		    timeout_ms < 0 ? -1 : (int)(deadline - ring_ctl_now_ms()));
 		if (rc < 0 && errno != EINTR)
 			return -errno;
 		if (rc > 0 && (pfd.revents & (POLLHUP | POLLERR)) &&
@@ -422,7 +426,7 @@ ring_ctl_wait_attach(struct ring_ctl *c, struct ring_attach *a, int timeout_ms)
 static int
 ring_ctl_answer(struct ring_ctl *c, struct ring_attach *a, int err)
 {
-	struct proto_accept req = { .ring_id = a->ring_id, .error = err };
+	struct proto_accept req = {.ring_id = a->ring_id, .error = err};
 	struct proto_msg m;
 
 	return ring_ctl_call(c, PROTO_ACCEPT, &req, sizeof(req), &m);
@@ -540,8 +544,8 @@ ring_ctl_list(struct ring_ctl *c, uint16_t type, size_t recsz, void **v,
 			out = nv;
 		}
 		for (i = 0; i < k; i++)
-			memcpy(out + (cnt + i) * recsz, m.body.raw + PROTO_LIST_HDR +
-			    i * recsz, recsz);
+			memcpy(out + (cnt + i) * recsz,
+			    m.body.raw + PROTO_LIST_HDR + i * recsz, recsz);
 		cnt += k;
 		if (hdr[1] != 0)
 			break;
@@ -558,7 +562,8 @@ fail:
 RING_EXPORT int
 ring_ctl_list_schemes(struct ring_ctl *c, struct ring_ctl_scheme **v, size_t *n)
 {
-	int rc = ring_ctl_list(c, PROTO_LIST_SCHEMES, sizeof(**v), (void **)v, n);
+	int rc = ring_ctl_list(c, PROTO_LIST_SCHEMES, sizeof(**v), (void **)v,
+	    n);
 	size_t i;
 
 	for (i = 0; rc == 0 && i < *n; i++) {
@@ -585,7 +590,8 @@ ring_ctl_list_rings(struct ring_ctl *c, struct ring_ctl_ring **v, size_t *n)
 RING_EXPORT int
 ring_ctl_list_clients(struct ring_ctl *c, struct ring_ctl_client **v, size_t *n)
 {
-	int rc = ring_ctl_list(c, PROTO_LIST_CLIENTS, sizeof(**v), (void **)v, n);
+	int rc = ring_ctl_list(c, PROTO_LIST_CLIENTS, sizeof(**v), (void **)v,
+	    n);
 	size_t i;
 
 	for (i = 0; rc == 0 && i < *n; i++)

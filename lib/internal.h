@@ -31,10 +31,10 @@ struct ring_q {
 	uint32_t n;		     /* entry count, power of two */
 	uint32_t esize;		     /* bytes per entry */
 	uint64_t mask2;		     /* 2n - 1: raw indices run mod 2n */
-	uint64_t own;		     /* our index: tail (pusher) or head (popper) */
-	uint64_t peer;		     /* last validated peer index */
-	uint64_t epoch;		     /* our epoch counter */
-	uint32_t reserved;	     /* pusher: slots reserved, not published */
+	uint64_t own;	   /* our index: tail (pusher) or head (popper) */
+	uint64_t peer;	   /* last validated peer index */
+	uint64_t epoch;	   /* our epoch counter */
+	uint32_t reserved; /* pusher: slots reserved, not published */
 	bool pusher;
 };
 
@@ -55,32 +55,39 @@ struct ring {
 	/* buffer pool */
 	uint8_t *pool;
 	uint64_t pool_bytes;
-	_Atomic uint64_t *pool_map; /* one bit per RING_POOL_BLOCK, consumer writes */
+	_Atomic uint64_t
+	    *pool_map; /* one bit per RING_POOL_BLOCK, consumer writes */
 	struct range_set pool_free; /* consumer only: free blocks */
-	uint64_t *pool_starts;	    /* consumer only: first block of each range */
+	uint64_t *pool_starts; /* consumer only: first block of each range */
 	/*
 	 * producer only: the in-service table (held.c).  Entries in service
 	 * form a list in the order they were popped, free ones a stack; both
 	 * are linked through the private next/prev arrays, so nothing the
 	 * consumer can write steers them.
 	 */
-	struct ring_held *held;	 /* shared table, sq.n entries */
-	uint64_t *held_ud;	 /* private copy of each entry's user_data */
-	uint32_t *held_next;	 /* list links, RING_HELD_NIL ends */
+	struct ring_held *held; /* shared table, sq.n entries */
+	uint64_t *held_ud;	/* private copy of each entry's user_data */
+	uint32_t *held_next;	/* list links, RING_HELD_NIL ends */
 	uint32_t *held_prev;
-	uint32_t held_first;	 /* oldest in service */
-	uint32_t held_last;	 /* newest in service */
-	uint32_t held_free;	 /* top of the free stack */
-	uint32_t held_count;	 /* entries in service */
+	uint32_t held_first; /* oldest in service */
+	uint32_t held_last;  /* newest in service */
+	uint32_t held_free;  /* top of the free stack */
+	uint32_t held_count; /* entries in service */
 };
 
 #define RING_HELD_NIL UINT32_MAX
 
 /* Relaxed/acquire/release helpers on shared 64-bit words. */
-#define RING_LOAD(p) atomic_load_explicit((_Atomic uint64_t *)(p), memory_order_relaxed)
-#define RING_LOAD_ACQ(p) atomic_load_explicit((_Atomic uint64_t *)(p), memory_order_acquire)
-#define RING_STORE(p, v) atomic_store_explicit((_Atomic uint64_t *)(p), (v), memory_order_relaxed)
-#define RING_STORE_REL(p, v) atomic_store_explicit((_Atomic uint64_t *)(p), (v), memory_order_release)
+#define RING_LOAD(p) \
+	atomic_load_explicit((_Atomic uint64_t *)(p), memory_order_relaxed)
+#define RING_LOAD_ACQ(p) \
+	atomic_load_explicit((_Atomic uint64_t *)(p), memory_order_acquire)
+#define RING_STORE(p, v) \
+	atomic_store_explicit((_Atomic uint64_t *)(p), (v), \
+	    memory_order_relaxed)
+#define RING_STORE_REL(p, v) \
+	atomic_store_explicit((_Atomic uint64_t *)(p), (v), \
+	    memory_order_release)
 
 /*
  * Full (StoreLoad) barrier between an index store and the load of the
@@ -109,7 +116,8 @@ int ring_pool_setup(struct ring *r);
 /* held.c */
 int ring_held_setup(struct ring *r, uint8_t *table);
 void ring_held_fini(struct ring *r);
-void ring_held_take(struct ring *r, const struct ring_sqe *sqe, uint64_t sq_seq);
+void ring_held_take(struct ring *r, const struct ring_sqe *sqe,
+    uint64_t sq_seq);
 void ring_held_answer(struct ring *r, const void *slot, uint64_t cq_seq);
 uint64_t ring_q_count(const struct ring_q *q, bool head);
 

@@ -141,8 +141,7 @@ phys_cache_insert(struct ring_ctl *c, uint64_t base, uint64_t size,
 
 RING_EXPORT int
 ring_physalloc3_region(struct ring_ctl *c, uint64_t size, uint32_t flags,
-    uint32_t region_flags, uint64_t *min, uint64_t *base,
-    uint64_t *region_id)
+    uint32_t region_flags, uint64_t *min, uint64_t *base, uint64_t *region_id)
 {
 	struct proto_phys_alloc req;
 	const struct proto_phys_alloc_reply *rep;
@@ -321,8 +320,8 @@ ring_phys_resolve(struct ring_ctl *c, uint64_t phys, uint64_t len, void **ptr)
 	close(fd);
 	if (rc < 0)
 		return rc;
-	if ((rc = phys_cache_insert(c, rep.region_base, rep.region_size,
-	    p)) < 0) {
+	if ((rc = phys_cache_insert(c, rep.region_base, rep.region_size, p)) <
+	    0) {
 		munmap(p, (size_t)rep.region_size);
 		return rc;
 	}
@@ -373,7 +372,8 @@ ring_phys_sg_alloc(struct ring_ctl *c, uint64_t size, uint64_t min,
 		}
 		if (sg->nsegs == cap) {
 			cap *= 2;
-			nsg = realloc(sg, sizeof(*sg) + cap * sizeof(sg->seg[0]));
+			nsg = realloc(sg,
+			    sizeof(*sg) + cap * sizeof(sg->seg[0]));
 			if (nsg == NULL) {
 				rc = -ENOMEM;
 				goto fail;

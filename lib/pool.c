@@ -85,8 +85,9 @@ ring_pool_marked(const struct ring *r, uint64_t b, uint64_t n)
 		uint64_t k = 64 - bit < n ? 64 - bit : n;
 		uint64_t m = (k == 64 ? ~0ull : ((1ull << k) - 1)) << bit;
 
-		if ((atomic_load_explicit(&r->pool_map[w], memory_order_relaxed) &
-		    m) != m)
+		if ((atomic_load_explicit(&r->pool_map[w],
+			 memory_order_relaxed) &
+			m) != m)
 			return false;
 		b += k;
 		n -= k;

@@ -21,54 +21,56 @@ struct proto_rule {
 };
 
 static const struct proto_rule proto_rules[PROTO_TYPE_COUNT] = {
-	[PROTO_HELLO] = { sizeof(struct proto_hello),
-	    sizeof(struct proto_hello_reply), 0, 0 },
-	[PROTO_REGISTER] = { sizeof(struct proto_register),
-	    sizeof(struct proto_reply), 0, 0 },
-	[PROTO_UNREGISTER] = { sizeof(struct proto_name),
-	    sizeof(struct proto_reply), 0, 0 },
-	[PROTO_OPEN] = { sizeof(struct proto_open),
-	    sizeof(struct proto_open_reply), 0, 3 },
-	/* an event, sent by ringd: "request" direction, no reply */
-	[PROTO_ATTACH] = { sizeof(struct proto_attach), 0, 3, 0 },
-	[PROTO_ACCEPT] = { sizeof(struct proto_accept),
-	    sizeof(struct proto_reply), 0, 0 },
-	[PROTO_CLOSE] = { sizeof(struct proto_ring_ref),
-	    sizeof(struct proto_reply), 0, 0 },
-	[PROTO_PROBE] = { sizeof(struct proto_name),
-	    sizeof(struct proto_probe_reply), 0, 0 },
-	[PROTO_STATUS] = { 0, sizeof(struct proto_status_reply), 0, 0 },
-	[PROTO_LIST_SCHEMES] = { 0, sizeof(struct proto_scheme_rec), 0, 0 },
-	[PROTO_LIST_RINGS] = { 0, sizeof(struct proto_ring_rec), 0, 0 },
-	[PROTO_LIST_CLIENTS] = { 0, sizeof(struct proto_client_rec), 0, 0 },
-	[PROTO_PHYS_ALLOC] = { sizeof(struct proto_phys_alloc),
-	    sizeof(struct proto_phys_alloc_reply), 0, 0 },
-	[PROTO_PHYS_FREE] = { sizeof(struct proto_phys_range),
-	    sizeof(struct proto_reply), 0, 0 },
-	[PROTO_PHYS_MAP] = { sizeof(struct proto_phys_range),
-	    sizeof(struct proto_phys_map_reply), 0, 1 },
-	[PROTO_PHYS_GRANT] = { sizeof(struct proto_phys_grant),
-	    sizeof(struct proto_reply), 0, 0 },
-	[PROTO_PHYS_LIST_ZONES] = { 0, sizeof(struct proto_phys_zone_rec),
-	    0, 0 },
-	[PROTO_PHYS_LIST_FREE] = { 0, sizeof(struct proto_phys_range_rec),
-	    0, 0 },
-	[PROTO_PHYS_LIST_REGIONS] = { 0, sizeof(struct proto_phys_region_rec),
-	    0, 0 },
+    [PROTO_HELLO] = {sizeof(struct proto_hello),
+	sizeof(struct proto_hello_reply), 0, 0},
+    [PROTO_REGISTER] = {sizeof(struct proto_register),
+	sizeof(struct proto_reply), 0, 0},
+    [PROTO_UNREGISTER] = {sizeof(struct proto_name), sizeof(struct proto_reply),
+	0, 0},
+    [PROTO_OPEN] = {sizeof(struct proto_open), sizeof(struct proto_open_reply),
+	0, 3},
+    /* an event, sent by ringd: "request" direction, no reply */
+    [PROTO_ATTACH] = {sizeof(struct proto_attach), 0, 3, 0},
+    [PROTO_ACCEPT] = {sizeof(struct proto_accept), sizeof(struct proto_reply),
+	0, 0},
+    [PROTO_CLOSE] = {sizeof(struct proto_ring_ref), sizeof(struct proto_reply),
+	0, 0},
+    [PROTO_PROBE] = {sizeof(struct proto_name),
+	sizeof(struct proto_probe_reply), 0, 0},
+    [PROTO_STATUS] = {0, sizeof(struct proto_status_reply), 0, 0},
+    [PROTO_LIST_SCHEMES] = {0, sizeof(struct proto_scheme_rec), 0, 0},
+    [PROTO_LIST_RINGS] = {0, sizeof(struct proto_ring_rec), 0, 0},
+    [PROTO_LIST_CLIENTS] = {0, sizeof(struct proto_client_rec), 0, 0},
+    [PROTO_PHYS_ALLOC] = {sizeof(struct proto_phys_alloc),
+	sizeof(struct proto_phys_alloc_reply), 0, 0},
+    [PROTO_PHYS_FREE] = {sizeof(struct proto_phys_range),
+	sizeof(struct proto_reply), 0, 0},
+    [PROTO_PHYS_MAP] = {sizeof(struct proto_phys_range),
+	sizeof(struct proto_phys_map_reply), 0, 1},
+    [PROTO_PHYS_GRANT] = {sizeof(struct proto_phys_grant),
+	sizeof(struct proto_reply), 0, 0},
+    [PROTO_PHYS_LIST_ZONES] = {0, sizeof(struct proto_phys_zone_rec), 0, 0},
+    [PROTO_PHYS_LIST_FREE] = {0, sizeof(struct proto_phys_range_rec), 0, 0},
+    [PROTO_PHYS_LIST_REGIONS] = {0, sizeof(struct proto_phys_region_rec), 0, 0},
 };
 
 _Static_assert(sizeof(struct proto_ring_rec) + sizeof(struct proto_hdr) <=
-    PROTO_MAX_MSG, "ring record fits a packet");
+	PROTO_MAX_MSG,
+    "ring record fits a packet");
 _Static_assert(offsetof(struct proto_scheme_rec, rec) == 8 &&
-    offsetof(struct proto_ring_rec, rec) == 8 &&
-    offsetof(struct proto_client_rec, rec) == 8, "list records follow 8 bytes");
+	offsetof(struct proto_ring_rec, rec) == 8 &&
+	offsetof(struct proto_client_rec, rec) == 8,
+    "list records follow 8 bytes");
 _Static_assert(sizeof(struct proto_attach) + sizeof(struct proto_hdr) <=
-    PROTO_MAX_MSG, "attach fits a packet");
-_Static_assert(sizeof(struct proto_phys_region_rec) + sizeof(struct proto_hdr)
-    <= PROTO_MAX_MSG, "region record fits a packet");
+	PROTO_MAX_MSG,
+    "attach fits a packet");
+_Static_assert(sizeof(struct proto_phys_region_rec) +
+	    sizeof(struct proto_hdr) <=
+	PROTO_MAX_MSG,
+    "region record fits a packet");
 _Static_assert(offsetof(struct proto_phys_zone_rec, rec) == 8 &&
-    offsetof(struct proto_phys_range_rec, rec) == 8 &&
-    offsetof(struct proto_phys_region_rec, rec) == 8,
+	offsetof(struct proto_phys_range_rec, rec) == 8 &&
+	offsetof(struct proto_phys_region_rec, rec) == 8,
     "phys list records follow 8 bytes");
 
 /*
@@ -122,11 +124,12 @@ proto_len_ok(uint16_t type, uint32_t want, uint32_t len)
 {
 	uint16_t base = type & ~PROTO_REPLY;
 
-	if (!(type & PROTO_REPLY) || type == PROTO_ERROR || !proto_is_list(base))
+	if (!(type & PROTO_REPLY) || type == PROTO_ERROR ||
+	    !proto_is_list(base))
 		return len == want;
-	return len >= PROTO_LIST_HDR && len <= PROTO_MAX_MSG -
-	    sizeof(struct proto_hdr) && (len - PROTO_LIST_HDR) %
-	    (want - PROTO_LIST_HDR) == 0;
+	return len >= PROTO_LIST_HDR &&
+	    len <= PROTO_MAX_MSG - sizeof(struct proto_hdr) &&
+	    (len - PROTO_LIST_HDR) % (want - PROTO_LIST_HDR) == 0;
 }
 
 uint32_t
@@ -217,7 +220,8 @@ proto_take_fds(struct msghdr *mh, struct proto_msg *m, bool *extra)
 			continue;
 		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		for (k = 0; k < n; k++) {
-			memcpy(&fd, CMSG_DATA(c) + k * sizeof(int), sizeof(int));
+			memcpy(&fd, CMSG_DATA(c) + k * sizeof(int),
+			    sizeof(int));
 			if (m->nfds < PROTO_MAX_FDS)
 				m->fds[m->nfds++] = fd;
 			else {
@@ -310,7 +314,8 @@ proto_name_ok(const char *name, size_t size)
 		if (c == '\0')
 			break;
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+			(c >= '0' && c <= '9') || c == '.' || c == '_' ||
+			c == '-'))
 			return false;
 	}
 	if (i == size)

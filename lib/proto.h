@@ -29,8 +29,8 @@
 #include <ring/ring.h>
 
 #define PROTO_MAGIC 0x31445252u /* "RRD1" */
-#define PROTO_VERSION 2 /* 2: list replies carry many records a packet */
-#define PROTO_MAX_MSG 4096	/* bytes, header included */
+#define PROTO_VERSION 2	   /* 2: list replies carry many records a packet */
+#define PROTO_MAX_MSG 4096 /* bytes, header included */
 #define PROTO_MAX_FDS 3
 
 #define RING_NAME_MAX RING_CTL_NAME_MAX /* scheme name, NUL included */
@@ -45,24 +45,24 @@ struct proto_hdr {
 };
 
 enum proto_type {
-	PROTO_HELLO = 1,     /* client introduces itself */
-	PROTO_REGISTER,	     /* scheme: take a name */
-	PROTO_UNREGISTER,    /* scheme: give a name back */
-	PROTO_OPEN,	     /* consumer: open a ring to a scheme */
-	PROTO_ATTACH,	     /* event to a scheme: a ring was opened to it */
-	PROTO_ACCEPT,	     /* scheme: accept or refuse an attached ring */
-	PROTO_CLOSE,	     /* either side: done with a ring */
-	PROTO_PROBE,	     /* opcodes a scheme serves */
-	PROTO_STATUS,	     /* daemon summary */
-	PROTO_LIST_SCHEMES,  /* one reply packet per scheme, then an end */
-	PROTO_LIST_RINGS,    /* one reply packet per ring, then an end */
-	PROTO_LIST_CLIENTS,  /* one reply packet per client, then an end */
-	PROTO_PHYS_ALLOC,    /* physalloc3 */
-	PROTO_PHYS_FREE,     /* physfree */
-	PROTO_PHYS_MAP,	     /* physmap: the region's memory file */
-	PROTO_PHYS_GRANT,    /* share a region with a ring's peer, or stop */
-	PROTO_PHYS_LIST_ZONES,	 /* one reply packet per zone, then an end */
-	PROTO_PHYS_LIST_FREE,	 /* one per free range, then an end */
+	PROTO_HELLO = 1,       /* client introduces itself */
+	PROTO_REGISTER,	       /* scheme: take a name */
+	PROTO_UNREGISTER,      /* scheme: give a name back */
+	PROTO_OPEN,	       /* consumer: open a ring to a scheme */
+	PROTO_ATTACH,	       /* event to a scheme: a ring was opened to it */
+	PROTO_ACCEPT,	       /* scheme: accept or refuse an attached ring */
+	PROTO_CLOSE,	       /* either side: done with a ring */
+	PROTO_PROBE,	       /* opcodes a scheme serves */
+	PROTO_STATUS,	       /* daemon summary */
+	PROTO_LIST_SCHEMES,    /* one reply packet per scheme, then an end */
+	PROTO_LIST_RINGS,      /* one reply packet per ring, then an end */
+	PROTO_LIST_CLIENTS,    /* one reply packet per client, then an end */
+	PROTO_PHYS_ALLOC,      /* physalloc3 */
+	PROTO_PHYS_FREE,       /* physfree */
+	PROTO_PHYS_MAP,	       /* physmap: the region's memory file */
+	PROTO_PHYS_GRANT,      /* share a region with a ring's peer, or stop */
+	PROTO_PHYS_LIST_ZONES, /* one reply packet per zone, then an end */
+	PROTO_PHYS_LIST_FREE,  /* one per free range, then an end */
 	PROTO_PHYS_LIST_REGIONS, /* one per region, then an end */
 	PROTO_TYPE_COUNT,
 };
@@ -182,17 +182,17 @@ struct proto_client_rec {
 /* --- physalloc3 (<ring/phys.h>) --- */
 
 struct proto_phys_alloc {
-	uint64_t size;		/* bytes */
-	uint64_t min;		/* bytes, > 0 */
-	uint32_t flags;		/* RING_PHYS_SPACE_*, PARTIAL_ALLOC, strategy */
-	uint32_t region_flags;	/* RING_PHYS_PERSIST */
+	uint64_t size;	       /* bytes */
+	uint64_t min;	       /* bytes, > 0 */
+	uint32_t flags;	       /* RING_PHYS_SPACE_*, PARTIAL_ALLOC, strategy */
+	uint32_t region_flags; /* RING_PHYS_PERSIST */
 };
 
 struct proto_phys_alloc_reply {
 	int32_t error;
 	uint32_t reserved;
 	uint64_t base;
-	uint64_t got;		/* bytes allocated: physalloc3's *min out */
+	uint64_t got; /* bytes allocated: physalloc3's *min out */
 	uint64_t region_id;
 };
 
@@ -200,23 +200,23 @@ struct proto_phys_alloc_reply {
 struct proto_phys_range {
 	uint64_t base;
 	uint64_t size;
-	uint32_t flags;		/* MAP: RING_PHYSMAP_*; FREE: zero */
+	uint32_t flags; /* MAP: RING_PHYSMAP_*; FREE: zero */
 	uint32_t reserved;
 };
 
 /* Reply to PROTO_PHYS_MAP: the region, with its memory file. */
 struct proto_phys_map_reply {
 	int32_t error;
-	uint32_t writable;	/* 1: the file may be mapped writable */
+	uint32_t writable; /* 1: the file may be mapped writable */
 	uint64_t region_base;
 	uint64_t region_size;
 	uint64_t region_id;
 };
 
 struct proto_phys_grant {
-	uint64_t base;		/* any address in the region */
+	uint64_t base; /* any address in the region */
 	uint64_t ring_id;
-	uint32_t revoke;	/* 0: grant, 1: revoke */
+	uint32_t revoke; /* 0: grant, 1: revoke */
 	uint32_t reserved;
 };
 

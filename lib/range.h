@@ -22,9 +22,9 @@ struct range_set {
 
 /* How range_alloc() picks among free ranges. */
 enum range_pick {
-	RANGE_FIRST,	/* lowest range that fits */
-	RANGE_LARGEST,	/* the largest free range */
-	RANGE_BEST,	/* the smallest range that fits */
+	RANGE_FIRST,   /* lowest range that fits */
+	RANGE_LARGEST, /* the largest free range */
+	RANGE_BEST,    /* the smallest range that fits */
 };
 
 int range_init(struct range_set *s, uint64_t base, uint64_t len);

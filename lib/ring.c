@@ -84,10 +84,12 @@ ring_pair_create(const struct ring_params *p, struct ring_fds *fds)
 	if (pwrite(mem, &d, sizeof(d), 0) != (ssize_t)sizeof(d))
 		goto fail;
 	ec = d.sq_entries;
-	if (pwrite(mem, &ec, sizeof(ec), (off_t)l.sq_hdr) != (ssize_t)sizeof(ec))
+	if (pwrite(mem, &ec, sizeof(ec), (off_t)l.sq_hdr) !=
+	    (ssize_t)sizeof(ec))
 		goto fail;
 	ec = d.cq_entries;
-	if (pwrite(mem, &ec, sizeof(ec), (off_t)l.cq_hdr) != (ssize_t)sizeof(ec))
+	if (pwrite(mem, &ec, sizeof(ec), (off_t)l.cq_hdr) !=
+	    (ssize_t)sizeof(ec))
 		goto fail;
 	if (fcntl(mem, F_ADD_SEALS, RING_SEALS | F_SEAL_SEAL) < 0)
 		goto fail;
@@ -141,7 +143,8 @@ ring_q_init(struct ring_q *q, uint8_t *hdr, uint8_t *slots, uint32_t n,
 		return -EINVAL;
 	head = RING_LOAD_ACQ(&q->hp->h.head_index);
 	tail = RING_LOAD_ACQ(&q->hp->h.tail_index);
-	if (head > q->mask2 || tail > q->mask2 || ((tail - head) & q->mask2) > n)
+	if (head > q->mask2 || tail > q->mask2 ||
+	    ((tail - head) & q->mask2) > n)
 		return -EINVAL;
 	q->own = pusher ? tail : head;
 	q->peer = pusher ? head : tail;
@@ -157,8 +160,10 @@ ring_map(struct ring *r, int mem, const struct ring_pair_desc *d)
 	struct ring_layout l = ring_layout(d->flags, d->sq_entries,
 	    d->cq_entries, d->pool_bytes);
 	bool b32 = d->flags & RING_PAIR_BITS_32;
-	uint32_t sqe = b32 ? sizeof(struct ring_sqe32) : sizeof(struct ring_sqe);
-	uint32_t cqe = b32 ? sizeof(struct ring_cqe32) : sizeof(struct ring_cqe);
+	uint32_t sqe = b32 ? sizeof(struct ring_sqe32)
+			   : sizeof(struct ring_sqe);
+	uint32_t cqe = b32 ? sizeof(struct ring_cqe32)
+			   : sizeof(struct ring_cqe);
 	size_t len = r->role == RING_ROLE_MONITOR ? l.sq_ents : l.total;
 	uint8_t *m, *sq_slots = NULL, *cq_slots = NULL;
 	int rc;
@@ -177,14 +182,17 @@ ring_map(struct ring *r, int mem, const struct ring_pair_desc *d)
 		cq_slots = m + l.cq_ents;
 		/* The popper only reads the peer's entries. */
 		if (r->role == RING_ROLE_CONSUMER) {
-			if (mprotect(cq_slots, l.pool_map - l.cq_ents, PROT_READ) < 0)
+			if (mprotect(cq_slots, l.pool_map - l.cq_ents,
+				PROT_READ) < 0)
 				return -errno;
 		} else {
-			if (mprotect(sq_slots, l.cq_ents - l.sq_ents, PROT_READ) < 0)
+			if (mprotect(sq_slots, l.cq_ents - l.sq_ents,
+				PROT_READ) < 0)
 				return -errno;
 			/* The pool bitmap is the consumer's alone. */
 			if (l.pool > l.pool_map &&
-			    mprotect(m + l.pool_map, l.pool - l.pool_map, PROT_READ) < 0)
+			    mprotect(m + l.pool_map, l.pool - l.pool_map,
+				PROT_READ) < 0)
 				return -errno;
 		}
 		r->pool = d->pool_bytes ? m + l.pool : NULL;
@@ -222,8 +230,9 @@ ring_open(const struct ring_fds *fds, enum ring_role role, struct ring **ret)
 		return -EINVAL;
 	if ((rc = ring_desc_check(&d)) < 0)
 		return rc;
-	if ((uint64_t)st.st_size != ring_layout(d.flags, d.sq_entries,
-	    d.cq_entries, d.pool_bytes).total)
+	if ((uint64_t)st.st_size !=
+	    ring_layout(d.flags, d.sq_entries, d.cq_entries, d.pool_bytes)
+		.total)
 		return -EINVAL;
 
 	r = calloc(1, sizeof(*r));
@@ -263,8 +272,10 @@ fail:
 RING_EXPORT int
 ring_shutdown(struct ring *r)
 {
-	atomic_fetch_or((_Atomic uint64_t *)&r->sq.hp->h.status, RING_STATUS_DROP);
-	atomic_fetch_or((_Atomic uint64_t *)&r->cq.hp->h.status, RING_STATUS_DROP);
+	atomic_fetch_or((_Atomic uint64_t *)&r->sq.hp->h.status,
+	    RING_STATUS_DROP);
+	atomic_fetch_or((_Atomic uint64_t *)&r->cq.hp->h.status,
+	    RING_STATUS_DROP);
 	if (r->role != RING_ROLE_MONITOR)
 		r->shut = true;
 	ring_wake_all(r);
@@ -307,8 +318,8 @@ ring_get_info(const struct ring *r, struct ring_info *info)
 	info->sqe_size = r->sq.esize;
 	info->cqe_size = r->cq.esize;
 	info->pool_bytes = r->pool_bytes;
-	info->mem_bytes = ring_layout(r->flags, r->sq.n, r->cq.n,
-	    r->pool_bytes).total;
+	info->mem_bytes = ring_layout(r->flags, r->sq.n, r->cq.n, r->pool_bytes)
+			      .total;
 }
 
 static void
@@ -326,7 +337,8 @@ ring_q_stats(const struct ring_q *q, struct ring_queue_stats *s)
 	s->push_wait = atomic_load_explicit((_Atomic uint32_t *)&hp->push_wait,
 	    memory_order_relaxed);
 	s->depth = (s->tail - s->head) & q->mask2;
-	s->valid = s->head <= q->mask2 && s->tail <= q->mask2 && s->depth <= q->n;
+	s->valid = s->head <= q->mask2 && s->tail <= q->mask2 &&
+	    s->depth <= q->n;
 	if (!s->valid)
 		s->depth = 0;
 }
@@ -341,8 +353,7 @@ ring_get_stats(const struct ring *r, struct ring_stats *st)
 RING_EXPORT bool
 ring_is_dropped(const struct ring *r)
 {
-	return r->shut ||
-	    (RING_LOAD(&r->sq.hp->h.status) & RING_STATUS_DROP) ||
+	return r->shut || (RING_LOAD(&r->sq.hp->h.status) & RING_STATUS_DROP) ||
 	    (RING_LOAD(&r->cq.hp->h.status) & RING_STATUS_DROP);
 }
 
@@ -445,7 +456,6 @@ ring_q_ready(struct ring *r, struct ring_q *q, uint64_t want, int *st)
 	return (int64_t)n;
 }
 
-
 static inline void *
 ring_q_slot(const struct ring_q *q, uint64_t idx)
 {
@@ -457,7 +467,8 @@ static inline void
 ring_q_notify(struct ring *r, uint32_t *word)
 {
 	ring_full_fence();
-	if (atomic_load_explicit((_Atomic uint32_t *)word, memory_order_relaxed))
+	if (atomic_load_explicit((_Atomic uint32_t *)word,
+		memory_order_relaxed))
 		ring_wake(r, (_Atomic uint32_t *)word);
 }
 
@@ -717,7 +728,8 @@ ring_cq_push_batch(struct ring *r, const struct ring_cqe *cqes, unsigned n)
 RING_EXPORT int
 ring_sq_pop(struct ring *r, struct ring_sqe *sqe)
 {
-	int rc = ring_pop(r, RING_ROLE_PRODUCER, true, sqe, sizeof(*sqe), 1, true);
+	int rc = ring_pop(r, RING_ROLE_PRODUCER, true, sqe, sizeof(*sqe), 1,
+	    true);
 
 	return rc < 0 ? rc : 0;
 }
@@ -725,13 +737,15 @@ ring_sq_pop(struct ring *r, struct ring_sqe *sqe)
 RING_EXPORT int
 ring_sq_pop_batch(struct ring *r, struct ring_sqe *sqes, unsigned n)
 {
-	return ring_pop(r, RING_ROLE_PRODUCER, true, sqes, sizeof(*sqes), n, true);
+	return ring_pop(r, RING_ROLE_PRODUCER, true, sqes, sizeof(*sqes), n,
+	    true);
 }
 
 RING_EXPORT int
 ring_sq_peek(struct ring *r, struct ring_sqe *sqe)
 {
-	int rc = ring_pop(r, RING_ROLE_PRODUCER, true, sqe, sizeof(*sqe), 1, false);
+	int rc = ring_pop(r, RING_ROLE_PRODUCER, true, sqe, sizeof(*sqe), 1,
+	    false);
 
 	return rc < 0 ? rc : 0;
 }
@@ -739,7 +753,8 @@ ring_sq_peek(struct ring *r, struct ring_sqe *sqe)
 RING_EXPORT int
 ring_cq_pop(struct ring *r, struct ring_cqe *cqe)
 {
-	int rc = ring_pop(r, RING_ROLE_CONSUMER, false, cqe, sizeof(*cqe), 1, true);
+	int rc = ring_pop(r, RING_ROLE_CONSUMER, false, cqe, sizeof(*cqe), 1,
+	    true);
 
 	return rc < 0 ? rc : 0;
 }
@@ -747,13 +762,15 @@ ring_cq_pop(struct ring *r, struct ring_cqe *cqe)
 RING_EXPORT int
 ring_cq_pop_batch(struct ring *r, struct ring_cqe *cqes, unsigned n)
 {
-	return ring_pop(r, RING_ROLE_CONSUMER, false, cqes, sizeof(*cqes), n, true);
+	return ring_pop(r, RING_ROLE_CONSUMER, false, cqes, sizeof(*cqes), n,
+	    true);
 }
 
 RING_EXPORT int
 ring_cq_peek(struct ring *r, struct ring_cqe *cqe)
 {
-	int rc = ring_pop(r, RING_ROLE_CONSUMER, false, cqe, sizeof(*cqe), 1, false);
+	int rc = ring_pop(r, RING_ROLE_CONSUMER, false, cqe, sizeof(*cqe), 1,
+	    false);
 
 	return rc < 0 ? rc : 0;
 }

@@ -75,14 +75,14 @@ ring_wake(struct ring *r, _Atomic uint32_t *word)
 void
 ring_wake_all(struct ring *r)
 {
-	struct ring_q *qs[2] = { &r->sq, &r->cq };
+	struct ring_q *qs[2] = {&r->sq, &r->cq};
 	int i;
 
 	ring_full_fence();
 	for (i = 0; i < 2; i++) {
 		_Atomic uint32_t *w[2] = {
-			(_Atomic uint32_t *)&qs[i]->hp->pop_wait,
-			(_Atomic uint32_t *)&qs[i]->hp->push_wait,
+		    (_Atomic uint32_t *)&qs[i]->hp->pop_wait,
+		    (_Atomic uint32_t *)&qs[i]->hp->push_wait,
 		};
 		int j;
 
@@ -103,7 +103,8 @@ ring_announce(struct ring *r, unsigned events, uint32_t how)
 		atomic_store_explicit((_Atomic uint32_t *)&r->in->hp->pop_wait,
 		    how, memory_order_relaxed);
 	if (events & RING_EV_OUT)
-		atomic_store_explicit((_Atomic uint32_t *)&r->out->hp->push_wait,
+		atomic_store_explicit((_Atomic uint32_t *)&r->out->hp
+					  ->push_wait,
 		    how, memory_order_relaxed);
 }
 
@@ -114,7 +115,7 @@ ring_announce(struct ring *r, unsigned events, uint32_t how)
 static void
 ring_drain_doorbell(struct ring *r)
 {
-	struct pollfd pfd = { .fd = r->doorbell_self, .events = POLLIN };
+	struct pollfd pfd = {.fd = r->doorbell_self, .events = POLLIN};
 	uint64_t v;
 
 	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN))
@@ -153,7 +154,7 @@ ring_sleep(struct ring *r, unsigned events, int64_t deadline)
 	}
 	if (both) {
 		/* One futex word cannot cover two queues: use the doorbell. */
-		struct pollfd pfd = { .fd = r->doorbell_self, .events = POLLIN };
+		struct pollfd pfd = {.fd = r->doorbell_self, .events = POLLIN};
 		int ms = -1;
 
 		if (tsp != NULL)
@@ -162,8 +163,9 @@ ring_sleep(struct ring *r, unsigned events, int64_t deadline)
 		ring_drain_doorbell(r);
 		return 0;
 	}
-	word = events == RING_EV_IN ? (_Atomic uint32_t *)&r->in->hp->pop_wait
-				    : (_Atomic uint32_t *)&r->out->hp->push_wait;
+	word = events == RING_EV_IN
+	    ? (_Atomic uint32_t *)&r->in->hp->pop_wait
+	    : (_Atomic uint32_t *)&r->out->hp->push_wait;
 	ring_futex(word, FUTEX_WAIT, RING_WAIT_FUTEX, tsp);
 	return 0;
 }
@@ -181,11 +183,13 @@ ring_spin_adapt(struct ring *r, int64_t slept_ns)
 	if (slept_ns < 2 * (int64_t)r->spin_ns) {
 		if (r->spin_ns < RING_SPIN_MAX_NS)
 			r->spin_ns = r->spin_ns * 2 > RING_SPIN_MAX_NS
-			    ? RING_SPIN_MAX_NS : r->spin_ns * 2;
+			    ? RING_SPIN_MAX_NS
+			    : r->spin_ns * 2;
 	} else if (slept_ns > 64 * (int64_t)r->spin_ns) {
 		if (r->spin_ns > RING_SPIN_MIN_NS)
 			r->spin_ns = r->spin_ns / 2 < RING_SPIN_MIN_NS
-			    ? RING_SPIN_MIN_NS : r->spin_ns / 2;
+			    ? RING_SPIN_MIN_NS
+			    : r->spin_ns / 2;
 	}
 }
 
@@ -205,7 +209,7 @@ ring_wait(struct ring *r, unsigned events, int64_t timeout_ns)
 	start = ring_now_ns();
 	if (timeout_ns > 0)
 		deadline = timeout_ns > INT64_MAX - start ? INT64_MAX
-							   : start + timeout_ns;
+							  : start + timeout_ns;
 
 	/* Spin: no system call while the peer is expected to answer soon. */
 	for (i = 1; r->spin_ns > 0; i++) {
@@ -227,7 +231,8 @@ ring_wait(struct ring *r, unsigned events, int64_t timeout_ns)
 	for (;;) {
 		bool both = events == (RING_EV_IN | RING_EV_OUT);
 
-		ring_announce(r, events, both ? RING_WAIT_DOORBELL : RING_WAIT_FUTEX);
+		ring_announce(r, events,
+		    both ? RING_WAIT_DOORBELL : RING_WAIT_FUTEX);
 		ring_full_fence();
 		rc = ring_ready(r, events);
 		if (rc == 0)

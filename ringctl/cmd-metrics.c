@@ -41,30 +41,35 @@ metrics_family(const char *name, const char *type, const char *help)
 
 /* Per-ring families: name, type, help, and which figure. */
 enum metrics_fig {
-	MF_SQ_DEPTH, MF_CQ_BACKLOG, MF_SUBMITTED, MF_COMPLETED, MF_SQ_ENTRIES,
-	MF_CQ_ENTRIES, MF_POOL, MF_AGE,
+	MF_SQ_DEPTH,
+	MF_CQ_BACKLOG,
+	MF_SUBMITTED,
+	MF_COMPLETED,
+	MF_SQ_ENTRIES,
+	MF_CQ_ENTRIES,
+	MF_POOL,
+	MF_AGE,
 };
 
 static const struct {
 	const char *name, *type, *help;
 	enum metrics_fig fig;
 } metrics_ring_families[] = {
-	{ "ringd_ring_sq_depth", "gauge",
-	    "Submissions published and not yet taken.", MF_SQ_DEPTH },
-	{ "ringd_ring_cq_backlog", "gauge",
-	    "Completions published and not yet reaped.", MF_CQ_BACKLOG },
-	{ "ringd_ring_submitted_total", "counter",
-	    "Submissions ever pushed.", MF_SUBMITTED },
-	{ "ringd_ring_completed_total", "counter",
-	    "Completions ever pushed.", MF_COMPLETED },
-	{ "ringd_ring_sq_entries", "gauge",
-	    "Submission queue size in entries.", MF_SQ_ENTRIES },
-	{ "ringd_ring_cq_entries", "gauge",
-	    "Completion queue size in entries.", MF_CQ_ENTRIES },
-	{ "ringd_ring_pool_bytes", "gauge",
-	    "Buffer pool size in bytes.", MF_POOL },
-	{ "ringd_ring_age_seconds", "gauge",
-	    "Time since the ring was opened.", MF_AGE },
+    {"ringd_ring_sq_depth", "gauge", "Submissions published and not yet taken.",
+	MF_SQ_DEPTH},
+    {"ringd_ring_cq_backlog", "gauge",
+	"Completions published and not yet reaped.", MF_CQ_BACKLOG},
+    {"ringd_ring_submitted_total", "counter", "Submissions ever pushed.",
+	MF_SUBMITTED},
+    {"ringd_ring_completed_total", "counter", "Completions ever pushed.",
+	MF_COMPLETED},
+    {"ringd_ring_sq_entries", "gauge", "Submission queue size in entries.",
+	MF_SQ_ENTRIES},
+    {"ringd_ring_cq_entries", "gauge", "Completion queue size in entries.",
+	MF_CQ_ENTRIES},
+    {"ringd_ring_pool_bytes", "gauge", "Buffer pool size in bytes.", MF_POOL},
+    {"ringd_ring_age_seconds", "gauge", "Time since the ring was opened.",
+	MF_AGE},
 };
 
 static void
@@ -99,11 +104,10 @@ metrics_ring_value(const struct ring_ctl_ring *r, enum metrics_fig f)
 }
 
 int
-cmd_metrics(struct ringctl *rc, const struct cmd_entry *ce,
-    struct cmd_args *a)
+cmd_metrics(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
-	static const char *const states[] = { "pending", "running", "dropped",
-		"broken" };
+	static const char *const states[] = {"pending", "running", "dropped",
+	    "broken"};
 	struct ring_ctl_status st;
 	struct ring_ctl_ring *rings = NULL;
 	struct ring_ctl_scheme *schemes = NULL;
@@ -133,7 +137,8 @@ cmd_metrics(struct ringctl *rc, const struct cmd_entry *ce,
 	    "ringd's version and protocol version.");
 	printf("ringd_info{version=\"%s\",protocol=\"%" PRIu32 "\"} 1\n",
 	    metrics_escape(st.server, sizeof(st.server), esc[0],
-	    sizeof(esc[0])), st.version);
+		sizeof(esc[0])),
+	    st.version);
 	metrics_family("ringd_uptime_seconds", "gauge",
 	    "Time since ringd started.");
 	printf("ringd_uptime_seconds %.3f\n", (double)st.uptime_ns / 1e9);
@@ -149,13 +154,14 @@ cmd_metrics(struct ringctl *rc, const struct cmd_entry *ce,
 	    "Rings opened to a scheme since it registered.");
 	for (i = 0; i < nschemes; i++)
 		printf("ringd_scheme_rings_opened_total{scheme=\"%s\","
-		    "builtin=\"%u\"} %" PRIu32 "\n",
+		       "builtin=\"%u\"} %" PRIu32 "\n",
 		    metrics_escape(schemes[i].name, sizeof(schemes[i].name),
-		    esc[0], sizeof(esc[0])), schemes[i].builtin ? 1u : 0u,
-		    schemes[i].rings);
+			esc[0], sizeof(esc[0])),
+		    schemes[i].builtin ? 1u : 0u, schemes[i].rings);
 
-	for (f = 0; f < sizeof(metrics_ring_families) /
-	    sizeof(metrics_ring_families[0]); f++) {
+	for (f = 0; f <
+	     sizeof(metrics_ring_families) / sizeof(metrics_ring_families[0]);
+	     f++) {
 		metrics_family(metrics_ring_families[f].name,
 		    metrics_ring_families[f].type,
 		    metrics_ring_families[f].help);
@@ -163,7 +169,8 @@ cmd_metrics(struct ringctl *rc, const struct cmd_entry *ce,
 			printf("%s{ring=\"%" PRIu64 "\",scheme=\"%s\"} ",
 			    metrics_ring_families[f].name, rings[i].ring_id,
 			    metrics_escape(rings[i].scheme,
-			    sizeof(rings[i].scheme), esc[0], sizeof(esc[0])));
+				sizeof(rings[i].scheme), esc[0],
+				sizeof(esc[0])));
 			metrics_ring_value(&rings[i],
 			    metrics_ring_families[f].fig);
 		}
@@ -173,9 +180,11 @@ cmd_metrics(struct ringctl *rc, const struct cmd_entry *ce,
 	for (i = 0; i < nrings; i++)
 		for (k = 0; k < 4; k++)
 			printf("ringd_ring_state{ring=\"%" PRIu64 "\","
-			    "scheme=\"%s\",state=\"%s\"} %d\n",
-			    rings[i].ring_id, metrics_escape(rings[i].scheme,
-			    sizeof(rings[i].scheme), esc[1], sizeof(esc[1])),
+			       "scheme=\"%s\",state=\"%s\"} %d\n",
+			    rings[i].ring_id,
+			    metrics_escape(rings[i].scheme,
+				sizeof(rings[i].scheme), esc[1],
+				sizeof(esc[1])),
 			    states[k], rings[i].state == k + 1);
 	ret = RC_OK;
 out:

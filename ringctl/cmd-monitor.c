@@ -34,9 +34,9 @@ monitor_signal(int sig)
 struct monitor {
 	struct ringctl *rc;
 	uint64_t threshold;
-	uint64_t count;	 /* 0: no limit */
+	uint64_t count; /* 0: no limit */
 	uint64_t events;
-	bool one;	 /* watching one ring */
+	bool one; /* watching one ring */
 	uint64_t id;
 };
 
@@ -57,7 +57,7 @@ monitor_emit(struct monitor *m, const char *event,
 		    json_object_new_string(event));
 		json_object_object_add(o, "timestamp_ns",
 		    mj_u64((uint64_t)ts.tv_sec * 1000000000ull +
-		    (uint64_t)ts.tv_nsec));
+			(uint64_t)ts.tv_nsec));
 		json_object_object_add(o, "ring_id", mj_u64(r->ring_id));
 		json_object_object_add(o, "ring", ro);
 		out_json(m->rc, o);
@@ -69,8 +69,9 @@ monitor_emit(struct monitor *m, const char *event,
 		json_object_object_get_ex(ro, "consumer", &cons);
 		json_object_object_get_ex(ro, "producer", &prod);
 		printf("%s.%03ld %-7s ring %" PRIu64 " '%s' %s consumer %s "
-		    "producer %s sq_depth %" PRIu64 " cq_backlog %" PRIu64
-		    "%s%s\n", when, ts.tv_nsec / 1000000, event, r->ring_id,
+		       "producer %s sq_depth %" PRIu64 " cq_backlog %" PRIu64
+		       "%s%s\n",
+		    when, ts.tv_nsec / 1000000, event, r->ring_id,
 		    mj_get_str(ro, "scheme", ""), mj_get_str(ro, "state", ""),
 		    out_peer(cons, cp, sizeof(cp)),
 		    out_peer(prod, pp, sizeof(pp)), r->sq.depth, r->cq.depth,
@@ -99,7 +100,8 @@ monitor_diff(struct monitor *m, const struct ring_ctl_ring *old, size_t nold,
 
 	/* both lists come sorted by ring id */
 	while (!monitor_stop && (i < nold || j < ncur)) {
-		if (j == ncur || (i < nold && old[i].ring_id < cur[j].ring_id)) {
+		if (j == ncur ||
+		    (i < nold && old[i].ring_id < cur[j].ring_id)) {
 			if (!m->one || old[i].ring_id == m->id)
 				monitor_emit(m, "detach", &old[i], "");
 			i++;
@@ -119,13 +121,16 @@ monitor_diff(struct monitor *m, const struct ring_ctl_ring *old, size_t nold,
 		if (old[i].state != cur[j].state) {
 			snprintf(detail, sizeof(detail), "was %s",
 			    mj_state_name(old[i].state));
-			monitor_emit(m, cur[j].state == RING_CTL_DROPPED ?
-			    "drop" : cur[j].state == RING_CTL_BROKEN ?
-			    "broken" : "state", &cur[j], detail);
+			monitor_emit(m,
+			    cur[j].state == RING_CTL_DROPPED	  ? "drop"
+				: cur[j].state == RING_CTL_BROKEN ? "broken"
+								  : "state",
+			    &cur[j], detail);
 		}
 		if (!monitor_stop &&
 		    (monitor_depth_moved(m, old[i].sq.depth, cur[j].sq.depth) ||
-		    monitor_depth_moved(m, old[i].cq.depth, cur[j].cq.depth))) {
+			monitor_depth_moved(m, old[i].cq.depth,
+			    cur[j].cq.depth))) {
 			snprintf(detail, sizeof(detail),
 			    "(was %" PRIu64 "/%" PRIu64 ")", old[i].sq.depth,
 			    old[i].cq.depth);
@@ -148,8 +153,7 @@ monitor_has(const struct ring_ctl_ring *v, size_t n, uint64_t id)
 }
 
 int
-cmd_monitor(struct ringctl *rc, const struct cmd_entry *ce,
-    struct cmd_args *a)
+cmd_monitor(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
 	struct ring_ctl_ring *old = NULL, *cur = NULL;
 	size_t nold = 0, ncur = 0;
@@ -165,7 +169,7 @@ cmd_monitor(struct ringctl *rc, const struct cmd_entry *ce,
 	m.threshold = 8;
 	if ((v = a->val[cmd_opt_index(ce, "interval")]) != NULL &&
 	    (units_parse_duration(v, &interval) < 0 || interval < 1000000 ||
-	    interval > 3600000000000ull))
+		interval > 3600000000000ull))
 		return cmd_usage_error(rc, ce,
 		    "monitor: bad --interval '%s' (1ms..1h, e.g. 100ms)", v);
 	if ((v = a->val[cmd_opt_index(ce, "threshold")]) != NULL &&

@@ -26,8 +26,8 @@
 #define PHYS_DUMP_MAX (1u << 20)
 
 static int
-phys_size_opt(struct ringctl *rc, const struct cmd_entry *ce,
-    const char *what, const char *s, uint64_t *v)
+phys_size_opt(struct ringctl *rc, const struct cmd_entry *ce, const char *what,
+    const char *s, uint64_t *v)
 {
 	int err = units_parse_size(s, v);
 
@@ -81,11 +81,10 @@ phys_print_region(struct json_object *reg)
 	uint64_t size = mj_get_u64(reg, "size", 0);
 
 	printf("region %" PRIu64 ": base %#" PRIx64 " size %s (%" PRIu64
-	    " bytes) highest %#" PRIx64 " zone %s%s\n",
+	       " bytes) highest %#" PRIx64 " zone %s%s\n",
 	    mj_get_u64(reg, "id", 0), mj_get_u64(reg, "base", 0),
 	    units_fmt_size(size, sz, sizeof(sz)), size,
-	    mj_get_u64(reg, "highest_address", 0),
-	    mj_get_str(reg, "zone", "?"),
+	    mj_get_u64(reg, "highest_address", 0), mj_get_str(reg, "zone", "?"),
 	    mj_get_bool(reg, "persist", 0) ? ", persistent" : "");
 }
 
@@ -123,7 +122,8 @@ cmd_physalloc(struct ringctl *rc, const struct cmd_entry *ce,
 		else
 			return cmd_usage_error(rc, ce,
 			    "physalloc: --partial is optimal, greatest or "
-			    "greedy, not '%s'", v);
+			    "greedy, not '%s'",
+			    v);
 	}
 	use_sg = a->set[cmd_opt_index(ce, "sg")];
 	if (use_sg && a->val[cmd_opt_index(ce, "min")] == NULL)
@@ -136,11 +136,13 @@ cmd_physalloc(struct ringctl *rc, const struct cmd_entry *ce,
 		return ret;
 
 	if (use_sg) {
-		err = ring_phys_sg_alloc(rc->ctl, size, min, flags, rflags, &sg);
+		err = ring_phys_sg_alloc(rc->ctl, size, min, flags, rflags,
+		    &sg);
 		if (err < 0)
 			return conn_fail(rc, err,
 			    "physalloc: cannot build a %" PRIu64 "-byte "
-			    "scatter-gather list", size);
+			    "scatter-gather list",
+			    size);
 		got = sg->total;
 		base = sg->nsegs != 0 ? sg->seg[0].base : 0;
 	} else {
@@ -182,8 +184,7 @@ cmd_physalloc(struct ringctl *rc, const struct cmd_entry *ce,
 		if (seg != NULL)
 			json_object_array_add(segs, seg);
 	}
-	partial = got < size ||
-	    (!use_sg && ring_page_round(size) > got);
+	partial = got < size || (!use_sg && ring_page_round(size) > got);
 	json_object_object_add(o, "base", mj_u64(base));
 	json_object_object_add(o, "size", mj_u64(got));
 	json_object_object_add(o, "requested", mj_u64(size));
@@ -199,7 +200,8 @@ cmd_physalloc(struct ringctl *rc, const struct cmd_entry *ce,
 
 		if (use_sg)
 			printf("scatter-gather list: %zu segments, %s (%" PRIu64
-			    " bytes)%s\n", json_object_array_length(segs),
+			       " bytes)%s\n",
+			    json_object_array_length(segs),
 			    units_fmt_size(got, sz, sizeof(sz)), got,
 			    partial ? ", partial" : "");
 		else if (partial)
@@ -217,8 +219,7 @@ out:
 }
 
 int
-cmd_physfree(struct ringctl *rc, const struct cmd_entry *ce,
-    struct cmd_args *a)
+cmd_physfree(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
 	struct ring_phys_region reg;
 	struct json_object *o;
@@ -235,8 +236,8 @@ cmd_physfree(struct ringctl *rc, const struct cmd_entry *ce,
 	if (err < 0)
 		return conn_fail(rc, err, "cannot list regions");
 	if ((err = ring_physfree(rc->ctl, reg.base, reg.size)) < 0)
-		return conn_fail(rc, err, "physfree: cannot free region %"
-		    PRIu64, id);
+		return conn_fail(rc, err,
+		    "physfree: cannot free region %" PRIu64, id);
 	o = mj_phys_region(&reg);
 	if (rc->json)
 		out_json(rc, o);
@@ -249,13 +250,12 @@ cmd_physfree(struct ringctl *rc, const struct cmd_entry *ce,
 }
 
 int
-cmd_regions(struct ringctl *rc, const struct cmd_entry *ce,
-    struct cmd_args *a)
+cmd_regions(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
-	static const char *const zhdr[] = { "ZONE", ">BASE", ">SIZE", ">USED",
-		">FREE", ">LARGEST_FREE", ">FREE_RANGES", ">REGIONS" };
-	static const char *const rhdr[] = { ">ID", ">BASE", ">SIZE", "ZONE",
-		"OWNER", ">UID", "PERSIST", "MAPPED", ">GRANTS" };
+	static const char *const zhdr[] = {"ZONE", ">BASE", ">SIZE", ">USED",
+	    ">FREE", ">LARGEST_FREE", ">FREE_RANGES", ">REGIONS"};
+	static const char *const rhdr[] = {">ID", ">BASE", ">SIZE", "ZONE",
+	    "OWNER", ">UID", "PERSIST", "MAPPED", ">GRANTS"};
 	struct ring_phys_zone *zones = NULL;
 	struct ring_phys_range *ranges = NULL;
 	struct ring_phys_region *regs = NULL;
@@ -320,7 +320,8 @@ cmd_regions(struct ringctl *rc, const struct cmd_entry *ce,
 		    ring_phys_zone_name(zones[i].zone));
 		for (k = 0; k < nr; k++)
 			if (ranges[k].zone == zones[i].zone)
-				printf("  %#014" PRIx64 "-%#014" PRIx64 "  %s\n",
+				printf("  %#014" PRIx64 "-%#014" PRIx64
+				       "  %s\n",
 				    ranges[k].base,
 				    ranges[k].base + ranges[k].size - 1,
 				    units_fmt_size(ranges[k].size, b[0], 32));
@@ -332,8 +333,9 @@ cmd_regions(struct ringctl *rc, const struct cmd_entry *ce,
 		table_add(t, out_u64(regs[i].region_id, b[0], 32), b[1],
 		    units_fmt_size(regs[i].size, b[2], 32),
 		    ring_phys_zone_name(regs[i].zone),
-		    out_peer(json_object_object_get(json_object_array_get_idx(
-		    ra, i), "owner"), own, sizeof(own)),
+		    out_peer(json_object_object_get(
+				 json_object_array_get_idx(ra, i), "owner"),
+			own, sizeof(own)),
 		    out_u64(regs[i].owner.uid, b[3], 32),
 		    (regs[i].flags & RING_PHYS_PERSIST) ? "yes" : "no",
 		    regs[i].mapped ? "yes" : "no",
@@ -351,8 +353,7 @@ out:
 }
 
 int
-cmd_physmap(struct ringctl *rc, const struct cmd_entry *ce,
-    struct cmd_args *a)
+cmd_physmap(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
 	struct ring_phys_region reg;
 	struct json_object *o;
@@ -387,7 +388,8 @@ cmd_physmap(struct ringctl *rc, const struct cmd_entry *ce,
 	if (off >= reg.size)
 		return out_fail(rc, RC_FAIL, EINVAL | OUT_NO_REASON,
 		    "physmap: offset %" PRIu64 " is beyond region %" PRIu64
-		    " (%" PRIu64 " bytes)", off, id, reg.size);
+		    " (%" PRIu64 " bytes)",
+		    off, id, reg.size);
 	if (len > reg.size - off)
 		len = reg.size - off;
 	/* mappings start on a frame: map the frames that hold the bytes */
@@ -405,8 +407,7 @@ cmd_physmap(struct ringctl *rc, const struct cmd_entry *ce,
 		json_object_object_add(o, "len", mj_u64(len));
 		if ((hex = malloc(2 * (size_t)len + 1)) != NULL) {
 			for (i = 0; i < len; i++)
-				snprintf(hex + 2 * i, 3, "%02x",
-				    data[i]);
+				snprintf(hex + 2 * i, 3, "%02x", data[i]);
 			json_object_object_add(o, "data_hex",
 			    json_object_new_string(hex));
 			free(hex);

@@ -15,9 +15,9 @@
 int
 cmd_rings(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
-	static const char *const hdr[] = { ">ID", "SCHEME", "STATE",
-		"CONSUMER", "PRODUCER", ">SQ", ">CQ", ">BITS", ">SQ_DEPTH",
-		">CQ_BACKLOG", ">SUBMITTED", ">COMPLETED" };
+	static const char *const hdr[] = {">ID", "SCHEME", "STATE", "CONSUMER",
+	    "PRODUCER", ">SQ", ">CQ", ">BITS", ">SQ_DEPTH", ">CQ_BACKLOG",
+	    ">SUBMITTED", ">COMPLETED"};
 	struct ring_ctl_ring *v = NULL;
 	struct json_object *arr, *r, *cons, *prod;
 	struct table *t;
@@ -34,8 +34,9 @@ cmd_rings(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	free(v);
 	if (a->quiet) {
 		for (i = 0; i < n; i++)
-			printf("%" PRIu64 "\n", mj_get_u64(
-			    json_object_array_get_idx(arr, i), "id", 0));
+			printf("%" PRIu64 "\n",
+			    mj_get_u64(json_object_array_get_idx(arr, i), "id",
+				0));
 		json_object_put(arr);
 		return RC_OK;
 	}
@@ -94,9 +95,9 @@ ring_print_queue(const char *name, struct json_object *q)
 	json_object_object_get_ex(q, "pop_wait", &pw);
 	json_object_object_get_ex(q, "push_wait", &uw);
 	printf("%s:  head %" PRIu64 "  tail %" PRIu64 "  depth %" PRIu64
-	    "  pushed %" PRIu64 "  popped %" PRIu64 "  status %s"
-	    "  pop_wait %s  push_wait %s\n", name,
-	    mj_get_u64(q, "head", 0), mj_get_u64(q, "tail", 0),
+	       "  pushed %" PRIu64 "  popped %" PRIu64 "  status %s"
+	       "  pop_wait %s  push_wait %s\n",
+	    name, mj_get_u64(q, "head", 0), mj_get_u64(q, "tail", 0),
 	    mj_get_u64(q, "depth", 0), mj_get_u64(q, "push_epoch", 0),
 	    mj_get_u64(q, "pop_epoch", 0), ring_words(status, s, sizeof(s)),
 	    ring_words(pw, p, sizeof(p)), ring_words(uw, u, sizeof(u)));
@@ -142,14 +143,14 @@ cmd_ring(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	printf("producer:   %s uid %" PRIu64 "\n",
 	    out_peer(prod, buf, sizeof(buf)), mj_get_u64(prod, "uid", 0));
 	printf("entries:    sq %" PRIu64 " x %" PRIu64 " B, cq %" PRIu64
-	    " x %" PRIu64 " B (%" PRIu64 "-bit)\n",
+	       " x %" PRIu64 " B (%" PRIu64 "-bit)\n",
 	    mj_get_u64(r, "sq_entries", 0), mj_get_u64(r, "sqe_size_bytes", 0),
 	    mj_get_u64(r, "cq_entries", 0), mj_get_u64(r, "cqe_size_bytes", 0),
 	    mj_get_u64(r, "entry_bits", 0));
-	printf("pool:       %s\n", units_fmt_size(mj_get_u64(r, "pool_bytes",
-	    0), sz, sizeof(sz)));
-	printf("age:        %s\n", units_fmt_duration(mj_get_u64(r, "age_ns",
-	    0), age, sizeof(age)));
+	printf("pool:       %s\n",
+	    units_fmt_size(mj_get_u64(r, "pool_bytes", 0), sz, sizeof(sz)));
+	printf("age:        %s\n",
+	    units_fmt_duration(mj_get_u64(r, "age_ns", 0), age, sizeof(age)));
 	printf("sq_depth:   %" PRIu64 "\n", mj_get_u64(r, "sq_depth", 0));
 	printf("cq_backlog: %" PRIu64 "\n", mj_get_u64(r, "cq_backlog", 0));
 	printf("submitted:  %" PRIu64 " (taken %" PRIu64 ")\n",
@@ -165,11 +166,10 @@ cmd_ring(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 }
 
 int
-cmd_clients(struct ringctl *rc, const struct cmd_entry *ce,
-    struct cmd_args *a)
+cmd_clients(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
-	static const char *const hdr[] = { ">ID", ">PID", ">UID", "COMM",
-		">SCHEMES", ">RINGS", ">AGE" };
+	static const char *const hdr[] = {">ID", ">PID", ">UID", "COMM",
+	    ">SCHEMES", ">RINGS", ">AGE"};
 	struct ring_ctl_client *v = NULL;
 	struct json_object *arr, *c;
 	struct table *t;
@@ -186,8 +186,9 @@ cmd_clients(struct ringctl *rc, const struct cmd_entry *ce,
 	free(v);
 	if (a->quiet) {
 		for (i = 0; i < n; i++)
-			printf("%" PRIu64 "\n", mj_get_u64(
-			    json_object_array_get_idx(arr, i), "id", 0));
+			printf("%" PRIu64 "\n",
+			    mj_get_u64(json_object_array_get_idx(arr, i), "id",
+				0));
 		json_object_put(arr);
 		return RC_OK;
 	}

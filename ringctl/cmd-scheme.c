@@ -29,7 +29,8 @@ scheme_opcodes_text(struct json_object *ops, char *buf, size_t len)
 		name = mj_get_str(op, "name", NULL);
 		code = last = mj_get_u64(op, "code", 0);
 		for (j = i + 1; name == NULL && j < n; j++) {
-			struct json_object *nx = json_object_array_get_idx(ops, j);
+			struct json_object *nx = json_object_array_get_idx(ops,
+			    j);
 
 			if (mj_get_str(nx, "name", NULL) != NULL ||
 			    mj_get_u64(nx, "code", 0) != last + 1)
@@ -40,8 +41,8 @@ scheme_opcodes_text(struct json_object *ops, char *buf, size_t len)
 			w = snprintf(buf + used, len - used, "%s%s",
 			    i ? "," : "", name);
 		else if (last != code)
-			w = snprintf(buf + used, len - used, "%s%" PRIu64 "-%"
-			    PRIu64, i ? "," : "", code, last);
+			w = snprintf(buf + used, len - used,
+			    "%s%" PRIu64 "-%" PRIu64, i ? "," : "", code, last);
 		else
 			w = snprintf(buf + used, len - used, "%s%" PRIu64,
 			    i ? "," : "", code);
@@ -52,11 +53,10 @@ scheme_opcodes_text(struct json_object *ops, char *buf, size_t len)
 }
 
 int
-cmd_schemes(struct ringctl *rc, const struct cmd_entry *ce,
-    struct cmd_args *a)
+cmd_schemes(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
-	static const char *const hdr[] = { "NAME", ">UID", "OWNER", ">RINGS",
-		"OPCODES" };
+	static const char *const hdr[] = {"NAME", ">UID", "OWNER", ">RINGS",
+	    "OPCODES"};
 	struct ring_ctl_scheme *v = NULL;
 	struct json_object *arr, *s;
 	struct table *t;
@@ -73,8 +73,9 @@ cmd_schemes(struct ringctl *rc, const struct cmd_entry *ce,
 	free(v);
 	if (a->quiet) {
 		for (i = 0; i < n; i++)
-			printf("%s\n", mj_get_str(json_object_array_get_idx(
-			    arr, i), "name", ""));
+			printf("%s\n",
+			    mj_get_str(json_object_array_get_idx(arr, i),
+				"name", ""));
 		json_object_put(arr);
 		return RC_OK;
 	}
@@ -135,8 +136,11 @@ cmd_probe(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 		const char *name = mj_get_str(op, "name", NULL);
 
 		if (a->quiet)
-			printf("%s\n", name != NULL ? name : json_object_get_string(
-			    json_object_object_get(op, "code")));
+			printf("%s\n",
+			    name != NULL
+				? name
+				: json_object_get_string(
+				      json_object_object_get(op, "code")));
 		else
 			printf("%3" PRIu64 "  %s\n", mj_get_u64(op, "code", 0),
 			    name != NULL ? name : "-");

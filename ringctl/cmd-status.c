@@ -82,7 +82,8 @@ cmd_status(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	printf("socket:   %s\n", rc->sock_path);
 	printf("schemes:  %" PRIu64 "\n", mj_get_u64(o, "schemes", 0));
 	printf("rings:    %" PRIu64 " (%" PRIu64 " pending, %" PRIu64
-	    " broken)\n", mj_get_u64(o, "rings", 0), pending, broken);
+	       " broken)\n",
+	    mj_get_u64(o, "rings", 0), pending, broken);
 	printf("clients:  %" PRIu64 "\n", mj_get_u64(o, "clients", 0));
 	if (phys) {
 		char b[3][16];
@@ -93,8 +94,9 @@ cmd_status(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 			used += zones[i].used;
 		}
 		printf("regions:  %zu\n", nregions);
-		printf("physical: %s of %s used", units_fmt_size(used, b[0],
-		    16), units_fmt_size(size, b[1], 16));
+		printf("physical: %s of %s used",
+		    units_fmt_size(used, b[0], 16),
+		    units_fmt_size(size, b[1], 16));
 		for (i = 0; i < nzones; i++)
 			printf("%szone %s %s/%s", i ? ", " : " (",
 			    ring_phys_zone_name(zones[i].zone),

@@ -23,8 +23,8 @@
 #include "tools/model-json.h"
 #include "tools/tools.h"
 
-#define SUBMIT_DATA_MAX (64u << 20)	/* data= / --data-file bytes */
-#define SUBMIT_DUMP_MAX 4096u		/* bytes --dump prints */
+#define SUBMIT_DATA_MAX (64u << 20) /* data= / --data-file bytes */
+#define SUBMIT_DUMP_MAX 4096u	    /* bytes --dump prints */
 
 /* The SQE fields FIELD=VALUE may set, with their widths. */
 struct submit_field {
@@ -35,16 +35,16 @@ struct submit_field {
 };
 
 static const struct submit_field submit_fields[] = {
-	{ "flags", offsetof(struct ring_sqe, flags), 1, false },
-	{ "priority", offsetof(struct ring_sqe, priority), 2, false },
-	{ "syscall_flags", offsetof(struct ring_sqe, syscall_flags), 4, false },
-	{ "fd", offsetof(struct ring_sqe, fd), 8, false },
-	{ "len", offsetof(struct ring_sqe, len), 8, true },
-	{ "user_data", offsetof(struct ring_sqe, user_data), 8, false },
-	{ "addr", offsetof(struct ring_sqe, addr), 8, false },
-	{ "offset", offsetof(struct ring_sqe, offset), 8, true },
-	{ "additional1", offsetof(struct ring_sqe, additional1), 8, false },
-	{ "additional2", offsetof(struct ring_sqe, additional2), 8, false },
+    {"flags", offsetof(struct ring_sqe, flags), 1, false},
+    {"priority", offsetof(struct ring_sqe, priority), 2, false},
+    {"syscall_flags", offsetof(struct ring_sqe, syscall_flags), 4, false},
+    {"fd", offsetof(struct ring_sqe, fd), 8, false},
+    {"len", offsetof(struct ring_sqe, len), 8, true},
+    {"user_data", offsetof(struct ring_sqe, user_data), 8, false},
+    {"addr", offsetof(struct ring_sqe, addr), 8, false},
+    {"offset", offsetof(struct ring_sqe, offset), 8, true},
+    {"additional1", offsetof(struct ring_sqe, additional1), 8, false},
+    {"additional2", offsetof(struct ring_sqe, additional2), 8, false},
 };
 #define SUBMIT_NFIELDS (sizeof(submit_fields) / sizeof(submit_fields[0]))
 
@@ -90,8 +90,8 @@ submit_parse_flags(const char *s, uint64_t *v)
 	static const struct {
 		const char *name;
 		uint64_t bit;
-	} names[] = { { "subscribe", RING_SQE_SUBSCRIBE },
-		{ "drain", RING_SQE_DRAIN }, { "chain", RING_SQE_CHAIN } };
+	} names[] = {{"subscribe", RING_SQE_SUBSCRIBE},
+	    {"drain", RING_SQE_DRAIN}, {"chain", RING_SQE_CHAIN}};
 	const char *p = s, *end;
 	size_t i, len;
 
@@ -140,7 +140,8 @@ submit_set_field(struct ringctl *rc, const struct cmd_entry *ce,
 		return cmd_usage_error(rc, ce,
 		    "submit: unknown field '%.*s' (fields: flags priority "
 		    "syscall_flags fd len user_data addr offset additional1 "
-		    "additional2 data)", (int)(eq - word), word);
+		    "additional2 data)",
+		    (int)(eq - word), word);
 	f = &submit_fields[k];
 	if (q->given[k])
 		return cmd_usage_error(rc, ce, "submit: field '%s' given twice",
@@ -243,8 +244,8 @@ submit_count_opt(struct ringctl *rc, const struct cmd_entry *ce,
 }
 
 static int
-submit_parse(struct ringctl *rc, const struct cmd_entry *ce,
-    struct cmd_args *a, struct submit_req *q)
+submit_parse(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a,
+    struct submit_req *q)
 {
 	const char *v;
 	int i, ret, err;
@@ -255,7 +256,8 @@ submit_parse(struct ringctl *rc, const struct cmd_entry *ce,
 	if ((err = opname_parse(a->argv[1], &q->opcode)) < 0)
 		return cmd_usage_error(rc, ce,
 		    "submit: unknown opcode '%s' (a name such as noop, read, "
-		    "write, or a number 0..255)", a->argv[1]);
+		    "write, or a number 0..255)",
+		    a->argv[1]);
 	q->sqe.opcode = q->opcode;
 	for (i = 2; i < a->argc; i++)
 		if ((ret = submit_set_field(rc, ce, q, a->argv[i])) != RC_OK)
@@ -271,21 +273,20 @@ submit_parse(struct ringctl *rc, const struct cmd_entry *ce,
 			    "submit: --bits is 32 or 64, not '%s'", v);
 	}
 	if ((v = a->val[cmd_opt_index(ce, "timeout")]) != NULL &&
-	    (units_parse_duration(v, &q->timeout_ns) < 0 ||
-	    q->timeout_ns == 0))
+	    (units_parse_duration(v, &q->timeout_ns) < 0 || q->timeout_ns == 0))
 		return cmd_usage_error(rc, ce,
 		    "submit: bad --timeout '%s' (e.g. 500ms, 2s)", v);
 	if ((v = a->val[cmd_opt_index(ce, "count")]) != NULL &&
 	    (ret = submit_count_opt(rc, ce, "count", v, UINT64_MAX / 2,
-	    &q->count)) != RC_OK)
+		 &q->count)) != RC_OK)
 		return ret;
 	if ((v = a->val[cmd_opt_index(ce, "batch")]) != NULL &&
 	    (ret = submit_count_opt(rc, ce, "batch", v, RING_MAX_ENTRIES,
-	    &q->batch)) != RC_OK)
+		 &q->batch)) != RC_OK)
 		return ret;
 	if ((v = a->val[cmd_opt_index(ce, "window")]) != NULL &&
 	    (ret = submit_count_opt(rc, ce, "window", v, RING_MAX_ENTRIES,
-	    &q->window)) != RC_OK)
+		 &q->window)) != RC_OK)
 		return ret;
 	q->dump = a->set[cmd_opt_index(ce, "dump")];
 	if (q->count == 0 && (q->batch != 0 || q->window != 0))
@@ -302,7 +303,8 @@ submit_parse(struct ringctl *rc, const struct cmd_entry *ce,
 		if (q->batch > q->window)
 			return cmd_usage_error(rc, ce,
 			    "submit: --batch %" PRIu64 " is larger than "
-			    "--window %" PRIu64, q->batch, q->window);
+			    "--window %" PRIu64,
+			    q->batch, q->window);
 	}
 	return RC_OK;
 }
@@ -462,11 +464,12 @@ submit_one(struct ringctl *rc, struct submit_req *q, struct ring *r,
 	t0 = submit_now();
 	if ((err = ring_sq_push(r, &q->sqe)) < 0)
 		return out_fail(rc, RC_FAIL, err, "cannot submit to '%s'%s",
-		    q->scheme, err == -EOVERFLOW ?
-		    " (a value does not fit a 32-bit entry)" : "");
+		    q->scheme,
+		    err == -EOVERFLOW ? " (a value does not fit a 32-bit entry)"
+				      : "");
 	if ((err = submit_pop(r, &cqe, q->timeout_ns)) < 0)
-		return out_fail(rc, RC_FAIL, err,
-		    "no completion from '%s'", q->scheme);
+		return out_fail(rc, RC_FAIL, err, "no completion from '%s'",
+		    q->scheme);
 	t1 = submit_now();
 	e = ring_cqe_errno(&cqe);
 	name = e != 0 ? errname(e) : NULL;
@@ -488,15 +491,17 @@ submit_one(struct ringctl *rc, struct submit_req *q, struct ring *r,
 	json_object_object_add(o, "latency_ns", mj_u64(t1 - t0));
 	if (rc->json) {
 		if (ptr != NULL) {
-			size_t i, n = q->sqe.len < SUBMIT_DUMP_MAX ?
-			    (size_t)q->sqe.len : SUBMIT_DUMP_MAX;
+			size_t i,
+			    n = q->sqe.len < SUBMIT_DUMP_MAX
+			    ? (size_t)q->sqe.len
+			    : SUBMIT_DUMP_MAX;
 			char *hex = malloc(2 * n + 1);
 
 			for (i = 0; hex != NULL && i < n; i++)
 				snprintf(hex + 2 * i, 3, "%02x",
 				    ((unsigned char *)ptr)[i]);
-			json_object_object_add(o, "data_hex", hex != NULL ?
-			    json_object_new_string(hex) : NULL);
+			json_object_object_add(o, "data_hex",
+			    hex != NULL ? json_object_new_string(hex) : NULL);
 			free(hex);
 		} else {
 			json_object_object_add(o, "data_hex", NULL);
@@ -512,8 +517,10 @@ submit_one(struct ringctl *rc, struct submit_req *q, struct ring *r,
 		    cqe.flags, cqe.extra,
 		    units_fmt_duration(t1 - t0, lat, sizeof(lat)));
 		if (ptr != NULL)
-			out_hexdump(stdout, ptr, q->sqe.len < SUBMIT_DUMP_MAX ?
-			    (size_t)q->sqe.len : SUBMIT_DUMP_MAX, 0);
+			out_hexdump(stdout, ptr,
+			    q->sqe.len < SUBMIT_DUMP_MAX ? (size_t)q->sqe.len
+							 : SUBMIT_DUMP_MAX,
+			    0);
 		json_object_put(o);
 	}
 	/* the completion came; an errno in it makes the exit status 1 */
@@ -547,7 +554,7 @@ submit_load(struct ringctl *rc, struct submit_req *q, struct ring *r,
 		bool progress = false;
 
 		k = q->count - submitted < q->batch ? q->count - submitted
-						     : q->batch;
+						    : q->batch;
 		if (k != 0 && q->window - (submitted - completed) >= k) {
 			now = submit_now();
 			for (i = 0; i < k; i++) {
@@ -562,7 +569,7 @@ submit_load(struct ringctl *rc, struct submit_req *q, struct ring *r,
 					/* the producer is behind: wait */
 					n = 0;
 					if ((err = ring_wait(r, RING_EV_OUT,
-					    (int64_t)q->timeout_ns)) < 0) {
+						 (int64_t)q->timeout_ns)) < 0) {
 						ret = out_fail(rc, RC_FAIL, err,
 						    "cannot submit to '%s'",
 						    q->scheme);
@@ -591,8 +598,8 @@ submit_load(struct ringctl *rc, struct submit_req *q, struct ring *r,
 					    q->scheme, cqes[i].user_data);
 					goto out;
 				}
-				hist_add(h, now - ts[cqes[i].user_data &
-				    (cap - 1)]);
+				hist_add(h,
+				    now - ts[cqes[i].user_data & (cap - 1)]);
 				if ((err = ring_cqe_errno(&cqes[i])) != 0) {
 					errors++;
 					if (first_err == 0)
@@ -602,7 +609,8 @@ submit_load(struct ringctl *rc, struct submit_req *q, struct ring *r,
 			completed += (uint64_t)n;
 			progress = true;
 		} else if (n != -EAGAIN) {
-			ret = out_fail(rc, RC_FAIL, n, "cannot reap completions");
+			ret = out_fail(rc, RC_FAIL, n,
+			    "cannot reap completions");
 			goto out;
 		}
 		now = submit_now();
@@ -619,7 +627,8 @@ submit_load(struct ringctl *rc, struct submit_req *q, struct ring *r,
 		err = ring_wait(r, RING_EV_IN,
 		    (int64_t)(q->timeout_ns - (now - last_progress)));
 		if (err < 0 && err != -ETIMEDOUT) {
-			ret = out_fail(rc, RC_FAIL, err, "cannot reap completions");
+			ret = out_fail(rc, RC_FAIL, err,
+			    "cannot reap completions");
 			goto out;
 		}
 	}
@@ -633,9 +642,11 @@ submit_load(struct ringctl *rc, struct submit_req *q, struct ring *r,
 	json_object_object_add(o, "batch", mj_u64(q->batch));
 	json_object_object_add(o, "window", mj_u64(q->window));
 	json_object_object_add(o, "errors", mj_u64(errors));
-	json_object_object_add(o, "first_errno", first_err != 0 ?
-	    json_object_new_string(errname(first_err) != NULL ?
-	    errname(first_err) : "?") : NULL);
+	json_object_object_add(o, "first_errno",
+	    first_err != 0
+		? json_object_new_string(
+		      errname(first_err) != NULL ? errname(first_err) : "?")
+		: NULL);
 	json_object_object_add(o, "elapsed_ns", mj_u64(now));
 	json_object_object_add(o, "ops_per_sec",
 	    mj_u64((uint64_t)((double)q->count * 1e9 / (double)now)));
@@ -650,8 +661,8 @@ submit_load(struct ringctl *rc, struct submit_req *q, struct ring *r,
 		out_json(rc, o);
 	} else {
 		printf("%" PRIu64 " entries to '%s' in %s: %" PRIu64
-		    " ops/s, %" PRIu64 " errors\n", q->count, q->scheme,
-		    units_fmt_duration(now, b[0], 32),
+		       " ops/s, %" PRIu64 " errors\n",
+		    q->count, q->scheme, units_fmt_duration(now, b[0], 32),
 		    mj_get_u64(o, "ops_per_sec", 0), errors);
 		printf("latency: min %s  p50 %s  p99 %s  max %s\n",
 		    units_fmt_duration(h->min, b[1], 32),
@@ -669,8 +680,7 @@ out:
 }
 
 int
-cmd_submit(struct ringctl *rc, const struct cmd_entry *ce,
-    struct cmd_args *a)
+cmd_submit(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
 	struct submit_req q;
 	struct ring *r = NULL;

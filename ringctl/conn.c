@@ -22,7 +22,7 @@ conn_need(struct ringctl *rc)
 	if (rc->sock != NULL)
 		snprintf(rc->sock_path, sizeof(rc->sock_path), "%s", rc->sock);
 	else if ((err = ring_ctl_socket_path(rc->sock_path,
-	    sizeof(rc->sock_path))) < 0)
+		      sizeof(rc->sock_path))) < 0)
 		return out_fail(rc, RC_UNREACHABLE, err,
 		    "cannot name ringd's socket (set RINGD_SOCKET or use -S)");
 	err = ring_ctl_connect(rc->sock, &server, &rc->ctl);
@@ -68,8 +68,8 @@ conn_fail(struct ringctl *rc, int err, const char *fmt, ...)
 }
 
 int
-conn_parse_id(struct ringctl *rc, const struct cmd_entry *ce,
-    const char *what, const char *s, uint64_t *id)
+conn_parse_id(struct ringctl *rc, const struct cmd_entry *ce, const char *what,
+    const char *s, uint64_t *id)
 {
 	int err = units_parse_u64(s, id);
 

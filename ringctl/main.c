@@ -87,13 +87,15 @@ main(int argc, char **argv)
 			case 'S':
 			case 'b':
 				if (s[1] != '\0')
-					*(*s == 'S' ? &rc.sock : &batch) = s + 1;
+					*(*s == 'S' ? &rc.sock : &batch) = s +
+					    1;
 				else if (i + 1 < argc)
-					*(*s == 'S' ? &rc.sock : &batch) =
-					    argv[++i];
+					*(*s == 'S' ? &rc.sock
+						    : &batch) = argv[++i];
 				else
 					goto missing;
-				took = true; /* the rest of the word was the value */
+				took =
+				    true; /* the rest of the word was the value */
 				break;
 			default:
 				return out_fail(&rc, RC_USAGE, 0,
@@ -115,7 +117,7 @@ main(int argc, char **argv)
 	} else if (i < argc) {
 		st = cmd_run(&rc, argc - i, argv + i);
 	} else if (isatty(STDIN_FILENO)) {
-		char *shell_argv[] = { (char *)"shell", NULL };
+		char *shell_argv[] = {(char *)"shell", NULL};
 
 		st = cmd_run(&rc, 1, shell_argv);
 	} else {
@@ -132,8 +134,8 @@ main(int argc, char **argv)
 	return st;
 
 unknown_long:
-	return out_fail(&rc, RC_USAGE, 0, "unknown option '%s' (see 'ringctl -h')",
-	    argv[i]);
+	return out_fail(&rc, RC_USAGE, 0,
+	    "unknown option '%s' (see 'ringctl -h')", argv[i]);
 missing:
 	return out_fail(&rc, RC_USAGE, 0, "option '%s' needs a value", argv[i]);
 }

@@ -20,8 +20,8 @@ out_json(struct ringctl *rc, struct json_object *obj)
 {
 	int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
 
-	flags |= rc->pretty ? JSON_C_TO_STRING_PRETTY |
-	    JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN;
+	flags |= rc->pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
+			    : JSON_C_TO_STRING_PLAIN;
 	printf("%s\n", json_object_to_json_string_ext(obj, flags));
 	json_object_put(obj);
 }
@@ -60,8 +60,7 @@ out_strerror(int err)
 }
 
 int
-out_vfail(struct ringctl *rc, int status, int err, const char *fmt,
-    va_list ap)
+out_vfail(struct ringctl *rc, int status, int err, const char *fmt, va_list ap)
 {
 	struct json_object *o;
 	char msg[512];
@@ -150,8 +149,8 @@ out_hexdump(FILE *f, const void *p, size_t len, uint64_t base)
 struct table {
 	unsigned ncols;
 	size_t nrows, cap;
-	char **cells;	   /* row-major, header row first */
-	bool *right;	   /* per column */
+	char **cells; /* row-major, header row first */
+	bool *right;  /* per column */
 	size_t *width;
 };
 

@@ -24,12 +24,12 @@
 
 /* One invocation's state, shared by every command it runs. */
 struct ringctl {
-	const char *sock;	/* -S, NULL: the default path */
-	bool json;		/* -j */
-	bool pretty;		/* -p */
-	bool in_shell;		/* running commands from the shell or -b */
-	struct ring_ctl *ctl;	/* NULL until a command needs ringd */
-	char sock_path[108];	/* the path connected to, for messages */
+	const char *sock;     /* -S, NULL: the default path */
+	bool json;	      /* -j */
+	bool pretty;	      /* -p */
+	bool in_shell;	      /* running commands from the shell or -b */
+	struct ring_ctl *ctl; /* NULL until a command needs ringd */
+	char sock_path[108];  /* the path connected to, for messages */
 };
 
 /* What a positional argument is, for completion. */
@@ -56,11 +56,11 @@ struct cmd_opt {
 
 /* The parsed arguments of one command. */
 struct cmd_args {
-	int argc;		     /* positional arguments */
+	int argc; /* positional arguments */
 	char **argv;
-	bool set[CMD_OPT_MAX];	     /* option i was given */
+	bool set[CMD_OPT_MAX];	      /* option i was given */
 	const char *val[CMD_OPT_MAX]; /* its value (last one wins) */
-	bool quiet;		     /* -q: names or ids only */
+	bool quiet;		      /* -q: names or ids only */
 };
 
 struct cmd_entry;
@@ -153,7 +153,8 @@ int cmd_rings(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
 int cmd_ring(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
 int cmd_clients(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
 int cmd_submit(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
-int cmd_physalloc(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
+int cmd_physalloc(struct ringctl *, const struct cmd_entry *,
+    struct cmd_args *);
 int cmd_physfree(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
 int cmd_regions(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
 int cmd_physmap(struct ringctl *, const struct cmd_entry *, struct cmd_args *);

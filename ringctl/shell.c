@@ -79,8 +79,8 @@ shell_split(const char *line, int *argc, char ***argv)
 				p++;
 			} else if (*p == '"') {
 				for (p++; *p != '\0' && *p != '"'; p++) {
-					if (*p == '\\' && (p[1] == '"' ||
-					    p[1] == '\\'))
+					if (*p == '\\' &&
+					    (p[1] == '"' || p[1] == '\\'))
 						p++;
 					w[wl++] = *p;
 				}
@@ -111,24 +111,26 @@ fail:
 
 /* Run one line; *quit is set by "quit" and "exit". */
 static int
-shell_line(struct ringctl *rc, const char *line, const char *where,
-    bool *quit)
+shell_line(struct ringctl *rc, const char *line, const char *where, bool *quit)
 {
 	char **argv;
 	int argc, err, st;
 
 	if ((err = shell_split(line, &argc, &argv)) < 0)
 		return out_fail(rc, err == -ENOMEM ? RC_FAIL : RC_USAGE, 0,
-		    "%s%s", where, err == -EINVAL ? "unterminated quote" :
-		    err == -E2BIG ? "line too long" : "out of memory");
+		    "%s%s", where,
+		    err == -EINVAL	? "unterminated quote"
+			: err == -E2BIG ? "line too long"
+					: "out of memory");
 	if (argc == 0) {
 		shell_free_words(argc, argv);
 		return RC_OK;
 	}
 	if (strcmp(argv[0], "quit") == 0 || strcmp(argv[0], "exit") == 0) {
 		*quit = true;
-		st = argc == 1 ? RC_OK : out_fail(rc, RC_USAGE, 0,
-		    "%s: takes no argument", argv[0]);
+		st = argc == 1 ? RC_OK
+			       : out_fail(rc, RC_USAGE, 0,
+				     "%s: takes no argument", argv[0]);
 	} else {
 		st = cmd_run(rc, argc, argv);
 	}
@@ -153,16 +155,18 @@ shell_batch(struct ringctl *rc, const char *path, bool force)
 	rc->in_shell = true;
 	while (!quit && getline(&line, &cap, f) >= 0) {
 		lineno++;
-		snprintf(where, sizeof(where), "%s:%u: ",
-		    f == stdin ? "<stdin>" : path, lineno);
+		snprintf(where, sizeof(where),
+		    "%s:%u: ", f == stdin ? "<stdin>" : path, lineno);
 		st = shell_line(rc, line, where, &quit);
 		if (st == RC_OK)
 			continue;
 		if (first == RC_OK)
 			first = st;
 		if (!force) {
-			fprintf(stderr, "ringctl: %s:%u: stopping at the first "
-			    "error\n", f == stdin ? "<stdin>" : path, lineno);
+			fprintf(stderr,
+			    "ringctl: %s:%u: stopping at the first "
+			    "error\n",
+			    f == stdin ? "<stdin>" : path, lineno);
 			break;
 		}
 	}
@@ -280,9 +284,9 @@ shell_cands_live(enum cmd_arg kind, const char *scheme)
 		break;
 	}
 	case ARG_FIELD: {
-		static const char *const fields[] = { "flags=", "priority=",
-			"syscall_flags=", "fd=", "len=", "user_data=", "addr=",
-			"offset=", "additional1=", "additional2=", "data=" };
+		static const char *const fields[] = {"flags=", "priority=",
+		    "syscall_flags=", "fd=", "len=", "user_data=", "addr=",
+		    "offset=", "additional1=", "additional2=", "data="};
 
 		for (k = 0; k < sizeof(fields) / sizeof(fields[0]); k++)
 			shell_cands_add(fields[k]);
@@ -351,10 +355,11 @@ shell_complete(const char *text, int start, int end)
 	/* count the positionals before this word, skipping options */
 	for (i = 1; i < argc; i++) {
 		if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			for (k = 0; ce->opts != NULL && ce->opts[k].name != NULL;
-			    k++)
+			for (k = 0;
+			     ce->opts != NULL && ce->opts[k].name != NULL; k++)
 				if (strncmp(argv[i], "--", 2) == 0 &&
-				    strcmp(argv[i] + 2, ce->opts[k].name) == 0 &&
+				    strcmp(argv[i] + 2, ce->opts[k].name) ==
+					0 &&
 				    ce->opts[k].arg != NULL)
 					i++; /* its value */
 			continue;
@@ -413,9 +418,9 @@ shell_readline(struct ringctl *rc)
 		while (n > 0 && isspace((unsigned char)line[n - 1]))
 			line[--n] = '\0';
 		if (*p != '\0') {
-			last = history_length > 0 ?
-			    history_get(history_base + history_length - 1) :
-			    NULL;
+			last = history_length > 0
+			    ? history_get(history_base + history_length - 1)
+			    : NULL;
 			if (last == NULL || strcmp(last->line, line) != 0)
 				add_history(line);
 		}

@@ -87,14 +87,14 @@ builtin_op_echo(struct ringd_ring *rr, const struct ring_sqe *sqe,
 }
 
 static const builtin_fn builtin_null_ops[BUILTIN_OP_TABLE_SIZE] = {
-	[RING_OP_NOOP] = builtin_op_zero_result,
-	[RING_OP_READ] = builtin_op_zero_result,
-	[RING_OP_WRITE] = builtin_op_len,
+    [RING_OP_NOOP] = builtin_op_zero_result,
+    [RING_OP_READ] = builtin_op_zero_result,
+    [RING_OP_WRITE] = builtin_op_len,
 };
 
 static const builtin_fn builtin_zero_ops[BUILTIN_OP_TABLE_SIZE] = {
-	[RING_OP_NOOP] = builtin_op_zero_result,
-	[RING_OP_READ] = builtin_op_zero_read,
+    [RING_OP_NOOP] = builtin_op_zero_result,
+    [RING_OP_READ] = builtin_op_zero_read,
 };
 
 _Static_assert(sizeof(builtin_null_ops) / sizeof(builtin_null_ops[0]) == 256,
@@ -104,9 +104,9 @@ _Static_assert(sizeof(builtin_zero_ops) / sizeof(builtin_zero_ops[0]) == 256,
 
 /* Sorted by name; the registry holds them under these names. */
 static const struct builtin_scheme builtin_schemes[] = {
-	{ "echo", NULL, builtin_op_echo, true },
-	{ "null", builtin_null_ops, NULL, true },
-	{ "zero", builtin_zero_ops, NULL, true },
+    {"echo", NULL, builtin_op_echo, true},
+    {"null", builtin_null_ops, NULL, true},
+    {"zero", builtin_zero_ops, NULL, true},
 };
 
 const struct builtin_scheme *
@@ -251,7 +251,8 @@ builtin_run(struct ringd_ring *rr)
 	if (rr->takeover && rc == RING_EV_IN) {
 		/* every SQE the dead producer left has its CQE: now DROP */
 		log_info("ring %llu: answered the dead producer's queue, "
-		    "dropping it", (unsigned long long)rr->id);
+			 "dropping it",
+		    (unsigned long long)rr->id);
 		ring_shutdown(rr->mon);
 		builtin_stop(rr);
 		return;

@@ -9,36 +9,36 @@
 
 #include <ring/abi.h>
 
-#define RINGD_DEF_MAX_CLIENTS 1024u		/* connections at once */
+#define RINGD_DEF_MAX_CLIENTS 1024u /* connections at once */
 #define RINGD_CAP_MAX_CLIENTS 65536u
 /* registered names, built-ins excluded */
 #define RINGD_DEF_MAX_SCHEMES 256u
 #define RINGD_CAP_MAX_SCHEMES 65536u
 /* names one connection holds */
 #define RINGD_DEF_MAX_SCHEMES_PER_CLIENT 16u
-#define RINGD_DEF_MAX_RINGS 4096u		/* rings alive, all clients */
+#define RINGD_DEF_MAX_RINGS 4096u /* rings alive, all clients */
 #define RINGD_CAP_MAX_RINGS 262144u
 /* rings one connection opened as consumer */
 #define RINGD_DEF_MAX_RINGS_PER_CLIENT 256u
 /* entries per queue; the cap is the ABI's RING_MAX_ENTRIES */
 #define RINGD_DEF_MAX_ENTRIES 4096u
 #define RINGD_CAP_MAX_ENTRIES RING_MAX_ENTRIES
-#define RINGD_DEF_MAX_POOL_BYTES (64ull << 20)	/* buffer pool per ring */
+#define RINGD_DEF_MAX_POOL_BYTES (64ull << 20) /* buffer pool per ring */
 #define RINGD_CAP_MAX_POOL_BYTES RING_MAX_POOL
 #define RINGD_DEF_MAX_PENDING_BYTES (256u << 10) /* queued output per client */
 #define RINGD_MIN_MAX_PENDING_BYTES 4096u
 #define RINGD_CAP_MAX_PENDING_BYTES (64u << 20)
-#define RINGD_DEF_ACCEPT_TIMEOUT_MS 5000u	/* scheme must answer ATTACH */
+#define RINGD_DEF_ACCEPT_TIMEOUT_MS 5000u /* scheme must answer ATTACH */
 #define RINGD_CAP_ACCEPT_TIMEOUT_MS 600000u
 
 /* physalloc3: zone sizes (multiples of 4 KiB), quota, regions */
-#define RINGD_DEF_PHYS_ZONE32 (1ull << 30)	/* [3 GiB, 4 GiB) */
+#define RINGD_DEF_PHYS_ZONE32 (1ull << 30) /* [3 GiB, 4 GiB) */
 #define RINGD_CAP_PHYS_ZONE32 (4ull << 30)
-#define RINGD_DEF_PHYS_ZONE64 (4ull << 30)	/* [4 GiB, 8 GiB) */
+#define RINGD_DEF_PHYS_ZONE64 (4ull << 30) /* [4 GiB, 8 GiB) */
 #define RINGD_CAP_PHYS_ZONE64 (1ull << 40)
-#define RINGD_DEF_PHYS_QUOTA (1ull << 30)	/* bytes per non-root uid */
+#define RINGD_DEF_PHYS_QUOTA (1ull << 30) /* bytes per non-root uid */
 #define RINGD_CAP_PHYS_QUOTA RINGD_CAP_PHYS_ZONE64
-#define RINGD_DEF_PHYS_MAX_REGIONS 65536u	/* regions alive, all uids */
+#define RINGD_DEF_PHYS_MAX_REGIONS 65536u /* regions alive, all uids */
 #define RINGD_CAP_PHYS_MAX_REGIONS (1u << 20)
 #define RINGD_DEF_PHYS_MAX_REGIONS_PER_UID 4096u /* per non-root uid */
 
@@ -60,8 +60,8 @@
 #define RINGD_MAX_BAD_MSGS 8
 /* SQEs a built-in serves per ring per loop turn */
 #define RINGD_BUILTIN_BUDGET 1024
-#define RINGD_EPOLL_BATCH 64		/* events taken per epoll_wait */
-#define RINGD_CONF_LINE_MAX 1024	/* longest ringd.conf line */
+#define RINGD_EPOLL_BATCH 64	 /* events taken per epoll_wait */
+#define RINGD_CONF_LINE_MAX 1024 /* longest ringd.conf line */
 /* policy rules in ringd.conf (allow/deny lines) */
 #define RINGD_CAP_POLICY_RULES 256
 /* supplementary groups of a peer that rules may match (SO_PEERGROUPS) */

@@ -40,7 +40,7 @@ listen_default_path(char *buf, size_t size, bool *mkparent)
 		xdg = getenv("XDG_RUNTIME_DIR");
 		if (xdg == NULL || xdg[0] != '/') {
 			log_error("XDG_RUNTIME_DIR is not set: give the socket "
-			    "path with -S or RINGD_SOCKET");
+				  "path with -S or RINGD_SOCKET");
 			return -ENOENT;
 		}
 		n = snprintf(buf, size, "%s/%s", xdg, RINGD_SOCK_NAME);
@@ -80,7 +80,7 @@ listen_activated(void)
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
 	    type != SOCK_SEQPACKET) {
 		log_error("socket activation: fd 3 is not a SOCK_SEQPACKET "
-		    "socket");
+			  "socket");
 		return -EINVAL;
 	}
 	fl = fcntl(fd, F_GETFL);

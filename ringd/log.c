@@ -12,17 +12,17 @@ static bool log_to_stderr = true;
 static int log_cur_level = LOG_LVL_INFO;
 
 static const char *const log_names[] = {
-	[LOG_LVL_ERROR] = "error",
-	[LOG_LVL_WARNING] = "warning",
-	[LOG_LVL_INFO] = "info",
-	[LOG_LVL_DEBUG] = "debug",
+    [LOG_LVL_ERROR] = "error",
+    [LOG_LVL_WARNING] = "warning",
+    [LOG_LVL_INFO] = "info",
+    [LOG_LVL_DEBUG] = "debug",
 };
 
 static const int log_prio[] = {
-	[LOG_LVL_ERROR] = LOG_ERR,
-	[LOG_LVL_WARNING] = LOG_WARNING,
-	[LOG_LVL_INFO] = LOG_INFO,
-	[LOG_LVL_DEBUG] = LOG_DEBUG,
+    [LOG_LVL_ERROR] = LOG_ERR,
+    [LOG_LVL_WARNING] = LOG_WARNING,
+    [LOG_LVL_INFO] = LOG_INFO,
+    [LOG_LVL_DEBUG] = LOG_DEBUG,
 };
 
 void
@@ -61,8 +61,10 @@ log_msg(int level, const char *fmt, ...)
 
 		vsnprintf(buf, sizeof(buf), fmt, ap);
 		fprintf(stderr, "ringd: %s%s\n",
-		    level == LOG_LVL_ERROR ? "" :
-		    level == LOG_LVL_WARNING ? "warning: " : "", buf);
+		    level == LOG_LVL_ERROR	   ? ""
+			: level == LOG_LVL_WARNING ? "warning: "
+						   : "",
+		    buf);
 	} else
 		vsyslog(log_prio[level], fmt, ap);
 	va_end(ap);

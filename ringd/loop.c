@@ -67,7 +67,7 @@ loop_init(void)
 int
 loop_add(int fd, struct loop_src *src, uint32_t events)
 {
-	struct epoll_event ev = { .events = events, .data.ptr = src };
+	struct epoll_event ev = {.events = events, .data.ptr = src};
 
 	return epoll_ctl(ringd.epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
@@ -75,7 +75,7 @@ loop_add(int fd, struct loop_src *src, uint32_t events)
 int
 loop_mod(int fd, struct loop_src *src, uint32_t events)
 {
-	struct epoll_event ev = { .events = events, .data.ptr = src };
+	struct epoll_event ev = {.events = events, .data.ptr = src};
 
 	return epoll_ctl(ringd.epfd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
 }
@@ -102,17 +102,20 @@ loop_reload(void)
 	}
 	if (config_load(ringd.conf_path, &c) < 0) {
 		log_error("reload of '%s' failed, keeping the old "
-		    "configuration", ringd.conf_path);
+			  "configuration",
+		    ringd.conf_path);
 		goto out;
 	}
 	if (c.socket[0] != '\0' && strcmp(c.socket, ringd.conf.socket) != 0)
 		log_warn("a new socket path takes a restart; still "
-		    "serving '%s'", ringd.sock_path);
+			 "serving '%s'",
+		    ringd.sock_path);
 	strcpy(c.socket, ringd.conf.socket);
 	ringd.conf = c;
 	listen_apply_mode(&ringd.conf);
-	lvl = ringd.cli_log_level >= 0 ? ringd.cli_log_level :
-	    ringd.conf.log_level >= 0 ? ringd.conf.log_level : LOG_LVL_INFO;
+	lvl = ringd.cli_log_level >= 0	? ringd.cli_log_level
+	    : ringd.conf.log_level >= 0 ? ringd.conf.log_level
+					: LOG_LVL_INFO;
 	log_set_level(lvl);
 	log_info("reloaded '%s'", ringd.conf_path);
 out:
@@ -173,7 +176,7 @@ loop_status(uint64_t now, uint64_t *last)
 	ringd.status_dirty = false;
 	*last = now;
 	service_notify("STATUS=serving %s: %u clients, %u registered schemes, "
-	    "%u rings",
+		       "%u rings",
 	    ringd.sock_path, ringd.nclients, ringd.nschemes, ringd.nrings);
 }
 
@@ -192,8 +195,8 @@ loop_run(void)
 		if (next >= 0)
 			timeout = (int)((next + 999999) / 1000000);
 		if (ringd.status_dirty && ringd.notify)
-			timeout = timeout < 0 || timeout > 1000 ? 1000 :
-			    timeout;
+			timeout = timeout < 0 || timeout > 1000 ? 1000
+								: timeout;
 		if (!TAILQ_EMPTY(&ringd.runnable))
 			timeout = 0;
 		n = epoll_wait(ringd.epfd, evs, RINGD_EPOLL_BATCH, timeout);

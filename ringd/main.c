@@ -19,7 +19,8 @@ struct ringd ringd;
 static void
 main_usage(FILE *f)
 {
-	fprintf(f, "usage: ringd [-dfhTtVv] [-c config] [-l level] "
+	fprintf(f,
+	    "usage: ringd [-dfhTtVv] [-c config] [-l level] "
 	    "[-p pidfile] [-S socket] [-z 32|64=size]\n");
 }
 
@@ -66,8 +67,9 @@ static int
 main_test(int test)
 {
 	if (test > 1) {
-		printf("# %s\n", ringd.conf_path != NULL ? ringd.conf_path :
-		    "(no configuration file)");
+		printf("# %s\n",
+		    ringd.conf_path != NULL ? ringd.conf_path
+					    : "(no configuration file)");
 		policy_print(stdout, &ringd.conf);
 		printf("seccomp = %s\n", ringd.conf.seccomp ? "yes" : "no");
 		if (ringd.conf.seccomp)
@@ -76,8 +78,8 @@ main_test(int test)
 	}
 	if (seccomp_drop(ringd.conf.seccomp) < 0)
 		return 1;
-	log_info("configuration ok%s", ringd.conf.seccomp ?
-	    ", seccomp filter installed" : "");
+	log_info("configuration ok%s",
+	    ringd.conf.seccomp ? ", seccomp filter installed" : "");
 	return 0;
 }
 
@@ -132,7 +134,8 @@ main(int argc, char **argv)
 		case 'l':
 			ringd.cli_log_level = log_level_parse(optarg);
 			if (ringd.cli_log_level < 0) {
-				fprintf(stderr, "ringd: bad log level '%s': "
+				fprintf(stderr,
+				    "ringd: bad log level '%s': "
 				    "use error, warning, info or debug\n",
 				    optarg);
 				main_usage(stderr);
@@ -179,8 +182,8 @@ main(int argc, char **argv)
 	sock_opt = main_abspath(sock_opt, sock_abs, sizeof(sock_abs));
 	if (ringd.cli_log_level < 0 && verbose > 0)
 		ringd.cli_log_level = LOG_LVL_DEBUG;
-	log_open(true, ringd.cli_log_level >= 0 ? ringd.cli_log_level :
-	    LOG_LVL_INFO);
+	log_open(true,
+	    ringd.cli_log_level >= 0 ? ringd.cli_log_level : LOG_LVL_INFO);
 
 	if (ringd.conf_path == NULL && geteuid() == 0 &&
 	    access(RINGD_DEFAULT_CONF, F_OK) == 0)
@@ -188,8 +191,9 @@ main(int argc, char **argv)
 	if (ringd.conf_path != NULL &&
 	    config_load(ringd.conf_path, &ringd.conf) < 0)
 		return 1;
-	lvl = ringd.cli_log_level >= 0 ? ringd.cli_log_level :
-	    ringd.conf.log_level >= 0 ? ringd.conf.log_level : LOG_LVL_INFO;
+	lvl = ringd.cli_log_level >= 0	? ringd.cli_log_level
+	    : ringd.conf.log_level >= 0 ? ringd.conf.log_level
+					: LOG_LVL_INFO;
 	log_set_level(lvl);
 	if (test > 0)
 		return main_test(test);
@@ -202,8 +206,8 @@ main(int argc, char **argv)
 		return 1;
 	rc = listen_activated();
 	if (rc == 0) {
-		if (main_socket_path(sock_opt, path, sizeof(path),
-		    &mkparent) < 0 ||
+		if (main_socket_path(sock_opt, path, sizeof(path), &mkparent) <
+			0 ||
 		    listen_open(path, mkparent, &ringd.conf) < 0)
 			rc = -1;
 	}

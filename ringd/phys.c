@@ -26,16 +26,16 @@
 #include "ringd.h"
 
 struct phys_region {
-	RB_ENTRY(phys_region) node;	/* by base */
+	RB_ENTRY(phys_region) node; /* by base */
 	uint64_t id;
 	uint64_t base;
 	uint64_t size;
 	uint32_t zone;
-	uint32_t flags;			/* RING_PHYS_PERSIST */
+	uint32_t flags; /* RING_PHYS_PERSIST */
 	struct ring_ctl_peer owner;
-	uint64_t client_id;		/* 0 once the client left */
+	uint64_t client_id; /* 0 once the client left */
 	uint64_t created_ns;
-	int memfd;			/* -1 until first mapped */
+	int memfd; /* -1 until first mapped */
 	uint32_t ngrants;
 	struct ring_phys_grant grant[RING_PHYS_GRANT_MAX];
 };
@@ -67,11 +67,11 @@ static struct {
 	struct phys_uid_tree uids;
 	uint32_t nregions;
 	uint64_t next_id;
-	bool opt_set[RING_PHYS_ZONES];	/* -z given: overrides ringd.conf */
+	bool opt_set[RING_PHYS_ZONES]; /* -z given: overrides ringd.conf */
 	uint64_t opt_size[RING_PHYS_ZONES];
 } phys = {
-	.regions = RB_INITIALIZER(&phys.regions),
-	.uids = RB_INITIALIZER(&phys.uids),
+    .regions = RB_INITIALIZER(&phys.regions),
+    .uids = RB_INITIALIZER(&phys.uids),
 };
 
 static int
@@ -90,10 +90,12 @@ RB_GENERATE(phys_region_tree, phys_region, node, phys_region_cmp)
 RB_GENERATE(phys_uid_tree, phys_uid, node, phys_uid_cmp)
 
 #define PHYS_FRAME ((uint64_t)RING_PHYS_FRAME)
-#define PHYS_KNOWN_FLAGS (RING_PHYS_SPACE_32 | RING_PHYS_SPACE_64 | \
-	RING_PHYS_PARTIAL_ALLOC | RING_PHYS_STRATEGY_MASK)
-#define PHYS_MAP_FLAGS (RING_PHYSMAP_WRITE | RING_PHYSMAP_WRITE_COMBINE | \
-	RING_PHYSMAP_NO_CACHE)
+#define PHYS_KNOWN_FLAGS \
+	(RING_PHYS_SPACE_32 | RING_PHYS_SPACE_64 | RING_PHYS_PARTIAL_ALLOC | \
+	    RING_PHYS_STRATEGY_MASK)
+#define PHYS_MAP_FLAGS \
+	(RING_PHYSMAP_WRITE | RING_PHYSMAP_WRITE_COMBINE | \
+	    RING_PHYSMAP_NO_CACHE)
 
 /* --- setup ------------------------------------------------------------- */
 
@@ -142,14 +144,18 @@ phys_option(const char *arg)
 	else if (strncmp(arg, "64=", 3) == 0)
 		z = RING_PHYS_ZONE_64, cap = RINGD_CAP_PHYS_ZONE64;
 	else {
-		fprintf(stderr, "ringd: bad zone size '%s': use 32=SIZE or "
-		    "64=SIZE\n", arg);
+		fprintf(stderr,
+		    "ringd: bad zone size '%s': use 32=SIZE or "
+		    "64=SIZE\n",
+		    arg);
 		return -EINVAL;
 	}
 	if (phys_parse_size(arg + 3, &size) < 0 || size > cap ||
 	    size % PHYS_FRAME != 0) {
-		fprintf(stderr, "ringd: bad zone size '%s': a multiple of 4k "
-		    "up to %lluG\n", arg, (unsigned long long)(cap >> 30));
+		fprintf(stderr,
+		    "ringd: bad zone size '%s': a multiple of 4k "
+		    "up to %lluG\n",
+		    arg, (unsigned long long)(cap >> 30));
 		return -EINVAL;
 	}
 	phys.opt_set[z] = true;
@@ -165,22 +171,23 @@ phys_init(void)
 	unsigned z;
 	int rc;
 
-	size[RING_PHYS_ZONE_32] = phys.opt_set[RING_PHYS_ZONE_32] ?
-	    phys.opt_size[RING_PHYS_ZONE_32] : ringd.conf.phys_zone32_bytes;
-	size[RING_PHYS_ZONE_64] = phys.opt_set[RING_PHYS_ZONE_64] ?
-	    phys.opt_size[RING_PHYS_ZONE_64] : ringd.conf.phys_zone64_bytes;
+	size[RING_PHYS_ZONE_32] = phys.opt_set[RING_PHYS_ZONE_32]
+	    ? phys.opt_size[RING_PHYS_ZONE_32]
+	    : ringd.conf.phys_zone32_bytes;
+	size[RING_PHYS_ZONE_64] = phys.opt_set[RING_PHYS_ZONE_64]
+	    ? phys.opt_size[RING_PHYS_ZONE_64]
+	    : ringd.conf.phys_zone64_bytes;
 	phys.zone[RING_PHYS_ZONE_32].base = RING_PHYS_4G -
 	    size[RING_PHYS_ZONE_32];
 	phys.zone[RING_PHYS_ZONE_64].base = RING_PHYS_4G;
 	for (z = 0; z < RING_PHYS_ZONES; z++) {
 		phys.zone[z].size = size[z];
-		rc = range_init(&phys.zone[z].free, phys.zone[z].base,
-		    size[z]);
+		rc = range_init(&phys.zone[z].free, phys.zone[z].base, size[z]);
 		if (rc < 0)
 			return rc;
 	}
 	log_debug("physical memory: zone 32 %#llx-%#llx, zone 64 "
-	    "%#llx-%#llx",
+		  "%#llx-%#llx",
 	    (unsigned long long)phys.zone[0].base,
 	    (unsigned long long)(phys.zone[0].base + phys.zone[0].size),
 	    (unsigned long long)phys.zone[1].base,
@@ -228,8 +235,8 @@ phys_find(uint64_t addr)
 	r = RB_NFIND(phys_region_tree, &phys.regions, &key);
 	if (r != NULL && r->base == addr)
 		return r;
-	r = r != NULL ? RB_PREV(phys_region_tree, &phys.regions, r) :
-	    RB_MAX(phys_region_tree, &phys.regions);
+	r = r != NULL ? RB_PREV(phys_region_tree, &phys.regions, r)
+		      : RB_MAX(phys_region_tree, &phys.regions);
 	if (r != NULL && addr - r->base < r->size)
 		return r;
 	return NULL;
@@ -331,16 +338,17 @@ static int
 phys_take(uint64_t len, uint64_t min, uint32_t flags, unsigned *zone,
     uint64_t *base, uint64_t *got)
 {
-	static const unsigned any[] = { RING_PHYS_ZONE_64, RING_PHYS_ZONE_32 };
-	static const unsigned low[] = { RING_PHYS_ZONE_32 };
+	static const unsigned any[] = {RING_PHYS_ZONE_64, RING_PHYS_ZONE_32};
+	static const unsigned low[] = {RING_PHYS_ZONE_32};
 	const unsigned *order = (flags & RING_PHYS_SPACE_32) ? low : any;
 	unsigned i, n = (flags & RING_PHYS_SPACE_32) ? 1 : 2, bz = 0;
 	uint64_t b, u, bb = 0, bu = 0;
 	enum range_pick pick;
 	bool found = false;
 
-	switch ((flags & RING_PHYS_PARTIAL_ALLOC) ?
-	    flags & RING_PHYS_STRATEGY_MASK : 0) {
+	switch ((flags & RING_PHYS_PARTIAL_ALLOC)
+		? flags & RING_PHYS_STRATEGY_MASK
+		: 0) {
 	case RING_PHYS_GREATEST_RANGE:
 		pick = RANGE_LARGEST;
 		break;
@@ -354,8 +362,8 @@ phys_take(uint64_t len, uint64_t min, uint32_t flags, unsigned *zone,
 	for (i = 0; i < n; i++) {
 		struct phys_zone *z = &phys.zone[order[i]];
 
-		if (range_find(&z->free, len, min, UINT64_MAX, pick, &b,
-		    &u) < 0)
+		if (range_find(&z->free, len, min, UINT64_MAX, pick, &b, &u) <
+		    0)
 			continue;
 		if (!found || phys_better(pick, len, u, bu)) {
 			found = true;
@@ -444,8 +452,8 @@ phys_handle_alloc(struct client *c, struct proto_msg *m)
 	u->regions++;
 	u->bytes += got;
 	log_debug("%s: physalloc3 %#llx+%#llx zone %s flags %#x",
-	    client_name(c), (unsigned long long)base,
-	    (unsigned long long)got, ring_phys_zone_name(zone), flags);
+	    client_name(c), (unsigned long long)base, (unsigned long long)got,
+	    ring_phys_zone_name(zone), flags);
 	memset(&rep, 0, sizeof(rep));
 	rep.base = base;
 	rep.got = got;
@@ -526,8 +534,8 @@ phys_region_file(struct phys_region *r)
 	if (fd < 0)
 		return -errno;
 	if (ftruncate(fd, (off_t)r->size) < 0 ||
-	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
-	    F_SEAL_SEAL) < 0) {
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) <
+		0) {
 		rc = -errno;
 		close(fd);
 		return rc;
@@ -647,8 +655,7 @@ phys_client_gone(struct client *c)
 	struct phys_region *r, *next;
 	uint32_t i;
 
-	for (r = RB_MIN(phys_region_tree, &phys.regions); r != NULL;
-	    r = next) {
+	for (r = RB_MIN(phys_region_tree, &phys.regions); r != NULL; r = next) {
 		next = RB_NEXT(phys_region_tree, &phys.regions, r);
 		for (i = 0; i < r->ngrants;) {
 			if (r->grant[i].client_id == c->id) {

@@ -36,29 +36,29 @@
 #endif
 
 static const char *const policy_actions[] = {
-	[POLICY_REGISTER] = "register",
-	[POLICY_OPEN] = "open",
-	[POLICY_SUBMIT] = "submit",
-	[POLICY_PHYS] = "phys",
+    [POLICY_REGISTER] = "register",
+    [POLICY_OPEN] = "open",
+    [POLICY_SUBMIT] = "submit",
+    [POLICY_PHYS] = "phys",
 };
 
 #define POLICY_NACTIONS (sizeof(policy_actions) / sizeof(policy_actions[0]))
 
 /* Standard opcode names, as ringctl(1) spells them. */
 static const char *const policy_opnames[RING_OP_STANDARD_COUNT] = {
-	[RING_OP_NOOP] = "noop",
-	[RING_OP_OPEN] = "open",
-	[RING_OP_CLOSE] = "close",
-	[RING_OP_READ] = "read",
-	[RING_OP_WRITE] = "write",
-	[RING_OP_SEEK] = "seek",
-	[RING_OP_FSTAT] = "fstat",
-	[RING_OP_FSTATVFS] = "fstatvfs",
-	[RING_OP_MMAP] = "mmap",
-	[RING_OP_MUNMAP] = "munmap",
-	[RING_OP_FSYNC] = "fsync",
-	[RING_OP_FILES_UPDATE] = "files_update",
-	[RING_OP_REGULAR_SYSCALL] = "regular_syscall",
+    [RING_OP_NOOP] = "noop",
+    [RING_OP_OPEN] = "open",
+    [RING_OP_CLOSE] = "close",
+    [RING_OP_READ] = "read",
+    [RING_OP_WRITE] = "write",
+    [RING_OP_SEEK] = "seek",
+    [RING_OP_FSTAT] = "fstat",
+    [RING_OP_FSTATVFS] = "fstatvfs",
+    [RING_OP_MMAP] = "mmap",
+    [RING_OP_MUNMAP] = "munmap",
+    [RING_OP_FSYNC] = "fsync",
+    [RING_OP_FILES_UPDATE] = "files_update",
+    [RING_OP_REGULAR_SYSCALL] = "regular_syscall",
 };
 
 static uint64_t policy_gen_counter;
@@ -110,7 +110,8 @@ policy_parse_pattern(const char *tok, char *out, size_t size)
 		char ch = tok[i];
 
 		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		    (ch >= '0' && ch <= '9') || strchr("._-*?[]!", ch) != NULL))
+			(ch >= '0' && ch <= '9') ||
+			strchr("._-*?[]!", ch) != NULL))
 			return -EINVAL;
 	}
 	memcpy(out, tok, len);
@@ -213,27 +214,33 @@ policy_parse_rule(struct policy *p, char *line, unsigned lineno, char *why,
 	tok = strtok_r(line, " \t", &save);
 	r.allow = strcmp(tok, "allow") == 0;
 	if ((tok = strtok_r(NULL, " \t", &save)) == NULL) {
-		snprintf(why, whylen, "'%s' needs an action: register, open, "
-		    "submit or phys", r.allow ? "allow" : "deny");
+		snprintf(why, whylen,
+		    "'%s' needs an action: register, open, "
+		    "submit or phys",
+		    r.allow ? "allow" : "deny");
 		return -EINVAL;
 	}
 	for (i = 1; i < POLICY_NACTIONS; i++)
 		if (strcmp(tok, policy_actions[i]) == 0)
 			r.action = (uint8_t)i;
 	if (r.action == 0) {
-		snprintf(why, whylen, "unknown action '%s': use register, "
-		    "open, submit or phys", tok);
+		snprintf(why, whylen,
+		    "unknown action '%s': use register, "
+		    "open, submit or phys",
+		    tok);
 		return -EINVAL;
 	}
 	if (r.action != POLICY_PHYS) {
 		tok = strtok_r(NULL, " \t", &save);
 		if (tok == NULL || strchr(tok, '=') != NULL) {
-			snprintf(why, whylen, "'%s' needs a scheme pattern "
-			    "such as \"usb.*\"", policy_actions[r.action]);
+			snprintf(why, whylen,
+			    "'%s' needs a scheme pattern "
+			    "such as \"usb.*\"",
+			    policy_actions[r.action]);
 			return -EINVAL;
 		}
-		if (policy_parse_pattern(tok, r.pattern,
-		    sizeof(r.pattern)) < 0) {
+		if (policy_parse_pattern(tok, r.pattern, sizeof(r.pattern)) <
+		    0) {
 			snprintf(why, whylen, "bad scheme pattern '%s'", tok);
 			return -EINVAL;
 		}
@@ -266,10 +273,9 @@ policy_parse_rule(struct policy *p, char *line, unsigned lineno, char *why,
 				return -EINVAL;
 			}
 		} else if (strcmp(tok, "quota") == 0 && r.allow &&
-		    r.action == POLICY_PHYS &&
-		    r.quota_bytes == UINT64_MAX) {
+		    r.action == POLICY_PHYS && r.quota_bytes == UINT64_MAX) {
 			if (config_parse_size(v, 0, RINGD_CAP_PHYS_QUOTA,
-			    &r.quota_bytes) < 0) {
+				&r.quota_bytes) < 0) {
 				snprintf(why, whylen, "bad quota '%s'", v);
 				return -EINVAL;
 			}
@@ -315,8 +321,8 @@ policy_client_init(struct client *c)
 		if ((ng = realloc(g, len)) == NULL)
 			break;
 		g = ng;
-		if (getsockopt(c->sock, SOL_SOCKET, SO_PEERGROUPS, g,
-		    &len) == 0) {
+		if (getsockopt(c->sock, SOL_SOCKET, SO_PEERGROUPS, g, &len) ==
+		    0) {
 			c->groups = (uint32_t *)g;
 			c->ngroups = (uint32_t)(len / sizeof(gid_t));
 			return;
@@ -429,7 +435,7 @@ policy_opset(const struct client *c, const char *scheme,
     struct proto_opset *out)
 {
 	const struct policy *p = &ringd.conf.policy;
-	struct proto_opset decided = { { 0 } };
+	struct proto_opset decided = {{0}};
 	uint32_t i;
 	unsigned w;
 
@@ -475,8 +481,7 @@ policy_op_allowed(struct ringd_ring *rr, uint8_t opcode)
 {
 	char what[64];
 
-	if (rr->allowed_gen != ringd.conf.policy.gen &&
-	    rr->consumer != NULL) {
+	if (rr->allowed_gen != ringd.conf.policy.gen && rr->consumer != NULL) {
 		policy_opset(rr->consumer, rr->scheme, &rr->allowed);
 		rr->allowed_gen = ringd.conf.policy.gen;
 	}
@@ -487,8 +492,10 @@ policy_op_allowed(struct ringd_ring *rr, uint8_t opcode)
 			snprintf(what, sizeof(what), "ring %llu: submit %s to",
 			    (unsigned long long)rr->id, policy_opnames[opcode]);
 		else
-			snprintf(what, sizeof(what), "ring %llu: submit opcode "
-			    "%u to", (unsigned long long)rr->id, opcode);
+			snprintf(what, sizeof(what),
+			    "ring %llu: submit opcode "
+			    "%u to",
+			    (unsigned long long)rr->id, opcode);
 		policy_log_denial(rr->consumer, what, rr->scheme,
 		    policy_op_rule(rr->consumer, rr->scheme, opcode));
 	}

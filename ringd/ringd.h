@@ -30,9 +30,9 @@
 enum loop_kind {
 	LOOP_LISTEN = 1,
 	LOOP_SIGNAL,
-	LOOP_CLIENT,	/* a client's socket */
-	LOOP_PIDFD,	/* a client's process */
-	LOOP_DOORBELL,	/* a ring ringd serves itself */
+	LOOP_CLIENT,   /* a client's socket */
+	LOOP_PIDFD,    /* a client's process */
+	LOOP_DOORBELL, /* a ring ringd serves itself */
 };
 
 struct loop_src {
@@ -50,31 +50,31 @@ enum log_level {
 
 /* What a policy rule governs (ringd.conf(5), policy.c). */
 enum policy_action {
-	POLICY_REGISTER = 1,	/* take a scheme name */
-	POLICY_OPEN,		/* open a ring to a scheme */
-	POLICY_SUBMIT,		/* opcodes on a scheme's rings */
-	POLICY_PHYS,		/* physalloc3, and how much */
+	POLICY_REGISTER = 1, /* take a scheme name */
+	POLICY_OPEN,	     /* open a ring to a scheme */
+	POLICY_SUBMIT,	     /* opcodes on a scheme's rings */
+	POLICY_PHYS,	     /* physalloc3, and how much */
 };
 
-#define POLICY_ANY UINT32_MAX	/* uid= or gid= not given */
+#define POLICY_ANY UINT32_MAX /* uid= or gid= not given */
 
 /* One allow/deny line. */
 struct policy_rule {
 	bool allow;
-	uint8_t action;		/* enum policy_action */
-	uint32_t line;		/* in the config file */
-	uint32_t uid;		/* POLICY_ANY: every uid */
-	uint32_t gid;		/* POLICY_ANY: every group */
+	uint8_t action;			 /* enum policy_action */
+	uint32_t line;			 /* in the config file */
+	uint32_t uid;			 /* POLICY_ANY: every uid */
+	uint32_t gid;			 /* POLICY_ANY: every group */
 	char pattern[RING_CTL_NAME_MAX]; /* scheme glob; "" for phys */
-	struct proto_opset ops;	/* submit: the opcodes it covers */
-	uint64_t quota_bytes;	/* phys allow: UINT64_MAX not given, 0 none */
-	uint32_t max_regions;	/* phys allow: UINT32_MAX not given */
+	struct proto_opset ops;		 /* submit: the opcodes it covers */
+	uint64_t quota_bytes; /* phys allow: UINT64_MAX not given, 0 none */
+	uint32_t max_regions; /* phys allow: UINT32_MAX not given */
 };
 
 /* The rules in file order; the first that matches decides. */
 struct policy {
 	uint32_t nrules;
-	uint64_t gen;		/* changes with every load */
+	uint64_t gen; /* changes with every load */
 	struct policy_rule rule[RINGD_CAP_POLICY_RULES];
 };
 
@@ -82,7 +82,7 @@ struct policy {
 struct config {
 	char socket[RINGD_SOCK_MAX]; /* "" when not set */
 	mode_t socket_mode;
-	char socket_group[64];	     /* "" when not set */
+	char socket_group[64]; /* "" when not set */
 	uint32_t max_clients;
 	uint32_t max_schemes;
 	uint32_t max_schemes_per_client;
@@ -92,18 +92,18 @@ struct config {
 	uint64_t max_pool_bytes;
 	uint32_t max_pending_bytes;
 	uint32_t accept_timeout_ms;
-	int log_level;		     /* -1 when not set */
+	int log_level; /* -1 when not set */
 	bool root_takeover;
 	/* physalloc3 (phys.c) */
-	uint64_t phys_zone32_bytes;  /* read at start only */
-	uint64_t phys_zone64_bytes;  /* read at start only */
-	uint64_t phys_quota_bytes;   /* per non-root uid; 0: no quota */
-	uint32_t phys_max_regions;   /* all uids */
+	uint64_t phys_zone32_bytes;	   /* read at start only */
+	uint64_t phys_zone64_bytes;	   /* read at start only */
+	uint64_t phys_quota_bytes;	   /* per non-root uid; 0: no quota */
+	uint32_t phys_max_regions;	   /* all uids */
 	uint32_t phys_max_regions_per_uid; /* per non-root uid */
-	bool phys_allow_users;	     /* may non-root uids allocate? */
+	bool phys_allow_users;		   /* may non-root uids allocate? */
 	/* security (policy.c, seccomp.c) */
-	bool policy_default_allow;   /* when no rule matches */
-	bool seccomp;		     /* read at start only */
+	bool policy_default_allow; /* when no rule matches */
+	bool seccomp;		   /* read at start only */
 	struct policy policy;
 };
 
@@ -127,29 +127,29 @@ struct client {
 	RB_ENTRY(client) node;
 	TAILQ_ENTRY(client) dead_link;
 	int sock;
-	int pidfd;			/* -1 when pidfds are unavailable */
+	int pidfd; /* -1 when pidfds are unavailable */
 	struct loop_src sock_src, pid_src;
-	uint32_t ev;			/* epoll events asked for sock */
-	struct ring_ctl_peer peer;		/* SO_PEERCRED and comm */
-	uint32_t *groups;		/* SO_PEERGROUPS, for gid= rules */
+	uint32_t ev;		   /* epoll events asked for sock */
+	struct ring_ctl_peer peer; /* SO_PEERCRED and comm */
+	uint32_t *groups;	   /* SO_PEERGROUPS, for gid= rules */
 	uint32_t ngroups;
-	bool comm_known;		/* comm came from /proc */
+	bool comm_known; /* comm came from /proc */
 	bool hello;
 	bool dead;
-	unsigned bad;			/* protocol violations so far */
+	unsigned bad; /* protocol violations so far */
 	uint64_t created_ns;
 	uint32_t nschemes;
-	uint32_t nrings;		/* rings opened as consumer */
+	uint32_t nrings; /* rings opened as consumer */
 	LIST_HEAD(, scheme) schemes;
 	LIST_HEAD(, ringd_ring) cons_rings;
 	LIST_HEAD(, ringd_ring) prod_rings;
 	STAILQ_HEAD(, outmsg) outq;
 	size_t out_bytes;
 	/* a LIST_* request being answered record by record */
-	uint16_t list_type;		/* 0: none */
+	uint16_t list_type; /* 0: none */
 	uint32_t list_seq;
-	uint64_t list_id;		/* next id to send */
-	char list_name[RING_NAME_MAX];	/* schemes: last name sent */
+	uint64_t list_id;	       /* next id to send */
+	char list_name[RING_NAME_MAX]; /* schemes: last name sent */
 	bool list_started;
 };
 
@@ -159,9 +159,9 @@ typedef void (*builtin_fn)(struct ringd_ring *rr, const struct ring_sqe *sqe,
 
 struct builtin_scheme {
 	const char *name;
-	const builtin_fn *ops;	/* 256 entries; a NULL entry: fallback */
-	builtin_fn fallback;	/* for every opcode without an entry */
-	bool check_flags;	/* unknown SQE flags -> -EINVAL */
+	const builtin_fn *ops; /* 256 entries; a NULL entry: fallback */
+	builtin_fn fallback;   /* for every opcode without an entry */
+	bool check_flags;      /* unknown SQE flags -> -EINVAL */
 };
 
 #define BUILTIN_OP_TABLE_SIZE 256
@@ -171,11 +171,11 @@ struct scheme {
 	char name[RING_NAME_MAX];
 	RB_ENTRY(scheme) node;
 	LIST_ENTRY(scheme) owner_link;
-	struct client *owner;		/* NULL for built-ins */
+	struct client *owner; /* NULL for built-ins */
 	const struct builtin_scheme *builtin;
 	struct ring_ctl_peer owner_peer;
 	struct proto_opset ops;
-	uint32_t rings;			/* rings opened to it so far */
+	uint32_t rings; /* rings opened to it so far */
 };
 
 /* ringd's record of one ring pair it brokered. */
@@ -184,31 +184,32 @@ struct ringd_ring {
 	RB_ENTRY(ringd_ring) node;
 	LIST_ENTRY(ringd_ring) cons_link;
 	LIST_ENTRY(ringd_ring) prod_link;
-	TAILQ_ENTRY(ringd_ring) pend_link;	/* on rings_pending */
-	TAILQ_ENTRY(ringd_ring) run_link;	/* on builtin_runnable */
+	TAILQ_ENTRY(ringd_ring) pend_link; /* on rings_pending */
+	TAILQ_ENTRY(ringd_ring) run_link;  /* on builtin_runnable */
 	TAILQ_ENTRY(ringd_ring) dead_link;
 	char scheme[RING_NAME_MAX];
 	struct ring_params params;
-	struct ring_fds fds;		/* memory file (kept for a takeover); doorbells -1 */
-	struct ring *mon;		/* RING_ROLE_MONITOR: figures, DROP */
-	struct ring *serve;		/* producer side, ringd serving */
+	struct ring_fds
+	    fds;	  /* memory file (kept for a takeover); doorbells -1 */
+	struct ring *mon; /* RING_ROLE_MONITOR: figures, DROP */
+	struct ring *serve;		 /* producer side, ringd serving */
 	const struct builtin_scheme *bi; /* what serve answers with */
 	struct loop_src db_src;
 	bool db_watched;
 	bool runnable;
-	struct client *consumer;	/* NULL once gone */
-	struct client *producer;	/* NULL once gone or built-in */
-	struct ring_ctl_peer cpeer, ppeer;	/* kept for introspection */
+	struct client *consumer;	   /* NULL once gone */
+	struct client *producer;	   /* NULL once gone or built-in */
+	struct ring_ctl_peer cpeer, ppeer; /* kept for introspection */
 	bool builtin;
-	bool pending;			/* ATTACH sent, no ACCEPT yet */
-	bool takeover;			/* replaced a dead producer */
+	bool pending;  /* ATTACH sent, no ACCEPT yet */
+	bool takeover; /* replaced a dead producer */
 	bool dead;
-	uint32_t open_seq;		/* the consumer's OPEN */
+	uint32_t open_seq; /* the consumer's OPEN */
 	/* built-ins: opcodes the policy lets the consumer use */
 	struct proto_opset allowed;
-	uint64_t allowed_gen;		/* policy generation it came from */
-	uint64_t denied;		/* SQEs answered -EACCES */
-	int64_t deadline_ns;		/* pending: when to give up */
+	uint64_t allowed_gen; /* policy generation it came from */
+	uint64_t denied;      /* SQEs answered -EACCES */
+	int64_t deadline_ns;  /* pending: when to give up */
 	uint64_t created_ns;
 };
 
@@ -222,23 +223,23 @@ RB_PROTOTYPE(ring_tree, ringd_ring, node, rings_cmp)
 /* The daemon's state; one instance. */
 struct ringd {
 	struct config conf;
-	const char *conf_path;		/* NULL: none */
-	int cli_log_level;		/* -1: not set by -d/-v/-l */
+	const char *conf_path; /* NULL: none */
+	int cli_log_level;     /* -1: not set by -d/-v/-l */
 	bool foreground;
 	int epfd;
 	int sigfd;
 	int listen_fd;
-	int spare_fd;			/* given up to accept on EMFILE */
+	int spare_fd; /* given up to accept on EMFILE */
 	struct loop_src listen_src, sig_src;
 	char sock_path[RINGD_SOCK_MAX];
-	bool sock_owned;		/* we bound it: unlink at exit */
+	bool sock_owned; /* we bound it: unlink at exit */
 	dev_t sock_dev;
 	ino_t sock_ino;
 	bool quit;
 	uint64_t start_ns;
 	uint64_t next_client_id, next_ring_id;
 	uint32_t nclients, nschemes, nrings;
-	uint32_t nserving;		/* rings ringd serves (ring->serve) */
+	uint32_t nserving; /* rings ringd serves (ring->serve) */
 	struct client_tree clients;
 	struct scheme_tree schemes;
 	struct ring_tree rings;
@@ -246,8 +247,8 @@ struct ringd {
 	TAILQ_HEAD(, ringd_ring) runnable;
 	TAILQ_HEAD(, ringd_ring) dead_rings;
 	TAILQ_HEAD(, client) dead_clients;
-	bool status_dirty;		/* counts changed since STATUS= */
-	bool notify;			/* $NOTIFY_SOCKET is set */
+	bool status_dirty; /* counts changed since STATUS= */
+	bool notify;	   /* $NOTIFY_SOCKET is set */
 };
 
 extern struct ringd ringd;
@@ -268,8 +269,7 @@ const char *log_level_name(int level);
 /* config.c */
 void config_defaults(struct config *c);
 int config_load(const char *path, struct config *c);
-int config_parse_size(const char *v, uint64_t min, uint64_t max,
-    uint64_t *out);
+int config_parse_size(const char *v, uint64_t min, uint64_t max, uint64_t *out);
 
 /* service.c */
 uint64_t service_now_ns(void);
@@ -301,8 +301,8 @@ void loop_fini(void);
 void client_accept(void);
 void client_event(struct client *c, uint32_t events);
 void client_pidfd_event(struct client *c);
-int client_send(struct client *c, uint16_t type, uint32_t seq,
-    const void *body, uint32_t len, const int *fds, unsigned nfds);
+int client_send(struct client *c, uint16_t type, uint32_t seq, const void *body,
+    uint32_t len, const int *fds, unsigned nfds);
 int client_reply_error(struct client *c, uint16_t type, uint32_t seq, int err);
 void client_kill(struct client *c, const char *why);
 void client_reap(void);
@@ -341,8 +341,8 @@ bool builtin_run_ready(void);
 
 /* policy.c: allow/deny rules of ringd.conf(5) */
 bool policy_is_rule(const char *line);
-int policy_parse_rule(struct policy *p, char *line, unsigned lineno,
-    char *why, size_t whylen);
+int policy_parse_rule(struct policy *p, char *line, unsigned lineno, char *why,
+    size_t whylen);
 void policy_new_gen(struct policy *p);
 void policy_client_init(struct client *c);
 void policy_client_fini(struct client *c);
@@ -351,8 +351,7 @@ int policy_check(const struct client *c, enum policy_action a,
 void policy_opset(const struct client *c, const char *scheme,
     struct proto_opset *out);
 bool policy_op_allowed(struct ringd_ring *rr, uint8_t opcode);
-int policy_phys(const struct client *c, uint64_t *quota,
-    uint32_t *max_regions);
+int policy_phys(const struct client *c, uint64_t *quota, uint32_t *max_regions);
 void policy_print(FILE *f, const struct config *conf);
 
 /* seccomp.c: what ringd keeps once it serves */

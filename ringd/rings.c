@@ -148,7 +148,7 @@ rings_fd_room(bool builtin)
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
 		return true;
 	reserve = rl.rlim_cur / 8 < RINGD_FD_RESERVE ? rl.rlim_cur / 8
-						      : RINGD_FD_RESERVE;
+						     : RINGD_FD_RESERVE;
 	used = (uint64_t)(ringd.nrings + 1) * RINGD_FDS_PER_RING +
 	    (uint64_t)(ringd.nserving + builtin) * RINGD_FDS_PER_SERVE +
 	    (uint64_t)ringd.nclients * RINGD_FDS_PER_CLIENT + RINGD_FDS_BASE +

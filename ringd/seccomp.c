@@ -37,7 +37,8 @@
 #if defined(__SANITIZE_ADDRESS__)
 #define SECCOMP_SANITIZER 1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer)
+#if __has_feature(address_sanitizer) || \
+    __has_feature(undefined_behavior_sanitizer)
 #define SECCOMP_SANITIZER 1
 #endif
 #endif
@@ -48,10 +49,10 @@
 
 /* How an argument is checked (on its low 32 bits: these are ints). */
 enum seccomp_check {
-	SC_ANY = 0,	/* allowed whatever the arguments */
-	SC_EQ,		/* args[arg] == val */
-	SC_CLEAR,	/* (args[arg] & val) == 0 */
-	SC_SELF,	/* args[arg] == ringd's pid */
+	SC_ANY = 0, /* allowed whatever the arguments */
+	SC_EQ,	    /* args[arg] == val */
+	SC_CLEAR,   /* (args[arg] & val) == 0 */
+	SC_SELF,    /* args[arg] == ringd's pid */
 };
 
 struct seccomp_rule {
@@ -74,102 +75,108 @@ struct seccomp_rule {
 #define SC_DENY (SECCOMP_RET_ERRNO | EPERM)
 #endif
 
-#define SC(n, w) { SYS_##n, #n, SC_ANY, 0, 0, w }
-#define SCA(n, c, a, v, w) { SYS_##n, #n, c, a, v, w }
+#define SC(n, w) \
+	{ \
+		SYS_##n, #n, SC_ANY, 0, 0, w \
+	}
+#define SCA(n, c, a, v, w) \
+	{ \
+		SYS_##n, #n, c, a, v, w \
+	}
 
 /* The allowlist, grouped by what needs it. */
 static const struct seccomp_rule seccomp_rules[] = {
-	/* the event loop and the control socket */
+/* the event loop and the control socket */
 #ifdef SYS_epoll_wait
-	SC(epoll_wait, "event loop"),
+    SC(epoll_wait, "event loop"),
 #endif
-	SC(epoll_pwait, "event loop"),
-	SC(epoll_ctl, "event loop"),
-	SC(read, "signalfd, doorbells, config, /proc comm"),
-	SC(write, "doorbells, log to stderr"),
-	SC(close, "descriptors"),
-	SC(accept4, "new clients"),
-	SC(accept, "dropping a client when out of descriptors"),
-	SC(recvmsg, "requests with descriptors"),
-	SC(sendmsg, "replies with descriptors (SCM_RIGHTS)"),
-	SC(sendto, "sd_notify, syslog"),
-	SC(getsockopt, "SO_PEERCRED, SO_PEERGROUPS, SO_PEERPIDFD"),
-	SC(fcntl, "F_DUPFD_CLOEXEC, seals"),
-	SCA(socket, SC_EQ, 0, AF_UNIX, "sd_notify, syslog reconnect"),
-	SC(connect, "syslog reconnect"),
-	SC(pidfd_open, "client process watch"),
-	/* rings: memory files, doorbells, wakeups */
-	SC(memfd_create, "ring and region memory"),
-	SC(ftruncate, "ring and region memory"),
-	SC(eventfd2, "doorbells"),
-	SC(pread64, "ring description"),
-	SC(pwrite64, "ring description, doorbells"),
-	SC(futex, "ring wakeups, libc locks"),
-	SCA(mmap, SC_CLEAR, 2, PROT_EXEC, "ring mappings, malloc"),
-	SCA(mprotect, SC_CLEAR, 2, PROT_EXEC, "ring mappings, malloc"),
-	SC(munmap, "ring mappings, malloc"),
-	SC(mremap, "malloc"),
-	SC(madvise, "malloc"),
-	SC(brk, "malloc"),
-	SC(getrandom, "malloc"),
-	/* files: config reload, /proc, socket mode, cleanup at exit */
-	SC(openat, "config reload, /proc comm, user database"),
-	SC(newfstatat, "stdio, socket file check"),
-	SC(fstat, "stdio"),
-	SC(statx, "stdio"),
-	SC(lseek, "stdio"),
-	SC(fchmodat, "socket_mode on reload"),
-	SC(fchownat, "socket_group on reload"),
-	SC(unlinkat, "socket and pidfile removal"),
-	SC(flock, "pidfile"),
+    SC(epoll_pwait, "event loop"),
+    SC(epoll_ctl, "event loop"),
+    SC(read, "signalfd, doorbells, config, /proc comm"),
+    SC(write, "doorbells, log to stderr"),
+    SC(close, "descriptors"),
+    SC(accept4, "new clients"),
+    SC(accept, "dropping a client when out of descriptors"),
+    SC(recvmsg, "requests with descriptors"),
+    SC(sendmsg, "replies with descriptors (SCM_RIGHTS)"),
+    SC(sendto, "sd_notify, syslog"),
+    SC(getsockopt, "SO_PEERCRED, SO_PEERGROUPS, SO_PEERPIDFD"),
+    SC(fcntl, "F_DUPFD_CLOEXEC, seals"),
+    SCA(socket, SC_EQ, 0, AF_UNIX, "sd_notify, syslog reconnect"),
+    SC(connect, "syslog reconnect"),
+    SC(pidfd_open, "client process watch"),
+    /* rings: memory files, doorbells, wakeups */
+    SC(memfd_create, "ring and region memory"),
+    SC(ftruncate, "ring and region memory"),
+    SC(eventfd2, "doorbells"),
+    SC(pread64, "ring description"),
+    SC(pwrite64, "ring description, doorbells"),
+    SC(futex, "ring wakeups, libc locks"),
+    SCA(mmap, SC_CLEAR, 2, PROT_EXEC, "ring mappings, malloc"),
+    SCA(mprotect, SC_CLEAR, 2, PROT_EXEC, "ring mappings, malloc"),
+    SC(munmap, "ring mappings, malloc"),
+    SC(mremap, "malloc"),
+    SC(madvise, "malloc"),
+    SC(brk, "malloc"),
+    SC(getrandom, "malloc"),
+    /* files: config reload, /proc, socket mode, cleanup at exit */
+    SC(openat, "config reload, /proc comm, user database"),
+    SC(newfstatat, "stdio, socket file check"),
+    SC(fstat, "stdio"),
+    SC(statx, "stdio"),
+    SC(lseek, "stdio"),
+    SC(fchmodat, "socket_mode on reload"),
+    SC(fchownat, "socket_group on reload"),
+    SC(unlinkat, "socket and pidfile removal"),
+    SC(flock, "pidfile"),
 #ifdef SYS_open
-	SC(open, "legacy libc paths"),
-	SC(stat, "legacy libc paths"),
-	SC(chmod, "socket_mode on reload"),
-	SC(chown, "socket_group on reload"),
-	SC(unlink, "socket and pidfile removal"),
-	SC(poll, "libring's readiness checks"),
+    SC(open, "legacy libc paths"),
+    SC(stat, "legacy libc paths"),
+    SC(chmod, "socket_mode on reload"),
+    SC(chown, "socket_group on reload"),
+    SC(unlink, "socket and pidfile removal"),
+    SC(poll, "libring's readiness checks"),
 #endif
-	SC(ppoll, "libring's readiness checks"),
-	/* identity, time, limits */
-	SC(getpid, "identity"),
-	SC(gettid, "identity"),
-	SC(geteuid, "identity"),
-	SC(getegid, "identity"),
-	SC(getuid, "identity"),
-	SC(getgid, "identity"),
-	SC(prlimit64, "descriptor budget"),
+    SC(ppoll, "libring's readiness checks"),
+    /* identity, time, limits */
+    SC(getpid, "identity"),
+    SC(gettid, "identity"),
+    SC(geteuid, "identity"),
+    SC(getegid, "identity"),
+    SC(getuid, "identity"),
+    SC(getgid, "identity"),
+    SC(prlimit64, "descriptor budget"),
 #ifdef SYS_getrlimit
-	SC(getrlimit, "descriptor budget"),
+    SC(getrlimit, "descriptor budget"),
 #endif
-	SC(clock_gettime, "timestamps"),
-	SC(gettimeofday, "timestamps"),
-	SC(clock_nanosleep, "libc"),
-	SC(nanosleep, "libc"),
-	SC(sched_yield, "libc"),
-	/* signals and exit */
-	SC(rt_sigprocmask, "signal mask"),
-	SC(rt_sigreturn, "signal return"),
-	SC(restart_syscall, "interrupted calls"),
-	SCA(tgkill, SC_SELF, 0, 0, "abort(3) on itself"),
-	SC(exit_group, "exit"),
-	SC(exit, "exit"),
+    SC(clock_gettime, "timestamps"),
+    SC(gettimeofday, "timestamps"),
+    SC(clock_nanosleep, "libc"),
+    SC(nanosleep, "libc"),
+    SC(sched_yield, "libc"),
+    /* signals and exit */
+    SC(rt_sigprocmask, "signal mask"),
+    SC(rt_sigreturn, "signal return"),
+    SC(restart_syscall, "interrupted calls"),
+    SCA(tgkill, SC_SELF, 0, 0, "abort(3) on itself"),
+    SC(exit_group, "exit"),
+    SC(exit, "exit"),
 #ifdef SECCOMP_SANITIZER
-	/* the sanitizers' runtime: leak check at exit, error reports */
-	SC(clone, "leak checker's tracer"),
-	SC(ptrace, "leak checker's tracer"),
-	SC(wait4, "leak checker's tracer"),
-	SC(prctl, "leak checker's tracer"),
-	SC(getppid, "leak checker's tracer"),
-	SC(sigaltstack, "sanitizer signal stack"),
-	SC(rt_sigaction, "sanitizer signal handlers"),
-	SC(getdents64, "sanitizer thread list"),
+    /* the sanitizers' runtime: leak check at exit, error reports */
+    SC(clone, "leak checker's tracer"),
+    SC(ptrace, "leak checker's tracer"),
+    SC(wait4, "leak checker's tracer"),
+    SC(prctl, "leak checker's tracer"),
+    SC(getppid, "leak checker's tracer"),
+    SC(sigaltstack, "sanitizer signal stack"),
+    SC(rt_sigaction, "sanitizer signal handlers"),
+    SC(getdents64, "sanitizer thread list"),
 #ifdef SYS_getdents
-	SC(getdents, "sanitizer thread list"),
+    SC(getdents, "sanitizer thread list"),
 #endif
-	SC(readlink, "sanitizer reports"),
-	SC(readlinkat, "sanitizer reports"),
-	SC(kill, "sanitizer"),
+    SC(readlink, "sanitizer reports"),
+    SC(readlinkat, "sanitizer reports"),
+    SC(kill, "sanitizer"),
 #endif
 };
 
@@ -207,8 +214,8 @@ seccomp_build(struct sock_filter *prog)
 		const struct seccomp_rule *r = &seccomp_rules[i];
 
 		if (r->check == SC_ANY) {
-			prog[n++] = (struct sock_filter)SC_JEQ(
-			    (uint32_t)r->nr, 0, 1);
+			prog[n++] = (struct sock_filter)SC_JEQ((uint32_t)r->nr,
+			    0, 1);
 			prog[n++] = (struct sock_filter)SC_RET(
 			    SECCOMP_RET_ALLOW);
 			continue;
@@ -218,13 +225,13 @@ seccomp_build(struct sock_filter *prog)
 		prog[n++] = (struct sock_filter)SC_LD(SC_ARG(r->arg));
 		if (r->check == SC_CLEAR)
 			prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP |
-			    BPF_JSET | BPF_K, r->val, 1, 0);
+				BPF_JSET | BPF_K,
+			    r->val, 1, 0);
 		else
-			prog[n++] = (struct sock_filter)SC_JEQ(
-			    r->check == SC_SELF ? self : r->val, 0, 1);
+			prog[n++] = (struct sock_filter)
+			    SC_JEQ(r->check == SC_SELF ? self : r->val, 0, 1);
 		prog[n++] = (struct sock_filter)SC_RET(SECCOMP_RET_ALLOW);
-		prog[n++] = (struct sock_filter)SC_RET(
-		    SC_DENY);
+		prog[n++] = (struct sock_filter)SC_RET(SC_DENY);
 	}
 	prog[n++] = (struct sock_filter)SC_RET(SC_DENY);
 	return n;
@@ -256,15 +263,16 @@ seccomp_drop(bool filter)
 			int rc = -errno;
 
 			log_error("cannot install the seccomp filter: %s "
-			    "(set 'seccomp = no' in ringd.conf to run "
-			    "without it)", strerror(errno));
+				  "(set 'seccomp = no' in ringd.conf to run "
+				  "without it)",
+			    strerror(errno));
 			return rc;
 		}
 	}
 	return 0;
 #else
 	log_error("no seccomp filter for this architecture: set "
-	    "'seccomp = no' in ringd.conf");
+		  "'seccomp = no' in ringd.conf");
 	return -ENOSYS;
 #endif
 }

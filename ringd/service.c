@@ -41,7 +41,8 @@ service_pidfile_open(const char *path)
 
 		if (errno == EEXIST)
 			log_error("cannot use pidfile '%s': ringd already "
-			    "running as pid %ld", path, (long)other);
+				  "running as pid %ld",
+			    path, (long)other);
 		else
 			log_error("cannot open pidfile '%s': %s", path,
 			    strerror(errno));
@@ -162,7 +163,7 @@ service_notify(const char *fmt, ...)
 	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
 		return;
 	if (sendto(fd, msg, (size_t)n, MSG_NOSIGNAL, (struct sockaddr *)&sa,
-	    salen) < 0)
+		salen) < 0)
 		log_debug("sd_notify to '%s' failed: %s", path,
 		    strerror(errno));
 	close(fd);

@@ -75,15 +75,16 @@ batch_json(const struct rt_view *v, const struct rt_model *m, uint64_t frame)
 	} else {
 		json_object_object_add(o, "ringd", NULL);
 	}
-	json_object_object_add(o, "error", m->up ? NULL :
-	    json_object_new_string(m->err));
-	json_object_object_add(o, "submit_per_s", m->up ?
-	    json_object_new_double(m->sub_total) : NULL);
-	json_object_object_add(o, "complete_per_s", m->up ?
-	    json_object_new_double(m->cmp_total) : NULL);
+	json_object_object_add(o, "error",
+	    m->up ? NULL : json_object_new_string(m->err));
+	json_object_object_add(o, "submit_per_s",
+	    m->up ? json_object_new_double(m->sub_total) : NULL);
+	json_object_object_add(o, "complete_per_s",
+	    m->up ? json_object_new_double(m->cmp_total) : NULL);
 	rings = json_object_new_array();
 	for (i = 0; rings != NULL && i < v->nrows; i++) {
-		struct json_object *r = batch_ring_json(m, &m->rings[v->rows[i]]);
+		struct json_object *r = batch_ring_json(m,
+		    &m->rings[v->rows[i]]);
 
 		if (r == NULL || json_object_array_add(rings, r) < 0) {
 			json_object_put(r);
@@ -142,9 +143,10 @@ batch_text(const struct rt_view *v, const struct rt_model *m, uint64_t frame)
 
 		fmt_peer(cons, sizeof(cons), &r->r.consumer);
 		if (model_stalled(m, r)) {
-			units_fmt_duration(model_sq_age(m, r), age, sizeof(age));
+			units_fmt_duration(model_sq_age(m, r), age,
+			    sizeof(age));
 			printf("ALARM ring %llu (%.*s, %s): stalled, %llu SQEs "
-			    "pending, head still for %s\n",
+			       "pending, head still for %s\n",
 			    (unsigned long long)r->r.ring_id,
 			    (int)sizeof(r->r.scheme), r->r.scheme, cons,
 			    (unsigned long long)r->r.sq.depth, age);
@@ -153,8 +155,8 @@ batch_text(const struct rt_view *v, const struct rt_model *m, uint64_t frame)
 			printf("ALARM ring %llu (%.*s, %s): %s\n",
 			    (unsigned long long)r->r.ring_id,
 			    (int)sizeof(r->r.scheme), r->r.scheme, cons,
-			    r->r.state == RING_CTL_BROKEN ? "broken" :
-			    "dead peer (DROP)");
+			    r->r.state == RING_CTL_BROKEN ? "broken"
+							  : "dead peer (DROP)");
 		}
 	}
 	printf("%6s %-16s %-22s %-22s %11s %11s %7s %7s %7s %s\n", "ID",
@@ -172,9 +174,11 @@ batch_text(const struct rt_view *v, const struct rt_model *m, uint64_t frame)
 		batch_clean(cons);
 		batch_clean(prod);
 		snprintf(sq, sizeof(sq), "%llu/%u",
-		    (unsigned long long)r->r.sq.depth, (unsigned)r->r.sq_entries);
+		    (unsigned long long)r->r.sq.depth,
+		    (unsigned)r->r.sq_entries);
 		snprintf(cq, sizeof(cq), "%llu/%u",
-		    (unsigned long long)r->r.cq.depth, (unsigned)r->r.cq_entries);
+		    (unsigned long long)r->r.cq.depth,
+		    (unsigned)r->r.cq_entries);
 		if (r->have_rate) {
 			fmt_count(sub, sizeof(sub), r->sub_rate);
 			fmt_count(cmp, sizeof(cmp), r->cmp_rate);
@@ -183,7 +187,8 @@ batch_text(const struct rt_view *v, const struct rt_model *m, uint64_t frame)
 			snprintf(cmp, sizeof(cmp), "-");
 		}
 		if (model_sq_age(m, r))
-			units_fmt_duration(model_sq_age(m, r), age, sizeof(age));
+			units_fmt_duration(model_sq_age(m, r), age,
+			    sizeof(age));
 		else
 			snprintf(age, sizeof(age), "-");
 		printf("%6llu %-16s %-22s %-22s %11s %11s %7s %7s %7s %s\n",

@@ -46,8 +46,9 @@ fmt_peer(char *buf, size_t len, const struct ring_ctl_peer *p)
 	}
 	/* a name from /proc is the peer's to choose: keep it printable */
 	for (i = 0; i < sizeof(comm) - 1 && p->comm[i] != '\0'; i++)
-		comm[i] = (p->comm[i] < 0x20 || p->comm[i] == 0x7f) ? '?' :
-		    p->comm[i];
+		comm[i] = (p->comm[i] < 0x20 || p->comm[i] == 0x7f)
+		    ? '?'
+		    : p->comm[i];
 	comm[i] = '\0';
 	snprintf(buf, len, "%s/%u", comm, (unsigned)p->pid);
 }
@@ -56,7 +57,8 @@ void
 fmt_interval(char *buf, size_t len, uint64_t ns)
 {
 	if (ns % 1000000000ull == 0)
-		snprintf(buf, len, "%llus", (unsigned long long)(ns / 1000000000ull));
+		snprintf(buf, len, "%llus",
+		    (unsigned long long)(ns / 1000000000ull));
 	else
 		snprintf(buf, len, "%.1fs", (double)ns / 1e9);
 }
@@ -72,8 +74,7 @@ fmt_parse_interval(const char *s, uint64_t *ns)
 	if (errno != 0 || end == s || *end != '\0' || !isfinite(d))
 		return -EINVAL;
 	d *= 1e9;
-	if (d < (double)RT_INTERVAL_MIN - 0.5 ||
-	    d > (double)RT_INTERVAL_MAX)
+	if (d < (double)RT_INTERVAL_MIN - 0.5 || d > (double)RT_INTERVAL_MAX)
 		return -ERANGE;
 	*ns = (uint64_t)llround(d);
 	return 0;

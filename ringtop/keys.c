@@ -13,13 +13,19 @@
 #include "ringtop.h"
 
 #define KEY_ESC 27
-#define KEY_CTRL(c) ((c) & 0x1f)
+#define KEY_CTRL(c) ((c)&0x1f)
 
 /* Refresh intervals '+' and '-' step through, ns. */
 static const uint64_t keys_intervals[] = {
-	100000000ull, 200000000ull, 500000000ull, 1000000000ull,
-	2000000000ull, 5000000000ull, 10000000000ull, 30000000000ull,
-	60000000000ull,
+    100000000ull,
+    200000000ull,
+    500000000ull,
+    1000000000ull,
+    2000000000ull,
+    5000000000ull,
+    10000000000ull,
+    30000000000ull,
+    60000000000ull,
 };
 #define KEYS_NINTERVALS (sizeof(keys_intervals) / sizeof(keys_intervals[0]))
 
@@ -47,7 +53,8 @@ keys_row_match(const struct rt_view *v, const struct rt_model *m, size_t i,
 		return strcasestr(m->schemes[i].name, pat) != NULL ||
 		    strcasestr(m->schemes[i].owner.comm, pat) != NULL;
 	case RT_TAB_CLIENTS:
-		snprintf(pid, sizeof(pid), "%u", (unsigned)m->clients[i].peer.pid);
+		snprintf(pid, sizeof(pid), "%u",
+		    (unsigned)m->clients[i].peer.pid);
 		return strcasestr(m->clients[i].peer.comm, pat) != NULL ||
 		    strcmp(pid, pat) == 0;
 	case RT_TAB_MEMORY:
@@ -261,48 +268,47 @@ keys_redraw(struct rt_view *v, const struct rt_model *m, int ch)
 }
 
 const struct rt_key rt_keys[] = {
-	{ KEY_F(1), "F1 h ?", "show this help", keys_help },
-	{ 'h', NULL, NULL, keys_help },
-	{ '?', NULL, NULL, keys_help },
-	{ KEY_F(10), "F10 q", "quit", keys_quit },
-	{ 'q', NULL, NULL, keys_quit },
-	{ KEY_UP, "Up Down", "move the selection", keys_move },
-	{ KEY_DOWN, NULL, NULL, keys_move },
-	{ KEY_PPAGE, "PgUp PgDn", "move by a page", keys_move },
-	{ KEY_NPAGE, NULL, NULL, keys_move },
-	{ KEY_HOME, "Home End", "first or last row", keys_move },
-	{ KEY_END, NULL, NULL, keys_move },
-	{ '\t', "Tab 1-4", "next tab, or Rings Schemes Clients Memory", keys_tab },
-	{ KEY_BTAB, NULL, NULL, keys_tab },
-	{ '1', NULL, NULL, keys_tab },
-	{ '2', NULL, NULL, keys_tab },
-	{ '3', NULL, NULL, keys_tab },
-	{ '4', NULL, NULL, keys_tab },
-	{ '\n', "Enter", "detail view of the selected ring", keys_enter },
-	{ '\r', NULL, NULL, keys_enter },
-	{ KEY_ENTER, NULL, NULL, keys_enter },
-	{ KEY_ESC, "Esc", "back to the table", keys_back },
-	{ KEY_BACKSPACE, NULL, NULL, keys_back },
-	{ '<', "< > F6", "previous or next sort column, F6 a menu", keys_sort_step },
-	{ ',', NULL, NULL, keys_sort_step },
-	{ '>', NULL, NULL, keys_sort_step },
-	{ '.', NULL, NULL, keys_sort_step },
-	{ KEY_F(6), NULL, NULL, keys_sort_menu },
-	{ 'I', "I", "invert the sort order", keys_invert },
-	{ '/', "/ F3", "search: move to a matching row", keys_search },
-	{ KEY_F(3), NULL, NULL, keys_search },
-	{ '\\', "\\ F4", "filter rings by scheme, command or id", keys_filter },
-	{ KEY_F(4), NULL, NULL, keys_filter },
-	{ 'o', "o", "only active rings (moving or holding entries)",
-	    keys_active },
-	{ 'p', "p Z", "pause or resume refreshing", keys_pause },
-	{ 'Z', NULL, NULL, keys_pause },
-	{ '+', "+ -", "longer or shorter refresh interval", keys_interval },
-	{ '=', NULL, NULL, keys_interval },
-	{ '-', NULL, NULL, keys_interval },
-	{ KEY_CTRL('l'), "^L", "redraw the screen", keys_redraw },
-	{ KEY_RESIZE, NULL, NULL, keys_redraw },
-	{ 0, NULL, NULL, NULL },
+    {KEY_F(1), "F1 h ?", "show this help", keys_help},
+    {'h', NULL, NULL, keys_help},
+    {'?', NULL, NULL, keys_help},
+    {KEY_F(10), "F10 q", "quit", keys_quit},
+    {'q', NULL, NULL, keys_quit},
+    {KEY_UP, "Up Down", "move the selection", keys_move},
+    {KEY_DOWN, NULL, NULL, keys_move},
+    {KEY_PPAGE, "PgUp PgDn", "move by a page", keys_move},
+    {KEY_NPAGE, NULL, NULL, keys_move},
+    {KEY_HOME, "Home End", "first or last row", keys_move},
+    {KEY_END, NULL, NULL, keys_move},
+    {'\t', "Tab 1-4", "next tab, or Rings Schemes Clients Memory", keys_tab},
+    {KEY_BTAB, NULL, NULL, keys_tab},
+    {'1', NULL, NULL, keys_tab},
+    {'2', NULL, NULL, keys_tab},
+    {'3', NULL, NULL, keys_tab},
+    {'4', NULL, NULL, keys_tab},
+    {'\n', "Enter", "detail view of the selected ring", keys_enter},
+    {'\r', NULL, NULL, keys_enter},
+    {KEY_ENTER, NULL, NULL, keys_enter},
+    {KEY_ESC, "Esc", "back to the table", keys_back},
+    {KEY_BACKSPACE, NULL, NULL, keys_back},
+    {'<', "< > F6", "previous or next sort column, F6 a menu", keys_sort_step},
+    {',', NULL, NULL, keys_sort_step},
+    {'>', NULL, NULL, keys_sort_step},
+    {'.', NULL, NULL, keys_sort_step},
+    {KEY_F(6), NULL, NULL, keys_sort_menu},
+    {'I', "I", "invert the sort order", keys_invert},
+    {'/', "/ F3", "search: move to a matching row", keys_search},
+    {KEY_F(3), NULL, NULL, keys_search},
+    {'\\', "\\ F4", "filter rings by scheme, command or id", keys_filter},
+    {KEY_F(4), NULL, NULL, keys_filter},
+    {'o', "o", "only active rings (moving or holding entries)", keys_active},
+    {'p', "p Z", "pause or resume refreshing", keys_pause},
+    {'Z', NULL, NULL, keys_pause},
+    {'+', "+ -", "longer or shorter refresh interval", keys_interval},
+    {'=', NULL, NULL, keys_interval},
+    {'-', NULL, NULL, keys_interval},
+    {KEY_CTRL('l'), "^L", "redraw the screen", keys_redraw},
+    {KEY_RESIZE, NULL, NULL, keys_redraw},
+    {0, NULL, NULL, NULL},
 };
 
 /* --- modes that take keys for themselves --------------------------------- */
@@ -406,8 +412,8 @@ keys_dispatch(struct rt_view *v, const struct rt_model *m, int ch)
 			return RT_REDRAW;
 		if (ch == 'q' || ch == KEY_F(10))
 			return RT_QUIT;
-		v->mode = v->back == RT_MODE_DETAIL ? RT_MODE_DETAIL :
-		    RT_MODE_LIST;
+		v->mode = v->back == RT_MODE_DETAIL ? RT_MODE_DETAIL
+						    : RT_MODE_LIST;
 		return RT_REDRAW;
 	default:
 		break;

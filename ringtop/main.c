@@ -24,7 +24,8 @@ static volatile sig_atomic_t main_quit;
 static void
 main_usage(FILE *f)
 {
-	fprintf(f, "usage: ringtop [-bhjoV] [--no-color] [-d seconds] "
+	fprintf(f,
+	    "usage: ringtop [-bhjoV] [--no-color] [-d seconds] "
 	    "[-f filter] [-n count] [-S socket] [-s column]\n");
 }
 
@@ -71,8 +72,8 @@ static void
 main_sleep_until(uint64_t at)
 {
 	struct timespec ts = {
-		.tv_sec = (time_t)(at / 1000000000ull),
-		.tv_nsec = (long)(at % 1000000000ull),
+	    .tv_sec = (time_t)(at / 1000000000ull),
+	    .tv_nsec = (long)(at % 1000000000ull),
 	};
 
 	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
@@ -93,8 +94,10 @@ main_batch(struct rt_view *v, struct rt_model *m, bool json, uint64_t count)
 			return 1;
 		if (batch_frame(v, m, json, frame) < 0) {
 			if (errno != EPIPE)
-				fprintf(stderr, "ringtop: cannot write frame: "
-				    "%s\n", strerror(errno));
+				fprintf(stderr,
+				    "ringtop: cannot write frame: "
+				    "%s\n",
+				    strerror(errno));
 			return 1;
 		}
 		if (main_quit || (count != 0 && frame == count))
@@ -115,10 +118,11 @@ main_interactive(struct rt_view *v, struct rt_model *m, uint64_t count)
 	uint64_t next, frames = 0, now;
 	unsigned act;
 	int ch, timeout_ms, status = 0;
-	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "ringtop: not a terminal (use -b for batch "
+		fprintf(stderr,
+		    "ringtop: not a terminal (use -b for batch "
 		    "mode)\n");
 		return 1;
 	}
@@ -181,18 +185,18 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "batch", no_argument, NULL, 'b' },
-		{ "delay", required_argument, NULL, 'd' },
-		{ "filter", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "iterations", required_argument, NULL, 'n' },
-		{ "no-color", no_argument, NULL, 'C' },
-		{ "only-active", no_argument, NULL, 'o' },
-		{ "socket", required_argument, NULL, 'S' },
-		{ "sort", required_argument, NULL, 's' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+	    {"batch", no_argument, NULL, 'b'},
+	    {"delay", required_argument, NULL, 'd'},
+	    {"filter", required_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"iterations", required_argument, NULL, 'n'},
+	    {"no-color", no_argument, NULL, 'C'},
+	    {"only-active", no_argument, NULL, 'o'},
+	    {"socket", required_argument, NULL, 'S'},
+	    {"sort", required_argument, NULL, 's'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct rt_view v;
 	struct rt_model m;
@@ -212,7 +216,7 @@ main(int argc, char **argv)
 	v.color = nc == NULL || nc[0] == '\0';
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":bd:f:hjn:oS:s:V", longopts,
-	    NULL)) != -1) {
+		    NULL)) != -1) {
 		switch (ch) {
 		case 'b':
 			batch = true;
@@ -222,15 +226,19 @@ main(int argc, char **argv)
 			break;
 		case 'd':
 			if (fmt_parse_interval(optarg, &v.interval_ns) < 0) {
-				fprintf(stderr, "ringtop: bad interval '%s': "
-				    "seconds from 0.1 to 3600\n", optarg);
+				fprintf(stderr,
+				    "ringtop: bad interval '%s': "
+				    "seconds from 0.1 to 3600\n",
+				    optarg);
 				return 2;
 			}
 			break;
 		case 'f':
 			if (strlen(optarg) >= sizeof(v.filter)) {
-				fprintf(stderr, "ringtop: filter '%s' is too "
-				    "long\n", optarg);
+				fprintf(stderr,
+				    "ringtop: filter '%s' is too "
+				    "long\n",
+				    optarg);
 				return 2;
 			}
 			snprintf(v.filter, sizeof(v.filter), "%s", optarg);
@@ -264,8 +272,10 @@ main(int argc, char **argv)
 			break;
 		case 's':
 			if ((col = rt_col_lookup(optarg)) < 0) {
-				fprintf(stderr, "ringtop: unknown sort column "
-				    "'%s'\n", optarg);
+				fprintf(stderr,
+				    "ringtop: unknown sort column "
+				    "'%s'\n",
+				    optarg);
 				return 2;
 			}
 			v.sort = (enum rt_col)col;
@@ -274,7 +284,8 @@ main(int argc, char **argv)
 			printf("ringtop %s\n", RING_VERSION);
 			return 0;
 		case ':':
-			fprintf(stderr, "ringtop: option '%s' needs an argument\n",
+			fprintf(stderr,
+			    "ringtop: option '%s' needs an argument\n",
 			    argv[optind - 1]);
 			main_usage(stderr);
 			return 2;
@@ -294,7 +305,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (sock != NULL && strlen(sock) >= sizeof(m.sock)) {
-		fprintf(stderr, "ringtop: socket path '%s' is too long\n", sock);
+		fprintf(stderr, "ringtop: socket path '%s' is too long\n",
+		    sock);
 		return 2;
 	}
 

@@ -125,7 +125,7 @@ model_phys(struct rt_model *m, unsigned want)
 		goto fail;
 	if ((want & RT_WANT_PHYS) &&
 	    ((rc = ring_phys_list_free(m->ctl, &r, &nr)) < 0 ||
-	    (rc = ring_phys_list_regions(m->ctl, &g, &ng)) < 0))
+		(rc = ring_phys_list_regions(m->ctl, &g, &ng)) < 0))
 		goto fail;
 	model_phys_clear(m);
 	m->zones = z;
@@ -257,15 +257,22 @@ model_merge(struct rt_model *m, struct ring_ctl_ring *v, size_t n)
 		if (o != NULL) {
 			t->hist = o->hist;
 			o->hist = NULL;
-			t->changed = memcmp(&o->r.sq, &t->r.sq, sizeof(t->r.sq)) ||
+			t->changed = memcmp(&o->r.sq, &t->r.sq,
+					 sizeof(t->r.sq)) ||
 			    memcmp(&o->r.cq, &t->r.cq, sizeof(t->r.cq)) ||
 			    o->r.state != t->r.state;
 			if (dt > 0) {
 				t->have_rate = true;
-				t->sub_rate = (double)model_delta(
-				    t->r.sq.push_epoch, o->r.sq.push_epoch) / dt;
-				t->cmp_rate = (double)model_delta(
-				    t->r.cq.push_epoch, o->r.cq.push_epoch) / dt;
+				t->sub_rate = (double)
+						  model_delta(t->r.sq
+								  .push_epoch,
+						      o->r.sq.push_epoch) /
+				    dt;
+				t->cmp_rate = (double)
+						  model_delta(t->r.cq
+								  .push_epoch,
+						      o->r.cq.push_epoch) /
+				    dt;
 				m->sub_total += t->sub_rate;
 				m->cmp_total += t->cmp_rate;
 			}
@@ -314,12 +321,16 @@ model_refresh(struct rt_model *m, unsigned want)
 		if ((rc = ring_ctl_connect(m->sock_arg, &ver, &m->ctl)) < 0) {
 			m->ctl = NULL;
 			if (rc == -EPROTO) {
-				snprintf(m->err, sizeof(m->err), "cannot talk to "
+				snprintf(m->err, sizeof(m->err),
+				    "cannot talk to "
 				    "'%s': ringd speaks protocol version %u, "
-				    "ringtop %u", m->sock, (unsigned)ver,
+				    "ringtop %u",
+				    m->sock, (unsigned)ver,
 				    (unsigned)ring_ctl_protocol());
-				snprintf(m->why, sizeof(m->why), "ringd speaks "
-				    "protocol version %u, ringtop %u", (unsigned)ver,
+				snprintf(m->why, sizeof(m->why),
+				    "ringd speaks "
+				    "protocol version %u, ringtop %u",
+				    (unsigned)ver,
 				    (unsigned)ring_ctl_protocol());
 				m->up = false;
 				model_clear(m);

@@ -42,42 +42,42 @@ enum rt_series {
 
 struct rt_hist {
 	uint32_t v[RT_S_COUNT][RT_HIST];
-	unsigned next;		/* slot the next sample goes to */
-	unsigned len;		/* samples held, <= RT_HIST */
-	uint64_t at_ns;		/* when the last sample was taken */
-	uint64_t sub_epoch;	/* SQ push_epoch at that sample */
-	uint64_t cmp_epoch;	/* CQ push_epoch at that sample */
+	unsigned next;	    /* slot the next sample goes to */
+	unsigned len;	    /* samples held, <= RT_HIST */
+	uint64_t at_ns;	    /* when the last sample was taken */
+	uint64_t sub_epoch; /* SQ push_epoch at that sample */
+	uint64_t cmp_epoch; /* CQ push_epoch at that sample */
 };
 
 /* A ring as ringtop tracks it across snapshots. */
 struct rt_ring {
-	struct ring_ctl_ring r;	 /* the latest record from ringd */
-	bool have_rate;		 /* seen in the previous frame too */
-	bool changed;		 /* epochs, depth or state moved this frame */
-	double sub_rate;	 /* SQEs submitted per second, last frame */
-	double cmp_rate;	 /* CQEs posted per second, last frame */
-	uint64_t sq_since_ns;	 /* SQ head still with entries since; 0: no */
-	uint64_t cq_since_ns;	 /* CQ head still with entries since; 0: no */
-	struct rt_hist *hist;	 /* NULL until the first sample */
+	struct ring_ctl_ring r; /* the latest record from ringd */
+	bool have_rate;		/* seen in the previous frame too */
+	bool changed;		/* epochs, depth or state moved this frame */
+	double sub_rate;	/* SQEs submitted per second, last frame */
+	double cmp_rate;	/* CQEs posted per second, last frame */
+	uint64_t sq_since_ns;	/* SQ head still with entries since; 0: no */
+	uint64_t cq_since_ns;	/* CQ head still with entries since; 0: no */
+	struct rt_hist *hist;	/* NULL until the first sample */
 };
 
 /* What a refresh fetches besides status and rings. */
 #define RT_WANT_SCHEMES 0x1u
 #define RT_WANT_CLIENTS 0x2u
-#define RT_WANT_PHYS 0x4u	/* free ranges and regions (zones: always) */
+#define RT_WANT_PHYS 0x4u /* free ranges and regions (zones: always) */
 
 struct rt_model {
-	const char *sock_arg;	/* -S, or NULL for the library's default */
-	char sock[108];		/* the path in use, for messages */
-	struct ring_ctl *ctl;	/* NULL while ringd is not reachable */
-	bool up;		/* the last refresh succeeded */
-	char err[200];		/* why not, when !up: the whole message */
-	char why[80];		/* its short form for the screen */
-	uint64_t now_ns;	/* CLOCK_MONOTONIC of the last refresh */
-	uint64_t prev_ns;	/* of the refresh before, 0: none */
-	uint64_t frames;	/* successful refreshes */
+	const char *sock_arg; /* -S, or NULL for the library's default */
+	char sock[108];	      /* the path in use, for messages */
+	struct ring_ctl *ctl; /* NULL while ringd is not reachable */
+	bool up;	      /* the last refresh succeeded */
+	char err[200];	      /* why not, when !up: the whole message */
+	char why[80];	      /* its short form for the screen */
+	uint64_t now_ns;      /* CLOCK_MONOTONIC of the last refresh */
+	uint64_t prev_ns;     /* of the refresh before, 0: none */
+	uint64_t frames;      /* successful refreshes */
 	struct ring_ctl_status st;
-	struct rt_ring *rings;	/* sorted by ring_id */
+	struct rt_ring *rings; /* sorted by ring_id */
 	size_t nrings;
 	struct ring_ctl_scheme *schemes;
 	size_t nschemes;
@@ -85,8 +85,8 @@ struct rt_model {
 	size_t nclients;
 	double sub_total, cmp_total; /* sums of the per-ring rates */
 	/* physalloc3: zones every frame, the rest for the Memory tab */
-	bool phys;		/* ringd reported its zones */
-	char phys_err[80];	/* why not */
+	bool phys;	   /* ringd reported its zones */
+	char phys_err[80]; /* why not */
 	struct ring_phys_zone *zones;
 	size_t nzones;
 	struct ring_phys_range *ranges;
@@ -135,8 +135,13 @@ int rt_col_lookup(const char *name);
 
 /* --- view state ----------------------------------------------------- */
 
-enum rt_tab { RT_TAB_RINGS, RT_TAB_SCHEMES, RT_TAB_CLIENTS, RT_TAB_MEMORY,
-	RT_TAB_COUNT };
+enum rt_tab {
+	RT_TAB_RINGS,
+	RT_TAB_SCHEMES,
+	RT_TAB_CLIENTS,
+	RT_TAB_MEMORY,
+	RT_TAB_COUNT
+};
 
 enum rt_mode {
 	RT_MODE_LIST,	/* a tab's table */
@@ -150,7 +155,7 @@ enum rt_mode {
 struct rt_view {
 	enum rt_tab tab;
 	enum rt_mode mode;
-	enum rt_mode back;	/* where help returns to */
+	enum rt_mode back; /* where help returns to */
 	enum rt_col sort;
 	bool invert;
 	bool paused;
@@ -161,16 +166,16 @@ struct rt_view {
 	char filter[RT_PATTERN_MAX];
 	char edit[RT_PATTERN_MAX]; /* the prompt's text while typing */
 	bool search_failed;
-	unsigned sort_cursor;	/* in the sort menu */
+	unsigned sort_cursor; /* in the sort menu */
 	/* selection and scrolling, per tab; on Rings by ring id */
 	size_t sel[RT_TAB_COUNT];
 	size_t top[RT_TAB_COUNT];
-	uint64_t sel_id;	/* the selected ring, kept across refreshes */
-	uint64_t detail_id;	/* the ring shown in the detail view */
+	uint64_t sel_id;    /* the selected ring, kept across refreshes */
+	uint64_t detail_id; /* the ring shown in the detail view */
 	/* rows of the Rings tab: indices into model.rings, filtered, sorted */
 	size_t *rows;
 	size_t nrows, rows_cap;
-	int page;		/* table rows on screen, for PgUp/PgDn */
+	int page; /* table rows on screen, for PgUp/PgDn */
 };
 
 /* Build v->rows from m for the current filter, sort and -o. */
@@ -193,7 +198,7 @@ void view_clamp(struct rt_view *v, const struct rt_model *m);
 
 struct rt_key {
 	int key;
-	const char *name;	/* as the help screen shows it; NULL: hidden */
+	const char *name; /* as the help screen shows it; NULL: hidden */
 	const char *help;
 	unsigned (*fn)(struct rt_view *, const struct rt_model *, int);
 };
@@ -209,8 +214,8 @@ void screen_end(void);
 void screen_draw(struct rt_view *v, const struct rt_model *m);
 
 /* Batch mode: one frame of text or JSON on stdout. */
-int batch_frame(const struct rt_view *v, const struct rt_model *m,
-    bool json, uint64_t frame);
+int batch_frame(const struct rt_view *v, const struct rt_model *m, bool json,
+    uint64_t frame);
 
 /* --- formatting (fmt.c) ----------------------------------------------- */
 

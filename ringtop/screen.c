@@ -192,7 +192,8 @@ scr_bar(int y, int x, int w, uint64_t v, uint64_t max, attr_t row)
 		a = row;
 	scr_put(y, x, 1, row, "[");
 	for (i = 0; i < inner && x + 1 + i < COLS; i++)
-		scr_put(y, x + 1 + i, 1, i < fill ? a : row, i < fill ? "|" : " ");
+		scr_put(y, x + 1 + i, 1, i < fill ? a : row,
+		    i < fill ? "|" : " ");
 	scr_put(y, x + w - 1, 1, row, "]");
 }
 
@@ -201,9 +202,9 @@ static void
 scr_spark(int y, int x, int w, const struct rt_hist *h, enum rt_series s,
     uint32_t *maxp)
 {
-	static const char *const blocks[] = { "\xe2\x96\x81", "\xe2\x96\x82",
-		"\xe2\x96\x83", "\xe2\x96\x84", "\xe2\x96\x85", "\xe2\x96\x86",
-		"\xe2\x96\x87", "\xe2\x96\x88" };
+	static const char *const blocks[] = {"\xe2\x96\x81", "\xe2\x96\x82",
+	    "\xe2\x96\x83", "\xe2\x96\x84", "\xe2\x96\x85", "\xe2\x96\x86",
+	    "\xe2\x96\x87", "\xe2\x96\x88"};
 	static const char ascii[] = "_.-=+*#@";
 	uint32_t max = 0, val;
 	int i;
@@ -274,19 +275,25 @@ scr_alarms(const struct rt_model *m, int y, int max)
 		fmt_peer(peer, sizeof(peer), &r->r.consumer);
 		scr_clean(peer);
 		if (model_stalled(m, r)) {
-			units_fmt_duration(model_sq_age(m, r), age, sizeof(age));
-			scr_printf(y + lines, 0, -1, a, "ALARM ring %llu (%.20s, "
-			    "%s): stalled, %llu SQEs pending, head still for %s",
+			units_fmt_duration(model_sq_age(m, r), age,
+			    sizeof(age));
+			scr_printf(y + lines, 0, -1, a,
+			    "ALARM ring %llu (%.20s, "
+			    "%s): stalled, %llu SQEs pending, head still for "
+			    "%s",
 			    id, r->r.scheme, peer,
 			    (unsigned long long)r->r.sq.depth, age);
 		} else if (r->r.state == RING_CTL_BROKEN) {
-			scr_printf(y + lines, 0, -1, a, "ALARM ring %llu (%.20s, "
+			scr_printf(y + lines, 0, -1, a,
+			    "ALARM ring %llu (%.20s, "
 			    "%s): broken, its indices were found inconsistent",
 			    id, r->r.scheme, peer);
 		} else {
-			scr_printf(y + lines, 0, -1, a, "ALARM ring %llu (%.20s, "
+			scr_printf(y + lines, 0, -1, a,
+			    "ALARM ring %llu (%.20s, "
 			    "%s): dead peer, a side left (DROP), %llu SQEs and "
-			    "%llu CQEs left", id, r->r.scheme, peer,
+			    "%llu CQEs left",
+			    id, r->r.scheme, peer,
 			    (unsigned long long)r->r.sq.depth,
 			    (unsigned long long)r->r.cq.depth);
 		}
@@ -330,8 +337,8 @@ scr_header(const struct rt_model *m)
 	int y = 0;
 
 	if (!m->up) {
-		scr_put(y++, 0, -1, scr_attr(SCR_P_ALARM), m->why[0] ? m->why :
-		    "connecting to ringd");
+		scr_put(y++, 0, -1, scr_attr(SCR_P_ALARM),
+		    m->why[0] ? m->why : "connecting to ringd");
 		scr_printf(y++, 0, -1, A_NORMAL, "socket %s", m->sock);
 		return y;
 	}
@@ -342,15 +349,19 @@ scr_header(const struct rt_model *m)
 		memcpy(server, m->st.server, sizeof(m->st.server));
 		server[sizeof(m->st.server)] = '\0';
 		scr_clean(server);
-		scr_printf(y++, 0, -1, A_NORMAL, "%s  pid %u  up %s  "
-		    "protocol %u  socket %s", server, (unsigned)m->st.pid, up,
-		    (unsigned)m->st.version, m->sock);
+		scr_printf(y++, 0, -1, A_NORMAL,
+		    "%s  pid %u  up %s  "
+		    "protocol %u  socket %s",
+		    server, (unsigned)m->st.pid, up, (unsigned)m->st.version,
+		    m->sock);
 	}
 	fmt_count(sub, sizeof(sub), m->sub_total);
 	fmt_count(cmp, sizeof(cmp), m->cmp_total);
-	scr_printf(y++, 0, -1, A_NORMAL, "schemes %u  rings %u  clients %u  "
-	    "submit %s/s  complete %s/s", (unsigned)m->st.schemes,
-	    (unsigned)m->st.rings, (unsigned)m->st.clients, sub, cmp);
+	scr_printf(y++, 0, -1, A_NORMAL,
+	    "schemes %u  rings %u  clients %u  "
+	    "submit %s/s  complete %s/s",
+	    (unsigned)m->st.schemes, (unsigned)m->st.rings,
+	    (unsigned)m->st.clients, sub, cmp);
 	if (m->phys)
 		scr_mem_line(m, y++);
 	y += scr_alarms(m, y, LINES > 20 ? 3 : 1);
@@ -358,7 +369,10 @@ scr_header(const struct rt_model *m)
 }
 
 static const char *const scr_tab_names[RT_TAB_COUNT] = {
-	"Rings", "Schemes", "Clients", "Memory",
+    "Rings",
+    "Schemes",
+    "Clients",
+    "Memory",
 };
 
 static void
@@ -369,8 +383,8 @@ scr_tabs(const struct rt_view *v, int y)
 
 	for (i = 0; i < RT_TAB_COUNT; i++) {
 		snprintf(buf, sizeof(buf), " %d %s ", i + 1, scr_tab_names[i]);
-		scr_put(y, x, (int)strlen(buf), i == (int)v->tab ?
-		    scr_attr(SCR_P_TAB) : A_NORMAL, buf);
+		scr_put(y, x, (int)strlen(buf),
+		    i == (int)v->tab ? scr_attr(SCR_P_TAB) : A_NORMAL, buf);
 		x += (int)strlen(buf) + 1;
 	}
 	fmt_interval(iv, sizeof(iv), v->interval_ns);
@@ -388,23 +402,23 @@ scr_tabs(const struct rt_view *v, int y)
 
 struct scr_col {
 	const char *title;
-	int min, max;	/* width range */
+	int min, max; /* width range */
 	bool right;
-	int prio;	/* lower: kept longer when narrow */
-	int w, x;	/* laid out: width (0: hidden) and position */
+	int prio; /* lower: kept longer when narrow */
+	int w, x; /* laid out: width (0: hidden) and position */
 };
 
 static struct scr_col scr_cols[RT_C_COUNT] = {
-	[RT_C_ID] = { "ID", 5, 8, true, 0, 0, 0 },
-	[RT_C_SCHEME] = { "SCHEME", 8, 16, false, 1, 0, 0 },
-	[RT_C_CONSUMER] = { "CONSUMER", 12, 23, false, 5, 0, 0 },
-	[RT_C_PRODUCER] = { "PRODUCER", 12, 23, false, 8, 0, 0 },
-	[RT_C_SQ] = { "SQ", 5, 24, false, 2, 0, 0 },
-	[RT_C_CQ] = { "CQ", 5, 24, false, 3, 0, 0 },
-	[RT_C_SUB] = { "SUB/s", 6, 7, true, 4, 0, 0 },
-	[RT_C_CMP] = { "CMP/s", 6, 7, true, 6, 0, 0 },
-	[RT_C_AGE] = { "AGE", 6, 7, true, 7, 0, 0 },
-	[RT_C_STATE] = { "STATE", 8, 8, false, 2, 0, 0 },
+    [RT_C_ID] = {"ID", 5, 8, true, 0, 0, 0},
+    [RT_C_SCHEME] = {"SCHEME", 8, 16, false, 1, 0, 0},
+    [RT_C_CONSUMER] = {"CONSUMER", 12, 23, false, 5, 0, 0},
+    [RT_C_PRODUCER] = {"PRODUCER", 12, 23, false, 8, 0, 0},
+    [RT_C_SQ] = {"SQ", 5, 24, false, 2, 0, 0},
+    [RT_C_CQ] = {"CQ", 5, 24, false, 3, 0, 0},
+    [RT_C_SUB] = {"SUB/s", 6, 7, true, 4, 0, 0},
+    [RT_C_CMP] = {"CMP/s", 6, 7, true, 6, 0, 0},
+    [RT_C_AGE] = {"AGE", 6, 7, true, 7, 0, 0},
+    [RT_C_STATE] = {"STATE", 8, 8, false, 2, 0, 0},
 };
 
 /* A queue column's width before names get wider: number and a short bar. */
@@ -415,8 +429,8 @@ static void
 scr_layout(void)
 {
 	/* who gets space left over, in this order */
-	static const enum rt_col scr_grow[] = { RT_C_SQ, RT_C_CQ,
-		RT_C_CONSUMER, RT_C_PRODUCER, RT_C_SCHEME };
+	static const enum rt_col scr_grow[] = {RT_C_SQ, RT_C_CQ, RT_C_CONSUMER,
+	    RT_C_PRODUCER, RT_C_SCHEME};
 	int used = 0, prio, i, extra, grow;
 	size_t k;
 
@@ -438,10 +452,12 @@ scr_layout(void)
 	for (grow = 0; grow < 3 && extra > 0; grow++) {
 		int share = extra / 2 > 0 ? extra / 2 : 1;
 
-		for (k = 0; k < sizeof(scr_grow) / sizeof(scr_grow[0]) &&
-		    extra > 0; k++) {
+		for (k = 0;
+		     k < sizeof(scr_grow) / sizeof(scr_grow[0]) && extra > 0;
+		     k++) {
 			struct scr_col *c = &scr_cols[scr_grow[k]];
-			bool bar = scr_grow[k] == RT_C_SQ || scr_grow[k] == RT_C_CQ;
+			bool bar = scr_grow[k] == RT_C_SQ ||
+			    scr_grow[k] == RT_C_CQ;
 			int add, cap = grow == 0 ? SCR_BAR_SHORT : c->max;
 
 			if (c->w == 0 || cap <= c->w || bar != (grow != 1))
@@ -502,12 +518,12 @@ scr_peer(char *buf, size_t len, int w, const struct ring_ctl_peer *p)
 }
 
 static void
-scr_ring_row(const struct rt_model *m, const struct rt_ring *r, int y,
-    bool sel)
+scr_ring_row(const struct rt_model *m, const struct rt_ring *r, int y, bool sel)
 {
 	char buf[64];
-	attr_t row = sel ? scr_attr(SCR_P_SEL) :
-	    r->changed ? scr_attr(SCR_P_CHANGED) : A_NORMAL;
+	attr_t row = sel ? scr_attr(SCR_P_SEL)
+	    : r->changed ? scr_attr(SCR_P_CHANGED)
+			 : A_NORMAL;
 	int i;
 
 	if (sel)
@@ -525,8 +541,8 @@ scr_ring_row(const struct rt_model *m, const struct rt_ring *r, int y,
 			    (unsigned long long)r->r.ring_id);
 			break;
 		case RT_C_SCHEME:
-			snprintf(buf, sizeof(buf), "%.*s", (int)sizeof(r->r.scheme),
-			    r->r.scheme);
+			snprintf(buf, sizeof(buf), "%.*s",
+			    (int)sizeof(r->r.scheme), r->r.scheme);
 			break;
 		case RT_C_CONSUMER:
 			scr_peer(buf, sizeof(buf), c->w, &r->r.consumer);
@@ -563,8 +579,9 @@ scr_ring_row(const struct rt_model *m, const struct rt_ring *r, int y,
 			break;
 		case RT_C_STATE:
 			snprintf(buf, sizeof(buf), "%s", model_state(m, r));
-			if (!sel && (r->r.state == RING_CTL_BROKEN ||
-			    r->r.state == RING_CTL_DROPPED))
+			if (!sel &&
+			    (r->r.state == RING_CTL_BROKEN ||
+				r->r.state == RING_CTL_DROPPED))
 				a = scr_attr(SCR_P_ALARM);
 			break;
 		default:
@@ -612,16 +629,22 @@ scr_rings(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 		    c == (int)v->sort ? (v->invert ? "^" : "v") : "");
 		if (scr_cols[c].right)
 			scr_rput(y0, scr_cols[c].x, scr_cols[c].w,
-			    scr_attr(SCR_P_HEAD) | (c == (int)v->sort ? A_BOLD : 0), t);
+			    scr_attr(SCR_P_HEAD) |
+				(c == (int)v->sort ? A_BOLD : 0),
+			    t);
 		else
 			scr_put(y0, scr_cols[c].x, scr_cols[c].w,
-			    scr_attr(SCR_P_HEAD) | (c == (int)v->sort ? A_BOLD : 0), t);
+			    scr_attr(SCR_P_HEAD) |
+				(c == (int)v->sort ? A_BOLD : 0),
+			    t);
 	}
 	v->page = y1 - y0 - 1;
 	if (v->nrows == 0) {
-		scr_put(y0 + 2, 2, -1, A_NORMAL, m->nrings == 0 ?
-		    "no rings" : "no ring matches (\\ or F4 to change the filter, "
-		    "o for all rings)");
+		scr_put(y0 + 2, 2, -1, A_NORMAL,
+		    m->nrings == 0
+			? "no rings"
+			: "no ring matches (\\ or F4 to change the filter, "
+			  "o for all rings)");
 		return;
 	}
 	top = scr_scroll(v, v->nrows, v->page);
@@ -638,8 +661,9 @@ scr_schemes(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 	size_t top, i;
 	int y, b, k, nops;
 
-	scr_printf(y0, 0, -1, scr_attr(SCR_P_HEAD), "%-20s %-22s %6s %7s %6s %s",
-	    "SCHEME", "OWNER", "UID", "BUILTIN", "RINGS", "OPCODES");
+	scr_printf(y0, 0, -1, scr_attr(SCR_P_HEAD),
+	    "%-20s %-22s %6s %7s %6s %s", "SCHEME", "OWNER", "UID", "BUILTIN",
+	    "RINGS", "OPCODES");
 	v->page = y1 - y0 - 1;
 	top = scr_scroll(v, m->nschemes, v->page);
 	for (i = top, y = y0 + 1; i < m->nschemes && y < y1; i++, y++) {
@@ -658,15 +682,16 @@ scr_schemes(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 				const char *nm = opname_name((unsigned)b);
 				size_t len = strlen(ops);
 
-				k = snprintf(ops + len, sizeof(ops) - len, "%s%s",
-				    nops ? "," : "", nm ? nm : "?");
+				k = snprintf(ops + len, sizeof(ops) - len,
+				    "%s%s", nops ? "," : "", nm ? nm : "?");
 				(void)k;
 				nops++;
 			}
 		if (nops == 0)
 			snprintf(ops, sizeof(ops), "(not declared)");
-		scr_printf(y, 0, -1, i == v->sel[v->tab] ? scr_attr(SCR_P_SEL) :
-		    A_NORMAL, "%-20.20s %-22.22s %6u %7s %6u %s", name, owner,
+		scr_printf(y, 0, -1,
+		    i == v->sel[v->tab] ? scr_attr(SCR_P_SEL) : A_NORMAL,
+		    "%-20.20s %-22.22s %6u %7s %6u %s", name, owner,
 		    (unsigned)s->owner.uid, s->builtin ? "yes" : "no",
 		    (unsigned)s->rings, ops);
 	}
@@ -679,8 +704,10 @@ scr_clients(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 	size_t top, i;
 	int y;
 
-	scr_printf(y0, 0, -1, scr_attr(SCR_P_HEAD), "%8s %-22s %6s %6s %7s "
-	    "%6s %8s", "ID", "CLIENT", "UID", "GID", "SCHEMES", "RINGS", "AGE");
+	scr_printf(y0, 0, -1, scr_attr(SCR_P_HEAD),
+	    "%8s %-22s %6s %6s %7s "
+	    "%6s %8s",
+	    "ID", "CLIENT", "UID", "GID", "SCHEMES", "RINGS", "AGE");
 	v->page = y1 - y0 - 1;
 	top = scr_scroll(v, m->nclients, v->page);
 	for (i = top, y = y0 + 1; i < m->nclients && y < y1; i++, y++) {
@@ -689,11 +716,12 @@ scr_clients(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 		fmt_peer(peer, sizeof(peer), &c->peer);
 		scr_clean(peer);
 		units_fmt_duration(c->age_ns, age, sizeof(age));
-		scr_printf(y, 0, -1, i == v->sel[v->tab] ? scr_attr(SCR_P_SEL) :
-		    A_NORMAL, "%8llu %-22.22s %6u %6u %7u %6u %8s",
-		    (unsigned long long)c->client_id, peer, (unsigned)c->peer.uid,
-		    (unsigned)c->peer.gid, (unsigned)c->schemes,
-		    (unsigned)c->rings, age);
+		scr_printf(y, 0, -1,
+		    i == v->sel[v->tab] ? scr_attr(SCR_P_SEL) : A_NORMAL,
+		    "%8llu %-22.22s %6u %6u %7u %6u %8s",
+		    (unsigned long long)c->client_id, peer,
+		    (unsigned)c->peer.uid, (unsigned)c->peer.gid,
+		    (unsigned)c->schemes, (unsigned)c->rings, age);
 	}
 }
 
@@ -705,8 +733,9 @@ scr_free_in(const struct rt_model *m, uint32_t zone, size_t *k, uint64_t lo,
 	uint64_t sum = 0;
 	size_t i;
 
-	while (*k < m->nranges && (m->ranges[*k].zone != zone ||
-	    m->ranges[*k].base + m->ranges[*k].size <= lo))
+	while (*k < m->nranges &&
+	    (m->ranges[*k].zone != zone ||
+		m->ranges[*k].base + m->ranges[*k].size <= lo))
 		(*k)++;
 	for (i = *k; i < m->nranges && m->ranges[i].base < hi; i++) {
 		uint64_t b = m->ranges[i].base, e = b + m->ranges[i].size;
@@ -777,7 +806,8 @@ scr_owners(const struct rt_model *m, int y)
 
 		for (j = 0; j < no; j++)
 			if (own[j].p->uid == p->uid &&
-			    strncmp(own[j].p->comm, p->comm, sizeof(p->comm)) == 0)
+			    strncmp(own[j].p->comm, p->comm, sizeof(p->comm)) ==
+				0)
 				break;
 		if (j == no) {
 			if (no == sizeof(own) / sizeof(own[0])) {
@@ -794,8 +824,8 @@ scr_owners(const struct rt_model *m, int y)
 	}
 	len = (size_t)snprintf(line, sizeof(line), "by owner:");
 	for (j = 0; j < no && len < sizeof(line); j++) {
-		snprintf(peer, sizeof(peer), "%.*s", (int)sizeof(own[j].p->comm),
-		    own[j].p->comm);
+		snprintf(peer, sizeof(peer), "%.*s",
+		    (int)sizeof(own[j].p->comm), own[j].p->comm);
 		scr_clean(peer);
 		units_fmt_size(own[j].bytes, sz, sizeof(sz));
 		len += (size_t)snprintf(line + len, sizeof(line) - len,
@@ -803,7 +833,8 @@ scr_owners(const struct rt_model *m, int y)
 		    own[j].n, sz);
 	}
 	if (more && len < sizeof(line))
-		snprintf(line + len, sizeof(line) - len, "  and %zu more", more);
+		snprintf(line + len, sizeof(line) - len, "  and %zu more",
+		    more);
 	if (no == 0)
 		snprintf(line, sizeof(line), "no region is allocated");
 	scr_put(y, 0, -1, A_NORMAL, line);
@@ -818,9 +849,10 @@ scr_memory(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 	int y = y0, rows = LINES >= 36 ? 3 : LINES >= 28 ? 2 : 1;
 
 	if (!m->phys) {
-		scr_printf(y0 + 1, 2, -1, A_NORMAL, "physical memory: not "
-		    "available from this ringd (%s)", m->phys_err[0] ?
-		    m->phys_err : "no zones");
+		scr_printf(y0 + 1, 2, -1, A_NORMAL,
+		    "physical memory: not "
+		    "available from this ringd (%s)",
+		    m->phys_err[0] ? m->phys_err : "no zones");
 		return;
 	}
 	for (i = 0; i < m->nzones && y < y1; i++) {
@@ -832,14 +864,17 @@ scr_memory(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 		units_fmt_size(z->free, fr, sizeof(fr));
 		units_fmt_size(z->largest_free, big, sizeof(big));
 		if (z->size == 0) {
-			scr_printf(y++, 0, -1, scr_attr(SCR_P_LABEL), "zone %s  "
-			    "disabled", ring_phys_zone_name(z->zone));
+			scr_printf(y++, 0, -1, scr_attr(SCR_P_LABEL),
+			    "zone %s  "
+			    "disabled",
+			    ring_phys_zone_name(z->zone));
 			continue;
 		}
-		scr_printf(y++, 0, -1, scr_attr(SCR_P_LABEL), "zone %s  "
+		scr_printf(y++, 0, -1, scr_attr(SCR_P_LABEL),
+		    "zone %s  "
 		    "%#llx-%#llx  size %s  used %s  free %s in %u ranges  "
-		    "largest free %s  regions %u", ring_phys_zone_name(z->zone),
-		    (unsigned long long)z->base,
+		    "largest free %s  regions %u",
+		    ring_phys_zone_name(z->zone), (unsigned long long)z->base,
 		    (unsigned long long)(z->base + z->size), sz, used, fr,
 		    (unsigned)z->free_ranges, big, (unsigned)z->regions);
 		scr_zone_map(m, z, y, rows, &cs);
@@ -847,28 +882,35 @@ scr_memory(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 		y += rows;
 	}
 	if (y < y1)
-		scr_printf(y++, 0, -1, A_NORMAL, "map: # used  : partly used  "
-		    ". free   one cell is at most %s", m->nzones ? cell : "-");
+		scr_printf(y++, 0, -1, A_NORMAL,
+		    "map: # used  : partly used  "
+		    ". free   one cell is at most %s",
+		    m->nzones ? cell : "-");
 	if (y < y1)
 		scr_owners(m, y++);
 	if (y >= y1)
 		return;
-	scr_printf(y, 0, -1, scr_attr(SCR_P_HEAD), "%6s %-14s %8s %4s "
-	    "%-22s %6s %-8s %6s %6s %8s", "REGION", "BASE", "SIZE", "ZONE",
-	    "OWNER", "UID", "FLAGS", "MAPPED", "GRANTS", "AGE");
+	scr_printf(y, 0, -1, scr_attr(SCR_P_HEAD),
+	    "%6s %-14s %8s %4s "
+	    "%-22s %6s %-8s %6s %6s %8s",
+	    "REGION", "BASE", "SIZE", "ZONE", "OWNER", "UID", "FLAGS", "MAPPED",
+	    "GRANTS", "AGE");
 	v->page = y1 - y - 1;
 	top = scr_scroll(v, m->nregions, v->page);
 	for (i = top, y++; i < m->nregions && y < y1; i++, y++) {
 		const struct ring_phys_region *g = &m->regions[i];
 
-		snprintf(base, sizeof(base), "%#llx", (unsigned long long)g->base);
+		snprintf(base, sizeof(base), "%#llx",
+		    (unsigned long long)g->base);
 		units_fmt_size(g->size, sz, sizeof(sz));
 		fmt_peer(peer, sizeof(peer), &g->owner);
 		scr_clean(peer);
 		units_fmt_duration(g->age_ns, age, sizeof(age));
-		scr_printf(y, 0, -1, i == v->sel[v->tab] ? scr_attr(SCR_P_SEL) :
-		    A_NORMAL, "%6llu %-14s %8s %4s %-22.22s %6u %-8s %6s %6u "
-		    "%8s", (unsigned long long)g->region_id, base, sz,
+		scr_printf(y, 0, -1,
+		    i == v->sel[v->tab] ? scr_attr(SCR_P_SEL) : A_NORMAL,
+		    "%6llu %-14s %8s %4s %-22.22s %6u %-8s %6s %6u "
+		    "%8s",
+		    (unsigned long long)g->region_id, base, sz,
 		    ring_phys_zone_name(g->zone), peer, (unsigned)g->owner.uid,
 		    (g->flags & RING_PHYS_PERSIST) ? "persist" : "-",
 		    g->mapped ? "yes" : "no", (unsigned)g->grants, age);
@@ -901,17 +943,20 @@ scr_detail_queue(const struct rt_model *m, const struct rt_ring *r, int y,
 	uint64_t a = sq ? model_sq_age(m, r) : model_cq_age(m, r);
 
 	units_fmt_duration(a, age, sizeof(age));
-	scr_printf(y, 0, -1, A_NORMAL, "%s  %u x %u B  head %llu  tail %llu  "
-	    "%s %llu/%u", name, (unsigned)entries, (unsigned)esize,
+	scr_printf(y, 0, -1, A_NORMAL,
+	    "%s  %u x %u B  head %llu  tail %llu  "
+	    "%s %llu/%u",
+	    name, (unsigned)entries, (unsigned)esize,
 	    (unsigned long long)q->head, (unsigned long long)q->tail,
 	    sq ? "depth" : "backlog", (unsigned long long)q->depth,
 	    (unsigned)entries);
 	scr_bar(y + 1, 4, COLS > 44 ? 40 : COLS - 4, q->depth, entries,
 	    A_NORMAL);
-	scr_printf(y + 2, 4, -1, A_NORMAL, "pushed %llu  popped %llu  "
-	    "oldest pending %s  status%s%s%s", (unsigned long long)q->push_epoch,
-	    (unsigned long long)q->pop_epoch, a ? age : "-",
-	    q->status == 0 ? " ok" : "",
+	scr_printf(y + 2, 4, -1, A_NORMAL,
+	    "pushed %llu  popped %llu  "
+	    "oldest pending %s  status%s%s%s",
+	    (unsigned long long)q->push_epoch, (unsigned long long)q->pop_epoch,
+	    a ? age : "-", q->status == 0 ? " ok" : "",
 	    (q->status & RING_STATUS_DROP) ? " DROP" : "",
 	    (q->status & RING_STATUS_BROKEN) ? " BROKEN" : "");
 	scr_printf(y + 3, 4, -1, A_NORMAL, "popper %s  pusher %s",
@@ -925,10 +970,10 @@ scr_detail(const struct rt_view *v, const struct rt_model *m, int y0, int y1)
 		enum rt_series s;
 		const char *name;
 	} series[] = {
-		{ RT_S_SQ, "SQ depth" },
-		{ RT_S_CQ, "CQ backlog" },
-		{ RT_S_SUB, "submit/s" },
-		{ RT_S_CMP, "complete/s" },
+	    {RT_S_SQ, "SQ depth"},
+	    {RT_S_CQ, "CQ backlog"},
+	    {RT_S_SUB, "submit/s"},
+	    {RT_S_CMP, "complete/s"},
 	};
 	const struct rt_ring *r = NULL;
 	char cons[48], prod[48], pool[16], age[24], sub[16], cmp[16], mx[16];
@@ -939,7 +984,8 @@ scr_detail(const struct rt_view *v, const struct rt_model *m, int y0, int y1)
 		if (m->rings[i].r.ring_id == v->detail_id)
 			r = &m->rings[i];
 	if (r == NULL) {
-		scr_printf(y0 + 1, 2, -1, A_NORMAL, "ring %llu is gone "
+		scr_printf(y0 + 1, 2, -1, A_NORMAL,
+		    "ring %llu is gone "
 		    "(Esc: back to the table)",
 		    (unsigned long long)v->detail_id);
 		return;
@@ -950,15 +996,21 @@ scr_detail(const struct rt_view *v, const struct rt_model *m, int y0, int y1)
 	scr_clean(prod);
 	units_fmt_size(r->r.pool_bytes, pool, sizeof(pool));
 	units_fmt_duration(r->r.age_ns, age, sizeof(age));
-	scr_printf(y++, 0, -1, scr_attr(SCR_P_HEAD), "Ring %llu  scheme %.*s  "
-	    "state %s", (unsigned long long)r->r.ring_id,
-	    (int)sizeof(r->r.scheme), r->r.scheme, model_state(m, r));
-	scr_printf(y++, 0, -1, A_NORMAL, "consumer %s uid %u   producer %s "
-	    "uid %u", cons, (unsigned)r->r.consumer.uid, prod,
+	scr_printf(y++, 0, -1, scr_attr(SCR_P_HEAD),
+	    "Ring %llu  scheme %.*s  "
+	    "state %s",
+	    (unsigned long long)r->r.ring_id, (int)sizeof(r->r.scheme),
+	    r->r.scheme, model_state(m, r));
+	scr_printf(y++, 0, -1, A_NORMAL,
+	    "consumer %s uid %u   producer %s "
+	    "uid %u",
+	    cons, (unsigned)r->r.consumer.uid, prod,
 	    (unsigned)r->r.producer.uid);
-	scr_printf(y++, 0, -1, A_NORMAL, "%s-bit entries  pool %s  age %s  "
-	    "flags %#x", (r->r.flags & RING_PAIR_BITS_32) ? "32" : "64", pool,
-	    age, (unsigned)r->r.flags);
+	scr_printf(y++, 0, -1, A_NORMAL,
+	    "%s-bit entries  pool %s  age %s  "
+	    "flags %#x",
+	    (r->r.flags & RING_PAIR_BITS_32) ? "32" : "64", pool, age,
+	    (unsigned)r->r.flags);
 	if (r->have_rate) {
 		fmt_count(sub, sizeof(sub), r->sub_rate);
 		fmt_count(cmp, sizeof(cmp), r->cmp_rate);
@@ -966,7 +1018,8 @@ scr_detail(const struct rt_view *v, const struct rt_model *m, int y0, int y1)
 		snprintf(sub, sizeof(sub), "-");
 		snprintf(cmp, sizeof(cmp), "-");
 	}
-	scr_printf(y++, 0, -1, A_NORMAL, "totals  submitted %llu  taken %llu  "
+	scr_printf(y++, 0, -1, A_NORMAL,
+	    "totals  submitted %llu  taken %llu  "
 	    "completed %llu  reaped %llu   rates  submit %s/s  complete %s/s",
 	    (unsigned long long)r->r.sq.push_epoch,
 	    (unsigned long long)r->r.sq.pop_epoch,
@@ -981,7 +1034,8 @@ scr_detail(const struct rt_view *v, const struct rt_model *m, int y0, int y1)
 	y += 5;
 	if (y >= y1)
 		return;
-	scr_printf(y++, 0, -1, scr_attr(SCR_P_LABEL), "history: one column per "
+	scr_printf(y++, 0, -1, scr_attr(SCR_P_LABEL),
+	    "history: one column per "
 	    "%llu s, newest on the right (%u samples kept)",
 	    RT_HIST_STEP_NS / 1000000000ull, RT_HIST);
 	w = COLS - 24;
@@ -1005,14 +1059,14 @@ scr_detail(const struct rt_view *v, const struct rt_model *m, int y0, int y1)
 /* --- help, sort menu, last line ------------------------------------------ */
 
 static const char *const scr_help_notes[] = {
-	"SQ, CQ     SQ depth and CQ backlog, with bars of the queue size",
-	"SUB/s      SQEs submitted per second; CMP/s CQEs posted per second",
-	"AGE        how long the SQ head has stood still with entries queued",
-	"           (a ring is stalled from 2 s on; see ringtop(1))",
-	"STATE      running (moved), sleeping (a side waits), idle, pending,",
-	"           DROP (a side left), broken",
-	"Rows that moved since the last refresh are highlighted.",
-	NULL,
+    "SQ, CQ     SQ depth and CQ backlog, with bars of the queue size",
+    "SUB/s      SQEs submitted per second; CMP/s CQEs posted per second",
+    "AGE        how long the SQ head has stood still with entries queued",
+    "           (a ring is stalled from 2 s on; see ringtop(1))",
+    "STATE      running (moved), sleeping (a side waits), idle, pending,",
+    "           DROP (a side left), broken",
+    "Rows that moved since the last refresh are highlighted.",
+    NULL,
 };
 
 static void
@@ -1022,8 +1076,8 @@ scr_help(void)
 	size_t i;
 	int y = 0;
 
-	scr_put(y++, 0, -1, scr_attr(SCR_P_HEAD), "ringtop " RING_VERSION
-	    " - keys (any key to return)");
+	scr_put(y++, 0, -1, scr_attr(SCR_P_HEAD),
+	    "ringtop " RING_VERSION " - keys (any key to return)");
 	y++;
 	for (k = rt_keys; k->key != 0 && y < LINES - 1; k++) {
 		if (k->name == NULL)
@@ -1044,9 +1098,12 @@ scr_sort_menu(const struct rt_view *v)
 
 	scr_put(y0, x0, 16, scr_attr(SCR_P_HEAD), " Sort by ");
 	for (i = 0; i < RT_C_COUNT; i++)
-		scr_printf(y0 + 1 + i, x0, 16, (unsigned)i == v->sort_cursor ?
-		    scr_attr(SCR_P_SEL) : scr_attr(SCR_P_KEY) & ~A_REVERSE,
-		    " %c %-12s", i == (int)v->sort ? '*' : ' ', rt_col_names[i]);
+		scr_printf(y0 + 1 + i, x0, 16,
+		    (unsigned)i == v->sort_cursor
+			? scr_attr(SCR_P_SEL)
+			: scr_attr(SCR_P_KEY) & ~A_REVERSE,
+		    " %c %-12s", i == (int)v->sort ? '*' : ' ',
+		    rt_col_names[i]);
 }
 
 static void
@@ -1055,34 +1112,42 @@ scr_footer(const struct rt_view *v)
 	static const struct {
 		const char *key, *label;
 	} bar[] = {
-		{ "F1", "Help" }, { "F3", "Search" }, { "F4", "Filter" },
-		{ "F6", "Sort" }, { "Enter", "Detail" }, { "p", "Pause" },
-		{ "Tab", "Tabs" }, { "F10", "Quit" },
+	    {"F1", "Help"},
+	    {"F3", "Search"},
+	    {"F4", "Filter"},
+	    {"F6", "Sort"},
+	    {"Enter", "Detail"},
+	    {"p", "Pause"},
+	    {"Tab", "Tabs"},
+	    {"F10", "Quit"},
 	};
 	int y = LINES - 1, x = 0;
 	size_t i;
 
 	if (v->mode == RT_MODE_SEARCH || v->mode == RT_MODE_FILTER) {
-		const char *label = v->mode == RT_MODE_SEARCH ? "Search: " :
-		    "Filter: ";
+		const char *label = v->mode == RT_MODE_SEARCH ? "Search: "
+							      : "Filter: ";
 
 		scr_put(y, 0, -1, A_NORMAL, "");
 		scr_put(y, 0, (int)strlen(label), scr_attr(SCR_P_KEY), label);
-		scr_put(y, (int)strlen(label), -1, v->search_failed &&
-		    v->mode == RT_MODE_SEARCH ? scr_attr(SCR_P_ALARM) : A_NORMAL,
+		scr_put(y, (int)strlen(label), -1,
+		    v->search_failed && v->mode == RT_MODE_SEARCH
+			? scr_attr(SCR_P_ALARM)
+			: A_NORMAL,
 		    v->edit);
 		scr_put(y, (int)strlen(label) + (int)strlen(v->edit) + 2, -1,
-		    A_NORMAL, v->mode == RT_MODE_SEARCH ?
-		    "(Enter done, F3 next, Esc cancel)" :
-		    "(Enter done, Esc clear)");
+		    A_NORMAL,
+		    v->mode == RT_MODE_SEARCH
+			? "(Enter done, F3 next, Esc cancel)"
+			: "(Enter done, Esc clear)");
 		return;
 	}
 	scr_put(y, 0, -1, A_NORMAL, "");
 	for (i = 0; i < sizeof(bar) / sizeof(bar[0]) && x < COLS; i++) {
 		scr_put(y, x, (int)strlen(bar[i].key), A_BOLD, bar[i].key);
 		x += (int)strlen(bar[i].key);
-		scr_put(y, x, (int)strlen(bar[i].label) + 1, scr_attr(SCR_P_KEY),
-		    bar[i].label);
+		scr_put(y, x, (int)strlen(bar[i].label) + 1,
+		    scr_attr(SCR_P_KEY), bar[i].label);
 		x += (int)strlen(bar[i].label) + 1;
 	}
 }
@@ -1105,7 +1170,8 @@ screen_draw(struct rt_view *v, const struct rt_model *m)
 
 		fmt_interval(iv, sizeof(iv), v->interval_ns);
 		scr_printf(y + 1, 2, -1, A_NORMAL, "retrying every %s", iv);
-		scr_put(y + 2, 2, -1, A_NORMAL, "ringtop resumes by itself when "
+		scr_put(y + 2, 2, -1, A_NORMAL,
+		    "ringtop resumes by itself when "
 		    "ringd is back");
 	} else if (v->mode == RT_MODE_DETAIL) {
 		scr_detail(v, m, y, LINES - 1);

@@ -28,7 +28,7 @@
 #define DT_OUT_MAX (1u << 18)
 #define DT_WAIT_MS 60000u
 
-static const char *const dt_clients[] = { "fast", "large", "slow", "dma32" };
+static const char *const dt_clients[] = {"fast", "large", "slow", "dma32"};
 
 struct dt_run {
 	char out[DT_OUT_MAX];
@@ -58,14 +58,14 @@ dt_paths(void)
 	snprintf(dt_build, sizeof(dt_build), "%s", self); /* BUILD */
 	if (src != NULL && src[0] != '\0') {
 		if ((size_t)snprintf(dt_script, sizeof(dt_script),
-		    "%s/scripts/demo.sh", src) >= sizeof(dt_script))
+			"%s/scripts/demo.sh", src) >= sizeof(dt_script))
 			TAP_FAIL("RING_SRCDIR too long");
 	} else if (access("scripts/demo.sh", X_OK) == 0)
 		snprintf(dt_script, sizeof(dt_script), "scripts/demo.sh");
 	else if ((slash = strrchr(self, '/')) != NULL) {
 		*slash = '\0';
 		if ((size_t)snprintf(dt_script, sizeof(dt_script),
-		    "%s/scripts/demo.sh", self) >= sizeof(dt_script))
+			"%s/scripts/demo.sh", self) >= sizeof(dt_script))
 			TAP_FAIL("path too long");
 	}
 	if (access(dt_script, X_OK) != 0)
@@ -129,7 +129,7 @@ dt_dump(const struct dt_run *r)
 	char *copy = strdup(r->out), *line, *save = NULL;
 
 	for (line = strtok_r(copy, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save))
+	     line = strtok_r(NULL, "\n", &save))
 		tap_diag("%s", line);
 	free(copy);
 }
@@ -170,8 +170,8 @@ dt_anyone_in(const char *dir)
 static void
 t_batch(void)
 {
-	static const char *const args[] = { "--batch", "--no-build", "--frames",
-		"3", NULL };
+	static const char *const args[] = {"--batch", "--no-build", "--frames",
+	    "3", NULL};
 	static struct dt_run r;
 	char dir[PATH_MAX], want[64], line[512], *at, *end;
 	struct stat st;
@@ -205,7 +205,8 @@ t_batch(void)
 			dt_dump(&r);
 			TAP_FAIL("driver '%s' moved no data", dt_clients[i]);
 		}
-		snprintf(line, sizeof(line), "%.*s", (int)strcspn(at, "\n"), at);
+		snprintf(line, sizeof(line), "%.*s", (int)strcspn(at, "\n"),
+		    at);
 		if (strstr(line, " 0 errors, 0 mismatches") == NULL) {
 			dt_dump(&r);
 			TAP_FAIL("driver '%s' reported errors", dt_clients[i]);
@@ -229,8 +230,8 @@ t_batch(void)
 static void
 t_usage(void)
 {
-	static const char *const a1[] = { "--no-build", "--bogus", NULL };
-	static const char *const a2[] = { "--no-build", "--frames", "0", NULL };
+	static const char *const a1[] = {"--no-build", "--bogus", NULL};
+	static const char *const a2[] = {"--no-build", "--frames", "0", NULL};
 	static struct dt_run r;
 
 	dt_paths();

@@ -61,7 +61,8 @@ bt_binary(char *buf, size_t size, const char *name)
 	if ((slash = strrchr(self, '/')) == NULL)
 		TAP_FAIL("odd path '%s'", self);
 	*slash = '\0';
-	if ((size_t)snprintf(buf, size, "%s/../examples/%s", self, name) >= size)
+	if ((size_t)snprintf(buf, size, "%s/../examples/%s", self, name) >=
+	    size)
 		TAP_FAIL("path too long");
 	if (access(buf, X_OK) != 0)
 		TAP_FAIL("no binary at '%s' (make examples)", buf);
@@ -93,7 +94,8 @@ bt_start(struct bt_proc *p, const char *tag, const char *prog, ...)
 	TAP_SYS(p->pid = fork());
 	if (p->pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		fd = open(p->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		fd = open(p->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		    0600);
 		if (fd < 0)
 			_exit(126);
 		dup2(fd, 1);
@@ -123,7 +125,7 @@ bt_dump(const struct bt_proc *p)
 
 	snprintf(buf, sizeof(buf), "%s", bt_log(p));
 	for (line = strtok_r(buf, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save))
+	     line = strtok_r(NULL, "\n", &save))
 		tap_diag("%s: %s", strrchr(p->log, '/') + 1, line);
 }
 
@@ -171,14 +173,13 @@ bt_log_has(const struct bt_proc *p, const char *s)
 
 /* Start a scheme and wait until ringd lists its name. */
 static void
-bt_scheme(struct bt_proc *p, struct ring_ctl *c, const char *name,
-    bool dma32)
+bt_scheme(struct bt_proc *p, struct ring_ctl *c, const char *name, bool dma32)
 {
 	uint64_t t0 = tu_now_ns();
 
 	if (dma32)
-		bt_start(p, name, "blkdev-scheme", "-n", name, "-s", "32M", "-3",
-		    (char *)NULL);
+		bt_start(p, name, "blkdev-scheme", "-n", name, "-s", "32M",
+		    "-3", (char *)NULL);
 	else
 		bt_start(p, name, "blkdev-scheme", "-n", name, "-s", "32M",
 		    (char *)NULL);
@@ -188,7 +189,8 @@ bt_scheme(struct bt_proc *p, struct ring_ctl *c, const char *name,
 			TAP_FAIL("blkdev-scheme '%s' ended at start", name);
 		}
 		if (tu_now_ns() - t0 > 5000000000ull)
-			TAP_FAIL("blkdev-scheme '%s' did not register in 5 s", name);
+			TAP_FAIL("blkdev-scheme '%s' did not register in 5 s",
+			    name);
 		tu_sleep_ms(5);
 	}
 }
@@ -338,7 +340,7 @@ t_verify_fragmented(void)
 struct bt_dev {
 	struct ring_ctl *c;
 	struct ring *r;
-	uint64_t id, list;	/* pool offset of a segment list */
+	uint64_t id, list; /* pool offset of a segment list */
 	struct ring_phys_seg *segs;
 	uint64_t seq;
 };
@@ -411,13 +413,13 @@ t_dma32_refuses(void)
 	TAP_ASSERT(lo + 8192 <= RING_PHYS_4G);
 	TAP_ASSERT(hi >= RING_PHYS_4G);
 	TAP_EQ(bt_req(&v, BLKDEV_OP_CAPACITY, 0, 0, 0, 0), (32 << 20) / 512);
-	v.segs[0] = (struct ring_phys_seg){ lo, 4096 };
+	v.segs[0] = (struct ring_phys_seg){lo, 4096};
 	TAP_EQ(bt_rw(&v, RING_OP_WRITE, 1, 0), 4096);
 	/* a high address anywhere in the list: refused, nothing moved */
-	v.segs[0] = (struct ring_phys_seg){ hi, 4096 };
+	v.segs[0] = (struct ring_phys_seg){hi, 4096};
 	TAP_EQ(bt_rw(&v, RING_OP_READ, 1, 0), -EFAULT);
-	v.segs[0] = (struct ring_phys_seg){ lo, 4096 };
-	v.segs[1] = (struct ring_phys_seg){ hi + 4096, 512 };
+	v.segs[0] = (struct ring_phys_seg){lo, 4096};
+	v.segs[1] = (struct ring_phys_seg){hi + 4096, 512};
 	TAP_EQ(bt_rw(&v, RING_OP_WRITE, 2, 0), -EFAULT);
 	/* a list that itself lies above 4 GiB */
 	TAP_OK(ring_physmap(v.c, hi, 4096, RING_PHYSMAP_WRITE, &p));
@@ -435,7 +437,7 @@ t_dma32_refuses(void)
 	bt_dev_open(&w, "d64");
 	hi = bt_dev_region(&w, RING_PHYS_SPACE_64, 8192);
 	TAP_ASSERT(hi >= RING_PHYS_4G);
-	w.segs[0] = (struct ring_phys_seg){ hi, 8192 };
+	w.segs[0] = (struct ring_phys_seg){hi, 8192};
 	TAP_EQ(bt_rw(&w, RING_OP_WRITE, 1, 4096), 8192);
 
 	bt_scheme_stop(&s32);
@@ -476,32 +478,33 @@ t_bad_requests(void)
 	TAP_EQ(bt_req(&v, RING_OP_FSYNC, 0, 0, 0, 0), 0);
 	TAP_EQ(bt_req(&v, BLKDEV_OP_IDENTIFY, 0, buf, 16, 0), -EINVAL);
 
-	v.segs[0] = (struct ring_phys_seg){ lo, 4096 };
+	v.segs[0] = (struct ring_phys_seg){lo, 4096};
 	TAP_EQ(bt_rw(&v, RING_OP_READ, 1, 0), 4096);
 	/* the rules of blkdev.h, one broken at a time */
-	TAP_EQ(bt_rw(&v, RING_OP_READ, 1, 100), -EINVAL);	 /* offset */
-	TAP_EQ(bt_rw(&v, RING_OP_READ, 1, 32 << 20), -ENXIO);	 /* past end */
+	TAP_EQ(bt_rw(&v, RING_OP_READ, 1, 100), -EINVAL);     /* offset */
+	TAP_EQ(bt_rw(&v, RING_OP_READ, 1, 32 << 20), -ENXIO); /* past end */
 	TAP_EQ(bt_rw(&v, RING_OP_READ, 1, (32 << 20) - 512), -ENXIO);
 	TAP_EQ(bt_rw(&v, RING_OP_READ, 1, UINT64_MAX - 511), -ENXIO);
 	TAP_EQ(bt_req(&v, RING_OP_READ, 0, v.list, 24, 0), -EINVAL); /* list */
 	TAP_EQ(bt_req(&v, RING_OP_READ, 0, v.list, 0, 0), -EINVAL);
 	TAP_EQ(bt_req(&v, RING_OP_READ, 0, v.list, 16 * 257, 0), -EINVAL);
 	TAP_EQ(bt_req(&v, RING_OP_READ, 0x2, v.list, 16, 0), -EINVAL);
-	TAP_EQ(bt_req(&v, RING_OP_READ, 0, 1u << 20, 16, 0), -EFAULT); /* pool */
-	v.segs[0] = (struct ring_phys_seg){ lo, 100 };		 /* sectors */
+	TAP_EQ(bt_req(&v, RING_OP_READ, 0, 1u << 20, 16, 0),
+	    -EFAULT);				     /* pool */
+	v.segs[0] = (struct ring_phys_seg){lo, 100}; /* sectors */
 	TAP_EQ(bt_rw(&v, RING_OP_WRITE, 1, 0), -EINVAL);
-	v.segs[0] = (struct ring_phys_seg){ lo, 0 };
+	v.segs[0] = (struct ring_phys_seg){lo, 0};
 	TAP_EQ(bt_rw(&v, RING_OP_WRITE, 1, 0), -EINVAL);
-	v.segs[0] = (struct ring_phys_seg){ UINT64_MAX - 511, 512 }; /* wraps */
+	v.segs[0] = (struct ring_phys_seg){UINT64_MAX - 511, 512}; /* wraps */
 	TAP_EQ(bt_rw(&v, RING_OP_WRITE, 1, 0), -EINVAL);
-	v.segs[0] = (struct ring_phys_seg){ lo + 4096, 8192 };	 /* overruns */
+	v.segs[0] = (struct ring_phys_seg){lo + 4096, 8192}; /* overruns */
 	TAP_EQ(bt_rw(&v, RING_OP_WRITE, 1, 0), -EFAULT);
-	v.segs[0] = (struct ring_phys_seg){ 4096, 4096 };	 /* nothing there */
+	v.segs[0] = (struct ring_phys_seg){4096, 4096}; /* nothing there */
 	TAP_EQ(bt_rw(&v, RING_OP_WRITE, 1, 0), -EFAULT);
 	TAP_EQ(bt_req(&v, 200, 0, 0, 0, 0), -ENOSYS);
 	TAP_EQ(bt_req(&v, BLKDEV_OP_RELEASE, 0, lo, 0, 0), 0);
 	/* and it still works: the mapping comes back */
-	v.segs[0] = (struct ring_phys_seg){ lo, 8192 };
+	v.segs[0] = (struct ring_phys_seg){lo, 8192};
 	TAP_EQ(bt_rw(&v, RING_OP_WRITE, 1, 8192), 8192);
 
 	bt_scheme_stop(&s);
@@ -541,8 +544,9 @@ t_kill_scheme(void)
 	while (!full) {
 		/* 16 submitted and not answered, none waiting to be reaped */
 		TAP_OK(ring_ctl_list_rings(c, &rings, &n));
-		full = n == 1 && rings[0].sq.push_epoch -
-		    rings[0].cq.push_epoch == 16 && rings[0].cq.depth == 0;
+		full = n == 1 &&
+		    rings[0].sq.push_epoch - rings[0].cq.push_epoch == 16 &&
+		    rings[0].cq.depth == 0;
 		free(rings);
 		if (!full && tu_now_ns() - t0 > 5000000000ull) {
 			bt_dump(&v);
@@ -554,7 +558,8 @@ t_kill_scheme(void)
 	bt_wait(&s, 5000);
 	TAP_EQ(s.status, 128 + SIGKILL);
 	bt_expect(&v, 1);
-	bt_log_has(&v, "'bt' went away: all 16 requests in flight were "
+	bt_log_has(&v,
+	    "'bt' went away: all 16 requests in flight were "
 	    "answered with ESHUTDOWN");
 	bt_log_has(&v, " 0 errors, 0 mismatches");
 	ring_ctl_close(c);
@@ -583,7 +588,8 @@ t_kill_driver(void)
 	while (strstr(bt_log(&a), "region 0: ") == NULL) {
 		if (tu_now_ns() - t0 > 5000000000ull) {
 			bt_dump(&a);
-			TAP_FAIL("the driver did not allocate its memory in 5 s");
+			TAP_FAIL(
+			    "the driver did not allocate its memory in 5 s");
 		}
 		tu_sleep_ms(5);
 	}
@@ -601,12 +607,15 @@ t_kill_driver(void)
 
 		TAP_OK(ring_phys_list_regions(c, &reg, &nreg));
 		free(reg);
-		if (nreg == 1 && strstr(bt_log(&s), "closed (driver left)") != NULL)
+		if (nreg == 1 &&
+		    strstr(bt_log(&s), "closed (driver left)") != NULL)
 			break;
 		if (tu_now_ns() - t0 > 5000000000ull) {
 			bt_dump(&s);
-			TAP_FAIL("%zu regions and the ring still open 5 s after "
-			    "the driver died", nreg);
+			TAP_FAIL("%zu regions and the ring still open 5 s "
+				 "after "
+				 "the driver died",
+			    nreg);
 		}
 		tu_sleep_ms(5);
 	}
@@ -620,7 +629,8 @@ t_kill_driver(void)
 		const char *at = strstr(bt_log(&a), "region 0: ");
 
 		TAP_ASSERT(at != NULL);
-		snprintf(want, sizeof(want), "%.*s", (int)strcspn(at, "\n"), at);
+		snprintf(want, sizeof(want), "%.*s", (int)strcspn(at, "\n"),
+		    at);
 		bt_log_has(&b, want);
 	}
 	TAP_SYS(kill(e.pid, SIGTERM));

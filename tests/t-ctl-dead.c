@@ -89,7 +89,8 @@ serve_n(struct ring *r, unsigned n)
 			if ((rc = ring_wait(r, RING_EV_IN, 5000000000ll)) < 0)
 				break;
 		if (rc < 0)
-			TAP_FAIL("serving SQE %u of %u: %s", i, n, tap_rcname(rc));
+			TAP_FAIL("serving SQE %u of %u: %s", i, n,
+			    tap_rcname(rc));
 	}
 	TAP_HERE();
 }
@@ -125,12 +126,14 @@ expect_shutdown_cqes(struct ring *r, uint64_t first, unsigned k)
 	for (i = 0; i < k; i++) {
 		rc = td_cq_pop_wait(r, &c, 5000);
 		if (rc < 0)
-			TAP_FAIL("CQE %u of %u for the dead producer's queue: %s",
+			TAP_FAIL("CQE %u of %u for the dead producer's queue: "
+				 "%s",
 			    i, k, tap_rcname(rc));
-		if (c.user_data != first + i ||
-		    (int64_t)c.status != -ESHUTDOWN)
-			TAP_FAIL("CQE %u: user_data %llu status %s, expected %llu "
-			    "-ESHUTDOWN", i, (unsigned long long)c.user_data,
+		if (c.user_data != first + i || (int64_t)c.status != -ESHUTDOWN)
+			TAP_FAIL("CQE %u: user_data %llu status %s, expected "
+				 "%llu "
+				 "-ESHUTDOWN",
+			    i, (unsigned long long)c.user_data,
 			    tap_rcname((long)(int64_t)c.status),
 			    (unsigned long long)(first + i));
 	}
@@ -185,7 +188,8 @@ scheme_child(int note, unsigned nrings, unsigned serve, bool self_kill,
 				if (st.sq.depth == k)
 					break;
 				if (tu_now_ns() - t0 > 5000000000ull)
-					TAP_FAIL("SQ depth %llu, waiting for %u",
+					TAP_FAIL("SQ depth %llu, waiting for "
+						 "%u",
 					    (unsigned long long)st.sq.depth, k);
 				tu_sleep_ms(1);
 			}
@@ -233,7 +237,8 @@ producer_dies(unsigned k, bool asleep)
 		t0 = tu_now_ns();
 		rc = ring_wait(r, RING_EV_IN, 5000000000ll);
 		if (rc < 0 && !(k == 0 && rc == -ESHUTDOWN))
-			TAP_FAIL("asleep consumer woke with %s", tap_rcname(rc));
+			TAP_FAIL("asleep consumer woke with %s",
+			    tap_rcname(rc));
 		TAP_ASSERT(tu_now_ns() - t0 < 4000000000ull);
 		tap_kill(pid); /* reap: it killed itself */
 	} else {
@@ -482,7 +487,7 @@ static void
 test_producer_dies_cq_full(void)
 {
 	struct ring_ctl *c;
-	struct ring_params prm = { .sq_entries = 8, .cq_entries = 4 };
+	struct ring_params prm = {.sq_entries = 8, .cq_entries = 4};
 	struct ring_stats st;
 	struct ring_sqe s;
 	struct ring_cqe cq;
@@ -592,7 +597,7 @@ test_producer_dies_stream(void)
 	tu_await(p[0], 5000);
 	c = td_connect(&d);
 	{
-		struct ring_params prm = { .sq_entries = 16, .cq_entries = 32 };
+		struct ring_params prm = {.sq_entries = 16, .cq_entries = 32};
 
 		TAP_RC(ring_ctl_open(c, SCHEME, &prm, &r, &id), 0);
 	}
@@ -604,8 +609,8 @@ test_producer_dies_stream(void)
 			if (rc == -EAGAIN)
 				break;
 			if (rc < 0)
-				TAP_FAIL("push %llu: %s", (unsigned long long)sent,
-				    tap_rcname(rc));
+				TAP_FAIL("push %llu: %s",
+				    (unsigned long long)sent, tap_rcname(rc));
 			sent++;
 		}
 		if (!killed && answered >= kill_at) {
@@ -614,7 +619,8 @@ test_producer_dies_stream(void)
 
 			/* stop it where it is, so what is queued stays so */
 			TAP_SYS(kill(pid, SIGSTOP));
-			TAP_SYS(waitid(P_PID, (id_t)pid, &si, WSTOPPED | WNOWAIT));
+			TAP_SYS(
+			    waitid(P_PID, (id_t)pid, &si, WSTOPPED | WNOWAIT));
 			ring_get_stats(r, &st);
 			if (st.sq.depth >= 8) {
 				tap_kill(pid);
@@ -630,10 +636,10 @@ test_producer_dies_stream(void)
 		if (rc < 0)
 			TAP_FAIL("after %llu CQEs (%llu sent, killed %d): %s",
 			    (unsigned long long)(answered + shut),
-			    (unsigned long long)sent,
-			    killed, tap_rcname(rc));
+			    (unsigned long long)sent, killed, tap_rcname(rc));
 		if (cq.user_data >= sent)
-			TAP_FAIL("CQE for user_data %llu, never sent (%llu sent)",
+			TAP_FAIL("CQE for user_data %llu, never sent (%llu "
+				 "sent)",
 			    (unsigned long long)cq.user_data,
 			    (unsigned long long)sent);
 		if (seen[cq.user_data]++)
@@ -648,11 +654,14 @@ test_producer_dies_stream(void)
 		} else {
 			/* real answers: in order, all before any -ESHUTDOWN */
 			if (shut > 0)
-				TAP_FAIL("a real answer for %llu after -ESHUTDOWN "
-				    "ones", (unsigned long long)cq.user_data);
+				TAP_FAIL("a real answer for %llu after "
+					 "-ESHUTDOWN "
+					 "ones",
+				    (unsigned long long)cq.user_data);
 			if (cq.user_data != answered ||
 			    cq.status != cq.user_data * 5 + 1)
-				TAP_FAIL("CQE for %llu: user_data %llu status %llu",
+				TAP_FAIL("CQE for %llu: user_data %llu status "
+					 "%llu",
 				    (unsigned long long)answered,
 				    (unsigned long long)cq.user_data,
 				    (unsigned long long)cq.status);
@@ -660,9 +669,9 @@ test_producer_dies_stream(void)
 		}
 	}
 	tap_diag("killed with %llu in the SQ: %llu sent, %llu answered, %llu "
-	    "-ESHUTDOWN, %llu unanswered", (unsigned long long)depth_at_kill,
-	    (unsigned long long)sent, (unsigned long long)answered,
-	    (unsigned long long)shut,
+		 "-ESHUTDOWN, %llu unanswered",
+	    (unsigned long long)depth_at_kill, (unsigned long long)sent,
+	    (unsigned long long)answered, (unsigned long long)shut,
 	    (unsigned long long)(sent - answered - shut));
 	TAP_ASSERT(shut >= 1);
 	/* everything after the last real answer was answered -ESHUTDOWN */
@@ -793,8 +802,8 @@ test_consumer_dies_builtin(void)
 		pid = tap_fork();
 		if (pid == 0) {
 			struct ring_ctl *cc = td_connect(&d);
-			struct ring *r = td_open(cc, k == 1 ? "zero" : "echo", 64,
-			    k == 2 ? RING_PAIR_BITS_32 : 0, 65536, NULL);
+			struct ring *r = td_open(cc, k == 1 ? "zero" : "echo",
+			    64, k == 2 ? RING_PAIR_BITS_32 : 0, 65536, NULL);
 			struct ring_sqe s;
 			struct ring_cqe cq;
 			uint64_t i = 0;
@@ -826,8 +835,10 @@ test_consumer_dies_builtin(void)
 			if (n == 0)
 				break;
 			if (tu_now_ns() - t0 > 3000000000ull)
-				TD_FAIL(&d, "%zu rings still listed 3 s after "
-				    "their consumers died", n);
+				TD_FAIL(&d,
+				    "%zu rings still listed 3 s after "
+				    "their consumers died",
+				    n);
 			tu_sleep_ms(10);
 		}
 	}
@@ -877,7 +888,8 @@ main(int argc, char **argv)
 	tap_run("dead-producer-queued", test_producer_dies, 40);
 	tap_run("dead-producer-consumer-asleep", test_producer_dies_asleep, 30);
 	tap_run("dead-producer-many-rings", test_producer_dies_many, 30);
-	tap_run("dead-producer-socket-held", test_producer_dies_socket_held, 30);
+	tap_run("dead-producer-socket-held", test_producer_dies_socket_held,
+	    30);
 	tap_run("dead-producer-cq-full", test_producer_dies_cq_full, 30);
 	tap_run("dead-producer-holding-sqes", test_producer_dies_holding, 30);
 	tap_run("dead-producer-stream", test_producer_dies_stream, 40);

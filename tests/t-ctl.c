@@ -56,17 +56,17 @@ sqe_make(uint8_t op, uint64_t ud, uint64_t addr, uint64_t len)
 }
 
 /* One round trip; the CQE's status must be want. */
-#define EXPECT_STATUS(r, op, ud, addr, len, want)			\
-	do {								\
+#define EXPECT_STATUS(r, op, ud, addr, len, want) \
+	do { \
 		struct ring_sqe s_ = sqe_make((op), (ud), (addr), (len)); \
-		struct ring_cqe c_;					\
-		td_roundtrip((r), &s_, &c_);				\
-		if ((int64_t)c_.status != (int64_t)(want))		\
+		struct ring_cqe c_; \
+		td_roundtrip((r), &s_, &c_); \
+		if ((int64_t)c_.status != (int64_t)(want)) \
 			TAP_FAIL("opcode %u user_data %#llx: status %s, " \
-			    "expected %s", (unsigned)(op),		\
-			    (unsigned long long)(ud),			\
-			    tap_rcname((long)(int64_t)c_.status),	\
-			    tap_rcname((long)(int64_t)(want)));		\
+				 "expected %s", \
+			    (unsigned)(op), (unsigned long long)(ud), \
+			    tap_rcname((long)(int64_t)c_.status), \
+			    tap_rcname((long)(int64_t)(want))); \
 	} while (0)
 
 /* Our own command name, as ringd reads it from /proc. */
@@ -186,18 +186,22 @@ test_connect_busy(void)
 	TAP_SYS(kill(d.pid, SIGSTOP));
 	/* fill the backlog while ringd cannot accept */
 	for (;;) {
-		fd = n < 1024 ? socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC |
-		    SOCK_NONBLOCK, 0) : -1;
-		if (fd < 0 || connect(fd, (struct sockaddr *)&sa,
-		    sizeof(sa)) < 0) {
+		fd = n < 1024
+		    ? socket(AF_UNIX,
+			  SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)
+		    : -1;
+		if (fd < 0 ||
+		    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 			int e = fd < 0 ? EMFILE : errno;
 
 			if (fd >= 0)
 				close(fd);
 			if (e != EAGAIN) {
 				kill(d.pid, SIGCONT);
-				TAP_FAIL("could not fill ringd's backlog: connect "
-				    "%u: %s", n, tap_rcname(-e));
+				TAP_FAIL("could not fill ringd's backlog: "
+					 "connect "
+					 "%u: %s",
+				    n, tap_rcname(-e));
 			}
 			break;
 		}
@@ -210,8 +214,10 @@ test_connect_busy(void)
 		int rc = ring_ctl_connect(d.sock, NULL, &c);
 
 		if (rc < 0)
-			TAP_FAIL("ring_ctl_connect to a busy ringd (backlog full, "
-			    "back in 300 ms) = %s", tap_rcname(rc));
+			TAP_FAIL("ring_ctl_connect to a busy ringd (backlog "
+				 "full, "
+				 "back in 300 ms) = %s",
+			    tap_rcname(rc));
 		TAP_RC(ring_ctl_status(c, &st), 0);
 		ring_ctl_close(c);
 		tap_child_exit();
@@ -237,7 +243,7 @@ null_run(uint32_t flags)
 	struct ring *r;
 	uint64_t id, off, i;
 	uint64_t big = flags & RING_PAIR_BITS_32 ? 0x7654321ull
-						   : 0x123456789abcull;
+						 : 0x123456789abcull;
 
 	start(NULL);
 	c = td_connect(&d);
@@ -299,7 +305,8 @@ null_run(uint32_t flags)
 
 	/* a 32-bit CQE holds results up to 2^32 - 4096 and no more */
 	if (flags & RING_PAIR_BITS_32) {
-		EXPECT_STATUS(r, RING_OP_WRITE, 11, 0, 0xfffff000u, 0xfffff000u);
+		EXPECT_STATUS(r, RING_OP_WRITE, 11, 0, 0xfffff000u,
+		    0xfffff000u);
 		EXPECT_STATUS(r, RING_OP_WRITE, 12, 0, 0xfffff001u, -EOVERFLOW);
 		EXPECT_STATUS(r, RING_OP_WRITE, 13, 0, 0xffffffffu, -EOVERFLOW);
 		EXPECT_STATUS(r, RING_OP_NOOP, 14, 0, 0, 0);
@@ -331,7 +338,8 @@ check_bytes(const uint8_t *p, size_t from, size_t to, uint8_t b)
 
 	for (i = from; i < to; i++)
 		if (p[i] != b)
-			TAP_FAIL("pool byte %zu is %#x, expected %#x", i, p[i], b);
+			TAP_FAIL("pool byte %zu is %#x, expected %#x", i, p[i],
+			    b);
 	TAP_HERE();
 }
 
@@ -408,10 +416,10 @@ static void
 echo_run(uint32_t flags)
 {
 	bool b32 = flags & RING_PAIR_BITS_32;
-	static const uint64_t uds64[] = { 0, 1, 0x5a5a5a5a5a5a5a5aull,
-		0xffffffffffffffffull, 0x8000000000000000ull, 0x123456789ull };
-	static const uint64_t uds32[] = { 0, 1, 0x5a5a5a5a, 0xffffffff,
-		0x80000000, 0x12345678 };
+	static const uint64_t uds64[] = {0, 1, 0x5a5a5a5a5a5a5a5aull,
+	    0xffffffffffffffffull, 0x8000000000000000ull, 0x123456789ull};
+	static const uint64_t uds32[] = {0, 1, 0x5a5a5a5a, 0xffffffff,
+	    0x80000000, 0x12345678};
 	const uint64_t *uds = b32 ? uds32 : uds64;
 	struct ring_ctl *c;
 	struct ring_sqe s;
@@ -444,16 +452,18 @@ echo_run(uint32_t flags)
 					break;
 				if (rc < 0)
 					TAP_FAIL("push %llu: %s",
-					    (unsigned long long)sent, tap_rcname(rc));
+					    (unsigned long long)sent,
+					    tap_rcname(rc));
 				sent++;
 			}
 			rc = td_cq_pop_wait(r, &cq, 5000);
 			if (rc < 0)
-				TAP_FAIL("CQE %llu: %s", (unsigned long long)got,
-				    tap_rcname(rc));
+				TAP_FAIL("CQE %llu: %s",
+				    (unsigned long long)got, tap_rcname(rc));
 			if (cq.user_data != got * 7 + 1 ||
 			    cq.status != echo_result(got * 7 + 1, b32))
-				TAP_FAIL("CQE %llu: user_data %#llx status %#llx",
+				TAP_FAIL("CQE %llu: user_data %#llx status "
+					 "%#llx",
 				    (unsigned long long)got,
 				    (unsigned long long)cq.user_data,
 				    (unsigned long long)cq.status);
@@ -497,9 +507,11 @@ expect_open(struct ring_ctl *c, const char *scheme, uint32_t sq, uint32_t cq,
 	p.pool_bytes = pool;
 	rc = ring_ctl_open(c, scheme, &p, &r, NULL);
 	if (rc != want)
-		TAP_FAIL("open '%s' sq %u cq %u flags %#x reserved %u pool %llu "
-		    "= %s, expected %s", scheme, sq, cq, flags, reserved,
-		    (unsigned long long)pool, tap_rcname(rc), tap_rcname(want));
+		TAP_FAIL("open '%s' sq %u cq %u flags %#x reserved %u pool "
+			 "%llu "
+			 "= %s, expected %s",
+		    scheme, sq, cq, flags, reserved, (unsigned long long)pool,
+		    tap_rcname(rc), tap_rcname(want));
 	if (rc == 0)
 		ring_close(r);
 	TAP_HERE();
@@ -565,7 +577,7 @@ test_open_errors(void)
 /* --- external schemes ---------------------------------------------------- */
 
 #define TS_NAME "t-scheme"
-static const uint8_t ts_ops[] = { RING_OP_NOOP, RING_OP_READ, 130 };
+static const uint8_t ts_ops[] = {RING_OP_NOOP, RING_OP_READ, 130};
 
 /* What our test schemes answer: a function of the whole SQE. */
 static uint64_t
@@ -613,7 +625,8 @@ serve_until_shutdown(struct ring_ctl *sc, struct served *v, unsigned nv)
 			}
 			if (rc < 0)
 				TAP_FAIL("ring %llu: pop: %s",
-				    (unsigned long long)v[i].id, tap_rcname(rc));
+				    (unsigned long long)v[i].id,
+				    tap_rcname(rc));
 			memset(&cq, 0, sizeof(cq));
 			cq.user_data = s.user_data;
 			cq.status = ts_result(&s);
@@ -623,13 +636,15 @@ serve_until_shutdown(struct ring_ctl *sc, struct served *v, unsigned nv)
 			    ring_wait(v[i].r, RING_EV_OUT, 1000000000) > 0);
 			if (rc < 0)
 				TAP_FAIL("ring %llu: CQ push: %s",
-				    (unsigned long long)v[i].id, tap_rcname(rc));
+				    (unsigned long long)v[i].id,
+				    tap_rcname(rc));
 			v[i].n++;
 			busy = true;
 		}
 		if (!busy) {
 			if (tu_now_ns() - t0 > 20000000000ull)
-				TAP_FAIL("serving: %u rings still open after 20 s",
+				TAP_FAIL("serving: %u rings still open after "
+					 "20 s",
 				    left);
 			usleep(100);
 		}
@@ -649,8 +664,8 @@ consume(struct ring *r, uint64_t base, unsigned n)
 		s = sqe_make(ts_ops[i % 3], base + i, 0, i);
 		td_roundtrip(r, &s, &cq);
 		if (cq.status != ts_result(&s))
-			TAP_FAIL("round trip %u: status %#llx, expected %#llx", i,
-			    (unsigned long long)cq.status,
+			TAP_FAIL("round trip %u: status %#llx, expected %#llx",
+			    i, (unsigned long long)cq.status,
 			    (unsigned long long)ts_result(&s));
 	}
 	for (i = 0; i < 8; i++) {
@@ -704,15 +719,15 @@ test_external(void)
 	if (pid == 0) {
 		struct ring_ctl *sc = td_connect(&d);
 		struct ring_attach a;
-		struct served v = { 0 };
+		struct served v = {0};
 		char comm[RING_CTL_COMM_MAX];
 		uint64_t ops[4];
 
 		TAP_RC(ring_ctl_register(sc, TS_NAME, ts_ops, 3), 0);
 		tu_notify(p[1]);
 		TAP_RC(ring_ctl_wait_attach(sc, &a, 5000), 0);
-		check_attach(&a, TS_NAME, getppid(), getuid(), getgid(), 16,
-		    0, 4096);
+		check_attach(&a, TS_NAME, getppid(), getuid(), getgid(), 16, 0,
+		    4096);
 		my_comm(comm, sizeof(comm));
 		if (strcmp(a.consumer.comm, comm) != 0)
 			TAP_FAIL("attach comm '%s', expected '%s'",
@@ -775,7 +790,8 @@ test_two_consumers(void)
 		/* which one is it?  Each consumer asked with its own flags */
 		k = a.consumer.pid == (uint32_t)pids[1];
 		if (a.consumer.pid != (uint32_t)pids[k])
-			TAP_FAIL("attach from pid %u, neither consumer (%d, %d)",
+			TAP_FAIL("attach from pid %u, neither consumer (%d, "
+				 "%d)",
 			    a.consumer.pid, (int)pids[0], (int)pids[1]);
 		check_attach(&a, TS_NAME, pids[k], getuid(), getgid(), 8,
 		    k ? RING_PAIR_BITS_32 : 0, 0);
@@ -918,12 +934,12 @@ static void
 test_global_limits(void)
 {
 	struct ring_ctl *c1, *c2;
-	struct ring_params p = { .sq_entries = 2 };
+	struct ring_params p = {.sq_entries = 2};
 	struct ring *r[4];
 	uint64_t id;
 
 	start("max_rings = 3\nmax_schemes = 4\nmax_schemes_per_client = 3\n"
-	    "max_rings_per_client = 2\n");
+	      "max_rings_per_client = 2\n");
 	c1 = td_connect(&d);
 	c2 = td_connect(&d);
 	r[0] = td_open(c1, "null", 2, 0, 0, NULL);
@@ -961,7 +977,7 @@ test_fd_budget(void)
 {
 	struct ring_ctl *c, *c2;
 	struct ring_ctl_status st;
-	struct ring_params p = { .sq_entries = 2 };
+	struct ring_params p = {.sq_entries = 2};
 	struct ring *r[64];
 	unsigned n = 0, i;
 	int rc;
@@ -996,14 +1012,15 @@ test_probe(void)
 {
 	struct ring_ctl *c, *sc;
 	uint64_t ops[4];
-	static const uint8_t many[] = { 0, 63, 64, 127, 128, 191, 192, 255 };
+	static const uint8_t many[] = {0, 63, 64, 127, 128, 191, 192, 255};
 
 	start(NULL);
 	c = td_connect(&d);
 	sc = td_connect(&d);
 	TAP_RC(ring_ctl_probe(c, "null", ops), 0);
-	TAP_EQ_U(ops[0], (1ull << RING_OP_NOOP) | (1ull << RING_OP_READ) |
-	    (1ull << RING_OP_WRITE));
+	TAP_EQ_U(ops[0],
+	    (1ull << RING_OP_NOOP) | (1ull << RING_OP_READ) |
+		(1ull << RING_OP_WRITE));
 	TAP_EQ_U(ops[1] | ops[2] | ops[3], 0);
 	TAP_RC(ring_ctl_probe(c, "zero", ops), 0);
 	TAP_EQ_U(ops[0], (1ull << RING_OP_NOOP) | (1ull << RING_OP_READ));
@@ -1065,7 +1082,7 @@ find_client(const struct ring_ctl_client *v, size_t n, pid_t pid)
 static void
 test_lists(void)
 {
-	static const char *const builtins[] = { "echo", "null", "zero" };
+	static const char *const builtins[] = {"echo", "null", "zero"};
 	const struct ring_ctl_scheme *sp;
 	const struct ring_ctl_client *cp;
 	struct ring_ctl_scheme *sv;
@@ -1088,7 +1105,7 @@ test_lists(void)
 	if (pid == 0) {
 		struct ring_ctl *sc = td_connect(&d);
 		struct ring_attach a;
-		struct served v = { 0 };
+		struct served v = {0};
 
 		TAP_RC(ring_ctl_register(sc, TS_NAME, ts_ops, 3), 0);
 		tu_notify(p[1]);
@@ -1254,9 +1271,10 @@ test_lists_churn(void)
 		TAP_RC(ring_ctl_list_rings(c, &rv, &n), 0);
 		for (j = 0; j < n; j++) {
 			if (j > 0 && rv[j].ring_id <= rv[j - 1].ring_id)
-				TAP_FAIL("round %u: ring ids out of order: %llu "
-				    "after %llu", round,
-				    (unsigned long long)rv[j].ring_id,
+				TAP_FAIL("round %u: ring ids out of order: "
+					 "%llu "
+					 "after %llu",
+				    round, (unsigned long long)rv[j].ring_id,
 				    (unsigned long long)rv[j - 1].ring_id);
 			for (i = 0; i < 64; i++)
 				if (rv[j].ring_id == ids[i])
@@ -1269,8 +1287,8 @@ test_lists_churn(void)
 		TAP_RC(ring_ctl_list_schemes(c, &sv, &n), 0);
 		for (j = 1; j < n; j++)
 			if (strcmp(sv[j - 1].name, sv[j].name) >= 0)
-				TAP_FAIL("round %u: schemes '%s' then '%s'", round,
-				    sv[j - 1].name, sv[j].name);
+				TAP_FAIL("round %u: schemes '%s' then '%s'",
+				    round, sv[j - 1].name, sv[j].name);
 		TAP_ASSERT(find_scheme(sv, n, "null") != NULL);
 		TAP_ASSERT(find_scheme(sv, n, "echo") != NULL);
 		TAP_ASSERT(find_scheme(sv, n, "zero") != NULL);
@@ -1278,7 +1296,8 @@ test_lists_churn(void)
 		TAP_RC(ring_ctl_list_clients(c, &cv, &n), 0);
 		for (j = 1; j < n; j++)
 			if (cv[j].client_id <= cv[j - 1].client_id)
-				TAP_FAIL("round %u: client ids out of order", round);
+				TAP_FAIL("round %u: client ids out of order",
+				    round);
 		TAP_ASSERT(find_client(cv, n, getpid()) != NULL);
 		free(cv);
 	}
@@ -1444,7 +1463,7 @@ test_name_uid(void)
 	struct ring_ctl *c;
 	struct ring_attach a;
 	struct ring_ctl_scheme rec;
-	struct served v = { 0 };
+	struct served v = {0};
 	int p[2], q[2];
 	pid_t pid;
 
@@ -1540,6 +1559,6 @@ main(int argc, char **argv)
 		tap_run("ctl-name-uid", test_name_uid, 30);
 	else
 		printf("ok - ctl-name-uid # skip not root: cannot run a "
-		    "helper as uid 65534\n");
+		       "helper as uid 65534\n");
 	return tap_done();
 }

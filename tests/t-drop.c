@@ -26,7 +26,8 @@ push_k(struct ring *r, enum ring_role role, unsigned k)
 		tu_sqe_make(&s, i, false);
 		tu_cqe_make(&c, i, i, false);
 		TAP_RC(role == RING_ROLE_CONSUMER ? ring_sq_push(r, &s)
-						   : ring_cq_push(r, &c), 0);
+						  : ring_cq_push(r, &c),
+		    0);
 	}
 }
 
@@ -43,20 +44,22 @@ drain_k(struct ring *r, enum ring_role role, unsigned first, unsigned k)
 		if (role == RING_ROLE_CONSUMER) {
 			rc = ring_cq_pop(r, &c);
 			if (rc != 0)
-				TAP_FAIL("draining CQE %u of %u: %s", i, first + k,
-				    tap_rcname(rc));
+				TAP_FAIL("draining CQE %u of %u: %s", i,
+				    first + k, tap_rcname(rc));
 			tu_cqe_make(&wc, i, i, false);
 			if (!tu_cqe_same(&c, &wc))
-				TAP_FAIL("drained CQE has user_data %llu, expected %u",
+				TAP_FAIL("drained CQE has user_data %llu, "
+					 "expected %u",
 				    (unsigned long long)c.user_data, i);
 		} else {
 			rc = ring_sq_pop(r, &s);
 			if (rc != 0)
-				TAP_FAIL("draining SQE %u of %u: %s", i, first + k,
-				    tap_rcname(rc));
+				TAP_FAIL("draining SQE %u of %u: %s", i,
+				    first + k, tap_rcname(rc));
 			tu_sqe_make(&ws, i, false);
 			if (!tu_sqe_same(&s, &ws))
-				TAP_FAIL("drained SQE has user_data %llu, expected %u",
+				TAP_FAIL("drained SQE has user_data %llu, "
+					 "expected %u",
 				    (unsigned long long)s.user_data, i);
 		}
 	}
@@ -175,10 +178,10 @@ test_close_producer_survives(void)
 
 /* How the survivor sleeps when the DROP comes. */
 enum sleep_kind {
-	SLEEP_IN,	/* ring_wait for entries, futex path */
-	SLEEP_OUT,	/* ring_wait for room in a full queue */
-	SLEEP_BOTH,	/* ring_wait for either, doorbell path */
-	SLEEP_POLL,	/* ring_arm, then poll on ring_fd */
+	SLEEP_IN,   /* ring_wait for entries, futex path */
+	SLEEP_OUT,  /* ring_wait for room in a full queue */
+	SLEEP_BOTH, /* ring_wait for either, doorbell path */
+	SLEEP_POLL, /* ring_arm, then poll on ring_fd */
 };
 
 static void
@@ -224,7 +227,8 @@ asleep_run(enum ring_role survivor, enum sleep_kind how)
 	case SLEEP_OUT:
 		rc = ring_wait(r, RING_EV_OUT, -1);
 		if (!(rc == -ESHUTDOWN || (answered && rc == RING_EV_OUT)))
-			TAP_FAIL("ring_wait(OUT) = %s after DROP", tap_rcname(rc));
+			TAP_FAIL("ring_wait(OUT) = %s after DROP",
+			    tap_rcname(rc));
 		break;
 	case SLEEP_BOTH:
 		rc = ring_wait(r, RING_EV_IN | RING_EV_OUT, -1);
@@ -242,7 +246,8 @@ asleep_run(enum ring_role survivor, enum sleep_kind how)
 		} while (n < 0 && errno == EINTR);
 		TAP_SYS(n);
 		if (n == 0)
-			TAP_FAIL("the doorbell stayed silent for 10 s after DROP");
+			TAP_FAIL(
+			    "the doorbell stayed silent for 10 s after DROP");
 		ring_disarm(r);
 		rc = ring_wait(r, RING_EV_IN, 0);
 		TAP_RC(rc, -ESHUTDOWN);
@@ -257,11 +262,10 @@ asleep_run(enum ring_role survivor, enum sleep_kind how)
 }
 
 /* One sub-test per role and way of sleeping, each with its own name. */
-#define ASLEEP(fn, role, how)						\
-	static void							\
-	fn(void)							\
-	{								\
-		asleep_run(role, how);					\
+#define ASLEEP(fn, role, how) \
+	static void fn(void) \
+	{ \
+		asleep_run(role, how); \
 	}
 ASLEEP(test_asleep_c_in, RING_ROLE_CONSUMER, SLEEP_IN)
 ASLEEP(test_asleep_c_out, RING_ROLE_CONSUMER, SLEEP_OUT)
@@ -309,11 +313,12 @@ kill_run(enum ring_role survivor, unsigned k)
 	/* an empty queue without DROP is just empty */
 	if (k == 0)
 		TAP_RC(survivor == RING_ROLE_CONSUMER ? ring_cq_pop(r, &c)
-						       : ring_sq_pop(r, &s), -EAGAIN);
+						      : ring_sq_pop(r, &s),
+		    -EAGAIN);
 
 	mon = tu_open(&fds, RING_ROLE_MONITOR);
 	TAP_RC(ring_shutdown(mon), 0);
-	TAP_RC(ring_shutdown(mon), 0);		/* idempotent */
+	TAP_RC(ring_shutdown(mon), 0); /* idempotent */
 	ring_close(mon);
 
 	TAP_ASSERT(ring_is_dropped(r));
@@ -402,9 +407,10 @@ kill_asleep_run(enum ring_role survivor, unsigned k)
 		if (q->pop_epoch == k && q->pop_wait != 0)
 			break;
 		if (tu_now_ns() - t0 > 5000000000ull)
-			TAP_FAIL("survivor did not drain %u and sleep: popped %llu, "
-			    "wait word %u", k, (unsigned long long)q->pop_epoch,
-			    q->pop_wait);
+			TAP_FAIL("survivor did not drain %u and sleep: popped "
+				 "%llu, "
+				 "wait word %u",
+			    k, (unsigned long long)q->pop_epoch, q->pop_wait);
 		tu_sleep_ms(1);
 	}
 	tu_sleep_ms(20);
@@ -456,8 +462,10 @@ int
 main(int argc, char **argv)
 {
 	tap_init(argc, argv);
-	tap_run("drop-close-consumer-survives", test_close_consumer_survives, 0);
-	tap_run("drop-close-producer-survives", test_close_producer_survives, 0);
+	tap_run("drop-close-consumer-survives", test_close_consumer_survives,
+	    0);
+	tap_run("drop-close-producer-survives", test_close_producer_survives,
+	    0);
 	/* a sleeper that is never woken hangs: short watchdogs */
 	tap_run("drop-asleep-consumer-wait-in", test_asleep_c_in, 20);
 	tap_run("drop-asleep-consumer-wait-out", test_asleep_c_out, 20);
@@ -467,8 +475,10 @@ main(int argc, char **argv)
 	tap_run("drop-asleep-producer-wait-out", test_asleep_p_out, 20);
 	tap_run("drop-asleep-producer-wait-both", test_asleep_p_both, 20);
 	tap_run("drop-asleep-producer-poll", test_asleep_p_poll, 20);
-	tap_run("drop-sigkill-monitor-consumer", test_kill_consumer_survives, 0);
-	tap_run("drop-sigkill-monitor-producer", test_kill_producer_survives, 0);
+	tap_run("drop-sigkill-monitor-consumer", test_kill_consumer_survives,
+	    0);
+	tap_run("drop-sigkill-monitor-producer", test_kill_producer_survives,
+	    0);
 	tap_run("drop-sigkill-monitor-asleep-consumer",
 	    test_kill_asleep_consumer, 20);
 	tap_run("drop-sigkill-monitor-asleep-producer",

@@ -14,9 +14,9 @@
 
 /* What the attacker writes. */
 enum hostile_mode {
-	HOSTILE_ALL,		/* anything anywhere */
-	HOSTILE_INDICES,	/* all but the status word: lies in indices */
-	HOSTILE_PLAUSIBLE,	/* in-range indices, epochs, waits, entries */
+	HOSTILE_ALL,	   /* anything anywhere */
+	HOSTILE_INDICES,   /* all but the status word: lies in indices */
+	HOSTILE_PLAUSIBLE, /* in-range indices, epochs, waits, entries */
 };
 
 /* Write garbage into the pair for ever (until killed). */
@@ -47,43 +47,47 @@ hostile_loop(int mem, uint64_t salt, enum hostile_mode mode)
 		    v % 11 != 9 && v % 11 != 10)
 			continue;
 		switch (v % 11) {
-		case 0:		/* any value at all */
+		case 0: /* any value at all */
 			hp->h.head_index = tu_rand();
 			break;
 		case 1:
 			hp->h.tail_index = tu_rand();
 			break;
-		case 2:		/* in range, but more than n ahead of head */
+		case 2: /* in range, but more than n ahead of head */
 			hp->h.tail_index = (hp->h.head_index + n + 1 +
-			    tu_rand_below(n - 1)) % (2 * n);
+					       tu_rand_below(n - 1)) %
+			    (2 * n);
 			break;
-		case 3:		/* head ahead of tail */
+		case 3: /* head ahead of tail */
 			hp->h.head_index = (hp->h.tail_index + 1 +
-			    tu_rand_below(n)) % (2 * n);
+					       tu_rand_below(n)) %
+			    (2 * n);
 			break;
-		case 4:		/* just out of range */
+		case 4: /* just out of range */
 			hp->h.tail_index = 2 * n + tu_rand_below(1000);
 			break;
 		case 5:
 			hp->h.push_epoch = tu_rand();
 			hp->h.pop_epoch = tu_rand();
 			break;
-		case 6:		/* status words nobody defined */
+		case 6: /* status words nobody defined */
 			hp->h.status = tu_rand() | (4ull << tu_rand_below(61));
 			break;
 		case 7:
 			hp->h.status |= RING_STATUS_BROKEN;
 			break;
-		case 8:		/* the wait words */
+		case 8: /* the wait words */
 			hp->pop_wait = (uint32_t)tu_rand();
 			hp->push_wait = (uint32_t)tu_rand();
 			break;
-		case 9:		/* random entry bytes */
-			memset(m + l.sq_ents + tu_rand_below(l.pool_map - l.sq_ents - 8),
+		case 9: /* random entry bytes */
+			memset(m + l.sq_ents +
+				tu_rand_below(l.pool_map - l.sq_ents - 8),
 			    (int)tu_rand(), 8);
 			break;
-		case 10:	/* valid-looking indices: plausible lies */
-			hp->h.tail_index = (hp->h.head_index + tu_rand_below(n + 1)) %
+		case 10: /* valid-looking indices: plausible lies */
+			hp->h.tail_index = (hp->h.head_index +
+					       tu_rand_below(n + 1)) %
 			    (2 * n);
 			break;
 		}
@@ -250,7 +254,7 @@ plausible_run(enum ring_role role, uint64_t salt)
 		hostile_loop(fds.mem, salt, HOSTILE_PLAUSIBLE);
 	t0 = tu_now_ns();
 	for (seq = 0; tu_now_ns() - t0 < tap_scaled(1000, 100) * 1000000ull;
-	    seq++) {
+	     seq++) {
 		rc = honest_step(r, role, seq);
 		if (rc < 0)
 			break;
@@ -344,8 +348,8 @@ push_n(struct ring *r, bool cq, unsigned n)
 static void
 test_lie_tail(void)
 {
-	static const uint64_t tails[] = { 2 * LIE_N, 2 * LIE_N + 3,
-	    LIE_N + 1, UINT64_MAX, 1ull << 63 };
+	static const uint64_t tails[] = {2 * LIE_N, 2 * LIE_N + 3, LIE_N + 1,
+	    UINT64_MAX, 1ull << 63};
 	struct ring_stats st;
 	struct ring_sqe s;
 	struct lie t;
@@ -362,7 +366,8 @@ test_lie_tail(void)
 			    (unsigned long long)st.sq.depth);
 		TAP_ASSERT(st.cq.valid);
 		if (ring_sq_pop(t.p, &s) != -EIO)
-			TAP_FAIL("SQ tail %#llx: ring_sq_pop did not answer -EIO",
+			TAP_FAIL("SQ tail %#llx: ring_sq_pop did not answer "
+				 "-EIO",
 			    (unsigned long long)tails[i]);
 		lie_finish(&t);
 	}
@@ -380,7 +385,7 @@ test_lie_tail_back(void)
 	push_n(t.c, false, 3);
 	TAP_RC(ring_sq_pop(t.p, &s), 0);
 	TAP_EQ_U(s.user_data, 0);
-	tu_sq_hdr(t.m)->h.tail_index = 1;	/* was 3, head is 1 */
+	tu_sq_hdr(t.m)->h.tail_index = 1; /* was 3, head is 1 */
 	/* entries it already knew of may still come; then -EIO */
 	for (i = 0; i < 3; i++) {
 		rc = ring_sq_pop(t.p, &s);
@@ -397,8 +402,8 @@ static void
 test_lie_head(void)
 {
 	/* the last: past the tail the pusher has when it next looks */
-	static const uint64_t heads[] = { 7 * LIE_N, 2 * LIE_N, UINT64_MAX,
-	    LIE_N + 1 };
+	static const uint64_t heads[] = {7 * LIE_N, 2 * LIE_N, UINT64_MAX,
+	    LIE_N + 1};
 	struct ring_cqe c;
 	struct lie t;
 	size_t i;
@@ -414,7 +419,8 @@ test_lie_head(void)
 			if ((rc = ring_cq_push(t.p, &c)) < 0)
 				break;
 		if (rc != -EIO)
-			TAP_FAIL("CQ head %#llx: ring_cq_push = %s, expected -EIO",
+			TAP_FAIL("CQ head %#llx: ring_cq_push = %s, expected "
+				 "-EIO",
 			    (unsigned long long)heads[i], tap_rcname(rc));
 		lie_finish(&t);
 	}
@@ -424,8 +430,8 @@ test_lie_head(void)
 static void
 test_lie_status(void)
 {
-	static const uint64_t bad[] = { RING_STATUS_BROKEN,
-	    RING_STATUS_BROKEN | RING_STATUS_DROP, 0x100, 1ull << 63 };
+	static const uint64_t bad[] = {RING_STATUS_BROKEN,
+	    RING_STATUS_BROKEN | RING_STATUS_DROP, 0x100, 1ull << 63};
 	struct ring_sqe s;
 	struct lie t;
 	size_t i;
@@ -436,7 +442,8 @@ test_lie_status(void)
 		push_n(t.c, false, 1);
 		tu_sq_hdr(t.m)->h.status = bad[i];
 		if (ring_sq_pop(t.p, &s) != -EIO)
-			TAP_FAIL("SQ status %#llx: ring_sq_pop did not answer -EIO",
+			TAP_FAIL("SQ status %#llx: ring_sq_pop did not answer "
+				 "-EIO",
 			    (unsigned long long)bad[i]);
 		lie_finish(&t);
 	}

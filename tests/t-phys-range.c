@@ -106,7 +106,7 @@ test_random(void)
 		}
 		pick = (enum range_pick)tu_rand_below(3);
 		if (range_alloc(&s, 1 + tu_rand_below(64), 1, UINT64_MAX, pick,
-		    &b, &g) == 0) {
+			&b, &g) == 0) {
 			TAP_ASSERT(b >= 1000 && b + g <= 5096);
 			held[n].base = b;
 			held[n++].len = g;

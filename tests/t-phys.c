@@ -36,8 +36,8 @@
 #define OP_CHECK (RING_OP_PRODUCER_BASE + 1) /* additional1: phys, len */
 
 /* Both zones 1 MiB: zone 32 is [4 GiB - 1 MiB, 4 GiB), zone 64 above. */
-static const char small_conf[] =
-    "phys_zone32_size = 1M\nphys_zone64_size = 1M\n";
+static const char
+    small_conf[] = "phys_zone32_size = 1M\nphys_zone64_size = 1M\n";
 
 static struct td d;
 
@@ -57,7 +57,7 @@ finish(void)
 }
 
 /* Allocate or fail the sub-test; *got (may be NULL) gets the bytes. */
-#define alloc_ok(c, size, flags, min, got)				\
+#define alloc_ok(c, size, flags, min, got) \
 	alloc_ok_at((c), (size), (flags), (min), (got), __LINE__)
 static uint64_t
 alloc_ok_at(struct ring_ctl *c, uint64_t size, uint32_t flags, uint64_t min,
@@ -68,7 +68,8 @@ alloc_ok_at(struct ring_ctl *c, uint64_t size, uint32_t flags, uint64_t min,
 
 	rc = ring_physalloc3(c, size, flags, &m, &base);
 	if (rc < 0)
-		tap_fail_at(__FILE__, line, "physalloc3(%#llx, %#x, %#llx) = %s",
+		tap_fail_at(__FILE__, line,
+		    "physalloc3(%#llx, %#x, %#llx) = %s",
 		    (unsigned long long)size, flags, (unsigned long long)min,
 		    tap_rcname(rc));
 	if (got != NULL)
@@ -225,7 +226,8 @@ test_basic(void)
 	TAP_EQ_U(st.phys_used[0], 0);
 	/* the region variant: id and flags */
 	TAP_RC(ring_physalloc3_region(c, 4096, RING_PHYS_SPACE_64,
-	    RING_PHYS_PERSIST, &m, &base2, &id), 0);
+		   RING_PHYS_PERSIST, &m, &base2, &id),
+	    0);
 	TAP_EQ_U(base2, G4 + 8 * KB);
 	TAP_ASSERT(find_region(c, base2, &reg));
 	TAP_EQ_U(reg.region_id, id);
@@ -305,20 +307,22 @@ test_flag_partial(void)
 	/* 64K left in all: a plain 128K request fails ... */
 	TAP_RC(alloc_rc(c, 128 * KB, 0, 1), -ENOMEM);
 	/* ... a partial one takes the 64K, never less than min */
-	TAP_RC(alloc_rc(c, 128 * KB, RING_PHYS_PARTIAL_ALLOC |
-	    RING_PHYS_GREEDY, 65 * KB), -ENOMEM);
-	TAP_EQ_U(alloc_ok(c, 128 * KB, RING_PHYS_PARTIAL_ALLOC |
-	    RING_PHYS_GREEDY, 16 * KB, &got), a + MB - 64 * KB);
+	TAP_RC(alloc_rc(c, 128 * KB, RING_PHYS_PARTIAL_ALLOC | RING_PHYS_GREEDY,
+		   65 * KB),
+	    -ENOMEM);
+	TAP_EQ_U(alloc_ok(c, 128 * KB,
+		     RING_PHYS_PARTIAL_ALLOC | RING_PHYS_GREEDY, 16 * KB, &got),
+	    a + MB - 64 * KB);
 	TAP_EQ_U(got, 64 * KB);
 	TAP_RC(ring_physfree(c, a + MB - 64 * KB, got), 0);
 	/* min is rounded up to frames too: 1 byte asks for one frame */
-	alloc_ok(c, 128 * KB, RING_PHYS_PARTIAL_ALLOC | RING_PHYS_GREEDY,
-	    1, &got);
+	alloc_ok(c, 128 * KB, RING_PHYS_PARTIAL_ALLOC | RING_PHYS_GREEDY, 1,
+	    &got);
 	TAP_EQ_U(got, 64 * KB);
 	/* and when everything fits, all of size */
 	TAP_RC(ring_physfree(c, b, MB), 0);
-	alloc_ok(c, 128 * KB, RING_PHYS_PARTIAL_ALLOC | RING_PHYS_GREEDY,
-	    4096, &got);
+	alloc_ok(c, 128 * KB, RING_PHYS_PARTIAL_ALLOC | RING_PHYS_GREEDY, 4096,
+	    &got);
 	TAP_EQ_U(got, 128 * KB);
 	ring_ctl_close(c);
 	c = td_connect(&d);
@@ -338,8 +342,11 @@ test_err_space_both(void)
 	c = td_connect(&d);
 	TAP_RC(alloc_rc(c, 4096, RING_PHYS_SPACE_32 | RING_PHYS_SPACE_64, 1),
 	    -EINVAL);
-	TAP_RC(alloc_rc(c, 4096, RING_PHYS_SPACE_32 | RING_PHYS_SPACE_64 |
-	    RING_PHYS_PARTIAL_ALLOC | RING_PHYS_GREEDY, 1), -EINVAL);
+	TAP_RC(alloc_rc(c, 4096,
+		   RING_PHYS_SPACE_32 | RING_PHYS_SPACE_64 |
+		       RING_PHYS_PARTIAL_ALLOC | RING_PHYS_GREEDY,
+		   1),
+	    -EINVAL);
 	assert_all_free(c);
 	ring_ctl_close(c);
 	finish();
@@ -348,8 +355,8 @@ test_err_space_both(void)
 static void
 test_err_unknown_bits(void)
 {
-	static const uint32_t bad[] = { 0x8, 0x100, 0x8000, 0x40000,
-		0x80000000u, RING_PHYS_SPACE_32 | 0x10 };
+	static const uint32_t bad[] = {0x8, 0x100, 0x8000, 0x40000, 0x80000000u,
+	    RING_PHYS_SPACE_32 | 0x10};
 	struct ring_ctl *c;
 	size_t i;
 
@@ -377,11 +384,14 @@ test_err_partial_strategy(void)
 	TAP_RC(alloc_rc(c, 4096, RING_PHYS_GREEDY, 4096), -EINVAL);
 	/* each valid strategy with it is fine */
 	TAP_RC(alloc_rc(c, 4096, RING_PHYS_PARTIAL_ALLOC | RING_PHYS_OPTIMAL,
-	    4096), 0);
-	TAP_RC(alloc_rc(c, 4096, RING_PHYS_PARTIAL_ALLOC |
-	    RING_PHYS_GREATEST_RANGE, 4096), 0);
+		   4096),
+	    0);
+	TAP_RC(alloc_rc(c, 4096,
+		   RING_PHYS_PARTIAL_ALLOC | RING_PHYS_GREATEST_RANGE, 4096),
+	    0);
 	TAP_RC(alloc_rc(c, 4096, RING_PHYS_PARTIAL_ALLOC | RING_PHYS_GREEDY,
-	    4096), 0);
+		   4096),
+	    0);
 	TAP_EQ(count_regions(c), 3);
 	ring_ctl_close(c);
 	c = td_connect(&d);
@@ -400,11 +410,13 @@ test_err_min_zero(void)
 	TAP_RC(alloc_rc(c, 4096, RING_PHYS_PARTIAL_ALLOC | RING_PHYS_GREEDY, 0),
 	    -EINVAL);
 	TAP_RC(alloc_rc(c, 4096, RING_PHYS_PARTIAL_ALLOC | RING_PHYS_OPTIMAL,
-	    0), -EINVAL);
+		   0),
+	    -EINVAL);
 	/* and the neighbours of that rule: size 0, min above size */
 	TAP_RC(alloc_rc(c, 0, 0, 1), -EINVAL);
 	TAP_RC(alloc_rc(c, 4096, RING_PHYS_PARTIAL_ALLOC | RING_PHYS_GREEDY,
-	    8192), -EINVAL);
+		   8192),
+	    -EINVAL);
 	TAP_RC(alloc_rc(c, UINT64_MAX, 0, 1), -EINVAL);
 	assert_all_free(c);
 	ring_ctl_close(c);
@@ -421,7 +433,8 @@ test_err_nomem(void)
 	TAP_RC(alloc_rc(c, MB + 4096, 0, 1), -ENOMEM);
 	TAP_RC(alloc_rc(c, 2 * MB, RING_PHYS_SPACE_32, 1), -ENOMEM);
 	TAP_RC(alloc_rc(c, 4 * MB, RING_PHYS_PARTIAL_ALLOC | RING_PHYS_GREEDY,
-	    MB + 4096), -ENOMEM);
+		   MB + 4096),
+	    -ENOMEM);
 	assert_all_free(c);
 	ring_ctl_close(c);
 	finish();
@@ -504,8 +517,8 @@ test_err_perm_config(void)
 static void
 fragment(struct ring_ctl *c, uint64_t f[4])
 {
-	static const uint64_t sizes[] = { 16 * KB, 8 * KB, 64 * KB, 8 * KB,
-		32 * KB, 8 * KB, 128 * KB, 0 };
+	static const uint64_t sizes[] = {16 * KB, 8 * KB, 64 * KB, 8 * KB,
+	    32 * KB, 8 * KB, 128 * KB, 0};
 	struct ring_phys_range *v;
 	uint64_t base[8], got, rest = MB;
 	size_t i, n;
@@ -533,7 +546,7 @@ fragment(struct ring_ctl *c, uint64_t f[4])
 }
 
 /* A partial request lands on free range want with got bytes; undo it. */
-#define partial_is(c, size, strat, min, want, wgot)			\
+#define partial_is(c, size, strat, min, want, wgot) \
 	partial_is_at((c), (size), (strat), (min), (want), (wgot), __LINE__)
 static void
 partial_is_at(struct ring_ctl *c, uint64_t size, uint32_t strat, uint64_t min,
@@ -544,10 +557,11 @@ partial_is_at(struct ring_ctl *c, uint64_t size, uint32_t strat, uint64_t min,
 	base = alloc_ok_at(c, size, RING_PHYS_PARTIAL_ALLOC | strat, min, &got,
 	    line);
 	if (base != want || got != wgot)
-		tap_fail_at(__FILE__, line, "strategy %#x took %#llx+%#llx, "
-		    "expected %#llx+%#llx", strat, (unsigned long long)base,
-		    (unsigned long long)got, (unsigned long long)want,
-		    (unsigned long long)wgot);
+		tap_fail_at(__FILE__, line,
+		    "strategy %#x took %#llx+%#llx, "
+		    "expected %#llx+%#llx",
+		    strat, (unsigned long long)base, (unsigned long long)got,
+		    (unsigned long long)want, (unsigned long long)wgot);
 	TAP_RC(ring_physfree(c, base, got), 0);
 }
 
@@ -584,23 +598,28 @@ test_fragmentation(void)
 	/* GREATEST_RANGE: the largest free range >= min */
 	partial_is(c, 192 * KB, RING_PHYS_GREATEST_RANGE, 4 * KB, f[3],
 	    128 * KB);
-	partial_is(c, 16 * KB, RING_PHYS_GREATEST_RANGE, 4 * KB, f[3],
-	    16 * KB);
-	TAP_RC(alloc_rc(c, 192 * KB, RING_PHYS_PARTIAL_ALLOC |
-	    RING_PHYS_GREATEST_RANGE, 132 * KB), -ENOMEM);
+	partial_is(c, 16 * KB, RING_PHYS_GREATEST_RANGE, 4 * KB, f[3], 16 * KB);
+	TAP_RC(alloc_rc(c, 192 * KB,
+		   RING_PHYS_PARTIAL_ALLOC | RING_PHYS_GREATEST_RANGE,
+		   132 * KB),
+	    -ENOMEM);
 	/* OPTIMAL: the smallest range holding all of size, else the largest */
 	partial_is(c, 32 * KB, RING_PHYS_OPTIMAL, 4 * KB, f[2], 32 * KB);
 	partial_is(c, 40 * KB, RING_PHYS_OPTIMAL, 4 * KB, f[1], 40 * KB);
 	partial_is(c, 192 * KB, RING_PHYS_OPTIMAL, 4 * KB, f[3], 128 * KB);
 	/* SPACE_32 with only high memory free: ENOMEM, never >= 4 GiB */
 	TAP_RC(alloc_rc(c, 4096, RING_PHYS_SPACE_32, 1), -ENOMEM);
-	TAP_RC(alloc_rc(c, 64 * KB, RING_PHYS_SPACE_32 |
-	    RING_PHYS_PARTIAL_ALLOC | RING_PHYS_GREEDY, 4096), -ENOMEM);
-	TAP_RC(ring_phys_sg_alloc(c, 64 * KB, 4096, RING_PHYS_SPACE_32, 0,
-	    &sg), -ENOMEM);
+	TAP_RC(alloc_rc(c, 64 * KB,
+		   RING_PHYS_SPACE_32 | RING_PHYS_PARTIAL_ALLOC |
+		       RING_PHYS_GREEDY,
+		   4096),
+	    -ENOMEM);
+	TAP_RC(ring_phys_sg_alloc(c, 64 * KB, 4096, RING_PHYS_SPACE_32, 0, &sg),
+	    -ENOMEM);
 	/* the SG helper assembles the whole 240K out of the four pieces */
 	TAP_RC(ring_phys_sg_alloc(c, 240 * KB, 16 * KB, RING_PHYS_SPACE_64, 0,
-	    &sg), 0);
+		   &sg),
+	    0);
 	TAP_EQ_U(sg->total, 240 * KB);
 	TAP_EQ(sg->nsegs, 4);
 	for (i = 0; i < sg->nsegs; i++) {
@@ -651,7 +670,8 @@ test_sg_space32(void)
 		TAP_ASSERT(sg->seg[i].base + sg->seg[i].len <= G4);
 	}
 	TAP_RC(ring_phys_sg_alloc(c, 64 * KB, 4096, RING_PHYS_SPACE_32, 0,
-	    &(struct ring_phys_sg *){ NULL }), -ENOMEM);
+		   &(struct ring_phys_sg *){NULL}),
+	    -ENOMEM);
 	TAP_RC(ring_phys_sg_free(c, sg), 0);
 	/* without SPACE_32 the same request is served from zone 64 */
 	TAP_RC(ring_phys_sg_alloc(c, MB, 64 * KB, 0, 0, &sg), 0);
@@ -687,7 +707,8 @@ nobody_trespass(struct ring_ctl *c, void *arg)
 	/* a plain region that goes with us, a persistent one that stays */
 	alloc_ok(c, 8 * KB, 0, 1, NULL);
 	TAP_RC(ring_physalloc3_region(c, 8 * KB, 0, RING_PHYS_PERSIST,
-	    &(uint64_t){ 1 }, &t->b, NULL), 0);
+		   &(uint64_t){1}, &t->b, NULL),
+	    0);
 }
 
 static void
@@ -703,13 +724,13 @@ test_ownership(void)
 {
 	struct ring_ctl *c;
 	struct ring_phys_region reg;
-	struct two t = { 0 };
+	struct two t = {0};
 	int p[2];
 	pid_t pid;
 	void *ptr;
 
 	start("phys_allow_users = yes\nphys_zone32_size = 1M\n"
-	    "phys_zone64_size = 1M\n");
+	      "phys_zone64_size = 1M\n");
 	c = td_connect(&d);
 	t.a = alloc_ok(c, 64 * KB, 0, 1, NULL);
 	tu_pipe(p);
@@ -778,8 +799,9 @@ test_dead_client(void)
 		void *ptr;
 
 		ct.a = alloc_ok(cc, 128 * KB, RING_PHYS_SPACE_32, 1, NULL);
-		TAP_RC(ring_physalloc3_region(cc, 64 * KB, 0,
-		    RING_PHYS_PERSIST, &(uint64_t){ 1 }, &ct.b, NULL), 0);
+		TAP_RC(ring_physalloc3_region(cc, 64 * KB, 0, RING_PHYS_PERSIST,
+			   &(uint64_t){1}, &ct.b, NULL),
+		    0);
 		TAP_RC(ring_physmap(cc, ct.a, 4096, RING_PHYSMAP_WRITE, &ptr),
 		    0);
 		if (write(p[1], &ct, sizeof(ct)) != sizeof(ct))
@@ -799,7 +821,8 @@ test_dead_client(void)
 	TAP_EQ(reg.owner.pid, pid);
 	/* the plain region's frames are free again: all of zone 32 fits */
 	TAP_RC(ring_physfree(c, alloc_ok(c, MB, RING_PHYS_SPACE_32, 1, NULL),
-	    MB), 0);
+		   MB),
+	    0);
 	TAP_RC(ring_physfree(c, t.b, 64 * KB), 0);
 	assert_all_free(c);
 	close(p[0]);
@@ -820,7 +843,8 @@ nobody_quota(struct ring_ctl *c, void *arg)
 	/* 16K left of 64K */
 	TAP_RC(alloc_rc(c, 32 * KB, 0, 1), -EDQUOT);
 	TAP_RC(alloc_rc(c, 64 * KB, RING_PHYS_PARTIAL_ALLOC | RING_PHYS_GREEDY,
-	    20 * KB), -EDQUOT);
+		   20 * KB),
+	    -EDQUOT);
 	/* a partial request is cut to what the quota leaves */
 	b = alloc_ok(c, 64 * KB, RING_PHYS_PARTIAL_ALLOC | RING_PHYS_GREEDY,
 	    4096, &got);
@@ -845,7 +869,7 @@ test_quota(void)
 	uint64_t base;
 
 	start("phys_allow_users = yes\nphys_quota = 64k\n"
-	    "phys_max_regions_per_uid = 3\n");
+	      "phys_max_regions_per_uid = 3\n");
 	tap_reap(as_nobody(nobody_quota, NULL));
 	c = td_connect(&d);
 	await_regions(c, 0);
@@ -882,8 +906,8 @@ test_map_two_processes(void)
 	start(small_conf);
 	c = td_connect(&d);
 	base = alloc_ok(c, 64 * KB, 0, 1, NULL);
-	TAP_RC(ring_physmap(c, base, 64 * KB, RING_PHYSMAP_WRITE,
-	    (void **)&p), 0);
+	TAP_RC(ring_physmap(c, base, 64 * KB, RING_PHYSMAP_WRITE, (void **)&p),
+	    0);
 	/* fresh memory reads as zeros */
 	TAP_ASSERT(p[0] == 0 && p[64 * KB - 1] == 0);
 	fill(p, 64 * KB, 0xabc);
@@ -902,7 +926,8 @@ test_map_two_processes(void)
 		TAP_RC(ring_physunmap(q, 64 * KB), 0);
 		/* a writable map of the second half, at its offset */
 		TAP_RC(ring_physmap(cc, base + 32 * KB, 32 * KB,
-		    RING_PHYSMAP_WRITE | RING_PHYSMAP_NO_CACHE, (void **)&r),
+			   RING_PHYSMAP_WRITE | RING_PHYSMAP_NO_CACHE,
+			   (void **)&r),
 		    0);
 		TAP_ASSERT(same(r, 32 * KB, 0xabc + 32 * KB));
 		fill(r, 32 * KB, 0xdef);
@@ -968,11 +993,10 @@ device(int ready)
 			e.user_data = s.user_data;
 			if (s.offset == 1)
 				(void)ring_phys_release(c, s.additional1);
-			rc = ring_phys_resolve(c, s.additional1,
-			    s.additional2, (void **)&p);
+			rc = ring_phys_resolve(c, s.additional1, s.additional2,
+			    (void **)&p);
 			if (rc == 0) {
-				for (i = 0, sum = 0; i < s.additional2 / 2;
-				    i++)
+				for (i = 0, sum = 0; i < s.additional2 / 2; i++)
 					sum = sum * 31 + p[i];
 				e.extra = sum;
 				fill(p + s.additional2 / 2, s.additional2 / 2,
@@ -1019,8 +1043,8 @@ test_grant_peer(void)
 	c = td_connect(&d);
 	base = alloc_ok(c, 64 * KB, RING_PHYS_SPACE_32, 1, NULL);
 	other = alloc_ok(c, 16 * KB, 0, 1, NULL);
-	TAP_RC(ring_physmap(c, base, 64 * KB, RING_PHYSMAP_WRITE,
-	    (void **)&p), 0);
+	TAP_RC(ring_physmap(c, base, 64 * KB, RING_PHYSMAP_WRITE, (void **)&p),
+	    0);
 	fill(p, 32 * KB, 0x5eed);
 	for (i = 0, sum = 0; i < 32 * KB; i++)
 		sum = sum * 31 + p[i];
@@ -1119,13 +1143,15 @@ test_idle_cost(void)
 	TAP_EQ_U(z[1].size, 1024ull << 30);
 	big = rss_kb(d.pid);
 	tap_diag("ringd RSS: %ld KiB with 8 KiB of zones, %ld KiB with "
-	    "4 GiB + 1 TiB", small, big);
+		 "4 GiB + 1 TiB",
+	    small, big);
 	TAP_ASSERT(big < small + 1024);
 	/* a 512 GiB region, mapped and touched at both ends */
 	base = alloc_ok(c, 512ull << 30, 0, 1, &got);
 	TAP_EQ_U(got, 512ull << 30);
 	TAP_RC(ring_physmap(c, base + (256ull << 30), 64 * MB,
-	    RING_PHYSMAP_WRITE, (void **)&p), 0);
+		   RING_PHYSMAP_WRITE, (void **)&p),
+	    0);
 	p[0] = 1;
 	p[64 * MB - 1] = 2;
 	after = rss_kb(d.pid);
@@ -1140,11 +1166,10 @@ test_idle_cost(void)
 static void
 test_config(void)
 {
-	static const char *const zopt[] = { "-z", "32=2M", "-z", "64=8M",
-		NULL };
-	static const char *const bad[] = { "phys_zone32_size = 5G\n",
-		"phys_zone64_size = 4097\n", "phys_allow_users = maybe\n",
-		"phys_quota = -1\n", "phys_max_regions = lots\n" };
+	static const char *const zopt[] = {"-z", "32=2M", "-z", "64=8M", NULL};
+	static const char *const bad[] = {"phys_zone32_size = 5G\n",
+	    "phys_zone64_size = 4097\n", "phys_allow_users = maybe\n",
+	    "phys_quota = -1\n", "phys_max_regions = lots\n"};
 	struct ring_ctl *c;
 	struct ring_phys_zone z[RING_PHYS_ZONES];
 	size_t i;
@@ -1177,7 +1202,7 @@ test_config(void)
 	}
 	memset(&d, 0, sizeof(d));
 	td_start_args(&d, NULL, TD_NO_WAIT,
-	    (const char *const[]){ "-z", "48=1M", NULL });
+	    (const char *const[]){"-z", "48=1M", NULL});
 	TAP_ASSERT(td_wait_exit(&d, 5000));
 	TAP_ASSERT(WIFEXITED(d.status) && WEXITSTATUS(d.status) == 2);
 	TAP_ASSERT(td_log_has(&d, "bad zone size '48=1M'"));
@@ -1210,10 +1235,10 @@ raw_call(int fd, uint16_t type, const void *body, uint32_t len,
 static void
 test_hostile(void)
 {
-	struct proto_hello h = { .version = PROTO_VERSION };
-	struct proto_phys_range fr = { .base = G4, .size = 4096 };
-	struct proto_phys_grant g = { .base = G4 };
-	struct proto_phys_alloc a = { .size = 4096, .min = 1 };
+	struct proto_hello h = {.version = PROTO_VERSION};
+	struct proto_phys_range fr = {.base = G4, .size = 4096};
+	struct proto_phys_grant g = {.base = G4};
+	struct proto_phys_alloc a = {.size = 4096, .min = 1};
 	struct proto_msg m;
 	struct ring_ctl *c;
 	int fd;

@@ -26,13 +26,13 @@ struct pp_cfg {
 	uint32_t sq, cq;	/* queue sizes */
 	bool b32;		/* 32-bit entries */
 	bool sleep;		/* spin 0 and ring_wait instead of retrying */
-	bool consumer_in_child;	/* which process plays which role */
+	bool consumer_in_child; /* which process plays which role */
 };
 
 /* Counters a side keeps about itself, for a diagnostic line. */
 struct pp_side {
-	uint64_t waits;		/* ring_wait calls */
-	uint64_t spins;		/* failed attempts in busy mode */
+	uint64_t waits; /* ring_wait calls */
+	uint64_t spins; /* failed attempts in busy mode */
 };
 
 static inline void
@@ -61,12 +61,12 @@ pp_idle(struct ring *r, const struct pp_cfg *cfg, struct pp_side *me,
 	me->waits++;
 	rc = ring_wait(r, events, PP_WAIT_NS);
 	if (rc == -ETIMEDOUT)
-		TAP_FAIL("%s: lost wakeup: waited 5 s for %s at entry %llu", who,
-		    events == RING_EV_IN ? "entries" : "room",
+		TAP_FAIL("%s: lost wakeup: waited 5 s for %s at entry %llu",
+		    who, events == RING_EV_IN ? "entries" : "room",
 		    (unsigned long long)seq);
 	if (rc < 0)
-		TAP_FAIL("%s: ring_wait = %s at entry %llu", who, tap_rcname(rc),
-		    (unsigned long long)seq);
+		TAP_FAIL("%s: ring_wait = %s at entry %llu", who,
+		    tap_rcname(rc), (unsigned long long)seq);
 	if ((rc & (int)events) == 0)
 		TAP_FAIL("%s: ring_wait(%#x) = %#x", who, events, rc);
 }
@@ -75,7 +75,7 @@ pp_idle(struct ring *r, const struct pp_cfg *cfg, struct pp_side *me,
 static void
 pp_producer(struct ring *r, const struct pp_cfg *cfg)
 {
-	struct pp_side me = { 0, 0 };
+	struct pp_side me = {0, 0};
 	struct ring_sqe s, want;
 	struct ring_cqe c;
 	uint64_t seq = 0, sum = 0;
@@ -94,8 +94,10 @@ pp_producer(struct ring *r, const struct pp_cfg *cfg)
 			    tap_rcname(rc), (unsigned long long)seq);
 		tu_sqe_make(&want, seq, cfg->b32);
 		if (!tu_sqe_same(&s, &want))
-			TAP_FAIL("producer: SQE %llu has user_data %llu, opcode %u, "
-			    "addr %#llx: lost, duplicated, reordered or torn",
+			TAP_FAIL("producer: SQE %llu has user_data %llu, "
+				 "opcode %u, "
+				 "addr %#llx: lost, duplicated, reordered or "
+				 "torn",
 			    (unsigned long long)seq,
 			    (unsigned long long)s.user_data, s.opcode,
 			    (unsigned long long)s.addr);
@@ -114,7 +116,8 @@ pp_producer(struct ring *r, const struct pp_cfg *cfg)
 		if (rc == -ESHUTDOWN)
 			break;
 		if (rc == 0)
-			TAP_FAIL("producer: an SQE beyond the %llu sent (user_data %llu)",
+			TAP_FAIL("producer: an SQE beyond the %llu sent "
+				 "(user_data %llu)",
 			    (unsigned long long)cfg->count,
 			    (unsigned long long)s.user_data);
 		if (rc != -EAGAIN)
@@ -122,7 +125,8 @@ pp_producer(struct ring *r, const struct pp_cfg *cfg)
 			    tap_rcname(rc));
 		rc = ring_wait(r, RING_EV_IN, PP_WAIT_NS);
 		if (rc != -ESHUTDOWN && rc < 0)
-			TAP_FAIL("producer: waiting for the consumer to leave: %s",
+			TAP_FAIL("producer: waiting for the consumer to leave: "
+				 "%s",
 			    tap_rcname(rc));
 	}
 	tap_diag("producer: %llu entries, %llu waits, %llu spins",
@@ -134,7 +138,7 @@ pp_producer(struct ring *r, const struct pp_cfg *cfg)
 static void
 pp_consumer(struct ring *r, const struct pp_cfg *cfg)
 {
-	struct pp_side me = { 0, 0 };
+	struct pp_side me = {0, 0};
 	struct ring_sqe s;
 	struct ring_cqe c, want;
 	uint64_t sent = 0, got = 0, sum = 0;
@@ -152,7 +156,8 @@ pp_consumer(struct ring *r, const struct pp_cfg *cfg)
 			if (rc == -EAGAIN)
 				break;
 			if (rc < 0)
-				TAP_FAIL("consumer: ring_sq_push = %s at entry %llu",
+				TAP_FAIL("consumer: ring_sq_push = %s at entry "
+					 "%llu",
 				    tap_rcname(rc), (unsigned long long)sent);
 			sent++;
 			moved = true;
@@ -163,8 +168,9 @@ pp_consumer(struct ring *r, const struct pp_cfg *cfg)
 			sum = tu_sum_sqe(sum, &s);
 			tu_cqe_make(&want, got, sum, cfg->b32);
 			if (!tu_cqe_same(&c, &want))
-				TAP_FAIL("consumer: CQE %llu has user_data %llu, "
-				    "checksum %#llx, expected %#llx",
+				TAP_FAIL("consumer: CQE %llu has user_data "
+					 "%llu, "
+					 "checksum %#llx, expected %#llx",
 				    (unsigned long long)got,
 				    (unsigned long long)c.user_data,
 				    (unsigned long long)c.extra,
@@ -216,15 +222,15 @@ pp_run(const struct pp_cfg *cfg)
 	ring_close(r);
 	tap_reap(pid);
 	ring_fds_close(&fds);
-	tap_diag("%llu round trips in %.2f s",
-	    (unsigned long long)cfg->count, (double)(tu_now_ns() - t0) / 1e9);
+	tap_diag("%llu round trips in %.2f s", (unsigned long long)cfg->count,
+	    (double)(tu_now_ns() - t0) / 1e9);
 }
 
 static void
 test_busy64(void)
 {
-	struct pp_cfg cfg = { tap_scaled(10000000, 1000), 256, 256, false,
-	    false, false };
+	struct pp_cfg cfg = {tap_scaled(10000000, 1000), 256, 256, false, false,
+	    false};
 
 	pp_run(&cfg);
 }
@@ -232,8 +238,8 @@ test_busy64(void)
 static void
 test_busy32(void)
 {
-	struct pp_cfg cfg = { tap_scaled(2000000, 1000), 64, 128, true,
-	    false, true };
+	struct pp_cfg cfg = {tap_scaled(2000000, 1000), 64, 128, true, false,
+	    true};
 
 	pp_run(&cfg);
 }
@@ -241,8 +247,8 @@ test_busy32(void)
 static void
 test_sleep64(void)
 {
-	struct pp_cfg cfg = { tap_scaled(10000000, 1000), 256, 256, false,
-	    true, true };
+	struct pp_cfg cfg = {tap_scaled(10000000, 1000), 256, 256, false, true,
+	    true};
 
 	pp_run(&cfg);
 }
@@ -250,8 +256,8 @@ test_sleep64(void)
 static void
 test_sleep32(void)
 {
-	struct pp_cfg cfg = { tap_scaled(2000000, 1000), 32, 32, true,
-	    true, false };
+	struct pp_cfg cfg = {tap_scaled(2000000, 1000), 32, 32, true, true,
+	    false};
 
 	pp_run(&cfg);
 }
@@ -274,7 +280,8 @@ lw_producer(struct ring *r, uint64_t n)
 		while ((rc = ring_sq_pop(r, &s)) == -EAGAIN) {
 			rc = ring_wait(r, RING_EV_IN, PP_WAIT_NS);
 			if (rc == -ETIMEDOUT)
-				TAP_FAIL("producer: lost wakeup at round trip %llu",
+				TAP_FAIL("producer: lost wakeup at round trip "
+					 "%llu",
 				    (unsigned long long)i);
 			if (rc < 0)
 				TAP_FAIL("producer: ring_wait = %s at %llu",
@@ -283,7 +290,8 @@ lw_producer(struct ring *r, uint64_t n)
 		if (rc < 0)
 			TAP_FAIL("producer: ring_sq_pop = %s", tap_rcname(rc));
 		if (s.user_data != i)
-			TAP_FAIL("producer: SQE user_data %llu at round trip %llu",
+			TAP_FAIL("producer: SQE user_data %llu at round trip "
+				 "%llu",
 			    (unsigned long long)s.user_data,
 			    (unsigned long long)i);
 		memset(&c, 0, sizeof(c));
@@ -315,7 +323,8 @@ lw_consumer(struct ring *r, uint64_t n)
 		while ((rc = ring_cq_pop(r, &c)) == -EAGAIN) {
 			rc = ring_wait(r, RING_EV_IN, PP_WAIT_NS);
 			if (rc == -ETIMEDOUT)
-				TAP_FAIL("consumer: lost wakeup at round trip %llu",
+				TAP_FAIL("consumer: lost wakeup at round trip "
+					 "%llu",
 				    (unsigned long long)i);
 			if (rc < 0)
 				TAP_FAIL("consumer: ring_wait = %s at %llu",
@@ -325,8 +334,10 @@ lw_consumer(struct ring *r, uint64_t n)
 			TAP_FAIL("consumer: ring_cq_pop = %s", tap_rcname(rc));
 		if (c.user_data != i || c.status != i * 3)
 			TAP_FAIL("consumer: CQE user_data %llu status %llu at "
-			    "round trip %llu", (unsigned long long)c.user_data,
-			    (unsigned long long)c.status, (unsigned long long)i);
+				 "round trip %llu",
+			    (unsigned long long)c.user_data,
+			    (unsigned long long)c.status,
+			    (unsigned long long)i);
 	}
 }
 
@@ -395,7 +406,8 @@ db_serve(struct db_ring *d, uint64_t count, int idx)
 			break;
 		if (rc == -ESHUTDOWN) {
 			if (d->seq != count)
-				TAP_FAIL("ring %d: consumer left after %llu of %llu",
+				TAP_FAIL("ring %d: consumer left after %llu of "
+					 "%llu",
 				    idx, (unsigned long long)d->seq,
 				    (unsigned long long)count);
 			d->done = true;
@@ -403,7 +415,8 @@ db_serve(struct db_ring *d, uint64_t count, int idx)
 			break;
 		}
 		if (rc < 0)
-			TAP_FAIL("ring %d: ring_sq_pop = %s", idx, tap_rcname(rc));
+			TAP_FAIL("ring %d: ring_sq_pop = %s", idx,
+			    tap_rcname(rc));
 		tu_sqe_make(&want, d->seq, false);
 		if (!tu_sqe_same(&s, &want))
 			TAP_FAIL("ring %d: SQE %llu has user_data %llu", idx,
@@ -421,8 +434,8 @@ db_serve(struct db_ring *d, uint64_t count, int idx)
 static void
 test_doorbell_epoll(void)
 {
-	struct pp_cfg cfg = { tap_scaled(250000, 500), 64, 64, false, true,
-	    true };
+	struct pp_cfg cfg = {tap_scaled(250000, 500), 64, 64, false, true,
+	    true};
 	struct db_ring d[DB_RINGS];
 	struct epoll_event ev, evs[DB_RINGS];
 	uint64_t sleeps = 0, t0 = tu_now_ns();
@@ -471,14 +484,15 @@ test_doorbell_epoll(void)
 		for (i = 0; i < DB_RINGS; i++) {
 			if (d[i].done)
 				continue;
-			rc = ring_arm(d[i].r, d[i].has_pending ? RING_EV_OUT
-							       : RING_EV_IN);
+			rc = ring_arm(d[i].r,
+			    d[i].has_pending ? RING_EV_OUT : RING_EV_IN);
 			if (rc == 0) {
 				d[i].armed = true;
 			} else if (rc > 0 || rc == -ESHUTDOWN) {
 				ready = true;
 			} else {
-				TAP_FAIL("ring %d: ring_arm = %s", i, tap_rcname(rc));
+				TAP_FAIL("ring %d: ring_arm = %s", i,
+				    tap_rcname(rc));
 			}
 		}
 		if (!ready) {
@@ -489,7 +503,8 @@ test_doorbell_epoll(void)
 			TAP_SYS(n);
 			if (n == 0)
 				TAP_FAIL("lost wakeup: no doorbell in 5 s with "
-				    "%d rings idle", DB_RINGS - ndone);
+					 "%d rings idle",
+				    DB_RINGS - ndone);
 		}
 		for (i = 0; i < DB_RINGS; i++) {
 			if (d[i].armed) {

@@ -132,7 +132,7 @@ as_nobody_supp(void (*fn)(struct ring_ctl *c), gid_t supp)
 static int
 try_open(struct ring_ctl *c, const char *scheme)
 {
-	struct ring_params p = { .sq_entries = 8 };
+	struct ring_params p = {.sq_entries = 8};
 	struct ring *r;
 	uint64_t id;
 	int rc;
@@ -147,7 +147,7 @@ try_open(struct ring_ctl *c, const char *scheme)
 static int64_t
 submit(struct ring *r, uint8_t opcode, uint64_t len)
 {
-	struct ring_sqe sqe = { .opcode = opcode, .user_data = 77, .len = len };
+	struct ring_sqe sqe = {.opcode = opcode, .user_data = 77, .len = len};
 	struct ring_cqe cqe;
 
 	td_roundtrip(r, &sqe, &cqe);
@@ -157,10 +157,9 @@ submit(struct ring *r, uint8_t opcode, uint64_t len)
 
 /* --- register ------------------------------------------------------------ */
 
-static const char register_conf[] =
-    "# names for uid 65534\n"
-    "allow register \"usb.*\" uid=65534\n"
-    "deny register * uid=nobody\n";
+static const char register_conf[] = "# names for uid 65534\n"
+				    "allow register \"usb.*\" uid=65534\n"
+				    "deny register * uid=nobody\n";
 
 static void
 nobody_register(struct ring_ctl *c)
@@ -192,19 +191,17 @@ test_register(void)
 
 /* --- open: first match, default, reload ------------------------------------ */
 
-static const char open_conf[] =
-    "policy_default = deny\n"
-    "allow register * uid=0\n"
-    "allow open * uid=0\n"
-    "deny open null uid=65534\n"
-    "allow open \"*\" uid=65534\n";
+static const char open_conf[] = "policy_default = deny\n"
+				"allow register * uid=0\n"
+				"allow open * uid=0\n"
+				"deny open null uid=65534\n"
+				"allow open \"*\" uid=65534\n";
 
 /* The same two rules the other way round: the allow comes first. */
-static const char open_conf2[] =
-    "policy_default = deny\n"
-    "allow open * uid=0\n"
-    "allow open * uid=65534\n"
-    "deny open null uid=65534\n";
+static const char open_conf2[] = "policy_default = deny\n"
+				 "allow open * uid=0\n"
+				 "allow open * uid=65534\n"
+				 "deny open null uid=65534\n";
 
 static void
 nobody_open_first(struct ring_ctl *c)
@@ -304,11 +301,15 @@ test_gid(void)
 {
 	char conf[256];
 
-	snprintf(conf, sizeof(conf), "deny open echo gid=%u\n"
-	    "deny open zero gid=nogroup\n", SUPP_GID);
+	snprintf(conf, sizeof(conf),
+	    "deny open echo gid=%u\n"
+	    "deny open zero gid=nogroup\n",
+	    SUPP_GID);
 	if (getgrnam("nogroup") == NULL)
-		snprintf(conf, sizeof(conf), "deny open echo gid=%u\n"
-		    "deny open zero gid=%u\n", SUPP_GID, TD_NOBODY);
+		snprintf(conf, sizeof(conf),
+		    "deny open echo gid=%u\n"
+		    "deny open zero gid=%u\n",
+		    SUPP_GID, TD_NOBODY);
 	start(conf);
 	as_nobody_supp(supp_open, SUPP_GID);
 	as_nobody(plain_open);
@@ -318,13 +319,13 @@ test_gid(void)
 
 /* --- submit: opcode sets, built-ins and PROBE -------------------------------- */
 
-static const char submit_conf[] =
-    "deny submit null op=write uid=65534\n"
-    "allow submit zero op=noop uid=65534\n"
-    "deny submit \"zero\" uid=65534\n"
-    "deny submit ext op=write,200-255 uid=65534\n";
+static const char
+    submit_conf[] = "deny submit null op=write uid=65534\n"
+		    "allow submit zero op=noop uid=65534\n"
+		    "deny submit \"zero\" uid=65534\n"
+		    "deny submit ext op=write,200-255 uid=65534\n";
 
-static const uint8_t ext_ops[] = { RING_OP_READ, RING_OP_WRITE, 200 };
+static const uint8_t ext_ops[] = {RING_OP_READ, RING_OP_WRITE, 200};
 
 static bool
 opset_has(const struct ring_ctl_scheme *s, unsigned op)
@@ -473,8 +474,10 @@ test_phys(void)
 	log_expect("physalloc3 denied by ringd.conf:2");
 
 	/* first match: a gid deny before a uid allow */
-	snprintf(conf, sizeof(conf), "phys_allow_users = yes\n"
-	    "deny phys gid=%u\nallow phys uid=65534\n", SUPP_GID);
+	snprintf(conf, sizeof(conf),
+	    "phys_allow_users = yes\n"
+	    "deny phys gid=%u\nallow phys uid=65534\n",
+	    SUPP_GID);
 	reload(conf, true);
 	as_nobody_supp(supp_phys, SUPP_GID);
 	as_nobody(nobody_phys_ok);
@@ -518,12 +521,14 @@ test_bad_rules(void)
 	bad_rule("deny fly *", "bad rule: unknown action 'fly'");
 	bad_rule("allow open", "bad rule: 'open' needs a scheme pattern");
 	bad_rule("allow open uid=0", "bad rule: 'open' needs a scheme pattern");
-	bad_rule("allow open \"a/b\"", "bad rule: bad scheme pattern '\"a/b\"'");
+	bad_rule("allow open \"a/b\"",
+	    "bad rule: bad scheme pattern '\"a/b\"'");
 	bad_rule("allow open x uid=no-such-user-here",
 	    "bad rule: no such user 'no-such-user-here'");
 	bad_rule("allow open x gid=no-such-group-here",
 	    "bad rule: no such group 'no-such-group-here'");
-	bad_rule("allow open x uid=0 uid=1", "bad rule: 'uid=' is not valid here");
+	bad_rule("allow open x uid=0 uid=1",
+	    "bad rule: 'uid=' is not valid here");
 	bad_rule("allow open x op=read", "bad rule: 'op=' is not valid here");
 	bad_rule("allow submit x op=read,bogus", "bad rule: bad opcode list");
 	bad_rule("allow submit x op=256", "bad rule: bad opcode list");
@@ -532,7 +537,8 @@ test_bad_rules(void)
 	bad_rule("allow phys quota=lots", "bad rule: bad quota 'lots'");
 	bad_rule("allow phys regions=-1", "bad rule: bad region count '-1'");
 	bad_rule("allow phys x", "bad rule: expected name=value, not 'x'");
-	bad_rule("allow open x uid=", "bad rule: expected name=value, not 'uid='");
+	bad_rule("allow open x uid=",
+	    "bad rule: expected name=value, not 'uid='");
 	bad_rule("policy_default = maybe",
 	    "bad value 'maybe' for 'policy_default': not allow or deny");
 	bad_rule("seccomp = perhaps",
@@ -544,11 +550,11 @@ test_bad_rules(void)
 static void
 test_print(void)
 {
-	static const char conf[] =
-	    "policy_default = deny  # closed\n"
-	    "allow submit \"usb.*\" op=noop,read,write,128-255 uid=root\n"
-	    "deny phys\n"
-	    "allow phys gid=0 quota=1M regions=9\n";
+	static const char conf
+	    [] = "policy_default = deny  # closed\n"
+		 "allow submit \"usb.*\" op=noop,read,write,128-255 uid=root\n"
+		 "deny phys\n"
+		 "allow phys gid=0 quota=1M regions=9\n";
 	const char *bin = td_binary();
 	char out[512], buf[8192];
 	int fd;
@@ -570,15 +576,17 @@ test_print(void)
 	tap_reap(pid); /* exit status 0, or the sub-test fails */
 	TAP_OK(td_read_file(out, buf, sizeof(buf)));
 	TAP_ASSERT(strstr(buf, "policy_default = deny\n") != NULL);
-	TAP_ASSERT(strstr(buf, "allow submit \"usb.*\" "
-	    "op=noop,read,write,128-255 uid=0  # line 2\n") != NULL);
+	TAP_ASSERT(strstr(buf,
+		       "allow submit \"usb.*\" "
+		       "op=noop,read,write,128-255 uid=0  # line 2\n") != NULL);
 	TAP_ASSERT(strstr(buf, "deny phys  # line 3\n") != NULL);
-	TAP_ASSERT(strstr(buf, "allow phys gid=0 quota=1048576 regions=9  "
-	    "# line 4\n") != NULL);
+	TAP_ASSERT(strstr(buf,
+		       "allow phys gid=0 quota=1048576 regions=9  "
+		       "# line 4\n") != NULL);
 	TAP_ASSERT(strstr(buf, "seccomp = yes\n") != NULL);
 	TAP_ASSERT(strstr(buf, "syscall sendmsg") != NULL);
-	TAP_ASSERT(strstr(buf, "configuration ok, seccomp filter installed") !=
-	    NULL);
+	TAP_ASSERT(
+	    strstr(buf, "configuration ok, seccomp filter installed") != NULL);
 	td_cleanup(&d);
 }
 
@@ -590,14 +598,15 @@ main(int argc, char **argv)
 	tap_run("policy-bad-rules", test_bad_rules, 60);
 	tap_run("policy-print", test_print, 30);
 	if (geteuid() != 0) {
-		static const char *const names[] = { "policy-register",
-			"policy-open-order", "policy-reload-bad", "policy-gid",
-			"policy-submit", "policy-phys" };
+		static const char *const names[] = {"policy-register",
+		    "policy-open-order", "policy-reload-bad", "policy-gid",
+		    "policy-submit", "policy-phys"};
 		size_t i;
 
 		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 			printf("ok - %s # skip not root: cannot run a helper "
-			    "as uid 65534\n", names[i]);
+			       "as uid 65534\n",
+			    names[i]);
 		return tap_done();
 	}
 	tap_run("policy-register", test_register, 30);

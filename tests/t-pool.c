@@ -51,13 +51,17 @@ pool_get(struct ring *c, uint64_t len, uint64_t pool)
 		TAP_FAIL("ring_pool_alloc(%llu) = %s", (unsigned long long)len,
 		    tap_rcname(rc));
 	if (off % RING_POOL_BLOCK != 0)
-		TAP_FAIL("ring_pool_alloc(%llu) gave offset %llu, not %u-aligned",
+		TAP_FAIL("ring_pool_alloc(%llu) gave offset %llu, not "
+			 "%u-aligned",
 		    (unsigned long long)len, (unsigned long long)off,
 		    RING_POOL_BLOCK);
 	if (off >= pool || blocks_of(len) > pool - off)
-		TAP_FAIL("ring_pool_alloc(%llu) gave [%llu, +%llu) outside a pool "
-		    "of %llu", (unsigned long long)len, (unsigned long long)off,
-		    (unsigned long long)blocks_of(len), (unsigned long long)pool);
+		TAP_FAIL("ring_pool_alloc(%llu) gave [%llu, +%llu) outside a "
+			 "pool "
+			 "of %llu",
+		    (unsigned long long)len, (unsigned long long)off,
+		    (unsigned long long)blocks_of(len),
+		    (unsigned long long)pool);
 	TAP_HERE();
 	return off;
 }
@@ -84,7 +88,7 @@ pool_at(struct ring *r, uint64_t off, uint64_t len)
 static void
 pool_refused(struct pool_pair *pp, uint64_t off, uint64_t len, const char *what)
 {
-	struct ring *sides[2] = { pp->c, pp->p };
+	struct ring *sides[2] = {pp->c, pp->p};
 	void *p;
 	int i, rc;
 
@@ -92,7 +96,8 @@ pool_refused(struct pool_pair *pp, uint64_t off, uint64_t len, const char *what)
 		p = (void *)&p;
 		rc = ring_pool_resolve(sides[i], off, len, &p);
 		if (rc != -EFAULT)
-			TAP_FAIL("%s resolved %s [%llu, +%llu): %s, expected -EFAULT",
+			TAP_FAIL("%s resolved %s [%llu, +%llu): %s, expected "
+				 "-EFAULT",
 			    i ? "producer" : "consumer", what,
 			    (unsigned long long)off, (unsigned long long)len,
 			    tap_rcname(rc));
@@ -103,8 +108,8 @@ pool_refused(struct pool_pair *pp, uint64_t off, uint64_t len, const char *what)
 static void
 test_alloc_basic(void)
 {
-	static const uint64_t sizes[] = { 1, 64, 65, 100, 4096, 3000, 128, 7,
-	    RING_POOL_BLOCK * 3 };
+	static const uint64_t sizes[] = {1, 64, 65, 100, 4096, 3000, 128, 7,
+	    RING_POOL_BLOCK * 3};
 	enum { N = sizeof(sizes) / sizeof(sizes[0]) };
 	struct pool_pair pp;
 	uint64_t off[N];
@@ -119,8 +124,10 @@ test_alloc_basic(void)
 		for (j = i + 1; j < N; j++)
 			if (off[i] < off[j] + blocks_of(sizes[j]) &&
 			    off[j] < off[i] + blocks_of(sizes[i]))
-				TAP_FAIL("ranges %zu [%llu,+%llu) and %zu [%llu,+%llu) "
-				    "overlap", i, (unsigned long long)off[i],
+				TAP_FAIL("ranges %zu [%llu,+%llu) and %zu "
+					 "[%llu,+%llu) "
+					 "overlap",
+				    i, (unsigned long long)off[i],
 				    (unsigned long long)blocks_of(sizes[i]), j,
 				    (unsigned long long)off[j],
 				    (unsigned long long)blocks_of(sizes[j]));
@@ -137,7 +144,8 @@ test_alloc_basic(void)
 		pp_ = pool_at(pp.p, off[i], sizes[i]);
 		for (b = 0; b < sizes[i]; b++)
 			if (pp_[b] != (unsigned char)(i * 31 + b))
-				TAP_FAIL("producer sees byte %zu of range %zu as %#x",
+				TAP_FAIL("producer sees byte %zu of range %zu "
+					 "as %#x",
 				    b, i, pp_[b]);
 		/* and may answer in place, as a Read would */
 		pp_[0] = 0xa5;
@@ -209,11 +217,14 @@ test_resolve_rejects(void)
 	pool_refused(&pp, o[1], 64, "the freed middle block");
 	pool_refused(&pp, o[1] + 63, 1, "the freed middle block's last byte");
 	pool_refused(&pp, o[0], o[2] + 64 - o[0], "a range over a freed block");
-	pool_refused(&pp, o[0] + 60, 8, "a range straddling into a freed block");
-	pool_refused(&pp, o[1] - 1, 2, "a range straddling out of an allocation");
+	pool_refused(&pp, o[0] + 60, 8,
+	    "a range straddling into a freed block");
+	pool_refused(&pp, o[1] - 1, 2,
+	    "a range straddling out of an allocation");
 	/* past the last allocation: unallocated */
 	if (o[2] + 64 < POOL_BYTES)
-		pool_refused(&pp, o[2], 65, "a range one byte past its allocation");
+		pool_refused(&pp, o[2], 65,
+		    "a range one byte past its allocation");
 	/* a zero-length look must not crash, whatever it answers */
 	p = NULL;
 	(void)ring_pool_resolve(pp.p, o[0], 0, &p);
@@ -315,14 +326,16 @@ test_coalesce(void)
 	/* every other block free: half the pool free, no two blocks together */
 	for (i = 0; i < NB; i++)
 		if ((off[i] / RING_POOL_BLOCK) % 2 == 0)
-			TAP_RC(ring_pool_free(pp.c, off[i], RING_POOL_BLOCK), 0);
+			TAP_RC(ring_pool_free(pp.c, off[i], RING_POOL_BLOCK),
+			    0);
 	TAP_RC(ring_pool_alloc(pp.c, 2 * RING_POOL_BLOCK, &o), -ENOMEM);
 	a = pool_get(pp.c, RING_POOL_BLOCK, POOL_BYTES);
 	TAP_EQ_U((a / RING_POOL_BLOCK) % 2, 0);
 	TAP_RC(ring_pool_free(pp.c, a, RING_POOL_BLOCK), 0);
 	for (i = 0; i < NB; i++)
 		if ((off[i] / RING_POOL_BLOCK) % 2 == 1)
-			TAP_RC(ring_pool_free(pp.c, off[i], RING_POOL_BLOCK), 0);
+			TAP_RC(ring_pool_free(pp.c, off[i], RING_POOL_BLOCK),
+			    0);
 	a = pool_get(pp.c, POOL_BYTES, POOL_BYTES);
 	TAP_EQ_U(a, 0);
 	TAP_RC(ring_pool_free(pp.c, a, POOL_BYTES), 0);
@@ -349,7 +362,9 @@ test_coalesce(void)
 
 			for (b = 0; b < len[i]; b++)
 				if (p[b] != (unsigned char)(i & 0xff))
-					TAP_FAIL("round %d: range %zu overwritten", round, i);
+					TAP_FAIL("round %d: range %zu "
+						 "overwritten",
+					    round, i);
 		}
 		for (i = n; i > 1; i--) {
 			j = (size_t)tu_rand_below(i);
@@ -427,7 +442,7 @@ test_max_pool(void)
 	p = pool_at(pp.c, b + RING_MAX_POOL / 2 - 8, 8);
 	memcpy(p, "lastbyte", 8);
 	TAP_ASSERT(memcmp(pool_at(pp.p, b + RING_MAX_POOL / 2 - 8, 8),
-	    "lastbyte", 8) == 0);
+		       "lastbyte", 8) == 0);
 	TAP_RC(ring_pool_alloc(pp.c, 64, &a), -ENOMEM);
 	pool_close(&pp);
 }
@@ -458,16 +473,20 @@ test_sqe_flow(void)
 
 		for (i = 0; i < rounds; i++) {
 			while ((rc = ring_sq_pop(r, &s)) == -EAGAIN)
-				if ((rc = ring_wait(r, RING_EV_IN, 5000000000ll)) < 0)
+				if ((rc = ring_wait(r, RING_EV_IN,
+					 5000000000ll)) < 0)
 					TAP_FAIL("producer: ring_wait = %s",
 					    tap_rcname(rc));
 			if (rc < 0)
-				TAP_FAIL("producer: ring_sq_pop = %s", tap_rcname(rc));
+				TAP_FAIL("producer: ring_sq_pop = %s",
+				    tap_rcname(rc));
 			p = pool_at(r, s.addr, s.len);
 			for (b = 0; b < s.len; b++)
 				if (p[b] != (unsigned char)(i + b))
-					TAP_FAIL("producer: byte %llu of request %llu "
-					    "is %#x", (unsigned long long)b,
+					TAP_FAIL("producer: byte %llu of "
+						 "request %llu "
+						 "is %#x",
+					    (unsigned long long)b,
 					    (unsigned long long)i, p[b]);
 			for (b = 0; b < s.len; b++)
 				p[b] = (unsigned char)~(i + b);
@@ -494,14 +513,17 @@ test_sqe_flow(void)
 		TAP_RC(ring_sq_push(c, &s), 0);
 		while ((rc = ring_cq_pop(c, &e)) == -EAGAIN)
 			if ((rc = ring_wait(c, RING_EV_IN, 5000000000ll)) < 0)
-				TAP_FAIL("consumer: ring_wait = %s", tap_rcname(rc));
+				TAP_FAIL("consumer: ring_wait = %s",
+				    tap_rcname(rc));
 		TAP_RC(rc, 0);
 		TAP_EQ_U(e.user_data, i);
 		TAP_EQ_U(e.status, len);
 		for (b = 0; b < len; b++)
 			if (p[b] != (unsigned char)~(i + b))
-				TAP_FAIL("consumer: byte %llu of answer %llu is %#x",
-				    (unsigned long long)b, (unsigned long long)i, p[b]);
+				TAP_FAIL("consumer: byte %llu of answer %llu "
+					 "is %#x",
+				    (unsigned long long)b,
+				    (unsigned long long)i, p[b]);
 		TAP_RC(ring_pool_free(c, off, len), 0);
 	}
 	tap_reap(pid);

@@ -88,7 +88,7 @@ static void
 scheme_child(int ready)
 {
 	struct ring_ctl *c = td_connect(&d);
-	static const uint8_t ops[] = { RING_OP_READ };
+	static const uint8_t ops[] = {RING_OP_READ};
 	struct ring_attach a;
 	struct ring_sqe sqe;
 	struct ring_cqe cqe;
@@ -111,8 +111,8 @@ scheme_child(int ready)
 			continue;
 		}
 		TAP_OK(rc);
-		cqe = (struct ring_cqe){ .user_data = sqe.user_data,
-			.status = sqe.len };
+		cqe = (struct ring_cqe){.user_data = sqe.user_data,
+		    .status = sqe.len};
 		TAP_OK(ring_cq_push(r, &cqe));
 	}
 	ring_close(r);
@@ -128,8 +128,9 @@ static void
 test_confined_work(void)
 {
 	struct ring_ctl *c;
-	struct ring_sqe sqe = { .opcode = RING_OP_READ, .user_data = 9,
-		.len = 123 };
+	struct ring_sqe sqe = {.opcode = RING_OP_READ,
+	    .user_data = 9,
+	    .len = 123};
 	struct ring_cqe cqe;
 	struct ring_ctl_status st;
 	struct ring *r;
@@ -226,8 +227,8 @@ fetch_filter(pid_t pid, struct sock_filter *prog, int max)
 static void
 filtered_child(struct sock_filter *prog, int n)
 {
-	struct sock_fprog fp = { .len = (unsigned short)n, .filter = prog };
-	char *const argv[] = { (char *)"true", NULL };
+	struct sock_fprog fp = {.len = (unsigned short)n, .filter = prog};
+	char *const argv[] = {(char *)"true", NULL};
 	void *m;
 	int fd;
 
@@ -245,7 +246,7 @@ filtered_child(struct sock_filter *prog, int n)
 	TAP_RC(mprotect(m, 4096, PROT_READ | PROT_EXEC) < 0 ? -errno : 0,
 	    -EPERM);
 	TAP_ASSERT(mmap(NULL, 4096, PROT_READ | PROT_EXEC,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED);
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED);
 	TAP_EQ(errno, EPERM);
 	TAP_RC(socket(AF_INET, SOCK_STREAM, 0) < 0 ? -errno : 0, -EPERM);
 	TAP_RC(socket(AF_NETLINK, SOCK_RAW, 0) < 0 ? -errno : 0, -EPERM);
@@ -286,11 +287,11 @@ main(int argc, char **argv)
 		tap_run("privs-confined-work", test_confined_work, 60);
 	else
 		printf("ok - privs-confined-work # skip not root: physalloc3 "
-		    "and socket_group need root\n");
+		       "and socket_group need root\n");
 	if (geteuid() == 0 && !tu_under_valgrind())
 		tap_run("privs-filter-refuses", test_filter_refuses, 30);
 	else
 		printf("ok - privs-filter-refuses # skip needs root for "
-		    "PTRACE_SECCOMP_GET_FILTER, and no valgrind\n");
+		       "PTRACE_SECCOMP_GET_FILTER, and no valgrind\n");
 	return tap_done();
 }

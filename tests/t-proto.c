@@ -45,7 +45,7 @@ raw_packet(int fd, const void *buf, size_t len, const int *fds, unsigned nfds)
 		struct cmsghdr h;
 		char b[CMSG_SPACE(sizeof(int) * 64)];
 	} cm;
-	struct iovec iov = { (void *)buf, len };
+	struct iovec iov = {(void *)buf, len};
 	struct msghdr mh;
 	ssize_t n;
 
@@ -83,8 +83,7 @@ raw_packet(int fd, const void *buf, size_t len, const int *fds, unsigned nfds)
  */
 static int
 raw_msg(int fd, uint32_t magic, uint16_t ver, uint16_t type, uint32_t lenf,
-    uint32_t seq, const void *body, size_t blen, const int *fds,
-    unsigned nfds)
+    uint32_t seq, const void *body, size_t blen, const int *fds, unsigned nfds)
 {
 	static uint8_t buf[80 * 1024];
 	struct proto_hdr h;
@@ -110,14 +109,14 @@ send_msg(int fd, uint16_t type, uint32_t seq, const void *body, size_t blen)
 	    HDR + (uint32_t)blen, seq, body, blen, NULL, 0);
 }
 
-#define SEND(fd, type, seq, body, blen)					\
+#define SEND(fd, type, seq, body, blen) \
 	TAP_RC(send_msg((fd), (type), (seq), (body), (blen)), 0)
 
 /* Next message within ms: 0, -ECONNRESET at EOF, -ETIMEDOUT, or -errno. */
 static int
 next_msg(int fd, struct proto_msg *m, int ms)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 	int n, rc;
 
 	do
@@ -134,11 +133,10 @@ next_msg(int fd, struct proto_msg *m, int ms)
 }
 
 /* A PROTO_ERROR carrying err and ringd's version must come next. */
-#define expect_error_frame(fd, seq, err)				\
+#define expect_error_frame(fd, seq, err) \
 	expect_error_frame_at((fd), (seq), (err), __FILE__, __LINE__)
 static void
-expect_error_frame_at(int fd, uint32_t seq, int err, const char *file,
-    int line)
+expect_error_frame_at(int fd, uint32_t seq, int err, const char *file, int line)
 {
 	const struct proto_error *e;
 	struct proto_msg m;
@@ -153,16 +151,17 @@ expect_error_frame_at(int fd, uint32_t seq, int err, const char *file,
 		tap_fail_at(file, line, "expected PROTO_ERROR %s, got type %#x",
 		    tap_rcname(err), m.hdr.type);
 	e = (const struct proto_error *)m.body.raw;
-	if (e->error != err || e->version != PROTO_VERSION ||
-	    m.hdr.seq != seq)
-		tap_fail_at(file, line, "PROTO_ERROR error %s version %u seq %u, "
-		    "expected %s version %u seq %u", tap_rcname(e->error),
-		    e->version, m.hdr.seq, tap_rcname(err), PROTO_VERSION, seq);
+	if (e->error != err || e->version != PROTO_VERSION || m.hdr.seq != seq)
+		tap_fail_at(file, line,
+		    "PROTO_ERROR error %s version %u seq %u, "
+		    "expected %s version %u seq %u",
+		    tap_rcname(e->error), e->version, m.hdr.seq,
+		    tap_rcname(err), PROTO_VERSION, seq);
 	TAP_HERE();
 }
 
 /* The reply to type/seq must come next, with error err. */
-#define expect_reply(fd, type, seq, err, m)				\
+#define expect_reply(fd, type, seq, err, m) \
 	expect_reply_at((fd), (type), (seq), (err), (m), __FILE__, __LINE__)
 static void
 expect_reply_at(int fd, uint16_t type, uint32_t seq, int err,
@@ -182,16 +181,21 @@ expect_reply_at(int fd, uint16_t type, uint32_t seq, int err,
 		proto_msg_close_fds(m);
 	if (m->hdr.type != (type | PROTO_REPLY) || m->hdr.seq != seq) {
 		if (m->hdr.type == PROTO_ERROR)
-			tap_fail_at(file, line, "expected the reply to type %u "
-			    "seq %u, got PROTO_ERROR %s", type, seq, tap_rcname(
-			    ((struct proto_error *)m->body.raw)->error));
-		tap_fail_at(file, line, "expected the reply to type %u seq %u, "
-		    "got type %#x seq %u", type, seq, m->hdr.type, m->hdr.seq);
+			tap_fail_at(file, line,
+			    "expected the reply to type %u "
+			    "seq %u, got PROTO_ERROR %s",
+			    type, seq,
+			    tap_rcname(
+				((struct proto_error *)m->body.raw)->error));
+		tap_fail_at(file, line,
+		    "expected the reply to type %u seq %u, "
+		    "got type %#x seq %u",
+		    type, seq, m->hdr.type, m->hdr.seq);
 	}
 	memcpy(&e, m->body.raw, sizeof(e));
 	if (e != err)
-		tap_fail_at(file, line, "reply to type %u: %s, expected %s", type,
-		    tap_rcname(e), tap_rcname(err));
+		tap_fail_at(file, line, "reply to type %u: %s, expected %s",
+		    type, tap_rcname(e), tap_rcname(err));
 	TAP_HERE();
 }
 
@@ -214,8 +218,10 @@ expect_eof_at(int fd, int ms, const char *file, int line)
 			n++;
 		}
 		if (tu_now_ns() - t0 > (uint64_t)ms * 1000000ull)
-			tap_fail_at(file, line, "ringd did not hang up within %d "
-			    "ms (%u messages came)", ms, n);
+			tap_fail_at(file, line,
+			    "ringd did not hang up within %d "
+			    "ms (%u messages came)",
+			    ms, n);
 	}
 	TAP_HERE();
 	return n;
@@ -277,7 +283,8 @@ pipes_expect_released(struct pipes *p)
 		n = poll(&pfd, 1, 3000);
 		if (n <= 0 || read(p->rd[i], &c, 1) != 0)
 			TAP_FAIL("ringd still holds passed descriptor %u of %u "
-			    "3 s after answering", i + 1, p->n);
+				 "3 s after answering",
+			    i + 1, p->n);
 		close(p->rd[i]);
 	}
 	TAP_HERE();
@@ -319,14 +326,16 @@ check_serving(void)
 static void
 case_bad_magic(int fd)
 {
-	struct proto_hello h = { .version = PROTO_VERSION };
+	struct proto_hello h = {.version = PROTO_VERSION};
 
 	TAP_RC(raw_msg(fd, 0xdeadbeefu, PROTO_VERSION, PROTO_HELLO,
-	    HDR + sizeof(h), 7, &h, sizeof(h), NULL, 0), 0);
+		   HDR + sizeof(h), 7, &h, sizeof(h), NULL, 0),
+	    0);
 	expect_error_frame(fd, 0, -EPROTO);
 	/* byte-swapped magic, the classic endianness mistake */
 	TAP_RC(raw_msg(fd, __builtin_bswap32(PROTO_MAGIC), PROTO_VERSION,
-	    PROTO_HELLO, HDR + sizeof(h), 8, &h, sizeof(h), NULL, 0), 0);
+		   PROTO_HELLO, HDR + sizeof(h), 8, &h, sizeof(h), NULL, 0),
+	    0);
 	expect_error_frame(fd, 0, -EPROTO);
 }
 
@@ -334,16 +343,19 @@ case_bad_magic(int fd)
 static void
 case_wrong_version(int fd)
 {
-	struct proto_hello h = { .version = PROTO_VERSION };
+	struct proto_hello h = {.version = PROTO_VERSION};
 
 	TAP_RC(raw_msg(fd, PROTO_MAGIC, PROTO_VERSION + 1, PROTO_HELLO,
-	    HDR + sizeof(h), 11, &h, sizeof(h), NULL, 0), 0);
+		   HDR + sizeof(h), 11, &h, sizeof(h), NULL, 0),
+	    0);
 	expect_error_frame(fd, 11, -EPROTO);
-	TAP_RC(raw_msg(fd, PROTO_MAGIC, 0, PROTO_HELLO, HDR + sizeof(h), 12,
-	    &h, sizeof(h), NULL, 0), 0);
+	TAP_RC(raw_msg(fd, PROTO_MAGIC, 0, PROTO_HELLO, HDR + sizeof(h), 12, &h,
+		   sizeof(h), NULL, 0),
+	    0);
 	expect_error_frame(fd, 12, -EPROTO);
 	TAP_RC(raw_msg(fd, PROTO_MAGIC, 0xffff, PROTO_STATUS, HDR, 13, NULL, 0,
-	    NULL, 0), 0);
+		   NULL, 0),
+	    0);
 	expect_error_frame(fd, 13, -EPROTO);
 }
 
@@ -395,13 +407,16 @@ case_length_lies(int fd)
 {
 	hello(fd, 1);
 	TAP_RC(raw_msg(fd, PROTO_MAGIC, PROTO_VERSION, PROTO_STATUS, HDR + 100,
-	    2, NULL, 0, NULL, 0), 0);
+		   2, NULL, 0, NULL, 0),
+	    0);
 	expect_error_frame(fd, 2, -EBADMSG);
-	TAP_RC(raw_msg(fd, PROTO_MAGIC, PROTO_VERSION, PROTO_STATUS, 0, 3,
-	    NULL, 0, NULL, 0), 0);
+	TAP_RC(raw_msg(fd, PROTO_MAGIC, PROTO_VERSION, PROTO_STATUS, 0, 3, NULL,
+		   0, NULL, 0),
+	    0);
 	expect_error_frame(fd, 3, -EBADMSG);
 	TAP_RC(raw_msg(fd, PROTO_MAGIC, PROTO_VERSION, PROTO_STATUS,
-	    0xffffffffu, 4, NULL, 0, NULL, 0), 0);
+		   0xffffffffu, 4, NULL, 0, NULL, 0),
+	    0);
 	expect_error_frame(fd, 4, -EBADMSG);
 	/* and a good request on the same connection still works */
 	SEND(fd, PROTO_STATUS, 5, NULL, 0);
@@ -432,8 +447,8 @@ case_body_size(int fd)
 static void
 case_unknown_type(int fd)
 {
-	static const uint16_t types[] = { 0, PROTO_TYPE_COUNT, 99, 0x7ffe,
-		0xffff };
+	static const uint16_t types[] = {0, PROTO_TYPE_COUNT, 99, 0x7ffe,
+	    0xffff};
 	uint32_t i;
 
 	hello(fd, 1);
@@ -448,7 +463,7 @@ static void
 case_reply_as_request(int fd)
 {
 	uint8_t body[sizeof(struct proto_status_reply)];
-	struct proto_error e = { .error = -EPROTO, .version = PROTO_VERSION };
+	struct proto_error e = {.error = -EPROTO, .version = PROTO_VERSION};
 
 	memset(body, 0, sizeof(body));
 	hello(fd, 1);
@@ -469,8 +484,9 @@ case_reply_as_request(int fd)
 		rep.ring_id = 1;
 		pipes_make(&p, 3);
 		TAP_RC(raw_msg(fd, PROTO_MAGIC, PROTO_VERSION,
-		    PROTO_OPEN | PROTO_REPLY, HDR + sizeof(rep), 5, &rep,
-		    sizeof(rep), p.wr, 3), 0);
+			   PROTO_OPEN | PROTO_REPLY, HDR + sizeof(rep), 5, &rep,
+			   sizeof(rep), p.wr, 3),
+		    0);
 		expect_error_frame(fd, 5, -EBADMSG);
 		pipes_expect_released(&p);
 	}
@@ -545,13 +561,15 @@ case_attach_from_client(int fd)
 	a.params.sq_entries = 4;
 	pipes_make(&p, 3);
 	TAP_RC(raw_msg(fd, PROTO_MAGIC, PROTO_VERSION, PROTO_ATTACH,
-	    HDR + sizeof(a), 2, &a, sizeof(a), p.wr, 3), 0);
+		   HDR + sizeof(a), 2, &a, sizeof(a), p.wr, 3),
+	    0);
 	expect_error_frame(fd, 2, -EBADMSG);
 	pipes_expect_released(&p);
 	/* and as seq-0 "event" */
 	pipes_make(&p, 3);
 	TAP_RC(raw_msg(fd, PROTO_MAGIC, PROTO_VERSION, PROTO_ATTACH,
-	    HDR + sizeof(a), 0, &a, sizeof(a), p.wr, 3), 0);
+		   HDR + sizeof(a), 0, &a, sizeof(a), p.wr, 3),
+	    0);
 	expect_error_frame(fd, 0, -EBADMSG);
 	pipes_expect_released(&p);
 }
@@ -699,7 +717,8 @@ case_fds_on_status(int fd)
 	hello(fd, 1);
 	pipes_make(&p, 1);
 	TAP_RC(raw_msg(fd, PROTO_MAGIC, PROTO_VERSION, PROTO_STATUS, HDR, 2,
-	    NULL, 0, p.wr, 1), 0);
+		   NULL, 0, p.wr, 1),
+	    0);
 	expect_error_frame(fd, 2, -EBADMSG);
 	pipes_expect_released(&p);
 	/* an OPEN carrying descriptors */
@@ -711,14 +730,16 @@ case_fds_on_status(int fd)
 		op.params.sq_entries = 4;
 		pipes_make(&p, 3);
 		TAP_RC(raw_msg(fd, PROTO_MAGIC, PROTO_VERSION, PROTO_OPEN,
-		    HDR + sizeof(op), 3, &op, sizeof(op), p.wr, 3), 0);
+			   HDR + sizeof(op), 3, &op, sizeof(op), p.wr, 3),
+		    0);
 		expect_error_frame(fd, 3, -EBADMSG);
 		pipes_expect_released(&p);
 	}
 	/* even on a message whose header is bad */
 	pipes_make(&p, 2);
 	TAP_RC(raw_msg(fd, 0x12345678, PROTO_VERSION, PROTO_STATUS, HDR, 4,
-	    NULL, 0, p.wr, 2), 0);
+		   NULL, 0, p.wr, 2),
+	    0);
 	expect_error_frame(fd, 0, -EPROTO);
 	pipes_expect_released(&p);
 }
@@ -734,12 +755,14 @@ case_many_fds(int fd)
 	h.version = PROTO_VERSION;
 	pipes_make(&p, 4);
 	TAP_RC(raw_msg(fd, PROTO_MAGIC, PROTO_VERSION, PROTO_HELLO,
-	    HDR + sizeof(h), 1, &h, sizeof(h), p.wr, 4), 0);
+		   HDR + sizeof(h), 1, &h, sizeof(h), p.wr, 4),
+	    0);
 	expect_error_frame(fd, 1, -EMSGSIZE);
 	pipes_expect_released(&p);
 	pipes_make(&p, 20);
 	TAP_RC(raw_msg(fd, PROTO_MAGIC, PROTO_VERSION, PROTO_HELLO,
-	    HDR + sizeof(h), 2, &h, sizeof(h), p.wr, 20), 0);
+		   HDR + sizeof(h), 2, &h, sizeof(h), p.wr, 20),
+	    0);
 	expect_error_frame(fd, 2, -EMSGSIZE);
 	pipes_expect_released(&p);
 }
@@ -758,8 +781,9 @@ case_oversized(int fd)
 	expect_error_frame(fd, 3, -EMSGSIZE);
 	/* with descriptors, which must not stay behind */
 	pipes_make(&p, 2);
-	TAP_RC(raw_msg(fd, PROTO_MAGIC, PROTO_VERSION, PROTO_OPEN,
-	    HDR + 8192, 4, body, 8192, p.wr, 2), 0);
+	TAP_RC(raw_msg(fd, PROTO_MAGIC, PROTO_VERSION, PROTO_OPEN, HDR + 8192,
+		   4, body, 8192, p.wr, 2),
+	    0);
 	expect_error_frame(fd, 4, -EMSGSIZE);
 	pipes_expect_released(&p);
 	/* exactly PROTO_MAX_MSG of a wrong type is a length error, not size */
@@ -792,8 +816,8 @@ case_garbage_flood(int fd)
 			buf[k] = (uint8_t)tu_rand();
 		/* half of them with a believable header */
 		if (i % 2 && len >= HDR) {
-			struct proto_hdr h = { PROTO_MAGIC, PROTO_VERSION,
-				(uint16_t)tu_rand_below(16), len, i };
+			struct proto_hdr h = {PROTO_MAGIC, PROTO_VERSION,
+			    (uint16_t)tu_rand_below(16), len, i};
 
 			memcpy(buf, &h, HDR);
 		}
@@ -804,7 +828,8 @@ case_garbage_flood(int fd)
 	}
 	got = expect_eof(fd, 5000);
 	tap_diag("sent %u garbage packets (then %s), %u replies before the "
-	    "hang-up", sent, rc < 0 ? tap_rcname(rc) : "none refused", got);
+		 "hang-up",
+	    sent, rc < 0 ? tap_rcname(rc) : "none refused", got);
 	TAP_ASSERT(got <= 50);
 }
 
@@ -890,7 +915,8 @@ static void
 case_unread_lists(int fd)
 {
 	TAP_SYS(fcntl(fd, F_SETFL, O_NONBLOCK));
-	flood_unread(fd, PROTO_LIST_SCHEMES, 1); /* three built-ins, one packet */
+	flood_unread(fd, PROTO_LIST_SCHEMES,
+	    1); /* three built-ins, one packet */
 }
 
 /* A client that shut its reading side: ringd's reply fails, it hangs up. */
@@ -908,7 +934,7 @@ case_shut_read(int fd)
 		while ((rc = send_msg(fd, PROTO_STATUS, 4, NULL, 0)) == 0) {
 			if (tu_now_ns() - t0 > 3000000000ull)
 				TAP_FAIL("ringd still takes requests from a "
-				    "client that cannot read its replies");
+					 "client that cannot read its replies");
 			tu_sleep_ms(10);
 		}
 		TAP_ASSERT(rc == -EPIPE || rc == -ECONNRESET);
@@ -958,7 +984,8 @@ case_deaf_scheme(int fd)
 					continue;
 				}
 				if (rc != -EAGAIN)
-					TAP_FAIL("OPEN %u: %s", sent, tap_rcname(rc));
+					TAP_FAIL("OPEN %u: %s", sent,
+					    tap_rcname(rc));
 			}
 			rc = next_msg(cfd, &m, sent < n ? 10 : 10000);
 			if (rc == -ETIMEDOUT && sent < n)
@@ -968,10 +995,11 @@ case_deaf_scheme(int fd)
 				    tap_rcname(rc));
 			i++;
 			if (m.hdr.type != (PROTO_OPEN | PROTO_REPLY))
-				TAP_FAIL("OPEN reply %u: type %#x", i, m.hdr.type);
+				TAP_FAIL("OPEN reply %u: type %#x", i,
+				    m.hdr.type);
 			if (m.nfds != 0)
-				TAP_FAIL("failed OPEN reply %u carries %u fds", i,
-				    m.nfds);
+				TAP_FAIL("failed OPEN reply %u carries %u fds",
+				    i, m.nfds);
 			/* pending when the scheme was cut off, or after */
 			e = *(int32_t *)m.body.raw;
 			if (e == -ECONNRESET)
@@ -981,12 +1009,13 @@ case_deaf_scheme(int fd)
 			else if (e < 0)
 				other++; /* e.g. -ETIMEDOUT: never cut off */
 			else
-				TAP_FAIL("OPEN %u to a deaf scheme succeeded", i);
+				TAP_FAIL("OPEN %u to a deaf scheme succeeded",
+				    i);
 		}
 		close(cfd);
 	}
-	tap_diag("%u opens failed -ECONNRESET, %u -ENODEV, %u otherwise",
-	    reset, nodev, other);
+	tap_diag("%u opens failed -ECONNRESET, %u -ENODEV, %u otherwise", reset,
+	    nodev, other);
 	if (reset == 0)
 		TD_FAIL(&d, "ringd never cut the deaf scheme off");
 	/* the deaf scheme was cut off and its name is free */
@@ -1087,10 +1116,12 @@ case_self_attach(int fd)
 	SEND(fd, PROTO_ACCEPT, 4, &a, sizeof(a));
 	for (i = 0; i < 2; i++) {
 		TAP_RC(next_msg(fd, &m, 3000), 0);
-		if (m.hdr.type == (PROTO_OPEN | PROTO_REPLY) && m.hdr.seq == 3) {
+		if (m.hdr.type == (PROTO_OPEN | PROTO_REPLY) &&
+		    m.hdr.seq == 3) {
 			TAP_EQ(*(int32_t *)m.body.raw, 0);
 			TAP_EQ(m.nfds, 3);
-			TAP_EQ(((const struct proto_open_reply *)m.body.raw)->ring_id,
+			TAP_EQ(((const struct proto_open_reply *)m.body.raw)
+				   ->ring_id,
 			    id);
 			got_open = true;
 		} else if (m.hdr.type == (PROTO_ACCEPT | PROTO_REPLY) &&
@@ -1154,21 +1185,23 @@ case_fd_exhaustion(int fd)
 	}
 	/* each is served or hung up on, none is left hanging */
 	{
-		struct proto_hello h = { .version = PROTO_VERSION };
+		struct proto_hello h = {.version = PROTO_VERSION};
 		unsigned served = 0, dropped = 0;
 
 		for (i = 0; i < n; i++) {
 			rc = send_msg(k[i], PROTO_HELLO, 1, &h, sizeof(h));
 			if (rc == 0)
 				rc = next_msg(k[i], &m, 3000);
-			if (rc == 0 && m.hdr.type == (PROTO_HELLO | PROTO_REPLY) &&
+			if (rc == 0 &&
+			    m.hdr.type == (PROTO_HELLO | PROTO_REPLY) &&
 			    *(int32_t *)m.body.raw == 0)
 				served++;
 			else if (rc == -ECONNRESET || rc == -EPIPE)
 				dropped++;
 			else
-				TAP_FAIL("connection %u of %u: %s, type %#x", i, n,
-				    tap_rcname(rc), rc == 0 ? m.hdr.type : 0);
+				TAP_FAIL("connection %u of %u: %s, type %#x", i,
+				    n, tap_rcname(rc),
+				    rc == 0 ? m.hdr.type : 0);
 		}
 		tap_diag("%u connections served, %u dropped", served, dropped);
 		TAP_ASSERT(dropped > 0);
@@ -1380,8 +1413,9 @@ case_hostile_pool_map(int fd)
 	tu_srand(5);
 	for (i = 0; i < 200; i++) {
 		if (i % 20 == 0)
-			map[l.pool_map + tu_rand_below(l.pool - l.pool_map)] =
-			    (uint8_t)tu_rand();
+			map[l.pool_map +
+			    tu_rand_below(l.pool - l.pool_map)] = (uint8_t)
+			    tu_rand();
 		off = tu_rand_below(pool + 256);
 		s.addr = off;
 		s.len = tu_rand_below(pool + 256);
@@ -1391,8 +1425,9 @@ case_hostile_pool_map(int fd)
 		    (int64_t)c.status == -EFAULT);
 		if ((int64_t)c.status >= 0 && off + s.len > pool)
 			TAP_FAIL("READ [%llu, +%llu) past an %llu-byte pool "
-			    "succeeded", (unsigned long long)off,
-			    (unsigned long long)s.len, (unsigned long long)pool);
+				 "succeeded",
+			    (unsigned long long)off, (unsigned long long)s.len,
+			    (unsigned long long)pool);
 	}
 	td_assert_alive(&d);
 	munmap(map, len);
@@ -1408,39 +1443,40 @@ struct pcase {
 };
 
 static const struct pcase pcases[] = {
-	{ "proto-bad-magic", case_bad_magic, NULL, 0 },
-	{ "proto-wrong-version", case_wrong_version, NULL, 0 },
-	{ "proto-hello-body-version", case_hello_version, NULL, 0 },
-	{ "proto-short-header", case_short_header, NULL, 0 },
-	{ "proto-length-lies", case_length_lies, NULL, 0 },
-	{ "proto-body-size", case_body_size, NULL, 0 },
-	{ "proto-unknown-type", case_unknown_type, NULL, 0 },
-	{ "proto-reply-as-request", case_reply_as_request, NULL, 0 },
-	{ "proto-before-hello", case_before_hello, NULL, 0 },
-	{ "proto-hello-twice", case_hello_twice, NULL, 0 },
-	{ "proto-attach-from-client", case_attach_from_client, NULL, 0 },
-	{ "proto-accept-unknown-ring", case_accept_unknown, NULL, 0 },
-	{ "proto-accept-bad-answers", case_accept_bad, NULL, 0 },
-	{ "proto-bad-names", case_bad_names, NULL, 0 },
-	{ "proto-fds-on-fdless-message", case_fds_on_status, NULL, 0 },
-	{ "proto-too-many-fds", case_many_fds, NULL, 0 },
-	{ "proto-oversized", case_oversized, NULL, 0 },
-	{ "proto-zero-length", case_zero_length, NULL, 0 },
-	{ "proto-garbage-flood", case_garbage_flood, NULL, 0 },
-	{ "proto-unread-status-flood", case_unread_status, NULL, 0 },
-	{ "proto-unread-list-flood", case_unread_lists, NULL, 0 },
-	{ "proto-shut-read", case_shut_read, NULL, 0 },
-	{ "proto-deaf-scheme", case_deaf_scheme,
-	    "max_pending_bytes = 4096\naccept_timeout_ms = 15000\n"
-	    "max_rings_per_client = 1000\n", 0 },
-	{ "proto-hostile-ring-sq-tail", case_hostile_sq, NULL, 0 },
-	{ "proto-hostile-ring-cq-head", case_hostile_cq, NULL, 0 },
-	{ "proto-hostile-ring-garbage", case_hostile_garbage, NULL, 0 },
-	{ "proto-hostile-pool-map", case_hostile_pool_map, NULL, 0 },
-	{ "proto-self-attach", case_self_attach, NULL, 0 },
-	{ "proto-connect-churn", case_churn, NULL, 0 },
-	{ "proto-max-clients", case_max_clients, "max_clients = 4\n", 0 },
-	{ "proto-fd-exhaustion", case_fd_exhaustion, NULL, TD_NOFILE_64 },
+    {"proto-bad-magic", case_bad_magic, NULL, 0},
+    {"proto-wrong-version", case_wrong_version, NULL, 0},
+    {"proto-hello-body-version", case_hello_version, NULL, 0},
+    {"proto-short-header", case_short_header, NULL, 0},
+    {"proto-length-lies", case_length_lies, NULL, 0},
+    {"proto-body-size", case_body_size, NULL, 0},
+    {"proto-unknown-type", case_unknown_type, NULL, 0},
+    {"proto-reply-as-request", case_reply_as_request, NULL, 0},
+    {"proto-before-hello", case_before_hello, NULL, 0},
+    {"proto-hello-twice", case_hello_twice, NULL, 0},
+    {"proto-attach-from-client", case_attach_from_client, NULL, 0},
+    {"proto-accept-unknown-ring", case_accept_unknown, NULL, 0},
+    {"proto-accept-bad-answers", case_accept_bad, NULL, 0},
+    {"proto-bad-names", case_bad_names, NULL, 0},
+    {"proto-fds-on-fdless-message", case_fds_on_status, NULL, 0},
+    {"proto-too-many-fds", case_many_fds, NULL, 0},
+    {"proto-oversized", case_oversized, NULL, 0},
+    {"proto-zero-length", case_zero_length, NULL, 0},
+    {"proto-garbage-flood", case_garbage_flood, NULL, 0},
+    {"proto-unread-status-flood", case_unread_status, NULL, 0},
+    {"proto-unread-list-flood", case_unread_lists, NULL, 0},
+    {"proto-shut-read", case_shut_read, NULL, 0},
+    {"proto-deaf-scheme", case_deaf_scheme,
+	"max_pending_bytes = 4096\naccept_timeout_ms = 15000\n"
+	"max_rings_per_client = 1000\n",
+	0},
+    {"proto-hostile-ring-sq-tail", case_hostile_sq, NULL, 0},
+    {"proto-hostile-ring-cq-head", case_hostile_cq, NULL, 0},
+    {"proto-hostile-ring-garbage", case_hostile_garbage, NULL, 0},
+    {"proto-hostile-pool-map", case_hostile_pool_map, NULL, 0},
+    {"proto-self-attach", case_self_attach, NULL, 0},
+    {"proto-connect-churn", case_churn, NULL, 0},
+    {"proto-max-clients", case_max_clients, "max_clients = 4\n", 0},
+    {"proto-fd-exhaustion", case_fd_exhaustion, NULL, TD_NOFILE_64},
 };
 
 static const struct pcase *cur;

@@ -151,7 +151,7 @@ pop_seq(struct ring *r, bool cq, uint64_t seq, bool b32)
 		tu_cqe_make(&wc, seq, ~seq, b32);
 		if (!tu_cqe_same(&c, &wc))
 			TAP_FAIL("CQE popped has user_data %llu, expected %llu "
-			    "(or a corrupt payload)",
+				 "(or a corrupt payload)",
 			    (unsigned long long)c.user_data,
 			    (unsigned long long)wc.user_data);
 		return rc;
@@ -164,7 +164,8 @@ pop_seq(struct ring *r, bool cq, uint64_t seq, bool b32)
 	tu_sqe_make(&ws, seq, b32);
 	if (!tu_sqe_same(&s, &ws))
 		TAP_FAIL("SQE popped has user_data %llu, expected %llu "
-		    "(or a corrupt payload)", (unsigned long long)s.user_data,
+			 "(or a corrupt payload)",
+		    (unsigned long long)s.user_data,
 		    (unsigned long long)ws.user_data);
 	return rc;
 }
@@ -185,15 +186,18 @@ pop_batch_seq(struct ring *r, bool cq, uint64_t seq, unsigned n, bool b32)
 		sq_popped(r, s, rc);
 	for (i = 0; i < rc; i++) {
 		if (cq) {
-			tu_cqe_make(&wc, seq + (unsigned)i, ~(seq + (unsigned)i), b32);
+			tu_cqe_make(&wc, seq + (unsigned)i,
+			    ~(seq + (unsigned)i), b32);
 			if (!tu_cqe_same(&c[i], &wc))
-				TAP_FAIL("batch CQE %d has user_data %llu, expected %llu",
+				TAP_FAIL("batch CQE %d has user_data %llu, "
+					 "expected %llu",
 				    i, (unsigned long long)c[i].user_data,
 				    (unsigned long long)wc.user_data);
 		} else {
 			tu_sqe_make(&ws, seq + (unsigned)i, b32);
 			if (!tu_sqe_same(&s[i], &ws))
-				TAP_FAIL("batch SQE %d has user_data %llu, expected %llu",
+				TAP_FAIL("batch SQE %d has user_data %llu, "
+					 "expected %llu",
 				    i, (unsigned long long)s[i].user_data,
 				    (unsigned long long)ws.user_data);
 		}
@@ -220,8 +224,9 @@ check_q(const struct ring *r, bool cq, uint64_t head, uint64_t tail,
 
 	if (s.head != head || s.tail != tail || s.depth != depth ||
 	    s.push_epoch != push_epoch || s.pop_epoch != pop_epoch || !s.valid)
-		TAP_FAIL("%s stats head %llu tail %llu depth %llu epochs %llu/%llu "
-		    "valid %d, expected %llu %llu %llu %llu/%llu valid 1",
+		TAP_FAIL("%s stats head %llu tail %llu depth %llu epochs "
+			 "%llu/%llu "
+			 "valid %d, expected %llu %llu %llu %llu/%llu valid 1",
 		    cq ? "CQ" : "SQ", (unsigned long long)s.head,
 		    (unsigned long long)s.tail, (unsigned long long)s.depth,
 		    (unsigned long long)s.push_epoch,
@@ -288,8 +293,8 @@ fill_drain(bool cq)
 			TAP_RC(pop_seq(popper, cq, base + i, false), 0);
 		TAP_RC(pop_seq(popper, cq, 0, false), -EAGAIN);
 		/* empty: equal slots, equal cycle bits */
-		check_q(popper, cq, (base + n) % (2 * n), (base + n) % (2 * n), 0,
-		    base + n, base + n);
+		check_q(popper, cq, (base + n) % (2 * n), (base + n) % (2 * n),
+		    0, base + n, base + n);
 	}
 	pair_close(&pr);
 }
@@ -347,7 +352,8 @@ wrap_run(bool cq, uint32_t n, uint32_t flags, uint64_t salt)
 		/* push a random number of entries, singly or as a batch */
 		k = 1 + tu_rand_below(n < 64 ? n + 1 : 64);
 		if (tu_rand() & 1) {
-			rc = push_batch_seq(pusher, cq, pushed, (unsigned)k, b32);
+			rc = push_batch_seq(pusher, cq, pushed, (unsigned)k,
+			    b32);
 			if (pushed - popped == n) {
 				TAP_RC(rc, -EAGAIN);
 			} else {
@@ -356,9 +362,11 @@ wrap_run(bool cq, uint32_t n, uint32_t flags, uint64_t salt)
 				/* "up to": a stale view of head may give fewer */
 				want = k < want ? k : want;
 				if (rc < 1 || (uint64_t)rc > want)
-					TAP_FAIL("push batch of %llu with room for %llu = %s",
+					TAP_FAIL("push batch of %llu with room "
+						 "for %llu = %s",
 					    (unsigned long long)k,
-					    (unsigned long long)(n - (pushed - popped)),
+					    (unsigned long long)(n -
+						(pushed - popped)),
 					    tap_rcname(rc));
 				pushed += (uint64_t)rc;
 			}
@@ -379,7 +387,8 @@ wrap_run(bool cq, uint32_t n, uint32_t flags, uint64_t salt)
 		/* pop a random number */
 		k = 1 + tu_rand_below(n < 64 ? n + 1 : 64);
 		if (tu_rand() & 1) {
-			rc = pop_batch_seq(popper, cq, popped, (unsigned)k, b32);
+			rc = pop_batch_seq(popper, cq, popped, (unsigned)k,
+			    b32);
 			if (pushed == popped) {
 				TAP_RC(rc, -EAGAIN);
 			} else {
@@ -387,9 +396,11 @@ wrap_run(bool cq, uint32_t n, uint32_t flags, uint64_t salt)
 
 				want = k < want ? k : want;
 				if (rc < 1 || (uint64_t)rc > want)
-					TAP_FAIL("pop batch of %llu with %llu queued = %s",
+					TAP_FAIL("pop batch of %llu with %llu "
+						 "queued = %s",
 					    (unsigned long long)k,
-					    (unsigned long long)(pushed - popped),
+					    (unsigned long long)(pushed -
+						popped),
 					    tap_rcname(rc));
 				popped += (uint64_t)rc;
 			}
@@ -559,14 +570,18 @@ slot_fill(struct ring *r, bool cq, unsigned i, uint64_t seq)
 		struct ring_cqe *e = ring_cqe_slot(r, i);
 
 		if (e == NULL)
-			TAP_FAIL("ring_cqe_slot(%u) = NULL inside the reservation", i);
+			TAP_FAIL("ring_cqe_slot(%u) = NULL inside the "
+				 "reservation",
+			    i);
 		tu_cqe_make(e, seq, ~seq, false);
 		return e;
 	} else {
 		struct ring_sqe *e = ring_sqe_slot(r, i);
 
 		if (e == NULL)
-			TAP_FAIL("ring_sqe_slot(%u) = NULL inside the reservation", i);
+			TAP_FAIL("ring_sqe_slot(%u) = NULL inside the "
+				 "reservation",
+			    i);
 		tu_sqe_make(e, seq, false);
 		return e;
 	}
@@ -591,15 +606,16 @@ reserve_until(struct ring *r, unsigned want, unsigned expect)
 	for (calls = 0; calls < 3; calls++) {
 		rc = ring_reserve(r, want);
 		if (rc < last || rc > (int)expect)
-			TAP_FAIL("ring_reserve(%u) = %s after %d, expected up to %u",
+			TAP_FAIL("ring_reserve(%u) = %s after %d, expected up "
+				 "to %u",
 			    want, tap_rcname(rc), last, expect);
 		last = rc;
 		if (rc == (int)expect)
 			break;
 	}
 	if (last != (int)expect)
-		TAP_FAIL("ring_reserve(%u) stuck at %d, expected %u", want, last,
-		    expect);
+		TAP_FAIL("ring_reserve(%u) stuck at %d, expected %u", want,
+		    last, expect);
 	TAP_HERE();
 }
 
@@ -755,7 +771,9 @@ test_publish_one_step(void)
 		TAP_SYS(ptrace(PTRACE_SINGLESTEP, pid, NULL, NULL));
 		TAP_EQ(waitpid(pid, &st, 0), pid);
 		if (!WIFSTOPPED(st))
-			TAP_FAIL("helper ended while being stepped (status %#x)", st);
+			TAP_FAIL("helper ended while being stepped (status "
+				 "%#x)",
+			    st);
 		tail = *tp;
 		if (tail == (before + 4) % 16)
 			seen_after = true;
@@ -991,7 +1009,7 @@ test_bits32_roundtrip(void)
 static void
 test_bits32_errno(void)
 {
-	static const int errs[] = { -1, -EBADF, -ENOSYS, -ESHUTDOWN, -4095 };
+	static const int errs[] = {-1, -EBADF, -ENOSYS, -ESHUTDOWN, -4095};
 	struct ring_layout l = ring_layout(RING_PAIR_BITS_32, 8, 8, 0);
 	const struct ring_cqe32 *raw;
 	struct ring_cqe c;
@@ -1059,8 +1077,10 @@ test_bits32_overflow(void)
 		}
 		rc = ring_sq_push(pr.c, &s);
 		if (rc != -EOVERFLOW)
-			TAP_FAIL("32-bit SQE with field #%d too wide: push = %s, "
-			    "expected -EOVERFLOW", i, tap_rcname(rc));
+			TAP_FAIL("32-bit SQE with field #%d too wide: push = "
+				 "%s, "
+				 "expected -EOVERFLOW",
+			    i, tap_rcname(rc));
 	}
 	for (i = 0; i < 4; i++) {
 		memset(&c, 0, sizeof(c));
@@ -1080,8 +1100,10 @@ test_bits32_overflow(void)
 		}
 		rc = ring_cq_push(pr.p, &c);
 		if (rc != -EOVERFLOW)
-			TAP_FAIL("32-bit CQE with field #%d too wide: push = %s, "
-			    "expected -EOVERFLOW", i, tap_rcname(rc));
+			TAP_FAIL("32-bit CQE with field #%d too wide: push = "
+				 "%s, "
+				 "expected -EOVERFLOW",
+			    i, tap_rcname(rc));
 	}
 	/* nothing was published by the refused pushes */
 	check_q(pr.c, false, 0, 0, 0, 0, 0);
@@ -1095,7 +1117,9 @@ test_bits32_overflow(void)
 	sb[2].user_data = 1ull << 33;
 	rc = ring_sq_push_batch(pr.c, sb, 4);
 	if (rc != 2 && rc >= 0)
-		TAP_FAIL("batch with a bad 3rd entry = %d, expected 2 or -errno", rc);
+		TAP_FAIL("batch with a bad 3rd entry = %d, expected 2 or "
+			 "-errno",
+		    rc);
 	TAP_EQ_U(qstats(pr.c, false).depth, rc < 0 ? 0 : 2);
 	if (rc == 2) {
 		TAP_RC(pop_seq(pr.p, false, 0, true), 0);
@@ -1186,8 +1210,10 @@ test_open_rejects(void)
 	ring_fds_close(&fds);
 
 	open_bad_desc(&good, size, 0, "a memfd without seals");
-	open_bad_desc(&good, size, F_SEAL_SHRINK, "a memfd without F_SEAL_GROW");
-	open_bad_desc(&good, size, F_SEAL_GROW, "a memfd without F_SEAL_SHRINK");
+	open_bad_desc(&good, size, F_SEAL_SHRINK,
+	    "a memfd without F_SEAL_GROW");
+	open_bad_desc(&good, size, F_SEAL_GROW,
+	    "a memfd without F_SEAL_SHRINK");
 
 	d = good;
 	d.magic ^= 1;
@@ -1214,9 +1240,11 @@ test_open_rejects(void)
 	d = tu_desc(8, 0, 0, 0);
 	open_bad_desc(&d, tu_desc_size(&d), seals, "cq_entries 0");
 	d = tu_desc(RING_MAX_ENTRIES * 2, 8, 0, 0);
-	open_bad_desc(&d, tu_desc_size(&d), seals, "sq_entries above the limit");
+	open_bad_desc(&d, tu_desc_size(&d), seals,
+	    "sq_entries above the limit");
 	d = tu_desc(8, 8, 0, 100);
-	open_bad_desc(&d, tu_desc_size(&d), seals, "a pool not a page multiple");
+	open_bad_desc(&d, tu_desc_size(&d), seals,
+	    "a pool not a page multiple");
 	d = tu_desc(8, 8, 0, RING_MAX_POOL + RING_PAGE);
 	open_bad_desc(&d, tu_desc_size(&d), seals, "a pool above the limit");
 
@@ -1246,7 +1274,7 @@ test_open_rejects(void)
 	tu_build(&good, size, seals, &fds);
 	open_bad(&fds, (enum ring_role)0, "role 0");
 	open_bad(&fds, (enum ring_role)4, "role 4");
-	open_bad(&fds, (enum ring_role)-1, "role -1");
+	open_bad(&fds, (enum ring_role) - 1, "role -1");
 	ring_fds_close(&fds);
 
 	TAP_EQ(tu_count_fds(), before);
@@ -1273,16 +1301,16 @@ bad_index_run(int which, enum ring_role role)
 	m = tu_map(fds.mem, &len, PROT_READ | PROT_WRITE);
 	hp = tu_sq_hdr(m);
 	switch (which) {
-	case 0:	/* beyond 2n */
+	case 0: /* beyond 2n */
 		hp->h.head_index = 5 * n;
 		break;
-	case 1:	/* just beyond */
+	case 1: /* just beyond */
 		hp->h.tail_index = 2 * n;
 		break;
-	case 2:	/* tail - head > n */
+	case 2: /* tail - head > n */
 		hp->h.tail_index = n + 1;
 		break;
-	case 3:	/* head past tail */
+	case 3: /* head past tail */
 		hp->h.head_index = 1;
 		break;
 	case 4:
@@ -1298,7 +1326,8 @@ bad_index_run(int which, enum ring_role role)
 	if (role == RING_ROLE_PRODUCER) {
 		rc = ring_sq_pop(r, &s);
 		if (rc != -EIO)
-			TAP_FAIL("corruption #%d: ring_sq_pop = %s, expected -EIO",
+			TAP_FAIL("corruption #%d: ring_sq_pop = %s, expected "
+				 "-EIO",
 			    which, tap_rcname(rc));
 	} else {
 		/* the pusher looks at head when its cache says full */
@@ -1306,8 +1335,10 @@ bad_index_run(int which, enum ring_role role)
 			if ((rc = ring_sq_push(r, &s)) < 0)
 				break;
 		if (rc != -EIO)
-			TAP_FAIL("corruption #%d: ring_sq_push = %s after %d pushes, "
-			    "expected -EIO", which, tap_rcname(rc), i);
+			TAP_FAIL("corruption #%d: ring_sq_push = %s after %d "
+				 "pushes, "
+				 "expected -EIO",
+			    which, tap_rcname(rc), i);
 	}
 	TAP_ASSERT(ring_is_broken(r));
 	ring_close(r);
@@ -1419,16 +1450,16 @@ wake_run(int which)
 	ring_set_spin(pr.c, 0);
 	ring_set_spin(pr.p, 0);
 	switch (which) {
-	case 0:	/* producer sleeps for SQEs */
+	case 0: /* producer sleeps for SQEs */
 		w.r = pr.p;
 		w.events = RING_EV_IN;
 		break;
-	case 1:	/* consumer sleeps for CQEs */
+	case 1: /* consumer sleeps for CQEs */
 		w.r = pr.c;
 		w.events = RING_EV_IN;
 		break;
-	case 2:	/* consumer sleeps for room in a full SQ */
-	case 3:	/* ... for room or CQEs */
+	case 2: /* consumer sleeps for room in a full SQ */
+	case 3: /* ... for room or CQEs */
 		for (i = 0; i < 4; i++)
 			TAP_RC(push_seq(pr.c, false, (uint64_t)i, false), 0);
 		w.r = pr.c;
@@ -1476,7 +1507,7 @@ test_wait_wake(void)
 static int
 fd_readable(int fd, int ms)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 	int n;
 
 	do {
@@ -1586,8 +1617,12 @@ test_arm_fd(void)
  * is stuck in.
  */
 static const char *const blk_steps[] = {
-	"ring_arm(consumer)", "ring_disarm(consumer)", "ring_arm(producer)",
-	"ring_disarm(producer)", "ring_wait(IN|OUT, 10 ms) timing out", "done",
+    "ring_arm(consumer)",
+    "ring_disarm(consumer)",
+    "ring_arm(producer)",
+    "ring_disarm(producer)",
+    "ring_wait(IN|OUT, 10 ms) timing out",
+    "done",
 };
 
 static void
@@ -1607,7 +1642,7 @@ test_blocking_doorbells(void)
 	tu_build(&d, tu_desc_size(&d), F_SEAL_SHRINK | F_SEAL_GROW, &fds);
 	for (i = 0; i < 2; i++) {
 		close(fds.doorbell[i]);
-		fds.doorbell[i] = eventfd(0, EFD_CLOEXEC);	/* blocking */
+		fds.doorbell[i] = eventfd(0, EFD_CLOEXEC); /* blocking */
 		TAP_SYS(fds.doorbell[i]);
 	}
 	c = tu_open(&fds, RING_ROLE_CONSUMER);
@@ -1621,13 +1656,13 @@ test_blocking_doorbells(void)
 		*step = 1;
 		ring_disarm(c);
 		*step = 2;
-		for (i = 0; i < 4; i++)		/* CQ full: no room */
+		for (i = 0; i < 4; i++) /* CQ full: no room */
 			TAP_RC(push_seq(p, true, (uint64_t)i, false), 0);
 		TAP_RC(ring_arm(p, RING_EV_OUT), 0);
 		*step = 3;
 		ring_disarm(p);
 		*step = 4;
-		for (i = 0; i < 4; i++)		/* SQ full, CQ empty */
+		for (i = 0; i < 4; i++) /* SQ full, CQ empty */
 			TAP_RC(pop_seq(c, true, (uint64_t)i, false), 0);
 		TAP_RC(ring_wait(c, RING_EV_IN | RING_EV_OUT, 10000000),
 		    -ETIMEDOUT);
@@ -1715,7 +1750,8 @@ expect_cqes_end(struct ring *c, const uint64_t *ud, const int64_t *st,
 		TAP_RC(ring_cq_pop(c, &e), 0);
 		if (e.user_data != ud[i] || (int64_t)e.status != st[i])
 			TAP_FAIL("CQE %u: user_data %llu status %lld, expected "
-			    "%llu %lld", i, (unsigned long long)e.user_data,
+				 "%llu %lld",
+			    i, (unsigned long long)e.user_data,
 			    (long long)e.status, (unsigned long long)ud[i],
 			    (long long)st[i]);
 	}
@@ -1735,7 +1771,7 @@ expect_cqes(struct ring *c, const uint64_t *ud, const int64_t *st, unsigned n)
 static void
 test_held_cap(void)
 {
-	static const uint64_t ud[5] = { 10, 11, 12, 13, 14 };
+	static const uint64_t ud[5] = {10, 11, 12, 13, 14};
 	struct pair pr;
 	struct ring_sqe s[4];
 
@@ -1769,7 +1805,7 @@ test_held_cap(void)
 static void
 test_held_match(void)
 {
-	static const uint64_t ud[4] = { 7, 8, 7, 9 };
+	static const uint64_t ud[4] = {7, 8, 7, 9};
 	struct pair pr;
 	struct ring_sqe s[4];
 
@@ -1791,8 +1827,8 @@ test_held_match(void)
 	TAP_RC(ring_sq_cancel(pr.p, -ECANCELED), 1);
 	TAP_EQ_U(ring_sq_held(pr.p), 0);
 	{
-		static const uint64_t wu[8] = { 9, 9, 1234, 7, 9, 7, 7, 8 };
-		static const int64_t ws[8] = { 0, 0, 0, 1, 2, 3, 4, -ECANCELED };
+		static const uint64_t wu[8] = {9, 9, 1234, 7, 9, 7, 7, 8};
+		static const int64_t ws[8] = {0, 0, 0, 1, 2, 3, 4, -ECANCELED};
 
 		expect_cqes(pr.c, wu, ws, 8);
 	}
@@ -1810,10 +1846,10 @@ test_held_match(void)
 static void
 held_adopt_run(uint32_t flags)
 {
-	static const uint64_t ud[6] = { 1, 2, 3, 4, 5, 6 };
-	static const uint64_t wu[4] = { 1, 3, 4, 5 };
-	static const int64_t ws[4] = { -ESHUTDOWN, -ESHUTDOWN, -ESHUTDOWN,
-	    -ESHUTDOWN };
+	static const uint64_t ud[6] = {1, 2, 3, 4, 5, 6};
+	static const uint64_t wu[4] = {1, 3, 4, 5};
+	static const int64_t ws[4] = {-ESHUTDOWN, -ESHUTDOWN, -ESHUTDOWN,
+	    -ESHUTDOWN};
 	struct ring_fds fds;
 	struct ring_cqe e;
 	struct ring *c, *p;
@@ -1878,9 +1914,9 @@ test_held_adopt(void)
 static void
 test_held_torn(void)
 {
-	static const uint64_t ud[4] = { 41, 42, 43, 44 };
-	static const uint64_t wu[4] = { 41, 42, 43, 44 };
-	static const int64_t ws[4] = { 1, -ESHUTDOWN, -ESHUTDOWN, -ESHUTDOWN };
+	static const uint64_t ud[4] = {41, 42, 43, 44};
+	static const uint64_t wu[4] = {41, 42, 43, 44};
+	static const int64_t ws[4] = {1, -ESHUTDOWN, -ESHUTDOWN, -ESHUTDOWN};
 	struct ring_fds fds;
 	struct ring_held *t;
 	struct ring_layout l;
@@ -1946,9 +1982,9 @@ test_held_torn(void)
 static void
 test_held_close(void)
 {
-	static const uint64_t ud[3] = { 5, 6, 7 };
-	static const uint64_t wu[3] = { 6, 5, 7 };
-	static const int64_t ws[3] = { 60, -ESHUTDOWN, -ESHUTDOWN };
+	static const uint64_t ud[3] = {5, 6, 7};
+	static const uint64_t wu[3] = {6, 5, 7};
+	static const int64_t ws[3] = {60, -ESHUTDOWN, -ESHUTDOWN};
 	struct pair pr;
 	struct ring_sqe s[2];
 

@@ -38,37 +38,39 @@ finish(void)
 }
 
 /* Run ringctl -S <our ringd> ARGS... */
-#define CTL(...)							\
-	tr_runv(d.dir, &r, NULL,					\
-	    (const char *const[]){ "-S", d.sock, __VA_ARGS__, NULL })
-#define CTL_IN(input, ...)						\
-	tr_runv(d.dir, &r, (input),					\
-	    (const char *const[]){ "-S", d.sock, __VA_ARGS__, NULL })
+#define CTL(...) \
+	tr_runv(d.dir, &r, NULL, \
+	    (const char *const[]){"-S", d.sock, __VA_ARGS__, NULL})
+#define CTL_IN(input, ...) \
+	tr_runv(d.dir, &r, (input), \
+	    (const char *const[]){"-S", d.sock, __VA_ARGS__, NULL})
 
-#define EXPECT_STATUS(want)						\
-	do {								\
-		if (r.status != (want))					\
+#define EXPECT_STATUS(want) \
+	do { \
+		if (r.status != (want)) \
 			TAP_FAIL("exit status %d, expected %d; stderr: %s; " \
-			    "stdout: %.300s", r.status, (want), r.err, r.out); \
+				 "stdout: %.300s", \
+			    r.status, (want), r.err, r.out); \
 	} while (0)
 
-#define EXPECT_ERR(needle)						\
-	do {								\
-		if (strstr(r.err, (needle)) == NULL)			\
+#define EXPECT_ERR(needle) \
+	do { \
+		if (strstr(r.err, (needle)) == NULL) \
 			TAP_FAIL("stderr lacks '%s': %s", (needle), r.err); \
 	} while (0)
 
 /* A usage error: status 2, one "ringctl: " line first, nothing on stdout. */
-#define EXPECT_USAGE(needle)						\
-	do {								\
-		EXPECT_STATUS(2);					\
-		EXPECT_ERR(needle);					\
-		if (strncmp(r.err, "ringctl: ", 9) != 0)		\
-			TAP_FAIL("stderr does not start 'ringctl: ': %s", r.err); \
-		if (r.out[0] != '\0')					\
-			TAP_FAIL("stdout not empty: %s", r.out);	\
-		if (strchr(r.err, '\n') != r.err + strlen(r.err) - 1)	\
-			TAP_FAIL("not one line: %s", r.err);		\
+#define EXPECT_USAGE(needle) \
+	do { \
+		EXPECT_STATUS(2); \
+		EXPECT_ERR(needle); \
+		if (strncmp(r.err, "ringctl: ", 9) != 0) \
+			TAP_FAIL("stderr does not start 'ringctl: ': %s", \
+			    r.err); \
+		if (r.out[0] != '\0') \
+			TAP_FAIL("stdout not empty: %s", r.out); \
+		if (strchr(r.err, '\n') != r.err + strlen(r.err) - 1) \
+			TAP_FAIL("not one line: %s", r.err); \
 	} while (0)
 
 static struct json_object *
@@ -83,7 +85,7 @@ static void
 test_usage(void)
 {
 	start();
-	tr_runv(d.dir, &r, NULL, (const char *const[]){ NULL });
+	tr_runv(d.dir, &r, NULL, (const char *const[]){NULL});
 	EXPECT_USAGE("no command given");
 	CTL("statsu");
 	EXPECT_USAGE("unknown command 'statsu' (did you mean 'status'?)");
@@ -93,10 +95,10 @@ test_usage(void)
 	EXPECT_USAGE("unknown option '-x'");
 	CTL("--frob", "status");
 	EXPECT_USAGE("unknown option '--frob'");
-	tr_runv(d.dir, &r, NULL, (const char *const[]){ "-S", NULL });
+	tr_runv(d.dir, &r, NULL, (const char *const[]){"-S", NULL});
 	EXPECT_USAGE("needs a value");
-	tr_runv(d.dir, &r, NULL, (const char *const[]){ "-S", "", "status",
-	    NULL });
+	tr_runv(d.dir, &r, NULL,
+	    (const char *const[]){"-S", "", "status", NULL});
 	EXPECT_USAGE("empty socket path");
 	CTL("status", "extra");
 	EXPECT_USAGE("status: unexpected argument 'extra'");
@@ -112,8 +114,8 @@ test_usage(void)
 	TAP_ASSERT(strstr(r.out, "usage: ringctl") != NULL);
 	CTL("submit", "-h");
 	EXPECT_STATUS(0);
-	TAP_ASSERT(strstr(r.out, "usage: ringctl [-jp] [-S socket] submit")
-	    != NULL);
+	TAP_ASSERT(
+	    strstr(r.out, "usage: ringctl [-jp] [-S socket] submit") != NULL);
 	/* JSON mode: the error object on stdout too */
 	CTL("-j", "statsu");
 	EXPECT_STATUS(2);
@@ -135,24 +137,24 @@ test_unreachable(void)
 
 	start();
 	snprintf(path, sizeof(path), "%s/nobody-here.sock", d.dir);
-	tr_runv(d.dir, &r, NULL, (const char *const[]){ "-S", path, "status",
-	    NULL });
+	tr_runv(d.dir, &r, NULL,
+	    (const char *const[]){"-S", path, "status", NULL});
 	EXPECT_STATUS(3);
 	EXPECT_ERR("cannot connect to ringd at '");
-	tr_runv(d.dir, &r, NULL, (const char *const[]){ "-S", path, "-j",
-	    "rings", NULL });
+	tr_runv(d.dir, &r, NULL,
+	    (const char *const[]){"-S", path, "-j", "rings", NULL});
 	EXPECT_STATUS(3);
 	o = json_out();
 	tr_keys(o, "error", TR_ERROR_KEYS);
 	TAP_ASSERT(strcmp(tr_str(o, "errno"), "ENOENT") == 0);
 	json_object_put(o);
 	/* every command that needs ringd says 3 */
-	tr_runv(d.dir, &r, NULL, (const char *const[]){ "-S", path, "submit",
-	    "null", "noop", NULL });
+	tr_runv(d.dir, &r, NULL,
+	    (const char *const[]){"-S", path, "submit", "null", "noop", NULL});
 	EXPECT_STATUS(3);
 	/* and the environment names the socket when -S does not */
 	setenv("RINGD_SOCKET", d.sock, 1);
-	tr_runv(d.dir, &r, NULL, (const char *const[]){ "status", NULL });
+	tr_runv(d.dir, &r, NULL, (const char *const[]){"status", NULL});
 	EXPECT_STATUS(0);
 	unsetenv("RINGD_SOCKET");
 	/* ringd gone: 3 again */
@@ -177,11 +179,11 @@ test_status(void)
 	CTL("-j", "status");
 	EXPECT_STATUS(0);
 	o = json_out();
-	tr_keys(o, "status", "server:string", "protocol_version:int",
-	    "pid:int", "uptime_ns:int", "schemes:int", "rings:int",
-	    "clients:int", "client_version:string", "regions:int?",
-	    "phys:object?", "healthy:bool", "socket:string",
-	    "pending_rings:int", "broken_rings:int");
+	tr_keys(o, "status", "server:string", "protocol_version:int", "pid:int",
+	    "uptime_ns:int", "schemes:int", "rings:int", "clients:int",
+	    "client_version:string", "regions:int?", "phys:object?",
+	    "healthy:bool", "socket:string", "pending_rings:int",
+	    "broken_rings:int");
 	TAP_EQ(tr_int(o, "pid"), d.pid);
 	TAP_EQ(tr_int(o, "protocol_version"), 2);
 	TAP_EQ(tr_int(o, "schemes"), 3);
@@ -217,7 +219,7 @@ check_opcodes(struct json_object *ops, const unsigned *want, unsigned n)
 static void
 test_schemes_probe(void)
 {
-	static const unsigned null_ops[] = { 0, 3, 4 };
+	static const unsigned null_ops[] = {0, 3, 4};
 	struct json_object *a, *s;
 	size_t i;
 
@@ -289,7 +291,7 @@ idle_scheme(const char *name, int ready[2], int done[2])
 		struct ring_ctl *c = td_connect(&d);
 		struct ring_attach at;
 		struct ring *ring;
-		static const uint8_t ops[] = { 0, 3, 4, 200 };
+		static const uint8_t ops[] = {0, 3, 4, 200};
 
 		TAP_OK(ring_ctl_register(c, name, ops, sizeof(ops)));
 		tu_notify(ready[1]);
@@ -435,12 +437,13 @@ submit_json(const char *const *args, int want_status)
 	EXPECT_STATUS(want_status);
 	return json_out();
 }
-#define SUBMIT_JSON(want, ...)						\
-	submit_json((const char *const[]){ __VA_ARGS__, NULL }, (want))
+#define SUBMIT_JSON(want, ...) \
+	submit_json((const char *const[]){__VA_ARGS__, NULL}, (want))
 
-#define TR_SUBMIT_KEYS "ring_id:int", "scheme:string", "opcode:object",	\
-	"user_data:int", "status:int", "flags:int", "extra:int",	\
-	"errno:string?", "latency_ns:int", "data_hex:string?"
+#define TR_SUBMIT_KEYS \
+	"ring_id:int", "scheme:string", "opcode:object", "user_data:int", \
+	    "status:int", "flags:int", "extra:int", "errno:string?", \
+	    "latency_ns:int", "data_hex:string?"
 
 static void
 test_submit(void)
@@ -490,8 +493,9 @@ test_submit(void)
 	json_object_put(o);
 	CTL("submit", "null", "fstat");
 	EXPECT_STATUS(1);
-	TAP_ASSERT(strstr(r.out, "status=-38 (ENOSYS: function not "
-	    "implemented)") != NULL);
+	TAP_ASSERT(strstr(r.out,
+		       "status=-38 (ENOSYS: function not "
+		       "implemented)") != NULL);
 	o = SUBMIT_JSON(1, "null", "noop", "flags=128");
 	TAP_ASSERT(strcmp(tr_str(o, "errno"), "EINVAL") == 0);
 	json_object_put(o);
@@ -712,8 +716,8 @@ test_example_scheme(void)
 			continue;
 		TAP_ASSERT(!json_object_get_boolean(tr_get(o, "builtin")));
 		TAP_EQ(tr_int(tr_get(o, "owner"), "pid"), pid);
-		TAP_ASSERT(json_object_get_boolean(tr_get(o,
-		    "opcodes_declared")));
+		TAP_ASSERT(
+		    json_object_get_boolean(tr_get(o, "opcodes_declared")));
 	}
 	json_object_put(a);
 	/* write, then read back through another ring */
@@ -792,8 +796,9 @@ test_monitor(void)
 
 	start();
 	c = td_connect(&d);
-	pid = tr_spawn(d.dir, "mon", NULL, (const char *const[]){ "-S", d.sock,
-	    "-j", "monitor", "--interval", "10ms", "--threshold", "1", NULL });
+	pid = tr_spawn(d.dir, "mon", NULL,
+	    (const char *const[]){"-S", d.sock, "-j", "monitor", "--interval",
+		"10ms", "--threshold", "1", NULL});
 	/*
 	 * A ring opened before monitor's first snapshot is not an event, so
 	 * open rings until one shows up as attached.
@@ -836,8 +841,9 @@ test_monitor(void)
 	ring = td_open(c, "idle", 64, 0, 0, &id);
 	tu_await(ready[0], 5000);
 	snprintf(ids, sizeof(ids), "%" PRIu64, id);
-	pid = tr_spawn(d.dir, "mon", NULL, (const char *const[]){ "-S", d.sock,
-	    "-j", "monitor", "-i", "10ms", "-t", "1", ids, NULL });
+	pid = tr_spawn(d.dir, "mon", NULL,
+	    (const char *const[]){"-S", d.sock, "-j", "monitor", "-i", "10ms",
+		"-t", "1", ids, NULL});
 	memset(&sqe, 0, sizeof(sqe));
 	for (tries = 0, seen = false; tries < 60 && !seen; tries++) {
 		TAP_OK(ring_sq_push(ring, &sqe));
@@ -875,7 +881,7 @@ static bool
 have_prometheus_parser(void)
 {
 	return system("/usr/bin/python3 -c 'import prometheus_client.parser' "
-	    ">/dev/null 2>&1") == 0;
+		      ">/dev/null 2>&1") == 0;
 }
 
 static void
@@ -894,11 +900,14 @@ test_metrics(void)
 	EXPECT_STATUS(0);
 	TAP_ASSERT(strstr(r.out, "\nringd_up 1\n") != NULL);
 	TAP_ASSERT(strstr(r.out, "\nringd_rings 1\n") != NULL);
-	snprintf(want, sizeof(want), "ringd_ring_sq_entries{ring=\"%" PRIu64
-	    "\",scheme=\"echo\"} 16\n", id);
+	snprintf(want, sizeof(want),
+	    "ringd_ring_sq_entries{ring=\"%" PRIu64 "\",scheme=\"echo\"} 16\n",
+	    id);
 	TAP_ASSERT(strstr(r.out, want) != NULL);
-	snprintf(want, sizeof(want), "ringd_ring_state{ring=\"%" PRIu64
-	    "\",scheme=\"echo\",state=\"running\"} 1\n", id);
+	snprintf(want, sizeof(want),
+	    "ringd_ring_state{ring=\"%" PRIu64
+	    "\",scheme=\"echo\",state=\"running\"} 1\n",
+	    id);
 	TAP_ASSERT(strstr(r.out, want) != NULL);
 	/* the exposition grammar, line by line */
 	for (line = r.out; *line != '\0'; line = nl + 1) {
@@ -919,21 +928,24 @@ test_metrics(void)
 		TAP_ASSERT((f = fopen(path, "w")) != NULL);
 		fputs(r.out, f);
 		fclose(f);
-		snprintf(cmd, sizeof(cmd), "/usr/bin/python3 -c '"
+		snprintf(cmd, sizeof(cmd),
+		    "/usr/bin/python3 -c '"
 		    "import sys\n"
 		    "from prometheus_client.parser import "
 		    "text_string_to_metric_families as p\n"
 		    "fams = {f.name: f for f in p(open(sys.argv[1]).read())}\n"
 		    "assert fams[\"ringd_up\"].samples[0].value == 1\n"
 		    "assert fams[\"ringd_rings\"].samples[0].value == 1\n"
-		    "assert fams[\"ringd_ring_submitted\"].type == \"counter\"\n"
+		    "assert fams[\"ringd_ring_submitted\"].type == "
+		    "\"counter\"\n"
 		    "assert len(fams[\"ringd_ring_state\"].samples) == 4\n"
-		    "' %s", path);
+		    "' %s",
+		    path);
 		if (system(cmd) != 0)
 			TAP_FAIL("the Prometheus parser refused: %s", r.out);
 	} else {
 		tap_diag("python3 prometheus_client not installed: "
-		    "grammar checked line by line only");
+			 "grammar checked line by line only");
 	}
 	CTL("-j", "metrics");
 	EXPECT_STATUS(2);
@@ -963,22 +975,23 @@ test_batch(void)
 	snprintf(path, sizeof(path), "%s/cmds", d.dir);
 	TAP_ASSERT((f = fopen(path, "w")) != NULL);
 	fputs("# a batch file\n"
-	    "\n"
-	    "schemes -q   # trailing comment\n"
-	    "submit null write 'data=two words'\n"
-	    "submit nosuch noop\n"
-	    "probe -q zero\n", f);
+	      "\n"
+	      "schemes -q   # trailing comment\n"
+	      "submit null write 'data=two words'\n"
+	      "submit nosuch noop\n"
+	      "probe -q zero\n",
+	    f);
 	fclose(f);
-	tr_runv(d.dir, &r, NULL, (const char *const[]){ "-S", d.sock, "-b",
-	    path, NULL });
+	tr_runv(d.dir, &r, NULL,
+	    (const char *const[]){"-S", d.sock, "-b", path, NULL});
 	EXPECT_STATUS(1);
 	TAP_ASSERT(strstr(r.out, "echo\nnull\nzero\n") != NULL);
 	TAP_ASSERT(strstr(r.out, "status=9 ") != NULL);
 	TAP_ASSERT(strstr(r.out, "noop\nread\n") == NULL); /* stopped */
 	EXPECT_ERR("no such scheme");
 	EXPECT_ERR(":5: stopping at the first error");
-	tr_runv(d.dir, &r, NULL, (const char *const[]){ "-S", d.sock, "-b",
-	    path, "--force", NULL });
+	tr_runv(d.dir, &r, NULL,
+	    (const char *const[]){"-S", d.sock, "-b", path, "--force", NULL});
 	EXPECT_STATUS(1);
 	TAP_ASSERT(strstr(r.out, "noop\nread\n") != NULL); /* went on */
 	/* from stdin, all good */
@@ -1036,7 +1049,8 @@ source_file(const char *rel)
 	tr_slurp(path, b, sizeof(buf[0]));
 	if (b[0] == '\0')
 		TAP_FAIL("cannot read '%s' (run from the source tree or set "
-		    "RING_SRCDIR)", path);
+			 "RING_SRCDIR)",
+		    path);
 	return b;
 }
 
@@ -1073,10 +1087,9 @@ test_sync(void)
 		    man, table);
 	/* every JSON key the tests check is documented in JSON OUTPUT */
 	{
-		static const char *const keys[] = { TR_PEER_KEYS,
-			TR_QUEUE_KEYS, TR_RING_KEYS, TR_SCHEME_KEYS,
-			TR_OPCODE_KEYS, TR_CLIENT_KEYS, TR_ERROR_KEYS,
-			TR_SUBMIT_KEYS };
+		static const char *const keys[] = {TR_PEER_KEYS, TR_QUEUE_KEYS,
+		    TR_RING_KEYS, TR_SCHEME_KEYS, TR_OPCODE_KEYS,
+		    TR_CLIENT_KEYS, TR_ERROR_KEYS, TR_SUBMIT_KEYS};
 		char want[80];
 		size_t k;
 
@@ -1094,12 +1107,14 @@ test_sync(void)
 				found = strstr(found + 1, want);
 			if (found == NULL || found > e)
 				TAP_FAIL("JSON key '%s' is not in ringctl(1)'s "
-				    "JSON OUTPUT", want + 5);
+					 "JSON OUTPUT",
+				    want + 5);
 		}
 	}
 
 	/* bash completion, run by bash, offers exactly the table */
-	snprintf(cmd, sizeof(cmd), "cd '%s' && PATH=\"$(dirname '%s'):$PATH\" "
+	snprintf(cmd, sizeof(cmd),
+	    "cd '%s' && PATH=\"$(dirname '%s'):$PATH\" "
 	    "bash -c '. ./completions/ringctl.bash; COMP_WORDS=(ringctl \"\");"
 	    " COMP_CWORD=1; _ringctl; printf \"%%s\\n\" \"${COMPREPLY[@]}\"'"
 	    " > '%s/comp.out' 2>&1",
@@ -1117,7 +1132,8 @@ test_sync(void)
 	TAP_ASSERT(strstr(p, "help --commands") != NULL);
 	if (system("command -v zsh >/dev/null 2>&1") == 0) {
 		snprintf(cmd, sizeof(cmd), "zsh -n '%s/completions/_ringctl'",
-		    getenv("RING_SRCDIR") != NULL ? getenv("RING_SRCDIR") : ".");
+		    getenv("RING_SRCDIR") != NULL ? getenv("RING_SRCDIR")
+						  : ".");
 		TAP_ASSERT(system(cmd) == 0);
 	}
 	finish();

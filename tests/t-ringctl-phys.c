@@ -39,33 +39,35 @@ finish(void)
 	td_cleanup(&d);
 }
 
-#define CTL(...)							\
-	tr_runv(d.dir, &r, NULL,					\
-	    (const char *const[]){ "-S", d.sock, __VA_ARGS__, NULL })
+#define CTL(...) \
+	tr_runv(d.dir, &r, NULL, \
+	    (const char *const[]){"-S", d.sock, __VA_ARGS__, NULL})
 
-#define EXPECT_STATUS(want)						\
-	do {								\
-		if (r.status != (want))					\
+#define EXPECT_STATUS(want) \
+	do { \
+		if (r.status != (want)) \
 			TAP_FAIL("exit status %d, expected %d; stderr: %s; " \
-			    "stdout: %.300s", r.status, (want), r.err, r.out); \
+				 "stdout: %.300s", \
+			    r.status, (want), r.err, r.out); \
 	} while (0)
 
-#define EXPECT_ERR(needle)						\
-	do {								\
-		if (strstr(r.err, (needle)) == NULL)			\
+#define EXPECT_ERR(needle) \
+	do { \
+		if (strstr(r.err, (needle)) == NULL) \
 			TAP_FAIL("stderr lacks '%s': %s", (needle), r.err); \
 	} while (0)
 
-#define TR_REGION_KEYS "id:int", "base:int", "size:int",		\
-	"highest_address:int", "zone:string", "persist:bool",		\
-	"owner:object", "client_id:int?", "age_ns:int", "mapped:bool",	\
-	"grants:array"
-#define TR_ALLOC_KEYS "id:int?", "base:int", "size:int", "requested:int", \
-	"partial:bool", "highest_address:int", "persist:bool",		\
-	"segments:array"
-#define TR_ZONE_KEYS "zone:string", "base:int", "size_bytes:int",	\
-	"used_bytes:int", "free_bytes:int", "largest_free_bytes:int",	\
-	"free_ranges:int", "regions:int"
+#define TR_REGION_KEYS \
+	"id:int", "base:int", "size:int", "highest_address:int", \
+	    "zone:string", "persist:bool", "owner:object", "client_id:int?", \
+	    "age_ns:int", "mapped:bool", "grants:array"
+#define TR_ALLOC_KEYS \
+	"id:int?", "base:int", "size:int", "requested:int", "partial:bool", \
+	    "highest_address:int", "persist:bool", "segments:array"
+#define TR_ZONE_KEYS \
+	"zone:string", "base:int", "size_bytes:int", "used_bytes:int", \
+	    "free_bytes:int", "largest_free_bytes:int", "free_ranges:int", \
+	    "regions:int"
 
 /* physalloc -j ARGS, expecting success; the parsed object. */
 static struct json_object *
@@ -93,7 +95,7 @@ alloc_json(const char *const *args)
 		    "segment", TR_REGION_KEYS);
 	return o;
 }
-#define ALLOC(...) alloc_json((const char *const[]){ __VA_ARGS__, NULL })
+#define ALLOC(...) alloc_json((const char *const[]){__VA_ARGS__, NULL})
 
 /* The regions document; fails unless it has the schema. */
 static struct json_object *
@@ -184,7 +186,8 @@ test_alloc_free(void)
 	TAP_EQ(tr_int(tr_get(o, "phys"), "used_bytes"), 65536 + 8192);
 	TAP_EQ(tr_int(tr_get(o, "phys"), "size_bytes"), 5 << 20);
 	tr_keys(json_object_array_get_idx(tr_get(tr_get(o, "phys"), "zones"),
-	    0), "zone", TR_ZONE_KEYS);
+		    0),
+	    "zone", TR_ZONE_KEYS);
 	json_object_put(o);
 	CTL("status");
 	TAP_ASSERT(strstr(r.out, "regions:  2\n") != NULL);
@@ -240,7 +243,8 @@ test_partial_sg(void)
 	}
 	o = regions_json();
 	TAP_EQ(tr_int(json_object_array_get_idx(tr_get(o, "zones"), 0),
-	    "free_ranges"), 2);
+		   "free_ranges"),
+	    2);
 	json_object_put(o);
 	/* 512K does not fit in one piece below 4 GiB ... */
 	CTL("-j", "physalloc", "--32", "512K");
@@ -249,13 +253,13 @@ test_partial_sg(void)
 	TAP_ASSERT(strcmp(tr_str(o, "errno"), "ENOMEM") == 0);
 	json_object_put(o);
 	/* ... a partial allocation gets 256K with each strategy */
-	o = ALLOC("--32", "--persist", "--partial", "greatest", "--min",
-	    "64K", "512K");
+	o = ALLOC("--32", "--persist", "--partial", "greatest", "--min", "64K",
+	    "512K");
 	TAP_EQ(tr_int(o, "size"), 256 << 10);
 	TAP_ASSERT(json_object_get_boolean(tr_get(o, "partial")));
 	json_object_put(o);
-	o = ALLOC("--32", "--persist", "--partial", "greedy", "--min",
-	    "64K", "512K");
+	o = ALLOC("--32", "--persist", "--partial", "greedy", "--min", "64K",
+	    "512K");
 	TAP_EQ(tr_int(o, "size"), 256 << 10);
 	json_object_put(o);
 	/* nothing left below 4 GiB, even for optimal */
@@ -306,7 +310,8 @@ test_physmap(void)
 	TAP_EQ(tr_int(o, "offset"), 4096);
 	TAP_EQ(tr_int(o, "len"), 32);
 	for (i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", (unsigned char)((4096 + i) * 7));
+		snprintf(hex + 2 * i, 3, "%02x",
+		    (unsigned char)((4096 + i) * 7));
 	TAP_ASSERT(strcmp(tr_str(o, "data_hex"), hex) == 0);
 	json_object_put(o);
 	CTL("physmap", "--dump", "--len", "16", ids);

@@ -136,8 +136,8 @@ static void
 start_shell(const char *hist)
 {
 	TAP_ASSERT(tmux("new-session -d -s rc -x 160 -y 50 "
-	    "\"env RINGCTL_HISTORY='%s' TERM=screen '%s' -S '%s'\"", hist,
-	    tr_binary(), d.sock) == 0);
+			"\"env RINGCTL_HISTORY='%s' TERM=screen '%s' -S '%s'\"",
+		       hist, tr_binary(), d.sock) == 0);
 	AWAIT("ringctl>"); /* capture-pane drops trailing blanks */
 }
 

@@ -102,9 +102,10 @@ tr_spawn(const char *dir, const char *tag, const char *input,
 	snprintf(outpath, sizeof(outpath), "%s/%s.out", dir, tag);
 	snprintf(errpath, sizeof(errpath), "%s/%s.err", dir, tag);
 	if (input != NULL) {
-		fd = open(inpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (fd < 0 || write(fd, input, strlen(input)) !=
-		    (ssize_t)strlen(input))
+		fd = open(inpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		    0600);
+		if (fd < 0 ||
+		    write(fd, input, strlen(input)) != (ssize_t)strlen(input))
 			TAP_FAIL("cannot write '%s'", inpath);
 		close(fd);
 	}
@@ -155,7 +156,8 @@ tr_collect(const char *dir, const char *tag, pid_t pid, unsigned ms,
 		waitpid(pid, &st, 0);
 		snprintf(path, sizeof(path), "%s/%s.out", dir, tag);
 		tr_slurp(path, r->out, sizeof(r->out));
-		TAP_FAIL("ringctl (%s) still running after %u ms; output: %.200s",
+		TAP_FAIL("ringctl (%s) still running after %u ms; output: "
+			 "%.200s",
 		    tag, ms, r->out);
 	}
 	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
@@ -183,7 +185,8 @@ tr_parse(const char *s)
 	struct json_object *o = json_tokener_parse_verbose(s, &e);
 
 	if (o == NULL && strcmp(s, "null\n") != 0)
-		TAP_FAIL("not JSON (%s): %.300s", json_tokener_error_desc(e), s);
+		TAP_FAIL("not JSON (%s): %.300s", json_tokener_error_desc(e),
+		    s);
 	return o;
 }
 
@@ -199,9 +202,9 @@ tr_keys_at(struct json_object *obj, const char *what, const char *const *spec,
 	static const struct {
 		const char *name;
 		enum json_type type;
-	} types[] = { { "int", json_type_int }, { "string", json_type_string },
-		{ "bool", json_type_boolean }, { "object", json_type_object },
-		{ "array", json_type_array } };
+	} types[] = {{"int", json_type_int}, {"string", json_type_string},
+	    {"bool", json_type_boolean}, {"object", json_type_object},
+	    {"array", json_type_array}};
 	unsigned n = 0, i, k;
 
 	if (!json_object_is_type(obj, json_type_object))
@@ -225,13 +228,14 @@ tr_keys_at(struct json_object *obj, const char *what, const char *const *spec,
 		}
 		for (k = 0; k < 5; k++)
 			if (strncmp(colon + 1, types[k].name,
-			    strlen(types[k].name)) == 0)
+				strlen(types[k].name)) == 0)
 				break;
 		if (k == 5)
 			tap_fail_at(file, line, "bad spec '%s'", spec[i]);
 		if (!json_object_is_type(v, types[k].type))
 			tap_fail_at(file, line, "%s: key '%s' is %s, not %s",
-			    what, key, json_type_to_name(json_object_get_type(v)),
+			    what, key,
+			    json_type_to_name(json_object_get_type(v)),
 			    types[k].name);
 	}
 	if ((unsigned)json_object_object_length(obj) != n)
@@ -239,8 +243,8 @@ tr_keys_at(struct json_object *obj, const char *what, const char *const *spec,
 		    what, json_object_object_length(obj), n,
 		    json_object_to_json_string(obj));
 }
-#define tr_keys(obj, what, ...)						\
-	tr_keys_at((obj), (what), (const char *const[]){ __VA_ARGS__, NULL }, \
+#define tr_keys(obj, what, ...) \
+	tr_keys_at((obj), (what), (const char *const[]){__VA_ARGS__, NULL}, \
 	    __FILE__, __LINE__)
 
 /* The member key of obj (NULL when missing or null). */
@@ -278,19 +282,24 @@ tr_str(struct json_object *obj, const char *key)
 
 /* The keys of each model object, as ringctl(1) JSON OUTPUT lists them. */
 #define TR_PEER_KEYS "pid:int?", "uid:int", "gid:int", "comm:string"
-#define TR_QUEUE_KEYS "head:int", "tail:int", "depth:int", "push_epoch:int", \
-	"pop_epoch:int", "status:array", "pop_wait:array", "push_wait:array"
-#define TR_RING_KEYS "id:int", "scheme:string", "state:string",	\
-	"builtin:bool", "consumer:object", "producer:object",		\
-	"entry_bits:int", "sq_entries:int", "cq_entries:int",		\
-	"sqe_size_bytes:int", "cqe_size_bytes:int", "pool_bytes:int",	\
-	"age_ns:int", "sq_depth:int", "cq_backlog:int", "submitted:int",	\
-	"taken:int", "completed:int", "reaped:int", "sq:object", "cq:object"
-#define TR_SCHEME_KEYS "name:string", "builtin:bool", "owner:object",	\
-	"rings:int", "opcodes_declared:bool", "opcodes:array"
+#define TR_QUEUE_KEYS \
+	"head:int", "tail:int", "depth:int", "push_epoch:int", \
+	    "pop_epoch:int", "status:array", "pop_wait:array", \
+	    "push_wait:array"
+#define TR_RING_KEYS \
+	"id:int", "scheme:string", "state:string", "builtin:bool", \
+	    "consumer:object", "producer:object", "entry_bits:int", \
+	    "sq_entries:int", "cq_entries:int", "sqe_size_bytes:int", \
+	    "cqe_size_bytes:int", "pool_bytes:int", "age_ns:int", \
+	    "sq_depth:int", "cq_backlog:int", "submitted:int", "taken:int", \
+	    "completed:int", "reaped:int", "sq:object", "cq:object"
+#define TR_SCHEME_KEYS \
+	"name:string", "builtin:bool", "owner:object", "rings:int", \
+	    "opcodes_declared:bool", "opcodes:array"
 #define TR_OPCODE_KEYS "code:int", "name:string?"
-#define TR_CLIENT_KEYS "id:int", "pid:int", "uid:int", "gid:int",	\
-	"comm:string", "schemes:int", "rings:int", "age_ns:int"
+#define TR_CLIENT_KEYS \
+	"id:int", "pid:int", "uid:int", "gid:int", "comm:string", \
+	    "schemes:int", "rings:int", "age_ns:int"
 #define TR_ERROR_KEYS "error:string", "errno:string?"
 
 #endif /* T_RINGCTL_H */

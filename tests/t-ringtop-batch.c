@@ -53,7 +53,8 @@ tb_sibling(char *buf, size_t size, const char *env, const char *rel)
 	} else {
 		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 		if (n <= 0)
-			TAP_FAIL("readlink /proc/self/exe: %s", tap_rcname(-errno));
+			TAP_FAIL("readlink /proc/self/exe: %s",
+			    tap_rcname(-errno));
 		self[n] = '\0';
 		if ((slash = strrchr(self, '/')) == NULL)
 			TAP_FAIL("odd path '%s'", self);
@@ -90,8 +91,8 @@ tb_exec(struct tb_run *r, const char *const *argv)
 	close(pe[1]);
 	for (;;) {
 		struct pollfd pf[2] = {
-			{ .fd = po[0], .events = POLLIN },
-			{ .fd = pe[0], .events = POLLIN },
+		    {.fd = po[0], .events = POLLIN},
+		    {.fd = pe[0], .events = POLLIN},
 		};
 		ssize_t k;
 
@@ -115,9 +116,11 @@ tb_exec(struct tb_run *r, const char *const *argv)
 		}
 		if (pf[1].revents) {
 			char junk[256];
-			char *dst = ne + 1 < sizeof(r->err) ? r->err + ne : junk;
-			size_t room = ne + 1 < sizeof(r->err) ?
-			    sizeof(r->err) - 1 - ne : sizeof(junk);
+			char *dst = ne + 1 < sizeof(r->err) ? r->err + ne
+							    : junk;
+			size_t room = ne + 1 < sizeof(r->err)
+			    ? sizeof(r->err) - 1 - ne
+			    : sizeof(junk);
 
 			k = read(pe[0], dst, room);
 			if (k <= 0) {
@@ -171,21 +174,22 @@ tb_dump(const char *what, const char *s)
 
 	while (*p != '\0' && lines++ < 40) {
 		nl = strchr(p, '\n');
-		tap_diag("%s| %.*s", what, nl ? (int)(nl - p) : (int)strlen(p), p);
+		tap_diag("%s| %.*s", what, nl ? (int)(nl - p) : (int)strlen(p),
+		    p);
 		if (nl == NULL)
 			break;
 		p = nl + 1;
 	}
 }
 
-#define TB_STATUS(r, want)						\
-	do {								\
-		if ((r)->status != (want)) {				\
-			tb_dump("stdout", (r)->out);			\
-			tb_dump("stderr", (r)->err);			\
-			TAP_FAIL("ringtop exited with %d, expected %d",	\
-			    (r)->status, (want));			\
-		}							\
+#define TB_STATUS(r, want) \
+	do { \
+		if ((r)->status != (want)) { \
+			tb_dump("stdout", (r)->out); \
+			tb_dump("stderr", (r)->err); \
+			TAP_FAIL("ringtop exited with %d, expected %d", \
+			    (r)->status, (want)); \
+		} \
 	} while (0)
 
 /* --- JSON frames --------------------------------------------------------- */
@@ -205,7 +209,8 @@ tb_frames(const char *out, struct json_object **f, size_t max)
 		int len;
 
 		if ((nl = strchr(p, '\n')) == NULL)
-			TAP_FAIL("frame %zu does not end with a newline", n + 1);
+			TAP_FAIL("frame %zu does not end with a newline",
+			    n + 1);
 		len = (int)(nl - p);
 		if (n == max)
 			TAP_FAIL("more than %zu frames", max);
@@ -213,11 +218,13 @@ tb_frames(const char *out, struct json_object **f, size_t max)
 		TAP_ASSERT(tok != NULL);
 		json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 		o = json_tokener_parse_ex(tok, p, len);
-		if (o == NULL || json_tokener_get_error(tok) != json_tokener_success ||
+		if (o == NULL ||
+		    json_tokener_get_error(tok) != json_tokener_success ||
 		    json_tokener_get_parse_end(tok) != (size_t)len) {
 			tap_diag("line: %.*s", len > 300 ? 300 : len, p);
 			TAP_FAIL("frame %zu is not one JSON object: %s", n + 1,
-			    json_tokener_error_desc(json_tokener_get_error(tok)));
+			    json_tokener_error_desc(
+				json_tokener_get_error(tok)));
 		}
 		json_tokener_free(tok);
 		if (!json_object_is_type(o, json_type_object))
@@ -234,7 +241,8 @@ tb_get(struct json_object *o, const char *key)
 	struct json_object *v;
 
 	if (!json_object_object_get_ex(o, key, &v))
-		TAP_FAIL("no key '%s' in %s", key, json_object_to_json_string(o));
+		TAP_FAIL("no key '%s' in %s", key,
+		    json_object_to_json_string(o));
 	return v;
 }
 
@@ -294,8 +302,8 @@ tb_stall_scheme(int ready)
 	tu_notify(ready);
 	for (;;) {
 		struct pollfd pf[2] = {
-			{ .fd = ring_ctl_fd(c), .events = POLLIN },
-			{ .fd = tb_quit[0], .events = POLLIN },
+		    {.fd = ring_ctl_fd(c), .events = POLLIN},
+		    {.fd = tb_quit[0], .events = POLLIN},
 		};
 		struct ring_attach a;
 
@@ -349,14 +357,15 @@ tb_consumer(int ready)
 	tb_push(ec, 3);
 	tu_notify(ready);
 	for (i = 0;; i++) {
-		struct pollfd pf = { .fd = tb_quit[0], .events = POLLIN };
+		struct pollfd pf = {.fd = tb_quit[0], .events = POLLIN};
 
 		if (poll(&pf, 1, 2) != 0)
 			break;
 		memset(&s, 0, sizeof(s));
 		s.opcode = RING_OP_NOOP;
 		s.user_data = i;
-		if (ring_sq_push(nu, &s) < 0 || td_cq_pop_wait(nu, &q, 5000) < 0)
+		if (ring_sq_push(nu, &s) < 0 ||
+		    td_cq_pop_wait(nu, &q, 5000) < 0)
 			break;
 	}
 	ring_close(ze);
@@ -401,7 +410,8 @@ tb_begin(void)
 		TAP_RC(ring_ctl_status(c, &st), 0);
 		TAP_RC(ring_ctl_list_rings(c, &v, &n), 0);
 		for (i = 0; i < n; i++)
-			if (strcmp(v[i].scheme, "echo") == 0 && v[i].cq.depth == 3)
+			if (strcmp(v[i].scheme, "echo") == 0 &&
+			    v[i].cq.depth == 3)
 				done = true;
 		free(v);
 		if (done)
@@ -463,7 +473,8 @@ test_text(void)
 			tb_dump("stdout", p);
 			TAP_FAIL("stall row without SQ 5/16 and CQ 0/16");
 		}
-		if (strstr(echo, "0/8") == NULL || strstr(echo, "3/8") == NULL ||
+		if (strstr(echo, "0/8") == NULL ||
+		    strstr(echo, "3/8") == NULL ||
 		    strstr(echo, "3/8") > strchr(echo, '\n')) {
 			tb_dump("stdout", p);
 			TAP_FAIL("echo row without CQ backlog 3/8");
@@ -500,8 +511,9 @@ test_json(void)
 		TAP_EQ(tb_int(o, "pid"), d.pid);
 		/* physical memory: both zones, nothing allocated */
 		TAP_EQ(tb_int(tb_get(o, "phys"), "used_bytes"), 0);
-		TAP_EQ(json_object_array_length(tb_get(tb_get(o, "phys"),
-		    "zones")), 2);
+		TAP_EQ(json_object_array_length(
+			   tb_get(tb_get(o, "phys"), "zones")),
+		    2);
 		TAP_EQ(tb_int(o, "rings"), 4);
 		rings = tb_get(f[i], "rings");
 		TAP_EQ(json_object_array_length(rings), 4);
@@ -522,8 +534,8 @@ test_json(void)
 	}
 	/* rates need two frames: null in the first, figures after */
 	nu = tb_ring(f[0], "null");
-	TAP_ASSERT(json_object_get_type(tb_get(nu, "submit_per_s")) ==
-	    json_type_null);
+	TAP_ASSERT(
+	    json_object_get_type(tb_get(nu, "submit_per_s")) == json_type_null);
 	TAP_ASSERT(json_object_get_type(tb_get(nu, "complete_per_s")) ==
 	    json_type_null);
 	nu = tb_ring(f[2], "null");
@@ -550,8 +562,8 @@ test_json(void)
 	/* the same keys as ringctl -j rings, plus ringtop's five */
 	tb_sibling(ringctl, sizeof(ringctl), "RINGCTL_BIN", "ringctl/ringctl");
 	{
-		const char *argv[] = { ringctl, "-S", d.sock, "-j", "rings",
-			NULL };
+		const char *argv[] = {ringctl, "-S", d.sock, "-j", "rings",
+		    NULL};
 
 		tb_exec(&ctl, argv);
 	}
@@ -562,19 +574,21 @@ test_json(void)
 	o = json_object_array_get_idx(ref, 0);
 	st = tb_ring(f[2], tb_str(o, "scheme"));
 	{
-		static const char *const extra[] = { "submit_per_s",
-			"complete_per_s", "sq_pending_age_ns",
-			"cq_pending_age_ns", "stalled" };
+		static const char *const extra[] = {"submit_per_s",
+		    "complete_per_s", "sq_pending_age_ns", "cq_pending_age_ns",
+		    "stalled"};
 		size_t nref = 0, k;
 
-		json_object_object_foreach(o, key, val) {
+		json_object_object_foreach(o, key, val)
+		{
 			(void)val;
 			nref++;
 			if (!json_object_object_get_ex(st, key, NULL))
 				TAP_FAIL("ringctl's key '%s' is missing", key);
 		}
 		for (k = 0; k < sizeof(extra) / sizeof(extra[0]); k++)
-			TAP_ASSERT(json_object_object_get_ex(st, extra[k], NULL));
+			TAP_ASSERT(
+			    json_object_object_get_ex(st, extra[k], NULL));
 		TAP_EQ(json_object_object_length(st), nref + 5);
 	}
 	json_object_put(ref);
@@ -596,14 +610,14 @@ test_stalled(void)
 	TB_STATUS(r, 0);
 	n = tb_frames(r->out, f, TB_FRAMES_MAX);
 	TAP_EQ(n, 4);
-	TAP_ASSERT(!json_object_get_boolean(tb_get(tb_ring(f[0], TB_STALL),
-	    "stalled")));
-	TAP_ASSERT(json_object_get_boolean(tb_get(tb_ring(f[3], TB_STALL),
-	    "stalled")));
-	TAP_ASSERT(!json_object_get_boolean(tb_get(tb_ring(f[3], "null"),
-	    "stalled")));
-	TAP_ASSERT(!json_object_get_boolean(tb_get(tb_ring(f[3], "echo"),
-	    "stalled")));
+	TAP_ASSERT(!json_object_get_boolean(
+	    tb_get(tb_ring(f[0], TB_STALL), "stalled")));
+	TAP_ASSERT(json_object_get_boolean(
+	    tb_get(tb_ring(f[3], TB_STALL), "stalled")));
+	TAP_ASSERT(
+	    !json_object_get_boolean(tb_get(tb_ring(f[3], "null"), "stalled")));
+	TAP_ASSERT(
+	    !json_object_get_boolean(tb_get(tb_ring(f[3], "echo"), "stalled")));
 	for (i = 0; i < n; i++)
 		json_object_put(f[i]);
 	r = tb_ringtop("-b", "-n", "4", "-d", "1", "-S", d.sock, NULL);
@@ -631,8 +645,8 @@ test_select(void)
 	TAP_EQ(tb_frames(r->out, f, TB_FRAMES_MAX), 1);
 	rings = tb_get(f[0], "rings");
 	TAP_EQ(json_object_array_length(rings), 1);
-	TAP_ASSERT(strcmp(tb_str(json_object_array_get_idx(rings, 0),
-	    "scheme"), "echo") == 0);
+	TAP_ASSERT(strcmp(tb_str(json_object_array_get_idx(rings, 0), "scheme"),
+		       "echo") == 0);
 	json_object_put(f[0]);
 
 	/* -o: the idle ring to zero is left out once rates are known */
@@ -642,8 +656,9 @@ test_select(void)
 	TAP_EQ(tb_frames(r->out, f, TB_FRAMES_MAX), 2);
 	rings = tb_get(f[1], "rings");
 	for (i = 0; i < json_object_array_length(rings); i++)
-		if (strcmp(tb_str(json_object_array_get_idx(rings, i), "scheme"),
-		    "zero") == 0)
+		if (strcmp(tb_str(json_object_array_get_idx(rings, i),
+			       "scheme"),
+			"zero") == 0)
 			TAP_FAIL("-o shows the idle ring to zero");
 	(void)tb_ring(f[1], TB_STALL);
 	(void)tb_ring(f[1], "echo");
@@ -671,7 +686,8 @@ test_select(void)
 	TAP_EQ(n, 1);
 	rings = tb_get(f[0], "rings");
 	for (i = 1; i < json_object_array_length(rings); i++)
-		TAP_ASSERT(tb_int(json_object_array_get_idx(rings, i - 1), "id") <
+		TAP_ASSERT(
+		    tb_int(json_object_array_get_idx(rings, i - 1), "id") <
 		    tb_int(json_object_array_get_idx(rings, i), "id"));
 	json_object_put(f[0]);
 	tb_end();
@@ -700,8 +716,10 @@ test_no_ringd(void)
 	r = tb_ringtop("-b", "-j", "-n", "1", "-S", sock, NULL);
 	TB_STATUS(r, 1);
 	TAP_EQ(tb_frames(r->out, f, TB_FRAMES_MAX), 1);
-	TAP_ASSERT(json_object_get_type(tb_get(f[0], "ringd")) == json_type_null);
-	TAP_ASSERT(strstr(tb_str(f[0], "error"), "ringd is not running") != NULL);
+	TAP_ASSERT(
+	    json_object_get_type(tb_get(f[0], "ringd")) == json_type_null);
+	TAP_ASSERT(
+	    strstr(tb_str(f[0], "error"), "ringd is not running") != NULL);
 	TAP_EQ(json_object_array_length(tb_get(f[0], "rings")), 0);
 	json_object_put(f[0]);
 	td_cleanup(&d);
@@ -712,22 +730,24 @@ static void
 test_usage(void)
 {
 	static const char *const bad[][4] = {
-		{ "-d", "0.01", NULL, NULL },
-		{ "-d", "abc", NULL, NULL },
-		{ "-d", "-1", NULL, NULL },
-		{ "-d", "1e9", NULL, NULL },
-		{ "-s", "nosuch", NULL, NULL },
-		{ "-n", "0", NULL, NULL },
-		{ "-n", "-3", NULL, NULL },
-		{ "-n", "12x", NULL, NULL },
-		{ "-j", NULL, NULL, NULL },
-		{ "-b", "extra", NULL, NULL },
-		{ "-S", "", NULL, NULL },
-		{ "--bogus", NULL, NULL, NULL },
-		{ "-x", NULL, NULL, NULL },
-		{ "-d", NULL, NULL, NULL },
-		{ "-f", "0123456789012345678901234567890123456789"
-		    "012345678901234567890123456789", NULL, NULL },
+	    {"-d", "0.01", NULL, NULL},
+	    {"-d", "abc", NULL, NULL},
+	    {"-d", "-1", NULL, NULL},
+	    {"-d", "1e9", NULL, NULL},
+	    {"-s", "nosuch", NULL, NULL},
+	    {"-n", "0", NULL, NULL},
+	    {"-n", "-3", NULL, NULL},
+	    {"-n", "12x", NULL, NULL},
+	    {"-j", NULL, NULL, NULL},
+	    {"-b", "extra", NULL, NULL},
+	    {"-S", "", NULL, NULL},
+	    {"--bogus", NULL, NULL, NULL},
+	    {"-x", NULL, NULL, NULL},
+	    {"-d", NULL, NULL, NULL},
+	    {"-f",
+		"0123456789012345678901234567890123456789"
+		"012345678901234567890123456789",
+		NULL, NULL},
 	};
 	struct tb_run *r;
 	size_t i;
@@ -736,7 +756,7 @@ test_usage(void)
 		r = tb_ringtop(bad[i][0], bad[i][1], bad[i][2], NULL);
 		if (r->status != 2 || strchr(r->err, '\n') == NULL ||
 		    (strncmp(r->err, "ringtop: ", 9) != 0 &&
-		    strncmp(r->err, "usage: ringtop", 14) != 0) ||
+			strncmp(r->err, "usage: ringtop", 14) != 0) ||
 		    r->out[0] != '\0') {
 			tb_dump("stderr", r->err);
 			TAP_FAIL("'%s %s': status %d", bad[i][0],

@@ -39,7 +39,7 @@
 #define TT_STALL "ttstall"
 
 static struct td d;
-static char tt_sock[TD_PATH_MAX];	/* the private tmux server's socket */
+static char tt_sock[TD_PATH_MAX]; /* the private tmux server's socket */
 static pid_t tt_server;
 static char tt_ringtop[PATH_MAX];
 
@@ -57,13 +57,14 @@ tt_binary(void)
 	} else {
 		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 		if (n <= 0)
-			TAP_FAIL("readlink /proc/self/exe: %s", tap_rcname(-errno));
+			TAP_FAIL("readlink /proc/self/exe: %s",
+			    tap_rcname(-errno));
 		self[n] = '\0';
 		if ((slash = strrchr(self, '/')) == NULL)
 			TAP_FAIL("odd path '%s'", self);
 		*slash = '\0';
 		if ((size_t)snprintf(tt_ringtop, sizeof(tt_ringtop),
-		    "%s/../ringtop/ringtop", self) >= sizeof(tt_ringtop))
+			"%s/../ringtop/ringtop", self) >= sizeof(tt_ringtop))
 			TAP_FAIL("path too long");
 	}
 	if (access(tt_ringtop, X_OK) != 0)
@@ -108,8 +109,8 @@ tt_tmux_v(char *out, size_t size, const char *first, va_list ap)
 	for (;;) {
 		char junk[512];
 		char *dst = out != NULL && len + 1 < size ? out + len : junk;
-		size_t room = out != NULL && len + 1 < size ? size - 1 - len :
-		    sizeof(junk);
+		size_t room = out != NULL && len + 1 < size ? size - 1 - len
+							    : sizeof(junk);
 
 		k = read(p[0], dst, room);
 		if (k < 0 && errno == EINTR)
@@ -141,10 +142,10 @@ tt_tmux(char *out, size_t size, const char *first, ...)
 }
 
 /* A tmux command that must succeed. */
-#define TT_TMUX(...)							\
-	do {								\
+#define TT_TMUX(...) \
+	do { \
 		int tt_rc_ = tt_tmux(NULL, 0, __VA_ARGS__, (char *)NULL); \
-		if (tt_rc_ != 0)					\
+		if (tt_rc_ != 0) \
 			TAP_FAIL("tmux %s: status %d", #__VA_ARGS__, tt_rc_); \
 	} while (0)
 
@@ -204,7 +205,7 @@ static void
 tt_capture(char *buf, size_t size)
 {
 	if (tt_tmux(buf, size, "capture-pane", "-p", "-t", "rt",
-	    (char *)NULL) != 0)
+		(char *)NULL) != 0)
 		TAP_FAIL("tmux capture-pane failed");
 }
 
@@ -266,8 +267,8 @@ tt_wait_at(const char *s, bool gone, char *buf, const char *file, int line)
 			return;
 		if (tu_now_ns() - t0 > TT_WAIT_MS * 1000000ull) {
 			tt_dump(buf);
-			tap_fail_at(file, line, "the screen %s '%s'", gone ?
-			    "still shows" : "never showed", s);
+			tap_fail_at(file, line, "the screen %s '%s'",
+			    gone ? "still shows" : "never showed", s);
 		}
 		tu_sleep_ms(50);
 	}
@@ -295,7 +296,8 @@ tt_has_word(const char *line, const char *w)
 	const char *p = line;
 
 	while ((p = strstr(p, w)) != NULL) {
-		if ((p == line || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+		if ((p == line || p[-1] == ' ') &&
+		    (p[n] == ' ' || p[n] == '\0'))
 			return true;
 		p += n;
 	}
@@ -320,8 +322,8 @@ tt_stall_scheme(int ready)
 	tu_notify(ready);
 	for (;;) {
 		struct pollfd pf[2] = {
-			{ .fd = ring_ctl_fd(c), .events = POLLIN },
-			{ .fd = tt_quit[0], .events = POLLIN },
+		    {.fd = ring_ctl_fd(c), .events = POLLIN},
+		    {.fd = tt_quit[0], .events = POLLIN},
 		};
 		struct ring_attach a;
 
@@ -376,14 +378,15 @@ tt_consumer(int ready)
 	}
 	tu_notify(ready);
 	for (i = 0;; i++) {
-		struct pollfd pf = { .fd = tt_quit[0], .events = POLLIN };
+		struct pollfd pf = {.fd = tt_quit[0], .events = POLLIN};
 
 		if (poll(&pf, 1, 2) != 0)
 			break;
 		memset(&s, 0, sizeof(s));
 		s.opcode = RING_OP_NOOP;
 		s.user_data = i;
-		if (ring_sq_push(nu, &s) < 0 || td_cq_pop_wait(nu, &q, 5000) < 0)
+		if (ring_sq_push(nu, &s) < 0 ||
+		    td_cq_pop_wait(nu, &q, 5000) < 0)
 			break; /* ringd went away */
 	}
 	ring_close(nu);
@@ -426,7 +429,8 @@ tt_traffic_stop(void)
 static void
 tt_cmd(char *buf, size_t size, const char *env, const char *args)
 {
-	snprintf(buf, size, "%s '%s' -S '%s' %s; echo RINGTOP-EXIT=$?; "
+	snprintf(buf, size,
+	    "%s '%s' -S '%s' %s; echo RINGTOP-EXIT=$?; "
 	    "if stty -a | grep -Eq -- '(^| )-(icanon|echo)( |;|$)'; then "
 	    "echo TTY-RAW; else echo TTY-SANE; fi; exec sleep 600",
 	    env, tt_binary(), d.sock, args);
@@ -501,20 +505,27 @@ test_screen(void)
 		char fl[64];
 
 		TAP_EQ(tt_tmux(fl, sizeof(fl), "display-message", "-p", "-t",
-		    "rt", "#{alternate_on} #{cursor_flag}", (char *)NULL), 0);
+			   "rt", "#{alternate_on} #{cursor_flag}",
+			   (char *)NULL),
+		    0);
 		if (strncmp(fl, "1 0", 3) != 0)
 			TAP_FAIL("while running: alternate screen and hidden "
-			    "cursor expected, tmux says '%s'", fl);
+				 "cursor expected, tmux says '%s'",
+			    fl);
 		tt_keys("q");
 		tt_wait("RINGTOP-EXIT=0", false, scr);
 		tt_wait("TTY-SANE", false, scr);
 		TAP_EQ(tt_tmux(fl, sizeof(fl), "display-message", "-p", "-t",
-		    "rt", "#{alternate_on} #{cursor_flag}", (char *)NULL), 0);
+			   "rt", "#{alternate_on} #{cursor_flag}",
+			   (char *)NULL),
+		    0);
 		if (strncmp(fl, "0 1", 3) != 0)
 			TAP_FAIL("after q: normal screen and visible cursor "
-			    "expected, tmux says '%s'", fl);
+				 "expected, tmux says '%s'",
+			    fl);
 		/* nothing of ringtop's screen is left on the terminal */
-		if (strstr(scr, "F10Quit") != NULL || strstr(scr, "SCHEME") != NULL) {
+		if (strstr(scr, "F10Quit") != NULL ||
+		    strstr(scr, "SCHEME") != NULL) {
 			tt_dump(scr);
 			TAP_FAIL("ringtop's screen is left on the terminal");
 		}
@@ -777,9 +788,9 @@ test_color(void)
 {
 	static char scr[TT_SCREEN_MAX];
 	static const char *const runs[][2] = {
-		{ "TERM=xterm-256color", "-d 0.2" },
-		{ "TERM=xterm-256color NO_COLOR=1", "-d 0.2" },
-		{ "TERM=xterm-256color", "-d 0.2 --no-color" },
+	    {"TERM=xterm-256color", "-d 0.2"},
+	    {"TERM=xterm-256color NO_COLOR=1", "-d 0.2"},
+	    {"TERM=xterm-256color", "-d 0.2 --no-color"},
 	};
 	char cmd[1024];
 	size_t i;
@@ -793,7 +804,7 @@ test_color(void)
 		tt_start(120, 40, cmd);
 		tt_wait("F10Quit", false, scr);
 		if (tt_tmux(scr, sizeof(scr), "capture-pane", "-e", "-p", "-t",
-		    "rt", (char *)NULL) != 0)
+			"rt", (char *)NULL) != 0)
 			TAP_FAIL("capture-pane -e failed");
 		colour = tt_has_colour(scr);
 		if (colour != (i == 0)) {
@@ -832,7 +843,8 @@ test_ringd_restart(void)
 	tt_wait("retrying every", true, scr);
 	/* and it is still the same ringtop */
 	TAP_EQ(tt_tmux(fl, sizeof(fl), "display-message", "-p", "-t", "rt",
-	    "#{alternate_on}", (char *)NULL), 0);
+		   "#{alternate_on}", (char *)NULL),
+	    0);
 	TAP_ASSERT(fl[0] == '1');
 	TAP_ASSERT(strstr(scr, "RINGTOP-EXIT") == NULL);
 	tt_keys("q");
@@ -883,7 +895,8 @@ test_memory(void)
 	for (i = 0; i < 8; i++) {
 		min = 64ull << 20;
 		TAP_RC(ring_physalloc3(c, 64ull << 20, RING_PHYS_SPACE_32, &min,
-		    &base[i]), 0);
+			   &base[i]),
+		    0);
 	}
 	for (i = 0; i < 8; i += 2)
 		TAP_RC(ring_physfree(c, base[i], 64ull << 20), 0);

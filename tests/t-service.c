@@ -51,7 +51,8 @@ expect_exit_status(struct td *t, int want, unsigned ms)
 		td_dump_log(t, 10);
 		td_kill(t);
 		TAP_FAIL("ringd still running %u ms after it should have "
-		    "exited", ms);
+			 "exited",
+		    ms);
 	}
 	if (!WIFEXITED(t->status)) {
 		td_dump_log(t, 20);
@@ -91,7 +92,8 @@ term_run(int sig)
 	if (n <= 0)
 		TD_FAIL(&d, "no pidfile '%s': %s", d.pidfile, tap_rcname(n));
 	if (strtol(buf, NULL, 10) != d.pid)
-		TD_FAIL(&d, "pidfile says '%s', ringd is pid %d", buf, (int)d.pid);
+		TD_FAIL(&d, "pidfile says '%s', ringd is pid %d", buf,
+		    (int)d.pid);
 	TAP_SYS(lstat(d.sock, &st));
 	TAP_ASSERT(S_ISSOCK(st.st_mode));
 	TAP_EQ(st.st_mode & 0777, 0666);
@@ -189,8 +191,10 @@ test_sigterm_at_startup(void)
 		pid_left = lstat(d.pidfile, &st) == 0;
 		if (sock_left || pid_left) {
 			if (left == 0)
-				tap_diag("try %u: ringd %s by SIGTERM left%s%s", i,
-				    WIFSIGNALED(d.status) ? "killed" : "stopped",
+				tap_diag("try %u: ringd %s by SIGTERM left%s%s",
+				    i,
+				    WIFSIGNALED(d.status) ? "killed"
+							  : "stopped",
 				    sock_left ? " its socket" : "",
 				    pid_left ? " its pidfile" : "");
 			left++;
@@ -198,8 +202,10 @@ test_sigterm_at_startup(void)
 	}
 	if (left > 0)
 		TAP_FAIL("%u of %u early SIGTERMs left files behind (%u killed "
-		    "ringd outright): the signal is not blocked before the "
-		    "socket and pidfile are made", left, tries, killed);
+			 "ringd outright): the signal is not blocked before "
+			 "the "
+			 "socket and pidfile are made",
+		    left, tries, killed);
 	td_cleanup(&d);
 }
 
@@ -220,8 +226,8 @@ test_socket_mode(void)
 	do {
 		tu_sleep_ms(10);
 		TAP_SYS(lstat(d.sock, &st));
-	} while ((st.st_mode & 0777) != 0660 &&
-	    tu_now_ns() - t0 < 3000000000ull);
+	} while (
+	    (st.st_mode & 0777) != 0660 && tu_now_ns() - t0 < 3000000000ull);
 	TAP_EQ(st.st_mode & 0777, 0660);
 	td_stop(&d);
 	td_cleanup(&d);
@@ -240,10 +246,9 @@ test_socket_mode(void)
 
 /* Open rings to null on c until one fails; returns how many opened. */
 static unsigned
-open_until_refused(struct ring_ctl *c, struct ring **rs, unsigned max,
-    int *err)
+open_until_refused(struct ring_ctl *c, struct ring **rs, unsigned max, int *err)
 {
-	struct ring_params p = { .sq_entries = 4 };
+	struct ring_params p = {.sq_entries = 4};
 	unsigned n;
 	int rc = 0;
 
@@ -308,8 +313,10 @@ test_sighup_reload(void)
 		if (n == 1)
 			break;
 		if (tu_now_ns() - t0 > 3000000000ull)
-			TD_FAIL(&d, "3 s after SIGHUP a client still opens %u "
-			    "rings; max_rings_per_client is now 1", n);
+			TD_FAIL(&d,
+			    "3 s after SIGHUP a client still opens %u "
+			    "rings; max_rings_per_client is now 1",
+			    n);
 		tu_sleep_ms(20);
 	}
 	TAP_RC(err, -EMFILE);
@@ -370,7 +377,7 @@ static void
 test_bad_config(void)
 {
 	char missing[TD_PATH_MAX + 16];
-	const char *args[3] = { "-c", missing, NULL };
+	const char *args[3] = {"-c", missing, NULL};
 	struct stat st;
 
 	bad_conf("# comment\n\nbogus_key = 1\n", 3, "unknown key");
@@ -401,13 +408,15 @@ test_bad_config(void)
 
 	/* a good file with comments, blanks and every key still starts */
 	memset(&d, 0, sizeof(d));
-	td_start(&d, "# full\n\n  socket_mode = 0666  # trailing\n"
+	td_start(&d,
+	    "# full\n\n  socket_mode = 0666  # trailing\n"
 	    "max_clients = 100\nmax_schemes = 10\n"
 	    "max_schemes_per_client = 2\nmax_rings = 100\n"
 	    "max_rings_per_client = 10\nmax_entries = 1024\n"
 	    "max_pool_bytes = 16M\nmax_pending_bytes = 64k\n"
 	    "accept_timeout_ms = 2000\nlog_level = warning\n"
-	    "root_takeover = no\n", 0);
+	    "root_takeover = no\n",
+	    0);
 	td_stop(&d);
 	td_cleanup(&d);
 }
@@ -551,7 +560,8 @@ test_socket_precedence(void)
 	snprintf(conf, sizeof(conf), "socket = %s\n", other);
 	td_start(&d, conf, TD_ENV_SOCKET);
 	if (lstat(other, &sb) == 0)
-		TAP_FAIL("ringd bound the config's socket, not $RINGD_SOCKET's");
+		TAP_FAIL(
+		    "ringd bound the config's socket, not $RINGD_SOCKET's");
 	td_stop(&d);
 	td_cleanup(&d);
 
@@ -590,11 +600,11 @@ cli_run(const char *const *args, int want, const char *expect)
 static void
 test_cli(void)
 {
-	static const char *const h[] = { "-h", NULL };
-	static const char *const v[] = { "-V", NULL };
-	static const char *const bad[] = { "-x", NULL };
-	static const char *const lvl[] = { "-l", "loud", NULL };
-	static const char *const arg[] = { "extra", NULL };
+	static const char *const h[] = {"-h", NULL};
+	static const char *const v[] = {"-V", NULL};
+	static const char *const bad[] = {"-x", NULL};
+	static const char *const lvl[] = {"-l", "loud", NULL};
+	static const char *const arg[] = {"extra", NULL};
 	char ver[64];
 
 	cli_run(h, 0, "usage: ringd");
@@ -606,7 +616,7 @@ test_cli(void)
 	{
 		/* a socket path that cannot fit sun_path */
 		static char longp[200];
-		const char *sl[] = { "-S", longp, NULL };
+		const char *sl[] = {"-S", longp, NULL};
 
 		memset(longp, 'a', sizeof(longp) - 1);
 		longp[0] = '/';
@@ -675,20 +685,25 @@ daemon_run(unsigned flags)
 		goto out;
 	}
 	if (dpid == first)
-		snprintf(why, sizeof(why), "the daemon is the process we started");
+		snprintf(why, sizeof(why),
+		    "the daemon is the process we started");
 	else if (getsid(dpid) == getsid(0))
-		snprintf(why, sizeof(why), "the daemon is still in our session");
+		snprintf(why, sizeof(why),
+		    "the daemon is still in our session");
 	snprintf(buf, sizeof(buf), "/proc/%d/cwd", (int)dpid);
-	if (why[0] == '\0' && ((rc = (int)readlink(buf, link,
-	    sizeof(link) - 1)) <= 0 || (link[rc] = '\0', strcmp(link, "/"))))
+	if (why[0] == '\0' &&
+	    ((rc = (int)readlink(buf, link, sizeof(link) - 1)) <= 0 ||
+		(link[rc] = '\0', strcmp(link, "/"))))
 		snprintf(why, sizeof(why), "daemon cwd is not /");
 	for (i = 0; i < 3 && why[0] == '\0'; i++) {
 		snprintf(buf, sizeof(buf), "/proc/%d/fd/%d", (int)dpid, i);
 		rc = (int)readlink(buf, link, sizeof(link) - 1);
 		link[rc > 0 ? rc : 0] = '\0';
 		if (strcmp(link, "/dev/null") != 0)
-			snprintf(why, sizeof(why), "daemon fd %d is '%s', not "
-			    "/dev/null", i, link);
+			snprintf(why, sizeof(why),
+			    "daemon fd %d is '%s', not "
+			    "/dev/null",
+			    i, link);
 	}
 out:
 	ring_ctl_close(c);
@@ -700,7 +715,8 @@ out:
 		if (!gone(dpid)) {
 			kill(dpid, SIGKILL);
 			if (why[0] == '\0')
-				snprintf(why, sizeof(why), "the daemon ignored "
+				snprintf(why, sizeof(why),
+				    "the daemon ignored "
 				    "SIGTERM for 10 s");
 		}
 	}
@@ -708,8 +724,10 @@ out:
 		TAP_FAIL("daemon mode: %s", why);
 	if (lstat(d.sock, &sb) == 0)
 		TAP_FAIL("the daemon left its socket '%s' behind%s", d.sock,
-		    flags & TD_ENV_RELATIVE ? " (named by a relative "
-		    "$RINGD_SOCKET; the daemon chdir()s to /)" : "");
+		    flags & TD_ENV_RELATIVE
+			? " (named by a relative "
+			  "$RINGD_SOCKET; the daemon chdir()s to /)"
+			: "");
 	if (lstat(d.pidfile, &sb) == 0)
 		TAP_FAIL("the daemon left its pidfile behind");
 	td_cleanup(&d);
@@ -735,7 +753,7 @@ test_daemon_relative_env(void)
 static void
 notify_expect(int fd, const char *token, char *buf, size_t size)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 	uint64_t t0 = tu_now_ns();
 	ssize_t n;
 

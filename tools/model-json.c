@@ -51,12 +51,11 @@ mj_peer(const struct ring_ctl_peer *p)
 
 	if (o == NULL)
 		return NULL;
-	json_object_object_add(o, "pid",
-	    p->pid != 0 ? mj_u64(p->pid) : NULL);
+	json_object_object_add(o, "pid", p->pid != 0 ? mj_u64(p->pid) : NULL);
 	json_object_object_add(o, "uid", mj_u64(p->uid));
 	json_object_object_add(o, "gid", mj_u64(p->gid));
-	json_object_object_add(o, "comm", mj_fixed_str(p->comm,
-	    sizeof(p->comm)));
+	json_object_object_add(o, "comm",
+	    mj_fixed_str(p->comm, sizeof(p->comm)));
 	return o;
 }
 
@@ -83,8 +82,8 @@ mj_bits(uint64_t v, const char *const *names, unsigned nnames)
 	return a;
 }
 
-static const char *const mj_status_bits[] = { "drop", "broken" };
-static const char *const mj_wait_bits[] = { "futex", "doorbell" };
+static const char *const mj_status_bits[] = {"drop", "broken"};
+static const char *const mj_wait_bits[] = {"futex", "doorbell"};
 
 struct json_object *
 mj_queue(const struct ring_ctl_queue *q)
@@ -98,12 +97,12 @@ mj_queue(const struct ring_ctl_queue *q)
 	json_object_object_add(o, "depth", mj_u64(q->depth));
 	json_object_object_add(o, "push_epoch", mj_u64(q->push_epoch));
 	json_object_object_add(o, "pop_epoch", mj_u64(q->pop_epoch));
-	json_object_object_add(o, "status", mj_bits(q->status,
-	    mj_status_bits, 2));
-	json_object_object_add(o, "pop_wait", mj_bits(q->pop_wait,
-	    mj_wait_bits, 2));
-	json_object_object_add(o, "push_wait", mj_bits(q->push_wait,
-	    mj_wait_bits, 2));
+	json_object_object_add(o, "status",
+	    mj_bits(q->status, mj_status_bits, 2));
+	json_object_object_add(o, "pop_wait",
+	    mj_bits(q->pop_wait, mj_wait_bits, 2));
+	json_object_object_add(o, "push_wait",
+	    mj_bits(q->push_wait, mj_wait_bits, 2));
 	return o;
 }
 
@@ -115,8 +114,8 @@ mj_ring(const struct ring_ctl_ring *r)
 	if (o == NULL)
 		return NULL;
 	json_object_object_add(o, "id", mj_u64(r->ring_id));
-	json_object_object_add(o, "scheme", mj_fixed_str(r->scheme,
-	    sizeof(r->scheme)));
+	json_object_object_add(o, "scheme",
+	    mj_fixed_str(r->scheme, sizeof(r->scheme)));
 	json_object_object_add(o, "state",
 	    json_object_new_string(mj_state_name(r->state)));
 	json_object_object_add(o, "builtin",
@@ -177,14 +176,15 @@ mj_scheme(const struct ring_ctl_scheme *s)
 
 	if (o == NULL)
 		return NULL;
-	json_object_object_add(o, "name", mj_fixed_str(s->name,
-	    sizeof(s->name)));
+	json_object_object_add(o, "name",
+	    mj_fixed_str(s->name, sizeof(s->name)));
 	json_object_object_add(o, "builtin",
 	    json_object_new_boolean(s->builtin != 0));
 	json_object_object_add(o, "owner", mj_peer(&s->owner));
 	json_object_object_add(o, "rings", mj_u64(s->rings));
-	json_object_object_add(o, "opcodes_declared", json_object_new_boolean(
-	    (s->ops[0] | s->ops[1] | s->ops[2] | s->ops[3]) != 0));
+	json_object_object_add(o, "opcodes_declared",
+	    json_object_new_boolean(
+		(s->ops[0] | s->ops[1] | s->ops[2] | s->ops[3]) != 0));
 	json_object_object_add(o, "opcodes", mj_opcodes(s->ops));
 	return o;
 }
@@ -200,8 +200,8 @@ mj_client(const struct ring_ctl_client *c)
 	json_object_object_add(o, "pid", mj_u64(c->peer.pid));
 	json_object_object_add(o, "uid", mj_u64(c->peer.uid));
 	json_object_object_add(o, "gid", mj_u64(c->peer.gid));
-	json_object_object_add(o, "comm", mj_fixed_str(c->peer.comm,
-	    sizeof(c->peer.comm)));
+	json_object_object_add(o, "comm",
+	    mj_fixed_str(c->peer.comm, sizeof(c->peer.comm)));
 	json_object_object_add(o, "schemes", mj_u64(c->schemes));
 	json_object_object_add(o, "rings", mj_u64(c->rings));
 	json_object_object_add(o, "age_ns", mj_u64(c->age_ns));
@@ -215,8 +215,8 @@ mj_status(const struct ring_ctl_status *st)
 
 	if (o == NULL)
 		return NULL;
-	json_object_object_add(o, "server", mj_fixed_str(st->server,
-	    sizeof(st->server)));
+	json_object_object_add(o, "server",
+	    mj_fixed_str(st->server, sizeof(st->server)));
 	json_object_object_add(o, "protocol_version", mj_u64(st->version));
 	json_object_object_add(o, "pid", mj_u64(st->pid));
 	json_object_object_add(o, "uptime_ns", mj_u64(st->uptime_ns));
@@ -267,8 +267,9 @@ struct json_object *
 mj_phys_region(const struct ring_phys_region *r)
 {
 	struct json_object *o = json_object_new_object(), *g, *a;
-	uint32_t i, n = r->grants < RING_PHYS_GRANT_MAX ? r->grants
-							: RING_PHYS_GRANT_MAX;
+	uint32_t i,
+	    n = r->grants < RING_PHYS_GRANT_MAX ? r->grants
+						: RING_PHYS_GRANT_MAX;
 
 	if (o == NULL)
 		return NULL;
@@ -323,18 +324,17 @@ mj_phys_summary(const struct ring_phys_zone *v, size_t n)
 	return o;
 }
 
-#define MJ_LIST(fn, type, each)						\
-	struct json_object *						\
-	fn(const type *v, size_t n)					\
-	{								\
-		struct json_object *a = json_object_new_array();	\
-		size_t i;						\
-									\
-		if (a == NULL)						\
-			return NULL;					\
-		for (i = 0; i < n; i++)					\
-			json_object_array_add(a, each(&v[i]));		\
-		return a;						\
+#define MJ_LIST(fn, type, each) \
+	struct json_object *fn(const type *v, size_t n) \
+	{ \
+		struct json_object *a = json_object_new_array(); \
+		size_t i; \
+\
+		if (a == NULL) \
+			return NULL; \
+		for (i = 0; i < n; i++) \
+			json_object_array_add(a, each(&v[i])); \
+		return a; \
 	}
 
 MJ_LIST(mj_rings, struct ring_ctl_ring, mj_ring)

@@ -28,8 +28,8 @@
 #define TD_STOP_MS 10000u /* and exit within this after SIGTERM */
 #define TD_SETTLE_MS 3000u
 
-static char td_base[64];	   /* the program's temporary directory */
-static pid_t td_owner;		  /* the process that removes it */
+static char td_base[64]; /* the program's temporary directory */
+static pid_t td_owner;	 /* the process that removes it */
 static char td_bin[PATH_MAX];
 static bool td_bin_looked;
 
@@ -67,12 +67,12 @@ td_setup(void)
 	if (tmp == NULL || tmp[0] == '\0')
 		tmp = "/tmp";
 	n = snprintf(td_base, sizeof(td_base), "%s/ringd-tests.XXXXXX", tmp);
-	if (n < 0 || (size_t)n >= sizeof(td_base) ||
-	    mkdtemp(td_base) == NULL) {
+	if (n < 0 || (size_t)n >= sizeof(td_base) || mkdtemp(td_base) == NULL) {
 		/* fall back to /tmp: a long TMPDIR would not fit sun_path */
 		snprintf(td_base, sizeof(td_base), "/tmp/ringd-tests.XXXXXX");
 		if (mkdtemp(td_base) == NULL) {
-			fprintf(stderr, "td_setup: mkdtemp: %s\n", strerror(errno));
+			fprintf(stderr, "td_setup: mkdtemp: %s\n",
+			    strerror(errno));
 			exit(1);
 		}
 	}
@@ -158,7 +158,8 @@ td_write_file(const char *path, const char *text)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			TAP_FAIL("cannot write '%s': %s", tmp, tap_rcname(-errno));
+			TAP_FAIL("cannot write '%s': %s", tmp,
+			    tap_rcname(-errno));
 		off += (size_t)n;
 	}
 	close(fd);
@@ -200,7 +201,8 @@ td_dump_log(const struct td *d, unsigned lines)
 	unsigned k = 0;
 	int n;
 
-	if (d->log[0] == '\0' || (n = td_read_file(d->log, buf, sizeof(buf))) <= 0)
+	if (d->log[0] == '\0' ||
+	    (n = td_read_file(d->log, buf, sizeof(buf))) <= 0)
 		return;
 	/* find the start of the last `lines` lines */
 	p = buf + n;
@@ -237,8 +239,8 @@ td_log_has(const struct td *d, const char *s)
 
 /* In the child: become ringd.  Only async-signal-safe-ish calls here. */
 static void
-td_exec(struct td *d, unsigned flags, const char *bin,
-    const char *const *extra, pid_t parent)
+td_exec(struct td *d, unsigned flags, const char *bin, const char *const *extra,
+    pid_t parent)
 {
 	const char *argv[36];
 	sigset_t none;
@@ -267,7 +269,7 @@ td_exec(struct td *d, unsigned flags, const char *bin,
 	if (!(flags & TD_NOTIFY))
 		unsetenv("NOTIFY_SOCKET");
 	if (flags & TD_NOFILE_64) {
-		struct rlimit rl = { 64, 64 };
+		struct rlimit rl = {64, 64};
 
 		/* valgrind keeps its own descriptors at the top and refuses
 		 * this; then prlimit(1) sets it on the way to ringd */
@@ -343,7 +345,8 @@ td_start_args(struct td *d, const char *conf, unsigned flags,
 	int rc = -ENOENT;
 
 	if (bin == NULL)
-		TAP_FAIL("no ringd binary (looked for BUILD/ringd/ringd next to "
+		TAP_FAIL(
+		    "no ringd binary (looked for BUILD/ringd/ringd next to "
 		    "the test, or $RINGD_BIN)");
 	td_prepare(d, conf);
 	fflush(NULL);
@@ -359,16 +362,19 @@ td_start_args(struct td *d, const char *conf, unsigned flags,
 	t0 = tu_now_ns();
 	for (;;) {
 		if (td_wait_exit(d, 0))
-			TD_FAIL(d, "ringd exited at start (status %#x) before it "
-			    "answered on '%s'", d->status, d->sock);
+			TD_FAIL(d,
+			    "ringd exited at start (status %#x) before it "
+			    "answered on '%s'",
+			    d->status, d->sock);
 		rc = ring_ctl_connect(d->sock, NULL, &c);
 		if (rc == 0)
 			break;
 		if (tu_now_ns() - t0 > TD_START_MS * 1000000ull) {
 			td_kill(d);
-			TD_FAIL(d, "ringd did not answer on '%s' within %u ms: "
-			    "last connect %s", d->sock, TD_START_MS,
-			    tap_rcname(rc));
+			TD_FAIL(d,
+			    "ringd did not answer on '%s' within %u ms: "
+			    "last connect %s",
+			    d->sock, TD_START_MS, tap_rcname(rc));
 		}
 		tu_sleep_ms(10);
 	}
@@ -400,7 +406,8 @@ td_wait_exit(struct td *d, unsigned ms)
 			return true;
 		}
 		if (w < 0 && errno != EINTR)
-			TAP_FAIL("waitpid %d: %s", (int)d->pid, tap_rcname(-errno));
+			TAP_FAIL("waitpid %d: %s", (int)d->pid,
+			    tap_rcname(-errno));
 		if (tu_now_ns() - t0 >= (uint64_t)ms * 1000000ull)
 			return false;
 		tu_sleep_ms(5);
@@ -445,17 +452,23 @@ td_stop_at(struct td *d, const char *file, int line)
 	if (!td_wait_exit(d, TD_STOP_MS)) {
 		td_dump_log(d, 15);
 		td_kill(d);
-		tap_fail_at(file, line, "ringd did not exit within %u ms of "
-		    "SIGTERM", TD_STOP_MS);
+		tap_fail_at(file, line,
+		    "ringd did not exit within %u ms of "
+		    "SIGTERM",
+		    TD_STOP_MS);
 	}
 	st = d->status;
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		td_dump_log(d, 25);
 		if (WIFSIGNALED(st))
-			tap_fail_at(file, line, "ringd died by signal %d (%s) "
-			    "after SIGTERM", WTERMSIG(st), strsignal(WTERMSIG(st)));
-		tap_fail_at(file, line, "ringd exited with status %d after "
-		    "SIGTERM, expected 0", WEXITSTATUS(st));
+			tap_fail_at(file, line,
+			    "ringd died by signal %d (%s) "
+			    "after SIGTERM",
+			    WTERMSIG(st), strsignal(WTERMSIG(st)));
+		tap_fail_at(file, line,
+		    "ringd exited with status %d after "
+		    "SIGTERM, expected 0",
+		    WEXITSTATUS(st));
 	}
 	if (lstat(d->sock, &sb) == 0) {
 		td_dump_log(d, 10);
@@ -614,10 +627,11 @@ td_settle_at(struct td *d, const char *file, int line)
 		if (tu_now_ns() - t0 > TD_SETTLE_MS * 1000000ull) {
 			td_list_fds(d->pid);
 			td_dump_log(d, 10);
-			tap_fail_at(file, line, "ringd holds %d fds and %d memfd "
+			tap_fail_at(file, line,
+			    "ringd holds %d fds and %d memfd "
 			    "mappings %u ms after its clients left; idle "
-			    "baseline %d and %d", fds, maps, TD_SETTLE_MS,
-			    d->fd_base, d->map_base);
+			    "baseline %d and %d",
+			    fds, maps, TD_SETTLE_MS, d->fd_base, d->map_base);
 		}
 		tu_sleep_ms(10);
 	}
@@ -640,9 +654,11 @@ td_open_at(struct ring_ctl *c, const char *scheme, uint32_t sq, uint32_t flags,
 	p.pool_bytes = pool;
 	rc = ring_ctl_open(c, scheme, &p, &r, id);
 	if (rc < 0)
-		tap_fail_at(file, line, "ring_ctl_open('%s', sq %u, flags %#x, "
-		    "pool %llu) = %s", scheme, sq, flags,
-		    (unsigned long long)pool, tap_rcname(rc));
+		tap_fail_at(file, line,
+		    "ring_ctl_open('%s', sq %u, flags %#x, "
+		    "pool %llu) = %s",
+		    scheme, sq, flags, (unsigned long long)pool,
+		    tap_rcname(rc));
 	TAP_HERE();
 	return r;
 }
@@ -675,13 +691,17 @@ td_roundtrip_at(struct ring *r, const struct ring_sqe *sqe,
 
 	rc = ring_sq_push(r, sqe);
 	if (rc < 0)
-		tap_fail_at(file, line, "pushing SQE opcode %u user_data %#llx: "
-		    "%s", sqe->opcode, (unsigned long long)sqe->user_data,
+		tap_fail_at(file, line,
+		    "pushing SQE opcode %u user_data %#llx: "
+		    "%s",
+		    sqe->opcode, (unsigned long long)sqe->user_data,
 		    tap_rcname(rc));
 	rc = td_cq_pop_wait(r, cqe, 5000);
 	if (rc < 0)
-		tap_fail_at(file, line, "no CQE for opcode %u user_data %#llx: "
-		    "%s", sqe->opcode, (unsigned long long)sqe->user_data,
+		tap_fail_at(file, line,
+		    "no CQE for opcode %u user_data %#llx: "
+		    "%s",
+		    sqe->opcode, (unsigned long long)sqe->user_data,
 		    tap_rcname(rc));
 	if (cqe->user_data != sqe->user_data)
 		tap_fail_at(file, line, "CQE user_data %#llx, SQE's %#llx",
@@ -744,25 +764,29 @@ td_await_ring_gone_at(struct ring_ctl *c, uint64_t id, const char *file,
 
 	while (td_find_ring(c, id, &rec)) {
 		if (tu_now_ns() - t0 > 3000000000ull)
-			tap_fail_at(file, line, "ringd still lists ring %llu "
+			tap_fail_at(file, line,
+			    "ringd still lists ring %llu "
 			    "(state %u, consumer pid %u, producer pid %u) 3 s "
-			    "after both sides left", (unsigned long long)id,
-			    rec.state, rec.consumer.pid, rec.producer.pid);
+			    "after both sides left",
+			    (unsigned long long)id, rec.state, rec.consumer.pid,
+			    rec.producer.pid);
 		tu_sleep_ms(10);
 	}
 	TAP_HERE();
 }
 
 void
-td_await_scheme_gone_at(struct ring_ctl *c, const char *name,
-    const char *file, int line)
+td_await_scheme_gone_at(struct ring_ctl *c, const char *name, const char *file,
+    int line)
 {
 	uint64_t t0 = tu_now_ns();
 
 	while (td_find_scheme(c, name, NULL)) {
 		if (tu_now_ns() - t0 > 3000000000ull)
-			tap_fail_at(file, line, "ringd still lists scheme '%s' "
-			    "3 s after its owner left", name);
+			tap_fail_at(file, line,
+			    "ringd still lists scheme '%s' "
+			    "3 s after its owner left",
+			    name);
 		tu_sleep_ms(10);
 	}
 	TAP_HERE();

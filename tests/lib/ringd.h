@@ -34,16 +34,16 @@
 
 /* One private ringd. */
 struct td {
-	pid_t pid;		  /* 0 when not running */
-	char dir[TD_DIR_MAX];	  /* its private directory */
-	char sock[108];		  /* socket path (fits sun_path) */
-	char conf[TD_PATH_MAX];	  /* ringd.conf, always passed with -c */
+	pid_t pid;		   /* 0 when not running */
+	char dir[TD_DIR_MAX];	   /* its private directory */
+	char sock[108];		   /* socket path (fits sun_path) */
+	char conf[TD_PATH_MAX];	   /* ringd.conf, always passed with -c */
 	char pidfile[TD_PATH_MAX]; /* used with TD_PIDFILE */
-	char log[TD_PATH_MAX];	  /* ringd's stdout and stderr */
-	int fd_base;		  /* descriptors ringd holds when idle */
-	int map_base;		  /* memfd mappings ringd holds when idle */
-	int status;		  /* wait status once it exited */
-	const char *env_sock;	  /* not NULL: $RINGD_SOCKET for ringd, even
+	char log[TD_PATH_MAX];	   /* ringd's stdout and stderr */
+	int fd_base;		   /* descriptors ringd holds when idle */
+	int map_base;		   /* memfd mappings ringd holds when idle */
+	int status;		   /* wait status once it exited */
+	const char *env_sock;	   /* not NULL: $RINGD_SOCKET for ringd, even
 				     with -S */
 };
 
@@ -54,9 +54,11 @@ struct td {
 #define TD_NOFILE_64 0x8u  /* RLIMIT_NOFILE 64 (soft and hard) for ringd */
 #define TD_DAEMON 0x10u	   /* no -f: ringd detaches (implies TD_NO_WAIT) */
 #define TD_NOTIFY 0x20u	   /* keep $NOTIFY_SOCKET from our environment */
-#define TD_ENV_RELATIVE 0x40u /* with TD_ENV_SOCKET: run in d->dir and
+#define TD_ENV_RELATIVE \
+	0x40u /* with TD_ENV_SOCKET: run in d->dir and
 				 name the socket relative to it */
-#define TD_CONF_SOCKET 0x80u /* neither -S nor $RINGD_SOCKET: the config
+#define TD_CONF_SOCKET \
+	0x80u /* neither -S nor $RINGD_SOCKET: the config
 				names d->sock (set it before starting) */
 
 /* Once per program, from main. */
@@ -125,10 +127,10 @@ void td_dump_log(const struct td *d, unsigned lines);
 /* Does ringd's log contain s? */
 bool td_log_has(const struct td *d, const char *s);
 /* Fail with ringd's log tail printed first. */
-#define TD_FAIL(d, ...)							\
-	do {								\
-		td_dump_log((d), 15);					\
-		TAP_FAIL(__VA_ARGS__);					\
+#define TD_FAIL(d, ...) \
+	do { \
+		td_dump_log((d), 15); \
+		TAP_FAIL(__VA_ARGS__); \
 	} while (0)
 
 /* Read a small text file into buf (NUL-terminated); -errno or length. */
@@ -137,12 +139,13 @@ int td_read_file(const char *path, char *buf, size_t size);
 /* --- client-side helpers (fail the sub-test on error) ----------------- */
 
 /* Open a ring to scheme; *id may be NULL. */
-#define td_open(c, scheme, sq, flags, pool, id)				\
-	td_open_at((c), (scheme), (sq), (flags), (pool), (id), __FILE__, __LINE__)
+#define td_open(c, scheme, sq, flags, pool, id) \
+	td_open_at((c), (scheme), (sq), (flags), (pool), (id), __FILE__, \
+	    __LINE__)
 struct ring *td_open_at(struct ring_ctl *c, const char *scheme, uint32_t sq,
     uint32_t flags, uint64_t pool, uint64_t *id, const char *file, int line);
 /* Push one SQE, wait up to 5 s for one CQE and pop it. */
-#define td_roundtrip(r, sqe, cqe)					\
+#define td_roundtrip(r, sqe, cqe) \
 	td_roundtrip_at((r), (sqe), (cqe), __FILE__, __LINE__)
 void td_roundtrip_at(struct ring *r, const struct ring_sqe *sqe,
     struct ring_cqe *cqe, const char *file, int line);
@@ -153,15 +156,16 @@ bool td_find_ring(struct ring_ctl *c, uint64_t id, struct ring_ctl_ring *out);
 bool td_find_scheme(struct ring_ctl *c, const char *name,
     struct ring_ctl_scheme *out);
 /* Wait up to 3 s for ringd to forget a ring (a scheme). */
-#define td_await_ring_gone(c, id)					\
+#define td_await_ring_gone(c, id) \
 	td_await_ring_gone_at((c), (id), __FILE__, __LINE__)
 void td_await_ring_gone_at(struct ring_ctl *c, uint64_t id, const char *file,
     int line);
 /* The consumer is done with ring id: close it, tell ringd, see it gone. */
-#define td_close_ring(c, r, id) td_close_ring_at((c), (r), (id), __FILE__, __LINE__)
+#define td_close_ring(c, r, id) \
+	td_close_ring_at((c), (r), (id), __FILE__, __LINE__)
 void td_close_ring_at(struct ring_ctl *c, struct ring *r, uint64_t id,
     const char *file, int line);
-#define td_await_scheme_gone(c, name)					\
+#define td_await_scheme_gone(c, name) \
 	td_await_scheme_gone_at((c), (name), __FILE__, __LINE__)
 void td_await_scheme_gone_at(struct ring_ctl *c, const char *name,
     const char *file, int line);

@@ -31,7 +31,7 @@ static double tap_scale_v = 1.0;
 static volatile sig_atomic_t tap_backstop_fired;
 
 /* A sub-test process and its helpers. */
-static int tap_msg_fd = -1;		/* write end of the report pipe */
+static int tap_msg_fd = -1; /* write end of the report pipe */
 static bool tap_in_helper;
 static pid_t tap_kids[TAP_MAXKIDS];
 static volatile sig_atomic_t tap_nkids;
@@ -42,16 +42,33 @@ static const struct {
 	int err;
 	const char *name;
 } tap_errnos[] = {
-	{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { EINTR, "EINTR" },
-	{ EIO, "EIO" }, { EBADF, "EBADF" }, { EAGAIN, "EAGAIN" },
-	{ ENOMEM, "ENOMEM" }, { EACCES, "EACCES" }, { EFAULT, "EFAULT" },
-	{ EBUSY, "EBUSY" }, { EEXIST, "EEXIST" }, { ENODEV, "ENODEV" },
-	{ EINVAL, "EINVAL" }, { ENOSPC, "ENOSPC" }, { ESPIPE, "ESPIPE" },
-	{ EPIPE, "EPIPE" }, { ERANGE, "ERANGE" }, { ENOSYS, "ENOSYS" },
-	{ EOVERFLOW, "EOVERFLOW" }, { ENOTSUP, "ENOTSUP" },
-	{ ESHUTDOWN, "ESHUTDOWN" }, { ETIMEDOUT, "ETIMEDOUT" },
-	{ ECONNRESET, "ECONNRESET" }, { EMSGSIZE, "EMSGSIZE" },
-	{ EPROTO, "EPROTO" }, { ENXIO, "ENXIO" }, { E2BIG, "E2BIG" },
+    {EPERM, "EPERM"},
+    {ENOENT, "ENOENT"},
+    {EINTR, "EINTR"},
+    {EIO, "EIO"},
+    {EBADF, "EBADF"},
+    {EAGAIN, "EAGAIN"},
+    {ENOMEM, "ENOMEM"},
+    {EACCES, "EACCES"},
+    {EFAULT, "EFAULT"},
+    {EBUSY, "EBUSY"},
+    {EEXIST, "EEXIST"},
+    {ENODEV, "ENODEV"},
+    {EINVAL, "EINVAL"},
+    {ENOSPC, "ENOSPC"},
+    {ESPIPE, "ESPIPE"},
+    {EPIPE, "EPIPE"},
+    {ERANGE, "ERANGE"},
+    {ENOSYS, "ENOSYS"},
+    {EOVERFLOW, "EOVERFLOW"},
+    {ENOTSUP, "ENOTSUP"},
+    {ESHUTDOWN, "ESHUTDOWN"},
+    {ETIMEDOUT, "ETIMEDOUT"},
+    {ECONNRESET, "ECONNRESET"},
+    {EMSGSIZE, "EMSGSIZE"},
+    {EPROTO, "EPROTO"},
+    {ENXIO, "ENXIO"},
+    {E2BIG, "E2BIG"},
 };
 
 const char *
@@ -63,9 +80,11 @@ tap_rcname(long rc)
 	size_t i;
 
 	if (rc < 0) {
-		for (i = 0; i < sizeof(tap_errnos) / sizeof(tap_errnos[0]); i++) {
+		for (i = 0; i < sizeof(tap_errnos) / sizeof(tap_errnos[0]);
+		     i++) {
 			if (tap_errnos[i].err == -rc) {
-				snprintf(b, sizeof(bufs[0]), "-%s", tap_errnos[i].name);
+				snprintf(b, sizeof(bufs[0]), "-%s",
+				    tap_errnos[i].name);
 				return b;
 			}
 		}
@@ -106,7 +125,9 @@ tap_init(int argc, char **argv)
 		errno = 0;
 		v = strtod(s, &end);
 		if (errno != 0 || *end != '\0' || !(v > 0) || v > 1000)
-			tap_diag("ignoring RING_TEST_SCALE '%s': not a number in (0, 1000]", s);
+			tap_diag("ignoring RING_TEST_SCALE '%s': not a number "
+				 "in (0, 1000]",
+			    s);
 		else
 			tap_scale_v = v;
 	}
@@ -344,7 +365,7 @@ tap_reap_at(pid_t pid, const char *file, int line)
 bool
 tap_reap_within_at(pid_t pid, unsigned ms, const char *file, int line)
 {
-	struct timespec nap = { 0, 2000000 };
+	struct timespec nap = {0, 2000000};
 	unsigned waited = 0;
 	int st;
 	pid_t w;
@@ -409,7 +430,7 @@ tap_result(const char *name, int st, bool killed, char *msgs, size_t len)
 		printf("not ok - %s: %s\n", name, msgs);
 		/* Further reports, e.g. the sub-test's after its helper's. */
 		for (line = nl != NULL ? nl + 1 : msgs + len; *line != '\0';
-		    line = nl + 1) {
+		     line = nl + 1) {
 			nl = strchr(line, '\n');
 			if (nl != NULL)
 				*nl = '\0';

@@ -53,7 +53,7 @@ void tap_kill(pid_t pid);
  * the helper still running (a failure report will kill it).
  */
 bool tap_reap_within_at(pid_t pid, unsigned ms, const char *file, int line);
-#define tap_reap_within(pid, ms)					\
+#define tap_reap_within(pid, ms) \
 	tap_reap_within_at((pid), (ms), __FILE__, __LINE__)
 
 /* Report a failure and end the sub-test (or helper) at once. */
@@ -80,71 +80,72 @@ extern struct tap_where *tap_where;
 
 #define TAP_FAIL(...) tap_fail_at(__FILE__, __LINE__, __VA_ARGS__)
 
-#define TAP_ASSERT(c)							\
-	do {								\
-		if (!(c))						\
-			TAP_FAIL("assertion '%s' failed", #c);		\
-		TAP_HERE();						\
+#define TAP_ASSERT(c) \
+	do { \
+		if (!(c)) \
+			TAP_FAIL("assertion '%s' failed", #c); \
+		TAP_HERE(); \
 	} while (0)
 
 /* Signed and unsigned equality; both print the two values. */
-#define TAP_EQ(a, b)							\
-	do {								\
-		long long tap_a_ = (long long)(a);			\
-		long long tap_b_ = (long long)(b);			\
-		if (tap_a_ != tap_b_)					\
+#define TAP_EQ(a, b) \
+	do { \
+		long long tap_a_ = (long long)(a); \
+		long long tap_b_ = (long long)(b); \
+		if (tap_a_ != tap_b_) \
 			TAP_FAIL("%s == %s failed: %lld != %lld", #a, #b, \
-			    tap_a_, tap_b_);				\
-		TAP_HERE();						\
+			    tap_a_, tap_b_); \
+		TAP_HERE(); \
 	} while (0)
 
-#define TAP_EQ_U(a, b)							\
-	do {								\
-		unsigned long long tap_a_ = (unsigned long long)(a);	\
-		unsigned long long tap_b_ = (unsigned long long)(b);	\
-		if (tap_a_ != tap_b_)					\
-			TAP_FAIL("%s == %s failed: %llu (%#llx) != %llu (%#llx)", \
-			    #a, #b, tap_a_, tap_a_, tap_b_, tap_b_);	\
-		TAP_HERE();						\
+#define TAP_EQ_U(a, b) \
+	do { \
+		unsigned long long tap_a_ = (unsigned long long)(a); \
+		unsigned long long tap_b_ = (unsigned long long)(b); \
+		if (tap_a_ != tap_b_) \
+			TAP_FAIL("%s == %s failed: %llu (%#llx) != %llu " \
+				 "(%#llx)", \
+			    #a, #b, tap_a_, tap_a_, tap_b_, tap_b_); \
+		TAP_HERE(); \
 	} while (0)
 
 /* A libring call must return exactly want (e.g. -EAGAIN, 0). */
-#define TAP_RC(expr, want)						\
-	do {								\
-		long tap_r_ = (long)(expr);				\
-		long tap_w_ = (long)(want);				\
-		if (tap_r_ != tap_w_)					\
-			TAP_FAIL("%s = %s, expected %s", #expr,		\
-			    tap_rcname(tap_r_), tap_rcname(tap_w_));	\
-		TAP_HERE();						\
+#define TAP_RC(expr, want) \
+	do { \
+		long tap_r_ = (long)(expr); \
+		long tap_w_ = (long)(want); \
+		if (tap_r_ != tap_w_) \
+			TAP_FAIL("%s = %s, expected %s", #expr, \
+			    tap_rcname(tap_r_), tap_rcname(tap_w_)); \
+		TAP_HERE(); \
 	} while (0)
 
 /* A libring call must succeed (>= 0). */
-#define TAP_OK(expr)							\
-	do {								\
-		long tap_r_ = (long)(expr);				\
-		if (tap_r_ < 0)						\
-			TAP_FAIL("%s = %s, expected success", #expr,	\
-			    tap_rcname(tap_r_));			\
-		TAP_HERE();						\
+#define TAP_OK(expr) \
+	do { \
+		long tap_r_ = (long)(expr); \
+		if (tap_r_ < 0) \
+			TAP_FAIL("%s = %s, expected success", #expr, \
+			    tap_rcname(tap_r_)); \
+		TAP_HERE(); \
 	} while (0)
 
 /* A libring call must fail with some -errno. */
-#define TAP_NEG(expr)							\
-	do {								\
-		long tap_r_ = (long)(expr);				\
-		if (tap_r_ >= 0)					\
-			TAP_FAIL("%s = %ld, expected a negative errno",	\
-			    #expr, tap_r_);				\
-		TAP_HERE();						\
+#define TAP_NEG(expr) \
+	do { \
+		long tap_r_ = (long)(expr); \
+		if (tap_r_ >= 0) \
+			TAP_FAIL("%s = %ld, expected a negative errno", #expr, \
+			    tap_r_); \
+		TAP_HERE(); \
 	} while (0)
 
 /* A system call must not return -1. */
-#define TAP_SYS(expr)							\
-	do {								\
-		if ((long)(expr) == -1)					\
-			TAP_FAIL("%s: %s", #expr, tap_rcname(-errno));	\
-		TAP_HERE();						\
+#define TAP_SYS(expr) \
+	do { \
+		if ((long)(expr) == -1) \
+			TAP_FAIL("%s: %s", #expr, tap_rcname(-errno)); \
+		TAP_HERE(); \
 	} while (0)
 
 #endif /* TAP_H */

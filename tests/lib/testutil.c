@@ -29,7 +29,7 @@ tu_now_ns(void)
 void
 tu_sleep_ms(unsigned ms)
 {
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
@@ -86,7 +86,8 @@ tu_create(struct ring_fds *fds, uint32_t sq, uint32_t cq, uint32_t flags,
 	p.pool_bytes = pool;
 	rc = ring_pair_create(&p, fds);
 	if (rc < 0)
-		TAP_FAIL("ring_pair_create(sq %u, cq %u, flags %#x, pool %llu) = %s",
+		TAP_FAIL("ring_pair_create(sq %u, cq %u, flags %#x, pool %llu) "
+			 "= %s",
 		    sq, cq, flags, (unsigned long long)pool, tap_rcname(rc));
 	TAP_HERE();
 }
@@ -109,8 +110,10 @@ tu_open(const struct ring_fds *fds, enum ring_role role)
 	if (rc < 0)
 		TAP_FAIL("ring_open(role %d) = %s", (int)role, tap_rcname(rc));
 	if (r == NULL)
-		TAP_FAIL("ring_open(role %d) succeeded without a handle", (int)role);
-	tu_handles[tu_nhandles++ % (sizeof(tu_handles) / sizeof(tu_handles[0]))] = r;
+		TAP_FAIL("ring_open(role %d) succeeded without a handle",
+		    (int)role);
+	tu_handles[tu_nhandles++ %
+	    (sizeof(tu_handles) / sizeof(tu_handles[0]))] = r;
 	TAP_HERE();
 	return r;
 }
@@ -161,7 +164,8 @@ uint64_t
 tu_desc_size(const struct ring_pair_desc *d)
 {
 	return ring_layout(d->flags, d->sq_entries, d->cq_entries,
-	    d->pool_bytes).total;
+	    d->pool_bytes)
+	    .total;
 }
 
 void
@@ -171,8 +175,8 @@ tu_build(const struct ring_pair_desc *d, uint64_t file_size, int seals,
 	uint64_t ec;
 	int fd;
 
-	fd = memfd_create("test-pair", MFD_CLOEXEC |
-	    (seals != 0 ? MFD_ALLOW_SEALING : 0));
+	fd = memfd_create("test-pair",
+	    MFD_CLOEXEC | (seals != 0 ? MFD_ALLOW_SEALING : 0));
 	TAP_SYS(fd);
 	TAP_SYS(ftruncate(fd, (off_t)file_size));
 	if (file_size >= sizeof(*d))
@@ -205,8 +209,10 @@ tu_await_sleeper(const struct ring *r, bool cq, bool push_side)
 		if ((push_side ? q->push_wait : q->pop_wait) != 0)
 			break;
 		if (tu_now_ns() - t0 > 5000000000ull)
-			TAP_FAIL("the %s side of the %s never announced that it sleeps",
-			    push_side ? "pushing" : "popping", cq ? "CQ" : "SQ");
+			TAP_FAIL("the %s side of the %s never announced that "
+				 "it sleeps",
+			    push_side ? "pushing" : "popping",
+			    cq ? "CQ" : "SQ");
 		tu_sleep_ms(1);
 	}
 	TAP_HERE();
@@ -253,7 +259,7 @@ tu_notify(int fd)
 void
 tu_await(int fd, int timeout_ms)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 	char c;
 	int n;
 
@@ -299,10 +305,12 @@ bool
 tu_sqe_same(const struct ring_sqe *a, const struct ring_sqe *b)
 {
 	return a->opcode == b->opcode && a->flags == b->flags &&
-	    a->priority == b->priority && a->syscall_flags == b->syscall_flags &&
-	    a->fd == b->fd && a->len == b->len && a->user_data == b->user_data &&
+	    a->priority == b->priority &&
+	    a->syscall_flags == b->syscall_flags && a->fd == b->fd &&
+	    a->len == b->len && a->user_data == b->user_data &&
 	    a->addr == b->addr && a->offset == b->offset &&
-	    a->additional1 == b->additional1 && a->additional2 == b->additional2;
+	    a->additional1 == b->additional1 &&
+	    a->additional2 == b->additional2;
 }
 
 void

@@ -28,7 +28,7 @@ struct ring_sqe {
 	uint8_t opcode;		/* RING_OP_* or >= RING_OP_PRODUCER_BASE */
 	uint8_t flags;		/* RING_SQE_* */
 	uint16_t priority;	/* scheduling hint; 0 is normal */
-	uint32_t syscall_flags;	/* opcode-specific flags (e.g. open flags) */
+	uint32_t syscall_flags; /* opcode-specific flags (e.g. open flags) */
 	uint64_t fd;		/* producer-local handle */
 	uint64_t len;		/* byte count of the buffer at addr */
 	uint64_t user_data;	/* echoed verbatim in the CQE, never followed */
@@ -40,10 +40,10 @@ struct ring_sqe {
 
 /* Completion queue entry, 64-bit form (Redox CqEntry64). */
 struct ring_cqe {
-	uint64_t user_data;	/* user_data of the SQE this completes */
-	uint64_t status;	/* result, or a negative errno cast to u64 */
-	uint64_t flags;		/* RING_CQE_* */
-	uint64_t extra;		/* opcode-specific second result */
+	uint64_t user_data; /* user_data of the SQE this completes */
+	uint64_t status;    /* result, or a negative errno cast to u64 */
+	uint64_t flags;	    /* RING_CQE_* */
+	uint64_t extra;	    /* opcode-specific second result */
 } __attribute__((aligned(32)));
 
 /* Submission queue entry, 32-bit form (Redox SqEntry32). */
@@ -62,7 +62,7 @@ struct ring_sqe32 {
 /* Completion queue entry, 32-bit form (Redox CqEntry32). */
 struct ring_cqe32 {
 	uint32_t user_data;
-	uint32_t status;	/* result, or a negative errno cast to u32 */
+	uint32_t status; /* result, or a negative errno cast to u32 */
 	uint32_t flags;
 	uint32_t extra;
 } __attribute__((aligned(16)));
@@ -134,9 +134,9 @@ struct ring_header {
 	_Alignas(RING_LINE) uint64_t entry_count; /* power of two; set once */
 	_Alignas(RING_LINE) uint64_t head_index;  /* popper: raw index mod 2n */
 	_Alignas(RING_LINE) uint64_t tail_index;  /* pusher: raw index mod 2n */
-	_Alignas(RING_LINE) uint64_t status;	   /* RING_STATUS_* */
+	_Alignas(RING_LINE) uint64_t status;	  /* RING_STATUS_* */
 	_Alignas(RING_LINE) uint64_t push_epoch;  /* pusher: entries pushed */
-	_Alignas(RING_LINE) uint64_t pop_epoch;   /* popper: entries popped */
+	_Alignas(RING_LINE) uint64_t pop_epoch;	  /* popper: entries popped */
 };
 
 /*
@@ -244,7 +244,8 @@ _Static_assert(_Alignof(struct ring_sqe) == 64, "SqEntry64 align");
 _Static_assert(offsetof(struct ring_sqe, opcode) == 0, "sqe.opcode");
 _Static_assert(offsetof(struct ring_sqe, flags) == 1, "sqe.flags");
 _Static_assert(offsetof(struct ring_sqe, priority) == 2, "sqe.priority");
-_Static_assert(offsetof(struct ring_sqe, syscall_flags) == 4, "sqe.syscall_flags");
+_Static_assert(offsetof(struct ring_sqe, syscall_flags) == 4,
+    "sqe.syscall_flags");
 _Static_assert(offsetof(struct ring_sqe, fd) == 8, "sqe.fd");
 _Static_assert(offsetof(struct ring_sqe, len) == 16, "sqe.len");
 _Static_assert(offsetof(struct ring_sqe, user_data) == 24, "sqe.user_data");
@@ -265,7 +266,8 @@ _Static_assert(_Alignof(struct ring_sqe32) == 32, "SqEntry32 align");
 _Static_assert(offsetof(struct ring_sqe32, opcode) == 0, "sqe32.opcode");
 _Static_assert(offsetof(struct ring_sqe32, flags) == 1, "sqe32.flags");
 _Static_assert(offsetof(struct ring_sqe32, priority) == 2, "sqe32.priority");
-_Static_assert(offsetof(struct ring_sqe32, syscall_flags) == 4, "sqe32.syscall_flags");
+_Static_assert(offsetof(struct ring_sqe32, syscall_flags) == 4,
+    "sqe32.syscall_flags");
 _Static_assert(offsetof(struct ring_sqe32, fd) == 8, "sqe32.fd");
 _Static_assert(offsetof(struct ring_sqe32, len) == 12, "sqe32.len");
 _Static_assert(offsetof(struct ring_sqe32, user_data) == 16, "sqe32.user_data");
@@ -280,24 +282,36 @@ _Static_assert(offsetof(struct ring_cqe32, flags) == 8, "cqe32.flags");
 _Static_assert(offsetof(struct ring_cqe32, extra) == 12, "cqe32.extra");
 
 _Static_assert(sizeof(struct ring_header) == 6 * RING_LINE, "header size");
-_Static_assert(offsetof(struct ring_header, entry_count) == 0 * RING_LINE, "h.entry_count");
-_Static_assert(offsetof(struct ring_header, head_index) == 1 * RING_LINE, "h.head_index");
-_Static_assert(offsetof(struct ring_header, tail_index) == 2 * RING_LINE, "h.tail_index");
-_Static_assert(offsetof(struct ring_header, status) == 3 * RING_LINE, "h.status");
-_Static_assert(offsetof(struct ring_header, push_epoch) == 4 * RING_LINE, "h.push_epoch");
-_Static_assert(offsetof(struct ring_header, pop_epoch) == 5 * RING_LINE, "h.pop_epoch");
+_Static_assert(offsetof(struct ring_header, entry_count) == 0 * RING_LINE,
+    "h.entry_count");
+_Static_assert(offsetof(struct ring_header, head_index) == 1 * RING_LINE,
+    "h.head_index");
+_Static_assert(offsetof(struct ring_header, tail_index) == 2 * RING_LINE,
+    "h.tail_index");
+_Static_assert(offsetof(struct ring_header, status) == 3 * RING_LINE,
+    "h.status");
+_Static_assert(offsetof(struct ring_header, push_epoch) == 4 * RING_LINE,
+    "h.push_epoch");
+_Static_assert(offsetof(struct ring_header, pop_epoch) == 5 * RING_LINE,
+    "h.pop_epoch");
 
-_Static_assert(sizeof(struct ring_header_page) == RING_PAGE, "header page size");
-_Static_assert(offsetof(struct ring_header_page, pop_wait) == 6 * RING_LINE, "pop_wait");
-_Static_assert(offsetof(struct ring_header_page, push_wait) == 7 * RING_LINE, "push_wait");
-_Static_assert(offsetof(struct ring_header_page, reserved) == 7 * RING_LINE + 4, "reserved");
+_Static_assert(sizeof(struct ring_header_page) == RING_PAGE,
+    "header page size");
+_Static_assert(offsetof(struct ring_header_page, pop_wait) == 6 * RING_LINE,
+    "pop_wait");
+_Static_assert(offsetof(struct ring_header_page, push_wait) == 7 * RING_LINE,
+    "push_wait");
+_Static_assert(offsetof(struct ring_header_page, reserved) == 7 * RING_LINE + 4,
+    "reserved");
 
 _Static_assert(sizeof(struct ring_held) == 32, "held entry size");
 _Static_assert(offsetof(struct ring_held, user_data) == 8, "held.user_data");
 _Static_assert(offsetof(struct ring_held, done_seq) == 16, "held.done_seq");
 
 _Static_assert(sizeof(struct ring_pair_desc) == 64, "pair desc size");
-_Static_assert(offsetof(struct ring_pair_desc, sq_entries) == 16, "desc.sq_entries");
-_Static_assert(offsetof(struct ring_pair_desc, pool_bytes) == 24, "desc.pool_bytes");
+_Static_assert(offsetof(struct ring_pair_desc, sq_entries) == 16,
+    "desc.sq_entries");
+_Static_assert(offsetof(struct ring_pair_desc, pool_bytes) == 24,
+    "desc.pool_bytes");
 
 #endif /* RING_ABI_H */

@@ -38,8 +38,8 @@
 extern "C" {
 #endif
 
-#define RING_PHYS_FRAME 4096u		 /* allocation granule, bytes */
-#define RING_PHYS_4G 0x100000000ull	 /* end of zone 32, start of zone 64 */
+#define RING_PHYS_FRAME 4096u	    /* allocation granule, bytes */
+#define RING_PHYS_4G 0x100000000ull /* end of zone 32, start of zone 64 */
 
 /* physalloc3 flags (Redox syscall::flags::PhysallocFlags, exact values). */
 #define RING_PHYS_SPACE_32 0x1u	     /* the whole range below 4 GiB */
@@ -47,7 +47,8 @@ extern "C" {
 #define RING_PHYS_PARTIAL_ALLOC 0x4u /* may return less than size, >= min */
 /* Strategy field, valid only (and required) with PARTIAL_ALLOC. */
 #define RING_PHYS_STRATEGY_MASK 0x30000u
-#define RING_PHYS_OPTIMAL 0x10000u	  /* smallest range holding all of
+#define RING_PHYS_OPTIMAL \
+	0x10000u			  /* smallest range holding all of
 					     size, else the largest >= min */
 #define RING_PHYS_GREATEST_RANGE 0x20000u /* the largest free range >= min */
 #define RING_PHYS_GREEDY 0x30000u	  /* the first free range >= min */
@@ -66,7 +67,7 @@ extern "C" {
 
 /* ring_physmap() flags (Redox PhysmapFlags; caching bits are accepted
  * and have no effect on simulated memory). */
-#define RING_PHYSMAP_WRITE 0x1u		/* writable mapping, else read-only */
+#define RING_PHYSMAP_WRITE 0x1u /* writable mapping, else read-only */
 #define RING_PHYSMAP_WRITE_COMBINE 0x2u
 #define RING_PHYSMAP_NO_CACHE 0x4u
 
@@ -82,7 +83,7 @@ enum ring_phys_zone_id {
 
 /* One zone: a record of ring_phys_list_zones(). */
 struct ring_phys_zone {
-	uint32_t zone;	       /* enum ring_phys_zone_id */
+	uint32_t zone; /* enum ring_phys_zone_id */
 	uint32_t reserved;
 	uint64_t base;	       /* first address */
 	uint64_t size;	       /* bytes; 0: the zone is disabled */
@@ -117,8 +118,8 @@ struct ring_phys_region {
 	struct ring_ctl_peer owner; /* who allocated it (uid owns it) */
 	uint64_t client_id;	    /* allocating connection; 0 once gone */
 	uint64_t age_ns;
-	uint32_t grants;	    /* valid entries of grant[] */
-	uint32_t mapped;	    /* 1: its memory file exists (was mapped) */
+	uint32_t grants; /* valid entries of grant[] */
+	uint32_t mapped; /* 1: its memory file exists (was mapped) */
 	struct ring_phys_grant grant[RING_PHYS_GRANT_MAX];
 };
 
@@ -146,8 +147,7 @@ int ring_physalloc3(struct ring_ctl *c, uint64_t size, uint32_t flags,
  * the new region's id in *region_id (may be NULL).
  */
 int ring_physalloc3_region(struct ring_ctl *c, uint64_t size, uint32_t flags,
-    uint32_t region_flags, uint64_t *min, uint64_t *base,
-    uint64_t *region_id);
+    uint32_t region_flags, uint64_t *min, uint64_t *base, uint64_t *region_id);
 
 /*
  * physfree: give back the region that starts at base; size must round to
@@ -207,8 +207,8 @@ struct ring_phys_seg {
 };
 
 struct ring_phys_sg {
-	uint64_t total;		   /* bytes, sum of seg[].len */
-	uint32_t region_flags;	   /* what the regions were allocated with */
+	uint64_t total;	       /* bytes, sum of seg[].len */
+	uint32_t region_flags; /* what the regions were allocated with */
 	uint32_t nsegs;
 	struct ring_phys_seg seg[]; /* in allocation order */
 };

@@ -47,7 +47,8 @@ struct ring_params {
 	uint32_t cq_entries; /* 0: same as sq_entries */
 	uint32_t flags;	     /* RING_PAIR_BITS_32 */
 	uint32_t reserved;   /* zero */
-	uint64_t pool_bytes; /* buffer pool size, rounded up to a page; 0: none */
+	uint64_t
+	    pool_bytes; /* buffer pool size, rounded up to a page; 0: none */
 };
 
 /* The descriptors of a pair: memory file and the two doorbells. */
@@ -106,7 +107,8 @@ void ring_fds_close(struct ring_fds *fds);
  * memory file must carry the shrink and grow seals and a valid description.
  * Does not take ownership of fds.  On success fills *ret.
  */
-int ring_open(const struct ring_fds *fds, enum ring_role role, struct ring **ret);
+int ring_open(const struct ring_fds *fds, enum ring_role role,
+    struct ring **ret);
 
 /* Leave the pair: mark it DROP, wake the peer, unmap, free.  NULL is fine. */
 void ring_close(struct ring *r);
@@ -166,10 +168,14 @@ int ring_sq_cancel(struct ring *r, int64_t status);
  * before publishing keeps the earlier reservation and may extend it.
  */
 int ring_reserve(struct ring *r, unsigned n);
-struct ring_sqe *ring_sqe_slot(struct ring *r, unsigned i);   /* consumer, 64-bit */
-struct ring_sqe32 *ring_sqe32_slot(struct ring *r, unsigned i); /* consumer, 32-bit */
-struct ring_cqe *ring_cqe_slot(struct ring *r, unsigned i);   /* producer, 64-bit */
-struct ring_cqe32 *ring_cqe32_slot(struct ring *r, unsigned i); /* producer, 32-bit */
+struct ring_sqe *ring_sqe_slot(struct ring *r,
+    unsigned i); /* consumer, 64-bit */
+struct ring_sqe32 *ring_sqe32_slot(struct ring *r,
+    unsigned i); /* consumer, 32-bit */
+struct ring_cqe *ring_cqe_slot(struct ring *r,
+    unsigned i); /* producer, 64-bit */
+struct ring_cqe32 *ring_cqe32_slot(struct ring *r,
+    unsigned i); /* producer, 32-bit */
 int ring_publish(struct ring *r, unsigned k);
 
 /* Entry checks a reader applies to what the peer wrote (-EINVAL). */
@@ -229,7 +235,8 @@ int ring_pool_free(struct ring *r, uint64_t offset, uint64_t len);
  * Either side: the address of [offset, offset+len) in the pool, only when
  * every byte lies in a range the consumer allocated; -EFAULT otherwise.
  */
-int ring_pool_resolve(struct ring *r, uint64_t offset, uint64_t len, void **ptr);
+int ring_pool_resolve(struct ring *r, uint64_t offset, uint64_t len,
+    void **ptr);
 
 /* --- ringd control socket ------------------------------------------- */
 
@@ -270,8 +277,8 @@ struct ring_ctl_status {
 	uint32_t schemes, rings, clients, reserved; /* schemes: built-ins too */
 	/* physalloc3 (<ring/phys.h>): regions, and bytes per zone (32, 64) */
 	uint32_t phys_regions, phys_reserved;
-	uint64_t phys_size[2];	/* zone size; 0: disabled */
-	uint64_t phys_used[2];	/* in allocated regions */
+	uint64_t phys_size[2]; /* zone size; 0: disabled */
+	uint64_t phys_used[2]; /* in allocated regions */
 };
 
 struct ring_ctl_scheme {
@@ -285,8 +292,8 @@ struct ring_ctl_scheme {
 struct ring_ctl_queue {
 	uint64_t head, tail, depth;
 	uint64_t push_epoch, pop_epoch; /* entries ever pushed / popped */
-	uint64_t status;		 /* RING_STATUS_* */
-	uint32_t pop_wait, push_wait;	 /* RING_WAIT_* */
+	uint64_t status;		/* RING_STATUS_* */
+	uint32_t pop_wait, push_wait;	/* RING_WAIT_* */
 };
 
 enum ring_ctl_state {
@@ -342,8 +349,8 @@ int ring_ctl_open(struct ring_ctl *c, const char *scheme,
 int ring_ctl_close_ring(struct ring_ctl *c, uint64_t ring_id);
 
 /* Scheme: take a name, declaring the opcodes served (nops may be 0). */
-int ring_ctl_register(struct ring_ctl *c, const char *name,
-    const uint8_t *ops, unsigned nops);
+int ring_ctl_register(struct ring_ctl *c, const char *name, const uint8_t *ops,
+    unsigned nops);
 int ring_ctl_unregister(struct ring_ctl *c, const char *name);
 /* Next attach request without blocking (-EAGAIN when there is none). */
 int ring_ctl_next_attach(struct ring_ctl *c, struct ring_attach *a);
