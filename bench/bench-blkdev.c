@@ -52,9 +52,9 @@ static struct {
 	char dir[64];
 	char file[96];
 	char bin[2][PATH_MAX]; /* blkdev-scheme, blkdev-driver */
-} bbk = {.start_rc = 1};
+} bbk = { .start_rc = 1 };
 
-static const uint64_t bbk_size[] = {4096, 128 << 10};
+static const uint64_t bbk_size[] = { 4096, 128 << 10 };
 
 /* BUILD/bench/ring-bench -> BUILD/examples/name. */
 static int
@@ -196,7 +196,7 @@ bbk_start(void)
 	deadline = bench_now() + (int64_t)BBK_START_MS * 1000000;
 	while ((rc = ring_ctl_probe(c, BBK_SCHEME, ops)) < 0 &&
 	    bench_now() < deadline && waitpid(bbk.scheme, NULL, WNOHANG) == 0) {
-		struct timespec ts = {0, 5000000};
+		struct timespec ts = { 0, 5000000 };
 
 		nanosleep(&ts, NULL);
 	}

@@ -67,7 +67,7 @@ static struct {
 	char dir[64];
 	char sock[128];
 	char conf[128];
-} brd = {.start_rc = -ENOTCONN};
+} brd = { .start_rc = -ENOTCONN };
 
 /* A scheme process's brief. */
 struct brd_scheme {
@@ -122,8 +122,8 @@ brd_write_file(const char *path, const char *text)
 static void
 brd_sleep_ms(long ms)
 {
-	struct timespec ts = {.tv_sec = ms / 1000,
-	    .tv_nsec = (ms % 1000) * 1000000};
+	struct timespec ts = { .tv_sec = ms / 1000,
+		.tv_nsec = (ms % 1000) * 1000000 };
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
@@ -416,7 +416,7 @@ brd_scheme_fini(struct brd_scheme *s)
 static int
 brd_scheme_register(struct brd_scheme *s, struct ring_ctl **ctl)
 {
-	static const uint8_t ops[] = {RING_OP_NOOP};
+	static const uint8_t ops[] = { RING_OP_NOOP };
 	char one = 1;
 	int rc;
 
@@ -452,10 +452,10 @@ brd_serve(struct ring *r, enum bench_mode mode, int *served)
 	if ((n = ring_sq_pop_batch(r, sqes, BRD_BATCH)) < 0)
 		return n;
 	for (i = 0; i < n; i++)
-		cqes[i] = (struct ring_cqe){.user_data = sqes[i].user_data,
-		    .status = sqes[i].opcode == RING_OP_NOOP
-			? 0
-			: (uint64_t)(int64_t)-ENOSYS};
+		cqes[i] = (struct ring_cqe){ .user_data = sqes[i].user_data,
+			.status = sqes[i].opcode == RING_OP_NOOP
+			    ? 0
+			    : (uint64_t)(int64_t)-ENOSYS };
 	if ((rc = bench_ring_answer(r, mode, cqes, (unsigned)n)) < 0)
 		return rc;
 	*served = n;
@@ -514,7 +514,7 @@ out:
 static int
 brd_many_add(int ep, struct ring **rings, unsigned i)
 {
-	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = i};
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = i };
 
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, ring_fd(rings[i]), &ev) < 0)
 		return -errno;
@@ -568,12 +568,12 @@ brd_scheme_many(void *arg)
 		rc = -errno;
 		goto out;
 	}
-	ev = (struct epoll_event){.events = EPOLLIN, .data.u32 = BRD_EV_CTL};
+	ev = (struct epoll_event){ .events = EPOLLIN, .data.u32 = BRD_EV_CTL };
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, ring_ctl_fd(ctl), &ev) < 0) {
 		rc = -errno;
 		goto out;
 	}
-	ev = (struct epoll_event){.events = EPOLLIN, .data.u32 = BRD_EV_STOP};
+	ev = (struct epoll_event){ .events = EPOLLIN, .data.u32 = BRD_EV_STOP };
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, s->stop[0], &ev) < 0) {
 		rc = -errno;
 		goto out;
@@ -662,7 +662,7 @@ brd_scheme_start(struct brd_scheme *s, struct bench_child *c)
 	}
 	brd_close(&s->ready[1]);
 	brd_close(&s->stop[0]);
-	pfd = (struct pollfd){.fd = s->ready[0], .events = POLLIN};
+	pfd = (struct pollfd){ .fd = s->ready[0], .events = POLLIN };
 	do
 		rc = poll(&pfd, 1, bench_cfg.timeout_ms);
 	while (rc < 0 && errno == EINTR);
@@ -950,10 +950,10 @@ bench_ringd_phys_once(const char *name, enum bench_phys what, uint64_t n,
     double *v)
 {
 	static const uint64_t size[] = {
-	    [BENCH_PHYS_CTL] = 0,
-	    [BENCH_PHYS_4K] = 4096,
-	    [BENCH_PHYS_1M] = 1 << 20,
-	    [BENCH_PHYS_ONE] = BRD_SG_BYTES,
+		[BENCH_PHYS_CTL] = 0,
+		[BENCH_PHYS_4K] = 4096,
+		[BENCH_PHYS_1M] = 1 << 20,
+		[BENCH_PHYS_ONE] = BRD_SG_BYTES,
 	};
 	struct ring_ctl *ctl = NULL;
 	int64_t t0 = 0, dt = 0;
@@ -1012,8 +1012,9 @@ brd_many_pass(struct brd_many *m, bool submit, uint64_t *completed,
 		if (!submit || want == 0)
 			continue;
 		for (k = 0; k < want; k++)
-			sqes[k] = (struct ring_sqe){.opcode = RING_OP_NOOP,
-			    .user_data = (uint64_t)i << 32 | (m->sent[i] + k)};
+			sqes[k] = (struct ring_sqe){ .opcode = RING_OP_NOOP,
+				.user_data = (uint64_t)i << 32 |
+				    (m->sent[i] + k) };
 		n = ring_sq_push_batch(m->r[i], sqes, want);
 		if (n < 0 && n != -EAGAIN)
 			return n;

@@ -275,7 +275,7 @@ static void *
 bench_watch(void *arg)
 {
 	struct bench_child *c = arg;
-	struct pollfd pfd = {.fd = c->pidfd, .events = POLLIN};
+	struct pollfd pfd = { .fd = c->pidfd, .events = POLLIN };
 	int rc;
 
 	do
@@ -689,20 +689,20 @@ bench_efd_abort(void *arg)
 /* Pipes and sockets need no abort: the child's death closes its ends. */
 static const struct bench_pp_ops bench_pp_table[] = {
 #define BENCH_PP_LINE 0
-    {"cache-line ping-pong", bench_pp_page, bench_line_child, bench_line_run,
-	bench_line_abort},
+	{ "cache-line ping-pong", bench_pp_page, bench_line_child,
+	    bench_line_run, bench_line_abort },
 #define BENCH_PP_FUTEX 1
-    {"futex ping-pong", bench_pp_page, bench_futex_child, bench_futex_run,
-	bench_futex_abort},
+	{ "futex ping-pong", bench_pp_page, bench_futex_child, bench_futex_run,
+	    bench_futex_abort },
 #define BENCH_PP_EVENTFD 2
-    {"eventfd ping-pong", bench_efd_setup, bench_efd_child, bench_efd_run,
-	bench_efd_abort},
+	{ "eventfd ping-pong", bench_efd_setup, bench_efd_child, bench_efd_run,
+	    bench_efd_abort },
 #define BENCH_PP_PIPE 3
-    {"pipe ping-pong", bench_pipe_setup, bench_byte_child, bench_byte_run,
-	NULL},
+	{ "pipe ping-pong", bench_pipe_setup, bench_byte_child, bench_byte_run,
+	    NULL },
 #define BENCH_PP_UNIX 4
-    {"unix socket ping-pong", bench_unix_setup, bench_byte_child,
-	bench_byte_run, NULL},
+	{ "unix socket ping-pong", bench_unix_setup, bench_byte_child,
+	    bench_byte_run, NULL },
 };
 #define BENCH_PP_COUNT (sizeof(bench_pp_table) / sizeof(bench_pp_table[0]))
 
@@ -1169,8 +1169,8 @@ bench_ring_stream_run(struct bench_ring *br, uint64_t total, uint64_t *seq,
 				if ((s = ring_sqe_slot(r, (unsigned)i)) == NULL)
 					return -EFAULT;
 				*s = (struct ring_sqe){
-				    .opcode = RING_OP_NOOP,
-				    .user_data = *seq + sent + (uint64_t)i,
+					.opcode = RING_OP_NOOP,
+					.user_data = *seq + sent + (uint64_t)i,
 				};
 			}
 			if ((rc = ring_publish(r, (unsigned)n)) < 0)
@@ -1608,8 +1608,8 @@ bench_print_json(const struct bench_row *rows, size_t n, const char *cpu,
 static void
 bench_cpu_model(char *buf, size_t len)
 {
-	static const char *const keys[] = {"model name", "Model", "cpu model",
-	    "Hardware"};
+	static const char *const keys[] = { "model name", "Model", "cpu model",
+		"Hardware" };
 	char line[512], *p, *v;
 	FILE *f;
 	size_t i, k;
@@ -1682,13 +1682,13 @@ static int
 bench_parse(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"help", no_argument, NULL, 'h'},
-	    {"iterations", required_argument, NULL, 'n'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"repetitions", required_argument, NULL, 'r'},
-	    {"smoke", no_argument, NULL, 's'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {NULL, 0, NULL, 0},
+		{ "help", no_argument, NULL, 'h' },
+		{ "iterations", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "repetitions", required_argument, NULL, 'r' },
+		{ "smoke", no_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t v, n = 0, r = 0;
 	int ch;
@@ -1835,84 +1835,92 @@ struct bench_test {
  * both sides of a ratio alike.
  */
 static const struct bench_test bench_tests[T_COUNT] = {
-    [T_LINE] = {"cache-line ping-pong", BENCH_K_PP, BENCH_PP_LINE, 0, 0,
-	BENCH_C_RTT, false},
-    [T_BUSY] = {"busy RTT batch 1", BENCH_K_RING, 0, BENCH_BUSY, 0, BENCH_C_RTT,
-	false},
-    [T_ADAPT] = {"adaptive RTT", BENCH_K_RING, 0, BENCH_ADAPTIVE, 0,
-	BENCH_C_RTT, false},
-    [T_URTT] = {"io_uring NOP RTT", BENCH_K_URING, 0, 0, 0, BENCH_C_RTT, false},
-    [T_DBUSY] = {"ringd scheme busy", BENCH_K_RINGD, 0, BENCH_BUSY, 0,
-	BENCH_C_RTT, false},
-    [T_DADAPT] = {"ringd scheme adaptive", BENCH_K_RINGD, 0, BENCH_ADAPTIVE, 0,
-	BENCH_C_RTT, false},
-    [T_FUTEX] = {"futex ping-pong", BENCH_K_PP, BENCH_PP_FUTEX, 0, 0,
-	BENCH_C_SLOW, false},
-    [T_SLEEP] = {"sleep/wake RTT", BENCH_K_RING, 0, BENCH_SLEEP, 0,
-	BENCH_C_SLOW, false},
-    [T_DECHO] = {"ringd echo adaptive", BENCH_K_RINGD, 0, BENCH_ADAPTIVE, 0,
-	BENCH_C_SLOW, true},
-    [T_EFD] = {"eventfd ping-pong", BENCH_K_PP, BENCH_PP_EVENTFD, 0, 0,
-	BENCH_C_SLOW, false},
-    [T_PIPE] = {"pipe ping-pong", BENCH_K_PP, BENCH_PP_PIPE, 0, 0, BENCH_C_SLOW,
-	false},
-    [T_UNIX] = {"unix socket ping-pong", BENCH_K_PP, BENCH_PP_UNIX, 0, 0,
-	BENCH_C_SLOW, false},
-    [T_U1] = {"io_uring NOP batch 1", BENCH_K_URING, 0, 0, 1, BENCH_C_STREAM,
-	false},
-    [T_S1] = {"stream batch 1", BENCH_K_RING, 0, BENCH_ADAPTIVE, 1,
-	BENCH_C_STREAM, false},
-    [T_U8] = {"io_uring NOP batch 8", BENCH_K_URING, 0, 0, 8, BENCH_C_STREAM,
-	false},
-    [T_S8] = {"stream batch 8", BENCH_K_RING, 0, BENCH_ADAPTIVE, 8,
-	BENCH_C_STREAM, false},
-    [T_U32] = {"io_uring NOP batch 32", BENCH_K_URING, 0, 0, 32, BENCH_C_STREAM,
-	false},
-    [T_S32] = {"stream batch 32", BENCH_K_RING, 0, BENCH_ADAPTIVE, 32,
-	BENCH_C_STREAM, false},
-    [T_POPEN] = {"plain create+open+close", BENCH_K_OPEN, 0, 0, 0, BENCH_C_OPEN,
-	false},
-    [T_DOPEN] = {"ringd open+close", BENCH_K_OPEN, 0, 0, 0, BENCH_C_OPEN, true},
-    [T_CTL] = {"control round trip", BENCH_K_PHYS, BENCH_PHYS_CTL, 0, 0,
-	BENCH_C_OPEN, false},
-    [T_P4K] = {"physalloc3+free 4 KiB", BENCH_K_PHYS, BENCH_PHYS_4K, 0, 0,
-	BENCH_C_OPEN, false},
-    [T_P1M] = {"physalloc3+free 1 MiB", BENCH_K_PHYS, BENCH_PHYS_1M, 0, 0,
-	BENCH_C_OPEN, false},
-    [T_PONE] = {"one 64 MiB range", BENCH_K_PHYS, BENCH_PHYS_ONE, 0, 0,
-	BENCH_C_OPEN, false},
-    [T_PSG] = {"SG 64 MiB, fragmented", BENCH_K_PHYS, BENCH_PHYS_SG, 0, 0,
-	BENCH_C_ONE, false},
-    [T_BR4] = {"blkdev read 4 KiB", BENCH_K_BLK,
-	BENCH_BLK(BENCH_BLK_RING, BENCH_BLK_READ, 0), 0, 0, BENCH_C_IO, false},
-    [T_DR4] = {"pread 4 KiB", BENCH_K_BLK,
-	BENCH_BLK(BENCH_BLK_DIRECT, BENCH_BLK_READ, 0), 0, 0, BENCH_C_IO,
-	false},
-    [T_UR4] = {"io_uring read 4 KiB", BENCH_K_BLK,
-	BENCH_BLK(BENCH_BLK_URING, BENCH_BLK_READ, 0), 0, 0, BENCH_C_IO, false},
-    [T_BW4] = {"blkdev write 4 KiB", BENCH_K_BLK,
-	BENCH_BLK(BENCH_BLK_RING, BENCH_BLK_WRITE, 0), 0, 0, BENCH_C_IO, false},
-    [T_DW4] = {"pwrite 4 KiB", BENCH_K_BLK,
-	BENCH_BLK(BENCH_BLK_DIRECT, BENCH_BLK_WRITE, 0), 0, 0, BENCH_C_IO,
-	false},
-    [T_UW4] = {"io_uring write 4 KiB", BENCH_K_BLK,
-	BENCH_BLK(BENCH_BLK_URING, BENCH_BLK_WRITE, 0), 0, 0, BENCH_C_IO,
-	false},
-    [T_BR128] = {"blkdev read 128 KiB", BENCH_K_BLK,
-	BENCH_BLK(BENCH_BLK_RING, BENCH_BLK_READ, 1), 0, 0, BENCH_C_IO, false},
-    [T_DR128] = {"pread 128 KiB", BENCH_K_BLK,
-	BENCH_BLK(BENCH_BLK_DIRECT, BENCH_BLK_READ, 1), 0, 0, BENCH_C_IO,
-	false},
-    [T_UR128] = {"io_uring read 128 KiB", BENCH_K_BLK,
-	BENCH_BLK(BENCH_BLK_URING, BENCH_BLK_READ, 1), 0, 0, BENCH_C_IO, false},
-    [T_BW128] = {"blkdev write 128 KiB", BENCH_K_BLK,
-	BENCH_BLK(BENCH_BLK_RING, BENCH_BLK_WRITE, 1), 0, 0, BENCH_C_IO, false},
-    [T_DW128] = {"pwrite 128 KiB", BENCH_K_BLK,
-	BENCH_BLK(BENCH_BLK_DIRECT, BENCH_BLK_WRITE, 1), 0, 0, BENCH_C_IO,
-	false},
-    [T_UW128] = {"io_uring write 128 KiB", BENCH_K_BLK,
-	BENCH_BLK(BENCH_BLK_URING, BENCH_BLK_WRITE, 1), 0, 0, BENCH_C_IO,
-	false},
+	[T_LINE] = { "cache-line ping-pong", BENCH_K_PP, BENCH_PP_LINE, 0, 0,
+	    BENCH_C_RTT, false },
+	[T_BUSY] = { "busy RTT batch 1", BENCH_K_RING, 0, BENCH_BUSY, 0,
+	    BENCH_C_RTT, false },
+	[T_ADAPT] = { "adaptive RTT", BENCH_K_RING, 0, BENCH_ADAPTIVE, 0,
+	    BENCH_C_RTT, false },
+	[T_URTT] = { "io_uring NOP RTT", BENCH_K_URING, 0, 0, 0, BENCH_C_RTT,
+	    false },
+	[T_DBUSY] = { "ringd scheme busy", BENCH_K_RINGD, 0, BENCH_BUSY, 0,
+	    BENCH_C_RTT, false },
+	[T_DADAPT] = { "ringd scheme adaptive", BENCH_K_RINGD, 0,
+	    BENCH_ADAPTIVE, 0, BENCH_C_RTT, false },
+	[T_FUTEX] = { "futex ping-pong", BENCH_K_PP, BENCH_PP_FUTEX, 0, 0,
+	    BENCH_C_SLOW, false },
+	[T_SLEEP] = { "sleep/wake RTT", BENCH_K_RING, 0, BENCH_SLEEP, 0,
+	    BENCH_C_SLOW, false },
+	[T_DECHO] = { "ringd echo adaptive", BENCH_K_RINGD, 0, BENCH_ADAPTIVE,
+	    0, BENCH_C_SLOW, true },
+	[T_EFD] = { "eventfd ping-pong", BENCH_K_PP, BENCH_PP_EVENTFD, 0, 0,
+	    BENCH_C_SLOW, false },
+	[T_PIPE] = { "pipe ping-pong", BENCH_K_PP, BENCH_PP_PIPE, 0, 0,
+	    BENCH_C_SLOW, false },
+	[T_UNIX] = { "unix socket ping-pong", BENCH_K_PP, BENCH_PP_UNIX, 0, 0,
+	    BENCH_C_SLOW, false },
+	[T_U1] = { "io_uring NOP batch 1", BENCH_K_URING, 0, 0, 1,
+	    BENCH_C_STREAM, false },
+	[T_S1] = { "stream batch 1", BENCH_K_RING, 0, BENCH_ADAPTIVE, 1,
+	    BENCH_C_STREAM, false },
+	[T_U8] = { "io_uring NOP batch 8", BENCH_K_URING, 0, 0, 8,
+	    BENCH_C_STREAM, false },
+	[T_S8] = { "stream batch 8", BENCH_K_RING, 0, BENCH_ADAPTIVE, 8,
+	    BENCH_C_STREAM, false },
+	[T_U32] = { "io_uring NOP batch 32", BENCH_K_URING, 0, 0, 32,
+	    BENCH_C_STREAM, false },
+	[T_S32] = { "stream batch 32", BENCH_K_RING, 0, BENCH_ADAPTIVE, 32,
+	    BENCH_C_STREAM, false },
+	[T_POPEN] = { "plain create+open+close", BENCH_K_OPEN, 0, 0, 0,
+	    BENCH_C_OPEN, false },
+	[T_DOPEN] = { "ringd open+close", BENCH_K_OPEN, 0, 0, 0, BENCH_C_OPEN,
+	    true },
+	[T_CTL] = { "control round trip", BENCH_K_PHYS, BENCH_PHYS_CTL, 0, 0,
+	    BENCH_C_OPEN, false },
+	[T_P4K] = { "physalloc3+free 4 KiB", BENCH_K_PHYS, BENCH_PHYS_4K, 0, 0,
+	    BENCH_C_OPEN, false },
+	[T_P1M] = { "physalloc3+free 1 MiB", BENCH_K_PHYS, BENCH_PHYS_1M, 0, 0,
+	    BENCH_C_OPEN, false },
+	[T_PONE] = { "one 64 MiB range", BENCH_K_PHYS, BENCH_PHYS_ONE, 0, 0,
+	    BENCH_C_OPEN, false },
+	[T_PSG] = { "SG 64 MiB, fragmented", BENCH_K_PHYS, BENCH_PHYS_SG, 0, 0,
+	    BENCH_C_ONE, false },
+	[T_BR4] = { "blkdev read 4 KiB", BENCH_K_BLK,
+	    BENCH_BLK(BENCH_BLK_RING, BENCH_BLK_READ, 0), 0, 0, BENCH_C_IO,
+	    false },
+	[T_DR4] = { "pread 4 KiB", BENCH_K_BLK,
+	    BENCH_BLK(BENCH_BLK_DIRECT, BENCH_BLK_READ, 0), 0, 0, BENCH_C_IO,
+	    false },
+	[T_UR4] = { "io_uring read 4 KiB", BENCH_K_BLK,
+	    BENCH_BLK(BENCH_BLK_URING, BENCH_BLK_READ, 0), 0, 0, BENCH_C_IO,
+	    false },
+	[T_BW4] = { "blkdev write 4 KiB", BENCH_K_BLK,
+	    BENCH_BLK(BENCH_BLK_RING, BENCH_BLK_WRITE, 0), 0, 0, BENCH_C_IO,
+	    false },
+	[T_DW4] = { "pwrite 4 KiB", BENCH_K_BLK,
+	    BENCH_BLK(BENCH_BLK_DIRECT, BENCH_BLK_WRITE, 0), 0, 0, BENCH_C_IO,
+	    false },
+	[T_UW4] = { "io_uring write 4 KiB", BENCH_K_BLK,
+	    BENCH_BLK(BENCH_BLK_URING, BENCH_BLK_WRITE, 0), 0, 0, BENCH_C_IO,
+	    false },
+	[T_BR128] = { "blkdev read 128 KiB", BENCH_K_BLK,
+	    BENCH_BLK(BENCH_BLK_RING, BENCH_BLK_READ, 1), 0, 0, BENCH_C_IO,
+	    false },
+	[T_DR128] = { "pread 128 KiB", BENCH_K_BLK,
+	    BENCH_BLK(BENCH_BLK_DIRECT, BENCH_BLK_READ, 1), 0, 0, BENCH_C_IO,
+	    false },
+	[T_UR128] = { "io_uring read 128 KiB", BENCH_K_BLK,
+	    BENCH_BLK(BENCH_BLK_URING, BENCH_BLK_READ, 1), 0, 0, BENCH_C_IO,
+	    false },
+	[T_BW128] = { "blkdev write 128 KiB", BENCH_K_BLK,
+	    BENCH_BLK(BENCH_BLK_RING, BENCH_BLK_WRITE, 1), 0, 0, BENCH_C_IO,
+	    false },
+	[T_DW128] = { "pwrite 128 KiB", BENCH_K_BLK,
+	    BENCH_BLK(BENCH_BLK_DIRECT, BENCH_BLK_WRITE, 1), 0, 0, BENCH_C_IO,
+	    false },
+	[T_UW128] = { "io_uring write 128 KiB", BENCH_K_BLK,
+	    BENCH_BLK(BENCH_BLK_URING, BENCH_BLK_WRITE, 1), 0, 0, BENCH_C_IO,
+	    false },
 };
 
 static uint64_t
@@ -2141,14 +2149,14 @@ main(int argc, char **argv)
 
 #define BENCH_ROW(t, rid, rv, c, cid, cv, un, g, tg, p) \
 	do { \
-		rows[n] = (struct bench_row){.test = (t), \
-		    .ring = (rv), \
-		    .comp = (c), \
-		    .cval = (cv), \
-		    .unit = (un), \
-		    .goal = (g), \
-		    .target = (tg), \
-		    .pct = (p)}; \
+		rows[n] = (struct bench_row){ .test = (t), \
+			.ring = (rv), \
+			.comp = (c), \
+			.cval = (cv), \
+			.unit = (un), \
+			.goal = (g), \
+			.target = (tg), \
+			.pct = (p) }; \
 		bench_row_pair(&rows[n++], (rid), (cid)); \
 	} while (0)
 #define BENCH_PAIR(t, rid, cid, un, g, tg) \

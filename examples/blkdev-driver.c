@@ -48,7 +48,7 @@
 #define DRV_HIST 512u /* latency buckets: 8 per power of two */
 
 enum drv_mode { DRV_VERIFY, DRV_BENCH, DRV_LOAD };
-static const char *const drv_mode_name[] = {"verify", "bench", "load"};
+static const char *const drv_mode_name[] = { "verify", "bench", "load" };
 
 /* A range of physical memory of the arena, mapped here. */
 struct drv_region {
@@ -140,8 +140,8 @@ drv_now(void)
 static void
 drv_sleep_ns(int64_t ns)
 {
-	struct timespec ts = {.tv_sec = ns / 1000000000,
-	    .tv_nsec = ns % 1000000000};
+	struct timespec ts = { .tv_sec = ns / 1000000000,
+		.tv_nsec = ns % 1000000000 };
 
 	if (ns > 0)
 		(void)nanosleep(&ts, NULL); /* a signal cuts it short */
@@ -288,10 +288,10 @@ drv_identify(struct drv *d)
 		fprintf(stderr, "blkdev-driver: pool: %s\n", strerror(-rc));
 		return rc;
 	}
-	sqe = (struct ring_sqe){.opcode = BLKDEV_OP_IDENTIFY,
-	    .addr = buf,
-	    .len = DRV_IDENT_BYTES,
-	    .user_data = 1};
+	sqe = (struct ring_sqe){ .opcode = BLKDEV_OP_IDENTIFY,
+		.addr = buf,
+		.len = DRV_IDENT_BYTES,
+		.user_data = 1 };
 	if ((rc = drv_command(d, &sqe, &st)) < 0 || st < 0) {
 		fprintf(stderr, "blkdev-driver: '%s': identify: %s\n", d->name,
 		    strerror(rc < 0 ? -rc : (int)-st));
@@ -311,7 +311,7 @@ drv_identify(struct drv *d)
 	}
 	d->ident.model[sizeof(d->ident.model) - 1] = '\0';
 	d->ident.serial[sizeof(d->ident.serial) - 1] = '\0';
-	sqe = (struct ring_sqe){.opcode = BLKDEV_OP_CAPACITY, .user_data = 2};
+	sqe = (struct ring_sqe){ .opcode = BLKDEV_OP_CAPACITY, .user_data = 2 };
 	if ((rc = drv_command(d, &sqe, &st)) < 0 || st < 0) {
 		fprintf(stderr, "blkdev-driver: '%s': capacity: %s\n", d->name,
 		    strerror(rc < 0 ? -rc : (int)-st));
@@ -341,9 +341,9 @@ drv_add_region(struct drv *d, uint64_t base, uint64_t len, bool from_sg)
 	if ((v = realloc(d->reg, (d->nreg + 1) * sizeof(*v))) == NULL)
 		return -ENOMEM;
 	d->reg = v;
-	d->reg[d->nreg++] = (struct drv_region){.base = base,
-	    .len = len,
-	    .from_sg = from_sg};
+	d->reg[d->nreg++] = (struct drv_region){ .base = base,
+		.len = len,
+		.from_sg = from_sg };
 	return 0;
 }
 
@@ -448,11 +448,11 @@ drv_slot_pieces(struct drv *d, unsigned i, uint64_t piece)
 				return -ENOMEM;
 			s->piece = v;
 		}
-		s->piece[s->npieces++] = (struct drv_piece){.phys = d->reg[g]
-									.base +
-			skip,
-		    .ptr = d->reg[g].ptr + skip,
-		    .len = (uint32_t)n};
+		s->piece[s->npieces++] = (struct drv_piece){
+			.phys = d->reg[g].base + skip,
+			.ptr = d->reg[g].ptr + skip,
+			.len = (uint32_t)n
+		};
 		left -= n;
 		skip += n;
 		if (skip == d->reg[g].len) {
@@ -572,9 +572,9 @@ drv_dma_free(struct drv *d, bool tell)
 
 	for (i = 0; i < d->nreg; i++) {
 		if (tell && d->r != NULL) {
-			sqe = (struct ring_sqe){.opcode = BLKDEV_OP_RELEASE,
-			    .addr = d->reg[i].base,
-			    .user_data = 3};
+			sqe = (struct ring_sqe){ .opcode = BLKDEV_OP_RELEASE,
+				.addr = d->reg[i].base,
+				.user_data = 3 };
 			if (drv_command(d, &sqe, &st) < 0)
 				tell = false;
 		}
@@ -586,9 +586,9 @@ drv_dma_free(struct drv *d, bool tell)
 	}
 	if (d->list_ptr != NULL) {
 		if (tell && d->r != NULL) {
-			sqe = (struct ring_sqe){.opcode = BLKDEV_OP_RELEASE,
-			    .addr = d->list_region,
-			    .user_data = 3};
+			sqe = (struct ring_sqe){ .opcode = BLKDEV_OP_RELEASE,
+				.addr = d->list_region,
+				.user_data = 3 };
 			(void)drv_command(d, &sqe, &st);
 		}
 		(void)ring_physunmap(d->list_ptr, d->list_region_len);
@@ -638,20 +638,20 @@ drv_submit(struct drv *d, uint8_t op, uint64_t off, uint64_t len, uint64_t seed,
 	while (left > 0) {
 		uint64_t k = s->piece[n].len < left ? s->piece[n].len : left;
 
-		s->list[n] = (struct ring_phys_seg){.base = s->piece[n].phys,
-		    .len = k};
+		s->list[n] = (struct ring_phys_seg){ .base = s->piece[n].phys,
+			.len = k };
 		left -= k;
 		n++;
 	}
 	if (op == RING_OP_WRITE && d->mode != DRV_BENCH)
 		(void)drv_pattern(s, len, seed, off, false);
 	s->gen++;
-	sqe = (struct ring_sqe){.opcode = op,
-	    .addr = s->list_addr,
-	    .len = n * sizeof(struct ring_phys_seg),
-	    .offset = off,
-	    .syscall_flags = d->list_phys ? BLKDEV_SQE_LIST_PHYS : 0,
-	    .user_data = (uint64_t)s->gen << 32 | idx};
+	sqe = (struct ring_sqe){ .opcode = op,
+		.addr = s->list_addr,
+		.len = n * sizeof(struct ring_phys_seg),
+		.offset = off,
+		.syscall_flags = d->list_phys ? BLKDEV_SQE_LIST_PHYS : 0,
+		.user_data = (uint64_t)s->gen << 32 | idx };
 	if ((rc = ring_sq_push(d->r, &sqe)) < 0)
 		return rc; /* -EAGAIN cannot be: depth <= sq_entries */
 	d->nfree--;
@@ -1049,28 +1049,28 @@ static int
 drv_options(struct drv *d, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"block-size", required_argument, NULL, 'b'},
-	    {"count", required_argument, NULL, 'c'},
-	    {"delay", required_argument, NULL, 'd'},
-	    {"segments", required_argument, NULL, 'g'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"length", required_argument, NULL, 'l'},
-	    {"min", required_argument, NULL, 'M'},
-	    {"mode", required_argument, NULL, 'm'},
-	    {"name", required_argument, NULL, 'n'},
-	    {"offset", required_argument, NULL, 'o'},
-	    {"list-phys", no_argument, NULL, 'P'},
-	    {"passes", required_argument, NULL, 'p'},
-	    {"depth", required_argument, NULL, 'q'},
-	    {"random", no_argument, NULL, 'R'},
-	    {"rate", required_argument, NULL, 'r'},
-	    {"socket", required_argument, NULL, 'S'},
-	    {"time", required_argument, NULL, 't'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"write", no_argument, NULL, 'w'},
-	    {"seed", required_argument, NULL, 'x'},
-	    {NULL, 0, NULL, 0},
+		{ "block-size", required_argument, NULL, 'b' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "delay", required_argument, NULL, 'd' },
+		{ "segments", required_argument, NULL, 'g' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "length", required_argument, NULL, 'l' },
+		{ "min", required_argument, NULL, 'M' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "offset", required_argument, NULL, 'o' },
+		{ "list-phys", no_argument, NULL, 'P' },
+		{ "passes", required_argument, NULL, 'p' },
+		{ "depth", required_argument, NULL, 'q' },
+		{ "random", no_argument, NULL, 'R' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "socket", required_argument, NULL, 'S' },
+		{ "time", required_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "write", no_argument, NULL, 'w' },
+		{ "seed", required_argument, NULL, 'x' },
+		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t v;
 	char *end;

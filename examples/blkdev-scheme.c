@@ -309,8 +309,8 @@ blk_serve(struct blk *b, struct blk_ring *br, bool *more)
 	if (n < 0)
 		return n;
 	for (i = 0; i < n; i++) {
-		cqe = (struct ring_cqe){.user_data = sqe[i].user_data,
-		    .status = (uint64_t)blk_one(b, br, &sqe[i])};
+		cqe = (struct ring_cqe){ .user_data = sqe[i].user_data,
+			.status = (uint64_t)blk_one(b, br, &sqe[i]) };
 		if (ring_cqe_errno(&cqe) != 0) {
 			br->errors++;
 			b->errors++;
@@ -389,7 +389,7 @@ blk_attach(struct blk *b)
 		br->consumer = a.consumer;
 		br->cq_entries = info.cq_entries;
 		br->want = RING_EV_IN;
-		ev = (struct epoll_event){.events = EPOLLIN, .data.u32 = i};
+		ev = (struct epoll_event){ .events = EPOLLIN, .data.u32 = i };
 		if (epoll_ctl(b->ep, EPOLL_CTL_ADD, ring_fd(br->r), &ev) < 0) {
 			rc = -errno;
 			fprintf(stderr, "blkdev-scheme: epoll: %s\n",
@@ -508,18 +508,18 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"dma32", no_argument, NULL, '3'},
-	    {"file", required_argument, NULL, 'f'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"name", required_argument, NULL, 'n'},
-	    {"socket", required_argument, NULL, 'S'},
-	    {"size", required_argument, NULL, 's'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {NULL, 0, NULL, 0},
+		{ "dma32", no_argument, NULL, '3' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "socket", required_argument, NULL, 'S' },
+		{ "size", required_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
 	};
-	static const uint8_t ops[] = {RING_OP_NOOP, RING_OP_READ, RING_OP_WRITE,
-	    RING_OP_FSTAT, RING_OP_FSYNC, BLKDEV_OP_IDENTIFY,
-	    BLKDEV_OP_CAPACITY, BLKDEV_OP_RELEASE};
+	static const uint8_t ops[] = { RING_OP_NOOP, RING_OP_READ,
+		RING_OP_WRITE, RING_OP_FSTAT, RING_OP_FSYNC, BLKDEV_OP_IDENTIFY,
+		BLKDEV_OP_CAPACITY, BLKDEV_OP_RELEASE };
 	static struct blk b;
 	const char *sock = NULL, *path = NULL;
 	struct epoll_event ev;
@@ -618,7 +618,7 @@ main(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
-	ev = (struct epoll_event){.events = EPOLLIN, .data.u32 = BLK_EV_CTL};
+	ev = (struct epoll_event){ .events = EPOLLIN, .data.u32 = BLK_EV_CTL };
 	if (epoll_ctl(b.ep, EPOLL_CTL_ADD, ring_ctl_fd(b.ctl), &ev) < 0) {
 		fprintf(stderr, "blkdev-scheme: epoll: %s\n", strerror(errno));
 		status = 1;

@@ -10,10 +10,10 @@
 int
 main(void)
 {
-	struct ring_params p = {.sq_entries = 64, .pool_bytes = 4096};
+	struct ring_params p = { .sq_entries = 64, .pool_bytes = 4096 };
 	struct ring_fds fds;
 	struct ring *r;
-	struct ring_sqe sqe = {.opcode = RING_OP_NOOP, .user_data = 42};
+	struct ring_sqe sqe = { .opcode = RING_OP_NOOP, .user_data = 42 };
 	struct ring_cqe cqe;
 	pid_t pid;
 	int rc;
@@ -26,8 +26,8 @@ main(void)
 			_exit(1);
 		while (ring_wait(r, RING_EV_IN, -1) > 0)
 			while (ring_sq_pop(r, &sqe) == 0) {
-				cqe = (struct ring_cqe){
-				    .user_data = sqe.user_data};
+				memset(&cqe, 0, sizeof(cqe));
+				cqe.user_data = sqe.user_data;
 				ring_cq_push(r, &cqe);
 			}
 		ring_close(r);

@@ -56,7 +56,7 @@ main(int argc, char **argv)
 	const char *sock = NULL, *name = "ramfile";
 	unsigned long blocks = 256, bsize = 4096, depth = 16, passes = 1;
 	uint64_t base = 0; /* where in the file our blocks start */
-	struct ring_params p = {0};
+	struct ring_params p = { 0 };
 	struct ring_ctl *ctl;
 	struct ring *r;
 	uint64_t *slot_off, *sent_at, *free_slots, nfree,
@@ -143,14 +143,14 @@ main(int argc, char **argv)
 				while (next < blocks && inflight < depth) {
 					unsigned long s = free_slots[nfree - 1];
 					struct ring_sqe sqe = {
-					    .opcode = op ? RING_OP_READ
-							 : RING_OP_WRITE,
-					    .addr = slot_off[s],
-					    .len = bsize,
-					    .offset = base +
-						(uint64_t)next * bsize,
-					    .user_data = next |
-						(uint64_t)s << 40,
+						.opcode = op ? RING_OP_READ
+							     : RING_OP_WRITE,
+						.addr = slot_off[s],
+						.len = bsize,
+						.offset = base +
+						    (uint64_t)next * bsize,
+						.user_data = next |
+						    (uint64_t)s << 40,
 					};
 
 					ring_pool_resolve(r, slot_off[s], bsize,

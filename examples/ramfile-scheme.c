@@ -96,8 +96,8 @@ serve_ring(struct ring *r)
 		if (n < 0)
 			return n;
 		for (i = 0; i < n; i++) {
-			cqe = (struct ring_cqe){.user_data = sqe[i].user_data,
-			    .status = (uint64_t)serve_one(r, &sqe[i])};
+			cqe = (struct ring_cqe){ .user_data = sqe[i].user_data,
+				.status = (uint64_t)serve_one(r, &sqe[i]) };
 			while ((rc = ring_cq_push(r, &cqe)) == -EAGAIN)
 				if ((rc = ring_wait(r, RING_EV_OUT, -1)) < 0)
 					return rc;
@@ -118,8 +118,8 @@ int
 main(int argc, char **argv)
 {
 	const char *sock = NULL, *name = "ramfile";
-	static const uint8_t ops[] = {RING_OP_NOOP, RING_OP_READ, RING_OP_WRITE,
-	    RING_OP_FSTAT, RING_OP_FSYNC};
+	static const uint8_t ops[] = { RING_OP_NOOP, RING_OP_READ,
+		RING_OP_WRITE, RING_OP_FSTAT, RING_OP_FSYNC };
 	struct served rings[MAX_RINGS];
 	struct epoll_event ev, evs[64];
 	struct ring_ctl *ctl;
@@ -176,7 +176,7 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	memset(rings, 0, sizeof(rings));
 	ep = epoll_create1(EPOLL_CLOEXEC);
-	ev = (struct epoll_event){.events = EPOLLIN, .data.u32 = MAX_RINGS};
+	ev = (struct epoll_event){ .events = EPOLLIN, .data.u32 = MAX_RINGS };
 	epoll_ctl(ep, EPOLL_CTL_ADD, ring_ctl_fd(ctl), &ev);
 
 	while (!quit) {
@@ -204,8 +204,8 @@ main(int argc, char **argv)
 			    "ramfile-scheme: ring %llu from %s[%u] uid %u\n",
 			    (unsigned long long)a.ring_id, a.consumer.comm,
 			    a.consumer.pid, a.consumer.uid);
-			ev = (struct epoll_event){.events = EPOLLIN,
-			    .data.u32 = (uint32_t)i};
+			ev = (struct epoll_event){ .events = EPOLLIN,
+				.data.u32 = (uint32_t)i };
 			epoll_ctl(ep, EPOLL_CTL_ADD, ring_fd(rings[i].r), &ev);
 		}
 		if (rc != -EAGAIN) {

@@ -88,8 +88,8 @@ ring_ctl_enqueue(struct ring_ctl *c, struct proto_msg *m)
 	unsigned slot;
 
 	if (m->nfds != 3 || c->qlen == RING_CTL_QUEUE) {
-		struct proto_accept no = {.ring_id = a->ring_id,
-		    .error = m->nfds != 3 ? -EBADMSG : -EBUSY};
+		struct proto_accept no = { .ring_id = a->ring_id,
+			.error = m->nfds != 3 ? -EBADMSG : -EBUSY };
 
 		proto_msg_close_fds(m);
 		(void)proto_send(c->sock, PROTO_ACCEPT, ++c->seq, &no,
@@ -113,7 +113,7 @@ static int
 ring_ctl_recv(struct ring_ctl *c, uint32_t seq, uint16_t type,
     struct proto_msg *m, int64_t deadline)
 {
-	struct pollfd pfd = {.fd = c->sock, .events = POLLIN};
+	struct pollfd pfd = { .fd = c->sock, .events = POLLIN };
 	int rc;
 
 	for (;;) {
@@ -328,7 +328,7 @@ ring_ctl_open(struct ring_ctl *c, const char *scheme,
 RING_EXPORT int
 ring_ctl_close_ring(struct ring_ctl *c, uint64_t ring_id)
 {
-	struct proto_ring_ref req = {.ring_id = ring_id};
+	struct proto_ring_ref req = { .ring_id = ring_id };
 	struct proto_msg m;
 
 	return ring_ctl_call(c, PROTO_CLOSE, &req, sizeof(req), &m);
@@ -403,7 +403,7 @@ ring_ctl_next_attach(struct ring_ctl *c, struct ring_attach *a)
 RING_EXPORT int
 ring_ctl_wait_attach(struct ring_ctl *c, struct ring_attach *a, int timeout_ms)
 {
-	struct pollfd pfd = {.fd = c->sock, .events = POLLIN};
+	struct pollfd pfd = { .fd = c->sock, .events = POLLIN };
 	int64_t deadline = ring_ctl_now_ms() + timeout_ms;
 	int rc;
 
@@ -426,7 +426,7 @@ ring_ctl_wait_attach(struct ring_ctl *c, struct ring_attach *a, int timeout_ms)
 static int
 ring_ctl_answer(struct ring_ctl *c, struct ring_attach *a, int err)
 {
-	struct proto_accept req = {.ring_id = a->ring_id, .error = err};
+	struct proto_accept req = { .ring_id = a->ring_id, .error = err };
 	struct proto_msg m;
 
 	return ring_ctl_call(c, PROTO_ACCEPT, &req, sizeof(req), &m);

@@ -75,14 +75,14 @@ ring_wake(struct ring *r, _Atomic uint32_t *word)
 void
 ring_wake_all(struct ring *r)
 {
-	struct ring_q *qs[2] = {&r->sq, &r->cq};
+	struct ring_q *qs[2] = { &r->sq, &r->cq };
 	int i;
 
 	ring_full_fence();
 	for (i = 0; i < 2; i++) {
 		_Atomic uint32_t *w[2] = {
-		    (_Atomic uint32_t *)&qs[i]->hp->pop_wait,
-		    (_Atomic uint32_t *)&qs[i]->hp->push_wait,
+			(_Atomic uint32_t *)&qs[i]->hp->pop_wait,
+			(_Atomic uint32_t *)&qs[i]->hp->push_wait,
 		};
 		int j;
 
@@ -115,7 +115,7 @@ ring_announce(struct ring *r, unsigned events, uint32_t how)
 static void
 ring_drain_doorbell(struct ring *r)
 {
-	struct pollfd pfd = {.fd = r->doorbell_self, .events = POLLIN};
+	struct pollfd pfd = { .fd = r->doorbell_self, .events = POLLIN };
 	uint64_t v;
 
 	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN))
@@ -154,7 +154,8 @@ ring_sleep(struct ring *r, unsigned events, int64_t deadline)
 	}
 	if (both) {
 		/* One futex word cannot cover two queues: use the doorbell. */
-		struct pollfd pfd = {.fd = r->doorbell_self, .events = POLLIN};
+		struct pollfd pfd = { .fd = r->doorbell_self,
+			.events = POLLIN };
 		int ms = -1;
 
 		if (tsp != NULL)

@@ -55,21 +55,22 @@ static const struct {
 	const char *name, *type, *help;
 	enum metrics_fig fig;
 } metrics_ring_families[] = {
-    {"ringd_ring_sq_depth", "gauge", "Submissions published and not yet taken.",
-	MF_SQ_DEPTH},
-    {"ringd_ring_cq_backlog", "gauge",
-	"Completions published and not yet reaped.", MF_CQ_BACKLOG},
-    {"ringd_ring_submitted_total", "counter", "Submissions ever pushed.",
-	MF_SUBMITTED},
-    {"ringd_ring_completed_total", "counter", "Completions ever pushed.",
-	MF_COMPLETED},
-    {"ringd_ring_sq_entries", "gauge", "Submission queue size in entries.",
-	MF_SQ_ENTRIES},
-    {"ringd_ring_cq_entries", "gauge", "Completion queue size in entries.",
-	MF_CQ_ENTRIES},
-    {"ringd_ring_pool_bytes", "gauge", "Buffer pool size in bytes.", MF_POOL},
-    {"ringd_ring_age_seconds", "gauge", "Time since the ring was opened.",
-	MF_AGE},
+	{ "ringd_ring_sq_depth", "gauge",
+	    "Submissions published and not yet taken.", MF_SQ_DEPTH },
+	{ "ringd_ring_cq_backlog", "gauge",
+	    "Completions published and not yet reaped.", MF_CQ_BACKLOG },
+	{ "ringd_ring_submitted_total", "counter", "Submissions ever pushed.",
+	    MF_SUBMITTED },
+	{ "ringd_ring_completed_total", "counter", "Completions ever pushed.",
+	    MF_COMPLETED },
+	{ "ringd_ring_sq_entries", "gauge", "Submission queue size in entries.",
+	    MF_SQ_ENTRIES },
+	{ "ringd_ring_cq_entries", "gauge", "Completion queue size in entries.",
+	    MF_CQ_ENTRIES },
+	{ "ringd_ring_pool_bytes", "gauge", "Buffer pool size in bytes.",
+	    MF_POOL },
+	{ "ringd_ring_age_seconds", "gauge", "Time since the ring was opened.",
+	    MF_AGE },
 };
 
 static void
@@ -106,8 +107,8 @@ metrics_ring_value(const struct ring_ctl_ring *r, enum metrics_fig f)
 int
 cmd_metrics(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
-	static const char *const states[] = {"pending", "running", "dropped",
-	    "broken"};
+	static const char *const states[] = { "pending", "running", "dropped",
+		"broken" };
 	struct ring_ctl_status st;
 	struct ring_ctl_ring *rings = NULL;
 	struct ring_ctl_scheme *schemes = NULL;

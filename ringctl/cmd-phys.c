@@ -252,10 +252,10 @@ cmd_physfree(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 int
 cmd_regions(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
-	static const char *const zhdr[] = {"ZONE", ">BASE", ">SIZE", ">USED",
-	    ">FREE", ">LARGEST_FREE", ">FREE_RANGES", ">REGIONS"};
-	static const char *const rhdr[] = {">ID", ">BASE", ">SIZE", "ZONE",
-	    "OWNER", ">UID", "PERSIST", "MAPPED", ">GRANTS"};
+	static const char *const zhdr[] = { "ZONE", ">BASE", ">SIZE", ">USED",
+		">FREE", ">LARGEST_FREE", ">FREE_RANGES", ">REGIONS" };
+	static const char *const rhdr[] = { ">ID", ">BASE", ">SIZE", "ZONE",
+		"OWNER", ">UID", "PERSIST", "MAPPED", ">GRANTS" };
 	struct ring_phys_zone *zones = NULL;
 	struct ring_phys_range *ranges = NULL;
 	struct ring_phys_region *regs = NULL;

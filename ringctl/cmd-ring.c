@@ -15,9 +15,9 @@
 int
 cmd_rings(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
-	static const char *const hdr[] = {">ID", "SCHEME", "STATE", "CONSUMER",
-	    "PRODUCER", ">SQ", ">CQ", ">BITS", ">SQ_DEPTH", ">CQ_BACKLOG",
-	    ">SUBMITTED", ">COMPLETED"};
+	static const char *const hdr[] = { ">ID", "SCHEME", "STATE", "CONSUMER",
+		"PRODUCER", ">SQ", ">CQ", ">BITS", ">SQ_DEPTH", ">CQ_BACKLOG",
+		">SUBMITTED", ">COMPLETED" };
 	struct ring_ctl_ring *v = NULL;
 	struct json_object *arr, *r, *cons, *prod;
 	struct table *t;
@@ -168,8 +168,8 @@ cmd_ring(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 int
 cmd_clients(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
-	static const char *const hdr[] = {">ID", ">PID", ">UID", "COMM",
-	    ">SCHEMES", ">RINGS", ">AGE"};
+	static const char *const hdr[] = { ">ID", ">PID", ">UID", "COMM",
+		">SCHEMES", ">RINGS", ">AGE" };
 	struct ring_ctl_client *v = NULL;
 	struct json_object *arr, *c;
 	struct table *t;

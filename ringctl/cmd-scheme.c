@@ -55,8 +55,8 @@ scheme_opcodes_text(struct json_object *ops, char *buf, size_t len)
 int
 cmd_schemes(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
-	static const char *const hdr[] = {"NAME", ">UID", "OWNER", ">RINGS",
-	    "OPCODES"};
+	static const char *const hdr[] = { "NAME", ">UID", "OWNER", ">RINGS",
+		"OPCODES" };
 	struct ring_ctl_scheme *v = NULL;
 	struct json_object *arr, *s;
 	struct table *t;

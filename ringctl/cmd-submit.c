@@ -35,16 +35,16 @@ struct submit_field {
 };
 
 static const struct submit_field submit_fields[] = {
-    {"flags", offsetof(struct ring_sqe, flags), 1, false},
-    {"priority", offsetof(struct ring_sqe, priority), 2, false},
-    {"syscall_flags", offsetof(struct ring_sqe, syscall_flags), 4, false},
-    {"fd", offsetof(struct ring_sqe, fd), 8, false},
-    {"len", offsetof(struct ring_sqe, len), 8, true},
-    {"user_data", offsetof(struct ring_sqe, user_data), 8, false},
-    {"addr", offsetof(struct ring_sqe, addr), 8, false},
-    {"offset", offsetof(struct ring_sqe, offset), 8, true},
-    {"additional1", offsetof(struct ring_sqe, additional1), 8, false},
-    {"additional2", offsetof(struct ring_sqe, additional2), 8, false},
+	{ "flags", offsetof(struct ring_sqe, flags), 1, false },
+	{ "priority", offsetof(struct ring_sqe, priority), 2, false },
+	{ "syscall_flags", offsetof(struct ring_sqe, syscall_flags), 4, false },
+	{ "fd", offsetof(struct ring_sqe, fd), 8, false },
+	{ "len", offsetof(struct ring_sqe, len), 8, true },
+	{ "user_data", offsetof(struct ring_sqe, user_data), 8, false },
+	{ "addr", offsetof(struct ring_sqe, addr), 8, false },
+	{ "offset", offsetof(struct ring_sqe, offset), 8, true },
+	{ "additional1", offsetof(struct ring_sqe, additional1), 8, false },
+	{ "additional2", offsetof(struct ring_sqe, additional2), 8, false },
 };
 #define SUBMIT_NFIELDS (sizeof(submit_fields) / sizeof(submit_fields[0]))
 
@@ -90,8 +90,8 @@ submit_parse_flags(const char *s, uint64_t *v)
 	static const struct {
 		const char *name;
 		uint64_t bit;
-	} names[] = {{"subscribe", RING_SQE_SUBSCRIBE},
-	    {"drain", RING_SQE_DRAIN}, {"chain", RING_SQE_CHAIN}};
+	} names[] = { { "subscribe", RING_SQE_SUBSCRIBE },
+		{ "drain", RING_SQE_DRAIN }, { "chain", RING_SQE_CHAIN } };
 	const char *p = s, *end;
 	size_t i, len;
 

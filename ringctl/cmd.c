@@ -13,86 +13,87 @@
 #include "tools/tools.h"
 
 static const struct cmd_opt cmd_submit_opts[] = {
-    {"data-file", 0, "FILE", "put FILE's bytes in the buffer pool"},
-    {"bits", 0, "32|64", "entry width of the ring (default 64)"},
-    {"timeout", 0, "DURATION", "wait this long for completions (5s)"},
-    {"count", 'n', "N", "submit N times and print a summary"},
-    {"batch", 0, "B", "push B entries at a time (1)"},
-    {"window", 0, "W", "at most W entries in flight (the batch)"},
-    {"dump", 0, NULL, "hex dump the buffer after the completion"},
-    {NULL, 0, NULL, NULL},
+	{ "data-file", 0, "FILE", "put FILE's bytes in the buffer pool" },
+	{ "bits", 0, "32|64", "entry width of the ring (default 64)" },
+	{ "timeout", 0, "DURATION", "wait this long for completions (5s)" },
+	{ "count", 'n', "N", "submit N times and print a summary" },
+	{ "batch", 0, "B", "push B entries at a time (1)" },
+	{ "window", 0, "W", "at most W entries in flight (the batch)" },
+	{ "dump", 0, NULL, "hex dump the buffer after the completion" },
+	{ NULL, 0, NULL, NULL },
 };
 
 static const struct cmd_opt cmd_physalloc_opts[] = {
-    {"min", 0, "SIZE", "smallest acceptable size (partial)"},
-    {"32", 0, NULL, "allocate below 4 GiB (SPACE_32)"},
-    {"64", 0, NULL, "allocate anywhere (SPACE_64)"},
-    {"partial", 0, "STRATEGY", "optimal, greatest or greedy"},
-    {"sg", 0, NULL, "build a scatter-gather list of ranges"},
-    {"persist", 0, NULL, "keep the region after ringctl exits"},
-    {NULL, 0, NULL, NULL},
+	{ "min", 0, "SIZE", "smallest acceptable size (partial)" },
+	{ "32", 0, NULL, "allocate below 4 GiB (SPACE_32)" },
+	{ "64", 0, NULL, "allocate anywhere (SPACE_64)" },
+	{ "partial", 0, "STRATEGY", "optimal, greatest or greedy" },
+	{ "sg", 0, NULL, "build a scatter-gather list of ranges" },
+	{ "persist", 0, NULL, "keep the region after ringctl exits" },
+	{ NULL, 0, NULL, NULL },
 };
 
 static const struct cmd_opt cmd_physmap_opts[] = {
-    {"dump", 0, NULL, "hex dump the region's contents"},
-    {"offset", 0, "O", "start at byte O of the region (0)"},
-    {"len", 0, "L", "dump L bytes (256)"},
-    {NULL, 0, NULL, NULL},
+	{ "dump", 0, NULL, "hex dump the region's contents" },
+	{ "offset", 0, "O", "start at byte O of the region (0)" },
+	{ "len", 0, "L", "dump L bytes (256)" },
+	{ NULL, 0, NULL, NULL },
 };
 
 static const struct cmd_opt cmd_monitor_opts[] = {
-    {"interval", 'i', "DURATION", "time between snapshots (200ms)"},
-    {"threshold", 't', "N", "report depth changes at or above N (8)"},
-    {"count", 'n', "N", "stop after N events"},
-    {NULL, 0, NULL, NULL},
+	{ "interval", 'i', "DURATION", "time between snapshots (200ms)" },
+	{ "threshold", 't', "N", "report depth changes at or above N (8)" },
+	{ "count", 'n', "N", "stop after N events" },
+	{ NULL, 0, NULL, NULL },
 };
 
 static const struct cmd_opt cmd_help_opts[] = {
-    {"commands", 0, NULL, "list command names, one a line"},
-    {NULL, 0, NULL, NULL},
+	{ "commands", 0, NULL, "list command names, one a line" },
+	{ NULL, 0, NULL, NULL },
 };
 
 static const struct cmd_entry cmd_entries[] = {
-    {"status", "", "ringd's version, uptime, counts; exit 0 when healthy", 0, 0,
-	0, {ARG_NONE}, NULL, cmd_status},
-    {"schemes", "[-q]", "list the registered schemes", 0, 0, CMD_QUIET,
-	{ARG_NONE}, NULL, cmd_schemes},
-    {"probe", "[-q] SCHEME", "list the opcodes a scheme serves", 1, 1,
-	CMD_QUIET, {ARG_SCHEME}, NULL, cmd_probe},
-    {"rings", "[-q]", "list the rings ringd brokered", 0, 0, CMD_QUIET,
-	{ARG_NONE}, NULL, cmd_rings},
-    {"ring", "ID", "show one ring in detail", 1, 1, 0, {ARG_RING}, NULL,
-	cmd_ring},
-    {"clients", "[-q]", "list the connections to ringd", 0, 0, CMD_QUIET,
-	{ARG_NONE}, NULL, cmd_clients},
-    {"submit",
-	"[--data-file FILE] [--bits 32|64] [--timeout DURATION] "
-	"[--count N [--batch B] [--window W]] [--dump] "
-	"SCHEME OPCODE [FIELD=VALUE ...]",
-	"open a ring to a scheme, submit an entry, print its completion", 2, -1,
-	0, {ARG_SCHEME, ARG_OPCODE, ARG_FIELD}, cmd_submit_opts, cmd_submit},
-    {"physalloc",
-	"[--min SIZE] [--32 | --64] [--partial STRATEGY] [--sg] "
-	"[--persist] SIZE",
-	"allocate simulated physical memory (physalloc3)", 1, 1, 0, {ARG_NONE},
-	cmd_physalloc_opts, cmd_physalloc},
-    {"physfree", "ID", "free a physical memory region", 1, 1, 0, {ARG_REGION},
-	NULL, cmd_physfree},
-    {"regions", "[-q]",
-	"list physical memory regions and each zone's free ranges", 0, 0,
-	CMD_QUIET, {ARG_NONE}, NULL, cmd_regions},
-    {"physmap", "--dump [--offset O] [--len L] ID",
-	"map a region and hex dump its contents", 1, 1, 0, {ARG_REGION},
-	cmd_physmap_opts, cmd_physmap},
-    {"monitor", "[--interval DURATION] [--threshold N] [--count N] [RING]",
-	"print ring events (attach, detach, drop, depth) as they happen", 0, 1,
-	0, {ARG_RING}, cmd_monitor_opts, cmd_monitor},
-    {"metrics", "", "the live model in Prometheus text format", 0, 0,
-	CMD_NO_JSON, {ARG_NONE}, NULL, cmd_metrics},
-    {"shell", "", "read commands interactively (readline)", 0, 0, CMD_NOT_SHELL,
-	{ARG_NONE}, NULL, cmd_shell},
-    {"help", "[--commands] [COMMAND]", "list commands or explain one", 0, 1, 0,
-	{ARG_COMMAND}, cmd_help_opts, cmd_help},
+	{ "status", "", "ringd's version, uptime, counts; exit 0 when healthy",
+	    0, 0, 0, { ARG_NONE }, NULL, cmd_status },
+	{ "schemes", "[-q]", "list the registered schemes", 0, 0, CMD_QUIET,
+	    { ARG_NONE }, NULL, cmd_schemes },
+	{ "probe", "[-q] SCHEME", "list the opcodes a scheme serves", 1, 1,
+	    CMD_QUIET, { ARG_SCHEME }, NULL, cmd_probe },
+	{ "rings", "[-q]", "list the rings ringd brokered", 0, 0, CMD_QUIET,
+	    { ARG_NONE }, NULL, cmd_rings },
+	{ "ring", "ID", "show one ring in detail", 1, 1, 0, { ARG_RING }, NULL,
+	    cmd_ring },
+	{ "clients", "[-q]", "list the connections to ringd", 0, 0, CMD_QUIET,
+	    { ARG_NONE }, NULL, cmd_clients },
+	{ "submit",
+	    "[--data-file FILE] [--bits 32|64] [--timeout DURATION] "
+	    "[--count N [--batch B] [--window W]] [--dump] "
+	    "SCHEME OPCODE [FIELD=VALUE ...]",
+	    "open a ring to a scheme, submit an entry, print its completion", 2,
+	    -1, 0, { ARG_SCHEME, ARG_OPCODE, ARG_FIELD }, cmd_submit_opts,
+	    cmd_submit },
+	{ "physalloc",
+	    "[--min SIZE] [--32 | --64] [--partial STRATEGY] [--sg] "
+	    "[--persist] SIZE",
+	    "allocate simulated physical memory (physalloc3)", 1, 1, 0,
+	    { ARG_NONE }, cmd_physalloc_opts, cmd_physalloc },
+	{ "physfree", "ID", "free a physical memory region", 1, 1, 0,
+	    { ARG_REGION }, NULL, cmd_physfree },
+	{ "regions", "[-q]",
+	    "list physical memory regions and each zone's free ranges", 0, 0,
+	    CMD_QUIET, { ARG_NONE }, NULL, cmd_regions },
+	{ "physmap", "--dump [--offset O] [--len L] ID",
+	    "map a region and hex dump its contents", 1, 1, 0, { ARG_REGION },
+	    cmd_physmap_opts, cmd_physmap },
+	{ "monitor", "[--interval DURATION] [--threshold N] [--count N] [RING]",
+	    "print ring events (attach, detach, drop, depth) as they happen", 0,
+	    1, 0, { ARG_RING }, cmd_monitor_opts, cmd_monitor },
+	{ "metrics", "", "the live model in Prometheus text format", 0, 0,
+	    CMD_NO_JSON, { ARG_NONE }, NULL, cmd_metrics },
+	{ "shell", "", "read commands interactively (readline)", 0, 0,
+	    CMD_NOT_SHELL, { ARG_NONE }, NULL, cmd_shell },
+	{ "help", "[--commands] [COMMAND]", "list commands or explain one", 0,
+	    1, 0, { ARG_COMMAND }, cmd_help_opts, cmd_help },
 };
 
 const struct cmd_entry *
@@ -353,13 +354,13 @@ cmd_run(struct ringctl *rc, int argc, char **argv)
 }
 
 static const char *const cmd_arg_names[] = {
-    [ARG_NONE] = "",
-    [ARG_SCHEME] = "scheme",
-    [ARG_RING] = "ring",
-    [ARG_OPCODE] = "opcode",
-    [ARG_FIELD] = "field",
-    [ARG_REGION] = "region",
-    [ARG_COMMAND] = "command",
+	[ARG_NONE] = "",
+	[ARG_SCHEME] = "scheme",
+	[ARG_RING] = "ring",
+	[ARG_OPCODE] = "opcode",
+	[ARG_FIELD] = "field",
+	[ARG_REGION] = "region",
+	[ARG_COMMAND] = "command",
 };
 
 int

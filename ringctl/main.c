@@ -117,7 +117,7 @@ main(int argc, char **argv)
 	} else if (i < argc) {
 		st = cmd_run(&rc, argc - i, argv + i);
 	} else if (isatty(STDIN_FILENO)) {
-		char *shell_argv[] = {(char *)"shell", NULL};
+		char *shell_argv[] = { (char *)"shell", NULL };
 
 		st = cmd_run(&rc, 1, shell_argv);
 	} else {

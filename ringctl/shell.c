@@ -284,9 +284,9 @@ shell_cands_live(enum cmd_arg kind, const char *scheme)
 		break;
 	}
 	case ARG_FIELD: {
-		static const char *const fields[] = {"flags=", "priority=",
-		    "syscall_flags=", "fd=", "len=", "user_data=", "addr=",
-		    "offset=", "additional1=", "additional2=", "data="};
+		static const char *const fields[] = { "flags=", "priority=",
+			"syscall_flags=", "fd=", "len=", "user_data=", "addr=",
+			"offset=", "additional1=", "additional2=", "data=" };
 
 		for (k = 0; k < sizeof(fields) / sizeof(fields[0]); k++)
 			shell_cands_add(fields[k]);

@@ -87,14 +87,14 @@ builtin_op_echo(struct ringd_ring *rr, const struct ring_sqe *sqe,
 }
 
 static const builtin_fn builtin_null_ops[BUILTIN_OP_TABLE_SIZE] = {
-    [RING_OP_NOOP] = builtin_op_zero_result,
-    [RING_OP_READ] = builtin_op_zero_result,
-    [RING_OP_WRITE] = builtin_op_len,
+	[RING_OP_NOOP] = builtin_op_zero_result,
+	[RING_OP_READ] = builtin_op_zero_result,
+	[RING_OP_WRITE] = builtin_op_len,
 };
 
 static const builtin_fn builtin_zero_ops[BUILTIN_OP_TABLE_SIZE] = {
-    [RING_OP_NOOP] = builtin_op_zero_result,
-    [RING_OP_READ] = builtin_op_zero_read,
+	[RING_OP_NOOP] = builtin_op_zero_result,
+	[RING_OP_READ] = builtin_op_zero_read,
 };
 
 _Static_assert(sizeof(builtin_null_ops) / sizeof(builtin_null_ops[0]) == 256,
@@ -104,9 +104,9 @@ _Static_assert(sizeof(builtin_zero_ops) / sizeof(builtin_zero_ops[0]) == 256,
 
 /* Sorted by name; the registry holds them under these names. */
 static const struct builtin_scheme builtin_schemes[] = {
-    {"echo", NULL, builtin_op_echo, true},
-    {"null", builtin_null_ops, NULL, true},
-    {"zero", builtin_zero_ops, NULL, true},
+	{ "echo", NULL, builtin_op_echo, true },
+	{ "null", builtin_null_ops, NULL, true },
+	{ "zero", builtin_zero_ops, NULL, true },
 };
 
 const struct builtin_scheme *

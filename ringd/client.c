@@ -54,43 +54,43 @@ static int client_handle_list(struct client *c, struct proto_msg *m);
  * -errno for client_dispatch() to send as the type's error reply.
  */
 static const struct client_handler client_handlers[PROTO_TYPE_COUNT] = {
-    [PROTO_HELLO] = {"hello", client_handle_hello,
-	sizeof(struct proto_hello_reply), CH_PREHELLO},
-    [PROTO_REGISTER] = {"register", registry_handle_register,
-	sizeof(struct proto_reply), 0},
-    [PROTO_UNREGISTER] = {"unregister", registry_handle_unregister,
-	sizeof(struct proto_reply), 0},
-    [PROTO_OPEN] = {"open", rings_handle_open, sizeof(struct proto_open_reply),
-	0},
-    [PROTO_ATTACH] = {"attach", NULL, 0, 0}, /* ringd -> scheme only */
-    [PROTO_ACCEPT] = {"accept", rings_handle_accept, sizeof(struct proto_reply),
-	0},
-    [PROTO_CLOSE] = {"close", rings_handle_close, sizeof(struct proto_reply),
-	0},
-    [PROTO_PROBE] = {"probe", registry_handle_probe,
-	sizeof(struct proto_probe_reply), 0},
-    [PROTO_STATUS] = {"status", client_handle_status,
-	sizeof(struct proto_status_reply), 0},
-    [PROTO_LIST_SCHEMES] = {"list-schemes", client_handle_list,
-	sizeof(struct proto_scheme_rec), CH_LIST},
-    [PROTO_LIST_RINGS] = {"list-rings", client_handle_list,
-	sizeof(struct proto_ring_rec), CH_LIST},
-    [PROTO_LIST_CLIENTS] = {"list-clients", client_handle_list,
-	sizeof(struct proto_client_rec), CH_LIST},
-    [PROTO_PHYS_ALLOC] = {"physalloc3", phys_handle_alloc,
-	sizeof(struct proto_phys_alloc_reply), 0},
-    [PROTO_PHYS_FREE] = {"physfree", phys_handle_free,
-	sizeof(struct proto_reply), 0},
-    [PROTO_PHYS_MAP] = {"physmap", phys_handle_map,
-	sizeof(struct proto_phys_map_reply), 0},
-    [PROTO_PHYS_GRANT] = {"phys-grant", phys_handle_grant,
-	sizeof(struct proto_reply), 0},
-    [PROTO_PHYS_LIST_ZONES] = {"phys-list-zones", client_handle_list,
-	sizeof(struct proto_phys_zone_rec), CH_LIST},
-    [PROTO_PHYS_LIST_FREE] = {"phys-list-free", client_handle_list,
-	sizeof(struct proto_phys_range_rec), CH_LIST},
-    [PROTO_PHYS_LIST_REGIONS] = {"phys-list-regions", client_handle_list,
-	sizeof(struct proto_phys_region_rec), CH_LIST},
+	[PROTO_HELLO] = { "hello", client_handle_hello,
+	    sizeof(struct proto_hello_reply), CH_PREHELLO },
+	[PROTO_REGISTER] = { "register", registry_handle_register,
+	    sizeof(struct proto_reply), 0 },
+	[PROTO_UNREGISTER] = { "unregister", registry_handle_unregister,
+	    sizeof(struct proto_reply), 0 },
+	[PROTO_OPEN] = { "open", rings_handle_open,
+	    sizeof(struct proto_open_reply), 0 },
+	[PROTO_ATTACH] = { "attach", NULL, 0, 0 }, /* ringd -> scheme only */
+	[PROTO_ACCEPT] = { "accept", rings_handle_accept,
+	    sizeof(struct proto_reply), 0 },
+	[PROTO_CLOSE] = { "close", rings_handle_close,
+	    sizeof(struct proto_reply), 0 },
+	[PROTO_PROBE] = { "probe", registry_handle_probe,
+	    sizeof(struct proto_probe_reply), 0 },
+	[PROTO_STATUS] = { "status", client_handle_status,
+	    sizeof(struct proto_status_reply), 0 },
+	[PROTO_LIST_SCHEMES] = { "list-schemes", client_handle_list,
+	    sizeof(struct proto_scheme_rec), CH_LIST },
+	[PROTO_LIST_RINGS] = { "list-rings", client_handle_list,
+	    sizeof(struct proto_ring_rec), CH_LIST },
+	[PROTO_LIST_CLIENTS] = { "list-clients", client_handle_list,
+	    sizeof(struct proto_client_rec), CH_LIST },
+	[PROTO_PHYS_ALLOC] = { "physalloc3", phys_handle_alloc,
+	    sizeof(struct proto_phys_alloc_reply), 0 },
+	[PROTO_PHYS_FREE] = { "physfree", phys_handle_free,
+	    sizeof(struct proto_reply), 0 },
+	[PROTO_PHYS_MAP] = { "physmap", phys_handle_map,
+	    sizeof(struct proto_phys_map_reply), 0 },
+	[PROTO_PHYS_GRANT] = { "phys-grant", phys_handle_grant,
+	    sizeof(struct proto_reply), 0 },
+	[PROTO_PHYS_LIST_ZONES] = { "phys-list-zones", client_handle_list,
+	    sizeof(struct proto_phys_zone_rec), CH_LIST },
+	[PROTO_PHYS_LIST_FREE] = { "phys-list-free", client_handle_list,
+	    sizeof(struct proto_phys_range_rec), CH_LIST },
+	[PROTO_PHYS_LIST_REGIONS] = { "phys-list-regions", client_handle_list,
+	    sizeof(struct proto_phys_region_rec), CH_LIST },
 };
 
 _Static_assert(sizeof(client_handlers) / sizeof(client_handlers[0]) ==
@@ -171,7 +171,7 @@ client_pidfd(struct client *c)
 static void
 client_refuse(int fd)
 {
-	struct proto_error e = {.error = -EUSERS, .version = PROTO_VERSION};
+	struct proto_error e = { .error = -EUSERS, .version = PROTO_VERSION };
 
 	(void)proto_send(fd, PROTO_ERROR, 0, &e, sizeof(e), NULL, 0);
 	close(fd);
@@ -396,7 +396,7 @@ client_bad(struct client *c, const char *what)
 static void
 client_bad_frame(struct client *c, const struct proto_msg *m, int rc)
 {
-	struct proto_error e = {.error = rc, .version = PROTO_VERSION};
+	struct proto_error e = { .error = rc, .version = PROTO_VERSION };
 	uint32_t seq = m->hdr.magic == PROTO_MAGIC ? m->hdr.seq : 0;
 
 	if (rc == -EPROTO && m->hdr.magic == PROTO_MAGIC)

@@ -45,37 +45,38 @@ struct config_key {
 
 /* The keys, in ringd.conf(5) order. */
 static const struct config_key config_keys[] = {
-    CK("socket", CONF_PATH, socket, 0, 0),
-    CK("socket_mode", CONF_MODE, socket_mode, 0, 0777),
-    CK("socket_group", CONF_GROUP, socket_group, 0, 0),
-    CK("max_clients", CONF_U32, max_clients, 1, RINGD_CAP_MAX_CLIENTS),
-    CK("max_schemes", CONF_U32, max_schemes, 0, RINGD_CAP_MAX_SCHEMES),
-    CK("max_schemes_per_client", CONF_U32, max_schemes_per_client, 0,
-	RINGD_CAP_MAX_SCHEMES),
-    CK("max_rings", CONF_U32, max_rings, 0, RINGD_CAP_MAX_RINGS),
-    CK("max_rings_per_client", CONF_U32, max_rings_per_client, 0,
-	RINGD_CAP_MAX_RINGS),
-    CK("max_entries", CONF_U32, max_entries, 1, RINGD_CAP_MAX_ENTRIES),
-    CK("max_pool_bytes", CONF_SIZE, max_pool_bytes, 0,
-	RINGD_CAP_MAX_POOL_BYTES),
-    CK("max_pending_bytes", CONF_SIZE, max_pending_bytes,
-	RINGD_MIN_MAX_PENDING_BYTES, RINGD_CAP_MAX_PENDING_BYTES),
-    CK("accept_timeout_ms", CONF_U32, accept_timeout_ms, 1,
-	RINGD_CAP_ACCEPT_TIMEOUT_MS),
-    CK("log_level", CONF_LEVEL, log_level, 0, 0),
-    CK("root_takeover", CONF_BOOL, root_takeover, 0, 0),
-    CK("phys_zone32_size", CONF_SIZE64, phys_zone32_bytes, 0,
-	RINGD_CAP_PHYS_ZONE32),
-    CK("phys_zone64_size", CONF_SIZE64, phys_zone64_bytes, 0,
-	RINGD_CAP_PHYS_ZONE64),
-    CK("phys_allow_users", CONF_BOOL, phys_allow_users, 0, 0),
-    CK("phys_quota", CONF_SIZE64, phys_quota_bytes, 0, RINGD_CAP_PHYS_QUOTA),
-    CK("phys_max_regions", CONF_U32, phys_max_regions, 0,
-	RINGD_CAP_PHYS_MAX_REGIONS),
-    CK("phys_max_regions_per_uid", CONF_U32, phys_max_regions_per_uid, 0,
-	RINGD_CAP_PHYS_MAX_REGIONS),
-    CK("policy_default", CONF_POLICY, policy_default_allow, 0, 0),
-    CK("seccomp", CONF_BOOL, seccomp, 0, 0),
+	CK("socket", CONF_PATH, socket, 0, 0),
+	CK("socket_mode", CONF_MODE, socket_mode, 0, 0777),
+	CK("socket_group", CONF_GROUP, socket_group, 0, 0),
+	CK("max_clients", CONF_U32, max_clients, 1, RINGD_CAP_MAX_CLIENTS),
+	CK("max_schemes", CONF_U32, max_schemes, 0, RINGD_CAP_MAX_SCHEMES),
+	CK("max_schemes_per_client", CONF_U32, max_schemes_per_client, 0,
+	    RINGD_CAP_MAX_SCHEMES),
+	CK("max_rings", CONF_U32, max_rings, 0, RINGD_CAP_MAX_RINGS),
+	CK("max_rings_per_client", CONF_U32, max_rings_per_client, 0,
+	    RINGD_CAP_MAX_RINGS),
+	CK("max_entries", CONF_U32, max_entries, 1, RINGD_CAP_MAX_ENTRIES),
+	CK("max_pool_bytes", CONF_SIZE, max_pool_bytes, 0,
+	    RINGD_CAP_MAX_POOL_BYTES),
+	CK("max_pending_bytes", CONF_SIZE, max_pending_bytes,
+	    RINGD_MIN_MAX_PENDING_BYTES, RINGD_CAP_MAX_PENDING_BYTES),
+	CK("accept_timeout_ms", CONF_U32, accept_timeout_ms, 1,
+	    RINGD_CAP_ACCEPT_TIMEOUT_MS),
+	CK("log_level", CONF_LEVEL, log_level, 0, 0),
+	CK("root_takeover", CONF_BOOL, root_takeover, 0, 0),
+	CK("phys_zone32_size", CONF_SIZE64, phys_zone32_bytes, 0,
+	    RINGD_CAP_PHYS_ZONE32),
+	CK("phys_zone64_size", CONF_SIZE64, phys_zone64_bytes, 0,
+	    RINGD_CAP_PHYS_ZONE64),
+	CK("phys_allow_users", CONF_BOOL, phys_allow_users, 0, 0),
+	CK("phys_quota", CONF_SIZE64, phys_quota_bytes, 0,
+	    RINGD_CAP_PHYS_QUOTA),
+	CK("phys_max_regions", CONF_U32, phys_max_regions, 0,
+	    RINGD_CAP_PHYS_MAX_REGIONS),
+	CK("phys_max_regions_per_uid", CONF_U32, phys_max_regions_per_uid, 0,
+	    RINGD_CAP_PHYS_MAX_REGIONS),
+	CK("policy_default", CONF_POLICY, policy_default_allow, 0, 0),
+	CK("seccomp", CONF_BOOL, seccomp, 0, 0),
 };
 
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -276,7 +277,7 @@ int
 config_load(const char *path, struct config *out)
 {
 	char line[RINGD_CONF_LINE_MAX + 2];
-	bool seen[CONFIG_NKEYS] = {false};
+	bool seen[CONFIG_NKEYS] = { false };
 	struct config c;
 	unsigned lineno = 0;
 	int rc = 0;

@@ -12,17 +12,17 @@ static bool log_to_stderr = true;
 static int log_cur_level = LOG_LVL_INFO;
 
 static const char *const log_names[] = {
-    [LOG_LVL_ERROR] = "error",
-    [LOG_LVL_WARNING] = "warning",
-    [LOG_LVL_INFO] = "info",
-    [LOG_LVL_DEBUG] = "debug",
+	[LOG_LVL_ERROR] = "error",
+	[LOG_LVL_WARNING] = "warning",
+	[LOG_LVL_INFO] = "info",
+	[LOG_LVL_DEBUG] = "debug",
 };
 
 static const int log_prio[] = {
-    [LOG_LVL_ERROR] = LOG_ERR,
-    [LOG_LVL_WARNING] = LOG_WARNING,
-    [LOG_LVL_INFO] = LOG_INFO,
-    [LOG_LVL_DEBUG] = LOG_DEBUG,
+	[LOG_LVL_ERROR] = LOG_ERR,
+	[LOG_LVL_WARNING] = LOG_WARNING,
+	[LOG_LVL_INFO] = LOG_INFO,
+	[LOG_LVL_DEBUG] = LOG_DEBUG,
 };
 
 void

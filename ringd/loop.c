@@ -67,7 +67,7 @@ loop_init(void)
 int
 loop_add(int fd, struct loop_src *src, uint32_t events)
 {
-	struct epoll_event ev = {.events = events, .data.ptr = src};
+	struct epoll_event ev = { .events = events, .data.ptr = src };
 
 	return epoll_ctl(ringd.epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
@@ -75,7 +75,7 @@ loop_add(int fd, struct loop_src *src, uint32_t events)
 int
 loop_mod(int fd, struct loop_src *src, uint32_t events)
 {
-	struct epoll_event ev = {.events = events, .data.ptr = src};
+	struct epoll_event ev = { .events = events, .data.ptr = src };
 
 	return epoll_ctl(ringd.epfd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
 }

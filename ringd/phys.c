@@ -70,8 +70,8 @@ static struct {
 	bool opt_set[RING_PHYS_ZONES]; /* -z given: overrides ringd.conf */
 	uint64_t opt_size[RING_PHYS_ZONES];
 } phys = {
-    .regions = RB_INITIALIZER(&phys.regions),
-    .uids = RB_INITIALIZER(&phys.uids),
+	.regions = RB_INITIALIZER(&phys.regions),
+	.uids = RB_INITIALIZER(&phys.uids),
 };
 
 static int
@@ -338,8 +338,8 @@ static int
 phys_take(uint64_t len, uint64_t min, uint32_t flags, unsigned *zone,
     uint64_t *base, uint64_t *got)
 {
-	static const unsigned any[] = {RING_PHYS_ZONE_64, RING_PHYS_ZONE_32};
-	static const unsigned low[] = {RING_PHYS_ZONE_32};
+	static const unsigned any[] = { RING_PHYS_ZONE_64, RING_PHYS_ZONE_32 };
+	static const unsigned low[] = { RING_PHYS_ZONE_32 };
 	const unsigned *order = (flags & RING_PHYS_SPACE_32) ? low : any;
 	unsigned i, n = (flags & RING_PHYS_SPACE_32) ? 1 : 2, bz = 0;
 	uint64_t b, u, bb = 0, bu = 0;

@@ -36,29 +36,29 @@
 #endif
 
 static const char *const policy_actions[] = {
-    [POLICY_REGISTER] = "register",
-    [POLICY_OPEN] = "open",
-    [POLICY_SUBMIT] = "submit",
-    [POLICY_PHYS] = "phys",
+	[POLICY_REGISTER] = "register",
+	[POLICY_OPEN] = "open",
+	[POLICY_SUBMIT] = "submit",
+	[POLICY_PHYS] = "phys",
 };
 
 #define POLICY_NACTIONS (sizeof(policy_actions) / sizeof(policy_actions[0]))
 
 /* Standard opcode names, as ringctl(1) spells them. */
 static const char *const policy_opnames[RING_OP_STANDARD_COUNT] = {
-    [RING_OP_NOOP] = "noop",
-    [RING_OP_OPEN] = "open",
-    [RING_OP_CLOSE] = "close",
-    [RING_OP_READ] = "read",
-    [RING_OP_WRITE] = "write",
-    [RING_OP_SEEK] = "seek",
-    [RING_OP_FSTAT] = "fstat",
-    [RING_OP_FSTATVFS] = "fstatvfs",
-    [RING_OP_MMAP] = "mmap",
-    [RING_OP_MUNMAP] = "munmap",
-    [RING_OP_FSYNC] = "fsync",
-    [RING_OP_FILES_UPDATE] = "files_update",
-    [RING_OP_REGULAR_SYSCALL] = "regular_syscall",
+	[RING_OP_NOOP] = "noop",
+	[RING_OP_OPEN] = "open",
+	[RING_OP_CLOSE] = "close",
+	[RING_OP_READ] = "read",
+	[RING_OP_WRITE] = "write",
+	[RING_OP_SEEK] = "seek",
+	[RING_OP_FSTAT] = "fstat",
+	[RING_OP_FSTATVFS] = "fstatvfs",
+	[RING_OP_MMAP] = "mmap",
+	[RING_OP_MUNMAP] = "munmap",
+	[RING_OP_FSYNC] = "fsync",
+	[RING_OP_FILES_UPDATE] = "files_update",
+	[RING_OP_REGULAR_SYSCALL] = "regular_syscall",
 };
 
 static uint64_t policy_gen_counter;
@@ -435,7 +435,7 @@ policy_opset(const struct client *c, const char *scheme,
     struct proto_opset *out)
 {
 	const struct policy *p = &ringd.conf.policy;
-	struct proto_opset decided = {{0}};
+	struct proto_opset decided = { { 0 } };
 	uint32_t i;
 	unsigned w;
 

@@ -72,8 +72,8 @@ static void
 main_sleep_until(uint64_t at)
 {
 	struct timespec ts = {
-	    .tv_sec = (time_t)(at / 1000000000ull),
-	    .tv_nsec = (long)(at % 1000000000ull),
+		.tv_sec = (time_t)(at / 1000000000ull),
+		.tv_nsec = (long)(at % 1000000000ull),
 	};
 
 	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
@@ -118,7 +118,7 @@ main_interactive(struct rt_view *v, struct rt_model *m, uint64_t count)
 	uint64_t next, frames = 0, now;
 	unsigned act;
 	int ch, timeout_ms, status = 0;
-	struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr,
@@ -185,18 +185,18 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"batch", no_argument, NULL, 'b'},
-	    {"delay", required_argument, NULL, 'd'},
-	    {"filter", required_argument, NULL, 'f'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"iterations", required_argument, NULL, 'n'},
-	    {"no-color", no_argument, NULL, 'C'},
-	    {"only-active", no_argument, NULL, 'o'},
-	    {"socket", required_argument, NULL, 'S'},
-	    {"sort", required_argument, NULL, 's'},
-	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0},
+		{ "batch", no_argument, NULL, 'b' },
+		{ "delay", required_argument, NULL, 'd' },
+		{ "filter", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "iterations", required_argument, NULL, 'n' },
+		{ "no-color", no_argument, NULL, 'C' },
+		{ "only-active", no_argument, NULL, 'o' },
+		{ "socket", required_argument, NULL, 'S' },
+		{ "sort", required_argument, NULL, 's' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct rt_view v;
 	struct rt_model m;

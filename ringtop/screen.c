@@ -202,9 +202,9 @@ static void
 scr_spark(int y, int x, int w, const struct rt_hist *h, enum rt_series s,
     uint32_t *maxp)
 {
-	static const char *const blocks[] = {"\xe2\x96\x81", "\xe2\x96\x82",
-	    "\xe2\x96\x83", "\xe2\x96\x84", "\xe2\x96\x85", "\xe2\x96\x86",
-	    "\xe2\x96\x87", "\xe2\x96\x88"};
+	static const char *const blocks[] = { "\xe2\x96\x81", "\xe2\x96\x82",
+		"\xe2\x96\x83", "\xe2\x96\x84", "\xe2\x96\x85", "\xe2\x96\x86",
+		"\xe2\x96\x87", "\xe2\x96\x88" };
 	static const char ascii[] = "_.-=+*#@";
 	uint32_t max = 0, val;
 	int i;
@@ -369,10 +369,10 @@ scr_header(const struct rt_model *m)
 }
 
 static const char *const scr_tab_names[RT_TAB_COUNT] = {
-    "Rings",
-    "Schemes",
-    "Clients",
-    "Memory",
+	"Rings",
+	"Schemes",
+	"Clients",
+	"Memory",
 };
 
 static void
@@ -409,16 +409,16 @@ struct scr_col {
 };
 
 static struct scr_col scr_cols[RT_C_COUNT] = {
-    [RT_C_ID] = {"ID", 5, 8, true, 0, 0, 0},
-    [RT_C_SCHEME] = {"SCHEME", 8, 16, false, 1, 0, 0},
-    [RT_C_CONSUMER] = {"CONSUMER", 12, 23, false, 5, 0, 0},
-    [RT_C_PRODUCER] = {"PRODUCER", 12, 23, false, 8, 0, 0},
-    [RT_C_SQ] = {"SQ", 5, 24, false, 2, 0, 0},
-    [RT_C_CQ] = {"CQ", 5, 24, false, 3, 0, 0},
-    [RT_C_SUB] = {"SUB/s", 6, 7, true, 4, 0, 0},
-    [RT_C_CMP] = {"CMP/s", 6, 7, true, 6, 0, 0},
-    [RT_C_AGE] = {"AGE", 6, 7, true, 7, 0, 0},
-    [RT_C_STATE] = {"STATE", 8, 8, false, 2, 0, 0},
+	[RT_C_ID] = { "ID", 5, 8, true, 0, 0, 0 },
+	[RT_C_SCHEME] = { "SCHEME", 8, 16, false, 1, 0, 0 },
+	[RT_C_CONSUMER] = { "CONSUMER", 12, 23, false, 5, 0, 0 },
+	[RT_C_PRODUCER] = { "PRODUCER", 12, 23, false, 8, 0, 0 },
+	[RT_C_SQ] = { "SQ", 5, 24, false, 2, 0, 0 },
+	[RT_C_CQ] = { "CQ", 5, 24, false, 3, 0, 0 },
+	[RT_C_SUB] = { "SUB/s", 6, 7, true, 4, 0, 0 },
+	[RT_C_CMP] = { "CMP/s", 6, 7, true, 6, 0, 0 },
+	[RT_C_AGE] = { "AGE", 6, 7, true, 7, 0, 0 },
+	[RT_C_STATE] = { "STATE", 8, 8, false, 2, 0, 0 },
 };
 
 /* A queue column's width before names get wider: number and a short bar. */
@@ -429,8 +429,8 @@ static void
 scr_layout(void)
 {
 	/* who gets space left over, in this order */
-	static const enum rt_col scr_grow[] = {RT_C_SQ, RT_C_CQ, RT_C_CONSUMER,
-	    RT_C_PRODUCER, RT_C_SCHEME};
+	static const enum rt_col scr_grow[] = { RT_C_SQ, RT_C_CQ, RT_C_CONSUMER,
+		RT_C_PRODUCER, RT_C_SCHEME };
 	int used = 0, prio, i, extra, grow;
 	size_t k;
 
@@ -970,10 +970,10 @@ scr_detail(const struct rt_view *v, const struct rt_model *m, int y0, int y1)
 		enum rt_series s;
 		const char *name;
 	} series[] = {
-	    {RT_S_SQ, "SQ depth"},
-	    {RT_S_CQ, "CQ backlog"},
-	    {RT_S_SUB, "submit/s"},
-	    {RT_S_CMP, "complete/s"},
+		{ RT_S_SQ, "SQ depth" },
+		{ RT_S_CQ, "CQ backlog" },
+		{ RT_S_SUB, "submit/s" },
+		{ RT_S_CMP, "complete/s" },
 	};
 	const struct rt_ring *r = NULL;
 	char cons[48], prod[48], pool[16], age[24], sub[16], cmp[16], mx[16];
@@ -1059,14 +1059,14 @@ scr_detail(const struct rt_view *v, const struct rt_model *m, int y0, int y1)
 /* --- help, sort menu, last line ------------------------------------------ */
 
 static const char *const scr_help_notes[] = {
-    "SQ, CQ     SQ depth and CQ backlog, with bars of the queue size",
-    "SUB/s      SQEs submitted per second; CMP/s CQEs posted per second",
-    "AGE        how long the SQ head has stood still with entries queued",
-    "           (a ring is stalled from 2 s on; see ringtop(1))",
-    "STATE      running (moved), sleeping (a side waits), idle, pending,",
-    "           DROP (a side left), broken",
-    "Rows that moved since the last refresh are highlighted.",
-    NULL,
+	"SQ, CQ     SQ depth and CQ backlog, with bars of the queue size",
+	"SUB/s      SQEs submitted per second; CMP/s CQEs posted per second",
+	"AGE        how long the SQ head has stood still with entries queued",
+	"           (a ring is stalled from 2 s on; see ringtop(1))",
+	"STATE      running (moved), sleeping (a side waits), idle, pending,",
+	"           DROP (a side left), broken",
+	"Rows that moved since the last refresh are highlighted.",
+	NULL,
 };
 
 static void
@@ -1112,14 +1112,14 @@ scr_footer(const struct rt_view *v)
 	static const struct {
 		const char *key, *label;
 	} bar[] = {
-	    {"F1", "Help"},
-	    {"F3", "Search"},
-	    {"F4", "Filter"},
-	    {"F6", "Sort"},
-	    {"Enter", "Detail"},
-	    {"p", "Pause"},
-	    {"Tab", "Tabs"},
-	    {"F10", "Quit"},
+		{ "F1", "Help" },
+		{ "F3", "Search" },
+		{ "F4", "Filter" },
+		{ "F6", "Sort" },
+		{ "Enter", "Detail" },
+		{ "p", "Pause" },
+		{ "Tab", "Tabs" },
+		{ "F10", "Quit" },
 	};
 	int y = LINES - 1, x = 0;
 	size_t i;

@@ -12,16 +12,16 @@
 #include "ringtop.h"
 
 const char *const rt_col_names[RT_C_COUNT] = {
-    [RT_C_ID] = "id",
-    [RT_C_SCHEME] = "scheme",
-    [RT_C_CONSUMER] = "consumer",
-    [RT_C_PRODUCER] = "producer",
-    [RT_C_SQ] = "sq",
-    [RT_C_CQ] = "cq",
-    [RT_C_SUB] = "submit",
-    [RT_C_CMP] = "complete",
-    [RT_C_AGE] = "age",
-    [RT_C_STATE] = "state",
+	[RT_C_ID] = "id",
+	[RT_C_SCHEME] = "scheme",
+	[RT_C_CONSUMER] = "consumer",
+	[RT_C_PRODUCER] = "producer",
+	[RT_C_SQ] = "sq",
+	[RT_C_CQ] = "cq",
+	[RT_C_SUB] = "submit",
+	[RT_C_CMP] = "complete",
+	[RT_C_AGE] = "age",
+	[RT_C_STATE] = "state",
 };
 
 int

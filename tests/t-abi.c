@@ -49,34 +49,34 @@ static void
 test_entry_layout(void)
 {
 	static const struct abi_field f[] = {
-	    FIELD(ring_sqe, opcode, 0, 1),
-	    FIELD(ring_sqe, flags, 1, 1),
-	    FIELD(ring_sqe, priority, 2, 2),
-	    FIELD(ring_sqe, syscall_flags, 4, 4),
-	    FIELD(ring_sqe, fd, 8, 8),
-	    FIELD(ring_sqe, len, 16, 8),
-	    FIELD(ring_sqe, user_data, 24, 8),
-	    FIELD(ring_sqe, addr, 32, 8),
-	    FIELD(ring_sqe, offset, 40, 8),
-	    FIELD(ring_sqe, additional1, 48, 8),
-	    FIELD(ring_sqe, additional2, 56, 8),
-	    FIELD(ring_cqe, user_data, 0, 8),
-	    FIELD(ring_cqe, status, 8, 8),
-	    FIELD(ring_cqe, flags, 16, 8),
-	    FIELD(ring_cqe, extra, 24, 8),
-	    FIELD(ring_sqe32, opcode, 0, 1),
-	    FIELD(ring_sqe32, flags, 1, 1),
-	    FIELD(ring_sqe32, priority, 2, 2),
-	    FIELD(ring_sqe32, syscall_flags, 4, 4),
-	    FIELD(ring_sqe32, fd, 8, 4),
-	    FIELD(ring_sqe32, len, 12, 4),
-	    FIELD(ring_sqe32, user_data, 16, 4),
-	    FIELD(ring_sqe32, addr, 20, 4),
-	    FIELD(ring_sqe32, offset, 24, 8),
-	    FIELD(ring_cqe32, user_data, 0, 4),
-	    FIELD(ring_cqe32, status, 4, 4),
-	    FIELD(ring_cqe32, flags, 8, 4),
-	    FIELD(ring_cqe32, extra, 12, 4),
+		FIELD(ring_sqe, opcode, 0, 1),
+		FIELD(ring_sqe, flags, 1, 1),
+		FIELD(ring_sqe, priority, 2, 2),
+		FIELD(ring_sqe, syscall_flags, 4, 4),
+		FIELD(ring_sqe, fd, 8, 8),
+		FIELD(ring_sqe, len, 16, 8),
+		FIELD(ring_sqe, user_data, 24, 8),
+		FIELD(ring_sqe, addr, 32, 8),
+		FIELD(ring_sqe, offset, 40, 8),
+		FIELD(ring_sqe, additional1, 48, 8),
+		FIELD(ring_sqe, additional2, 56, 8),
+		FIELD(ring_cqe, user_data, 0, 8),
+		FIELD(ring_cqe, status, 8, 8),
+		FIELD(ring_cqe, flags, 16, 8),
+		FIELD(ring_cqe, extra, 24, 8),
+		FIELD(ring_sqe32, opcode, 0, 1),
+		FIELD(ring_sqe32, flags, 1, 1),
+		FIELD(ring_sqe32, priority, 2, 2),
+		FIELD(ring_sqe32, syscall_flags, 4, 4),
+		FIELD(ring_sqe32, fd, 8, 4),
+		FIELD(ring_sqe32, len, 12, 4),
+		FIELD(ring_sqe32, user_data, 16, 4),
+		FIELD(ring_sqe32, addr, 20, 4),
+		FIELD(ring_sqe32, offset, 24, 8),
+		FIELD(ring_cqe32, user_data, 0, 4),
+		FIELD(ring_cqe32, status, 4, 4),
+		FIELD(ring_cqe32, flags, 8, 4),
+		FIELD(ring_cqe32, extra, 12, 4),
 	};
 	struct ring_sqe sqes[2];
 	struct ring_cqe32 cqes[2];
@@ -103,27 +103,27 @@ static void
 test_header_layout(void)
 {
 	static const struct abi_field f[] = {
-	    FIELD(ring_header, entry_count, 0, 8),
-	    FIELD(ring_header, head_index, 128, 8),
-	    FIELD(ring_header, tail_index, 256, 8),
-	    FIELD(ring_header, status, 384, 8),
-	    FIELD(ring_header, push_epoch, 512, 8),
-	    FIELD(ring_header, pop_epoch, 640, 8),
-	    FIELD(ring_header_page, h, 0, 768),
-	    FIELD(ring_header_page, pop_wait, 768, 4),
-	    FIELD(ring_header_page, push_wait, 896, 4),
-	    FIELD(ring_header_page, reserved, 900, RING_PAGE - 900),
-	    FIELD(ring_pair_desc, magic, 0, 8),
-	    FIELD(ring_pair_desc, version, 8, 4),
-	    FIELD(ring_pair_desc, flags, 12, 4),
-	    FIELD(ring_pair_desc, sq_entries, 16, 4),
-	    FIELD(ring_pair_desc, cq_entries, 20, 4),
-	    FIELD(ring_pair_desc, pool_bytes, 24, 8),
-	    FIELD(ring_pair_desc, reserved, 32, 32),
-	    FIELD(ring_held, sq_seq, 0, 8),
-	    FIELD(ring_held, user_data, 8, 8),
-	    FIELD(ring_held, done_seq, 16, 8),
-	    FIELD(ring_held, reserved, 24, 8),
+		FIELD(ring_header, entry_count, 0, 8),
+		FIELD(ring_header, head_index, 128, 8),
+		FIELD(ring_header, tail_index, 256, 8),
+		FIELD(ring_header, status, 384, 8),
+		FIELD(ring_header, push_epoch, 512, 8),
+		FIELD(ring_header, pop_epoch, 640, 8),
+		FIELD(ring_header_page, h, 0, 768),
+		FIELD(ring_header_page, pop_wait, 768, 4),
+		FIELD(ring_header_page, push_wait, 896, 4),
+		FIELD(ring_header_page, reserved, 900, RING_PAGE - 900),
+		FIELD(ring_pair_desc, magic, 0, 8),
+		FIELD(ring_pair_desc, version, 8, 4),
+		FIELD(ring_pair_desc, flags, 12, 4),
+		FIELD(ring_pair_desc, sq_entries, 16, 4),
+		FIELD(ring_pair_desc, cq_entries, 20, 4),
+		FIELD(ring_pair_desc, pool_bytes, 24, 8),
+		FIELD(ring_pair_desc, reserved, 32, 32),
+		FIELD(ring_held, sq_seq, 0, 8),
+		FIELD(ring_held, user_data, 8, 8),
+		FIELD(ring_held, done_seq, 16, 8),
+		FIELD(ring_held, reserved, 24, 8),
 	};
 
 	abi_check_fields(f, sizeof(f) / sizeof(f[0]));
@@ -146,19 +146,19 @@ static void
 test_constants(void)
 {
 	static const int ops[] = {
-	    RING_OP_NOOP,
-	    RING_OP_OPEN,
-	    RING_OP_CLOSE,
-	    RING_OP_READ,
-	    RING_OP_WRITE,
-	    RING_OP_SEEK,
-	    RING_OP_FSTAT,
-	    RING_OP_FSTATVFS,
-	    RING_OP_MMAP,
-	    RING_OP_MUNMAP,
-	    RING_OP_FSYNC,
-	    RING_OP_FILES_UPDATE,
-	    RING_OP_REGULAR_SYSCALL,
+		RING_OP_NOOP,
+		RING_OP_OPEN,
+		RING_OP_CLOSE,
+		RING_OP_READ,
+		RING_OP_WRITE,
+		RING_OP_SEEK,
+		RING_OP_FSTAT,
+		RING_OP_FSTATVFS,
+		RING_OP_MMAP,
+		RING_OP_MUNMAP,
+		RING_OP_FSYNC,
+		RING_OP_FILES_UPDATE,
+		RING_OP_REGULAR_SYSCALL,
 	};
 	uint64_t magic = RING_PAIR_MAGIC;
 	size_t i;
@@ -238,8 +238,8 @@ abi_check_layout(uint32_t flags, uint32_t sq, uint32_t cq, uint64_t pool)
 	uint64_t sqe = flags & RING_PAIR_BITS_32 ? 32 : 64;
 	uint64_t cqe = flags & RING_PAIR_BITS_32 ? 16 : 32;
 	uint64_t held = sizeof(struct ring_held) * (uint64_t)sq;
-	uint64_t parts[] = {l.sq_hdr, l.cq_hdr, l.sq_ents, l.cq_ents, l.held,
-	    l.pool_map, l.pool};
+	uint64_t parts[] = { l.sq_hdr, l.cq_hdr, l.sq_ents, l.cq_ents, l.held,
+		l.pool_map, l.pool };
 	size_t i;
 
 	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
@@ -270,10 +270,10 @@ abi_check_layout(uint32_t flags, uint32_t sq, uint32_t cq, uint64_t pool)
 static void
 test_layout(void)
 {
-	static const uint32_t counts[] = {1, 2, 8, 64, 128, 4096,
-	    RING_MAX_ENTRIES};
-	static const uint64_t pools[] = {0, RING_PAGE, 16 * RING_PAGE, 1u << 20,
-	    RING_MAX_POOL};
+	static const uint32_t counts[] = { 1, 2, 8, 64, 128, 4096,
+		RING_MAX_ENTRIES };
+	static const uint64_t pools[] = { 0, RING_PAGE, 16 * RING_PAGE,
+		1u << 20, RING_MAX_POOL };
 	size_t i, j, k;
 
 	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
@@ -434,19 +434,19 @@ static void
 test_create_rejects(void)
 {
 	static const struct ring_params bad[] = {
-	    {.sq_entries = 0},
-	    {.sq_entries = 3},
-	    {.sq_entries = 12},
-	    {.sq_entries = RING_MAX_ENTRIES * 2},
-	    {.sq_entries = UINT32_MAX},
-	    {.sq_entries = 8, .cq_entries = 5},
-	    {.sq_entries = 8, .cq_entries = RING_MAX_ENTRIES * 2},
-	    {.sq_entries = 8, .flags = 0x80},
-	    {.sq_entries = 8, .flags = RING_PAIR_BITS_32 | 0x100},
-	    {.sq_entries = 8, .reserved = 1},
-	    {.sq_entries = 8, .pool_bytes = RING_MAX_POOL + 1},
-	    {.sq_entries = 8, .pool_bytes = UINT64_MAX},
-	    {.sq_entries = 8, .pool_bytes = UINT64_MAX - RING_PAGE + 2},
+		{ .sq_entries = 0 },
+		{ .sq_entries = 3 },
+		{ .sq_entries = 12 },
+		{ .sq_entries = RING_MAX_ENTRIES * 2 },
+		{ .sq_entries = UINT32_MAX },
+		{ .sq_entries = 8, .cq_entries = 5 },
+		{ .sq_entries = 8, .cq_entries = RING_MAX_ENTRIES * 2 },
+		{ .sq_entries = 8, .flags = 0x80 },
+		{ .sq_entries = 8, .flags = RING_PAIR_BITS_32 | 0x100 },
+		{ .sq_entries = 8, .reserved = 1 },
+		{ .sq_entries = 8, .pool_bytes = RING_MAX_POOL + 1 },
+		{ .sq_entries = 8, .pool_bytes = UINT64_MAX },
+		{ .sq_entries = 8, .pool_bytes = UINT64_MAX - RING_PAGE + 2 },
 	};
 	struct ring_fds fds;
 	int before = tu_count_fds();
@@ -471,8 +471,8 @@ test_create_rejects(void)
 static void
 test_info(void)
 {
-	static const enum ring_role roles[] = {RING_ROLE_CONSUMER,
-	    RING_ROLE_PRODUCER, RING_ROLE_MONITOR};
+	static const enum ring_role roles[] = { RING_ROLE_CONSUMER,
+		RING_ROLE_PRODUCER, RING_ROLE_MONITOR };
 	struct ring_info info;
 	struct ring_fds fds;
 	struct ring *r;

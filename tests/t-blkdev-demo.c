@@ -28,7 +28,7 @@
 #define DT_OUT_MAX (1u << 18)
 #define DT_WAIT_MS 60000u
 
-static const char *const dt_clients[] = {"fast", "large", "slow", "dma32"};
+static const char *const dt_clients[] = { "fast", "large", "slow", "dma32" };
 
 struct dt_run {
 	char out[DT_OUT_MAX];
@@ -170,8 +170,8 @@ dt_anyone_in(const char *dir)
 static void
 t_batch(void)
 {
-	static const char *const args[] = {"--batch", "--no-build", "--frames",
-	    "3", NULL};
+	static const char *const args[] = { "--batch", "--no-build", "--frames",
+		"3", NULL };
 	static struct dt_run r;
 	char dir[PATH_MAX], want[64], line[512], *at, *end;
 	struct stat st;
@@ -230,8 +230,8 @@ t_batch(void)
 static void
 t_usage(void)
 {
-	static const char *const a1[] = {"--no-build", "--bogus", NULL};
-	static const char *const a2[] = {"--no-build", "--frames", "0", NULL};
+	static const char *const a1[] = { "--no-build", "--bogus", NULL };
+	static const char *const a2[] = { "--no-build", "--frames", "0", NULL };
 	static struct dt_run r;
 
 	dt_paths();

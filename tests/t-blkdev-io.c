@@ -413,13 +413,13 @@ t_dma32_refuses(void)
 	TAP_ASSERT(lo + 8192 <= RING_PHYS_4G);
 	TAP_ASSERT(hi >= RING_PHYS_4G);
 	TAP_EQ(bt_req(&v, BLKDEV_OP_CAPACITY, 0, 0, 0, 0), (32 << 20) / 512);
-	v.segs[0] = (struct ring_phys_seg){lo, 4096};
+	v.segs[0] = (struct ring_phys_seg){ lo, 4096 };
 	TAP_EQ(bt_rw(&v, RING_OP_WRITE, 1, 0), 4096);
 	/* a high address anywhere in the list: refused, nothing moved */
-	v.segs[0] = (struct ring_phys_seg){hi, 4096};
+	v.segs[0] = (struct ring_phys_seg){ hi, 4096 };
 	TAP_EQ(bt_rw(&v, RING_OP_READ, 1, 0), -EFAULT);
-	v.segs[0] = (struct ring_phys_seg){lo, 4096};
-	v.segs[1] = (struct ring_phys_seg){hi + 4096, 512};
+	v.segs[0] = (struct ring_phys_seg){ lo, 4096 };
+	v.segs[1] = (struct ring_phys_seg){ hi + 4096, 512 };
 	TAP_EQ(bt_rw(&v, RING_OP_WRITE, 2, 0), -EFAULT);
 	/* a list that itself lies above 4 GiB */
 	TAP_OK(ring_physmap(v.c, hi, 4096, RING_PHYSMAP_WRITE, &p));
@@ -437,7 +437,7 @@ t_dma32_refuses(void)
 	bt_dev_open(&w, "d64");
 	hi = bt_dev_region(&w, RING_PHYS_SPACE_64, 8192);
 	TAP_ASSERT(hi >= RING_PHYS_4G);
-	w.segs[0] = (struct ring_phys_seg){hi, 8192};
+	w.segs[0] = (struct ring_phys_seg){ hi, 8192 };
 	TAP_EQ(bt_rw(&w, RING_OP_WRITE, 1, 4096), 8192);
 
 	bt_scheme_stop(&s32);
@@ -478,7 +478,7 @@ t_bad_requests(void)
 	TAP_EQ(bt_req(&v, RING_OP_FSYNC, 0, 0, 0, 0), 0);
 	TAP_EQ(bt_req(&v, BLKDEV_OP_IDENTIFY, 0, buf, 16, 0), -EINVAL);
 
-	v.segs[0] = (struct ring_phys_seg){lo, 4096};
+	v.segs[0] = (struct ring_phys_seg){ lo, 4096 };
 	TAP_EQ(bt_rw(&v, RING_OP_READ, 1, 0), 4096);
 	/* the rules of blkdev.h, one broken at a time */
 	TAP_EQ(bt_rw(&v, RING_OP_READ, 1, 100), -EINVAL);     /* offset */
@@ -490,21 +490,21 @@ t_bad_requests(void)
 	TAP_EQ(bt_req(&v, RING_OP_READ, 0, v.list, 16 * 257, 0), -EINVAL);
 	TAP_EQ(bt_req(&v, RING_OP_READ, 0x2, v.list, 16, 0), -EINVAL);
 	TAP_EQ(bt_req(&v, RING_OP_READ, 0, 1u << 20, 16, 0),
-	    -EFAULT);				     /* pool */
-	v.segs[0] = (struct ring_phys_seg){lo, 100}; /* sectors */
+	    -EFAULT);				       /* pool */
+	v.segs[0] = (struct ring_phys_seg){ lo, 100 }; /* sectors */
 	TAP_EQ(bt_rw(&v, RING_OP_WRITE, 1, 0), -EINVAL);
-	v.segs[0] = (struct ring_phys_seg){lo, 0};
+	v.segs[0] = (struct ring_phys_seg){ lo, 0 };
 	TAP_EQ(bt_rw(&v, RING_OP_WRITE, 1, 0), -EINVAL);
-	v.segs[0] = (struct ring_phys_seg){UINT64_MAX - 511, 512}; /* wraps */
+	v.segs[0] = (struct ring_phys_seg){ UINT64_MAX - 511, 512 }; /* wraps */
 	TAP_EQ(bt_rw(&v, RING_OP_WRITE, 1, 0), -EINVAL);
-	v.segs[0] = (struct ring_phys_seg){lo + 4096, 8192}; /* overruns */
+	v.segs[0] = (struct ring_phys_seg){ lo + 4096, 8192 }; /* overruns */
 	TAP_EQ(bt_rw(&v, RING_OP_WRITE, 1, 0), -EFAULT);
-	v.segs[0] = (struct ring_phys_seg){4096, 4096}; /* nothing there */
+	v.segs[0] = (struct ring_phys_seg){ 4096, 4096 }; /* nothing there */
 	TAP_EQ(bt_rw(&v, RING_OP_WRITE, 1, 0), -EFAULT);
 	TAP_EQ(bt_req(&v, 200, 0, 0, 0, 0), -ENOSYS);
 	TAP_EQ(bt_req(&v, BLKDEV_OP_RELEASE, 0, lo, 0, 0), 0);
 	/* and it still works: the mapping comes back */
-	v.segs[0] = (struct ring_phys_seg){lo, 8192};
+	v.segs[0] = (struct ring_phys_seg){ lo, 8192 };
 	TAP_EQ(bt_rw(&v, RING_OP_WRITE, 1, 8192), 8192);
 
 	bt_scheme_stop(&s);

@@ -487,7 +487,7 @@ static void
 test_producer_dies_cq_full(void)
 {
 	struct ring_ctl *c;
-	struct ring_params prm = {.sq_entries = 8, .cq_entries = 4};
+	struct ring_params prm = { .sq_entries = 8, .cq_entries = 4 };
 	struct ring_stats st;
 	struct ring_sqe s;
 	struct ring_cqe cq;
@@ -597,7 +597,7 @@ test_producer_dies_stream(void)
 	tu_await(p[0], 5000);
 	c = td_connect(&d);
 	{
-		struct ring_params prm = {.sq_entries = 16, .cq_entries = 32};
+		struct ring_params prm = { .sq_entries = 16, .cq_entries = 32 };
 
 		TAP_RC(ring_ctl_open(c, SCHEME, &prm, &r, &id), 0);
 	}

@@ -416,10 +416,10 @@ static void
 echo_run(uint32_t flags)
 {
 	bool b32 = flags & RING_PAIR_BITS_32;
-	static const uint64_t uds64[] = {0, 1, 0x5a5a5a5a5a5a5a5aull,
-	    0xffffffffffffffffull, 0x8000000000000000ull, 0x123456789ull};
-	static const uint64_t uds32[] = {0, 1, 0x5a5a5a5a, 0xffffffff,
-	    0x80000000, 0x12345678};
+	static const uint64_t uds64[] = { 0, 1, 0x5a5a5a5a5a5a5a5aull,
+		0xffffffffffffffffull, 0x8000000000000000ull, 0x123456789ull };
+	static const uint64_t uds32[] = { 0, 1, 0x5a5a5a5a, 0xffffffff,
+		0x80000000, 0x12345678 };
 	const uint64_t *uds = b32 ? uds32 : uds64;
 	struct ring_ctl *c;
 	struct ring_sqe s;
@@ -577,7 +577,7 @@ test_open_errors(void)
 /* --- external schemes ---------------------------------------------------- */
 
 #define TS_NAME "t-scheme"
-static const uint8_t ts_ops[] = {RING_OP_NOOP, RING_OP_READ, 130};
+static const uint8_t ts_ops[] = { RING_OP_NOOP, RING_OP_READ, 130 };
 
 /* What our test schemes answer: a function of the whole SQE. */
 static uint64_t
@@ -719,7 +719,7 @@ test_external(void)
 	if (pid == 0) {
 		struct ring_ctl *sc = td_connect(&d);
 		struct ring_attach a;
-		struct served v = {0};
+		struct served v = { 0 };
 		char comm[RING_CTL_COMM_MAX];
 		uint64_t ops[4];
 
@@ -934,7 +934,7 @@ static void
 test_global_limits(void)
 {
 	struct ring_ctl *c1, *c2;
-	struct ring_params p = {.sq_entries = 2};
+	struct ring_params p = { .sq_entries = 2 };
 	struct ring *r[4];
 	uint64_t id;
 
@@ -977,7 +977,7 @@ test_fd_budget(void)
 {
 	struct ring_ctl *c, *c2;
 	struct ring_ctl_status st;
-	struct ring_params p = {.sq_entries = 2};
+	struct ring_params p = { .sq_entries = 2 };
 	struct ring *r[64];
 	unsigned n = 0, i;
 	int rc;
@@ -1012,7 +1012,7 @@ test_probe(void)
 {
 	struct ring_ctl *c, *sc;
 	uint64_t ops[4];
-	static const uint8_t many[] = {0, 63, 64, 127, 128, 191, 192, 255};
+	static const uint8_t many[] = { 0, 63, 64, 127, 128, 191, 192, 255 };
 
 	start(NULL);
 	c = td_connect(&d);
@@ -1082,7 +1082,7 @@ find_client(const struct ring_ctl_client *v, size_t n, pid_t pid)
 static void
 test_lists(void)
 {
-	static const char *const builtins[] = {"echo", "null", "zero"};
+	static const char *const builtins[] = { "echo", "null", "zero" };
 	const struct ring_ctl_scheme *sp;
 	const struct ring_ctl_client *cp;
 	struct ring_ctl_scheme *sv;
@@ -1105,7 +1105,7 @@ test_lists(void)
 	if (pid == 0) {
 		struct ring_ctl *sc = td_connect(&d);
 		struct ring_attach a;
-		struct served v = {0};
+		struct served v = { 0 };
 
 		TAP_RC(ring_ctl_register(sc, TS_NAME, ts_ops, 3), 0);
 		tu_notify(p[1]);
@@ -1463,7 +1463,7 @@ test_name_uid(void)
 	struct ring_ctl *c;
 	struct ring_attach a;
 	struct ring_ctl_scheme rec;
-	struct served v = {0};
+	struct served v = { 0 };
 	int p[2], q[2];
 	pid_t pid;
 

@@ -348,8 +348,8 @@ push_n(struct ring *r, bool cq, unsigned n)
 static void
 test_lie_tail(void)
 {
-	static const uint64_t tails[] = {2 * LIE_N, 2 * LIE_N + 3, LIE_N + 1,
-	    UINT64_MAX, 1ull << 63};
+	static const uint64_t tails[] = { 2 * LIE_N, 2 * LIE_N + 3, LIE_N + 1,
+		UINT64_MAX, 1ull << 63 };
 	struct ring_stats st;
 	struct ring_sqe s;
 	struct lie t;
@@ -402,8 +402,8 @@ static void
 test_lie_head(void)
 {
 	/* the last: past the tail the pusher has when it next looks */
-	static const uint64_t heads[] = {7 * LIE_N, 2 * LIE_N, UINT64_MAX,
-	    LIE_N + 1};
+	static const uint64_t heads[] = { 7 * LIE_N, 2 * LIE_N, UINT64_MAX,
+		LIE_N + 1 };
 	struct ring_cqe c;
 	struct lie t;
 	size_t i;
@@ -430,8 +430,8 @@ test_lie_head(void)
 static void
 test_lie_status(void)
 {
-	static const uint64_t bad[] = {RING_STATUS_BROKEN,
-	    RING_STATUS_BROKEN | RING_STATUS_DROP, 0x100, 1ull << 63};
+	static const uint64_t bad[] = { RING_STATUS_BROKEN,
+		RING_STATUS_BROKEN | RING_STATUS_DROP, 0x100, 1ull << 63 };
 	struct ring_sqe s;
 	struct lie t;
 	size_t i;

@@ -355,8 +355,8 @@ test_err_space_both(void)
 static void
 test_err_unknown_bits(void)
 {
-	static const uint32_t bad[] = {0x8, 0x100, 0x8000, 0x40000, 0x80000000u,
-	    RING_PHYS_SPACE_32 | 0x10};
+	static const uint32_t bad[] = { 0x8, 0x100, 0x8000, 0x40000,
+		0x80000000u, RING_PHYS_SPACE_32 | 0x10 };
 	struct ring_ctl *c;
 	size_t i;
 
@@ -517,8 +517,8 @@ test_err_perm_config(void)
 static void
 fragment(struct ring_ctl *c, uint64_t f[4])
 {
-	static const uint64_t sizes[] = {16 * KB, 8 * KB, 64 * KB, 8 * KB,
-	    32 * KB, 8 * KB, 128 * KB, 0};
+	static const uint64_t sizes[] = { 16 * KB, 8 * KB, 64 * KB, 8 * KB,
+		32 * KB, 8 * KB, 128 * KB, 0 };
 	struct ring_phys_range *v;
 	uint64_t base[8], got, rest = MB;
 	size_t i, n;
@@ -670,7 +670,7 @@ test_sg_space32(void)
 		TAP_ASSERT(sg->seg[i].base + sg->seg[i].len <= G4);
 	}
 	TAP_RC(ring_phys_sg_alloc(c, 64 * KB, 4096, RING_PHYS_SPACE_32, 0,
-		   &(struct ring_phys_sg *){NULL}),
+		   &(struct ring_phys_sg *){ NULL }),
 	    -ENOMEM);
 	TAP_RC(ring_phys_sg_free(c, sg), 0);
 	/* without SPACE_32 the same request is served from zone 64 */
@@ -707,7 +707,7 @@ nobody_trespass(struct ring_ctl *c, void *arg)
 	/* a plain region that goes with us, a persistent one that stays */
 	alloc_ok(c, 8 * KB, 0, 1, NULL);
 	TAP_RC(ring_physalloc3_region(c, 8 * KB, 0, RING_PHYS_PERSIST,
-		   &(uint64_t){1}, &t->b, NULL),
+		   &(uint64_t){ 1 }, &t->b, NULL),
 	    0);
 }
 
@@ -724,7 +724,7 @@ test_ownership(void)
 {
 	struct ring_ctl *c;
 	struct ring_phys_region reg;
-	struct two t = {0};
+	struct two t = { 0 };
 	int p[2];
 	pid_t pid;
 	void *ptr;
@@ -800,7 +800,7 @@ test_dead_client(void)
 
 		ct.a = alloc_ok(cc, 128 * KB, RING_PHYS_SPACE_32, 1, NULL);
 		TAP_RC(ring_physalloc3_region(cc, 64 * KB, 0, RING_PHYS_PERSIST,
-			   &(uint64_t){1}, &ct.b, NULL),
+			   &(uint64_t){ 1 }, &ct.b, NULL),
 		    0);
 		TAP_RC(ring_physmap(cc, ct.a, 4096, RING_PHYSMAP_WRITE, &ptr),
 		    0);
@@ -1166,10 +1166,11 @@ test_idle_cost(void)
 static void
 test_config(void)
 {
-	static const char *const zopt[] = {"-z", "32=2M", "-z", "64=8M", NULL};
-	static const char *const bad[] = {"phys_zone32_size = 5G\n",
-	    "phys_zone64_size = 4097\n", "phys_allow_users = maybe\n",
-	    "phys_quota = -1\n", "phys_max_regions = lots\n"};
+	static const char *const zopt[] = { "-z", "32=2M", "-z", "64=8M",
+		NULL };
+	static const char *const bad[] = { "phys_zone32_size = 5G\n",
+		"phys_zone64_size = 4097\n", "phys_allow_users = maybe\n",
+		"phys_quota = -1\n", "phys_max_regions = lots\n" };
 	struct ring_ctl *c;
 	struct ring_phys_zone z[RING_PHYS_ZONES];
 	size_t i;
@@ -1202,7 +1203,7 @@ test_config(void)
 	}
 	memset(&d, 0, sizeof(d));
 	td_start_args(&d, NULL, TD_NO_WAIT,
-	    (const char *const[]){"-z", "48=1M", NULL});
+	    (const char *const[]){ "-z", "48=1M", NULL });
 	TAP_ASSERT(td_wait_exit(&d, 5000));
 	TAP_ASSERT(WIFEXITED(d.status) && WEXITSTATUS(d.status) == 2);
 	TAP_ASSERT(td_log_has(&d, "bad zone size '48=1M'"));
@@ -1235,10 +1236,10 @@ raw_call(int fd, uint16_t type, const void *body, uint32_t len,
 static void
 test_hostile(void)
 {
-	struct proto_hello h = {.version = PROTO_VERSION};
-	struct proto_phys_range fr = {.base = G4, .size = 4096};
-	struct proto_phys_grant g = {.base = G4};
-	struct proto_phys_alloc a = {.size = 4096, .min = 1};
+	struct proto_hello h = { .version = PROTO_VERSION };
+	struct proto_phys_range fr = { .base = G4, .size = 4096 };
+	struct proto_phys_grant g = { .base = G4 };
+	struct proto_phys_alloc a = { .size = 4096, .min = 1 };
 	struct proto_msg m;
 	struct ring_ctl *c;
 	int fd;

@@ -75,7 +75,7 @@ pp_idle(struct ring *r, const struct pp_cfg *cfg, struct pp_side *me,
 static void
 pp_producer(struct ring *r, const struct pp_cfg *cfg)
 {
-	struct pp_side me = {0, 0};
+	struct pp_side me = { 0, 0 };
 	struct ring_sqe s, want;
 	struct ring_cqe c;
 	uint64_t seq = 0, sum = 0;
@@ -138,7 +138,7 @@ pp_producer(struct ring *r, const struct pp_cfg *cfg)
 static void
 pp_consumer(struct ring *r, const struct pp_cfg *cfg)
 {
-	struct pp_side me = {0, 0};
+	struct pp_side me = { 0, 0 };
 	struct ring_sqe s;
 	struct ring_cqe c, want;
 	uint64_t sent = 0, got = 0, sum = 0;
@@ -229,8 +229,8 @@ pp_run(const struct pp_cfg *cfg)
 static void
 test_busy64(void)
 {
-	struct pp_cfg cfg = {tap_scaled(10000000, 1000), 256, 256, false, false,
-	    false};
+	struct pp_cfg cfg = { tap_scaled(10000000, 1000), 256, 256, false,
+		false, false };
 
 	pp_run(&cfg);
 }
@@ -238,8 +238,8 @@ test_busy64(void)
 static void
 test_busy32(void)
 {
-	struct pp_cfg cfg = {tap_scaled(2000000, 1000), 64, 128, true, false,
-	    true};
+	struct pp_cfg cfg = { tap_scaled(2000000, 1000), 64, 128, true, false,
+		true };
 
 	pp_run(&cfg);
 }
@@ -247,8 +247,8 @@ test_busy32(void)
 static void
 test_sleep64(void)
 {
-	struct pp_cfg cfg = {tap_scaled(10000000, 1000), 256, 256, false, true,
-	    true};
+	struct pp_cfg cfg = { tap_scaled(10000000, 1000), 256, 256, false, true,
+		true };
 
 	pp_run(&cfg);
 }
@@ -256,8 +256,8 @@ test_sleep64(void)
 static void
 test_sleep32(void)
 {
-	struct pp_cfg cfg = {tap_scaled(2000000, 1000), 32, 32, true, true,
-	    false};
+	struct pp_cfg cfg = { tap_scaled(2000000, 1000), 32, 32, true, true,
+		false };
 
 	pp_run(&cfg);
 }
@@ -434,8 +434,8 @@ db_serve(struct db_ring *d, uint64_t count, int idx)
 static void
 test_doorbell_epoll(void)
 {
-	struct pp_cfg cfg = {tap_scaled(250000, 500), 64, 64, false, true,
-	    true};
+	struct pp_cfg cfg = { tap_scaled(250000, 500), 64, 64, false, true,
+		true };
 	struct db_ring d[DB_RINGS];
 	struct epoll_event ev, evs[DB_RINGS];
 	uint64_t sleeps = 0, t0 = tu_now_ns();

@@ -132,7 +132,7 @@ as_nobody_supp(void (*fn)(struct ring_ctl *c), gid_t supp)
 static int
 try_open(struct ring_ctl *c, const char *scheme)
 {
-	struct ring_params p = {.sq_entries = 8};
+	struct ring_params p = { .sq_entries = 8 };
 	struct ring *r;
 	uint64_t id;
 	int rc;
@@ -147,7 +147,7 @@ try_open(struct ring_ctl *c, const char *scheme)
 static int64_t
 submit(struct ring *r, uint8_t opcode, uint64_t len)
 {
-	struct ring_sqe sqe = {.opcode = opcode, .user_data = 77, .len = len};
+	struct ring_sqe sqe = { .opcode = opcode, .user_data = 77, .len = len };
 	struct ring_cqe cqe;
 
 	td_roundtrip(r, &sqe, &cqe);
@@ -325,7 +325,7 @@ static const char
 		    "deny submit \"zero\" uid=65534\n"
 		    "deny submit ext op=write,200-255 uid=65534\n";
 
-static const uint8_t ext_ops[] = {RING_OP_READ, RING_OP_WRITE, 200};
+static const uint8_t ext_ops[] = { RING_OP_READ, RING_OP_WRITE, 200 };
 
 static bool
 opset_has(const struct ring_ctl_scheme *s, unsigned op)
@@ -598,9 +598,9 @@ main(int argc, char **argv)
 	tap_run("policy-bad-rules", test_bad_rules, 60);
 	tap_run("policy-print", test_print, 30);
 	if (geteuid() != 0) {
-		static const char *const names[] = {"policy-register",
-		    "policy-open-order", "policy-reload-bad", "policy-gid",
-		    "policy-submit", "policy-phys"};
+		static const char *const names[] = { "policy-register",
+			"policy-open-order", "policy-reload-bad", "policy-gid",
+			"policy-submit", "policy-phys" };
 		size_t i;
 
 		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)

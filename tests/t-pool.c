@@ -88,7 +88,7 @@ pool_at(struct ring *r, uint64_t off, uint64_t len)
 static void
 pool_refused(struct pool_pair *pp, uint64_t off, uint64_t len, const char *what)
 {
-	struct ring *sides[2] = {pp->c, pp->p};
+	struct ring *sides[2] = { pp->c, pp->p };
 	void *p;
 	int i, rc;
 
@@ -108,8 +108,8 @@ pool_refused(struct pool_pair *pp, uint64_t off, uint64_t len, const char *what)
 static void
 test_alloc_basic(void)
 {
-	static const uint64_t sizes[] = {1, 64, 65, 100, 4096, 3000, 128, 7,
-	    RING_POOL_BLOCK * 3};
+	static const uint64_t sizes[] = { 1, 64, 65, 100, 4096, 3000, 128, 7,
+		RING_POOL_BLOCK * 3 };
 	enum { N = sizeof(sizes) / sizeof(sizes[0]) };
 	struct pool_pair pp;
 	uint64_t off[N];

@@ -88,7 +88,7 @@ static void
 scheme_child(int ready)
 {
 	struct ring_ctl *c = td_connect(&d);
-	static const uint8_t ops[] = {RING_OP_READ};
+	static const uint8_t ops[] = { RING_OP_READ };
 	struct ring_attach a;
 	struct ring_sqe sqe;
 	struct ring_cqe cqe;
@@ -111,8 +111,8 @@ scheme_child(int ready)
 			continue;
 		}
 		TAP_OK(rc);
-		cqe = (struct ring_cqe){.user_data = sqe.user_data,
-		    .status = sqe.len};
+		cqe = (struct ring_cqe){ .user_data = sqe.user_data,
+			.status = sqe.len };
 		TAP_OK(ring_cq_push(r, &cqe));
 	}
 	ring_close(r);
@@ -128,9 +128,9 @@ static void
 test_confined_work(void)
 {
 	struct ring_ctl *c;
-	struct ring_sqe sqe = {.opcode = RING_OP_READ,
-	    .user_data = 9,
-	    .len = 123};
+	struct ring_sqe sqe = { .opcode = RING_OP_READ,
+		.user_data = 9,
+		.len = 123 };
 	struct ring_cqe cqe;
 	struct ring_ctl_status st;
 	struct ring *r;
@@ -227,8 +227,8 @@ fetch_filter(pid_t pid, struct sock_filter *prog, int max)
 static void
 filtered_child(struct sock_filter *prog, int n)
 {
-	struct sock_fprog fp = {.len = (unsigned short)n, .filter = prog};
-	char *const argv[] = {(char *)"true", NULL};
+	struct sock_fprog fp = { .len = (unsigned short)n, .filter = prog };
+	char *const argv[] = { (char *)"true", NULL };
 	void *m;
 	int fd;
 

@@ -45,7 +45,7 @@ raw_packet(int fd, const void *buf, size_t len, const int *fds, unsigned nfds)
 		struct cmsghdr h;
 		char b[CMSG_SPACE(sizeof(int) * 64)];
 	} cm;
-	struct iovec iov = {(void *)buf, len};
+	struct iovec iov = { (void *)buf, len };
 	struct msghdr mh;
 	ssize_t n;
 
@@ -116,7 +116,7 @@ send_msg(int fd, uint16_t type, uint32_t seq, const void *body, size_t blen)
 static int
 next_msg(int fd, struct proto_msg *m, int ms)
 {
-	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	int n, rc;
 
 	do
@@ -326,7 +326,7 @@ check_serving(void)
 static void
 case_bad_magic(int fd)
 {
-	struct proto_hello h = {.version = PROTO_VERSION};
+	struct proto_hello h = { .version = PROTO_VERSION };
 
 	TAP_RC(raw_msg(fd, 0xdeadbeefu, PROTO_VERSION, PROTO_HELLO,
 		   HDR + sizeof(h), 7, &h, sizeof(h), NULL, 0),
@@ -343,7 +343,7 @@ case_bad_magic(int fd)
 static void
 case_wrong_version(int fd)
 {
-	struct proto_hello h = {.version = PROTO_VERSION};
+	struct proto_hello h = { .version = PROTO_VERSION };
 
 	TAP_RC(raw_msg(fd, PROTO_MAGIC, PROTO_VERSION + 1, PROTO_HELLO,
 		   HDR + sizeof(h), 11, &h, sizeof(h), NULL, 0),
@@ -447,8 +447,8 @@ case_body_size(int fd)
 static void
 case_unknown_type(int fd)
 {
-	static const uint16_t types[] = {0, PROTO_TYPE_COUNT, 99, 0x7ffe,
-	    0xffff};
+	static const uint16_t types[] = { 0, PROTO_TYPE_COUNT, 99, 0x7ffe,
+		0xffff };
 	uint32_t i;
 
 	hello(fd, 1);
@@ -463,7 +463,7 @@ static void
 case_reply_as_request(int fd)
 {
 	uint8_t body[sizeof(struct proto_status_reply)];
-	struct proto_error e = {.error = -EPROTO, .version = PROTO_VERSION};
+	struct proto_error e = { .error = -EPROTO, .version = PROTO_VERSION };
 
 	memset(body, 0, sizeof(body));
 	hello(fd, 1);
@@ -816,8 +816,8 @@ case_garbage_flood(int fd)
 			buf[k] = (uint8_t)tu_rand();
 		/* half of them with a believable header */
 		if (i % 2 && len >= HDR) {
-			struct proto_hdr h = {PROTO_MAGIC, PROTO_VERSION,
-			    (uint16_t)tu_rand_below(16), len, i};
+			struct proto_hdr h = { PROTO_MAGIC, PROTO_VERSION,
+				(uint16_t)tu_rand_below(16), len, i };
 
 			memcpy(buf, &h, HDR);
 		}
@@ -1185,7 +1185,7 @@ case_fd_exhaustion(int fd)
 	}
 	/* each is served or hung up on, none is left hanging */
 	{
-		struct proto_hello h = {.version = PROTO_VERSION};
+		struct proto_hello h = { .version = PROTO_VERSION };
 		unsigned served = 0, dropped = 0;
 
 		for (i = 0; i < n; i++) {
@@ -1443,40 +1443,40 @@ struct pcase {
 };
 
 static const struct pcase pcases[] = {
-    {"proto-bad-magic", case_bad_magic, NULL, 0},
-    {"proto-wrong-version", case_wrong_version, NULL, 0},
-    {"proto-hello-body-version", case_hello_version, NULL, 0},
-    {"proto-short-header", case_short_header, NULL, 0},
-    {"proto-length-lies", case_length_lies, NULL, 0},
-    {"proto-body-size", case_body_size, NULL, 0},
-    {"proto-unknown-type", case_unknown_type, NULL, 0},
-    {"proto-reply-as-request", case_reply_as_request, NULL, 0},
-    {"proto-before-hello", case_before_hello, NULL, 0},
-    {"proto-hello-twice", case_hello_twice, NULL, 0},
-    {"proto-attach-from-client", case_attach_from_client, NULL, 0},
-    {"proto-accept-unknown-ring", case_accept_unknown, NULL, 0},
-    {"proto-accept-bad-answers", case_accept_bad, NULL, 0},
-    {"proto-bad-names", case_bad_names, NULL, 0},
-    {"proto-fds-on-fdless-message", case_fds_on_status, NULL, 0},
-    {"proto-too-many-fds", case_many_fds, NULL, 0},
-    {"proto-oversized", case_oversized, NULL, 0},
-    {"proto-zero-length", case_zero_length, NULL, 0},
-    {"proto-garbage-flood", case_garbage_flood, NULL, 0},
-    {"proto-unread-status-flood", case_unread_status, NULL, 0},
-    {"proto-unread-list-flood", case_unread_lists, NULL, 0},
-    {"proto-shut-read", case_shut_read, NULL, 0},
-    {"proto-deaf-scheme", case_deaf_scheme,
-	"max_pending_bytes = 4096\naccept_timeout_ms = 15000\n"
-	"max_rings_per_client = 1000\n",
-	0},
-    {"proto-hostile-ring-sq-tail", case_hostile_sq, NULL, 0},
-    {"proto-hostile-ring-cq-head", case_hostile_cq, NULL, 0},
-    {"proto-hostile-ring-garbage", case_hostile_garbage, NULL, 0},
-    {"proto-hostile-pool-map", case_hostile_pool_map, NULL, 0},
-    {"proto-self-attach", case_self_attach, NULL, 0},
-    {"proto-connect-churn", case_churn, NULL, 0},
-    {"proto-max-clients", case_max_clients, "max_clients = 4\n", 0},
-    {"proto-fd-exhaustion", case_fd_exhaustion, NULL, TD_NOFILE_64},
+	{ "proto-bad-magic", case_bad_magic, NULL, 0 },
+	{ "proto-wrong-version", case_wrong_version, NULL, 0 },
+	{ "proto-hello-body-version", case_hello_version, NULL, 0 },
+	{ "proto-short-header", case_short_header, NULL, 0 },
+	{ "proto-length-lies", case_length_lies, NULL, 0 },
+	{ "proto-body-size", case_body_size, NULL, 0 },
+	{ "proto-unknown-type", case_unknown_type, NULL, 0 },
+	{ "proto-reply-as-request", case_reply_as_request, NULL, 0 },
+	{ "proto-before-hello", case_before_hello, NULL, 0 },
+	{ "proto-hello-twice", case_hello_twice, NULL, 0 },
+	{ "proto-attach-from-client", case_attach_from_client, NULL, 0 },
+	{ "proto-accept-unknown-ring", case_accept_unknown, NULL, 0 },
+	{ "proto-accept-bad-answers", case_accept_bad, NULL, 0 },
+	{ "proto-bad-names", case_bad_names, NULL, 0 },
+	{ "proto-fds-on-fdless-message", case_fds_on_status, NULL, 0 },
+	{ "proto-too-many-fds", case_many_fds, NULL, 0 },
+	{ "proto-oversized", case_oversized, NULL, 0 },
+	{ "proto-zero-length", case_zero_length, NULL, 0 },
+	{ "proto-garbage-flood", case_garbage_flood, NULL, 0 },
+	{ "proto-unread-status-flood", case_unread_status, NULL, 0 },
+	{ "proto-unread-list-flood", case_unread_lists, NULL, 0 },
+	{ "proto-shut-read", case_shut_read, NULL, 0 },
+	{ "proto-deaf-scheme", case_deaf_scheme,
+	    "max_pending_bytes = 4096\naccept_timeout_ms = 15000\n"
+	    "max_rings_per_client = 1000\n",
+	    0 },
+	{ "proto-hostile-ring-sq-tail", case_hostile_sq, NULL, 0 },
+	{ "proto-hostile-ring-cq-head", case_hostile_cq, NULL, 0 },
+	{ "proto-hostile-ring-garbage", case_hostile_garbage, NULL, 0 },
+	{ "proto-hostile-pool-map", case_hostile_pool_map, NULL, 0 },
+	{ "proto-self-attach", case_self_attach, NULL, 0 },
+	{ "proto-connect-churn", case_churn, NULL, 0 },
+	{ "proto-max-clients", case_max_clients, "max_clients = 4\n", 0 },
+	{ "proto-fd-exhaustion", case_fd_exhaustion, NULL, TD_NOFILE_64 },
 };
 
 static const struct pcase *cur;

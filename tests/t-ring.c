@@ -1009,7 +1009,7 @@ test_bits32_roundtrip(void)
 static void
 test_bits32_errno(void)
 {
-	static const int errs[] = {-1, -EBADF, -ENOSYS, -ESHUTDOWN, -4095};
+	static const int errs[] = { -1, -EBADF, -ENOSYS, -ESHUTDOWN, -4095 };
 	struct ring_layout l = ring_layout(RING_PAIR_BITS_32, 8, 8, 0);
 	const struct ring_cqe32 *raw;
 	struct ring_cqe c;
@@ -1507,7 +1507,7 @@ test_wait_wake(void)
 static int
 fd_readable(int fd, int ms)
 {
-	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	int n;
 
 	do {
@@ -1617,12 +1617,12 @@ test_arm_fd(void)
  * is stuck in.
  */
 static const char *const blk_steps[] = {
-    "ring_arm(consumer)",
-    "ring_disarm(consumer)",
-    "ring_arm(producer)",
-    "ring_disarm(producer)",
-    "ring_wait(IN|OUT, 10 ms) timing out",
-    "done",
+	"ring_arm(consumer)",
+	"ring_disarm(consumer)",
+	"ring_arm(producer)",
+	"ring_disarm(producer)",
+	"ring_wait(IN|OUT, 10 ms) timing out",
+	"done",
 };
 
 static void
@@ -1771,7 +1771,7 @@ expect_cqes(struct ring *c, const uint64_t *ud, const int64_t *st, unsigned n)
 static void
 test_held_cap(void)
 {
-	static const uint64_t ud[5] = {10, 11, 12, 13, 14};
+	static const uint64_t ud[5] = { 10, 11, 12, 13, 14 };
 	struct pair pr;
 	struct ring_sqe s[4];
 
@@ -1805,7 +1805,7 @@ test_held_cap(void)
 static void
 test_held_match(void)
 {
-	static const uint64_t ud[4] = {7, 8, 7, 9};
+	static const uint64_t ud[4] = { 7, 8, 7, 9 };
 	struct pair pr;
 	struct ring_sqe s[4];
 
@@ -1827,8 +1827,9 @@ test_held_match(void)
 	TAP_RC(ring_sq_cancel(pr.p, -ECANCELED), 1);
 	TAP_EQ_U(ring_sq_held(pr.p), 0);
 	{
-		static const uint64_t wu[8] = {9, 9, 1234, 7, 9, 7, 7, 8};
-		static const int64_t ws[8] = {0, 0, 0, 1, 2, 3, 4, -ECANCELED};
+		static const uint64_t wu[8] = { 9, 9, 1234, 7, 9, 7, 7, 8 };
+		static const int64_t ws[8] = { 0, 0, 0, 1, 2, 3, 4,
+			-ECANCELED };
 
 		expect_cqes(pr.c, wu, ws, 8);
 	}
@@ -1846,10 +1847,10 @@ test_held_match(void)
 static void
 held_adopt_run(uint32_t flags)
 {
-	static const uint64_t ud[6] = {1, 2, 3, 4, 5, 6};
-	static const uint64_t wu[4] = {1, 3, 4, 5};
-	static const int64_t ws[4] = {-ESHUTDOWN, -ESHUTDOWN, -ESHUTDOWN,
-	    -ESHUTDOWN};
+	static const uint64_t ud[6] = { 1, 2, 3, 4, 5, 6 };
+	static const uint64_t wu[4] = { 1, 3, 4, 5 };
+	static const int64_t ws[4] = { -ESHUTDOWN, -ESHUTDOWN, -ESHUTDOWN,
+		-ESHUTDOWN };
 	struct ring_fds fds;
 	struct ring_cqe e;
 	struct ring *c, *p;
@@ -1914,9 +1915,9 @@ test_held_adopt(void)
 static void
 test_held_torn(void)
 {
-	static const uint64_t ud[4] = {41, 42, 43, 44};
-	static const uint64_t wu[4] = {41, 42, 43, 44};
-	static const int64_t ws[4] = {1, -ESHUTDOWN, -ESHUTDOWN, -ESHUTDOWN};
+	static const uint64_t ud[4] = { 41, 42, 43, 44 };
+	static const uint64_t wu[4] = { 41, 42, 43, 44 };
+	static const int64_t ws[4] = { 1, -ESHUTDOWN, -ESHUTDOWN, -ESHUTDOWN };
 	struct ring_fds fds;
 	struct ring_held *t;
 	struct ring_layout l;
@@ -1982,9 +1983,9 @@ test_held_torn(void)
 static void
 test_held_close(void)
 {
-	static const uint64_t ud[3] = {5, 6, 7};
-	static const uint64_t wu[3] = {6, 5, 7};
-	static const int64_t ws[3] = {60, -ESHUTDOWN, -ESHUTDOWN};
+	static const uint64_t ud[3] = { 5, 6, 7 };
+	static const uint64_t wu[3] = { 6, 5, 7 };
+	static const int64_t ws[3] = { 60, -ESHUTDOWN, -ESHUTDOWN };
 	struct pair pr;
 	struct ring_sqe s[2];
 

@@ -40,10 +40,10 @@ finish(void)
 /* Run ringctl -S <our ringd> ARGS... */
 #define CTL(...) \
 	tr_runv(d.dir, &r, NULL, \
-	    (const char *const[]){"-S", d.sock, __VA_ARGS__, NULL})
+	    (const char *const[]){ "-S", d.sock, __VA_ARGS__, NULL })
 #define CTL_IN(input, ...) \
 	tr_runv(d.dir, &r, (input), \
-	    (const char *const[]){"-S", d.sock, __VA_ARGS__, NULL})
+	    (const char *const[]){ "-S", d.sock, __VA_ARGS__, NULL })
 
 #define EXPECT_STATUS(want) \
 	do { \
@@ -85,7 +85,7 @@ static void
 test_usage(void)
 {
 	start();
-	tr_runv(d.dir, &r, NULL, (const char *const[]){NULL});
+	tr_runv(d.dir, &r, NULL, (const char *const[]){ NULL });
 	EXPECT_USAGE("no command given");
 	CTL("statsu");
 	EXPECT_USAGE("unknown command 'statsu' (did you mean 'status'?)");
@@ -95,10 +95,10 @@ test_usage(void)
 	EXPECT_USAGE("unknown option '-x'");
 	CTL("--frob", "status");
 	EXPECT_USAGE("unknown option '--frob'");
-	tr_runv(d.dir, &r, NULL, (const char *const[]){"-S", NULL});
+	tr_runv(d.dir, &r, NULL, (const char *const[]){ "-S", NULL });
 	EXPECT_USAGE("needs a value");
 	tr_runv(d.dir, &r, NULL,
-	    (const char *const[]){"-S", "", "status", NULL});
+	    (const char *const[]){ "-S", "", "status", NULL });
 	EXPECT_USAGE("empty socket path");
 	CTL("status", "extra");
 	EXPECT_USAGE("status: unexpected argument 'extra'");
@@ -138,11 +138,11 @@ test_unreachable(void)
 	start();
 	snprintf(path, sizeof(path), "%s/nobody-here.sock", d.dir);
 	tr_runv(d.dir, &r, NULL,
-	    (const char *const[]){"-S", path, "status", NULL});
+	    (const char *const[]){ "-S", path, "status", NULL });
 	EXPECT_STATUS(3);
 	EXPECT_ERR("cannot connect to ringd at '");
 	tr_runv(d.dir, &r, NULL,
-	    (const char *const[]){"-S", path, "-j", "rings", NULL});
+	    (const char *const[]){ "-S", path, "-j", "rings", NULL });
 	EXPECT_STATUS(3);
 	o = json_out();
 	tr_keys(o, "error", TR_ERROR_KEYS);
@@ -150,11 +150,12 @@ test_unreachable(void)
 	json_object_put(o);
 	/* every command that needs ringd says 3 */
 	tr_runv(d.dir, &r, NULL,
-	    (const char *const[]){"-S", path, "submit", "null", "noop", NULL});
+	    (const char *const[]){ "-S", path, "submit", "null", "noop",
+		NULL });
 	EXPECT_STATUS(3);
 	/* and the environment names the socket when -S does not */
 	setenv("RINGD_SOCKET", d.sock, 1);
-	tr_runv(d.dir, &r, NULL, (const char *const[]){"status", NULL});
+	tr_runv(d.dir, &r, NULL, (const char *const[]){ "status", NULL });
 	EXPECT_STATUS(0);
 	unsetenv("RINGD_SOCKET");
 	/* ringd gone: 3 again */
@@ -219,7 +220,7 @@ check_opcodes(struct json_object *ops, const unsigned *want, unsigned n)
 static void
 test_schemes_probe(void)
 {
-	static const unsigned null_ops[] = {0, 3, 4};
+	static const unsigned null_ops[] = { 0, 3, 4 };
 	struct json_object *a, *s;
 	size_t i;
 
@@ -291,7 +292,7 @@ idle_scheme(const char *name, int ready[2], int done[2])
 		struct ring_ctl *c = td_connect(&d);
 		struct ring_attach at;
 		struct ring *ring;
-		static const uint8_t ops[] = {0, 3, 4, 200};
+		static const uint8_t ops[] = { 0, 3, 4, 200 };
 
 		TAP_OK(ring_ctl_register(c, name, ops, sizeof(ops)));
 		tu_notify(ready[1]);
@@ -438,7 +439,7 @@ submit_json(const char *const *args, int want_status)
 	return json_out();
 }
 #define SUBMIT_JSON(want, ...) \
-	submit_json((const char *const[]){__VA_ARGS__, NULL}, (want))
+	submit_json((const char *const[]){ __VA_ARGS__, NULL }, (want))
 
 #define TR_SUBMIT_KEYS \
 	"ring_id:int", "scheme:string", "opcode:object", "user_data:int", \
@@ -797,8 +798,8 @@ test_monitor(void)
 	start();
 	c = td_connect(&d);
 	pid = tr_spawn(d.dir, "mon", NULL,
-	    (const char *const[]){"-S", d.sock, "-j", "monitor", "--interval",
-		"10ms", "--threshold", "1", NULL});
+	    (const char *const[]){ "-S", d.sock, "-j", "monitor", "--interval",
+		"10ms", "--threshold", "1", NULL });
 	/*
 	 * A ring opened before monitor's first snapshot is not an event, so
 	 * open rings until one shows up as attached.
@@ -842,8 +843,8 @@ test_monitor(void)
 	tu_await(ready[0], 5000);
 	snprintf(ids, sizeof(ids), "%" PRIu64, id);
 	pid = tr_spawn(d.dir, "mon", NULL,
-	    (const char *const[]){"-S", d.sock, "-j", "monitor", "-i", "10ms",
-		"-t", "1", ids, NULL});
+	    (const char *const[]){ "-S", d.sock, "-j", "monitor", "-i", "10ms",
+		"-t", "1", ids, NULL });
 	memset(&sqe, 0, sizeof(sqe));
 	for (tries = 0, seen = false; tries < 60 && !seen; tries++) {
 		TAP_OK(ring_sq_push(ring, &sqe));
@@ -983,7 +984,7 @@ test_batch(void)
 	    f);
 	fclose(f);
 	tr_runv(d.dir, &r, NULL,
-	    (const char *const[]){"-S", d.sock, "-b", path, NULL});
+	    (const char *const[]){ "-S", d.sock, "-b", path, NULL });
 	EXPECT_STATUS(1);
 	TAP_ASSERT(strstr(r.out, "echo\nnull\nzero\n") != NULL);
 	TAP_ASSERT(strstr(r.out, "status=9 ") != NULL);
@@ -991,7 +992,7 @@ test_batch(void)
 	EXPECT_ERR("no such scheme");
 	EXPECT_ERR(":5: stopping at the first error");
 	tr_runv(d.dir, &r, NULL,
-	    (const char *const[]){"-S", d.sock, "-b", path, "--force", NULL});
+	    (const char *const[]){ "-S", d.sock, "-b", path, "--force", NULL });
 	EXPECT_STATUS(1);
 	TAP_ASSERT(strstr(r.out, "noop\nread\n") != NULL); /* went on */
 	/* from stdin, all good */
@@ -1087,9 +1088,9 @@ test_sync(void)
 		    man, table);
 	/* every JSON key the tests check is documented in JSON OUTPUT */
 	{
-		static const char *const keys[] = {TR_PEER_KEYS, TR_QUEUE_KEYS,
-		    TR_RING_KEYS, TR_SCHEME_KEYS, TR_OPCODE_KEYS,
-		    TR_CLIENT_KEYS, TR_ERROR_KEYS, TR_SUBMIT_KEYS};
+		static const char *const keys[] = { TR_PEER_KEYS, TR_QUEUE_KEYS,
+			TR_RING_KEYS, TR_SCHEME_KEYS, TR_OPCODE_KEYS,
+			TR_CLIENT_KEYS, TR_ERROR_KEYS, TR_SUBMIT_KEYS };
 		char want[80];
 		size_t k;
 

@@ -41,7 +41,7 @@ finish(void)
 
 #define CTL(...) \
 	tr_runv(d.dir, &r, NULL, \
-	    (const char *const[]){"-S", d.sock, __VA_ARGS__, NULL})
+	    (const char *const[]){ "-S", d.sock, __VA_ARGS__, NULL })
 
 #define EXPECT_STATUS(want) \
 	do { \
@@ -95,7 +95,7 @@ alloc_json(const char *const *args)
 		    "segment", TR_REGION_KEYS);
 	return o;
 }
-#define ALLOC(...) alloc_json((const char *const[]){__VA_ARGS__, NULL})
+#define ALLOC(...) alloc_json((const char *const[]){ __VA_ARGS__, NULL })
 
 /* The regions document; fails unless it has the schema. */
 static struct json_object *

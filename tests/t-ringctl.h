@@ -202,9 +202,9 @@ tr_keys_at(struct json_object *obj, const char *what, const char *const *spec,
 	static const struct {
 		const char *name;
 		enum json_type type;
-	} types[] = {{"int", json_type_int}, {"string", json_type_string},
-	    {"bool", json_type_boolean}, {"object", json_type_object},
-	    {"array", json_type_array}};
+	} types[] = { { "int", json_type_int }, { "string", json_type_string },
+		{ "bool", json_type_boolean }, { "object", json_type_object },
+		{ "array", json_type_array } };
 	unsigned n = 0, i, k;
 
 	if (!json_object_is_type(obj, json_type_object))
@@ -244,7 +244,7 @@ tr_keys_at(struct json_object *obj, const char *what, const char *const *spec,
 		    json_object_to_json_string(obj));
 }
 #define tr_keys(obj, what, ...) \
-	tr_keys_at((obj), (what), (const char *const[]){__VA_ARGS__, NULL}, \
+	tr_keys_at((obj), (what), (const char *const[]){ __VA_ARGS__, NULL }, \
 	    __FILE__, __LINE__)
 
 /* The member key of obj (NULL when missing or null). */

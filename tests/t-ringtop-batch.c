@@ -91,8 +91,8 @@ tb_exec(struct tb_run *r, const char *const *argv)
 	close(pe[1]);
 	for (;;) {
 		struct pollfd pf[2] = {
-		    {.fd = po[0], .events = POLLIN},
-		    {.fd = pe[0], .events = POLLIN},
+			{ .fd = po[0], .events = POLLIN },
+			{ .fd = pe[0], .events = POLLIN },
 		};
 		ssize_t k;
 
@@ -302,8 +302,8 @@ tb_stall_scheme(int ready)
 	tu_notify(ready);
 	for (;;) {
 		struct pollfd pf[2] = {
-		    {.fd = ring_ctl_fd(c), .events = POLLIN},
-		    {.fd = tb_quit[0], .events = POLLIN},
+			{ .fd = ring_ctl_fd(c), .events = POLLIN },
+			{ .fd = tb_quit[0], .events = POLLIN },
 		};
 		struct ring_attach a;
 
@@ -357,7 +357,7 @@ tb_consumer(int ready)
 	tb_push(ec, 3);
 	tu_notify(ready);
 	for (i = 0;; i++) {
-		struct pollfd pf = {.fd = tb_quit[0], .events = POLLIN};
+		struct pollfd pf = { .fd = tb_quit[0], .events = POLLIN };
 
 		if (poll(&pf, 1, 2) != 0)
 			break;
@@ -562,8 +562,8 @@ test_json(void)
 	/* the same keys as ringctl -j rings, plus ringtop's five */
 	tb_sibling(ringctl, sizeof(ringctl), "RINGCTL_BIN", "ringctl/ringctl");
 	{
-		const char *argv[] = {ringctl, "-S", d.sock, "-j", "rings",
-		    NULL};
+		const char *argv[] = { ringctl, "-S", d.sock, "-j", "rings",
+			NULL };
 
 		tb_exec(&ctl, argv);
 	}
@@ -574,9 +574,9 @@ test_json(void)
 	o = json_object_array_get_idx(ref, 0);
 	st = tb_ring(f[2], tb_str(o, "scheme"));
 	{
-		static const char *const extra[] = {"submit_per_s",
-		    "complete_per_s", "sq_pending_age_ns", "cq_pending_age_ns",
-		    "stalled"};
+		static const char *const extra[] = { "submit_per_s",
+			"complete_per_s", "sq_pending_age_ns",
+			"cq_pending_age_ns", "stalled" };
 		size_t nref = 0, k;
 
 		json_object_object_foreach(o, key, val)
@@ -730,24 +730,24 @@ static void
 test_usage(void)
 {
 	static const char *const bad[][4] = {
-	    {"-d", "0.01", NULL, NULL},
-	    {"-d", "abc", NULL, NULL},
-	    {"-d", "-1", NULL, NULL},
-	    {"-d", "1e9", NULL, NULL},
-	    {"-s", "nosuch", NULL, NULL},
-	    {"-n", "0", NULL, NULL},
-	    {"-n", "-3", NULL, NULL},
-	    {"-n", "12x", NULL, NULL},
-	    {"-j", NULL, NULL, NULL},
-	    {"-b", "extra", NULL, NULL},
-	    {"-S", "", NULL, NULL},
-	    {"--bogus", NULL, NULL, NULL},
-	    {"-x", NULL, NULL, NULL},
-	    {"-d", NULL, NULL, NULL},
-	    {"-f",
-		"0123456789012345678901234567890123456789"
-		"012345678901234567890123456789",
-		NULL, NULL},
+		{ "-d", "0.01", NULL, NULL },
+		{ "-d", "abc", NULL, NULL },
+		{ "-d", "-1", NULL, NULL },
+		{ "-d", "1e9", NULL, NULL },
+		{ "-s", "nosuch", NULL, NULL },
+		{ "-n", "0", NULL, NULL },
+		{ "-n", "-3", NULL, NULL },
+		{ "-n", "12x", NULL, NULL },
+		{ "-j", NULL, NULL, NULL },
+		{ "-b", "extra", NULL, NULL },
+		{ "-S", "", NULL, NULL },
+		{ "--bogus", NULL, NULL, NULL },
+		{ "-x", NULL, NULL, NULL },
+		{ "-d", NULL, NULL, NULL },
+		{ "-f",
+		    "0123456789012345678901234567890123456789"
+		    "012345678901234567890123456789",
+		    NULL, NULL },
 	};
 	struct tb_run *r;
 	size_t i;

@@ -322,8 +322,8 @@ tt_stall_scheme(int ready)
 	tu_notify(ready);
 	for (;;) {
 		struct pollfd pf[2] = {
-		    {.fd = ring_ctl_fd(c), .events = POLLIN},
-		    {.fd = tt_quit[0], .events = POLLIN},
+			{ .fd = ring_ctl_fd(c), .events = POLLIN },
+			{ .fd = tt_quit[0], .events = POLLIN },
 		};
 		struct ring_attach a;
 
@@ -378,7 +378,7 @@ tt_consumer(int ready)
 	}
 	tu_notify(ready);
 	for (i = 0;; i++) {
-		struct pollfd pf = {.fd = tt_quit[0], .events = POLLIN};
+		struct pollfd pf = { .fd = tt_quit[0], .events = POLLIN };
 
 		if (poll(&pf, 1, 2) != 0)
 			break;
@@ -788,9 +788,9 @@ test_color(void)
 {
 	static char scr[TT_SCREEN_MAX];
 	static const char *const runs[][2] = {
-	    {"TERM=xterm-256color", "-d 0.2"},
-	    {"TERM=xterm-256color NO_COLOR=1", "-d 0.2"},
-	    {"TERM=xterm-256color", "-d 0.2 --no-color"},
+		{ "TERM=xterm-256color", "-d 0.2" },
+		{ "TERM=xterm-256color NO_COLOR=1", "-d 0.2" },
+		{ "TERM=xterm-256color", "-d 0.2 --no-color" },
 	};
 	char cmd[1024];
 	size_t i;

@@ -248,7 +248,7 @@ test_socket_mode(void)
 static unsigned
 open_until_refused(struct ring_ctl *c, struct ring **rs, unsigned max, int *err)
 {
-	struct ring_params p = {.sq_entries = 4};
+	struct ring_params p = { .sq_entries = 4 };
 	unsigned n;
 	int rc = 0;
 
@@ -377,7 +377,7 @@ static void
 test_bad_config(void)
 {
 	char missing[TD_PATH_MAX + 16];
-	const char *args[3] = {"-c", missing, NULL};
+	const char *args[3] = { "-c", missing, NULL };
 	struct stat st;
 
 	bad_conf("# comment\n\nbogus_key = 1\n", 3, "unknown key");
@@ -600,11 +600,11 @@ cli_run(const char *const *args, int want, const char *expect)
 static void
 test_cli(void)
 {
-	static const char *const h[] = {"-h", NULL};
-	static const char *const v[] = {"-V", NULL};
-	static const char *const bad[] = {"-x", NULL};
-	static const char *const lvl[] = {"-l", "loud", NULL};
-	static const char *const arg[] = {"extra", NULL};
+	static const char *const h[] = { "-h", NULL };
+	static const char *const v[] = { "-V", NULL };
+	static const char *const bad[] = { "-x", NULL };
+	static const char *const lvl[] = { "-l", "loud", NULL };
+	static const char *const arg[] = { "extra", NULL };
 	char ver[64];
 
 	cli_run(h, 0, "usage: ringd");
@@ -616,7 +616,7 @@ test_cli(void)
 	{
 		/* a socket path that cannot fit sun_path */
 		static char longp[200];
-		const char *sl[] = {"-S", longp, NULL};
+		const char *sl[] = { "-S", longp, NULL };
 
 		memset(longp, 'a', sizeof(longp) - 1);
 		longp[0] = '/';
@@ -753,7 +753,7 @@ test_daemon_relative_env(void)
 static void
 notify_expect(int fd, const char *token, char *buf, size_t size)
 {
-	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	uint64_t t0 = tu_now_ns();
 	ssize_t n;
 

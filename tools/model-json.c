@@ -82,8 +82,8 @@ mj_bits(uint64_t v, const char *const *names, unsigned nnames)
 	return a;
 }
 
-static const char *const mj_status_bits[] = {"drop", "broken"};
-static const char *const mj_wait_bits[] = {"futex", "doorbell"};
+static const char *const mj_status_bits[] = { "drop", "broken" };
+static const char *const mj_wait_bits[] = { "futex", "doorbell" };
 
 struct json_object *
 mj_queue(const struct ring_ctl_queue *q)

@@ -10,19 +10,19 @@
 #include "tools.h"
 
 static const char *const opname_tab[RING_OP_STANDARD_COUNT] = {
-    [RING_OP_NOOP] = "noop",
-    [RING_OP_OPEN] = "open",
-    [RING_OP_CLOSE] = "close",
-    [RING_OP_READ] = "read",
-    [RING_OP_WRITE] = "write",
-    [RING_OP_SEEK] = "seek",
-    [RING_OP_FSTAT] = "fstat",
-    [RING_OP_FSTATVFS] = "fstatvfs",
-    [RING_OP_MMAP] = "mmap",
-    [RING_OP_MUNMAP] = "munmap",
-    [RING_OP_FSYNC] = "fsync",
-    [RING_OP_FILES_UPDATE] = "files_update",
-    [RING_OP_REGULAR_SYSCALL] = "regular_syscall",
+	[RING_OP_NOOP] = "noop",
+	[RING_OP_OPEN] = "open",
+	[RING_OP_CLOSE] = "close",
+	[RING_OP_READ] = "read",
+	[RING_OP_WRITE] = "write",
+	[RING_OP_SEEK] = "seek",
+	[RING_OP_FSTAT] = "fstat",
+	[RING_OP_FSTATVFS] = "fstatvfs",
+	[RING_OP_MMAP] = "mmap",
+	[RING_OP_MUNMAP] = "munmap",
+	[RING_OP_FSYNC] = "fsync",
+	[RING_OP_FILES_UPDATE] = "files_update",
+	[RING_OP_REGULAR_SYSCALL] = "regular_syscall",
 };
 
 const char *

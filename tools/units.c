@@ -106,12 +106,12 @@ units_parse_duration(const char *s, uint64_t *ns)
 		const char *unit;
 		uint64_t ns;
 	} units[] = {
-	    {"ns", 1},
-	    {"us", 1000},
-	    {"ms", 1000000},
-	    {"s", 1000000000},
-	    {"m", 60000000000ull},
-	    {"h", 3600000000000ull},
+		{ "ns", 1 },
+		{ "us", 1000 },
+		{ "ms", 1000000 },
+		{ "s", 1000000000 },
+		{ "m", 60000000000ull },
+		{ "h", 3600000000000ull },
 	};
 	uint64_t whole, frac = 0, fdiv = 1;
 	const char *end;

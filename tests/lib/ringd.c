@@ -269,7 +269,7 @@ td_exec(struct td *d, unsigned flags, const char *bin, const char *const *extra,
 	if (!(flags & TD_NOTIFY))
 		unsetenv("NOTIFY_SOCKET");
 	if (flags & TD_NOFILE_64) {
-		struct rlimit rl = {64, 64};
+		struct rlimit rl = { 64, 64 };
 
 		/* valgrind keeps its own descriptors at the top and refuses
 		 * this; then prlimit(1) sets it on the way to ringd */

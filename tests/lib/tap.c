@@ -42,33 +42,33 @@ static const struct {
 	int err;
 	const char *name;
 } tap_errnos[] = {
-    {EPERM, "EPERM"},
-    {ENOENT, "ENOENT"},
-    {EINTR, "EINTR"},
-    {EIO, "EIO"},
-    {EBADF, "EBADF"},
-    {EAGAIN, "EAGAIN"},
-    {ENOMEM, "ENOMEM"},
-    {EACCES, "EACCES"},
-    {EFAULT, "EFAULT"},
-    {EBUSY, "EBUSY"},
-    {EEXIST, "EEXIST"},
-    {ENODEV, "ENODEV"},
-    {EINVAL, "EINVAL"},
-    {ENOSPC, "ENOSPC"},
-    {ESPIPE, "ESPIPE"},
-    {EPIPE, "EPIPE"},
-    {ERANGE, "ERANGE"},
-    {ENOSYS, "ENOSYS"},
-    {EOVERFLOW, "EOVERFLOW"},
-    {ENOTSUP, "ENOTSUP"},
-    {ESHUTDOWN, "ESHUTDOWN"},
-    {ETIMEDOUT, "ETIMEDOUT"},
-    {ECONNRESET, "ECONNRESET"},
-    {EMSGSIZE, "EMSGSIZE"},
-    {EPROTO, "EPROTO"},
-    {ENXIO, "ENXIO"},
-    {E2BIG, "E2BIG"},
+	{ EPERM, "EPERM" },
+	{ ENOENT, "ENOENT" },
+	{ EINTR, "EINTR" },
+	{ EIO, "EIO" },
+	{ EBADF, "EBADF" },
+	{ EAGAIN, "EAGAIN" },
+	{ ENOMEM, "ENOMEM" },
+	{ EACCES, "EACCES" },
+	{ EFAULT, "EFAULT" },
+	{ EBUSY, "EBUSY" },
+	{ EEXIST, "EEXIST" },
+	{ ENODEV, "ENODEV" },
+	{ EINVAL, "EINVAL" },
+	{ ENOSPC, "ENOSPC" },
+	{ ESPIPE, "ESPIPE" },
+	{ EPIPE, "EPIPE" },
+	{ ERANGE, "ERANGE" },
+	{ ENOSYS, "ENOSYS" },
+	{ EOVERFLOW, "EOVERFLOW" },
+	{ ENOTSUP, "ENOTSUP" },
+	{ ESHUTDOWN, "ESHUTDOWN" },
+	{ ETIMEDOUT, "ETIMEDOUT" },
+	{ ECONNRESET, "ECONNRESET" },
+	{ EMSGSIZE, "EMSGSIZE" },
+	{ EPROTO, "EPROTO" },
+	{ ENXIO, "ENXIO" },
+	{ E2BIG, "E2BIG" },
 };
 
 const char *
@@ -365,7 +365,7 @@ tap_reap_at(pid_t pid, const char *file, int line)
 bool
 tap_reap_within_at(pid_t pid, unsigned ms, const char *file, int line)
 {
-	struct timespec nap = {0, 2000000};
+	struct timespec nap = { 0, 2000000 };
 	unsigned waited = 0;
 	int st;
 	pid_t w;
