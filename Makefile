@@ -4,6 +4,7 @@
 #   make check           build and run the test suite (ends "N passed, N failed")
 #   make check SAN=1     the same under ASan+UBSan (objects in build-san/)
 #   make bench           run the ring benchmark against its comparators
+#   make fuzz            libFuzzer targets (clang); fuzz-smoke runs each briefly
 #   make install         PREFIX=/usr/local DESTDIR= (uninstall mirrors it)
 #   make ci              scripts/ci.sh, the CI job: deps, check, sanitizer check, bench smoke
 #   make demo            the main job: deps, build, a block device scheme and its
@@ -74,7 +75,7 @@ MAN5 := $(wildcard man/*.5)
 MAN8 := $(wildcard man/*.8)
 MAN1 := $(wildcard man/*.1)
 
-.PHONY: all lib check bench bench-smoke install uninstall clean ci deps \
+.PHONY: all lib check bench bench-smoke install uninstall clean ci deps fuzz fuzz-smoke \
 	lint-man tests demo examples ringd bench-build ringctl ringtop
 
 all: lib examples ringd ringctl ringtop
@@ -217,6 +218,38 @@ bench: $(BENCH_BIN) $(RINGD_BIN) $(BLKDEV_BINS)
 
 bench-smoke: $(BENCH_BIN) $(RINGD_BIN) $(BLKDEV_BINS)
 	$(Q)$(BENCH_BIN) --smoke
+
+# Fuzzing (fuzz/, docs/hardening.md): libFuzzer targets built with clang,
+# each from the sources it tests.  fuzz-smoke runs each one briefly from
+# its seed corpus in tests/corpus/; fuzz/run.sh does the long runs.
+FUZZ_CC ?= clang
+FUZZ_DIR := $(BUILD)/fuzz
+FUZZ_CFLAGS := -O1 -g -std=c11 -Wall -Wextra -pthread -fno-omit-frame-pointer \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_TARGETS := proto config ringctl ring
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz-%)
+FUZZ_SMOKE_SECONDS ?= 8
+
+$(FUZZ_DIR)/fuzz-proto: fuzz/fuzz-proto.c $(LIB_SRCS)
+$(FUZZ_DIR)/fuzz-ring: fuzz/fuzz-ring.c $(LIB_SRCS)
+$(FUZZ_DIR)/fuzz-config: fuzz/fuzz-config.c $(filter-out ringd/main.c,$(RINGD_SRCS)) \
+	$(LIB_SRCS)
+$(FUZZ_DIR)/fuzz-config: FUZZ_EXTRA = -iquote ringd $(BSD_LIBS)
+# ringctl's own main(), renamed, so the global options are fuzzed too
+$(FUZZ_DIR)/fuzz-ringctl: fuzz/fuzz-ringctl.c $(RINGCTL_SRCS) $(TOOLS_SRCS) $(LIB_SRCS)
+$(FUZZ_DIR)/fuzz-ringctl: FUZZ_EXTRA = -Dmain=ringctl_main -I. $(JSONC_CFLAGS) \
+	$(READLINE_LIBS) $(JSONC_LIBS) -lm
+
+$(FUZZ_BINS): $(wildcard lib/*.h lib/include/ring/*.h ringd/*.h ringctl/*.h tools/*.h)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) -Ilib $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(FUZZ_EXTRA)
+
+fuzz: $(FUZZ_BINS)
+
+fuzz-smoke: $(FUZZ_BINS)
+	$(Q)for t in $(FUZZ_TARGETS); do \
+		fuzz/run.sh $(FUZZ_DIR) $$t $(FUZZ_SMOKE_SECONDS) || exit 1; done
 
 deps:
 	$(Q)scripts/deps.sh

@@ -68,6 +68,20 @@ units() {
 step "systemd units verify" units
 step "bench smoke" make -s bench-smoke
 step "man pages lint clean" make -s lint-man
+# libFuzzer targets, a few seconds each from their seeds (docs/hardening.md)
+step "fuzz smoke" make -s BUILD="$tmp/fuzz" fuzz-smoke
+# memcheck on a subset of the suites, scaled down (docs/hardening.md)
+memcheck() {
+	local t
+	for t in t-abi t-hostile t-phys-range t-ctl-dead; do
+		RING_TEST_SCALE=0.05 valgrind -q --error-exitcode=99 \
+			--leak-check=full --errors-for-leak-kinds=definite \
+			build/tests/$t >"$tmp/vg-$t" 2>&1 || { cat "$tmp/vg-$t"; return 1; }
+		grep -q '^not ok' "$tmp/vg-$t" && { cat "$tmp/vg-$t"; return 1; }
+	done
+	return 0
+}
+step "valgrind memcheck (subset)" memcheck
 
 example() {
 	local root=$tmp/root

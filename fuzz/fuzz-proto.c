@@ -1,0 +1,150 @@
+/*
+ * fuzz-proto.c - libFuzzer target: the control-protocol decoder.
+ *
+ * Each input is one packet as a peer could send it, written to a real
+ * SOCK_SEQPACKET socket pair and read back with proto_recv(), so the
+ * descriptor path (SCM_RIGHTS) is exercised too.  Input layout:
+ *
+ *   byte 0     descriptors to attach (low 3 bits, 0..7) and how: bit 3
+ *              splits them over two control messages
+ *   byte 1..   the packet (header and body), at most PROTO_MAX_MSG + 64
+ *
+ * What must hold: proto_recv() never reads outside the packet, accepts a
+ * message only when its header, length and descriptor count match the
+ * type table, and never leaks a descriptor, whether it accepts or not.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "proto.h"
+
+static int fz_sock[2] = { -1, -1 };
+static int fz_devnull = -1;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fz_sock) < 0)
+		abort();
+	if ((fz_devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
+		abort();
+	return 0;
+}
+
+/* The lowest free descriptor: it must not move, or a descriptor leaked. */
+static int
+fz_lowest_free(void)
+{
+	int fd = dup(fz_devnull);
+
+	if (fd < 0)
+		abort();
+	close(fd);
+	return fd;
+}
+
+/* Send pkt with nfds duplicates of /dev/null, in one or two cmsgs. */
+static int
+fz_send(const uint8_t *pkt, size_t len, unsigned nfds, bool split)
+{
+	union {
+		struct cmsghdr h;
+		char buf[2 * CMSG_SPACE(sizeof(int) * 8)];
+	} cm;
+	int fds[8];
+	struct iovec iov;
+	struct msghdr mh;
+	struct cmsghdr *c;
+	unsigned i, first = split ? nfds / 2 : nfds;
+	ssize_t n;
+
+	for (i = 0; i < nfds; i++)
+		fds[i] = fz_devnull;
+	iov.iov_base = (void *)pkt;
+	iov.iov_len = len;
+	memset(&mh, 0, sizeof(mh));
+	memset(&cm, 0, sizeof(cm));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (nfds > 0) {
+		mh.msg_control = cm.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * first);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * first);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * first);
+		if (first < nfds) {
+			mh.msg_controllen += CMSG_SPACE(sizeof(int) *
+			    (nfds - first));
+			c = CMSG_NXTHDR(&mh, c);
+			c->cmsg_level = SOL_SOCKET;
+			c->cmsg_type = SCM_RIGHTS;
+			c->cmsg_len = CMSG_LEN(sizeof(int) * (nfds - first));
+			memcpy(CMSG_DATA(c), fds + first,
+			    sizeof(int) * (nfds - first));
+		}
+		if (first == 0) {
+			/* a lone second message: send it as the first */
+			mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+			c = CMSG_FIRSTHDR(&mh);
+			c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+			memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+		}
+	}
+	n = sendmsg(fz_sock[0], &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	return n < 0 ? -errno : 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct proto_msg *m;
+	unsigned nfds, i;
+	int base, rc;
+
+	if (size < 1 || size > 1 + PROTO_MAX_MSG + 64)
+		return -1;
+	nfds = data[0] & 7u;
+	base = fz_lowest_free();
+	if (fz_send(data + 1, size - 1, nfds, (data[0] & 8u) != 0) < 0)
+		abort();
+	if ((m = malloc(sizeof(*m))) == NULL)
+		abort();
+	rc = proto_recv(fz_sock[1], m);
+	if (rc == 0) {
+		/* accepted: the header must agree with what was sent */
+		if (m->hdr.magic != PROTO_MAGIC ||
+		    m->hdr.version != PROTO_VERSION ||
+		    m->hdr.len != size - 1 || m->nfds != nfds ||
+		    nfds > PROTO_MAX_FDS)
+			abort();
+		for (i = 0; i < m->nfds; i++)
+			if (fcntl(m->fds[i], F_GETFD) < 0 ||
+			    !(fcntl(m->fds[i], F_GETFD) & FD_CLOEXEC))
+				abort();
+		/* what ringd and the client do next with names */
+		if (m->hdr.len - sizeof(m->hdr) >= RING_NAME_MAX)
+			(void)proto_name_ok((const char *)m->body.raw,
+			    RING_NAME_MAX);
+		(void)proto_list_rec_size(m->hdr.type);
+		proto_msg_close_fds(m);
+	} else if (rc != -EPROTO && rc != -EMSGSIZE && rc != -EBADMSG &&
+	    rc != -ECONNRESET) {
+		abort();
+	}
+	free(m);
+	if (fz_lowest_free() != base)
+		abort(); /* a descriptor leaked */
+	return 0;
+}

@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""seeds.py - write the seed corpora of the fuzz targets into tests/corpus/.
+
+Run from the top of the tree when a message layout or a target's input
+format changes; the seeds are small and kept in the tree.
+"""
+import os
+import struct
+
+TOP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+MAGIC = 0x31445252
+VERSION = 2
+REPLY = 0x8000
+
+
+def put(target, name, data):
+    d = os.path.join(TOP, "tests", "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def name(s, size=64):
+    return s.encode().ljust(size, b"\0")
+
+
+def packet(typ, body, seq=1, nfds=0, version=VERSION):
+    hdr = struct.pack("<IHHII", MAGIC, version, typ, 16 + len(body), seq)
+    return bytes([nfds]) + hdr + body
+
+
+def proto():
+    params = struct.pack("<IIIIQ", 64, 0, 0, 0, 4096)
+    peer = struct.pack("<IIII", 1234, 1000, 1000, 0) + name("client", 16)
+    put("proto", "hello", packet(1, struct.pack("<II", VERSION, 0) +
+                                 name("ringctl", 16)))
+    put("proto", "register", packet(2, name("ramfile") + b"\x1f" + b"\0" * 31))
+    put("proto", "unregister", packet(3, name("ramfile")))
+    put("proto", "open", packet(4, name("null") + params))
+    put("proto", "open-reply", packet(4 | REPLY,
+                                      struct.pack("<iIQ", 0, 0, 7), nfds=3))
+    put("proto", "attach", packet(5, struct.pack("<Q", 7) + name("ramfile") +
+                                  peer + params, seq=0, nfds=3))
+    put("proto", "accept", packet(6, struct.pack("<QiI", 7, 0, 0)))
+    put("proto", "close", packet(7, struct.pack("<Q", 7)))
+    put("proto", "status", packet(9, b""))
+    put("proto", "list-end", packet(11 | REPLY, struct.pack("<iI", 0, 1)))
+    put("proto", "phys-alloc", packet(13, struct.pack("<QQII", 1 << 20,
+                                                      65536, 0x20005, 0)))
+    put("proto", "phys-map-reply", packet(15 | REPLY, struct.pack(
+        "<iIQQQ", 0, 1, 0x100000, 0x100000, 3), nfds=1))
+    put("proto", "error", packet(0x7fff, struct.pack("<iI", -71, VERSION)))
+    put("proto", "old-version", packet(1, struct.pack("<II", 1, 0) +
+                                       name("old", 16), version=1))
+    put("proto", "fds-split", bytes([0x0b]) + packet(9, b"")[1:])
+
+
+CONFIGS = {
+    "example": """# /etc/ringd.conf
+socket_mode = 0660
+socket_group = root
+max_rings_per_client = 64
+max_pool_bytes = 16M
+log_level = warning
+""",
+    "limits": """socket = /run/ringd/ringd.sock
+max_clients = 1024
+max_schemes = 256
+max_schemes_per_client = 16
+max_rings = 4096
+max_entries = 4096
+max_pending_bytes = 1M
+accept_timeout_ms = 5000
+root_takeover = yes
+""",
+    "phys": """phys_zone32_size = 1G
+phys_zone64_size = 4G
+phys_allow_users = yes
+phys_quota = 256M
+phys_max_regions = 1024
+phys_max_regions_per_uid = 64
+""",
+    "policy": """policy_default = deny
+seccomp = no
+allow register * uid=root
+allow open * uid=root
+allow submit * uid=root
+allow phys uid=root
+allow register "usb.*" gid=root
+allow open "usb.*" gid=0
+allow submit "usb.*" op=write uid=1000
+deny submit "usb.*" op=write
+allow submit "usb.*" gid=0
+allow phys uid=1000 quota=256M regions=64
+deny register "sys.*"
+deny submit * op=128-255 uid=nobody
+""",
+    "errors": """max_clients = 0
+max_entries = 65536
+socket = relative
+socket_mode = 999
+nonsense
+unknown_key = 1
+log_level = loud
+""",
+}
+
+
+def config():
+    for k, v in CONFIGS.items():
+        put("config", k, v.encode())
+
+
+RINGCTL = [
+    "status", "-j status", "schemes", "rings -q", "-p rings", "ring 3",
+    "clients", "probe null", "submit null write data=hello",
+    "submit echo noop user_data=0x2a flags=drain|chain priority=3",
+    "submit zero read len=4K --dump --timeout 500ms",
+    "submit echo noop --count 100 --batch 32 --window 64",
+    "submit null write --data-file /dev/null --bits 32",
+    "physalloc --32 --persist 1M", "physalloc --partial --min 64K 2M",
+    "physfree 0x100000 1M", "regions", "physmap 3", "monitor -n 1",
+    "metrics", "help submit", "-S /nonexistent status",
+    "--socket=/x -j status", "-b /dev/null", "--version", "bogus",
+]
+
+
+def ringctl():
+    for i, s in enumerate(RINGCTL):
+        put("ringctl", "args-%02d" % i, s.replace(" ", "\0").encode())
+
+
+def ring():
+    # op numbers: see fuzz/fuzz-ring.c
+    sqe = bytes([4, 0, 1, 0, 0, 0, 16, 0])      # write, user_data 1, len 16
+    cqe = bytes([0, 1, 0])                     # status 0, user_data 1
+    put("ring", "roundtrip", bytes([0, 3, 4, 5]) + sqe + bytes([9, 11]) +
+        cqe + bytes([7]))
+    put("ring", "batches", bytes([0, 3, 4, 0x66]) + sqe + sqe +
+        bytes([0x6a, 0x6c]) + cqe + cqe + bytes([0x68, 23, 0x97]))
+    put("ring", "pool", bytes([2, 3, 4, 14, 64, 0, 16, 0, 0, 64, 0,
+                               0x90, 0, 0, 64, 0, 15, 0, 0, 64, 0]))
+    put("ring", "takeover", bytes([1, 3, 4, 5]) + sqe + bytes([5]) + sqe +
+        bytes([9, 20, 7, 7, 19, 21]))
+    put("ring", "hostile-tail", bytes([0, 3, 4, 0]) +
+        struct.pack("<HQ", 4096 // 8 + 32, 99) + bytes([9, 23, 0x97]))
+    put("ring", "hostile-desc", bytes([3, 0]) + struct.pack("<HQ", 2, 1 << 20)
+        + bytes([3, 4, 25]))
+    put("ring", "reserve", bytes([0, 3, 4, 0x36, 2, 0xb6, 1, 17, 0x91, 24]))
+
+
+if __name__ == "__main__":
+    proto()
+    config()
+    ringctl()
+    ring()

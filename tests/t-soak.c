@@ -1,0 +1,446 @@
+/*
+ * t-soak.c - many rings, traffic and churn for a while; ringd stays flat.
+ *
+ * A private ringd brokers SOAK_RINGS rings (default 200) held by
+ * SOAK_CONSUMERS consumer processes, to ringd's own null scheme and to two
+ * scheme processes.  Every ring carries traffic (one SQE in flight at a
+ * time, answered with status 0), and for the whole run there is churn:
+ * consumers close a random ring and open a new one (open, attach, accept,
+ * detach), the parent kills a scheme process or a consumer with SIGKILL
+ * every few hundred milliseconds and starts another in its place.
+ *
+ * ringd's resident size and descriptor count are read once every ring is
+ * up, and again at the end with every ring up again (the churn paused and
+ * ringd listing exactly those rings, plus the test's own connection): the
+ * memory files must be no more than one per ring, the descriptors no
+ * more than the rings and clients account for, and the resident size may
+ * grow by a small slack only, no CQE may carry
+ * an error other than -ESHUTDOWN (the injected kills), and once every
+ * client is gone ringd must come back to its idle descriptor count.
+ *
+ * RING_SOAK_SECONDS (default 5) and RING_SOAK_RINGS (default 200) set the
+ * size; docs/hardening.md has the full run (600 s, 1000 rings).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "lib/ringd.h"
+#include "lib/tap.h"
+#include "lib/testutil.h"
+
+#define SOAK_CONSUMERS 8
+#define SOAK_SCHEMES 2
+#define SOAK_MAX_PER 256 /* rings one consumer holds at most */
+
+struct soak_shared {
+	atomic_int stop;
+	atomic_int quiet;		/* no churn while ringd is measured */
+	atomic_int up[SOAK_CONSUMERS];	/* pid of the slot's consumer once all
+					   its rings are open */
+	atomic_uint_fast64_t cqes, errors, shutdowns, opens, closes;
+	atomic_int_fast64_t last_error;
+};
+
+static struct td d;
+static struct soak_shared *sk;
+
+static unsigned
+soak_env(const char *name, unsigned def, unsigned max)
+{
+	const char *s = getenv(name);
+	char *end;
+	unsigned long v;
+
+	if (s == NULL || *s == '\0')
+		return def;
+	v = strtoul(s, &end, 10);
+	if (*end != '\0' || v == 0 || v > max)
+		TAP_FAIL("%s='%s' is not 1..%u", name, s, max);
+	return (unsigned)v;
+}
+
+/* --- scheme process: answer everything with 0 --------------------------- */
+
+static void
+soak_scheme(unsigned slot)
+{
+	struct ring *rs[SOAK_MAX_PER * SOAK_CONSUMERS];
+	uint64_t ids[SOAK_MAX_PER * SOAK_CONSUMERS];
+	struct ring_attach a;
+	struct ring_ctl *c;
+	char name[32];
+	unsigned n = 0, i;
+	uint64_t t0;
+	int rc;
+
+	snprintf(name, sizeof(name), "soak%u", slot);
+	c = td_connect(&d);
+	for (t0 = tu_now_ns(); (rc = ring_ctl_register(c, name, NULL, 0)) ==
+	    -EEXIST && tu_now_ns() - t0 < 5000000000ull;)
+		tu_sleep_ms(1);
+	if (rc < 0)
+		TAP_FAIL("register '%s': %s", name, tap_rcname(rc));
+	for (;;) {
+		bool busy = false;
+
+		while (n < sizeof(rs) / sizeof(rs[0]) &&
+		    ring_ctl_next_attach(c, &a) == 0) {
+			ids[n] = a.ring_id;
+			if (ring_ctl_accept(c, &a, &rs[n]) == 0)
+				n++;
+		}
+		for (i = 0; i < n;) {
+			struct ring_sqe sqe;
+			struct ring_cqe cqe;
+
+			while ((rc = ring_sq_pop(rs[i], &sqe)) == 0) {
+				memset(&cqe, 0, sizeof(cqe));
+				cqe.user_data = sqe.user_data;
+				busy = true;
+				if ((rc = ring_cq_push(rs[i], &cqe)) < 0)
+					break;
+			}
+			if (rc != -EAGAIN) {
+				ring_close(rs[i]);
+				(void)ring_ctl_close_ring(c, ids[i]);
+				rs[i] = rs[--n];
+				ids[i] = ids[n];
+				continue;
+			}
+			i++;
+		}
+		if (!busy)
+			tu_sleep_ms(1);
+	}
+}
+
+/* --- consumer: hold its share of rings, keep one SQE in flight on each -- */
+
+struct soak_ring {
+	struct ring *r;
+	uint64_t id;
+	bool inflight;
+};
+
+static void
+soak_open(struct ring_ctl *c, struct soak_ring *s)
+{
+	static const char *const schemes[] = { "null", "soak0", "soak1" };
+	struct ring_params p = { .sq_entries = 4 };
+	int rc;
+
+	for (;;) {
+		const char *name = schemes[tu_rand_below(3)];
+
+		if ((rc = ring_ctl_open(c, name, &p, &s->r, &s->id)) == 0)
+			break;
+		if (rc != -ENODEV && rc != -ECONNRESET && rc != -ESHUTDOWN)
+			TAP_FAIL("open '%s': %s", name, tap_rcname(rc));
+		tu_sleep_ms(1);
+	}
+	s->inflight = false;
+	atomic_fetch_add(&sk->opens, 1);
+}
+
+static void
+soak_close(struct ring_ctl *c, struct soak_ring *s)
+{
+	ring_close(s->r);
+	(void)ring_ctl_close_ring(c, s->id);
+	s->r = NULL;
+	atomic_fetch_add(&sk->closes, 1);
+}
+
+static void
+soak_consumer(unsigned slot, unsigned nrings)
+{
+	struct soak_ring rings[SOAK_MAX_PER];
+	struct ring_ctl *c;
+	uint64_t seq = 0, last_churn = tu_now_ns();
+	unsigned i;
+
+	tu_srand(getpid());
+	c = td_connect(&d);
+	for (i = 0; i < nrings; i++)
+		soak_open(c, &rings[i]);
+	atomic_store(&sk->up[slot], (int)getpid());
+	while (!atomic_load(&sk->stop)) {
+		bool busy = false;
+
+		for (i = 0; i < nrings; i++) {
+			struct soak_ring *s = &rings[i];
+			struct ring_sqe sqe = { .opcode = RING_OP_NOOP };
+			struct ring_cqe cqe;
+			int rc;
+
+			if (!s->inflight) {
+				sqe.user_data = ++seq;
+				if (ring_sq_push(s->r, &sqe) == 0)
+					s->inflight = true;
+			}
+			rc = ring_cq_pop(s->r, &cqe);
+			if (rc == 0) {
+				busy = true;
+				s->inflight = false;
+				atomic_fetch_add(&sk->cqes, 1);
+				if ((int64_t)cqe.status == -ESHUTDOWN) {
+					atomic_fetch_add(&sk->shutdowns, 1);
+				} else if (cqe.status != 0) {
+					atomic_fetch_add(&sk->errors, 1);
+					atomic_store(&sk->last_error,
+					    (int64_t)cqe.status);
+				}
+			} else if (rc != -EAGAIN) {
+				/* the scheme was killed: a new ring */
+				if (rc != -ESHUTDOWN) {
+					atomic_fetch_add(&sk->errors, 1);
+					atomic_store(&sk->last_error, rc);
+				}
+				soak_close(c, s);
+				soak_open(c, s);
+			}
+		}
+		/* churn: one ring closed and opened again every 20 ms */
+		if (!atomic_load(&sk->quiet) &&
+		    tu_now_ns() - last_churn > 20000000ull) {
+			i = (unsigned)tu_rand_below(nrings);
+			soak_close(c, &rings[i]);
+			soak_open(c, &rings[i]);
+			last_churn = tu_now_ns();
+		}
+		if (!busy)
+			tu_sleep_ms(1);
+	}
+	for (i = 0; i < nrings; i++)
+		soak_close(c, &rings[i]);
+	ring_ctl_close(c);
+	tap_child_exit();
+}
+
+/* --- the run ------------------------------------------------------------ */
+
+static long
+soak_rss_kib(pid_t pid)
+{
+	char path[64], buf[4096], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (td_read_file(path, buf, sizeof(buf)) < 0 ||
+	    (p = strstr(buf, "VmRSS:")) == NULL)
+		TAP_FAIL("cannot read ringd's resident size");
+	return strtol(p + 6, NULL, 10);
+}
+
+/* ringd's descriptors of pair memory files: one per ring it holds. */
+static int
+soak_count_memfds(pid_t pid)
+{
+	char dir[64], path[320], target[256];
+	struct dirent *e;
+	DIR *dp;
+	ssize_t n;
+	int count = 0;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	if ((dp = opendir(dir)) == NULL)
+		TAP_FAIL("cannot list '%s'", dir);
+	while ((e = readdir(dp)) != NULL) {
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (strncmp(target, "/memfd:ring-pair", 16) == 0)
+			count++;
+	}
+	closedir(dp);
+	return count;
+}
+
+static pid_t
+soak_spawn_scheme(unsigned slot)
+{
+	pid_t pid = tap_fork();
+
+	if (pid == 0)
+		soak_scheme(slot);
+	return pid;
+}
+
+static pid_t
+soak_spawn_consumer(unsigned slot, unsigned nrings)
+{
+	pid_t pid = tap_fork();
+
+	if (pid == 0)
+		soak_consumer(slot, nrings);
+	return pid;
+}
+
+/* Has every consumer now in place opened all its rings? */
+static bool
+soak_all_up(const pid_t *cons)
+{
+	unsigned i;
+
+	for (i = 0; i < SOAK_CONSUMERS; i++)
+		if (atomic_load(&sk->up[i]) != (int)cons[i])
+			return false;
+	return true;
+}
+
+/*
+ * Stop the churn and wait until every consumer has all its rings open and
+ * ringd lists exactly those; then read ringd's resident size and
+ * descriptors, and let the churn go on.
+ */
+static void
+soak_measure(struct ring_ctl *c, const pid_t *cons, uint64_t rings,
+    long *rss, int *fds, int *memfds, int *fdmax)
+{
+	struct ring_ctl_status st;
+	uint64_t t0 = tu_now_ns();
+
+	atomic_store(&sk->quiet, 1);
+	for (;;) {
+		TAP_RC(ring_ctl_status(c, &st), 0);
+		if (soak_all_up(cons) && st.rings == rings)
+			break;
+		if (tu_now_ns() - t0 > 60000000000ull)
+			TD_FAIL(&d, "after 60 s ringd lists %u rings (want %"
+			    PRIu64 "), consumers %s", st.rings, rings,
+			    soak_all_up(cons) ? "up" : "not all up");
+		tu_sleep_ms(5);
+	}
+	tu_sleep_ms(100);
+	*rss = soak_rss_kib(d.pid);
+	*fds = td_count_fds(d.pid);
+	*memfds = soak_count_memfds(d.pid);
+	/*
+	 * What the rings and clients account for: a memory file and two
+	 * doorbells per ring, two more descriptors for a ring ringd serves
+	 * itself (its producer handle's doorbells), a socket and a pidfd per
+	 * client.
+	 */
+	{
+		struct ring_ctl_ring *v;
+		size_t n, i, own = 0;
+
+		TAP_RC(ring_ctl_list_rings(c, &v, &n), 0);
+		for (i = 0; i < n; i++)
+			own += v[i].producer.pid == 0;
+		free(v);
+		*fdmax = d.fd_base + 3 * (int)n + 2 * (int)own +
+		    2 * (int)st.clients;
+	}
+	atomic_store(&sk->quiet, 0);
+}
+
+static void
+test_soak(void)
+{
+	unsigned secs = soak_env("RING_SOAK_SECONDS", 5, 86400);
+	unsigned nrings = soak_env("RING_SOAK_RINGS", 200,
+	    SOAK_MAX_PER * SOAK_CONSUMERS);
+	unsigned per = (nrings + SOAK_CONSUMERS - 1) / SOAK_CONSUMERS, i;
+	pid_t schemes[SOAK_SCHEMES], cons[SOAK_CONSUMERS];
+	unsigned kills_s = 0, kills_c = 0;
+	long rss0, rss1;
+	int fds0, fds1, mem0, mem1, max0, max1;
+	uint64_t t0, cqes0;
+	struct ring_ctl *c;
+
+	sk = mmap(NULL, sizeof(*sk), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	TAP_ASSERT(sk != MAP_FAILED);
+	memset(&d, 0, sizeof(d));
+	td_start(&d, "max_rings = 8192\nmax_rings_per_client = 1024\n", 0);
+	tu_srand(0x736f616b);
+	for (i = 0; i < SOAK_SCHEMES; i++)
+		schemes[i] = soak_spawn_scheme(i);
+	for (i = 0; i < SOAK_CONSUMERS; i++)
+		cons[i] = soak_spawn_consumer(i, per);
+	c = td_connect(&d);
+	soak_measure(c, cons, per * SOAK_CONSUMERS, &rss0, &fds0, &mem0,
+	    &max0);
+	cqes0 = sk->cqes;
+	tap_diag("soak: %u rings, %u s; ringd at start: %ld KiB resident, "
+	    "%d descriptors (%d memory files; rings and clients account for "
+	    "%d)", per * SOAK_CONSUMERS, secs, rss0, fds0, mem0, max0);
+	for (t0 = tu_now_ns(); tu_now_ns() - t0 < (uint64_t)secs * 1000000000ull;) {
+		tu_sleep_ms(200 + (unsigned)tu_rand_below(300));
+		if (tu_rand_below(4) != 0) {
+			unsigned v = (unsigned)tu_rand_below(SOAK_SCHEMES);
+
+			tap_kill(schemes[v]);
+			schemes[v] = soak_spawn_scheme(v);
+			kills_s++;
+		} else {
+			unsigned v = (unsigned)tu_rand_below(SOAK_CONSUMERS);
+
+			tap_kill(cons[v]);
+			cons[v] = soak_spawn_consumer(v, per);
+			kills_c++;
+		}
+		td_assert_alive(&d);
+	}
+	/* every ring up again before the second reading */
+	soak_measure(c, cons, per * SOAK_CONSUMERS, &rss1, &fds1, &mem1,
+	    &max1);
+	tap_diag("soak: ringd at end: %ld KiB resident, %d descriptors "
+	    "(%d memory files; account for %d); "
+	    "%" PRIu64 " CQEs, %" PRIu64 " ring opens, %" PRIu64 " closes, "
+	    "%u scheme and %u consumer kills, %" PRIu64 " -ESHUTDOWN, "
+	    "%" PRIu64 " other errors", rss1, fds1, mem1, max1,
+	    (uint64_t)sk->cqes,
+	    (uint64_t)sk->opens, (uint64_t)sk->closes, kills_s, kills_c,
+	    (uint64_t)sk->shutdowns, (uint64_t)sk->errors);
+	atomic_store(&sk->stop, 1);
+	for (i = 0; i < SOAK_CONSUMERS; i++)
+		if (!tap_reap_within(cons[i], 30000))
+			TD_FAIL(&d, "a consumer did not stop");
+	for (i = 0; i < SOAK_SCHEMES; i++)
+		tap_kill(schemes[i]);
+	if (sk->errors != 0)
+		TAP_FAIL("%" PRIu64 " error CQEs or calls besides the kills "
+		    "(last %s)", (uint64_t)sk->errors,
+		    tap_rcname((long)sk->last_error));
+	TAP_ASSERT(sk->cqes > cqes0);
+	/*
+	 * The same rings: no more memory files than rings (fewer when ringd
+	 * already let go of a dropped ring's file), no descriptor unaccounted.
+	 */
+	if (mem0 > (int)(per * SOAK_CONSUMERS) ||
+	    mem1 > (int)(per * SOAK_CONSUMERS))
+		TD_FAIL(&d, "ringd holds %d memory files (%d at start) for %u "
+		    "rings", mem1, mem0, per * SOAK_CONSUMERS);
+	if (fds0 > max0 || fds1 > max1)
+		TD_FAIL(&d, "ringd holds %d descriptors (%d at start), more "
+		    "than its rings and clients account for (%d, %d)", fds1,
+		    fds0, max1, max0);
+	if (rss1 > rss0 + rss0 / 4 + 4096)
+		TD_FAIL(&d, "ringd grew from %ld KiB to %ld KiB", rss0, rss1);
+	ring_ctl_close(c);
+	td_assert_alive(&d);
+	td_settle(&d);
+	td_stop(&d);
+	td_cleanup(&d);
+}
+
+int
+main(int argc, char **argv)
+{
+	tap_init(argc, argv);
+	td_setup();
+	tap_run("soak: rings with traffic, churn and kills; ringd stays flat",
+	    test_soak, 86400);
+	return tap_done();
+}
