@@ -73,6 +73,12 @@ struct ring {
 	uint32_t held_last;  /* newest in service */
 	uint32_t held_free;  /* top of the free stack */
 	uint32_t held_count; /* entries in service */
+	/*
+	 * consumer only: after the peer's DROP with the CQ drained, the next
+	 * SQ raw index nobody took, answered -ESHUTDOWN here (ring.c)
+	 */
+	uint64_t orphan;
+	bool orphan_set;
 };
 
 #define RING_HELD_NIL UINT32_MAX

@@ -658,6 +658,58 @@ ring_push(struct ring *r, enum ring_role role, bool is_sq, const void *v,
 	return (int)i;
 }
 
+/*
+ * SQEs we published that nobody took, once the peer (or ringd for it)
+ * set DROP and the CQ is drained: nothing can answer them any more (no
+ * CQE is pushed after DROP, and nobody takes an SQE it cannot answer),
+ * so the consumer answers them itself, -ESHUTDOWN, from its own slots.
+ * Returns how many there are from the cursor on; 0 when we left
+ * ourselves.
+ */
+static uint64_t
+ring_orphans(struct ring *r)
+{
+	struct ring_q *sq = &r->sq;
+	uint64_t head;
+
+	if (r->shut || r->role != RING_ROLE_CONSUMER)
+		return 0;
+	head = RING_LOAD_ACQ(&sq->hp->h.head_index);
+	if (head > sq->mask2 || ((sq->own - head) & sq->mask2) > sq->n)
+		return 0;
+	if (!r->orphan_set ||
+	    ((sq->own - head) & sq->mask2) < ((sq->own - r->orphan) & sq->mask2)) {
+		r->orphan = head;
+		r->orphan_set = true;
+	}
+	return (sq->own - r->orphan) & sq->mask2;
+}
+
+static int
+ring_orphans_pop(struct ring *r, void *v, size_t stride, unsigned n,
+    bool consume)
+{
+	struct ring_q *sq = &r->sq;
+	struct ring_sqe sqe;
+	struct ring_cqe *c;
+	uint64_t avail = ring_orphans(r);
+	unsigned i, k;
+
+	if (avail == 0)
+		return -ESHUTDOWN;
+	k = avail < n ? (unsigned)avail : n;
+	for (i = 0; i < k; i++) {
+		ring_q_load(sq, true, &sqe, ring_q_slot(sq, r->orphan + i));
+		c = (struct ring_cqe *)(void *)((uint8_t *)v + i * stride);
+		memset(c, 0, sizeof(*c));
+		c->user_data = sqe.user_data;
+		c->status = (uint64_t)(int64_t)-ESHUTDOWN;
+	}
+	if (consume)
+		r->orphan = (r->orphan + k) & sq->mask2;
+	return (int)k;
+}
+
 static int
 ring_pop(struct ring *r, enum ring_role role, bool is_sq, void *v,
     size_t stride, unsigned n, bool consume)
@@ -675,6 +727,8 @@ ring_pop(struct ring *r, enum ring_role role, bool is_sq, void *v,
 	avail = ring_q_ready(r, q, n, &st);
 	if (avail < 0)
 		return (int)avail;
+	if (avail == 0 && st == -ESHUTDOWN && !is_sq)
+		return ring_orphans_pop(r, v, stride, n, consume);
 	if (avail == 0)
 		return st;
 	k = avail < n ? (unsigned)avail : n;
@@ -930,6 +984,8 @@ ring_ready(struct ring *r, unsigned events)
 			return (int)n;
 		/* a producer with every in-service entry taken pops nothing */
 		if (n > 0 && (r->held_ud == NULL || r->held_count < r->sq.n))
+			got |= RING_EV_IN;
+		else if (st == -ESHUTDOWN && ring_orphans(r) > 0)
 			got |= RING_EV_IN;
 		else if (st == -ESHUTDOWN)
 			drop = 1;
