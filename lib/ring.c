@@ -678,7 +678,8 @@ ring_orphans(struct ring *r)
 	if (head > sq->mask2 || ((sq->own - head) & sq->mask2) > sq->n)
 		return 0;
 	if (!r->orphan_set ||
-	    ((sq->own - head) & sq->mask2) < ((sq->own - r->orphan) & sq->mask2)) {
+	    ((sq->own - head) & sq->mask2) <
+		((sq->own - r->orphan) & sq->mask2)) {
 		r->orphan = head;
 		r->orphan_set = true;
 	}
