@@ -32,18 +32,8 @@ cmd_rings(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 		return conn_fail(rc, err, "cannot list rings");
 	arr = mj_rings(v, n);
 	free(v);
-	if (a->quiet) {
-		for (i = 0; i < n; i++)
-			printf("%" PRIu64 "\n",
-			    mj_get_u64(json_object_array_get_idx(arr, i), "id",
-				0));
-		json_object_put(arr);
+	if (out_list_short(rc, a->quiet, arr, "id"))
 		return RC_OK;
-	}
-	if (rc->json) {
-		out_json(rc, arr);
-		return RC_OK;
-	}
 	t = table_new(12, hdr);
 	for (i = 0; i < n; i++) {
 		r = json_object_array_get_idx(arr, i);
@@ -184,18 +174,8 @@ cmd_clients(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 		return conn_fail(rc, err, "cannot list clients");
 	arr = mj_clients(v, n);
 	free(v);
-	if (a->quiet) {
-		for (i = 0; i < n; i++)
-			printf("%" PRIu64 "\n",
-			    mj_get_u64(json_object_array_get_idx(arr, i), "id",
-				0));
-		json_object_put(arr);
+	if (out_list_short(rc, a->quiet, arr, "id"))
 		return RC_OK;
-	}
-	if (rc->json) {
-		out_json(rc, arr);
-		return RC_OK;
-	}
 	t = table_new(7, hdr);
 	for (i = 0; i < n; i++) {
 		c = json_object_array_get_idx(arr, i);

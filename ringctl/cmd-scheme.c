@@ -71,18 +71,8 @@ cmd_schemes(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 		return conn_fail(rc, err, "cannot list schemes");
 	arr = mj_schemes(v, n);
 	free(v);
-	if (a->quiet) {
-		for (i = 0; i < n; i++)
-			printf("%s\n",
-			    mj_get_str(json_object_array_get_idx(arr, i),
-				"name", ""));
-		json_object_put(arr);
+	if (out_list_short(rc, a->quiet, arr, "name"))
 		return RC_OK;
-	}
-	if (rc->json) {
-		out_json(rc, arr);
-		return RC_OK;
-	}
 	t = table_new(5, hdr);
 	for (i = 0; i < n; i++) {
 		struct json_object *owner_o, *ops_o;

@@ -26,6 +26,29 @@ out_json(struct ringctl *rc, struct json_object *obj)
 	json_object_put(obj);
 }
 
+bool
+out_list_short(struct ringctl *rc, bool quiet, struct json_object *arr,
+    const char *key)
+{
+	struct json_object *v;
+	size_t i, n;
+
+	if (quiet) {
+		n = json_object_array_length(arr);
+		for (i = 0; i < n; i++)
+			if (json_object_object_get_ex(
+				json_object_array_get_idx(arr, i), key, &v))
+				printf("%s\n", json_object_get_string(v));
+		json_object_put(arr);
+		return true;
+	}
+	if (rc->json) {
+		out_json(rc, arr);
+		return true;
+	}
+	return false;
+}
+
 const char *
 out_strerror(int err)
 {

@@ -105,6 +105,13 @@ int cmd_help(struct ringctl *rc, const struct cmd_entry *ce,
 /* Print obj as JSON (compact, or pretty with -p) and drop the reference. */
 void out_json(struct ringctl *rc, struct json_object *obj);
 /*
+ * A list command's short forms: with quiet, print each element's key one
+ * a line; in JSON mode, the array.  Either way arr is dropped and true
+ * returned; false leaves arr to the caller's table.
+ */
+bool out_list_short(struct ringctl *rc, bool quiet, struct json_object *arr,
+    const char *key);
+/*
  * Report a failure: "ringctl: MSG[: reason]" on stderr and, in JSON mode,
  * {"error": ..., "errno": NAME|null} on stdout.  err is a positive or
  * negative errno, 0 for none.  Returns status.
