@@ -5,8 +5,11 @@
  * terminal, and batch files (-b).  Every line runs through cmd_run(), the
  * path a one-shot command takes.
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,22 +141,81 @@ shell_line(struct ringctl *rc, const char *line, const char *where, bool *quit)
 	return st;
 }
 
+/*
+ * Read one line into buf (SHELL_LINE_MAX + 2 bytes).  A longer line keeps
+ * its first SHELL_LINE_MAX + 1 bytes, so that shell_split() refuses it, and
+ * the rest is read and dropped: input without newlines costs no memory.
+ * Returns false at the end of the input.
+ */
+static bool
+shell_getline(FILE *f, char *buf)
+{
+	size_t n = 0;
+	int c = EOF;
+
+	while ((c = getc(f)) != EOF) {
+		if (n <= SHELL_LINE_MAX)
+			buf[n++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	buf[n] = '\0';
+	return n > 0 || c != EOF;
+}
+
+/*
+ * Open a batch file: a regular file, a pipe or a socket.  A device such as
+ * /dev/zero would be an endless stream of one long line, and opening a FIFO
+ * must not wait for a writer before the type is known.
+ */
+static FILE *
+shell_batch_open(struct ringctl *rc, const char *path, int *st)
+{
+	struct stat sb;
+	FILE *f;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0) {
+		*st = out_fail(rc, RC_FAIL, errno, "cannot open '%s'", path);
+		return NULL;
+	}
+	if (fstat(fd, &sb) < 0 ||
+	    !(S_ISREG(sb.st_mode) || S_ISFIFO(sb.st_mode) ||
+		S_ISSOCK(sb.st_mode))) {
+		*st = out_fail(rc, RC_FAIL, 0,
+		    "'%s' is not a regular file or a pipe", path);
+		close(fd);
+		return NULL;
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0 ||
+	    (f = fdopen(fd, "r")) == NULL) {
+		*st = out_fail(rc, RC_FAIL, errno, "cannot open '%s'", path);
+		close(fd);
+		return NULL;
+	}
+	return f;
+}
+
 int
 shell_batch(struct ringctl *rc, const char *path, bool force)
 {
 	FILE *f;
-	char *line = NULL, where[300];
-	size_t cap = 0;
+	char *line, where[300];
 	unsigned lineno = 0;
 	bool quit = false;
 	int st, first = RC_OK;
 
 	if (strcmp(path, "-") == 0)
 		f = stdin;
-	else if ((f = fopen(path, "re")) == NULL)
-		return out_fail(rc, RC_FAIL, errno, "cannot open '%s'", path);
+	else if ((f = shell_batch_open(rc, path, &st)) == NULL)
+		return st;
+	if ((line = malloc(SHELL_LINE_MAX + 2)) == NULL) {
+		if (f != stdin)
+			fclose(f);
+		return out_fail(rc, RC_FAIL, ENOMEM, "cannot read '%s'", path);
+	}
 	rc->in_shell = true;
-	while (!quit && getline(&line, &cap, f) >= 0) {
+	while (!quit && shell_getline(f, line)) {
 		lineno++;
 		snprintf(where, sizeof(where),
 		    "%s:%u: ", f == stdin ? "<stdin>" : path, lineno);
@@ -439,8 +501,7 @@ shell_readline(struct ringctl *rc)
 int
 cmd_shell(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
-	char *line = NULL;
-	size_t cap = 0;
+	char *line;
 	bool quit = false;
 	int st;
 
@@ -449,9 +510,11 @@ cmd_shell(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	rc->in_shell = true;
 	if (isatty(STDIN_FILENO)) {
 		st = shell_readline(rc);
+	} else if ((line = malloc(SHELL_LINE_MAX + 2)) == NULL) {
+		st = out_fail(rc, RC_FAIL, ENOMEM, "cannot read commands");
 	} else {
 		/* scripts: one command a line, errors do not stop us */
-		while (!quit && getline(&line, &cap, stdin) >= 0)
+		while (!quit && shell_getline(stdin, line))
 			(void)shell_line(rc, line, "", &quit);
 		free(line);
 		st = RC_OK;

@@ -1019,6 +1019,21 @@ test_batch(void)
 	CTL("-b", path);
 	EXPECT_STATUS(1);
 	EXPECT_ERR("cannot open '");
+	/* a device is an endless line: refused before reading */
+	CTL("-b", "/dev/full");
+	EXPECT_STATUS(1);
+	EXPECT_ERR("'/dev/full' is not a regular file or a pipe");
+	/* a line over 64 KiB is refused whole and the next one runs */
+	{
+		static char big[70000 + 32];
+
+		memset(big, 'x', 70000);
+		strcpy(big + 70000, "\nschemes -q\n");
+		CTL_IN(big, "-b", "-", "--force");
+		EXPECT_STATUS(2);
+		EXPECT_ERR("<stdin>:1: line too long");
+		TAP_ASSERT(strstr(r.out, "echo\nnull\nzero\n") != NULL);
+	}
 
 	/* the shell without a terminal: errors do not end it */
 	CTL_IN("status\nfrob\nsubmit nosuch noop\nschemes -q\n", "shell");
