@@ -213,8 +213,9 @@ $(BENCH_BIN): $(BUILD)/bench/ring-bench.o $(BUILD)/bench/bench-ringd.o \
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(URING_LIBS) -lm
 
 # The ringd rows start a private ringd from this build.
+# make bench BENCH_FLAGS="--rings 6000 -r 3": ring-bench's own options
 bench: $(BENCH_BIN) $(RINGD_BIN) $(BLKDEV_BINS)
-	$(Q)$(BENCH_BIN)
+	$(Q)$(BENCH_BIN) $(BENCH_FLAGS)
 
 bench-smoke: $(BENCH_BIN) $(RINGD_BIN) $(BLKDEV_BINS)
 	$(Q)$(BENCH_BIN) --smoke

@@ -340,7 +340,11 @@ brd_connect(const char *name, struct ring_ctl **c)
 	return rc;
 }
 
-/* ringd's CPU time so far (utime + stime from /proc/PID/stat), in ns. */
+/*
+ * ringd's CPU time so far, in ns: the scheduler's own count from
+ * /proc/PID/schedstat (to the nanosecond; ringd has one thread) where the
+ * kernel keeps it, else utime + stime from /proc/PID/stat (clock ticks).
+ */
 static int
 brd_cpu_ns(int64_t *ns)
 {
@@ -350,6 +354,20 @@ brd_cpu_ns(int64_t *ns)
 	long hz = sysconf(_SC_CLK_TCK);
 	int fd, field;
 
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)brd.pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			errno = 0;
+			v[0] = strtoull(buf, &end, 10);
+			if (errno == 0 && end != buf && *end == ' ') {
+				*ns = (int64_t)v[0];
+				return 0;
+			}
+		}
+	}
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)brd.pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return -errno;
@@ -1035,25 +1053,119 @@ brd_many_drained(const struct brd_many *m)
 	return true;
 }
 
+/* One snapshot of every ring, as ringtop takes it; all want must be there. */
+static int
+brd_list(const char *name, struct ring_ctl *ctl, unsigned want)
+{
+	struct ring_ctl_ring *v = NULL;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = ring_ctl_list_rings(ctl, &v, &n)) < 0) {
+		bench_err(name, "ring_ctl_list_rings", rc);
+		return rc;
+	}
+	free(v);
+	if (n < want) {
+		fprintf(stderr, BENCH_NAME ": '%s': listed %zu rings of %u\n",
+		    name, n, want);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/*
+ * Traffic over every ring for dur_ns, listing them all every every_ns (0:
+ * never): ringd's CPU ns, the wall time and completions per second.
+ */
+static int
+brd_many_phase(const char *name, struct brd_many *m, struct ring_ctl *ctl,
+    int64_t dur_ns, int64_t every_ns, struct bench_val *cpu,
+    struct bench_val *wall, struct bench_val *ops, uint64_t *bad)
+{
+	uint64_t completed = 0;
+	int64_t t0, t1, c0, c1, next;
+	int rc;
+
+	if ((rc = brd_cpu_ns(&c0)) < 0)
+		goto cpu_fail;
+	t0 = t1 = next = bench_now();
+	do {
+		if (every_ns > 0 && t1 >= next) {
+			if ((rc = brd_list(name, ctl, m->n)) < 0)
+				return rc;
+			next += every_ns;
+		}
+		rc = brd_many_pass(m, true, &completed, bad);
+	} while (rc >= 0 && (t1 = bench_now()) - t0 < dur_ns);
+	if (rc < 0) {
+		bench_err(name, "consumer", rc);
+		return rc;
+	}
+	if ((rc = brd_cpu_ns(&c1)) < 0)
+		goto cpu_fail;
+	cpu->v = (double)(c1 - c0);
+	wall->v = (double)(t1 - t0);
+	ops->v = (double)completed * 1e9 / (double)(t1 - t0);
+	return 0;
+cpu_fail:
+	bench_err(name, "read ringd's /proc stat", rc);
+	return rc;
+}
+
+/*
+ * ringd's CPU per ring per snapshot: lists back to back for dur_ns, with a
+ * traffic pass between two lists so that ringd finds the rings' header
+ * lines written by their peers, as it does between two ringtop refreshes.
+ */
+static int
+brd_snapshot_cost(const char *name, struct brd_many *m, struct ring_ctl *ctl,
+    int64_t dur_ns, struct bench_val *snap, uint64_t *bad)
+{
+	uint64_t lists = 0, dummy = 0;
+	int64_t t0, c0, c1;
+	int rc;
+
+	if ((rc = brd_cpu_ns(&c0)) < 0)
+		goto cpu_fail;
+	t0 = bench_now();
+	do {
+		if ((rc = brd_list(name, ctl, m->n)) < 0)
+			return rc;
+		lists++;
+		if ((rc = brd_many_pass(m, true, &dummy, bad)) < 0) {
+			bench_err(name, "consumer", rc);
+			return rc;
+		}
+	} while (bench_now() - t0 < dur_ns);
+	if ((rc = brd_cpu_ns(&c1)) < 0)
+		goto cpu_fail;
+	snap->v = (double)(c1 - c0) / ((double)lists * m->n);
+	return 0;
+cpu_fail:
+	bench_err(name, "read ringd's /proc stat", rc);
+	return rc;
+}
+
 void
 bench_ringd_many(const char *name, unsigned nrings, int64_t dur_ns,
-    struct bench_val *cpu, struct bench_val *wall, struct bench_val *ops)
+    struct bench_many *res)
 {
 	struct brd_scheme s;
 	struct bench_child c;
 	struct brd_many m;
 	struct ring_params p;
 	struct ring_ctl *ctl = NULL;
-	uint64_t completed = 0, bad = 0, dummy = 0;
-	int64_t t0 = 0, t1 = 0, c0 = 0, c1 = 0, deadline;
+	uint64_t bad = 0, dummy = 0;
+	int64_t deadline;
 	unsigned i;
 	int rc, rc2;
 
 	bench_progress(name);
-	memset(cpu, 0, sizeof(*cpu));
-	memset(wall, 0, sizeof(*wall));
-	memset(ops, 0, sizeof(*ops));
+	memset(res, 0, sizeof(*res));
 	memset(&m, 0, sizeof(m));
+	/* 5 % of a core, at 10 snapshots a second of BENCH_WATCH_RINGS */
+	res->budget.v = 0.05 * 1e9 / (10.0 * BENCH_WATCH_RINGS);
 	if ((rc = brd.start_rc) < 0)
 		goto fail;
 	brd_scheme_init(&s, name, BENCH_ADAPTIVE, nrings);
@@ -1081,25 +1193,17 @@ bench_ringd_many(const char *name, unsigned nrings, int64_t dur_ns,
 	}
 	/* warm-up: every ring carries a window's worth once */
 	for (i = 0; i < 2 * BRD_MANY_WINDOW; i++)
-		if ((rc = brd_many_pass(&m, true, &dummy, &bad)) < 0)
-			goto traffic;
-	if ((rc = brd_cpu_ns(&c0)) < 0) {
-		bench_err(name, "read ringd's /proc stat", rc);
+		if ((rc = brd_many_pass(&m, true, &dummy, &bad)) < 0) {
+			bench_err(name, "consumer", rc);
+			goto out;
+		}
+	if ((rc = brd_many_phase(name, &m, ctl, dur_ns, 0, &res->cpu,
+		 &res->wall, &res->ops, &bad)) < 0 ||
+	    (rc = brd_many_phase(name, &m, ctl, dur_ns, 100000000, &res->wcpu,
+		 &res->wwall, &res->wops, &bad)) < 0 ||
+	    (rc = brd_snapshot_cost(name, &m, ctl, dur_ns / 2, &res->snap,
+		 &bad)) < 0)
 		goto out;
-	}
-	t0 = bench_now();
-	do
-		rc = brd_many_pass(&m, true, &completed, &bad);
-	while (rc >= 0 && (t1 = bench_now()) - t0 < dur_ns);
-	if (rc >= 0 && (rc = brd_cpu_ns(&c1)) < 0) {
-		bench_err(name, "read ringd's /proc stat", rc);
-		goto out;
-	}
-traffic:
-	if (rc < 0) {
-		bench_err(name, "consumer", rc);
-		goto out;
-	}
 	/* every NoOp must come back: take the rest, untimed */
 	deadline = bench_now() + (int64_t)bench_cfg.timeout_ms * 1000000;
 	while (!brd_many_drained(&m) && bench_now() < deadline) {
@@ -1108,13 +1212,8 @@ traffic:
 	}
 	if (rc >= 0 && !brd_many_drained(&m))
 		rc = -ETIMEDOUT;
-	if (rc < 0) {
+	if (rc < 0)
 		bench_err(name, "consumer: draining", rc);
-		goto out;
-	}
-	cpu->v = (double)(c1 - c0);
-	wall->v = (double)(t1 - t0);
-	ops->v = (double)completed * 1e9 / (double)(t1 - t0);
 out:
 	atomic_store(&c.done, true); /* its exit is expected now */
 	for (i = 0; i < m.n; i++) {
@@ -1143,5 +1242,7 @@ out:
 		rc = -EBADMSG;
 	}
 fail:
-	cpu->rc = wall->rc = ops->rc = rc;
+	res->cpu.rc = res->wall.rc = res->ops.rc = rc;
+	res->wcpu.rc = res->wwall.rc = res->wops.rc = rc;
+	res->snap.rc = rc;
 }

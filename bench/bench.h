@@ -26,6 +26,7 @@ struct bench_config {
 	bool smoke;	 /* --smoke: tiny counts */
 	bool json;	 /* -j: JSON instead of the table */
 	bool verbose;	 /* -v: every repetition's figure on stderr */
+	unsigned rings;	 /* --rings: the many-rings tests' count; 0: default */
 	bool progress;	 /* say what runs on a terminal's stderr */
 	int64_t idle_ns; /* idle test duration */
 	int timeout_ms;	 /* per child; it is killed after that */
@@ -117,11 +118,20 @@ int bench_ringd_open_once(const char *name, bool ringd, uint64_t n,
 /*
  * nrings rings from one consumer (the parent, round-robin, busy) to one
  * scheme process (epoll over every doorbell) carry NoOps for dur_ns.
- * *cpu: ringd's CPU ns over that time (/proc/PID/stat), *wall: the time,
- * *ops: completions per second.
+ * Then the same traffic again while the bench lists every ring ten times a
+ * second, as ringtop -d 0.1 does, and last back-to-back lists with no
+ * traffic, to price one ring of one snapshot.
  */
+struct bench_many {
+	struct bench_val cpu, wall, ops; /* ringd CPU ns, time, completions/s */
+	struct bench_val wcpu, wwall, wops; /* the same, listed at 10 Hz */
+	struct bench_val snap;	 /* ringd CPU ns per ring per snapshot */
+	struct bench_val budget; /* what 5 % of a core allows at 10 Hz over
+				  * BENCH_WATCH_RINGS rings, per ring */
+};
+#define BENCH_WATCH_RINGS 10000u
 void bench_ringd_many(const char *name, unsigned nrings, int64_t dur_ns,
-    struct bench_val *cpu, struct bench_val *wall, struct bench_val *ops);
+    struct bench_many *res);
 
 /* physalloc3 through the private ringd (root only, by ringd's default). */
 enum bench_phys {

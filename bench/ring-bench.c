@@ -85,8 +85,9 @@
 #define BENCH_SMOKE_IDLE_NS 200000000ll
 #define BENCH_TIMEOUT_MS 120000 /* per repetition, full run (at least) */
 #define BENCH_SMOKE_TIMEOUT_MS 20000
-#define BENCH_MANY_RINGS 1000u /* ringd CPU test: rings carrying traffic */
+#define BENCH_MANY_RINGS 4000u /* ringd CPU test: rings carrying traffic */
 #define BENCH_SMOKE_MANY_RINGS 50u
+#define BENCH_MAX_MANY_RINGS 8192u /* max_rings_per_client in BRD_CONF */
 #define BENCH_MANY_NS 3000000000ll /* and for how long */
 #define BENCH_SMOKE_MANY_NS 300000000ll
 
@@ -1647,11 +1648,14 @@ bench_usage(FILE *f)
 	fprintf(f,
 	    "usage: " BENCH_NAME " [-hjv] [--smoke] [-n iterations] "
 	    "[-r repetitions]\n"
+	    "       [--rings N]\n"
 	    "  -n, --iterations N   base round trips per repetition (default "
 	    "%u;\n"
 	    "                       sleep/wake tests use N/10, streams 10*N "
 	    "ops)\n"
 	    "  -r, --repetitions N  interleaved rounds, median shown "
+	    "(default %u)\n"
+	    "      --rings N        rings of the ringd CPU and listing tests "
 	    "(default %u)\n"
 	    "      --smoke          tiny counts: check that everything runs\n"
 	    "  -j, --json           print the results as JSON\n"
@@ -1659,7 +1663,7 @@ bench_usage(FILE *f)
 	    "  -h, --help           show this help\n"
 	    "exit status: 0 all ran (targets are informational), 1 a test "
 	    "failed, 2 usage\n",
-	    BENCH_DEF_ITERS, BENCH_DEF_REPS);
+	    BENCH_DEF_ITERS, BENCH_DEF_REPS, BENCH_MANY_RINGS);
 }
 
 static int
@@ -1686,6 +1690,7 @@ bench_parse(int argc, char **argv)
 		{ "iterations", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "repetitions", required_argument, NULL, 'r' },
+		{ "rings", required_argument, NULL, 'R' },
 		{ "smoke", no_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
@@ -1723,6 +1728,17 @@ bench_parse(int argc, char **argv)
 				return -EINVAL;
 			}
 			r = v;
+			break;
+		case 'R':
+			if (bench_parse_u64(optarg, 1, BENCH_MAX_MANY_RINGS,
+				&v) < 0) {
+				fprintf(stderr,
+				    BENCH_NAME ": invalid rings '%s': "
+					       "expected 1..%u\n",
+				    optarg, BENCH_MAX_MANY_RINGS);
+				return -EINVAL;
+			}
+			bench_cfg.rings = (unsigned)v;
 			break;
 		case 's':
 			bench_cfg.smoke = true;
@@ -2051,7 +2067,8 @@ int
 main(int argc, char **argv)
 {
 	struct bench_val v[T_COUNT], idle, idle_total, fidle, fidle_total, wall;
-	struct bench_val dcpu, dwall, dops;
+	struct bench_many dm;
+	char watch_name[64];
 	struct bench_row rows[64];
 	struct bench_val mib[T_COUNT];
 	char cpu[256], date[64], idle_name[32], many_name[32], traffic_name[32];
@@ -2077,7 +2094,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 
-	many = bench_cfg.smoke ? BENCH_SMOKE_MANY_RINGS : BENCH_MANY_RINGS;
+	many = bench_cfg.rings ? bench_cfg.rings
+	    : bench_cfg.smoke  ? BENCH_SMOKE_MANY_RINGS
+			       : BENCH_MANY_RINGS;
 	many_ns = bench_cfg.smoke ? BENCH_SMOKE_MANY_NS : BENCH_MANY_NS;
 	bench_cpu_model(cpu, sizeof(cpu));
 	now = time(NULL);
@@ -2118,11 +2137,11 @@ main(int argc, char **argv)
 		       "scheme "
 		       "process runs where\n"
 		       "        the producer does, ringd on any cpu; ringd CPU "
-		       "from "
-		       "/proc/PID/stat\n"
-		       "        (utime+stime, %ld ms ticks) over %.1f s of "
-		       "traffic "
-		       "on %u rings\n\n",
+		       "from /proc/PID/schedstat\n"
+		       "        (or utime+stime, %ld ms ticks) over %.1f s of "
+		       "traffic on %u rings,\n"
+		       "        then as long again listing them at 10 Hz "
+		       "(ringtop -d 0.1)\n\n",
 		    bench_cfg.reps, bench_cfg.iters, bench_cfg.iters / 10,
 		    bench_cfg.iters * 10, BENCH_WINDOW,
 		    bench_test_count(&bench_tests[T_DOPEN]),
@@ -2138,7 +2157,8 @@ main(int argc, char **argv)
 	bench_futex_idle("futex idle", &fidle, &fidle_total);
 	snprintf(many_name, sizeof(many_name), "ringd CPU %u rings", many);
 	snprintf(traffic_name, sizeof(traffic_name), "%u-ring traffic", many);
-	bench_ringd_many(many_name, many, many_ns, &dcpu, &dwall, &dops);
+	snprintf(watch_name, sizeof(watch_name), "ringd CPU, 10 Hz list");
+	bench_ringd_many(many_name, many, many_ns, &dm);
 	bench_progress(NULL);
 	if (bench_blkdev_stop() < 0)
 		failed++;
@@ -2208,10 +2228,18 @@ main(int argc, char **argv)
 		    -1, &mib[i + 1], BENCH_MIBS, BENCH_NONE, 0, false);
 	}
 	/* ringd is not on the data path of rings between two processes. */
-	BENCH_ROW(many_name, -1, &dcpu, "wall time of traffic", -1, &dwall,
+	BENCH_ROW(many_name, -1, &dm.cpu, "wall time of traffic", -1, &dm.wall,
 	    BENCH_CPU, BENCH_AT_MOST, 0.01, true);
-	BENCH_ROW(traffic_name, -1, &dops, bench_tests[T_S1].name, -1, &v[T_S1],
+	BENCH_ROW(traffic_name, -1, &dm.ops, bench_tests[T_S1].name, -1,
+	    &v[T_S1], BENCH_OPS, BENCH_NONE, 0, false);
+	/* ringtop -d 0.1 over the same rings: what watching costs ringd */
+	BENCH_ROW(watch_name, -1, &dm.wcpu, "wall time of traffic", -1,
+	    &dm.wwall, BENCH_CPU, BENCH_AT_MOST,
+	    0.05 * many / BENCH_WATCH_RINGS, true);
+	BENCH_ROW(NULL, -1, &dm.wops, "traffic unwatched", -1, &dm.ops,
 	    BENCH_OPS, BENCH_NONE, 0, false);
+	BENCH_ROW("list, per ring", -1, &dm.snap, "5% of a core/100k", -1,
+	    &dm.budget, BENCH_NS, BENCH_AT_MOST, 1.0, false);
 	BENCH_ROW(idle_name, -1, &idle, "wall time blocked", -1, &wall,
 	    BENCH_CPU, BENCH_AT_MOST, 0.001, true);
 	BENCH_ROW(NULL, -1, &idle, "bare FUTEX_WAIT child", -1, &fidle,
@@ -2228,7 +2256,7 @@ main(int argc, char **argv)
 		failed += v[i].rc < 0;
 	failed += idle.rc < 0;
 	failed += fidle.rc < 0;
-	failed += dcpu.rc < 0;
+	failed += dm.cpu.rc < 0;
 
 	if (bench_cfg.json) {
 		bench_print_json(rows, n, cpu, date, failed);

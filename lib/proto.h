@@ -29,8 +29,9 @@
 #include <ring/ring.h>
 
 #define PROTO_MAGIC 0x31445252u /* "RRD1" */
-#define PROTO_VERSION 2	   /* 2: list replies carry many records a packet */
-#define PROTO_MAX_MSG 4096 /* bytes, header included */
+/* 2: list replies carry many records a packet; 3: packets up to 64 KiB */
+#define PROTO_VERSION 3
+#define PROTO_MAX_MSG 65536 /* bytes, header included */
 #define PROTO_MAX_FDS 3
 
 #define RING_NAME_MAX RING_CTL_NAME_MAX /* scheme name, NUL included */

@@ -496,19 +496,6 @@ client_list_next(struct client *c, uint8_t *rec, void **it)
 		c->list_started = true;
 		return true;
 	}
-	case PROTO_LIST_RINGS: {
-		struct ringd_ring key, *rr;
-
-		key.id = c->list_id;
-		rr = *it != NULL ? RB_NEXT(ring_tree, &ringd.rings, *it)
-				 : RB_NFIND(ring_tree, &ringd.rings, &key);
-		if (rr == NULL)
-			return false;
-		rings_fill_rec(rr, (struct ring_ctl_ring *)(void *)rec);
-		c->list_id = rr->id + 1;
-		*it = rr;
-		return true;
-	}
 	case PROTO_LIST_CLIENTS: {
 		struct client key, *o;
 
@@ -542,7 +529,11 @@ client_list_more(struct client *c)
 		uint8_t b[PROTO_MAX_MSG];
 		uint64_t align;
 	} u;
-	const uint32_t room = PROTO_MAX_MSG - sizeof(struct proto_hdr);
+	/* a packet that waits in the output queue must fit its limit */
+	const uint32_t room = (ringd.conf.max_pending_bytes < PROTO_MAX_MSG
+				      ? ringd.conf.max_pending_bytes
+				      : PROTO_MAX_MSG) -
+	    sizeof(struct proto_hdr);
 	uint32_t end, len, recsz;
 	uint16_t type;
 	void *it;
@@ -554,7 +545,16 @@ client_list_more(struct client *c)
 		end = 0;
 		it = NULL;
 		memset(u.b, 0, PROTO_LIST_HDR);
-		while (len + recsz <= room) {
+		if (type == PROTO_LIST_RINGS) {
+			/* rings come in batches: see rings_fill_batch() */
+			size_t max = (room - len) / recsz, k;
+
+			k = rings_fill_batch(&c->list_id,
+			    (struct ring_ctl_ring *)(void *)(u.b + len), max);
+			len += (uint32_t)(k * recsz);
+			end = k < max;
+		}
+		while (type != PROTO_LIST_RINGS && len + recsz <= room) {
 			memset(u.b + len, 0, recsz);
 			if (!client_list_next(c, u.b + len, &it)) {
 				end = 1;

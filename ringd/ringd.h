@@ -329,7 +329,8 @@ int64_t rings_expire(uint64_t now);
 void rings_fds(const struct ringd_ring *rr, struct ring_fds *f);
 void rings_reap(void);
 void rings_fini(void);
-void rings_fill_rec(const struct ringd_ring *rr, struct ring_ctl_ring *rec);
+size_t rings_fill_batch(uint64_t *from, struct ring_ctl_ring *out,
+    size_t max);
 
 /* builtin.c */
 const struct builtin_scheme *builtin_list(unsigned *n);

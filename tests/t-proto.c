@@ -771,7 +771,7 @@ case_many_fds(int fd)
 static void
 case_oversized(int fd)
 {
-	static uint8_t body[64 * 1024];
+	static uint8_t body[2 * PROTO_MAX_MSG];
 	struct pipes p;
 
 	hello(fd, 1);
@@ -781,8 +781,9 @@ case_oversized(int fd)
 	expect_error_frame(fd, 3, -EMSGSIZE);
 	/* with descriptors, which must not stay behind */
 	pipes_make(&p, 2);
-	TAP_RC(raw_msg(fd, PROTO_MAGIC, PROTO_VERSION, PROTO_OPEN, HDR + 8192,
-		   4, body, 8192, p.wr, 2),
+	TAP_RC(raw_msg(fd, PROTO_MAGIC, PROTO_VERSION, PROTO_OPEN,
+		   PROTO_MAX_MSG + 8, 4, body, PROTO_MAX_MSG + 8 - HDR, p.wr,
+		   2),
 	    0);
 	expect_error_frame(fd, 4, -EMSGSIZE);
 	pipes_expect_released(&p);

@@ -1999,6 +1999,40 @@ test_held_close(void)
 	pair_close(&pr);
 }
 
+/*
+ * ring_get_stats_many() reads what ring_get_stats() reads, ring by ring,
+ * across chunk boundaries (40 monitors: more than one chunk of 16).
+ */
+static void
+test_stats_many(void)
+{
+	enum { N = 40 };
+	struct pair pr[N];
+	const struct ring *mon[N];
+	struct ring_stats one, many[N];
+	int i, k;
+
+	for (i = 0; i < N; i++) {
+		pair_open(&pr[i], 8, 8, i % 2 ? RING_PAIR_BITS_32 : 0);
+		for (k = 0; k < i % 9; k++)
+			TAP_RC(push_seq(pr[i].c, false, (uint64_t)k, i % 2), 0);
+		mon[i] = tu_open(&pr[i].fds, RING_ROLE_MONITOR);
+	}
+	memset(many, 0xa5, sizeof(many));
+	ring_get_stats_many(mon, N, many);
+	for (i = 0; i < N; i++) {
+		memset(&one, 0xa5, sizeof(one));
+		ring_get_stats(mon[i], &one);
+		TAP_EQ(many[i].sq.depth, (uint64_t)(i % 9));
+		TAP_ASSERT(memcmp(&one, &many[i], sizeof(one)) == 0);
+	}
+	ring_get_stats_many(mon, 0, many); /* nothing to read */
+	for (i = 0; i < N; i++) {
+		ring_close((struct ring *)mon[i]);
+		pair_close(&pr[i]);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -2031,5 +2065,6 @@ main(int argc, char **argv)
 	tap_run("ring-held-adopt", test_held_adopt, 0);
 	tap_run("ring-held-torn", test_held_torn, 0);
 	tap_run("ring-held-close", test_held_close, 0);
+	tap_run("ring-stats-many", test_stats_many, 0);
 	return tap_done();
 }

@@ -118,6 +118,9 @@ int ring_shutdown(struct ring *r);
 
 void ring_get_info(const struct ring *r, struct ring_info *info);
 void ring_get_stats(const struct ring *r, struct ring_stats *st);
+/* ring_get_stats() of n rings into st[0..n-1], their memory loads overlapped. */
+void ring_get_stats_many(const struct ring *const *r, size_t n,
+    struct ring_stats *st);
 bool ring_is_dropped(const struct ring *r);
 bool ring_is_broken(const struct ring *r);
 
