@@ -55,6 +55,8 @@ static const struct proto_rule proto_rules[PROTO_TYPE_COUNT] = {
 	    0 },
 	[PROTO_PHYS_LIST_REGIONS] = { 0, sizeof(struct proto_phys_region_rec),
 	    0, 0 },
+	[PROTO_ADOPT] = { sizeof(struct proto_adopt),
+	    sizeof(struct proto_adopt_reply), 3, 0 },
 };
 
 _Static_assert(sizeof(struct proto_ring_rec) + sizeof(struct proto_hdr) <=

@@ -65,6 +65,7 @@ enum proto_type {
 	PROTO_PHYS_LIST_ZONES, /* one reply packet per zone, then an end */
 	PROTO_PHYS_LIST_FREE,  /* one per free range, then an end */
 	PROTO_PHYS_LIST_REGIONS, /* one per region, then an end */
+	PROTO_ADOPT, /* either side, after ringd restarted: a ring it holds */
 	PROTO_TYPE_COUNT,
 };
 
@@ -133,6 +134,25 @@ struct proto_accept {
 
 struct proto_ring_ref {
 	uint64_t ring_id;
+};
+
+/*
+ * A side of a ring made before ringd restarted tells the new ringd about
+ * it, with the pair's three descriptors (memory file, doorbells 0 and 1).
+ * ringd matches the two sides by the memory file.
+ */
+struct proto_adopt {
+	uint64_t ring_id; /* the id it had; kept when free */
+	uint32_t role;	  /* RING_ROLE_CONSUMER or RING_ROLE_PRODUCER */
+	uint32_t reserved;
+	char scheme[RING_NAME_MAX];
+	struct ring_ctl_peer peer; /* producer: the consumer it served */
+};
+
+struct proto_adopt_reply {
+	int32_t error;
+	uint32_t reserved;
+	uint64_t ring_id; /* the id it has now */
 };
 
 struct proto_reply {

@@ -91,6 +91,8 @@ static const struct client_handler client_handlers[PROTO_TYPE_COUNT] = {
 	    sizeof(struct proto_phys_range_rec), CH_LIST },
 	[PROTO_PHYS_LIST_REGIONS] = { "phys-list-regions", client_handle_list,
 	    sizeof(struct proto_phys_region_rec), CH_LIST },
+	[PROTO_ADOPT] = { "adopt", rings_handle_adopt,
+	    sizeof(struct proto_adopt_reply), 0 },
 };
 
 _Static_assert(sizeof(client_handlers) / sizeof(client_handlers[0]) ==

@@ -62,6 +62,8 @@ static const struct config_key config_keys[] = {
 	    RINGD_MIN_MAX_PENDING_BYTES, RINGD_CAP_MAX_PENDING_BYTES),
 	CK("accept_timeout_ms", CONF_U32, accept_timeout_ms, 1,
 	    RINGD_CAP_ACCEPT_TIMEOUT_MS),
+	CK("adopt_timeout_ms", CONF_U32, adopt_timeout_ms, 1,
+	    RINGD_CAP_ADOPT_TIMEOUT_MS),
 	CK("log_level", CONF_LEVEL, log_level, 0, 0),
 	CK("root_takeover", CONF_BOOL, root_takeover, 0, 0),
 	CK("phys_zone32_size", CONF_SIZE64, phys_zone32_bytes, 0,
@@ -95,6 +97,7 @@ config_defaults(struct config *c)
 	c->max_pool_bytes = RINGD_DEF_MAX_POOL_BYTES;
 	c->max_pending_bytes = RINGD_DEF_MAX_PENDING_BYTES;
 	c->accept_timeout_ms = RINGD_DEF_ACCEPT_TIMEOUT_MS;
+	c->adopt_timeout_ms = RINGD_DEF_ADOPT_TIMEOUT_MS;
 	c->log_level = -1;
 	c->root_takeover = false;
 	c->phys_zone32_bytes = RINGD_DEF_PHYS_ZONE32;

@@ -30,6 +30,9 @@
 #define RINGD_CAP_MAX_PENDING_BYTES (64u << 20)
 #define RINGD_DEF_ACCEPT_TIMEOUT_MS 5000u /* scheme must answer ATTACH */
 #define RINGD_CAP_ACCEPT_TIMEOUT_MS 600000u
+/* after a restart, how long a ring waits for its other side to come back */
+#define RINGD_DEF_ADOPT_TIMEOUT_MS 10000u
+#define RINGD_CAP_ADOPT_TIMEOUT_MS 3600000u
 
 /* physalloc3: zone sizes (multiples of 4 KiB), quota, regions */
 #define RINGD_DEF_PHYS_ZONE32 (1ull << 30) /* [3 GiB, 4 GiB) */

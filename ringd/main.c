@@ -35,6 +35,8 @@ main_init_state(void)
 	RB_INIT(&ringd.schemes);
 	RB_INIT(&ringd.rings);
 	TAILQ_INIT(&ringd.pending);
+	TAILQ_INIT(&ringd.adopting);
+	RB_INIT(&ringd.ring_mems);
 	TAILQ_INIT(&ringd.runnable);
 	TAILQ_INIT(&ringd.dead_rings);
 	TAILQ_INIT(&ringd.dead_clients);

@@ -92,6 +92,7 @@ struct config {
 	uint64_t max_pool_bytes;
 	uint32_t max_pending_bytes;
 	uint32_t accept_timeout_ms;
+	uint32_t adopt_timeout_ms; /* after a restart: wait for the other side */
 	int log_level; /* -1 when not set */
 	bool root_takeover;
 	/* physalloc3 (phys.c) */
@@ -204,6 +205,11 @@ struct ringd_ring {
 	bool pending;  /* ATTACH sent, no ACCEPT yet */
 	bool takeover; /* replaced a dead producer */
 	bool dead;
+	bool adopting; /* made by a previous ringd: a side is yet to come back */
+	bool kept;     /* ringd stops: leave the ring to its peers, no DROP */
+	RB_ENTRY(ringd_ring) mem_node; /* by memory file, for ADOPT */
+	dev_t mem_dev;
+	ino_t mem_ino;
 	uint32_t open_seq; /* the consumer's OPEN */
 	/* built-ins: opcodes the policy lets the consumer use */
 	struct proto_opset allowed;
@@ -216,9 +222,11 @@ struct ringd_ring {
 RB_HEAD(client_tree, client);
 RB_HEAD(scheme_tree, scheme);
 RB_HEAD(ring_tree, ringd_ring);
+RB_HEAD(ring_mem_tree, ringd_ring);
 RB_PROTOTYPE(client_tree, client, node, client_cmp)
 RB_PROTOTYPE(scheme_tree, scheme, node, registry_cmp)
 RB_PROTOTYPE(ring_tree, ringd_ring, node, rings_cmp)
+RB_PROTOTYPE(ring_mem_tree, ringd_ring, mem_node, rings_mem_cmp)
 
 /* The daemon's state; one instance. */
 struct ringd {
@@ -243,7 +251,9 @@ struct ringd {
 	struct client_tree clients;
 	struct scheme_tree schemes;
 	struct ring_tree rings;
+	struct ring_mem_tree ring_mems;
 	TAILQ_HEAD(, ringd_ring) pending;
+	TAILQ_HEAD(, ringd_ring) adopting; /* on pend_link too */
 	TAILQ_HEAD(, ringd_ring) runnable;
 	TAILQ_HEAD(, ringd_ring) dead_rings;
 	TAILQ_HEAD(, client) dead_clients;
@@ -324,6 +334,7 @@ void registry_fill_rec(const struct scheme *s, struct ring_ctl_scheme *rec);
 int rings_handle_open(struct client *c, struct proto_msg *m);
 int rings_handle_accept(struct client *c, struct proto_msg *m);
 int rings_handle_close(struct client *c, struct proto_msg *m);
+int rings_handle_adopt(struct client *c, struct proto_msg *m);
 void rings_client_gone(struct client *c);
 int64_t rings_expire(uint64_t now);
 void rings_fds(const struct ringd_ring *rr, struct ring_fds *f);

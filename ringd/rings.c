@@ -8,14 +8,27 @@
  * ringd takes the producer side over and answers what is left in the SQ
  * with -ESHUTDOWN) -> released when no client holds it any more.  Released
  * records are freed after the event batch (rings_reap()).
+ *
+ * When ringd stops, rings between two other processes are left alone:
+ * their data path never went through ringd.  After a restart each side
+ * tells the new ringd about them (ADOPT, with the descriptors), the sides
+ * meet again by their memory file, and a side that does not come back in
+ * adopt_timeout_ms is treated as gone.
  */
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "ringd.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
 
 static int
 rings_cmp(struct ringd_ring *a, struct ringd_ring *b)
@@ -24,6 +37,34 @@ rings_cmp(struct ringd_ring *a, struct ringd_ring *b)
 }
 
 RB_GENERATE(ring_tree, ringd_ring, node, rings_cmp)
+
+static int
+rings_mem_cmp(struct ringd_ring *a, struct ringd_ring *b)
+{
+	if (a->mem_dev != b->mem_dev)
+		return a->mem_dev < b->mem_dev ? -1 : 1;
+	return a->mem_ino < b->mem_ino ? -1 : a->mem_ino > b->mem_ino;
+}
+
+RB_GENERATE(ring_mem_tree, ringd_ring, mem_node, rings_mem_cmp)
+
+/* Enter a new ring in the model, under its id and its memory file. */
+static int
+rings_insert(struct ringd_ring *rr)
+{
+	struct stat st;
+
+	if (fstat(rr->fds.mem, &st) < 0)
+		return -errno;
+	rr->mem_dev = st.st_dev;
+	rr->mem_ino = st.st_ino;
+	if (RB_INSERT(ring_mem_tree, &ringd.ring_mems, rr) != NULL)
+		return -EALREADY;
+	RB_INSERT(ring_tree, &ringd.rings, rr);
+	ringd.nrings++;
+	ringd.status_dirty = true;
+	return 0;
+}
 
 static struct ringd_ring *
 rings_find(uint64_t id)
@@ -67,7 +108,7 @@ rings_release(struct ringd_ring *rr)
 	if (rr->dead)
 		return;
 	rr->dead = true;
-	if (rr->mon != NULL)
+	if (rr->mon != NULL && !rr->kept)
 		ring_shutdown(rr->mon);
 	builtin_stop(rr);
 	if (rr->consumer != NULL) {
@@ -83,6 +124,11 @@ rings_release(struct ringd_ring *rr)
 		TAILQ_REMOVE(&ringd.pending, rr, pend_link);
 		rr->pending = false;
 	}
+	if (rr->adopting) {
+		TAILQ_REMOVE(&ringd.adopting, rr, pend_link);
+		rr->adopting = false;
+	}
+	RB_REMOVE(ring_mem_tree, &ringd.ring_mems, rr);
 	RB_REMOVE(ring_tree, &ringd.rings, rr);
 	ringd.nrings--;
 	ringd.status_dirty = true;
@@ -197,17 +243,16 @@ rings_handle_open(struct client *c, struct proto_msg *m)
 	close(rr->fds.doorbell[1]);
 	rr->fds.doorbell[0] = rr->fds.doorbell[1] = -1;
 	rr->id = ++ringd.next_ring_id;
+	if ((rc = rings_insert(rr)) < 0)
+		goto fail;
 	memcpy(rr->scheme, req->scheme, sizeof(rr->scheme));
 	rr->params = req->params;
 	rr->consumer = c;
 	rr->cpeer = c->peer;
 	rr->open_seq = m->hdr.seq;
 	rr->created_ns = service_now_ns();
-	RB_INSERT(ring_tree, &ringd.rings, rr);
 	LIST_INSERT_HEAD(&c->cons_rings, rr, cons_link);
 	c->nrings++;
-	ringd.nrings++;
-	ringd.status_dirty = true;
 	s->rings++;
 
 	if (s->builtin != NULL) {
@@ -263,10 +308,21 @@ fail:
 	return rc;
 }
 
+/* Both sides are back, or the one that was back left: stop waiting. */
+static void
+rings_adopt_done(struct ringd_ring *rr)
+{
+	if (!rr->adopting)
+		return;
+	TAILQ_REMOVE(&ringd.adopting, rr, pend_link);
+	rr->adopting = false;
+}
+
 /* The consumer left (CLOSE or gone): DROP, and free when nobody is left. */
 static void
 rings_consumer_gone(struct ringd_ring *rr)
 {
+	rings_adopt_done(rr);
 	LIST_REMOVE(rr, cons_link);
 	rr->consumer->nrings--;
 	rr->consumer = NULL;
@@ -278,6 +334,25 @@ rings_consumer_gone(struct ringd_ring *rr)
 }
 
 /*
+ * Become the producer of a ring whose producer is gone: answer every
+ * request it left in service and every SQE still queued with -ESHUTDOWN,
+ * then DROP (builtin.c serves it with no scheme).
+ */
+static void
+rings_take_over(struct ringd_ring *rr)
+{
+	int rc;
+
+	rr->takeover = true;
+	rr->bi = NULL;
+	if ((rc = builtin_start(rr)) < 0) {
+		log_warn("ring %llu: cannot take over the producer side: %s",
+		    (unsigned long long)rr->id, strerror(-rc));
+		ring_shutdown(rr->mon);
+	}
+}
+
+/*
  * The producer left.  Pending: the open fails with -ECONNRESET.  Running
  * with a live consumer: ringd becomes the producer and answers every
  * request the producer left in service and every SQE still queued with
@@ -286,8 +361,7 @@ rings_consumer_gone(struct ringd_ring *rr)
 static void
 rings_producer_gone(struct ringd_ring *rr)
 {
-	int rc;
-
+	rings_adopt_done(rr);
 	LIST_REMOVE(rr, prod_link);
 	rr->producer = NULL;
 	if (rr->pending) {
@@ -299,13 +373,7 @@ rings_producer_gone(struct ringd_ring *rr)
 		rings_release(rr);
 		return;
 	}
-	rr->takeover = true;
-	rr->bi = NULL;
-	if ((rc = builtin_start(rr)) < 0) {
-		log_warn("ring %llu: cannot take over the producer side: %s",
-		    (unsigned long long)rr->id, strerror(-rc));
-		ring_shutdown(rr->mon);
-	}
+	rings_take_over(rr);
 }
 
 /*
@@ -379,6 +447,175 @@ rings_handle_close(struct client *c, struct proto_msg *m)
 	return 0;
 }
 
+/* c is a side of rr again. */
+static void
+rings_adopt_side(struct ringd_ring *rr, struct client *c, bool consumer)
+{
+	if (consumer) {
+		rr->consumer = c;
+		rr->cpeer = c->peer;
+		LIST_INSERT_HEAD(&c->cons_rings, rr, cons_link);
+		c->nrings++;
+	} else {
+		rr->producer = c;
+		rr->ppeer = c->peer;
+		LIST_INSERT_HEAD(&c->prod_rings, rr, prod_link);
+	}
+	if (rr->consumer != NULL && rr->producer != NULL) {
+		rings_adopt_done(rr);
+		log_info("ring %llu to '%s' is back: %s and %s",
+		    (unsigned long long)rr->id, rr->scheme,
+		    client_name(rr->consumer), client_name(rr->producer));
+	}
+}
+
+/* A new record for a ring a previous ringd made, from one side's ADOPT. */
+static int
+rings_adopt_new(struct proto_msg *m, struct ringd_ring **ret)
+{
+	const struct proto_adopt *req = (const void *)m->body.raw;
+	struct ring_fds fds = { .mem = m->fds[0],
+		.doorbell = { m->fds[1], m->fds[2] } };
+	struct ring_info info;
+	struct ringd_ring *rr;
+	int rc;
+
+	if (ringd.nrings >= ringd.conf.max_rings || !rings_fd_room(false))
+		return -ENFILE;
+	if ((rr = calloc(1, sizeof(*rr))) == NULL)
+		return -ENOMEM;
+	/* the monitor checks the memory file as for any ring */
+	if ((rc = ring_open(&fds, RING_ROLE_MONITOR, &rr->mon)) < 0) {
+		free(rr);
+		return rc;
+	}
+	rr->fds.mem = m->fds[0];
+	rr->fds.doorbell[0] = rr->fds.doorbell[1] = -1;
+	m->fds[0] = -1; /* ours now; the monitor took copies of the rest */
+	rr->id = req->ring_id != 0 && rings_find(req->ring_id) == NULL
+	    ? req->ring_id
+	    : ++ringd.next_ring_id;
+	if (rr->id > ringd.next_ring_id)
+		ringd.next_ring_id = rr->id;
+	if ((rc = rings_insert(rr)) < 0) {
+		ring_close(rr->mon);
+		ring_fds_close(&rr->fds);
+		free(rr);
+		return rc;
+	}
+	memcpy(rr->scheme, req->scheme, sizeof(rr->scheme));
+	ring_get_info(rr->mon, &info);
+	rr->params.sq_entries = info.sq_entries;
+	rr->params.cq_entries = info.cq_entries;
+	rr->params.flags = info.flags;
+	rr->params.pool_bytes = info.pool_bytes;
+	rr->created_ns = service_now_ns();
+	if (req->role == RING_ROLE_PRODUCER) {
+		/* whom we wait for, as the producer knew it */
+		rr->cpeer = req->peer;
+		rr->cpeer.comm[sizeof(rr->cpeer.comm) - 1] = '\0';
+	}
+	rr->adopting = true;
+	rr->deadline_ns = (int64_t)(rr->created_ns +
+	    (uint64_t)ringd.conf.adopt_timeout_ms * 1000000ull);
+	TAILQ_INSERT_TAIL(&ringd.adopting, rr, pend_link);
+	*ret = rr;
+	return 0;
+}
+
+/*
+ * ADOPT: a side of a ring made before ringd restarted.  -EINVAL bad role,
+ * name or descriptors; -EACCES a consumer the policy no longer lets open
+ * rings to the scheme; -EPERM a producer that does not hold the scheme's
+ * name (register it first); -EALREADY that side is already known;
+ * -EMFILE/-ENFILE limits; or what checking the memory file failed with.
+ */
+int
+rings_handle_adopt(struct client *c, struct proto_msg *m)
+{
+	const struct proto_adopt *req = (const void *)m->body.raw;
+	bool consumer = req->role == RING_ROLE_CONSUMER;
+	struct proto_adopt_reply r;
+	struct ringd_ring key, *rr;
+	struct scheme *s;
+	struct stat st;
+	int rc;
+
+	if (req->reserved != 0 ||
+	    (req->role != RING_ROLE_CONSUMER &&
+		req->role != RING_ROLE_PRODUCER))
+		return -EBADMSG;
+	if (!proto_name_ok(req->scheme, sizeof(req->scheme)) || m->nfds != 3)
+		return -EINVAL;
+	if (consumer && policy_check(c, POLICY_OPEN, req->scheme) < 0)
+		return -EACCES;
+	if (!consumer &&
+	    ((s = registry_find(req->scheme)) == NULL || s->owner != c))
+		return -EPERM;
+	if (consumer && c->nrings >= ringd.conf.max_rings_per_client)
+		return -EMFILE;
+	if (fstat(m->fds[0], &st) < 0)
+		return -errno;
+	key.mem_dev = st.st_dev;
+	key.mem_ino = st.st_ino;
+	if ((rr = RB_FIND(ring_mem_tree, &ringd.ring_mems, &key)) != NULL) {
+		if (!rr->adopting || rr->pending ||
+		    (consumer ? rr->consumer != NULL
+			      : rr->producer != NULL || rr->serve != NULL) ||
+		    strcmp(rr->scheme, req->scheme) != 0)
+			return -EALREADY;
+	} else if ((rc = rings_adopt_new(m, &rr)) < 0)
+		return rc;
+	rings_adopt_side(rr, c, consumer);
+	memset(&r, 0, sizeof(r));
+	r.ring_id = rr->id;
+	client_send(c, PROTO_ADOPT | PROTO_REPLY, m->hdr.seq, &r, sizeof(r),
+	    NULL, 0);
+	return 0;
+}
+
+/* Is pid a live process?  (pidfd_open: allowed by the seccomp filter.) */
+static bool
+rings_pid_alive(uint32_t pid)
+{
+	long fd;
+
+	if (pid == 0)
+		return false;
+	if ((fd = syscall(SYS_pidfd_open, (pid_t)pid, 0)) < 0)
+		return errno != ESRCH;
+	close((int)fd);
+	return true;
+}
+
+/*
+ * A side did not come back in adopt_timeout_ms.  A consumer whose process
+ * still runs is waited for again (it comes back when it next uses its
+ * connection); otherwise it is gone: DROP.  A missing producer is gone:
+ * ringd takes its side over as when a producer dies.
+ */
+static void
+rings_adopt_expire(struct ringd_ring *rr, uint64_t now)
+{
+	if (rr->consumer == NULL && rings_pid_alive(rr->cpeer.pid)) {
+		rr->deadline_ns = (int64_t)(now +
+		    (uint64_t)ringd.conf.adopt_timeout_ms * 1000000ull);
+		TAILQ_REMOVE(&ringd.adopting, rr, pend_link);
+		TAILQ_INSERT_TAIL(&ringd.adopting, rr, pend_link);
+		return;
+	}
+	log_info("ring %llu to '%s': its %s did not come back",
+	    (unsigned long long)rr->id, rr->scheme,
+	    rr->consumer == NULL ? "consumer" : "producer");
+	rings_adopt_done(rr);
+	if (rr->consumer == NULL) {
+		ring_shutdown(rr->mon);
+		if (rr->producer == NULL)
+			rings_release(rr);
+	} else
+		rings_take_over(rr);
+}
+
 /* A connection went away: it leaves every ring it was a side of. */
 void
 rings_client_gone(struct client *c)
@@ -412,6 +649,13 @@ rings_expire(uint64_t now)
 		if (next < 0 || rr->deadline_ns - (int64_t)now < next)
 			next = rr->deadline_ns - (int64_t)now;
 	}
+	/* oldest deadline first: the list is in deadline order */
+	while ((rr = TAILQ_FIRST(&ringd.adopting)) != NULL &&
+	    rr->deadline_ns <= (int64_t)now)
+		rings_adopt_expire(rr, now);
+	if (rr != NULL &&
+	    (next < 0 || rr->deadline_ns - (int64_t)now < next))
+		next = rr->deadline_ns - (int64_t)now;
 	return next;
 }
 
@@ -504,13 +748,20 @@ rings_fill_batch(uint64_t *from, struct ring_ctl_ring *out, size_t max)
 	return n;
 }
 
-/* Shutdown: DROP every ring and let it go. */
+/*
+ * Shutdown: rings between two other processes are left to them, without
+ * DROP (a new ringd adopts them); those ringd serves, and opens still
+ * waiting for their scheme, end with DROP.
+ */
 void
 rings_fini(void)
 {
 	struct ringd_ring *rr;
 
-	while ((rr = RB_MIN(ring_tree, &ringd.rings)) != NULL)
+	while ((rr = RB_MIN(ring_tree, &ringd.rings)) != NULL) {
+		rr->kept = !rr->builtin && !rr->takeover && !rr->pending &&
+		    rr->serve == NULL;
 		rings_release(rr);
+	}
 	rings_reap();
 }
