@@ -7,7 +7,16 @@
  * are queued, up to RING_CTL_QUEUE, and handed out by
  * ring_ctl_next_attach().  Past that, ringd is told "busy" at once rather
  * than the consumer being left waiting.
+ *
+ * A handle set to reconnect (ring_ctl_set_reconnect()) survives a ringd
+ * restart: it keeps each ring's memory file and the names it registered,
+ * and when the connection breaks it dials again (at once, then on a timer
+ * whose expiry makes ring_ctl_fd() readable), registers the names again
+ * and hands every live ring to the new ringd (ADOPT).
  */
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -24,14 +33,31 @@
 #include "proto.h"
 
 #define RING_CTL_QUEUE 64
+#define RING_CTL_RETRY_MIN_MS 100 /* reconnect: first retry, doubling */
+#define RING_CTL_RETRY_MAX_MS 2000
+
+/* A name registered, to register again after a ringd restart. */
+struct ring_ctl_reg {
+	char name[RING_NAME_MAX];
+	struct proto_opset ops;
+};
 
 struct ring_ctl {
-	int sock;
+	int sock; /* -1 while ringd is away */
+	int ep;	  /* ring_ctl_fd(): the socket, and the retry timer */
+	int timer;
 	uint32_t seq;
 	struct proto_attach queue[RING_CTL_QUEUE];
 	int queue_fds[RING_CTL_QUEUE][3];
 	unsigned qhead, qlen;
 	struct ring_phys_cache *phys; /* regions ring_phys_resolve() mapped */
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	bool reconnect;	   /* survive ringd restarts */
+	bool reconnecting; /* in ring_ctl_reconnect(): no nesting */
+	unsigned retry_ms;
+	struct ring *rings; /* opened or accepted, while reconnect is on */
+	struct ring_ctl_reg *regs;
+	size_t nregs;
 };
 
 RING_EXPORT int
@@ -149,10 +175,50 @@ ring_ctl_recv(struct ring_ctl *c, uint32_t seq, uint16_t type,
 	}
 }
 
-/* Send a request and wait for its (first) reply; error from the body. */
+static int ring_ctl_call_once(struct ring_ctl *c, uint16_t type,
+    const void *body, uint32_t len, struct proto_msg *m);
+
+/* Did the connection to ringd break (ringd stopped or restarted)? */
+static bool
+ring_ctl_broken(int rc)
+{
+	return rc == -ECONNRESET || rc == -EPIPE || rc == -ENOTCONN;
+}
+
+/*
+ * Send a request and wait for its (first) reply; error from the body.  A
+ * handle set to reconnect dials a restarted ringd first when the
+ * connection is gone, and once more when it breaks during the call: the
+ * old ringd took the unanswered request with it.
+ */
 int
 ring_ctl_call(struct ring_ctl *c, uint16_t type, const void *body, uint32_t len,
     struct proto_msg *m)
+{
+	int rc;
+
+	m->nfds = 0;
+	m->hdr.type = 0;
+	if (c->sock < 0) {
+		if (!c->reconnect || c->reconnecting)
+			return -ENOTCONN;
+		if ((rc = ring_ctl_reconnect(c)) < 0 && c->sock < 0)
+			return rc;
+	}
+	rc = ring_ctl_call_once(c, type, body, len, m);
+	if (ring_ctl_broken(rc) && c->reconnect && !c->reconnecting) {
+		int rc2 = ring_ctl_reconnect(c);
+
+		if (c->sock < 0)
+			return rc2 < 0 ? rc2 : rc;
+		rc = ring_ctl_call_once(c, type, body, len, m);
+	}
+	return rc;
+}
+
+static int
+ring_ctl_call_once(struct ring_ctl *c, uint16_t type, const void *body,
+    uint32_t len, struct proto_msg *m)
 {
 	uint32_t seq = ++c->seq;
 	int rc;
@@ -173,36 +239,23 @@ ring_ctl_call(struct ring_ctl *c, uint16_t type, const void *body, uint32_t len,
 	return *(int32_t *)m->body.raw;
 }
 
-RING_EXPORT int
-ring_ctl_connect(const char *path, uint32_t *server_version,
-    struct ring_ctl **ret)
+/* Dial c->path and say HELLO; c->sock is the new connection on success. */
+static int
+ring_ctl_dial(struct ring_ctl *c, uint32_t *server_version)
 {
 	struct sockaddr_un sa;
 	struct timeval tv;
 	struct proto_hello hello;
+	struct epoll_event ev = { .events = EPOLLIN };
 	struct proto_msg m;
-	struct ring_ctl *c;
-	char buf[sizeof(sa.sun_path)];
 	int rc;
 
-	if (path == NULL) {
-		if ((rc = ring_ctl_socket_path(buf, sizeof(buf))) < 0)
-			return rc;
-		path = buf;
-	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sa.sun_path, path, strlen(path));
-	c = calloc(1, sizeof(*c));
-	if (c == NULL)
-		return -ENOMEM;
+	memcpy(sa.sun_path, c->path, strlen(c->path));
 	c->sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (c->sock < 0) {
-		rc = -errno;
-		goto fail;
-	}
+	if (c->sock < 0)
+		return -errno;
 	/*
 	 * Connect blocking, within the timeout: a busy ringd whose backlog
 	 * is full makes a non-blocking connect fail at once with EAGAIN.
@@ -239,6 +292,47 @@ ring_ctl_connect(const char *path, uint32_t *server_version,
 	if (server_version != NULL)
 		*server_version = ((struct proto_hello_reply *)m.body.raw)
 				      ->version;
+	if (epoll_ctl(c->ep, EPOLL_CTL_ADD, c->sock, &ev) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	return 0;
+
+fail:
+	close(c->sock);
+	c->sock = -1;
+	return rc;
+}
+
+RING_EXPORT int
+ring_ctl_connect(const char *path, uint32_t *server_version,
+    struct ring_ctl **ret)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct ring_ctl *c;
+	int rc;
+
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return -ENOMEM;
+	c->sock = c->ep = c->timer = -1;
+	if (path == NULL) {
+		if ((rc = ring_ctl_socket_path(c->path, sizeof(c->path))) < 0)
+			goto fail;
+	} else if (strlen(path) >= sizeof(c->path)) {
+		rc = -ENAMETOOLONG;
+		goto fail;
+	} else
+		memcpy(c->path, path, strlen(path));
+	if ((c->ep = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
+	    (c->timer = timerfd_create(CLOCK_MONOTONIC,
+		 TFD_NONBLOCK | TFD_CLOEXEC)) < 0 ||
+	    epoll_ctl(c->ep, EPOLL_CTL_ADD, c->timer, &ev) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	if ((rc = ring_ctl_dial(c, server_version)) < 0)
+		goto fail;
 	*ret = c;
 	return 0;
 
@@ -247,18 +341,74 @@ fail:
 	return rc;
 }
 
-RING_EXPORT void
-ring_ctl_close(struct ring_ctl *c)
+/* Drop the attach events still queued: their rings are not ours. */
+static void
+ring_ctl_flush_queue(struct ring_ctl *c)
 {
 	struct ring_attach a;
 
+	while (c->qlen > 0) {
+		a.fds.mem = c->queue_fds[c->qhead][0];
+		a.fds.doorbell[0] = c->queue_fds[c->qhead][1];
+		a.fds.doorbell[1] = c->queue_fds[c->qhead][2];
+		ring_fds_close(&a.fds);
+		c->qhead = (c->qhead + 1) % RING_CTL_QUEUE;
+		c->qlen--;
+	}
+}
+
+/* Stop tracking a ring for adoption. */
+void
+ring_ctl_forget(struct ring *r)
+{
+	if (r->ctl == NULL)
+		return;
+	if (r->ctl_next != NULL)
+		r->ctl_next->ctl_prevp = r->ctl_prevp;
+	*r->ctl_prevp = r->ctl_next;
+	r->ctl = NULL;
+	if (r->mem_fd >= 0)
+		close(r->mem_fd);
+	r->mem_fd = -1;
+}
+
+/* Track a ring c opened or accepted; takes *mem_fd when it does. */
+static void
+ring_ctl_track(struct ring_ctl *c, struct ring *r, uint64_t id,
+    const char *scheme, const struct ring_ctl_peer *peer, int *mem_fd)
+{
+	if (!c->reconnect)
+		return;
+	r->ctl = c;
+	r->ctl_id = r->ctl_app_id = id;
+	memcpy(r->ctl_scheme, scheme, sizeof(r->ctl_scheme));
+	if (peer != NULL)
+		r->ctl_peer = *peer;
+	r->mem_fd = *mem_fd;
+	*mem_fd = -1;
+	r->ctl_next = c->rings;
+	if (c->rings != NULL)
+		c->rings->ctl_prevp = &r->ctl_next;
+	r->ctl_prevp = &c->rings;
+	c->rings = r;
+}
+
+RING_EXPORT void
+ring_ctl_close(struct ring_ctl *c)
+{
 	if (c == NULL)
 		return;
-	while (c->qlen > 0 && ring_ctl_next_attach(c, &a) == 0)
-		ring_fds_close(&a.fds);
+	ring_ctl_flush_queue(c);
+	while (c->rings != NULL)
+		ring_ctl_forget(c->rings);
 	if (c->sock >= 0)
 		close(c->sock);
+	if (c->ep >= 0)
+		close(c->ep);
+	if (c->timer >= 0)
+		close(c->timer);
 	ring_phys_cache_free(c->phys);
+	free(c->regs);
 	free(c);
 }
 
@@ -271,7 +421,7 @@ ring_ctl_phys_cache(struct ring_ctl *c)
 RING_EXPORT int
 ring_ctl_fd(const struct ring_ctl *c)
 {
-	return c->sock;
+	return c->ep;
 }
 
 /* Copy a name into a fixed field; -EINVAL when it cannot be a name. */
@@ -315,6 +465,9 @@ ring_ctl_open(struct ring_ctl *c, const char *scheme,
 	fds.doorbell[0] = m.fds[1];
 	fds.doorbell[1] = m.fds[2];
 	rc = ring_open(&fds, RING_ROLE_CONSUMER, ret);
+	if (rc == 0)
+		ring_ctl_track(c, *ret, rep->ring_id, req.scheme, NULL,
+		    &fds.mem);
 	ring_fds_close(&fds);
 	if (rc < 0) {
 		(void)ring_ctl_close_ring(c, rep->ring_id);
@@ -330,7 +483,15 @@ ring_ctl_close_ring(struct ring_ctl *c, uint64_t ring_id)
 {
 	struct proto_ring_ref req = { .ring_id = ring_id };
 	struct proto_msg m;
+	struct ring *r;
 
+	/* a ring adopted under another id is closed under that one */
+	for (r = c->rings; r != NULL; r = r->ctl_next)
+		if (r->ctl_app_id == ring_id) {
+			req.ring_id = r->ctl_id;
+			ring_ctl_forget(r);
+			break;
+		}
 	return ring_ctl_call(c, PROTO_CLOSE, &req, sizeof(req), &m);
 }
 
@@ -348,7 +509,25 @@ ring_ctl_register(struct ring_ctl *c, const char *name, const uint8_t *ops,
 		return rc;
 	for (i = 0; i < nops; i++)
 		req.ops.bits[ops[i] / 64] |= 1ull << (ops[i] % 64);
-	return ring_ctl_call(c, PROTO_REGISTER, &req, sizeof(req), &m);
+	if ((rc = ring_ctl_call(c, PROTO_REGISTER, &req, sizeof(req), &m)) < 0)
+		return rc;
+	if (c->reconnect && !c->reconnecting) {
+		struct ring_ctl_reg *v;
+
+		for (i = 0; i < c->nregs; i++)
+			if (strcmp(c->regs[i].name, req.name) == 0)
+				break;
+		if (i == c->nregs) {
+			v = realloc(c->regs, (c->nregs + 1) * sizeof(*v));
+			if (v == NULL)
+				return -ENOMEM;
+			c->regs = v;
+			c->nregs++;
+		}
+		memcpy(c->regs[i].name, req.name, sizeof(req.name));
+		c->regs[i].ops = req.ops;
+	}
+	return 0;
 }
 
 RING_EXPORT int
@@ -358,30 +537,29 @@ ring_ctl_unregister(struct ring_ctl *c, const char *name)
 	struct proto_msg m;
 	int rc;
 
+	size_t i;
+
 	if ((rc = ring_ctl_name(req.name, name)) < 0)
 		return rc;
-	return ring_ctl_call(c, PROTO_UNREGISTER, &req, sizeof(req), &m);
+	if ((rc = ring_ctl_call(c, PROTO_UNREGISTER, &req, sizeof(req), &m)) <
+	    0)
+		return rc;
+	for (i = 0; i < c->nregs; i++)
+		if (strcmp(c->regs[i].name, req.name) == 0) {
+			c->regs[i] = c->regs[--c->nregs];
+			break;
+		}
+	return 0;
 }
 
 RING_EXPORT int
 ring_ctl_next_attach(struct ring_ctl *c, struct ring_attach *a)
 {
 	const struct proto_attach *pa;
-	struct proto_msg m;
 	int rc;
 
-	/* take in whatever already arrived */
-	while (c->qlen < RING_CTL_QUEUE) {
-		rc = proto_recv(c->sock, &m);
-		if (rc == -EAGAIN)
-			break;
-		if (rc < 0)
-			return rc;
-		if (m.hdr.type == PROTO_ATTACH && m.hdr.seq == 0)
-			ring_ctl_enqueue(c, &m);
-		else
-			proto_msg_close_fds(&m); /* a late reply */
-	}
+	if ((rc = ring_ctl_process(c)) < 0)
+		return rc;
 	if (c->qlen == 0)
 		return -EAGAIN;
 	pa = &c->queue[c->qhead];
@@ -403,7 +581,7 @@ ring_ctl_next_attach(struct ring_ctl *c, struct ring_attach *a)
 RING_EXPORT int
 ring_ctl_wait_attach(struct ring_ctl *c, struct ring_attach *a, int timeout_ms)
 {
-	struct pollfd pfd = { .fd = c->sock, .events = POLLIN };
+	struct pollfd pfd = { .fd = c->ep, .events = POLLIN };
 	int64_t deadline = ring_ctl_now_ms() + timeout_ms;
 	int rc;
 
@@ -417,9 +595,6 @@ ring_ctl_wait_attach(struct ring_ctl *c, struct ring_attach *a, int timeout_ms)
 		    timeout_ms < 0 ? -1 : (int)(deadline - ring_ctl_now_ms()));
 		if (rc < 0 && errno != EINTR)
 			return -errno;
-		if (rc > 0 && (pfd.revents & (POLLHUP | POLLERR)) &&
-		    !(pfd.revents & POLLIN))
-			return -ECONNRESET;
 	}
 }
 
@@ -439,6 +614,9 @@ ring_ctl_accept(struct ring_ctl *c, struct ring_attach *a, struct ring **ret)
 	int rc;
 
 	rc = ring_open(&a->fds, RING_ROLE_PRODUCER, &r);
+	if (rc == 0)
+		ring_ctl_track(c, r, a->ring_id, a->scheme, &a->consumer,
+		    &a->fds.mem);
 	ring_fds_close(&a->fds);
 	if (rc < 0) {
 		(void)ring_ctl_answer(c, a, rc);
@@ -513,6 +691,9 @@ ring_ctl_list(struct ring_ctl *c, uint16_t type, size_t recsz, void **v,
 		return -EINVAL;
 	if (seq == 0)
 		seq = ++c->seq;
+	if (c->sock < 0 && (!c->reconnect || ring_ctl_reconnect(c) < 0) &&
+	    c->sock < 0)
+		return -ENOTCONN;
 	rc = proto_send(c->sock, type, seq, NULL, 0, NULL, 0);
 	if (rc < 0)
 		return rc == -EAGAIN ? -ETIMEDOUT : rc;
@@ -597,6 +778,187 @@ ring_ctl_list_clients(struct ring_ctl *c, struct ring_ctl_client **v, size_t *n)
 	for (i = 0; rc == 0 && i < *n; i++)
 		(*v)[i].peer.comm[RING_CTL_COMM_MAX - 1] = '\0';
 	return rc;
+}
+
+/* --- surviving a ringd restart ------------------------------------------ */
+
+/* Try again in c->retry_ms (doubling up to RING_CTL_RETRY_MAX_MS). */
+static void
+ring_ctl_arm_retry(struct ring_ctl *c)
+{
+	struct itimerspec its;
+
+	if (!c->reconnect)
+		return;
+	c->retry_ms = c->retry_ms == 0 ? RING_CTL_RETRY_MIN_MS
+	    : 2 * c->retry_ms > RING_CTL_RETRY_MAX_MS
+	    ? RING_CTL_RETRY_MAX_MS
+	    : 2 * c->retry_ms;
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_sec = c->retry_ms / 1000;
+	its.it_value.tv_nsec = (long)(c->retry_ms % 1000) * 1000000;
+	(void)timerfd_settime(c->timer, 0, &its, NULL);
+}
+
+/* The connection broke: forget it and what it had queued. */
+static void
+ring_ctl_lost(struct ring_ctl *c)
+{
+	if (c->sock < 0)
+		return;
+	(void)epoll_ctl(c->ep, EPOLL_CTL_DEL, c->sock, NULL);
+	close(c->sock);
+	c->sock = -1;
+	ring_ctl_flush_queue(c);
+}
+
+/* Hand one ring to the new ringd. */
+static int
+ring_ctl_adopt(struct ring_ctl *c, struct ring *r)
+{
+	struct proto_adopt req;
+	struct proto_msg m;
+	struct ring_fds fds;
+	uint32_t seq = ++c->seq;
+	int fd[3], rc;
+
+	if (seq == 0)
+		seq = ++c->seq;
+	memset(&req, 0, sizeof(req));
+	req.ring_id = r->ctl_id;
+	req.role = (uint32_t)r->role;
+	memcpy(req.scheme, r->ctl_scheme, sizeof(req.scheme));
+	req.peer = r->ctl_peer;
+	ring_get_doorbells(r, fds.doorbell);
+	fd[0] = r->mem_fd;
+	fd[1] = fds.doorbell[0];
+	fd[2] = fds.doorbell[1];
+	rc = proto_send(c->sock, PROTO_ADOPT, seq, &req, sizeof(req), fd, 3);
+	if (rc < 0)
+		return rc == -EAGAIN ? -ETIMEDOUT : rc;
+	rc = ring_ctl_recv(c, seq, PROTO_ADOPT, &m,
+	    ring_ctl_now_ms() + RING_CTL_TIMEOUT_MS);
+	if (rc < 0)
+		return rc;
+	if ((rc = ((struct proto_adopt_reply *)m.body.raw)->error) < 0)
+		return rc;
+	r->ctl_id = ((struct proto_adopt_reply *)m.body.raw)->ring_id;
+	return 0;
+}
+
+RING_EXPORT int
+ring_ctl_set_reconnect(struct ring_ctl *c, bool on)
+{
+	if (on && c->rings == NULL && c->nregs == 0 && !c->reconnect) {
+		c->reconnect = true;
+		return 0;
+	}
+	if (!on) {
+		while (c->rings != NULL)
+			ring_ctl_forget(c->rings);
+		c->nregs = 0;
+		c->reconnect = false;
+		return 0;
+	}
+	return c->reconnect ? 0 : -EBUSY;
+}
+
+RING_EXPORT bool
+ring_ctl_connected(const struct ring_ctl *c)
+{
+	return c->sock >= 0;
+}
+
+RING_EXPORT int
+ring_ctl_reconnect(struct ring_ctl *c)
+{
+	struct itimerspec off;
+	struct proto_register req;
+	struct proto_msg m;
+	struct ring *r, *next;
+	size_t i;
+	int rc, first = 0;
+
+	if (c->reconnecting)
+		return -EINPROGRESS;
+	ring_ctl_lost(c);
+	c->reconnecting = true;
+	if ((rc = ring_ctl_dial(c, NULL)) < 0) {
+		c->reconnecting = false;
+		ring_ctl_arm_retry(c);
+		return rc;
+	}
+	memset(&off, 0, sizeof(off));
+	(void)timerfd_settime(c->timer, 0, &off, NULL);
+	c->retry_ms = 0;
+	/* names first: a producer may only bring back rings of its own */
+	for (i = 0; i < c->nregs; i++) {
+		memset(&req, 0, sizeof(req));
+		memcpy(req.name, c->regs[i].name, sizeof(req.name));
+		req.ops = c->regs[i].ops;
+		rc = ring_ctl_call(c, PROTO_REGISTER, &req, sizeof(req), &m);
+		if (rc < 0 && first == 0)
+			first = rc;
+	}
+	for (r = c->rings; r != NULL && c->sock >= 0; r = next) {
+		next = r->ctl_next;
+		if (ring_is_dropped(r) || ring_is_broken(r)) {
+			ring_ctl_forget(r);
+			continue;
+		}
+		if ((rc = ring_ctl_adopt(c, r)) == 0)
+			continue;
+		if (ring_ctl_broken(rc)) {
+			ring_ctl_lost(c);
+			break;
+		}
+		/* refused: it goes on without ringd's oversight */
+		if (first == 0)
+			first = rc;
+		ring_ctl_forget(r);
+	}
+	c->reconnecting = false;
+	if (c->sock < 0) {
+		/* ringd went away again meanwhile */
+		ring_ctl_arm_retry(c);
+		return -ECONNRESET;
+	}
+	return first;
+}
+
+RING_EXPORT int
+ring_ctl_process(struct ring_ctl *c)
+{
+	struct proto_msg m;
+	uint64_t ticks;
+	int rc;
+
+	if (c->sock < 0) {
+		if (!c->reconnect)
+			return -ENOTCONN;
+		if (read(c->timer, &ticks, sizeof(ticks)) < 0)
+			return 0; /* not yet time to try */
+		(void)ring_ctl_reconnect(c);
+		return 0;
+	}
+	/* take in whatever already arrived */
+	while (c->qlen < RING_CTL_QUEUE) {
+		rc = proto_recv(c->sock, &m);
+		if (rc == -EAGAIN)
+			break;
+		if (rc < 0) {
+			if (!c->reconnect || !ring_ctl_broken(rc))
+				return rc;
+			/* ringd stopped: try now, then on the timer */
+			(void)ring_ctl_reconnect(c);
+			return 0;
+		}
+		if (m.hdr.type == PROTO_ATTACH && m.hdr.seq == 0)
+			ring_ctl_enqueue(c, &m);
+		else
+			proto_msg_close_fds(&m); /* a late reply */
+	}
+	return 0;
 }
 
 RING_EXPORT uint32_t

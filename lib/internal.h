@@ -79,6 +79,18 @@ struct ring {
 	 */
 	uint64_t orphan;
 	bool orphan_set;
+	/*
+	 * Opened or accepted through a ring_ctl handle that survives ringd
+	 * restarts (ring_ctl_set_reconnect()): what a new ringd needs to
+	 * adopt the ring (client.c).
+	 */
+	struct ring_ctl *ctl;
+	struct ring *ctl_next, **ctl_prevp;
+	uint64_t ctl_id;     /* the id ringd knows it by now */
+	uint64_t ctl_app_id; /* the id the caller was given */
+	char ctl_scheme[RING_CTL_NAME_MAX];
+	struct ring_ctl_peer ctl_peer; /* producer: the consumer it serves */
+	int mem_fd;		       /* the pair's memory file, or -1 */
 };
 
 #define RING_HELD_NIL UINT32_MAX
@@ -139,6 +151,8 @@ int ring_ctl_call(struct ring_ctl *c, uint16_t type, const void *body,
 int ring_ctl_list(struct ring_ctl *c, uint16_t type, size_t recsz, void **v,
     size_t *n);
 struct ring_phys_cache **ring_ctl_phys_cache(struct ring_ctl *c);
+/* ring_close(): the ring's handle stops tracking it. */
+void ring_ctl_forget(struct ring *r);
 
 /* phys.c */
 void ring_phys_cache_free(struct ring_phys_cache *pc);

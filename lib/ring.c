@@ -241,6 +241,7 @@ ring_open(const struct ring_fds *fds, enum ring_role role, struct ring **ret)
 	r->role = role;
 	r->flags = d.flags;
 	r->doorbell_self = r->doorbell_peer = -1;
+	r->mem_fd = -1;
 	r->spin_ns = RING_SPIN_DEFAULT_NS;
 	r->spin_adaptive = true;
 	if ((rc = ring_map(r, fds->mem, &d)) < 0)
@@ -287,6 +288,7 @@ ring_close(struct ring *r)
 {
 	if (r == NULL)
 		return;
+	ring_ctl_forget(r);
 	if (r->map != NULL && r->sq.hp != NULL && r->cq.hp != NULL &&
 	    r->role != RING_ROLE_MONITOR) {
 		/* what a leaving producer took or left queued gets an answer,

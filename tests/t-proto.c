@@ -85,7 +85,7 @@ static int
 raw_msg(int fd, uint32_t magic, uint16_t ver, uint16_t type, uint32_t lenf,
     uint32_t seq, const void *body, size_t blen, const int *fds, unsigned nfds)
 {
-	static uint8_t buf[80 * 1024];
+	static uint8_t buf[3 * PROTO_MAX_MSG];
 	struct proto_hdr h;
 
 	if (blen + HDR > sizeof(buf))

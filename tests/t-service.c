@@ -71,8 +71,9 @@ expect_exit_status(struct td *t, int want, unsigned ms)
 
 /*
  * Pidfile holds ringd's pid; SIGTERM with a client, a built-in ring and
- * an external ring open: exit 0, socket and pidfile gone, the clients'
- * rings shut down, nothing left in /dev/shm.
+ * an external ring open: exit 0, socket and pidfile gone, the built-in
+ * ring shut down, the external one still carrying requests between its
+ * two sides, nothing left in /dev/shm once they close it.
  */
 static void
 term_run(int sig)
@@ -84,7 +85,7 @@ term_run(int sig)
 	struct ring_ctl_status rs;
 	char buf[64];
 	unsigned shm0 = shm_ring_files();
-	int n;
+	int n, go[2];
 
 	memset(&d, 0, sizeof(d));
 	td_start(&d, NULL, TD_PIDFILE);
@@ -102,6 +103,7 @@ term_run(int sig)
 	sc = td_connect(&d);
 	TAP_RC(ring_ctl_register(sc, "t-svc", NULL, 0), 0);
 	r = td_open(c, "echo", 8, 0, 4096, NULL);
+	TAP_SYS(pipe(go));
 	{
 		/* the open waits for the accept: do it from a helper */
 		pid_t pid = tap_fork();
@@ -109,14 +111,24 @@ term_run(int sig)
 		if (pid == 0) {
 			struct ring_ctl *hc = td_connect(&d);
 			struct ring *hr = td_open(hc, "t-svc", 8, 0, 0, NULL);
+			struct ring_sqe sq = { .opcode = RING_OP_NOOP,
+				.user_data = 77 };
+			struct ring_cqe cq;
+			char b;
 
-			/* ringd's shutdown reaches us as DROP */
-			TAP_RC(ring_wait(hr, RING_EV_IN, 10000000000ll),
-			    -ESHUTDOWN);
+			/* ringd is gone: the ring between us still works */
+			close(go[1]);
+			TAP_RC(read(go[0], &b, 1), 1);
+			TAP_RC(ring_sq_push(hr, &sq), 0);
+			TAP_RC(ring_wait(hr, RING_EV_IN, 10000000000ll), RING_EV_IN);
+			TAP_RC(ring_cq_pop(hr, &cq), 0);
+			TAP_EQ(cq.user_data, 77);
+			TAP_EQ(cq.status, 0);
 			ring_close(hr);
 			ring_ctl_close(hc);
 			tap_child_exit();
 		}
+		close(go[0]);
 		TAP_RC(ring_ctl_wait_attach(sc, &a, 5000), 0);
 		TAP_RC(ring_ctl_accept(sc, &a, &px), 0);
 		if (sig == SIGTERM)
@@ -125,9 +137,20 @@ term_run(int sig)
 			TAP_SYS(kill(d.pid, sig));
 			expect_exit_status(&d, 0, 10000);
 		}
+		TAP_RC(write(go[1], "g", 1), 1);
+		close(go[1]);
+		{
+			struct ring_sqe sq;
+			struct ring_cqe cq = { 0 };
+
+			TAP_RC(ring_wait(px, RING_EV_IN, 10000000000ll), RING_EV_IN);
+			TAP_RC(ring_sq_pop(px, &sq), 0);
+			cq.user_data = sq.user_data;
+			TAP_RC(ring_cq_push(px, &cq), 0);
+		}
 		tap_reap(pid);
 	}
-	/* every ring was shut down, every connection closed */
+	/* ringd's own ring was shut down; the helper's by the helper */
 	TAP_RC(ring_wait(r, RING_EV_IN, 5000000000ll), -ESHUTDOWN);
 	TAP_RC(ring_wait(px, RING_EV_IN, 5000000000ll), -ESHUTDOWN);
 	TAP_NEG(ring_ctl_status(c, &rs));

@@ -339,8 +339,34 @@ int ring_ctl_socket_path(char *buf, size_t len);
 int ring_ctl_connect(const char *path, uint32_t *server_version,
     struct ring_ctl **ret);
 void ring_ctl_close(struct ring_ctl *c);
-/* The socket, readable when an attach may be waiting (for epoll). */
+/*
+ * A descriptor for poll/epoll, readable when ring_ctl_process() (or
+ * ring_ctl_next_attach()) has something to do: an attach may be waiting,
+ * ringd hung up, or it is time to try reconnecting.
+ */
 int ring_ctl_fd(const struct ring_ctl *c);
+/*
+ * Survive ringd restarts (set before opening, accepting or registering
+ * anything; -EBUSY after): the handle keeps each ring's memory file and
+ * the names it registered, and when ringd goes away it reconnects by
+ * itself (at once, then every 0.1 s doubling to 2 s, whenever the caller
+ * uses the handle or ring_ctl_fd() turns readable), registers the names
+ * again and hands every live ring to the new ringd, so that ringd's model
+ * shows them again.  Rings carry on meanwhile: their data path never went
+ * through ringd.
+ */
+int ring_ctl_set_reconnect(struct ring_ctl *c, bool on);
+/* Reconnect now; 0, or the first thing the new ringd refused. */
+int ring_ctl_reconnect(struct ring_ctl *c);
+/* Is the handle connected to a ringd right now? */
+bool ring_ctl_connected(const struct ring_ctl *c);
+/*
+ * Do what ring_ctl_fd() signalled without taking an attach: queue attach
+ * events, notice a hang-up and reconnect when the handle is set to.
+ * 0, or -ECONNRESET when ringd went away from a handle that does not
+ * reconnect.
+ */
+int ring_ctl_process(struct ring_ctl *c);
 
 /*
  * Consumer: open a ring to scheme.  -ENODEV no such scheme, -EACCES the
