@@ -790,10 +790,9 @@ ring_ctl_arm_retry(struct ring_ctl *c)
 
 	if (!c->reconnect)
 		return;
-	c->retry_ms = c->retry_ms == 0 ? RING_CTL_RETRY_MIN_MS
-	    : 2 * c->retry_ms > RING_CTL_RETRY_MAX_MS
-	    ? RING_CTL_RETRY_MAX_MS
-	    : 2 * c->retry_ms;
+	c->retry_ms = c->retry_ms == 0		      ? RING_CTL_RETRY_MIN_MS
+	    : 2 * c->retry_ms > RING_CTL_RETRY_MAX_MS ? RING_CTL_RETRY_MAX_MS
+						      : 2 * c->retry_ms;
 	memset(&its, 0, sizeof(its));
 	its.it_value.tv_sec = c->retry_ms / 1000;
 	its.it_value.tv_nsec = (long)(c->retry_ms % 1000) * 1000000;

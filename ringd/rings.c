@@ -653,8 +653,7 @@ rings_expire(uint64_t now)
 	while ((rr = TAILQ_FIRST(&ringd.adopting)) != NULL &&
 	    rr->deadline_ns <= (int64_t)now)
 		rings_adopt_expire(rr, now);
-	if (rr != NULL &&
-	    (next < 0 || rr->deadline_ns - (int64_t)now < next))
+	if (rr != NULL && (next < 0 || rr->deadline_ns - (int64_t)now < next))
 		next = rr->deadline_ns - (int64_t)now;
 	return next;
 }

@@ -120,7 +120,8 @@ term_run(int sig)
 			close(go[1]);
 			TAP_RC(read(go[0], &b, 1), 1);
 			TAP_RC(ring_sq_push(hr, &sq), 0);
-			TAP_RC(ring_wait(hr, RING_EV_IN, 10000000000ll), RING_EV_IN);
+			TAP_RC(ring_wait(hr, RING_EV_IN, 10000000000ll),
+			    RING_EV_IN);
 			TAP_RC(ring_cq_pop(hr, &cq), 0);
 			TAP_EQ(cq.user_data, 77);
 			TAP_EQ(cq.status, 0);
@@ -143,7 +144,8 @@ term_run(int sig)
 			struct ring_sqe sq;
 			struct ring_cqe cq = { 0 };
 
-			TAP_RC(ring_wait(px, RING_EV_IN, 10000000000ll), RING_EV_IN);
+			TAP_RC(ring_wait(px, RING_EV_IN, 10000000000ll),
+			    RING_EV_IN);
 			TAP_RC(ring_sq_pop(px, &sq), 0);
 			cq.user_data = sq.user_data;
 			TAP_RC(ring_cq_push(px, &cq), 0);

@@ -1,0 +1,328 @@
+/*
+ * t-restart.c - ringd restarts while rings carry traffic.
+ *
+ * A scheme process and a consumer, both with handles set to reconnect
+ * (ring_ctl_set_reconnect()), exchange NoOps over several rings; ringd is
+ * stopped and started again on the same socket.  The rings keep carrying
+ * requests while ringd is away (their data path never went through it),
+ * both sides reconnect and hand their rings to the new ringd, whose model
+ * shows them again under their ids with both peers; new rings open, and
+ * dead-peer handling works on the adopted rings.  A side that does not
+ * come back is treated as gone after adopt_timeout_ms.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/ringd.h"
+#include "lib/tap.h"
+
+#define RS_SCHEME "t-restart"
+#define RS_RINGS 8
+#define RS_WINDOW 4
+#define RS_CONF "adopt_timeout_ms = 1000\n"
+
+static struct td d;
+
+static int64_t
+rs_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The scheme: register, accept every ring, answer each NoOp with its
+ * user_data (hold: answer nothing), reconnecting to ringd by itself.
+ * Ends when stop is closed.
+ */
+static void
+rs_scheme(int ready, int stop, bool hold)
+{
+	struct ring_ctl *c = NULL;
+	struct ring *r[RS_RINGS * 2];
+	struct ring_attach a;
+	struct ring_sqe s;
+	struct ring_cqe q;
+	unsigned n = 0, i;
+	struct pollfd pf[2];
+
+	TAP_OK(ring_ctl_connect(d.sock, NULL, &c));
+	TAP_OK(ring_ctl_set_reconnect(c, true));
+	TAP_OK(ring_ctl_register(c, RS_SCHEME, NULL, 0));
+	TAP_RC(write(ready, "r", 1), 1);
+	pf[0] = (struct pollfd){ .fd = ring_ctl_fd(c), .events = POLLIN };
+	pf[1] = (struct pollfd){ .fd = stop, .events = POLLIN };
+	for (;;) {
+		if (poll(pf, 2, 1) > 0 && pf[1].revents)
+			break;
+		while (n < RS_RINGS * 2 && ring_ctl_next_attach(c, &a) == 0)
+			TAP_OK(ring_ctl_accept(c, &a, &r[n++]));
+		for (i = 0; i < n && !hold; i++)
+			while (ring_sq_pop(r[i], &s) == 0) {
+				memset(&q, 0, sizeof(q));
+				q.user_data = s.user_data;
+				TAP_OK(ring_cq_push(r[i], &q));
+			}
+	}
+	for (i = 0; i < n; i++)
+		ring_close(r[i]);
+	ring_ctl_close(c);
+}
+
+/* Start the scheme process; returns its pid, *stop ends it. */
+static pid_t
+rs_start_scheme(int *stop, bool hold)
+{
+	int rp[2], sp[2];
+	pid_t pid;
+	char b;
+
+	TAP_SYS(pipe(rp));
+	TAP_SYS(pipe(sp));
+	if ((pid = tap_fork()) == 0) {
+		close(rp[0]);
+		close(sp[1]);
+		rs_scheme(rp[1], sp[0], hold);
+		tap_child_exit();
+	}
+	close(rp[1]);
+	close(sp[0]);
+	TAP_RC(read(rp[0], &b, 1), 1);
+	close(rp[0]);
+	*stop = sp[1];
+	return pid;
+}
+
+/* The consumer's side: NoOps numbered per ring, RS_WINDOW in flight. */
+struct rs_load {
+	struct ring_ctl *c;
+	struct ring *r[RS_RINGS];
+	uint64_t id[RS_RINGS];
+	uint64_t sent[RS_RINGS], done[RS_RINGS];
+	uint64_t total, bad;
+};
+
+/* Carry traffic for ms, keeping the handle serviced; completions in ms. */
+static uint64_t
+rs_pump(struct rs_load *l, unsigned ms)
+{
+	int64_t end = rs_now_ms() + ms;
+	uint64_t before = l->total;
+	struct ring_sqe s;
+	struct ring_cqe q;
+	unsigned i;
+
+	do {
+		(void)ring_ctl_process(l->c);
+		for (i = 0; i < RS_RINGS; i++) {
+			while (ring_cq_pop(l->r[i], &q) == 0) {
+				if (q.user_data != (uint64_t)i << 32 ||
+				    q.status != 0)
+					l->bad++;
+				l->done[i]++;
+				l->total++;
+			}
+			while (l->sent[i] - l->done[i] < RS_WINDOW) {
+				memset(&s, 0, sizeof(s));
+				s.opcode = RING_OP_NOOP;
+				s.user_data = (uint64_t)i << 32;
+				if (ring_sq_push(l->r[i], &s) < 0)
+					break;
+				l->sent[i]++;
+			}
+		}
+		usleep(200);
+	} while (rs_now_ms() < end);
+	return l->total - before;
+}
+
+/*
+ * Does ringd (seen from a fresh connection) show every ring with both
+ * sides, and both sides' connections holding them again?  (While only the
+ * scheme is back, the record already names the consumer it waits for.)
+ */
+static bool
+rs_model_back(const struct rs_load *l, pid_t scheme)
+{
+	struct ring_ctl *o;
+	struct ring_ctl_ring rec;
+	struct ring_ctl_client *cl = NULL;
+	size_t ncl = 0, k;
+	unsigned i, found = 0;
+	bool consumer_back = false;
+
+	if (ring_ctl_connect(d.sock, NULL, &o) < 0)
+		return false;
+	for (i = 0; i < RS_RINGS; i++)
+		if (td_find_ring(o, l->id[i], &rec) &&
+		    rec.consumer.pid == (uint32_t)getpid() &&
+		    rec.producer.pid == (uint32_t)scheme &&
+		    strcmp(rec.scheme, RS_SCHEME) == 0 &&
+		    rec.state == RING_CTL_RUNNING)
+			found++;
+	if (ring_ctl_list_clients(o, &cl, &ncl) == 0)
+		for (k = 0; k < ncl; k++)
+			if (cl[k].peer.pid == (uint32_t)getpid() &&
+			    cl[k].rings == RS_RINGS)
+				consumer_back = true;
+	free(cl);
+	ring_ctl_close(o);
+	return found == RS_RINGS && consumer_back;
+}
+
+static void
+test_restart_under_load(void)
+{
+	struct rs_load l;
+	struct ring *extra;
+	struct ring_ctl_scheme sc;
+	struct ring_ctl *o;
+	int64_t deadline;
+	uint64_t down, i;
+	int stop;
+	pid_t scheme;
+
+	memset(&d, 0, sizeof(d));
+	memset(&l, 0, sizeof(l));
+	td_start(&d, RS_CONF, 0);
+	scheme = rs_start_scheme(&stop, false);
+	TAP_OK(ring_ctl_connect(d.sock, NULL, &l.c));
+	TAP_OK(ring_ctl_set_reconnect(l.c, true));
+	for (i = 0; i < RS_RINGS; i++)
+		l.r[i] = td_open(l.c, RS_SCHEME, 8, 0, 0, &l.id[i]);
+	TAP_ASSERT(rs_pump(&l, 300) > 0);
+
+	/* ringd stops: the rings carry on without it */
+	td_stop(&d);
+	down = rs_pump(&l, 500);
+	tap_diag("restart: %llu NoOps completed while ringd was down",
+	    (unsigned long long)down);
+	TAP_ASSERT(down > 0);
+	TAP_ASSERT(!ring_ctl_connected(l.c));
+
+	/* a new ringd: both sides come back by themselves */
+	td_start(&d, RS_CONF, 0);
+	deadline = rs_now_ms() + 10000;
+	while (!rs_model_back(&l, scheme)) {
+		if (rs_now_ms() > deadline)
+			TD_FAIL(&d, "the rings did not come back in 10 s");
+		rs_pump(&l, 50);
+	}
+	TAP_ASSERT(ring_ctl_connected(l.c));
+	o = td_connect(&d);
+	TAP_ASSERT(td_find_scheme(o, RS_SCHEME, &sc));
+	TAP_EQ(sc.owner.pid, (uint32_t)scheme);
+	/* traffic goes on, and a new ring opens through the new ringd */
+	TAP_ASSERT(rs_pump(&l, 200) > 0);
+	extra = td_open(l.c, RS_SCHEME, 8, 0, 0, NULL);
+	ring_close(extra);
+	TAP_ASSERT(td_log_has(&d, "is back"));
+
+	/* every NoOp came back exactly once, in order */
+	deadline = rs_now_ms() + 5000;
+	for (;;) {
+		bool idle = true;
+
+		for (i = 0; i < RS_RINGS; i++)
+			idle = idle && l.sent[i] == l.done[i];
+		if (idle || rs_now_ms() > deadline)
+			break;
+		for (i = 0; i < RS_RINGS; i++) {
+			struct ring_cqe q;
+
+			while (ring_cq_pop(l.r[i], &q) == 0) {
+				l.done[i]++;
+				l.total++;
+			}
+		}
+		usleep(1000);
+	}
+	for (i = 0; i < RS_RINGS; i++)
+		TAP_EQ(l.sent[i], l.done[i]);
+	TAP_EQ(l.bad, 0);
+	tap_diag("restart: %llu NoOps in all, 0 lost, 0 out of order",
+	    (unsigned long long)l.total);
+
+	/* dead peers are handled on adopted rings: kill the scheme */
+	tap_kill(scheme); /* SIGKILL and reap */
+	for (i = 0; i < RS_RINGS; i++) {
+		deadline = rs_now_ms() + 5000;
+		while (!ring_is_dropped(l.r[i]) && rs_now_ms() < deadline)
+			usleep(1000);
+		TAP_ASSERT(ring_is_dropped(l.r[i]));
+	}
+	close(stop);
+	for (i = 0; i < RS_RINGS; i++)
+		ring_close(l.r[i]);
+	ring_ctl_close(l.c);
+	td_stop(&d);
+	td_cleanup(&d);
+}
+
+/*
+ * The scheme dies while ringd is away: the consumer comes back alone, and
+ * after adopt_timeout_ms ringd answers what the scheme held, -ESHUTDOWN.
+ */
+static void
+test_restart_side_gone(void)
+{
+	struct ring_ctl *c;
+	struct ring *r;
+	struct ring_sqe s;
+	struct ring_cqe q;
+	uint64_t id, i;
+	int64_t deadline;
+	int stop, got = 0;
+	pid_t scheme;
+
+	memset(&d, 0, sizeof(d));
+	td_start(&d, RS_CONF, 0);
+	scheme = rs_start_scheme(&stop, true);
+	TAP_OK(ring_ctl_connect(d.sock, NULL, &c));
+	TAP_OK(ring_ctl_set_reconnect(c, true));
+	r = td_open(c, RS_SCHEME, 8, 0, 0, &id);
+	for (i = 0; i < 3; i++) {
+		memset(&s, 0, sizeof(s));
+		s.opcode = RING_OP_NOOP;
+		s.user_data = 100 + i;
+		TAP_OK(ring_sq_push(r, &s));
+	}
+	td_stop(&d);
+	tap_kill(scheme); /* SIGKILL and reap */
+	close(stop);
+	td_start(&d, RS_CONF, 0);
+	deadline = rs_now_ms() + 10000;
+	while (got < 3 && rs_now_ms() < deadline) {
+		(void)ring_ctl_process(c);
+		while (ring_cq_pop(r, &q) == 0) {
+			TAP_EQ(q.user_data, 100 + (uint64_t)got);
+			TAP_EQ(q.status, -ESHUTDOWN);
+			got++;
+		}
+		usleep(1000);
+	}
+	TAP_EQ(got, 3);
+	TAP_ASSERT(ring_is_dropped(r));
+	TAP_ASSERT(td_log_has(&d, "did not come back"));
+	ring_close(r);
+	ring_ctl_close(c);
+	td_stop(&d);
+	td_cleanup(&d);
+}
+
+int
+main(int argc, char **argv)
+{
+	tap_init(argc, argv);
+	td_setup();
+	tap_run("restart-under-load", test_restart_under_load, 90);
+	tap_run("restart-side-gone", test_restart_side_gone, 60);
+	return tap_done();
+}
