@@ -186,7 +186,7 @@ test_status(void)
 	    "healthy:bool", "socket:string", "pending_rings:int",
 	    "broken_rings:int");
 	TAP_EQ(tr_int(o, "pid"), d.pid);
-	TAP_EQ(tr_int(o, "protocol_version"), 2);
+	TAP_EQ(tr_int(o, "protocol_version"), (int64_t)ring_ctl_protocol());
 	TAP_EQ(tr_int(o, "schemes"), 3);
 	TAP_EQ(tr_int(o, "rings"), 0);
 	TAP_EQ(tr_int(o, "clients"), 1); /* ringctl itself */
