@@ -54,6 +54,7 @@ struct ring_ctl {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	bool reconnect;	   /* survive ringd restarts */
 	bool reconnecting; /* in ring_ctl_reconnect(): no nesting */
+	bool used;	   /* opened, accepted or registered something */
 	unsigned retry_ms;
 	struct ring *rings; /* opened or accepted, while reconnect is on */
 	struct ring_ctl_reg *regs;
@@ -186,6 +187,24 @@ ring_ctl_broken(int rc)
 }
 
 /*
+ * Be connected before a request: a handle set to reconnect dials a
+ * restarted ringd; others (and a reconnection under way) get -ENOTCONN.
+ */
+static int
+ring_ctl_ensure(struct ring_ctl *c)
+{
+	int rc;
+
+	if (c->sock >= 0)
+		return 0;
+	if (!c->reconnect || c->reconnecting)
+		return -ENOTCONN;
+	if ((rc = ring_ctl_reconnect(c)) < 0 && c->sock < 0)
+		return rc;
+	return 0;
+}
+
+/*
  * Send a request and wait for its (first) reply; error from the body.  A
  * handle set to reconnect dials a restarted ringd first when the
  * connection is gone, and once more when it breaks during the call: the
@@ -199,12 +218,8 @@ ring_ctl_call(struct ring_ctl *c, uint16_t type, const void *body, uint32_t len,
 
 	m->nfds = 0;
 	m->hdr.type = 0;
-	if (c->sock < 0) {
-		if (!c->reconnect || c->reconnecting)
-			return -ENOTCONN;
-		if ((rc = ring_ctl_reconnect(c)) < 0 && c->sock < 0)
-			return rc;
-	}
+	if ((rc = ring_ctl_ensure(c)) < 0)
+		return rc;
 	rc = ring_ctl_call_once(c, type, body, len, m);
 	if (ring_ctl_broken(rc) && c->reconnect && !c->reconnecting) {
 		int rc2 = ring_ctl_reconnect(c);
@@ -377,6 +392,7 @@ static void
 ring_ctl_track(struct ring_ctl *c, struct ring *r, uint64_t id,
     const char *scheme, const struct ring_ctl_peer *peer, int *mem_fd)
 {
+	c->used = true;
 	if (!c->reconnect)
 		return;
 	r->ctl = c;
@@ -511,6 +527,7 @@ ring_ctl_register(struct ring_ctl *c, const char *name, const uint8_t *ops,
 		req.ops.bits[ops[i] / 64] |= 1ull << (ops[i] % 64);
 	if ((rc = ring_ctl_call(c, PROTO_REGISTER, &req, sizeof(req), &m)) < 0)
 		return rc;
+	c->used = true;
 	if (c->reconnect && !c->reconnecting) {
 		struct ring_ctl_reg *v;
 
@@ -691,9 +708,8 @@ ring_ctl_list(struct ring_ctl *c, uint16_t type, size_t recsz, void **v,
 		return -EINVAL;
 	if (seq == 0)
 		seq = ++c->seq;
-	if (c->sock < 0 && (!c->reconnect || ring_ctl_reconnect(c) < 0) &&
-	    c->sock < 0)
-		return -ENOTCONN;
+	if ((rc = ring_ctl_ensure(c)) < 0)
+		return rc;
 	rc = proto_send(c->sock, type, seq, NULL, 0, NULL, 0);
 	if (rc < 0)
 		return rc == -EAGAIN ? -ETIMEDOUT : rc;
@@ -848,18 +864,16 @@ ring_ctl_adopt(struct ring_ctl *c, struct ring *r)
 RING_EXPORT int
 ring_ctl_set_reconnect(struct ring_ctl *c, bool on)
 {
-	if (on && c->rings == NULL && c->nregs == 0 && !c->reconnect) {
-		c->reconnect = true;
-		return 0;
-	}
+	/* what came before was not kept, so could not be handed back */
+	if (on && !c->reconnect && c->used)
+		return -EBUSY;
 	if (!on) {
 		while (c->rings != NULL)
 			ring_ctl_forget(c->rings);
 		c->nregs = 0;
-		c->reconnect = false;
-		return 0;
 	}
-	return c->reconnect ? 0 : -EBUSY;
+	c->reconnect = on;
+	return 0;
 }
 
 RING_EXPORT bool

@@ -555,15 +555,15 @@ client_list_more(struct client *c)
 			    (struct ring_ctl_ring *)(void *)(u.b + len), max);
 			len += (uint32_t)(k * recsz);
 			end = k < max;
-		}
-		while (type != PROTO_LIST_RINGS && len + recsz <= room) {
-			memset(u.b + len, 0, recsz);
-			if (!client_list_next(c, u.b + len, &it)) {
-				end = 1;
-				break;
+		} else
+			while (len + recsz <= room) {
+				memset(u.b + len, 0, recsz);
+				if (!client_list_next(c, u.b + len, &it)) {
+					end = 1;
+					break;
+				}
+				len += recsz;
 			}
-			len += recsz;
-		}
 		memcpy(u.b + sizeof(int32_t), &end, sizeof(end));
 		if (end)
 			c->list_type = 0;

@@ -219,6 +219,10 @@ test_restart_under_load(void)
 	o = td_connect(&d);
 	TAP_ASSERT(td_find_scheme(o, RS_SCHEME, &sc));
 	TAP_EQ(sc.owner.pid, (uint32_t)scheme);
+	/* too late to ask once a ring was opened without it */
+	extra = td_open(o, "echo", 8, 0, 0, NULL);
+	TAP_RC(ring_ctl_set_reconnect(o, true), -EBUSY);
+	ring_close(extra);
 	/* traffic goes on, and a new ring opens through the new ringd */
 	TAP_ASSERT(rs_pump(&l, 200) > 0);
 	extra = td_open(l.c, RS_SCHEME, 8, 0, 0, NULL);
