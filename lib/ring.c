@@ -168,7 +168,11 @@ ring_map(struct ring *r, int mem, const struct ring_pair_desc *d)
 	uint8_t *m, *sq_slots = NULL, *cq_slots = NULL;
 	int rc;
 
-	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, mem, 0);
+	/* A monitor only reads; it writes status words for an instant (see
+	 * ring_monitor_write()). */
+	m = mmap(NULL, len,
+	    PROT_READ | (r->role == RING_ROLE_MONITOR ? 0 : PROT_WRITE),
+	    MAP_SHARED, mem, 0);
 	if (m == MAP_FAILED)
 		return -errno;
 	r->map = m;
@@ -270,17 +274,42 @@ fail:
 	return rc;
 }
 
+/*
+ * A monitor's mapping is read-only, so that introspection can never write
+ * to a ring; setting a status bit and waking the sleepers are the only
+ * writes it makes, with the header pages writable for just that long.
+ */
+static int
+ring_monitor_write(struct ring *r, bool on)
+{
+	if (r->role != RING_ROLE_MONITOR)
+		return 0;
+	if (mprotect((uint8_t *)r->map + RING_PAGE, r->map_len - RING_PAGE,
+		PROT_READ | (on ? PROT_WRITE : 0)) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Set bits in both status words and wake every sleeper. */
+static int
+ring_set_status(struct ring *r, uint64_t bits)
+{
+	int rc;
+
+	if ((rc = ring_monitor_write(r, true)) < 0)
+		return rc;
+	atomic_fetch_or((_Atomic uint64_t *)&r->sq.hp->h.status, bits);
+	atomic_fetch_or((_Atomic uint64_t *)&r->cq.hp->h.status, bits);
+	ring_wake_all(r);
+	return ring_monitor_write(r, false);
+}
+
 RING_EXPORT int
 ring_shutdown(struct ring *r)
 {
-	atomic_fetch_or((_Atomic uint64_t *)&r->sq.hp->h.status,
-	    RING_STATUS_DROP);
-	atomic_fetch_or((_Atomic uint64_t *)&r->cq.hp->h.status,
-	    RING_STATUS_DROP);
 	if (r->role != RING_ROLE_MONITOR)
 		r->shut = true;
-	ring_wake_all(r);
-	return 0;
+	return ring_set_status(r, RING_STATUS_DROP);
 }
 
 RING_EXPORT void
@@ -415,11 +444,7 @@ ring_fail(struct ring *r)
 {
 	if (!r->broken) {
 		r->broken = true;
-		atomic_fetch_or((_Atomic uint64_t *)&r->sq.hp->h.status,
-		    RING_STATUS_BROKEN);
-		atomic_fetch_or((_Atomic uint64_t *)&r->cq.hp->h.status,
-		    RING_STATUS_BROKEN);
-		ring_wake_all(r);
+		(void)ring_set_status(r, RING_STATUS_BROKEN);
 	}
 	return -EIO;
 }

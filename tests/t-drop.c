@@ -5,8 +5,11 @@
  * then gets -ESHUTDOWN from pops, pushes and waits, also when it was
  * already asleep when the DROP came.
  */
+#include <sys/stat.h>
+
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -458,6 +461,64 @@ test_self_shutdown(void)
 	ring_fds_close(&fds);
 }
 
+/*
+ * How this process maps the memory file with inode ino: the number of
+ * mappings, and whether any of them is writable.
+ */
+static unsigned
+maps_of(ino_t ino, bool *writable)
+{
+	char line[512], perms[8];
+	unsigned long long inode;
+	unsigned n = 0;
+	FILE *f;
+
+	*writable = false;
+	TAP_ASSERT((f = fopen("/proc/self/maps", "r")) != NULL);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%*s %7s %*s %*s %llu", perms, &inode) != 2 ||
+		    inode != (unsigned long long)ino)
+			continue;
+		n++;
+		if (perms[1] == 'w')
+			*writable = true;
+	}
+	fclose(f);
+	return n;
+}
+
+/*
+ * A monitor (what ringd keeps on every ring) maps the pair read-only, and
+ * is back to read-only after the write that sets DROP.
+ */
+static void
+test_monitor_read_only(void)
+{
+	struct ring_stats st;
+	struct ring_fds fds;
+	struct ring *mon;
+	struct stat sb;
+	bool w;
+
+	tu_create(&fds, DROP_N, DROP_N, 0, 4096);
+	TAP_ASSERT(fstat(fds.mem, &sb) == 0);
+	TAP_ASSERT(maps_of(sb.st_ino, &w) == 0);
+	mon = tu_open(&fds, RING_ROLE_MONITOR);
+	TAP_ASSERT(maps_of(sb.st_ino, &w) > 0);
+	TAP_ASSERT(!w);
+	TAP_ASSERT(!ring_is_dropped(mon));
+	TAP_RC(ring_shutdown(mon), 0);
+	TAP_ASSERT(ring_is_dropped(mon));
+	ring_get_stats(mon, &st);
+	TAP_ASSERT(st.sq.status & RING_STATUS_DROP);
+	TAP_ASSERT(st.cq.status & RING_STATUS_DROP);
+	TAP_ASSERT(maps_of(sb.st_ino, &w) > 0);
+	TAP_ASSERT(!w);
+	ring_close(mon);
+	TAP_ASSERT(maps_of(sb.st_ino, &w) == 0);
+	ring_fds_close(&fds);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -484,5 +545,6 @@ main(int argc, char **argv)
 	tap_run("drop-sigkill-monitor-asleep-producer",
 	    test_kill_asleep_producer, 20);
 	tap_run("drop-self-shutdown", test_self_shutdown, 0);
+	tap_run("drop-monitor-read-only", test_monitor_read_only, 0);
 	return tap_done();
 }
