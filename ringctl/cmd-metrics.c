@@ -107,12 +107,11 @@ metrics_ring_value(const struct ring_ctl_ring *r, enum metrics_fig f)
 int
 cmd_metrics(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
-	static const char *const states[] = { "pending", "running", "dropped",
-		"broken" };
 	struct ring_ctl_status st;
 	struct ring_ctl_ring *rings = NULL;
 	struct ring_ctl_scheme *schemes = NULL;
-	size_t nrings = 0, nschemes = 0, i, f, k;
+	size_t nrings = 0, nschemes = 0, i, f;
+	uint32_t k;
 	char esc[2][2 * RING_CTL_NAME_MAX + 8];
 	int err, ret;
 
@@ -179,14 +178,14 @@ cmd_metrics(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	metrics_family("ringd_ring_state", "gauge",
 	    "1 for the state a ring is in, 0 for the others.");
 	for (i = 0; i < nrings; i++)
-		for (k = 0; k < 4; k++)
+		for (k = RING_CTL_PENDING; k <= RING_CTL_ADOPTING; k++)
 			printf("ringd_ring_state{ring=\"%" PRIu64 "\","
 			       "scheme=\"%s\",state=\"%s\"} %d\n",
 			    rings[i].ring_id,
 			    metrics_escape(rings[i].scheme,
 				sizeof(rings[i].scheme), esc[1],
 				sizeof(esc[1])),
-			    states[k], rings[i].state == k + 1);
+			    mj_state_name(k), rings[i].state == k);
 	ret = RC_OK;
 out:
 	free(rings);

@@ -700,6 +700,8 @@ rings_fill_rec(const struct ringd_ring *rr, const struct ring_stats *stp,
 		rec->state = RING_CTL_BROKEN;
 	else if (status & RING_STATUS_DROP)
 		rec->state = RING_CTL_DROPPED;
+	else if (rr->adopting)
+		rec->state = RING_CTL_ADOPTING;
 	else
 		rec->state = RING_CTL_RUNNING;
 	rings_fill_queue(&st.sq, &rec->sq);

@@ -421,6 +421,8 @@ model_state(const struct rt_model *m, const struct rt_ring *r)
 		return "DROP";
 	case RING_CTL_BROKEN:
 		return "broken";
+	case RING_CTL_ADOPTING:
+		return "adopting";
 	case RING_CTL_RUNNING:
 		break;
 	default:

@@ -277,7 +277,9 @@ test_restart_under_load(void)
 static void
 test_restart_side_gone(void)
 {
-	struct ring_ctl *c;
+	struct ring_ctl_ring rec;
+	struct ring_ctl *c, *o;
+	bool adopting = false;
 	struct ring *r;
 	struct ring_sqe s;
 	struct ring_cqe q;
@@ -301,7 +303,18 @@ test_restart_side_gone(void)
 	td_stop(&d);
 	tap_kill(scheme); /* SIGKILL and reap */
 	close(stop);
-	td_start(&d, RS_CONF, 0);
+	td_start(&d, "adopt_timeout_ms = 3000\n", 0);
+	/* the consumer is back, the scheme not: ringd says it waits */
+	TAP_OK(ring_ctl_connect(d.sock, NULL, &o));
+	deadline = rs_now_ms() + 2500;
+	while (!adopting && rs_now_ms() < deadline) {
+		(void)ring_ctl_process(c);
+		adopting = td_find_ring(o, id, &rec) &&
+		    rec.state == RING_CTL_ADOPTING &&
+		    rec.consumer.pid == (uint32_t)getpid();
+		usleep(1000);
+	}
+	TAP_ASSERT(adopting);
 	deadline = rs_now_ms() + 10000;
 	while (got < 3 && rs_now_ms() < deadline) {
 		(void)ring_ctl_process(c);
@@ -314,6 +327,8 @@ test_restart_side_gone(void)
 	}
 	TAP_EQ(got, 3);
 	TAP_ASSERT(ring_is_dropped(r));
+	TAP_ASSERT(td_find_ring(o, id, &rec) && rec.state == RING_CTL_DROPPED);
+	ring_ctl_close(o);
 	TAP_ASSERT(td_log_has(&d, "did not come back"));
 	ring_close(r);
 	ring_ctl_close(c);

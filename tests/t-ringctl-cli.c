@@ -939,7 +939,7 @@ test_metrics(void)
 		    "assert fams[\"ringd_rings\"].samples[0].value == 1\n"
 		    "assert fams[\"ringd_ring_submitted\"].type == "
 		    "\"counter\"\n"
-		    "assert len(fams[\"ringd_ring_state\"].samples) == 4\n"
+		    "assert len(fams[\"ringd_ring_state\"].samples) == 5\n"
 		    "' %s",
 		    path);
 		if (system(cmd) != 0)

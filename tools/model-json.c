@@ -23,6 +23,8 @@ mj_state_name(uint32_t state)
 		return "dropped";
 	case RING_CTL_BROKEN:
 		return "broken";
+	case RING_CTL_ADOPTING:
+		return "adopting";
 	default:
 		return "unknown";
 	}

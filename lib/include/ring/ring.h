@@ -304,6 +304,7 @@ enum ring_ctl_state {
 	RING_CTL_RUNNING,
 	RING_CTL_DROPPED,
 	RING_CTL_BROKEN,
+	RING_CTL_ADOPTING, /* after a ringd restart: one side is back */
 };
 
 struct ring_ctl_ring {
