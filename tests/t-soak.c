@@ -9,14 +9,15 @@
  * detach), the parent kills a scheme process or a consumer with SIGKILL
  * every few hundred milliseconds and starts another in its place.
  *
- * ringd's resident size and descriptor count are read once every ring is
- * up, and again at the end with every ring up again (the churn paused and
- * ringd listing exactly those rings, plus the test's own connection): the
- * memory files must be no more than one per ring, the descriptors no
- * more than the rings and clients account for, and the resident size may
- * grow by a small slack only, no CQE may carry
- * an error other than -ESHUTDOWN (the injected kills), and once every
- * client is gone ringd must come back to its idle descriptor count.
+ * ringd's memory and descriptor count are read once every ring is up, and
+ * again at the end with every ring up again (the churn paused and ringd
+ * listing exactly those rings, plus the test's own connection): the
+ * memory files must be no more than one per ring, the descriptors no more
+ * than the rings and clients account for, the ring memory ringd maps no
+ * more than those rings account for, and its private memory (heap,
+ * stacks) may grow by a small slack only; no CQE may carry an error other
+ * than -ESHUTDOWN (the injected kills), and once every client is gone
+ * ringd must come back to its idle descriptor count.
  *
  * RING_SOAK_SECONDS (default 5) and RING_SOAK_RINGS (default 200) set the
  * size; docs/hardening.md has the full run (600 s, 1000 rings).
@@ -39,11 +40,12 @@
 #define SOAK_CONSUMERS 8
 #define SOAK_SCHEMES 2
 #define SOAK_MAX_PER 256 /* rings one consumer holds at most */
+#define SOAK_SQ 4	 /* entries per queue */
 
 struct soak_shared {
 	atomic_int stop;
-	atomic_int quiet;		/* no churn while ringd is measured */
-	atomic_int up[SOAK_CONSUMERS];	/* pid of the slot's consumer once all
+	atomic_int quiet;	       /* no churn while ringd is measured */
+	atomic_int up[SOAK_CONSUMERS]; /* pid of the slot's consumer once all
 					   its rings are open */
 	atomic_uint_fast64_t cqes, errors, shutdowns, opens, closes;
 	atomic_int_fast64_t last_error;
@@ -83,8 +85,9 @@ soak_scheme(unsigned slot)
 
 	snprintf(name, sizeof(name), "soak%u", slot);
 	c = td_connect(&d);
-	for (t0 = tu_now_ns(); (rc = ring_ctl_register(c, name, NULL, 0)) ==
-	    -EEXIST && tu_now_ns() - t0 < 5000000000ull;)
+	for (t0 = tu_now_ns();
+	     (rc = ring_ctl_register(c, name, NULL, 0)) == -EEXIST &&
+	     tu_now_ns() - t0 < 5000000000ull;)
 		tu_sleep_ms(1);
 	if (rc < 0)
 		TAP_FAIL("register '%s': %s", name, tap_rcname(rc));
@@ -134,7 +137,7 @@ static void
 soak_open(struct ring_ctl *c, struct soak_ring *s)
 {
 	static const char *const schemes[] = { "null", "soak0", "soak1" };
-	struct ring_params p = { .sq_entries = 4 };
+	struct ring_params p = { .sq_entries = SOAK_SQ };
 	int rc;
 
 	for (;;) {
@@ -227,16 +230,33 @@ soak_consumer(unsigned slot, unsigned nrings)
 
 /* --- the run ------------------------------------------------------------ */
 
+/* ringd's memory, in KiB, from /proc/PID/status. */
+struct soak_mem {
+	long anon;	/* private: heap, stacks */
+	long shmem;	/* ring memory mapped */
+	long shmem_max; /* what the rings it holds may map */
+};
+
 static long
-soak_rss_kib(pid_t pid)
+soak_status_kib(const char *buf, const char *key)
 {
-	char path[64], buf[4096], *p;
+	const char *p = strstr(buf, key);
+
+	if (p == NULL)
+		TAP_FAIL("no '%s' in ringd's status", key);
+	return strtol(p + strlen(key), NULL, 10);
+}
+
+static void
+soak_read_mem(pid_t pid, struct soak_mem *m)
+{
+	char path[64], buf[4096];
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if (td_read_file(path, buf, sizeof(buf)) < 0 ||
-	    (p = strstr(buf, "VmRSS:")) == NULL)
-		TAP_FAIL("cannot read ringd's resident size");
-	return strtol(p + 6, NULL, 10);
+	if (td_read_file(path, buf, sizeof(buf)) < 0)
+		TAP_FAIL("cannot read '%s'", path);
+	m->anon = soak_status_kib(buf, "RssAnon:");
+	m->shmem = soak_status_kib(buf, "RssShmem:");
 }
 
 /* ringd's descriptors of pair memory files: one per ring it holds. */
@@ -304,7 +324,7 @@ soak_all_up(const pid_t *cons)
  */
 static void
 soak_measure(struct ring_ctl *c, const pid_t *cons, uint64_t rings,
-    long *rss, int *fds, int *memfds, int *fdmax)
+    struct soak_mem *mem, int *fds, int *memfds, int *fdmax)
 {
 	struct ring_ctl_status st;
 	uint64_t t0 = tu_now_ns();
@@ -315,22 +335,27 @@ soak_measure(struct ring_ctl *c, const pid_t *cons, uint64_t rings,
 		if (soak_all_up(cons) && st.rings == rings)
 			break;
 		if (tu_now_ns() - t0 > 60000000000ull)
-			TD_FAIL(&d, "after 60 s ringd lists %u rings (want %"
-			    PRIu64 "), consumers %s", st.rings, rings,
+			TD_FAIL(&d,
+			    "after 60 s ringd lists %u rings (want %" PRIu64
+			    "), consumers %s",
+			    st.rings, rings,
 			    soak_all_up(cons) ? "up" : "not all up");
 		tu_sleep_ms(5);
 	}
 	tu_sleep_ms(100);
-	*rss = soak_rss_kib(d.pid);
+	soak_read_mem(d.pid, mem);
 	*fds = td_count_fds(d.pid);
 	*memfds = soak_count_memfds(d.pid);
 	/*
 	 * What the rings and clients account for: a memory file and two
 	 * doorbells per ring, two more descriptors for a ring ringd serves
 	 * itself (its producer handle's doorbells), a socket and a pidfd per
-	 * client.
+	 * client.  Mapped, each ring is ringd's monitor view (the pages
+	 * before the entries) and, for a ring ringd serves, the whole pair
+	 * once more.
 	 */
 	{
+		struct ring_layout l = ring_layout(0, SOAK_SQ, SOAK_SQ, 0);
 		struct ring_ctl_ring *v;
 		size_t n, i, own = 0;
 
@@ -340,6 +365,7 @@ soak_measure(struct ring_ctl *c, const pid_t *cons, uint64_t rings,
 		free(v);
 		*fdmax = d.fd_base + 3 * (int)n + 2 * (int)own +
 		    2 * (int)st.clients;
+		mem->shmem_max = (long)((n * l.sq_ents + own * l.total) / 1024);
 	}
 	atomic_store(&sk->quiet, 0);
 }
@@ -353,7 +379,7 @@ test_soak(void)
 	unsigned per = (nrings + SOAK_CONSUMERS - 1) / SOAK_CONSUMERS, i;
 	pid_t schemes[SOAK_SCHEMES], cons[SOAK_CONSUMERS];
 	unsigned kills_s = 0, kills_c = 0;
-	long rss0, rss1;
+	struct soak_mem m0, m1;
 	int fds0, fds1, mem0, mem1, max0, max1;
 	uint64_t t0, cqes0;
 	struct ring_ctl *c;
@@ -369,13 +395,17 @@ test_soak(void)
 	for (i = 0; i < SOAK_CONSUMERS; i++)
 		cons[i] = soak_spawn_consumer(i, per);
 	c = td_connect(&d);
-	soak_measure(c, cons, per * SOAK_CONSUMERS, &rss0, &fds0, &mem0,
-	    &max0);
+	soak_measure(c, cons, per * SOAK_CONSUMERS, &m0, &fds0, &mem0, &max0);
 	cqes0 = sk->cqes;
-	tap_diag("soak: %u rings, %u s; ringd at start: %ld KiB resident, "
-	    "%d descriptors (%d memory files; rings and clients account for "
-	    "%d)", per * SOAK_CONSUMERS, secs, rss0, fds0, mem0, max0);
-	for (t0 = tu_now_ns(); tu_now_ns() - t0 < (uint64_t)secs * 1000000000ull;) {
+	tap_diag("soak: %u rings, %u s; ringd at start: %ld KiB private, "
+		 "%ld KiB ring memory mapped (rings account for %ld), "
+		 "%d descriptors (%d memory files; rings and clients account "
+		 "for "
+		 "%d)",
+	    per * SOAK_CONSUMERS, secs, m0.anon, m0.shmem, m0.shmem_max, fds0,
+	    mem0, max0);
+	for (t0 = tu_now_ns();
+	     tu_now_ns() - t0 < (uint64_t)secs * 1000000000ull;) {
 		tu_sleep_ms(200 + (unsigned)tu_rand_below(300));
 		if (tu_rand_below(4) != 0) {
 			unsigned v = (unsigned)tu_rand_below(SOAK_SCHEMES);
@@ -393,16 +423,17 @@ test_soak(void)
 		td_assert_alive(&d);
 	}
 	/* every ring up again before the second reading */
-	soak_measure(c, cons, per * SOAK_CONSUMERS, &rss1, &fds1, &mem1,
-	    &max1);
-	tap_diag("soak: ringd at end: %ld KiB resident, %d descriptors "
-	    "(%d memory files; account for %d); "
-	    "%" PRIu64 " CQEs, %" PRIu64 " ring opens, %" PRIu64 " closes, "
-	    "%u scheme and %u consumer kills, %" PRIu64 " -ESHUTDOWN, "
-	    "%" PRIu64 " other errors", rss1, fds1, mem1, max1,
-	    (uint64_t)sk->cqes,
-	    (uint64_t)sk->opens, (uint64_t)sk->closes, kills_s, kills_c,
-	    (uint64_t)sk->shutdowns, (uint64_t)sk->errors);
+	soak_measure(c, cons, per * SOAK_CONSUMERS, &m1, &fds1, &mem1, &max1);
+	tap_diag("soak: ringd at end: %ld KiB private, %ld KiB ring memory "
+		 "mapped (account for %ld), %d descriptors "
+		 "(%d memory files; account for %d); "
+		 "%" PRIu64 " CQEs, %" PRIu64 " ring opens, %" PRIu64
+		 " closes, "
+		 "%u scheme and %u consumer kills, %" PRIu64 " -ESHUTDOWN, "
+		 "%" PRIu64 " other errors",
+	    m1.anon, m1.shmem, m1.shmem_max, fds1, mem1, max1,
+	    (uint64_t)sk->cqes, (uint64_t)sk->opens, (uint64_t)sk->closes,
+	    kills_s, kills_c, (uint64_t)sk->shutdowns, (uint64_t)sk->errors);
 	atomic_store(&sk->stop, 1);
 	for (i = 0; i < SOAK_CONSUMERS; i++)
 		if (!tap_reap_within(cons[i], 30000))
@@ -411,8 +442,8 @@ test_soak(void)
 		tap_kill(schemes[i]);
 	if (sk->errors != 0)
 		TAP_FAIL("%" PRIu64 " error CQEs or calls besides the kills "
-		    "(last %s)", (uint64_t)sk->errors,
-		    tap_rcname((long)sk->last_error));
+			 "(last %s)",
+		    (uint64_t)sk->errors, tap_rcname((long)sk->last_error));
 	TAP_ASSERT(sk->cqes > cqes0);
 	/*
 	 * The same rings: no more memory files than rings (fewer when ringd
@@ -420,14 +451,29 @@ test_soak(void)
 	 */
 	if (mem0 > (int)(per * SOAK_CONSUMERS) ||
 	    mem1 > (int)(per * SOAK_CONSUMERS))
-		TD_FAIL(&d, "ringd holds %d memory files (%d at start) for %u "
-		    "rings", mem1, mem0, per * SOAK_CONSUMERS);
+		TD_FAIL(&d,
+		    "ringd holds %d memory files (%d at start) for %u "
+		    "rings",
+		    mem1, mem0, per * SOAK_CONSUMERS);
 	if (fds0 > max0 || fds1 > max1)
-		TD_FAIL(&d, "ringd holds %d descriptors (%d at start), more "
-		    "than its rings and clients account for (%d, %d)", fds1,
-		    fds0, max1, max0);
-	if (rss1 > rss0 + rss0 / 4 + 4096)
-		TD_FAIL(&d, "ringd grew from %ld KiB to %ld KiB", rss0, rss1);
+		TD_FAIL(&d,
+		    "ringd holds %d descriptors (%d at start), more "
+		    "than its rings and clients account for (%d, %d)",
+		    fds1, fds0, max1, max0);
+	/*
+	 * Private memory flat; ring memory no more than the rings ringd
+	 * holds map (a stale mapping of a closed ring would exceed it).
+	 */
+	if (m1.anon > m0.anon + m0.anon / 4 + 1024)
+		TD_FAIL(&d,
+		    "ringd's private memory grew from %ld KiB to %ld "
+		    "KiB",
+		    m0.anon, m1.anon);
+	if (m0.shmem > m0.shmem_max || m1.shmem > m1.shmem_max)
+		TD_FAIL(&d,
+		    "ringd maps %ld KiB of ring memory (%ld at start), "
+		    "more than its rings account for (%ld, %ld)",
+		    m1.shmem, m0.shmem, m1.shmem_max, m0.shmem_max);
 	ring_ctl_close(c);
 	td_assert_alive(&d);
 	td_settle(&d);
