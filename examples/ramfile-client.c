@@ -105,6 +105,8 @@ main(int argc, char **argv)
 		    strerror(-rc));
 		return 3;
 	}
+	/* a restart of ringd does not stop the transfer: the ring is ours */
+	(void)ring_ctl_set_reconnect(ctl, true);
 	p.sq_entries = 1;
 	while (p.sq_entries < depth)
 		p.sq_entries *= 2;
@@ -173,6 +175,9 @@ main(int argc, char **argv)
 				}
 				rc = ring_cq_pop(r, &cqe);
 				if (rc == -EAGAIN) {
+					/* idle: hand the ring to a restarted
+					 * ringd, if there is one */
+					(void)ring_ctl_process(ctl);
 					rc = ring_wait(r, RING_EV_IN,
 					    5000000000LL);
 					if (rc < 0)

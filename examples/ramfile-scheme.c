@@ -126,6 +126,7 @@ main(int argc, char **argv)
 	struct ring_attach a;
 	char *end;
 	int ep, c, n, i, rc;
+	bool was_up = true;
 
 	file_size = 1 << 20;
 	while ((c = getopt(argc, argv, "hS:n:s:")) != -1) {
@@ -167,6 +168,8 @@ main(int argc, char **argv)
 		    strerror(-rc));
 		return 3;
 	}
+	/* survive a restart of ringd: rings keep working, name comes back */
+	(void)ring_ctl_set_reconnect(ctl, true);
 	if ((rc = ring_ctl_register(ctl, name, ops, sizeof(ops))) < 0) {
 		fprintf(stderr, "ramfile-scheme: cannot register '%s': %s\n",
 		    name, strerror(-rc));
@@ -212,6 +215,18 @@ main(int argc, char **argv)
 			fprintf(stderr, "ramfile-scheme: ringd went away: %s\n",
 			    strerror(-rc));
 			break;
+		}
+		if (ring_ctl_connected(ctl) != was_up) {
+			was_up = !was_up;
+			if (was_up)
+				fprintf(stderr,
+				    "ramfile-scheme: ringd is back; '%s' "
+				    "registered again\n",
+				    name);
+			else
+				fprintf(stderr,
+				    "ramfile-scheme: ringd went "
+				    "away; reconnecting\n");
 		}
 		for (i = 0; i < MAX_RINGS; i++) {
 			if (rings[i].r == NULL)
