@@ -10,9 +10,14 @@
  * dead-peer handling works on the adopted rings.  A side that does not
  * come back is treated as gone after adopt_timeout_ms.
  */
+#include <sys/wait.h>
+
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -336,6 +341,126 @@ test_restart_side_gone(void)
 	td_cleanup(&d);
 }
 
+/* Start an example program of this build, its output into d's directory. */
+static pid_t
+rs_example(const char *prog, const char *out, char *const args[])
+{
+	char bin[PATH_MAX], path[PATH_MAX + 64];
+	char *argv[16];
+	pid_t pid;
+	int n = 0;
+
+	snprintf(bin, sizeof(bin), "%s", td_binary());
+	*strrchr(bin, '/') = '\0'; /* BUILD/ringd */
+	snprintf(path, sizeof(path), "%s/../examples/%s", bin, prog);
+	if (access(path, X_OK) != 0)
+		TAP_FAIL("no example program '%s'", path);
+	argv[n++] = path;
+	argv[n++] = "-S";
+	argv[n++] = d.sock;
+	while (*args != NULL && n < 15)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	snprintf(bin, sizeof(bin), "%s/%s", d.dir, out);
+	pid = tap_fork();
+	if (pid == 0) {
+		int fd = open(bin, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			_exit(126);
+		execv(path, argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Is the example client's ring listed with both sides, running? */
+static bool
+rs_example_ring_back(pid_t client, pid_t scheme)
+{
+	struct ring_ctl_ring *v = NULL;
+	struct ring_ctl *o;
+	size_t n = 0, i;
+	bool back = false;
+
+	if (ring_ctl_connect(d.sock, NULL, &o) < 0)
+		return false;
+	if (ring_ctl_list_rings(o, &v, &n) == 0)
+		for (i = 0; i < n; i++)
+			back = back ||
+			    (v[i].consumer.pid == (uint32_t)client &&
+				v[i].producer.pid == (uint32_t)scheme &&
+				v[i].state == RING_CTL_RUNNING);
+	free(v);
+	ring_ctl_close(o);
+	return back;
+}
+
+static bool
+rs_file_has(const char *name, const char *what)
+{
+	char path[PATH_MAX], buf[8192];
+
+	snprintf(path, sizeof(path), "%s/%s", d.dir, name);
+	return td_read_file(path, buf, sizeof(buf)) >= 0 &&
+	    strstr(buf, what) != NULL;
+}
+
+/*
+ * The ramfile examples, which ask for reconnection: ringd restarts in the
+ * middle of a verified transfer; the transfer completes with no bad
+ * block, the scheme registers again and the ring is listed again.
+ */
+static void
+test_restart_examples(void)
+{
+	char *sargs[] = { "-n", "rs-ramfile", "-s", "1048576", NULL };
+	char *cargs[] = { "-n", "rs-ramfile", "-c", "256", "-q", "16", "-p",
+		"400", NULL };
+	struct ring_ctl_scheme sc;
+	struct ring_ctl *o;
+	pid_t scheme, client;
+	int64_t deadline;
+	int status;
+
+	memset(&d, 0, sizeof(d));
+	td_start(&d, RS_CONF, 0);
+	scheme = rs_example("ramfile-scheme", "scheme.out", sargs);
+	o = td_connect(&d);
+	deadline = rs_now_ms() + 10000;
+	while (!td_find_scheme(o, "rs-ramfile", &sc)) {
+		if (rs_now_ms() > deadline)
+			TD_FAIL(&d, "the example scheme did not register");
+		usleep(10000);
+	}
+	ring_ctl_close(o);
+	client = rs_example("ramfile-client", "client.out", cargs);
+	deadline = rs_now_ms() + 10000;
+	while (!rs_example_ring_back(client, scheme)) {
+		if (rs_now_ms() > deadline)
+			TD_FAIL(&d, "the example client's ring never ran");
+		usleep(10000);
+	}
+	td_stop(&d);
+	/* the transfer must span the restart to test anything */
+	TAP_EQ(waitpid(client, &status, WNOHANG), 0);
+	td_start(&d, RS_CONF, 0);
+	deadline = rs_now_ms() + 20000;
+	while (!rs_example_ring_back(client, scheme)) {
+		if (rs_now_ms() > deadline)
+			TD_FAIL(&d, "the example ring was not listed again");
+		usleep(10000);
+	}
+	TAP_ASSERT(tap_reap_within(client, 120000));
+	TAP_ASSERT(rs_file_has("client.out", " 0 bad blocks"));
+	TAP_ASSERT(rs_file_has("scheme.out", "ringd went away"));
+	TAP_ASSERT(rs_file_has("scheme.out",
+	    "ringd is back; 'rs-ramfile' registered again"));
+	tap_kill(scheme);
+	td_stop(&d);
+	td_cleanup(&d);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -343,5 +468,6 @@ main(int argc, char **argv)
 	td_setup();
 	tap_run("restart-under-load", test_restart_under_load, 90);
 	tap_run("restart-side-gone", test_restart_side_gone, 60);
+	tap_run("restart-examples", test_restart_examples, 180);
 	return tap_done();
 }
