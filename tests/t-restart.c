@@ -29,7 +29,8 @@
 #define RS_SCHEME "t-restart"
 #define RS_RINGS 8
 #define RS_WINDOW 4
-#define RS_CONF "adopt_timeout_ms = 1000\n"
+/* long enough for both sides to come back even under valgrind */
+#define RS_CONF "adopt_timeout_ms = 10000\n"
 
 static struct td d;
 
@@ -347,11 +348,14 @@ rs_example(const char *prog, const char *out, char *const args[])
 {
 	char bin[PATH_MAX], path[PATH_MAX + 64];
 	char *argv[16];
+	ssize_t len;
 	pid_t pid;
 	int n = 0;
 
-	snprintf(bin, sizeof(bin), "%s", td_binary());
-	*strrchr(bin, '/') = '\0'; /* BUILD/ringd */
+	if ((len = readlink("/proc/self/exe", bin, sizeof(bin) - 1)) <= 0)
+		TAP_FAIL("readlink /proc/self/exe: %s", tap_rcname(-errno));
+	bin[len] = '\0';
+	*strrchr(bin, '/') = '\0'; /* BUILD/tests */
 	snprintf(path, sizeof(path), "%s/../examples/%s", bin, prog);
 	if (access(path, X_OK) != 0)
 		TAP_FAIL("no example program '%s'", path);

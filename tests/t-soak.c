@@ -278,7 +278,7 @@ soak_count_memfds(pid_t pid)
 		if (n <= 0)
 			continue;
 		target[n] = '\0';
-		if (strncmp(target, "/memfd:ring-pair", 16) == 0)
+		if (n >= 16 && memcmp(target, "/memfd:ring-pair", 16) == 0)
 			count++;
 	}
 	closedir(dp);
