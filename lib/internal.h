@@ -49,6 +49,7 @@ struct ring {
 	int doorbell_peer; /* eventfd we ring to wake the peer */
 	bool broken;	   /* sticky: the peer corrupted shared state */
 	bool shut;	   /* we set DROP ourselves */
+	bool seen_drop;	   /* a status word said DROP: push no more */
 	/* spin-then-sleep */
 	uint32_t spin_ns;
 	bool spin_adaptive;

@@ -298,6 +298,9 @@ ring_set_status(struct ring *r, uint64_t bits)
 
 	if ((rc = ring_monitor_write(r, true)) < 0)
 		return rc;
+	/* take the write faults first, so both bits land close together */
+	atomic_fetch_or((_Atomic uint64_t *)&r->sq.hp->h.status, 0);
+	atomic_fetch_or((_Atomic uint64_t *)&r->cq.hp->h.status, 0);
 	atomic_fetch_or((_Atomic uint64_t *)&r->sq.hp->h.status, bits);
 	atomic_fetch_or((_Atomic uint64_t *)&r->cq.hp->h.status, bits);
 	ring_wake_all(r);
@@ -497,7 +500,16 @@ ring_q_status(struct ring *r, struct ring_q *q)
 	s = RING_LOAD_ACQ(&q->hp->h.status);
 	if ((s & ~(uint64_t)RING_STATUS_KNOWN) != 0 || (s & RING_STATUS_BROKEN))
 		return ring_fail(r);
-	return (s & RING_STATUS_DROP) || r->shut ? -ESHUTDOWN : 0;
+	/*
+	 * The two status words get DROP one after the other: once either
+	 * said so, this handle pushes nothing more, so that a producer
+	 * told by the SQ cannot still answer into the CQ.
+	 */
+	if (s & RING_STATUS_DROP)
+		r->seen_drop = true;
+	return (s & RING_STATUS_DROP) || r->shut || (q->pusher && r->seen_drop)
+	    ? -ESHUTDOWN
+	    : 0;
 }
 
 /*
