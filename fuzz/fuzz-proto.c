@@ -11,7 +11,8 @@
  *
  * What must hold: proto_recv() never reads outside the packet, accepts a
  * message only when its header, length and descriptor count match the
- * type table, and never leaks a descriptor, whether it accepts or not.
+ * type table, and never leaks a descriptor, whether it accepts or not;
+ * the name checkers never read outside the fields they are given.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -85,8 +86,8 @@ fz_send(const uint8_t *pkt, size_t len, unsigned nfds, bool split)
 		c->cmsg_len = CMSG_LEN(sizeof(int) * first);
 		memcpy(CMSG_DATA(c), fds, sizeof(int) * first);
 		if (first < nfds) {
-			mh.msg_controllen += CMSG_SPACE(sizeof(int) *
-			    (nfds - first));
+			mh.msg_controllen += CMSG_SPACE(
+			    sizeof(int) * (nfds - first));
 			c = CMSG_NXTHDR(&mh, c);
 			c->cmsg_level = SOL_SOCKET;
 			c->cmsg_type = SCM_RIGHTS;
@@ -125,9 +126,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == 0) {
 		/* accepted: the header must agree with what was sent */
 		if (m->hdr.magic != PROTO_MAGIC ||
-		    m->hdr.version != PROTO_VERSION ||
-		    m->hdr.len != size - 1 || m->nfds != nfds ||
-		    nfds > PROTO_MAX_FDS)
+		    m->hdr.version != PROTO_VERSION || m->hdr.len != size - 1 ||
+		    m->nfds != nfds || nfds > PROTO_MAX_FDS)
 			abort();
 		for (i = 0; i < m->nfds; i++)
 			if (fcntl(m->fds[i], F_GETFD) < 0 ||
@@ -138,6 +138,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)proto_name_ok((const char *)m->body.raw,
 			    RING_NAME_MAX);
 		(void)proto_list_rec_size(m->hdr.type);
+		/* and with the opcode names of a register or a probe reply */
+		if (m->hdr.type == PROTO_REGISTER) {
+			const struct proto_register *r = (const void *)
+							     m->body.raw;
+
+			(void)proto_opnames_ok(&r->ops, &r->opnames);
+		} else if (m->hdr.type == (PROTO_PROBE | PROTO_REPLY)) {
+			const struct proto_probe_reply *r = (const void *)
+								m->body.raw;
+
+			(void)proto_opnames_ok(&r->ops, &r->opnames);
+		}
 		proto_msg_close_fds(m);
 	} else if (rc != -EPROTO && rc != -EMSGSIZE && rc != -EBADMSG &&
 	    rc != -ECONNRESET) {

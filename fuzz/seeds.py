@@ -9,7 +9,7 @@ import struct
 
 TOP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 MAGIC = 0x31445252
-VERSION = 2
+VERSION = 4
 REPLY = 0x8000
 
 
@@ -34,7 +34,13 @@ def proto():
     peer = struct.pack("<IIII", 1234, 1000, 1000, 0) + name("client", 16)
     put("proto", "hello", packet(1, struct.pack("<II", VERSION, 0) +
                                  name("ringctl", 16)))
-    put("proto", "register", packet(2, name("ramfile") + b"\x1f" + b"\0" * 31))
+    # ops: noop..read, and 128..130; names for 128..130 in a 128-slot table
+    ops = b"\x1f" + b"\0" * 15 + b"\x07" + b"\0" * 15
+    opnames = (name("identify", 16) + name("capacity", 16) +
+               name("release", 16) + b"\0" * 16 * 125)
+    put("proto", "register", packet(2, name("blkdev0") + ops + opnames))
+    put("proto", "probe-reply", packet(8 | REPLY, struct.pack("<iI", 0, 0) +
+                                       ops + opnames))
     put("proto", "unregister", packet(3, name("ramfile")))
     put("proto", "open", packet(4, name("null") + params))
     put("proto", "open-reply", packet(4 | REPLY,

@@ -40,6 +40,7 @@
 struct ring_ctl_reg {
 	char name[RING_NAME_MAX];
 	struct proto_opset ops;
+	struct proto_opnames opnames;
 };
 
 struct ring_ctl {
@@ -511,9 +512,39 @@ ring_ctl_close_ring(struct ring_ctl *c, uint64_t ring_id)
 	return ring_ctl_call(c, PROTO_CLOSE, &req, sizeof(req), &m);
 }
 
+/*
+ * Put names into the wire's opcode-indexed table: -EINVAL for a standard
+ * opcode, a name that does not fit its field, or an opcode named twice.
+ * proto_opnames_ok() judges the rest, as ringd does.
+ */
+static int
+ring_ctl_opnames(struct proto_opnames *t, const struct ring_ctl_opname *names,
+    unsigned nnames)
+{
+	unsigned i, slot;
+	size_t len;
+
+	memset(t, 0, sizeof(*t));
+	if (nnames > 0 && names == NULL)
+		return -EINVAL;
+	for (i = 0; i < nnames; i++) {
+		if (names[i].op < RING_OP_PRODUCER_BASE)
+			return -EINVAL;
+		len = strnlen(names[i].name, sizeof(names[i].name));
+		if (len == 0 || len == sizeof(names[i].name))
+			return -EINVAL;
+		slot = names[i].op - RING_OP_PRODUCER_BASE;
+		if (t->name[slot][0] != '\0')
+			return -EINVAL;
+		memcpy(t->name[slot], names[i].name, len);
+	}
+	return 0;
+}
+
 RING_EXPORT int
-ring_ctl_register(struct ring_ctl *c, const char *name, const uint8_t *ops,
-    unsigned nops)
+ring_ctl_register_names(struct ring_ctl *c, const char *name,
+    const uint8_t *ops, unsigned nops, const struct ring_ctl_opname *names,
+    unsigned nnames)
 {
 	struct proto_register req;
 	struct proto_msg m;
@@ -523,8 +554,14 @@ ring_ctl_register(struct ring_ctl *c, const char *name, const uint8_t *ops,
 	memset(&req, 0, sizeof(req));
 	if ((rc = ring_ctl_name(req.name, name)) < 0)
 		return rc;
+	if (nops > 0 && ops == NULL)
+		return -EINVAL;
 	for (i = 0; i < nops; i++)
 		req.ops.bits[ops[i] / 64] |= 1ull << (ops[i] % 64);
+	if ((rc = ring_ctl_opnames(&req.opnames, names, nnames)) < 0)
+		return rc;
+	if (!proto_opnames_ok(&req.ops, &req.opnames))
+		return -EINVAL;
 	if ((rc = ring_ctl_call(c, PROTO_REGISTER, &req, sizeof(req), &m)) < 0)
 		return rc;
 	c->used = true;
@@ -543,8 +580,16 @@ ring_ctl_register(struct ring_ctl *c, const char *name, const uint8_t *ops,
 		}
 		memcpy(c->regs[i].name, req.name, sizeof(req.name));
 		c->regs[i].ops = req.ops;
+		c->regs[i].opnames = req.opnames;
 	}
 	return 0;
+}
+
+RING_EXPORT int
+ring_ctl_register(struct ring_ctl *c, const char *name, const uint8_t *ops,
+    unsigned nops)
+{
+	return ring_ctl_register_names(c, name, ops, nops, NULL, 0);
 }
 
 RING_EXPORT int
@@ -656,20 +701,65 @@ ring_ctl_refuse(struct ring_ctl *c, struct ring_attach *a, int err)
 	return ring_ctl_answer(c, a, err);
 }
 
-RING_EXPORT int
-ring_ctl_probe(struct ring_ctl *c, const char *scheme, uint64_t ops[4])
+/* PROBE: the reply, checked like anything else ringd sends. */
+static int
+ring_ctl_probe_call(struct ring_ctl *c, const char *scheme, struct proto_msg *m)
 {
+	const struct proto_probe_reply *rep;
 	struct proto_name req;
-	struct proto_msg m;
 	int rc;
 
 	if ((rc = ring_ctl_name(req.name, scheme)) < 0)
 		return rc;
-	rc = ring_ctl_call(c, PROTO_PROBE, &req, sizeof(req), &m);
-	if (rc < 0)
+	if ((rc = ring_ctl_call(c, PROTO_PROBE, &req, sizeof(req), m)) < 0)
+		return rc;
+	rep = (const struct proto_probe_reply *)m->body.raw;
+	if (!proto_opnames_ok(&rep->ops, &rep->opnames))
+		return -EBADMSG;
+	return 0;
+}
+
+RING_EXPORT int
+ring_ctl_probe(struct ring_ctl *c, const char *scheme, uint64_t ops[4])
+{
+	struct proto_msg m;
+	int rc;
+
+	if ((rc = ring_ctl_probe_call(c, scheme, &m)) < 0)
 		return rc;
 	memcpy(ops, ((struct proto_probe_reply *)m.body.raw)->ops.bits,
 	    4 * sizeof(uint64_t));
+	return 0;
+}
+
+RING_EXPORT int
+ring_ctl_probe_names(struct ring_ctl *c, const char *scheme, uint64_t ops[4],
+    struct ring_ctl_opname **names, size_t *nnames)
+{
+	const struct proto_probe_reply *rep;
+	struct ring_ctl_opname *v = NULL;
+	struct proto_msg m;
+	size_t n = 0, i;
+	int rc;
+
+	if ((rc = ring_ctl_probe_call(c, scheme, &m)) < 0)
+		return rc;
+	rep = (const struct proto_probe_reply *)m.body.raw;
+	for (i = 0; i < PROTO_OPNAMES; i++)
+		if (rep->opnames.name[i][0] != '\0')
+			n++;
+	if (n > 0 && (v = calloc(n, sizeof(*v))) == NULL)
+		return -ENOMEM;
+	for (n = 0, i = 0; i < PROTO_OPNAMES; i++)
+		if (rep->opnames.name[i][0] != '\0') {
+			v[n].op = (uint8_t)(RING_OP_PRODUCER_BASE + i);
+			memcpy(v[n].name, rep->opnames.name[i],
+			    sizeof(v[n].name));
+			n++;
+		}
+	memcpy(ops, rep->ops.bits, 4 * sizeof(uint64_t));
+	*names = v;
+	*nnames = n;
 	return 0;
 }
 
@@ -909,6 +999,7 @@ ring_ctl_reconnect(struct ring_ctl *c)
 		memset(&req, 0, sizeof(req));
 		memcpy(req.name, c->regs[i].name, sizeof(req.name));
 		req.ops = c->regs[i].ops;
+		req.opnames = c->regs[i].opnames;
 		rc = ring_ctl_call(c, PROTO_REGISTER, &req, sizeof(req), &m);
 		if (rc < 0 && first == 0)
 			first = rc;

@@ -17,11 +17,20 @@
 
 #define PHYS_FRAME ((uint64_t)RING_PHYS_FRAME)
 
-/* One region mapped whole by ring_phys_resolve(). */
+/* Rings an entry remembers ringd confirmed; the oldest goes first. */
+#define PHYS_ENTRY_RINGS RING_PHYS_GRANT_MAX
+
+/*
+ * One region mapped whole by ring_phys_resolve() or
+ * ring_phys_resolve_ring(), with the rings ringd said it may be used for.
+ */
 struct ring_phys_entry {
 	uint64_t base;
 	uint64_t size;
+	uint64_t region_id;
 	uint8_t *ptr;
+	uint32_t nrings;
+	uint64_t ring[PHYS_ENTRY_RINGS];
 };
 
 /* The resolver's mappings, sorted by base, never overlapping. */
@@ -105,11 +114,37 @@ phys_cache_forget(struct ring_phys_cache *pc, uint64_t base, uint64_t size)
 		phys_cache_drop(pc, i);
 }
 
+/* Is ring_id among the rings ringd confirmed for e? */
+static bool
+phys_entry_has_ring(const struct ring_phys_entry *e, uint64_t ring_id)
+{
+	uint32_t i;
+
+	for (i = 0; i < e->nrings; i++)
+		if (e->ring[i] == ring_id)
+			return true;
+	return false;
+}
+
+static void
+phys_entry_add_ring(struct ring_phys_entry *e, uint64_t ring_id)
+{
+	if (ring_id == 0 || phys_entry_has_ring(e, ring_id))
+		return;
+	if (e->nrings == PHYS_ENTRY_RINGS) {
+		memmove(&e->ring[0], &e->ring[1],
+		    (PHYS_ENTRY_RINGS - 1) * sizeof(e->ring[0]));
+		e->nrings--;
+	}
+	e->ring[e->nrings++] = ring_id;
+}
+
 static int
-phys_cache_insert(struct ring_ctl *c, uint64_t base, uint64_t size,
-    uint8_t *ptr)
+phys_cache_insert(struct ring_ctl *c, const struct proto_phys_map_reply *rep,
+    uint64_t ring_id, uint8_t *ptr)
 {
 	struct ring_phys_cache **pcp = ring_ctl_phys_cache(c), *pc = *pcp;
+	uint64_t base = rep->region_base, size = rep->region_size;
 	struct ring_phys_entry *nv;
 	size_t i;
 
@@ -130,9 +165,12 @@ phys_cache_insert(struct ring_ctl *c, uint64_t base, uint64_t size,
 	}
 	i = phys_cache_index(pc, base);
 	memmove(&pc->v[i + 1], &pc->v[i], (pc->n - i) * sizeof(pc->v[0]));
+	memset(&pc->v[i], 0, sizeof(pc->v[i]));
 	pc->v[i].base = base;
 	pc->v[i].size = size;
+	pc->v[i].region_id = rep->region_id;
 	pc->v[i].ptr = ptr;
+	phys_entry_add_ring(&pc->v[i], ring_id);
 	pc->n++;
 	return 0;
 }
@@ -194,9 +232,9 @@ ring_physfree(struct ring_ctl *c, uint64_t base, uint64_t size)
 /* Ask for the memory file of the region holding [base, base + size). */
 static int
 phys_map_request(struct ring_ctl *c, uint64_t base, uint64_t size,
-    uint32_t flags, struct proto_phys_map_reply *rep, int *fd)
+    uint32_t flags, uint64_t ring_id, struct proto_phys_map_reply *rep, int *fd)
 {
-	struct proto_phys_range req;
+	struct proto_phys_map req;
 	struct proto_msg m;
 	int rc;
 
@@ -204,6 +242,7 @@ phys_map_request(struct ring_ctl *c, uint64_t base, uint64_t size,
 	req.base = base;
 	req.size = size;
 	req.flags = flags;
+	req.ring_id = ring_id;
 	rc = ring_ctl_call(c, PROTO_PHYS_MAP, &req, sizeof(req), &m);
 	if (rc < 0) {
 		proto_msg_close_fds(&m);
@@ -231,7 +270,7 @@ ring_physmap(struct ring_ctl *c, uint64_t base, uint64_t size, uint32_t flags,
 
 	if (base % PHYS_FRAME != 0 || !phys_round(&size) || size > SIZE_MAX)
 		return -EINVAL;
-	if ((rc = phys_map_request(c, base, size, flags, &rep, &fd)) < 0)
+	if ((rc = phys_map_request(c, base, size, flags, 0, &rep, &fd)) < 0)
 		return rc;
 	prot = PROT_READ | ((flags & RING_PHYSMAP_WRITE) ? PROT_WRITE : 0);
 	p = mmap(NULL, (size_t)size, prot, MAP_SHARED, fd,
@@ -283,12 +322,19 @@ ring_phys_revoke(struct ring_ctl *c, uint64_t base, uint64_t ring_id)
 	return phys_grant(c, base, ring_id, true);
 }
 
-RING_EXPORT int
-ring_phys_resolve(struct ring_ctl *c, uint64_t phys, uint64_t len, void **ptr)
+/*
+ * The resolver: from the cache when it holds [phys, phys + len) and, for a
+ * ring, ringd confirmed that ring for the region; else ask ringd, map the
+ * region whole unless the cache holds that very region already, and
+ * remember the answer.  *base (when not NULL) gets the region's base.
+ */
+static int
+phys_resolve(struct ring_ctl *c, uint64_t ring_id, uint64_t phys, uint64_t len,
+    void **ptr, uint64_t *base)
 {
 	struct ring_phys_cache *pc = *ring_ctl_phys_cache(c);
 	struct proto_phys_map_reply rep;
-	const struct ring_phys_entry *e;
+	struct ring_phys_entry *e = NULL;
 	uint64_t page, span;
 	size_t i;
 	void *p;
@@ -296,20 +342,28 @@ ring_phys_resolve(struct ring_ctl *c, uint64_t phys, uint64_t len, void **ptr)
 
 	if (len == 0 || phys > UINT64_MAX - len)
 		return -EINVAL;
-	if (pc != NULL && (i = phys_cache_index(pc, phys)) < pc->n) {
+	if (pc != NULL && (i = phys_cache_index(pc, phys)) < pc->n &&
+	    pc->v[i].base <= phys &&
+	    phys + len <= pc->v[i].base + pc->v[i].size) {
 		e = &pc->v[i];
-		if (e->base <= phys && phys + len <= e->base + e->size) {
-			*ptr = e->ptr + (phys - e->base);
-			return 0;
-		}
+		if (ring_id == 0 || phys_entry_has_ring(e, ring_id))
+			goto found;
 	}
 	page = phys & ~(PHYS_FRAME - 1);
 	span = phys + len - page;
 	if (!phys_round(&span))
 		return -EINVAL;
-	rc = phys_map_request(c, page, span, RING_PHYSMAP_WRITE, &rep, &fd);
+	rc = phys_map_request(c, page, span, RING_PHYSMAP_WRITE, ring_id, &rep,
+	    &fd);
 	if (rc < 0)
 		return rc;
+	if (e != NULL && e->region_id == rep.region_id &&
+	    e->base == rep.region_base && e->size == rep.region_size) {
+		/* mapped already: only the ring is new */
+		close(fd);
+		phys_entry_add_ring(e, ring_id);
+		goto found;
+	}
 	if (rep.region_size > SIZE_MAX) {
 		close(fd);
 		return -ENOMEM;
@@ -320,13 +374,34 @@ ring_phys_resolve(struct ring_ctl *c, uint64_t phys, uint64_t len, void **ptr)
 	close(fd);
 	if (rc < 0)
 		return rc;
-	if ((rc = phys_cache_insert(c, rep.region_base, rep.region_size, p)) <
-	    0) {
+	if ((rc = phys_cache_insert(c, &rep, ring_id, p)) < 0) {
 		munmap(p, (size_t)rep.region_size);
 		return rc;
 	}
 	*ptr = (uint8_t *)p + (phys - rep.region_base);
+	if (base != NULL)
+		*base = rep.region_base;
 	return 0;
+found:
+	*ptr = e->ptr + (phys - e->base);
+	if (base != NULL)
+		*base = e->base;
+	return 0;
+}
+
+RING_EXPORT int
+ring_phys_resolve(struct ring_ctl *c, uint64_t phys, uint64_t len, void **ptr)
+{
+	return phys_resolve(c, 0, phys, len, ptr, NULL);
+}
+
+RING_EXPORT int
+ring_phys_resolve_ring(struct ring_ctl *c, uint64_t ring_id, uint64_t phys,
+    uint64_t len, void **ptr, uint64_t *base)
+{
+	if (ring_id == 0)
+		return -EINVAL;
+	return phys_resolve(c, ring_id, phys, len, ptr, base);
 }
 
 RING_EXPORT int

@@ -45,7 +45,7 @@ static const struct proto_rule proto_rules[PROTO_TYPE_COUNT] = {
 	    sizeof(struct proto_phys_alloc_reply), 0, 0 },
 	[PROTO_PHYS_FREE] = { sizeof(struct proto_phys_range),
 	    sizeof(struct proto_reply), 0, 0 },
-	[PROTO_PHYS_MAP] = { sizeof(struct proto_phys_range),
+	[PROTO_PHYS_MAP] = { sizeof(struct proto_phys_map),
 	    sizeof(struct proto_phys_map_reply), 0, 1 },
 	[PROTO_PHYS_GRANT] = { sizeof(struct proto_phys_grant),
 	    sizeof(struct proto_reply), 0, 0 },
@@ -73,6 +73,13 @@ _Static_assert(sizeof(struct proto_phys_region_rec) +
 	    sizeof(struct proto_hdr) <=
 	PROTO_MAX_MSG,
     "region record fits a packet");
+_Static_assert(sizeof(struct proto_register) + sizeof(struct proto_hdr) <=
+	    PROTO_MAX_MSG &&
+	sizeof(struct proto_probe_reply) + sizeof(struct proto_hdr) <=
+	    PROTO_MAX_MSG,
+    "opcode names fit a packet");
+_Static_assert(PROTO_OPNAMES == 256 - RING_OP_PRODUCER_BASE,
+    "one name slot per producer-specific opcode");
 _Static_assert(offsetof(struct proto_phys_zone_rec, rec) == 8 &&
 	offsetof(struct proto_phys_range_rec, rec) == 8 &&
 	offsetof(struct proto_phys_region_rec, rec) == 8,
@@ -329,5 +336,61 @@ proto_name_ok(const char *name, size_t size)
 	for (; i < size; i++)
 		if (name[i] != '\0')
 			return false;
+	return true;
+}
+
+/* Redox's standard opcode names: a declared name may not shadow one. */
+static const char *const proto_std_opnames[] = { "noop", "open", "close",
+	"read", "write", "seek", "fstat", "fstatvfs", "mmap", "munmap", "fsync",
+	"files_update", "regular_syscall" };
+
+_Static_assert(sizeof(proto_std_opnames) / sizeof(proto_std_opnames[0]) ==
+	RING_OP_STANDARD_COUNT,
+    "one name per standard opcode");
+
+/* Is a set name field [a-z][a-z0-9_]*, NUL-terminated, zero after? */
+static bool
+proto_opname_ok(const char *name)
+{
+	size_t i;
+
+	if (!(name[0] >= 'a' && name[0] <= 'z'))
+		return false;
+	for (i = 1; i < PROTO_OPNAME_MAX && name[i] != '\0'; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') ||
+			(name[i] >= '0' && name[i] <= '9') || name[i] == '_'))
+			return false;
+	if (i == PROTO_OPNAME_MAX)
+		return false;
+	for (; i < PROTO_OPNAME_MAX; i++)
+		if (name[i] != '\0')
+			return false;
+	for (i = 0; i < RING_OP_STANDARD_COUNT; i++)
+		if (strcmp(name, proto_std_opnames[i]) == 0)
+			return false;
+	return true;
+}
+
+bool
+proto_opnames_ok(const struct proto_opset *ops,
+    const struct proto_opnames *names)
+{
+	static const char zero[PROTO_OPNAME_MAX];
+	unsigned i, j, op;
+
+	for (i = 0; i < PROTO_OPNAMES; i++) {
+		const char *nm = names->name[i];
+
+		if (memcmp(nm, zero, sizeof(zero)) == 0)
+			continue;
+		op = RING_OP_PRODUCER_BASE + i;
+		if (!(ops->bits[op / 64] & (1ull << (op % 64))) ||
+		    !proto_opname_ok(nm))
+			return false;
+		/* the earlier ones are known good: NUL-terminated */
+		for (j = 0; j < i; j++)
+			if (strcmp(nm, names->name[j]) == 0)
+				return false;
+	}
 	return true;
 }

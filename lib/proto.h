@@ -29,8 +29,11 @@
 #include <ring/ring.h>
 
 #define PROTO_MAGIC 0x31445252u /* "RRD1" */
-/* 2: list replies carry many records a packet; 3: packets up to 64 KiB */
-#define PROTO_VERSION 3
+/*
+ * 2: list replies carry many records a packet; 3: packets up to 64 KiB;
+ * 4: declared opcode names in REGISTER and PROBE, attached rings per scheme
+ */
+#define PROTO_VERSION 4
 #define PROTO_MAX_MSG 65536 /* bytes, header included */
 #define PROTO_MAX_FDS 3
 
@@ -101,9 +104,21 @@ struct proto_name {
 	char name[RING_NAME_MAX];
 };
 
+/*
+ * Names of producer-specific opcodes, indexed by opcode minus
+ * RING_OP_PRODUCER_BASE; an all-zero field: no name.  A set field is a
+ * name by proto_opnames_ok()'s rules, zero after its NUL.
+ */
+#define PROTO_OPNAMES 128
+#define PROTO_OPNAME_MAX RING_CTL_OPNAME_MAX
+struct proto_opnames {
+	char name[PROTO_OPNAMES][PROTO_OPNAME_MAX];
+};
+
 struct proto_register {
 	char name[RING_NAME_MAX];
 	struct proto_opset ops; /* opcodes served; all zero: undeclared */
+	struct proto_opnames opnames;
 };
 
 struct proto_open {
@@ -164,6 +179,7 @@ struct proto_probe_reply {
 	int32_t error;
 	uint32_t reserved;
 	struct proto_opset ops;
+	struct proto_opnames opnames; /* only of opcodes in ops */
 };
 
 struct proto_status_reply {
@@ -217,12 +233,26 @@ struct proto_phys_alloc_reply {
 	uint64_t region_id;
 };
 
-/* PROTO_PHYS_FREE and PROTO_PHYS_MAP. */
+/* PROTO_PHYS_FREE. */
 struct proto_phys_range {
 	uint64_t base;
 	uint64_t size;
-	uint32_t flags; /* MAP: RING_PHYSMAP_*; FREE: zero */
+	uint32_t flags; /* zero */
 	uint32_t reserved;
+};
+
+/* PROTO_PHYS_MAP. */
+struct proto_phys_map {
+	uint64_t base;
+	uint64_t size;
+	uint32_t flags; /* RING_PHYSMAP_* */
+	uint32_t reserved;
+	/*
+	 * 0: any region this connection owns or was granted; else the ring
+	 * the mapping is for: the caller must be its scheme and the region
+	 * granted to it through that ring (ownership is not enough)
+	 */
+	uint64_t ring_id;
 };
 
 /* Reply to PROTO_PHYS_MAP: the region, with its memory file. */
@@ -292,5 +322,13 @@ void proto_msg_close_fds(struct proto_msg *m);
 
 /* Is a fixed-size name field NUL-terminated and made of [A-Za-z0-9._-]? */
 bool proto_name_ok(const char *name, size_t size);
+
+/*
+ * Are a scheme's opcode names well formed: each set field lowercase
+ * [a-z][a-z0-9_]* with zeros after its NUL, its opcode in ops, no name
+ * twice, none a Redox standard opcode name?
+ */
+bool proto_opnames_ok(const struct proto_opset *ops,
+    const struct proto_opnames *names);
 
 #endif /* RING_PROTO_H */

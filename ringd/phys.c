@@ -11,7 +11,9 @@
  *
  * Access: the uid that allocated a region owns it; it (or root) may map,
  * free and grant it.  A grant names the other side of a ring the granter
- * is on and lets that connection map the region too.  A region dies with
+ * is on and lets that connection map the region too; a map request that
+ * names a ring is served only to that ring's scheme under a grant made
+ * through that ring, so a scheme keeps its drivers' memory apart.  A region dies with
  * the connection that allocated it unless it is persistent.
  */
 #include <errno.h>
@@ -286,6 +288,32 @@ phys_granted(const struct client *c, const struct phys_region *r)
 	return false;
 }
 
+/*
+ * May c map r for ring ring_id?  Only when c serves that ring (is its
+ * scheme) and the region was granted to c through that very ring: a
+ * scheme serving many drivers reaches, for each ring, the memory that
+ * ring's driver gave it and nothing else, whoever owns it.  -ENOENT: no
+ * such ring; -EPERM: not its scheme, or no such grant.
+ */
+static int
+phys_ring_granted(const struct client *c, const struct phys_region *r,
+    uint64_t ring_id)
+{
+	struct ringd_ring key, *rr;
+	uint32_t i;
+
+	key.id = ring_id;
+	if ((rr = RB_FIND(ring_tree, &ringd.rings, &key)) == NULL || rr->dead)
+		return -ENOENT;
+	if (rr->producer != c)
+		return -EPERM;
+	for (i = 0; i < r->ngrants; i++)
+		if (r->grant[i].ring_id == ring_id &&
+		    r->grant[i].client_id == c->id)
+			return 0;
+	return -EPERM;
+}
+
 /* Round a byte count up to frames; false when it is 0 or overflows. */
 static bool
 phys_round(uint64_t *len)
@@ -546,12 +574,14 @@ phys_region_file(struct phys_region *r)
 
 /*
  * PROTO_PHYS_MAP: hand over the memory file of the region holding the
- * range, writable or through a read-only open of it.
+ * range, writable or through a read-only open of it.  Without a ring, to
+ * its owner or anyone it was granted to; for a ring, to that ring's
+ * scheme when granted to it through that ring.
  */
 int
 phys_handle_map(struct client *c, struct proto_msg *m)
 {
-	const struct proto_phys_range *req = (const void *)m->body.raw;
+	const struct proto_phys_map *req = (const void *)m->body.raw;
 	uint64_t size = req->size, base = req->base;
 	struct proto_phys_map_reply rep;
 	struct phys_region *r;
@@ -565,7 +595,10 @@ phys_handle_map(struct client *c, struct proto_msg *m)
 		return -EINVAL;
 	if ((r = phys_find(base)) == NULL || size > r->size - (base - r->base))
 		return -EINVAL;
-	if (!phys_owns(c, r) && !phys_granted(c, r))
+	if (req->ring_id != 0) {
+		if ((rc = phys_ring_granted(c, r, req->ring_id)) < 0)
+			return rc;
+	} else if (!phys_owns(c, r) && !phys_granted(c, r))
 		return -EPERM;
 	if ((rc = phys_region_file(r)) < 0)
 		return rc;

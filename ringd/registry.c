@@ -52,9 +52,22 @@ registry_init(void)
 		strlcpy(s->owner_peer.comm, "ringd",
 		    sizeof(s->owner_peer.comm));
 		builtin_opset(&bs[i], &s->ops);
+		s->gen = ++ringd.next_scheme_gen;
 		RB_INSERT(scheme_tree, &ringd.schemes, s);
 	}
 	return 0;
+}
+
+/* Does a REGISTER name any opcode? */
+static bool
+registry_has_opnames(const struct proto_opnames *t)
+{
+	unsigned i;
+
+	for (i = 0; i < PROTO_OPNAMES; i++)
+		if (t->name[i][0] != '\0')
+			return true;
+	return false;
 }
 
 static void
@@ -67,6 +80,7 @@ registry_remove(struct scheme *s)
 		ringd.nschemes--;
 		ringd.status_dirty = true;
 	}
+	free(s->opnames);
 	free(s);
 }
 
@@ -92,10 +106,10 @@ registry_client_gone(struct client *c)
 }
 
 /*
- * REGISTER: -EINVAL bad name, -EACCES the policy says no, -EPERM a
- * built-in name or a name another uid owns, -EADDRINUSE a name this uid
- * already holds (here or on another connection), -EMFILE/-ENFILE over
- * max_schemes_per_client/max_schemes.
+ * REGISTER: -EINVAL bad name or opcode names (proto_opnames_ok()),
+ * -EACCES the policy says no, -EPERM a built-in name or a name another uid
+ * owns, -EADDRINUSE a name this uid already holds (here or on another
+ * connection), -EMFILE/-ENFILE over max_schemes_per_client/max_schemes.
  */
 int
 registry_handle_register(struct client *c, struct proto_msg *m)
@@ -104,7 +118,8 @@ registry_handle_register(struct client *c, struct proto_msg *m)
 	struct proto_reply r;
 	struct scheme *s, *old;
 
-	if (!proto_name_ok(req->name, sizeof(req->name)))
+	if (!proto_name_ok(req->name, sizeof(req->name)) ||
+	    !proto_opnames_ok(&req->ops, &req->opnames))
 		return -EINVAL;
 	if (policy_check(c, POLICY_REGISTER, req->name) < 0)
 		return -EACCES;
@@ -122,6 +137,13 @@ registry_handle_register(struct client *c, struct proto_msg *m)
 		return -ENFILE;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return -ENOMEM;
+	if (registry_has_opnames(&req->opnames)) {
+		if ((s->opnames = malloc(sizeof(*s->opnames))) == NULL) {
+			free(s);
+			return -ENOMEM;
+		}
+		*s->opnames = req->opnames;
+	}
 	if (old != NULL) {
 		log_info("root %s takes scheme '%s' over from uid %u",
 		    client_name(c), old->name, old->owner_peer.uid);
@@ -131,6 +153,7 @@ registry_handle_register(struct client *c, struct proto_msg *m)
 	s->owner = c;
 	s->owner_peer = c->peer;
 	s->ops = req->ops;
+	s->gen = ++ringd.next_scheme_gen;
 	RB_INSERT(scheme_tree, &ringd.schemes, s);
 	LIST_INSERT_HEAD(&c->schemes, s, owner_link);
 	c->nschemes++;
@@ -167,7 +190,7 @@ registry_handle_unregister(struct client *c, struct proto_msg *m)
 
 /*
  * PROBE: the opcodes a scheme declared that the policy lets the caller
- * use; -EINVAL bad name, -ENODEV none.
+ * use, and the names it gave those; -EINVAL bad name, -ENODEV none.
  */
 int
 registry_handle_probe(struct client *c, struct proto_msg *m)
@@ -186,6 +209,13 @@ registry_handle_probe(struct client *c, struct proto_msg *m)
 	policy_opset(c, s->name, &allowed);
 	for (w = 0; w < 4; w++)
 		r.ops.bits[w] = s->ops.bits[w] & allowed.bits[w];
+	for (w = 0; s->opnames != NULL && w < PROTO_OPNAMES; w++) {
+		unsigned op = RING_OP_PRODUCER_BASE + w;
+
+		if (r.ops.bits[op / 64] & (1ull << (op % 64)))
+			memcpy(r.opnames.name[w], s->opnames->name[w],
+			    sizeof(r.opnames.name[w]));
+	}
 	client_send(c, PROTO_PROBE | PROTO_REPLY, m->hdr.seq, &r, sizeof(r),
 	    NULL, 0);
 	return 0;
@@ -198,5 +228,6 @@ registry_fill_rec(const struct scheme *s, struct ring_ctl_scheme *rec)
 	rec->owner = s->owner_peer;
 	rec->builtin = s->builtin != NULL;
 	rec->rings = s->rings;
+	rec->rings_opened = s->rings_opened;
 	memcpy(rec->ops, s->ops.bits, sizeof(rec->ops));
 }

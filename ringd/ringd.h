@@ -176,7 +176,10 @@ struct scheme {
 	const struct builtin_scheme *builtin;
 	struct ring_ctl_peer owner_peer;
 	struct proto_opset ops;
-	uint32_t rings; /* rings opened to it so far */
+	struct proto_opnames *opnames; /* NULL: none declared */
+	uint64_t gen;		       /* tells this name's holders apart */
+	uint64_t rings_opened;	       /* rings opened to it so far */
+	uint32_t rings;		       /* attached now (rings_attach()) */
 };
 
 /* ringd's record of one ring pair it brokered. */
@@ -207,6 +210,8 @@ struct ringd_ring {
 	bool dead;
 	bool adopting; /* made by a previous ringd: a side is yet to come back */
 	bool kept;     /* ringd stops: leave the ring to its peers, no DROP */
+	bool attached; /* counted in its scheme's rings (scheme_gen) */
+	uint64_t scheme_gen;
 	RB_ENTRY(ringd_ring) mem_node; /* by memory file, for ADOPT */
 	dev_t mem_dev;
 	ino_t mem_ino;
@@ -246,6 +251,7 @@ struct ringd {
 	bool quit;
 	uint64_t start_ns;
 	uint64_t next_client_id, next_ring_id;
+	uint64_t next_scheme_gen; /* struct scheme's gen */
 	uint32_t nclients, nschemes, nrings;
 	uint32_t nserving; /* rings ringd serves (ring->serve) */
 	struct client_tree clients;

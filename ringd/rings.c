@@ -101,6 +101,31 @@ rings_check_params(const struct ring_params *p)
 	return 0;
 }
 
+/*
+ * Count rr in its scheme's attached rings or stop counting it.  A ring is
+ * attached while its consumer holds it and the scheme that accepted it
+ * serves it; gen keeps a later holder of the same name from being
+ * counted down for it.
+ */
+static void
+rings_attach(struct ringd_ring *rr, bool on)
+{
+	struct scheme *s;
+
+	if (rr->attached == on)
+		return;
+	s = registry_find(rr->scheme);
+	rr->attached = false;
+	if (on) {
+		if (s == NULL)
+			return;
+		rr->attached = true;
+		rr->scheme_gen = s->gen;
+		s->rings++;
+	} else if (s != NULL && s->gen == rr->scheme_gen && s->rings > 0)
+		s->rings--;
+}
+
 /* Take a ring out of the model; its memory goes in rings_reap(). */
 static void
 rings_release(struct ringd_ring *rr)
@@ -108,6 +133,7 @@ rings_release(struct ringd_ring *rr)
 	if (rr->dead)
 		return;
 	rr->dead = true;
+	rings_attach(rr, false);
 	if (rr->mon != NULL && !rr->kept)
 		ring_shutdown(rr->mon);
 	builtin_stop(rr);
@@ -253,7 +279,8 @@ rings_handle_open(struct client *c, struct proto_msg *m)
 	rr->created_ns = service_now_ns();
 	LIST_INSERT_HEAD(&c->cons_rings, rr, cons_link);
 	c->nrings++;
-	s->rings++;
+	s->rings_opened++;
+	rings_attach(rr, true);
 
 	if (s->builtin != NULL) {
 		rr->builtin = true;
@@ -323,6 +350,7 @@ static void
 rings_consumer_gone(struct ringd_ring *rr)
 {
 	rings_adopt_done(rr);
+	rings_attach(rr, false);
 	LIST_REMOVE(rr, cons_link);
 	rr->consumer->nrings--;
 	rr->consumer = NULL;
@@ -345,6 +373,7 @@ rings_take_over(struct ringd_ring *rr)
 
 	rr->takeover = true;
 	rr->bi = NULL;
+	rings_attach(rr, false);
 	if ((rc = builtin_start(rr)) < 0) {
 		log_warn("ring %llu: cannot take over the producer side: %s",
 		    (unsigned long long)rr->id, strerror(-rc));
@@ -462,6 +491,7 @@ rings_adopt_side(struct ringd_ring *rr, struct client *c, bool consumer)
 		LIST_INSERT_HEAD(&c->prod_rings, rr, prod_link);
 	}
 	if (rr->consumer != NULL && rr->producer != NULL) {
+		rings_attach(rr, true);
 		rings_adopt_done(rr);
 		log_info("ring %llu to '%s' is back: %s and %s",
 		    (unsigned long long)rr->id, rr->scheme,

@@ -4,9 +4,10 @@
  * trips through each built-in scheme (64- and 32-bit pairs), parameter
  * checks and limits, external schemes in other processes (attach
  * identity, accept, refuse, timeouts, a consumer gone before the accept,
- * two consumers), opcode probe, the introspection lists (also while
- * everything churns), fairness between built-in rings, and scheme-name
- * ownership within and across uids.
+ * two consumers), opcode probe and declared opcode names, rings attached
+ * per scheme, the introspection lists (also while everything churns),
+ * fairness between built-in rings, and scheme-name ownership within and
+ * across uids.
  */
 #include <errno.h>
 #include <signal.h>
@@ -1053,6 +1054,152 @@ test_probe(void)
 	finish();
 }
 
+/* Names a scheme gives its own opcodes: kept, served, checked, dropped. */
+static void
+test_opnames(void)
+{
+	static const uint8_t ops[] = { RING_OP_NOOP, RING_OP_READ, 128, 129,
+		200, 255 };
+	static const struct ring_ctl_opname good[] = { { 255, "last_one" },
+		{ 128, "identify" }, { 200, "x9" } };
+	static const struct {
+		const char *why;
+		struct ring_ctl_opname n;
+	} bad[] = {
+		{ "a standard opcode", { RING_OP_READ, "myread" } },
+		{ "an opcode not served", { 130, "stray" } },
+		{ "uppercase", { 129, "Capacity" } },
+		{ "a leading digit", { 129, "9lives" } },
+		{ "a leading underscore", { 129, "_cap" } },
+		{ "a dash", { 129, "cap-a" } },
+		{ "empty", { 129, "" } },
+		{ "a Redox name", { 129, "read" } },
+		{ "a Redox name", { 129, "regular_syscall" } },
+		{ "the same name twice", { 129, "identify" } },
+		{ "a second name for an opcode", { 128, "other" } },
+	};
+	struct ring_ctl_opname two[2], *v = NULL;
+	struct ring_ctl *c, *sc, *sc2;
+	uint64_t ops4[4];
+	size_t n, i;
+
+	start(NULL);
+	c = td_connect(&d);
+	sc = td_connect(&d);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		two[0] = good[1];
+		two[1] = bad[i].n;
+		if (ring_ctl_register_names(sc, "t-named", ops, sizeof(ops),
+			two, 2) != -EINVAL)
+			TAP_FAIL("a name that is %s was taken", bad[i].why);
+	}
+	/* a name filling its field has no room for the NUL */
+	memset(two[0].name, 'a', sizeof(two[0].name));
+	two[0].op = 128;
+	TAP_RC(ring_ctl_register_names(sc, "t-named", ops, sizeof(ops), two, 1),
+	    -EINVAL);
+	TAP_RC(ring_ctl_register_names(sc, "t-named", ops, sizeof(ops), NULL,
+		   1),
+	    -EINVAL);
+	TAP_ASSERT(!td_find_scheme(c, "t-named", NULL));
+
+	TAP_RC(ring_ctl_register_names(sc, "t-named", ops, sizeof(ops), good,
+		   3),
+	    0);
+	TAP_RC(ring_ctl_probe_names(c, "t-named", ops4, &v, &n), 0);
+	TAP_EQ(n, 3);
+	/* in opcode order, whatever order they were given in */
+	TAP_EQ(v[0].op, 128);
+	TAP_ASSERT(strcmp(v[0].name, "identify") == 0);
+	TAP_EQ(v[1].op, 200);
+	TAP_ASSERT(strcmp(v[1].name, "x9") == 0);
+	TAP_EQ(v[2].op, 255);
+	TAP_ASSERT(strcmp(v[2].name, "last_one") == 0);
+	TAP_EQ_U(ops4[0], (1ull << RING_OP_NOOP) | (1ull << RING_OP_READ));
+	TAP_EQ_U(ops4[2], 3ull);
+	TAP_EQ_U(ops4[3], 1ull << (200 - 192) | 1ull << 63);
+	free(v);
+	/* the plain probe still answers; built-ins have no names */
+	TAP_RC(ring_ctl_probe(c, "t-named", ops4), 0);
+	TAP_EQ_U(ops4[2], 3ull);
+	v = (void *)1;
+	TAP_RC(ring_ctl_probe_names(c, "echo", ops4, &v, &n), 0);
+	TAP_EQ(n, 0);
+	TAP_ASSERT(v == NULL);
+	TAP_RC(ring_ctl_probe_names(c, "t-nosuch", ops4, &v, &n), -ENODEV);
+
+	/* the owner leaves: so do its names; a new holder has its own */
+	ring_ctl_close(sc);
+	td_await_scheme_gone(c, "t-named");
+	TAP_RC(ring_ctl_probe_names(c, "t-named", ops4, &v, &n), -ENODEV);
+	sc2 = td_connect(&d);
+	TAP_RC(ring_ctl_register(sc2, "t-named", ops, sizeof(ops)), 0);
+	TAP_RC(ring_ctl_probe_names(c, "t-named", ops4, &v, &n), 0);
+	TAP_EQ(n, 0);
+	free(v);
+	TAP_RC(ring_ctl_unregister(sc2, "t-named"), 0);
+	two[0] = (struct ring_ctl_opname){ 129, "capacity" };
+	TAP_RC(ring_ctl_register_names(sc2, "t-named", ops, sizeof(ops), two,
+		   1),
+	    0);
+	TAP_RC(ring_ctl_probe_names(c, "t-named", ops4, &v, &n), 0);
+	TAP_EQ(n, 1);
+	TAP_EQ(v[0].op, 129);
+	TAP_ASSERT(strcmp(v[0].name, "capacity") == 0);
+	free(v);
+	ring_ctl_close(sc2);
+	ring_ctl_close(c);
+	finish();
+}
+
+/* A scheme's rings: those attached now, and those ever opened to it. */
+static void
+test_rings_attached(void)
+{
+	struct ring_params p = { .sq_entries = 4 };
+	struct ring_ctl_scheme rec;
+	struct ring_ctl *c, *c2;
+	struct ring *r[4];
+	uint64_t id[4];
+	unsigned i;
+
+	start(NULL);
+	c = td_connect(&d);
+	c2 = td_connect(&d);
+	TAP_ASSERT(td_find_scheme(c, "echo", &rec));
+	TAP_EQ(rec.rings, 0);
+	TAP_EQ_U(rec.rings_opened, 0);
+	for (i = 0; i < 3; i++)
+		TAP_RC(ring_ctl_open(c, "echo", &p, &r[i], &id[i]), 0);
+	TAP_ASSERT(td_find_scheme(c, "echo", &rec));
+	TAP_EQ(rec.rings, 3);
+	TAP_EQ_U(rec.rings_opened, 3);
+	for (i = 0; i < 2; i++) {
+		ring_close(r[i]);
+		TAP_RC(ring_ctl_close_ring(c, id[i]), 0);
+	}
+	TAP_ASSERT(td_find_scheme(c, "echo", &rec));
+	TAP_EQ(rec.rings, 1);
+	TAP_ASSERT(rec.rings_opened >= 3);
+	/* a consumer that goes away leaves with its rings */
+	TAP_RC(ring_ctl_open(c2, "echo", &p, &r[3], &id[3]), 0);
+	TAP_ASSERT(td_find_scheme(c, "echo", &rec));
+	TAP_EQ(rec.rings, 2);
+	ring_close(r[3]);
+	ring_ctl_close(c2);
+	td_await_ring_gone(c, id[3]);
+	TAP_ASSERT(td_find_scheme(c, "echo", &rec));
+	TAP_EQ(rec.rings, 1);
+	TAP_EQ_U(rec.rings_opened, 4);
+	ring_close(r[2]);
+	TAP_RC(ring_ctl_close_ring(c, id[2]), 0);
+	TAP_ASSERT(td_find_scheme(c, "echo", &rec));
+	TAP_EQ(rec.rings, 0);
+	TAP_EQ_U(rec.rings_opened, 4);
+	ring_ctl_close(c);
+	finish();
+}
+
 static const struct ring_ctl_scheme *
 find_scheme(const struct ring_ctl_scheme *v, size_t n, const char *name)
 {
@@ -1550,6 +1697,8 @@ main(int argc, char **argv)
 	    30);
 	tap_run("ctl-global-limits", test_global_limits, 30);
 	tap_run("ctl-probe", test_probe, 30);
+	tap_run("ctl-opcode-names", test_opnames, 30);
+	tap_run("ctl-rings-attached", test_rings_attached, 30);
 	tap_run("ctl-lists", test_lists, 30);
 	tap_run("ctl-lists-churn", test_lists_churn, 30);
 	tap_run("ctl-builtin-fairness", test_builtin_fairness, 30);

@@ -1105,6 +1105,142 @@ test_grant_peer(void)
 	finish();
 }
 
+/*
+ * A device serving two rings (as nobody): each SQE asks it to resolve
+ * [additional1, additional1 + additional2) for the ring it came on
+ * (offset 0) or for the connection (offset 2); the CQE carries the result.
+ * It ends when both rings are closed.
+ */
+static void
+device_two(int ready)
+{
+	struct ring_ctl *c;
+	struct ring_attach a;
+	struct ring *r[2];
+	uint64_t id[2], base, t0;
+	struct ring_sqe s;
+	struct ring_cqe e;
+	bool open[2] = { true, true };
+	bool idle;
+	void *p;
+	int i, rc;
+
+	td_become_nobody();
+	c = td_connect(&d);
+	TAP_RC(ring_ctl_register(c, SCHEME, NULL, 0), 0);
+	tu_notify(ready);
+	for (i = 0; i < 2; i++) {
+		TAP_RC(ring_ctl_wait_attach(c, &a, 10000), 0);
+		id[i] = a.ring_id;
+		TAP_RC(ring_ctl_accept(c, &a, &r[i]), 0);
+	}
+	t0 = tu_now_ns();
+	while (open[0] || open[1]) {
+		if (tu_now_ns() - t0 > 20000000000ull)
+			TAP_FAIL("device: rings still open after 20 s");
+		idle = true;
+		for (i = 0; i < 2; i++) {
+			if (!open[i])
+				continue;
+			rc = ring_sq_pop(r[i], &s);
+			if (rc == -ESHUTDOWN) {
+				open[i] = false;
+				continue;
+			}
+			if (rc == -EAGAIN)
+				continue;
+			TAP_RC(rc, 0);
+			idle = false;
+			memset(&e, 0, sizeof(e));
+			e.user_data = s.user_data;
+			base = 0;
+			if (s.offset == 2)
+				rc = ring_phys_resolve(c, s.additional1,
+				    s.additional2, &p);
+			else
+				rc = ring_phys_resolve_ring(c, id[i],
+				    s.additional1, s.additional2, &p, &base);
+			if (rc == 0)
+				e.extra = base;
+			e.status = (uint64_t)(int64_t)rc;
+			TAP_RC(ring_cq_push(r[i], &e), 0);
+		}
+		if (idle)
+			tu_sleep_ms(1);
+	}
+	for (i = 0; i < 2; i++)
+		ring_close(r[i]);
+	ring_ctl_close(c);
+}
+
+/*
+ * A grant is for one ring: a scheme serving two rings of ours resolves a
+ * region granted through ring 1 on ring 1 only, even right after ring 1
+ * put it in its cache; connection-wide resolving cannot tell them apart.
+ * Owning a region is no ticket either.
+ */
+static void
+test_grant_per_ring(void)
+{
+	struct ring_ctl *c;
+	struct ring_cqe e;
+	struct ring *r1, *r2;
+	uint64_t base, id1, id2;
+	int ready[2];
+	pid_t pid;
+	void *p;
+
+	start(small_conf);
+	c = td_connect(&d);
+	base = alloc_ok(c, 64 * KB, 0, 1, NULL);
+	tu_pipe(ready);
+	pid = tap_fork();
+	if (pid == 0) {
+		device_two(ready[1]);
+		tap_child_exit();
+	}
+	tu_await(ready[0], 10000);
+	r1 = td_open(c, SCHEME, 8, 0, 0, &id1);
+	r2 = td_open(c, SCHEME, 8, 0, 0, &id2);
+	TAP_RC(ring_phys_grant(c, base, id1), 0);
+	/* ring 1: granted, and the region's base comes back */
+	TAP_EQ(ask_device(r1, 1, base + 8 * KB, 4 * KB, false, &e), 0);
+	TAP_EQ_U(e.extra, base);
+	/* ring 2: refused, though the scheme holds the mapping already */
+	TAP_EQ(ask_device(r2, 2, base + 8 * KB, 4 * KB, false, &e), -EPERM);
+	TAP_EQ(ask_device(r2, 3, base, 64 * KB, false, &e), -EPERM);
+	/* what resolving for the connection alone would have let through */
+	{
+		struct ring_sqe s = { .opcode = OP_CHECK,
+			.user_data = 4,
+			.offset = 2,
+			.additional1 = base,
+			.additional2 = 4 * KB };
+
+		td_roundtrip(r2, &s, &e);
+		TAP_EQ((int64_t)e.status, 0);
+	}
+	/* ring 1 still works from the cache; granted through ring 2, so does it */
+	TAP_EQ(ask_device(r1, 5, base, 64 * KB, false, &e), 0);
+	TAP_RC(ring_phys_grant(c, base, id2), 0);
+	TAP_EQ(ask_device(r2, 6, base + 60 * KB, 4 * KB, false, &e), 0);
+	TAP_EQ_U(e.extra, base);
+	/* the owner is not the ring's scheme: no per-ring mapping for it */
+	TAP_RC(ring_phys_resolve_ring(c, id1, base, 4096, &p, NULL), -EPERM);
+	TAP_RC(ring_phys_resolve_ring(c, id1 + 1000, base, 4096, &p, NULL),
+	    -ENOENT);
+	TAP_RC(ring_phys_resolve_ring(c, 0, base, 4096, &p, NULL), -EINVAL);
+	ring_close(r1);
+	TAP_RC(ring_ctl_close_ring(c, id1), 0);
+	ring_close(r2);
+	TAP_RC(ring_ctl_close_ring(c, id2), 0);
+	tap_reap(pid);
+	close(ready[0]);
+	close(ready[1]);
+	ring_ctl_close(c);
+	finish();
+}
+
 /* --- cost, configuration, hostile input ---------------------------------- */
 
 /* A process's resident set in KiB (VmRSS). */
@@ -1238,6 +1374,7 @@ test_hostile(void)
 {
 	struct proto_hello h = { .version = PROTO_VERSION };
 	struct proto_phys_range fr = { .base = G4, .size = 4096 };
+	struct proto_phys_map mr = { .base = G4, .size = 4096 };
 	struct proto_phys_grant g = { .base = G4 };
 	struct proto_phys_alloc a = { .size = 4096, .min = 1 };
 	struct proto_msg m;
@@ -1255,7 +1392,9 @@ test_hostile(void)
 	TAP_EQ(raw_call(fd, PROTO_PHYS_ALLOC, &a, sizeof(a), &m), 0);
 	fr.reserved = 1;
 	TAP_EQ(raw_call(fd, PROTO_PHYS_FREE, &fr, sizeof(fr), &m), -EINVAL);
-	TAP_EQ(raw_call(fd, PROTO_PHYS_MAP, &fr, sizeof(fr), &m), -EINVAL);
+	mr.reserved = 1;
+	TAP_EQ(raw_call(fd, PROTO_PHYS_MAP, &mr, sizeof(mr), &m), -EINVAL);
+	mr.reserved = 0;
 	fr.reserved = 0;
 	fr.flags = 1;
 	TAP_EQ(raw_call(fd, PROTO_PHYS_FREE, &fr, sizeof(fr), &m), -EINVAL);
@@ -1266,11 +1405,16 @@ test_hostile(void)
 	TAP_EQ(raw_call(fd, PROTO_PHYS_GRANT, &g, sizeof(g), &m), -EINVAL);
 	/* sizes that overflow when rounded */
 	fr.flags = 0;
-	fr.size = UINT64_MAX;
-	TAP_EQ(raw_call(fd, PROTO_PHYS_MAP, &fr, sizeof(fr), &m), -EINVAL);
-	fr.base = UINT64_MAX & ~4095ull;
-	fr.size = 8192;
-	TAP_EQ(raw_call(fd, PROTO_PHYS_MAP, &fr, sizeof(fr), &m), -EINVAL);
+	mr.size = UINT64_MAX;
+	TAP_EQ(raw_call(fd, PROTO_PHYS_MAP, &mr, sizeof(mr), &m), -EINVAL);
+	mr.base = UINT64_MAX & ~4095ull;
+	mr.size = 8192;
+	TAP_EQ(raw_call(fd, PROTO_PHYS_MAP, &mr, sizeof(mr), &m), -EINVAL);
+	/* a ring that does not exist */
+	mr.base = G4;
+	mr.size = 4096;
+	mr.ring_id = 999;
+	TAP_EQ(raw_call(fd, PROTO_PHYS_MAP, &mr, sizeof(mr), &m), -ENOENT);
 	fr.base = G4;
 	fr.size = 4096;
 	TAP_EQ(raw_call(fd, PROTO_PHYS_FREE, &fr, sizeof(fr), &m), 0);
@@ -1304,6 +1448,7 @@ main(int argc, char **argv)
 	tap_run("quota", test_quota, 30);
 	tap_run("map-two-processes", test_map_two_processes, 30);
 	tap_run("grant-peer", test_grant_peer, 30);
+	tap_run("grant-per-ring", test_grant_per_ring, 30);
 	tap_run("idle-cost", test_idle_cost, 60);
 	tap_run("config", test_config, 30);
 	tap_run("hostile", test_hostile, 30);

@@ -427,7 +427,7 @@ case_length_lies(int fd)
 static void
 case_body_size(int fd)
 {
-	uint8_t body[512];
+	static uint8_t body[sizeof(struct proto_register) + 8];
 
 	memset(body, 0, sizeof(body));
 	hello(fd, 1);
@@ -706,6 +706,95 @@ case_bad_names(int fd)
 	expect_reply(fd, PROTO_PROBE, 7, -EINVAL, NULL);
 	SEND(fd, PROTO_UNREGISTER, 8, &nm, sizeof(nm));
 	expect_reply(fd, PROTO_UNREGISTER, 8, -EINVAL, NULL);
+}
+
+/* A REGISTER for "opn" serving 128 and 200, with the given names. */
+static void
+opnames_reg(struct proto_register *reg, const char *n128, size_t l128,
+    const char *n200, size_t l200)
+{
+	memset(reg, 0, sizeof(*reg));
+	memcpy(reg->name, "opn", 3);
+	reg->ops.bits[128 / 64] = 1ull << (128 % 64);
+	reg->ops.bits[200 / 64] = 1ull << (200 % 64);
+	memcpy(reg->opnames.name[0], n128, l128);
+	memcpy(reg->opnames.name[200 - 128], n200, l200);
+}
+
+/*
+ * Opcode names that break a rule are refused (-EINVAL) and register
+ * nothing; REGISTER and PROBE bodies of another size are not messages.
+ */
+static void
+case_bad_opnames(int fd)
+{
+	static const struct {
+		const char *n128, *n200;
+		size_t l128, l200;
+	} bad[] = {
+		{ "aaaaaaaaaaaaaaaa", "ok", 16, 2 }, /* no NUL in the field */
+		{ "Upper", "ok", 5, 2 },	     /* uppercase */
+		{ "1st", "ok", 3, 2 },		     /* leading digit */
+		{ "_x", "ok", 2, 2 },		     /* leading underscore */
+		{ "a-b", "ok", 3, 2 },		     /* '-' */
+		{ "ab\0x", "ok", 4, 2 },	     /* junk after the NUL */
+		{ "\0ab", "ok", 3, 2 },		     /* empty, then junk */
+		{ "same", "same", 4, 4 },	     /* twice */
+		{ "read", "ok", 4, 2 },		     /* a Redox name */
+		{ "files_update", "ok", 12, 2 },     /* a Redox name */
+	};
+	static uint8_t big[sizeof(struct proto_register) + 16];
+	struct proto_register reg;
+	struct proto_name nm;
+	struct proto_msg m;
+	struct ring_ctl *c;
+	uint32_t seq = 2;
+	size_t i;
+
+	hello(fd, 1);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++, seq++) {
+		opnames_reg(&reg, bad[i].n128, bad[i].l128, bad[i].n200,
+		    bad[i].l200);
+		SEND(fd, PROTO_REGISTER, seq, &reg, sizeof(reg));
+		expect_reply(fd, PROTO_REGISTER, seq, -EINVAL, NULL);
+	}
+	/* a name for an opcode the scheme does not serve, or a standard one */
+	opnames_reg(&reg, "ok", 2, "fine", 4);
+	reg.opnames.name[0][0] = '\0';
+	memcpy(reg.opnames.name[5], "stray", 5);
+	SEND(fd, PROTO_REGISTER, seq, &reg, sizeof(reg));
+	expect_reply(fd, PROTO_REGISTER, seq++, -EINVAL, NULL);
+	c = td_connect(&d);
+	TAP_ASSERT(!td_find_scheme(c, "opn", NULL));
+	ring_ctl_close(c);
+	/* the old, nameless REGISTER and one byte either side: not messages */
+	memset(big, 0, sizeof(big));
+	memcpy(big, "opn", 3);
+	SEND(fd, PROTO_REGISTER, seq, big, RING_NAME_MAX + 32);
+	expect_error_frame(fd, seq++, -EBADMSG);
+	SEND(fd, PROTO_REGISTER, seq, big, sizeof(reg) + 1);
+	expect_error_frame(fd, seq++, -EBADMSG);
+	SEND(fd, PROTO_REGISTER, seq, big, sizeof(reg) - 1);
+	expect_error_frame(fd, seq++, -EBADMSG);
+	/* a PROBE reply, names and all, sent as a request */
+	SEND(fd, PROTO_PROBE | PROTO_REPLY, seq, big,
+	    sizeof(struct proto_probe_reply));
+	expect_error_frame(fd, seq++, -EBADMSG);
+	/* the good one registers, and its probe carries the names */
+	opnames_reg(&reg, "ok", 2, "fine", 4);
+	SEND(fd, PROTO_REGISTER, seq, &reg, sizeof(reg));
+	expect_reply(fd, PROTO_REGISTER, seq++, 0, NULL);
+	memset(&nm, 0, sizeof(nm));
+	memcpy(nm.name, "opn", 3);
+	SEND(fd, PROTO_PROBE, seq, &nm, sizeof(nm));
+	expect_reply(fd, PROTO_PROBE, seq++, 0, &m);
+	{
+		const struct proto_probe_reply *p = (const void *)m.body.raw;
+
+		TAP_ASSERT(strcmp(p->opnames.name[0], "ok") == 0);
+		TAP_ASSERT(strcmp(p->opnames.name[200 - 128], "fine") == 0);
+		TAP_ASSERT(proto_opnames_ok(&p->ops, &p->opnames));
+	}
 }
 
 /* A descriptor on a message that takes none is refused and let go. */
@@ -1458,6 +1547,7 @@ static const struct pcase pcases[] = {
 	{ "proto-accept-unknown-ring", case_accept_unknown, NULL, 0 },
 	{ "proto-accept-bad-answers", case_accept_bad, NULL, 0 },
 	{ "proto-bad-names", case_bad_names, NULL, 0 },
+	{ "proto-bad-opcode-names", case_bad_opnames, NULL, 0 },
 	{ "proto-fds-on-fdless-message", case_fds_on_status, NULL, 0 },
 	{ "proto-too-many-fds", case_many_fds, NULL, 0 },
 	{ "proto-oversized", case_oversized, NULL, 0 },

@@ -143,14 +143,17 @@ mj_ring(const struct ring_ctl_ring *r)
 	return o;
 }
 
-struct json_object *
-mj_opcode(unsigned code)
+/* An opcode object; declared: the scheme's name for it, or NULL. */
+static struct json_object *
+mj_opcode_named(unsigned code, const char *declared)
 {
 	struct json_object *o = json_object_new_object();
 	const char *name = opname_name(code);
 
 	if (o == NULL)
 		return NULL;
+	if (name == NULL)
+		name = declared;
 	json_object_object_add(o, "code", mj_u64(code));
 	json_object_object_add(o, "name",
 	    name != NULL ? json_object_new_string(name) : NULL);
@@ -158,17 +161,40 @@ mj_opcode(unsigned code)
 }
 
 struct json_object *
-mj_opcodes(const uint64_t ops[4])
+mj_opcode(unsigned code)
+{
+	return mj_opcode_named(code, NULL);
+}
+
+struct json_object *
+mj_opcodes_named(const uint64_t ops[4], const struct ring_ctl_opname *names,
+    size_t nnames)
 {
 	struct json_object *a = json_object_new_array();
+	const char *declared;
 	unsigned i;
+	size_t k;
 
 	if (a == NULL)
 		return NULL;
-	for (i = 0; i < 256; i++)
-		if (ops[i / 64] & (1ull << (i % 64)))
-			json_object_array_add(a, mj_opcode(i));
+	for (i = 0; i < 256; i++) {
+		if (!(ops[i / 64] & (1ull << (i % 64))))
+			continue;
+		declared = NULL;
+		for (k = 0; k < nnames; k++)
+			if (names[k].op == i &&
+			    memchr(names[k].name, '\0',
+				sizeof(names[k].name)) != NULL)
+				declared = names[k].name;
+		json_object_array_add(a, mj_opcode_named(i, declared));
+	}
 	return a;
+}
+
+struct json_object *
+mj_opcodes(const uint64_t ops[4])
+{
+	return mj_opcodes_named(ops, NULL, 0);
 }
 
 struct json_object *
@@ -184,6 +210,7 @@ mj_scheme(const struct ring_ctl_scheme *s)
 	    json_object_new_boolean(s->builtin != 0));
 	json_object_object_add(o, "owner", mj_peer(&s->owner));
 	json_object_object_add(o, "rings", mj_u64(s->rings));
+	json_object_object_add(o, "rings_opened", mj_u64(s->rings_opened));
 	json_object_object_add(o, "opcodes_declared",
 	    json_object_new_boolean(
 		(s->ops[0] | s->ops[1] | s->ops[2] | s->ops[3]) != 0));

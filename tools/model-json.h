@@ -43,12 +43,14 @@
  *
  * scheme (mj_scheme):
  *   name (string), builtin (bool), owner (peer), rings (number: rings
- *   opened to it so far), opcodes_declared (bool), opcodes (array of
- *   opcode objects, ascending; empty when not declared)
+ *   attached now, open and not dropped), rings_opened (number: rings
+ *   opened to it since ringd started), opcodes_declared (bool), opcodes
+ *   (array of opcode objects, ascending; empty when not declared)
  *
- * opcode (mj_opcode):
+ * opcode (mj_opcode, mj_opcodes_named):
  *   code (number 0..255), name (string: the lowercase Redox name of a
- *   standard opcode, null for others)
+ *   standard opcode, or the name the scheme declared for one of its own
+ *   when the caller has it from a probe; null otherwise)
  *
  * client (mj_client):
  *   id (number), pid, uid, gid (numbers), comm (string), schemes, rings,
@@ -99,6 +101,9 @@ struct json_object *mj_ring(const struct ring_ctl_ring *r);
 struct json_object *mj_opcode(unsigned code);
 /* Opcode objects for every bit set in ops[4]. */
 struct json_object *mj_opcodes(const uint64_t ops[4]);
+/* The same, naming producer-specific opcodes from a probe's names. */
+struct json_object *mj_opcodes_named(const uint64_t ops[4],
+    const struct ring_ctl_opname *names, size_t nnames);
 struct json_object *mj_scheme(const struct ring_ctl_scheme *s);
 struct json_object *mj_client(const struct ring_ctl_client *c);
 struct json_object *mj_status(const struct ring_ctl_status *st);

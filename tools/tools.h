@@ -30,6 +30,15 @@ const char *opname_name(unsigned code);
 int opname_parse(const char *s, uint8_t *code);
 /* opname.c: the standard names in opcode order; *n gets their count. */
 const char *const *opname_list(unsigned *n);
+/*
+ * opname.c: could s be a name a scheme declared for one of its opcodes
+ * ([a-z][a-z0-9_]*, any case, short enough)?
+ */
+bool opname_declarable(const char *s);
+struct ring_ctl_opname;
+/* opname.c: the opcode a scheme declared s for (any case), or -ENOENT. */
+int opname_find(const char *s, const struct ring_ctl_opname *v, size_t n,
+    uint8_t *code);
 
 /*
  * units.c: an unsigned number, decimal or 0x hex, no sign, no

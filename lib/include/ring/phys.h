@@ -196,6 +196,18 @@ int ring_phys_revoke(struct ring_ctl *c, uint64_t base, uint64_t ring_id);
  */
 int ring_phys_resolve(struct ring_ctl *c, uint64_t phys, uint64_t len,
     void **ptr);
+/*
+ * The same for one ring this connection serves as its scheme: the region
+ * must have been granted to us through ring ring_id (owning it, or a grant
+ * through another ring, is not enough), so a scheme serving many drivers
+ * reaches for each request only the memory of the driver that sent it.
+ * The cache remembers which rings ringd confirmed for each region: a hit
+ * is a table search.  *base (when not NULL) gets the base of the region
+ * holding phys.  -EPERM: not granted through that ring, or we are not its
+ * scheme; -ENOENT: no such ring; -EINVAL as ring_physmap().
+ */
+int ring_phys_resolve_ring(struct ring_ctl *c, uint64_t ring_id, uint64_t phys,
+    uint64_t len, void **ptr, uint64_t *base);
 /* Drop the cached mapping of the region holding phys (-ENOENT: none). */
 int ring_phys_release(struct ring_ctl *c, uint64_t phys);
 

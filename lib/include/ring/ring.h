@@ -254,6 +254,7 @@ struct ring_ctl;
 #define RING_CTL_TIMEOUT_MS 10000
 #define RING_CTL_NAME_MAX 64 /* scheme name, NUL included */
 #define RING_CTL_COMM_MAX 16
+#define RING_CTL_OPNAME_MAX 16 /* declared opcode name, NUL included */
 
 struct ring_ctl_peer {
 	uint32_t pid;
@@ -288,8 +289,20 @@ struct ring_ctl_scheme {
 	char name[RING_CTL_NAME_MAX];
 	struct ring_ctl_peer owner; /* for a built-in: ringd itself */
 	uint32_t builtin;	    /* 1: served by ringd (null, zero, echo) */
-	uint32_t rings;
-	uint64_t ops[4]; /* opcode bitmap; all zero: not declared */
+	uint32_t rings;		    /* attached now: open, not dropped */
+	uint64_t rings_opened;	    /* opened to it since it registered */
+	uint64_t ops[4];	    /* opcode bitmap; all zero: not declared */
+};
+
+/*
+ * A name a scheme gives one of its producer-specific opcodes
+ * (RING_OP_PRODUCER_BASE..255): lowercase [a-z][a-z0-9_]*, NUL-terminated,
+ * at most RING_CTL_OPNAME_MAX - 1 characters, unique within the scheme,
+ * and not a Redox standard opcode name ("read", "files_update", ...).
+ */
+struct ring_ctl_opname {
+	uint8_t op;
+	char name[RING_CTL_OPNAME_MAX];
 };
 
 struct ring_ctl_queue {
@@ -381,6 +394,15 @@ int ring_ctl_close_ring(struct ring_ctl *c, uint64_t ring_id);
 /* Scheme: take a name, declaring the opcodes served (nops may be 0). */
 int ring_ctl_register(struct ring_ctl *c, const char *name, const uint8_t *ops,
     unsigned nops);
+/*
+ * Scheme: as ring_ctl_register(), and name some of the declared
+ * producer-specific opcodes (struct ring_ctl_opname).  -EINVAL when a name
+ * breaks a rule, names a standard opcode (0..127) or an opcode not among
+ * ops, or when one opcode gets two names.
+ */
+int ring_ctl_register_names(struct ring_ctl *c, const char *name,
+    const uint8_t *ops, unsigned nops, const struct ring_ctl_opname *names,
+    unsigned nnames);
 int ring_ctl_unregister(struct ring_ctl *c, const char *name);
 /* Next attach request without blocking (-EAGAIN when there is none). */
 int ring_ctl_next_attach(struct ring_ctl *c, struct ring_attach *a);
@@ -393,6 +415,13 @@ int ring_ctl_refuse(struct ring_ctl *c, struct ring_attach *a, int err);
 
 /* Introspection.  Lists are malloc'ed arrays the caller frees. */
 int ring_ctl_probe(struct ring_ctl *c, const char *scheme, uint64_t ops[4]);
+/*
+ * ring_ctl_probe(), and the names the scheme gave its opcodes: *names (a
+ * malloc'ed array in opcode order, NULL when *nnames is 0) has one entry
+ * per named opcode the caller may use.
+ */
+int ring_ctl_probe_names(struct ring_ctl *c, const char *scheme,
+    uint64_t ops[4], struct ring_ctl_opname **names, size_t *nnames);
 int ring_ctl_status(struct ring_ctl *c, struct ring_ctl_status *st);
 int ring_ctl_list_schemes(struct ring_ctl *c, struct ring_ctl_scheme **v,
     size_t *n);
