@@ -11,7 +11,7 @@ _ringctl_words()
 
 _ringctl()
 {
-	local cur prev words cword i cmd="" npos=0
+	local cur prev words cword i sock cmd="" npos=0
 	local -a _ringctl_cmd=(ringctl)
 
 	cur=${COMP_WORDS[COMP_CWORD]}
@@ -22,7 +22,9 @@ _ringctl()
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
 		-S | --socket)
-			_ringctl_cmd+=(-S "${COMP_WORDS[i + 1]}")
+			sock=${COMP_WORDS[i + 1]}
+			[[ $sock == "~/"* ]] && sock=$HOME/${sock#"~/"}
+			_ringctl_cmd+=(-S "$sock")
 			((i++))
 			;;
 		-b | --batch)
@@ -76,7 +78,10 @@ _ringctl()
 
 	if [[ $cur == -* ]]; then
 		local opts
-		opts=$(_ringctl_words help "$cmd" | sed -n 's/^  \(-[-a-z0-9]*\).*/\1/p')
+		# the option column of 'help CMD': "  -n, --count N   help"
+		opts=$(_ringctl_words help "$cmd" | awk -F '  +' '/^  +-/ {
+			n = split($2, w, /[, ]+/)
+			for (k = 1; k <= n; k++) if (w[k] ~ /^-/) print w[k] }')
 		COMPREPLY=($(compgen -W "$opts --json --pretty --help" -- "$cur"))
 		return
 	fi

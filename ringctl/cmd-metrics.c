@@ -154,7 +154,15 @@ cmd_metrics(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	    "Rings opened to a scheme since it registered.");
 	for (i = 0; i < nschemes; i++)
 		printf("ringd_scheme_rings_opened_total{scheme=\"%s\","
-		       "builtin=\"%u\"} %" PRIu32 "\n",
+		       "builtin=\"%u\"} %" PRIu64 "\n",
+		    metrics_escape(schemes[i].name, sizeof(schemes[i].name),
+			esc[0], sizeof(esc[0])),
+		    schemes[i].builtin ? 1u : 0u, schemes[i].rings_opened);
+	metrics_family("ringd_scheme_rings", "gauge",
+	    "Rings attached to a scheme now: open, not dropped.");
+	for (i = 0; i < nschemes; i++)
+		printf("ringd_scheme_rings{scheme=\"%s\",builtin=\"%u\"} "
+		       "%" PRIu32 "\n",
 		    metrics_escape(schemes[i].name, sizeof(schemes[i].name),
 			esc[0], sizeof(esc[0])),
 		    schemes[i].builtin ? 1u : 0u, schemes[i].rings);

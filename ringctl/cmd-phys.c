@@ -4,7 +4,8 @@
  *
  * Flags go to ringd as given, so its physalloc3 semantics decide what is
  * refused (size 0, min 0, --32 with --64: EINVAL, as in Redox); ringctl
- * only rejects what it cannot parse.  A region lives as long as the
+ * only rejects what it cannot parse, and --min where nothing would read
+ * it, and names the cause when ringd says EINVAL.  A region lives as long as the
  * connection that allocated it unless --persist is given, so a one-shot
  * physalloc without --persist shows what would be granted and gives it
  * back when ringctl exits; in the shell the region stays until the shell
@@ -39,6 +40,28 @@ phys_size_opt(struct ringctl *rc, const struct cmd_entry *ce, const char *what,
 		    "%s: bad %s '%s' (bytes, or with K, M, G, T)", ce->name,
 		    what, s);
 	return RC_OK;
+}
+
+/*
+ * Why physalloc3 refused a request with EINVAL, when the request shows
+ * it (buf: the text); NULL when it does not.
+ */
+static const char *
+phys_einval_cause(uint64_t size, uint64_t min, bool min_given, uint32_t flags,
+    char *buf, size_t len)
+{
+	if (size == 0)
+		return "the size is 0";
+	if (min_given && min == 0)
+		return "the minimum is 0";
+	if ((flags & RING_PHYS_SPACE_32) && (flags & RING_PHYS_SPACE_64))
+		return "--32 and --64 exclude each other";
+	if ((flags & RING_PHYS_PARTIAL_ALLOC) && min > size) {
+		snprintf(buf, len, "minimum %" PRIu64 " exceeds size %" PRIu64,
+		    min, size);
+		return buf;
+	}
+	return NULL;
 }
 
 /* The region with id, from a fresh list; -ENOENT when there is none. */
@@ -98,8 +121,9 @@ cmd_physalloc(struct ringctl *rc, const struct cmd_entry *ce,
 	uint64_t size, min, base = 0, id = 0, got, high = 0;
 	uint32_t flags = 0, rflags = 0;
 	size_t nregs = 0, i;
-	const char *v;
-	bool partial, use_sg;
+	const char *v, *cause;
+	char why[96];
+	bool partial, use_sg, min_given;
 	int err, ret;
 
 	if ((ret = phys_size_opt(rc, ce, "size", a->argv[0], &size)) != RC_OK)
@@ -126,7 +150,11 @@ cmd_physalloc(struct ringctl *rc, const struct cmd_entry *ce,
 			    v);
 	}
 	use_sg = a->set[cmd_opt_index(ce, "sg")];
-	if (use_sg && a->val[cmd_opt_index(ce, "min")] == NULL)
+	min_given = a->val[cmd_opt_index(ce, "min")] != NULL;
+	if (min_given && !use_sg && !(flags & RING_PHYS_STRATEGY_MASK))
+		return cmd_usage_error(rc, ce,
+		    "physalloc: --min needs --partial or --sg");
+	if (use_sg && !min_given)
 		min = RING_PHYS_FRAME;
 	if (!use_sg && (flags & RING_PHYS_STRATEGY_MASK))
 		flags |= RING_PHYS_PARTIAL_ALLOC;
@@ -138,6 +166,13 @@ cmd_physalloc(struct ringctl *rc, const struct cmd_entry *ce,
 	if (use_sg) {
 		err = ring_phys_sg_alloc(rc->ctl, size, min, flags, rflags,
 		    &sg);
+		if (err == -EINVAL &&
+		    (cause = phys_einval_cause(size, min, min_given, flags, why,
+			 sizeof(why))) != NULL)
+			return out_fail(rc, RC_FAIL, EINVAL | OUT_NO_REASON,
+			    "physalloc: cannot build a %" PRIu64 "-byte "
+			    "scatter-gather list: %s",
+			    size, cause);
 		if (err < 0)
 			return conn_fail(rc, err,
 			    "physalloc: cannot build a %" PRIu64 "-byte "
@@ -148,6 +183,12 @@ cmd_physalloc(struct ringctl *rc, const struct cmd_entry *ce,
 	} else {
 		err = ring_physalloc3_region(rc->ctl, size, flags, rflags, &min,
 		    &base, &id);
+		if (err == -EINVAL &&
+		    (cause = phys_einval_cause(size, min, min_given, flags, why,
+			 sizeof(why))) != NULL)
+			return out_fail(rc, RC_FAIL, EINVAL | OUT_NO_REASON,
+			    "physalloc: cannot allocate %" PRIu64 " bytes: %s",
+			    size, cause);
 		if (err < 0)
 			return conn_fail(rc, err,
 			    "physalloc: cannot allocate %" PRIu64 " bytes",
@@ -199,9 +240,10 @@ cmd_physalloc(struct ringctl *rc, const struct cmd_entry *ce,
 		char sz[16];
 
 		if (use_sg)
-			printf("scatter-gather list: %zu segments, %s (%" PRIu64
-			       " bytes)%s\n",
+			printf("scatter-gather list: %zu segment%s, %s "
+			       "(%" PRIu64 " bytes)%s\n",
 			    json_object_array_length(segs),
+			    json_object_array_length(segs) == 1 ? "" : "s",
 			    units_fmt_size(got, sz, sizeof(sz)), got,
 			    partial ? ", partial" : "");
 		else if (partial)
@@ -275,8 +317,17 @@ cmd_regions(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 		goto out;
 	}
 	if (a->quiet) {
-		for (i = 0; i < ng; i++)
-			printf("%" PRIu64 "\n", regs[i].region_id);
+		/* the region ids: one a line, or a JSON array of numbers */
+		o = rc->json ? json_object_new_array() : NULL;
+		for (i = 0; i < ng; i++) {
+			if (o != NULL)
+				json_object_array_add(o,
+				    mj_u64(regs[i].region_id));
+			else
+				printf("%" PRIu64 "\n", regs[i].region_id);
+		}
+		if (o != NULL)
+			out_json(rc, o);
 		ret = RC_OK;
 		goto out;
 	}
@@ -390,8 +441,18 @@ cmd_physmap(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 		    "physmap: offset %" PRIu64 " is beyond region %" PRIu64
 		    " (%" PRIu64 " bytes)",
 		    off, id, reg.size);
-	if (len > reg.size - off)
+	if (len > reg.size - off) {
+		/* the default length stops quietly at the end; --len says so */
+		if (a->val[cmd_opt_index(ce, "len")] != NULL) {
+			fflush(stdout);
+			fprintf(stderr,
+			    "ringctl: physmap: region %" PRIu64 " ends %" PRIu64
+			    " bytes after offset %" PRIu64 ": dumping %" PRIu64
+			    " of the %" PRIu64 " bytes asked for\n",
+			    id, reg.size - off, off, reg.size - off, len);
+		}
 		len = reg.size - off;
+	}
 	/* mappings start on a frame: map the frames that hold the bytes */
 	moff = off - off % RING_PHYS_FRAME;
 	mlen = off + len - moff;

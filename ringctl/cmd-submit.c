@@ -52,6 +52,8 @@ static const struct submit_field submit_fields[] = {
 struct submit_req {
 	const char *scheme;
 	uint8_t opcode;
+	const char *opname; /* to look up in the scheme's declared names */
+	char declared[RING_CTL_OPNAME_MAX]; /* the name it found there */
 	struct ring_sqe sqe;
 	bool given[SUBMIT_NFIELDS];
 	unsigned char *data; /* data= or --data-file bytes */
@@ -184,44 +186,90 @@ submit_set_field(struct ringctl *rc, const struct cmd_entry *ce,
 	return RC_OK;
 }
 
+/*
+ * --data-file: the bytes of a regular file or a pipe, at most
+ * SUBMIT_DATA_MAX.  Nothing blocks on a file that cannot deliver: the
+ * open is non-blocking (a FIFO with no writer opens at once and is then
+ * refused), devices are refused before reading, and only a pipe whose
+ * writer is there is waited for, as a shell pipeline would.
+ */
 static int
 submit_read_file(struct ringctl *rc, struct submit_req *q, const char *path)
 {
 	struct stat st;
-	size_t got = 0;
+	size_t got = 0, cap;
+	unsigned char *nb;
+	bool waited = false;
 	ssize_t n;
 	int fd, ret = RC_OK;
 
 	if (q->data != NULL)
 		return out_fail(rc, RC_USAGE, 0,
 		    "submit: both data= and --data-file given");
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
 		return out_fail(rc, RC_FAIL, errno, "cannot open '%s'", path);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		ret = out_fail(rc, RC_FAIL, 0, "'%s' is not a regular file",
-		    path);
+	if (fstat(fd, &st) < 0 ||
+	    !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode))) {
+		ret = out_fail(rc, RC_FAIL, 0,
+		    "'%s' is not a regular file or a pipe", path);
 		goto out;
 	}
-	if ((uint64_t)st.st_size > SUBMIT_DATA_MAX) {
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > SUBMIT_DATA_MAX) {
 		ret = out_fail(rc, RC_FAIL, EFBIG, "cannot use '%s'", path);
 		goto out;
 	}
-	q->data_len = (size_t)st.st_size;
-	if ((q->data = malloc(q->data_len + 1)) == NULL) {
+	/* room for one byte more than expected, to see the end */
+	cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536;
+	if ((q->data = malloc(cap + 1)) == NULL) {
 		ret = out_fail(rc, RC_FAIL, ENOMEM, "cannot read '%s'", path);
 		goto out;
 	}
-	while (got < q->data_len) {
-		n = read(fd, q->data + got, q->data_len - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			ret = out_fail(rc, RC_FAIL, n < 0 ? errno : EIO,
-			    "cannot read '%s'", path);
-			goto out;
+	for (;;) {
+		if (got == cap) {
+			if (cap > SUBMIT_DATA_MAX) {
+				ret = out_fail(rc, RC_FAIL, EFBIG,
+				    "cannot use '%s'", path);
+				goto fail;
+			}
+			cap = cap > (SUBMIT_DATA_MAX + 1) / 2
+			    ? SUBMIT_DATA_MAX + 1
+			    : 2 * cap;
+			if ((nb = realloc(q->data, cap + 1)) == NULL) {
+				ret = out_fail(rc, RC_FAIL, ENOMEM,
+				    "cannot read '%s'", path);
+				goto fail;
+			}
+			q->data = nb;
 		}
-		got += (size_t)n;
+		n = read(fd, q->data + got, cap - got);
+		if (n > 0) {
+			got += (size_t)n;
+			continue;
+		}
+		if (n == 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN && S_ISFIFO(st.st_mode) && !waited) {
+			/* a writer holds the pipe: wait for its bytes */
+			waited = true;
+			if (fcntl(fd, F_SETFL,
+				fcntl(fd, F_GETFL) & ~O_NONBLOCK) == 0)
+				continue;
+		}
+		ret = out_fail(rc, RC_FAIL, errno, "cannot read '%s'", path);
+		goto fail;
 	}
+	if (S_ISFIFO(st.st_mode) && got == 0 && !waited) {
+		ret = out_fail(rc, RC_FAIL, 0, "'%s' is a pipe with no writer",
+		    path);
+		goto fail;
+	}
+	q->data_len = got;
+	goto out;
+fail:
+	free(q->data);
+	q->data = NULL;
 out:
 	close(fd);
 	return ret;
@@ -253,11 +301,17 @@ submit_parse(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a,
 	memset(q, 0, sizeof(*q));
 	q->scheme = a->argv[0];
 	q->timeout_ns = 5000000000ull;
-	if ((err = opname_parse(a->argv[1], &q->opcode)) < 0)
-		return cmd_usage_error(rc, ce,
-		    "submit: unknown opcode '%s' (a name such as noop, read, "
-		    "write, or a number 0..255)",
-		    a->argv[1]);
+	if ((err = opname_parse(a->argv[1], &q->opcode)) < 0) {
+		/* maybe a name the scheme declared: asked once connected */
+		if (err == -EINVAL && opname_declarable(a->argv[1]))
+			q->opname = a->argv[1];
+		else
+			return cmd_usage_error(rc, ce,
+			    "submit: unknown opcode '%s' (a name such as noop, "
+			    "read, write, one the scheme declared, or a number "
+			    "0..255)",
+			    a->argv[1]);
+	}
 	q->sqe.opcode = q->opcode;
 	for (i = 2; i < a->argc; i++)
 		if ((ret = submit_set_field(rc, ce, q, a->argv[i])) != RC_OK)
@@ -380,10 +434,52 @@ hist_quantile(const struct hist *h, double p)
 
 /* --- running it ------------------------------------------------------ */
 
-static struct json_object *
-submit_opcode_obj(uint8_t op)
+/*
+ * The opcode q->opname names among those the scheme declared (probe):
+ * an unknown name is a usage error, as an unknown standard name is.
+ */
+static int
+submit_resolve(struct ringctl *rc, const struct cmd_entry *ce,
+    struct submit_req *q)
 {
-	return mj_opcode(op);
+	struct ring_ctl_opname *names = NULL;
+	uint64_t ops[4];
+	size_t n = 0;
+	int err;
+
+	if (q->opname == NULL)
+		return RC_OK;
+	if ((err = ring_ctl_probe_names(rc->ctl, q->scheme, ops, &names, &n)) <
+	    0)
+		return conn_fail(rc, err, "cannot probe '%s'", q->scheme);
+	err = opname_find(q->opname, names, n, &q->opcode);
+	if (err == 0)
+		snprintf(q->declared, sizeof(q->declared), "%s", q->opname);
+	free(names);
+	if (err < 0)
+		return cmd_usage_error(rc, ce,
+		    "submit: unknown opcode '%s': not a standard name, and "
+		    "'%s' declared no such name",
+		    q->opname, q->scheme);
+	q->sqe.opcode = q->opcode;
+	return RC_OK;
+}
+
+static struct json_object *
+submit_opcode_obj(const struct submit_req *q)
+{
+	struct ring_ctl_opname nm = { .op = q->opcode };
+	uint64_t ops[4] = { 0 };
+	struct json_object *a, *o;
+
+	if (q->declared[0] == '\0')
+		return mj_opcode(q->opcode);
+	memcpy(nm.name, q->declared, sizeof(nm.name));
+	ops[q->opcode / 64] = 1ull << (q->opcode % 64);
+	a = mj_opcodes_named(ops, &nm, 1);
+	o = json_object_get(json_object_array_get_idx(a, 0));
+	json_object_put(a);
+	return o;
 }
 
 static int
@@ -480,7 +576,7 @@ submit_one(struct ringctl *rc, struct submit_req *q, struct ring *r,
 	o = json_object_new_object();
 	json_object_object_add(o, "ring_id", mj_u64(id));
 	json_object_object_add(o, "scheme", json_object_new_string(q->scheme));
-	json_object_object_add(o, "opcode", submit_opcode_obj(q->opcode));
+	json_object_object_add(o, "opcode", submit_opcode_obj(q));
 	json_object_object_add(o, "user_data", mj_u64(cqe.user_data));
 	json_object_object_add(o, "status",
 	    json_object_new_int64((int64_t)cqe.status));
@@ -637,7 +733,7 @@ submit_load(struct ringctl *rc, struct submit_req *q, struct ring *r,
 		now = 1;
 	o = json_object_new_object();
 	json_object_object_add(o, "scheme", json_object_new_string(q->scheme));
-	json_object_object_add(o, "opcode", submit_opcode_obj(q->opcode));
+	json_object_object_add(o, "opcode", submit_opcode_obj(q));
 	json_object_object_add(o, "count", mj_u64(q->count));
 	json_object_object_add(o, "batch", mj_u64(q->batch));
 	json_object_object_add(o, "window", mj_u64(q->window));
@@ -691,6 +787,8 @@ cmd_submit(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	if ((ret = submit_parse(rc, ce, a, &q)) != RC_OK)
 		goto out;
 	if ((ret = conn_need(rc)) != RC_OK)
+		goto out;
+	if ((ret = submit_resolve(rc, ce, &q)) != RC_OK)
 		goto out;
 	while (q.count != 0 && entries < q.window)
 		entries <<= 1;

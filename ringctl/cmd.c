@@ -363,6 +363,42 @@ static const char *const cmd_arg_names[] = {
 	[ARG_COMMAND] = "command",
 };
 
+/* -q of the CMD_QUIET commands, which the parser handles itself. */
+static const struct cmd_opt cmd_quiet = { NULL, 'q', NULL,
+	"names or ids only, one a line (JSON: an array of them)" };
+
+/* One option for 'help COMMAND': "  -n, --count N   help", GNU style. */
+static void
+cmd_print_opt(const struct cmd_opt *o)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "%c%c%s%s%s%s%s",
+	    o->short_name != 0 ? '-' : ' ',
+	    o->short_name != 0 ? o->short_name : ' ',
+	    o->short_name != 0 && o->name != NULL ? ", " : "  ",
+	    o->name != NULL ? "--" : "", o->name != NULL ? o->name : "",
+	    o->arg != NULL ? " " : "", o->arg != NULL ? o->arg : "");
+	printf("  %-24s %s\n", buf, o->help);
+}
+
+/* One option for 'help -j COMMAND'. */
+static struct json_object *
+cmd_opt_json(const struct cmd_opt *o)
+{
+	struct json_object *j = json_object_new_object();
+	char s[2] = { o->short_name, '\0' };
+
+	json_object_object_add(j, "long",
+	    o->name != NULL ? json_object_new_string(o->name) : NULL);
+	json_object_object_add(j, "short",
+	    o->short_name != 0 ? json_object_new_string(s) : NULL);
+	json_object_object_add(j, "argument",
+	    o->arg != NULL ? json_object_new_string(o->arg) : NULL);
+	json_object_object_add(j, "help", json_object_new_string(o->help));
+	return j;
+}
+
 int
 cmd_help(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
@@ -425,8 +461,9 @@ cmd_help(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 		    json_object_new_string(c->help));
 		opts = json_object_new_array();
 		for (k = 0; c->opts != NULL && c->opts[k].name != NULL; k++)
-			json_object_array_add(opts,
-			    json_object_new_string(c->opts[k].name));
+			json_object_array_add(opts, cmd_opt_json(&c->opts[k]));
+		if (c->flags & CMD_QUIET)
+			json_object_array_add(opts, cmd_opt_json(&cmd_quiet));
 		json_object_object_add(o, "options", opts);
 		arr = json_object_new_array();
 		for (k = 0; k < 3 && c->args[k] != ARG_NONE; k++)
@@ -438,15 +475,9 @@ cmd_help(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	}
 	cmd_print_usage(stdout, c);
 	printf("%s\n", c->help);
-	for (k = 0; c->opts != NULL && c->opts[k].name != NULL; k++) {
-		char buf[64];
-
-		snprintf(buf, sizeof(buf), "--%s%s%s", c->opts[k].name,
-		    c->opts[k].arg != NULL ? " " : "",
-		    c->opts[k].arg != NULL ? c->opts[k].arg : "");
-		printf("  %-22s %s\n", buf, c->opts[k].help);
-	}
+	for (k = 0; c->opts != NULL && c->opts[k].name != NULL; k++)
+		cmd_print_opt(&c->opts[k]);
 	if (c->flags & CMD_QUIET)
-		printf("  %-22s %s\n", "-q", "names or ids only, one a line");
+		cmd_print_opt(&cmd_quiet);
 	return RC_OK;
 }

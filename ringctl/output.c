@@ -30,16 +30,25 @@ bool
 out_list_short(struct ringctl *rc, bool quiet, struct json_object *arr,
     const char *key)
 {
-	struct json_object *v;
+	struct json_object *v, *keys;
 	size_t i, n;
 
 	if (quiet) {
+		/* the keys alone: one a line, or in JSON an array of them */
+		keys = rc->json ? json_object_new_array() : NULL;
 		n = json_object_array_length(arr);
-		for (i = 0; i < n; i++)
-			if (json_object_object_get_ex(
+		for (i = 0; i < n; i++) {
+			if (!json_object_object_get_ex(
 				json_object_array_get_idx(arr, i), key, &v))
+				continue;
+			if (keys != NULL)
+				json_object_array_add(keys, json_object_get(v));
+			else
 				printf("%s\n", json_object_get_string(v));
+		}
 		json_object_put(arr);
+		if (keys != NULL)
+			out_json(rc, keys);
 		return true;
 	}
 	if (rc->json) {

@@ -45,7 +45,7 @@ enum cmd_arg {
 
 /* One option of a command. */
 struct cmd_opt {
-	const char *name; /* long name, without "--" */
+	const char *name; /* long name, without "--"; NULL: short only */
 	char short_name;  /* 0: long only */
 	const char *arg;  /* NULL: a flag; else the value's name for help */
 	const char *help;
@@ -105,8 +105,9 @@ int cmd_help(struct ringctl *rc, const struct cmd_entry *ce,
 /* Print obj as JSON (compact, or pretty with -p) and drop the reference. */
 void out_json(struct ringctl *rc, struct json_object *obj);
 /*
- * A list command's short forms: with quiet, print each element's key one
- * a line; in JSON mode, the array.  Either way arr is dropped and true
+ * A list command's short forms: with quiet, each element's key, one a
+ * line or, in JSON mode, as an array of those values; in JSON mode
+ * without quiet, the array itself.  Either way arr is dropped and true
  * returned; false leaves arr to the caller's table.
  */
 bool out_list_short(struct ringctl *rc, bool quiet, struct json_object *arr,

@@ -333,16 +333,23 @@ shell_cands_live(enum cmd_arg kind, const char *scheme)
 		free(r);
 		break;
 	case ARG_OPCODE: {
+		struct ring_ctl_opname *decl = NULL;
+		size_t ndecl = 0;
 		uint64_t ops[4];
 
+		/* the standard names it serves, and the ones it declared */
 		names = opname_list(&nk);
 		if (scheme == NULL || shell_quiet_ctl() == NULL ||
-		    ring_ctl_probe(shell_rc->ctl, scheme, ops) < 0 ||
+		    ring_ctl_probe_names(shell_rc->ctl, scheme, ops, &decl,
+			&ndecl) < 0 ||
 		    (ops[0] | ops[1] | ops[2] | ops[3]) == 0)
 			ops[0] = ops[1] = ops[2] = ops[3] = ~0ull;
 		for (k = 0; k < nk; k++)
 			if (ops[k / 64] & (1ull << (k % 64)))
 				shell_cands_add(names[k]);
+		for (i = 0; i < ndecl; i++)
+			shell_cands_add(decl[i].name);
+		free(decl);
 		break;
 	}
 	case ARG_FIELD: {

@@ -13,9 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include "../lib/proto.h"
 #include "t-ringctl.h"
 
 static struct td d;
@@ -656,9 +659,12 @@ test_submit_load(void)
 	finish();
 }
 
-/* The example scheme of this build, run as ringd's client. */
+/*
+ * An example scheme of this build (examples/PROG), run as ringd's client
+ * under the scheme name; size, when not NULL, is its -s argument.
+ */
 static pid_t
-ramfile_scheme(const char *name)
+example_scheme(const char *prog, const char *name, const char *size)
 {
 	char bin[PATH_MAX];
 	unsigned waited;
@@ -667,7 +673,7 @@ ramfile_scheme(const char *name)
 	snprintf(bin, sizeof(bin), "%s", tr_binary());
 	*strrchr(bin, '/') = '\0';
 	snprintf(bin + strlen(bin), sizeof(bin) - strlen(bin),
-	    "/../examples/ramfile-scheme");
+	    "/../examples/%s", prog);
 	if (access(bin, X_OK) != 0)
 		TAP_FAIL("no example scheme at '%s'", bin);
 	TAP_SYS(pid = fork());
@@ -679,7 +685,11 @@ ramfile_scheme(const char *name)
 		dup2(fd, 0);
 		dup2(fd, 1);
 		dup2(fd, 2);
-		execl(bin, bin, "-S", d.sock, "-n", name, (char *)NULL);
+		if (size != NULL)
+			execl(bin, bin, "-S", d.sock, "-n", name, "-s", size,
+			    (char *)NULL);
+		else
+			execl(bin, bin, "-S", d.sock, "-n", name, (char *)NULL);
 		_exit(127);
 	}
 	for (waited = 0; waited < 5000; waited += 20) {
@@ -690,7 +700,7 @@ ramfile_scheme(const char *name)
 	}
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
-	TAP_FAIL("the example scheme never registered");
+	TAP_FAIL("the example scheme '%s' never registered", prog);
 }
 
 static void
@@ -702,7 +712,7 @@ test_example_scheme(void)
 	int st;
 
 	start();
-	pid = ramfile_scheme("ram");
+	pid = example_scheme("ramfile-scheme", "ram", NULL);
 	CTL("probe", "-q", "ram");
 	EXPECT_STATUS(0);
 	TAP_ASSERT(strstr(r.out, "noop\n") != NULL);
@@ -741,6 +751,149 @@ test_example_scheme(void)
 	json_object_put(o);
 	TAP_SYS(kill(pid, SIGTERM));
 	TAP_SYS(waitpid(pid, &st, 0));
+	finish();
+}
+
+/* The opcode object for code in a probe's "opcodes" array, or NULL. */
+static struct json_object *
+probe_opcode(struct json_object *ops, int64_t code)
+{
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(ops); i++) {
+		struct json_object *op = json_object_array_get_idx(ops, i);
+
+		tr_keys(op, "opcode", TR_OPCODE_KEYS);
+		if (tr_int(op, "code") == code)
+			return op;
+	}
+	return NULL;
+}
+
+/*
+ * Names a scheme declared for its own opcodes: probe shows them (text,
+ * -q, JSON, -q JSON), submit takes them; and RINGS counts the rings
+ * attached now, rings_opened those ever opened.
+ */
+static void
+test_declared_opcodes(void)
+{
+	static const char *const want[] = { "identify", "capacity", "release" };
+	struct json_object *o, *a, *op;
+	struct ring_ctl *c;
+	struct ring *ring[3];
+	uint64_t id[3];
+	char line[96];
+	size_t i;
+	pid_t pid;
+	int st;
+
+	start();
+	pid = example_scheme("blkdev-scheme", "bd", "1M");
+	CTL("probe", "bd");
+	EXPECT_STATUS(0);
+	TAP_ASSERT(strstr(r.out,
+		       "128  identify\n129  capacity\n130  release\n") != NULL);
+	CTL("probe", "-q", "bd");
+	EXPECT_STATUS(0);
+	TAP_ASSERT(
+	    strstr(r.out, "fsync\nidentify\ncapacity\nrelease\n") != NULL);
+	CTL("-j", "probe", "bd");
+	EXPECT_STATUS(0);
+	o = json_out();
+	tr_keys(o, "probe", "scheme:string", "opcodes_declared:bool",
+	    "opcodes:array");
+	for (i = 0; i < 3; i++) {
+		op = probe_opcode(tr_get(o, "opcodes"), 128 + (int64_t)i);
+		TAP_ASSERT(op != NULL);
+		TAP_ASSERT(strcmp(tr_str(op, "name"), want[i]) == 0);
+	}
+	json_object_put(o);
+	/* schemes names them too, in text and JSON */
+	CTL("schemes");
+	EXPECT_STATUS(0);
+	TAP_ASSERT(strstr(r.out,
+		       "noop,read,write,fstat,fsync,identify,capacity,"
+		       "release\n") != NULL);
+	CTL("-j", "schemes");
+	EXPECT_STATUS(0);
+	a = json_out();
+	for (i = 0; i < json_object_array_length(a); i++) {
+		o = json_object_array_get_idx(a, i);
+		if (strcmp(tr_str(o, "name"), "bd") != 0)
+			continue;
+		op = probe_opcode(tr_get(o, "opcodes"), 129);
+		TAP_ASSERT(op != NULL);
+		TAP_ASSERT(strcmp(tr_str(op, "name"), "capacity") == 0);
+	}
+	json_object_put(a);
+	/* -q with -j: the names as a JSON array */
+	CTL("-j", "probe", "-q", "bd");
+	EXPECT_STATUS(0);
+	a = json_out();
+	TAP_ASSERT(json_object_is_type(a, json_type_array));
+	TAP_EQ(json_object_array_length(a), 8);
+	for (i = 0; i < 3; i++)
+		TAP_ASSERT(strcmp(json_object_get_string(
+				      json_object_array_get_idx(a, 5 + i)),
+			       want[i]) == 0);
+	json_object_put(a);
+	CTL("-j", "probe", "-q", "null");
+	EXPECT_STATUS(0);
+	TAP_ASSERT(strcmp(r.out, "[\"noop\",\"read\",\"write\"]\n") == 0);
+
+	/* submit by a declared name: 1 MiB is 2048 sectors */
+	o = SUBMIT_JSON(0, "bd", "capacity");
+	tr_keys(o, "submit", TR_SUBMIT_KEYS);
+	TAP_EQ(tr_int(o, "status"), 2048);
+	TAP_EQ(tr_int(tr_get(o, "opcode"), "code"), 129);
+	TAP_ASSERT(
+	    strcmp(tr_str(tr_get(o, "opcode"), "name"), "capacity") == 0);
+	json_object_put(o);
+	CTL("submit", "bd", "capacity");
+	EXPECT_STATUS(0);
+	TAP_ASSERT(strncmp(r.out, "user_data=0 status=2048 ", 24) == 0);
+	CTL("submit", "bd", "nosuchop");
+	EXPECT_USAGE("submit: unknown opcode 'nosuchop': not a standard name, "
+		     "and 'bd' declared no such name");
+	CTL("submit", "null", "capacity");
+	EXPECT_USAGE("unknown opcode 'capacity'");
+	CTL("submit", "nosuch", "capacity");
+	EXPECT_STATUS(1);
+	EXPECT_ERR("ringctl: cannot probe 'nosuch': no such scheme");
+	CTL("submit", "bd", "not-a-name");
+	EXPECT_USAGE("unknown opcode 'not-a-name'");
+	TAP_SYS(kill(pid, SIGTERM));
+	TAP_SYS(waitpid(pid, &st, 0));
+
+	/* three rings to echo, two closed: one attached, three opened */
+	c = td_connect(&d);
+	for (i = 0; i < 3; i++)
+		ring[i] = td_open(c, "echo", 4, 0, 0, &id[i]);
+	for (i = 0; i < 2; i++)
+		td_close_ring(c, ring[i], id[i]);
+	CTL("-j", "schemes");
+	EXPECT_STATUS(0);
+	a = json_out();
+	for (i = 0; i < json_object_array_length(a); i++) {
+		o = json_object_array_get_idx(a, i);
+		tr_keys(o, "scheme", TR_SCHEME_KEYS);
+		if (strcmp(tr_str(o, "name"), "echo") != 0)
+			continue;
+		TAP_EQ(tr_int(o, "rings"), 1);
+		TAP_ASSERT(tr_int(o, "rings_opened") >= 3);
+	}
+	json_object_put(a);
+	CTL("metrics");
+	EXPECT_STATUS(0);
+	snprintf(line, sizeof(line),
+	    "\nringd_scheme_rings{scheme=\"echo\",builtin=\"1\"} 1\n");
+	TAP_ASSERT(strstr(r.out, line) != NULL);
+	TAP_ASSERT(strstr(r.out,
+		       "\nringd_scheme_rings_opened_total{"
+		       "scheme=\"echo\",builtin=\"1\"} 3\n") != NULL);
+	td_close_ring(c, ring[2], id[2]);
+	ring_ctl_close(c);
 	finish();
 }
 
@@ -1155,6 +1308,605 @@ test_sync(void)
 	finish();
 }
 
+/* --- help: JSON schemas, text, and the man page -------------------------- */
+
+#define TR_HELP_KEYS "name:string", "usage:string", "help:string"
+#define TR_HELP_OPT_KEYS \
+	"long:string?", "short:string?", "argument:string?", "help:string"
+
+/* s has word right after "Fl " (then a blank, a comma or the end). */
+static bool
+man_has_flag(const char *s, const char *end, const char *word)
+{
+	char want[64];
+	const char *p;
+	size_t n;
+
+	n = (size_t)snprintf(want, sizeof(want), "Fl %s", word);
+	for (p = s; (p = strstr(p, want)) != NULL && p < end; p++)
+		if (strchr(" \n,", p[n]) != NULL)
+			return true;
+	return false;
+}
+
+/*
+ * The man page's entry of command name in COMMANDS: [*start, *end), and
+ * its synopsis line(s) [*start, *syn_end).
+ */
+static void
+man_entry(const char *man, const char *name, const char **start,
+    const char **syn_end, const char **end)
+{
+	const char *sec = strstr(man, "\n.Sh COMMANDS\n"), *secend, *p, *q;
+	char a[64], b[64];
+	size_t la, lb;
+
+	TAP_ASSERT(sec != NULL);
+	secend = strstr(sec + 1, "\n.Sh ");
+	la = (size_t)snprintf(a, sizeof(a), "\n.It Ic %s", name);
+	lb = (size_t)snprintf(b, sizeof(b), "\n.It Xo\n.Ic %s", name);
+	for (p = sec;; p++) {
+		if ((p = strstr(p, "\n.It ")) == NULL || p > secend)
+			TAP_FAIL("ringctl(1) has no entry for '%s'", name);
+		if ((strncmp(p, a, la) == 0 && strchr(" \n", p[la]) != NULL) ||
+		    (strncmp(p, b, lb) == 0 && strchr(" \n", p[lb]) != NULL))
+			break;
+	}
+	*start = p + 1;
+	if (strncmp(p, b, lb) == 0)
+		*syn_end = strstr(p, "\n.Xc\n");
+	else
+		*syn_end = strchr(p + 1, '\n');
+	/* the entry ends where the next command's begins */
+	*end = secend;
+	for (q = *syn_end; (q = strstr(q, "\n.It ")) != NULL && q < secend; q++)
+		if (strncmp(q, "\n.It Ic ", 8) == 0 ||
+		    strncmp(q, "\n.It Xo\n.Ic ", 12) == 0) {
+			*end = q;
+			break;
+		}
+}
+
+static void
+test_help(void)
+{
+	static char table[TR_OUT_MAX], man[262144], zsh[65536];
+	struct json_object *o, *e, *opts, *args;
+	const char *ent, *syn_end, *end, *p;
+	char *name, *nl, col[128], word[64], z1[80], z2[80];
+	size_t i, k, n;
+
+	start();
+	CTL("help", "--commands");
+	EXPECT_STATUS(0);
+	snprintf(table, sizeof(table), "%s", r.out);
+	snprintf(man, sizeof(man), "%s", source_file("man/ringctl.1"));
+	snprintf(zsh, sizeof(zsh), "%s", source_file("completions/_ringctl"));
+	/* help -j: one {name, usage, help} per command, in table order */
+	CTL("-j", "help");
+	EXPECT_STATUS(0);
+	o = json_out();
+	TAP_ASSERT(json_object_is_type(o, json_type_array));
+	n = json_object_array_length(o);
+	for (i = 0, p = table; i < n; i++) {
+		e = json_object_array_get_idx(o, i);
+		tr_keys(e, "help entry", TR_HELP_KEYS);
+		TAP_ASSERT(strncmp(p, tr_str(e, "name"),
+			       strlen(tr_str(e, "name"))) == 0);
+		p = strchr(p, '\n') + 1;
+	}
+	TAP_ASSERT(*p == '\0');
+	json_object_put(o);
+	/* help -j --commands: the names */
+	CTL("-j", "help", "--commands");
+	EXPECT_STATUS(0);
+	o = json_out();
+	TAP_ASSERT(json_object_is_type(o, json_type_array));
+	TAP_EQ(json_object_array_length(o), n);
+	TAP_ASSERT(
+	    strcmp(json_object_get_string(json_object_array_get_idx(o, 0)),
+		"status") == 0);
+	json_object_put(o);
+	/* help text */
+	CTL("help");
+	EXPECT_STATUS(0);
+	TAP_ASSERT(strstr(r.out, "\nCommands:\n  status     ") != NULL);
+	CTL("help", "physfree");
+	EXPECT_STATUS(0);
+	TAP_ASSERT(strcmp(r.out,
+		       "usage: ringctl [-jp] [-S socket] physfree ID\n"
+		       "free a physical memory region\n") == 0);
+	CTL("help", "monitor");
+	EXPECT_STATUS(0);
+	TAP_ASSERT(strstr(r.out,
+		       "\n  -i, --interval DURATION  time between "
+		       "snapshots") != NULL);
+	CTL("help", "submit");
+	TAP_ASSERT(strstr(r.out, "\n  -n, --count N ") != NULL);
+	TAP_ASSERT(strstr(r.out, "\n      --data-file FILE ") != NULL);
+
+	/*
+	 * Every command: help -j CMD's schema; its text lists every option
+	 * in both forms; the man page's entry names every option, and its
+	 * synopsis no option the command lacks.
+	 */
+	for (name = table; *name != '\0'; name = nl + 1) {
+		nl = strchr(name, '\n');
+		*nl = '\0';
+		CTL("-j", "help", name);
+		EXPECT_STATUS(0);
+		o = json_out();
+		tr_keys(o, name, TR_HELP_KEYS, "options:array",
+		    "arguments:array");
+		TAP_ASSERT(strcmp(tr_str(o, "name"), name) == 0);
+		args = tr_get(o, "arguments");
+		for (k = 0; k < json_object_array_length(args); k++)
+			TAP_ASSERT(
+			    json_object_is_type(json_object_array_get_idx(args,
+						    k),
+				json_type_string));
+		opts = tr_get(o, "options");
+		CTL("help", name);
+		EXPECT_STATUS(0);
+		snprintf(col, sizeof(col),
+		    "usage: ringctl [-jp] [-S socket] %.64s", name);
+		TAP_ASSERT(strncmp(r.out, col, strlen(col)) == 0);
+		man_entry(man, name, &ent, &syn_end, &end);
+		for (k = 0; k < json_object_array_length(opts); k++) {
+			struct json_object *lo, *so, *ao;
+
+			e = json_object_array_get_idx(opts, k);
+			tr_keys(e, "option", TR_HELP_OPT_KEYS);
+			lo = tr_get(e, "long");
+			so = tr_get(e, "short");
+			ao = tr_get(e, "argument");
+			TAP_ASSERT(lo != NULL || so != NULL);
+			snprintf(col, sizeof(col), "\n  %s%s%s%s%s%s%s ",
+			    so != NULL ? "-" : "  ",
+			    so != NULL ? json_object_get_string(so) : "",
+			    so != NULL && lo != NULL ? ", "
+				: so != NULL	     ? ""
+						     : "  ",
+			    lo != NULL ? "--" : "",
+			    lo != NULL ? json_object_get_string(lo) : "",
+			    ao != NULL ? " " : "",
+			    ao != NULL ? json_object_get_string(ao) : "");
+			if (strstr(r.out, col) == NULL)
+				TAP_FAIL("'help %s' lacks '%s':\n%s", name,
+				    col + 1, r.out);
+			snprintf(word, sizeof(word), "-%s",
+			    lo != NULL ? json_object_get_string(lo) : "");
+			if (lo != NULL && !man_has_flag(ent, end, word))
+				TAP_FAIL("ringctl(1) on '%s' lacks --%s", name,
+				    word + 1);
+			if (so != NULL &&
+			    !man_has_flag(ent, end, json_object_get_string(so)))
+				TAP_FAIL("ringctl(1) on '%s' lacks -%s", name,
+				    json_object_get_string(so));
+			/* zsh's completion spells its options out */
+			snprintf(z1, sizeof(z1), "-%.60s[", word);
+			snprintf(z2, sizeof(z2), "-%.60s=", word);
+			if (lo != NULL && strstr(zsh, z1) == NULL &&
+			    strstr(zsh, z2) == NULL)
+				TAP_FAIL("completions/_ringctl lacks --%s",
+				    word + 1);
+			snprintf(z1, sizeof(z1), "'-%.60s[",
+			    so != NULL ? json_object_get_string(so) : "");
+			snprintf(z2, sizeof(z2), "{-%.60s+,",
+			    so != NULL ? json_object_get_string(so) : "");
+			if (so != NULL && strstr(zsh, z1) == NULL &&
+			    strstr(zsh, z2) == NULL)
+				TAP_FAIL("completions/_ringctl lacks -%s",
+				    json_object_get_string(so));
+		}
+		/* the synopsis's flags are options of the command */
+		for (p = ent; (p = strstr(p, "Fl ")) != NULL && p < syn_end;
+		     p++) {
+			bool found = false;
+
+			snprintf(word, sizeof(word), "%.*s",
+			    (int)strcspn(p + 3, " \n"), p + 3);
+			for (k = 0; k < json_object_array_length(opts); k++) {
+				e = json_object_array_get_idx(opts, k);
+				if (word[0] == '-' && tr_get(e, "long") &&
+				    strcmp(tr_str(e, "long"), word + 1) == 0)
+					found = true;
+				if (word[0] != '-' && tr_get(e, "short") &&
+				    strcmp(tr_str(e, "short"), word) == 0)
+					found = true;
+			}
+			if (!found)
+				TAP_FAIL("ringctl(1)'s synopsis of '%s' has "
+					 "-%s, which 'help -j %s' lacks",
+				    name, word, name);
+		}
+		json_object_put(o);
+	}
+	finish();
+}
+
+/* --- -q in JSON ------------------------------------------------------------ */
+
+static void
+test_quiet_json(void)
+{
+	struct ring_ctl *c;
+	struct ring *ring;
+	struct json_object *o;
+	uint64_t id;
+	char want[64];
+	size_t i;
+
+	start();
+	c = td_connect(&d);
+	ring = td_open(c, "echo", 8, 0, 0, &id);
+	CTL("-j", "schemes", "-q");
+	EXPECT_STATUS(0);
+	TAP_ASSERT(strcmp(r.out, "[\"echo\",\"null\",\"zero\"]\n") == 0);
+	CTL("schemes", "-qj");
+	TAP_ASSERT(strcmp(r.out, "[\"echo\",\"null\",\"zero\"]\n") == 0);
+	CTL("-j", "rings", "-q");
+	EXPECT_STATUS(0);
+	snprintf(want, sizeof(want), "[%" PRIu64 "]\n", id);
+	TAP_ASSERT(strcmp(r.out, want) == 0);
+	CTL("rings", "-q");
+	snprintf(want, sizeof(want), "%" PRIu64 "\n", id);
+	TAP_ASSERT(strcmp(r.out, want) == 0);
+	CTL("-p", "clients", "-q");
+	EXPECT_STATUS(0);
+	o = json_out();
+	TAP_ASSERT(json_object_is_type(o, json_type_array));
+	TAP_ASSERT(json_object_array_length(o) >= 2); /* us and ringctl */
+	for (i = 0; i < json_object_array_length(o); i++)
+		TAP_ASSERT(json_object_is_type(json_object_array_get_idx(o, i),
+		    json_type_int));
+	json_object_put(o);
+	/* in the shell too, for the one command */
+	CTL_IN("rings -q -j\nrings -q\n", "shell");
+	snprintf(want, sizeof(want), "[%" PRIu64 "]\n%" PRIu64 "\n", id, id);
+	TAP_ASSERT(strcmp(r.out, want) == 0);
+	td_close_ring(c, ring, id);
+	ring_ctl_close(c);
+	finish();
+}
+
+/* --- bad input for the commands without other tests of it ---------------- */
+
+static void
+test_bad_input(void)
+{
+	start();
+	CTL("rings", "x");
+	EXPECT_USAGE("rings: unexpected argument 'x'");
+	CTL("rings", "--bogus");
+	EXPECT_USAGE("rings: unknown option '--bogus'");
+	CTL("rings", "-z");
+	EXPECT_USAGE("rings: unknown option '-z'");
+	CTL("rings", "--json=1");
+	EXPECT_USAGE("rings: unknown option '--json'");
+	CTL("clients", "1");
+	EXPECT_USAGE("clients: unexpected argument '1'");
+	CTL("clients", "--all");
+	EXPECT_USAGE("clients: unknown option '--all'");
+	CTL("clients", "-n", "1");
+	EXPECT_USAGE("clients: unknown option '-n'");
+	CTL("help", "nosuch");
+	EXPECT_USAGE("help: unknown command 'nosuch'");
+	CTL("help", "status", "rings");
+	EXPECT_USAGE("help: unexpected argument 'rings'");
+	CTL("help", "--commands", "status");
+	EXPECT_USAGE("help: --commands takes no command");
+	CTL("help", "-q");
+	EXPECT_USAGE("help: unknown option '-q'");
+	CTL("help", "--commands=yes");
+	EXPECT_USAGE("help: option '--commands' takes no value");
+	CTL("shell", "x");
+	EXPECT_USAGE("shell: unexpected argument 'x'");
+	CTL("shell", "--bogus");
+	EXPECT_USAGE("shell: unknown option '--bogus'");
+	CTL("shell", "-q");
+	EXPECT_USAGE("shell: unknown option '-q'");
+	/* JSON mode: the error object, and still status 2 */
+	CTL("-j", "rings", "x");
+	EXPECT_STATUS(2);
+	{
+		struct json_object *o = json_out();
+
+		tr_keys(o, "error", TR_ERROR_KEYS);
+		json_object_put(o);
+	}
+	/* ringd keeps serving */
+	CTL("status");
+	EXPECT_STATUS(0);
+	finish();
+}
+
+/* --- status of an unhealthy ringd ------------------------------------------ */
+
+/*
+ * A server on path that answers every client's first message with a
+ * header of another protocol version, as a ringd of another release
+ * would; a helper process, killed by the caller.
+ */
+static pid_t
+fake_ringd(const char *path)
+{
+	static union {
+		struct proto_hdr h;
+		char raw[PROTO_MAX_MSG];
+	} m;
+	struct sockaddr_un sa;
+	struct proto_hdr h;
+	pid_t pid;
+	ssize_t n;
+	int fd, c;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		TAP_FAIL("socket path too long: %s", path);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	TAP_SYS(fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+	TAP_SYS(bind(fd, (struct sockaddr *)&sa, sizeof(sa)));
+	TAP_SYS(listen(fd, 8));
+	if ((pid = tap_fork()) == 0) {
+		while ((c = accept(fd, NULL, NULL)) >= 0) {
+			n = recv(c, &m, sizeof(m), 0);
+			if (n >= (ssize_t)sizeof(m.h)) {
+				h = m.h;
+				h.version = PROTO_VERSION + 1;
+				h.type = (uint16_t)(m.h.type | PROTO_REPLY);
+				h.len = sizeof(h);
+				(void)send(c, &h, sizeof(h), MSG_NOSIGNAL);
+			}
+			close(c);
+		}
+		tap_child_exit();
+	}
+	close(fd);
+	return pid;
+}
+
+static void
+test_status_unhealthy(void)
+{
+	struct json_object *o;
+	char path[200], want[400];
+	pid_t srv;
+
+	start();
+	snprintf(path, sizeof(path), "%s/other.sock", d.dir);
+	srv = fake_ringd(path);
+	snprintf(want, sizeof(want),
+	    "ringctl: ringd at '%s' speaks protocol %u, this ringctl speaks "
+	    "%u\n",
+	    path, PROTO_VERSION + 1, (unsigned)ring_ctl_protocol());
+	tr_runv(d.dir, &r, NULL,
+	    (const char *const[]){ "-S", path, "status", NULL });
+	EXPECT_STATUS(1);
+	if (strcmp(r.err, want) != 0)
+		TAP_FAIL("stderr is '%s', expected '%s'", r.err, want);
+	TAP_ASSERT(r.out[0] == '\0');
+	tr_runv(d.dir, &r, NULL,
+	    (const char *const[]){ "-S", path, "-j", "status", NULL });
+	EXPECT_STATUS(1);
+	o = json_out();
+	tr_keys(o, "error", TR_ERROR_KEYS);
+	TAP_ASSERT(strstr(tr_str(o, "error"), "speaks protocol") != NULL);
+	json_object_put(o);
+	/* the health check of ringctl(1)'s EXAMPLES */
+	snprintf(want, sizeof(want),
+	    "'%s' -S '%s' status >/dev/null 2>&1 || exit 7", tr_binary(), path);
+	TAP_EQ(WEXITSTATUS(system(want)), 7);
+	tap_kill(srv);
+	/* the real one is healthy */
+	CTL("status");
+	EXPECT_STATUS(0);
+	finish();
+}
+
+/* --- monitor as text --------------------------------------------------------- */
+
+/* The text monitor's output so far has event for ring id. */
+static bool
+monitor_text_saw(const char *event, uint64_t id, unsigned ms)
+{
+	char path[256], want[96];
+	unsigned waited;
+
+	snprintf(path, sizeof(path), "%s/mon.out", d.dir);
+	snprintf(want, sizeof(want), " %-7s ring %" PRIu64 " 'null' ", event,
+	    id);
+	for (waited = 0; waited < ms; waited += 20) {
+		tr_slurp(path, r.out, sizeof(r.out));
+		if (strstr(r.out, want) != NULL)
+			return true;
+		tu_sleep_ms(20);
+	}
+	return false;
+}
+
+static void
+test_monitor_text(void)
+{
+	struct ring_ctl *c;
+	struct ring *ring = NULL;
+	uint64_t id = 0;
+	unsigned tries;
+	char *line, *nl, want[64];
+	bool seen = false;
+	pid_t pid;
+
+	start();
+	c = td_connect(&d);
+	pid = tr_spawn(d.dir, "mon", NULL,
+	    (const char *const[]){ "-S", d.sock, "monitor", "-i", "10ms",
+		NULL });
+	/* as in ringctl-monitor: a ring of the first snapshot is no event */
+	for (tries = 0; tries < 20 && !seen; tries++) {
+		if (ring != NULL)
+			td_close_ring(c, ring, id);
+		ring = td_open(c, "null", 8, 0, 0, &id);
+		seen = monitor_text_saw("attach", id, 1000);
+	}
+	if (!seen)
+		TAP_FAIL("monitor printed no attach: %s", r.out);
+	td_close_ring(c, ring, id);
+	if (!monitor_text_saw("detach", id, 5000))
+		TAP_FAIL("monitor printed no detach: %s", r.out);
+	TAP_SYS(kill(pid, SIGINT));
+	tr_collect(d.dir, "mon", pid, 5000, &r);
+	EXPECT_STATUS(0);
+	TAP_ASSERT(r.err[0] == '\0');
+	/* HH:MM:SS.mmm EVENT ring ID 'SCHEME' STATE consumer P producer P
+	 * sq_depth N cq_backlog N */
+	snprintf(want, sizeof(want), " consumer %d/", (int)getpid());
+	for (line = r.out; *line != '\0'; line = nl + 1) {
+		TAP_ASSERT((nl = strchr(line, '\n')) != NULL);
+		*nl = '\0';
+		if (strlen(line) < 13 || line[2] != ':' || line[5] != ':' ||
+		    line[8] != '.' || line[12] != ' ' ||
+		    strstr(line, " ring ") == NULL ||
+		    strstr(line, " producer ") == NULL ||
+		    strstr(line, " sq_depth ") == NULL ||
+		    strstr(line, " cq_backlog ") == NULL)
+			TAP_FAIL("not a monitor line: '%s'", line);
+		if (strstr(line, " attach  ") != NULL &&
+		    strstr(line, " running ") != NULL)
+			TAP_ASSERT(strstr(line, want) != NULL);
+	}
+	ring_ctl_close(c);
+	finish();
+}
+
+/* --- ringd going away under a shell or a batch ------------------------------ */
+
+/*
+ * Run ringctl ARGS reading commands from a FIFO; feed first, wait for
+ * mark in its output, stop ringd, feed then, and collect.
+ */
+static void
+run_across_stop(const char *const *args, const char *first, const char *mark,
+    const char *then)
+{
+	char fifo[256], path[256];
+	unsigned waited;
+	pid_t pid;
+	int fd;
+
+	snprintf(fifo, sizeof(fifo), "%s/cmds.fifo", d.dir);
+	unlink(fifo);
+	TAP_SYS(mkfifo(fifo, 0600));
+	/* read-write: the FIFO has a writer before ringctl opens it */
+	TAP_SYS(fd = open(fifo, O_RDWR | O_CLOEXEC));
+	pid = tr_spawn_in(d.dir, "gone", fifo, args);
+	TAP_EQ(write(fd, first, strlen(first)), (ssize_t)strlen(first));
+	snprintf(path, sizeof(path), "%s/gone.out", d.dir);
+	for (waited = 0; waited < 10000; waited += 20) {
+		tr_slurp(path, r.out, sizeof(r.out));
+		if (strstr(r.out, mark) != NULL)
+			break;
+		tu_sleep_ms(20);
+	}
+	if (strstr(r.out, mark) == NULL) {
+		close(fd);
+		TAP_FAIL("'%s' never appeared: %s", mark, r.out);
+	}
+	td_stop(&d);
+	TAP_EQ(write(fd, then, strlen(then)), (ssize_t)strlen(then));
+	close(fd);
+	tr_collect(d.dir, "gone", pid, 10000, &r);
+	unlink(fifo);
+}
+
+static void
+test_ringd_gone(void)
+{
+	char *p;
+
+	/* the shell: an error for the next command, and it goes on */
+	start();
+	run_across_stop((const char *const[]){ "-S", d.sock, "shell", NULL },
+	    "status\n", "health:   ok", "schemes -q\nrings\nhelp --commands\n");
+	EXPECT_STATUS(0);
+	EXPECT_ERR("ringctl: cannot list schemes: "); /* the lost connection */
+	EXPECT_ERR("ringctl: cannot connect to ringd at '"); /* a new one */
+	TAP_ASSERT(strstr(r.out, "\nstatus\nschemes\n") != NULL);
+	td_cleanup(&d);
+
+	/* a batch: stops there with 3 */
+	start();
+	run_across_stop((const char *const[]){ "-S", d.sock, "-b", "-", NULL },
+	    "status\n", "health:   ok", "schemes -q\nhelp --commands\n");
+	EXPECT_STATUS(3);
+	EXPECT_ERR("ringctl: cannot list schemes: ");
+	EXPECT_ERR("ringctl: <stdin>:2: stopping at the first error\n");
+	TAP_ASSERT(strstr(r.out, "\nstatus\nschemes\n") == NULL);
+	td_cleanup(&d);
+
+	/* with --force: every line runs, the status is the first failure's */
+	start();
+	run_across_stop((const char *const[]){ "-S", d.sock, "-b", "-",
+			    "--force", NULL },
+	    "status\n", "health:   ok", "schemes -q\nrings\nhelp --commands\n");
+	EXPECT_STATUS(3);
+	EXPECT_ERR("ringctl: cannot list schemes: ");
+	p = strstr(r.err, "cannot connect to ringd");
+	TAP_ASSERT(p != NULL); /* rings */
+	TAP_ASSERT(strstr(p + 1, "cannot connect to ringd") == NULL);
+	TAP_ASSERT(strstr(r.out, "\nstatus\nschemes\n") != NULL);
+	td_cleanup(&d);
+}
+
+/* --- submit --data-file that cannot be read to its end ---------------------- */
+
+static void
+test_submit_data_file(void)
+{
+	char fifo[256], cmd[1024], path[256];
+	int st;
+
+	start();
+	/* a FIFO nobody writes: refused at once, not waited for */
+	snprintf(fifo, sizeof(fifo), "%s/data.fifo", d.dir);
+	TAP_SYS(mkfifo(fifo, 0600));
+	CTL("submit", "--data-file", fifo, "echo", "write");
+	EXPECT_STATUS(1);
+	EXPECT_ERR("is a pipe with no writer");
+	/* a device that never ends, a directory */
+	CTL("submit", "--data-file", "/dev/zero", "echo", "write");
+	EXPECT_STATUS(1);
+	EXPECT_ERR("ringctl: '/dev/zero' is not a regular file or a pipe\n");
+	CTL("submit", "--data-file", d.dir, "echo", "write");
+	EXPECT_STATUS(1);
+	EXPECT_ERR("is not a regular file or a pipe");
+	/* a pipe with a writer: its bytes, up to the end */
+	snprintf(path, sizeof(path), "%s/pipe.out", d.dir);
+	snprintf(cmd, sizeof(cmd),
+	    "printf ringd | '%s' -S '%s' submit --dump --data-file /dev/stdin "
+	    "echo write > '%s' 2>&1",
+	    tr_binary(), d.sock, path);
+	st = system(cmd);
+	tr_slurp(path, r.out, sizeof(r.out));
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		TAP_FAIL("submit from a pipe failed: %s", r.out);
+	TAP_ASSERT(strstr(r.out, "|ringd|") != NULL);
+	/* ... bounded */
+	snprintf(cmd, sizeof(cmd),
+	    "head -c 65M /dev/zero | '%s' -S '%s' submit --data-file "
+	    "/dev/stdin echo write > '%s' 2>&1",
+	    tr_binary(), d.sock, path);
+	st = system(cmd);
+	tr_slurp(path, r.out, sizeof(r.out));
+	TAP_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+	TAP_ASSERT(
+	    strstr(r.out, "cannot use '/dev/stdin': file too large") != NULL);
+	/* ringd still serves */
+	CTL("submit", "null", "noop");
+	EXPECT_STATUS(0);
+	finish();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1169,9 +1921,17 @@ main(int argc, char **argv)
 	tap_run("ringctl-submit-errors", test_submit_errors, 60);
 	tap_run("ringctl-submit-load", test_submit_load, 60);
 	tap_run("ringctl-example-scheme", test_example_scheme, 60);
+	tap_run("ringctl-declared-opcodes", test_declared_opcodes, 60);
 	tap_run("ringctl-monitor", test_monitor, 90);
 	tap_run("ringctl-metrics", test_metrics, 60);
 	tap_run("ringctl-batch-shell", test_batch, 60);
 	tap_run("ringctl-sync", test_sync, 60);
+	tap_run("ringctl-help", test_help, 60);
+	tap_run("ringctl-quiet-json", test_quiet_json, 60);
+	tap_run("ringctl-bad-input", test_bad_input, 60);
+	tap_run("ringctl-status-unhealthy", test_status_unhealthy, 60);
+	tap_run("ringctl-monitor-text", test_monitor_text, 90);
+	tap_run("ringctl-ringd-gone", test_ringd_gone, 90);
+	tap_run("ringctl-submit-data-file", test_submit_data_file, 60);
 	return tap_done();
 }

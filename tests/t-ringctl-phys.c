@@ -166,6 +166,13 @@ test_alloc_free(void)
 	CTL("regions", "-q");
 	snprintf(want, sizeof(want), "%s\n", ids);
 	TAP_ASSERT(strcmp(r.out, want) == 0);
+	/* -q in JSON: an array of the ids, as numbers */
+	CTL("-j", "regions", "-q");
+	EXPECT_STATUS(0);
+	snprintf(want, sizeof(want), "[%s]\n", ids);
+	if (strcmp(r.out, want) != 0)
+		TAP_FAIL("regions -j -q printed '%s', expected '%s'", r.out,
+		    want);
 	CTL("regions");
 	EXPECT_STATUS(0);
 	TAP_ASSERT(strstr(r.out, "zone 32 free ranges:") != NULL);
@@ -192,7 +199,18 @@ test_alloc_free(void)
 	CTL("status");
 	TAP_ASSERT(strstr(r.out, "regions:  2\n") != NULL);
 
-	/* free: once, then it is gone */
+	/* free: once, then it is gone; JSON: the region freed */
+	o = ALLOC("--persist", "8K");
+	snprintf(want, sizeof(want), "%" PRId64, tr_int(o, "id"));
+	json_object_put(o);
+	CTL("-j", "physfree", want);
+	EXPECT_STATUS(0);
+	o = tr_parse(r.out);
+	tr_keys(o, "physfree", TR_REGION_KEYS);
+	TAP_ASSERT(strcmp(tr_str(o, "zone"), "64") == 0);
+	TAP_EQ(tr_int(o, "size"), 8192);
+	TAP_ASSERT(json_object_get_boolean(tr_get(o, "persist")));
+	json_object_put(o);
 	CTL("physfree", ids);
 	EXPECT_STATUS(0);
 	TAP_ASSERT(strncmp(r.out, "freed region ", 13) == 0);
@@ -278,6 +296,11 @@ test_partial_sg(void)
 	CTL("physalloc", "--sg", "64K");
 	EXPECT_STATUS(0);
 	TAP_ASSERT(strncmp(r.out, "scatter-gather list: ", 21) == 0);
+	/* one segment is "1 segment" */
+	CTL("physalloc", "--sg", "--min", "64K", "64K");
+	EXPECT_STATUS(0);
+	if (strncmp(r.out, "scatter-gather list: 1 segment, 64K ", 36) != 0)
+		TAP_FAIL("one segment printed as: %s", r.out);
 	finish();
 }
 
@@ -318,12 +341,22 @@ test_physmap(void)
 	EXPECT_STATUS(0);
 	snprintf(hex, sizeof(hex), "%08" PRIx64 "  00 07 0e 15", base);
 	TAP_ASSERT(strncmp(r.out, hex, strlen(hex)) == 0);
-	/* the dump stops at the region's end */
+	/* the dump stops at the region's end, saying so when --len asked */
 	CTL("-j", "physmap", "--dump", "--offset", "8100", "--len", "1M", ids);
 	EXPECT_STATUS(0);
 	o = tr_parse(r.out);
 	TAP_EQ(tr_int(o, "len"), 92);
 	json_object_put(o);
+	EXPECT_ERR("ringctl: physmap: region ");
+	EXPECT_ERR(" ends 92 bytes after offset 8100: dumping 92 of the "
+		   "1048576 bytes asked for\n");
+	CTL("physmap", "--dump", "--offset", "8100", ids);
+	EXPECT_STATUS(0);
+	TAP_ASSERT(r.err[0] == '\0'); /* the default length just stops */
+	TAP_ASSERT(strstr(r.out, "|\n") != NULL);
+	CTL("physmap", "--dump", "--offset", "8064", "--len", "128", ids);
+	EXPECT_STATUS(0);
+	TAP_ASSERT(r.err[0] == '\0'); /* exactly to the end: no note */
 	/* bad input */
 	CTL("physmap", ids);
 	EXPECT_STATUS(2);
@@ -352,25 +385,44 @@ test_errors(void)
 	struct json_object *o;
 
 	start();
-	/* refused by physalloc3 itself, with the Redox errno */
+	/* refused by physalloc3 itself, with the Redox errno and the cause */
 	CTL("-j", "physalloc", "0");
 	EXPECT_STATUS(1);
+	EXPECT_ERR("physalloc: cannot allocate 0 bytes: the size is 0\n");
 	o = tr_parse(r.out);
 	TAP_ASSERT(strcmp(tr_str(o, "errno"), "EINVAL") == 0);
 	json_object_put(o);
-	CTL("physalloc", "--partial", "greedy", "--min", "0", "8K");
+	CTL("-j", "physalloc", "--partial", "greedy", "--min", "0", "8K");
 	EXPECT_STATUS(1);
-	EXPECT_ERR("invalid argument");
+	EXPECT_ERR("physalloc: cannot allocate 8192 bytes: the minimum is 0\n");
+	o = tr_parse(r.out);
+	TAP_ASSERT(strcmp(tr_str(o, "errno"), "EINVAL") == 0);
+	json_object_put(o);
 	CTL("physalloc", "--32", "--64", "4K");
 	EXPECT_STATUS(1);
-	EXPECT_ERR("invalid argument");
-	CTL("physalloc", "--partial", "greedy", "--min", "16K", "8K");
+	EXPECT_ERR("--32 and --64 exclude each other\n");
+	CTL("-j", "physalloc", "--partial", "greedy", "--min", "16K", "8K");
 	EXPECT_STATUS(1);
+	EXPECT_ERR("physalloc: cannot allocate 8192 bytes: minimum 16384 "
+		   "exceeds size 8192\n");
+	o = tr_parse(r.out);
+	TAP_ASSERT(strcmp(tr_str(o, "errno"), "EINVAL") == 0);
+	json_object_put(o);
 	CTL("physalloc", "1T");
 	EXPECT_STATUS(1);
 	EXPECT_ERR("cannot allocate memory");
 	CTL("physalloc", "--sg", "--min", "0", "8K");
 	EXPECT_STATUS(1);
+	EXPECT_ERR("scatter-gather list: the minimum is 0\n");
+	/* --min means nothing without --partial or --sg */
+	CTL("physalloc", "--min", "4K", "8K");
+	EXPECT_STATUS(2);
+	EXPECT_ERR("physalloc: --min needs --partial or --sg");
+	TAP_ASSERT(r.out[0] == '\0');
+	TAP_ASSERT(strchr(r.err, '\n') == r.err + strlen(r.err) - 1);
+	CTL("physalloc", "--32", "--min", "0", "8K");
+	EXPECT_STATUS(2);
+	EXPECT_ERR("physalloc: --min needs --partial or --sg");
 	/* ringctl's own parsing */
 	CTL("physalloc");
 	EXPECT_STATUS(2);

@@ -5,7 +5,10 @@
  * Tab completion of commands, scheme names, opcode names, fields and ring
  * ids from the live daemon, output of commands, errors that do not end
  * the shell, the history (Up arrow, and the history file across runs),
- * and quit.
+ * and quit; ringd going away under the shell.  Then the completion
+ * scripts in completions/: zsh's run by a real interactive zsh in tmux,
+ * bash's by bash, each asking the ringd the command line names with -S
+ * (and not the one of $RINGD_SOCKET).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -246,11 +249,266 @@ test_shell(void)
 	td_cleanup(&d);
 }
 
+/* ringd goes away under the shell: errors, and the shell goes on. */
+static void
+test_shell_ringd_gone(void)
+{
+	char hist[200];
+	unsigned waited;
+
+	if (system("command -v tmux >/dev/null 2>&1") != 0)
+		TAP_FAIL("tmux is not installed (scripts/deps.sh installs it)");
+	memset(&d, 0, sizeof(d));
+	td_start(&d, NULL, 0);
+	snprintf(tmux_sock, sizeof(tmux_sock), "%s/tmux", d.dir);
+	snprintf(hist, sizeof(hist), "%s/history", d.dir);
+	start_shell(hist);
+	type("status");
+	key("Enter");
+	AWAIT("health:   ok");
+	td_stop(&d);
+	/* the connection the shell held is gone: this command says so */
+	type("schemes");
+	key("Enter");
+	AWAIT("ringctl: cannot list schemes: ");
+	/* the next one tries anew, and fails to connect */
+	type("rings");
+	key("Enter");
+	AWAIT("ringctl: cannot connect to ringd at '");
+	TAP_ASSERT(shell_running());
+	type("help");
+	key("Enter");
+	AWAIT("Commands:");
+	type("quit");
+	key("Enter");
+	for (waited = 0; shell_running() && waited < 5000; waited += 25)
+		tu_sleep_ms(25);
+	TAP_ASSERT(!shell_running());
+	tmux_stop();
+	td_cleanup(&d);
+}
+
+/* --- completion scripts ------------------------------------------------- */
+
+/* A scheme only our private ringd has, so completions prove where they asked. */
+#define COMP_SCHEME "zcomp-only"
+
+/* The source tree's top, absolute (tests run from it, or RING_SRCDIR). */
+static const char *
+src_top(void)
+{
+	static char top[PATH_MAX];
+	const char *env = getenv("RING_SRCDIR");
+
+	if (realpath(env != NULL ? env : ".", top) == NULL)
+		TAP_FAIL("cannot resolve the source tree: %s", strerror(errno));
+	return top;
+}
+
+/* The directory of this build's ringctl, for $PATH. */
+static const char *
+bin_dir(void)
+{
+	static char dir[PATH_MAX];
+	char *slash;
+
+	if (realpath(tr_binary(), dir) == NULL)
+		TAP_FAIL("cannot resolve '%s'", tr_binary());
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	return dir;
+}
+
+/* A private ringd with one more scheme, registered by c. */
+static struct ring_ctl *
+comp_ringd(void)
+{
+	struct ring_ctl *c;
+
+	memset(&d, 0, sizeof(d));
+	td_start(&d, NULL, 0);
+	snprintf(tmux_sock, sizeof(tmux_sock), "%s/tmux", d.dir);
+	c = td_connect(&d);
+	TAP_RC(ring_ctl_register(c, COMP_SCHEME, NULL, 0), 0);
+	return c;
+}
+
+static void
+comp_done(struct ring_ctl *c)
+{
+	tmux_stop();
+	ring_ctl_close(c);
+	td_assert_alive(&d);
+	td_settle(&d);
+	td_stop(&d);
+	td_cleanup(&d);
+}
+
+/*
+ * Type line, press Tab, then type a marker: zsh reads the marker only
+ * after the completion has finished, so the cursor line then shows what
+ * Tab did, whether it added something or nothing.
+ */
+static void
+zsh_complete(const char *line, const char *want)
+{
+	char buf[512];
+
+	key("C-u");
+	type(line);
+	key("Tab");
+	type("@");
+	snprintf(buf, sizeof(buf), "zsh> %s", want);
+	AWAIT_LINE(buf);
+}
+
+static void
+test_zsh_completion(void)
+{
+	struct ring_ctl *c;
+	char rcfile[256], line[512], want[512], nosock[256];
+	FILE *f;
+
+	if (system("command -v zsh >/dev/null 2>&1") != 0)
+		TAP_FAIL("zsh is not installed (scripts/deps.sh installs it)");
+	if (system("command -v tmux >/dev/null 2>&1") != 0)
+		TAP_FAIL("tmux is not installed (scripts/deps.sh installs it)");
+	c = comp_ringd();
+	snprintf(nosock, sizeof(nosock), "%s/nobody-here.sock", d.dir);
+	/* an interactive zsh with only our completions and our ringctl */
+	snprintf(rcfile, sizeof(rcfile), "%s/.zshrc", d.dir);
+	TAP_ASSERT((f = fopen(rcfile, "w")) != NULL);
+	fprintf(f,
+	    "PS1='zsh> '\n"
+	    "fpath=('%s/completions' $fpath)\n"
+	    "PATH='%s':$PATH\n"
+	    "autoload -Uz compinit && compinit -u -d '%s/.zcompdump'\n",
+	    src_top(), bin_dir(), d.dir);
+	fclose(f);
+	TAP_ASSERT(tmux("new-session -d -s rc -x 200 -y 50 \"env -i "
+			"HOME='%s' ZDOTDIR='%s' TERM=screen PATH=/usr/bin:/bin "
+			"RINGD_SOCKET='%s' zsh -i\"",
+		       d.dir, d.dir, nosock) == 0);
+	AWAIT("zsh>");
+
+	/* -S names the ringd: its schemes, though $RINGD_SOCKET is dead */
+	snprintf(line, sizeof(line), "ringctl -S %s probe zc", d.sock);
+	snprintf(want, sizeof(want), "ringctl -S %s probe %s @", d.sock,
+	    COMP_SCHEME);
+	zsh_complete(line, want);
+	snprintf(line, sizeof(line), "ringctl -j --socket %s submit zc",
+	    d.sock);
+	snprintf(want, sizeof(want), "ringctl -j --socket %s submit %s @",
+	    d.sock, COMP_SCHEME);
+	zsh_complete(line, want);
+	/* no -S: $RINGD_SOCKET, here nobody, so nothing is offered */
+	zsh_complete("ringctl probe zc", "ringctl probe zc@");
+
+	/* $RINGD_SOCKET is ours now, but -S names a dead socket */
+	key("C-u");
+	snprintf(line, sizeof(line), "export RINGD_SOCKET='%s'", d.sock);
+	type(line);
+	key("Enter");
+	AWAIT_LINE("zsh>");
+	zsh_complete("ringctl probe zc", "ringctl probe " COMP_SCHEME " @");
+	snprintf(line, sizeof(line), "ringctl -S %s probe zc", nosock);
+	snprintf(want, sizeof(want), "ringctl -S %s probe zc@", nosock);
+	zsh_complete(line, want);
+
+	/* short options of the command table complete too */
+	zsh_complete("ringctl monitor --thr", "ringctl monitor --threshold=@");
+	zsh_complete("ringctl submit --co", "ringctl submit --count=@");
+	key("C-u");
+	comp_done(c);
+}
+
+/* Run the bash completion on words (the last one being completed). */
+static const char *
+bash_complete(const char *env, const char *words)
+{
+	static char out[4096];
+	static char cmd[3 * PATH_MAX + 1024];
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/bash-comp.out", d.dir);
+	snprintf(cmd, sizeof(cmd),
+	    "env %s PATH='%s':\"$PATH\" bash -c '. \"%s/completions/"
+	    "ringctl.bash\"; COMP_WORDS=(%s); COMP_CWORD=$((${#COMP_WORDS[@]}"
+	    " - 1)); _ringctl; printf \"%%s\\n\" \"${COMPREPLY[@]}\"' > '%s' "
+	    "2>&1",
+	    env, bin_dir(), src_top(), words, path);
+	if (system(cmd) != 0)
+		TAP_FAIL("bash completion failed: %s", cmd);
+	tr_slurp(path, out, sizeof(out));
+	/* printf with no words prints one empty line */
+	return strcmp(out, "\n") == 0 ? "" : out;
+}
+
+/* text has a line that is exactly line */
+static bool
+has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+	const char *p;
+
+	for (p = text; (p = strstr(p, line)) != NULL; p++)
+		if ((p == text || p[-1] == '\n') && p[n] == '\n')
+			return true;
+	return false;
+}
+
+static void
+test_bash_completion(void)
+{
+	struct ring_ctl *c;
+	char env[300], words[512], nosock[256];
+	const char *got;
+
+	c = comp_ringd();
+	snprintf(nosock, sizeof(nosock), "%s/nobody-here.sock", d.dir);
+	/* -S names the ringd, though $RINGD_SOCKET is dead */
+	snprintf(env, sizeof(env), "RINGD_SOCKET='%s'", nosock);
+	snprintf(words, sizeof(words), "ringctl -S %s probe zc", d.sock);
+	got = bash_complete(env, words);
+	if (strcmp(got, COMP_SCHEME "\n") != 0)
+		TAP_FAIL("-S: bash completion offers '%s'", got);
+	snprintf(words, sizeof(words), "ringctl --socket %s -j submit \"\"",
+	    d.sock);
+	got = bash_complete(env, words);
+	TAP_ASSERT(strstr(got, COMP_SCHEME "\n") != NULL);
+	TAP_ASSERT(strstr(got, "null\n") != NULL);
+	got = bash_complete(env, "ringctl probe zc");
+	if (got[0] != '\0')
+		TAP_FAIL("dead $RINGD_SOCKET: bash completion offers '%s'",
+		    got);
+	/* $RINGD_SOCKET is ours, -S names a dead socket: nothing */
+	snprintf(env, sizeof(env), "RINGD_SOCKET='%s'", d.sock);
+	got = bash_complete(env, "ringctl probe zc");
+	TAP_ASSERT(strcmp(got, COMP_SCHEME "\n") == 0);
+	snprintf(words, sizeof(words), "ringctl -S %s probe zc", nosock);
+	got = bash_complete(env, words);
+	if (got[0] != '\0')
+		TAP_FAIL("-S dead: bash completion offers '%s'", got);
+	/* options, short forms included, from 'help CMD' */
+	got = bash_complete(env, "ringctl monitor -");
+	TAP_ASSERT(has_line(got, "-i"));
+	TAP_ASSERT(has_line(got, "--interval"));
+	TAP_ASSERT(has_line(got, "-t"));
+	TAP_ASSERT(has_line(got, "-n"));
+	TAP_ASSERT(has_line(got, "--count"));
+	got = bash_complete(env, "ringctl schemes -");
+	TAP_ASSERT(has_line(got, "-q"));
+	comp_done(c);
+}
+
 int
 main(int argc, char **argv)
 {
 	tap_init(argc, argv);
 	td_setup();
 	tap_run("ringctl-shell-tmux", test_shell, 90);
+	tap_run("ringctl-shell-ringd-gone", test_shell_ringd_gone, 60);
+	tap_run("ringctl-zsh-completion", test_zsh_completion, 90);
+	tap_run("ringctl-bash-completion", test_bash_completion, 60);
 	return tap_done();
 }

@@ -85,30 +85,21 @@ tr_slurp(const char *path, char *buf, size_t size)
 }
 
 /*
- * Start ringctl with args (NULL-terminated) and input on its stdin (NULL:
- * /dev/null); its stdout and stderr go to files named after tag in dir.
- * Returns the pid.
+ * Start ringctl with args (NULL-terminated) and the file inpath on its
+ * stdin (NULL: /dev/null; a FIFO must have a writer already); its stdout
+ * and stderr go to files named after tag in dir.  Returns the pid.
  */
 TR_UNUSED static pid_t
-tr_spawn(const char *dir, const char *tag, const char *input,
+tr_spawn_in(const char *dir, const char *tag, const char *inpath,
     const char *const *args)
 {
-	char inpath[256], outpath[256], errpath[256];
+	char outpath[256], errpath[256];
 	const char *argv[64];
 	pid_t parent = getpid(), pid;
 	int i = 0, fd;
 
-	snprintf(inpath, sizeof(inpath), "%s/%s.in", dir, tag);
 	snprintf(outpath, sizeof(outpath), "%s/%s.out", dir, tag);
 	snprintf(errpath, sizeof(errpath), "%s/%s.err", dir, tag);
-	if (input != NULL) {
-		fd = open(inpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		    0600);
-		if (fd < 0 ||
-		    write(fd, input, strlen(input)) != (ssize_t)strlen(input))
-			TAP_FAIL("cannot write '%s'", inpath);
-		close(fd);
-	}
 	argv[i++] = tr_binary();
 	while (*args != NULL && i < 63)
 		argv[i++] = *args++;
@@ -117,7 +108,7 @@ tr_spawn(const char *dir, const char *tag, const char *input,
 	if (pid == 0) {
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 			_exit(126);
-		fd = open(input != NULL ? inpath : "/dev/null", O_RDONLY);
+		fd = open(inpath != NULL ? inpath : "/dev/null", O_RDONLY);
 		if (fd < 0 || dup2(fd, 0) < 0)
 			_exit(126);
 		fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -135,6 +126,26 @@ tr_spawn(const char *dir, const char *tag, const char *input,
 		_exit(127);
 	}
 	return pid;
+}
+
+/* tr_spawn_in() with input (NULL: none) on stdin, through a file. */
+TR_UNUSED static pid_t
+tr_spawn(const char *dir, const char *tag, const char *input,
+    const char *const *args)
+{
+	char inpath[256];
+	int fd;
+
+	snprintf(inpath, sizeof(inpath), "%s/%s.in", dir, tag);
+	if (input != NULL) {
+		fd = open(inpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		    0600);
+		if (fd < 0 ||
+		    write(fd, input, strlen(input)) != (ssize_t)strlen(input))
+			TAP_FAIL("cannot write '%s'", inpath);
+		close(fd);
+	}
+	return tr_spawn_in(dir, tag, input != NULL ? inpath : NULL, args);
 }
 
 /* Wait up to ms for pid and collect its output; fail on a hang. */
@@ -295,7 +306,7 @@ tr_str(struct json_object *obj, const char *key)
 	    "completed:int", "reaped:int", "sq:object", "cq:object"
 #define TR_SCHEME_KEYS \
 	"name:string", "builtin:bool", "owner:object", "rings:int", \
-	    "opcodes_declared:bool", "opcodes:array"
+	    "rings_opened:int", "opcodes_declared:bool", "opcodes:array"
 #define TR_OPCODE_KEYS "code:int", "name:string?"
 #define TR_CLIENT_KEYS \
 	"id:int", "pid:int", "uid:int", "gid:int", "comm:string", \
