@@ -197,7 +197,7 @@ $(BUILD)/tests/t-ringtop%.o: override CPPFLAGS += $(JSONC_CFLAGS)
 
 # The blkdev tests run the blkdev examples, ringtop and scripts/demo.sh.
 $(BUILD)/tests/t-blkdev-%: $(BUILD)/tests/t-blkdev-%.o $(TEST_COMMON_OBJS) \
-		$(LIBA) | $(BLKDEV_BINS) $(RINGTOP_BIN) $(RINGD_BIN)
+		$(LIBA) | $(BLKDEV_BINS) $(RINGTOP_BIN) $(RINGD_BIN) $(RINGCTL_BIN)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lm
 
@@ -277,6 +277,7 @@ install: lib examples ringd ringctl ringtop
 	ln -sf libring.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(LIBSO_SONAME)
 	ln -sf libring.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libring.so
 	install -m 644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/ring/
+	install -m 644 examples/blkdev.h $(DESTDIR)$(INCLUDEDIR)/ring/blkdev.h
 	$(PC_SUBST) lib/libring.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/libring.pc
 	$(if $(MAN3),install -m 644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/)
 	$(if $(MAN7),install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7/)
@@ -305,7 +306,8 @@ uninstall:
 		$(DESTDIR)$(LIBDIR)/$(LIBSO_SONAME) \
 		$(DESTDIR)$(LIBDIR)/libring.so.$(VERSION) \
 		$(DESTDIR)$(PKGCONFIGDIR)/libring.pc
-	rm -f $(HEADERS:lib/include/ring/%=$(DESTDIR)$(INCLUDEDIR)/ring/%)
+	rm -f $(HEADERS:lib/include/ring/%=$(DESTDIR)$(INCLUDEDIR)/ring/%) \
+		$(DESTDIR)$(INCLUDEDIR)/ring/blkdev.h
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/ring
 	rm -f $(MAN3:man/%=$(DESTDIR)$(MANDIR)/man3/%) $(MAN7:man/%=$(DESTDIR)$(MANDIR)/man7/%)
 	rm -f $(DESTDIR)$(SBINDIR)/ringd

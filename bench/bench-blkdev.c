@@ -6,7 +6,8 @@
  *                        scatter-gather lists, 32 requests in flight on a
  *                        ring brokered by the bench's private ringd, served
  *                        by blkdev-scheme (pread/pwrite on the file)
- *   direct               pread/pwrite from this process, one at a time
+ *   direct               pread/pwrite from 32 threads of this process,
+ *                        so 32 requests are in flight here too
  *   io_uring             liburing, IORING_OP_READ/WRITE, 32 in flight
  *
  * Every path reads or writes the same byte ranges of one 64 MiB file in a
@@ -22,6 +23,7 @@
 #include <liburing.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -307,24 +309,98 @@ bbk_ring(const char *name, bool wr, uint64_t size, uint64_t n, double *iops)
 	return *iops > 0 ? 0 : -EIO;
 }
 
-/* n transfers of size bytes, one at a time, cycling over the span. */
-static int
-bbk_direct_run(int fd, void *buf, bool wr, uint64_t size, uint64_t n,
-    uint64_t *pos)
-{
-	ssize_t k;
-	uint64_t i;
+/* Where the direct path's threads wait until all of them are ready. */
+struct bbk_gate {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned ready;
+	int state; /* 0 wait, 1 go, 2 give up */
+};
 
-	for (i = 0; i < n; i++) {
-		if (*pos + size > BBK_SPAN)
-			*pos = 0;
-		k = wr ? pwrite(fd, buf, size, (off_t)*pos)
-		       : pread(fd, buf, size, (off_t)*pos);
-		if (k != (ssize_t)size)
-			return k < 0 ? -errno : -EIO;
-		*pos += size;
+/* One of the direct path's threads: its share of the transfers. */
+struct bbk_worker {
+	pthread_t tid;
+	struct bbk_gate *gate;
+	int fd;
+	uint8_t *buf; /* size bytes of its own */
+	bool wr;
+	uint64_t size, n, pos;
+	int rc;
+};
+
+/*
+ * Its n transfers of size bytes, one at a time: worker i of BBK_DEPTH
+ * takes every BBK_DEPTH-th block of the span from its position on.
+ */
+static void *
+bbk_worker_main(void *arg)
+{
+	struct bbk_worker *w = arg;
+	struct bbk_gate *g = w->gate;
+	uint64_t i, blocks = BBK_SPAN / w->size;
+	ssize_t k;
+	int state;
+
+	pthread_mutex_lock(&g->lock);
+	g->ready++;
+	pthread_cond_broadcast(&g->cond);
+	while (g->state == 0)
+		pthread_cond_wait(&g->cond, &g->lock);
+	state = g->state;
+	pthread_mutex_unlock(&g->lock);
+	for (i = 0; state == 1 && i < w->n; i++) {
+		k = w->wr
+		    ? pwrite(w->fd, w->buf, w->size, (off_t)(w->pos * w->size))
+		    : pread(w->fd, w->buf, w->size, (off_t)(w->pos * w->size));
+		if (k != (ssize_t)w->size) {
+			w->rc = k < 0 ? -errno : -EIO;
+			break;
+		}
+		w->pos = (w->pos + BBK_DEPTH) % blocks;
 	}
-	return 0;
+	return NULL;
+}
+
+/*
+ * n transfers of size bytes by BBK_DEPTH threads at once, timed from when
+ * all of them are ready until the last is done: *ns.
+ */
+static int
+bbk_direct_run(struct bbk_worker *w, bool wr, uint64_t size, uint64_t n,
+    int64_t *ns)
+{
+	struct bbk_gate g = { .lock = PTHREAD_MUTEX_INITIALIZER,
+		.cond = PTHREAD_COND_INITIALIZER };
+	unsigned i, started;
+	int64_t t0;
+	int rc = 0;
+
+	for (started = 0; started < BBK_DEPTH; started++) {
+		w[started].gate = &g;
+		w[started].wr = wr;
+		w[started].size = size;
+		w[started].n = n / BBK_DEPTH + (started < n % BBK_DEPTH);
+		w[started].rc = 0;
+		if ((rc = pthread_create(&w[started].tid, NULL, bbk_worker_main,
+			 &w[started])) != 0)
+			break;
+	}
+	pthread_mutex_lock(&g.lock);
+	while (rc == 0 && g.ready < BBK_DEPTH)
+		pthread_cond_wait(&g.cond, &g.lock);
+	g.state = rc == 0 ? 1 : 2;
+	t0 = bench_now();
+	pthread_cond_broadcast(&g.cond);
+	pthread_mutex_unlock(&g.lock);
+	for (i = 0; i < started; i++) {
+		pthread_join(w[i].tid, NULL);
+		if (rc == 0)
+			rc = w[i].rc;
+	}
+	*ns = bench_now() - t0;
+	pthread_cond_destroy(&g.cond);
+	pthread_mutex_destroy(&g.lock);
+	return rc > 0 ? -rc : rc;
 }
 
 static int
@@ -381,10 +457,12 @@ static int
 bbk_local(const char *name, bool uring, bool wr, uint64_t size, uint64_t n,
     double *iops)
 {
+	struct bbk_worker w[BBK_DEPTH];
 	struct io_uring u;
 	uint64_t pos = 0;
-	int64_t t0, dt;
+	int64_t t0, dt = 0;
 	void *bufs = NULL;
+	unsigned i;
 	int fd, rc;
 
 	if ((fd = open(bbk.file, O_RDWR | O_CLOEXEC)) < 0) {
@@ -397,7 +475,23 @@ bbk_local(const char *name, bool uring, bool wr, uint64_t size, uint64_t n,
 		return -ENOMEM;
 	}
 	memset(bufs, 0xa5, BBK_DEPTH * size);
-	if (uring && (rc = io_uring_queue_init(2 * BBK_DEPTH, &u, 0)) < 0) {
+	if (!uring) {
+		memset(w, 0, sizeof(w));
+		for (i = 0; i < BBK_DEPTH; i++) {
+			w[i].fd = fd;
+			w[i].buf = (uint8_t *)bufs + i * size;
+			w[i].pos = i;
+		}
+		rc = bbk_direct_run(w, wr, size, bench_warm(n), &dt);
+		if (rc == 0)
+			rc = bbk_direct_run(w, wr, size, n, &dt);
+		if (rc < 0)
+			bench_err(name, wr ? "pwrite" : "pread", rc);
+		else
+			*iops = (double)n * 1e9 / (double)dt;
+		goto out;
+	}
+	if ((rc = io_uring_queue_init(2 * BBK_DEPTH, &u, 0)) < 0) {
 		if (rc == -ENOSYS || rc == -EPERM) {
 			fprintf(stderr,
 			    BENCH_NAME ": '%s': io_uring unavailable: "
@@ -409,21 +503,14 @@ bbk_local(const char *name, bool uring, bool wr, uint64_t size, uint64_t n,
 		}
 		goto out;
 	}
-	rc = uring ? bbk_uring_run(&u, bufs, fd, wr, size, bench_warm(n), &pos)
-		   : bbk_direct_run(fd, bufs, wr, size, bench_warm(n), &pos);
+	rc = bbk_uring_run(&u, bufs, fd, wr, size, bench_warm(n), &pos);
 	t0 = bench_now();
 	if (rc == 0)
-		rc = uring ? bbk_uring_run(&u, bufs, fd, wr, size, n, &pos)
-			   : bbk_direct_run(fd, bufs, wr, size, n, &pos);
+		rc = bbk_uring_run(&u, bufs, fd, wr, size, n, &pos);
 	dt = bench_now() - t0;
-	if (uring)
-		io_uring_queue_exit(&u);
+	io_uring_queue_exit(&u);
 	if (rc < 0)
-		bench_err(name,
-		    uring    ? "io_uring"
-			: wr ? "pwrite"
-			     : "pread",
-		    rc);
+		bench_err(name, "io_uring", rc);
 	else
 		*iops = (double)n * 1e9 / (double)dt;
 out:

@@ -17,8 +17,10 @@
  *                   carry traffic              vs  wall time
  *   blkdev I/O      reads and writes of 4 KiB and 128 KiB through the
  *                   blkdev scheme (SG lists of physalloc3 memory)
- *                                              vs  pread/pwrite, io_uring
- *                                                  on the same file
+ *                                              vs  pread/pwrite from 32
+ *                                                  threads, io_uring; 32
+ *                                                  in flight on each, on
+ *                                                  the same file
  *
  * The ringd rows (bench-ringd.c) run against a private ringd the bench
  * starts and stops itself; the blkdev rows (bench-blkdev.c) add the
@@ -1904,7 +1906,7 @@ static const struct bench_test bench_tests[T_COUNT] = {
 	[T_BR4] = { "blkdev read 4 KiB", BENCH_K_BLK,
 	    BENCH_BLK(BENCH_BLK_RING, BENCH_BLK_READ, 0), 0, 0, BENCH_C_IO,
 	    false },
-	[T_DR4] = { "pread 4 KiB", BENCH_K_BLK,
+	[T_DR4] = { "pread 4 KiB, 32 thr", BENCH_K_BLK,
 	    BENCH_BLK(BENCH_BLK_DIRECT, BENCH_BLK_READ, 0), 0, 0, BENCH_C_IO,
 	    false },
 	[T_UR4] = { "io_uring read 4 KiB", BENCH_K_BLK,
@@ -1913,7 +1915,7 @@ static const struct bench_test bench_tests[T_COUNT] = {
 	[T_BW4] = { "blkdev write 4 KiB", BENCH_K_BLK,
 	    BENCH_BLK(BENCH_BLK_RING, BENCH_BLK_WRITE, 0), 0, 0, BENCH_C_IO,
 	    false },
-	[T_DW4] = { "pwrite 4 KiB", BENCH_K_BLK,
+	[T_DW4] = { "pwrite 4 KiB, 32 thr", BENCH_K_BLK,
 	    BENCH_BLK(BENCH_BLK_DIRECT, BENCH_BLK_WRITE, 0), 0, 0, BENCH_C_IO,
 	    false },
 	[T_UW4] = { "io_uring write 4 KiB", BENCH_K_BLK,
@@ -1922,7 +1924,7 @@ static const struct bench_test bench_tests[T_COUNT] = {
 	[T_BR128] = { "blkdev read 128 KiB", BENCH_K_BLK,
 	    BENCH_BLK(BENCH_BLK_RING, BENCH_BLK_READ, 1), 0, 0, BENCH_C_IO,
 	    false },
-	[T_DR128] = { "pread 128 KiB", BENCH_K_BLK,
+	[T_DR128] = { "pread 128 KiB, 32 thr", BENCH_K_BLK,
 	    BENCH_BLK(BENCH_BLK_DIRECT, BENCH_BLK_READ, 1), 0, 0, BENCH_C_IO,
 	    false },
 	[T_UR128] = { "io_uring read 128 KiB", BENCH_K_BLK,
@@ -1931,7 +1933,7 @@ static const struct bench_test bench_tests[T_COUNT] = {
 	[T_BW128] = { "blkdev write 128 KiB", BENCH_K_BLK,
 	    BENCH_BLK(BENCH_BLK_RING, BENCH_BLK_WRITE, 1), 0, 0, BENCH_C_IO,
 	    false },
-	[T_DW128] = { "pwrite 128 KiB", BENCH_K_BLK,
+	[T_DW128] = { "pwrite 128 KiB, 32 thr", BENCH_K_BLK,
 	    BENCH_BLK(BENCH_BLK_DIRECT, BENCH_BLK_WRITE, 1), 0, 0, BENCH_C_IO,
 	    false },
 	[T_UW128] = { "io_uring write 128 KiB", BENCH_K_BLK,
@@ -2213,8 +2215,9 @@ main(int argc, char **argv)
 	BENCH_PAIR("physalloc3 1 MiB", T_P1M, T_CTL, BENCH_KOPS, BENCH_NONE, 0);
 	BENCH_PAIR("SG 64 MiB fragmented", T_PSG, T_PONE, BENCH_NS, BENCH_NONE,
 	    0);
-	/* Block I/O: the same transfers through the blkdev scheme, directly
-	 * and through io_uring; IOPS per pair, then the data rate. */
+	/* Block I/O: the same transfers, 32 in flight on every path, through
+	 * the blkdev scheme, by 32 threads directly and through io_uring;
+	 * IOPS per pair, then the data rates. */
 	for (i = T_BR4; i < T_COUNT; i++) {
 		mib[i] = v[i];
 		mib[i].v = v[i].v *
@@ -2226,6 +2229,8 @@ main(int argc, char **argv)
 		BENCH_PAIR(NULL, i, i + 2, BENCH_KOPS, BENCH_NONE, 0);
 		BENCH_ROW("  data rate", -1, &mib[i], bench_tests[i + 1].name,
 		    -1, &mib[i + 1], BENCH_MIBS, BENCH_NONE, 0, false);
+		BENCH_ROW(NULL, -1, &mib[i], bench_tests[i + 2].name, -1,
+		    &mib[i + 2], BENCH_MIBS, BENCH_NONE, 0, false);
 	}
 	/* ringd is not on the data path of rings between two processes. */
 	BENCH_ROW(many_name, -1, &dm.cpu, "wall time of traffic", -1, &dm.wall,

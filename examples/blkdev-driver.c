@@ -106,12 +106,14 @@ struct drv {
 	/* progress */
 	uint64_t inflight, requests, reads, writes, bytes, errors, mismatches;
 	uint64_t shutdowns, stale;
+	/* the whole run, never reset: pushed, and answered other than
+	 * ESHUTDOWN */
+	uint64_t submitted, answered;
 	int64_t t0, last_done_ns;
 	uint64_t lat_sum, lat_max, hist[DRV_HIST];
 	int first_err;
 	char first_what[160];
-	bool gone;		/* the device left (-ESHUTDOWN) */
-	uint64_t gone_inflight; /* requests in flight when it went */
+	bool gone; /* the device left (-ESHUTDOWN) */
 
 	/* load mode: per block, the seed last written (0: never) */
 	uint64_t *block_seed;
@@ -652,8 +654,13 @@ drv_submit(struct drv *d, uint8_t op, uint64_t off, uint64_t len, uint64_t seed,
 		.offset = off,
 		.syscall_flags = d->list_phys ? BLKDEV_SQE_LIST_PHYS : 0,
 		.user_data = (uint64_t)s->gen << 32 | idx };
-	if ((rc = ring_sq_push(d->r, &sqe)) < 0)
-		return rc; /* -EAGAIN cannot be: depth <= sq_entries */
+	if ((rc = ring_sq_push(d->r, &sqe)) < 0) {
+		/* -EAGAIN cannot be: depth <= sq_entries */
+		if (rc == -ESHUTDOWN)
+			d->gone = true;
+		return rc;
+	}
+	d->submitted++;
 	d->nfree--;
 	s->busy = true;
 	s->op = op;
@@ -695,6 +702,7 @@ drv_complete(struct drv *d, const struct ring_cqe *cqe)
 		d->gone = true;
 		return;
 	}
+	d->answered++;
 	lat = (uint64_t)(now - s->sent_ns);
 	d->lat_sum += lat;
 	if (lat > d->lat_max)
@@ -815,6 +823,23 @@ drv_issue(struct drv *d, uint8_t op, uint64_t off, uint64_t len, uint64_t seed,
 	if (d->inflight == 0)
 		d->last_done_ns = drv_now();
 	return drv_submit(d, op, off, len, seed, block);
+}
+
+/*
+ * The device left: take every answer still due.  Requests the scheme had
+ * taken come back with its results or ESHUTDOWN; those it never took are
+ * answered ESHUTDOWN by libring once the CQ is drained.  Whatever is
+ * still in flight when the ring has nothing more to give was never
+ * answered.
+ */
+static int
+drv_drain(struct drv *d)
+{
+	int rc;
+
+	d->gone = true;
+	rc = drv_wait(d, true, DRV_TICK_NS);
+	return rc == -ESHUTDOWN ? 0 : rc;
 }
 
 /* --- modes ------------------------------------------------------------ */
@@ -993,12 +1018,15 @@ drv_report(struct drv *d, int64_t ns)
 		       ",\"seconds\":%.6f,\"iops\":%.1f,\"mib_per_s\":%.3f,"
 		       "\"latency_mean_us\":%.3f,\"latency_p50_us\":%.3f,"
 		       "\"latency_p99_us\":%.3f,\"latency_max_us\":%.3f,"
-		       "\"errors\":%" PRIu64 ",\"mismatches\":%" PRIu64 "}\n",
+		       "\"errors\":%" PRIu64 ",\"mismatches\":%" PRIu64
+		       ",\"submitted\":%" PRIu64 ",\"shutdowns\":%" PRIu64
+		       ",\"unanswered\":%" PRIu64 "}\n",
 		    drv_mode_name[d->mode], d->name, d->bsize, d->depth,
 		    d->requests, d->reads, d->writes, d->bytes, s, iops, mibs,
 		    mean, drv_percentile(d, 0.5) / 1e3,
 		    drv_percentile(d, 0.99) / 1e3, (double)d->lat_max / 1e3,
-		    d->errors, d->mismatches);
+		    d->errors, d->mismatches, d->submitted, d->shutdowns,
+		    d->inflight);
 	} else {
 		printf("blkdev-driver: %s: %" PRIu64 " requests (%" PRIu64
 		       " reads, "
@@ -1331,25 +1359,16 @@ main(int argc, char **argv)
 	t1 = drv_now();
 	if (rc == -ESHUTDOWN || d.gone) {
 		/* the device left: every request in flight must have an answer */
-		d.gone = true;
-		if (d.inflight == 0 && d.shutdowns == 0)
+		if ((rc = drv_drain(&d)) < 0 && rc != -ETIMEDOUT)
 			fprintf(stderr,
-			    "blkdev-driver: '%s' went away (no request "
-			    "was in flight)\n",
-			    d.name);
-		else if (d.inflight == 0)
-			fprintf(stderr,
-			    "blkdev-driver: '%s' went away: all %" PRIu64
-			    " requests in flight were answered with "
-			    "ESHUTDOWN\n",
-			    d.name, d.shutdowns);
-		else
-			fprintf(stderr,
-			    "blkdev-driver: '%s' went away: %" PRIu64
-			    " requests answered with ESHUTDOWN, %" PRIu64
-			    " never "
-			    "answered\n",
-			    d.name, d.shutdowns, d.inflight);
+			    "blkdev-driver: ring to '%s' failed: %s\n", d.name,
+			    strerror(-rc));
+		t1 = drv_now();
+		fprintf(stderr,
+		    "blkdev-driver: '%s' went away: %" PRIu64
+		    " requests submitted, %" PRIu64 " answered with a result, "
+		    "%" PRIu64 " with ESHUTDOWN, %" PRIu64 " never answered\n",
+		    d.name, d.submitted, d.answered, d.shutdowns, d.inflight);
 		status = 1;
 	} else if (rc == -EINTR) {
 		fprintf(stderr, "blkdev-driver: interrupted\n");

@@ -44,8 +44,9 @@
 #define BLK_MAX_SIZE (1ull << 40)
 
 /*
- * Addresses this scheme resolved for one ring: an open-addressing set of
- * address + 1 (an address is below UINT64_MAX; 0 marks an empty slot).
+ * Regions this scheme resolved for one ring, by base: an open-addressing
+ * set of base + 1 (a base is below UINT64_MAX; 0 marks an empty slot).
+ * One entry per region, however many requests name it.
  */
 struct blk_addrs {
 	uint64_t *v;
@@ -134,18 +135,26 @@ blk_addrs_add(struct blk_addrs *a, uint64_t x)
 
 /* --- serving requests ------------------------------------------------- */
 
-/* The address of [phys, phys + len) in a granted region, noted for br. */
+/*
+ * The address of [phys, phys + len) in a region granted to this ring (not
+ * merely to this scheme by some other ring's driver), its region noted
+ * for br.  -EFAULT when there is no such region.
+ */
 static int
 blk_resolve(struct blk *b, struct blk_ring *br, uint64_t phys, uint64_t len,
     void **ptr)
 {
+	uint64_t base;
 	int rc;
 
 	if (b->dma32 && (phys >= RING_PHYS_4G || len > RING_PHYS_4G - phys))
 		return -EFAULT;
-	if ((rc = ring_phys_resolve(b->ctl, phys, len, ptr)) < 0)
-		return rc == -EINVAL ? -EFAULT : rc; /* nothing there */
-	return blk_addrs_add(&br->addrs, phys);
+	rc = ring_phys_resolve_ring(b->ctl, br->id, phys, len, ptr, &base);
+	if (rc == -EINVAL || rc == -EPERM || rc == -ENOENT)
+		return -EFAULT; /* nothing there, or not this ring's */
+	if (rc < 0)
+		return rc;
+	return blk_addrs_add(&br->addrs, base);
 }
 
 /* Copy len bytes between the backing file at off and buf. */
@@ -246,6 +255,22 @@ blk_identify(struct blk *b, struct blk_ring *br, const struct ring_sqe *sqe)
 	return (int64_t)sizeof(id);
 }
 
+/*
+ * RELEASE: drop the mapping of the region holding addr, when this ring
+ * may use that region (a driver cannot make the scheme drop another
+ * driver's mappings).  0 in any case.
+ */
+static int64_t
+blk_release(struct blk *b, struct blk_ring *br, uint64_t addr)
+{
+	uint64_t base;
+	void *p;
+
+	if (ring_phys_resolve_ring(b->ctl, br->id, addr, 1, &p, &base) == 0)
+		(void)ring_phys_release(b->ctl, base);
+	return 0;
+}
+
 /* Answer one request. */
 static int64_t
 blk_one(struct blk *b, struct blk_ring *br, const struct ring_sqe *sqe)
@@ -267,8 +292,7 @@ blk_one(struct blk *b, struct blk_ring *br, const struct ring_sqe *sqe)
 	case BLKDEV_OP_CAPACITY:
 		return (int64_t)(b->size / BLKDEV_SECTOR);
 	case BLKDEV_OP_RELEASE:
-		(void)ring_phys_release(b->ctl, sqe->addr);
-		return 0;
+		return blk_release(b, br, sqe->addr);
 	default:
 		return -ENOSYS;
 	}
@@ -349,9 +373,9 @@ blk_drop(struct blk *b, unsigned i, const char *why)
 	fprintf(stderr,
 	    "blkdev-scheme: ring %" PRIu64 " from %s[%u] closed "
 	    "(%s): %" PRIu64 " requests, %" PRIu64 " errors, %" PRIu64
-	    " bytes\n",
+	    " bytes; regions mapped: %zu\n",
 	    br->id, br->consumer.comm, br->consumer.pid, why, br->requests,
-	    br->errors, br->bytes);
+	    br->errors, br->bytes, br->addrs.n);
 	free(br->addrs.v);
 	free(br);
 	b->rings[i] = NULL;
@@ -520,6 +544,11 @@ main(int argc, char **argv)
 	static const uint8_t ops[] = { RING_OP_NOOP, RING_OP_READ,
 		RING_OP_WRITE, RING_OP_FSTAT, RING_OP_FSYNC, BLKDEV_OP_IDENTIFY,
 		BLKDEV_OP_CAPACITY, BLKDEV_OP_RELEASE };
+	static const struct ring_ctl_opname opnames[] = {
+		{ BLKDEV_OP_IDENTIFY, "identify" },
+		{ BLKDEV_OP_CAPACITY, "capacity" },
+		{ BLKDEV_OP_RELEASE, "release" },
+	};
 	static struct blk b;
 	const char *sock = NULL, *path = NULL;
 	struct epoll_event ev;
@@ -607,7 +636,8 @@ main(int argc, char **argv)
 		close(b.fd);
 		return 3;
 	}
-	if ((rc = ring_ctl_register(b.ctl, b.name, ops, sizeof(ops))) < 0) {
+	if ((rc = ring_ctl_register_names(b.ctl, b.name, ops, sizeof(ops),
+		 opnames, sizeof(opnames) / sizeof(opnames[0]))) < 0) {
 		fprintf(stderr, "blkdev-scheme: cannot register '%s': %s\n",
 		    b.name, strerror(-rc));
 		status = 1;

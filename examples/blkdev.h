@@ -4,11 +4,12 @@
  * storage driver that uses it).  See ring-blkdev(7).
  *
  * READ and WRITE name their data by a scatter-gather list of physical
- * ranges (physalloc3 memory the driver granted to the ring's scheme):
+ * ranges (physalloc3 memory the driver granted to the ring's scheme
+ * through that ring; the scheme refuses any other with -EFAULT):
  *
  *	addr	where the list is: a byte offset in the ring's buffer pool,
  *		or, with BLKDEV_SQE_LIST_PHYS in syscall_flags, a physical
- *		address in a region granted to the scheme
+ *		address in a region granted to the scheme through this ring
  *	len	size of the list in bytes: nsegs * sizeof(struct
  *		ring_phys_seg), at most BLKDEV_MAX_SEGS segments
  *	offset	device byte offset, a multiple of BLKDEV_SECTOR
@@ -42,9 +43,9 @@
  *	answers with the bytes written.
  * CAPACITY: the device size in sectors.
  * RELEASE: addr is a physical address the driver is about to free; the
- *	scheme drops its mapping of the region holding it (0, also when it
- *	held none), so a region allocated later at the same address is
- *	mapped afresh.
+ *	scheme drops its mapping of the region holding it, when granted
+ *	through this ring (0, also when it held none), so a region
+ *	allocated later at the same address is mapped afresh.
  */
 enum blkdev_op {
 	BLKDEV_OP_IDENTIFY = 128,
@@ -72,8 +73,9 @@ struct blkdev_identify {
 _Static_assert(sizeof(struct blkdev_identify) == 80, "identify size");
 
 /*
- * A byte count with an optional binary suffix (k, M, G, T; either case),
- * e.g. "64M"; -EINVAL when s is not one, -ERANGE when it overflows.
+ * A decimal byte count with an optional binary suffix (k, M, G, T; either
+ * case), e.g. "64M"; no octal, no hex ("010K" is 10 KiB).  -EINVAL when s
+ * is not one, -ERANGE when it overflows.
  */
 static inline int
 blkdev_parse_size(const char *s, uint64_t *ret)
@@ -85,7 +87,7 @@ blkdev_parse_size(const char *s, uint64_t *ret)
 	if (*s < '0' || *s > '9')
 		return -EINVAL;
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	v = strtoull(s, &end, 10);
 	if (errno != 0)
 		return -ERANGE;
 	switch (*end) {

@@ -8,7 +8,9 @@
 #
 # With --batch, or when standard output is not a terminal, it prints a few
 # ringtop batch frames instead, then stops the drivers and prints what
-# each one did; it fails unless every driver moved data and verified it.
+# each one did; it fails unless every driver moved data and read some of
+# it back and verified it (a run too short for a driver to come back to a
+# block it wrote says so and fails).
 #
 # Everything it starts is stopped on every exit path (a trap on EXIT that
 # signals its own pids only), and its temporary directory is removed.
@@ -99,7 +101,7 @@ done
 
 # name, scheme, then blkdev-driver's options: verified load until stopped
 clients=(
-	"fast disk0 -b 4K -q 32 -o 0 -l 64M"
+	"fast disk0 -b 4K -q 32 -o 0 -l 16M"
 	"large disk0 -b 128K -q 8 -r 400 -o 64M -l 64M"
 	"slow disk0 -b 4K -q 16 -d 20 -o 128M -l 256K"
 	"dma32 disk32 -b 64K -q 8 -g 4 -r 200 -l 8M"
@@ -130,6 +132,7 @@ echo
 # Stop the drivers: each prints what it did and exits 0 if all was well.
 for p in "${dpids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
 failed=0
+unread=()
 i=0
 echo "summary:"
 for c in "${clients[@]}"; do
@@ -140,15 +143,25 @@ for c in "${clients[@]}"; do
 	line=$(tail -n 1 "$dir/$name.out" 2>/dev/null || true)
 	line=${line#blkdev-driver: }
 	reqs=$(printf '%s\n' "$line" | sed -n 's/^load: \([0-9]*\) requests.*/\1/p')
+	reads=$(printf '%s\n' "$line" |
+		sed -n 's/^load: [0-9]* requests (\([0-9]*\) reads,.*/\1/p')
 	printf '  %-6s %s\n' "$name" "${line:-no report}"
-	if [ "$st" -ne 0 ] || [ -z "$reqs" ] || [ "$reqs" -eq 0 ]; then
+	if [ "$st" -ne 0 ] || [ -z "$reqs" ] || [ "$reqs" -eq 0 ] ||
+		[ -z "$reads" ]; then
 		echo "demo: driver '$name' failed (status $st):" >&2
 		sed 's/^/  /' "$dir/$name.err" >&2
 		failed=1
+	elif [ "$reads" -eq 0 ]; then
+		unread+=("$name")
 	fi
 done
 if [ "$failed" -ne 0 ]; then
 	echo "demo: FAILED"
 	exit 1
 fi
-echo "demo: every driver moved data through ringd and verified it"
+if [ "${#unread[@]}" -ne 0 ]; then
+	echo "demo: FAILED: driver(s) ${unread[*]} wrote data but read none" \
+		"back, so nothing of theirs was verified; run longer (--frames N)"
+	exit 1
+fi
+echo "demo: every driver moved data through ringd, read it back and verified it"

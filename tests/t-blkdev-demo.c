@@ -1,9 +1,12 @@
 /*
- * t-blkdev-demo.c - the demo's batch variant (scripts/demo.sh --batch
- * --no-build) on this build's binaries: it prints ringtop batch frames
- * with a ring per driver, and a summary in which every driver moved and
- * verified data; afterwards nothing it started runs and its directory is
- * gone.  Bad arguments are refused with status 2.
+ * t-blkdev-demo.c - the demo (scripts/demo.sh --no-build) on this build's
+ * binaries.  The batch variant prints ringtop batch frames with a ring
+ * per driver, and a summary in which every driver moved data, read some
+ * back and verified it; a run too short for that must not claim it.  The
+ * interactive variant runs in a real terminal (a private tmux server):
+ * ringtop comes up on the drivers' rings and 'q' ends everything.  After
+ * either, nothing it started runs and its directory is gone.  Bad
+ * arguments are refused with status 2.
  *
  * The script is found as $RING_SRCDIR/scripts/demo.sh, else
  * ./scripts/demo.sh (make check runs in the source tree), else next to
@@ -14,6 +17,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,37 +139,161 @@ dt_dump(const struct dt_run *r)
 	free(copy);
 }
 
-/* Does any process still have dir in its command line? */
+/* Does /proc/<pid>/<what> (NULs read as spaces) contain s? */
+static bool
+dt_proc_has(const char *pid, const char *what, const char *s)
+{
+	static char buf[65536];
+	char path[300];
+	ssize_t n;
+	size_t len = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%s/%s", pid, what);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	while (len < sizeof(buf) - 1 &&
+	    (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	for (size_t k = 0; k < len; k++)
+		if (buf[k] == '\0')
+			buf[k] = ' ';
+	buf[len] = '\0';
+	return strstr(buf, s) != NULL;
+}
+
+/*
+ * How many processes the demo that uses dir started still run: those
+ * with dir in their command line, or with the demo's RINGD_SOCKET in
+ * their environment (every program the script starts inherits it).
+ */
+static unsigned
+dt_count_in(const char *dir)
+{
+	char env[PATH_MAX + 32];
+	struct dirent *e;
+	unsigned n = 0;
+	DIR *p;
+
+	snprintf(env, sizeof(env), "RINGD_SOCKET=%s/ringd.sock ", dir);
+	if ((p = opendir("/proc")) == NULL)
+		return 0;
+	while ((e = readdir(p)) != NULL) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		if (dt_proc_has(e->d_name, "cmdline", dir) ||
+		    dt_proc_has(e->d_name, "environ", env))
+			n++;
+	}
+	closedir(p);
+	return n;
+}
+
 static bool
 dt_anyone_in(const char *dir)
 {
-	char path[300], cmd[4096];
-	struct dirent *e;
-	bool found = false;
-	DIR *p;
-	ssize_t n;
-	int fd;
+	return dt_count_in(dir) > 0;
+}
 
-	if ((p = opendir("/proc")) == NULL)
-		return false;
-	while (!found && (e = readdir(p)) != NULL) {
-		if (e->d_name[0] < '0' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			continue;
-		n = read(fd, cmd, sizeof(cmd) - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		for (ssize_t k = 0; k < n; k++)
-			if (cmd[k] == '\0')
-				cmd[k] = ' ';
-		cmd[n] = '\0';
-		found = strstr(cmd, dir) != NULL;
+#define DT_VERIFIED \
+	"demo: every driver moved data through ringd, read it back and " \
+	"verified it"
+
+/* The directory the demo named, from its output. */
+static void
+dt_dir(const char *out, char *dir, size_t size)
+{
+	const char *at;
+
+	if ((at = strstr(out, "(files in ")) == NULL)
+		TAP_FAIL("the demo did not name its directory");
+	snprintf(dir, size, "%.*s", (int)strcspn(at + 10, ")"), at + 10);
+	TAP_ASSERT(strstr(dir, "ringd-demo.") != NULL);
+}
+
+/* Nothing the demo started runs, and its directory is gone. */
+static void
+dt_no_leftovers(const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) == 0)
+		TAP_FAIL("'%s' is still there", dir);
+	if (dt_anyone_in(dir))
+		TAP_FAIL("a process the demo started still runs ('%s')", dir);
+}
+
+/*
+ * The batch summary against what each driver reported: every driver moved
+ * data without errors; the verdict says "verified" (status 0) only when
+ * every driver read data back, and otherwise fails naming the ones that
+ * read nothing.  Returns how many drivers read nothing back.
+ */
+static unsigned
+dt_check_summary(const struct dt_run *r)
+{
+	char want[64], line[512], *end;
+	const char *at;
+	unsigned long long reqs, reads;
+	unsigned i, unread = 0;
+
+	for (i = 0; i < sizeof(dt_clients) / sizeof(dt_clients[0]); i++) {
+		snprintf(want, sizeof(want), "  %-6s load: ", dt_clients[i]);
+		if ((at = strstr(r->out, want)) == NULL) {
+			dt_dump(r);
+			TAP_FAIL("no summary for driver '%s'", dt_clients[i]);
+		}
+		reqs = strtoull(at + strlen(want), &end, 10);
+		if (reqs == 0 || strncmp(end, " requests (", 11) != 0) {
+			dt_dump(r);
+			TAP_FAIL("driver '%s' moved no data", dt_clients[i]);
+		}
+		reads = strtoull(end + 11, &end, 10);
+		if (strncmp(end, " reads, ", 8) != 0) {
+			dt_dump(r);
+			TAP_FAIL("driver '%s': no read count", dt_clients[i]);
+		}
+		snprintf(line, sizeof(line), "%.*s", (int)strcspn(at, "\n"),
+		    at);
+		if (strstr(line, " 0 errors, 0 mismatches") == NULL) {
+			dt_dump(r);
+			TAP_FAIL("driver '%s' reported errors", dt_clients[i]);
+		}
+		if (reads == 0) {
+			unread++;
+			at = strstr(r->out, "wrote data but read none");
+			while (at != NULL && at > r->out && at[-1] != '\n')
+				at--;
+			if (at == NULL)
+				line[0] = '\0';
+			else
+				snprintf(line, sizeof(line), "%.*s",
+				    (int)strcspn(at, "\n"), at);
+			snprintf(want, sizeof(want), " %s ", dt_clients[i]);
+			if (strstr(line, want) == NULL) {
+				dt_dump(r);
+				TAP_FAIL("driver '%s' read nothing back and "
+					 "the demo does not say so",
+				    dt_clients[i]);
+			}
+		}
 	}
-	closedir(p);
-	return found;
+	if (unread == 0 &&
+	    (r->status != 0 || strstr(r->out, DT_VERIFIED) == NULL)) {
+		dt_dump(r);
+		TAP_FAIL("every driver verified data, yet status %d and no "
+			 "such verdict",
+		    r->status);
+	}
+	if (unread != 0 &&
+	    (r->status != 1 || strstr(r->out, "verified it") != NULL)) {
+		dt_dump(r);
+		TAP_FAIL("%u drivers read nothing back, yet status %d or a "
+			 "claim of verification",
+		    unread, r->status);
+	}
+	return unread;
 }
 
 static void
@@ -173,10 +302,8 @@ t_batch(void)
 	static const char *const args[] = { "--batch", "--no-build", "--frames",
 		"3", NULL };
 	static struct dt_run r;
-	char dir[PATH_MAX], want[64], line[512], *at, *end;
-	struct stat st;
-	unsigned frames = 0, i;
-	unsigned long long reqs;
+	char dir[PATH_MAX], *at;
+	unsigned frames = 0;
 
 	dt_paths();
 	dt_exec(&r, args);
@@ -193,38 +320,230 @@ t_batch(void)
 		dt_dump(&r);
 		TAP_FAIL("no driver rings in the frames");
 	}
-	/* the summary: non-zero traffic, verified, for every driver */
-	for (i = 0; i < sizeof(dt_clients) / sizeof(dt_clients[0]); i++) {
-		snprintf(want, sizeof(want), "  %-6s load: ", dt_clients[i]);
-		if ((at = strstr(r.out, want)) == NULL) {
-			dt_dump(&r);
-			TAP_FAIL("no summary for driver '%s'", dt_clients[i]);
-		}
-		reqs = strtoull(at + strlen(want), &end, 10);
-		if (reqs == 0 || strncmp(end, " requests", 9) != 0) {
-			dt_dump(&r);
-			TAP_FAIL("driver '%s' moved no data", dt_clients[i]);
-		}
-		snprintf(line, sizeof(line), "%.*s", (int)strcspn(at, "\n"),
-		    at);
-		if (strstr(line, " 0 errors, 0 mismatches") == NULL) {
-			dt_dump(&r);
-			TAP_FAIL("driver '%s' reported errors", dt_clients[i]);
-		}
+	/* the summary: traffic, read back and verified, for every driver */
+	TAP_EQ(dt_check_summary(&r), 0);
+	dt_dir(r.out, dir, sizeof(dir));
+	dt_no_leftovers(dir);
+}
+
+/*
+ * One frame: too short, perhaps, for the slow driver to read a block
+ * back.  Whichever way the run went, the verdict must match the reports.
+ */
+static void
+t_batch_short(void)
+{
+	static const char *const args[] = { "--batch", "--no-build", "--frames",
+		"1", NULL };
+	static struct dt_run r;
+	char dir[PATH_MAX];
+	unsigned unread;
+
+	dt_paths();
+	dt_exec(&r, args);
+	unread = dt_check_summary(&r);
+	tap_diag("%u of 4 drivers read nothing back in one frame", unread);
+	dt_dir(r.out, dir, sizeof(dir));
+	dt_no_leftovers(dir);
+}
+
+/* --- the interactive demo in a real terminal -------------------------- */
+
+#define DT_SCREEN_MAX 65536
+#define DT_TTY_WAIT_MS 30000u
+
+/* The private tmux server's directory (made and removed by main) and socket. */
+static char dt_tmux_dir[] = "/tmp/t-blkdev-demo.XXXXXX";
+static char dt_tmux_sock[PATH_MAX];
+
+/*
+ * Run tmux against the private server with the arguments given
+ * (NULL-terminated), its stdout into out (may be NULL); its exit status.
+ */
+static int __attribute__((sentinel))
+dt_tmux(char *out, size_t size, const char *first, ...)
+{
+	const char *argv[32];
+	int n = 0, p[2], st;
+	size_t len = 0;
+	ssize_t k;
+	va_list ap;
+	pid_t pid;
+
+	argv[n++] = "tmux";
+	argv[n++] = "-N"; /* never start a server of its own */
+	argv[n++] = "-S";
+	argv[n++] = dt_tmux_sock;
+	argv[n++] = first;
+	va_start(ap, first);
+	while (n < 31 && (argv[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	TAP_SYS(pipe2(p, O_CLOEXEC));
+	fflush(NULL);
+	TAP_SYS(pid = fork());
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, 0);
+		dup2(p[1], 1);
+		dup2(null, 2);
+		execvp("tmux", (char *const *)argv);
+		_exit(127);
 	}
-	if (strstr(r.out, "demo: every driver moved data") == NULL) {
-		dt_dump(&r);
-		TAP_FAIL("no closing verdict");
+	close(p[1]);
+	for (;;) {
+		char junk[512];
+		bool keep = out != NULL && len + 1 < size;
+
+		k = read(p[0], keep ? out + len : junk,
+		    keep ? size - 1 - len : sizeof(junk));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		if (keep)
+			len += (size_t)k;
 	}
-	/* nothing left behind */
-	if ((at = strstr(r.out, "(files in ")) == NULL)
-		TAP_FAIL("the demo did not name its directory");
-	snprintf(dir, sizeof(dir), "%.*s", (int)strcspn(at + 10, ")"), at + 10);
-	TAP_ASSERT(strstr(dir, "ringd-demo.") != NULL);
-	if (stat(dir, &st) == 0)
-		TAP_FAIL("'%s' is still there", dir);
-	if (dt_anyone_in(dir))
-		TAP_FAIL("a process the demo started still runs ('%s')", dir);
+	close(p[0]);
+	if (out != NULL)
+		out[len] = '\0';
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			TAP_FAIL("waitpid tmux: %s", tap_rcname(-errno));
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static void
+dt_screen_dump(const char *screen)
+{
+	const char *p = screen, *nl;
+
+	tap_diag("screen:");
+	while (*p != '\0') {
+		nl = strchr(p, '\n');
+		tap_diag("|%.*s", nl ? (int)(nl - p) : (int)strlen(p), p);
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+}
+
+/* Wait until the pane shows s; the screen is left in buf. */
+static void
+dt_screen_wait(const char *s, char *buf)
+{
+	uint64_t t0 = tu_now_ns();
+
+	for (;;) {
+		if (dt_tmux(buf, DT_SCREEN_MAX, "capture-pane", "-p", "-t",
+			"demo", (char *)NULL) != 0)
+			TAP_FAIL("tmux capture-pane failed");
+		if (strstr(buf, s) != NULL)
+			return;
+		if (tu_now_ns() - t0 > (uint64_t)DT_TTY_WAIT_MS * 1000000) {
+			dt_screen_dump(buf);
+			TAP_FAIL("the screen never showed '%s'", s);
+		}
+		tu_sleep_ms(100);
+	}
+}
+
+static bool
+dt_have_tmux(void)
+{
+	int st;
+	pid_t pid;
+
+	fflush(NULL);
+	if ((pid = fork()) < 0)
+		return false;
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, 1);
+		dup2(null, 2);
+		execlp("tmux", "tmux", "-V", (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return false;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+/*
+ * The interactive demo in a 120x40 terminal of a private tmux server (its
+ * socket in a directory of ours, the server a helper of the sub-test): it
+ * builds nothing, starts everything, opens ringtop on the drivers' rings;
+ * 'q' quits ringtop, and the script stops all it started and removes its
+ * directory.  The pane's shell prints the script's status and stays.
+ */
+static void
+t_interactive_quit(void)
+{
+	static char screen[DT_SCREEN_MAX];
+	char cmd[2 * PATH_MAX + 128];
+	char dir[PATH_MAX];
+	unsigned running;
+	uint64_t t0;
+	pid_t server;
+
+	dt_paths();
+	if (dt_tmux_sock[0] == '\0')
+		TAP_FAIL("no directory for the tmux socket (mkdtemp failed)");
+	server = tap_fork();
+	if (server == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		execlp("tmux", "tmux", "-D", "-S", dt_tmux_sock, "-f",
+		    "/dev/null", (char *)NULL);
+		_exit(127);
+	}
+	t0 = tu_now_ns();
+	while (access(dt_tmux_sock, F_OK) != 0 ||
+	    dt_tmux(NULL, 0, "start-server", (char *)NULL) != 0) {
+		if (tu_now_ns() - t0 > 5000000000ull)
+			TAP_FAIL("the tmux server did not come up");
+		tu_sleep_ms(20);
+	}
+	snprintf(cmd, sizeof(cmd),
+	    "BUILD='%s' '%s' --no-build; echo \"demo ended: $?\"; "
+	    "exec sleep 120",
+	    dt_build, dt_script);
+	if (dt_tmux(NULL, 0, "new-session", "-d", "-s", "demo", "-x", "120",
+		"-y", "40", cmd, (char *)NULL) != 0)
+		TAP_FAIL("tmux new-session failed");
+	/* ringtop's table, with the drivers' rings to both devices */
+	dt_screen_wait("disk32", screen);
+	dt_screen_wait("blkdev-driver", screen);
+	/* the directory, from the lines under ringtop's (alternate) screen */
+	if (dt_tmux(screen, sizeof(screen), "capture-pane", "-a", "-p", "-t",
+		"demo", (char *)NULL) != 0 ||
+	    strstr(screen, "(files in ") == NULL) {
+		dt_screen_dump(screen);
+		TAP_FAIL("the demo did not name its directory before ringtop");
+	}
+	dt_dir(screen, dir, sizeof(dir));
+	/* ringd, two schemes, four drivers and ringtop */
+	running = dt_count_in(dir);
+	if (running < 8)
+		TAP_FAIL("only %u processes of the demo run", running);
+	TAP_ASSERT(dt_tmux(NULL, 0, "send-keys", "-t", "demo", "q",
+		       (char *)NULL) == 0);
+	dt_screen_wait("demo ended: ", screen);
+	if (strstr(screen, "demo ended: 0") == NULL) {
+		dt_screen_dump(screen);
+		TAP_FAIL("the demo did not exit 0 on 'q'");
+	}
+	/* the script waited for what it stopped: nothing may be left now */
+	dt_no_leftovers(dir);
+	dt_tmux(NULL, 0, "kill-server", (char *)NULL);
+	tap_reap(server);
 }
 
 static void
@@ -249,6 +568,22 @@ main(int argc, char **argv)
 	tap_init(argc, argv);
 	tap_run("demo --batch: frames, traffic from every driver, no leftovers",
 	    t_batch, 120);
+	tap_run("demo --batch --frames 1: the verdict matches the reports",
+	    t_batch_short, 120);
+	if (dt_have_tmux()) {
+		if (mkdtemp(dt_tmux_dir) != NULL)
+			snprintf(dt_tmux_sock, sizeof(dt_tmux_sock),
+			    "%s/tmux.sock", dt_tmux_dir);
+		tap_run("demo in a terminal: ringtop up, q stops everything",
+		    t_interactive_quit, 120);
+		/* also when the sub-test failed and its server was killed */
+		if (dt_tmux_sock[0] != '\0') {
+			unlink(dt_tmux_sock);
+			rmdir(dt_tmux_dir);
+		}
+	} else
+		printf("ok - demo in a terminal: ringtop up, q stops "
+		       "everything # SKIP tmux is not installed\n");
 	tap_run("demo usage errors", t_usage, TAP_TIMEOUT);
 	return tap_done();
 }

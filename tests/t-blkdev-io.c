@@ -8,9 +8,13 @@
  * 32-bit zone (the driver must fall back to an SG list); a 32-bit device
  * refuses any range that reaches 4 GiB with -EFAULT while the driver's
  * SPACE_32 buffers stay below it; bad requests get a negative errno each;
- * a scheme killed with requests in flight gives the driver -ESHUTDOWN for
- * every one of them; a driver killed mid-run leaves the scheme serving the
- * next driver correctly, even in the memory the dead one had.
+ * a scheme killed or stopped with requests in flight leaves the driver
+ * counting every request exactly once (a result or -ESHUTDOWN, none
+ * unanswered), also when a slow driver has a backlog of answers unread;
+ * a driver of another uid cannot reach the first driver's DMA memory
+ * through the scheme; a driver killed mid-run leaves the scheme serving
+ * the next driver correctly, even in the memory the dead one had; sizes
+ * on the command line are decimal.
  *
  * The programs run as real processes (fork and exec) that die with the
  * sub-test; their output goes to files in ringd's test directory.
@@ -237,6 +241,8 @@ t_verify_fixed(void)
 	bt_log_has(&v, "0 errors, 0 mismatches");
 	bt_scheme_stop(&s);
 	bt_log_has(&s, "closed (driver left): 4099 requests, 0 errors");
+	/* 16 buffers in one region: the scheme noted one region, not 16 */
+	bt_log_has(&s, " bytes; regions mapped: 1\n");
 	ring_ctl_close(c);
 	finish();
 }
@@ -558,10 +564,175 @@ t_kill_scheme(void)
 	bt_wait(&s, 5000);
 	TAP_EQ(s.status, 128 + SIGKILL);
 	bt_expect(&v, 1);
-	bt_log_has(&v,
-	    "'bt' went away: all 16 requests in flight were "
-	    "answered with ESHUTDOWN");
+	bt_log_has(&v, " with ESHUTDOWN, 0 never answered");
 	bt_log_has(&v, " 0 errors, 0 mismatches");
+	{
+		unsigned long long sub, res, shut, never;
+		const char *at = strstr(bt_log(&v), "'bt' went away: ");
+
+		TAP_ASSERT(at != NULL);
+		TAP_EQ(sscanf(at,
+			   "'bt' went away: %llu requests submitted, %llu "
+			   "answered with a result, %llu with ESHUTDOWN, %llu",
+			   &sub, &res, &shut, &never),
+		    4);
+		/* the 16 queued ones, and each request exactly once */
+		TAP_EQ_U(shut, 16);
+		TAP_EQ_U(never, 0);
+		TAP_EQ_U(sub, res + shut);
+	}
+	ring_ctl_close(c);
+	finish();
+}
+
+/*
+ * The scheme ends (killed, or stopped with SIGTERM) while a slow-reaping
+ * driver has a full window in flight, most of it answered and waiting in
+ * its CQ: the driver takes every answer still due, counts each request
+ * exactly once (submitted = answered with a result + ESHUTDOWN), never
+ * leaves one unanswered, and exits 1 as ring-blkdev(7) says.
+ */
+static void
+bt_scheme_dies(int sig)
+{
+	struct ring_ctl_ring *rings = NULL;
+	unsigned long long sub, res, shut, never, reqs;
+	struct bt_proc s, v;
+	struct ring_ctl *c;
+	const char *at;
+	uint64_t t0;
+	size_t n = 0;
+	bool backlog = false;
+
+	start(NULL);
+	c = td_connect(&d);
+	bt_scheme(&s, c, "ks", false);
+	bt_start(&v, "slow", "blkdev-driver", "-n", "ks", "-m", "load", "-b",
+	    "4K", "-q", "16", "-d", "20", "-l", "256K", (char *)NULL);
+	/* wait for a backlog: answers piling up in the driver's CQ */
+	t0 = tu_now_ns();
+	while (!backlog) {
+		TAP_OK(ring_ctl_list_rings(c, &rings, &n));
+		backlog = n == 1 && rings[0].cq.depth >= 8;
+		free(rings);
+		if (!backlog && tu_now_ns() - t0 > 10000000000ull) {
+			bt_dump(&v);
+			TAP_FAIL("no backlog of answers built up in 10 s");
+		}
+		tu_sleep_ms(5);
+	}
+	TAP_SYS(kill(s.pid, sig));
+	bt_wait(&s, 5000);
+	TAP_EQ(s.status, sig == SIGKILL ? 128 + SIGKILL : 0);
+	bt_expect(&v, 1);
+	at = strstr(bt_log(&v), "'ks' went away: ");
+	if (at == NULL) {
+		bt_dump(&v);
+		TAP_FAIL("the driver did not say the device went away");
+	}
+	if (sscanf(at,
+		"'ks' went away: %llu requests submitted, %llu answered "
+		"with a result, %llu with ESHUTDOWN, %llu never answered",
+		&sub, &res, &shut, &never) != 4) {
+		bt_dump(&v);
+		TAP_FAIL("odd report: %.*s", (int)strcspn(at, "\n"), at);
+	}
+	TAP_EQ_U(never, 0);
+	TAP_EQ_U(sub, res + shut);
+	TAP_ASSERT(res >= 8); /* the backlog was taken, not dropped */
+	/* the summary counts the same answers */
+	at = strstr(bt_log(&v), "blkdev-driver: load: ");
+	TAP_ASSERT(at != NULL);
+	TAP_EQ(sscanf(at, "blkdev-driver: load: %llu requests", &reqs), 1);
+	TAP_EQ_U(reqs, res);
+	bt_log_has(&v, " 0 errors, 0 mismatches");
+	ring_ctl_close(c);
+	finish();
+}
+
+static void
+t_kill_scheme_slow(void)
+{
+	bt_scheme_dies(SIGKILL);
+}
+
+static void
+t_stop_scheme_slow(void)
+{
+	bt_scheme_dies(SIGTERM);
+}
+
+/*
+ * Two drivers on one scheme, the second as another uid: it names the
+ * first one's granted DMA buffer in its own scatter-gather list.  The
+ * scheme must refuse both directions (-EFAULT), although it holds a
+ * mapping of that buffer already, and the buffer keeps its bytes.
+ */
+static void
+t_dma_isolation(void)
+{
+	struct bt_proc s;
+	struct bt_dev v, w;
+	struct ring_ctl *c;
+	uint64_t victim, pat = 0x5a5a5a5a5a5a5a5aull;
+	uint8_t *vp;
+	unsigned i;
+	pid_t pid;
+
+	start("phys_allow_users = yes\n");
+	c = td_connect(&d);
+	bt_scheme(&s, c, "iso", false);
+	bt_dev_open(&v, "iso");
+	victim = bt_dev_region(&v, RING_PHYS_SPACE_64, 8192);
+	TAP_OK(
+	    ring_physmap(v.c, victim, 8192, RING_PHYSMAP_WRITE, (void **)&vp));
+	memset(vp, 0xa5, 8192);
+	/* the victim's own requests work; the scheme now maps the buffer */
+	v.segs[0] = (struct ring_phys_seg){ victim, 4096 };
+	TAP_EQ(bt_rw(&v, RING_OP_WRITE, 1, 0), 4096);
+	v.segs[0] = (struct ring_phys_seg){ victim + 4096, 4096 };
+	TAP_EQ(bt_rw(&v, RING_OP_WRITE, 1, 4096), 4096);
+	fflush(NULL);
+	TAP_SYS(pid = tap_fork());
+	if (pid == 0) {
+		uint64_t own;
+
+		td_become_nobody();
+		bt_dev_open(&w, "iso");
+		own = bt_dev_region(&w, RING_PHYS_SPACE_64, 4096);
+		/* its own buffer: fine; fill the device's first block */
+		w.segs[0] = (struct ring_phys_seg){ own, 4096 };
+		TAP_EQ(bt_rw(&w, RING_OP_WRITE, 1, 8192), 4096);
+		/* DMA into the victim's buffer, and out of it */
+		w.segs[0] = (struct ring_phys_seg){ victim, 4096 };
+		TAP_EQ(bt_rw(&w, RING_OP_READ, 1, 8192), -EFAULT);
+		TAP_EQ(bt_rw(&w, RING_OP_WRITE, 1, 8192), -EFAULT);
+		/* hidden behind a segment of its own */
+		w.segs[0] = (struct ring_phys_seg){ own, 512 };
+		w.segs[1] = (struct ring_phys_seg){ victim + 4096, 512 };
+		TAP_EQ(bt_rw(&w, RING_OP_READ, 2, 8192), -EFAULT);
+		/* nor through a list placed in the victim's memory */
+		TAP_EQ(bt_req(&w, RING_OP_READ, BLKDEV_SQE_LIST_PHYS, victim,
+			   16, 8192),
+		    -EFAULT);
+		ring_close(w.r);
+		ring_ctl_close(w.c);
+		tap_child_exit();
+	}
+	tap_reap(pid);
+	for (i = 0; i < 8192; i++)
+		if (vp[i] != 0xa5)
+			TAP_FAIL("the victim's byte %u is now %#x", i, vp[i]);
+	/* what the device holds at 0 is still the victim's data */
+	memcpy(vp, &pat, sizeof(pat));
+	v.segs[0] = (struct ring_phys_seg){ victim, 4096 };
+	TAP_EQ(bt_rw(&v, RING_OP_READ, 1, 0), 4096);
+	TAP_EQ(vp[0], 0xa5);
+	TAP_EQ(vp[4095], 0xa5);
+	bt_scheme_stop(&s);
+	TAP_OK(ring_physunmap(vp, 8192));
+	ring_close(v.r);
+	ring_ctl_close(v.c);
 	ring_ctl_close(c);
 	finish();
 }
@@ -665,6 +836,48 @@ t_usage(void)
 	bt_start(&p, "u5", "blkdev-scheme", "extra", (char *)NULL);
 	bt_expect(&p, 2);
 	bt_log_has(&p, "unexpected argument 'extra'");
+	/* sizes are decimal: no hexadecimal, and no octal either */
+	bt_start(&p, "u6", "blkdev-scheme", "-s", "0x100000", (char *)NULL);
+	bt_expect(&p, 2);
+	bt_log_has(&p, "blkdev-scheme: bad size '0x100000'");
+	bt_start(&p, "u7", "blkdev-driver", "-b", "0x1000", (char *)NULL);
+	bt_expect(&p, 2);
+	bt_log_has(&p, "blkdev-driver: bad block size '0x1000'");
+	finish();
+}
+
+/* "010K" is ten KiB (20 sectors), not octal 8 KiB. */
+static void
+t_sizes_decimal(void)
+{
+	struct bt_proc s;
+	struct bt_dev v;
+	struct ring_ctl *c;
+
+	start(NULL);
+	c = td_connect(&d);
+	bt_start(&s, "dec", "blkdev-scheme", "-n", "dec", "-s", "010K",
+	    (char *)NULL);
+	{
+		uint64_t t0 = tu_now_ns();
+
+		while (!td_find_scheme(c, "dec", NULL)) {
+			if (waitpid(s.pid, NULL, WNOHANG) != 0 ||
+			    tu_now_ns() - t0 > 5000000000ull) {
+				bt_dump(&s);
+				TAP_FAIL(
+				    "blkdev-scheme -s 010K did not come up");
+			}
+			tu_sleep_ms(5);
+		}
+	}
+	bt_dev_open(&v, "dec");
+	TAP_EQ(bt_req(&v, BLKDEV_OP_CAPACITY, 0, 0, 0, 0), 20);
+	TAP_EQ(bt_req(&v, RING_OP_FSTAT, 0, 0, 0, 0), 10240);
+	bt_scheme_stop(&s);
+	ring_close(v.r);
+	ring_ctl_close(v.c);
+	ring_ctl_close(c);
 	finish();
 }
 
@@ -685,8 +898,17 @@ main(int argc, char **argv)
 	    TAP_TIMEOUT);
 	tap_run("blkdev scheme killed: ESHUTDOWN for every request",
 	    t_kill_scheme, TAP_TIMEOUT);
+	tap_run("blkdev scheme killed under a slow driver: every request "
+		"counted once",
+	    t_kill_scheme_slow, TAP_TIMEOUT);
+	tap_run("blkdev scheme stopped under a slow driver: every request "
+		"counted once",
+	    t_stop_scheme_slow, TAP_TIMEOUT);
+	tap_run("blkdev DMA isolation between two drivers", t_dma_isolation,
+	    TAP_TIMEOUT);
 	tap_run("blkdev driver killed: the scheme serves the next",
 	    t_kill_driver, TAP_TIMEOUT);
 	tap_run("blkdev usage errors", t_usage, TAP_TIMEOUT);
+	tap_run("blkdev sizes are decimal", t_sizes_decimal, TAP_TIMEOUT);
 	return tap_done();
 }
