@@ -11,7 +11,7 @@ _ringctl_words()
 
 _ringctl()
 {
-	local cur prev words cword i sock cmd="" npos=0
+	local cur prev words cword i sock cmd="" npos=0 first=
 	local -a _ringctl_cmd=(ringctl)
 
 	cur=${COMP_WORDS[COMP_CWORD]}
@@ -95,7 +95,10 @@ _ringctl()
 			((i++))
 			;;
 		-*) ;;
-		*) ((npos++)) ;;
+		*)
+			((npos == 0)) && first=${COMP_WORDS[i]}
+			((npos++))
+			;;
 		esac
 	done
 
@@ -108,9 +111,13 @@ _ringctl()
 		if ((npos == 0)); then
 			COMPREPLY=($(compgen -W "$(_ringctl_words schemes -q)" -- "$cur"))
 		elif ((npos == 1)); then
-			COMPREPLY=($(compgen -W "noop open close read write seek
-			    fstat fstatvfs mmap munmap fsync files_update
-			    regular_syscall" -- "$cur"))
+			# the Redox names, and the names the scheme declared
+			local ops
+			ops=$(printf '%s\n' noop open close read write seek \
+			    fstat fstatvfs mmap munmap fsync files_update \
+			    regular_syscall $(_ringctl_words probe -q "$first") |
+			    grep -v '^[0-9]' | sort -u)
+			COMPREPLY=($(compgen -W "$ops" -- "$cur"))
 		else
 			compopt -o nospace 2>/dev/null
 			COMPREPLY=($(compgen -W "flags= priority= syscall_flags= fd=
