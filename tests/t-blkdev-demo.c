@@ -17,7 +17,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +28,7 @@
 
 #include "lib/tap.h"
 #include "lib/testutil.h"
+#include "lib/tmux.h"
 
 #define DT_OUT_MAX (1u << 18)
 #define DT_WAIT_MS 60000u
@@ -349,129 +349,9 @@ t_batch_short(void)
 
 /* --- the interactive demo in a real terminal -------------------------- */
 
-#define DT_SCREEN_MAX 65536
-#define DT_TTY_WAIT_MS 30000u
-
-/* The private tmux server's directory (made and removed by main) and socket. */
+/* The private tmux server's directory, made and removed by main. */
 static char dt_tmux_dir[] = "/tmp/t-blkdev-demo.XXXXXX";
-static char dt_tmux_sock[PATH_MAX];
-
-/*
- * Run tmux against the private server with the arguments given
- * (NULL-terminated), its stdout into out (may be NULL); its exit status.
- */
-static int __attribute__((sentinel))
-dt_tmux(char *out, size_t size, const char *first, ...)
-{
-	const char *argv[32];
-	int n = 0, p[2], st;
-	size_t len = 0;
-	ssize_t k;
-	va_list ap;
-	pid_t pid;
-
-	argv[n++] = "tmux";
-	argv[n++] = "-N"; /* never start a server of its own */
-	argv[n++] = "-S";
-	argv[n++] = dt_tmux_sock;
-	argv[n++] = first;
-	va_start(ap, first);
-	while (n < 31 && (argv[n] = va_arg(ap, const char *)) != NULL)
-		n++;
-	va_end(ap);
-	argv[n] = NULL;
-	TAP_SYS(pipe2(p, O_CLOEXEC));
-	fflush(NULL);
-	TAP_SYS(pid = fork());
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-
-		dup2(null, 0);
-		dup2(p[1], 1);
-		dup2(null, 2);
-		execvp("tmux", (char *const *)argv);
-		_exit(127);
-	}
-	close(p[1]);
-	for (;;) {
-		char junk[512];
-		bool keep = out != NULL && len + 1 < size;
-
-		k = read(p[0], keep ? out + len : junk,
-		    keep ? size - 1 - len : sizeof(junk));
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		if (keep)
-			len += (size_t)k;
-	}
-	close(p[0]);
-	if (out != NULL)
-		out[len] = '\0';
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			TAP_FAIL("waitpid tmux: %s", tap_rcname(-errno));
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-static void
-dt_screen_dump(const char *screen)
-{
-	const char *p = screen, *nl;
-
-	tap_diag("screen:");
-	while (*p != '\0') {
-		nl = strchr(p, '\n');
-		tap_diag("|%.*s", nl ? (int)(nl - p) : (int)strlen(p), p);
-		if (nl == NULL)
-			break;
-		p = nl + 1;
-	}
-}
-
-/* Wait until the pane shows s; the screen is left in buf. */
-static void
-dt_screen_wait(const char *s, char *buf)
-{
-	uint64_t t0 = tu_now_ns();
-
-	for (;;) {
-		if (dt_tmux(buf, DT_SCREEN_MAX, "capture-pane", "-p", "-t",
-			"demo", (char *)NULL) != 0)
-			TAP_FAIL("tmux capture-pane failed");
-		if (strstr(buf, s) != NULL)
-			return;
-		if (tu_now_ns() - t0 > (uint64_t)DT_TTY_WAIT_MS * 1000000) {
-			dt_screen_dump(buf);
-			TAP_FAIL("the screen never showed '%s'", s);
-		}
-		tu_sleep_ms(100);
-	}
-}
-
-static bool
-dt_have_tmux(void)
-{
-	int st;
-	pid_t pid;
-
-	fflush(NULL);
-	if ((pid = fork()) < 0)
-		return false;
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-
-		dup2(null, 1);
-		dup2(null, 2);
-		execlp("tmux", "tmux", "-V", (char *)NULL);
-		_exit(127);
-	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return false;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
-}
+static bool dt_tmux_dir_made;
 
 /*
  * The interactive demo in a 120x40 terminal of a private tmux server (its
@@ -483,49 +363,30 @@ dt_have_tmux(void)
 static void
 t_interactive_quit(void)
 {
-	static char screen[DT_SCREEN_MAX];
+	static char screen[TM_SCREEN_MAX];
 	char cmd[2 * PATH_MAX + 128];
 	char dir[PATH_MAX];
+	struct tm_server t;
 	unsigned running;
-	uint64_t t0;
-	pid_t server;
 
 	dt_paths();
-	if (dt_tmux_sock[0] == '\0')
+	if (!dt_tmux_dir_made)
 		TAP_FAIL("no directory for the tmux socket (mkdtemp failed)");
-	server = tap_fork();
-	if (server == 0) {
-		int null = open("/dev/null", O_RDWR);
-
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-		execlp("tmux", "tmux", "-D", "-S", dt_tmux_sock, "-f",
-		    "/dev/null", (char *)NULL);
-		_exit(127);
-	}
-	t0 = tu_now_ns();
-	while (access(dt_tmux_sock, F_OK) != 0 ||
-	    dt_tmux(NULL, 0, "start-server", (char *)NULL) != 0) {
-		if (tu_now_ns() - t0 > 5000000000ull)
-			TAP_FAIL("the tmux server did not come up");
-		tu_sleep_ms(20);
-	}
+	tm_start(&t, dt_tmux_dir);
+	t.wait_ms = 30000;
 	snprintf(cmd, sizeof(cmd),
 	    "BUILD='%s' '%s' --no-build; echo \"demo ended: $?\"; "
 	    "exec sleep 120",
 	    dt_build, dt_script);
-	if (dt_tmux(NULL, 0, "new-session", "-d", "-s", "demo", "-x", "120",
-		"-y", "40", cmd, (char *)NULL) != 0)
-		TAP_FAIL("tmux new-session failed");
+	tm_new_session(&t, "demo", 120, 40, cmd);
 	/* ringtop's table, with the drivers' rings to both devices */
-	dt_screen_wait("disk32", screen);
-	dt_screen_wait("blkdev-driver", screen);
+	tm_wait(&t, "disk32", screen);
+	tm_wait(&t, "blkdev-driver", screen);
 	/* the directory, from the lines under ringtop's (alternate) screen */
-	if (dt_tmux(screen, sizeof(screen), "capture-pane", "-a", "-p", "-t",
-		"demo", (char *)NULL) != 0 ||
+	if (tm_run(&t, screen, sizeof(screen), "capture-pane", "-a", "-p", "-t",
+		t.session, (char *)NULL) != 0 ||
 	    strstr(screen, "(files in ") == NULL) {
-		dt_screen_dump(screen);
+		tm_dump(screen);
 		TAP_FAIL("the demo did not name its directory before ringtop");
 	}
 	dt_dir(screen, dir, sizeof(dir));
@@ -533,17 +394,14 @@ t_interactive_quit(void)
 	running = dt_count_in(dir);
 	if (running < 8)
 		TAP_FAIL("only %u processes of the demo run", running);
-	TAP_ASSERT(dt_tmux(NULL, 0, "send-keys", "-t", "demo", "q",
-		       (char *)NULL) == 0);
-	dt_screen_wait("demo ended: ", screen);
+	tm_press(&t, "q", "demo ended: ", screen);
 	if (strstr(screen, "demo ended: 0") == NULL) {
-		dt_screen_dump(screen);
+		tm_dump(screen);
 		TAP_FAIL("the demo did not exit 0 on 'q'");
 	}
 	/* the script waited for what it stopped: nothing may be left now */
 	dt_no_leftovers(dir);
-	dt_tmux(NULL, 0, "kill-server", (char *)NULL);
-	tap_reap(server);
+	tm_stop(&t);
 }
 
 static void
@@ -570,15 +428,17 @@ main(int argc, char **argv)
 	    t_batch, 120);
 	tap_run("demo --batch --frames 1: the verdict matches the reports",
 	    t_batch_short, 120);
-	if (dt_have_tmux()) {
-		if (mkdtemp(dt_tmux_dir) != NULL)
-			snprintf(dt_tmux_sock, sizeof(dt_tmux_sock),
-			    "%s/tmux.sock", dt_tmux_dir);
+	if (tm_available()) {
+		dt_tmux_dir_made = mkdtemp(dt_tmux_dir) != NULL;
 		tap_run("demo in a terminal: ringtop up, q stops everything",
 		    t_interactive_quit, 120);
 		/* also when the sub-test failed and its server was killed */
-		if (dt_tmux_sock[0] != '\0') {
-			unlink(dt_tmux_sock);
+		if (dt_tmux_dir_made) {
+			char sock[sizeof(dt_tmux_dir) + sizeof(TM_SOCK_NAME)];
+
+			snprintf(sock, sizeof(sock), "%s/%s", dt_tmux_dir,
+			    TM_SOCK_NAME);
+			unlink(sock);
 			rmdir(dt_tmux_dir);
 		}
 	} else

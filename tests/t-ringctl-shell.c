@@ -12,142 +12,103 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/tmux.h"
 #include "t-ringctl.h"
 
 static struct td d;
-static char tmux_sock[200];
-static char screen[65536];
+static struct tm_server tm; /* the private tmux server */
+static char screen[TM_SCREEN_MAX];
 
-/* Run a tmux command on our private server; its exit status. */
-__attribute__((format(printf, 1, 2))) static int
-tmux(const char *fmt, ...)
-{
-	char args[1024], cmd[1400];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "tmux -S '%s' -f /dev/null %s", tmux_sock,
-	    args);
-	return system(cmd);
-}
-
+/* A private ringd, and a tmux server in its directory if tty. */
 static void
-tmux_stop(void)
+start_ringd(bool tty)
 {
-	if (tmux_sock[0] != '\0')
-		(void)tmux("kill-server >/dev/null 2>&1");
+	if (tty && !tm_available())
+		TAP_FAIL("tmux is not installed (scripts/deps.sh installs it)");
+	memset(&d, 0, sizeof(d));
+	td_start(&d, NULL, 0);
+	if (tty) {
+		tm_start(&tm, d.dir);
+		tm.wait_ms = 5000;
+	}
 }
 
-static const char *
-capture(void)
+/* Stop the tmux server, then check that ringd is well and stop it. */
+static void
+stop_ringd(void)
 {
-	char path[256];
+	tm_stop(&tm);
+	td_assert_alive(&d);
+	td_settle(&d);
+	td_stop(&d);
+	td_cleanup(&d);
+}
 
-	snprintf(path, sizeof(path), "%s/screen", d.dir);
-	if (tmux("capture-pane -p -t rc > '%s' 2>/dev/null", path) != 0)
-		screen[0] = '\0';
-	else
-		tr_slurp(path, screen, sizeof(screen));
-	return screen;
+/* Whether the cursor line (the last non-empty line) is exactly want. */
+static bool
+cursor_line_is(const char *scr, const void *want)
+{
+	const char *end = scr + strlen(scr), *start;
+	size_t n = strlen(want);
+
+	while (end > scr && (end[-1] == '\n' || end[-1] == ' '))
+		end--;
+	start = end;
+	while (start > scr && start[-1] != '\n')
+		start--;
+	return (size_t)(end - start) == n && memcmp(start, want, n) == 0;
 }
 
 /* Wait up to 5 s for text on the screen. */
-#define AWAIT(text) await_at((text), __FILE__, __LINE__)
-static void
-await_at(const char *text, const char *file, int line)
-{
-	unsigned waited;
-
-	for (waited = 0; waited < 5000; waited += 25) {
-		if (strstr(capture(), text) != NULL)
-			return;
-		tu_sleep_ms(25);
-	}
-	tmux_stop();
-	tap_fail_at(file, line, "'%s' never appeared; the screen:\n%s", text,
-	    screen);
-}
-
-/* The line the cursor is on (the last non-empty line of the screen). */
-static const char *
-cursor_line(char *buf, size_t len)
-{
-	char *s = (char *)capture(), *end = s + strlen(s), *start;
-
-	while (end > s && (end[-1] == '\n' || end[-1] == ' '))
-		end--;
-	start = end;
-	while (start > s && start[-1] != '\n')
-		start--;
-	snprintf(buf, len, "%.*s", (int)(end - start), start);
-	return buf;
-}
+#define AWAIT(text) tm_wait(&tm, (text), screen)
 
 /* Wait until the cursor line is exactly want. */
 #define AWAIT_LINE(want) await_line_at((want), __FILE__, __LINE__)
 static void
 await_line_at(const char *want, const char *file, int line)
 {
-	char buf[512];
-	unsigned waited;
+	char what[600];
 
-	for (waited = 0; waited < 5000; waited += 25) {
-		if (strcmp(cursor_line(buf, sizeof(buf)), want) == 0)
-			return;
-		tu_sleep_ms(25);
-	}
-	tmux_stop();
-	tap_fail_at(file, line, "cursor line is '%s', expected '%s'", buf,
-	    want);
+	snprintf(what, sizeof(what), "never showed the cursor line '%s'", want);
+	tm_wait_until_at(&tm, cursor_line_is, want, what, screen, file, line);
 }
 
-static void
-type(const char *text)
-{
-	char esc[512];
-	size_t i, o = 0;
-
-	/* single-quote for the shell that runs tmux */
-	for (i = 0; text[i] != '\0' && o + 5 < sizeof(esc); i++) {
-		if (text[i] == '\'') {
-			memcpy(esc + o, "'\\''", 4);
-			o += 4;
-		} else {
-			esc[o++] = text[i];
-		}
-	}
-	esc[o] = '\0';
-	TAP_ASSERT(tmux("send-keys -t rc -l '%s'", esc) == 0);
-}
-
-static void
-key(const char *name)
-{
-	TAP_ASSERT(tmux("send-keys -t rc %s", name) == 0);
-}
-
+/* ringctl's shell in a 160x50 session, its history in hist. */
 static void
 start_shell(const char *hist)
 {
-	TAP_ASSERT(tmux("new-session -d -s rc -x 160 -y 50 "
-			"\"env RINGCTL_HISTORY='%s' TERM=screen '%s' -S '%s'\"",
-		       hist, tr_binary(), d.sock) == 0);
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd),
+	    "env RINGCTL_HISTORY='%s' TERM=screen '%s' -S '%s'", hist,
+	    tr_binary(), d.sock);
+	tm_new_session(&tm, "rc", 160, 50, cmd);
 	AWAIT("ringctl>"); /* capture-pane drops trailing blanks */
 }
 
-static bool
-shell_running(void)
+/* Type a command line and press Enter. */
+static void
+run(const char *line)
 {
-	return tmux("has-session -t rc >/dev/null 2>&1") == 0;
+	tm_type(&tm, line);
+	tm_keys(&tm, "Enter");
+}
+
+/* The shell has left (its session is gone) within 5 s. */
+static void
+await_exit(void)
+{
+	unsigned waited;
+
+	for (waited = 0; tm_has_session(&tm) && waited < 5000; waited += 25)
+		tu_sleep_ms(25);
+	TAP_ASSERT(!tm_has_session(&tm));
 }
 
 static void
@@ -157,96 +118,78 @@ test_shell(void)
 	struct ring *ring;
 	uint64_t id;
 	char hist[200], buf[4096], want[128];
-	unsigned waited;
 
-	if (system("command -v tmux >/dev/null 2>&1") != 0)
-		TAP_FAIL("tmux is not installed (scripts/deps.sh installs it)");
-	memset(&d, 0, sizeof(d));
-	td_start(&d, NULL, 0);
-	snprintf(tmux_sock, sizeof(tmux_sock), "%s/tmux", d.dir);
+	start_ringd(true);
 	snprintf(hist, sizeof(hist), "%s/history", d.dir);
 	c = td_connect(&d);
 	ring = td_open(c, "echo", 8, 0, 0, &id);
 
 	start_shell(hist);
 	/* a command completed by Tab, then run */
-	type("sta");
-	key("Tab");
+	tm_type(&tm, "sta");
+	tm_keys(&tm, "Tab");
 	AWAIT_LINE("ringctl> status");
-	key("Enter");
+	tm_keys(&tm, "Enter");
 	AWAIT("health:   ok");
 	/* an error does not end the shell */
-	type("frob");
-	key("Enter");
+	run("frob");
 	AWAIT("ringctl: unknown command 'frob'");
-	type("submit nosuch noop");
-	key("Enter");
+	run("submit nosuch noop");
 	AWAIT("cannot open ring to 'nosuch': no such scheme");
-	TAP_ASSERT(shell_running());
+	TAP_ASSERT(tm_has_session(&tm));
 	/* scheme names from ringd */
-	type("probe ze");
-	key("Tab");
+	tm_type(&tm, "probe ze");
+	tm_keys(&tm, "Tab");
 	AWAIT_LINE("ringctl> probe zero");
-	key("Enter");
+	tm_keys(&tm, "Enter");
 	AWAIT("  3  read");
 	/* opcode names, then a field */
-	type("submit null wr");
-	key("Tab");
+	tm_type(&tm, "submit null wr");
+	tm_keys(&tm, "Tab");
 	AWAIT_LINE("ringctl> submit null write");
-	type("da");
-	key("Tab");
+	tm_type(&tm, "da");
+	tm_keys(&tm, "Tab");
 	AWAIT_LINE("ringctl> submit null write data=");
-	type("abc");
-	key("Enter");
+	run("abc");
 	AWAIT("user_data=0 status=3 ");
 	/* ring ids from ringd */
-	type("ring ");
-	key("Tab");
+	tm_type(&tm, "ring ");
+	tm_keys(&tm, "Tab");
 	snprintf(want, sizeof(want), "ringctl> ring %" PRIu64, id);
 	AWAIT_LINE(want);
-	key("Enter");
+	tm_keys(&tm, "Enter");
 	AWAIT("state:      running");
 	/* options of a command */
-	type("monitor --thr");
-	key("Tab");
+	tm_type(&tm, "monitor --thr");
+	tm_keys(&tm, "Tab");
 	AWAIT_LINE("ringctl> monitor --threshold");
-	key("C-u");
+	tm_keys(&tm, "C-u");
 	/* history: Up brings back the last command */
-	key("Up");
+	tm_keys(&tm, "Up");
 	AWAIT_LINE(want);
-	key("C-u");
-	type("help");
-	key("Enter");
+	tm_keys(&tm, "C-u");
+	run("help");
 	AWAIT("Commands:");
-	type("quit");
-	key("Enter");
-	for (waited = 0; shell_running() && waited < 5000; waited += 25)
-		tu_sleep_ms(25);
-	TAP_ASSERT(!shell_running());
+	run("quit");
+	await_exit();
 	/* the history file holds what was typed, across runs */
 	tr_slurp(hist, buf, sizeof(buf));
 	TAP_ASSERT(strstr(buf, "status\n") != NULL);
 	TAP_ASSERT(strstr(buf, "probe zero\n") != NULL);
 	TAP_ASSERT(strstr(buf, "submit null write data=abc\n") != NULL);
 	start_shell(hist);
-	key("Up");
+	tm_keys(&tm, "Up");
 	AWAIT_LINE("ringctl> quit");
-	key("Up");
+	tm_keys(&tm, "Up");
 	AWAIT_LINE("ringctl> help");
-	key("C-u");
+	tm_keys(&tm, "C-u");
 	/* end of input leaves too */
-	key("C-d");
-	for (waited = 0; shell_running() && waited < 5000; waited += 25)
-		tu_sleep_ms(25);
-	TAP_ASSERT(!shell_running());
-	tmux_stop();
+	tm_keys(&tm, "C-d");
+	await_exit();
 
 	td_close_ring(c, ring, id);
 	ring_ctl_close(c);
-	td_assert_alive(&d);
-	td_settle(&d);
-	td_stop(&d);
-	td_cleanup(&d);
+	stop_ringd();
 }
 
 /* ringd goes away under the shell: errors, and the shell goes on. */
@@ -254,37 +197,25 @@ static void
 test_shell_ringd_gone(void)
 {
 	char hist[200];
-	unsigned waited;
 
-	if (system("command -v tmux >/dev/null 2>&1") != 0)
-		TAP_FAIL("tmux is not installed (scripts/deps.sh installs it)");
-	memset(&d, 0, sizeof(d));
-	td_start(&d, NULL, 0);
-	snprintf(tmux_sock, sizeof(tmux_sock), "%s/tmux", d.dir);
+	start_ringd(true);
 	snprintf(hist, sizeof(hist), "%s/history", d.dir);
 	start_shell(hist);
-	type("status");
-	key("Enter");
+	run("status");
 	AWAIT("health:   ok");
 	td_stop(&d);
 	/* the connection the shell held is gone: this command says so */
-	type("schemes");
-	key("Enter");
+	run("schemes");
 	AWAIT("ringctl: cannot list schemes: ");
 	/* the next one tries anew, and fails to connect */
-	type("rings");
-	key("Enter");
+	run("rings");
 	AWAIT("ringctl: cannot connect to ringd at '");
-	TAP_ASSERT(shell_running());
-	type("help");
-	key("Enter");
+	TAP_ASSERT(tm_has_session(&tm));
+	run("help");
 	AWAIT("Commands:");
-	type("quit");
-	key("Enter");
-	for (waited = 0; shell_running() && waited < 5000; waited += 25)
-		tu_sleep_ms(25);
-	TAP_ASSERT(!shell_running());
-	tmux_stop();
+	run("quit");
+	await_exit();
+	tm_stop(&tm);
 	td_cleanup(&d);
 }
 
@@ -319,15 +250,13 @@ bin_dir(void)
 	return dir;
 }
 
-/* A private ringd with one more scheme, registered by c. */
+/* A private ringd (tmux too if tty) with one more scheme, registered by c. */
 static struct ring_ctl *
-comp_ringd(void)
+comp_ringd(bool tty)
 {
 	struct ring_ctl *c;
 
-	memset(&d, 0, sizeof(d));
-	td_start(&d, NULL, 0);
-	snprintf(tmux_sock, sizeof(tmux_sock), "%s/tmux", d.dir);
+	start_ringd(tty);
 	c = td_connect(&d);
 	TAP_RC(ring_ctl_register(c, COMP_SCHEME, NULL, 0), 0);
 	return c;
@@ -336,12 +265,8 @@ comp_ringd(void)
 static void
 comp_done(struct ring_ctl *c)
 {
-	tmux_stop();
 	ring_ctl_close(c);
-	td_assert_alive(&d);
-	td_settle(&d);
-	td_stop(&d);
-	td_cleanup(&d);
+	stop_ringd();
 }
 
 /*
@@ -354,10 +279,10 @@ zsh_complete(const char *line, const char *want)
 {
 	char buf[512];
 
-	key("C-u");
-	type(line);
-	key("Tab");
-	type("@");
+	tm_keys(&tm, "C-u");
+	tm_type(&tm, line);
+	tm_keys(&tm, "Tab");
+	tm_type(&tm, "@");
 	snprintf(buf, sizeof(buf), "zsh> %s", want);
 	AWAIT_LINE(buf);
 }
@@ -366,14 +291,12 @@ static void
 test_zsh_completion(void)
 {
 	struct ring_ctl *c;
-	char rcfile[256], line[512], want[512], nosock[256];
+	char rcfile[256], line[512], want[512], nosock[256], cmd[1024];
 	FILE *f;
 
 	if (system("command -v zsh >/dev/null 2>&1") != 0)
 		TAP_FAIL("zsh is not installed (scripts/deps.sh installs it)");
-	if (system("command -v tmux >/dev/null 2>&1") != 0)
-		TAP_FAIL("tmux is not installed (scripts/deps.sh installs it)");
-	c = comp_ringd();
+	c = comp_ringd(true);
 	snprintf(nosock, sizeof(nosock), "%s/nobody-here.sock", d.dir);
 	/* an interactive zsh with only our completions and our ringctl */
 	snprintf(rcfile, sizeof(rcfile), "%s/.zshrc", d.dir);
@@ -385,10 +308,11 @@ test_zsh_completion(void)
 	    "autoload -Uz compinit && compinit -u -d '%s/.zcompdump'\n",
 	    src_top(), bin_dir(), d.dir);
 	fclose(f);
-	TAP_ASSERT(tmux("new-session -d -s rc -x 200 -y 50 \"env -i "
-			"HOME='%s' ZDOTDIR='%s' TERM=screen PATH=/usr/bin:/bin "
-			"RINGD_SOCKET='%s' zsh -i\"",
-		       d.dir, d.dir, nosock) == 0);
+	snprintf(cmd, sizeof(cmd),
+	    "env -i HOME='%s' ZDOTDIR='%s' TERM=screen PATH=/usr/bin:/bin "
+	    "RINGD_SOCKET='%s' zsh -i",
+	    d.dir, d.dir, nosock);
+	tm_new_session(&tm, "rc", 200, 50, cmd);
 	AWAIT("zsh>");
 
 	/* -S names the ringd: its schemes, though $RINGD_SOCKET is dead */
@@ -405,10 +329,9 @@ test_zsh_completion(void)
 	zsh_complete("ringctl probe zc", "ringctl probe zc@");
 
 	/* $RINGD_SOCKET is ours now, but -S names a dead socket */
-	key("C-u");
+	tm_keys(&tm, "C-u");
 	snprintf(line, sizeof(line), "export RINGD_SOCKET='%s'", d.sock);
-	type(line);
-	key("Enter");
+	run(line);
 	AWAIT_LINE("zsh>");
 	zsh_complete("ringctl probe zc", "ringctl probe " COMP_SCHEME " @");
 	snprintf(line, sizeof(line), "ringctl -S %s probe zc", nosock);
@@ -418,7 +341,7 @@ test_zsh_completion(void)
 	/* short options of the command table complete too */
 	zsh_complete("ringctl monitor --thr", "ringctl monitor --threshold=@");
 	zsh_complete("ringctl submit --co", "ringctl submit --count=@");
-	key("C-u");
+	tm_keys(&tm, "C-u");
 	comp_done(c);
 }
 
@@ -464,7 +387,7 @@ test_bash_completion(void)
 	char env[300], words[512], nosock[256];
 	const char *got;
 
-	c = comp_ringd();
+	c = comp_ringd(false);
 	snprintf(nosock, sizeof(nosock), "%s/nobody-here.sock", d.dir);
 	/* -S names the ringd, though $RINGD_SOCKET is dead */
 	snprintf(env, sizeof(env), "RINGD_SOCKET='%s'", nosock);

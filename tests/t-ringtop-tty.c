@@ -20,12 +20,9 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <ring/phys.h>
@@ -33,14 +30,12 @@
 #include "lib/ringd.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
+#include "lib/tmux.h"
 
-#define TT_SCREEN_MAX 65536
-#define TT_WAIT_MS 15000
 #define TT_STALL "ttstall"
 
 static struct td d;
-static char tt_sock[TD_PATH_MAX]; /* the private tmux server's socket */
-static pid_t tt_server;
+static struct tm_server tt; /* the private tmux server */
 static char tt_ringtop[PATH_MAX];
 
 /* BUILD/tests/t-ringtop-tty -> BUILD/ringtop/ringtop, or $RINGTOP_BIN. */
@@ -72,171 +67,6 @@ tt_binary(void)
 	return tt_ringtop;
 }
 
-/*
- * Run tmux against our server with the arguments given (NULL-terminated)
- * and collect its stdout into out (may be NULL); returns its exit status.
- */
-static int
-tt_tmux_v(char *out, size_t size, const char *first, va_list ap)
-{
-	const char *argv[32];
-	int n = 0, p[2], st;
-	size_t len = 0;
-	ssize_t k;
-	pid_t pid;
-
-	argv[n++] = "tmux";
-	argv[n++] = "-N"; /* never start a server of its own */
-	argv[n++] = "-S";
-	argv[n++] = tt_sock;
-	argv[n++] = first;
-	while (n < 31 && (argv[n] = va_arg(ap, const char *)) != NULL)
-		n++;
-	argv[n] = NULL;
-	TAP_SYS(pipe2(p, O_CLOEXEC));
-	fflush(NULL);
-	TAP_SYS(pid = fork());
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-
-		dup2(null, 0);
-		dup2(p[1], 1);
-		dup2(null, 2);
-		execvp("tmux", (char *const *)argv);
-		_exit(127);
-	}
-	close(p[1]);
-	for (;;) {
-		char junk[512];
-		char *dst = out != NULL && len + 1 < size ? out + len : junk;
-		size_t room = out != NULL && len + 1 < size ? size - 1 - len
-							    : sizeof(junk);
-
-		k = read(p[0], dst, room);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		if (dst != junk)
-			len += (size_t)k;
-	}
-	close(p[0]);
-	if (out != NULL)
-		out[len] = '\0';
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			TAP_FAIL("waitpid tmux: %s", tap_rcname(-errno));
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-static int __attribute__((sentinel))
-tt_tmux(char *out, size_t size, const char *first, ...)
-{
-	va_list ap;
-	int rc;
-
-	va_start(ap, first);
-	rc = tt_tmux_v(out, size, first, ap);
-	va_end(ap);
-	return rc;
-}
-
-/* A tmux command that must succeed. */
-#define TT_TMUX(...) \
-	do { \
-		int tt_rc_ = tt_tmux(NULL, 0, __VA_ARGS__, (char *)NULL); \
-		if (tt_rc_ != 0) \
-			TAP_FAIL("tmux %s: status %d", #__VA_ARGS__, tt_rc_); \
-	} while (0)
-
-/*
- * Start the private tmux server in the foreground (-D) as a helper, so
- * it dies with the sub-test, and a session "rt" of w x h running cmd.
- */
-static void
-tt_start(int w, int h, const char *cmd)
-{
-	char ws[16], hs[16];
-	uint64_t t0;
-	int i;
-
-	static unsigned serial;
-
-	snprintf(tt_sock, sizeof(tt_sock), "%s/tmux%u.sock", d.dir, serial++);
-	tt_server = tap_fork();
-	if (tt_server == 0) {
-		int null = open("/dev/null", O_RDWR);
-
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-		execlp("tmux", "tmux", "-D", "-S", tt_sock, "-f", "/dev/null",
-		    (char *)NULL);
-		_exit(127);
-	}
-	/* the server is up once a client can talk to it */
-	t0 = tu_now_ns();
-	for (i = 0;; i++) {
-		if (access(tt_sock, F_OK) == 0 &&
-		    tt_tmux(NULL, 0, "start-server", (char *)NULL) == 0)
-			break;
-		if (tu_now_ns() - t0 > 5000000000ull)
-			TAP_FAIL("the tmux server did not come up");
-		tu_sleep_ms(20);
-	}
-	snprintf(ws, sizeof(ws), "%d", w);
-	snprintf(hs, sizeof(hs), "%d", h);
-	TT_TMUX("new-session", "-d", "-s", "rt", "-x", ws, "-y", hs, cmd);
-	/* the window follows resize-window, not an attached client */
-	TT_TMUX("set-option", "-g", "window-size", "manual");
-}
-
-/* Kill the tmux server (and with it the pane's processes). */
-static void
-tt_stop(void)
-{
-	tt_tmux(NULL, 0, "kill-server", (char *)NULL);
-	tap_reap(tt_server);
-	tt_server = 0;
-	unlink(tt_sock);
-}
-
-static void
-tt_capture(char *buf, size_t size)
-{
-	if (tt_tmux(buf, size, "capture-pane", "-p", "-t", "rt",
-		(char *)NULL) != 0)
-		TAP_FAIL("tmux capture-pane failed");
-}
-
-static void
-tt_dump(const char *screen)
-{
-	const char *p = screen, *nl;
-
-	tap_diag("screen:");
-	while (*p != '\0') {
-		nl = strchr(p, '\n');
-		tap_diag("|%.*s", nl ? (int)(nl - p) : (int)strlen(p), p);
-		if (nl == NULL)
-			break;
-		p = nl + 1;
-	}
-}
-
-static void
-tt_keys(const char *k)
-{
-	TT_TMUX("send-keys", "-t", "rt", k);
-}
-
-/* Literal text (no key-name lookup). */
-static void
-tt_type(const char *s)
-{
-	TT_TMUX("send-keys", "-t", "rt", "-l", s);
-}
-
 /* The line of screen that contains s, copied into line; false if none. */
 static bool
 tt_line(const char *screen, const char *s, char *line, size_t size)
@@ -254,25 +84,33 @@ tt_line(const char *screen, const char *s, char *line, size_t size)
 	return true;
 }
 
-/* Wait until the screen does (or, gone, does not) contain s. */
-#define tt_wait(s, gone, buf) tt_wait_at((s), (gone), (buf), __FILE__, __LINE__)
-static void
-tt_wait_at(const char *s, bool gone, char *buf, const char *file, int line)
-{
-	uint64_t t0 = tu_now_ns();
+/* A table row and the queue counts it must show. */
+struct tt_row {
+	const char *key, *sq, *cq;
+};
 
-	for (;;) {
-		tt_capture(buf, TT_SCREEN_MAX);
-		if ((strstr(buf, s) == NULL) == gone)
-			return;
-		if (tu_now_ns() - t0 > TT_WAIT_MS * 1000000ull) {
-			tt_dump(buf);
-			tap_fail_at(file, line, "the screen %s '%s'",
-			    gone ? "still shows" : "never showed", s);
-		}
-		tu_sleep_ms(50);
-	}
+static bool
+tt_row_shows(const char *screen, const void *arg)
+{
+	const struct tt_row *r = arg;
+	char line[512];
+
+	return tt_line(screen, r->key, line, sizeof(line)) &&
+	    strstr(line, r->sq) != NULL && strstr(line, r->cq) != NULL;
 }
+
+/*
+ * Wait until the row holding key shows both sq and cq (its queue columns):
+ * a frame drawn before the traffic was in place shows other counts.
+ */
+#define tt_wait_row(key, sq, cq, scr) \
+	do { \
+		struct tt_row tt_r_ = { (key), (sq), (cq) }; \
+		tm_wait_until(&tt, tt_row_shows, &tt_r_, \
+		    "never showed row '" key "' with SQ '" sq "' and CQ '" cq \
+		    "'", \
+		    (scr)); \
+	} while (0)
 
 /* The table's first data row (the line after the one holding hdr). */
 static void
@@ -281,7 +119,7 @@ tt_first_row(const char *screen, const char *hdr, char *row, size_t size)
 	const char *h = strstr(screen, hdr), *nl, *e;
 
 	if (h == NULL || (nl = strchr(h, '\n')) == NULL) {
-		tt_dump(screen);
+		tm_dump(screen);
 		TAP_FAIL("no table header '%s'", hdr);
 	}
 	nl++;
@@ -436,6 +274,16 @@ tt_cmd(char *buf, size_t size, const char *env, const char *args)
 	    env, tt_binary(), d.sock, args);
 }
 
+/* The private tmux server in ringd's directory, a session "rt" of w x h. */
+static void
+tt_start(int w, int h, const char *cmd)
+{
+	tm_start(&tt, d.dir);
+	tm_new_session(&tt, "rt", w, h, cmd);
+	/* the window follows resize-window, not an attached client */
+	TM_RUN(&tt, "set-option", "-g", "window-size", "manual");
+}
+
 static void
 tt_begin(const char *env, const char *args, int w, int h)
 {
@@ -450,18 +298,31 @@ tt_begin(const char *env, const char *args, int w, int h)
 static void
 tt_end(void)
 {
-	tt_stop();
+	tm_stop(&tt);
 	td_stop(&d);
 	td_cleanup(&d);
 }
 
 /* --- sub-tests ------------------------------------------------------------ */
 
+/* The pane's alternate-screen and cursor flags ("1 0": on, hidden). */
+#define tt_modes(want, what) tt_modes_at((want), (what), __FILE__, __LINE__)
+static void
+tt_modes_at(const char *want, const char *what, const char *file, int line)
+{
+	char fl[64];
+
+	tm_format(&tt, "#{alternate_on} #{cursor_flag}", fl, sizeof(fl));
+	if (strncmp(fl, want, strlen(want)) != 0)
+		tap_fail_at(file, line, "%s expected, tmux says '%s'", what,
+		    fl);
+}
+
 /* Rows, depth and backlog, the stall alarm, rates; then q. */
 static void
 test_screen(void)
 {
-	static char scr[TT_SCREEN_MAX];
+	static char scr[TM_SCREEN_MAX];
 	char line[512], tmp[64];
 
 	if (tu_under_valgrind()) {
@@ -471,64 +332,34 @@ test_screen(void)
 	}
 	tt_begin("LANG=C.UTF-8", "-d 0.2", 120, 40);
 	tt_traffic();
-	tt_wait(" " TT_STALL " ", false, scr);
 	/* the stalled ring: 5 SQEs queued of 16, nothing completed */
-	TAP_ASSERT(tt_line(scr, " " TT_STALL " ", line, sizeof(line)));
-	if (strstr(line, " 5 [") == NULL || strstr(line, " 0 [") == NULL) {
-		tt_dump(scr);
-		TAP_FAIL("stall row without SQ depth 5 and CQ 0: '%s'", line);
-	}
+	tt_wait_row(" " TT_STALL " ", " 5 [", " 0 [", scr);
 	/* echo answered 3 SQEs nobody reaps: CQ backlog 3 */
-	tt_wait(" echo ", false, scr);
-	TAP_ASSERT(tt_line(scr, " echo ", line, sizeof(line)));
-	if (strstr(line, " 0 [") == NULL || strstr(line, " 3 [") == NULL) {
-		tt_dump(scr);
-		TAP_FAIL("echo row without SQ 0 and CQ backlog 3: '%s'", line);
-	}
+	tt_wait_row(" echo ", " 0 [", " 3 [", scr);
 	/* the head of the stalled SQ stays still: an alarm, from 2 s on */
 	snprintf(tmp, sizeof(tmp), "(%s, ", TT_STALL);
-	tt_wait("stalled, 5 SQEs pending", false, scr);
+	tm_wait(&tt, "stalled, 5 SQEs pending", scr);
 	TAP_ASSERT(tt_line(scr, "ALARM ring", line, sizeof(line)));
 	TAP_ASSERT(strstr(line, tmp) != NULL);
 	/* the null ring moves: running */
-	tt_wait(" null ", false, scr);
+	tm_wait(&tt, " null ", scr);
 	TAP_ASSERT(tt_line(scr, " null ", line, sizeof(line)));
 	if (!tt_has_word(line, "running") && !tt_has_word(line, "sleeping") &&
 	    !tt_has_word(line, "idle")) {
-		tt_dump(scr);
+		tm_dump(scr);
 		TAP_FAIL("null row without a state: '%s'", line);
 	}
-	tt_wait("clients 3", false, scr);
+	tm_wait(&tt, "clients 3", scr);
 
 	/* q: ringtop leaves, the terminal is back to normal */
-	{
-		char fl[64];
-
-		TAP_EQ(tt_tmux(fl, sizeof(fl), "display-message", "-p", "-t",
-			   "rt", "#{alternate_on} #{cursor_flag}",
-			   (char *)NULL),
-		    0);
-		if (strncmp(fl, "1 0", 3) != 0)
-			TAP_FAIL("while running: alternate screen and hidden "
-				 "cursor expected, tmux says '%s'",
-			    fl);
-		tt_keys("q");
-		tt_wait("RINGTOP-EXIT=0", false, scr);
-		tt_wait("TTY-SANE", false, scr);
-		TAP_EQ(tt_tmux(fl, sizeof(fl), "display-message", "-p", "-t",
-			   "rt", "#{alternate_on} #{cursor_flag}",
-			   (char *)NULL),
-		    0);
-		if (strncmp(fl, "0 1", 3) != 0)
-			TAP_FAIL("after q: normal screen and visible cursor "
-				 "expected, tmux says '%s'",
-			    fl);
-		/* nothing of ringtop's screen is left on the terminal */
-		if (strstr(scr, "F10Quit") != NULL ||
-		    strstr(scr, "SCHEME") != NULL) {
-			tt_dump(scr);
-			TAP_FAIL("ringtop's screen is left on the terminal");
-		}
+	tt_modes("1 0", "while running: alternate screen and hidden cursor");
+	tm_press(&tt, "q", "RINGTOP-EXIT=0", scr);
+	tm_wait(&tt, "TTY-SANE", scr);
+	tt_modes("0 1", "after q: normal screen and visible cursor");
+	/* nothing of ringtop's screen is left on the terminal */
+	if (strstr(scr, "F10Quit") != NULL || strstr(scr, "SCHEME") != NULL) {
+		tm_dump(scr);
+		TAP_FAIL("ringtop's screen is left on the terminal");
 	}
 	tt_traffic_stop();
 	tt_end();
@@ -538,119 +369,102 @@ test_screen(void)
 static void
 test_keys(void)
 {
-	static char scr[TT_SCREEN_MAX];
+	static char scr[TM_SCREEN_MAX];
 	char row[512];
 
 	tt_begin("", "-d 0.2 -s sq", 120, 40);
 	tt_traffic();
-	tt_wait(" echo ", false, scr);
-	tt_wait(" " TT_STALL " ", false, scr);
-	tt_wait(" null ", false, scr);
+	tm_wait(&tt, " echo ", scr);
+	tm_wait(&tt, " " TT_STALL " ", scr);
+	tm_wait(&tt, " null ", scr);
 	/* sorted by SQ depth: the stalled ring (5) comes first */
-	tt_wait("sort sq", false, scr);
+	tm_wait(&tt, "sort sq", scr);
 	tt_first_row(scr, "SCHEME", row, sizeof(row));
 	if (strstr(row, TT_STALL) == NULL) {
-		tt_dump(scr);
+		tm_dump(scr);
 		TAP_FAIL("first row by sq is not the stalled ring: '%s'", row);
 	}
 	/* the CQ column next: echo (backlog 3) first */
-	tt_keys(">");
-	tt_wait("sort cq", false, scr);
+	tm_press(&tt, ">", "sort cq", scr);
 	tt_first_row(scr, "SCHEME", row, sizeof(row));
 	if (strstr(row, " echo ") == NULL) {
-		tt_dump(scr);
+		tm_dump(scr);
 		TAP_FAIL("first row by cq is not echo: '%s'", row);
 	}
 	/* inverted: echo last, so not first */
-	tt_keys("I");
-	tt_wait("(inverted)", false, scr);
+	tm_press(&tt, "I", "(inverted)", scr);
 	tt_first_row(scr, "SCHEME", row, sizeof(row));
 	if (strstr(row, " echo ") != NULL) {
-		tt_dump(scr);
+		tm_dump(scr);
 		TAP_FAIL("inverted cq order still starts with echo");
 	}
-	tt_keys("I");
-	tt_wait("(inverted)", true, scr);
+	tm_keys(&tt, "I");
+	tm_wait_gone(&tt, "(inverted)", scr);
 	/* the F6 menu: from cq, one down is submit, Enter takes it */
-	tt_keys("F6");
-	tt_wait("Sort by", false, scr);
-	tt_keys("Down");
-	tt_keys("Enter");
-	tt_wait("sort submit", false, scr);
-	tt_wait("Sort by", true, scr);
+	tm_press(&tt, "F6", "Sort by", scr);
+	tm_keys(&tt, "Down");
+	tm_press(&tt, "Enter", "sort submit", scr);
+	tm_wait_gone(&tt, "Sort by", scr);
 	/* < goes back */
-	tt_keys("<");
-	tt_wait("sort cq", false, scr);
+	tm_press(&tt, "<", "sort cq", scr);
 
 	/* filter: only the echo ring stays */
-	tt_type("\\");
-	tt_wait("Filter:", false, scr);
-	tt_type("echo");
-	tt_keys("Enter");
-	tt_wait("filter 'echo'", false, scr);
-	tt_wait(" " TT_STALL " ", true, scr);
+	tm_type(&tt, "\\");
+	tm_wait(&tt, "Filter:", scr);
+	tm_type(&tt, "echo");
+	tm_press(&tt, "Enter", "filter 'echo'", scr);
+	tm_wait_gone(&tt, " " TT_STALL " ", scr);
 	TAP_ASSERT(strstr(scr, " echo ") != NULL);
 	TAP_ASSERT(strstr(scr, " null ") == NULL);
 	/* a filter matching nothing says so */
-	tt_keys("F4");
-	tt_type("zz");
-	tt_wait("no ring matches", false, scr);
+	tm_keys(&tt, "F4");
+	tm_type(&tt, "zz");
+	tm_wait(&tt, "no ring matches", scr);
 	/* Esc in the prompt drops the filter */
-	tt_keys("Escape");
-	tt_wait("filter '", true, scr);
-	tt_wait(" " TT_STALL " ", false, scr);
+	tm_keys(&tt, "Escape");
+	tm_wait_gone(&tt, "filter '", scr);
+	tm_wait(&tt, " " TT_STALL " ", scr);
 
 	/* search moves the selection; Enter then opens that ring */
-	tt_keys("/");
-	tt_wait("Search:", false, scr);
-	tt_type(TT_STALL);
-	tt_keys("Enter");
-	tt_wait("Search:", true, scr);
-	tt_keys("Enter");
-	tt_wait("scheme " TT_STALL "  state", false, scr);
-	tt_wait("history: one column per", false, scr);
+	tm_press(&tt, "/", "Search:", scr);
+	tm_type(&tt, TT_STALL);
+	tm_keys(&tt, "Enter");
+	tm_wait_gone(&tt, "Search:", scr);
+	tm_press(&tt, "Enter", "scheme " TT_STALL "  state", scr);
+	tm_wait(&tt, "history: one column per", scr);
 	if (strstr(scr, "depth 5/16") == NULL) {
-		tt_dump(scr);
+		tm_dump(scr);
 		TAP_FAIL("detail view without SQ depth 5/16");
 	}
 	/* Esc: back to the table */
-	tt_keys("Escape");
-	tt_wait("history:", true, scr);
-	tt_wait("SCHEME", false, scr);
+	tm_keys(&tt, "Escape");
+	tm_wait_gone(&tt, "history:", scr);
+	tm_wait(&tt, "SCHEME", scr);
 	/* F3 searches too */
-	tt_keys("F3");
-	tt_type("echo");
-	tt_keys("Enter");
-	tt_keys("Enter");
-	tt_wait("scheme echo  state", false, scr);
-	tt_keys("Escape");
-	tt_wait("SCHEME", false, scr);
+	tm_keys(&tt, "F3");
+	tm_type(&tt, "echo");
+	tm_keys(&tt, "Enter");
+	tm_press(&tt, "Enter", "scheme echo  state", scr);
+	tm_press(&tt, "Escape", "SCHEME", scr);
 
 	/* help, and any key back */
-	tt_keys("h");
-	tt_wait("keys (any key to return)", false, scr);
+	tm_press(&tt, "h", "keys (any key to return)", scr);
 	TAP_ASSERT(strstr(scr, "pause or resume") != NULL);
-	tt_keys("x");
-	tt_wait("keys (any key", true, scr);
-	tt_keys("?");
-	tt_wait("keys (any key to return)", false, scr);
-	tt_keys("F1");
-	tt_wait("keys (any key", true, scr);
+	tm_keys(&tt, "x");
+	tm_wait_gone(&tt, "keys (any key", scr);
+	tm_press(&tt, "?", "keys (any key to return)", scr);
+	tm_keys(&tt, "F1");
+	tm_wait_gone(&tt, "keys (any key", scr);
 
 	/* tabs */
-	tt_keys("2");
-	tt_wait("OPCODES", false, scr);
+	tm_press(&tt, "2", "OPCODES", scr);
 	TAP_ASSERT(strstr(scr, TT_STALL) != NULL);
-	tt_keys("Tab");
-	tt_wait("SCHEMES  RINGS", false, scr);
-	tt_keys("Tab");
-	tt_wait("map: # used", false, scr);
+	tm_press(&tt, "Tab", "SCHEMES  RINGS", scr);
+	tm_press(&tt, "Tab", "map: # used", scr);
 	TAP_ASSERT(strstr(scr, "zone 32  ") != NULL);
-	tt_keys("1");
-	tt_wait("SCHEME", false, scr);
+	tm_press(&tt, "1", "SCHEME", scr);
 
-	tt_keys("F10");
-	tt_wait("RINGTOP-EXIT=0", false, scr);
+	tm_press(&tt, "F10", "RINGTOP-EXIT=0", scr);
 	tt_traffic_stop();
 	tt_end();
 }
@@ -659,35 +473,30 @@ test_keys(void)
 static void
 test_pause(void)
 {
-	static char scr[TT_SCREEN_MAX], again[TT_SCREEN_MAX];
+	static char scr[TM_SCREEN_MAX], again[TM_SCREEN_MAX];
 
 	tt_begin("", "-d 0.2", 120, 40);
-	tt_wait("every 0.2s", false, scr);
-	tt_keys("p");
-	tt_wait("PAUSED", false, scr);
+	tm_wait(&tt, "every 0.2s", scr);
+	tm_press(&tt, "p", "PAUSED", scr);
 	/* several intervals later nothing changed, not even the uptime */
 	tu_sleep_ms(700);
-	tt_capture(again, sizeof(again));
+	tm_capture(&tt, again, sizeof(again));
 	if (strcmp(scr, again) != 0) {
-		tt_dump(scr);
-		tt_dump(again);
+		tm_dump(scr);
+		tm_dump(again);
 		TAP_FAIL("the screen changed while paused");
 	}
-	tt_keys("Z");
-	tt_wait("PAUSED", true, scr);
-	tt_keys("+");
-	tt_wait("every 0.5s", false, scr);
-	tt_keys("+");
-	tt_wait("every 1s", false, scr);
-	tt_keys("-");
-	tt_keys("-");
-	tt_keys("-");
-	tt_wait("every 0.1s", false, scr);
-	tt_keys("-");
+	tm_keys(&tt, "Z");
+	tm_wait_gone(&tt, "PAUSED", scr);
+	tm_press(&tt, "+", "every 0.5s", scr);
+	tm_press(&tt, "+", "every 1s", scr);
+	tm_keys(&tt, "-");
+	tm_keys(&tt, "-");
+	tm_press(&tt, "-", "every 0.1s", scr);
+	tm_keys(&tt, "-");
 	tu_sleep_ms(200);
-	tt_wait("every 0.1s", false, scr);
-	tt_keys("q");
-	tt_wait("RINGTOP-EXIT=0", false, scr);
+	tm_wait(&tt, "every 0.1s", scr);
+	tm_press(&tt, "q", "RINGTOP-EXIT=0", scr);
 	tt_end();
 }
 
@@ -702,7 +511,7 @@ tt_check_size(const char *scr, int w, int h)
 		nl = strchr(p, '\n');
 		lines++;
 		if ((nl ? nl - p : (long)strlen(p)) > w) {
-			tt_dump(scr);
+			tm_dump(scr);
 			TAP_FAIL("a line is wider than %d columns", w);
 		}
 		if (nl == NULL)
@@ -710,7 +519,7 @@ tt_check_size(const char *scr, int w, int h)
 		p = nl + 1;
 	}
 	if (lines > h) {
-		tt_dump(scr);
+		tm_dump(scr);
 		TAP_FAIL("%d lines on a %d-line screen", lines, h);
 	}
 }
@@ -722,36 +531,35 @@ tt_resize(int w, int h)
 
 	snprintf(ws, sizeof(ws), "%d", w);
 	snprintf(hs, sizeof(hs), "%d", h);
-	TT_TMUX("resize-window", "-t", "rt", "-x", ws, "-y", hs);
+	TM_RUN(&tt, "resize-window", "-t", "rt", "-x", ws, "-y", hs);
 }
 
 /* Resizing redraws the whole screen at the new size, down to narrow. */
 static void
 test_resize(void)
 {
-	static char scr[TT_SCREEN_MAX];
+	static char scr[TM_SCREEN_MAX];
 	char line[512];
 
 	tt_begin("", "-d 0.2", 120, 40);
 	tt_traffic();
-	tt_wait(" " TT_STALL " ", false, scr);
+	tm_wait(&tt, " " TT_STALL " ", scr);
 	TAP_ASSERT(tt_line(scr, "SCHEME", line, sizeof(line)));
 	TAP_ASSERT(strstr(line, "PRODUCER") != NULL);
 	tt_resize(80, 24);
-	tt_wait("PRODUCER", true, scr);
-	tt_wait(" " TT_STALL " ", false, scr);
+	tm_wait_gone(&tt, "PRODUCER", scr);
+	tm_wait(&tt, " " TT_STALL " ", scr);
 	tt_check_size(scr, 80, 24);
 	TAP_ASSERT(strstr(scr, "F1Help") != NULL);
 	tt_resize(40, 12);
 	tu_sleep_ms(300);
-	tt_wait("SCHEME", false, scr);
+	tm_wait(&tt, "SCHEME", scr);
 	tt_check_size(scr, 40, 12);
 	tt_resize(120, 40);
-	tt_wait("PRODUCER", false, scr);
-	tt_wait(" " TT_STALL " ", false, scr);
-	tt_keys("q");
-	tt_wait("RINGTOP-EXIT=0", false, scr);
-	tt_wait("TTY-SANE", false, scr);
+	tm_wait(&tt, "PRODUCER", scr);
+	tm_wait(&tt, " " TT_STALL " ", scr);
+	tm_press(&tt, "q", "RINGTOP-EXIT=0", scr);
+	tm_wait(&tt, "TTY-SANE", scr);
 	tt_traffic_stop();
 	tt_end();
 }
@@ -786,7 +594,7 @@ tt_has_colour(const char *s)
 static void
 test_color(void)
 {
-	static char scr[TT_SCREEN_MAX];
+	static char scr[TM_SCREEN_MAX];
 	static const char *const runs[][2] = {
 		{ "TERM=xterm-256color", "-d 0.2" },
 		{ "TERM=xterm-256color NO_COLOR=1", "-d 0.2" },
@@ -802,19 +610,18 @@ test_color(void)
 
 		tt_cmd(cmd, sizeof(cmd), runs[i][0], runs[i][1]);
 		tt_start(120, 40, cmd);
-		tt_wait("F10Quit", false, scr);
-		if (tt_tmux(scr, sizeof(scr), "capture-pane", "-e", "-p", "-t",
-			"rt", (char *)NULL) != 0)
+		tm_wait(&tt, "F10Quit", scr);
+		if (tm_run(&tt, scr, sizeof(scr), "capture-pane", "-e", "-p",
+			"-t", "rt", (char *)NULL) != 0)
 			TAP_FAIL("capture-pane -e failed");
 		colour = tt_has_colour(scr);
 		if (colour != (i == 0)) {
-			tt_dump(scr);
+			tm_dump(scr);
 			TAP_FAIL("run %zu (%s %s): colours %s", i, runs[i][0],
 			    runs[i][1], colour ? "on" : "off");
 		}
-		tt_keys("q");
-		tt_wait("RINGTOP-EXIT=0", false, scr);
-		tt_stop();
+		tm_press(&tt, "q", "RINGTOP-EXIT=0", scr);
+		tm_stop(&tt);
 	}
 	td_stop(&d);
 	td_cleanup(&d);
@@ -824,31 +631,26 @@ test_color(void)
 static void
 test_ringd_restart(void)
 {
-	static char scr[TT_SCREEN_MAX];
+	static char scr[TM_SCREEN_MAX];
 	char fl[32];
 
 	tt_begin("", "-d 0.2", 120, 40);
-	tt_wait("schemes 3  rings 0", false, scr);
+	tm_wait(&tt, "schemes 3  rings 0", scr);
 	td_stop(&d);
-	tt_wait("ringd is not running", false, scr);
-	tt_wait("retrying every 0.2s", false, scr);
+	tm_wait(&tt, "ringd is not running", scr);
+	tm_wait(&tt, "retrying every 0.2s", scr);
 	/* keys still work while ringd is away */
-	tt_keys("h");
-	tt_wait("keys (any key to return)", false, scr);
-	tt_keys("x");
-	tt_wait("retrying every", false, scr);
+	tm_press(&tt, "h", "keys (any key to return)", scr);
+	tm_press(&tt, "x", "retrying every", scr);
 	/* the same socket again: ringtop reconnects by itself */
 	td_start(&d, NULL, 0);
-	tt_wait("schemes 3  rings 0", false, scr);
-	tt_wait("retrying every", true, scr);
+	tm_wait(&tt, "schemes 3  rings 0", scr);
+	tm_wait_gone(&tt, "retrying every", scr);
 	/* and it is still the same ringtop */
-	TAP_EQ(tt_tmux(fl, sizeof(fl), "display-message", "-p", "-t", "rt",
-		   "#{alternate_on}", (char *)NULL),
-	    0);
+	tm_format(&tt, "#{alternate_on}", fl, sizeof(fl));
 	TAP_ASSERT(fl[0] == '1');
 	TAP_ASSERT(strstr(scr, "RINGTOP-EXIT") == NULL);
-	tt_keys("q");
-	tt_wait("RINGTOP-EXIT=0", false, scr);
+	tm_press(&tt, "q", "RINGTOP-EXIT=0", scr);
 	tt_end();
 }
 
@@ -856,20 +658,19 @@ test_ringd_restart(void)
 static void
 test_no_ringd(void)
 {
-	static char scr[TT_SCREEN_MAX];
+	static char scr[TM_SCREEN_MAX];
 	char cmd[1024];
 
 	memset(&d, 0, sizeof(d));
 	td_prepare(&d, NULL);
 	tt_cmd(cmd, sizeof(cmd), "", "-d 0.2");
 	tt_start(80, 24, cmd);
-	tt_wait("ringd is not running", false, scr);
+	tm_wait(&tt, "ringd is not running", scr);
 	TAP_ASSERT(strstr(scr, d.sock) != NULL);
-	tt_wait("retrying every 0.2s", false, scr);
-	tt_keys("q");
-	tt_wait("RINGTOP-EXIT=0", false, scr);
-	tt_wait("TTY-SANE", false, scr);
-	tt_stop();
+	tm_wait(&tt, "retrying every 0.2s", scr);
+	tm_press(&tt, "q", "RINGTOP-EXIT=0", scr);
+	tm_wait(&tt, "TTY-SANE", scr);
+	tm_stop(&tt);
 	td_cleanup(&d);
 }
 
@@ -877,7 +678,7 @@ test_no_ringd(void)
 static void
 test_memory(void)
 {
-	static char scr[TT_SCREEN_MAX];
+	static char scr[TM_SCREEN_MAX];
 	struct ring_ctl *c;
 	uint64_t base[8], min;
 	char line[512], want[64];
@@ -900,13 +701,12 @@ test_memory(void)
 	}
 	for (i = 0; i < 8; i += 2)
 		TAP_RC(ring_physfree(c, base[i], 64ull << 20), 0);
-	tt_wait("memory  zone 32: used 256M", false, scr);
-	tt_keys("4");
-	tt_wait("REGION", false, scr);
-	tt_wait("regions 4", false, scr);
+	tm_wait(&tt, "memory  zone 32: used 256M", scr);
+	tm_press(&tt, "4", "REGION", scr);
+	tm_wait(&tt, "regions 4", scr);
 	TAP_ASSERT(tt_line(scr, "zone 32  0x", line, sizeof(line)));
 	if (strstr(line, "used 256M") == NULL) {
-		tt_dump(scr);
+		tm_dump(scr);
 		TAP_FAIL("zone 32 line without 256M used: '%s'", line);
 	}
 	/* the map below it shows used and free cells */
@@ -917,13 +717,13 @@ test_memory(void)
 		freec += *p == '.';
 	}
 	if (used == 0 || freec == 0) {
-		tt_dump(scr);
+		tm_dump(scr);
 		TAP_FAIL("zone 32 map: %d used and %d free cells", used, freec);
 	}
 	snprintf(want, sizeof(want), "t-ringtop-tty uid %u: 4 (256M)",
 	    (unsigned)getuid());
 	if (strstr(scr, want) == NULL) {
-		tt_dump(scr);
+		tm_dump(scr);
 		TAP_FAIL("no owner summary '%s'", want);
 	}
 	for (p = strstr(scr, "REGION"); (p = strstr(p, "\n")) != NULL; p++)
@@ -933,9 +733,8 @@ test_memory(void)
 	TAP_EQ(rows, 4);
 	/* freed with the connection: the tab follows */
 	ring_ctl_close(c);
-	tt_wait("no region is allocated", false, scr);
-	tt_keys("q");
-	tt_wait("RINGTOP-EXIT=0", false, scr);
+	tm_wait(&tt, "no region is allocated", scr);
+	tm_press(&tt, "q", "RINGTOP-EXIT=0", scr);
 	tt_end();
 }
 
