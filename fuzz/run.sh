@@ -28,11 +28,13 @@ fi
 mkdir -p "$dir/corpus-$target"
 echo "# fuzz-$target: $secs s"
 # -close_fd_mask=3: the targets' own output (ringctl's messages) is noise.
-# -timeout is wall-clock time per input: 60 s, because on a loaded machine
-# (a fuzzer at low priority among builds) an input of a few milliseconds
-# once waited more than 10 s for a core; a real hang still ends the run.
+# -timeout is wall-clock time per input, and so is -report_slow_units:
+# 60 s, because on a loaded machine (a fuzzer at low priority among
+# builds) inputs of a few milliseconds waited more than 10 s for a core;
+# a real hang still ends the run.
 "$bin" -max_total_time="$secs" -close_fd_mask=3 -print_final_stats=1 \
 	-artifact_prefix="$dir/crash-$target-" -max_len=4200 -timeout=60 \
+	-report_slow_units=60 \
 	"$@" "$dir/corpus-$target" "$seeds" 2>&1 |
 	grep -E '^(Done|stat::number_of_executed_units|stat::average_exec_per_sec|==[0-9]+==|SUMMARY|#[0-9]+ +DONE)|ERROR|crash|leak' || true
 # libFuzzer's status is lost in the pipe: a crash leaves an artifact

@@ -13,8 +13,9 @@
  * free and grant it.  A grant names the other side of a ring the granter
  * is on and lets that connection map the region too; a map request that
  * names a ring is served only to that ring's scheme under a grant made
- * through that ring, so a scheme keeps its drivers' memory apart.  A region dies with
- * the connection that allocated it unless it is persistent.
+ * through that ring, so a scheme keeps its drivers' memory apart.  A
+ * region dies with the connection that allocated it unless it is
+ * persistent.
  */
 #include <errno.h>
 #include <fcntl.h>
