@@ -339,14 +339,28 @@ proto_name_ok(const char *name, size_t size)
 	return true;
 }
 
-/* Redox's standard opcode names: a declared name may not shadow one. */
-static const char *const proto_std_opnames[] = { "noop", "open", "close",
-	"read", "write", "seek", "fstat", "fstatvfs", "mmap", "munmap", "fsync",
-	"files_update", "regular_syscall" };
+/* Redox's standard opcode names; a declared name may not shadow one. */
+static const char *const ring_op_names[RING_OP_STANDARD_COUNT] = {
+	[RING_OP_NOOP] = "noop",
+	[RING_OP_OPEN] = "open",
+	[RING_OP_CLOSE] = "close",
+	[RING_OP_READ] = "read",
+	[RING_OP_WRITE] = "write",
+	[RING_OP_SEEK] = "seek",
+	[RING_OP_FSTAT] = "fstat",
+	[RING_OP_FSTATVFS] = "fstatvfs",
+	[RING_OP_MMAP] = "mmap",
+	[RING_OP_MUNMAP] = "munmap",
+	[RING_OP_FSYNC] = "fsync",
+	[RING_OP_FILES_UPDATE] = "files_update",
+	[RING_OP_REGULAR_SYSCALL] = "regular_syscall",
+};
 
-_Static_assert(sizeof(proto_std_opnames) / sizeof(proto_std_opnames[0]) ==
-	RING_OP_STANDARD_COUNT,
-    "one name per standard opcode");
+RING_EXPORT const char *
+ring_op_name(unsigned op)
+{
+	return op < RING_OP_STANDARD_COUNT ? ring_op_names[op] : NULL;
+}
 
 /* Is a set name field [a-z][a-z0-9_]*, NUL-terminated, zero after? */
 static bool
@@ -366,7 +380,7 @@ proto_opname_ok(const char *name)
 		if (name[i] != '\0')
 			return false;
 	for (i = 0; i < RING_OP_STANDARD_COUNT; i++)
-		if (strcmp(name, proto_std_opnames[i]) == 0)
+		if (strcmp(name, ring_op_names[i]) == 0)
 			return false;
 	return true;
 }

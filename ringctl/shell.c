@@ -307,7 +307,6 @@ shell_cands_live(enum cmd_arg kind, const char *scheme)
 	struct ring_ctl_scheme *s = NULL;
 	struct ring_ctl_ring *r = NULL;
 	struct ring_phys_region *g = NULL;
-	const char *const *names;
 	const struct cmd_entry *t;
 	char buf[32];
 	size_t n, i;
@@ -338,15 +337,14 @@ shell_cands_live(enum cmd_arg kind, const char *scheme)
 		uint64_t ops[4];
 
 		/* the standard names it serves, and the ones it declared */
-		names = opname_list(&nk);
 		if (scheme == NULL || shell_quiet_ctl() == NULL ||
 		    ring_ctl_probe_names(shell_rc->ctl, scheme, ops, &decl,
 			&ndecl) < 0 ||
 		    (ops[0] | ops[1] | ops[2] | ops[3]) == 0)
 			ops[0] = ops[1] = ops[2] = ops[3] = ~0ull;
-		for (k = 0; k < nk; k++)
+		for (k = 0; k < RING_OP_STANDARD_COUNT; k++)
 			if (ops[k / 64] & (1ull << (k % 64)))
-				shell_cands_add(names[k]);
+				shell_cands_add(ring_op_name(k));
 		for (i = 0; i < ndecl; i++)
 			shell_cands_add(decl[i].name);
 		free(decl);

@@ -44,23 +44,6 @@ static const char *const policy_actions[] = {
 
 #define POLICY_NACTIONS (sizeof(policy_actions) / sizeof(policy_actions[0]))
 
-/* Standard opcode names, as ringctl(1) spells them. */
-static const char *const policy_opnames[RING_OP_STANDARD_COUNT] = {
-	[RING_OP_NOOP] = "noop",
-	[RING_OP_OPEN] = "open",
-	[RING_OP_CLOSE] = "close",
-	[RING_OP_READ] = "read",
-	[RING_OP_WRITE] = "write",
-	[RING_OP_SEEK] = "seek",
-	[RING_OP_FSTAT] = "fstat",
-	[RING_OP_FSTATVFS] = "fstatvfs",
-	[RING_OP_MMAP] = "mmap",
-	[RING_OP_MUNMAP] = "munmap",
-	[RING_OP_FSYNC] = "fsync",
-	[RING_OP_FILES_UPDATE] = "files_update",
-	[RING_OP_REGULAR_SYSCALL] = "regular_syscall",
-};
-
 static uint64_t policy_gen_counter;
 
 static void
@@ -156,7 +139,7 @@ policy_parse_op(const char *v, unsigned *out)
 	unsigned i;
 
 	for (i = 0; i < RING_OP_STANDARD_COUNT; i++)
-		if (strcmp(v, policy_opnames[i]) == 0) {
+		if (strcmp(v, ring_op_name(i)) == 0) {
 			*out = i;
 			return 0;
 		}
@@ -490,7 +473,7 @@ policy_op_allowed(struct ringd_ring *rr, uint8_t opcode)
 	if (rr->denied++ == 0 && rr->consumer != NULL) {
 		if (opcode < RING_OP_STANDARD_COUNT)
 			snprintf(what, sizeof(what), "ring %llu: submit %s to",
-			    (unsigned long long)rr->id, policy_opnames[opcode]);
+			    (unsigned long long)rr->id, ring_op_name(opcode));
 		else
 			snprintf(what, sizeof(what),
 			    "ring %llu: submit opcode "
@@ -561,7 +544,7 @@ policy_print_ops(FILE *f, const struct proto_opset *s)
 		    policy_op_isset(s, end + 1))
 			end++;
 		if (op < RING_OP_STANDARD_COUNT)
-			fprintf(f, "%s%s", sep, policy_opnames[op]);
+			fprintf(f, "%s%s", sep, ring_op_name(op));
 		else
 			fprintf(f, "%s%u", sep, op);
 		if (end != op)

@@ -29,7 +29,6 @@ const char *opname_name(unsigned code);
  */
 int opname_parse(const char *s, uint8_t *code);
 /* opname.c: the standard names in opcode order; *n gets their count. */
-const char *const *opname_list(unsigned *n);
 /*
  * opname.c: could s be a name a scheme declared for one of its opcodes
  * ([a-z][a-z0-9_]*, any case, short enough)?

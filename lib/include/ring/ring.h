@@ -185,6 +185,12 @@ int ring_publish(struct ring *r, unsigned k);
 int ring_sqe_check(const struct ring_sqe *sqe);
 int ring_cqe_check(const struct ring_cqe *cqe);
 
+/*
+ * Redox's name of standard opcode op in lowercase ("noop" .. "regular_syscall"),
+ * or NULL for op >= RING_OP_STANDARD_COUNT.
+ */
+const char *ring_op_name(unsigned op);
+
 /* Negative errno carried by a CQE status, or 0 when it is a result. */
 static inline int
 ring_cqe_errno(const struct ring_cqe *cqe)
