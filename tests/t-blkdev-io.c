@@ -207,21 +207,6 @@ bt_scheme_stop(struct bt_proc *p)
 	bt_expect(p, 0);
 }
 
-static void
-start(const char *conf)
-{
-	memset(&d, 0, sizeof(d));
-	td_start(&d, conf, 0);
-}
-
-static void
-finish(void)
-{
-	td_settle(&d);
-	td_stop(&d);
-	td_cleanup(&d);
-}
-
 /* --- integrity ------------------------------------------------------- */
 
 static void
@@ -230,7 +215,7 @@ t_verify_fixed(void)
 	struct bt_proc s, v;
 	struct ring_ctl *c;
 
-	start(NULL);
+	td_begin(&d, NULL);
 	c = td_connect(&d);
 	bt_scheme(&s, c, "bt", false);
 	bt_start(&v, "drv", "blkdev-driver", "-n", "bt", "-b", "4K", "-q", "16",
@@ -244,7 +229,7 @@ t_verify_fixed(void)
 	/* 16 buffers in one region: the scheme noted one region, not 16 */
 	bt_log_has(&s, " bytes; regions mapped: 1\n");
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 static void
@@ -255,7 +240,7 @@ t_verify_random(void)
 	char seed[3][24];
 	int i;
 
-	start(NULL);
+	td_begin(&d, NULL);
 	c = td_connect(&d);
 	bt_scheme(&s, c, "bt", false);
 	for (i = 0; i < 3; i++)
@@ -280,7 +265,7 @@ t_verify_random(void)
 	bt_log_has(&v[1], "lists in physical memory");
 	bt_scheme_stop(&s);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 /*
@@ -300,7 +285,7 @@ t_verify_fragmented(void)
 	unsigned n = 0, i;
 	int rc;
 
-	start("phys_zone32_size = 16M\n");
+	td_begin(&d, "phys_zone32_size = 16M\n");
 	c = td_connect(&d);
 	while (n < 256) {
 		min = 64 << 10;
@@ -338,7 +323,7 @@ t_verify_fragmented(void)
 	for (i = 1; i < n; i += 2)
 		TAP_OK(ring_physfree(c, piece[i], 64 << 10));
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 /* --- requests made by hand -------------------------------------------- */
@@ -408,7 +393,7 @@ t_dma32_refuses(void)
 	struct ring_ctl *c;
 	void *p;
 
-	start(NULL);
+	td_begin(&d, NULL);
 	c = td_connect(&d);
 	bt_scheme(&s32, c, "d32", true);
 	bt_scheme(&s64, c, "d64", false);
@@ -453,7 +438,7 @@ t_dma32_refuses(void)
 	ring_ctl_close(v.c);
 	ring_close(w.r);
 	ring_ctl_close(w.c);
-	finish();
+	td_finish(&d);
 }
 
 static void
@@ -466,7 +451,7 @@ t_bad_requests(void)
 	uint64_t lo, buf;
 	void *p;
 
-	start(NULL);
+	td_begin(&d, NULL);
 	c = td_connect(&d);
 	bt_scheme(&s, c, "bt", false);
 	bt_dev_open(&v, "bt");
@@ -518,7 +503,7 @@ t_bad_requests(void)
 	ring_close(v.r);
 	ring_ctl_close(v.c);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 /* --- dead peers ------------------------------------------------------- */
@@ -538,7 +523,7 @@ t_kill_scheme(void)
 	size_t n = 0;
 	bool full = false;
 
-	start(NULL);
+	td_begin(&d, NULL);
 	c = td_connect(&d);
 	bt_scheme(&s, c, "bt", false);
 	bt_start(&v, "load", "blkdev-driver", "-n", "bt", "-m", "load", "-q",
@@ -582,7 +567,7 @@ t_kill_scheme(void)
 		TAP_EQ_U(sub, res + shut);
 	}
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 /*
@@ -604,7 +589,7 @@ bt_scheme_dies(int sig)
 	size_t n = 0;
 	bool backlog = false;
 
-	start(NULL);
+	td_begin(&d, NULL);
 	c = td_connect(&d);
 	bt_scheme(&s, c, "ks", false);
 	bt_start(&v, "slow", "blkdev-driver", "-n", "ks", "-m", "load", "-b",
@@ -647,7 +632,7 @@ bt_scheme_dies(int sig)
 	TAP_EQ_U(reqs, res);
 	bt_log_has(&v, " 0 errors, 0 mismatches");
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 static void
@@ -679,7 +664,7 @@ t_dma_isolation(void)
 	unsigned i;
 	pid_t pid;
 
-	start("phys_allow_users = yes\n");
+	td_begin(&d, "phys_allow_users = yes\n");
 	c = td_connect(&d);
 	bt_scheme(&s, c, "iso", false);
 	bt_dev_open(&v, "iso");
@@ -734,7 +719,7 @@ t_dma_isolation(void)
 	ring_close(v.r);
 	ring_ctl_close(v.c);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 /*
@@ -750,7 +735,7 @@ t_kill_driver(void)
 	uint64_t t0;
 
 	/* zone 64 so small that the dead driver's range is the largest */
-	start("phys_zone32_size = 64K\nphys_zone64_size = 256K\n");
+	td_begin(&d, "phys_zone32_size = 64K\nphys_zone64_size = 256K\n");
 	c = td_connect(&d);
 	bt_scheme(&s, c, "bt", false);
 	bt_start(&a, "victim", "blkdev-driver", "-n", "bt", "-m", "load", "-q",
@@ -810,7 +795,7 @@ t_kill_driver(void)
 	bt_scheme_stop(&s);
 	bt_log_has(&s, "closed (driver left)");
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 /* --- usage ------------------------------------------------------------ */
@@ -820,7 +805,7 @@ t_usage(void)
 {
 	struct bt_proc p;
 
-	start(NULL);
+	td_begin(&d, NULL);
 	bt_start(&p, "u1", "blkdev-driver", "-b", "1000", (char *)NULL);
 	bt_expect(&p, 2);
 	bt_log_has(&p, "blkdev-driver: bad block size '1000'");
@@ -843,7 +828,7 @@ t_usage(void)
 	bt_start(&p, "u7", "blkdev-driver", "-b", "0x1000", (char *)NULL);
 	bt_expect(&p, 2);
 	bt_log_has(&p, "blkdev-driver: bad block size '0x1000'");
-	finish();
+	td_finish(&d);
 }
 
 /* "010K" is ten KiB (20 sectors), not octal 8 KiB. */
@@ -854,7 +839,7 @@ t_sizes_decimal(void)
 	struct bt_dev v;
 	struct ring_ctl *c;
 
-	start(NULL);
+	td_begin(&d, NULL);
 	c = td_connect(&d);
 	bt_start(&s, "dec", "blkdev-scheme", "-n", "dec", "-s", "010K",
 	    (char *)NULL);
@@ -878,7 +863,7 @@ t_sizes_decimal(void)
 	ring_close(v.r);
 	ring_ctl_close(v.c);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 int

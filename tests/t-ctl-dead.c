@@ -26,21 +26,6 @@
 
 static struct td d;
 
-static void
-start(void)
-{
-	memset(&d, 0, sizeof(d));
-	td_start(&d, NULL, 0);
-}
-
-static void
-finish(void)
-{
-	td_settle(&d);
-	td_stop(&d);
-	td_cleanup(&d);
-}
-
 static uint64_t
 result(const struct ring_sqe *s)
 {
@@ -260,21 +245,21 @@ producer_dies(unsigned k, bool asleep)
 static void
 test_producer_dies(void)
 {
-	start();
+	td_begin(&d, NULL);
 	producer_dies(9, false);
 	producer_dies(16, false);
 	producer_dies(0, false);
 	producer_dies(1, false);
-	finish();
+	td_finish(&d);
 }
 
 static void
 test_producer_dies_asleep(void)
 {
-	start();
+	td_begin(&d, NULL);
 	producer_dies(7, true);
 	producer_dies(0, true);
-	finish();
+	td_finish(&d);
 }
 
 /* One dead scheme, four rings with work queued: each is answered. */
@@ -289,7 +274,7 @@ test_producer_dies_many(void)
 	int p[2];
 	pid_t pid;
 
-	start();
+	td_begin(&d, NULL);
 	tu_pipe(p);
 	pid = scheme_child(p[1], 4, 2, false, 0);
 	tu_await(p[0], 5000);
@@ -319,7 +304,7 @@ test_producer_dies_many(void)
 	ring_ctl_close(c);
 	close(p[0]);
 	close(p[1]);
-	finish();
+	td_finish(&d);
 }
 
 /*
@@ -338,7 +323,7 @@ test_producer_dies_socket_held(void)
 	int p[2], hold[2];
 	pid_t pid;
 
-	start();
+	td_begin(&d, NULL);
 	tu_pipe(p);
 	tu_pipe(hold);
 	pid = tap_fork();
@@ -391,7 +376,7 @@ test_producer_dies_socket_held(void)
 	close(hold[1]); /* the grandchild goes, and with it the socket */
 	close(p[0]);
 	close(p[1]);
-	finish();
+	td_finish(&d);
 }
 
 /*
@@ -412,7 +397,7 @@ test_producer_dies_holding(void)
 	int p[2], rc;
 	pid_t pid;
 
-	start();
+	td_begin(&d, NULL);
 	tu_pipe(p);
 	pid = tap_fork();
 	if (pid == 0) {
@@ -475,7 +460,7 @@ test_producer_dies_holding(void)
 	ring_ctl_close(c);
 	close(p[0]);
 	close(p[1]);
-	finish();
+	td_finish(&d);
 }
 
 /*
@@ -497,7 +482,7 @@ test_producer_dies_cq_full(void)
 	int p[2];
 	pid_t pid;
 
-	start();
+	td_begin(&d, NULL);
 	tu_pipe(p);
 	pid = tap_fork();
 	if (pid == 0) {
@@ -545,7 +530,7 @@ test_producer_dies_cq_full(void)
 	ring_ctl_close(c);
 	close(p[0]);
 	close(p[1]);
-	finish();
+	td_finish(&d);
 }
 
 /*
@@ -567,7 +552,7 @@ test_producer_dies_stream(void)
 	int p[2], rc;
 	pid_t pid;
 
-	start();
+	td_begin(&d, NULL);
 	tu_srand(7);
 	kill_at = 2000 + tu_rand_below(20000); /* and seen[] has room */
 	tu_pipe(p);
@@ -684,7 +669,7 @@ test_producer_dies_stream(void)
 	ring_ctl_close(c);
 	close(p[0]);
 	close(p[1]);
-	finish();
+	td_finish(&d);
 }
 
 /*
@@ -768,7 +753,7 @@ test_consumer_dies(void)
 {
 	struct ring_ctl *sc;
 
-	start();
+	td_begin(&d, NULL);
 	sc = td_connect(&d);
 	TAP_RC(ring_ctl_register(sc, SCHEME, NULL, 0), 0);
 	consumer_dies(sc, 5, false);
@@ -779,7 +764,7 @@ test_consumer_dies(void)
 	/* the scheme outlived all that and still serves */
 	TAP_ASSERT(td_find_scheme(sc, SCHEME, NULL));
 	ring_ctl_close(sc);
-	finish();
+	td_finish(&d);
 }
 
 /*
@@ -796,7 +781,7 @@ test_consumer_dies_builtin(void)
 	pid_t pid;
 	unsigned k;
 
-	start();
+	td_begin(&d, NULL);
 	for (k = 0; k < 3; k++) {
 		tu_pipe(p);
 		pid = tap_fork();
@@ -843,7 +828,7 @@ test_consumer_dies_builtin(void)
 		}
 	}
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 /* The producer leaves without CLOSE after the consumer died. */
@@ -856,7 +841,7 @@ test_consumer_dies_producer_leaves(void)
 	uint64_t id;
 	pid_t pid;
 
-	start();
+	td_begin(&d, NULL);
 	sc = td_connect(&d);
 	TAP_RC(ring_ctl_register(sc, SCHEME, NULL, 0), 0);
 	pid = tap_fork();
@@ -877,7 +862,7 @@ test_consumer_dies_producer_leaves(void)
 	c = td_connect(&d);
 	td_await_ring_gone(c, id);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 int

@@ -27,22 +27,6 @@
 /* The ringd of the running sub-test (each sub-test is its own process). */
 static struct td d;
 
-static void
-start(const char *conf)
-{
-	memset(&d, 0, sizeof(d));
-	td_start(&d, conf, 0);
-}
-
-/* Every client gone: ringd holds what it held idle, then stops cleanly. */
-static void
-finish(void)
-{
-	td_settle(&d);
-	td_stop(&d);
-	td_cleanup(&d);
-}
-
 static struct ring_sqe
 sqe_make(uint8_t op, uint64_t ud, uint64_t addr, uint64_t len)
 {
@@ -102,7 +86,7 @@ test_status(void)
 	uint64_t t0;
 	int fd;
 
-	start(NULL);
+	td_begin(&d, NULL);
 	TAP_RC(ring_ctl_connect(d.sock, &ver, &c), 0);
 	TAP_EQ(ver, PROTO_VERSION);
 	TAP_RC(ring_ctl_status(c, &st), 0);
@@ -162,7 +146,7 @@ test_status(void)
 	TAP_RC(ring_ctl_connect(stale, NULL, &c), -ECONNREFUSED);
 	close(fd);
 	unlink(stale);
-	finish();
+	td_finish(&d);
 }
 
 /*
@@ -180,7 +164,7 @@ test_connect_busy(void)
 	int fd;
 	pid_t pid;
 
-	start(NULL);
+	td_begin(&d, NULL);
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	memcpy(sa.sun_path, d.sock, strlen(d.sock) + 1);
@@ -228,7 +212,7 @@ test_connect_busy(void)
 		close(fds[i]);
 	TAP_SYS(kill(d.pid, SIGCONT));
 	tap_reap(pid);
-	finish();
+	td_finish(&d);
 }
 
 /* --- built-in schemes ------------------------------------------------- */
@@ -246,7 +230,7 @@ null_run(uint32_t flags)
 	uint64_t big = flags & RING_PAIR_BITS_32 ? 0x7654321ull
 						 : 0x123456789abcull;
 
-	start(NULL);
+	td_begin(&d, NULL);
 	c = td_connect(&d);
 	r = td_open(c, "null", 8, flags, 4096, &id);
 	ring_get_info(r, &info);
@@ -316,7 +300,7 @@ null_run(uint32_t flags)
 	/* closing it twice is an error, not a crash */
 	TAP_RC(ring_ctl_close_ring(c, id), -ENOENT);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 static void
@@ -353,7 +337,7 @@ zero_run(uint32_t flags)
 	uint8_t *p;
 	void *vp;
 
-	start(NULL);
+	td_begin(&d, NULL);
 	c = td_connect(&d);
 	r = td_open(c, "zero", 4, flags, 8192, &id);
 	TAP_RC(ring_pool_alloc(r, 512, &off), 0);
@@ -389,7 +373,7 @@ zero_run(uint32_t flags)
 	ring_close(r);
 	TAP_RC(ring_ctl_close_ring(c, id), 0);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 static void
@@ -428,7 +412,7 @@ echo_run(uint32_t flags)
 	struct ring *r;
 	uint64_t id, i;
 
-	start(NULL);
+	td_begin(&d, NULL);
 	c = td_connect(&d);
 	r = td_open(c, "echo", 16, flags, 0, &id);
 	for (i = 0; i < 6; i++) {
@@ -475,7 +459,7 @@ echo_run(uint32_t flags)
 	ring_close(r);
 	TAP_RC(ring_ctl_close_ring(c, id), 0);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 static void
@@ -527,7 +511,7 @@ test_open_errors(void)
 	uint64_t ops[4];
 	size_t n;
 
-	start("max_entries = 256\nmax_pool_bytes = 1M\n");
+	td_begin(&d, "max_entries = 256\nmax_pool_bytes = 1M\n");
 	c = td_connect(&d);
 	expect_open(c, "nosuch", 8, 0, 0, 0, 0, -ENODEV);
 	expect_open(c, "nul", 8, 0, 0, 0, 0, -ENODEV);
@@ -572,7 +556,7 @@ test_open_errors(void)
 	TAP_EQ(n, 2);
 	TAP_EQ(st.rings, 2);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 /* --- external schemes ---------------------------------------------------- */
@@ -714,7 +698,7 @@ test_external(void)
 	int p[2];
 	pid_t pid;
 
-	start(NULL);
+	td_begin(&d, NULL);
 	tu_pipe(p);
 	pid = tap_fork();
 	if (pid == 0) {
@@ -754,7 +738,7 @@ test_external(void)
 	ring_ctl_close(c);
 	close(p[0]);
 	close(p[1]);
-	finish();
+	td_finish(&d);
 }
 
 /* Two consumer processes, one scheme (this process) serving both. */
@@ -767,7 +751,7 @@ test_two_consumers(void)
 	pid_t pids[2];
 	unsigned i, k;
 
-	start(NULL);
+	td_begin(&d, NULL);
 	sc = td_connect(&d);
 	TAP_RC(ring_ctl_register(sc, TS_NAME, ts_ops, 3), 0);
 	for (k = 0; k < 2; k++) {
@@ -810,7 +794,7 @@ test_two_consumers(void)
 	td_await_ring_gone(sc, v[0].id);
 	td_await_ring_gone(sc, v[1].id);
 	ring_ctl_close(sc);
-	finish();
+	td_finish(&d);
 }
 
 /*
@@ -829,7 +813,7 @@ test_refuse(void)
 	int p[2];
 	pid_t pid;
 
-	start("accept_timeout_ms = 300\n");
+	td_begin(&d, "accept_timeout_ms = 300\n");
 	tu_pipe(p);
 	pid = tap_fork();
 	if (pid == 0) {
@@ -886,7 +870,7 @@ test_refuse(void)
 	ring_ctl_close(c);
 	close(p[0]);
 	close(p[1]);
-	finish();
+	td_finish(&d);
 }
 
 /*
@@ -903,7 +887,7 @@ test_consumer_leaves_pending(void)
 	uint64_t t0;
 	pid_t pid;
 
-	start(NULL);
+	td_begin(&d, NULL);
 	sc = td_connect(&d);
 	TAP_RC(ring_ctl_register(sc, TS_NAME, NULL, 0), 0);
 	pid = tap_fork();
@@ -927,7 +911,7 @@ test_consumer_leaves_pending(void)
 	TAP_RC(ring_ctl_status(sc, &st), 0);
 	TAP_EQ(st.rings, 0);
 	ring_ctl_close(sc);
-	finish();
+	td_finish(&d);
 }
 
 /* max_rings and max_schemes count across clients: -ENFILE past them. */
@@ -939,8 +923,9 @@ test_global_limits(void)
 	struct ring *r[4];
 	uint64_t id;
 
-	start("max_rings = 3\nmax_schemes = 4\nmax_schemes_per_client = 3\n"
-	      "max_rings_per_client = 2\n");
+	td_begin(&d,
+	    "max_rings = 3\nmax_schemes = 4\nmax_schemes_per_client = 3\n"
+	    "max_rings_per_client = 2\n");
 	c1 = td_connect(&d);
 	c2 = td_connect(&d);
 	r[0] = td_open(c1, "null", 2, 0, 0, NULL);
@@ -966,7 +951,7 @@ test_global_limits(void)
 	ring_close(r[2]);
 	ring_ctl_close(c1);
 	ring_ctl_close(c2);
-	finish();
+	td_finish(&d);
 }
 
 /*
@@ -1003,7 +988,7 @@ test_fd_budget(void)
 	for (i = 0; i < n; i++)
 		ring_close(r[i]);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 /* --- probe and the introspection lists ---------------------------------- */
@@ -1015,7 +1000,7 @@ test_probe(void)
 	uint64_t ops[4];
 	static const uint8_t many[] = { 0, 63, 64, 127, 128, 191, 192, 255 };
 
-	start(NULL);
+	td_begin(&d, NULL);
 	c = td_connect(&d);
 	sc = td_connect(&d);
 	TAP_RC(ring_ctl_probe(c, "null", ops), 0);
@@ -1051,7 +1036,7 @@ test_probe(void)
 	td_await_scheme_gone(c, "t-many");
 	TAP_RC(ring_ctl_probe(c, TS_NAME, ops), -ENODEV);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 /* Names a scheme gives its own opcodes: kept, served, checked, dropped. */
@@ -1083,7 +1068,7 @@ test_opnames(void)
 	uint64_t ops4[4];
 	size_t n, i;
 
-	start(NULL);
+	td_begin(&d, NULL);
 	c = td_connect(&d);
 	sc = td_connect(&d);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -1149,7 +1134,7 @@ test_opnames(void)
 	free(v);
 	ring_ctl_close(sc2);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 /* A scheme's rings: those attached now, and those ever opened to it. */
@@ -1163,7 +1148,7 @@ test_rings_attached(void)
 	uint64_t id[4];
 	unsigned i;
 
-	start(NULL);
+	td_begin(&d, NULL);
 	c = td_connect(&d);
 	c2 = td_connect(&d);
 	TAP_ASSERT(td_find_scheme(c, "echo", &rec));
@@ -1197,7 +1182,7 @@ test_rings_attached(void)
 	TAP_EQ(rec.rings, 0);
 	TAP_EQ_U(rec.rings_opened, 4);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 static const struct ring_ctl_scheme *
@@ -1245,7 +1230,7 @@ test_lists(void)
 	int p[2], q[2];
 	pid_t pid;
 
-	start(NULL);
+	td_begin(&d, NULL);
 	tu_pipe(p);
 	tu_pipe(q);
 	pid = tap_fork();
@@ -1370,7 +1355,7 @@ test_lists(void)
 	close(p[1]);
 	close(q[0]);
 	close(q[1]);
-	finish();
+	td_finish(&d);
 }
 
 /*
@@ -1388,7 +1373,7 @@ test_lists_churn(void)
 	unsigned i, k, round;
 	pid_t pid;
 
-	start(NULL);
+	td_begin(&d, NULL);
 	c = td_connect(&d);
 	for (i = 0; i < 64; i++)
 		r[i] = td_open(c, i % 2 ? "null" : "echo", 2, 0, 0, &ids[i]);
@@ -1452,7 +1437,7 @@ test_lists_churn(void)
 	for (i = 0; i < 64; i++)
 		ring_close(r[i]);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 /*
@@ -1472,7 +1457,7 @@ test_builtin_fairness(void)
 	int p[2];
 	pid_t pid;
 
-	start(NULL);
+	td_begin(&d, NULL);
 	tu_pipe(p);
 	pid = tap_fork();
 	if (pid == 0) {
@@ -1513,7 +1498,7 @@ test_builtin_fairness(void)
 	ring_ctl_close(c);
 	close(p[0]);
 	close(p[1]);
-	finish();
+	td_finish(&d);
 }
 
 /* --- scheme names ------------------------------------------------------ */
@@ -1524,7 +1509,7 @@ test_names(void)
 	struct ring_ctl *c1, *c2;
 	struct ring_ctl_scheme rec;
 
-	start("max_schemes_per_client = 3\n");
+	td_begin(&d, "max_schemes_per_client = 3\n");
 	c1 = td_connect(&d);
 	c2 = td_connect(&d);
 	TAP_RC(ring_ctl_register(c1, "dup", NULL, 0), 0);
@@ -1557,7 +1542,7 @@ test_names(void)
 	TAP_RC(ring_ctl_register(c1, "n4", NULL, 0), 0);
 	ring_ctl_close(c1);
 	ring_ctl_close(c2);
-	finish();
+	td_finish(&d);
 }
 
 /* A name comes free when its owner disconnects or dies. */
@@ -1568,7 +1553,7 @@ test_name_freed(void)
 	int p[2];
 	pid_t pid;
 
-	start(NULL);
+	td_begin(&d, NULL);
 	c2 = td_connect(&d);
 	c1 = td_connect(&d);
 	TAP_RC(ring_ctl_register(c1, "freeme", NULL, 0), 0);
@@ -1596,7 +1581,7 @@ test_name_freed(void)
 	ring_ctl_close(c2);
 	close(p[0]);
 	close(p[1]);
-	finish();
+	td_finish(&d);
 }
 
 /*
@@ -1614,7 +1599,7 @@ test_name_uid(void)
 	int p[2], q[2];
 	pid_t pid;
 
-	start(NULL);
+	td_begin(&d, NULL);
 	c = td_connect(&d);
 	TAP_RC(ring_ctl_register(c, "rootname", ts_ops, 3), 0);
 	tu_pipe(p);
@@ -1672,7 +1657,7 @@ test_name_uid(void)
 	close(p[1]);
 	close(q[0]);
 	close(q[1]);
-	finish();
+	td_finish(&d);
 }
 
 int

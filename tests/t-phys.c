@@ -41,21 +41,6 @@ static const char
 
 static struct td d;
 
-static void
-start(const char *conf)
-{
-	memset(&d, 0, sizeof(d));
-	td_start(&d, conf, 0);
-}
-
-static void
-finish(void)
-{
-	td_settle(&d);
-	td_stop(&d);
-	td_cleanup(&d);
-}
-
 /* Allocate or fail the sub-test; *got (may be NULL) gets the bytes. */
 #define alloc_ok(c, size, flags, min, got) \
 	alloc_ok_at((c), (size), (flags), (min), (got), __LINE__)
@@ -197,7 +182,7 @@ test_basic(void)
 	struct ring_ctl_status st;
 	uint64_t base, base2, got, id, m = 1;
 
-	start(small_conf);
+	td_begin(&d, small_conf);
 	c = td_connect(&d);
 	get_zones(c, z);
 	TAP_EQ_U(z[0].base, G4 - MB);
@@ -244,7 +229,7 @@ test_basic(void)
 	TAP_RC(ring_physfree(c, G4 + 8 * KB, 4096), 0);
 	assert_all_free(c);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 static void
@@ -253,7 +238,7 @@ test_flag_space32(void)
 	struct ring_ctl *c;
 	uint64_t base, got;
 
-	start(small_conf);
+	td_begin(&d, small_conf);
 	c = td_connect(&d);
 	base = alloc_ok(c, 64 * KB, RING_PHYS_SPACE_32, 1, &got);
 	TAP_EQ_U(got, 64 * KB);
@@ -266,7 +251,7 @@ test_flag_space32(void)
 	TAP_EQ_U(base + got, G4); /* zone 32 ends at 4 GiB exactly */
 	TAP_RC(ring_physfree(c, base, got), 0);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 static void
@@ -275,7 +260,7 @@ test_flag_space64(void)
 	struct ring_ctl *c;
 	uint64_t hi, lo, got;
 
-	start(small_conf);
+	td_begin(&d, small_conf);
 	c = td_connect(&d);
 	/* anywhere: zone 64 first, then zone 32 once 64 is full */
 	hi = alloc_ok(c, MB, RING_PHYS_SPACE_64, 1, &got);
@@ -291,7 +276,7 @@ test_flag_space64(void)
 	TAP_RC(ring_physfree(c, hi, MB), 0);
 	assert_all_free(c);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 static void
@@ -300,7 +285,7 @@ test_flag_partial(void)
 	struct ring_ctl *c;
 	uint64_t a, b, got;
 
-	start(small_conf);
+	td_begin(&d, small_conf);
 	c = td_connect(&d);
 	a = alloc_ok(c, MB - 64 * KB, RING_PHYS_SPACE_64, 1, NULL);
 	b = alloc_ok(c, MB, RING_PHYS_SPACE_32, 1, NULL);
@@ -328,7 +313,7 @@ test_flag_partial(void)
 	c = td_connect(&d);
 	await_regions(c, 0);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 /* --- error rules, one each ----------------------------------------------- */
@@ -338,7 +323,7 @@ test_err_space_both(void)
 {
 	struct ring_ctl *c;
 
-	start(small_conf);
+	td_begin(&d, small_conf);
 	c = td_connect(&d);
 	TAP_RC(alloc_rc(c, 4096, RING_PHYS_SPACE_32 | RING_PHYS_SPACE_64, 1),
 	    -EINVAL);
@@ -349,7 +334,7 @@ test_err_space_both(void)
 	    -EINVAL);
 	assert_all_free(c);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 static void
@@ -360,13 +345,13 @@ test_err_unknown_bits(void)
 	struct ring_ctl *c;
 	size_t i;
 
-	start(small_conf);
+	td_begin(&d, small_conf);
 	c = td_connect(&d);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		TAP_RC(alloc_rc(c, 4096, bad[i], 1), -EINVAL);
 	assert_all_free(c);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 static void
@@ -374,7 +359,7 @@ test_err_partial_strategy(void)
 {
 	struct ring_ctl *c;
 
-	start(small_conf);
+	td_begin(&d, small_conf);
 	c = td_connect(&d);
 	/* PARTIAL_ALLOC with no strategy */
 	TAP_RC(alloc_rc(c, 4096, RING_PHYS_PARTIAL_ALLOC, 4096), -EINVAL);
@@ -397,7 +382,7 @@ test_err_partial_strategy(void)
 	c = td_connect(&d);
 	await_regions(c, 0);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 static void
@@ -405,7 +390,7 @@ test_err_min_zero(void)
 {
 	struct ring_ctl *c;
 
-	start(small_conf);
+	td_begin(&d, small_conf);
 	c = td_connect(&d);
 	TAP_RC(alloc_rc(c, 4096, RING_PHYS_PARTIAL_ALLOC | RING_PHYS_GREEDY, 0),
 	    -EINVAL);
@@ -420,7 +405,7 @@ test_err_min_zero(void)
 	TAP_RC(alloc_rc(c, UINT64_MAX, 0, 1), -EINVAL);
 	assert_all_free(c);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 static void
@@ -428,7 +413,7 @@ test_err_nomem(void)
 {
 	struct ring_ctl *c;
 
-	start(small_conf);
+	td_begin(&d, small_conf);
 	c = td_connect(&d);
 	TAP_RC(alloc_rc(c, MB + 4096, 0, 1), -ENOMEM);
 	TAP_RC(alloc_rc(c, 2 * MB, RING_PHYS_SPACE_32, 1), -ENOMEM);
@@ -437,7 +422,7 @@ test_err_nomem(void)
 	    -ENOMEM);
 	assert_all_free(c);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 /* Fork a child that drops to uid 65534 and runs fn on a connection. */
@@ -491,20 +476,20 @@ test_err_perm_config(void)
 	struct ring_ctl *c;
 
 	/* Redox allowed root only; so does ringd by default */
-	start(small_conf);
+	td_begin(&d, small_conf);
 	tap_reap(as_nobody(nobody_denied, NULL));
 	c = td_connect(&d);
 	assert_all_free(c);
 	alloc_ok(c, 4096, 0, 1, NULL); /* root may */
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 
-	start("phys_allow_users = yes\n");
+	td_begin(&d, "phys_allow_users = yes\n");
 	tap_reap(as_nobody(nobody_allowed, NULL));
 	c = td_connect(&d);
 	assert_all_free(c);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 /* --- fragmentation ---------------------------------------------------------- */
@@ -576,7 +561,7 @@ test_fragmentation(void)
 	uint32_t i;
 	size_t n;
 
-	start(small_conf);
+	td_begin(&d, small_conf);
 	c = td_connect(&d);
 	fragment(c, f);
 	get_zones(c, z);
@@ -643,7 +628,7 @@ test_fragmentation(void)
 	await_regions(c, 0);
 	assert_all_free(c); /* everything coalesced back into one range */
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 static void
@@ -654,7 +639,7 @@ test_sg_space32(void)
 	uint64_t base[32];
 	uint32_t i;
 
-	start("phys_zone32_size = 2M\nphys_zone64_size = 4M\n");
+	td_begin(&d, "phys_zone32_size = 2M\nphys_zone64_size = 4M\n");
 	c = td_connect(&d);
 	for (i = 0; i < 32; i++)
 		base[i] = alloc_ok(c, 64 * KB, RING_PHYS_SPACE_32, 1, NULL);
@@ -685,7 +670,7 @@ test_sg_space32(void)
 	c = td_connect(&d);
 	await_regions(c, 0);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 /* --- ownership, persistence, quota --------------------------------------- */
@@ -729,8 +714,9 @@ test_ownership(void)
 	pid_t pid;
 	void *ptr;
 
-	start("phys_allow_users = yes\nphys_zone32_size = 1M\n"
-	      "phys_zone64_size = 1M\n");
+	td_begin(&d,
+	    "phys_allow_users = yes\nphys_zone32_size = 1M\n"
+	    "phys_zone64_size = 1M\n");
 	c = td_connect(&d);
 	t.a = alloc_ok(c, 64 * KB, 0, 1, NULL);
 	tu_pipe(p);
@@ -775,7 +761,7 @@ test_ownership(void)
 	TAP_RC(ring_physfree(c, t.a, 64 * KB), -EINVAL);
 	assert_all_free(c);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 /* A child allocates a plain and a persistent region, then is killed. */
@@ -788,7 +774,7 @@ test_dead_client(void)
 	int p[2], q[2];
 	pid_t pid;
 
-	start(small_conf);
+	td_begin(&d, small_conf);
 	c = td_connect(&d);
 	tu_pipe(p);
 	tu_pipe(q);
@@ -830,7 +816,7 @@ test_dead_client(void)
 	close(q[0]);
 	close(q[1]);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 static void
@@ -868,8 +854,9 @@ test_quota(void)
 	struct ring_ctl *c;
 	uint64_t base;
 
-	start("phys_allow_users = yes\nphys_quota = 64k\n"
-	      "phys_max_regions_per_uid = 3\n");
+	td_begin(&d,
+	    "phys_allow_users = yes\nphys_quota = 64k\n"
+	    "phys_max_regions_per_uid = 3\n");
 	tap_reap(as_nobody(nobody_quota, NULL));
 	c = td_connect(&d);
 	await_regions(c, 0);
@@ -877,10 +864,10 @@ test_quota(void)
 	base = alloc_ok(c, 512 * KB, 0, 1, NULL);
 	TAP_RC(ring_physfree(c, base, 512 * KB), 0);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 
 	/* and the global table has a size too */
-	start("phys_max_regions = 2\n");
+	td_begin(&d, "phys_max_regions = 2\n");
 	c = td_connect(&d);
 	alloc_ok(c, 4096, 0, 1, NULL);
 	alloc_ok(c, 4096, 0, 1, NULL);
@@ -889,7 +876,7 @@ test_quota(void)
 	c = td_connect(&d);
 	await_regions(c, 0);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 /* --- mappings ------------------------------------------------------------- */
@@ -903,7 +890,7 @@ test_map_two_processes(void)
 	int a[2], b[2];
 	pid_t pid;
 
-	start(small_conf);
+	td_begin(&d, small_conf);
 	c = td_connect(&d);
 	base = alloc_ok(c, 64 * KB, 0, 1, NULL);
 	TAP_RC(ring_physmap(c, base, 64 * KB, RING_PHYSMAP_WRITE, (void **)&p),
@@ -954,7 +941,7 @@ test_map_two_processes(void)
 	close(b[0]);
 	close(b[1]);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 /* --- a ring peer as the device -------------------------------------------- */
@@ -1039,7 +1026,7 @@ test_grant_peer(void)
 	int ready[2];
 	pid_t pid;
 
-	start(small_conf);
+	td_begin(&d, small_conf);
 	c = td_connect(&d);
 	base = alloc_ok(c, 64 * KB, RING_PHYS_SPACE_32, 1, NULL);
 	other = alloc_ok(c, 16 * KB, 0, 1, NULL);
@@ -1102,7 +1089,7 @@ test_grant_peer(void)
 	c = td_connect(&d);
 	await_regions(c, 0);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 /*
@@ -1190,7 +1177,7 @@ test_grant_per_ring(void)
 	pid_t pid;
 	void *p;
 
-	start(small_conf);
+	td_begin(&d, small_conf);
 	c = td_connect(&d);
 	base = alloc_ok(c, 64 * KB, 0, 1, NULL);
 	tu_pipe(ready);
@@ -1238,7 +1225,7 @@ test_grant_per_ring(void)
 	close(ready[0]);
 	close(ready[1]);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 /* --- cost, configuration, hostile input ---------------------------------- */
@@ -1265,14 +1252,14 @@ test_idle_cost(void)
 	uint64_t base, got;
 	uint8_t *p;
 
-	start("phys_zone32_size = 4k\nphys_zone64_size = 4k\n");
+	td_begin(&d, "phys_zone32_size = 4k\nphys_zone64_size = 4k\n");
 	c = td_connect(&d);
 	small = rss_kb(d.pid);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 
 	/* the largest zones ringd.conf allows: 4 GiB + 1 TiB */
-	start("phys_zone32_size = 4G\nphys_zone64_size = 1024G\n");
+	td_begin(&d, "phys_zone32_size = 4G\nphys_zone64_size = 1024G\n");
 	c = td_connect(&d);
 	get_zones(c, z);
 	TAP_EQ_U(z[0].base, 0);
@@ -1296,7 +1283,7 @@ test_idle_cost(void)
 	TAP_RC(ring_physunmap(p, 64 * MB), 0);
 	TAP_RC(ring_physfree(c, base, got), 0);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 static void
@@ -1320,14 +1307,14 @@ test_config(void)
 	TAP_EQ_U(z[0].base, G4 - 2 * MB);
 	TAP_EQ_U(z[1].size, 8 * MB);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 	/* a zone of size 0 is disabled */
-	start("phys_zone32_size = 0\n");
+	td_begin(&d, "phys_zone32_size = 0\n");
 	c = td_connect(&d);
 	TAP_RC(alloc_rc(c, 4096, RING_PHYS_SPACE_32, 1), -ENOMEM);
 	TAP_RC(ring_physfree(c, alloc_ok(c, 4096, 0, 1, NULL), 4096), 0);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 	/* bad values stop ringd with a message naming the key */
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		memset(&d, 0, sizeof(d));
@@ -1381,7 +1368,7 @@ test_hostile(void)
 	struct ring_ctl *c;
 	int fd;
 
-	start(small_conf);
+	td_begin(&d, small_conf);
 	fd = td_raw_connect(&d);
 	fcntl(fd, F_SETFL, O_NONBLOCK);
 	TAP_EQ(raw_call(fd, PROTO_HELLO, &h, sizeof(h), &m), 0);
@@ -1423,7 +1410,7 @@ test_hostile(void)
 	c = td_connect(&d);
 	await_regions(c, 0);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 int

@@ -29,21 +29,6 @@
 
 static struct td d;
 
-static void
-start(const char *conf)
-{
-	memset(&d, 0, sizeof(d));
-	td_start(&d, conf, 0);
-}
-
-static void
-finish(void)
-{
-	td_settle(&d);
-	td_stop(&d);
-	td_cleanup(&d);
-}
-
 /* Times s occurs in ringd's log. */
 static unsigned
 log_count(const char *s)
@@ -177,7 +162,7 @@ test_register(void)
 {
 	struct ring_ctl *c;
 
-	start(register_conf);
+	td_begin(&d, register_conf);
 	as_nobody(nobody_register);
 	log_expect("register 'disk.0' denied by ringd.conf:3");
 	log_expect("uid 65534");
@@ -186,7 +171,7 @@ test_register(void)
 	TAP_RC(ring_ctl_register(c, "disk.0", NULL, 0), 0);
 	TAP_RC(ring_ctl_register(c, "null", NULL, 0), -EPERM);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 /* --- open: first match, default, reload ------------------------------------ */
@@ -234,7 +219,7 @@ test_open_order(void)
 {
 	struct ring_ctl *c;
 
-	start(open_conf);
+	td_begin(&d, open_conf);
 	as_nobody(nobody_open_first);
 	log_expect("open 'null' denied by ringd.conf:4");
 	log_expect("register 'mine' denied by policy_default");
@@ -255,7 +240,7 @@ test_open_order(void)
 	TAP_RC(try_open(c, "zero"), 0);
 	TAP_RC(ring_ctl_register(c, "rootname2", NULL, 0), -EACCES);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 /* --- reload with a bad rule keeps the old policy ------------------------- */
@@ -269,13 +254,13 @@ nobody_open_denied(struct ring_ctl *c)
 static void
 test_reload_bad(void)
 {
-	start("deny open echo uid=65534\n");
+	td_begin(&d, "deny open echo uid=65534\n");
 	as_nobody(nobody_open_denied);
 	reload("allow open echo uid=65534\ndeny open echo uid=65534 op=read\n",
 	    false);
 	log_expect("ringd.conf:2: bad rule: 'op=' is not valid here");
 	as_nobody(nobody_open_denied);
-	finish();
+	td_finish(&d);
 }
 
 /* --- gid=: primary and supplementary groups -------------------------------- */
@@ -310,11 +295,11 @@ test_gid(void)
 		    "deny open echo gid=%u\n"
 		    "deny open zero gid=%u\n",
 		    SUPP_GID, TD_NOBODY);
-	start(conf);
+	td_begin(&d, conf);
 	as_nobody_supp(supp_open, SUPP_GID);
 	as_nobody(plain_open);
 	log_expect("open 'echo' denied by ringd.conf:1");
-	finish();
+	td_finish(&d);
 }
 
 /* --- submit: opcode sets, built-ins and PROBE -------------------------------- */
@@ -371,7 +356,7 @@ test_submit(void)
 	struct ring *r;
 	uint64_t id, ops[4];
 
-	start(submit_conf);
+	td_begin(&d, submit_conf);
 	c = td_connect(&d);
 	TAP_RC(ring_ctl_register(c, "ext", ext_ops, 3), 0);
 	as_nobody(nobody_submit);
@@ -398,7 +383,7 @@ test_submit(void)
 	TAP_EQ(submit(r, RING_OP_WRITE, 5), 5);
 	td_close_ring(c, r, id);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 /* --- phys: who, how much --------------------------------------------------- */
@@ -460,7 +445,7 @@ test_phys(void)
 	char conf[256];
 
 	/* phys_allow_users stays no: the rule lets 65534 in */
-	start("allow phys uid=65534 quota=64k\n");
+	td_begin(&d, "allow phys uid=65534 quota=64k\n");
 	as_nobody(nobody_phys_quota);
 	c = td_connect(&d);
 	TAP_RC(alloc_rc(c, 4 * KB), 0); /* root: no rule, legacy rules */
@@ -489,7 +474,7 @@ test_phys(void)
 	reload("policy_default = deny\nphys_allow_users = yes\n", true);
 	as_nobody(nobody_phys_denied);
 	log_expect("physalloc3 denied by policy_default");
-	finish();
+	td_finish(&d);
 }
 
 /* --- bad rules: ringd refuses to start ------------------------------------------ */

@@ -35,14 +35,6 @@
 
 static struct td d;
 
-static void
-finish(void)
-{
-	td_settle(&d);
-	td_stop(&d);
-	td_cleanup(&d);
-}
-
 /* The number after "Field:" in /proc/PID/status, or -1. */
 static long
 status_field(pid_t pid, const char *field)
@@ -70,7 +62,7 @@ test_status(void)
 	TAP_EQ(status_field(d.pid, "NoNewPrivs"), 1);
 	TAP_EQ(status_field(d.pid, "Seccomp"), SECCOMP_MODE_FILTER);
 	TAP_EQ(status_field(d.pid, "Seccomp_filters"), 1);
-	finish();
+	td_finish(&d);
 }
 
 static void
@@ -80,7 +72,7 @@ test_seccomp_off(void)
 	td_start(&d, "seccomp = no\n", 0);
 	TAP_EQ(status_field(d.pid, "NoNewPrivs"), 1);
 	TAP_EQ(status_field(d.pid, "Seccomp"), 0);
-	finish();
+	td_finish(&d);
 }
 
 /* A scheme in a helper: accept one ring, answer until it is dropped. */
@@ -187,7 +179,7 @@ test_confined_work(void)
 		TD_FAIL(&d, "a call was refused");
 	close(p[0]);
 	close(p[1]);
-	finish(); /* exit 0, socket and pidfile removed */
+	td_finish(&d); /* exit 0, socket and pidfile removed */
 }
 
 /*
@@ -273,7 +265,7 @@ test_filter_refuses(void)
 	if (pid == 0)
 		filtered_child(prog, n);
 	tap_reap(pid);
-	finish();
+	td_finish(&d);
 }
 
 int

@@ -24,22 +24,6 @@
 static struct td d;
 static struct tr_run r;
 
-static void
-start(void)
-{
-	memset(&d, 0, sizeof(d));
-	td_start(&d, NULL, 0);
-}
-
-static void
-finish(void)
-{
-	td_assert_alive(&d);
-	td_settle(&d);
-	td_stop(&d);
-	td_cleanup(&d);
-}
-
 /* Run ringctl -S <our ringd> ARGS... */
 #define CTL(...) \
 	tr_runv(d.dir, &r, NULL, \
@@ -87,7 +71,7 @@ json_out(void)
 static void
 test_usage(void)
 {
-	start();
+	td_begin(&d, NULL);
 	tr_runv(d.dir, &r, NULL, (const char *const[]){ NULL });
 	EXPECT_USAGE("no command given");
 	CTL("statsu");
@@ -129,7 +113,7 @@ test_usage(void)
 		TAP_ASSERT(tr_get(o, "errno") == NULL);
 		json_object_put(o);
 	}
-	finish();
+	td_finish(&d);
 }
 
 static void
@@ -138,7 +122,7 @@ test_unreachable(void)
 	char path[200];
 	struct json_object *o;
 
-	start();
+	td_begin(&d, NULL);
 	snprintf(path, sizeof(path), "%s/nobody-here.sock", d.dir);
 	tr_runv(d.dir, &r, NULL,
 	    (const char *const[]){ "-S", path, "status", NULL });
@@ -175,7 +159,7 @@ test_status(void)
 {
 	struct json_object *o;
 
-	start();
+	td_begin(&d, NULL);
 	CTL("status");
 	EXPECT_STATUS(0);
 	TAP_ASSERT(strstr(r.out, "health:   ok") != NULL);
@@ -202,7 +186,7 @@ test_status(void)
 	EXPECT_STATUS(0);
 	TAP_ASSERT(strstr(r.out, "\n  \"server\": ") != NULL);
 	json_object_put(json_out());
-	finish();
+	td_finish(&d);
 }
 
 static void
@@ -227,7 +211,7 @@ test_schemes_probe(void)
 	struct json_object *a, *s;
 	size_t i;
 
-	start();
+	td_begin(&d, NULL);
 	CTL("schemes");
 	EXPECT_STATUS(0);
 	TAP_ASSERT(strstr(r.out, "NAME") != NULL);
@@ -280,7 +264,7 @@ test_schemes_probe(void)
 	EXPECT_STATUS(1);
 	CTL("schemes", "extra");
 	EXPECT_USAGE("schemes: unexpected argument");
-	finish();
+	td_finish(&d);
 }
 
 /* A scheme in a helper process that accepts one ring and never serves it. */
@@ -324,7 +308,7 @@ test_rings(void)
 	pid_t pid;
 	unsigned i;
 
-	start();
+	td_begin(&d, NULL);
 	CTL("-j", "rings");
 	EXPECT_STATUS(0);
 	TAP_ASSERT(strcmp(r.out, "[]\n") == 0);
@@ -419,7 +403,7 @@ test_rings(void)
 	ring_close(ring);
 	ring_ctl_close_ring(c, id);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 /* --- submit -------------------------------------------------------------- */
@@ -456,7 +440,7 @@ test_submit(void)
 	char path[200], hex[129];
 	FILE *f;
 
-	start();
+	td_begin(&d, NULL);
 	/* null: Write completes with len, taken from data= */
 	CTL("submit", "null", "write", "data=hello");
 	EXPECT_STATUS(0);
@@ -532,7 +516,7 @@ test_submit(void)
 	/* no ring is left behind */
 	CTL("-j", "rings");
 	TAP_ASSERT(strcmp(r.out, "[]\n") == 0 || strstr(r.out, "dropped"));
-	finish();
+	td_finish(&d);
 }
 
 static void
@@ -540,7 +524,7 @@ test_submit_errors(void)
 {
 	char path[200];
 
-	start();
+	td_begin(&d, NULL);
 	CTL("submit");
 	EXPECT_USAGE("submit: missing argument");
 	CTL("submit", "null");
@@ -618,7 +602,7 @@ test_submit_errors(void)
 	/* ringd still serves */
 	CTL("submit", "null", "noop");
 	EXPECT_STATUS(0);
-	finish();
+	td_finish(&d);
 }
 
 static void
@@ -627,7 +611,7 @@ test_submit_load(void)
 	struct json_object *o, *l;
 	int64_t min, p50, p99, max;
 
-	start();
+	td_begin(&d, NULL);
 	o = SUBMIT_JSON(0, "--count", "5000", "--batch", "16", "--window", "64",
 	    "echo", "noop");
 	tr_keys(o, "load", "scheme:string", "opcode:object", "count:int",
@@ -656,7 +640,7 @@ test_submit_load(void)
 	EXPECT_STATUS(0);
 	TAP_ASSERT(strstr(r.out, "1000 entries to 'null' in ") != NULL);
 	TAP_ASSERT(strstr(r.out, "latency: min ") != NULL);
-	finish();
+	td_finish(&d);
 }
 
 /*
@@ -711,7 +695,7 @@ test_example_scheme(void)
 	pid_t pid;
 	int st;
 
-	start();
+	td_begin(&d, NULL);
 	pid = example_scheme("ramfile-scheme", "ram", NULL);
 	CTL("probe", "-q", "ram");
 	EXPECT_STATUS(0);
@@ -751,7 +735,7 @@ test_example_scheme(void)
 	json_object_put(o);
 	TAP_SYS(kill(pid, SIGTERM));
 	TAP_SYS(waitpid(pid, &st, 0));
-	finish();
+	td_finish(&d);
 }
 
 /* The opcode object for code in a probe's "opcodes" array, or NULL. */
@@ -788,7 +772,7 @@ test_declared_opcodes(void)
 	pid_t pid;
 	int st;
 
-	start();
+	td_begin(&d, NULL);
 	pid = example_scheme("blkdev-scheme", "bd", "1M");
 	CTL("probe", "bd");
 	EXPECT_STATUS(0);
@@ -894,7 +878,7 @@ test_declared_opcodes(void)
 		       "scheme=\"echo\",builtin=\"1\"} 3\n") != NULL);
 	td_close_ring(c, ring[2], id[2]);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 /* --- monitor ------------------------------------------------------------- */
@@ -948,7 +932,7 @@ test_monitor(void)
 	pid_t pid, helper;
 	bool seen = false;
 
-	start();
+	td_begin(&d, NULL);
 	c = td_connect(&d);
 	pid = tr_spawn(d.dir, "mon", NULL,
 	    (const char *const[]){ "-S", d.sock, "-j", "monitor", "--interval",
@@ -1026,7 +1010,7 @@ test_monitor(void)
 	CTL("monitor", "1", "2");
 	EXPECT_USAGE("unexpected argument '2'");
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 /* --- metrics ------------------------------------------------------------- */
@@ -1047,7 +1031,7 @@ test_metrics(void)
 	char path[256], cmd[768], want[128], *line, *nl;
 	FILE *f;
 
-	start();
+	td_begin(&d, NULL);
 	c = td_connect(&d);
 	ring = td_open(c, "echo", 16, 0, 0, &id);
 	CTL("metrics");
@@ -1125,7 +1109,7 @@ test_batch(void)
 	char path[256];
 	FILE *f;
 
-	start();
+	td_begin(&d, NULL);
 	snprintf(path, sizeof(path), "%s/cmds", d.dir);
 	TAP_ASSERT((f = fopen(path, "w")) != NULL);
 	fputs("# a batch file\n"
@@ -1199,7 +1183,7 @@ test_batch(void)
 	TAP_ASSERT(strstr(r.out, "[{\"name\":\"echo\"") != NULL);
 	TAP_ASSERT(strstr(r.out, "health:   ok") != NULL);
 	/* ringd went away between commands: 3, and the shell goes on */
-	finish();
+	td_finish(&d);
 }
 
 /* --- table, man page and completions agree -------------------------------- */
@@ -1229,7 +1213,7 @@ test_sync(void)
 	char table[TR_OUT_MAX], man[4096], comp[4096], *p, *s, *e, cmd[1024];
 	size_t used = 0;
 
-	start();
+	td_begin(&d, NULL);
 	CTL("help", "--commands");
 	EXPECT_STATUS(0);
 	snprintf(table, sizeof(table), "%s", r.out);
@@ -1305,7 +1289,7 @@ test_sync(void)
 						  : ".");
 		TAP_ASSERT(system(cmd) == 0);
 	}
-	finish();
+	td_finish(&d);
 }
 
 /* --- help: JSON schemas, text, and the man page -------------------------- */
@@ -1376,7 +1360,7 @@ test_help(void)
 	char *name, *nl, col[128], word[64], z1[80], z2[80];
 	size_t i, k, n;
 
-	start();
+	td_begin(&d, NULL);
 	CTL("help", "--commands");
 	EXPECT_STATUS(0);
 	snprintf(table, sizeof(table), "%s", r.out);
@@ -1522,7 +1506,7 @@ test_help(void)
 		}
 		json_object_put(o);
 	}
-	finish();
+	td_finish(&d);
 }
 
 /* --- -q in JSON ------------------------------------------------------------ */
@@ -1537,7 +1521,7 @@ test_quiet_json(void)
 	char want[64];
 	size_t i;
 
-	start();
+	td_begin(&d, NULL);
 	c = td_connect(&d);
 	ring = td_open(c, "echo", 8, 0, 0, &id);
 	CTL("-j", "schemes", "-q");
@@ -1567,7 +1551,7 @@ test_quiet_json(void)
 	TAP_ASSERT(strcmp(r.out, want) == 0);
 	td_close_ring(c, ring, id);
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 /* --- bad input for the commands without other tests of it ---------------- */
@@ -1575,7 +1559,7 @@ test_quiet_json(void)
 static void
 test_bad_input(void)
 {
-	start();
+	td_begin(&d, NULL);
 	CTL("rings", "x");
 	EXPECT_USAGE("rings: unexpected argument 'x'");
 	CTL("rings", "--bogus");
@@ -1618,7 +1602,7 @@ test_bad_input(void)
 	/* ringd keeps serving */
 	CTL("status");
 	EXPECT_STATUS(0);
-	finish();
+	td_finish(&d);
 }
 
 /* --- status of an unhealthy ringd ------------------------------------------ */
@@ -1674,7 +1658,7 @@ test_status_unhealthy(void)
 	char path[200], want[400];
 	pid_t srv;
 
-	start();
+	td_begin(&d, NULL);
 	snprintf(path, sizeof(path), "%s/other.sock", d.dir);
 	srv = fake_ringd(path);
 	snprintf(want, sizeof(want),
@@ -1702,7 +1686,7 @@ test_status_unhealthy(void)
 	/* the real one is healthy */
 	CTL("status");
 	EXPECT_STATUS(0);
-	finish();
+	td_finish(&d);
 }
 
 /* --- monitor as text --------------------------------------------------------- */
@@ -1737,7 +1721,7 @@ test_monitor_text(void)
 	bool seen = false;
 	pid_t pid;
 
-	start();
+	td_begin(&d, NULL);
 	c = td_connect(&d);
 	pid = tr_spawn(d.dir, "mon", NULL,
 	    (const char *const[]){ "-S", d.sock, "monitor", "-i", "10ms",
@@ -1776,7 +1760,7 @@ test_monitor_text(void)
 			TAP_ASSERT(strstr(line, want) != NULL);
 	}
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 /* --- ringd going away under a shell or a batch ------------------------------ */
@@ -1825,7 +1809,7 @@ test_ringd_gone(void)
 	char *p;
 
 	/* the shell: an error for the next command, and it goes on */
-	start();
+	td_begin(&d, NULL);
 	run_across_stop((const char *const[]){ "-S", d.sock, "shell", NULL },
 	    "status\n", "health:   ok", "schemes -q\nrings\nhelp --commands\n");
 	EXPECT_STATUS(0);
@@ -1835,7 +1819,7 @@ test_ringd_gone(void)
 	td_cleanup(&d);
 
 	/* a batch: stops there with 3 */
-	start();
+	td_begin(&d, NULL);
 	run_across_stop((const char *const[]){ "-S", d.sock, "-b", "-", NULL },
 	    "status\n", "health:   ok", "schemes -q\nhelp --commands\n");
 	EXPECT_STATUS(3);
@@ -1845,7 +1829,7 @@ test_ringd_gone(void)
 	td_cleanup(&d);
 
 	/* with --force: every line runs, the status is the first failure's */
-	start();
+	td_begin(&d, NULL);
 	run_across_stop((const char *const[]){ "-S", d.sock, "-b", "-",
 			    "--force", NULL },
 	    "status\n", "health:   ok", "schemes -q\nrings\nhelp --commands\n");
@@ -1866,7 +1850,7 @@ test_submit_data_file(void)
 	char fifo[256], cmd[1024], path[256];
 	int st;
 
-	start();
+	td_begin(&d, NULL);
 	/* a FIFO nobody writes: refused at once, not waited for */
 	snprintf(fifo, sizeof(fifo), "%s/data.fifo", d.dir);
 	TAP_SYS(mkfifo(fifo, 0600));
@@ -1904,7 +1888,7 @@ test_submit_data_file(void)
 	/* ringd still serves */
 	CTL("submit", "null", "noop");
 	EXPECT_STATUS(0);
-	finish();
+	td_finish(&d);
 }
 
 int

@@ -23,22 +23,6 @@ static struct tr_run r;
 /* zone 32: 1 MiB at [4G - 1M, 4G); zone 64: 4 MiB from 4 GiB */
 #define CONF "phys_zone32_size = 1M\nphys_zone64_size = 4M\n"
 
-static void
-start(void)
-{
-	memset(&d, 0, sizeof(d));
-	td_start(&d, CONF, 0);
-}
-
-static void
-finish(void)
-{
-	td_assert_alive(&d);
-	td_settle(&d);
-	td_stop(&d);
-	td_cleanup(&d);
-}
-
 #define CTL(...) \
 	tr_runv(d.dir, &r, NULL, \
 	    (const char *const[]){ "-S", d.sock, __VA_ARGS__, NULL })
@@ -146,7 +130,7 @@ test_alloc_free(void)
 	int64_t id, base;
 	char ids[32], want[64];
 
-	start();
+	td_begin(&d, CONF);
 	/* anywhere: zone 64 first */
 	o = ALLOC("--persist", "64K");
 	id = tr_int(o, "id");
@@ -232,7 +216,7 @@ test_alloc_free(void)
 	CTL("physalloc", "4K");
 	EXPECT_STATUS(0);
 	TAP_ASSERT(strncmp(r.out, "region ", 7) == 0);
-	finish();
+	td_finish(&d);
 }
 
 static void
@@ -244,7 +228,7 @@ test_partial_sg(void)
 	size_t i;
 	int64_t total = 0;
 
-	start();
+	td_begin(&d, CONF);
 	/* fragment zone 32: four 256K regions, free the 1st and 3rd */
 	for (i = 0; i < 4; i++) {
 		o = ALLOC("--32", "--persist", "256K");
@@ -301,7 +285,7 @@ test_partial_sg(void)
 	EXPECT_STATUS(0);
 	if (strncmp(r.out, "scatter-gather list: 1 segment, 64K ", 36) != 0)
 		TAP_FAIL("one segment printed as: %s", r.out);
-	finish();
+	td_finish(&d);
 }
 
 static void
@@ -315,7 +299,7 @@ test_physmap(void)
 	char ids[32], hex[65];
 	int i;
 
-	start();
+	td_begin(&d, CONF);
 	/* a region we own, written through libring */
 	c = td_connect(&d);
 	TAP_OK(ring_physalloc3_region(c, 8192, 0, RING_PHYS_PERSIST, &min,
@@ -376,7 +360,7 @@ test_physmap(void)
 	TAP_OK(ring_physunmap(ptr, 8192));
 	TAP_OK(ring_physfree(c, base, 8192));
 	ring_ctl_close(c);
-	finish();
+	td_finish(&d);
 }
 
 static void
@@ -384,7 +368,7 @@ test_errors(void)
 {
 	struct json_object *o;
 
-	start();
+	td_begin(&d, CONF);
 	/* refused by physalloc3 itself, with the Redox errno and the cause */
 	CTL("-j", "physalloc", "0");
 	EXPECT_STATUS(1);
@@ -451,7 +435,7 @@ test_errors(void)
 	/* ringd still serves */
 	CTL("physalloc", "4K");
 	EXPECT_STATUS(0);
-	finish();
+	td_finish(&d);
 }
 
 int

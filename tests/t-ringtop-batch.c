@@ -4,10 +4,9 @@
  * the ring keys of `ringctl -j rings` plus ringtop's own), rates, the
  * stall age and alarm, filter, -o and sort, ringd absent, and bad usage.
  *
- * Traffic: a scheme that accepts rings and never serves them, with a
- * consumer that queued 5 SQEs (SQ depth 5); 3 SQEs to the built-in echo
- * scheme never reaped (CQ backlog 3); round trips through the built-in
- * null scheme (moving); and a ring to zero left idle.
+ * Traffic (lib/load.h): a stalled scheme with 5 SQEs queued (SQ depth 5),
+ * 3 SQEs to the built-in echo scheme never reaped (CQ backlog 3), round
+ * trips through null (moving) and an idle ring to zero.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +22,7 @@
 
 #include <json-c/json.h>
 
+#include "lib/load.h"
 #include "lib/ringd.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
@@ -287,93 +287,7 @@ tb_ring(struct json_object *frame, const char *name)
 
 /* --- traffic ------------------------------------------------------------- */
 
-static pid_t tb_scheme_pid, tb_cons_pid;
-static int tb_quit[2];
-
-static void
-tb_stall_scheme(int ready)
-{
-	struct ring_ctl *c = td_connect(&d);
-	struct ring *held[16];
-	unsigned n = 0;
-
-	close(tb_quit[1]);
-	TAP_RC(ring_ctl_register(c, TB_STALL, NULL, 0), 0);
-	tu_notify(ready);
-	for (;;) {
-		struct pollfd pf[2] = {
-			{ .fd = ring_ctl_fd(c), .events = POLLIN },
-			{ .fd = tb_quit[0], .events = POLLIN },
-		};
-		struct ring_attach a;
-
-		if (poll(pf, 2, -1) < 0 && errno != EINTR)
-			TAP_FAIL("poll: %s", tap_rcname(-errno));
-		if (pf[1].revents || (pf[0].revents & (POLLHUP | POLLERR)))
-			break;
-		while (pf[0].revents && ring_ctl_next_attach(c, &a) == 0) {
-			if (n >= 16) {
-				ring_ctl_refuse(c, &a, -EMFILE);
-				continue;
-			}
-			TAP_RC(ring_ctl_accept(c, &a, &held[n]), 0);
-			n++;
-		}
-	}
-	while (n > 0)
-		ring_close(held[--n]);
-	ring_ctl_close(c);
-}
-
-static void
-tb_push(struct ring *r, unsigned n)
-{
-	struct ring_sqe s;
-	unsigned k;
-
-	for (k = 0; k < n; k++) {
-		memset(&s, 0, sizeof(s));
-		s.opcode = RING_OP_NOOP;
-		s.user_data = k;
-		TAP_RC(ring_sq_push(r, &s), 0);
-	}
-}
-
-static void
-tb_consumer(int ready)
-{
-	struct ring_ctl *c = td_connect(&d);
-	struct ring *st, *ec, *nu, *ze;
-	struct ring_sqe s;
-	struct ring_cqe q;
-	uint64_t i;
-
-	close(tb_quit[1]);
-	st = td_open(c, TB_STALL, 16, 0, 0, NULL);
-	ec = td_open(c, "echo", 8, 0, 0, NULL);
-	nu = td_open(c, "null", 32, 0, 0, NULL);
-	ze = td_open(c, "zero", 4, 0, 0, NULL);
-	tb_push(st, 5);
-	tb_push(ec, 3);
-	tu_notify(ready);
-	for (i = 0;; i++) {
-		struct pollfd pf = { .fd = tb_quit[0], .events = POLLIN };
-
-		if (poll(&pf, 1, 2) != 0)
-			break;
-		memset(&s, 0, sizeof(s));
-		s.opcode = RING_OP_NOOP;
-		s.user_data = i;
-		if (ring_sq_push(nu, &s) < 0 ||
-		    td_cq_pop_wait(nu, &q, 5000) < 0)
-			break;
-	}
-	ring_close(ze);
-	ring_close(nu);
-	ring_close(ec);
-	ring_close(st);
-	ring_ctl_close(c);
-}
+static struct tl_load tb_load;
 
 static void
 tb_begin(void)
@@ -381,24 +295,10 @@ tb_begin(void)
 	struct ring_ctl *c;
 	struct ring_ctl_status st;
 	uint64_t t0;
-	int p[2];
 
 	memset(&d, 0, sizeof(d));
 	td_start(&d, NULL, 0);
-	tu_pipe(p);
-	TAP_SYS(pipe2(tb_quit, O_CLOEXEC));
-	if ((tb_scheme_pid = tap_fork()) == 0) {
-		tb_stall_scheme(p[1]);
-		tap_child_exit();
-	}
-	tu_await(p[0], 5000);
-	if ((tb_cons_pid = tap_fork()) == 0) {
-		tb_consumer(p[1]);
-		tap_child_exit();
-	}
-	tu_await(p[0], 5000);
-	close(p[0]);
-	close(p[1]);
+	tl_start(&tb_load, &d, TB_STALL);
 	/* echo has answered all 3 once ringd shows the backlog */
 	c = td_connect(&d);
 	t0 = tu_now_ns();
@@ -426,10 +326,7 @@ tb_begin(void)
 static void
 tb_end(void)
 {
-	close(tb_quit[1]);
-	tap_reap(tb_cons_pid);
-	tap_reap(tb_scheme_pid);
-	close(tb_quit[0]);
+	tl_stop(&tb_load);
 	td_stop(&d);
 	td_cleanup(&d);
 }
@@ -524,8 +421,9 @@ test_json(void)
 		TAP_EQ(tb_int(tb_get(st, "sq"), "depth"), 5);
 		TAP_EQ(tb_int(st, "submitted"), 5);
 		TAP_EQ(tb_int(st, "taken"), 0);
-		TAP_EQ(tb_int(tb_get(st, "consumer"), "pid"), tb_cons_pid);
-		TAP_EQ(tb_int(tb_get(st, "producer"), "pid"), tb_scheme_pid);
+		TAP_EQ(tb_int(tb_get(st, "consumer"), "pid"), tb_load.cons_pid);
+		TAP_EQ(tb_int(tb_get(st, "producer"), "pid"),
+		    tb_load.scheme_pid);
 		if (strcmp(tb_str(st, "state"), "running") != 0)
 			TAP_FAIL("stall ring state '%s'", tb_str(st, "state"));
 		ec = tb_ring(f[i], "echo");

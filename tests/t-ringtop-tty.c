@@ -5,10 +5,9 @@
  * window against a private ringd carrying test traffic; the test types
  * keys with send-keys and reads the screen with capture-pane.
  *
- * Traffic: a scheme that accepts rings and never serves them with a
- * consumer that queued 5 SQEs (SQ depth 5, stalled), a consumer that sent
- * 3 SQEs to the built-in echo scheme and never reaps (CQ backlog 3), and
- * a consumer making round trips through the built-in null scheme (moving).
+ * Traffic (lib/load.h): a stalled scheme with 5 SQEs queued (SQ depth 5),
+ * 3 SQEs to the built-in echo scheme never reaped (CQ backlog 3), round
+ * trips through null (moving) and an idle ring to zero.
  *
  * Checked: the rows and their depth/backlog, the stall alarm, sorting
  * (keys and the F6 menu), inverting, filtering, searching, the detail
@@ -27,6 +26,7 @@
 
 #include <ring/phys.h>
 
+#include "lib/load.h"
 #include "lib/ringd.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
@@ -144,124 +144,7 @@ tt_has_word(const char *line, const char *w)
 
 /* --- traffic ---------------------------------------------------------- */
 
-static pid_t tt_scheme_pid, tt_cons_pid;
-static int tt_quit[2];
-
-/* A scheme that accepts every ring and never pops an SQE. */
-static void
-tt_stall_scheme(int ready)
-{
-	struct ring_ctl *c = td_connect(&d);
-	struct ring *held[16];
-	unsigned n = 0;
-
-	close(tt_quit[1]);
-	TAP_RC(ring_ctl_register(c, TT_STALL, NULL, 0), 0);
-	tu_notify(ready);
-	for (;;) {
-		struct pollfd pf[2] = {
-			{ .fd = ring_ctl_fd(c), .events = POLLIN },
-			{ .fd = tt_quit[0], .events = POLLIN },
-		};
-		struct ring_attach a;
-
-		if (poll(pf, 2, -1) < 0 && errno != EINTR)
-			TAP_FAIL("poll: %s", tap_rcname(-errno));
-		if (pf[1].revents)
-			break;
-		if (!pf[0].revents)
-			continue;
-		if (pf[0].revents & (POLLHUP | POLLERR))
-			break; /* ringd went away */
-		while (ring_ctl_next_attach(c, &a) == 0) {
-			if (n >= 16) {
-				ring_ctl_refuse(c, &a, -EMFILE);
-				continue;
-			}
-			TAP_RC(ring_ctl_accept(c, &a, &held[n]), 0);
-			n++;
-		}
-	}
-	while (n > 0)
-		ring_close(held[--n]);
-	ring_ctl_close(c);
-}
-
-/* Queue 5 SQEs to the stalled scheme, 3 to echo, and loop on null. */
-static void
-tt_consumer(int ready)
-{
-	struct ring_ctl *c = td_connect(&d);
-	struct ring *st, *ec, *nu;
-	struct ring_sqe s;
-	struct ring_cqe q;
-	uint64_t i;
-	int k;
-
-	close(tt_quit[1]);
-	st = td_open(c, TT_STALL, 16, 0, 0, NULL);
-	ec = td_open(c, "echo", 8, 0, 0, NULL);
-	nu = td_open(c, "null", 32, 0, 0, NULL);
-	for (k = 0; k < 5; k++) {
-		memset(&s, 0, sizeof(s));
-		s.opcode = RING_OP_NOOP;
-		s.user_data = (uint64_t)k;
-		TAP_RC(ring_sq_push(st, &s), 0);
-	}
-	for (k = 0; k < 3; k++) {
-		memset(&s, 0, sizeof(s));
-		s.opcode = RING_OP_NOOP;
-		s.user_data = (uint64_t)k;
-		TAP_RC(ring_sq_push(ec, &s), 0);
-	}
-	tu_notify(ready);
-	for (i = 0;; i++) {
-		struct pollfd pf = { .fd = tt_quit[0], .events = POLLIN };
-
-		if (poll(&pf, 1, 2) != 0)
-			break;
-		memset(&s, 0, sizeof(s));
-		s.opcode = RING_OP_NOOP;
-		s.user_data = i;
-		if (ring_sq_push(nu, &s) < 0 ||
-		    td_cq_pop_wait(nu, &q, 5000) < 0)
-			break; /* ringd went away */
-	}
-	ring_close(nu);
-	ring_close(ec);
-	ring_close(st);
-	ring_ctl_close(c);
-}
-
-static void
-tt_traffic(void)
-{
-	int p[2];
-
-	tu_pipe(p);
-	TAP_SYS(pipe2(tt_quit, O_CLOEXEC));
-	if ((tt_scheme_pid = tap_fork()) == 0) {
-		tt_stall_scheme(p[1]);
-		tap_child_exit();
-	}
-	tu_await(p[0], 5000);
-	if ((tt_cons_pid = tap_fork()) == 0) {
-		tt_consumer(p[1]);
-		tap_child_exit();
-	}
-	tu_await(p[0], 5000);
-	close(p[0]);
-	close(p[1]);
-}
-
-static void
-tt_traffic_stop(void)
-{
-	close(tt_quit[1]);
-	tap_reap(tt_cons_pid);
-	tap_reap(tt_scheme_pid);
-	close(tt_quit[0]);
-}
+static struct tl_load tt_load;
 
 /* The shell command for the pane: ringtop, then how it left the tty. */
 static void
@@ -331,7 +214,7 @@ test_screen(void)
 		return;
 	}
 	tt_begin("LANG=C.UTF-8", "-d 0.2", 120, 40);
-	tt_traffic();
+	tl_start(&tt_load, &d, TT_STALL);
 	/* the stalled ring: 5 SQEs queued of 16, nothing completed */
 	tt_wait_row(" " TT_STALL " ", " 5 [", " 0 [", scr);
 	/* echo answered 3 SQEs nobody reaps: CQ backlog 3 */
@@ -361,7 +244,7 @@ test_screen(void)
 		tm_dump(scr);
 		TAP_FAIL("ringtop's screen is left on the terminal");
 	}
-	tt_traffic_stop();
+	tl_stop(&tt_load);
 	tt_end();
 }
 
@@ -373,7 +256,7 @@ test_keys(void)
 	char row[512];
 
 	tt_begin("", "-d 0.2 -s sq", 120, 40);
-	tt_traffic();
+	tl_start(&tt_load, &d, TT_STALL);
 	tm_wait(&tt, " echo ", scr);
 	tm_wait(&tt, " " TT_STALL " ", scr);
 	tm_wait(&tt, " null ", scr);
@@ -465,7 +348,7 @@ test_keys(void)
 	tm_press(&tt, "1", "SCHEME", scr);
 
 	tm_press(&tt, "F10", "RINGTOP-EXIT=0", scr);
-	tt_traffic_stop();
+	tl_stop(&tt_load);
 	tt_end();
 }
 
@@ -542,7 +425,7 @@ test_resize(void)
 	char line[512];
 
 	tt_begin("", "-d 0.2", 120, 40);
-	tt_traffic();
+	tl_start(&tt_load, &d, TT_STALL);
 	tm_wait(&tt, " " TT_STALL " ", scr);
 	TAP_ASSERT(tt_line(scr, "SCHEME", line, sizeof(line)));
 	TAP_ASSERT(strstr(line, "PRODUCER") != NULL);
@@ -560,7 +443,7 @@ test_resize(void)
 	tm_wait(&tt, " " TT_STALL " ", scr);
 	tm_press(&tt, "q", "RINGTOP-EXIT=0", scr);
 	tm_wait(&tt, "TTY-SANE", scr);
-	tt_traffic_stop();
+	tl_stop(&tt_load);
 	tt_end();
 }
 

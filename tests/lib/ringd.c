@@ -638,6 +638,22 @@ td_settle_at(struct td *d, const char *file, int line)
 	TAP_HERE();
 }
 
+void
+td_begin(struct td *d, const char *conf)
+{
+	memset(d, 0, sizeof(*d));
+	td_start(d, conf, 0);
+}
+
+void
+td_finish_at(struct td *d, const char *file, int line)
+{
+	td_assert_alive_at(d, file, line);
+	td_settle_at(d, file, line);
+	td_stop_at(d, file, line);
+	td_cleanup(d);
+}
+
 /* --- client-side helpers ------------------------------------------------ */
 
 struct ring *

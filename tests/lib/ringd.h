@@ -104,6 +104,16 @@ void td_kill(struct td *d);
 /* Remove d's directory and everything in it. */
 void td_cleanup(struct td *d);
 
+/*
+ * The usual sub-test: td_begin() zeroes d and starts ringd with conf;
+ * td_finish() checks that ringd still runs and has come back to its idle
+ * descriptors and mappings (td_settle()), stops it (td_stop()) and removes
+ * its directory.
+ */
+void td_begin(struct td *d, const char *conf);
+#define td_finish(d) td_finish_at((d), __FILE__, __LINE__)
+void td_finish_at(struct td *d, const char *file, int line);
+
 /* Connect to d, failing the sub-test on error. */
 #define td_connect(d) td_connect_at((d), __FILE__, __LINE__)
 /* Every connection td_connect() made (for valgrind: see ringd.c). */
