@@ -679,7 +679,7 @@ scr_schemes(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 		nops = 0;
 		for (b = 0; b < 256; b++)
 			if (s->ops[b / 64] >> (b % 64) & 1) {
-				const char *nm = opname_name((unsigned)b);
+				const char *nm = ring_op_name((unsigned)b);
 				size_t len = strlen(ops);
 
 				k = snprintf(ops + len, sizeof(ops) - len,

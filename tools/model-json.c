@@ -148,7 +148,7 @@ static struct json_object *
 mj_opcode_named(unsigned code, const char *declared)
 {
 	struct json_object *o = json_object_new_object();
-	const char *name = opname_name(code);
+	const char *name = ring_op_name(code);
 
 	if (o == NULL)
 		return NULL;

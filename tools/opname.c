@@ -1,6 +1,7 @@
 /*
- * opname.c - names of the standard opcodes, as Redox's StandardOpcode
- * spells them in lowercase, and of the ones a scheme declared.
+ * opname.c - opcodes from their names: the standard ones as Redox's
+ * StandardOpcode spells them (ring_op_name()), any case, and the ones a
+ * scheme declared.
  */
 #include <errno.h>
 #include <string.h>
@@ -10,12 +11,6 @@
 #include <ring/ring.h>
 
 #include "tools.h"
-
-const char *
-opname_name(unsigned code)
-{
-	return ring_op_name(code);
-}
 
 int
 opname_parse(const char *s, uint8_t *code)

@@ -19,16 +19,10 @@ const char *errname(int err);
 int errname_parse(const char *name);
 
 /*
- * opname.c: the lowercase Redox name of a standard opcode ("noop", "read",
- * "files_update"), NULL for other values.
- */
-const char *opname_name(unsigned code);
-/*
  * opname.c: an opcode from a name (case-insensitive) or a number
  * (0..255, decimal or 0x hex).
  */
 int opname_parse(const char *s, uint8_t *code);
-/* opname.c: the standard names in opcode order; *n gets their count. */
 /*
  * opname.c: could s be a name a scheme declared for one of its opcodes
  * ([a-z][a-z0-9_]*, any case, short enough)?
