@@ -314,8 +314,7 @@ test_consumer_vs_builtin(void)
 	struct ring_ctl *c;
 	unsigned i;
 
-	memset(&d, 0, sizeof(d));
-	td_start(&d, NULL, 0);
+	td_begin(&d, NULL);
 	c = td_connect(&d);
 	for (i = 0; i < sizeof(hp_consumer_cases) /
 	    sizeof(hp_consumer_cases[0]); i++) {
@@ -325,9 +324,7 @@ test_consumer_vs_builtin(void)
 	hp_bad_entries(c, "zero");
 	hp_ringd_ok(c);
 	ring_ctl_close(c);
-	td_settle(&d);
-	td_stop(&d);
-	td_cleanup(&d);
+	td_finish(&d);
 }
 
 /* --- an honest scheme process ------------------------------------------ */
@@ -389,8 +386,7 @@ test_consumer_vs_scheme(void)
 	pid_t pid;
 	unsigned i;
 
-	memset(&d, 0, sizeof(d));
-	td_start(&d, NULL, 0);
+	td_begin(&d, NULL);
 	c = td_connect(&d);
 	tu_pipe(p);
 	pid = hp_honest_scheme(p[1]);
@@ -407,9 +403,7 @@ test_consumer_vs_scheme(void)
 	tap_kill(pid);
 	td_await_scheme_gone(c, HP_SCHEME);
 	ring_ctl_close(c);
-	td_settle(&d);
-	td_stop(&d);
-	td_cleanup(&d);
+	td_finish(&d);
 }
 
 /* --- a hostile scheme against an honest consumer ----------------------- */
@@ -504,8 +498,7 @@ test_producer_hostile(void)
 	int p[2], rc;
 	pid_t pid;
 
-	memset(&d, 0, sizeof(d));
-	td_start(&d, NULL, 0);
+	td_begin(&d, NULL);
 	c = td_connect(&d);
 	for (i = 0; i < sizeof(hp_producer_cases) /
 	    sizeof(hp_producer_cases[0]); i++) {
@@ -544,9 +537,7 @@ test_producer_hostile(void)
 	}
 	hp_ringd_ok(c);
 	ring_ctl_close(c);
-	td_settle(&d);
-	td_stop(&d);
-	td_cleanup(&d);
+	td_finish(&d);
 }
 
 int

@@ -445,8 +445,7 @@ test_killstorm(void)
 	ks = mmap(NULL, sizeof(*ks), PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	TAP_ASSERT(ks != MAP_FAILED);
-	memset(&d, 0, sizeof(d));
-	td_start(&d, NULL, 0);
+	td_begin(&d, NULL);
 	tu_srand(0x6b696c6c);
 	for (i = 0; i < KS_PRODUCERS; i++)
 		prod[i] = ks_spawn_producer(i);
@@ -515,10 +514,7 @@ test_killstorm(void)
 	TAP_EQ(ks->broken, 0);
 	TAP_EQ(answered, ks->submitted);
 	TAP_ASSERT(ks->shutdown > 0 || pk == 0);
-	td_assert_alive(&d);
-	td_settle(&d);
-	td_stop(&d);
-	td_cleanup(&d);
+	td_finish(&d);
 }
 
 /*

@@ -57,8 +57,7 @@ status_field(pid_t pid, const char *field)
 static void
 test_status(void)
 {
-	memset(&d, 0, sizeof(d));
-	td_start(&d, NULL, 0);
+	td_begin(&d, NULL);
 	TAP_EQ(status_field(d.pid, "NoNewPrivs"), 1);
 	TAP_EQ(status_field(d.pid, "Seccomp"), SECCOMP_MODE_FILTER);
 	TAP_EQ(status_field(d.pid, "Seccomp_filters"), 1);
@@ -68,8 +67,7 @@ test_status(void)
 static void
 test_seccomp_off(void)
 {
-	memset(&d, 0, sizeof(d));
-	td_start(&d, "seccomp = no\n", 0);
+	td_begin(&d, "seccomp = no\n");
 	TAP_EQ(status_field(d.pid, "NoNewPrivs"), 1);
 	TAP_EQ(status_field(d.pid, "Seccomp"), 0);
 	td_finish(&d);
@@ -255,8 +253,7 @@ test_filter_refuses(void)
 	pid_t pid;
 	int n;
 
-	memset(&d, 0, sizeof(d));
-	td_start(&d, NULL, 0);
+	td_begin(&d, NULL);
 	n = fetch_filter(d.pid, prog, BPF_MAXINSNS);
 	/* ringd went on serving after the stop */
 	td_assert_alive(&d);

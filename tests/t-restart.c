@@ -294,8 +294,7 @@ test_restart_side_gone(void)
 	int stop, got = 0;
 	pid_t scheme;
 
-	memset(&d, 0, sizeof(d));
-	td_start(&d, RS_CONF, 0);
+	td_begin(&d, RS_CONF);
 	scheme = rs_start_scheme(&stop, true);
 	TAP_OK(ring_ctl_connect(d.sock, NULL, &c));
 	TAP_OK(ring_ctl_set_reconnect(c, true));
@@ -427,8 +426,7 @@ test_restart_examples(void)
 	int64_t deadline;
 	int status;
 
-	memset(&d, 0, sizeof(d));
-	td_start(&d, RS_CONF, 0);
+	td_begin(&d, RS_CONF);
 	scheme = rs_example("ramfile-scheme", "scheme.out", sargs);
 	o = td_connect(&d);
 	deadline = rs_now_ms() + 10000;

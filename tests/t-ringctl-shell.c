@@ -31,8 +31,7 @@ start_ringd(bool tty)
 {
 	if (tty && !tm_available())
 		TAP_FAIL("tmux is not installed (scripts/deps.sh installs it)");
-	memset(&d, 0, sizeof(d));
-	td_start(&d, NULL, 0);
+	td_begin(&d, NULL);
 	if (tty) {
 		tm_start(&tm, d.dir);
 		tm.wait_ms = 5000;
@@ -44,10 +43,7 @@ static void
 stop_ringd(void)
 {
 	tm_stop(&tm);
-	td_assert_alive(&d);
-	td_settle(&d);
-	td_stop(&d);
-	td_cleanup(&d);
+	td_finish(&d);
 }
 
 /* Whether the cursor line (the last non-empty line) is exactly want. */

@@ -296,8 +296,7 @@ tb_begin(void)
 	struct ring_ctl_status st;
 	uint64_t t0;
 
-	memset(&d, 0, sizeof(d));
-	td_start(&d, NULL, 0);
+	td_begin(&d, NULL);
 	tl_start(&tb_load, &d, TB_STALL);
 	/* echo has answered all 3 once ringd shows the backlog */
 	c = td_connect(&d);

@@ -16,9 +16,7 @@
  * back while ringtop runs.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,8 +170,7 @@ tt_begin(const char *env, const char *args, int w, int h)
 {
 	char cmd[1024];
 
-	memset(&d, 0, sizeof(d));
-	td_start(&d, NULL, 0);
+	td_begin(&d, NULL);
 	tt_cmd(cmd, sizeof(cmd), env, args);
 	tt_start(w, h, cmd);
 }
@@ -486,8 +483,7 @@ test_color(void)
 	char cmd[1024];
 	size_t i;
 
-	memset(&d, 0, sizeof(d));
-	td_start(&d, NULL, 0);
+	td_begin(&d, NULL);
 	for (i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
 		bool colour;
 

@@ -241,8 +241,7 @@ test_socket_mode(void)
 	struct stat st;
 	uint64_t t0;
 
-	memset(&d, 0, sizeof(d));
-	td_start(&d, "socket_mode = 0600\n", 0);
+	td_begin(&d, "socket_mode = 0600\n");
 	TAP_SYS(lstat(d.sock, &st));
 	TAP_EQ(st.st_mode & 0777, 0600);
 	td_write_conf(&d, "socket_mode = 0660\n");
@@ -260,8 +259,7 @@ test_socket_mode(void)
 	/* socket_group: the socket's group (root may give any) */
 	if (geteuid() != 0)
 		return;
-	memset(&d, 0, sizeof(d));
-	td_start(&d, "socket_mode = 0660\nsocket_group = 65534\n", 0);
+	td_begin(&d, "socket_mode = 0660\nsocket_group = 65534\n");
 	TAP_SYS(lstat(d.sock, &st));
 	TAP_EQ(st.st_gid, 65534);
 	TAP_EQ(st.st_mode & 0777, 0660);
@@ -318,8 +316,7 @@ test_sighup_reload(void)
 	unsigned n, i;
 	int err;
 
-	memset(&d, 0, sizeof(d));
-	td_start(&d, "# test\nmax_rings_per_client = 4\n", 0);
+	td_begin(&d, "# test\nmax_rings_per_client = 4\n");
 	c1 = td_connect(&d);
 	n = open_until_refused(c1, r1, 8, &err);
 	TAP_EQ(n, 4);
@@ -372,9 +369,7 @@ test_sighup_reload(void)
 	for (i = 0; i < 4; i++)
 		ring_close(r1[i]);
 	ring_ctl_close(c1);
-	td_settle(&d);
-	td_stop(&d);
-	td_cleanup(&d);
+	td_finish(&d);
 }
 
 /* A bad config: non-zero exit, the message names file:line, no socket. */
@@ -489,9 +484,7 @@ test_second_instance(void)
 		TAP_ASSERT(td_read_file(d.pidfile, buf, sizeof(buf)) > 0);
 		TAP_EQ(strtol(buf, NULL, 10), d.pid);
 	}
-	td_settle(&d);
-	td_stop(&d);
-	td_cleanup(&d);
+	td_finish(&d);
 }
 
 /* A ringd killed by SIGKILL leaves its socket; the next one replaces it. */
@@ -503,8 +496,7 @@ test_stale_socket(void)
 	struct ring_ctl *c;
 	struct ring_ctl_status st;
 
-	memset(&d, 0, sizeof(d));
-	td_start(&d, NULL, 0);
+	td_begin(&d, NULL);
 	td_kill(&d);
 	TAP_SYS(lstat(d.sock, &sb));
 	TAP_EQ(ring_ctl_connect(d.sock, NULL, &c), -ECONNREFUSED);

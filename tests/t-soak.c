@@ -401,8 +401,7 @@ test_soak(void)
 	sk = mmap(NULL, sizeof(*sk), PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	TAP_ASSERT(sk != MAP_FAILED);
-	memset(&d, 0, sizeof(d));
-	td_start(&d, "max_rings = 8192\nmax_rings_per_client = 1024\n", 0);
+	td_begin(&d, "max_rings = 8192\nmax_rings_per_client = 1024\n");
 	tu_srand(0x736f616b);
 	for (i = 0; i < SOAK_SCHEMES; i++)
 		schemes[i] = soak_spawn_scheme(i);
@@ -491,10 +490,7 @@ test_soak(void)
 		    "more than its rings account for (%ld, %ld)",
 		    m1.shmem, m0.shmem, m1.shmem_max, m0.shmem_max);
 	ring_ctl_close(c);
-	td_assert_alive(&d);
-	td_settle(&d);
-	td_stop(&d);
-	td_cleanup(&d);
+	td_finish(&d);
 }
 
 int
