@@ -2,12 +2,13 @@
 # ci.sh - the whole CI job: build warning-free with gcc and clang, run the
 # test suite plain and under ASan+UBSan, smoke the benchmark, lint the man
 # pages, install into a staging root and build the README example against
-# it.  Every step counts; the last line is "N passed, N failed".
+# it.  Every step counts; the last line, and the only one of its form, is
+# "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
 
 # Missing Debian packages first (needs root or sudo); nothing else runs without them.
-scripts/deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+scripts/deps.sh test || { echo "0 passed, 1 failed"; exit 1; }
 
 passed=0
 failed=0
@@ -27,12 +28,14 @@ step() {
 	fi
 }
 
-# A test run adds its own counts; its output is shown as it goes.
+# A test run adds its own counts; its output is shown as it goes, its
+# closing tally reworded so that only the job's last line has that form.
 suite() {
 	local name=$1 line p f rc
 	shift
 	echo "# $name"
-	"$@" 2>&1 | tee "$tmp/suite"
+	"$@" 2>&1 | tee "$tmp/suite" |
+		sed -E 's/^([0-9]+) passed, ([0-9]+) failed$/# '"$name"': \1 ok, \2 not ok/'
 	rc=${PIPESTATUS[0]}
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$tmp/suite" | tail -n 1)
 	if [ -z "$line" ]; then
@@ -52,9 +55,14 @@ suite() {
 	fi
 }
 
+# The warning checks compile everything, in build directories of their own.
 werror='-O2 -g -Werror'
-step "build (gcc, -Werror)" make -s BUILD=build CFLAGS="$werror" all tests
-step "build (clang, -Werror)" make -s BUILD="$tmp/clang" CC=clang CFLAGS="$werror" all tests
+jobs=-j$(nproc 2>/dev/null || echo 2)
+step "build from scratch (gcc, -Werror)" \
+	make -s "$jobs" BUILD="$tmp/gcc" CC=gcc CFLAGS="$werror" all tests bench-build
+step "build from scratch (clang, -Werror)" \
+	make -s "$jobs" BUILD="$tmp/clang" CC=clang CFLAGS="$werror" all tests bench-build
+rm -rf "$tmp/gcc" "$tmp/clang"
 suite "tests" make -s check
 suite "tests under ASan+UBSan" make -s check SAN=1
 # The units as installed, pointing at this build's ringd.

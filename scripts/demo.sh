@@ -44,7 +44,8 @@ done
 
 cd "$(dirname "$0")/.."
 if [ "$build_it" -eq 1 ]; then
-	scripts/deps.sh
+	scripts/deps.sh demo
+	echo "demo: building (make all)"
 	make -s all
 fi
 build=${BUILD:-build}
