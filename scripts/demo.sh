@@ -46,7 +46,7 @@ cd "$(dirname "$0")/.."
 if [ "$build_it" -eq 1 ]; then
 	scripts/deps.sh demo
 	echo "demo: building (make all)"
-	make -s all
+	make -s -j"$(nproc 2>/dev/null || echo 2)" all
 fi
 build=${BUILD:-build}
 for b in ringd/ringd ringtop/ringtop ringctl/ringctl \
