@@ -112,6 +112,8 @@ mnt --rbind /dev "$root/dev"
 mnt -t tmpfs tmpfs "$root/run"
 mnt -t tmpfs tmpfs "$root/tmp"
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+# this machine's name, as an installed system knows its own (sudo asks)
+echo "127.0.1.1 $(hostname)" >>"$root/etc/hosts"
 
 in_root() {
 	chroot "$root" /usr/bin/env -i TERM=dumb HOME=/root \
