@@ -14,11 +14,21 @@
 VERSION := 0.1.0
 SOVERSION := 0
 
+# Install paths.  The library goes in Debian's multiarch directory
+# ($(PREFIX)/lib/x86_64-linux-gnu) when dpkg-architecture says which one,
+# else in $(PREFIX)/lib; LIBDIR= overrides.  The configuration goes in /etc
+# for PREFIX=/usr, else in $(PREFIX)/etc.
 PREFIX ?= /usr/local
-LIBDIR ?= $(PREFIX)/lib
+MULTIARCH ?= $(eval MULTIARCH := $(shell dpkg-architecture \
+	-qDEB_HOST_MULTIARCH 2>/dev/null))$(MULTIARCH)
+LIBDIR ?= $(PREFIX)/lib$(if $(MULTIARCH),/$(MULTIARCH))
 INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+# make install STRIP= installs unstripped programs and library.
+STRIP ?= strip
+LDCONFIG ?= ldconfig
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -269,38 +279,77 @@ bench-build: $(BENCH_BIN) $(RINGD_BIN) $(BLKDEV_BINS)
 ci:
 	$(Q)scripts/ci.sh
 
+# make install: the library, headers, pkg-config file, programs, man pages
+# (with a link page for every function in a man3 SYNOPSIS), completions,
+# systemd units and the commented ringd.conf, which is never overwritten.
+# Programs and the shared library are stripped unless STRIP= is empty.  On
+# the live system (no DESTDIR), as root, it also creates the system group
+# 'ringd' that ringd.conf and ringd.socket name, and runs ldconfig.
+INSTALL_STRIP = $(if $(STRIP),-s --strip-program=$(STRIP))
+
+# "function page" for each function of a man3 page's SYNOPSIS but its own.
+MAN3_LINKS = for p in $(MAN3); do \
+		sed -n '/^\.Sh SYNOPSIS/,/^\.Sh /s/^\.F[no] \([A-Za-z0-9_]*\).*/\1/p' $$p | \
+		while read -r f; do [ "man/$$f.3" = $$p ] || echo "$$f $$(basename $$p)"; done; \
+	done
+
+# The directories install writes into.  uninstall removes them and their
+# parents when empty, deepest first: everything up to DESTDIR when there is
+# one; on the live system only what lies in $(PREFIX), and for PREFIX=/usr
+# or /usr/local neither PREFIX, its first level (bin, lib, share ...),
+# MANDIR nor MANDIR/manN.
+INSTALL_DIRS = $(LIBDIR) $(PKGCONFIGDIR) $(INCLUDEDIR)/ring $(SBINDIR) $(BINDIR) \
+	$(SYSCONFDIR) $(SYSTEMDUNITDIR) $(BASHCOMPDIR) $(ZSHCOMPDIR) \
+	$(addprefix $(MANDIR)/man,1 3 5 7 8)
+
 install: lib examples ringd ringctl ringtop
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/ring \
 		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man7
 	install -m 644 $(LIBA) $(DESTDIR)$(LIBDIR)/libring.a
-	install -m 755 $(LIBSO_REAL) $(DESTDIR)$(LIBDIR)/libring.so.$(VERSION)
+	install -m 755 $(INSTALL_STRIP) $(LIBSO_REAL) $(DESTDIR)$(LIBDIR)/libring.so.$(VERSION)
 	ln -sf libring.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(LIBSO_SONAME)
 	ln -sf libring.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libring.so
 	install -m 644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/ring/
 	install -m 644 examples/blkdev.h $(DESTDIR)$(INCLUDEDIR)/ring/blkdev.h
 	$(PC_SUBST) lib/libring.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/libring.pc
 	$(if $(MAN3),install -m 644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/)
+	$(MAN3_LINKS) | while read -r f p; do \
+		ln -sf $$p $(DESTDIR)$(MANDIR)/man3/$$f.3 || exit 1; done
 	$(if $(MAN7),install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7/)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
-	install -m 755 $(RINGD_BIN) $(DESTDIR)$(SBINDIR)/ringd
+	install -m 755 $(INSTALL_STRIP) $(RINGD_BIN) $(DESTDIR)$(SBINDIR)/ringd
 	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/)
 	$(if $(MAN8),install -m 644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/)
+	install -d $(DESTDIR)$(SYSCONFDIR)
+	if [ -e $(DESTDIR)$(SYSCONFDIR)/ringd.conf ]; then \
+		echo "keeping the existing $(DESTDIR)$(SYSCONFDIR)/ringd.conf"; \
+	else install -m 644 ringd/ringd.conf $(DESTDIR)$(SYSCONFDIR)/ringd.conf; fi
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
-	sed 's|/usr/local/sbin/ringd|$(SBINDIR)/ringd|' ringd/ringd.service \
+	sed -e 's|/usr/local/sbin/ringd|$(SBINDIR)/ringd|' \
+		-e 's|/usr/local/etc/ringd.conf|$(SYSCONFDIR)/ringd.conf|' ringd/ringd.service \
 		> $(DESTDIR)$(SYSTEMDUNITDIR)/ringd.service
 	install -m 644 ringd/ringd.socket $(DESTDIR)$(SYSTEMDUNITDIR)/ringd.socket
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
-	install -m 755 $(RINGCTL_BIN) $(DESTDIR)$(BINDIR)/ringctl
-	install -m 644 man/ringctl.1 $(DESTDIR)$(MANDIR)/man1/ringctl.1
+	install -m 755 $(INSTALL_STRIP) $(RINGCTL_BIN) $(RINGTOP_BIN) $(BLKDEV_BINS) \
+		$(DESTDIR)$(BINDIR)/
+	$(if $(MAN1),install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/)
 	install -m 644 completions/ringctl.bash $(DESTDIR)$(BASHCOMPDIR)/ringctl
 	install -m 644 completions/_ringctl $(DESTDIR)$(ZSHCOMPDIR)/_ringctl
-	install -m 755 $(RINGTOP_BIN) $(DESTDIR)$(BINDIR)/ringtop
-	install -m 644 man/ringtop.1 $(DESTDIR)$(MANDIR)/man1/ringtop.1
 	install -m 644 completions/ringtop.bash $(DESTDIR)$(BASHCOMPDIR)/ringtop
 	install -m 644 completions/_ringtop $(DESTDIR)$(ZSHCOMPDIR)/_ringtop
-	install -m 755 $(BLKDEV_BINS) $(DESTDIR)$(BINDIR)/
+	@if [ -n "$(DESTDIR)" ]; then :; elif [ "$$(id -u)" -eq 0 ]; then \
+		if ! getent group ringd >/dev/null; then \
+			echo "groupadd --system ringd"; groupadd --system ringd || exit 1; \
+		fi; \
+		$(LDCONFIG); \
+	else \
+		echo "not root: run $(LDCONFIG), and create the group 'ringd'" \
+			"(groupadd --system ringd) before ringd runs with $(SYSCONFDIR)/ringd.conf"; \
+	fi
 
+# uninstall mirrors install; it keeps a ringd.conf that differs from the one
+# in this tree, and the group 'ringd'.
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libring.a $(DESTDIR)$(LIBDIR)/libring.so \
 		$(DESTDIR)$(LIBDIR)/$(LIBSO_SONAME) \
@@ -308,16 +357,36 @@ uninstall:
 		$(DESTDIR)$(PKGCONFIGDIR)/libring.pc
 	rm -f $(HEADERS:lib/include/ring/%=$(DESTDIR)$(INCLUDEDIR)/ring/%) \
 		$(DESTDIR)$(INCLUDEDIR)/ring/blkdev.h
-	-rmdir $(DESTDIR)$(INCLUDEDIR)/ring
+	$(MAN3_LINKS) | while read -r f p; do \
+		if [ -L $(DESTDIR)$(MANDIR)/man3/$$f.3 ]; then \
+			rm -f $(DESTDIR)$(MANDIR)/man3/$$f.3; fi; done
 	rm -f $(MAN3:man/%=$(DESTDIR)$(MANDIR)/man3/%) $(MAN7:man/%=$(DESTDIR)$(MANDIR)/man7/%)
 	rm -f $(DESTDIR)$(SBINDIR)/ringd
-	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/ringd.service $(DESTDIR)$(SYSTEMDUNITDIR)/ringd.socket
 	rm -f $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%) $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%)
-	rm -f $(DESTDIR)$(BINDIR)/ringctl $(DESTDIR)$(MANDIR)/man1/ringctl.1 \
-		$(DESTDIR)$(BASHCOMPDIR)/ringctl $(DESTDIR)$(ZSHCOMPDIR)/_ringctl
-	rm -f $(DESTDIR)$(BINDIR)/ringtop $(DESTDIR)$(MANDIR)/man1/ringtop.1 \
+	if [ -e $(DESTDIR)$(SYSCONFDIR)/ringd.conf ] && \
+		! cmp -s ringd/ringd.conf $(DESTDIR)$(SYSCONFDIR)/ringd.conf; then \
+		echo "keeping $(DESTDIR)$(SYSCONFDIR)/ringd.conf: it was edited"; \
+	else rm -f $(DESTDIR)$(SYSCONFDIR)/ringd.conf; fi
+	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/ringd.service $(DESTDIR)$(SYSTEMDUNITDIR)/ringd.socket
+	rm -f $(DESTDIR)$(BINDIR)/ringctl $(DESTDIR)$(BINDIR)/ringtop \
+		$(BLKDEV_BINS:$(BUILD)/examples/%=$(DESTDIR)$(BINDIR)/%)
+	rm -f $(MAN1:man/%=$(DESTDIR)$(MANDIR)/man1/%)
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/ringctl $(DESTDIR)$(ZSHCOMPDIR)/_ringctl \
 		$(DESTDIR)$(BASHCOMPDIR)/ringtop $(DESTDIR)$(ZSHCOMPDIR)/_ringtop
-	rm -f $(BLKDEV_BINS:$(BUILD)/examples/%=$(DESTDIR)$(BINDIR)/%)
+	@for d in $(INSTALL_DIRS); do \
+		while [ -n "$$d" ] && [ "$$d" != / ]; do echo "$$d"; d=$$(dirname "$$d"); done; \
+	done | sort -u | awk -F/ '{ print NF "\t" $$0 }' | sort -rn | cut -f2 | \
+	while read -r d; do \
+		if [ -z "$(DESTDIR)" ]; then \
+			case $$d in $(PREFIX) | $(PREFIX)/*) ;; *) continue ;; esac; \
+			case $(PREFIX) in /usr | /usr/local) \
+				case $$d in $(PREFIX) | $(MANDIR)) continue ;; esac; \
+				case $$(dirname "$$d") in $(PREFIX) | $(MANDIR)) continue ;; esac ;; \
+			esac; \
+		fi; \
+		if [ -d "$(DESTDIR)$$d" ]; then rmdir "$(DESTDIR)$$d" 2>/dev/null || :; fi; \
+	done
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" -eq 0 ]; then $(LDCONFIG); fi
 
 clean:
 	rm -rf build build-san
