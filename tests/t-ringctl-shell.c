@@ -96,6 +96,24 @@ run(const char *line)
 	tm_keys(&tm, "Enter");
 }
 
+/*
+ * Wait for the shell's prompt on an empty line, then type text: keys sent
+ * before readline has taken the terminal are echoed by the tty ahead of
+ * the prompt, and the line would read "text ringctl> text".
+ */
+#define PROMPT_TYPE(text) \
+	do { \
+		AWAIT_LINE("ringctl>"); \
+		tm_type(&tm, (text)); \
+	} while (0)
+
+/* A new command line at the prompt, with Enter. */
+#define COMMAND(line) \
+	do { \
+		PROMPT_TYPE(line); \
+		tm_keys(&tm, "Enter"); \
+	} while (0)
+
 /* The shell has left (its session is gone) within 5 s. */
 static void
 await_exit(void)
@@ -122,25 +140,25 @@ test_shell(void)
 
 	start_shell(hist);
 	/* a command completed by Tab, then run */
-	tm_type(&tm, "sta");
+	PROMPT_TYPE("sta");
 	tm_keys(&tm, "Tab");
 	AWAIT_LINE("ringctl> status");
 	tm_keys(&tm, "Enter");
 	AWAIT("health:   ok");
 	/* an error does not end the shell */
-	run("frob");
+	COMMAND("frob");
 	AWAIT("ringctl: unknown command 'frob'");
-	run("submit nosuch noop");
+	COMMAND("submit nosuch noop");
 	AWAIT("cannot open ring to 'nosuch': no such scheme");
 	TAP_ASSERT(tm_has_session(&tm));
 	/* scheme names from ringd */
-	tm_type(&tm, "probe ze");
+	PROMPT_TYPE("probe ze");
 	tm_keys(&tm, "Tab");
 	AWAIT_LINE("ringctl> probe zero");
 	tm_keys(&tm, "Enter");
 	AWAIT("  3  read");
 	/* opcode names, then a field */
-	tm_type(&tm, "submit null wr");
+	PROMPT_TYPE("submit null wr");
 	tm_keys(&tm, "Tab");
 	AWAIT_LINE("ringctl> submit null write");
 	tm_type(&tm, "da");
@@ -149,14 +167,14 @@ test_shell(void)
 	run("abc");
 	AWAIT("user_data=0 status=3 ");
 	/* ring ids from ringd */
-	tm_type(&tm, "ring ");
+	PROMPT_TYPE("ring ");
 	tm_keys(&tm, "Tab");
 	snprintf(want, sizeof(want), "ringctl> ring %" PRIu64, id);
 	AWAIT_LINE(want);
 	tm_keys(&tm, "Enter");
 	AWAIT("state:      running");
 	/* options of a command */
-	tm_type(&tm, "monitor --thr");
+	PROMPT_TYPE("monitor --thr");
 	tm_keys(&tm, "Tab");
 	AWAIT_LINE("ringctl> monitor --threshold");
 	tm_keys(&tm, "C-u");
@@ -164,9 +182,9 @@ test_shell(void)
 	tm_keys(&tm, "Up");
 	AWAIT_LINE(want);
 	tm_keys(&tm, "C-u");
-	run("help");
+	COMMAND("help");
 	AWAIT("Commands:");
-	run("quit");
+	COMMAND("quit");
 	await_exit();
 	/* the history file holds what was typed, across runs */
 	tr_slurp(hist, buf, sizeof(buf));
@@ -197,19 +215,19 @@ test_shell_ringd_gone(void)
 	start_ringd(true);
 	snprintf(hist, sizeof(hist), "%s/history", d.dir);
 	start_shell(hist);
-	run("status");
+	COMMAND("status");
 	AWAIT("health:   ok");
 	td_stop(&d);
 	/* the connection the shell held is gone: this command says so */
-	run("schemes");
+	COMMAND("schemes");
 	AWAIT("ringctl: cannot list schemes: ");
 	/* the next one tries anew, and fails to connect */
-	run("rings");
+	COMMAND("rings");
 	AWAIT("ringctl: cannot connect to ringd at '");
 	TAP_ASSERT(tm_has_session(&tm));
-	run("help");
+	COMMAND("help");
 	AWAIT("Commands:");
-	run("quit");
+	COMMAND("quit");
 	await_exit();
 	tm_stop(&tm);
 	td_cleanup(&d);
