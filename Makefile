@@ -296,11 +296,13 @@ MAN3_LINKS = for p in $(MAN3); do \
 # The directories install writes into.  uninstall removes them and their
 # parents when empty, deepest first: everything up to DESTDIR when there is
 # one; on the live system only what lies in $(PREFIX), and for PREFIX=/usr
-# or /usr/local neither PREFIX, its first level (bin, lib, share ...),
-# MANDIR nor MANDIR/manN.
+# or /usr/local not PREFIX, its first level (bin, lib, share ...), MANDIR
+# or the completion directories, which the system and shells share.
 INSTALL_DIRS = $(LIBDIR) $(PKGCONFIGDIR) $(INCLUDEDIR)/ring $(SBINDIR) $(BINDIR) \
 	$(SYSCONFDIR) $(SYSTEMDUNITDIR) $(BASHCOMPDIR) $(ZSHCOMPDIR) \
 	$(addprefix $(MANDIR)/man,1 3 5 7 8)
+KEEP_DIRS = $(PREFIX) $(MANDIR) $(BASHCOMPDIR) $(ZSHCOMPDIR) \
+	$(patsubst %/,%,$(dir $(BASHCOMPDIR) $(ZSHCOMPDIR)))
 
 install: lib examples ringd ringctl ringtop
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/ring \
@@ -380,8 +382,8 @@ uninstall:
 		if [ -z "$(DESTDIR)" ]; then \
 			case $$d in $(PREFIX) | $(PREFIX)/*) ;; *) continue ;; esac; \
 			case $(PREFIX) in /usr | /usr/local) \
-				case $$d in $(PREFIX) | $(MANDIR)) continue ;; esac; \
-				case $$(dirname "$$d") in $(PREFIX) | $(MANDIR)) continue ;; esac ;; \
+				[ "$$(dirname "$$d")" != $(PREFIX) ] || continue; \
+				for k in $(KEEP_DIRS); do [ "$$d" != "$$k" ] || continue 2; done ;; \
 			esac; \
 		fi; \
 		if [ -d "$(DESTDIR)$$d" ]; then rmdir "$(DESTDIR)$$d" 2>/dev/null || :; fi; \
