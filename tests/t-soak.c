@@ -10,8 +10,9 @@
  * every few hundred milliseconds and starts another in its place.
  *
  * ringd's memory and descriptor count are read once every ring is up, and
- * again at the end with every ring up again (the churn paused and ringd
- * listing exactly those rings, plus the test's own connection): the
+ * again at the end with every ring up again: the churn paused, and ringd
+ * listing exactly the run's clients, schemes and running rings before and
+ * after the reading, so that nothing is in flight while it is taken.  The
  * memory files must be no more than one per ring, the descriptors no more
  * than the rings and clients account for, the ring memory ringd maps no
  * more than those rings account for, and its private memory (heap,
@@ -331,56 +332,197 @@ soak_all_up(const pid_t *cons)
 	return true;
 }
 
+static bool
+soak_pid_in(uint32_t pid, const pid_t *v, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (pid == (uint32_t)v[i])
+			return true;
+	return false;
+}
+
+/* What ringd lists, as far as the accounting below needs it. */
+struct soak_model {
+	uint64_t *ids; /* its rings, in id order */
+	size_t rings;
+	size_t own;	/* rings it serves itself */
+	size_t clients;
+};
+
 /*
- * Stop the churn and wait until every consumer has all its rings open and
- * ringd lists exactly those; then read ringd's resident size and
- * descriptors, and let the churn go on.
+ * Does ringd list exactly the run as it stands: as clients the test's
+ * connection, the consumers and the scheme processes in place and nobody
+ * else; each soak scheme held by the scheme process in place; and exactly
+ * `rings` rings, each running between a consumer in place and ringd
+ * (null) or the process holding its scheme?  Anything else is in flight
+ * and holds descriptors and memory the accounting does not expect: a
+ * client ringd has not yet seen come or go, a ring whose scheme was
+ * killed (ringd serves it until its consumer closes it), a ring being
+ * opened or closed.  false then, with what differed in why.
+ */
+static bool
+soak_model_read(struct ring_ctl *c, const pid_t *cons, const pid_t *schemes,
+    uint64_t rings, struct soak_model *m, char *why, size_t wlen)
+{
+	struct ring_ctl_client *cl = NULL;
+	struct ring_ctl_scheme *sv = NULL;
+	struct ring_ctl_ring *rv = NULL;
+	uint32_t owner[SOAK_SCHEMES] = { 0 };
+	size_t n, i;
+	bool ok = false;
+	unsigned k;
+
+	memset(m, 0, sizeof(*m));
+	TAP_RC(ring_ctl_list_clients(c, &cl, &n), 0);
+	m->clients = n;
+	if (n != SOAK_CONSUMERS + SOAK_SCHEMES + 1) {
+		snprintf(why, wlen, "%zu clients listed, %u expected", n,
+		    SOAK_CONSUMERS + SOAK_SCHEMES + 1);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		uint32_t pid = cl[i].peer.pid;
+
+		if (pid != (uint32_t)getpid() &&
+		    !soak_pid_in(pid, cons, SOAK_CONSUMERS) &&
+		    !soak_pid_in(pid, schemes, SOAK_SCHEMES)) {
+			snprintf(why, wlen, "client pid %u is not in the run",
+			    pid);
+			goto out;
+		}
+	}
+	TAP_RC(ring_ctl_list_schemes(c, &sv, &n), 0);
+	for (i = 0; i < n; i++)
+		for (k = 0; k < SOAK_SCHEMES; k++) {
+			char name[32];
+
+			snprintf(name, sizeof(name), "soak%u", k);
+			if (strcmp(sv[i].name, name) == 0)
+				owner[k] = sv[i].owner.pid;
+		}
+	for (k = 0; k < SOAK_SCHEMES; k++)
+		if (owner[k] != (uint32_t)schemes[k]) {
+			snprintf(why, wlen,
+			    "scheme soak%u held by pid %u, its process is %d",
+			    k, owner[k], (int)schemes[k]);
+			goto out;
+		}
+	TAP_RC(ring_ctl_list_rings(c, &rv, &n), 0);
+	m->rings = n;
+	if (n != rings) {
+		snprintf(why, wlen, "%zu rings listed, %" PRIu64 " expected", n,
+		    rings);
+		goto out;
+	}
+	if ((m->ids = calloc(n + 1, sizeof(*m->ids))) == NULL)
+		TAP_FAIL("out of memory");
+	for (i = 0; i < n; i++) {
+		const struct ring_ctl_ring *r = &rv[i];
+		bool served = r->producer.pid == 0 &&
+		    strcmp(r->scheme, "null") == 0;
+
+		m->ids[i] = r->ring_id;
+		m->own += served;
+		if (r->state != RING_CTL_RUNNING ||
+		    !soak_pid_in(r->consumer.pid, cons, SOAK_CONSUMERS) ||
+		    (!served &&
+			!(strcmp(r->scheme, "soak0") == 0 &&
+			    r->producer.pid == owner[0]) &&
+			!(strcmp(r->scheme, "soak1") == 0 &&
+			    r->producer.pid == owner[1]))) {
+			snprintf(why, wlen,
+			    "ring %" PRIu64 " to '%s': state %u, consumer pid "
+			    "%u, producer pid %u",
+			    r->ring_id, r->scheme, r->state, r->consumer.pid,
+			    r->producer.pid);
+			goto out;
+		}
+	}
+	ok = true;
+out:
+	free(cl);
+	free(sv);
+	free(rv);
+	if (!ok) {
+		free(m->ids);
+		m->ids = NULL;
+	}
+	return ok;
+}
+
+static bool
+soak_model_same(const struct soak_model *a, const struct soak_model *b)
+{
+	return a->rings == b->rings && a->own == b->own &&
+	    a->clients == b->clients &&
+	    memcmp(a->ids, b->ids, a->rings * sizeof(*a->ids)) == 0;
+}
+
+/*
+ * Stop the churn and wait until ringd lists exactly the run as it stands
+ * (soak_model_read()); then read ringd's resident size and descriptors,
+ * and keep the reading only if ringd lists the same rings and clients
+ * afterwards and its descriptor count did not move meanwhile.  What the
+ * rings and clients account for comes from that same listing.  Then let
+ * the churn go on.
  */
 static void
-soak_measure(struct ring_ctl *c, const pid_t *cons, uint64_t rings,
-    struct soak_mem *mem, int *fds, int *memfds, int *fdmax)
+soak_measure(struct ring_ctl *c, const pid_t *cons, const pid_t *schemes,
+    uint64_t rings, struct soak_mem *mem, int *fds, int *memfds, int *fdmax)
 {
-	struct ring_ctl_status st;
+	struct ring_layout l = ring_layout(0, SOAK_SQ, SOAK_SQ, 0);
+	struct soak_model before, after;
 	uint64_t t0 = tu_now_ns();
+	char why[160] = "consumers not all up";
+	bool done = false;
 
 	atomic_store(&sk->quiet, 1);
-	for (;;) {
-		TAP_RC(ring_ctl_status(c, &st), 0);
-		if (soak_all_up(cons) && st.rings == rings)
-			break;
-		if (tu_now_ns() - t0 > 60000000000ull)
+	while (!done) {
+		if (soak_all_up(cons) &&
+		    soak_model_read(c, cons, schemes, rings, &before, why,
+			sizeof(why))) {
+			soak_read_mem(d.pid, mem);
+			*fds = td_count_fds(d.pid);
+			*memfds = soak_count_memfds(d.pid);
+			if (soak_model_read(c, cons, schemes, rings, &after, why,
+				sizeof(why))) {
+				if (!soak_model_same(&before, &after))
+					snprintf(why, sizeof(why),
+					    "the rings changed while counted");
+				else if (td_count_fds(d.pid) != *fds)
+					snprintf(why, sizeof(why),
+					    "the descriptor count moved");
+				else
+					done = true;
+				free(after.ids);
+			}
+			if (!done)
+				free(before.ids);
+		}
+		if (!done && tu_now_ns() - t0 > 60000000000ull)
 			TD_FAIL(&d,
-			    "after 60 s ringd lists %u rings (want %" PRIu64
-			    "), consumers %s",
-			    st.rings, rings,
-			    soak_all_up(cons) ? "up" : "not all up");
-		tu_sleep_ms(5);
+			    "after 60 s ringd still does not list exactly "
+			    "the run: %s",
+			    why);
+		if (!done)
+			tu_sleep_ms(5);
 	}
-	tu_sleep_ms(100);
-	soak_read_mem(d.pid, mem);
-	*fds = td_count_fds(d.pid);
-	*memfds = soak_count_memfds(d.pid);
 	/*
 	 * What the rings and clients account for: a memory file and two
 	 * doorbells per ring, two more descriptors for a ring ringd serves
-	 * itself (its producer handle's doorbells), a socket and a pidfd per
-	 * client.  Mapped, each ring is ringd's monitor view (the pages
-	 * before the entries) and, for a ring ringd serves, the whole pair
-	 * once more.
+	 * itself (its producer handle's doorbells), what a client costs (a
+	 * socket and a pidfd, as counted at start) per client.  Mapped, each
+	 * ring is ringd's monitor view (the pages before the entries) and,
+	 * for a ring ringd serves, the whole pair once more.
 	 */
-	{
-		struct ring_layout l = ring_layout(0, SOAK_SQ, SOAK_SQ, 0);
-		struct ring_ctl_ring *v;
-		size_t n, i, own = 0;
-
-		TAP_RC(ring_ctl_list_rings(c, &v, &n), 0);
-		for (i = 0; i < n; i++)
-			own += v[i].producer.pid == 0;
-		free(v);
-		*fdmax = d.fd_base + 3 * (int)n + 2 * (int)own +
-		    2 * (int)st.clients;
-		mem->shmem_max = (long)((n * l.sq_ents + own * l.total) / 1024);
-	}
+	*fdmax = d.fd_base + 3 * (int)before.rings + 2 * (int)before.own +
+	    d.fd_client * (int)before.clients;
+	mem->shmem_max = (long)((before.rings * l.sq_ents +
+				    before.own * l.total) /
+	    1024);
+	free(before.ids);
 	atomic_store(&sk->quiet, 0);
 }
 
@@ -402,13 +544,15 @@ test_soak(void)
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	TAP_ASSERT(sk != MAP_FAILED);
 	td_begin(&d, "max_rings = 8192\nmax_rings_per_client = 1024\n");
+	TAP_ASSERT(d.fd_base >= 0);
 	tu_srand(0x736f616b);
 	for (i = 0; i < SOAK_SCHEMES; i++)
 		schemes[i] = soak_spawn_scheme(i);
 	for (i = 0; i < SOAK_CONSUMERS; i++)
 		cons[i] = soak_spawn_consumer(i, per);
 	c = td_connect(&d);
-	soak_measure(c, cons, per * SOAK_CONSUMERS, &m0, &fds0, &mem0, &max0);
+	soak_measure(c, cons, schemes, per * SOAK_CONSUMERS, &m0, &fds0, &mem0,
+	    &max0);
 	cqes0 = sk->cqes;
 	tap_diag("soak: %u rings, %u s; ringd at start: %ld KiB private, "
 		 "%ld KiB ring memory mapped (rings account for %ld), "
@@ -436,7 +580,8 @@ test_soak(void)
 		td_assert_alive(&d);
 	}
 	/* every ring up again before the second reading */
-	soak_measure(c, cons, per * SOAK_CONSUMERS, &m1, &fds1, &mem1, &max1);
+	soak_measure(c, cons, schemes, per * SOAK_CONSUMERS, &m1, &fds1, &mem1,
+	    &max1);
 	tap_diag("soak: ringd at end: %ld KiB private, %ld KiB ring memory "
 		 "mapped (account for %ld), %d descriptors "
 		 "(%d memory files; account for %d); "

@@ -21,12 +21,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../../lib/proto.h"
 #include "ringd.h"
 #include "testutil.h"
 
 #define TD_START_MS 5000u /* ringd must answer within this */
 #define TD_STOP_MS 10000u /* and exit within this after SIGTERM */
-#define TD_SETTLE_MS 3000u
+#define TD_SETTLE_MS 10000u /* ringd must report itself idle within this */
+#define TD_REPLY_MS 10000u  /* and answer a probe, or let it go, within this */
 
 static char td_base[64]; /* the program's temporary directory */
 static pid_t td_owner;	 /* the process that removes it */
@@ -316,21 +318,203 @@ td_exec(struct td *d, unsigned flags, const char *bin, const char *const *extra,
 	_exit(127);
 }
 
-/* Count ringd's fds until they stop changing: its idle baseline. */
-static void
-td_baseline(struct td *d)
-{
-	int last = -1, same = 0, n;
-	uint64_t t0 = tu_now_ns();
+/* --- probes ------------------------------------------------------------- */
 
-	while (same < 10 && tu_now_ns() - t0 < 3000000000ull) {
-		n = td_count_fds(d->pid);
-		same = n == last ? same + 1 : 0;
-		last = n;
-		tu_sleep_ms(20);
+/*
+ * A probe is a connection made by hand through the protocol module
+ * (HELLO, then STATUS), so that its end can be seen: after
+ * shutdown(SHUT_WR) ringd reads end of stream, forgets the client and
+ * closes its side, and the probe reads end of stream in turn.
+ * ring_ctl_close() gives no such sign, so a connection closed with it may
+ * still be counted when the next check runs.
+ */
+
+/* Wait up to TD_REPLY_MS for a message; -ECONNRESET at end of stream. */
+static int
+td_probe_recv(int fd, struct proto_msg *m, uint64_t t0)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	uint64_t waited;
+	int n;
+
+	for (;;) {
+		waited = (tu_now_ns() - t0) / 1000000u;
+		if (waited >= TD_REPLY_MS)
+			return -ETIMEDOUT;
+		n = poll(&pfd, 1, (int)(TD_REPLY_MS - waited));
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		if (n > 0)
+			return proto_recv(fd, m);
 	}
-	d->fd_base = last;
-	d->map_base = td_count_memfd_maps(d->pid);
+}
+
+/* One request and its reply: the reply's error word, or -errno. */
+static int
+td_probe_call(int fd, uint16_t type, const void *body, uint32_t len,
+    struct proto_msg *m)
+{
+	static uint32_t seq;
+	uint64_t t0 = tu_now_ns();
+	int32_t err;
+	int rc;
+
+	seq++;
+	if ((rc = proto_send(fd, type, seq, body, len, NULL, 0)) < 0)
+		return rc;
+	for (;;) {
+		if ((rc = td_probe_recv(fd, m, t0)) < 0)
+			return rc;
+		proto_msg_close_fds(m);
+		if (m->hdr.type == PROTO_ERROR)
+			return -EPROTO;
+		if (m->hdr.type != (type | PROTO_REPLY) || m->hdr.seq != seq)
+			continue; /* not ours to answer */
+		memcpy(&err, m->body.raw, sizeof(err));
+		return err;
+	}
+}
+
+/* Connect and say HELLO; *ret is the socket.  -errno on failure. */
+static int
+td_probe_open(const struct td *d, int *ret)
+{
+	struct sockaddr_un sa;
+	struct proto_hello h;
+	struct proto_msg m;
+	int fd, rc;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", d->sock);
+	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	memset(&h, 0, sizeof(h));
+	h.version = PROTO_VERSION;
+	memcpy(h.comm, "td-probe", sizeof("td-probe"));
+	if ((rc = td_probe_call(fd, PROTO_HELLO, &h, sizeof(h), &m)) < 0) {
+		close(fd);
+		return rc;
+	}
+	*ret = fd;
+	return 0;
+}
+
+static int
+td_probe_status(int fd, struct ring_ctl_status *st)
+{
+	struct proto_msg m;
+	int rc;
+
+	if ((rc = td_probe_call(fd, PROTO_STATUS, NULL, 0, &m)) < 0)
+		return rc;
+	memcpy(st, &((struct proto_status_reply *)m.body.raw)->st,
+	    sizeof(*st));
+	return 0;
+}
+
+/*
+ * Hang up and wait until ringd has closed its side: by then it has
+ * forgotten the client, and the rest of what it held for it goes in the
+ * same loop turn, before it reads another request.  Closes fd.
+ */
+static int
+td_probe_leave(int fd)
+{
+	struct proto_msg m;
+	uint64_t t0 = tu_now_ns();
+	int rc;
+
+	if (shutdown(fd, SHUT_WR) < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	while ((rc = td_probe_recv(fd, &m, t0)) >= 0 || rc == -EPROTO ||
+	    rc == -EBADMSG || rc == -EMSGSIZE)
+		if (rc >= 0)
+			proto_msg_close_fds(&m);
+	close(fd);
+	return rc == -ECONNRESET ? 0 : rc;
+}
+
+/*
+ * With ringd reporting exactly nclients clients and nothing else, its
+ * descriptor and memfd mapping counts.  ringd runs one thread and
+ * answers in order, so between two of our replies it holds what its
+ * model says; a count is kept when the status replies before and after
+ * it agree and so does the count of the next round (ringd under
+ * TD_NOTIFY opens its notify socket for a moment once a second).  False
+ * when ringd reports anything else: it is not idle.
+ */
+static bool
+td_idle_count(const struct td *d, int fd, uint32_t nclients, int *fds,
+    int *maps)
+{
+	struct ring_ctl_status st;
+	int prev = -1, cur = -1, cur_maps = -1, i, rc;
+
+	for (i = 0; i < 100; i++) {
+		if ((rc = td_probe_status(fd, &st)) < 0)
+			TD_FAIL(d, "status through a probe: %s",
+			    tap_rcname(rc));
+		if (st.clients != nclients || st.rings != 0 ||
+		    st.schemes != d->schemes_base)
+			return false;
+		/* cur was counted between the previous reply and this one */
+		if (cur >= 0 && cur == prev) {
+			*fds = cur;
+			*maps = cur_maps;
+			return true;
+		}
+		prev = cur;
+		cur = td_count_fds(d->pid);
+		cur_maps = td_count_memfd_maps(d->pid);
+	}
+	TD_FAIL(d,
+	    "ringd's descriptor count does not hold still while it is "
+	    "idle (last %d, %d before)",
+	    cur, prev);
+}
+
+/*
+ * ringd's idle counts, from a probe fd that is its only client: with it
+ * alone, with a second probe, and with it alone again once ringd let the
+ * second go.  The difference is what one client costs; the idle count is
+ * the first minus that.  Nothing is recorded unless ringd reports itself
+ * idle throughout (a test restarting ringd under load).
+ */
+static void
+td_baseline(struct td *d, int fd, const struct ring_ctl_status *st)
+{
+	int one, two, again, maps, maps2, fd2, rc;
+	bool idle;
+
+	d->fd_base = d->fd_client = d->map_base = -1;
+	d->schemes_base = st->schemes;
+	if (!td_idle_count(d, fd, 1, &one, &maps))
+		return;
+	if ((rc = td_probe_open(d, &fd2)) < 0)
+		TD_FAIL(d, "a second probe: %s", tap_rcname(rc));
+	idle = td_idle_count(d, fd, 2, &two, &maps2);
+	if ((rc = td_probe_leave(fd2)) < 0)
+		TD_FAIL(d, "ringd did not let go of a probe: %s",
+		    tap_rcname(rc));
+	if (!idle || !td_idle_count(d, fd, 1, &again, &maps2))
+		return;
+	if (again != one || two <= one)
+		TD_FAIL(d,
+		    "ringd holds %d descriptors with one client, %d with "
+		    "two, %d once the second left",
+		    one, two, again);
+	d->fd_client = two - one;
+	d->fd_base = one - d->fd_client;
+	d->map_base = maps;
 }
 
 void
@@ -338,17 +522,17 @@ td_start_args(struct td *d, const char *conf, unsigned flags,
     const char *const *extra)
 {
 	const char *bin = td_binary();
-	struct ring_ctl *c;
 	struct ring_ctl_status st;
 	uint64_t t0;
 	pid_t parent = getpid(), pid;
-	int rc = -ENOENT;
+	int rc = -ENOENT, fd;
 
 	if (bin == NULL)
 		TAP_FAIL(
 		    "no ringd binary (looked for BUILD/ringd/ringd next to "
 		    "the test, or $RINGD_BIN)");
 	td_prepare(d, conf);
+	d->fd_base = d->fd_client = d->map_base = -1;
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
@@ -366,7 +550,7 @@ td_start_args(struct td *d, const char *conf, unsigned flags,
 			    "ringd exited at start (status %#x) before it "
 			    "answered on '%s'",
 			    d->status, d->sock);
-		rc = ring_ctl_connect(d->sock, NULL, &c);
+		rc = td_probe_open(d, &fd);
 		if (rc == 0)
 			break;
 		if (tu_now_ns() - t0 > TD_START_MS * 1000000ull) {
@@ -378,14 +562,15 @@ td_start_args(struct td *d, const char *conf, unsigned flags,
 		}
 		tu_sleep_ms(10);
 	}
-	rc = ring_ctl_status(c, &st);
-	ring_ctl_close(c);
-	if (rc < 0)
+	if ((rc = td_probe_status(fd, &st)) < 0)
 		TD_FAIL(d, "status from a fresh ringd: %s", tap_rcname(rc));
 	if (st.pid != (uint32_t)d->pid)
 		TD_FAIL(d, "ringd status says pid %u, we started %d", st.pid,
 		    (int)d->pid);
-	td_baseline(d);
+	td_baseline(d, fd, &st);
+	if ((rc = td_probe_leave(fd)) < 0)
+		TD_FAIL(d, "ringd did not let go of the start-up probe: %s",
+		    tap_rcname(rc));
 	TAP_HERE();
 }
 
@@ -603,37 +788,96 @@ td_list_fds(pid_t pid)
 	closedir(dir);
 }
 
+/* '#' lines naming the clients and rings ringd lists. */
+static void
+td_list_model(const struct td *d)
+{
+	struct ring_ctl_client *cl = NULL;
+	struct ring_ctl_ring *rv = NULL;
+	struct ring_ctl *c;
+	size_t n, i;
+
+	if (ring_ctl_connect(d->sock, NULL, &c) < 0)
+		return;
+	tap_diag("  what ringd lists (this listing's connection included):");
+	if (ring_ctl_list_clients(c, &cl, &n) == 0)
+		for (i = 0; i < n; i++)
+			tap_diag("  ringd client %llu: pid %u '%s', %u rings, "
+				 "%u schemes",
+			    (unsigned long long)cl[i].client_id,
+			    cl[i].peer.pid, cl[i].peer.comm, cl[i].rings,
+			    cl[i].schemes);
+	if (ring_ctl_list_rings(c, &rv, &n) == 0)
+		for (i = 0; i < n; i++)
+			tap_diag("  ringd ring %llu to '%s': state %u, "
+				 "consumer pid %u, producer pid %u",
+			    (unsigned long long)rv[i].ring_id, rv[i].scheme,
+			    rv[i].state, rv[i].consumer.pid,
+			    rv[i].producer.pid);
+	free(cl);
+	free(rv);
+	ring_ctl_close(c);
+}
+
 void
 td_settle_at(struct td *d, const char *file, int line)
 {
+	struct ring_ctl_status st;
 	uint64_t t0 = tu_now_ns();
-	int fds, maps;
+	int fd, fds, maps, rc;
+	bool idle;
 
 	if (!td_alive(d))
 		td_assert_alive_at(d, file, line);
-	for (;;) {
-		fds = td_count_fds(d->pid);
-		maps = td_count_memfd_maps(d->pid);
-		/*
-		 * Below the baseline is no leak: the baseline was taken while
-		 * ringd still held td_start()'s probe connection.
-		 */
-		if (fds < d->fd_base)
-			d->fd_base = fds;
-		if (maps < d->map_base)
-			d->map_base = maps;
-		if (fds == d->fd_base && maps == d->map_base)
-			break;
+	if (d->fd_base < 0)
+		tap_fail_at(file, line,
+		    "td_settle: no idle counts, ringd was not idle when it "
+		    "started");
+	/* ringd short of descriptors drops a connection until it settles */
+	while ((rc = td_probe_open(d, &fd)) < 0) {
 		if (tu_now_ns() - t0 > TD_SETTLE_MS * 1000000ull) {
 			td_list_fds(d->pid);
 			td_dump_log(d, 10);
 			tap_fail_at(file, line,
-			    "ringd holds %d fds and %d memfd "
-			    "mappings %u ms after its clients left; idle "
-			    "baseline %d and %d",
-			    fds, maps, TD_SETTLE_MS, d->fd_base, d->map_base);
+			    "no probe got through to ringd in %u ms: last %s",
+			    TD_SETTLE_MS, tap_rcname(rc));
 		}
 		tu_sleep_ms(10);
+	}
+	for (;;) {
+		if ((rc = td_probe_status(fd, &st)) < 0) {
+			td_dump_log(d, 10);
+			tap_fail_at(file, line, "status through a probe: %s",
+			    tap_rcname(rc));
+		}
+		/* counted after a reply: what ringd holds for that model */
+		fds = td_count_fds(d->pid);
+		maps = td_count_memfd_maps(d->pid);
+		idle = st.clients == 1 && st.rings == 0 &&
+		    st.schemes == d->schemes_base;
+		if (idle && fds <= d->fd_base + d->fd_client &&
+		    maps <= d->map_base)
+			break;
+		if (tu_now_ns() - t0 > TD_SETTLE_MS * 1000000ull) {
+			td_list_fds(d->pid);
+			if (!idle)
+				td_list_model(d);
+			td_dump_log(d, 10);
+			tap_fail_at(file, line,
+			    "%u ms after its clients left ringd lists %u "
+			    "clients (our probe among them), %u rings and "
+			    "%u schemes (%u idle), and holds %d fds and %d "
+			    "memfd mappings (idle with one client: %d and %d)",
+			    TD_SETTLE_MS, st.clients, st.rings, st.schemes,
+			    d->schemes_base, fds, maps,
+			    d->fd_base + d->fd_client, d->map_base);
+		}
+		tu_sleep_ms(10);
+	}
+	if ((rc = td_probe_leave(fd)) < 0) {
+		td_dump_log(d, 10);
+		tap_fail_at(file, line, "ringd did not let go of a probe: %s",
+		    tap_rcname(rc));
 	}
 	TAP_HERE();
 }

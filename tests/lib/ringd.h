@@ -40,8 +40,11 @@ struct td {
 	char conf[TD_PATH_MAX];	   /* ringd.conf, always passed with -c */
 	char pidfile[TD_PATH_MAX]; /* used with TD_PIDFILE */
 	char log[TD_PATH_MAX];	   /* ringd's stdout and stderr */
-	int fd_base;		   /* descriptors ringd holds when idle */
+	int fd_base;		   /* descriptors ringd holds with no client and
+				      no ring; -1: not known (td_start()) */
+	int fd_client;		   /* descriptors one client adds */
 	int map_base;		   /* memfd mappings ringd holds when idle */
+	uint32_t schemes_base;	   /* schemes it lists when idle (built-ins) */
 	int status;		   /* wait status once it exited */
 	const char *env_sock;	   /* not NULL: $RINGD_SOCKET for ringd, even
 				     with -S */
@@ -76,8 +79,11 @@ void td_prepare(struct td *d, const char *conf);
 void td_write_conf(const struct td *d, const char *conf);
 /*
  * Run ringd for d (prepared or not) and, unless TD_NO_WAIT, wait up to
- * 5 s until a client can talk to it; then record the idle fd and mapping
- * counts.  extra_args: more arguments, NULL-terminated, or NULL.
+ * 5 s until a client can talk to it; then, if ringd has no other client
+ * and no ring, record its idle fd and mapping counts and what one client
+ * adds (otherwise fd_base is -1).  Either way, ringd has let go of every
+ * connection td_start() made when it returns.  extra_args: more
+ * arguments, NULL-terminated, or NULL.
  */
 void td_start_args(struct td *d, const char *conf, unsigned flags,
     const char *const *extra_args);
@@ -126,8 +132,12 @@ int td_raw_connect(const struct td *d);
 int td_count_fds(pid_t pid);
 int td_count_memfd_maps(pid_t pid);
 /*
- * Wait up to 3 s for ringd's fd count (and memfd mapping count) to come
- * back to the idle baseline; fail listing what it still holds.
+ * Wait up to 10 s until ringd reports itself idle (no client but our
+ * probe, no ring, no scheme but the built-ins) and then holds no more
+ * descriptors and memfd mappings than it did idle at start; fail listing
+ * what it reported and holds.  Every client must be gone (persistent
+ * physical regions may stay); ringd has let go of the probe when it
+ * returns.
  */
 #define td_settle(d) td_settle_at((d), __FILE__, __LINE__)
 void td_settle_at(struct td *d, const char *file, int line);
