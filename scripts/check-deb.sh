@@ -9,8 +9,9 @@
 # started by hand with the installed configuration, as the units would.
 # Whatever happens, the script stops what it started, purges the
 # packages, removes the users it made (and the group ringd, unless it
-# existed before) and its temporary directory.  Exit status 0 or 1; the
-# last line is "check-deb: ok" or "check-deb: FAILED: reason".
+# existed before) and its temporary directory (CHECK_DEB_KEEP=1 keeps the
+# latter, with the packages and logs).  Exit status 0 or 1; the last line
+# is "check-deb: ok" or "check-deb: FAILED: reason".
 set -u
 
 PKGS="libring0 libring-dev ringd ring-examples"
@@ -44,7 +45,11 @@ cleanup() {
 	if [ "$group_existed" = no ] && getent group ringd >/dev/null; then
 		groupdel ringd 2>/dev/null
 	fi
-	[ -n "$tmp" ] && rm -rf "$tmp"
+	if [ -n "$tmp" ] && [ -n "${CHECK_DEB_KEEP:-}" ]; then
+		echo "check-deb: packages and logs kept in $tmp"
+	elif [ -n "$tmp" ]; then
+		rm -rf "$tmp"
+	fi
 	exit "$rc"
 }
 
