@@ -263,7 +263,7 @@ fuzz-smoke: $(FUZZ_BINS)
 		fuzz/run.sh $(FUZZ_DIR) $$t $(FUZZ_SMOKE_SECONDS) || exit 1; done
 
 deps:
-	$(Q)scripts/deps.sh
+	$(Q)scripts/deps.sh test
 
 lint-man:
 	$(Q)mandoc -Tlint -W warning $(MAN1) $(MAN3) $(MAN7) $(MAN5) $(MAN8)

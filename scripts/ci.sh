@@ -92,20 +92,29 @@ memcheck() {
 step "valgrind memcheck (subset)" memcheck
 
 example() {
-	local root=$tmp/root
+	local root=$tmp/root ml libdir
+	ml=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null)
+	libdir=/opt/ringd/lib${ml:+/$ml}
 	make -s install DESTDIR="$root" PREFIX=/opt/ringd &&
 		awk '/^```c$/ && !done { on = 1; next } on && /^```$/ { on = 0; done = 1 } on' \
 			README.md >"$tmp/readme.c" &&
 		cmp -s "$tmp/readme.c" examples/hello.c &&
-		PKG_CONFIG_SYSROOT_DIR="$root" PKG_CONFIG_PATH="$root/opt/ringd/lib/pkgconfig" \
+		PKG_CONFIG_SYSROOT_DIR="$root" PKG_CONFIG_PATH="$root$libdir/pkgconfig" \
 			cc -Wall -Wextra -Werror -o "$tmp/hello" "$tmp/readme.c" \
-			$(PKG_CONFIG_SYSROOT_DIR="$root" PKG_CONFIG_PATH="$root/opt/ringd/lib/pkgconfig" \
+			$(PKG_CONFIG_SYSROOT_DIR="$root" PKG_CONFIG_PATH="$root$libdir/pkgconfig" \
 				pkg-config --cflags --libs libring) &&
-		LD_LIBRARY_PATH="$root/opt/ringd/lib" "$tmp/hello" | grep -q 'user_data=42 status=0' &&
+		LD_LIBRARY_PATH="$root$libdir" "$tmp/hello" | grep -q 'user_data=42 status=0' &&
 		make -s uninstall DESTDIR="$root" PREFIX=/opt/ringd &&
-		[ -z "$(find "$root" -type f)" ]
+		[ -z "$(find "$root" -mindepth 1)" ]
 }
 step "install, README example via pkg-config, uninstall" example
+# The Debian packages: build, lintian, install, the secure default, purge.
+if [ "$(id -u)" -eq 0 ]; then
+	step "Debian packages: build, lintian, install, secure default, purge" \
+		scripts/check-deb.sh
+else
+	echo "ok - Debian packages # SKIP not root (scripts/check-deb.sh)"
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

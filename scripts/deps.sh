@@ -35,7 +35,6 @@ man-db			checks the installed man page links
 systemd			systemd-analyze verify of the units
 dpkg-dev		builds the Debian packages
 debhelper		builds the Debian packages
-fakeroot		builds the Debian packages
 lintian			checks the Debian packages
 '
 
