@@ -1023,13 +1023,13 @@ td_await_ring_gone_at(struct ring_ctl *c, uint64_t id, const char *file,
 	uint64_t t0 = tu_now_ns();
 
 	while (td_find_ring(c, id, &rec)) {
-		if (tu_now_ns() - t0 > 3000000000ull)
+		if (tu_now_ns() - t0 > TD_SETTLE_MS * 1000000ull)
 			tap_fail_at(file, line,
 			    "ringd still lists ring %llu "
-			    "(state %u, consumer pid %u, producer pid %u) 3 s "
-			    "after both sides left",
+			    "(state %u, consumer pid %u, producer pid %u) %u "
+			    "ms after both sides left",
 			    (unsigned long long)id, rec.state, rec.consumer.pid,
-			    rec.producer.pid);
+			    rec.producer.pid, TD_SETTLE_MS);
 		tu_sleep_ms(10);
 	}
 	TAP_HERE();
@@ -1042,11 +1042,11 @@ td_await_scheme_gone_at(struct ring_ctl *c, const char *name, const char *file,
 	uint64_t t0 = tu_now_ns();
 
 	while (td_find_scheme(c, name, NULL)) {
-		if (tu_now_ns() - t0 > 3000000000ull)
+		if (tu_now_ns() - t0 > TD_SETTLE_MS * 1000000ull)
 			tap_fail_at(file, line,
 			    "ringd still lists scheme '%s' "
-			    "3 s after its owner left",
-			    name);
+			    "%u ms after its owner left",
+			    name, TD_SETTLE_MS);
 		tu_sleep_ms(10);
 	}
 	TAP_HERE();

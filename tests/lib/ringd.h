@@ -175,7 +175,7 @@ int td_cq_pop_wait(struct ring *r, struct ring_cqe *cqe, unsigned ms);
 bool td_find_ring(struct ring_ctl *c, uint64_t id, struct ring_ctl_ring *out);
 bool td_find_scheme(struct ring_ctl *c, const char *name,
     struct ring_ctl_scheme *out);
-/* Wait up to 3 s for ringd to forget a ring (a scheme). */
+/* Wait up to 10 s for ringd to forget a ring (a scheme). */
 #define td_await_ring_gone(c, id) \
 	td_await_ring_gone_at((c), (id), __FILE__, __LINE__)
 void td_await_ring_gone_at(struct ring_ctl *c, uint64_t id, const char *file,
