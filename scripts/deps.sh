@@ -34,6 +34,7 @@ mandoc			man page lint
 man-db			checks the installed man page links
 systemd			systemd-analyze verify of the units
 dpkg-dev		builds the Debian packages
+build-essential		dpkg-buildpackage requires it
 debhelper		builds the Debian packages
 lintian			checks the Debian packages
 '
