@@ -5,7 +5,7 @@
 #   make check SAN=1     the same under ASan+UBSan (objects in build-san/)
 #   make bench           run the ring benchmark against its comparators
 #   make fuzz            libFuzzer targets (clang); fuzz-smoke runs each briefly
-#   make install         PREFIX=/usr/local DESTDIR= (uninstall mirrors it)
+#   make install         PREFIX=/usr/local DESTDIR= LIBDIR= STRIP= (uninstall mirrors it)
 #   make ci              scripts/ci.sh, the CI job: deps, check, sanitizer check, bench smoke
 #   make demo            the main job: deps, build, a block device scheme and its
 #                        drivers through ringd, watched in ringtop

@@ -92,10 +92,10 @@ memcheck() {
 step "valgrind memcheck (subset)" memcheck
 
 example() {
-	local root=$tmp/root ml libdir
-	ml=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null)
-	libdir=/opt/ringd/lib${ml:+/$ml}
+	local root=$tmp/root pc libdir
 	make -s install DESTDIR="$root" PREFIX=/opt/ringd &&
+		pc=$(find "$root" -name libring.pc) && [ -n "$pc" ] &&
+		libdir=$(dirname "$(dirname "${pc#"$root"}")") &&
 		awk '/^```c$/ && !done { on = 1; next } on && /^```$/ { on = 0; done = 1 } on' \
 			README.md >"$tmp/readme.c" &&
 		cmp -s "$tmp/readme.c" examples/hello.c &&

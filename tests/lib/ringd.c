@@ -379,21 +379,12 @@ td_probe_call(int fd, uint16_t type, const void *body, uint32_t len,
 static int
 td_probe_open(const struct td *d, int *ret)
 {
-	struct sockaddr_un sa;
 	struct proto_hello h;
 	struct proto_msg m;
 	int fd, rc;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", d->sock);
-	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		rc = -errno;
-		close(fd);
-		return rc;
-	}
+	if ((fd = td_sock_connect(d->sock)) < 0)
+		return fd;
 	memset(&h, 0, sizeof(h));
 	h.version = PROTO_VERSION;
 	memcpy(h.comm, "td-probe", sizeof("td-probe"));
@@ -713,19 +704,33 @@ td_connect_at(const struct td *d, const char *file, int line)
 }
 
 int
-td_raw_connect(const struct td *d)
+td_sock_connect(const char *path)
 {
 	struct sockaddr_un sa;
-	int fd;
+	int fd, rc;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", d->sock);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path));
+	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+int
+td_raw_connect(const struct td *d)
+{
+	int fd = td_sock_connect(d->sock);
+
 	if (fd < 0)
-		TAP_FAIL("socket: %s", tap_rcname(-errno));
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		TAP_FAIL("connect '%s': %s", d->sock, tap_rcname(-errno));
+		TAP_FAIL("connect '%s': %s", d->sock, tap_rcname(fd));
 	TAP_HERE();
 	return fd;
 }

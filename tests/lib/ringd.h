@@ -127,6 +127,8 @@ extern struct ring_ctl *volatile td_conns[64];
 struct ring_ctl *td_connect_at(const struct td *d, const char *file, int line);
 /* A raw SOCK_SEQPACKET connection to d's socket (no HELLO). */
 int td_raw_connect(const struct td *d);
+/* The same to any socket path: the descriptor, or -errno. */
+int td_sock_connect(const char *path);
 
 /* Open descriptors of a process, and its mappings of memfd files. */
 int td_count_fds(pid_t pid);
