@@ -4,6 +4,13 @@
  * them to the handler table, the bounded output queue, list replies sent
  * record by record, and tearing a connection down.
  *
+ * Admission: a connection must complete HELLO within hello_timeout_ms;
+ * each uid but root's and the socket owner's holds at most
+ * max_clients_per_uid connections; and the last slots of max_clients
+ * (RINGD_CLIENT_RESERVE) and the descriptors rings_fd_room() keeps back
+ * are for root and the socket's owner and group alone, so that an idle
+ * or flooding uid never locks an administrator out.
+ *
  * Back-pressure: while a client has replies queued, ringd stops reading
  * its requests, so a client that does not read cannot make ringd queue
  * more than one request's worth of replies; events for it (ATTACH, late
@@ -12,10 +19,12 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -107,15 +116,23 @@ client_cmp(struct client *a, struct client *b)
 
 RB_GENERATE(client_tree, client, node, client_cmp)
 
-/* "pid 123 (comm) uid 1000" for log lines. */
+/*
+ * "client 7 (pid 123 'comm' uid 1000)" for log lines.  The result stays
+ * valid until CLIENT_NAME_BUFS more calls, so one log line may name
+ * several clients.
+ */
+#define CLIENT_NAME_BUFS 4
+
 const char *
 client_name(const struct client *c)
 {
-	static char buf[96];
+	static char buf[CLIENT_NAME_BUFS][96];
+	static unsigned next;
+	char *b = buf[next++ % CLIENT_NAME_BUFS];
 
-	snprintf(buf, sizeof(buf), "client %llu (pid %u '%s' uid %u)",
+	snprintf(b, sizeof(buf[0]), "client %llu (pid %u '%s' uid %u)",
 	    (unsigned long long)c->id, c->peer.pid, c->peer.comm, c->peer.uid);
-	return buf;
+	return b;
 }
 
 /* Copy a command name, printable characters only. */
@@ -169,44 +186,250 @@ client_pidfd(struct client *c)
 	return fd;
 }
 
-/* Refuse a connection over max_clients with a PROTO_ERROR, then close. */
-static void
-client_refuse(int fd)
+/* --- admission: connection limits and the HELLO deadline --------------- */
+
+/* Connections per uid, for max_clients_per_uid. */
+struct client_uid {
+	RB_ENTRY(client_uid) node;
+	uint32_t uid;
+	uint32_t n;
+};
+
+static int
+client_uid_cmp(struct client_uid *a, struct client_uid *b)
 {
-	struct proto_error e = { .error = -EUSERS, .version = PROTO_VERSION };
+	return a->uid < b->uid ? -1 : a->uid > b->uid;
+}
+
+#ifndef __unused
+#define __unused __attribute__((unused)) /* for RB_*_STATIC */
+#endif
+
+RB_HEAD(client_uid_tree, client_uid);
+RB_PROTOTYPE_STATIC(client_uid_tree, client_uid, node, client_uid_cmp)
+RB_GENERATE_STATIC(client_uid_tree, client_uid, node, client_uid_cmp)
+
+static struct client_uid_tree client_uids = RB_INITIALIZER(&client_uids);
+
+static struct client_uid *
+client_uid_find(uint32_t uid)
+{
+	struct client_uid key;
+
+	key.uid = uid;
+	return RB_FIND(client_uid_tree, &client_uids, &key);
+}
+
+/* Count c in its uid's connections; -ENOMEM when it cannot be. */
+static int
+client_uid_add(struct client *c)
+{
+	struct client_uid *u = client_uid_find(c->peer.uid);
+
+	if (u == NULL) {
+		if ((u = calloc(1, sizeof(*u))) == NULL)
+			return -ENOMEM;
+		u->uid = c->peer.uid;
+		RB_INSERT(client_uid_tree, &client_uids, u);
+	}
+	u->n++;
+	c->uid_counted = true;
+	return 0;
+}
+
+static void
+client_uid_del(struct client *c)
+{
+	struct client_uid *u;
+
+	if (!c->uid_counted)
+		return;
+	c->uid_counted = false;
+	if ((u = client_uid_find(c->peer.uid)) == NULL)
+		return;
+	if (--u->n == 0) {
+		RB_REMOVE(client_uid_tree, &client_uids, u);
+		free(u);
+	}
+}
+
+/*
+ * Log a refused or timed-out connection at info, at most
+ * RINGD_CONN_LOG_PER_SEC a second; what is left out is summed up in the
+ * next line logged.
+ */
+static void __attribute__((format(printf, 1, 2)))
+client_log_conn(const char *fmt, ...)
+{
+	static uint64_t window_ns, skipped;
+	static unsigned logged;
+	uint64_t now = service_now_ns();
+	char msg[256];
+	va_list ap;
+
+	if (now - window_ns >= 1000000000ull) {
+		if (skipped > 0)
+			log_info("%llu more connections refused or timed out "
+				 "(%llu refused, %llu without HELLO in time "
+				 "since start)",
+			    (unsigned long long)skipped,
+			    (unsigned long long)ringd.conns_refused,
+			    (unsigned long long)ringd.hello_timeouts);
+		window_ns = now;
+		logged = 0;
+		skipped = 0;
+	}
+	if (logged >= RINGD_CONN_LOG_PER_SEC) {
+		skipped++;
+		return;
+	}
+	logged++;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_info("%s", msg);
+}
+
+static bool
+client_in_group(const struct client *c, uint32_t gid)
+{
+	uint32_t i;
+
+	if (c->peer.gid == gid)
+		return true;
+	for (i = 0; i < c->ngroups; i++)
+		if (c->groups[i] == gid)
+			return true;
+	return false;
+}
+
+/* Root, ringd's own uid or the socket's owner: no per-uid cap. */
+static bool
+client_is_admin(const struct client *c)
+{
+	return c->peer.uid == 0 || c->peer.uid == (uint32_t)geteuid() ||
+	    c->peer.uid == (uint32_t)ringd.sock_uid;
+}
+
+/* May c take the slots and descriptors kept back from other uids? */
+static bool
+client_may_use_reserve(const struct client *c)
+{
+	return client_is_admin(c) ||
+	    (ringd.sock_group_set && client_in_group(c, ringd.sock_gid));
+}
+
+/* The slots of max_clients kept for client_may_use_reserve(). */
+static uint32_t
+client_reserve(void)
+{
+	uint32_t r = ringd.conf.max_clients / 8;
+
+	return r < RINGD_CLIENT_RESERVE ? r : RINGD_CLIENT_RESERVE;
+}
+
+/*
+ * Would one more client leave as many descriptors free as rings_fd_room()
+ * keeps back for new clients and takeovers?  Counted the same way.
+ */
+static bool
+client_fd_room(void)
+{
+	struct rlimit rl;
+	uint64_t used, reserve;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return true;
+	reserve = rl.rlim_cur / 8 < RINGD_FD_RESERVE ? rl.rlim_cur / 8
+						     : RINGD_FD_RESERVE;
+	used = (uint64_t)ringd.nrings * RINGD_FDS_PER_RING +
+	    (uint64_t)ringd.nserving * RINGD_FDS_PER_SERVE +
+	    (uint64_t)(ringd.nclients + 1) * RINGD_FDS_PER_CLIENT +
+	    RINGD_FDS_BASE + reserve;
+	return used <= rl.rlim_cur;
+}
+
+/*
+ * Which limit a new connection c is over, or NULL: max_clients; the
+ * reserved slots; max_clients_per_uid; descriptors near RLIMIT_NOFILE,
+ * where other uids are refused before root and the socket's owner and
+ * group are.
+ */
+static const char *
+client_admit(const struct client *c)
+{
+	bool reserve = client_may_use_reserve(c);
+	const struct client_uid *u;
+
+	if (ringd.nclients >= ringd.conf.max_clients)
+		return "max_clients reached";
+	if (!reserve && ringd.nclients + client_reserve() >=
+	    ringd.conf.max_clients)
+		return "only the slots reserved for root and the socket's "
+		       "owner and group are left";
+	if (!client_is_admin(c) &&
+	    (u = client_uid_find(c->peer.uid)) != NULL &&
+	    u->n >= ringd.conf.max_clients_per_uid)
+		return "its uid is at max_clients_per_uid";
+	if (!reserve && !client_fd_room())
+		return "descriptors are short";
+	return NULL;
+}
+
+/* Tell a refused or timed-out peer why with a PROTO_ERROR; never blocks. */
+static void
+client_send_error(int fd, int err)
+{
+	struct proto_error e = { .error = err, .version = PROTO_VERSION };
 
 	(void)proto_send(fd, PROTO_ERROR, 0, &e, sizeof(e), NULL, 0);
-	close(fd);
+}
+
+/* A new connection's identity and groups; -errno when it has none. */
+static int
+client_identify(struct client *c, int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+		log_warn("SO_PEERCRED: %s", strerror(errno));
+		return -errno;
+	}
+	c->sock = fd;
+	c->pidfd = -1;
+	c->peer.pid = (uint32_t)cred.pid;
+	c->peer.uid = cred.uid;
+	c->peer.gid = cred.gid;
+	policy_client_init(c);
+	return 0;
 }
 
 static void
 client_new(int fd)
 {
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
+	const char *why;
 	struct client *c;
 
-	if (ringd.nclients >= ringd.conf.max_clients) {
-		log_warn("refusing a connection: max_clients (%u) reached",
-		    ringd.conf.max_clients);
-		client_refuse(fd);
-		return;
-	}
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
-		log_warn("SO_PEERCRED: %s", strerror(errno));
-		close(fd);
-		return;
-	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		log_error("out of memory for a client");
 		close(fd);
 		return;
 	}
+	if (client_identify(c, fd) < 0)
+		goto out_free;
+	if ((why = client_admit(c)) != NULL) {
+		ringd.conns_refused++;
+		client_log_conn("refusing a connection from pid %u uid %u: %s",
+		    c->peer.pid, c->peer.uid, why);
+		client_send_error(fd, -EUSERS);
+		goto out_free;
+	}
+	if (client_uid_add(c) < 0) {
+		log_error("out of memory for a client");
+		goto out_free;
+	}
 	c->id = ++ringd.next_client_id;
-	c->sock = fd;
-	c->peer.pid = (uint32_t)cred.pid;
-	c->peer.uid = cred.uid;
-	c->peer.gid = cred.gid;
 	c->created_ns = service_now_ns();
 	LIST_INIT(&c->schemes);
 	LIST_INIT(&c->cons_rings);
@@ -220,20 +443,60 @@ client_new(int fd)
 	c->ev = EPOLLIN;
 	if (loop_add(fd, &c->sock_src, c->ev) < 0) {
 		log_error("epoll: %s", strerror(errno));
-		close(fd);
-		free(c);
-		return;
+		client_uid_del(c);
+		goto out_free;
 	}
 	c->pidfd = client_pidfd(c);
 	if (c->pidfd >= 0 && loop_add(c->pidfd, &c->pid_src, EPOLLIN) < 0) {
 		close(c->pidfd);
 		c->pidfd = -1;
 	}
-	policy_client_init(c);
 	RB_INSERT(client_tree, &ringd.clients, c);
+	TAILQ_INSERT_TAIL(&ringd.hello_wait, c, hello_link);
+	c->hello_wait = true;
 	ringd.nclients++;
 	ringd.status_dirty = true;
 	log_debug("%s connected", client_name(c));
+	return;
+
+out_free:
+	policy_client_fini(c);
+	free(c);
+	close(fd);
+}
+
+static void
+client_hello_done(struct client *c)
+{
+	if (!c->hello_wait)
+		return;
+	TAILQ_REMOVE(&ringd.hello_wait, c, hello_link);
+	c->hello_wait = false;
+}
+
+/*
+ * Close connections that have not completed HELLO within
+ * hello_timeout_ms of connecting; the time until the next such deadline
+ * in ns, or -1 when no connection waits.  The list is in connection
+ * order, which is deadline order (one timeout for all).
+ */
+int64_t
+client_expire(uint64_t now)
+{
+	uint64_t timeout = (uint64_t)ringd.conf.hello_timeout_ms * 1000000ull;
+	struct client *c;
+
+	while ((c = TAILQ_FIRST(&ringd.hello_wait)) != NULL) {
+		if (c->created_ns + timeout > now)
+			return (int64_t)(c->created_ns + timeout - now);
+		ringd.hello_timeouts++;
+		client_log_conn("%s: disconnecting: no HELLO within %u ms",
+		    client_name(c), ringd.conf.hello_timeout_ms);
+		if (STAILQ_EMPTY(&c->outq))
+			client_send_error(c->sock, -ETIMEDOUT);
+		client_kill(c, NULL);
+	}
+	return -1;
 }
 
 /*
@@ -621,6 +884,7 @@ client_handle_hello(struct client *c, struct proto_msg *m)
 		client_bad(c, "protocol version mismatch");
 	} else {
 		c->hello = true;
+		client_hello_done(c);
 		if (!c->comm_known)
 			client_set_comm(c, h->comm, sizeof(h->comm));
 	}
@@ -717,6 +981,8 @@ client_kill(struct client *c, const char *why)
 		log_debug("%s disconnected", client_name(c));
 	loop_del(c->sock);
 	loop_del(c->pidfd);
+	client_hello_done(c);
+	client_uid_del(c);
 	RB_REMOVE(client_tree, &ringd.clients, c);
 	ringd.nclients--;
 	ringd.status_dirty = true;

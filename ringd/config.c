@@ -49,6 +49,10 @@ static const struct config_key config_keys[] = {
 	CK("socket_mode", CONF_MODE, socket_mode, 0, 0777),
 	CK("socket_group", CONF_GROUP, socket_group, 0, 0),
 	CK("max_clients", CONF_U32, max_clients, 1, RINGD_CAP_MAX_CLIENTS),
+	CK("max_clients_per_uid", CONF_U32, max_clients_per_uid, 1,
+	    RINGD_CAP_MAX_CLIENTS),
+	CK("hello_timeout_ms", CONF_U32, hello_timeout_ms, 1,
+	    RINGD_CAP_HELLO_TIMEOUT_MS),
 	CK("max_schemes", CONF_U32, max_schemes, 0, RINGD_CAP_MAX_SCHEMES),
 	CK("max_schemes_per_client", CONF_U32, max_schemes_per_client, 0,
 	    RINGD_CAP_MAX_SCHEMES),
@@ -89,6 +93,8 @@ config_defaults(struct config *c)
 	memset(c, 0, sizeof(*c));
 	c->socket_mode = 0666;
 	c->max_clients = RINGD_DEF_MAX_CLIENTS;
+	c->max_clients_per_uid = RINGD_DEF_MAX_CLIENTS_PER_UID;
+	c->hello_timeout_ms = RINGD_DEF_HELLO_TIMEOUT_MS;
 	c->max_schemes = RINGD_DEF_MAX_SCHEMES;
 	c->max_schemes_per_client = RINGD_DEF_MAX_SCHEMES_PER_CLIENT;
 	c->max_rings = RINGD_DEF_MAX_RINGS;

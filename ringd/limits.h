@@ -11,6 +11,17 @@
 
 #define RINGD_DEF_MAX_CLIENTS 1024u /* connections at once */
 #define RINGD_CAP_MAX_CLIENTS 65536u
+/* connections of one uid at once (root and the socket's owner exempt) */
+#define RINGD_DEF_MAX_CLIENTS_PER_UID 64u
+/*
+ * Connection slots (of max_clients, at most an eighth of it) that only
+ * root, the socket's owner and members of its group may take, so that an
+ * administrator still gets in when other uids hold every other slot.
+ */
+#define RINGD_CLIENT_RESERVE 16u
+/* a connection must complete HELLO within this long, or it is closed */
+#define RINGD_DEF_HELLO_TIMEOUT_MS 5000u
+#define RINGD_CAP_HELLO_TIMEOUT_MS 600000u
 /* registered names, built-ins excluded */
 #define RINGD_DEF_MAX_SCHEMES 256u
 #define RINGD_CAP_MAX_SCHEMES 65536u
@@ -61,6 +72,8 @@
 /* Fixed limits (not configurable). */
 /* protocol violations before a client is disconnected */
 #define RINGD_MAX_BAD_MSGS 8
+/* refusals and HELLO timeouts logged per second; the rest are counted */
+#define RINGD_CONN_LOG_PER_SEC 5
 /* SQEs a built-in serves per ring per loop turn */
 #define RINGD_BUILTIN_BUDGET 1024
 #define RINGD_EPOLL_BATCH 64	 /* events taken per epoll_wait */

@@ -53,6 +53,32 @@ listen_default_path(char *buf, size_t size, bool *mkparent)
 }
 
 /*
+ * Who besides root may take the connection slots other uids cannot
+ * (client.c): the socket file's owner, and its group when that was
+ * chosen (socket_group, or systemd's SocketGroup= for an activated
+ * socket).  A group ringd merely inherited (its own) grants nothing.
+ */
+static void
+listen_note_owner(const struct config *conf, bool activated, gid_t group)
+{
+	struct stat st;
+
+	ringd.sock_uid = geteuid();
+	ringd.sock_group_set = false;
+	if (activated) {
+		if (ringd.sock_path[0] == '/' &&
+		    stat(ringd.sock_path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+			ringd.sock_uid = st.st_uid;
+			ringd.sock_gid = st.st_gid;
+			ringd.sock_group_set = true;
+		}
+	} else if (conf->socket_group[0] != '\0') {
+		ringd.sock_gid = group;
+		ringd.sock_group_set = true;
+	}
+}
+
+/*
  * Socket activation: when LISTEN_PID names us and LISTEN_FDS >= 1, fd 3 is
  * our listening socket.  Returns 1 when it was taken, 0 when not activated.
  */
@@ -97,6 +123,7 @@ listen_activated(void)
 		    sizeof(ringd.sock_path));
 	ringd.listen_fd = fd;
 	ringd.sock_owned = false;
+	listen_note_owner(&ringd.conf, true, 0);
 	return 1;
 }
 
@@ -141,7 +168,9 @@ listen_apply_mode(const struct config *conf)
 			    ringd.sock_path, strerror(errno));
 			return -errno;
 		}
-	}
+		listen_note_owner(conf, false, (gid_t)gid);
+	} else
+		listen_note_owner(conf, false, 0);
 	if (chmod(ringd.sock_path, conf->socket_mode) < 0) {
 		log_error("cannot set mode of '%s': %s", ringd.sock_path,
 		    strerror(errno));

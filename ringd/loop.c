@@ -187,11 +187,14 @@ loop_run(void)
 	uint64_t last_status = 0;
 
 	while (!ringd.quit) {
-		int64_t next;
+		int64_t next, next_hello;
 		int timeout = -1, n, i;
 		uint64_t now = service_now_ns();
 
 		next = rings_expire(now);
+		next_hello = client_expire(now);
+		if (next_hello >= 0 && (next < 0 || next_hello < next))
+			next = next_hello;
 		if (next >= 0)
 			timeout = (int)((next + 999999) / 1000000);
 		if (ringd.status_dirty && ringd.notify)

@@ -40,6 +40,7 @@ main_init_state(void)
 	TAILQ_INIT(&ringd.runnable);
 	TAILQ_INIT(&ringd.dead_rings);
 	TAILQ_INIT(&ringd.dead_clients);
+	TAILQ_INIT(&ringd.hello_wait);
 }
 
 /*

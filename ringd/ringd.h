@@ -84,6 +84,8 @@ struct config {
 	mode_t socket_mode;
 	char socket_group[64]; /* "" when not set */
 	uint32_t max_clients;
+	uint32_t max_clients_per_uid; /* root and the socket's owner exempt */
+	uint32_t hello_timeout_ms;    /* first message to HELLO done */
 	uint32_t max_schemes;
 	uint32_t max_schemes_per_client;
 	uint32_t max_rings;
@@ -127,6 +129,7 @@ struct client {
 	uint64_t id;
 	RB_ENTRY(client) node;
 	TAILQ_ENTRY(client) dead_link;
+	TAILQ_ENTRY(client) hello_link; /* on ringd.hello_wait until HELLO */
 	int sock;
 	int pidfd; /* -1 when pidfds are unavailable */
 	struct loop_src sock_src, pid_src;
@@ -136,7 +139,9 @@ struct client {
 	uint32_t ngroups;
 	bool comm_known; /* comm came from /proc */
 	bool hello;
+	bool hello_wait; /* on ringd.hello_wait */
 	bool dead;
+	bool uid_counted; /* counted in its uid's connections */
 	unsigned bad; /* protocol violations so far */
 	uint64_t created_ns;
 	uint32_t nschemes;
@@ -246,6 +251,10 @@ struct ringd {
 	struct loop_src listen_src, sig_src;
 	char sock_path[RINGD_SOCK_MAX];
 	bool sock_owned; /* we bound it: unlink at exit */
+	/* who may use the reserved connection slots besides root */
+	uid_t sock_uid;	     /* the socket file's owner (else ringd's euid) */
+	gid_t sock_gid;	     /* socket_group, when sock_group_set */
+	bool sock_group_set; /* the group was chosen: socket_group or systemd */
 	dev_t sock_dev;
 	ino_t sock_ino;
 	bool quit;
@@ -263,6 +272,9 @@ struct ringd {
 	TAILQ_HEAD(, ringd_ring) runnable;
 	TAILQ_HEAD(, ringd_ring) dead_rings;
 	TAILQ_HEAD(, client) dead_clients;
+	TAILQ_HEAD(, client) hello_wait; /* no HELLO yet, oldest first */
+	uint64_t conns_refused;		 /* over a connection limit */
+	uint64_t hello_timeouts;	 /* closed without a HELLO in time */
 	bool status_dirty; /* counts changed since STATUS= */
 	bool notify;	   /* $NOTIFY_SOCKET is set */
 };
@@ -315,6 +327,7 @@ void loop_fini(void);
 
 /* client.c */
 void client_accept(void);
+int64_t client_expire(uint64_t now);
 void client_event(struct client *c, uint32_t events);
 void client_pidfd_event(struct client *c);
 int client_send(struct client *c, uint16_t type, uint32_t seq, const void *body,
