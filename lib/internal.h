@@ -45,8 +45,8 @@ struct ring {
 	struct ring_q *out, *in; /* role-relative: what we push / pop */
 	uint8_t *map;
 	size_t map_len;
-	int doorbell_self; /* eventfd the peer rings to wake us */
-	int doorbell_peer; /* eventfd we ring to wake the peer */
+	int doorbell_self; /* our end of the doorbell socket pair */
+	int doorbell_peer; /* the peer's end (kept for ADOPT and monitors) */
 	bool broken;	   /* sticky: the peer corrupted shared state */
 	bool shut;	   /* we set DROP ourselves */
 	bool seen_drop;	   /* a status word said DROP: push no more */

@@ -14,9 +14,10 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -61,7 +62,7 @@ ring_pair_create(const struct ring_params *p, struct ring_fds *fds)
 	struct ring_pair_desc d;
 	struct ring_layout l;
 	uint64_t ec;
-	int mem = -1, db0 = -1, db1 = -1, rc;
+	int mem = -1, db[2] = { -1, -1 }, rc;
 
 	memset(&d, 0, sizeof(d));
 	d.magic = RING_PAIR_MAGIC;
@@ -93,24 +94,57 @@ ring_pair_create(const struct ring_params *p, struct ring_fds *fds)
 		goto fail;
 	if (fcntl(mem, F_ADD_SEALS, RING_SEALS | F_SEAL_SEAL) < 0)
 		goto fail;
-	db0 = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (db0 < 0)
-		goto fail;
-	db1 = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (db1 < 0)
+	/* the doorbells: the two ends of one datagram socket pair */
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0,
+		db) < 0)
 		goto fail;
 	fds->mem = mem;
-	fds->doorbell[0] = db0;
-	fds->doorbell[1] = db1;
+	fds->doorbell[0] = db[0];
+	fds->doorbell[1] = db[1];
 	return 0;
 
 fail:
 	rc = -errno;
 	if (mem >= 0)
 		close(mem);
-	if (db0 >= 0)
-		close(db0);
 	return rc;
+}
+
+/*
+ * Is fd a doorbell: an unnamed AF_UNIX datagram socket connected to an
+ * unnamed one?  Such a peer can only be its socket pair's other end, so
+ * whatever the descriptor came from, a send on it reaches no third party.
+ * Nothing else is accepted: an eventfd or a pipe could be made blocking
+ * or saturated by whoever shares it.
+ */
+static int
+ring_doorbell_check(int fd, struct stat *st)
+{
+	struct sockaddr_un sa;
+	socklen_t len;
+	int v;
+
+	if (fstat(fd, st) < 0)
+		return errno == EBADF ? -EBADF : -EINVAL;
+	if (!S_ISSOCK(st->st_mode))
+		return -EINVAL;
+	len = sizeof(v);
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) < 0 ||
+	    v != AF_UNIX)
+		return -EINVAL;
+	len = sizeof(v);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) < 0 ||
+	    v != SOCK_DGRAM)
+		return -EINVAL;
+	len = sizeof(sa);
+	if (getsockname(fd, (struct sockaddr *)&sa, &len) < 0 ||
+	    len != sizeof(sa_family_t))
+		return -EINVAL;
+	len = sizeof(sa);
+	if (getpeername(fd, (struct sockaddr *)&sa, &len) < 0 ||
+	    len != sizeof(sa_family_t))
+		return -EINVAL;
+	return 0;
 }
 
 RING_EXPORT void
@@ -217,7 +251,7 @@ ring_open(const struct ring_fds *fds, enum ring_role role, struct ring **ret)
 {
 	struct ring_pair_desc d;
 	struct ring *r;
-	struct stat st;
+	struct stat st, db0, db1;
 	int seals, rc;
 
 	if (role != RING_ROLE_CONSUMER && role != RING_ROLE_PRODUCER &&
@@ -238,6 +272,11 @@ ring_open(const struct ring_fds *fds, enum ring_role role, struct ring **ret)
 	    ring_layout(d.flags, d.sq_entries, d.cq_entries, d.pool_bytes)
 		.total)
 		return -EINVAL;
+	if ((rc = ring_doorbell_check(fds->doorbell[0], &db0)) < 0 ||
+	    (rc = ring_doorbell_check(fds->doorbell[1], &db1)) < 0)
+		return rc;
+	if (db0.st_dev == db1.st_dev && db0.st_ino == db1.st_ino)
+		return -EINVAL;
 
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
@@ -252,7 +291,8 @@ ring_open(const struct ring_fds *fds, enum ring_role role, struct ring **ret)
 		goto fail;
 	r->out = role == RING_ROLE_CONSUMER ? &r->sq : &r->cq;
 	r->in = role == RING_ROLE_CONSUMER ? &r->cq : &r->sq;
-	/* A monitor rings both doorbells; a side rings the peer's. */
+	/* A side reads its own end and sends on it to wake the peer; a
+	 * monitor sends on both ends to wake both sides (wait.c). */
 	r->doorbell_self = fcntl(fds->doorbell[role == RING_ROLE_PRODUCER],
 	    F_DUPFD_CLOEXEC, 3);
 	if (r->doorbell_self < 0)

@@ -5,17 +5,26 @@
  * index.  Then it announces that it sleeps by storing RING_WAIT_FUTEX (or
  * RING_WAIT_DOORBELL) into the queue's wait word, issues a seq_cst fence,
  * re-checks the queue, and only then sleeps: in FUTEX_WAIT on the wait word
- * itself, or in poll on its doorbell eventfd.  The other side, after every
+ * itself, or in poll on its doorbell.  The other side, after every
  * index store, issues a seq_cst fence and loads the wait word; only when it
  * is non-zero does it exchange it with 0 and wake the sleeper.  The two
  * fences make it impossible for both to miss each other (Dekker), and the
  * futex value check closes the gap between the re-check and the sleep.
+ *
+ * The doorbells are the two ends of one datagram socket pair: a side reads
+ * its own end and sends on it to wake the peer, whose end receives.  Every
+ * holder of the pair (both sides, ringd) shares the same open file
+ * descriptions, so their file status flags are the peer's to change: every
+ * send and receive here says MSG_DONTWAIT itself and never depends on
+ * O_NONBLOCK.  A full receive queue means the sleeper has a wakeup
+ * waiting already; a doorbell shut down under us breaks the ring.
  */
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <poll.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,14 +58,18 @@ ring_futex(_Atomic uint32_t *addr, int op, uint32_t val,
 	return syscall(SYS_futex, (uint32_t *)addr, op, val, ts, NULL, 0);
 }
 
+/*
+ * Wake the holder of the other end of the doorbell pair that end belongs
+ * to.  EAGAIN: its queue is full, it has a wakeup waiting; EPIPE or
+ * ECONNREFUSED: nobody can be woken there any more.
+ */
 static void
-ring_ring_doorbell(int fd)
+ring_ring_doorbell(int end)
 {
-	uint64_t one = 1;
+	uint8_t one = 1;
 
-	/* EAGAIN means the counter is saturated: already readable. */
-	if (fd >= 0)
-		(void)!write(fd, &one, sizeof(one));
+	if (end >= 0)
+		(void)send(end, &one, sizeof(one), MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 /* Wake whoever sleeps on word, the way it announced. */
@@ -68,7 +81,7 @@ ring_wake(struct ring *r, _Atomic uint32_t *word)
 	if (old & RING_WAIT_FUTEX)
 		ring_futex(word, FUTEX_WAKE, INT_MAX, NULL);
 	if (old & RING_WAIT_DOORBELL)
-		ring_ring_doorbell(r->doorbell_peer);
+		ring_ring_doorbell(r->doorbell_self);
 }
 
 /* DROP or BROKEN: wake every sleeper of both sides, however it sleeps. */
@@ -90,9 +103,9 @@ ring_wake_all(struct ring *r)
 			if (atomic_exchange(w[j], 0) & RING_WAIT_FUTEX)
 				ring_futex(w[j], FUTEX_WAKE, INT_MAX, NULL);
 	}
-	ring_ring_doorbell(r->doorbell_peer);
+	ring_ring_doorbell(r->doorbell_self);
 	if (r->role == RING_ROLE_MONITOR)
-		ring_ring_doorbell(r->doorbell_self);
+		ring_ring_doorbell(r->doorbell_peer);
 }
 
 /* The wait words this side sets for events. */
@@ -109,17 +122,40 @@ ring_announce(struct ring *r, unsigned events, uint32_t how)
 }
 
 /*
- * Reset the doorbell.  The descriptor came from elsewhere and may be in
- * blocking mode, so read only what poll says is there.
+ * Reset the doorbell: take what its queue holds, without waiting.  The
+ * queue is short (net.unix.max_dgram_qlen), so the bound only matters
+ * when a peer keeps ringing; what is left is a spurious wakeup.  A read
+ * side shut down (by anyone holding the end) would make the doorbell
+ * readable for ever: the ring is broken.
  */
+#define RING_DRAIN_MAX 64
+
+static bool
+ring_doorbell_hung_up(const struct ring *r)
+{
+	struct pollfd pfd = { .fd = r->doorbell_self, .events = POLLRDHUP };
+
+	return poll(&pfd, 1, 0) == 1 &&
+	    (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
+}
+
 static void
 ring_drain_doorbell(struct ring *r)
 {
-	struct pollfd pfd = { .fd = r->doorbell_self, .events = POLLIN };
-	uint64_t v;
+	uint8_t buf[16];
+	ssize_t n;
+	int i;
 
-	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN))
-		(void)!read(r->doorbell_self, &v, sizeof(v));
+	for (i = 0; i < RING_DRAIN_MAX; i++) {
+		n = recv(r->doorbell_self, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n > 0)
+			continue;
+		/* nothing (more) was there, or an empty datagram */
+		if ((n == 0 || i == 0) && ring_doorbell_hung_up(r))
+			(void)ring_fail(r);
+		if (n < 0)
+			return;
+	}
 }
 
 static int

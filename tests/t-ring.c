@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -1264,11 +1265,43 @@ test_open_rejects(void)
 	fds.mem = p[0];
 	open_bad(&fds, RING_ROLE_CONSUMER, "a pipe");
 	fds.mem = fds.doorbell[0];
-	open_bad(&fds, RING_ROLE_PRODUCER, "an eventfd");
+	open_bad(&fds, RING_ROLE_PRODUCER, "a doorbell");
 	close(p[0]);
 	close(p[1]);
 	fds.mem = -1;
 	ring_fds_close(&fds);
+
+	/* doorbells that are not an unnamed datagram socket pair */
+	{
+		int ev, sv[2], db;
+
+		for (db = 0; db < 2; db++) {
+			tu_build(&good, size, seals, &fds);
+			ev = fds.doorbell[db];
+			fds.doorbell[db] = eventfd(0, EFD_CLOEXEC);
+			open_bad(&fds, RING_ROLE_CONSUMER, "an eventfd doorbell");
+			close(fds.doorbell[db]);
+			TAP_SYS(pipe(p));
+			fds.doorbell[db] = p[1];
+			open_bad(&fds, RING_ROLE_PRODUCER, "a pipe doorbell");
+			close(p[0]);
+			close(p[1]);
+			TAP_SYS(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+			fds.doorbell[db] = sv[0];
+			open_bad(&fds, RING_ROLE_CONSUMER, "a stream doorbell");
+			close(sv[0]);
+			close(sv[1]);
+			TAP_SYS(sv[0] = socket(AF_UNIX, SOCK_DGRAM, 0));
+			fds.doorbell[db] = sv[0];
+			open_bad(&fds, RING_ROLE_MONITOR,
+			    "an unconnected doorbell");
+			close(sv[0]);
+			fds.doorbell[db] = fds.doorbell[!db];
+			open_bad(&fds, RING_ROLE_CONSUMER, "one doorbell twice");
+			fds.doorbell[db] = ev;
+			ring_fds_close(&fds);
+		}
+	}
 
 	/* a good file but no such role */
 	tu_build(&good, size, seals, &fds);
@@ -1530,14 +1563,15 @@ test_arm_fd(void)
 	fp = ring_fd(pr.p);
 	TAP_ASSERT(fc >= 0 && fp >= 0 && fc != fp);
 
-	/* doorbell[0] wakes the consumer, doorbell[1] the producer */
+	/* doorbell[0] is the consumer's end, doorbell[1] the producer's: a
+	 * datagram sent on one end wakes the holder of the other */
 	one = 1;
-	TAP_EQ(write(pr.fds.doorbell[0], &one, sizeof(one)), 8);
+	TAP_EQ(send(pr.fds.doorbell[1], &one, sizeof(one), 0), 8);
 	TAP_ASSERT(fd_readable(fc, 0));
 	TAP_ASSERT(!fd_readable(fp, 0));
 	ring_disarm(pr.c);
 	TAP_ASSERT(!fd_readable(fc, 0));
-	TAP_EQ(write(pr.fds.doorbell[1], &one, sizeof(one)), 8);
+	TAP_EQ(send(pr.fds.doorbell[0], &one, sizeof(one), 0), 8);
 	TAP_ASSERT(fd_readable(fp, 0));
 	TAP_ASSERT(!fd_readable(fc, 0));
 	ring_disarm(pr.p);
@@ -1611,19 +1645,39 @@ test_arm_fd(void)
 }
 
 /*
- * Doorbells handed in by someone else may be blocking eventfds: draining
- * one that nobody rang must not block the caller.  A helper makes the
- * calls; it must be done within 3 s, else the report names the call it
- * is stuck in.
+ * Every holder of a pair shares the doorbells' open file descriptions, so
+ * a peer can clear O_NONBLOCK on them and fill their queues.  No call may
+ * block on that: arming, draining, waking an armed peer (a push), a wait
+ * with both events and closing (which wakes the peer).  A helper makes
+ * the calls; it must be done within 3 s, else the report names the call
+ * it is stuck in.
  */
 static const char *const blk_steps[] = {
 	"ring_arm(consumer)",
 	"ring_disarm(consumer)",
+	"ring_sq_push() waking an armed producer",
 	"ring_arm(producer)",
 	"ring_disarm(producer)",
 	"ring_wait(IN|OUT, 10 ms) timing out",
+	"ring_close() of both sides",
 	"done",
 };
+
+/* What a hostile holder does: blocking mode, and full queues. */
+static void
+doorbells_block_and_fill(const struct ring_fds *fds)
+{
+	uint8_t one = 1;
+	int i, n;
+
+	for (i = 0; i < 2; i++) {
+		TAP_SYS(fcntl(fds->doorbell[i], F_SETFL, 0));
+		for (n = 0; n < 100000; n++)
+			if (send(fds->doorbell[i], &one, 1, MSG_DONTWAIT) < 0)
+				break;
+		TAP_ASSERT(errno == EAGAIN || errno == EWOULDBLOCK);
+	}
+}
 
 static void
 test_blocking_doorbells(void)
@@ -1631,6 +1685,7 @@ test_blocking_doorbells(void)
 	struct ring_pair_desc d = tu_desc(4, 4, 0, 0);
 	struct ring_fds fds;
 	struct ring *c, *p;
+	struct ring_sqe sqe;
 	volatile int *step;
 	pid_t pid;
 	int i;
@@ -1640,43 +1695,74 @@ test_blocking_doorbells(void)
 	TAP_ASSERT(step != MAP_FAILED);
 	*step = 0;
 	tu_build(&d, tu_desc_size(&d), F_SEAL_SHRINK | F_SEAL_GROW, &fds);
-	for (i = 0; i < 2; i++) {
-		close(fds.doorbell[i]);
-		fds.doorbell[i] = eventfd(0, EFD_CLOEXEC); /* blocking */
-		TAP_SYS(fds.doorbell[i]);
-	}
 	c = tu_open(&fds, RING_ROLE_CONSUMER);
 	p = tu_open(&fds, RING_ROLE_PRODUCER);
-	for (i = 0; i < 4; i++)
-		TAP_RC(push_seq(c, false, (uint64_t)i, false), 0);
 	ring_set_spin(c, 0);
 	pid = tap_fork();
 	if (pid == 0) {
+		doorbells_block_and_fill(&fds);
 		TAP_RC(ring_arm(c, RING_EV_IN), 0);
 		*step = 1;
 		ring_disarm(c);
+		doorbells_block_and_fill(&fds);
 		*step = 2;
+		TAP_RC(ring_arm(p, RING_EV_IN), 0);
+		memset(&sqe, 0, sizeof(sqe));
+		TAP_RC(ring_sq_push(c, &sqe), 0);
+		*step = 3;
+		TAP_RC(ring_sq_pop(p, &sqe), 0);
 		for (i = 0; i < 4; i++) /* CQ full: no room */
 			TAP_RC(push_seq(p, true, (uint64_t)i, false), 0);
 		TAP_RC(ring_arm(p, RING_EV_OUT), 0);
-		*step = 3;
-		ring_disarm(p);
 		*step = 4;
-		for (i = 0; i < 4; i++) /* SQ full, CQ empty */
+		ring_disarm(p);
+		*step = 5;
+		for (i = 0; i < 4; i++) /* SQ not full, CQ empty */
 			TAP_RC(pop_seq(c, true, (uint64_t)i, false), 0);
+		for (i = 0; i < 4; i++)
+			TAP_RC(push_seq(c, false, (uint64_t)i, false), 0);
+		doorbells_block_and_fill(&fds);
 		TAP_RC(ring_wait(c, RING_EV_IN | RING_EV_OUT, 10000000),
 		    -ETIMEDOUT);
-		*step = 5;
+		*step = 6;
+		doorbells_block_and_fill(&fds);
+		ring_close(c);
+		ring_close(p);
+		*step = 7;
 		tap_child_exit();
 	}
 	if (!tap_reap_within(pid, 3000))
-		TAP_FAIL("%s blocked for 3 s on a blocking eventfd doorbell",
+		TAP_FAIL("%s blocked for 3 s on a blocking, full doorbell",
 		    blk_steps[*step]);
-	TAP_EQ(*step, 5);
+	TAP_EQ(*step, 7);
 	ring_close(c);
 	ring_close(p);
 	ring_fds_close(&fds);
 	munmap((void *)step, sizeof(*step));
+}
+
+/*
+ * A doorbell whose read side a holder shut down would be readable for
+ * ever (an event loop would spin): the side that drains it breaks the
+ * ring instead, and says so.
+ */
+static void
+test_doorbell_shut_down(void)
+{
+	struct pair pr;
+	int fc;
+
+	pair_open(&pr, 4, 4, 0);
+	fc = ring_fd(pr.c);
+	TAP_RC(ring_arm(pr.c, RING_EV_IN), 0);
+	TAP_SYS(shutdown(pr.fds.doorbell[0], SHUT_RD));
+	TAP_ASSERT(fd_readable(fc, 0));
+	ring_disarm(pr.c);
+	TAP_ASSERT(ring_is_broken(pr.c));
+	TAP_RC(ring_arm(pr.c, RING_EV_IN), -EIO);
+	/* the producer learns it from the status word */
+	TAP_RC(ring_arm(pr.p, RING_EV_IN), -EIO);
+	pair_close(&pr);
 }
 
 /* A monitor reads what the sides do; the spin budget is settable. */
@@ -2059,6 +2145,7 @@ main(int argc, char **argv)
 	tap_run("ring-wait-wake", test_wait_wake, 0);
 	tap_run("ring-arm-fd", test_arm_fd, 0);
 	tap_run("ring-blocking-doorbells", test_blocking_doorbells, 0);
+	tap_run("ring-doorbell-shut-down", test_doorbell_shut_down, 0);
 	tap_run("ring-stats-spin", test_stats_spin, 0);
 	tap_run("ring-held-cap", test_held_cap, 0);
 	tap_run("ring-held-match", test_held_match, 0);

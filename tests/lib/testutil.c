@@ -7,7 +7,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -191,10 +191,8 @@ tu_build(const struct ring_pair_desc *d, uint64_t file_size, int seals,
 	if (seals != 0)
 		TAP_SYS(fcntl(fd, F_ADD_SEALS, seals));
 	fds->mem = fd;
-	fds->doorbell[0] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	TAP_SYS(fds->doorbell[0]);
-	fds->doorbell[1] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	TAP_SYS(fds->doorbell[1]);
+	TAP_SYS(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0, fds->doorbell));
 }
 
 void

@@ -44,7 +44,7 @@ struct ring_header_page *tu_cq_hdr(void *map);
 /*
  * Build a pair's descriptors by hand: a memfd of file_size bytes holding
  * the description d on page 0 and entry_count words taken from d in the two
- * header pages, sealed with seals (0 for none); two fresh eventfds.
+ * header pages, sealed with seals (0 for none); a fresh doorbell socket pair.
  */
 void tu_build(const struct ring_pair_desc *d, uint64_t file_size, int seals,
     struct ring_fds *fds);
