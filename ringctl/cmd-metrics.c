@@ -11,23 +11,23 @@
 
 #include "ringctl.h"
 #include "tools/model-json.h"
+#include "tools/tools.h"
 
-/* A label value with \, " and newline escaped. */
+/*
+ * A label value: the name made printable ASCII (san_vis(); a control
+ * byte becomes "\ooo", a newline too), then \ and " escaped.
+ */
 static const char *
-metrics_escape(const char *s, size_t size, char *buf, size_t len)
+metrics_escape(const char *name, size_t size, char *buf, size_t len)
 {
+	char s[SAN_VIS_LEN(RING_CTL_NAME_MAX)];
 	size_t i, o = 0;
 
-	for (i = 0; i < size && s[i] != '\0' && o + 3 < len; i++) {
-		if (s[i] == '\\' || s[i] == '"') {
+	san_vis(s, sizeof(s), name, size);
+	for (i = 0; s[i] != '\0' && o + 3 < len; i++) {
+		if (s[i] == '\\' || s[i] == '"')
 			buf[o++] = '\\';
-			buf[o++] = s[i];
-		} else if (s[i] == '\n') {
-			buf[o++] = '\\';
-			buf[o++] = 'n';
-		} else {
-			buf[o++] = s[i];
-		}
+		buf[o++] = s[i];
 	}
 	buf[o] = '\0';
 	return buf;
@@ -112,7 +112,7 @@ cmd_metrics(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	struct ring_ctl_scheme *schemes = NULL;
 	size_t nrings = 0, nschemes = 0, i, f;
 	uint32_t k;
-	char esc[2][2 * RING_CTL_NAME_MAX + 8];
+	char esc[2][2 * SAN_VIS_LEN(RING_CTL_NAME_MAX) + 8];
 	int err, ret;
 
 	(void)ce;

@@ -47,7 +47,7 @@ monitor_emit(struct monitor *m, const char *event,
 	struct json_object *o, *ro;
 	struct timespec ts;
 	struct tm tm;
-	char when[32], cp[48], pp[48];
+	char when[32], cp[96], pp[96], sch[SAN_VIS_LEN(RING_CTL_NAME_MAX)];
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ro = mj_ring(r);
@@ -72,7 +72,8 @@ monitor_emit(struct monitor *m, const char *event,
 		       "producer %s sq_depth %" PRIu64 " cq_backlog %" PRIu64
 		       "%s%s\n",
 		    when, ts.tv_nsec / 1000000, event, r->ring_id,
-		    mj_get_str(ro, "scheme", ""), mj_get_str(ro, "state", ""),
+		    out_name(mj_get_str(ro, "scheme", ""), sch, sizeof(sch)),
+		    mj_get_str(ro, "state", ""),
 		    out_peer(cons, cp, sizeof(cp)),
 		    out_peer(prod, pp, sizeof(pp)), r->sq.depth, r->cq.depth,
 		    detail[0] != '\0' ? " " : "", detail);

@@ -21,7 +21,7 @@ cmd_rings(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	struct ring_ctl_ring *v = NULL;
 	struct json_object *arr, *r, *cons, *prod;
 	struct table *t;
-	char c[8][32], cp[48], pp[48];
+	char c[8][32], cp[96], pp[96], sch[SAN_VIS_LEN(RING_CTL_NAME_MAX)];
 	size_t n, i;
 	int err, ret;
 
@@ -40,8 +40,8 @@ cmd_rings(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 		json_object_object_get_ex(r, "consumer", &cons);
 		json_object_object_get_ex(r, "producer", &prod);
 		table_add(t, out_u64(mj_get_u64(r, "id", 0), c[0], 32),
-		    mj_get_str(r, "scheme", ""), mj_get_str(r, "state", ""),
-		    out_peer(cons, cp, sizeof(cp)),
+		    out_name(mj_get_str(r, "scheme", ""), sch, sizeof(sch)),
+		    mj_get_str(r, "state", ""), out_peer(cons, cp, sizeof(cp)),
 		    out_peer(prod, pp, sizeof(pp)),
 		    out_u64(mj_get_u64(r, "sq_entries", 0), c[1], 32),
 		    out_u64(mj_get_u64(r, "cq_entries", 0), c[2], 32),
@@ -98,7 +98,7 @@ cmd_ring(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
 	struct ring_ctl_ring *v = NULL;
 	struct json_object *r, *cons, *prod, *q;
-	char buf[48], sz[16], age[32];
+	char buf[96], sz[16], age[32], sch[SAN_VIS_LEN(RING_CTL_NAME_MAX)];
 	uint64_t id;
 	size_t n, i;
 	int err, ret;
@@ -125,7 +125,8 @@ cmd_ring(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	json_object_object_get_ex(r, "consumer", &cons);
 	json_object_object_get_ex(r, "producer", &prod);
 	printf("ring %" PRIu64 "\n", id);
-	printf("scheme:     %s%s\n", mj_get_str(r, "scheme", ""),
+	printf("scheme:     %s%s\n",
+	    out_name(mj_get_str(r, "scheme", ""), sch, sizeof(sch)),
 	    mj_get_bool(r, "builtin", 0) ? " (served by ringd)" : "");
 	printf("state:      %s\n", mj_get_str(r, "state", ""));
 	printf("consumer:   %s uid %" PRIu64 "\n",
@@ -163,7 +164,7 @@ cmd_clients(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	struct ring_ctl_client *v = NULL;
 	struct json_object *arr, *c;
 	struct table *t;
-	char b[6][32];
+	char b[6][32], comm[SAN_VIS_LEN(RING_CTL_COMM_MAX)];
 	size_t n, i;
 	int err, ret;
 
@@ -182,7 +183,7 @@ cmd_clients(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 		table_add(t, out_u64(mj_get_u64(c, "id", 0), b[0], 32),
 		    out_u64(mj_get_u64(c, "pid", 0), b[1], 32),
 		    out_u64(mj_get_u64(c, "uid", 0), b[2], 32),
-		    mj_get_str(c, "comm", ""),
+		    out_name(mj_get_str(c, "comm", ""), comm, sizeof(comm)),
 		    out_u64(mj_get_u64(c, "schemes", 0), b[3], 32),
 		    out_u64(mj_get_u64(c, "rings", 0), b[4], 32),
 		    units_fmt_duration(mj_get_u64(c, "age_ns", 0), b[5], 32));

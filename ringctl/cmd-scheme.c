@@ -20,6 +20,7 @@ scheme_opcodes_text(struct json_object *ops, char *buf, size_t len)
 	size_t i, j, n = json_object_array_length(ops), used = 0;
 	uint64_t code, last;
 	const char *name;
+	char nm[SAN_VIS_LEN(RING_CTL_OPNAME_MAX)];
 	int w;
 
 	snprintf(buf, len, "-");
@@ -39,7 +40,7 @@ scheme_opcodes_text(struct json_object *ops, char *buf, size_t len)
 		}
 		if (name != NULL)
 			w = snprintf(buf + used, len - used, "%s%s",
-			    i ? "," : "", name);
+			    i ? "," : "", out_name(name, nm, sizeof(nm)));
 		else if (last != code)
 			w = snprintf(buf + used, len - used,
 			    "%s%" PRIu64 "-%" PRIu64, i ? "," : "", code, last);
@@ -96,7 +97,8 @@ cmd_schemes(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	struct ring_ctl_scheme *v = NULL;
 	struct json_object *arr, *s;
 	struct table *t;
-	char uid[24], owner[48], rings[24], ops[1024];
+	char uid[24], owner[96], rings[24], ops[1024];
+	char name[SAN_VIS_LEN(RING_CTL_NAME_MAX)];
 	size_t n, i;
 	int err, ret;
 
@@ -118,7 +120,8 @@ cmd_schemes(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 		json_object_object_get_ex(s, "owner", &owner_o);
 		json_object_object_get_ex(s, "opcodes", &ops_o);
 		scheme_opcodes_text(ops_o, ops, sizeof(ops));
-		table_add(t, mj_get_str(s, "name", ""),
+		table_add(t, out_name(mj_get_str(s, "name", ""), name,
+				 sizeof(name)),
 		    out_u64(mj_get_u64(owner_o, "uid", 0), uid, sizeof(uid)),
 		    out_peer(owner_o, owner, sizeof(owner)),
 		    out_u64(mj_get_u64(s, "rings", 0), rings, sizeof(rings)),
@@ -143,6 +146,7 @@ cmd_probe(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	struct json_object *o, *arr, *out;
 	uint64_t ops[4];
 	size_t i, n, nnames = 0;
+	char buf[SAN_VIS_LEN(RING_CTL_NAME_MAX)];
 	int err, ret;
 
 	(void)ce;
@@ -180,19 +184,21 @@ cmd_probe(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 		return RC_OK;
 	}
 	if (n == 0 && !a->quiet)
-		printf("'%s' declared no opcodes\n", scheme);
+		printf("'%s' declared no opcodes\n",
+		    out_name(scheme, buf, sizeof(buf)));
 	for (i = 0; i < n; i++) {
 		struct json_object *op = json_object_array_get_idx(arr, i);
 		const char *name = mj_get_str(op, "name", NULL);
 		uint64_t code = mj_get_u64(op, "code", 0);
 
 		if (a->quiet && name != NULL)
-			printf("%s\n", name);
+			printf("%s\n", out_name(name, buf, sizeof(buf)));
 		else if (a->quiet)
 			printf("%" PRIu64 "\n", code);
 		else
 			printf("%3" PRIu64 "  %s\n", code,
-			    name != NULL ? name : "-");
+			    name != NULL ? out_name(name, buf, sizeof(buf))
+					 : "-");
 	}
 	json_object_put(arr);
 	return RC_OK;

@@ -33,7 +33,8 @@ cmd_status(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	bool phys;
 	uint64_t pending = 0, broken = 0;
 	struct json_object *o;
-	char up[32];
+	char up[32], srv[SAN_VIS_LEN(sizeof(st.server))];
+	char sock[SAN_VIS_LEN(sizeof(rc->sock_path))];
 	int err, ret;
 
 	(void)ce;
@@ -76,10 +77,10 @@ cmd_status(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 		goto out;
 	}
 	printf("%s, protocol %" PRIu64 ", pid %" PRIu64 ", up %s\n",
-	    mj_get_str(o, "server", "?"), mj_get_u64(o, "protocol_version", 0),
+	    out_name(mj_get_str(o, "server", "?"), srv, sizeof(srv)), mj_get_u64(o, "protocol_version", 0),
 	    mj_get_u64(o, "pid", 0),
 	    units_fmt_duration(mj_get_u64(o, "uptime_ns", 0), up, sizeof(up)));
-	printf("socket:   %s\n", rc->sock_path);
+	printf("socket:   %s\n", out_name(rc->sock_path, sock, sizeof(sock)));
 	printf("schemes:  %" PRIu64 "\n", mj_get_u64(o, "schemes", 0));
 	printf("rings:    %" PRIu64 " (%" PRIu64 " pending, %" PRIu64
 	       " broken)\n",

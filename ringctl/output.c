@@ -2,6 +2,10 @@
  * output.c - how ringctl prints: JSON through json-c, aligned text
  * tables, hex dumps, and failures (one line on stderr, plus an error
  * object on stdout in JSON mode).
+ *
+ * Names in ringd's records come from other processes: text output shows
+ * them through san_vis() (out_name(), out_peer(), and table cells as a
+ * last guard), JSON output goes through san_json() (tools/sanitize.c).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -19,10 +23,19 @@ void
 out_json(struct ringctl *rc, struct json_object *obj)
 {
 	int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
+	const char *text;
+	char *safe;
 
 	flags |= rc->pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
 			    : JSON_C_TO_STRING_PLAIN;
-	printf("%s\n", json_object_to_json_string_ext(obj, flags));
+	text = json_object_to_json_string_ext(obj, flags);
+	/* valid UTF-8, no raw DEL or C1 control, whatever ringd sent */
+	if (text != NULL && (safe = san_json(text)) != NULL) {
+		printf("%s\n", safe);
+		free(safe);
+	} else {
+		fprintf(stderr, "ringctl: out of memory\n");
+	}
 	json_object_put(obj);
 }
 
@@ -31,6 +44,7 @@ out_list_short(struct ringctl *rc, bool quiet, struct json_object *arr,
     const char *key)
 {
 	struct json_object *v, *keys;
+	char buf[SAN_VIS_LEN(RING_CTL_NAME_MAX)];
 	size_t i, n;
 
 	if (quiet) {
@@ -44,7 +58,8 @@ out_list_short(struct ringctl *rc, bool quiet, struct json_object *arr,
 			if (keys != NULL)
 				json_object_array_add(keys, json_object_get(v));
 			else
-				printf("%s\n", json_object_get_string(v));
+				printf("%s\n", out_name(json_object_get_string(v),
+				    buf, sizeof(buf)));
 		}
 		json_object_put(arr);
 		if (keys != NULL)
@@ -95,7 +110,7 @@ int
 out_vfail(struct ringctl *rc, int status, int err, const char *fmt, va_list ap)
 {
 	struct json_object *o;
-	char msg[512];
+	char msg[512], shown[SAN_VIS_LEN(512)];
 	size_t len;
 	const char *name;
 
@@ -108,7 +123,9 @@ out_vfail(struct ringctl *rc, int status, int err, const char *fmt, va_list ap)
 		    out_strerror(err));
 	}
 	fflush(stdout);
-	fprintf(stderr, "ringctl: %s\n", msg);
+	/* names in the message may be ringd's or the user's: never raw */
+	fprintf(stderr, "ringctl: %s\n",
+	    san_vis(shown, sizeof(shown), msg, sizeof(msg)));
 	if (rc != NULL && rc->json) {
 		o = json_object_new_object();
 		json_object_object_add(o, "error", json_object_new_string(msg));
@@ -139,11 +156,18 @@ out_u64(uint64_t v, char *buf, size_t len)
 }
 
 const char *
+out_name(const char *s, char *buf, size_t len)
+{
+	return san_vis(buf, len, s != NULL ? s : "", SIZE_MAX);
+}
+
+const char *
 out_peer(struct json_object *peer, char *buf, size_t len)
 {
 	uint64_t pid = mj_get_u64(peer, "pid", 0);
-	const char *comm = mj_get_str(peer, "comm", "");
+	char comm[SAN_VIS_LEN(RING_CTL_COMM_MAX)];
 
+	out_name(mj_get_str(peer, "comm", ""), comm, sizeof(comm));
 	if (peer == NULL)
 		snprintf(buf, len, "-");
 	else if (pid == 0)
@@ -171,7 +195,9 @@ out_hexdump(FILE *f, const void *p, size_t len, uint64_t base)
 		}
 		fputs("  |", f);
 		for (j = 0; j < 16 && i + j < len; j++)
-			fputc(isprint(b[i + j]) ? b[i + j] : '.', f);
+			fputc(b[i + j] >= 0x20 && b[i + j] < 0x7f ? b[i + j]
+								   : '.',
+			    f);
 		fputs("|\n", f);
 	}
 }
@@ -235,8 +261,19 @@ table_add(struct table *t, ...)
 	va_start(ap, t);
 	for (i = 0; i < t->ncols; i++) {
 		const char *s = va_arg(ap, const char *);
+		char *cell;
 
-		t->cells[t->nrows * t->ncols + i] = strdup(s != NULL ? s : "-");
+		if (s == NULL)
+			s = "-";
+		/* callers escape names (out_name()); a raw one is escaped here */
+		if (!san_is_plain(s, SIZE_MAX) &&
+		    (cell = malloc(SAN_VIS_LEN(strlen(s)))) != NULL)
+			san_vis(cell, SAN_VIS_LEN(strlen(s)), s, SIZE_MAX);
+		else if (!san_is_plain(s, SIZE_MAX))
+			cell = strdup("?");
+		else
+			cell = strdup(s);
+		t->cells[t->nrows * t->ncols + i] = cell;
 	}
 	va_end(ap);
 	t->nrows++;

@@ -129,7 +129,12 @@ struct table *table_new(unsigned ncols, const char *const *headers);
 void table_add(struct table *t, ...); /* ncols strings (NULL: "-") */
 void table_print(struct table *t, FILE *f);
 void table_free(struct table *t);
-/* "1234/comm" or "-" for a peer. */
+/*
+ * A name from ringd's records (another process chose it) as text safe
+ * for a terminal: san_vis() into buf (SAN_VIS_LEN() of the name's size).
+ */
+const char *out_name(const char *s, char *buf, size_t len);
+/* "1234/comm" or "-" for a peer, the command name through out_name(). */
 const char *out_peer(struct json_object *peer, char *buf, size_t len);
 /* Hex dump of len bytes, 16 a line, offsets starting at base. */
 void out_hexdump(FILE *f, const void *p, size_t len, uint64_t base);

@@ -112,13 +112,21 @@ fail:
 	return err;
 }
 
-/* Run one line; *quit is set by "quit" and "exit". */
+/*
+ * Run one line of len bytes; *quit is set by "quit" and "exit".  A line
+ * with a NUL byte in it is refused whole: the C string would end there
+ * and run something else than what the line says.
+ */
 static int
-shell_line(struct ringctl *rc, const char *line, const char *where, bool *quit)
+shell_line(struct ringctl *rc, const char *line, size_t len, const char *where,
+    bool *quit)
 {
 	char **argv;
 	int argc, err, st;
 
+	if (memchr(line, '\0', len) != NULL)
+		return out_fail(rc, RC_USAGE, 0, "%sNUL byte in the line",
+		    where);
 	if ((err = shell_split(line, &argc, &argv)) < 0)
 		return out_fail(rc, err == -ENOMEM ? RC_FAIL : RC_USAGE, 0,
 		    "%s%s", where,
@@ -142,13 +150,14 @@ shell_line(struct ringctl *rc, const char *line, const char *where, bool *quit)
 }
 
 /*
- * Read one line into buf (SHELL_LINE_MAX + 2 bytes).  A longer line keeps
- * its first SHELL_LINE_MAX + 1 bytes, so that shell_split() refuses it, and
- * the rest is read and dropped: input without newlines costs no memory.
- * Returns false at the end of the input.
+ * Read one line into buf (SHELL_LINE_MAX + 2 bytes) and its length, NUL
+ * bytes included, into *len.  A longer line keeps its first
+ * SHELL_LINE_MAX + 1 bytes, so that shell_split() refuses it, and the rest
+ * is read and dropped: input without newlines costs no memory.  Returns
+ * false at the end of the input.
  */
 static bool
-shell_getline(FILE *f, char *buf)
+shell_getline(FILE *f, char *buf, size_t *len)
 {
 	size_t n = 0;
 	int c = EOF;
@@ -160,6 +169,7 @@ shell_getline(FILE *f, char *buf)
 			break;
 	}
 	buf[n] = '\0';
+	*len = n;
 	return n > 0 || c != EOF;
 }
 
@@ -203,6 +213,7 @@ shell_batch(struct ringctl *rc, const char *path, bool force)
 	char *line, where[300];
 	unsigned lineno = 0;
 	bool quit = false;
+	size_t len;
 	int st, first = RC_OK;
 
 	if (strcmp(path, "-") == 0)
@@ -215,11 +226,11 @@ shell_batch(struct ringctl *rc, const char *path, bool force)
 		return out_fail(rc, RC_FAIL, ENOMEM, "cannot read '%s'", path);
 	}
 	rc->in_shell = true;
-	while (!quit && shell_getline(f, line)) {
+	while (!quit && shell_getline(f, line, &len)) {
 		lineno++;
 		snprintf(where, sizeof(where),
 		    "%s:%u: ", f == stdin ? "<stdin>" : path, lineno);
-		st = shell_line(rc, line, where, &quit);
+		st = shell_line(rc, line, len, where, &quit);
 		if (st == RC_OK)
 			continue;
 		if (first == RC_OK)
@@ -259,16 +270,29 @@ shell_cands_clear(void)
 	shell_ncands = 0;
 }
 
+/*
+ * Offer s (at most max bytes) for completion.  Names from ringd that a
+ * terminal could act on are never offered: readline would print them raw.
+ */
+static void
+shell_cands_add_n(const char *s, size_t max)
+{
+	char **nv;
+
+	if (!san_is_plain(s, max))
+		return;
+	if ((nv = realloc(shell_cands, (shell_ncands + 1) * sizeof(*nv))) ==
+	    NULL)
+		return;
+	shell_cands = nv;
+	if ((shell_cands[shell_ncands] = strndup(s, max)) != NULL)
+		shell_ncands++;
+}
+
 static void
 shell_cands_add(const char *s)
 {
-	char **nv = realloc(shell_cands, (shell_ncands + 1) * sizeof(*nv));
-
-	if (nv == NULL)
-		return;
-	shell_cands = nv;
-	if ((shell_cands[shell_ncands] = strdup(s)) != NULL)
-		shell_ncands++;
+	shell_cands_add_n(s, SIZE_MAX);
 }
 
 static char *
@@ -318,7 +342,7 @@ shell_cands_live(enum cmd_arg kind, const char *scheme)
 		    ring_ctl_list_schemes(shell_rc->ctl, &s, &n) < 0)
 			break;
 		for (i = 0; i < n; i++)
-			shell_cands_add(s[i].name);
+			shell_cands_add_n(s[i].name, sizeof(s[i].name));
 		free(s);
 		break;
 	case ARG_RING:
@@ -346,7 +370,8 @@ shell_cands_live(enum cmd_arg kind, const char *scheme)
 			if (ops[k / 64] & (1ull << (k % 64)))
 				shell_cands_add(ring_op_name(k));
 		for (i = 0; i < ndecl; i++)
-			shell_cands_add(decl[i].name);
+			shell_cands_add_n(decl[i].name,
+			    sizeof(decl[i].name));
 		free(decl);
 		break;
 	}
@@ -492,7 +517,7 @@ shell_readline(struct ringctl *rc)
 				add_history(line);
 		}
 		rl_completion_append_character = ' ';
-		(void)shell_line(rc, line, "", &quit);
+		(void)shell_line(rc, line, strlen(line), "", &quit);
 		free(line);
 	}
 	if (!quit)
@@ -506,8 +531,10 @@ shell_readline(struct ringctl *rc)
 int
 cmd_shell(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
-	char *line;
+	char *line, where[48];
+	unsigned lineno = 0;
 	bool quit = false;
+	size_t len;
 	int st;
 
 	(void)ce;
@@ -519,8 +546,14 @@ cmd_shell(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 		st = out_fail(rc, RC_FAIL, ENOMEM, "cannot read commands");
 	} else {
 		/* scripts: one command a line, errors do not stop us */
-		while (!quit && shell_getline(stdin, line))
-			(void)shell_line(rc, line, "", &quit);
+		while (!quit && shell_getline(stdin, line, &len)) {
+			/* the line number only where a line itself is wrong */
+			snprintf(where, sizeof(where), "<stdin>:%u: ",
+			    ++lineno);
+			(void)shell_line(rc, line, len,
+			    memchr(line, '\0', len) != NULL ? where : "",
+			    &quit);
+		}
 		free(line);
 		st = RC_OK;
 	}

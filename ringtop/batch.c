@@ -19,6 +19,7 @@
  * cannot be reached.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -57,6 +58,7 @@ batch_json(const struct rt_view *v, const struct rt_model *m, uint64_t frame)
 {
 	struct json_object *o, *rings, *st;
 	const char *s;
+	char *safe = NULL;
 	size_t i;
 	int rc = 0;
 
@@ -94,27 +96,23 @@ batch_json(const struct rt_view *v, const struct rt_model *m, uint64_t frame)
 	}
 	json_object_object_add(o, "rings", rings);
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	if (s == NULL || rc < 0 || rings == NULL)
+	/* valid UTF-8 without raw DEL or C1 controls, as ringctl -j */
+	if (s == NULL || rc < 0 || rings == NULL ||
+	    (safe = san_json(s)) == NULL)
 		rc = -1;
-	else if (printf("%s\n", s) < 0)
+	else if (printf("%s\n", safe) < 0)
 		rc = -1;
+	free(safe);
 	json_object_put(o);
 	return rc;
-}
-
-static void
-batch_clean(char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
-			*s = '?';
 }
 
 static int
 batch_text(const struct rt_view *v, const struct rt_model *m, uint64_t frame)
 {
-	char up[24], sub[16], cmp[16], age[24], cons[48], prod[48];
-	char server[sizeof(m->st.server) + 1];
+	char up[24], sub[16], cmp[16], age[24];
+	char cons[FMT_PEER_LEN], prod[FMT_PEER_LEN], sch[FMT_NAME_LEN];
+	char server[SAN_VIS_LEN(sizeof(m->st.server))];
 	char when[32];
 	struct tm tm;
 	time_t t = time(NULL);
@@ -127,9 +125,7 @@ batch_text(const struct rt_view *v, const struct rt_model *m, uint64_t frame)
 		    (unsigned long long)frame, when, m->err);
 		return fflush(stdout) == 0 ? 0 : -1;
 	}
-	memcpy(server, m->st.server, sizeof(m->st.server));
-	server[sizeof(m->st.server)] = '\0';
-	batch_clean(server);
+	fmt_name(server, sizeof(server), m->st.server, sizeof(m->st.server));
 	units_fmt_duration(m->st.uptime_ns, up, sizeof(up));
 	fmt_count(sub, sizeof(sub), m->sub_total);
 	fmt_count(cmp, sizeof(cmp), m->cmp_total);
@@ -142,19 +138,18 @@ batch_text(const struct rt_view *v, const struct rt_model *m, uint64_t frame)
 		const struct rt_ring *r = &m->rings[i];
 
 		fmt_peer(cons, sizeof(cons), &r->r.consumer);
+		fmt_name(sch, sizeof(sch), r->r.scheme, sizeof(r->r.scheme));
 		if (model_stalled(m, r)) {
 			units_fmt_duration(model_sq_age(m, r), age,
 			    sizeof(age));
-			printf("ALARM ring %llu (%.*s, %s): stalled, %llu SQEs "
+			printf("ALARM ring %llu (%s, %s): stalled, %llu SQEs "
 			       "pending, head still for %s\n",
-			    (unsigned long long)r->r.ring_id,
-			    (int)sizeof(r->r.scheme), r->r.scheme, cons,
+			    (unsigned long long)r->r.ring_id, sch, cons,
 			    (unsigned long long)r->r.sq.depth, age);
 		} else if (r->r.state == RING_CTL_BROKEN ||
 		    r->r.state == RING_CTL_DROPPED) {
-			printf("ALARM ring %llu (%.*s, %s): %s\n",
-			    (unsigned long long)r->r.ring_id,
-			    (int)sizeof(r->r.scheme), r->r.scheme, cons,
+			printf("ALARM ring %llu (%s, %s): %s\n",
+			    (unsigned long long)r->r.ring_id, sch, cons,
 			    r->r.state == RING_CTL_BROKEN ? "broken"
 							  : "dead peer (DROP)");
 		}
@@ -164,15 +159,11 @@ batch_text(const struct rt_view *v, const struct rt_model *m, uint64_t frame)
 	    "AGE", "STATE");
 	for (i = 0; i < v->nrows; i++) {
 		const struct rt_ring *r = &m->rings[v->rows[i]];
-		char sch[RING_CTL_NAME_MAX + 1], sq[32], cq[32];
+		char sq[32], cq[32];
 
-		memcpy(sch, r->r.scheme, sizeof(r->r.scheme));
-		sch[sizeof(r->r.scheme)] = '\0';
-		batch_clean(sch);
+		fmt_name(sch, sizeof(sch), r->r.scheme, sizeof(r->r.scheme));
 		fmt_peer(cons, sizeof(cons), &r->r.consumer);
 		fmt_peer(prod, sizeof(prod), &r->r.producer);
-		batch_clean(cons);
-		batch_clean(prod);
 		snprintf(sq, sizeof(sq), "%llu/%u",
 		    (unsigned long long)r->r.sq.depth,
 		    (unsigned)r->r.sq_entries);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ringtop.h"
+#include "tools/tools.h"
 
 void
 fmt_count(char *buf, size_t len, double v)
@@ -35,21 +36,22 @@ fmt_count(char *buf, size_t len, double v)
 }
 
 void
+fmt_name(char *buf, size_t len, const char *s, size_t max)
+{
+	san_vis(buf, len, s, max);
+}
+
+void
 fmt_peer(char *buf, size_t len, const struct ring_ctl_peer *p)
 {
-	char comm[RING_CTL_COMM_MAX];
-	size_t i;
+	char comm[SAN_VIS_LEN(RING_CTL_COMM_MAX)];
 
 	if (p->pid == 0) {
 		snprintf(buf, len, "ringd");
 		return;
 	}
-	/* a name from /proc is the peer's to choose: keep it printable */
-	for (i = 0; i < sizeof(comm) - 1 && p->comm[i] != '\0'; i++)
-		comm[i] = (p->comm[i] < 0x20 || p->comm[i] == 0x7f)
-		    ? '?'
-		    : p->comm[i];
-	comm[i] = '\0';
+	/* a command name is the peer's to choose: escape what is not text */
+	fmt_name(comm, sizeof(comm), p->comm, sizeof(p->comm));
 	snprintf(buf, len, "%s/%u", comm, (unsigned)p->pid);
 }
 

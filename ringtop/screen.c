@@ -114,23 +114,22 @@ screen_end(void)
 
 /* --- drawing primitives (all clipped) ---------------------------------- */
 
-/* Replace what a terminal could take as control bytes. */
-static void
-scr_clean(char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
-			*s = '?';
-}
-
-/* Print s at (y, x) in exactly w columns (w < 0: to the end of the line). */
+/*
+ * Print s at (y, x) in exactly w columns (w < 0: to the end of the line).
+ * Names from ringd reach here through fmt_name() or fmt_peer(); anything
+ * else a terminal could act on is escaped here all the same.
+ */
 static void
 scr_put(int y, int x, int w, attr_t a, const char *s)
 {
-	int len = (int)strlen(s), i;
+	char safe[SAN_VIS_LEN(512)];
+	int len, i;
 
 	if (y < 0 || y >= LINES || x >= COLS)
 		return;
+	if (!san_is_plain(s, SIZE_MAX))
+		s = san_vis(safe, sizeof(safe), s, SIZE_MAX);
+	len = (int)strlen(s);
 	if (w < 0 || x + w > COLS)
 		w = COLS - x;
 	if (w <= 0)
@@ -255,7 +254,7 @@ scr_is_alarm(const struct rt_model *m, const struct rt_ring *r)
 static int
 scr_alarms(const struct rt_model *m, int y, int max)
 {
-	char age[24], peer[48];
+	char age[24], peer[FMT_PEER_LEN], sch[FMT_NAME_LEN];
 	size_t i, n = 0;
 	int lines = 0, room;
 
@@ -273,7 +272,7 @@ scr_alarms(const struct rt_model *m, int y, int max)
 		if (!scr_is_alarm(m, r))
 			continue;
 		fmt_peer(peer, sizeof(peer), &r->r.consumer);
-		scr_clean(peer);
+		fmt_name(sch, sizeof(sch), r->r.scheme, sizeof(r->r.scheme));
 		if (model_stalled(m, r)) {
 			units_fmt_duration(model_sq_age(m, r), age,
 			    sizeof(age));
@@ -281,19 +280,19 @@ scr_alarms(const struct rt_model *m, int y, int max)
 			    "ALARM ring %llu (%.20s, "
 			    "%s): stalled, %llu SQEs pending, head still for "
 			    "%s",
-			    id, r->r.scheme, peer,
+			    id, sch, peer,
 			    (unsigned long long)r->r.sq.depth, age);
 		} else if (r->r.state == RING_CTL_BROKEN) {
 			scr_printf(y + lines, 0, -1, a,
 			    "ALARM ring %llu (%.20s, "
 			    "%s): broken, its indices were found inconsistent",
-			    id, r->r.scheme, peer);
+			    id, sch, peer);
 		} else {
 			scr_printf(y + lines, 0, -1, a,
 			    "ALARM ring %llu (%.20s, "
 			    "%s): dead peer, a side left (DROP), %llu SQEs and "
 			    "%llu CQEs left",
-			    id, r->r.scheme, peer,
+			    id, sch, peer,
 			    (unsigned long long)r->r.sq.depth,
 			    (unsigned long long)r->r.cq.depth);
 		}
@@ -344,11 +343,10 @@ scr_header(const struct rt_model *m)
 	}
 	units_fmt_duration(m->st.uptime_ns, up, sizeof(up));
 	{
-		char server[sizeof(m->st.server) + 1];
+		char server[SAN_VIS_LEN(sizeof(m->st.server))];
 
-		memcpy(server, m->st.server, sizeof(m->st.server));
-		server[sizeof(m->st.server)] = '\0';
-		scr_clean(server);
+		fmt_name(server, sizeof(server), m->st.server,
+		    sizeof(m->st.server));
 		scr_printf(y++, 0, -1, A_NORMAL,
 		    "%s  pid %u  up %s  "
 		    "protocol %u  socket %s",
@@ -520,7 +518,7 @@ scr_peer(char *buf, size_t len, int w, const struct ring_ctl_peer *p)
 static void
 scr_ring_row(const struct rt_model *m, const struct rt_ring *r, int y, bool sel)
 {
-	char buf[64];
+	char buf[FMT_NAME_LEN];
 	attr_t row = sel ? scr_attr(SCR_P_SEL)
 	    : r->changed ? scr_attr(SCR_P_CHANGED)
 			 : A_NORMAL;
@@ -541,8 +539,8 @@ scr_ring_row(const struct rt_model *m, const struct rt_ring *r, int y, bool sel)
 			    (unsigned long long)r->r.ring_id);
 			break;
 		case RT_C_SCHEME:
-			snprintf(buf, sizeof(buf), "%.*s",
-			    (int)sizeof(r->r.scheme), r->r.scheme);
+			fmt_name(buf, sizeof(buf), r->r.scheme,
+			    sizeof(r->r.scheme));
 			break;
 		case RT_C_CONSUMER:
 			scr_peer(buf, sizeof(buf), c->w, &r->r.consumer);
@@ -587,7 +585,6 @@ scr_ring_row(const struct rt_model *m, const struct rt_ring *r, int y, bool sel)
 		default:
 			break;
 		}
-		scr_clean(buf);
 		if (c->right)
 			scr_rput(y, c->x, c->w, a, buf);
 		else
@@ -657,7 +654,7 @@ scr_rings(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 static void
 scr_schemes(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 {
-	char owner[48], ops[64];
+	char owner[FMT_PEER_LEN], ops[64];
 	size_t top, i;
 	int y, b, k, nops;
 
@@ -668,13 +665,10 @@ scr_schemes(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 	top = scr_scroll(v, m->nschemes, v->page);
 	for (i = top, y = y0 + 1; i < m->nschemes && y < y1; i++, y++) {
 		const struct ring_ctl_scheme *s = &m->schemes[i];
-		char name[RING_CTL_NAME_MAX + 1];
+		char name[FMT_NAME_LEN];
 
-		memcpy(name, s->name, sizeof(s->name));
-		name[sizeof(s->name)] = '\0';
-		scr_clean(name);
+		fmt_name(name, sizeof(name), s->name, sizeof(s->name));
 		fmt_peer(owner, sizeof(owner), &s->owner);
-		scr_clean(owner);
 		ops[0] = '\0';
 		nops = 0;
 		for (b = 0; b < 256; b++)
@@ -700,7 +694,7 @@ scr_schemes(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 static void
 scr_clients(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 {
-	char peer[48], age[24];
+	char peer[FMT_PEER_LEN], age[24];
 	size_t top, i;
 	int y;
 
@@ -714,7 +708,6 @@ scr_clients(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 		const struct ring_ctl_client *c = &m->clients[i];
 
 		fmt_peer(peer, sizeof(peer), &c->peer);
-		scr_clean(peer);
 		units_fmt_duration(c->age_ns, age, sizeof(age));
 		scr_printf(y, 0, -1,
 		    i == v->sel[v->tab] ? scr_attr(SCR_P_SEL) : A_NORMAL,
@@ -798,7 +791,7 @@ scr_owners(const struct rt_model *m, int y)
 		unsigned n;
 		uint64_t bytes;
 	} own[16];
-	char line[512], peer[48], sz[16];
+	char line[512], peer[FMT_PEER_LEN], sz[16];
 	size_t i, j, no = 0, more = 0, len;
 
 	for (i = 0; i < m->nregions; i++) {
@@ -824,9 +817,8 @@ scr_owners(const struct rt_model *m, int y)
 	}
 	len = (size_t)snprintf(line, sizeof(line), "by owner:");
 	for (j = 0; j < no && len < sizeof(line); j++) {
-		snprintf(peer, sizeof(peer), "%.*s",
-		    (int)sizeof(own[j].p->comm), own[j].p->comm);
-		scr_clean(peer);
+		fmt_name(peer, sizeof(peer), own[j].p->comm,
+		    sizeof(own[j].p->comm));
 		units_fmt_size(own[j].bytes, sz, sizeof(sz));
 		len += (size_t)snprintf(line + len, sizeof(line) - len,
 		    "  %s uid %u: %u (%s)", peer, (unsigned)own[j].p->uid,
@@ -843,7 +835,8 @@ scr_owners(const struct rt_model *m, int y)
 static void
 scr_memory(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 {
-	char base[24], sz[16], used[16], fr[16], big[16], cell[16], peer[48];
+	char base[24], sz[16], used[16], fr[16], big[16], cell[16];
+	char peer[FMT_PEER_LEN];
 	char age[24];
 	size_t i, top;
 	int y = y0, rows = LINES >= 36 ? 3 : LINES >= 28 ? 2 : 1;
@@ -904,7 +897,6 @@ scr_memory(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 		    (unsigned long long)g->base);
 		units_fmt_size(g->size, sz, sizeof(sz));
 		fmt_peer(peer, sizeof(peer), &g->owner);
-		scr_clean(peer);
 		units_fmt_duration(g->age_ns, age, sizeof(age));
 		scr_printf(y, 0, -1,
 		    i == v->sel[v->tab] ? scr_attr(SCR_P_SEL) : A_NORMAL,
@@ -976,7 +968,8 @@ scr_detail(const struct rt_view *v, const struct rt_model *m, int y0, int y1)
 		{ RT_S_CMP, "complete/s" },
 	};
 	const struct rt_ring *r = NULL;
-	char cons[48], prod[48], pool[16], age[24], sub[16], cmp[16], mx[16];
+	char cons[FMT_PEER_LEN], prod[FMT_PEER_LEN], sch[FMT_NAME_LEN];
+	char pool[16], age[24], sub[16], cmp[16], mx[16];
 	size_t i;
 	int y = y0, w;
 
@@ -992,15 +985,13 @@ scr_detail(const struct rt_view *v, const struct rt_model *m, int y0, int y1)
 	}
 	fmt_peer(cons, sizeof(cons), &r->r.consumer);
 	fmt_peer(prod, sizeof(prod), &r->r.producer);
-	scr_clean(cons);
-	scr_clean(prod);
+	fmt_name(sch, sizeof(sch), r->r.scheme, sizeof(r->r.scheme));
 	units_fmt_size(r->r.pool_bytes, pool, sizeof(pool));
 	units_fmt_duration(r->r.age_ns, age, sizeof(age));
 	scr_printf(y++, 0, -1, scr_attr(SCR_P_HEAD),
-	    "Ring %llu  scheme %.*s  "
+	    "Ring %llu  scheme %s  "
 	    "state %s",
-	    (unsigned long long)r->r.ring_id, (int)sizeof(r->r.scheme),
-	    r->r.scheme, model_state(m, r));
+	    (unsigned long long)r->r.ring_id, sch, model_state(m, r));
 	scr_printf(y++, 0, -1, A_NORMAL,
 	    "consumer %s uid %u   producer %s "
 	    "uid %u",

@@ -53,4 +53,32 @@ const char *units_fmt_size(uint64_t bytes, char *buf, size_t len);
 /* units.c: "830ns", "12.3us", "4.56ms", "7.20s", "5m06s", "3h04m", "2d03h". */
 const char *units_fmt_duration(uint64_t ns, char *buf, size_t len);
 
+/*
+ * sanitize.c: every name that came from another process (ringd's records:
+ * scheme and opcode names, peers' command names, ringd's version) goes
+ * through these before it reaches a terminal.
+ *
+ * san_vis(): at most max bytes of src (up to a NUL) into dst as text safe
+ * for a terminal, NUL-terminated, cut before an escape that does not fit:
+ * printable ASCII stays, a backslash becomes "\\" and every other byte
+ * (C0 controls, DEL, every byte >= 0x80) the octal escape "\ooo" (ESC is
+ * "\033"), as vis(3) with VIS_OCTAL does.  Returns dst.  SAN_VIS_LEN(n)
+ * is the room n bytes can need.
+ */
+#define SAN_VIS_LEN(n) (4 * (n) + 1)
+const char *san_vis(char *dst, size_t len, const char *src, size_t max);
+/*
+ * sanitize.c: is s (at most max bytes) printable ASCII only, nothing a
+ * terminal could act on?  True for whatever san_vis() wrote.
+ */
+bool san_is_plain(const char *s, size_t max);
+/*
+ * sanitize.c: JSON text (as json-c writes it, C0 controls escaped) made
+ * valid UTF-8 and free of raw control characters: each byte that is not
+ * part of well-formed UTF-8 becomes the escape \ufffd (U+FFFD), DEL and
+ * the C1 controls U+0080..U+009F become \u007f, \u0080...; the rest is
+ * unchanged.  Returns a new string (free() it), or NULL without memory.
+ */
+char *san_json(const char *text);
+
 #endif /* TOOLS_TOOLS_H */
