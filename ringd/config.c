@@ -8,11 +8,14 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <bsd/stdlib.h>
 #include <bsd/string.h>
@@ -279,37 +282,120 @@ config_trim(char *s)
 }
 
 /*
+ * Read the whole of path into a NUL-terminated buffer (*buf, to free).
+ * Only a regular file of at most RINGD_CONF_SIZE_MAX bytes is read: the
+ * open cannot block (a FIFO without a writer) and no read is endless (a
+ * FIFO, /dev/zero, a terminal), at start as at SIGHUP.
+ */
+static int
+config_read(const char *path, char **buf, size_t *len)
+{
+	struct stat st;
+	char *b = NULL;
+	size_t n = 0;
+	ssize_t k;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		log_error("cannot open config '%s': %s", path, strerror(-rc));
+		return rc;
+	}
+	if (fstat(fd, &st) < 0) {
+		rc = -errno;
+		log_error("cannot read config '%s': %s", path, strerror(-rc));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = -EINVAL;
+		log_error("cannot read config '%s': not a regular file", path);
+		goto out;
+	}
+	if (st.st_size > RINGD_CONF_SIZE_MAX) {
+		rc = -EFBIG;
+		log_error("cannot read config '%s': larger than %u bytes", path,
+		    RINGD_CONF_SIZE_MAX);
+		goto out;
+	}
+	/* one byte more than the cap tells a file that grew since fstat */
+	rc = -ENOMEM;
+	if ((b = malloc(RINGD_CONF_SIZE_MAX + 2)) == NULL) {
+		log_error("cannot read config '%s': %s", path,
+		    strerror(ENOMEM));
+		goto out;
+	}
+	while (n <= RINGD_CONF_SIZE_MAX) {
+		k = read(fd, b + n, RINGD_CONF_SIZE_MAX + 1 - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			rc = -errno;
+			log_error("cannot read config '%s': %s", path,
+			    strerror(-rc));
+			goto out;
+		}
+		if (k == 0)
+			break;
+		n += (size_t)k;
+	}
+	if (n > RINGD_CONF_SIZE_MAX) {
+		rc = -EFBIG;
+		log_error("cannot read config '%s': larger than %u bytes", path,
+		    RINGD_CONF_SIZE_MAX);
+		goto out;
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	b = NULL;
+	rc = 0;
+out:
+	free(b);
+	close(fd);
+	return rc;
+}
+
+/*
  * Parse path into *out (defaults for absent keys).  Logs every error with
  * file:line; returns 0, or -errno when the file is unusable.
  */
 int
 config_load(const char *path, struct config *out)
 {
-	char line[RINGD_CONF_LINE_MAX + 2];
 	bool seen[CONFIG_NKEYS] = { false };
 	struct config c;
 	unsigned lineno = 0;
-	int rc = 0;
-	FILE *f;
+	char *buf = NULL, *next, *line;
+	size_t size = 0;
+	int rc;
 
 	config_defaults(&c);
-	if ((f = fopen(path, "re")) == NULL) {
-		rc = -errno;
-		log_error("cannot open config '%s': %s", path, strerror(errno));
+	if ((rc = config_read(path, &buf, &size)) < 0)
 		return rc;
-	}
-	while (fgets(line, sizeof(line), f) != NULL) {
+	for (line = buf; line < buf + size; line = next) {
 		const struct config_key *k = NULL;
 		const char *why = NULL;
-		char *key, *val, *eq, *hash;
-		size_t i, len = strlen(line);
+		char *key, *val, *eq, *hash, *nl;
+		size_t i, len;
 
 		lineno++;
-		if (len > 0 && line[len - 1] != '\n' && !feof(f)) {
+		nl = memchr(line, '\n', (size_t)(buf + size - line));
+		len = nl != NULL ? (size_t)(nl - line)
+				 : (size_t)(buf + size - line);
+		next = line + len + (nl != NULL);
+		if (memchr(line, '\0', len) != NULL) {
+			log_error("%s:%u: NUL byte in line %u", path, lineno,
+			    lineno);
+			rc = -EINVAL;
+			break;
+		}
+		if (len > RINGD_CONF_LINE_MAX) {
 			log_error("%s:%u: line too long", path, lineno);
 			rc = -EINVAL;
 			break;
 		}
+		line[len] = '\0';
 		if ((hash = strchr(line, '#')) != NULL)
 			*hash = '\0';
 		key = config_trim(line);
@@ -363,11 +449,7 @@ config_load(const char *path, struct config *out)
 			rc = -EINVAL;
 		}
 	}
-	if (ferror(f) && rc == 0) {
-		log_error("cannot read config '%s': %s", path, strerror(EIO));
-		rc = -EIO;
-	}
-	fclose(f);
+	free(buf);
 	if (rc == 0) {
 		policy_new_gen(&c.policy);
 		*out = c;

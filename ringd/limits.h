@@ -50,7 +50,14 @@
 #define RINGD_CAP_PHYS_ZONE32 (4ull << 30)
 #define RINGD_DEF_PHYS_ZONE64 (4ull << 30) /* [4 GiB, 8 GiB) */
 #define RINGD_CAP_PHYS_ZONE64 (1ull << 40)
-#define RINGD_DEF_PHYS_QUOTA (1ull << 30) /* bytes per non-root uid */
+/*
+ * bytes per non-root uid: by default (RINGD_PHYS_QUOTA_SHARE) a share of
+ * each zone, 1/RINGD_PHYS_SHARE_DIV of it, so that no uid holds all of
+ * zone 32 (or of zone 64) with a persistent region
+ */
+#define RINGD_PHYS_QUOTA_SHARE UINT64_MAX
+#define RINGD_PHYS_SHARE_DIV 4u
+#define RINGD_DEF_PHYS_QUOTA RINGD_PHYS_QUOTA_SHARE
 #define RINGD_CAP_PHYS_QUOTA RINGD_CAP_PHYS_ZONE64
 #define RINGD_DEF_PHYS_MAX_REGIONS 65536u /* regions alive, all uids */
 #define RINGD_CAP_PHYS_MAX_REGIONS (1u << 20)
@@ -78,6 +85,8 @@
 #define RINGD_BUILTIN_BUDGET 1024
 #define RINGD_EPOLL_BATCH 64	 /* events taken per epoll_wait */
 #define RINGD_CONF_LINE_MAX 1024 /* longest ringd.conf line */
+/* largest ringd.conf; only a regular file is read */
+#define RINGD_CONF_SIZE_MAX (1u << 20)
 /* policy rules in ringd.conf (allow/deny lines) */
 #define RINGD_CAP_POLICY_RULES 256
 /* supplementary groups of a peer that rules may match (SO_PEERGROUPS) */

@@ -49,6 +49,7 @@ struct phys_uid {
 	uint32_t uid;
 	uint32_t regions;
 	uint64_t bytes;
+	uint64_t zone_bytes[RING_PHYS_ZONES]; /* bytes in each zone */
 };
 
 struct phys_zone {
@@ -361,11 +362,14 @@ phys_better(enum range_pick pick, uint64_t len, uint64_t u, uint64_t bu)
 /*
  * Take between min and len bytes for flags: zone 32 alone for SPACE_32,
  * else zone 64 before zone 32, each zone's candidate chosen by the
- * strategy and the better of the two kept.
+ * strategy and the better of the two kept.  No more than cap[z] bytes
+ * come from zone z (the caller's share of it); -EDQUOT when no zone the
+ * flags allow has min bytes of share left.
  */
 static int
-phys_take(uint64_t len, uint64_t min, uint32_t flags, unsigned *zone,
-    uint64_t *base, uint64_t *got)
+phys_take(uint64_t len, uint64_t min, uint32_t flags,
+    const uint64_t cap[RING_PHYS_ZONES], unsigned *zone, uint64_t *base,
+    uint64_t *got)
 {
 	static const unsigned any[] = { RING_PHYS_ZONE_64, RING_PHYS_ZONE_32 };
 	static const unsigned low[] = { RING_PHYS_ZONE_32 };
@@ -373,7 +377,8 @@ phys_take(uint64_t len, uint64_t min, uint32_t flags, unsigned *zone,
 	unsigned i, n = (flags & RING_PHYS_SPACE_32) ? 1 : 2, bz = 0;
 	uint64_t b, u, bb = 0, bu = 0;
 	enum range_pick pick;
-	bool found = false;
+	uint64_t zlen, blen = 0;
+	bool found = false, shared = false;
 
 	switch ((flags & RING_PHYS_PARTIAL_ALLOC)
 		? flags & RING_PHYS_STRATEGY_MASK
@@ -391,7 +396,11 @@ phys_take(uint64_t len, uint64_t min, uint32_t flags, unsigned *zone,
 	for (i = 0; i < n; i++) {
 		struct phys_zone *z = &phys.zone[order[i]];
 
-		if (range_find(&z->free, len, min, UINT64_MAX, pick, &b, &u) <
+		zlen = len < cap[order[i]] ? len : cap[order[i]];
+		if (zlen < min)
+			continue;
+		shared = true;
+		if (range_find(&z->free, zlen, min, UINT64_MAX, pick, &b, &u) <
 		    0)
 			continue;
 		if (!found || phys_better(pick, len, u, bu)) {
@@ -399,13 +408,14 @@ phys_take(uint64_t len, uint64_t min, uint32_t flags, unsigned *zone,
 			bz = order[i];
 			bb = b;
 			bu = u;
+			blen = zlen;
 		}
 	}
 	if (!found)
-		return -ENOMEM;
+		return shared ? -ENOMEM : -EDQUOT;
 	*zone = bz;
 	*base = bb;
-	*got = bu < len ? bu : len;
+	*got = bu < blen ? bu : blen;
 	return range_take(&phys.zone[bz].free, bb, *got);
 }
 
@@ -422,7 +432,7 @@ phys_handle_alloc(struct client *c, struct proto_msg *m)
 	uint64_t size = req->size, min = req->min, left, base, got;
 	uint32_t flags = req->flags, rflags = req->region_flags;
 	bool partial = flags & RING_PHYS_PARTIAL_ALLOC;
-	uint64_t quota;
+	uint64_t quota, cap[RING_PHYS_ZONES];
 	uint32_t max_regions;
 	struct proto_phys_alloc_reply rep;
 	struct phys_region *r;
@@ -450,7 +460,21 @@ phys_handle_alloc(struct client *c, struct proto_msg *m)
 	rc = -EDQUOT;
 	if (max_regions != UINT32_MAX && u->regions >= max_regions)
 		goto fail;
-	if (quota != 0) {
+	for (zone = 0; zone < RING_PHYS_ZONES; zone++)
+		cap[zone] = UINT64_MAX;
+	if (quota == RINGD_PHYS_QUOTA_SHARE) {
+		/* no total, a share of each zone: phys_take() applies it */
+		for (zone = 0; zone < RING_PHYS_ZONES; zone++) {
+			uint64_t share = phys.zone[zone].size /
+			    RINGD_PHYS_SHARE_DIV & ~(PHYS_FRAME - 1);
+
+			if (phys.zone[zone].size == 0)
+				continue; /* nothing to share: ENOMEM */
+			cap[zone] = share > u->zone_bytes[zone]
+			    ? share - u->zone_bytes[zone]
+			    : 0;
+		}
+	} else if (quota != 0) {
 		left = quota > u->bytes ? quota - u->bytes : 0;
 		left &= ~(PHYS_FRAME - 1);
 		if (left < min)
@@ -461,7 +485,7 @@ phys_handle_alloc(struct client *c, struct proto_msg *m)
 	rc = -ENOMEM;
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		goto fail;
-	if ((rc = phys_take(size, min, flags, &zone, &base, &got)) < 0) {
+	if ((rc = phys_take(size, min, flags, cap, &zone, &base, &got)) < 0) {
 		free(r);
 		goto fail;
 	}
@@ -480,6 +504,7 @@ phys_handle_alloc(struct client *c, struct proto_msg *m)
 	phys.zone[zone].regions++;
 	u->regions++;
 	u->bytes += got;
+	u->zone_bytes[zone] += got;
 	log_debug("%s: physalloc3 %#llx+%#llx zone %s flags %#x",
 	    client_name(c), (unsigned long long)base, (unsigned long long)got,
 	    ring_phys_zone_name(zone), flags);
@@ -513,6 +538,7 @@ phys_region_free(struct phys_region *r)
 	if (u != NULL) {
 		u->regions--;
 		u->bytes -= r->size;
+		u->zone_bytes[r->zone] -= r->size;
 		phys_uid_put(u);
 	}
 	phys_region_destroy(r);
