@@ -20,27 +20,65 @@
  * many requests in service: with the table full, it pops nothing more
  * until it answers one (ring_sq_pop() says -EAGAIN and RING_EV_IN does
  * not hold).
+ *
+ * The private side (user_data copies and list links) costs only what is
+ * used: entries are handed out from a free stack and, when it is empty,
+ * from a high-water mark, so a producer that keeps few requests in
+ * service touches only the first few entries of a large table, both in
+ * its private arrays and in the shared table.  A table of a page or more
+ * is its own anonymous mapping, reserved whole at open and backed by the
+ * kernel page by page as the high-water mark rises: nothing can fail once
+ * the ring is open, and ring_close() gives every page back to the system
+ * (a heap block of that size would stay with the process).  ringd holds
+ * the producer side of every ring it serves, so this is what keeps a
+ * client's thousands of 4096-entry rings from pinning ringd's memory.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "internal.h"
+
+/*
+ * One block holds the private tables: this header, the list links (next
+ * and prev of entry i side by side, so that low entries share a page),
+ * then the user_data copies.  held_next points at the links, held_prev one
+ * word after it; both are indexed with HELD_NEXT()/HELD_PREV().
+ */
+struct held_block {
+	size_t bytes; /* the whole block */
+	uint32_t hw;  /* entries [hw, sq.n) were never handed out */
+	bool mapped;  /* an mmap()ed block, not a heap one */
+	uint32_t links[];
+};
+
+#define HELD_NEXT(r, i) ((r)->held_next[2 * (size_t)(i)])
+#define HELD_PREV(r, i) ((r)->held_prev[2 * (size_t)(i)])
+#define HELD_MMAP_MIN 4096u /* blocks this large are mappings */
+
+static struct held_block *
+held_block(const struct ring *r)
+{
+	return (struct held_block *)((uint8_t *)r->held_next -
+	    offsetof(struct held_block, links));
+}
 
 static void
 ring_held_unlink(struct ring *r, uint32_t i)
 {
-	uint32_t p = r->held_prev[i], n = r->held_next[i];
+	uint32_t p = HELD_PREV(r, i), n = HELD_NEXT(r, i);
 
 	if (p == RING_HELD_NIL)
 		r->held_first = n;
 	else
-		r->held_next[p] = n;
+		HELD_NEXT(r, p) = n;
 	if (n == RING_HELD_NIL)
 		r->held_last = p;
 	else
-		r->held_prev[n] = p;
-	r->held_next[i] = r->held_free;
+		HELD_PREV(r, n) = p;
+	HELD_NEXT(r, i) = r->held_free;
 	r->held_free = i;
 	r->held_count--;
 }
@@ -48,12 +86,12 @@ ring_held_unlink(struct ring *r, uint32_t i)
 static void
 ring_held_append(struct ring *r, uint32_t i)
 {
-	r->held_prev[i] = r->held_last;
-	r->held_next[i] = RING_HELD_NIL;
+	HELD_PREV(r, i) = r->held_last;
+	HELD_NEXT(r, i) = RING_HELD_NIL;
 	if (r->held_last == RING_HELD_NIL)
 		r->held_first = i;
 	else
-		r->held_next[r->held_last] = i;
+		HELD_NEXT(r, r->held_last) = i;
 	r->held_last = i;
 	r->held_count++;
 }
@@ -71,6 +109,31 @@ ring_q_count(const struct ring_q *q, bool head)
 	return epoch + ((idx - epoch) & q->mask2);
 }
 
+/* Memory that goes back to the system when freed if it is a page or more. */
+static void *
+held_alloc(size_t bytes, bool *mapped)
+{
+	void *p;
+
+	*mapped = bytes >= HELD_MMAP_MIN;
+	if (!*mapped)
+		return malloc(bytes);
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void
+held_release(void *p, size_t bytes, bool mapped)
+{
+	if (p == NULL)
+		return;
+	if (mapped)
+		munmap(p, bytes);
+	else
+		free(p);
+}
+
 struct held_order {
 	uint64_t seq;
 	uint32_t i;
@@ -85,73 +148,105 @@ held_order_cmp(const void *a, const void *b)
 }
 
 /*
- * Producer open: allocate the private links and adopt what a previous
- * producer left in service (see the rule in <ring/abi.h>), oldest first.
- * The table's contents are not trusted beyond that rule: at worst they
- * name requests that get an answer they did not need.
+ * Adopt what a previous producer left in service (see the rule in
+ * <ring/abi.h>), oldest first.  Entries below the highest one in service
+ * that are not in service go on the free stack, lowest on top.
+ */
+static int
+ring_held_adopt(struct ring *r, uint64_t popped, uint64_t pushed)
+{
+	struct held_block *b = held_block(r);
+	uint32_t n = r->sq.n, i, k = 0, hw = 0;
+	struct held_order *ord;
+	size_t bytes = (size_t)n * sizeof(*ord);
+	uint64_t s, dn;
+	bool mapped;
+
+	if ((ord = held_alloc(bytes, &mapped)) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		s = RING_LOAD(&r->held[i].sq_seq);
+		dn = RING_LOAD(&r->held[i].done_seq);
+		if (s == 0 || s > popped || (dn != 0 && dn <= pushed))
+			continue;
+		ord[k].seq = s;
+		ord[k++].i = i;
+		hw = i + 1;
+	}
+	qsort(ord, k, sizeof(*ord), held_order_cmp);
+	/* mark the ones in service, then stack the others below hw */
+	for (i = 0; i < hw; i++)
+		HELD_PREV(r, i) = 0;
+	for (i = 0; i < k; i++)
+		HELD_PREV(r, ord[i].i) = RING_HELD_NIL;
+	for (i = hw; i-- > 0;) {
+		if (HELD_PREV(r, i) == RING_HELD_NIL)
+			continue;
+		HELD_NEXT(r, i) = r->held_free;
+		r->held_free = i;
+	}
+	b->hw = hw;
+	for (i = 0; i < k; i++) {
+		r->held_ud[ord[i].i] = RING_LOAD(&r->held[ord[i].i].user_data);
+		ring_held_append(r, ord[i].i);
+	}
+	held_release(ord, bytes, mapped);
+	return 0;
+}
+
+/*
+ * Producer open: reserve the private tables and adopt what a previous
+ * producer left in service.  The shared table's contents are not trusted
+ * beyond the rule in <ring/abi.h>: at worst they name requests that get
+ * an answer they did not need.
  */
 int
 ring_held_setup(struct ring *r, uint8_t *table)
 {
-	uint32_t n = r->sq.n, i, k = 0;
-	uint64_t popped, pushed, s, d;
-	struct held_order *ord = NULL;
+	uint32_t n = r->sq.n;
+	size_t links = offsetof(struct held_block, links) +
+	    2 * (size_t)n * sizeof(uint32_t);
+	size_t ud_off = (links + 7) & ~(size_t)7;
+	size_t bytes = ud_off + (size_t)n * sizeof(uint64_t);
+	struct held_block *b;
+	uint64_t popped, pushed;
+	bool mapped;
 
 	r->held = (struct ring_held *)table;
-	r->held_ud = calloc(n, sizeof(*r->held_ud));
-	r->held_next = calloc(n, sizeof(*r->held_next));
-	r->held_prev = calloc(n, sizeof(*r->held_prev));
-	if (r->held_ud == NULL || r->held_next == NULL || r->held_prev == NULL)
+	if ((b = held_alloc(bytes, &mapped)) == NULL)
 		return -ENOMEM;
+	b->bytes = bytes;
+	b->hw = 0;
+	b->mapped = mapped;
+	r->held_next = b->links;
+	r->held_prev = b->links + 1;
+	r->held_ud = (uint64_t *)((uint8_t *)b + ud_off);
 	r->held_first = r->held_last = r->held_free = RING_HELD_NIL;
 	r->held_count = 0;
 
 	popped = ring_q_count(&r->sq, true);
 	pushed = ring_q_count(&r->cq, false);
-	if (popped != 0) {
-		ord = malloc(n * sizeof(*ord));
-		if (ord == NULL)
-			return -ENOMEM;
-		for (i = 0; i < n; i++) {
-			s = RING_LOAD(&r->held[i].sq_seq);
-			d = RING_LOAD(&r->held[i].done_seq);
-			if (s == 0 || s > popped || (d != 0 && d <= pushed))
-				continue;
-			ord[k].seq = s;
-			ord[k++].i = i;
-			/* mark it: in service, not free */
-			r->held_prev[i] = RING_HELD_NIL;
-			r->held_next[i] = RING_HELD_NIL;
-			r->held_ud[i] = 1;
-		}
-		qsort(ord, k, sizeof(*ord), held_order_cmp);
-	}
-	/* free entries: a stack with the lowest index on top */
-	for (i = n; i-- > 0;) {
-		if (r->held_ud[i] != 0)
-			continue;
-		r->held_next[i] = r->held_free;
-		r->held_free = i;
-	}
-	for (i = 0; i < k; i++) {
-		r->held_ud[ord[i].i] = RING_LOAD(&r->held[ord[i].i].user_data);
-		ring_held_append(r, ord[i].i);
-	}
-	free(ord);
-	return 0;
+	if (popped == 0)
+		return 0;
+	return ring_held_adopt(r, popped, pushed);
 }
 
 /*
  * Note a popped SQE as in service before the head store that takes it.
- * The caller made sure an entry is free.
+ * The caller made sure an entry is free: one on the stack, or else one
+ * never handed out (held_count < sq.n).
  */
 void
 ring_held_take(struct ring *r, const struct ring_sqe *sqe, uint64_t sq_seq)
 {
 	uint32_t i = r->held_free;
-	struct ring_held *h = &r->held[i];
+	struct ring_held *h;
 
-	r->held_free = r->held_next[i];
+	if (i != RING_HELD_NIL)
+		r->held_free = HELD_NEXT(r, i);
+	else
+		i = held_block(r)->hw++;
+	h = &r->held[i];
 	r->held_ud[i] = sqe->user_data;
 	RING_STORE(&h->sq_seq, sq_seq);
 	RING_STORE(&h->user_data, sqe->user_data);
@@ -183,7 +278,7 @@ ring_held_answer(struct ring *r, const void *slot, uint64_t cq_seq)
 	}
 	if (flags & RING_CQE_MORE)
 		return;
-	for (i = r->held_first; i != RING_HELD_NIL; i = r->held_next[i]) {
+	for (i = r->held_first; i != RING_HELD_NIL; i = HELD_NEXT(r, i)) {
 		if (r->held_ud[i] == ud) {
 			RING_STORE(&r->held[i].done_seq, cq_seq);
 			ring_held_unlink(r, i);
@@ -195,9 +290,12 @@ ring_held_answer(struct ring *r, const void *slot, uint64_t cq_seq)
 void
 ring_held_fini(struct ring *r)
 {
-	free(r->held_ud);
-	free(r->held_next);
-	free(r->held_prev);
+	struct held_block *b;
+
+	if (r->held_next != NULL) {
+		b = held_block(r);
+		held_release(b, b->bytes, b->mapped);
+	}
 	r->held_ud = NULL;
 	r->held_next = r->held_prev = NULL;
 }
