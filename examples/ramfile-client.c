@@ -12,6 +12,8 @@
 
 #include <ring/ring.h>
 
+#define NO_BLOCK UINT64_MAX /* slot_blk[] of a free slot */
+
 static int64_t
 now_ns(void)
 {
@@ -59,7 +61,7 @@ main(int argc, char **argv)
 	struct ring_params p = { 0 };
 	struct ring_ctl *ctl;
 	struct ring *r;
-	uint64_t *slot_off, *sent_at, *free_slots, nfree,
+	uint64_t *slot_off, *sent_at, *slot_blk, *free_slots, nfree,
 	    done = 0, bad = 0, lat_max = 0, lat_sum = 0;
 	int64_t t0;
 	unsigned pass;
@@ -119,7 +121,12 @@ main(int argc, char **argv)
 	}
 	slot_off = calloc(depth, sizeof(*slot_off));
 	sent_at = calloc(depth, sizeof(*sent_at));
+	slot_blk = calloc(depth, sizeof(*slot_blk));
 	free_slots = calloc(depth, sizeof(*free_slots));
+	if (!slot_off || !sent_at || !slot_blk || !free_slots) {
+		fprintf(stderr, "ramfile-client: out of memory\n");
+		return 1;
+	}
 	for (unsigned long i = 0; i < depth; i++)
 		if (ring_pool_alloc(r, bsize, &slot_off[i]) < 0) {
 			fprintf(stderr,
@@ -137,9 +144,15 @@ main(int argc, char **argv)
 			uint8_t *buf;
 			struct ring_cqe cqe;
 
-			/* completions may come in any order: slots are a stack */
-			for (nfree = 0; nfree < depth; nfree++)
+			/*
+			 * Completions may come in any order: slots are a
+			 * stack.  slot_blk[s] is the block slot s carries,
+			 * NO_BLOCK while it is free.
+			 */
+			for (nfree = 0; nfree < depth; nfree++) {
 				free_slots[nfree] = nfree;
+				slot_blk[nfree] = NO_BLOCK;
+			}
 
 			while (completed < blocks) {
 				while (next < blocks && inflight < depth) {
@@ -169,6 +182,7 @@ main(int argc, char **argv)
 					if ((rc = ring_sq_push(r, &sqe)) < 0)
 						break;
 					sent_at[s] = (uint64_t)now_ns();
+					slot_blk[s] = next;
 					nfree--;
 					next++;
 					inflight++;
@@ -186,10 +200,22 @@ main(int argc, char **argv)
 				}
 				if (rc < 0)
 					goto fail;
-				if ((cqe.user_data & ((1ull << 40) - 1)) >=
-					next ||
-				    (cqe.user_data >> 40) >= depth ||
-				    (int64_t)cqe.status != (int64_t)bsize) {
+				/*
+				 * The scheme is a peer, not part of us: a
+				 * completion for a request not in flight
+				 * (repeated, made up) is a protocol error,
+				 * and it never indexes our arrays.
+				 */
+				if ((cqe.user_data >> 40) >= depth ||
+				    slot_blk[cqe.user_data >> 40] !=
+					(cqe.user_data & ((1ull << 40) - 1))) {
+					fprintf(stderr,
+					    "ramfile-client: completion %#llx "
+					    "answers no request in flight\n",
+					    (unsigned long long)cqe.user_data);
+					return 1;
+				}
+				if ((int64_t)cqe.status != (int64_t)bsize) {
 					fprintf(stderr,
 					    "ramfile-client: block %llu: %s\n",
 					    (unsigned long long)(cqe.user_data &
@@ -226,6 +252,7 @@ main(int argc, char **argv)
 							}
 					}
 				}
+				slot_blk[cqe.user_data >> 40] = NO_BLOCK;
 				free_slots[nfree++] = cqe.user_data >> 40;
 				inflight--;
 				completed++;
@@ -247,6 +274,7 @@ main(int argc, char **argv)
 	ring_ctl_close(ctl);
 	free(slot_off);
 	free(sent_at);
+	free(slot_blk);
 	free(free_slots);
 	return bad ? 1 : 0;
 
