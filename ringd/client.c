@@ -376,12 +376,23 @@ client_admit(const struct client *c)
 	return NULL;
 }
 
-/* Tell a refused or timed-out peer why with a PROTO_ERROR; never blocks. */
+/*
+ * Tell a refused or timed-out peer why with a PROTO_ERROR before it is
+ * closed; never blocks.  What it sent is read and dropped first (its
+ * descriptors closed by the kernel): a socket closed with messages
+ * unread makes the peer's next read fail with ECONNRESET instead of
+ * returning this one.
+ */
 static void
 client_send_error(int fd, int err)
 {
 	struct proto_error e = { .error = err, .version = PROTO_VERSION };
+	char buf[64];
+	int i;
 
+	for (i = 0; i < CLIENT_READ_BATCH; i++)
+		if (recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC) < 0)
+			break;
 	(void)proto_send(fd, PROTO_ERROR, 0, &e, sizeof(e), NULL, 0);
 }
 

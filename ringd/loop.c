@@ -197,6 +197,9 @@ loop_run(void)
 			next = next_hello;
 		if (next >= 0)
 			timeout = (int)((next + 999999) / 1000000);
+		/* connections closed by a deadline: reap them this turn */
+		if (!TAILQ_EMPTY(&ringd.dead_clients))
+			timeout = 0;
 		if (ringd.status_dirty && ringd.notify)
 			timeout = timeout < 0 || timeout > 1000 ? 1000
 								: timeout;
