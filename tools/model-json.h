@@ -11,7 +11,9 @@
  *     JSON null, never a missing key;
  *   - numbers are JSON numbers (64-bit integers), units are in key names
  *     (_ns, _bytes);
- *   - lists are always arrays, possibly empty.
+ *   - lists are always arrays, possibly empty;
+ *   - strings hold the bytes ringd sent; printed JSON text goes through
+ *     san_json() (tools.h), so it is valid UTF-8 with no raw control.
  *
  * Every constructor returns a new object with one reference (the caller
  * puts it, or adds it to a container that takes the reference), or NULL
