@@ -53,6 +53,7 @@ struct ring_ctl {
 	unsigned qhead, qlen;
 	struct ring_phys_cache *phys; /* regions ring_phys_resolve() mapped */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	bool lost;	   /* the socket failed: ringd is gone */
 	bool reconnect;	   /* survive ringd restarts */
 	bool reconnecting; /* in ring_ctl_reconnect(): no nesting */
 	bool used;	   /* opened, accepted or registered something */
@@ -108,6 +109,71 @@ ring_ctl_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * Did the connection to ringd break (ringd stopped or restarted)?  Only
+ * for what the socket itself returned: an errno inside a reply is what
+ * ringd or a scheme answered, never a broken connection.
+ */
+static bool
+ring_ctl_broken(int rc)
+{
+	return rc == -ECONNRESET || rc == -EPIPE || rc == -ENOTCONN;
+}
+
+/* rc came from the socket: remember a broken connection. */
+static int
+ring_ctl_io(struct ring_ctl *c, int rc)
+{
+	if (ring_ctl_broken(rc))
+		c->lost = true;
+	return rc;
+}
+
+/* Send on the connection; a full socket means ringd does not read it. */
+static int
+ring_ctl_send(struct ring_ctl *c, uint16_t type, uint32_t seq,
+    const void *body, uint32_t len, const int *fds, unsigned nfds)
+{
+	int rc = ring_ctl_io(c, proto_send(c->sock, type, seq, body, len, fds,
+				    nfds));
+
+	return rc == -EAGAIN ? -ETIMEDOUT : rc;
+}
+
+static uint32_t
+ring_ctl_next_seq(struct ring_ctl *c)
+{
+	if (++c->seq == 0)
+		++c->seq;
+	return c->seq;
+}
+
+/*
+ * A reply that came after its call gave up (timed out) may have made
+ * something on our behalf that nobody will ever use: undo it.
+ */
+static void
+ring_ctl_undo_late(struct ring_ctl *c, const struct proto_msg *m)
+{
+	if (m->hdr.type == (PROTO_OPEN | PROTO_REPLY)) {
+		const struct proto_open_reply *r = (const void *)m->body.raw;
+		struct proto_ring_ref ref = { .ring_id = r->ring_id };
+
+		if (r->error == 0)
+			(void)ring_ctl_send(c, PROTO_CLOSE,
+			    ring_ctl_next_seq(c), &ref, sizeof(ref), NULL, 0);
+	} else if (m->hdr.type == (PROTO_PHYS_ALLOC | PROTO_REPLY)) {
+		const struct proto_phys_alloc_reply *r =
+		    (const void *)m->body.raw;
+		struct proto_phys_range fr = { .base = r->base,
+			.size = r->got };
+
+		if (r->error == 0)
+			(void)ring_ctl_send(c, PROTO_PHYS_FREE,
+			    ring_ctl_next_seq(c), &fr, sizeof(fr), NULL, 0);
+	}
+}
+
 /* Queue an attach event that arrived while we waited for something else. */
 static void
 ring_ctl_enqueue(struct ring_ctl *c, struct proto_msg *m)
@@ -120,7 +186,7 @@ ring_ctl_enqueue(struct ring_ctl *c, struct proto_msg *m)
 			.error = m->nfds != 3 ? -EBADMSG : -EBUSY };
 
 		proto_msg_close_fds(m);
-		(void)proto_send(c->sock, PROTO_ACCEPT, ++c->seq, &no,
+		(void)ring_ctl_send(c, PROTO_ACCEPT, ring_ctl_next_seq(c), &no,
 		    sizeof(no), NULL, 0);
 		/* its reply is skipped by the seq check in ring_ctl_recv() */
 		return;
@@ -145,7 +211,7 @@ ring_ctl_recv(struct ring_ctl *c, uint32_t seq, uint16_t type,
 	int rc;
 
 	for (;;) {
-		rc = proto_recv(c->sock, m);
+		rc = ring_ctl_io(c, proto_recv(c->sock, m));
 		if (rc == -EAGAIN) {
 			int64_t left = deadline - ring_ctl_now_ms();
 
@@ -166,6 +232,7 @@ ring_ctl_recv(struct ring_ctl *c, uint32_t seq, uint16_t type,
 			    ? ((struct proto_error *)m->body.raw)->error
 			    : -EPROTO;
 		if (m->hdr.seq != seq) {
+			ring_ctl_undo_late(c, m);
 			proto_msg_close_fds(m);
 			continue;
 		}
@@ -180,13 +247,6 @@ ring_ctl_recv(struct ring_ctl *c, uint32_t seq, uint16_t type,
 static int ring_ctl_call_once(struct ring_ctl *c, uint16_t type,
     const void *body, uint32_t len, struct proto_msg *m);
 
-/* Did the connection to ringd break (ringd stopped or restarted)? */
-static bool
-ring_ctl_broken(int rc)
-{
-	return rc == -ECONNRESET || rc == -EPIPE || rc == -ENOTCONN;
-}
-
 /*
  * Be connected before a request: a handle set to reconnect dials a
  * restarted ringd; others (and a reconnection under way) get -ENOTCONN.
@@ -196,7 +256,7 @@ ring_ctl_ensure(struct ring_ctl *c)
 {
 	int rc;
 
-	if (c->sock >= 0)
+	if (c->sock >= 0 && !c->lost)
 		return 0;
 	if (!c->reconnect || c->reconnecting)
 		return -ENOTCONN;
@@ -222,7 +282,7 @@ ring_ctl_call(struct ring_ctl *c, uint16_t type, const void *body, uint32_t len,
 	if ((rc = ring_ctl_ensure(c)) < 0)
 		return rc;
 	rc = ring_ctl_call_once(c, type, body, len, m);
-	if (ring_ctl_broken(rc) && c->reconnect && !c->reconnecting) {
+	if (c->lost && c->reconnect && !c->reconnecting) {
 		int rc2 = ring_ctl_reconnect(c);
 
 		if (c->sock < 0)
@@ -236,17 +296,12 @@ static int
 ring_ctl_call_once(struct ring_ctl *c, uint16_t type, const void *body,
     uint32_t len, struct proto_msg *m)
 {
-	uint32_t seq = ++c->seq;
+	uint32_t seq = ring_ctl_next_seq(c);
 	int rc;
 
 	m->nfds = 0;
 	m->hdr.type = 0;
-	if (seq == 0)
-		seq = ++c->seq;
-	rc = proto_send(c->sock, type, seq, body, len, NULL, 0);
-	if (rc == -EAGAIN)
-		rc = -ETIMEDOUT; /* ringd does not read its socket */
-	if (rc < 0)
+	if ((rc = ring_ctl_send(c, type, seq, body, len, NULL, 0)) < 0)
 		return rc;
 	rc = ring_ctl_recv(c, seq, type, m,
 	    ring_ctl_now_ms() + RING_CTL_TIMEOUT_MS);
@@ -269,6 +324,7 @@ ring_ctl_dial(struct ring_ctl *c, uint32_t *server_version)
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	memcpy(sa.sun_path, c->path, strlen(c->path));
+	c->lost = false;
 	c->sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (c->sock < 0)
 		return -errno;
@@ -791,18 +847,16 @@ ring_ctl_list(struct ring_ctl *c, uint16_t type, size_t recsz, void **v,
 	struct proto_msg m;
 	uint8_t *out = NULL, *nv;
 	size_t cnt = 0, cap = 0;
-	uint32_t seq = ++c->seq;
+	uint32_t seq;
 	int rc;
 
 	if (recsz == 0 || proto_list_rec_size(type) != recsz)
 		return -EINVAL;
-	if (seq == 0)
-		seq = ++c->seq;
 	if ((rc = ring_ctl_ensure(c)) < 0)
 		return rc;
-	rc = proto_send(c->sock, type, seq, NULL, 0, NULL, 0);
-	if (rc < 0)
-		return rc == -EAGAIN ? -ETIMEDOUT : rc;
+	seq = ring_ctl_next_seq(c);
+	if ((rc = ring_ctl_send(c, type, seq, NULL, 0, NULL, 0)) < 0)
+		return rc;
 	for (;;) {
 		const int32_t *hdr;
 		size_t k, i;
@@ -914,6 +968,7 @@ ring_ctl_lost(struct ring_ctl *c)
 	(void)epoll_ctl(c->ep, EPOLL_CTL_DEL, c->sock, NULL);
 	close(c->sock);
 	c->sock = -1;
+	c->lost = false;
 	ring_ctl_flush_queue(c);
 }
 
@@ -924,11 +979,9 @@ ring_ctl_adopt(struct ring_ctl *c, struct ring *r)
 	struct proto_adopt req;
 	struct proto_msg m;
 	struct ring_fds fds;
-	uint32_t seq = ++c->seq;
+	uint32_t seq = ring_ctl_next_seq(c);
 	int fd[3], rc;
 
-	if (seq == 0)
-		seq = ++c->seq;
 	memset(&req, 0, sizeof(req));
 	req.ring_id = r->ctl_id;
 	req.role = (uint32_t)r->role;
@@ -938,9 +991,9 @@ ring_ctl_adopt(struct ring_ctl *c, struct ring *r)
 	fd[0] = r->mem_fd;
 	fd[1] = fds.doorbell[0];
 	fd[2] = fds.doorbell[1];
-	rc = proto_send(c->sock, PROTO_ADOPT, seq, &req, sizeof(req), fd, 3);
-	if (rc < 0)
-		return rc == -EAGAIN ? -ETIMEDOUT : rc;
+	if ((rc = ring_ctl_send(c, PROTO_ADOPT, seq, &req, sizeof(req), fd,
+		 3)) < 0)
+		return rc;
 	rc = ring_ctl_recv(c, seq, PROTO_ADOPT, &m,
 	    ring_ctl_now_ms() + RING_CTL_TIMEOUT_MS);
 	if (rc < 0)
@@ -969,7 +1022,7 @@ ring_ctl_set_reconnect(struct ring_ctl *c, bool on)
 RING_EXPORT bool
 ring_ctl_connected(const struct ring_ctl *c)
 {
-	return c->sock >= 0;
+	return c->sock >= 0 && !c->lost;
 }
 
 RING_EXPORT int
@@ -1012,7 +1065,7 @@ ring_ctl_reconnect(struct ring_ctl *c)
 		}
 		if ((rc = ring_ctl_adopt(c, r)) == 0)
 			continue;
-		if (ring_ctl_broken(rc)) {
+		if (c->lost) {
 			ring_ctl_lost(c);
 			break;
 		}
@@ -1047,11 +1100,11 @@ ring_ctl_process(struct ring_ctl *c)
 	}
 	/* take in whatever already arrived */
 	while (c->qlen < RING_CTL_QUEUE) {
-		rc = proto_recv(c->sock, &m);
+		rc = ring_ctl_io(c, proto_recv(c->sock, &m));
 		if (rc == -EAGAIN)
 			break;
 		if (rc < 0) {
-			if (!c->reconnect || !ring_ctl_broken(rc))
+			if (!c->reconnect || !c->lost)
 				return rc;
 			/* ringd stopped: try now, then on the timer */
 			(void)ring_ctl_reconnect(c);

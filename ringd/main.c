@@ -229,6 +229,7 @@ main(int argc, char **argv)
 		rc = -1;
 		goto out_all;
 	}
+	state_load();
 	if ((rc = seccomp_drop(ringd.conf.seccomp)) < 0)
 		goto out_all;
 	ringd.start_ns = service_now_ns();
@@ -244,6 +245,7 @@ main(int argc, char **argv)
 out_all:
 	service_daemon_ready(false);
 	rings_fini();
+	state_fini();
 	client_fini();
 	registry_fini();
 	phys_fini();

@@ -117,12 +117,20 @@ registry_handle_register(struct client *c, struct proto_msg *m)
 	const struct proto_register *req = (const void *)m->body.raw;
 	struct proto_reply r;
 	struct scheme *s, *old;
+	uint32_t owner;
 
 	if (!proto_name_ok(req->name, sizeof(req->name)) ||
 	    !proto_opnames_ok(&req->ops, &req->opnames))
 		return -EINVAL;
 	if (policy_check(c, POLICY_REGISTER, req->name) < 0)
 		return -EACCES;
+	if (c->peer.uid != 0 &&
+	    state_name_reserved(req->name, c->peer.uid, &owner)) {
+		log_info("%s may not register '%s' yet: rings uid %u served "
+			 "under that name before the restart are coming back",
+		    client_name(c), req->name, owner);
+		return -EADDRINUSE;
+	}
 	if ((old = registry_find(req->name)) != NULL) {
 		if (old->builtin != NULL)
 			return -EPERM;

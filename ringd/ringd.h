@@ -168,6 +168,7 @@ struct builtin_scheme {
 	const builtin_fn *ops; /* 256 entries; a NULL entry: fallback */
 	builtin_fn fallback;   /* for every opcode without an entry */
 	bool check_flags;      /* unknown SQE flags -> -EINVAL */
+	bool split; /* an op may take several turns: pop one SQE at a time */
 };
 
 #define BUILTIN_OP_TABLE_SIZE 256
@@ -227,7 +228,29 @@ struct ringd_ring {
 	uint64_t denied;      /* SQEs answered -EACCES */
 	int64_t deadline_ns;  /* pending: when to give up */
 	uint64_t created_ns;
+	/* builtin.c: turns shared by uid, requests done over several turns */
+	TAILQ_ENTRY(ringd_ring) uid_link; /* on run_uid's queue */
+	struct builtin_uid *run_uid;	  /* while runnable */
+	struct ring_sqe bi_sqe;		  /* the request in progress */
+	uint64_t bi_done;		  /* bytes of it done so far */
+	uint64_t bi_budget;		  /* cost left in this visit */
+	bool bi_busy;			  /* bi_sqe is in progress */
 };
+
+/* A ring the last ringd left to its peers (state.c), as it recorded it. */
+struct state_ring {
+	uint64_t id;
+	uint64_t mem_dev, mem_ino;
+	char scheme[RING_NAME_MAX];
+	struct ring_ctl_peer cpeer, ppeer; /* from SO_PEERCRED, back then */
+	uint32_t flags;			   /* STATE_* */
+	uint32_t reserved;
+};
+
+#define STATE_HAS_CONSUMER 0x1u	 /* cpeer is known */
+#define STATE_HAS_PRODUCER 0x2u	 /* ppeer is known */
+#define STATE_CONSUMER_BACK 0x4u /* the consumer adopted it */
+#define STATE_PRODUCER_BACK 0x8u /* the producer adopted it */
 
 RB_HEAD(client_tree, client);
 RB_HEAD(scheme_tree, scheme);
@@ -361,6 +384,15 @@ void rings_reap(void);
 void rings_fini(void);
 size_t rings_fill_batch(uint64_t *from, struct ring_ctl_ring *out,
     size_t max);
+
+/* state.c: what one ringd tells the next */
+void state_load(void);
+void state_save(void);
+void state_fini(void);
+struct state_ring *state_find(dev_t dev, ino_t ino);
+bool state_known(void);
+bool state_adopt_window(void);
+bool state_name_reserved(const char *name, uint32_t uid, uint32_t *owner);
 
 /* builtin.c */
 const struct builtin_scheme *builtin_list(unsigned *n);

@@ -60,7 +60,13 @@ rings_insert(struct ringd_ring *rr)
 	rr->mem_ino = st.st_ino;
 	if (RB_INSERT(ring_mem_tree, &ringd.ring_mems, rr) != NULL)
 		return -EALREADY;
-	RB_INSERT(ring_tree, &ringd.rings, rr);
+	if (RB_INSERT(ring_tree, &ringd.rings, rr) != NULL) {
+		/* ids are never issued twice: this is a bug, not a peer */
+		log_error("ring id %llu is in use already",
+		    (unsigned long long)rr->id);
+		RB_REMOVE(ring_mem_tree, &ringd.ring_mems, rr);
+		return -EEXIST;
+	}
 	ringd.nrings++;
 	ringd.status_dirty = true;
 	return 0;
@@ -257,6 +263,15 @@ rings_handle_open(struct client *c, struct proto_msg *m)
 	if (ringd.nrings >= ringd.conf.max_rings ||
 	    !rings_fd_room(s->builtin != NULL))
 		return -ENFILE;
+	/*
+	 * A scheme that does not read its socket (stopped, or just slow)
+	 * would be disconnected once what ringd queued for it passed
+	 * max_pending_bytes, freeing its name.  The consumers that keep
+	 * opening rings to it are told to try again instead.
+	 */
+	if (s->owner != NULL &&
+	    s->owner->out_bytes >= ringd.conf.max_pending_bytes / 2)
+		return -EAGAIN;
 	if ((rr = calloc(1, sizeof(*rr))) == NULL)
 		return -ENOMEM;
 	rr->fds.mem = rr->fds.doorbell[0] = rr->fds.doorbell[1] = -1;
@@ -499,34 +514,67 @@ rings_adopt_side(struct ringd_ring *rr, struct client *c, bool consumer)
 	}
 }
 
-/* A new record for a ring a previous ringd made, from one side's ADOPT. */
+/*
+ * Producer ADOPTs that made a record still waiting for its consumer: a
+ * connection may make no more of them than it may open rings.
+ */
+static uint32_t
+rings_adopting_for(const struct client *c)
+{
+	const struct ringd_ring *rr;
+	uint32_t n = 0;
+
+	TAILQ_FOREACH(rr, &ringd.adopting, pend_link)
+		if (rr->producer == c && rr->consumer == NULL)
+			n++;
+	return n;
+}
+
+/*
+ * A new record for a ring a previous ringd made, from one side's ADOPT.
+ * sr is what that ringd recorded of it (state.c), or NULL: then the ring
+ * gets a new id and the side still to come is unknown until it comes.
+ */
 static int
-rings_adopt_new(struct proto_msg *m, struct ringd_ring **ret)
+rings_adopt_new(struct client *c, struct proto_msg *m,
+    const struct state_ring *sr, struct ringd_ring **ret)
 {
 	const struct proto_adopt *req = (const void *)m->body.raw;
 	struct ring_fds fds = { .mem = m->fds[0],
 		.doorbell = { m->fds[1], m->fds[2] } };
+	struct ring_params p;
 	struct ring_info info;
 	struct ringd_ring *rr;
 	int rc;
 
+	if (req->role == RING_ROLE_PRODUCER &&
+	    rings_adopting_for(c) >= ringd.conf.max_rings_per_client)
+		return -EMFILE;
 	if (ringd.nrings >= ringd.conf.max_rings || !rings_fd_room(false))
 		return -ENFILE;
 	if ((rr = calloc(1, sizeof(*rr))) == NULL)
 		return -ENOMEM;
-	/* the monitor checks the memory file as for any ring */
+	/* the monitor checks the memory file and doorbells as for any ring */
 	if ((rc = ring_open(&fds, RING_ROLE_MONITOR, &rr->mon)) < 0) {
+		free(rr);
+		return rc;
+	}
+	/* and the ring is one ringd would have made under today's limits */
+	ring_get_info(rr->mon, &info);
+	memset(&p, 0, sizeof(p));
+	p.sq_entries = info.sq_entries;
+	p.cq_entries = info.cq_entries;
+	p.flags = info.flags;
+	p.pool_bytes = info.pool_bytes;
+	if ((rc = rings_check_params(&p)) < 0) {
+		ring_close(rr->mon);
 		free(rr);
 		return rc;
 	}
 	rr->fds.mem = m->fds[0];
 	rr->fds.doorbell[0] = rr->fds.doorbell[1] = -1;
 	m->fds[0] = -1; /* ours now; the monitor took copies of the rest */
-	rr->id = req->ring_id != 0 && rings_find(req->ring_id) == NULL
-	    ? req->ring_id
-	    : ++ringd.next_ring_id;
-	if (rr->id > ringd.next_ring_id)
-		ringd.next_ring_id = rr->id;
+	rr->id = sr != NULL ? sr->id : ++ringd.next_ring_id;
 	if ((rc = rings_insert(rr)) < 0) {
 		ring_close(rr->mon);
 		ring_fds_close(&rr->fds);
@@ -534,16 +582,12 @@ rings_adopt_new(struct proto_msg *m, struct ringd_ring **ret)
 		return rc;
 	}
 	memcpy(rr->scheme, req->scheme, sizeof(rr->scheme));
-	ring_get_info(rr->mon, &info);
-	rr->params.sq_entries = info.sq_entries;
-	rr->params.cq_entries = info.cq_entries;
-	rr->params.flags = info.flags;
-	rr->params.pool_bytes = info.pool_bytes;
+	rr->params = p;
 	rr->created_ns = service_now_ns();
-	if (req->role == RING_ROLE_PRODUCER) {
-		/* whom we wait for, as the producer knew it */
-		rr->cpeer = req->peer;
-		rr->cpeer.comm[sizeof(rr->cpeer.comm) - 1] = '\0';
+	if (sr != NULL) {
+		/* whom we wait for, as the kernel named it back then */
+		rr->cpeer = sr->cpeer;
+		rr->ppeer = sr->ppeer;
 	}
 	rr->adopting = true;
 	rr->deadline_ns = (int64_t)(rr->created_ns +
@@ -554,11 +598,35 @@ rings_adopt_new(struct proto_msg *m, struct ringd_ring **ret)
 }
 
 /*
+ * May c take back this side of the ring sr records?  Only the uid that
+ * held it; -ENOENT when the last ringd left no such ring (it said which it
+ * left, or the time for unrecorded rings is over).
+ */
+static int
+rings_adopt_allowed(const struct client *c, const struct proto_adopt *req,
+    const struct state_ring *sr, bool consumer)
+{
+	const struct ring_ctl_peer *was;
+
+	if (sr == NULL)
+		return state_known() || !state_adopt_window() ? -ENOENT : 0;
+	if (strcmp(sr->scheme, req->scheme) != 0)
+		return -ENOENT;
+	if (!(sr->flags & (consumer ? STATE_HAS_CONSUMER : STATE_HAS_PRODUCER)))
+		return -EPERM;
+	was = consumer ? &sr->cpeer : &sr->ppeer;
+	return was->uid == c->peer.uid ? 0 : -EPERM;
+}
+
+/*
  * ADOPT: a side of a ring made before ringd restarted.  -EINVAL bad role,
  * name or descriptors; -EACCES a consumer the policy no longer lets open
  * rings to the scheme; -EPERM a producer that does not hold the scheme's
- * name (register it first); -EALREADY that side is already known;
- * -EMFILE/-ENFILE limits; or what checking the memory file failed with.
+ * name (register it first), or a uid that was not this side of the ring;
+ * -ENOENT a ring the last ringd did not leave; -EALREADY that side is
+ * already known; -E2BIG a ring over today's limits; -EMFILE/-ENFILE
+ * limits; or what checking the memory file failed with.  The ring keeps
+ * the id it had (a side's claim is not looked at) or gets a new one.
  */
 int
 rings_handle_adopt(struct client *c, struct proto_msg *m)
@@ -567,6 +635,7 @@ rings_handle_adopt(struct client *c, struct proto_msg *m)
 	bool consumer = req->role == RING_ROLE_CONSUMER;
 	struct proto_adopt_reply r;
 	struct ringd_ring key, *rr;
+	struct state_ring *sr;
 	struct scheme *s;
 	struct stat st;
 	int rc;
@@ -586,16 +655,27 @@ rings_handle_adopt(struct client *c, struct proto_msg *m)
 		return -EMFILE;
 	if (fstat(m->fds[0], &st) < 0)
 		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	sr = state_find(st.st_dev, st.st_ino);
 	key.mem_dev = st.st_dev;
 	key.mem_ino = st.st_ino;
-	if ((rr = RB_FIND(ring_mem_tree, &ringd.ring_mems, &key)) != NULL) {
+	rr = RB_FIND(ring_mem_tree, &ringd.ring_mems, &key);
+	/* with no record, holding the memory file of a ring being adopted
+	 * is what the second side can show */
+	if ((sr != NULL || rr == NULL) &&
+	    (rc = rings_adopt_allowed(c, req, sr, consumer)) < 0)
+		return rc;
+	if (rr != NULL) {
 		if (!rr->adopting || rr->pending ||
 		    (consumer ? rr->consumer != NULL
 			      : rr->producer != NULL || rr->serve != NULL) ||
 		    strcmp(rr->scheme, req->scheme) != 0)
 			return -EALREADY;
-	} else if ((rc = rings_adopt_new(m, &rr)) < 0)
+	} else if ((rc = rings_adopt_new(c, m, sr, &rr)) < 0)
 		return rc;
+	if (sr != NULL)
+		sr->flags |= consumer ? STATE_CONSUMER_BACK : STATE_PRODUCER_BACK;
 	rings_adopt_side(rr, c, consumer);
 	memset(&r, 0, sizeof(r));
 	r.ring_id = rr->id;
@@ -627,7 +707,8 @@ rings_pid_alive(uint32_t pid)
 static void
 rings_adopt_expire(struct ringd_ring *rr, uint64_t now)
 {
-	if (rr->consumer == NULL && rings_pid_alive(rr->cpeer.pid)) {
+	if (rr->consumer == NULL && rr->cpeer.pid != 0 &&
+	    rings_pid_alive(rr->cpeer.pid)) {
 		rr->deadline_ns = (int64_t)(now +
 		    (uint64_t)ringd.conf.adopt_timeout_ms * 1000000ull);
 		TAILQ_REMOVE(&ringd.adopting, rr, pend_link);
@@ -642,8 +723,16 @@ rings_adopt_expire(struct ringd_ring *rr, uint64_t now)
 		ring_shutdown(rr->mon);
 		if (rr->producer == NULL)
 			rings_release(rr);
-	} else
+	} else if (rr->ppeer.pid != 0 && !rings_pid_alive(rr->ppeer.pid))
 		rings_take_over(rr);
+	else {
+		/*
+		 * The producer may still be serving the ring (its ADOPT was
+		 * refused, or who it was is not known): a second producer
+		 * would corrupt it.  DROP tells both sides it is over.
+		 */
+		ring_shutdown(rr->mon);
+	}
 }
 
 /* A connection went away: it leaves every ring it was a side of. */
@@ -789,6 +878,7 @@ rings_fini(void)
 {
 	struct ringd_ring *rr;
 
+	state_save();
 	while ((rr = RB_MIN(ring_tree, &ringd.rings)) != NULL) {
 		rr->kept = !rr->builtin && !rr->takeover && !rr->pending &&
 		    rr->serve == NULL;

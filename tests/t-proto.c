@@ -1033,9 +1033,11 @@ case_shut_read(int fd)
 
 /*
  * A scheme that never reads its socket while a consumer opens ring after
- * ring to it: ringd queues ATTACH events only up to max_pending_bytes,
- * then cuts the scheme off; every pending open fails, none hangs, no
- * descriptor stays behind.
+ * ring to it: ringd queues ATTACH events only up to half of
+ * max_pending_bytes and then answers further opens -EAGAIN, so the
+ * flooding consumer is held back and the scheme is not cut off (which
+ * would free its name).  Every open gets an answer, none hangs; when the
+ * scheme goes, the pending ones fail and no descriptor stays behind.
  */
 static void
 case_deaf_scheme(int fd)
@@ -1044,9 +1046,10 @@ case_deaf_scheme(int fd)
 	struct proto_open op;
 	struct proto_msg m;
 	struct ring_ctl *c;
-	unsigned i, sent, n = 600, reset = 0, nodev = 0, other = 0;
+	struct ring_ctl_scheme sc;
+	unsigned i, sent, n = 600, again = 0, reset = 0, other = 0;
 	int32_t e;
-	int rc;
+	int rc, cfd;
 
 	hello(fd, 1);
 	memset(&reg, 0, sizeof(reg));
@@ -1055,63 +1058,75 @@ case_deaf_scheme(int fd)
 	expect_reply(fd, PROTO_REGISTER, 2, 0, NULL);
 	/* from now on the scheme reads nothing; a raw consumer pipelines */
 	c = td_connect(&d);
-	{
-		int cfd = td_raw_connect(&d);
-
-		hello(cfd, 1);
-		memset(&op, 0, sizeof(op));
-		memcpy(op.scheme, "deaf", 4);
-		op.params.sq_entries = 64;
-		op.params.pool_bytes = 65536;
-		/* send while reading: we must not be the deaf one */
-		TAP_SYS(fcntl(cfd, F_SETFL, O_NONBLOCK));
-		for (i = 0, sent = 0; i < n;) {
-			if (sent < n) {
-				rc = send_msg(cfd, PROTO_OPEN, 100 + sent, &op,
-				    sizeof(op));
-				if (rc == 0) {
-					sent++;
-					continue;
-				}
-				if (rc != -EAGAIN)
-					TAP_FAIL("OPEN %u: %s", sent,
-					    tap_rcname(rc));
-			}
-			rc = next_msg(cfd, &m, sent < n ? 10 : 10000);
-			if (rc == -ETIMEDOUT && sent < n)
+	cfd = td_raw_connect(&d);
+	hello(cfd, 1);
+	memset(&op, 0, sizeof(op));
+	memcpy(op.scheme, "deaf", 4);
+	op.params.sq_entries = 64;
+	op.params.pool_bytes = 65536;
+	/* send while reading: we must not be the deaf one */
+	TAP_SYS(fcntl(cfd, F_SETFL, O_NONBLOCK));
+	for (i = 0, sent = 0; i < n;) {
+		if (sent < n) {
+			rc = send_msg(cfd, PROTO_OPEN, 100 + sent, &op,
+			    sizeof(op));
+			if (rc == 0) {
+				sent++;
 				continue;
-			if (rc < 0)
-				TAP_FAIL("OPEN reply %u of %u: %s", i, n,
-				    tap_rcname(rc));
-			i++;
-			if (m.hdr.type != (PROTO_OPEN | PROTO_REPLY))
-				TAP_FAIL("OPEN reply %u: type %#x", i,
-				    m.hdr.type);
-			if (m.nfds != 0)
-				TAP_FAIL("failed OPEN reply %u carries %u fds",
-				    i, m.nfds);
-			/* pending when the scheme was cut off, or after */
-			e = *(int32_t *)m.body.raw;
-			if (e == -ECONNRESET)
-				reset++;
-			else if (e == -ENODEV)
-				nodev++;
-			else if (e < 0)
-				other++; /* e.g. -ETIMEDOUT: never cut off */
-			else
-				TAP_FAIL("OPEN %u to a deaf scheme succeeded",
-				    i);
+			}
+			if (rc != -EAGAIN)
+				TAP_FAIL("OPEN %u: %s", sent, tap_rcname(rc));
 		}
-		close(cfd);
+		/* once all are sent, what is left waits for the scheme */
+		rc = next_msg(cfd, &m, sent < n ? 10 : 1000);
+		if (rc == -ETIMEDOUT && sent < n)
+			continue;
+		if (rc == -ETIMEDOUT && again > 0)
+			break;
+		if (rc < 0)
+			TAP_FAIL("OPEN reply %u of %u: %s", i, n,
+			    tap_rcname(rc));
+		i++;
+		if (m.hdr.type != (PROTO_OPEN | PROTO_REPLY))
+			TAP_FAIL("OPEN reply %u: type %#x", i, m.hdr.type);
+		e = *(int32_t *)m.body.raw;
+		if (e == -EAGAIN)
+			again++;
+		else
+			TAP_FAIL("OPEN %u to a deaf scheme: %s", i,
+			    tap_rcname(e));
 	}
-	tap_diag("%u opens failed -ECONNRESET, %u -ENODEV, %u otherwise", reset,
-	    nodev, other);
-	if (reset == 0)
-		TD_FAIL(&d, "ringd never cut the deaf scheme off");
-	/* the deaf scheme was cut off and its name is free */
+	tap_diag("%u opens answered -EAGAIN, %u waiting for the scheme", again,
+	    n - i);
+	if (again == 0 || i == n)
+		TD_FAIL(&d, "ringd never held the consumer back");
+	/* the deaf scheme keeps its name */
+	TAP_ASSERT(td_find_scheme(c, "deaf", &sc));
+	/* it goes: the opens still waiting for it fail, all of them */
+	close(fd);
+	case_fd = -1;
+	while (i < n) {
+		rc = next_msg(cfd, &m, 10000);
+		if (rc < 0)
+			TAP_FAIL("OPEN reply %u of %u: %s", i, n,
+			    tap_rcname(rc));
+		i++;
+		if (m.nfds != 0)
+			TAP_FAIL("failed OPEN reply %u carries %u fds", i,
+			    m.nfds);
+		e = *(int32_t *)m.body.raw;
+		if (e == -ECONNRESET)
+			reset++;
+		else if (e < 0)
+			other++;
+		else
+			TAP_FAIL("OPEN %u to a deaf scheme succeeded", i);
+	}
+	tap_diag("then %u failed -ECONNRESET, %u otherwise", reset, other);
+	TAP_EQ(other, 0);
+	close(cfd);
 	td_await_scheme_gone(c, "deaf");
 	ring_ctl_close(c);
-	expect_eof(fd, 5000);
 }
 
 /* Connections that come and go without a word. */
