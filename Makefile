@@ -237,7 +237,7 @@ FUZZ_CC ?= clang
 FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_CFLAGS := -O1 -g -std=c11 -Wall -Wextra -pthread -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_TARGETS := proto config ringctl ring
+FUZZ_TARGETS := proto config ringctl ring ringd
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz-%)
 FUZZ_SMOKE_SECONDS ?= 8
 
@@ -246,6 +246,11 @@ $(FUZZ_DIR)/fuzz-ring: fuzz/fuzz-ring.c $(LIB_SRCS)
 $(FUZZ_DIR)/fuzz-config: fuzz/fuzz-config.c $(filter-out ringd/main.c,$(RINGD_SRCS)) \
 	$(LIB_SRCS)
 $(FUZZ_DIR)/fuzz-config: FUZZ_EXTRA = -iquote ringd $(BSD_LIBS)
+# ringd's modules driven by fake clients; its clock is the target's
+$(FUZZ_DIR)/fuzz-ringd: fuzz/fuzz-ringd.c $(filter-out ringd/main.c,$(RINGD_SRCS)) \
+	$(LIB_SRCS)
+$(FUZZ_DIR)/fuzz-ringd: FUZZ_EXTRA = -iquote ringd $(BSD_LIBS) \
+	-Wl,--wrap=service_now_ns
 # ringctl's own main(), renamed, so the global options are fuzzed too
 $(FUZZ_DIR)/fuzz-ringctl: fuzz/fuzz-ringctl.c $(RINGCTL_SRCS) $(TOOLS_SRCS) $(LIB_SRCS)
 $(FUZZ_DIR)/fuzz-ringctl: FUZZ_EXTRA = -Dmain=ringctl_main -I. $(JSONC_CFLAGS) \

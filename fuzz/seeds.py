@@ -155,8 +155,57 @@ def ring():
     put("ring", "reserve", bytes([0, 3, 4, 0x36, 2, 0xb6, 1, 17, 0x91, 24]))
 
 
+# fuzz/fuzz-ringd.c: a step is (client << 6 | op) and the op's bytes
+(CONNECT, DISCONNECT, HELLO, REGISTER, UNREGISTER, OPEN, ACCEPT, CLOSE, PROBE,
+ STATUS, LIST, PHYS_ALLOC, PHYS_FREE, PHYS_MAP, PHYS_GRANT, ADOPT, RAW, TIME,
+ DATA, READING) = range(20)
+N_NULL, N_ZERO, N_ECHO, N_S0 = 0, 1, 2, 3
+
+
+def step(client, op, *args):
+    return bytes([client << 6 | op] + list(args))
+
+
+def hello(c, uid=0):
+    return step(c, CONNECT, uid) + step(c, HELLO, 0, 0, 0)
+
+
+def ringd():
+    # open(name, sq=64, cq=same, flags 0, pool 4096, reserved 0)
+    def open_(c, n):
+        return step(c, OPEN, n, 5, 0, 0, 1, 0)
+    put("ringd", "builtin", bytes([0]) + hello(0) + open_(0, N_NULL) +
+        open_(0, N_ECHO) + step(0, DATA, 0, 0) + step(0, DATA, 0, 1, 3, 0, 0,
+                                                      0, 0, 0, 0, 0, 0) +
+        step(0, DATA, 0, 2) + step(0, LIST, 1) + step(0, CLOSE, 0) +
+        step(0, STATUS))
+    put("ringd", "scheme", bytes([0]) + hello(0) + hello(1, 1) +
+        step(0, REGISTER, N_S0, 1) + step(1, OPEN, N_S0, 3, 0, 0, 0, 0) +
+        step(0, ACCEPT, 0, 0, 0) + step(0, LIST, 0) + step(1, CLOSE, 0) +
+        step(1, OPEN, N_S0, 3, 0, 0, 0, 0) + step(0, DISCONNECT, 0))
+    put("ringd", "refuse-timeout", bytes([1]) + hello(0, 1) +
+        step(0, REGISTER, N_S0, 0) + hello(2, 2) +
+        step(2, OPEN, N_S0, 2, 0, 0, 0, 0) + step(2, OPEN, N_S0, 2, 0, 0, 0, 0)
+        + step(0, ACCEPT, 1, 2, 0) + step(0, TIME, 2) + step(2, LIST, 2))
+    put("ringd", "phys", bytes([2]) + hello(0) + hello(1, 2) +
+        step(0, PHYS_ALLOC, 2, 0, 1, 2) + step(1, PHYS_ALLOC, 0, 0, 0, 0) +
+        step(0, PHYS_MAP, 0, 0, 1, 0) + step(0, LIST, 5) + step(0, LIST, 4) +
+        step(0, PHYS_FREE, 1, 0) + step(0, DISCONNECT, 0) + step(3, CONNECT, 0)
+        + step(3, HELLO, 0, 0, 0) + step(3, LIST, 3))
+    # adopt(ring id 0, role, scheme, peer pid/uid/gid/comm, reserved, mode)
+    put("ringd", "adopt", bytes([0]) + hello(0) + hello(1) +
+        step(0, REGISTER, N_S0, 0) +
+        step(0, ADOPT, 0xc0, 1, N_S0, 2, 0, 0, 0, 0, 1, 3, 0, 0, 1, 0) +
+        step(1, ADOPT, 0xc0, 0, N_S0, 0, 0, 0, 0, 0, 2) +
+        step(1, LIST, 1) + step(0, DISCONNECT, 0) + step(1, TIME, 3))
+    put("ringd", "backpressure", bytes([8]) + hello(0) + step(0, READING) +
+        step(0, LIST, 2) + step(0, STATUS) + step(0, OPEN, N_NULL, 3, 0, 0, 0,
+                                                  0) + step(0, READING))
+
+
 if __name__ == "__main__":
     proto()
     config()
     ringctl()
     ring()
+    ringd()
