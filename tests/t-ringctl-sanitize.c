@@ -86,7 +86,8 @@ evil_list(int c, uint16_t type, uint32_t seq, const void *recs, size_t recsz,
 
 	memcpy(buf, &err, 4);
 	memcpy(buf + 4, &end, 4);
-	memcpy(buf + 8, recs, recsz * n);
+	if (n > 0)
+		memcpy(buf + 8, recs, recsz * n);
 	if (proto_send(c, type | PROTO_REPLY, seq, buf,
 		(uint32_t)(8 + recsz * n), NULL, 0) < 0)
 		_exit(1);
