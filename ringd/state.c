@@ -287,4 +287,5 @@ state_fini(void)
 	free(state_rings);
 	state_rings = NULL;
 	state_count = 0;
+	state_loaded = false;
 }
