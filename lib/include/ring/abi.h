@@ -111,7 +111,7 @@ enum {
  * atomic exchange and wakes it the way the old value says.
  */
 #define RING_WAIT_FUTEX 0x01u	 /* sleeping in FUTEX_WAIT on the word itself */
-#define RING_WAIT_DOORBELL 0x02u /* sleeping in poll on its doorbell eventfd */
+#define RING_WAIT_DOORBELL 0x02u /* sleeping in poll on its doorbell socket */
 
 /* physalloc3 flags (redox-os/syscall 3efc8d06). */
 #define RING_PHYSALLOC_SPACE_32 0x00000001u

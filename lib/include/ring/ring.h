@@ -2,10 +2,11 @@
  * ring/ring.h - libring: one side's handle on an SQ+CQ ring pair.
  *
  * A ring pair lives in one sealed memory file (see <ring/abi.h>) plus two
- * eventfd doorbells, one per side.  Whoever creates the pair (ringd, or a
- * process that forks its peer) hands the three descriptors to both sides;
- * each side opens them with its role and then talks through shared memory
- * alone: no system call happens on the data path while the peer is awake.
+ * doorbells, the ends of one AF_UNIX datagram socket pair, one per side.
+ * Whoever creates the pair (ringd, or a process that forks its peer) hands
+ * the three descriptors to both sides; each side opens them with its role
+ * and then talks through shared memory alone: no system call happens on
+ * the data path while the peer is awake.
  *
  * Conventions: functions that act return >= 0 on success and -errno on
  * failure; predicates return bool; nothing here prints, logs or exits.
@@ -54,7 +55,12 @@ struct ring_params {
 /* The descriptors of a pair: memory file and the two doorbells. */
 struct ring_fds {
 	int mem;
-	int doorbell[2]; /* [0] wakes the consumer, [1] wakes the producer */
+	/*
+	 * The two ends of one AF_UNIX SOCK_DGRAM socket pair: [0] is the
+	 * consumer's end, [1] the producer's.  A side drains its own end and
+	 * sends a 1-byte datagram on it to wake the peer, whose end receives.
+	 */
+	int doorbell[2];
 };
 
 /* Fixed facts of an open pair. */
@@ -96,15 +102,19 @@ struct ring_stats {
 /* --- setup ------------------------------------------------------------ */
 
 /*
- * Create a pair: a sealed memfd laid out per <ring/abi.h> and two
- * close-on-exec eventfds.  On success fills *fds; the caller owns them.
+ * Create a pair: a sealed memfd laid out per <ring/abi.h> and the two
+ * doorbells, one close-on-exec, non-blocking AF_UNIX SOCK_DGRAM socket
+ * pair.  On success fills *fds; the caller owns them.
  */
 int ring_pair_create(const struct ring_params *p, struct ring_fds *fds);
 void ring_fds_close(struct ring_fds *fds);
 
 /*
  * Open one side of a pair from descriptors that may come from anyone: the
- * memory file must carry the shrink and grow seals and a valid description.
+ * memory file must carry the shrink and grow seals and a valid description;
+ * the doorbells must be two distinct unnamed, connected AF_UNIX datagram
+ * sockets (-EINVAL for an eventfd, a pipe or a stream socket).  Their file
+ * status flags do not matter: every send and receive says MSG_DONTWAIT.
  * Does not take ownership of fds.  On success fills *ret.
  */
 int ring_open(const struct ring_fds *fds, enum ring_role role,
@@ -215,16 +225,16 @@ void ring_set_spin(struct ring *r, uint32_t ns);
 uint32_t ring_get_spin(const struct ring *r);
 
 /*
- * Event-loop integration: ring_fd() is this side's doorbell, an eventfd
- * that turns readable when the peer wakes us.  Before sleeping in
+ * Event-loop integration: ring_fd() is this side's doorbell, its end of the
+ * socket pair, readable when the peer wakes us.  Before sleeping in
  * poll/epoll, call ring_arm(); it returns the events that already hold
  * (then do not sleep) or 0 once the announcement is made.  After the fd
  * turned readable, ring_disarm() drains it and withdraws the announcement.
  */
 int ring_fd(const struct ring *r);
 /*
- * The pair's two doorbells as this handle holds them ([0] wakes the
- * consumer, [1] the producer), borrowed: valid until ring_close().
+ * The pair's two doorbells as this handle holds them ([0] the consumer's
+ * end, [1] the producer's), borrowed: valid until ring_close().
  */
 void ring_get_doorbells(const struct ring *r, int db[2]);
 int ring_arm(struct ring *r, unsigned events);
@@ -373,12 +383,18 @@ int ring_ctl_fd(const struct ring_ctl *c);
  * uses the handle or ring_ctl_fd() turns readable), registers the names
  * again and hands every live ring to the new ringd, so that ringd's model
  * shows them again.  Rings carry on meanwhile: their data path never went
- * through ringd.
+ * through ringd.  The new ringd may refuse a ring (-EPERM not this uid's,
+ * -ENOENT not left by the last ringd, -E2BIG over today's limits; see
+ * ringd(8)): it then goes on without ringd's oversight.
  */
 int ring_ctl_set_reconnect(struct ring_ctl *c, bool on);
 /* Reconnect now; 0, or the first thing the new ringd refused. */
 int ring_ctl_reconnect(struct ring_ctl *c);
-/* Is the handle connected to a ringd right now? */
+/*
+ * Is the handle connected to a ringd right now?  Only a failure of the
+ * socket itself counts as ringd gone; an errno inside a reply (even
+ * -ECONNRESET from a scheme) leaves the connection alone.
+ */
 bool ring_ctl_connected(const struct ring_ctl *c);
 /*
  * Do what ring_ctl_fd() signalled without taking an attach: queue attach
@@ -390,8 +406,9 @@ int ring_ctl_process(struct ring_ctl *c);
 
 /*
  * Consumer: open a ring to scheme.  -ENODEV no such scheme, -EACCES the
- * scheme refused, -EINVAL/-E2BIG bad or too large parameters, -EMFILE a
- * limit was reached.  *ring_id may be NULL.
+ * scheme refused (or any errno it chose), -EINVAL/-E2BIG bad or too large
+ * parameters, -EMFILE/-ENFILE a limit was reached, -EAGAIN the scheme is
+ * behind in reading its socket (try again later).  *ring_id may be NULL.
  */
 int ring_ctl_open(struct ring_ctl *c, const char *scheme,
     const struct ring_params *p, struct ring **ret, uint64_t *ring_id);
