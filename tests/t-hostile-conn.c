@@ -408,12 +408,107 @@ test_nofile(void)
 	td_finish(&d);
 }
 
+/*
+ * A scheme that reconnects by itself: register, accept one ring, keep
+ * its handle serviced until stop is readable.
+ */
+static void
+names_scheme(int ready, int stop)
+{
+	struct pollfd pf[2];
+	struct ring_attach a;
+	struct ring_ctl *c;
+	struct ring *r = NULL;
+
+	TAP_OK(ring_ctl_connect(d.sock, NULL, &c));
+	TAP_OK(ring_ctl_set_reconnect(c, true));
+	TAP_OK(ring_ctl_register(c, "conn-names", NULL, 0));
+	tu_notify(ready);
+	pf[0] = (struct pollfd){ .fd = ring_ctl_fd(c), .events = POLLIN };
+	pf[1] = (struct pollfd){ .fd = stop, .events = POLLIN };
+	for (;;) {
+		if (poll(pf, 2, 5) > 0 && pf[1].revents)
+			break;
+		(void)ring_ctl_process(c);
+		if (r == NULL && ring_ctl_next_attach(c, &a) == 0)
+			TAP_OK(ring_ctl_accept(c, &a, &r));
+	}
+	if (r != NULL)
+		ring_close(r);
+	ring_ctl_close(c);
+}
+
+/*
+ * ringd restarts under a ring between two processes; once both hand it
+ * back, ringd logs "ring N to 'x' is back: A and B", which must name the
+ * consumer and the scheme, not one of them twice (client_name() used to
+ * return one static buffer).
+ */
+static void
+test_log_names(void)
+{
+	char buf[16384], want[64], *line, *and;
+	int ready[2], stop[2];
+	struct ring_ctl *c;
+	struct ring *r;
+	uint64_t id, t0;
+	pid_t scheme;
+
+	td_begin(&d, "adopt_timeout_ms = 10000\n");
+	tu_pipe(ready);
+	tu_pipe(stop);
+	if ((scheme = tap_fork()) == 0) {
+		names_scheme(ready[1], stop[0]);
+		tap_child_exit();
+	}
+	tu_await(ready[0], 10000);
+	TAP_OK(ring_ctl_connect(d.sock, NULL, &c));
+	TAP_OK(ring_ctl_set_reconnect(c, true));
+	r = td_open(c, "conn-names", 8, 0, 0, &id);
+	td_stop(&d);
+	td_start(&d, "adopt_timeout_ms = 10000\n", 0);
+	t0 = tu_now_ns();
+	while (!td_log_has(&d, "is back: ")) {
+		if (tu_now_ns() - t0 > 10000000000ull)
+			TD_FAIL(&d, "ring %llu did not come back",
+			    (unsigned long long)id);
+		(void)ring_ctl_process(c);
+		tu_sleep_ms(5);
+	}
+	TAP_ASSERT(td_read_file(d.log, buf, sizeof(buf)) > 0);
+	TAP_ASSERT((line = strstr(buf, "is back: ")) != NULL);
+	if ((and = strstr(line, ") and client ")) == NULL ||
+	    (strchr(line, '\n') != NULL && and > strchr(line, '\n')))
+		TD_FAIL(&d, "the 'is back' line does not name two clients");
+	snprintf(want, sizeof(want), "(pid %d ", (int)getpid());
+	if (strstr(line, want) == NULL || strstr(line, want) > and)
+		TD_FAIL(&d, "the 'is back' line does not name the consumer "
+			    "(pid %d) first",
+		    (int)getpid());
+	snprintf(want, sizeof(want), "(pid %d ", (int)scheme);
+	if (strstr(and, want) == NULL ||
+	    (strchr(and, '\n') != NULL && strstr(and, want) > strchr(and, '\n')))
+		TD_FAIL(&d, "the 'is back' line does not name the scheme "
+			    "(pid %d) second",
+		    (int)scheme);
+	ring_close(r);
+	ring_ctl_close(c);
+	tu_notify(stop[1]);
+	tap_reap(scheme);
+	close(stop[0]);
+	close(stop[1]);
+	close(ready[0]);
+	close(ready[1]);
+	td_finish(&d);
+}
+
 int
 main(int argc, char **argv)
 {
 	tap_init(argc, argv);
 	td_setup();
 	tap_run("hostile-conn-hello-timeout", test_hello_timeout, 30);
+	tap_run("hostile-conn-log-names", test_log_names, 60);
 	if (geteuid() != 0) {
 		static const char *const names[] = { "hostile-conn-reserve",
 			"hostile-conn-per-uid", "hostile-conn-nofile" };
