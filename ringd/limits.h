@@ -40,7 +40,9 @@
 #define RINGD_MIN_MAX_PENDING_BYTES 4096u
 #define RINGD_CAP_MAX_PENDING_BYTES (64u << 20)
 #define RINGD_DEF_ACCEPT_TIMEOUT_MS 5000u /* scheme must answer ATTACH */
-#define RINGD_CAP_ACCEPT_TIMEOUT_MS 600000u
+/* below libring's RING_CTL_TIMEOUT_MS, so that a consumer never gives up
+ * on an open that ringd still holds for it */
+#define RINGD_CAP_ACCEPT_TIMEOUT_MS 9000u
 /* after a restart, how long a ring waits for its other side to come back */
 #define RINGD_DEF_ADOPT_TIMEOUT_MS 10000u
 #define RINGD_CAP_ADOPT_TIMEOUT_MS 3600000u
@@ -81,8 +83,21 @@
 #define RINGD_MAX_BAD_MSGS 8
 /* refusals and HELLO timeouts logged per second; the rest are counted */
 #define RINGD_CONN_LOG_PER_SEC 5
-/* SQEs a built-in serves per ring per loop turn */
-#define RINGD_BUILTIN_BUDGET 1024
+/*
+ * Built-in schemes share ringd's time by cost, not by entries: an SQE
+ * costs RINGD_BUILTIN_SQE_COST and every byte ringd touches for it one
+ * more.  A ring gets at most RINGD_BUILTIN_SLICE per visit (a bigger
+ * request goes on at its next visit), a loop turn at most
+ * RINGD_BUILTIN_TURN for all rings, visited one uid after another; a
+ * visit costs RINGD_BUILTIN_VISIT_COST besides its work.
+ */
+#define RINGD_BUILTIN_SQE_COST 256u
+#define RINGD_BUILTIN_VISIT_COST 4096u
+#define RINGD_BUILTIN_SLICE (128u << 10)
+#define RINGD_BUILTIN_TURN (4u << 20)
+/* and no visit starts once a turn took this long (page faults, a slow
+ * machine: bytes are not time) */
+#define RINGD_BUILTIN_TURN_NS 2000000u
 #define RINGD_EPOLL_BATCH 64	 /* events taken per epoll_wait */
 #define RINGD_CONF_LINE_MAX 1024 /* longest ringd.conf line */
 /* largest ringd.conf; only a regular file is read */

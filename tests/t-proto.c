@@ -1572,7 +1572,7 @@ static const struct pcase pcases[] = {
 	{ "proto-unread-list-flood", case_unread_lists, NULL, 0 },
 	{ "proto-shut-read", case_shut_read, NULL, 0 },
 	{ "proto-deaf-scheme", case_deaf_scheme,
-	    "max_pending_bytes = 4096\naccept_timeout_ms = 15000\n"
+	    "max_pending_bytes = 4096\naccept_timeout_ms = 9000\n"
 	    "max_rings_per_client = 1000\n",
 	    0 },
 	{ "proto-hostile-ring-sq-tail", case_hostile_sq, NULL, 0 },

@@ -1,0 +1,569 @@
+/*
+ * t-hostile-clients.c - local clients that attack ringd and honest peers
+ * through what they share: doorbell descriptions, ADOPT's claims, errnos
+ * inside replies, the names schemes come back under after a restart, and
+ * the timeouts of an open.  Each attack runs against a private ringd; an
+ * honest root client must still be served within a second while it runs,
+ * and ringd must come back to its idle descriptors and memory afterwards.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/raw.h"
+#include "lib/ringd.h"
+#include "lib/tap.h"
+#include "lib/testutil.h"
+
+static struct td d;
+
+/*
+ * An honest root client: connect, open a ring to the built-in null
+ * scheme, one NoOp round trip, close.  Fails unless it all took less than
+ * ms.
+ */
+static void
+served_within(unsigned ms)
+{
+	struct ring_ctl *c;
+	struct ring *r;
+	struct ring_sqe s;
+	struct ring_cqe cq;
+	uint64_t t0 = tu_now_ns(), took;
+	int rc;
+
+	if ((rc = ring_ctl_connect(d.sock, NULL, &c)) < 0)
+		TD_FAIL(&d, "root cannot connect while attacked: %s",
+		    tap_rcname(rc));
+	if ((rc = ring_ctl_open(c, "null",
+		 &(struct ring_params){ .sq_entries = 8 }, &r, NULL)) < 0)
+		TD_FAIL(&d, "root cannot open a ring while attacked: %s",
+		    tap_rcname(rc));
+	memset(&s, 0, sizeof(s));
+	s.opcode = RING_OP_NOOP;
+	s.user_data = 7;
+	td_roundtrip(r, &s, &cq);
+	took = (tu_now_ns() - t0) / 1000000;
+	ring_close(r);
+	ring_ctl_close(c);
+	if (took >= ms)
+		TD_FAIL(&d, "root's NoOp took %llu ms while attacked (bound %u)",
+		    (unsigned long long)took, ms);
+	tap_diag("root's connect, open and NoOp: %llu ms while attacked",
+	    (unsigned long long)took);
+}
+
+/* SIGTERM must end ringd within 2 s, attack or not. */
+static void
+stops_within_2s(void)
+{
+	TAP_SYS(kill(d.pid, SIGTERM));
+	if (!td_wait_exit(&d, 2000))
+		TD_FAIL(&d, "ringd did not exit within 2 s of SIGTERM");
+	TAP_ASSERT(WIFEXITED(d.status) && WEXITSTATUS(d.status) == 0);
+	td_cleanup(&d);
+}
+
+/*
+ * What a hostile holder of a doorbell does: blocking mode on the shared
+ * description, and a doorbell that cannot take one more wakeup (a full
+ * socket queue, or a saturated eventfd counter).
+ */
+static void
+doorbell_jam(int fd)
+{
+	struct stat st;
+	uint64_t v = 0xfffffffffffffffeull;
+	uint8_t one = 1;
+	int n;
+
+	TAP_SYS(fcntl(fd, F_SETFL, 0));
+	TAP_SYS(fstat(fd, &st));
+	if (!S_ISSOCK(st.st_mode)) {
+		(void)!write(fd, &v, sizeof(v));
+		return;
+	}
+	for (n = 0; n < 100000; n++)
+		if (send(fd, &one, 1, MSG_DONTWAIT) < 0)
+			break;
+}
+
+/*
+ * Item 1: uid 65534 opens a ring to a built-in, jams both doorbells and
+ * asks to be woken (so ringd rings its doorbell when it answers), then
+ * submits.  ringd must answer it and everyone else, and stop on SIGTERM.
+ */
+static void
+test_doorbell_jam(void)
+{
+	int go[2], done[2];
+	pid_t pid;
+	char b;
+
+	td_begin(&d, NULL);
+	TAP_SYS(pipe(go));
+	TAP_SYS(pipe(done));
+	pid = tap_fork();
+	if (pid == 0) {
+		struct ring_ctl *c;
+		struct ring *r;
+		struct ring_sqe s;
+		int db[2], i;
+
+		close(go[1]);
+		close(done[0]);
+		td_become_nobody();
+		c = td_connect(&d);
+		TAP_RC(ring_ctl_open(c, "null",
+			   &(struct ring_params){ .sq_entries = 8 }, &r, NULL),
+		    0);
+		ring_get_doorbells(r, db);
+		doorbell_jam(db[0]);
+		doorbell_jam(db[1]);
+		ring_set_spin(r, 0);
+		/* asleep on the doorbell: ringd rings it when it answers */
+		TAP_RC(ring_arm(r, RING_EV_IN), 0);
+		memset(&s, 0, sizeof(s));
+		for (i = 0; i < 8; i++)
+			TAP_RC(ring_sq_push(r, &s), 0);
+		doorbell_jam(db[0]);
+		doorbell_jam(db[1]);
+		TAP_EQ(write(done[1], "j", 1), 1);
+		(void)!read(go[0], &b, 1); /* hold everything until told */
+		tap_child_exit();
+	}
+	close(go[0]);
+	close(done[1]);
+	TAP_EQ(read(done[0], &b, 1), 1);
+	served_within(1000);
+	served_within(1000);
+	close(go[1]);
+	tap_reap(pid);
+	close(done[0]);
+	served_within(1000);
+	td_settle(&d);
+	stops_within_2s();
+}
+
+/* A pair of our own making, as any local process can make one. */
+static void
+own_pair(struct ring_fds *f, uint32_t entries)
+{
+	TAP_RC(ring_pair_create(&(struct ring_params){ .sq_entries = entries },
+		   f),
+	    0);
+}
+
+/*
+ * Item 2: ADOPT claiming ring id UINT64_MAX (and ids of live rings) must
+ * not steer ringd's ids: the adopted ring gets an id ringd issues, new
+ * rings never collide with live ones, and the victim can close its ring.
+ */
+static void
+test_adopt_ids(void)
+{
+	struct ring_ctl *c;
+	struct ring *victim, *later;
+	struct ring_fds f, g;
+	uint64_t vid, aid, aid2, lid;
+	int fd;
+
+	td_begin(&d, "adopt_timeout_ms = 60000\n");
+	c = td_connect(&d);
+	victim = td_open(c, "null", 8, 0, 0, &vid);
+	fd = raw_open(d.sock, "attacker");
+	TAP_SYS(fd);
+	own_pair(&f, 8);
+	TAP_RC(raw_adopt(fd, RING_ROLE_CONSUMER, "null", UINT64_MAX, NULL, &f,
+		   &aid),
+	    0);
+	if (aid == UINT64_MAX)
+		TD_FAIL(&d, "ADOPT took the claimed id UINT64_MAX");
+	own_pair(&g, 8);
+	TAP_RC(raw_adopt(fd, RING_ROLE_CONSUMER, "null", vid, NULL, &g, &aid2),
+	    0);
+	if (aid2 == vid)
+		TD_FAIL(&d, "ADOPT took the live ring's id %llu",
+		    (unsigned long long)vid);
+	later = td_open(c, "null", 8, 0, 0, &lid);
+	TAP_ASSERT(lid != vid && lid != aid && lid != aid2);
+	TAP_ASSERT(lid > vid);
+	/* the victim's rings are its own to close */
+	td_close_ring(c, victim, vid);
+	td_close_ring(c, later, lid);
+	close(fd);
+	ring_fds_close(&f);
+	ring_fds_close(&g);
+	td_await_ring_gone(c, aid);
+	td_await_ring_gone(c, aid2);
+	served_within(1000);
+	ring_ctl_close(c);
+	td_finish(&d);
+}
+
+/*
+ * Items 2 and 7: rings the last ringd did not leave are refused once the
+ * adopt window is over; adopted rings meet today's limits, and one
+ * connection cannot fill ringd with rings waiting for their other side.
+ */
+static void
+test_adopt_limits(void)
+{
+	struct ring_fds f[6];
+	uint64_t id;
+	unsigned i;
+	int fd;
+
+	td_begin(&d, "max_entries = 64\nmax_rings_per_client = 4\n"
+		     "adopt_timeout_ms = 60000\n");
+	fd = raw_open(d.sock, "attacker");
+	TAP_SYS(fd);
+	/* over max_entries */
+	own_pair(&f[0], 256);
+	TAP_RC(raw_adopt(fd, RING_ROLE_CONSUMER, "null", 0, NULL, &f[0], &id),
+	    -E2BIG);
+	ring_fds_close(&f[0]);
+	/* a producer's waiting records count against max_rings_per_client */
+	TAP_RC(raw_register(fd, "t-hostile"), 0);
+	for (i = 0; i < 5; i++) {
+		own_pair(&f[i], 8);
+		TAP_RC(raw_adopt(fd, RING_ROLE_PRODUCER, "t-hostile", 0, NULL,
+			   &f[i], &id),
+		    i < 4 ? 0 : -EMFILE);
+	}
+	/* a pipe is no doorbell */
+	{
+		int p[2];
+
+		own_pair(&f[5], 8);
+		TAP_SYS(pipe(p));
+		close(f[5].doorbell[1]);
+		f[5].doorbell[1] = p[1];
+		TAP_RC(raw_adopt(fd, RING_ROLE_CONSUMER, "null", 0, NULL,
+			   &f[5], &id),
+		    -EINVAL);
+		close(p[0]);
+		ring_fds_close(&f[5]);
+	}
+	close(fd);
+	for (i = 0; i < 5; i++)
+		ring_fds_close(&f[i]);
+	td_finish(&d);
+
+	/* past the window, with nothing recorded: nothing to adopt */
+	td_begin(&d, "adopt_timeout_ms = 200\n");
+	tu_sleep_ms(400);
+	fd = raw_open(d.sock, "attacker");
+	TAP_SYS(fd);
+	own_pair(&f[0], 8);
+	TAP_RC(raw_adopt(fd, RING_ROLE_CONSUMER, "null", 0, NULL, &f[0], &id),
+	    -ENOENT);
+	ring_fds_close(&f[0]);
+	close(fd);
+	td_finish(&d);
+}
+
+/*
+ * Item 6: a producer's ADOPT names the consumer it served.  ringd must
+ * not show that claim (uid 0, pid 1, an escape sequence as comm), and the
+ * claimed pid, alive for ever, must not keep the ring waiting for ever.
+ */
+static void
+test_adopt_forged_peer(void)
+{
+	struct ring_ctl *c;
+	struct ring_ctl_ring rec;
+	struct ring_ctl_peer fake;
+	struct ring_fds f;
+	uint64_t id, t0;
+	int fd;
+
+	td_begin(&d, "adopt_timeout_ms = 3000\n");
+	c = td_connect(&d);
+	fd = raw_open(d.sock, "attacker");
+	TAP_SYS(fd);
+	TAP_RC(raw_register(fd, "t-forged"), 0);
+	own_pair(&f, 8);
+	memset(&fake, 0, sizeof(fake));
+	fake.pid = 1;
+	fake.uid = 0;
+	memcpy(fake.comm, "\033[2Jsystemd", 11);
+	TAP_RC(raw_adopt(fd, RING_ROLE_PRODUCER, "t-forged", 0, &fake, &f,
+		   &id),
+	    0);
+	TAP_ASSERT(td_find_ring(c, id, &rec));
+	if (rec.consumer.pid == 1 || strstr(rec.consumer.comm, "systemd"))
+		TD_FAIL(&d, "ringd shows the claimed consumer pid %u '%s'",
+		    rec.consumer.pid, rec.consumer.comm);
+	/* pid 1 lives for ever: the ring must not wait for it */
+	t0 = tu_now_ns();
+	while (td_find_ring(c, id, &rec) && rec.state == RING_CTL_ADOPTING) {
+		if (tu_now_ns() - t0 > 10000000000ull)
+			TD_FAIL(&d, "ring %llu still waits for its claimed "
+				    "consumer after 10 s",
+			    (unsigned long long)id);
+		tu_sleep_ms(50);
+	}
+	close(fd);
+	ring_fds_close(&f);
+	td_await_ring_gone(c, id);
+	ring_ctl_close(c);
+	td_finish(&d);
+}
+
+/*
+ * Item 4: a scheme refuses an open with -ECONNRESET, an errno it chose.
+ * The consumer's handle, set to reconnect, must not take it for a broken
+ * connection: its other ring stays running and its connection stays.
+ */
+static void
+test_reply_errno(void)
+{
+	struct ring_ctl *c, *s, *probe;
+	struct ring_ctl_ring rec;
+	struct ring_attach a;
+	struct ring *keep, *r;
+	uint64_t kid;
+	pid_t pid;
+	int rc;
+
+	td_begin(&d, NULL);
+	probe = td_connect(&d);
+	s = td_connect(&d);
+	TAP_RC(ring_ctl_register(s, "t-refuser", NULL, 0), 0);
+	pid = tap_fork();
+	if (pid == 0) {
+		/* the scheme: refuse every open with -ECONNRESET */
+		for (;;) {
+			rc = ring_ctl_wait_attach(s, &a, 10000);
+			if (rc < 0)
+				break;
+			TAP_RC(ring_ctl_refuse(s, &a, -ECONNRESET), 0);
+		}
+		tap_child_exit();
+	}
+	ring_ctl_close(s);
+	c = td_connect(&d);
+	TAP_RC(ring_ctl_set_reconnect(c, true), 0);
+	keep = td_open(c, "null", 8, 0, 0, &kid);
+	rc = ring_ctl_open(c, "t-refuser",
+	    &(struct ring_params){ .sq_entries = 8 }, &r, NULL);
+	TAP_RC(rc, -ECONNRESET);
+	TAP_ASSERT(ring_ctl_connected(c));
+	TAP_ASSERT(td_find_ring(probe, kid, &rec));
+	if (rec.state != RING_CTL_RUNNING)
+		TD_FAIL(&d, "the consumer's other ring is %s after a refusal",
+		    rec.state == RING_CTL_DROPPED ? "dropped" : "not running");
+	TAP_ASSERT(!ring_is_dropped(keep));
+	td_close_ring(c, keep, kid);
+	ring_ctl_close(c);
+	tap_kill(pid);
+	ring_ctl_close(probe);
+	td_finish(&d);
+}
+
+/* Keep trying to take name as uid 65534 until told to stop; report. */
+static pid_t
+squatter_start(const char *name, int *stop_w, int *res_r)
+{
+	int stop[2], res[2];
+	pid_t pid;
+
+	TAP_SYS(pipe(stop));
+	TAP_SYS(pipe(res));
+	pid = tap_fork();
+	if (pid == 0) {
+		unsigned tries = 0, got = 0;
+		char b;
+
+		close(stop[1]);
+		close(res[0]);
+		TAP_SYS(fcntl(stop[0], F_SETFL, O_NONBLOCK));
+		td_become_nobody();
+		while (read(stop[0], &b, 1) < 0) {
+			int fd = raw_open(d.sock, "squatter");
+
+			if (fd >= 0) {
+				tries++;
+				if (raw_register(fd, name) == 0) {
+					got++;
+					/* hold it a while, as a thief would */
+					tu_sleep_ms(200);
+				}
+				close(fd);
+			} else
+				tu_sleep_ms(2);
+		}
+		TAP_EQ(write(res[1], &got, sizeof(got)), (ssize_t)sizeof(got));
+		TAP_EQ(write(res[1], &tries, sizeof(tries)),
+		    (ssize_t)sizeof(tries));
+		tap_child_exit();
+	}
+	close(stop[0]);
+	close(res[1]);
+	*stop_w = stop[1];
+	*res_r = res[0];
+	return pid;
+}
+
+/* A scheme process that serves NoOps on one ring across restarts. */
+static pid_t
+victim_scheme_start(const char *name)
+{
+	struct ring_ctl *s;
+	pid_t pid;
+
+	s = td_connect(&d);
+	TAP_RC(ring_ctl_set_reconnect(s, true), 0);
+	TAP_RC(ring_ctl_register(s, name, NULL, 0), 0);
+	pid = tap_fork();
+	if (pid == 0) {
+		struct ring_attach a;
+		struct ring_sqe sqe;
+		struct ring_cqe cqe;
+		struct ring *r;
+
+		TAP_RC(ring_ctl_wait_attach(s, &a, 10000), 0);
+		TAP_RC(ring_ctl_accept(s, &a, &r), 0);
+		for (;;) {
+			int rc = ring_ctl_process(s);
+
+			if (rc < 0)
+				TAP_FAIL("the scheme lost its name or ring: %s",
+				    tap_rcname(rc));
+			while (ring_sq_pop(r, &sqe) == 0) {
+				memset(&cqe, 0, sizeof(cqe));
+				cqe.user_data = sqe.user_data;
+				TAP_RC(ring_cq_push(r, &cqe), 0);
+			}
+			tu_sleep_ms(2);
+		}
+	}
+	ring_ctl_close(s);
+	return pid;
+}
+
+/* One NoOp through r, with the handle's reconnection driven meanwhile. */
+static void
+noop_through(struct ring_ctl *c, struct ring *r, uint64_t ud)
+{
+	struct ring_sqe sqe;
+	struct ring_cqe cqe;
+	uint64_t t0 = tu_now_ns();
+
+	memset(&sqe, 0, sizeof(sqe));
+	sqe.user_data = ud;
+	TAP_RC(ring_sq_push(r, &sqe), 0);
+	while (ring_cq_pop(r, &cqe) != 0) {
+		if (tu_now_ns() - t0 > 10000000000ull)
+			TD_FAIL(&d, "no answer to NoOp %llu in 10 s",
+			    (unsigned long long)ud);
+		(void)ring_ctl_process(c);
+		tu_sleep_ms(2);
+	}
+	TAP_EQ_U(cqe.user_data, ud);
+}
+
+/*
+ * Item 5: during a restart another uid keeps trying to register the name
+ * of a live scheme whose ring is being adopted.  The name stays the
+ * scheme's (it gets it back when it reconnects), the ring comes back
+ * under its old id with the same consumer, and the squatter never holds
+ * the name.
+ */
+static void
+test_name_reserved(void)
+{
+	struct ring_ctl *c, *probe;
+	struct ring_ctl_scheme sc;
+	struct ring_ctl_ring rec;
+	struct ring *r;
+	uint64_t id, t0;
+	unsigned got = 99, tries = 0;
+	int stop_w, res_r;
+	pid_t scheme, sq;
+
+	td_begin(&d, "adopt_timeout_ms = 5000\n");
+	scheme = victim_scheme_start("t-victim");
+	c = td_connect(&d);
+	TAP_RC(ring_ctl_set_reconnect(c, true), 0);
+	TAP_RC(ring_ctl_open(c, "t-victim",
+		   &(struct ring_params){ .sq_entries = 8 }, &r, &id),
+	    0);
+	noop_through(c, r, 1);
+	sq = squatter_start("t-victim", &stop_w, &res_r);
+	td_stop(&d);
+	td_start(&d, "adopt_timeout_ms = 5000\n", 0);
+	noop_through(c, r, 2);
+	probe = td_connect(&d);
+	t0 = tu_now_ns();
+	for (;;) {
+		(void)ring_ctl_process(c);
+		if (td_find_ring(probe, id, &rec) &&
+		    rec.state == RING_CTL_RUNNING)
+			break;
+		if (tu_now_ns() - t0 > 10000000000ull)
+			TD_FAIL(&d, "ring %llu did not come back in 10 s",
+			    (unsigned long long)id);
+		tu_sleep_ms(10);
+	}
+	TAP_ASSERT(td_find_scheme(probe, "t-victim", &sc));
+	TAP_EQ_U(sc.owner.uid, 0);
+	TAP_EQ_U(rec.producer.uid, 0);
+	TAP_EQ_U(rec.consumer.pid, (uint64_t)getpid());
+	/* the squatter went on trying while it all came back */
+	tu_sleep_ms(300);
+	TAP_EQ(write(stop_w, "s", 1), 1);
+	TAP_EQ(read(res_r, &got, sizeof(got)), (ssize_t)sizeof(got));
+	TAP_EQ(read(res_r, &tries, sizeof(tries)), (ssize_t)sizeof(tries));
+	tap_reap(sq);
+	close(stop_w);
+	close(res_r);
+	tap_diag("the squatter tried %u times", tries);
+	TAP_ASSERT(tries > 0);
+	if (got != 0)
+		TD_FAIL(&d, "uid 65534 registered 't-victim' %u times during "
+			    "the restart",
+		    got);
+	noop_through(c, r, 3);
+	tap_kill(scheme);
+	td_close_ring(c, r, id);
+	ring_ctl_close(c);
+	ring_ctl_close(probe);
+	td_stop(&d);
+	td_cleanup(&d);
+}
+
+/* Item 11: ringd never holds an open longer than libring waits for it. */
+static void
+test_accept_timeout_cap(void)
+{
+	memset(&d, 0, sizeof(d));
+	td_start(&d, "accept_timeout_ms = 600000\n", TD_NO_WAIT);
+	if (!td_wait_exit(&d, 5000))
+		TD_FAIL(&d, "ringd started with accept_timeout_ms = 600000, "
+			    "longer than a client waits for an open");
+	TAP_ASSERT(WIFEXITED(d.status) && WEXITSTATUS(d.status) != 0);
+	TAP_ASSERT(td_log_has(&d, "accept_timeout_ms"));
+	td_cleanup(&d);
+}
+
+int
+main(int argc, char **argv)
+{
+	tap_init(argc, argv);
+	td_setup();
+	tap_run("hostile-doorbell-jam", test_doorbell_jam, 60);
+	tap_run("hostile-adopt-ids", test_adopt_ids, 60);
+	tap_run("hostile-adopt-limits", test_adopt_limits, 60);
+	tap_run("hostile-adopt-forged-peer", test_adopt_forged_peer, 60);
+	tap_run("hostile-reply-errno", test_reply_errno, 60);
+	tap_run("hostile-name-reserved", test_name_reserved, 120);
+	tap_run("hostile-accept-timeout-cap", test_accept_timeout_cap, 30);
+	return tap_done();
+}
