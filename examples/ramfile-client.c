@@ -60,12 +60,13 @@ main(int argc, char **argv)
 	uint64_t base = 0; /* where in the file our blocks start */
 	struct ring_params p = { 0 };
 	struct ring_ctl *ctl;
-	struct ring *r;
-	uint64_t *slot_off, *sent_at, *slot_blk, *free_slots, nfree,
-	    done = 0, bad = 0, lat_max = 0, lat_sum = 0;
+	struct ring *r = NULL;
+	uint64_t *slot_off = NULL, *sent_at = NULL, *slot_blk = NULL,
+		 *free_slots = NULL, nfree, done = 0, bad = 0, lat_max = 0,
+		 lat_sum = 0;
 	int64_t t0;
 	unsigned pass;
-	int c, rc;
+	int c, rc, ret = 1;
 
 	while ((c = getopt(argc, argv, "hS:n:c:b:q:p:o:")) != -1) {
 		switch (c) {
@@ -117,7 +118,7 @@ main(int argc, char **argv)
 		fprintf(stderr,
 		    "ramfile-client: cannot open ring to '%s': %s\n", name,
 		    strerror(-rc));
-		return 1;
+		goto out;
 	}
 	slot_off = calloc(depth, sizeof(*slot_off));
 	sent_at = calloc(depth, sizeof(*sent_at));
@@ -125,13 +126,13 @@ main(int argc, char **argv)
 	free_slots = calloc(depth, sizeof(*free_slots));
 	if (!slot_off || !sent_at || !slot_blk || !free_slots) {
 		fprintf(stderr, "ramfile-client: out of memory\n");
-		return 1;
+		goto out;
 	}
 	for (unsigned long i = 0; i < depth; i++)
 		if (ring_pool_alloc(r, bsize, &slot_off[i]) < 0) {
 			fprintf(stderr,
 			    "ramfile-client: pool allocation failed\n");
-			return 1;
+			goto out;
 		}
 
 	t0 = now_ns();
@@ -213,7 +214,7 @@ main(int argc, char **argv)
 					    "ramfile-client: completion %#llx "
 					    "answers no request in flight\n",
 					    (unsigned long long)cqe.user_data);
-					return 1;
+					goto out;
 				}
 				if ((int64_t)cqe.status != (int64_t)bsize) {
 					fprintf(stderr,
@@ -224,7 +225,7 @@ main(int argc, char **argv)
 						? strerror(
 						      -ring_cqe_errno(&cqe))
 						: "short transfer");
-					return 1;
+					goto out;
 				}
 				{
 					unsigned long s = cqe.user_data >> 40;
@@ -270,15 +271,17 @@ main(int argc, char **argv)
 		    done ? lat_sum / 1e3 / done : 0.0, lat_max / 1e3,
 		    (unsigned long long)bad);
 	}
+	ret = bad ? 1 : 0;
+	goto out;
+
+fail:
+	fprintf(stderr, "ramfile-client: ring failed: %s\n", strerror(-rc));
+out:
 	ring_close(r);
 	ring_ctl_close(ctl);
 	free(slot_off);
 	free(sent_at);
 	free(slot_blk);
 	free(free_slots);
-	return bad ? 1 : 0;
-
-fail:
-	fprintf(stderr, "ramfile-client: ring failed: %s\n", strerror(-rc));
-	return 1;
+	return ret;
 }

@@ -466,7 +466,9 @@ phys_handle_alloc(struct client *c, struct proto_msg *m)
 		/* no total, a share of each zone: phys_take() applies it */
 		for (zone = 0; zone < RING_PHYS_ZONES; zone++) {
 			uint64_t share = phys.zone[zone].size /
-			    RINGD_PHYS_SHARE_DIV & ~(PHYS_FRAME - 1);
+			    RINGD_PHYS_SHARE_DIV;
+
+			share &= ~(PHYS_FRAME - 1);
 
 			if (phys.zone[zone].size == 0)
 				continue; /* nothing to share: ENOMEM */

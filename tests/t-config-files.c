@@ -34,8 +34,8 @@ write_bytes(const char *path, const void *buf, size_t len)
 {
 	int fd;
 
-	TAP_SYS(fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		    0644));
+	TAP_SYS(
+	    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
 	if (write(fd, buf, len) != (ssize_t)len)
 		TAP_FAIL("write '%s': %s", path, tap_rcname(-errno));
 	close(fd);
@@ -243,8 +243,8 @@ test_sighup(void)
 	c = td_connect(&d);
 	for (i = 0; i < 2; i++)
 		r[i] = td_open(c, "null", 8, 0, 0, NULL);
-	TAP_RC(ring_ctl_open(c, "null", &(struct ring_params){ .sq_entries = 8 },
-		   &r[2], NULL),
+	TAP_RC(ring_ctl_open(c, "null",
+		   &(struct ring_params){ .sq_entries = 8 }, &r[2], NULL),
 	    -EMFILE);
 	for (i = 0; i < 2; i++)
 		ring_close(r[i]);
@@ -287,8 +287,7 @@ nobody_share(void)
 		   &a),
 	    -EDQUOT);
 	/* a quarter of it, persistent: fine; not a page more */
-	TAP_RC(alloc_rc(c, 256 * MB, RING_PHYS_SPACE_32, RING_PHYS_PERSIST,
-		   &a),
+	TAP_RC(alloc_rc(c, 256 * MB, RING_PHYS_SPACE_32, RING_PHYS_PERSIST, &a),
 	    0);
 	TAP_RC(alloc_rc(c, 4096, RING_PHYS_SPACE_32, 0, &b), -EDQUOT);
 	/* a partial request gets nothing in zone 32 either */

@@ -23,8 +23,8 @@
 #include "lib/tap.h"
 #include "lib/testutil.h"
 
-#define EH_DEPTH "4"	      /* the client's -q: its slot array */
-#define EH_WAIT_MS 10000u     /* the client must be gone by then */
+#define EH_DEPTH "4"	  /* the client's -q: its slot array */
+#define EH_WAIT_MS 10000u /* the client must be gone by then */
 #define EH_OUT_MAX (64u << 10)
 
 static struct td d;
@@ -57,8 +57,8 @@ eh_paths(void)
 static pid_t
 eh_start_client(const char *out)
 {
-	const char *argv[] = { "ramfile-client", "-S", d.sock, "-c", "64",
-		"-q", EH_DEPTH, "-b", "4096", NULL };
+	const char *argv[] = { "ramfile-client", "-S", d.sock, "-c", "64", "-q",
+		EH_DEPTH, "-b", "4096", NULL };
 	pid_t pid;
 	int fd;
 
@@ -143,8 +143,8 @@ eh_expect_report(pid_t pid, const char *out, char *buf, size_t size)
  * first request; *sqe is that request.
  */
 static void
-eh_scheme(struct ring_ctl **sc, pid_t *pid, const char *out,
-    struct ring **r, struct ring_sqe *sqe)
+eh_scheme(struct ring_ctl **sc, pid_t *pid, const char *out, struct ring **r,
+    struct ring_sqe *sqe)
 {
 	static const uint8_t ops[] = { RING_OP_NOOP, RING_OP_READ,
 		RING_OP_WRITE };
@@ -203,8 +203,8 @@ test_repeated_cqe(void)
 static void
 test_unknown_cqe(void)
 {
-	static const uint64_t bogus[] = { 0xdeadbeefull << 40 | 3,
-		UINT64_MAX, 1000 };
+	static const uint64_t bogus[] = { 0xdeadbeefull << 40 | 3, UINT64_MAX,
+		1000 };
 	char out[TD_PATH_MAX + 16];
 	static char buf[EH_OUT_MAX];
 	struct ring_ctl *sc;
@@ -218,8 +218,8 @@ test_unknown_cqe(void)
 		snprintf(out, sizeof(out), "%s/client.out", d.dir);
 		eh_scheme(&sc, &pid, out, &r, &sqe);
 		/* the slot of the request we hold, another block */
-		(void)eh_push(r, bogus[i] == 1000 ? sqe.user_data + 1000
-						  : bogus[i],
+		(void)eh_push(r,
+		    bogus[i] == 1000 ? sqe.user_data + 1000 : bogus[i],
 		    sqe.len);
 		eh_expect_report(pid, out, buf, sizeof(buf));
 		ring_close(r);
