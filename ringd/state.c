@@ -147,7 +147,8 @@ state_load(void)
 		if (sr->id >= h.next_ring_id)
 			h.next_ring_id = sr->id + 1;
 	}
-	qsort(state_rings, h.count, sizeof(*state_rings), state_cmp);
+	if (h.count > 0)
+		qsort(state_rings, h.count, sizeof(*state_rings), state_cmp);
 	state_count = h.count;
 	state_loaded = true;
 	ringd.next_ring_id = h.next_ring_id > 0 ? h.next_ring_id - 1 : 0;
