@@ -33,7 +33,6 @@
  * is one byte (client slot in the top 2 bits, operation in the low 6)
  * followed by the bytes that operation reads; a short input reads zeros.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -64,7 +63,7 @@ struct ringd ringd;
 #define FZ_NRINGS 12	/* rings the clients learnt of */
 #define FZ_NPAIRS 4	/* pairs made here for ADOPT */
 #define FZ_NPHYS 8	/* regions allocated */
-#define FZ_MAX_STEPS 96
+#define FZ_MAX_STEPS 64
 #define FZ_MAX_TURNS 24 /* loop turns per step before it must be quiet */
 #define FZ_CLOCK0 1000000000000ull
 
@@ -123,6 +122,10 @@ static pid_t fz_pid;
 static bool fz_root; /* may connect as other uids */
 static int fz_listen = -1;
 static int fz_devnull = -1;
+static int fz_fddir = -1; /* /proc/self/fd */
+static char fz_sock_path[RINGD_SOCK_MAX]; /* never bound: names the state file */
+static char fz_state_path[RINGD_SOCK_MAX + 8];
+static uint8_t fz_conf; /* this input's configuration byte */
 static struct sockaddr_un fz_addr;
 static socklen_t fz_addrlen;
 static struct policy fz_policy; /* FZ_CONF_POLICY's rules, parsed once */
@@ -137,13 +140,14 @@ static bool fz_skip_identity, fz_skip_limits;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+static void fz_restart(bool clean);
 
 /* --- failure ------------------------------------------------------------ */
 
 static void __attribute__((noreturn))
 fz_fail(const char *what, int line)
 {
-	char buf[256];
+	char buf[1200];
 
 	snprintf(buf, sizeof(buf), "fuzz-ringd: line %d: %s", line, what);
 	__sanitizer_report_error_summary(buf);
@@ -851,20 +855,57 @@ fz_check(void)
 	}
 }
 
-/* Open descriptors of the process. */
+/*
+ * Open descriptors of the process, from /proc/self/fd opened once (its
+ * own descriptor is counted) and read with getdents64: opendir() would
+ * allocate 32 KiB for every count.
+ */
 static int
 fz_count_fds(void)
 {
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
+	static union {
+		char b[8192];
+		uint64_t align;
+	} u;
+	long n, off;
+	int count = 0;
 
-	if (d == NULL)
+	if (lseek(fz_fddir, 0, SEEK_SET) < 0)
 		abort();
-	while ((e = readdir(d)) != NULL)
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n - 1; /* the directory's own */
+	while ((n = syscall(SYS_getdents64, fz_fddir, u.b, sizeof(u.b))) > 0)
+		for (off = 0; off < n;) {
+			unsigned short reclen;
+
+			/* struct linux_dirent64: ino, off, reclen, type, name */
+			memcpy(&reclen, u.b + off + 16, sizeof(reclen));
+			count += u.b[off + 19] != '.';
+			off += reclen;
+		}
+	if (n < 0)
+		abort();
+	return count;
+}
+
+/* The descriptor count changed: say which descriptors are open. */
+static void __attribute__((noreturn))
+fz_fds_fail(int want)
+{
+	char what[1024], path[64], target[64];
+	size_t len;
+	ssize_t n;
+	int fd;
+
+	len = (size_t)snprintf(what, sizeof(what),
+	    "%d descriptors open, %d before the input:", fz_count_fds(), want);
+	for (fd = 0; fd < 1024 && len < sizeof(what) - 80; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		if ((n = readlink(path, target, sizeof(target) - 1)) < 0)
+			continue;
+		target[n] = '\0';
+		len += (size_t)snprintf(what + len, sizeof(what) - len, " %d=%s",
+		    fd, target);
+	}
+	fz_fail(what, __LINE__);
 }
 
 /* Persistent regions ringd made a memory file for: each holds one. */
@@ -915,6 +956,7 @@ enum fz_op {
 	FZ_TIME,
 	FZ_DATA,
 	FZ_READING,
+	FZ_RESTART,
 	FZ_NOPS
 };
 
@@ -1493,14 +1535,21 @@ fz_step(struct fz_in *in)
 	case FZ_READING:
 		fz_cli[slot].reading = !fz_cli[slot].reading;
 		break;
+	case FZ_RESTART:
+		fz_restart(fz_u8(in) & 1);
+		break;
 	}
 }
 
 /* --- one input ------------------------------------------------------------------------ */
 
-/* What main.c does before serving, minus the socket path, fork, seccomp. */
+/*
+ * What main.c does before serving, minus the socket, fork and seccomp:
+ * a fresh state for an input, or the next ringd after fz_restart() (the
+ * clock goes on, the state file the last one wrote is read).
+ */
 static void
-fz_start(uint8_t conf)
+fz_start(uint8_t conf, bool fresh)
 {
 	memset(&ringd, 0, sizeof(ringd));
 	config_defaults(&ringd.conf);
@@ -1543,10 +1592,49 @@ fz_start(uint8_t conf)
 		ringd.conf.phys_max_regions = 4;
 		ringd.conf.phys_max_regions_per_uid = 2;
 	}
-	fz_now = FZ_CLOCK0;
+	/* only for the state file (SOCKET.state) a clean stop writes */
+	memcpy(ringd.sock_path, fz_sock_path, sizeof(ringd.sock_path));
+	if (fresh) {
+		fz_now = FZ_CLOCK0;
+		(void)unlink(fz_state_path);
+	}
+	fz_conf = conf;
 	if (registry_init() < 0 || phys_init() < 0 || loop_init() < 0)
 		abort();
+	state_load();
 	ringd.start_ns = fz_now;
+}
+
+/* What main.c does when ringd stops. */
+static void
+fz_stop(void)
+{
+	rings_fini();
+	state_fini();
+	client_fini();
+	registry_fini();
+	phys_fini();
+	loop_fini();
+}
+
+/*
+ * ringd stops and a new one starts: cleanly (SIGTERM: rings between two
+ * clients are left to them and written to the state file) or killed (no
+ * state file).  The clients lose their connections and keep what they
+ * hold; they come back by connecting again and ADOPT.
+ */
+static void
+fz_restart(bool clean)
+{
+	int s;
+
+	if (!clean)
+		ringd.sock_path[0] = '\0';
+	fz_stop();
+	for (s = 0; s < FZ_NCLIENTS; s++)
+		fz_disconnect(s, false);
+	fz_now += 1000000000ull;
+	fz_start(fz_conf, false);
 }
 
 /* Everything this side holds goes. */
@@ -1594,7 +1682,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	fz_skip_limits = skip != NULL && strstr(skip, "limits") != NULL;
 	log_open(true, fz_trace ? LOG_LVL_DEBUG : LOG_LVL_ERROR);
 	signal(SIGPIPE, SIG_IGN);
-	if ((fz_devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+	if ((fz_devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0 ||
+	    (fz_fddir = open("/proc/self/fd",
+		 O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		abort();
 	for (i = 0; i < FZ_NPAIRS; i++)
 		fz_pairs[i].mem = fz_pairs[i].doorbell[0] =
@@ -1612,6 +1702,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	policy_new_gen(&fz_policy);
 
+	snprintf(fz_sock_path, sizeof(fz_sock_path), "/tmp/fuzz-ringd.%ld.sock",
+	    (long)fz_pid);
+	snprintf(fz_state_path, sizeof(fz_state_path), "%s.state",
+	    fz_sock_path);
 	/* the listening socket, unnamed in the file system */
 	memset(&fz_addr, 0, sizeof(fz_addr));
 	fz_addr.sun_family = AF_UNIX;
@@ -1636,16 +1730,17 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz_in in = { data, size };
-	static int fds_start = -1;
-	int steps = 0, fds_idle, t;
+	int steps = 0, fds_start, fds_idle, t;
 
 	if (size > 4096)
 		return -1;
-	/* the same before every input: the last one ended with this many */
-	if (fds_start < 0)
-		fds_start = fz_count_fds();
-	fz_start(fz_u8(&in));
+	/* counted each time: libFuzzer opens pipes to a symbolizer */
+	fds_start = fz_count_fds();
+	fz_start(fz_u8(&in), true);
 	fds_idle = fz_count_fds();
+	if (fz_trace)
+		fprintf(stderr, "fuzz-ringd: %d descriptors, %d with ringd\n",
+		    fds_start, fds_idle);
 	while (in.n > 0 && steps++ < FZ_MAX_STEPS) {
 		fz_step(&in);
 		fz_pump();
@@ -1669,11 +1764,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FZ_ASSERT(TAILQ_EMPTY(&ringd.runnable));
 	FZ_ASSERT(fz_count_fds() == fds_idle + fz_phys_files());
 
-	rings_fini();
-	client_fini();
-	registry_fini();
-	phys_fini();
-	loop_fini();
-	FZ_ASSERT(fz_count_fds() == fds_start);
+	fz_stop();
+	(void)unlink(fz_state_path);
+	if (fz_count_fds() != fds_start)
+		fz_fds_fail(fds_start);
 	return 0;
 }

@@ -158,7 +158,7 @@ def ring():
 # fuzz/fuzz-ringd.c: a step is (client << 6 | op) and the op's bytes
 (CONNECT, DISCONNECT, HELLO, REGISTER, UNREGISTER, OPEN, ACCEPT, CLOSE, PROBE,
  STATUS, LIST, PHYS_ALLOC, PHYS_FREE, PHYS_MAP, PHYS_GRANT, ADOPT, RAW, TIME,
- DATA, READING) = range(20)
+ DATA, READING, RESTART) = range(21)
 N_NULL, N_ZERO, N_ECHO, N_S0 = 0, 1, 2, 3
 
 
@@ -198,6 +198,14 @@ def ringd():
         step(0, ADOPT, 0xc0, 1, N_S0, 2, 0, 0, 0, 0, 1, 3, 0, 0, 1, 0) +
         step(1, ADOPT, 0xc0, 0, N_S0, 0, 0, 0, 0, 0, 2) +
         step(1, LIST, 1) + step(0, DISCONNECT, 0) + step(1, TIME, 3))
+    # a ring between two clients, ringd restarted cleanly, both sides back
+    put("ringd", "restart", bytes([0]) + hello(0) + hello(1, 1) +
+        step(0, REGISTER, N_S0, 1) + step(1, OPEN, N_S0, 3, 0, 0, 0, 0) +
+        step(0, ACCEPT, 0, 0, 0) + step(0, RESTART, 1) + hello(0) +
+        hello(1, 1) + step(0, REGISTER, N_S0, 1) +
+        step(0, ADOPT, 0, 1, N_S0, 0, 0, 0, 0, 0, 0) +
+        step(1, ADOPT, 0, 0, N_S0, 0, 0, 0, 0, 0, 0) + step(1, LIST, 1) +
+        step(0, TIME, 3))
     put("ringd", "backpressure", bytes([8]) + hello(0) + step(0, READING) +
         step(0, LIST, 2) + step(0, STATUS) + step(0, OPEN, N_NULL, 3, 0, 0, 0,
                                                   0) + step(0, READING))
