@@ -212,8 +212,15 @@ main(int argc, char **argv)
 			epoll_ctl(ep, EPOLL_CTL_ADD, ring_fd(rings[i].r), &ev);
 		}
 		if (rc != -EAGAIN) {
-			fprintf(stderr, "ramfile-scheme: ringd went away: %s\n",
-			    strerror(-rc));
+			if (ring_ctl_connected(ctl))
+				fprintf(stderr,
+				    "ramfile-scheme: ringd is back but "
+				    "refused '%s' or a ring: %s\n",
+				    name, strerror(-rc));
+			else
+				fprintf(stderr,
+				    "ramfile-scheme: ringd went away: %s\n",
+				    strerror(-rc));
 			break;
 		}
 		if (ring_ctl_connected(ctl) != was_up) {

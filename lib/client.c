@@ -1095,8 +1095,10 @@ ring_ctl_process(struct ring_ctl *c)
 			return -ENOTCONN;
 		if (read(c->timer, &ticks, sizeof(ticks)) < 0)
 			return 0; /* not yet time to try */
-		(void)ring_ctl_reconnect(c);
-		return 0;
+		rc = ring_ctl_reconnect(c);
+		/* back, but a name or a ring was refused: the caller must
+		 * know (another uid may hold the name now) */
+		return rc < 0 && c->sock >= 0 ? rc : 0;
 	}
 	/* take in whatever already arrived */
 	while (c->qlen < RING_CTL_QUEUE) {
@@ -1107,8 +1109,8 @@ ring_ctl_process(struct ring_ctl *c)
 			if (!c->reconnect || !c->lost)
 				return rc;
 			/* ringd stopped: try now, then on the timer */
-			(void)ring_ctl_reconnect(c);
-			return 0;
+			rc = ring_ctl_reconnect(c);
+			return rc < 0 && c->sock >= 0 ? rc : 0;
 		}
 		if (m.hdr.type == PROTO_ATTACH && m.hdr.seq == 0)
 			ring_ctl_enqueue(c, &m);

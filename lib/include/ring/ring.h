@@ -400,7 +400,9 @@ bool ring_ctl_connected(const struct ring_ctl *c);
  * Do what ring_ctl_fd() signalled without taking an attach: queue attach
  * events, notice a hang-up and reconnect when the handle is set to.
  * 0, or -ECONNRESET when ringd went away from a handle that does not
- * reconnect.
+ * reconnect.  A handle that reconnected but had a name or a ring refused
+ * by the new ringd (say, -EADDRINUSE: another uid holds the name) gets
+ * that error once; it goes on connected without it.
  */
 int ring_ctl_process(struct ring_ctl *c);
 
