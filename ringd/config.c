@@ -4,7 +4,9 @@
  *
  * A file is parsed into a fresh struct config and only handed back whole,
  * so a bad file at SIGHUP leaves the running configuration untouched.
- * Every error names file:line and the key.
+ * Every error names file:line and the key.  Only a regular file of at
+ * most RINGD_CONF_SIZE_MAX bytes is read, so that a FIFO or a device
+ * named as the config can neither block nor feed ringd for ever.
  */
 #include <ctype.h>
 #include <errno.h>

@@ -423,7 +423,9 @@ phys_take(uint64_t len, uint64_t min, uint32_t flags,
  * PROTO_PHYS_ALLOC: physalloc3(size, flags, &min) with the checks in
  * Redox's order (permission, flags, sizes), then the quota.  Permission
  * and limits come from the policy (policy_phys()): -EACCES from a rule,
- * -EPERM from phys_allow_users.
+ * -EPERM from phys_allow_users.  The quota is a total over both zones,
+ * or, by default (RINGD_PHYS_QUOTA_SHARE), a share of each zone, so that
+ * no uid can pin all of zone 32.
  */
 int
 phys_handle_alloc(struct client *c, struct proto_msg *m)
