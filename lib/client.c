@@ -538,6 +538,8 @@ ring_ctl_open(struct ring_ctl *c, const char *scheme,
 	fds.doorbell[0] = m.fds[1];
 	fds.doorbell[1] = m.fds[2];
 	rc = ring_open(&fds, RING_ROLE_CONSUMER, ret);
+	if (rc == 0 && (rep->flags & PROTO_OPEN_RINGD_SERVES))
+		ring_guard_set(*ret, c->sock);
 	if (rc == 0)
 		ring_ctl_track(c, *ret, rep->ring_id, req.scheme, NULL,
 		    &fds.mem);

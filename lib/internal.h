@@ -47,6 +47,8 @@ struct ring {
 	size_t map_len;
 	int doorbell_self; /* our end of the doorbell socket pair */
 	int doorbell_peer; /* the peer's end (kept for ADOPT and monitors) */
+	int guard_fd;	   /* pidfd of a producer that is ringd itself, or -1 */
+	bool guard_gone;   /* that process ended: nobody will answer */
 	bool broken;	   /* sticky: the peer corrupted shared state */
 	bool shut;	   /* we set DROP ourselves */
 	bool seen_drop;	   /* a status word said DROP: push no more */
@@ -128,6 +130,7 @@ int ring_q_refresh(struct ring *r, struct ring_q *q);
 uint64_t ring_q_avail(const struct ring_q *q);
 int ring_fail(struct ring *r);
 int ring_ready(struct ring *r, unsigned events);
+void ring_guard_set(struct ring *r, int sock);
 
 /* pool.c */
 int ring_pool_setup(struct ring *r);

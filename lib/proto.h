@@ -129,9 +129,12 @@ struct proto_open {
 /* Reply to PROTO_OPEN carries the pair's three descriptors. */
 struct proto_open_reply {
 	int32_t error;
-	uint32_t reserved;
+	uint32_t flags; /* PROTO_OPEN_* */
 	uint64_t ring_id;
 };
+
+/* ringd itself is the producer: the ring ends when ringd does */
+#define PROTO_OPEN_RINGD_SERVES 0x1u
 
 /* Event to the scheme, with the pair's three descriptors. */
 struct proto_attach {

@@ -284,6 +284,7 @@ ring_open(const struct ring_fds *fds, enum ring_role role, struct ring **ret)
 	r->role = role;
 	r->flags = d.flags;
 	r->doorbell_self = r->doorbell_peer = -1;
+	r->guard_fd = -1;
 	r->mem_fd = -1;
 	r->spin_ns = RING_SPIN_DEFAULT_NS;
 	r->spin_adaptive = true;
@@ -375,6 +376,8 @@ ring_close(struct ring *r)
 		close(r->doorbell_self);
 	if (r->doorbell_peer >= 0)
 		close(r->doorbell_peer);
+	if (r->guard_fd >= 0)
+		close(r->guard_fd);
 	range_fini(&r->pool_free);
 	free(r->pool_starts);
 	ring_held_fini(r);

@@ -158,6 +158,46 @@ ring_drain_doorbell(struct ring *r)
 	}
 }
 
+/*
+ * A ring ringd serves itself ends when ringd does; if ringd is killed,
+ * nobody sets DROP.  Such a ring keeps a pidfd of ringd (from the control
+ * socket's peer), and a sleeper looks at it at least every
+ * RING_GUARD_CHECK_NS (and at once in poll) instead of waiting for ever.
+ */
+#define RING_GUARD_CHECK_NS 1000000000ll
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+void
+ring_guard_set(struct ring *r, int sock)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	long fd;
+
+	if (r->guard_fd >= 0 ||
+	    getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 ||
+	    cr.pid <= 0)
+		return;
+	if ((fd = syscall(SYS_pidfd_open, cr.pid, 0)) >= 0)
+		r->guard_fd = (int)fd;
+}
+
+/* Has the process that serves r (ringd) ended? */
+static bool
+ring_guard_gone(struct ring *r)
+{
+	struct pollfd pfd = { .fd = r->guard_fd, .events = POLLIN };
+
+	if (r->guard_fd < 0 || r->guard_gone)
+		return r->guard_gone;
+	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLIN | POLLHUP)))
+		r->guard_gone = true;
+	return r->guard_gone;
+}
+
 static int
 ring_events_ok(const struct ring *r, unsigned events)
 {
@@ -184,19 +224,25 @@ ring_sleep(struct ring *r, unsigned events, int64_t deadline)
 		left = deadline - ring_now_ns();
 		if (left <= 0)
 			return -ETIMEDOUT;
+	}
+	if (r->guard_fd >= 0 && (deadline < 0 || left > RING_GUARD_CHECK_NS))
+		left = RING_GUARD_CHECK_NS;
+	if (deadline >= 0 || r->guard_fd >= 0) {
 		ts.tv_sec = left / 1000000000;
 		ts.tv_nsec = left % 1000000000;
 		tsp = &ts;
 	}
 	if (both) {
 		/* One futex word cannot cover two queues: use the doorbell. */
-		struct pollfd pfd = { .fd = r->doorbell_self,
-			.events = POLLIN };
+		struct pollfd pfd[2] = {
+			{ .fd = r->doorbell_self, .events = POLLIN },
+			{ .fd = r->guard_fd, .events = POLLIN },
+		};
 		int ms = -1;
 
 		if (tsp != NULL)
 			ms = (int)((left + 999999) / 1000000);
-		poll(&pfd, 1, ms);
+		poll(pfd, r->guard_fd >= 0 ? 2 : 1, ms);
 		ring_drain_doorbell(r);
 		return 0;
 	}
@@ -277,6 +323,11 @@ ring_wait(struct ring *r, unsigned events, int64_t timeout_ns)
 		ring_announce(r, events, 0);
 		if (rc == -ETIMEDOUT)
 			return rc;
+		if (rc == 0 && ring_guard_gone(r)) {
+			/* ringd served it and is gone: nothing more comes */
+			rc = ring_ready(r, events);
+			return rc != 0 ? rc : -ESHUTDOWN;
+		}
 		if (rc != 0 || (rc = ring_ready(r, events)) != 0) {
 			ring_spin_adapt(r, ring_now_ns() - slept_at);
 			return rc;

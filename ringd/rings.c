@@ -208,6 +208,8 @@ rings_reply_open(struct ringd_ring *rr, int err)
 	r.error = err;
 	if (err == 0)
 		r.ring_id = rr->id;
+	if (err == 0 && rr->builtin)
+		r.flags = PROTO_OPEN_RINGD_SERVES;
 	client_send(rr->consumer, PROTO_OPEN | PROTO_REPLY, rr->open_seq, &r,
 	    sizeof(r), fds, err == 0 ? 3 : 0);
 }

@@ -539,6 +539,39 @@ test_name_reserved(void)
 	td_cleanup(&d);
 }
 
+/*
+ * Item 12: a consumer of a ring ringd serves itself, without
+ * reconnection, must learn that ringd died (SIGKILL: nobody sets DROP)
+ * instead of waiting for ever for an answer.
+ */
+static void
+test_builtin_ringd_killed(void)
+{
+	struct ring_ctl *c;
+	struct ring *r;
+	struct ring_sqe s;
+	uint64_t t0, took;
+	int rc;
+
+	td_begin(&d, NULL);
+	c = td_connect(&d);
+	r = td_open(c, "null", 8, 0, 0, NULL);
+	td_kill(&d);
+	memset(&s, 0, sizeof(s));
+	TAP_RC(ring_sq_push(r, &s), 0);
+	t0 = tu_now_ns();
+	rc = ring_wait(r, RING_EV_IN, 10000000000ll);
+	took = (tu_now_ns() - t0) / 1000000;
+	if (rc != -ESHUTDOWN)
+		TAP_FAIL("ring_wait() after ringd was killed: %s after %llu ms",
+		    tap_rcname(rc), (unsigned long long)took);
+	tap_diag("ring_wait() saw ringd gone after %llu ms",
+	    (unsigned long long)took);
+	ring_close(r);
+	ring_ctl_close(c);
+	td_cleanup(&d);
+}
+
 /* Item 11: ringd never holds an open longer than libring waits for it. */
 static void
 test_accept_timeout_cap(void)
@@ -564,6 +597,7 @@ main(int argc, char **argv)
 	tap_run("hostile-adopt-forged-peer", test_adopt_forged_peer, 60);
 	tap_run("hostile-reply-errno", test_reply_errno, 60);
 	tap_run("hostile-name-reserved", test_name_reserved, 120);
+	tap_run("hostile-builtin-ringd-killed", test_builtin_ringd_killed, 30);
 	tap_run("hostile-accept-timeout-cap", test_accept_timeout_cap, 30);
 	return tap_done();
 }
