@@ -73,6 +73,7 @@ struct ringd ringd;
 #define FZ_CONF_TAKEOVER 0x04	/* root_takeover */
 #define FZ_CONF_SMALL_OUT 0x08	/* max_pending_bytes at its minimum */
 #define FZ_CONF_TIGHT 0x10	/* small connection, scheme and ring limits */
+#define FZ_CONF_SHARE 0x20	/* phys_quota: the default share of each zone */
 
 /* The clock ringd reads (service_now_ns(), wrapped at link time). */
 static uint64_t fz_now;
@@ -102,7 +103,8 @@ struct fz_ring {
 	uint64_t id;
 	int fds[3]; /* memory file, doorbells; -1: not received */
 	enum ring_role role;
-	struct ring *r; /* a handle opened on it here, or NULL */
+	struct ring *r;	  /* a handle opened on it here, or NULL */
+	uint64_t pool_at; /* the last buffer allocated in its pool */
 };
 
 struct fz_phys {
@@ -1415,13 +1417,19 @@ fz_op_data(struct fz_in *in)
 		if (k->r == NULL)
 			break;
 		n = 1 + fz_u8(in) % 8;
+		if (b & 0x80) {
+			/* a buffer for zero's reads (a consumer's pool) */
+			v = FZ_PICK(in, lens, 4);
+			if (ring_pool_alloc(k->r, v, &k->pool_at) < 0)
+				k->pool_at = 0;
+		}
 		memset(sqes, 0, sizeof(sqes));
 		memset(cqes, 0, sizeof(cqes));
 		for (i = 0; i < n; i++) {
 			sqes[i].opcode = (uint8_t)FZ_PICK(in, ops, 1);
 			sqes[i].flags = fz_u8(in) == 0xff ? 0x80 : 0;
 			sqes[i].len = FZ_PICK(in, lens, 4);
-			sqes[i].addr = fz_u8(in) & 1 ? 4096 : 0;
+			sqes[i].addr = fz_u8(in) & 1 ? 4096 : k->pool_at;
 			sqes[i].user_data = i;
 			cqes[i].user_data = i;
 			cqes[i].status = (uint64_t)-(int64_t)(fz_u8(in) % 4);
@@ -1573,7 +1581,8 @@ fz_start(uint8_t conf, bool fresh)
 	ringd.conf.max_pool_bytes = 1 << 20;
 	ringd.conf.phys_zone32_bytes = 1 << 20;
 	ringd.conf.phys_zone64_bytes = 4 << 20;
-	ringd.conf.phys_quota_bytes = 256 << 10;
+	if (!(conf & FZ_CONF_SHARE))
+		ringd.conf.phys_quota_bytes = 256 << 10;
 	ringd.conf.accept_timeout_ms = 5000;
 	ringd.conf.adopt_timeout_ms = 10000;
 	if (conf & FZ_CONF_POLICY)
