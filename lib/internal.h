@@ -48,6 +48,7 @@ struct ring {
 	int doorbell_self; /* our end of the doorbell socket pair */
 	int doorbell_peer; /* the peer's end (kept for ADOPT and monitors) */
 	int guard_fd;	   /* pidfd of a producer that is ringd itself, or -1 */
+	pid_t guard_pid;   /* its pid (0: none), when pidfds are missing */
 	bool guard_gone;   /* that process ended: nobody will answer */
 	bool broken;	   /* sticky: the peer corrupted shared state */
 	bool shut;	   /* we set DROP ourselves */

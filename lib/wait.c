@@ -23,6 +23,7 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -177,10 +178,11 @@ ring_guard_set(struct ring *r, int sock)
 	socklen_t len = sizeof(cr);
 	long fd;
 
-	if (r->guard_fd >= 0 ||
+	if (r->guard_pid > 0 ||
 	    getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 ||
 	    cr.pid <= 0)
 		return;
+	r->guard_pid = cr.pid;
 	if ((fd = syscall(SYS_pidfd_open, cr.pid, 0)) >= 0)
 		r->guard_fd = (int)fd;
 }
@@ -191,10 +193,15 @@ ring_guard_gone(struct ring *r)
 {
 	struct pollfd pfd = { .fd = r->guard_fd, .events = POLLIN };
 
-	if (r->guard_fd < 0 || r->guard_gone)
+	if (r->guard_pid <= 0 || r->guard_gone)
 		return r->guard_gone;
-	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLIN | POLLHUP)))
+	if (r->guard_fd >= 0) {
+		if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLIN | POLLHUP)))
+			r->guard_gone = true;
+	} else if (kill(r->guard_pid, 0) < 0 && errno == ESRCH) {
+		/* no pidfds (old kernel, valgrind): the pid's existence */
 		r->guard_gone = true;
+	}
 	return r->guard_gone;
 }
 
@@ -225,9 +232,9 @@ ring_sleep(struct ring *r, unsigned events, int64_t deadline)
 		if (left <= 0)
 			return -ETIMEDOUT;
 	}
-	if (r->guard_fd >= 0 && (deadline < 0 || left > RING_GUARD_CHECK_NS))
+	if (r->guard_pid > 0 && (deadline < 0 || left > RING_GUARD_CHECK_NS))
 		left = RING_GUARD_CHECK_NS;
-	if (deadline >= 0 || r->guard_fd >= 0) {
+	if (deadline >= 0 || r->guard_pid > 0) {
 		ts.tv_sec = left / 1000000000;
 		ts.tv_nsec = left % 1000000000;
 		tsp = &ts;
