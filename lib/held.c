@@ -42,27 +42,29 @@
 #include "internal.h"
 
 /*
- * One block holds the private tables: this header, the list links (next
- * and prev of entry i side by side, so that low entries share a page),
- * then the user_data copies.  held_next points at the links, held_prev one
- * word after it; both are indexed with HELD_NEXT()/HELD_PREV().
+ * One block holds the private tables: the list links, this header, then
+ * the user_data copies (held_ud).  The links of entry i, next and prev,
+ * are the pair of words 2i + 2 below the header, so that the first
+ * entries' links, the header and the first entries' user_data lie side by
+ * side; in a mapped block the header sits in the middle of a page, which
+ * then holds all of that for entries 0-252.  held_next and held_prev
+ * point at entry 0's pair; HELD_NEXT()/HELD_PREV() index them.
  */
 struct held_block {
+	void *base;   /* where the block starts */
 	size_t bytes; /* the whole block */
 	uint32_t hw;  /* entries [hw, sq.n) were never handed out */
 	bool mapped;  /* an mmap()ed block, not a heap one */
-	uint32_t links[];
 };
 
-#define HELD_NEXT(r, i) ((r)->held_next[2 * (size_t)(i)])
-#define HELD_PREV(r, i) ((r)->held_prev[2 * (size_t)(i)])
+#define HELD_NEXT(r, i) ((r)->held_next[-2 * (ptrdiff_t)(i)])
+#define HELD_PREV(r, i) ((r)->held_prev[-2 * (ptrdiff_t)(i)])
 #define HELD_MMAP_MIN 4096u /* blocks this large are mappings */
 
 static struct held_block *
-held_block(const struct ring *r)
+held_hdr(const struct ring *r)
 {
-	return (struct held_block *)((uint8_t *)r->held_next -
-	    offsetof(struct held_block, links));
+	return (struct held_block *)r->held_ud - 1;
 }
 
 static void
@@ -155,7 +157,7 @@ held_order_cmp(const void *a, const void *b)
 static int
 ring_held_adopt(struct ring *r, uint64_t popped, uint64_t pushed)
 {
-	struct held_block *b = held_block(r);
+	struct held_block *b = held_hdr(r);
 	uint32_t n = r->sq.n, i, k = 0, hw = 0;
 	struct held_order *ord;
 	size_t bytes = (size_t)n * sizeof(*ord);
@@ -204,23 +206,27 @@ int
 ring_held_setup(struct ring *r, uint8_t *table)
 {
 	uint32_t n = r->sq.n;
-	size_t links = offsetof(struct held_block, links) +
-	    2 * (size_t)n * sizeof(uint32_t);
-	size_t ud_off = (links + 7) & ~(size_t)7;
-	size_t bytes = ud_off + (size_t)n * sizeof(uint64_t);
+	size_t hdr = 2 * (size_t)n * sizeof(uint32_t); /* the links below */
+	size_t tail = sizeof(struct held_block) + (size_t)n * sizeof(uint64_t);
 	struct held_block *b;
 	uint64_t popped, pushed;
+	uint8_t *base;
 	bool mapped;
 
+	if (hdr + tail >= HELD_MMAP_MIN)
+		hdr += (HELD_MMAP_MIN / 2 - hdr % HELD_MMAP_MIN) %
+		    HELD_MMAP_MIN;
 	r->held = (struct ring_held *)table;
-	if ((b = held_alloc(bytes, &mapped)) == NULL)
+	if ((base = held_alloc(hdr + tail, &mapped)) == NULL)
 		return -ENOMEM;
-	b->bytes = bytes;
+	b = (struct held_block *)(base + hdr);
+	b->base = base;
+	b->bytes = hdr + tail;
 	b->hw = 0;
 	b->mapped = mapped;
-	r->held_next = b->links;
-	r->held_prev = b->links + 1;
-	r->held_ud = (uint64_t *)((uint8_t *)b + ud_off);
+	r->held_next = (uint32_t *)b - 2;
+	r->held_prev = (uint32_t *)b - 1;
+	r->held_ud = (uint64_t *)(b + 1);
 	r->held_first = r->held_last = r->held_free = RING_HELD_NIL;
 	r->held_count = 0;
 
@@ -245,7 +251,7 @@ ring_held_take(struct ring *r, const struct ring_sqe *sqe, uint64_t sq_seq)
 	if (i != RING_HELD_NIL)
 		r->held_free = HELD_NEXT(r, i);
 	else
-		i = held_block(r)->hw++;
+		i = held_hdr(r)->hw++;
 	h = &r->held[i];
 	r->held_ud[i] = sqe->user_data;
 	RING_STORE(&h->sq_seq, sq_seq);
@@ -292,9 +298,9 @@ ring_held_fini(struct ring *r)
 {
 	struct held_block *b;
 
-	if (r->held_next != NULL) {
-		b = held_block(r);
-		held_release(b, b->bytes, b->mapped);
+	if (r->held_ud != NULL) {
+		b = held_hdr(r);
+		held_release(b->base, b->bytes, b->mapped);
 	}
 	r->held_ud = NULL;
 	r->held_next = r->held_prev = NULL;

@@ -5,19 +5,54 @@
  * place: then every request the producer left in service and every SQE
  * still queued is answered with -ESHUTDOWN (ring_sq_cancel()).
  *
- * ringd holds a RING_ROLE_PRODUCER handle on such a ring, sleeps on its
- * doorbell in the event loop (ring_arm/ring_disarm) and answers at most
- * RINGD_BUILTIN_BUDGET entries per ring per loop turn.  It never pops an
+ * ringd holds a RING_ROLE_PRODUCER handle on such a ring and sleeps on its
+ * doorbell in the event loop (ring_arm/ring_disarm).  It never pops an
  * SQE it has no CQ slot for, so a consumer that stops reaping only stalls
  * its own ring.
+ *
+ * Work is budgeted by cost, not by entries (limits.h): a ring that rang or
+ * still has work is queued under its consumer's uid, and each loop turn
+ * visits the uids in turn, one ring of each at a time, a visit doing at
+ * most RINGD_BUILTIN_SLICE of work, until RINGD_BUILTIN_TURN is spent.  A
+ * request bigger than a visit (a `zero` read of 64 MiB) is taken alone and
+ * goes on where it stopped at the ring's next visit.  So a uid with many
+ * busy rings gets as many turns as a uid with one, and no loop turn takes
+ * long, whatever the clients ask: control messages and every other ring
+ * wait at most one turn.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "ringd.h"
 
 #define BUILTIN_BATCH 64
+
+/* A uid with runnable built-in rings: its queue, and its place in turn. */
+struct builtin_uid {
+	uint32_t uid;
+	bool spare; /* builtin_spare: rings whose uid had no memory */
+	TAILQ_HEAD(, ringd_ring) rings;
+	TAILQ_ENTRY(builtin_uid) link;
+};
+
+/* Uids with a runnable ring, the next to be visited first. */
+static TAILQ_HEAD(, builtin_uid) builtin_uids =
+    TAILQ_HEAD_INITIALIZER(builtin_uids);
+static struct builtin_uid builtin_spare = {
+	.spare = true,
+	.rings = TAILQ_HEAD_INITIALIZER(builtin_spare.rings),
+};
+
+/* Most rings served at once since the heap was last trimmed. */
+static uint32_t builtin_peak;
+/* 1: trim when this turn's dead rings are freed, 2: now */
+static int builtin_trim_due;
+#define BUILTIN_TRIM_MIN 64 /* rings gone before a trim is worth it */
 
 /*
  * echo's result: user_data XOR a fixed pattern, with the sign bit of the
@@ -51,11 +86,17 @@ builtin_op_len(struct ringd_ring *rr, const struct ring_sqe *sqe,
 	builtin_status(cqe, (int64_t)sqe->len);
 }
 
-/* zero READ: fill the consumer's pool range [addr, addr+len) with zeros. */
+/*
+ * zero READ: fill the consumer's pool range [addr, addr+len) with zeros,
+ * as much as the visit's budget allows; bi_busy when more is left.  The
+ * whole range is checked before the first byte, each piece again (the
+ * consumer may free it in between: -EFAULT then).
+ */
 static void
 builtin_op_zero_read(struct ringd_ring *rr, const struct ring_sqe *sqe,
     struct ring_cqe *cqe)
 {
+	uint64_t step;
 	void *p;
 	int rc;
 
@@ -63,13 +104,31 @@ builtin_op_zero_read(struct ringd_ring *rr, const struct ring_sqe *sqe,
 		builtin_status(cqe, 0);
 		return;
 	}
-	rc = ring_pool_resolve(rr->serve, sqe->addr, sqe->len, &p);
-	if (rc < 0) {
-		builtin_status(cqe, rc);
+	if (rr->bi_done == 0 &&
+	    (rc = ring_pool_resolve(rr->serve, sqe->addr, sqe->len, &p)) < 0)
+		goto fail;
+	step = sqe->len - rr->bi_done;
+	if (step > rr->bi_budget)
+		step = rr->bi_budget;
+	if (step > 0) {
+		rc = ring_pool_resolve(rr->serve, sqe->addr + rr->bi_done, step,
+		    &p);
+		if (rc < 0)
+			goto fail;
+		memset(p, 0, step);
+		rr->bi_done += step;
+		rr->bi_budget -= step;
+	}
+	if (rr->bi_done < sqe->len) {
+		rr->bi_busy = true;
 		return;
 	}
-	memset(p, 0, sqe->len);
+	rr->bi_done = 0;
 	builtin_status(cqe, (int64_t)sqe->len);
+	return;
+fail:
+	rr->bi_done = 0;
+	builtin_status(cqe, rc);
 }
 
 /* echo, every opcode: a result derived from user_data; extra = len. */
@@ -104,9 +163,9 @@ _Static_assert(sizeof(builtin_zero_ops) / sizeof(builtin_zero_ops[0]) == 256,
 
 /* Sorted by name; the registry holds them under these names. */
 static const struct builtin_scheme builtin_schemes[] = {
-	{ "echo", NULL, builtin_op_echo, true },
-	{ "null", builtin_null_ops, NULL, true },
-	{ "zero", builtin_zero_ops, NULL, true },
+	{ "echo", NULL, builtin_op_echo, true, false },
+	{ "null", builtin_null_ops, NULL, true, false },
+	{ "zero", builtin_zero_ops, NULL, true, true },
 };
 
 const struct builtin_scheme *
@@ -128,13 +187,24 @@ builtin_opset(const struct builtin_scheme *bs, struct proto_opset *ops)
 			ops->bits[op / 64] |= 1ull << (op % 64);
 }
 
-/* One SQE in, its CQE out. */
+/* The handler of sqe's opcode, or NULL. */
+static builtin_fn
+builtin_op(const struct builtin_scheme *bs, const struct ring_sqe *sqe)
+{
+	builtin_fn fn = NULL;
+
+	if (bs->ops != NULL)
+		fn = bs->ops[sqe->opcode];
+	return fn != NULL ? fn : bs->fallback;
+}
+
+/* One SQE in, its CQE out, unless the op left it in progress (bi_busy). */
 static void
 builtin_exec(struct ringd_ring *rr, const struct ring_sqe *sqe,
     struct ring_cqe *cqe)
 {
 	const struct builtin_scheme *bs = rr->bi;
-	builtin_fn fn = NULL;
+	builtin_fn fn;
 
 	memset(cqe, 0, sizeof(*cqe));
 	cqe->user_data = sqe->user_data;
@@ -146,14 +216,17 @@ builtin_exec(struct ringd_ring *rr, const struct ring_sqe *sqe,
 		builtin_status(cqe, -EACCES);
 		return;
 	}
-	if (bs->ops != NULL)
-		fn = bs->ops[sqe->opcode];
-	if (fn == NULL)
-		fn = bs->fallback;
-	if (fn == NULL)
+	if ((fn = builtin_op(bs, sqe)) == NULL)
 		builtin_status(cqe, -ENOSYS);
 	else
 		fn(rr, sqe, cqe);
+}
+
+/* Take cost from the visit's budget, no further than empty. */
+static void
+builtin_charge(struct ringd_ring *rr, uint64_t cost)
+{
+	rr->bi_budget = rr->bi_budget > cost ? rr->bi_budget - cost : 0;
 }
 
 /* Post n CQEs there is room for; a value a 32-bit pair cannot hold
@@ -181,26 +254,52 @@ builtin_post(struct ringd_ring *rr, struct ring_cqe *cqes, unsigned n)
 }
 
 /*
- * Serve one ring for at most the budget.  Returns the RING_EV_* event to
- * sleep for, 0 when the budget ran out (run again soon), or -ESHUTDOWN/
- * -EIO when the ring is over for ringd.
+ * Go on with the request in progress.  Its CQ slot was there when it was
+ * popped, and only ringd pushes, so it still is.  Returns 1 when it is
+ * still in progress, 0 when answered, or an error.
+ */
+static int
+builtin_resume(struct ringd_ring *rr)
+{
+	struct ring_cqe cqe;
+
+	memset(&cqe, 0, sizeof(cqe));
+	cqe.user_data = rr->bi_sqe.user_data;
+	rr->bi_busy = false;
+	builtin_op(rr->bi, &rr->bi_sqe)(rr, &rr->bi_sqe, &cqe);
+	if (rr->bi_busy)
+		return 1;
+	return builtin_post(rr, &cqe, 1);
+}
+
+/*
+ * Serve one ring until its visit's budget (rr->bi_budget) is spent.
+ * Returns the RING_EV_* event to sleep for, 0 when the budget ran out
+ * (run again soon), or -ESHUTDOWN/-EIO when the ring is over for ringd.
  */
 static int
 builtin_serve(struct ringd_ring *rr)
 {
 	struct ring_sqe sqes[BUILTIN_BATCH];
 	struct ring_cqe cqes[BUILTIN_BATCH];
-	unsigned done = 0;
+	unsigned want;
 	int room, n, i, rc;
 
 	if (rr->takeover) {
 		/* answers what the dead producer held, then what is queued */
 		rc = ring_sq_cancel(rr->serve, -ESHUTDOWN);
+		if (rc > 0)
+			builtin_charge(rr,
+			    (uint64_t)rc * RINGD_BUILTIN_SQE_COST);
 		if (rc == -EAGAIN)
 			return RING_EV_OUT;
 		return rc < 0 ? rc : (int)RING_EV_IN;
 	}
-	while (done < RINGD_BUILTIN_BUDGET) {
+	for (;;) {
+		if (rr->bi_busy && (rc = builtin_resume(rr)) != 0)
+			return rc > 0 ? 0 : rc;
+		if (rr->bi_budget == 0)
+			return 0;
 		/* learn how much CQ room there is without taking it */
 		room = ring_reserve(rr->serve, BUILTIN_BATCH);
 		if (room == -EAGAIN)
@@ -208,45 +307,108 @@ builtin_serve(struct ringd_ring *rr)
 		if (room < 0)
 			return room;
 		ring_publish(rr->serve, 0);
-		n = ring_sq_pop_batch(rr->serve, sqes, (unsigned)room);
+		/* what the budget pays for; alone if it may take turns */
+		want = (unsigned)room;
+		if (rr->bi->split)
+			want = 1;
+		if (want > rr->bi_budget / RINGD_BUILTIN_SQE_COST + 1)
+			want = rr->bi_budget / RINGD_BUILTIN_SQE_COST + 1;
+		n = ring_sq_pop_batch(rr->serve, sqes, want);
 		if (n == -EAGAIN)
 			return RING_EV_IN;
 		if (n < 0)
 			return n;
+		builtin_charge(rr, (uint64_t)n * RINGD_BUILTIN_SQE_COST);
 		for (i = 0; i < n; i++)
 			builtin_exec(rr, &sqes[i], &cqes[i]);
+		if (rr->bi_busy) {
+			/* only a split scheme's ops go on, one SQE at a time */
+			rr->bi_sqe = sqes[0];
+			continue;
+		}
 		if ((rc = builtin_post(rr, cqes, (unsigned)n)) < 0)
 			return rc;
-		done += (unsigned)n;
 	}
-	return 0;
 }
 
+/* The uid whose turn a ring takes: its consumer's, from the kernel. */
+static uint32_t
+builtin_uid_of(const struct ringd_ring *rr)
+{
+	return rr->consumer != NULL ? rr->consumer->peer.uid : rr->cpeer.uid;
+}
+
+/* Queue rr to be visited, behind its uid's other rings. */
 static void
 builtin_make_runnable(struct ringd_ring *rr)
 {
-	if (!rr->runnable) {
-		rr->runnable = true;
-		TAILQ_INSERT_TAIL(&ringd.runnable, rr, run_link);
+	uint32_t uid = builtin_uid_of(rr);
+	struct builtin_uid *u;
+
+	if (rr->runnable)
+		return;
+	TAILQ_FOREACH(u, &builtin_uids, link)
+		if (!u->spare && u->uid == uid)
+			break;
+	if (u == NULL) {
+		if ((u = malloc(sizeof(*u))) != NULL) {
+			u->uid = uid;
+			u->spare = false;
+			TAILQ_INIT(&u->rings);
+		} else {
+			u = &builtin_spare;
+		}
+		if (TAILQ_EMPTY(&u->rings))
+			TAILQ_INSERT_TAIL(&builtin_uids, u, link);
 	}
+	TAILQ_INSERT_TAIL(&u->rings, rr, uid_link);
+	rr->run_uid = u;
+	rr->runnable = true;
+	TAILQ_INSERT_TAIL(&ringd.runnable, rr, run_link);
 }
 
-/* Serve, then either sleep on the doorbell or stay runnable. */
+/* Take rr off the queues; a uid with no runnable ring left leaves too. */
 static void
-builtin_run(struct ringd_ring *rr)
+builtin_unqueue(struct ringd_ring *rr)
 {
+	struct builtin_uid *u = rr->run_uid;
+
+	if (!rr->runnable)
+		return;
+	TAILQ_REMOVE(&u->rings, rr, uid_link);
+	if (TAILQ_EMPTY(&u->rings)) {
+		TAILQ_REMOVE(&builtin_uids, u, link);
+		if (!u->spare)
+			free(u);
+	}
+	rr->run_uid = NULL;
+	rr->runnable = false;
+	TAILQ_REMOVE(&ringd.runnable, rr, run_link);
+}
+
+/*
+ * Serve for at most allow, then either sleep on the doorbell or stay
+ * runnable.  Returns the cost spent.
+ */
+static uint64_t
+builtin_run(struct ringd_ring *rr, uint64_t allow)
+{
+	uint64_t spent;
 	int rc, ready;
 
+	rr->bi_budget = allow;
 	rc = builtin_serve(rr);
+	spent = allow - rr->bi_budget + RINGD_BUILTIN_VISIT_COST;
+	rr->bi_budget = 0;
 	if (rc == 0) {
 		builtin_make_runnable(rr);
-		return;
+		return spent;
 	}
 	if (rc < 0) {
 		log_debug("ring %llu: %s; ringd stops serving it",
 		    (unsigned long long)rr->id, strerror(-rc));
 		builtin_stop(rr);
-		return;
+		return spent;
 	}
 	if (rr->takeover && rc == RING_EV_IN) {
 		/* every SQE the dead producer left has its CQE: now DROP */
@@ -255,13 +417,14 @@ builtin_run(struct ringd_ring *rr)
 		    (unsigned long long)rr->id);
 		ring_shutdown(rr->mon);
 		builtin_stop(rr);
-		return;
+		return spent;
 	}
 	ready = ring_arm(rr->serve, (unsigned)rc);
 	if (ready > 0)
 		builtin_make_runnable(rr);
 	else if (ready < 0)
 		builtin_stop(rr);
+	return spent;
 }
 
 /* Open ringd's producer handle on rr and start serving with rr->bi. */
@@ -282,19 +445,50 @@ builtin_start(struct ringd_ring *rr)
 		return rc;
 	}
 	rr->db_watched = true;
-	ringd.nserving++;
-	builtin_run(rr);
+	rr->bi_busy = false;
+	rr->bi_done = 0;
+	if (++ringd.nserving > builtin_peak)
+		builtin_peak = ringd.nserving;
+	builtin_make_runnable(rr);
 	return 0;
+}
+
+/*
+ * When at least half of the rings served at the peak are gone, give the
+ * free pages of the heap back: glibc returns only the top of its heap by
+ * itself, so a client that opened and closed many rings would otherwise
+ * leave ringd holding what they took.  Stopped rings are freed at the end
+ * of the loop turn (rings_reap()), so the trim waits for the next turn.
+ */
+static void
+builtin_trim_check(void)
+{
+	if (builtin_peak - ringd.nserving < BUILTIN_TRIM_MIN ||
+	    ringd.nserving > builtin_peak / 2)
+		return;
+	builtin_peak = ringd.nserving;
+	builtin_trim_due = 1;
+}
+
+static void
+builtin_trim(void)
+{
+	if (builtin_trim_due == 0 || ++builtin_trim_due <= 2)
+		return;
+	builtin_trim_due = 0;
+#if defined(__GLIBC__)
+	malloc_trim(0);
+#endif
 }
 
 /* Stop serving: leave the loop, close the producer handle (DROP). */
 void
 builtin_stop(struct ringd_ring *rr)
 {
-	if (rr->runnable) {
-		TAILQ_REMOVE(&ringd.runnable, rr, run_link);
-		rr->runnable = false;
-	}
+	builtin_unqueue(rr);
+	/* a request in progress is answered -ESHUTDOWN by ring_close() */
+	rr->bi_busy = false;
+	rr->bi_done = 0;
 	if (rr->serve == NULL)
 		return;
 	if (rr->db_watched)
@@ -303,37 +497,48 @@ builtin_stop(struct ringd_ring *rr)
 	ring_close(rr->serve);
 	rr->serve = NULL;
 	ringd.nserving--;
+	builtin_trim_check();
 }
 
-/* The consumer rang our doorbell. */
+/* The consumer rang our doorbell: its ring waits for its uid's turn. */
 void
 builtin_event(struct ringd_ring *rr)
 {
 	if (rr->dead || rr->serve == NULL)
 		return;
 	ring_disarm(rr->serve);
-	if (rr->runnable) {
-		TAILQ_REMOVE(&ringd.runnable, rr, run_link);
-		rr->runnable = false;
-	}
-	builtin_run(rr);
+	builtin_make_runnable(rr);
 }
 
-/* One more turn for rings that used up their budget; true if any remain. */
+/*
+ * One loop turn of built-in work: visit the uids in turn, each time the
+ * oldest queued ring of the next uid, until RINGD_BUILTIN_TURN is spent,
+ * RINGD_BUILTIN_TURN_NS has passed or nothing is runnable.  Every visit
+ * costs something, so the turn ends.  True if rings remain runnable.
+ */
 bool
 builtin_run_ready(void)
 {
+	uint64_t left = RINGD_BUILTIN_TURN, spent;
+	uint64_t end = service_now_ns() + RINGD_BUILTIN_TURN_NS;
+	struct builtin_uid *u;
 	struct ringd_ring *rr;
-	unsigned n = 0;
 
-	TAILQ_FOREACH(rr, &ringd.runnable, run_link)
-		n++;
-	/* only those queued now: builtin_run() may queue a ring again */
-	while (n-- > 0 && (rr = TAILQ_FIRST(&ringd.runnable)) != NULL) {
-		TAILQ_REMOVE(&ringd.runnable, rr, run_link);
-		rr->runnable = false;
-		if (!rr->dead && rr->serve != NULL)
-			builtin_run(rr);
+	builtin_trim();
+	while (left > 0 && (u = TAILQ_FIRST(&builtin_uids)) != NULL) {
+		if (left < RINGD_BUILTIN_TURN && service_now_ns() >= end)
+			break;
+		rr = TAILQ_FIRST(&u->rings);
+		/* the next visit goes to the next uid */
+		TAILQ_REMOVE(&builtin_uids, u, link);
+		TAILQ_INSERT_TAIL(&builtin_uids, u, link);
+		builtin_unqueue(rr);
+		if (rr->dead || rr->serve == NULL)
+			continue;
+		spent = builtin_run(rr, left < RINGD_BUILTIN_SLICE
+			? left
+			: RINGD_BUILTIN_SLICE);
+		left = spent < left ? left - spent : 0;
 	}
 	return !TAILQ_EMPTY(&ringd.runnable);
 }
