@@ -192,7 +192,8 @@ client_pidfd(struct client *c)
 struct client_uid {
 	RB_ENTRY(client_uid) node;
 	uint32_t uid;
-	uint32_t n;
+	uint32_t n;	/* connections */
+	uint32_t rings; /* rings counted for it (client_uid_ring_take()) */
 };
 
 static int
@@ -247,7 +248,7 @@ client_uid_del(struct client *c)
 	c->uid_counted = false;
 	if ((u = client_uid_find(c->peer.uid)) == NULL)
 		return;
-	if (--u->n == 0) {
+	if (--u->n == 0 && u->rings == 0) {
 		RB_REMOVE(client_uid_tree, &client_uids, u);
 		free(u);
 	}
@@ -309,6 +310,37 @@ client_is_admin(const struct client *c)
 {
 	return c->peer.uid == 0 || c->peer.uid == (uint32_t)geteuid() ||
 	    c->peer.uid == (uint32_t)ringd.sock_uid;
+}
+
+/*
+ * Count one more ring for c's uid: -EMFILE over max_rings_per_uid (root
+ * and the socket's owner are counted, not limited).  The count stays with
+ * the uid until client_uid_ring_put(), whoever of its clients is left.
+ */
+int
+client_uid_ring_take(const struct client *c)
+{
+	struct client_uid *u = client_uid_find(c->peer.uid);
+
+	if (u == NULL)
+		return -ENOMEM; /* every admitted client is counted */
+	if (!client_is_admin(c) && u->rings >= ringd.conf.max_rings_per_uid)
+		return -EMFILE;
+	u->rings++;
+	return 0;
+}
+
+void
+client_uid_ring_put(uint32_t uid)
+{
+	struct client_uid *u = client_uid_find(uid);
+
+	if (u == NULL || u->rings == 0)
+		return;
+	if (--u->rings == 0 && u->n == 0) {
+		RB_REMOVE(client_uid_tree, &client_uids, u);
+		free(u);
+	}
 }
 
 /* May c take the slots and descriptors kept back from other uids? */

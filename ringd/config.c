@@ -64,6 +64,8 @@ static const struct config_key config_keys[] = {
 	CK("max_rings", CONF_U32, max_rings, 0, RINGD_CAP_MAX_RINGS),
 	CK("max_rings_per_client", CONF_U32, max_rings_per_client, 0,
 	    RINGD_CAP_MAX_RINGS),
+	CK("max_rings_per_uid", CONF_U32, max_rings_per_uid, 0,
+	    RINGD_CAP_MAX_RINGS),
 	CK("max_entries", CONF_U32, max_entries, 1, RINGD_CAP_MAX_ENTRIES),
 	CK("max_pool_bytes", CONF_SIZE, max_pool_bytes, 0,
 	    RINGD_CAP_MAX_POOL_BYTES),
@@ -104,6 +106,7 @@ config_defaults(struct config *c)
 	c->max_schemes_per_client = RINGD_DEF_MAX_SCHEMES_PER_CLIENT;
 	c->max_rings = RINGD_DEF_MAX_RINGS;
 	c->max_rings_per_client = RINGD_DEF_MAX_RINGS_PER_CLIENT;
+	c->max_rings_per_uid = RINGD_DEF_MAX_RINGS_PER_UID;
 	c->max_entries = RINGD_DEF_MAX_ENTRIES;
 	c->max_pool_bytes = RINGD_DEF_MAX_POOL_BYTES;
 	c->max_pending_bytes = RINGD_DEF_MAX_PENDING_BYTES;

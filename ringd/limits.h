@@ -31,6 +31,8 @@
 #define RINGD_CAP_MAX_RINGS 262144u
 /* rings one connection opened as consumer */
 #define RINGD_DEF_MAX_RINGS_PER_CLIENT 256u
+/* rings one uid's clients hold (as consumer, or adopting); root exempt */
+#define RINGD_DEF_MAX_RINGS_PER_UID 1024u
 /* entries per queue; the cap is the ABI's RING_MAX_ENTRIES */
 #define RINGD_DEF_MAX_ENTRIES 4096u
 #define RINGD_CAP_MAX_ENTRIES RING_MAX_ENTRIES

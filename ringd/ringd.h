@@ -90,6 +90,7 @@ struct config {
 	uint32_t max_schemes_per_client;
 	uint32_t max_rings;
 	uint32_t max_rings_per_client;
+	uint32_t max_rings_per_uid; /* root and the socket's owner exempt */
 	uint32_t max_entries;
 	uint64_t max_pool_bytes;
 	uint32_t max_pending_bytes;
@@ -217,6 +218,8 @@ struct ringd_ring {
 	bool adopting; /* made by a previous ringd: a side is yet to come back */
 	bool kept;     /* ringd stops: leave the ring to its peers, no DROP */
 	bool attached; /* counted in its scheme's rings (scheme_gen) */
+	bool uid_counted; /* counted for uid_owner (max_rings_per_uid) */
+	uint32_t uid_owner;
 	uint64_t scheme_gen;
 	RB_ENTRY(ringd_ring) mem_node; /* by memory file, for ADOPT */
 	dev_t mem_dev;
@@ -361,6 +364,8 @@ void client_reap(void);
 void client_fini(void);
 void client_fill_rec(const struct client *c, struct ring_ctl_client *rec);
 const char *client_name(const struct client *c);
+int client_uid_ring_take(const struct client *c);
+void client_uid_ring_put(uint32_t uid);
 
 /* registry.c */
 int registry_init(void);

@@ -132,6 +132,27 @@ rings_attach(struct ringd_ring *rr, bool on)
 		s->rings--;
 }
 
+/* Count rr for c's uid (max_rings_per_uid), or say why not. */
+static int
+rings_uid_take(struct ringd_ring *rr, const struct client *c)
+{
+	int rc;
+
+	if ((rc = client_uid_ring_take(c)) < 0)
+		return rc;
+	rr->uid_counted = true;
+	rr->uid_owner = c->peer.uid;
+	return 0;
+}
+
+static void
+rings_uid_put(struct ringd_ring *rr)
+{
+	if (rr->uid_counted)
+		client_uid_ring_put(rr->uid_owner);
+	rr->uid_counted = false;
+}
+
 /* Take a ring out of the model; its memory goes in rings_reap(). */
 static void
 rings_release(struct ringd_ring *rr)
@@ -140,6 +161,7 @@ rings_release(struct ringd_ring *rr)
 		return;
 	rr->dead = true;
 	rings_attach(rr, false);
+	rings_uid_put(rr);
 	if (rr->mon != NULL && !rr->kept)
 		ring_shutdown(rr->mon);
 	builtin_stop(rr);
@@ -277,6 +299,8 @@ rings_handle_open(struct client *c, struct proto_msg *m)
 	if ((rr = calloc(1, sizeof(*rr))) == NULL)
 		return -ENOMEM;
 	rr->fds.mem = rr->fds.doorbell[0] = rr->fds.doorbell[1] = -1;
+	if ((rc = rings_uid_take(rr, c)) < 0)
+		goto fail;
 	if ((rc = ring_pair_create(&req->params, &rr->fds)) < 0)
 		goto fail;
 	if ((rc = ring_open(&rr->fds, RING_ROLE_MONITOR, &rr->mon)) < 0)
@@ -346,6 +370,7 @@ rings_handle_open(struct client *c, struct proto_msg *m)
 	return 0;
 
 fail:
+	rings_uid_put(rr);
 	ring_close(rr->mon);
 	ring_fds_close(&rr->fds);
 	free(rr);
@@ -556,8 +581,13 @@ rings_adopt_new(struct client *c, struct proto_msg *m,
 		return -ENFILE;
 	if ((rr = calloc(1, sizeof(*rr))) == NULL)
 		return -ENOMEM;
+	if ((rc = rings_uid_take(rr, c)) < 0) {
+		free(rr);
+		return rc;
+	}
 	/* the monitor checks the memory file and doorbells as for any ring */
 	if ((rc = ring_open(&fds, RING_ROLE_MONITOR, &rr->mon)) < 0) {
+		rings_uid_put(rr);
 		free(rr);
 		return rc;
 	}
@@ -569,6 +599,7 @@ rings_adopt_new(struct client *c, struct proto_msg *m,
 	p.flags = info.flags;
 	p.pool_bytes = info.pool_bytes;
 	if ((rc = rings_check_params(&p)) < 0) {
+		rings_uid_put(rr);
 		ring_close(rr->mon);
 		free(rr);
 		return rc;
@@ -578,6 +609,7 @@ rings_adopt_new(struct client *c, struct proto_msg *m,
 	m->fds[0] = -1; /* ours now; the monitor took copies of the rest */
 	rr->id = sr != NULL ? sr->id : ++ringd.next_ring_id;
 	if ((rc = rings_insert(rr)) < 0) {
+		rings_uid_put(rr);
 		ring_close(rr->mon);
 		ring_fds_close(&rr->fds);
 		free(rr);

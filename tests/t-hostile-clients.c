@@ -269,6 +269,84 @@ test_adopt_limits(void)
 }
 
 /*
+ * Items 7 and 9: one uid with many connections may not take every ring
+ * (OPEN and ADOPT alike count for it); root still opens.
+ */
+static void
+test_rings_per_uid(void)
+{
+	pid_t pid;
+
+	int go[2], done[2];
+	char b;
+
+	td_begin(&d, "max_rings_per_uid = 6\nadopt_timeout_ms = 60000\n");
+	TAP_SYS(pipe(go));
+	TAP_SYS(pipe(done));
+	pid = tap_fork();
+	if (pid == 0) {
+		struct ring_ctl *c[3];
+		struct ring *r[6];
+		struct ring_fds f;
+		uint64_t id;
+		unsigned i;
+		int fd, rc;
+
+		td_become_nobody();
+		for (i = 0; i < 3; i++)
+			c[i] = td_connect(&d);
+		for (i = 0; i < 5; i++)
+			r[i] = td_open(c[i % 3], "null", 8, 0, 0, NULL);
+		/* the sixth by ADOPT, then nothing more on any connection */
+		fd = raw_open(d.sock, "attacker");
+		TAP_SYS(fd);
+		own_pair(&f, 8);
+		TAP_RC(raw_adopt(fd, RING_ROLE_CONSUMER, "null", 0, NULL, &f,
+			   &id),
+		    0);
+		for (i = 0; i < 3; i++) {
+			rc = ring_ctl_open(c[i], "null",
+			    &(struct ring_params){ .sq_entries = 8 }, &r[5],
+			    NULL);
+			TAP_RC(rc, -EMFILE);
+		}
+		ring_fds_close(&f);
+		own_pair(&f, 8);
+		TAP_RC(raw_adopt(fd, RING_ROLE_CONSUMER, "null", 0, NULL, &f,
+			   &id),
+		    -EMFILE);
+		ring_fds_close(&f);
+		/* root is not held back by it */
+		TAP_EQ(write(done[1], "f", 1), 1);
+		TAP_EQ(read(go[0], &b, 1), 1);
+		/* one closed: room for one */
+		ring_close(r[0]);
+		ring_ctl_close(c[0]);
+		c[0] = td_connect(&d);
+		for (;;) {
+			rc = ring_ctl_open(c[0], "null",
+			    &(struct ring_params){ .sq_entries = 8 }, &r[0],
+			    NULL);
+			if (rc == 0)
+				break;
+			TAP_RC(rc, -EMFILE); /* ringd has yet to see c[0] go */
+			tu_sleep_ms(10);
+		}
+		close(fd);
+		tap_child_exit();
+	}
+	TAP_EQ(read(done[0], &b, 1), 1);
+	served_within(1000);
+	TAP_EQ(write(go[1], "g", 1), 1);
+	tap_reap(pid);
+	close(go[0]);
+	close(go[1]);
+	close(done[0]);
+	close(done[1]);
+	td_finish(&d);
+}
+
+/*
  * Item 6: a producer's ADOPT names the consumer it served.  ringd must
  * not show that claim (uid 0, pid 1, an escape sequence as comm), and the
  * claimed pid, alive for ever, must not keep the ring waiting for ever.
@@ -594,6 +672,7 @@ main(int argc, char **argv)
 	tap_run("hostile-doorbell-jam", test_doorbell_jam, 60);
 	tap_run("hostile-adopt-ids", test_adopt_ids, 60);
 	tap_run("hostile-adopt-limits", test_adopt_limits, 60);
+	tap_run("hostile-rings-per-uid", test_rings_per_uid, 60);
 	tap_run("hostile-adopt-forged-peer", test_adopt_forged_peer, 60);
 	tap_run("hostile-reply-errno", test_reply_errno, 60);
 	tap_run("hostile-name-reserved", test_name_reserved, 120);
