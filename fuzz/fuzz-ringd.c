@@ -721,6 +721,11 @@ fz_check_client(struct client *c, uint32_t *nschemes)
 
 	FZ_ASSERT(!c->dead);
 	fz_check_peer(&c->peer);
+	/* nobody keeps a connection without HELLO past the deadline */
+	FZ_ASSERT(!(c->hello && c->hello_wait));
+	FZ_ASSERT(c->hello || c->created_ns +
+		(uint64_t)ringd.conf.hello_timeout_ms * 1000000ull >
+		fz_now);
 	LIST_FOREACH(rr, &c->cons_rings, cons_link) {
 		FZ_ASSERT(rr->consumer == c && !rr->dead);
 		FZ_ASSERT(RB_FIND(ring_tree, &ringd.rings, rr) == rr);
@@ -809,6 +814,14 @@ fz_check(void)
 		n++;
 	}
 	FZ_ASSERT(n == ringd.nclients && n <= ringd.conf.max_clients);
+	k = 0;
+	TAILQ_FOREACH(c, &ringd.hello_wait, hello_link) {
+		FZ_ASSERT(c->hello_wait && fz_live_client(c));
+		k++;
+	}
+	RB_FOREACH(c, client_tree, &ringd.clients)
+		k -= c->hello_wait;
+	FZ_ASSERT(k == 0);
 	FZ_ASSERT(nschemes == ringd.nschemes);
 	FZ_ASSERT(ringd.nschemes <= ringd.conf.max_schemes);
 
