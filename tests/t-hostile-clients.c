@@ -9,9 +9,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -650,6 +653,117 @@ test_builtin_ringd_killed(void)
 	td_cleanup(&d);
 }
 
+/* The fake ringd below: the next request, within ms. */
+static int
+fake_next(int fd, struct proto_msg *m, unsigned ms)
+{
+	uint64_t t0 = tu_now_ns();
+	int rc;
+
+	while ((rc = proto_recv(fd, m)) == -EAGAIN) {
+		if (tu_now_ns() - t0 > (uint64_t)ms * 1000000)
+			return -ETIMEDOUT;
+		tu_sleep_ms(5);
+	}
+	return rc;
+}
+
+/*
+ * A ringd that answers an OPEN only after the client gave up, and then
+ * reports (exit 0) whether the client closed the ring it never got.
+ */
+static void
+fake_late_ringd(int lfd)
+{
+	struct proto_hello_reply h;
+	struct proto_open_reply o;
+	struct proto_reply cr;
+	struct proto_msg m;
+	struct ring_fds f;
+	uint64_t t0;
+	bool undone = false;
+	int fd, fds[3];
+
+	TAP_SYS(fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC));
+	TAP_RC(fake_next(fd, &m, 5000), 0);
+	TAP_EQ(m.hdr.type, PROTO_HELLO);
+	memset(&h, 0, sizeof(h));
+	h.version = PROTO_VERSION;
+	TAP_RC(proto_send(fd, PROTO_HELLO | PROTO_REPLY, m.hdr.seq, &h,
+		   sizeof(h), NULL, 0),
+	    0);
+	TAP_RC(fake_next(fd, &m, 5000), 0);
+	TAP_EQ(m.hdr.type, PROTO_OPEN);
+	tu_sleep_ms(RING_CTL_TIMEOUT_MS + 500);
+	own_pair(&f, 8);
+	memset(&o, 0, sizeof(o));
+	o.ring_id = 42;
+	fds[0] = f.mem;
+	fds[1] = f.doorbell[0];
+	fds[2] = f.doorbell[1];
+	TAP_RC(proto_send(fd, PROTO_OPEN | PROTO_REPLY, m.hdr.seq, &o,
+		   sizeof(o), fds, 3),
+	    0);
+	ring_fds_close(&f);
+	/* answer every CLOSE; the one for ring 42 is the undo */
+	t0 = tu_now_ns();
+	while (!undone && tu_now_ns() - t0 < 10000000000ull) {
+		if (fake_next(fd, &m, 1000) < 0)
+			continue;
+		if (m.hdr.type != PROTO_CLOSE)
+			continue;
+		if (((struct proto_ring_ref *)m.body.raw)->ring_id == 42)
+			undone = true;
+		memset(&cr, 0, sizeof(cr));
+		(void)proto_send(fd, PROTO_CLOSE | PROTO_REPLY, m.hdr.seq, &cr,
+		    sizeof(cr), NULL, 0);
+	}
+	if (!undone)
+		TAP_FAIL("the client never closed the ring whose OPEN reply "
+			 "came late");
+	close(fd);
+}
+
+/*
+ * Item 11: an OPEN answered after the client gave up leaves a ring that
+ * the client's connection holds and nobody can use: libring closes it
+ * as soon as the late reply arrives.
+ */
+static void
+test_late_reply_undone(void)
+{
+	struct sockaddr_un sa;
+	struct ring_ctl *c;
+	struct ring *r;
+	char dir[] = "/tmp/t-late.XXXXXX";
+	pid_t pid;
+	int lfd, rc;
+
+	TAP_ASSERT(mkdtemp(dir) != NULL);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/fake.sock", dir);
+	TAP_SYS(lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+	TAP_SYS(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)));
+	TAP_SYS(listen(lfd, 4));
+	pid = tap_fork();
+	if (pid == 0) {
+		fake_late_ringd(lfd);
+		tap_child_exit();
+	}
+	close(lfd);
+	TAP_RC(ring_ctl_connect(sa.sun_path, NULL, &c), 0);
+	rc = ring_ctl_open(c, "late", &(struct ring_params){ .sq_entries = 8 },
+	    &r, NULL);
+	TAP_RC(rc, -ETIMEDOUT);
+	/* the next call reads the late reply on its way */
+	TAP_RC(ring_ctl_close_ring(c, 7), 0);
+	tap_reap(pid);
+	ring_ctl_close(c);
+	unlink(sa.sun_path);
+	rmdir(dir);
+}
+
 /* Item 11: ringd never holds an open longer than libring waits for it. */
 static void
 test_accept_timeout_cap(void)
@@ -677,6 +791,7 @@ main(int argc, char **argv)
 	tap_run("hostile-reply-errno", test_reply_errno, 60);
 	tap_run("hostile-name-reserved", test_name_reserved, 120);
 	tap_run("hostile-builtin-ringd-killed", test_builtin_ringd_killed, 30);
+	tap_run("hostile-late-reply-undone", test_late_reply_undone, 60);
 	tap_run("hostile-accept-timeout-cap", test_accept_timeout_cap, 30);
 	return tap_done();
 }
