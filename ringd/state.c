@@ -7,8 +7,9 @@
  * which rings it brokered, under which id, and who their sides were: a
  * side's own word proves nothing.  So at a clean stop ringd writes that
  * down next to its socket (SOCKET.state, mode 0600, never followed through
- * a link, ignored unless owned by ringd's user), and the next ringd reads
- * it once at start and removes it.  With it:
+ * a link, ignored unless owned by ringd's user; not written when no ring
+ * is left), and the next ringd reads it once at start and removes it.
+ * With it:
  *
  *  - ring ids carry on from where the last ringd stopped: an id is never
  *    issued twice, and an ADOPT gets the id its ring had, whatever it says;
@@ -256,12 +257,14 @@ state_save(void)
 		if (rr->producer != NULL || rr->ppeer.pid != 0)
 			sr->flags |= STATE_HAS_PRODUCER;
 	}
+	(void)unlink(path);
+	if (n == 0)
+		goto out; /* nothing to hand on: ids start afresh, harmlessly */
 	memset(&h, 0, sizeof(h));
 	h.magic = STATE_MAGIC;
 	h.version = PROTO_VERSION;
 	h.count = n;
 	h.next_ring_id = ringd.next_ring_id + 1;
-	(void)unlink(path);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    0600);
 	if (fd < 0) {
