@@ -458,7 +458,7 @@ builtin_start(struct ringd_ring *rr)
  * free pages of the heap back: glibc returns only the top of its heap by
  * itself, so a client that opened and closed many rings would otherwise
  * leave ringd holding what they took.  Stopped rings are freed at the end
- * of the loop turn (rings_reap()), so the trim waits for the next turn.
+ * of the loop turn (rings_reap()); the loop trims right after that.
  */
 static void
 builtin_trim_check(void)
@@ -470,10 +470,10 @@ builtin_trim_check(void)
 	builtin_trim_due = 1;
 }
 
-static void
+void
 builtin_trim(void)
 {
-	if (builtin_trim_due == 0 || ++builtin_trim_due <= 2)
+	if (builtin_trim_due == 0)
 		return;
 	builtin_trim_due = 0;
 #if defined(__GLIBC__)
@@ -524,7 +524,6 @@ builtin_run_ready(void)
 	struct builtin_uid *u;
 	struct ringd_ring *rr;
 
-	builtin_trim();
 	while (left > 0 && (u = TAILQ_FIRST(&builtin_uids)) != NULL) {
 		if (left < RINGD_BUILTIN_TURN && service_now_ns() >= end)
 			break;

@@ -217,6 +217,7 @@ loop_run(void)
 		builtin_run_ready();
 		client_reap();
 		rings_reap();
+		builtin_trim();
 		loop_status(service_now_ns(), &last_status);
 	}
 	return 0;

@@ -406,6 +406,7 @@ int builtin_start(struct ringd_ring *rr);
 void builtin_stop(struct ringd_ring *rr);
 void builtin_event(struct ringd_ring *rr);
 bool builtin_run_ready(void);
+void builtin_trim(void);
 
 /* policy.c: allow/deny rules of ringd.conf(5) */
 bool policy_is_rule(const char *line);
