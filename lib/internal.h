@@ -71,8 +71,8 @@ struct ring {
 	 */
 	struct ring_held *held; /* shared table, sq.n entries */
 	uint64_t *held_ud;	/* private copy of each entry's user_data */
-	uint32_t *held_next;	/* list links, RING_HELD_NIL ends */
-	uint32_t *held_prev;
+	uint32_t *held_next;	/* list links, RING_HELD_NIL ends; entry i's */
+	uint32_t *held_prev;	/* lie below the block (HELD_NEXT/PREV) */
 	uint32_t held_first; /* oldest in service */
 	uint32_t held_last;  /* newest in service */
 	uint32_t held_free;  /* top of the free stack */
