@@ -499,7 +499,10 @@ test_log_names(void)
 	close(stop[1]);
 	close(ready[0]);
 	close(ready[1]);
-	td_finish(&d);
+	/* the restarted ringd had clients before it could learn its idle
+	 * counts (they were reconnecting): stop it without comparing */
+	td_stop(&d);
+	td_cleanup(&d);
 }
 
 int
