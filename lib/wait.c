@@ -25,6 +25,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -130,6 +131,7 @@ ring_announce(struct ring *r, unsigned events, uint32_t how)
  * readable for ever: the ring is broken.
  */
 #define RING_DRAIN_MAX 64
+#define RING_DRAIN_BATCH 8
 
 static bool
 ring_doorbell_hung_up(const struct ring *r)
@@ -143,18 +145,34 @@ ring_doorbell_hung_up(const struct ring *r)
 static void
 ring_drain_doorbell(struct ring *r)
 {
+	struct mmsghdr mm[RING_DRAIN_BATCH];
+	struct iovec iov;
 	uint8_t buf[16];
-	ssize_t n;
-	int i;
+	int round, n, i;
 
-	for (i = 0; i < RING_DRAIN_MAX; i++) {
-		n = recv(r->doorbell_self, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n > 0)
-			continue;
-		/* nothing (more) was there, or an empty datagram */
-		if ((n == 0 || i == 0) && ring_doorbell_hung_up(r))
+	iov.iov_base = buf;
+	iov.iov_len = sizeof(buf);
+	memset(mm, 0, sizeof(mm));
+	for (i = 0; i < RING_DRAIN_BATCH; i++) {
+		mm[i].msg_hdr.msg_iov = &iov;
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	/* one system call when the queue holds fewer than a batch */
+	for (round = 0; round < RING_DRAIN_MAX / RING_DRAIN_BATCH; round++) {
+		bool empty_dgram = false;
+
+		n = recvmmsg(r->doorbell_self, mm, RING_DRAIN_BATCH,
+		    MSG_DONTWAIT, NULL);
+		for (i = 0; i < n; i++)
+			if (mm[i].msg_len == 0)
+				empty_dgram = true;
+		/* nothing was there, or an empty datagram: shut down? */
+		if ((n <= 0 ? round == 0 : empty_dgram) &&
+		    ring_doorbell_hung_up(r)) {
 			(void)ring_fail(r);
-		if (n < 0)
+			return;
+		}
+		if (n < RING_DRAIN_BATCH)
 			return;
 	}
 }

@@ -110,6 +110,7 @@ static const struct seccomp_rule seccomp_rules[] = {
 	SC(ftruncate, "ring and region memory"),
 	SCA(socketpair, SC_EQ, 0, AF_UNIX, "doorbells"),
 	SC(recvfrom, "doorbells"),
+	SC(recvmmsg, "doorbells"),
 	SC(getsockname, "doorbell check"),
 	SC(getpeername, "doorbell check"),
 	SC(pread64, "ring description"),

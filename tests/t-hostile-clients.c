@@ -61,6 +61,40 @@ served_within(unsigned ms)
 	    (unsigned long long)took);
 }
 
+/* CPU time ringd used, in clock ticks. */
+static uint64_t
+ringd_cpu_ticks(void)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut = 0, st = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)d.pid);
+	TAP_ASSERT(td_read_file(path, buf, sizeof(buf)) > 0);
+	/* fields 14 and 15, counted after the command name's ')' */
+	TAP_ASSERT((p = strrchr(buf, ')')) != NULL);
+	TAP_EQ(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+		   &ut, &st),
+	    2);
+	return (uint64_t)ut + st;
+}
+
+/*
+ * ringd must not spin while an attack holds: a doorbell it cannot drain
+ * would keep its event loop busy.  Over 1 s it may use a fifth of it.
+ */
+static void
+ringd_not_spinning(void)
+{
+	uint64_t t0 = ringd_cpu_ticks(), used;
+	long hz = sysconf(_SC_CLK_TCK);
+
+	tu_sleep_ms(1000);
+	used = ringd_cpu_ticks() - t0;
+	if (used > (uint64_t)hz / 5)
+		TD_FAIL(&d, "ringd used %llu of %ld ticks in 1 s while attacked",
+		    (unsigned long long)used, hz);
+}
+
 /* SIGTERM must end ringd within 2 s, attack or not. */
 static void
 stops_within_2s(void)
@@ -144,6 +178,7 @@ test_doorbell_jam(void)
 	close(done[1]);
 	TAP_EQ(read(done[0], &b, 1), 1);
 	served_within(1000);
+	ringd_not_spinning();
 	served_within(1000);
 	close(go[1]);
 	tap_reap(pid);
