@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -291,19 +290,6 @@ client_log_conn(const char *fmt, ...)
 	log_info("%s", msg);
 }
 
-static bool
-client_in_group(const struct client *c, uint32_t gid)
-{
-	uint32_t i;
-
-	if (c->peer.gid == gid)
-		return true;
-	for (i = 0; i < c->ngroups; i++)
-		if (c->groups[i] == gid)
-			return true;
-	return false;
-}
-
 /* Root, ringd's own uid or the socket's owner: no per-uid cap. */
 static bool
 client_is_admin(const struct client *c)
@@ -348,7 +334,7 @@ static bool
 client_may_use_reserve(const struct client *c)
 {
 	return client_is_admin(c) ||
-	    (ringd.sock_group_set && client_in_group(c, ringd.sock_gid));
+	    (ringd.sock_group_set && policy_in_group(c, ringd.sock_gid));
 }
 
 /* The slots of max_clients kept for client_may_use_reserve(). */
@@ -358,27 +344,6 @@ client_reserve(void)
 	uint32_t r = ringd.conf.max_clients / 8;
 
 	return r < RINGD_CLIENT_RESERVE ? r : RINGD_CLIENT_RESERVE;
-}
-
-/*
- * Would one more client leave as many descriptors free as rings_fd_room()
- * keeps back for new clients and takeovers?  Counted the same way.
- */
-static bool
-client_fd_room(void)
-{
-	struct rlimit rl;
-	uint64_t used, reserve;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
-		return true;
-	reserve = rl.rlim_cur / 8 < RINGD_FD_RESERVE ? rl.rlim_cur / 8
-						     : RINGD_FD_RESERVE;
-	used = (uint64_t)ringd.nrings * RINGD_FDS_PER_RING +
-	    (uint64_t)ringd.nserving * RINGD_FDS_PER_SERVE +
-	    (uint64_t)(ringd.nclients + 1) * RINGD_FDS_PER_CLIENT +
-	    RINGD_FDS_BASE + reserve;
-	return used <= rl.rlim_cur;
 }
 
 /*
@@ -403,7 +368,7 @@ client_admit(const struct client *c)
 	    (u = client_uid_find(c->peer.uid)) != NULL &&
 	    u->n >= ringd.conf.max_clients_per_uid)
 		return "its uid is at max_clients_per_uid";
-	if (!reserve && !client_fd_room())
+	if (!reserve && !rings_fd_room(0, 0, 1))
 		return "descriptors are short";
 	return NULL;
 }

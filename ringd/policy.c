@@ -327,7 +327,8 @@ policy_client_fini(struct client *c)
 	c->ngroups = 0;
 }
 
-static bool
+/* Is gid c's group or one of its supplementary groups? */
+bool
 policy_in_group(const struct client *c, uint32_t gid)
 {
 	uint32_t i;

@@ -382,6 +382,7 @@ int rings_handle_open(struct client *c, struct proto_msg *m);
 int rings_handle_accept(struct client *c, struct proto_msg *m);
 int rings_handle_close(struct client *c, struct proto_msg *m);
 int rings_handle_adopt(struct client *c, struct proto_msg *m);
+bool rings_fd_room(uint32_t rings, uint32_t serving, uint32_t clients);
 void rings_client_gone(struct client *c);
 int64_t rings_expire(uint64_t now);
 void rings_fds(const struct ringd_ring *rr, struct ring_fds *f);
@@ -415,6 +416,7 @@ int policy_parse_rule(struct policy *p, char *line, unsigned lineno, char *why,
 void policy_new_gen(struct policy *p);
 void policy_client_init(struct client *c);
 void policy_client_fini(struct client *c);
+bool policy_in_group(const struct client *c, uint32_t gid);
 int policy_check(const struct client *c, enum policy_action a,
     const char *name);
 void policy_opset(const struct client *c, const char *scheme,

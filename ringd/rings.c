@@ -237,12 +237,14 @@ rings_reply_open(struct ringd_ring *rr, int err)
 }
 
 /*
- * Would one more ring (served by ringd if builtin) leave RINGD_FD_RESERVE
- * descriptors free?  Counted from what ringd holds, against the soft
- * limit (raised to the hard one at start).
+ * Would rings more rings, serving more of them served by ringd and
+ * clients more connections leave RINGD_FD_RESERVE descriptors free (new
+ * clients and takeovers of rings whose producer dies need them)?  Counted
+ * from what ringd holds, against the soft limit (raised to the hard one
+ * at start).
  */
-static bool
-rings_fd_room(bool builtin)
+bool
+rings_fd_room(uint32_t rings, uint32_t serving, uint32_t clients)
 {
 	struct rlimit rl;
 	uint64_t used, reserve;
@@ -251,10 +253,10 @@ rings_fd_room(bool builtin)
 		return true;
 	reserve = rl.rlim_cur / 8 < RINGD_FD_RESERVE ? rl.rlim_cur / 8
 						     : RINGD_FD_RESERVE;
-	used = (uint64_t)(ringd.nrings + 1) * RINGD_FDS_PER_RING +
-	    (uint64_t)(ringd.nserving + builtin) * RINGD_FDS_PER_SERVE +
-	    (uint64_t)ringd.nclients * RINGD_FDS_PER_CLIENT + RINGD_FDS_BASE +
-	    reserve;
+	used = ((uint64_t)ringd.nrings + rings) * RINGD_FDS_PER_RING +
+	    ((uint64_t)ringd.nserving + serving) * RINGD_FDS_PER_SERVE +
+	    ((uint64_t)ringd.nclients + clients) * RINGD_FDS_PER_CLIENT +
+	    RINGD_FDS_BASE + reserve;
 	return used <= rl.rlim_cur;
 }
 
@@ -285,7 +287,7 @@ rings_handle_open(struct client *c, struct proto_msg *m)
 	if (c->nrings >= ringd.conf.max_rings_per_client)
 		return -EMFILE;
 	if (ringd.nrings >= ringd.conf.max_rings ||
-	    !rings_fd_room(s->builtin != NULL))
+	    !rings_fd_room(1, s->builtin != NULL, 0))
 		return -ENFILE;
 	/*
 	 * A scheme that does not read its socket (stopped, or just slow)
@@ -577,7 +579,7 @@ rings_adopt_new(struct client *c, struct proto_msg *m,
 	if (req->role == RING_ROLE_PRODUCER &&
 	    rings_adopting_for(c) >= ringd.conf.max_rings_per_client)
 		return -EMFILE;
-	if (ringd.nrings >= ringd.conf.max_rings || !rings_fd_room(false))
+	if (ringd.nrings >= ringd.conf.max_rings || !rings_fd_room(1, 0, 0))
 		return -ENFILE;
 	if ((rr = calloc(1, sizeof(*rr))) == NULL)
 		return -ENOMEM;
