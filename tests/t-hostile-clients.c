@@ -26,9 +26,41 @@
 static struct td d;
 
 /*
+ * `ringctl -S SOCK submit null noop`, as root would type it: it must exit
+ * 0 within ms.
+ */
+static void
+ringctl_noop_within(unsigned ms)
+{
+	char bin[256];
+	uint64_t t0 = tu_now_ns();
+	pid_t pid;
+
+	TAP_RC(td_build_path("RINGCTL_BIN", "ringctl/ringctl", bin,
+		   sizeof(bin)),
+	    0);
+	pid = tap_fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		if (null >= 0)
+			dup2(null, 1);
+		execl(bin, "ringctl", "-S", d.sock, "submit", "null", "noop",
+		    (char *)NULL);
+		_exit(127);
+	}
+	if (!tap_reap_within(pid, ms))
+		TD_FAIL(&d, "ringctl submit null noop took more than %u ms "
+			    "while attacked",
+		    ms);
+	tap_diag("ringctl submit null noop: %llu ms while attacked",
+	    (unsigned long long)((tu_now_ns() - t0) / 1000000));
+}
+
+/*
  * An honest root client: connect, open a ring to the built-in null
- * scheme, one NoOp round trip, close.  Fails unless it all took less than
- * ms.
+ * scheme, one NoOp round trip, close, all in less than ms; then the same
+ * through ringctl.
  */
 static void
 served_within(unsigned ms)
@@ -59,6 +91,7 @@ served_within(unsigned ms)
 		    (unsigned long long)took, ms);
 	tap_diag("root's connect, open and NoOp: %llu ms while attacked",
 	    (unsigned long long)took);
+	ringctl_noop_within(ms);
 }
 
 /* CPU time ringd used, in clock ticks. */

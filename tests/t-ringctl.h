@@ -38,31 +38,15 @@ struct tr_run {
 	char err[16384];
 };
 
-static char tr_bin[PATH_MAX];
+static char tr_bin[256]; /* bounded: callers build command lines with it */
 
 TR_UNUSED static const char *
 tr_binary(void)
 {
-	const char *env = getenv("RINGCTL_BIN");
-	char self[PATH_MAX];
-	ssize_t n;
-	char *slash;
-
 	if (tr_bin[0] != '\0')
 		return tr_bin;
-	if (env != NULL && env[0] != '\0') {
-		snprintf(tr_bin, sizeof(tr_bin), "%s", env);
-		return tr_bin;
-	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		TAP_FAIL("readlink /proc/self/exe: %s", strerror(errno));
-	self[n] = '\0';
-	if ((slash = strrchr(self, '/')) != NULL)
-		*slash = '\0';
-	snprintf(tr_bin, sizeof(tr_bin), "%.*s/../ringctl/ringctl",
-	    (int)(sizeof(tr_bin) - 24), self);
-	if (access(tr_bin, X_OK) != 0)
+	if (td_build_path("RINGCTL_BIN", "ringctl/ringctl", tr_bin,
+		sizeof(tr_bin)) < 0)
 		TAP_FAIL("no ringctl binary at '%s'", tr_bin);
 	return tr_bin;
 }

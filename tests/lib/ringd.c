@@ -84,35 +84,41 @@ td_setup(void)
 	atexit(td_atexit);
 }
 
-const char *
-td_binary(void)
+int
+td_build_path(const char *env, const char *rel, char *buf, size_t len)
 {
-	const char *env = getenv("RINGD_BIN");
+	const char *e = env != NULL ? getenv(env) : NULL;
 	char self[PATH_MAX];
 	char *slash;
 	ssize_t n;
+	int k;
 
+	if (e != NULL && e[0] != '\0')
+		k = snprintf(buf, len, "%s", e);
+	else {
+		/* BUILD/tests/t-foo -> BUILD/rel */
+		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		if (n <= 0)
+			return -ENOENT;
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) == NULL)
+			return -ENOENT;
+		*slash = '\0';
+		k = snprintf(buf, len, "%s/../%s", self, rel);
+	}
+	if (k < 0 || (size_t)k >= len)
+		return -ENAMETOOLONG;
+	return access(buf, X_OK) == 0 ? 0 : -errno;
+}
+
+const char *
+td_binary(void)
+{
 	if (td_bin_looked)
 		return td_bin[0] != '\0' ? td_bin : NULL;
 	td_bin_looked = true;
-	if (env != NULL && env[0] != '\0') {
-		snprintf(td_bin, sizeof(td_bin), "%s", env);
-	} else {
-		/* BUILD/tests/t-foo -> BUILD/ringd/ringd */
-		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-		if (n <= 0)
-			return NULL;
-		self[n] = '\0';
-		if ((slash = strrchr(self, '/')) == NULL)
-			return NULL;
-		*slash = '\0';
-		if (strlen(self) + sizeof("/../ringd/ringd") > sizeof(td_bin))
-			return NULL;
-		memcpy(td_bin, self, strlen(self));
-		memcpy(td_bin + strlen(self), "/../ringd/ringd",
-		    sizeof("/../ringd/ringd"));
-	}
-	if (access(td_bin, X_OK) != 0) {
+	if (td_build_path("RINGD_BIN", "ringd/ringd", td_bin,
+		sizeof(td_bin)) < 0) {
 		td_bin[0] = '\0';
 		return NULL;
 	}

@@ -69,6 +69,11 @@ void td_setup(void);
 
 /* The ringd binary to run, or NULL when there is none. */
 const char *td_binary(void);
+/*
+ * A program of this build: $env when set (env may be NULL), else
+ * BUILD/rel next to BUILD/tests/.  0 when it is there and executable.
+ */
+int td_build_path(const char *env, const char *rel, char *buf, size_t len);
 
 /*
  * Make d's directory and write its config (conf NULL: an empty one).
