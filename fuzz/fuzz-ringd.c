@@ -1572,21 +1572,8 @@ fz_step(struct fz_in *in)
 static void
 fz_start(uint8_t conf, bool fresh)
 {
-	memset(&ringd, 0, sizeof(ringd));
-	config_defaults(&ringd.conf);
-	ringd.cli_log_level = -1;
-	ringd.epfd = ringd.sigfd = ringd.spare_fd = -1;
+	service_init_state();
 	ringd.listen_fd = fz_listen;
-	RB_INIT(&ringd.clients);
-	RB_INIT(&ringd.schemes);
-	RB_INIT(&ringd.rings);
-	TAILQ_INIT(&ringd.pending);
-	TAILQ_INIT(&ringd.adopting);
-	RB_INIT(&ringd.ring_mems);
-	TAILQ_INIT(&ringd.runnable);
-	TAILQ_INIT(&ringd.dead_rings);
-	TAILQ_INIT(&ringd.dead_clients);
-	TAILQ_INIT(&ringd.hello_wait);
 	ringd.foreground = true;
 
 	ringd.conf.seccomp = false;

@@ -24,25 +24,6 @@ main_usage(FILE *f)
 	    "[-p pidfile] [-S socket] [-z 32|64=size]\n");
 }
 
-static void
-main_init_state(void)
-{
-	memset(&ringd, 0, sizeof(ringd));
-	config_defaults(&ringd.conf);
-	ringd.cli_log_level = -1;
-	ringd.epfd = ringd.sigfd = ringd.listen_fd = ringd.spare_fd = -1;
-	RB_INIT(&ringd.clients);
-	RB_INIT(&ringd.schemes);
-	RB_INIT(&ringd.rings);
-	TAILQ_INIT(&ringd.pending);
-	TAILQ_INIT(&ringd.adopting);
-	RB_INIT(&ringd.ring_mems);
-	TAILQ_INIT(&ringd.runnable);
-	TAILQ_INIT(&ringd.dead_rings);
-	TAILQ_INIT(&ringd.dead_clients);
-	TAILQ_INIT(&ringd.hello_wait);
-}
-
 /*
  * A path given relative to where ringd started, made absolute: the daemon
  * changes to "/" and still has to reread, unlink and remove these.
@@ -119,7 +100,7 @@ main(int argc, char **argv)
 	bool mkparent;
 	int ch, verbose = 0, lvl, rc, test = 0;
 
-	main_init_state();
+	service_init_state();
 	while ((ch = getopt(argc, argv, "c:dfhl:p:S:TtVvz:")) != -1) {
 		switch (ch) {
 		case 'c':

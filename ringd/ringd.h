@@ -334,6 +334,7 @@ int service_daemonize(void);
 void service_daemon_ready(bool ok);
 void service_notify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void service_raise_nofile(void);
+void service_init_state(void);
 
 /* listen.c */
 int listen_default_path(char *buf, size_t size, bool *mkparent);

@@ -182,3 +182,23 @@ service_raise_nofile(void)
 		log_debug("cannot raise the descriptor limit: %s",
 		    strerror(errno));
 }
+
+/* The state ringd starts from: defaults, no descriptor, an empty model. */
+void
+service_init_state(void)
+{
+	memset(&ringd, 0, sizeof(ringd));
+	config_defaults(&ringd.conf);
+	ringd.cli_log_level = -1;
+	ringd.epfd = ringd.sigfd = ringd.listen_fd = ringd.spare_fd = -1;
+	RB_INIT(&ringd.clients);
+	RB_INIT(&ringd.schemes);
+	RB_INIT(&ringd.rings);
+	TAILQ_INIT(&ringd.pending);
+	TAILQ_INIT(&ringd.adopting);
+	RB_INIT(&ringd.ring_mems);
+	TAILQ_INIT(&ringd.runnable);
+	TAILQ_INIT(&ringd.dead_rings);
+	TAILQ_INIT(&ringd.dead_clients);
+	TAILQ_INIT(&ringd.hello_wait);
+}
