@@ -47,6 +47,12 @@ static const struct cmd_opt cmd_monitor_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
+static const struct cmd_opt cmd_metrics_opts[] = {
+	{ "output", 'o', "FILE", "write FILE.tmp, then rename it to FILE" },
+	{ "listen", 'l', "[ADDR:]PORT", "serve GET /metrics over HTTP" },
+	{ NULL, 0, NULL, NULL },
+};
+
 static const struct cmd_opt cmd_help_opts[] = {
 	{ "commands", 0, NULL, "list command names, one a line" },
 	{ NULL, 0, NULL, NULL },
@@ -88,8 +94,9 @@ static const struct cmd_entry cmd_entries[] = {
 	{ "monitor", "[--interval DURATION] [--threshold N] [--count N] [RING]",
 	    "print ring events (attach, detach, drop, depth) as they happen", 0,
 	    1, 0, { ARG_RING }, cmd_monitor_opts, cmd_monitor },
-	{ "metrics", "", "the live model in Prometheus text format", 0, 0,
-	    CMD_NO_JSON, { ARG_NONE }, NULL, cmd_metrics },
+	{ "metrics", "[-o FILE | --listen [ADDR:]PORT]",
+	    "the live model in Prometheus text format", 0, 0, CMD_NO_JSON,
+	    { ARG_NONE }, cmd_metrics_opts, cmd_metrics },
 	{ "shell", "", "read commands interactively (readline)", 0, 0,
 	    CMD_NOT_SHELL, { ARG_NONE }, NULL, cmd_shell },
 	{ "help", "[--commands] [COMMAND]", "list commands or explain one", 0,

@@ -158,6 +158,24 @@ void conn_close(struct ringctl *rc);
 int conn_parse_id(struct ringctl *rc, const struct cmd_entry *ce,
     const char *what, const char *s, uint64_t *id);
 
+/* http.c */
+/* What "metrics --listen" serves: GET and HEAD of one path. */
+struct http_site {
+	const char *path; /* "/metrics" */
+	const char *type; /* Content-Type of the body */
+	/* A fresh body, malloc'ed into *body; 0, or -errno (answered 500). */
+	int (*body)(void *arg, char **body, size_t *len);
+	void *arg;
+};
+/*
+ * Listen on "[ADDR:]PORT" or "[V6ADDR]:PORT" (no ADDR: 127.0.0.1; PORT 0:
+ * any free port).  Fills *fd and name ("127.0.0.1:9464", "[::1]:9464").
+ * -EINVAL: spec is not of that form; else the failing call's -errno.
+ */
+int http_listen(const char *spec, int *fd, char *name, size_t nlen);
+/* Serve site on fd until SIGINT or SIGTERM: 0, or -errno. */
+int http_serve(int fd, const struct http_site *site);
+
 /* Command handlers: cmd-status.c, cmd-scheme.c, cmd-ring.c, ... */
 int cmd_status(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
 int cmd_schemes(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
