@@ -157,7 +157,9 @@ ringd: $(RINGD_BIN)
 # names, units).
 BINDIR ?= $(PREFIX)/bin
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
-ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+# zsh searches vendor-completions on Debian for /usr (and site-functions,
+# for /usr/local, everywhere): the place depends on PREFIX.
+ZSHCOMPDIR ?= $(if $(filter /usr,$(patsubst %/,%,$(PREFIX))),$(PREFIX)/share/zsh/vendor-completions,$(PREFIX)/share/zsh/site-functions)
 JSONC_CFLAGS := $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
 JSONC_LIBS := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
 READLINE_LIBS := $(shell $(PKG_CONFIG) --libs readline 2>/dev/null || echo -lreadline)

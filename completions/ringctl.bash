@@ -1,12 +1,18 @@
 # bash completion for ringctl(1)
 #
 # Commands come from 'ringctl help --commands' (the command table itself),
-# scheme names and ring ids from the running ringd.
+# scheme names, the opcodes a scheme declared and ring ids from the
+# running ringd.
 
 _ringctl_words()
 {
-	# the ringctl being completed, with the -S the line already has
-	"${_ringctl_cmd[@]}" "$@" 2>/dev/null
+	# the ringctl being completed, with the -S, --system or --user the
+	# line already has; a ringd that does not answer costs 2 s at most
+	if command -v timeout >/dev/null 2>&1; then
+		timeout 2 "${_ringctl_cmd[@]}" "$@" 2>/dev/null
+	else
+		"${_ringctl_cmd[@]}" "$@" 2>/dev/null
+	fi
 }
 
 _ringctl()
@@ -30,6 +36,9 @@ _ringctl()
 		-b | --batch)
 			((i++))
 			;;
+		--system | --user)
+			_ringctl_cmd+=("${COMP_WORDS[i]}")
+			;;
 		-*) ;;
 		*)
 			cmd=${COMP_WORDS[i]}
@@ -47,8 +56,8 @@ _ringctl()
 		esac
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W '-h -j -p -V -S -b --force
-			    --json --pretty --help --version --socket --batch' \
-			    -- "$cur"))
+			    --json --pretty --help --version --socket --batch
+			    --system --user' -- "$cur"))
 		else
 			COMPREPLY=($(compgen -W "$(_ringctl_words help --commands)" \
 			    -- "$cur"))
@@ -111,12 +120,15 @@ _ringctl()
 		if ((npos == 0)); then
 			COMPREPLY=($(compgen -W "$(_ringctl_words schemes -q)" -- "$cur"))
 		elif ((npos == 1)); then
-			# the Redox names, and the names the scheme declared
-			local ops
-			ops=$(printf '%s\n' noop open close read write seek \
-			    fstat fstatvfs mmap munmap fsync files_update \
-			    regular_syscall $(_ringctl_words probe -q "$first") |
-			    grep -v '^[0-9]' | sort -u)
+			# the opcodes the scheme declared (names, else numbers);
+			# the Redox names when it declared none or ringd is away
+			local out ops
+			out=$(_ringctl_words probe -q "$first")
+			ops=$(grep -v '^[0-9]' <<<"$out")
+			[[ -z $ops ]] && ops=$out
+			[[ -z $ops ]] && ops='noop open close read write seek
+			    fstat fstatvfs mmap munmap fsync files_update
+			    regular_syscall'
 			COMPREPLY=($(compgen -W "$ops" -- "$cur"))
 		else
 			compopt -o nospace 2>/dev/null

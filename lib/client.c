@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -60,26 +61,22 @@ struct ring_ctl {
 	unsigned retry_ms;
 	struct ring *rings; /* opened or accepted, while reconnect is on */
 	struct ring_ctl_reg *regs;
+	uint64_t reconnects; /* dialled a restarted ringd */
 	size_t nregs;
 };
 
-RING_EXPORT int
-ring_ctl_socket_path(char *buf, size_t len)
+/* $XDG_RUNTIME_DIR/ringd.sock into buf; -ENOENT without the variable. */
+static int
+ring_ctl_user_path(char *buf, size_t len)
 {
-	const char *env = getenv("RINGD_SOCKET");
-	const char *dir;
+	const char *dir = getenv("XDG_RUNTIME_DIR");
 	int n;
 
-	if (env != NULL && env[0] != '\0')
-		n = snprintf(buf, len, "%s", env);
-	else if (geteuid() == 0)
-		n = snprintf(buf, len, "/run/ringd/ringd.sock");
-	else if ((dir = getenv("XDG_RUNTIME_DIR")) != NULL && dir[0] != '\0')
-		n = snprintf(buf, len, "%s/ringd.sock", dir);
-	else
+	if (dir == NULL || dir[0] != '/')
 		return -ENOENT;
 	if (n < 0 || (size_t)n >= len)
 		return -ENAMETOOLONG;
+	n = snprintf(buf, len, "%s/ringd.sock", dir);
 	return 0;
 }
 

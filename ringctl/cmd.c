@@ -162,15 +162,35 @@ cmd_print_usage(FILE *f, const struct cmd_entry *ce)
 {
 	fprintf(f, "usage: ringctl [-jp] [-S socket] %s%s%s\n", ce->name,
 	    ce->usage[0] != '\0' ? " " : "", ce->usage);
+/* ringctl's synopsis, as ringctl(1) has it. */
+#define CMD_MAIN_SYNOPSIS \
+	"usage: ringctl [-hjpV] [--system | --user | -S socket] " \
+	"[-b file [--force]] [command [argument ...]]"
+
 }
 
 void
 cmd_print_main_usage(FILE *f)
 {
-	fprintf(f,
-	    "usage: ringctl [-hjpV] [-S socket] [-b file [--force]] "
-	    "[command [argument ...]]\n"
-	    "Run 'ringctl help' for the list of commands.\n");
+	/* the global options, as ringctl(1) lists them */
+	static const char *const opts[][2] = {
+		{ "-b, --batch FILE", "run the commands in FILE (-: stdin)" },
+		{ "    --force", "with -b: go on after a failing command" },
+		{ "-h, --help", "print this help and exit" },
+		{ "-j, --json", "print JSON" },
+		{ "-p, --pretty", "print indented JSON (implies -j)" },
+		{ "-S, --socket PATH", "talk to the ringd listening on PATH" },
+		{ "    --system", "the system ringd (" RING_CTL_SYSTEM_SOCKET ")" },
+		{ "    --user", "the per-user ringd ($XDG_RUNTIME_DIR/ringd.sock)" },
+		{ "-V, --version", "print the version and exit" },
+	};
+	size_t i;
+
+	fprintf(f, "%s\nGlobal options (before the command):\n",
+	    CMD_MAIN_SYNOPSIS);
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		fprintf(f, "  %-20s %s\n", opts[i][0], opts[i][1]);
+	fprintf(f, "Run 'ringctl help' for the list of commands.\n");
 }
 
 int
@@ -447,8 +467,7 @@ cmd_help(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 			out_json(rc, arr);
 			return RC_OK;
 		}
-		printf("usage: ringctl [-hjpV] [-S socket] [-b file [--force]] "
-		       "[command [argument ...]]\n\nCommands:\n");
+		printf("%s\n\nCommands:\n", CMD_MAIN_SYNOPSIS);
 		for (i = 0; i < n; i++)
 			printf("  %-10s %s\n", t[i].name, t[i].help);
 		printf("\nCommon options: -j (JSON), -p (pretty JSON), "

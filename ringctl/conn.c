@@ -15,24 +15,25 @@ int
 conn_need(struct ringctl *rc)
 {
 	uint32_t server = 0;
+	char msg[512];
 	int err;
 
 	if (rc->ctl != NULL)
 		return RC_OK;
-	if (rc->sock != NULL)
-		snprintf(rc->sock_path, sizeof(rc->sock_path), "%s", rc->sock);
-	else if ((err = ring_ctl_socket_path(rc->sock_path,
-		      sizeof(rc->sock_path))) < 0)
-		return out_fail(rc, RC_UNREACHABLE, err,
-		    "cannot name ringd's socket (set RINGD_SOCKET or use -S)");
-	err = ring_ctl_connect(rc->sock, &server, &rc->ctl);
+	if ((err = sock_path(rc->sock, rc->scope, rc->sock_path,
+		 sizeof(rc->sock_path))) < 0)
+		return out_fail(rc, RC_UNREACHABLE, -err | OUT_NO_REASON, "%s",
+		    sock_error(msg, sizeof(msg), rc->sock, rc->scope, NULL,
+			err));
+	err = ring_ctl_connect(rc->sock_path, &server, &rc->ctl);
 	if (err == -EPROTO && server != 0)
 		return out_fail(rc, RC_FAIL, 0,
 		    "ringd at '%s' speaks protocol %u, this ringctl speaks %u",
 		    rc->sock_path, server, ring_ctl_protocol());
 	if (err < 0)
-		return out_fail(rc, RC_UNREACHABLE, err,
-		    "cannot connect to ringd at '%s'", rc->sock_path);
+		return out_fail(rc, RC_UNREACHABLE, -err | OUT_NO_REASON, "%s",
+		    sock_error(msg, sizeof(msg), rc->sock, rc->scope,
+			rc->sock_path, err));
 	return RC_OK;
 }
 

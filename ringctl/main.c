@@ -17,6 +17,7 @@ main(int argc, char **argv)
 {
 	struct ringctl rc;
 	const char *batch = NULL;
+	enum ring_ctl_scope scope;
 	bool force = false, took;
 	int i, st;
 
@@ -42,6 +43,14 @@ main(int argc, char **argv)
 		}
 		if (strcmp(s, "--force") == 0) {
 			force = true;
+			continue;
+		}
+		if (strcmp(s, "--system") == 0 || strcmp(s, "--user") == 0) {
+			scope = s[2] == 's' ? RING_CTL_SYSTEM : RING_CTL_USER;
+			if (rc.scope != RING_CTL_DEFAULT && rc.scope != scope)
+				return out_fail(&rc, RC_USAGE, 0,
+				    "--system and --user exclude each other");
+			rc.scope = scope;
 			continue;
 		}
 		if (strcmp(s, "--help") == 0) {
@@ -106,6 +115,9 @@ main(int argc, char **argv)
 	}
 	if (rc.sock != NULL && rc.sock[0] == '\0')
 		return out_fail(&rc, RC_USAGE, 0, "empty socket path");
+	if (rc.sock != NULL && rc.scope != RING_CTL_DEFAULT)
+		return out_fail(&rc, RC_USAGE, 0, "-S and --%s exclude each other",
+		    rc.scope == RING_CTL_USER ? "user" : "system");
 
 	if (batch != NULL) {
 		if (i < argc)

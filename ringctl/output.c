@@ -164,16 +164,11 @@ out_name(const char *s, char *buf, size_t len)
 const char *
 out_peer(struct json_object *peer, char *buf, size_t len)
 {
-	uint64_t pid = mj_get_u64(peer, "pid", 0);
-	char comm[SAN_VIS_LEN(RING_CTL_COMM_MAX)];
-
-	out_name(mj_get_str(peer, "comm", ""), comm, sizeof(comm));
 	if (peer == NULL)
 		snprintf(buf, len, "-");
-	else if (pid == 0)
-		snprintf(buf, len, "%s", comm[0] != '\0' ? comm : "-");
 	else
-		snprintf(buf, len, "%" PRIu64 "/%s", pid, comm);
+		peer_fmt(buf, len, mj_get_u64(peer, "pid", 0),
+		    mj_get_str(peer, "comm", ""), SIZE_MAX);
 	return buf;
 }
 

@@ -24,7 +24,8 @@
 
 /* One invocation's state, shared by every command it runs. */
 struct ringctl {
-	const char *sock;     /* -S, NULL: the default path */
+	const char *sock;     /* -S, NULL: the path scope names */
+	enum ring_ctl_scope scope; /* --system, --user, or the default rule */
 	bool json;	      /* -j */
 	bool pretty;	      /* -p */
 	bool in_shell;	      /* running commands from the shell or -b */

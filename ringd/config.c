@@ -31,7 +31,7 @@ enum config_type {
 	CONF_MODE,   /* octal permission bits */
 	CONF_PATH,   /* absolute socket path */
 	CONF_GROUP,  /* existing group name or number */
-	CONF_LEVEL,  /* error, warning, info, debug */
+	CONF_LEVEL,  /* error, warning, notice, info, debug */
 	CONF_BOOL,   /* yes/no, true/false, on/off, 1/0 */
 	CONF_POLICY, /* allow or deny */
 };
@@ -222,6 +222,7 @@ config_set(struct config *c, const struct config_key *k, const char *v,
 			return -EINVAL;
 		}
 		c->socket_mode = (mode_t)u;
+		c->socket_mode_set = true;
 		return 0;
 	case CONF_PATH:
 		if (v[0] != '/') {
@@ -250,7 +251,7 @@ config_set(struct config *c, const struct config_key *k, const char *v,
 		return 0;
 	case CONF_LEVEL:
 		if ((lvl = log_level_parse(v)) < 0) {
-			*why = "not one of error, warning, info, debug";
+			*why = "not one of error, warning, notice, info, debug";
 			return -EINVAL;
 		}
 		c->log_level = lvl;

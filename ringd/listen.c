@@ -23,17 +23,20 @@
 #define LISTEN_BACKLOG 128
 
 /*
- * The default path: /run/ringd/ringd.sock for root, else
- * $XDG_RUNTIME_DIR/ringd.sock.  *mkparent says ringd creates the directory.
+ * The default path: /run/ringd/ringd.sock for root (or LISTEN_SYSTEM),
+ * else (or LISTEN_USER) $XDG_RUNTIME_DIR/ringd.sock.  *mkparent says ringd
+ * creates the directory.
  */
 int
-listen_default_path(char *buf, size_t size, bool *mkparent)
+listen_default_path(enum listen_scope scope, char *buf, size_t size,
+    bool *mkparent)
 {
 	const char *xdg;
 	int n;
 
 	*mkparent = true;
-	if (geteuid() == 0)
+	if (scope == LISTEN_SYSTEM ||
+	    (scope == LISTEN_DEFAULT && geteuid() == 0))
 		n = snprintf(buf, size, "%s/%s", RINGD_ROOT_SOCK_DIR,
 		    RINGD_SOCK_NAME);
 	else {
@@ -76,6 +79,62 @@ listen_note_owner(const struct config *conf, bool activated, gid_t group)
 		ringd.sock_gid = group;
 		ringd.sock_group_set = true;
 	}
+}
+
+/* socket_group (a name, else a number) to a gid; -EINVAL when neither. */
+static int
+listen_group_gid(const char *name, gid_t *gid)
+{
+	struct group *g = getgrnam(name);
+	const char *errstr;
+	long long n;
+
+	if (g != NULL) {
+		*gid = g->gr_gid;
+		return 0;
+	}
+	n = strtonum(name, 0, INT32_MAX, &errstr);
+	if (errstr != NULL)
+		return -EINVAL;
+	*gid = (gid_t)n;
+	return 0;
+}
+
+/*
+ * A socket systemd passed keeps the owner, group and mode the socket unit
+ * gave it (SocketUser=, SocketGroup=, SocketMode=): say so, as a notice,
+ * when ringd.conf sets a socket_mode or socket_group that differs.
+ */
+static void
+listen_note_ignored(const struct config *conf)
+{
+	char mode[64] = "", group[128] = "", cur_group[64];
+	struct group *g;
+	struct stat st;
+	gid_t gid;
+
+	if (ringd.sock_path[0] != '/' || stat(ringd.sock_path, &st) < 0)
+		return;
+	if (conf->socket_mode_set && (st.st_mode & 0777) != conf->socket_mode)
+		snprintf(mode, sizeof(mode), "socket_mode %04o",
+		    (unsigned)conf->socket_mode);
+	if (conf->socket_group[0] != '\0' &&
+	    (listen_group_gid(conf->socket_group, &gid) < 0 ||
+		gid != st.st_gid))
+		snprintf(group, sizeof(group), "socket_group '%s'",
+		    conf->socket_group);
+	if (mode[0] == '\0' && group[0] == '\0')
+		return;
+	if ((g = getgrgid(st.st_gid)) != NULL)
+		strlcpy(cur_group, g->gr_name, sizeof(cur_group));
+	else
+		snprintf(cur_group, sizeof(cur_group), "%u",
+		    (unsigned)st.st_gid);
+	log_notice("socket activation: '%s' has mode %04o and group '%s' "
+		   "from the socket unit; ringd.conf's %s%s%s %s ignored",
+	    ringd.sock_path, (unsigned)(st.st_mode & 0777), cur_group, mode,
+	    mode[0] != '\0' && group[0] != '\0' ? " and " : "", group,
+	    mode[0] != '\0' && group[0] != '\0' ? "are" : "is");
 }
 
 /*
@@ -124,6 +183,7 @@ listen_activated(void)
 	ringd.listen_fd = fd;
 	ringd.sock_owned = false;
 	listen_note_owner(&ringd.conf, true, 0);
+	listen_note_ignored(&ringd.conf);
 	return 1;
 }
 
@@ -145,30 +205,23 @@ listen_alive(const struct sockaddr_un *sa)
 int
 listen_apply_mode(const struct config *conf)
 {
-	if (!ringd.sock_owned)
+	if (!ringd.sock_owned) {
+		listen_note_ignored(conf);
 		return 0;
+	}
 	if (conf->socket_group[0] != '\0') {
-		struct group *g = getgrnam(conf->socket_group);
-		const char *errstr;
-		long long gid;
+		gid_t gid;
 
-		if (g != NULL)
-			gid = g->gr_gid;
-		else {
-			gid = strtonum(conf->socket_group, 0, INT32_MAX,
-			    &errstr);
-			if (errstr != NULL) {
-				log_error("no such group '%s'",
-				    conf->socket_group);
-				return -EINVAL;
-			}
+		if (listen_group_gid(conf->socket_group, &gid) < 0) {
+			log_error("no such group '%s'", conf->socket_group);
+			return -EINVAL;
 		}
-		if (chown(ringd.sock_path, (uid_t)-1, (gid_t)gid) < 0) {
+		if (chown(ringd.sock_path, (uid_t)-1, gid) < 0) {
 			log_error("cannot set group of '%s': %s",
 			    ringd.sock_path, strerror(errno));
 			return -errno;
 		}
-		listen_note_owner(conf, false, (gid_t)gid);
+		listen_note_owner(conf, false, gid);
 	} else
 		listen_note_owner(conf, false, 0);
 	if (chmod(ringd.sock_path, conf->socket_mode) < 0) {

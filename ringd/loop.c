@@ -117,7 +117,7 @@ loop_reload(void)
 	    : ringd.conf.log_level >= 0 ? ringd.conf.log_level
 					: LOG_LVL_INFO;
 	log_set_level(lvl);
-	log_info("reloaded '%s'", ringd.conf_path);
+	log_notice("reloaded '%s'", ringd.conf_path);
 out:
 	service_notify("READY=1\nSTATUS=serving %s", ringd.sock_path);
 }
@@ -131,7 +131,7 @@ loop_signal(void)
 		switch (si.ssi_signo) {
 		case SIGTERM:
 		case SIGINT:
-			log_info("%s: shutting down",
+			log_notice("%s: shutting down",
 			    si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
 			ringd.quit = true;
 			break;

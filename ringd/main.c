@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +17,66 @@
 
 struct ringd ringd;
 
+/* Long-only options: values past any character getopt returns. */
+enum {
+	MAIN_OPT_SYSTEM = 256,
+	MAIN_OPT_USER,
+};
+
+/* ringd's options: getopt_long()'s table and the --help text in one. */
+static const struct main_opt {
+	const char *name; /* long name */
+	int val;	  /* the short option, or MAIN_OPT_* */
+	const char *arg;  /* NULL: a flag */
+	const char *help;
+} main_opts[] = {
+	{ "config", 'c', "FILE", "read the configuration from FILE" },
+	{ "debug", 'd', NULL, "log at level debug (-l debug)" },
+	{ "foreground", 'f', NULL, "stay in the foreground, log to stderr" },
+	{ "help", 'h', NULL, "print this help and exit" },
+	{ "log-level", 'l', "LEVEL", "error, warning, info (default) or debug" },
+	{ "pidfile", 'p', "FILE", "lock FILE and write the pid to it" },
+	{ "socket", 'S', "PATH", "listen on PATH" },
+	{ "system", MAIN_OPT_SYSTEM, NULL,
+	    "listen on " RINGD_ROOT_SOCK_DIR "/" RINGD_SOCK_NAME },
+	{ "test-print", 'T', NULL, "like -t, printing the policy and syscalls" },
+	{ "test", 't', NULL, "check the configuration and privileges, exit" },
+	{ "user", MAIN_OPT_USER, NULL,
+	    "listen on $XDG_RUNTIME_DIR/" RINGD_SOCK_NAME },
+	{ "version", 'V', NULL, "print the versions and exit" },
+	{ "verbose", 'v', NULL, "log at level debug" },
+	{ "zone", 'z', "32|64=SIZE", "size of a physical memory zone" },
+};
+#define MAIN_NOPTS (sizeof(main_opts) / sizeof(main_opts[0]))
+
+/* The synopsis alone (usage errors), or with every option (--help). */
 static void
-main_usage(FILE *f)
+main_usage(FILE *f, bool full)
 {
+	const struct main_opt *o;
+	char left[48];
+	size_t i;
+
 	fprintf(f,
-	    "usage: ringd [-dfhTtVv] [-c config] [-l level] "
-	    "[-p pidfile] [-S socket] [-z 32|64=size]\n");
+	    "usage: ringd [-dfhTtVv] [--system | --user] [-c config] "
+	    "[-l level] [-p pidfile]\n"
+	    "             [-S socket] [-z 32|64=size]\n");
+	if (!full)
+		return;
+	fprintf(f, "The broker of Redox-style submission and completion "
+		   "rings (ringd(8)).\n\n");
+	for (i = 0; i < MAIN_NOPTS; i++) {
+		o = &main_opts[i];
+		if (o->val < 256)
+			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->val,
+			    o->name, o->arg != NULL ? " " : "",
+			    o->arg != NULL ? o->arg : "");
+		else
+			snprintf(left, sizeof(left), "    --%s%s%s", o->name,
+			    o->arg != NULL ? " " : "",
+			    o->arg != NULL ? o->arg : "");
+		fprintf(f, "  %-24s %s\n", left, o->help);
+	}
 }
 
 /*
@@ -67,21 +122,30 @@ main_test(int test)
 	return 0;
 }
 
-/* -S, then $RINGD_SOCKET, then the config's socket, then the default. */
+/*
+ * -S, then --system/--user, then $RINGD_SOCKET, then the config's socket,
+ * then the default.
+ */
 static int
-main_socket_path(const char *opt, char *buf, size_t size, bool *mkparent)
+main_socket_path(const char *opt, int scope, char *buf, size_t size,
+    bool *mkparent)
 {
 	const char *env = getenv("RINGD_SOCKET");
 	const char *p = opt;
 	char abs[RINGD_SOCK_MAX];
 
 	*mkparent = false;
+	if (p == NULL && scope != 0)
+		return listen_default_path(scope == MAIN_OPT_USER
+			? LISTEN_USER
+			: LISTEN_SYSTEM,
+		    buf, size, mkparent);
 	if (p == NULL && env != NULL && env[0] != '\0')
 		p = env;
 	if (p == NULL && ringd.conf.socket[0] != '\0')
 		p = ringd.conf.socket;
 	if (p == NULL)
-		return listen_default_path(buf, size, mkparent);
+		return listen_default_path(LISTEN_DEFAULT, buf, size, mkparent);
 	/* the daemon leaves the directory a relative path was meant in */
 	p = main_abspath(p, abs, sizeof(abs));
 	if (strlcpy(buf, p, size) >= size) {
@@ -97,11 +161,20 @@ main(int argc, char **argv)
 	const char *sock_opt = NULL, *pidfile = NULL;
 	char path[RINGD_SOCK_MAX], conf_abs[4096], pid_abs[4096];
 	char sock_abs[RINGD_SOCK_MAX];
+	struct option longopts[MAIN_NOPTS + 1];
 	bool mkparent;
-	int ch, verbose = 0, lvl, rc, test = 0;
+	int ch, verbose = 0, lvl, rc, test = 0, scope = 0;
+	size_t i;
 
 	service_init_state();
-	while ((ch = getopt(argc, argv, "c:dfhl:p:S:TtVvz:")) != -1) {
+	for (i = 0; i < MAIN_NOPTS; i++)
+		longopts[i] = (struct option){ main_opts[i].name,
+			main_opts[i].arg != NULL ? required_argument
+						 : no_argument,
+			NULL, main_opts[i].val };
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":c:dfhl:p:S:TtVvz:", longopts,
+		    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			ringd.conf_path = optarg;
@@ -113,16 +186,20 @@ main(int argc, char **argv)
 			ringd.foreground = true;
 			break;
 		case 'h':
-			main_usage(stdout);
+			main_usage(stdout, true);
 			return 0;
+		case MAIN_OPT_SYSTEM:
+		case MAIN_OPT_USER:
+			scope = ch;
+			break;
 		case 'l':
 			ringd.cli_log_level = log_level_parse(optarg);
 			if (ringd.cli_log_level < 0) {
 				fprintf(stderr,
 				    "ringd: bad log level '%s': "
-				    "use error, warning, info or debug\n",
+				    "use error, warning, notice, info or debug\n",
 				    optarg);
-				main_usage(stderr);
+				main_usage(stderr, false);
 				return 2;
 			}
 			break;
@@ -147,17 +224,34 @@ main(int argc, char **argv)
 			break;
 		case 'z':
 			if (phys_option(optarg) < 0) {
-				main_usage(stderr);
+				main_usage(stderr, false);
 				return 2;
 			}
 			break;
+		case ':':
+			fprintf(stderr, "ringd: option '%s' needs a value\n",
+			    argv[optind - 1]);
+			main_usage(stderr, false);
+			return 2;
 		default:
-			main_usage(stderr);
+			if (optopt != 0)
+				fprintf(stderr,
+				    "ringd: unknown option '-%c'\n", optopt);
+			else
+				fprintf(stderr, "ringd: unknown option '%s'\n",
+				    argv[optind - 1]);
+			main_usage(stderr, false);
 			return 2;
 		}
 	}
 	if (optind != argc) {
-		main_usage(stderr);
+		main_usage(stderr, false);
+		return 2;
+	}
+	if (scope != 0 && sock_opt != NULL) {
+		fprintf(stderr, "ringd: -S and --%s exclude each other\n",
+		    scope == MAIN_OPT_USER ? "user" : "system");
+		main_usage(stderr, false);
 		return 2;
 	}
 	ringd.conf_path = main_abspath(ringd.conf_path, conf_abs,
@@ -190,7 +284,8 @@ main(int argc, char **argv)
 		return 1;
 	rc = listen_activated();
 	if (rc == 0) {
-		if (main_socket_path(sock_opt, path, sizeof(path), &mkparent) <
+		if (main_socket_path(sock_opt, scope, path, sizeof(path),
+			&mkparent) <
 			0 ||
 		    listen_open(path, mkparent, &ringd.conf) < 0)
 			rc = -1;
@@ -215,7 +310,7 @@ main(int argc, char **argv)
 		goto out_all;
 	ringd.start_ns = service_now_ns();
 	ringd.notify = getenv("NOTIFY_SOCKET") != NULL;
-	log_info("%s serving '%s'", RINGD_SERVER, ringd.sock_path);
+	log_notice("%s serving '%s'", RINGD_SERVER, ringd.sock_path);
 	service_notify("READY=1\nSTATUS=serving %s\nMAINPID=%ld",
 	    ringd.sock_path, (long)getpid());
 	service_daemon_ready(true);
@@ -238,7 +333,7 @@ out_pidfile:
 	if (ringd.spare_fd >= 0)
 		close(ringd.spare_fd);
 	if (rc >= 0)
-		log_info("stopped");
+		log_notice("stopped");
 	log_close();
 	return rc < 0 ? 1 : 0;
 }

@@ -44,6 +44,7 @@ struct loop_src {
 enum log_level {
 	LOG_LVL_ERROR = 0,
 	LOG_LVL_WARNING,
+	LOG_LVL_NOTICE, /* normal but significant: start, stop, reload */
 	LOG_LVL_INFO,
 	LOG_LVL_DEBUG,
 };
@@ -82,6 +83,7 @@ struct policy {
 struct config {
 	char socket[RINGD_SOCK_MAX]; /* "" when not set */
 	mode_t socket_mode;
+	bool socket_mode_set;  /* socket_mode given in the file */
 	char socket_group[64]; /* "" when not set */
 	uint32_t max_clients;
 	uint32_t max_clients_per_uid; /* root and the socket's owner exempt */
@@ -315,6 +317,7 @@ void log_msg(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 #define log_error(...) log_msg(LOG_LVL_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_LVL_WARNING, __VA_ARGS__)
+#define log_notice(...) log_msg(LOG_LVL_NOTICE, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_LVL_INFO, __VA_ARGS__)
 #define log_debug(...) log_msg(LOG_LVL_DEBUG, __VA_ARGS__)
 int log_level_parse(const char *s);
@@ -337,7 +340,14 @@ void service_raise_nofile(void);
 void service_init_state(void);
 
 /* listen.c */
-int listen_default_path(char *buf, size_t size, bool *mkparent);
+/* Which default socket: by uid, or the one ringd --system/--user names. */
+enum listen_scope {
+	LISTEN_DEFAULT,
+	LISTEN_SYSTEM,
+	LISTEN_USER,
+};
+int listen_default_path(enum listen_scope scope, char *buf, size_t size,
+    bool *mkparent);
 int listen_activated(void);
 int listen_open(const char *path, bool mkparent, const struct config *conf);
 int listen_apply_mode(const struct config *conf);

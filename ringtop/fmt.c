@@ -4,7 +4,6 @@
  * tools/units.c, shared with ringctl).
  */
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,15 +43,7 @@ fmt_name(char *buf, size_t len, const char *s, size_t max)
 void
 fmt_peer(char *buf, size_t len, const struct ring_ctl_peer *p)
 {
-	char comm[SAN_VIS_LEN(RING_CTL_COMM_MAX)];
-
-	if (p->pid == 0) {
-		snprintf(buf, len, "ringd");
-		return;
-	}
-	/* a command name is the peer's to choose: escape what is not text */
-	fmt_name(comm, sizeof(comm), p->comm, sizeof(p->comm));
-	snprintf(buf, len, "%s/%u", comm, (unsigned)p->pid);
+	peer_fmt(buf, len, p->pid, p->comm, sizeof(p->comm));
 }
 
 void
@@ -68,16 +59,13 @@ fmt_interval(char *buf, size_t len, uint64_t ns)
 int
 fmt_parse_interval(const char *s, uint64_t *ns)
 {
-	char *end;
-	double d;
+	uint64_t v;
+	int rc;
 
-	errno = 0;
-	d = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || !isfinite(d))
-		return -EINVAL;
-	d *= 1e9;
-	if (d < (double)RT_INTERVAL_MIN - 0.5 || d > (double)RT_INTERVAL_MAX)
+	if ((rc = units_parse_duration(s, &v)) < 0)
+		return rc;
+	if (v < RT_INTERVAL_MIN || v > RT_INTERVAL_MAX)
 		return -ERANGE;
-	*ns = (uint64_t)llround(d);
+	*ns = v;
 	return 0;
 }

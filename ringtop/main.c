@@ -21,12 +21,69 @@
 
 static volatile sig_atomic_t main_quit;
 
+/* Long-only options: values past any character getopt returns. */
+enum {
+	MAIN_OPT_NO_COLOR = 256,
+	MAIN_OPT_SYSTEM,
+	MAIN_OPT_USER,
+};
+
+/* ringtop's options: getopt_long()'s table and the --help text in one. */
+static const struct main_opt {
+	const char *name; /* long name */
+	int val;	  /* the short option, or MAIN_OPT_* */
+	const char *arg;  /* NULL: a flag */
+	const char *help;
+} main_opts[] = {
+	{ "batch", 'b', NULL, "print frames to standard output, no curses" },
+	{ "delay", 'd', "DURATION", "refresh interval: 2, 0.5, 500ms (1s)" },
+	{ "filter", 'f', "TEXT", "only rings whose scheme or command has TEXT" },
+	{ "help", 'h', NULL, "print this help and exit" },
+	{ "json", 'j', NULL, "with -b: one JSON object per frame" },
+	{ "iterations", 'n', "COUNT", "stop after COUNT frames" },
+	{ "no-color", MAIN_OPT_NO_COLOR, NULL, "draw without colours" },
+	{ "only-active", 'o', NULL, "only rings that move or hold entries" },
+	{ "socket", 'S', "PATH", "talk to the ringd listening on PATH" },
+	{ "sort", 's', "COLUMN", "sort column: id, scheme, consumer, producer," },
+	{ NULL, 0, NULL, "  sq, cq, submit, complete, age, state" },
+	{ "system", MAIN_OPT_SYSTEM, NULL,
+	    "the system ringd (" RING_CTL_SYSTEM_SOCKET ")" },
+	{ "user", MAIN_OPT_USER, NULL,
+	    "the per-user ringd ($XDG_RUNTIME_DIR/ringd.sock)" },
+	{ "version", 'V', NULL, "print the version and exit" },
+};
+#define MAIN_NOPTS (sizeof(main_opts) / sizeof(main_opts[0]))
+
+/* The synopsis alone (usage errors), or with every option (--help). */
 static void
-main_usage(FILE *f)
+main_usage(FILE *f, bool full)
 {
+	const struct main_opt *o;
+	char left[40];
+	size_t i;
+
 	fprintf(f,
-	    "usage: ringtop [-bhjoV] [--no-color] [-d seconds] "
-	    "[-f filter] [-n count] [-S socket] [-s column]\n");
+	    "usage: ringtop [-bhjoV] [--no-color] [--system | --user | "
+	    "-S socket]\n"
+	    "               [-d duration] [-f filter] [-n count] "
+	    "[-s column]\n");
+	if (!full)
+		return;
+	fprintf(f, "Live monitor of ringd's rings, schemes, clients and "
+		   "physical memory.\n\n");
+	for (i = 0; i < MAIN_NOPTS; i++) {
+		o = &main_opts[i];
+		if (o->name == NULL)
+			left[0] = '\0';
+		else if (o->val < 256)
+			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->val,
+			    o->name, o->arg != NULL ? " " : "",
+			    o->arg != NULL ? o->arg : "");
+		else
+			snprintf(left, sizeof(left), "    --%s", o->name);
+		fprintf(f, "  %-24s %s\n", left, o->help);
+	}
+	fprintf(f, "\nKeys: h or ? in the monitor; see ringtop(1).\n");
 }
 
 static void
@@ -184,20 +241,9 @@ out:
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "batch", no_argument, NULL, 'b' },
-		{ "delay", required_argument, NULL, 'd' },
-		{ "filter", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "iterations", required_argument, NULL, 'n' },
-		{ "no-color", no_argument, NULL, 'C' },
-		{ "only-active", no_argument, NULL, 'o' },
-		{ "socket", required_argument, NULL, 'S' },
-		{ "sort", required_argument, NULL, 's' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct option longopts[MAIN_NOPTS + 1];
+	enum ring_ctl_scope scope = RING_CTL_DEFAULT;
+	size_t i, nlong = 0;
 	struct rt_view v;
 	struct rt_model m;
 	struct sigaction sa;
@@ -214,6 +260,13 @@ main(int argc, char **argv)
 	v.sort = RT_C_ID;
 	nc = getenv("NO_COLOR");
 	v.color = nc == NULL || nc[0] == '\0';
+	memset(longopts, 0, sizeof(longopts));
+	for (i = 0; i < MAIN_NOPTS; i++)
+		if (main_opts[i].name != NULL)
+			longopts[nlong++] = (struct option){ main_opts[i].name,
+				main_opts[i].arg != NULL ? required_argument
+							 : no_argument,
+				NULL, main_opts[i].val };
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":bd:f:hjn:oS:s:V", longopts,
 		    NULL)) != -1) {
@@ -221,14 +274,27 @@ main(int argc, char **argv)
 		case 'b':
 			batch = true;
 			break;
-		case 'C':
+		case MAIN_OPT_NO_COLOR:
 			v.color = false;
+			break;
+		case MAIN_OPT_SYSTEM:
+		case MAIN_OPT_USER:
+			if (scope != RING_CTL_DEFAULT &&
+			    scope != (ch == MAIN_OPT_USER ? RING_CTL_USER
+							  : RING_CTL_SYSTEM)) {
+				fprintf(stderr,
+				    "ringtop: --system and --user exclude "
+				    "each other\n");
+				return 2;
+			}
+			scope = ch == MAIN_OPT_USER ? RING_CTL_USER
+						    : RING_CTL_SYSTEM;
 			break;
 		case 'd':
 			if (fmt_parse_interval(optarg, &v.interval_ns) < 0) {
 				fprintf(stderr,
 				    "ringtop: bad interval '%s': "
-				    "seconds from 0.1 to 3600\n",
+				    "from 0.1s to 1h, e.g. 2, 0.5, 500ms\n",
 				    optarg);
 				return 2;
 			}
@@ -244,7 +310,7 @@ main(int argc, char **argv)
 			snprintf(v.filter, sizeof(v.filter), "%s", optarg);
 			break;
 		case 'h':
-			main_usage(stdout);
+			main_usage(stdout, true);
 			return 0;
 		case 'j':
 			json = true;
@@ -287,17 +353,26 @@ main(int argc, char **argv)
 			fprintf(stderr,
 			    "ringtop: option '%s' needs an argument\n",
 			    argv[optind - 1]);
-			main_usage(stderr);
+			main_usage(stderr, false);
 			return 2;
 		default:
-			fprintf(stderr, "ringtop: unknown option '%s'\n",
-			    argv[optind - 1]);
-			main_usage(stderr);
+			if (optopt != 0)
+				fprintf(stderr,
+				    "ringtop: unknown option '-%c'\n", optopt);
+			else
+				fprintf(stderr, "ringtop: unknown option '%s'\n",
+				    argv[optind - 1]);
+			main_usage(stderr, false);
 			return 2;
 		}
 	}
 	if (optind != argc) {
-		main_usage(stderr);
+		main_usage(stderr, false);
+		return 2;
+	}
+	if (sock != NULL && scope != RING_CTL_DEFAULT) {
+		fprintf(stderr, "ringtop: -S and --%s exclude each other\n",
+		    scope == RING_CTL_USER ? "user" : "system");
 		return 2;
 	}
 	if (json && !batch) {
@@ -319,7 +394,7 @@ main(int argc, char **argv)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 
-	model_init(&m, sock);
+	model_init(&m, sock, scope);
 	if (batch)
 		status = main_batch(&v, &m, json, count);
 	else

@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "ringtop.h"
+#include "tools/tools.h"
 
 static uint64_t
 model_mono_ns(void)
@@ -46,15 +47,33 @@ model_wall_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * The socket to dial, named again before each connection: a per-user
+ * ringd may have come or gone since.  0, or -errno with m->err set.
+ */
+static int
+model_sock(struct rt_model *m)
+{
+	int rc;
+
+	if ((rc = sock_path(m->sock_arg, m->scope, m->sock, sizeof(m->sock))) <
+	    0) {
+		snprintf(m->sock, sizeof(m->sock), "(no socket)");
+		sock_error(m->err, sizeof(m->err), m->sock_arg, m->scope, NULL,
+		    rc);
+		snprintf(m->why, sizeof(m->why),
+		    "no per-user socket: XDG_RUNTIME_DIR is not set");
+	}
+	return rc;
+}
+
 void
-model_init(struct rt_model *m, const char *sock)
+model_init(struct rt_model *m, const char *sock, enum ring_ctl_scope scope)
 {
 	memset(m, 0, sizeof(*m));
 	m->sock_arg = sock;
-	if (sock != NULL)
-		snprintf(m->sock, sizeof(m->sock), "%s", sock);
-	else if (ring_ctl_socket_path(m->sock, sizeof(m->sock)) < 0)
-		snprintf(m->sock, sizeof(m->sock), "(no default socket)");
+	m->scope = scope;
+	model_sock(m);
 }
 
 static void model_phys_clear(struct rt_model *m);
@@ -291,16 +310,22 @@ model_merge(struct rt_model *m, struct ring_ctl_ring *v, size_t n)
 	return 0;
 }
 
+/* ringd out of reach: what failed ("lost"; NULL: the connection). */
 static void
 model_down(struct rt_model *m, const char *what, int rc)
 {
 	if (rc == -ENOENT || rc == -ECONNREFUSED)
 		snprintf(m->why, sizeof(m->why), "ringd is not running");
 	else
-		snprintf(m->why, sizeof(m->why), "%s ringd: %s", what,
-		    strerror(-rc));
-	snprintf(m->err, sizeof(m->err), "%s '%s': %s", what, m->sock,
-	    (rc == -ENOENT || rc == -ECONNREFUSED) ? m->why : strerror(-rc));
+		snprintf(m->why, sizeof(m->why), "%s ringd: %s",
+		    what != NULL ? what : "cannot connect to", strerror(-rc));
+	if (what == NULL)
+		sock_error(m->err, sizeof(m->err), m->sock_arg, m->scope,
+		    m->sock, rc);
+	else
+		snprintf(m->err, sizeof(m->err), "%s '%s': %s", what, m->sock,
+		    (rc == -ENOENT || rc == -ECONNREFUSED) ? m->why
+							   : strerror(-rc));
 	ring_ctl_close(m->ctl);
 	m->ctl = NULL;
 	m->up = false;
@@ -318,7 +343,12 @@ model_refresh(struct rt_model *m, unsigned want)
 	int rc;
 
 	if (m->ctl == NULL) {
-		if ((rc = ring_ctl_connect(m->sock_arg, &ver, &m->ctl)) < 0) {
+		if ((rc = model_sock(m)) < 0) {
+			m->up = false;
+			model_clear(m);
+			return rc;
+		}
+		if ((rc = ring_ctl_connect(m->sock, &ver, &m->ctl)) < 0) {
 			m->ctl = NULL;
 			if (rc == -EPROTO) {
 				snprintf(m->err, sizeof(m->err),
@@ -336,7 +366,7 @@ model_refresh(struct rt_model *m, unsigned want)
 				model_clear(m);
 				return rc;
 			}
-			model_down(m, "cannot connect to", rc);
+			model_down(m, NULL, rc);
 			return rc;
 		}
 	}

@@ -67,11 +67,12 @@ struct rt_ring {
 #define RT_WANT_PHYS 0x4u /* free ranges and regions (zones: always) */
 
 struct rt_model {
-	const char *sock_arg; /* -S, or NULL for the library's default */
+	const char *sock_arg; /* -S, or NULL: the path scope names */
+	enum ring_ctl_scope scope; /* --system, --user or the default rule */
 	char sock[108];	      /* the path in use, for messages */
 	struct ring_ctl *ctl; /* NULL while ringd is not reachable */
 	bool up;	      /* the last refresh succeeded */
-	char err[200];	      /* why not, when !up: the whole message */
+	char err[512];	      /* why not, when !up: the whole message */
 	char why[80];	      /* its short form for the screen */
 	uint64_t now_ns;      /* CLOCK_MONOTONIC of the last refresh */
 	uint64_t prev_ns;     /* of the refresh before, 0: none */
@@ -95,7 +96,8 @@ struct rt_model {
 	size_t nregions;
 };
 
-void model_init(struct rt_model *m, const char *sock);
+void model_init(struct rt_model *m, const char *sock,
+    enum ring_ctl_scope scope);
 void model_free(struct rt_model *m);
 /* Fetch a snapshot; 0, or -errno with m->err set and the lists emptied. */
 int model_refresh(struct rt_model *m, unsigned want);
@@ -230,11 +232,14 @@ void fmt_count(char *buf, size_t len, double v);
 #define FMT_NAME_LEN (4 * RING_CTL_NAME_MAX + 1)
 #define FMT_PEER_LEN (4 * RING_CTL_COMM_MAX + 16)
 void fmt_name(char *buf, size_t len, const char *s, size_t max);
-/* "comm/pid" (comm through fmt_name()) or "ringd" for pid 0. */
+/* "pid/comm" (tools/peer.c, as ringctl prints it), "ringd" for pid 0. */
 void fmt_peer(char *buf, size_t len, const struct ring_ctl_peer *p);
 /* Interval as "1.0s" / "0.1s" / "10s". */
 void fmt_interval(char *buf, size_t len, uint64_t ns);
-/* strtod of seconds into ns within the interval bounds; -EINVAL. */
+/*
+ * A refresh interval (units_parse_duration(): "2", "0.5", "500ms") within
+ * the bounds; -EINVAL not a duration, -ERANGE out of bounds.
+ */
 int fmt_parse_interval(const char *s, uint64_t *ns);
 
 #endif /* RINGTOP_H */

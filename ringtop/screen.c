@@ -497,22 +497,17 @@ scr_queue(int y, const struct scr_col *c, uint64_t depth, uint32_t entries,
 	scr_bar(y, c->x + nw + 1, c->w - nw - 1, depth, entries, row);
 }
 
-/* "comm/pid" in w columns: the command name gives way, the pid stays. */
+/* "pid/comm" in w columns: the command name gives way ("~"), the pid stays. */
 static void
 scr_peer(char *buf, size_t len, int w, const struct ring_ctl_peer *p)
 {
-	char pid[16];
 	char *slash;
-	int keep;
 
 	fmt_peer(buf, len, p);
-	if ((int)strlen(buf) <= w || (slash = strrchr(buf, '/')) == NULL)
+	if (w < 2 || (int)strlen(buf) <= w ||
+	    (slash = strchr(buf, '/')) == NULL || slash - buf + 2 > w)
 		return;
-	snprintf(pid, sizeof(pid), "%s", slash);
-	keep = w - (int)strlen(pid) - 1;
-	if (keep < 1)
-		return;
-	snprintf(buf + keep, len - (size_t)keep, "~%s", pid);
+	snprintf(buf + w - 1, len - (size_t)(w - 1), "~");
 }
 
 static void

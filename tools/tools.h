@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <ring/ring.h>
+
 /* errname.c: "ENOENT" for ENOENT (positive or negative), NULL if unknown. */
 const char *errname(int err);
 /* errname.c: the value of a name such as "ENOENT", or -EINVAL. */
@@ -45,13 +47,42 @@ int units_parse_i64(const char *s, int64_t *v);
  * (also KiB, MiB...; case-insensitive; "4K" = 4096).
  */
 int units_parse_size(const char *s, uint64_t *v);
-/* units.c: a duration with a unit: "250ms", "2s", "1.5s", "100us", "3m". */
+/*
+ * units.c: a duration: a decimal number of seconds ("5", "0.5") or a
+ * number with a unit ns, us, ms, s, m or h ("250ms", "1.5s", "3m").  The
+ * one parser of every duration option of ringctl and ringtop.
+ */
 int units_parse_duration(const char *s, uint64_t *ns);
 
 /* units.c: "4.0K", "1.5M", "512": a size for a column (binary units). */
 const char *units_fmt_size(uint64_t bytes, char *buf, size_t len);
 /* units.c: "830ns", "12.3us", "4.56ms", "7.20s", "5m06s", "3h04m", "2d03h". */
 const char *units_fmt_duration(uint64_t ns, char *buf, size_t len);
+
+/*
+ * sockpath.c: the socket to dial: opt (-S) when not NULL, else the one
+ * scope names (ring_ctl_socket_path_for()); 0 or -errno.
+ */
+int sock_path(const char *opt, enum ring_ctl_scope scope, char *buf,
+    size_t len);
+/*
+ * sockpath.c: the message for a ringd out of reach, into buf (returned):
+ * "cannot connect to ringd at '/run/ringd/ringd.sock' (system) or
+ * '/run/user/1000/ringd.sock' (user): no such file or directory: is
+ * ringd running?", with "join group 'ringd'" for a permission denied.
+ * opt and scope as given to sock_path(); path NULL when sock_path()
+ * failed with err.
+ */
+const char *sock_error(char *buf, size_t len, const char *opt,
+    enum ring_ctl_scope scope, const char *path, int err);
+
+/*
+ * peer.c: a peer as both front ends print it: "pid/comm" (comm through
+ * san_vis()), comm alone (or "ringd") for ringd itself (pid 0).  Returns
+ * buf.
+ */
+const char *peer_fmt(char *buf, size_t len, uint64_t pid, const char *comm,
+    size_t max);
 
 /*
  * sanitize.c: every name that came from another process (ringd's records:

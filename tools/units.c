@@ -112,13 +112,17 @@ units_parse_duration(const char *s, uint64_t *ns)
 		{ "s", 1000000000 },
 		{ "m", 60000000000ull },
 		{ "h", 3600000000000ull },
+		{ "", 1000000000 }, /* bare seconds, as sleep(1) takes them */
 	};
 	uint64_t whole, frac = 0, fdiv = 1;
 	const char *end;
 	size_t i;
 	int rc;
 
-	if ((rc = units_digits(s, &whole, &end)) < 0)
+	if (s[0] == '.' && isdigit((unsigned char)s[1])) {
+		whole = 0; /* ".5s" */
+		end = s;
+	} else if ((rc = units_digits(s, &whole, &end)) < 0)
 		return rc;
 	if (end != s + 1 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
 		return -EINVAL;
@@ -134,7 +138,7 @@ units_parse_duration(const char *s, uint64_t *ns)
 			break;
 	if (i == sizeof(units) / sizeof(units[0]))
 		return -EINVAL;
-	if (whole > UINT64_MAX / units[i].ns)
+	if (whole > (UINT64_MAX - units[i].ns) / units[i].ns)
 		return -ERANGE;
 	*ns = whole * units[i].ns + frac * units[i].ns / fdiv;
 	return 0;

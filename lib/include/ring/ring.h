@@ -358,7 +358,29 @@ struct ring_ctl_client {
 	uint64_t age_ns;
 };
 
-/* Default socket path into buf; -ENOENT when none can be named. */
+/* ringd's socket when it runs as a system service (ringd(8)). */
+#define RING_CTL_SYSTEM_SOCKET "/run/ringd/ringd.sock"
+
+/* Which ringd a client means (ring_ctl_socket_path_for()). */
+enum ring_ctl_scope {
+	/*
+	 * $RINGD_SOCKET when set; else for root the system socket; for
+	 * anyone else $XDG_RUNTIME_DIR/ringd.sock when a socket is there
+	 * (a per-user ringd), else the system socket.
+	 */
+	RING_CTL_DEFAULT = 0,
+	RING_CTL_SYSTEM, /* RING_CTL_SYSTEM_SOCKET, whatever the environment */
+	RING_CTL_USER,	 /* $XDG_RUNTIME_DIR/ringd.sock, whatever the uid */
+};
+
+/*
+ * The socket path scope names into buf: 0, -ENOENT for RING_CTL_USER
+ * without an absolute $XDG_RUNTIME_DIR, -ENAMETOOLONG when len is short,
+ * -EINVAL for an unknown scope.  ring_ctl_connect(NULL, ...) dials the
+ * RING_CTL_DEFAULT path, which ring_ctl_socket_path() also gives.
+ */
+int ring_ctl_socket_path_for(enum ring_ctl_scope scope, char *buf,
+    size_t len);
 int ring_ctl_socket_path(char *buf, size_t len);
 
 /*

@@ -1,0 +1,107 @@
+/*
+ * sockpath.c - which ringd socket a front end dials (-S, --user,
+ * --system, or libring's default rule), and the one line it prints when
+ * that ringd cannot be reached: the paths it tried and what to do.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ring/ring.h>
+
+#include "tools.h"
+
+int
+sock_path(const char *opt, enum ring_ctl_scope scope, char *buf, size_t len)
+{
+	int n;
+
+	if (opt == NULL)
+		return ring_ctl_socket_path_for(scope, buf, len);
+	n = snprintf(buf, len, "%s", opt);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* " (system)", " (user)"...: which ringd path is, and what else was tried. */
+static void
+sock_origin(char *buf, size_t len, const char *opt, enum ring_ctl_scope scope,
+    const char *path)
+{
+	const char *env = getenv("RINGD_SOCKET");
+	char user[256];
+
+	buf[0] = '\0';
+	if (opt != NULL)
+		return;
+	if (scope == RING_CTL_SYSTEM)
+		snprintf(buf, len, " (system)");
+	else if (scope == RING_CTL_USER)
+		snprintf(buf, len, " (user)");
+	else if (env != NULL && env[0] != '\0')
+		snprintf(buf, len, " (RINGD_SOCKET)");
+	else if (strcmp(path, RING_CTL_SYSTEM_SOCKET) != 0)
+		snprintf(buf, len, " (user)");
+	else if (geteuid() == 0)
+		snprintf(buf, len, " (system)");
+	else if (ring_ctl_socket_path_for(RING_CTL_USER, user, sizeof(user)) ==
+	    0)
+		snprintf(buf, len, " (system) or '%s' (user)", user);
+	else
+		snprintf(buf, len,
+		    " (system; no per-user socket: XDG_RUNTIME_DIR is not set)");
+}
+
+const char *
+sock_error(char *buf, size_t len, const char *opt, enum ring_ctl_scope scope,
+    const char *path, int err)
+{
+	char origin[512], reason[128], hint[160];
+	struct group *gr;
+	struct stat st;
+	size_t n;
+
+	if (err < 0)
+		err = -err;
+	if (path == NULL) {
+		/* sock_path() failed: nothing to dial */
+		if (err == ENOENT)
+			snprintf(buf, len,
+			    "cannot name ringd's per-user socket: "
+			    "XDG_RUNTIME_DIR is not set (use --system, -S or "
+			    "RINGD_SOCKET)");
+		else
+			snprintf(buf, len, "cannot name ringd's socket: %s",
+			    strerror(err));
+		return buf;
+	}
+	sock_origin(origin, sizeof(origin), opt, scope, path);
+	/* "No such file or directory" -> "no such file or directory" */
+	snprintf(reason, sizeof(reason), "%s", strerror(err));
+	if (isupper((unsigned char)reason[0]) &&
+	    !isupper((unsigned char)reason[1]))
+		reason[0] = (char)tolower((unsigned char)reason[0]);
+	for (n = strlen(reason); n > 0 && reason[n - 1] == '.'; n--)
+		reason[n - 1] = '\0';
+	hint[0] = '\0';
+	if (err == ENOENT || err == ECONNREFUSED)
+		snprintf(hint, sizeof(hint), ": is ringd running?");
+	else if (err == EACCES || err == EPERM) {
+		/* the group that may connect: the socket's (ringd.socket's) */
+		if (stat(path, &st) == 0 && !(st.st_mode & S_IWGRP))
+			snprintf(hint, sizeof(hint),
+			    ": the socket is its owner's alone");
+		else {
+			gr = stat(path, &st) == 0 ? getgrgid(st.st_gid) : NULL;
+			snprintf(hint, sizeof(hint), ": join group '%s'",
+			    gr != NULL ? gr->gr_name : "ringd");
+		}
+	}
+	snprintf(buf, len, "cannot connect to ringd at '%s'%s: %s%s", path,
+	    origin, reason, hint);
+	return buf;
+}
