@@ -74,10 +74,52 @@ ring_ctl_user_path(char *buf, size_t len)
 
 	if (dir == NULL || dir[0] != '/')
 		return -ENOENT;
+	n = snprintf(buf, len, "%s/ringd.sock", dir);
 	if (n < 0 || (size_t)n >= len)
 		return -ENAMETOOLONG;
-	n = snprintf(buf, len, "%s/ringd.sock", dir);
 	return 0;
+}
+
+/*
+ * The socket scope names (ring.h has the rule): the system socket, the
+ * per-user one, or by default $RINGD_SOCKET, else the system socket for
+ * root, else the per-user socket when one exists and the system socket
+ * when not.
+ */
+RING_EXPORT int
+ring_ctl_socket_path_for(enum ring_ctl_scope scope, char *buf, size_t len)
+{
+	const char *env = getenv("RINGD_SOCKET");
+	struct stat st;
+	int n, rc;
+
+	switch (scope) {
+	case RING_CTL_USER:
+		return ring_ctl_user_path(buf, len);
+	case RING_CTL_DEFAULT:
+		if (env != NULL && env[0] != '\0') {
+			n = snprintf(buf, len, "%s", env);
+			return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+		}
+		if (geteuid() != 0) {
+			rc = ring_ctl_user_path(buf, len);
+			if (rc == -ENAMETOOLONG ||
+			    (rc == 0 && stat(buf, &st) == 0 &&
+				S_ISSOCK(st.st_mode)))
+				return rc;
+		}
+		/* FALLTHROUGH */
+	case RING_CTL_SYSTEM:
+		n = snprintf(buf, len, "%s", RING_CTL_SYSTEM_SOCKET);
+		return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+	}
+	return -EINVAL;
+}
+
+RING_EXPORT int
+ring_ctl_socket_path(char *buf, size_t len)
+{
+	return ring_ctl_socket_path_for(RING_CTL_DEFAULT, buf, len);
 }
 
 /* Our command name, as /proc shows it, for ringd's model. */
