@@ -7,8 +7,13 @@
  * (drop, broken, running), and a change of SQ depth or CQ backlog when
  * the old or the new value is at or above --threshold (depth).  Changes
  * that begin and end between two snapshots are not seen.  It runs until
- * interrupted (SIGINT, SIGTERM: exit 0), until --count events, or, when
- * watching one ring, until that ring is gone.
+ * interrupted (SIGINT, SIGTERM: exit 0; in the shell, Ctrl-C), until
+ * --count events, or, when watching one ring, until that ring is gone.
+ *
+ * When ringd goes away, monitor says so once and tries again with a
+ * backoff (MONITOR_RETRY_MIN_NS doubling to MONITOR_RETRY_MAX_NS); a new
+ * ringd's rings are then compared with none, so every ring it lists shows
+ * as an attach.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -22,13 +27,17 @@
 #include "tools/model-json.h"
 #include "tools/tools.h"
 
-static volatile sig_atomic_t monitor_stop;
+#define MONITOR_RETRY_MIN_NS 100000000ull
+#define MONITOR_RETRY_MAX_NS 2000000000ull
 
+static bool monitor_stop; /* --count events were printed */
+
+/* One-shot monitor's SIGINT and SIGTERM; the shell has its own. */
 static void
 monitor_signal(int sig)
 {
 	(void)sig;
-	monitor_stop = 1;
+	shell_interrupted = 1;
 }
 
 struct monitor {
@@ -160,8 +169,7 @@ cmd_monitor(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	size_t nold = 0, ncur = 0;
 	struct sigaction sa, oint, oterm;
 	struct monitor m;
-	uint64_t interval = 200000000ull;
-	struct timespec ts;
+	uint64_t interval = 200000000ull, retry = MONITOR_RETRY_MIN_NS;
 	const char *v;
 	int err, ret;
 
@@ -197,20 +205,37 @@ cmd_monitor(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	}
 
 	monitor_stop = 0;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = monitor_signal; /* no SA_RESTART: end the sleep */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &oint);
-	sigaction(SIGTERM, &sa, &oterm);
+	if (!rc->interactive) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = monitor_signal; /* no SA_RESTART */
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, &oint);
+		sigaction(SIGTERM, &sa, &oterm);
+	}
 	ret = RC_OK;
-	while (!monitor_stop) {
-		ts.tv_sec = (time_t)(interval / 1000000000ull);
-		ts.tv_nsec = (long)(interval % 1000000000ull);
-		if (nanosleep(&ts, NULL) < 0 && monitor_stop)
-			break;
+	while (!monitor_stop &&
+	    shell_sleep(rc->ctl == NULL ? retry : interval)) {
+		if (rc->ctl == NULL) {
+			if (conn_back(rc) < 0) {
+				retry = 2 * retry > MONITOR_RETRY_MAX_NS
+				    ? MONITOR_RETRY_MAX_NS
+				    : 2 * retry;
+				continue;
+			}
+			fprintf(stderr, "ringctl: ringd is back\n");
+			free(old);
+			old = NULL;
+			nold = 0;
+		}
 		if ((err = ring_ctl_list_rings(rc->ctl, &cur, &ncur)) < 0) {
-			ret = conn_fail(rc, err, "cannot list rings");
-			break;
+			if (!conn_gone(rc, err)) {
+				ret = conn_fail(rc, err, "cannot list rings");
+				break;
+			}
+			fprintf(stderr,
+			    "ringctl: ringd went away; waiting for it\n");
+			retry = MONITOR_RETRY_MIN_NS;
+			continue;
 		}
 		monitor_diff(&m, old, nold, cur, ncur);
 		free(old);
@@ -222,8 +247,11 @@ cmd_monitor(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 		if (ferror(stdout))
 			break;
 	}
-	sigaction(SIGINT, &oint, NULL);
-	sigaction(SIGTERM, &oterm, NULL);
+	if (!rc->interactive) {
+		sigaction(SIGINT, &oint, NULL);
+		sigaction(SIGTERM, &oterm, NULL);
+		shell_interrupted = 0;
+	}
 	free(old);
 	return ret;
 }

@@ -8,6 +8,11 @@
  * the round trip's latency.  With --count the same entry is submitted N
  * times, B at a time with at most W in flight, and a summary with the
  * rate and latency percentiles is printed instead.
+ *
+ * In the shell, Ctrl-C stops it: no more entries are pushed, those in
+ * flight are waited for (up to --timeout), the counts are reported and
+ * the command ends with RC_INTERRUPTED.  Waits are cut into steps of
+ * SUBMIT_STEP_NS so that the interruption is seen.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +30,7 @@
 
 #define SUBMIT_DATA_MAX (64u << 20) /* data= / --data-file bytes */
 #define SUBMIT_DUMP_MAX 4096u	    /* bytes --dump prints */
+#define SUBMIT_STEP_NS 50000000ull  /* longest wait between two checks */
 
 /* The SQE fields FIELD=VALUE may set, with their widths. */
 struct submit_field {
@@ -526,6 +532,30 @@ submit_open(struct ringctl *rc, struct submit_req *q, uint32_t entries,
 	return RC_OK;
 }
 
+/*
+ * ring_wait() for up to timeout_ns, in steps; -EINTR as soon as the shell
+ * was interrupted, unless intr is false (draining after an interruption).
+ */
+static int
+submit_wait(struct ring *r, unsigned events, uint64_t timeout_ns, bool intr)
+{
+	uint64_t deadline = submit_now() + timeout_ns, now, step;
+	int err;
+
+	for (;;) {
+		if (intr && shell_interrupted)
+			return -EINTR;
+		now = submit_now();
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		step = deadline - now < SUBMIT_STEP_NS ? deadline - now
+						       : SUBMIT_STEP_NS;
+		err = ring_wait(r, events, (int64_t)step);
+		if (err != -ETIMEDOUT)
+			return err;
+	}
+}
+
 /* Pop one CQE, waiting up to timeout_ns. */
 static int
 submit_pop(struct ring *r, struct ring_cqe *cqe, uint64_t timeout_ns)
@@ -539,7 +569,7 @@ submit_pop(struct ring *r, struct ring_cqe *cqe, uint64_t timeout_ns)
 		now = submit_now();
 		if (now >= deadline)
 			return -ETIMEDOUT;
-		err = ring_wait(r, RING_EV_IN, (int64_t)(deadline - now));
+		err = submit_wait(r, RING_EV_IN, deadline - now, true);
 		if (err < 0 && err != -ETIMEDOUT)
 			return err;
 	}
@@ -563,7 +593,10 @@ submit_one(struct ringctl *rc, struct submit_req *q, struct ring *r,
 		    q->scheme,
 		    err == -EOVERFLOW ? " (a value does not fit a 32-bit entry)"
 				      : "");
-	if ((err = submit_pop(r, &cqe, q->timeout_ns)) < 0)
+	if ((err = submit_pop(r, &cqe, q->timeout_ns)) == -EINTR)
+		return out_fail(rc, RC_INTERRUPTED, 0,
+		    "interrupted: no completion from '%s' yet", q->scheme);
+	if (err < 0)
 		return out_fail(rc, RC_FAIL, err, "no completion from '%s'",
 		    q->scheme);
 	t1 = submit_now();
@@ -634,6 +667,7 @@ submit_load(struct ringctl *rc, struct submit_req *q, struct ring *r,
 	uint64_t *ts, submitted = 0, completed = 0, errors = 0, k, i;
 	uint64_t t0, now, last_progress;
 	int first_err = 0, n, err, ret = RC_OK;
+	bool stopped = false; /* interrupted: draining what is in flight */
 	char b[6][32];
 
 	/* entries are 64-byte aligned types */
@@ -649,9 +683,17 @@ submit_load(struct ringctl *rc, struct submit_req *q, struct ring *r,
 	while (completed < q->count) {
 		bool progress = false;
 
+		if (shell_interrupted && !stopped) {
+			/* no more entries; wait for those in flight */
+			stopped = true;
+			last_progress = submit_now();
+		}
+		if (stopped && completed == submitted)
+			break;
 		k = q->count - submitted < q->batch ? q->count - submitted
 						    : q->batch;
-		if (k != 0 && q->window - (submitted - completed) >= k) {
+		if (!stopped && k != 0 &&
+		    q->window - (submitted - completed) >= k) {
 			now = submit_now();
 			for (i = 0; i < k; i++) {
 				sqes[i] = q->sqe;
@@ -664,8 +706,11 @@ submit_load(struct ringctl *rc, struct submit_req *q, struct ring *r,
 				if (n == -EAGAIN) {
 					/* the producer is behind: wait */
 					n = 0;
-					if ((err = ring_wait(r, RING_EV_OUT,
-						 (int64_t)q->timeout_ns)) < 0) {
+					err = submit_wait(r, RING_EV_OUT,
+					    q->timeout_ns, true);
+					if (err == -EINTR)
+						break;
+					if (err < 0) {
 						ret = out_fail(rc, RC_FAIL, err,
 						    "cannot submit to '%s'",
 						    q->scheme);
@@ -679,8 +724,8 @@ submit_load(struct ringctl *rc, struct submit_req *q, struct ring *r,
 					goto out;
 				}
 			}
-			submitted += k;
-			progress = true;
+			submitted += i;
+			progress = i != 0;
 		}
 		n = ring_cq_pop_batch(r, cqes, 64);
 		if (n > 0) {
@@ -715,18 +760,29 @@ submit_load(struct ringctl *rc, struct submit_req *q, struct ring *r,
 			continue;
 		}
 		if (now - last_progress >= q->timeout_ns) {
+			if (stopped)
+				break;
 			ret = out_fail(rc, RC_FAIL, ETIMEDOUT,
 			    "%" PRIu64 " of %" PRIu64 " completions from '%s'",
 			    completed, q->count, q->scheme);
 			goto out;
 		}
-		err = ring_wait(r, RING_EV_IN,
-		    (int64_t)(q->timeout_ns - (now - last_progress)));
-		if (err < 0 && err != -ETIMEDOUT) {
+		err = submit_wait(r, RING_EV_IN,
+		    q->timeout_ns - (now - last_progress), !stopped);
+		if (err < 0 && err != -ETIMEDOUT && err != -EINTR) {
 			ret = out_fail(rc, RC_FAIL, err,
 			    "cannot reap completions");
 			goto out;
 		}
+	}
+	if (stopped) {
+		ret = out_fail(rc, RC_INTERRUPTED, 0,
+		    "interrupted after %" PRIu64 " of %" PRIu64
+		    " entries to '%s': %" PRIu64 " completed, %" PRIu64
+		    " with an errno%s",
+		    submitted, q->count, q->scheme, completed, errors,
+		    completed < submitted ? ", the rest timed out" : "");
+		goto out;
 	}
 	now = submit_now() - t0;
 	if (now == 0)

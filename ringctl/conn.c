@@ -1,40 +1,178 @@
 /*
  * conn.c - ringctl's connection to ringd: made when a command first needs
- * it, kept for the rest of a shell or batch session, dropped when ringd
- * goes away so that the next command connects anew.
+ * it, kept for the rest of a shell or batch session.  When ringd goes away
+ * the connection is dropped; in a shell or batch session the next command
+ * connects again (waiting a little for a restarting ringd), says so once,
+ * and reports the regions the old connection held as gone.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <ring/phys.h>
 
 #include "ringctl.h"
 #include "tools/tools.h"
 
+#define CONN_RETRY_FIRST_NS 50000000ull /* reconnecting: first pause */
+#define CONN_RETRY_TOTAL_NS 2000000000ull /* and at most this in all */
+
+/* Name the socket and connect, printing nothing. */
+static int
+conn_dial(struct ringctl *rc, uint32_t *server)
+{
+	int err;
+
+	if ((err = sock_path(rc->sock, rc->scope, rc->sock_path,
+		 sizeof(rc->sock_path))) < 0) {
+		rc->sock_path[0] = '\0';
+		return err;
+	}
+	return ring_ctl_connect(rc->sock_path, server, &rc->ctl);
+}
+
+/*
+ * Is the connection still there?  Takes in what ringd sent meanwhile, so
+ * that the hang-up of a ringd that went away between two commands shows.
+ */
+static bool
+conn_alive(struct ringctl *rc)
+{
+	return ring_ctl_process(rc->ctl) == 0 && ring_ctl_connected(rc->ctl);
+}
+
+/* Whether the new ringd lists region id as one of ours. */
+static bool
+conn_has_region(const struct ring_phys_region *v, size_t n, uint64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].region_id == id &&
+		    v[i].owner.pid == (uint32_t)getpid())
+			return true;
+	return false;
+}
+
+/*
+ * The old connection's regions (allocated without --persist) went with
+ * it: name those the new ringd does not list as ours.
+ */
+static void
+conn_report_held(struct ringctl *rc)
+{
+	struct ring_phys_region *v = NULL;
+	size_t n = 0;
+	char ids[RC_HELD_MAX * 21 + 1];
+	unsigned i, gone = 0;
+	int len = 0;
+
+	if (rc->nheld == 0)
+		return;
+	if (ring_phys_list_regions(rc->ctl, &v, &n) < 0)
+		n = 0;
+	ids[0] = '\0';
+	for (i = 0; i < rc->nheld; i++) {
+		if (conn_has_region(v, n, rc->held[i]))
+			continue;
+		len += snprintf(ids + len, sizeof(ids) - (size_t)len,
+		    "%s%" PRIu64, gone++ != 0 ? ", " : "", rc->held[i]);
+	}
+	free(v);
+	rc->nheld = 0;
+	if (gone != 0)
+		fprintf(stderr,
+		    "ringctl: region%s %s, allocated without --persist, went "
+		    "with the old ringd\n",
+		    gone > 1 ? "s" : "", ids);
+}
+
+int
+conn_back(struct ringctl *rc)
+{
+	int err;
+
+	if (rc->ctl != NULL)
+		return 0;
+	if ((err = conn_dial(rc, NULL)) < 0)
+		return err;
+	if (rc->lost) {
+		rc->lost = false;
+		conn_report_held(rc);
+	}
+	return 0;
+}
+
+/*
+ * Connect unless connected.  In a shell or batch session a connection
+ * that broke since the last command is replaced: ringd is given up to
+ * CONN_RETRY_TOTAL_NS to come back (Ctrl-C ends the wait), and the new
+ * connection is announced once.
+ */
 int
 conn_need(struct ringctl *rc)
 {
+	uint64_t pause = CONN_RETRY_FIRST_NS, waited = 0;
 	uint32_t server = 0;
 	char msg[512];
 	int err;
 
-	if (rc->ctl != NULL)
-		return RC_OK;
-	if ((err = sock_path(rc->sock, rc->scope, rc->sock_path,
-		 sizeof(rc->sock_path))) < 0)
+	if (rc->ctl != NULL) {
+		if (!rc->in_shell || conn_alive(rc))
+			return RC_OK;
+		conn_close(rc);
+		rc->lost = true;
+	}
+	for (;;) {
+		err = conn_dial(rc, &server);
+		if (!rc->lost || waited >= CONN_RETRY_TOTAL_NS ||
+		    (err != -ENOENT && err != -ECONNREFUSED))
+			break;
+		/* ringd restarting: its socket is not there yet */
+		if (!shell_sleep(pause))
+			return out_fail(rc, RC_INTERRUPTED, 0, "interrupted");
+		waited += pause;
+		pause *= 2;
+	}
+	if (err < 0)
+		sock_error(msg, sizeof(msg), rc->sock, rc->scope,
+		    rc->sock_path[0] != '\0' ? rc->sock_path : NULL, err);
+	if (err < 0 && rc->sock_path[0] == '\0')
 		return out_fail(rc, RC_UNREACHABLE, -err | OUT_NO_REASON, "%s",
-		    sock_error(msg, sizeof(msg), rc->sock, rc->scope, NULL,
-			err));
-	err = ring_ctl_connect(rc->sock_path, &server, &rc->ctl);
+		    msg);
 	if (err == -EPROTO && server != 0)
 		return out_fail(rc, RC_FAIL, 0,
 		    "ringd at '%s' speaks protocol %u, this ringctl speaks %u",
 		    rc->sock_path, server, ring_ctl_protocol());
 	if (err < 0)
-		return out_fail(rc, RC_UNREACHABLE, -err | OUT_NO_REASON, "%s",
-		    sock_error(msg, sizeof(msg), rc->sock, rc->scope,
-			rc->sock_path, err));
+		return out_fail(rc, RC_UNREACHABLE, -err | OUT_NO_REASON, "%s%s",
+		    rc->lost ? "ringd went away; " : "", msg);
+	if (rc->lost) {
+		fprintf(stderr, "ringctl: ringd restarted; reconnected\n");
+		rc->lost = false;
+		conn_report_held(rc);
+	}
 	return RC_OK;
+}
+
+void
+conn_track_regions(struct ringctl *rc)
+{
+	struct ring_phys_region *v = NULL;
+	size_t n = 0, i;
+
+	if (rc->ctl == NULL || ring_phys_list_regions(rc->ctl, &v, &n) < 0)
+		return;
+	rc->nheld = 0;
+	for (i = 0; i < n && rc->nheld < RC_HELD_MAX; i++)
+		if (v[i].owner.pid == (uint32_t)getpid() &&
+		    !(v[i].flags & RING_PHYS_PERSIST) && v[i].client_id != 0)
+			rc->held[rc->nheld++] = v[i].region_id;
+	free(v);
 }
 
 void
@@ -78,16 +216,24 @@ conn_lost(struct ringctl *rc, int err)
 	return probe < 0 && conn_transport_errno(probe);
 }
 
+bool
+conn_gone(struct ringctl *rc, int err)
+{
+	if (!conn_lost(rc, err))
+		return false;
+	conn_close(rc);
+	rc->lost = true;
+	return true;
+}
+
 int
 conn_fail(struct ringctl *rc, int err, const char *fmt, ...)
 {
 	va_list ap;
 	int st = RC_FAIL;
 
-	if (conn_lost(rc, err)) {
+	if (conn_gone(rc, err))
 		st = RC_UNREACHABLE;
-		conn_close(rc);
-	}
 	va_start(ap, fmt);
 	out_vfail(rc, st, err, fmt, ap);
 	va_end(ap);

@@ -7,6 +7,7 @@
 #ifndef RINGCTL_H
 #define RINGCTL_H
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -21,6 +22,9 @@
 #define RC_FAIL 1
 #define RC_USAGE 2
 #define RC_UNREACHABLE 3
+#define RC_INTERRUPTED 130 /* a shell command stopped by Ctrl-C */
+
+#define RC_HELD_MAX 64 /* regions the shell remembers holding */
 
 /* One invocation's state, shared by every command it runs. */
 struct ringctl {
@@ -31,6 +35,11 @@ struct ringctl {
 	bool in_shell;	      /* running commands from the shell or -b */
 	struct ring_ctl *ctl; /* NULL until a command needs ringd */
 	char sock_path[108];  /* the path connected to, for messages */
+	bool interactive;     /* the readline shell: Ctrl-C stops a command */
+	bool lost;	      /* the connection broke; the next one says so */
+	uint64_t held[RC_HELD_MAX]; /* regions the connection holds (no
+				       --persist), to report when it breaks */
+	unsigned nheld;
 };
 
 /* What a positional argument is, for completion. */
@@ -72,6 +81,7 @@ typedef int (*cmd_fn)(struct ringctl *rc, const struct cmd_entry *ce,
 #define CMD_QUIET 0x1u	   /* takes -q */
 #define CMD_NO_JSON 0x2u   /* has no JSON form (-j is a usage error) */
 #define CMD_NOT_SHELL 0x4u /* not from the shell or a batch file */
+#define CMD_REGIONS 0x8u   /* changes the regions the connection holds */
 
 struct cmd_entry {
 	const char *name;
@@ -154,6 +164,18 @@ int conn_need(struct ringctl *rc);
  */
 int conn_fail(struct ringctl *rc, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/*
+ * Did a request that failed with err lose the connection?  Then it is
+ * closed and marked lost, and true returned.  Prints nothing.
+ */
+bool conn_gone(struct ringctl *rc, int err);
+/*
+ * Connect again after conn_gone(), printing nothing but the regions the
+ * old connection held that the new ringd does not list.  0 or -errno.
+ */
+int conn_back(struct ringctl *rc);
+/* Remember the regions this connection holds (the shell, after physalloc). */
+void conn_track_regions(struct ringctl *rc);
 void conn_close(struct ringctl *rc);
 /* Parse a ring id or a region id ("3"); usage error on bad input. */
 int conn_parse_id(struct ringctl *rc, const struct cmd_entry *ce,
@@ -195,6 +217,14 @@ int cmd_metrics(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
 int cmd_shell(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
 
 /* shell.c */
+/*
+ * Non-zero once Ctrl-C (SIGINT), or SIGTERM or SIGHUP, reached the
+ * interactive shell, or SIGINT or SIGTERM a one-shot monitor: the running
+ * command stops at its next check and returns RC_INTERRUPTED (monitor: 0).
+ */
+extern volatile sig_atomic_t shell_interrupted;
+/* Sleep ns, in short steps; false when interrupted meanwhile. */
+bool shell_sleep(uint64_t ns);
 /* Run commands from path ("-": stdin); stop at the first error unless force. */
 int shell_batch(struct ringctl *rc, const char *path, bool force);
 /* Split a command line into words (quotes, backslashes, # comments). */

@@ -4,6 +4,14 @@
  * the live daemon), the same loop without readline when stdin is not a
  * terminal, and batch files (-b).  Every line runs through cmd_run(), the
  * path a one-shot command takes.
+ *
+ * The interactive shell owns SIGINT, SIGTERM and SIGHUP while it runs:
+ * their handler only sets shell_interrupted and writes a byte to a pipe.
+ * At the prompt, readline's callback interface waits in poll() on the
+ * terminal and that pipe, so Ctrl-C clears the line and shows a new
+ * prompt; a running command checks the flag in its loops and waits in
+ * bounded steps, so Ctrl-C stops it and the shell goes on.  SIGTERM and
+ * SIGHUP end the shell after the history is written.
  */
 #include <sys/stat.h>
 
@@ -11,9 +19,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <readline/history.h>
@@ -26,6 +37,34 @@
 
 #define SHELL_HISTORY_MAX 1000
 #define SHELL_LINE_MAX 65536
+#define SHELL_STEP_NS 50000000ull /* shell_sleep() looks at the flag */
+
+volatile sig_atomic_t shell_interrupted;
+
+bool
+shell_sleep(uint64_t ns)
+{
+	struct timespec now, until;
+	uint64_t step;
+
+	while (ns > 0 && !shell_interrupted) {
+		step = ns < SHELL_STEP_NS ? ns : SHELL_STEP_NS;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		until.tv_sec = now.tv_sec + (time_t)(step / 1000000000ull);
+		until.tv_nsec = now.tv_nsec + (long)(step % 1000000000ull);
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		/* a signal ends the step early; the flag says which */
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until,
+			   NULL) == EINTR &&
+		    !shell_interrupted)
+			;
+		ns -= step;
+	}
+	return !shell_interrupted;
+}
 
 void
 shell_free_words(int argc, char **argv)
@@ -482,50 +521,184 @@ shell_history_path(char *buf, size_t len)
 	return buf;
 }
 
+/* --- signals and the prompt ------------------------------------------- */
+
+static int shell_pipe[2] = { -1, -1 }; /* the handler's wake-up call */
+static volatile sig_atomic_t shell_term; /* SIGTERM or SIGHUP: leave */
+static volatile sig_atomic_t shell_winch;
+static volatile sig_atomic_t shell_running; /* a command, not the prompt */
+static bool shell_quit, shell_eof;
+
+static void
+shell_signal(int sig)
+{
+	int saved = errno;
+
+	if (sig == SIGWINCH) {
+		shell_winch = 1;
+	} else {
+		/* the terminal echoed ^C: what follows starts a line */
+		if (sig == SIGINT && shell_running && !shell_interrupted)
+			(void)!write(STDERR_FILENO, "\n", 1);
+		shell_interrupted = 1;
+		if (sig != SIGINT)
+			shell_term = sig;
+	}
+	if (shell_pipe[1] >= 0)
+		(void)!write(shell_pipe[1], "", 1);
+	errno = saved;
+}
+
+static void
+shell_drain(void)
+{
+	char buf[64];
+
+	while (read(shell_pipe[0], buf, sizeof(buf)) > 0)
+		;
+}
+
+/* Ctrl-C at the prompt: leave the line as typed, start an empty one. */
+static void
+shell_cancel_line(void)
+{
+	rl_point = rl_end;
+	rl_redisplay();
+	rl_echo_signal_char(SIGINT);
+	rl_free_line_state();
+	rl_callback_sigcleanup();
+	rl_replace_line("", 0);
+	rl_crlf();
+	rl_on_new_line();
+	rl_redisplay();
+	history_set_pos(history_length);
+}
+
+/* A whole line from readline (NULL: end of input): run it. */
+static void
+shell_on_line(char *line)
+{
+	HIST_ENTRY *last;
+	const char *p = line;
+	size_t n;
+
+	if (line == NULL) {
+		shell_eof = shell_quit = true;
+		rl_callback_handler_remove();
+		return;
+	}
+	n = strlen(line);
+	while (isspace((unsigned char)*p))
+		p++;
+	/* history without the blank a completion leaves at the end */
+	while (n > 0 && isspace((unsigned char)line[n - 1]))
+		line[--n] = '\0';
+	if (*p != '\0') {
+		last = history_length > 0
+		    ? history_get(history_base + history_length - 1)
+		    : NULL;
+		if (last == NULL || strcmp(last->line, line) != 0)
+			add_history(line);
+	}
+	rl_completion_append_character = ' ';
+	/* a Ctrl-C typed before Enter stops nothing */
+	shell_interrupted = 0;
+	shell_drain();
+	shell_running = 1;
+	(void)shell_line(shell_rc, line, n, "", &shell_quit);
+	shell_running = 0;
+	free(line);
+	if (!shell_term) {
+		shell_interrupted = 0;
+		shell_drain();
+	}
+	if (shell_quit || shell_term)
+		rl_callback_handler_remove();
+}
+
+/*
+ * Read and run lines until quit, end of input, SIGTERM or SIGHUP; then
+ * write the history.  Returns 0, or 128 + the signal that ended it.
+ */
 static int
 shell_readline(struct ringctl *rc)
 {
-	char hbuf[4096], *line;
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH };
+	struct sigaction sa, old[4];
+	struct pollfd pfd[2];
+	char hbuf[4096];
 	const char *hist = shell_history_path(hbuf, sizeof(hbuf));
-	HIST_ENTRY *last;
-	bool quit = false;
+	unsigned i;
+	int st = RC_OK;
 
+	if (pipe2(shell_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		return out_fail(rc, RC_FAIL, errno, "cannot start the shell");
 	shell_rc = rc;
+	shell_quit = shell_eof = false;
+	shell_term = shell_winch = shell_interrupted = 0;
 	rl_readline_name = "ringctl";
 	rl_attempted_completion_function = shell_complete;
 	rl_completer_word_break_characters = (char *)" \t";
+	/* the signals are ours (see the top of this file), not readline's */
+	rl_catch_signals = 0;
+	rl_catch_sigwinch = 0;
 	using_history();
 	stifle_history(SHELL_HISTORY_MAX);
 	if (hist != NULL)
 		(void)read_history(hist);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = shell_signal; /* no SA_RESTART: waits end early */
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < 4; i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	rc->interactive = true;
 	printf("ringctl %s shell; 'help' lists commands, 'quit' leaves.\n",
 	    ring_version());
-	while (!quit && (line = readline("ringctl> ")) != NULL) {
-		const char *p = line;
-		size_t n = strlen(line);
-
-		while (isspace((unsigned char)*p))
-			p++;
-		/* history without the blank a completion leaves at the end */
-		while (n > 0 && isspace((unsigned char)line[n - 1]))
-			line[--n] = '\0';
-		if (*p != '\0') {
-			last = history_length > 0
-			    ? history_get(history_base + history_length - 1)
-			    : NULL;
-			if (last == NULL || strcmp(last->line, line) != 0)
-				add_history(line);
+	fflush(stdout);
+	rl_callback_handler_install("ringctl> ", shell_on_line);
+	while (!shell_quit && !shell_term) {
+		if (shell_winch) {
+			shell_winch = 0;
+			rl_resize_terminal();
 		}
-		rl_completion_append_character = ' ';
-		(void)shell_line(rc, line, strlen(line), "", &quit);
-		free(line);
+		if (shell_interrupted) {
+			shell_interrupted = 0;
+			shell_cancel_line();
+		}
+		pfd[0].fd = STDIN_FILENO;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = shell_pipe[0];
+		pfd[1].events = POLLIN;
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			st = out_fail(rc, RC_FAIL, errno, "cannot read commands");
+			rl_callback_handler_remove();
+			break;
+		}
+		if (pfd[1].revents != 0)
+			shell_drain();
+		if (pfd[0].revents != 0 && !shell_term)
+			rl_callback_read_char();
 	}
-	if (!quit)
+	if (shell_term) {
+		if (!shell_quit)
+			rl_callback_handler_remove();
+		st = 128 + shell_term;
+	}
+	if (shell_eof || shell_term)
 		putchar('\n');
 	if (hist != NULL && write_history(hist) != 0)
 		fprintf(stderr, "ringctl: cannot write history '%s'\n", hist);
+	rc->interactive = false;
+	for (i = 0; i < 4; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	close(shell_pipe[0]);
+	close(shell_pipe[1]);
+	shell_pipe[0] = shell_pipe[1] = -1;
+	shell_interrupted = 0;
 	shell_cands_clear();
-	return RC_OK;
+	return st;
 }
 
 int

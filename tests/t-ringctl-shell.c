@@ -5,7 +5,9 @@
  * Tab completion of commands, scheme names, opcode names, fields and ring
  * ids from the live daemon, output of commands, errors that do not end
  * the shell, the history (Up arrow, and the history file across runs),
- * and quit; ringd going away under the shell.  Then the completion
+ * and quit; Ctrl-C at the prompt and during a command, SIGTERM; ringd
+ * going away under the shell and a new one taking its place, also under
+ * monitor.  Then the completion
  * scripts in completions/: zsh's run by a real interactive zsh in tmux,
  * bash's by bash, each asking the ringd the command line names with -S
  * (and not the one of $RINGD_SOCKET).
@@ -206,7 +208,186 @@ test_shell(void)
 	stop_ringd();
 }
 
-/* ringd goes away under the shell: errors, and the shell goes on. */
+/* Clear the screen at an empty prompt (readline's C-l). */
+static void
+clear_screen(void)
+{
+	AWAIT_LINE("ringctl>");
+	tm_keys(&tm, "C-l");
+	tm_wait_until(&tm, cursor_line_is, "ringctl>",
+	    "never cleared to a lone prompt", screen);
+	if (strncmp(screen, "ringctl>", 8) != 0)
+		TAP_FAIL("C-l left '%.60s' on the screen", screen);
+}
+
+/* The pid of the program in the session's pane (env execs ringctl). */
+static pid_t
+shell_pid(void)
+{
+	char out[64];
+
+	tm_format(&tm, "#{pane_pid}", out, sizeof(out));
+	return (pid_t)strtol(out, NULL, 10);
+}
+
+/* Wait up to 10 s for a ring to scheme that has taken n entries. */
+static uint64_t
+await_busy_ring(struct ring_ctl *c, const char *scheme, uint64_t n)
+{
+	struct ring_ctl_ring *v;
+	uint64_t start = tu_now_ns(), id;
+	size_t k, i;
+
+	for (;;) {
+		TAP_RC(ring_ctl_list_rings(c, &v, &k), 0);
+		for (i = 0; i < k; i++)
+			if (strcmp(v[i].scheme, scheme) == 0 &&
+			    v[i].sq.pop_epoch >= n) {
+				id = v[i].ring_id;
+				free(v);
+				return id;
+			}
+		free(v);
+		if (tu_now_ns() - start > 10000000000ull)
+			TAP_FAIL("no ring to '%s' took %" PRIu64 " entries",
+			    scheme, n);
+		tu_sleep_ms(10);
+	}
+}
+
+/* How many times s is on the screen. */
+static unsigned
+count_on(const char *scr, const char *s)
+{
+	unsigned n = 0;
+
+	for (; (scr = strstr(scr, s)) != NULL; scr++)
+		n++;
+	return n;
+}
+
+/*
+ * monitor is running in the shell: open rings to echo until it reports
+ * one (one opened before its first snapshot is no event).  The ring is
+ * left open, *id its id.
+ */
+static struct ring *
+await_monitor(struct ring_ctl *c, uint64_t *id)
+{
+	struct ring *r;
+	unsigned tries, waited;
+
+	for (tries = 0; tries < 20; tries++) {
+		r = td_open(c, "echo", 8, 0, 0, id);
+		for (waited = 0; waited < 1000; waited += 20) {
+			tm_capture(&tm, screen, sizeof(screen));
+			if (strstr(screen, "attach  ring") != NULL)
+				return r;
+			tu_sleep_ms(20);
+		}
+		td_close_ring(c, r, *id);
+	}
+	TAP_FAIL("monitor never reported a ring");
+}
+
+static bool
+two_attaches(const char *scr, const void *arg)
+{
+	(void)arg;
+	return count_on(scr, "attach  ring") >= 2;
+}
+
+/*
+ * Ctrl-C: at the prompt it drops the half-typed line; during submit -n
+ * and monitor it stops the command, whose ring goes, and the shell goes
+ * on; quit then writes the history.
+ */
+static void
+test_shell_ctrl_c(void)
+{
+	struct ring_ctl *c;
+	struct ring *ring;
+	uint64_t id, sub = 0, of = 0, done = 0;
+	char hist[200], buf[4096];
+	const char *p;
+
+	start_ringd(true);
+	snprintf(hist, sizeof(hist), "%s/history", d.dir);
+	c = td_connect(&d);
+	start_shell(hist);
+
+	/* at the prompt: the line is dropped, a new prompt comes */
+	PROMPT_TYPE("schemes --half-typed");
+	tm_keys(&tm, "C-c");
+	AWAIT_LINE("ringctl>");
+	TAP_ASSERT(strstr(screen, "ringctl> schemes --half-typed") != NULL);
+	clear_screen();
+	COMMAND("status");
+	AWAIT("health:   ok");
+	TAP_ASSERT(strstr(screen, "unknown option") == NULL);
+
+	/* during a long submit: it stops, counts what completed */
+	clear_screen();
+	COMMAND("submit -n 100000000 null noop");
+	id = await_busy_ring(c, "null", 1000);
+	tm_keys(&tm, "C-c");
+	AWAIT("ringctl: interrupted after ");
+	AWAIT_LINE("ringctl>");
+	p = strstr(screen, "interrupted after ");
+	if (sscanf(p, "interrupted after %" SCNu64 " of %" SCNu64
+		      " entries to 'null': %" SCNu64 " completed",
+		&sub, &of, &done) != 3)
+		TAP_FAIL("cannot read '%.100s'", p);
+	TAP_ASSERT(of == 100000000);
+	TAP_ASSERT(sub >= 1000 && sub < of);
+	TAP_ASSERT(done == sub); /* nothing in flight was lost */
+	td_await_ring_gone(c, id);
+	clear_screen();
+	COMMAND("status");
+	AWAIT("health:   ok");
+
+	/* during monitor: it ends, and a later Ctrl-C still does not kill */
+	clear_screen();
+	COMMAND("monitor");
+	ring = await_monitor(c, &id);
+	tm_keys(&tm, "C-c");
+	AWAIT_LINE("ringctl>");
+	tm_keys(&tm, "C-c");
+	clear_screen();
+	tm_keys(&tm, "C-c");
+	clear_screen();
+	COMMAND("status");
+	AWAIT("health:   ok");
+	TAP_ASSERT(tm_has_session(&tm));
+	COMMAND("quit");
+	await_exit();
+	tr_slurp(hist, buf, sizeof(buf));
+	TAP_ASSERT(strstr(buf, "submit -n 100000000 null noop\n") != NULL);
+	TAP_ASSERT(strstr(buf, "monitor\n") != NULL);
+	TAP_ASSERT(strstr(buf, "status\n") != NULL);
+	TAP_ASSERT(strstr(buf, "half-typed") == NULL);
+
+	/* SIGTERM ends the shell, history written */
+	TAP_ASSERT(unlink(hist) == 0);
+	start_shell(hist);
+	COMMAND("schemes");
+	AWAIT("zero");
+	AWAIT_LINE("ringctl>");
+	TAP_ASSERT(kill(shell_pid(), SIGTERM) == 0);
+	await_exit();
+	tr_slurp(hist, buf, sizeof(buf));
+	TAP_ASSERT(strstr(buf, "schemes\n") != NULL);
+
+	td_close_ring(c, ring, id);
+	ring_ctl_close(c);
+	stop_ringd();
+}
+
+/*
+ * ringd goes away under the shell: a command says so and the shell goes
+ * on; a new ringd on the same socket serves the next command, and the
+ * region the old one held is reported gone.
+ */
 static void
 test_shell_ringd_gone(void)
 {
@@ -215,22 +396,81 @@ test_shell_ringd_gone(void)
 	start_ringd(true);
 	snprintf(hist, sizeof(hist), "%s/history", d.dir);
 	start_shell(hist);
+	COMMAND("physalloc 1M");
+	AWAIT("region 1: base");
 	COMMAND("status");
 	AWAIT("health:   ok");
 	td_stop(&d);
 	/* the connection the shell held is gone: this command says so */
+	clear_screen();
 	COMMAND("schemes");
-	AWAIT("ringctl: cannot list schemes: ");
-	/* the next one tries anew, and fails to connect */
-	COMMAND("rings");
-	AWAIT("ringctl: cannot connect to ringd at '");
+	AWAIT("ringctl: ringd went away; cannot connect to ringd at '");
 	TAP_ASSERT(tm_has_session(&tm));
 	COMMAND("help");
 	AWAIT("Commands:");
+	/* a new ringd: the next command reconnects and runs */
+	td_start(&d, NULL, 0);
+	clear_screen();
+	COMMAND("status");
+	AWAIT("health:   ok");
+	TAP_ASSERT(strstr(screen, "ringctl: ringd restarted; reconnected") !=
+	    NULL);
+	/* the region is back (adopted) or said to be gone */
+	if (strstr(screen, "regions:  1") == NULL)
+		TAP_ASSERT(strstr(screen,
+			       "ringctl: region 1, allocated without "
+			       "--persist, went with the old ringd") != NULL);
+	else
+		TAP_ASSERT(strstr(screen, "went with") == NULL);
+
+	/* restarted between two commands, reconnected at once */
+	td_stop(&d);
+	td_start(&d, NULL, 0);
+	clear_screen();
+	COMMAND("rings");
+	AWAIT_LINE("ringctl>");
+	TAP_ASSERT(strstr(screen, "ringctl: ringd restarted; reconnected") !=
+	    NULL);
+	TAP_ASSERT(strstr(screen, "cannot") == NULL);
+	TAP_ASSERT(strstr(screen, "went with") == NULL);
 	COMMAND("quit");
 	await_exit();
-	tm_stop(&tm);
-	td_cleanup(&d);
+	stop_ringd();
+}
+
+/* monitor across a ringd restart: it waits, then reports the new ringd. */
+static void
+test_monitor_restart(void)
+{
+	struct ring_ctl *c;
+	struct ring *ring;
+	uint64_t id;
+	char hist[200];
+
+	start_ringd(true);
+	snprintf(hist, sizeof(hist), "%s/history", d.dir);
+	start_shell(hist);
+	COMMAND("monitor --interval 50ms");
+	c = td_connect(&d);
+	ring = await_monitor(c, &id);
+	td_stop(&d);
+	ring_close(ring);
+	ring_ctl_close(c);
+	AWAIT("ringctl: ringd went away; waiting for it");
+	td_start(&d, NULL, 0);
+	c = td_connect(&d);
+	ring = td_open(c, "echo", 8, 0, 0, &id);
+	AWAIT("ringctl: ringd is back");
+	tm_wait_until(&tm, two_attaches, NULL,
+	    "never showed the new ringd's ring", screen);
+	TAP_ASSERT(count_on(screen, "went away") == 1);
+	tm_keys(&tm, "C-c");
+	AWAIT_LINE("ringctl>");
+	COMMAND("quit");
+	await_exit();
+	td_close_ring(c, ring, id);
+	ring_ctl_close(c);
+	stop_ringd();
 }
 
 /* --- completion scripts ------------------------------------------------- */
@@ -444,7 +684,9 @@ main(int argc, char **argv)
 	tap_init(argc, argv);
 	td_setup();
 	tap_run("ringctl-shell-tmux", test_shell, 90);
+	tap_run("ringctl-shell-ctrl-c", test_shell_ctrl_c, 90);
 	tap_run("ringctl-shell-ringd-gone", test_shell_ringd_gone, 60);
+	tap_run("ringctl-monitor-restart", test_monitor_restart, 60);
 	tap_run("ringctl-zsh-completion", test_zsh_completion, 90);
 	tap_run("ringctl-bash-completion", test_bash_completion, 60);
 	return tap_done();
