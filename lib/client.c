@@ -24,9 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,7 +61,6 @@ struct ring_ctl {
 	unsigned retry_ms;
 	struct ring *rings; /* opened or accepted, while reconnect is on */
 	struct ring_ctl_reg *regs;
-	uint64_t reconnects; /* dialled a restarted ringd */
 	size_t nregs;
 };
 
