@@ -81,10 +81,10 @@ static const struct cmd_entry cmd_entries[] = {
 	{ "physalloc",
 	    "[--min SIZE] [--32 | --64] [--partial STRATEGY] [--sg] "
 	    "[--persist] SIZE",
-	    "allocate simulated physical memory (physalloc3)", 1, 1, 0,
-	    { ARG_NONE }, cmd_physalloc_opts, cmd_physalloc },
-	{ "physfree", "ID", "free a physical memory region", 1, 1, 0,
-	    { ARG_REGION }, NULL, cmd_physfree },
+	    "allocate simulated physical memory (physalloc3)", 1, 1,
+	    CMD_REGIONS, { ARG_NONE }, cmd_physalloc_opts, cmd_physalloc },
+	{ "physfree", "ID", "free a physical memory region", 1, 1,
+	    CMD_REGIONS, { ARG_REGION }, NULL, cmd_physfree },
 	{ "regions", "[-q]",
 	    "list physical memory regions and each zone's free ranges", 0, 0,
 	    CMD_QUIET, { ARG_NONE }, NULL, cmd_regions },
@@ -369,9 +369,12 @@ cmd_run(struct ringctl *rc, int argc, char **argv)
 		return out_fail(rc, RC_USAGE, 0, "%s: already in the shell",
 		    ce->name);
 	st = cmd_parse(rc, ce, argc, argv, &a, pos);
-	if (st == 0)
+	if (st == 0) {
 		st = ce->exec(rc, ce, &a);
-	else if (st < 0)
+		/* what to report as gone should ringd go away */
+		if ((ce->flags & CMD_REGIONS) && rc->in_shell)
+			conn_track_regions(rc);
+	} else if (st < 0)
 		st = RC_OK;
 	/* -j given to one shell command lasts for that command */
 	rc->json = json;
