@@ -290,8 +290,8 @@ ci:
 # (with a link page for every function in a man3 SYNOPSIS), completions,
 # systemd units and the commented ringd.conf, which is never overwritten.
 # Programs and the shared library are stripped unless STRIP= is empty.  On
-# the live system (no DESTDIR), as root, it also creates the system group
-# 'ringd' that ringd.conf and ringd.socket name, and runs ldconfig.
+# the live system (no DESTDIR), as root, it also creates the system user
+# and group 'ringd' that ringd.conf and the units name, and runs ldconfig.
 INSTALL_STRIP = $(if $(STRIP),-s --strip-program=$(STRIP))
 
 # "function page" for each function of a man3 page's SYNOPSIS but its own.
@@ -351,14 +351,19 @@ install: lib examples ringd ringctl ringtop
 		if ! getent group ringd >/dev/null; then \
 			echo "groupadd --system ringd"; groupadd --system ringd || exit 1; \
 		fi; \
+		if ! getent passwd ringd >/dev/null; then \
+			echo "useradd --system -g ringd -d /nonexistent -M -s /usr/sbin/nologin ringd"; \
+			useradd --system -g ringd -d /nonexistent -M -s /usr/sbin/nologin ringd || exit 1; \
+		fi; \
 		$(LDCONFIG); \
 	else \
-		echo "not root: run $(LDCONFIG), and create the group 'ringd'" \
-			"(groupadd --system ringd) before ringd runs with $(SYSCONFDIR)/ringd.conf"; \
+		echo "not root: run $(LDCONFIG), and create the user and group 'ringd'" \
+			"(groupadd --system ringd; useradd --system -g ringd -M ringd)" \
+			"before ringd runs with $(SYSCONFDIR)/ringd.conf or its units"; \
 	fi
 
 # uninstall mirrors install; it keeps a ringd.conf that differs from the one
-# in this tree, and the group 'ringd'.
+# in this tree, and the user and group 'ringd'.
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libring.a $(DESTDIR)$(LIBDIR)/libring.so \
 		$(DESTDIR)$(LIBDIR)/$(LIBSO_SONAME) \
