@@ -19,6 +19,12 @@
  * them) and load (a steady verified load for the demo, optionally rate
  * limited or slow to reap, until a signal).  Every mode ends with one
  * summary line (or a JSON object with -j): requests, throughput, latency.
+ *
+ * ringd may restart meanwhile: the ring keeps working without it, and
+ * libring reconnects (ring_ctl_set_reconnect()) and hands the ring and
+ * the DMA memory back.  When ringd comes back without them (it was
+ * killed, so it knows of no region), the driver stops: its memory is no
+ * longer reserved for it.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -114,6 +120,11 @@ struct drv {
 	int first_err;
 	char first_what[160];
 	bool gone; /* the device left (-ESHUTDOWN) */
+
+	/* ringd */
+	bool ctl_up;	     /* connected, as last seen */
+	int64_t ctl_seen_ns; /* last look at the control socket */
+	uint64_t restarts;   /* times ringd came back */
 
 	/* load mode: per block, the seed last written (0: never) */
 	uint64_t *block_seed;
@@ -782,6 +793,45 @@ drv_reap(struct drv *d, int64_t wait_ns)
 }
 
 /*
+ * At most once a tick: let libring notice a ringd restart and hand the
+ * ring and the DMA memory back.  -ENOLINK when ringd came back without
+ * them.
+ */
+static int
+drv_control(struct drv *d)
+{
+	int64_t now = drv_now();
+	bool up;
+	int rc;
+
+	if (now - d->ctl_seen_ns < DRV_TICK_NS)
+		return 0;
+	d->ctl_seen_ns = now;
+	rc = ring_ctl_process(d->ctl);
+	up = ring_ctl_connected(d->ctl);
+	if (!up && d->ctl_up)
+		fprintf(stderr,
+		    "blkdev-driver: ringd went away; going on, "
+		    "reconnecting\n");
+	d->ctl_up = up;
+	if (ring_ctl_reconnects(d->ctl) != d->restarts) {
+		d->restarts = ring_ctl_reconnects(d->ctl);
+		if (rc == 0)
+			fprintf(stderr,
+			    "blkdev-driver: ringd is back; ring and "
+			    "DMA memory handed back\n");
+	}
+	if (rc < 0 && up) {
+		fprintf(stderr,
+		    "blkdev-driver: ringd came back without the ring or the "
+		    "DMA memory of '%s' (%s); stopping\n",
+		    d->name, strerror(-rc));
+		return -ENOLINK;
+	}
+	return 0;
+}
+
+/*
  * Reap completions: until everything in flight is answered (all), or
  * else at least once, waiting up to wait_ns for one, and until a slot is
  * free.  Checks for stalls and the device leaving on the way.
@@ -797,6 +847,8 @@ drv_wait(struct drv *d, bool all, int64_t wait_ns)
 		if (wait_ns <= 0 || wait_ns > DRV_TICK_NS)
 			wait_ns = DRV_TICK_NS;
 		if ((rc = drv_reap(d, wait_ns)) < 0)
+			return rc;
+		if (!d->gone && (rc = drv_control(d)) < 0)
 			return rc;
 		if (d->inflight > 0 &&
 		    drv_now() - d->last_done_ns > DRV_STALL_NS) {
@@ -1020,13 +1072,14 @@ drv_report(struct drv *d, int64_t ns)
 		       "\"latency_p99_us\":%.3f,\"latency_max_us\":%.3f,"
 		       "\"errors\":%" PRIu64 ",\"mismatches\":%" PRIu64
 		       ",\"submitted\":%" PRIu64 ",\"shutdowns\":%" PRIu64
-		       ",\"unanswered\":%" PRIu64 "}\n",
+		       ",\"unanswered\":%" PRIu64 ",\"ringd_restarts\":%" PRIu64
+		       "}\n",
 		    drv_mode_name[d->mode], d->name, d->bsize, d->depth,
 		    d->requests, d->reads, d->writes, d->bytes, s, iops, mibs,
 		    mean, drv_percentile(d, 0.5) / 1e3,
 		    drv_percentile(d, 0.99) / 1e3, (double)d->lat_max / 1e3,
 		    d->errors, d->mismatches, d->submitted, d->shutdowns,
-		    d->inflight);
+		    d->inflight, d->restarts);
 	} else {
 		printf("blkdev-driver: %s: %" PRIu64 " requests (%" PRIu64
 		       " reads, "
@@ -1327,6 +1380,9 @@ main(int argc, char **argv)
 		    strerror(-rc));
 		return 3;
 	}
+	/* ride through a restart of ringd: the ring and memory come back */
+	(void)ring_ctl_set_reconnect(d.ctl, true);
+	d.ctl_up = true;
 	memset(&p, 0, sizeof(p));
 	for (p.sq_entries = 4; p.sq_entries < d.depth; p.sq_entries *= 2)
 		;
@@ -1372,6 +1428,12 @@ main(int argc, char **argv)
 		status = 1;
 	} else if (rc == -EINTR) {
 		fprintf(stderr, "blkdev-driver: interrupted\n");
+		status = 1;
+	} else if (rc == -ENOLINK) {
+		/* the data path still works: take what is in flight */
+		d.gone = true;
+		(void)drv_wait(&d, true, DRV_TICK_NS);
+		t1 = drv_now();
 		status = 1;
 	} else if (rc < 0 && rc != -ETIMEDOUT) {
 		fprintf(stderr, "blkdev-driver: ring to '%s' failed: %s\n",

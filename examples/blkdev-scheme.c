@@ -17,6 +17,10 @@
  * slow) until the consumer makes room, so a slow driver never holds up
  * the others.  When a ring goes, the scheme forgets the regions it
  * resolved for it.
+ *
+ * ringd may restart under it: the rings keep working without ringd and
+ * libring reconnects (ring_ctl_set_reconnect()), registers the name
+ * again and hands the rings and the drivers' memory it mapped back.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -75,6 +79,8 @@ struct blk {
 	struct blk_ring *rings[BLK_MAX_RINGS];
 	int ep;
 	uint64_t requests, errors, nrings;
+	bool ctl_up;	   /* connected to ringd, as last seen */
+	uint64_t restarts; /* times ringd came back */
 };
 
 static volatile sig_atomic_t blk_quit;
@@ -432,7 +438,39 @@ blk_attach(struct blk *b)
 	return rc == -EAGAIN ? 0 : rc;
 }
 
-/* Serve until a signal or until ringd goes; 0 or -errno. */
+/*
+ * Take attach requests, and say when ringd went away or came back; a
+ * refusal after a restart (the name taken meanwhile, a ring not taken
+ * back) is reported, and serving goes on.
+ */
+static void
+blk_control(struct blk *b)
+{
+	bool up;
+	int rc;
+
+	rc = blk_attach(b);
+	up = ring_ctl_connected(b->ctl);
+	if (!up && b->ctl_up)
+		fprintf(stderr,
+		    "blkdev-scheme: ringd went away; serving on, "
+		    "reconnecting\n");
+	b->ctl_up = up;
+	if (ring_ctl_reconnects(b->ctl) != b->restarts) {
+		b->restarts = ring_ctl_reconnects(b->ctl);
+		fprintf(stderr,
+		    "blkdev-scheme: ringd is back; '%s' registered again, "
+		    "rings handed back\n",
+		    b->name);
+	}
+	if (rc < 0 && up)
+		fprintf(stderr,
+		    "blkdev-scheme: ringd is back but refused '%s', a ring "
+		    "or a region: %s\n",
+		    b->name, strerror(-rc));
+}
+
+/* Serve until a signal; 0 or -errno. */
 static int
 blk_loop(struct blk *b, const sigset_t *waitmask)
 {
@@ -455,11 +493,7 @@ blk_loop(struct blk *b, const sigset_t *waitmask)
 			busy |= more;
 		}
 		/* after serving: a request may have queued an attach */
-		if ((rc = blk_attach(b)) < 0) {
-			fprintf(stderr, "blkdev-scheme: ringd went away: %s\n",
-			    strerror(-rc));
-			return rc;
-		}
+		blk_control(b);
 		for (i = 0; i < BLK_MAX_RINGS && !busy; i++) {
 			if (b->rings[i] == NULL)
 				continue;
@@ -636,6 +670,9 @@ main(int argc, char **argv)
 		close(b.fd);
 		return 3;
 	}
+	/* ride through a restart of ringd */
+	(void)ring_ctl_set_reconnect(b.ctl, true);
+	b.ctl_up = true;
 	if ((rc = ring_ctl_register_names(b.ctl, b.name, ops, sizeof(ops),
 		 opnames, sizeof(opnames) / sizeof(opnames[0]))) < 0) {
 		fprintf(stderr, "blkdev-scheme: cannot register '%s': %s\n",
@@ -666,8 +703,8 @@ out:
 			blk_drop(&b, i, "scheme stopping");
 	fprintf(stderr,
 	    "blkdev-scheme: %" PRIu64 " requests on %" PRIu64 " rings, %" PRIu64
-	    " errors\n",
-	    b.requests, b.nrings, b.errors);
+	    " errors, %" PRIu64 " ringd restarts\n",
+	    b.requests, b.nrings, b.errors, b.restarts);
 	ring_ctl_close(b.ctl);
 	if (b.ep >= 0)
 		close(b.ep);

@@ -11,8 +11,10 @@
  * A handle set to reconnect (ring_ctl_set_reconnect()) survives a ringd
  * restart: it keeps each ring's memory file and the names it registered,
  * and when the connection breaks it dials again (at once, then on a timer
- * whose expiry makes ring_ctl_fd() readable), registers the names again
- * and hands every live ring to the new ringd (ADOPT).
+ * whose expiry makes ring_ctl_fd() readable), registers the names again,
+ * hands every live ring to the new ringd (ADOPT), then every physalloc3
+ * region it allocated or mapped, with the region's memory file (PHYS_ADOPT,
+ * phys.c).
  */
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
@@ -59,6 +61,7 @@ struct ring_ctl {
 	bool reconnecting; /* in ring_ctl_reconnect(): no nesting */
 	bool used;	   /* opened, accepted or registered something */
 	unsigned retry_ms;
+	uint64_t reconnects; /* dialled a restarted ringd */
 	struct ring *rings; /* opened or accepted, while reconnect is on */
 	struct ring_ctl_reg *regs;
 	size_t nregs;
@@ -283,7 +286,8 @@ ring_ctl_recv(struct ring_ctl *c, uint32_t seq, uint16_t type,
 }
 
 static int ring_ctl_call_once(struct ring_ctl *c, uint16_t type,
-    const void *body, uint32_t len, struct proto_msg *m);
+    const void *body, uint32_t len, const int *fds, unsigned nfds,
+    struct proto_msg *m);
 
 /*
  * Be connected before a request: a handle set to reconnect dials a
@@ -310,8 +314,8 @@ ring_ctl_ensure(struct ring_ctl *c)
  * old ringd took the unanswered request with it.
  */
 int
-ring_ctl_call(struct ring_ctl *c, uint16_t type, const void *body, uint32_t len,
-    struct proto_msg *m)
+ring_ctl_call_fds(struct ring_ctl *c, uint16_t type, const void *body,
+    uint32_t len, const int *fds, unsigned nfds, struct proto_msg *m)
 {
 	int rc;
 
@@ -319,27 +323,34 @@ ring_ctl_call(struct ring_ctl *c, uint16_t type, const void *body, uint32_t len,
 	m->hdr.type = 0;
 	if ((rc = ring_ctl_ensure(c)) < 0)
 		return rc;
-	rc = ring_ctl_call_once(c, type, body, len, m);
+	rc = ring_ctl_call_once(c, type, body, len, fds, nfds, m);
 	if (c->lost && c->reconnect && !c->reconnecting) {
 		int rc2 = ring_ctl_reconnect(c);
 
 		if (c->sock < 0)
 			return rc2 < 0 ? rc2 : rc;
-		rc = ring_ctl_call_once(c, type, body, len, m);
+		rc = ring_ctl_call_once(c, type, body, len, fds, nfds, m);
 	}
 	return rc;
 }
 
+int
+ring_ctl_call(struct ring_ctl *c, uint16_t type, const void *body, uint32_t len,
+    struct proto_msg *m)
+{
+	return ring_ctl_call_fds(c, type, body, len, NULL, 0, m);
+}
+
 static int
 ring_ctl_call_once(struct ring_ctl *c, uint16_t type, const void *body,
-    uint32_t len, struct proto_msg *m)
+    uint32_t len, const int *fds, unsigned nfds, struct proto_msg *m)
 {
 	uint32_t seq = ring_ctl_next_seq(c);
 	int rc;
 
 	m->nfds = 0;
 	m->hdr.type = 0;
-	if ((rc = ring_ctl_send(c, type, seq, body, len, NULL, 0)) < 0)
+	if ((rc = ring_ctl_send(c, type, seq, body, len, fds, nfds)) < 0)
 		return rc;
 	rc = ring_ctl_recv(c, seq, type, m,
 	    ring_ctl_now_ms() + RING_CTL_TIMEOUT_MS);
@@ -527,6 +538,12 @@ struct ring_phys_cache **
 ring_ctl_phys_cache(struct ring_ctl *c)
 {
 	return &c->phys;
+}
+
+bool
+ring_ctl_keeps(const struct ring_ctl *c)
+{
+	return c->reconnect;
 }
 
 RING_EXPORT int
@@ -1054,6 +1071,7 @@ ring_ctl_set_reconnect(struct ring_ctl *c, bool on)
 		while (c->rings != NULL)
 			ring_ctl_forget(c->rings);
 		c->nregs = 0;
+		ring_phys_held_clear(c->phys);
 	}
 	c->reconnect = on;
 	return 0;
@@ -1063,6 +1081,12 @@ RING_EXPORT bool
 ring_ctl_connected(const struct ring_ctl *c)
 {
 	return c->sock >= 0 && !c->lost;
+}
+
+RING_EXPORT uint64_t
+ring_ctl_reconnects(const struct ring_ctl *c)
+{
+	return c->reconnects;
 }
 
 RING_EXPORT int
@@ -1087,6 +1111,7 @@ ring_ctl_reconnect(struct ring_ctl *c)
 	memset(&off, 0, sizeof(off));
 	(void)timerfd_settime(c->timer, 0, &off, NULL);
 	c->retry_ms = 0;
+	c->reconnects++;
 	/* names first: a producer may only bring back rings of its own */
 	for (i = 0; i < c->nregs; i++) {
 		memset(&req, 0, sizeof(req));
@@ -1114,6 +1139,11 @@ ring_ctl_reconnect(struct ring_ctl *c)
 			first = rc;
 		ring_ctl_forget(r);
 	}
+	/* then the regions: grants through those rings come back with them */
+	if (c->sock >= 0 && (rc = ring_phys_adopt_held(c)) < 0 && first == 0)
+		first = rc;
+	if (c->lost)
+		ring_ctl_lost(c);
 	c->reconnecting = false;
 	if (c->sock < 0) {
 		/* ringd went away again meanwhile */

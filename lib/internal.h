@@ -155,11 +155,18 @@ int ring_ctl_call(struct ring_ctl *c, uint16_t type, const void *body,
     uint32_t len, struct proto_msg *m);
 int ring_ctl_list(struct ring_ctl *c, uint16_t type, size_t recsz, void **v,
     size_t *n);
+int ring_ctl_call_fds(struct ring_ctl *c, uint16_t type, const void *body,
+    uint32_t len, const int *fds, unsigned nfds, struct proto_msg *m);
 struct ring_phys_cache **ring_ctl_phys_cache(struct ring_ctl *c);
+/* is the handle set to reconnect (keep what a new ringd must get back)? */
+bool ring_ctl_keeps(const struct ring_ctl *c);
 /* ring_close(): the ring's handle stops tracking it. */
 void ring_ctl_forget(struct ring *r);
 
 /* phys.c */
 void ring_phys_cache_free(struct ring_phys_cache *pc);
+/* regions held for a ringd restart: forget them all, hand them back */
+void ring_phys_held_clear(struct ring_phys_cache *pc);
+int ring_phys_adopt_held(struct ring_ctl *c);
 
 #endif /* RING_INTERNAL_H */

@@ -5,6 +5,7 @@
  * addresses into pointers through a per-connection mapping cache.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -23,6 +24,7 @@
 /*
  * One region mapped whole by ring_phys_resolve() or
  * ring_phys_resolve_ring(), with the rings ringd said it may be used for.
+ * (base and size first: phys_index() searches both kinds of entry.)
  */
 struct ring_phys_entry {
 	uint64_t base;
@@ -33,10 +35,27 @@ struct ring_phys_entry {
 	uint64_t ring[PHYS_ENTRY_RINGS];
 };
 
-/* The resolver's mappings, sorted by base, never overlapping. */
+/*
+ * A region a handle set to reconnect allocated or received the memory
+ * file of: what it hands back to a restarted ringd (PHYS_ADOPT).
+ */
+struct ring_phys_held {
+	uint64_t base;
+	uint64_t size;
+	uint64_t region_id;
+	int fd;	    /* its memory file, writable; -1: never received */
+	bool owner; /* allocated through this handle */
+};
+
+/*
+ * The resolver's mappings, and the regions held for a restart, each
+ * sorted by base, never overlapping.
+ */
 struct ring_phys_cache {
 	struct ring_phys_entry *v;
 	size_t n, cap;
+	struct ring_phys_held *held;
+	size_t nheld, capheld;
 };
 
 /* Round up to frames; false when len is 0 or the result overflows. */
@@ -72,25 +91,172 @@ ring_phys_cache_free(struct ring_phys_cache *pc)
 		return;
 	for (i = 0; i < pc->n; i++)
 		munmap(pc->v[i].ptr, pc->v[i].size);
+	ring_phys_held_clear(pc);
+	free(pc->held);
 	free(pc->v);
 	free(pc);
 }
 
-/* Index of the first entry ending above addr (pc->n: none). */
+/*
+ * Index of the first of n entries (stride bytes apart, each starting with
+ * uint64_t base and size, sorted) ending above addr; n: none.
+ */
 static size_t
-phys_cache_index(const struct ring_phys_cache *pc, uint64_t addr)
+phys_index(const void *v, size_t n, size_t stride, uint64_t addr)
 {
-	size_t lo = 0, hi = pc->n;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
+		const uint64_t *e = (const void *)((const char *)v +
+		    mid * stride);
 
-		if (pc->v[mid].base + pc->v[mid].size <= addr)
+		if (e[0] + e[1] <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	return lo;
+}
+
+static size_t
+phys_cache_index(const struct ring_phys_cache *pc, uint64_t addr)
+{
+	return phys_index(pc->v, pc->n, sizeof(pc->v[0]), addr);
+}
+
+/* The handle's cache, made when first needed; NULL without memory. */
+static struct ring_phys_cache *
+phys_cache_get(struct ring_ctl *c)
+{
+	struct ring_phys_cache **pcp = ring_ctl_phys_cache(c);
+
+	if (*pcp == NULL)
+		*pcp = calloc(1, sizeof(**pcp));
+	return *pcp;
+}
+
+/* --- regions held for a ringd restart ---------------------------------- */
+
+static void
+phys_held_drop(struct ring_phys_cache *pc, size_t i)
+{
+	if (pc->held[i].fd >= 0)
+		close(pc->held[i].fd);
+	memmove(&pc->held[i], &pc->held[i + 1],
+	    (pc->nheld - i - 1) * sizeof(pc->held[0]));
+	pc->nheld--;
+}
+
+void
+ring_phys_held_clear(struct ring_phys_cache *pc)
+{
+	while (pc != NULL && pc->nheld > 0)
+		phys_held_drop(pc, pc->nheld - 1);
+}
+
+/* Forget held regions overlapping [base, base + size) (all, or others'). */
+static void
+phys_held_forget(struct ring_phys_cache *pc, uint64_t base, uint64_t size,
+    bool owned_too)
+{
+	size_t i;
+
+	if (pc == NULL)
+		return;
+	i = phys_index(pc->held, pc->nheld, sizeof(pc->held[0]), base);
+	while (i < pc->nheld && pc->held[i].base < base + size) {
+		if (owned_too || !pc->held[i].owner)
+			phys_held_drop(pc, i);
+		else
+			i++;
+	}
+}
+
+/*
+ * Remember a region for a ringd restart when the handle is set to
+ * reconnect: owner when this handle allocated it; fd (not taken) its
+ * memory file, writable, or -1.  Best effort: without memory the region
+ * is not handed back.
+ */
+static void
+phys_held_note(struct ring_ctl *c, uint64_t id, uint64_t base, uint64_t size,
+    bool owner, int fd)
+{
+	struct ring_phys_cache *pc;
+	struct ring_phys_held *h, *nv;
+	size_t i;
+
+	if (!ring_ctl_keeps(c) || (pc = phys_cache_get(c)) == NULL)
+		return;
+	i = phys_index(pc->held, pc->nheld, sizeof(pc->held[0]), base);
+	if (i < pc->nheld && pc->held[i].region_id == id &&
+	    pc->held[i].base == base && pc->held[i].size == size) {
+		h = &pc->held[i];
+	} else {
+		/* an older region there was freed meanwhile */
+		phys_held_forget(pc, base, size, true);
+		if (pc->nheld == pc->capheld) {
+			size_t cap = pc->capheld ? 2 * pc->capheld : 16;
+
+			if ((nv = realloc(pc->held, cap * sizeof(*nv))) == NULL)
+				return;
+			pc->held = nv;
+			pc->capheld = cap;
+		}
+		i = phys_index(pc->held, pc->nheld, sizeof(pc->held[0]), base);
+		memmove(&pc->held[i + 1], &pc->held[i],
+		    (pc->nheld - i) * sizeof(pc->held[0]));
+		pc->nheld++;
+		h = &pc->held[i];
+		memset(h, 0, sizeof(*h));
+		h->base = base;
+		h->size = size;
+		h->region_id = id;
+		h->fd = -1;
+	}
+	h->owner |= owner;
+	if (h->fd < 0 && fd >= 0)
+		h->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+}
+
+/*
+ * After a ringd restart, hand every held region back (PHYS_ADOPT), with
+ * its memory file when held.  A region refused is forgotten (its mappings
+ * stay); the first refusal of a region this handle allocated is returned.
+ */
+int
+ring_phys_adopt_held(struct ring_ctl *c)
+{
+	struct ring_phys_cache *pc = *ring_ctl_phys_cache(c);
+	struct proto_phys_adopt req;
+	struct proto_msg m;
+	size_t i = 0;
+	int rc, first = 0;
+
+	while (pc != NULL && i < pc->nheld) {
+		struct ring_phys_held *h = &pc->held[i];
+
+		memset(&req, 0, sizeof(req));
+		req.region_id = h->region_id;
+		req.base = h->base;
+		req.size = h->size;
+		req.flags = h->owner ? PROTO_PHYS_ADOPT_CLAIM : 0;
+		rc = ring_ctl_call_fds(c, PROTO_PHYS_ADOPT, &req, sizeof(req),
+		    &h->fd, h->fd >= 0 ? 1 : 0, &m);
+		proto_msg_close_fds(&m);
+		if (rc == -EPIPE || rc == -ECONNRESET || rc == -ETIMEDOUT ||
+		    rc == -ENOTCONN)
+			return rc; /* ringd went away again */
+		if (rc == 0) {
+			i++;
+			continue;
+		}
+		if (h->owner && first == 0)
+			first = rc;
+		phys_held_drop(pc, i);
+	}
+	return first;
 }
 
 static void
@@ -143,16 +309,13 @@ static int
 phys_cache_insert(struct ring_ctl *c, const struct proto_phys_map_reply *rep,
     uint64_t ring_id, uint8_t *ptr)
 {
-	struct ring_phys_cache **pcp = ring_ctl_phys_cache(c), *pc = *pcp;
+	struct ring_phys_cache *pc = phys_cache_get(c);
 	uint64_t base = rep->region_base, size = rep->region_size;
 	struct ring_phys_entry *nv;
 	size_t i;
 
-	if (pc == NULL) {
-		if ((pc = calloc(1, sizeof(*pc))) == NULL)
-			return -ENOMEM;
-		*pcp = pc;
-	}
+	if (pc == NULL)
+		return -ENOMEM;
 	/* a region freed and allocated anew: the old mapping is stale */
 	phys_cache_forget(pc, base, size);
 	if (pc->n == pc->cap) {
@@ -196,6 +359,7 @@ ring_physalloc3_region(struct ring_ctl *c, uint64_t size, uint32_t flags,
 	if (rc < 0)
 		return rc;
 	rep = (const void *)m.body.raw;
+	phys_held_note(c, rep->region_id, rep->base, rep->got, true, -1);
 	*min = rep->got;
 	*base = rep->base;
 	if (region_id != NULL)
@@ -222,8 +386,10 @@ ring_physfree(struct ring_ctl *c, uint64_t base, uint64_t size)
 	req.size = size;
 	rc = ring_ctl_call(c, PROTO_PHYS_FREE, &req, sizeof(req), &m);
 	proto_msg_close_fds(&m);
-	if (rc == 0)
+	if (rc == 0) {
 		phys_cache_forget(*ring_ctl_phys_cache(c), base, size);
+		phys_held_forget(*ring_ctl_phys_cache(c), base, size, true);
+	}
 	return rc;
 }
 
@@ -276,6 +442,9 @@ ring_physmap(struct ring_ctl *c, uint64_t base, uint64_t size, uint32_t flags,
 	p = mmap(NULL, (size_t)size, prot, MAP_SHARED, fd,
 	    (off_t)(base - rep.region_base));
 	rc = p == MAP_FAILED ? -errno : 0;
+	if (rc == 0)
+		phys_held_note(c, rep.region_id, rep.region_base,
+		    rep.region_size, false, rep.writable ? fd : -1);
 	close(fd);
 	if (rc < 0)
 		return rc;
@@ -371,6 +540,9 @@ phys_resolve(struct ring_ctl *c, uint64_t ring_id, uint64_t phys, uint64_t len,
 	p = mmap(NULL, (size_t)rep.region_size, PROT_READ | PROT_WRITE,
 	    MAP_SHARED, fd, 0);
 	rc = p == MAP_FAILED ? -errno : 0;
+	if (rc == 0)
+		phys_held_note(c, rep.region_id, rep.region_base,
+		    rep.region_size, false, rep.writable ? fd : -1);
 	close(fd);
 	if (rc < 0)
 		return rc;
@@ -413,6 +585,8 @@ ring_phys_release(struct ring_ctl *c, uint64_t phys)
 	if (pc == NULL || (i = phys_cache_index(pc, phys)) == pc->n ||
 	    pc->v[i].base > phys)
 		return -ENOENT;
+	/* memory of a region we did not allocate: not ours to hand back */
+	phys_held_forget(pc, pc->v[i].base, pc->v[i].size, false);
 	phys_cache_drop(pc, i);
 	return 0;
 }

@@ -57,6 +57,8 @@ static const struct proto_rule proto_rules[PROTO_TYPE_COUNT] = {
 	    0, 0 },
 	[PROTO_ADOPT] = { sizeof(struct proto_adopt),
 	    sizeof(struct proto_adopt_reply), 3, 0 },
+	[PROTO_PHYS_ADOPT] = { sizeof(struct proto_phys_adopt),
+	    sizeof(struct proto_phys_adopt_reply), 1, 0 },
 };
 
 _Static_assert(sizeof(struct proto_ring_rec) + sizeof(struct proto_hdr) <=

@@ -69,6 +69,7 @@ enum proto_type {
 	PROTO_PHYS_LIST_FREE,  /* one per free range, then an end */
 	PROTO_PHYS_LIST_REGIONS, /* one per region, then an end */
 	PROTO_ADOPT, /* either side, after ringd restarted: a ring it holds */
+	PROTO_PHYS_ADOPT, /* after ringd restarted: a region it holds */
 	PROTO_TYPE_COUNT,
 };
 
@@ -176,6 +177,29 @@ struct proto_adopt_reply {
 struct proto_reply {
 	int32_t error;
 	uint32_t reserved;
+};
+
+/*
+ * PROTO_PHYS_ADOPT: a region the last ringd recorded, named exactly, with
+ * its memory file (writable) when the caller holds one, or no descriptor.
+ */
+struct proto_phys_adopt {
+	uint64_t region_id;
+	uint64_t base;
+	uint64_t size;
+	uint32_t flags; /* PROTO_PHYS_ADOPT_CLAIM */
+	uint32_t reserved;
+};
+
+/* The caller allocated the region: its connection is the owner again. */
+#define PROTO_PHYS_ADOPT_CLAIM 0x1u
+
+#define PROTO_PHYS_ADOPT_OWNER 0x1u  /* the caller owns it again */
+#define PROTO_PHYS_ADOPT_MEMORY 0x2u /* its memory is ringd's again */
+
+struct proto_phys_adopt_reply {
+	int32_t error;
+	uint32_t result; /* PROTO_PHYS_ADOPT_*: what the request brought back */
 };
 
 struct proto_probe_reply {

@@ -101,6 +101,8 @@ static const struct client_handler client_handlers[PROTO_TYPE_COUNT] = {
 	    sizeof(struct proto_phys_region_rec), CH_LIST },
 	[PROTO_ADOPT] = { "adopt", rings_handle_adopt,
 	    sizeof(struct proto_adopt_reply), 0 },
+	[PROTO_PHYS_ADOPT] = { "phys-adopt", phys_handle_adopt,
+	    sizeof(struct proto_phys_adopt_reply), 0 },
 };
 
 _Static_assert(sizeof(client_handlers) / sizeof(client_handlers[0]) ==

@@ -157,6 +157,9 @@ listen_activated(void)
 	if (errstr != NULL || pid != (long long)getpid())
 		return 0;
 	nfds = strtonum(sfds, 0, 1024, &errstr);
+	/* region memory from the fd store is no socket (state.c) */
+	if (errstr == NULL)
+		nfds = state_fdstore_take(fd, nfds, getenv("LISTEN_FDNAMES"));
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");

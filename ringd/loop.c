@@ -187,7 +187,7 @@ loop_run(void)
 	uint64_t last_status = 0;
 
 	while (!ringd.quit) {
-		int64_t next, next_hello;
+		int64_t next, next_hello, next_phys;
 		int timeout = -1, n, i;
 		uint64_t now = service_now_ns();
 
@@ -195,6 +195,9 @@ loop_run(void)
 		next_hello = client_expire(now);
 		if (next_hello >= 0 && (next < 0 || next_hello < next))
 			next = next_hello;
+		next_phys = phys_expire(now);
+		if (next_phys >= 0 && (next < 0 || next_phys < next))
+			next = next_phys;
 		if (next >= 0)
 			timeout = (int)((next + 999999) / 1000000);
 		/* connections closed by a deadline: reap them this turn */

@@ -252,6 +252,30 @@ struct state_ring {
 	uint32_t reserved;
 };
 
+/*
+ * A physalloc3 region the last ringd left (state.c, phys.c): where it was,
+ * whose, the identity of its memory file, and the rings it was granted
+ * through, by the side of the ring the grantee was.
+ */
+struct state_region {
+	uint64_t id;
+	uint64_t base, size;
+	uint32_t zone;	/* enum ring_phys_zone_id */
+	uint32_t flags; /* RING_PHYS_PERSIST */
+	struct ring_ctl_peer owner;
+	uint64_t mem_dev, mem_ino; /* 0, 0: it had no memory file */
+	uint32_t sflags;	   /* STATE_REGION_* */
+	uint32_t ngrants;
+	struct state_grant {
+		uint64_t ring_id;
+		uint32_t producer; /* 1: the ring's scheme, 0: its consumer */
+		uint32_t reserved;
+	} grant[RING_PHYS_GRANT_MAX];
+};
+
+#define STATE_REGION_CLIENT 0x1u /* a connection held it: it may claim it */
+#define STATE_REGION_MEMORY 0x2u /* mem_dev/mem_ino are its memory file's */
+
 #define STATE_HAS_CONSUMER 0x1u	 /* cpeer is known */
 #define STATE_HAS_PRODUCER 0x2u	 /* ppeer is known */
 #define STATE_CONSUMER_BACK 0x4u /* the consumer adopted it */
@@ -336,6 +360,7 @@ void service_pidfile_remove(void);
 int service_daemonize(void);
 void service_daemon_ready(bool ok);
 void service_notify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void service_notify_fdstore(const char *name, const int *fds, size_t nfds);
 void service_raise_nofile(void);
 void service_init_state(void);
 
@@ -410,6 +435,8 @@ struct state_ring *state_find(dev_t dev, ino_t ino);
 bool state_known(void);
 bool state_adopt_window(void);
 bool state_name_reserved(const char *name, uint32_t uid, uint32_t *owner);
+bool state_memfd_ok(int fd, uint64_t dev, uint64_t ino, uint64_t size);
+long long state_fdstore_take(int first, long long nfds, const char *names);
 
 /* builtin.c */
 const struct builtin_scheme *builtin_list(unsigned *n);
@@ -451,5 +478,12 @@ int phys_handle_grant(struct client *c, struct proto_msg *m);
 bool phys_list_next(struct client *c, uint8_t *rec);
 void phys_client_gone(struct client *c);
 void phys_fill_status(struct ring_ctl_status *st);
+/* phys.c: regions across a restart (state.c keeps the file) */
+size_t phys_save(struct state_region **ret, int **fds, size_t *nfds);
+int phys_restore(const struct state_region *sr);
+uint64_t phys_next_id(void);
+void phys_restore_done(uint64_t next_id, int *memfd, size_t nmemfd);
+int phys_handle_adopt(struct client *c, struct proto_msg *m);
+int64_t phys_expire(uint64_t now);
 
 #endif /* RINGD_H */

@@ -18,6 +18,8 @@
 
 #include "ringd.h"
 
+#define SERVICE_NOTIFY_MAX_FDS 250 /* SCM_RIGHTS takes up to 253 */
+
 static struct pidfh *service_pfh;
 
 uint64_t
@@ -128,45 +130,96 @@ service_daemon_ready(bool ok)
 }
 
 /*
- * One sd_notify datagram ("READY=1", "STATUS=...", "STOPPING=1") to
- * $NOTIFY_SOCKET, when systemd set it.  Best effort: failures are logged
- * at debug level only.
+ * One sd_notify datagram with fds (SCM_RIGHTS, at most
+ * SERVICE_NOTIFY_MAX_FDS) to $NOTIFY_SOCKET, when systemd set it.  Best
+ * effort: failures are logged at debug level only.
  */
-void
-service_notify(const char *fmt, ...)
+static void
+service_notify_send(const char *msg, size_t len, const int *fds, size_t nfds)
 {
 	const char *path = getenv("NOTIFY_SOCKET");
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * SERVICE_NOTIFY_MAX_FDS)];
+	} u;
 	struct sockaddr_un sa;
-	socklen_t salen;
-	char msg[512];
-	va_list ap;
+	struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
+	struct msghdr mh;
+	struct cmsghdr *cm;
 	size_t plen;
-	int fd, n;
+	int fd;
 
-	if (path == NULL || (path[0] != '/' && path[0] != '@'))
+	if (path == NULL || (path[0] != '/' && path[0] != '@') ||
+	    nfds > SERVICE_NOTIFY_MAX_FDS)
 		return;
 	plen = strlen(path);
 	if (plen >= sizeof(sa.sun_path))
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(msg))
 		return;
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	memcpy(sa.sun_path, path, plen);
 	if (path[0] == '@')
 		sa.sun_path[0] = '\0'; /* abstract namespace */
-	salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen +
-	    (path[0] == '@' ? 0 : 1));
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_name = &sa;
+	mh.msg_namelen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+	    plen + (path[0] == '@' ? 0 : 1));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (nfds > 0) {
+		memset(&u, 0, sizeof(u));
+		mh.msg_control = u.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
+	}
 	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
 		return;
-	if (sendto(fd, msg, (size_t)n, MSG_NOSIGNAL, (struct sockaddr *)&sa,
-		salen) < 0)
+	if (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0)
 		log_debug("sd_notify to '%s' failed: %s", path,
 		    strerror(errno));
 	close(fd);
+}
+
+/* One sd_notify datagram ("READY=1", "STATUS=...", "STOPPING=1"). */
+void
+service_notify(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		return;
+	service_notify_send(msg, (size_t)n, NULL, 0);
+}
+
+/*
+ * Hand descriptors to systemd's file descriptor store under name
+ * (FDSTORE=1, FDNAME=), in datagrams of SERVICE_NOTIFY_MAX_FDS; the next
+ * start gets them in LISTEN_FDS (state_fdstore_take()).
+ */
+void
+service_notify_fdstore(const char *name, const int *fds, size_t nfds)
+{
+	char msg[128];
+	size_t k;
+	int n;
+
+	n = snprintf(msg, sizeof(msg), "FDSTORE=1\nFDNAME=%s", name);
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		return;
+	for (; nfds > 0; fds += k, nfds -= k) {
+		k = nfds < SERVICE_NOTIFY_MAX_FDS ? nfds
+						  : SERVICE_NOTIFY_MAX_FDS;
+		service_notify_send(msg, (size_t)n, fds, k);
+	}
 }
 
 /* Every ring holds a few descriptors: take the hard limit. */

@@ -20,8 +20,17 @@
  *  - a producer that does not come back is taken over only once its
  *    process is gone.
  *
+ * The file also records every physalloc3 region (phys.c): its id, range,
+ * zone, flags, owner, the identity of its memory file and the rings it was
+ * granted through.  The next ringd reserves exactly those ranges, makes
+ * the regions again and takes their memory files back from whoever held
+ * them (PHYS_ADOPT), or, under systemd, from the service manager's file
+ * descriptor store, where a stopping ringd leaves the memory files it
+ * holds (FDNAME=ringd-phys).
+ *
  * Without the file (ringd was killed, or this is its first start) ADOPT
- * still works, with fresh ids and nothing claimed believed (rings.c).
+ * still works, with fresh ids and nothing claimed believed (rings.c);
+ * regions are gone.
  */
 #include <sys/stat.h>
 
@@ -33,20 +42,25 @@
 
 #include "ringd.h"
 
-#define STATE_MAGIC 0x3174736472676e72ull /* "rngrdst1" */
+#define STATE_MAGIC 0x3274736472676e72ull /* "rngrdst2" */
 #define STATE_SUFFIX ".state"
+#define STATE_FDNAME "ringd-phys" /* region memory in systemd's fd store */
 
 struct state_header {
 	uint64_t magic;
 	uint32_t version; /* PROTO_VERSION of the writer */
-	uint32_t count;	  /* records that follow */
+	uint32_t count;	  /* ring records that follow */
 	uint64_t next_ring_id;
-	uint64_t reserved;
+	uint32_t nregions; /* region records after the rings */
+	uint32_t reserved;
+	uint64_t next_region_id;
 };
 
 static struct state_ring *state_rings; /* sorted by (dev, ino) */
 static uint32_t state_count;
 static bool state_loaded;
+static int *state_stored; /* memory files from systemd's fd store */
+static size_t state_nstored;
 
 static int
 state_path(char *buf, size_t size)
@@ -69,15 +83,15 @@ state_cmp(const void *a, const void *b)
 	return x->mem_ino < y->mem_ino ? -1 : x->mem_ino > y->mem_ino;
 }
 
-/* Read exactly len bytes, or fail. */
+/* Read (wr false) or write exactly len bytes, or fail. */
 static bool
-state_read_all(int fd, void *buf, size_t len)
+state_io_all(int fd, void *buf, size_t len, bool wr)
 {
 	uint8_t *p = buf;
 	ssize_t n;
 
 	while (len > 0) {
-		n = read(fd, p, len);
+		n = wr ? write(fd, p, len) : read(fd, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -98,10 +112,108 @@ state_check(const struct state_header *h, const struct stat *st)
 	    (st->st_mode & 077) != 0 || st->st_nlink != 1)
 		return false;
 	if (h->magic != STATE_MAGIC || h->version != PROTO_VERSION ||
-	    h->count > RINGD_CAP_MAX_RINGS || h->reserved != 0)
+	    h->count > RINGD_CAP_MAX_RINGS ||
+	    h->nregions > RINGD_CAP_PHYS_MAX_REGIONS || h->reserved != 0)
 		return false;
-	size = sizeof(*h) + (uint64_t)h->count * sizeof(struct state_ring);
+	size = sizeof(*h) + (uint64_t)h->count * sizeof(struct state_ring) +
+	    (uint64_t)h->nregions * sizeof(struct state_region);
 	return (uint64_t)st->st_size == size;
+}
+
+/*
+ * Is fd the memory file recorded as (dev, ino): that very file, of size
+ * bytes, sealed against resizing, open for writing?  Holding it proves
+ * ringd handed it out; its identity proves which region it is.
+ */
+bool
+state_memfd_ok(int fd, uint64_t dev, uint64_t ino, uint64_t size)
+{
+	const int seals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
+	struct stat st;
+	int fl, sl;
+
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_dev != dev || (uint64_t)st.st_ino != ino ||
+	    st.st_size < 0 || (uint64_t)st.st_size != size)
+		return false;
+	fl = fcntl(fd, F_GETFL);
+	sl = fcntl(fd, F_GET_SEALS);
+	return fl >= 0 && (fl & O_ACCMODE) == O_RDWR && sl >= 0 &&
+	    (sl & seals) == seals;
+}
+
+/*
+ * Socket activation and the fd store both pass descriptors from
+ * LISTEN_FDS_START on, the sockets first.  Take the memory files a
+ * stopping ringd stored (named STATE_FDNAME in names, LISTEN_FDNAMES) and
+ * return how many descriptors are left for the sockets.
+ */
+long long
+state_fdstore_take(int first, long long nfds, const char *names)
+{
+	const char *p = names;
+	long long i, left = nfds; /* the sockets come first */
+	size_t len = strlen(STATE_FDNAME);
+
+	if (names == NULL || nfds <= 0)
+		return nfds;
+	for (i = 0; i < nfds && p != NULL; i++) {
+		const char *end = strchr(p, ':');
+		size_t n = end != NULL ? (size_t)(end - p) : strlen(p);
+
+		if (n == len && strncmp(p, STATE_FDNAME, len) == 0) {
+			int *v = reallocarray(state_stored, state_nstored + 1,
+			    sizeof(*v));
+
+			(void)fcntl(first + (int)i, F_SETFD, FD_CLOEXEC);
+			if (v == NULL) {
+				close(first + (int)i);
+			} else {
+				state_stored = v;
+				state_stored[state_nstored++] = first + (int)i;
+			}
+			left--;
+		}
+		p = end != NULL ? end + 1 : NULL;
+	}
+	return left;
+}
+
+/* Hand the memory files taken from the store on, and empty the store. */
+static void
+state_fdstore_done(uint64_t next_region_id)
+{
+	phys_restore_done(next_region_id, state_stored, state_nstored);
+	if (state_nstored > 0)
+		service_notify("FDSTOREREMOVE=1\nFDNAME=" STATE_FDNAME);
+	free(state_stored);
+	state_stored = NULL;
+	state_nstored = 0;
+}
+
+/* Re-create the regions recorded after the rings; false on a short file. */
+static bool
+state_load_regions(int fd, uint32_t n)
+{
+	struct state_region sr;
+	uint32_t i, bad = 0;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		if (!state_io_all(fd, &sr, sizeof(sr), false))
+			return false;
+		if ((rc = phys_restore(&sr)) < 0) {
+			if (bad++ < 8)
+				log_warn("region %llu %#llx+%#llx left by the "
+					 "last ringd is lost: %s",
+				    (unsigned long long)sr.id,
+				    (unsigned long long)sr.base,
+				    (unsigned long long)sr.size,
+				    rc == -EINVAL ? "it does not fit the zones"
+						  : strerror(-rc));
+		}
+	}
+	return true;
 }
 
 /* At start, before serving: take in what the last ringd left, if any. */
@@ -114,22 +226,29 @@ state_load(void)
 	uint32_t i;
 	int fd;
 
-	if (state_path(path, sizeof(path)) < 0)
+	if (state_path(path, sizeof(path)) < 0) {
+		state_fdstore_done(0);
 		return;
+	}
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
+	memset(&h, 0, sizeof(h));
+	if (fd < 0) {
+		state_fdstore_done(0);
 		return;
-	if (fstat(fd, &st) < 0 || !state_read_all(fd, &h, sizeof(h)) ||
+	}
+	if (fstat(fd, &st) < 0 || !state_io_all(fd, &h, sizeof(h), false) ||
 	    !state_check(&h, &st)) {
 		log_warn("ignoring '%s': not a state file this ringd wrote",
 		    path);
+		h.next_region_id = 0;
 		goto out;
 	}
 	if (h.count > 0 &&
 	    (state_rings = calloc(h.count, sizeof(*state_rings))) == NULL)
 		goto out;
 	if (h.count > 0 &&
-	    !state_read_all(fd, state_rings, h.count * sizeof(*state_rings))) {
+	    !state_io_all(fd, state_rings, h.count * sizeof(*state_rings),
+		false)) {
 		free(state_rings);
 		state_rings = NULL;
 		goto out;
@@ -156,9 +275,12 @@ state_load(void)
 	log_info("%u rings left by the last ringd may come back; ring ids "
 		 "go on from %llu",
 	    h.count, (unsigned long long)h.next_ring_id);
+	if (!state_load_regions(fd, h.nregions))
+		log_warn("'%s' ends early: some regions are lost", path);
 out:
 	close(fd);
 	(void)unlink(path);
+	state_fdstore_done(h.next_region_id);
 }
 
 /* The record of the ring with this memory file, or NULL. */
@@ -216,17 +338,21 @@ state_name_reserved(const char *name, uint32_t uid, uint32_t *owner)
 	return false;
 }
 
-/* At a clean stop: write down the rings left to their peers. */
+/*
+ * At a clean stop: write down the rings left to their peers and the
+ * regions, and leave the regions' memory files in systemd's fd store.
+ */
 void
 state_save(void)
 {
 	struct state_header h;
 	struct ringd_ring *rr;
 	struct state_ring *v = NULL;
+	struct state_region *reg = NULL;
 	char path[RINGD_SOCK_MAX + sizeof(STATE_SUFFIX)];
 	uint32_t n = 0, cap = 0;
-	size_t len;
-	int fd;
+	size_t len, nreg, nmem;
+	int fd, *mem = NULL;
 
 	if (state_path(path, sizeof(path)) < 0)
 		return;
@@ -258,13 +384,18 @@ state_save(void)
 			sr->flags |= STATE_HAS_PRODUCER;
 	}
 	(void)unlink(path);
-	if (n == 0)
+	nreg = phys_save(&reg, &mem, &nmem);
+	if (n == 0 && nreg == 0)
 		goto out; /* nothing to hand on: ids start afresh, harmlessly */
+	if (ringd.notify && nmem > 0)
+		service_notify_fdstore(STATE_FDNAME, mem, nmem);
 	memset(&h, 0, sizeof(h));
 	h.magic = STATE_MAGIC;
 	h.version = PROTO_VERSION;
 	h.count = n;
 	h.next_ring_id = ringd.next_ring_id + 1;
+	h.nregions = (uint32_t)nreg;
+	h.next_region_id = phys_next_id() + 1;
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    0600);
 	if (fd < 0) {
@@ -274,14 +405,17 @@ state_save(void)
 		goto out;
 	}
 	len = (size_t)n * sizeof(*v);
-	if (write(fd, &h, sizeof(h)) != (ssize_t)sizeof(h) ||
-	    (len > 0 && write(fd, v, len) != (ssize_t)len)) {
+	if (!state_io_all(fd, &h, sizeof(h), true) ||
+	    !state_io_all(fd, v, len, true) ||
+	    !state_io_all(fd, reg, nreg * sizeof(*reg), true)) {
 		log_warn("cannot write '%s': %s", path, strerror(errno));
 		(void)unlink(path);
 	}
 	close(fd);
 out:
 	free(v);
+	free(reg);
+	free(mem);
 }
 
 /* Forget what the last ringd left (at exit). */

@@ -408,6 +408,14 @@ int ring_ctl_fd(const struct ring_ctl *c);
  * through ringd.  The new ringd may refuse a ring (-EPERM not this uid's,
  * -ENOENT not left by the last ringd, -E2BIG over today's limits; see
  * ringd(8)): it then goes on without ringd's oversight.
+ *
+ * The handle also keeps the memory file of every physalloc3 region it
+ * maps (<ring/phys.h>) and hands those regions back after the rings: the
+ * regions it allocated are its own again (a region that is not
+ * persistent dies with the handle's connection, as before), and the new
+ * ringd has their memory again.  A region the new ringd does not know
+ * (it was killed, or the adopt window is over: -ENOENT) is forgotten;
+ * mappings stay valid, but the range may be allocated to someone else.
  */
 int ring_ctl_set_reconnect(struct ring_ctl *c, bool on);
 /* Reconnect now; 0, or the first thing the new ringd refused. */
@@ -418,6 +426,8 @@ int ring_ctl_reconnect(struct ring_ctl *c);
  * -ECONNRESET from a scheme) leaves the connection alone.
  */
 bool ring_ctl_connected(const struct ring_ctl *c);
+/* How many times the handle has reconnected to a restarted ringd. */
+uint64_t ring_ctl_reconnects(const struct ring_ctl *c);
 /*
  * Do what ring_ctl_fd() signalled without taking an attach: queue attach
  * events, notice a hang-up and reconnect when the handle is set to.
