@@ -338,6 +338,9 @@ install: lib examples ringd ringctl ringtop
 		-e 's|/usr/local/etc/ringd.conf|$(SYSCONFDIR)/ringd.conf|' ringd/ringd.service \
 		> $(DESTDIR)$(SYSTEMDUNITDIR)/ringd.service
 	install -m 644 ringd/ringd.socket $(DESTDIR)$(SYSTEMDUNITDIR)/ringd.socket
+	sed -e 's|/usr/local/bin/ringctl|$(BINDIR)/ringctl|' ringd/ringd-metrics.service \
+		> $(DESTDIR)$(SYSTEMDUNITDIR)/ringd-metrics.service
+	install -m 644 ringd/ringd-metrics.timer $(DESTDIR)$(SYSTEMDUNITDIR)/ringd-metrics.timer
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 755 $(INSTALL_STRIP) $(RINGCTL_BIN) $(RINGTOP_BIN) $(BLKDEV_BINS) \
@@ -381,7 +384,8 @@ uninstall:
 		! cmp -s ringd/ringd.conf $(DESTDIR)$(SYSCONFDIR)/ringd.conf; then \
 		echo "keeping $(DESTDIR)$(SYSCONFDIR)/ringd.conf: it was edited"; \
 	else rm -f $(DESTDIR)$(SYSCONFDIR)/ringd.conf; fi
-	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/ringd.service $(DESTDIR)$(SYSTEMDUNITDIR)/ringd.socket
+	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/ringd.service $(DESTDIR)$(SYSTEMDUNITDIR)/ringd.socket \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/ringd-metrics.service $(DESTDIR)$(SYSTEMDUNITDIR)/ringd-metrics.timer
 	rm -f $(DESTDIR)$(BINDIR)/ringctl $(DESTDIR)$(BINDIR)/ringtop \
 		$(BLKDEV_BINS:$(BUILD)/examples/%=$(DESTDIR)$(BINDIR)/%)
 	rm -f $(MAN1:man/%=$(DESTDIR)$(MANDIR)/man1/%)

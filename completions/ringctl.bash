@@ -67,7 +67,7 @@ _ringctl()
 
 	# option values
 	case $prev in
-	--data-file)
+	--data-file | --output | -o)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
@@ -80,7 +80,7 @@ _ringctl()
 		return
 		;;
 	--timeout | --count | --batch | --window | --min | --offset | --len | \
-		--interval | -i | --threshold | -t | -n)
+		--interval | -i | --threshold | -t | -n | --listen | -l)
 		return
 		;;
 	esac
@@ -100,7 +100,7 @@ _ringctl()
 		case ${COMP_WORDS[i]} in
 		--data-file | --bits | --timeout | --count | --batch | --window | \
 			--min | --partial | --offset | --len | --interval | -i | \
-			--threshold | -t | -n)
+			--threshold | -t | -n | --output | -o | --listen | -l)
 			((i++))
 			;;
 		-*) ;;

@@ -378,10 +378,11 @@ metrics_print(FILE *f, const struct metrics *m, const struct metrics_snap *sn)
 	char esc[METRICS_LABEL_LEN];
 	size_t i, k;
 
-	metrics_family(f, "ringctl_build_info", "gauge",
+	metrics_family(f, "ringd_ringctl_build_info", "gauge",
 	    "The ringctl that wrote these metrics, and its protocol version.");
 	fprintf(f,
-	    "ringctl_build_info{version=\"%s\",protocol=\"%" PRIu32 "\"} 1\n",
+	    "ringd_ringctl_build_info{version=\"%s\",protocol=\"%" PRIu32
+	    "\"} 1\n",
 	    metrics_escape(ring_version(), strlen(ring_version()), esc,
 		sizeof(esc)),
 	    ring_ctl_protocol());

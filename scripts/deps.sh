@@ -30,6 +30,8 @@ valgrind		the memcheck step
 tmux			ringtop and shell tests in a real terminal
 zsh			zsh completion tests
 python3-prometheus-client	parses ringctl metrics in the tests
+prometheus		promtool and a real server scrape ringctl metrics --listen
+curl			scrapes ringctl metrics --listen in the tests
 mandoc			man page lint
 man-db			checks the installed man page links
 systemd			systemd-analyze verify of the units
