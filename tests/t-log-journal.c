@@ -7,7 +7,9 @@
  * unset, malformed or naming another file, the plain "ringd: " format.
  * A socket passed by socket activation keeps the mode and group it came
  * with; a socket_mode or socket_group in ringd.conf that differs is named
- * in a notice, at start and at each reload, and never applied.  The unit
+ * in a notice, at start and at each reload, and never applied.  As root,
+ * ringd also runs confined as ringd.service runs it (another uid, no
+ * capabilities, its own network namespace) and serves.  The unit
  * files keep their confinement: the lines docs/service.md discusses, and,
  * where systemd-analyze is installed, a clean "verify" and a "security"
  * exposure no higher than the one documented there.
@@ -18,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -268,13 +272,40 @@ test_journal_mismatch(void)
 	td_cleanup(&d);
 }
 
+/* The uid and gid ringd runs as in the unprivileged run. */
+#define LJ_UID 65534u
+#define LJ_OUTSIDER 4321u /* neither ringd's uid nor in its group */
+
+/*
+ * In the child: what ringd.service does before exec, as far as it can be
+ * done without systemd: a network namespace of its own, an empty
+ * capability bounding set, uid and gid LJ_UID, no new privileges.
+ */
+static void
+lj_confine(pid_t parent)
+{
+	int cap;
+
+	if (unshare(CLONE_NEWNET) < 0)
+		_exit(125);
+	for (cap = 0; cap < 64; cap++)
+		(void)prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
+	if (setgroups(0, NULL) < 0 || setresgid(LJ_UID, LJ_UID, LJ_UID) < 0 ||
+	    setresuid(LJ_UID, LJ_UID, LJ_UID) < 0 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(125);
+}
+
 /*
  * Start ringd as systemd would with socket activation: the listening
  * socket (bound here, mode mode) as fd 3, LISTEN_PID/LISTEN_FDS/
  * LISTEN_FDNAMES, no -S; stderr to the log, which is the journal.
+ * confine: as ringd.service runs it (lj_confine()), the socket and its
+ * directory given to that user as ringd.socket and RuntimeDirectory= do.
  */
 static void
-lj_start_activated(mode_t mode)
+lj_start_activated(mode_t mode, bool confine)
 {
 	struct sockaddr_un sa;
 	const char *bin = td_binary();
@@ -289,6 +320,10 @@ lj_start_activated(mode_t mode)
 	TAP_SYS(fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
 	TAP_SYS(bind(fd, (struct sockaddr *)&sa, sizeof(sa)));
 	TAP_SYS(chmod(d.sock, mode));
+	if (confine) {
+		TAP_SYS(chown(d.sock, LJ_UID, LJ_UID));
+		TAP_SYS(chown(d.dir, LJ_UID, LJ_UID));
+	}
 	TAP_SYS(listen(fd, 16));
 	lj_journal_env(NULL);
 	TAP_SYS(pid = fork());
@@ -303,6 +338,8 @@ lj_start_activated(mode_t mode)
 			_exit(126);
 		for (lfd = 4; lfd < 1024; lfd++)
 			close(lfd);
+		if (confine)
+			lj_confine(parent);
 		snprintf(spid, sizeof(spid), "%d", (int)getpid());
 		setenv("LISTEN_PID", spid, 1);
 		setenv("LISTEN_FDS", "1", 1);
@@ -367,7 +404,7 @@ test_activation_mode(void)
 	    (unsigned)other);
 	memset(&d, 0, sizeof(d));
 	td_prepare(&d, conf);
-	lj_start_activated(0660);
+	lj_start_activated(0660, false);
 	lj_await("<5>", "socket activation: ", 1);
 	if (lj_count("<5>socket activation: '", "has mode 0660") != 1 ||
 	    lj_count("<5>", "socket_mode 0600 and ") != 1 ||
@@ -394,10 +431,107 @@ test_activation_mode(void)
 	/* nothing set, or the same: no notice */
 	memset(&d, 0, sizeof(d));
 	td_prepare(&d, "socket_mode = 0640\n");
-	lj_start_activated(0640);
+	lj_start_activated(0640, false);
 	lj_check_socket(0640);
 	lj_stop_activated();
 	TAP_EQ(lj_count("", "socket activation: "), 0);
+	td_cleanup(&d);
+}
+
+/* Does /proc/PID/status have a line starting with want? */
+static bool
+lj_status_has(pid_t pid, const char *want)
+{
+	static char buf[8192];
+	char path[64], line[128];
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (td_read_file(path, buf, sizeof(buf)) <= 0)
+		return false;
+	snprintf(line, sizeof(line), "\n%s", want);
+	return strstr(buf, line) != NULL;
+}
+
+/* In a helper: become uid with gid as its only group, connect, status. */
+static void
+lj_client_as(uid_t uid, gid_t gid, int want)
+{
+	struct ring_ctl_status rs;
+	struct ring_ctl *c;
+	pid_t pid = tap_fork();
+	int rc;
+
+	if (pid == 0) {
+		TAP_SYS(setgroups(0, NULL));
+		TAP_SYS(setresgid(gid, gid, gid));
+		TAP_SYS(setresuid(uid, uid, uid));
+		rc = ring_ctl_connect(d.sock, NULL, &c);
+		if (rc != want)
+			TAP_FAIL("uid %u gid %u: connect gives %s, not %s",
+			    (unsigned)uid, (unsigned)gid, tap_rcname(rc),
+			    tap_rcname(want));
+		if (rc == 0) {
+			TAP_RC(ring_ctl_status(c, &rs), 0);
+			ring_ctl_close(c);
+		}
+		tap_child_exit();
+	}
+	tap_reap(pid);
+}
+
+/*
+ * ringd as ringd.service runs it: an unprivileged uid, no capabilities,
+ * no new privileges, a network namespace of its own, the socket from
+ * "systemd".  It installs its own filter, serves root and the members of
+ * its group across the namespaces (a ring to echo, a status), keeps out
+ * everybody else by the socket's mode, reloads and stops cleanly, with
+ * nothing above notice in its log.
+ */
+static void
+test_activation_unprivileged(void)
+{
+	struct ring_ctl *c;
+	struct ring *r;
+	struct ring_sqe sq = { .opcode = RING_OP_NOOP, .user_data = 5 };
+	struct ring_cqe cq;
+	char self[64], its[64], path[64];
+	ssize_t n;
+
+	if (geteuid() != 0) {
+		tap_diag("not root: cannot start ringd as another user");
+		return;
+	}
+	memset(&d, 0, sizeof(d));
+	td_prepare(&d, "socket_mode = 0660\n");
+	TAP_SYS(chmod(d.conf, 0644));
+	lj_start_activated(0660, true);
+	if (!lj_status_has(d.pid, "Uid:\t65534\t65534") ||
+	    !lj_status_has(d.pid, "CapEff:\t0000000000000000") ||
+	    !lj_status_has(d.pid, "CapBnd:\t0000000000000000") ||
+	    !lj_status_has(d.pid, "NoNewPrivs:\t1") ||
+	    !lj_status_has(d.pid, "Seccomp:\t2"))
+		TD_FAIL(&d, "ringd is not confined as the unit says");
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)d.pid);
+	TAP_SYS(n = readlink(path, its, sizeof(its) - 1));
+	its[n] = '\0';
+	TAP_SYS(n = readlink("/proc/self/ns/net", self, sizeof(self) - 1));
+	self[n] = '\0';
+	if (strcmp(its, self) == 0)
+		TD_FAIL(&d, "ringd shares our network namespace");
+
+	c = td_connect(&d);
+	r = td_open(c, "echo", 8, 0, 0, NULL);
+	td_roundtrip(r, &sq, &cq);
+	TAP_EQ(cq.user_data, 5);
+	ring_close(r);
+	ring_ctl_close(c);
+	lj_client_as(LJ_OUTSIDER, LJ_UID, 0);
+	lj_client_as(LJ_OUTSIDER, LJ_OUTSIDER, -EACCES);
+
+	lj_reload("socket_mode = 0660\n", "<5>", "reloaded", 1);
+	lj_stop_activated();
+	if (lj_count("<3>", "") != 0 || lj_count("<4>", "") != 0)
+		TD_FAIL(&d, "the confined ringd logged an error or warning");
 	td_cleanup(&d);
 }
 
@@ -518,6 +652,8 @@ main(int argc, char **argv)
 	tap_run("log-journal-multiline", test_journal_multiline, 30);
 	tap_run("log-journal-mismatch", test_journal_mismatch, 60);
 	tap_run("log-activation-socket-mode", test_activation_mode, 60);
+	tap_run("log-activation-unprivileged", test_activation_unprivileged,
+	    60);
 	tap_run("log-unit-hardening", test_unit_hardening, 60);
 	return tap_done();
 }
