@@ -35,21 +35,14 @@
 #include <ring/ring.h>
 
 #include "../examples/blkdev.h"
+#include "lib/proc.h"
 #include "lib/ringd.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
 
 #define BT_WAIT_MS 60000u /* a program must end within this */
-#define BT_LOG_MAX 16384
 
 static struct td d;
-
-/* One program run as a child of the sub-test. */
-struct bt_proc {
-	pid_t pid;
-	int status; /* exit status, or 128 + signal, once reaped */
-	char log[TD_PATH_MAX];
-};
 
 /* BUILD/tests/t-blkdev-io -> BUILD/examples/<name>. */
 static void
@@ -77,107 +70,27 @@ bt_binary(char *buf, size_t size, const char *name)
  * stdout and stderr to a log file named tag; it dies with the sub-test.
  */
 static void
-bt_start(struct bt_proc *p, const char *tag, const char *prog, ...)
+bt_start(struct tp_proc *p, const char *tag, const char *prog, ...)
 {
-	const char *argv[40];
 	char bin[PATH_MAX];
 	va_list ap;
-	int n = 0, fd;
 
 	bt_binary(bin, sizeof(bin), prog);
-	argv[n++] = prog;
-	argv[n++] = "-S";
-	argv[n++] = d.sock;
 	va_start(ap, prog);
-	while (n < 39 && (argv[n] = va_arg(ap, const char *)) != NULL)
-		n++;
+	tp_startv(p, d.dir, tag, bin, d.sock, ap);
 	va_end(ap);
-	argv[n] = NULL;
-	snprintf(p->log, sizeof(p->log), "%s/%s.log", d.dir, tag);
-	fflush(NULL);
-	TAP_SYS(p->pid = fork());
-	if (p->pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		fd = open(p->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		    0600);
-		if (fd < 0)
-			_exit(126);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		dup2(fd, 0);
-		execv(bin, (char *const *)argv);
-		_exit(127);
-	}
-}
-
-/* The log of p, NUL-terminated, in a static buffer. */
-static const char *
-bt_log(const struct bt_proc *p)
-{
-	static char buf[BT_LOG_MAX];
-
-	if (td_read_file(p->log, buf, sizeof(buf)) < 0)
-		buf[0] = '\0';
-	return buf;
-}
-
-static void
-bt_dump(const struct bt_proc *p)
-{
-	char buf[BT_LOG_MAX], *line, *save = NULL;
-
-	snprintf(buf, sizeof(buf), "%s", bt_log(p));
-	for (line = strtok_r(buf, "\n", &save); line != NULL;
-	     line = strtok_r(NULL, "\n", &save))
-		tap_diag("%s: %s", strrchr(p->log, '/') + 1, line);
-}
-
-/* Reap p within ms; its status is then in p->status. */
-static void
-bt_wait(struct bt_proc *p, unsigned ms)
-{
-	uint64_t t0 = tu_now_ns();
-	int st;
-	pid_t w;
-
-	while ((w = waitpid(p->pid, &st, WNOHANG)) == 0) {
-		if (tu_now_ns() - t0 > (uint64_t)ms * 1000000) {
-			bt_dump(p);
-			TAP_FAIL("'%s' still running after %u ms", p->log, ms);
-		}
-		tu_sleep_ms(5);
-	}
-	if (w < 0)
-		TAP_FAIL("waitpid: %s", tap_rcname(-errno));
-	p->pid = 0;
-	p->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 /* Run a driver to its end and demand exit status want. */
 static void
-bt_expect(struct bt_proc *p, int want)
+bt_expect(struct tp_proc *p, int want)
 {
-	bt_wait(p, BT_WAIT_MS);
-	if (p->status != want) {
-		bt_dump(p);
-		TAP_FAIL("'%s' ended with status %d, expected %d", p->log,
-		    p->status, want);
-	}
-}
-
-static void
-bt_log_has(const struct bt_proc *p, const char *s)
-{
-	if (strstr(bt_log(p), s) == NULL) {
-		bt_dump(p);
-		TAP_FAIL("'%s' does not say '%s'", p->log, s);
-	}
+	tp_expect(p, BT_WAIT_MS, want);
 }
 
 /* Start a scheme and wait until ringd lists its name. */
 static void
-bt_scheme(struct bt_proc *p, struct ring_ctl *c, const char *name, bool dma32)
+bt_scheme(struct tp_proc *p, struct ring_ctl *c, const char *name, bool dma32)
 {
 	uint64_t t0 = tu_now_ns();
 
@@ -189,7 +102,7 @@ bt_scheme(struct bt_proc *p, struct ring_ctl *c, const char *name, bool dma32)
 		    (char *)NULL);
 	while (!td_find_scheme(c, name, NULL)) {
 		if (waitpid(p->pid, NULL, WNOHANG) != 0) {
-			bt_dump(p);
+			tp_dump(p);
 			TAP_FAIL("blkdev-scheme '%s' ended at start", name);
 		}
 		if (tu_now_ns() - t0 > 5000000000ull)
@@ -201,7 +114,7 @@ bt_scheme(struct bt_proc *p, struct ring_ctl *c, const char *name, bool dma32)
 
 /* Stop a scheme with SIGTERM: it must exit 0. */
 static void
-bt_scheme_stop(struct bt_proc *p)
+bt_scheme_stop(struct tp_proc *p)
 {
 	kill(p->pid, SIGTERM);
 	bt_expect(p, 0);
@@ -212,7 +125,7 @@ bt_scheme_stop(struct bt_proc *p)
 static void
 t_verify_fixed(void)
 {
-	struct bt_proc s, v;
+	struct tp_proc s, v;
 	struct ring_ctl *c;
 
 	td_begin(&d, NULL);
@@ -222,12 +135,12 @@ t_verify_fixed(void)
 	    "-l", "4M", "-p", "2", (char *)NULL);
 	bt_expect(&v, 0);
 	/* 2 passes of 1024 blocks, written and read back */
-	bt_log_has(&v, "verify: 4096 requests (2048 reads, 2048 writes)");
-	bt_log_has(&v, "0 errors, 0 mismatches");
+	tp_says(&v, "verify: 4096 requests (2048 reads, 2048 writes)");
+	tp_says(&v, "0 errors, 0 mismatches");
 	bt_scheme_stop(&s);
-	bt_log_has(&s, "closed (driver left): 4099 requests, 0 errors");
+	tp_says(&s, "closed (driver left): 4099 requests, 0 errors");
 	/* 16 buffers in one region: the scheme noted one region, not 16 */
-	bt_log_has(&s, " bytes; regions mapped: 1\n");
+	tp_says(&s, " bytes; regions mapped: 1\n");
 	ring_ctl_close(c);
 	td_finish(&d);
 }
@@ -235,7 +148,7 @@ t_verify_fixed(void)
 static void
 t_verify_random(void)
 {
-	struct bt_proc s, v[3];
+	struct tp_proc s, v[3];
 	struct ring_ctl *c;
 	char seed[3][24];
 	int i;
@@ -258,11 +171,11 @@ t_verify_random(void)
 	    (char *)NULL);
 	for (i = 0; i < 3; i++) {
 		bt_expect(&v[i], 0);
-		bt_log_has(&v[i], " 0 errors, 0 mismatches");
+		tp_says(&v[i], " 0 errors, 0 mismatches");
 	}
 	/* 256 KiB in 64 pieces: 4 KiB segments */
-	bt_log_has(&v[0], "up to 64 segments each");
-	bt_log_has(&v[1], "lists in physical memory");
+	tp_says(&v[0], "up to 64 segments each");
+	tp_says(&v[1], "lists in physical memory");
 	bt_scheme_stop(&s);
 	ring_ctl_close(c);
 	td_finish(&d);
@@ -278,7 +191,7 @@ t_verify_fragmented(void)
 {
 	static uint64_t piece[256];
 	struct ring_phys_zone *z = NULL;
-	struct bt_proc s, v;
+	struct tp_proc s, v;
 	struct ring_ctl *c;
 	uint64_t min;
 	size_t nz = 0;
@@ -307,18 +220,18 @@ t_verify_fragmented(void)
 	bt_start(&v, "frag", "blkdev-driver", "-n", "bt32", "-v", "-R", "-b",
 	    "64K", "-q", "16", "-l", "8M", "-p", "2", (char *)NULL);
 	bt_expect(&v, 0);
-	bt_log_has(&v, "32-bit DMA; 16 buffers of 65536 bytes in 16 regions");
-	bt_log_has(&v, "(fragmented: SG list)");
-	bt_log_has(&v, " 0 errors, 0 mismatches");
-	if (strstr(bt_log(&v), "zone 64") != NULL) {
-		bt_dump(&v);
+	tp_says(&v, "32-bit DMA; 16 buffers of 65536 bytes in 16 regions");
+	tp_says(&v, "(fragmented: SG list)");
+	tp_says(&v, " 0 errors, 0 mismatches");
+	if (strstr(tp_log(&v), "zone 64") != NULL) {
+		tp_dump(&v);
 		TAP_FAIL("a 32-bit device's driver used zone 64");
 	}
 	/* the zone is full now: a second driver is told so, clearly */
 	bt_start(&v, "nomem", "blkdev-driver", "-n", "bt32", "-b", "64K", "-q",
 	    "512", "-l", "32M", (char *)NULL);
 	bt_expect(&v, 1);
-	bt_log_has(&v, "of 32-bit physical memory left");
+	tp_says(&v, "of 32-bit physical memory left");
 	bt_scheme_stop(&s);
 	for (i = 1; i < n; i += 2)
 		TAP_OK(ring_physfree(c, piece[i], 64 << 10));
@@ -387,7 +300,7 @@ bt_rw(struct bt_dev *v, uint8_t op, unsigned n, uint64_t off)
 static void
 t_dma32_refuses(void)
 {
-	struct bt_proc s32, s64;
+	struct tp_proc s32, s64;
 	struct bt_dev v, w;
 	uint64_t lo, hi, lo_list;
 	struct ring_ctl *c;
@@ -445,7 +358,7 @@ static void
 t_bad_requests(void)
 {
 	struct blkdev_identify id;
-	struct bt_proc s;
+	struct tp_proc s;
 	struct bt_dev v;
 	struct ring_ctl *c;
 	uint64_t lo, buf;
@@ -499,7 +412,7 @@ t_bad_requests(void)
 	TAP_EQ(bt_rw(&v, RING_OP_WRITE, 1, 8192), 8192);
 
 	bt_scheme_stop(&s);
-	bt_log_has(&s, "ring 1 from");
+	tp_says(&s, "ring 1 from");
 	ring_close(v.r);
 	ring_ctl_close(v.c);
 	ring_ctl_close(c);
@@ -517,7 +430,7 @@ static void
 t_kill_scheme(void)
 {
 	struct ring_ctl_ring *rings = NULL;
-	struct bt_proc s, v;
+	struct tp_proc s, v;
 	struct ring_ctl *c;
 	uint64_t t0;
 	size_t n = 0;
@@ -540,20 +453,20 @@ t_kill_scheme(void)
 		    rings[0].cq.depth == 0;
 		free(rings);
 		if (!full && tu_now_ns() - t0 > 5000000000ull) {
-			bt_dump(&v);
+			tp_dump(&v);
 			TAP_FAIL("the driver never had 16 requests queued");
 		}
 		tu_sleep_ms(2);
 	}
 	TAP_SYS(kill(s.pid, SIGKILL));
-	bt_wait(&s, 5000);
+	tp_reap(&s, 5000);
 	TAP_EQ(s.status, 128 + SIGKILL);
 	bt_expect(&v, 1);
-	bt_log_has(&v, " with ESHUTDOWN, 0 never answered");
-	bt_log_has(&v, " 0 errors, 0 mismatches");
+	tp_says(&v, " with ESHUTDOWN, 0 never answered");
+	tp_says(&v, " 0 errors, 0 mismatches");
 	{
 		unsigned long long sub, res, shut, never;
-		const char *at = strstr(bt_log(&v), "'bt' went away: ");
+		const char *at = strstr(tp_log(&v), "'bt' went away: ");
 
 		TAP_ASSERT(at != NULL);
 		TAP_EQ(sscanf(at,
@@ -582,7 +495,7 @@ bt_scheme_dies(int sig)
 {
 	struct ring_ctl_ring *rings = NULL;
 	unsigned long long sub, res, shut, never, reqs;
-	struct bt_proc s, v;
+	struct tp_proc s, v;
 	struct ring_ctl *c;
 	const char *at;
 	uint64_t t0;
@@ -601,36 +514,36 @@ bt_scheme_dies(int sig)
 		backlog = n == 1 && rings[0].cq.depth >= 8;
 		free(rings);
 		if (!backlog && tu_now_ns() - t0 > 10000000000ull) {
-			bt_dump(&v);
+			tp_dump(&v);
 			TAP_FAIL("no backlog of answers built up in 10 s");
 		}
 		tu_sleep_ms(5);
 	}
 	TAP_SYS(kill(s.pid, sig));
-	bt_wait(&s, 5000);
+	tp_reap(&s, 5000);
 	TAP_EQ(s.status, sig == SIGKILL ? 128 + SIGKILL : 0);
 	bt_expect(&v, 1);
-	at = strstr(bt_log(&v), "'ks' went away: ");
+	at = strstr(tp_log(&v), "'ks' went away: ");
 	if (at == NULL) {
-		bt_dump(&v);
+		tp_dump(&v);
 		TAP_FAIL("the driver did not say the device went away");
 	}
 	if (sscanf(at,
 		"'ks' went away: %llu requests submitted, %llu answered "
 		"with a result, %llu with ESHUTDOWN, %llu never answered",
 		&sub, &res, &shut, &never) != 4) {
-		bt_dump(&v);
+		tp_dump(&v);
 		TAP_FAIL("odd report: %.*s", (int)strcspn(at, "\n"), at);
 	}
 	TAP_EQ_U(never, 0);
 	TAP_EQ_U(sub, res + shut);
 	TAP_ASSERT(res >= 8); /* the backlog was taken, not dropped */
 	/* the summary counts the same answers */
-	at = strstr(bt_log(&v), "blkdev-driver: load: ");
+	at = strstr(tp_log(&v), "blkdev-driver: load: ");
 	TAP_ASSERT(at != NULL);
 	TAP_EQ(sscanf(at, "blkdev-driver: load: %llu requests", &reqs), 1);
 	TAP_EQ_U(reqs, res);
-	bt_log_has(&v, " 0 errors, 0 mismatches");
+	tp_says(&v, " 0 errors, 0 mismatches");
 	ring_ctl_close(c);
 	td_finish(&d);
 }
@@ -656,7 +569,7 @@ t_stop_scheme_slow(void)
 static void
 t_dma_isolation(void)
 {
-	struct bt_proc s;
+	struct tp_proc s;
 	struct bt_dev v, w;
 	struct ring_ctl *c;
 	uint64_t victim, pat = 0x5a5a5a5a5a5a5a5aull;
@@ -730,7 +643,7 @@ t_dma_isolation(void)
 static void
 t_kill_driver(void)
 {
-	struct bt_proc s, a, b, e;
+	struct tp_proc s, a, b, e;
 	struct ring_ctl *c;
 	uint64_t t0;
 
@@ -741,9 +654,9 @@ t_kill_driver(void)
 	bt_start(&a, "victim", "blkdev-driver", "-n", "bt", "-m", "load", "-q",
 	    "16", "-b", "8K", "-l", "4M", "-v", (char *)NULL);
 	t0 = tu_now_ns();
-	while (strstr(bt_log(&a), "region 0: ") == NULL) {
+	while (strstr(tp_log(&a), "region 0: ") == NULL) {
 		if (tu_now_ns() - t0 > 5000000000ull) {
-			bt_dump(&a);
+			tp_dump(&a);
 			TAP_FAIL(
 			    "the driver did not allocate its memory in 5 s");
 		}
@@ -753,7 +666,7 @@ t_kill_driver(void)
 	    "4", "-o", "16M", "-l", "1M", (char *)NULL);
 	tu_sleep_ms(500);
 	TAP_SYS(kill(a.pid, SIGKILL));
-	bt_wait(&a, 5000);
+	tp_reap(&a, 5000);
 	TAP_EQ(a.status, 128 + SIGKILL);
 	/* ringd freed its memory, the scheme closed its ring */
 	t0 = tu_now_ns();
@@ -764,10 +677,10 @@ t_kill_driver(void)
 		TAP_OK(ring_phys_list_regions(c, &reg, &nreg));
 		free(reg);
 		if (nreg == 1 &&
-		    strstr(bt_log(&s), "closed (driver left)") != NULL)
+		    strstr(tp_log(&s), "closed (driver left)") != NULL)
 			break;
 		if (tu_now_ns() - t0 > 5000000000ull) {
-			bt_dump(&s);
+			tp_dump(&s);
 			TAP_FAIL("%zu regions and the ring still open 5 s "
 				 "after "
 				 "the driver died",
@@ -778,22 +691,22 @@ t_kill_driver(void)
 	bt_start(&b, "next", "blkdev-driver", "-n", "bt", "-q", "16", "-b",
 	    "8K", "-l", "4M", "-p", "3", "-v", (char *)NULL);
 	bt_expect(&b, 0);
-	bt_log_has(&b, " 0 errors, 0 mismatches");
+	tp_says(&b, " 0 errors, 0 mismatches");
 	/* same memory as the dead one: the scheme had to map it afresh */
 	{
 		char want[160];
-		const char *at = strstr(bt_log(&a), "region 0: ");
+		const char *at = strstr(tp_log(&a), "region 0: ");
 
 		TAP_ASSERT(at != NULL);
 		snprintf(want, sizeof(want), "%.*s", (int)strcspn(at, "\n"),
 		    at);
-		bt_log_has(&b, want);
+		tp_says(&b, want);
 	}
 	TAP_SYS(kill(e.pid, SIGTERM));
 	bt_expect(&e, 0);
-	bt_log_has(&e, " 0 errors, 0 mismatches");
+	tp_says(&e, " 0 errors, 0 mismatches");
 	bt_scheme_stop(&s);
-	bt_log_has(&s, "closed (driver left)");
+	tp_says(&s, "closed (driver left)");
 	ring_ctl_close(c);
 	td_finish(&d);
 }
@@ -803,31 +716,31 @@ t_kill_driver(void)
 static void
 t_usage(void)
 {
-	struct bt_proc p;
+	struct tp_proc p;
 
 	td_begin(&d, NULL);
 	bt_start(&p, "u1", "blkdev-driver", "-b", "1000", (char *)NULL);
 	bt_expect(&p, 2);
-	bt_log_has(&p, "blkdev-driver: bad block size '1000'");
+	tp_says(&p, "blkdev-driver: bad block size '1000'");
 	bt_start(&p, "u2", "blkdev-driver", "-m", "fast", (char *)NULL);
 	bt_expect(&p, 2);
-	bt_log_has(&p, "bad mode 'fast'");
+	tp_says(&p, "bad mode 'fast'");
 	bt_start(&p, "u3", "blkdev-driver", "-n", "nosuch", (char *)NULL);
 	bt_expect(&p, 1);
-	bt_log_has(&p, "cannot open ring to 'nosuch'");
+	tp_says(&p, "cannot open ring to 'nosuch'");
 	bt_start(&p, "u4", "blkdev-scheme", "-s", "100", (char *)NULL);
 	bt_expect(&p, 2);
-	bt_log_has(&p, "blkdev-scheme: bad size '100'");
+	tp_says(&p, "blkdev-scheme: bad size '100'");
 	bt_start(&p, "u5", "blkdev-scheme", "extra", (char *)NULL);
 	bt_expect(&p, 2);
-	bt_log_has(&p, "unexpected argument 'extra'");
+	tp_says(&p, "unexpected argument 'extra'");
 	/* sizes are decimal: no hexadecimal, and no octal either */
 	bt_start(&p, "u6", "blkdev-scheme", "-s", "0x100000", (char *)NULL);
 	bt_expect(&p, 2);
-	bt_log_has(&p, "blkdev-scheme: bad size '0x100000'");
+	tp_says(&p, "blkdev-scheme: bad size '0x100000'");
 	bt_start(&p, "u7", "blkdev-driver", "-b", "0x1000", (char *)NULL);
 	bt_expect(&p, 2);
-	bt_log_has(&p, "blkdev-driver: bad block size '0x1000'");
+	tp_says(&p, "blkdev-driver: bad block size '0x1000'");
 	td_finish(&d);
 }
 
@@ -835,7 +748,7 @@ t_usage(void)
 static void
 t_sizes_decimal(void)
 {
-	struct bt_proc s;
+	struct tp_proc s;
 	struct bt_dev v;
 	struct ring_ctl *c;
 
@@ -849,7 +762,7 @@ t_sizes_decimal(void)
 		while (!td_find_scheme(c, "dec", NULL)) {
 			if (waitpid(s.pid, NULL, WNOHANG) != 0 ||
 			    tu_now_ns() - t0 > 5000000000ull) {
-				bt_dump(&s);
+				tp_dump(&s);
 				TAP_FAIL(
 				    "blkdev-scheme -s 010K did not come up");
 			}

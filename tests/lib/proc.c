@@ -1,0 +1,123 @@
+/*
+ * proc.c - programs of this build run as children of a sub-test.
+ */
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "proc.h"
+#include "tap.h"
+#include "testutil.h"
+
+void
+tp_spawn(struct tp_proc *p, const char *log, const char *bin,
+    const char *const *argv)
+{
+	int fd;
+
+	if ((size_t)snprintf(p->log, sizeof(p->log), "%s", log) >=
+	    sizeof(p->log))
+		TAP_FAIL("log path '%s' too long", log);
+	fflush(NULL);
+	TAP_SYS(p->pid = fork());
+	if (p->pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		fd = open(p->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		    0600);
+		if (fd < 0)
+			_exit(126);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		dup2(fd, STDIN_FILENO);
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+}
+
+void
+tp_startv(struct tp_proc *p, const char *dir, const char *tag, const char *bin,
+    const char *sock, va_list ap)
+{
+	const char *argv[40], *base = strrchr(bin, '/');
+	char log[TD_PATH_MAX];
+	int n = 0;
+
+	argv[n++] = base != NULL ? base + 1 : bin;
+	argv[n++] = "-S";
+	argv[n++] = sock;
+	while (n < 39 && (argv[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	argv[n] = NULL;
+	snprintf(log, sizeof(log), "%s/%s.log", dir, tag);
+	tp_spawn(p, log, bin, argv);
+}
+
+const char *
+tp_log(const struct tp_proc *p)
+{
+	static char buf[TP_LOG_MAX];
+
+	if (td_read_file(p->log, buf, sizeof(buf)) < 0)
+		buf[0] = '\0';
+	return buf;
+}
+
+void
+tp_dump(const struct tp_proc *p)
+{
+	static char buf[TP_LOG_MAX];
+	const char *name = strrchr(p->log, '/');
+	char *line, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", tp_log(p));
+	for (line = strtok_r(buf, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save))
+		tap_diag("%s: %s", name != NULL ? name + 1 : p->log, line);
+}
+
+void
+tp_reap(struct tp_proc *p, unsigned ms)
+{
+	uint64_t t0 = tu_now_ns();
+	int st;
+	pid_t w;
+
+	while ((w = waitpid(p->pid, &st, WNOHANG)) == 0) {
+		if (tu_now_ns() - t0 > (uint64_t)ms * 1000000) {
+			tp_dump(p);
+			TAP_FAIL("'%s' still running after %u ms", p->log, ms);
+		}
+		tu_sleep_ms(5);
+	}
+	if (w < 0)
+		TAP_FAIL("waitpid: %s", tap_rcname(-errno));
+	p->pid = 0;
+	p->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+void
+tp_expect(struct tp_proc *p, unsigned ms, int want)
+{
+	tp_reap(p, ms);
+	if (p->status != want) {
+		tp_dump(p);
+		TAP_FAIL("'%s' ended with status %d, expected %d", p->log,
+		    p->status, want);
+	}
+}
+
+void
+tp_says(const struct tp_proc *p, const char *s)
+{
+	if (strstr(tp_log(p), s) == NULL) {
+		tp_dump(p);
+		TAP_FAIL("'%s' does not say '%s'", p->log, s);
+	}
+}

@@ -1,0 +1,50 @@
+/*
+ * proc.h - programs of this build run as children of a sub-test (the
+ * examples, ringctl): started with fork and exec, their stdout and stderr
+ * in a log file, killed with the sub-test, reaped within a bound.
+ *
+ * Failures report through the harness and end the sub-test.
+ */
+#ifndef TP_PROC_H
+#define TP_PROC_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "ringd.h"
+
+#define TP_LOG_MAX 65536 /* bytes of a log tp_log() reads */
+
+/* One program run as a child of the sub-test. */
+struct tp_proc {
+	pid_t pid;  /* 0 once reaped */
+	int status; /* exit status, or 128 + signal, once reaped */
+	char log[TD_PATH_MAX];
+};
+
+/*
+ * Run bin with argv (NULL-terminated, argv[0] included), stdout and stderr
+ * to the file log (truncated), stdin from /dev/null; it gets SIGKILL when
+ * the sub-test ends.
+ */
+void tp_spawn(struct tp_proc *p, const char *log, const char *bin,
+    const char *const *argv);
+/*
+ * The same for bin with "-S sock" and the arguments in ap (NULL-ended),
+ * its output in dir/tag.log.
+ */
+void tp_startv(struct tp_proc *p, const char *dir, const char *tag,
+    const char *bin, const char *sock, va_list ap);
+/* p's output so far, NUL-terminated, in a static buffer. */
+const char *tp_log(const struct tp_proc *p);
+/* p's output as '#' lines, each prefixed with the log file's name. */
+void tp_dump(const struct tp_proc *p);
+/* Reap p within ms (its status then in p->status), or fail. */
+void tp_reap(struct tp_proc *p, unsigned ms);
+/* tp_reap(), then fail, showing p's output, unless it exited with want. */
+void tp_expect(struct tp_proc *p, unsigned ms, int want);
+/* Fail, showing p's output, unless it says s. */
+void tp_says(const struct tp_proc *p, const char *s);
+
+#endif /* TP_PROC_H */

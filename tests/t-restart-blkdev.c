@@ -1,0 +1,782 @@
+/*
+ * t-restart-blkdev.c - a restart of ringd nobody notices: the block device
+ * scheme, two verifying drivers under load and a persistent physalloc3
+ * region ride through "systemctl restart ringd" (SIGTERM, a new ringd on
+ * the same socket).
+ *
+ * This program plays systemd's part where it matters: ringd's
+ * $NOTIFY_SOCKET is ours, so the memory files a stopping ringd leaves in
+ * the "fd store" arrive here, and the next ringd gets them back through
+ * LISTEN_FDS and LISTEN_FDNAMES, as systemd would pass them.
+ *
+ * Within 10 s of the new ringd's start every ring and every region is
+ * listed again (same ids, same ranges, the drivers' regions theirs again,
+ * the persistent region with its memory and the pattern written in it);
+ * the drivers keep verifying and end with no error, no mismatch and no
+ * request lost; the scheme keeps serving.  Also: a bogus region adoption
+ * (a look-alike memory file, a region that is not there, another uid's
+ * region, after the adopt window) is refused and changes nothing; regions
+ * nobody claims die when the window ends unless persistent; and after a
+ * SIGKILLed ringd (no state file) the rings come back, the regions do not,
+ * and a driver says so and stops cleanly with every request accounted for.
+ *
+ * The programs run as real processes (fork and exec) that die with the
+ * sub-test; their output goes to files in ringd's test directory.
+ */
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ring/phys.h>
+#include <ring/ring.h>
+
+#include "lib/proc.h"
+#include "lib/raw.h"
+#include "lib/ringd.h"
+#include "lib/tap.h"
+#include "lib/testutil.h"
+
+#define RB_BACK_MS 10000u /* everything listed again within this */
+#define RB_END_MS 60000u  /* a program must end within this */
+#define RB_FDS_MAX 64
+#define RB_REGION 65536u       /* the persistent region */
+#define RB_FDNAME "ringd-phys" /* ringd's name in the fd store */
+
+static struct td d;
+
+/*
+ * Run a program of this build (rel: "examples/blkdev-driver") with "-S
+ * socket" and its arguments (NULL-terminated); its output goes to
+ * d.dir/tag.log.  It dies with the sub-test.
+ */
+static void
+rb_spawn(struct tp_proc *p, const char *tag, const char *rel, ...)
+{
+	char bin[PATH_MAX];
+	va_list ap;
+
+	if (td_build_path(NULL, rel, bin, sizeof(bin)) < 0)
+		TAP_FAIL("no '%s' in this build (make examples)", rel);
+	va_start(ap, rel);
+	tp_startv(p, d.dir, tag, bin, d.sock, ap);
+	va_end(ap);
+}
+
+/* The number after "key": in p's JSON report, or fail. */
+static uint64_t
+rb_json_u64(const struct tp_proc *p, const char *key)
+{
+	char pat[64];
+	const char *at;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	if ((at = strstr(tp_log(p), pat)) == NULL) {
+		tp_dump(p);
+		TAP_FAIL("'%s' has no %s in its report", p->log, key);
+	}
+	return strtoull(at + strlen(pat), NULL, 10);
+}
+
+/* Wait until ringd lists a scheme called name. */
+static void
+rb_await_scheme(const char *name, const struct tp_proc *p)
+{
+	uint64_t end = tu_now_ns() + 5000000000ull;
+	struct ring_ctl *c = td_connect(&d);
+
+	while (!td_find_scheme(c, name, NULL)) {
+		if (tu_now_ns() > end) {
+			tp_dump(p);
+			TAP_FAIL("'%s' was not registered within 5 s", name);
+		}
+		tu_sleep_ms(5);
+	}
+	ring_ctl_close(c);
+}
+
+/* --- what ringd lists ---------------------------------------------------- */
+
+/* A snapshot of ringd's rings and regions. */
+struct rb_model {
+	struct ring_ctl_ring *ring;
+	size_t nrings;
+	struct ring_phys_region *reg;
+	size_t nregs;
+};
+
+/* Take a snapshot on a fresh connection; false when ringd cannot say. */
+static bool
+rb_snapshot(struct rb_model *m)
+{
+	struct ring_ctl *c;
+	bool ok;
+
+	memset(m, 0, sizeof(*m));
+	if (ring_ctl_connect(d.sock, NULL, &c) < 0)
+		return false;
+	ok = ring_ctl_list_rings(c, &m->ring, &m->nrings) == 0 &&
+	    ring_phys_list_regions(c, &m->reg, &m->nregs) == 0;
+	ring_ctl_close(c);
+	return ok;
+}
+
+static void
+rb_model_free(struct rb_model *m)
+{
+	free(m->ring);
+	free(m->reg);
+	memset(m, 0, sizeof(*m));
+}
+
+static const struct ring_phys_region *
+rb_region(const struct rb_model *m, uint64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < m->nregs; i++)
+		if (m->reg[i].region_id == id)
+			return &m->reg[i];
+	return NULL;
+}
+
+static const struct ring_ctl_ring *
+rb_ring(const struct rb_model *m, uint64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < m->nrings; i++)
+		if (m->ring[i].ring_id == id)
+			return &m->ring[i];
+	return NULL;
+}
+
+/*
+ * Is everything of before listed again in now: each ring running under
+ * its id between the same processes, each region with its id, range and
+ * owner, the drivers' regions held by a connection again?
+ */
+static bool
+rb_all_back(const struct rb_model *before, const struct rb_model *now)
+{
+	const struct ring_phys_region *r;
+	const struct ring_ctl_ring *g;
+	size_t i;
+
+	for (i = 0; i < before->nrings; i++) {
+		g = rb_ring(now, before->ring[i].ring_id);
+		if (g == NULL || g->state != RING_CTL_RUNNING ||
+		    g->consumer.pid != before->ring[i].consumer.pid ||
+		    g->producer.pid != before->ring[i].producer.pid)
+			return false;
+	}
+	for (i = 0; i < before->nregs; i++) {
+		r = rb_region(now, before->reg[i].region_id);
+		if (r == NULL || r->base != before->reg[i].base ||
+		    r->size != before->reg[i].size ||
+		    r->owner.uid != before->reg[i].owner.uid ||
+		    (before->reg[i].client_id != 0) != (r->client_id != 0) ||
+		    r->grants != before->reg[i].grants)
+			return false;
+	}
+	return now->nrings == before->nrings && now->nregs == before->nregs;
+}
+
+/* --- playing systemd ------------------------------------------------------ */
+
+/* A datagram socket at d.dir/notify, named by $NOTIFY_SOCKET for ringd. */
+static int
+rb_notify_open(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	TAP_SYS(
+	    fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/notify",
+		d.dir) >= sizeof(sa.sun_path))
+		TAP_FAIL("notify path too long");
+	TAP_SYS(bind(fd, (struct sockaddr *)&sa, sizeof(sa)));
+	TAP_SYS(setenv("NOTIFY_SOCKET", sa.sun_path, 1));
+	return fd;
+}
+
+/*
+ * Take what ringd sent to the notify socket: the descriptors of every
+ * "FDSTORE=1" datagram named RB_FDNAME into fds (at most RB_FDS_MAX);
+ * their number.  A store emptied by "FDSTOREREMOVE=1" counts from there.
+ */
+static size_t
+rb_notify_fds(int nfd, int *fds, size_t n)
+{
+	char buf[512], cbuf[CMSG_SPACE(sizeof(int) * 253)];
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) - 1 };
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	ssize_t len;
+	size_t k, got;
+
+	for (;;) {
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		if ((len = recvmsg(nfd, &mh, MSG_CMSG_CLOEXEC)) < 0)
+			break;
+		buf[len] = '\0';
+		if (strstr(buf, "FDSTOREREMOVE=1") != NULL) {
+			while (n > 0)
+				close(fds[--n]);
+			continue;
+		}
+		for (cm = CMSG_FIRSTHDR(&mh); cm != NULL;
+		     cm = CMSG_NXTHDR(&mh, cm)) {
+			if (cm->cmsg_level != SOL_SOCKET ||
+			    cm->cmsg_type != SCM_RIGHTS)
+				continue;
+			got = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (k = 0; k < got; k++) {
+				int fd;
+
+				memcpy(&fd, CMSG_DATA(cm) + k * sizeof(int),
+				    sizeof(int));
+				if (strstr(buf, "FDSTORE=1") != NULL &&
+				    strstr(buf, "FDNAME=" RB_FDNAME) != NULL &&
+				    n < RB_FDS_MAX)
+					fds[n++] = fd;
+				else
+					close(fd);
+			}
+		}
+	}
+	return n;
+}
+
+/*
+ * Start ringd for d (prepared, stopped) with the stored descriptors at
+ * fd 3 on, as systemd passes an fd store (LISTEN_FDS, LISTEN_PID,
+ * LISTEN_FDNAMES), and wait until it serves.
+ */
+static void
+rb_start_with_store(const int *fds, size_t n)
+{
+	char names[RB_FDS_MAX * (sizeof(RB_FDNAME) + 1)] = "", num[32];
+	const char *bin = td_binary();
+	uint64_t end;
+	size_t i;
+	int hi[RB_FDS_MAX], fd, lfd;
+	pid_t pid;
+
+	if (bin == NULL)
+		TAP_FAIL("no ringd binary");
+	for (i = 0; i < n; i++)
+		snprintf(names + strlen(names), sizeof(names) - strlen(names),
+		    "%s" RB_FDNAME, i > 0 ? ":" : "");
+	fflush(NULL);
+	TAP_SYS(pid = fork());
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		lfd = open(d.log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+		    0600);
+		if (lfd < 0)
+			_exit(126);
+		dup2(lfd, STDOUT_FILENO);
+		dup2(lfd, STDERR_FILENO);
+		/* out of the way first, then in place from fd 3 on */
+		for (i = 0; i < n; i++)
+			if ((hi[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 200)) < 0)
+				_exit(126);
+		for (i = 0; i < n; i++)
+			if (dup2(hi[i], 3 + (int)i) < 0)
+				_exit(126);
+		snprintf(num, sizeof(num), "%zu", n);
+		setenv("LISTEN_FDS", num, 1);
+		setenv("LISTEN_FDNAMES", names, 1);
+		snprintf(num, sizeof(num), "%ld", (long)getpid());
+		setenv("LISTEN_PID", num, 1);
+		unsetenv("RINGD_SOCKET");
+		execl(bin, bin, "-f", "-S", d.sock, "-c", d.conf, (char *)NULL);
+		_exit(127);
+	}
+	d.pid = pid;
+	d.fd_base = d.fd_client = d.map_base = -1;
+	end = tu_now_ns() + 5000000000ull;
+	while ((fd = td_sock_connect(d.sock)) < 0) {
+		if (!td_alive(&d) || tu_now_ns() > end)
+			TD_FAIL(&d, "ringd did not come up with the fd store");
+		tu_sleep_ms(2);
+	}
+	close(fd);
+}
+
+/* --- the sub-tests ----------------------------------------------------------- */
+
+/* The pattern of the persistent region, byte i. */
+static uint8_t
+rb_pattern(size_t i)
+{
+	return (uint8_t)(tu_mix(i / 8) >> (8 * (i % 8)));
+}
+
+/*
+ * Write the pattern into the persistent region through a connection of
+ * our own that then closes: only ringd holds its memory afterwards.
+ */
+static void
+rb_fill(uint64_t base)
+{
+	struct ring_ctl *c = td_connect(&d);
+	uint8_t *p;
+	size_t i;
+
+	TAP_OK(
+	    ring_physmap(c, base, RB_REGION, RING_PHYSMAP_WRITE, (void **)&p));
+	for (i = 0; i < RB_REGION; i++)
+		p[i] = rb_pattern(i);
+	TAP_OK(ring_physunmap(p, RB_REGION));
+	ring_ctl_close(c);
+}
+
+/* ringctl -j physmap of the region's first bytes must show the pattern. */
+static void
+rb_check_pattern(uint64_t id)
+{
+	char want[2 * 64 + 1], sid[32];
+	struct tp_proc p;
+	size_t i;
+
+	for (i = 0; i < 64; i++)
+		snprintf(want + 2 * i, 3, "%02x", rb_pattern(i));
+	snprintf(sid, sizeof(sid), "%" PRIu64, id);
+	rb_spawn(&p, "physmap", "ringctl/ringctl", "-j", "physmap", "--len",
+	    "64", sid, (char *)NULL);
+	tp_expect(&p, 10000, 0);
+	tp_says(&p, want);
+}
+
+/* The persistent region ringctl allocates: its id and base. */
+static void
+rb_physalloc(uint64_t *id, uint64_t *base)
+{
+	struct tp_proc p;
+	const char *at;
+
+	rb_spawn(&p, "physalloc", "ringctl/ringctl", "-j", "physalloc",
+	    "--persist", "64K", (char *)NULL);
+	tp_expect(&p, 10000, 0);
+	if ((at = strstr(tp_log(&p), "\"id\":")) == NULL) {
+		tp_dump(&p);
+		TAP_FAIL("no id in ringctl's answer");
+	}
+	*id = strtoull(at + strlen("\"id\":"), NULL, 10);
+	if ((at = strstr(tp_log(&p), "\"base\":")) == NULL)
+		TAP_FAIL("no base in ringctl's answer");
+	*base = strtoull(at + strlen("\"base\":"), NULL, 10);
+}
+
+/* Wait until a driver has answers past its count of requests done now. */
+static void
+rb_await_progress(struct ring_ctl_ring *was, size_t n)
+{
+	uint64_t end = tu_now_ns() + 10000000000ull;
+	struct rb_model m;
+	size_t i, moved;
+
+	do {
+		moved = 0;
+		if (tu_now_ns() > end)
+			TD_FAIL(&d, "the drivers made no progress in 10 s");
+		tu_sleep_ms(10);
+		if (!rb_snapshot(&m))
+			continue;
+		for (i = 0; i < n; i++) {
+			const struct ring_ctl_ring *g = rb_ring(&m,
+			    was[i].ring_id);
+
+			if (g != NULL &&
+			    g->cq.push_epoch > was[i].cq.push_epoch + 100)
+				moved++;
+		}
+		rb_model_free(&m);
+	} while (moved < n);
+}
+
+/*
+ * The acceptance test: scheme, two verifying drivers under load and a
+ * persistent region written by us; ringd restarted on the same socket.
+ */
+static void
+t_restart_under_load(void)
+{
+	static const char conf[] = "adopt_timeout_ms = 10000\n";
+	struct tp_proc s, v[2];
+	struct rb_model before, now;
+	int nfd, fds[RB_FDS_MAX];
+	uint64_t pid_id, pid_base, t0, t_back = 0;
+	const struct ring_phys_region *r;
+	size_t nfds, i;
+
+	memset(&d, 0, sizeof(d));
+	td_prepare(&d, conf);
+	nfd = rb_notify_open();
+	td_start(&d, conf, TD_NOTIFY);
+	rb_spawn(&s, "scheme", "examples/blkdev-scheme", "-n", "rb", "-s",
+	    "32M", (char *)NULL);
+	rb_await_scheme("rb", &s);
+	rb_spawn(&v[0], "load0", "examples/blkdev-driver", "-n", "rb", "-m",
+	    "load", "-q", "16", "-o", "0", "-l", "4M", "-j", (char *)NULL);
+	rb_spawn(&v[1], "load1", "examples/blkdev-driver", "-n", "rb", "-m",
+	    "load", "-q", "8", "-b", "8K", "-g", "2", "-o", "8M", "-l", "4M",
+	    "-j", (char *)NULL);
+	rb_physalloc(&pid_id, &pid_base);
+	rb_fill(pid_base);
+	/* both drivers run, each with its region granted to the scheme */
+	t0 = tu_now_ns();
+	for (;;) {
+		TAP_ASSERT(rb_snapshot(&before));
+		if (before.nrings == 2 && before.nregs == 3 &&
+		    before.ring[0].cq.push_epoch > 100 &&
+		    before.ring[1].cq.push_epoch > 100)
+			break;
+		rb_model_free(&before);
+		if (tu_now_ns() - t0 > 10000000000ull) {
+			tp_dump(&v[0]);
+			tp_dump(&v[1]);
+			TD_FAIL(&d, "the drivers did not get going in 10 s");
+		}
+		tu_sleep_ms(10);
+	}
+
+	/* systemctl restart ringd */
+	td_stop(&d);
+	nfds = rb_notify_fds(nfd, fds, 0);
+	TAP_EQ_U(nfds, 3); /* every region was mapped: 3 memory files */
+	t0 = tu_now_ns();
+	rb_start_with_store(fds, nfds);
+	for (i = 0; i < nfds; i++)
+		close(fds[i]);
+	for (;;) {
+		if (rb_snapshot(&now)) {
+			if (rb_all_back(&before, &now))
+				break;
+			rb_model_free(&now);
+		}
+		if (tu_now_ns() - t0 > (uint64_t)RB_BACK_MS * 1000000) {
+			td_dump_log(&d, 30);
+			TAP_FAIL("not everything was listed again within %u ms",
+			    RB_BACK_MS);
+		}
+		tu_sleep_ms(2);
+	}
+	t_back = tu_now_ns() - t0;
+	tap_diag("restart: every ring and region listed again after %.1f ms",
+	    (double)t_back / 1e6);
+	/* the persistent region came back with its memory, from the store */
+	r = rb_region(&now, pid_id);
+	TAP_ASSERT(r != NULL);
+	TAP_EQ_U(r->mapped, 1);
+	TAP_EQ_U(r->flags, RING_PHYS_PERSIST);
+	rb_model_free(&now);
+	rb_check_pattern(pid_id);
+	/* ringd held all three memory files: all came from the store */
+	TAP_ASSERT(td_log_has(&d,
+	    "3 regions left by the last ringd are back, 3 "
+	    "with their memory from the service manager"));
+
+	/* the drivers keep verifying through the new ringd */
+	rb_await_progress(before.ring, before.nrings);
+	rb_model_free(&before);
+	for (i = 0; i < 2; i++)
+		TAP_SYS(kill(v[i].pid, SIGTERM));
+	for (i = 0; i < 2; i++) {
+		tp_expect(&v[i], RB_END_MS, 0);
+		TAP_EQ_U(rb_json_u64(&v[i], "errors"), 0);
+		TAP_EQ_U(rb_json_u64(&v[i], "mismatches"), 0);
+		TAP_EQ_U(rb_json_u64(&v[i], "unanswered"), 0);
+		TAP_EQ_U(rb_json_u64(&v[i], "shutdowns"), 0);
+		TAP_EQ_U(rb_json_u64(&v[i], "ringd_restarts"), 1);
+		TAP_EQ_U(rb_json_u64(&v[i], "submitted"),
+		    rb_json_u64(&v[i], "requests"));
+		tp_says(&v[i],
+		    "ringd is back; ring and DMA memory handed back");
+	}
+	TAP_SYS(kill(s.pid, SIGTERM));
+	tp_expect(&s, RB_END_MS, 0);
+	tp_says(&s, "ringd is back; 'rb' registered again");
+	tp_says(&s, " 0 errors, 1 ringd restarts");
+	/* the drivers' regions went with them; the persistent one stays */
+	TAP_ASSERT(rb_snapshot(&now));
+	TAP_EQ_U(now.nregs, 1);
+	TAP_EQ_U(now.reg[0].region_id, pid_id);
+	rb_model_free(&now);
+	close(nfd);
+	unsetenv("NOTIFY_SOCKET");
+	td_stop(&d);
+	td_cleanup(&d);
+}
+
+/* PHYS_ADOPT by hand: the reply's error and result. */
+static int
+rb_adopt(int fd, uint64_t id, uint64_t base, uint64_t size, uint32_t flags,
+    int memfd, uint32_t *result)
+{
+	static uint32_t seq;
+	struct proto_phys_adopt req = { .region_id = id,
+		.base = base,
+		.size = size,
+		.flags = flags };
+	struct proto_msg m;
+	int rc;
+
+	rc = raw_call(fd, PROTO_PHYS_ADOPT, ++seq, &req, sizeof(req), &memfd,
+	    memfd >= 0 ? 1 : 0, &m, 5000);
+	if (rc == 0 && result != NULL)
+		*result = ((struct proto_phys_adopt_reply *)m.body.raw)->result;
+	proto_msg_close_fds(&m);
+	return rc;
+}
+
+/* A region's memory file, by a raw PHYS_MAP (writable). */
+static int
+rb_memfd(int fd, uint64_t base)
+{
+	struct proto_phys_map req = { .base = base,
+		.size = RING_PHYS_FRAME,
+		.flags = RING_PHYSMAP_WRITE };
+	struct proto_msg m;
+
+	TAP_OK(raw_call(fd, PROTO_PHYS_MAP, 1000, &req, sizeof(req), NULL, 0,
+	    &m, 5000));
+	TAP_EQ_U(m.nfds, 1);
+	return m.fds[0];
+}
+
+/* A sealed memory file of size bytes, like ringd makes: a look-alike. */
+static int
+rb_lookalike(uint64_t size)
+{
+	int fd;
+
+	TAP_SYS(
+	    fd = memfd_create("ringd-phys-1", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+	TAP_SYS(ftruncate(fd, (off_t)size));
+	TAP_SYS(
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL));
+	return fd;
+}
+
+/*
+ * Hostile adoption: a region left by the last ringd is named with a
+ * look-alike memory file, with a wrong range or id, by another uid
+ * without its file, as the owner by another process; all refused, and
+ * the rightful holder then takes it back.  After the window: refused,
+ * the unclaimed non-persistent region is gone, the persistent one stays.
+ */
+static void
+t_bogus_adoption(void)
+{
+	static const char conf[] = "adopt_timeout_ms = 1500\n";
+	struct proto_phys_alloc areq = { .size = 8 * RING_PHYS_FRAME,
+		.min = 8 * RING_PHYS_FRAME,
+		.flags = RING_PHYS_SPACE_64 };
+	struct proto_msg m;
+	uint64_t base[2], id[2], size = 8 * RING_PHYS_FRAME, t0;
+	struct rb_model now;
+	uint32_t result = 0;
+	int raw, memfd[2], fake, st, i;
+	pid_t pid;
+
+	td_begin(&d, conf);
+	/* two regions of a raw client: 0 dies with it, 1 persists */
+	TAP_SYS(raw = raw_open(d.sock, "holder"));
+	for (i = 0; i < 2; i++) {
+		areq.region_flags = i == 1 ? RING_PHYS_PERSIST : 0;
+		TAP_OK(raw_call(raw, PROTO_PHYS_ALLOC, 10 + (uint32_t)i, &areq,
+		    sizeof(areq), NULL, 0, &m, 5000));
+		base[i] = ((struct proto_phys_alloc_reply *)m.body.raw)->base;
+		id[i] = ((struct proto_phys_alloc_reply *)m.body.raw)
+			    ->region_id;
+		memfd[i] = rb_memfd(raw, base[i]);
+	}
+	td_stop(&d);
+	close(raw); /* our connection broke: the regions wait for us */
+	td_start(&d, conf, 0);
+	TAP_SYS(raw = raw_open(d.sock, "holder"));
+
+	fake = rb_lookalike(size);
+	TAP_EQ(rb_adopt(raw, id[0], base[0], size, PROTO_PHYS_ADOPT_CLAIM, fake,
+		   NULL),
+	    -EBADF);
+	close(fake);
+	/* a memory file of another region is no better */
+	TAP_EQ(rb_adopt(raw, id[0], base[0], size, 0, memfd[1], NULL), -EBADF);
+	TAP_EQ(rb_adopt(raw, id[0], base[0] + RING_PHYS_FRAME, size, 0, -1,
+		   NULL),
+	    -ENOENT);
+	TAP_EQ(rb_adopt(raw, id[0] + 100, base[0], size, 0, -1, NULL), -ENOENT);
+	TAP_EQ(rb_adopt(raw, id[0], base[0], size - RING_PHYS_FRAME, 0, -1,
+		   NULL),
+	    -ENOENT);
+	/* unknown flags break the protocol */
+	TAP_EQ(rb_adopt(raw, id[0], base[0], size, 0x80, -1, NULL), -EINVAL);
+	/* another uid without the file; another process claiming it */
+	fflush(NULL);
+	TAP_SYS(pid = fork());
+	if (pid == 0) {
+		int fd2;
+
+		td_become_nobody();
+		if ((fd2 = raw_open(d.sock, "thief")) < 0)
+			_exit(10);
+		if (rb_adopt(fd2, id[0], base[0], size, 0, -1, NULL) != -EPERM)
+			_exit(11);
+		if (rb_adopt(fd2, id[0], base[0], size, PROTO_PHYS_ADOPT_CLAIM,
+			-1, NULL) != -EPERM)
+			_exit(12);
+		_exit(0);
+	}
+	TAP_SYS(waitpid(pid, &st, 0));
+	TAP_ASSERT(WIFEXITED(st));
+	TAP_EQ(WEXITSTATUS(st), 0);
+	fflush(NULL);
+	TAP_SYS(pid = fork());
+	if (pid == 0) {
+		int fd2 = raw_open(d.sock, "other");
+
+		_exit(fd2 >= 0 &&
+			    rb_adopt(fd2, id[0], base[0], size,
+				PROTO_PHYS_ADOPT_CLAIM, memfd[0],
+				NULL) == -EPERM
+			? 0
+			: 1);
+	}
+	TAP_SYS(waitpid(pid, &st, 0));
+	TAP_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	/* none of that changed the region: still waiting, owned by nobody */
+	TAP_ASSERT(rb_snapshot(&now));
+	TAP_EQ_U(now.nregs, 2);
+	TAP_EQ_U(rb_region(&now, id[0])->client_id, 0);
+	TAP_EQ_U(rb_region(&now, id[0])->mapped, 0);
+	rb_model_free(&now);
+
+	/* the rightful holder takes region 1's memory back, owns region 0 */
+	TAP_OK(rb_adopt(raw, id[1], base[1], size, 0, memfd[1], &result));
+	TAP_EQ_U(result, PROTO_PHYS_ADOPT_MEMORY);
+	TAP_OK(rb_adopt(raw, id[1], base[1], size, 0, memfd[1], &result));
+	TAP_EQ_U(result, 0); /* nothing new the second time */
+
+	/* after the window: refused, and region 0 is gone unclaimed */
+	t0 = tu_now_ns();
+	for (;;) {
+		TAP_ASSERT(rb_snapshot(&now));
+		if (now.nregs == 1)
+			break;
+		rb_model_free(&now);
+		if (tu_now_ns() - t0 > 10000000000ull)
+			TD_FAIL(&d, "region %" PRIu64 " outlived the window",
+			    id[0]);
+		tu_sleep_ms(20);
+	}
+	TAP_EQ_U(now.reg[0].region_id, id[1]);
+	TAP_EQ_U(now.reg[0].mapped, 1);
+	rb_model_free(&now);
+	TAP_EQ(rb_adopt(raw, id[0], base[0], size, PROTO_PHYS_ADOPT_CLAIM,
+		   memfd[0], NULL),
+	    -ENOENT);
+	TAP_EQ(rb_adopt(raw, id[1], base[1], size, 0, memfd[1], NULL), -ENOENT);
+	TAP_ASSERT(td_log_has(&d, "did not come back; freed"));
+	/* the range of region 0 is free again for anyone */
+	areq.region_flags = 0;
+	TAP_OK(raw_call(raw, PROTO_PHYS_ALLOC, 30, &areq, sizeof(areq), NULL, 0,
+	    &m, 5000));
+	close(memfd[0]);
+	close(memfd[1]);
+	close(raw);
+	{
+		struct ring_ctl *c = td_connect(&d);
+
+		TAP_OK(ring_physfree(c, base[1], size));
+		ring_ctl_close(c);
+	}
+	td_finish(&d);
+}
+
+/*
+ * ringd SIGKILLed: no state file.  The scheme and the driver go on; the
+ * ring comes back (a new id), the regions do not: the driver says so and
+ * stops, with every request answered and its data intact.
+ */
+static void
+t_killed(void)
+{
+	struct tp_proc s, v;
+	struct rb_model m;
+	uint64_t t0;
+
+	td_begin(&d, "adopt_timeout_ms = 10000\n");
+	rb_spawn(&s, "scheme", "examples/blkdev-scheme", "-n", "rk", "-s",
+	    "16M", (char *)NULL);
+	rb_await_scheme("rk", &s);
+	rb_spawn(&v, "load", "examples/blkdev-driver", "-n", "rk", "-m", "load",
+	    "-q", "8", "-l", "2M", "-j", (char *)NULL);
+	t0 = tu_now_ns();
+	for (;;) {
+		TAP_ASSERT(rb_snapshot(&m));
+		if (m.nrings == 1 && m.ring[0].cq.push_epoch > 100)
+			break;
+		rb_model_free(&m);
+		if (tu_now_ns() - t0 > 10000000000ull)
+			TD_FAIL(&d, "the driver did not get going");
+		tu_sleep_ms(10);
+	}
+	rb_model_free(&m);
+	td_kill(&d);
+	td_start(&d, "adopt_timeout_ms = 10000\n", 0);
+	/* the driver notices, takes what is in flight, and stops */
+	tp_expect(&v, RB_END_MS, 1);
+	tp_says(&v, "ringd came back without the ring or the DMA memory");
+	TAP_EQ_U(rb_json_u64(&v, "errors"), 0);
+	TAP_EQ_U(rb_json_u64(&v, "mismatches"), 0);
+	TAP_EQ_U(rb_json_u64(&v, "unanswered"), 0);
+	TAP_EQ_U(rb_json_u64(&v, "submitted"), rb_json_u64(&v, "requests"));
+	/* no region is known; the scheme is back and serves on */
+	TAP_ASSERT(rb_snapshot(&m));
+	TAP_EQ_U(m.nregs, 0);
+	rb_model_free(&m);
+	rb_await_scheme("rk", &s);
+	rb_spawn(&v, "verify", "examples/blkdev-driver", "-n", "rk", "-m",
+	    "verify", "-l", "1M", (char *)NULL);
+	tp_expect(&v, RB_END_MS, 0);
+	tp_says(&v, " 0 errors, 0 mismatches");
+	TAP_SYS(kill(s.pid, SIGTERM));
+	tp_expect(&s, RB_END_MS, 0);
+	td_finish(&d);
+}
+
+int
+main(int argc, char **argv)
+{
+	tap_init(argc, argv);
+	td_setup();
+	signal(SIGPIPE, SIG_IGN);
+	tap_run("blkdev and a persistent region ride through a ringd restart",
+	    t_restart_under_load, TAP_TIMEOUT);
+	tap_run("bogus region adoption is refused", t_bogus_adoption,
+	    TAP_TIMEOUT);
+	tap_run("after a SIGKILLed ringd rings come back, regions do not",
+	    t_killed, TAP_TIMEOUT);
+	return tap_done();
+}
