@@ -6,10 +6,10 @@
 #
 # The copy keeps the tree clean (dpkg-buildpackage writes into debian/ and
 # the parent directory).  Without systemd as PID 1 the installed ringd is
-# started by hand with the installed configuration, as the units would.
-# Whatever happens, the script stops what it started, purges the
-# packages, removes the users it made (and the group ringd, unless it
-# existed before) and its temporary directory (CHECK_DEB_KEEP=1 keeps the
+# started by hand with the installed configuration as the user ringd, as
+# the units would.  Whatever happens, the script stops what it started,
+# purges the packages, removes the users it made (and the user and group
+# ringd, unless they existed before) and its temporary directory (CHECK_DEB_KEEP=1 keeps the
 # latter, with the packages and logs).  Exit status 0 or 1; the last line
 # is "check-deb: ok" or "check-deb: FAILED: reason".
 set -u
@@ -23,6 +23,7 @@ outsider=
 users_made=no
 installed=no
 group_existed=yes
+user_existed=yes
 
 log() { echo "check-deb: $*"; }
 
@@ -41,6 +42,9 @@ cleanup() {
 	if [ "$users_made" = yes ]; then
 		userdel "$member" 2>/dev/null
 		userdel "$outsider" 2>/dev/null
+	fi
+	if [ "$user_existed" = no ] && getent passwd ringd >/dev/null; then
+		userdel ringd 2>/dev/null
 	fi
 	if [ "$group_existed" = no ] && getent group ringd >/dev/null; then
 		groupdel ringd 2>/dev/null
@@ -81,6 +85,7 @@ for p in $PKGS; do
 done
 [ -e /etc/ringd.conf ] && fail "/etc/ringd.conf exists and belongs to no package: move it away first"
 getent group ringd >/dev/null || group_existed=no
+getent passwd ringd >/dev/null || user_existed=no
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/check-deb.XXXXXX") || fail "mktemp"
 chmod 755 "$tmp"
 export DEBIAN_FRONTEND=noninteractive
@@ -141,11 +146,15 @@ check_files() {
 	dpkg-query -W -f='${Conffiles}\n' ringd | grep -q '^ /etc/ringd.conf ' ||
 		{ echo "/etc/ringd.conf is not a conffile"; return 1; }
 	getent group ringd >/dev/null || { echo "no group ringd"; return 1; }
-	if ! grep -q '^SocketGroup=ringd$' /lib/systemd/system/ringd.socket ||
+	[ "$(id -gn ringd 2>/dev/null)" = ringd ] || { echo "no user ringd in group ringd"; return 1; }
+	if ! grep -q '^SocketUser=ringd$' /lib/systemd/system/ringd.socket ||
+		! grep -q '^SocketGroup=ringd$' /lib/systemd/system/ringd.socket ||
 		! grep -q '^SocketMode=0660$' /lib/systemd/system/ringd.socket; then
-		echo "ringd.socket is not group ringd, 0660"
+		echo "ringd.socket is not ringd:ringd, 0660"
 		return 1
 	fi
+	grep -q '^User=ringd$' /lib/systemd/system/ringd.service ||
+		{ echo "ringd.service does not run as ringd"; return 1; }
 	/usr/sbin/ringd -t -c /etc/ringd.conf || return 1
 	[ "$(pkg-config --modversion libring)" = 0.1.0 ] || { echo "pkg-config libring"; return 1; }
 	# the README's example, against the installed library
@@ -172,8 +181,12 @@ start_ringd() {
 	if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]; then
 		systemctl is-active --quiet ringd.socket || systemctl start ringd.socket || return 1
 	else
-		# as the units would: the installed ringd and configuration
-		/usr/sbin/ringd -f -c /etc/ringd.conf >"$tmp/ringd.log" 2>&1 &
+		# as the units would: the installed ringd and configuration, as
+		# the user ringd in a /run/ringd of its own (RuntimeDirectory=)
+		install -d -o ringd -g ringd -m 755 /run/ringd || return 1
+		setpriv --reuid=ringd --regid=ringd --init-groups --no-new-privs \
+			--bounding-set=-all --inh-caps=-all \
+			/usr/sbin/ringd -f -c /etc/ringd.conf -S "$sock" >"$tmp/ringd.log" 2>&1 &
 		ringd_pid=$!
 	fi
 	while [ "$tries" -gt 0 ] && ! ringctl status >/dev/null 2>&1; do
@@ -181,10 +194,14 @@ start_ringd() {
 		tries=$((tries - 1))
 	done
 	ringctl status || { cat "$tmp/ringd.log" 2>/dev/null; return 1; }
-	[ "$(stat -c '%U:%G %a' "$sock")" = "root:ringd 660" ] ||
+	[ "$(stat -c '%U:%G %a' "$sock")" = "ringd:ringd 660" ] ||
 		{ stat -c '%U:%G %a' "$sock"; return 1; }
+	if [ -n "$ringd_pid" ] && [ "$(ps -o user= -p "$ringd_pid")" != ringd ]; then
+		echo "ringd is not running as ringd"
+		return 1
+	fi
 }
-run "ringd serves $sock, root:ringd 0660" start_ringd
+run "ringd serves $sock as the user ringd, ringd:ringd 0660" start_ringd
 
 member=rdchk-m$$
 outsider=rdchk-o$$
@@ -270,6 +287,7 @@ check_gone() {
 	return "$left"
 }
 run "nothing left after purge (files, conffile, dpkg status, libs, /run/ringd, units)" check_gone
+getent passwd ringd >/dev/null && log "note: the user ringd stays after purge, by design"
 getent group ringd >/dev/null && log "note: the group ringd stays after purge, by design"
 
 log ok
