@@ -582,8 +582,8 @@ test_unit_hardening(void)
 		"SystemCallFilter=@system-service seccomp\n",
 		"SystemCallFilter=~@privileged @resources\n",
 		"RestrictSUIDSGID=yes\n", "RemoveIPC=yes\n", "UMask=0077\n",
-		"ProcSubset=pid\n", "RuntimeDirectory=ringd\n",
-		"LimitNOFILE=", "MemoryDenyWriteExecute=yes\n" };
+		"ProcSubset=pid\n", "RuntimeDirectory=ringd\n", "LimitNOFILE=",
+		"FileDescriptorStoreMax=", "MemoryDenyWriteExecute=yes\n" };
 	static char unit[16384];
 	char src[PATH_MAX], path[PATH_MAX + 64], cmd[4 * PATH_MAX];
 	const char *bin = td_binary();
