@@ -172,6 +172,22 @@ tr_runv(const char *dir, struct tr_run *r, const char *input,
 	tr_collect(dir, "run", pid, 30000, r);
 }
 
+/* The run ended with exit status want; else fail, showing its output. */
+#define TR_EXPECT_STATUS(run, want) \
+	do { \
+		if ((run)->status != (want)) \
+			TAP_FAIL("exit status %d, expected %d; stderr: %s; " \
+				 "stdout: %.300s", \
+			    (run)->status, (want), (run)->err, (run)->out); \
+	} while (0)
+/* Its standard error holds needle. */
+#define TR_EXPECT_ERR(run, needle) \
+	do { \
+		if (strstr((run)->err, (needle)) == NULL) \
+			TAP_FAIL("stderr lacks '%s': %s", (needle), \
+			    (run)->err); \
+	} while (0)
+
 /* Parse s as JSON with json-c; fail the sub-test when it is not. */
 TR_UNUSED static struct json_object *
 tr_parse(const char *s)
