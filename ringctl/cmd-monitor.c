@@ -82,8 +82,7 @@ monitor_emit(struct monitor *m, const char *event,
 		       "%s%s\n",
 		    when, ts.tv_nsec / 1000000, event, r->ring_id,
 		    out_name(mj_get_str(ro, "scheme", ""), sch, sizeof(sch)),
-		    mj_get_str(ro, "state", ""),
-		    out_peer(cons, cp, sizeof(cp)),
+		    mj_get_str(ro, "state", ""), out_peer(cons, cp, sizeof(cp)),
 		    out_peer(prod, pp, sizeof(pp)), r->sq.depth, r->cq.depth,
 		    detail[0] != '\0' ? " " : "", detail);
 		json_object_put(ro);
@@ -213,8 +212,8 @@ cmd_monitor(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 		sigaction(SIGTERM, &sa, &oterm);
 	}
 	ret = RC_OK;
-	while (!monitor_stop &&
-	    shell_sleep(rc->ctl == NULL ? retry : interval)) {
+	while (
+	    !monitor_stop && shell_sleep(rc->ctl == NULL ? retry : interval)) {
 		if (rc->ctl == NULL) {
 			if (conn_back(rc) < 0) {
 				retry = 2 * retry > MONITOR_RETRY_MAX_NS

@@ -18,7 +18,7 @@
 #include "ringctl.h"
 #include "tools/tools.h"
 
-#define CONN_RETRY_FIRST_NS 50000000ull /* reconnecting: first pause */
+#define CONN_RETRY_FIRST_NS 50000000ull	  /* reconnecting: first pause */
 #define CONN_RETRY_TOTAL_NS 2000000000ull /* and at most this in all */
 
 /* Name the socket and connect, printing nothing. */
@@ -91,6 +91,18 @@ conn_report_held(struct ringctl *rc)
 		    gone > 1 ? "s" : "", ids);
 }
 
+struct ring_ctl *
+conn_quiet(struct ringctl *rc)
+{
+	if (rc->ctl != NULL && !conn_alive(rc)) {
+		conn_close(rc);
+		rc->lost = true;
+	}
+	if (rc->ctl == NULL && conn_dial(rc, NULL) < 0)
+		rc->ctl = NULL;
+	return rc->ctl;
+}
+
 int
 conn_back(struct ringctl *rc)
 {
@@ -119,15 +131,14 @@ conn_need(struct ringctl *rc)
 	uint64_t pause = CONN_RETRY_FIRST_NS, waited = 0;
 	uint32_t server = 0;
 	char msg[512];
-	int err;
+	int err = 0;
 
-	if (rc->ctl != NULL) {
-		if (!rc->in_shell || conn_alive(rc))
-			return RC_OK;
+	if (rc->ctl != NULL && rc->in_shell && !conn_alive(rc)) {
 		conn_close(rc);
 		rc->lost = true;
 	}
-	for (;;) {
+	/* completion may have reconnected already: then only say so */
+	while (rc->ctl == NULL) {
 		err = conn_dial(rc, &server);
 		if (!rc->lost || waited >= CONN_RETRY_TOTAL_NS ||
 		    (err != -ENOENT && err != -ECONNREFUSED))
@@ -149,8 +160,8 @@ conn_need(struct ringctl *rc)
 		    "ringd at '%s' speaks protocol %u, this ringctl speaks %u",
 		    rc->sock_path, server, ring_ctl_protocol());
 	if (err < 0)
-		return out_fail(rc, RC_UNREACHABLE, -err | OUT_NO_REASON, "%s%s",
-		    rc->lost ? "ringd went away; " : "", msg);
+		return out_fail(rc, RC_UNREACHABLE, -err | OUT_NO_REASON,
+		    "%s%s", rc->lost ? "ringd went away; " : "", msg);
 	if (rc->lost) {
 		fprintf(stderr, "ringctl: ringd restarted; reconnected\n");
 		rc->lost = false;

@@ -28,15 +28,15 @@
 
 /* One invocation's state, shared by every command it runs. */
 struct ringctl {
-	const char *sock;     /* -S, NULL: the path scope names */
+	const char *sock;	   /* -S, NULL: the path scope names */
 	enum ring_ctl_scope scope; /* --system, --user, or the default rule */
-	bool json;	      /* -j */
-	bool pretty;	      /* -p */
-	bool in_shell;	      /* running commands from the shell or -b */
-	struct ring_ctl *ctl; /* NULL until a command needs ringd */
-	char sock_path[108];  /* the path connected to, for messages */
-	bool interactive;     /* the readline shell: Ctrl-C stops a command */
-	bool lost;	      /* the connection broke; the next one says so */
+	bool json;		   /* -j */
+	bool pretty;		   /* -p */
+	bool in_shell;		   /* running commands from the shell or -b */
+	struct ring_ctl *ctl;	   /* NULL until a command needs ringd */
+	char sock_path[108];	   /* the path connected to, for messages */
+	bool interactive; /* the readline shell: Ctrl-C stops a command */
+	bool lost;	  /* the connection broke; the next one says so */
 	uint64_t held[RC_HELD_MAX]; /* regions the connection holds (no
 				       --persist), to report when it breaks */
 	unsigned nheld;
@@ -174,6 +174,12 @@ bool conn_gone(struct ringctl *rc, int err);
  * old connection held that the new ringd does not list.  0 or -errno.
  */
 int conn_back(struct ringctl *rc);
+/*
+ * A connection for completion, made (or made again when ringd went away)
+ * without printing anything; what a reconnection has to say waits for
+ * the next conn_need().  NULL when ringd cannot be reached.
+ */
+struct ring_ctl *conn_quiet(struct ringctl *rc);
 /* Remember the regions this connection holds (the shell, after physalloc). */
 void conn_track_regions(struct ringctl *rc);
 void conn_close(struct ringctl *rc);

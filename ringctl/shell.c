@@ -353,10 +353,7 @@ shell_cand_gen(const char *text, int state)
 static struct ring_ctl *
 shell_quiet_ctl(void)
 {
-	if (shell_rc->ctl == NULL &&
-	    ring_ctl_connect(shell_rc->sock, NULL, &shell_rc->ctl) < 0)
-		shell_rc->ctl = NULL;
-	return shell_rc->ctl;
+	return conn_quiet(shell_rc);
 }
 
 /*
@@ -409,8 +406,7 @@ shell_cands_live(enum cmd_arg kind, const char *scheme)
 			if (ops[k / 64] & (1ull << (k % 64)))
 				shell_cands_add(ring_op_name(k));
 		for (i = 0; i < ndecl; i++)
-			shell_cands_add_n(decl[i].name,
-			    sizeof(decl[i].name));
+			shell_cands_add_n(decl[i].name, sizeof(decl[i].name));
 		free(decl);
 		break;
 	}
@@ -523,7 +519,7 @@ shell_history_path(char *buf, size_t len)
 
 /* --- signals and the prompt ------------------------------------------- */
 
-static int shell_pipe[2] = { -1, -1 }; /* the handler's wake-up call */
+static int shell_pipe[2] = { -1, -1 };	 /* the handler's wake-up call */
 static volatile sig_atomic_t shell_term; /* SIGTERM or SIGHUP: leave */
 static volatile sig_atomic_t shell_winch;
 static volatile sig_atomic_t shell_running; /* a command, not the prompt */
@@ -672,7 +668,8 @@ shell_readline(struct ringctl *rc)
 		if (poll(pfd, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			st = out_fail(rc, RC_FAIL, errno, "cannot read commands");
+			st = out_fail(rc, RC_FAIL, errno,
+			    "cannot read commands");
 			rl_callback_handler_remove();
 			break;
 		}
@@ -721,8 +718,8 @@ cmd_shell(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 		/* scripts: one command a line, errors do not stop us */
 		while (!quit && shell_getline(stdin, line, &len)) {
 			/* the line number only where a line itself is wrong */
-			snprintf(where, sizeof(where), "<stdin>:%u: ",
-			    ++lineno);
+			snprintf(where, sizeof(where),
+			    "<stdin>:%u: ", ++lineno);
 			(void)shell_line(rc, line, len,
 			    memchr(line, '\0', len) != NULL ? where : "",
 			    &quit);

@@ -334,8 +334,9 @@ test_shell_ctrl_c(void)
 	AWAIT("ringctl: interrupted after ");
 	AWAIT_LINE("ringctl>");
 	p = strstr(screen, "interrupted after ");
-	if (sscanf(p, "interrupted after %" SCNu64 " of %" SCNu64
-		      " entries to 'null': %" SCNu64 " completed",
+	if (sscanf(p,
+		"interrupted after %" SCNu64 " of %" SCNu64
+		" entries to 'null': %" SCNu64 " completed",
 		&sub, &of, &done) != 3)
 		TAP_FAIL("cannot read '%.100s'", p);
 	TAP_ASSERT(of == 100000000);
@@ -413,8 +414,8 @@ test_shell_ringd_gone(void)
 	clear_screen();
 	COMMAND("status");
 	AWAIT("health:   ok");
-	TAP_ASSERT(strstr(screen, "ringctl: ringd restarted; reconnected") !=
-	    NULL);
+	TAP_ASSERT(
+	    strstr(screen, "ringctl: ringd restarted; reconnected") != NULL);
 	/* the region is back (adopted) or said to be gone */
 	if (strstr(screen, "regions:  1") == NULL)
 		TAP_ASSERT(strstr(screen,
@@ -429,10 +430,22 @@ test_shell_ringd_gone(void)
 	clear_screen();
 	COMMAND("rings");
 	AWAIT_LINE("ringctl>");
-	TAP_ASSERT(strstr(screen, "ringctl: ringd restarted; reconnected") !=
-	    NULL);
+	TAP_ASSERT(
+	    strstr(screen, "ringctl: ringd restarted; reconnected") != NULL);
 	TAP_ASSERT(strstr(screen, "cannot") == NULL);
 	TAP_ASSERT(strstr(screen, "went with") == NULL);
+
+	/* Tab asks the new ringd; the command then says it reconnected */
+	td_stop(&d);
+	td_start(&d, NULL, 0);
+	clear_screen();
+	PROMPT_TYPE("probe ze");
+	tm_keys(&tm, "Tab");
+	AWAIT_LINE("ringctl> probe zero");
+	tm_keys(&tm, "Enter");
+	AWAIT("  3  read");
+	TAP_ASSERT(
+	    count_on(screen, "ringctl: ringd restarted; reconnected") == 1);
 	COMMAND("quit");
 	await_exit();
 	stop_ringd();
