@@ -9,7 +9,7 @@ import struct
 
 TOP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 MAGIC = 0x31445252
-VERSION = 4
+VERSION = 5
 REPLY = 0x8000
 
 

@@ -375,22 +375,46 @@ ring_physalloc3(struct ring_ctl *c, uint64_t size, uint32_t flags,
 }
 
 RING_EXPORT int
-ring_physfree(struct ring_ctl *c, uint64_t base, uint64_t size)
+ring_physfree_flags(struct ring_ctl *c, uint64_t base, uint64_t size,
+    uint32_t flags, struct ring_phys_user *users, uint32_t *nusers)
 {
+	const struct proto_phys_free_reply *rep;
 	struct proto_phys_range req;
 	struct proto_msg m;
+	uint32_t n, i;
 	int rc;
 
 	memset(&req, 0, sizeof(req));
 	req.base = base;
 	req.size = size;
+	req.flags = flags;
 	rc = ring_ctl_call(c, PROTO_PHYS_FREE, &req, sizeof(req), &m);
 	proto_msg_close_fds(&m);
 	if (rc == 0) {
 		phys_cache_forget(*ring_ctl_phys_cache(c), base, size);
 		phys_held_forget(*ring_ctl_phys_cache(c), base, size, true);
 	}
+	if (users == NULL || nusers == NULL)
+		return rc;
+	n = 0;
+	if (rc == -EBUSY && m.hdr.type == (PROTO_PHYS_FREE | PROTO_REPLY)) {
+		rep = (const void *)m.body.raw;
+		n = rep->nusers < RING_PHYS_USERS_MAX ? rep->nusers
+						      : RING_PHYS_USERS_MAX;
+		n = n < *nusers ? n : *nusers;
+		for (i = 0; i < n; i++) {
+			users[i] = rep->user[i];
+			users[i].peer.comm[RING_CTL_COMM_MAX - 1] = '\0';
+		}
+	}
+	*nusers = n;
 	return rc;
+}
+
+RING_EXPORT int
+ring_physfree(struct ring_ctl *c, uint64_t base, uint64_t size)
+{
+	return ring_physfree_flags(c, base, size, 0, NULL, NULL);
 }
 
 /* --- mapping ------------------------------------------------------------- */

@@ -44,7 +44,7 @@ static const struct proto_rule proto_rules[PROTO_TYPE_COUNT] = {
 	[PROTO_PHYS_ALLOC] = { sizeof(struct proto_phys_alloc),
 	    sizeof(struct proto_phys_alloc_reply), 0, 0 },
 	[PROTO_PHYS_FREE] = { sizeof(struct proto_phys_range),
-	    sizeof(struct proto_reply), 0, 0 },
+	    sizeof(struct proto_phys_free_reply), 0, 0 },
 	[PROTO_PHYS_MAP] = { sizeof(struct proto_phys_map),
 	    sizeof(struct proto_phys_map_reply), 0, 1 },
 	[PROTO_PHYS_GRANT] = { sizeof(struct proto_phys_grant),

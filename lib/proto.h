@@ -31,9 +31,10 @@
 #define PROTO_MAGIC 0x31445252u /* "RRD1" */
 /*
  * 2: list replies carry many records a packet; 3: packets up to 64 KiB;
- * 4: declared opcode names in REGISTER and PROBE, attached rings per scheme
+ * 4: declared opcode names in REGISTER and PROBE, attached rings per scheme;
+ * 5: PHYS_FREE takes RING_PHYSFREE_FORCE and its reply names the users
  */
-#define PROTO_VERSION 4
+#define PROTO_VERSION 5
 #define PROTO_MAX_MSG 65536 /* bytes, header included */
 #define PROTO_MAX_FDS 3
 
@@ -264,8 +265,15 @@ struct proto_phys_alloc_reply {
 struct proto_phys_range {
 	uint64_t base;
 	uint64_t size;
-	uint32_t flags; /* zero */
+	uint32_t flags; /* RING_PHYSFREE_FORCE */
 	uint32_t reserved;
+};
+
+/* Reply to PROTO_PHYS_FREE: with -EBUSY, who uses the region. */
+struct proto_phys_free_reply {
+	int32_t error;
+	uint32_t nusers; /* valid entries of user[] */
+	struct ring_phys_user user[RING_PHYS_USERS_MAX];
 };
 
 /* PROTO_PHYS_MAP. */

@@ -88,7 +88,7 @@ static const struct client_handler client_handlers[PROTO_TYPE_COUNT] = {
 	[PROTO_PHYS_ALLOC] = { "physalloc3", phys_handle_alloc,
 	    sizeof(struct proto_phys_alloc_reply), 0 },
 	[PROTO_PHYS_FREE] = { "physfree", phys_handle_free,
-	    sizeof(struct proto_reply), 0 },
+	    sizeof(struct proto_phys_free_reply), 0 },
 	[PROTO_PHYS_MAP] = { "physmap", phys_handle_map,
 	    sizeof(struct proto_phys_map_reply), 0 },
 	[PROTO_PHYS_GRANT] = { "phys-grant", phys_handle_grant,

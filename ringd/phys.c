@@ -51,6 +51,9 @@ struct phys_region {
 	bool claimable; /* a connection held it: one of its uid may claim */
 	bool mem_known; /* mem_dev/mem_ino: the file its memory is in */
 	uint64_t mem_dev, mem_ino;
+	/* live connections that received the memory file (physfree's EBUSY) */
+	uint64_t *mapper;
+	uint32_t nmappers, mapper_cap;
 };
 
 /* What one uid holds, for its quota. */
@@ -223,6 +226,7 @@ phys_region_destroy(struct phys_region *r)
 {
 	if (r->memfd >= 0)
 		close(r->memfd);
+	free(r->mapper);
 	free(r);
 }
 
@@ -609,17 +613,96 @@ phys_region_free(struct phys_region *r)
 	phys_region_destroy(r);
 }
 
-/* PROTO_PHYS_FREE: physfree(base, size) of exactly one region. */
+/* The live connection with id, or NULL (0, gone, or being let go). */
+static struct client *
+phys_live_client(uint64_t id)
+{
+	struct client key, *o;
+
+	if (id == 0)
+		return NULL;
+	key.id = id;
+	o = RB_FIND(client_tree, &ringd.clients, &key);
+	return o != NULL && !o->dead ? o : NULL;
+}
+
+/*
+ * Note that live connection id uses a region as use says (through ring
+ * ring_id for a grant): one entry per connection, the first
+ * RING_PHYS_USERS_MAX kept.  Others than the caller only.
+ */
+static void
+phys_user_add(const struct client *c, struct ring_phys_user *u, uint32_t *n,
+    bool *busy, uint64_t id, uint32_t use, uint64_t ring_id)
+{
+	struct client *o;
+	uint32_t i;
+
+	if (id == c->id || (o = phys_live_client(id)) == NULL)
+		return;
+	*busy = true;
+	for (i = 0; i < *n && u[i].client_id != id; i++)
+		;
+	if (i == *n) {
+		if (*n == RING_PHYS_USERS_MAX)
+			return;
+		memset(&u[i], 0, sizeof(u[i]));
+		u[i].client_id = id;
+		u[i].peer = o->peer;
+		(*n)++;
+	}
+	u[i].use |= use;
+	if (ring_id != 0 && u[i].ring_id == 0)
+		u[i].ring_id = ring_id;
+}
+
+/*
+ * Who other than c uses r: the connection that allocated it, those that
+ * received its memory file, those granted it through a live ring.  Fills
+ * u (up to RING_PHYS_USERS_MAX) and *n; true when anyone does.
+ */
+static bool
+phys_users(const struct client *c, const struct phys_region *r,
+    struct ring_phys_user *u, uint32_t *n)
+{
+	struct ringd_ring key, *rr;
+	bool busy = false;
+	uint32_t i;
+
+	*n = 0;
+	phys_user_add(c, u, n, &busy, r->client_id, RING_PHYS_USE_OWNER, 0);
+	for (i = 0; i < r->nmappers; i++)
+		phys_user_add(c, u, n, &busy, r->mapper[i],
+		    RING_PHYS_USE_MAPPED, 0);
+	for (i = 0; i < r->ngrants; i++) {
+		key.id = r->grant[i].ring_id;
+		rr = RB_FIND(ring_tree, &ringd.rings, &key);
+		if (rr != NULL && !rr->dead)
+			phys_user_add(c, u, n, &busy, r->grant[i].client_id,
+			    RING_PHYS_USE_GRANTED, rr->id);
+	}
+	return busy;
+}
+
+/*
+ * PROTO_PHYS_FREE: physfree(base, size) of exactly one region.  Unless
+ * forced, a region another live connection uses is refused with -EBUSY
+ * and a list of who uses it; the connection that allocated the region is
+ * never refused, as it made the grants and tells its own peers.
+ */
 int
 phys_handle_free(struct client *c, struct proto_msg *m)
 {
 	const struct proto_phys_range *req = (const void *)m->body.raw;
 	uint64_t size = req->size;
-	struct proto_reply rep;
+	struct proto_phys_free_reply rep;
 	struct phys_region *r;
+	bool busy;
 
-	if (req->flags != 0 || req->reserved != 0)
+	if (req->reserved != 0)
 		return -EBADMSG;
+	if (req->flags & ~RING_PHYSFREE_FORCE)
+		return -EINVAL;
 	if (!phys_round(&size))
 		return -EINVAL;
 	if ((r = phys_find(req->base)) == NULL || r->base != req->base)
@@ -628,8 +711,23 @@ phys_handle_free(struct client *c, struct proto_msg *m)
 		return -EPERM;
 	if (r->size != size)
 		return -EINVAL;
-	log_debug("%s: physfree %#llx+%#llx", client_name(c),
-	    (unsigned long long)r->base, (unsigned long long)r->size);
+	memset(&rep, 0, sizeof(rep));
+	busy = r->client_id != c->id && phys_users(c, r, rep.user, &rep.nusers);
+	if (busy && !(req->flags & RING_PHYSFREE_FORCE)) {
+		rep.error = -EBUSY;
+		client_send(c, PROTO_PHYS_FREE | PROTO_REPLY, m->hdr.seq, &rep,
+		    sizeof(rep), NULL, 0);
+		return 0;
+	}
+	if (busy)
+		log_info("%s: forced physfree of region %#llx+%#llx in use "
+			 "by %u connection%s",
+		    client_name(c), (unsigned long long)r->base,
+		    (unsigned long long)r->size, rep.nusers,
+		    rep.nusers == 1 ? "" : "s");
+	else
+		log_debug("%s: physfree %#llx+%#llx", client_name(c),
+		    (unsigned long long)r->base, (unsigned long long)r->size);
 	phys_region_free(r);
 	memset(&rep, 0, sizeof(rep));
 	client_send(c, PROTO_PHYS_FREE | PROTO_REPLY, m->hdr.seq, &rep,
@@ -671,10 +769,47 @@ phys_region_file(struct phys_region *r)
 }
 
 /*
+ * Remember that connection id holds r's memory file, until it goes
+ * (phys_client_gone()).  At most one entry per live connection.
+ */
+static int
+phys_mapper_add(struct phys_region *r, uint64_t id)
+{
+	uint64_t *nv;
+	uint32_t i, cap;
+
+	for (i = 0; i < r->nmappers; i++)
+		if (r->mapper[i] == id)
+			return 0;
+	if (r->nmappers == r->mapper_cap) {
+		cap = r->mapper_cap ? r->mapper_cap * 2 : 4;
+		if ((nv = realloc(r->mapper, cap * sizeof(*nv))) == NULL)
+			return -ENOMEM;
+		r->mapper = nv;
+		r->mapper_cap = cap;
+	}
+	r->mapper[r->nmappers++] = id;
+	return 0;
+}
+
+static void
+phys_mapper_del(struct phys_region *r, uint64_t id)
+{
+	uint32_t i;
+
+	for (i = 0; i < r->nmappers; i++)
+		if (r->mapper[i] == id) {
+			r->mapper[i] = r->mapper[--r->nmappers];
+			return;
+		}
+}
+
+/*
  * PROTO_PHYS_MAP: hand over the memory file of the region holding the
  * range, writable or through a read-only open of it.  Without a ring, to
  * its owner or anyone it was granted to; for a ring, to that ring's
- * scheme when granted to it through that ring.
+ * scheme when granted to it through that ring.  The caller counts as a
+ * user of the region from then on, until it disconnects.
  */
 int
 phys_handle_map(struct client *c, struct proto_msg *m)
@@ -698,8 +833,9 @@ phys_handle_map(struct client *c, struct proto_msg *m)
 			return rc;
 	} else if (!phys_owns(c, r) && !phys_granted(c, r))
 		return -EPERM;
-	if ((rc = phys_region_file(r)) < 0)
-		return rc;
+	if ((rc = phys_region_file(r)) < 0 ||
+	    (rc = phys_mapper_add(r, c->id)) < 0)
+		return rc; /* a failed open below leaves c counted: harmless */
 	fd = r->memfd;
 	if (!(req->flags & RING_PHYSMAP_WRITE)) {
 		/* a read-only open: a writable shared mapping of it fails */
@@ -775,8 +911,9 @@ done:
 }
 
 /*
- * A connection went away: its grants lapse, its regions are freed unless
- * persistent (those stay with the uid, no client).
+ * A connection went away: its grants lapse, it no longer counts as a user
+ * of the regions it mapped, its regions are freed unless persistent
+ * (those stay with the uid, no client).
  */
 void
 phys_client_gone(struct client *c)
@@ -786,6 +923,7 @@ phys_client_gone(struct client *c)
 
 	for (r = RB_MIN(phys_region_tree, &phys.regions); r != NULL; r = next) {
 		next = RB_NEXT(phys_region_tree, &phys.regions, r);
+		phys_mapper_del(r, c->id);
 		for (i = 0; i < r->ngrants;) {
 			if (r->grant[i].client_id == c->id)
 				phys_grant_drop(r, i);

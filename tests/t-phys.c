@@ -1383,7 +1383,9 @@ test_hostile(void)
 	TAP_EQ(raw_call(fd, PROTO_PHYS_MAP, &mr, sizeof(mr), &m), -EINVAL);
 	mr.reserved = 0;
 	fr.reserved = 0;
-	fr.flags = 1;
+	fr.flags = ~RING_PHYSFREE_FORCE; /* every unknown flag */
+	TAP_EQ(raw_call(fd, PROTO_PHYS_FREE, &fr, sizeof(fr), &m), -EINVAL);
+	fr.flags = 0x2;
 	TAP_EQ(raw_call(fd, PROTO_PHYS_FREE, &fr, sizeof(fr), &m), -EINVAL);
 	g.revoke = 2;
 	TAP_EQ(raw_call(fd, PROTO_PHYS_GRANT, &g, sizeof(g), &m), -EINVAL);

@@ -153,8 +153,50 @@ int ring_physalloc3_region(struct ring_ctl *c, uint64_t size, uint32_t flags,
  * physfree: give back the region that starts at base; size must round to
  * its size.  -EINVAL when no region is exactly [base, base + size),
  * -EPERM when the caller's uid does not own it (root may free any).
+ * -EBUSY when another connection uses it (see ring_physfree_flags()); the
+ * connection that allocated a region may always free it.
  */
 int ring_physfree(struct ring_ctl *c, uint64_t base, uint64_t size);
+
+/* ring_physfree_flags() flags. */
+#define RING_PHYSFREE_FORCE 0x1u /* free it even while it is in use */
+
+/* How a connection uses a region: bits of ring_phys_user.use. */
+#define RING_PHYS_USE_OWNER 0x1u   /* it allocated the region */
+#define RING_PHYS_USE_MAPPED 0x2u  /* it received the region's memory */
+#define RING_PHYS_USE_GRANTED 0x4u /* granted to it through a live ring */
+
+/* Users one refusal names at most. */
+#define RING_PHYS_USERS_MAX 16
+
+/* A live connection other than the caller that uses a region. */
+struct ring_phys_user {
+	uint64_t client_id;	   /* the connection */
+	uint64_t ring_id;	   /* USE_GRANTED: a ring of the grant, else 0 */
+	uint32_t use;		   /* RING_PHYS_USE_* */
+	uint32_t reserved;
+	struct ring_ctl_peer peer; /* its process */
+};
+
+/*
+ * physfree with flags.  A region is in use while a live connection other
+ * than the caller allocated it (its owner connection), received its
+ * memory through physmap or a resolver, or holds a grant through a live
+ * ring; such a region is refused with -EBUSY unless flags has
+ * RING_PHYSFREE_FORCE, so memory a driver and its scheme still use never
+ * goes to the next allocation by mistake.  The connection that allocated
+ * the region is never refused: it made the grants and tells its peers.
+ * Whoever may free may force (the owner's uid, or root).  After a forced
+ * free, mappings already made keep their pages (they are memory-file
+ * pages, not the range), but the range is free for the next allocation
+ * and the grants are gone.
+ *
+ * On -EBUSY, when users is not NULL, up to *nusers entries (in: room,
+ * out: filled, at most RING_PHYS_USERS_MAX) say who uses the region.
+ * -EINVAL: an unknown flag, or as ring_physfree().
+ */
+int ring_physfree_flags(struct ring_ctl *c, uint64_t base, uint64_t size,
+    uint32_t flags, struct ring_phys_user *users, uint32_t *nusers);
 
 /* --- mapping ---------------------------------------------------------- */
 
