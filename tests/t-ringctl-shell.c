@@ -490,6 +490,113 @@ test_monitor_restart(void)
 	td_cleanup(&d);
 }
 
+/* The whole of a file (ringctl's output) has s, within 10 s. */
+static void
+await_file_has(const char *path, const char *s, unsigned n)
+{
+	static char buf[65536];
+	unsigned waited;
+
+	for (waited = 0; waited < 10000; waited += 20) {
+		tr_slurp(path, buf, sizeof(buf));
+		if (count_on(buf, s) >= n)
+			return;
+		tu_sleep_ms(20);
+	}
+	TAP_FAIL("'%s' never had '%s' %u times: %.300s", path, s, n, buf);
+}
+
+/* Wait up to 10 s for pid to end; its wait status. */
+static int
+await_pid(pid_t pid)
+{
+	unsigned waited;
+	pid_t w;
+	int st;
+
+	for (waited = 0;
+	     (w = waitpid(pid, &st, WNOHANG)) == 0 && waited < 10000;
+	     waited += 10)
+		tu_sleep_ms(10);
+	if (w != pid) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		TAP_FAIL("ringctl %d did not end", (int)pid);
+	}
+	return st;
+}
+
+/*
+ * Outside the shell: SIGINT ends a submit as it ends any program (no
+ * handler of ringctl's), and ends monitor with 0, which waits for a ringd
+ * that went away and carries on with the new one.
+ */
+static void
+test_oneshot_signals(void)
+{
+	struct ring_ctl *c;
+	struct ring *ring;
+	char out[256], err[256];
+	uint64_t id;
+	unsigned tries;
+	pid_t pid;
+	int st;
+
+	start_ringd(false);
+	c = td_connect(&d);
+	pid = tr_spawn(d.dir, "sub", NULL,
+	    (const char *const[]){ "-S", d.sock, "submit", "-n", "100000000",
+		"null", "noop", NULL });
+	id = await_busy_ring(c, "null", 1000);
+	TAP_SYS(kill(pid, SIGINT));
+	st = await_pid(pid);
+	if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGINT)
+		TAP_FAIL("submit: wait status %#x, not killed by SIGINT", st);
+	td_await_ring_gone(c, id);
+
+	pid = tr_spawn(d.dir, "mon", NULL,
+	    (const char *const[]){ "-S", d.sock, "monitor", "-i", "20ms",
+		NULL });
+	snprintf(out, sizeof(out), "%s/mon.out", d.dir);
+	snprintf(err, sizeof(err), "%s/mon.err", d.dir);
+	/* a ring of monitor's first snapshot is no event: open until one is */
+	for (tries = 0;; tries++) {
+		unsigned waited;
+		char buf[4096];
+
+		if (tries == 20)
+			TAP_FAIL("monitor never reported a ring");
+
+		ring = td_open(c, "echo", 8, 0, 0, &id);
+		for (waited = 0; waited < 1000; waited += 20) {
+			tr_slurp(out, buf, sizeof(buf));
+			if (strstr(buf, "attach  ring") != NULL)
+				break;
+			tu_sleep_ms(20);
+		}
+		if (waited < 1000)
+			break;
+		td_close_ring(c, ring, id);
+	}
+	td_stop(&d);
+	ring_close(ring);
+	ring_ctl_close(c);
+	await_file_has(err, "ringctl: ringd went away; waiting for it\n", 1);
+	td_start(&d, NULL, 0);
+	c = td_connect(&d);
+	ring = td_open(c, "echo", 8, 0, 0, &id);
+	await_file_has(err, "ringctl: ringd is back\n", 1);
+	await_file_has(out, "attach  ring", 2);
+	TAP_SYS(kill(pid, SIGINT));
+	st = await_pid(pid);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		TAP_FAIL("monitor: wait status %#x, not exit 0", st);
+	td_close_ring(c, ring, id);
+	ring_ctl_close(c);
+	td_stop(&d);
+	td_cleanup(&d);
+}
+
 /* --- completion scripts ------------------------------------------------- */
 
 /* A scheme only our private ringd has, so completions prove where they asked. */
@@ -704,6 +811,7 @@ main(int argc, char **argv)
 	tap_run("ringctl-shell-ctrl-c", test_shell_ctrl_c, 90);
 	tap_run("ringctl-shell-ringd-gone", test_shell_ringd_gone, 60);
 	tap_run("ringctl-monitor-restart", test_monitor_restart, 60);
+	tap_run("ringctl-oneshot-signals", test_oneshot_signals, 60);
 	tap_run("ringctl-zsh-completion", test_zsh_completion, 90);
 	tap_run("ringctl-bash-completion", test_bash_completion, 60);
 	return tap_done();
