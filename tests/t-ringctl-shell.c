@@ -255,6 +255,16 @@ await_busy_ring(struct ring_ctl *c, const char *scheme, uint64_t n)
 	}
 }
 
+/* Entries waiting in a producer's submission queue. */
+static uint64_t
+sq_depth_of(const struct ring *r)
+{
+	struct ring_stats st;
+
+	ring_get_stats(r, &st);
+	return st.sq.depth;
+}
+
 /* How many times s is on the screen. */
 static unsigned
 count_on(const char *scr, const char *s)
@@ -380,6 +390,53 @@ test_shell_ctrl_c(void)
 	TAP_ASSERT(strstr(buf, "schemes\n") != NULL);
 
 	td_close_ring(c, ring, id);
+	ring_ctl_close(c);
+	stop_ringd();
+}
+
+/*
+ * Ctrl-C while submit waits for a completion that does not come (a scheme
+ * of the test's that takes the entry and never answers): the command
+ * stops well before its --timeout and drops the ring, and the shell goes
+ * on.
+ */
+static void
+test_shell_ctrl_c_wait(void)
+{
+	struct ring_ctl *c;
+	struct ring_attach at;
+	struct ring *ring;
+	char hist[200];
+	unsigned waited;
+
+	start_ringd(true);
+	snprintf(hist, sizeof(hist), "%s/history", d.dir);
+	c = td_connect(&d);
+	TAP_RC(ring_ctl_register(c, "zsilent", NULL, 0), 0);
+	start_shell(hist);
+	COMMAND("submit --timeout 1h zsilent noop");
+	TAP_RC(ring_ctl_wait_attach(c, &at, 5000), 0);
+	TAP_RC(ring_ctl_accept(c, &at, &ring), 0);
+	/* the entry is there, no completion will come */
+	for (waited = 0; sq_depth_of(ring) == 0; waited += 10) {
+		if (waited >= 5000)
+			TAP_FAIL("submit pushed no entry");
+		tu_sleep_ms(10);
+	}
+	tm_keys(&tm, "C-c");
+	AWAIT("ringctl: interrupted: no completion from 'zsilent' yet");
+	AWAIT_LINE("ringctl>");
+	/* ringctl let go of the ring */
+	for (waited = 0; !ring_is_dropped(ring); waited += 10) {
+		if (waited >= 5000)
+			TAP_FAIL("the ring was not dropped");
+		tu_sleep_ms(10);
+	}
+	COMMAND("status");
+	AWAIT("health:   ok");
+	COMMAND("quit");
+	await_exit();
+	ring_close(ring);
 	ring_ctl_close(c);
 	stop_ringd();
 }
@@ -809,6 +866,7 @@ main(int argc, char **argv)
 	td_setup();
 	tap_run("ringctl-shell-tmux", test_shell, 90);
 	tap_run("ringctl-shell-ctrl-c", test_shell_ctrl_c, 90);
+	tap_run("ringctl-shell-ctrl-c-wait", test_shell_ctrl_c_wait, 60);
 	tap_run("ringctl-shell-ringd-gone", test_shell_ringd_gone, 60);
 	tap_run("ringctl-monitor-restart", test_monitor_restart, 60);
 	tap_run("ringctl-oneshot-signals", test_oneshot_signals, 60);
