@@ -8,8 +8,9 @@
  * it, and names the cause when ringd says EINVAL.  A region lives as long as the
  * connection that allocated it unless --persist is given, so a one-shot
  * physalloc without --persist shows what would be granted and gives it
- * back when ringctl exits; in the shell the region stays until the shell
- * ends.
+ * back when ringctl exits (a note on stderr says so); in the shell the
+ * region stays until the shell ends.  physfree refuses a region other
+ * connections use unless --force; physmap dumps the region's bytes.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -253,6 +254,15 @@ cmd_physalloc(struct ringctl *rc, const struct cmd_entry *ce,
 			phys_print_region(json_object_array_get_idx(segs, i));
 		json_object_put(o);
 	}
+	if (!rc->in_shell && !(rflags & RING_PHYS_PERSIST)) {
+		/* a note, not an error: stdout stays the result alone */
+		fflush(stdout);
+		fprintf(stderr,
+		    "ringctl: note: the region%s %s freed when ringctl exits; "
+		    "--persist keeps %s, or allocate in the shell\n",
+		    use_sg ? "s" : "", use_sg ? "are" : "is",
+		    use_sg ? "them" : "it");
+	}
 	ret = RC_OK;
 out:
 	free(regs);
@@ -260,11 +270,61 @@ out:
 	return ret;
 }
 
+/*
+ * "owned by 12/drv; mapped by 12/drv, 14/scheme; granted to 14/scheme
+ * on ring 7": who ringd says uses a region, into buf.
+ */
+static const char *
+phys_users_fmt(const struct ring_phys_user *u, uint32_t n, char *buf,
+    size_t len)
+{
+	static const struct {
+		uint32_t use;
+		const char *what;
+	} kind[] = {
+		{ RING_PHYS_USE_OWNER, "owned by" },
+		{ RING_PHYS_USE_MAPPED, "mapped by" },
+		{ RING_PHYS_USE_GRANTED, "granted to" },
+	};
+	struct json_object *po;
+	char peer[96];
+	size_t k, at = 0;
+	uint32_t i;
+	bool first;
+
+	buf[0] = '\0';
+	for (k = 0; k < sizeof(kind) / sizeof(kind[0]); k++) {
+		first = true;
+		for (i = 0; i < n && at < len; i++) {
+			if (!(u[i].use & kind[k].use))
+				continue;
+			po = mj_peer(&u[i].peer);
+			out_peer(po, peer, sizeof(peer));
+			json_object_put(po);
+			if (first)
+				at += (size_t)snprintf(buf + at, len - at,
+				    "%s%s %s", at != 0 ? "; " : "",
+				    kind[k].what, peer);
+			else
+				at += (size_t)snprintf(buf + at, len - at,
+				    ", %s", peer);
+			if (kind[k].use == RING_PHYS_USE_GRANTED && at < len)
+				at += (size_t)snprintf(buf + at, len - at,
+				    " on ring %" PRIu64, u[i].ring_id);
+			first = false;
+		}
+	}
+	return buf;
+}
+
 int
 cmd_physfree(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
+	struct ring_phys_user users[RING_PHYS_USERS_MAX];
+	uint32_t nusers = RING_PHYS_USERS_MAX, flags = 0;
 	struct ring_phys_region reg;
 	struct json_object *o;
+	char who[384];
 	uint64_t id;
 	int err, ret;
 
@@ -277,7 +337,18 @@ cmd_physfree(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 		    "no region %" PRIu64, id);
 	if (err < 0)
 		return conn_fail(rc, err, "cannot list regions");
-	if ((err = ring_physfree(rc->ctl, reg.base, reg.size)) < 0)
+	if (a->set[cmd_opt_index(ce, "force")])
+		flags |= RING_PHYSFREE_FORCE;
+	err = ring_physfree_flags(rc->ctl, reg.base, reg.size, flags, users,
+	    &nusers);
+	if (err == -EBUSY)
+		return out_fail(rc, RC_FAIL, EBUSY | OUT_NO_REASON,
+		    "physfree: region %" PRIu64 " (%#" PRIx64 ") is in use: "
+		    "%s; use --force to free it anyway",
+		    id, reg.base,
+		    nusers != 0 ? phys_users_fmt(users, nusers, who, sizeof(who))
+				: "by another connection");
+	if (err < 0)
 		return conn_fail(rc, err,
 		    "physfree: cannot free region %" PRIu64, id);
 	o = mj_phys_region(&reg);
@@ -416,8 +487,6 @@ cmd_physmap(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	size_t i;
 	int err, ret;
 
-	if (!a->set[cmd_opt_index(ce, "dump")])
-		return cmd_usage_error(rc, ce, "physmap: --dump is required");
 	if ((ret = conn_parse_id(rc, ce, "region", a->argv[0], &id)) != RC_OK)
 		return ret;
 	if ((v = a->val[cmd_opt_index(ce, "offset")]) != NULL &&

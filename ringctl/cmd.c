@@ -33,8 +33,13 @@ static const struct cmd_opt cmd_physalloc_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
+static const struct cmd_opt cmd_physfree_opts[] = {
+	{ "force", 0, NULL, "free it even while other connections use it" },
+	{ NULL, 0, NULL, NULL },
+};
+
 static const struct cmd_opt cmd_physmap_opts[] = {
-	{ "dump", 0, NULL, "hex dump the region's contents" },
+	{ "dump", 0, NULL, "hex dump the contents (the default)" },
 	{ "offset", 0, "O", "start at byte O of the region (0)" },
 	{ "len", 0, "L", "dump L bytes (256)" },
 	{ NULL, 0, NULL, NULL },
@@ -83,12 +88,12 @@ static const struct cmd_entry cmd_entries[] = {
 	    "[--persist] SIZE",
 	    "allocate simulated physical memory (physalloc3)", 1, 1,
 	    CMD_REGIONS, { ARG_NONE }, cmd_physalloc_opts, cmd_physalloc },
-	{ "physfree", "ID", "free a physical memory region", 1, 1,
-	    CMD_REGIONS, { ARG_REGION }, NULL, cmd_physfree },
+	{ "physfree", "[--force] ID", "free a physical memory region", 1, 1,
+	    CMD_REGIONS, { ARG_REGION }, cmd_physfree_opts, cmd_physfree },
 	{ "regions", "[-q]",
 	    "list physical memory regions and each zone's free ranges", 0, 0,
 	    CMD_QUIET, { ARG_NONE }, NULL, cmd_regions },
-	{ "physmap", "--dump [--offset O] [--len L] ID",
+	{ "physmap", "[--offset O] [--len L] ID",
 	    "map a region and hex dump its contents", 1, 1, 0, { ARG_REGION },
 	    cmd_physmap_opts, cmd_physmap },
 	{ "monitor", "[--interval DURATION] [--threshold N] [--count N] [RING]",

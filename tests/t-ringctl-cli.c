@@ -1397,9 +1397,11 @@ test_help(void)
 	TAP_ASSERT(strstr(r.out, "\nCommands:\n  status     ") != NULL);
 	CTL("help", "physfree");
 	EXPECT_STATUS(0);
-	TAP_ASSERT(strcmp(r.out,
-		       "usage: ringctl [-jp] [-S socket] physfree ID\n"
-		       "free a physical memory region\n") == 0);
+	TAP_ASSERT(strncmp(r.out,
+		       "usage: ringctl [-jp] [-S socket] physfree [--force] "
+		       "ID\nfree a physical memory region\n",
+		       85) == 0);
+	TAP_ASSERT(strstr(r.out, "\n      --force ") != NULL);
 	CTL("help", "monitor");
 	EXPECT_STATUS(0);
 	TAP_ASSERT(strstr(r.out,

@@ -207,15 +207,30 @@ test_alloc_free(void)
 	TAP_ASSERT(strcmp(tr_str(o, "errno"), "ENOENT") == 0);
 	json_object_put(o);
 
-	/* without --persist the region goes with ringctl's connection */
+	/* without --persist the region goes with ringctl's connection, and
+	 * a note on stderr says so; stdout stays the result alone */
 	o = ALLOC("16K");
 	id = tr_int(o, "id");
 	TAP_ASSERT(!json_object_get_boolean(tr_get(o, "persist")));
 	json_object_put(o);
+	EXPECT_ERR("ringctl: note: the region is freed when ringctl exits; "
+		   "--persist keeps it, or allocate in the shell\n");
 	TAP_ASSERT(!region_listed(id));
 	CTL("physalloc", "4K");
 	EXPECT_STATUS(0);
 	TAP_ASSERT(strncmp(r.out, "region ", 7) == 0);
+	TAP_ASSERT(strstr(r.out, "note") == NULL);
+	EXPECT_ERR("ringctl: note: the region is freed when ringctl exits");
+	CTL("physalloc", "--sg", "8K");
+	EXPECT_STATUS(0);
+	EXPECT_ERR("ringctl: note: the regions are freed when ringctl exits");
+	/* with --persist: no note */
+	o = ALLOC("--persist", "4K");
+	TAP_ASSERT(r.err[0] == '\0');
+	snprintf(want, sizeof(want), "%" PRId64, tr_int(o, "id"));
+	json_object_put(o);
+	CTL("physfree", want);
+	EXPECT_STATUS(0);
 	td_finish(&d);
 }
 
@@ -297,7 +312,7 @@ test_physmap(void)
 	unsigned char *p;
 	void *ptr;
 	char ids[32], hex[65];
-	int i;
+	int i, nl;
 
 	td_begin(&d, CONF);
 	/* a region we own, written through libring */
@@ -341,10 +356,16 @@ test_physmap(void)
 	CTL("physmap", "--dump", "--offset", "8064", "--len", "128", ids);
 	EXPECT_STATUS(0);
 	TAP_ASSERT(r.err[0] == '\0'); /* exactly to the end: no note */
-	/* bad input */
+	/* dumping is the default; --dump is still accepted */
+	CTL("physmap", "--len", "16", ids);
+	EXPECT_STATUS(0);
+	TAP_ASSERT(strncmp(r.out, hex, strlen(hex)) == 0);
 	CTL("physmap", ids);
-	EXPECT_STATUS(2);
-	EXPECT_ERR("--dump is required");
+	EXPECT_STATUS(0);
+	for (i = 0, nl = 0; r.out[i] != '\0'; i++)
+		nl += r.out[i] == '\n';
+	TAP_EQ(nl, 16); /* the default 256 bytes, 16 a line */
+	/* bad input */
 	CTL("physmap", "--dump", "--offset", "8K", ids);
 	EXPECT_STATUS(1);
 	EXPECT_ERR("is beyond region");
