@@ -11,7 +11,10 @@
  * terminal and that pipe, so Ctrl-C clears the line and shows a new
  * prompt; a running command checks the flag in its loops and waits in
  * bounded steps, so Ctrl-C stops it and the shell goes on.  SIGTERM and
- * SIGHUP end the shell after the history is written.
+ * SIGHUP end the shell after the history is written.  Ctrl-Z (SIGTSTP) at
+ * the prompt gives the terminal back in its normal mode before the shell
+ * stops, and takes it again when continued; during a command it stops the
+ * process as usual.
  */
 #include <sys/stat.h>
 
@@ -522,8 +525,10 @@ shell_history_path(char *buf, size_t len)
 static int shell_pipe[2] = { -1, -1 };	 /* the handler's wake-up call */
 static volatile sig_atomic_t shell_term; /* SIGTERM or SIGHUP: leave */
 static volatile sig_atomic_t shell_winch;
+static volatile sig_atomic_t shell_tstp;    /* Ctrl-Z at the prompt */
 static volatile sig_atomic_t shell_running; /* a command, not the prompt */
 static bool shell_quit, shell_eof;
+static struct sigaction shell_dfl_tstp; /* SIG_DFL */
 
 static void
 shell_signal(int sig)
@@ -532,6 +537,8 @@ shell_signal(int sig)
 
 	if (sig == SIGWINCH) {
 		shell_winch = 1;
+	} else if (sig == SIGTSTP) {
+		shell_tstp = 1;
 	} else {
 		/* the terminal echoed ^C: what follows starts a line */
 		if (sig == SIGINT && shell_running && !shell_interrupted)
@@ -554,6 +561,23 @@ shell_drain(void)
 		;
 }
 
+/* Ctrl-Z at the prompt: stop with the terminal as it was, then redraw. */
+static void
+shell_suspend(void)
+{
+	struct sigaction dfl, ours;
+
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	rl_cleanup_after_signal();
+	sigaction(SIGTSTP, &dfl, &ours);
+	raise(SIGTSTP); /* stopped here until SIGCONT */
+	sigaction(SIGTSTP, &ours, NULL);
+	rl_reset_after_signal();
+	rl_forced_update_display();
+}
+
 /* Ctrl-C at the prompt: leave the line as typed, start an empty one. */
 static void
 shell_cancel_line(void)
@@ -574,6 +598,7 @@ shell_cancel_line(void)
 static void
 shell_on_line(char *line)
 {
+	struct sigaction tstp;
 	HIST_ENTRY *last;
 	const char *p = line;
 	size_t n;
@@ -601,7 +626,10 @@ shell_on_line(char *line)
 	shell_interrupted = 0;
 	shell_drain();
 	shell_running = 1;
+	/* Ctrl-Z during a command stops it the usual way */
+	sigaction(SIGTSTP, &shell_dfl_tstp, &tstp);
 	(void)shell_line(shell_rc, line, n, "", &shell_quit);
+	sigaction(SIGTSTP, &tstp, NULL);
 	shell_running = 0;
 	free(line);
 	if (!shell_term) {
@@ -619,8 +647,9 @@ shell_on_line(char *line)
 static int
 shell_readline(struct ringctl *rc)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH };
-	struct sigaction sa, old[4];
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH,
+		SIGTSTP };
+	struct sigaction sa, old[sizeof(sigs) / sizeof(sigs[0])];
 	struct pollfd pfd[2];
 	char hbuf[4096];
 	const char *hist = shell_history_path(hbuf, sizeof(hbuf));
@@ -631,7 +660,7 @@ shell_readline(struct ringctl *rc)
 		return out_fail(rc, RC_FAIL, errno, "cannot start the shell");
 	shell_rc = rc;
 	shell_quit = shell_eof = false;
-	shell_term = shell_winch = shell_interrupted = 0;
+	shell_term = shell_winch = shell_tstp = shell_interrupted = 0;
 	rl_readline_name = "ringctl";
 	rl_attempted_completion_function = shell_complete;
 	rl_completer_word_break_characters = (char *)" \t";
@@ -645,7 +674,9 @@ shell_readline(struct ringctl *rc)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = shell_signal; /* no SA_RESTART: waits end early */
 	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < 4; i++)
+	shell_dfl_tstp.sa_handler = SIG_DFL;
+	sigemptyset(&shell_dfl_tstp.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, &old[i]);
 	rc->interactive = true;
 	printf("ringctl %s shell; 'help' lists commands, 'quit' leaves.\n",
@@ -660,6 +691,10 @@ shell_readline(struct ringctl *rc)
 		if (shell_interrupted) {
 			shell_interrupted = 0;
 			shell_cancel_line();
+		}
+		if (shell_tstp) {
+			shell_tstp = 0;
+			shell_suspend();
 		}
 		pfd[0].fd = STDIN_FILENO;
 		pfd[0].events = POLLIN;
@@ -688,7 +723,7 @@ shell_readline(struct ringctl *rc)
 	if (hist != NULL && write_history(hist) != 0)
 		fprintf(stderr, "ringctl: cannot write history '%s'\n", hist);
 	rc->interactive = false;
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &old[i], NULL);
 	close(shell_pipe[0]);
 	close(shell_pipe[1]);

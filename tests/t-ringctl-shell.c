@@ -395,6 +395,43 @@ test_shell_ctrl_c(void)
 }
 
 /*
+ * Ctrl-Z at the prompt, the shell run as a job of an interactive bash:
+ * it stops, bash takes the terminal back, and fg brings it back with the
+ * half-typed line redrawn and still being edited.
+ */
+static void
+test_shell_ctrl_z(void)
+{
+	char cmd[1024], hist[200];
+
+	if (system("command -v bash >/dev/null 2>&1") != 0)
+		TAP_FAIL("bash is not installed");
+	start_ringd(true);
+	snprintf(hist, sizeof(hist), "%s/history", d.dir);
+	tm_new_session(&tm, "rc", 160, 50,
+	    "env -i TERM=screen PATH=/usr/bin:/bin PS1='bash$ ' bash --norc "
+	    "--noprofile -i");
+	AWAIT_LINE("bash$");
+	snprintf(cmd, sizeof(cmd), "RINGCTL_HISTORY='%s' '%s' -S '%s'", hist,
+	    tr_binary(), d.sock);
+	run(cmd);
+	PROMPT_TYPE("sta");
+	tm_keys(&tm, "C-z");
+	AWAIT("Stopped");
+	AWAIT_LINE("bash$");
+	run("fg");
+	AWAIT_LINE("ringctl> sta");
+	tm_type(&tm, "tus");
+	tm_keys(&tm, "Enter");
+	AWAIT("health:   ok");
+	COMMAND("quit");
+	AWAIT_LINE("bash$");
+	run("exit");
+	await_exit();
+	stop_ringd();
+}
+
+/*
  * Ctrl-C while submit waits for a completion that does not come (a scheme
  * of the test's that takes the entry and never answers): the command
  * stops well before its --timeout and drops the ring, and the shell goes
@@ -867,6 +904,7 @@ main(int argc, char **argv)
 	tap_run("ringctl-shell-tmux", test_shell, 90);
 	tap_run("ringctl-shell-ctrl-c", test_shell_ctrl_c, 90);
 	tap_run("ringctl-shell-ctrl-c-wait", test_shell_ctrl_c_wait, 60);
+	tap_run("ringctl-shell-ctrl-z", test_shell_ctrl_z, 60);
 	tap_run("ringctl-shell-ringd-gone", test_shell_ringd_gone, 60);
 	tap_run("ringctl-monitor-restart", test_monitor_restart, 60);
 	tap_run("ringctl-oneshot-signals", test_oneshot_signals, 60);
