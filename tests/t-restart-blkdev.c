@@ -13,7 +13,10 @@
  * listed again (same ids, same ranges, the drivers' regions theirs again,
  * the persistent region with its memory and the pattern written in it);
  * the drivers keep verifying and end with no error, no mismatch and no
- * request lost; the scheme keeps serving.  Also: a bogus region adoption
+ * request lost; the scheme keeps serving.  Without the fd store the
+ * drivers' memory comes back from the processes that map it, and the
+ * region only ringd held is new, zeroed memory once the adopt window
+ * ends (mapping it meanwhile: EAGAIN).  Also: a bogus region adoption
  * (a look-alike memory file, a region that is not there, another uid's
  * region, after the adopt window) is refused and changes nothing; regions
  * nobody claims die when the window ends unless persistent; and after a
@@ -388,6 +391,30 @@ rb_physalloc(uint64_t *id, uint64_t *base)
 	*base = strtoull(at + strlen("\"base\":"), NULL, 10);
 }
 
+/*
+ * Wait until ringd lists nrings rings, each past 100 answers, and nregs
+ * regions (SIZE_MAX: any number); *m is that snapshot.
+ */
+static void
+rb_await_going(struct rb_model *m, size_t nrings, size_t nregs)
+{
+	uint64_t end = tu_now_ns() + 10000000000ull;
+	size_t i, going;
+
+	for (;;) {
+		TAP_ASSERT(rb_snapshot(m));
+		for (i = going = 0; i < m->nrings; i++)
+			going += m->ring[i].cq.push_epoch > 100;
+		if (m->nrings == nrings && going == nrings &&
+		    (nregs == SIZE_MAX || m->nregs == nregs))
+			return;
+		rb_model_free(m);
+		if (tu_now_ns() > end)
+			TD_FAIL(&d, "the drivers did not get going in 10 s");
+		tu_sleep_ms(10);
+	}
+}
+
 /* Wait until a driver has answers past its count of requests done now. */
 static void
 rb_await_progress(struct ring_ctl_ring *was, size_t n)
@@ -445,21 +472,7 @@ t_restart_under_load(void)
 	rb_physalloc(&pid_id, &pid_base);
 	rb_fill(pid_base);
 	/* both drivers run, each with its region granted to the scheme */
-	t0 = tu_now_ns();
-	for (;;) {
-		TAP_ASSERT(rb_snapshot(&before));
-		if (before.nrings == 2 && before.nregs == 3 &&
-		    before.ring[0].cq.push_epoch > 100 &&
-		    before.ring[1].cq.push_epoch > 100)
-			break;
-		rb_model_free(&before);
-		if (tu_now_ns() - t0 > 10000000000ull) {
-			tp_dump(&v[0]);
-			tp_dump(&v[1]);
-			TD_FAIL(&d, "the drivers did not get going in 10 s");
-		}
-		tu_sleep_ms(10);
-	}
+	rb_await_going(&before, 2, 3);
 
 	/* systemctl restart ringd */
 	td_stop(&d);
@@ -525,6 +538,96 @@ t_restart_under_load(void)
 	rb_model_free(&now);
 	close(nfd);
 	unsetenv("NOTIFY_SOCKET");
+	td_stop(&d);
+	td_cleanup(&d);
+}
+
+/*
+ * The same without systemd: the memory of the drivers' regions comes back
+ * from the processes that map them; the persistent region only ringd
+ * held comes back empty.  While its memory might still come, mapping it
+ * fails with EAGAIN; after the adopt window it is fresh, zeroed memory.
+ */
+static void
+t_restart_without_store(void)
+{
+	static const char conf[] = "adopt_timeout_ms = 8000\n";
+	struct tp_proc s, v, p;
+	struct rb_model before, now;
+	const struct ring_phys_region *r;
+	struct ring_ctl *c;
+	uint64_t pid_id, pid_base, t0, i;
+	uint8_t *mem = NULL;
+	char sid[32];
+	int rc;
+
+	unsetenv("NOTIFY_SOCKET");
+	td_begin(&d, conf);
+	rb_spawn(&s, "scheme", "examples/blkdev-scheme", "-n", "rn", "-s",
+	    "16M", (char *)NULL);
+	rb_await_scheme("rn", &s);
+	rb_spawn(&v, "load", "examples/blkdev-driver", "-n", "rn", "-m", "load",
+	    "-q", "8", "-l", "2M", "-j", (char *)NULL);
+	rb_physalloc(&pid_id, &pid_base);
+	rb_fill(pid_base);
+	rb_await_going(&before, 1, 2);
+	td_stop(&d);
+	t0 = tu_now_ns();
+	td_start(&d, conf, 0);
+	for (;;) {
+		if (rb_snapshot(&now)) {
+			if (rb_all_back(&before, &now))
+				break;
+			rb_model_free(&now);
+		}
+		if (tu_now_ns() - t0 > (uint64_t)RB_BACK_MS * 1000000)
+			TD_FAIL(&d, "not everything was listed again in time");
+		tu_sleep_ms(2);
+	}
+	tap_diag("restart without the fd store: listed again after %.1f ms",
+	    (double)(tu_now_ns() - t0) / 1e6);
+	/* the driver's region has its memory again, from its holders */
+	for (i = 0; i < now.nregs; i++)
+		if (now.reg[i].region_id != pid_id)
+			TAP_EQ_U(now.reg[i].mapped, 1);
+	r = rb_region(&now, pid_id);
+	TAP_ASSERT(r != NULL);
+	TAP_EQ_U(r->mapped, 0);
+	rb_model_free(&now);
+	/* its memory might still come: not an empty file meanwhile */
+	snprintf(sid, sizeof(sid), "%" PRIu64, pid_id);
+	rb_spawn(&p, "physmap", "ringctl/ringctl", "physmap", "--len", "64",
+	    sid, (char *)NULL);
+	tp_expect(&p, 10000, 1);
+	tp_says(&p, "resource temporarily unavailable");
+	/* after the window: fresh memory */
+	c = td_connect(&d);
+	t0 = tu_now_ns();
+	while ((rc = ring_physmap(c, pid_base, RB_REGION, 0, (void **)&mem)) ==
+	    -EAGAIN) {
+		if (tu_now_ns() - t0 > 20000000000ull)
+			TD_FAIL(&d, "the region's memory never became new");
+		tu_sleep_ms(50);
+	}
+	TAP_OK(rc);
+	for (i = 0; i < RB_REGION; i++)
+		if (mem[i] != 0)
+			TAP_FAIL("byte %" PRIu64 " of the new memory is %u", i,
+			    mem[i]);
+	TAP_OK(ring_physunmap(mem, RB_REGION));
+	TAP_OK(ring_physfree(c, pid_base, RB_REGION));
+	ring_ctl_close(c);
+	/* the driver went on all along */
+	rb_await_progress(before.ring, before.nrings);
+	rb_model_free(&before);
+	TAP_SYS(kill(v.pid, SIGTERM));
+	tp_expect(&v, RB_END_MS, 0);
+	TAP_EQ_U(rb_json_u64(&v, "errors"), 0);
+	TAP_EQ_U(rb_json_u64(&v, "mismatches"), 0);
+	TAP_EQ_U(rb_json_u64(&v, "unanswered"), 0);
+	TAP_EQ_U(rb_json_u64(&v, "ringd_restarts"), 1);
+	TAP_SYS(kill(s.pid, SIGTERM));
+	tp_expect(&s, RB_END_MS, 0);
 	td_stop(&d);
 	td_cleanup(&d);
 }
@@ -725,7 +828,6 @@ t_killed(void)
 {
 	struct tp_proc s, v;
 	struct rb_model m;
-	uint64_t t0;
 
 	td_begin(&d, "adopt_timeout_ms = 10000\n");
 	rb_spawn(&s, "scheme", "examples/blkdev-scheme", "-n", "rk", "-s",
@@ -733,16 +835,7 @@ t_killed(void)
 	rb_await_scheme("rk", &s);
 	rb_spawn(&v, "load", "examples/blkdev-driver", "-n", "rk", "-m", "load",
 	    "-q", "8", "-l", "2M", "-j", (char *)NULL);
-	t0 = tu_now_ns();
-	for (;;) {
-		TAP_ASSERT(rb_snapshot(&m));
-		if (m.nrings == 1 && m.ring[0].cq.push_epoch > 100)
-			break;
-		rb_model_free(&m);
-		if (tu_now_ns() - t0 > 10000000000ull)
-			TD_FAIL(&d, "the driver did not get going");
-		tu_sleep_ms(10);
-	}
+	rb_await_going(&m, 1, SIZE_MAX);
 	rb_model_free(&m);
 	td_kill(&d);
 	td_start(&d, "adopt_timeout_ms = 10000\n", 0);
@@ -777,6 +870,8 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	tap_run("blkdev and a persistent region ride through a ringd restart",
 	    t_restart_under_load, TAP_TIMEOUT);
+	tap_run("without systemd: held memory comes back, the rest is new",
+	    t_restart_without_store, TAP_TIMEOUT);
 	tap_run("bogus region adoption is refused", t_bogus_adoption,
 	    TAP_TIMEOUT);
 	tap_run("after a SIGKILLed ringd rings come back, regions do not",
