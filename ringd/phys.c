@@ -1272,6 +1272,9 @@ phys_handle_adopt(struct client *c, struct proto_msg *m)
 		if (!r->mem_known ||
 		    !state_memfd_ok(fd, r->mem_dev, r->mem_ino, r->size))
 			return -EBADF;
+		/* it holds the memory: a user of the region, as after PHYS_MAP */
+		if ((rc = phys_mapper_add(r, c->id)) < 0)
+			return rc;
 	} else if (!phys_owns(c, r))
 		return -EPERM;
 	if ((req->flags & PROTO_PHYS_ADOPT_CLAIM) && r->claimable &&

@@ -6,7 +6,8 @@
  * uses it and exit 1, --force frees it while the holders keep their pages,
  * a plain free works once the holders are gone, the allocating
  * connection's own free is never refused, the owner-or-root rule for
- * forcing (as uid 65534), and unknown flags.
+ * forcing (as uid 65534), unknown flags, and a holder that hands a
+ * region back after a ringd restart.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -499,6 +500,67 @@ test_privs(void)
 	td_finish(&d);
 }
 
+/*
+ * Across a ringd restart: a connection that hands a region's memory file
+ * back (it had mapped the region) is a user of it again, so physfree is
+ * refused until it leaves.
+ */
+static void
+test_restart(void)
+{
+	static const char conf[] = CONF "adopt_timeout_ms = 5000\n";
+	struct ring_phys_region *v;
+	struct ring_ctl *c, *o;
+	uint64_t base, min = RSIZE, rid;
+	char ids[32], want[96];
+	bool back = false;
+	unsigned tries;
+	size_t n, i;
+	void *p;
+
+	td_begin(&d, conf);
+	TAP_OK(ring_ctl_connect(d.sock, NULL, &c));
+	TAP_OK(ring_ctl_set_reconnect(c, true));
+	TAP_RC(ring_physalloc3_region(c, RSIZE, 0, RING_PHYS_PERSIST, &min,
+	    &base, &rid), 0);
+	TAP_RC(ring_physmap(c, base, RSIZE, RING_PHYSMAP_WRITE, &p), 0);
+	td_stop(&d);
+	td_start(&d, conf, 0);
+	/* c reconnects and hands the region back: its connection owns it */
+	o = td_connect(&d);
+	for (tries = 0; tries < 500 && !back; tries++) {
+		(void)ring_ctl_process(c);
+		TAP_RC(ring_phys_list_regions(o, &v, &n), 0);
+		for (i = 0; i < n; i++)
+			back |= v[i].region_id == rid && v[i].client_id != 0;
+		free(v);
+		if (!back)
+			tu_sleep_ms(10);
+	}
+	TAP_ASSERT(back);
+	snprintf(ids, sizeof(ids), "%" PRIu64, rid);
+	CTL("physfree", ids);
+	EXPECT_STATUS(1);
+	snprintf(want, sizeof(want), "is in use: owned by %d/",
+	    (int)getpid());
+	EXPECT_ERR(want);
+	snprintf(want, sizeof(want), "; mapped by %d/", (int)getpid());
+	EXPECT_ERR(want);
+	/* it leaves: the region (persistent) stays, and may be freed */
+	TAP_RC(ring_physunmap(p, RSIZE), 0);
+	ring_ctl_close(c);
+	for (tries = 0; tries < 500; tries++) {
+		CTL("physfree", ids);
+		if (r.status != 1 || strstr(r.err, "is in use") == NULL)
+			break;
+		tu_sleep_ms(10);
+	}
+	EXPECT_STATUS(0);
+	TAP_ASSERT(!region_listed(rid));
+	ring_ctl_close(o);
+	td_finish(&d);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -510,5 +572,6 @@ main(int argc, char **argv)
 		tap_run("phys-inuse-privs", test_privs, 60);
 	else
 		printf("ok - phys-inuse-privs # SKIP not root\n");
+	tap_run("phys-inuse-restart", test_restart, 60);
 	return tap_done();
 }
