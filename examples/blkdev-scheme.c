@@ -156,6 +156,8 @@ blk_resolve(struct blk *b, struct blk_ring *br, uint64_t phys, uint64_t len,
 	if (b->dma32 && (phys >= RING_PHYS_4G || len > RING_PHYS_4G - phys))
 		return -EFAULT;
 	rc = ring_phys_resolve_ring(b->ctl, br->id, phys, len, ptr, &base);
+	if (rc < 0 && !ring_ctl_connected(b->ctl))
+		return -EAGAIN; /* ringd is away: no region can be looked up */
 	if (rc == -EINVAL || rc == -EPERM || rc == -ENOENT)
 		return -EFAULT; /* nothing there, or not this ring's */
 	if (rc < 0)
