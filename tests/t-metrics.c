@@ -845,6 +845,97 @@ test_prometheus(void)
 	td_cleanup(&d);
 }
 
+/*
+ * Requests mutated at random (bytes flipped, inserted, dropped, the end
+ * cut off), each sent on its own connection and half-closed: every answer
+ * is a whole response with one of the statuses the server gives and a
+ * Content-Length that matches its body, or nothing when the request never
+ * ended; the server outlives them all.
+ */
+static void
+test_http_mutations(void)
+{
+	static const char *const seeds[] = { MT_GET,
+		"HEAD /metrics HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n",
+		"GET /metrics?a=b HTTP/1.0\r\nUser-Agent: t\r\n\r\n",
+		"POST /x HTTP/1.1\r\nHost: y\r\nContent-Length: 3\r\n\r\nabc" };
+	static const char *const ok[] = { "200 OK", "400 Bad Request",
+		"404 Not Found", "405 Method Not Allowed",
+		"431 Request Header Fields Too Large",
+		"505 HTTP Version Not Supported" };
+	char req[512], resp[65536], *body, *cl;
+	unsigned seen[7] = { 0 };
+	size_t len, k, n;
+	int i, m, j;
+
+	td_begin(&d, NULL);
+	mt_listen("0");
+	tu_srand(0x6d657472);
+	for (i = 0; i < (int)tap_scaled(600, 60); i++) {
+		const char *seed = seeds[tu_rand_below(4)];
+
+		len = strlen(seed);
+		memcpy(req, seed, len);
+		for (m = 0; m < 1 + (int)tu_rand_below(3); m++) {
+			k = tu_rand_below(len);
+			switch (tu_rand_below(4)) {
+			case 0: /* flip */
+				req[k] = (char)tu_rand();
+				break;
+			case 1: /* insert */
+				if (len + 1 < sizeof(req)) {
+					memmove(req + k + 1, req + k, len - k);
+					req[k] = (char)tu_rand();
+					len++;
+				}
+				break;
+			case 2: /* drop */
+				memmove(req + k, req + k + 1, len - k - 1);
+				len--;
+				break;
+			default: /* cut */
+				len = k;
+				break;
+			}
+			if (len == 0)
+				break;
+		}
+		mt_exchange(req, len, true, resp, sizeof(resp));
+		if (resp[0] == '\0') {
+			seen[6]++;
+			continue;
+		}
+		for (j = 0; j < (int)(sizeof(ok) / sizeof(ok[0])); j++)
+			if (strncmp(resp + 9, ok[j], strlen(ok[j])) == 0)
+				break;
+		if (strncmp(resp, "HTTP/1.1 ", 9) != 0 ||
+		    j == (int)(sizeof(ok) / sizeof(ok[0])))
+			TAP_FAIL("request %d got: %.200s", i, resp);
+		if ((body = strstr(resp, "\r\n\r\n")) == NULL ||
+		    (cl = strstr(resp, "\r\nContent-Length: ")) == NULL ||
+		    cl > body)
+			TAP_FAIL("request %d: no header end or length: %.200s",
+			    i, resp);
+		seen[j]++;
+		n = strtoul(cl + 18, NULL, 10);
+		body += 4;
+		if (strncmp(req, "HEAD ", 5) != 0 || j != 0)
+			if (strlen(body) != n)
+				TAP_FAIL("request %d: Content-Length %zu, body "
+					 "%zu bytes",
+				    i, n, strlen(body));
+	}
+	tap_diag("200: %u, 400: %u, 404: %u, 405: %u, 431: %u, 505: %u, "
+		 "closed without an answer: %u",
+	    seen[0], seen[1], seen[2], seen[3], seen[4], seen[5], seen[6]);
+	/* the mutations reached past the parser's first checks */
+	TAP_ASSERT(seen[0] > 0 && seen[1] > 0 && seen[6] > 0);
+	TAP_ASSERT(kill(mt_srv, 0) == 0);
+	mt_scrape("after.prom", req, sizeof(req));
+	mt_listen_stop();
+	td_finish(&d);
+}
+
 /* --- the systemd units of the textfile path ------------------------------- */
 
 static void
@@ -890,6 +981,7 @@ main(int argc, char **argv)
 	tap_run("metrics-listen-v6", test_listen_v6, 60);
 	tap_run("metrics-pending-age", test_pending_age, 90);
 	tap_run("metrics-hostile-http", test_hostile_http, 120);
+	tap_run("metrics-http-mutations", test_http_mutations, 120);
 	tap_run("metrics-prometheus", test_prometheus, 120);
 	tap_run("metrics-units", test_units, 60);
 	return tap_done();
