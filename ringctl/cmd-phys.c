@@ -65,9 +65,13 @@ phys_einval_cause(uint64_t size, uint64_t min, bool min_given, uint32_t flags,
 	return NULL;
 }
 
-/* The region with id, from a fresh list; -ENOENT when there is none. */
+/*
+ * The region with id, or (by_addr) the one holding address id, from a
+ * fresh list; -ENOENT when there is none.
+ */
 static int
-phys_find(struct ringctl *rc, uint64_t id, struct ring_phys_region *out)
+phys_find(struct ringctl *rc, uint64_t id, bool by_addr,
+    struct ring_phys_region *out)
 {
 	struct ring_phys_region *v = NULL;
 	size_t n, i;
@@ -77,13 +81,41 @@ phys_find(struct ringctl *rc, uint64_t id, struct ring_phys_region *out)
 		return err;
 	err = -ENOENT;
 	for (i = 0; i < n; i++)
-		if (v[i].region_id == id) {
+		if (by_addr ? id - v[i].base < v[i].size
+			    : v[i].region_id == id) {
 			*out = v[i];
 			err = 0;
 			break;
 		}
 	free(v);
 	return err;
+}
+
+/*
+ * The region a command's argument names: its id, or (written 0x...) an
+ * address in it, which *addr gets (the base for an id).  RC_OK, or the
+ * exit status after saying why not.
+ */
+static int
+phys_region_arg(struct ringctl *rc, const struct cmd_entry *ce,
+    const char *s, struct ring_phys_region *reg, uint64_t *addr)
+{
+	bool by_addr = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	uint64_t v;
+	int err, ret;
+
+	if ((ret = conn_parse_id(rc, ce, "region", s, &v)) != RC_OK)
+		return ret;
+	if ((ret = conn_need(rc)) != RC_OK)
+		return ret;
+	if ((err = phys_find(rc, v, by_addr, reg)) == -ENOENT)
+		return out_fail(rc, RC_FAIL, ENOENT | OUT_NO_REASON,
+		    by_addr ? "no region holds %#" PRIx64 : "no region %" PRIu64,
+		    v);
+	if (err < 0)
+		return conn_fail(rc, err, "cannot list regions");
+	*addr = by_addr ? v : reg->base;
+	return RC_OK;
 }
 
 /* The region that starts at base (for the ids of a new allocation). */
@@ -325,18 +357,17 @@ cmd_physfree(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	struct ring_phys_region reg;
 	struct json_object *o;
 	char who[384];
-	uint64_t id;
+	uint64_t id, addr;
 	int err, ret;
 
-	if ((ret = conn_parse_id(rc, ce, "region", a->argv[0], &id)) != RC_OK)
+	if ((ret = phys_region_arg(rc, ce, a->argv[0], &reg, &addr)) != RC_OK)
 		return ret;
-	if ((ret = conn_need(rc)) != RC_OK)
-		return ret;
-	if ((err = phys_find(rc, id, &reg)) == -ENOENT)
-		return out_fail(rc, RC_FAIL, ENOENT | OUT_NO_REASON,
-		    "no region %" PRIu64, id);
-	if (err < 0)
-		return conn_fail(rc, err, "cannot list regions");
+	id = reg.region_id;
+	if (addr != reg.base)
+		return out_fail(rc, RC_FAIL, EINVAL | OUT_NO_REASON,
+		    "physfree: %#" PRIx64 " is inside region %" PRIu64
+		    ", which starts at %#" PRIx64,
+		    addr, id, reg.base);
 	if (a->set[cmd_opt_index(ce, "force")])
 		flags |= RING_PHYSFREE_FORCE;
 	err = ring_physfree_flags(rc->ctl, reg.base, reg.size, flags, users,
@@ -479,7 +510,7 @@ cmd_physmap(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
 	struct ring_phys_region reg;
 	struct json_object *o;
-	uint64_t id, off = 0, len = PHYS_DUMP_DEFAULT, moff, mlen;
+	uint64_t id, off = 0, len = PHYS_DUMP_DEFAULT, moff, mlen, addr;
 	const char *v;
 	unsigned char *data;
 	void *ptr;
@@ -487,8 +518,6 @@ cmd_physmap(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	size_t i;
 	int err, ret;
 
-	if ((ret = conn_parse_id(rc, ce, "region", a->argv[0], &id)) != RC_OK)
-		return ret;
 	if ((v = a->val[cmd_opt_index(ce, "offset")]) != NULL &&
 	    (ret = phys_size_opt(rc, ce, "--offset", v, &off)) != RC_OK)
 		return ret;
@@ -498,13 +527,12 @@ cmd_physmap(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	if (len == 0 || len > PHYS_DUMP_MAX)
 		return cmd_usage_error(rc, ce,
 		    "physmap: --len must be 1..%u bytes", PHYS_DUMP_MAX);
-	if ((ret = conn_need(rc)) != RC_OK)
+	if ((ret = phys_region_arg(rc, ce, a->argv[0], &reg, &addr)) != RC_OK)
 		return ret;
-	if ((err = phys_find(rc, id, &reg)) == -ENOENT)
-		return out_fail(rc, RC_FAIL, ENOENT | OUT_NO_REASON,
-		    "no region %" PRIu64, id);
-	if (err < 0)
-		return conn_fail(rc, err, "cannot list regions");
+	id = reg.region_id;
+	/* an address starts the dump there; --offset counts from it */
+	off = off > UINT64_MAX - (addr - reg.base) ? UINT64_MAX
+						   : off + (addr - reg.base);
 	if (off >= reg.size)
 		return out_fail(rc, RC_FAIL, EINVAL | OUT_NO_REASON,
 		    "physmap: offset %" PRIu64 " is beyond region %" PRIu64

@@ -1399,8 +1399,8 @@ test_help(void)
 	EXPECT_STATUS(0);
 	TAP_ASSERT(strncmp(r.out,
 		       "usage: ringctl [-jp] [-S socket] physfree [--force] "
-		       "ID\nfree a physical memory region\n",
-		       85) == 0);
+		       "ID|BASE\nfree a physical memory region\n",
+		       90) == 0);
 	TAP_ASSERT(strstr(r.out, "\n      --force ") != NULL);
 	CTL("help", "monitor");
 	EXPECT_STATUS(0);

@@ -3,7 +3,8 @@
  * ringd with small zones: physalloc (whole, below 4 GiB, partial with each
  * strategy on a zone fragmented on purpose, scatter-gather lists,
  * persistent or not), regions with the free map per zone, physmap dumps of
- * contents written through libring, physfree, the Redox errors (size 0,
+ * contents written through libring (by id or address), physfree (by id or
+ * base), the Redox errors (size 0,
  * min 0, contradictory flags, nothing fits), bad input, and status's
  * physical memory figures.
  */
@@ -206,6 +207,17 @@ test_alloc_free(void)
 	o = tr_parse(r.out);
 	TAP_ASSERT(strcmp(tr_str(o, "errno"), "ENOENT") == 0);
 	json_object_put(o);
+	/* by base address, as regions prints it */
+	o = ALLOC("--persist", "8K");
+	id = tr_int(o, "id");
+	snprintf(want, sizeof(want), "%#" PRIx64, (uint64_t)tr_int(o, "base"));
+	json_object_put(o);
+	CTL("-j", "physfree", want);
+	EXPECT_STATUS(0);
+	o = tr_parse(r.out);
+	TAP_EQ(tr_int(o, "id"), id);
+	json_object_put(o);
+	TAP_ASSERT(!region_listed(id));
 
 	/* without --persist the region goes with ringctl's connection, and
 	 * a note on stderr says so; stdout stays the result alone */
@@ -311,7 +323,7 @@ test_physmap(void)
 	uint64_t min = 8192, base, rid;
 	unsigned char *p;
 	void *ptr;
-	char ids[32], hex[65];
+	char ids[32], hex[65], addr[32], want[128];
 	int i, nl;
 
 	td_begin(&d, CONF);
@@ -378,6 +390,30 @@ test_physmap(void)
 	EXPECT_ERR("no region 4242");
 	CTL("physmap", "--dump", "x");
 	EXPECT_STATUS(2);
+	/* an address (0x...) names the region holding it; the dump starts
+	 * there and --offset counts from it */
+	snprintf(addr, sizeof(addr), "%#" PRIx64, base + 4096 + 16);
+	CTL("-j", "physmap", "--offset", "16", "--len", "8", addr);
+	EXPECT_STATUS(0);
+	o = tr_parse(r.out);
+	TAP_EQ(tr_int(o, "id"), (int64_t)rid);
+	TAP_EQ(tr_int(o, "offset"), 4096 + 32);
+	for (i = 0; i < 8; i++)
+		snprintf(hex + 2 * i, 3, "%02x",
+		    (unsigned char)((4096 + 32 + i) * 7));
+	TAP_ASSERT(strcmp(tr_str(o, "data_hex"), hex) == 0);
+	json_object_put(o);
+	CTL("physmap", "0x1000");
+	EXPECT_STATUS(1);
+	EXPECT_ERR("no region holds 0x1000\n");
+	CTL("physmap", "0xg");
+	EXPECT_STATUS(2);
+	/* physfree takes a base, not an address inside */
+	CTL("physfree", addr);
+	EXPECT_STATUS(1);
+	snprintf(want, sizeof(want), "%s is inside region %s, which starts at",
+	    addr, ids);
+	EXPECT_ERR(want);
 	TAP_OK(ring_physunmap(ptr, 8192));
 	TAP_OK(ring_physfree(c, base, 8192));
 	ring_ctl_close(c);
