@@ -302,47 +302,67 @@ out:
 	return ret;
 }
 
+/* Who ringd says uses a region, as JSON: one object per connection. */
+static struct json_object *
+phys_users_json(const struct ring_phys_user *u, uint32_t n)
+{
+	struct json_object *a = json_object_new_array(), *o;
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		o = json_object_new_object();
+		json_object_object_add(o, "client_id", mj_u64(u[i].client_id));
+		json_object_object_add(o, "peer", mj_peer(&u[i].peer));
+		json_object_object_add(o, "owner",
+		    json_object_new_boolean(u[i].use & RING_PHYS_USE_OWNER));
+		json_object_object_add(o, "mapped",
+		    json_object_new_boolean(u[i].use & RING_PHYS_USE_MAPPED));
+		json_object_object_add(o, "granted",
+		    json_object_new_boolean(u[i].use & RING_PHYS_USE_GRANTED));
+		json_object_object_add(o, "ring_id",
+		    u[i].ring_id != 0 ? mj_u64(u[i].ring_id) : NULL);
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 /*
  * "owned by 12/drv; mapped by 12/drv, 14/scheme; granted to 14/scheme
- * on ring 7": who ringd says uses a region, into buf.
+ * on ring 7": the users (phys_users_json()) into buf.
  */
 static const char *
-phys_users_fmt(const struct ring_phys_user *u, uint32_t n, char *buf,
-    size_t len)
+phys_users_fmt(struct json_object *ua, char *buf, size_t len)
 {
-	static const struct {
-		uint32_t use;
-		const char *what;
-	} kind[] = {
-		{ RING_PHYS_USE_OWNER, "owned by" },
-		{ RING_PHYS_USE_MAPPED, "mapped by" },
-		{ RING_PHYS_USE_GRANTED, "granted to" },
+	static const char *const kind[][2] = {
+		{ "owner", "owned by" },
+		{ "mapped", "mapped by" },
+		{ "granted", "granted to" },
 	};
-	struct json_object *po;
+	struct json_object *u;
 	char peer[96];
-	size_t k, at = 0;
-	uint32_t i;
+	size_t k, i, at = 0;
 	bool first;
 
 	buf[0] = '\0';
 	for (k = 0; k < sizeof(kind) / sizeof(kind[0]); k++) {
 		first = true;
-		for (i = 0; i < n && at < len; i++) {
-			if (!(u[i].use & kind[k].use))
+		for (i = 0; i < json_object_array_length(ua) && at < len; i++) {
+			u = json_object_array_get_idx(ua, i);
+			if (!mj_get_bool(u, kind[k][0], 0))
 				continue;
-			po = mj_peer(&u[i].peer);
-			out_peer(po, peer, sizeof(peer));
-			json_object_put(po);
+			out_peer(json_object_object_get(u, "peer"), peer,
+			    sizeof(peer));
 			if (first)
 				at += (size_t)snprintf(buf + at, len - at,
-				    "%s%s %s", at != 0 ? "; " : "",
-				    kind[k].what, peer);
+				    "%s%s %s", at != 0 ? "; " : "", kind[k][1],
+				    peer);
 			else
 				at += (size_t)snprintf(buf + at, len - at,
 				    ", %s", peer);
-			if (kind[k].use == RING_PHYS_USE_GRANTED && at < len)
+			if (k == 2 && at < len)
 				at += (size_t)snprintf(buf + at, len - at,
-				    " on ring %" PRIu64, u[i].ring_id);
+				    " on ring %" PRIu64,
+				    mj_get_u64(u, "ring_id", 0));
 			first = false;
 		}
 	}
@@ -355,8 +375,8 @@ cmd_physfree(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	struct ring_phys_user users[RING_PHYS_USERS_MAX];
 	uint32_t nusers = RING_PHYS_USERS_MAX, flags = 0;
 	struct ring_phys_region reg;
-	struct json_object *o;
-	char who[384];
+	struct json_object *o, *ua;
+	char who[384], msg[512];
 	uint64_t id, addr;
 	int err, ret;
 
@@ -372,13 +392,28 @@ cmd_physfree(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 		flags |= RING_PHYSFREE_FORCE;
 	err = ring_physfree_flags(rc->ctl, reg.base, reg.size, flags, users,
 	    &nusers);
-	if (err == -EBUSY)
-		return out_fail(rc, RC_FAIL, EBUSY | OUT_NO_REASON,
+	if (err == -EBUSY) {
+		/* the message, and in JSON who uses the region as well */
+		ua = phys_users_json(users, nusers);
+		snprintf(msg, sizeof(msg),
 		    "physfree: region %" PRIu64 " (%#" PRIx64 ") is in use: "
 		    "%s; use --force to free it anyway",
 		    id, reg.base,
-		    nusers != 0 ? phys_users_fmt(users, nusers, who, sizeof(who))
+		    nusers != 0 ? phys_users_fmt(ua, who, sizeof(who))
 				: "by another connection");
+		out_fail(NULL, RC_FAIL, 0, "%s", msg);
+		if (rc->json) {
+			o = json_object_new_object();
+			json_object_object_add(o, "error",
+			    json_object_new_string(msg));
+			json_object_object_add(o, "errno",
+			    json_object_new_string("EBUSY"));
+			json_object_object_add(o, "users", ua);
+			out_json(rc, o);
+		} else
+			json_object_put(ua);
+		return RC_FAIL;
+	}
 	if (err < 0)
 		return conn_fail(rc, err,
 		    "physfree: cannot free region %" PRIu64, id);

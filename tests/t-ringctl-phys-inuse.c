@@ -255,7 +255,9 @@ static void
 test_cli(void)
 {
 	int ready[2], hold[2], info[2], cmd[2], ans[2];
-	struct json_object *o;
+	struct json_object *o, *u;
+	int64_t pid;
+	size_t i;
 	struct drv_info di;
 	pid_t spid, dpid;
 	char ids[32], pids[32], want[160];
@@ -301,7 +303,26 @@ test_cli(void)
 	CTL("-j", "physfree", ids);
 	EXPECT_STATUS(1);
 	o = tr_parse(r.out);
+	tr_keys(o, "refusal", "error:string", "errno:string", "users:array");
 	TAP_ASSERT(strcmp(tr_str(o, "errno"), "EBUSY") == 0);
+	TAP_ASSERT(strstr(tr_str(o, "error"), "use --force") != NULL);
+	TAP_EQ(json_object_array_length(tr_get(o, "users")), 2);
+	for (i = 0; i < 2; i++) {
+		u = json_object_array_get_idx(tr_get(o, "users"), i);
+		tr_keys(u, "user", "client_id:int", "peer:object",
+		    "owner:bool", "mapped:bool", "granted:bool", "ring_id:int?");
+		pid = tr_int(tr_get(u, "peer"), "pid");
+		TAP_ASSERT(pid == dpid || pid == spid);
+		TAP_ASSERT(json_object_get_boolean(tr_get(u, "mapped")));
+		TAP_EQ(json_object_get_boolean(tr_get(u, "owner")),
+		    pid == dpid);
+		TAP_EQ(json_object_get_boolean(tr_get(u, "granted")),
+		    pid == spid);
+		if (pid == spid)
+			TAP_EQ(tr_int(u, "ring_id"), (int64_t)di.ring_id);
+		else
+			TAP_ASSERT(tr_get(u, "ring_id") == NULL);
+	}
 	json_object_put(o);
 	TAP_ASSERT(region_listed(di.region_id));
 	TAP_EQ(drv_cmd(cmd[1], ans[0], 'c'), 'y');
