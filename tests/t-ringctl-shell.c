@@ -741,21 +741,14 @@ comp_done(struct ring_ctl *c)
 	stop_ringd();
 }
 
-/*
- * Type line, press Tab, then type a marker: zsh reads the marker only
- * after the completion has finished, so the cursor line then shows what
- * Tab did, whether it added something or nothing.
- */
+/* Complete line with Tab (tm_tab()): the cursor line must become want. */
 static void
 zsh_complete(const char *line, const char *want)
 {
 	char buf[512];
 
-	tm_keys(&tm, "C-u");
-	tm_type(&tm, line);
-	tm_keys(&tm, "Tab");
-	tm_type(&tm, "@");
-	snprintf(buf, sizeof(buf), "zsh> %s", want);
+	tm_tab(&tm, line);
+	snprintf(buf, sizeof(buf), "zsh> %.*s", (int)sizeof(buf) - 6, want);
 	AWAIT_LINE(buf);
 }
 
@@ -763,23 +756,14 @@ static void
 test_zsh_completion(void)
 {
 	struct ring_ctl *c;
-	char rcfile[256], line[512], want[512], nosock[256], cmd[1024];
-	FILE *f;
+	char line[512], want[512], nosock[256], cmd[1024];
 
 	if (system("command -v zsh >/dev/null 2>&1") != 0)
 		TAP_FAIL("zsh is not installed (scripts/deps.sh installs it)");
 	c = comp_ringd(true);
 	snprintf(nosock, sizeof(nosock), "%s/nobody-here.sock", d.dir);
 	/* an interactive zsh with only our completions and our ringctl */
-	snprintf(rcfile, sizeof(rcfile), "%s/.zshrc", d.dir);
-	TAP_ASSERT((f = fopen(rcfile, "w")) != NULL);
-	fprintf(f,
-	    "PS1='zsh> '\n"
-	    "fpath=('%s/completions' $fpath)\n"
-	    "PATH='%s':$PATH\n"
-	    "autoload -Uz compinit && compinit -u -d '%s/.zcompdump'\n",
-	    src_top(), bin_dir(), d.dir);
-	fclose(f);
+	tr_zshrc(d.dir, src_top(), bin_dir());
 	snprintf(cmd, sizeof(cmd),
 	    "env -i HOME='%s' ZDOTDIR='%s' TERM=screen PATH=/usr/bin:/bin "
 	    "RINGD_SOCKET='%s' zsh -i",
@@ -822,21 +806,10 @@ static const char *
 bash_complete(const char *env, const char *words)
 {
 	static char out[4096];
-	static char cmd[3 * PATH_MAX + 1024];
-	char path[256];
 
-	snprintf(path, sizeof(path), "%s/bash-comp.out", d.dir);
-	snprintf(cmd, sizeof(cmd),
-	    "env %s PATH='%s':\"$PATH\" bash -c '. \"%s/completions/"
-	    "ringctl.bash\"; COMP_WORDS=(%s); COMP_CWORD=$((${#COMP_WORDS[@]}"
-	    " - 1)); _ringctl; printf \"%%s\\n\" \"${COMPREPLY[@]}\"' > '%s' "
-	    "2>&1",
-	    env, bin_dir(), src_top(), words, path);
-	if (system(cmd) != 0)
-		TAP_FAIL("bash completion failed: %s", cmd);
-	tr_slurp(path, out, sizeof(out));
-	/* printf with no words prints one empty line */
-	return strcmp(out, "\n") == 0 ? "" : out;
+	tr_bash_complete(d.dir, src_top(), bin_dir(), "ringctl.bash",
+	    "_ringctl", env, words, out, sizeof(out));
+	return out;
 }
 
 /* text has a line that is exactly line */

@@ -69,25 +69,21 @@ tr_slurp(const char *path, char *buf, size_t size)
 }
 
 /*
- * Start ringctl with args (NULL-terminated) and the file inpath on its
- * stdin (NULL: /dev/null; a FIFO must have a writer already); its stdout
- * and stderr go to files named after tag in dir.  Returns the pid.
+ * Start the program argv[0] with argv (NULL-terminated) and the file
+ * inpath on its stdin (NULL: /dev/null; a FIFO must have a writer
+ * already); its stdout and stderr go to files named after tag in dir.
+ * Returns the pid.
  */
 TR_UNUSED static pid_t
-tr_spawn_in(const char *dir, const char *tag, const char *inpath,
-    const char *const *args)
+tr_spawn_argv(const char *dir, const char *tag, const char *inpath,
+    const char *const *argv)
 {
 	char outpath[256], errpath[256];
-	const char *argv[64];
 	pid_t parent = getpid(), pid;
-	int i = 0, fd;
+	int fd;
 
 	snprintf(outpath, sizeof(outpath), "%s/%s.out", dir, tag);
 	snprintf(errpath, sizeof(errpath), "%s/%s.err", dir, tag);
-	argv[i++] = tr_binary();
-	while (*args != NULL && i < 63)
-		argv[i++] = *args++;
-	argv[i] = NULL;
 	TAP_SYS(pid = fork());
 	if (pid == 0) {
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
@@ -110,6 +106,21 @@ tr_spawn_in(const char *dir, const char *tag, const char *inpath,
 		_exit(127);
 	}
 	return pid;
+}
+
+/* tr_spawn_argv() of this build's ringctl with args. */
+TR_UNUSED static pid_t
+tr_spawn_in(const char *dir, const char *tag, const char *inpath,
+    const char *const *args)
+{
+	const char *argv[64];
+	int i = 0;
+
+	argv[i++] = tr_binary();
+	while (*args != NULL && i < 63)
+		argv[i++] = *args++;
+	argv[i] = NULL;
+	return tr_spawn_argv(dir, tag, inpath, argv);
 }
 
 /* tr_spawn_in() with input (NULL: none) on stdin, through a file. */
@@ -187,6 +198,57 @@ tr_runv(const char *dir, struct tr_run *r, const char *input,
 			TAP_FAIL("stderr lacks '%s': %s", (needle), \
 			    (run)->err); \
 	} while (0)
+
+/*
+ * Source top/completions/script in bash and call func with COMP_WORDS set
+ * from words (the last one being completed), env ("" for none) in front
+ * and bindir first in $PATH; the replies into out, one a line ("" when
+ * there are none).  Temporary files go to dir.
+ */
+TR_UNUSED static void
+tr_bash_complete(const char *dir, const char *top, const char *bindir,
+    const char *script, const char *func, const char *env, const char *words,
+    char *out, size_t len)
+{
+	static char cmd[3 * PATH_MAX + 1024];
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/bash-comp.out", dir);
+	snprintf(cmd, sizeof(cmd),
+	    "env %s PATH='%s':\"$PATH\" bash -c '. \"%s/completions/%s\"; "
+	    "COMP_WORDS=(%s); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); %s; "
+	    "printf \"%%s\\n\" \"${COMPREPLY[@]}\"' > '%s' 2>&1",
+	    env, bindir, top, script, words, func, path);
+	if (system(cmd) != 0)
+		TAP_FAIL("bash completion failed: %s", cmd);
+	tr_slurp(path, out, len);
+	/* printf with no words prints one empty line */
+	if (strcmp(out, "\n") == 0)
+		out[0] = '\0';
+}
+
+/*
+ * dir/.zshrc for an interactive "ZDOTDIR=dir zsh -i": prompt "zsh> ", the
+ * completions of top/completions first in $fpath, path (a ':' list)
+ * first in $PATH, compinit with its dump in dir.
+ */
+TR_UNUSED static void
+tr_zshrc(const char *dir, const char *top, const char *path)
+{
+	char rc[256];
+	FILE *f;
+
+	snprintf(rc, sizeof(rc), "%s/.zshrc", dir);
+	if ((f = fopen(rc, "w")) == NULL)
+		TAP_FAIL("cannot write '%s'", rc);
+	fprintf(f,
+	    "PS1='zsh> '\n"
+	    "fpath=('%s/completions' $fpath)\n"
+	    "PATH='%s':$PATH\n"
+	    "autoload -Uz compinit && compinit -u -d '%s/.zcompdump'\n",
+	    top, path, dir);
+	fclose(f);
+}
 
 /* Parse s as JSON with json-c; fail the sub-test when it is not. */
 TR_UNUSED static struct json_object *

@@ -603,8 +603,8 @@ test_no_ringd(void)
 	snprintf(sock, sizeof(sock), "%s/none.sock", d.dir);
 	r = tb_ringtop("-b", "-n", "2", "-d", "0.1", "-S", sock, NULL);
 	TB_STATUS(r, 1);
-	if (strstr(r->err, "ringtop: cannot connect to '") == NULL ||
-	    strstr(r->err, "ringd is not running") == NULL) {
+	if (strstr(r->err, "ringtop: cannot connect to ringd at '") == NULL ||
+	    strstr(r->err, "is ringd running?") == NULL) {
 		tb_dump("stderr", r->err);
 		TAP_FAIL("no clear message on stderr");
 	}
@@ -616,7 +616,7 @@ test_no_ringd(void)
 	TAP_ASSERT(
 	    json_object_get_type(tb_get(f[0], "ringd")) == json_type_null);
 	TAP_ASSERT(
-	    strstr(tb_str(f[0], "error"), "ringd is not running") != NULL);
+	    strstr(tb_str(f[0], "error"), "is ringd running?") != NULL);
 	TAP_EQ(json_object_array_length(tb_get(f[0], "rings")), 0);
 	json_object_put(f[0]);
 	td_cleanup(&d);

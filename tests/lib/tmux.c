@@ -265,3 +265,12 @@ tm_type(const struct tm_server *t, const char *text)
 {
 	TM_RUN(t, "send-keys", "-t", t->session, "-l", text);
 }
+
+void
+tm_tab(const struct tm_server *t, const char *line)
+{
+	tm_keys(t, "C-u");
+	tm_type(t, line);
+	tm_keys(t, "Tab");
+	tm_type(t, "@");
+}

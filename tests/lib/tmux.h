@@ -105,5 +105,12 @@ void tm_press_at(const struct tm_server *t, const char *key, const char *s,
 	tm_press_at((t), (key), (s), (buf), __FILE__, __LINE__)
 /* Type text literally, with no key-name lookup. */
 void tm_type(const struct tm_server *t, const char *text);
+/*
+ * Completion in a shell at its prompt: clear the line (C-u), type line,
+ * press Tab, then type '@'.  The shell reads the '@' only after the
+ * completion has finished, so once the cursor line ends in '@' it shows
+ * what Tab did, whether it added something or nothing.
+ */
+void tm_tab(const struct tm_server *t, const char *line);
 
 #endif /* TM_TMUX_H */
