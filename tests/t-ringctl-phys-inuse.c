@@ -331,6 +331,7 @@ test_cli(void)
 	CTL("physfree", "--force", ids);
 	EXPECT_STATUS(0);
 	TAP_ASSERT(strncmp(r.out, "freed region ", 13) == 0);
+	TAP_ASSERT(td_log_has(&d, "forced physfree of region"));
 	TAP_ASSERT(!region_listed(di.region_id));
 	TAP_ASSERT(range_free(di.base, RSIZE));
 	TAP_EQ(drv_cmd(cmd[1], ans[0], 'c'), 'y');
