@@ -108,7 +108,7 @@ struct fz_ring {
 };
 
 struct fz_phys {
-	uint64_t base, size;
+	uint64_t base, size, id;
 };
 
 static struct fz_client fz_cli[FZ_NCLIENTS];
@@ -573,6 +573,7 @@ fz_learn(struct proto_msg *m)
 
 			FZ_ASSERT(r->got != 0 && r->got % RING_PHYS_FRAME == 0);
 			fz_phys[fz_phys_next % FZ_NPHYS].base = r->base;
+			fz_phys[fz_phys_next % FZ_NPHYS].id = r->region_id;
 			fz_phys[fz_phys_next++ % FZ_NPHYS].size = r->got;
 		}
 		break;
@@ -621,6 +622,7 @@ fz_turn(void)
 
 	rings_expire(fz_now);
 	client_expire(fz_now);
+	phys_expire(fz_now);
 	n = epoll_wait(ringd.epfd, evs, RINGD_EPOLL_BATCH, 0);
 	FZ_ASSERT(n >= 0);
 	for (i = 0; i < n; i++) {
@@ -972,6 +974,7 @@ enum fz_op {
 	FZ_DATA,
 	FZ_READING,
 	FZ_RESTART,
+	FZ_PHYS_ADOPT,
 	FZ_NOPS
 };
 
@@ -1272,6 +1275,38 @@ fz_op_adopt(struct fz_in *in, int slot)
 			close(fds[i]);
 }
 
+/*
+ * PHYS_ADOPT of a region a client allocated (after a restart: one the last
+ * ringd recorded), exactly or not, claiming it or not, with the last
+ * region file ringd handed out, none, or anything.
+ */
+static void
+fz_op_phys_adopt(struct fz_in *in, int slot)
+{
+	static const uint64_t flags[] = { 0, PROTO_PHYS_ADOPT_CLAIM, 2,
+		0x80000000u };
+	const struct fz_phys *p = &fz_phys[fz_u8(in) % FZ_NPHYS];
+	struct proto_phys_adopt a;
+	bool owned = false;
+	uint8_t b = fz_u8(in);
+	int fd = -1;
+
+	memset(&a, 0, sizeof(a));
+	a.region_id = (b & 0x80) ? fz_uint(in, 8) : p->id;
+	a.base = p->base + ((b & 0x40) ? RING_PHYS_FRAME : 0);
+	a.size = (b & 0x20) ? fz_uint(in, 8) : p->size;
+	a.flags = (uint32_t)FZ_PICK(in, flags, 2);
+	if (b == 0xff)
+		a.reserved = 1;
+	if ((b & 3) == 1)
+		fd = fz_physfd;
+	else if ((b & 3) >= 2)
+		fd = fz_some_fd(fz_u8(in), slot, &owned);
+	fz_request(slot, PROTO_PHYS_ADOPT, &a, sizeof(a), &fd, fd >= 0 ? 1 : 0);
+	if (owned)
+		close(fd);
+}
+
 /* Request body lengths by type, for packets of the wrong length. */
 static uint32_t
 fz_req_len(uint16_t type)
@@ -1302,6 +1337,8 @@ fz_req_len(uint16_t type)
 		return sizeof(struct proto_phys_grant);
 	case PROTO_ADOPT:
 		return sizeof(struct proto_adopt);
+	case PROTO_PHYS_ADOPT:
+		return sizeof(struct proto_phys_adopt);
 	}
 	return 0;
 }
@@ -1556,6 +1593,9 @@ fz_step(struct fz_in *in)
 	case FZ_READING:
 		fz_cli[slot].reading = !fz_cli[slot].reading;
 		break;
+	case FZ_PHYS_ADOPT:
+		fz_op_phys_adopt(in, slot);
+		break;
 	case FZ_RESTART:
 		fz_restart(fz_u8(in) & 1);
 		break;
@@ -1766,6 +1806,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz_let_go();
 	for (t = 0; t < 4; t++)
 		fz_pump();
+	/* regions a restart left wait for their owners until the window ends */
+	fz_now += (uint64_t)ringd.conf.adopt_timeout_ms * 1000000ull;
+	fz_pump();
 	fz_check();
 	FZ_ASSERT(ringd.nclients == 0 && ringd.nrings == 0);
 	FZ_ASSERT(ringd.nschemes == 0 && ringd.nserving == 0);

@@ -158,7 +158,7 @@ def ring():
 # fuzz/fuzz-ringd.c: a step is (client << 6 | op) and the op's bytes
 (CONNECT, DISCONNECT, HELLO, REGISTER, UNREGISTER, OPEN, ACCEPT, CLOSE, PROBE,
  STATUS, LIST, PHYS_ALLOC, PHYS_FREE, PHYS_MAP, PHYS_GRANT, ADOPT, RAW, TIME,
- DATA, READING, RESTART) = range(21)
+ DATA, READING, RESTART, PHYS_ADOPT) = range(22)
 N_NULL, N_ZERO, N_ECHO, N_S0 = 0, 1, 2, 3
 
 
@@ -206,6 +206,15 @@ def ringd():
         step(0, ADOPT, 0, 1, N_S0, 0, 0, 0, 0, 0, 0) +
         step(1, ADOPT, 0, 0, N_S0, 0, 0, 0, 0, 0, 0) + step(1, LIST, 1) +
         step(0, TIME, 3))
+    # two regions (the first mapped, the second persistent), ringd
+    # restarted cleanly, both handed back: with the memory file and a
+    # claim, a claim without a file, a wrong base; then the window ends
+    put("ringd", "phys-restart", bytes([0]) + hello(0) +
+        step(0, PHYS_ALLOC, 2, 2, 2, 0) + step(0, PHYS_ALLOC, 2, 2, 2, 2) +
+        step(0, PHYS_MAP, 0, 0, 1, 0) + step(0, RESTART, 1) + hello(0) +
+        step(0, PHYS_ADOPT, 0, 1, 1) + step(0, PHYS_ADOPT, 1, 0, 1) +
+        step(0, PHYS_ADOPT, 0, 0x41, 0) + step(0, LIST, 5) +
+        step(0, TIME, 3) + step(0, LIST, 5))
     put("ringd", "backpressure", bytes([8]) + hello(0) + step(0, READING) +
         step(0, LIST, 2) + step(0, STATUS) + step(0, OPEN, N_NULL, 3, 0, 0, 0,
                                                   0) + step(0, READING))
