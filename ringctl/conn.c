@@ -241,14 +241,18 @@ int
 conn_fail(struct ringctl *rc, int err, const char *fmt, ...)
 {
 	va_list ap;
-	int st = RC_FAIL;
+	char msg[400];
 
-	if (conn_gone(rc, err))
-		st = RC_UNREACHABLE;
 	va_start(ap, fmt);
-	out_vfail(rc, st, err, fmt, ap);
+	if (!conn_gone(rc, err)) {
+		out_vfail(rc, RC_FAIL, err, fmt, ap);
+		va_end(ap);
+		return RC_FAIL;
+	}
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return st;
+	return out_fail(rc, RC_UNREACHABLE, -err | OUT_NO_REASON,
+	    "%s: ringd went away (%s)", msg, out_strerror(err));
 }
 
 int

@@ -691,6 +691,41 @@ test_oneshot_signals(void)
 	td_cleanup(&d);
 }
 
+/*
+ * ringd goes away while a command waits for its answer (an open that the
+ * scheme has not accepted yet): the command says ringd went away, with
+ * status 3.
+ */
+static void
+test_ringd_gone_mid_command(void)
+{
+	struct ring_ctl *c;
+	struct ring_attach at;
+	struct tr_run *r;
+	pid_t pid;
+
+	start_ringd(false);
+	c = td_connect(&d);
+	TAP_RC(ring_ctl_register(c, "zwait", NULL, 0), 0);
+	pid = tr_spawn(d.dir, "open", NULL,
+	    (const char *const[]){ "-S", d.sock, "submit", "zwait", "noop",
+		NULL });
+	/* ringd asked the scheme: ringctl waits for the answer */
+	TAP_RC(ring_ctl_wait_attach(c, &at, 5000), 0);
+	td_stop(&d);
+	(void)ring_ctl_refuse(c, &at, -ECONNREFUSED);
+	ring_ctl_close(c);
+	TAP_ASSERT((r = calloc(1, sizeof(*r))) != NULL);
+	tr_collect(d.dir, "open", pid, 10000, r);
+	if (r->status != 3 ||
+	    strstr(r->err,
+		"ringctl: cannot open ring to 'zwait': ringd went "
+		"away (") == NULL)
+		TAP_FAIL("status %d, stderr '%s'", r->status, r->err);
+	free(r);
+	td_cleanup(&d);
+}
+
 /* --- completion scripts ------------------------------------------------- */
 
 /* A scheme only our private ringd has, so completions prove where they asked. */
@@ -881,6 +916,8 @@ main(int argc, char **argv)
 	tap_run("ringctl-shell-ringd-gone", test_shell_ringd_gone, 60);
 	tap_run("ringctl-monitor-restart", test_monitor_restart, 60);
 	tap_run("ringctl-oneshot-signals", test_oneshot_signals, 60);
+	tap_run("ringctl-ringd-gone-mid-command", test_ringd_gone_mid_command,
+	    60);
 	tap_run("ringctl-zsh-completion", test_zsh_completion, 90);
 	tap_run("ringctl-bash-completion", test_bash_completion, 60);
 	return tap_done();
