@@ -8,7 +8,8 @@
  * side's own word proves nothing.  So at a clean stop ringd writes that
  * down next to its socket (SOCKET.state, mode 0600, never followed through
  * a link, ignored unless owned by ringd's user; not written when no ring
- * is left), and the next ringd reads it once at start and removes it.
+ * and no region is left), and the next ringd reads it once at start and
+ * removes it.
  * With it:
  *
  *  - ring ids carry on from where the last ringd stopped: an id is never
