@@ -528,6 +528,7 @@ static volatile sig_atomic_t shell_winch;
 static volatile sig_atomic_t shell_tstp;    /* Ctrl-Z at the prompt */
 static volatile sig_atomic_t shell_running; /* a command, not the prompt */
 static bool shell_quit, shell_eof;
+static bool shell_prompting; /* readline's callback handler is installed */
 static struct sigaction shell_dfl_tstp; /* SIG_DFL */
 
 static void
@@ -559,6 +560,15 @@ shell_drain(void)
 
 	while (read(shell_pipe[0], buf, sizeof(buf)) > 0)
 		;
+}
+
+/* Leave the prompt for good, the terminal as readline found it. */
+static void
+shell_prompt_off(void)
+{
+	if (shell_prompting)
+		rl_callback_handler_remove();
+	shell_prompting = false;
 }
 
 /* Ctrl-Z at the prompt: stop with the terminal as it was, then redraw. */
@@ -605,7 +615,7 @@ shell_on_line(char *line)
 
 	if (line == NULL) {
 		shell_eof = shell_quit = true;
-		rl_callback_handler_remove();
+		shell_prompt_off();
 		return;
 	}
 	n = strlen(line);
@@ -637,7 +647,7 @@ shell_on_line(char *line)
 		shell_drain();
 	}
 	if (shell_quit || shell_term)
-		rl_callback_handler_remove();
+		shell_prompt_off();
 }
 
 /*
@@ -683,6 +693,7 @@ shell_readline(struct ringctl *rc)
 	    ring_version());
 	fflush(stdout);
 	rl_callback_handler_install("ringctl> ", shell_on_line);
+	shell_prompting = true;
 	while (!shell_quit && !shell_term) {
 		if (shell_winch) {
 			shell_winch = 0;
@@ -705,7 +716,6 @@ shell_readline(struct ringctl *rc)
 				continue;
 			st = out_fail(rc, RC_FAIL, errno,
 			    "cannot read commands");
-			rl_callback_handler_remove();
 			break;
 		}
 		if (pfd[1].revents != 0)
@@ -713,11 +723,9 @@ shell_readline(struct ringctl *rc)
 		if (pfd[0].revents != 0 && !shell_term)
 			rl_callback_read_char();
 	}
-	if (shell_term) {
-		if (!shell_quit)
-			rl_callback_handler_remove();
+	shell_prompt_off();
+	if (shell_term)
 		st = 128 + shell_term;
-	}
 	if (shell_eof || shell_term)
 		putchar('\n');
 	if (hist != NULL && write_history(hist) != 0)

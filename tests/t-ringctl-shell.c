@@ -389,6 +389,17 @@ test_shell_ctrl_c(void)
 	tr_slurp(hist, buf, sizeof(buf));
 	TAP_ASSERT(strstr(buf, "schemes\n") != NULL);
 
+	/* SIGHUP during a command (monitor): the same */
+	td_close_ring(c, ring, id);
+	TAP_ASSERT(unlink(hist) == 0);
+	start_shell(hist);
+	COMMAND("monitor");
+	ring = await_monitor(c, &id);
+	TAP_ASSERT(kill(shell_pid(), SIGHUP) == 0);
+	await_exit();
+	tr_slurp(hist, buf, sizeof(buf));
+	TAP_ASSERT(strstr(buf, "monitor\n") != NULL);
+
 	td_close_ring(c, ring, id);
 	ring_ctl_close(c);
 	stop_ringd();
