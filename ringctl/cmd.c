@@ -185,8 +185,10 @@ cmd_print_main_usage(FILE *f)
 		{ "-j, --json", "print JSON" },
 		{ "-p, --pretty", "print indented JSON (implies -j)" },
 		{ "-S, --socket PATH", "talk to the ringd listening on PATH" },
-		{ "    --system", "the system ringd (" RING_CTL_SYSTEM_SOCKET ")" },
-		{ "    --user", "the per-user ringd ($XDG_RUNTIME_DIR/ringd.sock)" },
+		{ "    --system",
+		    "the system ringd (" RING_CTL_SYSTEM_SOCKET ")" },
+		{ "    --user",
+		    "the per-user ringd ($XDG_RUNTIME_DIR/ringd.sock)" },
 		{ "-V, --version", "print the version and exit" },
 	};
 	size_t i;

@@ -40,7 +40,8 @@ static const struct main_opt {
 	{ "socket", 'S', "PATH", "listen on PATH" },
 	{ "system", MAIN_OPT_SYSTEM, NULL,
 	    "listen on " RINGD_ROOT_SOCK_DIR "/" RINGD_SOCK_NAME },
-	{ "test-print", 'T', NULL, "like -t, printing the policy and syscalls" },
+	{ "test-print", 'T', NULL,
+	    "like -t, printing the policy and syscalls" },
 	{ "test", 't', NULL, "check the configuration and privileges, exit" },
 	{ "user", MAIN_OPT_USER, NULL,
 	    "listen on $XDG_RUNTIME_DIR/" RINGD_SOCK_NAME },
@@ -64,8 +65,9 @@ main_usage(FILE *f, bool full)
 	    "             [-S socket] [-z 32|64=size]\n");
 	if (!full)
 		return;
-	fprintf(f, "The broker of Redox-style submission and completion "
-		   "rings (ringd(8)).\n\n");
+	fprintf(f,
+	    "The broker of Redox-style submission and completion "
+	    "rings (ringd(8)).\n\n");
 	for (i = 0; i < MAIN_NOPTS; i++) {
 		o = &main_opts[i];
 		if (o->val < 256)
@@ -198,7 +200,8 @@ main(int argc, char **argv)
 			if (ringd.cli_log_level < 0) {
 				fprintf(stderr,
 				    "ringd: bad log level '%s': "
-				    "use error, warning, notice, info or debug\n",
+				    "use error, warning, notice, info or "
+				    "debug\n",
 				    optarg);
 				main_usage(stderr, false);
 				return 2;
@@ -236,8 +239,8 @@ main(int argc, char **argv)
 			return 2;
 		default:
 			if (optopt != 0)
-				fprintf(stderr,
-				    "ringd: unknown option '-%c'\n", optopt);
+				fprintf(stderr, "ringd: unknown option '-%c'\n",
+				    optopt);
 			else
 				fprintf(stderr, "ringd: unknown option '%s'\n",
 				    argv[optind - 1]);
@@ -286,8 +289,7 @@ main(int argc, char **argv)
 	rc = listen_activated();
 	if (rc == 0) {
 		if (main_socket_path(sock_opt, scope, path, sizeof(path),
-			&mkparent) <
-			0 ||
+			&mkparent) < 0 ||
 		    listen_open(path, mkparent, &ringd.conf) < 0)
 			rc = -1;
 	}

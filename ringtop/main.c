@@ -37,14 +37,16 @@ static const struct main_opt {
 } main_opts[] = {
 	{ "batch", 'b', NULL, "print frames to standard output, no curses" },
 	{ "delay", 'd', "DURATION", "refresh interval: 2, 0.5, 500ms (1s)" },
-	{ "filter", 'f', "TEXT", "only rings whose scheme or command has TEXT" },
+	{ "filter", 'f', "TEXT",
+	    "only rings whose scheme or command has TEXT" },
 	{ "help", 'h', NULL, "print this help and exit" },
 	{ "json", 'j', NULL, "with -b: one JSON object per frame" },
 	{ "iterations", 'n', "COUNT", "stop after COUNT frames" },
 	{ "no-color", MAIN_OPT_NO_COLOR, NULL, "draw without colours" },
 	{ "only-active", 'o', NULL, "only rings that move or hold entries" },
 	{ "socket", 'S', "PATH", "talk to the ringd listening on PATH" },
-	{ "sort", 's', "COLUMN", "sort column: id, scheme, consumer, producer," },
+	{ "sort", 's', "COLUMN",
+	    "sort column: id, scheme, consumer, producer," },
 	{ NULL, 0, NULL, "  sq, cq, submit, complete, age, state" },
 	{ "system", MAIN_OPT_SYSTEM, NULL,
 	    "the system ringd (" RING_CTL_SYSTEM_SOCKET ")" },
@@ -69,8 +71,9 @@ main_usage(FILE *f, bool full)
 	    "[-s column]\n");
 	if (!full)
 		return;
-	fprintf(f, "Live monitor of ringd's rings, schemes, clients and "
-		   "physical memory.\n\n");
+	fprintf(f,
+	    "Live monitor of ringd's rings, schemes, clients and "
+	    "physical memory.\n\n");
 	for (i = 0; i < MAIN_NOPTS; i++) {
 		o = &main_opts[i];
 		if (o->name == NULL)
@@ -280,8 +283,9 @@ main(int argc, char **argv)
 		case MAIN_OPT_SYSTEM:
 		case MAIN_OPT_USER:
 			if (scope != RING_CTL_DEFAULT &&
-			    scope != (ch == MAIN_OPT_USER ? RING_CTL_USER
-							  : RING_CTL_SYSTEM)) {
+			    scope !=
+				(ch == MAIN_OPT_USER ? RING_CTL_USER
+						     : RING_CTL_SYSTEM)) {
 				fprintf(stderr,
 				    "ringtop: --system and --user exclude "
 				    "each other\n");
@@ -360,7 +364,8 @@ main(int argc, char **argv)
 				fprintf(stderr,
 				    "ringtop: unknown option '-%c'\n", optopt);
 			else
-				fprintf(stderr, "ringtop: unknown option '%s'\n",
+				fprintf(stderr,
+				    "ringtop: unknown option '%s'\n",
 				    argv[optind - 1]);
 			main_usage(stderr, false);
 			return 2;

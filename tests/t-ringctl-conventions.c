@@ -141,7 +141,8 @@ mdoc_flags(const char *text, const char *end, char *set, size_t len)
 			continue;
 		}
 		for (; *q != '\0' && *q != ' ' && *q != '\n'; q++) {
-			if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z')))
+			if (!((*q >= 'a' && *q <= 'z') ||
+				(*q >= 'A' && *q <= 'Z')))
 				break;
 			one[1] = *q;
 			set_add(set, len, one, 2);
@@ -171,8 +172,9 @@ man_part(const char *man, const char *sh, bool options, const char **start,
 	if (!options)
 		return;
 	if ((p = strstr(s, "The options are as follows:\n.Bl")) == NULL &&
-	    (p = strstr(s, "The global options come before the command:\n"
-			   ".Bl")) == NULL)
+	    (p = strstr(s,
+		 "The global options come before the command:\n"
+		 ".Bl")) == NULL)
 		TAP_FAIL("no options list in %s", sh);
 	*start = p = strchr(p, '\n');
 	for (; p != NULL; p = strchr(p + 1, '\n')) {
@@ -226,11 +228,12 @@ help_flags(const char *help, char *opts, char *usage, size_t len)
 			for (p = line; p < eol; p++) {
 				size_t n;
 
-				if (*p != '-' || (p != line && p[-1] != '[' &&
-						     p[-1] != ' '))
+				if (*p != '-' ||
+				    (p != line && p[-1] != '[' && p[-1] != ' '))
 					continue;
-				n = strspn(p, "-abcdefghijklmnopqrstuvwxyz"
-					      "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+				n = strspn(p,
+				    "-abcdefghijklmnopqrstuvwxyz"
+				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
 				if (n >= 3 && p[1] == '-')
 					set_add(usage, len, p, n);
 				else
@@ -278,7 +281,7 @@ help_vs_man(const char *name, const char *man_rel, void (*runner)(const char *))
 {
 	static char man[262144];
 	char help[16384], opts[2048] = "", usage[2048] = "", mopts[2048] = "",
-				      msyn[2048] = "";
+			  msyn[2048] = "";
 	const char *s, *e;
 
 	runner("--help");
@@ -343,8 +346,8 @@ test_help(void)
 	/* a usage error: a message naming the option, then the usage */
 	RINGD("--bogus");
 	EXPECT_STATUS(2);
-	TAP_ASSERT(strncmp(r.err, "ringd: unknown option '--bogus'\nusage: ",
-		       39) == 0);
+	TAP_ASSERT(strncmp(r.err,
+		       "ringd: unknown option '--bogus'\nusage: ", 39) == 0);
 	RINGD("-fx");
 	EXPECT_STATUS(2);
 	TAP_ASSERT(strncmp(r.err, "ringd: unknown option '-x'\n", 27) == 0);
@@ -353,8 +356,8 @@ test_help(void)
 	EXPECT_ERR("ringd: option '--pidfile' needs a value");
 	RINGTOP("--bogus");
 	EXPECT_STATUS(2);
-	TAP_ASSERT(strncmp(r.err, "ringtop: unknown option '--bogus'\n",
-		       34) == 0);
+	TAP_ASSERT(
+	    strncmp(r.err, "ringtop: unknown option '--bogus'\n", 34) == 0);
 	RINGTOP("--system", "--user", "-b");
 	EXPECT_STATUS(2);
 	EXPECT_ERR("ringtop: --system and --user exclude each other");
@@ -380,8 +383,8 @@ test_durations(void)
 		CTL("monitor", "--interval", good[i], "--count", "1",
 		    "--threshold", "1000000", "1");
 		if (r.status == 2)
-			TAP_FAIL("monitor --interval '%s' refused: %s",
-			    good[i], r.err);
+			TAP_FAIL("monitor --interval '%s' refused: %s", good[i],
+			    r.err);
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		CTL("submit", "--timeout", bad[i], "null", "noop");
@@ -480,7 +483,9 @@ bash_complete(const char *script, const char *func, const char *env,
 			    (words), got_, (want)); \
 	} while (0)
 
-#define COLUMNS "id\nscheme\nconsumer\nproducer\nsq\ncq\nsubmit\ncomplete\nage\nstate\n"
+#define COLUMNS \
+	"id\nscheme\nconsumer\nproducer\nsq\ncq\nsubmit\ncomplete\nage\nstate" \
+	"\n"
 #define REDOX_OPS \
 	"noop\nopen\nclose\nread\nwrite\nseek\nfstat\nfstatvfs\nmmap\n" \
 	"munmap\nfsync\nfiles_update\nregular_syscall\n"
@@ -496,8 +501,8 @@ test_bash(void)
 	EXPECT_BASH("ringtop.bash", "_ringtop", "", "ringtop -s \"\"", COLUMNS);
 	EXPECT_BASH("ringtop.bash", "_ringtop", "", "ringtop --sort = \"\"",
 	    COLUMNS);
-	EXPECT_BASH("ringtop.bash", "_ringtop", "", "ringtop --sort =",
-	    COLUMNS);
+	EXPECT_BASH("ringtop.bash", "_ringtop", "",
+	    "ringtop --sort =", COLUMNS);
 	EXPECT_BASH("ringtop.bash", "_ringtop", "", "ringtop --sort = ag",
 	    "age\n");
 	EXPECT_BASH("ringtop.bash", "_ringtop", "", "ringtop -b --sort=co",
@@ -609,7 +614,8 @@ test_install_dirs(void)
 	} cases[] = {
 		{ "/usr", "/usr/share/zsh/vendor-completions/_ringtop" },
 		{ "/usr/", "/usr//share/zsh/vendor-completions/_ringtop" },
-		{ "/usr/local", "/usr/local/share/zsh/site-functions/_ringtop" },
+		{ "/usr/local",
+		    "/usr/local/share/zsh/site-functions/_ringtop" },
 		{ "/opt/ring", "/opt/ring/share/zsh/site-functions/_ringtop" },
 	};
 	static char rules[16384], inst[4096];
@@ -636,12 +642,12 @@ test_install_dirs(void)
 	/* and the package agrees */
 	src_file("debian/rules", rules, sizeof(rules));
 	src_file("debian/ringd.install", inst, sizeof(inst));
-	TAP_ASSERT(strstr(rules, "ZSHCOMPDIR=/usr/share/zsh/vendor-completions") !=
-	    NULL);
-	TAP_ASSERT(strstr(inst, "usr/share/zsh/vendor-completions/_ringtop\n") !=
-	    NULL);
-	TAP_ASSERT(strstr(inst, "usr/share/zsh/vendor-completions/_ringctl\n") !=
-	    NULL);
+	TAP_ASSERT(strstr(rules,
+		       "ZSHCOMPDIR=/usr/share/zsh/vendor-completions") != NULL);
+	TAP_ASSERT(strstr(inst,
+		       "usr/share/zsh/vendor-completions/_ringtop\n") != NULL);
+	TAP_ASSERT(strstr(inst,
+		       "usr/share/zsh/vendor-completions/_ringctl\n") != NULL);
 	td_cleanup(&d);
 }
 

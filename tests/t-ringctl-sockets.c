@@ -63,9 +63,9 @@ spawn_as(uid_t uid, const char *const *env, const char *const *argv,
 		return pid;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	fo = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	fe = err != NULL ? open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-			       0644)
-			 : fo;
+	fe = err != NULL
+	    ? open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)
+	    : fo;
 	fn = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (fo < 0 || fe < 0 || fn < 0 || dup2(fn, 0) < 0 || dup2(fo, 1) < 0 ||
 	    dup2(fe, 2) < 0)
@@ -87,8 +87,7 @@ run_as(uid_t uid, const char *const *env, const char *const *argv)
 
 	snprintf(out, sizeof(out), "%s/run.out", d.dir);
 	snprintf(err, sizeof(err), "%s/run.err", d.dir);
-	tr_collect(d.dir, "run", spawn_as(uid, env, argv, out, err), 20000,
-	    &r);
+	tr_collect(d.dir, "run", spawn_as(uid, env, argv, out, err), 20000, &r);
 }
 
 #define EXPECT_STATUS(want) TR_EXPECT_STATUS(&r, (want))
@@ -122,7 +121,7 @@ reached(bool top, uid_t uid, const char *const *env, const char *opt,
 	pid_t pid;
 
 	argv[n++] = top ? build_bin("RINGTOP_BIN", "ringtop/ringtop", top_bin,
-				sizeof(top_bin))
+			      sizeof(top_bin))
 			: build_bin("RINGCTL_BIN", "ringctl/ringctl", ctl_bin,
 			      sizeof(ctl_bin));
 	if (opt != NULL)
@@ -140,7 +139,8 @@ reached(bool top, uid_t uid, const char *const *env, const char *opt,
 	pid = (pid_t)tr_int(top ? tr_get(o, "ringd") : o, "pid");
 	if (strcmp(tr_str(o, "socket"), want_sock) != 0)
 		TAP_FAIL("%s reached '%s', expected '%s'",
-		    top ? "ringtop" : "ringctl", tr_str(o, "socket"), want_sock);
+		    top ? "ringtop" : "ringctl", tr_str(o, "socket"),
+		    want_sock);
 	json_object_put(o);
 	return pid;
 }
@@ -371,15 +371,14 @@ test_nonroot_system(void)
 	TAP_SYS(chmod(SYS_SOCK, 0660));
 	CTL_AS(TD_NOBODY, no_env, "status");
 	EXPECT_STATUS(3);
-	EXPECT_ERR("ringctl: cannot connect to ringd at '" SYS_SOCK
-		   "' (system");
+	EXPECT_ERR(
+	    "ringctl: cannot connect to ringd at '" SYS_SOCK "' (system");
 	EXPECT_ERR("permission denied: join group 'root'");
 	TOP_AS(TD_NOBODY, no_env, "-b", "-n", "1");
 	EXPECT_STATUS(1);
 	if (strstr(r.out, "join group 'root'") == NULL &&
 	    strstr(r.err, "join group 'root'") == NULL)
-		TAP_FAIL("ringtop does not name the group: %s%s", r.out,
-		    r.err);
+		TAP_FAIL("ringtop does not name the group: %s%s", r.out, r.err);
 	TAP_SYS(chmod(SYS_SOCK, 0600));
 	CTL_AS(TD_NOBODY, no_env, "status");
 	EXPECT_STATUS(3);
@@ -485,16 +484,17 @@ test_ringd_scope(void)
 	/* root asking for its own runtime directory's socket */
 	TAP_SYS(mkdir("/run/user/0", 0700));
 	{
-		static const char *const env[] = { "XDG_RUNTIME_DIR=/run/user/0",
-			NULL };
+		static const char *const env[] = {
+			"XDG_RUNTIME_DIR=/run/user/0", NULL
+		};
 		const char *const argv[] = { bin, "--user", "-f", "-c", d.conf,
 			NULL };
 		struct ring_ctl *c;
 		unsigned waited;
 
 		pid = spawn_as(0, env, argv, "/dev/null", NULL);
-		for (waited = 0; ring_ctl_connect("/run/user/0/ringd.sock",
-				     NULL, &c) < 0;
+		for (waited = 0;
+		     ring_ctl_connect("/run/user/0/ringd.sock", NULL, &c) < 0;
 		     waited += 10) {
 			if (waited >= 10000 || waitpid(pid, NULL, WNOHANG))
 				TAP_FAIL("ringd --user did not listen on "

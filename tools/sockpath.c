@@ -53,7 +53,8 @@ sock_origin(char *buf, size_t len, const char *opt, enum ring_ctl_scope scope,
 		snprintf(buf, len, " (system) or '%s' (user)", user);
 	else
 		snprintf(buf, len,
-		    " (system; no per-user socket: XDG_RUNTIME_DIR is not set)");
+		    " (system; no per-user socket: XDG_RUNTIME_DIR is not "
+		    "set)");
 }
 
 const char *
