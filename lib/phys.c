@@ -18,6 +18,13 @@
 
 #define PHYS_FRAME ((uint64_t)RING_PHYS_FRAME)
 
+/*
+ * Memory files a handle keeps for a ringd restart, at most: past that,
+ * regions are handed back without their memory (ringd, or another holder,
+ * may still have it), so as not to eat the process's descriptors.
+ */
+#define PHYS_HELD_FDS_MAX 256
+
 /* Rings an entry remembers ringd confirmed; the oldest goes first. */
 #define PHYS_ENTRY_RINGS RING_PHYS_GRANT_MAX
 
@@ -56,6 +63,7 @@ struct ring_phys_cache {
 	size_t n, cap;
 	struct ring_phys_held *held;
 	size_t nheld, capheld;
+	size_t nheldfds; /* held[].fd open */
 };
 
 /* Round up to frames; false when len is 0 or the result overflows. */
@@ -141,8 +149,10 @@ phys_cache_get(struct ring_ctl *c)
 static void
 phys_held_drop(struct ring_phys_cache *pc, size_t i)
 {
-	if (pc->held[i].fd >= 0)
+	if (pc->held[i].fd >= 0) {
 		close(pc->held[i].fd);
+		pc->nheldfds--;
+	}
 	memmove(&pc->held[i], &pc->held[i + 1],
 	    (pc->nheld - i - 1) * sizeof(pc->held[0]));
 	pc->nheld--;
@@ -216,8 +226,9 @@ phys_held_note(struct ring_ctl *c, uint64_t id, uint64_t base, uint64_t size,
 		h->fd = -1;
 	}
 	h->owner |= owner;
-	if (h->fd < 0 && fd >= 0)
-		h->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (h->fd < 0 && fd >= 0 && pc->nheldfds < PHYS_HELD_FDS_MAX &&
+	    (h->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) >= 0)
+		pc->nheldfds++;
 }
 
 /*
