@@ -269,26 +269,34 @@ rb_notify_fds(int nfd, int *fds, size_t n)
 }
 
 /*
- * Start ringd for d (prepared, stopped) with conf and the stored descriptors at
- * fd 3 on, as systemd passes an fd store (LISTEN_FDS, LISTEN_PID,
- * LISTEN_FDNAMES), and wait until it serves.
+ * Start ringd for d (prepared, stopped) with conf and the stored
+ * descriptors from fd 3 on, as systemd passes an fd store (LISTEN_FDS,
+ * LISTEN_PID, LISTEN_FDNAMES), after the listening socket lsock when it
+ * is not -1 (socket activation: the sockets come first), and wait until
+ * it serves.
  */
 static void
-rb_start_with_store(const char *conf, const int *fds, size_t n)
+rb_start_with_store(const char *conf, int lsock, const int *fds, size_t n)
 {
-	char names[RB_FDS_MAX * (sizeof(RB_FDNAME) + 1)] = "", num[32];
+	char names[(RB_FDS_MAX + 1) * (sizeof(RB_FDNAME) + 1)] = "", num[32];
 	const char *bin = td_binary();
+	int pass[RB_FDS_MAX + 1], hi[RB_FDS_MAX + 1], fd, lfd;
+	size_t i, k = 0;
 	uint64_t end;
-	size_t i;
-	int hi[RB_FDS_MAX], fd, lfd;
 	pid_t pid;
 
 	if (bin == NULL)
 		TAP_FAIL("no ringd binary");
 	td_write_conf(&d, conf); /* as td_start() does, for wrappers */
-	for (i = 0; i < n; i++)
+	if (lsock >= 0) {
+		pass[k++] = lsock;
+		strcpy(names, "ringd.socket");
+	}
+	for (i = 0; i < n && k < RB_FDS_MAX + 1; i++) {
 		snprintf(names + strlen(names), sizeof(names) - strlen(names),
-		    "%s" RB_FDNAME, i > 0 ? ":" : "");
+		    "%s" RB_FDNAME, k > 0 ? ":" : "");
+		pass[k++] = fds[i];
+	}
 	fflush(NULL);
 	TAP_SYS(pid = fork());
 	if (pid == 0) {
@@ -300,13 +308,13 @@ rb_start_with_store(const char *conf, const int *fds, size_t n)
 		dup2(lfd, STDOUT_FILENO);
 		dup2(lfd, STDERR_FILENO);
 		/* out of the way first, then in place from fd 3 on */
-		for (i = 0; i < n; i++)
-			if ((hi[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 200)) < 0)
+		for (i = 0; i < k; i++)
+			if ((hi[i] = fcntl(pass[i], F_DUPFD_CLOEXEC, 200)) < 0)
 				_exit(126);
-		for (i = 0; i < n; i++)
+		for (i = 0; i < k; i++)
 			if (dup2(hi[i], 3 + (int)i) < 0)
 				_exit(126);
-		snprintf(num, sizeof(num), "%zu", n);
+		snprintf(num, sizeof(num), "%zu", k);
 		setenv("LISTEN_FDS", num, 1);
 		setenv("LISTEN_FDNAMES", names, 1);
 		snprintf(num, sizeof(num), "%ld", (long)getpid());
@@ -324,6 +332,20 @@ rb_start_with_store(const char *conf, const int *fds, size_t n)
 		tu_sleep_ms(2);
 	}
 	close(fd);
+}
+
+/* A listening socket at d.sock, as ringd.socket makes it. */
+static int
+rb_listen(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	TAP_SYS(fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", d.sock);
+	TAP_SYS(bind(fd, (struct sockaddr *)&sa, sizeof(sa)));
+	TAP_SYS(listen(fd, 16));
+	return fd;
 }
 
 /* --- the sub-tests ----------------------------------------------------------- */
@@ -479,7 +501,7 @@ t_restart_under_load(void)
 	nfds = rb_notify_fds(nfd, fds, 0);
 	TAP_EQ_U(nfds, 3); /* every region was mapped: 3 memory files */
 	t0 = tu_now_ns();
-	rb_start_with_store(conf, fds, nfds);
+	rb_start_with_store(conf, -1, fds, nfds);
 	for (i = 0; i < nfds; i++)
 		close(fds[i]);
 	for (;;) {
@@ -539,6 +561,57 @@ t_restart_under_load(void)
 	close(nfd);
 	unsetenv("NOTIFY_SOCKET");
 	td_stop(&d);
+	td_cleanup(&d);
+}
+
+/*
+ * Under ringd.socket: the listening socket comes first (named
+ * ringd.socket), the stored memory files after it.  ringd serves on the
+ * socket it was given and the persistent region keeps its contents.
+ */
+static void
+t_restart_activated(void)
+{
+	static const char conf[] = "adopt_timeout_ms = 10000\n";
+	struct rb_model m;
+	uint64_t id, base;
+	int nfd, lsock, fds[RB_FDS_MAX];
+	size_t nfds, i;
+
+	memset(&d, 0, sizeof(d));
+	td_prepare(&d, conf);
+	nfd = rb_notify_open();
+	td_start(&d, conf, TD_NOTIFY);
+	rb_physalloc(&id, &base);
+	rb_fill(base);
+	td_stop(&d);
+	nfds = rb_notify_fds(nfd, fds, 0);
+	TAP_EQ_U(nfds, 1);
+	lsock = rb_listen();
+	rb_start_with_store(conf, lsock, fds, nfds);
+	close(lsock);
+	for (i = 0; i < nfds; i++)
+		close(fds[i]);
+	TAP_ASSERT(rb_snapshot(&m));
+	TAP_EQ_U(m.nregs, 1);
+	TAP_EQ_U(m.reg[0].region_id, id);
+	TAP_EQ_U(m.reg[0].base, base);
+	TAP_EQ_U(m.reg[0].mapped, 1);
+	rb_model_free(&m);
+	rb_check_pattern(id);
+	TAP_ASSERT(td_log_has(&d,
+	    "1 regions left by the last ringd are back, 1 "
+	    "with their memory from the service manager"));
+	/* the store was emptied for the next start */
+	nfds = rb_notify_fds(nfd, fds, 0);
+	TAP_EQ_U(nfds, 0);
+	close(nfd);
+	unsetenv("NOTIFY_SOCKET");
+	/* an activated ringd leaves its socket to the socket unit */
+	TAP_SYS(kill(d.pid, SIGTERM));
+	TAP_ASSERT(td_wait_exit(&d, 10000));
+	TAP_ASSERT(WIFEXITED(d.status) && WEXITSTATUS(d.status) == 0);
+	TAP_SYS(unlink(d.sock));
 	td_cleanup(&d);
 }
 
@@ -870,6 +943,8 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	tap_run("blkdev and a persistent region ride through a ringd restart",
 	    t_restart_under_load, TAP_TIMEOUT);
+	tap_run("socket activation and the fd store together",
+	    t_restart_activated, TAP_TIMEOUT);
 	tap_run("without systemd: held memory comes back, the rest is new",
 	    t_restart_without_store, TAP_TIMEOUT);
 	tap_run("bogus region adoption is refused", t_bogus_adoption,
