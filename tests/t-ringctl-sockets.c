@@ -462,6 +462,16 @@ test_order(void)
 
 	/* the per-user ringd gone: back to the system one */
 	ringd_stop(user, USER_SOCK);
+	/* a socket a dead ringd left: the user is told of --system */
+	make_socket_file(USER_SOCK);
+	TAP_SYS(chown(USER_SOCK, TD_NOBODY, TD_NOBODY));
+	CTL_AS(TD_NOBODY, xdg_env, "status");
+	EXPECT_STATUS(3);
+	EXPECT_ERR("ringctl: cannot connect to ringd at '" USER_SOCK
+		   "' (user; --system for the system ringd): connection "
+		   "refused: is ringd running?");
+	TAP_EQ(status_pid(TD_NOBODY, xdg_env, "--system", SYS_SOCK), sys);
+	TAP_SYS(unlink(USER_SOCK));
 	TAP_EQ(status_pid(TD_NOBODY, xdg_env, NULL, SYS_SOCK), sys);
 	CTL_AS(TD_NOBODY, xdg_env, "--user", "status");
 	EXPECT_STATUS(3);

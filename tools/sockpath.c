@@ -45,7 +45,8 @@ sock_origin(char *buf, size_t len, const char *opt, enum ring_ctl_scope scope,
 	else if (env != NULL && env[0] != '\0')
 		snprintf(buf, len, " (RINGD_SOCKET)");
 	else if (strcmp(path, RING_CTL_SYSTEM_SOCKET) != 0)
-		snprintf(buf, len, " (user)");
+		/* a per-user socket was there: maybe a dead ringd's */
+		snprintf(buf, len, " (user; --system for the system ringd)");
 	else if (geteuid() == 0)
 		snprintf(buf, len, " (system)");
 	else if (ring_ctl_socket_path_for(RING_CTL_USER, user, sizeof(user)) ==
