@@ -179,7 +179,8 @@ cmd_monitor(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	    (units_parse_duration(v, &interval) < 0 || interval < 1000000 ||
 		interval > 3600000000000ull))
 		return cmd_usage_error(rc, ce,
-		    "monitor: bad --interval '%s' (1ms..1h, e.g. 100ms)", v);
+		    "monitor: bad --interval '%s' (1ms..1h, e.g. 0.5, 100ms)",
+		    v);
 	if ((v = a->val[cmd_opt_index(ce, "threshold")]) != NULL &&
 	    units_parse_u64(v, &m.threshold) < 0)
 		return cmd_usage_error(rc, ce, "monitor: bad --threshold '%s'",

@@ -335,7 +335,7 @@ submit_parse(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a,
 	if ((v = a->val[cmd_opt_index(ce, "timeout")]) != NULL &&
 	    (units_parse_duration(v, &q->timeout_ns) < 0 || q->timeout_ns == 0))
 		return cmd_usage_error(rc, ce,
-		    "submit: bad --timeout '%s' (e.g. 500ms, 2s)", v);
+		    "submit: bad --timeout '%s' (e.g. 5, 0.5, 500ms)", v);
 	if ((v = a->val[cmd_opt_index(ce, "count")]) != NULL &&
 	    (ret = submit_count_opt(rc, ce, "count", v, UINT64_MAX / 2,
 		 &q->count)) != RC_OK)

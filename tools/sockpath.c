@@ -69,6 +69,13 @@ sock_error(char *buf, size_t len, const char *opt, enum ring_ctl_scope scope,
 
 	if (err < 0)
 		err = -err;
+	/* "No such file or directory" -> "no such file or directory" */
+	snprintf(reason, sizeof(reason), "%s", strerror(err));
+	if (isupper((unsigned char)reason[0]) &&
+	    !isupper((unsigned char)reason[1]))
+		reason[0] = (char)tolower((unsigned char)reason[0]);
+	for (n = strlen(reason); n > 0 && reason[n - 1] == '.'; n--)
+		reason[n - 1] = '\0';
 	if (path == NULL) {
 		/* sock_path() failed: nothing to dial */
 		if (err == ENOENT)
@@ -78,17 +85,10 @@ sock_error(char *buf, size_t len, const char *opt, enum ring_ctl_scope scope,
 			    "RINGD_SOCKET)");
 		else
 			snprintf(buf, len, "cannot name ringd's socket: %s",
-			    strerror(err));
+			    reason);
 		return buf;
 	}
 	sock_origin(origin, sizeof(origin), opt, scope, path);
-	/* "No such file or directory" -> "no such file or directory" */
-	snprintf(reason, sizeof(reason), "%s", strerror(err));
-	if (isupper((unsigned char)reason[0]) &&
-	    !isupper((unsigned char)reason[1]))
-		reason[0] = (char)tolower((unsigned char)reason[0]);
-	for (n = strlen(reason); n > 0 && reason[n - 1] == '.'; n--)
-		reason[n - 1] = '\0';
 	hint[0] = '\0';
 	if (err == ENOENT || err == ECONNREFUSED)
 		snprintf(hint, sizeof(hint), ": is ringd running?");
