@@ -1201,11 +1201,10 @@ phys_settle(struct phys_region *r)
 		else
 			i++;
 	}
-	if (!r->claimable)
-		return;
 	r->claimable = false;
-	if (r->flags & RING_PHYS_PERSIST)
-		return; /* it stays with its uid, as when its client leaves */
+	/* a persistent one stays with its uid, as when its client leaves */
+	if ((r->flags & RING_PHYS_PERSIST) || r->client_id != 0)
+		return;
 	log_info("region %llu %#llx+%#llx: its owner (pid %u uid %u) did not "
 		 "come back; freed",
 	    (unsigned long long)r->id, (unsigned long long)r->base,
