@@ -315,7 +315,7 @@ t_batch(void)
 	for (at = r.out; (at = strstr(at, "ringtop frame ")) != NULL; at++)
 		frames++;
 	TAP_EQ(frames, 3);
-	if (strstr(r.out, "blkdev-driver/") == NULL ||
+	if (strstr(r.out, "/blkdev-driver") == NULL ||
 	    strstr(r.out, "disk32") == NULL) {
 		dt_dump(&r);
 		TAP_FAIL("no driver rings in the frames");
