@@ -711,16 +711,19 @@ shell_readline(struct ringctl *rc)
 		pfd[0].events = POLLIN;
 		pfd[1].fd = shell_pipe[0];
 		pfd[1].events = POLLIN;
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
+		pfd[0].revents = pfd[1].revents = 0;
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR) {
 			st = out_fail(rc, RC_FAIL, errno,
 			    "cannot read commands");
 			break;
 		}
 		if (pfd[1].revents != 0)
 			shell_drain();
-		if (pfd[0].revents != 0 && !shell_term)
+		/* a signal first: keys typed after Ctrl-C go to the new line */
+		if (shell_interrupted || shell_tstp || shell_winch ||
+		    shell_term)
+			continue;
+		if (pfd[0].revents != 0)
 			rl_callback_read_char();
 	}
 	shell_prompt_off();

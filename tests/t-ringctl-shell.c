@@ -127,6 +127,61 @@ await_exit(void)
 	TAP_ASSERT(!tm_has_session(&tm));
 }
 
+/*
+ * ringctl's shell run by sh, which writes its exit status to the file
+ * status in ringd's directory once it ends (tmux does not always report
+ * it); returns the shell's pid, sh's child.
+ */
+static pid_t
+start_shell_status(const char *hist)
+{
+	char cmd[1024], path[64], buf[64];
+	unsigned waited;
+	pid_t sh, pid = 0;
+
+	snprintf(cmd, sizeof(cmd),
+	    "env RINGCTL_HISTORY='%s' TERM=screen '%s' -S '%s'; "
+	    "echo $? > '%s/status'",
+	    hist, tr_binary(), d.sock, d.dir);
+	tm_new_session(&tm, "rc", 160, 50, cmd);
+	AWAIT("ringctl>");
+	tm_format(&tm, "#{pane_pid}", buf, sizeof(buf));
+	sh = (pid_t)strtol(buf, NULL, 10);
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)sh,
+	    (int)sh);
+	for (waited = 0; pid <= 0; waited += 10) {
+		tr_slurp(path, buf, sizeof(buf));
+		pid = (pid_t)strtol(buf, NULL, 10);
+		if (pid <= 0 && waited >= 5000)
+			TAP_FAIL("no shell under sh %d", (int)sh);
+		tu_sleep_ms(10);
+	}
+	return pid;
+}
+
+/* The shell of start_shell_status() ended with status want. */
+static void
+await_exit_status(const char *want)
+{
+	char path[200], buf[64];
+	unsigned waited;
+
+	snprintf(path, sizeof(path), "%s/status", d.dir);
+	for (waited = 0;; waited += 25) {
+		tr_slurp(path, buf, sizeof(buf));
+		if (strchr(buf, '\n') != NULL)
+			break;
+		if (waited >= 5000)
+			TAP_FAIL("the shell did not end");
+		tu_sleep_ms(25);
+	}
+	*strchr(buf, '\n') = '\0';
+	if (strcmp(buf, want) != 0)
+		TAP_FAIL("the shell ended with status %s, not %s", buf, want);
+	await_exit();
+	TAP_ASSERT(unlink(path) == 0);
+}
+
 static void
 test_shell(void)
 {
@@ -208,26 +263,26 @@ test_shell(void)
 	stop_ringd();
 }
 
+/* The screen is a lone prompt on its first line. */
+static bool
+lone_prompt(const char *scr, const void *arg)
+{
+	size_t n = strlen(scr);
+
+	(void)arg;
+	while (n > 0 && (scr[n - 1] == '\n' || scr[n - 1] == ' '))
+		n--;
+	return n == 8 && strncmp(scr, "ringctl>", 8) == 0;
+}
+
 /* Clear the screen at an empty prompt (readline's C-l). */
 static void
 clear_screen(void)
 {
 	AWAIT_LINE("ringctl>");
 	tm_keys(&tm, "C-l");
-	tm_wait_until(&tm, cursor_line_is, "ringctl>",
-	    "never cleared to a lone prompt", screen);
-	if (strncmp(screen, "ringctl>", 8) != 0)
-		TAP_FAIL("C-l left '%.60s' on the screen", screen);
-}
-
-/* The pid of the program in the session's pane (env execs ringctl). */
-static pid_t
-shell_pid(void)
-{
-	char out[64];
-
-	tm_format(&tm, "#{pane_pid}", out, sizeof(out));
-	return (pid_t)strtol(out, NULL, 10);
+	tm_wait_until(&tm, lone_prompt, NULL, "never cleared to a lone prompt",
+	    screen);
 }
 
 /* Wait up to 10 s for a ring to scheme that has taken n entries. */
@@ -319,6 +374,7 @@ test_shell_ctrl_c(void)
 	struct ring *ring;
 	uint64_t id, sub = 0, of = 0, done = 0;
 	char hist[200], buf[4096];
+	pid_t pid;
 	const char *p;
 
 	start_ringd(true);
@@ -334,6 +390,15 @@ test_shell_ctrl_c(void)
 	clear_screen();
 	COMMAND("status");
 	AWAIT("health:   ok");
+	TAP_ASSERT(strstr(screen, "unknown option") == NULL);
+	/* keys typed right after Ctrl-C go to the new line */
+	clear_screen();
+	PROMPT_TYPE("rings --half-typed");
+	tm_keys(&tm, "C-c");
+	tm_type(&tm, "status");
+	tm_keys(&tm, "Enter");
+	AWAIT("health:   ok");
+	TAP_ASSERT(strstr(screen, "ringctl> status\n") != NULL);
 	TAP_ASSERT(strstr(screen, "unknown option") == NULL);
 
 	/* during a long submit: it stops, counts what completed */
@@ -380,23 +445,23 @@ test_shell_ctrl_c(void)
 
 	/* SIGTERM ends the shell, history written */
 	TAP_ASSERT(unlink(hist) == 0);
-	start_shell(hist);
+	pid = start_shell_status(hist);
 	COMMAND("schemes");
 	AWAIT("zero");
 	AWAIT_LINE("ringctl>");
-	TAP_ASSERT(kill(shell_pid(), SIGTERM) == 0);
-	await_exit();
+	TAP_ASSERT(kill(pid, SIGTERM) == 0);
+	await_exit_status("143");
 	tr_slurp(hist, buf, sizeof(buf));
 	TAP_ASSERT(strstr(buf, "schemes\n") != NULL);
 
 	/* SIGHUP during a command (monitor): the same */
 	td_close_ring(c, ring, id);
 	TAP_ASSERT(unlink(hist) == 0);
-	start_shell(hist);
+	pid = start_shell_status(hist);
 	COMMAND("monitor");
 	ring = await_monitor(c, &id);
-	TAP_ASSERT(kill(shell_pid(), SIGHUP) == 0);
-	await_exit();
+	TAP_ASSERT(kill(pid, SIGHUP) == 0);
+	await_exit_status("129");
 	tr_slurp(hist, buf, sizeof(buf));
 	TAP_ASSERT(strstr(buf, "monitor\n") != NULL);
 
