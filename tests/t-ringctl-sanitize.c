@@ -478,7 +478,7 @@ test_ringtop_batch(void)
 	EXPECT_PLAIN_RUN("ringtop -b");
 	expect_has("ringtop -b", r.out, EVIL_SCHEME_VIS);
 	expect_has("ringtop -b", r.out,
-	    "ALARM ring 2 (" EVIL_SCHEME_VIS ", \\033]2;PWN\\007");
+	    "ALARM ring 2 (" EVIL_SCHEME_VIS ", 4242/\\033]2;PWN\\007");
 	expect_has("ringtop -b", r.out, "ringd \\033[2J\\233\\377 pid");
 	pid = tr_spawn(d.dir, "top", NULL,
 	    (const char *const[]){ "-b", "-j", "-n", "1", "-S", evil_path,
