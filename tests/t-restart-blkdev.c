@@ -891,6 +891,112 @@ t_bogus_adoption(void)
 	td_finish(&d);
 }
 
+/* The state file's layout (ringd/state.c), checked against a real one. */
+#define RB_STATE_HDR 40u	       /* magic .. next_region_id */
+#define RB_REGION_REC (88u + 8u * 16u) /* struct state_region */
+#define RB_REC_ID 0u
+#define RB_REC_BASE 8u
+#define RB_REC_SIZE 16u
+#define RB_REC_ZONE 24u
+#define RB_REC_NGRANTS (RB_REGION_REC - 8u * 16u - 4u)
+
+/*
+ * A state file with bad region records (it takes ringd's uid to write
+ * one): a range that overlaps another, an unknown zone, size 0, a base
+ * off the frame grid or past the zones, too many grants.  ringd starts,
+ * says each is lost, and re-creates only the good ones.
+ */
+static void
+t_bad_state(void)
+{
+	static const char conf[] = "adopt_timeout_ms = 10000\n";
+	struct proto_phys_alloc areq = { .size = 16 * RING_PHYS_FRAME,
+		.min = 16 * RING_PHYS_FRAME,
+		.flags = RING_PHYS_SPACE_64,
+		.region_flags = RING_PHYS_PERSIST };
+	static uint8_t file[RB_STATE_HDR + 8 * RB_REGION_REC];
+	uint8_t good[2][RB_REGION_REC], *rec;
+	uint64_t id[2], v;
+	struct proto_msg m;
+	struct rb_model now;
+	char path[TD_PATH_MAX + 8];
+	uint32_t n32;
+	int raw, fd, i, len;
+
+	td_begin(&d, conf);
+	TAP_SYS(raw = raw_open(d.sock, "alloc"));
+	for (i = 0; i < 2; i++) {
+		TAP_OK(raw_call(raw, PROTO_PHYS_ALLOC, 10 + (uint32_t)i, &areq,
+		    sizeof(areq), NULL, 0, &m, 5000));
+		id[i] = ((struct proto_phys_alloc_reply *)m.body.raw)
+			    ->region_id;
+	}
+	close(raw);
+	td_stop(&d);
+	snprintf(path, sizeof(path), "%s.state", d.sock);
+	len = td_read_file(path, (char *)file, sizeof(file));
+	TAP_EQ(len, (int)(RB_STATE_HDR + 2 * RB_REGION_REC));
+	memcpy(good, file + RB_STATE_HDR, sizeof(good));
+	memcpy(&v, good[0] + RB_REC_ID, 8);
+	TAP_EQ_U(v, id[0]);
+	/* the bad ones: copies of a good one, each broken one way */
+	for (i = 0; i < 6; i++) {
+		rec = file + RB_STATE_HDR + (2 + (size_t)i) * RB_REGION_REC;
+		memcpy(rec, good[1], RB_REGION_REC);
+		v = 1000 + (uint64_t)i;
+		memcpy(rec + RB_REC_ID, &v, 8);
+	}
+	rec = file + RB_STATE_HDR + 2 * RB_REGION_REC; /* overlaps region 0 */
+	memcpy(rec + RB_REC_BASE, good[0] + RB_REC_BASE, 8);
+	rec += RB_REGION_REC;
+	n32 = 7;
+	memcpy(rec + RB_REC_ZONE, &n32, 4);
+	rec += RB_REGION_REC;
+	v = 0;
+	memcpy(rec + RB_REC_SIZE, &v, 8);
+	rec += RB_REGION_REC;
+	memcpy(&v, good[1] + RB_REC_BASE, 8);
+	v += 100;
+	memcpy(rec + RB_REC_BASE, &v, 8);
+	rec += RB_REGION_REC;
+	v = 1ull << 50;
+	memcpy(rec + RB_REC_BASE, &v, 8);
+	rec += RB_REGION_REC;
+	n32 = 200;
+	memcpy(rec + RB_REC_NGRANTS, &n32, 4);
+	n32 = 8;
+	memcpy(file + 24, &n32, 4); /* nregions */
+	TAP_SYS(fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC));
+	TAP_EQ((int)write(fd, file, sizeof(file)), (int)sizeof(file));
+	close(fd);
+
+	td_start(&d, conf, 0);
+	TAP_ASSERT(rb_snapshot(&now));
+	TAP_EQ_U(now.nregs, 2);
+	TAP_ASSERT(rb_region(&now, id[0]) != NULL);
+	TAP_ASSERT(rb_region(&now, id[1]) != NULL);
+	rb_model_free(&now);
+	TAP_ASSERT(td_log_has(&d, "region 1000 "));
+	TAP_ASSERT(td_log_has(&d, "region 1005 "));
+	TAP_ASSERT(td_log_has(&d, "2 regions left by the last ringd are back"));
+	/* they are what they were: the owner frees them */
+	{
+		struct ring_ctl *c = td_connect(&d);
+
+		for (i = 0; i < 2; i++) {
+			const struct ring_phys_region *r;
+
+			TAP_ASSERT(rb_snapshot(&now));
+			r = rb_region(&now, id[i]);
+			TAP_ASSERT(r != NULL);
+			TAP_OK(ring_physfree(c, r->base, r->size));
+			rb_model_free(&now);
+		}
+		ring_ctl_close(c);
+	}
+	td_finish(&d);
+}
+
 /*
  * ringd SIGKILLed: no state file.  The scheme and the driver go on; the
  * ring comes back (a new id), the regions do not: the driver says so and
@@ -947,6 +1053,8 @@ main(int argc, char **argv)
 	    t_restart_activated, TAP_TIMEOUT);
 	tap_run("without systemd: held memory comes back, the rest is new",
 	    t_restart_without_store, TAP_TIMEOUT);
+	tap_run("bad region records in the state file are dropped", t_bad_state,
+	    TAP_TIMEOUT);
 	tap_run("bogus region adoption is refused", t_bogus_adoption,
 	    TAP_TIMEOUT);
 	tap_run("after a SIGKILLed ringd rings come back, regions do not",
