@@ -51,7 +51,10 @@ _ringtop()
 		;;
 	-f | --filter)
 		if command -v ringctl >/dev/null 2>&1; then
-			mapfile -t COMPREPLY < <(compgen -W "$(timeout 2 ringctl \
+			# a ringd that does not answer costs 2 s at most
+			local -a to=()
+			command -v timeout >/dev/null 2>&1 && to=(timeout 2)
+			mapfile -t COMPREPLY < <(compgen -W "$("${to[@]}" ringctl \
 			    "${sock[@]}" -j schemes 2>/dev/null |
 			    grep -o '{"name": *"[^"]*"' |
 			    sed 's/.*"\([^"]*\)"$/\1/')" -- "$cur")

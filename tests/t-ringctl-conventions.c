@@ -512,6 +512,9 @@ test_bash(void)
 	EXPECT_BASH("ringtop.bash", "_ringtop", "", "ringtop --sys",
 	    "--system\n");
 	EXPECT_BASH("ringtop.bash", "_ringtop", "", "ringtop --us", "--user\n");
+	/* ringtop -f: the schemes of the ringd the line names */
+	snprintf(words, sizeof(words), "ringtop --socket=%s -f z", d.sock);
+	EXPECT_BASH("ringtop.bash", "_ringtop", "", words, "zero\n");
 	/* ringctl submit: the opcodes the scheme declared */
 	snprintf(words, sizeof(words), "ringctl -S %s submit zero \"\"",
 	    d.sock);
