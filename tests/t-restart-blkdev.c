@@ -16,7 +16,9 @@
  * request lost; the scheme keeps serving.  Without the fd store the
  * drivers' memory comes back from the processes that map it, and the
  * region only ringd held is new, zeroed memory once the adopt window
- * ends (mapping it meanwhile: EAGAIN).  Also: a bogus region adoption
+ * ends (mapping it meanwhile: EAGAIN).  Under socket activation the
+ * stored memory follows the socket.  Bad region records in the state file
+ * are dropped, the good ones kept.  Also: a bogus region adoption
  * (a look-alike memory file, a region that is not there, another uid's
  * region, after the adopt window) is refused and changes nothing; regions
  * nobody claims die when the window ends unless persistent; and after a
