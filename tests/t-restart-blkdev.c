@@ -395,6 +395,28 @@ rb_check_pattern(uint64_t id)
 	tp_says(&p, want);
 }
 
+/*
+ * ringctl -j WHAT -q must list exactly the ids of before's rings (WHAT
+ * "rings") or regions ("regions"), in ringd's order.
+ */
+static void
+rb_ringctl_lists(const char *what, const struct rb_model *before)
+{
+	bool rings = strcmp(what, "rings") == 0;
+	size_t i, n = rings ? before->nrings : before->nregs;
+	char want[512] = "[";
+	struct tp_proc p;
+
+	for (i = 0; i < n; i++)
+		snprintf(want + strlen(want), sizeof(want) - strlen(want),
+		    "%s%" PRIu64, i > 0 ? "," : "",
+		    rings ? before->ring[i].ring_id : before->reg[i].region_id);
+	strcat(want, "]");
+	rb_spawn(&p, what, "ringctl/ringctl", "-j", what, "-q", (char *)NULL);
+	tp_expect(&p, 10000, 0);
+	tp_says(&p, want);
+}
+
 /* The persistent region ringctl allocates: its id and base. */
 static void
 rb_physalloc(uint64_t *id, uint64_t *base)
@@ -522,6 +544,9 @@ t_restart_under_load(void)
 	t_back = tu_now_ns() - t0;
 	tap_diag("restart: every ring and region listed again after %.1f ms",
 	    (double)t_back / 1e6);
+	/* and ringctl lists the same */
+	rb_ringctl_lists("rings", &before);
+	rb_ringctl_lists("regions", &before);
 	/* the persistent region came back with its memory, from the store */
 	r = rb_region(&now, pid_id);
 	TAP_ASSERT(r != NULL);
