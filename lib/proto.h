@@ -32,7 +32,8 @@
 /*
  * 2: list replies carry many records a packet; 3: packets up to 64 KiB;
  * 4: declared opcode names in REGISTER and PROBE, attached rings per scheme;
- * 5: PHYS_FREE takes RING_PHYSFREE_FORCE and its reply names the users
+ * 5: PHYS_FREE takes RING_PHYSFREE_FORCE and its reply names the users;
+ * PHYS_ADOPT hands a region back after a restart
  */
 #define PROTO_VERSION 5
 #define PROTO_MAX_MSG 65536 /* bytes, header included */
