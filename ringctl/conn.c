@@ -45,7 +45,12 @@ conn_alive(struct ringctl *rc)
 	return ring_ctl_process(rc->ctl) == 0 && ring_ctl_connected(rc->ctl);
 }
 
-/* Whether the new ringd lists region id as one of ours. */
+/*
+ * Whether the new ringd lists region id as held by a connection of ours.
+ * A region it restored from the last ringd's records waits for its owner
+ * with no connection (client_id 0) and dies when the adopt window ends:
+ * the shell does not claim it, so it is as good as gone.
+ */
 static bool
 conn_has_region(const struct ring_phys_region *v, size_t n, uint64_t id)
 {
@@ -53,7 +58,7 @@ conn_has_region(const struct ring_phys_region *v, size_t n, uint64_t id)
 
 	for (i = 0; i < n; i++)
 		if (v[i].region_id == id &&
-		    v[i].owner.pid == (uint32_t)getpid())
+		    v[i].owner.pid == (uint32_t)getpid() && v[i].client_id != 0)
 			return true;
 	return false;
 }
