@@ -587,6 +587,10 @@ submit_one(struct ringctl *rc, struct submit_req *q, struct ring *r,
 	void *ptr = NULL;
 	int err, e;
 
+	/* Ctrl-C while the ring was being opened: submit nothing */
+	if (shell_interrupted)
+		return out_fail(rc, RC_INTERRUPTED, 0,
+		    "interrupted before submitting to '%s'", q->scheme);
 	t0 = submit_now();
 	if ((err = ring_sq_push(r, &q->sqe)) < 0)
 		return out_fail(rc, RC_FAIL, err, "cannot submit to '%s'%s",

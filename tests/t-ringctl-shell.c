@@ -527,6 +527,23 @@ test_shell_ctrl_c_wait(void)
 	c = td_connect(&d);
 	TAP_RC(ring_ctl_register(c, "zsilent", NULL, 0), 0);
 	start_shell(hist);
+	/* Ctrl-C while the open waits for the scheme: nothing is submitted */
+	COMMAND("submit zsilent noop");
+	TAP_RC(ring_ctl_wait_attach(c, &at, 5000), 0);
+	tm_keys(&tm, "C-c");
+	/* the terminal echoes ^C once it has sent SIGINT: answer after */
+	AWAIT("^C");
+	TAP_RC(ring_ctl_accept(c, &at, &ring), 0);
+	AWAIT("ringctl: interrupted before submitting to 'zsilent'");
+	AWAIT_LINE("ringctl>");
+	for (waited = 0; !ring_is_dropped(ring); waited += 10) {
+		if (waited >= 5000)
+			TAP_FAIL("the ring was not dropped");
+		tu_sleep_ms(10);
+	}
+	TAP_ASSERT(sq_depth_of(ring) == 0);
+	ring_close(ring);
+
 	COMMAND("submit --timeout 1h zsilent noop");
 	TAP_RC(ring_ctl_wait_attach(c, &at, 5000), 0);
 	TAP_RC(ring_ctl_accept(c, &at, &ring), 0);
