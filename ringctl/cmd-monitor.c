@@ -216,7 +216,12 @@ cmd_monitor(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	while (
 	    !monitor_stop && shell_sleep(rc->ctl == NULL ? retry : interval)) {
 		if (rc->ctl == NULL) {
-			if (conn_back(rc) < 0) {
+			if ((err = conn_back(rc)) == -EPROTO) {
+				/* another ringd: say which, and end */
+				ret = conn_need(rc);
+				break;
+			}
+			if (err < 0) {
 				retry = 2 * retry > MONITOR_RETRY_MAX_NS
 				    ? MONITOR_RETRY_MAX_NS
 				    : 2 * retry;
