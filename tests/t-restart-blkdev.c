@@ -918,6 +918,69 @@ t_bogus_adoption(void)
 	td_finish(&d);
 }
 
+/*
+ * ringd restarted twice before a region's owner comes back: what the
+ * second ringd had not got back yet (the owner, the memory file's
+ * identity) carries over to the third, and the owner then takes its
+ * region back whole.
+ */
+static void
+t_two_restarts(void)
+{
+	static const char conf[] = "adopt_timeout_ms = 10000\n";
+	struct proto_phys_alloc areq = { .size = 4 * RING_PHYS_FRAME,
+		.min = 4 * RING_PHYS_FRAME,
+		.flags = RING_PHYS_SPACE_32 };
+	const struct ring_phys_region *r;
+	struct rb_model now;
+	struct proto_msg m;
+	uint64_t base, id;
+	uint32_t result = 0;
+	uint8_t *p;
+	int raw, memfd;
+
+	td_begin(&d, conf);
+	TAP_SYS(raw = raw_open(d.sock, "holder"));
+	TAP_OK(raw_call(raw, PROTO_PHYS_ALLOC, 10, &areq, sizeof(areq), NULL, 0,
+	    &m, 5000));
+	base = ((struct proto_phys_alloc_reply *)m.body.raw)->base;
+	id = ((struct proto_phys_alloc_reply *)m.body.raw)->region_id;
+	memfd = rb_memfd(raw, base);
+	p = mmap(NULL, 4 * RING_PHYS_FRAME, PROT_READ | PROT_WRITE, MAP_SHARED,
+	    memfd, 0);
+	TAP_ASSERT(p != MAP_FAILED);
+	p[100] = 0xa5;
+	td_stop(&d);
+	close(raw);
+	td_start(&d, conf, 0);
+	td_stop(&d); /* nobody came back to this one */
+	td_start(&d, conf, 0);
+	TAP_SYS(raw = raw_open(d.sock, "holder"));
+	TAP_OK(rb_adopt(raw, id, base, 4 * RING_PHYS_FRAME,
+	    PROTO_PHYS_ADOPT_CLAIM, memfd, &result));
+	TAP_EQ_U(result, PROTO_PHYS_ADOPT_OWNER | PROTO_PHYS_ADOPT_MEMORY);
+	TAP_ASSERT(rb_snapshot(&now));
+	TAP_EQ_U(now.nregs, 1);
+	r = rb_region(&now, id);
+	TAP_ASSERT(r != NULL);
+	TAP_EQ_U(r->base, base);
+	TAP_ASSERT(r->client_id != 0);
+	TAP_EQ_U(r->mapped, 1);
+	rb_model_free(&now);
+	/* ringd serves that very memory again */
+	close(memfd);
+	memfd = rb_memfd(raw, base);
+	munmap(p, 4 * RING_PHYS_FRAME);
+	p = mmap(NULL, 4 * RING_PHYS_FRAME, PROT_READ, MAP_SHARED, memfd, 0);
+	TAP_ASSERT(p != MAP_FAILED);
+	TAP_EQ_U(p[100], 0xa5);
+	munmap(p, 4 * RING_PHYS_FRAME);
+	close(memfd);
+	/* owned by this connection again: it dies with it */
+	close(raw);
+	td_finish(&d);
+}
+
 /* The state file's layout (ringd/state.c), checked against a real one. */
 #define RB_STATE_HDR 40u	       /* magic .. next_region_id */
 #define RB_REGION_REC (88u + 8u * 16u) /* struct state_region */
@@ -1080,6 +1143,8 @@ main(int argc, char **argv)
 	    t_restart_activated, TAP_TIMEOUT);
 	tap_run("without systemd: held memory comes back, the rest is new",
 	    t_restart_without_store, TAP_TIMEOUT);
+	tap_run("two restarts before the owner comes back", t_two_restarts,
+	    TAP_TIMEOUT);
 	tap_run("bad region records in the state file are dropped", t_bad_state,
 	    TAP_TIMEOUT);
 	tap_run("bogus region adoption is refused", t_bogus_adoption,
