@@ -18,7 +18,8 @@
  * region only ringd held is new, zeroed memory once the adopt window
  * ends (mapping it meanwhile: EAGAIN).  Under socket activation the
  * stored memory follows the socket.  Bad region records in the state file
- * are dropped, the good ones kept.  Also: a bogus region adoption
+ * are dropped, the good ones kept; what a ringd had not got back carries
+ * over to the next; a claim meets today's policy.  Also: a bogus region adoption
  * (a look-alike memory file, a region that is not there, another uid's
  * region, after the adopt window) is refused and changes nothing; regions
  * nobody claims die when the window ends unless persistent; and after a
@@ -981,6 +982,90 @@ t_two_restarts(void)
 	td_finish(&d);
 }
 
+/*
+ * Today's policy applies to a claim: a region uid 65534 allocated while
+ * users could, claimed back after a restart into phys_allow_users = no,
+ * is refused (EPERM); its memory may still be handed back, and it dies
+ * unclaimed when the window ends.
+ */
+static void
+t_claim_policy(void)
+{
+	static const char conf1[] = "adopt_timeout_ms = 10000\n"
+				    "phys_allow_users = yes\n";
+	static const char conf2[] = "adopt_timeout_ms = 1500\n"
+				    "phys_allow_users = no\n";
+	struct rb_model now;
+	uint64_t t0;
+	int up[2], go[2], st;
+	pid_t pid;
+
+	td_begin(&d, conf1);
+	tu_pipe(up);
+	tu_pipe(go);
+	fflush(NULL);
+	TAP_SYS(pid = fork());
+	if (pid == 0) {
+		struct proto_phys_alloc areq = { .size = 4 * RING_PHYS_FRAME,
+			.min = 4 * RING_PHYS_FRAME,
+			.flags = RING_PHYS_SPACE_64 };
+		struct proto_phys_map mreq = { .size = RING_PHYS_FRAME,
+			.flags = RING_PHYSMAP_WRITE };
+		struct proto_msg m;
+		uint64_t base, id, size = 4 * RING_PHYS_FRAME;
+		uint32_t result = 0;
+		int raw, memfd;
+		char c;
+
+		td_become_nobody();
+		if ((raw = raw_open(d.sock, "nobody")) < 0 ||
+		    raw_call(raw, PROTO_PHYS_ALLOC, 10, &areq, sizeof(areq),
+			NULL, 0, &m, 5000) != 0)
+			_exit(10);
+		base = ((struct proto_phys_alloc_reply *)m.body.raw)->base;
+		id = ((struct proto_phys_alloc_reply *)m.body.raw)->region_id;
+		mreq.base = base;
+		if (raw_call(raw, PROTO_PHYS_MAP, 11, &mreq, sizeof(mreq), NULL,
+			0, &m, 5000) != 0 ||
+		    m.nfds != 1)
+			_exit(11);
+		memfd = m.fds[0];
+		if (write(up[1], "a", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(12);
+		close(raw);
+		if ((raw = raw_open(d.sock, "nobody")) < 0)
+			_exit(13);
+		if (rb_adopt(raw, id, base, size, PROTO_PHYS_ADOPT_CLAIM, memfd,
+			NULL) != -EPERM)
+			_exit(14);
+		if (rb_adopt(raw, id, base, size, 0, memfd, &result) != 0 ||
+		    result != PROTO_PHYS_ADOPT_MEMORY)
+			_exit(15);
+		_exit(0);
+	}
+	tu_await(up[0], 10000);
+	td_stop(&d);
+	td_start(&d, conf2, 0);
+	tu_notify(go[1]);
+	TAP_SYS(waitpid(pid, &st, 0));
+	TAP_ASSERT(WIFEXITED(st));
+	TAP_EQ(WEXITSTATUS(st), 0);
+	/* unclaimed, it dies when the window ends */
+	t0 = tu_now_ns();
+	for (;;) {
+		TAP_ASSERT(rb_snapshot(&now));
+		if (now.nregs == 0)
+			break;
+		TAP_EQ_U(now.reg[0].client_id, 0);
+		rb_model_free(&now);
+		if (tu_now_ns() - t0 > 10000000000ull)
+			TD_FAIL(&d, "the unclaimed region outlived the window");
+		tu_sleep_ms(20);
+	}
+	rb_model_free(&now);
+	td_finish(&d);
+}
+
 /* The state file's layout (ringd/state.c), checked against a real one. */
 #define RB_STATE_HDR 40u	       /* magic .. next_region_id */
 #define RB_REGION_REC (88u + 8u * 16u) /* struct state_region */
@@ -1145,6 +1230,7 @@ main(int argc, char **argv)
 	    t_restart_without_store, TAP_TIMEOUT);
 	tap_run("two restarts before the owner comes back", t_two_restarts,
 	    TAP_TIMEOUT);
+	tap_run("a claim meets today's policy", t_claim_policy, TAP_TIMEOUT);
 	tap_run("bad region records in the state file are dropped", t_bad_state,
 	    TAP_TIMEOUT);
 	tap_run("bogus region adoption is refused", t_bogus_adoption,
