@@ -4,8 +4,9 @@
  * ringctl and ringtop run as uid 65534 with no environment at all reaching
  * a system ringd on /run/ringd/ringd.sock; a per-user ringd winning over
  * it, --system and --user forcing one, $RINGD_SOCKET winning over the
- * rule, and the messages when none answers or the socket is closed to
- * the user.
+ * rule, a member of the socket's group (mode 0660, as installed) getting
+ * in, and the messages when none answers or the socket is closed to the
+ * user (naming the group to join).
  *
  * The system ringd runs in a private mount namespace of the sub-test, on a
  * tmpfs mounted over /run, so the host's /run (and a real ringd there) is
@@ -45,9 +46,12 @@ build_bin(const char *env, const char *rel, char *buf, size_t len)
 	return buf;
 }
 
+/* Not 0: the one supplementary group of the next programs as uid 65534. */
+static gid_t spawn_group;
+
 /*
  * Start argv (argv[0] a path) as uid (0: root; else uid and gid 65534, no
- * supplementary groups) with exactly the environment env (NULL-terminated;
+ * supplementary groups but spawn_group) with exactly the environment env (NULL-terminated;
  * empty for env -i), stdin /dev/null, stdout to out and stderr to err
  * (err NULL: with stdout); it dies with the sub-test.  Its pid.
  */
@@ -71,7 +75,7 @@ spawn_as(uid_t uid, const char *const *env, const char *const *argv,
 	    dup2(fe, 2) < 0)
 		_exit(126);
 	if (uid != 0 &&
-	    (setgroups(0, NULL) < 0 ||
+	    (setgroups(spawn_group != 0, &spawn_group) < 0 ||
 		setresgid(TD_NOBODY, TD_NOBODY, TD_NOBODY) < 0 ||
 		setresuid(uid, uid, uid) < 0))
 		_exit(126);
@@ -379,6 +383,25 @@ test_nonroot_system(void)
 	if (strstr(r.out, "join group 'root'") == NULL &&
 	    strstr(r.err, "join group 'root'") == NULL)
 		TAP_FAIL("ringtop does not name the group: %s%s", r.out, r.err);
+	/* the installed way: the socket's group, and a member of it */
+	{
+		struct group *gr = getgrnam("ringd");
+		char want[128];
+
+		if (gr == NULL)
+			gr = getgrgid(100); /* "users" on Debian */
+		TAP_ASSERT(gr != NULL);
+		TAP_SYS(chown(SYS_SOCK, 0, gr->gr_gid));
+		snprintf(want, sizeof(want),
+		    "permission denied: join group '%s'", gr->gr_name);
+		CTL_AS(TD_NOBODY, no_env, "status");
+		EXPECT_STATUS(3);
+		EXPECT_ERR(want);
+		spawn_group = gr->gr_gid;
+		TAP_EQ(status_pid(TD_NOBODY, no_env, NULL, SYS_SOCK), sys);
+		TAP_EQ(top_pid(TD_NOBODY, no_env, NULL, SYS_SOCK), sys);
+		spawn_group = 0;
+	}
 	TAP_SYS(chmod(SYS_SOCK, 0600));
 	CTL_AS(TD_NOBODY, no_env, "status");
 	EXPECT_STATUS(3);
