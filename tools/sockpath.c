@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <grp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,7 @@ sock_error(char *buf, size_t len, const char *opt, enum ring_ctl_scope scope,
 	char origin[512], reason[128], hint[160];
 	struct group *gr;
 	struct stat st;
+	bool known;
 	size_t n;
 
 	if (err < 0)
@@ -93,15 +95,18 @@ sock_error(char *buf, size_t len, const char *opt, enum ring_ctl_scope scope,
 	if (err == ENOENT || err == ECONNREFUSED)
 		snprintf(hint, sizeof(hint), ": is ringd running?");
 	else if (err == EACCES || err == EPERM) {
-		/* the group that may connect: the socket's (ringd.socket's) */
-		if (stat(path, &st) == 0 && !(st.st_mode & S_IWGRP))
+		/*
+		 * The group that may connect: the socket's (ringd.socket's);
+		 * 'ringd' when even its directory is closed to us.
+		 */
+		known = stat(path, &st) == 0;
+		gr = known ? getgrgid(st.st_gid) : NULL;
+		if (known && !(st.st_mode & S_IWGRP))
 			snprintf(hint, sizeof(hint),
 			    ": the socket is its owner's alone");
-		else {
-			gr = stat(path, &st) == 0 ? getgrgid(st.st_gid) : NULL;
+		else
 			snprintf(hint, sizeof(hint), ": join group '%s'",
 			    gr != NULL ? gr->gr_name : "ringd");
-		}
 	}
 	snprintf(buf, len, "cannot connect to ringd at '%s'%s: %s%s", path,
 	    origin, reason, hint);
