@@ -144,9 +144,10 @@ RINGD_OBJS := $(RINGD_SRCS:%.c=$(BUILD)/%.o)
 RINGD_BIN := $(BUILD)/ringd/ringd
 BSD_LIBS := $(shell $(PKG_CONFIG) --libs libbsd 2>/dev/null || echo -lbsd)
 
-$(RINGD_OBJS): override CPPFLAGS += -Ilib
+$(RINGD_OBJS): override CPPFLAGS += -Ilib -I.
 
-$(RINGD_BIN): $(RINGD_OBJS) $(LIBA)
+# ringd's main() reads its options through tools/opts.c, as ringtop does
+$(RINGD_BIN): $(RINGD_OBJS) $(BUILD)/tools/opts.o $(LIBA)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(BSD_LIBS)
 

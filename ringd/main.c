@@ -14,22 +14,18 @@
 #include <bsd/string.h>
 
 #include "ringd.h"
+#include "tools/opts.h"
 
 struct ringd ringd;
 
-/* Long-only options: values past any character getopt returns. */
+/* Long-only options. */
 enum {
-	MAIN_OPT_SYSTEM = 256,
+	MAIN_OPT_SYSTEM = OPTS_LONG_ONLY,
 	MAIN_OPT_USER,
 };
 
 /* ringd's options: getopt_long()'s table and the --help text in one. */
-static const struct main_opt {
-	const char *name; /* long name */
-	int val;	  /* the short option, or MAIN_OPT_* */
-	const char *arg;  /* NULL: a flag */
-	const char *help;
-} main_opts[] = {
+static const struct opts_def main_opts[] = {
 	{ "config", 'c', "FILE", "read the configuration from FILE" },
 	{ "debug", 'd', NULL, "log at level debug (-l debug)" },
 	{ "foreground", 'f', NULL, "stay in the foreground, log to stderr" },
@@ -55,10 +51,6 @@ static const struct main_opt {
 static void
 main_usage(FILE *f, bool full)
 {
-	const struct main_opt *o;
-	char left[48];
-	size_t i;
-
 	fprintf(f,
 	    "usage: ringd [-dfhTtVv] [--system | --user] [-c config] "
 	    "[-l level] [-p pidfile]\n"
@@ -68,18 +60,7 @@ main_usage(FILE *f, bool full)
 	fprintf(f,
 	    "The broker of Redox-style submission and completion "
 	    "rings (ringd(8)).\n\n");
-	for (i = 0; i < MAIN_NOPTS; i++) {
-		o = &main_opts[i];
-		if (o->val < 256)
-			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->val,
-			    o->name, o->arg != NULL ? " " : "",
-			    o->arg != NULL ? o->arg : "");
-		else
-			snprintf(left, sizeof(left), "    --%s%s%s", o->name,
-			    o->arg != NULL ? " " : "",
-			    o->arg != NULL ? o->arg : "");
-		fprintf(f, "  %-24s %s\n", left, o->help);
-	}
+	opts_print(f, main_opts, MAIN_NOPTS);
 }
 
 /*
@@ -167,14 +148,9 @@ main(int argc, char **argv)
 	struct option longopts[MAIN_NOPTS + 1];
 	bool mkparent;
 	int ch, verbose = 0, lvl, rc, test = 0, scope = 0;
-	size_t i;
 
 	service_init_state();
-	for (i = 0; i < MAIN_NOPTS; i++)
-		longopts[i] = (struct option){ main_opts[i].name,
-			main_opts[i].arg != NULL ? required_argument
-						 : no_argument,
-			NULL, main_opts[i].val };
+	opts_longopts(main_opts, MAIN_NOPTS, longopts);
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":c:dfhl:p:S:TtVvz:", longopts,
 		    NULL)) != -1) {

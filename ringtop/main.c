@@ -18,23 +18,19 @@
 #include <curses.h>
 
 #include "ringtop.h"
+#include "tools/opts.h"
 
 static volatile sig_atomic_t main_quit;
 
-/* Long-only options: values past any character getopt returns. */
+/* Long-only options. */
 enum {
-	MAIN_OPT_NO_COLOR = 256,
+	MAIN_OPT_NO_COLOR = OPTS_LONG_ONLY,
 	MAIN_OPT_SYSTEM,
 	MAIN_OPT_USER,
 };
 
 /* ringtop's options: getopt_long()'s table and the --help text in one. */
-static const struct main_opt {
-	const char *name; /* long name */
-	int val;	  /* the short option, or MAIN_OPT_* */
-	const char *arg;  /* NULL: a flag */
-	const char *help;
-} main_opts[] = {
+static const struct opts_def main_opts[] = {
 	{ "batch", 'b', NULL, "print frames to standard output, no curses" },
 	{ "delay", 'd', "DURATION", "refresh interval: 2, 0.5, 500ms (1s)" },
 	{ "filter", 'f', "TEXT",
@@ -60,10 +56,6 @@ static const struct main_opt {
 static void
 main_usage(FILE *f, bool full)
 {
-	const struct main_opt *o;
-	char left[40];
-	size_t i;
-
 	fprintf(f,
 	    "usage: ringtop [-bhjoV] [--no-color] [--system | --user | "
 	    "-S socket]\n"
@@ -74,18 +66,7 @@ main_usage(FILE *f, bool full)
 	fprintf(f,
 	    "Live monitor of ringd's rings, schemes, clients and "
 	    "physical memory.\n\n");
-	for (i = 0; i < MAIN_NOPTS; i++) {
-		o = &main_opts[i];
-		if (o->name == NULL)
-			left[0] = '\0';
-		else if (o->val < 256)
-			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->val,
-			    o->name, o->arg != NULL ? " " : "",
-			    o->arg != NULL ? o->arg : "");
-		else
-			snprintf(left, sizeof(left), "    --%s", o->name);
-		fprintf(f, "  %-24s %s\n", left, o->help);
-	}
+	opts_print(f, main_opts, MAIN_NOPTS);
 	fprintf(f, "\nKeys: h or ? in the monitor; see ringtop(1).\n");
 }
 
@@ -246,7 +227,6 @@ main(int argc, char **argv)
 {
 	struct option longopts[MAIN_NOPTS + 1];
 	enum ring_ctl_scope scope = RING_CTL_DEFAULT;
-	size_t i, nlong = 0;
 	struct rt_view v;
 	struct rt_model m;
 	struct sigaction sa;
@@ -263,13 +243,7 @@ main(int argc, char **argv)
 	v.sort = RT_C_ID;
 	nc = getenv("NO_COLOR");
 	v.color = nc == NULL || nc[0] == '\0';
-	memset(longopts, 0, sizeof(longopts));
-	for (i = 0; i < MAIN_NOPTS; i++)
-		if (main_opts[i].name != NULL)
-			longopts[nlong++] = (struct option){ main_opts[i].name,
-				main_opts[i].arg != NULL ? required_argument
-							 : no_argument,
-				NULL, main_opts[i].val };
+	opts_longopts(main_opts, MAIN_NOPTS, longopts);
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":bd:f:hjn:oS:s:V", longopts,
 		    NULL)) != -1) {

@@ -1,0 +1,44 @@
+/*
+ * opts.c - getopt_long()'s table and the --help lines of a program, from
+ * its one table of options.
+ */
+#include <string.h>
+
+#include "opts.h"
+
+void
+opts_longopts(const struct opts_def *defs, size_t n, struct option *longopts)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (defs[i].name != NULL)
+			longopts[k++] = (struct option){ defs[i].name,
+				defs[i].arg != NULL ? required_argument
+						    : no_argument,
+				NULL, defs[i].val };
+	memset(&longopts[k], 0, sizeof(longopts[k]));
+}
+
+void
+opts_print(FILE *f, const struct opts_def *defs, size_t n)
+{
+	const struct opts_def *o;
+	char left[48];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		o = &defs[i];
+		if (o->name == NULL)
+			left[0] = '\0';
+		else if (o->val < OPTS_LONG_ONLY)
+			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->val,
+			    o->name, o->arg != NULL ? " " : "",
+			    o->arg != NULL ? o->arg : "");
+		else
+			snprintf(left, sizeof(left), "    --%s%s%s", o->name,
+			    o->arg != NULL ? " " : "",
+			    o->arg != NULL ? o->arg : "");
+		fprintf(f, "  %-24s %s\n", left, o->help);
+	}
+}
