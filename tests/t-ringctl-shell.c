@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "lib/tmux.h"
@@ -579,11 +580,13 @@ test_shell_ctrl_c_wait(void)
 static void
 test_shell_ringd_gone(void)
 {
-	char hist[200];
+	char hist[200], path[64], buf[64], sleeping[16];
+	unsigned waited;
+	pid_t pid;
 
 	start_ringd(true);
 	snprintf(hist, sizeof(hist), "%s/history", d.dir);
-	start_shell(hist);
+	pid = start_shell_status(hist);
 	COMMAND("physalloc 1M");
 	AWAIT("region 1: base");
 	COMMAND("status");
@@ -594,6 +597,22 @@ test_shell_ringd_gone(void)
 	COMMAND("schemes");
 	AWAIT("ringctl: ringd went away; cannot connect to ringd at '");
 	TAP_ASSERT(tm_has_session(&tm));
+	/* Ctrl-C ends the wait for ringd to come back */
+	COMMAND("rings");
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	/* the shell is in the wait when it sleeps in clock_nanosleep() */
+	snprintf(sleeping, sizeof(sleeping), "%d ", SYS_clock_nanosleep);
+	for (waited = 0;; waited += 5) {
+		tr_slurp(path, buf, sizeof(buf));
+		if (strncmp(buf, sleeping, strlen(sleeping)) == 0)
+			break;
+		if (waited >= 5000)
+			TAP_FAIL("rings never waited for ringd ('%s')", buf);
+		tu_sleep_ms(5);
+	}
+	tm_keys(&tm, "C-c");
+	AWAIT("ringctl: interrupted");
+	AWAIT_LINE("ringctl>");
 	COMMAND("help");
 	AWAIT("Commands:");
 	/* a new ringd: the next command reconnects and runs */
