@@ -500,7 +500,12 @@ http_serve(int lfd, const struct http_site *site)
 	for (i = 0; i < HTTP_CONN_MAX; i++)
 		s->conn[i].fd = -1;
 
-	/* SIGINT and SIGTERM only arrive inside ppoll(): no lost wakeup */
+	/*
+	 * SIGINT, SIGTERM and SIGHUP only arrive inside ppoll(): no lost
+	 * wakeup.  In the shell its own handlers stay: they set
+	 * shell_interrupted, which ends the server, and the shell then acts
+	 * on the signal (SIGTERM and SIGHUP end it).
+	 */
 	http_stop = 0;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = http_signal;
@@ -508,10 +513,15 @@ http_serve(int lfd, const struct http_site *site)
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
 	sigprocmask(SIG_BLOCK, &block, &orig);
-	sigaction(SIGINT, &sa, &oint);
-	sigaction(SIGTERM, &sa, &oterm);
-	while (!http_stop) {
+	sigaction(SIGINT, NULL, &oint);
+	sigaction(SIGTERM, NULL, &oterm);
+	if (oint.sa_handler == SIG_DFL)
+		sigaction(SIGINT, &sa, NULL);
+	if (oterm.sa_handler == SIG_DFL)
+		sigaction(SIGTERM, &sa, NULL);
+	while (!http_stop && !shell_interrupted) {
 		now = http_now_ms();
 		wake = now + 60000;
 		n = 0;

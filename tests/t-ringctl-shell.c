@@ -466,6 +466,21 @@ test_shell_ctrl_c(void)
 	tr_slurp(hist, buf, sizeof(buf));
 	TAP_ASSERT(strstr(buf, "monitor\n") != NULL);
 
+	/* the metrics server: Ctrl-C ends it, SIGTERM ends the shell */
+	TAP_ASSERT(unlink(hist) == 0);
+	pid = start_shell_status(hist);
+	COMMAND("metrics --listen 127.0.0.1:0");
+	AWAIT("serving metrics on http://127.0.0.1:");
+	tm_keys(&tm, "C-c");
+	AWAIT_LINE("ringctl>");
+	clear_screen();
+	COMMAND("metrics --listen 127.0.0.1:0");
+	AWAIT("serving metrics on http://127.0.0.1:");
+	TAP_ASSERT(kill(pid, SIGTERM) == 0);
+	await_exit_status("143");
+	tr_slurp(hist, buf, sizeof(buf));
+	TAP_ASSERT(strstr(buf, "metrics --listen 127.0.0.1:0\n") != NULL);
+
 	td_close_ring(c, ring, id);
 	ring_ctl_close(c);
 	stop_ringd();
