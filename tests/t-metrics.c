@@ -31,13 +31,7 @@ static struct tr_run r;
 	tr_runv(d.dir, &r, NULL, \
 	    (const char *const[]){ "-S", d.sock, __VA_ARGS__, NULL })
 
-#define EXPECT_STATUS(want) \
-	do { \
-		if (r.status != (want)) \
-			TAP_FAIL("exit status %d, expected %d; stderr: %s; " \
-				 "stdout: %.300s", \
-			    r.status, (want), r.err, r.out); \
-	} while (0)
+#define EXPECT_STATUS(want) TR_EXPECT_STATUS(&r, want)
 
 #define EXPECT_HAS(hay, needle) \
 	do { \

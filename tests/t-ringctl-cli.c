@@ -32,19 +32,9 @@ static struct tr_run r;
 	tr_runv(d.dir, &r, (input), \
 	    (const char *const[]){ "-S", d.sock, __VA_ARGS__, NULL })
 
-#define EXPECT_STATUS(want) \
-	do { \
-		if (r.status != (want)) \
-			TAP_FAIL("exit status %d, expected %d; stderr: %s; " \
-				 "stdout: %.300s", \
-			    r.status, (want), r.err, r.out); \
-	} while (0)
+#define EXPECT_STATUS(want) TR_EXPECT_STATUS(&r, want)
 
-#define EXPECT_ERR(needle) \
-	do { \
-		if (strstr(r.err, (needle)) == NULL) \
-			TAP_FAIL("stderr lacks '%s': %s", (needle), r.err); \
-	} while (0)
+#define EXPECT_ERR(needle) TR_EXPECT_ERR(&r, needle)
 
 /* A usage error: status 2, one "ringctl: " line first, nothing on stdout. */
 #define EXPECT_USAGE(needle) \
