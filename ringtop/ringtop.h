@@ -25,8 +25,25 @@
 #define RT_HIST 180
 #define RT_HIST_STEP_NS 1000000000ull
 
-/* An SQ whose head stood still this long with entries queued is stalled. */
+/*
+ * A queue whose head stood still this long with entries behind it is
+ * stalled: the SQ's (SQEs not taken) is the producer's fault, the CQ's
+ * (CQEs not reaped) the consumer's.
+ */
 #define RT_STALL_NS 2000000000ull
+
+/* A ring that went away stays listed (dimmed, "ended") this long. */
+#define RT_GONE_NS 60000000000ull
+
+/* Events the log keeps; the oldest goes first. */
+#define RT_EVENTS 256
+
+/*
+ * Before the first frame after (re)connecting, the model takes a second
+ * snapshot this long after the first (model_refresh()), so that frame has
+ * rates and states; rings first seen later start unknown for one frame.
+ */
+#define RT_FIRST_SAMPLE_NS 250000000ull
 
 /* Longest search or filter string, NUL included. */
 #define RT_PATTERN_MAX 64
@@ -49,22 +66,140 @@ struct rt_hist {
 	uint64_t cmp_epoch; /* CQ push_epoch at that sample */
 };
 
+/*
+ * What ringtop makes of a ring (model_state_name() gives the word the
+ * STATE column shows).  Movement is an index that moved: a head or tail
+ * of either queue, i.e. an epoch; wait words changing are not movement.
+ */
+enum rt_state {
+	RT_ST_UNKNOWN,	/* "-": seen once, nothing to compare with yet */
+	RT_ST_RUNNING,	/* an index moved since the last snapshot */
+	RT_ST_STALLED,	/* a stall alarm holds (RT_AL_SQ_STALL..CQ_BACKLOG) */
+	RT_ST_SLEEPING, /* no movement, empty, a side waits on a wait word */
+	RT_ST_IDLE,	/* no movement, empty, nobody waits */
+	RT_ST_PENDING,	/* ringd: waiting for the scheme to accept */
+	RT_ST_DROPPED,	/* ringd: a side left ("DROP") */
+	RT_ST_BROKEN,	/* ringd: a peer broke the ring's rules */
+	RT_ST_ADOPTING, /* ringd: after a restart, one side is back */
+	RT_ST_ENDED,	/* gone from ringd's list; kept RT_GONE_NS (->end) */
+	RT_ST_COUNT
+};
+
+/* An alarm on a ring, with the side it is charged to. */
+enum rt_alarm {
+	RT_AL_NONE,
+	RT_AL_SQ_STALL,	  /* SQ head still >= RT_STALL_NS, SQEs queued:
+			     the producer (scheme) takes none */
+	RT_AL_CQ_FULL,	  /* the same, but the CQ is full and its head
+			     still: the consumer does not reap, so the
+			     producer cannot post; charged to the consumer */
+	RT_AL_CQ_BACKLOG, /* CQ head still >= RT_STALL_NS, CQEs posted:
+			     the consumer does not reap */
+	RT_AL_DROPPED,	  /* ringd marked it dropped: a side left */
+	RT_AL_BROKEN,	  /* ringd marked it broken */
+	RT_AL_COUNT
+};
+
+/* Whom an alarm blames. */
+enum rt_side {
+	RT_SIDE_NONE,
+	RT_SIDE_PRODUCER, /* the scheme: takes SQEs, posts CQEs */
+	RT_SIDE_CONSUMER, /* the opener: submits SQEs, reaps CQEs */
+};
+
+/* How a ring that left ringd's list ended, as far as the model can tell. */
+enum rt_end {
+	RT_END_NONE,	       /* still listed */
+	RT_END_CLOSED,	       /* both sides still there: closed */
+	RT_END_CONSUMER_GONE,  /* its consumer's process left ringd */
+	RT_END_PRODUCER_GONE,  /* its scheme's process left ringd */
+	RT_END_DROPPED,	       /* last seen dropped */
+	RT_END_BROKEN,	       /* last seen broken */
+	RT_END_RINGD_RESTART,  /* ringd restarted and did not list it again */
+	RT_END_COUNT
+};
+
 /* A ring as ringtop tracks it across snapshots. */
 struct rt_ring {
 	struct ring_ctl_ring r; /* the latest record from ringd */
-	bool have_rate;		/* seen in the previous frame too */
-	bool changed;		/* epochs, depth or state moved this frame */
-	double sub_rate;	/* SQEs submitted per second, last frame */
-	double cmp_rate;	/* CQEs posted per second, last frame */
+	bool have_rate;		/* seen in the previous snapshot too: rates,
+				   movement and state are known */
+	bool changed;		/* an index moved since the last snapshot
+				   (epochs; wait words do not count) */
+	double sub_rate;	/* SQEs submitted per second, last interval */
+	double cmp_rate;	/* CQEs posted per second, last interval */
 	uint64_t sq_since_ns;	/* SQ head still with entries since; 0: no */
 	uint64_t cq_since_ns;	/* CQ head still with entries since; 0: no */
+	enum rt_state state;	/* model_state() as a value */
+	enum rt_alarm alarm;	/* RT_AL_NONE: none */
+	enum rt_side blame;	/* whom the alarm is charged to */
+	uint64_t gone_ns;	/* monotonic time it left the list; 0: listed */
+	uint64_t gone_wall_ns;	/* the same, wall clock ns since the epoch */
+	enum rt_end end;	/* how it ended, RT_END_NONE while listed */
 	struct rt_hist *hist;	/* NULL until the first sample */
 };
 
-/* What a refresh fetches besides status and rings. */
-#define RT_WANT_SCHEMES 0x1u
-#define RT_WANT_CLIENTS 0x2u
-#define RT_WANT_PHYS 0x4u /* free ranges and regions (zones: always) */
+/* What a refresh fetches besides status, rings, schemes and clients. */
+#define RT_WANT_SCHEMES 0x1u /* (always fetched now; kept for callers) */
+#define RT_WANT_CLIENTS 0x2u /* (always fetched now; kept for callers) */
+#define RT_WANT_PHYS 0x4u /* free ranges (zones, regions: always) */
+
+/* Event log entries (model_event()). */
+enum rt_ev_kind {
+	RT_EV_RING_OPENED,
+	RT_EV_RING_STATE,  /* ringd's state changed: running, dropped... */
+	RT_EV_RING_ENDED,  /* left the list; text says how (rt_end) */
+	RT_EV_SCHEME_CAME,
+	RT_EV_SCHEME_WENT,
+	RT_EV_STALL_BEGAN, /* an alarm of RT_AL_SQ_STALL..CQ_BACKLOG */
+	RT_EV_STALL_ENDED,
+	RT_EV_RINGD_GONE,
+	RT_EV_RINGD_BACK,
+	RT_EV_COUNT
+};
+
+#define RT_EV_TEXT 200
+
+struct rt_event {
+	uint64_t seq;	   /* 1, 2, ...: position in the whole log */
+	uint64_t wall_ns;  /* when the snapshot that showed it was taken */
+	enum rt_ev_kind kind;
+	uint64_t ring_id;  /* the ring, 0 for scheme and ringd events */
+	char text[RT_EV_TEXT]; /* one line, names made terminal-safe:
+				  "ring 3 (blkdev, 812/blkdev-driver) ended:
+				  consumer gone" */
+};
+
+/*
+ * One snapshot of ringd's introspection lists: what model_refresh()
+ * fetches (model_fetch()) and then applies (model_apply()).  A recorder
+ * sees each one through rt_model.on_snap; a replay applies stored ones.
+ * Every time the model uses comes from here, not from the clocks.
+ */
+struct rt_snap {
+	uint64_t mono_ns;  /* CLOCK_MONOTONIC when taken */
+	uint64_t wall_ns;  /* CLOCK_REALTIME when taken */
+	bool primer;	   /* the extra first sample no frame is shown for */
+	int rc;		   /* 0, or -errno: ringd not reachable */
+	char err[512];	   /* why not, when rc < 0: the whole message */
+	char why[80];	   /* its short form */
+	char sock[108];	   /* the socket path */
+	struct ring_ctl_status st;
+	struct ring_ctl_ring *rings; /* any order */
+	size_t nrings;
+	struct ring_ctl_scheme *schemes;
+	size_t nschemes;
+	struct ring_ctl_client *clients;
+	size_t nclients;
+	bool phys;	   /* ringd reported its zones and regions */
+	char phys_err[80]; /* why not */
+	struct ring_phys_zone *zones;
+	size_t nzones;
+	struct ring_phys_range *ranges; /* only with RT_WANT_PHYS */
+	size_t nranges;
+	struct ring_phys_region *regions;
+	size_t nregions;
+};
 
 struct rt_model {
 	const char *sock_arg; /* -S, or NULL: the path scope names */
@@ -72,20 +207,27 @@ struct rt_model {
 	char sock[108];	      /* the path in use, for messages */
 	struct ring_ctl *ctl; /* NULL while ringd is not reachable */
 	bool up;	      /* the last refresh succeeded */
+	bool stale;	      /* !up, and the lists below are the last
+				 snapshot taken before ringd went away */
+	uint64_t down_wall_ns; /* wall clock ringd was first found gone
+				  (0: up, or never reached) */
 	char err[512];	      /* why not, when !up: the whole message */
 	char why[80];	      /* its short form for the screen */
-	uint64_t now_ns;      /* CLOCK_MONOTONIC of the last refresh */
-	uint64_t prev_ns;     /* of the refresh before, 0: none */
+	uint64_t now_ns;      /* CLOCK_MONOTONIC of the last snapshot */
+	uint64_t wall_ns;     /* CLOCK_REALTIME of the last snapshot */
+	uint64_t prev_ns;     /* of the snapshot before, 0: none */
+	bool rates_known;     /* two snapshots: totals below are real */
 	uint64_t frames;      /* successful refreshes */
+	uint64_t first_sample_ns; /* RT_FIRST_SAMPLE_NS; 0: no primer */
 	struct ring_ctl_status st;
-	struct rt_ring *rings; /* sorted by ring_id */
+	struct rt_ring *rings; /* sorted by ring_id; ended ones included */
 	size_t nrings;
 	struct ring_ctl_scheme *schemes;
 	size_t nschemes;
 	struct ring_ctl_client *clients;
 	size_t nclients;
 	double sub_total, cmp_total; /* sums of the per-ring rates */
-	/* physalloc3: zones every frame, the rest for the Memory tab */
+	/* physalloc3: zones and regions every frame, ranges on request */
 	bool phys;	   /* ringd reported its zones */
 	char phys_err[80]; /* why not */
 	struct ring_phys_zone *zones;
@@ -94,25 +236,60 @@ struct rt_model {
 	size_t nranges;
 	struct ring_phys_region *regions;
 	size_t nregions;
+	/* the event log: a ring buffer of the last RT_EVENTS events */
+	struct rt_event events[RT_EVENTS];
+	uint64_t ev_seq; /* seq of the newest event; 0: none yet */
+	/* each snapshot model_refresh() fetches, before it is applied */
+	void (*on_snap)(void *arg, const struct rt_snap *s);
+	void *on_snap_arg;
 };
 
 void model_init(struct rt_model *m, const char *sock,
     enum ring_ctl_scope scope);
 void model_free(struct rt_model *m);
-/* Fetch a snapshot; 0, or -errno with m->err set and the lists emptied. */
+/*
+ * Fetch a snapshot and apply it (the first one after connecting with a
+ * primer, see RT_FIRST_SAMPLE_NS); 0, or -errno with m->err set.  While
+ * ringd is away the lists keep the last snapshot (m->stale).
+ */
 int model_refresh(struct rt_model *m, unsigned want);
+/* Take a snapshot from ringd into *s (s->rc says whether it worked). */
+void model_fetch(struct rt_model *m, unsigned want, struct rt_snap *s);
+/* Apply a snapshot (taking its lists; *s is emptied): s->rc, or -ENOMEM. */
+int model_apply(struct rt_model *m, struct rt_snap *s);
+void model_snap_free(struct rt_snap *s);
 /* Age of the oldest pending SQE (CQE) as seen so far, ns; 0: none. */
 uint64_t model_sq_age(const struct rt_model *m, const struct rt_ring *r);
 uint64_t model_cq_age(const struct rt_model *m, const struct rt_ring *r);
+/* A stall alarm (SQ stall, CQ full, CQ backlog) holds. */
 bool model_stalled(const struct rt_model *m, const struct rt_ring *r);
-/* Moved this frame, or has anything queued. */
+/* Age of the stalled queue's head for r->alarm, ns; 0: no stall. */
+uint64_t model_alarm_age(const struct rt_model *m, const struct rt_ring *r);
+/* The peer r->blame names, NULL for none. */
+const struct ring_ctl_peer *model_blamed(const struct rt_ring *r);
+/* Moved, holds anything, or not known yet; never an ended ring. */
 bool model_active(const struct rt_ring *r);
-/* "running", "stalled", "sleeping", "idle", "pending", "DROP", "broken". */
+/* model_state_name(r->state). */
 const char *model_state(const struct rt_model *m, const struct rt_ring *r);
+/* "-", "running", "stalled", "sleeping", "idle", "pending", "DROP",
+   "broken", "adopting", "ended". */
+const char *model_state_name(enum rt_state s);
+/* "stalled", "cq full", "cq backlog", "dropped", "broken"; "" for none. */
+const char *model_alarm_name(enum rt_alarm a);
+/* "producer", "consumer", "" */
+const char *model_side_name(enum rt_side s);
+/* "closed", "consumer gone", "producer gone", "dropped", "broken",
+   "ringd restarted", "" */
+const char *model_end_name(enum rt_end e);
+/* The event with that seq, NULL when not (or no longer) held. */
+const struct rt_event *model_event(const struct rt_model *m, uint64_t seq);
+/* The seq of the oldest event held (ev_seq + 1 when none). */
+uint64_t model_event_first(const struct rt_model *m);
+const char *model_event_kind(enum rt_ev_kind k); /* "ring_opened", ... */
 /* The value of a series i samples back (0: latest); false: none. */
 bool model_hist_get(const struct rt_hist *h, enum rt_series s, unsigned i,
     uint32_t *v);
-/* Last refresh time as wall clock, ns since the epoch. */
+/* The wall clock now, ns since the epoch. */
 uint64_t model_wall_ns(void);
 
 /* --- sort columns of the Rings tab ------------------------------------ */
