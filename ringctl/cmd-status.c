@@ -5,7 +5,8 @@
  * request, speaking our protocol.  The JSON object is the model's status
  * (tools/model-json.h) plus "socket", "pending_rings" and
  * "broken_rings"; "regions" and "phys" stay null when ringd keeps no
- * physical memory (an older ringd refuses the requests).
+ * physical memory (an older ringd refuses the requests).  ringtop's -b -j
+ * frames carry the same object (tools/model-json-status.c builds both).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -16,6 +17,7 @@
 #include <ring/phys.h>
 
 #include "ringctl.h"
+#include "tools/model-json-status.h"
 #include "tools/model-json.h"
 #include "tools/tools.h"
 
@@ -61,15 +63,11 @@ cmd_status(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 		pending += rings[i].state == RING_CTL_PENDING;
 		broken += rings[i].state == RING_CTL_BROKEN;
 	}
-	o = mj_status(&st);
-	json_object_object_add(o, "socket",
-	    json_object_new_string(rc->sock_path));
-	json_object_object_add(o, "pending_rings", mj_u64(pending));
-	json_object_object_add(o, "broken_rings", mj_u64(broken));
-	if (phys) {
-		json_object_object_add(o, "regions", mj_u64(nregions));
-		json_object_object_add(o, "phys",
-		    mj_phys_summary(zones, nzones));
+	if ((o = mj_status_report(&st, rc->sock_path, pending, broken, phys,
+		 zones, nzones, nregions)) == NULL) {
+		fprintf(stderr, "ringctl: out of memory\n");
+		ret = RC_FAIL;
+		goto out;
 	}
 	if (rc->json) {
 		out_json(rc, o);

@@ -17,8 +17,18 @@
  * when the queue is empty it stops.  The figure is a lower bound, exact to
  * one refresh interval, and starts at zero for a queue first seen loaded.
  *
+ * A ring moved when one of its four epochs moved (an index was stored);
+ * the wait words a sleeping side sets are not movement.  A head that stood
+ * still RT_STALL_NS with entries behind it is a stall, charged to the side
+ * that pops that queue: the producer (scheme) takes SQEs, the consumer
+ * (the side that opened the ring) reaps CQEs.  An SQ stall behind a full
+ * CQ whose head stands still too is the consumer's: the producer cannot
+ * post.  Everything that needs two snapshots is unknown after one.
+ *
  * Rings are kept sorted by id so that a new snapshot is merged with the
- * previous one in one pass, carrying each ring's history along.
+ * previous one in one pass, carrying each ring's history along; a ring
+ * that left ringd's list stays RT_GONE_NS, marked with how it ended.
+ * While ringd is away the last snapshot stays, marked stale.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,7 +36,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <ring/phys.h>
+
 #include "ringtop.h"
+#include "tools/model-json.h"
 #include "tools/tools.h"
 
 static uint64_t
@@ -49,19 +62,19 @@ model_wall_ns(void)
 
 /*
  * The socket to dial, named again before each connection: a per-user
- * ringd may have come or gone since.  0, or -errno with m->err set.
+ * ringd may have come or gone since.  0, or -errno with s->err set.
  */
 static int
-model_sock(struct rt_model *m)
+model_sock(struct rt_model *m, struct rt_snap *s)
 {
 	int rc;
 
 	if ((rc = sock_path(m->sock_arg, m->scope, m->sock, sizeof(m->sock))) <
 	    0) {
 		snprintf(m->sock, sizeof(m->sock), "(no socket)");
-		sock_error(m->err, sizeof(m->err), m->sock_arg, m->scope, NULL,
+		sock_error(s->err, sizeof(s->err), m->sock_arg, m->scope, NULL,
 		    rc);
-		snprintf(m->why, sizeof(m->why),
+		snprintf(s->why, sizeof(s->why),
 		    "no per-user socket: XDG_RUNTIME_DIR is not set");
 	}
 	return rc;
@@ -70,13 +83,49 @@ model_sock(struct rt_model *m)
 void
 model_init(struct rt_model *m, const char *sock, enum ring_ctl_scope scope)
 {
+	struct rt_snap s;
+
 	memset(m, 0, sizeof(*m));
+	memset(&s, 0, sizeof(s));
 	m->sock_arg = sock;
 	m->scope = scope;
-	model_sock(m);
+	if (model_sock(m, &s) < 0) {
+		snprintf(m->err, sizeof(m->err), "%s", s.err);
+		snprintf(m->why, sizeof(m->why), "%s", s.why);
+	}
 }
 
-static void model_phys_clear(struct rt_model *m);
+void
+model_snap_free(struct rt_snap *s)
+{
+	free(s->rings);
+	free(s->schemes);
+	free(s->clients);
+	free(s->zones);
+	free(s->ranges);
+	free(s->regions);
+	s->rings = NULL;
+	s->schemes = NULL;
+	s->clients = NULL;
+	s->zones = NULL;
+	s->ranges = NULL;
+	s->regions = NULL;
+	s->nrings = s->nschemes = s->nclients = 0;
+	s->nzones = s->nranges = s->nregions = 0;
+}
+
+static void
+model_phys_clear(struct rt_model *m)
+{
+	free(m->zones);
+	free(m->ranges);
+	free(m->regions);
+	m->zones = NULL;
+	m->ranges = NULL;
+	m->regions = NULL;
+	m->nzones = m->nranges = m->nregions = 0;
+	m->phys = false;
+}
 
 static void
 model_clear(struct rt_model *m)
@@ -95,6 +144,8 @@ model_clear(struct rt_model *m)
 	model_phys_clear(m);
 	m->sub_total = m->cmp_total = 0;
 	m->prev_ns = 0;
+	m->rates_known = false;
+	m->stale = false;
 	memset(&m->st, 0, sizeof(m->st));
 }
 
@@ -104,19 +155,6 @@ model_free(struct rt_model *m)
 	model_clear(m);
 	ring_ctl_close(m->ctl);
 	m->ctl = NULL;
-}
-
-static void
-model_phys_clear(struct rt_model *m)
-{
-	free(m->zones);
-	free(m->ranges);
-	free(m->regions);
-	m->zones = NULL;
-	m->ranges = NULL;
-	m->regions = NULL;
-	m->nzones = m->nranges = m->nregions = 0;
-	m->phys = false;
 }
 
 /* Errors that mean the connection itself is gone. */
@@ -132,37 +170,104 @@ model_conn_error(int rc)
  * lists) leaves the Memory tab empty with a reason, not the monitor down.
  */
 static int
-model_phys(struct rt_model *m, unsigned want)
+model_fetch_phys(struct rt_model *m, unsigned want, struct rt_snap *s)
 {
-	struct ring_phys_zone *z = NULL;
-	struct ring_phys_range *r = NULL;
-	struct ring_phys_region *g = NULL;
-	size_t nz = 0, nr = 0, ng = 0;
 	int rc;
 
-	if ((rc = ring_phys_list_zones(m->ctl, &z, &nz)) < 0)
+	if ((rc = ring_phys_list_zones(m->ctl, &s->zones, &s->nzones)) < 0 ||
+	    (rc = ring_phys_list_regions(m->ctl, &s->regions,
+		 &s->nregions)) < 0 ||
+	    ((want & RT_WANT_PHYS) &&
+		(rc = ring_phys_list_free(m->ctl, &s->ranges, &s->nranges)) <
+		    0))
 		goto fail;
-	if ((want & RT_WANT_PHYS) &&
-	    ((rc = ring_phys_list_free(m->ctl, &r, &nr)) < 0 ||
-		(rc = ring_phys_list_regions(m->ctl, &g, &ng)) < 0))
-		goto fail;
-	model_phys_clear(m);
-	m->zones = z;
-	m->nzones = nz;
-	m->ranges = r;
-	m->nranges = nr;
-	m->regions = g;
-	m->nregions = ng;
-	m->phys = true;
-	m->phys_err[0] = '\0';
+	s->phys = true;
 	return 0;
 fail:
-	free(z);
-	free(r);
-	free(g);
-	model_phys_clear(m);
-	snprintf(m->phys_err, sizeof(m->phys_err), "%s", strerror(-rc));
+	free(s->zones);
+	free(s->ranges);
+	free(s->regions);
+	s->zones = NULL;
+	s->ranges = NULL;
+	s->regions = NULL;
+	s->nzones = s->nranges = s->nregions = 0;
+	snprintf(s->phys_err, sizeof(s->phys_err), "%s", strerror(-rc));
 	return model_conn_error(rc) ? rc : 0;
+}
+
+/* ringd out of reach: what failed ("lost"; NULL: the connection). */
+static void
+model_down(struct rt_model *m, struct rt_snap *s, const char *what, int rc)
+{
+	if (rc == -ENOENT || rc == -ECONNREFUSED)
+		snprintf(s->why, sizeof(s->why), "ringd is not running");
+	else
+		snprintf(s->why, sizeof(s->why), "%s ringd: %s",
+		    what != NULL ? what : "cannot connect to", strerror(-rc));
+	if (what == NULL)
+		sock_error(s->err, sizeof(s->err), m->sock_arg, m->scope,
+		    m->sock, rc);
+	else
+		snprintf(s->err, sizeof(s->err), "%s '%s': %s", what, m->sock,
+		    (rc == -ENOENT || rc == -ECONNREFUSED) ? s->why
+							   : strerror(-rc));
+	ring_ctl_close(m->ctl);
+	m->ctl = NULL;
+}
+
+/* Connect when not connected: 0, or -errno with s->err set. */
+static int
+model_connect(struct rt_model *m, struct rt_snap *s)
+{
+	uint32_t ver = 0;
+	int rc;
+
+	if (m->ctl != NULL)
+		return 0;
+	if ((rc = model_sock(m, s)) < 0)
+		return rc;
+	if ((rc = ring_ctl_connect(m->sock, &ver, &m->ctl)) < 0) {
+		m->ctl = NULL;
+		if (rc == -EPROTO) {
+			snprintf(s->err, sizeof(s->err),
+			    "cannot talk to '%s': ringd speaks protocol "
+			    "version %u, ringtop %u",
+			    m->sock, (unsigned)ver,
+			    (unsigned)ring_ctl_protocol());
+			snprintf(s->why, sizeof(s->why),
+			    "ringd speaks protocol version %u, ringtop %u",
+			    (unsigned)ver, (unsigned)ring_ctl_protocol());
+			return rc;
+		}
+		model_down(m, s, NULL, rc);
+	}
+	return rc;
+}
+
+int
+model_fetch(struct rt_model *m, unsigned want, struct rt_snap *s)
+{
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	if ((rc = model_connect(m, s)) < 0)
+		goto out;
+	if ((rc = ring_ctl_status(m->ctl, &s->st)) < 0 ||
+	    (rc = ring_ctl_list_rings(m->ctl, &s->rings, &s->nrings)) < 0 ||
+	    (rc = ring_ctl_list_schemes(m->ctl, &s->schemes, &s->nschemes)) <
+		0 ||
+	    (rc = ring_ctl_list_clients(m->ctl, &s->clients, &s->nclients)) <
+		0 ||
+	    (rc = model_fetch_phys(m, want, s)) < 0) {
+		model_down(m, s, "lost", rc);
+		model_snap_free(s);
+	}
+out:
+	s->up = rc >= 0;
+	s->mono_ns = model_mono_ns();
+	s->wall_ns = model_wall_ns();
+	snprintf(s->sock, sizeof(s->sock), "%s", m->sock);
+	return rc < 0 ? rc : 0;
 }
 
 static int
@@ -245,171 +350,428 @@ model_hist_get(const struct rt_hist *h, enum rt_series s, unsigned i,
 	return true;
 }
 
+/* The peer is connected to ringd in snapshot s (ringd itself: pid 0). */
+static bool
+model_present(const struct rt_snap *s, const struct ring_ctl_peer *p)
+{
+	size_t i;
+
+	if (p->pid == 0)
+		return true;
+	for (i = 0; i < s->nclients; i++)
+		if (s->clients[i].peer.pid == p->pid)
+			return true;
+	return false;
+}
+
+/* The same ring in two snapshots: same id, scheme and consumer. */
+static bool
+model_same(const struct ring_ctl_ring *a, const struct ring_ctl_ring *b)
+{
+	return a->ring_id == b->ring_id && a->consumer.pid == b->consumer.pid &&
+	    strncmp(a->scheme, b->scheme, sizeof(a->scheme)) == 0;
+}
+
+/* An index moved: epochs or head/tail of either queue; not wait words. */
+static bool
+model_moved(const struct ring_ctl_ring *o, const struct ring_ctl_ring *n)
+{
+	return o->sq.push_epoch != n->sq.push_epoch ||
+	    o->sq.pop_epoch != n->sq.pop_epoch ||
+	    o->cq.push_epoch != n->cq.push_epoch ||
+	    o->cq.pop_epoch != n->cq.pop_epoch || o->sq.head != n->sq.head ||
+	    o->sq.tail != n->sq.tail || o->cq.head != n->cq.head ||
+	    o->cq.tail != n->cq.tail;
+}
+
+/* "ring 3 (blkdev, 812/blkdev-driver)", terminal-safe, into buf. */
+#define MODEL_LABEL_LEN (FMT_NAME_LEN + FMT_PEER_LEN + 32)
+static const char *
+model_ring_label(char *buf, size_t len, const struct rt_ring *t)
+{
+	char sch[FMT_NAME_LEN], cons[FMT_PEER_LEN];
+
+	fmt_name(sch, sizeof(sch), t->r.scheme, sizeof(t->r.scheme));
+	fmt_peer(cons, sizeof(cons), &t->r.consumer);
+	snprintf(buf, len, "ring %llu (%s, %s)",
+	    (unsigned long long)t->r.ring_id, sch, cons);
+	return buf;
+}
+
+static bool
+model_alarm_stall(enum rt_alarm a)
+{
+	return a == RT_AL_SQ_STALL || a == RT_AL_CQ_FULL ||
+	    a == RT_AL_CQ_BACKLOG;
+}
+
+/* The alarm, blame and state of a listed ring, from its clocks. */
+static void
+model_judge(const struct rt_model *m, const struct rt_snap *s,
+    struct rt_ring *t)
+{
+	const struct ring_ctl_ring *r = &t->r;
+	uint64_t sq = model_sq_age(m, t), cq = model_cq_age(m, t);
+
+	t->alarm = RT_AL_NONE;
+	t->blame = RT_SIDE_NONE;
+	switch (r->state) {
+	case RING_CTL_PENDING:
+		t->state = RT_ST_PENDING;
+		return;
+	case RING_CTL_DROPPED:
+		t->state = RT_ST_DROPPED;
+		t->alarm = RT_AL_DROPPED;
+		/* the side that left, when the client list tells */
+		if (!model_present(s, &r->consumer))
+			t->blame = RT_SIDE_CONSUMER;
+		else if (!model_present(s, &r->producer))
+			t->blame = RT_SIDE_PRODUCER;
+		return;
+	case RING_CTL_BROKEN:
+		t->state = RT_ST_BROKEN;
+		t->alarm = RT_AL_BROKEN;
+		return;
+	case RING_CTL_ADOPTING:
+	case RING_CTL_RUNNING:
+		break;
+	default:
+		t->state = RT_ST_UNKNOWN;
+		return;
+	}
+	if (sq >= RT_STALL_NS) {
+		bool full = r->cq.depth >= r->cq_entries && cq >= RT_STALL_NS;
+
+		t->alarm = full ? RT_AL_CQ_FULL : RT_AL_SQ_STALL;
+		t->blame = full ? RT_SIDE_CONSUMER : RT_SIDE_PRODUCER;
+	} else if (cq >= RT_STALL_NS) {
+		t->alarm = RT_AL_CQ_BACKLOG;
+		t->blame = RT_SIDE_CONSUMER;
+	}
+	if (r->state == RING_CTL_ADOPTING)
+		t->state = RT_ST_ADOPTING;
+	else if (t->alarm != RT_AL_NONE)
+		t->state = RT_ST_STALLED;
+	else if (!t->have_rate)
+		t->state = RT_ST_UNKNOWN;
+	else if (t->changed)
+		t->state = RT_ST_RUNNING;
+	else if (r->sq.depth > 0 || r->cq.depth > 0)
+		t->state = RT_ST_WAITING;
+	else if (r->sq.pop_wait || r->cq.pop_wait)
+		t->state = RT_ST_SLEEPING;
+	else
+		t->state = RT_ST_IDLE;
+}
+
+/* Log what changed between a listed ring's last judgement and now. */
+static void
+model_ring_events(struct rt_model *m, const struct rt_ring *o,
+    const struct rt_ring *t)
+{
+	char lab[MODEL_LABEL_LEN], who[FMT_PEER_LEN], age[24];
+	const struct ring_ctl_peer *p;
+
+	model_ring_label(lab, sizeof(lab), t);
+	if (o != NULL && o->r.state != t->r.state)
+		events_add(m, RT_EV_RING_STATE, t->r.ring_id, "%s %s", lab,
+		    mj_state_name(t->r.state));
+	if (model_alarm_stall(t->alarm) &&
+	    (o == NULL || o->alarm != t->alarm)) {
+		p = model_blamed(t);
+		fmt_peer(who, sizeof(who), p);
+		units_fmt_duration(model_alarm_age(m, t), age, sizeof(age));
+		events_add(m, RT_EV_STALL_BEGAN, t->r.ring_id,
+		    "%s %s: %llu %s for %s, blame %s %s", lab,
+		    model_alarm_name(t->alarm),
+		    (unsigned long long)(t->alarm == RT_AL_SQ_STALL
+			    ? t->r.sq.depth
+			    : t->r.cq.depth),
+		    t->alarm == RT_AL_SQ_STALL ? "SQEs not taken"
+					       : "CQEs not reaped",
+		    age, model_side_name(t->blame), who);
+	} else if (o != NULL && model_alarm_stall(o->alarm) &&
+	    !model_alarm_stall(t->alarm)) {
+		events_add(m, RT_EV_STALL_ENDED, t->r.ring_id, "%s %s ended",
+		    lab, model_alarm_name(o->alarm));
+	}
+}
+
+/* How a ring that left the list ended. */
+static enum rt_end
+model_end(const struct rt_model *m, const struct rt_snap *s,
+    const struct rt_ring *o)
+{
+	if (m->st.pid != 0 && s->st.pid != m->st.pid)
+		return RT_END_RINGD_RESTART;
+	if (!model_present(s, &o->r.consumer))
+		return RT_END_CONSUMER_GONE;
+	if (!model_present(s, &o->r.producer))
+		return RT_END_PRODUCER_GONE;
+	if (o->r.state == RING_CTL_BROKEN)
+		return RT_END_BROKEN;
+	if (o->r.state == RING_CTL_DROPPED)
+		return RT_END_DROPPED;
+	return RT_END_CLOSED;
+}
+
+/* A listed ring left the list: keep it, ended. */
+static void
+model_ended(struct rt_model *m, const struct rt_snap *s, struct rt_ring *t)
+{
+	char lab[MODEL_LABEL_LEN];
+
+	t->end = model_end(m, s, t);
+	t->gone_ns = s->mono_ns;
+	t->gone_wall_ns = s->wall_ns;
+	t->state = RT_ST_ENDED;
+	t->alarm = RT_AL_NONE;
+	t->blame = RT_SIDE_NONE;
+	t->changed = false;
+	t->have_rate = false;
+	t->sub_rate = t->cmp_rate = 0;
+	t->sq_since_ns = t->cq_since_ns = 0;
+	events_add(m, RT_EV_RING_ENDED, t->r.ring_id, "%s ended: %s",
+	    model_ring_label(lab, sizeof(lab), t), model_end_name(t->end));
+}
+
+/* A fresh record into t, compared with the same ring's last one (o). */
+static void
+model_track(struct rt_model *m, const struct rt_snap *s, struct rt_ring *t,
+    struct rt_ring *o, const struct ring_ctl_ring *v, double dt)
+{
+	char lab[MODEL_LABEL_LEN];
+
+	t->r = *v;
+	if (o != NULL) {
+		t->hist = o->hist;
+		o->hist = NULL;
+		t->changed = model_moved(&o->r, &t->r);
+		if (dt > 0) {
+			t->have_rate = true;
+			t->sub_rate = (double)model_delta(t->r.sq.push_epoch,
+					  o->r.sq.push_epoch) /
+			    dt;
+			t->cmp_rate = (double)model_delta(t->r.cq.push_epoch,
+					  o->r.cq.push_epoch) /
+			    dt;
+			m->sub_total += t->sub_rate;
+			m->cmp_total += t->cmp_rate;
+		}
+	}
+	t->sq_since_ns = model_since(o ? o->sq_since_ns : 0, o != NULL,
+	    o ? &o->r.sq : NULL, &t->r.sq, s->mono_ns);
+	t->cq_since_ns = model_since(o ? o->cq_since_ns : 0, o != NULL,
+	    o ? &o->r.cq : NULL, &t->r.cq, s->mono_ns);
+	model_sample(t, s->mono_ns);
+	model_judge(m, s, t);
+	if (o == NULL && m->frames > 0)
+		events_add(m, RT_EV_RING_OPENED, t->r.ring_id, "%s opened",
+		    model_ring_label(lab, sizeof(lab), t));
+	if (m->frames > 0)
+		model_ring_events(m, o, t);
+}
+
 /*
  * Merge a fresh, id-sorted list into the tracked rings: rings seen before
- * keep their history and get rates; new ones start without rates.
+ * keep their history and get rates; new ones start unknown; rings that
+ * left are kept ended for RT_GONE_NS.  m->now_ns is s's time already,
+ * m->prev_ns the previous snapshot's (0: none to compare with).
  */
 static int
-model_merge(struct rt_model *m, struct ring_ctl_ring *v, size_t n)
+model_merge(struct rt_model *m, const struct rt_snap *s)
 {
+	const struct ring_ctl_ring *v = s->rings;
+	size_t n = s->nrings, i = 0, j = 0, k = 0;
 	struct rt_ring *nr;
-	size_t i, j = 0;
 	double dt = 0;
 
-	if (m->prev_ns != 0 && m->now_ns > m->prev_ns)
-		dt = (double)(m->now_ns - m->prev_ns) / 1e9;
-	if ((nr = calloc(n ? n : 1, sizeof(*nr))) == NULL)
+	if (m->prev_ns != 0 && s->mono_ns > m->prev_ns)
+		dt = (double)(s->mono_ns - m->prev_ns) / 1e9;
+	if ((nr = calloc(n + m->nrings + 1, sizeof(*nr))) == NULL)
 		return -ENOMEM;
 	m->sub_total = m->cmp_total = 0;
-	for (i = 0; i < n; i++) {
-		struct rt_ring *t = &nr[i];
-		struct rt_ring *o = NULL;
+	while (i < n || j < m->nrings) {
+		struct rt_ring *o = j < m->nrings ? &m->rings[j] : NULL;
 
-		while (j < m->nrings && m->rings[j].r.ring_id < v[i].ring_id) {
-			free(m->rings[j].hist);
-			m->rings[j].hist = NULL;
+		if (o != NULL && (i == n || o->r.ring_id < v[i].ring_id)) {
+			/* not listed now: ended, or ended before */
 			j++;
-		}
-		if (j < m->nrings && m->rings[j].r.ring_id == v[i].ring_id)
-			o = &m->rings[j++];
-		t->r = v[i];
-		if (o != NULL) {
-			t->hist = o->hist;
-			o->hist = NULL;
-			t->changed = memcmp(&o->r.sq, &t->r.sq,
-					 sizeof(t->r.sq)) ||
-			    memcmp(&o->r.cq, &t->r.cq, sizeof(t->r.cq)) ||
-			    o->r.state != t->r.state;
-			if (dt > 0) {
-				t->have_rate = true;
-				t->sub_rate = (double)
-						  model_delta(t->r.sq
-								  .push_epoch,
-						      o->r.sq.push_epoch) /
-				    dt;
-				t->cmp_rate = (double)
-						  model_delta(t->r.cq
-								  .push_epoch,
-						      o->r.cq.push_epoch) /
-				    dt;
-				m->sub_total += t->sub_rate;
-				m->cmp_total += t->cmp_rate;
+			if (o->gone_ns == 0) {
+				nr[k] = *o;
+				o->hist = NULL;
+				model_ended(m, s, &nr[k++]);
+			} else if (s->mono_ns - o->gone_ns < RT_GONE_NS) {
+				nr[k++] = *o;
+				o->hist = NULL;
 			}
+			continue;
 		}
-		t->sq_since_ns = model_since(o ? o->sq_since_ns : 0, o != NULL,
-		    o ? &o->r.sq : NULL, &t->r.sq, m->now_ns);
-		t->cq_since_ns = model_since(o ? o->cq_since_ns : 0, o != NULL,
-		    o ? &o->r.cq : NULL, &t->r.cq, m->now_ns);
-		model_sample(t, m->now_ns);
+		if (o != NULL && o->r.ring_id == v[i].ring_id) {
+			j++;
+			if (o->gone_ns != 0 || !model_same(&o->r, &v[i])) {
+				/* the id names another ring now */
+				if (o->gone_ns == 0) {
+					struct rt_ring gone = *o;
+
+					model_ended(m, s, &gone);
+				}
+				o = NULL;
+			}
+		} else {
+			o = NULL;
+		}
+		model_track(m, s, &nr[k++], o, &v[i], dt);
+		i++;
 	}
-	for (; j < m->nrings; j++)
+	for (j = 0; j < m->nrings; j++)
 		free(m->rings[j].hist);
 	free(m->rings);
 	m->rings = nr;
-	m->nrings = n;
+	m->nrings = k;
 	return 0;
 }
 
-/* ringd out of reach: what failed ("lost"; NULL: the connection). */
+/* Log kind ("came", "went") for each scheme of a that b does not list. */
 static void
-model_down(struct rt_model *m, const char *what, int rc)
+model_scheme_diff(struct rt_model *m, const struct ring_ctl_scheme *a,
+    size_t na, const struct ring_ctl_scheme *b, size_t nb,
+    enum rt_ev_kind kind, const char *verb)
 {
-	if (rc == -ENOENT || rc == -ECONNREFUSED)
-		snprintf(m->why, sizeof(m->why), "ringd is not running");
-	else
-		snprintf(m->why, sizeof(m->why), "%s ringd: %s",
-		    what != NULL ? what : "cannot connect to", strerror(-rc));
-	if (what == NULL)
-		sock_error(m->err, sizeof(m->err), m->sock_arg, m->scope,
-		    m->sock, rc);
-	else
-		snprintf(m->err, sizeof(m->err), "%s '%s': %s", what, m->sock,
-		    (rc == -ENOENT || rc == -ECONNREFUSED) ? m->why
-							   : strerror(-rc));
-	ring_ctl_close(m->ctl);
-	m->ctl = NULL;
+	char name[FMT_NAME_LEN], who[FMT_PEER_LEN];
+	size_t i, j;
+
+	for (i = 0; i < na; i++) {
+		for (j = 0; j < nb; j++)
+			if (strncmp(a[i].name, b[j].name, sizeof(a[i].name)) ==
+			    0)
+				break;
+		if (j < nb)
+			continue;
+		fmt_name(name, sizeof(name), a[i].name, sizeof(a[i].name));
+		fmt_peer(who, sizeof(who), &a[i].owner);
+		events_add(m, kind, 0, "scheme %s %s (%s)", name, verb, who);
+	}
+}
+
+/* Schemes that came and went between the last snapshot and s. */
+static void
+model_scheme_events(struct rt_model *m, const struct rt_snap *s)
+{
+	model_scheme_diff(m, s->schemes, s->nschemes, m->schemes, m->nschemes,
+	    RT_EV_SCHEME_CAME, "came");
+	model_scheme_diff(m, m->schemes, m->nschemes, s->schemes, s->nschemes,
+	    RT_EV_SCHEME_WENT, "went");
+}
+
+/* ringd out of reach in s: keep the last snapshot, stale. */
+static int
+model_apply_down(struct rt_model *m, struct rt_snap *s)
+{
+	snprintf(m->err, sizeof(m->err), "%s", s->err);
+	snprintf(m->why, sizeof(m->why), "%s", s->why);
+	snprintf(m->sock, sizeof(m->sock), "%s", s->sock);
+	m->wall_ns = s->wall_ns;
+	if (m->up) {
+		m->down_wall_ns = s->wall_ns;
+		events_add(m, RT_EV_RINGD_GONE, 0, "ringd went away: %s",
+		    s->why);
+		m->stale = true;
+	}
 	m->up = false;
-	model_clear(m);
+	model_snap_free(s);
+	return -ENOTCONN;
+}
+
+int
+model_apply(struct rt_model *m, struct rt_snap *s)
+{
+	uint64_t prev, now;
+	size_t i;
+	int rc;
+
+	if (!s->up)
+		return model_apply_down(m, s);
+	for (i = 1; i < s->nrings; i++)
+		if (s->rings[i - 1].ring_id > s->rings[i].ring_id) {
+			qsort(s->rings, s->nrings, sizeof(*s->rings),
+			    model_cmp_id);
+			break;
+		}
+	m->wall_ns = s->wall_ns; /* events below carry this time */
+	if (!m->up && m->frames > 0)
+		events_add(m, RT_EV_RINGD_BACK, 0, "ringd %s (pid %u)",
+		    s->st.pid != m->st.pid ? "restarted" : "came back",
+		    (unsigned)s->st.pid);
+	prev = m->prev_ns;
+	now = m->now_ns;
+	m->prev_ns = m->up ? m->now_ns : 0;
+	m->now_ns = s->mono_ns;
+	if ((rc = model_merge(m, s)) < 0) {
+		m->prev_ns = prev;
+		m->now_ns = now;
+		model_snap_free(s);
+		return rc;
+	}
+	if (m->frames > 0)
+		model_scheme_events(m, s);
+	m->rates_known = m->prev_ns != 0;
+	m->st = s->st;
+	snprintf(m->sock, sizeof(m->sock), "%s", s->sock);
+	free(m->schemes);
+	free(m->clients);
+	m->schemes = s->schemes;
+	m->nschemes = s->nschemes;
+	m->clients = s->clients;
+	m->nclients = s->nclients;
+	model_phys_clear(m);
+	m->phys = s->phys;
+	snprintf(m->phys_err, sizeof(m->phys_err), "%s", s->phys_err);
+	m->zones = s->zones;
+	m->nzones = s->nzones;
+	m->ranges = s->ranges;
+	m->nranges = s->nranges;
+	m->regions = s->regions;
+	m->nregions = s->nregions;
+	free(s->rings);
+	memset(s, 0, sizeof(*s));
+	m->up = true;
+	m->stale = false;
+	m->down_wall_ns = 0;
+	m->err[0] = '\0';
+	m->why[0] = '\0';
+	m->frames++;
+	return 0;
+}
+
+/* Fetch, show the recorder, apply. */
+static int
+model_step(struct rt_model *m, unsigned want, bool primer)
+{
+	struct rt_snap s;
+	int rc = model_fetch(m, want, &s);
+
+	s.primer = primer && rc == 0;
+	if (m->on_snap != NULL)
+		m->on_snap(m->on_snap_arg, &s);
+	if (model_apply(m, &s) < 0 && rc == 0)
+		rc = -ENOMEM;
+	return rc;
 }
 
 int
 model_refresh(struct rt_model *m, unsigned want)
 {
-	struct ring_ctl_ring *v = NULL;
-	struct ring_ctl_scheme *sv = NULL;
-	struct ring_ctl_client *cv = NULL;
-	size_t n = 0, ns = 0, nc = 0, i;
-	uint32_t ver = 0;
+	bool primer = m->first_sample_ns != 0 && !m->up;
+	struct timespec ts;
 	int rc;
 
-	if (m->ctl == NULL) {
-		if ((rc = model_sock(m)) < 0) {
-			m->up = false;
-			model_clear(m);
-			return rc;
-		}
-		if ((rc = ring_ctl_connect(m->sock, &ver, &m->ctl)) < 0) {
-			m->ctl = NULL;
-			if (rc == -EPROTO) {
-				snprintf(m->err, sizeof(m->err),
-				    "cannot talk to "
-				    "'%s': ringd speaks protocol version %u, "
-				    "ringtop %u",
-				    m->sock, (unsigned)ver,
-				    (unsigned)ring_ctl_protocol());
-				snprintf(m->why, sizeof(m->why),
-				    "ringd speaks "
-				    "protocol version %u, ringtop %u",
-				    (unsigned)ver,
-				    (unsigned)ring_ctl_protocol());
-				m->up = false;
-				model_clear(m);
-				return rc;
-			}
-			model_down(m, NULL, rc);
-			return rc;
-		}
-	}
-	if ((rc = ring_ctl_status(m->ctl, &m->st)) < 0 ||
-	    (rc = ring_ctl_list_rings(m->ctl, &v, &n)) < 0)
-		goto lost;
-	if ((want & RT_WANT_SCHEMES) &&
-	    (rc = ring_ctl_list_schemes(m->ctl, &sv, &ns)) < 0)
-		goto lost;
-	if ((want & RT_WANT_CLIENTS) &&
-	    (rc = ring_ctl_list_clients(m->ctl, &cv, &nc)) < 0)
-		goto lost;
-	if ((rc = model_phys(m, want)) < 0)
-		goto lost;
-	for (i = 1; i < n; i++)
-		if (v[i - 1].ring_id > v[i].ring_id) {
-			qsort(v, n, sizeof(*v), model_cmp_id);
-			break;
-		}
-	m->prev_ns = m->up ? m->now_ns : 0;
-	m->now_ns = model_mono_ns();
-	if ((rc = model_merge(m, v, n)) < 0)
-		goto out;
-	free(m->schemes);
-	free(m->clients);
-	m->schemes = sv;
-	m->nschemes = ns;
-	m->clients = cv;
-	m->nclients = nc;
-	sv = NULL;
-	cv = NULL;
-	m->up = true;
-	m->err[0] = '\0';
-	m->frames++;
-	rc = 0;
-	goto out;
-lost:
-	model_down(m, "lost", rc);
-out:
-	free(v);
-	free(sv);
-	free(cv);
-	return rc;
+	if ((rc = model_step(m, want, primer)) < 0 || !primer)
+		return rc;
+	ts.tv_sec = (time_t)(m->first_sample_ns / 1000000000ull);
+	ts.tv_nsec = (long)(m->first_sample_ns % 1000000000ull);
+	nanosleep(&ts, NULL);
+	return model_step(m, want, false);
 }
 
 uint64_t
@@ -431,38 +793,44 @@ model_cq_age(const struct rt_model *m, const struct rt_ring *r)
 bool
 model_stalled(const struct rt_model *m, const struct rt_ring *r)
 {
-	return r->r.state == RING_CTL_RUNNING &&
-	    model_sq_age(m, r) >= RT_STALL_NS;
+	(void)m;
+	return model_alarm_stall(r->alarm);
+}
+
+uint64_t
+model_alarm_age(const struct rt_model *m, const struct rt_ring *r)
+{
+	switch (r->alarm) {
+	case RT_AL_SQ_STALL:
+	case RT_AL_CQ_FULL:
+		return model_sq_age(m, r);
+	case RT_AL_CQ_BACKLOG:
+		return model_cq_age(m, r);
+	default:
+		return 0;
+	}
+}
+
+const struct ring_ctl_peer *
+model_blamed(const struct rt_ring *r)
+{
+	return r->blame == RT_SIDE_PRODUCER ? &r->r.producer
+	    : r->blame == RT_SIDE_CONSUMER  ? &r->r.consumer
+					    : NULL;
 }
 
 bool
 model_active(const struct rt_ring *r)
 {
-	return r->changed || r->r.sq.depth > 0 || r->r.cq.depth > 0;
+	if (r->gone_ns != 0)
+		return false;
+	return !r->have_rate || r->changed || r->r.sq.depth > 0 ||
+	    r->r.cq.depth > 0;
 }
 
 const char *
 model_state(const struct rt_model *m, const struct rt_ring *r)
 {
-	switch (r->r.state) {
-	case RING_CTL_PENDING:
-		return "pending";
-	case RING_CTL_DROPPED:
-		return "DROP";
-	case RING_CTL_BROKEN:
-		return "broken";
-	case RING_CTL_ADOPTING:
-		return "adopting";
-	case RING_CTL_RUNNING:
-		break;
-	default:
-		return "unknown";
-	}
-	if (r->changed)
-		return "running";
-	if (model_stalled(m, r))
-		return "stalled";
-	if (r->r.sq.pop_wait || r->r.cq.pop_wait)
-		return "sleeping";
-	return "idle";
+	(void)m;
+	return model_state_name(r->state);
 }

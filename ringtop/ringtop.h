@@ -39,9 +39,12 @@
 #define RT_EVENTS 256
 
 /*
- * Before the first frame after (re)connecting, the model takes a second
- * snapshot this long after the first (model_refresh()), so that frame has
- * rates and states; rings first seen later start unknown for one frame.
+ * A first sample: with rt_model.first_sample_ns set (e.g. to this), the
+ * first refresh after (re)connecting takes a second snapshot that long
+ * after the first, so that the frame drawn from it has rates and states.
+ * Off by default: a caller that sets it must schedule its next refresh
+ * from the end of that one.  Without it, the first frame shows rates and
+ * states as unknown ("-", null), as it does for a ring first seen later.
  */
 #define RT_FIRST_SAMPLE_NS 250000000ull
 
@@ -82,6 +85,7 @@ enum rt_state {
 	RT_ST_BROKEN,	/* ringd: a peer broke the ring's rules */
 	RT_ST_ADOPTING, /* ringd: after a restart, one side is back */
 	RT_ST_ENDED,	/* gone from ringd's list; kept RT_GONE_NS (->end) */
+	RT_ST_WAITING,	/* no movement, entries queued, not yet a stall */
 	RT_ST_COUNT
 };
 
@@ -180,8 +184,8 @@ struct rt_snap {
 	uint64_t mono_ns;  /* CLOCK_MONOTONIC when taken */
 	uint64_t wall_ns;  /* CLOCK_REALTIME when taken */
 	bool primer;	   /* the extra first sample no frame is shown for */
-	int rc;		   /* 0, or -errno: ringd not reachable */
-	char err[512];	   /* why not, when rc < 0: the whole message */
+	bool up;	   /* ringd answered; else err and why say why not */
+	char err[512];	   /* why not, when !up: the whole message */
 	char why[80];	   /* its short form */
 	char sock[108];	   /* the socket path */
 	struct ring_ctl_status st;
@@ -201,6 +205,9 @@ struct rt_snap {
 	size_t nregions;
 };
 
+/* model_apply() exists (record.c, main.c may test for it). */
+#define RT_MODEL_APPLY 1
+
 struct rt_model {
 	const char *sock_arg; /* -S, or NULL: the path scope names */
 	enum ring_ctl_scope scope; /* --system, --user or the default rule */
@@ -214,11 +221,13 @@ struct rt_model {
 	char err[512];	      /* why not, when !up: the whole message */
 	char why[80];	      /* its short form for the screen */
 	uint64_t now_ns;      /* CLOCK_MONOTONIC of the last snapshot */
-	uint64_t wall_ns;     /* CLOCK_REALTIME of the last snapshot */
+	uint64_t wall_ns;     /* CLOCK_REALTIME of the last snapshot taken
+				 (or tried, while ringd is away) */
 	uint64_t prev_ns;     /* of the snapshot before, 0: none */
 	bool rates_known;     /* two snapshots: totals below are real */
 	uint64_t frames;      /* successful refreshes */
-	uint64_t first_sample_ns; /* RT_FIRST_SAMPLE_NS; 0: no primer */
+	uint64_t first_sample_ns; /* 0 (default): no first sample; see
+				     RT_FIRST_SAMPLE_NS */
 	struct ring_ctl_status st;
 	struct rt_ring *rings; /* sorted by ring_id; ended ones included */
 	size_t nrings;
@@ -253,9 +262,12 @@ void model_free(struct rt_model *m);
  * ringd is away the lists keep the last snapshot (m->stale).
  */
 int model_refresh(struct rt_model *m, unsigned want);
-/* Take a snapshot from ringd into *s (s->rc says whether it worked). */
-void model_fetch(struct rt_model *m, unsigned want, struct rt_snap *s);
-/* Apply a snapshot (taking its lists; *s is emptied): s->rc, or -ENOMEM. */
+/* Take a snapshot from ringd into *s: 0, or -errno (s->up false). */
+int model_fetch(struct rt_model *m, unsigned want, struct rt_snap *s);
+/*
+ * Apply a snapshot, taking its lists (*s is emptied): 0; -ENOTCONN when
+ * !s->up; -ENOMEM.  Rings may come in any order.
+ */
 int model_apply(struct rt_model *m, struct rt_snap *s);
 void model_snap_free(struct rt_snap *s);
 /* Age of the oldest pending SQE (CQE) as seen so far, ns; 0: none. */
@@ -271,8 +283,8 @@ const struct ring_ctl_peer *model_blamed(const struct rt_ring *r);
 bool model_active(const struct rt_ring *r);
 /* model_state_name(r->state). */
 const char *model_state(const struct rt_model *m, const struct rt_ring *r);
-/* "-", "running", "stalled", "sleeping", "idle", "pending", "DROP",
-   "broken", "adopting", "ended". */
+/* "-", "running", "stalled", "waiting", "sleeping", "idle", "pending",
+   "DROP", "broken", "adopting", "ended". */
 const char *model_state_name(enum rt_state s);
 /* "stalled", "cq full", "cq backlog", "dropped", "broken"; "" for none. */
 const char *model_alarm_name(enum rt_alarm a);
@@ -291,6 +303,13 @@ bool model_hist_get(const struct rt_hist *h, enum rt_series s, unsigned i,
     uint32_t *v);
 /* The wall clock now, ns since the epoch. */
 uint64_t model_wall_ns(void);
+/* "HH:MM:SS" local time of a wall clock time; "-" for 0. */
+void model_fmt_clock(char *buf, size_t len, uint64_t wall_ns);
+/* A rate as fmt_count() shows it, "-" when not known. */
+void model_fmt_rate(char *buf, size_t len, bool known, double v);
+/* (model.c, events.c) Log an event at the last snapshot's time. */
+void events_add(struct rt_model *m, enum rt_ev_kind kind, uint64_t ring_id,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* --- sort columns of the Rings tab ------------------------------------ */
 

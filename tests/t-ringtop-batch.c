@@ -429,12 +429,20 @@ test_json(void)
 		TAP_EQ(tb_int(ec, "cq_backlog"), 3);
 		TAP_EQ(tb_int(ec, "sq_depth"), 0);
 	}
-	/* rates need two frames: null in the first, figures after */
+	/* rates and states need two snapshots: unknown (null) in the first */
 	nu = tb_ring(f[0], "null");
 	TAP_ASSERT(
 	    json_object_get_type(tb_get(nu, "submit_per_s")) == json_type_null);
 	TAP_ASSERT(json_object_get_type(tb_get(nu, "complete_per_s")) ==
 	    json_type_null);
+	TAP_ASSERT(json_object_get_type(tb_get(nu, "activity")) ==
+	    json_type_null);
+	TAP_ASSERT(json_object_get_type(tb_get(f[0], "submit_per_s")) ==
+	    json_type_null);
+	TAP_ASSERT(json_object_get_type(tb_get(f[0], "complete_per_s")) ==
+	    json_type_null);
+	TAP_ASSERT(strcmp(tb_str(tb_ring(f[2], "null"), "activity"),
+		       "running") == 0);
 	nu = tb_ring(f[2], "null");
 	TAP_ASSERT(json_object_get_type(tb_get(nu, "submit_per_s")) ==
 	    json_type_double);
@@ -456,7 +464,7 @@ test_json(void)
 	/* echo's CQ head stands still with 3 CQEs: its age grows too */
 	TAP_ASSERT(tb_int(tb_ring(f[2], "echo"), "cq_pending_age_ns") > 0);
 
-	/* the same keys as ringctl -j rings, plus ringtop's five */
+	/* the same keys as ringctl -j rings, plus ringtop's own */
 	tb_sibling(ringctl, sizeof(ringctl), "RINGCTL_BIN", "ringctl/ringctl");
 	{
 		const char *argv[] = { ringctl, "-S", d.sock, "-j", "rings",
@@ -473,7 +481,8 @@ test_json(void)
 	{
 		static const char *const extra[] = { "submit_per_s",
 			"complete_per_s", "sq_pending_age_ns",
-			"cq_pending_age_ns", "stalled" };
+			"cq_pending_age_ns", "stalled", "activity", "alarm",
+			"ended" };
 		size_t nref = 0, k;
 
 		json_object_object_foreach(o, key, val)
@@ -486,7 +495,8 @@ test_json(void)
 		for (k = 0; k < sizeof(extra) / sizeof(extra[0]); k++)
 			TAP_ASSERT(
 			    json_object_object_get_ex(st, extra[k], NULL));
-		TAP_EQ(json_object_object_length(st), nref + 5);
+		TAP_EQ(json_object_object_length(st),
+		    nref + sizeof(extra) / sizeof(extra[0]));
 	}
 	json_object_put(ref);
 	for (i = 0; i < n; i++)
@@ -494,7 +504,26 @@ test_json(void)
 	tb_end();
 }
 
-/* The stall flag and the alarm line once the SQ head stood still 2 s. */
+/* An alarm object: kind, the side blamed and that side's pid. */
+static void
+tb_alarm(struct json_object *ring, const char *kind, const char *blame,
+    pid_t pid)
+{
+	struct json_object *a = tb_get(ring, "alarm");
+
+	if (!json_object_is_type(a, json_type_object) ||
+	    strcmp(tb_str(a, "kind"), kind) != 0 ||
+	    strcmp(tb_str(a, "blame"), blame) != 0 ||
+	    tb_int(tb_get(a, "culprit"), "pid") != pid)
+		TAP_FAIL("ring %lld: no %s alarm blaming %s %d: %s",
+		    (long long)tb_int(ring, "id"), kind, blame, (int)pid,
+		    json_object_to_json_string(ring));
+}
+
+/*
+ * The stall flag and the alarm lines once a head stood still 2 s: the SQ
+ * stall charged to the producer, the CQ backlog to the consumer.
+ */
 static void
 test_stalled(void)
 {
@@ -513,15 +542,26 @@ test_stalled(void)
 	    tb_get(tb_ring(f[3], TB_STALL), "stalled")));
 	TAP_ASSERT(
 	    !json_object_get_boolean(tb_get(tb_ring(f[3], "null"), "stalled")));
+	/* the SQ stall is the producer's: the scheme takes no SQEs */
+	tb_alarm(tb_ring(f[3], TB_STALL), "sq_stall", "producer",
+	    tb_load.scheme_pid);
+	/* echo's 3 CQEs are never reaped: a CQ backlog, the consumer's */
 	TAP_ASSERT(
-	    !json_object_get_boolean(tb_get(tb_ring(f[3], "echo"), "stalled")));
+	    json_object_get_boolean(tb_get(tb_ring(f[3], "echo"), "stalled")));
+	tb_alarm(tb_ring(f[3], "echo"), "cq_backlog", "consumer",
+	    tb_load.cons_pid);
+	TAP_ASSERT(json_object_get_type(tb_get(tb_ring(f[3], "null"),
+		       "alarm")) == json_type_null);
 	for (i = 0; i < n; i++)
 		json_object_put(f[i]);
 	r = tb_ringtop("-b", "-n", "4", "-d", "1", "-S", d.sock, NULL);
 	TB_STATUS(r, 0);
 	if (strstr(strstr(r->out, "ringtop frame 4"), "ALARM ring ") == NULL ||
 	    strstr(r->out, "(" TB_STALL ", ") == NULL ||
-	    strstr(r->out, "stalled, 5 SQEs pending") == NULL) {
+	    strstr(r->out, "stalled, 5 SQEs not taken for ") == NULL ||
+	    strstr(r->out, "cq backlog, 3 CQEs not reaped for ") == NULL ||
+	    strstr(r->out, ", blame producer ") == NULL ||
+	    strstr(r->out, ", blame consumer ") == NULL) {
 		tb_dump("stdout", r->out);
 		TAP_FAIL("no stall alarm in the text frames");
 	}
