@@ -35,7 +35,7 @@ _ringtop()
 	done
 
 	case $prev in
-	-S | --socket)
+	-S | --socket | -w | --write | -r | --replay)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		;;
@@ -47,7 +47,7 @@ _ringtop()
 		mapfile -t COMPREPLY < <(compgen -W "0.1 0.5 1 2 5 500ms 10s 1m" \
 		    -- "$cur")
 		;;
-	-n | --iterations)
+	-n | --iterations | --record-max)
 		;;
 	-f | --filter)
 		if command -v ringctl >/dev/null 2>&1; then
@@ -63,9 +63,10 @@ _ringtop()
 	*)
 		if [[ $cur == -* ]]; then
 			mapfile -t COMPREPLY < <(compgen -W "-b -d -f -h -j -n -o
-			    -S -s -V --batch --delay --filter --help --json
-			    --iterations --no-color --only-active --socket --sort
-			    --system --user --version" -- "$cur")
+			    -r -S -s -V -w --batch --delay --filter --help --json
+			    --iterations --no-color --only-active --pace
+			    --record-max --replay --socket --sort --system --user
+			    --version --write" -- "$cur")
 		fi
 		return
 		;;

@@ -1,7 +1,9 @@
 /*
  * main.c - ringtop: options, then either the interactive loop (curses,
  * keys, a refresh every interval, ringd coming and going) or batch mode
- * (-b: n frames of text or JSON on stdout).
+ * (-b: n frames of text or JSON on stdout); with -w each snapshot is also
+ * recorded, with -r the snapshots of a recording are replayed through the
+ * same model, screens and batch output instead of asking ringd.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,8 +19,10 @@
 
 #include <curses.h>
 
+#include "record.h"
 #include "ringtop.h"
 #include "tools/opts.h"
+#include "tools/tools.h"
 
 static volatile sig_atomic_t main_quit;
 
@@ -27,7 +31,12 @@ enum {
 	MAIN_OPT_NO_COLOR = OPTS_LONG_ONLY,
 	MAIN_OPT_SYSTEM,
 	MAIN_OPT_USER,
+	MAIN_OPT_RECORD_MAX,
+	MAIN_OPT_PACE,
 };
+
+/* The recording (-w), NULL: none. */
+static struct rec_writer *main_rec;
 
 /* ringtop's options: getopt_long()'s table and the --help text in one. */
 static const struct opts_def main_opts[] = {
@@ -40,6 +49,11 @@ static const struct opts_def main_opts[] = {
 	{ "iterations", 'n', "COUNT", "stop after COUNT frames" },
 	{ "no-color", MAIN_OPT_NO_COLOR, NULL, "draw without colours" },
 	{ "only-active", 'o', NULL, "only rings that move or hold entries" },
+	{ "pace", MAIN_OPT_PACE, NULL,
+	    "with -b -r: replay at the recorded pace" },
+	{ "replay", 'r', "FILE", "replay a recording made with -w" },
+	{ "record-max", MAIN_OPT_RECORD_MAX, "SIZE",
+	    "bound of a recording and of a replayed file (64M)" },
 	{ "socket", 'S', "PATH", "talk to the ringd listening on PATH" },
 	{ "sort", 's', "COLUMN",
 	    "sort column: id, scheme, consumer, producer," },
@@ -49,6 +63,7 @@ static const struct opts_def main_opts[] = {
 	{ "user", MAIN_OPT_USER, NULL,
 	    "the per-user ringd ($XDG_RUNTIME_DIR/ringd.sock)" },
 	{ "version", 'V', NULL, "print the version and exit" },
+	{ "write", 'w', "FILE", "record the snapshots taken to FILE" },
 };
 #define MAIN_NOPTS (sizeof(main_opts) / sizeof(main_opts[0]))
 
@@ -60,7 +75,9 @@ main_usage(FILE *f, bool full)
 	    "usage: ringtop [-bhjoV] [--no-color] [--system | --user | "
 	    "-S socket]\n"
 	    "               [-d duration] [-f filter] [-n count] "
-	    "[-s column]\n");
+	    "[-s column]\n"
+	    "               [-w file | -r file [--pace]] "
+	    "[--record-max size]\n");
 	if (!full)
 		return;
 	fprintf(f,
@@ -85,10 +102,15 @@ main_now(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* What a refresh needs besides the rings, for the tab on screen. */
+/*
+ * What a refresh needs besides the rings, for the tab on screen; while
+ * recording, everything, so that every tab can be replayed.
+ */
 static unsigned
 main_want(const struct rt_view *v)
 {
+	if (main_rec != NULL)
+		return RT_WANT_SCHEMES | RT_WANT_CLIENTS | RT_WANT_PHYS;
 	if (v->tab == RT_TAB_SCHEMES)
 		return RT_WANT_SCHEMES;
 	if (v->tab == RT_TAB_CLIENTS)
@@ -120,6 +142,23 @@ main_sleep_until(uint64_t at)
 	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 }
 
+/*
+ * The model's hook for each snapshot it fetches (-w): recorded raw, as
+ * ringd gave it, so that a replay feeds the model the same input.  A
+ * recording that stops (bound, write error) says so once on stderr, at
+ * the end in the interactive mode.
+ */
+static void
+main_record(void *arg, const struct rt_snap *s)
+{
+	bool batch = arg != NULL;
+
+	if (main_rec->stopped)
+		return;
+	if (rec_write(main_rec, s) != 0 && batch)
+		fprintf(stderr, "ringtop: %s\n", main_rec->msg);
+}
+
 static int
 main_batch(struct rt_view *v, struct rt_model *m, bool json, uint64_t count)
 {
@@ -127,7 +166,7 @@ main_batch(struct rt_view *v, struct rt_model *m, bool json, uint64_t count)
 	int status = 0;
 
 	for (frame = 1; count == 0 || frame <= count; frame++) {
-		if (model_refresh(m, 0) < 0) {
+		if (model_refresh(m, main_want(v)) < 0) {
 			fprintf(stderr, "ringtop: %s\n", m->err);
 			status = 1;
 		}
@@ -153,13 +192,32 @@ main_batch(struct rt_view *v, struct rt_model *m, bool json, uint64_t count)
 	return status;
 }
 
+/*
+ * Wait for a key, or until the monotonic time next unless forever.
+ * 0, or -1 when poll() failed.
+ */
+static int
+main_wait_key(uint64_t next, bool forever)
+{
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	uint64_t now = main_now();
+	int ms;
+
+	if (forever)
+		ms = -1;
+	else if (next <= now)
+		ms = 0;
+	else
+		ms = (int)((next - now + 999999) / 1000000);
+	return poll(&pfd, 1, ms) < 0 && errno != EINTR ? -1 : 0;
+}
+
 static int
 main_interactive(struct rt_view *v, struct rt_model *m, uint64_t count)
 {
 	uint64_t next, frames = 0, now;
 	unsigned act;
-	int ch, timeout_ms, status = 0;
-	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	int ch, status = 0;
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr,
@@ -182,15 +240,8 @@ main_interactive(struct rt_view *v, struct rt_model *m, uint64_t count)
 	while (!main_quit) {
 		if (count != 0 && frames >= count)
 			break;
-		now = main_now();
 		act = 0;
-		if (v->paused)
-			timeout_ms = -1;
-		else if (next <= now)
-			timeout_ms = 0;
-		else
-			timeout_ms = (int)((next - now + 999999) / 1000000);
-		if (poll(&pfd, 1, timeout_ms) < 0 && errno != EINTR) {
+		if (main_wait_key(next, v->paused) < 0) {
 			status = 1;
 			break;
 		}
@@ -206,7 +257,7 @@ main_interactive(struct rt_view *v, struct rt_model *m, uint64_t count)
 		if ((!v->paused && now >= next) ||
 		    ((act & RT_REFRESH) && !v->paused)) {
 			model_refresh(m, main_want(v));
-			frames++;
+					frames++;
 			next = now + v->interval_ns;
 			act |= RT_RESORT | RT_REDRAW;
 		}
@@ -222,6 +273,317 @@ out:
 	return status;
 }
 
+/* --- replay (-r) ----------------------------------------------------- */
+
+/*
+ * Apply snapshot i of the recording (a copy: the model takes the lists
+ * it is given).  0, or -ENOMEM.
+ */
+static int
+main_apply(struct rt_model *m, const struct rec_replay *r, size_t i)
+{
+	struct rt_snap s;
+	int rc;
+
+	if ((rc = rec_snap_dup(&s, &r->snaps[i])) < 0)
+		return rc;
+	rc = model_apply(m, &s);
+	return rc == -ENOMEM ? rc : 0;
+}
+
+/*
+ * Show snapshot idx: the model is rebuilt from the first snapshot on, so
+ * that rates, stall ages and history are those the recording showed.
+ */
+static int
+main_seek(struct rt_model *m, struct rec_replay *r, size_t idx)
+{
+	size_t i;
+
+	model_free(m);
+	model_init(m, NULL, RING_CTL_DEFAULT);
+	snprintf(m->sock, sizeof(m->sock), "%s", r->sock);
+	for (i = 0; i <= idx; i++)
+		if (main_apply(m, r, i) < 0)
+			return -ENOMEM;
+	r->pos = idx;
+	return 0;
+}
+
+/*
+ * Step to the next shown snapshot (the model carries on from the last);
+ * a primer sample is applied on the way, as model_refresh() did.
+ */
+static int
+main_step(struct rt_model *m, struct rec_replay *r)
+{
+	while (r->pos + 1 < r->n) {
+		r->pos++;
+		if (main_apply(m, r, r->pos) < 0)
+			return -ENOMEM;
+		if (!r->snaps[r->pos].primer)
+			break;
+	}
+	return 0;
+}
+
+/* The first shown snapshot: after the primer, if any. */
+static int
+main_seek_first(struct rt_model *m, struct rec_replay *r)
+{
+	if (main_seek(m, r, 0) < 0)
+		return -ENOMEM;
+	return r->snaps[0].primer ? main_step(m, r) : 0;
+}
+
+/* Time from the snapshot on screen to the next at the current speed. */
+static uint64_t
+main_gap(const struct rec_replay *r)
+{
+	uint64_t d = r->snaps[r->pos + 1].mono_ns - r->snaps[r->pos].mono_ns;
+
+	return d / r->speed * 4;
+}
+
+static int
+main_replay_batch(struct rt_view *v, struct rt_model *m,
+    struct rec_replay *r, bool json, uint64_t count, bool pace)
+{
+	uint64_t next = main_now(), frame;
+
+	if (main_seek_first(m, r) < 0)
+		goto nomem;
+	for (frame = 1; count == 0 || frame <= count; frame++) {
+		if (frame > 1) {
+			if (r->pos + 1 >= r->n || main_quit)
+				break;
+			if (pace) {
+				next += main_gap(r);
+				main_sleep_until(next);
+			}
+			if (main_step(m, r) < 0)
+				goto nomem;
+		}
+		if (main_rows(v, m) < 0)
+			return 1;
+		if (batch_frame(v, m, json, frame) < 0) {
+			if (errno != EPIPE)
+				fprintf(stderr,
+				    "ringtop: cannot write frame: %s\n",
+				    strerror(errno));
+			return 1;
+		}
+	}
+	return 0;
+nomem:
+	fprintf(stderr, "ringtop: out of memory\n");
+	return 1;
+}
+
+/* Step back to the shown snapshot before the one on screen. */
+static int
+main_back(struct rt_model *m, struct rec_replay *r)
+{
+	size_t i = r->pos;
+
+	while (i > 0 && r->snaps[--i].primer)
+		;
+	if (r->snaps[i].primer)
+		return main_seek_first(m, r);
+	return main_seek(m, r, i);
+}
+
+/*
+ * Seek by recorded time: the last shown snapshot at most back ns before
+ * (or the first at least ahead ns after) the one on screen.
+ */
+static int
+main_seek_by(struct rt_model *m, struct rec_replay *r, bool forward)
+{
+	uint64_t at = r->snaps[r->pos].mono_ns;
+	size_t i = r->pos;
+
+	if (forward) {
+		while (i + 1 < r->n &&
+		    (r->snaps[i].mono_ns < at + REC_SEEK_NS ||
+			r->snaps[i].primer))
+			i++;
+		return main_seek(m, r, i);
+	}
+	while (i > 0 && (r->snaps[i].mono_ns + REC_SEEK_NS > at ||
+			    r->snaps[i].primer))
+		i--;
+	if (r->snaps[i].primer)
+		return main_seek_first(m, r);
+	return main_seek(m, r, i);
+}
+
+/* The replay's state over the right of the header line. */
+static void
+main_replay_banner(const struct rec_replay *r)
+{
+	char name[SAN_VIS_LEN(64)], speed[16], when[16], line[160];
+	const char *base = strrchr(r->path, '/');
+	time_t t = (time_t)(r->snaps[r->pos].wall_ns / 1000000000ull);
+	struct tm tm;
+	size_t i, at = 0, shown = 0;
+	int len;
+
+	/* frames count as batch replay numbers them: primers not shown */
+	for (i = 0; i < r->n; i++)
+		if (!r->snaps[i].primer) {
+			shown++;
+			if (i <= r->pos)
+				at = shown;
+		}
+	san_vis(name, sizeof(name), base != NULL ? base + 1 : r->path, 64);
+	rec_fmt_speed(speed, sizeof(speed), r->speed);
+	localtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	len = snprintf(line, sizeof(line), " replay %s %s %s %zu/%zu%s ",
+	    name, when, speed, at, shown,
+	    r->paused ? " paused" : (r->pos + 1 == r->n ? " end" : ""));
+	if (len > COLS)
+		len = COLS;
+	attron(A_REVERSE);
+	mvaddnstr(0, COLS - len, line, len);
+	attroff(A_REVERSE);
+	refresh();
+}
+
+/*
+ * The replay's keys, before the monitor's own: pause, step, speed and
+ * seek.  Returns RT_* bits, or 0 when the key is not one of them (then
+ * the monitor's table has it).  Not while a prompt or menu takes keys.
+ */
+static unsigned
+main_replay_key(struct rt_view *v, struct rt_model *m, struct rec_replay *r,
+    int ch)
+{
+	if (v->mode != RT_MODE_LIST && v->mode != RT_MODE_DETAIL)
+		return 0;
+	switch (ch) {
+	case ' ':
+	case 'p':
+		r->paused = !r->paused;
+		return RT_REDRAW | RT_RETIME;
+	case '.':
+	case KEY_RIGHT:
+		r->paused = true;
+		return (main_step(m, r) < 0 ? RT_QUIT : 0) | RT_RESORT;
+	case ',':
+	case KEY_LEFT:
+		r->paused = true;
+		return (main_back(m, r) < 0 ? RT_QUIT : 0) | RT_RESORT;
+	case ']':
+	case '+':
+	case '=':
+		if (r->speed < REC_SPEED_MAX)
+			r->speed *= 2;
+		return RT_REDRAW | RT_RETIME;
+	case '[':
+	case '-':
+		if (r->speed > REC_SPEED_MIN)
+			r->speed /= 2;
+		return RT_REDRAW | RT_RETIME;
+	case '{':
+	case '}':
+		return (main_seek_by(m, r, ch == '}') < 0 ? RT_QUIT : 0) |
+		    RT_RESORT;
+	case 'g':
+	case KEY_SHOME:
+		return (main_seek_first(m, r) < 0 ? RT_QUIT : 0) | RT_RESORT;
+	case 'G':
+	case KEY_SEND:
+		return (main_seek(m, r, r->n - 1) < 0 ? RT_QUIT : 0) |
+		    RT_RESORT;
+	}
+	return 0;
+}
+
+static int
+main_replay_tty(struct rt_view *v, struct rt_model *m, struct rec_replay *r)
+{
+	uint64_t next;
+	unsigned act, k;
+	int ch, status = 0;
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr,
+		    "ringtop: not a terminal (use -b for batch mode)\n");
+		return 1;
+	}
+	if (main_seek_first(m, r) < 0) {
+		fprintf(stderr, "ringtop: out of memory\n");
+		return 1;
+	}
+	if (screen_init(v) < 0) {
+		fprintf(stderr, "ringtop: cannot set up the terminal\n");
+		return 1;
+	}
+	act = RT_RESORT;
+	next = r->n > 1 ? main_now() + main_gap(r) : 0;
+	while (!main_quit) {
+		if ((act & RT_RESORT) && main_rows(v, m) < 0) {
+			status = 1;
+			break;
+		}
+		if (act & (RT_REDRAW | RT_RESORT)) {
+			screen_draw(v, m);
+			main_replay_banner(r);
+		}
+		if (act & RT_QUIT) {
+			status = 1;
+			break;
+		}
+		if (act & (RT_RETIME | RT_RESORT))
+			next = r->pos + 1 < r->n ? main_now() + main_gap(r)
+						 : 0;
+		act = 0;
+		if (main_wait_key(next, r->paused || r->pos + 1 >= r->n) < 0) {
+			status = 1;
+			break;
+		}
+		while ((ch = getch()) != ERR) {
+			if ((k = main_replay_key(v, m, r, ch)) == 0)
+				k = keys_dispatch(v, m, ch);
+			if (k & RT_QUIT)
+				goto out;
+			act |= k & ~(unsigned)RT_REFRESH;
+		}
+		if (!r->paused && r->pos + 1 < r->n && main_now() >= next) {
+			if (main_step(m, r) < 0)
+				act |= RT_QUIT;
+			act |= RT_RESORT | RT_RETIME;
+		}
+	}
+out:
+	screen_end();
+	return status;
+}
+
+/* -r: load the file, then replay it in batch or on the screen. */
+static int
+main_replay(struct rt_view *v, struct rt_model *m, const char *path,
+    uint64_t max, bool batch, bool json, uint64_t count, bool pace)
+{
+	struct rec_replay r;
+	char err[640];
+	int status;
+
+	if (rec_load(&r, path, max, err, sizeof(err)) < 0) {
+		fprintf(stderr, "ringtop: %s\n", err);
+		return 1;
+	}
+	v->interval_ns = r.interval_ns;
+	if (batch)
+		status = main_replay_batch(v, m, &r, json, count, pace);
+	else
+		status = main_replay_tty(v, m, &r);
+	rec_replay_free(&r);
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -230,8 +592,10 @@ main(int argc, char **argv)
 	struct rt_view v;
 	struct rt_model m;
 	struct sigaction sa;
-	const char *sock = NULL, *nc;
-	bool batch = false, json = false;
+	const char *sock = NULL, *nc, *wfile = NULL, *rfile = NULL;
+	struct rec_writer rec;
+	uint64_t rec_max = REC_MAX_DEF;
+	bool batch = false, json = false, pace = false;
 	uint64_t count = 0;
 	char *end;
 	unsigned long long n;
@@ -245,7 +609,7 @@ main(int argc, char **argv)
 	v.color = nc == NULL || nc[0] == '\0';
 	opts_longopts(main_opts, MAIN_NOPTS, longopts);
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":bd:f:hjn:oS:s:V", longopts,
+	while ((ch = getopt_long(argc, argv, ":bd:f:hjn:or:S:s:Vw:", longopts,
 		    NULL)) != -1) {
 		switch (ch) {
 		case 'b':
@@ -307,6 +671,26 @@ main(int argc, char **argv)
 		case 'o':
 			v.only_active = true;
 			break;
+		case MAIN_OPT_PACE:
+			pace = true;
+			break;
+		case 'r':
+		case 'w':
+			if (optarg[0] == '\0') {
+				fprintf(stderr, "ringtop: empty file name\n");
+				return 2;
+			}
+			*(ch == 'r' ? &rfile : &wfile) = optarg;
+			break;
+		case MAIN_OPT_RECORD_MAX:
+			if (units_parse_size(optarg, &rec_max) < 0 ||
+			    rec_max == 0) {
+				fprintf(stderr,
+				    "ringtop: bad size '%s': e.g. 64M, 1G\n",
+				    optarg);
+				return 2;
+			}
+			break;
 		case 'S':
 			if (optarg[0] == '\0') {
 				fprintf(stderr, "ringtop: empty socket path\n");
@@ -354,6 +738,19 @@ main(int argc, char **argv)
 		    scope == RING_CTL_USER ? "user" : "system");
 		return 2;
 	}
+	if (wfile != NULL && rfile != NULL) {
+		fprintf(stderr, "ringtop: -w and -r exclude each other\n");
+		return 2;
+	}
+	if (pace && (rfile == NULL || !batch)) {
+		fprintf(stderr, "ringtop: --pace needs -b and -r\n");
+		return 2;
+	}
+	if (rfile != NULL && (sock != NULL || scope != RING_CTL_DEFAULT)) {
+		fprintf(stderr,
+		    "ringtop: -r replays a file, it talks to no ringd\n");
+		return 2;
+	}
 	if (json && !batch) {
 		fprintf(stderr, "ringtop: -j needs -b\n");
 		return 2;
@@ -374,11 +771,35 @@ main(int argc, char **argv)
 	sigaction(SIGPIPE, &sa, NULL);
 
 	model_init(&m, sock, scope);
-	if (batch)
+	if (wfile != NULL) {
+		if (rec_create(&rec, wfile, rec_max, v.interval_ns, m.sock) <
+		    0) {
+			fprintf(stderr, "ringtop: %s\n", rec.msg);
+			model_free(&m);
+			return 1;
+		}
+		main_rec = &rec;
+		m.on_snap = main_record;
+		m.on_snap_arg = batch ? &rec : NULL;
+	}
+	if (rfile != NULL)
+		status = main_replay(&v, &m, rfile, rec_max, batch, json, count,
+		    pace);
+	else if (batch)
 		status = main_batch(&v, &m, json, count);
 	else
 		status = main_interactive(&v, &m, count);
 	model_free(&m);
+	if (main_rec != NULL) {
+		if (rec_close(&rec) < 0 && !rec.stopped)
+			snprintf(rec.msg, sizeof(rec.msg),
+			    "recording to '%s' stopped: %s", wfile,
+			    strerror(errno));
+		if (rec.msg[0] != '\0' && !batch)
+			fprintf(stderr, "ringtop: %s\n", rec.msg);
+		if (rec.msg[0] != '\0')
+			status = status ? status : 1;
+	}
 	free(v.rows);
 	return status;
 }
