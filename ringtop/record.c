@@ -45,10 +45,18 @@ struct rec_type {
 	const struct rec_field *f;
 };
 
-#define REC_F(t, m, k) { offsetof(t, m), sizeof(((t *)0)->m), k, NULL }
-#define REC_S(t, m, s) { offsetof(t, m), sizeof(((t *)0)->m), REC_SUB, &s }
+#define REC_F(t, m, k) \
+	{ \
+		offsetof(t, m), sizeof(((t *)0)->m), k, NULL \
+	}
+#define REC_S(t, m, s) \
+	{ \
+		offsetof(t, m), sizeof(((t *)0)->m), REC_SUB, &s \
+	}
 #define REC_TYPE(t, fields) \
-	{ sizeof(t), sizeof(fields) / sizeof(fields[0]), fields }
+	{ \
+		sizeof(t), sizeof(fields) / sizeof(fields[0]), fields \
+	}
 
 static const struct rec_field rec_peer_f[] = {
 	REC_F(struct ring_ctl_peer, pid, REC_U32),
@@ -194,7 +202,10 @@ struct rec_list {
 };
 
 #define REC_L(k, t, v, n) \
-	{ k, &t, offsetof(struct rt_snap, v), offsetof(struct rt_snap, n) }
+	{ \
+		k, &t, offsetof(struct rt_snap, v), \
+		    offsetof(struct rt_snap, n) \
+	}
 static const struct rec_list rec_lists[] = {
 	REC_L("rings", rec_ring, rings, nrings),
 	REC_L("schemes", rec_scheme, schemes, nschemes),
@@ -313,7 +324,7 @@ rec_put(struct rec_writer *w, struct json_object *o)
 	if (w->stopped)
 		return 1;
 	if ((s = json_object_to_json_string_ext(o,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)) ==
+		 JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)) ==
 	    NULL) {
 		snprintf(w->msg, sizeof(w->msg), "out of memory");
 		w->stopped = true;
@@ -351,8 +362,8 @@ rec_create(struct rec_writer *w, const char *path, uint64_t max,
 	w->max = max;
 	if ((w->f = fopen(path, "we")) == NULL) {
 		rc = -errno;
-		snprintf(w->msg, sizeof(w->msg), "cannot create '%s': %s",
-		    path, strerror(-rc));
+		snprintf(w->msg, sizeof(w->msg), "cannot create '%s': %s", path,
+		    strerror(-rc));
 		return rc;
 	}
 	if ((o = json_object_new_object()) == NULL) {
@@ -368,8 +379,8 @@ rec_create(struct rec_writer *w, const char *path, uint64_t max,
 	    json_object_new_uint64(interval_ns));
 	clock_gettime(CLOCK_REALTIME, &ts);
 	json_object_object_add(o, "start_wall_ns",
-	    json_object_new_uint64((uint64_t)ts.tv_sec * 1000000000ull +
-		(uint64_t)ts.tv_nsec));
+	    json_object_new_uint64(
+		(uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec));
 	json_object_object_add(o, "socket", json_object_new_string(sock));
 	rc = rec_put(w, o);
 	json_object_put(o);
@@ -394,14 +405,18 @@ rec_write(struct rec_writer *w, const struct rt_snap *s)
 		return 1;
 	if ((o = json_object_new_object()) == NULL)
 		return -ENOMEM;
-	json_object_object_add(o, "mono_ns", json_object_new_uint64(s->mono_ns));
-	json_object_object_add(o, "wall_ns", json_object_new_uint64(s->wall_ns));
+	json_object_object_add(o, "mono_ns",
+	    json_object_new_uint64(s->mono_ns));
+	json_object_object_add(o, "wall_ns",
+	    json_object_new_uint64(s->wall_ns));
 	json_object_object_add(o, "primer", json_object_new_boolean(s->primer));
 	json_object_object_add(o, "sock", json_object_new_string(s->sock));
 	json_object_object_add(o, "up", json_object_new_boolean(s->up));
 	if (!s->up) {
-		json_object_object_add(o, "err", json_object_new_string(s->err));
-		json_object_object_add(o, "why", json_object_new_string(s->why));
+		json_object_object_add(o, "err",
+		    json_object_new_string(s->err));
+		json_object_object_add(o, "why",
+		    json_object_new_string(s->why));
 	} else {
 		json_object_object_add(o, "st", rec_enc(&rec_status, &s->st));
 		json_object_object_add(o, "phys",
@@ -500,8 +515,7 @@ rec_dec(const struct rec_type *t, struct json_object *a, void *rec)
 
 /* Decode list l of snapshot line o into s; NULL or what is wrong. */
 static const char *
-rec_dec_list(struct rt_snap *s, const struct rec_list *l,
-    struct json_object *o)
+rec_dec_list(struct rt_snap *s, const struct rec_list *l, struct json_object *o)
 {
 	struct json_object *a;
 	const char *why;
@@ -671,7 +685,8 @@ rec_load(struct rec_replay *r, const char *path, uint64_t max, char *err,
 		lineno++;
 		total += (uint64_t)len;
 		if (total > max) {
-			why = "the file is larger than the bound (--record-max)";
+			why = "the file is larger than the bound "
+			      "(--record-max)";
 			rc = -EFBIG;
 			goto out;
 		}
@@ -700,8 +715,7 @@ rec_load(struct rec_replay *r, const char *path, uint64_t max, char *err,
 		} else {
 			if (r->n == cap_snaps) {
 				cap_snaps = cap_snaps ? 2 * cap_snaps : 64;
-				nv = realloc(r->snaps,
-				    cap_snaps * sizeof(*nv));
+				nv = realloc(r->snaps, cap_snaps * sizeof(*nv));
 				if (nv == NULL) {
 					why = "out of memory";
 					rc = -ENOMEM;

@@ -69,11 +69,11 @@ struct rec_replay {
 	char version[32];     /* ringtop version that wrote it */
 	uint64_t interval_ns; /* of the recording */
 	uint64_t start_wall_ns;
-	char sock[108];	      /* socket the recording watched */
+	char sock[108]; /* socket the recording watched */
 	struct rt_snap *snaps;
 	size_t n;
-	size_t pos;	      /* snapshot on screen (index) */
-	unsigned speed;	      /* in quarters: 4 = 1x */
+	size_t pos;	/* snapshot on screen (index) */
+	unsigned speed; /* in quarters: 4 = 1x */
 	bool paused;
 };
 
@@ -88,8 +88,8 @@ int rec_snap_dup(struct rt_snap *dst, const struct rt_snap *s);
  * set to "FILE:LINE: what is wrong" (-EINVAL: not a record, corrupt or
  * truncated; -EFBIG: past max; others from the system).
  */
-int rec_load(struct rec_replay *r, const char *path, uint64_t max,
-    char *err, size_t errlen);
+int rec_load(struct rec_replay *r, const char *path, uint64_t max, char *err,
+    size_t errlen);
 void rec_replay_free(struct rec_replay *r);
 
 /* Speed as "x0.25", "x2". */

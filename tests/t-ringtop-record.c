@@ -89,8 +89,7 @@ tr_end(void)
  * private ringd, with opts; the run must end with status want.
  */
 static void
-tr_record(char *rec, size_t len, const char *name, const char *opts,
-    int want)
+tr_record(char *rec, size_t len, const char *name, const char *opts, int want)
 {
 	char o[256], e[256], args[1024];
 	int st;
@@ -158,8 +157,8 @@ test_bound(void)
 	int st;
 
 	tr_begin();
-	tr_record(rec, sizeof(rec), "small.rec", "-d 0.1 -n 4 --record-max 3000",
-	    1);
+	tr_record(rec, sizeof(rec), "small.rec",
+	    "-d 0.1 -n 4 --record-max 3000", 1);
 	tr_path(o, sizeof(o), "out");
 	tr_path(e, sizeof(e), "rec.err");
 	tr_read(e, tr_err, sizeof(tr_err));
@@ -255,12 +254,12 @@ test_hostile(void)
 	/* the header alone: no snapshot */
 	tr_refused(m, good, (size_t)(nl - good) + 1, "no snapshot", "");
 	/* cut in the middle of the second line */
-	tr_refused(m, good, (size_t)(nl - good) + 20, "line 2: truncated",
-	    "");
+	tr_refused(m, good, (size_t)(nl - good) + 20, "line 2: truncated", "");
 	/* a count out of its field's range */
 	snprintf(bad, sizeof(bad), "%.*s", (int)(nl - good) + 1, good);
-	strcat(bad, "{\"mono_ns\":-5,\"wall_ns\":1,\"primer\":false,"
-		    "\"sock\":\"x\",\"up\":false,\"err\":\"e\",\"why\":\"w\"}\n");
+	strcat(bad,
+	    "{\"mono_ns\":-5,\"wall_ns\":1,\"primer\":false,"
+	    "\"sock\":\"x\",\"up\":false,\"err\":\"e\",\"why\":\"w\"}\n");
 	tr_refused(m, bad, strlen(bad), "line 2: a snapshot lacks", "");
 	/* larger than the bound */
 	tr_refused(m, good, len, "larger than the bound", "--record-max 100");
