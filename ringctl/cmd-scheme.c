@@ -11,49 +11,6 @@
 #include "tools/tools.h"
 
 /*
- * "noop,read,write,130-255" for an array of opcode objects (named ones by
- * name, runs of unnamed ones as ranges); "-" when empty.
- */
-static void
-scheme_opcodes_text(struct json_object *ops, char *buf, size_t len)
-{
-	size_t i, j, n = json_object_array_length(ops), used = 0;
-	uint64_t code, last;
-	const char *name;
-	char nm[SAN_VIS_LEN(RING_CTL_OPNAME_MAX)];
-	int w;
-
-	snprintf(buf, len, "-");
-	for (i = 0; i < n && used < len; i = j) {
-		struct json_object *op = json_object_array_get_idx(ops, i);
-
-		name = mj_get_str(op, "name", NULL);
-		code = last = mj_get_u64(op, "code", 0);
-		for (j = i + 1; name == NULL && j < n; j++) {
-			struct json_object *nx = json_object_array_get_idx(ops,
-			    j);
-
-			if (mj_get_str(nx, "name", NULL) != NULL ||
-			    mj_get_u64(nx, "code", 0) != last + 1)
-				break;
-			last++;
-		}
-		if (name != NULL)
-			w = snprintf(buf + used, len - used, "%s%s",
-			    i ? "," : "", out_name(name, nm, sizeof(nm)));
-		else if (last != code)
-			w = snprintf(buf + used, len - used,
-			    "%s%" PRIu64 "-%" PRIu64, i ? "," : "", code, last);
-		else
-			w = snprintf(buf + used, len - used, "%s%" PRIu64,
-			    i ? "," : "", code);
-		if (w < 0)
-			break;
-		used += (size_t)w;
-	}
-}
-
-/*
  * Name the producer-specific opcodes of each scheme that declared any,
  * from a probe of it (list records carry no names).  A scheme that went
  * away meanwhile keeps its numbers.
@@ -119,7 +76,7 @@ cmd_schemes(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 		s = json_object_array_get_idx(arr, i);
 		json_object_object_get_ex(s, "owner", &owner_o);
 		json_object_object_get_ex(s, "opcodes", &ops_o);
-		scheme_opcodes_text(ops_o, ops, sizeof(ops));
+		mj_opcodes_text(ops_o, ops, sizeof(ops));
 		table_add(t, out_name(mj_get_str(s, "name", ""), name,
 				 sizeof(name)),
 		    out_u64(mj_get_u64(owner_o, "uid", 0), uid, sizeof(uid)),

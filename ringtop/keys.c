@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "ringtop.h"
+#include "view.h"
 
 #define KEY_ESC 27
 #define KEY_CTRL(c) ((c)&0x1f)
@@ -46,9 +47,10 @@ keys_row_match(const struct rt_view *v, const struct rt_model *m, size_t i,
 {
 	char pid[16];
 
+	i = view_index(v, v->tab, i);
 	switch (v->tab) {
 	case RT_TAB_RINGS:
-		return view_match(&m->rings[v->rows[i]], pat);
+		return view_match(&m->rings[i], pat);
 	case RT_TAB_SCHEMES:
 		return strcasestr(m->schemes[i].name, pat) != NULL ||
 		    strcasestr(m->schemes[i].owner.comm, pat) != NULL;
@@ -102,6 +104,7 @@ keys_help(struct rt_view *v, const struct rt_model *m, int ch)
 	(void)m, (void)ch;
 	v->back = v->mode;
 	v->mode = RT_MODE_HELP;
+	view_x.help_top = 0;
 	return RT_REDRAW;
 }
 
@@ -137,22 +140,30 @@ keys_move(struct rt_view *v, const struct rt_model *m, int ch)
 	return RT_REDRAW;
 }
 
+/* Sorting acts on the current tab's table: each has its own sort. */
 static unsigned
 keys_sort_step(struct rt_view *v, const struct rt_model *m, int ch)
 {
+	unsigned n = view_sort_count(v->tab), c;
+	bool inv;
+
 	(void)m;
+	c = view_sort_get(v, &inv);
 	if (ch == '>' || ch == '.')
-		v->sort = (v->sort + 1) % RT_C_COUNT;
+		c = (c + 1) % n;
 	else
-		v->sort = (v->sort + RT_C_COUNT - 1) % RT_C_COUNT;
+		c = (c + n - 1) % n;
+	view_sort_set(v, c, inv);
 	return RT_RESORT | RT_REDRAW;
 }
 
 static unsigned
 keys_sort_menu(struct rt_view *v, const struct rt_model *m, int ch)
 {
+	bool inv;
+
 	(void)m, (void)ch;
-	v->sort_cursor = v->sort;
+	v->sort_cursor = view_sort_get(v, &inv);
 	v->mode = RT_MODE_SORT;
 	return RT_REDRAW;
 }
@@ -160,8 +171,11 @@ keys_sort_menu(struct rt_view *v, const struct rt_model *m, int ch)
 static unsigned
 keys_invert(struct rt_view *v, const struct rt_model *m, int ch)
 {
+	bool inv;
+	unsigned c = view_sort_get(v, &inv);
+
 	(void)m, (void)ch;
-	v->invert = !v->invert;
+	view_sort_set(v, c, !inv);
 	return RT_RESORT | RT_REDRAW;
 }
 
@@ -259,6 +273,14 @@ keys_tab(struct rt_view *v, const struct rt_model *m, int ch)
 }
 
 static unsigned
+keys_events(struct rt_view *v, const struct rt_model *m, int ch)
+{
+	(void)v, (void)m, (void)ch;
+	view_x.events = !view_x.events;
+	return RT_REDRAW;
+}
+
+static unsigned
 keys_redraw(struct rt_view *v, const struct rt_model *m, int ch)
 {
 	(void)v, (void)m, (void)ch;
@@ -291,19 +313,21 @@ const struct rt_key rt_keys[] = {
 	{ KEY_ENTER, NULL, NULL, keys_enter },
 	{ KEY_ESC, "Esc", "back to the table", keys_back },
 	{ KEY_BACKSPACE, NULL, NULL, keys_back },
-	{ '<', "< > F6", "previous or next sort column, F6 a menu",
+	{ '<', "< > F6",
+	    "previous or next sort column of this tab's table, F6 a menu",
 	    keys_sort_step },
 	{ ',', NULL, NULL, keys_sort_step },
 	{ '>', NULL, NULL, keys_sort_step },
 	{ '.', NULL, NULL, keys_sort_step },
 	{ KEY_F(6), NULL, NULL, keys_sort_menu },
-	{ 'I', "I", "invert the sort order", keys_invert },
+	{ 'I', "I", "invert the sort order of this tab's table", keys_invert },
 	{ '/', "/ F3", "search: move to a matching row", keys_search },
 	{ KEY_F(3), NULL, NULL, keys_search },
 	{ '\\', "\\ F4", "filter rings by scheme, command or id", keys_filter },
 	{ KEY_F(4), NULL, NULL, keys_filter },
 	{ 'o', "o", "only active rings (moving or holding entries)",
 	    keys_active },
+	{ 'e', "e", "show or hide the event log pane", keys_events },
 	{ 'p', "p Z", "pause or resume refreshing", keys_pause },
 	{ 'Z', NULL, NULL, keys_pause },
 	{ '+', "+ -", "longer or shorter refresh interval", keys_interval },
@@ -374,18 +398,22 @@ keys_edit(struct rt_view *v, const struct rt_model *m, int ch)
 static unsigned
 keys_sort_mode(struct rt_view *v, const struct rt_model *m, int ch)
 {
+	unsigned n = view_sort_count(v->tab);
+	bool inv;
+
 	(void)m;
 	switch (ch) {
 	case KEY_UP:
-		v->sort_cursor = (v->sort_cursor + RT_C_COUNT - 1) % RT_C_COUNT;
+		v->sort_cursor = (v->sort_cursor + n - 1) % n;
 		break;
 	case KEY_DOWN:
-		v->sort_cursor = (v->sort_cursor + 1) % RT_C_COUNT;
+		v->sort_cursor = (v->sort_cursor + 1) % n;
 		break;
 	case '\n':
 	case '\r':
 	case KEY_ENTER:
-		v->sort = (enum rt_col)v->sort_cursor;
+		view_sort_get(v, &inv);
+		view_sort_set(v, v->sort_cursor, inv);
 		v->mode = RT_MODE_LIST;
 		return RT_RESORT | RT_REDRAW;
 	case KEY_ESC:
@@ -395,6 +423,51 @@ keys_sort_mode(struct rt_view *v, const struct rt_model *m, int ch)
 		break;
 	default:
 		return 0;
+	}
+	return RT_REDRAW;
+}
+
+/*
+ * Help: the arrows, j k, PgUp PgDn, Home End scroll it (screen.c keeps
+ * the offset inside the text); q F10 quit; any other key returns.
+ */
+static unsigned
+keys_help_mode(struct rt_view *v, int ch)
+{
+	int page = LINES > 4 ? LINES - 3 : 1;
+	int *top = &view_x.help_top;
+
+	switch (ch) {
+	case KEY_RESIZE:
+		break;
+	case KEY_UP:
+	case 'k':
+		*top = *top > 0 ? *top - 1 : 0;
+		break;
+	case KEY_DOWN:
+	case 'j':
+		(*top)++;
+		break;
+	case KEY_PPAGE:
+		*top = *top > page ? *top - page : 0;
+		break;
+	case KEY_NPAGE:
+	case ' ':
+		*top += page;
+		break;
+	case KEY_HOME:
+		*top = 0;
+		break;
+	case KEY_END:
+		*top = 1 << 20;
+		break;
+	case 'q':
+	case KEY_F(10):
+		return RT_QUIT;
+	default:
+		v->mode = v->back == RT_MODE_DETAIL ? RT_MODE_DETAIL
+						    : RT_MODE_LIST;
+		break;
 	}
 	return RT_REDRAW;
 }
@@ -411,13 +484,7 @@ keys_dispatch(struct rt_view *v, const struct rt_model *m, int ch)
 	case RT_MODE_SORT:
 		return keys_sort_mode(v, m, ch);
 	case RT_MODE_HELP:
-		if (ch == KEY_RESIZE)
-			return RT_REDRAW;
-		if (ch == 'q' || ch == KEY_F(10))
-			return RT_QUIT;
-		v->mode = v->back == RT_MODE_DETAIL ? RT_MODE_DETAIL
-						    : RT_MODE_LIST;
-		return RT_REDRAW;
+		return keys_help_mode(v, ch);
 	default:
 		break;
 	}

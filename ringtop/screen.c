@@ -14,8 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "ringtop.h"
+#include "tools/model-json.h"
 #include "tools/tools.h"
+#include "view.h"
 
 enum scr_pair {
 	SCR_P_LABEL = 1, /* header labels */
@@ -31,6 +35,7 @@ enum scr_pair {
 
 static bool scr_color;
 static bool scr_utf8;
+static attr_t scr_dim; /* A_DIM on all drawn while ringd is away */
 
 /* The attribute for a role, with or without colour. */
 static attr_t
@@ -114,10 +119,19 @@ screen_end(void)
 
 /* --- drawing primitives (all clipped) ---------------------------------- */
 
+/* The mark that ends a cut cell: "…" on a UTF-8 terminal, else "~". */
+static const char *
+scr_ellipsis(void)
+{
+	return scr_utf8 ? "\xe2\x80\xa6" : "~";
+}
+
 /*
- * Print s at (y, x) in exactly w columns (w < 0: to the end of the line).
- * Names from ringd reach here through fmt_name() or fmt_peer(); anything
- * else a terminal could act on is escaped here all the same.
+ * Print s at (y, x) in exactly w columns (w < 0: to the end of the line);
+ * text that does not fit is cut and ends with an ellipsis, the one place
+ * every cell and line is cut.  Names from ringd reach here through
+ * fmt_name() or fmt_peer(); anything else a terminal could act on is
+ * escaped here all the same.  s is ASCII but for scr_ellipsis().
  */
 static void
 scr_put(int y, int x, int w, attr_t a, const char *s)
@@ -134,25 +148,63 @@ scr_put(int y, int x, int w, attr_t a, const char *s)
 		w = COLS - x;
 	if (w <= 0)
 		return;
-	attrset(a);
-	mvaddnstr(y, x, s, len < w ? len : w);
+	attrset(a | scr_dim);
+	if (len > w) {
+		mvaddnstr(y, x, s, w - 1);
+		addstr(scr_ellipsis());
+	} else {
+		mvaddnstr(y, x, s, len);
+	}
 	for (i = len; i < w; i++)
 		addch(' ');
 	attrset(A_NORMAL);
 }
 
-/* Right-aligned in w columns. */
+/* Right-aligned in w columns (cut as scr_put() cuts). */
 static void
 scr_rput(int y, int x, int w, attr_t a, const char *s)
 {
 	int len = (int)strlen(s);
 
 	if (len >= w) {
-		scr_put(y, x, w, a, s + (len - w));
+		scr_put(y, x, w, a, s);
 		return;
 	}
 	scr_put(y, x, w - len, a, "");
 	scr_put(y, x + w - len, len, a, s);
+}
+
+/*
+ * Parts of a line (each a figure with its label) from (y, x) to the right
+ * edge, two spaces apart, going on at x + indent on the next line when
+ * the next part does not fit, for at most max lines; a part that fits on
+ * no line is cut with an ellipsis.  Returns the lines used.
+ */
+static int
+scr_flow(int y, int x, int indent, int max, attr_t a, const char *const *parts,
+    size_t n)
+{
+	int lines = 1, at = x;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int len = (int)strlen(parts[i]), gap = at > x ? 2 : 0;
+
+		if (at > x && at + gap + len > COLS) {
+			if (lines == max) {
+				if (at + 3 <= COLS)
+					scr_put(y + lines - 1, at + 2, 1, a,
+					    scr_ellipsis());
+				break;
+			}
+			lines++;
+			at = x + indent;
+			gap = 0;
+		}
+		scr_put(y + lines - 1, at + gap, len, a, parts[i]);
+		at += gap + len;
+	}
+	return lines;
 }
 
 static __attribute__((format(printf, 5, 6))) void
@@ -229,7 +281,7 @@ scr_spark(int y, int x, int w, const struct rt_hist *h, enum rt_series s,
 		}
 		lvl = max ? (unsigned)(((uint64_t)val * 8 + max - 1) / max) : 1;
 		lvl = lvl < 1 ? 1 : lvl > 8 ? 8 : lvl;
-		attrset(scr_attr(SCR_P_OK));
+		attrset(scr_attr(SCR_P_OK) | scr_dim);
 		if (scr_utf8)
 			addstr(blocks[lvl - 1]);
 		else
@@ -241,63 +293,89 @@ scr_spark(int y, int x, int w, const struct rt_hist *h, enum rt_series s,
 /* --- header ---------------------------------------------------------------- */
 
 static bool
-scr_is_alarm(const struct rt_model *m, const struct rt_ring *r)
+scr_is_alarm(const struct rt_ring *r)
 {
-	return model_stalled(m, r) || r->r.state == RING_CTL_BROKEN ||
-	    r->r.state == RING_CTL_DROPPED;
+	return r->alarm != RT_AL_NONE && r->state != RT_ST_ENDED;
 }
 
 /*
- * One line per alarm (stalled ring, broken ring, dead peer), at most max
- * lines from y, the last one summing up the rest; returns lines drawn.
+ * An alarm's line: the ring, what holds, and first the side it is charged
+ * to (whose index stood still: SQ head the producer's, CQ head the
+ * consumer's), so a narrow screen keeps who is to blame.
+ */
+static void
+scr_alarm_line(const struct rt_model *m, const struct rt_ring *r, int y)
+{
+	char age[24], peer[FMT_PEER_LEN], sch[FMT_NAME_LEN];
+	const struct ring_ctl_peer *who = model_blamed(r);
+	unsigned long long id = (unsigned long long)r->r.ring_id;
+	attr_t a = scr_attr(SCR_P_ALARM);
+
+	if (who != NULL)
+		fmt_peer(peer, sizeof(peer), who);
+	else
+		snprintf(peer, sizeof(peer), "?");
+	fmt_name(sch, sizeof(sch), r->r.scheme, sizeof(r->r.scheme));
+	units_fmt_duration(model_alarm_age(m, r), age, sizeof(age));
+	switch (r->alarm) {
+	case RT_AL_SQ_STALL:
+		scr_printf(y, 0, -1, a,
+		    "ALARM ring %llu (%.20s): stalled %s, producer %s takes "
+		    "no SQEs (%llu queued)",
+		    id, sch, age, peer, (unsigned long long)r->r.sq.depth);
+		break;
+	case RT_AL_CQ_FULL:
+		scr_printf(y, 0, -1, a,
+		    "ALARM ring %llu (%.20s): CQ full %s, consumer %s reaps "
+		    "no CQEs (%llu of %u)",
+		    id, sch, age, peer, (unsigned long long)r->r.cq.depth,
+		    (unsigned)r->r.cq_entries);
+		break;
+	case RT_AL_CQ_BACKLOG:
+		scr_printf(y, 0, -1, a,
+		    "ALARM ring %llu (%.20s): CQ backlog %s, consumer %s "
+		    "reaps no CQEs (%llu of %u)",
+		    id, sch, age, peer, (unsigned long long)r->r.cq.depth,
+		    (unsigned)r->r.cq_entries);
+		break;
+	case RT_AL_BROKEN:
+		fmt_peer(peer, sizeof(peer), &r->r.consumer);
+		scr_printf(y, 0, -1, a,
+		    "ALARM ring %llu (%.20s, %s): broken, its indices were "
+		    "found inconsistent",
+		    id, sch, peer);
+		break;
+	default:
+		fmt_peer(peer, sizeof(peer), &r->r.consumer);
+		scr_printf(y, 0, -1, a,
+		    "ALARM ring %llu (%.20s, %s): dead peer, a side left "
+		    "(DROP), %llu SQEs and %llu CQEs left",
+		    id, sch, peer, (unsigned long long)r->r.sq.depth,
+		    (unsigned long long)r->r.cq.depth);
+		break;
+	}
+}
+
+/*
+ * One line per alarm (SQ stall, CQ full or backlog, broken ring, dead
+ * peer), at most max lines from y, the last one summing up the rest;
+ * returns lines drawn.
  */
 static int
 scr_alarms(const struct rt_model *m, int y, int max)
 {
-	char age[24], peer[FMT_PEER_LEN], sch[FMT_NAME_LEN];
 	size_t i, n = 0;
 	int lines = 0, room;
 
 	for (i = 0; i < m->nrings; i++)
-		if (scr_is_alarm(m, &m->rings[i]))
+		if (scr_is_alarm(&m->rings[i]))
 			n++;
 	if (n == 0 || max <= 0)
 		return 0;
 	room = n > (size_t)max ? max - 1 : max;
-	for (i = 0; i < m->nrings && lines < room; i++) {
-		const struct rt_ring *r = &m->rings[i];
-		unsigned long long id = (unsigned long long)r->r.ring_id;
-		attr_t a = scr_attr(SCR_P_ALARM);
-
-		if (!scr_is_alarm(m, r))
-			continue;
-		fmt_peer(peer, sizeof(peer), &r->r.consumer);
-		fmt_name(sch, sizeof(sch), r->r.scheme, sizeof(r->r.scheme));
-		if (model_stalled(m, r)) {
-			units_fmt_duration(model_sq_age(m, r), age,
-			    sizeof(age));
-			scr_printf(y + lines, 0, -1, a,
-			    "ALARM ring %llu (%.20s, "
-			    "%s): stalled, %llu SQEs pending, head still for "
-			    "%s",
-			    id, sch, peer,
-			    (unsigned long long)r->r.sq.depth, age);
-		} else if (r->r.state == RING_CTL_BROKEN) {
-			scr_printf(y + lines, 0, -1, a,
-			    "ALARM ring %llu (%.20s, "
-			    "%s): broken, its indices were found inconsistent",
-			    id, sch, peer);
-		} else {
-			scr_printf(y + lines, 0, -1, a,
-			    "ALARM ring %llu (%.20s, "
-			    "%s): dead peer, a side left (DROP), %llu SQEs and "
-			    "%llu CQEs left",
-			    id, sch, peer,
-			    (unsigned long long)r->r.sq.depth,
-			    (unsigned long long)r->r.cq.depth);
-		}
-		lines++;
-	}
+	for (i = 0; i < m->nrings && lines < room; i++)
+		if (scr_is_alarm(&m->rings[i]))
+			scr_alarm_line(m, &m->rings[i], y + lines++);
 	if (n > (size_t)room)
 		scr_printf(y + lines++, 0, -1, scr_attr(SCR_P_ALARM),
 		    "ALARM ... and %zu more (sort by state or age to see them)",
@@ -305,41 +383,58 @@ scr_alarms(const struct rt_model *m, int y, int max)
 	return lines;
 }
 
-/* The header's memory line: used and free per zone. */
-static void
-scr_mem_line(const struct rt_model *m, int y)
+/* The header's memory figures, used and free per zone; returns lines used. */
+static int
+scr_mem_line(const struct rt_model *m, int y, int max)
 {
-	char line[256], used[16], fr[16];
-	size_t i, len;
+	char part[8][96], used[16], fr[16];
+	const char *parts[8];
+	size_t i, n = 0;
 
-	len = (size_t)snprintf(line, sizeof(line), "memory");
-	for (i = 0; i < m->nzones && len < sizeof(line); i++) {
+	parts[n++] = "memory";
+	for (i = 0; i < m->nzones && n < 8; i++) {
 		const struct ring_phys_zone *z = &m->zones[i];
 
 		if (z->size == 0)
 			continue;
 		units_fmt_size(z->used, used, sizeof(used));
 		units_fmt_size(z->free, fr, sizeof(fr));
-		len += (size_t)snprintf(line + len, sizeof(line) - len,
-		    "  zone %s: used %s free %s (%u ranges)",
+		snprintf(part[n], sizeof(part[n]),
+		    "zone %s: used %s free %s (%u ranges)",
 		    ring_phys_zone_name(z->zone), used, fr,
 		    (unsigned)z->free_ranges);
+		parts[n] = part[n];
+		n++;
 	}
-	scr_put(y, 0, -1, A_NORMAL, line);
+	return scr_flow(y, 0, 7, max, A_NORMAL, parts, n);
 }
 
-/* Header lines; returns the first free line. */
+/*
+ * Header lines; returns the first free line.  While ringd is away the
+ * last frame stays (dimmed, scr_dim) under a line saying since when.
+ */
 static int
-scr_header(const struct rt_model *m)
+scr_header(const struct rt_view *v, const struct rt_model *m)
 {
-	char up[24], sub[16], cmp[16];
+	char up[24], sub[16], cmp[16], at[16], iv[16];
+	attr_t dim = scr_dim;
 	int y = 0;
 
-	if (!m->up) {
+	if (!m->up && !m->stale) {
 		scr_put(y++, 0, -1, scr_attr(SCR_P_ALARM),
 		    m->why[0] ? m->why : "connecting to ringd");
 		scr_printf(y++, 0, -1, A_NORMAL, "socket %s", m->sock);
 		return y;
+	}
+	if (!m->up) {
+		model_fmt_clock(at, sizeof(at), m->down_wall_ns);
+		fmt_interval(iv, sizeof(iv), v->interval_ns);
+		scr_dim = 0;
+		scr_printf(y++, 0, -1, scr_attr(SCR_P_ALARM),
+		    "ringd gone since %s (%s): the last frame, dimmed; "
+		    "retrying every %s",
+		    at, m->why[0] ? m->why : "not reachable", iv);
+		scr_dim = dim;
 	}
 	units_fmt_duration(m->st.uptime_ns, up, sizeof(up));
 	{
@@ -353,15 +448,15 @@ scr_header(const struct rt_model *m)
 		    server, (unsigned)m->st.pid, up, (unsigned)m->st.version,
 		    m->sock);
 	}
-	fmt_count(sub, sizeof(sub), m->sub_total);
-	fmt_count(cmp, sizeof(cmp), m->cmp_total);
+	model_fmt_rate(sub, sizeof(sub), m->rates_known, m->sub_total);
+	model_fmt_rate(cmp, sizeof(cmp), m->rates_known, m->cmp_total);
 	scr_printf(y++, 0, -1, A_NORMAL,
 	    "schemes %u  rings %u  clients %u  "
 	    "submit %s/s  complete %s/s",
 	    (unsigned)m->st.schemes, (unsigned)m->st.rings,
 	    (unsigned)m->st.clients, sub, cmp);
 	if (m->phys)
-		scr_mem_line(m, y++);
+		y += scr_mem_line(m, y, LINES >= 30 ? 2 : 1);
 	y += scr_alarms(m, y, LINES > 20 ? 3 : 1);
 	return y;
 }
@@ -378,6 +473,8 @@ scr_tabs(const struct rt_view *v, int y)
 {
 	char buf[160], iv[16];
 	int x = 0, i;
+	bool inv;
+	unsigned c = view_sort_get(v, &inv);
 
 	for (i = 0; i < RT_TAB_COUNT; i++) {
 		snprintf(buf, sizeof(buf), " %d %s ", i + 1, scr_tab_names[i]);
@@ -386,8 +483,10 @@ scr_tabs(const struct rt_view *v, int y)
 		x += (int)strlen(buf) + 1;
 	}
 	fmt_interval(iv, sizeof(iv), v->interval_ns);
+	/* the sort shown is the one the table on screen is in */
 	snprintf(buf, sizeof(buf), "sort %s%s%s%s%s  every %s%s",
-	    rt_col_names[v->sort], v->invert ? " (inverted)" : "",
+	    v->mode == RT_MODE_DETAIL ? "-" : view_sort_name(v->tab, c),
+	    inv && v->mode != RT_MODE_DETAIL ? " (inverted)" : "",
 	    v->filter[0] ? "  filter '" : "", v->filter,
 	    v->filter[0] ? "'" : "", iv, v->only_active ? "  active only" : "");
 	if (x < COLS)
@@ -396,133 +495,211 @@ scr_tabs(const struct rt_view *v, int y)
 		scr_put(y, COLS - 8, 8, scr_attr(SCR_P_WARN), " PAUSED ");
 }
 
-/* --- the Rings table ------------------------------------------------- */
+/* --- tables ---------------------------------------------------------- */
 
+/*
+ * A table column.  Columns are laid out for the screen's width: by
+ * priority (lower: kept longer) each is shown at its minimum width or
+ * dropped whole, so a header is never cut; the space left over goes first
+ * to short queue bars, then to the names as wide as their rows need,
+ * then to longer bars, a column at a time.  Every minimum holds the title
+ * and the sort mark.
+ */
 struct scr_col {
 	const char *title;
 	int min, max; /* width range */
 	bool right;
-	int prio; /* lower: kept longer when narrow */
-	int w, x; /* laid out: width (0: hidden) and position */
+	int prio;
+	bool grow; /* a name that takes space left over */
+	bool bar;  /* a queue column: depth and a bar */
+	int w, x;  /* laid out: width (0: hidden) and position */
+	int want;  /* the widest cell of the rows (scr_want()) */
 };
 
-static struct scr_col scr_cols[RT_C_COUNT] = {
-	[RT_C_ID] = { "ID", 5, 8, true, 0, 0, 0 },
-	[RT_C_SCHEME] = { "SCHEME", 8, 16, false, 1, 0, 0 },
-	[RT_C_CONSUMER] = { "CONSUMER", 12, 23, false, 5, 0, 0 },
-	[RT_C_PRODUCER] = { "PRODUCER", 12, 23, false, 8, 0, 0 },
-	[RT_C_SQ] = { "SQ", 5, 24, false, 2, 0, 0 },
-	[RT_C_CQ] = { "CQ", 5, 24, false, 3, 0, 0 },
-	[RT_C_SUB] = { "SUB/s", 6, 7, true, 4, 0, 0 },
-	[RT_C_CMP] = { "CMP/s", 6, 7, true, 6, 0, 0 },
-	[RT_C_AGE] = { "AGE", 6, 7, true, 7, 0, 0 },
-	[RT_C_STATE] = { "STATE", 8, 8, false, 2, 0, 0 },
-};
-
-/* A queue column's width before names get wider: number and a short bar. */
-#define SCR_BAR_SHORT 14
-
-/* Choose the columns that fit COLS and spread the space left over. */
+/* Note a cell's text for the width its column wants. */
 static void
-scr_layout(void)
+scr_want(struct scr_col *c, const char *s)
 {
-	/* who gets space left over, in this order */
-	static const enum rt_col scr_grow[] = { RT_C_SQ, RT_C_CQ, RT_C_CONSUMER,
-		RT_C_PRODUCER, RT_C_SCHEME };
-	int used = 0, prio, i, extra, grow;
-	size_t k;
+	int len = (int)strlen(s);
 
-	for (i = 0; i < RT_C_COUNT; i++)
-		scr_cols[i].w = 0;
-	for (prio = 0; prio <= 8; prio++)
-		for (i = 0; i < RT_C_COUNT; i++) {
-			struct scr_col *c = &scr_cols[i];
+	if (len > c->want)
+		c->want = len;
+}
 
-			if (c->prio != prio)
-				continue;
-			if (used + c->min + (used ? 1 : 0) > COLS)
+#define SCR_NCOLS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* A queue column's number, and the least bar worth drawing beside it. */
+#define SCR_QNUM 5
+#define SCR_BAR_MIN 8
+/* A queue column's width before names get wider: number and a bar. */
+#define SCR_BAR_SHORT (SCR_QNUM + 1 + SCR_BAR_MIN + 2)
+
+static void
+scr_layout(struct scr_col *cols, int n)
+{
+	int used = 0, prio, i, extra, g, need = 0;
+	bool bars = false;
+
+	for (i = 0; i < n; i++)
+		cols[i].w = 0;
+	for (prio = 0; prio <= 9; prio++)
+		for (i = 0; i < n; i++) {
+			struct scr_col *c = &cols[i];
+
+			if (c->prio != prio ||
+			    used + c->min + (used ? 1 : 0) > COLS)
 				continue;
 			c->w = c->min;
 			used += c->min + (used > 0 ? 1 : 0);
 		}
-	/* short bars first, then the names, then longer bars */
 	extra = COLS - used;
-	for (grow = 0; grow < 3 && extra > 0; grow++) {
-		int share = extra / 2 > 0 ? extra / 2 : 1;
+	/* short bars, when every shown bar gets one: else none at all */
+	for (i = 0; i < n; i++)
+		if (cols[i].bar && cols[i].w > 0) {
+			bars = true;
+			need += SCR_BAR_SHORT - cols[i].w;
+		}
+	if (bars && need <= extra)
+		for (i = 0; i < n; i++)
+			if (cols[i].bar && cols[i].w > 0) {
+				extra -= SCR_BAR_SHORT - cols[i].w;
+				cols[i].w = SCR_BAR_SHORT;
+			}
+	/* then names as wide as their rows need, then longer bars */
+	for (g = 0; g < 2; g++) {
+		bool grew = true;
 
-		for (k = 0;
-		     k < sizeof(scr_grow) / sizeof(scr_grow[0]) && extra > 0;
-		     k++) {
-			struct scr_col *c = &scr_cols[scr_grow[k]];
-			bool bar = scr_grow[k] == RT_C_SQ ||
-			    scr_grow[k] == RT_C_CQ;
-			int add, cap = grow == 0 ? SCR_BAR_SHORT : c->max;
+		while (extra > 0 && grew) {
+			grew = false;
+			for (i = 0; i < n && extra > 0; i++) {
+				struct scr_col *c = &cols[i];
+				int cap = g == 0 ? c->want : c->max;
 
-			if (c->w == 0 || cap <= c->w || bar != (grow != 1))
-				continue;
-			add = cap - c->w;
-			if (bar && add > share)
-				add = share;
-			if (add > extra)
-				add = extra;
-			c->w += add;
-			extra -= add;
+				if (cap > c->max)
+					cap = c->max;
+				if (c->w == 0 || c->w >= cap ||
+				    (g == 0 ? !c->grow
+					    : !c->bar || c->w < SCR_BAR_SHORT))
+					continue;
+				c->w++;
+				extra--;
+				grew = true;
+			}
 		}
 	}
 	used = 0;
-	for (i = 0; i < RT_C_COUNT; i++) {
-		if (scr_cols[i].w == 0)
+	for (i = 0; i < n; i++) {
+		cols[i].want = 0; /* for the next frame's rows */
+		if (cols[i].w == 0)
 			continue;
-		scr_cols[i].x = used;
-		used += scr_cols[i].w + 1;
+		cols[i].x = used;
+		used += cols[i].w + 1;
 	}
 }
 
-/* Depth as a number and a bar in a queue column. */
+/* The header of a table; sort: the column the rows are sorted by, or -1. */
+static void
+scr_thead(int y, const struct scr_col *cols, int n, int sort, bool invert)
+{
+	char t[32];
+	int i;
+
+	scr_put(y, 0, -1, scr_attr(SCR_P_HEAD), "");
+	for (i = 0; i < n; i++) {
+		attr_t a = scr_attr(SCR_P_HEAD) | (i == sort ? A_BOLD : 0);
+
+		if (cols[i].w == 0)
+			continue;
+		snprintf(t, sizeof(t), "%s%s", cols[i].title,
+		    i == sort ? (invert ? "^" : "v") : "");
+		if (cols[i].right)
+			scr_rput(y, cols[i].x, cols[i].w, a, t);
+		else
+			scr_put(y, cols[i].x, cols[i].w, a, t);
+	}
+}
+
+/* One cell of a laid-out table (nothing when the column is hidden). */
+static void
+scr_cell(int y, const struct scr_col *c, attr_t a, const char *s)
+{
+	if (c->w == 0)
+		return;
+	if (c->right)
+		scr_rput(y, c->x, c->w, a, s);
+	else
+		scr_put(y, c->x, c->w, a, s);
+}
+
+/* --- the Rings table ------------------------------------------------- */
+
+static struct scr_col scr_ring_cols[RT_C_COUNT] = {
+	[RT_C_ID] = { "ID", 5, 8, true, 0, false, false },
+	[RT_C_SCHEME] = { "SCHEME", 8, 16, false, 1, true, false },
+	[RT_C_CONSUMER] = { "CONSUMER", 11, 23, false, 4, true, false },
+	[RT_C_PRODUCER] = { "PRODUCER", 11, 23, false, 6, true, false },
+	[RT_C_SQ] = { "SQ", SCR_QNUM, 24, false, 2, false, true },
+	[RT_C_CQ] = { "CQ", SCR_QNUM, 24, false, 3, false, true },
+	[RT_C_SUB] = { "SUB/s", 6, 7, true, 5, false, false },
+	[RT_C_CMP] = { "CMP/s", 6, 7, true, 7, false, false },
+	[RT_C_AGE] = { "AGE", 6, 8, true, 8, false, false },
+	[RT_C_STATE] = { "STATE", 8, 8, false, 2, false, false },
+};
+
+/* Depth as a number and, when there is room, a bar in a queue column. */
 static void
 scr_queue(int y, const struct scr_col *c, uint64_t depth, uint32_t entries,
     attr_t row)
 {
 	char num[24];
-	int nw;
 
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)depth);
-	nw = 5;
-	if (c->w < nw + 4) {
+	if (c->w < SCR_BAR_SHORT) {
 		scr_rput(y, c->x, c->w, row, num);
 		return;
 	}
-	scr_rput(y, c->x, nw, row, num);
-	scr_put(y, c->x + nw, 1, row, " ");
-	scr_bar(y, c->x + nw + 1, c->w - nw - 1, depth, entries, row);
+	scr_rput(y, c->x, SCR_QNUM, row, num);
+	scr_put(y, c->x + SCR_QNUM, 1, row, " ");
+	scr_bar(y, c->x + SCR_QNUM + 1, c->w - SCR_QNUM - 1, depth, entries,
+	    row);
 }
 
-/* "pid/comm" in w columns: the command name gives way ("~"), the pid stays. */
+/* The cells SUB/s to AGE of an ended ring: how it ended, across them. */
 static void
-scr_peer(char *buf, size_t len, int w, const struct ring_ctl_peer *p)
+scr_ring_end(int y, const struct rt_ring *r, attr_t a)
 {
-	char *slash;
+	const struct scr_col *c = scr_ring_cols;
+	int x0 = -1, x1 = 0, i;
+	char buf[64];
 
-	fmt_peer(buf, len, p);
-	if (w < 2 || (int)strlen(buf) <= w ||
-	    (slash = strchr(buf, '/')) == NULL || slash - buf + 2 > w)
+	for (i = RT_C_SUB; i <= RT_C_AGE; i++)
+		if (c[i].w > 0) {
+			if (x0 < 0)
+				x0 = c[i].x;
+			x1 = c[i].x + c[i].w;
+		}
+	if (x0 < 0)
 		return;
-	snprintf(buf + w - 1, len - (size_t)(w - 1), "~");
+	snprintf(buf, sizeof(buf), "%s", model_end_name(r->end));
+	scr_rput(y, x0, x1 - x0, a, buf);
 }
 
 static void
 scr_ring_row(const struct rt_model *m, const struct rt_ring *r, int y, bool sel)
 {
 	char buf[FMT_NAME_LEN];
+	bool ended = r->state == RT_ST_ENDED;
 	attr_t row = sel ? scr_attr(SCR_P_SEL)
+	    : ended	 ? A_DIM
 	    : r->changed ? scr_attr(SCR_P_CHANGED)
 			 : A_NORMAL;
+	uint64_t age;
 	int i;
 
 	if (sel)
 		scr_put(y, 0, -1, row, "");
 	for (i = 0; i < RT_C_COUNT; i++) {
-		const struct scr_col *c = &scr_cols[i];
+		const struct scr_col *c = &scr_ring_cols[i];
 		attr_t a = row;
 
 		if (c->w == 0)
@@ -538,10 +715,14 @@ scr_ring_row(const struct rt_model *m, const struct rt_ring *r, int y, bool sel)
 			    sizeof(r->r.scheme));
 			break;
 		case RT_C_CONSUMER:
-			scr_peer(buf, sizeof(buf), c->w, &r->r.consumer);
+			fmt_peer(buf, sizeof(buf), &r->r.consumer);
+			if (!sel && r->blame == RT_SIDE_CONSUMER)
+				a = scr_attr(SCR_P_ALARM);
 			break;
 		case RT_C_PRODUCER:
-			scr_peer(buf, sizeof(buf), c->w, &r->r.producer);
+			fmt_peer(buf, sizeof(buf), &r->r.producer);
+			if (!sel && r->blame == RT_SIDE_PRODUCER)
+				a = scr_attr(SCR_P_ALARM);
 			break;
 		case RT_C_SQ:
 			scr_queue(y, c, r->r.sq.depth, r->r.sq_entries, row);
@@ -550,41 +731,41 @@ scr_ring_row(const struct rt_model *m, const struct rt_ring *r, int y, bool sel)
 			scr_queue(y, c, r->r.cq.depth, r->r.cq_entries, row);
 			continue;
 		case RT_C_SUB:
-			if (r->have_rate)
-				fmt_count(buf, sizeof(buf), r->sub_rate);
-			else
-				snprintf(buf, sizeof(buf), "-");
-			break;
 		case RT_C_CMP:
-			if (r->have_rate)
-				fmt_count(buf, sizeof(buf), r->cmp_rate);
-			else
-				snprintf(buf, sizeof(buf), "-");
-			break;
 		case RT_C_AGE:
-			if (model_sq_age(m, r) > 0)
-				units_fmt_duration(model_sq_age(m, r), buf,
-				    sizeof(buf));
-			else
-				snprintf(buf, sizeof(buf), "-");
-			if (model_stalled(m, r) && !sel)
-				a = scr_attr(SCR_P_ALARM);
+			if (ended)
+				continue;
+			if (i == RT_C_AGE) {
+				age = r->alarm != RT_AL_NONE
+				    ? model_alarm_age(m, r)
+				    : model_sq_age(m, r);
+				if (age > 0)
+					units_fmt_duration(age, buf,
+					    sizeof(buf));
+				else
+					snprintf(buf, sizeof(buf), "-");
+				if (model_stalled(m, r) && !sel)
+					a = scr_attr(SCR_P_ALARM);
+			} else {
+				model_fmt_rate(buf, sizeof(buf), r->have_rate,
+				    i == RT_C_SUB ? r->sub_rate : r->cmp_rate);
+			}
 			break;
 		case RT_C_STATE:
 			snprintf(buf, sizeof(buf), "%s", model_state(m, r));
 			if (!sel &&
-			    (r->r.state == RING_CTL_BROKEN ||
-				r->r.state == RING_CTL_DROPPED))
+			    (r->state == RT_ST_STALLED ||
+				r->state == RT_ST_BROKEN ||
+				r->state == RT_ST_DROPPED))
 				a = scr_attr(SCR_P_ALARM);
 			break;
 		default:
 			break;
 		}
-		if (c->right)
-			scr_rput(y, c->x, c->w, a, buf);
-		else
-			scr_put(y, c->x, c->w, a, buf);
+		scr_cell(y, c, a, buf);
 	}
+	if (ended)
+		scr_ring_end(y, r, row);
 }
 
 /* Scroll so the selection is visible in rows lines. */
@@ -604,32 +785,36 @@ scr_scroll(struct rt_view *v, size_t n, int rows)
 	return *top;
 }
 
+/* The header of the current tab's table, the sorted column marked. */
+static void
+scr_table_head(const struct rt_view *v, int y, struct scr_col *cols, int n)
+{
+	bool inv;
+	unsigned c = view_sort_get(v, &inv);
+
+	scr_layout(cols, n);
+	scr_thead(y, cols, n, (int)c, inv);
+}
+
 static void
 scr_rings(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 {
+	struct scr_col *c = scr_ring_cols;
+	char buf[FMT_PEER_LEN];
 	size_t top, i;
-	int y, c;
+	int y;
 
-	scr_layout();
-	scr_put(y0, 0, -1, scr_attr(SCR_P_HEAD), "");
-	for (c = 0; c < RT_C_COUNT; c++) {
-		char t[32];
+	for (i = 0; i < v->nrows; i++) {
+		const struct rt_ring *r = &m->rings[v->rows[i]];
 
-		if (scr_cols[c].w == 0)
-			continue;
-		snprintf(t, sizeof(t), "%s%s", scr_cols[c].title,
-		    c == (int)v->sort ? (v->invert ? "^" : "v") : "");
-		if (scr_cols[c].right)
-			scr_rput(y0, scr_cols[c].x, scr_cols[c].w,
-			    scr_attr(SCR_P_HEAD) |
-				(c == (int)v->sort ? A_BOLD : 0),
-			    t);
-		else
-			scr_put(y0, scr_cols[c].x, scr_cols[c].w,
-			    scr_attr(SCR_P_HEAD) |
-				(c == (int)v->sort ? A_BOLD : 0),
-			    t);
+		fmt_name(buf, sizeof(buf), r->r.scheme, sizeof(r->r.scheme));
+		scr_want(&c[RT_C_SCHEME], buf);
+		fmt_peer(buf, sizeof(buf), &r->r.consumer);
+		scr_want(&c[RT_C_CONSUMER], buf);
+		fmt_peer(buf, sizeof(buf), &r->r.producer);
+		scr_want(&c[RT_C_PRODUCER], buf);
 	}
+	scr_table_head(v, y0, scr_ring_cols, RT_C_COUNT);
 	v->page = y1 - y0 - 1;
 	if (v->nrows == 0) {
 		scr_put(y0 + 2, 2, -1, A_NORMAL,
@@ -646,70 +831,155 @@ scr_rings(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 
 /* --- Schemes and Clients --------------------------------------------- */
 
+/* Columns in enum view_scheme_col order, then OPCODES (not a sort key). */
+static struct scr_col scr_scheme_cols[VS_COUNT + 1] = {
+	[VS_NAME] = { "SCHEME", 8, 20, false, 0, true, false },
+	[VS_OWNER] = { "OWNER", 11, 22, false, 2, true, false },
+	[VS_UID] = { "UID", 6, 6, true, 3, false, false },
+	[VS_BUILTIN] = { "BUILTIN", 8, 8, false, 4, false, false },
+	[VS_RINGS] = { "RINGS", 6, 6, true, 1, false, false },
+	[VS_COUNT] = { "OPCODES", 12, 400, false, 1, true, false },
+};
+
+/*
+ * Opcode names a scheme declared come from a probe of it (list records
+ * carry no names, as in ringctl's schemes): one probe per scheme and
+ * owner, kept while the scheme stays the same.
+ */
+#define SCR_OPCACHE 32
+
+static struct scr_opcache {
+	char name[RING_CTL_NAME_MAX + 1];
+	uint32_t pid;
+	uint64_t ops[4];
+	char text[1024];
+} scr_opcache[SCR_OPCACHE];
+static unsigned scr_opcache_next;
+
+/* "identify,capacity,release" or "noop,read,13-255": ringctl's text. */
+static const char *
+scr_opcodes(const struct rt_model *m, const struct ring_ctl_scheme *s)
+{
+	struct ring_ctl_opname *names = NULL;
+	struct scr_opcache *e = NULL;
+	struct json_object *arr;
+	uint64_t probed[4];
+	size_t nnames = 0;
+	unsigned i;
+
+	for (i = 0; i < SCR_OPCACHE; i++)
+		if (scr_opcache[i].pid == s->owner.pid &&
+		    strncmp(scr_opcache[i].name, s->name, sizeof(s->name)) ==
+			0 &&
+		    memcmp(scr_opcache[i].ops, s->ops, sizeof(s->ops)) == 0 &&
+		    scr_opcache[i].text[0] != '\0')
+			return scr_opcache[i].text;
+	/* builtins and schemes with only standard opcodes need no probe */
+	if (!s->builtin && (s->ops[2] | s->ops[3]) != 0 && m->ctl != NULL &&
+	    m->up)
+		if (ring_ctl_probe_names(m->ctl, s->name, probed, &names,
+			&nnames) < 0)
+			nnames = 0;
+	e = &scr_opcache[scr_opcache_next++ % SCR_OPCACHE];
+	snprintf(e->name, sizeof(e->name), "%.*s", (int)sizeof(s->name),
+	    s->name);
+	e->pid = s->owner.pid;
+	memcpy(e->ops, s->ops, sizeof(e->ops));
+	arr = mj_opcodes_named(s->ops, names, nnames);
+	free(names);
+	if (arr == NULL || json_object_array_length(arr) == 0)
+		snprintf(e->text, sizeof(e->text), "(not declared)");
+	else
+		mj_opcodes_text(arr, e->text, sizeof(e->text));
+	json_object_put(arr);
+	return e->text;
+}
+
 static void
 scr_schemes(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 {
-	char owner[FMT_PEER_LEN], ops[64];
+	struct scr_col *c = scr_scheme_cols;
+	char buf[FMT_PEER_LEN];
 	size_t top, i;
-	int y, b, k, nops;
+	int y;
 
-	scr_printf(y0, 0, -1, scr_attr(SCR_P_HEAD),
-	    "%-20s %-22s %6s %7s %6s %s", "SCHEME", "OWNER", "UID", "BUILTIN",
-	    "RINGS", "OPCODES");
+	for (i = 0; i < m->nschemes; i++) {
+		const struct ring_ctl_scheme *s = &m->schemes[i];
+
+		fmt_name(buf, sizeof(buf), s->name, sizeof(s->name));
+		scr_want(&c[VS_NAME], buf);
+		fmt_peer(buf, sizeof(buf), &s->owner);
+		scr_want(&c[VS_OWNER], buf);
+		scr_want(&c[VS_COUNT], scr_opcodes(m, s));
+	}
+	scr_table_head(v, y0, c, SCR_NCOLS(scr_scheme_cols));
 	v->page = y1 - y0 - 1;
 	top = scr_scroll(v, m->nschemes, v->page);
 	for (i = top, y = y0 + 1; i < m->nschemes && y < y1; i++, y++) {
-		const struct ring_ctl_scheme *s = &m->schemes[i];
-		char name[FMT_NAME_LEN];
+		const struct ring_ctl_scheme
+		    *s = &m->schemes[view_index(v, RT_TAB_SCHEMES, i)];
+		attr_t a = i == v->sel[v->tab] ? scr_attr(SCR_P_SEL) : A_NORMAL;
 
-		fmt_name(name, sizeof(name), s->name, sizeof(s->name));
-		fmt_peer(owner, sizeof(owner), &s->owner);
-		ops[0] = '\0';
-		nops = 0;
-		for (b = 0; b < 256; b++)
-			if (s->ops[b / 64] >> (b % 64) & 1) {
-				const char *nm = ring_op_name((unsigned)b);
-				size_t len = strlen(ops);
-
-				k = snprintf(ops + len, sizeof(ops) - len,
-				    "%s%s", nops ? "," : "", nm ? nm : "?");
-				(void)k;
-				nops++;
-			}
-		if (nops == 0)
-			snprintf(ops, sizeof(ops), "(not declared)");
-		scr_printf(y, 0, -1,
-		    i == v->sel[v->tab] ? scr_attr(SCR_P_SEL) : A_NORMAL,
-		    "%-20.20s %-22.22s %6u %7s %6u %s", name, owner,
-		    (unsigned)s->owner.uid, s->builtin ? "yes" : "no",
-		    (unsigned)s->rings, ops);
+		scr_put(y, 0, -1, a, "");
+		fmt_name(buf, sizeof(buf), s->name, sizeof(s->name));
+		scr_cell(y, &c[VS_NAME], a, buf);
+		fmt_peer(buf, sizeof(buf), &s->owner);
+		scr_cell(y, &c[VS_OWNER], a, buf);
+		snprintf(buf, sizeof(buf), "%u", (unsigned)s->owner.uid);
+		scr_cell(y, &c[VS_UID], a, buf);
+		scr_cell(y, &c[VS_BUILTIN], a, s->builtin ? "yes" : "no");
+		snprintf(buf, sizeof(buf), "%u", (unsigned)s->rings);
+		scr_cell(y, &c[VS_RINGS], a, buf);
+		scr_cell(y, &c[VS_COUNT], a, scr_opcodes(m, s));
 	}
 }
+
+static struct scr_col scr_client_cols[VC_COUNT] = {
+	[VC_ID] = { "ID", 6, 8, true, 0, false, false },
+	[VC_CLIENT] = { "CLIENT", 11, 30, false, 0, true, false },
+	[VC_UID] = { "UID", 6, 6, true, 2, false, false },
+	[VC_GID] = { "GID", 6, 6, true, 3, false, false },
+	[VC_SCHEMES] = { "SCHEMES", 8, 8, true, 1, false, false },
+	[VC_RINGS] = { "RINGS", 6, 6, true, 1, false, false },
+	[VC_AGE] = { "AGE", 8, 8, true, 2, false, false },
+};
 
 static void
 scr_clients(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 {
-	char peer[FMT_PEER_LEN], age[24];
+	struct scr_col *c = scr_client_cols;
+	char buf[FMT_PEER_LEN];
 	size_t top, i;
 	int y;
 
-	scr_printf(y0, 0, -1, scr_attr(SCR_P_HEAD),
-	    "%8s %-22s %6s %6s %7s "
-	    "%6s %8s",
-	    "ID", "CLIENT", "UID", "GID", "SCHEMES", "RINGS", "AGE");
+	for (i = 0; i < m->nclients; i++) {
+		fmt_peer(buf, sizeof(buf), &m->clients[i].peer);
+		scr_want(&c[VC_CLIENT], buf);
+	}
+	scr_table_head(v, y0, c, VC_COUNT);
 	v->page = y1 - y0 - 1;
 	top = scr_scroll(v, m->nclients, v->page);
 	for (i = top, y = y0 + 1; i < m->nclients && y < y1; i++, y++) {
-		const struct ring_ctl_client *c = &m->clients[i];
+		const struct ring_ctl_client
+		    *cl = &m->clients[view_index(v, RT_TAB_CLIENTS, i)];
+		attr_t a = i == v->sel[v->tab] ? scr_attr(SCR_P_SEL) : A_NORMAL;
 
-		fmt_peer(peer, sizeof(peer), &c->peer);
-		units_fmt_duration(c->age_ns, age, sizeof(age));
-		scr_printf(y, 0, -1,
-		    i == v->sel[v->tab] ? scr_attr(SCR_P_SEL) : A_NORMAL,
-		    "%8llu %-22.22s %6u %6u %7u %6u %8s",
-		    (unsigned long long)c->client_id, peer,
-		    (unsigned)c->peer.uid, (unsigned)c->peer.gid,
-		    (unsigned)c->schemes, (unsigned)c->rings, age);
+		scr_put(y, 0, -1, a, "");
+		snprintf(buf, sizeof(buf), "%llu",
+		    (unsigned long long)cl->client_id);
+		scr_cell(y, &c[VC_ID], a, buf);
+		fmt_peer(buf, sizeof(buf), &cl->peer);
+		scr_cell(y, &c[VC_CLIENT], a, buf);
+		snprintf(buf, sizeof(buf), "%u", (unsigned)cl->peer.uid);
+		scr_cell(y, &c[VC_UID], a, buf);
+		snprintf(buf, sizeof(buf), "%u", (unsigned)cl->peer.gid);
+		scr_cell(y, &c[VC_GID], a, buf);
+		snprintf(buf, sizeof(buf), "%u", (unsigned)cl->schemes);
+		scr_cell(y, &c[VC_SCHEMES], a, buf);
+		snprintf(buf, sizeof(buf), "%u", (unsigned)cl->rings);
+		scr_cell(y, &c[VC_RINGS], a, buf);
+		units_fmt_duration(cl->age_ns, buf, sizeof(buf));
+		scr_cell(y, &c[VC_AGE], a, buf);
 	}
 }
 
@@ -827,12 +1097,50 @@ scr_owners(const struct rt_model *m, int y)
 	scr_put(y, 0, -1, A_NORMAL, line);
 }
 
+static struct scr_col scr_mem_cols[VM_COUNT] = {
+	[VM_REGION] = { "REGION", 7, 8, true, 0, false, false },
+	[VM_BASE] = { "BASE", 11, 18, false, 1, true, false },
+	[VM_SIZE] = { "SIZE", 7, 9, true, 0, false, false },
+	[VM_ZONE] = { "ZONE", 5, 6, false, 1, false, false },
+	[VM_OWNER] = { "OWNER", 11, 24, false, 1, true, false },
+	[VM_UID] = { "UID", 6, 6, true, 5, false, false },
+	[VM_FLAGS] = { "FLAGS", 7, 8, false, 4, false, false },
+	[VM_MAPPED] = { "MAPPED", 7, 7, false, 3, false, false },
+	[VM_GRANTS] = { "GRANTS", 7, 7, true, 2, false, false },
+	[VM_AGE] = { "AGE", 7, 8, true, 2, false, false },
+};
+
+/* A zone's figures, on as many lines as the width needs (at most 2). */
+static int
+scr_zone_line(const struct ring_phys_zone *z, int y)
+{
+	char p[6][64], sz[16], used[16], fr[16], big[16];
+	const char *parts[6];
+	size_t i;
+
+	units_fmt_size(z->size, sz, sizeof(sz));
+	units_fmt_size(z->used, used, sizeof(used));
+	units_fmt_size(z->free, fr, sizeof(fr));
+	units_fmt_size(z->largest_free, big, sizeof(big));
+	snprintf(p[0], sizeof(p[0]), "zone %s  %#llx-%#llx",
+	    ring_phys_zone_name(z->zone), (unsigned long long)z->base,
+	    (unsigned long long)(z->base + z->size));
+	snprintf(p[1], sizeof(p[1]), "size %s", sz);
+	snprintf(p[2], sizeof(p[2]), "used %s", used);
+	snprintf(p[3], sizeof(p[3]), "free %s in %u ranges", fr,
+	    (unsigned)z->free_ranges);
+	snprintf(p[4], sizeof(p[4]), "largest free %s", big);
+	snprintf(p[5], sizeof(p[5]), "regions %u", (unsigned)z->regions);
+	for (i = 0; i < 6; i++)
+		parts[i] = p[i];
+	return scr_flow(y, 0, 5, 2, scr_attr(SCR_P_LABEL), parts, 6);
+}
+
 static void
 scr_memory(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 {
-	char base[24], sz[16], used[16], fr[16], big[16], cell[16];
-	char peer[FMT_PEER_LEN];
-	char age[24];
+	struct scr_col *c = scr_mem_cols;
+	char buf[FMT_PEER_LEN], cell[16] = "-";
 	size_t i, top;
 	int y = y0, rows = LINES >= 36 ? 3 : LINES >= 28 ? 2 : 1;
 
@@ -847,60 +1155,61 @@ scr_memory(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 		const struct ring_phys_zone *z = &m->zones[i];
 		uint64_t cs;
 
-		units_fmt_size(z->size, sz, sizeof(sz));
-		units_fmt_size(z->used, used, sizeof(used));
-		units_fmt_size(z->free, fr, sizeof(fr));
-		units_fmt_size(z->largest_free, big, sizeof(big));
 		if (z->size == 0) {
 			scr_printf(y++, 0, -1, scr_attr(SCR_P_LABEL),
-			    "zone %s  "
-			    "disabled",
-			    ring_phys_zone_name(z->zone));
+			    "zone %s  disabled", ring_phys_zone_name(z->zone));
 			continue;
 		}
-		scr_printf(y++, 0, -1, scr_attr(SCR_P_LABEL),
-		    "zone %s  "
-		    "%#llx-%#llx  size %s  used %s  free %s in %u ranges  "
-		    "largest free %s  regions %u",
-		    ring_phys_zone_name(z->zone), (unsigned long long)z->base,
-		    (unsigned long long)(z->base + z->size), sz, used, fr,
-		    (unsigned)z->free_ranges, big, (unsigned)z->regions);
+		y += scr_zone_line(z, y);
 		scr_zone_map(m, z, y, rows, &cs);
 		units_fmt_size(cs, cell, sizeof(cell));
 		y += rows;
 	}
 	if (y < y1)
 		scr_printf(y++, 0, -1, A_NORMAL,
-		    "map: # used  : partly used  "
-		    ". free   one cell is at most %s",
-		    m->nzones ? cell : "-");
+		    "map: # used  : partly used  . free   one cell is at "
+		    "most %s",
+		    cell);
 	if (y < y1)
 		scr_owners(m, y++);
 	if (y >= y1)
 		return;
-	scr_printf(y, 0, -1, scr_attr(SCR_P_HEAD),
-	    "%6s %-14s %8s %4s "
-	    "%-22s %6s %-8s %6s %6s %8s",
-	    "REGION", "BASE", "SIZE", "ZONE", "OWNER", "UID", "FLAGS", "MAPPED",
-	    "GRANTS", "AGE");
+	for (i = 0; i < m->nregions; i++) {
+		fmt_peer(buf, sizeof(buf), &m->regions[i].owner);
+		scr_want(&c[VM_OWNER], buf);
+		snprintf(buf, sizeof(buf), "%#llx",
+		    (unsigned long long)m->regions[i].base);
+		scr_want(&c[VM_BASE], buf);
+	}
+	scr_table_head(v, y, c, VM_COUNT);
 	v->page = y1 - y - 1;
 	top = scr_scroll(v, m->nregions, v->page);
 	for (i = top, y++; i < m->nregions && y < y1; i++, y++) {
-		const struct ring_phys_region *g = &m->regions[i];
+		const struct ring_phys_region
+		    *g = &m->regions[view_index(v, RT_TAB_MEMORY, i)];
+		attr_t a = i == v->sel[v->tab] ? scr_attr(SCR_P_SEL) : A_NORMAL;
 
-		snprintf(base, sizeof(base), "%#llx",
+		scr_put(y, 0, -1, a, "");
+		snprintf(buf, sizeof(buf), "%llu",
+		    (unsigned long long)g->region_id);
+		scr_cell(y, &c[VM_REGION], a, buf);
+		snprintf(buf, sizeof(buf), "%#llx",
 		    (unsigned long long)g->base);
-		units_fmt_size(g->size, sz, sizeof(sz));
-		fmt_peer(peer, sizeof(peer), &g->owner);
-		units_fmt_duration(g->age_ns, age, sizeof(age));
-		scr_printf(y, 0, -1,
-		    i == v->sel[v->tab] ? scr_attr(SCR_P_SEL) : A_NORMAL,
-		    "%6llu %-14s %8s %4s %-22.22s %6u %-8s %6s %6u "
-		    "%8s",
-		    (unsigned long long)g->region_id, base, sz,
-		    ring_phys_zone_name(g->zone), peer, (unsigned)g->owner.uid,
-		    (g->flags & RING_PHYS_PERSIST) ? "persist" : "-",
-		    g->mapped ? "yes" : "no", (unsigned)g->grants, age);
+		scr_cell(y, &c[VM_BASE], a, buf);
+		units_fmt_size(g->size, buf, sizeof(buf));
+		scr_cell(y, &c[VM_SIZE], a, buf);
+		scr_cell(y, &c[VM_ZONE], a, ring_phys_zone_name(g->zone));
+		fmt_peer(buf, sizeof(buf), &g->owner);
+		scr_cell(y, &c[VM_OWNER], a, buf);
+		snprintf(buf, sizeof(buf), "%u", (unsigned)g->owner.uid);
+		scr_cell(y, &c[VM_UID], a, buf);
+		scr_cell(y, &c[VM_FLAGS], a,
+		    (g->flags & RING_PHYS_PERSIST) ? "persist" : "-");
+		scr_cell(y, &c[VM_MAPPED], a, g->mapped ? "yes" : "no");
+		snprintf(buf, sizeof(buf), "%u", (unsigned)g->grants);
+		scr_cell(y, &c[VM_GRANTS], a, buf);
+		units_fmt_duration(g->age_ns, buf, sizeof(buf));
+		scr_cell(y, &c[VM_AGE], a, buf);
 	}
 }
 
@@ -987,6 +1296,16 @@ scr_detail(const struct rt_view *v, const struct rt_model *m, int y0, int y1)
 	    "Ring %llu  scheme %s  "
 	    "state %s",
 	    (unsigned long long)r->r.ring_id, sch, model_state(m, r));
+	if (r->state == RT_ST_ENDED) {
+		char at[16];
+
+		model_fmt_clock(at, sizeof(at), r->gone_wall_ns);
+		scr_printf(y++, 0, -1, A_DIM,
+		    "ended at %s: %s (the last record ringd gave)", at,
+		    model_end_name(r->end));
+	} else if (scr_is_alarm(r)) {
+		scr_alarm_line(m, r, y++);
+	}
 	scr_printf(y++, 0, -1, A_NORMAL,
 	    "consumer %s uid %u   producer %s "
 	    "uid %u",
@@ -997,13 +1316,8 @@ scr_detail(const struct rt_view *v, const struct rt_model *m, int y0, int y1)
 	    "flags %#x",
 	    (r->r.flags & RING_PAIR_BITS_32) ? "32" : "64", pool, age,
 	    (unsigned)r->r.flags);
-	if (r->have_rate) {
-		fmt_count(sub, sizeof(sub), r->sub_rate);
-		fmt_count(cmp, sizeof(cmp), r->cmp_rate);
-	} else {
-		snprintf(sub, sizeof(sub), "-");
-		snprintf(cmp, sizeof(cmp), "-");
-	}
+	model_fmt_rate(sub, sizeof(sub), r->have_rate, r->sub_rate);
+	model_fmt_rate(cmp, sizeof(cmp), r->have_rate, r->cmp_rate);
 	scr_printf(y++, 0, -1, A_NORMAL,
 	    "totals  submitted %llu  taken %llu  "
 	    "completed %llu  reaped %llu   rates  submit %s/s  complete %s/s",
@@ -1042,73 +1356,193 @@ scr_detail(const struct rt_view *v, const struct rt_model *m, int y0, int y1)
 	}
 }
 
+/* --- event log pane ------------------------------------------------------ */
+
+/* The newest events that fit in lines y0 to y1 (exclusive), oldest first. */
+static void
+scr_events(const struct rt_model *m, int y0, int y1)
+{
+	uint64_t first = model_event_first(m), seq;
+	int rows = y1 - y0 - 1, y = y0 + 1;
+	char at[16];
+
+	scr_printf(y0, 0, -1, scr_attr(SCR_P_HEAD),
+	    "EVENTS  %llu so far, the newest last (e: hide)",
+	    (unsigned long long)m->ev_seq);
+	if (rows <= 0)
+		return;
+	if (m->ev_seq < first) {
+		scr_put(y, 2, -1, A_NORMAL, "no event yet");
+		return;
+	}
+	seq = m->ev_seq - first + 1 > (uint64_t)rows
+	    ? m->ev_seq - (uint64_t)rows + 1
+	    : first;
+	for (; seq <= m->ev_seq && y < y1; seq++) {
+		const struct rt_event *e = model_event(m, seq);
+
+		if (e == NULL)
+			continue;
+		model_fmt_clock(at, sizeof(at), e->wall_ns);
+		scr_printf(y++, 0, -1,
+		    e->kind == RT_EV_STALL_BEGAN || e->kind == RT_EV_RINGD_GONE
+			? scr_attr(SCR_P_ALARM)
+			: A_NORMAL,
+		    "%s  %s", at, e->text);
+	}
+}
+
 /* --- help, sort menu, last line ------------------------------------------ */
 
 static const char *const scr_help_notes[] = {
 	"SQ, CQ     SQ depth and CQ backlog, with bars of the queue size",
+	"           when the screen has room for them",
 	"SUB/s      SQEs submitted per second; CMP/s CQEs posted per second",
-	"AGE        how long the SQ head has stood still with entries queued",
-	"           (a ring is stalled from 2 s on; see ringtop(1))",
-	"STATE      running (moved), sleeping (a side waits), idle, pending,",
-	"           DROP (a side left), broken",
-	"Rows that moved since the last refresh are highlighted.",
+	"           (- until two snapshots were compared)",
+	"AGE        how long the head of the queue in alarm (else the SQ's)",
+	"           has stood still with entries behind it",
+	"STATE      running: an index moved since the last snapshot;",
+	"           stalled: an SQ (CQ) head still for 2 s with entries,",
+	"           charged to the producer (consumer), shown in red;",
+	"           sleeping: empty, a side waits; idle; pending; adopting;",
+	"           DROP: a side left; broken; ended: gone from ringd, kept",
+	"           dimmed for a minute with how it ended; -: not known yet",
+	"Rows where an index moved since the last refresh are highlighted;",
+	"the side blamed for a stall is shown in red.",
+	"Each tab's table has its own sort (< > F6 I), marked in its header",
+	"with v (or ^ inverted) and named in the tab bar.",
+	"While ringd is away the last frame stays on screen, dimmed.",
 	NULL,
 };
 
+/* The help text: one line per key binding, then the notes. */
+static int
+scr_help_line(int i, char *key, size_t klen, const char **text)
+{
+	const struct rt_key *k;
+	int n = 0;
+
+	for (k = rt_keys; k->key != 0; k++) {
+		if (k->name == NULL)
+			continue;
+		if (n++ == i) {
+			snprintf(key, klen, "%s", k->name);
+			*text = k->help;
+			return 1;
+		}
+	}
+	key[0] = '\0';
+	if (i == n) {
+		*text = "";
+		return 1;
+	}
+	i -= n + 1;
+	for (n = 0; scr_help_notes[n] != NULL; n++)
+		if (n == i) {
+			*text = scr_help_notes[n];
+			return 1;
+		}
+	return 0;
+}
+
+/* Help, scrolled to view_x.help_top (kept inside the text here). */
 static void
 scr_help(void)
 {
-	const struct rt_key *k;
-	size_t i;
-	int y = 0;
+	char key[32], pos[64];
+	const char *text;
+	int total = 0, rows = LINES - 2, y, i;
 
-	scr_put(y++, 0, -1, scr_attr(SCR_P_HEAD),
-	    "ringtop " RING_VERSION " - keys (any key to return)");
-	y++;
-	for (k = rt_keys; k->key != 0 && y < LINES - 1; k++) {
-		if (k->name == NULL)
-			continue;
-		scr_put(y, 2, 12, scr_attr(SCR_P_LABEL), k->name);
-		scr_put(y, 15, -1, A_NORMAL, k->help);
-		y++;
+	while (scr_help_line(total, key, sizeof(key), &text))
+		total++;
+	if (rows < 1)
+		rows = 1;
+	if (view_x.help_top > total - rows)
+		view_x.help_top = total - rows;
+	if (view_x.help_top < 0)
+		view_x.help_top = 0;
+	scr_put(0, 0, -1, scr_attr(SCR_P_HEAD),
+	    "ringtop " RING_VERSION " - keys");
+	for (i = view_x.help_top, y = 1; i < total && y < LINES - 1; i++, y++) {
+		scr_help_line(i, key, sizeof(key), &text);
+		if (key[0] != '\0') {
+			scr_put(y, 2, 12, scr_attr(SCR_P_LABEL), key);
+			scr_put(y, 15, -1, A_NORMAL, text);
+		} else {
+			scr_put(y, 0, -1, A_NORMAL, text);
+		}
 	}
-	y++;
-	for (i = 0; scr_help_notes[i] != NULL && y < LINES; i++)
-		scr_put(y++, 0, -1, A_NORMAL, scr_help_notes[i]);
+	snprintf(pos, sizeof(pos), "lines %d-%d of %d",
+	    total ? view_x.help_top + 1 : 0, i, total);
+	scr_put(LINES - 1, 0, -1, A_NORMAL, "");
+	scr_put(LINES - 1, 0, -1, scr_attr(SCR_P_KEY),
+	    "Up/Down j/k PgUp/PgDn scroll  Esc back  q quit");
+	if (COLS > 50 + (int)strlen(pos))
+		scr_put(LINES - 1, COLS - (int)strlen(pos), -1, A_NORMAL, pos);
 }
 
 static void
 scr_sort_menu(const struct rt_view *v)
 {
-	int y0 = 4, x0 = 2, i;
+	unsigned n = view_sort_count(v->tab), i;
+	bool inv;
+	unsigned cur = view_sort_get(v, &inv);
+	int y0 = 4, x0 = 2;
 
-	scr_put(y0, x0, 16, scr_attr(SCR_P_HEAD), " Sort by ");
-	for (i = 0; i < RT_C_COUNT; i++)
-		scr_printf(y0 + 1 + i, x0, 16,
-		    (unsigned)i == v->sort_cursor
-			? scr_attr(SCR_P_SEL)
-			: scr_attr(SCR_P_KEY) & ~A_REVERSE,
-		    " %c %-12s", i == (int)v->sort ? '*' : ' ',
-		    rt_col_names[i]);
+	scr_printf(y0, x0, 16, scr_attr(SCR_P_HEAD), " Sort %s by ",
+	    scr_tab_names[v->tab]);
+	for (i = 0; i < n; i++)
+		scr_printf(y0 + 1 + (int)i, x0, 16,
+		    i == v->sort_cursor ? scr_attr(SCR_P_SEL)
+					: scr_attr(SCR_P_KEY) & ~A_REVERSE,
+		    " %c %-12s", i == cur ? '*' : ' ',
+		    view_sort_name(v->tab, i));
+}
+
+struct scr_keylabel {
+	const char *key, *label;
+};
+
+static void
+scr_keybar(const struct scr_keylabel *bar, size_t n)
+{
+	int y = LINES - 1, x = 0;
+	size_t i;
+
+	scr_put(y, 0, -1, A_NORMAL, "");
+	for (i = 0; i < n && x < COLS; i++) {
+		scr_put(y, x, (int)strlen(bar[i].key), A_BOLD, bar[i].key);
+		x += (int)strlen(bar[i].key);
+		scr_put(y, x, (int)strlen(bar[i].label) + 1,
+		    scr_attr(SCR_P_KEY), bar[i].label);
+		x += (int)strlen(bar[i].label) + 1;
+	}
 }
 
 static void
 scr_footer(const struct rt_view *v)
 {
-	static const struct {
-		const char *key, *label;
-	} bar[] = {
+	static const struct scr_keylabel table[] = {
 		{ "F1", "Help" },
 		{ "F3", "Search" },
 		{ "F4", "Filter" },
 		{ "F6", "Sort" },
 		{ "Enter", "Detail" },
+		{ "e", "Events" },
 		{ "p", "Pause" },
 		{ "Tab", "Tabs" },
 		{ "F10", "Quit" },
 	};
-	int y = LINES - 1, x = 0;
-	size_t i;
+	static const struct scr_keylabel detail[] = {
+		{ "F1", "Help" },
+		{ "Esc", "Back" },
+		{ "Up/Dn", "Ring" },
+		{ "p", "Pause" },
+		{ "+/-", "Interval" },
+		{ "Tab", "Tabs" },
+		{ "F10", "Quit" },
+	};
+	int y = LINES - 1;
 
 	if (v->mode == RT_MODE_SEARCH || v->mode == RT_MODE_FILTER) {
 		const char *label = v->mode == RT_MODE_SEARCH ? "Search: "
@@ -1128,30 +1562,37 @@ scr_footer(const struct rt_view *v)
 			: "(Enter done, Esc clear)");
 		return;
 	}
-	scr_put(y, 0, -1, A_NORMAL, "");
-	for (i = 0; i < sizeof(bar) / sizeof(bar[0]) && x < COLS; i++) {
-		scr_put(y, x, (int)strlen(bar[i].key), A_BOLD, bar[i].key);
-		x += (int)strlen(bar[i].key);
-		scr_put(y, x, (int)strlen(bar[i].label) + 1,
-		    scr_attr(SCR_P_KEY), bar[i].label);
-		x += (int)strlen(bar[i].label) + 1;
-	}
+	if (v->mode == RT_MODE_DETAIL)
+		scr_keybar(detail, sizeof(detail) / sizeof(detail[0]));
+	else
+		scr_keybar(table, sizeof(table) / sizeof(table[0]));
 }
 
 void
 screen_draw(struct rt_view *v, const struct rt_model *m)
 {
-	int y;
+	int y, split;
 
 	erase();
+	scr_dim = !m->up && m->stale ? A_DIM : 0;
 	if (v->mode == RT_MODE_HELP) {
+		scr_dim = 0;
 		scr_help();
 		refresh();
 		return;
 	}
-	y = scr_header(m);
+	y = scr_header(v, m);
 	scr_tabs(v, y++);
-	if (!m->up) {
+	split = LINES - 1;
+	if (view_x.events && v->mode != RT_MODE_DETAIL) {
+		int pane = (LINES - 1 - y) / 3;
+
+		if (pane < 4)
+			pane = 4;
+		if (LINES - 1 - y - pane >= 3)
+			split = LINES - 1 - pane;
+	}
+	if (!m->up && !m->stale) {
 		char iv[16];
 
 		fmt_interval(iv, sizeof(iv), v->interval_ns);
@@ -1164,19 +1605,21 @@ screen_draw(struct rt_view *v, const struct rt_model *m)
 	} else {
 		switch (v->tab) {
 		case RT_TAB_RINGS:
-			scr_rings(v, m, y, LINES - 1);
+			scr_rings(v, m, y, split);
 			break;
 		case RT_TAB_SCHEMES:
-			scr_schemes(v, m, y, LINES - 1);
+			scr_schemes(v, m, y, split);
 			break;
 		case RT_TAB_CLIENTS:
-			scr_clients(v, m, y, LINES - 1);
+			scr_clients(v, m, y, split);
 			break;
 		default:
-			scr_memory(v, m, y, LINES - 1);
+			scr_memory(v, m, y, split);
 			break;
 		}
 	}
+	if (split < LINES - 1)
+		scr_events(m, split, LINES - 1);
 	if (v->mode == RT_MODE_SORT)
 		scr_sort_menu(v);
 	scr_footer(v);

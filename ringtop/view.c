@@ -1,7 +1,8 @@
 /*
- * view.c - what the Rings tab lists: the model's rings narrowed by the
- * filter and -o, in the chosen sort order, and a selection that follows
- * its ring across refreshes.
+ * view.c - what the tables list: the model's rings narrowed by the filter
+ * and -o, in the chosen sort order, and a selection that follows its ring
+ * across refreshes; the schemes, clients and regions in their own tab's
+ * sort order.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,6 +11,9 @@
 #include <strings.h>
 
 #include "ringtop.h"
+#include "view.h"
+
+struct view_extra view_x;
 
 const char *const rt_col_names[RT_C_COUNT] = {
 	[RT_C_ID] = "id",
@@ -129,10 +133,217 @@ view_cmp(const void *pa, const void *pb)
 	return view_sort_invert ? -c : c;
 }
 
+/* --- the other tables ------------------------------------------------- */
+
+static const char *const view_scheme_names[VS_COUNT] = {
+	[VS_NAME] = "scheme",
+	[VS_OWNER] = "owner",
+	[VS_UID] = "uid",
+	[VS_BUILTIN] = "builtin",
+	[VS_RINGS] = "rings",
+};
+
+static const char *const view_client_names[VC_COUNT] = {
+	[VC_ID] = "id",
+	[VC_CLIENT] = "client",
+	[VC_UID] = "uid",
+	[VC_GID] = "gid",
+	[VC_SCHEMES] = "schemes",
+	[VC_RINGS] = "rings",
+	[VC_AGE] = "age",
+};
+
+static const char *const view_mem_names[VM_COUNT] = {
+	[VM_REGION] = "region",
+	[VM_BASE] = "base",
+	[VM_SIZE] = "size",
+	[VM_ZONE] = "zone",
+	[VM_OWNER] = "owner",
+	[VM_UID] = "uid",
+	[VM_FLAGS] = "flags",
+	[VM_MAPPED] = "mapped",
+	[VM_GRANTS] = "grants",
+	[VM_AGE] = "age",
+};
+
+unsigned
+view_sort_count(enum rt_tab t)
+{
+	static const unsigned n[RT_TAB_COUNT] = { RT_C_COUNT, VS_COUNT,
+		VC_COUNT, VM_COUNT };
+
+	return t < RT_TAB_COUNT ? n[t] : 0;
+}
+
+const char *
+view_sort_name(enum rt_tab t, unsigned c)
+{
+	if (c >= view_sort_count(t))
+		return "";
+	switch (t) {
+	case RT_TAB_RINGS:
+		return rt_col_names[c];
+	case RT_TAB_SCHEMES:
+		return view_scheme_names[c];
+	case RT_TAB_CLIENTS:
+		return view_client_names[c];
+	default:
+		return view_mem_names[c];
+	}
+}
+
+unsigned
+view_sort_get(const struct rt_view *v, bool *invert)
+{
+	if (v->tab == RT_TAB_RINGS) {
+		*invert = v->invert;
+		return v->sort;
+	}
+	*invert = view_x.tab[v->tab].invert;
+	return view_x.tab[v->tab].sort;
+}
+
+void
+view_sort_set(struct rt_view *v, unsigned c, bool invert)
+{
+	if (c >= view_sort_count(v->tab))
+		return;
+	if (v->tab == RT_TAB_RINGS) {
+		v->sort = (enum rt_col)c;
+		v->invert = invert;
+		return;
+	}
+	view_x.tab[v->tab].sort = c;
+	view_x.tab[v->tab].invert = invert;
+}
+
+size_t
+view_index(const struct rt_view *v, enum rt_tab t, size_t i)
+{
+	if (t == RT_TAB_RINGS)
+		return i < v->nrows ? v->rows[i] : i;
+	return i < view_x.tab[t].n ? view_x.tab[t].order[i] : i;
+}
+
+static enum rt_tab view_ord_tab;
+static unsigned view_ord_col;
+
+/* One row against another in the order of a non-Rings tab. */
+static int
+view_ord_cmp(const void *pa, const void *pb)
+{
+	const struct rt_model *m = view_sort_model;
+	size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
+	int c = 0;
+	bool numeric = false;
+
+	if (view_ord_tab == RT_TAB_SCHEMES) {
+		const struct ring_ctl_scheme *a = &m->schemes[ia],
+					     *b = &m->schemes[ib];
+
+		numeric = view_ord_col == VS_UID || view_ord_col == VS_RINGS ||
+		    view_ord_col == VS_BUILTIN;
+		c = view_ord_col == VS_OWNER
+		    ? view_cmp_peer(&a->owner, &b->owner)
+		    : view_ord_col == VS_UID
+		    ? view_cmp_u64(a->owner.uid, b->owner.uid)
+		    : view_ord_col == VS_BUILTIN
+		    ? view_cmp_u64(a->builtin, b->builtin)
+		    : view_ord_col == VS_RINGS
+		    ? view_cmp_u64(a->rings, b->rings)
+		    : 0;
+		if (numeric)
+			c = -c;
+		if (c == 0)
+			c = strcmp(a->name, b->name);
+	} else if (view_ord_tab == RT_TAB_CLIENTS) {
+		const struct ring_ctl_client *a = &m->clients[ia],
+					     *b = &m->clients[ib];
+
+		numeric = view_ord_col != VC_ID && view_ord_col != VC_CLIENT;
+		c = view_ord_col == VC_CLIENT
+		    ? view_cmp_peer(&a->peer, &b->peer)
+		    : view_ord_col == VC_UID
+		    ? view_cmp_u64(a->peer.uid, b->peer.uid)
+		    : view_ord_col == VC_GID
+		    ? view_cmp_u64(a->peer.gid, b->peer.gid)
+		    : view_ord_col == VC_SCHEMES
+		    ? view_cmp_u64(a->schemes, b->schemes)
+		    : view_ord_col == VC_RINGS
+		    ? view_cmp_u64(a->rings, b->rings)
+		    : view_ord_col == VC_AGE
+		    ? view_cmp_u64(a->age_ns, b->age_ns)
+		    : 0;
+		if (numeric)
+			c = -c;
+		if (c == 0)
+			c = view_cmp_u64(a->client_id, b->client_id);
+	} else {
+		const struct ring_phys_region *a = &m->regions[ia],
+					      *b = &m->regions[ib];
+
+		numeric = view_ord_col == VM_SIZE || view_ord_col == VM_UID ||
+		    view_ord_col == VM_FLAGS || view_ord_col == VM_MAPPED ||
+		    view_ord_col == VM_GRANTS || view_ord_col == VM_AGE;
+		c = view_ord_col == VM_BASE   ? view_cmp_u64(a->base, b->base)
+		    : view_ord_col == VM_SIZE ? view_cmp_u64(a->size, b->size)
+		    : view_ord_col == VM_ZONE ? view_cmp_u64(a->zone, b->zone)
+		    : view_ord_col == VM_OWNER
+		    ? view_cmp_peer(&a->owner, &b->owner)
+		    : view_ord_col == VM_UID
+		    ? view_cmp_u64(a->owner.uid, b->owner.uid)
+		    : view_ord_col == VM_FLAGS
+		    ? view_cmp_u64(a->flags, b->flags)
+		    : view_ord_col == VM_MAPPED
+		    ? view_cmp_u64(a->mapped, b->mapped)
+		    : view_ord_col == VM_GRANTS
+		    ? view_cmp_u64(a->grants, b->grants)
+		    : view_ord_col == VM_AGE
+		    ? view_cmp_u64(a->age_ns, b->age_ns)
+		    : 0;
+		if (numeric)
+			c = -c;
+		if (c == 0)
+			c = view_cmp_u64(a->region_id, b->region_id);
+	}
+	return view_sort_invert ? -c : c;
+}
+
+/* The rows of tab t in its sort order. */
+static int
+view_order(struct view_tab *vt, const struct rt_model *m, enum rt_tab t)
+{
+	size_t n = t == RT_TAB_SCHEMES ? m->nschemes
+	    : t == RT_TAB_CLIENTS      ? m->nclients
+				       : m->nregions,
+	       i;
+
+	if (n > vt->cap) {
+		size_t cap = n + n / 2 + 16;
+		size_t *p = realloc(vt->order, cap * sizeof(*p));
+
+		if (p == NULL)
+			return -ENOMEM;
+		vt->order = p;
+		vt->cap = cap;
+	}
+	for (i = 0; i < n; i++)
+		vt->order[i] = i;
+	vt->n = n;
+	view_sort_model = m;
+	view_ord_tab = t;
+	view_ord_col = vt->sort;
+	view_sort_invert = vt->invert;
+	if (n > 1)
+		qsort(vt->order, n, sizeof(*vt->order), view_ord_cmp);
+	return 0;
+}
+
 int
 view_rows(struct rt_view *v, const struct rt_model *m)
 {
 	size_t i, n = 0;
+	enum rt_tab t;
 
 	if (m->nrings > v->rows_cap) {
 		size_t cap = m->nrings + m->nrings / 2 + 16;
@@ -156,6 +367,9 @@ view_rows(struct rt_view *v, const struct rt_model *m)
 	view_sort_invert = v->invert;
 	if (n > 1)
 		qsort(v->rows, n, sizeof(*v->rows), view_cmp);
+	for (t = RT_TAB_SCHEMES; t < RT_TAB_COUNT; t++)
+		if (view_order(&view_x.tab[t], m, t) < 0)
+			return -ENOMEM;
 	view_clamp(v, m);
 	return 0;
 }

@@ -31,6 +31,8 @@
 #include "lib/tmux.h"
 
 #define TT_STALL "ttstall"
+/* The help screen's key line, while it is shown. */
+#define TT_HELP "j/k PgUp/PgDn scroll  Esc back"
 
 static struct td d;
 static struct tm_server tt; /* the private tmux server */
@@ -216,11 +218,27 @@ test_screen(void)
 	tt_wait_row(" " TT_STALL " ", " 5 [", " 0 [", scr);
 	/* echo answered 3 SQEs nobody reaps: CQ backlog 3 */
 	tt_wait_row(" echo ", " 0 [", " 3 [", scr);
-	/* the head of the stalled SQ stays still: an alarm, from 2 s on */
-	snprintf(tmp, sizeof(tmp), "(%s, ", TT_STALL);
-	tm_wait(&tt, "stalled, 5 SQEs pending", scr);
-	TAP_ASSERT(tt_line(scr, "ALARM ring", line, sizeof(line)));
+	/*
+	 * The head of the stalled SQ stays still: an alarm from 2 s on,
+	 * charged to the producer, the scheme that takes no SQEs; echo's CQ
+	 * backlog nobody reaps is charged to the consumer.
+	 */
+	tm_wait(&tt, "takes no SQEs (5 queued)", scr);
+	TAP_ASSERT(tt_line(scr, "takes no SQEs", line, sizeof(line)));
+	snprintf(tmp, sizeof(tmp), "(%s): stalled ", TT_STALL);
 	TAP_ASSERT(strstr(line, tmp) != NULL);
+	snprintf(tmp, sizeof(tmp), "producer %d/", (int)tt_load.scheme_pid);
+	TAP_ASSERT(strstr(line, tmp) != NULL);
+	tm_wait(&tt, "reaps no CQEs (3 of 8)", scr);
+	TAP_ASSERT(tt_line(scr, "reaps no CQEs", line, sizeof(line)));
+	TAP_ASSERT(strstr(line, "(echo): CQ backlog ") != NULL);
+	snprintf(tmp, sizeof(tmp), "consumer %d/", (int)tt_load.cons_pid);
+	TAP_ASSERT(strstr(line, tmp) != NULL);
+	/* both rows say stalled, not running */
+	TAP_ASSERT(tt_line(scr, " " TT_STALL " ", line, sizeof(line)));
+	TAP_ASSERT(tt_has_word(line, "stalled"));
+	TAP_ASSERT(tt_line(scr, " echo ", line, sizeof(line)));
+	TAP_ASSERT(tt_has_word(line, "stalled"));
 	/* the null ring moves: running */
 	tm_wait(&tt, " null ", scr);
 	TAP_ASSERT(tt_line(scr, " null ", line, sizeof(line)));
@@ -281,10 +299,10 @@ test_keys(void)
 	tm_keys(&tt, "I");
 	tm_wait_gone(&tt, "(inverted)", scr);
 	/* the F6 menu: from cq, one down is submit, Enter takes it */
-	tm_press(&tt, "F6", "Sort by", scr);
+	tm_press(&tt, "F6", "Sort Rings by", scr);
 	tm_keys(&tt, "Down");
 	tm_press(&tt, "Enter", "sort submit", scr);
-	tm_wait_gone(&tt, "Sort by", scr);
+	tm_wait_gone(&tt, "Sort Rings by", scr);
 	/* < goes back */
 	tm_press(&tt, "<", "sort cq", scr);
 
@@ -327,14 +345,14 @@ test_keys(void)
 	tm_press(&tt, "Enter", "scheme echo  state", scr);
 	tm_press(&tt, "Escape", "SCHEME", scr);
 
-	/* help, and any key back */
-	tm_press(&tt, "h", "keys (any key to return)", scr);
+	/* help, and any key but a scrolling one back */
+	tm_press(&tt, "h", TT_HELP, scr);
 	TAP_ASSERT(strstr(scr, "pause or resume") != NULL);
 	tm_keys(&tt, "x");
-	tm_wait_gone(&tt, "keys (any key", scr);
-	tm_press(&tt, "?", "keys (any key to return)", scr);
+	tm_wait_gone(&tt, TT_HELP, scr);
+	tm_press(&tt, "?", TT_HELP, scr);
 	tm_keys(&tt, "F1");
-	tm_wait_gone(&tt, "keys (any key", scr);
+	tm_wait_gone(&tt, TT_HELP, scr);
 
 	/* tabs */
 	tm_press(&tt, "2", "OPCODES", scr);
@@ -380,6 +398,18 @@ test_pause(void)
 	tt_end();
 }
 
+/* Columns of the n bytes of UTF-8 at s (continuation bytes take none). */
+static int
+tt_cols(const char *s, size_t n)
+{
+	int c = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return c;
+}
+
 /* Every line fits the width; the table header is there. */
 static void
 tt_check_size(const char *scr, int w, int h)
@@ -390,7 +420,7 @@ tt_check_size(const char *scr, int w, int h)
 	while (*p != '\0') {
 		nl = strchr(p, '\n');
 		lines++;
-		if ((nl ? nl - p : (long)strlen(p)) > w) {
+		if (tt_cols(p, nl ? (size_t)(nl - p) : strlen(p)) > w) {
 			tm_dump(scr);
 			TAP_FAIL("a line is wider than %d columns", w);
 		}
@@ -426,17 +456,21 @@ test_resize(void)
 	tm_wait(&tt, " " TT_STALL " ", scr);
 	TAP_ASSERT(tt_line(scr, "SCHEME", line, sizeof(line)));
 	TAP_ASSERT(strstr(line, "PRODUCER") != NULL);
+	/* 80 columns: every column but the bars */
 	tt_resize(80, 24);
-	tm_wait_gone(&tt, "PRODUCER", scr);
+	tm_wait_gone(&tt, "5 [", scr);
 	tm_wait(&tt, " " TT_STALL " ", scr);
 	tt_check_size(scr, 80, 24);
+	TAP_ASSERT(tt_line(scr, "SCHEME", line, sizeof(line)));
+	TAP_ASSERT(strstr(line, "PRODUCER") != NULL);
 	TAP_ASSERT(strstr(scr, "F1Help") != NULL);
+	/* 40: the columns of least weight go, whole */
 	tt_resize(40, 12);
-	tu_sleep_ms(300);
+	tm_wait_gone(&tt, "PRODUCER", scr);
 	tm_wait(&tt, "SCHEME", scr);
 	tt_check_size(scr, 40, 12);
 	tt_resize(120, 40);
-	tm_wait(&tt, "PRODUCER", scr);
+	tm_wait(&tt, "5 [", scr);
 	tm_wait(&tt, " " TT_STALL " ", scr);
 	tm_press(&tt, "q", "RINGTOP-EXIT=0", scr);
 	tm_wait(&tt, "TTY-SANE", scr);
@@ -516,15 +550,19 @@ test_ringd_restart(void)
 	tt_begin("", "-d 0.2", 120, 40);
 	tm_wait(&tt, "schemes 3  rings 0", scr);
 	td_stop(&d);
-	tm_wait(&tt, "ringd is not running", scr);
+	/* the last frame stays, under a line saying since when */
+	tm_wait(&tt, "ringd gone since ", scr);
 	tm_wait(&tt, "retrying every 0.2s", scr);
+	TAP_ASSERT(strstr(scr, "schemes 3  rings 0") != NULL);
+	TAP_ASSERT(strstr(scr, "1 Rings") != NULL);
 	/* keys still work while ringd is away */
-	tm_press(&tt, "h", "keys (any key to return)", scr);
+	tm_press(&tt, "h", TT_HELP, scr);
 	tm_press(&tt, "x", "retrying every", scr);
 	/* the same socket again: ringtop reconnects by itself */
 	td_start(&d, NULL, 0);
+	tm_wait_gone(&tt, "ringd gone since", scr);
 	tm_wait(&tt, "schemes 3  rings 0", scr);
-	tm_wait_gone(&tt, "retrying every", scr);
+	TAP_ASSERT(strstr(scr, "retrying every") == NULL);
 	/* and it is still the same ringtop */
 	tm_format(&tt, "#{alternate_on}", fl, sizeof(fl));
 	TAP_ASSERT(fl[0] == '1');
@@ -605,10 +643,12 @@ test_memory(void)
 		tm_dump(scr);
 		TAP_FAIL("no owner summary '%s'", want);
 	}
-	for (p = strstr(scr, "REGION"); (p = strstr(p, "\n")) != NULL; p++)
-		if (strstr(p, " 64M   32 ") != NULL &&
-		    strstr(p, " 64M   32 ") < strchr(p + 1, '\n'))
+	for (p = strstr(scr, "REGION"); (p = strchr(p, '\n')) != NULL;) {
+		p++;
+		tt_line(p, "", line, sizeof(line));
+		if (tt_has_word(line, "64M") && tt_has_word(line, "32"))
 			rows++;
+	}
 	TAP_EQ(rows, 4);
 	/* freed with the connection: the tab follows */
 	ring_ctl_close(c);

@@ -3,6 +3,7 @@
  * keys and their meaning are documented in model-json.h.
  */
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -195,6 +196,47 @@ struct json_object *
 mj_opcodes(const uint64_t ops[4])
 {
 	return mj_opcodes_named(ops, NULL, 0);
+}
+
+/* One caller in ringctl (schemes), one in ringtop (Schemes tab). */
+void
+mj_opcodes_text(struct json_object *ops, char *buf, size_t len)
+{
+	size_t i, j, n = json_object_array_length(ops), used = 0;
+	uint64_t code, last;
+	const char *name;
+	char nm[SAN_VIS_LEN(RING_CTL_OPNAME_MAX)];
+	int w;
+
+	snprintf(buf, len, "-");
+	for (i = 0; i < n && used < len; i = j) {
+		struct json_object *op = json_object_array_get_idx(ops, i);
+
+		name = mj_get_str(op, "name", NULL);
+		code = last = mj_get_u64(op, "code", 0);
+		for (j = i + 1; name == NULL && j < n; j++) {
+			struct json_object *nx = json_object_array_get_idx(ops,
+			    j);
+
+			if (mj_get_str(nx, "name", NULL) != NULL ||
+			    mj_get_u64(nx, "code", 0) != last + 1)
+				break;
+			last++;
+		}
+		if (name != NULL)
+			w = snprintf(buf + used, len - used, "%s%s",
+			    i ? "," : "",
+			    san_vis(nm, sizeof(nm), name, SIZE_MAX));
+		else if (last != code)
+			w = snprintf(buf + used, len - used,
+			    "%s%" PRIu64 "-%" PRIu64, i ? "," : "", code, last);
+		else
+			w = snprintf(buf + used, len - used, "%s%" PRIu64,
+			    i ? "," : "", code);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
 }
 
 struct json_object *

@@ -106,6 +106,12 @@ struct json_object *mj_opcodes(const uint64_t ops[4]);
 /* The same, naming producer-specific opcodes from a probe's names. */
 struct json_object *mj_opcodes_named(const uint64_t ops[4],
     const struct ring_ctl_opname *names, size_t nnames);
+/*
+ * "noop,read,write,130-255" for an array of opcode objects (named ones by
+ * name, made safe for a terminal; runs of unnamed ones as ranges); "-"
+ * when empty.  ringctl's schemes table and ringtop's Schemes tab.
+ */
+void mj_opcodes_text(struct json_object *ops, char *buf, size_t len);
 struct json_object *mj_scheme(const struct ring_ctl_scheme *s);
 struct json_object *mj_client(const struct ring_ctl_client *c);
 struct json_object *mj_status(const struct ring_ctl_status *st);
