@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,12 +19,14 @@
 #include <unistd.h>
 
 #include "lib/load.h"
+#include "lib/proc.h"
 #include "lib/ringd.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
 #include "lib/tmux.h"
 
 #define TR_STALL "trstall"
+#define TR_DISK "trdisk"
 #define TR_OUT_MAX (1u << 20)
 
 static struct td d;
@@ -104,15 +107,16 @@ tr_record(char *rec, size_t len, const char *name, const char *opts, int want)
 	}
 }
 
-/* Record 5 frames with extra options, replay them, compare. */
+/*
+ * Replay rec with opts (those it was recorded with): the frames must be
+ * the recorded run's, byte for byte, and hold the text want.
+ */
 static void
-tr_roundtrip(const char *opts, const char *name)
+tr_replay_same(const char *rec, const char *opts, const char *want)
 {
-	char rec[256], o1[256], o2[256], e[256], args[1024];
+	char o1[256], o2[256], e[256], args[1024];
 	int st;
 
-	snprintf(args, sizeof(args), "%s -d 0.2 -n 5", opts);
-	tr_record(rec, sizeof(rec), name, args, 0);
 	tr_path(o1, sizeof(o1), "rec.out");
 	tr_path(o2, sizeof(o2), "play.out");
 	tr_path(e, sizeof(e), "err");
@@ -123,13 +127,23 @@ tr_roundtrip(const char *opts, const char *name)
 	}
 	tr_read(o1, tr_out, sizeof(tr_out));
 	tr_read(o2, tr_out2, sizeof(tr_out2));
-	if (strstr(tr_out, TR_STALL) == NULL)
-		TAP_FAIL("the recorded frames lack the stalled ring:\n%s",
-		    tr_out);
+	if (strstr(tr_out, want) == NULL)
+		TAP_FAIL("the recorded frames lack '%s':\n%s", want, tr_out);
 	if (strcmp(tr_out, tr_out2) != 0)
 		TAP_FAIL("replay differs from the recorded run:\n--- "
 			 "recorded\n%s\n--- replayed\n%s",
 		    tr_out, tr_out2);
+}
+
+/* Record 5 frames with extra options, replay them, compare. */
+static void
+tr_roundtrip(const char *opts, const char *name)
+{
+	char rec[256], args[256];
+
+	snprintf(args, sizeof(args), "%s -d 0.2 -n 5", opts);
+	tr_record(rec, sizeof(rec), name, args, 0);
+	tr_replay_same(rec, opts, TR_STALL);
 }
 
 static void
@@ -171,6 +185,72 @@ test_bound(void)
 	if ((st = tr_run(args, o, e)) != 0)
 		TAP_FAIL("the bounded recording does not replay: %d", st);
 	tr_end();
+}
+
+/* Wait up to 5 s until ringd lists the scheme TR_DISK, or a ring to it. */
+static void
+tr_await_disk(bool ring)
+{
+	struct ring_ctl *c = td_connect(&d);
+	uint64_t t0 = tu_now_ns();
+	struct ring_ctl_ring *v;
+	size_t n, i;
+	bool found = false;
+
+	while (!found) {
+		if (tu_now_ns() - t0 > 5000000000ull)
+			TAP_FAIL("no %s '%s' within 5 s",
+			    ring ? "ring to" : "scheme", TR_DISK);
+		tu_sleep_ms(20);
+		if (!ring) {
+			found = td_find_scheme(c, TR_DISK, NULL);
+			continue;
+		}
+		TAP_RC(ring_ctl_list_rings(c, &v, &n), 0);
+		for (i = 0; i < n; i++)
+			found |= strcmp(v[i].scheme, TR_DISK) == 0;
+		free(v);
+	}
+	ring_ctl_close(c);
+}
+
+/*
+ * The demo's processes: blkdev-scheme serving a blkdev-driver's load;
+ * the scheme stopped (SIGSTOP) while the recording runs, so that the
+ * recording holds traffic, then a stall and its alarm.  The replayed
+ * frames, text and JSON, are the recorded ones.
+ */
+static void
+test_demo(void)
+{
+	struct tp_proc scheme, driver;
+	char rec[256];
+
+	td_begin(&d, NULL);
+	if (td_build_path("RINGTOP", "ringtop/ringtop", tr_bin,
+		sizeof(tr_bin)) != 0)
+		TAP_FAIL("no ringtop binary");
+	tp_start_build(&scheme, &d, "scheme", "examples/blkdev-scheme", "-n",
+	    TR_DISK, "-s", "16M", NULL);
+	tr_await_disk(false);
+	tp_start_build(&driver, &d, "driver", "examples/blkdev-driver", "-n",
+	    TR_DISK, "-m", "load", "-b", "4K", "-q", "16", "-l", "4M", NULL);
+	tr_await_disk(true);
+	/* the first frames see traffic, the last ones the stall (>= 2 s) */
+	tr_record(rec, sizeof(rec), "demo.rec", "-d 0.3 -n 4", 0);
+	TAP_SYS(kill(scheme.pid, SIGSTOP));
+	tr_replay_same(rec, "", "/blkdev-driver");
+	tr_record(rec, sizeof(rec), "demo-stall.rec", "-d 0.3 -n 12", 0);
+	tr_replay_same(rec, "", "stalled");
+	tr_record(rec, sizeof(rec), "demo-stall.jrec", "-j -d 0.3 -n 12", 0);
+	tr_replay_same(rec, "-j", "\"stalled\":true");
+	kill(scheme.pid, SIGCONT);
+	kill(scheme.pid, SIGKILL);
+	kill(driver.pid, SIGKILL);
+	tp_reap(&scheme, 5000);
+	tp_reap(&driver, 5000);
+	td_stop(&d);
+	td_cleanup(&d);
 }
 
 /* ringd out of reach while recording: the replay says so the same way. */
@@ -365,6 +445,7 @@ main(int argc, char **argv)
 	tr_env("UBSAN_OPTIONS");
 	tap_run("ringtop-record-text", test_text, 60);
 	tap_run("ringtop-record-json", test_json, 60);
+	tap_run("ringtop-record-demo", test_demo, 90);
 	tap_run("ringtop-record-bound", test_bound, 60);
 	tap_run("ringtop-record-down", test_down, 60);
 	tap_run("ringtop-record-hostile", test_hostile, 120);

@@ -59,6 +59,20 @@ tp_startv(struct tp_proc *p, const char *dir, const char *tag, const char *bin,
 	tp_spawn(p, log, bin, argv);
 }
 
+void
+tp_start_build(struct tp_proc *p, const struct td *d, const char *tag,
+    const char *rel, ...)
+{
+	char bin[TD_PATH_MAX];
+	va_list ap;
+
+	if (td_build_path(NULL, rel, bin, sizeof(bin)) < 0)
+		TAP_FAIL("no '%s' in this build (make examples)", rel);
+	va_start(ap, rel);
+	tp_startv(p, d->dir, tag, bin, d->sock, ap);
+	va_end(ap);
+}
+
 const char *
 tp_log(const struct tp_proc *p)
 {

@@ -36,6 +36,13 @@ void tp_spawn(struct tp_proc *p, const char *log, const char *bin,
  */
 void tp_startv(struct tp_proc *p, const char *dir, const char *tag,
     const char *bin, const char *sock, va_list ap);
+/*
+ * The same for the program rel of this build (td_build_path(): e.g.
+ * "examples/blkdev-scheme"), talking to d's ringd, its output in
+ * d->dir/tag.log; fails when the build lacks it.
+ */
+void tp_start_build(struct tp_proc *p, const struct td *d, const char *tag,
+    const char *rel, ...) __attribute__((sentinel));
 /* p's output so far, NUL-terminated, in a static buffer. */
 const char *tp_log(const struct tp_proc *p);
 /* p's output as '#' lines, each prefixed with the log file's name. */
