@@ -427,7 +427,7 @@ main_replay_banner(const struct rec_replay *r)
 	time_t t = (time_t)(r->snaps[r->pos].wall_ns / 1000000000ull);
 	struct tm tm;
 	size_t i, at = 0, shown = 0;
-	int len;
+	int len, x;
 
 	/* frames count as batch replay numbers them: primers not shown */
 	for (i = 0; i < r->n; i++)
@@ -445,6 +445,10 @@ main_replay_banner(const struct rec_replay *r)
 	    r->paused ? " paused" : (r->pos + 1 == r->n ? " end" : ""));
 	if (len > COLS)
 		len = COLS;
+	/* no word of the header left cut: blank back to a space */
+	for (x = COLS - len; x > 0 && (mvinch(0, x - 1) & A_CHARTEXT) != ' ';
+	     x--)
+		mvaddch(0, x - 1, ' ');
 	attron(A_REVERSE);
 	mvaddnstr(0, COLS - len, line, len);
 	attroff(A_REVERSE);
