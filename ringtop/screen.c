@@ -642,7 +642,7 @@ static struct scr_col scr_ring_cols[RT_C_COUNT] = {
 	[RT_C_CQ] = { "CQ", SCR_QNUM, 24, false, 3, false, true },
 	[RT_C_SUB] = { "SUB/s", 6, 7, true, 5, false, false },
 	[RT_C_CMP] = { "CMP/s", 6, 7, true, 7, false, false },
-	[RT_C_AGE] = { "AGE", 6, 8, true, 8, false, false },
+	[RT_C_AGE] = { "AGE", 6, 8, true, 8, true, false },
 	[RT_C_STATE] = { "STATE", 8, 8, false, 2, false, false },
 };
 
@@ -662,6 +662,20 @@ scr_queue(int y, const struct scr_col *c, uint64_t depth, uint32_t entries,
 	scr_put(y, c->x + SCR_QNUM, 1, row, " ");
 	scr_bar(y, c->x + SCR_QNUM + 1, c->w - SCR_QNUM - 1, depth, entries,
 	    row);
+}
+
+/* AGE: how long the head in alarm (else the SQ's) has stood still. */
+static void
+scr_ring_age(const struct rt_model *m, const struct rt_ring *r, char *buf,
+    size_t len)
+{
+	uint64_t age = r->alarm != RT_AL_NONE ? model_alarm_age(m, r)
+					      : model_sq_age(m, r);
+
+	if (age > 0 && r->state != RT_ST_ENDED)
+		units_fmt_duration(age, buf, len);
+	else
+		snprintf(buf, len, "-");
 }
 
 /* The cells SUB/s to AGE of an ended ring: how it ended, across them. */
@@ -693,7 +707,6 @@ scr_ring_row(const struct rt_model *m, const struct rt_ring *r, int y, bool sel)
 	    : ended	 ? A_DIM
 	    : r->changed ? scr_attr(SCR_P_CHANGED)
 			 : A_NORMAL;
-	uint64_t age;
 	int i;
 
 	if (sel)
@@ -736,14 +749,7 @@ scr_ring_row(const struct rt_model *m, const struct rt_ring *r, int y, bool sel)
 			if (ended)
 				continue;
 			if (i == RT_C_AGE) {
-				age = r->alarm != RT_AL_NONE
-				    ? model_alarm_age(m, r)
-				    : model_sq_age(m, r);
-				if (age > 0)
-					units_fmt_duration(age, buf,
-					    sizeof(buf));
-				else
-					snprintf(buf, sizeof(buf), "-");
+				scr_ring_age(m, r, buf, sizeof(buf));
 				if (model_stalled(m, r) && !sel)
 					a = scr_attr(SCR_P_ALARM);
 			} else {
@@ -813,6 +819,8 @@ scr_rings(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 		scr_want(&c[RT_C_CONSUMER], buf);
 		fmt_peer(buf, sizeof(buf), &r->r.producer);
 		scr_want(&c[RT_C_PRODUCER], buf);
+		scr_ring_age(m, r, buf, sizeof(buf));
+		scr_want(&c[RT_C_AGE], buf);
 	}
 	scr_table_head(v, y0, scr_ring_cols, RT_C_COUNT);
 	v->page = y1 - y0 - 1;
@@ -1107,7 +1115,7 @@ static struct scr_col scr_mem_cols[VM_COUNT] = {
 	[VM_FLAGS] = { "FLAGS", 7, 8, false, 4, false, false },
 	[VM_MAPPED] = { "MAPPED", 7, 7, false, 3, false, false },
 	[VM_GRANTS] = { "GRANTS", 7, 7, true, 2, false, false },
-	[VM_AGE] = { "AGE", 7, 8, true, 2, false, false },
+	[VM_AGE] = { "AGE", 7, 8, true, 2, true, false },
 };
 
 /* A zone's figures, on as many lines as the width needs (at most 2). */
@@ -1180,6 +1188,8 @@ scr_memory(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 		snprintf(buf, sizeof(buf), "%#llx",
 		    (unsigned long long)m->regions[i].base);
 		scr_want(&c[VM_BASE], buf);
+		units_fmt_duration(m->regions[i].age_ns, buf, sizeof(buf));
+		scr_want(&c[VM_AGE], buf);
 	}
 	scr_table_head(v, y, c, VM_COUNT);
 	v->page = y1 - y - 1;
@@ -1489,13 +1499,13 @@ scr_sort_menu(const struct rt_view *v)
 	unsigned cur = view_sort_get(v, &inv);
 	int y0 = 4, x0 = 2;
 
-	scr_printf(y0, x0, 16, scr_attr(SCR_P_HEAD), " Sort %s by ",
+	scr_printf(y0, x0, 20, scr_attr(SCR_P_HEAD), " Sort %s by ",
 	    scr_tab_names[v->tab]);
 	for (i = 0; i < n; i++)
-		scr_printf(y0 + 1 + (int)i, x0, 16,
+		scr_printf(y0 + 1 + (int)i, x0, 20,
 		    i == v->sort_cursor ? scr_attr(SCR_P_SEL)
 					: scr_attr(SCR_P_KEY) & ~A_REVERSE,
-		    " %c %-12s", i == cur ? '*' : ' ',
+		    " %c %-16s", i == cur ? '*' : ' ',
 		    view_sort_name(v->tab, i));
 }
 

@@ -16,6 +16,7 @@
  * back while ringtop runs.
  */
 #include <errno.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include <ring/phys.h>
 
 #include "lib/load.h"
+#include "lib/proc.h"
 #include "lib/ringd.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
@@ -657,6 +659,477 @@ test_memory(void)
 	tt_end();
 }
 
+/* --- the screens at 80x24 and 160x50 ----------------------------------- */
+
+#define TT_DISK "ttdisk"
+
+/* blkdev-scheme serving TT_DISK, registered with its opcode names. */
+static void
+tt_disk(struct tp_proc *p)
+{
+	struct ring_ctl *c = td_connect(&d);
+	uint64_t t0 = tu_now_ns();
+
+	tp_start_build(p, &d, "scheme", "examples/blkdev-scheme", "-n", TT_DISK,
+	    "-s", "16M", (char *)NULL);
+	while (!td_find_scheme(c, TT_DISK, NULL)) {
+		if (tu_now_ns() - t0 > 5000000000ull) {
+			tp_dump(p);
+			TAP_FAIL("blkdev-scheme did not register in 5 s");
+		}
+		tu_sleep_ms(10);
+	}
+	ring_ctl_close(c);
+}
+
+/* A table: the tab's key, its column titles in order, and which must show
+   at 80 columns. */
+struct tt_table {
+	const char *key;
+	const char *cols[11];
+	const char *narrow; /* titles, space-separated, a must at 80 */
+};
+
+static const struct tt_table tt_tables[] = {
+	{ "1",
+	    { "ID", "SCHEME", "CONSUMER", "PRODUCER", "SQ", "CQ", "SUB/s",
+		"CMP/s", "AGE", "STATE", NULL },
+	    "ID SCHEME CONSUMER PRODUCER SQ CQ SUB/s CMP/s AGE STATE" },
+	{ "2",
+	    { "SCHEME", "OWNER", "UID", "BUILTIN", "RINGS", "OPCODES", NULL },
+	    "SCHEME OWNER UID BUILTIN RINGS OPCODES" },
+	{ "3",
+	    { "ID", "CLIENT", "UID", "GID", "SCHEMES", "RINGS", "AGE", NULL },
+	    "ID CLIENT UID GID SCHEMES RINGS AGE" },
+	{ "4",
+	    { "REGION", "BASE", "SIZE", "ZONE", "OWNER", "UID", "FLAGS",
+		"MAPPED", "GRANTS", "AGE", NULL },
+	    "REGION BASE SIZE ZONE OWNER MAPPED GRANTS AGE" },
+};
+
+/*
+ * The table's header line (the first whose first word, without the sort
+ * mark v or ^, is the table's first title) into line.
+ */
+static bool
+tt_header(const char *scr, const struct tt_table *tb, char *line, size_t size)
+{
+	const char *p = scr;
+	size_t n = strlen(tb->cols[0]);
+
+	while (p != NULL && *p != '\0') {
+		const char *w = p;
+
+		while (*w == ' ')
+			w++;
+		if (strncmp(w, tb->cols[0], n) == 0 &&
+		    (w[n] == ' ' || w[n] == 'v' || w[n] == '^')) {
+			tt_line(p, "", line, size);
+			return true;
+		}
+		p = strchr(p, '\n');
+		if (p != NULL)
+			p++;
+	}
+	return false;
+}
+
+/*
+ * Every word of the header is a whole column title (a sort mark v or ^ may
+ * follow one), in the table's order, none twice, and with mark given the
+ * titles it must hold; false (what in why) otherwise.
+ */
+static bool
+tt_header_ok(const char *line, const struct tt_table *tb, const char *must,
+    char *why, size_t size)
+{
+	char copy[512], word[32], *tok, *save = NULL;
+	int last = -1, k;
+
+	snprintf(copy, sizeof(copy), "%s", line);
+	for (tok = strtok_r(copy, " ", &save); tok != NULL;
+	     tok = strtok_r(NULL, " ", &save)) {
+		size_t n = strlen(tok);
+
+		snprintf(word, sizeof(word), "%s", tok);
+		for (k = 0; tb->cols[k] != NULL; k++)
+			if (strcmp(word, tb->cols[k]) == 0)
+				break;
+		if (tb->cols[k] == NULL && n > 1 &&
+		    (word[n - 1] == 'v' || word[n - 1] == '^')) {
+			word[n - 1] = '\0';
+			for (k = 0; tb->cols[k] != NULL; k++)
+				if (strcmp(word, tb->cols[k]) == 0)
+					break;
+		}
+		if (tb->cols[k] == NULL) {
+			snprintf(why, size, "'%s' is no column title", tok);
+			return false;
+		}
+		if (k <= last) {
+			snprintf(why, size, "'%s' out of order", tok);
+			return false;
+		}
+		last = k;
+	}
+	if (must != NULL) {
+		snprintf(copy, sizeof(copy), "%s", must);
+		for (tok = strtok_r(copy, " ", &save); tok != NULL;
+		     tok = strtok_r(NULL, " ", &save))
+			if (!tt_has_word(line, tok)) {
+				/* the sorted column carries its mark */
+				snprintf(word, sizeof(word), "%sv", tok);
+				if (!tt_has_word(line, word)) {
+					snprintf(why, size, "no column %s",
+					    tok);
+					return false;
+				}
+			}
+	}
+	return true;
+}
+
+/* The traffic for the layout tests: the load, the disk, 4 regions. */
+static struct ring_ctl *
+tt_layout_load(struct tp_proc *disk)
+{
+	struct ring_ctl *c;
+	uint64_t base, min;
+	int i;
+
+	tl_start(&tt_load, &d, TT_STALL);
+	tt_disk(disk);
+	c = td_connect(&d);
+	for (i = 0; i < 4; i++) {
+		min = 1ull << 20;
+		TAP_RC(ring_physalloc3(c, 1ull << 20, RING_PHYS_SPACE_32, &min,
+			   &base),
+		    0);
+	}
+	return c;
+}
+
+/* Every tab at w x h: its header whole and in order, every line fits. */
+static void
+tt_check_tabs(int w, int h)
+{
+	static char scr[TM_SCREEN_MAX];
+	char line[512], why[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(tt_tables) / sizeof(tt_tables[0]); i++) {
+		const struct tt_table *tb = &tt_tables[i];
+
+		tm_keys(&tt, tb->key);
+		tm_wait(&tt, tb->cols[1], scr);
+		tm_wait(&tt, tb->key[0] == '4' ? "GRANTS" : tb->cols[0], scr);
+		if (!tt_header(scr, tb, line, sizeof(line))) {
+			tm_dump(scr);
+			TAP_FAIL("%dx%d tab %s: no header", w, h, tb->key);
+		}
+		if (!tt_header_ok(line, tb, w <= 80 ? tb->narrow : NULL, why,
+			sizeof(why))) {
+			tm_dump(scr);
+			TAP_FAIL("%dx%d tab %s: header '%s': %s", w, h, tb->key,
+			    line, why);
+		}
+		tt_check_size(scr, w, h);
+	}
+}
+
+/*
+ * 80x24 and 160x50: every tab's header holds whole column titles only;
+ * at 80 every column of Rings but the bars, Memory's GRANTS and AGE and
+ * the zone's figures; at 160 the bars and every column.
+ */
+static void
+test_layout(void)
+{
+	static char scr[TM_SCREEN_MAX];
+	struct tp_proc disk;
+	struct ring_ctl *c;
+	char line[512];
+
+	if (tu_under_valgrind()) {
+		tap_diag("under valgrind: the layout is not checked");
+		return;
+	}
+	tt_begin("LANG=C.UTF-8", "-d 0.2", 80, 24);
+	c = tt_layout_load(&disk);
+	tm_wait(&tt, " " TT_STALL " ", scr);
+	tt_check_tabs(80, 24);
+	/* Rings: no bars at 80 (the peers' names come first) */
+	tm_keys(&tt, "1");
+	tm_wait(&tt, " " TT_STALL " ", scr);
+	TAP_ASSERT(tt_line(scr, " " TT_STALL " ", line, sizeof(line)));
+	if (strchr(line, '[') != NULL) {
+		tm_dump(scr);
+		TAP_FAIL("bars on an 80-column screen: '%s'", line);
+	}
+	/* Memory: the zone's figures wrap, none lost */
+	tm_keys(&tt, "4");
+	tm_wait(&tt, "largest free", scr);
+	tm_wait(&tt, "regions 4", scr);
+	tt_check_size(scr, 80, 24);
+
+	tt_resize(160, 50);
+	tm_keys(&tt, "1");
+	tm_wait(&tt, "5 [", scr);
+	tt_check_tabs(160, 50);
+	tm_keys(&tt, "1");
+	tm_wait(&tt, "5 [", scr);
+	TAP_ASSERT(tt_line(scr, " " TT_STALL " ", line, sizeof(line)));
+	TAP_ASSERT(strstr(line, " 0 [") != NULL);
+	tm_keys(&tt, "4");
+	tm_wait(&tt, "GRANTS", scr);
+	TAP_ASSERT(tt_line(scr, "GRANTS", line, sizeof(line)));
+	TAP_ASSERT(tt_has_word(line, "UID") && tt_has_word(line, "FLAGS"));
+
+	tm_press(&tt, "q", "RINGTOP-EXIT=0", scr);
+	ring_ctl_close(c);
+	tl_stop(&tt_load);
+	kill(disk.pid, SIGTERM);
+	tp_reap(&disk, 10000);
+	tt_end();
+}
+
+/* The line that starts with word and a blank, copied into line. */
+static bool
+tt_row(const char *screen, const char *word, char *line, size_t size)
+{
+	const char *p = screen;
+	size_t n = strlen(word);
+
+	for (;;) {
+		if (strncmp(p, word, n) == 0 && p[n] == ' ')
+			return tt_line(p, "", line, size);
+		if ((p = strchr(p, '\n')) == NULL)
+			return false;
+		p++;
+	}
+}
+
+/* The word-th word of each table row below the header holding hdr. */
+static size_t
+tt_column(const char *scr, const char *hdr, int word, char out[][64],
+    size_t max)
+{
+	const char *p = strstr(scr, hdr);
+	char line[512], *tok, *save = NULL;
+	size_t n = 0;
+	int k;
+
+	if (p == NULL || (p = strchr(p, '\n')) == NULL)
+		return 0;
+	for (p++; *p != '\0' && *p != '\n' && n < max;) {
+		tt_line(p, "", line, sizeof(line));
+		if (strncmp(line, "F1", 2) == 0)
+			break;
+		tok = strtok_r(line, " ", &save);
+		for (k = 0; k < word && tok != NULL; k++)
+			tok = strtok_r(NULL, " ", &save);
+		if (tok == NULL)
+			break;
+		snprintf(out[n++], 64, "%s", tok);
+		p = strchr(p, '\n');
+		if (p == NULL)
+			break;
+		p++;
+	}
+	return n;
+}
+
+/*
+ * The Schemes tab: the opcode names a scheme declared and ranges of
+ * unnamed ones, as ringctl writes them, cut cells ending in an ellipsis;
+ * its own sort (keys, menu, invert), shown in the tab bar and its header
+ * and applied, while the Rings tab keeps its own.
+ */
+static void
+test_schemes(void)
+{
+	static char scr[TM_SCREEN_MAX];
+	char line[512], col[16][64], first[64];
+	struct tp_proc disk;
+	size_t n, i;
+
+	tt_begin("LANG=C.UTF-8", "-d 0.2", 80, 24);
+	tl_start(&tt_load, &d, TT_STALL);
+	tt_disk(&disk);
+	tm_press(&tt, "2", "OPCODES", scr);
+	tm_wait(&tt, "blkdev-scheme", scr);
+	/* 80 columns: the lists are cut, with a mark */
+	TAP_ASSERT(tt_row(scr, TT_DISK, line, sizeof(line)));
+	if (strstr(line, "noop,read,write") == NULL ||
+	    strstr(line, "\xe2\x80\xa6") == NULL) {
+		tm_dump(scr);
+		TAP_FAIL("ttdisk's opcodes not cut with an ellipsis: '%s'",
+		    line);
+	}
+	TAP_ASSERT(tt_line(scr, "echo ", line, sizeof(line)));
+	TAP_ASSERT(strstr(line, "\xe2\x80\xa6") != NULL);
+	/* wide enough: the declared names, and echo's range */
+	tt_resize(160, 50);
+	tm_wait(&tt, "identify,capacity,release", scr);
+	TAP_ASSERT(tt_row(scr, TT_DISK, line, sizeof(line)));
+	TAP_ASSERT(strstr(line, ",fsync,identify,capacity,release") != NULL);
+	TAP_ASSERT(strstr(line, "\xe2\x80\xa6") == NULL);
+	TAP_ASSERT(tt_line(scr, "echo ", line, sizeof(line)));
+	TAP_ASSERT(strstr(line, ",13-255") != NULL);
+	TAP_ASSERT(strstr(line, "?") == NULL);
+
+	/* sorted by name: the tab bar and the header say so */
+	TAP_ASSERT(strstr(scr, "sort scheme ") != NULL);
+	TAP_ASSERT(strstr(scr, "SCHEMEv") != NULL);
+	n = tt_column(scr, "OPCODES", 0, col, 16);
+	TAP_ASSERT(n >= 5);
+	for (i = 1; i < n; i++)
+		TAP_ASSERT(strcmp(col[i - 1], col[i]) < 0);
+	/* > : by owner, blkdev-scheme before ringd */
+	tm_press(&tt, ">", "sort owner ", scr);
+	tm_wait(&tt, "OWNERv", scr);
+	n = tt_column(scr, "OPCODES", 0, col, 16);
+	TAP_ASSERT(n >= 5 && strcmp(col[0], TT_DISK) == 0);
+	/* the F6 menu lists this table's columns: rings */
+	tm_press(&tt, "F6", "Sort Schemes by", scr);
+	TAP_ASSERT(strstr(scr, " builtin ") != NULL);
+	tm_keys(&tt, "Down");
+	tm_keys(&tt, "Down");
+	tm_keys(&tt, "Down");
+	tm_press(&tt, "Enter", "sort rings ", scr);
+	tm_wait(&tt, "RINGSv", scr);
+	n = tt_column(scr, "OPCODES", 0, col, 16);
+	TAP_ASSERT(n >= 5 && strcmp(col[n - 1], TT_DISK) == 0);
+	/* inverted: the scheme without rings first */
+	tm_press(&tt, "I", "sort rings (inverted)", scr);
+	tm_wait(&tt, "RINGS^", scr);
+	n = tt_column(scr, "OPCODES", 0, col, 16);
+	TAP_ASSERT(n >= 5 && strcmp(col[0], TT_DISK) == 0);
+	snprintf(first, sizeof(first), "%s", col[0]);
+	/* the Rings tab kept its own sort */
+	tm_press(&tt, "1", "sort id ", scr);
+	TAP_ASSERT(strstr(scr, "IDv") != NULL);
+	TAP_ASSERT(strstr(scr, "(inverted)") == NULL);
+	/* and back: the Schemes sort is still there */
+	tm_press(&tt, "2", "sort rings (inverted)", scr);
+	n = tt_column(scr, "OPCODES", 0, col, 16);
+	TAP_ASSERT(n >= 1 && strcmp(col[0], first) == 0);
+	tm_press(&tt, "q", "RINGTOP-EXIT=0", scr);
+	kill(disk.pid, SIGTERM);
+	tp_reap(&disk, 10000);
+	tl_stop(&tt_load);
+	tt_end();
+}
+
+/* Help scrolls at 80x24; the detail view's key bar has its own keys. */
+static void
+test_help_detail(void)
+{
+	static char scr[TM_SCREEN_MAX];
+
+	tt_begin("", "-d 0.2", 80, 24);
+	tl_start(&tt_load, &d, TT_STALL);
+	tm_wait(&tt, " " TT_STALL " ", scr);
+	tm_press(&tt, "h", TT_HELP, scr);
+	tm_wait(&tt, "lines 1-22 of ", scr);
+	TAP_ASSERT(strstr(scr, "show this help") != NULL);
+	TAP_ASSERT(strstr(scr, "While ringd is away") == NULL);
+	/* End: the last line; Home: the first again */
+	tm_press(&tt, "End", "While ringd is away", scr);
+	TAP_ASSERT(strstr(scr, "show this help") == NULL);
+	tm_press(&tt, "Home", "show this help", scr);
+	tm_wait(&tt, "lines 1-22 of ", scr);
+	/* j and k by a line, PgDn by a page */
+	tm_press(&tt, "j", "lines 2-23 of ", scr);
+	tm_press(&tt, "k", "lines 1-22 of ", scr);
+	tm_press(&tt, "PgDn", "While ringd is away", scr);
+	tm_press(&tt, "PgUp", "lines 1-22 of ", scr);
+	/* another key: back to the table */
+	tm_keys(&tt, "Escape");
+	tm_wait_gone(&tt, TT_HELP, scr);
+	tm_wait(&tt, "F6Sort", scr);
+
+	/* the detail view: its own keys, no sort */
+	tm_press(&tt, "Enter", "history: one column per", scr);
+	tm_wait(&tt, "EscBack", scr);
+	TAP_ASSERT(strstr(scr, "Up/DnRing") != NULL);
+	TAP_ASSERT(strstr(scr, "F6Sort") == NULL);
+	TAP_ASSERT(strstr(scr, "F4Filter") == NULL);
+	TAP_ASSERT(strstr(scr, "sort - ") != NULL);
+	tm_press(&tt, "Escape", "F6Sort", scr);
+	tm_press(&tt, "q", "RINGTOP-EXIT=0", scr);
+	tl_stop(&tt_load);
+	tt_end();
+}
+
+/*
+ * With the demo's processes: the scheme stopped (SIGSTOP) -> its ring
+ * stalled, the alarm naming the scheme within 3 s; the driver killed ->
+ * its ring kept, dimmed, as ended, and the event in the log pane; ringd
+ * stopped -> the last frame kept under "ringd gone since".
+ */
+static void
+test_blame(void)
+{
+	static char scr[TM_SCREEN_MAX];
+	struct tp_proc disk, drv;
+	char line[512], want[96];
+	pid_t dpid;
+
+	if (tu_under_valgrind()) {
+		tap_diag("under valgrind: the 3 s bound is not checked");
+		return;
+	}
+	tt_begin("LANG=C.UTF-8", "-d 0.2", 120, 40);
+	tt_disk(&disk);
+	tp_start_build(&drv, &d, "driver", "examples/blkdev-driver", "-n",
+	    TT_DISK, "-m", "load", "-b", "4K", "-q", "16", "-l", "4M",
+	    (char *)NULL);
+	tt_wait_row(" " TT_DISK " ", "[", "[", scr);
+	tm_wait(&tt, "running", scr);
+
+	kill(disk.pid, SIGSTOP);
+	snprintf(want, sizeof(want), "producer %d/blkdev-scheme takes no SQEs",
+	    (int)disk.pid);
+	tt.wait_ms = 3000;
+	tm_wait(&tt, want, scr);
+	tt.wait_ms = 0;
+	TAP_ASSERT(tt_line(scr, " " TT_DISK " ", line, sizeof(line)));
+	if (!tt_has_word(line, "stalled")) {
+		tm_dump(scr);
+		TAP_FAIL("the stopped scheme's ring is not stalled: '%s'",
+		    line);
+	}
+	kill(disk.pid, SIGCONT);
+	tm_wait_gone(&tt, "takes no SQEs", scr);
+
+	/* the consumer dies: its ring stays, ended */
+	dpid = drv.pid;
+	kill(drv.pid, SIGKILL);
+	tp_reap(&drv, 10000);
+	tm_wait(&tt, "consumer gone", scr);
+	TAP_ASSERT(tt_line(scr, "consumer gone", line, sizeof(line)));
+	TAP_ASSERT(strstr(line, " " TT_DISK " ") != NULL);
+	TAP_ASSERT(tt_has_word(line, "ended"));
+	/* the event log pane has the line */
+	tm_press(&tt, "e", "EVENTS", scr);
+	snprintf(want, sizeof(want), "%d/blkdev-driver) ended: consumer gone",
+	    (int)dpid);
+	tm_wait(&tt, want, scr);
+	TAP_ASSERT(strstr(scr, "stall") != NULL);
+
+	/* ringd stops: the last frame stays, marked */
+	td_stop(&d);
+	tm_wait(&tt, "ringd gone since ", scr);
+	TAP_ASSERT(strstr(scr, " " TT_DISK " ") != NULL);
+	TAP_ASSERT(strstr(scr, "consumer gone") != NULL);
+	tm_press(&tt, "q", "RINGTOP-EXIT=0", scr);
+	kill(disk.pid, SIGKILL);
+	tp_reap(&disk, 10000);
+	tm_stop(&tt);
+	td_cleanup(&d);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -670,5 +1143,9 @@ main(int argc, char **argv)
 	tap_run("ringtop-tty-memory", test_memory, 60);
 	tap_run("ringtop-tty-ringd-restart", test_ringd_restart, 60);
 	tap_run("ringtop-tty-no-ringd", test_no_ringd, 60);
+	tap_run("ringtop-tty-layout", test_layout, 120);
+	tap_run("ringtop-tty-schemes", test_schemes, 90);
+	tap_run("ringtop-tty-help-detail", test_help_detail, 60);
+	tap_run("ringtop-tty-blame", test_blame, 90);
 	return tap_done();
 }
