@@ -149,8 +149,13 @@ tr_roundtrip(const char *opts, const char *name)
 static void
 test_text(void)
 {
+	char rec[256];
+
 	tr_begin();
 	tr_roundtrip("", "text.rec");
+	/* at the recorded pace: the same frames again */
+	tr_path(rec, sizeof(rec), "text.rec");
+	tr_replay_same(rec, "--pace", TR_STALL);
 	tr_end();
 }
 
@@ -423,6 +428,45 @@ test_tty(void)
 	td_cleanup(&d);
 }
 
+/* -w in the screen mode: the recording replays in batch mode. */
+static void
+test_tty_record(void)
+{
+	static char screen[TM_SCREEN_MAX];
+	struct tm_server t;
+	char rec[256], o[256], e[256], cmd[1024], args[512];
+	uint64_t t0;
+	int st;
+
+	if (!tm_available())
+		TAP_FAIL("no tmux to run ringtop in");
+	tr_begin();
+	tr_path(rec, sizeof(rec), "screen.rec");
+	tr_path(o, sizeof(o), "out");
+	tr_path(e, sizeof(e), "err");
+	snprintf(cmd, sizeof(cmd), "%s -S %s -d 0.2 -n 5 -w %s", tr_bin, d.sock,
+	    rec);
+	tm_start(&t, d.dir);
+	tm_new_session(&t, "rw", 120, 30, cmd);
+	tm_wait(&t, TR_STALL, screen);
+	t0 = tu_now_ns();
+	while (tm_has_session(&t)) {
+		if (tu_now_ns() - t0 > 10000000000ull)
+			TAP_FAIL("ringtop -n 5 did not end within 10 s");
+		tu_sleep_ms(50);
+	}
+	tm_stop(&t);
+	snprintf(args, sizeof(args), "-b -r %s", rec);
+	if ((st = tr_run(args, o, e)) != 0)
+		TAP_FAIL("replay: status %d", st);
+	tr_read(o, tr_out, sizeof(tr_out));
+	if (strstr(tr_out, "ringtop frame 5 ") == NULL ||
+	    strstr(tr_out, "ringtop frame 6 ") != NULL ||
+	    strstr(tr_out, TR_STALL) == NULL)
+		TAP_FAIL("replay of the screen's recording:\n%s", tr_out);
+	tr_end();
+}
+
 /* Append exitcode=99 to a sanitizer's options variable. */
 static void
 tr_env(const char *var)
@@ -450,5 +494,6 @@ main(int argc, char **argv)
 	tap_run("ringtop-record-down", test_down, 60);
 	tap_run("ringtop-record-hostile", test_hostile, 120);
 	tap_run("ringtop-record-tty", test_tty, 60);
+	tap_run("ringtop-record-tty-write", test_tty_record, 60);
 	return tap_done();
 }
