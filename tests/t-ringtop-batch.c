@@ -7,6 +7,12 @@
  * Traffic (lib/load.h): a stalled scheme with 5 SQEs queued (SQ depth 5),
  * 3 SQEs to the built-in echo scheme never reaped (CQ backlog 3), round
  * trips through null (moving) and an idle ring to zero.
+ *
+ * And the demo's processes (blkdev-scheme serving blkdev-driver's load),
+ * watched by a ringtop -b that runs on while the test stops, kills or
+ * starts them: the stall charged to the scheme, the CQ backlog to the
+ * driver, an ended ring and its event, ringd going away, unknown figures
+ * in a ring's first frame, and .ringd as `ringctl -j status` prints it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,12 +23,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "lib/load.h"
+#include "lib/proc.h"
 #include "lib/ringd.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
@@ -196,6 +205,28 @@ tb_dump(const char *what, const char *s)
 
 #define TB_FRAMES_MAX 16
 
+/* A line of len bytes (frame n + 1) as one complete JSON object. */
+static struct json_object *
+tb_parse(const char *p, int len, size_t n)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *o;
+
+	TAP_ASSERT(tok != NULL);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	o = json_tokener_parse_ex(tok, p, len);
+	if (o == NULL || json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != (size_t)len) {
+		tap_diag("line: %.*s", len > 300 ? 300 : len, p);
+		TAP_FAIL("frame %zu is not one JSON object: %s", n + 1,
+		    json_tokener_error_desc(json_tokener_get_error(tok)));
+	}
+	json_tokener_free(tok);
+	if (!json_object_is_type(o, json_type_object))
+		TAP_FAIL("frame %zu is not an object", n + 1);
+	return o;
+}
+
 /* Parse out as JSON lines; every line must be one complete object. */
 static size_t
 tb_frames(const char *out, struct json_object **f, size_t max)
@@ -204,8 +235,6 @@ tb_frames(const char *out, struct json_object **f, size_t max)
 	size_t n = 0;
 
 	while (*p != '\0') {
-		struct json_tokener *tok;
-		struct json_object *o;
 		int len;
 
 		if ((nl = strchr(p, '\n')) == NULL)
@@ -214,22 +243,8 @@ tb_frames(const char *out, struct json_object **f, size_t max)
 		len = (int)(nl - p);
 		if (n == max)
 			TAP_FAIL("more than %zu frames", max);
-		tok = json_tokener_new();
-		TAP_ASSERT(tok != NULL);
-		json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-		o = json_tokener_parse_ex(tok, p, len);
-		if (o == NULL ||
-		    json_tokener_get_error(tok) != json_tokener_success ||
-		    json_tokener_get_parse_end(tok) != (size_t)len) {
-			tap_diag("line: %.*s", len > 300 ? 300 : len, p);
-			TAP_FAIL("frame %zu is not one JSON object: %s", n + 1,
-			    json_tokener_error_desc(
-				json_tokener_get_error(tok)));
-		}
-		json_tokener_free(tok);
-		if (!json_object_is_type(o, json_type_object))
-			TAP_FAIL("frame %zu is not an object", n + 1);
-		f[n++] = o;
+		f[n] = tb_parse(p, len, n);
+		n++;
 		p = nl + 1;
 	}
 	return n;
@@ -283,6 +298,23 @@ tb_ring(struct json_object *frame, const char *name)
 	}
 	TAP_FAIL("frame %lld has no ring to '%s'",
 	    (long long)tb_int(frame, "frame"), name);
+}
+
+/* `ringctl -S sock -j cmd` as a JSON value of type want (caller puts). */
+static struct json_object *
+tb_ringctl_json(const char *cmd, json_type want)
+{
+	static struct tb_run ctl;
+	char ringctl[PATH_MAX];
+	const char *argv[] = { ringctl, "-S", d.sock, "-j", cmd, NULL };
+	struct json_object *o;
+
+	tb_sibling(ringctl, sizeof(ringctl), "RINGCTL_BIN", "ringctl/ringctl");
+	tb_exec(&ctl, argv);
+	TB_STATUS(&ctl, 0);
+	o = json_tokener_parse(ctl.out);
+	TAP_ASSERT(o != NULL && json_object_is_type(o, want));
+	return o;
 }
 
 /* --- traffic ------------------------------------------------------------- */
@@ -385,11 +417,9 @@ test_text(void)
 static void
 test_json(void)
 {
-	static struct tb_run ctl;
 	struct json_object *f[TB_FRAMES_MAX], *st, *ec, *nu, *o, *ref;
 	struct json_object *rings;
 	struct tb_run *r;
-	char ringctl[PATH_MAX];
 	size_t n, i;
 	int64_t age2, age3;
 
@@ -465,16 +495,7 @@ test_json(void)
 	TAP_ASSERT(tb_int(tb_ring(f[2], "echo"), "cq_pending_age_ns") > 0);
 
 	/* the same keys as ringctl -j rings, plus ringtop's own */
-	tb_sibling(ringctl, sizeof(ringctl), "RINGCTL_BIN", "ringctl/ringctl");
-	{
-		const char *argv[] = { ringctl, "-S", d.sock, "-j", "rings",
-			NULL };
-
-		tb_exec(&ctl, argv);
-	}
-	TB_STATUS(&ctl, 0);
-	ref = json_tokener_parse(ctl.out);
-	TAP_ASSERT(ref != NULL && json_object_is_type(ref, json_type_array));
+	ref = tb_ringctl_json("rings", json_type_array);
 	TAP_EQ(json_object_array_length(ref), 4);
 	o = json_object_array_get_idx(ref, 0);
 	st = tb_ring(f[2], tb_str(o, "scheme"));
@@ -565,6 +586,103 @@ test_stalled(void)
 		tb_dump("stdout", r->out);
 		TAP_FAIL("no stall alarm in the text frames");
 	}
+	tb_end();
+}
+
+/* A ringtop -b that runs on, its frames read from its log as they come. */
+struct tb_live {
+	struct tp_proc p;
+	bool json;
+	int fd;		/* its log, for reading */
+	size_t len;	/* bytes read */
+	size_t off;	/* start of the next frame */
+	char buf[TB_OUT_MAX];
+};
+
+static struct tb_live tb_lj, tb_lt; /* one -j, one text */
+static void tb_live_start(struct tb_live *l, bool json, const char *delay);
+static void tb_live_stop(struct tb_live *l);
+static struct json_object *tb_live_json(struct tb_live *l, unsigned ms);
+static bool tb_waits_differ(struct json_object *a, struct json_object *b);
+static void tb_epochs(struct json_object *r, int64_t e[4]);
+static const char *tb_activity(struct json_object *ring);
+
+/*
+ * A consumer that waits for CQEs with a timeout, again and again, on a
+ * ring whose scheme takes nothing: its CQ wait word comes and goes, no
+ * index moves.  ringtop must not call that movement: never `running`.
+ */
+static void
+test_wait_words(void)
+{
+	struct json_object *last = NULL;
+	int64_t prev[4] = { -1, -1, -1, -1 }, cur[4];
+	unsigned toggles = 0;
+	pid_t waiter;
+	int ready[2], i;
+	struct tb_live *l = &tb_lj;
+
+	tb_begin();
+	tu_pipe(ready);
+	if ((waiter = tap_fork()) == 0) {
+		struct ring_ctl *c = td_connect(&d);
+		struct ring *r = td_open(c, TB_STALL, 4, 0, 0, NULL);
+		struct ring_sqe e;
+
+		memset(&e, 0, sizeof(e));
+		e.opcode = RING_OP_NOOP;
+		TAP_RC(ring_sq_push(r, &e), 0);
+		tu_notify(ready[1]);
+		for (;;) {
+			(void)ring_wait(r, RING_EV_IN, 150000000);
+			tu_sleep_ms(130);
+		}
+	}
+	tu_await(ready[0], 5000);
+	tb_live_start(l, true, "0.2");
+	for (i = 0; i < 40 && toggles < 2; i++) {
+		struct json_object *f = tb_live_json(l, 5000), *r = NULL;
+		struct json_object *rings = tb_get(f, "rings");
+		size_t k;
+
+		for (k = 0; k < json_object_array_length(rings); k++) {
+			struct json_object *x =
+			    json_object_array_get_idx(rings, k);
+
+			if (tb_int(tb_get(x, "consumer"), "pid") == waiter)
+				r = x;
+		}
+		TAP_ASSERT(r != NULL);
+		tb_epochs(r, cur);
+		if (i > 0)
+			TAP_ASSERT(memcmp(cur, prev, sizeof(cur)) == 0);
+		memcpy(prev, cur, sizeof(prev));
+		if (strcmp(tb_activity(r), "running") == 0)
+			TAP_FAIL("only wait words changed, yet 'running': %s",
+			    json_object_to_json_string(r));
+		if (last != NULL) {
+			struct json_object *o = NULL;
+
+			rings = tb_get(last, "rings");
+			for (k = 0; k < json_object_array_length(rings); k++)
+				if (tb_int(tb_get(json_object_array_get_idx(
+						   rings, k),
+					       "consumer"),
+					"pid") == waiter)
+					o = json_object_array_get_idx(rings, k);
+			if (o != NULL && tb_waits_differ(o, r))
+				toggles++;
+		}
+		json_object_put(last);
+		last = f;
+	}
+	json_object_put(last);
+	if (toggles < 2)
+		TAP_FAIL("the wait word never changed in 40 frames");
+	tb_live_stop(l);
+	tap_kill(waiter);
+	close(ready[0]);
+	close(ready[1]);
 	tb_end();
 }
 
@@ -712,6 +830,683 @@ test_usage(void)
 	TAP_ASSERT(strstr(r->err, "not a terminal") != NULL);
 }
 
+/* --- the demo's processes, watched by a ringtop that runs on ------------- */
+
+#define TB_DISK "tbdisk"
+
+static struct tp_proc tb_scheme, tb_driver;
+
+/* A program of this build with "-S sock" and args (NULL-ended). */
+static void
+tb_spawn(struct tp_proc *p, const char *tag, const char *rel, ...)
+{
+	char bin[PATH_MAX];
+	va_list ap;
+
+	if (td_build_path(NULL, rel, bin, sizeof(bin)) < 0)
+		TAP_FAIL("no '%s' in this build (make examples)", rel);
+	va_start(ap, rel);
+	tp_startv(p, d.dir, tag, bin, d.sock, ap);
+	va_end(ap);
+}
+
+/* Wait up to 5 s until ringd lists a running ring to TB_DISK (want). */
+static void
+tb_await_ring(bool want)
+{
+	struct ring_ctl *c = td_connect(&d);
+	uint64_t t0 = tu_now_ns();
+
+	for (;;) {
+		struct ring_ctl_ring *v;
+		struct ring_ctl_scheme *sv;
+		size_t n, ns, i;
+		bool found = false;
+
+		TAP_RC(ring_ctl_list_rings(c, &v, &n), 0);
+		TAP_RC(ring_ctl_list_schemes(c, &sv, &ns), 0);
+		for (i = 0; want && i < n; i++)
+			found |= strcmp(v[i].scheme, TB_DISK) == 0 &&
+			    v[i].state == RING_CTL_RUNNING;
+		for (i = 0; !want && i < ns; i++)
+			found |= strcmp(sv[i].name, TB_DISK) == 0;
+		free(v);
+		free(sv);
+		if (found)
+			break;
+		if (tu_now_ns() - t0 > 5000000000ull) {
+			tp_dump(&tb_scheme);
+			TAP_FAIL("no %s to '%s' within 5 s",
+			    want ? "running ring" : "scheme", TB_DISK);
+		}
+		tu_sleep_ms(20);
+	}
+	ring_ctl_close(c);
+}
+
+static void
+tb_demo_scheme(void)
+{
+	td_begin(&d, NULL);
+	tb_spawn(&tb_scheme, "scheme", "examples/blkdev-scheme", "-n", TB_DISK,
+	    "-s", "16M", NULL);
+	tb_await_ring(false);
+}
+
+static void
+tb_demo_driver(void)
+{
+	tb_spawn(&tb_driver, "driver", "examples/blkdev-driver", "-n", TB_DISK,
+	    "-m", "load", "-b", "4K", "-q", "16", "-l", "4M", NULL);
+	tb_await_ring(true);
+}
+
+/* Kill p (SIGKILL, by pid) unless it was reaped, and reap it. */
+static void
+tb_kill(struct tp_proc *p)
+{
+	if (p->pid > 0) {
+		kill(p->pid, SIGCONT);
+		kill(p->pid, SIGKILL);
+		tp_reap(p, 5000);
+	}
+}
+
+static void
+tb_demo_end(void)
+{
+	tb_kill(&tb_driver);
+	tb_kill(&tb_scheme);
+	if (d.pid > 0)
+		td_stop(&d);
+	td_cleanup(&d);
+}
+
+static void
+tb_live_start(struct tb_live *l, bool json, const char *delay)
+{
+	static char bin[PATH_MAX];
+	const char *argv[12];
+	char log[TD_PATH_MAX];
+	int n = 0;
+
+	memset(l, 0, sizeof(*l));
+	tb_sibling(bin, sizeof(bin), "RINGTOP_BIN", "ringtop/ringtop");
+	argv[n++] = bin;
+	argv[n++] = "-b";
+	if (json)
+		argv[n++] = "-j";
+	argv[n++] = "-d";
+	argv[n++] = delay;
+	argv[n++] = "-n";
+	argv[n++] = "1000";
+	argv[n++] = "-S";
+	argv[n++] = d.sock;
+	argv[n] = NULL;
+	snprintf(log, sizeof(log), "%s/ringtop-%s.out", d.dir,
+	    json ? "json" : "text");
+	snprintf(l->p.log, sizeof(l->p.log), "%s/ringtop-%s.err", d.dir,
+	    json ? "json" : "text");
+	l->json = json;
+	/* stdout (the frames) and stderr (messages) apart */
+	/* (an offset of our own: not the writer's open file) */
+	TAP_SYS(n = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		    0600));
+	TAP_SYS(l->fd = open(log, O_RDONLY | O_CLOEXEC));
+	fflush(NULL);
+	TAP_SYS(l->p.pid = fork());
+	if (l->p.pid == 0) {
+		int e = open(l->p.log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int null = open("/dev/null", O_RDONLY);
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (e < 0 || null < 0)
+			_exit(126);
+		dup2(null, STDIN_FILENO);
+		dup2(n, STDOUT_FILENO);
+		dup2(e, STDERR_FILENO);
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	close(n);
+}
+
+static void
+tb_live_stop(struct tb_live *l)
+{
+	if (l->p.pid > 0) {
+		kill(l->p.pid, SIGTERM);
+		tp_reap(&l->p, 5000);
+	}
+	if (l->fd > 0)
+		close(l->fd);
+	l->fd = -1;
+}
+
+/*
+ * The next frame within ms, NUL-terminated in place (a JSON line, or a
+ * text frame up to its blank line); fails the sub-test when none comes.
+ */
+static char *
+tb_live_next(struct tb_live *l, unsigned ms)
+{
+	uint64_t t0 = tu_now_ns();
+
+	for (;;) {
+		const char *end = l->json ? "\n" : "\n\n";
+		char *f = l->buf + l->off, *e;
+		ssize_t k;
+
+		l->buf[l->len] = '\0';
+		if ((e = strstr(f, end)) != NULL) {
+			*e = '\0';
+			l->off = (size_t)(e - l->buf) + strlen(end);
+			return f;
+		}
+		k = read(l->fd, l->buf + l->len, sizeof(l->buf) - 1 - l->len);
+		if (k > 0) {
+			l->len += (size_t)k;
+			continue;
+		}
+		if (l->len == sizeof(l->buf) - 1)
+			TAP_FAIL("ringtop wrote too much");
+		if (tu_now_ns() - t0 > (uint64_t)ms * 1000000ull) {
+			tp_dump(&l->p);
+			TAP_FAIL("no ringtop frame within %u ms", ms);
+		}
+		tu_sleep_ms(20);
+	}
+}
+
+/* The next JSON frame (the caller puts it). */
+static struct json_object *
+tb_live_json(struct tb_live *l, unsigned ms)
+{
+	const char *line = tb_live_next(l, ms);
+
+	return tb_parse(line, (int)strlen(line), 0);
+}
+
+/* The frame's ring to TB_DISK, or NULL. */
+static struct json_object *
+tb_disk(struct json_object *frame, const char *list)
+{
+	struct json_object *rings = tb_get(frame, list);
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(rings); i++) {
+		struct json_object *r = json_object_array_get_idx(rings, i);
+
+		if (strcmp(tb_str(r, "scheme"), TB_DISK) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+/* The frame's ring activity, "" when null. */
+static const char *
+tb_activity(struct json_object *ring)
+{
+	struct json_object *a = tb_get(ring, "activity");
+
+	return json_object_is_type(a, json_type_string)
+	    ? json_object_get_string(a)
+	    : "";
+}
+
+/* An event of kind in the frame whose text has want, or NULL. */
+static struct json_object *
+tb_event(struct json_object *frame, const char *kind, const char *want)
+{
+	struct json_object *ev = tb_get(frame, "events");
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(ev); i++) {
+		struct json_object *e = json_object_array_get_idx(ev, i);
+
+		if (strcmp(tb_str(e, "kind"), kind) == 0 &&
+		    strstr(tb_str(e, "text"), want) != NULL)
+			return e;
+	}
+	return NULL;
+}
+
+/* Read JSON frames (at most 60) until the TB_DISK ring moves. */
+static void
+tb_await_running(struct tb_live *l)
+{
+	int i;
+
+	for (i = 0; i < 60; i++) {
+		struct json_object *f = tb_live_json(l, 5000), *r;
+		bool ok = (r = tb_disk(f, "rings")) != NULL &&
+		    strcmp(tb_activity(r), "running") == 0;
+
+		json_object_put(f);
+		if (ok)
+			return;
+	}
+	TAP_FAIL("the ring to '%s' never shows as running", TB_DISK);
+}
+
+/* Read text frames (at most n) until one has every string of want[]. */
+static void
+tb_await_text(struct tb_live *l, int n, const char *const *want)
+{
+	const char *f = "";
+	int i, k;
+
+	for (i = 0; i < n; i++) {
+		f = tb_live_next(l, 5000);
+		for (k = 0; want[k] != NULL && strstr(f, want[k]) != NULL; k++)
+			;
+		if (want[k] == NULL)
+			return;
+	}
+	tb_dump("last frame", f);
+	TAP_FAIL("no text frame with '%s'", want[0]);
+}
+
+static uint64_t
+tb_wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Did a wait word of either queue change between two ring objects? */
+static bool
+tb_waits_differ(struct json_object *a, struct json_object *b)
+{
+	static const char *const q[] = { "sq", "cq" };
+	static const char *const w[] = { "pop_wait", "push_wait" };
+	int i, j;
+
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < 2; j++)
+			if (strcmp(json_object_to_json_string(
+				       tb_get(tb_get(a, q[i]), w[j])),
+				json_object_to_json_string(
+				    tb_get(tb_get(b, q[i]), w[j]))) != 0)
+				return true;
+	return false;
+}
+
+/* The four epochs of a ring object, to tell movement. */
+static void
+tb_epochs(struct json_object *r, int64_t e[4])
+{
+	e[0] = tb_int(r, "submitted");
+	e[1] = tb_int(r, "taken");
+	e[2] = tb_int(r, "completed");
+	e[3] = tb_int(r, "reaped");
+}
+
+/*
+ * The demo's scheme and driver, watched by a ringtop -b -j (tb_lj) and a
+ * ringtop -b (tb_lt) every 0.2 s, until the ring is seen moving.
+ */
+static void
+tb_demo_watch(void)
+{
+	tb_demo_scheme();
+	tb_demo_driver();
+	tb_live_start(&tb_lj, true, "0.2");
+	tb_live_start(&tb_lt, false, "0.2");
+	tb_await_running(&tb_lj);
+}
+
+static void
+tb_demo_unwatch(void)
+{
+	tb_live_stop(&tb_lj);
+	tb_live_stop(&tb_lt);
+	tb_demo_end();
+}
+
+/*
+ * SIGSTOP the scheme: within 3 s of the stop (snapshot time) the ring is
+ * `stalled` with an SQ-stall alarm naming the scheme's pid/comm; frames
+ * in which no index moved never say `running`, whatever the wait words
+ * do (the driver wakes on timeouts); SIGCONT: the stall ends.
+ */
+static void
+test_demo_stall(void)
+{
+	char who[64], pidtxt[32];
+	const char *want[4];
+	int64_t prev[4] = { -1, -1, -1, -1 }, cur[4];
+	uint64_t stop_ns;
+	unsigned still = 0, waitdiff = 0;
+	struct json_object *last = NULL;
+	bool began = false, alarmed = false;
+	int i;
+
+	tb_demo_watch();
+	TAP_SYS(kill(tb_scheme.pid, SIGSTOP));
+	stop_ns = tb_wall_ns();
+	for (i = 0; i < 60 && !alarmed; i++) {
+		struct json_object *f = tb_live_json(&tb_lj, 5000);
+		struct json_object *r = tb_disk(f, "rings"), *a;
+
+		TAP_ASSERT(r != NULL);
+		tb_epochs(r, cur);
+		if (memcmp(cur, prev, sizeof(cur)) == 0) {
+			still++;
+			if (strcmp(tb_activity(r), "running") == 0)
+				TAP_FAIL("no index moved, yet 'running': %s",
+				    json_object_to_json_string(r));
+			if (last != NULL && tb_disk(last, "rings") != NULL &&
+			    tb_waits_differ(tb_disk(last, "rings"), r))
+				waitdiff++;
+		}
+		memcpy(prev, cur, sizeof(prev));
+		snprintf(pidtxt, sizeof(pidtxt), "%d/blkdev-scheme",
+		    (int)tb_scheme.pid);
+		began |= tb_event(f, "stall_began", pidtxt) != NULL;
+		a = tb_get(r, "alarm");
+		if (json_object_is_type(a, json_type_object)) {
+			tb_alarm(r, "sq_stall", "producer", tb_scheme.pid);
+			TAP_ASSERT(strcmp(tb_str(tb_get(a, "culprit"), "comm"),
+				       "blkdev-scheme") == 0);
+			TAP_ASSERT(strcmp(tb_activity(r), "stalled") == 0);
+			TAP_ASSERT(json_object_get_boolean(
+			    tb_get(r, "stalled")));
+			if ((uint64_t)tb_int(f, "timestamp_ns") - stop_ns >
+			    3000000000ull)
+				TAP_FAIL("alarm %.2f s after the stop",
+				    (double)((uint64_t)tb_int(f,
+						 "timestamp_ns") -
+					stop_ns) /
+					1e9);
+			alarmed = true;
+		}
+		json_object_put(last);
+		last = f;
+	}
+	if (!alarmed) {
+		tb_dump("ring", json_object_to_json_string(
+				    tb_disk(last, "rings")));
+		TAP_FAIL("no stall alarm in 60 frames after the SIGSTOP");
+	}
+	json_object_put(last);
+	TAP_ASSERT(began);
+	tap_diag("%u still frames, %u with only wait words changed",
+	    still, waitdiff);
+	/* the same in text: STATE stalled, the alarm line blames the scheme */
+	snprintf(who, sizeof(who), ", blame producer %d/blkdev-scheme",
+	    (int)tb_scheme.pid);
+	want[0] = who;
+	want[1] = " stalled\n";
+	want[2] = " SQEs not taken for ";
+	want[3] = NULL;
+	tb_await_text(&tb_lt, 60, want);
+	TAP_SYS(kill(tb_scheme.pid, SIGCONT));
+	for (i = 0; i < 60; i++) {
+		struct json_object *f = tb_live_json(&tb_lj, 5000);
+		bool ended = tb_event(f, "stall_ended", "stalled ended") != NULL;
+
+		json_object_put(f);
+		if (ended)
+			break;
+	}
+	if (i == 60)
+		TAP_FAIL("no stall_ended event after the SIGCONT");
+	tb_await_running(&tb_lj);
+	tb_demo_unwatch();
+}
+
+/* SIGSTOP the driver: its CQEs wait unreaped, the alarm names it. */
+static void
+test_demo_backlog(void)
+{
+	char who[64];
+	const char *want[3];
+	int i;
+
+	tb_demo_watch();
+	TAP_SYS(kill(tb_driver.pid, SIGSTOP));
+	for (i = 0; i < 60; i++) {
+		struct json_object *f = tb_live_json(&tb_lj, 5000);
+		struct json_object *r = tb_disk(f, "rings");
+		bool done = false;
+
+		TAP_ASSERT(r != NULL);
+		if (json_object_is_type(tb_get(r, "alarm"), json_type_object)) {
+			tb_alarm(r, "cq_backlog", "consumer", tb_driver.pid);
+			TAP_ASSERT(tb_int(r, "cq_backlog") > 0);
+			TAP_ASSERT(strcmp(tb_str(tb_get(tb_get(r, "alarm"),
+						     "culprit"),
+					      "comm"),
+				       "blkdev-driver") == 0);
+			done = true;
+		}
+		json_object_put(f);
+		if (done)
+			break;
+	}
+	if (i == 60)
+		TAP_FAIL("no CQ backlog alarm after stopping the driver");
+	snprintf(who, sizeof(who), ", blame consumer %d/blkdev-driver",
+	    (int)tb_driver.pid);
+	want[0] = who;
+	want[1] = "): cq backlog, ";
+	want[2] = NULL;
+	tb_await_text(&tb_lt, 60, want);
+	tb_demo_unwatch();
+}
+
+/* Kill the driver: its ring is listed as ended, the log says how. */
+static void
+test_demo_ended(void)
+{
+	char line[96], row[64];
+	const char *want[3];
+	pid_t pid;
+	int i;
+
+	tb_demo_watch();
+	pid = tb_driver.pid;
+	tb_kill(&tb_driver);
+	snprintf(line, sizeof(line), "%d/blkdev-driver) ended: consumer gone",
+	    (int)pid);
+	for (i = 0; i < 60; i++) {
+		struct json_object *f = tb_live_json(&tb_lj, 5000);
+		struct json_object *r = tb_disk(f, "ended_rings"), *e;
+		bool done = false;
+
+		if (r != NULL) {
+			TAP_ASSERT(tb_disk(f, "rings") == NULL);
+			e = tb_get(r, "ended");
+			TAP_ASSERT(strcmp(tb_str(e, "reason"),
+				       "consumer gone") == 0);
+			TAP_ASSERT(strcmp(tb_activity(r), "ended") == 0);
+			e = tb_event(f, "ring_ended", line);
+			if (e == NULL) {
+				tb_dump("frame", json_object_to_json_string(
+						     tb_get(f, "events")));
+				TAP_FAIL("no ring_ended event '%s'", line);
+			}
+			TAP_EQ(tb_int(e, "ring_id"), tb_int(r, "id"));
+			done = true;
+		}
+		json_object_put(f);
+		if (done)
+			break;
+	}
+	if (i == 60)
+		TAP_FAIL("the killed driver's ring is not shown as ended");
+	/* the text frames: the row says so, and the event line */
+	snprintf(row, sizeof(row), " ended: consumer gone\n");
+	want[0] = row;
+	want[1] = line;
+	want[2] = NULL;
+	tb_await_text(&tb_lt, 60, want);
+	tb_demo_unwatch();
+}
+
+/* Stop ringd: the frames keep the last data, marked stale. */
+static void
+test_demo_ringd_gone(void)
+{
+	const char *want[] = { "  STALE: ringd gone since ", " " TB_DISK " ",
+		"event ", " ringd went away: ", NULL };
+	pid_t ringd = 0;
+	int i;
+
+	tb_demo_watch();
+	ringd = d.pid;
+	td_stop(&d);
+	for (i = 0; i < 60; i++) {
+		struct json_object *f = tb_live_json(&tb_lj, 5000);
+		bool done = false;
+
+		if (json_object_get_boolean(tb_get(f, "stale"))) {
+			TAP_ASSERT(json_object_is_type(
+			    tb_get(f, "ringd_gone_since_ns"), json_type_int));
+			TAP_ASSERT(json_object_is_type(tb_get(f, "error"),
+			    json_type_string));
+			/* the last snapshot: ringd's status and the ring */
+			TAP_EQ(tb_int(tb_get(f, "ringd"), "pid"), ringd);
+			TAP_ASSERT(tb_disk(f, "rings") != NULL);
+			TAP_ASSERT(tb_event(f, "ringd_gone", "ringd went away") !=
+			    NULL);
+			done = true;
+		}
+		json_object_put(f);
+		if (done)
+			break;
+	}
+	if (i == 60)
+		TAP_FAIL("no stale frame after stopping ringd");
+	tb_await_text(&tb_lt, 60, want);
+	tb_demo_unwatch();
+}
+
+/*
+ * A ring's first frame: rates and state unknown (null, "-"), known in the
+ * next.  ringtop -b -n 1 -o -s sq (ringtop(1)'s example) keeps the busy
+ * ring, whose figures are not known yet.
+ */
+static void
+test_demo_first(void)
+{
+	struct json_object *f, *r = NULL, *nf[1];
+	struct tb_run *run;
+	const char *t = NULL, *row;
+	int i;
+
+	tb_demo_scheme();
+	tb_live_start(&tb_lj, true, "0.3");
+	tb_live_start(&tb_lt, false, "0.3");
+	f = tb_live_json(&tb_lj, 5000);
+	TAP_ASSERT(tb_disk(f, "rings") == NULL);
+	json_object_put(f);
+	(void)tb_live_next(&tb_lt, 5000);
+	tb_demo_driver();
+	for (i = 0; i < 60 && r == NULL; i++) {
+		f = tb_live_json(&tb_lj, 5000);
+		if ((r = tb_disk(f, "rings")) == NULL)
+			json_object_put(f);
+	}
+	TAP_ASSERT(r != NULL);
+	TAP_ASSERT(json_object_get_type(tb_get(r, "submit_per_s")) ==
+	    json_type_null);
+	TAP_ASSERT(json_object_get_type(tb_get(r, "complete_per_s")) ==
+	    json_type_null);
+	TAP_ASSERT(json_object_get_type(tb_get(r, "activity")) ==
+	    json_type_null);
+	json_object_put(f);
+	f = tb_live_json(&tb_lj, 5000);
+	r = tb_disk(f, "rings");
+	TAP_ASSERT(r != NULL);
+	TAP_ASSERT(json_object_get_double(tb_get(r, "submit_per_s")) > 0);
+	TAP_ASSERT(strcmp(tb_activity(r), "running") == 0);
+	json_object_put(f);
+	/* the text frames: "-" for the rates and the state, then figures */
+	for (i = 0; i < 60; i++) {
+		t = tb_live_next(&tb_lt, 5000);
+		if ((row = strstr(t, " " TB_DISK " ")) != NULL)
+			break;
+	}
+	TAP_ASSERT(i < 60);
+	row = strstr(t, " " TB_DISK " ");
+	if (strstr(row, "       -       -       - -") == NULL) {
+		tb_dump("frame", t);
+		TAP_FAIL("the ring's first row shows figures it cannot know");
+	}
+	t = tb_live_next(&tb_lt, 5000);
+	row = strstr(t, " " TB_DISK " ");
+	TAP_ASSERT(row != NULL && strstr(row, " running") != NULL);
+	tb_live_stop(&tb_lj);
+	tb_live_stop(&tb_lt);
+	/* one frame: the totals are unknown too; -o keeps the busy ring */
+	run = tb_ringtop("-b", "-j", "-n", "1", "-S", d.sock, NULL);
+	TB_STATUS(run, 0);
+	TAP_EQ(tb_frames(run->out, nf, 1), 1);
+	TAP_ASSERT(json_object_get_type(tb_get(nf[0], "submit_per_s")) ==
+	    json_type_null);
+	json_object_put(nf[0]);
+	run = tb_ringtop("-b", "-n", "1", "-o", "-s", "sq", "-S", d.sock,
+	    NULL);
+	TB_STATUS(run, 0);
+	if (strstr(run->out, " " TB_DISK " ") == NULL) {
+		tb_dump("stdout", run->out);
+		TAP_FAIL("-b -n 1 -o -s sq drops the busy ring");
+	}
+	tb_demo_end();
+}
+
+/* .ringd in -b -j is the object `ringctl -j status` prints. */
+static void
+test_demo_status(void)
+{
+	struct json_object *f[1], *rd, *ref;
+	struct tb_run *r;
+	size_t nref = 0;
+
+	tb_demo_scheme();
+	tb_demo_driver();
+	r = tb_ringtop("-b", "-j", "-n", "1", "-S", d.sock, NULL);
+	TB_STATUS(r, 0);
+	TAP_EQ(tb_frames(r->out, f, 1), 1);
+	rd = tb_get(f[0], "ringd");
+	ref = tb_ringctl_json("status", json_type_object);
+	json_object_object_foreach(ref, key, val)
+	{
+		struct json_object *mine = tb_get(rd, key);
+
+		nref++;
+		if (json_object_get_type(mine) != json_object_get_type(val))
+			TAP_FAIL("'%s': %s here, %s from ringctl", key,
+			    json_object_to_json_string(mine),
+			    json_object_to_json_string(val));
+		/* all but the clock and the bytes in use stand still */
+		if (strcmp(key, "uptime_ns") == 0)
+			continue;
+		if (strcmp(key, "phys") == 0) {
+			TAP_EQ(tb_int(mine, "size_bytes"),
+			    tb_int(val, "size_bytes"));
+			continue;
+		}
+		if (strcmp(json_object_to_json_string(mine),
+			json_object_to_json_string(val)) != 0)
+			TAP_FAIL("'%s': %s here, %s from ringctl", key,
+			    json_object_to_json_string(mine),
+			    json_object_to_json_string(val));
+	}
+	TAP_EQ(json_object_object_length(rd), nref);
+	TAP_ASSERT(json_object_is_type(tb_get(rd, "regions"), json_type_int));
+	TAP_EQ(tb_int(rd, "pending_rings"), 0);
+	TAP_EQ(tb_int(rd, "broken_rings"), 0);
+	TAP_ASSERT(strcmp(tb_str(rd, "socket"), d.sock) == 0);
+	json_object_put(ref);
+	json_object_put(f[0]);
+	tb_demo_end();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -720,8 +1515,15 @@ main(int argc, char **argv)
 	tap_run("ringtop-batch-text", test_text, 60);
 	tap_run("ringtop-batch-json", test_json, 60);
 	tap_run("ringtop-batch-stalled", test_stalled, 60);
+	tap_run("ringtop-batch-wait-words", test_wait_words, 60);
 	tap_run("ringtop-batch-select", test_select, 60);
 	tap_run("ringtop-batch-no-ringd", test_no_ringd, 30);
 	tap_run("ringtop-batch-usage", test_usage, 30);
+	tap_run("ringtop-batch-demo-stall", test_demo_stall, 90);
+	tap_run("ringtop-batch-demo-backlog", test_demo_backlog, 90);
+	tap_run("ringtop-batch-demo-ended", test_demo_ended, 90);
+	tap_run("ringtop-batch-demo-ringd-gone", test_demo_ringd_gone, 90);
+	tap_run("ringtop-batch-demo-first", test_demo_first, 90);
+	tap_run("ringtop-batch-demo-status", test_demo_status, 60);
 	return tap_done();
 }
