@@ -1412,6 +1412,7 @@ static const char *const scr_help_notes[] = {
 	"AGE        how long the head of the queue in alarm (else the SQ's)",
 	"           has stood still with entries behind it",
 	"STATE      running: an index moved since the last snapshot;",
+	"           waiting: entries queued, nothing moved, not yet 2 s;",
 	"           stalled: an SQ (CQ) head still for 2 s with entries,",
 	"           charged to the producer (consumer), shown in red;",
 	"           sleeping: empty, a side waits; idle; pending; adopting;",
