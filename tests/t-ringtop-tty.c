@@ -1021,15 +1021,26 @@ test_schemes(void)
 	tt_end();
 }
 
-/* Help scrolls at 80x24; the detail view's key bar has its own keys. */
+/*
+ * Help scrolls at 80x24; the detail view's key bar has its own keys; in
+ * a locale that is not UTF-8 cut cells end in '~'.
+ */
 static void
 test_help_detail(void)
 {
 	static char scr[TM_SCREEN_MAX];
+	char line[512];
 
-	tt_begin("", "-d 0.2", 80, 24);
+	tt_begin("LC_ALL=C", "-d 0.2", 80, 24);
 	tl_start(&tt_load, &d, TT_STALL);
 	tm_wait(&tt, " " TT_STALL " ", scr);
+	/* not UTF-8: a cut cell ends in '~' (the peers' names at 80) */
+	TAP_ASSERT(tt_line(scr, " " TT_STALL " ", line, sizeof(line)));
+	if (strstr(line, "/t-ri") == NULL || strstr(line, "~ ") == NULL ||
+	    strstr(line, "\xe2\x80\xa6") != NULL) {
+		tm_dump(scr);
+		TAP_FAIL("no '~' ending a cut cell: '%s'", line);
+	}
 	tm_press(&tt, "h", TT_HELP, scr);
 	tm_wait(&tt, "lines 1-22 of ", scr);
 	TAP_ASSERT(strstr(scr, "show this help") != NULL);
