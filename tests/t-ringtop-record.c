@@ -285,6 +285,47 @@ test_down(void)
 	tr_end();
 }
 
+/*
+ * ringd stopped while the recording runs: the replay shows the same
+ * frames up to it, the frames marked while it is gone, and the events.
+ */
+static void
+test_gone(void)
+{
+	char rec[256], o[256], e[256], args[1024];
+	uint64_t t0;
+	pid_t pid;
+
+	tr_begin();
+	tr_path(rec, sizeof(rec), "gone.rec");
+	tr_path(o, sizeof(o), "rec.out");
+	tr_path(e, sizeof(e), "rec.err");
+	/* 40 frames: room for the load's end and ringd's after frame 2 */
+	snprintf(args, sizeof(args), "-b -S %s -d 0.2 -n 40 -w %s", d.sock,
+	    rec);
+	if ((pid = tap_fork()) == 0) {
+		close(tr_load.quit[1]); /* tl_stop() must end the load */
+		tr_run(args, o, e);
+		tap_child_exit();
+	}
+	/* stop ringd once two frames are out */
+	t0 = tu_now_ns();
+	for (;;) {
+		if (td_read_file(o, tr_out, sizeof(tr_out)) >= 0 &&
+		    strstr(tr_out, "ringtop frame 2 ") != NULL)
+			break;
+		if (tu_now_ns() - t0 > 10000000000ull)
+			TAP_FAIL("no second frame within 10 s");
+		tu_sleep_ms(20);
+	}
+	tl_stop(&tr_load);
+	td_stop(&d);
+	if (!tap_reap_within(pid, 20000))
+		TAP_FAIL("the recording did not end within 20 s");
+	tr_replay_same(rec, "", "gone since");
+	td_cleanup(&d);
+}
+
 /* Write len bytes of buf to path. */
 static void
 tr_write(const char *path, const char *buf, size_t len)
@@ -492,6 +533,7 @@ main(int argc, char **argv)
 	tap_run("ringtop-record-demo", test_demo, 90);
 	tap_run("ringtop-record-bound", test_bound, 60);
 	tap_run("ringtop-record-down", test_down, 60);
+	tap_run("ringtop-record-gone", test_gone, 60);
 	tap_run("ringtop-record-hostile", test_hostile, 120);
 	tap_run("ringtop-record-tty", test_tty, 60);
 	tap_run("ringtop-record-tty-write", test_tty_record, 60);
