@@ -703,12 +703,15 @@ scr_ring_row(const struct rt_model *m, const struct rt_ring *r, int y, bool sel)
 {
 	char buf[FMT_NAME_LEN];
 	bool ended = r->state == RT_ST_ENDED;
-	attr_t row = sel ? scr_attr(SCR_P_SEL)
-	    : ended	 ? A_DIM
-	    : r->changed ? scr_attr(SCR_P_CHANGED)
-			 : A_NORMAL;
+	attr_t row = A_NORMAL;
 	int i;
 
+	if (sel)
+		row = scr_attr(SCR_P_SEL);
+	else if (r->changed && !ended)
+		row = scr_attr(SCR_P_CHANGED);
+	if (ended)
+		row |= A_DIM; /* selected or not: it is gone */
 	if (sel)
 		scr_put(y, 0, -1, row, "");
 	for (i = 0; i < RT_C_COUNT; i++) {

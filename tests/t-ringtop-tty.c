@@ -1074,6 +1074,49 @@ test_help_detail(void)
 }
 
 /*
+ * Whether the screen line holding s is drawn dim (SGR 2) up to s, from a
+ * capture with attributes (capture-pane -e).
+ */
+static bool
+tt_dim(const char *s, bool must_find)
+{
+	static char esc[TM_SCREEN_MAX];
+	const char *hit, *b, *p;
+	bool dim = false;
+
+	if (tm_run(&tt, esc, sizeof(esc), "capture-pane", "-e", "-p", "-t",
+		"rt", (char *)NULL) != 0)
+		TAP_FAIL("capture-pane -e failed");
+	if ((hit = strstr(esc, s)) == NULL) {
+		if (must_find)
+			TAP_FAIL("no '%s' on the screen", s);
+		return false;
+	}
+	for (b = hit; b > esc && b[-1] != '\n'; b--)
+		;
+	/* the last SGR before s: dim when it sets 2 (and no 22 after) */
+	for (p = b; p < hit; p++) {
+		long v;
+		char *end;
+
+		if (p[0] != '\033' || p[1] != '[')
+			continue;
+		for (p += 2;; p = end + 1) {
+			v = strtol(p, &end, 10);
+			if (end == p && *p == 'm')
+				dim = false; /* ESC[m resets */
+			if (end != p && v == 2)
+				dim = true;
+			if (end != p && (v == 0 || v == 22))
+				dim = false;
+			if (*end != ';')
+				break;
+		}
+	}
+	return dim;
+}
+
+/*
  * With the demo's processes: the scheme stopped (SIGSTOP) -> its ring
  * stalled, the alarm naming the scheme within 3 s; the driver killed ->
  * its ring kept, dimmed, as ended, and the event in the log pane; ringd
@@ -1122,6 +1165,9 @@ test_blame(void)
 	TAP_ASSERT(tt_line(scr, "consumer gone", line, sizeof(line)));
 	TAP_ASSERT(strstr(line, " " TT_DISK " ") != NULL);
 	TAP_ASSERT(tt_has_word(line, "ended"));
+	/* dimmed (SGR 2), unlike the header */
+	TAP_ASSERT(tt_dim(" " TT_DISK " ", true));
+	TAP_ASSERT(!tt_dim("schemes ", true));
 	/* the event log pane has the line */
 	tm_press(&tt, "e", "EVENTS", scr);
 	snprintf(want, sizeof(want), "%d/blkdev-driver) ended: consumer gone",
@@ -1134,6 +1180,9 @@ test_blame(void)
 	tm_wait(&tt, "ringd gone since ", scr);
 	TAP_ASSERT(strstr(scr, " " TT_DISK " ") != NULL);
 	TAP_ASSERT(strstr(scr, "consumer gone") != NULL);
+	/* all of the last frame dimmed, but the line saying so */
+	TAP_ASSERT(tt_dim("schemes ", true));
+	TAP_ASSERT(!tt_dim("ringd gone since ", true));
 	tm_press(&tt, "q", "RINGTOP-EXIT=0", scr);
 	kill(disk.pid, SIGKILL);
 	tp_reap(&disk, 10000);
