@@ -1146,16 +1146,19 @@ tb_epochs(struct json_object *r, int64_t e[4])
 
 /*
  * The demo's scheme and driver, watched by a ringtop -b -j (tb_lj) and a
- * ringtop -b (tb_lt) every 0.2 s, until the ring is seen moving.
+ * ringtop -b (tb_lt) every 0.2 s, until both have seen the ring moving.
  */
 static void
 tb_demo_watch(void)
 {
+	static const char *const row[] = { " " TB_DISK " ", " running", NULL };
+
 	tb_demo_scheme();
 	tb_demo_driver();
 	tb_live_start(&tb_lj, true, "0.2");
 	tb_live_start(&tb_lt, false, "0.2");
 	tb_await_running(&tb_lj);
+	tb_await_text(&tb_lt, 60, row);
 }
 
 static void
@@ -1347,7 +1350,10 @@ test_demo_ended(void)
 	tb_demo_unwatch();
 }
 
-/* Stop ringd: the frames keep the last data, marked stale. */
+/*
+ * Stop ringd: the frames keep the last data, marked stale; start it
+ * again: fresh frames, a ringd_back event, the ring adopted again.
+ */
 static void
 test_demo_ringd_gone(void)
 {
@@ -1382,6 +1388,30 @@ test_demo_ringd_gone(void)
 	if (i == 60)
 		TAP_FAIL("no stale frame after stopping ringd");
 	tb_await_text(&tb_lt, 60, want);
+	/* ringd back: fresh frames, the event, the ring adopted and moving */
+	td_start(&d, NULL, 0);
+	for (i = 0; i < 60; i++) {
+		struct json_object *f = tb_live_json(&tb_lj, 5000);
+		bool done = false;
+		char back[48];
+
+		snprintf(back, sizeof(back), "ringd restarted (pid %d)",
+		    (int)d.pid);
+		if (!json_object_get_boolean(tb_get(f, "stale"))) {
+			TAP_ASSERT(json_object_get_type(tb_get(f,
+				       "ringd_gone_since_ns")) ==
+			    json_type_null);
+			TAP_EQ(tb_int(tb_get(f, "ringd"), "pid"), d.pid);
+			TAP_ASSERT(tb_event(f, "ringd_back", back) != NULL);
+			done = true;
+		}
+		json_object_put(f);
+		if (done)
+			break;
+	}
+	if (i == 60)
+		TAP_FAIL("no fresh frame after ringd came back");
+	tb_await_running(&tb_lj);
 	tb_demo_unwatch();
 }
 
