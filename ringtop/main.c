@@ -193,6 +193,44 @@ main_batch(struct rt_view *v, struct rt_model *m, bool json, uint64_t count)
 }
 
 /*
+ * A state line over the right of the header line (replay, recording),
+ * in reverse video; the header word it covers is blanked whole.
+ */
+static void
+main_banner(const char *line)
+{
+	int len = (int)strlen(line), x;
+
+	if (len > COLS)
+		len = COLS;
+	for (x = COLS - len; x > 0 && (mvinch(0, x - 1) & A_CHARTEXT) != ' ';
+	     x--)
+		mvaddch(0, x - 1, ' ');
+	attron(A_REVERSE);
+	mvaddnstr(0, COLS - len, line, len);
+	attroff(A_REVERSE);
+	refresh();
+}
+
+/* While recording (-w): "rec FILE", or that the recording stopped. */
+static void
+main_rec_banner(void)
+{
+	char name[SAN_VIS_LEN(64)], line[SAN_VIS_LEN(64) + 32];
+	const char *base;
+
+	if (main_rec == NULL)
+		return;
+	base = strrchr(main_rec->path, '/');
+	san_vis(name, sizeof(name),
+	    base != NULL ? base + 1 : main_rec->path, 64);
+	snprintf(line, sizeof(line), main_rec->stopped ? " rec %s stopped "
+						       : " rec %s ",
+	    name);
+	main_banner(line);
+}
+
+/*
  * Wait for a key, or until the monotonic time next unless forever.
  * 0, or -1 when poll() failed.
  */
@@ -236,6 +274,7 @@ main_interactive(struct rt_view *v, struct rt_model *m, uint64_t count)
 		goto out;
 	}
 	screen_draw(v, m);
+	main_rec_banner();
 	next = main_now() + v->interval_ns;
 	while (!main_quit) {
 		if (count != 0 && frames >= count)
@@ -265,8 +304,10 @@ main_interactive(struct rt_view *v, struct rt_model *m, uint64_t count)
 			status = 1;
 			break;
 		}
-		if (act & (RT_REDRAW | RT_RESORT))
+		if (act & (RT_REDRAW | RT_RESORT)) {
 			screen_draw(v, m);
+			main_rec_banner();
+		}
 	}
 out:
 	screen_end();
@@ -422,12 +463,12 @@ main_seek_by(struct rt_model *m, struct rec_replay *r, bool forward)
 static void
 main_replay_banner(const struct rec_replay *r)
 {
-	char name[SAN_VIS_LEN(64)], speed[16], when[16], line[160];
+	char name[SAN_VIS_LEN(64)], speed[16], when[16];
+	char line[SAN_VIS_LEN(64) + 64];
 	const char *base = strrchr(r->path, '/');
 	time_t t = (time_t)(r->snaps[r->pos].wall_ns / 1000000000ull);
 	struct tm tm;
 	size_t i, at = 0, shown = 0;
-	int len, x;
 
 	/* frames count as batch replay numbers them: primers not shown */
 	for (i = 0; i < r->n; i++)
@@ -440,19 +481,10 @@ main_replay_banner(const struct rec_replay *r)
 	rec_fmt_speed(speed, sizeof(speed), r->speed);
 	localtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%H:%M:%S", &tm);
-	len = snprintf(line, sizeof(line), " replay %s %s %s %zu/%zu%s ",
-	    name, when, speed, at, shown,
+	snprintf(line, sizeof(line), " replay %s %s %s %zu/%zu%s ", name, when,
+	    speed, at, shown,
 	    r->paused ? " paused" : (r->pos + 1 == r->n ? " end" : ""));
-	if (len > COLS)
-		len = COLS;
-	/* no word of the header left cut: blank back to a space */
-	for (x = COLS - len; x > 0 && (mvinch(0, x - 1) & A_CHARTEXT) != ' ';
-	     x--)
-		mvaddch(0, x - 1, ' ');
-	attron(A_REVERSE);
-	mvaddnstr(0, COLS - len, line, len);
-	attroff(A_REVERSE);
-	refresh();
+	main_banner(line);
 }
 
 /*
