@@ -230,12 +230,8 @@ batch_alarm_text(const struct rt_model *m, const struct rt_ring *r)
 	if (model_stalled(m, r)) {
 		units_fmt_duration(model_alarm_age(m, r), age, sizeof(age));
 		printf(", %llu %s for %s",
-		    (unsigned long long)(r->alarm == RT_AL_CQ_BACKLOG
-			    ? r->r.cq.depth
-			    : r->r.sq.depth),
-		    r->alarm == RT_AL_CQ_BACKLOG ? "CQEs not reaped"
-						 : "SQEs not taken",
-		    age);
+		    (unsigned long long)model_alarm_count(r),
+		    model_alarm_what(r), age);
 		if (r->alarm == RT_AL_CQ_FULL)
 			printf(" (CQ full, not reaped)");
 	}

@@ -405,6 +405,38 @@ model_alarm_stall(enum rt_alarm a)
 	    a == RT_AL_CQ_BACKLOG;
 }
 
+/* How long the producer has held taken SQEs without posting a CQE. */
+static uint64_t
+model_fly_age(const struct rt_model *m, const struct rt_ring *r)
+{
+	if (r->fly_since_ns == 0 || m->now_ns < r->fly_since_ns)
+		return 0;
+	return m->now_ns - r->fly_since_ns;
+}
+
+/* SQEs the producer took and has posted no CQE for (0: none). */
+static uint64_t
+model_in_flight(const struct ring_ctl_ring *r)
+{
+	return model_delta(r->sq.pop_epoch, r->cq.push_epoch);
+}
+
+/*
+ * The clock of work inside the producer: since when SQEs it took wait
+ * for a CQE while it posts none (restarts when it posts one).
+ */
+static uint64_t
+model_fly_since(const struct rt_ring *o, const struct rt_ring *t,
+    uint64_t now)
+{
+	if (model_in_flight(&t->r) == 0)
+		return 0;
+	if (o == NULL || o->fly_since_ns == 0 ||
+	    o->r.cq.push_epoch != t->r.cq.push_epoch)
+		return now;
+	return o->fly_since_ns;
+}
+
 /* The alarm, blame and state of a listed ring, from its clocks. */
 static void
 model_judge(const struct rt_model *m, const struct rt_snap *s,
@@ -412,6 +444,7 @@ model_judge(const struct rt_model *m, const struct rt_snap *s,
 {
 	const struct ring_ctl_ring *r = &t->r;
 	uint64_t sq = model_sq_age(m, t), cq = model_cq_age(m, t);
+	uint64_t fly = model_fly_age(m, t);
 
 	t->alarm = RT_AL_NONE;
 	t->blame = RT_SIDE_NONE;
@@ -447,6 +480,9 @@ model_judge(const struct rt_model *m, const struct rt_snap *s,
 	} else if (cq >= RT_STALL_NS) {
 		t->alarm = RT_AL_CQ_BACKLOG;
 		t->blame = RT_SIDE_CONSUMER;
+	} else if (fly >= RT_STALL_NS) {
+		t->alarm = RT_AL_SQ_STALL; /* the work is in the producer */
+		t->blame = RT_SIDE_PRODUCER;
 	}
 	if (r->state == RING_CTL_ADOPTING)
 		t->state = RT_ST_ADOPTING;
@@ -456,12 +492,44 @@ model_judge(const struct rt_model *m, const struct rt_snap *s,
 		t->state = RT_ST_UNKNOWN;
 	else if (t->changed)
 		t->state = RT_ST_RUNNING;
-	else if (r->sq.depth > 0 || r->cq.depth > 0)
+	else if (r->sq.depth > 0 || r->cq.depth > 0 || model_in_flight(r))
 		t->state = RT_ST_WAITING;
 	else if (r->sq.pop_wait || r->cq.pop_wait)
 		t->state = RT_ST_SLEEPING;
 	else
 		t->state = RT_ST_IDLE;
+}
+
+uint64_t
+model_alarm_count(const struct rt_ring *r)
+{
+	switch (r->alarm) {
+	case RT_AL_SQ_STALL:
+		return r->r.sq.depth > 0 ? r->r.sq.depth
+					 : model_in_flight(&r->r);
+	case RT_AL_CQ_FULL:
+		return r->r.sq.depth;
+	case RT_AL_CQ_BACKLOG:
+		return r->r.cq.depth;
+	default:
+		return 0;
+	}
+}
+
+const char *
+model_alarm_what(const struct rt_ring *r)
+{
+	switch (r->alarm) {
+	case RT_AL_SQ_STALL:
+		return r->r.sq.depth > 0 ? "SQEs not taken"
+					 : "SQEs taken, no CQE posted";
+	case RT_AL_CQ_FULL:
+		return "SQEs not taken";
+	case RT_AL_CQ_BACKLOG:
+		return "CQEs not reaped";
+	default:
+		return "";
+	}
 }
 
 /* Log what changed between a listed ring's last judgement and now. */
@@ -484,12 +552,9 @@ model_ring_events(struct rt_model *m, const struct rt_ring *o,
 		events_add(m, RT_EV_STALL_BEGAN, t->r.ring_id,
 		    "%s %s: %llu %s for %s, blame %s %s", lab,
 		    model_alarm_name(t->alarm),
-		    (unsigned long long)(t->alarm == RT_AL_SQ_STALL
-			    ? t->r.sq.depth
-			    : t->r.cq.depth),
-		    t->alarm == RT_AL_SQ_STALL ? "SQEs not taken"
-					       : "CQEs not reaped",
-		    age, model_side_name(t->blame), who);
+		    (unsigned long long)model_alarm_count(t),
+		    model_alarm_what(t), age,
+		    model_side_name(t->blame), who);
 	} else if (o != NULL && model_alarm_stall(o->alarm) &&
 	    !model_alarm_stall(t->alarm)) {
 		events_add(m, RT_EV_STALL_ENDED, t->r.ring_id, "%s %s ended",
@@ -530,7 +595,7 @@ model_ended(struct rt_model *m, const struct rt_snap *s, struct rt_ring *t)
 	t->changed = false;
 	t->have_rate = false;
 	t->sub_rate = t->cmp_rate = 0;
-	t->sq_since_ns = t->cq_since_ns = 0;
+	t->sq_since_ns = t->cq_since_ns = t->fly_since_ns = 0;
 	events_add(m, RT_EV_RING_ENDED, t->r.ring_id, "%s ended: %s",
 	    model_ring_label(lab, sizeof(lab), t), model_end_name(t->end));
 }
@@ -563,6 +628,7 @@ model_track(struct rt_model *m, const struct rt_snap *s, struct rt_ring *t,
 	    o ? &o->r.sq : NULL, &t->r.sq, s->mono_ns);
 	t->cq_since_ns = model_since(o ? o->cq_since_ns : 0, o != NULL,
 	    o ? &o->r.cq : NULL, &t->r.cq, s->mono_ns);
+	t->fly_since_ns = model_fly_since(o, t, s->mono_ns);
 	model_sample(t, s->mono_ns);
 	model_judge(m, s, t);
 	if (o == NULL && m->frames > 0)
@@ -800,10 +866,13 @@ model_stalled(const struct rt_model *m, const struct rt_ring *r)
 uint64_t
 model_alarm_age(const struct rt_model *m, const struct rt_ring *r)
 {
+	uint64_t sq = model_sq_age(m, r), fly = model_fly_age(m, r);
+
 	switch (r->alarm) {
 	case RT_AL_SQ_STALL:
+		return sq > fly ? sq : fly;
 	case RT_AL_CQ_FULL:
-		return model_sq_age(m, r);
+		return sq;
 	case RT_AL_CQ_BACKLOG:
 		return model_cq_age(m, r);
 	default:
@@ -825,7 +894,7 @@ model_active(const struct rt_ring *r)
 	if (r->gone_ns != 0)
 		return false;
 	return !r->have_rate || r->changed || r->r.sq.depth > 0 ||
-	    r->r.cq.depth > 0;
+	    r->r.cq.depth > 0 || model_in_flight(&r->r) > 0;
 }
 
 const char *

@@ -77,7 +77,7 @@ struct rt_hist {
 enum rt_state {
 	RT_ST_UNKNOWN,	/* "-": seen once, nothing to compare with yet */
 	RT_ST_RUNNING,	/* an index moved since the last snapshot */
-	RT_ST_STALLED,	/* a stall alarm holds (RT_AL_SQ_STALL..CQ_BACKLOG) */
+	RT_ST_STALLED,	/* a stall alarm holds (model_stalled()) */
 	RT_ST_SLEEPING, /* no movement, empty, a side waits on a wait word */
 	RT_ST_IDLE,	/* no movement, empty, nobody waits */
 	RT_ST_PENDING,	/* ringd: waiting for the scheme to accept */
@@ -85,7 +85,8 @@ enum rt_state {
 	RT_ST_BROKEN,	/* ringd: a peer broke the ring's rules */
 	RT_ST_ADOPTING, /* ringd: after a restart, one side is back */
 	RT_ST_ENDED,	/* gone from ringd's list; kept RT_GONE_NS (->end) */
-	RT_ST_WAITING,	/* no movement, entries queued, not yet a stall */
+	RT_ST_WAITING,	/* no movement, entries queued or SQEs inside the
+			   producer, not yet a stall */
 	RT_ST_COUNT
 };
 
@@ -93,7 +94,10 @@ enum rt_state {
 enum rt_alarm {
 	RT_AL_NONE,
 	RT_AL_SQ_STALL,	  /* SQ head still >= RT_STALL_NS, SQEs queued:
-			     the producer (scheme) takes none */
+			     the producer (scheme) takes none; or it took
+			     SQEs and has posted no CQE for RT_STALL_NS
+			     (the queues may be empty: the work is inside
+			     the producer; model_alarm_what() tells) */
 	RT_AL_CQ_FULL,	  /* the same, but the CQ is full and its head
 			     still: the consumer does not reap, so the
 			     producer cannot post; charged to the consumer */
@@ -134,6 +138,7 @@ struct rt_ring {
 	double cmp_rate;	/* CQEs posted per second, last interval */
 	uint64_t sq_since_ns;	/* SQ head still with entries since; 0: no */
 	uint64_t cq_since_ns;	/* CQ head still with entries since; 0: no */
+	uint64_t fly_since_ns;	/* SQEs taken, no CQE posted since; 0: no */
 	enum rt_state state;	/* model_state() as a value */
 	enum rt_alarm alarm;	/* RT_AL_NONE: none */
 	enum rt_side blame;	/* whom the alarm is charged to */
@@ -277,9 +282,15 @@ uint64_t model_cq_age(const struct rt_model *m, const struct rt_ring *r);
 bool model_stalled(const struct rt_model *m, const struct rt_ring *r);
 /* Age of the stalled queue's head for r->alarm, ns; 0: no stall. */
 uint64_t model_alarm_age(const struct rt_model *m, const struct rt_ring *r);
+/* The entries a stall alarm is about (SQEs queued, CQEs posted, SQEs in
+   the producer) and what they are: "SQEs not taken", "CQEs not reaped",
+   "SQEs taken, no CQE posted"; 0 and "" for other alarms. */
+uint64_t model_alarm_count(const struct rt_ring *r);
+const char *model_alarm_what(const struct rt_ring *r);
 /* The peer r->blame names, NULL for none. */
 const struct ring_ctl_peer *model_blamed(const struct rt_ring *r);
-/* Moved, holds anything, or not known yet; never an ended ring. */
+/* Moved, holds anything (queued or inside the producer), or not known
+   yet; never an ended ring. */
 bool model_active(const struct rt_ring *r);
 /* model_state_name(r->state). */
 const char *model_state(const struct rt_model *m, const struct rt_ring *r);

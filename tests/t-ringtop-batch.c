@@ -606,6 +606,7 @@ static struct json_object *tb_live_json(struct tb_live *l, unsigned ms);
 static bool tb_waits_differ(struct json_object *a, struct json_object *b);
 static void tb_epochs(struct json_object *r, int64_t e[4]);
 static const char *tb_activity(struct json_object *ring);
+static void tb_await_text(struct tb_live *l, int n, const char *const *want);
 
 /*
  * A consumer that waits for CQEs with a timeout, again and again, on a
@@ -684,6 +685,93 @@ test_wait_words(void)
 	close(ready[0]);
 	close(ready[1]);
 	tb_end();
+}
+
+/*
+ * A scheme that takes 2 SQEs and never answers: both queues empty, the
+ * work inside the producer.  Within 60 frames (2 s after the take) the
+ * ring is stalled and the alarm blames the scheme, "SQEs taken, no CQE
+ * posted".
+ */
+static void
+test_no_cqe(void)
+{
+	struct json_object *r = NULL;
+	pid_t holder, user;
+	int ready[2], i;
+	char want[96];
+	const char *w[3];
+
+	td_begin(&d, NULL);
+	tu_pipe(ready);
+	if ((holder = tap_fork()) == 0) {
+		struct ring_ctl *c = td_connect(&d);
+		struct ring_attach a;
+		struct ring *h = NULL;
+		struct ring_sqe e;
+		int taken = 0;
+
+		TAP_RC(ring_ctl_register(c, "tbhold", NULL, 0), 0);
+		tu_notify(ready[1]);
+		for (;;) {
+			if (h == NULL && ring_ctl_next_attach(c, &a) == 0)
+				TAP_RC(ring_ctl_accept(c, &a, &h), 0);
+			if (h != NULL && taken < 2 && ring_sq_pop(h, &e) == 0)
+				taken++;
+			tu_sleep_ms(10);
+		}
+	}
+	tu_await(ready[0], 5000);
+	if ((user = tap_fork()) == 0) {
+		struct ring_ctl *c = td_connect(&d);
+		struct ring *u = td_open(c, "tbhold", 4, 0, 0, NULL);
+		struct ring_sqe e;
+
+		memset(&e, 0, sizeof(e));
+		e.opcode = RING_OP_NOOP;
+		TAP_RC(ring_sq_push(u, &e), 0);
+		TAP_RC(ring_sq_push(u, &e), 0);
+		for (;;)
+			tu_sleep_ms(100);
+	}
+	tb_live_start(&tb_lj, true, "0.2");
+	tb_live_start(&tb_lt, false, "0.2");
+	for (i = 0; i < 60; i++) {
+		struct json_object *f = tb_live_json(&tb_lj, 5000);
+		struct json_object *rings = tb_get(f, "rings");
+
+		r = json_object_array_length(rings) == 1
+		    ? json_object_get(json_object_array_get_idx(rings, 0))
+		    : NULL;
+		json_object_put(f);
+		if (r != NULL &&
+		    json_object_is_type(tb_get(r, "alarm"), json_type_object))
+			break;
+		json_object_put(r);
+		r = NULL;
+	}
+	if (r == NULL)
+		TAP_FAIL("no alarm for SQEs taken and never answered");
+	TAP_EQ(tb_int(r, "sq_depth"), 0);
+	TAP_EQ(tb_int(r, "cq_backlog"), 0);
+	TAP_EQ(tb_int(r, "taken"), 2);
+	tb_alarm(r, "sq_stall", "producer", holder);
+	TAP_ASSERT(strcmp(tb_activity(r), "stalled") == 0);
+	json_object_put(r);
+	snprintf(want, sizeof(want),
+	    ": stalled, 2 SQEs taken, no CQE posted for ");
+	w[0] = want;
+	w[1] = ", blame producer ";
+	w[2] = NULL;
+	tb_await_text(&tb_lt, 60, w);
+	tb_live_stop(&tb_lj);
+	tb_live_stop(&tb_lt);
+	tap_kill(user);
+	tap_kill(holder);
+	close(ready[0]);
+	close(ready[1]);
+	td_stop(&d);
+	td_cleanup(&d);
 }
 
 /* -f, -o, -s narrow and order the rings in both forms. */
@@ -836,20 +924,6 @@ test_usage(void)
 
 static struct tp_proc tb_scheme, tb_driver;
 
-/* A program of this build with "-S sock" and args (NULL-ended). */
-static void
-tb_spawn(struct tp_proc *p, const char *tag, const char *rel, ...)
-{
-	char bin[PATH_MAX];
-	va_list ap;
-
-	if (td_build_path(NULL, rel, bin, sizeof(bin)) < 0)
-		TAP_FAIL("no '%s' in this build (make examples)", rel);
-	va_start(ap, rel);
-	tp_startv(p, d.dir, tag, bin, d.sock, ap);
-	va_end(ap);
-}
-
 /* Wait up to 5 s until ringd lists a running ring to TB_DISK (want). */
 static void
 tb_await_ring(bool want)
@@ -888,16 +962,17 @@ static void
 tb_demo_scheme(void)
 {
 	td_begin(&d, NULL);
-	tb_spawn(&tb_scheme, "scheme", "examples/blkdev-scheme", "-n", TB_DISK,
-	    "-s", "16M", NULL);
+	tp_start_build(&tb_scheme, &d, "scheme", "examples/blkdev-scheme",
+	    "-n", TB_DISK, "-s", "16M", NULL);
 	tb_await_ring(false);
 }
 
 static void
 tb_demo_driver(void)
 {
-	tb_spawn(&tb_driver, "driver", "examples/blkdev-driver", "-n", TB_DISK,
-	    "-m", "load", "-b", "4K", "-q", "16", "-l", "4M", NULL);
+	tp_start_build(&tb_driver, &d, "driver", "examples/blkdev-driver",
+	    "-n", TB_DISK, "-m", "load", "-b", "4K", "-q", "16", "-l", "4M",
+	    NULL);
 	tb_await_ring(true);
 }
 
@@ -1243,7 +1318,7 @@ test_demo_stall(void)
 	    (int)tb_scheme.pid);
 	want[0] = who;
 	want[1] = " stalled\n";
-	want[2] = " SQEs not taken for ";
+	want[2] = "): stalled, ";
 	want[3] = NULL;
 	tb_await_text(&tb_lt, 60, want);
 	TAP_SYS(kill(tb_scheme.pid, SIGCONT));
@@ -1546,6 +1621,7 @@ main(int argc, char **argv)
 	tap_run("ringtop-batch-json", test_json, 60);
 	tap_run("ringtop-batch-stalled", test_stalled, 60);
 	tap_run("ringtop-batch-wait-words", test_wait_words, 60);
+	tap_run("ringtop-batch-no-cqe", test_no_cqe, 60);
 	tap_run("ringtop-batch-select", test_select, 60);
 	tap_run("ringtop-batch-no-ringd", test_no_ringd, 30);
 	tap_run("ringtop-batch-usage", test_usage, 30);
