@@ -319,10 +319,15 @@ scr_alarm_line(const struct rt_model *m, const struct rt_ring *r, int y)
 	units_fmt_duration(model_alarm_age(m, r), age, sizeof(age));
 	switch (r->alarm) {
 	case RT_AL_SQ_STALL:
+		/* SQEs waiting, or SQEs taken and no CQE posted for them */
 		scr_printf(y, 0, -1, a,
-		    "ALARM ring %llu (%.20s): stalled %s, producer %s takes "
-		    "no SQEs (%llu queued)",
-		    id, sch, age, peer, (unsigned long long)r->r.sq.depth);
+		    r->r.sq.depth > 0
+			? "ALARM ring %llu (%.20s): stalled %s, producer %s "
+			  "takes no SQEs (%llu queued)"
+			: "ALARM ring %llu (%.20s): stalled %s, producer %s "
+			  "posts no CQEs (%llu taken)",
+		    id, sch, age, peer,
+		    (unsigned long long)model_alarm_count(r));
 		break;
 	case RT_AL_CQ_FULL:
 		scr_printf(y, 0, -1, a,
@@ -1426,6 +1431,13 @@ static const char *const scr_help_notes[] = {
 	"Each tab's table has its own sort (< > F6 I), marked in its header",
 	"with v (or ^ inverted) and named in the tab bar.",
 	"While ringd is away the last frame stays on screen, dimmed.",
+	"",
+	"Replaying a recording (-r FILE), these keys come first:",
+	"Space p    pause or go on",
+	". Right    one snapshot forward (pauses); , Left one back",
+	"] + =      twice as fast (up to x16); [ - half as fast (x0.25)",
+	"{ }        10 s of recorded time back or forward",
+	"g G        the first or the last snapshot",
 	NULL,
 };
 
