@@ -521,6 +521,13 @@ struct scr_col {
 	int want;  /* the widest cell of the rows (scr_want()) */
 };
 
+/* A column's fixed part; the laid-out fields start at 0. */
+#define SCR_COL(t, lo, hi, r, p, g, b) \
+	{ \
+		.title = (t), .min = (lo), .max = (hi), .right = (r), \
+		.prio = (p), .grow = (g), .bar = (b) \
+	}
+
 /* Note a cell's text for the width its column wants. */
 static void
 scr_want(struct scr_col *c, const char *s)
@@ -639,16 +646,16 @@ scr_cell(int y, const struct scr_col *c, attr_t a, const char *s)
 /* --- the Rings table ------------------------------------------------- */
 
 static struct scr_col scr_ring_cols[RT_C_COUNT] = {
-	[RT_C_ID] = { "ID", 5, 8, true, 0, false, false },
-	[RT_C_SCHEME] = { "SCHEME", 8, 16, false, 1, true, false },
-	[RT_C_CONSUMER] = { "CONSUMER", 11, 23, false, 4, true, false },
-	[RT_C_PRODUCER] = { "PRODUCER", 11, 23, false, 6, true, false },
-	[RT_C_SQ] = { "SQ", SCR_QNUM, 24, false, 2, false, true },
-	[RT_C_CQ] = { "CQ", SCR_QNUM, 24, false, 3, false, true },
-	[RT_C_SUB] = { "SUB/s", 6, 7, true, 5, false, false },
-	[RT_C_CMP] = { "CMP/s", 6, 7, true, 7, false, false },
-	[RT_C_AGE] = { "AGE", 6, 8, true, 8, true, false },
-	[RT_C_STATE] = { "STATE", 8, 8, false, 2, false, false },
+	[RT_C_ID] = SCR_COL("ID", 5, 8, true, 0, false, false),
+	[RT_C_SCHEME] = SCR_COL("SCHEME", 8, 16, false, 1, true, false),
+	[RT_C_CONSUMER] = SCR_COL("CONSUMER", 11, 23, false, 4, true, false),
+	[RT_C_PRODUCER] = SCR_COL("PRODUCER", 11, 23, false, 6, true, false),
+	[RT_C_SQ] = SCR_COL("SQ", SCR_QNUM, 24, false, 2, false, true),
+	[RT_C_CQ] = SCR_COL("CQ", SCR_QNUM, 24, false, 3, false, true),
+	[RT_C_SUB] = SCR_COL("SUB/s", 6, 7, true, 5, false, false),
+	[RT_C_CMP] = SCR_COL("CMP/s", 6, 7, true, 7, false, false),
+	[RT_C_AGE] = SCR_COL("AGE", 6, 8, true, 8, true, false),
+	[RT_C_STATE] = SCR_COL("STATE", 8, 8, false, 2, false, false),
 };
 
 /* Depth as a number and, when there is room, a bar in a queue column. */
@@ -849,12 +856,12 @@ scr_rings(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 
 /* Columns in enum view_scheme_col order, then OPCODES (not a sort key). */
 static struct scr_col scr_scheme_cols[VS_COUNT + 1] = {
-	[VS_NAME] = { "SCHEME", 8, 20, false, 0, true, false },
-	[VS_OWNER] = { "OWNER", 11, 22, false, 2, true, false },
-	[VS_UID] = { "UID", 6, 6, true, 3, false, false },
-	[VS_BUILTIN] = { "BUILTIN", 8, 8, false, 4, false, false },
-	[VS_RINGS] = { "RINGS", 6, 6, true, 1, false, false },
-	[VS_COUNT] = { "OPCODES", 12, 400, false, 1, true, false },
+	[VS_NAME] = SCR_COL("SCHEME", 8, 20, false, 0, true, false),
+	[VS_OWNER] = SCR_COL("OWNER", 11, 22, false, 2, true, false),
+	[VS_UID] = SCR_COL("UID", 6, 6, true, 3, false, false),
+	[VS_BUILTIN] = SCR_COL("BUILTIN", 8, 8, false, 4, false, false),
+	[VS_RINGS] = SCR_COL("RINGS", 6, 6, true, 1, false, false),
+	[VS_COUNT] = SCR_COL("OPCODES", 12, 400, false, 1, true, false),
 };
 
 /*
@@ -951,13 +958,13 @@ scr_schemes(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 }
 
 static struct scr_col scr_client_cols[VC_COUNT] = {
-	[VC_ID] = { "ID", 6, 8, true, 0, false, false },
-	[VC_CLIENT] = { "CLIENT", 11, 30, false, 0, true, false },
-	[VC_UID] = { "UID", 6, 6, true, 2, false, false },
-	[VC_GID] = { "GID", 6, 6, true, 3, false, false },
-	[VC_SCHEMES] = { "SCHEMES", 8, 8, true, 1, false, false },
-	[VC_RINGS] = { "RINGS", 6, 6, true, 1, false, false },
-	[VC_AGE] = { "AGE", 8, 8, true, 2, false, false },
+	[VC_ID] = SCR_COL("ID", 6, 8, true, 0, false, false),
+	[VC_CLIENT] = SCR_COL("CLIENT", 11, 30, false, 0, true, false),
+	[VC_UID] = SCR_COL("UID", 6, 6, true, 2, false, false),
+	[VC_GID] = SCR_COL("GID", 6, 6, true, 3, false, false),
+	[VC_SCHEMES] = SCR_COL("SCHEMES", 8, 8, true, 1, false, false),
+	[VC_RINGS] = SCR_COL("RINGS", 6, 6, true, 1, false, false),
+	[VC_AGE] = SCR_COL("AGE", 8, 8, true, 2, false, false),
 };
 
 static void
@@ -1114,16 +1121,16 @@ scr_owners(const struct rt_model *m, int y)
 }
 
 static struct scr_col scr_mem_cols[VM_COUNT] = {
-	[VM_REGION] = { "REGION", 7, 8, true, 0, false, false },
-	[VM_BASE] = { "BASE", 11, 18, false, 1, true, false },
-	[VM_SIZE] = { "SIZE", 7, 9, true, 0, false, false },
-	[VM_ZONE] = { "ZONE", 5, 6, false, 1, false, false },
-	[VM_OWNER] = { "OWNER", 11, 24, false, 1, true, false },
-	[VM_UID] = { "UID", 6, 6, true, 5, false, false },
-	[VM_FLAGS] = { "FLAGS", 7, 8, false, 4, false, false },
-	[VM_MAPPED] = { "MAPPED", 7, 7, false, 3, false, false },
-	[VM_GRANTS] = { "GRANTS", 7, 7, true, 2, false, false },
-	[VM_AGE] = { "AGE", 7, 8, true, 2, true, false },
+	[VM_REGION] = SCR_COL("REGION", 7, 8, true, 0, false, false),
+	[VM_BASE] = SCR_COL("BASE", 11, 18, false, 1, true, false),
+	[VM_SIZE] = SCR_COL("SIZE", 7, 9, true, 0, false, false),
+	[VM_ZONE] = SCR_COL("ZONE", 5, 6, false, 1, false, false),
+	[VM_OWNER] = SCR_COL("OWNER", 11, 24, false, 1, true, false),
+	[VM_UID] = SCR_COL("UID", 6, 6, true, 5, false, false),
+	[VM_FLAGS] = SCR_COL("FLAGS", 7, 8, false, 4, false, false),
+	[VM_MAPPED] = SCR_COL("MAPPED", 7, 7, false, 3, false, false),
+	[VM_GRANTS] = SCR_COL("GRANTS", 7, 7, true, 2, false, false),
+	[VM_AGE] = SCR_COL("AGE", 7, 8, true, 2, true, false),
 };
 
 /* A zone's figures, on as many lines as the width needs (at most 2). */
