@@ -452,25 +452,32 @@ metrics_snap_free(struct metrics_snap *sn)
 }
 
 /*
- * Connect for a scrape.  A one-shot run uses the usual connection; the
- * server connects anew for every scrape (ringd may have restarted) and
- * reports an outage once, when it begins, and its end.
+ * Connect for a scrape.  A one-shot run uses the usual connection.  The
+ * server keeps a live connection (in the shell it is the shell's own,
+ * with the regions it holds) and replaces one that died without waiting
+ * (ringd may have restarted); an outage is reported once, when it
+ * begins, and its end.
  */
 static int
 metrics_connect(struct metrics *m)
 {
 	struct ringctl *rc = m->rc;
+	bool lost;
 	int ret;
 
 	if (!m->serving)
 		return conn_need(rc);
-	conn_close(rc);
-	if (!m->down)
-		ret = conn_need(rc);
-	else if (ring_ctl_connect(rc->sock, NULL, &rc->ctl) < 0)
-		ret = RC_UNREACHABLE;
-	else
+	if (conn_quiet(rc) != NULL) {
 		ret = RC_OK;
+	} else if (m->down) {
+		ret = RC_UNREACHABLE;
+	} else {
+		/* the first failure: report it, do not wait for a restart */
+		lost = rc->lost;
+		rc->lost = false;
+		ret = conn_need(rc);
+		rc->lost = lost;
+	}
 	if (ret == RC_OK && m->down)
 		fprintf(stderr, "ringctl: ringd at '%s' answers again\n",
 		    rc->sock_path);

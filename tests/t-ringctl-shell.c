@@ -21,6 +21,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <ring/phys.h>
+
 #include "lib/tmux.h"
 #include "t-ringctl.h"
 
@@ -374,7 +376,9 @@ test_shell_ctrl_c(void)
 	struct ring_ctl *c;
 	struct ring *ring;
 	uint64_t id, sub = 0, of = 0, done = 0;
-	char hist[200], buf[4096];
+	char hist[200], buf[4096], cmd[256];
+	struct ring_phys_region *regs;
+	size_t nregs, i, held;
 	pid_t pid;
 	const char *p;
 
@@ -469,8 +473,24 @@ test_shell_ctrl_c(void)
 	/* the metrics server: Ctrl-C ends it, SIGTERM ends the shell */
 	TAP_ASSERT(unlink(hist) == 0);
 	pid = start_shell_status(hist);
+	COMMAND("physalloc 64K");
+	AWAIT("region ");
 	COMMAND("metrics --listen 127.0.0.1:0");
 	AWAIT("serving metrics on http://127.0.0.1:");
+	/* a scrape keeps the shell's connection, and so its region */
+	tm_capture(&tm, screen, sizeof(screen));
+	TAP_ASSERT((p = strstr(screen, "http://127.0.0.1:")) != NULL);
+	snprintf(cmd, sizeof(cmd),
+	    "curl -sf -o /dev/null http://127.0.0.1:%d/metrics",
+	    atoi(p + strlen("http://127.0.0.1:")));
+	TAP_ASSERT(system(cmd) == 0);
+	TAP_ASSERT(system(cmd) == 0);
+	TAP_ASSERT(ring_phys_list_regions(c, &regs, &nregs) == 0);
+	for (i = 0, held = 0; i < nregs; i++)
+		held += regs[i].owner.pid == (uint32_t)pid &&
+		    regs[i].client_id != 0;
+	free(regs);
+	TAP_ASSERT(held == 1);
 	tm_keys(&tm, "C-c");
 	AWAIT_LINE("ringctl>");
 	clear_screen();
