@@ -1188,18 +1188,30 @@ static void
 phys_settle(struct phys_region *r)
 {
 	struct ringd_ring key, *rr;
+	struct client *side;
 	uint32_t i;
 
 	r->waiting = false;
 	r->mem_known = false;
 	phys.nwaiting--;
+	/* a grant still waiting goes to its side as it is now, or goes */
 	for (i = 0; i < r->ngrants;) {
+		if (r->gwait[i] == 0) {
+			i++;
+			continue;
+		}
 		key.id = r->grant[i].ring_id;
 		rr = RB_FIND(ring_tree, &ringd.rings, &key);
-		if (r->gwait[i] != 0 && (rr == NULL || rr->dead))
+		side = rr == NULL || rr->dead ? NULL
+		    : r->gwait[i] == PHYS_GRANT_PRODUCER ? rr->producer
+							 : rr->consumer;
+		if (side == NULL || side->dead) {
 			phys_grant_drop(r, i);
-		else
-			i++;
+			continue;
+		}
+		r->grant[i].client_id = side->id;
+		r->gwait[i] = 0;
+		i++;
 	}
 	r->claimable = false;
 	/* a persistent one stays with its uid, as when its client leaves */
@@ -1276,6 +1288,12 @@ phys_handle_adopt(struct client *c, struct proto_msg *m)
 			return rc;
 	} else if (!phys_owns(c, r))
 		return -EPERM;
+	/* the memory first: a refused claim below must not lose it */
+	if (fd >= 0 && r->memfd < 0) {
+		r->memfd = fd;
+		m->fds[0] = -1; /* ours now */
+		result |= PROTO_PHYS_ADOPT_MEMORY;
+	}
 	if ((req->flags & PROTO_PHYS_ADOPT_CLAIM) && r->claimable &&
 	    (c->peer.uid != r->owner.uid || c->peer.pid != r->owner.pid))
 		return -EPERM;
@@ -1295,11 +1313,6 @@ phys_handle_adopt(struct client *c, struct proto_msg *m)
 		r->client_id = c->id;
 		r->owner = c->peer;
 		result |= PROTO_PHYS_ADOPT_OWNER;
-	}
-	if (fd >= 0 && r->memfd < 0) {
-		r->memfd = fd;
-		m->fds[0] = -1; /* ours now */
-		result |= PROTO_PHYS_ADOPT_MEMORY;
 	}
 	log_debug("%s: region %llu adopted:%s%s%s", client_name(c),
 	    (unsigned long long)r->id,
