@@ -26,7 +26,7 @@
 enum rec_kind {
 	REC_U32,
 	REC_U64,
-	REC_STR, /* char[size], NUL-terminated unless full */
+	REC_STR, /* char[size], always NUL-terminated */
 	REC_SUB, /* a nested record */
 };
 
@@ -315,6 +315,16 @@ rec_enc_list(const struct rec_type *t, const void *v, size_t n)
 }
 
 /* Write one object as a line; 0, 1: bound reached, -errno. */
+/* Out of memory: the recording stops, and says why. */
+static int
+rec_oom(struct rec_writer *w)
+{
+	snprintf(w->msg, sizeof(w->msg), "recording to '%s' stopped: out of "
+	    "memory", w->path);
+	w->stopped = true;
+	return -ENOMEM;
+}
+
 static int
 rec_put(struct rec_writer *w, struct json_object *o)
 {
@@ -325,11 +335,8 @@ rec_put(struct rec_writer *w, struct json_object *o)
 		return 1;
 	if ((s = json_object_to_json_string_ext(o,
 		 JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)) ==
-	    NULL) {
-		snprintf(w->msg, sizeof(w->msg), "out of memory");
-		w->stopped = true;
-		return -ENOMEM;
-	}
+	    NULL)
+		return rec_oom(w);
 	len = strlen(s) + 1;
 	if (w->bytes + len > w->max) {
 		snprintf(w->msg, sizeof(w->msg),
@@ -404,7 +411,7 @@ rec_write(struct rec_writer *w, const struct rt_snap *s)
 	if (w->stopped)
 		return 1;
 	if ((o = json_object_new_object()) == NULL)
-		return -ENOMEM;
+		return rec_oom(w);
 	json_object_object_add(o, "mono_ns",
 	    json_object_new_uint64(s->mono_ns));
 	json_object_object_add(o, "wall_ns",
@@ -434,8 +441,7 @@ rec_write(struct rec_writer *w, const struct rt_snap *s)
 			json_object_object_add(o, l->key, a);
 		}
 	}
-	if (rc == 0)
-		rc = rec_put(w, o);
+	rc = rc == 0 ? rec_put(w, o) : rec_oom(w);
 	json_object_put(o);
 	return rc;
 }
@@ -499,7 +505,8 @@ rec_dec(const struct rec_type *t, struct json_object *a, void *rec)
 				return "a name is not a string";
 			str = json_object_get_string(o);
 			len = (size_t)json_object_get_string_len(o);
-			if (len > f->size || strnlen(str, len) != len)
+			/* the model's names always end in a NUL */
+			if (len >= f->size || strnlen(str, len) != len)
 				return "a name is too long or holds a NUL";
 			memset(p, 0, f->size);
 			memcpy(p, str, len);

@@ -410,6 +410,10 @@ test_durations(void)
 	RINGTOP("-S", d.sock, "-b", "-j", "-n", "1", "--delay=1h");
 	EXPECT_STATUS(0);
 	TAP_ASSERT(strstr(r.out, "\"interval_ns\":3600000000000") != NULL);
+	/* nine decimals of an hour: exact, no overflow on the way */
+	RINGTOP("-S", d.sock, "-b", "-j", "-n", "1", "--delay=0.999999999h");
+	EXPECT_STATUS(0);
+	TAP_ASSERT(strstr(r.out, "\"interval_ns\":3599999996400") != NULL);
 	td_finish(&d);
 }
 

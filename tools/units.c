@@ -140,7 +140,10 @@ units_parse_duration(const char *s, uint64_t *ns)
 		return -EINVAL;
 	if (whole > (UINT64_MAX - units[i].ns) / units[i].ns)
 		return -ERANGE;
-	*ns = whole * units[i].ns + frac * units[i].ns / fdiv;
+	/* frac < fdiv <= 1e9: for units of 1 s and up, fdiv divides ns */
+	*ns = whole * units[i].ns +
+	    (units[i].ns % fdiv == 0 ? frac * (units[i].ns / fdiv)
+				     : frac * units[i].ns / fdiv);
 	return 0;
 }
 
