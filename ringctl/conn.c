@@ -72,7 +72,7 @@ conn_report_held(struct ringctl *rc)
 {
 	struct ring_phys_region *v = NULL;
 	size_t n = 0;
-	char ids[RC_HELD_MAX * 21 + 1];
+	char ids[RC_HELD_MAX * 22 + 1]; /* ", " and 20 digits each */
 	unsigned i, gone = 0;
 	int len = 0;
 
@@ -82,7 +82,8 @@ conn_report_held(struct ringctl *rc)
 		n = 0;
 	ids[0] = '\0';
 	for (i = 0; i < rc->nheld; i++) {
-		if (conn_has_region(v, n, rc->held[i]))
+		if (conn_has_region(v, n, rc->held[i]) ||
+		    (size_t)len >= sizeof(ids))
 			continue;
 		len += snprintf(ids + len, sizeof(ids) - (size_t)len,
 		    "%s%" PRIu64, gone++ != 0 ? ", " : "", rc->held[i]);

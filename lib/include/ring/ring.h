@@ -410,7 +410,7 @@ int ring_ctl_fd(const struct ring_ctl *c);
  * ringd(8)): it then goes on without ringd's oversight.
  *
  * The handle also keeps the memory file of every physalloc3 region it
- * maps (<ring/phys.h>; up to 256 files) and hands those regions back
+ * maps writable (<ring/phys.h>; up to 256 files) and hands those regions back
  * after the rings: the
  * regions it allocated are its own again (a region that is not
  * persistent dies with the handle's connection, as before), and the new
