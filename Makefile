@@ -53,8 +53,7 @@ else
 Q := @
 endif
 
-LIB_SRCS := lib/ring.c lib/held.c lib/wait.c lib/pool.c lib/range.c lib/proto.c lib/client.c \
-	lib/phys.c
+LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB_PIC_OBJS := $(LIB_SRCS:%.c=$(BUILD)/pic/%.o)
 LIBA := $(BUILD)/libring.a
@@ -62,6 +61,17 @@ LIBSO_REAL := $(BUILD)/libring.so.$(VERSION)
 LIBSO_SONAME := libring.so.$(SOVERSION)
 LIBSO := $(BUILD)/libring.so
 PCFILE := $(BUILD)/libring.pc
+
+# libcommon.a: the code every program of the suite shares but libring's
+# users do not need (common/: sizes and durations, clocks, errno names,
+# peers, the model's JSON form).  Every program and test links it; being
+# an archive, each takes only the objects it uses (json-c only for those
+# that use the JSON form).
+JSONC_CFLAGS := $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
+JSONC_LIBS := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
+COMMON_SRCS := $(wildcard common/*.c)
+COMMON_OBJS := $(COMMON_SRCS:%.c=$(BUILD)/%.o)
+COMMONA := $(BUILD)/libcommon.a
 
 TEST_SRCS := $(wildcard tests/t-*.c)
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
@@ -106,6 +116,12 @@ $(LIBA): $(LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
+$(COMMONA): $(COMMON_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(COMMON_OBJS): override CPPFLAGS += -I. $(JSONC_CFLAGS)
+
 $(LIBSO_REAL): $(LIB_PIC_OBJS) lib/libring.map
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(LIBSO_SONAME) \
@@ -124,9 +140,9 @@ $(PCFILE): lib/libring.pc.in Makefile
 	$(Q)$(PC_SUBST) $< > $@
 
 # Tests link the static library so they run from the tree.
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_COMMON_OBJS) $(LIBA)
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_COMMON_OBJS) $(COMMONA) $(LIBA)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lm
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(BSD_LIBS) $(JSONC_LIBS) -lm
 
 tests: $(TEST_BINS)
 
@@ -135,6 +151,14 @@ examples: $(EXAMPLES)
 $(BUILD)/examples/%: $(BUILD)/examples/%.o $(LIBA)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+# The installed blkdev pair shares the suite's common code (sizes, clocks,
+# the latency histogram); the other examples stand alone on libring.
+$(BLKDEV_BINS): $(BUILD)/examples/%: $(BUILD)/examples/%.o $(COMMONA) $(LIBA)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(BSD_LIBS) $(JSONC_LIBS) -lm
+
+$(BLKDEV_BINS:%=%.o): override CPPFLAGS += -I. $(JSONC_CFLAGS)
 
 # ringd: the broker service (sources under ringd/, one binary).
 SBINDIR ?= $(PREFIX)/sbin
@@ -146,33 +170,27 @@ BSD_LIBS := $(shell $(PKG_CONFIG) --libs libbsd 2>/dev/null || echo -lbsd)
 
 $(RINGD_OBJS): override CPPFLAGS += -Ilib -I.
 
-# ringd's main() reads its options through tools/opts.c, as ringtop does
-$(RINGD_BIN): $(RINGD_OBJS) $(BUILD)/tools/opts.o $(LIBA)
+# ringd links the common code too (options, sizes, clocks)
+$(RINGD_BIN): $(RINGD_OBJS) $(COMMONA) $(LIBA)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(BSD_LIBS)
 
 ringd: $(RINGD_BIN)
 
-# ringctl: the scriptable CLI and shell (ringctl/), on the helpers the
-# front ends share (tools/: the model's JSON form, errno and opcode
-# names, units).
+# ringctl: the scriptable CLI and shell (ringctl/).
 BINDIR ?= $(PREFIX)/bin
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 # zsh searches vendor-completions on Debian for /usr (and site-functions,
 # for /usr/local, everywhere): the place depends on PREFIX.
 ZSHCOMPDIR ?= $(if $(filter /usr,$(patsubst %/,%,$(PREFIX))),$(PREFIX)/share/zsh/vendor-completions,$(PREFIX)/share/zsh/site-functions)
-JSONC_CFLAGS := $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
-JSONC_LIBS := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
 READLINE_LIBS := $(shell $(PKG_CONFIG) --libs readline 2>/dev/null || echo -lreadline)
-TOOLS_SRCS := $(wildcard tools/*.c)
-TOOLS_OBJS := $(TOOLS_SRCS:%.c=$(BUILD)/%.o)
 RINGCTL_SRCS := $(wildcard ringctl/*.c)
 RINGCTL_OBJS := $(RINGCTL_SRCS:%.c=$(BUILD)/%.o)
 RINGCTL_BIN := $(BUILD)/ringctl/ringctl
 
-$(TOOLS_OBJS) $(RINGCTL_OBJS): override CPPFLAGS += -I. $(JSONC_CFLAGS)
+$(RINGCTL_OBJS): override CPPFLAGS += -I. $(JSONC_CFLAGS)
 
-$(RINGCTL_BIN): $(RINGCTL_OBJS) $(TOOLS_OBJS) $(LIBA)
+$(RINGCTL_BIN): $(RINGCTL_OBJS) $(COMMONA) $(LIBA)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(READLINE_LIBS) $(JSONC_LIBS) -lm
 
@@ -181,11 +199,11 @@ ringctl: $(RINGCTL_BIN)
 # ringctl's tests run the binary and parse its JSON with json-c.
 $(BUILD)/tests/t-ringctl-%.o: override CPPFLAGS += $(JSONC_CFLAGS)
 $(BUILD)/tests/t-ringctl-%: $(BUILD)/tests/t-ringctl-%.o $(TEST_COMMON_OBJS) \
-		$(LIBA) | $(RINGCTL_BIN)
+		$(COMMONA) $(LIBA) | $(RINGCTL_BIN)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(JSONC_LIBS) -lm
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(BSD_LIBS) $(JSONC_LIBS) -lm
 
-# ringtop: the ncurses live monitor (ringtop/), on the same tools/ helpers.
+# ringtop: the ncurses live monitor (ringtop/).
 NCURSES_CFLAGS := $(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null)
 NCURSES_LIBS := $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw)
 RINGTOP_SRCS := $(wildcard ringtop/*.c)
@@ -194,7 +212,7 @@ RINGTOP_BIN := $(BUILD)/ringtop/ringtop
 
 $(RINGTOP_OBJS): override CPPFLAGS += -I. $(JSONC_CFLAGS) $(NCURSES_CFLAGS)
 
-$(RINGTOP_BIN): $(RINGTOP_OBJS) $(TOOLS_OBJS) $(LIBA)
+$(RINGTOP_BIN): $(RINGTOP_OBJS) $(COMMONA) $(LIBA)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(NCURSES_LIBS) $(JSONC_LIBS) -lm
 
@@ -202,17 +220,17 @@ ringtop: $(RINGTOP_BIN)
 
 # ringtop's tests drive it in tmux and parse its batch JSON with json-c.
 $(BUILD)/tests/t-ringtop%: $(BUILD)/tests/t-ringtop%.o $(TEST_COMMON_OBJS) \
-		$(LIBA) | $(RINGTOP_BIN) $(RINGCTL_BIN) $(EXAMPLES)
+		$(COMMONA) $(LIBA) | $(RINGTOP_BIN) $(RINGCTL_BIN) $(EXAMPLES)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(JSONC_LIBS) -lm
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(BSD_LIBS) $(JSONC_LIBS) -lm
 
 $(BUILD)/tests/t-ringtop%.o: override CPPFLAGS += $(JSONC_CFLAGS)
 
 # The blkdev tests run the blkdev examples, ringtop and scripts/demo.sh.
 $(BUILD)/tests/t-blkdev-%: $(BUILD)/tests/t-blkdev-%.o $(TEST_COMMON_OBJS) \
-		$(LIBA) | $(BLKDEV_BINS) $(RINGTOP_BIN) $(RINGD_BIN) $(RINGCTL_BIN)
+		$(COMMONA) $(LIBA) | $(BLKDEV_BINS) $(RINGTOP_BIN) $(RINGD_BIN) $(RINGCTL_BIN)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lm
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(BSD_LIBS) $(JSONC_LIBS) -lm
 
 # Keep test objects: their removal would print after the tally line.
 .SECONDARY:
@@ -220,10 +238,14 @@ $(BUILD)/tests/t-blkdev-%: $(BUILD)/tests/t-blkdev-%.o $(TEST_COMMON_OBJS) \
 check: lib tests ringd examples ringctl ringtop
 	$(Q)tests/run.sh $(BUILD)
 
-$(BENCH_BIN): $(BUILD)/bench/ring-bench.o $(BUILD)/bench/bench-ringd.o \
-		$(BUILD)/bench/bench-blkdev.o $(LIBA)
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_OBJS := $(BENCH_SRCS:%.c=$(BUILD)/%.o)
+
+$(BENCH_OBJS): override CPPFLAGS += -I. $(JSONC_CFLAGS)
+
+$(BENCH_BIN): $(BENCH_OBJS) $(COMMONA) $(LIBA)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(URING_LIBS) -lm
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(URING_LIBS) $(BSD_LIBS) $(JSONC_LIBS) -lm
 
 # The ringd rows start a private ringd from this build.
 # make bench BENCH_FLAGS="--rings 6000 -r 3": ring-bench's own options
@@ -247,19 +269,21 @@ FUZZ_SMOKE_SECONDS ?= 8
 $(FUZZ_DIR)/fuzz-proto: fuzz/fuzz-proto.c $(LIB_SRCS)
 $(FUZZ_DIR)/fuzz-ring: fuzz/fuzz-ring.c $(LIB_SRCS)
 $(FUZZ_DIR)/fuzz-config: fuzz/fuzz-config.c $(filter-out ringd/main.c,$(RINGD_SRCS)) \
-	$(LIB_SRCS)
-$(FUZZ_DIR)/fuzz-config: FUZZ_EXTRA = -iquote ringd $(BSD_LIBS)
+	$(COMMON_SRCS) $(LIB_SRCS)
+$(FUZZ_DIR)/fuzz-config: FUZZ_EXTRA = -iquote ringd -I. $(JSONC_CFLAGS) $(BSD_LIBS) \
+	$(JSONC_LIBS) -lm
 # ringd's modules driven by fake clients; its clock is the target's
 $(FUZZ_DIR)/fuzz-ringd: fuzz/fuzz-ringd.c $(filter-out ringd/main.c,$(RINGD_SRCS)) \
-	$(LIB_SRCS)
-$(FUZZ_DIR)/fuzz-ringd: FUZZ_EXTRA = -iquote ringd $(BSD_LIBS) \
+	$(COMMON_SRCS) $(LIB_SRCS)
+$(FUZZ_DIR)/fuzz-ringd: FUZZ_EXTRA = -iquote ringd -I. $(JSONC_CFLAGS) $(BSD_LIBS) \
+	$(JSONC_LIBS) -lm \
 	-Wl,--wrap=service_now_ns
 # ringctl's own main(), renamed, so the global options are fuzzed too
-$(FUZZ_DIR)/fuzz-ringctl: fuzz/fuzz-ringctl.c $(RINGCTL_SRCS) $(TOOLS_SRCS) $(LIB_SRCS)
+$(FUZZ_DIR)/fuzz-ringctl: fuzz/fuzz-ringctl.c $(RINGCTL_SRCS) $(COMMON_SRCS) $(LIB_SRCS)
 $(FUZZ_DIR)/fuzz-ringctl: FUZZ_EXTRA = -Dmain=ringctl_main -I. $(JSONC_CFLAGS) \
 	$(READLINE_LIBS) $(JSONC_LIBS) -lm
 
-$(FUZZ_BINS): $(wildcard lib/*.h lib/include/ring/*.h ringd/*.h ringctl/*.h tools/*.h)
+$(FUZZ_BINS): $(wildcard lib/*.h lib/include/ring/*.h ringd/*.h ringctl/*.h common/*.h)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)$(FUZZ_CC) $(CPPFLAGS) -Ilib $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(FUZZ_EXTRA)

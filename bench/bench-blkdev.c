@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <ring/ctl.h>
 #include <ring/ring.h>
 
 #include "bench.h"

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <ring/ctl.h>
 #include <ring/ring.h>
 
 #define NO_BLOCK UINT64_MAX /* slot_blk[] of a free slot */

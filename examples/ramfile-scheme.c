@@ -17,6 +17,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <ring/ctl.h>
 #include <ring/ring.h>
 
 #define MAX_RINGS 256

@@ -57,6 +57,7 @@ struct ring_ctl {
 	struct ring_phys_cache *phys; /* regions ring_phys_resolve() mapped */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	bool lost;	   /* the socket failed: ringd is gone */
+	bool xport;	   /* this request failed in the transport */
 	bool reconnect;	   /* survive ringd restarts */
 	bool reconnecting; /* in ring_ctl_reconnect(): no nesting */
 	bool used;	   /* opened, accepted or registered something */
@@ -166,7 +167,7 @@ static int
 ring_ctl_io(struct ring_ctl *c, int rc)
 {
 	if (ring_ctl_broken(rc))
-		c->lost = true;
+		c->lost = c->xport = true;
 	return rc;
 }
 
@@ -178,12 +179,17 @@ ring_ctl_send(struct ring_ctl *c, uint16_t type, uint32_t seq,
 	int rc = ring_ctl_io(c, proto_send(c->sock, type, seq, body, len, fds,
 				    nfds));
 
-	return rc == -EAGAIN ? -ETIMEDOUT : rc;
+	if (rc == -EAGAIN) {
+		c->xport = true;
+		return -ETIMEDOUT;
+	}
+	return rc;
 }
 
 static uint32_t
 ring_ctl_next_seq(struct ring_ctl *c)
 {
+	c->xport = false;
 	if (++c->seq == 0)
 		++c->seq;
 	return c->seq;
@@ -256,8 +262,10 @@ ring_ctl_recv(struct ring_ctl *c, uint32_t seq, uint16_t type,
 		if (rc == -EAGAIN) {
 			int64_t left = deadline - ring_ctl_now_ms();
 
-			if (left <= 0)
+			if (left <= 0) {
+				c->xport = true;
 				return -ETIMEDOUT;
+			}
 			if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
 				return -errno;
 			continue;
@@ -300,6 +308,7 @@ ring_ctl_ensure(struct ring_ctl *c)
 
 	if (c->sock >= 0 && !c->lost)
 		return 0;
+	c->xport = true;
 	if (!c->reconnect || c->reconnecting)
 		return -ENOTCONN;
 	if ((rc = ring_ctl_reconnect(c)) < 0 && c->sock < 0)
@@ -1194,4 +1203,21 @@ RING_EXPORT uint32_t
 ring_ctl_protocol(void)
 {
 	return PROTO_VERSION;
+}
+
+RING_EXPORT bool
+ring_ctl_is_disconnect(const struct ring_ctl *c, int err)
+{
+	switch (err) {
+	case -ECONNRESET:
+	case -EPIPE:
+	case -ENOTCONN:
+	case -ETIMEDOUT:
+	case -ECONNREFUSED:
+	case -EBADF:
+		break;
+	default:
+		return false;
+	}
+	return c == NULL || c->sock < 0 || c->lost || c->xport;
 }

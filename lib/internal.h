@@ -8,7 +8,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
+#include <ring/ctl.h>
 #include <ring/ring.h>
 
 #include "range.h"

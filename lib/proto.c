@@ -341,29 +341,6 @@ proto_name_ok(const char *name, size_t size)
 	return true;
 }
 
-/* Redox's standard opcode names; a declared name may not shadow one. */
-static const char *const ring_op_names[RING_OP_STANDARD_COUNT] = {
-	[RING_OP_NOOP] = "noop",
-	[RING_OP_OPEN] = "open",
-	[RING_OP_CLOSE] = "close",
-	[RING_OP_READ] = "read",
-	[RING_OP_WRITE] = "write",
-	[RING_OP_SEEK] = "seek",
-	[RING_OP_FSTAT] = "fstat",
-	[RING_OP_FSTATVFS] = "fstatvfs",
-	[RING_OP_MMAP] = "mmap",
-	[RING_OP_MUNMAP] = "munmap",
-	[RING_OP_FSYNC] = "fsync",
-	[RING_OP_FILES_UPDATE] = "files_update",
-	[RING_OP_REGULAR_SYSCALL] = "regular_syscall",
-};
-
-RING_EXPORT const char *
-ring_op_name(unsigned op)
-{
-	return op < RING_OP_STANDARD_COUNT ? ring_op_names[op] : NULL;
-}
-
 /* Is a set name field [a-z][a-z0-9_]*, NUL-terminated, zero after? */
 static bool
 proto_opname_ok(const char *name)
@@ -381,8 +358,9 @@ proto_opname_ok(const char *name)
 	for (; i < PROTO_OPNAME_MAX; i++)
 		if (name[i] != '\0')
 			return false;
+	/* a declared name may not shadow a standard one */
 	for (i = 0; i < RING_OP_STANDARD_COUNT; i++)
-		if (strcmp(name, ring_op_names[i]) == 0)
+		if (strcmp(name, ring_op_name((unsigned)i)) == 0)
 			return false;
 	return true;
 }

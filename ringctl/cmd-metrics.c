@@ -29,8 +29,8 @@
 #include <ring/phys.h>
 
 #include "ringctl.h"
-#include "tools/model-json.h"
-#include "tools/tools.h"
+#include "common/model-json.h"
+#include "common/common.h"
 
 #define METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
 

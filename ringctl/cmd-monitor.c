@@ -24,8 +24,8 @@
 #include <time.h>
 
 #include "ringctl.h"
-#include "tools/model-json.h"
-#include "tools/tools.h"
+#include "common/model-json.h"
+#include "common/common.h"
 
 #define MONITOR_RETRY_MIN_NS 100000000ull
 #define MONITOR_RETRY_MAX_NS 2000000000ull

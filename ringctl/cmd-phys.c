@@ -21,8 +21,8 @@
 #include <ring/phys.h>
 
 #include "ringctl.h"
-#include "tools/model-json.h"
-#include "tools/tools.h"
+#include "common/model-json.h"
+#include "common/common.h"
 
 #define PHYS_DUMP_DEFAULT 256u
 #define PHYS_DUMP_MAX (1u << 20)

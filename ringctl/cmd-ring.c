@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "ringctl.h"
-#include "tools/model-json.h"
-#include "tools/tools.h"
+#include "common/model-json.h"
+#include "common/common.h"
 
 int
 cmd_rings(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "ringctl.h"
-#include "tools/model-json.h"
-#include "tools/tools.h"
+#include "common/model-json.h"
+#include "common/common.h"
 
 /*
  * Name the producer-specific opcodes of each scheme that declared any,

@@ -3,10 +3,10 @@
  *
  * ringd is healthy when it answers a status request and every list
  * request, speaking our protocol.  The JSON object is the model's status
- * (tools/model-json.h) plus "socket", "pending_rings" and
+ * (common/model-json.h) plus "socket", "pending_rings" and
  * "broken_rings"; "regions" and "phys" stay null when ringd keeps no
  * physical memory (an older ringd refuses the requests).  ringtop's -b -j
- * frames carry the same object (tools/model-json-status.c builds both).
+ * frames carry the same object (common/model-json-status.c builds both).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -17,9 +17,9 @@
 #include <ring/phys.h>
 
 #include "ringctl.h"
-#include "tools/model-json-status.h"
-#include "tools/model-json.h"
-#include "tools/tools.h"
+#include "common/model-json-status.h"
+#include "common/model-json.h"
+#include "common/common.h"
 
 int
 cmd_status(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)

@@ -25,8 +25,8 @@
 #include <unistd.h>
 
 #include "ringctl.h"
-#include "tools/model-json.h"
-#include "tools/tools.h"
+#include "common/model-json.h"
+#include "common/common.h"
 
 #define SUBMIT_DATA_MAX (64u << 20) /* data= / --data-file bytes */
 #define SUBMIT_DUMP_MAX 4096u	    /* bytes --dump prints */
@@ -307,7 +307,7 @@ submit_parse(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a,
 	memset(q, 0, sizeof(*q));
 	q->scheme = a->argv[0];
 	q->timeout_ns = 5000000000ull;
-	if ((err = opname_parse(a->argv[1], &q->opcode)) < 0) {
+	if ((err = ring_op_parse(a->argv[1], &q->opcode)) < 0) {
 		/* maybe a name the scheme declared: asked once connected */
 		if (err == -EINVAL && opname_declarable(a->argv[1]))
 			q->opname = a->argv[1];
@@ -367,75 +367,6 @@ submit_parse(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a,
 			    q->batch, q->window);
 	}
 	return RC_OK;
-}
-
-/* --- latency histogram: log-linear, 32 steps per power of two ------- */
-
-#define HIST_SUB_BITS 5
-#define HIST_SIZE 2048
-
-struct hist {
-	uint64_t n[HIST_SIZE];
-	uint64_t count, min, max, sum;
-};
-
-static unsigned
-hist_index(uint64_t v)
-{
-	unsigned msb;
-
-	if (v < 2u << HIST_SUB_BITS)
-		return (unsigned)v;
-	msb = 63u - (unsigned)__builtin_clzll(v);
-	return (msb - HIST_SUB_BITS) * (1u << HIST_SUB_BITS) +
-	    (unsigned)(v >> (msb - HIST_SUB_BITS));
-}
-
-/* The largest value that falls in bucket i. */
-static uint64_t
-hist_upper(unsigned i)
-{
-	unsigned msb, m;
-
-	if (i < 2u << HIST_SUB_BITS)
-		return i;
-	msb = i / (1u << HIST_SUB_BITS) + HIST_SUB_BITS - 1;
-	m = i % (1u << HIST_SUB_BITS) + (1u << HIST_SUB_BITS);
-	return (((uint64_t)m + 1) << (msb - HIST_SUB_BITS)) - 1;
-}
-
-static void
-hist_add(struct hist *h, uint64_t v)
-{
-	h->n[hist_index(v)]++;
-	if (h->count == 0 || v < h->min)
-		h->min = v;
-	if (v > h->max)
-		h->max = v;
-	h->count++;
-	h->sum += v;
-}
-
-/* The value at quantile p (0..1), at most the bucket's upper bound. */
-static uint64_t
-hist_quantile(const struct hist *h, double p)
-{
-	uint64_t want, seen = 0, u;
-	unsigned i;
-
-	if (h->count == 0)
-		return 0;
-	want = (uint64_t)(p * (double)h->count);
-	if (want >= h->count)
-		want = h->count - 1;
-	for (i = 0; i < HIST_SIZE; i++) {
-		seen += h->n[i];
-		if (seen > want) {
-			u = hist_upper(i);
-			return u > h->max ? h->max : u;
-		}
-	}
-	return h->max;
 }
 
 /* --- running it ------------------------------------------------------ */

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "ringctl.h"
-#include "tools/tools.h"
+#include "common/common.h"
 
 static const struct cmd_opt cmd_submit_opts[] = {
 	{ "data-file", 0, "FILE", "put FILE's bytes in the buffer pool" },

@@ -16,7 +16,7 @@
 #include <ring/phys.h>
 
 #include "ringctl.h"
-#include "tools/tools.h"
+#include "common/common.h"
 
 #define CONN_RETRY_FIRST_NS 50000000ull	  /* reconnecting: first pause */
 #define CONN_RETRY_TOTAL_NS 2000000000ull /* and at most this in all */

@@ -5,7 +5,7 @@
  *
  * Names in ringd's records come from other processes: text output shows
  * them through san_vis() (out_name(), out_peer(), and table cells as a
- * last guard), JSON output goes through san_json() (tools/sanitize.c).
+ * last guard), JSON output goes through san_json() (common/sanitize.c).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "ringctl.h"
-#include "tools/model-json.h"
-#include "tools/tools.h"
+#include "common/model-json.h"
+#include "common/common.h"
 
 void
 out_json(struct ringctl *rc, struct json_object *obj)

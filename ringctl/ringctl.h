@@ -15,6 +15,7 @@
 
 #include <json-c/json.h>
 
+#include <ring/ctl.h>
 #include <ring/ring.h>
 
 /* Exit statuses (ringctl(1) EXIT STATUS). */

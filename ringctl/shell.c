@@ -36,7 +36,7 @@
 #include <ring/phys.h>
 
 #include "ringctl.h"
-#include "tools/tools.h"
+#include "common/common.h"
 
 #define SHELL_HISTORY_MAX 1000
 #define SHELL_LINE_MAX 65536

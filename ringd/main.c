@@ -14,7 +14,7 @@
 #include <bsd/string.h>
 
 #include "ringd.h"
-#include "tools/opts.h"
+#include "common/opts.h"
 
 struct ringd ringd;
 

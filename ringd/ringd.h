@@ -15,6 +15,7 @@
 #include <bsd/sys/queue.h>
 #include <bsd/sys/tree.h>
 
+#include <ring/ctl.h>
 #include <ring/ring.h>
 
 #include "limits.h"

@@ -5,7 +5,7 @@
  * frame on a line of its own.
  *
  * A ring in a JSON frame is the object `ringctl -j rings` prints (built
- * by tools/model-json.c, the one place that decides those keys), plus
+ * by common/model-json.c, the one place that decides those keys), plus
  * ringtop's derived figures:
  *
  *   submit_per_s, complete_per_s   rates over the last interval, null
@@ -26,7 +26,7 @@
  *   ended                          null, or {reason, time_ns}
  *
  * The frame's "ringd" is the object `ringctl -j status` prints
- * (tools/model-json-status.c builds both), null until ringd was reached;
+ * (common/model-json-status.c builds both), null until ringd was reached;
  * while ringd is away the frame keeps the last snapshot, with "stale"
  * true and "ringd_gone_since_ns" set.  Rings that left ringd's list are
  * in "ended_rings"; "events" holds the events logged since the last
@@ -40,9 +40,9 @@
 #include <json-c/json.h>
 
 #include "ringtop.h"
-#include "tools/model-json-status.h"
-#include "tools/model-json.h"
-#include "tools/tools.h"
+#include "common/model-json-status.h"
+#include "common/model-json.h"
+#include "common/common.h"
 
 /* The last event a frame printed. */
 static uint64_t batch_ev_seen;

@@ -1,7 +1,7 @@
 /*
  * fmt.c - short human-readable figures for ringtop's narrow columns:
  * rates, peers and the refresh interval (sizes and durations come from
- * tools/units.c, shared with ringctl).
+ * common/units.c, shared with ringctl).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "ringtop.h"
-#include "tools/tools.h"
+#include "common/common.h"
 
 void
 fmt_count(char *buf, size_t len, double v)

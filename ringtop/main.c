@@ -21,8 +21,8 @@
 
 #include "record.h"
 #include "ringtop.h"
-#include "tools/opts.h"
-#include "tools/tools.h"
+#include "common/opts.h"
+#include "common/common.h"
 
 static volatile sig_atomic_t main_quit;
 

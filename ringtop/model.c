@@ -39,8 +39,8 @@
 #include <ring/phys.h>
 
 #include "ringtop.h"
-#include "tools/model-json.h"
-#include "tools/tools.h"
+#include "common/model-json.h"
+#include "common/common.h"
 
 static uint64_t
 model_mono_ns(void)

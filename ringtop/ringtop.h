@@ -432,14 +432,14 @@ int batch_frame(const struct rt_view *v, const struct rt_model *m, bool json,
 void fmt_count(char *buf, size_t len, double v);
 /*
  * A name from ringd's records (at most max bytes), which another process
- * chose, as text safe for a terminal: san_vis() of tools/, so control
+ * chose, as text safe for a terminal: san_vis() of common/, so control
  * bytes and bytes >= 0x80 show as "\ooo" and a backslash as "\\".
  * FMT_NAME_LEN is the room a scheme name can need, FMT_PEER_LEN a peer's.
  */
 #define FMT_NAME_LEN (4 * RING_CTL_NAME_MAX + 1)
 #define FMT_PEER_LEN (4 * RING_CTL_COMM_MAX + 16)
 void fmt_name(char *buf, size_t len, const char *s, size_t max);
-/* "pid/comm" (tools/peer.c, as ringctl prints it), "ringd" for pid 0. */
+/* "pid/comm" (common/peer.c, as ringctl prints it), "ringd" for pid 0. */
 void fmt_peer(char *buf, size_t len, const struct ring_ctl_peer *p);
 /* Interval as "1.0s" / "0.1s" / "10s". */
 void fmt_interval(char *buf, size_t len, uint64_t ns);

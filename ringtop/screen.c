@@ -17,8 +17,8 @@
 #include <json-c/json.h>
 
 #include "ringtop.h"
-#include "tools/model-json.h"
-#include "tools/tools.h"
+#include "common/model-json.h"
+#include "common/common.h"
 #include "view.h"
 
 enum scr_pair {

@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 #include "../lib/proto.h"
-#include "../tools/sanitize.c"
+#include "../common/sanitize.c"
 #include "t-ringctl.h"
 
 static struct td d;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <ring/ctl.h>
 #include <ring/ring.h>
 
 #include "load.h"

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include <ring/ctl.h>
 #include <ring/ring.h>
 
 #include "../../lib/proto.h"

@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <ring/ctl.h>
 #include <ring/ring.h>
 
 #include "tap.h"

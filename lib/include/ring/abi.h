@@ -113,14 +113,7 @@ enum {
 #define RING_WAIT_FUTEX 0x01u	 /* sleeping in FUTEX_WAIT on the word itself */
 #define RING_WAIT_DOORBELL 0x02u /* sleeping in poll on its doorbell socket */
 
-/* physalloc3 flags (redox-os/syscall 3efc8d06). */
-#define RING_PHYSALLOC_SPACE_32 0x00000001u
-#define RING_PHYSALLOC_SPACE_64 0x00000002u
-#define RING_PHYSALLOC_PARTIAL_ALLOC 0x00000004u
-#define RING_PHYSALLOC_STRATEGY_MASK 0x00030000u
-#define RING_PHYSALLOC_OPTIMAL 0x00010000u
-#define RING_PHYSALLOC_GREATEST_RANGE 0x00020000u
-#define RING_PHYSALLOC_GREEDY 0x00030000u
+/* physalloc3's flags are in <ring/phys.h> (RING_PHYS_*), with its API. */
 
 /* Size of one cache "line" as the header lays it out (two x86 lines). */
 #define RING_LINE 128

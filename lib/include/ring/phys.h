@@ -32,7 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <ring/ring.h>
+#include <ring/ctl.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <strings.h>
 
-#include "tools.h"
+#include "common.h"
 
 struct errname_ent {
 	int value;

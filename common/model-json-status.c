@@ -2,8 +2,8 @@
  * model-json-status.c - the object `ringctl -j status` prints; see
  * model-json-status.h.
  */
-#include "tools/model-json-status.h"
-#include "tools/model-json.h"
+#include "common/model-json-status.h"
+#include "common/model-json.h"
 
 struct json_object *
 mj_status_report(const struct ring_ctl_status *st, const char *sock,

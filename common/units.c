@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "tools.h"
+#include "common.h"
 
 /* The digits at the start of s (decimal, or hex after 0x); *end after. */
 static int

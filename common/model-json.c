@@ -10,7 +10,7 @@
 #include <ring/phys.h>
 
 #include "model-json.h"
-#include "tools.h"
+#include "common.h"
 
 const char *
 mj_state_name(uint32_t state)

@@ -1,18 +1,19 @@
 /*
- * tools.h - helpers the front ends (ringctl, ringtop) share: errno names,
+ * common.h - helpers the front ends (ringctl, ringtop) share: errno names,
  * opcode names, sizes and durations as people write and read them.
  *
  * Nothing here prints, logs or exits.  Parsers return 0 or -errno:
  * -EINVAL for text that is not a value, -ERANGE for a value that does not
  * fit.
  */
-#ifndef TOOLS_TOOLS_H
-#define TOOLS_TOOLS_H
+#ifndef COMMON_COMMON_H
+#define COMMON_COMMON_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include <ring/ctl.h>
 #include <ring/ring.h>
 
 /* errname.c: "ENOENT" for ENOENT (positive or negative), NULL if unknown. */
@@ -20,11 +21,6 @@ const char *errname(int err);
 /* errname.c: the value of a name such as "ENOENT", or -EINVAL. */
 int errname_parse(const char *name);
 
-/*
- * opname.c: an opcode from a name (case-insensitive) or a number
- * (0..255, decimal or 0x hex).
- */
-int opname_parse(const char *s, uint8_t *code);
 /*
  * opname.c: could s be a name a scheme declared for one of its opcodes
  * ([a-z][a-z0-9_]*, any case, short enough)?
@@ -34,6 +30,40 @@ struct ring_ctl_opname;
 /* opname.c: the opcode a scheme declared s for (any case), or -ENOENT. */
 int opname_find(const char *s, const struct ring_ctl_opname *v, size_t n,
     uint8_t *code);
+
+/*
+ * clock.c: CLOCK_MONOTONIC in ns (clock_ns) and ms (clock_ms), and
+ * CLOCK_REALTIME in ns (clock_wall_ns): the suite's clocks.
+ */
+uint64_t clock_ns(void);
+uint64_t clock_ms(void);
+uint64_t clock_wall_ns(void);
+
+/*
+ * hist.c: a latency histogram, log-linear with 2^HIST_SUB_BITS steps per
+ * power of two; zero-initialise, hist_add() values, read quantiles.
+ */
+#define HIST_SUB_BITS 5
+#define HIST_SIZE 2048
+struct hist {
+	uint64_t n[HIST_SIZE];
+	uint64_t count, min, max, sum;
+};
+void hist_add(struct hist *h, uint64_t v);
+/* hist.c: the value at quantile p (0..1), at most its bucket's top. */
+uint64_t hist_quantile(const struct hist *h, double p);
+/* hist.c: the bucket v falls in, and the largest value of bucket i. */
+unsigned hist_index(uint64_t v);
+uint64_t hist_upper(unsigned i);
+
+/*
+ * build.c: the path of another program of this build: $env when set and
+ * not empty, else rel (e.g. "ringd/ringd") beside the running program's
+ * build directory (BUILD/tests/t-foo or BUILD/bench/ring-bench ->
+ * BUILD/rel).  0 when it is executable, else -errno (-ENAMETOOLONG when
+ * it does not fit buf).
+ */
+int build_path(const char *env, const char *rel, char *buf, size_t len);
 
 /*
  * units.c: an unsigned number, decimal or 0x hex, no sign, no
@@ -112,4 +142,4 @@ bool san_is_plain(const char *s, size_t max);
  */
 char *san_json(const char *text);
 
-#endif /* TOOLS_TOOLS_H */
+#endif /* COMMON_COMMON_H */

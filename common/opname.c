@@ -8,29 +8,10 @@
 #include <strings.h>
 
 #include <ring/abi.h>
+#include <ring/ctl.h>
 #include <ring/ring.h>
 
-#include "tools.h"
-
-int
-opname_parse(const char *s, uint8_t *code)
-{
-	uint64_t v;
-	unsigned i;
-	int rc;
-
-	for (i = 0; i < RING_OP_STANDARD_COUNT; i++)
-		if (strcasecmp(s, ring_op_name(i)) == 0) {
-			*code = (uint8_t)i;
-			return 0;
-		}
-	if ((rc = units_parse_u64(s, &v)) < 0)
-		return rc;
-	if (v > 255)
-		return -ERANGE;
-	*code = (uint8_t)v;
-	return 0;
-}
+#include "common.h"
 
 bool
 opname_declarable(const char *s)

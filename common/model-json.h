@@ -13,7 +13,7 @@
  *     (_ns, _bytes);
  *   - lists are always arrays, possibly empty;
  *   - strings hold the bytes ringd sent; printed JSON text goes through
- *     san_json() (tools.h), so it is valid UTF-8 with no raw control.
+ *     san_json() (common.h), so it is valid UTF-8 with no raw control.
  *
  * Every constructor returns a new object with one reference (the caller
  * puts it, or adds it to a container that takes the reference), or NULL

@@ -6,7 +6,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "tools.h"
+#include "common.h"
 
 const char *
 peer_fmt(char *buf, size_t len, uint64_t pid, const char *comm, size_t max)

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tools.h"
+#include "common.h"
 
 /* Is c printed as itself: printable ASCII other than the backslash? */
 static bool

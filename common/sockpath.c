@@ -13,9 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <ring/ctl.h>
 #include <ring/ring.h>
 
-#include "tools.h"
+#include "common.h"
 
 int
 sock_path(const char *opt, enum ring_ctl_scope scope, char *buf, size_t len)
