@@ -46,8 +46,6 @@
 #define BRD_START_MS 5000 /* ringd must answer within this */
 #define BRD_STOP_MS 5000  /* and exit within this after SIGTERM */
 #define BRD_BATCH 32u
-#define BRD_SPIN_CHECK 65536u /* busy waits between deadline checks */
-#define BRD_ECHO_XOR64 0x5a5a5a5a5a5a5a5aull /* ringd.8, built-in echo */
 #define BRD_CONF \
 	"# ring-bench: room for the many-rings test\n" \
 	"max_rings = 16384\n" \
@@ -475,60 +473,6 @@ brd_scheme_start(struct brd_scheme *s, struct bench_child *c, int (*fn)(void *))
 
 /* --- round trips ------------------------------------------------------ */
 
-/* No room or nothing to pop: spin (busy, with a deadline) or wait. */
-static int
-brd_stall(struct ring *r, enum bench_mode mode, unsigned events,
-    unsigned *spins, uint64_t deadline)
-{
-	int rc;
-
-	if (mode == BENCH_BUSY) {
-		bench_relax();
-		if (++*spins % BRD_SPIN_CHECK == 0 && clock_ns() > deadline)
-			return -ETIMEDOUT;
-		return 0;
-	}
-	rc = ring_wait(r, events, (int64_t)bench_cfg.timeout_ms * 1000000);
-	return rc < 0 ? rc : 0;
-}
-
-static int
-brd_rtt_run(struct ring *r, enum bench_mode mode, bool echo, uint64_t n,
-    uint64_t *seq, uint64_t *bad)
-{
-	uint64_t deadline = clock_ns() +
-	    (uint64_t)bench_cfg.timeout_ms * 1000000;
-	struct ring_sqe sqe;
-	struct ring_cqe cqe;
-	unsigned spins = 0;
-	uint64_t i, want;
-	int rc;
-
-	memset(&sqe, 0, sizeof(sqe));
-	sqe.opcode = RING_OP_NOOP;
-	for (i = 0; i < n; i++) {
-		sqe.user_data = (*seq)++;
-		while ((rc = ring_sq_push(r, &sqe)) == -EAGAIN)
-			if ((rc = brd_stall(r, mode, RING_EV_OUT, &spins,
-				 deadline)) < 0)
-				return rc;
-		if (rc < 0)
-			return rc;
-		while ((rc = ring_cq_pop(r, &cqe)) == -EAGAIN)
-			if ((rc = brd_stall(r, mode, RING_EV_IN, &spins,
-				 deadline)) < 0)
-				return rc;
-		if (rc < 0)
-			return rc;
-		want = echo
-		    ? (sqe.user_data ^ BRD_ECHO_XOR64) & 0x7fffffffffffffffull
-		    : 0;
-		if (cqe.user_data != sqe.user_data || cqe.status != want)
-			(*bad)++;
-	}
-	return 0;
-}
-
 int
 bench_ringd_rtt_once(const char *name, enum bench_mode mode, bool echo,
     uint64_t n, double *ns)
@@ -558,9 +502,10 @@ bench_ringd_rtt_once(const char *name, enum bench_mode mode, bool echo,
 	}
 	if (mode == BENCH_SLEEP)
 		ring_set_spin(r, 0);
-	if ((rc = brd_rtt_run(r, mode, echo, bench_warm(n), &seq, &bad)) >= 0) {
+	if ((rc = bench_rtt_run(r, mode, echo, bench_warm(n), &seq, &bad)) >=
+	    0) {
 		t0 = clock_ns();
-		rc = brd_rtt_run(r, mode, echo, n, &seq, &bad);
+		rc = bench_rtt_run(r, mode, echo, n, &seq, &bad);
 		dt = clock_ns() - t0;
 	}
 	if (rc < 0)

@@ -230,6 +230,18 @@ int bench_ring_once(const char *name, enum bench_mode mode, unsigned batch,
  */
 void bench_ring_idle(const char *name, struct bench_val *out,
     struct bench_val *total);
+/*
+ * n round trips of a NoOp on consumer handle r, one in flight, numbered
+ * from *seq on; the stall as mode says (busy: spin, -ETIMEDOUT after
+ * bench_cfg.timeout_ms; else ring_wait() for at most that long).  A CQE
+ * that does not carry its SQE's user_data and status 0 (echo: ringd's
+ * built-in echo's status, (user_data ^ BENCH_ECHO_XOR64) & INT64_MAX,
+ * ringd.8) counts in *bad.
+ */
+#define BENCH_ECHO_XOR64 0x5a5a5a5a5a5a5a5aull
+#define BENCH_SPIN_CHECK 65536u /* busy waits between deadline checks */
+int bench_rtt_run(struct ring *r, enum bench_mode mode, bool echo, uint64_t n,
+    uint64_t *seq, uint64_t *bad);
 /* Push all n completions, waiting for room as mode says. */
 int bench_ring_answer(struct ring *r, enum bench_mode mode,
     const struct ring_cqe *cqes, unsigned n);

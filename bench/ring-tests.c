@@ -5,7 +5,8 @@
  * idle (the producer's CPU time while blocked).
  *
  * Depends on libring's data path and the harness (bench.h);
- * bench_ring_answer() also serves the scheme processes of bench-ringd.c.
+ * bench_rtt_run() also drives the ringd-brokered rings of bench-ringd.c,
+ * and bench_ring_answer() serves its scheme processes.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -215,36 +216,65 @@ bench_ring_finish(struct bench_ring *br, struct bench_child *c, int rc,
 	return rc < 0 ? rc : rc2;
 }
 
-/* n round trips, one entry in flight; counts mismatched completions. */
+/* No room or nothing to pop: spin (busy, with a deadline) or wait. */
 static int
-bench_ring_rtt_run(struct bench_ring *br, uint64_t n, uint64_t *seq,
-    uint64_t *bad)
+bench_rtt_stall(struct ring *r, enum bench_mode mode, unsigned events,
+    unsigned *spins, uint64_t deadline)
 {
+	int rc;
+
+	if (mode == BENCH_BUSY) {
+		bench_relax();
+		if (++*spins % BENCH_SPIN_CHECK == 0 && clock_ns() > deadline)
+			return -ETIMEDOUT;
+		return 0;
+	}
+	rc = ring_wait(r, events, (int64_t)bench_cfg.timeout_ms * 1000000);
+	return rc < 0 ? rc : 0;
+}
+
+int
+bench_rtt_run(struct ring *r, enum bench_mode mode, bool echo, uint64_t n,
+    uint64_t *seq, uint64_t *bad)
+{
+	uint64_t deadline = clock_ns() +
+	    (uint64_t)bench_cfg.timeout_ms * 1000000;
 	struct ring_sqe sqe;
 	struct ring_cqe cqe;
-	uint64_t i;
+	unsigned spins = 0;
+	uint64_t i, want;
 	int rc;
 
 	memset(&sqe, 0, sizeof(sqe));
 	sqe.opcode = RING_OP_NOOP;
 	for (i = 0; i < n; i++) {
 		sqe.user_data = (*seq)++;
-		while ((rc = ring_sq_push(br->r, &sqe)) == -EAGAIN)
-			if ((rc = bench_ring_stall(br->r, br->mode,
-				 RING_EV_OUT)) < 0)
+		while ((rc = ring_sq_push(r, &sqe)) == -EAGAIN)
+			if ((rc = bench_rtt_stall(r, mode, RING_EV_OUT, &spins,
+				 deadline)) < 0)
 				return rc;
 		if (rc < 0)
 			return rc;
-		while ((rc = ring_cq_pop(br->r, &cqe)) == -EAGAIN)
-			if ((rc = bench_ring_stall(br->r, br->mode,
-				 RING_EV_IN)) < 0)
+		while ((rc = ring_cq_pop(r, &cqe)) == -EAGAIN)
+			if ((rc = bench_rtt_stall(r, mode, RING_EV_IN, &spins,
+				 deadline)) < 0)
 				return rc;
 		if (rc < 0)
 			return rc;
-		if (cqe.user_data != sqe.user_data || cqe.status != 0)
+		want = echo
+		    ? (sqe.user_data ^ BENCH_ECHO_XOR64) & 0x7fffffffffffffffull
+		    : 0;
+		if (cqe.user_data != sqe.user_data || cqe.status != want)
 			(*bad)++;
 	}
 	return 0;
+}
+
+static int
+bench_ring_rtt_run(struct bench_ring *br, uint64_t n, uint64_t *seq,
+    uint64_t *bad)
+{
+	return bench_rtt_run(br->r, br->mode, false, n, seq, bad);
 }
 
 /*
