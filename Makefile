@@ -257,7 +257,7 @@ bench-smoke: $(BENCH_BIN) $(RINGD_BIN) $(BLKDEV_BINS)
 
 # Fuzzing (fuzz/, docs/hardening.md): libFuzzer targets built with clang,
 # each from the sources it tests.  fuzz-smoke runs each one briefly from
-# its seed corpus in tests/corpus/; fuzz/run.sh does the long runs.
+# its seed corpus in fuzz/corpus/; fuzz/run.sh does the long runs.
 FUZZ_CC ?= clang
 FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_CFLAGS := -O1 -g -std=c11 -Wall -Wextra -pthread -fno-omit-frame-pointer \

@@ -15,28 +15,30 @@
  * the figures compare the ring path's cost per request with the system
  * call's.  The scheme runs where the producers of the other tests run; the
  * driver and the direct loops where the consumers do.  The driver times
- * its own requests (setup excluded) and reports them as JSON.
+ * its own requests (setup excluded) and reports them as JSON, read here
+ * with json-c.
+ *
+ * Depends on the private ringd of bench-ringd.c (its socket), the blkdev
+ * examples of this build, liburing, json-c and the harness.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <json-c/json.h>
 #include <liburing.h>
 #include <limits.h>
-#include <poll.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/uio.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <ring/ctl.h>
 #include <ring/ring.h>
+
+#include "common/common.h"
 
 #include "bench.h"
 
@@ -46,6 +48,7 @@
 #define BBK_DEPTH 32u		     /* requests in flight (ring, io_uring) */
 #define BBK_SCHEME "ring-bench-blk"
 #define BBK_START_MS 5000 /* the scheme must register within this */
+#define BBK_STOP_MS 5000  /* and exit within this after SIGTERM */
 #define BBK_OUT_MAX 4096
 
 static struct {
@@ -58,24 +61,6 @@ static struct {
 } bbk = { .start_rc = 1 };
 
 static const uint64_t bbk_size[] = { 4096, 128 << 10 };
-
-/* BUILD/bench/ring-bench -> BUILD/examples/name. */
-static int
-bbk_binary(char *buf, size_t len, const char *name)
-{
-	char self[PATH_MAX], *slash;
-	ssize_t n;
-
-	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) <= 0)
-		return -errno;
-	self[n] = '\0';
-	if ((slash = strrchr(self, '/')) == NULL)
-		return -ENOENT;
-	*slash = '\0';
-	if ((size_t)snprintf(buf, len, "%s/../examples/%s", self, name) >= len)
-		return -ENAMETOOLONG;
-	return access(buf, X_OK) == 0 ? 0 : -errno;
-}
 
 static void
 bbk_remove(void)
@@ -91,18 +76,12 @@ bbk_remove(void)
 static int
 bbk_make_file(void)
 {
-	const char *tmp = getenv("TMPDIR");
 	static uint8_t buf[1 << 20];
 	uint64_t off;
-	int fd, rc = 0;
+	int fd, rc;
 
-	if (tmp == NULL || tmp[0] == '\0' || strlen(tmp) > 40)
-		tmp = "/tmp";
-	snprintf(bbk.dir, sizeof(bbk.dir), "%s/ring-bench-blk.XXXXXX", tmp);
-	if (mkdtemp(bbk.dir) == NULL) {
-		bbk.dir[0] = '\0';
-		return -errno;
-	}
+	if ((rc = bench_tmpdir(bbk.dir, sizeof(bbk.dir), "ring-bench-blk")) < 0)
+		return rc;
 	snprintf(bbk.file, sizeof(bbk.file), "%s/disk.img", bbk.dir);
 	if ((fd = open(bbk.file, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
 		 0600)) < 0)
@@ -115,34 +94,13 @@ bbk_make_file(void)
 	return rc;
 }
 
-/* Fork and exec argv with stdout to out_fd (-1: it and stderr to /dev/null). */
-static pid_t
-bbk_spawn(char *const *argv, int out_fd, int cpu)
+/* Does blkdev-scheme's name answer a probe yet? */
+static int
+bbk_registered(void *arg)
 {
-	cpu_set_t set;
-	pid_t pid;
-	int fd;
+	uint64_t ops[4];
 
-	fflush(NULL);
-	if ((pid = fork()) != 0)
-		return pid;
-	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
-		_exit(126);
-	if (cpu >= 0) {
-		CPU_ZERO(&set);
-		CPU_SET(cpu, &set);
-		(void)sched_setaffinity(0, sizeof(set), &set);
-	}
-	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
-		dup2(fd, 0);
-		dup2(out_fd >= 0 ? out_fd : fd, 1);
-		if (out_fd < 0)
-			dup2(fd, 2);
-	}
-	execv(argv[0], argv);
-	fprintf(stderr, BENCH_NAME ": cannot run '%s': %s\n", argv[0],
-	    strerror(errno));
-	_exit(127);
+	return ring_ctl_probe(arg, BBK_SCHEME, ops);
 }
 
 static int
@@ -150,9 +108,8 @@ bbk_start(void)
 {
 	const char *sock = bench_ringd_socket();
 	char *argv[10];
-	int64_t deadline;
 	struct ring_ctl *c;
-	uint64_t ops[4];
+	pid_t pid;
 	int rc;
 
 	if (bbk.start_rc <= 0)
@@ -160,10 +117,10 @@ bbk_start(void)
 	bbk.owner = getpid();
 	if (sock == NULL)
 		return bbk.start_rc = -ENOTCONN; /* ringd said why */
-	if ((rc = bbk_binary(bbk.bin[0], sizeof(bbk.bin[0]), "blkdev-scheme")) <
-		0 ||
-	    (rc = bbk_binary(bbk.bin[1], sizeof(bbk.bin[1]), "blkdev-driver")) <
-		0) {
+	if ((rc = build_path(NULL, "examples/blkdev-scheme", bbk.bin[0],
+		 sizeof(bbk.bin[0]))) < 0 ||
+	    (rc = build_path(NULL, "examples/blkdev-driver", bbk.bin[1],
+		 sizeof(bbk.bin[1]))) < 0) {
 		fprintf(stderr,
 		    BENCH_NAME ": no blkdev examples next to the "
 			       "bench: build them with 'make examples'\n");
@@ -186,29 +143,26 @@ bbk_start(void)
 	argv[6] = bbk.file;
 	argv[7] = NULL;
 	/* the scheme's log would interleave with the table: quiet it */
-	if ((bbk.scheme = bbk_spawn(argv, -1, bench_cfg.cpu[1])) < 0) {
-		rc = -errno;
-		bbk.scheme = 0;
+	if ((pid = bench_exec(argv[0], argv, BENCH_OUT_QUIET,
+		 bench_cfg.cpu[1])) < 0) {
 		bbk_remove();
-		return bbk.start_rc = rc;
+		return bbk.start_rc = pid;
 	}
+	bbk.scheme = pid;
 	if ((rc = ring_ctl_connect(sock, NULL, &c)) < 0) {
 		bench_err("blkdev", "ring_ctl_connect", rc);
 		return bbk.start_rc = rc;
 	}
-	deadline = bench_now() + (int64_t)BBK_START_MS * 1000000;
-	while ((rc = ring_ctl_probe(c, BBK_SCHEME, ops)) < 0 &&
-	    bench_now() < deadline && waitpid(bbk.scheme, NULL, WNOHANG) == 0) {
-		struct timespec ts = { 0, 5000000 };
-
-		nanosleep(&ts, NULL);
-	}
+	rc = bench_await(pid, "blkdev-scheme", BBK_START_MS, bbk_registered, c);
 	ring_ctl_close(c);
-	if (rc < 0) {
+	if (rc == -ECHILD)
+		bbk.scheme = 0; /* reaped */
+	else if (rc < 0)
 		fprintf(stderr,
 		    BENCH_NAME ": blkdev-scheme did not register: "
 			       "%s\n",
 		    strerror(-rc));
+	if (rc < 0) {
 		(void)bench_blkdev_stop();
 		return bbk.start_rc = rc;
 	}
@@ -218,21 +172,10 @@ bbk_start(void)
 int
 bench_blkdev_stop(void)
 {
-	int status = 0, rc = 0;
+	int rc = 0;
 
 	if (bbk.scheme > 0 && getpid() == bbk.owner) {
-		kill(bbk.scheme, SIGTERM);
-		while (waitpid(bbk.scheme, &status, 0) < 0 && errno == EINTR)
-			;
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-			fprintf(stderr,
-			    BENCH_NAME ": blkdev-scheme ended with %s "
-				       "%d\n",
-			    WIFEXITED(status) ? "status" : "signal",
-			    WIFEXITED(status) ? WEXITSTATUS(status)
-					      : WTERMSIG(status));
-			rc = -ECHILD;
-		}
+		rc = bench_stop(bbk.scheme, "blkdev-scheme", BBK_STOP_MS);
 		bbk.scheme = 0;
 	}
 	if (getpid() == bbk.owner)
@@ -242,11 +185,37 @@ bench_blkdev_stop(void)
 
 /* --- the three paths --------------------------------------------------- */
 
-/* blkdev-driver -m bench: its JSON report's "iops". */
+/*
+ * blkdev-driver's JSON report (one object): its "iops" (a number > 0) when
+ * its "errors" is 0, else -EIO.
+ */
+static int
+bbk_report(const char *text, double *iops)
+{
+	struct json_object *o, *v;
+	int rc = -EIO;
+
+	if ((o = json_tokener_parse(text)) == NULL)
+		return -EIO;
+	if (json_object_is_type(o, json_type_object) &&
+	    json_object_object_get_ex(o, "errors", &v) &&
+	    json_object_is_type(v, json_type_int) &&
+	    json_object_get_int64(v) == 0 &&
+	    json_object_object_get_ex(o, "iops", &v) &&
+	    (json_object_is_type(v, json_type_double) ||
+		json_object_is_type(v, json_type_int))) {
+		*iops = json_object_get_double(v);
+		rc = *iops > 0 ? 0 : -EIO;
+	}
+	json_object_put(o);
+	return rc;
+}
+
+/* blkdev-driver -m bench: the "iops" of its JSON report. */
 static int
 bbk_ring(const char *name, bool wr, uint64_t size, uint64_t n, double *iops)
 {
-	char out[BBK_OUT_MAX], sz[32], cnt[32], dep[16], span[32], *at;
+	char out[BBK_OUT_MAX], sz[32], cnt[32], dep[16], span[32];
 	char *argv[20];
 	int po[2], st, i = 0, rc = 0;
 	size_t len = 0;
@@ -278,11 +247,10 @@ bbk_ring(const char *name, bool wr, uint64_t size, uint64_t n, double *iops)
 	argv[i] = NULL;
 	if (pipe2(po, O_CLOEXEC) < 0)
 		return -errno;
-	if ((pid = bbk_spawn(argv, po[1], -1)) < 0) {
-		rc = -errno;
+	if ((pid = bench_exec(argv[0], argv, po[1], -1)) < 0) {
 		close(po[0]);
 		close(po[1]);
-		return rc;
+		return pid;
 	}
 	close(po[1]);
 	while (len < sizeof(out) - 1 &&
@@ -298,16 +266,14 @@ bbk_ring(const char *name, bool wr, uint64_t size, uint64_t n, double *iops)
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 ||
-	    (at = strstr(out, "\"iops\":")) == NULL ||
-	    strstr(out, "\"errors\":0,") == NULL) {
+	    (rc = bbk_report(out, iops)) < 0) {
 		fprintf(stderr,
 		    BENCH_NAME ": '%s': blkdev-driver failed (%s %d)\n", name,
 		    WIFEXITED(st) ? "status" : "signal",
 		    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 		return -EIO;
 	}
-	*iops = strtod(at + 7, NULL);
-	return *iops > 0 ? 0 : -EIO;
+	return 0;
 }
 
 /* Where the direct path's threads wait until all of them are ready. */
@@ -368,12 +334,12 @@ bbk_worker_main(void *arg)
  */
 static int
 bbk_direct_run(struct bbk_worker *w, bool wr, uint64_t size, uint64_t n,
-    int64_t *ns)
+    uint64_t *ns)
 {
 	struct bbk_gate g = { .lock = PTHREAD_MUTEX_INITIALIZER,
 		.cond = PTHREAD_COND_INITIALIZER };
 	unsigned i, started;
-	int64_t t0;
+	uint64_t t0;
 	int rc = 0;
 
 	for (started = 0; started < BBK_DEPTH; started++) {
@@ -390,7 +356,7 @@ bbk_direct_run(struct bbk_worker *w, bool wr, uint64_t size, uint64_t n,
 	while (rc == 0 && g.ready < BBK_DEPTH)
 		pthread_cond_wait(&g.cond, &g.lock);
 	g.state = rc == 0 ? 1 : 2;
-	t0 = bench_now();
+	t0 = clock_ns();
 	pthread_cond_broadcast(&g.cond);
 	pthread_mutex_unlock(&g.lock);
 	for (i = 0; i < started; i++) {
@@ -398,7 +364,7 @@ bbk_direct_run(struct bbk_worker *w, bool wr, uint64_t size, uint64_t n,
 		if (rc == 0)
 			rc = w[i].rc;
 	}
-	*ns = bench_now() - t0;
+	*ns = clock_ns() - t0;
 	pthread_cond_destroy(&g.cond);
 	pthread_mutex_destroy(&g.lock);
 	return rc > 0 ? -rc : rc;
@@ -461,7 +427,7 @@ bbk_local(const char *name, bool uring, bool wr, uint64_t size, uint64_t n,
 	struct bbk_worker w[BBK_DEPTH];
 	struct io_uring u;
 	uint64_t pos = 0;
-	int64_t t0, dt = 0;
+	uint64_t t0, dt = 0;
 	void *bufs = NULL;
 	unsigned i;
 	int fd, rc;
@@ -492,23 +458,13 @@ bbk_local(const char *name, bool uring, bool wr, uint64_t size, uint64_t n,
 			*iops = (double)n * 1e9 / (double)dt;
 		goto out;
 	}
-	if ((rc = io_uring_queue_init(2 * BBK_DEPTH, &u, 0)) < 0) {
-		if (rc == -ENOSYS || rc == -EPERM) {
-			fprintf(stderr,
-			    BENCH_NAME ": '%s': io_uring unavailable: "
-				       "%s\n",
-			    name, strerror(-rc));
-			rc = -ENOTSUP;
-		} else {
-			bench_err(name, "io_uring_queue_init", rc);
-		}
+	if ((rc = bench_uring_init(name, 2 * BBK_DEPTH, &u)) < 0)
 		goto out;
-	}
 	rc = bbk_uring_run(&u, bufs, fd, wr, size, bench_warm(n), &pos);
-	t0 = bench_now();
+	t0 = clock_ns();
 	if (rc == 0)
 		rc = bbk_uring_run(&u, bufs, fd, wr, size, n, &pos);
-	dt = bench_now() - t0;
+	dt = clock_ns() - t0;
 	io_uring_queue_exit(&u);
 	if (rc < 0)
 		bench_err(name, "io_uring", rc);

@@ -1,7 +1,11 @@
 /*
- * bench.h - what the benchmark's files share: the run configuration, child
- * processes watched by pidfd, timing helpers, and the ringd-brokered tests
- * of bench-ringd.c.
+ * bench.h - what the benchmark's files share: the run configuration, the
+ * harness (child processes watched by pidfd, helper programs, CPU
+ * pinning, timing and medians), the comparators, the ring tests, the
+ * report, and the ringd and blkdev tests.
+ *
+ * Every file of bench/ includes this header and libcommon's common.h;
+ * nothing outside bench/ includes it.  bench/README.md draws the map.
  */
 #ifndef BENCH_BENCH_H
 #define BENCH_BENCH_H
@@ -11,13 +15,37 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include <ring/ctl.h>
+#include <ring/ring.h>
+
 #define BENCH_NAME "ring-bench"
 
-#define BENCH_ENTRIES 256u /* SQ and CQ size of every pair */
+/* Limits and sizes, kept together. */
+#define BENCH_ENTRIES 256u	   /* SQ and CQ size of every pair */
+#define BENCH_MAX_REPS 101u	   /* repetitions per figure */
+#define BENCH_MIN_ITERS 10u	   /* smallest -n */
+#define BENCH_MAX_ITERS 100000000u /* largest -n */
+#define BENCH_DEF_ITERS 200000u	   /* base round trips per repetition */
+#define BENCH_DEF_REPS 5u
+#define BENCH_SMOKE_ITERS 2000u
+#define BENCH_SMOKE_REPS 3u
+#define BENCH_WINDOW 256u /* streaming: entries in flight */
+#define BENCH_MAX_BATCH 32u
+#define BENCH_IDLE_NS 1000000000ll /* idle test, full run */
+#define BENCH_SMOKE_IDLE_NS 200000000ll
+#define BENCH_TIMEOUT_MS 120000 /* per repetition, full run (at least) */
+#define BENCH_SMOKE_TIMEOUT_MS 20000
+#define BENCH_MANY_RINGS 4000u /* ringd CPU test: rings carrying traffic */
+#define BENCH_SMOKE_MANY_RINGS 50u
+#define BENCH_MAX_MANY_RINGS 8192u /* max_rings_per_client in BRD_CONF */
+#define BENCH_MANY_NS 3000000000ll /* and for how long */
+#define BENCH_SMOKE_MANY_NS 300000000ll
 
 /* Run configuration, fixed after option parsing. */
 struct bench_config {
@@ -64,13 +92,75 @@ struct bench_child {
 	void *abort_arg;
 };
 
-int64_t bench_now(void);
+/* --- harness.c: what every test is built on --------------------------- */
+
+/* "ring-bench: 'test': what: strerror(err)" on stderr (err of either sign). */
 void bench_err(const char *test, const char *what, int err);
+/*
+ * "ring-bench: 'test': N completions did not match their submissions"
+ * (bad > 0) on stderr; returns -EBADMSG then, 0 when bad is 0.
+ */
+int bench_mismatch(const char *test, uint64_t bad);
+/* What runs now, on a terminal's stderr (--progress); NULL clears it. */
 void bench_progress(const char *name);
+/* Median of n samples (sorts them). */
+double bench_median(double *v, unsigned n);
+/* Untimed round trips before the first timed repetition of n. */
 uint64_t bench_warm(uint64_t n);
+/* Read or write exactly len bytes; EOF is -EPIPE. */
+int bench_io(int fd, void *buf, size_t len, bool wr);
+/* futex(2) on a word of a MAP_SHARED mapping. */
+long bench_futex(_Atomic uint32_t *word, int op, uint32_t val);
+/* Close *fd when open and mark it closed (-1). */
+void bench_close(int *fd);
+/* This process's CPU time (user + system) in ns. */
+int64_t bench_cpu_ns(void);
+
+/*
+ * The frame of the idle tests (ring and futex): begin says what runs and
+ * clears both figures and *ru; wait sleeps bench_cfg.idle_ns; end sets
+ * both figures' rc, and when rc is 0 *out to blocked_ns (the child's own
+ * CPU time while blocked) and *total to the child's whole life's from ru.
+ */
+void bench_idle_begin(const char *name, struct bench_val *out,
+    struct bench_val *total, struct rusage *ru);
+void bench_idle_wait(void);
+void bench_idle_end(struct bench_val *out, struct bench_val *total, int rc,
+    double blocked_ns, const struct rusage *ru);
+
+/* Pick the parent's and the child's CPUs; pin this process to one. */
+void bench_cpus_init(void);
+int bench_pin(int cpu);
+/* Two CPUs SMT siblings as the kernel says: 1 yes, 0 no, -1 unknown. */
+int bench_smt_siblings(int a, int b);
+
+/*
+ * Fork a child that pins itself to the second CPU, runs fn(arg) and exits
+ * 0 when it returned >= 0; a thread watches its pidfd and calls
+ * abort_fn(abort_arg) when it ends early or times out.  bench_reap()
+ * reaps it (killing it first when kill_it): 0, or -errno when it failed,
+ * died or timed out (said on stderr).
+ */
 int bench_spawn(struct bench_child *c, const char *name, int (*fn)(void *),
     void *arg, void (*abort_fn)(void *), void *abort_arg);
 int bench_reap(struct bench_child *c, bool kill_it, struct rusage *ru);
+
+/*
+ * Helper programs (ringd, blkdev-scheme, blkdev-driver): a temporary
+ * directory for their files; a program run with stdin from /dev/null,
+ * stdout to out (BENCH_OUT_INHERIT, or BENCH_OUT_QUIET: stdout and stderr
+ * to /dev/null), pinned to cpu (-1: not), dying with the bench (SIGTERM);
+ * a wait of up to ms for ready(arg) to return 0 while it runs (-ECHILD,
+ * said on stderr, when it ended: it is reaped then); and a stop: SIGTERM,
+ * then SIGKILL after ms, reaped, its end said on stderr unless it exited 0.
+ */
+#define BENCH_OUT_INHERIT (-1)
+#define BENCH_OUT_QUIET (-2)
+int bench_tmpdir(char *buf, size_t len, const char *prefix);
+pid_t bench_exec(const char *path, char *const argv[], int out, int cpu);
+int bench_await(pid_t pid, const char *what, int ms, int (*ready)(void *),
+    void *arg);
+int bench_stop(pid_t pid, const char *what, int ms);
 
 /* Wait politely in a spin loop; on one CPU, let the peer run instead. */
 static inline void
@@ -87,12 +177,132 @@ bench_relax(void)
 #endif
 }
 
-/* --- bench-ringd.c: rings brokered by a private ringd ----------------- */
+/* --- cmp-pingpong.c: two processes passing a token -------------------- */
+
+enum bench_pp_kind {
+	BENCH_PP_LINE,	  /* a cache line both sides spin on */
+	BENCH_PP_FUTEX,	  /* a futex word, each side always sleeping */
+	BENCH_PP_EVENTFD, /* two eventfds */
+	BENCH_PP_PIPE,	  /* two pipes */
+	BENCH_PP_UNIX,	  /* a unix stream socket pair */
+	BENCH_PP_COUNT
+};
 
 /*
- * Start a private ringd (dirname(/proc/self/exe)/../ringd/ringd or
- * $RINGD_BIN) on a socket in a new temporary directory, before the parent
- * pins itself; stop it (SIGTERM, reap, remove the directory) at the end,
+ * One repetition of a ping-pong comparator: a fresh child, an untimed
+ * warm-up, then iters timed round trips.  *ns gets ns per round trip.
+ */
+int bench_pp_once(enum bench_pp_kind kind, uint64_t iters, double *ns);
+/*
+ * The idle comparator: a child blocked in a bare FUTEX_WAIT for
+ * bench_cfg.idle_ns; *out its CPU time while blocked, *total its whole
+ * life's.
+ */
+void bench_futex_idle(const char *name, struct bench_val *out,
+    struct bench_val *total);
+
+/* --- cmp-uring.c: io_uring NOPs in one process ------------------------ */
+
+/*
+ * A new io_uring of entries for test name: 0, -ENOTSUP when io_uring is
+ * not available here (said on stderr; not a failure), or -errno (said).
+ */
+struct io_uring;
+int bench_uring_init(const char *name, unsigned entries, struct io_uring *u);
+/*
+ * One repetition on a fresh io_uring: *v gets ns per NOP round trip
+ * (batch 0) or NOPs per second in batches of batch.  -ENOTSUP: io_uring
+ * is not available here (said on stderr), which is not a failure.
+ */
+int bench_uring_once(const char *name, unsigned batch, uint64_t ops, double *v);
+
+/* --- ring-tests.c: libring between a forked consumer and producer ------ */
+
+/*
+ * One repetition on a fresh pair and producer: *v gets ns per round trip
+ * (batch 0) or ops/s (streaming with batches of batch).
+ */
+int bench_ring_once(const char *name, enum bench_mode mode, unsigned batch,
+    uint64_t n, double *v);
+/*
+ * Idle: the producer blocks in ring_wait(-1) for bench_cfg.idle_ns; *out
+ * its CPU time while blocked, *total its whole life's.
+ */
+void bench_ring_idle(const char *name, struct bench_val *out,
+    struct bench_val *total);
+/*
+ * n round trips of a NoOp on consumer handle r, one in flight, numbered
+ * from *seq on; the stall as mode says (busy: spin, -ETIMEDOUT after
+ * bench_cfg.timeout_ms; else ring_wait() for at most that long).  A CQE
+ * that does not carry its SQE's user_data and status 0 (echo: ringd's
+ * built-in echo's status, (user_data ^ BENCH_ECHO_XOR64) & INT64_MAX,
+ * ringd.8) counts in *bad.
+ */
+#define BENCH_ECHO_XOR64 0x5a5a5a5a5a5a5a5aull
+#define BENCH_SPIN_CHECK 65536u /* busy waits between deadline checks */
+int bench_rtt_run(struct ring *r, enum bench_mode mode, bool echo, uint64_t n,
+    uint64_t *seq, uint64_t *bad);
+/* Push all n completions, waiting for room as mode says. */
+int bench_ring_answer(struct ring *r, enum bench_mode mode,
+    const struct ring_cqe *cqes, unsigned n);
+
+/* --- report.c: the table, or JSON -------------------------------------- */
+
+enum bench_unit {
+	BENCH_NS,   /* round-trip time, shown in us; lower is better */
+	BENCH_OPS,  /* throughput, shown in Mops/s; higher is better */
+	BENCH_CPU,  /* CPU time, shown in ms; ratio to wall time in % */
+	BENCH_KOPS, /* slow throughput, shown in k/s; higher is better */
+	BENCH_MIBS, /* data rate, MiB/s; higher is better */
+};
+
+enum bench_goal {
+	BENCH_NONE,
+	BENCH_AT_MOST,	/* ratio <= target */
+	BENCH_AT_LEAST, /* ratio >= target */
+};
+
+/* One line of the table: a ring figure against one comparator. */
+struct bench_row {
+	const char *test; /* NULL: same ring figure as the line above */
+	const struct bench_val *ring;
+	const char *comp;
+	const struct bench_val *cval;
+	enum bench_unit unit;
+	enum bench_goal goal;
+	double target;	/* ratio */
+	bool pct;	/* ratio is a share of wall time, in % */
+	bool has_ratio; /* both figures are there */
+	double ratio;	/* ring / comparator (main.c: bench_row_pair()) */
+};
+
+/* What the report says about the run besides its rows. */
+struct bench_run_info {
+	char cpu[256];	    /* CPU model */
+	char date[64];	    /* local time the run started */
+	unsigned many;	    /* rings of the ringd CPU test */
+	int64_t many_ns;    /* its traffic time */
+	uint64_t lifetimes; /* ring lifetimes per round (open+close) */
+};
+
+/* A figure that ran and is there. */
+bool bench_val_ok(const struct bench_val *v);
+/* 1 target met, 0 missed, -1 no target or nothing to judge. */
+int bench_row_met(const struct bench_row *row);
+/* Fill in the CPU model and the date. */
+void bench_run_info_init(struct bench_run_info *ri);
+/* The lines above the table (not in JSON mode). */
+void bench_print_header(const struct bench_run_info *ri);
+/* The table and its closing line, or the JSON object; 0 or -errno. */
+int bench_print_table(const struct bench_row *rows, size_t n, int failed);
+int bench_print_json(const struct bench_row *rows, size_t n,
+    const struct bench_run_info *ri, int failed);
+
+/* --- bench-ringd.c, bench-many.c: rings brokered by a private ringd ---- */
+
+/*
+ * Start a private ringd (BUILD/ringd/ringd or $RINGD_BIN) on a socket in
+ * a new temporary directory, before the parent pins itself; stop it (SIGTERM, reap, remove the directory) at the end,
  * and from atexit() whatever happens.  A failed start is said once on
  * stderr; every ringd test then fails with -ENOTCONN.
  */
@@ -147,6 +357,33 @@ int bench_ringd_phys_once(const char *name, enum bench_phys what, uint64_t n,
 /* The private ringd's socket, or NULL when it is not running. */
 const char *bench_ringd_socket(void);
 
+/*
+ * bench-ringd.c, for bench-many.c: the private ringd's state (0 running,
+ * else why not, said once), a connection to it (-errno said), its CPU
+ * time so far in ns, and scheme processes: a brief (init), started as a
+ * bench_spawn() child running fn once its name is registered (start),
+ * its pipes closed (fini).  In the child, brd_scheme_register() connects
+ * and registers and brd_serve() answers what a ring holds.
+ */
+struct brd_scheme {
+	const char *name; /* test name, for messages */
+	char scheme[RING_CTL_NAME_MAX];
+	enum bench_mode mode;
+	unsigned nrings; /* > 1: serve many rings from one epoll */
+	int ready[2];	 /* child writes one byte once registered */
+	int stop[2];	 /* many: parent closes [1] to end the child */
+};
+int brd_state(void);
+int brd_connect(const char *name, struct ring_ctl **c);
+int brd_cpu_ns(int64_t *ns);
+void brd_scheme_init(struct brd_scheme *s, const char *name,
+    enum bench_mode mode, unsigned nrings);
+int brd_scheme_start(struct brd_scheme *s, struct bench_child *c,
+    int (*fn)(void *));
+void brd_scheme_fini(struct brd_scheme *s);
+int brd_scheme_register(struct brd_scheme *s, struct ring_ctl **ctl);
+int brd_serve(struct ring *r, enum bench_mode mode, int *served);
+
 /* --- bench-blkdev.c: block I/O through the blkdev example scheme ------ */
 
 /*
@@ -170,9 +407,5 @@ int bench_blkdev_once(const char *name, unsigned what, uint64_t n,
     double *iops);
 uint64_t bench_blkdev_bytes(unsigned what);
 int bench_blkdev_stop(void);
-
-/* ring-bench.c: push all n completions, waiting for room as mode says. */
-int bench_ring_answer(struct ring *r, enum bench_mode mode,
-    const struct ring_cqe *cqes, unsigned n);
 
 #endif /* BENCH_BENCH_H */

@@ -4,7 +4,7 @@
 #   fuzz/run.sh FUZZ_DIR TARGET SECONDS [libFuzzer options...]
 #
 # FUZZ_DIR holds the binaries (make fuzz: $(BUILD)/fuzz).  New inputs go to
-# FUZZ_DIR/corpus-TARGET, never into the seeds in tests/corpus/TARGET; a
+# FUZZ_DIR/corpus-TARGET, never into the seeds in fuzz/corpus/TARGET; a
 # crash is written to FUZZ_DIR/crash-TARGET-* and fails the run.  The last
 # line is libFuzzer's "Done N runs in S second(s)".
 set -eu
@@ -16,7 +16,7 @@ fi
 dir=$1 target=$2 secs=$3
 shift 3
 bin=$dir/fuzz-$target
-seeds=tests/corpus/$target
+seeds=fuzz/corpus/$target
 if [ ! -x "$bin" ]; then
 	echo "fuzz/run.sh: no binary '$bin' (run 'make fuzz')" >&2
 	exit 1

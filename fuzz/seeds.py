@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""seeds.py - write the seed corpora of the fuzz targets into tests/corpus/.
+"""seeds.py - write the seed corpora of the fuzz targets into fuzz/corpus/.
 
 Run from the top of the tree when a message layout or a target's input
 format changes; the seeds are small and kept in the tree.
@@ -14,7 +14,7 @@ REPLY = 0x8000
 
 
 def put(target, name, data):
-    d = os.path.join(TOP, "tests", "corpus", target)
+    d = os.path.join(TOP, "fuzz", "corpus", target)
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, name), "wb") as f:
         f.write(data)
