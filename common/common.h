@@ -22,8 +22,8 @@ const char *errname(int err);
 int errname_parse(const char *name);
 
 /*
- * opname.c: could s be a name a scheme declared for one of its opcodes
- * ([a-z][a-z0-9_]*, any case, short enough)?
+ * opname.c: could s, in any case, be a name a scheme declared for one of
+ * its opcodes (ring_op_name_ok() of s in lowercase)?
  */
 bool opname_declarable(const char *s);
 struct ring_ctl_opname;
@@ -73,8 +73,10 @@ int units_parse_u64(const char *s, uint64_t *v);
 /* units.c: a signed number (decimal or 0x hex, optional leading '-'). */
 int units_parse_i64(const char *s, int64_t *v);
 /*
- * units.c: a size in bytes with an optional binary suffix K, M, G, T
- * (also KiB, MiB...; case-insensitive; "4K" = 4096).
+ * units.c: a size in bytes, decimal or 0x hex, with an optional binary
+ * suffix K, M, G, T, P, E (also KB, KiB, MiB...; any case; "4K" = 4096),
+ * scaled by expand_number(3).  The one size parser of the suite: ringd
+ * (ringd.conf, -z), ringctl, ringtop and the blkdev examples.
  */
 int units_parse_size(const char *s, uint64_t *v);
 /*

@@ -42,6 +42,7 @@
 #include <ring/ring.h>
 
 #include "blkdev.h"
+#include "common/common.h"
 
 /* Limits, kept together. */
 #define DRV_MAX_DEPTH 1024u /* requests in flight */
@@ -1116,7 +1117,7 @@ static int
 drv_size_opt(const char *opt, const char *s, uint64_t lo, uint64_t hi,
     uint64_t *v)
 {
-	if (blkdev_parse_size(s, v) < 0 || *v < lo || *v > hi) {
+	if (units_parse_size(s, v) < 0 || *v < lo || *v > hi) {
 		fprintf(stderr,
 		    "blkdev-driver: bad %s '%s': expected %" PRIu64 "..%" PRIu64
 		    "\n",

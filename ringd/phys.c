@@ -125,38 +125,9 @@ RB_GENERATE(phys_uid_tree, phys_uid, node, phys_uid_cmp)
 
 /* --- setup ------------------------------------------------------------- */
 
-/* A byte count with an optional k, M or G suffix; -EINVAL otherwise. */
-static int
-phys_parse_size(const char *s, uint64_t *out)
-{
-	unsigned long long n;
-	char *end;
-	int shift = 0;
-
-	if (s[0] < '0' || s[0] > '9')
-		return -EINVAL;
-	errno = 0;
-	n = strtoull(s, &end, 10);
-	if (errno != 0)
-		return -EINVAL;
-	if (*end == 'k' || *end == 'K')
-		shift = 10;
-	else if (*end == 'm' || *end == 'M')
-		shift = 20;
-	else if (*end == 'g' || *end == 'G')
-		shift = 30;
-	else if (*end == 't' || *end == 'T')
-		shift = 40;
-	if (shift != 0)
-		end++;
-	if (*end != '\0' || n > (UINT64_MAX >> shift))
-		return -EINVAL;
-	*out = (uint64_t)n << shift;
-	return 0;
-}
-
 /*
- * -z 32=SIZE or -z 64=SIZE: a zone size that overrides ringd.conf.
+ * -z 32=SIZE or -z 64=SIZE: a zone size that overrides ringd.conf, read
+ * as phys_zone32_size and phys_zone64_size are (config_parse_size()).
  * Returns 0, or -EINVAL after printing why.
  */
 int
@@ -176,7 +147,7 @@ phys_option(const char *arg)
 		    arg);
 		return -EINVAL;
 	}
-	if (phys_parse_size(arg + 3, &size) < 0 || size > cap ||
+	if (config_parse_size(arg + 3, 0, cap, &size) < 0 ||
 	    size % PHYS_FRAME != 0) {
 		fprintf(stderr,
 		    "ringd: bad zone size '%s': a multiple of 4k "
