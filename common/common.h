@@ -1,10 +1,15 @@
 /*
- * common.h - helpers the front ends (ringctl, ringtop) share: errno names,
- * opcode names, sizes and durations as people write and read them.
+ * common.h - the code every program of the suite shares (ringd, ringctl,
+ * ringtop, bench, the tests and the blkdev examples link libcommon.a):
+ * errno and opcode names, sizes and durations as people write and read
+ * them, clocks, the latency histogram, finding this build's programs,
+ * socket paths, peers and text made safe for a terminal.  JSON of the
+ * introspection model is in model-json.h; options in opts.h.
  *
- * Nothing here prints, logs or exits.  Parsers return 0 or -errno:
- * -EINVAL for text that is not a value, -ERANGE for a value that does not
- * fit.
+ * It builds on libring's public headers, libc, libbsd and glibc; libring
+ * must never depend on it (see README.md).  Nothing here prints, logs or
+ * exits.  Parsers return 0 or -errno: -EINVAL for text that is not a
+ * value, -ERANGE for a value that does not fit.
  */
 #ifndef COMMON_COMMON_H
 #define COMMON_COMMON_H
