@@ -165,6 +165,12 @@ units_parse_duration(const char *s, uint64_t *ns)
 	return 0;
 }
 
+/*
+ * Not humanize_number(3): it rounds where this truncates to the shown
+ * digit ("1.0Mi" for 1023K), and its binary prefixes carry an "i" ("4.0Ki"),
+ * so ringctl's and ringtop's columns, and the tests that read them, would
+ * change.
+ */
 const char *
 units_fmt_size(uint64_t bytes, char *buf, size_t len)
 {

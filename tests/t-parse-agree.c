@@ -182,6 +182,20 @@ pa_ringctl(const char *const *args, int *status)
 	return json_tokener_parse(out);
 }
 
+/* o[key] (or o[key][sub]) of ringctl's JSON output for text, or fail. */
+static uint64_t
+pa_json_u64(struct json_object *o, const char *what, const char *text,
+    const char *key, const char *sub)
+{
+	struct json_object *v = NULL;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
+	    (sub != NULL && !json_object_object_get_ex(v, sub, &v)))
+		TAP_FAIL("%s '%s': no %s%s%s in ringctl's output", what, text,
+		    key, sub != NULL ? "." : "", sub != NULL ? sub : "");
+	return (uint64_t)json_object_get_int64(v);
+}
+
 static const char *
 pa_val(uint64_t v, char *buf, size_t len)
 {
@@ -194,8 +208,8 @@ pa_val(uint64_t v, char *buf, size_t len)
 
 /* All readers must agree with t->want: refused, or this value. */
 static void
-pa_agree(const char *what, const char *text, const char *reader,
-    uint64_t want, uint64_t got)
+pa_agree(const char *what, const char *text, const char *reader, uint64_t want,
+    uint64_t got)
 {
 	char a[32], b[32];
 
@@ -213,7 +227,7 @@ static void
 test_sizes(void)
 {
 	char conf[128], zopt[64];
-	struct json_object *o, *v;
+	struct json_object *o;
 	size_t i;
 	int st;
 
@@ -251,16 +265,11 @@ test_sizes(void)
 				   t->text, NULL },
 		    &st);
 		if (st != 2 && st != 0)
-			TAP_FAIL("size '%s': ringctl physalloc exit %d", t->text,
-			    st);
-		if (st == 0) {
-			if (o == NULL ||
-			    !json_object_object_get_ex(o, "requested", &v))
-				TAP_FAIL("size '%s': no \"requested\" in ringctl's "
-					 "output",
-				    t->text);
-			got = (uint64_t)json_object_get_int64(v);
-		}
+			TAP_FAIL("size '%s': ringctl physalloc exit %d",
+			    t->text, st);
+		if (st == 0)
+			got = pa_json_u64(o, "size", t->text, "requested",
+			    NULL);
 		json_object_put(o);
 		pa_agree("size", t->text, "ringctl physalloc", t->want, got);
 	}
@@ -295,7 +304,7 @@ static void
 test_opcodes(void)
 {
 	char conf[128], out[8192];
-	struct json_object *o, *op, *v;
+	struct json_object *o;
 	size_t i;
 	int st;
 
@@ -330,15 +339,9 @@ test_opcodes(void)
 		if (st != 0 && st != 1 && st != 2)
 			TAP_FAIL("opcode '%s': ringctl submit exit %d", t->text,
 			    st);
-		if (st != 2) {
-			if (o == NULL ||
-			    !json_object_object_get_ex(o, "opcode", &op) ||
-			    !json_object_object_get_ex(op, "code", &v))
-				TAP_FAIL("opcode '%s': no opcode.code in "
-					 "ringctl's output",
-				    t->text);
-			got = (uint64_t)json_object_get_int64(v);
-		}
+		if (st != 2)
+			got = pa_json_u64(o, "opcode", t->text, "opcode",
+			    "code");
 		json_object_put(o);
 		pa_agree("opcode", t->text, "ringctl submit", t->want, got);
 	}
