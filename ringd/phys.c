@@ -19,7 +19,10 @@
  *
  * This file: the zones, allocation and free, the quotas, the listing.
  * Mapping and grants are in phys-map.c, what survives a restart in
- * phys-adopt.c, what they share in phys-int.h.
+ * phys-adopt.c, what they share in phys-int.h.  Depends on lib/range.c
+ * (the free sets), ringd's clients, rings and policy (policy_phys()), and
+ * config.c's size parser for -z; nothing but ringd.h's phys_* calls may be
+ * used from outside the three files.
  */
 #include <sys/stat.h>
 
