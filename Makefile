@@ -154,11 +154,16 @@ $(BUILD)/examples/%: $(BUILD)/examples/%.o $(LIBA)
 
 # The installed blkdev pair shares the suite's common code (sizes, clocks,
 # the latency histogram); the other examples stand alone on libring.
-$(BLKDEV_BINS): $(BUILD)/examples/%: $(BUILD)/examples/%.o $(COMMONA) $(LIBA)
+# blkdev-driver is three objects (see blkdev-driver.h).
+BLKDEV_DRIVER_OBJS := $(BUILD)/examples/blkdev-driver.o \
+	$(BUILD)/examples/blkdev-driver-io.o $(BUILD)/examples/blkdev-driver-dma.o
+$(BUILD)/examples/blkdev-scheme: $(BUILD)/examples/blkdev-scheme.o $(COMMONA) $(LIBA)
+$(BUILD)/examples/blkdev-driver: $(BLKDEV_DRIVER_OBJS) $(COMMONA) $(LIBA)
+$(BLKDEV_BINS):
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(BSD_LIBS) $(JSONC_LIBS) -lm
 
-$(BLKDEV_BINS:%=%.o): override CPPFLAGS += -I. $(JSONC_CFLAGS)
+$(BLKDEV_BINS:%=%.o) $(BLKDEV_DRIVER_OBJS): override CPPFLAGS += -I. $(JSONC_CFLAGS)
 
 # ringd: the broker service (sources under ringd/, one binary).
 SBINDIR ?= $(PREFIX)/sbin
@@ -192,7 +197,7 @@ $(RINGCTL_OBJS): override CPPFLAGS += -I. $(JSONC_CFLAGS)
 
 $(RINGCTL_BIN): $(RINGCTL_OBJS) $(COMMONA) $(LIBA)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(READLINE_LIBS) $(JSONC_LIBS) -lm
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(READLINE_LIBS) $(BSD_LIBS) $(JSONC_LIBS) -lm
 
 ringctl: $(RINGCTL_BIN)
 
@@ -214,7 +219,7 @@ $(RINGTOP_OBJS): override CPPFLAGS += -I. $(JSONC_CFLAGS) $(NCURSES_CFLAGS)
 
 $(RINGTOP_BIN): $(RINGTOP_OBJS) $(COMMONA) $(LIBA)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(NCURSES_LIBS) $(JSONC_LIBS) -lm
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(NCURSES_LIBS) $(BSD_LIBS) $(JSONC_LIBS) -lm
 
 ringtop: $(RINGTOP_BIN)
 
@@ -227,6 +232,10 @@ $(BUILD)/tests/t-ringtop%: $(BUILD)/tests/t-ringtop%.o $(TEST_COMMON_OBJS) \
 $(BUILD)/tests/t-ringtop%.o: override CPPFLAGS += $(JSONC_CFLAGS)
 
 # The blkdev tests run the blkdev examples, ringtop and scripts/demo.sh.
+# t-parse-agree runs ringd and ringctl and reads ringctl's JSON.
+$(BUILD)/tests/t-parse-agree.o: override CPPFLAGS += $(JSONC_CFLAGS)
+$(BUILD)/tests/t-parse-agree: | $(RINGD_BIN) $(RINGCTL_BIN)
+
 $(BUILD)/tests/t-blkdev-%: $(BUILD)/tests/t-blkdev-%.o $(TEST_COMMON_OBJS) \
 		$(COMMONA) $(LIBA) | $(BLKDEV_BINS) $(RINGTOP_BIN) $(RINGD_BIN) $(RINGCTL_BIN)
 	@$(if $(Q),echo "  LD      $@")
@@ -281,7 +290,7 @@ $(FUZZ_DIR)/fuzz-ringd: FUZZ_EXTRA = -iquote ringd -I. $(JSONC_CFLAGS) $(BSD_LIB
 # ringctl's own main(), renamed, so the global options are fuzzed too
 $(FUZZ_DIR)/fuzz-ringctl: fuzz/fuzz-ringctl.c $(RINGCTL_SRCS) $(COMMON_SRCS) $(LIB_SRCS)
 $(FUZZ_DIR)/fuzz-ringctl: FUZZ_EXTRA = -Dmain=ringctl_main -I. $(JSONC_CFLAGS) \
-	$(READLINE_LIBS) $(JSONC_LIBS) -lm
+	$(READLINE_LIBS) $(BSD_LIBS) $(JSONC_LIBS) -lm
 
 $(FUZZ_BINS): $(wildcard lib/*.h lib/include/ring/*.h ringd/*.h ringctl/*.h common/*.h)
 	@mkdir -p $(@D)

@@ -1,6 +1,8 @@
 /*
  * build.c - finding the other programs of this build, for the tests and
  * the benchmark that start ringd, ringctl, ringtop or the examples.
+ *
+ * Depends on libc only.
  */
 #include <errno.h>
 #include <limits.h>

@@ -1,6 +1,11 @@
 /*
  * clock.c - the suite's clocks, one place: monotonic ns and ms for
- * deadlines and rates, wall-clock ns for what people read.
+ * deadlines and rates, wall-clock ns for what people read.  Every program
+ * of the suite (ringd, ringctl, ringtop, bench, tests, the blkdev
+ * examples) reads time through these; libring keeps its own (it does not
+ * link common/).
+ *
+ * Depends on libc only.
  */
 #include <stdint.h>
 #include <time.h>

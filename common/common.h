@@ -1,10 +1,15 @@
 /*
- * common.h - helpers the front ends (ringctl, ringtop) share: errno names,
- * opcode names, sizes and durations as people write and read them.
+ * common.h - the code every program of the suite shares (ringd, ringctl,
+ * ringtop, bench, the tests and the blkdev examples link libcommon.a):
+ * errno and opcode names, sizes and durations as people write and read
+ * them, clocks, the latency histogram, finding this build's programs,
+ * socket paths, peers and text made safe for a terminal.  JSON of the
+ * introspection model is in model-json.h; options in opts.h.
  *
- * Nothing here prints, logs or exits.  Parsers return 0 or -errno:
- * -EINVAL for text that is not a value, -ERANGE for a value that does not
- * fit.
+ * It builds on libring's public headers, libc, libbsd and glibc; libring
+ * must never depend on it (see README.md).  Nothing here prints, logs or
+ * exits.  Parsers return 0 or -errno: -EINVAL for text that is not a
+ * value, -ERANGE for a value that does not fit.
  */
 #ifndef COMMON_COMMON_H
 #define COMMON_COMMON_H
@@ -22,8 +27,8 @@ const char *errname(int err);
 int errname_parse(const char *name);
 
 /*
- * opname.c: could s be a name a scheme declared for one of its opcodes
- * ([a-z][a-z0-9_]*, any case, short enough)?
+ * opname.c: could s, in any case, be a name a scheme declared for one of
+ * its opcodes (ring_op_name_ok() of s in lowercase)?
  */
 bool opname_declarable(const char *s);
 struct ring_ctl_opname;
@@ -73,8 +78,10 @@ int units_parse_u64(const char *s, uint64_t *v);
 /* units.c: a signed number (decimal or 0x hex, optional leading '-'). */
 int units_parse_i64(const char *s, int64_t *v);
 /*
- * units.c: a size in bytes with an optional binary suffix K, M, G, T
- * (also KiB, MiB...; case-insensitive; "4K" = 4096).
+ * units.c: a size in bytes, decimal or 0x hex, with an optional binary
+ * suffix K, M, G, T, P, E (also KB, KiB, MiB...; any case; "4K" = 4096),
+ * scaled by expand_number(3).  The one size parser of the suite: ringd
+ * (ringd.conf, -z), ringctl, ringtop and the blkdev examples.
  */
 int units_parse_size(const char *s, uint64_t *v);
 /*

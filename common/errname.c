@@ -1,127 +1,54 @@
 /*
  * errname.c - symbolic names of errno values, for messages and JSON
- * ("errno": "ENOENT") that scripts can match without parsing strerror().
+ * ("errno": "ENOENT") that scripts can match without parsing strerror():
+ * glibc's strerrorname_np() (2.32 and later) and the way back.
+ *
+ * Depends on libc only.
  */
 #include <errno.h>
+#include <string.h>
 #include <strings.h>
 
 #include "common.h"
 
-struct errname_ent {
-	int value;
-	const char *name;
-};
+/* Past every errno Linux has (133 in 6.x): errname_parse() stops here. */
+#define ERRNAME_MAX 4096
 
-#define E(x) \
-	{ \
-		x, #x \
-	}
-static const struct errname_ent errname_tab[] = {
-	E(EPERM),
-	E(ENOENT),
-	E(ESRCH),
-	E(EINTR),
-	E(EIO),
-	E(ENXIO),
-	E(E2BIG),
-	E(ENOEXEC),
-	E(EBADF),
-	E(ECHILD),
-	E(EAGAIN),
-	E(ENOMEM),
-	E(EACCES),
-	E(EFAULT),
-	E(ENOTBLK),
-	E(EBUSY),
-	E(EEXIST),
-	E(EXDEV),
-	E(ENODEV),
-	E(ENOTDIR),
-	E(EISDIR),
-	E(EINVAL),
-	E(ENFILE),
-	E(EMFILE),
-	E(ENOTTY),
-	E(ETXTBSY),
-	E(EFBIG),
-	E(ENOSPC),
-	E(ESPIPE),
-	E(EROFS),
-	E(EMLINK),
-	E(EPIPE),
-	E(EDOM),
-	E(ERANGE),
-	E(EDEADLK),
-	E(ENAMETOOLONG),
-	E(ENOLCK),
-	E(ENOSYS),
-	E(ENOTEMPTY),
-	E(ELOOP),
-	E(ENOMSG),
-	E(EIDRM),
-	E(ENOSTR),
-	E(ENODATA),
-	E(ETIME),
-	E(ENOSR),
-	E(ENOLINK),
-	E(EPROTO),
-	E(EBADMSG),
-	E(EOVERFLOW),
-	E(EILSEQ),
-	E(EUSERS),
-	E(ENOTSOCK),
-	E(EDESTADDRREQ),
-	E(EMSGSIZE),
-	E(EPROTOTYPE),
-	E(ENOPROTOOPT),
-	E(EPROTONOSUPPORT),
-	E(EOPNOTSUPP),
-	E(EAFNOSUPPORT),
-	E(EADDRINUSE),
-	E(EADDRNOTAVAIL),
-	E(ENETDOWN),
-	E(ENETUNREACH),
-	E(ECONNABORTED),
-	E(ECONNRESET),
-	E(ENOBUFS),
-	E(EISCONN),
-	E(ENOTCONN),
-	E(ESHUTDOWN),
-	E(ETIMEDOUT),
-	E(ECONNREFUSED),
-	E(EHOSTDOWN),
-	E(EHOSTUNREACH),
-	E(EALREADY),
-	E(EINPROGRESS),
-	E(ESTALE),
-	E(EDQUOT),
-	E(ECANCELED),
-	E(EOWNERDEAD),
-	E(ENOTRECOVERABLE),
-	E(ENOTSUP),
+/*
+ * Second names of one value: strerrorname_np() gives the first
+ * (EOPNOTSUPP, EAGAIN, EDEADLK), errname_parse() takes both.
+ */
+static const struct {
+	const char *name;
+	int value;
+} errname_alias[] = {
+	{ "ENOTSUP", ENOTSUP },
+	{ "EWOULDBLOCK", EWOULDBLOCK },
+	{ "EDEADLOCK", EDEADLOCK },
 };
-#undef E
 
 const char *
 errname(int err)
 {
-	size_t i;
-
 	if (err < 0)
 		err = -err;
-	for (i = 0; i < sizeof(errname_tab) / sizeof(errname_tab[0]); i++)
-		if (errname_tab[i].value == err)
-			return errname_tab[i].name;
-	return NULL;
+	if (err == 0)
+		return NULL; /* strerrorname_np(0) is "0", not a name */
+	return strerrorname_np(err);
 }
 
 int
 errname_parse(const char *name)
 {
+	const char *s;
 	size_t i;
+	int e;
 
-	for (i = 0; i < sizeof(errname_tab) / sizeof(errname_tab[0]); i++)
-		if (strcasecmp(errname_tab[i].name, name) == 0)
-			return errname_tab[i].value;
+	for (e = 1; e < ERRNAME_MAX; e++)
+		if ((s = strerrorname_np(e)) != NULL && strcasecmp(s, name) == 0)
+			return e;
+	for (i = 0; i < sizeof(errname_alias) / sizeof(errname_alias[0]); i++)
+		if (strcasecmp(errname_alias[i].name, name) == 0)
+			return errname_alias[i].value;
 	return -EINVAL;
 }

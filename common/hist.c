@@ -2,6 +2,8 @@
  * hist.c - the suite's latency histogram: log-linear, 32 steps per power
  * of two (relative error under 3.2 %), fixed size, no allocation.  Used
  * by ringctl submit --count and blkdev-driver.
+ *
+ * Depends on libc only.
  */
 #include <stdint.h>
 

@@ -1,6 +1,8 @@
 /*
  * model-json-status.c - the object `ringctl -j status` prints; see
  * model-json-status.h.
+ *
+ * Depends on json-c, libring's records and model-json.c.
  */
 #include "common/model-json-status.h"
 #include "common/model-json.h"

@@ -2,8 +2,8 @@
  * model-json-status.h - the object `ringctl -j status` prints, built in
  * one place for ringctl and ringtop (its "ringd" in -b -j frames).
  */
-#ifndef TOOLS_MODEL_JSON_STATUS_H
-#define TOOLS_MODEL_JSON_STATUS_H
+#ifndef COMMON_MODEL_JSON_STATUS_H
+#define COMMON_MODEL_JSON_STATUS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,4 +24,4 @@ struct json_object *mj_status_report(const struct ring_ctl_status *st,
     const char *sock, uint64_t pending, uint64_t broken, bool phys,
     const struct ring_phys_zone *zones, size_t nzones, size_t nregions);
 
-#endif /* TOOLS_MODEL_JSON_STATUS_H */
+#endif /* COMMON_MODEL_JSON_STATUS_H */

@@ -1,6 +1,9 @@
 /*
  * model-json.c - json-c objects for ringd's introspection records; the
  * keys and their meaning are documented in model-json.h.
+ *
+ * Depends on json-c, libring's <ring/ctl.h> records, peer.c and
+ * sanitize.c; used by the front ends only (ringctl, ringtop).
  */
 #include <inttypes.h>
 #include <stdint.h>

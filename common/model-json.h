@@ -2,7 +2,7 @@
  * model-json.h - the introspection model as json-c objects.
  *
  * ringctl and ringtop print the same records of ringd's live model
- * (<ring/ring.h>: struct ring_ctl_status, ring_ctl_scheme, ring_ctl_ring,
+ * (<ring/ctl.h>: struct ring_ctl_status, ring_ctl_scheme, ring_ctl_ring,
  * ring_ctl_client); this module is the one place that decides their JSON
  * form, so `ringctl -j rings` and `ringtop -b -j` can never disagree.
  *
@@ -84,8 +84,8 @@
  *   size_bytes, used_bytes, free_bytes (numbers, both zones), zones
  *   (array of zone)
  */
-#ifndef TOOLS_MODEL_JSON_H
-#define TOOLS_MODEL_JSON_H
+#ifndef COMMON_MODEL_JSON_H
+#define COMMON_MODEL_JSON_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -142,4 +142,4 @@ const char *mj_get_str(struct json_object *obj, const char *key,
     const char *def);
 int mj_get_bool(struct json_object *obj, const char *key, int def);
 
-#endif /* TOOLS_MODEL_JSON_H */
+#endif /* COMMON_MODEL_JSON_H */

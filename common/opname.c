@@ -1,8 +1,12 @@
 /*
  * opname.c - opcodes from their names: the standard ones as Redox's
  * StandardOpcode spells them (ring_op_name()), any case, and the ones a
- * scheme declared.
+ * scheme declared.  What a declared name may be is libring's rule
+ * (ring_op_name_ok()), the one ringd applies when a scheme registers.
+ *
+ * Depends on libring's public headers only.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
@@ -16,16 +20,16 @@
 bool
 opname_declarable(const char *s)
 {
+	char low[RING_CTL_OPNAME_MAX];
 	size_t i;
 
-	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
-		return false;
-	for (i = 1; s[i] != '\0'; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-			(s[i] >= 'A' && s[i] <= 'Z') ||
-			(s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-			return false;
-	return i < RING_CTL_OPNAME_MAX;
+	/* the case people type is free; ringd's rule is on lowercase */
+	for (i = 0; s[i] != '\0' && i < sizeof(low) - 1; i++)
+		low[i] = (char)tolower((unsigned char)s[i]);
+	if (s[i] != '\0')
+		return false; /* too long for any declared name */
+	low[i] = '\0';
+	return ring_op_name_ok(low);
 }
 
 int

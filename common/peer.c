@@ -2,6 +2,8 @@
  * peer.c - a peer of a ring, a scheme's owner, a region's holder as
  * ringctl and ringtop both print it: "pid/comm", like ringd's own log
  * lines ("pid 123 'comm'") and ps, pid first.
+ *
+ * Depends on sanitize.c.
  */
 #include <inttypes.h>
 #include <stdio.h>

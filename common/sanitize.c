@@ -7,6 +7,8 @@
  * The text paths of ringctl and ringtop pass every such name through
  * san_vis() before it is laid out; the JSON paths pass their finished
  * text through san_json() (OpenSSH's strnvis() habit, in one place).
+ *
+ * Depends on libc only.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -2,6 +2,8 @@
  * sockpath.c - which ringd socket a front end dials (-S, --user,
  * --system, or libring's default rule), and the one line it prints when
  * that ringd cannot be reached: the paths it tried and what to do.
+ *
+ * Depends on libring's ring_ctl_socket_path_for().
  */
 #include <ctype.h>
 #include <errno.h>

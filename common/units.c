@@ -1,5 +1,9 @@
 /*
- * units.c - numbers, sizes and durations as people type and read them.
+ * units.c - numbers, sizes and durations as people type and read them:
+ * the one parser of each, for ringd (ringd.conf, -z), ringctl, ringtop
+ * and the blkdev examples alike, so that they all take the same text.
+ *
+ * Depends on libc and libbsd (expand_number(3)) only.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -8,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <bsd/libutil.h>
 
 #include "common.h"
 
@@ -73,29 +79,41 @@ units_parse_i64(const char *s, int64_t *v)
 	return 0;
 }
 
+/*
+ * The scaling is expand_number(3)'s (libbsd): "<digits><unit>" times the
+ * unit's power of 1024, -ERANGE past 64 bits.  Alone it would accept more
+ * than a size should be, so the text is checked here first and only a
+ * canonical "<decimal><unit>" is handed to it: expand_number() reads its
+ * number with strtoumax(base 0), so it would take a sign ("-1" wraps to
+ * 2^64 - 1), leading blanks and a leading 0 as octal ("010" = 8, here
+ * 10); it ignores whatever follows the unit ("4Kfoo" = 4096); it takes a
+ * bare "B" unit; and libbsd 0.11 returns success with UINT64_MAX for
+ * digits beyond 64 bits.  The units here are K, M, G, T, P, E, any case,
+ * optionally followed by "B" or "iB".
+ */
 int
 units_parse_size(const char *s, uint64_t *v)
 {
-	static const char suffixes[] = "KMGTPE";
-	const char *end, *p;
-	uint64_t x, mul = 1;
+	char canon[32];
+	const char *end;
+	uint64_t x;
+	char unit = '\0';
 	int rc;
 
 	if ((rc = units_digits(s, &x, &end)) < 0)
 		return rc;
 	if (*end != '\0') {
-		if ((p = strchr(suffixes, toupper((unsigned char)*end))) ==
-		    NULL)
+		if (strchr("KMGTPE", toupper((unsigned char)*end)) == NULL)
 			return -EINVAL;
-		mul = 1ull << (10 * (p - suffixes + 1));
-		end++;
+		unit = *end++;
 		if (strcasecmp(end, "") != 0 && strcasecmp(end, "iB") != 0 &&
 		    strcasecmp(end, "B") != 0)
 			return -EINVAL;
 	}
-	if (x > UINT64_MAX / mul)
-		return -ERANGE;
-	*v = x * mul;
+	snprintf(canon, sizeof(canon), "%" PRIu64 "%c", x, unit);
+	if (expand_number(canon, &x) < 0)
+		return errno == ERANGE ? -ERANGE : -EINVAL;
+	*v = x;
 	return 0;
 }
 
@@ -147,6 +165,12 @@ units_parse_duration(const char *s, uint64_t *ns)
 	return 0;
 }
 
+/*
+ * Not humanize_number(3): it rounds where this truncates to the shown
+ * digit ("1.0Mi" for 1023K), and its binary prefixes carry an "i" ("4.0Ki"),
+ * so ringctl's and ringtop's columns, and the tests that read them, would
+ * change.
+ */
 const char *
 units_fmt_size(uint64_t bytes, char *buf, size_t len)
 {

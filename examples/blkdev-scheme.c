@@ -39,6 +39,7 @@
 #include <ring/ring.h>
 
 #include "blkdev.h"
+#include "common/common.h"
 
 /* Limits, kept together. */
 #define BLK_MAX_RINGS 1024u   /* rings served at once */
@@ -624,7 +625,7 @@ main(int argc, char **argv)
 			sock = optarg;
 			break;
 		case 's':
-			if (blkdev_parse_size(optarg, &b.size) < 0 ||
+			if (units_parse_size(optarg, &b.size) < 0 ||
 			    b.size == 0 || b.size > BLK_MAX_SIZE ||
 			    b.size % BLKDEV_SECTOR != 0) {
 				fprintf(stderr,

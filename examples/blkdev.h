@@ -21,9 +21,7 @@
 #ifndef BLKDEV_H
 #define BLKDEV_H
 
-#include <errno.h>
 #include <stdint.h>
-#include <stdlib.h>
 
 #include <ring/phys.h>
 
@@ -71,55 +69,5 @@ struct blkdev_identify {
 };
 
 _Static_assert(sizeof(struct blkdev_identify) == 80, "identify size");
-
-/*
- * A decimal byte count with an optional binary suffix (k, M, G, T; either
- * case), e.g. "64M"; no octal, no hex ("010K" is 10 KiB).  -EINVAL when s
- * is not one, -ERANGE when it overflows.
- */
-static inline int
-blkdev_parse_size(const char *s, uint64_t *ret)
-{
-	unsigned long long v;
-	unsigned shift = 0;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0)
-		return -ERANGE;
-	switch (*end) {
-	case 'k':
-	case 'K':
-		shift = 10;
-		end++;
-		break;
-	case 'm':
-	case 'M':
-		shift = 20;
-		end++;
-		break;
-	case 'g':
-	case 'G':
-		shift = 30;
-		end++;
-		break;
-	case 't':
-	case 'T':
-		shift = 40;
-		end++;
-		break;
-	default:
-		break;
-	}
-	if (*end != '\0')
-		return -EINVAL;
-	if (shift != 0 && v > (UINT64_MAX >> shift))
-		return -ERANGE;
-	*ret = (uint64_t)v << shift;
-	return 0;
-}
 
 #endif /* BLKDEV_H */

@@ -1,11 +1,14 @@
 /*
  * opcode.c - Redox's standard opcodes by name: ring_op_name() and
- * ring_op_parse(), the one place an opcode is named or read back.
+ * ring_op_parse(), the one place an opcode is named or read back, and
+ * ring_op_name_ok(), the rule for the names schemes declare for theirs.
  *
- * Depends on <ring/abi.h> alone; part of the data-path half of libring.
+ * Depends on <ring/abi.h> (and RING_CTL_OPNAME_MAX of <ring/ctl.h>)
+ * alone; part of the data-path half of libring.
  */
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 #include <strings.h>
 
 #include "internal.h"
@@ -76,4 +79,24 @@ ring_op_parse(const char *s, uint8_t *op)
 		return -ERANGE;
 	*op = (uint8_t)v;
 	return 0;
+}
+
+RING_EXPORT bool
+ring_op_name_ok(const char *s)
+{
+	size_t i;
+
+	if (s == NULL || !(s[0] >= 'a' && s[0] <= 'z'))
+		return false;
+	for (i = 1; s[i] != '\0'; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+			(s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return false;
+	if (i >= RING_CTL_OPNAME_MAX)
+		return false;
+	/* a declared name may not shadow a standard one */
+	for (i = 0; i < RING_OP_STANDARD_COUNT; i++)
+		if (strcmp(s, ring_op_names[i]) == 0)
+			return false;
+	return true;
 }

@@ -133,6 +133,29 @@ range_take(struct range_set *s, uint64_t base, uint64_t len)
 	return 0;
 }
 
+int
+range_reserve(struct range_set *s, uint64_t base, uint64_t size)
+{
+	size_t i = range_first_at(s, base + 1);
+	uint64_t fb, fl;
+	int rc;
+
+	if (size == 0 || base + size < base || i == 0)
+		return -EINVAL;
+	fb = s->v[i - 1].base;
+	fl = s->v[i - 1].len;
+	if (base - fb > fl || size > fl - (base - fb))
+		return -EINVAL;
+	/* take the free range's head up to the end, give the part before back */
+	if ((rc = range_take(s, fb, base - fb + size)) < 0)
+		return rc;
+	if (base > fb && (rc = range_free(s, fb, base - fb)) < 0) {
+		(void)range_free(s, fb, base - fb + size);
+		return rc;
+	}
+	return 0;
+}
+
 size_t
 range_first_at(const struct range_set *s, uint64_t addr)
 {

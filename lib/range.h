@@ -2,6 +2,9 @@
  * range.h - a set of free [base, base+len) ranges, kept sorted and
  * coalesced.  Serves the ring buffer pool and, in ringd, the simulated
  * physical address space.
+ *
+ * Internal to libring's static archive (hidden in the shared library):
+ * lib/pool.c and ringd/phys*.c use it; it depends on libc alone.
  */
 #ifndef RING_RANGE_H
 #define RING_RANGE_H
@@ -47,6 +50,13 @@ int range_find(const struct range_set *s, uint64_t len, uint64_t min,
 
 /* Take len bytes from the start of the free range at base (-EINVAL). */
 int range_take(struct range_set *s, uint64_t base, uint64_t len);
+
+/*
+ * Take exactly [base, base+size) out of the free ranges, wherever it lies
+ * inside one of them (ringd re-reserving what a region held before a
+ * restart); -EINVAL unless all of it is free.
+ */
+int range_reserve(struct range_set *s, uint64_t base, uint64_t size);
 
 /* Index of the first free range starting at or above addr (s->n: none). */
 size_t range_first_at(const struct range_set *s, uint64_t addr);

@@ -7,6 +7,10 @@
  * Every error names file:line and the key.  Only a regular file of at
  * most RINGD_CONF_SIZE_MAX bytes is read, so that a FIFO or a device
  * named as the config can neither block nor feed ringd for ever.
+ *
+ * Sizes are read by common's units_parse_size() (through
+ * config_parse_size()), the parser of ringd -z and of ringctl, so that
+ * all of them take the same text.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -22,11 +26,12 @@
 #include <bsd/stdlib.h>
 #include <bsd/string.h>
 
+#include "common/common.h"
 #include "ringd.h"
 
 enum config_type {
 	CONF_U32,    /* decimal, min..max */
-	CONF_SIZE,   /* bytes with optional k/M/G suffix, min..max */
+	CONF_SIZE32, /* bytes (units_parse_size()), min..max, a uint32_t */
 	CONF_SIZE64, /* the same, into a uint64_t */
 	CONF_MODE,   /* octal permission bits */
 	CONF_PATH,   /* absolute socket path */
@@ -36,17 +41,22 @@ enum config_type {
 	CONF_POLICY, /* allow or deny */
 };
 
+/* config_key.flags */
+#define CK_FRAMES 0x1u /* a size: a multiple of 4k (physical frames) */
+
 struct config_key {
 	const char *name;
 	enum config_type type;
 	size_t off;
 	uint64_t min, max;
+	unsigned flags; /* CK_* */
 };
 
-#define CK(n, t, f, lo, hi) \
+#define CKF(n, t, f, lo, hi, fl) \
 	{ \
-		n, t, offsetof(struct config, f), lo, hi \
+		n, t, offsetof(struct config, f), lo, hi, fl \
 	}
+#define CK(n, t, f, lo, hi) CKF(n, t, f, lo, hi, 0)
 
 /* The keys, in ringd.conf(5) order. */
 static const struct config_key config_keys[] = {
@@ -67,9 +77,9 @@ static const struct config_key config_keys[] = {
 	CK("max_rings_per_uid", CONF_U32, max_rings_per_uid, 0,
 	    RINGD_CAP_MAX_RINGS),
 	CK("max_entries", CONF_U32, max_entries, 1, RINGD_CAP_MAX_ENTRIES),
-	CK("max_pool_bytes", CONF_SIZE, max_pool_bytes, 0,
+	CK("max_pool_bytes", CONF_SIZE64, max_pool_bytes, 0,
 	    RINGD_CAP_MAX_POOL_BYTES),
-	CK("max_pending_bytes", CONF_SIZE, max_pending_bytes,
+	CK("max_pending_bytes", CONF_SIZE32, max_pending_bytes,
 	    RINGD_MIN_MAX_PENDING_BYTES, RINGD_CAP_MAX_PENDING_BYTES),
 	CK("accept_timeout_ms", CONF_U32, accept_timeout_ms, 1,
 	    RINGD_CAP_ACCEPT_TIMEOUT_MS),
@@ -77,10 +87,10 @@ static const struct config_key config_keys[] = {
 	    RINGD_CAP_ADOPT_TIMEOUT_MS),
 	CK("log_level", CONF_LEVEL, log_level, 0, 0),
 	CK("root_takeover", CONF_BOOL, root_takeover, 0, 0),
-	CK("phys_zone32_size", CONF_SIZE64, phys_zone32_bytes, 0,
-	    RINGD_CAP_PHYS_ZONE32),
-	CK("phys_zone64_size", CONF_SIZE64, phys_zone64_bytes, 0,
-	    RINGD_CAP_PHYS_ZONE64),
+	CKF("phys_zone32_size", CONF_SIZE64, phys_zone32_bytes, 0,
+	    RINGD_CAP_PHYS_ZONE32, CK_FRAMES),
+	CKF("phys_zone64_size", CONF_SIZE64, phys_zone64_bytes, 0,
+	    RINGD_CAP_PHYS_ZONE64, CK_FRAMES),
 	CK("phys_allow_users", CONF_BOOL, phys_allow_users, 0, 0),
 	CK("phys_quota", CONF_SIZE64, phys_quota_bytes, 0,
 	    RINGD_CAP_PHYS_QUOTA),
@@ -124,33 +134,18 @@ config_defaults(struct config *c)
 	c->seccomp = true;
 }
 
-/* A byte count: digits and an optional k, M or G (powers of 1024). */
+/*
+ * A byte count in min..max, as every size of ringd is read (ringd.conf,
+ * policy quota=, -z): units_parse_size(), the parser ringctl uses too.
+ */
 int
 config_parse_size(const char *v, uint64_t min, uint64_t max, uint64_t *out)
 {
-	unsigned long long n;
-	char *end;
-	int shift = 0;
+	uint64_t n;
+	int rc;
 
-	if (!isdigit((unsigned char)v[0]))
-		return -EINVAL;
-	errno = 0;
-	n = strtoull(v, &end, 10);
-	if (errno != 0)
-		return -ERANGE;
-	if (*end == 'k' || *end == 'K')
-		shift = 10;
-	else if (*end == 'm' || *end == 'M')
-		shift = 20;
-	else if (*end == 'g' || *end == 'G')
-		shift = 30;
-	if (shift != 0)
-		end++;
-	if (*end != '\0')
-		return -EINVAL;
-	if (n > (UINT64_MAX >> shift))
-		return -ERANGE;
-	n <<= shift;
+	if ((rc = units_parse_size(v, &n)) < 0)
+		return rc;
 	if (n < min || n > max)
 		return -ERANGE;
 	*out = n;
@@ -192,26 +187,20 @@ config_set(struct config *c, const struct config_key *k, const char *v,
 		}
 		*(uint32_t *)(void *)p = (uint32_t)ll;
 		return 0;
-	case CONF_SIZE:
-		if (config_parse_size(v, k->min, k->max, &u) < 0) {
-			*why = "not a byte count in range";
-			return -EINVAL;
-		}
-		if (k->off == offsetof(struct config, max_pool_bytes))
-			c->max_pool_bytes = u;
-		else
-			*(uint32_t *)(void *)p = (uint32_t)u;
-		return 0;
+	case CONF_SIZE32:
 	case CONF_SIZE64:
 		if (config_parse_size(v, k->min, k->max, &u) < 0) {
 			*why = "not a byte count in range";
 			return -EINVAL;
 		}
-		if (u % 4096 != 0 && strncmp(k->name, "phys_zone", 9) == 0) {
+		if ((k->flags & CK_FRAMES) && u % 4096 != 0) {
 			*why = "not a multiple of 4k";
 			return -EINVAL;
 		}
-		*(uint64_t *)(void *)p = u;
+		if (k->type == CONF_SIZE32)
+			*(uint32_t *)(void *)p = (uint32_t)u;
+		else
+			*(uint64_t *)(void *)p = u;
 		return 0;
 	case CONF_MODE:
 		errno = 0;

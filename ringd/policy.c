@@ -131,20 +131,20 @@ policy_parse_id(const char *v, bool user, uint32_t *out)
 	return 0;
 }
 
-/* One opcode: a standard name or a number 0..255. */
+/*
+ * One opcode: ring_op_parse(), the rule ringctl applies too (a standard
+ * name in any case, or 0..255 in decimal or 0x hex).
+ */
 static int
 policy_parse_op(const char *v, unsigned *out)
 {
-	const char *errstr = NULL;
-	unsigned i;
+	uint8_t op;
+	int rc;
 
-	for (i = 0; i < RING_OP_STANDARD_COUNT; i++)
-		if (strcmp(v, ring_op_name(i)) == 0) {
-			*out = i;
-			return 0;
-		}
-	*out = (unsigned)strtonum(v, 0, 255, &errstr);
-	return errstr == NULL ? 0 : -EINVAL;
+	if ((rc = ring_op_parse(v, &op)) < 0)
+		return rc;
+	*out = op;
+	return 0;
 }
 
 /* op=LIST: opcodes and ranges (read,write,128-255), comma-separated. */

@@ -734,13 +734,13 @@ t_usage(void)
 	bt_start(&p, "u5", "blkdev-scheme", "extra", (char *)NULL);
 	bt_expect(&p, 2);
 	tp_says(&p, "unexpected argument 'extra'");
-	/* sizes are decimal: no hexadecimal, and no octal either */
-	bt_start(&p, "u6", "blkdev-scheme", "-s", "0x100000", (char *)NULL);
+	/* sizes read as ringd and ringctl read them: nothing after the unit */
+	bt_start(&p, "u6", "blkdev-scheme", "-s", "1Mfoo", (char *)NULL);
 	bt_expect(&p, 2);
-	tp_says(&p, "blkdev-scheme: bad size '0x100000'");
-	bt_start(&p, "u7", "blkdev-driver", "-b", "0x1000", (char *)NULL);
+	tp_says(&p, "blkdev-scheme: bad size '1Mfoo'");
+	bt_start(&p, "u7", "blkdev-driver", "-b", "4K4", (char *)NULL);
 	bt_expect(&p, 2);
-	tp_says(&p, "blkdev-driver: bad block size '0x1000'");
+	tp_says(&p, "blkdev-driver: bad block size '4K4'");
 	td_finish(&d);
 }
 

@@ -207,6 +207,12 @@ const char *ring_op_name(unsigned op);
  * other place that reads an opcode apply.
  */
 int ring_op_parse(const char *s, uint8_t *op);
+/*
+ * Could s be the name a scheme declares for an opcode of its own:
+ * [a-z][a-z0-9_]*, shorter than RING_CTL_OPNAME_MAX, not a standard name?
+ * The one rule ringd applies at REGISTER and ringctl to what users type.
+ */
+bool ring_op_name_ok(const char *s);
 
 /* Negative errno carried by a CQE status, or 0 when it is a result. */
 static inline int
