@@ -428,7 +428,7 @@ keys_sort_mode(struct rt_view *v, const struct rt_model *m, int ch)
 }
 
 /*
- * Help: the arrows, j k, PgUp PgDn, Home End scroll it (screen.c keeps
+ * Help: the arrows, j k, PgUp PgDn, Home End scroll it (scr-help.c keeps
  * the offset inside the text); q F10 quit; any other key returns.
  */
 static unsigned

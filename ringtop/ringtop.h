@@ -2,7 +2,7 @@
  * ringtop.h - the live monitor's shared declarations: the model it builds
  * from ringd's introspection snapshots (model.c), the derived figures
  * (rates, stall ages, history), the view state the keys change (keys.c),
- * the curses screen (screen.c) and batch output (batch.c).
+ * the curses screen (scr*.c) and batch output (batch.c).
  */
 #ifndef RINGTOP_H
 #define RINGTOP_H

@@ -1,0 +1,170 @@
+/*
+ * scr-tables.c - the Schemes and Clients tabs: one row per scheme (its
+ * owner, rings and declared opcodes) and per connection to ringd, each
+ * table in its own sort order (view.c).
+ *
+ * Depends on scr.c, the model and view; called by screen_draw() alone.
+ */
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "common/common.h"
+#include "common/model-json.h"
+#include "scr.h"
+#include "view.h"
+
+/* Columns in enum view_scheme_col order, then OPCODES (not a sort key). */
+static struct scr_col scr_scheme_cols[VS_COUNT + 1] = {
+	[VS_NAME] = SCR_COL("SCHEME", 8, 20, false, 0, true, false),
+	[VS_OWNER] = SCR_COL("OWNER", 11, 22, false, 2, true, false),
+	[VS_UID] = SCR_COL("UID", 6, 6, true, 3, false, false),
+	[VS_BUILTIN] = SCR_COL("BUILTIN", 8, 8, false, 4, false, false),
+	[VS_RINGS] = SCR_COL("RINGS", 6, 6, true, 1, false, false),
+	[VS_COUNT] = SCR_COL("OPCODES", 12, 400, false, 1, true, false),
+};
+
+/*
+ * Opcode names a scheme declared come from a probe of it (list records
+ * carry no names, as in ringctl's schemes): one probe per scheme and
+ * owner, kept while the scheme stays the same.
+ */
+#define SCR_OPCACHE 32
+
+static struct scr_opcache {
+	char name[RING_CTL_NAME_MAX + 1];
+	uint32_t pid;
+	uint64_t ops[4];
+	char text[1024];
+} scr_opcache[SCR_OPCACHE];
+static unsigned scr_opcache_next;
+
+/* "identify,capacity,release" or "noop,read,13-255": ringctl's text. */
+static const char *
+scr_opcodes(const struct rt_model *m, const struct ring_ctl_scheme *s)
+{
+	struct ring_ctl_opname *names = NULL;
+	struct scr_opcache *e = NULL;
+	struct json_object *arr;
+	uint64_t probed[4];
+	size_t nnames = 0;
+	unsigned i;
+
+	for (i = 0; i < SCR_OPCACHE; i++)
+		if (scr_opcache[i].pid == s->owner.pid &&
+		    strncmp(scr_opcache[i].name, s->name, sizeof(s->name)) ==
+			0 &&
+		    memcmp(scr_opcache[i].ops, s->ops, sizeof(s->ops)) == 0 &&
+		    scr_opcache[i].text[0] != '\0')
+			return scr_opcache[i].text;
+	/* builtins and schemes with only standard opcodes need no probe */
+	if (!s->builtin && (s->ops[2] | s->ops[3]) != 0 && m->ctl != NULL &&
+	    m->up)
+		if (ring_ctl_probe_names(m->ctl, s->name, probed, &names,
+			&nnames) < 0)
+			nnames = 0;
+	e = &scr_opcache[scr_opcache_next++ % SCR_OPCACHE];
+	snprintf(e->name, sizeof(e->name), "%.*s", (int)sizeof(s->name),
+	    s->name);
+	e->pid = s->owner.pid;
+	memcpy(e->ops, s->ops, sizeof(e->ops));
+	arr = mj_opcodes_named(s->ops, names, nnames);
+	free(names);
+	if (arr == NULL || json_object_array_length(arr) == 0)
+		snprintf(e->text, sizeof(e->text), "(not declared)");
+	else
+		mj_opcodes_text(arr, e->text, sizeof(e->text));
+	json_object_put(arr);
+	return e->text;
+}
+
+void
+scr_schemes(struct rt_view *v, const struct rt_model *m, int y0, int y1)
+{
+	struct scr_col *c = scr_scheme_cols;
+	char buf[FMT_PEER_LEN];
+	size_t top, i;
+	int y;
+
+	for (i = 0; i < m->nschemes; i++) {
+		const struct ring_ctl_scheme *s = &m->schemes[i];
+
+		fmt_name(buf, sizeof(buf), s->name, sizeof(s->name));
+		scr_want(&c[VS_NAME], buf);
+		fmt_peer(buf, sizeof(buf), &s->owner);
+		scr_want(&c[VS_OWNER], buf);
+		scr_want(&c[VS_COUNT], scr_opcodes(m, s));
+	}
+	scr_table_head(v, y0, c, SCR_NCOLS(scr_scheme_cols));
+	v->page = y1 - y0 - 1;
+	top = scr_scroll(v, m->nschemes, v->page);
+	for (i = top, y = y0 + 1; i < m->nschemes && y < y1; i++, y++) {
+		const struct ring_ctl_scheme
+		    *s = &m->schemes[view_index(v, RT_TAB_SCHEMES, i)];
+		attr_t a = i == v->sel[v->tab] ? scr_attr(SCR_P_SEL) : A_NORMAL;
+
+		scr_put(y, 0, -1, a, "");
+		fmt_name(buf, sizeof(buf), s->name, sizeof(s->name));
+		scr_cell(y, &c[VS_NAME], a, buf);
+		fmt_peer(buf, sizeof(buf), &s->owner);
+		scr_cell(y, &c[VS_OWNER], a, buf);
+		snprintf(buf, sizeof(buf), "%u", (unsigned)s->owner.uid);
+		scr_cell(y, &c[VS_UID], a, buf);
+		scr_cell(y, &c[VS_BUILTIN], a, s->builtin ? "yes" : "no");
+		snprintf(buf, sizeof(buf), "%u", (unsigned)s->rings);
+		scr_cell(y, &c[VS_RINGS], a, buf);
+		scr_cell(y, &c[VS_COUNT], a, scr_opcodes(m, s));
+	}
+}
+
+static struct scr_col scr_client_cols[VC_COUNT] = {
+	[VC_ID] = SCR_COL("ID", 6, 8, true, 0, false, false),
+	[VC_CLIENT] = SCR_COL("CLIENT", 11, 30, false, 0, true, false),
+	[VC_UID] = SCR_COL("UID", 6, 6, true, 2, false, false),
+	[VC_GID] = SCR_COL("GID", 6, 6, true, 3, false, false),
+	[VC_SCHEMES] = SCR_COL("SCHEMES", 8, 8, true, 1, false, false),
+	[VC_RINGS] = SCR_COL("RINGS", 6, 6, true, 1, false, false),
+	[VC_AGE] = SCR_COL("AGE", 8, 8, true, 2, false, false),
+};
+
+void
+scr_clients(struct rt_view *v, const struct rt_model *m, int y0, int y1)
+{
+	struct scr_col *c = scr_client_cols;
+	char buf[FMT_PEER_LEN];
+	size_t top, i;
+	int y;
+
+	for (i = 0; i < m->nclients; i++) {
+		fmt_peer(buf, sizeof(buf), &m->clients[i].peer);
+		scr_want(&c[VC_CLIENT], buf);
+	}
+	scr_table_head(v, y0, c, VC_COUNT);
+	v->page = y1 - y0 - 1;
+	top = scr_scroll(v, m->nclients, v->page);
+	for (i = top, y = y0 + 1; i < m->nclients && y < y1; i++, y++) {
+		const struct ring_ctl_client
+		    *cl = &m->clients[view_index(v, RT_TAB_CLIENTS, i)];
+		attr_t a = i == v->sel[v->tab] ? scr_attr(SCR_P_SEL) : A_NORMAL;
+
+		scr_put(y, 0, -1, a, "");
+		snprintf(buf, sizeof(buf), "%llu",
+		    (unsigned long long)cl->client_id);
+		scr_cell(y, &c[VC_ID], a, buf);
+		fmt_peer(buf, sizeof(buf), &cl->peer);
+		scr_cell(y, &c[VC_CLIENT], a, buf);
+		snprintf(buf, sizeof(buf), "%u", (unsigned)cl->peer.uid);
+		scr_cell(y, &c[VC_UID], a, buf);
+		snprintf(buf, sizeof(buf), "%u", (unsigned)cl->peer.gid);
+		scr_cell(y, &c[VC_GID], a, buf);
+		snprintf(buf, sizeof(buf), "%u", (unsigned)cl->schemes);
+		scr_cell(y, &c[VC_SCHEMES], a, buf);
+		snprintf(buf, sizeof(buf), "%u", (unsigned)cl->rings);
+		scr_cell(y, &c[VC_RINGS], a, buf);
+		units_fmt_duration(cl->age_ns, buf, sizeof(buf));
+		scr_cell(y, &c[VC_AGE], a, buf);
+	}
+}
