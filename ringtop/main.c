@@ -93,15 +93,6 @@ main_on_signal(int sig)
 	main_quit = sig;
 }
 
-static uint64_t
-main_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * What a refresh needs besides the rings, for the tab on screen; while
  * recording, everything, so that every tab can be replayed.
@@ -162,7 +153,7 @@ main_record(void *arg, const struct rt_snap *s)
 static int
 main_batch(struct rt_view *v, struct rt_model *m, bool json, uint64_t count)
 {
-	uint64_t frame, next = main_now();
+	uint64_t frame, next = clock_ns();
 	int status = 0;
 
 	for (frame = 1; count == 0 || frame <= count; frame++) {
@@ -183,8 +174,8 @@ main_batch(struct rt_view *v, struct rt_model *m, bool json, uint64_t count)
 		if (main_quit || (count != 0 && frame == count))
 			break;
 		next += v->interval_ns;
-		if (next < main_now())
-			next = main_now();
+		if (next < clock_ns())
+			next = clock_ns();
 		main_sleep_until(next);
 		if (main_quit)
 			break;
@@ -222,11 +213,10 @@ main_rec_banner(void)
 	if (main_rec == NULL)
 		return;
 	base = strrchr(main_rec->path, '/');
-	san_vis(name, sizeof(name),
-	    base != NULL ? base + 1 : main_rec->path, 64);
-	snprintf(line, sizeof(line), main_rec->stopped ? " rec %s stopped "
-						       : " rec %s ",
-	    name);
+	san_vis(name, sizeof(name), base != NULL ? base + 1 : main_rec->path,
+	    64);
+	snprintf(line, sizeof(line),
+	    main_rec->stopped ? " rec %s stopped " : " rec %s ", name);
 	main_banner(line);
 }
 
@@ -238,7 +228,7 @@ static int
 main_wait_key(uint64_t next, bool forever)
 {
 	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
-	uint64_t now = main_now();
+	uint64_t now = clock_ns();
 	int ms;
 
 	if (forever)
@@ -275,7 +265,7 @@ main_interactive(struct rt_view *v, struct rt_model *m, uint64_t count)
 	}
 	screen_draw(v, m);
 	main_rec_banner();
-	next = main_now() + v->interval_ns;
+	next = clock_ns() + v->interval_ns;
 	while (!main_quit) {
 		if (count != 0 && frames >= count)
 			break;
@@ -291,12 +281,12 @@ main_interactive(struct rt_view *v, struct rt_model *m, uint64_t count)
 				goto out;
 		}
 		if (act & RT_RETIME)
-			next = main_now() + v->interval_ns;
-		now = main_now();
+			next = clock_ns() + v->interval_ns;
+		now = clock_ns();
 		if ((!v->paused && now >= next) ||
 		    ((act & RT_REFRESH) && !v->paused)) {
 			model_refresh(m, main_want(v));
-					frames++;
+			frames++;
 			next = now + v->interval_ns;
 			act |= RT_RESORT | RT_REDRAW;
 		}
@@ -387,10 +377,10 @@ main_gap(const struct rec_replay *r)
 }
 
 static int
-main_replay_batch(struct rt_view *v, struct rt_model *m,
-    struct rec_replay *r, bool json, uint64_t count, bool pace)
+main_replay_batch(struct rt_view *v, struct rt_model *m, struct rec_replay *r,
+    bool json, uint64_t count, bool pace)
 {
-	uint64_t next = main_now(), frame;
+	uint64_t next = clock_ns(), frame;
 
 	if (main_seek_first(m, r) < 0)
 		goto nomem;
@@ -451,8 +441,8 @@ main_seek_by(struct rt_model *m, struct rec_replay *r, bool forward)
 			i++;
 		return main_seek(m, r, i);
 	}
-	while (i > 0 && (r->snaps[i].mono_ns + REC_SEEK_NS > at ||
-			    r->snaps[i].primer))
+	while (i > 0 &&
+	    (r->snaps[i].mono_ns + REC_SEEK_NS > at || r->snaps[i].primer))
 		i--;
 	if (r->snaps[i].primer)
 		return main_seek_first(m, r);
@@ -558,7 +548,7 @@ main_replay_tty(struct rt_view *v, struct rt_model *m, struct rec_replay *r)
 		return 1;
 	}
 	act = RT_RESORT;
-	next = r->n > 1 ? main_now() + main_gap(r) : 0;
+	next = r->n > 1 ? clock_ns() + main_gap(r) : 0;
 	while (!main_quit) {
 		if ((act & RT_RESORT) && main_rows(v, m) < 0) {
 			status = 1;
@@ -573,8 +563,7 @@ main_replay_tty(struct rt_view *v, struct rt_model *m, struct rec_replay *r)
 			break;
 		}
 		if (act & (RT_RETIME | RT_RESORT))
-			next = r->pos + 1 < r->n ? main_now() + main_gap(r)
-						 : 0;
+			next = r->pos + 1 < r->n ? clock_ns() + main_gap(r) : 0;
 		act = 0;
 		if (main_wait_key(next, r->paused || r->pos + 1 >= r->n) < 0) {
 			status = 1;
@@ -587,7 +576,7 @@ main_replay_tty(struct rt_view *v, struct rt_model *m, struct rec_replay *r)
 				goto out;
 			act |= k & ~(unsigned)RT_REFRESH;
 		}
-		if (!r->paused && r->pos + 1 < r->n && main_now() >= next) {
+		if (!r->paused && r->pos + 1 < r->n && clock_ns() >= next) {
 			if (main_step(m, r) < 0)
 				act |= RT_QUIT;
 			act |= RT_RESORT | RT_RETIME;

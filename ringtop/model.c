@@ -42,24 +42,6 @@
 #include "common/model-json.h"
 #include "common/common.h"
 
-static uint64_t
-model_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-uint64_t
-model_wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * The socket to dial, named again before each connection: a per-user
  * ringd may have come or gone since.  0, or -errno with s->err set.
@@ -157,14 +139,6 @@ model_free(struct rt_model *m)
 	m->ctl = NULL;
 }
 
-/* Errors that mean the connection itself is gone. */
-static bool
-model_conn_error(int rc)
-{
-	return rc == -EPIPE || rc == -ECONNRESET || rc == -ENOTCONN ||
-	    rc == -ETIMEDOUT || rc == -EBADF;
-}
-
 /*
  * Physical memory: a ringd without physalloc3 (or one that refuses the
  * lists) leaves the Memory tab empty with a reason, not the monitor down.
@@ -175,8 +149,8 @@ model_fetch_phys(struct rt_model *m, unsigned want, struct rt_snap *s)
 	int rc;
 
 	if ((rc = ring_phys_list_zones(m->ctl, &s->zones, &s->nzones)) < 0 ||
-	    (rc = ring_phys_list_regions(m->ctl, &s->regions,
-		 &s->nregions)) < 0 ||
+	    (rc = ring_phys_list_regions(m->ctl, &s->regions, &s->nregions)) <
+		0 ||
 	    ((want & RT_WANT_PHYS) &&
 		(rc = ring_phys_list_free(m->ctl, &s->ranges, &s->nranges)) <
 		    0))
@@ -192,7 +166,7 @@ fail:
 	s->regions = NULL;
 	s->nzones = s->nranges = s->nregions = 0;
 	snprintf(s->phys_err, sizeof(s->phys_err), "%s", strerror(-rc));
-	return model_conn_error(rc) ? rc : 0;
+	return ring_ctl_is_disconnect(m->ctl, rc) ? rc : 0;
 }
 
 /* ringd out of reach: what failed ("lost"; NULL: the connection). */
@@ -264,8 +238,8 @@ model_fetch(struct rt_model *m, unsigned want, struct rt_snap *s)
 	}
 out:
 	s->up = rc >= 0;
-	s->mono_ns = model_mono_ns();
-	s->wall_ns = model_wall_ns();
+	s->mono_ns = clock_ns();
+	s->wall_ns = clock_wall_ns();
 	snprintf(s->sock, sizeof(s->sock), "%s", m->sock);
 	return rc < 0 ? rc : 0;
 }
@@ -391,8 +365,9 @@ model_ring_label(char *buf, size_t len, const struct rt_ring *t)
 {
 	char sch[FMT_NAME_LEN], cons[FMT_PEER_LEN];
 
-	fmt_name(sch, sizeof(sch), t->r.scheme, sizeof(t->r.scheme));
-	fmt_peer(cons, sizeof(cons), &t->r.consumer);
+	san_vis(sch, sizeof(sch), t->r.scheme, sizeof(t->r.scheme));
+	peer_fmt(cons, sizeof(cons), t->r.consumer.pid, t->r.consumer.comm,
+	    sizeof(t->r.consumer.comm));
 	snprintf(buf, len, "ring %llu (%s, %s)",
 	    (unsigned long long)t->r.ring_id, sch, cons);
 	return buf;
@@ -426,8 +401,7 @@ model_in_flight(const struct ring_ctl_ring *r)
  * for a CQE while it posts none (restarts when it posts one).
  */
 static uint64_t
-model_fly_since(const struct rt_ring *o, const struct rt_ring *t,
-    uint64_t now)
+model_fly_since(const struct rt_ring *o, const struct rt_ring *t, uint64_t now)
 {
 	if (model_in_flight(&t->r) == 0)
 		return 0;
@@ -516,29 +490,12 @@ model_alarm_count(const struct rt_ring *r)
 	}
 }
 
-const char *
-model_alarm_what(const struct rt_ring *r)
-{
-	switch (r->alarm) {
-	case RT_AL_SQ_STALL:
-		return r->r.sq.depth > 0 ? "SQEs not taken"
-					 : "SQEs taken, no CQE posted";
-	case RT_AL_CQ_FULL:
-		return "SQEs not taken";
-	case RT_AL_CQ_BACKLOG:
-		return "CQEs not reaped";
-	default:
-		return "";
-	}
-}
-
 /* Log what changed between a listed ring's last judgement and now. */
 static void
 model_ring_events(struct rt_model *m, const struct rt_ring *o,
     const struct rt_ring *t)
 {
-	char lab[MODEL_LABEL_LEN], who[FMT_PEER_LEN], age[24];
-	const struct ring_ctl_peer *p;
+	char lab[MODEL_LABEL_LEN], text[RT_ALARM_TEXT];
 
 	model_ring_label(lab, sizeof(lab), t);
 	if (o != NULL && o->r.state != t->r.state)
@@ -546,15 +503,8 @@ model_ring_events(struct rt_model *m, const struct rt_ring *o,
 		    mj_state_name(t->r.state));
 	if (model_alarm_stall(t->alarm) &&
 	    (o == NULL || o->alarm != t->alarm)) {
-		p = model_blamed(t);
-		fmt_peer(who, sizeof(who), p);
-		units_fmt_duration(model_alarm_age(m, t), age, sizeof(age));
-		events_add(m, RT_EV_STALL_BEGAN, t->r.ring_id,
-		    "%s %s: %llu %s for %s, blame %s %s", lab,
-		    model_alarm_name(t->alarm),
-		    (unsigned long long)model_alarm_count(t),
-		    model_alarm_what(t), age,
-		    model_side_name(t->blame), who);
+		events_add(m, RT_EV_STALL_BEGAN, t->r.ring_id, "%s",
+		    model_alarm_text(m, t, text, sizeof(text)));
 	} else if (o != NULL && model_alarm_stall(o->alarm) &&
 	    !model_alarm_stall(t->alarm)) {
 		events_add(m, RT_EV_STALL_ENDED, t->r.ring_id, "%s %s ended",
@@ -701,8 +651,8 @@ model_merge(struct rt_model *m, const struct rt_snap *s)
 /* Log kind ("came", "went") for each scheme of a that b does not list. */
 static void
 model_scheme_diff(struct rt_model *m, const struct ring_ctl_scheme *a,
-    size_t na, const struct ring_ctl_scheme *b, size_t nb,
-    enum rt_ev_kind kind, const char *verb)
+    size_t na, const struct ring_ctl_scheme *b, size_t nb, enum rt_ev_kind kind,
+    const char *verb)
 {
 	char name[FMT_NAME_LEN], who[FMT_PEER_LEN];
 	size_t i, j;
@@ -714,8 +664,9 @@ model_scheme_diff(struct rt_model *m, const struct ring_ctl_scheme *a,
 				break;
 		if (j < nb)
 			continue;
-		fmt_name(name, sizeof(name), a[i].name, sizeof(a[i].name));
-		fmt_peer(who, sizeof(who), &a[i].owner);
+		san_vis(name, sizeof(name), a[i].name, sizeof(a[i].name));
+		peer_fmt(who, sizeof(who), a[i].owner.pid, a[i].owner.comm,
+		    sizeof(a[i].owner.comm));
 		events_add(m, kind, 0, "scheme %s %s (%s)", name, verb, who);
 	}
 }
@@ -895,11 +846,4 @@ model_active(const struct rt_ring *r)
 		return false;
 	return !r->have_rate || r->changed || r->r.sq.depth > 0 ||
 	    r->r.cq.depth > 0 || model_in_flight(&r->r) > 0;
-}
-
-const char *
-model_state(const struct rt_model *m, const struct rt_ring *r)
-{
-	(void)m;
-	return model_state_name(r->state);
 }

@@ -319,8 +319,10 @@ rec_enc_list(const struct rec_type *t, const void *v, size_t n)
 static int
 rec_oom(struct rec_writer *w)
 {
-	snprintf(w->msg, sizeof(w->msg), "recording to '%s' stopped: out of "
-	    "memory", w->path);
+	snprintf(w->msg, sizeof(w->msg),
+	    "recording to '%s' stopped: out of "
+	    "memory",
+	    w->path);
 	w->stopped = true;
 	return -ENOMEM;
 }
@@ -361,7 +363,6 @@ rec_create(struct rec_writer *w, const char *path, uint64_t max,
     uint64_t interval_ns, const char *sock)
 {
 	struct json_object *o;
-	struct timespec ts;
 	int rc;
 
 	memset(w, 0, sizeof(*w));
@@ -384,10 +385,8 @@ rec_create(struct rec_writer *w, const char *path, uint64_t max,
 	    json_object_new_string(RING_VERSION));
 	json_object_object_add(o, "interval_ns",
 	    json_object_new_uint64(interval_ns));
-	clock_gettime(CLOCK_REALTIME, &ts);
 	json_object_object_add(o, "start_wall_ns",
-	    json_object_new_uint64(
-		(uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec));
+	    json_object_new_uint64(clock_wall_ns()));
 	json_object_object_add(o, "socket", json_object_new_string(sock));
 	rc = rec_put(w, o);
 	json_object_put(o);

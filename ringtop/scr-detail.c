@@ -51,8 +51,8 @@ scr_detail_queue(const struct rt_model *m, const struct rt_ring *r, int y,
 	    "oldest pending %s  status%s%s%s",
 	    (unsigned long long)q->push_epoch, (unsigned long long)q->pop_epoch,
 	    a ? age : "-", q->status == 0 ? " ok" : "",
-	    (q->status & RING_STATUS_DROP) ? " DROP" : "",
-	    (q->status & RING_STATUS_BROKEN) ? " BROKEN" : "");
+	    (q->status & RING_STATUS_DROP) ? " drop" : "",
+	    (q->status & RING_STATUS_BROKEN) ? " broken" : "");
 	scr_printf(y + 3, 4, -1, A_NORMAL, "popper %s  pusher %s",
 	    scr_waits(q->pop_wait), scr_waits(q->push_wait));
 }
@@ -85,15 +85,17 @@ scr_detail(const struct rt_view *v, const struct rt_model *m, int y0, int y1)
 		    (unsigned long long)v->detail_id);
 		return;
 	}
-	fmt_peer(cons, sizeof(cons), &r->r.consumer);
-	fmt_peer(prod, sizeof(prod), &r->r.producer);
-	fmt_name(sch, sizeof(sch), r->r.scheme, sizeof(r->r.scheme));
+	peer_fmt(cons, sizeof(cons), r->r.consumer.pid, r->r.consumer.comm,
+	    sizeof(r->r.consumer.comm));
+	peer_fmt(prod, sizeof(prod), r->r.producer.pid, r->r.producer.comm,
+	    sizeof(r->r.producer.comm));
+	san_vis(sch, sizeof(sch), r->r.scheme, sizeof(r->r.scheme));
 	units_fmt_size(r->r.pool_bytes, pool, sizeof(pool));
 	units_fmt_duration(r->r.age_ns, age, sizeof(age));
 	scr_printf(y++, 0, -1, scr_attr(SCR_P_HEAD),
 	    "Ring %llu  scheme %s  "
 	    "state %s",
-	    (unsigned long long)r->r.ring_id, sch, model_state(m, r));
+	    (unsigned long long)r->r.ring_id, sch, model_state_name(r->state));
 	if (r->state == RT_ST_ENDED) {
 		char at[16];
 

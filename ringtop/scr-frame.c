@@ -32,59 +32,10 @@ scr_is_alarm(const struct rt_ring *r)
 void
 scr_alarm_line(const struct rt_model *m, const struct rt_ring *r, int y)
 {
-	char age[24], peer[FMT_PEER_LEN], sch[FMT_NAME_LEN];
-	const struct ring_ctl_peer *who = model_blamed(r);
-	unsigned long long id = (unsigned long long)r->r.ring_id;
-	attr_t a = scr_attr(SCR_P_ALARM);
+	char text[RT_ALARM_TEXT];
 
-	if (who != NULL)
-		fmt_peer(peer, sizeof(peer), who);
-	else
-		snprintf(peer, sizeof(peer), "?");
-	fmt_name(sch, sizeof(sch), r->r.scheme, sizeof(r->r.scheme));
-	units_fmt_duration(model_alarm_age(m, r), age, sizeof(age));
-	switch (r->alarm) {
-	case RT_AL_SQ_STALL:
-		/* SQEs waiting, or SQEs taken and no CQE posted for them */
-		scr_printf(y, 0, -1, a,
-		    r->r.sq.depth > 0
-			? "ALARM ring %llu (%.20s): stalled %s, producer %s "
-			  "takes no SQEs (%llu queued)"
-			: "ALARM ring %llu (%.20s): stalled %s, producer %s "
-			  "posts no CQEs (%llu taken)",
-		    id, sch, age, peer,
-		    (unsigned long long)model_alarm_count(r));
-		break;
-	case RT_AL_CQ_FULL:
-		scr_printf(y, 0, -1, a,
-		    "ALARM ring %llu (%.20s): CQ full %s, consumer %s reaps "
-		    "no CQEs (%llu of %u)",
-		    id, sch, age, peer, (unsigned long long)r->r.cq.depth,
-		    (unsigned)r->r.cq_entries);
-		break;
-	case RT_AL_CQ_BACKLOG:
-		scr_printf(y, 0, -1, a,
-		    "ALARM ring %llu (%.20s): CQ backlog %s, consumer %s "
-		    "reaps no CQEs (%llu of %u)",
-		    id, sch, age, peer, (unsigned long long)r->r.cq.depth,
-		    (unsigned)r->r.cq_entries);
-		break;
-	case RT_AL_BROKEN:
-		fmt_peer(peer, sizeof(peer), &r->r.consumer);
-		scr_printf(y, 0, -1, a,
-		    "ALARM ring %llu (%.20s, %s): broken, its indices were "
-		    "found inconsistent",
-		    id, sch, peer);
-		break;
-	default:
-		fmt_peer(peer, sizeof(peer), &r->r.consumer);
-		scr_printf(y, 0, -1, a,
-		    "ALARM ring %llu (%.20s, %s): dead peer, a side left "
-		    "(DROP), %llu SQEs and %llu CQEs left",
-		    id, sch, peer, (unsigned long long)r->r.sq.depth,
-		    (unsigned long long)r->r.cq.depth);
-		break;
-	}
+	scr_printf(y, 0, -1, scr_attr(SCR_P_ALARM), "ALARM %s",
+	    model_alarm_text(m, r, text, sizeof(text)));
 }
 
 /*
@@ -171,7 +122,7 @@ scr_header(const struct rt_view *v, const struct rt_model *m)
 	{
 		char server[SAN_VIS_LEN(sizeof(m->st.server))];
 
-		fmt_name(server, sizeof(server), m->st.server,
+		san_vis(server, sizeof(server), m->st.server,
 		    sizeof(m->st.server));
 		scr_printf(y++, 0, -1, A_NORMAL,
 		    "%s  pid %u  up %s  "

@@ -24,7 +24,7 @@ static const char *const scr_help_notes[] = {
 	"           stalled: an SQ (CQ) head still for 2 s with entries,",
 	"           charged to the producer (consumer), shown in red;",
 	"           sleeping: empty, a side waits; idle; pending; adopting;",
-	"           DROP: a side left; broken; ended: gone from ringd, kept",
+	"           dropped: a side left; broken; ended: gone from ringd, kept",
 	"           dimmed for a minute with how it ended; -: not known yet",
 	"Rows where an index moved since the last refresh are highlighted;",
 	"the side blamed for a stall is shown in red.",

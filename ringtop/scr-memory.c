@@ -112,7 +112,7 @@ scr_owners(const struct rt_model *m, int y)
 	}
 	len = (size_t)snprintf(line, sizeof(line), "by owner:");
 	for (j = 0; j < no && len < sizeof(line); j++) {
-		fmt_name(peer, sizeof(peer), own[j].p->comm,
+		san_vis(peer, sizeof(peer), own[j].p->comm,
 		    sizeof(own[j].p->comm));
 		units_fmt_size(own[j].bytes, sz, sizeof(sz));
 		len += (size_t)snprintf(line + len, sizeof(line) - len,
@@ -205,7 +205,8 @@ scr_memory(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 	if (y >= y1)
 		return;
 	for (i = 0; i < m->nregions; i++) {
-		fmt_peer(buf, sizeof(buf), &m->regions[i].owner);
+		peer_fmt(buf, sizeof(buf), m->regions[i].owner.pid,
+		    m->regions[i].owner.comm, sizeof(m->regions[i].owner.comm));
 		scr_want(&c[VM_OWNER], buf);
 		snprintf(buf, sizeof(buf), "%#llx",
 		    (unsigned long long)m->regions[i].base);
@@ -231,7 +232,8 @@ scr_memory(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 		units_fmt_size(g->size, buf, sizeof(buf));
 		scr_cell(y, &c[VM_SIZE], a, buf);
 		scr_cell(y, &c[VM_ZONE], a, ring_phys_zone_name(g->zone));
-		fmt_peer(buf, sizeof(buf), &g->owner);
+		peer_fmt(buf, sizeof(buf), g->owner.pid, g->owner.comm,
+		    sizeof(g->owner.comm));
 		scr_cell(y, &c[VM_OWNER], a, buf);
 		snprintf(buf, sizeof(buf), "%u", (unsigned)g->owner.uid);
 		scr_cell(y, &c[VM_UID], a, buf);

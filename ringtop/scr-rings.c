@@ -45,20 +45,6 @@ scr_queue(int y, const struct scr_col *c, uint64_t depth, uint32_t entries,
 	    row);
 }
 
-/* AGE: how long the head in alarm (else the SQ's) has stood still. */
-static void
-scr_ring_age(const struct rt_model *m, const struct rt_ring *r, char *buf,
-    size_t len)
-{
-	uint64_t age = r->alarm != RT_AL_NONE ? model_alarm_age(m, r)
-					      : model_sq_age(m, r);
-
-	if (age > 0 && r->state != RT_ST_ENDED)
-		units_fmt_duration(age, buf, len);
-	else
-		snprintf(buf, len, "-");
-}
-
 /* The cells SUB/s to AGE of an ended ring: how it ended, across them. */
 static void
 scr_ring_end(int y, const struct rt_ring *r, attr_t a)
@@ -79,10 +65,15 @@ scr_ring_end(int y, const struct rt_ring *r, attr_t a)
 	scr_rput(y, x0, x1 - x0, a, buf);
 }
 
+/*
+ * A ring's row: each cell's text from view_cell(), as batch mode prints
+ * it, but the queue columns (a bar beside the depth) and the cells an
+ * ended ring has none for; the colours say what the words do not.
+ */
 static void
 scr_ring_row(const struct rt_model *m, const struct rt_ring *r, int y, bool sel)
 {
-	char buf[FMT_NAME_LEN];
+	char buf[VIEW_CELL_LEN];
 	bool ended = r->state == RT_ST_ENDED;
 	attr_t row = A_NORMAL;
 	int i;
@@ -97,29 +88,16 @@ scr_ring_row(const struct rt_model *m, const struct rt_ring *r, int y, bool sel)
 		scr_put(y, 0, -1, row, "");
 	for (i = 0; i < RT_C_COUNT; i++) {
 		const struct scr_col *c = &scr_ring_cols[i];
-		attr_t a = row;
+		bool alarm = false;
 
 		if (c->w == 0)
 			continue;
-		buf[0] = '\0';
 		switch ((enum rt_col)i) {
-		case RT_C_ID:
-			snprintf(buf, sizeof(buf), "%llu",
-			    (unsigned long long)r->r.ring_id);
-			break;
-		case RT_C_SCHEME:
-			fmt_name(buf, sizeof(buf), r->r.scheme,
-			    sizeof(r->r.scheme));
-			break;
 		case RT_C_CONSUMER:
-			fmt_peer(buf, sizeof(buf), &r->r.consumer);
-			if (!sel && r->blame == RT_SIDE_CONSUMER)
-				a = scr_attr(SCR_P_ALARM);
+			alarm = r->blame == RT_SIDE_CONSUMER;
 			break;
 		case RT_C_PRODUCER:
-			fmt_peer(buf, sizeof(buf), &r->r.producer);
-			if (!sel && r->blame == RT_SIDE_PRODUCER)
-				a = scr_attr(SCR_P_ALARM);
+			alarm = r->blame == RT_SIDE_PRODUCER;
 			break;
 		case RT_C_SQ:
 			scr_queue(y, c, r->r.sq.depth, r->r.sq_entries, row);
@@ -131,28 +109,19 @@ scr_ring_row(const struct rt_model *m, const struct rt_ring *r, int y, bool sel)
 		case RT_C_CMP:
 		case RT_C_AGE:
 			if (ended)
-				continue;
-			if (i == RT_C_AGE) {
-				scr_ring_age(m, r, buf, sizeof(buf));
-				if (model_stalled(m, r) && !sel)
-					a = scr_attr(SCR_P_ALARM);
-			} else {
-				model_fmt_rate(buf, sizeof(buf), r->have_rate,
-				    i == RT_C_SUB ? r->sub_rate : r->cmp_rate);
-			}
+				continue; /* scr_ring_end() spans them */
+			alarm = i == RT_C_AGE && model_stalled(m, r);
 			break;
 		case RT_C_STATE:
-			snprintf(buf, sizeof(buf), "%s", model_state(m, r));
-			if (!sel &&
-			    (r->state == RT_ST_STALLED ||
-				r->state == RT_ST_BROKEN ||
-				r->state == RT_ST_DROPPED))
-				a = scr_attr(SCR_P_ALARM);
+			alarm = r->state == RT_ST_STALLED ||
+			    r->state == RT_ST_BROKEN ||
+			    r->state == RT_ST_DROPPED;
 			break;
 		default:
 			break;
 		}
-		scr_cell(y, c, a, buf);
+		scr_cell(y, c, alarm && !sel ? scr_attr(SCR_P_ALARM) : row,
+		    view_cell(m, r, (enum rt_col)i, buf, sizeof(buf)));
 	}
 	if (ended)
 		scr_ring_end(y, r, row);
@@ -162,21 +131,20 @@ void
 scr_rings(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 {
 	struct scr_col *c = scr_ring_cols;
-	char buf[FMT_PEER_LEN];
+	char buf[VIEW_CELL_LEN];
 	size_t top, i;
 	int y;
 
 	for (i = 0; i < v->nrows; i++) {
 		const struct rt_ring *r = &m->rings[v->rows[i]];
 
-		fmt_name(buf, sizeof(buf), r->r.scheme, sizeof(r->r.scheme));
-		scr_want(&c[RT_C_SCHEME], buf);
-		fmt_peer(buf, sizeof(buf), &r->r.consumer);
-		scr_want(&c[RT_C_CONSUMER], buf);
-		fmt_peer(buf, sizeof(buf), &r->r.producer);
-		scr_want(&c[RT_C_PRODUCER], buf);
-		scr_ring_age(m, r, buf, sizeof(buf));
-		scr_want(&c[RT_C_AGE], buf);
+		static const enum rt_col grow[] = { RT_C_SCHEME, RT_C_CONSUMER,
+			RT_C_PRODUCER, RT_C_AGE };
+		size_t k;
+
+		for (k = 0; k < sizeof(grow) / sizeof(grow[0]); k++)
+			scr_want(&c[grow[k]],
+			    view_cell(m, r, grow[k], buf, sizeof(buf)));
 	}
 	scr_table_head(v, y0, scr_ring_cols, RT_C_COUNT);
 	v->page = y1 - y0 - 1;

@@ -92,9 +92,10 @@ scr_schemes(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 	for (i = 0; i < m->nschemes; i++) {
 		const struct ring_ctl_scheme *s = &m->schemes[i];
 
-		fmt_name(buf, sizeof(buf), s->name, sizeof(s->name));
+		san_vis(buf, sizeof(buf), s->name, sizeof(s->name));
 		scr_want(&c[VS_NAME], buf);
-		fmt_peer(buf, sizeof(buf), &s->owner);
+		peer_fmt(buf, sizeof(buf), s->owner.pid, s->owner.comm,
+		    sizeof(s->owner.comm));
 		scr_want(&c[VS_OWNER], buf);
 		scr_want(&c[VS_COUNT], scr_opcodes(m, s));
 	}
@@ -107,9 +108,10 @@ scr_schemes(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 		attr_t a = i == v->sel[v->tab] ? scr_attr(SCR_P_SEL) : A_NORMAL;
 
 		scr_put(y, 0, -1, a, "");
-		fmt_name(buf, sizeof(buf), s->name, sizeof(s->name));
+		san_vis(buf, sizeof(buf), s->name, sizeof(s->name));
 		scr_cell(y, &c[VS_NAME], a, buf);
-		fmt_peer(buf, sizeof(buf), &s->owner);
+		peer_fmt(buf, sizeof(buf), s->owner.pid, s->owner.comm,
+		    sizeof(s->owner.comm));
 		scr_cell(y, &c[VS_OWNER], a, buf);
 		snprintf(buf, sizeof(buf), "%u", (unsigned)s->owner.uid);
 		scr_cell(y, &c[VS_UID], a, buf);
@@ -139,7 +141,8 @@ scr_clients(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 	int y;
 
 	for (i = 0; i < m->nclients; i++) {
-		fmt_peer(buf, sizeof(buf), &m->clients[i].peer);
+		peer_fmt(buf, sizeof(buf), m->clients[i].peer.pid,
+		    m->clients[i].peer.comm, sizeof(m->clients[i].peer.comm));
 		scr_want(&c[VC_CLIENT], buf);
 	}
 	scr_table_head(v, y0, c, VC_COUNT);
@@ -154,7 +157,8 @@ scr_clients(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 		snprintf(buf, sizeof(buf), "%llu",
 		    (unsigned long long)cl->client_id);
 		scr_cell(y, &c[VC_ID], a, buf);
-		fmt_peer(buf, sizeof(buf), &cl->peer);
+		peer_fmt(buf, sizeof(buf), cl->peer.pid, cl->peer.comm,
+		    sizeof(cl->peer.comm));
 		scr_cell(y, &c[VC_CLIENT], a, buf);
 		snprintf(buf, sizeof(buf), "%u", (unsigned)cl->peer.uid);
 		scr_cell(y, &c[VC_UID], a, buf);

@@ -115,7 +115,7 @@ scr_ellipsis(void)
  * Print s at (y, x) in exactly w columns (w < 0: to the end of the line);
  * text that does not fit is cut and ends with an ellipsis, the one place
  * every cell and line is cut.  Names from ringd reach here through
- * fmt_name() or fmt_peer(); anything else a terminal could act on is
+ * san_vis() or peer_fmt(); anything else a terminal could act on is
  * escaped here all the same.  s is ASCII but for scr_ellipsis().
  */
 void
