@@ -1,8 +1,12 @@
 /*
  * keys.c - ringtop's key bindings: one table of keys and handlers for the
- * table views (htop's keys), plus the small modes that take keys for
- * themselves (the search and filter prompts, the sort menu, help).
- * Handlers return RT_* reaction bits for the main loop.
+ * table views (htop's keys), one for a replay's keys (-r), plus the small
+ * modes that take keys for themselves (the search and filter prompts, the
+ * sort menu, help).  Handlers return RT_* reaction bits for the main
+ * loop; the help screen (scr-help.c) is generated from the two tables.
+ *
+ * Depends on the view (view.c) and, for a replay, replay.c; main.c
+ * calls in here.
  */
 #include <ctype.h>
 #include <curses.h>
@@ -10,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "record.h"
 #include "ringtop.h"
 #include "view.h"
 
@@ -337,6 +342,102 @@ const struct rt_key rt_keys[] = {
 	{ KEY_RESIZE, NULL, NULL, keys_redraw },
 	{ 0, NULL, NULL, NULL },
 };
+
+/* --- a replay's keys (-r) --------------------------------------------------- */
+
+/* A move through the recording failed for memory: the loop quits. */
+static unsigned
+keys_moved(int rc)
+{
+	return (rc < 0 ? RT_QUIT : 0) | RT_RESORT;
+}
+
+static unsigned
+keys_replay_pause(struct rt_view *v, struct rt_model *m, struct rec_replay *r,
+    int ch)
+{
+	(void)v, (void)m, (void)ch;
+	r->paused = !r->paused;
+	return RT_REDRAW | RT_RETIME;
+}
+
+static unsigned
+keys_replay_step(struct rt_view *v, struct rt_model *m, struct rec_replay *r,
+    int ch)
+{
+	(void)v;
+	r->paused = true;
+	if (ch == '.' || ch == KEY_RIGHT)
+		return keys_moved(replay_step(m, r));
+	return keys_moved(replay_back(m, r));
+}
+
+static unsigned
+keys_replay_speed(struct rt_view *v, struct rt_model *m, struct rec_replay *r,
+    int ch)
+{
+	(void)v, (void)m;
+	if (ch == ']' || ch == '+' || ch == '=') {
+		if (r->speed < REC_SPEED_MAX)
+			r->speed *= 2;
+	} else if (r->speed > REC_SPEED_MIN) {
+		r->speed /= 2;
+	}
+	return RT_REDRAW | RT_RETIME;
+}
+
+static unsigned
+keys_replay_seek(struct rt_view *v, struct rt_model *m, struct rec_replay *r,
+    int ch)
+{
+	(void)v;
+	switch (ch) {
+	case '{':
+	case '}':
+		return keys_moved(replay_seek_by(m, r, ch == '}'));
+	case 'g':
+	case KEY_SHOME:
+		return keys_moved(replay_seek(m, r, 0));
+	default:
+		return keys_moved(replay_seek(m, r, r->n - 1));
+	}
+}
+
+const struct rt_replay_key rt_replay_keys[] = {
+	{ ' ', "Space p", "pause or go on", keys_replay_pause },
+	{ 'p', NULL, NULL, keys_replay_pause },
+	{ '.', ". Right", "one snapshot forward (pauses)", keys_replay_step },
+	{ KEY_RIGHT, NULL, NULL, keys_replay_step },
+	{ ',', ", Left", "one snapshot back (pauses)", keys_replay_step },
+	{ KEY_LEFT, NULL, NULL, keys_replay_step },
+	{ ']', "] + =", "twice as fast (up to x16)", keys_replay_speed },
+	{ '+', NULL, NULL, keys_replay_speed },
+	{ '=', NULL, NULL, keys_replay_speed },
+	{ '[', "[ -", "half as fast (down to x0.25)", keys_replay_speed },
+	{ '-', NULL, NULL, keys_replay_speed },
+	{ '{', "{ }", "10 s of recorded time back or forward",
+	    keys_replay_seek },
+	{ '}', NULL, NULL, keys_replay_seek },
+	{ 'g', "g G", "the first or the last snapshot", keys_replay_seek },
+	{ KEY_SHOME, NULL, NULL, keys_replay_seek },
+	{ 'G', NULL, NULL, keys_replay_seek },
+	{ KEY_SEND, NULL, NULL, keys_replay_seek },
+	{ 0, NULL, NULL, NULL },
+};
+
+unsigned
+keys_replay(struct rt_view *v, struct rt_model *m, struct rec_replay *r, int ch)
+{
+	const struct rt_replay_key *k;
+
+	/* not while a prompt or menu takes the keys */
+	if (v->mode != RT_MODE_LIST && v->mode != RT_MODE_DETAIL)
+		return 0;
+	for (k = rt_replay_keys; k->key != 0; k++)
+		if (k->key == ch)
+			return k->fn(v, m, r, ch);
+	return 0;
+}
 
 /* --- modes that take keys for themselves --------------------------------- */
 

@@ -40,16 +40,6 @@
 /* Events the log keeps; the oldest goes first. */
 #define RT_EVENTS 256
 
-/*
- * A first sample: with rt_model.first_sample_ns set (e.g. to this), the
- * first refresh after (re)connecting takes a second snapshot that long
- * after the first, so that the frame drawn from it has rates and states.
- * Off by default: a caller that sets it must schedule its next refresh
- * from the end of that one.  Without it, the first frame shows rates and
- * states as unknown ("-", null), as it does for a ring first seen later.
- */
-#define RT_FIRST_SAMPLE_NS 250000000ull
-
 /* Longest search or filter string, NUL included. */
 #define RT_PATTERN_MAX 64
 
@@ -150,11 +140,6 @@ struct rt_ring {
 	struct rt_hist *hist;	/* NULL until the first sample */
 };
 
-/* What a refresh fetches besides status, rings, schemes and clients. */
-#define RT_WANT_SCHEMES 0x1u /* (always fetched now; kept for callers) */
-#define RT_WANT_CLIENTS 0x2u /* (always fetched now; kept for callers) */
-#define RT_WANT_PHYS 0x4u    /* free ranges (zones, regions: always) */
-
 /* Event log entries (model_event()). */
 enum rt_ev_kind {
 	RT_EV_RING_OPENED,
@@ -182,6 +167,18 @@ struct rt_event {
 };
 
 /*
+ * A name a scheme declared for one of its own opcodes (128..255), as a
+ * probe of the scheme gave it: the snapshot carries them so that the
+ * Schemes tab names opcodes without asking ringd, in a replay too.
+ */
+struct rt_opname {
+	char scheme[RING_CTL_NAME_MAX + 1]; /* the scheme's name */
+	uint32_t pid;			    /* and its owner's pid */
+	uint32_t op;
+	char name[RING_CTL_OPNAME_MAX];
+};
+
+/*
  * One snapshot of ringd's introspection lists: what model_refresh()
  * fetches (model_fetch()) and then applies (model_apply()).  A recorder
  * sees each one through rt_model.on_snap; a replay applies stored ones.
@@ -190,7 +187,6 @@ struct rt_event {
 struct rt_snap {
 	uint64_t mono_ns; /* CLOCK_MONOTONIC when taken */
 	uint64_t wall_ns; /* CLOCK_REALTIME when taken */
-	bool primer;	  /* the extra first sample no frame is shown for */
 	bool up;	  /* ringd answered; else err and why say why not */
 	char err[512];	  /* why not, when !up: the whole message */
 	char why[80];	  /* its short form */
@@ -206,10 +202,12 @@ struct rt_snap {
 	char phys_err[80]; /* why not */
 	struct ring_phys_zone *zones;
 	size_t nzones;
-	struct ring_phys_range *ranges; /* only with RT_WANT_PHYS */
+	struct ring_phys_range *ranges; /* only when asked for */
 	size_t nranges;
 	struct ring_phys_region *regions;
 	size_t nregions;
+	struct rt_opname *opnames; /* in the order of schemes */
+	size_t nopnames;
 };
 
 /* model_apply() exists (record.c, main.c may test for it). */
@@ -233,8 +231,6 @@ struct rt_model {
 	uint64_t prev_ns;	   /* of the snapshot before, 0: none */
 	bool rates_known;	   /* two snapshots: totals below are real */
 	uint64_t frames;	   /* successful refreshes */
-	uint64_t first_sample_ns;  /* 0 (default): no first sample; see
-				     RT_FIRST_SAMPLE_NS */
 	struct ring_ctl_status st;
 	struct rt_ring *rings; /* sorted by ring_id; ended ones included */
 	size_t nrings;
@@ -252,6 +248,8 @@ struct rt_model {
 	size_t nranges;
 	struct ring_phys_region *regions;
 	size_t nregions;
+	struct rt_opname *opnames; /* declared opcode names of the schemes */
+	size_t nopnames;
 	/* the event log: a ring buffer of the last RT_EVENTS events */
 	struct rt_event events[RT_EVENTS];
 	uint64_t ev_seq; /* seq of the newest event; 0: none yet */
@@ -264,19 +262,23 @@ void model_init(struct rt_model *m, const char *sock,
     enum ring_ctl_scope scope);
 void model_free(struct rt_model *m);
 /*
- * Fetch a snapshot and apply it (the first one after connecting with a
- * primer, see RT_FIRST_SAMPLE_NS); 0, or -errno with m->err set.  While
- * ringd is away the lists keep the last snapshot (m->stale).
+ * Fetch a snapshot (with physalloc3's free ranges when ranges) and apply
+ * it; 0, or -errno with m->err set.  While ringd is away the lists keep
+ * the last snapshot (m->stale).  The first snapshot of a ring has no
+ * rates or state yet ("-", null in JSON): they need a second one.
  */
-int model_refresh(struct rt_model *m, unsigned want);
+int model_refresh(struct rt_model *m, bool ranges);
 /* Take a snapshot from ringd into *s: 0, or -errno (s->up false). */
-int model_fetch(struct rt_model *m, unsigned want, struct rt_snap *s);
+int model_fetch(struct rt_model *m, bool ranges, struct rt_snap *s);
 /*
  * Apply a snapshot, taking its lists (*s is emptied): 0; -ENOTCONN when
  * !s->up; -ENOMEM.  Rings may come in any order.
  */
 int model_apply(struct rt_model *m, struct rt_snap *s);
 void model_snap_free(struct rt_snap *s);
+/* (model-fetch.c) Is o one of scheme s's names (same name and owner)? */
+bool model_opname_of(const struct rt_opname *o,
+    const struct ring_ctl_scheme *s);
 /* Age of the oldest pending SQE (CQE) as seen so far, ns; 0: none. */
 uint64_t model_sq_age(const struct rt_model *m, const struct rt_ring *r);
 uint64_t model_cq_age(const struct rt_model *m, const struct rt_ring *r);
@@ -438,6 +440,26 @@ struct rt_key {
 unsigned keys_dispatch(struct rt_view *v, const struct rt_model *m, int ch);
 /* The binding table, terminated by key 0, for the help screen. */
 extern const struct rt_key rt_keys[];
+
+/*
+ * The keys of a replay (-r), which come before rt_keys' in the list and
+ * detail views: pause, step, speed, seek.  Same shape as struct rt_key,
+ * but the handler moves through the recording (replay.c).
+ */
+struct rec_replay;
+struct rt_replay_key {
+	int key;
+	const char *name; /* as the help screen shows it; NULL: hidden */
+	const char *help;
+	unsigned (
+	    *fn)(struct rt_view *, struct rt_model *, struct rec_replay *, int);
+};
+
+/* The replay's table, terminated by key 0, for the help screen. */
+extern const struct rt_replay_key rt_replay_keys[];
+/* A replay's key: RT_* bits, or 0 when it is not one (rt_keys then). */
+unsigned keys_replay(struct rt_view *v, struct rt_model *m,
+    struct rec_replay *r, int ch);
 
 /* --- output --------------------------------------------------------- */
 

@@ -1,7 +1,7 @@
 /*
  * scr-help.c - the help screen: one line per key binding, generated from
- * keys.c's table (the one place a key is bound and described), then notes
- * on the columns and states.
+ * keys.c's tables (the one place a key is bound and described), notes on
+ * the columns and states, then the keys of a replay.
  *
  * Depends on scr.c and keys.c's table; called by screen_draw() alone.
  */
@@ -33,39 +33,42 @@ static const char *const scr_help_notes[] = {
 	"While ringd is away the last frame stays on screen, dimmed.",
 	"",
 	"Replaying a recording (-r FILE), these keys come first:",
-	"Space p    pause or go on",
-	". Right    one snapshot forward (pauses); , Left one back",
-	"] + =      twice as fast (up to x16); [ - half as fast (x0.25)",
-	"{ }        10 s of recorded time back or forward",
-	"g G        the first or the last snapshot",
 	NULL,
 };
 
-/* The help text: one line per key binding, then the notes. */
+/*
+ * Line i of the help text: one line per shown key binding of rt_keys, a
+ * blank line, the notes, then one line per shown key of a replay
+ * (rt_replay_keys).  key gets the keys' names ("" for a note); 0 past
+ * the end.
+ */
 static int
 scr_help_line(int i, char *key, size_t klen, const char **text)
 {
+	const struct rt_replay_key *rk;
 	const struct rt_key *k;
-	int n = 0;
+	int n = 0, j;
 
-	for (k = rt_keys; k->key != 0; k++) {
-		if (k->name == NULL)
-			continue;
-		if (n++ == i) {
+	key[0] = '\0';
+	for (k = rt_keys; k->key != 0; k++)
+		if (k->name != NULL && n++ == i) {
 			snprintf(key, klen, "%s", k->name);
 			*text = k->help;
 			return 1;
 		}
-	}
-	key[0] = '\0';
-	if (i == n) {
+	if (n++ == i) {
 		*text = "";
 		return 1;
 	}
-	i -= n + 1;
-	for (n = 0; scr_help_notes[n] != NULL; n++)
-		if (n == i) {
-			*text = scr_help_notes[n];
+	for (j = 0; scr_help_notes[j] != NULL; j++)
+		if (n++ == i) {
+			*text = scr_help_notes[j];
+			return 1;
+		}
+	for (rk = rt_replay_keys; rk->key != 0; rk++)
+		if (rk->name != NULL && n++ == i) {
+			snprintf(key, klen, "%s", rk->name);
+			*text = rk->help;
 			return 1;
 		}
 	return 0;

@@ -27,65 +27,42 @@ static struct scr_col scr_scheme_cols[VS_COUNT + 1] = {
 	[VS_COUNT] = SCR_COL("OPCODES", 12, 400, false, 1, true, false),
 };
 
+/* Room for the OPCODES cell: every opcode named (or a range) and commas. */
+#define SCR_OPS_TEXT 1024
+
 /*
- * Opcode names a scheme declared come from a probe of it (list records
- * carry no names, as in ringctl's schemes): one probe per scheme and
- * owner, kept while the scheme stays the same.
+ * "identify,capacity,release" or "noop,read,13-255": ringctl's text, the
+ * names a scheme declared from the snapshot (model-fetch.c probed them).
  */
-#define SCR_OPCACHE 32
-
-static struct scr_opcache {
-	char name[RING_CTL_NAME_MAX + 1];
-	uint32_t pid;
-	uint64_t ops[4];
-	char text[1024];
-} scr_opcache[SCR_OPCACHE];
-static unsigned scr_opcache_next;
-
-/* "identify,capacity,release" or "noop,read,13-255": ringctl's text. */
 static const char *
-scr_opcodes(const struct rt_model *m, const struct ring_ctl_scheme *s)
+scr_opcodes(const struct rt_model *m, const struct ring_ctl_scheme *s,
+    char *buf, size_t len)
 {
-	struct ring_ctl_opname *names = NULL;
-	struct scr_opcache *e = NULL;
+	struct ring_ctl_opname names[128];
 	struct json_object *arr;
-	uint64_t probed[4];
-	size_t nnames = 0;
-	unsigned i;
+	size_t n = 0, i;
 
-	for (i = 0; i < SCR_OPCACHE; i++)
-		if (scr_opcache[i].pid == s->owner.pid &&
-		    strncmp(scr_opcache[i].name, s->name, sizeof(s->name)) ==
-			0 &&
-		    memcmp(scr_opcache[i].ops, s->ops, sizeof(s->ops)) == 0 &&
-		    scr_opcache[i].text[0] != '\0')
-			return scr_opcache[i].text;
-	/* builtins and schemes with only standard opcodes need no probe */
-	if (!s->builtin && (s->ops[2] | s->ops[3]) != 0 && m->ctl != NULL &&
-	    m->up)
-		if (ring_ctl_probe_names(m->ctl, s->name, probed, &names,
-			&nnames) < 0)
-			nnames = 0;
-	e = &scr_opcache[scr_opcache_next++ % SCR_OPCACHE];
-	snprintf(e->name, sizeof(e->name), "%.*s", (int)sizeof(s->name),
-	    s->name);
-	e->pid = s->owner.pid;
-	memcpy(e->ops, s->ops, sizeof(e->ops));
-	arr = mj_opcodes_named(s->ops, names, nnames);
-	free(names);
+	for (i = 0; i < m->nopnames && n < 128; i++)
+		if (model_opname_of(&m->opnames[i], s)) {
+			names[n].op = (uint8_t)m->opnames[i].op;
+			snprintf(names[n].name, sizeof(names[n].name), "%s",
+			    m->opnames[i].name);
+			n++;
+		}
+	arr = mj_opcodes_named(s->ops, names, n);
 	if (arr == NULL || json_object_array_length(arr) == 0)
-		snprintf(e->text, sizeof(e->text), "(not declared)");
+		snprintf(buf, len, "(not declared)");
 	else
-		mj_opcodes_text(arr, e->text, sizeof(e->text));
+		mj_opcodes_text(arr, buf, len);
 	json_object_put(arr);
-	return e->text;
+	return buf;
 }
 
 void
 scr_schemes(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 {
 	struct scr_col *c = scr_scheme_cols;
-	char buf[FMT_PEER_LEN];
+	char buf[FMT_PEER_LEN], ops[SCR_OPS_TEXT];
 	size_t top, i;
 	int y;
 
@@ -97,7 +74,7 @@ scr_schemes(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 		peer_fmt(buf, sizeof(buf), s->owner.pid, s->owner.comm,
 		    sizeof(s->owner.comm));
 		scr_want(&c[VS_OWNER], buf);
-		scr_want(&c[VS_COUNT], scr_opcodes(m, s));
+		scr_want(&c[VS_COUNT], scr_opcodes(m, s, ops, sizeof(ops)));
 	}
 	scr_table_head(v, y0, c, SCR_NCOLS(scr_scheme_cols));
 	v->page = y1 - y0 - 1;
@@ -118,7 +95,8 @@ scr_schemes(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 		scr_cell(y, &c[VS_BUILTIN], a, s->builtin ? "yes" : "no");
 		snprintf(buf, sizeof(buf), "%u", (unsigned)s->rings);
 		scr_cell(y, &c[VS_RINGS], a, buf);
-		scr_cell(y, &c[VS_COUNT], a, scr_opcodes(m, s));
+		scr_cell(y, &c[VS_COUNT], a,
+		    scr_opcodes(m, s, ops, sizeof(ops)));
 	}
 }
 
