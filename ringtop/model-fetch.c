@@ -63,27 +63,31 @@ model_init(struct rt_model *m, const char *sock, enum ring_ctl_scope scope)
 static int
 model_fetch_phys(struct rt_model *m, bool ranges, struct rt_snap *s)
 {
+	struct ring_phys_zone *zones = NULL;
+	struct ring_phys_range *free_ranges = NULL;
+	struct ring_phys_region *regions = NULL;
+	size_t nzones = 0, nranges = 0, nregions = 0;
 	int rc;
 
-	if ((rc = ring_phys_list_zones(m->ctl, &s->zones, &s->nzones)) < 0 ||
-	    (rc = ring_phys_list_regions(m->ctl, &s->regions, &s->nregions)) <
-		0 ||
+	if ((rc = ring_phys_list_zones(m->ctl, &zones, &nzones)) < 0 ||
+	    (rc = ring_phys_list_regions(m->ctl, &regions, &nregions)) < 0 ||
 	    (ranges &&
-		(rc = ring_phys_list_free(m->ctl, &s->ranges, &s->nranges)) <
-		    0))
-		goto fail;
+		(rc = ring_phys_list_free(m->ctl, &free_ranges, &nranges)) <
+		    0)) {
+		free(zones);
+		free(free_ranges);
+		free(regions);
+		snprintf(s->phys_err, sizeof(s->phys_err), "%s", strerror(-rc));
+		return ring_ctl_is_disconnect(m->ctl, rc) ? rc : 0;
+	}
+	s->zones = zones;
+	s->nzones = nzones;
+	s->ranges = free_ranges;
+	s->nranges = nranges;
+	s->regions = regions;
+	s->nregions = nregions;
 	s->phys = true;
 	return 0;
-fail:
-	free(s->zones);
-	free(s->ranges);
-	free(s->regions);
-	s->zones = NULL;
-	s->ranges = NULL;
-	s->regions = NULL;
-	s->nzones = s->nranges = s->nregions = 0;
-	snprintf(s->phys_err, sizeof(s->phys_err), "%s", strerror(-rc));
-	return ring_ctl_is_disconnect(m->ctl, rc) ? rc : 0;
 }
 
 /* ringd out of reach: what failed ("lost"; NULL: the connection). */

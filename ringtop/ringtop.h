@@ -1,8 +1,10 @@
 /*
- * ringtop.h - the live monitor's shared declarations: the model it builds
- * from ringd's introspection snapshots (model.c), the derived figures
- * (rates, stall ages, history), the view state the keys change (keys.c),
- * the curses screen (scr*.c) and batch output (batch.c).
+ * ringtop.h - the live monitor's shared declarations: the snapshot taken
+ * from ringd (model-fetch.c) or a recording (record.c, replay.c), the
+ * model built from snapshots with its derived figures and events
+ * (model.c, events.c), the view state the keys change (view.c, keys.c),
+ * the curses screen (scr*.c) and batch output (batch.c).  README.md says
+ * what may depend on what.
  */
 #ifndef RINGTOP_H
 #define RINGTOP_H

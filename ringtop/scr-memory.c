@@ -214,15 +214,12 @@ scr_memory(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 		units_fmt_duration(m->regions[i].age_ns, buf, sizeof(buf));
 		scr_want(&c[VM_AGE], buf);
 	}
-	scr_table_head(v, y, c, VM_COUNT);
-	v->page = y1 - y - 1;
-	top = scr_scroll(v, m->nregions, v->page);
+	top = scr_table_start(v, y, y1, c, VM_COUNT, m->nregions);
 	for (i = top, y++; i < m->nregions && y < y1; i++, y++) {
 		const struct ring_phys_region
 		    *g = &m->regions[view_index(v, RT_TAB_MEMORY, i)];
-		attr_t a = i == v->sel[v->tab] ? scr_attr(SCR_P_SEL) : A_NORMAL;
+		attr_t a = scr_row(v, i, y);
 
-		scr_put(y, 0, -1, a, "");
 		snprintf(buf, sizeof(buf), "%llu",
 		    (unsigned long long)g->region_id);
 		scr_cell(y, &c[VM_REGION], a, buf);

@@ -146,8 +146,7 @@ scr_rings(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 			scr_want(&c[grow[k]],
 			    view_cell(m, r, grow[k], buf, sizeof(buf)));
 	}
-	scr_table_head(v, y0, scr_ring_cols, RT_C_COUNT);
-	v->page = y1 - y0 - 1;
+	top = scr_table_start(v, y0, y1, c, RT_C_COUNT, v->nrows);
 	if (v->nrows == 0) {
 		scr_put(y0 + 2, 2, -1, A_NORMAL,
 		    m->nrings == 0
@@ -156,7 +155,6 @@ scr_rings(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 			  "o for all rings)");
 		return;
 	}
-	top = scr_scroll(v, v->nrows, v->page);
 	for (i = top, y = y0 + 1; i < v->nrows && y < y1; i++, y++)
 		scr_ring_row(m, &m->rings[v->rows[i]], y, i == v->sel[v->tab]);
 }

@@ -76,15 +76,13 @@ scr_schemes(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 		scr_want(&c[VS_OWNER], buf);
 		scr_want(&c[VS_COUNT], scr_opcodes(m, s, ops, sizeof(ops)));
 	}
-	scr_table_head(v, y0, c, SCR_NCOLS(scr_scheme_cols));
-	v->page = y1 - y0 - 1;
-	top = scr_scroll(v, m->nschemes, v->page);
+	top = scr_table_start(v, y0, y1, c, SCR_NCOLS(scr_scheme_cols),
+	    m->nschemes);
 	for (i = top, y = y0 + 1; i < m->nschemes && y < y1; i++, y++) {
 		const struct ring_ctl_scheme
 		    *s = &m->schemes[view_index(v, RT_TAB_SCHEMES, i)];
-		attr_t a = i == v->sel[v->tab] ? scr_attr(SCR_P_SEL) : A_NORMAL;
+		attr_t a = scr_row(v, i, y);
 
-		scr_put(y, 0, -1, a, "");
 		san_vis(buf, sizeof(buf), s->name, sizeof(s->name));
 		scr_cell(y, &c[VS_NAME], a, buf);
 		peer_fmt(buf, sizeof(buf), s->owner.pid, s->owner.comm,
@@ -123,15 +121,12 @@ scr_clients(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 		    m->clients[i].peer.comm, sizeof(m->clients[i].peer.comm));
 		scr_want(&c[VC_CLIENT], buf);
 	}
-	scr_table_head(v, y0, c, VC_COUNT);
-	v->page = y1 - y0 - 1;
-	top = scr_scroll(v, m->nclients, v->page);
+	top = scr_table_start(v, y0, y1, c, VC_COUNT, m->nclients);
 	for (i = top, y = y0 + 1; i < m->nclients && y < y1; i++, y++) {
 		const struct ring_ctl_client
 		    *cl = &m->clients[view_index(v, RT_TAB_CLIENTS, i)];
-		attr_t a = i == v->sel[v->tab] ? scr_attr(SCR_P_SEL) : A_NORMAL;
+		attr_t a = scr_row(v, i, y);
 
-		scr_put(y, 0, -1, a, "");
 		snprintf(buf, sizeof(buf), "%llu",
 		    (unsigned long long)cl->client_id);
 		scr_cell(y, &c[VC_ID], a, buf);

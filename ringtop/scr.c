@@ -384,7 +384,7 @@ scr_cell(int y, const struct scr_col *c, attr_t a, const char *s)
 }
 
 /* Scroll so the selection is visible in rows lines. */
-size_t
+static size_t
 scr_scroll(struct rt_view *v, size_t n, int rows)
 {
 	size_t *top = &v->top[v->tab], sel = v->sel[v->tab];
@@ -400,13 +400,24 @@ scr_scroll(struct rt_view *v, size_t n, int rows)
 	return *top;
 }
 
-/* The header of the current tab's table, the sorted column marked. */
-void
-scr_table_head(const struct rt_view *v, int y, struct scr_col *cols, int n)
+size_t
+scr_table_start(struct rt_view *v, int y0, int y1, struct scr_col *cols,
+    int ncols, size_t n)
 {
 	bool inv;
 	unsigned c = view_sort_get(v, &inv);
 
-	scr_layout(cols, n);
-	scr_thead(y, cols, n, (int)c, inv);
+	scr_layout(cols, ncols);
+	scr_thead(y0, cols, ncols, (int)c, inv);
+	v->page = y1 - y0 - 1;
+	return scr_scroll(v, n, v->page);
+}
+
+attr_t
+scr_row(const struct rt_view *v, size_t i, int y)
+{
+	attr_t a = i == v->sel[v->tab] ? scr_attr(SCR_P_SEL) : A_NORMAL;
+
+	scr_put(y, 0, -1, a, "");
+	return a;
 }

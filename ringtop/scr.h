@@ -99,11 +99,15 @@ struct scr_col {
 void scr_want(struct scr_col *c, const char *s);
 /* One cell of a laid-out table (nothing when the column is hidden). */
 void scr_cell(int y, const struct scr_col *c, attr_t a, const char *s);
-/* Lay the columns out and draw the header, the sorted column marked. */
-void scr_table_head(const struct rt_view *v, int y, struct scr_col *cols,
-    int n);
-/* Scroll so the selection is visible in rows lines; the first row. */
-size_t scr_scroll(struct rt_view *v, size_t n, int rows);
+/*
+ * Lay a table of n rows out for lines y0 to y1 (exclusive) and draw its
+ * header, the sorted column marked: sets v->page and returns the first
+ * row to draw, scrolled so the selection is in view.
+ */
+size_t scr_table_start(struct rt_view *v, int y0, int y1, struct scr_col *cols,
+    int ncols, size_t n);
+/* Row i's attribute at line y: the selection's (line filled) or normal. */
+attr_t scr_row(const struct rt_view *v, size_t i, int y);
 
 /* --- the panes: each draws lines y0 to y1 (exclusive) -------------------- */
 
