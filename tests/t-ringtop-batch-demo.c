@@ -347,6 +347,56 @@ test_demo_ended(void)
 }
 
 /*
+ * Stop the driver and kill the scheme: ringd marks the ring dropped, and
+ * ringtop says so in ringctl's word ("dropped", not "DROP"): the JSON
+ * state and activity, the text STATE column and the alarm line, as
+ * `ringctl -j rings` does.
+ */
+static void
+test_demo_dropped(void)
+{
+	static const char *const want[] = { " dropped\n",
+		": dead peer, a side left (dropped), ", NULL };
+	struct json_object *ref, *r;
+	const char *state = "(not listed)";
+	size_t i;
+	int k;
+
+	tb_demo_watch();
+	TAP_SYS(kill(tb_driver.pid, SIGSTOP));
+	tb_kill(&tb_scheme);
+	for (k = 0; k < 60; k++) {
+		struct json_object *f = tb_live_json(&tb_lj, 5000);
+		bool done = false;
+
+		r = tb_disk(f, "rings");
+		if (r != NULL && strcmp(tb_str(r, "state"), "dropped") == 0) {
+			TAP_ASSERT(strcmp(tb_activity(r), "dropped") == 0);
+			TAP_ASSERT(strcmp(tb_str(tb_get(r, "alarm"), "kind"),
+				       "dropped") == 0);
+			done = true;
+		}
+		json_object_put(f);
+		if (done)
+			break;
+	}
+	if (k == 60)
+		TAP_FAIL("the ring whose scheme was killed is not dropped");
+	tb_await_text(&tb_lt, 60, want);
+	ref = tb_ringctl_json("rings", json_type_array);
+	for (i = 0; i < json_object_array_length(ref); i++) {
+		r = json_object_array_get_idx(ref, i);
+		if (strcmp(tb_str(r, "scheme"), TB_DISK) == 0)
+			state = tb_str(r, "state");
+	}
+	if (strcmp(state, "dropped") != 0)
+		TAP_FAIL("ringctl -j rings says '%s', ringtop 'dropped'",
+		    state);
+	json_object_put(ref);
+	tb_demo_unwatch();
+}
+
+/*
  * Stop ringd: the frames keep the last data, marked stale; start it
  * again: fresh frames, a ringd_back event, the ring adopted again.
  */
@@ -542,6 +592,7 @@ main(int argc, char **argv)
 	tap_run("ringtop-batch-demo-stall", test_demo_stall, 90);
 	tap_run("ringtop-batch-demo-backlog", test_demo_backlog, 90);
 	tap_run("ringtop-batch-demo-ended", test_demo_ended, 90);
+	tap_run("ringtop-batch-demo-dropped", test_demo_dropped, 90);
 	tap_run("ringtop-batch-demo-ringd-gone", test_demo_ringd_gone, 90);
 	tap_run("ringtop-batch-demo-first", test_demo_first, 90);
 	tap_run("ringtop-batch-demo-status", test_demo_status, 60);

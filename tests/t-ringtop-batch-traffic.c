@@ -32,6 +32,28 @@ tb_ring(struct json_object *frame, const char *name)
 	    (long long)tb_int(frame, "frame"), name);
 }
 
+/*
+ * The AGE cell of the first text row (after frame) whose SCHEME is
+ * scheme: the ninth of the row's ten columns (no name here has spaces).
+ */
+static void
+tb_text_age(const char *frame, const char *scheme, char *age, size_t len)
+{
+	char c[10][64], want[80];
+	const char *row;
+
+	snprintf(want, sizeof(want), " %s ", scheme);
+	if (frame == NULL || (row = strstr(frame, want)) == NULL)
+		TAP_FAIL("no row of '%s' in the text frame", scheme);
+	while (row > frame && row[-1] != '\n')
+		row--;
+	if (sscanf(row, "%63s %63s %63s %63s %63s %63s %63s %63s %63s %63s",
+		c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8],
+		c[9]) != 10)
+		TAP_FAIL("odd row of '%s'", scheme);
+	snprintf(age, len, "%s", c[8]);
+}
+
 /* --- traffic ------------------------------------------------------------- */
 
 static struct tl_load tb_load;
@@ -249,6 +271,7 @@ test_stalled(void)
 {
 	struct json_object *f[TB_FRAMES_MAX];
 	struct tb_run *r;
+	char age[64];
 	size_t n, i;
 
 	tb_begin();
@@ -286,6 +309,16 @@ test_stalled(void)
 	    strstr(r->out, ", consumer ") == NULL) {
 		tb_dump("stdout", r->out);
 		TAP_FAIL("no stall alarm in the text frames");
+	}
+	/*
+	 * AGE is the screen's figure in text too (view_cell()): for echo's
+	 * CQ backlog the CQ head's age, though its SQ is empty
+	 */
+	tb_text_age(strstr(r->out, "ringtop frame 4"), "echo", age,
+	    sizeof(age));
+	if (strcmp(age, "-") == 0) {
+		tb_dump("stdout", r->out);
+		TAP_FAIL("echo's CQ backlog has no AGE in the text frame");
 	}
 	tb_end();
 }
