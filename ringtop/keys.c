@@ -295,52 +295,56 @@ keys_redraw(struct rt_view *v, const struct rt_model *m, int ch)
 }
 
 const struct rt_key rt_keys[] = {
-	{ KEY_F(1), "F1 h ?", "show this help", keys_help },
-	{ 'h', NULL, NULL, keys_help },
-	{ '?', NULL, NULL, keys_help },
-	{ KEY_F(10), "F10 q", "quit", keys_quit },
-	{ 'q', NULL, NULL, keys_quit },
-	{ KEY_UP, "Up Down", "move the selection", keys_move },
-	{ KEY_DOWN, NULL, NULL, keys_move },
-	{ KEY_PPAGE, "PgUp PgDn", "move by a page", keys_move },
-	{ KEY_NPAGE, NULL, NULL, keys_move },
-	{ KEY_HOME, "Home End", "first or last row", keys_move },
-	{ KEY_END, NULL, NULL, keys_move },
+	{ KEY_F(1), "F1 h ?", "show this help", keys_help, RT_KEY_DETAIL },
+	{ 'h', NULL, NULL, keys_help, RT_KEY_DETAIL },
+	{ '?', NULL, NULL, keys_help, RT_KEY_DETAIL },
+	{ KEY_F(10), "F10 q", "quit", keys_quit, RT_KEY_DETAIL },
+	{ 'q', NULL, NULL, keys_quit, RT_KEY_DETAIL },
+	{ KEY_UP, "Up Down", "move the selection", keys_move, RT_KEY_DETAIL },
+	{ KEY_DOWN, NULL, NULL, keys_move, RT_KEY_DETAIL },
+	{ KEY_PPAGE, "PgUp PgDn", "move by a page", keys_move, RT_KEY_DETAIL },
+	{ KEY_NPAGE, NULL, NULL, keys_move, RT_KEY_DETAIL },
+	{ KEY_HOME, "Home End", "first or last row", keys_move, RT_KEY_DETAIL },
+	{ KEY_END, NULL, NULL, keys_move, RT_KEY_DETAIL },
 	{ '\t', "Tab 1-4", "next tab, or Rings Schemes Clients Memory",
-	    keys_tab },
-	{ KEY_BTAB, NULL, NULL, keys_tab },
-	{ '1', NULL, NULL, keys_tab },
-	{ '2', NULL, NULL, keys_tab },
-	{ '3', NULL, NULL, keys_tab },
-	{ '4', NULL, NULL, keys_tab },
-	{ '\n', "Enter", "detail view of the selected ring", keys_enter },
-	{ '\r', NULL, NULL, keys_enter },
-	{ KEY_ENTER, NULL, NULL, keys_enter },
-	{ KEY_ESC, "Esc", "back to the table", keys_back },
-	{ KEY_BACKSPACE, NULL, NULL, keys_back },
+	    keys_tab, RT_KEY_DETAIL },
+	{ KEY_BTAB, NULL, NULL, keys_tab, RT_KEY_DETAIL },
+	{ '1', NULL, NULL, keys_tab, RT_KEY_DETAIL },
+	{ '2', NULL, NULL, keys_tab, RT_KEY_DETAIL },
+	{ '3', NULL, NULL, keys_tab, RT_KEY_DETAIL },
+	{ '4', NULL, NULL, keys_tab, RT_KEY_DETAIL },
+	{ '\n', "Enter", "detail view of the selected ring", keys_enter, 0 },
+	{ '\r', NULL, NULL, keys_enter, 0 },
+	{ KEY_ENTER, NULL, NULL, keys_enter, 0 },
+	{ KEY_ESC, "Esc", "back to the table", keys_back, RT_KEY_DETAIL },
+	{ KEY_BACKSPACE, NULL, NULL, keys_back, RT_KEY_DETAIL },
 	{ '<', "< > F6",
 	    "previous or next sort column of this tab's table, F6 a menu",
-	    keys_sort_step },
-	{ ',', NULL, NULL, keys_sort_step },
-	{ '>', NULL, NULL, keys_sort_step },
-	{ '.', NULL, NULL, keys_sort_step },
-	{ KEY_F(6), NULL, NULL, keys_sort_menu },
-	{ 'I', "I", "invert the sort order of this tab's table", keys_invert },
-	{ '/', "/ F3", "search: move to a matching row", keys_search },
-	{ KEY_F(3), NULL, NULL, keys_search },
-	{ '\\', "\\ F4", "filter rings by scheme, command or id", keys_filter },
-	{ KEY_F(4), NULL, NULL, keys_filter },
+	    keys_sort_step, 0 },
+	{ ',', NULL, NULL, keys_sort_step, 0 },
+	{ '>', NULL, NULL, keys_sort_step, 0 },
+	{ '.', NULL, NULL, keys_sort_step, 0 },
+	{ KEY_F(6), NULL, NULL, keys_sort_menu, 0 },
+	{ 'I', "I", "invert the sort order of this tab's table", keys_invert,
+	    0 },
+	{ '/', "/ F3", "search: move to a matching row", keys_search, 0 },
+	{ KEY_F(3), NULL, NULL, keys_search, 0 },
+	{ '\\', "\\ F4", "filter rings by scheme, command or id", keys_filter,
+	    0 },
+	{ KEY_F(4), NULL, NULL, keys_filter, 0 },
 	{ 'o', "o", "only active rings (moving or holding entries)",
-	    keys_active },
-	{ 'e', "e", "show or hide the event log pane", keys_events },
-	{ 'p', "p Z", "pause or resume refreshing", keys_pause },
-	{ 'Z', NULL, NULL, keys_pause },
-	{ '+', "+ -", "longer or shorter refresh interval", keys_interval },
-	{ '=', NULL, NULL, keys_interval },
-	{ '-', NULL, NULL, keys_interval },
-	{ KEY_CTRL('l'), "^L", "redraw the screen", keys_redraw },
-	{ KEY_RESIZE, NULL, NULL, keys_redraw },
-	{ 0, NULL, NULL, NULL },
+	    keys_active, 0 },
+	{ 'e', "e", "show or hide the event log pane", keys_events, 0 },
+	{ 'p', "p Z", "pause or resume refreshing", keys_pause, RT_KEY_DETAIL },
+	{ 'Z', NULL, NULL, keys_pause, RT_KEY_DETAIL },
+	{ '+', "+ -", "longer or shorter refresh interval", keys_interval,
+	    RT_KEY_DETAIL },
+	{ '=', NULL, NULL, keys_interval, RT_KEY_DETAIL },
+	{ '-', NULL, NULL, keys_interval, RT_KEY_DETAIL },
+	{ KEY_CTRL('l'), "^L", "redraw the screen", keys_redraw,
+	    RT_KEY_DETAIL },
+	{ KEY_RESIZE, NULL, NULL, keys_redraw, RT_KEY_DETAIL },
+	{ 0, NULL, NULL, NULL, 0 },
 };
 
 /* --- a replay's keys (-r) --------------------------------------------------- */
@@ -591,12 +595,9 @@ keys_dispatch(struct rt_view *v, const struct rt_model *m, int ch)
 	}
 	for (k = rt_keys; k->key != 0; k++)
 		if (k->key == ch) {
-			/* sorting and the detail view belong to the Rings tab */
-			if (v->mode == RT_MODE_DETAIL && k->fn != keys_quit &&
-			    k->fn != keys_help && k->fn != keys_move &&
-			    k->fn != keys_back && k->fn != keys_pause &&
-			    k->fn != keys_interval && k->fn != keys_redraw &&
-			    k->fn != keys_tab)
+			/* sorting, search, filter: not in the detail view */
+			if (v->mode == RT_MODE_DETAIL &&
+			    !(k->flags & RT_KEY_DETAIL))
 				return 0;
 			return k->fn(v, m, ch);
 		}

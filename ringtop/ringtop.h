@@ -432,11 +432,14 @@ void view_clamp(struct rt_view *v, const struct rt_model *m);
 #define RT_QUIT 0x8u
 #define RT_RETIME 0x10u /* the interval changed */
 
+#define RT_KEY_DETAIL 0x1u /* the key works in the detail view too */
+
 struct rt_key {
 	int key;
 	const char *name; /* as the help screen shows it; NULL: hidden */
 	const char *help;
 	unsigned (*fn)(struct rt_view *, const struct rt_model *, int);
+	unsigned flags; /* RT_KEY_* */
 };
 
 unsigned keys_dispatch(struct rt_view *v, const struct rt_model *m, int ch);
