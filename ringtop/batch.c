@@ -75,7 +75,8 @@ batch_alarm_json(const struct rt_model *m, const struct rt_ring *r)
 
 	if (r->alarm == RT_AL_NONE || (o = json_object_new_object()) == NULL)
 		return NULL;
-	json_object_object_add(o, "kind", batch_str(batch_alarm_keys[r->alarm]));
+	json_object_object_add(o, "kind",
+	    batch_str(batch_alarm_keys[r->alarm]));
 	json_object_object_add(o, "blame",
 	    batch_str(model_side_name(r->blame)));
 	json_object_object_add(o, "culprit", p != NULL ? mj_peer(p) : NULL);
@@ -93,8 +94,6 @@ batch_ring_json(const struct rt_model *m, const struct rt_ring *r)
 		return NULL;
 	if (r->state == RT_ST_UNKNOWN)
 		act = NULL;
-	else if (r->state == RT_ST_DROPPED)
-		act = "dropped";
 	json_object_object_add(o, "submit_per_s", batch_rate(r, r->sub_rate));
 	json_object_object_add(o, "complete_per_s", batch_rate(r, r->cmp_rate));
 	json_object_object_add(o, "sq_pending_age_ns",
@@ -213,33 +212,6 @@ batch_json(const struct rt_view *v, const struct rt_model *m, uint64_t frame)
 	return rc;
 }
 
-/* One ALARM line for a ring with an alarm. */
-static void
-batch_alarm_text(const struct rt_model *m, const struct rt_ring *r)
-{
-	char cons[FMT_PEER_LEN], who[FMT_PEER_LEN], sch[FMT_NAME_LEN];
-	char age[24];
-	const struct ring_ctl_peer *p = model_blamed(r);
-
-	fmt_peer(cons, sizeof(cons), &r->r.consumer);
-	fmt_name(sch, sizeof(sch), r->r.scheme, sizeof(r->r.scheme));
-	if (p != NULL)
-		fmt_peer(who, sizeof(who), p);
-	printf("ALARM ring %llu (%s, %s): %s", (unsigned long long)r->r.ring_id,
-	    sch, cons, model_alarm_name(r->alarm));
-	if (model_stalled(m, r)) {
-		units_fmt_duration(model_alarm_age(m, r), age, sizeof(age));
-		printf(", %llu %s for %s",
-		    (unsigned long long)model_alarm_count(r),
-		    model_alarm_what(r), age);
-		if (r->alarm == RT_AL_CQ_FULL)
-			printf(" (CQ full, not reaped)");
-	}
-	if (p != NULL)
-		printf(", blame %s %s", model_side_name(r->blame), who);
-	printf("\n");
-}
-
 static void
 batch_events_text(const struct rt_model *m)
 {
@@ -272,7 +244,7 @@ batch_head_text(const struct rt_model *m, uint64_t frame)
 		printf("ringd not reachable: %s\n", m->err);
 		return;
 	}
-	fmt_name(server, sizeof(server), m->st.server, sizeof(m->st.server));
+	san_vis(server, sizeof(server), m->st.server, sizeof(m->st.server));
 	units_fmt_duration(m->st.uptime_ns, up, sizeof(up));
 	printf("%s pid %u up %s", server, (unsigned)m->st.pid, up);
 	if (m->stale) {
@@ -285,8 +257,7 @@ batch_head_text(const struct rt_model *m, uint64_t frame)
 static int
 batch_text(const struct rt_view *v, const struct rt_model *m, uint64_t frame)
 {
-	char sub[16], cmp[16], age[24], state[48];
-	char cons[FMT_PEER_LEN], prod[FMT_PEER_LEN], sch[FMT_NAME_LEN];
+	char sub[16], cmp[16], text[RT_ALARM_TEXT];
 	size_t i;
 
 	batch_head_text(m, frame);
@@ -302,38 +273,27 @@ batch_text(const struct rt_view *v, const struct rt_model *m, uint64_t frame)
 	    (unsigned)m->st.clients, sub, cmp);
 	for (i = 0; i < m->nrings; i++)
 		if (m->rings[i].alarm != RT_AL_NONE)
-			batch_alarm_text(m, &m->rings[i]);
+			printf("ALARM %s\n",
+			    model_alarm_text(m, &m->rings[i], text,
+				sizeof(text)));
 	printf("%6s %-16s %-22s %-22s %11s %11s %7s %7s %7s %s\n", "ID",
 	    "SCHEME", "CONSUMER", "PRODUCER", "SQ", "CQ", "SUB/s", "CMP/s",
 	    "AGE", "STATE");
 	for (i = 0; i < v->nrows; i++) {
 		const struct rt_ring *r = &m->rings[v->rows[i]];
-		char sq[32], cq[32];
+		char c[RT_C_COUNT][VIEW_CELL_LEN];
+		int k;
 
-		fmt_name(sch, sizeof(sch), r->r.scheme, sizeof(r->r.scheme));
-		fmt_peer(cons, sizeof(cons), &r->r.consumer);
-		fmt_peer(prod, sizeof(prod), &r->r.producer);
-		snprintf(sq, sizeof(sq), "%llu/%u",
-		    (unsigned long long)r->r.sq.depth,
-		    (unsigned)r->r.sq_entries);
-		snprintf(cq, sizeof(cq), "%llu/%u",
-		    (unsigned long long)r->r.cq.depth,
-		    (unsigned)r->r.cq_entries);
-		model_fmt_rate(sub, sizeof(sub), r->have_rate, r->sub_rate);
-		model_fmt_rate(cmp, sizeof(cmp), r->have_rate, r->cmp_rate);
-		if (model_sq_age(m, r))
-			units_fmt_duration(model_sq_age(m, r), age,
-			    sizeof(age));
-		else
-			snprintf(age, sizeof(age), "-");
-		if (r->gone_ns != 0)
-			snprintf(state, sizeof(state), "ended: %s",
-			    model_end_name(r->end));
-		else
-			snprintf(state, sizeof(state), "%s", model_state(m, r));
-		printf("%6llu %-16s %-22s %-22s %11s %11s %7s %7s %7s %s\n",
-		    (unsigned long long)r->r.ring_id, sch, cons, prod, sq, cq,
-		    sub, cmp, age, state);
+		for (k = 0; k < RT_C_COUNT; k++)
+			view_cell(m, r, (enum rt_col)k, c[k], sizeof(c[k]));
+		printf("%6s %-16s %-22s %-22s %11s %11s %7s %7s %7s %s",
+		    c[RT_C_ID], c[RT_C_SCHEME], c[RT_C_CONSUMER],
+		    c[RT_C_PRODUCER], c[RT_C_SQ], c[RT_C_CQ], c[RT_C_SUB],
+		    c[RT_C_CMP], c[RT_C_AGE], c[RT_C_STATE]);
+		/* the screen spans SUB/s to AGE with how it ended */
+		if (r->state == RT_ST_ENDED)
+			printf(": %s", model_end_name(r->end));
+		printf("\n");
 	}
 	batch_events_text(m);
 	printf("\n");

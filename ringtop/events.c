@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "ringtop.h"
+#include "common/model-json.h"
 
 static const char *const events_kinds[RT_EV_COUNT] = {
 	[RT_EV_RING_OPENED] = "ring_opened",
@@ -28,16 +29,13 @@ static const char *const events_kinds[RT_EV_COUNT] = {
 	[RT_EV_RINGD_BACK] = "ringd_back",
 };
 
+/* ringtop's own states; ringd's come from mj_state_name() */
 static const char *const events_states[RT_ST_COUNT] = {
 	[RT_ST_UNKNOWN] = "-",
 	[RT_ST_RUNNING] = "running",
 	[RT_ST_STALLED] = "stalled",
 	[RT_ST_SLEEPING] = "sleeping",
 	[RT_ST_IDLE] = "idle",
-	[RT_ST_PENDING] = "pending",
-	[RT_ST_DROPPED] = "DROP",
-	[RT_ST_BROKEN] = "broken",
-	[RT_ST_ADOPTING] = "adopting",
 	[RT_ST_ENDED] = "ended",
 	[RT_ST_WAITING] = "waiting",
 };
@@ -70,7 +68,22 @@ model_event_kind(enum rt_ev_kind k)
 const char *
 model_state_name(enum rt_state s)
 {
-	return (unsigned)s < RT_ST_COUNT ? events_states[s] : "-";
+	/* ringd's own states in ringctl's words: one table, in common/ */
+	switch (s) {
+	case RT_ST_PENDING:
+		return mj_state_name(RING_CTL_PENDING);
+	case RT_ST_DROPPED:
+		return mj_state_name(RING_CTL_DROPPED);
+	case RT_ST_BROKEN:
+		return mj_state_name(RING_CTL_BROKEN);
+	case RT_ST_ADOPTING:
+		return mj_state_name(RING_CTL_ADOPTING);
+	default:
+		break;
+	}
+	return (unsigned)s < RT_ST_COUNT && events_states[s] != NULL
+	    ? events_states[s]
+	    : "-";
 }
 
 const char *
@@ -91,6 +104,66 @@ const char *
 model_end_name(enum rt_end e)
 {
 	return (unsigned)e < RT_END_COUNT ? events_ends[e] : "";
+}
+
+const char *
+model_alarm_text(const struct rt_model *m, const struct rt_ring *r, char *buf,
+    size_t len)
+{
+	char age[24], peer[FMT_PEER_LEN], sch[FMT_NAME_LEN];
+	const struct ring_ctl_peer *p = model_blamed(r);
+	unsigned long long id = (unsigned long long)r->r.ring_id;
+
+	/* blame early, so that a line cut at the screen's edge keeps it */
+	if (r->alarm == RT_AL_BROKEN || r->alarm == RT_AL_DROPPED)
+		p = &r->r.consumer;
+	if (p != NULL)
+		peer_fmt(peer, sizeof(peer), p->pid, p->comm, sizeof(p->comm));
+	else
+		snprintf(peer, sizeof(peer), "?");
+	san_vis(sch, sizeof(sch), r->r.scheme, sizeof(r->r.scheme));
+	units_fmt_duration(model_alarm_age(m, r), age, sizeof(age));
+	switch (r->alarm) {
+	case RT_AL_SQ_STALL:
+		/* SQEs waiting, or SQEs taken and no CQE posted for them */
+		snprintf(buf, len,
+		    r->r.sq.depth > 0
+			? "ring %llu (%.20s): stalled %s, "
+			  "producer %s takes no SQEs (%llu queued)"
+			: "ring %llu (%.20s): stalled %s, "
+			  "producer %s posts no CQEs (%llu taken)",
+		    id, sch, age, peer,
+		    (unsigned long long)model_alarm_count(r));
+		break;
+	case RT_AL_CQ_FULL:
+	case RT_AL_CQ_BACKLOG:
+		snprintf(buf, len,
+		    "ring %llu (%.20s): %s %s, consumer %s reaps no CQEs "
+		    "(%llu of %u)",
+		    id, sch,
+		    r->alarm == RT_AL_CQ_FULL ? "CQ full" : "CQ backlog", age,
+		    peer, (unsigned long long)r->r.cq.depth,
+		    (unsigned)r->r.cq_entries);
+		break;
+	case RT_AL_BROKEN:
+		snprintf(buf, len,
+		    "ring %llu (%.20s, %s): broken, its indices were found "
+		    "inconsistent",
+		    id, sch, peer);
+		break;
+	case RT_AL_DROPPED:
+		snprintf(buf, len,
+		    "ring %llu (%.20s, %s): dead peer, a side left (%s), %llu "
+		    "SQEs and %llu CQEs left",
+		    id, sch, peer, mj_state_name(RING_CTL_DROPPED),
+		    (unsigned long long)r->r.sq.depth,
+		    (unsigned long long)r->r.cq.depth);
+		break;
+	default:
+		snprintf(buf, len, "ring %llu (%.20s): no alarm", id, sch);
+		break;
+	}
+	return buf;
 }
 
 void

@@ -1,7 +1,9 @@
 /*
  * fmt.c - short human-readable figures for ringtop's narrow columns:
- * rates, peers and the refresh interval (sizes and durations come from
- * common/units.c, shared with ringctl).
+ * rates and the refresh interval.  Sizes and durations come from
+ * common/units.c, peers from common/peer.c (peer_fmt()) and names made
+ * safe for a terminal from common/sanitize.c (san_vis()), shared with
+ * ringctl.  Depends on common/ alone.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -32,18 +34,6 @@ fmt_count(char *buf, size_t len, double v)
 		snprintf(buf, len, "%.1f%c", v, units[u]);
 	else
 		snprintf(buf, len, "%.0f%c", v, units[u]);
-}
-
-void
-fmt_name(char *buf, size_t len, const char *s, size_t max)
-{
-	san_vis(buf, len, s, max);
-}
-
-void
-fmt_peer(char *buf, size_t len, const struct ring_ctl_peer *p)
-{
-	peer_fmt(buf, len, p->pid, p->comm, sizeof(p->comm));
 }
 
 void

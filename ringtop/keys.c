@@ -1,8 +1,12 @@
 /*
  * keys.c - ringtop's key bindings: one table of keys and handlers for the
- * table views (htop's keys), plus the small modes that take keys for
- * themselves (the search and filter prompts, the sort menu, help).
- * Handlers return RT_* reaction bits for the main loop.
+ * table views (htop's keys), one for a replay's keys (-r), plus the small
+ * modes that take keys for themselves (the search and filter prompts, the
+ * sort menu, help).  Handlers return RT_* reaction bits for the main
+ * loop; the help screen (scr-help.c) is generated from the two tables.
+ *
+ * Depends on the view (view.c) and, for a replay, replay.c; main.c
+ * calls in here.
  */
 #include <ctype.h>
 #include <curses.h>
@@ -10,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "record.h"
 #include "ringtop.h"
 #include "view.h"
 
@@ -290,53 +295,153 @@ keys_redraw(struct rt_view *v, const struct rt_model *m, int ch)
 }
 
 const struct rt_key rt_keys[] = {
-	{ KEY_F(1), "F1 h ?", "show this help", keys_help },
-	{ 'h', NULL, NULL, keys_help },
-	{ '?', NULL, NULL, keys_help },
-	{ KEY_F(10), "F10 q", "quit", keys_quit },
-	{ 'q', NULL, NULL, keys_quit },
-	{ KEY_UP, "Up Down", "move the selection", keys_move },
-	{ KEY_DOWN, NULL, NULL, keys_move },
-	{ KEY_PPAGE, "PgUp PgDn", "move by a page", keys_move },
-	{ KEY_NPAGE, NULL, NULL, keys_move },
-	{ KEY_HOME, "Home End", "first or last row", keys_move },
-	{ KEY_END, NULL, NULL, keys_move },
+	{ KEY_F(1), "F1 h ?", "show this help", keys_help, RT_KEY_DETAIL },
+	{ 'h', NULL, NULL, keys_help, RT_KEY_DETAIL },
+	{ '?', NULL, NULL, keys_help, RT_KEY_DETAIL },
+	{ KEY_F(10), "F10 q", "quit", keys_quit, RT_KEY_DETAIL },
+	{ 'q', NULL, NULL, keys_quit, RT_KEY_DETAIL },
+	{ KEY_UP, "Up Down", "move the selection", keys_move, RT_KEY_DETAIL },
+	{ KEY_DOWN, NULL, NULL, keys_move, RT_KEY_DETAIL },
+	{ KEY_PPAGE, "PgUp PgDn", "move by a page", keys_move, RT_KEY_DETAIL },
+	{ KEY_NPAGE, NULL, NULL, keys_move, RT_KEY_DETAIL },
+	{ KEY_HOME, "Home End", "first or last row", keys_move, RT_KEY_DETAIL },
+	{ KEY_END, NULL, NULL, keys_move, RT_KEY_DETAIL },
 	{ '\t', "Tab 1-4", "next tab, or Rings Schemes Clients Memory",
-	    keys_tab },
-	{ KEY_BTAB, NULL, NULL, keys_tab },
-	{ '1', NULL, NULL, keys_tab },
-	{ '2', NULL, NULL, keys_tab },
-	{ '3', NULL, NULL, keys_tab },
-	{ '4', NULL, NULL, keys_tab },
-	{ '\n', "Enter", "detail view of the selected ring", keys_enter },
-	{ '\r', NULL, NULL, keys_enter },
-	{ KEY_ENTER, NULL, NULL, keys_enter },
-	{ KEY_ESC, "Esc", "back to the table", keys_back },
-	{ KEY_BACKSPACE, NULL, NULL, keys_back },
+	    keys_tab, RT_KEY_DETAIL },
+	{ KEY_BTAB, NULL, NULL, keys_tab, RT_KEY_DETAIL },
+	{ '1', NULL, NULL, keys_tab, RT_KEY_DETAIL },
+	{ '2', NULL, NULL, keys_tab, RT_KEY_DETAIL },
+	{ '3', NULL, NULL, keys_tab, RT_KEY_DETAIL },
+	{ '4', NULL, NULL, keys_tab, RT_KEY_DETAIL },
+	{ '\n', "Enter", "detail view of the selected ring", keys_enter, 0 },
+	{ '\r', NULL, NULL, keys_enter, 0 },
+	{ KEY_ENTER, NULL, NULL, keys_enter, 0 },
+	{ KEY_ESC, "Esc", "back to the table", keys_back, RT_KEY_DETAIL },
+	{ KEY_BACKSPACE, NULL, NULL, keys_back, RT_KEY_DETAIL },
 	{ '<', "< > F6",
 	    "previous or next sort column of this tab's table, F6 a menu",
-	    keys_sort_step },
-	{ ',', NULL, NULL, keys_sort_step },
-	{ '>', NULL, NULL, keys_sort_step },
-	{ '.', NULL, NULL, keys_sort_step },
-	{ KEY_F(6), NULL, NULL, keys_sort_menu },
-	{ 'I', "I", "invert the sort order of this tab's table", keys_invert },
-	{ '/', "/ F3", "search: move to a matching row", keys_search },
-	{ KEY_F(3), NULL, NULL, keys_search },
-	{ '\\', "\\ F4", "filter rings by scheme, command or id", keys_filter },
-	{ KEY_F(4), NULL, NULL, keys_filter },
+	    keys_sort_step, 0 },
+	{ ',', NULL, NULL, keys_sort_step, 0 },
+	{ '>', NULL, NULL, keys_sort_step, 0 },
+	{ '.', NULL, NULL, keys_sort_step, 0 },
+	{ KEY_F(6), NULL, NULL, keys_sort_menu, 0 },
+	{ 'I', "I", "invert the sort order of this tab's table", keys_invert,
+	    0 },
+	{ '/', "/ F3", "search: move to a matching row", keys_search, 0 },
+	{ KEY_F(3), NULL, NULL, keys_search, 0 },
+	{ '\\', "\\ F4", "filter rings by scheme, command or id", keys_filter,
+	    0 },
+	{ KEY_F(4), NULL, NULL, keys_filter, 0 },
 	{ 'o', "o", "only active rings (moving or holding entries)",
-	    keys_active },
-	{ 'e', "e", "show or hide the event log pane", keys_events },
-	{ 'p', "p Z", "pause or resume refreshing", keys_pause },
-	{ 'Z', NULL, NULL, keys_pause },
-	{ '+', "+ -", "longer or shorter refresh interval", keys_interval },
-	{ '=', NULL, NULL, keys_interval },
-	{ '-', NULL, NULL, keys_interval },
-	{ KEY_CTRL('l'), "^L", "redraw the screen", keys_redraw },
-	{ KEY_RESIZE, NULL, NULL, keys_redraw },
+	    keys_active, 0 },
+	{ 'e', "e", "show or hide the event log pane", keys_events, 0 },
+	{ 'p', "p Z", "pause or resume refreshing", keys_pause, RT_KEY_DETAIL },
+	{ 'Z', NULL, NULL, keys_pause, RT_KEY_DETAIL },
+	{ '+', "+ -", "longer or shorter refresh interval", keys_interval,
+	    RT_KEY_DETAIL },
+	{ '=', NULL, NULL, keys_interval, RT_KEY_DETAIL },
+	{ '-', NULL, NULL, keys_interval, RT_KEY_DETAIL },
+	{ KEY_CTRL('l'), "^L", "redraw the screen", keys_redraw,
+	    RT_KEY_DETAIL },
+	{ KEY_RESIZE, NULL, NULL, keys_redraw, RT_KEY_DETAIL },
+	{ 0, NULL, NULL, NULL, 0 },
+};
+
+/* --- a replay's keys (-r) --------------------------------------------------- */
+
+/* A move through the recording failed for memory: the loop quits. */
+static unsigned
+keys_moved(int rc)
+{
+	return (rc < 0 ? RT_QUIT : 0) | RT_RESORT;
+}
+
+static unsigned
+keys_replay_pause(struct rt_view *v, struct rt_model *m, struct rec_replay *r,
+    int ch)
+{
+	(void)v, (void)m, (void)ch;
+	r->paused = !r->paused;
+	return RT_REDRAW | RT_RETIME;
+}
+
+static unsigned
+keys_replay_step(struct rt_view *v, struct rt_model *m, struct rec_replay *r,
+    int ch)
+{
+	(void)v;
+	r->paused = true;
+	if (ch == '.' || ch == KEY_RIGHT)
+		return keys_moved(replay_step(m, r));
+	return keys_moved(replay_back(m, r));
+}
+
+static unsigned
+keys_replay_speed(struct rt_view *v, struct rt_model *m, struct rec_replay *r,
+    int ch)
+{
+	(void)v, (void)m;
+	if (ch == ']' || ch == '+' || ch == '=') {
+		if (r->speed < REC_SPEED_MAX)
+			r->speed *= 2;
+	} else if (r->speed > REC_SPEED_MIN) {
+		r->speed /= 2;
+	}
+	return RT_REDRAW | RT_RETIME;
+}
+
+static unsigned
+keys_replay_seek(struct rt_view *v, struct rt_model *m, struct rec_replay *r,
+    int ch)
+{
+	(void)v;
+	switch (ch) {
+	case '{':
+	case '}':
+		return keys_moved(replay_seek_by(m, r, ch == '}'));
+	case 'g':
+	case KEY_SHOME:
+		return keys_moved(replay_seek(m, r, 0));
+	default:
+		return keys_moved(replay_seek(m, r, r->n - 1));
+	}
+}
+
+const struct rt_replay_key rt_replay_keys[] = {
+	{ ' ', "Space p", "pause or go on", keys_replay_pause },
+	{ 'p', NULL, NULL, keys_replay_pause },
+	{ '.', ". Right", "one snapshot forward (pauses)", keys_replay_step },
+	{ KEY_RIGHT, NULL, NULL, keys_replay_step },
+	{ ',', ", Left", "one snapshot back (pauses)", keys_replay_step },
+	{ KEY_LEFT, NULL, NULL, keys_replay_step },
+	{ ']', "] + =", "twice as fast (up to x16)", keys_replay_speed },
+	{ '+', NULL, NULL, keys_replay_speed },
+	{ '=', NULL, NULL, keys_replay_speed },
+	{ '[', "[ -", "half as fast (down to x0.25)", keys_replay_speed },
+	{ '-', NULL, NULL, keys_replay_speed },
+	{ '{', "{ }", "10 s of recorded time back or forward",
+	    keys_replay_seek },
+	{ '}', NULL, NULL, keys_replay_seek },
+	{ 'g', "g G", "the first or the last snapshot", keys_replay_seek },
+	{ KEY_SHOME, NULL, NULL, keys_replay_seek },
+	{ 'G', NULL, NULL, keys_replay_seek },
+	{ KEY_SEND, NULL, NULL, keys_replay_seek },
 	{ 0, NULL, NULL, NULL },
 };
+
+unsigned
+keys_replay(struct rt_view *v, struct rt_model *m, struct rec_replay *r, int ch)
+{
+	const struct rt_replay_key *k;
+
+	/* not while a prompt or menu takes the keys */
+	if (v->mode != RT_MODE_LIST && v->mode != RT_MODE_DETAIL)
+		return 0;
+	for (k = rt_replay_keys; k->key != 0; k++)
+		if (k->key == ch)
+			return k->fn(v, m, r, ch);
+	return 0;
+}
 
 /* --- modes that take keys for themselves --------------------------------- */
 
@@ -428,7 +533,7 @@ keys_sort_mode(struct rt_view *v, const struct rt_model *m, int ch)
 }
 
 /*
- * Help: the arrows, j k, PgUp PgDn, Home End scroll it (screen.c keeps
+ * Help: the arrows, j k, PgUp PgDn, Home End scroll it (scr-help.c keeps
  * the offset inside the text); q F10 quit; any other key returns.
  */
 static unsigned
@@ -490,12 +595,9 @@ keys_dispatch(struct rt_view *v, const struct rt_model *m, int ch)
 	}
 	for (k = rt_keys; k->key != 0; k++)
 		if (k->key == ch) {
-			/* sorting and the detail view belong to the Rings tab */
-			if (v->mode == RT_MODE_DETAIL && k->fn != keys_quit &&
-			    k->fn != keys_help && k->fn != keys_move &&
-			    k->fn != keys_back && k->fn != keys_pause &&
-			    k->fn != keys_interval && k->fn != keys_redraw &&
-			    k->fn != keys_tab)
+			/* sorting, search, filter: not in the detail view */
+			if (v->mode == RT_MODE_DETAIL &&
+			    !(k->flags & RT_KEY_DETAIL))
 				return 0;
 			return k->fn(v, m, ch);
 		}

@@ -93,31 +93,14 @@ main_on_signal(int sig)
 	main_quit = sig;
 }
 
-static uint64_t
-main_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /*
- * What a refresh needs besides the rings, for the tab on screen; while
- * recording, everything, so that every tab can be replayed.
+ * Whether a refresh takes physalloc3's free ranges: for the Memory tab's
+ * map and, while recording, always, so that every tab can be replayed.
  */
-static unsigned
-main_want(const struct rt_view *v)
+static bool
+main_ranges(const struct rt_view *v)
 {
-	if (main_rec != NULL)
-		return RT_WANT_SCHEMES | RT_WANT_CLIENTS | RT_WANT_PHYS;
-	if (v->tab == RT_TAB_SCHEMES)
-		return RT_WANT_SCHEMES;
-	if (v->tab == RT_TAB_CLIENTS)
-		return RT_WANT_CLIENTS;
-	if (v->tab == RT_TAB_MEMORY)
-		return RT_WANT_PHYS;
-	return 0;
+	return main_rec != NULL || v->tab == RT_TAB_MEMORY;
 }
 
 static int
@@ -162,11 +145,11 @@ main_record(void *arg, const struct rt_snap *s)
 static int
 main_batch(struct rt_view *v, struct rt_model *m, bool json, uint64_t count)
 {
-	uint64_t frame, next = main_now();
+	uint64_t frame, next = clock_ns();
 	int status = 0;
 
 	for (frame = 1; count == 0 || frame <= count; frame++) {
-		if (model_refresh(m, main_want(v)) < 0) {
+		if (model_refresh(m, main_ranges(v)) < 0) {
 			fprintf(stderr, "ringtop: %s\n", m->err);
 			status = 1;
 		}
@@ -183,8 +166,8 @@ main_batch(struct rt_view *v, struct rt_model *m, bool json, uint64_t count)
 		if (main_quit || (count != 0 && frame == count))
 			break;
 		next += v->interval_ns;
-		if (next < main_now())
-			next = main_now();
+		if (next < clock_ns())
+			next = clock_ns();
 		main_sleep_until(next);
 		if (main_quit)
 			break;
@@ -222,11 +205,10 @@ main_rec_banner(void)
 	if (main_rec == NULL)
 		return;
 	base = strrchr(main_rec->path, '/');
-	san_vis(name, sizeof(name),
-	    base != NULL ? base + 1 : main_rec->path, 64);
-	snprintf(line, sizeof(line), main_rec->stopped ? " rec %s stopped "
-						       : " rec %s ",
-	    name);
+	san_vis(name, sizeof(name), base != NULL ? base + 1 : main_rec->path,
+	    64);
+	snprintf(line, sizeof(line),
+	    main_rec->stopped ? " rec %s stopped " : " rec %s ", name);
 	main_banner(line);
 }
 
@@ -238,7 +220,7 @@ static int
 main_wait_key(uint64_t next, bool forever)
 {
 	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
-	uint64_t now = main_now();
+	uint64_t now = clock_ns();
 	int ms;
 
 	if (forever)
@@ -267,7 +249,7 @@ main_interactive(struct rt_view *v, struct rt_model *m, uint64_t count)
 		fprintf(stderr, "ringtop: cannot set up the terminal\n");
 		return 1;
 	}
-	model_refresh(m, main_want(v));
+	model_refresh(m, main_ranges(v));
 	frames++;
 	if (main_rows(v, m) < 0) {
 		status = 1;
@@ -275,7 +257,7 @@ main_interactive(struct rt_view *v, struct rt_model *m, uint64_t count)
 	}
 	screen_draw(v, m);
 	main_rec_banner();
-	next = main_now() + v->interval_ns;
+	next = clock_ns() + v->interval_ns;
 	while (!main_quit) {
 		if (count != 0 && frames >= count)
 			break;
@@ -291,12 +273,12 @@ main_interactive(struct rt_view *v, struct rt_model *m, uint64_t count)
 				goto out;
 		}
 		if (act & RT_RETIME)
-			next = main_now() + v->interval_ns;
-		now = main_now();
+			next = clock_ns() + v->interval_ns;
+		now = clock_ns();
 		if ((!v->paused && now >= next) ||
 		    ((act & RT_REFRESH) && !v->paused)) {
-			model_refresh(m, main_want(v));
-					frames++;
+			model_refresh(m, main_ranges(v));
+			frames++;
 			next = now + v->interval_ns;
 			act |= RT_RESORT | RT_REDRAW;
 		}
@@ -316,93 +298,23 @@ out:
 
 /* --- replay (-r) ----------------------------------------------------- */
 
-/*
- * Apply snapshot i of the recording (a copy: the model takes the lists
- * it is given).  0, or -ENOMEM.
- */
 static int
-main_apply(struct rt_model *m, const struct rec_replay *r, size_t i)
+main_replay_batch(struct rt_view *v, struct rt_model *m, struct rec_replay *r,
+    bool json, uint64_t count, bool pace)
 {
-	struct rt_snap s;
-	int rc;
+	uint64_t next = clock_ns(), frame;
 
-	if ((rc = rec_snap_dup(&s, &r->snaps[i])) < 0)
-		return rc;
-	rc = model_apply(m, &s);
-	return rc == -ENOMEM ? rc : 0;
-}
-
-/*
- * Show snapshot idx: the model is rebuilt from the first snapshot on, so
- * that rates, stall ages and history are those the recording showed.
- */
-static int
-main_seek(struct rt_model *m, struct rec_replay *r, size_t idx)
-{
-	size_t i;
-
-	model_free(m);
-	model_init(m, NULL, RING_CTL_DEFAULT);
-	snprintf(m->sock, sizeof(m->sock), "%s", r->sock);
-	for (i = 0; i <= idx; i++)
-		if (main_apply(m, r, i) < 0)
-			return -ENOMEM;
-	r->pos = idx;
-	return 0;
-}
-
-/*
- * Step to the next shown snapshot (the model carries on from the last);
- * a primer sample is applied on the way, as model_refresh() did.
- */
-static int
-main_step(struct rt_model *m, struct rec_replay *r)
-{
-	while (r->pos + 1 < r->n) {
-		r->pos++;
-		if (main_apply(m, r, r->pos) < 0)
-			return -ENOMEM;
-		if (!r->snaps[r->pos].primer)
-			break;
-	}
-	return 0;
-}
-
-/* The first shown snapshot: after the primer, if any. */
-static int
-main_seek_first(struct rt_model *m, struct rec_replay *r)
-{
-	if (main_seek(m, r, 0) < 0)
-		return -ENOMEM;
-	return r->snaps[0].primer ? main_step(m, r) : 0;
-}
-
-/* Time from the snapshot on screen to the next at the current speed. */
-static uint64_t
-main_gap(const struct rec_replay *r)
-{
-	uint64_t d = r->snaps[r->pos + 1].mono_ns - r->snaps[r->pos].mono_ns;
-
-	return d / r->speed * 4;
-}
-
-static int
-main_replay_batch(struct rt_view *v, struct rt_model *m,
-    struct rec_replay *r, bool json, uint64_t count, bool pace)
-{
-	uint64_t next = main_now(), frame;
-
-	if (main_seek_first(m, r) < 0)
+	if (replay_seek(m, r, 0) < 0)
 		goto nomem;
 	for (frame = 1; count == 0 || frame <= count; frame++) {
 		if (frame > 1) {
 			if (r->pos + 1 >= r->n || main_quit)
 				break;
 			if (pace) {
-				next += main_gap(r);
+				next += replay_gap(r);
 				main_sleep_until(next);
 			}
-			if (main_step(m, r) < 0)
+			if (replay_step(m, r) < 0)
 				goto nomem;
 		}
 		if (main_rows(v, m) < 0)
@@ -421,44 +333,6 @@ nomem:
 	return 1;
 }
 
-/* Step back to the shown snapshot before the one on screen. */
-static int
-main_back(struct rt_model *m, struct rec_replay *r)
-{
-	size_t i = r->pos;
-
-	while (i > 0 && r->snaps[--i].primer)
-		;
-	if (r->snaps[i].primer)
-		return main_seek_first(m, r);
-	return main_seek(m, r, i);
-}
-
-/*
- * Seek by recorded time: the last shown snapshot at most back ns before
- * (or the first at least ahead ns after) the one on screen.
- */
-static int
-main_seek_by(struct rt_model *m, struct rec_replay *r, bool forward)
-{
-	uint64_t at = r->snaps[r->pos].mono_ns;
-	size_t i = r->pos;
-
-	if (forward) {
-		while (i + 1 < r->n &&
-		    (r->snaps[i].mono_ns < at + REC_SEEK_NS ||
-			r->snaps[i].primer))
-			i++;
-		return main_seek(m, r, i);
-	}
-	while (i > 0 && (r->snaps[i].mono_ns + REC_SEEK_NS > at ||
-			    r->snaps[i].primer))
-		i--;
-	if (r->snaps[i].primer)
-		return main_seek_first(m, r);
-	return main_seek(m, r, i);
-}
-
 /* The replay's state over the right of the header line. */
 static void
 main_replay_banner(const struct rec_replay *r)
@@ -468,73 +342,15 @@ main_replay_banner(const struct rec_replay *r)
 	const char *base = strrchr(r->path, '/');
 	time_t t = (time_t)(r->snaps[r->pos].wall_ns / 1000000000ull);
 	struct tm tm;
-	size_t i, at = 0, shown = 0;
 
-	/* frames count as batch replay numbers them: primers not shown */
-	for (i = 0; i < r->n; i++)
-		if (!r->snaps[i].primer) {
-			shown++;
-			if (i <= r->pos)
-				at = shown;
-		}
 	san_vis(name, sizeof(name), base != NULL ? base + 1 : r->path, 64);
 	rec_fmt_speed(speed, sizeof(speed), r->speed);
 	localtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%H:%M:%S", &tm);
 	snprintf(line, sizeof(line), " replay %s %s %s %zu/%zu%s ", name, when,
-	    speed, at, shown,
+	    speed, r->pos + 1, r->n,
 	    r->paused ? " paused" : (r->pos + 1 == r->n ? " end" : ""));
 	main_banner(line);
-}
-
-/*
- * The replay's keys, before the monitor's own: pause, step, speed and
- * seek.  Returns RT_* bits, or 0 when the key is not one of them (then
- * the monitor's table has it).  Not while a prompt or menu takes keys.
- */
-static unsigned
-main_replay_key(struct rt_view *v, struct rt_model *m, struct rec_replay *r,
-    int ch)
-{
-	if (v->mode != RT_MODE_LIST && v->mode != RT_MODE_DETAIL)
-		return 0;
-	switch (ch) {
-	case ' ':
-	case 'p':
-		r->paused = !r->paused;
-		return RT_REDRAW | RT_RETIME;
-	case '.':
-	case KEY_RIGHT:
-		r->paused = true;
-		return (main_step(m, r) < 0 ? RT_QUIT : 0) | RT_RESORT;
-	case ',':
-	case KEY_LEFT:
-		r->paused = true;
-		return (main_back(m, r) < 0 ? RT_QUIT : 0) | RT_RESORT;
-	case ']':
-	case '+':
-	case '=':
-		if (r->speed < REC_SPEED_MAX)
-			r->speed *= 2;
-		return RT_REDRAW | RT_RETIME;
-	case '[':
-	case '-':
-		if (r->speed > REC_SPEED_MIN)
-			r->speed /= 2;
-		return RT_REDRAW | RT_RETIME;
-	case '{':
-	case '}':
-		return (main_seek_by(m, r, ch == '}') < 0 ? RT_QUIT : 0) |
-		    RT_RESORT;
-	case 'g':
-	case KEY_SHOME:
-		return (main_seek_first(m, r) < 0 ? RT_QUIT : 0) | RT_RESORT;
-	case 'G':
-	case KEY_SEND:
-		return (main_seek(m, r, r->n - 1) < 0 ? RT_QUIT : 0) |
-		    RT_RESORT;
-	}
-	return 0;
 }
 
 static int
@@ -549,7 +365,7 @@ main_replay_tty(struct rt_view *v, struct rt_model *m, struct rec_replay *r)
 		    "ringtop: not a terminal (use -b for batch mode)\n");
 		return 1;
 	}
-	if (main_seek_first(m, r) < 0) {
+	if (replay_seek(m, r, 0) < 0) {
 		fprintf(stderr, "ringtop: out of memory\n");
 		return 1;
 	}
@@ -558,7 +374,7 @@ main_replay_tty(struct rt_view *v, struct rt_model *m, struct rec_replay *r)
 		return 1;
 	}
 	act = RT_RESORT;
-	next = r->n > 1 ? main_now() + main_gap(r) : 0;
+	next = r->n > 1 ? clock_ns() + replay_gap(r) : 0;
 	while (!main_quit) {
 		if ((act & RT_RESORT) && main_rows(v, m) < 0) {
 			status = 1;
@@ -573,7 +389,7 @@ main_replay_tty(struct rt_view *v, struct rt_model *m, struct rec_replay *r)
 			break;
 		}
 		if (act & (RT_RETIME | RT_RESORT))
-			next = r->pos + 1 < r->n ? main_now() + main_gap(r)
+			next = r->pos + 1 < r->n ? clock_ns() + replay_gap(r)
 						 : 0;
 		act = 0;
 		if (main_wait_key(next, r->paused || r->pos + 1 >= r->n) < 0) {
@@ -581,14 +397,14 @@ main_replay_tty(struct rt_view *v, struct rt_model *m, struct rec_replay *r)
 			break;
 		}
 		while ((ch = getch()) != ERR) {
-			if ((k = main_replay_key(v, m, r, ch)) == 0)
+			if ((k = keys_replay(v, m, r, ch)) == 0)
 				k = keys_dispatch(v, m, ch);
 			if (k & RT_QUIT)
 				goto out;
 			act |= k & ~(unsigned)RT_REFRESH;
 		}
-		if (!r->paused && r->pos + 1 < r->n && main_now() >= next) {
-			if (main_step(m, r) < 0)
+		if (!r->paused && r->pos + 1 < r->n && clock_ns() >= next) {
+			if (replay_step(m, r) < 0)
 				act |= RT_QUIT;
 			act |= RT_RESORT | RT_RETIME;
 		}

@@ -29,71 +29,23 @@
  * previous one in one pass, carrying each ring's history along; a ring
  * that left ringd's list stays RT_GONE_NS, marked with how it ended.
  * While ringd is away the last snapshot stays, marked stale.
+ *
+ * This file works on snapshots alone (model-fetch.c takes them from
+ * ringd; a replay gives recorded ones), so the model is the same live
+ * and replayed.  Depends on ringtop.h and common/; the screens, batch
+ * output and the recorder read what it derives, and it knows nothing of
+ * them.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <ring/phys.h>
 
 #include "ringtop.h"
 #include "common/model-json.h"
 #include "common/common.h"
-
-static uint64_t
-model_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-uint64_t
-model_wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/*
- * The socket to dial, named again before each connection: a per-user
- * ringd may have come or gone since.  0, or -errno with s->err set.
- */
-static int
-model_sock(struct rt_model *m, struct rt_snap *s)
-{
-	int rc;
-
-	if ((rc = sock_path(m->sock_arg, m->scope, m->sock, sizeof(m->sock))) <
-	    0) {
-		snprintf(m->sock, sizeof(m->sock), "(no socket)");
-		sock_error(s->err, sizeof(s->err), m->sock_arg, m->scope, NULL,
-		    rc);
-		snprintf(s->why, sizeof(s->why),
-		    "no per-user socket: XDG_RUNTIME_DIR is not set");
-	}
-	return rc;
-}
-
-void
-model_init(struct rt_model *m, const char *sock, enum ring_ctl_scope scope)
-{
-	struct rt_snap s;
-
-	memset(m, 0, sizeof(*m));
-	memset(&s, 0, sizeof(s));
-	m->sock_arg = sock;
-	m->scope = scope;
-	if (model_sock(m, &s) < 0) {
-		snprintf(m->err, sizeof(m->err), "%s", s.err);
-		snprintf(m->why, sizeof(m->why), "%s", s.why);
-	}
-}
 
 void
 model_snap_free(struct rt_snap *s)
@@ -104,12 +56,15 @@ model_snap_free(struct rt_snap *s)
 	free(s->zones);
 	free(s->ranges);
 	free(s->regions);
+	free(s->opnames);
 	s->rings = NULL;
 	s->schemes = NULL;
 	s->clients = NULL;
 	s->zones = NULL;
 	s->ranges = NULL;
 	s->regions = NULL;
+	s->opnames = NULL;
+	s->nopnames = 0;
 	s->nrings = s->nschemes = s->nclients = 0;
 	s->nzones = s->nranges = s->nregions = 0;
 }
@@ -137,10 +92,12 @@ model_clear(struct rt_model *m)
 	free(m->rings);
 	free(m->schemes);
 	free(m->clients);
+	free(m->opnames);
 	m->rings = NULL;
 	m->schemes = NULL;
 	m->clients = NULL;
-	m->nrings = m->nschemes = m->nclients = 0;
+	m->opnames = NULL;
+	m->nrings = m->nschemes = m->nclients = m->nopnames = 0;
 	model_phys_clear(m);
 	m->sub_total = m->cmp_total = 0;
 	m->prev_ns = 0;
@@ -155,119 +112,6 @@ model_free(struct rt_model *m)
 	model_clear(m);
 	ring_ctl_close(m->ctl);
 	m->ctl = NULL;
-}
-
-/* Errors that mean the connection itself is gone. */
-static bool
-model_conn_error(int rc)
-{
-	return rc == -EPIPE || rc == -ECONNRESET || rc == -ENOTCONN ||
-	    rc == -ETIMEDOUT || rc == -EBADF;
-}
-
-/*
- * Physical memory: a ringd without physalloc3 (or one that refuses the
- * lists) leaves the Memory tab empty with a reason, not the monitor down.
- */
-static int
-model_fetch_phys(struct rt_model *m, unsigned want, struct rt_snap *s)
-{
-	int rc;
-
-	if ((rc = ring_phys_list_zones(m->ctl, &s->zones, &s->nzones)) < 0 ||
-	    (rc = ring_phys_list_regions(m->ctl, &s->regions,
-		 &s->nregions)) < 0 ||
-	    ((want & RT_WANT_PHYS) &&
-		(rc = ring_phys_list_free(m->ctl, &s->ranges, &s->nranges)) <
-		    0))
-		goto fail;
-	s->phys = true;
-	return 0;
-fail:
-	free(s->zones);
-	free(s->ranges);
-	free(s->regions);
-	s->zones = NULL;
-	s->ranges = NULL;
-	s->regions = NULL;
-	s->nzones = s->nranges = s->nregions = 0;
-	snprintf(s->phys_err, sizeof(s->phys_err), "%s", strerror(-rc));
-	return model_conn_error(rc) ? rc : 0;
-}
-
-/* ringd out of reach: what failed ("lost"; NULL: the connection). */
-static void
-model_down(struct rt_model *m, struct rt_snap *s, const char *what, int rc)
-{
-	if (rc == -ENOENT || rc == -ECONNREFUSED)
-		snprintf(s->why, sizeof(s->why), "ringd is not running");
-	else
-		snprintf(s->why, sizeof(s->why), "%s ringd: %s",
-		    what != NULL ? what : "cannot connect to", strerror(-rc));
-	if (what == NULL)
-		sock_error(s->err, sizeof(s->err), m->sock_arg, m->scope,
-		    m->sock, rc);
-	else
-		snprintf(s->err, sizeof(s->err), "%s '%s': %s", what, m->sock,
-		    (rc == -ENOENT || rc == -ECONNREFUSED) ? s->why
-							   : strerror(-rc));
-	ring_ctl_close(m->ctl);
-	m->ctl = NULL;
-}
-
-/* Connect when not connected: 0, or -errno with s->err set. */
-static int
-model_connect(struct rt_model *m, struct rt_snap *s)
-{
-	uint32_t ver = 0;
-	int rc;
-
-	if (m->ctl != NULL)
-		return 0;
-	if ((rc = model_sock(m, s)) < 0)
-		return rc;
-	if ((rc = ring_ctl_connect(m->sock, &ver, &m->ctl)) < 0) {
-		m->ctl = NULL;
-		if (rc == -EPROTO) {
-			snprintf(s->err, sizeof(s->err),
-			    "cannot talk to '%s': ringd speaks protocol "
-			    "version %u, ringtop %u",
-			    m->sock, (unsigned)ver,
-			    (unsigned)ring_ctl_protocol());
-			snprintf(s->why, sizeof(s->why),
-			    "ringd speaks protocol version %u, ringtop %u",
-			    (unsigned)ver, (unsigned)ring_ctl_protocol());
-			return rc;
-		}
-		model_down(m, s, NULL, rc);
-	}
-	return rc;
-}
-
-int
-model_fetch(struct rt_model *m, unsigned want, struct rt_snap *s)
-{
-	int rc;
-
-	memset(s, 0, sizeof(*s));
-	if ((rc = model_connect(m, s)) < 0)
-		goto out;
-	if ((rc = ring_ctl_status(m->ctl, &s->st)) < 0 ||
-	    (rc = ring_ctl_list_rings(m->ctl, &s->rings, &s->nrings)) < 0 ||
-	    (rc = ring_ctl_list_schemes(m->ctl, &s->schemes, &s->nschemes)) <
-		0 ||
-	    (rc = ring_ctl_list_clients(m->ctl, &s->clients, &s->nclients)) <
-		0 ||
-	    (rc = model_fetch_phys(m, want, s)) < 0) {
-		model_down(m, s, "lost", rc);
-		model_snap_free(s);
-	}
-out:
-	s->up = rc >= 0;
-	s->mono_ns = model_mono_ns();
-	s->wall_ns = model_wall_ns();
-	snprintf(s->sock, sizeof(s->sock), "%s", m->sock);
-	return rc < 0 ? rc : 0;
 }
 
 static int
@@ -391,8 +235,9 @@ model_ring_label(char *buf, size_t len, const struct rt_ring *t)
 {
 	char sch[FMT_NAME_LEN], cons[FMT_PEER_LEN];
 
-	fmt_name(sch, sizeof(sch), t->r.scheme, sizeof(t->r.scheme));
-	fmt_peer(cons, sizeof(cons), &t->r.consumer);
+	san_vis(sch, sizeof(sch), t->r.scheme, sizeof(t->r.scheme));
+	peer_fmt(cons, sizeof(cons), t->r.consumer.pid, t->r.consumer.comm,
+	    sizeof(t->r.consumer.comm));
 	snprintf(buf, len, "ring %llu (%s, %s)",
 	    (unsigned long long)t->r.ring_id, sch, cons);
 	return buf;
@@ -426,8 +271,7 @@ model_in_flight(const struct ring_ctl_ring *r)
  * for a CQE while it posts none (restarts when it posts one).
  */
 static uint64_t
-model_fly_since(const struct rt_ring *o, const struct rt_ring *t,
-    uint64_t now)
+model_fly_since(const struct rt_ring *o, const struct rt_ring *t, uint64_t now)
 {
 	if (model_in_flight(&t->r) == 0)
 		return 0;
@@ -516,29 +360,12 @@ model_alarm_count(const struct rt_ring *r)
 	}
 }
 
-const char *
-model_alarm_what(const struct rt_ring *r)
-{
-	switch (r->alarm) {
-	case RT_AL_SQ_STALL:
-		return r->r.sq.depth > 0 ? "SQEs not taken"
-					 : "SQEs taken, no CQE posted";
-	case RT_AL_CQ_FULL:
-		return "SQEs not taken";
-	case RT_AL_CQ_BACKLOG:
-		return "CQEs not reaped";
-	default:
-		return "";
-	}
-}
-
 /* Log what changed between a listed ring's last judgement and now. */
 static void
 model_ring_events(struct rt_model *m, const struct rt_ring *o,
     const struct rt_ring *t)
 {
-	char lab[MODEL_LABEL_LEN], who[FMT_PEER_LEN], age[24];
-	const struct ring_ctl_peer *p;
+	char lab[MODEL_LABEL_LEN], text[RT_ALARM_TEXT];
 
 	model_ring_label(lab, sizeof(lab), t);
 	if (o != NULL && o->r.state != t->r.state)
@@ -546,15 +373,8 @@ model_ring_events(struct rt_model *m, const struct rt_ring *o,
 		    mj_state_name(t->r.state));
 	if (model_alarm_stall(t->alarm) &&
 	    (o == NULL || o->alarm != t->alarm)) {
-		p = model_blamed(t);
-		fmt_peer(who, sizeof(who), p);
-		units_fmt_duration(model_alarm_age(m, t), age, sizeof(age));
-		events_add(m, RT_EV_STALL_BEGAN, t->r.ring_id,
-		    "%s %s: %llu %s for %s, blame %s %s", lab,
-		    model_alarm_name(t->alarm),
-		    (unsigned long long)model_alarm_count(t),
-		    model_alarm_what(t), age,
-		    model_side_name(t->blame), who);
+		events_add(m, RT_EV_STALL_BEGAN, t->r.ring_id, "%s",
+		    model_alarm_text(m, t, text, sizeof(text)));
 	} else if (o != NULL && model_alarm_stall(o->alarm) &&
 	    !model_alarm_stall(t->alarm)) {
 		events_add(m, RT_EV_STALL_ENDED, t->r.ring_id, "%s %s ended",
@@ -701,8 +521,8 @@ model_merge(struct rt_model *m, const struct rt_snap *s)
 /* Log kind ("came", "went") for each scheme of a that b does not list. */
 static void
 model_scheme_diff(struct rt_model *m, const struct ring_ctl_scheme *a,
-    size_t na, const struct ring_ctl_scheme *b, size_t nb,
-    enum rt_ev_kind kind, const char *verb)
+    size_t na, const struct ring_ctl_scheme *b, size_t nb, enum rt_ev_kind kind,
+    const char *verb)
 {
 	char name[FMT_NAME_LEN], who[FMT_PEER_LEN];
 	size_t i, j;
@@ -714,8 +534,9 @@ model_scheme_diff(struct rt_model *m, const struct ring_ctl_scheme *a,
 				break;
 		if (j < nb)
 			continue;
-		fmt_name(name, sizeof(name), a[i].name, sizeof(a[i].name));
-		fmt_peer(who, sizeof(who), &a[i].owner);
+		san_vis(name, sizeof(name), a[i].name, sizeof(a[i].name));
+		peer_fmt(who, sizeof(who), a[i].owner.pid, a[i].owner.comm,
+		    sizeof(a[i].owner.comm));
 		events_add(m, kind, 0, "scheme %s %s (%s)", name, verb, who);
 	}
 }
@@ -786,6 +607,9 @@ model_apply(struct rt_model *m, struct rt_snap *s)
 	snprintf(m->sock, sizeof(m->sock), "%s", s->sock);
 	free(m->schemes);
 	free(m->clients);
+	free(m->opnames);
+	m->opnames = s->opnames;
+	m->nopnames = s->nopnames;
 	m->schemes = s->schemes;
 	m->nschemes = s->nschemes;
 	m->clients = s->clients;
@@ -808,36 +632,6 @@ model_apply(struct rt_model *m, struct rt_snap *s)
 	m->why[0] = '\0';
 	m->frames++;
 	return 0;
-}
-
-/* Fetch, show the recorder, apply. */
-static int
-model_step(struct rt_model *m, unsigned want, bool primer)
-{
-	struct rt_snap s;
-	int rc = model_fetch(m, want, &s);
-
-	s.primer = primer && rc == 0;
-	if (m->on_snap != NULL)
-		m->on_snap(m->on_snap_arg, &s);
-	if (model_apply(m, &s) < 0 && rc == 0)
-		rc = -ENOMEM;
-	return rc;
-}
-
-int
-model_refresh(struct rt_model *m, unsigned want)
-{
-	bool primer = m->first_sample_ns != 0 && !m->up;
-	struct timespec ts;
-	int rc;
-
-	if ((rc = model_step(m, want, primer)) < 0 || !primer)
-		return rc;
-	ts.tv_sec = (time_t)(m->first_sample_ns / 1000000000ull);
-	ts.tv_nsec = (long)(m->first_sample_ns % 1000000000ull);
-	nanosleep(&ts, NULL);
-	return model_step(m, want, false);
 }
 
 uint64_t
@@ -895,11 +689,4 @@ model_active(const struct rt_ring *r)
 		return false;
 	return !r->have_rate || r->changed || r->r.sq.depth > 0 ||
 	    r->r.cq.depth > 0 || model_in_flight(&r->r) > 0;
-}
-
-const char *
-model_state(const struct rt_model *m, const struct rt_ring *r)
-{
-	(void)m;
-	return model_state_name(r->state);
 }

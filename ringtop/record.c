@@ -193,18 +193,28 @@ _Static_assert(RING_PHYS_GRANT_MAX == 8, "rec_region_f lists every grant");
 static const struct rec_type rec_region = REC_TYPE(struct ring_phys_region,
     rec_region_f);
 
+static const struct rec_field rec_opname_f[] = {
+	REC_F(struct rt_opname, scheme, REC_STR),
+	REC_F(struct rt_opname, pid, REC_U32),
+	REC_F(struct rt_opname, op, REC_U32),
+	REC_F(struct rt_opname, name, REC_STR),
+};
+static const struct rec_type rec_opname = REC_TYPE(struct rt_opname,
+    rec_opname_f);
+
 /* The lists of a snapshot line: key, record type, where in rt_snap. */
 struct rec_list {
 	const char *key;
 	const struct rec_type *type;
-	size_t vec; /* offsetof the pointer */
-	size_t len; /* offsetof the count */
+	size_t vec;    /* offsetof the pointer */
+	size_t len;    /* offsetof the count */
+	bool optional; /* added to format 1 later: absent reads as empty */
 };
 
 #define REC_L(k, t, v, n) \
 	{ \
 		k, &t, offsetof(struct rt_snap, v), \
-		    offsetof(struct rt_snap, n) \
+		    offsetof(struct rt_snap, n), false \
 	}
 static const struct rec_list rec_lists[] = {
 	REC_L("rings", rec_ring, rings, nrings),
@@ -213,6 +223,9 @@ static const struct rec_list rec_lists[] = {
 	REC_L("zones", rec_zone, zones, nzones),
 	REC_L("ranges", rec_range, ranges, nranges),
 	REC_L("regions", rec_region, regions, nregions),
+	/* older readers skip the key, older files lack it: still format 1 */
+	{ "opnames", &rec_opname, offsetof(struct rt_snap, opnames),
+	    offsetof(struct rt_snap, nopnames), true },
 };
 #define REC_NLISTS (sizeof(rec_lists) / sizeof(rec_lists[0]))
 
@@ -319,8 +332,10 @@ rec_enc_list(const struct rec_type *t, const void *v, size_t n)
 static int
 rec_oom(struct rec_writer *w)
 {
-	snprintf(w->msg, sizeof(w->msg), "recording to '%s' stopped: out of "
-	    "memory", w->path);
+	snprintf(w->msg, sizeof(w->msg),
+	    "recording to '%s' stopped: out of "
+	    "memory",
+	    w->path);
 	w->stopped = true;
 	return -ENOMEM;
 }
@@ -361,7 +376,6 @@ rec_create(struct rec_writer *w, const char *path, uint64_t max,
     uint64_t interval_ns, const char *sock)
 {
 	struct json_object *o;
-	struct timespec ts;
 	int rc;
 
 	memset(w, 0, sizeof(*w));
@@ -384,10 +398,8 @@ rec_create(struct rec_writer *w, const char *path, uint64_t max,
 	    json_object_new_string(RING_VERSION));
 	json_object_object_add(o, "interval_ns",
 	    json_object_new_uint64(interval_ns));
-	clock_gettime(CLOCK_REALTIME, &ts);
 	json_object_object_add(o, "start_wall_ns",
-	    json_object_new_uint64(
-		(uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec));
+	    json_object_new_uint64(clock_wall_ns()));
 	json_object_object_add(o, "socket", json_object_new_string(sock));
 	rc = rec_put(w, o);
 	json_object_put(o);
@@ -416,7 +428,8 @@ rec_write(struct rec_writer *w, const struct rt_snap *s)
 	    json_object_new_uint64(s->mono_ns));
 	json_object_object_add(o, "wall_ns",
 	    json_object_new_uint64(s->wall_ns));
-	json_object_object_add(o, "primer", json_object_new_boolean(s->primer));
+	/* format 1 has it: the primer sample is gone, so always false */
+	json_object_object_add(o, "primer", json_object_new_boolean(false));
 	json_object_object_add(o, "sock", json_object_new_string(s->sock));
 	json_object_object_add(o, "up", json_object_new_boolean(s->up));
 	if (!s->up) {
@@ -524,13 +537,14 @@ rec_dec(const struct rec_type *t, struct json_object *a, void *rec)
 static const char *
 rec_dec_list(struct rt_snap *s, const struct rec_list *l, struct json_object *o)
 {
-	struct json_object *a;
+	struct json_object *a = NULL;
 	const char *why;
 	size_t n, i;
 	char *v;
 
-	if (!json_object_object_get_ex(o, l->key, &a) ||
-	    !json_object_is_type(a, json_type_array))
+	if (!json_object_object_get_ex(o, l->key, &a) && l->optional)
+		return NULL;
+	if (a == NULL || !json_object_is_type(a, json_type_array))
 		return "a list is missing";
 	n = json_object_array_length(a);
 	if (n == 0)
@@ -588,13 +602,14 @@ rec_dec_snap(struct rt_snap *s, struct json_object *o, uint64_t prev_mono)
 {
 	struct json_object *st;
 	const char *why;
+	bool primer;
 	size_t i;
 
 	if (!json_object_is_type(o, json_type_object))
 		return "a snapshot is not an object";
 	if (!rec_get_key_u64(o, "mono_ns", &s->mono_ns) ||
 	    !rec_get_key_u64(o, "wall_ns", &s->wall_ns) ||
-	    !rec_get_bool(o, "primer", &s->primer) ||
+	    !rec_get_bool(o, "primer", &primer) ||
 	    !rec_get_str(o, "sock", s->sock, sizeof(s->sock)) ||
 	    !rec_get_bool(o, "up", &s->up))
 		return "a snapshot lacks its times or state";

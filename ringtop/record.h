@@ -8,7 +8,8 @@
  *    "start_wall_ns":...,"socket":"/run/ringd.sock"}
  *
  * then one line per snapshot (struct rt_snap of ringtop.h, as the model
- * fetched it): its times, whether it was the primer sample, the socket,
+ * fetched it): its times, "primer" (always false: the format keeps the
+ * key, a replay shows every snapshot), the socket,
  * whether ringd answered (and the error if not), and the raw records as
  * ringd gave them, each record a JSON array of its fields in the order of
  * record.c's field tables (compact: no key per field).
@@ -91,6 +92,26 @@ int rec_snap_dup(struct rt_snap *dst, const struct rt_snap *s);
 int rec_load(struct rec_replay *r, const char *path, uint64_t max, char *err,
     size_t errlen);
 void rec_replay_free(struct rec_replay *r);
+
+/* --- moving through a replay (replay.c) --------------------------------- */
+
+/*
+ * Show snapshot idx (clamped): the model rebuilt from the first snapshot
+ * on, so that rates, ages and history are the recorded ones.  0, or
+ * -ENOMEM.
+ */
+int replay_seek(struct rt_model *m, struct rec_replay *r, size_t idx);
+/* The next snapshot, the model carrying on (none at the end): 0, -ENOMEM. */
+int replay_step(struct rt_model *m, struct rec_replay *r);
+/* The snapshot before the one on screen: 0, or -ENOMEM. */
+int replay_back(struct rt_model *m, struct rec_replay *r);
+/*
+ * The last snapshot at least REC_SEEK_NS of recorded time before the one
+ * on screen, or the first that far after it: 0, or -ENOMEM.
+ */
+int replay_seek_by(struct rt_model *m, struct rec_replay *r, bool forward);
+/* Time from the snapshot on screen to the next at r->speed; 0 at the end. */
+uint64_t replay_gap(const struct rec_replay *r);
 
 /* Speed as "x0.25", "x2". */
 void rec_fmt_speed(char *buf, size_t len, unsigned speed);

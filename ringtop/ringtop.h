@@ -1,8 +1,10 @@
 /*
- * ringtop.h - the live monitor's shared declarations: the model it builds
- * from ringd's introspection snapshots (model.c), the derived figures
- * (rates, stall ages, history), the view state the keys change (keys.c),
- * the curses screen (screen.c) and batch output (batch.c).
+ * ringtop.h - the live monitor's shared declarations: the snapshot taken
+ * from ringd (model-fetch.c) or a recording (record.c, replay.c), the
+ * model built from snapshots with its derived figures and events
+ * (model.c, events.c), the view state the keys change (view.c, keys.c),
+ * the curses screen (scr*.c) and batch output (batch.c).  README.md says
+ * what may depend on what.
  */
 #ifndef RINGTOP_H
 #define RINGTOP_H
@@ -13,6 +15,8 @@
 
 #include <ring/phys.h>
 #include <ring/ring.h>
+
+#include "common/common.h"
 
 #define RT_PROG "ringtop"
 
@@ -37,16 +41,6 @@
 
 /* Events the log keeps; the oldest goes first. */
 #define RT_EVENTS 256
-
-/*
- * A first sample: with rt_model.first_sample_ns set (e.g. to this), the
- * first refresh after (re)connecting takes a second snapshot that long
- * after the first, so that the frame drawn from it has rates and states.
- * Off by default: a caller that sets it must schedule its next refresh
- * from the end of that one.  Without it, the first frame shows rates and
- * states as unknown ("-", null), as it does for a ring first seen later.
- */
-#define RT_FIRST_SAMPLE_NS 250000000ull
 
 /* Longest search or filter string, NUL included. */
 #define RT_PATTERN_MAX 64
@@ -81,7 +75,7 @@ enum rt_state {
 	RT_ST_SLEEPING, /* no movement, empty, a side waits on a wait word */
 	RT_ST_IDLE,	/* no movement, empty, nobody waits */
 	RT_ST_PENDING,	/* ringd: waiting for the scheme to accept */
-	RT_ST_DROPPED,	/* ringd: a side left ("DROP") */
+	RT_ST_DROPPED,	/* ringd: a side left ("dropped") */
 	RT_ST_BROKEN,	/* ringd: a peer broke the ring's rules */
 	RT_ST_ADOPTING, /* ringd: after a restart, one side is back */
 	RT_ST_ENDED,	/* gone from ringd's list; kept RT_GONE_NS (->end) */
@@ -117,13 +111,13 @@ enum rt_side {
 
 /* How a ring that left ringd's list ended, as far as the model can tell. */
 enum rt_end {
-	RT_END_NONE,	       /* still listed */
-	RT_END_CLOSED,	       /* both sides still there: closed */
-	RT_END_CONSUMER_GONE,  /* its consumer's process left ringd */
-	RT_END_PRODUCER_GONE,  /* its scheme's process left ringd */
-	RT_END_DROPPED,	       /* last seen dropped */
-	RT_END_BROKEN,	       /* last seen broken */
-	RT_END_RINGD_RESTART,  /* ringd restarted and did not list it again */
+	RT_END_NONE,	      /* still listed */
+	RT_END_CLOSED,	      /* both sides still there: closed */
+	RT_END_CONSUMER_GONE, /* its consumer's process left ringd */
+	RT_END_PRODUCER_GONE, /* its scheme's process left ringd */
+	RT_END_DROPPED,	      /* last seen dropped */
+	RT_END_BROKEN,	      /* last seen broken */
+	RT_END_RINGD_RESTART, /* ringd restarted and did not list it again */
 	RT_END_COUNT
 };
 
@@ -139,7 +133,7 @@ struct rt_ring {
 	uint64_t sq_since_ns;	/* SQ head still with entries since; 0: no */
 	uint64_t cq_since_ns;	/* CQ head still with entries since; 0: no */
 	uint64_t fly_since_ns;	/* SQEs taken, no CQE posted since; 0: no */
-	enum rt_state state;	/* model_state() as a value */
+	enum rt_state state;	/* model_state_name() gives its word */
 	enum rt_alarm alarm;	/* RT_AL_NONE: none */
 	enum rt_side blame;	/* whom the alarm is charged to */
 	uint64_t gone_ns;	/* monotonic time it left the list; 0: listed */
@@ -148,16 +142,11 @@ struct rt_ring {
 	struct rt_hist *hist;	/* NULL until the first sample */
 };
 
-/* What a refresh fetches besides status, rings, schemes and clients. */
-#define RT_WANT_SCHEMES 0x1u /* (always fetched now; kept for callers) */
-#define RT_WANT_CLIENTS 0x2u /* (always fetched now; kept for callers) */
-#define RT_WANT_PHYS 0x4u /* free ranges (zones, regions: always) */
-
 /* Event log entries (model_event()). */
 enum rt_ev_kind {
 	RT_EV_RING_OPENED,
-	RT_EV_RING_STATE,  /* ringd's state changed: running, dropped... */
-	RT_EV_RING_ENDED,  /* left the list; text says how (rt_end) */
+	RT_EV_RING_STATE, /* ringd's state changed: running, dropped... */
+	RT_EV_RING_ENDED, /* left the list; text says how (rt_end) */
 	RT_EV_SCHEME_CAME,
 	RT_EV_SCHEME_WENT,
 	RT_EV_STALL_BEGAN, /* an alarm of RT_AL_SQ_STALL..CQ_BACKLOG */
@@ -170,13 +159,25 @@ enum rt_ev_kind {
 #define RT_EV_TEXT 200
 
 struct rt_event {
-	uint64_t seq;	   /* 1, 2, ...: position in the whole log */
-	uint64_t wall_ns;  /* when the snapshot that showed it was taken */
+	uint64_t seq;	  /* 1, 2, ...: position in the whole log */
+	uint64_t wall_ns; /* when the snapshot that showed it was taken */
 	enum rt_ev_kind kind;
-	uint64_t ring_id;  /* the ring, 0 for scheme and ringd events */
+	uint64_t ring_id;      /* the ring, 0 for scheme and ringd events */
 	char text[RT_EV_TEXT]; /* one line, names made terminal-safe:
 				  "ring 3 (blkdev, 812/blkdev-driver) ended:
 				  consumer gone" */
+};
+
+/*
+ * A name a scheme declared for one of its own opcodes (128..255), as a
+ * probe of the scheme gave it: the snapshot carries them so that the
+ * Schemes tab names opcodes without asking ringd, in a replay too.
+ */
+struct rt_opname {
+	char scheme[RING_CTL_NAME_MAX + 1]; /* the scheme's name */
+	uint32_t pid;			    /* and its owner's pid */
+	uint32_t op;
+	char name[RING_CTL_OPNAME_MAX];
 };
 
 /*
@@ -186,13 +187,12 @@ struct rt_event {
  * Every time the model uses comes from here, not from the clocks.
  */
 struct rt_snap {
-	uint64_t mono_ns;  /* CLOCK_MONOTONIC when taken */
-	uint64_t wall_ns;  /* CLOCK_REALTIME when taken */
-	bool primer;	   /* the extra first sample no frame is shown for */
-	bool up;	   /* ringd answered; else err and why say why not */
-	char err[512];	   /* why not, when !up: the whole message */
-	char why[80];	   /* its short form */
-	char sock[108];	   /* the socket path */
+	uint64_t mono_ns; /* CLOCK_MONOTONIC when taken */
+	uint64_t wall_ns; /* CLOCK_REALTIME when taken */
+	bool up;	  /* ringd answered; else err and why say why not */
+	char err[512];	  /* why not, when !up: the whole message */
+	char why[80];	  /* its short form */
+	char sock[108];	  /* the socket path */
 	struct ring_ctl_status st;
 	struct ring_ctl_ring *rings; /* any order */
 	size_t nrings;
@@ -204,35 +204,35 @@ struct rt_snap {
 	char phys_err[80]; /* why not */
 	struct ring_phys_zone *zones;
 	size_t nzones;
-	struct ring_phys_range *ranges; /* only with RT_WANT_PHYS */
+	struct ring_phys_range *ranges; /* only when asked for */
 	size_t nranges;
 	struct ring_phys_region *regions;
 	size_t nregions;
+	struct rt_opname *opnames; /* in the order of schemes */
+	size_t nopnames;
 };
 
 /* model_apply() exists (record.c, main.c may test for it). */
 #define RT_MODEL_APPLY 1
 
 struct rt_model {
-	const char *sock_arg; /* -S, or NULL: the path scope names */
+	const char *sock_arg;	   /* -S, or NULL: the path scope names */
 	enum ring_ctl_scope scope; /* --system, --user or the default rule */
-	char sock[108];	      /* the path in use, for messages */
-	struct ring_ctl *ctl; /* NULL while ringd is not reachable */
-	bool up;	      /* the last refresh succeeded */
-	bool stale;	      /* !up, and the lists below are the last
+	char sock[108];		   /* the path in use, for messages */
+	struct ring_ctl *ctl;	   /* NULL while ringd is not reachable */
+	bool up;		   /* the last refresh succeeded */
+	bool stale;		   /* !up, and the lists below are the last
 				 snapshot taken before ringd went away */
-	uint64_t down_wall_ns; /* wall clock ringd was first found gone
+	uint64_t down_wall_ns;	   /* wall clock ringd was first found gone
 				  (0: up, or never reached) */
-	char err[512];	      /* why not, when !up: the whole message */
-	char why[80];	      /* its short form for the screen */
-	uint64_t now_ns;      /* CLOCK_MONOTONIC of the last snapshot */
-	uint64_t wall_ns;     /* CLOCK_REALTIME of the last snapshot taken
+	char err[512];		   /* why not, when !up: the whole message */
+	char why[80];		   /* its short form for the screen */
+	uint64_t now_ns;	   /* CLOCK_MONOTONIC of the last snapshot */
+	uint64_t wall_ns;	   /* CLOCK_REALTIME of the last snapshot taken
 				 (or tried, while ringd is away) */
-	uint64_t prev_ns;     /* of the snapshot before, 0: none */
-	bool rates_known;     /* two snapshots: totals below are real */
-	uint64_t frames;      /* successful refreshes */
-	uint64_t first_sample_ns; /* 0 (default): no first sample; see
-				     RT_FIRST_SAMPLE_NS */
+	uint64_t prev_ns;	   /* of the snapshot before, 0: none */
+	bool rates_known;	   /* two snapshots: totals below are real */
+	uint64_t frames;	   /* successful refreshes */
 	struct ring_ctl_status st;
 	struct rt_ring *rings; /* sorted by ring_id; ended ones included */
 	size_t nrings;
@@ -250,6 +250,8 @@ struct rt_model {
 	size_t nranges;
 	struct ring_phys_region *regions;
 	size_t nregions;
+	struct rt_opname *opnames; /* declared opcode names of the schemes */
+	size_t nopnames;
 	/* the event log: a ring buffer of the last RT_EVENTS events */
 	struct rt_event events[RT_EVENTS];
 	uint64_t ev_seq; /* seq of the newest event; 0: none yet */
@@ -262,19 +264,23 @@ void model_init(struct rt_model *m, const char *sock,
     enum ring_ctl_scope scope);
 void model_free(struct rt_model *m);
 /*
- * Fetch a snapshot and apply it (the first one after connecting with a
- * primer, see RT_FIRST_SAMPLE_NS); 0, or -errno with m->err set.  While
- * ringd is away the lists keep the last snapshot (m->stale).
+ * Fetch a snapshot (with physalloc3's free ranges when ranges) and apply
+ * it; 0, or -errno with m->err set.  While ringd is away the lists keep
+ * the last snapshot (m->stale).  The first snapshot of a ring has no
+ * rates or state yet ("-", null in JSON): they need a second one.
  */
-int model_refresh(struct rt_model *m, unsigned want);
+int model_refresh(struct rt_model *m, bool ranges);
 /* Take a snapshot from ringd into *s: 0, or -errno (s->up false). */
-int model_fetch(struct rt_model *m, unsigned want, struct rt_snap *s);
+int model_fetch(struct rt_model *m, bool ranges, struct rt_snap *s);
 /*
  * Apply a snapshot, taking its lists (*s is emptied): 0; -ENOTCONN when
  * !s->up; -ENOMEM.  Rings may come in any order.
  */
 int model_apply(struct rt_model *m, struct rt_snap *s);
 void model_snap_free(struct rt_snap *s);
+/* (model-fetch.c) Is o one of scheme s's names (same name and owner)? */
+bool model_opname_of(const struct rt_opname *o,
+    const struct ring_ctl_scheme *s);
 /* Age of the oldest pending SQE (CQE) as seen so far, ns; 0: none. */
 uint64_t model_sq_age(const struct rt_model *m, const struct rt_ring *r);
 uint64_t model_cq_age(const struct rt_model *m, const struct rt_ring *r);
@@ -283,19 +289,25 @@ bool model_stalled(const struct rt_model *m, const struct rt_ring *r);
 /* Age of the stalled queue's head for r->alarm, ns; 0: no stall. */
 uint64_t model_alarm_age(const struct rt_model *m, const struct rt_ring *r);
 /* The entries a stall alarm is about (SQEs queued, CQEs posted, SQEs in
-   the producer) and what they are: "SQEs not taken", "CQEs not reaped",
-   "SQEs taken, no CQE posted"; 0 and "" for other alarms. */
+   the producer); 0 for other alarms. */
 uint64_t model_alarm_count(const struct rt_ring *r);
-const char *model_alarm_what(const struct rt_ring *r);
+/*
+ * (events.c) The one text of r's alarm, which the screen's and batch
+ * mode's ALARM lines and the stall_began event all show: "ring 3
+ * (disk0): stalled 4.2s, producer 812/blkdev-scheme takes no SQEs (16
+ * queued)"; the side blamed comes early, so a cut line keeps it.  Names
+ * are terminal-safe.  Returns buf; RT_ALARM_TEXT holds any.
+ */
+#define RT_ALARM_TEXT RT_EV_TEXT
+const char *model_alarm_text(const struct rt_model *m, const struct rt_ring *r,
+    char *buf, size_t len);
 /* The peer r->blame names, NULL for none. */
 const struct ring_ctl_peer *model_blamed(const struct rt_ring *r);
 /* Moved, holds anything (queued or inside the producer), or not known
    yet; never an ended ring. */
 bool model_active(const struct rt_ring *r);
-/* model_state_name(r->state). */
-const char *model_state(const struct rt_model *m, const struct rt_ring *r);
-/* "-", "running", "stalled", "waiting", "sleeping", "idle", "pending",
-   "DROP", "broken", "adopting", "ended". */
+/* "-", "running", "stalled", "waiting", "sleeping", "idle", "ended";
+   ringd's "pending", "dropped", "broken", "adopting" (mj_state_name()). */
 const char *model_state_name(enum rt_state s);
 /* "stalled", "cq full", "cq backlog", "dropped", "broken"; "" for none. */
 const char *model_alarm_name(enum rt_alarm a);
@@ -312,8 +324,6 @@ const char *model_event_kind(enum rt_ev_kind k); /* "ring_opened", ... */
 /* The value of a series i samples back (0: latest); false: none. */
 bool model_hist_get(const struct rt_hist *h, enum rt_series s, unsigned i,
     uint32_t *v);
-/* The wall clock now, ns since the epoch. */
-uint64_t model_wall_ns(void);
 /* "HH:MM:SS" local time of a wall clock time; "-" for 0. */
 void model_fmt_clock(char *buf, size_t len, uint64_t wall_ns);
 /* A rate as fmt_count() shows it, "-" when not known. */
@@ -391,6 +401,23 @@ struct rt_view {
 int view_rows(struct rt_view *v, const struct rt_model *m);
 /* Does ring r match a filter or search string (scheme, comm, id)? */
 bool view_match(const struct rt_ring *r, const char *pat);
+/*
+ * The text of ring r's cell in column col, the one formatter of a ring's
+ * row for the Rings tab and batch text: the id; the scheme and peers
+ * made terminal-safe (san_vis(), peer_fmt()); SQ and CQ as
+ * "depth/entries"; rates, "-" until known; AGE (view_age()), "-" for
+ * none; STATE the word model_state_name() gives.  Returns buf, which
+ * VIEW_CELL_LEN bytes always hold whole.
+ */
+#define VIEW_CELL_LEN FMT_NAME_LEN
+const char *view_cell(const struct rt_model *m, const struct rt_ring *r,
+    enum rt_col col, char *buf, size_t len);
+/*
+ * The AGE column's figure: how long the head of the queue in alarm (else
+ * the SQ's) has stood still with entries behind it, ns; 0 for none or an
+ * ended ring.  The age sort uses it too.
+ */
+uint64_t view_age(const struct rt_model *m, const struct rt_ring *r);
 /* Rows of the current tab. */
 size_t view_count(const struct rt_view *v, const struct rt_model *m);
 /* Keep the selection inside the rows and on sel_id for the Rings tab. */
@@ -405,16 +432,39 @@ void view_clamp(struct rt_view *v, const struct rt_model *m);
 #define RT_QUIT 0x8u
 #define RT_RETIME 0x10u /* the interval changed */
 
+#define RT_KEY_DETAIL 0x1u /* the key works in the detail view too */
+
 struct rt_key {
 	int key;
 	const char *name; /* as the help screen shows it; NULL: hidden */
 	const char *help;
 	unsigned (*fn)(struct rt_view *, const struct rt_model *, int);
+	unsigned flags; /* RT_KEY_* */
 };
 
 unsigned keys_dispatch(struct rt_view *v, const struct rt_model *m, int ch);
 /* The binding table, terminated by key 0, for the help screen. */
 extern const struct rt_key rt_keys[];
+
+/*
+ * The keys of a replay (-r), which come before rt_keys' in the list and
+ * detail views: pause, step, speed, seek.  Same shape as struct rt_key,
+ * but the handler moves through the recording (replay.c).
+ */
+struct rec_replay;
+struct rt_replay_key {
+	int key;
+	const char *name; /* as the help screen shows it; NULL: hidden */
+	const char *help;
+	unsigned (
+	    *fn)(struct rt_view *, struct rt_model *, struct rec_replay *, int);
+};
+
+/* The replay's table, terminated by key 0, for the help screen. */
+extern const struct rt_replay_key rt_replay_keys[];
+/* A replay's key: RT_* bits, or 0 when it is not one (rt_keys then). */
+unsigned keys_replay(struct rt_view *v, struct rt_model *m,
+    struct rec_replay *r, int ch);
 
 /* --- output --------------------------------------------------------- */
 
@@ -431,16 +481,12 @@ int batch_frame(const struct rt_view *v, const struct rt_model *m, bool json,
 /* 1.2k, 34M: a count in at most 5 characters. */
 void fmt_count(char *buf, size_t len, double v);
 /*
- * A name from ringd's records (at most max bytes), which another process
- * chose, as text safe for a terminal: san_vis() of common/, so control
- * bytes and bytes >= 0x80 show as "\ooo" and a backslash as "\\".
- * FMT_NAME_LEN is the room a scheme name can need, FMT_PEER_LEN a peer's.
+ * Room for a name from ringd's records made terminal-safe by san_vis()
+ * (FMT_NAME_LEN, a scheme's) and for a peer as peer_fmt() writes it
+ * (FMT_PEER_LEN): both of common/, as ringctl prints them.
  */
-#define FMT_NAME_LEN (4 * RING_CTL_NAME_MAX + 1)
-#define FMT_PEER_LEN (4 * RING_CTL_COMM_MAX + 16)
-void fmt_name(char *buf, size_t len, const char *s, size_t max);
-/* "pid/comm" (common/peer.c, as ringctl prints it), "ringd" for pid 0. */
-void fmt_peer(char *buf, size_t len, const struct ring_ctl_peer *p);
+#define FMT_NAME_LEN SAN_VIS_LEN(RING_CTL_NAME_MAX)
+#define FMT_PEER_LEN (SAN_VIS_LEN(RING_CTL_COMM_MAX) + 16)
 /* Interval as "1.0s" / "0.1s" / "10s". */
 void fmt_interval(char *buf, size_t len, uint64_t ns);
 /*

@@ -2,7 +2,11 @@
  * view.c - what the tables list: the model's rings narrowed by the filter
  * and -o, in the chosen sort order, and a selection that follows its ring
  * across refreshes; the schemes, clients and regions in their own tab's
- * sort order.
+ * sort order; and the text of each cell of a ring's row, which the Rings
+ * tab and batch mode both print (view_cell()).
+ *
+ * Depends on the model (ringtop.h) and common/; the screens (scr-*.c),
+ * batch.c and keys.c depend on it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -52,6 +56,63 @@ view_match(const struct rt_ring *r, const char *pat)
 	    (r->r.producer.pid != 0 &&
 		strcasestr(r->r.producer.comm, pat) != NULL) ||
 	    strcmp(id, pat) == 0;
+}
+
+uint64_t
+view_age(const struct rt_model *m, const struct rt_ring *r)
+{
+	if (r->state == RT_ST_ENDED)
+		return 0;
+	return r->alarm != RT_AL_NONE ? model_alarm_age(m, r)
+				      : model_sq_age(m, r);
+}
+
+const char *
+view_cell(const struct rt_model *m, const struct rt_ring *r, enum rt_col col,
+    char *buf, size_t len)
+{
+	const struct ring_ctl_peer *p;
+	uint64_t age;
+
+	switch (col) {
+	case RT_C_ID:
+		snprintf(buf, len, "%llu", (unsigned long long)r->r.ring_id);
+		break;
+	case RT_C_SCHEME:
+		san_vis(buf, len, r->r.scheme, sizeof(r->r.scheme));
+		break;
+	case RT_C_CONSUMER:
+	case RT_C_PRODUCER:
+		p = col == RT_C_CONSUMER ? &r->r.consumer : &r->r.producer;
+		peer_fmt(buf, len, p->pid, p->comm, sizeof(p->comm));
+		break;
+	case RT_C_SQ:
+		snprintf(buf, len, "%llu/%u", (unsigned long long)r->r.sq.depth,
+		    (unsigned)r->r.sq_entries);
+		break;
+	case RT_C_CQ:
+		snprintf(buf, len, "%llu/%u", (unsigned long long)r->r.cq.depth,
+		    (unsigned)r->r.cq_entries);
+		break;
+	case RT_C_SUB:
+	case RT_C_CMP:
+		model_fmt_rate(buf, len, r->have_rate,
+		    col == RT_C_SUB ? r->sub_rate : r->cmp_rate);
+		break;
+	case RT_C_AGE:
+		if ((age = view_age(m, r)) > 0)
+			units_fmt_duration(age, buf, len);
+		else
+			snprintf(buf, len, "-");
+		break;
+	case RT_C_STATE:
+		snprintf(buf, len, "%s", model_state_name(r->state));
+		break;
+	default:
+		snprintf(buf, len, "-");
+		break;
+	}
+	return buf;
 }
 
 /* qsort has no context argument: the sort runs on one thread. */
@@ -116,10 +177,11 @@ view_cmp(const void *pa, const void *pb)
 		c = view_cmp_double(a->cmp_rate, b->cmp_rate);
 		break;
 	case RT_C_AGE:
-		c = view_cmp_u64(model_sq_age(m, a), model_sq_age(m, b));
+		c = view_cmp_u64(view_age(m, a), view_age(m, b));
 		break;
 	case RT_C_STATE:
-		c = strcmp(model_state(m, a), model_state(m, b));
+		c = strcmp(model_state_name(a->state),
+		    model_state_name(b->state));
 		numeric = false;
 		break;
 	default:

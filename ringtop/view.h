@@ -3,7 +3,7 @@
  * never see: the sort of each table other than Rings (whose sort, set by
  * -s, is struct rt_view's), the rows of those tables in that order, and
  * the help screen's scroll offset.  view.c keeps it, keys.c changes it,
- * screen.c draws from it.
+ * the screens (scr-*.c) draw from it.
  */
 #ifndef RINGTOP_VIEW_H
 #define RINGTOP_VIEW_H

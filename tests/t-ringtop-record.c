@@ -243,6 +243,11 @@ test_demo(void)
 	tr_await_disk(true);
 	/* the first frames see traffic, the last ones the stall (>= 2 s) */
 	tr_record(rec, sizeof(rec), "demo.rec", "-d 0.3 -n 4", 0);
+	/* the opcode names the scheme declared travel in the recording */
+	tr_read(rec, tr_out, sizeof(tr_out));
+	if (strstr(tr_out, "\"opnames\":[[\"" TR_DISK "\",") == NULL ||
+	    strstr(tr_out, ",\"identify\"]") == NULL)
+		TAP_FAIL("no opcode names in the recording:\n%.2000s", tr_out);
 	TAP_SYS(kill(scheme.pid, SIGSTOP));
 	tr_replay_same(rec, "", "/blkdev-driver");
 	tr_record(rec, sizeof(rec), "demo-stall.rec", "-d 0.3 -n 12", 0);

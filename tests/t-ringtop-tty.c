@@ -38,34 +38,15 @@
 
 static struct td d;
 static struct tm_server tt; /* the private tmux server */
-static char tt_ringtop[PATH_MAX];
+static char tt_ringtop[256]; /* bounded: command lines are built with it */
 
-/* BUILD/tests/t-ringtop-tty -> BUILD/ringtop/ringtop, or $RINGTOP_BIN. */
+/* BUILD/ringtop/ringtop, or $RINGTOP_BIN (td_build_path()). */
 static const char *
 tt_binary(void)
 {
-	const char *env = getenv("RINGTOP_BIN");
-	char self[PATH_MAX];
-	char *slash;
-	ssize_t n;
-
-	if (env != NULL && env[0] != '\0') {
-		snprintf(tt_ringtop, sizeof(tt_ringtop), "%s", env);
-	} else {
-		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-		if (n <= 0)
-			TAP_FAIL("readlink /proc/self/exe: %s",
-			    tap_rcname(-errno));
-		self[n] = '\0';
-		if ((slash = strrchr(self, '/')) == NULL)
-			TAP_FAIL("odd path '%s'", self);
-		*slash = '\0';
-		if ((size_t)snprintf(tt_ringtop, sizeof(tt_ringtop),
-			"%s/../ringtop/ringtop", self) >= sizeof(tt_ringtop))
-			TAP_FAIL("path too long");
-	}
-	if (access(tt_ringtop, X_OK) != 0)
-		TAP_FAIL("no ringtop binary at '%s'", tt_ringtop);
+	if (td_build_path("RINGTOP_BIN", "ringtop/ringtop", tt_ringtop,
+		sizeof(tt_ringtop)) != 0)
+		TAP_FAIL("no ringtop binary of this build (or $RINGTOP_BIN)");
 	return tt_ringtop;
 }
 
