@@ -32,6 +32,34 @@
 #include "common/model-json.h"
 #include "common/common.h"
 
+static int cmd_metrics(struct ringctl *, const struct cmd_entry *,
+    struct cmd_args *);
+
+enum {
+	METRICS_OPT_OUTPUT,
+	METRICS_OPT_LISTEN,
+	METRICS_NOPTS
+};
+
+static const struct cmd_opt metrics_opts[] = {
+	[METRICS_OPT_OUTPUT] = { "output", 'o', "FILE",
+	    "write FILE.tmp, then rename it to FILE" },
+	[METRICS_OPT_LISTEN] = { "listen", 'l', "[ADDR:]PORT",
+	    "serve GET /metrics over HTTP" },
+	[METRICS_NOPTS] = { NULL, 0, NULL, NULL },
+};
+CMD_OPTS_CHECK(metrics_opts, METRICS_NOPTS);
+
+const struct cmd_entry cmd_metrics_entry = {
+	.name = "metrics",
+	.usage = "[-o FILE | --listen [ADDR:]PORT]",
+	.help = "the live model in Prometheus text format",
+	.flags = CMD_NO_JSON,
+	.args = { ARG_NONE },
+	.opts = metrics_opts,
+	.exec = cmd_metrics,
+};
+
 #define METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 /* A label value: room for a name made printable, then escaped. */
@@ -623,11 +651,11 @@ metrics_listen(struct metrics *m, const struct cmd_entry *ce, const char *spec)
 	return RC_OK;
 }
 
-int
+static int
 cmd_metrics(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
-	const char *out = a->val[cmd_opt_index(ce, "output")];
-	const char *listen = a->val[cmd_opt_index(ce, "listen")];
+	const char *out = a->val[METRICS_OPT_OUTPUT];
+	const char *listen = a->val[METRICS_OPT_LISTEN];
 	struct metrics m = { .rc = rc };
 	char *buf;
 	size_t len;

@@ -27,6 +27,37 @@
 #include "common/model-json.h"
 #include "common/common.h"
 
+static int cmd_monitor(struct ringctl *, const struct cmd_entry *,
+    struct cmd_args *);
+
+enum {
+	MONITOR_OPT_INTERVAL,
+	MONITOR_OPT_THRESHOLD,
+	MONITOR_OPT_COUNT,
+	MONITOR_NOPTS
+};
+
+static const struct cmd_opt monitor_opts[] = {
+	[MONITOR_OPT_INTERVAL] = { "interval", 'i', "DURATION",
+	    "time between snapshots (200ms)" },
+	[MONITOR_OPT_THRESHOLD] = { "threshold", 't', "N",
+	    "report depth changes at or above N (8)" },
+	[MONITOR_OPT_COUNT] = { "count", 'n', "N", "stop after N events" },
+	[MONITOR_NOPTS] = { NULL, 0, NULL, NULL },
+};
+CMD_OPTS_CHECK(monitor_opts, MONITOR_NOPTS);
+
+const struct cmd_entry cmd_monitor_entry = {
+	.name = "monitor",
+	.usage = "[--interval DURATION] [--threshold N] [--count N] [RING]",
+	.help = "print ring events (attach, detach, drop, depth) as they "
+		"happen",
+	.max_args = 1,
+	.args = { ARG_RING },
+	.opts = monitor_opts,
+	.exec = cmd_monitor,
+};
+
 #define MONITOR_RETRY_MIN_NS 100000000ull
 #define MONITOR_RETRY_MAX_NS 2000000000ull
 
@@ -161,7 +192,7 @@ monitor_has(const struct ring_ctl_ring *v, size_t n, uint64_t id)
 	return false;
 }
 
-int
+static int
 cmd_monitor(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
 	struct ring_ctl_ring *old = NULL, *cur = NULL;
@@ -175,17 +206,17 @@ cmd_monitor(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	memset(&m, 0, sizeof(m));
 	m.rc = rc;
 	m.threshold = 8;
-	if ((v = a->val[cmd_opt_index(ce, "interval")]) != NULL &&
+	if ((v = a->val[MONITOR_OPT_INTERVAL]) != NULL &&
 	    (units_parse_duration(v, &interval) < 0 || interval < 1000000 ||
 		interval > 3600000000000ull))
 		return cmd_usage_error(rc, ce,
 		    "monitor: bad --interval '%s' (1ms..1h, e.g. 0.5, 100ms)",
 		    v);
-	if ((v = a->val[cmd_opt_index(ce, "threshold")]) != NULL &&
+	if ((v = a->val[MONITOR_OPT_THRESHOLD]) != NULL &&
 	    units_parse_u64(v, &m.threshold) < 0)
 		return cmd_usage_error(rc, ce, "monitor: bad --threshold '%s'",
 		    v);
-	if ((v = a->val[cmd_opt_index(ce, "count")]) != NULL &&
+	if ((v = a->val[MONITOR_OPT_COUNT]) != NULL &&
 	    (units_parse_u64(v, &m.count) < 0 || m.count == 0))
 		return cmd_usage_error(rc, ce, "monitor: bad --count '%s'", v);
 	if (a->argc == 1) {

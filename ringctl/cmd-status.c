@@ -21,7 +21,18 @@
 #include "common/model-json.h"
 #include "common/common.h"
 
-int
+static int cmd_status(struct ringctl *, const struct cmd_entry *,
+    struct cmd_args *);
+
+const struct cmd_entry cmd_status_entry = {
+	.name = "status",
+	.usage = "",
+	.help = "ringd's version, uptime, counts; exit 0 when healthy",
+	.args = { ARG_NONE },
+	.exec = cmd_status,
+};
+
+static int
 cmd_status(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
 	struct ring_ctl_status st;

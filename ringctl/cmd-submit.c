@@ -28,6 +28,53 @@
 #include "common/model-json.h"
 #include "common/common.h"
 
+static int cmd_submit(struct ringctl *, const struct cmd_entry *,
+    struct cmd_args *);
+
+enum {
+	SUBMIT_OPT_DATA_FILE,
+	SUBMIT_OPT_BITS,
+	SUBMIT_OPT_TIMEOUT,
+	SUBMIT_OPT_COUNT,
+	SUBMIT_OPT_BATCH,
+	SUBMIT_OPT_WINDOW,
+	SUBMIT_OPT_DUMP,
+	SUBMIT_NOPTS
+};
+
+static const struct cmd_opt submit_opts[] = {
+	[SUBMIT_OPT_DATA_FILE] = { "data-file", 0, "FILE",
+	    "put FILE's bytes in the buffer pool" },
+	[SUBMIT_OPT_BITS] = { "bits", 0, "32|64",
+	    "entry width of the ring (default 64)" },
+	[SUBMIT_OPT_TIMEOUT] = { "timeout", 0, "DURATION",
+	    "wait this long for completions (5s)" },
+	[SUBMIT_OPT_COUNT] = { "count", 'n', "N",
+	    "submit N times and print a summary" },
+	[SUBMIT_OPT_BATCH] = { "batch", 0, "B",
+	    "push B entries at a time (1)" },
+	[SUBMIT_OPT_WINDOW] = { "window", 0, "W",
+	    "at most W entries in flight (the batch)" },
+	[SUBMIT_OPT_DUMP] = { "dump", 0, NULL,
+	    "hex dump the buffer after the completion" },
+	[SUBMIT_NOPTS] = { NULL, 0, NULL, NULL },
+};
+CMD_OPTS_CHECK(submit_opts, SUBMIT_NOPTS);
+
+const struct cmd_entry cmd_submit_entry = {
+	.name = "submit",
+	.usage = "[--data-file FILE] [--bits 32|64] [--timeout DURATION] "
+		 "[--count N [--batch B] [--window W]] [--dump] "
+		 "SCHEME OPCODE [FIELD=VALUE ...]",
+	.help = "open a ring to a scheme, submit an entry, print its "
+		"completion",
+	.min_args = 2,
+	.max_args = -1,
+	.args = { ARG_SCHEME, ARG_OPCODE, ARG_FIELD },
+	.opts = submit_opts,
+	.exec = cmd_submit,
+};
+
 #define SUBMIT_DATA_MAX (64u << 20) /* data= / --data-file bytes */
 #define SUBMIT_DUMP_MAX 4096u	    /* bytes --dump prints */
 #define SUBMIT_STEP_NS 50000000ull  /* longest wait between two checks */
@@ -322,33 +369,33 @@ submit_parse(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a,
 	for (i = 2; i < a->argc; i++)
 		if ((ret = submit_set_field(rc, ce, q, a->argv[i])) != RC_OK)
 			return ret;
-	if ((v = a->val[cmd_opt_index(ce, "data-file")]) != NULL &&
+	if ((v = a->val[SUBMIT_OPT_DATA_FILE]) != NULL &&
 	    (ret = submit_read_file(rc, q, v)) != RC_OK)
 		return ret;
-	if ((v = a->val[cmd_opt_index(ce, "bits")]) != NULL) {
+	if ((v = a->val[SUBMIT_OPT_BITS]) != NULL) {
 		if (strcmp(v, "32") == 0)
 			q->bits32 = true;
 		else if (strcmp(v, "64") != 0)
 			return cmd_usage_error(rc, ce,
 			    "submit: --bits is 32 or 64, not '%s'", v);
 	}
-	if ((v = a->val[cmd_opt_index(ce, "timeout")]) != NULL &&
+	if ((v = a->val[SUBMIT_OPT_TIMEOUT]) != NULL &&
 	    (units_parse_duration(v, &q->timeout_ns) < 0 || q->timeout_ns == 0))
 		return cmd_usage_error(rc, ce,
 		    "submit: bad --timeout '%s' (e.g. 5, 0.5, 500ms)", v);
-	if ((v = a->val[cmd_opt_index(ce, "count")]) != NULL &&
+	if ((v = a->val[SUBMIT_OPT_COUNT]) != NULL &&
 	    (ret = submit_count_opt(rc, ce, "count", v, UINT64_MAX / 2,
 		 &q->count)) != RC_OK)
 		return ret;
-	if ((v = a->val[cmd_opt_index(ce, "batch")]) != NULL &&
+	if ((v = a->val[SUBMIT_OPT_BATCH]) != NULL &&
 	    (ret = submit_count_opt(rc, ce, "batch", v, RING_MAX_ENTRIES,
 		 &q->batch)) != RC_OK)
 		return ret;
-	if ((v = a->val[cmd_opt_index(ce, "window")]) != NULL &&
+	if ((v = a->val[SUBMIT_OPT_WINDOW]) != NULL &&
 	    (ret = submit_count_opt(rc, ce, "window", v, RING_MAX_ENTRIES,
 		 &q->window)) != RC_OK)
 		return ret;
-	q->dump = a->set[cmd_opt_index(ce, "dump")];
+	q->dump = a->set[SUBMIT_OPT_DUMP];
 	if (q->count == 0 && (q->batch != 0 || q->window != 0))
 		return cmd_usage_error(rc, ce,
 		    "submit: --batch and --window need --count");
@@ -766,7 +813,7 @@ out:
 	return ret;
 }
 
-int
+static int
 cmd_submit(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
 	struct submit_req q;

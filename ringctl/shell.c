@@ -38,6 +38,18 @@
 #include "ringctl.h"
 #include "common/common.h"
 
+static int cmd_shell(struct ringctl *, const struct cmd_entry *,
+    struct cmd_args *);
+
+const struct cmd_entry cmd_shell_entry = {
+	.name = "shell",
+	.usage = "",
+	.help = "read commands interactively (readline)",
+	.flags = CMD_NOT_SHELL,
+	.args = { ARG_NONE },
+	.exec = cmd_shell,
+};
+
 #define SHELL_HISTORY_MAX 1000
 #define SHELL_LINE_MAX 65536
 #define SHELL_STEP_NS 50000000ull /* shell_sleep() looks at the flag */
@@ -370,7 +382,7 @@ shell_cands_live(enum cmd_arg kind, const char *scheme)
 	struct ring_ctl_scheme *s = NULL;
 	struct ring_ctl_ring *r = NULL;
 	struct ring_phys_region *g = NULL;
-	const struct cmd_entry *t;
+	const struct cmd_entry *const *t;
 	char buf[32];
 	size_t n, i;
 	unsigned k, nk;
@@ -426,7 +438,7 @@ shell_cands_live(enum cmd_arg kind, const char *scheme)
 	case ARG_COMMAND:
 		t = cmd_table(&nk);
 		for (k = 0; k < nk; k++)
-			shell_cands_add(t[k].name);
+			shell_cands_add(t[k]->name);
 		break;
 	case ARG_REGION:
 		if (shell_quiet_ctl() == NULL ||
@@ -446,7 +458,7 @@ shell_cands_live(enum cmd_arg kind, const char *scheme)
 static char **
 shell_complete(const char *text, int start, int end)
 {
-	const struct cmd_entry *ce, *t;
+	const struct cmd_entry *const *t, *ce;
 	const char *first = NULL;
 	char **argv = NULL, *head;
 	int argc = 0, pos = 0, i, k;
@@ -465,7 +477,7 @@ shell_complete(const char *text, int start, int end)
 	if (argc == 0) {
 		t = cmd_table(&n);
 		for (j = 0; j < n; j++)
-			shell_cands_add(t[j].name);
+			shell_cands_add(t[j]->name);
 		shell_cands_add("quit");
 		goto done;
 	}
@@ -744,7 +756,7 @@ shell_readline(struct ringctl *rc)
 	return st;
 }
 
-int
+static int
 cmd_shell(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
 	char *line, where[48];
