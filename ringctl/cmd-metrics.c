@@ -541,7 +541,7 @@ metrics_collect(struct metrics *m, struct metrics_snap *sn)
 	m->now_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	if (m->serving && metrics_track(m, sn) < 0) {
 		metrics_snap_free(sn);
-		return out_fail(rc, RC_FAIL, ENOMEM, "cannot track rings");
+		return out_fail(rc, RC_FAIL, -ENOMEM, "cannot track rings");
 	}
 	return RC_OK;
 }
@@ -596,12 +596,12 @@ metrics_write_file(struct ringctl *rc, const char *path, const char *buf,
 	int fd, err = 0;
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
-		return out_fail(rc, RC_FAIL, ENAMETOOLONG, "cannot write '%s'",
+		return out_fail(rc, RC_FAIL, -ENAMETOOLONG, "cannot write '%s'",
 		    path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
 	    0644);
 	if (fd < 0)
-		return out_fail(rc, RC_FAIL, errno, "cannot create '%s'", tmp);
+		return out_fail(rc, RC_FAIL, -errno, "cannot create '%s'", tmp);
 	while (off < len && err == 0) {
 		if ((n = write(fd, buf + off, len - off)) < 0) {
 			if (errno != EINTR)
@@ -618,7 +618,7 @@ metrics_write_file(struct ringctl *rc, const char *path, const char *buf,
 		err = errno;
 	if (err != 0) {
 		unlink(tmp);
-		return out_fail(rc, RC_FAIL, err, "cannot write '%s'", path);
+		return out_fail(rc, RC_FAIL, -err, "cannot write '%s'", path);
 	}
 	return RC_OK;
 }
@@ -671,7 +671,7 @@ cmd_metrics(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 		return metrics_listen(&m, ce, listen);
 	}
 	if (metrics_render(&m, &buf, &len, &status) < 0)
-		return out_fail(rc, RC_FAIL, ENOMEM, "cannot render metrics");
+		return out_fail(rc, RC_FAIL, -ENOMEM, "cannot render metrics");
 	if (out != NULL)
 		ret = metrics_write_file(rc, out, buf, len);
 	else

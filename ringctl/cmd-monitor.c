@@ -231,7 +231,7 @@ cmd_monitor(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 		return conn_fail(rc, err, "cannot list rings");
 	if (m.one && !monitor_has(old, nold, m.id)) {
 		free(old);
-		return out_fail(rc, RC_FAIL, ENOENT | OUT_NO_REASON,
+		return out_fail_plain(rc, RC_FAIL, -ENOENT,
 		    "no ring %" PRIu64, m.id);
 	}
 

@@ -219,7 +219,7 @@ phys_region_arg(struct ringctl *rc, const struct cmd_entry *ce,
 	if ((ret = conn_need(rc)) != RC_OK)
 		return ret;
 	if ((err = phys_find(rc, v, by_addr, reg)) == -ENOENT)
-		return out_fail(rc, RC_FAIL, ENOENT | OUT_NO_REASON,
+		return out_fail_plain(rc, RC_FAIL, -ENOENT,
 		    by_addr ? "no region holds %#" PRIx64 : "no region %" PRIu64,
 		    v);
 	if (err < 0)
@@ -312,7 +312,7 @@ cmd_physalloc(struct ringctl *rc, const struct cmd_entry *ce,
 		if (err == -EINVAL &&
 		    (cause = phys_einval_cause(size, min, min_given, flags, why,
 			 sizeof(why))) != NULL)
-			return out_fail(rc, RC_FAIL, EINVAL | OUT_NO_REASON,
+			return out_fail_plain(rc, RC_FAIL, -EINVAL,
 			    "physalloc: cannot build a %" PRIu64 "-byte "
 			    "scatter-gather list: %s",
 			    size, cause);
@@ -329,7 +329,7 @@ cmd_physalloc(struct ringctl *rc, const struct cmd_entry *ce,
 		if (err == -EINVAL &&
 		    (cause = phys_einval_cause(size, min, min_given, flags, why,
 			 sizeof(why))) != NULL)
-			return out_fail(rc, RC_FAIL, EINVAL | OUT_NO_REASON,
+			return out_fail_plain(rc, RC_FAIL, -EINVAL,
 			    "physalloc: cannot allocate %" PRIu64 " bytes: %s",
 			    size, cause);
 		if (err < 0)
@@ -494,7 +494,7 @@ cmd_physfree(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 		return ret;
 	id = reg.region_id;
 	if (addr != reg.base)
-		return out_fail(rc, RC_FAIL, EINVAL | OUT_NO_REASON,
+		return out_fail_plain(rc, RC_FAIL, -EINVAL,
 		    "physfree: %#" PRIx64 " is inside region %" PRIu64
 		    ", which starts at %#" PRIx64,
 		    addr, id, reg.base);
@@ -679,7 +679,7 @@ cmd_physmap(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	off = off > UINT64_MAX - (addr - reg.base) ? UINT64_MAX
 						   : off + (addr - reg.base);
 	if (off >= reg.size)
-		return out_fail(rc, RC_FAIL, EINVAL | OUT_NO_REASON,
+		return out_fail_plain(rc, RC_FAIL, -EINVAL,
 		    "physmap: offset %" PRIu64 " is beyond region %" PRIu64
 		    " (%" PRIu64 " bytes)",
 		    off, id, reg.size);

@@ -188,7 +188,7 @@ submit_set_field(struct ringctl *rc, const struct cmd_entry *ce,
 		if (q->data_len > SUBMIT_DATA_MAX)
 			return cmd_usage_error(rc, ce, "submit: data too long");
 		if ((q->data = (unsigned char *)strdup(eq + 1)) == NULL)
-			return out_fail(rc, RC_FAIL, ENOMEM, "submit");
+			return out_fail(rc, RC_FAIL, -ENOMEM, "submit");
 		return RC_OK;
 	}
 	if ((k = submit_field_index(word, (size_t)(eq - word))) < 0)
@@ -260,7 +260,7 @@ submit_read_file(struct ringctl *rc, struct submit_req *q, const char *path)
 		return out_fail(rc, RC_USAGE, 0,
 		    "submit: both data= and --data-file given");
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
-		return out_fail(rc, RC_FAIL, errno, "cannot open '%s'", path);
+		return out_fail(rc, RC_FAIL, -errno, "cannot open '%s'", path);
 	if (fstat(fd, &st) < 0 ||
 	    !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode))) {
 		ret = out_fail(rc, RC_FAIL, 0,
@@ -268,19 +268,19 @@ submit_read_file(struct ringctl *rc, struct submit_req *q, const char *path)
 		goto out;
 	}
 	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > SUBMIT_DATA_MAX) {
-		ret = out_fail(rc, RC_FAIL, EFBIG, "cannot use '%s'", path);
+		ret = out_fail(rc, RC_FAIL, -EFBIG, "cannot use '%s'", path);
 		goto out;
 	}
 	/* room for one byte more than expected, to see the end */
 	cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536;
 	if ((q->data = malloc(cap + 1)) == NULL) {
-		ret = out_fail(rc, RC_FAIL, ENOMEM, "cannot read '%s'", path);
+		ret = out_fail(rc, RC_FAIL, -ENOMEM, "cannot read '%s'", path);
 		goto out;
 	}
 	for (;;) {
 		if (got == cap) {
 			if (cap > SUBMIT_DATA_MAX) {
-				ret = out_fail(rc, RC_FAIL, EFBIG,
+				ret = out_fail(rc, RC_FAIL, -EFBIG,
 				    "cannot use '%s'", path);
 				goto fail;
 			}
@@ -288,7 +288,7 @@ submit_read_file(struct ringctl *rc, struct submit_req *q, const char *path)
 			    ? SUBMIT_DATA_MAX + 1
 			    : 2 * cap;
 			if ((nb = realloc(q->data, cap + 1)) == NULL) {
-				ret = out_fail(rc, RC_FAIL, ENOMEM,
+				ret = out_fail(rc, RC_FAIL, -ENOMEM,
 				    "cannot read '%s'", path);
 				goto fail;
 			}
@@ -310,7 +310,7 @@ submit_read_file(struct ringctl *rc, struct submit_req *q, const char *path)
 				fcntl(fd, F_GETFL) & ~O_NONBLOCK) == 0)
 				continue;
 		}
-		ret = out_fail(rc, RC_FAIL, errno, "cannot read '%s'", path);
+		ret = out_fail(rc, RC_FAIL, -errno, "cannot read '%s'", path);
 		goto fail;
 	}
 	if (S_ISFIFO(st.st_mode) && got == 0 && !waited) {
@@ -484,7 +484,7 @@ submit_open(struct ringctl *rc, struct submit_req *q, uint32_t entries,
 	if (q->given[4] && !q->given[6] && q->sqe.len > buf)
 		buf = q->sqe.len;
 	if (buf > RING_MAX_POOL)
-		return out_fail(rc, RC_FAIL, E2BIG,
+		return out_fail(rc, RC_FAIL, -E2BIG,
 		    "cannot make a %" PRIu64 "-byte buffer", buf);
 	if (buf != 0)
 		p.pool_bytes = ring_page_round(buf);
@@ -658,7 +658,7 @@ submit_load(struct ringctl *rc, struct submit_req *q, struct ring *r,
 	ts = calloc(cap, sizeof(*ts));
 	h = calloc(1, sizeof(*h));
 	if (sqes == NULL || ts == NULL || h == NULL) {
-		ret = out_fail(rc, RC_FAIL, ENOMEM, "submit");
+		ret = out_fail(rc, RC_FAIL, -ENOMEM, "submit");
 		goto out;
 	}
 	t0 = last_progress = submit_now();
@@ -744,7 +744,7 @@ submit_load(struct ringctl *rc, struct submit_req *q, struct ring *r,
 		if (now - last_progress >= q->timeout_ns) {
 			if (stopped)
 				break;
-			ret = out_fail(rc, RC_FAIL, ETIMEDOUT,
+			ret = out_fail(rc, RC_FAIL, -ETIMEDOUT,
 			    "%" PRIu64 " of %" PRIu64 " completions from '%s'",
 			    completed, q->count, q->scheme);
 			goto out;

@@ -125,9 +125,6 @@ int cmd_usage_error(struct ringctl *rc, const struct cmd_entry *ce,
 void cmd_print_usage(FILE *f, const struct cmd_entry *ce);
 
 /* output.c */
-/* Added to out_fail()'s err: name the errno in JSON, add no reason text. */
-#define OUT_NO_REASON 0x40000000
-
 /* Print obj as JSON (compact, or pretty with -p) and drop the reference. */
 void out_json(struct ringctl *rc, struct json_object *obj);
 /*
@@ -140,13 +137,19 @@ bool out_list_short(struct ringctl *rc, bool quiet, struct json_object *arr,
     const char *key);
 /*
  * Report a failure: "ringctl: MSG[: reason]" on stderr and, in JSON mode,
- * {"error": ..., "errno": NAME|null} on stdout.  err is a positive or
- * negative errno, 0 for none.  Returns status.
+ * {"error": ..., "errno": NAME|null} on stdout.  err is -errno, or 0 for
+ * none.  Returns status.
  */
 int out_fail(struct ringctl *rc, int status, int err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 int out_vfail(struct ringctl *rc, int status, int err, const char *fmt,
     va_list ap);
+/*
+ * As out_fail(), for a message that already says why: err (-errno) is
+ * named in JSON, no reason text is added.
+ */
+int out_fail_plain(struct ringctl *rc, int status, int err, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
 /* Lowercase strerror(), with ringd's meaning for some codes. */
 const char *out_strerror(int err);
 /* Aligned text tables: columns whose header starts with '>' align right. */

@@ -240,7 +240,7 @@ shell_batch_open(struct ringctl *rc, const char *path, int *st)
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0) {
-		*st = out_fail(rc, RC_FAIL, errno, "cannot open '%s'", path);
+		*st = out_fail(rc, RC_FAIL, -errno, "cannot open '%s'", path);
 		return NULL;
 	}
 	if (fstat(fd, &sb) < 0 ||
@@ -253,7 +253,7 @@ shell_batch_open(struct ringctl *rc, const char *path, int *st)
 	}
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0 ||
 	    (f = fdopen(fd, "r")) == NULL) {
-		*st = out_fail(rc, RC_FAIL, errno, "cannot open '%s'", path);
+		*st = out_fail(rc, RC_FAIL, -errno, "cannot open '%s'", path);
 		close(fd);
 		return NULL;
 	}
@@ -277,7 +277,7 @@ shell_batch(struct ringctl *rc, const char *path, bool force)
 	if ((line = malloc(SHELL_LINE_MAX + 2)) == NULL) {
 		if (f != stdin)
 			fclose(f);
-		return out_fail(rc, RC_FAIL, ENOMEM, "cannot read '%s'", path);
+		return out_fail(rc, RC_FAIL, -ENOMEM, "cannot read '%s'", path);
 	}
 	rc->in_shell = true;
 	while (!quit && shell_getline(f, line, &len)) {
@@ -298,7 +298,7 @@ shell_batch(struct ringctl *rc, const char *path, bool force)
 		}
 	}
 	if (ferror(f) && first == RC_OK)
-		first = out_fail(rc, RC_FAIL, errno, "cannot read '%s'", path);
+		first = out_fail(rc, RC_FAIL, -errno, "cannot read '%s'", path);
 	free(line);
 	if (f != stdin)
 		fclose(f);
@@ -679,7 +679,7 @@ shell_readline(struct ringctl *rc)
 	int st = RC_OK;
 
 	if (pipe2(shell_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
-		return out_fail(rc, RC_FAIL, errno, "cannot start the shell");
+		return out_fail(rc, RC_FAIL, -errno, "cannot start the shell");
 	shell_rc = rc;
 	shell_quit = shell_eof = false;
 	shell_term = shell_winch = shell_tstp = shell_interrupted = 0;
@@ -725,7 +725,7 @@ shell_readline(struct ringctl *rc)
 		pfd[1].events = POLLIN;
 		pfd[0].revents = pfd[1].revents = 0;
 		if (poll(pfd, 2, -1) < 0 && errno != EINTR) {
-			st = out_fail(rc, RC_FAIL, errno,
+			st = out_fail(rc, RC_FAIL, -errno,
 			    "cannot read commands");
 			break;
 		}
@@ -771,7 +771,7 @@ cmd_shell(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	if (isatty(STDIN_FILENO)) {
 		st = shell_readline(rc);
 	} else if ((line = malloc(SHELL_LINE_MAX + 2)) == NULL) {
-		st = out_fail(rc, RC_FAIL, ENOMEM, "cannot read commands");
+		st = out_fail(rc, RC_FAIL, -ENOMEM, "cannot read commands");
 	} else {
 		/* scripts: one command a line, errors do not stop us */
 		while (!quit && shell_getline(stdin, line, &len)) {
