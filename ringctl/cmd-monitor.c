@@ -85,33 +85,34 @@ monitor_emit(struct monitor *m, const char *event,
     const struct ring_ctl_ring *r, const char *detail)
 {
 	struct json_object *o, *ro;
-	struct timespec ts;
+	uint64_t now;
+	time_t secs;
 	struct tm tm;
 	char when[32], cp[96], pp[96], sch[SAN_VIS_LEN(RING_CTL_NAME_MAX)];
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	now = clock_wall_ns();
 	ro = mj_ring(r);
 	if (m->rc->json) {
 		o = json_object_new_object();
 		json_object_object_add(o, "event",
 		    json_object_new_string(event));
 		json_object_object_add(o, "timestamp_ns",
-		    mj_u64((uint64_t)ts.tv_sec * 1000000000ull +
-			(uint64_t)ts.tv_nsec));
+		    mj_u64(now));
 		json_object_object_add(o, "ring_id", mj_u64(r->ring_id));
 		json_object_object_add(o, "ring", ro);
 		out_json(m->rc, o);
 	} else {
 		struct json_object *cons, *prod;
 
-		localtime_r(&ts.tv_sec, &tm);
+		secs = (time_t)(now / 1000000000ull);
+		localtime_r(&secs, &tm);
 		strftime(when, sizeof(when), "%H:%M:%S", &tm);
 		json_object_object_get_ex(ro, "consumer", &cons);
 		json_object_object_get_ex(ro, "producer", &prod);
 		printf("%s.%03ld %-7s ring %" PRIu64 " '%s' %s consumer %s "
 		       "producer %s sq_depth %" PRIu64 " cq_backlog %" PRIu64
 		       "%s%s\n",
-		    when, ts.tv_nsec / 1000000, event, r->ring_id,
+		    when, (long)(now % 1000000000ull / 1000000), event, r->ring_id,
 		    out_name(mj_get_str(ro, "scheme", ""), sch, sizeof(sch)),
 		    mj_get_str(ro, "state", ""), out_peer(cons, cp, sizeof(cp)),
 		    out_peer(prod, pp, sizeof(pp)), r->sq.depth, r->cq.depth,
