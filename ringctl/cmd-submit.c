@@ -7,7 +7,8 @@
  * name them), and the completion is printed with its status decoded and
  * the round trip's latency.  With --count the same entry is submitted N
  * times, B at a time with at most W in flight, and a summary with the
- * rate and latency percentiles is printed instead.
+ * rate and latency percentiles is printed instead: that load generator
+ * is submit-load.c.
  *
  * In the shell, Ctrl-C stops it: no more entries are pushed, those in
  * flight are waited for (up to --timeout), the counts are reported and
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include "ringctl.h"
+#include "submit.h"
 #include "common/model-json.h"
 #include "common/common.h"
 
@@ -76,8 +78,7 @@ const struct cmd_entry cmd_submit_entry = {
 };
 
 #define SUBMIT_DATA_MAX (64u << 20) /* data= / --data-file bytes */
-#define SUBMIT_DUMP_MAX 4096u	    /* bytes --dump prints */
-#define SUBMIT_STEP_NS 50000000ull  /* longest wait between two checks */
+#define SUBMIT_DUMP_MAX 4096u /* bytes --dump prints */
 
 /* The SQE fields FIELD=VALUE may set, with their widths. */
 struct submit_field {
@@ -99,32 +100,10 @@ static const struct submit_field submit_fields[] = {
 	{ "additional1", offsetof(struct ring_sqe, additional1), 8, false },
 	{ "additional2", offsetof(struct ring_sqe, additional2), 8, false },
 };
-#define SUBMIT_NFIELDS (sizeof(submit_fields) / sizeof(submit_fields[0]))
+_Static_assert(sizeof(submit_fields) / sizeof(submit_fields[0]) ==
+	SUBMIT_NFIELDS,
+    "SUBMIT_NFIELDS is not the number of submit_fields");
 
-/* What the command line asked for. */
-struct submit_req {
-	const char *scheme;
-	uint8_t opcode;
-	const char *opname; /* to look up in the scheme's declared names */
-	char declared[RING_CTL_OPNAME_MAX]; /* the name it found there */
-	struct ring_sqe sqe;
-	bool given[SUBMIT_NFIELDS];
-	unsigned char *data; /* data= or --data-file bytes */
-	size_t data_len;
-	bool bits32;
-	uint64_t timeout_ns;
-	uint64_t count, batch, window; /* count 0: one entry */
-	bool dump;
-};
-
-static uint64_t
-submit_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static int
 submit_field_index(const char *name, size_t len)
@@ -449,7 +428,7 @@ submit_resolve(struct ringctl *rc, const struct cmd_entry *ce,
 	return RC_OK;
 }
 
-static struct json_object *
+struct json_object *
 submit_opcode_obj(const struct submit_req *q)
 {
 	struct ring_ctl_opname nm = { .op = q->opcode };
@@ -514,16 +493,16 @@ submit_open(struct ringctl *rc, struct submit_req *q, uint32_t entries,
  * ring_wait() for up to timeout_ns, in steps; -EINTR as soon as the shell
  * was interrupted, unless intr is false (draining after an interruption).
  */
-static int
+int
 submit_wait(struct ring *r, unsigned events, uint64_t timeout_ns, bool intr)
 {
-	uint64_t deadline = submit_now() + timeout_ns, now, step;
+	uint64_t deadline = clock_ns() + timeout_ns, now, step;
 	int err;
 
 	for (;;) {
 		if (intr && shell_interrupted)
 			return -EINTR;
-		now = submit_now();
+		now = clock_ns();
 		if (now >= deadline)
 			return -ETIMEDOUT;
 		step = deadline - now < SUBMIT_STEP_NS ? deadline - now
@@ -538,13 +517,13 @@ submit_wait(struct ring *r, unsigned events, uint64_t timeout_ns, bool intr)
 static int
 submit_pop(struct ring *r, struct ring_cqe *cqe, uint64_t timeout_ns)
 {
-	uint64_t deadline = submit_now() + timeout_ns, now;
+	uint64_t deadline = clock_ns() + timeout_ns, now;
 	int err;
 
 	for (;;) {
 		if ((err = ring_cq_pop(r, cqe)) != -EAGAIN)
 			return err;
-		now = submit_now();
+		now = clock_ns();
 		if (now >= deadline)
 			return -ETIMEDOUT;
 		err = submit_wait(r, RING_EV_IN, deadline - now, true);
@@ -569,7 +548,7 @@ submit_one(struct ringctl *rc, struct submit_req *q, struct ring *r,
 	if (shell_interrupted)
 		return out_fail(rc, RC_INTERRUPTED, 0,
 		    "interrupted before submitting to '%s'", q->scheme);
-	t0 = submit_now();
+	t0 = clock_ns();
 	if ((err = ring_sq_push(r, &q->sqe)) < 0)
 		return out_fail(rc, RC_FAIL, err, "cannot submit to '%s'%s",
 		    q->scheme,
@@ -581,7 +560,7 @@ submit_one(struct ringctl *rc, struct submit_req *q, struct ring *r,
 	if (err < 0)
 		return out_fail(rc, RC_FAIL, err, "no completion from '%s'",
 		    q->scheme);
-	t1 = submit_now();
+	t1 = clock_ns();
 	e = ring_cqe_errno(&cqe);
 	name = e != 0 ? errname(e) : NULL;
 	if (q->dump && q->sqe.len != 0 &&
@@ -636,181 +615,6 @@ submit_one(struct ringctl *rc, struct submit_req *q, struct ring *r,
 	}
 	/* the completion came; an errno in it makes the exit status 1 */
 	return e != 0 ? RC_FAIL : RC_OK;
-}
-
-static int
-submit_load(struct ringctl *rc, struct submit_req *q, struct ring *r,
-    uint32_t cap)
-{
-	struct ring_sqe *sqes;
-	struct ring_cqe cqes[64];
-	struct hist *h;
-	struct json_object *o, *l;
-	uint64_t *ts, submitted = 0, completed = 0, errors = 0, k, i;
-	uint64_t t0, now, last_progress;
-	int first_err = 0, n, err, ret = RC_OK;
-	bool stopped = false; /* interrupted: draining what is in flight */
-	char b[6][32];
-
-	/* entries are 64-byte aligned types */
-	sqes = aligned_alloc(_Alignof(struct ring_sqe),
-	    (size_t)q->batch * sizeof(*sqes));
-	ts = calloc(cap, sizeof(*ts));
-	h = calloc(1, sizeof(*h));
-	if (sqes == NULL || ts == NULL || h == NULL) {
-		ret = out_fail(rc, RC_FAIL, -ENOMEM, "submit");
-		goto out;
-	}
-	t0 = last_progress = submit_now();
-	while (completed < q->count) {
-		bool progress = false;
-
-		if (shell_interrupted && !stopped) {
-			/* no more entries; wait for those in flight */
-			stopped = true;
-			last_progress = submit_now();
-		}
-		if (stopped && completed == submitted)
-			break;
-		k = q->count - submitted < q->batch ? q->count - submitted
-						    : q->batch;
-		if (!stopped && k != 0 &&
-		    q->window - (submitted - completed) >= k) {
-			now = submit_now();
-			for (i = 0; i < k; i++) {
-				sqes[i] = q->sqe;
-				sqes[i].user_data = submitted + i;
-				ts[(submitted + i) & (cap - 1)] = now;
-			}
-			for (i = 0; i < k; i += (uint64_t)n) {
-				n = ring_sq_push_batch(r, sqes + i,
-				    (unsigned)(k - i));
-				if (n == -EAGAIN) {
-					/* the producer is behind: wait */
-					n = 0;
-					err = submit_wait(r, RING_EV_OUT,
-					    q->timeout_ns, true);
-					if (err == -EINTR)
-						break;
-					if (err < 0) {
-						ret = out_fail(rc, RC_FAIL, err,
-						    "cannot submit to '%s'",
-						    q->scheme);
-						goto out;
-					}
-					continue;
-				}
-				if (n < 0) {
-					ret = out_fail(rc, RC_FAIL, n,
-					    "cannot submit to '%s'", q->scheme);
-					goto out;
-				}
-			}
-			submitted += i;
-			progress = i != 0;
-		}
-		n = ring_cq_pop_batch(r, cqes, 64);
-		if (n > 0) {
-			now = submit_now();
-			for (i = 0; i < (uint64_t)n; i++) {
-				if (cqes[i].user_data >= submitted ||
-				    cqes[i].user_data + q->window < submitted) {
-					ret = out_fail(rc, RC_FAIL, 0,
-					    "'%s' completed user_data %" PRIu64
-					    ", which is not in flight",
-					    q->scheme, cqes[i].user_data);
-					goto out;
-				}
-				hist_add(h,
-				    now - ts[cqes[i].user_data & (cap - 1)]);
-				if ((err = ring_cqe_errno(&cqes[i])) != 0) {
-					errors++;
-					if (first_err == 0)
-						first_err = err;
-				}
-			}
-			completed += (uint64_t)n;
-			progress = true;
-		} else if (n != -EAGAIN) {
-			ret = out_fail(rc, RC_FAIL, n,
-			    "cannot reap completions");
-			goto out;
-		}
-		now = submit_now();
-		if (progress) {
-			last_progress = now;
-			continue;
-		}
-		if (now - last_progress >= q->timeout_ns) {
-			if (stopped)
-				break;
-			ret = out_fail(rc, RC_FAIL, -ETIMEDOUT,
-			    "%" PRIu64 " of %" PRIu64 " completions from '%s'",
-			    completed, q->count, q->scheme);
-			goto out;
-		}
-		err = submit_wait(r, RING_EV_IN,
-		    q->timeout_ns - (now - last_progress), !stopped);
-		if (err < 0 && err != -ETIMEDOUT && err != -EINTR) {
-			ret = out_fail(rc, RC_FAIL, err,
-			    "cannot reap completions");
-			goto out;
-		}
-	}
-	if (stopped) {
-		ret = out_fail(rc, RC_INTERRUPTED, 0,
-		    "interrupted after %" PRIu64 " of %" PRIu64
-		    " entries to '%s': %" PRIu64 " completed, %" PRIu64
-		    " with an errno%s",
-		    submitted, q->count, q->scheme, completed, errors,
-		    completed < submitted ? ", the rest timed out" : "");
-		goto out;
-	}
-	now = submit_now() - t0;
-	if (now == 0)
-		now = 1;
-	o = json_object_new_object();
-	json_object_object_add(o, "scheme", json_object_new_string(q->scheme));
-	json_object_object_add(o, "opcode", submit_opcode_obj(q));
-	json_object_object_add(o, "count", mj_u64(q->count));
-	json_object_object_add(o, "batch", mj_u64(q->batch));
-	json_object_object_add(o, "window", mj_u64(q->window));
-	json_object_object_add(o, "errors", mj_u64(errors));
-	json_object_object_add(o, "first_errno",
-	    first_err != 0
-		? json_object_new_string(
-		      errname(first_err) != NULL ? errname(first_err) : "?")
-		: NULL);
-	json_object_object_add(o, "elapsed_ns", mj_u64(now));
-	json_object_object_add(o, "ops_per_sec",
-	    mj_u64((uint64_t)((double)q->count * 1e9 / (double)now)));
-	l = json_object_new_object();
-	json_object_object_add(l, "min", mj_u64(h->min));
-	json_object_object_add(l, "p50", mj_u64(hist_quantile(h, 0.50)));
-	json_object_object_add(l, "p99", mj_u64(hist_quantile(h, 0.99)));
-	json_object_object_add(l, "max", mj_u64(h->max));
-	json_object_object_add(l, "mean", mj_u64(h->sum / h->count));
-	json_object_object_add(o, "latency_ns", l);
-	if (rc->json) {
-		out_json(rc, o);
-	} else {
-		printf("%" PRIu64 " entries to '%s' in %s: %" PRIu64
-		       " ops/s, %" PRIu64 " errors\n",
-		    q->count, q->scheme, units_fmt_duration(now, b[0], 32),
-		    mj_get_u64(o, "ops_per_sec", 0), errors);
-		printf("latency: min %s  p50 %s  p99 %s  max %s\n",
-		    units_fmt_duration(h->min, b[1], 32),
-		    units_fmt_duration(hist_quantile(h, 0.50), b[2], 32),
-		    units_fmt_duration(hist_quantile(h, 0.99), b[3], 32),
-		    units_fmt_duration(h->max, b[4], 32));
-		json_object_put(o);
-	}
-	ret = errors != 0 ? RC_FAIL : RC_OK;
-out:
-	free(sqes);
-	free(ts);
-	free(h);
-	return ret;
 }
 
 static int
