@@ -35,7 +35,7 @@ void opts_longopts(const struct opts_def *defs, size_t n,
 const char *opts_shortopts(const struct opts_def *defs, size_t n,
     const char *lead, char *buf, size_t len);
 /* The same in a buffer of the calling block (n must be a constant). */
-#define OPTS_SHORTOPTS(defs, n, lead)                                \
+#define OPTS_SHORTOPTS(defs, n, lead) \
 	opts_shortopts((defs), (n), (lead), (char[OPTS_SHORT_LEN(n)]){ 0 }, \
 	    OPTS_SHORT_LEN(n))
 /* One --help line per def: "  -S, --socket PATH        help". */

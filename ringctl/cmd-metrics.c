@@ -35,11 +35,7 @@
 static int cmd_metrics(struct ringctl *, const struct cmd_entry *,
     struct cmd_args *);
 
-enum {
-	METRICS_OPT_OUTPUT,
-	METRICS_OPT_LISTEN,
-	METRICS_NOPTS
-};
+enum { METRICS_OPT_OUTPUT, METRICS_OPT_LISTEN, METRICS_NOPTS };
 
 static const struct cmd_opt metrics_opts[] = {
 	[METRICS_OPT_OUTPUT] = { "output", 'o', "FILE",

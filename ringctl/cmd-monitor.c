@@ -96,8 +96,7 @@ monitor_emit(struct monitor *m, const char *event,
 		o = json_object_new_object();
 		json_object_object_add(o, "event",
 		    json_object_new_string(event));
-		json_object_object_add(o, "timestamp_ns",
-		    mj_u64(now));
+		json_object_object_add(o, "timestamp_ns", mj_u64(now));
 		json_object_object_add(o, "ring_id", mj_u64(r->ring_id));
 		json_object_object_add(o, "ring", ro);
 		out_json(m->rc, o);
@@ -112,7 +111,8 @@ monitor_emit(struct monitor *m, const char *event,
 		printf("%s.%03ld %-7s ring %" PRIu64 " '%s' %s consumer %s "
 		       "producer %s sq_depth %" PRIu64 " cq_backlog %" PRIu64
 		       "%s%s\n",
-		    when, (long)(now % 1000000000ull / 1000000), event, r->ring_id,
+		    when, (long)(now % 1000000000ull / 1000000), event,
+		    r->ring_id,
 		    out_name(mj_get_str(ro, "scheme", ""), sch, sizeof(sch)),
 		    mj_get_str(ro, "state", ""), out_peer(cons, cp, sizeof(cp)),
 		    out_peer(prod, pp, sizeof(pp)), r->sq.depth, r->cq.depth,
@@ -232,8 +232,8 @@ cmd_monitor(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 		return conn_fail(rc, err, "cannot list rings");
 	if (m.one && !monitor_has(old, nold, m.id)) {
 		free(old);
-		return out_fail_plain(rc, RC_FAIL, -ENOENT,
-		    "no ring %" PRIu64, m.id);
+		return out_fail_plain(rc, RC_FAIL, -ENOENT, "no ring %" PRIu64,
+		    m.id);
 	}
 
 	monitor_stop = 0;

@@ -48,8 +48,7 @@ static const struct cmd_opt physalloc_opts[] = {
 	    "smallest acceptable size (partial)" },
 	[PHYSALLOC_OPT_32] = { "32", 0, NULL,
 	    "allocate below 4 GiB (SPACE_32)" },
-	[PHYSALLOC_OPT_64] = { "64", 0, NULL,
-	    "allocate anywhere (SPACE_64)" },
+	[PHYSALLOC_OPT_64] = { "64", 0, NULL, "allocate anywhere (SPACE_64)" },
 	[PHYSALLOC_OPT_PARTIAL] = { "partial", 0, "STRATEGY",
 	    "optimal, greatest or greedy" },
 	[PHYSALLOC_OPT_SG] = { "sg", 0, NULL,
@@ -73,10 +72,7 @@ const struct cmd_entry cmd_physalloc_entry = {
 	.exec = cmd_physalloc,
 };
 
-enum {
-	PHYSFREE_OPT_FORCE,
-	PHYSFREE_NOPTS
-};
+enum { PHYSFREE_OPT_FORCE, PHYSFREE_NOPTS };
 
 static const struct cmd_opt physfree_opts[] = {
 	[PHYSFREE_OPT_FORCE] = { "force", 0, NULL,
@@ -106,12 +102,7 @@ const struct cmd_entry cmd_regions_entry = {
 	.exec = cmd_regions,
 };
 
-enum {
-	PHYSMAP_OPT_DUMP,
-	PHYSMAP_OPT_OFFSET,
-	PHYSMAP_OPT_LEN,
-	PHYSMAP_NOPTS
-};
+enum { PHYSMAP_OPT_DUMP, PHYSMAP_OPT_OFFSET, PHYSMAP_OPT_LEN, PHYSMAP_NOPTS };
 
 static const struct cmd_opt physmap_opts[] = {
 	[PHYSMAP_OPT_DUMP] = { "dump", 0, NULL,
@@ -220,7 +211,8 @@ phys_region_arg(struct ringctl *rc, const struct cmd_entry *ce,
 		return ret;
 	if ((err = phys_find(rc, v, by_addr, reg)) == -ENOENT)
 		return out_fail_plain(rc, RC_FAIL, -ENOENT,
-		    by_addr ? "no region holds %#" PRIx64 : "no region %" PRIu64,
+		    by_addr ? "no region holds %#" PRIx64
+			    : "no region %" PRIu64,
 		    v);
 	if (err < 0)
 		return conn_fail(rc, err, "cannot list regions");

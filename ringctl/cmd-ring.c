@@ -148,8 +148,8 @@ cmd_ring(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 		;
 	if (i == n) {
 		free(v);
-		return out_fail_plain(rc, RC_FAIL, -ENOENT,
-		    "no ring %" PRIu64, id);
+		return out_fail_plain(rc, RC_FAIL, -ENOENT, "no ring %" PRIu64,
+		    id);
 	}
 	r = mj_ring(&v[i]);
 	free(v);

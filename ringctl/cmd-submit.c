@@ -78,7 +78,7 @@ const struct cmd_entry cmd_submit_entry = {
 };
 
 #define SUBMIT_DATA_MAX (64u << 20) /* data= / --data-file bytes */
-#define SUBMIT_DUMP_MAX 4096u /* bytes --dump prints */
+#define SUBMIT_DUMP_MAX 4096u	    /* bytes --dump prints */
 
 /* The SQE fields FIELD=VALUE may set, with their widths. */
 struct submit_field {
@@ -103,7 +103,6 @@ static const struct submit_field submit_fields[] = {
 _Static_assert(sizeof(submit_fields) / sizeof(submit_fields[0]) ==
 	SUBMIT_NFIELDS,
     "SUBMIT_NFIELDS is not the number of submit_fields");
-
 
 static int
 submit_field_index(const char *name, size_t len)

@@ -15,10 +15,7 @@
 static int cmd_help(struct ringctl *, const struct cmd_entry *,
     struct cmd_args *);
 
-enum {
-	HELP_OPT_COMMANDS,
-	HELP_NOPTS
-};
+enum { HELP_OPT_COMMANDS, HELP_NOPTS };
 
 static const struct cmd_opt help_opts[] = {
 	[HELP_OPT_COMMANDS] = { "commands", 0, NULL,

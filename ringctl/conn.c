@@ -159,15 +159,14 @@ conn_need(struct ringctl *rc)
 		sock_error(msg, sizeof(msg), rc->sock, rc->scope,
 		    rc->sock_path[0] != '\0' ? rc->sock_path : NULL, err);
 	if (err < 0 && rc->sock_path[0] == '\0')
-		return out_fail_plain(rc, RC_UNREACHABLE, err, "%s",
-		    msg);
+		return out_fail_plain(rc, RC_UNREACHABLE, err, "%s", msg);
 	if (err == -EPROTO && server != 0)
 		return out_fail(rc, RC_FAIL, 0,
 		    "ringd at '%s' speaks protocol %u, this ringctl speaks %u",
 		    rc->sock_path, server, ring_ctl_protocol());
 	if (err < 0)
-		return out_fail_plain(rc, RC_UNREACHABLE, err,
-		    "%s%s", rc->lost ? "ringd went away; " : "", msg);
+		return out_fail_plain(rc, RC_UNREACHABLE, err, "%s%s",
+		    rc->lost ? "ringd went away; " : "", msg);
 	if (rc->lost) {
 		fprintf(stderr, "ringctl: ringd restarted; reconnected\n");
 		rc->lost = false;

@@ -20,7 +20,7 @@
 #include "common/opts.h"
 
 /* ringctl's synopsis, as ringctl(1) has it. */
-#define RINGCTL_SYNOPSIS                                          \
+#define RINGCTL_SYNOPSIS \
 	"usage: ringctl [-hjpV] [--system | --user | -S socket] " \
 	"[-b file [--force]] [command [argument ...]]"
 
@@ -98,8 +98,8 @@ ringctl_parse(struct ringctl *rc, int argc, char **argv, const char **batch,
 		word = optind == 0 ? 1 : optind;
 		longindex = -1;
 		ch = getopt_long(argc, argv,
-		    OPTS_SHORTOPTS(ringctl_opts, RINGCTL_NOPTS, "+:"),
-		    longopts, &longindex);
+		    OPTS_SHORTOPTS(ringctl_opts, RINGCTL_NOPTS, "+:"), longopts,
+		    &longindex);
 		if (ch == -1)
 			break;
 		if (longindex >= 0 &&
@@ -166,13 +166,14 @@ ringctl_main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	/* global options stop at the first word that is not one */
-	if ((st = ringctl_parse(&rc, argc, argv, &batch, &force, &i)) != RC_OK ||
-	    i < 0)
+	st = ringctl_parse(&rc, argc, argv, &batch, &force, &i);
+	if (st != RC_OK || i < 0)
 		return st;
 	if (rc.sock != NULL && rc.sock[0] == '\0')
 		return out_fail(&rc, RC_USAGE, 0, "empty socket path");
 	if (rc.sock != NULL && rc.scope != RING_CTL_DEFAULT)
-		return out_fail(&rc, RC_USAGE, 0, "-S and --%s exclude each other",
+		return out_fail(&rc, RC_USAGE, 0,
+		    "-S and --%s exclude each other",
 		    rc.scope == RING_CTL_USER ? "user" : "system");
 
 	if (batch != NULL) {

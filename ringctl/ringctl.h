@@ -72,9 +72,9 @@ struct cmd_opt {
  * a->val[FOO_OPT_BAR].  This fails the build when the array is not n + 1
  * long or n exceeds what struct cmd_args holds.
  */
-#define CMD_OPTS_CHECK(opts, n)                                          \
+#define CMD_OPTS_CHECK(opts, n) \
 	_Static_assert(sizeof(opts) / sizeof((opts)[0]) == (size_t)(n) + 1 && \
-		(n) <= CMD_OPT_MAX,                                       \
+		(n) <= CMD_OPT_MAX, \
 	    #opts " does not match its option enum")
 
 /* The parsed arguments of one command. */
