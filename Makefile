@@ -287,9 +287,10 @@ $(FUZZ_DIR)/fuzz-ringd: fuzz/fuzz-ringd.c $(filter-out ringd/main.c,$(RINGD_SRCS
 $(FUZZ_DIR)/fuzz-ringd: FUZZ_EXTRA = -iquote ringd -I. $(JSONC_CFLAGS) $(BSD_LIBS) \
 	$(JSONC_LIBS) -lm \
 	-Wl,--wrap=service_now_ns
-# ringctl's own main(), renamed, so the global options are fuzzed too
-$(FUZZ_DIR)/fuzz-ringctl: fuzz/fuzz-ringctl.c $(RINGCTL_SRCS) $(COMMON_SRCS) $(LIB_SRCS)
-$(FUZZ_DIR)/fuzz-ringctl: FUZZ_EXTRA = -Dmain=ringctl_main -I. $(JSONC_CFLAGS) \
+# ringctl_main() itself (not main.c), so the global options are fuzzed too
+$(FUZZ_DIR)/fuzz-ringctl: fuzz/fuzz-ringctl.c $(filter-out ringctl/main.c,$(RINGCTL_SRCS)) \
+	$(COMMON_SRCS) $(LIB_SRCS)
+$(FUZZ_DIR)/fuzz-ringctl: FUZZ_EXTRA = -I. $(JSONC_CFLAGS) \
 	$(READLINE_LIBS) $(BSD_LIBS) $(JSONC_LIBS) -lm
 
 $(FUZZ_BINS): $(wildcard lib/*.h lib/include/ring/*.h ringd/*.h ringctl/*.h common/*.h)

@@ -1,7 +1,8 @@
 /*
- * opts.c - getopt_long()'s table and the --help lines of a program, from
- * its one table of options.
+ * opts.c - getopt_long()'s tables (long and short) and the --help lines of
+ * a program, from its one table of options.  Depends on libc only.
  */
+#include <assert.h>
 #include <string.h>
 
 #include "opts.h"
@@ -18,6 +19,26 @@ opts_longopts(const struct opts_def *defs, size_t n, struct option *longopts)
 						    : no_argument,
 				NULL, defs[i].val };
 	memset(&longopts[k], 0, sizeof(longopts[k]));
+}
+
+const char *
+opts_shortopts(const struct opts_def *defs, size_t n, const char *lead,
+    char *buf, size_t len)
+{
+	size_t i, k;
+
+	assert(strlen(lead) <= OPTS_LEAD_MAX && len >= OPTS_SHORT_LEN(n));
+	k = strlen(lead);
+	memcpy(buf, lead, k);
+	for (i = 0; i < n; i++) {
+		if (defs[i].val <= 0 || defs[i].val >= OPTS_LONG_ONLY)
+			continue;
+		buf[k++] = (char)defs[i].val;
+		if (defs[i].arg != NULL)
+			buf[k++] = ':';
+	}
+	buf[k] = '\0';
+	return buf;
 }
 
 void

@@ -1,6 +1,8 @@
 /*
- * opts.h - a program's options as one table that both getopt_long() and
- * --help read, so that the two cannot disagree (ringd, ringtop).
+ * opts.h - a program's options as one table that getopt_long()'s long and
+ * short option lists and --help are all made from, so that they cannot
+ * disagree (ringd, ringtop, ringctl's global options).  Depends on libc
+ * only.
  */
 #ifndef TOOLS_OPTS_H
 #define TOOLS_OPTS_H
@@ -22,6 +24,20 @@ struct opts_def {
 /* getopt_long()'s table of the n defs into longopts (room for n + 1). */
 void opts_longopts(const struct opts_def *defs, size_t n,
     struct option *longopts);
+/*
+ * getopt()'s short option string of the n defs into buf: lead (say "+:"),
+ * then each short option, with ':' when it takes a value.  Returns buf.
+ * len must be at least OPTS_SHORT_LEN(n); a table is the program's own,
+ * so a shorter buf is a programmer error (assert).
+ */
+#define OPTS_LEAD_MAX 2
+#define OPTS_SHORT_LEN(n) (OPTS_LEAD_MAX + 2 * (n) + 1)
+const char *opts_shortopts(const struct opts_def *defs, size_t n,
+    const char *lead, char *buf, size_t len);
+/* The same in a buffer of the calling block (n must be a constant). */
+#define OPTS_SHORTOPTS(defs, n, lead) \
+	opts_shortopts((defs), (n), (lead), (char[OPTS_SHORT_LEN(n)]){ 0 }, \
+	    OPTS_SHORT_LEN(n))
 /* One --help line per def: "  -S, --socket PATH        help". */
 void opts_print(FILE *f, const struct opts_def *defs, size_t n);
 

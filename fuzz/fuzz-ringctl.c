@@ -2,8 +2,8 @@
  * fuzz-ringctl.c - libFuzzer target: ringctl's command line.
  *
  * Each input is an argument vector: words separated by NUL bytes (or
- * newlines), handed to ringctl's own main() (compiled here as
- * ringctl_main), so the global options, the command table, every
+ * newlines), handed to ringctl_main() (ringctl/ringctl.c, what
+ * ringctl's main() calls), so the global options, the command table, every
  * command's option and positional parsing and the FIELD=VALUE parser of
  * "submit" all see it.  ringd is never reachable: $RINGD_SOCKET names a
  * path that does not exist, so a command that gets past its parser fails
@@ -23,9 +23,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ringctl/ringctl.h"
+
 #define FZ_ARGS_MAX 64
 
-int ringctl_main(int argc, char **argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

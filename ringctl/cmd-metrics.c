@@ -32,6 +32,30 @@
 #include "common/model-json.h"
 #include "common/common.h"
 
+static int cmd_metrics(struct ringctl *, const struct cmd_entry *,
+    struct cmd_args *);
+
+enum { METRICS_OPT_OUTPUT, METRICS_OPT_LISTEN, METRICS_NOPTS };
+
+static const struct cmd_opt metrics_opts[] = {
+	[METRICS_OPT_OUTPUT] = { "output", 'o', "FILE",
+	    "write FILE.tmp, then rename it to FILE" },
+	[METRICS_OPT_LISTEN] = { "listen", 'l', "[ADDR:]PORT",
+	    "serve GET /metrics over HTTP" },
+	[METRICS_NOPTS] = { NULL, 0, NULL, NULL },
+};
+CMD_OPTS_CHECK(metrics_opts, METRICS_NOPTS);
+
+const struct cmd_entry cmd_metrics_entry = {
+	.name = "metrics",
+	.usage = "[-o FILE | --listen [ADDR:]PORT]",
+	.help = "the live model in Prometheus text format",
+	.flags = CMD_NO_JSON,
+	.args = { ARG_NONE },
+	.opts = metrics_opts,
+	.exec = cmd_metrics,
+};
+
 #define METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 /* A label value: room for a name made printable, then escaped. */
@@ -62,18 +86,12 @@ struct metrics {
 	size_t npend;
 };
 
-/*
- * A label value: the name made printable ASCII (san_vis(); a control
- * byte becomes "\ooo", a newline too), then \ and " escaped.
- */
+/* A label value from printable text: \ and " escaped. */
 static const char *
-metrics_escape(const char *name, size_t size, char *buf, size_t len)
+metrics_label(const char *s, char *buf, size_t len)
 {
-	char s[SAN_VIS_LEN(RING_CTL_NAME_MAX)];
 	size_t i, o = 0;
 
-	san_vis(s, sizeof(s), name,
-	    size < RING_CTL_NAME_MAX ? size : RING_CTL_NAME_MAX);
 	for (i = 0; s[i] != '\0' && o + 3 < len; i++) {
 		if (s[i] == '\\' || s[i] == '"')
 			buf[o++] = '\\';
@@ -83,20 +101,28 @@ metrics_escape(const char *name, size_t size, char *buf, size_t len)
 	return buf;
 }
 
-/* A peer as a label value: "1234/comm", the name alone for pid 0. */
+/*
+ * A label value: the name made printable ASCII (san_vis(); a control
+ * byte becomes "\ooo", a newline too), then \ and " escaped.
+ */
+static const char *
+metrics_escape(const char *name, size_t size, char *buf, size_t len)
+{
+	char s[SAN_VIS_LEN(RING_CTL_NAME_MAX)];
+
+	san_vis(s, sizeof(s), name,
+	    size < RING_CTL_NAME_MAX ? size : RING_CTL_NAME_MAX);
+	return metrics_label(s, buf, len);
+}
+
+/* A peer as a label value: as ringctl prints it (peer_fmt()), escaped. */
 static const char *
 metrics_peer(const struct ring_ctl_peer *p, char *buf, size_t len)
 {
-	char who[RING_CTL_COMM_MAX + 16];
-	char comm[RING_CTL_COMM_MAX + 1];
+	char who[SAN_VIS_LEN(RING_CTL_COMM_MAX) + 24];
 
-	memcpy(comm, p->comm, RING_CTL_COMM_MAX);
-	comm[RING_CTL_COMM_MAX] = '\0';
-	if (p->pid == 0)
-		snprintf(who, sizeof(who), "%s", comm);
-	else
-		snprintf(who, sizeof(who), "%" PRIu32 "/%s", p->pid, comm);
-	return metrics_escape(who, sizeof(who), buf, len);
+	peer_fmt(who, sizeof(who), p->pid, p->comm, RING_CTL_COMM_MAX);
+	return metrics_label(who, buf, len);
 }
 
 static void
@@ -153,6 +179,25 @@ static const struct {
 	    MF_POOL },
 	{ "ringd_ring_age_seconds", "gauge", "Time since the ring was opened.",
 	    MF_AGE },
+};
+
+/* ringd's own gauges, from its status. */
+enum metrics_sfig {
+	MS_UPTIME, /* in seconds, from ns */
+	MS_SCHEMES,
+	MS_RINGS,
+	MS_CLIENTS,
+};
+
+static const struct {
+	const char *name, *help;
+	enum metrics_sfig fig;
+} metrics_status_gauges[] = {
+	{ "ringd_uptime_seconds", "Time since ringd started.", MS_UPTIME },
+	{ "ringd_schemes", "Registered schemes, built-ins included.",
+	    MS_SCHEMES },
+	{ "ringd_rings", "Rings ringd holds.", MS_RINGS },
+	{ "ringd_clients", "Connections to ringd.", MS_CLIENTS },
 };
 
 /* Per-zone families of the simulated physical memory. */
@@ -213,6 +258,22 @@ metrics_pending_ns(const struct metrics *m, uint64_t id, int q)
 }
 
 /*
+ * A queue's pending clock now: 0 when it is empty; since, when it was
+ * seen before (had) with entries and its head (pop_epoch) has not moved
+ * from old_pop; else now.  The rule of ringtop's stall clock.
+ */
+static uint64_t
+metrics_since(bool had, uint64_t since, uint64_t old_pop,
+    const struct ring_ctl_queue *q, uint64_t now)
+{
+	if (q->depth == 0)
+		return 0;
+	if (!had || since == 0 || q->pop_epoch != old_pop)
+		return now;
+	return since;
+}
+
+/*
  * Carry the pending clocks over to this scrape: a queue with entries
  * keeps its clock while its pop_epoch stands still, starts it now when
  * the head moved or the queue was empty, and stops it when empty.
@@ -236,13 +297,9 @@ metrics_track(struct metrics *m, const struct metrics_snap *sn)
 			const struct ring_ctl_queue *qu = q ? &r->cq : &r->sq;
 
 			v[i].pop[q] = qu->pop_epoch;
-			if (qu->depth == 0)
-				v[i].since_ns[q] = 0;
-			else if (old != NULL && old->since_ns[q] != 0 &&
-			    old->pop[q] == qu->pop_epoch)
-				v[i].since_ns[q] = old->since_ns[q];
-			else
-				v[i].since_ns[q] = m->now_ns;
+			v[i].since_ns[q] = metrics_since(old != NULL,
+			    old != NULL ? old->since_ns[q] : 0,
+			    old != NULL ? old->pop[q] : 0, qu, m->now_ns);
 		}
 	}
 	qsort(v, sn->nrings, sizeof(*v), metrics_pend_cmp);
@@ -284,6 +341,23 @@ metrics_ring_value(const struct metrics *m, const struct ring_ctl_ring *r,
 		return r->pool_bytes;
 	case MF_AGE:
 		return r->age_ns;
+	}
+	return 0;
+}
+
+/* A count from ringd's status (MS_UPTIME is printed apart). */
+static uint32_t
+metrics_status_value(const struct ring_ctl_status *st, enum metrics_sfig fig)
+{
+	switch (fig) {
+	case MS_SCHEMES:
+		return st->schemes;
+	case MS_RINGS:
+		return st->rings;
+	case MS_CLIENTS:
+		return st->clients;
+	case MS_UPTIME:
+		break;
 	}
 	return 0;
 }
@@ -398,17 +472,18 @@ metrics_print(FILE *f, const struct metrics *m, const struct metrics_snap *sn)
 	    metrics_escape(sn->st.server, sizeof(sn->st.server), esc,
 		sizeof(esc)),
 	    sn->st.version);
-	metrics_family(f, "ringd_uptime_seconds", "gauge",
-	    "Time since ringd started.");
-	fprintf(f, "ringd_uptime_seconds %.3f\n",
-	    (double)sn->st.uptime_ns / 1e9);
-	metrics_family(f, "ringd_schemes", "gauge",
-	    "Registered schemes, built-ins included.");
-	fprintf(f, "ringd_schemes %" PRIu32 "\n", sn->st.schemes);
-	metrics_family(f, "ringd_rings", "gauge", "Rings ringd holds.");
-	fprintf(f, "ringd_rings %" PRIu32 "\n", sn->st.rings);
-	metrics_family(f, "ringd_clients", "gauge", "Connections to ringd.");
-	fprintf(f, "ringd_clients %" PRIu32 "\n", sn->st.clients);
+	for (k = 0; k < METRICS_N(metrics_status_gauges); k++) {
+		metrics_family(f, metrics_status_gauges[k].name, "gauge",
+		    metrics_status_gauges[k].help);
+		if (metrics_status_gauges[k].fig == MS_UPTIME)
+			fprintf(f, "%s %.3f\n", metrics_status_gauges[k].name,
+			    (double)sn->st.uptime_ns / 1e9);
+		else
+			fprintf(f, "%s %" PRIu32 "\n",
+			    metrics_status_gauges[k].name,
+			    metrics_status_value(&sn->st,
+				metrics_status_gauges[k].fig));
+	}
 
 	for (k = 0; k < METRICS_N(metrics_zone_families); k++) {
 		metrics_family(f, metrics_zone_families[k].name, "gauge",
@@ -490,7 +565,6 @@ static int
 metrics_collect(struct metrics *m, struct metrics_snap *sn)
 {
 	struct ringctl *rc = m->rc;
-	struct timespec ts;
 	int err, ret;
 
 	memset(sn, 0, sizeof(*sn));
@@ -509,11 +583,10 @@ metrics_collect(struct metrics *m, struct metrics_snap *sn)
 		metrics_snap_free(sn);
 		return ret;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	m->now_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	m->now_ns = clock_ns();
 	if (m->serving && metrics_track(m, sn) < 0) {
 		metrics_snap_free(sn);
-		return out_fail(rc, RC_FAIL, ENOMEM, "cannot track rings");
+		return out_fail(rc, RC_FAIL, -ENOMEM, "cannot track rings");
 	}
 	return RC_OK;
 }
@@ -568,12 +641,12 @@ metrics_write_file(struct ringctl *rc, const char *path, const char *buf,
 	int fd, err = 0;
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
-		return out_fail(rc, RC_FAIL, ENAMETOOLONG, "cannot write '%s'",
+		return out_fail(rc, RC_FAIL, -ENAMETOOLONG, "cannot write '%s'",
 		    path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
 	    0644);
 	if (fd < 0)
-		return out_fail(rc, RC_FAIL, errno, "cannot create '%s'", tmp);
+		return out_fail(rc, RC_FAIL, -errno, "cannot create '%s'", tmp);
 	while (off < len && err == 0) {
 		if ((n = write(fd, buf + off, len - off)) < 0) {
 			if (errno != EINTR)
@@ -590,7 +663,7 @@ metrics_write_file(struct ringctl *rc, const char *path, const char *buf,
 		err = errno;
 	if (err != 0) {
 		unlink(tmp);
-		return out_fail(rc, RC_FAIL, err, "cannot write '%s'", path);
+		return out_fail(rc, RC_FAIL, -err, "cannot write '%s'", path);
 	}
 	return RC_OK;
 }
@@ -623,11 +696,11 @@ metrics_listen(struct metrics *m, const struct cmd_entry *ce, const char *spec)
 	return RC_OK;
 }
 
-int
+static int
 cmd_metrics(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
-	const char *out = a->val[cmd_opt_index(ce, "output")];
-	const char *listen = a->val[cmd_opt_index(ce, "listen")];
+	const char *out = a->val[METRICS_OPT_OUTPUT];
+	const char *listen = a->val[METRICS_OPT_LISTEN];
 	struct metrics m = { .rc = rc };
 	char *buf;
 	size_t len;
@@ -643,7 +716,7 @@ cmd_metrics(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 		return metrics_listen(&m, ce, listen);
 	}
 	if (metrics_render(&m, &buf, &len, &status) < 0)
-		return out_fail(rc, RC_FAIL, ENOMEM, "cannot render metrics");
+		return out_fail(rc, RC_FAIL, -ENOMEM, "cannot render metrics");
 	if (out != NULL)
 		ret = metrics_write_file(rc, out, buf, len);
 	else

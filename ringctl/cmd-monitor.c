@@ -27,6 +27,37 @@
 #include "common/model-json.h"
 #include "common/common.h"
 
+static int cmd_monitor(struct ringctl *, const struct cmd_entry *,
+    struct cmd_args *);
+
+enum {
+	MONITOR_OPT_INTERVAL,
+	MONITOR_OPT_THRESHOLD,
+	MONITOR_OPT_COUNT,
+	MONITOR_NOPTS
+};
+
+static const struct cmd_opt monitor_opts[] = {
+	[MONITOR_OPT_INTERVAL] = { "interval", 'i', "DURATION",
+	    "time between snapshots (200ms)" },
+	[MONITOR_OPT_THRESHOLD] = { "threshold", 't', "N",
+	    "report depth changes at or above N (8)" },
+	[MONITOR_OPT_COUNT] = { "count", 'n', "N", "stop after N events" },
+	[MONITOR_NOPTS] = { NULL, 0, NULL, NULL },
+};
+CMD_OPTS_CHECK(monitor_opts, MONITOR_NOPTS);
+
+const struct cmd_entry cmd_monitor_entry = {
+	.name = "monitor",
+	.usage = "[--interval DURATION] [--threshold N] [--count N] [RING]",
+	.help = "print ring events (attach, detach, drop, depth) as they "
+		"happen",
+	.max_args = 1,
+	.args = { ARG_RING },
+	.opts = monitor_opts,
+	.exec = cmd_monitor,
+};
+
 #define MONITOR_RETRY_MIN_NS 100000000ull
 #define MONITOR_RETRY_MAX_NS 2000000000ull
 
@@ -54,33 +85,34 @@ monitor_emit(struct monitor *m, const char *event,
     const struct ring_ctl_ring *r, const char *detail)
 {
 	struct json_object *o, *ro;
-	struct timespec ts;
+	uint64_t now;
+	time_t secs;
 	struct tm tm;
 	char when[32], cp[96], pp[96], sch[SAN_VIS_LEN(RING_CTL_NAME_MAX)];
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	now = clock_wall_ns();
 	ro = mj_ring(r);
 	if (m->rc->json) {
 		o = json_object_new_object();
 		json_object_object_add(o, "event",
 		    json_object_new_string(event));
-		json_object_object_add(o, "timestamp_ns",
-		    mj_u64((uint64_t)ts.tv_sec * 1000000000ull +
-			(uint64_t)ts.tv_nsec));
+		json_object_object_add(o, "timestamp_ns", mj_u64(now));
 		json_object_object_add(o, "ring_id", mj_u64(r->ring_id));
 		json_object_object_add(o, "ring", ro);
 		out_json(m->rc, o);
 	} else {
 		struct json_object *cons, *prod;
 
-		localtime_r(&ts.tv_sec, &tm);
+		secs = (time_t)(now / 1000000000ull);
+		localtime_r(&secs, &tm);
 		strftime(when, sizeof(when), "%H:%M:%S", &tm);
 		json_object_object_get_ex(ro, "consumer", &cons);
 		json_object_object_get_ex(ro, "producer", &prod);
 		printf("%s.%03ld %-7s ring %" PRIu64 " '%s' %s consumer %s "
 		       "producer %s sq_depth %" PRIu64 " cq_backlog %" PRIu64
 		       "%s%s\n",
-		    when, ts.tv_nsec / 1000000, event, r->ring_id,
+		    when, (long)(now % 1000000000ull / 1000000), event,
+		    r->ring_id,
 		    out_name(mj_get_str(ro, "scheme", ""), sch, sizeof(sch)),
 		    mj_get_str(ro, "state", ""), out_peer(cons, cp, sizeof(cp)),
 		    out_peer(prod, pp, sizeof(pp)), r->sq.depth, r->cq.depth,
@@ -161,7 +193,7 @@ monitor_has(const struct ring_ctl_ring *v, size_t n, uint64_t id)
 	return false;
 }
 
-int
+static int
 cmd_monitor(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
 	struct ring_ctl_ring *old = NULL, *cur = NULL;
@@ -175,17 +207,17 @@ cmd_monitor(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	memset(&m, 0, sizeof(m));
 	m.rc = rc;
 	m.threshold = 8;
-	if ((v = a->val[cmd_opt_index(ce, "interval")]) != NULL &&
+	if ((v = a->val[MONITOR_OPT_INTERVAL]) != NULL &&
 	    (units_parse_duration(v, &interval) < 0 || interval < 1000000 ||
 		interval > 3600000000000ull))
 		return cmd_usage_error(rc, ce,
 		    "monitor: bad --interval '%s' (1ms..1h, e.g. 0.5, 100ms)",
 		    v);
-	if ((v = a->val[cmd_opt_index(ce, "threshold")]) != NULL &&
+	if ((v = a->val[MONITOR_OPT_THRESHOLD]) != NULL &&
 	    units_parse_u64(v, &m.threshold) < 0)
 		return cmd_usage_error(rc, ce, "monitor: bad --threshold '%s'",
 		    v);
-	if ((v = a->val[cmd_opt_index(ce, "count")]) != NULL &&
+	if ((v = a->val[MONITOR_OPT_COUNT]) != NULL &&
 	    (units_parse_u64(v, &m.count) < 0 || m.count == 0))
 		return cmd_usage_error(rc, ce, "monitor: bad --count '%s'", v);
 	if (a->argc == 1) {
@@ -200,8 +232,8 @@ cmd_monitor(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 		return conn_fail(rc, err, "cannot list rings");
 	if (m.one && !monitor_has(old, nold, m.id)) {
 		free(old);
-		return out_fail(rc, RC_FAIL, ENOENT | OUT_NO_REASON,
-		    "no ring %" PRIu64, m.id);
+		return out_fail_plain(rc, RC_FAIL, -ENOENT, "no ring %" PRIu64,
+		    m.id);
 	}
 
 	monitor_stop = 0;

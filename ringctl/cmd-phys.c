@@ -24,6 +24,107 @@
 #include "common/model-json.h"
 #include "common/common.h"
 
+static int cmd_physalloc(struct ringctl *, const struct cmd_entry *,
+    struct cmd_args *);
+static int cmd_physfree(struct ringctl *, const struct cmd_entry *,
+    struct cmd_args *);
+static int cmd_regions(struct ringctl *, const struct cmd_entry *,
+    struct cmd_args *);
+static int cmd_physmap(struct ringctl *, const struct cmd_entry *,
+    struct cmd_args *);
+
+enum {
+	PHYSALLOC_OPT_MIN,
+	PHYSALLOC_OPT_32,
+	PHYSALLOC_OPT_64,
+	PHYSALLOC_OPT_PARTIAL,
+	PHYSALLOC_OPT_SG,
+	PHYSALLOC_OPT_PERSIST,
+	PHYSALLOC_NOPTS
+};
+
+static const struct cmd_opt physalloc_opts[] = {
+	[PHYSALLOC_OPT_MIN] = { "min", 0, "SIZE",
+	    "smallest acceptable size (partial)" },
+	[PHYSALLOC_OPT_32] = { "32", 0, NULL,
+	    "allocate below 4 GiB (SPACE_32)" },
+	[PHYSALLOC_OPT_64] = { "64", 0, NULL, "allocate anywhere (SPACE_64)" },
+	[PHYSALLOC_OPT_PARTIAL] = { "partial", 0, "STRATEGY",
+	    "optimal, greatest or greedy" },
+	[PHYSALLOC_OPT_SG] = { "sg", 0, NULL,
+	    "build a scatter-gather list of ranges" },
+	[PHYSALLOC_OPT_PERSIST] = { "persist", 0, NULL,
+	    "keep the region after ringctl exits" },
+	[PHYSALLOC_NOPTS] = { NULL, 0, NULL, NULL },
+};
+CMD_OPTS_CHECK(physalloc_opts, PHYSALLOC_NOPTS);
+
+const struct cmd_entry cmd_physalloc_entry = {
+	.name = "physalloc",
+	.usage = "[--min SIZE] [--32 | --64] [--partial STRATEGY] [--sg] "
+		 "[--persist] SIZE",
+	.help = "allocate simulated physical memory (physalloc3)",
+	.min_args = 1,
+	.max_args = 1,
+	.flags = CMD_REGIONS,
+	.args = { ARG_NONE },
+	.opts = physalloc_opts,
+	.exec = cmd_physalloc,
+};
+
+enum { PHYSFREE_OPT_FORCE, PHYSFREE_NOPTS };
+
+static const struct cmd_opt physfree_opts[] = {
+	[PHYSFREE_OPT_FORCE] = { "force", 0, NULL,
+	    "free it even while other connections use it" },
+	[PHYSFREE_NOPTS] = { NULL, 0, NULL, NULL },
+};
+CMD_OPTS_CHECK(physfree_opts, PHYSFREE_NOPTS);
+
+const struct cmd_entry cmd_physfree_entry = {
+	.name = "physfree",
+	.usage = "[--force] ID|BASE",
+	.help = "free a physical memory region",
+	.min_args = 1,
+	.max_args = 1,
+	.flags = CMD_REGIONS,
+	.args = { ARG_REGION },
+	.opts = physfree_opts,
+	.exec = cmd_physfree,
+};
+
+const struct cmd_entry cmd_regions_entry = {
+	.name = "regions",
+	.usage = "[-q]",
+	.help = "list physical memory regions and each zone's free ranges",
+	.flags = CMD_QUIET,
+	.args = { ARG_NONE },
+	.exec = cmd_regions,
+};
+
+enum { PHYSMAP_OPT_DUMP, PHYSMAP_OPT_OFFSET, PHYSMAP_OPT_LEN, PHYSMAP_NOPTS };
+
+static const struct cmd_opt physmap_opts[] = {
+	[PHYSMAP_OPT_DUMP] = { "dump", 0, NULL,
+	    "hex dump the contents (the default)" },
+	[PHYSMAP_OPT_OFFSET] = { "offset", 0, "O",
+	    "start at byte O of the region (0)" },
+	[PHYSMAP_OPT_LEN] = { "len", 0, "L", "dump L bytes (256)" },
+	[PHYSMAP_NOPTS] = { NULL, 0, NULL, NULL },
+};
+CMD_OPTS_CHECK(physmap_opts, PHYSMAP_NOPTS);
+
+const struct cmd_entry cmd_physmap_entry = {
+	.name = "physmap",
+	.usage = "[--offset O] [--len L] ID|ADDRESS",
+	.help = "map a region and hex dump its contents",
+	.min_args = 1,
+	.max_args = 1,
+	.args = { ARG_REGION },
+	.opts = physmap_opts,
+	.exec = cmd_physmap,
+};
+
 #define PHYS_DUMP_DEFAULT 256u
 #define PHYS_DUMP_MAX (1u << 20)
 
@@ -109,8 +210,9 @@ phys_region_arg(struct ringctl *rc, const struct cmd_entry *ce,
 	if ((ret = conn_need(rc)) != RC_OK)
 		return ret;
 	if ((err = phys_find(rc, v, by_addr, reg)) == -ENOENT)
-		return out_fail(rc, RC_FAIL, ENOENT | OUT_NO_REASON,
-		    by_addr ? "no region holds %#" PRIx64 : "no region %" PRIu64,
+		return out_fail_plain(rc, RC_FAIL, -ENOENT,
+		    by_addr ? "no region holds %#" PRIx64
+			    : "no region %" PRIu64,
 		    v);
 	if (err < 0)
 		return conn_fail(rc, err, "cannot list regions");
@@ -144,7 +246,7 @@ phys_print_region(struct json_object *reg)
 	    mj_get_bool(reg, "persist", 0) ? ", persistent" : "");
 }
 
-int
+static int
 cmd_physalloc(struct ringctl *rc, const struct cmd_entry *ce,
     struct cmd_args *a)
 {
@@ -162,14 +264,14 @@ cmd_physalloc(struct ringctl *rc, const struct cmd_entry *ce,
 	if ((ret = phys_size_opt(rc, ce, "size", a->argv[0], &size)) != RC_OK)
 		return ret;
 	min = size;
-	if ((v = a->val[cmd_opt_index(ce, "min")]) != NULL &&
+	if ((v = a->val[PHYSALLOC_OPT_MIN]) != NULL &&
 	    (ret = phys_size_opt(rc, ce, "--min", v, &min)) != RC_OK)
 		return ret;
-	if (a->set[cmd_opt_index(ce, "32")])
+	if (a->set[PHYSALLOC_OPT_32])
 		flags |= RING_PHYS_SPACE_32;
-	if (a->set[cmd_opt_index(ce, "64")])
+	if (a->set[PHYSALLOC_OPT_64])
 		flags |= RING_PHYS_SPACE_64;
-	if ((v = a->val[cmd_opt_index(ce, "partial")]) != NULL) {
+	if ((v = a->val[PHYSALLOC_OPT_PARTIAL]) != NULL) {
 		if (strcmp(v, "optimal") == 0)
 			flags |= RING_PHYS_OPTIMAL;
 		else if (strcmp(v, "greatest") == 0)
@@ -182,8 +284,8 @@ cmd_physalloc(struct ringctl *rc, const struct cmd_entry *ce,
 			    "greedy, not '%s'",
 			    v);
 	}
-	use_sg = a->set[cmd_opt_index(ce, "sg")];
-	min_given = a->val[cmd_opt_index(ce, "min")] != NULL;
+	use_sg = a->set[PHYSALLOC_OPT_SG];
+	min_given = a->val[PHYSALLOC_OPT_MIN] != NULL;
 	if (min_given && !use_sg && !(flags & RING_PHYS_STRATEGY_MASK))
 		return cmd_usage_error(rc, ce,
 		    "physalloc: --min needs --partial or --sg");
@@ -191,7 +293,7 @@ cmd_physalloc(struct ringctl *rc, const struct cmd_entry *ce,
 		min = RING_PHYS_FRAME;
 	if (!use_sg && (flags & RING_PHYS_STRATEGY_MASK))
 		flags |= RING_PHYS_PARTIAL_ALLOC;
-	if (a->set[cmd_opt_index(ce, "persist")])
+	if (a->set[PHYSALLOC_OPT_PERSIST])
 		rflags |= RING_PHYS_PERSIST;
 	if ((ret = conn_need(rc)) != RC_OK)
 		return ret;
@@ -202,7 +304,7 @@ cmd_physalloc(struct ringctl *rc, const struct cmd_entry *ce,
 		if (err == -EINVAL &&
 		    (cause = phys_einval_cause(size, min, min_given, flags, why,
 			 sizeof(why))) != NULL)
-			return out_fail(rc, RC_FAIL, EINVAL | OUT_NO_REASON,
+			return out_fail_plain(rc, RC_FAIL, -EINVAL,
 			    "physalloc: cannot build a %" PRIu64 "-byte "
 			    "scatter-gather list: %s",
 			    size, cause);
@@ -219,7 +321,7 @@ cmd_physalloc(struct ringctl *rc, const struct cmd_entry *ce,
 		if (err == -EINVAL &&
 		    (cause = phys_einval_cause(size, min, min_given, flags, why,
 			 sizeof(why))) != NULL)
-			return out_fail(rc, RC_FAIL, EINVAL | OUT_NO_REASON,
+			return out_fail_plain(rc, RC_FAIL, -EINVAL,
 			    "physalloc: cannot allocate %" PRIu64 " bytes: %s",
 			    size, cause);
 		if (err < 0)
@@ -369,7 +471,7 @@ phys_users_fmt(struct json_object *ua, char *buf, size_t len)
 	return buf;
 }
 
-int
+static int
 cmd_physfree(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
 	struct ring_phys_user users[RING_PHYS_USERS_MAX];
@@ -384,11 +486,11 @@ cmd_physfree(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 		return ret;
 	id = reg.region_id;
 	if (addr != reg.base)
-		return out_fail(rc, RC_FAIL, EINVAL | OUT_NO_REASON,
+		return out_fail_plain(rc, RC_FAIL, -EINVAL,
 		    "physfree: %#" PRIx64 " is inside region %" PRIu64
 		    ", which starts at %#" PRIx64,
 		    addr, id, reg.base);
-	if (a->set[cmd_opt_index(ce, "force")])
+	if (a->set[PHYSFREE_OPT_FORCE])
 		flags |= RING_PHYSFREE_FORCE;
 	err = ring_physfree_flags(rc->ctl, reg.base, reg.size, flags, users,
 	    &nusers);
@@ -428,7 +530,7 @@ cmd_physfree(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	return RC_OK;
 }
 
-int
+static int
 cmd_regions(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
 	static const char *const zhdr[] = { "ZONE", ">BASE", ">SIZE", ">USED",
@@ -540,7 +642,7 @@ out:
 	return ret;
 }
 
-int
+static int
 cmd_physmap(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
 	struct ring_phys_region reg;
@@ -553,10 +655,10 @@ cmd_physmap(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	size_t i;
 	int err, ret;
 
-	if ((v = a->val[cmd_opt_index(ce, "offset")]) != NULL &&
+	if ((v = a->val[PHYSMAP_OPT_OFFSET]) != NULL &&
 	    (ret = phys_size_opt(rc, ce, "--offset", v, &off)) != RC_OK)
 		return ret;
-	if ((v = a->val[cmd_opt_index(ce, "len")]) != NULL &&
+	if ((v = a->val[PHYSMAP_OPT_LEN]) != NULL &&
 	    (ret = phys_size_opt(rc, ce, "--len", v, &len)) != RC_OK)
 		return ret;
 	if (len == 0 || len > PHYS_DUMP_MAX)
@@ -569,13 +671,13 @@ cmd_physmap(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	off = off > UINT64_MAX - (addr - reg.base) ? UINT64_MAX
 						   : off + (addr - reg.base);
 	if (off >= reg.size)
-		return out_fail(rc, RC_FAIL, EINVAL | OUT_NO_REASON,
+		return out_fail_plain(rc, RC_FAIL, -EINVAL,
 		    "physmap: offset %" PRIu64 " is beyond region %" PRIu64
 		    " (%" PRIu64 " bytes)",
 		    off, id, reg.size);
 	if (len > reg.size - off) {
 		/* the default length stops quietly at the end; --len says so */
-		if (a->val[cmd_opt_index(ce, "len")] != NULL) {
+		if (a->val[PHYSMAP_OPT_LEN] != NULL) {
 			fflush(stdout);
 			fprintf(stderr,
 			    "ringctl: physmap: region %" PRIu64 " ends %" PRIu64

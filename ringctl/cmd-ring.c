@@ -12,7 +12,42 @@
 #include "common/model-json.h"
 #include "common/common.h"
 
-int
+static int cmd_rings(struct ringctl *, const struct cmd_entry *,
+    struct cmd_args *);
+static int cmd_ring(struct ringctl *, const struct cmd_entry *,
+    struct cmd_args *);
+static int cmd_clients(struct ringctl *, const struct cmd_entry *,
+    struct cmd_args *);
+
+const struct cmd_entry cmd_rings_entry = {
+	.name = "rings",
+	.usage = "[-q]",
+	.help = "list the rings ringd brokered",
+	.flags = CMD_QUIET,
+	.args = { ARG_NONE },
+	.exec = cmd_rings,
+};
+
+const struct cmd_entry cmd_ring_entry = {
+	.name = "ring",
+	.usage = "ID",
+	.help = "show one ring in detail",
+	.min_args = 1,
+	.max_args = 1,
+	.args = { ARG_RING },
+	.exec = cmd_ring,
+};
+
+const struct cmd_entry cmd_clients_entry = {
+	.name = "clients",
+	.usage = "[-q]",
+	.help = "list the connections to ringd",
+	.flags = CMD_QUIET,
+	.args = { ARG_NONE },
+	.exec = cmd_clients,
+};
+
+static int
 cmd_rings(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
 	static const char *const hdr[] = { ">ID", "SCHEME", "STATE", "CONSUMER",
@@ -93,7 +128,7 @@ ring_print_queue(const char *name, struct json_object *q)
 	    ring_words(pw, p, sizeof(p)), ring_words(uw, u, sizeof(u)));
 }
 
-int
+static int
 cmd_ring(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
 	struct ring_ctl_ring *v = NULL;
@@ -113,8 +148,8 @@ cmd_ring(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 		;
 	if (i == n) {
 		free(v);
-		return out_fail(rc, RC_FAIL, ENOENT | OUT_NO_REASON,
-		    "no ring %" PRIu64, id);
+		return out_fail_plain(rc, RC_FAIL, -ENOENT, "no ring %" PRIu64,
+		    id);
 	}
 	r = mj_ring(&v[i]);
 	free(v);
@@ -156,7 +191,7 @@ cmd_ring(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	return RC_OK;
 }
 
-int
+static int
 cmd_clients(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
 	static const char *const hdr[] = { ">ID", ">PID", ">UID", "COMM",

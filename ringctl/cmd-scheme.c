@@ -10,6 +10,31 @@
 #include "common/model-json.h"
 #include "common/common.h"
 
+static int cmd_schemes(struct ringctl *, const struct cmd_entry *,
+    struct cmd_args *);
+static int cmd_probe(struct ringctl *, const struct cmd_entry *,
+    struct cmd_args *);
+
+const struct cmd_entry cmd_schemes_entry = {
+	.name = "schemes",
+	.usage = "[-q]",
+	.help = "list the registered schemes",
+	.flags = CMD_QUIET,
+	.args = { ARG_NONE },
+	.exec = cmd_schemes,
+};
+
+const struct cmd_entry cmd_probe_entry = {
+	.name = "probe",
+	.usage = "[-q] SCHEME",
+	.help = "list the opcodes a scheme serves",
+	.min_args = 1,
+	.max_args = 1,
+	.flags = CMD_QUIET,
+	.args = { ARG_SCHEME },
+	.exec = cmd_probe,
+};
+
 /*
  * Name the producer-specific opcodes of each scheme that declared any,
  * from a probe of it (list records carry no names).  A scheme that went
@@ -46,7 +71,7 @@ scheme_name_opcodes(struct ringctl *rc, struct json_object *arr,
 	}
 }
 
-int
+static int
 cmd_schemes(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
 	static const char *const hdr[] = { "NAME", ">UID", "OWNER", ">RINGS",
@@ -95,7 +120,7 @@ cmd_schemes(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
  * for a standard opcode, the scheme's own for the others).  -q: the names
  * alone (the code where there is none), one a line or a JSON array.
  */
-int
+static int
 cmd_probe(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
 	const char *scheme = a->argv[0];

@@ -21,7 +21,18 @@
 #include "common/model-json.h"
 #include "common/common.h"
 
-int
+static int cmd_status(struct ringctl *, const struct cmd_entry *,
+    struct cmd_args *);
+
+const struct cmd_entry cmd_status_entry = {
+	.name = "status",
+	.usage = "",
+	.help = "ringd's version, uptime, counts; exit 0 when healthy",
+	.args = { ARG_NONE },
+	.exec = cmd_status,
+};
+
+static int
 cmd_status(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
 	struct ring_ctl_status st;
@@ -54,7 +65,7 @@ cmd_status(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	/* physical memory: optional, a ringd without it is still healthy */
 	if ((err = ring_phys_list_zones(rc->ctl, &zones, &nzones)) == 0)
 		err = ring_phys_list_regions(rc->ctl, &regions, &nregions);
-	if (err == -ECONNRESET || err == -EPIPE || err == -ETIMEDOUT) {
+	if (err < 0 && ring_ctl_is_disconnect(rc->ctl, err)) {
 		ret = conn_fail(rc, err, "ringd does not answer list requests");
 		goto out;
 	}

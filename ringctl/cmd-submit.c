@@ -7,7 +7,8 @@
  * name them), and the completion is printed with its status decoded and
  * the round trip's latency.  With --count the same entry is submitted N
  * times, B at a time with at most W in flight, and a summary with the
- * rate and latency percentiles is printed instead.
+ * rate and latency percentiles is printed instead: that load generator
+ * is submit-load.c.
  *
  * In the shell, Ctrl-C stops it: no more entries are pushed, those in
  * flight are waited for (up to --timeout), the counts are reported and
@@ -25,12 +26,59 @@
 #include <unistd.h>
 
 #include "ringctl.h"
+#include "submit.h"
 #include "common/model-json.h"
 #include "common/common.h"
 
+static int cmd_submit(struct ringctl *, const struct cmd_entry *,
+    struct cmd_args *);
+
+enum {
+	SUBMIT_OPT_DATA_FILE,
+	SUBMIT_OPT_BITS,
+	SUBMIT_OPT_TIMEOUT,
+	SUBMIT_OPT_COUNT,
+	SUBMIT_OPT_BATCH,
+	SUBMIT_OPT_WINDOW,
+	SUBMIT_OPT_DUMP,
+	SUBMIT_NOPTS
+};
+
+static const struct cmd_opt submit_opts[] = {
+	[SUBMIT_OPT_DATA_FILE] = { "data-file", 0, "FILE",
+	    "put FILE's bytes in the buffer pool" },
+	[SUBMIT_OPT_BITS] = { "bits", 0, "32|64",
+	    "entry width of the ring (default 64)" },
+	[SUBMIT_OPT_TIMEOUT] = { "timeout", 0, "DURATION",
+	    "wait this long for completions (5s)" },
+	[SUBMIT_OPT_COUNT] = { "count", 'n', "N",
+	    "submit N times and print a summary" },
+	[SUBMIT_OPT_BATCH] = { "batch", 0, "B",
+	    "push B entries at a time (1)" },
+	[SUBMIT_OPT_WINDOW] = { "window", 0, "W",
+	    "at most W entries in flight (the batch)" },
+	[SUBMIT_OPT_DUMP] = { "dump", 0, NULL,
+	    "hex dump the buffer after the completion" },
+	[SUBMIT_NOPTS] = { NULL, 0, NULL, NULL },
+};
+CMD_OPTS_CHECK(submit_opts, SUBMIT_NOPTS);
+
+const struct cmd_entry cmd_submit_entry = {
+	.name = "submit",
+	.usage = "[--data-file FILE] [--bits 32|64] [--timeout DURATION] "
+		 "[--count N [--batch B] [--window W]] [--dump] "
+		 "SCHEME OPCODE [FIELD=VALUE ...]",
+	.help = "open a ring to a scheme, submit an entry, print its "
+		"completion",
+	.min_args = 2,
+	.max_args = -1,
+	.args = { ARG_SCHEME, ARG_OPCODE, ARG_FIELD },
+	.opts = submit_opts,
+	.exec = cmd_submit,
+};
+
 #define SUBMIT_DATA_MAX (64u << 20) /* data= / --data-file bytes */
 #define SUBMIT_DUMP_MAX 4096u	    /* bytes --dump prints */
-#define SUBMIT_STEP_NS 50000000ull  /* longest wait between two checks */
 
 /* The SQE fields FIELD=VALUE may set, with their widths. */
 struct submit_field {
@@ -52,32 +100,9 @@ static const struct submit_field submit_fields[] = {
 	{ "additional1", offsetof(struct ring_sqe, additional1), 8, false },
 	{ "additional2", offsetof(struct ring_sqe, additional2), 8, false },
 };
-#define SUBMIT_NFIELDS (sizeof(submit_fields) / sizeof(submit_fields[0]))
-
-/* What the command line asked for. */
-struct submit_req {
-	const char *scheme;
-	uint8_t opcode;
-	const char *opname; /* to look up in the scheme's declared names */
-	char declared[RING_CTL_OPNAME_MAX]; /* the name it found there */
-	struct ring_sqe sqe;
-	bool given[SUBMIT_NFIELDS];
-	unsigned char *data; /* data= or --data-file bytes */
-	size_t data_len;
-	bool bits32;
-	uint64_t timeout_ns;
-	uint64_t count, batch, window; /* count 0: one entry */
-	bool dump;
-};
-
-static uint64_t
-submit_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
+_Static_assert(sizeof(submit_fields) / sizeof(submit_fields[0]) ==
+	SUBMIT_NFIELDS,
+    "SUBMIT_NFIELDS is not the number of submit_fields");
 
 static int
 submit_field_index(const char *name, size_t len)
@@ -141,7 +166,7 @@ submit_set_field(struct ringctl *rc, const struct cmd_entry *ce,
 		if (q->data_len > SUBMIT_DATA_MAX)
 			return cmd_usage_error(rc, ce, "submit: data too long");
 		if ((q->data = (unsigned char *)strdup(eq + 1)) == NULL)
-			return out_fail(rc, RC_FAIL, ENOMEM, "submit");
+			return out_fail(rc, RC_FAIL, -ENOMEM, "submit");
 		return RC_OK;
 	}
 	if ((k = submit_field_index(word, (size_t)(eq - word))) < 0)
@@ -213,7 +238,7 @@ submit_read_file(struct ringctl *rc, struct submit_req *q, const char *path)
 		return out_fail(rc, RC_USAGE, 0,
 		    "submit: both data= and --data-file given");
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
-		return out_fail(rc, RC_FAIL, errno, "cannot open '%s'", path);
+		return out_fail(rc, RC_FAIL, -errno, "cannot open '%s'", path);
 	if (fstat(fd, &st) < 0 ||
 	    !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode))) {
 		ret = out_fail(rc, RC_FAIL, 0,
@@ -221,19 +246,19 @@ submit_read_file(struct ringctl *rc, struct submit_req *q, const char *path)
 		goto out;
 	}
 	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > SUBMIT_DATA_MAX) {
-		ret = out_fail(rc, RC_FAIL, EFBIG, "cannot use '%s'", path);
+		ret = out_fail(rc, RC_FAIL, -EFBIG, "cannot use '%s'", path);
 		goto out;
 	}
 	/* room for one byte more than expected, to see the end */
 	cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536;
 	if ((q->data = malloc(cap + 1)) == NULL) {
-		ret = out_fail(rc, RC_FAIL, ENOMEM, "cannot read '%s'", path);
+		ret = out_fail(rc, RC_FAIL, -ENOMEM, "cannot read '%s'", path);
 		goto out;
 	}
 	for (;;) {
 		if (got == cap) {
 			if (cap > SUBMIT_DATA_MAX) {
-				ret = out_fail(rc, RC_FAIL, EFBIG,
+				ret = out_fail(rc, RC_FAIL, -EFBIG,
 				    "cannot use '%s'", path);
 				goto fail;
 			}
@@ -241,7 +266,7 @@ submit_read_file(struct ringctl *rc, struct submit_req *q, const char *path)
 			    ? SUBMIT_DATA_MAX + 1
 			    : 2 * cap;
 			if ((nb = realloc(q->data, cap + 1)) == NULL) {
-				ret = out_fail(rc, RC_FAIL, ENOMEM,
+				ret = out_fail(rc, RC_FAIL, -ENOMEM,
 				    "cannot read '%s'", path);
 				goto fail;
 			}
@@ -263,7 +288,7 @@ submit_read_file(struct ringctl *rc, struct submit_req *q, const char *path)
 				fcntl(fd, F_GETFL) & ~O_NONBLOCK) == 0)
 				continue;
 		}
-		ret = out_fail(rc, RC_FAIL, errno, "cannot read '%s'", path);
+		ret = out_fail(rc, RC_FAIL, -errno, "cannot read '%s'", path);
 		goto fail;
 	}
 	if (S_ISFIFO(st.st_mode) && got == 0 && !waited) {
@@ -322,33 +347,33 @@ submit_parse(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a,
 	for (i = 2; i < a->argc; i++)
 		if ((ret = submit_set_field(rc, ce, q, a->argv[i])) != RC_OK)
 			return ret;
-	if ((v = a->val[cmd_opt_index(ce, "data-file")]) != NULL &&
+	if ((v = a->val[SUBMIT_OPT_DATA_FILE]) != NULL &&
 	    (ret = submit_read_file(rc, q, v)) != RC_OK)
 		return ret;
-	if ((v = a->val[cmd_opt_index(ce, "bits")]) != NULL) {
+	if ((v = a->val[SUBMIT_OPT_BITS]) != NULL) {
 		if (strcmp(v, "32") == 0)
 			q->bits32 = true;
 		else if (strcmp(v, "64") != 0)
 			return cmd_usage_error(rc, ce,
 			    "submit: --bits is 32 or 64, not '%s'", v);
 	}
-	if ((v = a->val[cmd_opt_index(ce, "timeout")]) != NULL &&
+	if ((v = a->val[SUBMIT_OPT_TIMEOUT]) != NULL &&
 	    (units_parse_duration(v, &q->timeout_ns) < 0 || q->timeout_ns == 0))
 		return cmd_usage_error(rc, ce,
 		    "submit: bad --timeout '%s' (e.g. 5, 0.5, 500ms)", v);
-	if ((v = a->val[cmd_opt_index(ce, "count")]) != NULL &&
+	if ((v = a->val[SUBMIT_OPT_COUNT]) != NULL &&
 	    (ret = submit_count_opt(rc, ce, "count", v, UINT64_MAX / 2,
 		 &q->count)) != RC_OK)
 		return ret;
-	if ((v = a->val[cmd_opt_index(ce, "batch")]) != NULL &&
+	if ((v = a->val[SUBMIT_OPT_BATCH]) != NULL &&
 	    (ret = submit_count_opt(rc, ce, "batch", v, RING_MAX_ENTRIES,
 		 &q->batch)) != RC_OK)
 		return ret;
-	if ((v = a->val[cmd_opt_index(ce, "window")]) != NULL &&
+	if ((v = a->val[SUBMIT_OPT_WINDOW]) != NULL &&
 	    (ret = submit_count_opt(rc, ce, "window", v, RING_MAX_ENTRIES,
 		 &q->window)) != RC_OK)
 		return ret;
-	q->dump = a->set[cmd_opt_index(ce, "dump")];
+	q->dump = a->set[SUBMIT_OPT_DUMP];
 	if (q->count == 0 && (q->batch != 0 || q->window != 0))
 		return cmd_usage_error(rc, ce,
 		    "submit: --batch and --window need --count");
@@ -402,7 +427,7 @@ submit_resolve(struct ringctl *rc, const struct cmd_entry *ce,
 	return RC_OK;
 }
 
-static struct json_object *
+struct json_object *
 submit_opcode_obj(const struct submit_req *q)
 {
 	struct ring_ctl_opname nm = { .op = q->opcode };
@@ -437,7 +462,7 @@ submit_open(struct ringctl *rc, struct submit_req *q, uint32_t entries,
 	if (q->given[4] && !q->given[6] && q->sqe.len > buf)
 		buf = q->sqe.len;
 	if (buf > RING_MAX_POOL)
-		return out_fail(rc, RC_FAIL, E2BIG,
+		return out_fail(rc, RC_FAIL, -E2BIG,
 		    "cannot make a %" PRIu64 "-byte buffer", buf);
 	if (buf != 0)
 		p.pool_bytes = ring_page_round(buf);
@@ -467,16 +492,16 @@ submit_open(struct ringctl *rc, struct submit_req *q, uint32_t entries,
  * ring_wait() for up to timeout_ns, in steps; -EINTR as soon as the shell
  * was interrupted, unless intr is false (draining after an interruption).
  */
-static int
+int
 submit_wait(struct ring *r, unsigned events, uint64_t timeout_ns, bool intr)
 {
-	uint64_t deadline = submit_now() + timeout_ns, now, step;
+	uint64_t deadline = clock_ns() + timeout_ns, now, step;
 	int err;
 
 	for (;;) {
 		if (intr && shell_interrupted)
 			return -EINTR;
-		now = submit_now();
+		now = clock_ns();
 		if (now >= deadline)
 			return -ETIMEDOUT;
 		step = deadline - now < SUBMIT_STEP_NS ? deadline - now
@@ -491,13 +516,13 @@ submit_wait(struct ring *r, unsigned events, uint64_t timeout_ns, bool intr)
 static int
 submit_pop(struct ring *r, struct ring_cqe *cqe, uint64_t timeout_ns)
 {
-	uint64_t deadline = submit_now() + timeout_ns, now;
+	uint64_t deadline = clock_ns() + timeout_ns, now;
 	int err;
 
 	for (;;) {
 		if ((err = ring_cq_pop(r, cqe)) != -EAGAIN)
 			return err;
-		now = submit_now();
+		now = clock_ns();
 		if (now >= deadline)
 			return -ETIMEDOUT;
 		err = submit_wait(r, RING_EV_IN, deadline - now, true);
@@ -522,7 +547,7 @@ submit_one(struct ringctl *rc, struct submit_req *q, struct ring *r,
 	if (shell_interrupted)
 		return out_fail(rc, RC_INTERRUPTED, 0,
 		    "interrupted before submitting to '%s'", q->scheme);
-	t0 = submit_now();
+	t0 = clock_ns();
 	if ((err = ring_sq_push(r, &q->sqe)) < 0)
 		return out_fail(rc, RC_FAIL, err, "cannot submit to '%s'%s",
 		    q->scheme,
@@ -534,7 +559,7 @@ submit_one(struct ringctl *rc, struct submit_req *q, struct ring *r,
 	if (err < 0)
 		return out_fail(rc, RC_FAIL, err, "no completion from '%s'",
 		    q->scheme);
-	t1 = submit_now();
+	t1 = clock_ns();
 	e = ring_cqe_errno(&cqe);
 	name = e != 0 ? errname(e) : NULL;
 	if (q->dump && q->sqe.len != 0 &&
@@ -592,181 +617,6 @@ submit_one(struct ringctl *rc, struct submit_req *q, struct ring *r,
 }
 
 static int
-submit_load(struct ringctl *rc, struct submit_req *q, struct ring *r,
-    uint32_t cap)
-{
-	struct ring_sqe *sqes;
-	struct ring_cqe cqes[64];
-	struct hist *h;
-	struct json_object *o, *l;
-	uint64_t *ts, submitted = 0, completed = 0, errors = 0, k, i;
-	uint64_t t0, now, last_progress;
-	int first_err = 0, n, err, ret = RC_OK;
-	bool stopped = false; /* interrupted: draining what is in flight */
-	char b[6][32];
-
-	/* entries are 64-byte aligned types */
-	sqes = aligned_alloc(_Alignof(struct ring_sqe),
-	    (size_t)q->batch * sizeof(*sqes));
-	ts = calloc(cap, sizeof(*ts));
-	h = calloc(1, sizeof(*h));
-	if (sqes == NULL || ts == NULL || h == NULL) {
-		ret = out_fail(rc, RC_FAIL, ENOMEM, "submit");
-		goto out;
-	}
-	t0 = last_progress = submit_now();
-	while (completed < q->count) {
-		bool progress = false;
-
-		if (shell_interrupted && !stopped) {
-			/* no more entries; wait for those in flight */
-			stopped = true;
-			last_progress = submit_now();
-		}
-		if (stopped && completed == submitted)
-			break;
-		k = q->count - submitted < q->batch ? q->count - submitted
-						    : q->batch;
-		if (!stopped && k != 0 &&
-		    q->window - (submitted - completed) >= k) {
-			now = submit_now();
-			for (i = 0; i < k; i++) {
-				sqes[i] = q->sqe;
-				sqes[i].user_data = submitted + i;
-				ts[(submitted + i) & (cap - 1)] = now;
-			}
-			for (i = 0; i < k; i += (uint64_t)n) {
-				n = ring_sq_push_batch(r, sqes + i,
-				    (unsigned)(k - i));
-				if (n == -EAGAIN) {
-					/* the producer is behind: wait */
-					n = 0;
-					err = submit_wait(r, RING_EV_OUT,
-					    q->timeout_ns, true);
-					if (err == -EINTR)
-						break;
-					if (err < 0) {
-						ret = out_fail(rc, RC_FAIL, err,
-						    "cannot submit to '%s'",
-						    q->scheme);
-						goto out;
-					}
-					continue;
-				}
-				if (n < 0) {
-					ret = out_fail(rc, RC_FAIL, n,
-					    "cannot submit to '%s'", q->scheme);
-					goto out;
-				}
-			}
-			submitted += i;
-			progress = i != 0;
-		}
-		n = ring_cq_pop_batch(r, cqes, 64);
-		if (n > 0) {
-			now = submit_now();
-			for (i = 0; i < (uint64_t)n; i++) {
-				if (cqes[i].user_data >= submitted ||
-				    cqes[i].user_data + q->window < submitted) {
-					ret = out_fail(rc, RC_FAIL, 0,
-					    "'%s' completed user_data %" PRIu64
-					    ", which is not in flight",
-					    q->scheme, cqes[i].user_data);
-					goto out;
-				}
-				hist_add(h,
-				    now - ts[cqes[i].user_data & (cap - 1)]);
-				if ((err = ring_cqe_errno(&cqes[i])) != 0) {
-					errors++;
-					if (first_err == 0)
-						first_err = err;
-				}
-			}
-			completed += (uint64_t)n;
-			progress = true;
-		} else if (n != -EAGAIN) {
-			ret = out_fail(rc, RC_FAIL, n,
-			    "cannot reap completions");
-			goto out;
-		}
-		now = submit_now();
-		if (progress) {
-			last_progress = now;
-			continue;
-		}
-		if (now - last_progress >= q->timeout_ns) {
-			if (stopped)
-				break;
-			ret = out_fail(rc, RC_FAIL, ETIMEDOUT,
-			    "%" PRIu64 " of %" PRIu64 " completions from '%s'",
-			    completed, q->count, q->scheme);
-			goto out;
-		}
-		err = submit_wait(r, RING_EV_IN,
-		    q->timeout_ns - (now - last_progress), !stopped);
-		if (err < 0 && err != -ETIMEDOUT && err != -EINTR) {
-			ret = out_fail(rc, RC_FAIL, err,
-			    "cannot reap completions");
-			goto out;
-		}
-	}
-	if (stopped) {
-		ret = out_fail(rc, RC_INTERRUPTED, 0,
-		    "interrupted after %" PRIu64 " of %" PRIu64
-		    " entries to '%s': %" PRIu64 " completed, %" PRIu64
-		    " with an errno%s",
-		    submitted, q->count, q->scheme, completed, errors,
-		    completed < submitted ? ", the rest timed out" : "");
-		goto out;
-	}
-	now = submit_now() - t0;
-	if (now == 0)
-		now = 1;
-	o = json_object_new_object();
-	json_object_object_add(o, "scheme", json_object_new_string(q->scheme));
-	json_object_object_add(o, "opcode", submit_opcode_obj(q));
-	json_object_object_add(o, "count", mj_u64(q->count));
-	json_object_object_add(o, "batch", mj_u64(q->batch));
-	json_object_object_add(o, "window", mj_u64(q->window));
-	json_object_object_add(o, "errors", mj_u64(errors));
-	json_object_object_add(o, "first_errno",
-	    first_err != 0
-		? json_object_new_string(
-		      errname(first_err) != NULL ? errname(first_err) : "?")
-		: NULL);
-	json_object_object_add(o, "elapsed_ns", mj_u64(now));
-	json_object_object_add(o, "ops_per_sec",
-	    mj_u64((uint64_t)((double)q->count * 1e9 / (double)now)));
-	l = json_object_new_object();
-	json_object_object_add(l, "min", mj_u64(h->min));
-	json_object_object_add(l, "p50", mj_u64(hist_quantile(h, 0.50)));
-	json_object_object_add(l, "p99", mj_u64(hist_quantile(h, 0.99)));
-	json_object_object_add(l, "max", mj_u64(h->max));
-	json_object_object_add(l, "mean", mj_u64(h->sum / h->count));
-	json_object_object_add(o, "latency_ns", l);
-	if (rc->json) {
-		out_json(rc, o);
-	} else {
-		printf("%" PRIu64 " entries to '%s' in %s: %" PRIu64
-		       " ops/s, %" PRIu64 " errors\n",
-		    q->count, q->scheme, units_fmt_duration(now, b[0], 32),
-		    mj_get_u64(o, "ops_per_sec", 0), errors);
-		printf("latency: min %s  p50 %s  p99 %s  max %s\n",
-		    units_fmt_duration(h->min, b[1], 32),
-		    units_fmt_duration(hist_quantile(h, 0.50), b[2], 32),
-		    units_fmt_duration(hist_quantile(h, 0.99), b[3], 32),
-		    units_fmt_duration(h->max, b[4], 32));
-		json_object_put(o);
-	}
-	ret = errors != 0 ? RC_FAIL : RC_OK;
-out:
-	free(sqes);
-	free(ts);
-	free(h);
-	return ret;
-}
-
-int
 cmd_submit(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
 	struct submit_req q;

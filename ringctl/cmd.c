@@ -12,103 +12,48 @@
 #include "ringctl.h"
 #include "common/common.h"
 
-static const struct cmd_opt cmd_submit_opts[] = {
-	{ "data-file", 0, "FILE", "put FILE's bytes in the buffer pool" },
-	{ "bits", 0, "32|64", "entry width of the ring (default 64)" },
-	{ "timeout", 0, "DURATION", "wait this long for completions (5s)" },
-	{ "count", 'n', "N", "submit N times and print a summary" },
-	{ "batch", 0, "B", "push B entries at a time (1)" },
-	{ "window", 0, "W", "at most W entries in flight (the batch)" },
-	{ "dump", 0, NULL, "hex dump the buffer after the completion" },
-	{ NULL, 0, NULL, NULL },
+static int cmd_help(struct ringctl *, const struct cmd_entry *,
+    struct cmd_args *);
+
+enum { HELP_OPT_COMMANDS, HELP_NOPTS };
+
+static const struct cmd_opt help_opts[] = {
+	[HELP_OPT_COMMANDS] = { "commands", 0, NULL,
+	    "list command names, one a line" },
+	[HELP_NOPTS] = { NULL, 0, NULL, NULL },
+};
+CMD_OPTS_CHECK(help_opts, HELP_NOPTS);
+
+const struct cmd_entry cmd_help_entry = {
+	.name = "help",
+	.usage = "[--commands] [COMMAND]",
+	.help = "list commands or explain one",
+	.max_args = 1,
+	.args = { ARG_COMMAND },
+	.opts = help_opts,
+	.exec = cmd_help,
 };
 
-static const struct cmd_opt cmd_physalloc_opts[] = {
-	{ "min", 0, "SIZE", "smallest acceptable size (partial)" },
-	{ "32", 0, NULL, "allocate below 4 GiB (SPACE_32)" },
-	{ "64", 0, NULL, "allocate anywhere (SPACE_64)" },
-	{ "partial", 0, "STRATEGY", "optimal, greatest or greedy" },
-	{ "sg", 0, NULL, "build a scatter-gather list of ranges" },
-	{ "persist", 0, NULL, "keep the region after ringctl exits" },
-	{ NULL, 0, NULL, NULL },
+/* Every command, in the order help, the man page and completion list them. */
+static const struct cmd_entry *const cmd_entries[] = {
+	&cmd_status_entry,
+	&cmd_schemes_entry,
+	&cmd_probe_entry,
+	&cmd_rings_entry,
+	&cmd_ring_entry,
+	&cmd_clients_entry,
+	&cmd_submit_entry,
+	&cmd_physalloc_entry,
+	&cmd_physfree_entry,
+	&cmd_regions_entry,
+	&cmd_physmap_entry,
+	&cmd_monitor_entry,
+	&cmd_metrics_entry,
+	&cmd_shell_entry,
+	&cmd_help_entry,
 };
 
-static const struct cmd_opt cmd_physfree_opts[] = {
-	{ "force", 0, NULL, "free it even while other connections use it" },
-	{ NULL, 0, NULL, NULL },
-};
-
-static const struct cmd_opt cmd_physmap_opts[] = {
-	{ "dump", 0, NULL, "hex dump the contents (the default)" },
-	{ "offset", 0, "O", "start at byte O of the region (0)" },
-	{ "len", 0, "L", "dump L bytes (256)" },
-	{ NULL, 0, NULL, NULL },
-};
-
-static const struct cmd_opt cmd_monitor_opts[] = {
-	{ "interval", 'i', "DURATION", "time between snapshots (200ms)" },
-	{ "threshold", 't', "N", "report depth changes at or above N (8)" },
-	{ "count", 'n', "N", "stop after N events" },
-	{ NULL, 0, NULL, NULL },
-};
-
-static const struct cmd_opt cmd_metrics_opts[] = {
-	{ "output", 'o', "FILE", "write FILE.tmp, then rename it to FILE" },
-	{ "listen", 'l', "[ADDR:]PORT", "serve GET /metrics over HTTP" },
-	{ NULL, 0, NULL, NULL },
-};
-
-static const struct cmd_opt cmd_help_opts[] = {
-	{ "commands", 0, NULL, "list command names, one a line" },
-	{ NULL, 0, NULL, NULL },
-};
-
-static const struct cmd_entry cmd_entries[] = {
-	{ "status", "", "ringd's version, uptime, counts; exit 0 when healthy",
-	    0, 0, 0, { ARG_NONE }, NULL, cmd_status },
-	{ "schemes", "[-q]", "list the registered schemes", 0, 0, CMD_QUIET,
-	    { ARG_NONE }, NULL, cmd_schemes },
-	{ "probe", "[-q] SCHEME", "list the opcodes a scheme serves", 1, 1,
-	    CMD_QUIET, { ARG_SCHEME }, NULL, cmd_probe },
-	{ "rings", "[-q]", "list the rings ringd brokered", 0, 0, CMD_QUIET,
-	    { ARG_NONE }, NULL, cmd_rings },
-	{ "ring", "ID", "show one ring in detail", 1, 1, 0, { ARG_RING }, NULL,
-	    cmd_ring },
-	{ "clients", "[-q]", "list the connections to ringd", 0, 0, CMD_QUIET,
-	    { ARG_NONE }, NULL, cmd_clients },
-	{ "submit",
-	    "[--data-file FILE] [--bits 32|64] [--timeout DURATION] "
-	    "[--count N [--batch B] [--window W]] [--dump] "
-	    "SCHEME OPCODE [FIELD=VALUE ...]",
-	    "open a ring to a scheme, submit an entry, print its completion", 2,
-	    -1, 0, { ARG_SCHEME, ARG_OPCODE, ARG_FIELD }, cmd_submit_opts,
-	    cmd_submit },
-	{ "physalloc",
-	    "[--min SIZE] [--32 | --64] [--partial STRATEGY] [--sg] "
-	    "[--persist] SIZE",
-	    "allocate simulated physical memory (physalloc3)", 1, 1,
-	    CMD_REGIONS, { ARG_NONE }, cmd_physalloc_opts, cmd_physalloc },
-	{ "physfree", "[--force] ID|BASE", "free a physical memory region", 1, 1,
-	    CMD_REGIONS, { ARG_REGION }, cmd_physfree_opts, cmd_physfree },
-	{ "regions", "[-q]",
-	    "list physical memory regions and each zone's free ranges", 0, 0,
-	    CMD_QUIET, { ARG_NONE }, NULL, cmd_regions },
-	{ "physmap", "[--offset O] [--len L] ID|ADDRESS",
-	    "map a region and hex dump its contents", 1, 1, 0, { ARG_REGION },
-	    cmd_physmap_opts, cmd_physmap },
-	{ "monitor", "[--interval DURATION] [--threshold N] [--count N] [RING]",
-	    "print ring events (attach, detach, drop, depth) as they happen", 0,
-	    1, 0, { ARG_RING }, cmd_monitor_opts, cmd_monitor },
-	{ "metrics", "[-o FILE | --listen [ADDR:]PORT]",
-	    "the live model in Prometheus text format", 0, 0, CMD_NO_JSON,
-	    { ARG_NONE }, cmd_metrics_opts, cmd_metrics },
-	{ "shell", "", "read commands interactively (readline)", 0, 0,
-	    CMD_NOT_SHELL, { ARG_NONE }, NULL, cmd_shell },
-	{ "help", "[--commands] [COMMAND]", "list commands or explain one", 0,
-	    1, 0, { ARG_COMMAND }, cmd_help_opts, cmd_help },
-};
-
-const struct cmd_entry *
+const struct cmd_entry *const *
 cmd_table(unsigned *n)
 {
 	*n = sizeof(cmd_entries) / sizeof(cmd_entries[0]);
@@ -119,23 +64,12 @@ const struct cmd_entry *
 cmd_find(const char *name)
 {
 	unsigned i, n;
-	const struct cmd_entry *t = cmd_table(&n);
+	const struct cmd_entry *const *t = cmd_table(&n);
 
 	for (i = 0; i < n; i++)
-		if (strcmp(t[i].name, name) == 0)
-			return &t[i];
+		if (strcmp(t[i]->name, name) == 0)
+			return t[i];
 	return NULL;
-}
-
-int
-cmd_opt_index(const struct cmd_entry *ce, const char *name)
-{
-	int i;
-
-	for (i = 0; ce->opts != NULL && ce->opts[i].name != NULL; i++)
-		if (strcmp(ce->opts[i].name, name) == 0)
-			return i;
-	abort(); /* a handler asked for an option its entry lacks */
 }
 
 /* Edit distance, for "did you mean". */
@@ -162,42 +96,11 @@ cmd_distance(const char *a, const char *b)
 	return d[la][lb];
 }
 
-/* ringctl's synopsis, as ringctl(1) has it. */
-#define CMD_MAIN_SYNOPSIS \
-	"usage: ringctl [-hjpV] [--system | --user | -S socket] " \
-	"[-b file [--force]] [command [argument ...]]"
-
 void
 cmd_print_usage(FILE *f, const struct cmd_entry *ce)
 {
 	fprintf(f, "usage: ringctl [-jp] [-S socket] %s%s%s\n", ce->name,
 	    ce->usage[0] != '\0' ? " " : "", ce->usage);
-}
-
-void
-cmd_print_main_usage(FILE *f)
-{
-	/* the global options, as ringctl(1) lists them */
-	static const char *const opts[][2] = {
-		{ "-b, --batch FILE", "run the commands in FILE (-: stdin)" },
-		{ "    --force", "with -b: go on after a failing command" },
-		{ "-h, --help", "print this help and exit" },
-		{ "-j, --json", "print JSON" },
-		{ "-p, --pretty", "print indented JSON (implies -j)" },
-		{ "-S, --socket PATH", "talk to the ringd listening on PATH" },
-		{ "    --system",
-		    "the system ringd (" RING_CTL_SYSTEM_SOCKET ")" },
-		{ "    --user",
-		    "the per-user ringd ($XDG_RUNTIME_DIR/ringd.sock)" },
-		{ "-V, --version", "print the version and exit" },
-	};
-	size_t i;
-
-	fprintf(f, "%s\nGlobal options (before the command):\n",
-	    CMD_MAIN_SYNOPSIS);
-	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
-		fprintf(f, "  %-20s %s\n", opts[i][0], opts[i][1]);
-	fprintf(f, "Run 'ringctl help' for the list of commands.\n");
 }
 
 int
@@ -348,7 +251,8 @@ cmd_parse(struct ringctl *rc, const struct cmd_entry *ce, int argc, char **argv,
 int
 cmd_run(struct ringctl *rc, int argc, char **argv)
 {
-	const struct cmd_entry *ce, *t, *best = NULL;
+	const struct cmd_entry *const *t;
+	const struct cmd_entry *ce, *best = NULL;
 	unsigned i, n, d, bestd = 3;
 	char *pos[CMD_ARGS_MAX];
 	struct cmd_args a;
@@ -358,9 +262,9 @@ cmd_run(struct ringctl *rc, int argc, char **argv)
 	if ((ce = cmd_find(argv[0])) == NULL) {
 		t = cmd_table(&n);
 		for (i = 0; i < n; i++)
-			if ((d = cmd_distance(argv[0], t[i].name)) < bestd) {
+			if ((d = cmd_distance(argv[0], t[i]->name)) < bestd) {
 				bestd = d;
-				best = &t[i];
+				best = t[i];
 			}
 		if (best != NULL)
 			out_fail(rc, RC_USAGE, 0,
@@ -436,16 +340,16 @@ cmd_opt_json(const struct cmd_opt *o)
 	return j;
 }
 
-int
+static int
 cmd_help(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
-	const struct cmd_entry *t, *c;
+	const struct cmd_entry *const *t, *c;
 	struct json_object *o, *arr, *opts;
 	unsigned i, n;
 	int k;
 
 	t = cmd_table(&n);
-	if (a->set[cmd_opt_index(ce, "commands")]) {
+	if (a->set[HELP_OPT_COMMANDS]) {
 		if (a->argc != 0)
 			return cmd_usage_error(rc, ce,
 			    "help: --commands takes no command");
@@ -453,12 +357,12 @@ cmd_help(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 			arr = json_object_new_array();
 			for (i = 0; i < n; i++)
 				json_object_array_add(arr,
-				    json_object_new_string(t[i].name));
+				    json_object_new_string(t[i]->name));
 			out_json(rc, arr);
 			return RC_OK;
 		}
 		for (i = 0; i < n; i++)
-			printf("%s\n", t[i].name);
+			printf("%s\n", t[i]->name);
 		return RC_OK;
 	}
 	if (a->argc == 0) {
@@ -467,19 +371,19 @@ cmd_help(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 			for (i = 0; i < n; i++) {
 				o = json_object_new_object();
 				json_object_object_add(o, "name",
-				    json_object_new_string(t[i].name));
+				    json_object_new_string(t[i]->name));
 				json_object_object_add(o, "usage",
-				    json_object_new_string(t[i].usage));
+				    json_object_new_string(t[i]->usage));
 				json_object_object_add(o, "help",
-				    json_object_new_string(t[i].help));
+				    json_object_new_string(t[i]->help));
 				json_object_array_add(arr, o);
 			}
 			out_json(rc, arr);
 			return RC_OK;
 		}
-		printf("%s\n\nCommands:\n", CMD_MAIN_SYNOPSIS);
+		printf("%s\n\nCommands:\n", ringctl_synopsis());
 		for (i = 0; i < n; i++)
-			printf("  %-10s %s\n", t[i].name, t[i].help);
+			printf("  %-10s %s\n", t[i]->name, t[i]->help);
 		printf("\nCommon options: -j (JSON), -p (pretty JSON), "
 		       "-h (usage).\n'ringctl help COMMAND' explains one.\n");
 		return RC_OK;

@@ -159,15 +159,14 @@ conn_need(struct ringctl *rc)
 		sock_error(msg, sizeof(msg), rc->sock, rc->scope,
 		    rc->sock_path[0] != '\0' ? rc->sock_path : NULL, err);
 	if (err < 0 && rc->sock_path[0] == '\0')
-		return out_fail(rc, RC_UNREACHABLE, -err | OUT_NO_REASON, "%s",
-		    msg);
+		return out_fail_plain(rc, RC_UNREACHABLE, err, "%s", msg);
 	if (err == -EPROTO && server != 0)
 		return out_fail(rc, RC_FAIL, 0,
 		    "ringd at '%s' speaks protocol %u, this ringctl speaks %u",
 		    rc->sock_path, server, ring_ctl_protocol());
 	if (err < 0)
-		return out_fail(rc, RC_UNREACHABLE, -err | OUT_NO_REASON,
-		    "%s%s", rc->lost ? "ringd went away; " : "", msg);
+		return out_fail_plain(rc, RC_UNREACHABLE, err, "%s%s",
+		    rc->lost ? "ringd went away; " : "", msg);
 	if (rc->lost) {
 		fprintf(stderr, "ringctl: ringd restarted; reconnected\n");
 		rc->lost = false;
@@ -199,44 +198,11 @@ conn_close(struct ringctl *rc)
 	rc->ctl = NULL;
 }
 
-/* Errors a broken or silent connection to ringd shows as. */
-static bool
-conn_transport_errno(int err)
-{
-	return err == -ECONNRESET || err == -EPIPE || err == -ENOTCONN ||
-	    err == -ETIMEDOUT || err == -ECONNREFUSED;
-}
-
-/*
- * Is ringd out of reach after a request failed with err?  The same errnos
- * also come inside replies: a scheme may refuse an open with -ECONNRESET,
- * ringd answers -ECONNRESET when a scheme dies during an open and
- * -ETIMEDOUT when it does not accept in time.  Those are answers, and an
- * answer proves ringd is there.  libring's requests do not say which one
- * it was (ring_ctl_connected() stays true after a transport error on a
- * handle without reconnect), so ask ringd once more with a request only
- * the transport can fail: a status.  A dead socket fails it at once
- * (EPIPE, or end of stream); a live ringd answers; only a ringd that
- * stopped answering costs a second timeout.
- */
-static bool
-conn_lost(struct ringctl *rc, int err)
-{
-	struct ring_ctl_status st;
-	int probe;
-
-	if (!conn_transport_errno(err))
-		return false;
-	if (rc->ctl == NULL || !ring_ctl_connected(rc->ctl))
-		return true;
-	probe = ring_ctl_status(rc->ctl, &st);
-	return probe < 0 && conn_transport_errno(probe);
-}
-
 bool
 conn_gone(struct ringctl *rc, int err)
 {
-	if (!conn_lost(rc, err))
+	/* libring knows whether err came from the socket or from a reply */
+	if (!ring_ctl_is_disconnect(rc->ctl, err))
 		return false;
 	conn_close(rc);
 	rc->lost = true;
@@ -257,7 +223,7 @@ conn_fail(struct ringctl *rc, int err, const char *fmt, ...)
 	}
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return out_fail(rc, RC_UNREACHABLE, -err | OUT_NO_REASON,
+	return out_fail_plain(rc, RC_UNREACHABLE, err,
 	    "%s: ringd went away (%s)", msg, out_strerror(err));
 }
 

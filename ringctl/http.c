@@ -30,6 +30,7 @@
 #include <sys/socket.h>
 
 #include "ringctl.h"
+#include "common/common.h"
 
 /* What one client may hold: the limits, in one place. */
 #define HTTP_CONN_MAX 16	 /* connections at once */
@@ -71,13 +72,11 @@ http_signal(int sig)
 	http_stop = 1;
 }
 
+/* common's monotonic clock, signed for deadline arithmetic */
 static int64_t
 http_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)clock_ms();
 }
 
 /*

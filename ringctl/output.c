@@ -7,6 +7,7 @@
  * them through san_vis() (out_name(), out_peer(), and table cells as a
  * last guard), JSON output goes through san_json() (common/sanitize.c).
  */
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -106,18 +107,19 @@ out_strerror(int err)
 	return buf;
 }
 
-int
-out_vfail(struct ringctl *rc, int status, int err, const char *fmt, va_list ap)
+/* out_vfail() and out_fail_plain(): reason says whether to add ": why". */
+static int
+out_report(struct ringctl *rc, int status, int err, bool reason,
+    const char *fmt, va_list ap)
 {
 	struct json_object *o;
 	char msg[512], shown[SAN_VIS_LEN(512)];
 	size_t len;
 	const char *name;
 
+	assert(err <= 0);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (err > 0 && (err & OUT_NO_REASON)) {
-		err &= ~OUT_NO_REASON;
-	} else if (err != 0) {
+	if (reason && err != 0) {
 		len = strlen(msg);
 		snprintf(msg + len, sizeof(msg) - len, ": %s",
 		    out_strerror(err));
@@ -138,12 +140,29 @@ out_vfail(struct ringctl *rc, int status, int err, const char *fmt, va_list ap)
 }
 
 int
+out_vfail(struct ringctl *rc, int status, int err, const char *fmt, va_list ap)
+{
+	return out_report(rc, status, err, true, fmt, ap);
+}
+
+int
 out_fail(struct ringctl *rc, int status, int err, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	out_vfail(rc, status, err, fmt, ap);
+	out_report(rc, status, err, true, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+int
+out_fail_plain(struct ringctl *rc, int status, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	out_report(rc, status, err, false, fmt, ap);
 	va_end(ap);
 	return status;
 }

@@ -65,6 +65,18 @@ struct cmd_opt {
 #define CMD_OPT_MAX 12
 #define CMD_ARGS_MAX 256
 
+/*
+ * A command's options are an array indexed by its option enum (designated
+ * initializers, [FOO_OPT_BAR] = { ... }) with a NULL-name terminator at
+ * [n], the enum's count; handlers read a->set[FOO_OPT_BAR] and
+ * a->val[FOO_OPT_BAR].  This fails the build when the array is not n + 1
+ * long or n exceeds what struct cmd_args holds.
+ */
+#define CMD_OPTS_CHECK(opts, n) \
+	_Static_assert(sizeof(opts) / sizeof((opts)[0]) == (size_t)(n) + 1 && \
+		(n) <= CMD_OPT_MAX, \
+	    #opts " does not match its option enum")
+
 /* The parsed arguments of one command. */
 struct cmd_args {
 	int argc; /* positional arguments */
@@ -96,24 +108,23 @@ struct cmd_entry {
 	cmd_fn exec;
 };
 
+/* ringctl.c */
+/* The program: global options, then a command, -b or the shell. */
+int ringctl_main(int argc, char **argv);
+/* The "usage: ringctl ..." line of ringctl(1)'s SYNOPSIS. */
+const char *ringctl_synopsis(void);
+
 /* cmd.c */
-const struct cmd_entry *cmd_table(unsigned *n);
+/* The commands in table order: *n pointers. */
+const struct cmd_entry *const *cmd_table(unsigned *n);
 const struct cmd_entry *cmd_find(const char *name);
 /* Parse and run one command line (argv[0] is the command). */
 int cmd_run(struct ringctl *rc, int argc, char **argv);
-/* Option index by long name in ce->opts, for handlers. */
-int cmd_opt_index(const struct cmd_entry *ce, const char *name);
 int cmd_usage_error(struct ringctl *rc, const struct cmd_entry *ce,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void cmd_print_usage(FILE *f, const struct cmd_entry *ce);
-void cmd_print_main_usage(FILE *f);
-int cmd_help(struct ringctl *rc, const struct cmd_entry *ce,
-    struct cmd_args *a);
 
 /* output.c */
-/* Added to out_fail()'s err: name the errno in JSON, add no reason text. */
-#define OUT_NO_REASON 0x40000000
-
 /* Print obj as JSON (compact, or pretty with -p) and drop the reference. */
 void out_json(struct ringctl *rc, struct json_object *obj);
 /*
@@ -126,13 +137,19 @@ bool out_list_short(struct ringctl *rc, bool quiet, struct json_object *arr,
     const char *key);
 /*
  * Report a failure: "ringctl: MSG[: reason]" on stderr and, in JSON mode,
- * {"error": ..., "errno": NAME|null} on stdout.  err is a positive or
- * negative errno, 0 for none.  Returns status.
+ * {"error": ..., "errno": NAME|null} on stdout.  err is -errno, or 0 for
+ * none.  Returns status.
  */
 int out_fail(struct ringctl *rc, int status, int err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 int out_vfail(struct ringctl *rc, int status, int err, const char *fmt,
     va_list ap);
+/*
+ * As out_fail(), for a message that already says why: err (-errno) is
+ * named in JSON, no reason text is added.
+ */
+int out_fail_plain(struct ringctl *rc, int status, int err, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
 /* Lowercase strerror(), with ringd's meaning for some codes. */
 const char *out_strerror(int err);
 /* Aligned text tables: columns whose header starts with '>' align right. */
@@ -206,22 +223,25 @@ int http_listen(const char *spec, int *fd, char *name, size_t nlen);
 /* Serve site on fd until SIGINT or SIGTERM: 0, or -errno. */
 int http_serve(int fd, const struct http_site *site);
 
-/* Command handlers: cmd-status.c, cmd-scheme.c, cmd-ring.c, ... */
-int cmd_status(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
-int cmd_schemes(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
-int cmd_probe(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
-int cmd_rings(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
-int cmd_ring(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
-int cmd_clients(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
-int cmd_submit(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
-int cmd_physalloc(struct ringctl *, const struct cmd_entry *,
-    struct cmd_args *);
-int cmd_physfree(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
-int cmd_regions(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
-int cmd_physmap(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
-int cmd_monitor(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
-int cmd_metrics(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
-int cmd_shell(struct ringctl *, const struct cmd_entry *, struct cmd_args *);
+/*
+ * The commands' entries, each defined next to its handler (cmd-status.c,
+ * cmd-scheme.c, cmd-ring.c, ...); cmd.c lists them in table order.
+ */
+extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_schemes_entry;
+extern const struct cmd_entry cmd_probe_entry;
+extern const struct cmd_entry cmd_rings_entry;
+extern const struct cmd_entry cmd_ring_entry;
+extern const struct cmd_entry cmd_clients_entry;
+extern const struct cmd_entry cmd_submit_entry;
+extern const struct cmd_entry cmd_physalloc_entry;
+extern const struct cmd_entry cmd_physfree_entry;
+extern const struct cmd_entry cmd_regions_entry;
+extern const struct cmd_entry cmd_physmap_entry;
+extern const struct cmd_entry cmd_monitor_entry;
+extern const struct cmd_entry cmd_metrics_entry;
+extern const struct cmd_entry cmd_shell_entry;
+extern const struct cmd_entry cmd_help_entry;
 
 /* shell.c */
 /*

@@ -38,6 +38,18 @@
 #include "ringctl.h"
 #include "common/common.h"
 
+static int cmd_shell(struct ringctl *, const struct cmd_entry *,
+    struct cmd_args *);
+
+const struct cmd_entry cmd_shell_entry = {
+	.name = "shell",
+	.usage = "",
+	.help = "read commands interactively (readline)",
+	.flags = CMD_NOT_SHELL,
+	.args = { ARG_NONE },
+	.exec = cmd_shell,
+};
+
 #define SHELL_HISTORY_MAX 1000
 #define SHELL_LINE_MAX 65536
 #define SHELL_STEP_NS 50000000ull /* shell_sleep() looks at the flag */
@@ -228,7 +240,7 @@ shell_batch_open(struct ringctl *rc, const char *path, int *st)
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0) {
-		*st = out_fail(rc, RC_FAIL, errno, "cannot open '%s'", path);
+		*st = out_fail(rc, RC_FAIL, -errno, "cannot open '%s'", path);
 		return NULL;
 	}
 	if (fstat(fd, &sb) < 0 ||
@@ -241,7 +253,7 @@ shell_batch_open(struct ringctl *rc, const char *path, int *st)
 	}
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0 ||
 	    (f = fdopen(fd, "r")) == NULL) {
-		*st = out_fail(rc, RC_FAIL, errno, "cannot open '%s'", path);
+		*st = out_fail(rc, RC_FAIL, -errno, "cannot open '%s'", path);
 		close(fd);
 		return NULL;
 	}
@@ -265,7 +277,7 @@ shell_batch(struct ringctl *rc, const char *path, bool force)
 	if ((line = malloc(SHELL_LINE_MAX + 2)) == NULL) {
 		if (f != stdin)
 			fclose(f);
-		return out_fail(rc, RC_FAIL, ENOMEM, "cannot read '%s'", path);
+		return out_fail(rc, RC_FAIL, -ENOMEM, "cannot read '%s'", path);
 	}
 	rc->in_shell = true;
 	while (!quit && shell_getline(f, line, &len)) {
@@ -286,7 +298,7 @@ shell_batch(struct ringctl *rc, const char *path, bool force)
 		}
 	}
 	if (ferror(f) && first == RC_OK)
-		first = out_fail(rc, RC_FAIL, errno, "cannot read '%s'", path);
+		first = out_fail(rc, RC_FAIL, -errno, "cannot read '%s'", path);
 	free(line);
 	if (f != stdin)
 		fclose(f);
@@ -370,7 +382,7 @@ shell_cands_live(enum cmd_arg kind, const char *scheme)
 	struct ring_ctl_scheme *s = NULL;
 	struct ring_ctl_ring *r = NULL;
 	struct ring_phys_region *g = NULL;
-	const struct cmd_entry *t;
+	const struct cmd_entry *const *t;
 	char buf[32];
 	size_t n, i;
 	unsigned k, nk;
@@ -426,7 +438,7 @@ shell_cands_live(enum cmd_arg kind, const char *scheme)
 	case ARG_COMMAND:
 		t = cmd_table(&nk);
 		for (k = 0; k < nk; k++)
-			shell_cands_add(t[k].name);
+			shell_cands_add(t[k]->name);
 		break;
 	case ARG_REGION:
 		if (shell_quiet_ctl() == NULL ||
@@ -446,7 +458,7 @@ shell_cands_live(enum cmd_arg kind, const char *scheme)
 static char **
 shell_complete(const char *text, int start, int end)
 {
-	const struct cmd_entry *ce, *t;
+	const struct cmd_entry *const *t, *ce;
 	const char *first = NULL;
 	char **argv = NULL, *head;
 	int argc = 0, pos = 0, i, k;
@@ -465,7 +477,7 @@ shell_complete(const char *text, int start, int end)
 	if (argc == 0) {
 		t = cmd_table(&n);
 		for (j = 0; j < n; j++)
-			shell_cands_add(t[j].name);
+			shell_cands_add(t[j]->name);
 		shell_cands_add("quit");
 		goto done;
 	}
@@ -667,7 +679,7 @@ shell_readline(struct ringctl *rc)
 	int st = RC_OK;
 
 	if (pipe2(shell_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
-		return out_fail(rc, RC_FAIL, errno, "cannot start the shell");
+		return out_fail(rc, RC_FAIL, -errno, "cannot start the shell");
 	shell_rc = rc;
 	shell_quit = shell_eof = false;
 	shell_term = shell_winch = shell_tstp = shell_interrupted = 0;
@@ -713,7 +725,7 @@ shell_readline(struct ringctl *rc)
 		pfd[1].events = POLLIN;
 		pfd[0].revents = pfd[1].revents = 0;
 		if (poll(pfd, 2, -1) < 0 && errno != EINTR) {
-			st = out_fail(rc, RC_FAIL, errno,
+			st = out_fail(rc, RC_FAIL, -errno,
 			    "cannot read commands");
 			break;
 		}
@@ -744,7 +756,7 @@ shell_readline(struct ringctl *rc)
 	return st;
 }
 
-int
+static int
 cmd_shell(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
 	char *line, where[48];
@@ -759,7 +771,7 @@ cmd_shell(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	if (isatty(STDIN_FILENO)) {
 		st = shell_readline(rc);
 	} else if ((line = malloc(SHELL_LINE_MAX + 2)) == NULL) {
-		st = out_fail(rc, RC_FAIL, ENOMEM, "cannot read commands");
+		st = out_fail(rc, RC_FAIL, -ENOMEM, "cannot read commands");
 	} else {
 		/* scripts: one command a line, errors do not stop us */
 		while (!quit && shell_getline(stdin, line, &len)) {

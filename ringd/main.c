@@ -152,7 +152,8 @@ main(int argc, char **argv)
 	service_init_state();
 	opts_longopts(main_opts, MAIN_NOPTS, longopts);
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":c:dfhl:p:S:TtVvz:", longopts,
+	while ((ch = getopt_long(argc, argv,
+		    OPTS_SHORTOPTS(main_opts, MAIN_NOPTS, ":"), longopts,
 		    NULL)) != -1) {
 		switch (ch) {
 		case 'c':

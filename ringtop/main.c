@@ -461,7 +461,8 @@ main(int argc, char **argv)
 	v.color = nc == NULL || nc[0] == '\0';
 	opts_longopts(main_opts, MAIN_NOPTS, longopts);
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":bd:f:hjn:or:S:s:Vw:", longopts,
+	while ((ch = getopt_long(argc, argv,
+		    OPTS_SHORTOPTS(main_opts, MAIN_NOPTS, ":"), longopts,
 		    NULL)) != -1) {
 		switch (ch) {
 		case 'b':
