@@ -46,6 +46,21 @@ struct ring_ctl_reg {
 	struct proto_opnames opnames;
 };
 
+/*
+ * A ring the handle opened or accepted while set to reconnect, and what a
+ * new ringd needs to adopt it.  The ring knows nothing of this record:
+ * its close hook (ring_set_close_hook()) takes the record out.
+ */
+struct ring_ctl_tracked {
+	struct ring *r;
+	struct ring_ctl_tracked *next, **prevp;
+	uint64_t id;	 /* the id ringd knows it by now */
+	uint64_t app_id; /* the id the caller was given */
+	char scheme[RING_CTL_NAME_MAX];
+	struct ring_ctl_peer peer; /* producer: the consumer it serves */
+	int mem_fd;		   /* the pair's memory file */
+};
+
 struct ring_ctl {
 	int sock; /* -1 while ringd is away */
 	int ep;	  /* ring_ctl_fd(): the socket, and the retry timer */
@@ -63,7 +78,7 @@ struct ring_ctl {
 	bool used;	   /* opened, accepted or registered something */
 	unsigned retry_ms;
 	uint64_t reconnects; /* dialled a restarted ringd */
-	struct ring *rings; /* opened or accepted, while reconnect is on */
+	struct ring_ctl_tracked *rings; /* to adopt after a restart */
 	struct ring_ctl_reg *regs;
 	size_t nregs;
 };
@@ -487,41 +502,56 @@ ring_ctl_flush_queue(struct ring_ctl *c)
 	}
 }
 
-/* Stop tracking a ring for adoption. */
-void
-ring_ctl_forget(struct ring *r)
+/* Stop tracking a ring for adoption; the ring itself stays open. */
+static void
+ring_ctl_untrack(struct ring_ctl_tracked *t)
 {
-	if (r->ctl == NULL)
-		return;
-	if (r->ctl_next != NULL)
-		r->ctl_next->ctl_prevp = r->ctl_prevp;
-	*r->ctl_prevp = r->ctl_next;
-	r->ctl = NULL;
-	if (r->mem_fd >= 0)
-		close(r->mem_fd);
-	r->mem_fd = -1;
+	if (t->next != NULL)
+		t->next->prevp = t->prevp;
+	*t->prevp = t->next;
+	ring_set_close_hook(t->r, NULL, NULL);
+	if (t->mem_fd >= 0)
+		close(t->mem_fd);
+	free(t);
 }
 
-/* Track a ring c opened or accepted; takes *mem_fd when it does. */
+/* ring_close() of a tracked ring. */
 static void
+ring_ctl_ring_closed(struct ring *r, void *arg)
+{
+	(void)r;
+	ring_ctl_untrack(arg);
+}
+
+/*
+ * Track a ring c opened or accepted; takes *mem_fd when it does.  Only a
+ * handle set to reconnect keeps anything.
+ */
+static int
 ring_ctl_track(struct ring_ctl *c, struct ring *r, uint64_t id,
     const char *scheme, const struct ring_ctl_peer *peer, int *mem_fd)
 {
+	struct ring_ctl_tracked *t;
+
 	c->used = true;
 	if (!c->reconnect)
-		return;
-	r->ctl = c;
-	r->ctl_id = r->ctl_app_id = id;
-	memcpy(r->ctl_scheme, scheme, sizeof(r->ctl_scheme));
+		return 0;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return -ENOMEM;
+	t->r = r;
+	t->id = t->app_id = id;
+	memcpy(t->scheme, scheme, sizeof(t->scheme));
 	if (peer != NULL)
-		r->ctl_peer = *peer;
-	r->mem_fd = *mem_fd;
+		t->peer = *peer;
+	t->mem_fd = *mem_fd;
 	*mem_fd = -1;
-	r->ctl_next = c->rings;
+	t->next = c->rings;
 	if (c->rings != NULL)
-		c->rings->ctl_prevp = &r->ctl_next;
-	r->ctl_prevp = &c->rings;
-	c->rings = r;
+		c->rings->prevp = &t->next;
+	t->prevp = &c->rings;
+	c->rings = t;
+	ring_set_close_hook(r, ring_ctl_ring_closed, t);
+	return 0;
 }
 
 RING_EXPORT void
@@ -531,7 +561,7 @@ ring_ctl_close(struct ring_ctl *c)
 		return;
 	ring_ctl_flush_queue(c);
 	while (c->rings != NULL)
-		ring_ctl_forget(c->rings);
+		ring_ctl_untrack(c->rings);
 	if (c->sock >= 0)
 		close(c->sock);
 	if (c->ep >= 0)
@@ -604,9 +634,9 @@ ring_ctl_open(struct ring_ctl *c, const char *scheme,
 	rc = ring_open(&fds, RING_ROLE_CONSUMER, ret);
 	if (rc == 0 && (rep->flags & PROTO_OPEN_RINGD_SERVES))
 		ring_guard_set(*ret, c->sock);
-	if (rc == 0)
-		ring_ctl_track(c, *ret, rep->ring_id, req.scheme, NULL,
-		    &fds.mem);
+	if (rc == 0 && (rc = ring_ctl_track(c, *ret, rep->ring_id, req.scheme,
+			    NULL, &fds.mem)) < 0)
+		ring_close(*ret);
 	ring_fds_close(&fds);
 	if (rc < 0) {
 		(void)ring_ctl_close_ring(c, rep->ring_id);
@@ -622,13 +652,13 @@ ring_ctl_close_ring(struct ring_ctl *c, uint64_t ring_id)
 {
 	struct proto_ring_ref req = { .ring_id = ring_id };
 	struct proto_msg m;
-	struct ring *r;
+	struct ring_ctl_tracked *t;
 
 	/* a ring adopted under another id is closed under that one */
-	for (r = c->rings; r != NULL; r = r->ctl_next)
-		if (r->ctl_app_id == ring_id) {
-			req.ring_id = r->ctl_id;
-			ring_ctl_forget(r);
+	for (t = c->rings; t != NULL; t = t->next)
+		if (t->app_id == ring_id) {
+			req.ring_id = t->id;
+			ring_ctl_untrack(t);
 			break;
 		}
 	return ring_ctl_call(c, PROTO_CLOSE, &req, sizeof(req), &m);
@@ -798,9 +828,9 @@ ring_ctl_accept(struct ring_ctl *c, struct ring_attach *a, struct ring **ret)
 	int rc;
 
 	rc = ring_open(&a->fds, RING_ROLE_PRODUCER, &r);
-	if (rc == 0)
-		ring_ctl_track(c, r, a->ring_id, a->scheme, &a->consumer,
-		    &a->fds.mem);
+	if (rc == 0 && (rc = ring_ctl_track(c, r, a->ring_id, a->scheme,
+			    &a->consumer, &a->fds.mem)) < 0)
+		ring_close(r);
 	ring_fds_close(&a->fds);
 	if (rc < 0) {
 		(void)ring_ctl_answer(c, a, rc);
@@ -1040,8 +1070,9 @@ ring_ctl_lost(struct ring_ctl *c)
 
 /* Hand one ring to the new ringd. */
 static int
-ring_ctl_adopt(struct ring_ctl *c, struct ring *r)
+ring_ctl_adopt(struct ring_ctl *c, struct ring_ctl_tracked *t)
 {
+	struct ring_info info;
 	struct proto_adopt req;
 	struct proto_msg m;
 	struct ring_fds fds;
@@ -1049,12 +1080,13 @@ ring_ctl_adopt(struct ring_ctl *c, struct ring *r)
 	int fd[3], rc;
 
 	memset(&req, 0, sizeof(req));
-	req.ring_id = r->ctl_id;
-	req.role = (uint32_t)r->role;
-	memcpy(req.scheme, r->ctl_scheme, sizeof(req.scheme));
-	req.peer = r->ctl_peer;
-	ring_get_doorbells(r, fds.doorbell);
-	fd[0] = r->mem_fd;
+	ring_get_info(t->r, &info);
+	req.ring_id = t->id;
+	req.role = (uint32_t)info.role;
+	memcpy(req.scheme, t->scheme, sizeof(req.scheme));
+	req.peer = t->peer;
+	ring_get_doorbells(t->r, fds.doorbell);
+	fd[0] = t->mem_fd;
 	fd[1] = fds.doorbell[0];
 	fd[2] = fds.doorbell[1];
 	if ((rc = ring_ctl_send(c, PROTO_ADOPT, seq, &req, sizeof(req), fd,
@@ -1066,7 +1098,7 @@ ring_ctl_adopt(struct ring_ctl *c, struct ring *r)
 		return rc;
 	if ((rc = ((struct proto_adopt_reply *)m.body.raw)->error) < 0)
 		return rc;
-	r->ctl_id = ((struct proto_adopt_reply *)m.body.raw)->ring_id;
+	t->id = ((struct proto_adopt_reply *)m.body.raw)->ring_id;
 	return 0;
 }
 
@@ -1078,7 +1110,7 @@ ring_ctl_set_reconnect(struct ring_ctl *c, bool on)
 		return -EBUSY;
 	if (!on) {
 		while (c->rings != NULL)
-			ring_ctl_forget(c->rings);
+			ring_ctl_untrack(c->rings);
 		c->nregs = 0;
 		ring_phys_held_clear(c->phys);
 	}
@@ -1104,7 +1136,7 @@ ring_ctl_reconnect(struct ring_ctl *c)
 	struct itimerspec off;
 	struct proto_register req;
 	struct proto_msg m;
-	struct ring *r, *next;
+	struct ring_ctl_tracked *t, *next;
 	size_t i;
 	int rc, first = 0;
 
@@ -1131,13 +1163,13 @@ ring_ctl_reconnect(struct ring_ctl *c)
 		if (rc < 0 && first == 0)
 			first = rc;
 	}
-	for (r = c->rings; r != NULL && c->sock >= 0; r = next) {
-		next = r->ctl_next;
-		if (ring_is_dropped(r) || ring_is_broken(r)) {
-			ring_ctl_forget(r);
+	for (t = c->rings; t != NULL && c->sock >= 0; t = next) {
+		next = t->next;
+		if (ring_is_dropped(t->r) || ring_is_broken(t->r)) {
+			ring_ctl_untrack(t);
 			continue;
 		}
-		if ((rc = ring_ctl_adopt(c, r)) == 0)
+		if ((rc = ring_ctl_adopt(c, t)) == 0)
 			continue;
 		if (c->lost) {
 			ring_ctl_lost(c);
@@ -1146,7 +1178,7 @@ ring_ctl_reconnect(struct ring_ctl *c)
 		/* refused: it goes on without ringd's oversight */
 		if (first == 0)
 			first = rc;
-		ring_ctl_forget(r);
+		ring_ctl_untrack(t);
 	}
 	/* then the regions: grants through those rings come back with them */
 	if (c->sock >= 0 && (rc = ring_phys_adopt_held(c)) < 0 && first == 0)

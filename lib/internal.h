@@ -86,17 +86,13 @@ struct ring {
 	uint64_t orphan;
 	bool orphan_set;
 	/*
-	 * Opened or accepted through a ring_ctl handle that survives ringd
-	 * restarts (ring_ctl_set_reconnect()): what a new ringd needs to
-	 * adopt the ring (client.c).
+	 * Called first thing in ring_close(), when set: lets whoever keeps
+	 * its own records about this ring (the control client's table of
+	 * rings to hand back after a ringd restart) drop them.  The data
+	 * path knows nothing about what is behind it.
 	 */
-	struct ring_ctl *ctl;
-	struct ring *ctl_next, **ctl_prevp;
-	uint64_t ctl_id;     /* the id ringd knows it by now */
-	uint64_t ctl_app_id; /* the id the caller was given */
-	char ctl_scheme[RING_CTL_NAME_MAX];
-	struct ring_ctl_peer ctl_peer; /* producer: the consumer it serves */
-	int mem_fd;		       /* the pair's memory file, or -1 */
+	void (*close_hook)(struct ring *r, void *arg);
+	void *close_arg;
 };
 
 #define RING_HELD_NIL UINT32_MAX
@@ -134,6 +130,8 @@ uint64_t ring_q_avail(const struct ring_q *q);
 int ring_fail(struct ring *r);
 int ring_ready(struct ring *r, unsigned events);
 void ring_guard_set(struct ring *r, int sock);
+void ring_set_close_hook(struct ring *r,
+    void (*fn)(struct ring *r, void *arg), void *arg);
 
 /* pool.c */
 int ring_pool_setup(struct ring *r);
@@ -162,8 +160,6 @@ int ring_ctl_call_fds(struct ring_ctl *c, uint16_t type, const void *body,
 struct ring_phys_cache **ring_ctl_phys_cache(struct ring_ctl *c);
 /* is the handle set to reconnect (keep what a new ringd must get back)? */
 bool ring_ctl_keeps(const struct ring_ctl *c);
-/* ring_close(): the ring's handle stops tracking it. */
-void ring_ctl_forget(struct ring *r);
 
 /* phys.c */
 void ring_phys_cache_free(struct ring_phys_cache *pc);

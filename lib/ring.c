@@ -285,7 +285,6 @@ ring_open(const struct ring_fds *fds, enum ring_role role, struct ring **ret)
 	r->flags = d.flags;
 	r->doorbell_self = r->doorbell_peer = -1;
 	r->guard_fd = -1;
-	r->mem_fd = -1;
 	r->spin_ns = RING_SPIN_DEFAULT_NS;
 	r->spin_adaptive = true;
 	if ((rc = ring_map(r, fds->mem, &d)) < 0)
@@ -348,6 +347,18 @@ ring_set_status(struct ring *r, uint64_t bits)
 	return ring_monitor_write(r, false);
 }
 
+/*
+ * Have fn(r, arg) called when r is closed (fn NULL: no longer).  One hook
+ * a ring; whoever sets it keeps what arg points to alive until then.
+ */
+void
+ring_set_close_hook(struct ring *r, void (*fn)(struct ring *r, void *arg),
+    void *arg)
+{
+	r->close_hook = fn;
+	r->close_arg = fn != NULL ? arg : NULL;
+}
+
 RING_EXPORT int
 ring_shutdown(struct ring *r)
 {
@@ -361,7 +372,8 @@ ring_close(struct ring *r)
 {
 	if (r == NULL)
 		return;
-	ring_ctl_forget(r);
+	if (r->close_hook != NULL)
+		r->close_hook(r, r->close_arg);
 	if (r->map != NULL && r->sq.hp != NULL && r->cq.hp != NULL &&
 	    r->role != RING_ROLE_MONITOR) {
 		/* what a leaving producer took or left queued gets an answer,
