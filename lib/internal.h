@@ -124,14 +124,23 @@ ring_full_fence(void)
 #endif
 }
 
-/* ring.c */
-int ring_q_refresh(struct ring *r, struct ring_q *q);
-uint64_t ring_q_avail(const struct ring_q *q);
+/* pair.c */
 int ring_fail(struct ring *r);
-int ring_ready(struct ring *r, unsigned events);
-void ring_guard_set(struct ring *r, int sock);
 void ring_set_close_hook(struct ring *r,
     void (*fn)(struct ring *r, void *arg), void *arg);
+
+/* queue.c */
+int ring_q_refresh(struct ring *r, struct ring_q *q);
+uint64_t ring_q_avail(const struct ring_q *q);
+int64_t ring_q_ready(struct ring *r, struct ring_q *q, uint64_t want,
+    int *st);
+uint64_t ring_orphans(struct ring *r);
+
+/* entry.c */
+int ring_q_store(const struct ring_q *q, bool is_sq, void *dst,
+    const void *e);
+void ring_q_load(const struct ring_q *q, bool is_sq, void *e,
+    const void *src);
 
 /* pool.c */
 int ring_pool_setup(struct ring *r);
@@ -145,6 +154,8 @@ void ring_held_answer(struct ring *r, const void *slot, uint64_t cq_seq);
 uint64_t ring_q_count(const struct ring_q *q, bool head);
 
 /* wait.c */
+int ring_ready(struct ring *r, unsigned events);
+void ring_guard_set(struct ring *r, int sock);
 void ring_wake(struct ring *r, _Atomic uint32_t *word);
 void ring_wake_all(struct ring *r);
 

@@ -411,3 +411,41 @@ ring_disarm(struct ring *r)
 	ring_drain_doorbell(r);
 	ring_announce(r, RING_EV_IN | RING_EV_OUT, 0);
 }
+
+/*
+ * Readiness as ring_wait() and ring_poll() see it (queue.c says what a
+ * queue offers).
+ */
+/* Events of mask that hold now, or -ESHUTDOWN/-EIO. */
+int
+ring_ready(struct ring *r, unsigned events)
+{
+	int64_t n;
+	unsigned got = 0;
+	int st, drop = 0;
+
+	if (events & RING_EV_IN) {
+		n = ring_q_ready(r, r->in, 1, &st);
+		if (n < 0)
+			return (int)n;
+		/* a producer with every in-service entry taken pops nothing */
+		if (n > 0 && (r->held_ud == NULL || r->held_count < r->sq.n))
+			got |= RING_EV_IN;
+		else if (st == -ESHUTDOWN && ring_orphans(r) > 0)
+			got |= RING_EV_IN;
+		else if (st == -ESHUTDOWN)
+			drop = 1;
+	}
+	if (events & RING_EV_OUT) {
+		n = ring_q_ready(r, r->out, 1, &st);
+		if (n < 0)
+			return (int)n;
+		if (n > 0)
+			got |= RING_EV_OUT;
+		else if (st == -ESHUTDOWN)
+			drop = 1;
+	}
+	if (got == 0 && drop)
+		return -ESHUTDOWN;
+	return (int)got;
+}

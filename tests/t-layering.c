@@ -20,7 +20,7 @@ static const char *const lay_banned[] = { "ring_ctl_", "proto_",
 	"ring_phys_", "ring_physalloc", "ring_physfree", "ring_physmap" };
 
 /* The objects of lib/ that make up the data path. */
-static const char *const lay_datapath[] = { "ring",
+static const char *const lay_datapath[] = { "pair", "queue", "entry", "stats",
 	"wait", "held", "pool", "range" };
 
 static bool
