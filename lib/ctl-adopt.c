@@ -140,7 +140,7 @@ ring_ctl_adopt(struct ring_ctl *c, struct ring_ctl_tracked *t)
 {
 	struct ring_info info;
 	struct proto_adopt req;
-	struct proto_msg m;
+	struct proto_msg *m = c->rx;
 	struct ring_fds fds;
 	uint32_t seq = ring_ctl_next_seq(c);
 	int fd[3], rc;
@@ -158,13 +158,14 @@ ring_ctl_adopt(struct ring_ctl *c, struct ring_ctl_tracked *t)
 	if ((rc = ring_ctl_send(c, PROTO_ADOPT, seq, &req, sizeof(req), fd,
 		 3)) < 0)
 		return rc;
-	rc = ring_ctl_recv(c, seq, PROTO_ADOPT, &m,
+	rc = ring_ctl_recv(c, seq, PROTO_ADOPT, m,
 	    ring_ctl_now_ms() + RING_CTL_TIMEOUT_MS);
 	if (rc < 0)
 		return rc;
-	if ((rc = ((struct proto_adopt_reply *)m.body.raw)->error) < 0)
+	proto_msg_close_fds(m); /* an ADOPT reply carries none */
+	if ((rc = ((struct proto_adopt_reply *)m->body.raw)->error) < 0)
 		return rc;
-	t->id = ((struct proto_adopt_reply *)m.body.raw)->ring_id;
+	t->id = ((struct proto_adopt_reply *)m->body.raw)->ring_id;
 	return 0;
 }
 
@@ -194,7 +195,6 @@ ring_ctl_reconnect(struct ring_ctl *c)
 {
 	struct itimerspec off;
 	struct proto_register req;
-	struct proto_msg m;
 	struct ring_ctl_tracked *t, *next;
 	size_t i;
 	int rc, first = 0;
@@ -218,7 +218,7 @@ ring_ctl_reconnect(struct ring_ctl *c)
 		memcpy(req.name, c->regs[i].name, sizeof(req.name));
 		req.ops = c->regs[i].ops;
 		req.opnames = c->regs[i].opnames;
-		rc = ring_ctl_call(c, PROTO_REGISTER, &req, sizeof(req), &m);
+		rc = ring_ctl_call(c, PROTO_REGISTER, &req, sizeof(req), NULL);
 		if (rc < 0 && first == 0)
 			first = rc;
 	}

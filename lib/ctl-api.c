@@ -34,7 +34,7 @@ ring_ctl_open(struct ring_ctl *c, const char *scheme,
 {
 	struct proto_open req;
 	struct proto_open_reply *rep;
-	struct proto_msg m;
+	struct proto_msg *m;
 	struct ring_fds fds;
 	int rc;
 
@@ -44,17 +44,18 @@ ring_ctl_open(struct ring_ctl *c, const char *scheme,
 	req.params = *p;
 	rc = ring_ctl_call(c, PROTO_OPEN, &req, sizeof(req), &m);
 	if (rc < 0) {
-		proto_msg_close_fds(&m);
+		proto_msg_close_fds(m);
 		return rc;
 	}
-	rep = (struct proto_open_reply *)m.body.raw;
-	if (m.nfds != 3) {
-		proto_msg_close_fds(&m);
+	rep = (struct proto_open_reply *)m->body.raw;
+	if (m->nfds != 3) {
+		proto_msg_close_fds(m);
 		return -EBADMSG;
 	}
-	fds.mem = m.fds[0];
-	fds.doorbell[0] = m.fds[1];
-	fds.doorbell[1] = m.fds[2];
+	fds.mem = m->fds[0];
+	fds.doorbell[0] = m->fds[1];
+	fds.doorbell[1] = m->fds[2];
+	m->nfds = 0; /* ours now */
 	rc = ring_open(&fds, RING_ROLE_CONSUMER, ret);
 	if (rc == 0 && (rep->flags & PROTO_OPEN_RINGD_SERVES))
 		ring_guard_set(*ret, c->sock);
@@ -75,11 +76,10 @@ RING_EXPORT int
 ring_ctl_close_ring(struct ring_ctl *c, uint64_t ring_id)
 {
 	struct proto_ring_ref req = { .ring_id = ring_id };
-	struct proto_msg m;
 
 	/* a ring adopted under another id is closed under that one */
 	req.ring_id = ring_ctl_untrack_id(c, ring_id);
-	return ring_ctl_call(c, PROTO_CLOSE, &req, sizeof(req), &m);
+	return ring_ctl_call(c, PROTO_CLOSE, &req, sizeof(req), NULL);
 }
 
 /*
@@ -117,7 +117,6 @@ ring_ctl_register_names(struct ring_ctl *c, const char *name,
     unsigned nnames)
 {
 	struct proto_register req;
-	struct proto_msg m;
 	unsigned i;
 	int rc;
 
@@ -132,7 +131,7 @@ ring_ctl_register_names(struct ring_ctl *c, const char *name,
 		return rc;
 	if (!proto_opnames_ok(&req.ops, &req.opnames))
 		return -EINVAL;
-	if ((rc = ring_ctl_call(c, PROTO_REGISTER, &req, sizeof(req), &m)) < 0)
+	if ((rc = ring_ctl_call(c, PROTO_REGISTER, &req, sizeof(req), NULL)) < 0)
 		return rc;
 	c->used = true;
 	if (c->reconnect && !c->reconnecting) {
@@ -166,14 +165,13 @@ RING_EXPORT int
 ring_ctl_unregister(struct ring_ctl *c, const char *name)
 {
 	struct proto_name req;
-	struct proto_msg m;
 	int rc;
 
 	size_t i;
 
 	if ((rc = ring_ctl_name(req.name, name)) < 0)
 		return rc;
-	if ((rc = ring_ctl_call(c, PROTO_UNREGISTER, &req, sizeof(req), &m)) <
+	if ((rc = ring_ctl_call(c, PROTO_UNREGISTER, &req, sizeof(req), NULL)) <
 	    0)
 		return rc;
 	for (i = 0; i < c->nregs; i++)
@@ -188,9 +186,8 @@ static int
 ring_ctl_answer(struct ring_ctl *c, struct ring_attach *a, int err)
 {
 	struct proto_accept req = { .ring_id = a->ring_id, .error = err };
-	struct proto_msg m;
 
-	return ring_ctl_call(c, PROTO_ACCEPT, &req, sizeof(req), &m);
+	return ring_ctl_call(c, PROTO_ACCEPT, &req, sizeof(req), NULL);
 }
 
 RING_EXPORT int
@@ -227,7 +224,8 @@ ring_ctl_refuse(struct ring_ctl *c, struct ring_attach *a, int err)
 
 /* PROBE: the reply, checked like anything else ringd sends. */
 static int
-ring_ctl_probe_call(struct ring_ctl *c, const char *scheme, struct proto_msg *m)
+ring_ctl_probe_call(struct ring_ctl *c, const char *scheme,
+    struct proto_msg **m)
 {
 	const struct proto_probe_reply *rep;
 	struct proto_name req;
@@ -237,7 +235,7 @@ ring_ctl_probe_call(struct ring_ctl *c, const char *scheme, struct proto_msg *m)
 		return rc;
 	if ((rc = ring_ctl_call(c, PROTO_PROBE, &req, sizeof(req), m)) < 0)
 		return rc;
-	rep = (const struct proto_probe_reply *)m->body.raw;
+	rep = (const struct proto_probe_reply *)(*m)->body.raw;
 	if (!proto_opnames_ok(&rep->ops, &rep->opnames))
 		return -EBADMSG;
 	return 0;
@@ -246,12 +244,12 @@ ring_ctl_probe_call(struct ring_ctl *c, const char *scheme, struct proto_msg *m)
 RING_EXPORT int
 ring_ctl_probe(struct ring_ctl *c, const char *scheme, uint64_t ops[4])
 {
-	struct proto_msg m;
+	struct proto_msg *m;
 	int rc;
 
 	if ((rc = ring_ctl_probe_call(c, scheme, &m)) < 0)
 		return rc;
-	memcpy(ops, ((struct proto_probe_reply *)m.body.raw)->ops.bits,
+	memcpy(ops, ((struct proto_probe_reply *)m->body.raw)->ops.bits,
 	    4 * sizeof(uint64_t));
 	return 0;
 }
@@ -262,13 +260,13 @@ ring_ctl_probe_names(struct ring_ctl *c, const char *scheme, uint64_t ops[4],
 {
 	const struct proto_probe_reply *rep;
 	struct ring_ctl_opname *v = NULL;
-	struct proto_msg m;
+	struct proto_msg *m;
 	size_t n = 0, i;
 	int rc;
 
 	if ((rc = ring_ctl_probe_call(c, scheme, &m)) < 0)
 		return rc;
-	rep = (const struct proto_probe_reply *)m.body.raw;
+	rep = (const struct proto_probe_reply *)m->body.raw;
 	for (i = 0; i < PROTO_OPNAMES; i++)
 		if (rep->opnames.name[i][0] != '\0')
 			n++;
@@ -290,55 +288,61 @@ ring_ctl_probe_names(struct ring_ctl *c, const char *scheme, uint64_t ops[4],
 RING_EXPORT int
 ring_ctl_status(struct ring_ctl *c, struct ring_ctl_status *st)
 {
-	struct proto_msg m;
+	struct proto_msg *m;
 	int rc;
 
 	rc = ring_ctl_call(c, PROTO_STATUS, NULL, 0, &m);
 	if (rc < 0)
 		return rc;
-	*st = ((struct proto_status_reply *)m.body.raw)->st;
+	*st = ((struct proto_status_reply *)m->body.raw)->st;
 	st->server[sizeof(st->server) - 1] = '\0';
 	return 0;
 }
 
 /*
- * Collect a list: reply packets with the request's seq, each {int32
- * error, uint32 end} and whole records of recsz bytes (the public
- * record's size), the last with end set.
+ * One packet of a list reply, {int32 error, uint32 end} then records of
+ * recsz bytes (the public record's size): its error, or its records and
+ * whether it is the last.  proto_recv() checked that whole records follow
+ * the header.
  */
-int
-ring_ctl_list(struct ring_ctl *c, uint16_t type, size_t recsz, void **v,
-    size_t *n)
+static int
+ring_ctl_list_unpack(const struct proto_msg *m, size_t recsz,
+    const uint8_t **recs, size_t *k, bool *end)
+{
+	int32_t err;
+	uint32_t last;
+
+	memcpy(&err, m->body.raw, sizeof(err));
+	memcpy(&last, m->body.raw + sizeof(err), sizeof(last));
+	if (err < 0)
+		return err;
+	*recs = m->body.raw + PROTO_LIST_HDR;
+	*k = (m->hdr.len - sizeof(m->hdr) - PROTO_LIST_HDR) / recsz;
+	*end = last != 0;
+	return 0;
+}
+
+/* Send a list request once and collect every packet of its reply. */
+static int
+ring_ctl_list_once(struct ring_ctl *c, uint16_t type, size_t recsz,
+    uint8_t **v, size_t *n)
 {
 	const size_t max = 1u << 20; /* records: bounds a lying server */
 	int64_t deadline = ring_ctl_now_ms() + RING_CTL_TIMEOUT_MS;
-	struct proto_msg m;
+	uint32_t seq = ring_ctl_next_seq(c);
 	uint8_t *out = NULL, *nv;
-	size_t cnt = 0, cap = 0;
-	uint32_t seq;
+	const uint8_t *recs;
+	size_t cnt = 0, cap = 0, k;
+	bool end = false;
 	int rc;
 
-	if (recsz == 0 || proto_list_rec_size(type) != recsz)
-		return -EINVAL;
-	if ((rc = ring_ctl_ensure(c)) < 0)
-		return rc;
-	seq = ring_ctl_next_seq(c);
 	if ((rc = ring_ctl_send(c, type, seq, NULL, 0, NULL, 0)) < 0)
 		return rc;
-	for (;;) {
-		const int32_t *hdr;
-		size_t k, i;
-
-		rc = ring_ctl_recv(c, seq, type, &m, deadline);
-		if (rc < 0)
+	while (!end) {
+		if ((rc = ring_ctl_recv(c, seq, type, c->rx, deadline)) < 0 ||
+		    (rc = ring_ctl_list_unpack(c->rx, recsz, &recs, &k, &end)) <
+			0)
 			goto fail;
-		hdr = (const int32_t *)m.body.raw;
-		if (hdr[0] < 0) {
-			rc = hdr[0];
-			goto fail;
-		}
-		/* proto_recv() checked: whole records after the header */
-		k = (m.hdr.len - sizeof(m.hdr) - PROTO_LIST_HDR) / recsz;
 		if (k > max - cnt) {
 			rc = -E2BIG;
 			goto fail;
@@ -352,12 +356,9 @@ ring_ctl_list(struct ring_ctl *c, uint16_t type, size_t recsz, void **v,
 			}
 			out = nv;
 		}
-		for (i = 0; i < k; i++)
-			memcpy(out + (cnt + i) * recsz,
-			    m.body.raw + PROTO_LIST_HDR + i * recsz, recsz);
+		if (k > 0)
+			memcpy(out + cnt * recsz, recs, k * recsz);
 		cnt += k;
-		if (hdr[1] != 0)
-			break;
 	}
 	*v = out;
 	*n = cnt;
@@ -366,6 +367,34 @@ ring_ctl_list(struct ring_ctl *c, uint16_t type, size_t recsz, void **v,
 fail:
 	free(out);
 	return rc;
+}
+
+/*
+ * Collect a list: every reply packet with the request's seq, the last
+ * with end set.  Like any other request (ring_ctl_call()), a handle set
+ * to reconnect dials a restarted ringd first when the connection is gone,
+ * and asks once more when it breaks during the list.
+ */
+int
+ring_ctl_list(struct ring_ctl *c, uint16_t type, size_t recsz, void **v,
+    size_t *n)
+{
+	uint8_t *out = NULL;
+	size_t cnt = 0;
+	int rc;
+
+	if (recsz == 0 || proto_list_rec_size(type) != recsz)
+		return -EINVAL;
+	if ((rc = ring_ctl_ensure(c)) < 0)
+		return rc;
+	rc = ring_ctl_list_once(c, type, recsz, &out, &cnt);
+	if (ring_ctl_redial(c, &rc))
+		rc = ring_ctl_list_once(c, type, recsz, &out, &cnt);
+	if (rc < 0)
+		return rc;
+	*v = out;
+	*n = cnt;
+	return 0;
 }
 
 RING_EXPORT int
@@ -411,16 +440,8 @@ ring_ctl_list_clients(struct ring_ctl *c, struct ring_ctl_client **v, size_t *n)
 RING_EXPORT bool
 ring_ctl_is_disconnect(const struct ring_ctl *c, int err)
 {
-	switch (err) {
-	case -ECONNRESET:
-	case -EPIPE:
-	case -ENOTCONN:
-	case -ETIMEDOUT:
-	case -ECONNREFUSED:
-	case -EBADF:
-		break;
-	default:
+	/* the library's own rule (ctl.c), and the transport gave err */
+	if (!ring_ctl_disconnect_errno(err))
 		return false;
-	}
 	return c == NULL || c->sock < 0 || c->lost || c->xport;
 }

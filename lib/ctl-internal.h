@@ -48,6 +48,7 @@ struct ring_ctl {
 	uint64_t reconnects; /* dialled a restarted ringd */
 	struct ring_ctl_tracked *rings; /* to adopt after a restart (ctl-adopt.c) */
 	struct ring_ctl_reg *regs;
+	struct proto_msg *rx; /* the receive buffer: every reply lands here */
 	size_t nregs;
 };
 
@@ -59,6 +60,8 @@ int ring_ctl_send(struct ring_ctl *c, uint16_t type, uint32_t seq,
 int ring_ctl_recv(struct ring_ctl *c, uint32_t seq, uint16_t type,
     struct proto_msg *m, int64_t deadline);
 int ring_ctl_ensure(struct ring_ctl *c);
+bool ring_ctl_redial(struct ring_ctl *c, int *rc);
+bool ring_ctl_disconnect_errno(int err);
 int ring_ctl_dial(struct ring_ctl *c, uint32_t *server_version);
 void ring_ctl_lost(struct ring_ctl *c);
 

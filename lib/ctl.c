@@ -116,23 +116,43 @@ ring_ctl_now_ms(void)
 }
 
 /*
- * Did the connection to ringd break (ringd stopped or restarted)?  Only
- * for what the socket itself returned: an errno inside a reply is what
- * ringd or a scheme answered, never a broken connection.
+ * The one rule for "the connection to ringd is gone, or ringd does not
+ * answer": these errnos, when the transport gave them.  An errno inside
+ * a reply is what ringd or a scheme answered, never a broken connection.
+ * The library applies it to what the socket returned (ring_ctl_io()), its
+ * callers through ring_ctl_is_disconnect().
  */
-static bool
-ring_ctl_broken(int rc)
+bool
+ring_ctl_disconnect_errno(int err)
 {
-	return rc == -ECONNRESET || rc == -EPIPE || rc == -ENOTCONN;
+	switch (err) {
+	case -ECONNRESET:
+	case -EPIPE:
+	case -ENOTCONN:
+	case -ETIMEDOUT:
+	case -ECONNREFUSED:
+	case -EBADF:
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* rc came from the socket: remember a broken connection. */
 static int
 ring_ctl_io(struct ring_ctl *c, int rc)
 {
-	if (ring_ctl_broken(rc))
+	if (ring_ctl_disconnect_errno(rc))
 		c->lost = c->xport = true;
 	return rc;
+}
+
+/* The request gave up waiting on ringd: a transport failure. */
+static int
+ring_ctl_timedout(struct ring_ctl *c)
+{
+	c->xport = true;
+	return -ETIMEDOUT;
 }
 
 /* Send on the connection; a full socket means ringd does not read it. */
@@ -143,11 +163,7 @@ ring_ctl_send(struct ring_ctl *c, uint16_t type, uint32_t seq,
 	int rc = ring_ctl_io(c, proto_send(c->sock, type, seq, body, len, fds,
 				    nfds));
 
-	if (rc == -EAGAIN) {
-		c->xport = true;
-		return -ETIMEDOUT;
-	}
-	return rc;
+	return rc == -EAGAIN ? ring_ctl_timedout(c) : rc;
 }
 
 uint32_t
@@ -226,10 +242,8 @@ ring_ctl_recv(struct ring_ctl *c, uint32_t seq, uint16_t type,
 		if (rc == -EAGAIN) {
 			int64_t left = deadline - ring_ctl_now_ms();
 
-			if (left <= 0) {
-				c->xport = true;
-				return -ETIMEDOUT;
-			}
+			if (left <= 0)
+				return ring_ctl_timedout(c);
 			if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
 				return -errno;
 			continue;
@@ -257,10 +271,6 @@ ring_ctl_recv(struct ring_ctl *c, uint32_t seq, uint16_t type,
 	}
 }
 
-static int ring_ctl_call_once(struct ring_ctl *c, uint16_t type,
-    const void *body, uint32_t len, const int *fds, unsigned nfds,
-    struct proto_msg *m);
-
 /*
  * Be connected before a request: a handle set to reconnect dials a
  * restarted ringd; others (and a reconnection under way) get -ENOTCONN.
@@ -281,55 +291,85 @@ ring_ctl_ensure(struct ring_ctl *c)
 }
 
 /*
- * Send a request and wait for its (first) reply; error from the body.  A
- * handle set to reconnect dials a restarted ringd first when the
- * connection is gone, and once more when it breaks during the call: the
- * old ringd took the unanswered request with it.
+ * A request broke the connection: a handle set to reconnect dials a
+ * restarted ringd, since the old one took the unanswered request with it.
+ * True when the request should be made once more; false otherwise, with
+ * *rc replaced by the dial's error when ringd stays away.
+ */
+bool
+ring_ctl_redial(struct ring_ctl *c, int *rc)
+{
+	int rc2;
+
+	if (!c->lost || !c->reconnect || c->reconnecting)
+		return false;
+	rc2 = ring_ctl_reconnect(c);
+	if (c->sock >= 0)
+		return true;
+	if (rc2 < 0)
+		*rc = rc2;
+	return false;
+}
+
+/* One request and its (first) reply into c->rx; error from the body. */
+static int
+ring_ctl_call_once(struct ring_ctl *c, uint16_t type, const void *body,
+    uint32_t len, const int *fds, unsigned nfds)
+{
+	uint32_t seq = ring_ctl_next_seq(c);
+	int rc;
+
+	c->rx->nfds = 0;
+	c->rx->hdr.type = 0;
+	if ((rc = ring_ctl_send(c, type, seq, body, len, fds, nfds)) < 0)
+		return rc;
+	rc = ring_ctl_recv(c, seq, type, c->rx,
+	    ring_ctl_now_ms() + RING_CTL_TIMEOUT_MS);
+	if (rc < 0)
+		return rc;
+	return *(int32_t *)c->rx->body.raw;
+}
+
+/*
+ * Send a request and wait for its (first) reply; error from the body.
+ * The reply stays in the handle's receive buffer, *reply, until the next
+ * request; without reply, descriptors it carried are closed.  A handle
+ * set to reconnect dials a restarted ringd first when the connection is
+ * gone, and once more when it breaks during the call.
  */
 int
 ring_ctl_call_fds(struct ring_ctl *c, uint16_t type, const void *body,
-    uint32_t len, const int *fds, unsigned nfds, struct proto_msg *m)
+    uint32_t len, const int *fds, unsigned nfds, struct proto_msg **reply)
 {
 	int rc;
 
-	m->nfds = 0;
-	m->hdr.type = 0;
-	if ((rc = ring_ctl_ensure(c)) < 0)
-		return rc;
-	rc = ring_ctl_call_once(c, type, body, len, fds, nfds, m);
-	if (c->lost && c->reconnect && !c->reconnecting) {
-		int rc2 = ring_ctl_reconnect(c);
-
-		if (c->sock < 0)
-			return rc2 < 0 ? rc2 : rc;
-		rc = ring_ctl_call_once(c, type, body, len, fds, nfds, m);
+	/* descriptors of an earlier reply belong to its caller now */
+	c->rx->nfds = 0;
+	c->rx->hdr.type = 0;
+	if ((rc = ring_ctl_ensure(c)) == 0) {
+		rc = ring_ctl_call_once(c, type, body, len, fds, nfds);
+		if (ring_ctl_redial(c, &rc))
+			rc = ring_ctl_call_once(c, type, body, len, fds, nfds);
 	}
+	if (rc < 0 && c->rx->hdr.type != (type | PROTO_REPLY) &&
+	    c->rx->hdr.type != PROTO_ERROR) {
+		/* a nested reconnection's messages (their descriptors were
+		 * closed where they were read) are not the reply */
+		c->rx->nfds = 0;
+		c->rx->hdr.type = 0;
+	}
+	if (reply != NULL)
+		*reply = c->rx;
+	else
+		proto_msg_close_fds(c->rx);
 	return rc;
 }
 
 int
 ring_ctl_call(struct ring_ctl *c, uint16_t type, const void *body, uint32_t len,
-    struct proto_msg *m)
+    struct proto_msg **reply)
 {
-	return ring_ctl_call_fds(c, type, body, len, NULL, 0, m);
-}
-
-static int
-ring_ctl_call_once(struct ring_ctl *c, uint16_t type, const void *body,
-    uint32_t len, const int *fds, unsigned nfds, struct proto_msg *m)
-{
-	uint32_t seq = ring_ctl_next_seq(c);
-	int rc;
-
-	m->nfds = 0;
-	m->hdr.type = 0;
-	if ((rc = ring_ctl_send(c, type, seq, body, len, fds, nfds)) < 0)
-		return rc;
-	rc = ring_ctl_recv(c, seq, type, m,
-	    ring_ctl_now_ms() + RING_CTL_TIMEOUT_MS);
-	if (rc < 0)
-		return rc;
-	return *(int32_t *)m->body.raw;
+	return ring_ctl_call_fds(c, type, body, len, NULL, 0, reply);
 }
 
 /* Dial c->path and say HELLO; c->sock is the new connection on success. */
@@ -340,7 +380,7 @@ ring_ctl_dial(struct ring_ctl *c, uint32_t *server_version)
 	struct timeval tv;
 	struct proto_hello hello;
 	struct epoll_event ev = { .events = EPOLLIN };
-	struct proto_msg m;
+	struct proto_msg *m;
 	int rc;
 
 	memset(&sa, 0, sizeof(sa));
@@ -373,18 +413,19 @@ ring_ctl_dial(struct ring_ctl *c, uint32_t *server_version)
 	hello.version = PROTO_VERSION;
 	ring_ctl_comm(hello.comm, sizeof(hello.comm));
 	rc = ring_ctl_call(c, PROTO_HELLO, &hello, sizeof(hello), &m);
+	proto_msg_close_fds(m);
 	if (rc == -EPROTO && server_version != NULL) {
 		/* ringd refused our version, or we could not read its */
-		if (m.hdr.type == PROTO_ERROR && m.hdr.version == PROTO_VERSION)
-			*server_version = ((struct proto_error *)m.body.raw)
+		if (m->hdr.type == PROTO_ERROR && m->hdr.version == PROTO_VERSION)
+			*server_version = ((struct proto_error *)m->body.raw)
 					      ->version;
 		else
-			*server_version = m.hdr.version;
+			*server_version = m->hdr.version;
 	}
 	if (rc < 0)
 		goto fail;
 	if (server_version != NULL)
-		*server_version = ((struct proto_hello_reply *)m.body.raw)
+		*server_version = ((struct proto_hello_reply *)m->body.raw)
 				      ->version;
 	if (epoll_ctl(c->ep, EPOLL_CTL_ADD, c->sock, &ev) < 0) {
 		rc = -errno;
@@ -410,6 +451,12 @@ ring_ctl_connect(const char *path, uint32_t *server_version,
 	if (c == NULL)
 		return -ENOMEM;
 	c->sock = c->ep = c->timer = -1;
+	if ((c->rx = malloc(sizeof(*c->rx))) == NULL) {
+		free(c);
+		return -ENOMEM;
+	}
+	c->rx->nfds = 0;
+	c->rx->hdr.type = 0;
 	if (path == NULL) {
 		if ((rc = ring_ctl_socket_path(c->path, sizeof(c->path))) < 0)
 			goto fail;
@@ -479,6 +526,7 @@ ring_ctl_close(struct ring_ctl *c)
 		close(c->timer);
 	ring_phys_cache_free(c->phys);
 	free(c->regs);
+	free(c->rx);
 	free(c);
 }
 
@@ -555,7 +603,7 @@ ring_ctl_wait_attach(struct ring_ctl *c, struct ring_attach *a, int timeout_ms)
 RING_EXPORT int
 ring_ctl_process(struct ring_ctl *c)
 {
-	struct proto_msg m;
+	struct proto_msg *m = c->rx;
 	uint64_t ticks;
 	int rc;
 
@@ -571,7 +619,7 @@ ring_ctl_process(struct ring_ctl *c)
 	}
 	/* take in whatever already arrived */
 	while (c->qlen < RING_CTL_QUEUE) {
-		rc = ring_ctl_io(c, proto_recv(c->sock, &m));
+		rc = ring_ctl_io(c, proto_recv(c->sock, m));
 		if (rc == -EAGAIN)
 			break;
 		if (rc < 0) {
@@ -581,10 +629,10 @@ ring_ctl_process(struct ring_ctl *c)
 			rc = ring_ctl_reconnect(c);
 			return rc < 0 && c->sock >= 0 ? rc : 0;
 		}
-		if (m.hdr.type == PROTO_ATTACH && m.hdr.seq == 0)
-			ring_ctl_enqueue(c, &m);
+		if (m->hdr.type == PROTO_ATTACH && m->hdr.seq == 0)
+			ring_ctl_enqueue(c, m);
 		else
-			proto_msg_close_fds(&m); /* a late reply */
+			proto_msg_close_fds(m); /* a late reply */
 	}
 	return 0;
 }

@@ -159,15 +159,18 @@ void ring_guard_set(struct ring *r, int sock);
 void ring_wake(struct ring *r, _Atomic uint32_t *word);
 void ring_wake_all(struct ring *r);
 
-/* client.c, for phys.c: one request and its reply, a record list */
+/*
+ * ctl.c, ctl-api.c, for phys.c: one request and its reply (left in the
+ * handle's receive buffer until the next request), a record list
+ */
 struct proto_msg;
 struct ring_phys_cache;
 int ring_ctl_call(struct ring_ctl *c, uint16_t type, const void *body,
-    uint32_t len, struct proto_msg *m);
+    uint32_t len, struct proto_msg **reply);
 int ring_ctl_list(struct ring_ctl *c, uint16_t type, size_t recsz, void **v,
     size_t *n);
 int ring_ctl_call_fds(struct ring_ctl *c, uint16_t type, const void *body,
-    uint32_t len, const int *fds, unsigned nfds, struct proto_msg *m);
+    uint32_t len, const int *fds, unsigned nfds, struct proto_msg **reply);
 struct ring_phys_cache **ring_ctl_phys_cache(struct ring_ctl *c);
 /* is the handle set to reconnect (keep what a new ringd must get back)? */
 bool ring_ctl_keeps(const struct ring_ctl *c);

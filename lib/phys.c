@@ -241,7 +241,6 @@ ring_phys_adopt_held(struct ring_ctl *c)
 {
 	struct ring_phys_cache *pc = *ring_ctl_phys_cache(c);
 	struct proto_phys_adopt req;
-	struct proto_msg m;
 	size_t i = 0;
 	int rc, first = 0;
 
@@ -254,10 +253,8 @@ ring_phys_adopt_held(struct ring_ctl *c)
 		req.size = h->size;
 		req.flags = h->owner ? PROTO_PHYS_ADOPT_CLAIM : 0;
 		rc = ring_ctl_call_fds(c, PROTO_PHYS_ADOPT, &req, sizeof(req),
-		    &h->fd, h->fd >= 0 ? 1 : 0, &m);
-		proto_msg_close_fds(&m);
-		if (rc == -EPIPE || rc == -ECONNRESET || rc == -ETIMEDOUT ||
-		    rc == -ENOTCONN)
+		    &h->fd, h->fd >= 0 ? 1 : 0, NULL);
+		if (ring_ctl_is_disconnect(c, rc))
 			return rc; /* ringd went away again */
 		if (rc == 0) {
 			i++;
@@ -357,7 +354,7 @@ ring_physalloc3_region(struct ring_ctl *c, uint64_t size, uint32_t flags,
 {
 	struct proto_phys_alloc req;
 	const struct proto_phys_alloc_reply *rep;
-	struct proto_msg m;
+	struct proto_msg *m;
 	int rc;
 
 	memset(&req, 0, sizeof(req));
@@ -366,10 +363,10 @@ ring_physalloc3_region(struct ring_ctl *c, uint64_t size, uint32_t flags,
 	req.flags = flags;
 	req.region_flags = region_flags;
 	rc = ring_ctl_call(c, PROTO_PHYS_ALLOC, &req, sizeof(req), &m);
-	proto_msg_close_fds(&m);
+	proto_msg_close_fds(m);
 	if (rc < 0)
 		return rc;
-	rep = (const void *)m.body.raw;
+	rep = (const void *)m->body.raw;
 	phys_held_note(c, rep->region_id, rep->base, rep->got, true, -1);
 	*min = rep->got;
 	*base = rep->base;
@@ -391,7 +388,7 @@ ring_physfree_flags(struct ring_ctl *c, uint64_t base, uint64_t size,
 {
 	const struct proto_phys_free_reply *rep;
 	struct proto_phys_range req;
-	struct proto_msg m;
+	struct proto_msg *m;
 	uint32_t n, i;
 	int rc;
 
@@ -400,7 +397,7 @@ ring_physfree_flags(struct ring_ctl *c, uint64_t base, uint64_t size,
 	req.size = size;
 	req.flags = flags;
 	rc = ring_ctl_call(c, PROTO_PHYS_FREE, &req, sizeof(req), &m);
-	proto_msg_close_fds(&m);
+	proto_msg_close_fds(m);
 	if (rc == 0) {
 		phys_cache_forget(*ring_ctl_phys_cache(c), base, size);
 		phys_held_forget(*ring_ctl_phys_cache(c), base, size, true);
@@ -408,8 +405,8 @@ ring_physfree_flags(struct ring_ctl *c, uint64_t base, uint64_t size,
 	if (users == NULL || nusers == NULL)
 		return rc;
 	n = 0;
-	if (rc == -EBUSY && m.hdr.type == (PROTO_PHYS_FREE | PROTO_REPLY)) {
-		rep = (const void *)m.body.raw;
+	if (rc == -EBUSY && m->hdr.type == (PROTO_PHYS_FREE | PROTO_REPLY)) {
+		rep = (const void *)m->body.raw;
 		n = rep->nusers < RING_PHYS_USERS_MAX ? rep->nusers
 						      : RING_PHYS_USERS_MAX;
 		n = n < *nusers ? n : *nusers;
@@ -436,7 +433,7 @@ phys_map_request(struct ring_ctl *c, uint64_t base, uint64_t size,
     uint32_t flags, uint64_t ring_id, struct proto_phys_map_reply *rep, int *fd)
 {
 	struct proto_phys_map req;
-	struct proto_msg m;
+	struct proto_msg *m;
 	int rc;
 
 	memset(&req, 0, sizeof(req));
@@ -446,18 +443,19 @@ phys_map_request(struct ring_ctl *c, uint64_t base, uint64_t size,
 	req.ring_id = ring_id;
 	rc = ring_ctl_call(c, PROTO_PHYS_MAP, &req, sizeof(req), &m);
 	if (rc < 0) {
-		proto_msg_close_fds(&m);
+		proto_msg_close_fds(m);
 		return rc;
 	}
-	memcpy(rep, m.body.raw, sizeof(*rep));
+	memcpy(rep, m->body.raw, sizeof(*rep));
 	/* the reply must hold the range it answers */
-	if (m.nfds != 1 || rep->region_size == 0 || base < rep->region_base ||
+	if (m->nfds != 1 || rep->region_size == 0 || base < rep->region_base ||
 	    base - rep->region_base > rep->region_size ||
 	    size > rep->region_size - (base - rep->region_base)) {
-		proto_msg_close_fds(&m);
+		proto_msg_close_fds(m);
 		return -EBADMSG;
 	}
-	*fd = m.fds[0];
+	*fd = m->fds[0];
+	m->nfds = 0; /* the caller's now */
 	return 0;
 }
 
@@ -502,15 +500,13 @@ static int
 phys_grant(struct ring_ctl *c, uint64_t base, uint64_t ring_id, bool revoke)
 {
 	struct proto_phys_grant req;
-	struct proto_msg m;
 	int rc;
 
 	memset(&req, 0, sizeof(req));
 	req.base = base;
 	req.ring_id = ring_id;
 	req.revoke = revoke;
-	rc = ring_ctl_call(c, PROTO_PHYS_GRANT, &req, sizeof(req), &m);
-	proto_msg_close_fds(&m);
+	rc = ring_ctl_call(c, PROTO_PHYS_GRANT, &req, sizeof(req), NULL);
 	return rc;
 }
 
