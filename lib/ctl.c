@@ -48,7 +48,7 @@ ring_ctl_user_path(char *buf, size_t len)
 }
 
 /*
- * The socket scope names (ring.h has the rule): the system socket, the
+ * The socket scope names (<ring/ctl.h> has the rule): the system socket, the
  * per-user one, or by default $RINGD_SOCKET, else the system socket for
  * root, else the per-user socket when one exists and the system socket
  * when not.

@@ -106,8 +106,9 @@ ring_q_count(const struct ring_q *q, bool head)
 	uint64_t idx, epoch;
 
 	/* the epoch is stored after the index, so it may lag by one batch */
-	idx = RING_LOAD_ACQ(head ? &h->head_index : &h->tail_index);
-	epoch = RING_LOAD(head ? &h->pop_epoch : &h->push_epoch);
+	/* pairs with the index's release store in ring_q_publish/consume() */
+	idx = ring_load_acquire(head ? &h->head_index : &h->tail_index);
+	epoch = ring_load_relaxed(head ? &h->pop_epoch : &h->push_epoch);
 	return epoch + ((idx - epoch) & q->mask2);
 }
 
@@ -167,8 +168,8 @@ ring_held_adopt(struct ring *r, uint64_t popped, uint64_t pushed)
 	if ((ord = held_alloc(bytes, &mapped)) == NULL)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		s = RING_LOAD(&r->held[i].sq_seq);
-		dn = RING_LOAD(&r->held[i].done_seq);
+		s = ring_load_relaxed(&r->held[i].sq_seq);
+		dn = ring_load_relaxed(&r->held[i].done_seq);
 		if (s == 0 || s > popped || (dn != 0 && dn <= pushed))
 			continue;
 		ord[k].seq = s;
@@ -189,7 +190,7 @@ ring_held_adopt(struct ring *r, uint64_t popped, uint64_t pushed)
 	}
 	b->hw = hw;
 	for (i = 0; i < k; i++) {
-		r->held_ud[ord[i].i] = RING_LOAD(&r->held[ord[i].i].user_data);
+		r->held_ud[ord[i].i] = ring_load_relaxed(&r->held[ord[i].i].user_data);
 		ring_held_append(r, ord[i].i);
 	}
 	held_release(ord, bytes, mapped);
@@ -254,9 +255,9 @@ ring_held_take(struct ring *r, const struct ring_sqe *sqe, uint64_t sq_seq)
 		i = held_hdr(r)->hw++;
 	h = &r->held[i];
 	r->held_ud[i] = sqe->user_data;
-	RING_STORE(&h->sq_seq, sq_seq);
-	RING_STORE(&h->user_data, sqe->user_data);
-	RING_STORE(&h->done_seq, 0);
+	ring_store_relaxed(&h->sq_seq, sq_seq);
+	ring_store_relaxed(&h->user_data, sqe->user_data);
+	ring_store_relaxed(&h->done_seq, 0);
 	ring_held_append(r, i);
 }
 
@@ -286,7 +287,7 @@ ring_held_answer(struct ring *r, const void *slot, uint64_t cq_seq)
 		return;
 	for (i = r->held_first; i != RING_HELD_NIL; i = HELD_NEXT(r, i)) {
 		if (r->held_ud[i] == ud) {
-			RING_STORE(&r->held[i].done_seq, cq_seq);
+			ring_store_relaxed(&r->held[i].done_seq, cq_seq);
 			ring_held_unlink(r, i);
 			return;
 		}

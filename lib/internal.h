@@ -1,5 +1,8 @@
 /*
- * internal.h - libring's private structures, shared by the library's sources only.
+ * internal.h - libring's private structures and functions, shared by the
+ * library's sources only: struct ring and struct ring_q (the data path),
+ * and the few control-client calls phys.c makes.  The data path's files
+ * include this and barrier.h; the control client's add ctl-internal.h.
  */
 #ifndef RING_INTERNAL_H
 #define RING_INTERNAL_H
@@ -13,6 +16,7 @@
 #include <ring/ctl.h>
 #include <ring/ring.h>
 
+#include "barrier.h"
 #include "range.h"
 
 #define RING_EXPORT __attribute__((visibility("default")))
@@ -61,8 +65,7 @@ struct ring {
 	/* buffer pool */
 	uint8_t *pool;
 	uint64_t pool_bytes;
-	_Atomic uint64_t
-	    *pool_map; /* one bit per RING_POOL_BLOCK, consumer writes */
+	_Atomic uint64_t *pool_map; /* a bit per RING_POOL_BLOCK, consumer's */
 	struct range_set pool_free; /* consumer only: free blocks */
 	uint64_t *pool_starts; /* consumer only: first block of each range */
 	/*
@@ -81,7 +84,7 @@ struct ring {
 	uint32_t held_count; /* entries in service */
 	/*
 	 * consumer only: after the peer's DROP with the CQ drained, the next
-	 * SQ raw index nobody took, answered -ESHUTDOWN here (ring.c)
+	 * SQ raw index nobody took, answered -ESHUTDOWN here (queue.c)
 	 */
 	uint64_t orphan;
 	bool orphan_set;
@@ -96,33 +99,6 @@ struct ring {
 };
 
 #define RING_HELD_NIL UINT32_MAX
-
-/* Relaxed/acquire/release helpers on shared 64-bit words. */
-#define RING_LOAD(p) \
-	atomic_load_explicit((_Atomic uint64_t *)(p), memory_order_relaxed)
-#define RING_LOAD_ACQ(p) \
-	atomic_load_explicit((_Atomic uint64_t *)(p), memory_order_acquire)
-#define RING_STORE(p, v) \
-	atomic_store_explicit((_Atomic uint64_t *)(p), (v), \
-	    memory_order_relaxed)
-#define RING_STORE_REL(p, v) \
-	atomic_store_explicit((_Atomic uint64_t *)(p), (v), \
-	    memory_order_release)
-
-/*
- * Full (StoreLoad) barrier between an index store and the load of the
- * peer's wait word.  On x86-64 a locked RMW on the stack orders the same
- * as MFENCE at about half the cost (the Linux smp_mb() idiom).
- */
-static inline void
-ring_full_fence(void)
-{
-#if defined(__x86_64__)
-	__asm__ __volatile__("lock; addl $0,-4(%%rsp)" ::: "memory", "cc");
-#else
-	atomic_thread_fence(memory_order_seq_cst);
-#endif
-}
 
 /* pair.c */
 int ring_fail(struct ring *r);
@@ -156,7 +132,7 @@ uint64_t ring_q_count(const struct ring_q *q, bool head);
 /* wait.c */
 int ring_ready(struct ring *r, unsigned events);
 void ring_guard_set(struct ring *r, int sock);
-void ring_wake(struct ring *r, _Atomic uint32_t *word);
+void ring_wake(struct ring *r, uint32_t *word);
 void ring_wake_all(struct ring *r);
 
 /*

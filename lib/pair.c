@@ -172,10 +172,11 @@ ring_q_init(struct ring_q *q, uint8_t *hdr, uint8_t *slots, uint32_t n,
 	q->mask2 = 2 * (uint64_t)n - 1;
 	q->pusher = pusher;
 	q->reserved = 0;
-	if (RING_LOAD(&q->hp->h.entry_count) != n)
+	if (ring_load_relaxed(&q->hp->h.entry_count) != n)
 		return -EINVAL;
-	head = RING_LOAD_ACQ(&q->hp->h.head_index);
-	tail = RING_LOAD_ACQ(&q->hp->h.tail_index);
+	/* pair with the release stores of both indices (queue.c) */
+	head = ring_load_acquire(&q->hp->h.head_index);
+	tail = ring_load_acquire(&q->hp->h.tail_index);
 	if (head > q->mask2 || tail > q->mask2 ||
 	    ((tail - head) & q->mask2) > n)
 		return -EINVAL;
@@ -338,10 +339,11 @@ ring_set_status(struct ring *r, uint64_t bits)
 	if ((rc = ring_monitor_write(r, true)) < 0)
 		return rc;
 	/* take the write faults first, so both bits land close together */
-	atomic_fetch_or((_Atomic uint64_t *)&r->sq.hp->h.status, 0);
-	atomic_fetch_or((_Atomic uint64_t *)&r->cq.hp->h.status, 0);
-	atomic_fetch_or((_Atomic uint64_t *)&r->sq.hp->h.status, bits);
-	atomic_fetch_or((_Atomic uint64_t *)&r->cq.hp->h.status, bits);
+	ring_fetch_or(&r->sq.hp->h.status, 0);
+	ring_fetch_or(&r->cq.hp->h.status, 0);
+	/* full barriers; pair with the acquire in ring_q_status() (queue.c) */
+	ring_fetch_or(&r->sq.hp->h.status, bits);
+	ring_fetch_or(&r->cq.hp->h.status, bits);
 	ring_wake_all(r);
 	return ring_monitor_write(r, false);
 }

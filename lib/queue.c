@@ -31,11 +31,13 @@ ring_q_refresh(struct ring *r, struct ring_q *q)
 	uint64_t v, span, moved;
 
 	if (q->pusher) {
-		v = RING_LOAD_ACQ(&q->hp->h.head_index);
+		/* pairs with the popper's release in ring_q_consume() */
+		v = ring_load_acquire(&q->hp->h.head_index);
 		span = (q->own - q->peer) & q->mask2;
 		moved = (v - q->peer) & q->mask2;
 	} else {
-		v = RING_LOAD_ACQ(&q->hp->h.tail_index);
+		/* pairs with the pusher's release in ring_q_publish() */
+		v = ring_load_acquire(&q->hp->h.tail_index);
 		span = q->n - ((q->peer - q->own) & q->mask2);
 		moved = (v - q->peer) & q->mask2;
 	}
@@ -65,7 +67,8 @@ ring_q_status(struct ring *r, struct ring_q *q)
 
 	if (r->broken)
 		return -EIO;
-	s = RING_LOAD_ACQ(&q->hp->h.status);
+	/* pairs with the full barrier of ring_set_status() (pair.c) */
+	s = ring_load_acquire(&q->hp->h.status);
 	if ((s & ~(uint64_t)RING_STATUS_KNOWN) != 0 || (s & RING_STATUS_BROKEN))
 		return ring_fail(r);
 	/*
@@ -82,8 +85,8 @@ ring_q_status(struct ring *r, struct ring_q *q)
 
 /*
  * How much q offers now (entries or room), refreshing the peer's index
- * when the cache offers less than want.  0 with *st holding -EAGAIN/-ESHUTDOWN when
- * there is nothing; negative on a broken pair.
+ * when the cache offers less than want.  0 with *st holding -EAGAIN or
+ * -ESHUTDOWN when there is nothing; negative on a broken pair.
  */
 int64_t
 ring_q_ready(struct ring *r, struct ring_q *q, uint64_t want, int *st)
@@ -117,10 +120,10 @@ ring_q_slot(const struct ring_q *q, uint64_t idx)
 static inline void
 ring_q_notify(struct ring *r, uint32_t *word)
 {
-	ring_full_fence();
-	if (atomic_load_explicit((_Atomic uint32_t *)word,
-		memory_order_relaxed))
-		ring_wake(r, (_Atomic uint32_t *)word);
+	/* pairs with the sleeper's barrier after ring_announce() (wait.c) */
+	ring_smp_mb();
+	if (ring_load_relaxed(word))
+		ring_wake(r, word);
 }
 
 static void
@@ -135,8 +138,9 @@ ring_q_publish(struct ring *r, struct ring_q *q, unsigned k)
 			    q->epoch + i + 1);
 	q->own = (q->own + k) & q->mask2;
 	q->epoch += k;
-	RING_STORE_REL(&q->hp->h.tail_index, q->own);
-	RING_STORE(&q->hp->h.push_epoch, q->epoch);
+	/* pairs with the acquire in the popper's ring_q_refresh() */
+	ring_store_release(&q->hp->h.tail_index, q->own);
+	ring_store_relaxed(&q->hp->h.push_epoch, q->epoch);
 	ring_q_notify(r, &q->hp->pop_wait);
 }
 
@@ -145,8 +149,9 @@ ring_q_consume(struct ring *r, struct ring_q *q, unsigned k)
 {
 	q->own = (q->own + k) & q->mask2;
 	q->epoch += k;
-	RING_STORE_REL(&q->hp->h.head_index, q->own);
-	RING_STORE(&q->hp->h.pop_epoch, q->epoch);
+	/* pairs with the acquire in the pusher's ring_q_refresh() */
+	ring_store_release(&q->hp->h.head_index, q->own);
+	ring_store_relaxed(&q->hp->h.pop_epoch, q->epoch);
 	ring_q_notify(r, &q->hp->push_wait);
 }
 
@@ -200,7 +205,8 @@ ring_orphans(struct ring *r)
 
 	if (r->shut || r->role != RING_ROLE_CONSUMER)
 		return 0;
-	head = RING_LOAD_ACQ(&sq->hp->h.head_index);
+	/* pairs with the producer's release in ring_q_consume() */
+	head = ring_load_acquire(&sq->hp->h.head_index);
 	if (head > sq->mask2 || ((sq->own - head) & sq->mask2) > sq->n)
 		return 0;
 	if (!r->orphan_set ||

@@ -31,15 +31,13 @@ ring_q_stats(const struct ring_q *q, struct ring_queue_stats *s)
 {
 	const struct ring_header_page *hp = q->hp;
 
-	s->head = RING_LOAD(&hp->h.head_index);
-	s->tail = RING_LOAD(&hp->h.tail_index);
-	s->push_epoch = RING_LOAD(&hp->h.push_epoch);
-	s->pop_epoch = RING_LOAD(&hp->h.pop_epoch);
-	s->status = RING_LOAD(&hp->h.status);
-	s->pop_wait = atomic_load_explicit((_Atomic uint32_t *)&hp->pop_wait,
-	    memory_order_relaxed);
-	s->push_wait = atomic_load_explicit((_Atomic uint32_t *)&hp->push_wait,
-	    memory_order_relaxed);
+	s->head = ring_load_relaxed(&hp->h.head_index);
+	s->tail = ring_load_relaxed(&hp->h.tail_index);
+	s->push_epoch = ring_load_relaxed(&hp->h.push_epoch);
+	s->pop_epoch = ring_load_relaxed(&hp->h.pop_epoch);
+	s->status = ring_load_relaxed(&hp->h.status);
+	s->pop_wait = ring_load_relaxed(&hp->pop_wait);
+	s->push_wait = ring_load_relaxed(&hp->push_wait);
 	s->depth = (s->tail - s->head) & q->mask2;
 	s->valid = s->head <= q->mask2 && s->tail <= q->mask2 &&
 	    s->depth <= q->n;
@@ -101,8 +99,9 @@ ring_get_stats_many(const struct ring *const *r, size_t n,
 RING_EXPORT bool
 ring_is_dropped(const struct ring *r)
 {
-	return r->shut || (RING_LOAD(&r->sq.hp->h.status) & RING_STATUS_DROP) ||
-	    (RING_LOAD(&r->cq.hp->h.status) & RING_STATUS_DROP);
+	return r->shut ||
+	    (ring_load_relaxed(&r->sq.hp->h.status) & RING_STATUS_DROP) ||
+	    (ring_load_relaxed(&r->cq.hp->h.status) & RING_STATUS_DROP);
 }
 
 RING_EXPORT bool

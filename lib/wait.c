@@ -53,7 +53,7 @@ ring_now_ns(void)
 }
 
 static long
-ring_futex(_Atomic uint32_t *addr, int op, uint32_t val,
+ring_futex(uint32_t *addr, int op, uint32_t val,
     const struct timespec *ts)
 {
 	/* Shared mapping across processes: no FUTEX_PRIVATE_FLAG. */
@@ -76,9 +76,9 @@ ring_ring_doorbell(int end)
 
 /* Wake whoever sleeps on word, the way it announced. */
 void
-ring_wake(struct ring *r, _Atomic uint32_t *word)
+ring_wake(struct ring *r, uint32_t *word)
 {
-	uint32_t old = atomic_exchange(word, 0);
+	uint32_t old = ring_xchg(word, 0);
 
 	if (old & RING_WAIT_FUTEX)
 		ring_futex(word, FUTEX_WAKE, INT_MAX, NULL);
@@ -93,16 +93,15 @@ ring_wake_all(struct ring *r)
 	struct ring_q *qs[2] = { &r->sq, &r->cq };
 	int i;
 
-	ring_full_fence();
+	/* pairs with the sleepers' barrier after ring_announce() */
+	ring_smp_mb();
 	for (i = 0; i < 2; i++) {
-		_Atomic uint32_t *w[2] = {
-			(_Atomic uint32_t *)&qs[i]->hp->pop_wait,
-			(_Atomic uint32_t *)&qs[i]->hp->push_wait,
-		};
+		uint32_t *w[2] = { &qs[i]->hp->pop_wait,
+			&qs[i]->hp->push_wait };
 		int j;
 
 		for (j = 0; j < 2; j++)
-			if (atomic_exchange(w[j], 0) & RING_WAIT_FUTEX)
+			if (ring_xchg(w[j], 0) & RING_WAIT_FUTEX)
 				ring_futex(w[j], FUTEX_WAKE, INT_MAX, NULL);
 	}
 	ring_ring_doorbell(r->doorbell_self);
@@ -115,12 +114,9 @@ static void
 ring_announce(struct ring *r, unsigned events, uint32_t how)
 {
 	if (events & RING_EV_IN)
-		atomic_store_explicit((_Atomic uint32_t *)&r->in->hp->pop_wait,
-		    how, memory_order_relaxed);
+		ring_store_relaxed(&r->in->hp->pop_wait, how);
 	if (events & RING_EV_OUT)
-		atomic_store_explicit((_Atomic uint32_t *)&r->out->hp
-					  ->push_wait,
-		    how, memory_order_relaxed);
+		ring_store_relaxed(&r->out->hp->push_wait, how);
 }
 
 /*
@@ -243,7 +239,7 @@ ring_sleep(struct ring *r, unsigned events, int64_t deadline)
 	struct timespec ts, *tsp = NULL;
 	int64_t left = 0;
 	bool both = events == (RING_EV_IN | RING_EV_OUT);
-	_Atomic uint32_t *word;
+	uint32_t *word;
 
 	if (deadline >= 0) {
 		left = deadline - ring_now_ns();
@@ -271,9 +267,8 @@ ring_sleep(struct ring *r, unsigned events, int64_t deadline)
 		ring_drain_doorbell(r);
 		return 0;
 	}
-	word = events == RING_EV_IN
-	    ? (_Atomic uint32_t *)&r->in->hp->pop_wait
-	    : (_Atomic uint32_t *)&r->out->hp->push_wait;
+	word = events == RING_EV_IN ? &r->in->hp->pop_wait
+				    : &r->out->hp->push_wait;
 	ring_futex(word, FUTEX_WAIT, RING_WAIT_FUTEX, tsp);
 	return 0;
 }
@@ -341,7 +336,8 @@ ring_wait(struct ring *r, unsigned events, int64_t timeout_ns)
 
 		ring_announce(r, events,
 		    both ? RING_WAIT_DOORBELL : RING_WAIT_FUTEX);
-		ring_full_fence();
+		/* pairs with the pusher's barrier in ring_q_notify() */
+		ring_smp_mb();
 		rc = ring_ready(r, events);
 		if (rc == 0)
 			rc = ring_sleep(r, events, deadline);
@@ -396,7 +392,8 @@ ring_arm(struct ring *r, unsigned events)
 	if ((rc = ring_events_ok(r, events)) < 0)
 		return rc;
 	ring_announce(r, events, RING_WAIT_DOORBELL);
-	ring_full_fence();
+	/* pairs with the peer's barrier in ring_q_notify() */
+	ring_smp_mb();
 	rc = ring_ready(r, events);
 	if (rc != 0)
 		ring_announce(r, events, 0);
