@@ -21,7 +21,7 @@ static const char *const lay_banned[] = { "ring_ctl_", "proto_",
 
 /* The objects of lib/ that make up the data path. */
 static const char *const lay_datapath[] = { "pair", "queue", "entry", "stats",
-	"wait", "held", "pool", "range" };
+	"wait", "held", "pool", "range", "opcode" };
 
 static bool
 lay_is_banned(const char *sym)
