@@ -9,7 +9,7 @@
  * with the region's memory file (PHYS_ADOPT, phys.c).
  *
  * The rings themselves know nothing of this table: a tracked ring carries
- * one close hook (ring_set_close_hook()) that takes its entry out.
+ * one close hook (ringi_set_close_hook()) that takes its entry out.
  *
  * Part of the control client: depends on ctl.c, phys.c and the data
  * path's public API; the data path must not depend on it.
@@ -26,7 +26,7 @@
 /*
  * A ring the handle opened or accepted while set to reconnect, and what a
  * new ringd needs to adopt it.  The ring knows nothing of this record:
- * its close hook (ring_set_close_hook()) takes the record out.
+ * its close hook (ringi_set_close_hook()) takes the record out.
  */
 struct ring_ctl_tracked {
 	struct ring *r;
@@ -45,7 +45,7 @@ ring_ctl_untrack(struct ring_ctl_tracked *t)
 	if (t->next != NULL)
 		t->next->prevp = t->prevp;
 	*t->prevp = t->next;
-	ring_set_close_hook(t->r, NULL, NULL);
+	ringi_set_close_hook(t->r, NULL, NULL);
 	if (t->mem_fd >= 0)
 		close(t->mem_fd);
 	free(t);
@@ -56,7 +56,7 @@ ring_ctl_untrack(struct ring_ctl_tracked *t)
  * returns the id ringd knows it by now, ring_id for a ring not tracked.
  */
 uint64_t
-ring_ctl_untrack_id(struct ring_ctl *c, uint64_t ring_id)
+ringi_ctl_untrack_id(struct ring_ctl *c, uint64_t ring_id)
 {
 	struct ring_ctl_tracked *t;
 	uint64_t id;
@@ -72,7 +72,7 @@ ring_ctl_untrack_id(struct ring_ctl *c, uint64_t ring_id)
 
 /* Stop tracking every ring (the handle closes or stops reconnecting). */
 void
-ring_ctl_untrack_all(struct ring_ctl *c)
+ringi_ctl_untrack_all(struct ring_ctl *c)
 {
 	while (c->rings != NULL)
 		ring_ctl_untrack(c->rings);
@@ -91,7 +91,7 @@ ring_ctl_ring_closed(struct ring *r, void *arg)
  * handle set to reconnect keeps anything.
  */
 int
-ring_ctl_track(struct ring_ctl *c, struct ring *r, uint64_t id,
+ringi_ctl_track(struct ring_ctl *c, struct ring *r, uint64_t id,
     const char *scheme, const struct ring_ctl_peer *peer, int *mem_fd)
 {
 	struct ring_ctl_tracked *t;
@@ -113,7 +113,7 @@ ring_ctl_track(struct ring_ctl *c, struct ring *r, uint64_t id,
 		c->rings->prevp = &t->next;
 	t->prevp = &c->rings;
 	c->rings = t;
-	ring_set_close_hook(r, ring_ctl_ring_closed, t);
+	ringi_set_close_hook(r, ring_ctl_ring_closed, t);
 	return 0;
 }
 
@@ -142,7 +142,7 @@ ring_ctl_adopt(struct ring_ctl *c, struct ring_ctl_tracked *t)
 	struct proto_adopt req;
 	struct proto_msg *m = c->rx;
 	struct ring_fds fds;
-	uint32_t seq = ring_ctl_next_seq(c);
+	uint32_t seq = ringi_ctl_next_seq(c);
 	int fd[3], rc;
 
 	memset(&req, 0, sizeof(req));
@@ -155,11 +155,11 @@ ring_ctl_adopt(struct ring_ctl *c, struct ring_ctl_tracked *t)
 	fd[0] = t->mem_fd;
 	fd[1] = fds.doorbell[0];
 	fd[2] = fds.doorbell[1];
-	if ((rc = ring_ctl_send(c, PROTO_ADOPT, seq, &req, sizeof(req), fd,
+	if ((rc = ringi_ctl_send(c, PROTO_ADOPT, seq, &req, sizeof(req), fd,
 		 3)) < 0)
 		return rc;
-	rc = ring_ctl_recv(c, seq, PROTO_ADOPT, m,
-	    ring_ctl_now_ms() + RING_CTL_TIMEOUT_MS);
+	rc = ringi_ctl_recv(c, seq, PROTO_ADOPT, m,
+	    ringi_ctl_now_ms() + RING_CTL_TIMEOUT_MS);
 	if (rc < 0)
 		return rc;
 	proto_msg_close_fds(m); /* an ADOPT reply carries none */
@@ -176,9 +176,9 @@ ring_ctl_set_reconnect(struct ring_ctl *c, bool on)
 	if (on && !c->reconnect && c->used)
 		return -EBUSY;
 	if (!on) {
-		ring_ctl_untrack_all(c);
+		ringi_ctl_untrack_all(c);
 		c->nregs = 0;
-		ring_phys_held_clear(c->phys);
+		ringi_phys_held_clear(c->phys);
 	}
 	c->reconnect = on;
 	return 0;
@@ -201,9 +201,9 @@ ring_ctl_reconnect(struct ring_ctl *c)
 
 	if (c->reconnecting)
 		return -EINPROGRESS;
-	ring_ctl_lost(c);
+	ringi_ctl_lost(c);
 	c->reconnecting = true;
-	if ((rc = ring_ctl_dial(c, NULL)) < 0) {
+	if ((rc = ringi_ctl_dial(c, NULL)) < 0) {
 		c->reconnecting = false;
 		ring_ctl_arm_retry(c);
 		return rc;
@@ -218,7 +218,7 @@ ring_ctl_reconnect(struct ring_ctl *c)
 		memcpy(req.name, c->regs[i].name, sizeof(req.name));
 		req.ops = c->regs[i].ops;
 		req.opnames = c->regs[i].opnames;
-		rc = ring_ctl_call(c, PROTO_REGISTER, &req, sizeof(req), NULL);
+		rc = ringi_ctl_call(c, PROTO_REGISTER, &req, sizeof(req), NULL);
 		if (rc < 0 && first == 0)
 			first = rc;
 	}
@@ -231,7 +231,7 @@ ring_ctl_reconnect(struct ring_ctl *c)
 		if ((rc = ring_ctl_adopt(c, t)) == 0)
 			continue;
 		if (c->lost) {
-			ring_ctl_lost(c);
+			ringi_ctl_lost(c);
 			break;
 		}
 		/* refused: it goes on without ringd's oversight */
@@ -240,10 +240,10 @@ ring_ctl_reconnect(struct ring_ctl *c)
 		ring_ctl_untrack(t);
 	}
 	/* then the regions: grants through those rings come back with them */
-	if (c->sock >= 0 && (rc = ring_phys_adopt_held(c)) < 0 && first == 0)
+	if (c->sock >= 0 && (rc = ringi_phys_adopt_held(c)) < 0 && first == 0)
 		first = rc;
 	if (c->lost)
-		ring_ctl_lost(c);
+		ringi_ctl_lost(c);
 	c->reconnecting = false;
 	if (c->sock < 0) {
 		/* ringd went away again meanwhile */

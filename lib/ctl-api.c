@@ -42,7 +42,7 @@ ring_ctl_open(struct ring_ctl *c, const char *scheme,
 	if ((rc = ring_ctl_name(req.scheme, scheme)) < 0)
 		return rc;
 	req.params = *p;
-	rc = ring_ctl_call(c, PROTO_OPEN, &req, sizeof(req), &m);
+	rc = ringi_ctl_call(c, PROTO_OPEN, &req, sizeof(req), &m);
 	if (rc < 0) {
 		proto_msg_close_fds(m);
 		return rc;
@@ -58,8 +58,8 @@ ring_ctl_open(struct ring_ctl *c, const char *scheme,
 	m->nfds = 0; /* ours now */
 	rc = ring_open(&fds, RING_ROLE_CONSUMER, ret);
 	if (rc == 0 && (rep->flags & PROTO_OPEN_RINGD_SERVES))
-		ring_guard_set(*ret, c->sock);
-	if (rc == 0 && (rc = ring_ctl_track(c, *ret, rep->ring_id, req.scheme,
+		ringi_guard_set(*ret, c->sock);
+	if (rc == 0 && (rc = ringi_ctl_track(c, *ret, rep->ring_id, req.scheme,
 			    NULL, &fds.mem)) < 0)
 		ring_close(*ret);
 	ring_fds_close(&fds);
@@ -78,8 +78,8 @@ ring_ctl_close_ring(struct ring_ctl *c, uint64_t ring_id)
 	struct proto_ring_ref req = { .ring_id = ring_id };
 
 	/* a ring adopted under another id is closed under that one */
-	req.ring_id = ring_ctl_untrack_id(c, ring_id);
-	return ring_ctl_call(c, PROTO_CLOSE, &req, sizeof(req), NULL);
+	req.ring_id = ringi_ctl_untrack_id(c, ring_id);
+	return ringi_ctl_call(c, PROTO_CLOSE, &req, sizeof(req), NULL);
 }
 
 /*
@@ -131,7 +131,8 @@ ring_ctl_register_names(struct ring_ctl *c, const char *name,
 		return rc;
 	if (!proto_opnames_ok(&req.ops, &req.opnames))
 		return -EINVAL;
-	if ((rc = ring_ctl_call(c, PROTO_REGISTER, &req, sizeof(req), NULL)) < 0)
+	if ((rc = ringi_ctl_call(c, PROTO_REGISTER, &req, sizeof(req), NULL)) <
+	    0)
 		return rc;
 	c->used = true;
 	if (c->reconnect && !c->reconnecting) {
@@ -171,8 +172,8 @@ ring_ctl_unregister(struct ring_ctl *c, const char *name)
 
 	if ((rc = ring_ctl_name(req.name, name)) < 0)
 		return rc;
-	if ((rc = ring_ctl_call(c, PROTO_UNREGISTER, &req, sizeof(req), NULL)) <
-	    0)
+	if ((rc = ringi_ctl_call(c, PROTO_UNREGISTER, &req, sizeof(req),
+		 NULL)) < 0)
 		return rc;
 	for (i = 0; i < c->nregs; i++)
 		if (strcmp(c->regs[i].name, req.name) == 0) {
@@ -187,7 +188,7 @@ ring_ctl_answer(struct ring_ctl *c, struct ring_attach *a, int err)
 {
 	struct proto_accept req = { .ring_id = a->ring_id, .error = err };
 
-	return ring_ctl_call(c, PROTO_ACCEPT, &req, sizeof(req), NULL);
+	return ringi_ctl_call(c, PROTO_ACCEPT, &req, sizeof(req), NULL);
 }
 
 RING_EXPORT int
@@ -197,7 +198,7 @@ ring_ctl_accept(struct ring_ctl *c, struct ring_attach *a, struct ring **ret)
 	int rc;
 
 	rc = ring_open(&a->fds, RING_ROLE_PRODUCER, &r);
-	if (rc == 0 && (rc = ring_ctl_track(c, r, a->ring_id, a->scheme,
+	if (rc == 0 && (rc = ringi_ctl_track(c, r, a->ring_id, a->scheme,
 			    &a->consumer, &a->fds.mem)) < 0)
 		ring_close(r);
 	ring_fds_close(&a->fds);
@@ -233,7 +234,7 @@ ring_ctl_probe_call(struct ring_ctl *c, const char *scheme,
 
 	if ((rc = ring_ctl_name(req.name, scheme)) < 0)
 		return rc;
-	if ((rc = ring_ctl_call(c, PROTO_PROBE, &req, sizeof(req), m)) < 0)
+	if ((rc = ringi_ctl_call(c, PROTO_PROBE, &req, sizeof(req), m)) < 0)
 		return rc;
 	rep = (const struct proto_probe_reply *)(*m)->body.raw;
 	if (!proto_opnames_ok(&rep->ops, &rep->opnames))
@@ -291,7 +292,7 @@ ring_ctl_status(struct ring_ctl *c, struct ring_ctl_status *st)
 	struct proto_msg *m;
 	int rc;
 
-	rc = ring_ctl_call(c, PROTO_STATUS, NULL, 0, &m);
+	rc = ringi_ctl_call(c, PROTO_STATUS, NULL, 0, &m);
 	if (rc < 0)
 		return rc;
 	*st = ((struct proto_status_reply *)m->body.raw)->st;
@@ -328,18 +329,18 @@ ring_ctl_list_once(struct ring_ctl *c, uint16_t type, size_t recsz,
     uint8_t **v, size_t *n)
 {
 	const size_t max = 1u << 20; /* records: bounds a lying server */
-	int64_t deadline = ring_ctl_now_ms() + RING_CTL_TIMEOUT_MS;
-	uint32_t seq = ring_ctl_next_seq(c);
+	int64_t deadline = ringi_ctl_now_ms() + RING_CTL_TIMEOUT_MS;
+	uint32_t seq = ringi_ctl_next_seq(c);
 	uint8_t *out = NULL, *nv;
 	const uint8_t *recs;
 	size_t cnt = 0, cap = 0, k;
 	bool end = false;
 	int rc;
 
-	if ((rc = ring_ctl_send(c, type, seq, NULL, 0, NULL, 0)) < 0)
+	if ((rc = ringi_ctl_send(c, type, seq, NULL, 0, NULL, 0)) < 0)
 		return rc;
 	while (!end) {
-		if ((rc = ring_ctl_recv(c, seq, type, c->rx, deadline)) < 0 ||
+		if ((rc = ringi_ctl_recv(c, seq, type, c->rx, deadline)) < 0 ||
 		    (rc = ring_ctl_list_unpack(c->rx, recsz, &recs, &k, &end)) <
 			0)
 			goto fail;
@@ -371,12 +372,12 @@ fail:
 
 /*
  * Collect a list: every reply packet with the request's seq, the last
- * with end set.  Like any other request (ring_ctl_call()), a handle set
+ * with end set.  Like any other request (ringi_ctl_call()), a handle set
  * to reconnect dials a restarted ringd first when the connection is gone,
  * and asks once more when it breaks during the list.
  */
 int
-ring_ctl_list(struct ring_ctl *c, uint16_t type, size_t recsz, void **v,
+ringi_ctl_list(struct ring_ctl *c, uint16_t type, size_t recsz, void **v,
     size_t *n)
 {
 	uint8_t *out = NULL;
@@ -385,10 +386,10 @@ ring_ctl_list(struct ring_ctl *c, uint16_t type, size_t recsz, void **v,
 
 	if (recsz == 0 || proto_list_rec_size(type) != recsz)
 		return -EINVAL;
-	if ((rc = ring_ctl_ensure(c)) < 0)
+	if ((rc = ringi_ctl_ensure(c)) < 0)
 		return rc;
 	rc = ring_ctl_list_once(c, type, recsz, &out, &cnt);
-	if (ring_ctl_redial(c, &rc))
+	if (ringi_ctl_redial(c, &rc))
 		rc = ring_ctl_list_once(c, type, recsz, &out, &cnt);
 	if (rc < 0)
 		return rc;
@@ -400,7 +401,7 @@ ring_ctl_list(struct ring_ctl *c, uint16_t type, size_t recsz, void **v,
 RING_EXPORT int
 ring_ctl_list_schemes(struct ring_ctl *c, struct ring_ctl_scheme **v, size_t *n)
 {
-	int rc = ring_ctl_list(c, PROTO_LIST_SCHEMES, sizeof(**v), (void **)v,
+	int rc = ringi_ctl_list(c, PROTO_LIST_SCHEMES, sizeof(**v), (void **)v,
 	    n);
 	size_t i;
 
@@ -414,7 +415,8 @@ ring_ctl_list_schemes(struct ring_ctl *c, struct ring_ctl_scheme **v, size_t *n)
 RING_EXPORT int
 ring_ctl_list_rings(struct ring_ctl *c, struct ring_ctl_ring **v, size_t *n)
 {
-	int rc = ring_ctl_list(c, PROTO_LIST_RINGS, sizeof(**v), (void **)v, n);
+	int rc = ringi_ctl_list(c, PROTO_LIST_RINGS, sizeof(**v), (void **)v,
+	    n);
 	size_t i;
 
 	for (i = 0; rc == 0 && i < *n; i++) {
@@ -428,7 +430,7 @@ ring_ctl_list_rings(struct ring_ctl *c, struct ring_ctl_ring **v, size_t *n)
 RING_EXPORT int
 ring_ctl_list_clients(struct ring_ctl *c, struct ring_ctl_client **v, size_t *n)
 {
-	int rc = ring_ctl_list(c, PROTO_LIST_CLIENTS, sizeof(**v), (void **)v,
+	int rc = ringi_ctl_list(c, PROTO_LIST_CLIENTS, sizeof(**v), (void **)v,
 	    n);
 	size_t i;
 
@@ -441,7 +443,7 @@ RING_EXPORT bool
 ring_ctl_is_disconnect(const struct ring_ctl *c, int err)
 {
 	/* the library's own rule (ctl.c), and the transport gave err */
-	if (!ring_ctl_disconnect_errno(err))
+	if (!ringi_ctl_disconnect_errno(err))
 		return false;
 	return c == NULL || c->sock < 0 || c->lost || c->xport;
 }

@@ -46,29 +46,29 @@ struct ring_ctl {
 	bool used;	   /* opened, accepted or registered something */
 	unsigned retry_ms;
 	uint64_t reconnects; /* dialled a restarted ringd */
-	struct ring_ctl_tracked *rings; /* to adopt after a restart (ctl-adopt.c) */
+	struct ring_ctl_tracked *rings; /* to adopt after a restart */
 	struct ring_ctl_reg *regs;
 	struct proto_msg *rx; /* the receive buffer: every reply lands here */
 	size_t nregs;
 };
 
 /* ctl.c */
-int64_t ring_ctl_now_ms(void);
-uint32_t ring_ctl_next_seq(struct ring_ctl *c);
-int ring_ctl_send(struct ring_ctl *c, uint16_t type, uint32_t seq,
+int64_t ringi_ctl_now_ms(void);
+uint32_t ringi_ctl_next_seq(struct ring_ctl *c);
+int ringi_ctl_send(struct ring_ctl *c, uint16_t type, uint32_t seq,
     const void *body, uint32_t len, const int *fds, unsigned nfds);
-int ring_ctl_recv(struct ring_ctl *c, uint32_t seq, uint16_t type,
+int ringi_ctl_recv(struct ring_ctl *c, uint32_t seq, uint16_t type,
     struct proto_msg *m, int64_t deadline);
-int ring_ctl_ensure(struct ring_ctl *c);
-bool ring_ctl_redial(struct ring_ctl *c, int *rc);
-bool ring_ctl_disconnect_errno(int err);
-int ring_ctl_dial(struct ring_ctl *c, uint32_t *server_version);
-void ring_ctl_lost(struct ring_ctl *c);
+int ringi_ctl_ensure(struct ring_ctl *c);
+bool ringi_ctl_redial(struct ring_ctl *c, int *rc);
+bool ringi_ctl_disconnect_errno(int err);
+int ringi_ctl_dial(struct ring_ctl *c, uint32_t *server_version);
+void ringi_ctl_lost(struct ring_ctl *c);
 
 /* ctl-adopt.c */
-int ring_ctl_track(struct ring_ctl *c, struct ring *r, uint64_t id,
+int ringi_ctl_track(struct ring_ctl *c, struct ring *r, uint64_t id,
     const char *scheme, const struct ring_ctl_peer *peer, int *mem_fd);
-uint64_t ring_ctl_untrack_id(struct ring_ctl *c, uint64_t ring_id);
-void ring_ctl_untrack_all(struct ring_ctl *c);
+uint64_t ringi_ctl_untrack_id(struct ring_ctl *c, uint64_t ring_id);
+void ringi_ctl_untrack_all(struct ring_ctl *c);
 
 #endif /* RING_CTL_INTERNAL_H */

@@ -107,7 +107,7 @@ ring_ctl_comm(char *comm, size_t len)
 }
 
 int64_t
-ring_ctl_now_ms(void)
+ringi_ctl_now_ms(void)
 {
 	struct timespec ts;
 
@@ -123,7 +123,7 @@ ring_ctl_now_ms(void)
  * callers through ring_ctl_is_disconnect().
  */
 bool
-ring_ctl_disconnect_errno(int err)
+ringi_ctl_disconnect_errno(int err)
 {
 	switch (err) {
 	case -ECONNRESET:
@@ -142,7 +142,7 @@ ring_ctl_disconnect_errno(int err)
 static int
 ring_ctl_io(struct ring_ctl *c, int rc)
 {
-	if (ring_ctl_disconnect_errno(rc))
+	if (ringi_ctl_disconnect_errno(rc))
 		c->lost = c->xport = true;
 	return rc;
 }
@@ -157,7 +157,7 @@ ring_ctl_timedout(struct ring_ctl *c)
 
 /* Send on the connection; a full socket means ringd does not read it. */
 int
-ring_ctl_send(struct ring_ctl *c, uint16_t type, uint32_t seq,
+ringi_ctl_send(struct ring_ctl *c, uint16_t type, uint32_t seq,
     const void *body, uint32_t len, const int *fds, unsigned nfds)
 {
 	int rc = ring_ctl_io(c, proto_send(c->sock, type, seq, body, len, fds,
@@ -167,7 +167,7 @@ ring_ctl_send(struct ring_ctl *c, uint16_t type, uint32_t seq,
 }
 
 uint32_t
-ring_ctl_next_seq(struct ring_ctl *c)
+ringi_ctl_next_seq(struct ring_ctl *c)
 {
 	c->xport = false;
 	if (++c->seq == 0)
@@ -187,8 +187,8 @@ ring_ctl_undo_late(struct ring_ctl *c, const struct proto_msg *m)
 		struct proto_ring_ref ref = { .ring_id = r->ring_id };
 
 		if (r->error == 0)
-			(void)ring_ctl_send(c, PROTO_CLOSE,
-			    ring_ctl_next_seq(c), &ref, sizeof(ref), NULL, 0);
+			(void)ringi_ctl_send(c, PROTO_CLOSE,
+			    ringi_ctl_next_seq(c), &ref, sizeof(ref), NULL, 0);
 	} else if (m->hdr.type == (PROTO_PHYS_ALLOC | PROTO_REPLY)) {
 		const struct proto_phys_alloc_reply *r =
 		    (const void *)m->body.raw;
@@ -196,8 +196,8 @@ ring_ctl_undo_late(struct ring_ctl *c, const struct proto_msg *m)
 			.size = r->got };
 
 		if (r->error == 0)
-			(void)ring_ctl_send(c, PROTO_PHYS_FREE,
-			    ring_ctl_next_seq(c), &fr, sizeof(fr), NULL, 0);
+			(void)ringi_ctl_send(c, PROTO_PHYS_FREE,
+			    ringi_ctl_next_seq(c), &fr, sizeof(fr), NULL, 0);
 	}
 }
 
@@ -213,9 +213,9 @@ ring_ctl_enqueue(struct ring_ctl *c, struct proto_msg *m)
 			.error = m->nfds != 3 ? -EBADMSG : -EBUSY };
 
 		proto_msg_close_fds(m);
-		(void)ring_ctl_send(c, PROTO_ACCEPT, ring_ctl_next_seq(c), &no,
-		    sizeof(no), NULL, 0);
-		/* its reply is skipped by the seq check in ring_ctl_recv() */
+		(void)ringi_ctl_send(c, PROTO_ACCEPT, ringi_ctl_next_seq(c),
+		    &no, sizeof(no), NULL, 0);
+		/* its reply is skipped by the seq check in ringi_ctl_recv() */
 		return;
 	}
 	slot = (c->qhead + c->qlen) % RING_CTL_QUEUE;
@@ -231,7 +231,7 @@ ring_ctl_enqueue(struct ring_ctl *c, struct proto_msg *m)
  * late reply) is dropped.
  */
 int
-ring_ctl_recv(struct ring_ctl *c, uint32_t seq, uint16_t type,
+ringi_ctl_recv(struct ring_ctl *c, uint32_t seq, uint16_t type,
     struct proto_msg *m, int64_t deadline)
 {
 	struct pollfd pfd = { .fd = c->sock, .events = POLLIN };
@@ -240,7 +240,7 @@ ring_ctl_recv(struct ring_ctl *c, uint32_t seq, uint16_t type,
 	for (;;) {
 		rc = ring_ctl_io(c, proto_recv(c->sock, m));
 		if (rc == -EAGAIN) {
-			int64_t left = deadline - ring_ctl_now_ms();
+			int64_t left = deadline - ringi_ctl_now_ms();
 
 			if (left <= 0)
 				return ring_ctl_timedout(c);
@@ -276,7 +276,7 @@ ring_ctl_recv(struct ring_ctl *c, uint32_t seq, uint16_t type,
  * restarted ringd; others (and a reconnection under way) get -ENOTCONN.
  */
 int
-ring_ctl_ensure(struct ring_ctl *c)
+ringi_ctl_ensure(struct ring_ctl *c)
 {
 	int rc;
 
@@ -297,7 +297,7 @@ ring_ctl_ensure(struct ring_ctl *c)
  * *rc replaced by the dial's error when ringd stays away.
  */
 bool
-ring_ctl_redial(struct ring_ctl *c, int *rc)
+ringi_ctl_redial(struct ring_ctl *c, int *rc)
 {
 	int rc2;
 
@@ -316,15 +316,15 @@ static int
 ring_ctl_call_once(struct ring_ctl *c, uint16_t type, const void *body,
     uint32_t len, const int *fds, unsigned nfds)
 {
-	uint32_t seq = ring_ctl_next_seq(c);
+	uint32_t seq = ringi_ctl_next_seq(c);
 	int rc;
 
 	c->rx->nfds = 0;
 	c->rx->hdr.type = 0;
-	if ((rc = ring_ctl_send(c, type, seq, body, len, fds, nfds)) < 0)
+	if ((rc = ringi_ctl_send(c, type, seq, body, len, fds, nfds)) < 0)
 		return rc;
-	rc = ring_ctl_recv(c, seq, type, c->rx,
-	    ring_ctl_now_ms() + RING_CTL_TIMEOUT_MS);
+	rc = ringi_ctl_recv(c, seq, type, c->rx,
+	    ringi_ctl_now_ms() + RING_CTL_TIMEOUT_MS);
 	if (rc < 0)
 		return rc;
 	return *(int32_t *)c->rx->body.raw;
@@ -338,7 +338,7 @@ ring_ctl_call_once(struct ring_ctl *c, uint16_t type, const void *body,
  * gone, and once more when it breaks during the call.
  */
 int
-ring_ctl_call_fds(struct ring_ctl *c, uint16_t type, const void *body,
+ringi_ctl_call_fds(struct ring_ctl *c, uint16_t type, const void *body,
     uint32_t len, const int *fds, unsigned nfds, struct proto_msg **reply)
 {
 	int rc;
@@ -346,9 +346,9 @@ ring_ctl_call_fds(struct ring_ctl *c, uint16_t type, const void *body,
 	/* descriptors of an earlier reply belong to its caller now */
 	c->rx->nfds = 0;
 	c->rx->hdr.type = 0;
-	if ((rc = ring_ctl_ensure(c)) == 0) {
+	if ((rc = ringi_ctl_ensure(c)) == 0) {
 		rc = ring_ctl_call_once(c, type, body, len, fds, nfds);
-		if (ring_ctl_redial(c, &rc))
+		if (ringi_ctl_redial(c, &rc))
 			rc = ring_ctl_call_once(c, type, body, len, fds, nfds);
 	}
 	if (rc < 0 && c->rx->hdr.type != (type | PROTO_REPLY) &&
@@ -366,15 +366,15 @@ ring_ctl_call_fds(struct ring_ctl *c, uint16_t type, const void *body,
 }
 
 int
-ring_ctl_call(struct ring_ctl *c, uint16_t type, const void *body, uint32_t len,
-    struct proto_msg **reply)
+ringi_ctl_call(struct ring_ctl *c, uint16_t type, const void *body,
+    uint32_t len, struct proto_msg **reply)
 {
-	return ring_ctl_call_fds(c, type, body, len, NULL, 0, reply);
+	return ringi_ctl_call_fds(c, type, body, len, NULL, 0, reply);
 }
 
 /* Dial c->path and say HELLO; c->sock is the new connection on success. */
 int
-ring_ctl_dial(struct ring_ctl *c, uint32_t *server_version)
+ringi_ctl_dial(struct ring_ctl *c, uint32_t *server_version)
 {
 	struct sockaddr_un sa;
 	struct timeval tv;
@@ -412,11 +412,12 @@ ring_ctl_dial(struct ring_ctl *c, uint32_t *server_version)
 	memset(&hello, 0, sizeof(hello));
 	hello.version = PROTO_VERSION;
 	ring_ctl_comm(hello.comm, sizeof(hello.comm));
-	rc = ring_ctl_call(c, PROTO_HELLO, &hello, sizeof(hello), &m);
+	rc = ringi_ctl_call(c, PROTO_HELLO, &hello, sizeof(hello), &m);
 	proto_msg_close_fds(m);
 	if (rc == -EPROTO && server_version != NULL) {
 		/* ringd refused our version, or we could not read its */
-		if (m->hdr.type == PROTO_ERROR && m->hdr.version == PROTO_VERSION)
+		if (m->hdr.type == PROTO_ERROR &&
+		    m->hdr.version == PROTO_VERSION)
 			*server_version = ((struct proto_error *)m->body.raw)
 					      ->version;
 		else
@@ -472,7 +473,7 @@ ring_ctl_connect(const char *path, uint32_t *server_version,
 		rc = -errno;
 		goto fail;
 	}
-	if ((rc = ring_ctl_dial(c, server_version)) < 0)
+	if ((rc = ringi_ctl_dial(c, server_version)) < 0)
 		goto fail;
 	*ret = c;
 	return 0;
@@ -500,7 +501,7 @@ ring_ctl_flush_queue(struct ring_ctl *c)
 
 /* The connection broke: forget it and what it had queued. */
 void
-ring_ctl_lost(struct ring_ctl *c)
+ringi_ctl_lost(struct ring_ctl *c)
 {
 	if (c->sock < 0)
 		return;
@@ -517,27 +518,27 @@ ring_ctl_close(struct ring_ctl *c)
 	if (c == NULL)
 		return;
 	ring_ctl_flush_queue(c);
-	ring_ctl_untrack_all(c);
+	ringi_ctl_untrack_all(c);
 	if (c->sock >= 0)
 		close(c->sock);
 	if (c->ep >= 0)
 		close(c->ep);
 	if (c->timer >= 0)
 		close(c->timer);
-	ring_phys_cache_free(c->phys);
+	ringi_phys_cache_free(c->phys);
 	free(c->regs);
 	free(c->rx);
 	free(c);
 }
 
 struct ring_phys_cache **
-ring_ctl_phys_cache(struct ring_ctl *c)
+ringi_ctl_phys_cache(struct ring_ctl *c)
 {
 	return &c->phys;
 }
 
 bool
-ring_ctl_keeps(const struct ring_ctl *c)
+ringi_ctl_keeps(const struct ring_ctl *c)
 {
 	return c->reconnect;
 }
@@ -584,17 +585,17 @@ RING_EXPORT int
 ring_ctl_wait_attach(struct ring_ctl *c, struct ring_attach *a, int timeout_ms)
 {
 	struct pollfd pfd = { .fd = c->ep, .events = POLLIN };
-	int64_t deadline = ring_ctl_now_ms() + timeout_ms;
+	int64_t deadline = ringi_ctl_now_ms() + timeout_ms;
 	int rc;
 
 	for (;;) {
 		rc = ring_ctl_next_attach(c, a);
 		if (rc != -EAGAIN)
 			return rc;
-		if (timeout_ms >= 0 && ring_ctl_now_ms() >= deadline)
+		if (timeout_ms >= 0 && ringi_ctl_now_ms() >= deadline)
 			return -ETIMEDOUT;
 		rc = poll(&pfd, 1,
-		    timeout_ms < 0 ? -1 : (int)(deadline - ring_ctl_now_ms()));
+		    timeout_ms < 0 ? -1 : (int)(deadline - ringi_ctl_now_ms()));
 		if (rc < 0 && errno != EINTR)
 			return -errno;
 	}

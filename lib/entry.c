@@ -82,7 +82,7 @@ ring_cqe_widen(const struct ring_cqe32 *s, struct ring_cqe *d)
 
 /* Write wide entry e into slot dst of q, narrowing for 32-bit pairs. */
 int
-ring_q_store(const struct ring_q *q, bool is_sq, void *dst, const void *e)
+ringi_q_store(const struct ring_q *q, bool is_sq, void *dst, const void *e)
 {
 	if (q->esize == sizeof(struct ring_sqe) && is_sq) {
 		memcpy(dst, e, sizeof(struct ring_sqe));
@@ -111,7 +111,7 @@ ring_q_store(const struct ring_q *q, bool is_sq, void *dst, const void *e)
 
 /* Copy slot src of q out once into wide entry e. */
 void
-ring_q_load(const struct ring_q *q, bool is_sq, void *e, const void *src)
+ringi_q_load(const struct ring_q *q, bool is_sq, void *e, const void *src)
 {
 	if (is_sq) {
 		if (q->esize == sizeof(struct ring_sqe)) {

@@ -100,7 +100,7 @@ ring_held_append(struct ring *r, uint32_t i)
 
 /* The published 64-bit total behind a queue's head (or tail) index. */
 uint64_t
-ring_q_count(const struct ring_q *q, bool head)
+ringi_q_count(const struct ring_q *q, bool head)
 {
 	const struct ring_header *h = &q->hp->h;
 	uint64_t idx, epoch;
@@ -190,7 +190,8 @@ ring_held_adopt(struct ring *r, uint64_t popped, uint64_t pushed)
 	}
 	b->hw = hw;
 	for (i = 0; i < k; i++) {
-		r->held_ud[ord[i].i] = ring_load_relaxed(&r->held[ord[i].i].user_data);
+		r->held_ud[ord[i].i] =
+		    ring_load_relaxed(&r->held[ord[i].i].user_data);
 		ring_held_append(r, ord[i].i);
 	}
 	held_release(ord, bytes, mapped);
@@ -204,7 +205,7 @@ ring_held_adopt(struct ring *r, uint64_t popped, uint64_t pushed)
  * an answer they did not need.
  */
 int
-ring_held_setup(struct ring *r, uint8_t *table)
+ringi_held_setup(struct ring *r, uint8_t *table)
 {
 	uint32_t n = r->sq.n;
 	size_t hdr = 2 * (size_t)n * sizeof(uint32_t); /* the links below */
@@ -231,8 +232,8 @@ ring_held_setup(struct ring *r, uint8_t *table)
 	r->held_first = r->held_last = r->held_free = RING_HELD_NIL;
 	r->held_count = 0;
 
-	popped = ring_q_count(&r->sq, true);
-	pushed = ring_q_count(&r->cq, false);
+	popped = ringi_q_count(&r->sq, true);
+	pushed = ringi_q_count(&r->cq, false);
 	if (popped == 0)
 		return 0;
 	return ring_held_adopt(r, popped, pushed);
@@ -244,7 +245,7 @@ ring_held_setup(struct ring *r, uint8_t *table)
  * never handed out (held_count < sq.n).
  */
 void
-ring_held_take(struct ring *r, const struct ring_sqe *sqe, uint64_t sq_seq)
+ringi_held_take(struct ring *r, const struct ring_sqe *sqe, uint64_t sq_seq)
 {
 	uint32_t i = r->held_free;
 	struct ring_held *h;
@@ -267,7 +268,7 @@ ring_held_take(struct ring *r, const struct ring_sqe *sqe, uint64_t sq_seq)
  * user_data.  Called before the tail store that publishes it.
  */
 void
-ring_held_answer(struct ring *r, const void *slot, uint64_t cq_seq)
+ringi_held_answer(struct ring *r, const void *slot, uint64_t cq_seq)
 {
 	uint64_t ud, flags;
 	uint32_t i;
@@ -295,7 +296,7 @@ ring_held_answer(struct ring *r, const void *slot, uint64_t cq_seq)
 }
 
 void
-ring_held_fini(struct ring *r)
+ringi_held_fini(struct ring *r)
 {
 	struct held_block *b;
 

@@ -101,39 +101,39 @@ struct ring {
 #define RING_HELD_NIL UINT32_MAX
 
 /* pair.c */
-int ring_fail(struct ring *r);
-void ring_set_close_hook(struct ring *r,
+int ringi_fail(struct ring *r);
+void ringi_set_close_hook(struct ring *r,
     void (*fn)(struct ring *r, void *arg), void *arg);
 
 /* queue.c */
-int ring_q_refresh(struct ring *r, struct ring_q *q);
-uint64_t ring_q_avail(const struct ring_q *q);
-int64_t ring_q_ready(struct ring *r, struct ring_q *q, uint64_t want,
+int ringi_q_refresh(struct ring *r, struct ring_q *q);
+uint64_t ringi_q_avail(const struct ring_q *q);
+int64_t ringi_q_ready(struct ring *r, struct ring_q *q, uint64_t want,
     int *st);
-uint64_t ring_orphans(struct ring *r);
+uint64_t ringi_orphans(struct ring *r);
 
 /* entry.c */
-int ring_q_store(const struct ring_q *q, bool is_sq, void *dst,
+int ringi_q_store(const struct ring_q *q, bool is_sq, void *dst,
     const void *e);
-void ring_q_load(const struct ring_q *q, bool is_sq, void *e,
+void ringi_q_load(const struct ring_q *q, bool is_sq, void *e,
     const void *src);
 
 /* pool.c */
-int ring_pool_setup(struct ring *r);
+int ringi_pool_setup(struct ring *r);
 
 /* held.c */
-int ring_held_setup(struct ring *r, uint8_t *table);
-void ring_held_fini(struct ring *r);
-void ring_held_take(struct ring *r, const struct ring_sqe *sqe,
+int ringi_held_setup(struct ring *r, uint8_t *table);
+void ringi_held_fini(struct ring *r);
+void ringi_held_take(struct ring *r, const struct ring_sqe *sqe,
     uint64_t sq_seq);
-void ring_held_answer(struct ring *r, const void *slot, uint64_t cq_seq);
-uint64_t ring_q_count(const struct ring_q *q, bool head);
+void ringi_held_answer(struct ring *r, const void *slot, uint64_t cq_seq);
+uint64_t ringi_q_count(const struct ring_q *q, bool head);
 
 /* wait.c */
-int ring_ready(struct ring *r, unsigned events);
-void ring_guard_set(struct ring *r, int sock);
-void ring_wake(struct ring *r, uint32_t *word);
-void ring_wake_all(struct ring *r);
+int ringi_ready(struct ring *r, unsigned events);
+void ringi_guard_set(struct ring *r, int sock);
+void ringi_wake(struct ring *r, uint32_t *word);
+void ringi_wake_all(struct ring *r);
 
 /*
  * ctl.c, ctl-api.c, for phys.c: one request and its reply (left in the
@@ -141,20 +141,20 @@ void ring_wake_all(struct ring *r);
  */
 struct proto_msg;
 struct ring_phys_cache;
-int ring_ctl_call(struct ring_ctl *c, uint16_t type, const void *body,
+int ringi_ctl_call(struct ring_ctl *c, uint16_t type, const void *body,
     uint32_t len, struct proto_msg **reply);
-int ring_ctl_list(struct ring_ctl *c, uint16_t type, size_t recsz, void **v,
+int ringi_ctl_list(struct ring_ctl *c, uint16_t type, size_t recsz, void **v,
     size_t *n);
-int ring_ctl_call_fds(struct ring_ctl *c, uint16_t type, const void *body,
+int ringi_ctl_call_fds(struct ring_ctl *c, uint16_t type, const void *body,
     uint32_t len, const int *fds, unsigned nfds, struct proto_msg **reply);
-struct ring_phys_cache **ring_ctl_phys_cache(struct ring_ctl *c);
+struct ring_phys_cache **ringi_ctl_phys_cache(struct ring_ctl *c);
 /* is the handle set to reconnect (keep what a new ringd must get back)? */
-bool ring_ctl_keeps(const struct ring_ctl *c);
+bool ringi_ctl_keeps(const struct ring_ctl *c);
 
 /* phys.c */
-void ring_phys_cache_free(struct ring_phys_cache *pc);
+void ringi_phys_cache_free(struct ring_phys_cache *pc);
 /* regions held for a ringd restart: forget them all, hand them back */
-void ring_phys_held_clear(struct ring_phys_cache *pc);
-int ring_phys_adopt_held(struct ring_ctl *c);
+void ringi_phys_held_clear(struct ring_phys_cache *pc);
+int ringi_phys_adopt_held(struct ring_ctl *c);
 
 #endif /* RING_INTERNAL_H */

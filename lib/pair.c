@@ -7,7 +7,7 @@
  * Part of libring's data path: depends on abi.h, ring.h and the other
  * data-path files (queue.c, held.c, pool.c, wait.c) only.  Nothing here
  * knows ringd; the control client hangs its own records on a ring
- * through the close hook (ring_set_close_hook()).
+ * through the close hook (ringi_set_close_hook()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -184,7 +184,7 @@ ring_q_init(struct ring_q *q, uint8_t *hdr, uint8_t *slots, uint32_t n,
 	q->peer = pusher ? head : tail;
 	/* a side that stopped between its index and epoch stores left the
 	 * epoch behind: continue from the total the index proves */
-	q->epoch = ring_q_count(q, !pusher);
+	q->epoch = ringi_q_count(q, !pusher);
 	return 0;
 }
 
@@ -242,7 +242,7 @@ ring_map(struct ring *r, int mem, const struct ring_pair_desc *d)
 		rc = ring_q_init(&r->cq, m + l.cq_hdr, cq_slots, d->cq_entries,
 		    cqe, r->role == RING_ROLE_PRODUCER);
 	if (rc == 0 && r->role == RING_ROLE_PRODUCER)
-		rc = ring_held_setup(r, m + l.held);
+		rc = ringi_held_setup(r, m + l.held);
 	return rc;
 }
 
@@ -301,7 +301,7 @@ ring_open(const struct ring_fds *fds, enum ring_role role, struct ring **ret)
 	    F_DUPFD_CLOEXEC, 3);
 	if (r->doorbell_peer < 0)
 		goto fail_errno;
-	if (role == RING_ROLE_CONSUMER && (rc = ring_pool_setup(r)) < 0)
+	if (role == RING_ROLE_CONSUMER && (rc = ringi_pool_setup(r)) < 0)
 		goto fail;
 	*ret = r;
 	return 0;
@@ -344,7 +344,7 @@ ring_set_status(struct ring *r, uint64_t bits)
 	/* full barriers; pair with the acquire in ring_q_status() (queue.c) */
 	ring_fetch_or(&r->sq.hp->h.status, bits);
 	ring_fetch_or(&r->cq.hp->h.status, bits);
-	ring_wake_all(r);
+	ringi_wake_all(r);
 	return ring_monitor_write(r, false);
 }
 
@@ -353,7 +353,7 @@ ring_set_status(struct ring *r, uint64_t bits)
  * a ring; whoever sets it keeps what arg points to alive until then.
  */
 void
-ring_set_close_hook(struct ring *r, void (*fn)(struct ring *r, void *arg),
+ringi_set_close_hook(struct ring *r, void (*fn)(struct ring *r, void *arg),
     void *arg)
 {
 	r->close_hook = fn;
@@ -393,13 +393,13 @@ ring_close(struct ring *r)
 		close(r->guard_fd);
 	range_fini(&r->pool_free);
 	free(r->pool_starts);
-	ring_held_fini(r);
+	ringi_held_fini(r);
 	free(r);
 }
 
 /* The peer broke the protocol: remember it, say so in shared memory. */
 int
-ring_fail(struct ring *r)
+ringi_fail(struct ring *r)
 {
 	if (!r->broken) {
 		r->broken = true;

@@ -91,7 +91,7 @@ ring_phys_zone_name(uint32_t zone)
 /* --- the resolver's cache --------------------------------------------- */
 
 void
-ring_phys_cache_free(struct ring_phys_cache *pc)
+ringi_phys_cache_free(struct ring_phys_cache *pc)
 {
 	size_t i;
 
@@ -99,7 +99,7 @@ ring_phys_cache_free(struct ring_phys_cache *pc)
 		return;
 	for (i = 0; i < pc->n; i++)
 		munmap(pc->v[i].ptr, pc->v[i].size);
-	ring_phys_held_clear(pc);
+	ringi_phys_held_clear(pc);
 	free(pc->held);
 	free(pc->v);
 	free(pc);
@@ -137,7 +137,7 @@ phys_cache_index(const struct ring_phys_cache *pc, uint64_t addr)
 static struct ring_phys_cache *
 phys_cache_get(struct ring_ctl *c)
 {
-	struct ring_phys_cache **pcp = ring_ctl_phys_cache(c);
+	struct ring_phys_cache **pcp = ringi_ctl_phys_cache(c);
 
 	if (*pcp == NULL)
 		*pcp = calloc(1, sizeof(**pcp));
@@ -159,7 +159,7 @@ phys_held_drop(struct ring_phys_cache *pc, size_t i)
 }
 
 void
-ring_phys_held_clear(struct ring_phys_cache *pc)
+ringi_phys_held_clear(struct ring_phys_cache *pc)
 {
 	while (pc != NULL && pc->nheld > 0)
 		phys_held_drop(pc, pc->nheld - 1);
@@ -197,7 +197,7 @@ phys_held_note(struct ring_ctl *c, uint64_t id, uint64_t base, uint64_t size,
 	struct ring_phys_held *h, *nv;
 	size_t i;
 
-	if (!ring_ctl_keeps(c) || (pc = phys_cache_get(c)) == NULL)
+	if (!ringi_ctl_keeps(c) || (pc = phys_cache_get(c)) == NULL)
 		return;
 	i = phys_index(pc->held, pc->nheld, sizeof(pc->held[0]), base);
 	if (i < pc->nheld && pc->held[i].region_id == id &&
@@ -237,9 +237,9 @@ phys_held_note(struct ring_ctl *c, uint64_t id, uint64_t base, uint64_t size,
  * stay); the first refusal of a region this handle allocated is returned.
  */
 int
-ring_phys_adopt_held(struct ring_ctl *c)
+ringi_phys_adopt_held(struct ring_ctl *c)
 {
-	struct ring_phys_cache *pc = *ring_ctl_phys_cache(c);
+	struct ring_phys_cache *pc = *ringi_ctl_phys_cache(c);
 	struct proto_phys_adopt req;
 	size_t i = 0;
 	int rc, first = 0;
@@ -252,7 +252,7 @@ ring_phys_adopt_held(struct ring_ctl *c)
 		req.base = h->base;
 		req.size = h->size;
 		req.flags = h->owner ? PROTO_PHYS_ADOPT_CLAIM : 0;
-		rc = ring_ctl_call_fds(c, PROTO_PHYS_ADOPT, &req, sizeof(req),
+		rc = ringi_ctl_call_fds(c, PROTO_PHYS_ADOPT, &req, sizeof(req),
 		    &h->fd, h->fd >= 0 ? 1 : 0, NULL);
 		if (ring_ctl_is_disconnect(c, rc))
 			return rc; /* ringd went away again */
@@ -362,7 +362,7 @@ ring_physalloc3_region(struct ring_ctl *c, uint64_t size, uint32_t flags,
 	req.min = *min;
 	req.flags = flags;
 	req.region_flags = region_flags;
-	rc = ring_ctl_call(c, PROTO_PHYS_ALLOC, &req, sizeof(req), &m);
+	rc = ringi_ctl_call(c, PROTO_PHYS_ALLOC, &req, sizeof(req), &m);
 	proto_msg_close_fds(m);
 	if (rc < 0)
 		return rc;
@@ -396,11 +396,11 @@ ring_physfree_flags(struct ring_ctl *c, uint64_t base, uint64_t size,
 	req.base = base;
 	req.size = size;
 	req.flags = flags;
-	rc = ring_ctl_call(c, PROTO_PHYS_FREE, &req, sizeof(req), &m);
+	rc = ringi_ctl_call(c, PROTO_PHYS_FREE, &req, sizeof(req), &m);
 	proto_msg_close_fds(m);
 	if (rc == 0) {
-		phys_cache_forget(*ring_ctl_phys_cache(c), base, size);
-		phys_held_forget(*ring_ctl_phys_cache(c), base, size, true);
+		phys_cache_forget(*ringi_ctl_phys_cache(c), base, size);
+		phys_held_forget(*ringi_ctl_phys_cache(c), base, size, true);
 	}
 	if (users == NULL || nusers == NULL)
 		return rc;
@@ -441,7 +441,7 @@ phys_map_request(struct ring_ctl *c, uint64_t base, uint64_t size,
 	req.size = size;
 	req.flags = flags;
 	req.ring_id = ring_id;
-	rc = ring_ctl_call(c, PROTO_PHYS_MAP, &req, sizeof(req), &m);
+	rc = ringi_ctl_call(c, PROTO_PHYS_MAP, &req, sizeof(req), &m);
 	if (rc < 0) {
 		proto_msg_close_fds(m);
 		return rc;
@@ -494,7 +494,7 @@ ring_physunmap(void *ptr, uint64_t size)
 	return munmap(ptr, (size_t)size) < 0 ? -errno : 0;
 }
 
-/* --- sharing ---------------------------------------------------------------- */
+/* --- sharing ------------------------------------------------------------ */
 
 static int
 phys_grant(struct ring_ctl *c, uint64_t base, uint64_t ring_id, bool revoke)
@@ -506,7 +506,7 @@ phys_grant(struct ring_ctl *c, uint64_t base, uint64_t ring_id, bool revoke)
 	req.base = base;
 	req.ring_id = ring_id;
 	req.revoke = revoke;
-	rc = ring_ctl_call(c, PROTO_PHYS_GRANT, &req, sizeof(req), NULL);
+	rc = ringi_ctl_call(c, PROTO_PHYS_GRANT, &req, sizeof(req), NULL);
 	return rc;
 }
 
@@ -532,7 +532,7 @@ static int
 phys_resolve(struct ring_ctl *c, uint64_t ring_id, uint64_t phys, uint64_t len,
     void **ptr, uint64_t *base)
 {
-	struct ring_phys_cache *pc = *ring_ctl_phys_cache(c);
+	struct ring_phys_cache *pc = *ringi_ctl_phys_cache(c);
 	struct proto_phys_map_reply rep;
 	struct ring_phys_entry *e = NULL;
 	uint64_t page, span;
@@ -610,7 +610,7 @@ ring_phys_resolve_ring(struct ring_ctl *c, uint64_t ring_id, uint64_t phys,
 RING_EXPORT int
 ring_phys_release(struct ring_ctl *c, uint64_t phys)
 {
-	struct ring_phys_cache *pc = *ring_ctl_phys_cache(c);
+	struct ring_phys_cache *pc = *ringi_ctl_phys_cache(c);
 	size_t i;
 
 	if (pc == NULL || (i = phys_cache_index(pc, phys)) == pc->n ||
@@ -706,14 +706,14 @@ ring_phys_sg_free(struct ring_ctl *c, struct ring_phys_sg *sg)
 RING_EXPORT int
 ring_phys_list_zones(struct ring_ctl *c, struct ring_phys_zone **v, size_t *n)
 {
-	return ring_ctl_list(c, PROTO_PHYS_LIST_ZONES, sizeof(**v), (void **)v,
+	return ringi_ctl_list(c, PROTO_PHYS_LIST_ZONES, sizeof(**v), (void **)v,
 	    n);
 }
 
 RING_EXPORT int
 ring_phys_list_free(struct ring_ctl *c, struct ring_phys_range **v, size_t *n)
 {
-	return ring_ctl_list(c, PROTO_PHYS_LIST_FREE, sizeof(**v), (void **)v,
+	return ringi_ctl_list(c, PROTO_PHYS_LIST_FREE, sizeof(**v), (void **)v,
 	    n);
 }
 
@@ -721,7 +721,7 @@ RING_EXPORT int
 ring_phys_list_regions(struct ring_ctl *c, struct ring_phys_region **v,
     size_t *n)
 {
-	int rc = ring_ctl_list(c, PROTO_PHYS_LIST_REGIONS, sizeof(**v),
+	int rc = ringi_ctl_list(c, PROTO_PHYS_LIST_REGIONS, sizeof(**v),
 	    (void **)v, n);
 	size_t i;
 

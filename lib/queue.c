@@ -13,7 +13,7 @@
  * breaks the pair for good (-EIO) rather than being used.
  *
  * Part of libring's data path: depends on entry.c (slot formats), held.c
- * (the in-service table), wait.c (wakeups) and pair.c (ring_fail()).
+ * (the in-service table), wait.c (wakeups) and pair.c (ringi_fail()).
  */
 #include <errno.h>
 #include <string.h>
@@ -26,7 +26,7 @@
  * of head may only move forward and never past tail.
  */
 int
-ring_q_refresh(struct ring *r, struct ring_q *q)
+ringi_q_refresh(struct ring *r, struct ring_q *q)
 {
 	uint64_t v, span, moved;
 
@@ -42,14 +42,14 @@ ring_q_refresh(struct ring *r, struct ring_q *q)
 		moved = (v - q->peer) & q->mask2;
 	}
 	if (v > q->mask2 || moved > span)
-		return ring_fail(r);
+		return ringi_fail(r);
 	q->peer = v;
 	return 0;
 }
 
 /* Entries the popper may take, or free slots the pusher may fill. */
 uint64_t
-ring_q_avail(const struct ring_q *q)
+ringi_q_avail(const struct ring_q *q)
 {
 	if (q->pusher)
 		return q->n - ((q->own - q->peer) & q->mask2) - q->reserved;
@@ -70,7 +70,7 @@ ring_q_status(struct ring *r, struct ring_q *q)
 	/* pairs with the full barrier of ring_set_status() (pair.c) */
 	s = ring_load_acquire(&q->hp->h.status);
 	if ((s & ~(uint64_t)RING_STATUS_KNOWN) != 0 || (s & RING_STATUS_BROKEN))
-		return ring_fail(r);
+		return ringi_fail(r);
 	/*
 	 * The two status words get DROP one after the other: once either
 	 * said so, this handle pushes nothing more, so that a producer
@@ -89,7 +89,7 @@ ring_q_status(struct ring *r, struct ring_q *q)
  * -ESHUTDOWN when there is nothing; negative on a broken pair.
  */
 int64_t
-ring_q_ready(struct ring *r, struct ring_q *q, uint64_t want, int *st)
+ringi_q_ready(struct ring *r, struct ring_q *q, uint64_t want, int *st)
 {
 	uint64_t n;
 	int rc;
@@ -99,11 +99,11 @@ ring_q_ready(struct ring *r, struct ring_q *q, uint64_t want, int *st)
 		return -EIO;
 	if (q->pusher && *st == -ESHUTDOWN)
 		return 0; /* nobody will ever pop what we would push */
-	n = ring_q_avail(q);
+	n = ringi_q_avail(q);
 	if (n < want) {
-		if ((rc = ring_q_refresh(r, q)) < 0)
+		if ((rc = ringi_q_refresh(r, q)) < 0)
 			return rc;
-		n = ring_q_avail(q);
+		n = ringi_q_avail(q);
 	}
 	if (n == 0 && *st == 0)
 		*st = -EAGAIN;
@@ -123,7 +123,7 @@ ring_q_notify(struct ring *r, uint32_t *word)
 	/* pairs with the sleeper's barrier after ring_announce() (wait.c) */
 	ring_smp_mb();
 	if (ring_load_relaxed(word))
-		ring_wake(r, word);
+		ringi_wake(r, word);
 }
 
 static void
@@ -134,11 +134,11 @@ ring_q_publish(struct ring *r, struct ring_q *q, unsigned k)
 	/* final answers mark their requests in the same publication */
 	if (q == &r->cq && r->held_ud != NULL)
 		for (i = 0; i < k; i++)
-			ring_held_answer(r, ring_q_slot(q, q->own + i),
+			ringi_held_answer(r, ring_q_slot(q, q->own + i),
 			    q->epoch + i + 1);
 	q->own = (q->own + k) & q->mask2;
 	q->epoch += k;
-	/* pairs with the acquire in the popper's ring_q_refresh() */
+	/* pairs with the acquire in the popper's ringi_q_refresh() */
 	ring_store_release(&q->hp->h.tail_index, q->own);
 	ring_store_relaxed(&q->hp->h.push_epoch, q->epoch);
 	ring_q_notify(r, &q->hp->pop_wait);
@@ -149,7 +149,7 @@ ring_q_consume(struct ring *r, struct ring_q *q, unsigned k)
 {
 	q->own = (q->own + k) & q->mask2;
 	q->epoch += k;
-	/* pairs with the acquire in the pusher's ring_q_refresh() */
+	/* pairs with the acquire in the pusher's ringi_q_refresh() */
 	ring_store_release(&q->hp->h.head_index, q->own);
 	ring_store_relaxed(&q->hp->h.pop_epoch, q->epoch);
 	ring_q_notify(r, &q->hp->push_wait);
@@ -170,14 +170,14 @@ ring_push(struct ring *r, enum ring_role role, bool is_sq, const void *v,
 		return -EBUSY;
 	if (n == 0)
 		return -EINVAL;
-	avail = ring_q_ready(r, q, n, &st);
+	avail = ringi_q_ready(r, q, n, &st);
 	if (avail < 0)
 		return (int)avail;
 	if (avail == 0)
 		return st;
 	k = avail < n ? (unsigned)avail : n;
 	for (i = 0; i < k; i++) {
-		rc = ring_q_store(q, is_sq, ring_q_slot(q, q->own + i),
+		rc = ringi_q_store(q, is_sq, ring_q_slot(q, q->own + i),
 		    (const uint8_t *)v + i * stride);
 		if (rc < 0) {
 			if (i == 0)
@@ -198,7 +198,7 @@ ring_push(struct ring *r, enum ring_role role, bool is_sq, const void *v,
  * ourselves.
  */
 uint64_t
-ring_orphans(struct ring *r)
+ringi_orphans(struct ring *r)
 {
 	struct ring_q *sq = &r->sq;
 	uint64_t head;
@@ -225,14 +225,14 @@ ring_orphans_pop(struct ring *r, void *v, size_t stride, unsigned n,
 	struct ring_q *sq = &r->sq;
 	struct ring_sqe sqe;
 	struct ring_cqe *c;
-	uint64_t avail = ring_orphans(r);
+	uint64_t avail = ringi_orphans(r);
 	unsigned i, k;
 
 	if (avail == 0)
 		return -ESHUTDOWN;
 	k = avail < n ? (unsigned)avail : n;
 	for (i = 0; i < k; i++) {
-		ring_q_load(sq, true, &sqe, ring_q_slot(sq, r->orphan + i));
+		ringi_q_load(sq, true, &sqe, ring_q_slot(sq, r->orphan + i));
 		c = (struct ring_cqe *)(void *)((uint8_t *)v + i * stride);
 		memset(c, 0, sizeof(*c));
 		c->user_data = sqe.user_data;
@@ -257,7 +257,7 @@ ring_pop(struct ring *r, enum ring_role role, bool is_sq, void *v,
 		return -EPERM;
 	if (n == 0)
 		return -EINVAL;
-	avail = ring_q_ready(r, q, n, &st);
+	avail = ringi_q_ready(r, q, n, &st);
 	if (avail < 0)
 		return (int)avail;
 	if (avail == 0 && st == -ESHUTDOWN && !is_sq)
@@ -275,9 +275,9 @@ ring_pop(struct ring *r, enum ring_role role, bool is_sq, void *v,
 	for (i = 0; i < k; i++) {
 		void *e = (uint8_t *)v + i * stride;
 
-		ring_q_load(q, is_sq, e, ring_q_slot(q, q->own + i));
+		ringi_q_load(q, is_sq, e, ring_q_slot(q, q->own + i));
 		if (take)
-			ring_held_take(r, e, q->epoch + i + 1);
+			ringi_held_take(r, e, q->epoch + i + 1);
 	}
 	if (consume)
 		ring_q_consume(r, q, k);
@@ -414,7 +414,7 @@ ring_reserve(struct ring *r, unsigned n)
 		return -EINVAL;
 	if (q->reserved >= n)
 		return (int)q->reserved;
-	avail = ring_q_ready(r, q, n - q->reserved, &st);
+	avail = ringi_q_ready(r, q, n - q->reserved, &st);
 	if (avail < 0)
 		return (int)avail;
 	if (avail == 0)

@@ -76,7 +76,7 @@ ring_ring_doorbell(int end)
 
 /* Wake whoever sleeps on word, the way it announced. */
 void
-ring_wake(struct ring *r, uint32_t *word)
+ringi_wake(struct ring *r, uint32_t *word)
 {
 	uint32_t old = ring_xchg(word, 0);
 
@@ -88,7 +88,7 @@ ring_wake(struct ring *r, uint32_t *word)
 
 /* DROP or BROKEN: wake every sleeper of both sides, however it sleeps. */
 void
-ring_wake_all(struct ring *r)
+ringi_wake_all(struct ring *r)
 {
 	struct ring_q *qs[2] = { &r->sq, &r->cq };
 	int i;
@@ -165,7 +165,7 @@ ring_drain_doorbell(struct ring *r)
 		/* nothing was there, or an empty datagram: shut down? */
 		if ((n <= 0 ? round == 0 : empty_dgram) &&
 		    ring_doorbell_hung_up(r)) {
-			(void)ring_fail(r);
+			(void)ringi_fail(r);
 			return;
 		}
 		if (n < RING_DRAIN_BATCH)
@@ -186,7 +186,7 @@ ring_drain_doorbell(struct ring *r)
 #endif
 
 void
-ring_guard_set(struct ring *r, int sock)
+ringi_guard_set(struct ring *r, int sock)
 {
 	struct ucred cr;
 	socklen_t len = sizeof(cr);
@@ -305,7 +305,7 @@ ring_wait(struct ring *r, unsigned events, int64_t timeout_ns)
 
 	if ((rc = ring_events_ok(r, events)) < 0)
 		return rc;
-	if ((rc = ring_ready(r, events)) != 0)
+	if ((rc = ringi_ready(r, events)) != 0)
 		return rc;
 	if (timeout_ns == 0)
 		return -ETIMEDOUT;
@@ -317,7 +317,7 @@ ring_wait(struct ring *r, unsigned events, int64_t timeout_ns)
 	/* Spin: no system call while the peer is expected to answer soon. */
 	for (i = 1; r->spin_ns > 0; i++) {
 		ring_cpu_relax();
-		if ((rc = ring_ready(r, events)) != 0)
+		if ((rc = ringi_ready(r, events)) != 0)
 			return rc;
 		if ((i & 63) == 0) {
 			int64_t now = ring_now_ns();
@@ -338,7 +338,7 @@ ring_wait(struct ring *r, unsigned events, int64_t timeout_ns)
 		    both ? RING_WAIT_DOORBELL : RING_WAIT_FUTEX);
 		/* pairs with the pusher's barrier in ring_q_notify() */
 		ring_smp_mb();
-		rc = ring_ready(r, events);
+		rc = ringi_ready(r, events);
 		if (rc == 0)
 			rc = ring_sleep(r, events, deadline);
 		ring_announce(r, events, 0);
@@ -346,10 +346,10 @@ ring_wait(struct ring *r, unsigned events, int64_t timeout_ns)
 			return rc;
 		if (rc == 0 && ring_guard_gone(r)) {
 			/* ringd served it and is gone: nothing more comes */
-			rc = ring_ready(r, events);
+			rc = ringi_ready(r, events);
 			return rc != 0 ? rc : -ESHUTDOWN;
 		}
-		if (rc != 0 || (rc = ring_ready(r, events)) != 0) {
+		if (rc != 0 || (rc = ringi_ready(r, events)) != 0) {
 			ring_spin_adapt(r, ring_now_ns() - slept_at);
 			return rc;
 		}
@@ -394,7 +394,7 @@ ring_arm(struct ring *r, unsigned events)
 	ring_announce(r, events, RING_WAIT_DOORBELL);
 	/* pairs with the peer's barrier in ring_q_notify() */
 	ring_smp_mb();
-	rc = ring_ready(r, events);
+	rc = ringi_ready(r, events);
 	if (rc != 0)
 		ring_announce(r, events, 0);
 	return rc;
@@ -415,26 +415,26 @@ ring_disarm(struct ring *r)
  */
 /* Events of mask that hold now, or -ESHUTDOWN/-EIO. */
 int
-ring_ready(struct ring *r, unsigned events)
+ringi_ready(struct ring *r, unsigned events)
 {
 	int64_t n;
 	unsigned got = 0;
 	int st, drop = 0;
 
 	if (events & RING_EV_IN) {
-		n = ring_q_ready(r, r->in, 1, &st);
+		n = ringi_q_ready(r, r->in, 1, &st);
 		if (n < 0)
 			return (int)n;
 		/* a producer with every in-service entry taken pops nothing */
 		if (n > 0 && (r->held_ud == NULL || r->held_count < r->sq.n))
 			got |= RING_EV_IN;
-		else if (st == -ESHUTDOWN && ring_orphans(r) > 0)
+		else if (st == -ESHUTDOWN && ringi_orphans(r) > 0)
 			got |= RING_EV_IN;
 		else if (st == -ESHUTDOWN)
 			drop = 1;
 	}
 	if (events & RING_EV_OUT) {
-		n = ring_q_ready(r, r->out, 1, &st);
+		n = ringi_q_ready(r, r->out, 1, &st);
 		if (n < 0)
 			return (int)n;
 		if (n > 0)
