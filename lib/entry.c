@@ -82,59 +82,50 @@ ring_cqe_widen(const struct ring_cqe32 *s, struct ring_cqe *d)
 
 /* Write wide entry e into slot dst of q, narrowing for 32-bit pairs. */
 int
-ringi_q_store(const struct ring_q *q, bool is_sq, void *dst, const void *e)
+ringi_q_store(const struct ring_q *q, void *dst, const void *e)
 {
-	if (q->esize == sizeof(struct ring_sqe) && is_sq) {
-		memcpy(dst, e, sizeof(struct ring_sqe));
-		return 0;
-	}
-	if (q->esize == sizeof(struct ring_cqe) && !is_sq) {
-		memcpy(dst, e, sizeof(struct ring_cqe));
-		return 0;
-	}
-	if (is_sq) {
-		struct ring_sqe32 t;
-		int rc = ring_sqe_narrow(e, &t);
+	int rc;
 
-		if (rc == 0)
+	if (!q->b32) {
+		memcpy(dst, e, q->sq ? sizeof(struct ring_sqe)
+				     : sizeof(struct ring_cqe));
+		return 0;
+	}
+	if (q->sq) {
+		struct ring_sqe32 t;
+
+		if ((rc = ring_sqe_narrow(e, &t)) == 0)
 			memcpy(dst, &t, sizeof(t));
-		return rc;
 	} else {
 		struct ring_cqe32 t;
-		int rc = ring_cqe_narrow(e, &t);
 
-		if (rc == 0)
+		if ((rc = ring_cqe_narrow(e, &t)) == 0)
 			memcpy(dst, &t, sizeof(t));
-		return rc;
 	}
+	return rc;
 }
 
 /* Copy slot src of q out once into wide entry e. */
 void
-ringi_q_load(const struct ring_q *q, bool is_sq, void *e, const void *src)
+ringi_q_load(const struct ring_q *q, void *e, const void *src)
 {
-	if (is_sq) {
-		if (q->esize == sizeof(struct ring_sqe)) {
-			memcpy(e, src, sizeof(struct ring_sqe));
-		} else {
-			struct ring_sqe32 t;
+	if (!q->b32) {
+		memcpy(e, src, q->sq ? sizeof(struct ring_sqe)
+				     : sizeof(struct ring_cqe));
+	} else if (q->sq) {
+		struct ring_sqe32 t;
 
-			memcpy(&t, src, sizeof(t));
-			ring_sqe_widen(&t, e);
-		}
+		memcpy(&t, src, sizeof(t));
+		ring_sqe_widen(&t, e);
 	} else {
-		if (q->esize == sizeof(struct ring_cqe)) {
-			memcpy(e, src, sizeof(struct ring_cqe));
-		} else {
-			struct ring_cqe32 t;
+		struct ring_cqe32 t;
 
-			memcpy(&t, src, sizeof(t));
-			ring_cqe_widen(&t, e);
-		}
+		memcpy(&t, src, sizeof(t));
+		ring_cqe_widen(&t, e);
 	}
 }
 
-RING_EXPORT int
+int
 ring_sqe_check(const struct ring_sqe *sqe)
 {
 	return (sqe->flags & ~RING_SQE_KNOWN) ? -EINVAL : 0;

@@ -273,7 +273,7 @@ ringi_held_answer(struct ring *r, const void *slot, uint64_t cq_seq)
 	uint64_t ud, flags;
 	uint32_t i;
 
-	if (r->cq.esize == sizeof(struct ring_cqe)) {
+	if (!r->cq.b32) {
 		const struct ring_cqe *c = slot;
 
 		ud = c->user_data;

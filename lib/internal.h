@@ -42,6 +42,8 @@ struct ring_q {
 	uint64_t epoch;	   /* our epoch counter */
 	uint32_t reserved; /* pusher: slots reserved, not published */
 	bool pusher;
+	bool sq;  /* the SQ (else the CQ) */
+	bool b32; /* 32-bit entries (RING_PAIR_BITS_32), esize tells not */
 };
 
 struct ring {
@@ -113,10 +115,8 @@ int64_t ringi_q_ready(struct ring *r, struct ring_q *q, uint64_t want,
 uint64_t ringi_orphans(struct ring *r);
 
 /* entry.c */
-int ringi_q_store(const struct ring_q *q, bool is_sq, void *dst,
-    const void *e);
-void ringi_q_load(const struct ring_q *q, bool is_sq, void *e,
-    const void *src);
+int ringi_q_store(const struct ring_q *q, void *dst, const void *e);
+void ringi_q_load(const struct ring_q *q, void *e, const void *src);
 
 /* pool.c */
 int ringi_pool_setup(struct ring *r);

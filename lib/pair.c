@@ -241,6 +241,8 @@ ring_map(struct ring *r, int mem, const struct ring_pair_desc *d)
 	if (rc == 0)
 		rc = ring_q_init(&r->cq, m + l.cq_hdr, cq_slots, d->cq_entries,
 		    cqe, r->role == RING_ROLE_PRODUCER);
+	r->sq.sq = true;
+	r->sq.b32 = r->cq.b32 = b32;
 	if (rc == 0 && r->role == RING_ROLE_PRODUCER)
 		rc = ringi_held_setup(r, m + l.held);
 	return rc;

@@ -156,10 +156,10 @@ ring_q_consume(struct ring *r, struct ring_q *q, unsigned k)
 }
 
 static int
-ring_push(struct ring *r, enum ring_role role, bool is_sq, const void *v,
-    size_t stride, unsigned n)
+ring_push(struct ring *r, enum ring_role role, const void *v, size_t stride,
+    unsigned n)
 {
-	struct ring_q *q = is_sq ? &r->sq : &r->cq;
+	struct ring_q *q = r->out;
 	int64_t avail;
 	unsigned i, k;
 	int st, rc;
@@ -177,7 +177,7 @@ ring_push(struct ring *r, enum ring_role role, bool is_sq, const void *v,
 		return st;
 	k = avail < n ? (unsigned)avail : n;
 	for (i = 0; i < k; i++) {
-		rc = ringi_q_store(q, is_sq, ring_q_slot(q, q->own + i),
+		rc = ringi_q_store(q, ring_q_slot(q, q->own + i),
 		    (const uint8_t *)v + i * stride);
 		if (rc < 0) {
 			if (i == 0)
@@ -232,7 +232,7 @@ ring_orphans_pop(struct ring *r, void *v, size_t stride, unsigned n,
 		return -ESHUTDOWN;
 	k = avail < n ? (unsigned)avail : n;
 	for (i = 0; i < k; i++) {
-		ringi_q_load(sq, true, &sqe, ring_q_slot(sq, r->orphan + i));
+		ringi_q_load(sq, &sqe, ring_q_slot(sq, r->orphan + i));
 		c = (struct ring_cqe *)(void *)((uint8_t *)v + i * stride);
 		memset(c, 0, sizeof(*c));
 		c->user_data = sqe.user_data;
@@ -244,10 +244,10 @@ ring_orphans_pop(struct ring *r, void *v, size_t stride, unsigned n,
 }
 
 static int
-ring_pop(struct ring *r, enum ring_role role, bool is_sq, void *v,
-    size_t stride, unsigned n, bool consume)
+ring_pop(struct ring *r, enum ring_role role, void *v, size_t stride,
+    unsigned n, bool consume)
 {
-	struct ring_q *q = is_sq ? &r->sq : &r->cq;
+	struct ring_q *q = r->in;
 	int64_t avail;
 	unsigned i, k;
 	bool take;
@@ -260,12 +260,12 @@ ring_pop(struct ring *r, enum ring_role role, bool is_sq, void *v,
 	avail = ringi_q_ready(r, q, n, &st);
 	if (avail < 0)
 		return (int)avail;
-	if (avail == 0 && st == -ESHUTDOWN && !is_sq)
+	if (avail == 0 && st == -ESHUTDOWN && !q->sq)
 		return ring_orphans_pop(r, v, stride, n, consume);
 	if (avail == 0)
 		return st;
 	k = avail < n ? (unsigned)avail : n;
-	take = consume && is_sq;
+	take = consume && q->sq;
 	if (take && k > q->n - r->held_count) {
 		/* every in-service entry is taken: answer one first */
 		if (r->held_count == q->n)
@@ -275,7 +275,7 @@ ring_pop(struct ring *r, enum ring_role role, bool is_sq, void *v,
 	for (i = 0; i < k; i++) {
 		void *e = (uint8_t *)v + i * stride;
 
-		ringi_q_load(q, is_sq, e, ring_q_slot(q, q->own + i));
+		ringi_q_load(q, e, ring_q_slot(q, q->own + i));
 		if (take)
 			ringi_held_take(r, e, q->epoch + i + 1);
 	}
@@ -287,7 +287,7 @@ ring_pop(struct ring *r, enum ring_role role, bool is_sq, void *v,
 RING_EXPORT int
 ring_sq_push(struct ring *r, const struct ring_sqe *sqe)
 {
-	int rc = ring_push(r, RING_ROLE_CONSUMER, true, sqe, sizeof(*sqe), 1);
+	int rc = ring_push(r, RING_ROLE_CONSUMER, sqe, sizeof(*sqe), 1);
 
 	return rc < 0 ? rc : 0;
 }
@@ -295,13 +295,13 @@ ring_sq_push(struct ring *r, const struct ring_sqe *sqe)
 RING_EXPORT int
 ring_sq_push_batch(struct ring *r, const struct ring_sqe *sqes, unsigned n)
 {
-	return ring_push(r, RING_ROLE_CONSUMER, true, sqes, sizeof(*sqes), n);
+	return ring_push(r, RING_ROLE_CONSUMER, sqes, sizeof(*sqes), n);
 }
 
 RING_EXPORT int
 ring_cq_push(struct ring *r, const struct ring_cqe *cqe)
 {
-	int rc = ring_push(r, RING_ROLE_PRODUCER, false, cqe, sizeof(*cqe), 1);
+	int rc = ring_push(r, RING_ROLE_PRODUCER, cqe, sizeof(*cqe), 1);
 
 	return rc < 0 ? rc : 0;
 }
@@ -309,14 +309,13 @@ ring_cq_push(struct ring *r, const struct ring_cqe *cqe)
 RING_EXPORT int
 ring_cq_push_batch(struct ring *r, const struct ring_cqe *cqes, unsigned n)
 {
-	return ring_push(r, RING_ROLE_PRODUCER, false, cqes, sizeof(*cqes), n);
+	return ring_push(r, RING_ROLE_PRODUCER, cqes, sizeof(*cqes), n);
 }
 
 RING_EXPORT int
 ring_sq_pop(struct ring *r, struct ring_sqe *sqe)
 {
-	int rc = ring_pop(r, RING_ROLE_PRODUCER, true, sqe, sizeof(*sqe), 1,
-	    true);
+	int rc = ring_pop(r, RING_ROLE_PRODUCER, sqe, sizeof(*sqe), 1, true);
 
 	return rc < 0 ? rc : 0;
 }
@@ -324,15 +323,13 @@ ring_sq_pop(struct ring *r, struct ring_sqe *sqe)
 RING_EXPORT int
 ring_sq_pop_batch(struct ring *r, struct ring_sqe *sqes, unsigned n)
 {
-	return ring_pop(r, RING_ROLE_PRODUCER, true, sqes, sizeof(*sqes), n,
-	    true);
+	return ring_pop(r, RING_ROLE_PRODUCER, sqes, sizeof(*sqes), n, true);
 }
 
 RING_EXPORT int
 ring_sq_peek(struct ring *r, struct ring_sqe *sqe)
 {
-	int rc = ring_pop(r, RING_ROLE_PRODUCER, true, sqe, sizeof(*sqe), 1,
-	    false);
+	int rc = ring_pop(r, RING_ROLE_PRODUCER, sqe, sizeof(*sqe), 1, false);
 
 	return rc < 0 ? rc : 0;
 }
@@ -340,8 +337,7 @@ ring_sq_peek(struct ring *r, struct ring_sqe *sqe)
 RING_EXPORT int
 ring_cq_pop(struct ring *r, struct ring_cqe *cqe)
 {
-	int rc = ring_pop(r, RING_ROLE_CONSUMER, false, cqe, sizeof(*cqe), 1,
-	    true);
+	int rc = ring_pop(r, RING_ROLE_CONSUMER, cqe, sizeof(*cqe), 1, true);
 
 	return rc < 0 ? rc : 0;
 }
@@ -349,15 +345,13 @@ ring_cq_pop(struct ring *r, struct ring_cqe *cqe)
 RING_EXPORT int
 ring_cq_pop_batch(struct ring *r, struct ring_cqe *cqes, unsigned n)
 {
-	return ring_pop(r, RING_ROLE_CONSUMER, false, cqes, sizeof(*cqes), n,
-	    true);
+	return ring_pop(r, RING_ROLE_CONSUMER, cqes, sizeof(*cqes), n, true);
 }
 
 RING_EXPORT int
 ring_cq_peek(struct ring *r, struct ring_cqe *cqe)
 {
-	int rc = ring_pop(r, RING_ROLE_CONSUMER, false, cqe, sizeof(*cqe), 1,
-	    false);
+	int rc = ring_pop(r, RING_ROLE_CONSUMER, cqe, sizeof(*cqe), 1, false);
 
 	return rc < 0 ? rc : 0;
 }
