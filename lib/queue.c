@@ -284,12 +284,17 @@ ring_pop(struct ring *r, enum ring_role role, void *v, size_t stride,
 	return (int)k;
 }
 
+/* A single-entry call returns 0 rather than the count 1. */
+static int
+ring_one(int rc)
+{
+	return rc < 0 ? rc : 0;
+}
+
 RING_EXPORT int
 ring_sq_push(struct ring *r, const struct ring_sqe *sqe)
 {
-	int rc = ring_push(r, RING_ROLE_CONSUMER, sqe, sizeof(*sqe), 1);
-
-	return rc < 0 ? rc : 0;
+	return ring_one(ring_push(r, RING_ROLE_CONSUMER, sqe, sizeof(*sqe), 1));
 }
 
 RING_EXPORT int
@@ -301,9 +306,7 @@ ring_sq_push_batch(struct ring *r, const struct ring_sqe *sqes, unsigned n)
 RING_EXPORT int
 ring_cq_push(struct ring *r, const struct ring_cqe *cqe)
 {
-	int rc = ring_push(r, RING_ROLE_PRODUCER, cqe, sizeof(*cqe), 1);
-
-	return rc < 0 ? rc : 0;
+	return ring_one(ring_push(r, RING_ROLE_PRODUCER, cqe, sizeof(*cqe), 1));
 }
 
 RING_EXPORT int
@@ -315,9 +318,8 @@ ring_cq_push_batch(struct ring *r, const struct ring_cqe *cqes, unsigned n)
 RING_EXPORT int
 ring_sq_pop(struct ring *r, struct ring_sqe *sqe)
 {
-	int rc = ring_pop(r, RING_ROLE_PRODUCER, sqe, sizeof(*sqe), 1, true);
-
-	return rc < 0 ? rc : 0;
+	return ring_one(ring_pop(r, RING_ROLE_PRODUCER, sqe, sizeof(*sqe), 1,
+	    true));
 }
 
 RING_EXPORT int
@@ -329,17 +331,15 @@ ring_sq_pop_batch(struct ring *r, struct ring_sqe *sqes, unsigned n)
 RING_EXPORT int
 ring_sq_peek(struct ring *r, struct ring_sqe *sqe)
 {
-	int rc = ring_pop(r, RING_ROLE_PRODUCER, sqe, sizeof(*sqe), 1, false);
-
-	return rc < 0 ? rc : 0;
+	return ring_one(ring_pop(r, RING_ROLE_PRODUCER, sqe, sizeof(*sqe), 1,
+	    false));
 }
 
 RING_EXPORT int
 ring_cq_pop(struct ring *r, struct ring_cqe *cqe)
 {
-	int rc = ring_pop(r, RING_ROLE_CONSUMER, cqe, sizeof(*cqe), 1, true);
-
-	return rc < 0 ? rc : 0;
+	return ring_one(ring_pop(r, RING_ROLE_CONSUMER, cqe, sizeof(*cqe), 1,
+	    true));
 }
 
 RING_EXPORT int
@@ -351,9 +351,8 @@ ring_cq_pop_batch(struct ring *r, struct ring_cqe *cqes, unsigned n)
 RING_EXPORT int
 ring_cq_peek(struct ring *r, struct ring_cqe *cqe)
 {
-	int rc = ring_pop(r, RING_ROLE_CONSUMER, cqe, sizeof(*cqe), 1, false);
-
-	return rc < 0 ? rc : 0;
+	return ring_one(ring_pop(r, RING_ROLE_CONSUMER, cqe, sizeof(*cqe), 1,
+	    false));
 }
 
 RING_EXPORT int
