@@ -12,7 +12,7 @@
 #   V=1                  show commands
 
 VERSION := 0.1.0
-SOVERSION := 0
+SOVERSION := 1
 
 # Install paths.  The library goes in Debian's multiarch directory
 # ($(PREFIX)/lib/x86_64-linux-gnu) when dpkg-architecture says which one,
@@ -88,7 +88,7 @@ BENCH_BIN := $(BUILD)/bench/ring-bench
 URING_LIBS := $(shell $(PKG_CONFIG) --libs liburing 2>/dev/null || echo -luring)
 
 HEADERS := lib/include/ring/abi.h lib/include/ring/ring.h \
-	lib/include/ring/phys.h
+	lib/include/ring/ctl.h lib/include/ring/phys.h
 MAN3 := $(wildcard man/*.3)
 MAN7 := $(wildcard man/*.7)
 MAN5 := $(wildcard man/*.5)

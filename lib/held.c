@@ -100,14 +100,15 @@ ring_held_append(struct ring *r, uint32_t i)
 
 /* The published 64-bit total behind a queue's head (or tail) index. */
 uint64_t
-ring_q_count(const struct ring_q *q, bool head)
+ringi_q_count(const struct ring_q *q, bool head)
 {
 	const struct ring_header *h = &q->hp->h;
 	uint64_t idx, epoch;
 
 	/* the epoch is stored after the index, so it may lag by one batch */
-	idx = RING_LOAD_ACQ(head ? &h->head_index : &h->tail_index);
-	epoch = RING_LOAD(head ? &h->pop_epoch : &h->push_epoch);
+	/* pairs with the index's release store in ring_q_publish/consume() */
+	idx = ring_load_acquire(head ? &h->head_index : &h->tail_index);
+	epoch = ring_load_relaxed(head ? &h->pop_epoch : &h->push_epoch);
 	return epoch + ((idx - epoch) & q->mask2);
 }
 
@@ -167,8 +168,8 @@ ring_held_adopt(struct ring *r, uint64_t popped, uint64_t pushed)
 	if ((ord = held_alloc(bytes, &mapped)) == NULL)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		s = RING_LOAD(&r->held[i].sq_seq);
-		dn = RING_LOAD(&r->held[i].done_seq);
+		s = ring_load_relaxed(&r->held[i].sq_seq);
+		dn = ring_load_relaxed(&r->held[i].done_seq);
 		if (s == 0 || s > popped || (dn != 0 && dn <= pushed))
 			continue;
 		ord[k].seq = s;
@@ -189,7 +190,8 @@ ring_held_adopt(struct ring *r, uint64_t popped, uint64_t pushed)
 	}
 	b->hw = hw;
 	for (i = 0; i < k; i++) {
-		r->held_ud[ord[i].i] = RING_LOAD(&r->held[ord[i].i].user_data);
+		r->held_ud[ord[i].i] =
+		    ring_load_relaxed(&r->held[ord[i].i].user_data);
 		ring_held_append(r, ord[i].i);
 	}
 	held_release(ord, bytes, mapped);
@@ -203,7 +205,7 @@ ring_held_adopt(struct ring *r, uint64_t popped, uint64_t pushed)
  * an answer they did not need.
  */
 int
-ring_held_setup(struct ring *r, uint8_t *table)
+ringi_held_setup(struct ring *r, uint8_t *table)
 {
 	uint32_t n = r->sq.n;
 	size_t hdr = 2 * (size_t)n * sizeof(uint32_t); /* the links below */
@@ -230,8 +232,8 @@ ring_held_setup(struct ring *r, uint8_t *table)
 	r->held_first = r->held_last = r->held_free = RING_HELD_NIL;
 	r->held_count = 0;
 
-	popped = ring_q_count(&r->sq, true);
-	pushed = ring_q_count(&r->cq, false);
+	popped = ringi_q_count(&r->sq, true);
+	pushed = ringi_q_count(&r->cq, false);
 	if (popped == 0)
 		return 0;
 	return ring_held_adopt(r, popped, pushed);
@@ -243,7 +245,7 @@ ring_held_setup(struct ring *r, uint8_t *table)
  * never handed out (held_count < sq.n).
  */
 void
-ring_held_take(struct ring *r, const struct ring_sqe *sqe, uint64_t sq_seq)
+ringi_held_take(struct ring *r, const struct ring_sqe *sqe, uint64_t sq_seq)
 {
 	uint32_t i = r->held_free;
 	struct ring_held *h;
@@ -254,9 +256,9 @@ ring_held_take(struct ring *r, const struct ring_sqe *sqe, uint64_t sq_seq)
 		i = held_hdr(r)->hw++;
 	h = &r->held[i];
 	r->held_ud[i] = sqe->user_data;
-	RING_STORE(&h->sq_seq, sq_seq);
-	RING_STORE(&h->user_data, sqe->user_data);
-	RING_STORE(&h->done_seq, 0);
+	ring_store_relaxed(&h->sq_seq, sq_seq);
+	ring_store_relaxed(&h->user_data, sqe->user_data);
+	ring_store_relaxed(&h->done_seq, 0);
 	ring_held_append(r, i);
 }
 
@@ -266,12 +268,12 @@ ring_held_take(struct ring *r, const struct ring_sqe *sqe, uint64_t sq_seq)
  * user_data.  Called before the tail store that publishes it.
  */
 void
-ring_held_answer(struct ring *r, const void *slot, uint64_t cq_seq)
+ringi_held_answer(struct ring *r, const void *slot, uint64_t cq_seq)
 {
 	uint64_t ud, flags;
 	uint32_t i;
 
-	if (r->cq.esize == sizeof(struct ring_cqe)) {
+	if (!r->cq.b32) {
 		const struct ring_cqe *c = slot;
 
 		ud = c->user_data;
@@ -286,7 +288,7 @@ ring_held_answer(struct ring *r, const void *slot, uint64_t cq_seq)
 		return;
 	for (i = r->held_first; i != RING_HELD_NIL; i = HELD_NEXT(r, i)) {
 		if (r->held_ud[i] == ud) {
-			RING_STORE(&r->held[i].done_seq, cq_seq);
+			ring_store_relaxed(&r->held[i].done_seq, cq_seq);
 			ring_held_unlink(r, i);
 			return;
 		}
@@ -294,7 +296,7 @@ ring_held_answer(struct ring *r, const void *slot, uint64_t cq_seq)
 }
 
 void
-ring_held_fini(struct ring *r)
+ringi_held_fini(struct ring *r)
 {
 	struct held_block *b;
 

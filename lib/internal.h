@@ -1,5 +1,8 @@
 /*
- * internal.h - libring's private structures, shared by the library's sources only.
+ * internal.h - libring's private structures and functions, shared by the
+ * library's sources only: struct ring and struct ring_q (the data path),
+ * and the few control-client calls phys.c makes.  The data path's files
+ * include this and barrier.h; the control client's add ctl-internal.h.
  */
 #ifndef RING_INTERNAL_H
 #define RING_INTERNAL_H
@@ -13,6 +16,7 @@
 #include <ring/ctl.h>
 #include <ring/ring.h>
 
+#include "barrier.h"
 #include "range.h"
 
 #define RING_EXPORT __attribute__((visibility("default")))
@@ -38,6 +42,8 @@ struct ring_q {
 	uint64_t epoch;	   /* our epoch counter */
 	uint32_t reserved; /* pusher: slots reserved, not published */
 	bool pusher;
+	bool sq;  /* the SQ (else the CQ) */
+	bool b32; /* 32-bit entries (RING_PAIR_BITS_32), esize tells not */
 };
 
 struct ring {
@@ -61,8 +67,7 @@ struct ring {
 	/* buffer pool */
 	uint8_t *pool;
 	uint64_t pool_bytes;
-	_Atomic uint64_t
-	    *pool_map; /* one bit per RING_POOL_BLOCK, consumer writes */
+	_Atomic uint64_t *pool_map; /* a bit per RING_POOL_BLOCK, consumer's */
 	struct range_set pool_free; /* consumer only: free blocks */
 	uint64_t *pool_starts; /* consumer only: first block of each range */
 	/*
@@ -81,94 +86,75 @@ struct ring {
 	uint32_t held_count; /* entries in service */
 	/*
 	 * consumer only: after the peer's DROP with the CQ drained, the next
-	 * SQ raw index nobody took, answered -ESHUTDOWN here (ring.c)
+	 * SQ raw index nobody took, answered -ESHUTDOWN here (queue.c)
 	 */
 	uint64_t orphan;
 	bool orphan_set;
 	/*
-	 * Opened or accepted through a ring_ctl handle that survives ringd
-	 * restarts (ring_ctl_set_reconnect()): what a new ringd needs to
-	 * adopt the ring (client.c).
+	 * Called first thing in ring_close(), when set: lets whoever keeps
+	 * its own records about this ring (the control client's table of
+	 * rings to hand back after a ringd restart) drop them.  The data
+	 * path knows nothing about what is behind it.
 	 */
-	struct ring_ctl *ctl;
-	struct ring *ctl_next, **ctl_prevp;
-	uint64_t ctl_id;     /* the id ringd knows it by now */
-	uint64_t ctl_app_id; /* the id the caller was given */
-	char ctl_scheme[RING_CTL_NAME_MAX];
-	struct ring_ctl_peer ctl_peer; /* producer: the consumer it serves */
-	int mem_fd;		       /* the pair's memory file, or -1 */
+	void (*close_hook)(struct ring *r, void *arg);
+	void *close_arg;
 };
 
 #define RING_HELD_NIL UINT32_MAX
 
-/* Relaxed/acquire/release helpers on shared 64-bit words. */
-#define RING_LOAD(p) \
-	atomic_load_explicit((_Atomic uint64_t *)(p), memory_order_relaxed)
-#define RING_LOAD_ACQ(p) \
-	atomic_load_explicit((_Atomic uint64_t *)(p), memory_order_acquire)
-#define RING_STORE(p, v) \
-	atomic_store_explicit((_Atomic uint64_t *)(p), (v), \
-	    memory_order_relaxed)
-#define RING_STORE_REL(p, v) \
-	atomic_store_explicit((_Atomic uint64_t *)(p), (v), \
-	    memory_order_release)
+/* pair.c */
+int ringi_fail(struct ring *r);
+void ringi_set_close_hook(struct ring *r,
+    void (*fn)(struct ring *r, void *arg), void *arg);
 
-/*
- * Full (StoreLoad) barrier between an index store and the load of the
- * peer's wait word.  On x86-64 a locked RMW on the stack orders the same
- * as MFENCE at about half the cost (the Linux smp_mb() idiom).
- */
-static inline void
-ring_full_fence(void)
-{
-#if defined(__x86_64__)
-	__asm__ __volatile__("lock; addl $0,-4(%%rsp)" ::: "memory", "cc");
-#else
-	atomic_thread_fence(memory_order_seq_cst);
-#endif
-}
+/* queue.c */
+int ringi_q_refresh(struct ring *r, struct ring_q *q);
+uint64_t ringi_q_avail(const struct ring_q *q);
+int64_t ringi_q_ready(struct ring *r, struct ring_q *q, uint64_t want,
+    int *st);
+uint64_t ringi_orphans(struct ring *r);
 
-/* ring.c */
-int ring_q_refresh(struct ring *r, struct ring_q *q);
-uint64_t ring_q_avail(const struct ring_q *q);
-int ring_fail(struct ring *r);
-int ring_ready(struct ring *r, unsigned events);
-void ring_guard_set(struct ring *r, int sock);
+/* entry.c */
+int ringi_q_store(const struct ring_q *q, void *dst, const void *e);
+void ringi_q_load(const struct ring_q *q, void *e, const void *src);
 
 /* pool.c */
-int ring_pool_setup(struct ring *r);
+int ringi_pool_setup(struct ring *r);
 
 /* held.c */
-int ring_held_setup(struct ring *r, uint8_t *table);
-void ring_held_fini(struct ring *r);
-void ring_held_take(struct ring *r, const struct ring_sqe *sqe,
+int ringi_held_setup(struct ring *r, uint8_t *table);
+void ringi_held_fini(struct ring *r);
+void ringi_held_take(struct ring *r, const struct ring_sqe *sqe,
     uint64_t sq_seq);
-void ring_held_answer(struct ring *r, const void *slot, uint64_t cq_seq);
-uint64_t ring_q_count(const struct ring_q *q, bool head);
+void ringi_held_answer(struct ring *r, const void *slot, uint64_t cq_seq);
+uint64_t ringi_q_count(const struct ring_q *q, bool head);
 
 /* wait.c */
-void ring_wake(struct ring *r, _Atomic uint32_t *word);
-void ring_wake_all(struct ring *r);
+int ringi_ready(struct ring *r, unsigned events);
+void ringi_guard_set(struct ring *r, int sock);
+void ringi_wake(struct ring *r, uint32_t *word);
+void ringi_wake_all(struct ring *r);
 
-/* client.c, for phys.c: one request and its reply, a record list */
+/*
+ * ctl.c, ctl-api.c, for phys.c: one request and its reply (left in the
+ * handle's receive buffer until the next request), a record list
+ */
 struct proto_msg;
 struct ring_phys_cache;
-int ring_ctl_call(struct ring_ctl *c, uint16_t type, const void *body,
-    uint32_t len, struct proto_msg *m);
-int ring_ctl_list(struct ring_ctl *c, uint16_t type, size_t recsz, void **v,
+int ringi_ctl_call(struct ring_ctl *c, uint16_t type, const void *body,
+    uint32_t len, struct proto_msg **reply);
+int ringi_ctl_list(struct ring_ctl *c, uint16_t type, size_t recsz, void **v,
     size_t *n);
-int ring_ctl_call_fds(struct ring_ctl *c, uint16_t type, const void *body,
-    uint32_t len, const int *fds, unsigned nfds, struct proto_msg *m);
-struct ring_phys_cache **ring_ctl_phys_cache(struct ring_ctl *c);
+int ringi_ctl_call_fds(struct ring_ctl *c, uint16_t type, const void *body,
+    uint32_t len, const int *fds, unsigned nfds, struct proto_msg **reply);
+struct ring_phys_cache **ringi_ctl_phys_cache(struct ring_ctl *c);
 /* is the handle set to reconnect (keep what a new ringd must get back)? */
-bool ring_ctl_keeps(const struct ring_ctl *c);
-/* ring_close(): the ring's handle stops tracking it. */
-void ring_ctl_forget(struct ring *r);
+bool ringi_ctl_keeps(const struct ring_ctl *c);
 
 /* phys.c */
-void ring_phys_cache_free(struct ring_phys_cache *pc);
+void ringi_phys_cache_free(struct ring_phys_cache *pc);
 /* regions held for a ringd restart: forget them all, hand them back */
-void ring_phys_held_clear(struct ring_phys_cache *pc);
-int ring_phys_adopt_held(struct ring_ctl *c);
+void ringi_phys_held_clear(struct ring_phys_cache *pc);
+int ringi_phys_adopt_held(struct ring_ctl *c);
 
 #endif /* RING_INTERNAL_H */

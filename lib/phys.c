@@ -91,7 +91,7 @@ ring_phys_zone_name(uint32_t zone)
 /* --- the resolver's cache --------------------------------------------- */
 
 void
-ring_phys_cache_free(struct ring_phys_cache *pc)
+ringi_phys_cache_free(struct ring_phys_cache *pc)
 {
 	size_t i;
 
@@ -99,7 +99,7 @@ ring_phys_cache_free(struct ring_phys_cache *pc)
 		return;
 	for (i = 0; i < pc->n; i++)
 		munmap(pc->v[i].ptr, pc->v[i].size);
-	ring_phys_held_clear(pc);
+	ringi_phys_held_clear(pc);
 	free(pc->held);
 	free(pc->v);
 	free(pc);
@@ -137,7 +137,7 @@ phys_cache_index(const struct ring_phys_cache *pc, uint64_t addr)
 static struct ring_phys_cache *
 phys_cache_get(struct ring_ctl *c)
 {
-	struct ring_phys_cache **pcp = ring_ctl_phys_cache(c);
+	struct ring_phys_cache **pcp = ringi_ctl_phys_cache(c);
 
 	if (*pcp == NULL)
 		*pcp = calloc(1, sizeof(**pcp));
@@ -159,7 +159,7 @@ phys_held_drop(struct ring_phys_cache *pc, size_t i)
 }
 
 void
-ring_phys_held_clear(struct ring_phys_cache *pc)
+ringi_phys_held_clear(struct ring_phys_cache *pc)
 {
 	while (pc != NULL && pc->nheld > 0)
 		phys_held_drop(pc, pc->nheld - 1);
@@ -197,7 +197,7 @@ phys_held_note(struct ring_ctl *c, uint64_t id, uint64_t base, uint64_t size,
 	struct ring_phys_held *h, *nv;
 	size_t i;
 
-	if (!ring_ctl_keeps(c) || (pc = phys_cache_get(c)) == NULL)
+	if (!ringi_ctl_keeps(c) || (pc = phys_cache_get(c)) == NULL)
 		return;
 	i = phys_index(pc->held, pc->nheld, sizeof(pc->held[0]), base);
 	if (i < pc->nheld && pc->held[i].region_id == id &&
@@ -237,11 +237,10 @@ phys_held_note(struct ring_ctl *c, uint64_t id, uint64_t base, uint64_t size,
  * stay); the first refusal of a region this handle allocated is returned.
  */
 int
-ring_phys_adopt_held(struct ring_ctl *c)
+ringi_phys_adopt_held(struct ring_ctl *c)
 {
-	struct ring_phys_cache *pc = *ring_ctl_phys_cache(c);
+	struct ring_phys_cache *pc = *ringi_ctl_phys_cache(c);
 	struct proto_phys_adopt req;
-	struct proto_msg m;
 	size_t i = 0;
 	int rc, first = 0;
 
@@ -253,11 +252,9 @@ ring_phys_adopt_held(struct ring_ctl *c)
 		req.base = h->base;
 		req.size = h->size;
 		req.flags = h->owner ? PROTO_PHYS_ADOPT_CLAIM : 0;
-		rc = ring_ctl_call_fds(c, PROTO_PHYS_ADOPT, &req, sizeof(req),
-		    &h->fd, h->fd >= 0 ? 1 : 0, &m);
-		proto_msg_close_fds(&m);
-		if (rc == -EPIPE || rc == -ECONNRESET || rc == -ETIMEDOUT ||
-		    rc == -ENOTCONN)
+		rc = ringi_ctl_call_fds(c, PROTO_PHYS_ADOPT, &req, sizeof(req),
+		    &h->fd, h->fd >= 0 ? 1 : 0, NULL);
+		if (ring_ctl_is_disconnect(c, rc))
 			return rc; /* ringd went away again */
 		if (rc == 0) {
 			i++;
@@ -357,7 +354,7 @@ ring_physalloc3_region(struct ring_ctl *c, uint64_t size, uint32_t flags,
 {
 	struct proto_phys_alloc req;
 	const struct proto_phys_alloc_reply *rep;
-	struct proto_msg m;
+	struct proto_msg *m;
 	int rc;
 
 	memset(&req, 0, sizeof(req));
@@ -365,11 +362,11 @@ ring_physalloc3_region(struct ring_ctl *c, uint64_t size, uint32_t flags,
 	req.min = *min;
 	req.flags = flags;
 	req.region_flags = region_flags;
-	rc = ring_ctl_call(c, PROTO_PHYS_ALLOC, &req, sizeof(req), &m);
-	proto_msg_close_fds(&m);
+	rc = ringi_ctl_call(c, PROTO_PHYS_ALLOC, &req, sizeof(req), &m);
+	proto_msg_close_fds(m);
 	if (rc < 0)
 		return rc;
-	rep = (const void *)m.body.raw;
+	rep = (const void *)m->body.raw;
 	phys_held_note(c, rep->region_id, rep->base, rep->got, true, -1);
 	*min = rep->got;
 	*base = rep->base;
@@ -391,7 +388,7 @@ ring_physfree_flags(struct ring_ctl *c, uint64_t base, uint64_t size,
 {
 	const struct proto_phys_free_reply *rep;
 	struct proto_phys_range req;
-	struct proto_msg m;
+	struct proto_msg *m;
 	uint32_t n, i;
 	int rc;
 
@@ -399,17 +396,17 @@ ring_physfree_flags(struct ring_ctl *c, uint64_t base, uint64_t size,
 	req.base = base;
 	req.size = size;
 	req.flags = flags;
-	rc = ring_ctl_call(c, PROTO_PHYS_FREE, &req, sizeof(req), &m);
-	proto_msg_close_fds(&m);
+	rc = ringi_ctl_call(c, PROTO_PHYS_FREE, &req, sizeof(req), &m);
+	proto_msg_close_fds(m);
 	if (rc == 0) {
-		phys_cache_forget(*ring_ctl_phys_cache(c), base, size);
-		phys_held_forget(*ring_ctl_phys_cache(c), base, size, true);
+		phys_cache_forget(*ringi_ctl_phys_cache(c), base, size);
+		phys_held_forget(*ringi_ctl_phys_cache(c), base, size, true);
 	}
 	if (users == NULL || nusers == NULL)
 		return rc;
 	n = 0;
-	if (rc == -EBUSY && m.hdr.type == (PROTO_PHYS_FREE | PROTO_REPLY)) {
-		rep = (const void *)m.body.raw;
+	if (rc == -EBUSY && m->hdr.type == (PROTO_PHYS_FREE | PROTO_REPLY)) {
+		rep = (const void *)m->body.raw;
 		n = rep->nusers < RING_PHYS_USERS_MAX ? rep->nusers
 						      : RING_PHYS_USERS_MAX;
 		n = n < *nusers ? n : *nusers;
@@ -436,7 +433,7 @@ phys_map_request(struct ring_ctl *c, uint64_t base, uint64_t size,
     uint32_t flags, uint64_t ring_id, struct proto_phys_map_reply *rep, int *fd)
 {
 	struct proto_phys_map req;
-	struct proto_msg m;
+	struct proto_msg *m;
 	int rc;
 
 	memset(&req, 0, sizeof(req));
@@ -444,20 +441,21 @@ phys_map_request(struct ring_ctl *c, uint64_t base, uint64_t size,
 	req.size = size;
 	req.flags = flags;
 	req.ring_id = ring_id;
-	rc = ring_ctl_call(c, PROTO_PHYS_MAP, &req, sizeof(req), &m);
+	rc = ringi_ctl_call(c, PROTO_PHYS_MAP, &req, sizeof(req), &m);
 	if (rc < 0) {
-		proto_msg_close_fds(&m);
+		proto_msg_close_fds(m);
 		return rc;
 	}
-	memcpy(rep, m.body.raw, sizeof(*rep));
+	memcpy(rep, m->body.raw, sizeof(*rep));
 	/* the reply must hold the range it answers */
-	if (m.nfds != 1 || rep->region_size == 0 || base < rep->region_base ||
+	if (m->nfds != 1 || rep->region_size == 0 || base < rep->region_base ||
 	    base - rep->region_base > rep->region_size ||
 	    size > rep->region_size - (base - rep->region_base)) {
-		proto_msg_close_fds(&m);
+		proto_msg_close_fds(m);
 		return -EBADMSG;
 	}
-	*fd = m.fds[0];
+	*fd = m->fds[0];
+	m->nfds = 0; /* the caller's now */
 	return 0;
 }
 
@@ -496,21 +494,19 @@ ring_physunmap(void *ptr, uint64_t size)
 	return munmap(ptr, (size_t)size) < 0 ? -errno : 0;
 }
 
-/* --- sharing ---------------------------------------------------------------- */
+/* --- sharing ------------------------------------------------------------ */
 
 static int
 phys_grant(struct ring_ctl *c, uint64_t base, uint64_t ring_id, bool revoke)
 {
 	struct proto_phys_grant req;
-	struct proto_msg m;
 	int rc;
 
 	memset(&req, 0, sizeof(req));
 	req.base = base;
 	req.ring_id = ring_id;
 	req.revoke = revoke;
-	rc = ring_ctl_call(c, PROTO_PHYS_GRANT, &req, sizeof(req), &m);
-	proto_msg_close_fds(&m);
+	rc = ringi_ctl_call(c, PROTO_PHYS_GRANT, &req, sizeof(req), NULL);
 	return rc;
 }
 
@@ -536,7 +532,7 @@ static int
 phys_resolve(struct ring_ctl *c, uint64_t ring_id, uint64_t phys, uint64_t len,
     void **ptr, uint64_t *base)
 {
-	struct ring_phys_cache *pc = *ring_ctl_phys_cache(c);
+	struct ring_phys_cache *pc = *ringi_ctl_phys_cache(c);
 	struct proto_phys_map_reply rep;
 	struct ring_phys_entry *e = NULL;
 	uint64_t page, span;
@@ -614,7 +610,7 @@ ring_phys_resolve_ring(struct ring_ctl *c, uint64_t ring_id, uint64_t phys,
 RING_EXPORT int
 ring_phys_release(struct ring_ctl *c, uint64_t phys)
 {
-	struct ring_phys_cache *pc = *ring_ctl_phys_cache(c);
+	struct ring_phys_cache *pc = *ringi_ctl_phys_cache(c);
 	size_t i;
 
 	if (pc == NULL || (i = phys_cache_index(pc, phys)) == pc->n ||
@@ -710,14 +706,14 @@ ring_phys_sg_free(struct ring_ctl *c, struct ring_phys_sg *sg)
 RING_EXPORT int
 ring_phys_list_zones(struct ring_ctl *c, struct ring_phys_zone **v, size_t *n)
 {
-	return ring_ctl_list(c, PROTO_PHYS_LIST_ZONES, sizeof(**v), (void **)v,
+	return ringi_ctl_list(c, PROTO_PHYS_LIST_ZONES, sizeof(**v), (void **)v,
 	    n);
 }
 
 RING_EXPORT int
 ring_phys_list_free(struct ring_ctl *c, struct ring_phys_range **v, size_t *n)
 {
-	return ring_ctl_list(c, PROTO_PHYS_LIST_FREE, sizeof(**v), (void **)v,
+	return ringi_ctl_list(c, PROTO_PHYS_LIST_FREE, sizeof(**v), (void **)v,
 	    n);
 }
 
@@ -725,7 +721,7 @@ RING_EXPORT int
 ring_phys_list_regions(struct ring_ctl *c, struct ring_phys_region **v,
     size_t *n)
 {
-	int rc = ring_ctl_list(c, PROTO_PHYS_LIST_REGIONS, sizeof(**v),
+	int rc = ringi_ctl_list(c, PROTO_PHYS_LIST_REGIONS, sizeof(**v),
 	    (void **)v, n);
 	size_t i;
 

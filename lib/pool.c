@@ -21,7 +21,7 @@ static bool ring_pool_marked(const struct ring *r, uint64_t b, uint64_t n);
  * from an empty pool, whatever the bitmap said.
  */
 int
-ring_pool_setup(struct ring *r)
+ringi_pool_setup(struct ring *r)
 {
 	uint64_t blocks = r->pool_bytes / RING_POOL_BLOCK;
 	size_t words = (size_t)(blocks + 63) / 64;

@@ -53,7 +53,7 @@ ring_now_ns(void)
 }
 
 static long
-ring_futex(_Atomic uint32_t *addr, int op, uint32_t val,
+ring_futex(uint32_t *addr, int op, uint32_t val,
     const struct timespec *ts)
 {
 	/* Shared mapping across processes: no FUTEX_PRIVATE_FLAG. */
@@ -76,9 +76,9 @@ ring_ring_doorbell(int end)
 
 /* Wake whoever sleeps on word, the way it announced. */
 void
-ring_wake(struct ring *r, _Atomic uint32_t *word)
+ringi_wake(struct ring *r, uint32_t *word)
 {
-	uint32_t old = atomic_exchange(word, 0);
+	uint32_t old = ring_xchg(word, 0);
 
 	if (old & RING_WAIT_FUTEX)
 		ring_futex(word, FUTEX_WAKE, INT_MAX, NULL);
@@ -88,21 +88,20 @@ ring_wake(struct ring *r, _Atomic uint32_t *word)
 
 /* DROP or BROKEN: wake every sleeper of both sides, however it sleeps. */
 void
-ring_wake_all(struct ring *r)
+ringi_wake_all(struct ring *r)
 {
 	struct ring_q *qs[2] = { &r->sq, &r->cq };
 	int i;
 
-	ring_full_fence();
+	/* pairs with the sleepers' barrier after ring_announce() */
+	ring_smp_mb();
 	for (i = 0; i < 2; i++) {
-		_Atomic uint32_t *w[2] = {
-			(_Atomic uint32_t *)&qs[i]->hp->pop_wait,
-			(_Atomic uint32_t *)&qs[i]->hp->push_wait,
-		};
+		uint32_t *w[2] = { &qs[i]->hp->pop_wait,
+			&qs[i]->hp->push_wait };
 		int j;
 
 		for (j = 0; j < 2; j++)
-			if (atomic_exchange(w[j], 0) & RING_WAIT_FUTEX)
+			if (ring_xchg(w[j], 0) & RING_WAIT_FUTEX)
 				ring_futex(w[j], FUTEX_WAKE, INT_MAX, NULL);
 	}
 	ring_ring_doorbell(r->doorbell_self);
@@ -115,12 +114,9 @@ static void
 ring_announce(struct ring *r, unsigned events, uint32_t how)
 {
 	if (events & RING_EV_IN)
-		atomic_store_explicit((_Atomic uint32_t *)&r->in->hp->pop_wait,
-		    how, memory_order_relaxed);
+		ring_store_relaxed(&r->in->hp->pop_wait, how);
 	if (events & RING_EV_OUT)
-		atomic_store_explicit((_Atomic uint32_t *)&r->out->hp
-					  ->push_wait,
-		    how, memory_order_relaxed);
+		ring_store_relaxed(&r->out->hp->push_wait, how);
 }
 
 /*
@@ -169,7 +165,7 @@ ring_drain_doorbell(struct ring *r)
 		/* nothing was there, or an empty datagram: shut down? */
 		if ((n <= 0 ? round == 0 : empty_dgram) &&
 		    ring_doorbell_hung_up(r)) {
-			(void)ring_fail(r);
+			(void)ringi_fail(r);
 			return;
 		}
 		if (n < RING_DRAIN_BATCH)
@@ -190,7 +186,7 @@ ring_drain_doorbell(struct ring *r)
 #endif
 
 void
-ring_guard_set(struct ring *r, int sock)
+ringi_guard_set(struct ring *r, int sock)
 {
 	struct ucred cr;
 	socklen_t len = sizeof(cr);
@@ -243,7 +239,7 @@ ring_sleep(struct ring *r, unsigned events, int64_t deadline)
 	struct timespec ts, *tsp = NULL;
 	int64_t left = 0;
 	bool both = events == (RING_EV_IN | RING_EV_OUT);
-	_Atomic uint32_t *word;
+	uint32_t *word;
 
 	if (deadline >= 0) {
 		left = deadline - ring_now_ns();
@@ -271,9 +267,8 @@ ring_sleep(struct ring *r, unsigned events, int64_t deadline)
 		ring_drain_doorbell(r);
 		return 0;
 	}
-	word = events == RING_EV_IN
-	    ? (_Atomic uint32_t *)&r->in->hp->pop_wait
-	    : (_Atomic uint32_t *)&r->out->hp->push_wait;
+	word = events == RING_EV_IN ? &r->in->hp->pop_wait
+				    : &r->out->hp->push_wait;
 	ring_futex(word, FUTEX_WAIT, RING_WAIT_FUTEX, tsp);
 	return 0;
 }
@@ -310,7 +305,7 @@ ring_wait(struct ring *r, unsigned events, int64_t timeout_ns)
 
 	if ((rc = ring_events_ok(r, events)) < 0)
 		return rc;
-	if ((rc = ring_ready(r, events)) != 0)
+	if ((rc = ringi_ready(r, events)) != 0)
 		return rc;
 	if (timeout_ns == 0)
 		return -ETIMEDOUT;
@@ -322,7 +317,7 @@ ring_wait(struct ring *r, unsigned events, int64_t timeout_ns)
 	/* Spin: no system call while the peer is expected to answer soon. */
 	for (i = 1; r->spin_ns > 0; i++) {
 		ring_cpu_relax();
-		if ((rc = ring_ready(r, events)) != 0)
+		if ((rc = ringi_ready(r, events)) != 0)
 			return rc;
 		if ((i & 63) == 0) {
 			int64_t now = ring_now_ns();
@@ -341,8 +336,9 @@ ring_wait(struct ring *r, unsigned events, int64_t timeout_ns)
 
 		ring_announce(r, events,
 		    both ? RING_WAIT_DOORBELL : RING_WAIT_FUTEX);
-		ring_full_fence();
-		rc = ring_ready(r, events);
+		/* pairs with the pusher's barrier in ring_q_notify() */
+		ring_smp_mb();
+		rc = ringi_ready(r, events);
 		if (rc == 0)
 			rc = ring_sleep(r, events, deadline);
 		ring_announce(r, events, 0);
@@ -350,10 +346,10 @@ ring_wait(struct ring *r, unsigned events, int64_t timeout_ns)
 			return rc;
 		if (rc == 0 && ring_guard_gone(r)) {
 			/* ringd served it and is gone: nothing more comes */
-			rc = ring_ready(r, events);
+			rc = ringi_ready(r, events);
 			return rc != 0 ? rc : -ESHUTDOWN;
 		}
-		if (rc != 0 || (rc = ring_ready(r, events)) != 0) {
+		if (rc != 0 || (rc = ringi_ready(r, events)) != 0) {
 			ring_spin_adapt(r, ring_now_ns() - slept_at);
 			return rc;
 		}
@@ -396,8 +392,9 @@ ring_arm(struct ring *r, unsigned events)
 	if ((rc = ring_events_ok(r, events)) < 0)
 		return rc;
 	ring_announce(r, events, RING_WAIT_DOORBELL);
-	ring_full_fence();
-	rc = ring_ready(r, events);
+	/* pairs with the peer's barrier in ring_q_notify() */
+	ring_smp_mb();
+	rc = ringi_ready(r, events);
 	if (rc != 0)
 		ring_announce(r, events, 0);
 	return rc;
@@ -410,4 +407,42 @@ ring_disarm(struct ring *r)
 		return;
 	ring_drain_doorbell(r);
 	ring_announce(r, RING_EV_IN | RING_EV_OUT, 0);
+}
+
+/*
+ * Readiness as ring_wait() and ring_poll() see it (queue.c says what a
+ * queue offers).
+ */
+/* Events of mask that hold now, or -ESHUTDOWN/-EIO. */
+int
+ringi_ready(struct ring *r, unsigned events)
+{
+	int64_t n;
+	unsigned got = 0;
+	int st, drop = 0;
+
+	if (events & RING_EV_IN) {
+		n = ringi_q_ready(r, r->in, 1, &st);
+		if (n < 0)
+			return (int)n;
+		/* a producer with every in-service entry taken pops nothing */
+		if (n > 0 && (r->held_ud == NULL || r->held_count < r->sq.n))
+			got |= RING_EV_IN;
+		else if (st == -ESHUTDOWN && ringi_orphans(r) > 0)
+			got |= RING_EV_IN;
+		else if (st == -ESHUTDOWN)
+			drop = 1;
+	}
+	if (events & RING_EV_OUT) {
+		n = ringi_q_ready(r, r->out, 1, &st);
+		if (n < 0)
+			return (int)n;
+		if (n > 0)
+			got |= RING_EV_OUT;
+		else if (st == -ESHUTDOWN)
+			drop = 1;
+	}
+	if (got == 0 && drop)
+		return -ESHUTDOWN;
+	return (int)got;
 }

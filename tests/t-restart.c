@@ -463,6 +463,35 @@ test_restart_examples(void)
 	td_cleanup(&d);
 }
 
+/*
+ * A list is a request like any other: on a handle set to reconnect, the
+ * first list after a ringd restart dials the new ringd and is answered.
+ */
+static void
+test_restart_list(void)
+{
+	struct ring_ctl_scheme *v = NULL;
+	struct ring_ctl *c;
+	size_t n = 0, i;
+	bool back = false;
+
+	td_begin(&d, RS_CONF);
+	TAP_OK(ring_ctl_connect(d.sock, NULL, &c));
+	TAP_OK(ring_ctl_set_reconnect(c, true));
+	TAP_OK(ring_ctl_register(c, RS_SCHEME, NULL, 0));
+	td_stop(&d);
+	td_start(&d, RS_CONF, 0);
+	TAP_OK(ring_ctl_list_schemes(c, &v, &n));
+	TAP_EQ(ring_ctl_reconnects(c), 1);
+	for (i = 0; i < n; i++)
+		back |= strcmp(v[i].name, RS_SCHEME) == 0;
+	TAP_ASSERT(back); /* registered again before the list */
+	free(v);
+	ring_ctl_close(c);
+	td_stop(&d);
+	td_cleanup(&d);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -471,5 +500,6 @@ main(int argc, char **argv)
 	tap_run("restart-under-load", test_restart_under_load, 90);
 	tap_run("restart-side-gone", test_restart_side_gone, 60);
 	tap_run("restart-examples", test_restart_examples, 180);
+	tap_run("restart-list", test_restart_list, 60);
 	return tap_done();
 }

@@ -228,8 +228,8 @@ int ring_phys_revoke(struct ring_ctl *c, uint64_t base, uint64_t ring_id);
 /*
  * Peer side: the address in our memory of [phys, phys + len), which must
  * lie within one region we may map.  The first use of a region maps all
- * of it, writable, and caches the mapping on this connection, so later lookups are a table search with no
- * message to ringd.  -EINVAL/-EPERM as ring_physmap().
+ * of it, writable, and caches the mapping on this connection, so later
+ * lookups are a table search with no message to ringd.  -EINVAL/-EPERM as ring_physmap().
  *
  * The cache is not told when a region is freed: drop an entry with
  * ring_phys_release() once the owner says the memory is gone (a region

@@ -48,8 +48,7 @@ struct ring_params {
 	uint32_t cq_entries; /* 0: same as sq_entries */
 	uint32_t flags;	     /* RING_PAIR_BITS_32 */
 	uint32_t reserved;   /* zero */
-	uint64_t
-	    pool_bytes; /* buffer pool size, rounded up to a page; 0: none */
+	uint64_t pool_bytes; /* pool size, rounded up to a page; 0: none */
 };
 
 /* The descriptors of a pair: memory file and the two doorbells. */
@@ -128,7 +127,7 @@ int ring_shutdown(struct ring *r);
 
 void ring_get_info(const struct ring *r, struct ring_info *info);
 void ring_get_stats(const struct ring *r, struct ring_stats *st);
-/* ring_get_stats() of n rings into st[0..n-1], their memory loads overlapped. */
+/* ring_get_stats() of n rings into st[0..n-1], their loads overlapped. */
 void ring_get_stats_many(const struct ring *const *r, size_t n,
     struct ring_stats *st);
 bool ring_is_dropped(const struct ring *r);
@@ -175,20 +174,19 @@ int ring_sq_cancel(struct ring *r, int64_t status);
 
 /*
  * Zero-copy batches on the caller's outgoing queue: reserve up to n slots
- * (returns how many, >= 1, or -errno), fill them in place through
- * ring_slot()/ring_slot32() with i below that count, then publish the first
- * k of them with one index store and at most one wakeup.  Reserving again
- * before publishing keeps the earlier reservation and may extend it.
+ * (returns how many, >= 1, or -errno), fill them in place through the
+ * slot call of the caller's role and the pair's entry size, with i below
+ * that count (NULL otherwise), then publish the first k of them with one
+ * index store and at most one wakeup.  Reserving again before publishing
+ * keeps the earlier reservation and may extend it.
  */
 int ring_reserve(struct ring *r, unsigned n);
-struct ring_sqe *ring_sqe_slot(struct ring *r,
-    unsigned i); /* consumer, 64-bit */
-struct ring_sqe32 *ring_sqe32_slot(struct ring *r,
-    unsigned i); /* consumer, 32-bit */
-struct ring_cqe *ring_cqe_slot(struct ring *r,
-    unsigned i); /* producer, 64-bit */
-struct ring_cqe32 *ring_cqe32_slot(struct ring *r,
-    unsigned i); /* producer, 32-bit */
+/* consumer, 64-bit and 32-bit pairs */
+struct ring_sqe *ring_sqe_slot(struct ring *r, unsigned i);
+struct ring_sqe32 *ring_sqe32_slot(struct ring *r, unsigned i);
+/* producer, 64-bit and 32-bit pairs */
+struct ring_cqe *ring_cqe_slot(struct ring *r, unsigned i);
+struct ring_cqe32 *ring_cqe32_slot(struct ring *r, unsigned i);
 int ring_publish(struct ring *r, unsigned k);
 
 /* Entry checks a reader applies to what the peer wrote (-EINVAL). */
@@ -196,8 +194,8 @@ int ring_sqe_check(const struct ring_sqe *sqe);
 int ring_cqe_check(const struct ring_cqe *cqe);
 
 /*
- * Redox's name of standard opcode op in lowercase ("noop" .. "regular_syscall"),
- * or NULL for op >= RING_OP_STANDARD_COUNT.
+ * Redox's name of standard opcode op in lowercase ("noop" ..
+ * "regular_syscall"), or NULL for op >= RING_OP_STANDARD_COUNT.
  */
 const char *ring_op_name(unsigned op);
 /*

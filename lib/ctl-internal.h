@@ -1,0 +1,74 @@
+/*
+ * ctl-internal.h - the ringd control client's private handle and the
+ * functions its three files share: ctl.c (connection, RPC core, attach
+ * queue), ctl-api.c (the requests of <ring/ctl.h>), ctl-adopt.c
+ * (reconnection and the table of rings to hand back).  phys.c reaches the
+ * handle only through the few functions internal.h declares.
+ *
+ * Only the control client's files include this; the data path (pair.c,
+ * queue.c, entry.c, stats.c, wait.c, held.c, pool.c) must not.
+ */
+#ifndef RING_CTL_INTERNAL_H
+#define RING_CTL_INTERNAL_H
+
+#include <sys/un.h>
+
+#include "internal.h"
+#include "proto.h"
+
+#define RING_CTL_QUEUE 64
+#define RING_CTL_RETRY_MIN_MS 100 /* reconnect: first retry, doubling */
+#define RING_CTL_RETRY_MAX_MS 2000
+
+/* A name registered, to register again after a ringd restart. */
+struct ring_ctl_reg {
+	char name[RING_NAME_MAX];
+	struct proto_opset ops;
+	struct proto_opnames opnames;
+};
+
+struct ring_ctl_tracked; /* ctl-adopt.c */
+
+struct ring_ctl {
+	int sock; /* -1 while ringd is away */
+	int ep;	  /* ring_ctl_fd(): the socket, and the retry timer */
+	int timer;
+	uint32_t seq;
+	struct proto_attach queue[RING_CTL_QUEUE];
+	int queue_fds[RING_CTL_QUEUE][3];
+	unsigned qhead, qlen;
+	struct ring_phys_cache *phys; /* regions ring_phys_resolve() mapped */
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	bool lost;	   /* the socket failed: ringd is gone */
+	bool xport;	   /* this request failed in the transport */
+	bool reconnect;	   /* survive ringd restarts */
+	bool reconnecting; /* in ring_ctl_reconnect(): no nesting */
+	bool used;	   /* opened, accepted or registered something */
+	unsigned retry_ms;
+	uint64_t reconnects; /* dialled a restarted ringd */
+	struct ring_ctl_tracked *rings; /* to adopt after a restart */
+	struct ring_ctl_reg *regs;
+	struct proto_msg *rx; /* the receive buffer: every reply lands here */
+	size_t nregs;
+};
+
+/* ctl.c */
+int64_t ringi_ctl_now_ms(void);
+uint32_t ringi_ctl_next_seq(struct ring_ctl *c);
+int ringi_ctl_send(struct ring_ctl *c, uint16_t type, uint32_t seq,
+    const void *body, uint32_t len, const int *fds, unsigned nfds);
+int ringi_ctl_recv(struct ring_ctl *c, uint32_t seq, uint16_t type,
+    struct proto_msg *m, int64_t deadline);
+int ringi_ctl_ensure(struct ring_ctl *c);
+bool ringi_ctl_redial(struct ring_ctl *c, int *rc);
+bool ringi_ctl_disconnect_errno(int err);
+int ringi_ctl_dial(struct ring_ctl *c, uint32_t *server_version);
+void ringi_ctl_lost(struct ring_ctl *c);
+
+/* ctl-adopt.c */
+int ringi_ctl_track(struct ring_ctl *c, struct ring *r, uint64_t id,
+    const char *scheme, const struct ring_ctl_peer *peer, int *mem_fd);
+uint64_t ringi_ctl_untrack_id(struct ring_ctl *c, uint64_t ring_id);
+void ringi_ctl_untrack_all(struct ring_ctl *c);
+
+#endif /* RING_CTL_INTERNAL_H */

@@ -1,0 +1,417 @@
+/*
+ * pair.c - a ring pair's life: validate a pair description, create the
+ * memory file and doorbells, check and map what a side is handed, open
+ * and close a side, and the status words a side or a monitor sets (DROP,
+ * BROKEN).
+ *
+ * Part of libring's data path: depends on abi.h, ring.h and the other
+ * data-path files (queue.c, held.c, pool.c, wait.c) only.  Nothing here
+ * knows ringd; the control client hangs its own records on a ring
+ * through the close hook (ringi_set_close_hook()).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define RING_SEALS (F_SEAL_SHRINK | F_SEAL_GROW)
+
+static bool
+ring_pow2(uint64_t v)
+{
+	return v != 0 && (v & (v - 1)) == 0;
+}
+
+static bool
+ring_entries_ok(uint64_t v)
+{
+	return ring_pow2(v) && v <= RING_MAX_ENTRIES;
+}
+
+/* Validate a pair description; everything else is derived from it. */
+static int
+ring_desc_check(const struct ring_pair_desc *d)
+{
+	size_t i;
+
+	if (d->magic != RING_PAIR_MAGIC || d->version != RING_ABI_VERSION)
+		return -EINVAL;
+	if ((d->flags & ~RING_PAIR_KNOWN) != 0)
+		return -EINVAL;
+	if (!ring_entries_ok(d->sq_entries) || !ring_entries_ok(d->cq_entries))
+		return -EINVAL;
+	if (d->pool_bytes > RING_MAX_POOL || d->pool_bytes % RING_PAGE != 0)
+		return -EINVAL;
+	for (i = 0; i < sizeof(d->reserved) / sizeof(d->reserved[0]); i++)
+		if (d->reserved[i] != 0)
+			return -EINVAL;
+	return 0;
+}
+
+RING_EXPORT int
+ring_pair_create(const struct ring_params *p, struct ring_fds *fds)
+{
+	struct ring_pair_desc d;
+	struct ring_layout l;
+	uint64_t ec;
+	int mem = -1, db[2] = { -1, -1 }, rc;
+
+	memset(&d, 0, sizeof(d));
+	d.magic = RING_PAIR_MAGIC;
+	d.version = RING_ABI_VERSION;
+	d.flags = p->flags;
+	d.sq_entries = p->sq_entries;
+	d.cq_entries = p->cq_entries ? p->cq_entries : p->sq_entries;
+	if (p->pool_bytes > RING_MAX_POOL || p->reserved != 0)
+		return -EINVAL;
+	d.pool_bytes = ring_page_round(p->pool_bytes);
+	if ((rc = ring_desc_check(&d)) < 0)
+		return rc;
+	l = ring_layout(d.flags, d.sq_entries, d.cq_entries, d.pool_bytes);
+
+	mem = memfd_create("ring-pair", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (mem < 0)
+		goto fail;
+	if (ftruncate(mem, (off_t)l.total) < 0)
+		goto fail;
+	if (pwrite(mem, &d, sizeof(d), 0) != (ssize_t)sizeof(d))
+		goto fail;
+	ec = d.sq_entries;
+	if (pwrite(mem, &ec, sizeof(ec), (off_t)l.sq_hdr) !=
+	    (ssize_t)sizeof(ec))
+		goto fail;
+	ec = d.cq_entries;
+	if (pwrite(mem, &ec, sizeof(ec), (off_t)l.cq_hdr) !=
+	    (ssize_t)sizeof(ec))
+		goto fail;
+	if (fcntl(mem, F_ADD_SEALS, RING_SEALS | F_SEAL_SEAL) < 0)
+		goto fail;
+	/* the doorbells: the two ends of one datagram socket pair */
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0,
+		db) < 0)
+		goto fail;
+	fds->mem = mem;
+	fds->doorbell[0] = db[0];
+	fds->doorbell[1] = db[1];
+	return 0;
+
+fail:
+	rc = -errno;
+	if (mem >= 0)
+		close(mem);
+	return rc;
+}
+
+/*
+ * Is fd a doorbell: an unnamed AF_UNIX datagram socket connected to an
+ * unnamed one?  Such a peer can only be its socket pair's other end, so
+ * whatever the descriptor came from, a send on it reaches no third party.
+ * Nothing else is accepted: an eventfd or a pipe could be made blocking
+ * or saturated by whoever shares it.
+ */
+static int
+ring_doorbell_check(int fd, struct stat *st)
+{
+	struct sockaddr_un sa;
+	socklen_t len;
+	int v;
+
+	if (fstat(fd, st) < 0)
+		return errno == EBADF ? -EBADF : -EINVAL;
+	if (!S_ISSOCK(st->st_mode))
+		return -EINVAL;
+	len = sizeof(v);
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) < 0 ||
+	    v != AF_UNIX)
+		return -EINVAL;
+	len = sizeof(v);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) < 0 ||
+	    v != SOCK_DGRAM)
+		return -EINVAL;
+	len = sizeof(sa);
+	if (getsockname(fd, (struct sockaddr *)&sa, &len) < 0 ||
+	    len != sizeof(sa_family_t))
+		return -EINVAL;
+	len = sizeof(sa);
+	if (getpeername(fd, (struct sockaddr *)&sa, &len) < 0 ||
+	    len != sizeof(sa_family_t))
+		return -EINVAL;
+	return 0;
+}
+
+RING_EXPORT void
+ring_fds_close(struct ring_fds *fds)
+{
+	if (fds->mem >= 0)
+		close(fds->mem);
+	if (fds->doorbell[0] >= 0)
+		close(fds->doorbell[0]);
+	if (fds->doorbell[1] >= 0)
+		close(fds->doorbell[1]);
+	fds->mem = fds->doorbell[0] = fds->doorbell[1] = -1;
+}
+
+/* Take over the current shared state of one queue, validating it. */
+static int
+ring_q_init(struct ring_q *q, uint8_t *hdr, uint8_t *slots, uint32_t n,
+    uint32_t esize, bool pusher)
+{
+	uint64_t head, tail;
+
+	q->hp = (struct ring_header_page *)hdr;
+	q->slots = slots;
+	q->n = n;
+	q->esize = esize;
+	q->mask2 = 2 * (uint64_t)n - 1;
+	q->pusher = pusher;
+	q->reserved = 0;
+	if (ring_load_relaxed(&q->hp->h.entry_count) != n)
+		return -EINVAL;
+	/* pair with the release stores of both indices (queue.c) */
+	head = ring_load_acquire(&q->hp->h.head_index);
+	tail = ring_load_acquire(&q->hp->h.tail_index);
+	if (head > q->mask2 || tail > q->mask2 ||
+	    ((tail - head) & q->mask2) > n)
+		return -EINVAL;
+	q->own = pusher ? tail : head;
+	q->peer = pusher ? head : tail;
+	/* a side that stopped between its index and epoch stores left the
+	 * epoch behind: continue from the total the index proves */
+	q->epoch = ringi_q_count(q, !pusher);
+	return 0;
+}
+
+static int
+ring_map(struct ring *r, int mem, const struct ring_pair_desc *d)
+{
+	struct ring_layout l = ring_layout(d->flags, d->sq_entries,
+	    d->cq_entries, d->pool_bytes);
+	bool b32 = d->flags & RING_PAIR_BITS_32;
+	uint32_t sqe = b32 ? sizeof(struct ring_sqe32)
+			   : sizeof(struct ring_sqe);
+	uint32_t cqe = b32 ? sizeof(struct ring_cqe32)
+			   : sizeof(struct ring_cqe);
+	size_t len = r->role == RING_ROLE_MONITOR ? l.sq_ents : l.total;
+	uint8_t *m, *sq_slots = NULL, *cq_slots = NULL;
+	int rc;
+
+	/* A monitor only reads; it writes status words for an instant (see
+	 * ring_monitor_write()). */
+	m = mmap(NULL, len,
+	    PROT_READ | (r->role == RING_ROLE_MONITOR ? 0 : PROT_WRITE),
+	    MAP_SHARED, mem, 0);
+	if (m == MAP_FAILED)
+		return -errno;
+	r->map = m;
+	r->map_len = len;
+	r->pool_bytes = d->pool_bytes;
+	/* The description page is never touched through the mapping. */
+	if (mprotect(m, RING_PAGE, PROT_NONE) < 0)
+		return -errno;
+	if (r->role != RING_ROLE_MONITOR) {
+		sq_slots = m + l.sq_ents;
+		cq_slots = m + l.cq_ents;
+		/* The popper only reads the peer's entries. */
+		if (r->role == RING_ROLE_CONSUMER) {
+			if (mprotect(cq_slots, l.pool_map - l.cq_ents,
+				PROT_READ) < 0)
+				return -errno;
+		} else {
+			if (mprotect(sq_slots, l.cq_ents - l.sq_ents,
+				PROT_READ) < 0)
+				return -errno;
+			/* The pool bitmap is the consumer's alone. */
+			if (l.pool > l.pool_map &&
+			    mprotect(m + l.pool_map, l.pool - l.pool_map,
+				PROT_READ) < 0)
+				return -errno;
+		}
+		r->pool = d->pool_bytes ? m + l.pool : NULL;
+		r->pool_map = (_Atomic uint64_t *)(m + l.pool_map);
+	}
+	rc = ring_q_init(&r->sq, m + l.sq_hdr, sq_slots, d->sq_entries, sqe,
+	    r->role == RING_ROLE_CONSUMER);
+	if (rc == 0)
+		rc = ring_q_init(&r->cq, m + l.cq_hdr, cq_slots, d->cq_entries,
+		    cqe, r->role == RING_ROLE_PRODUCER);
+	r->sq.sq = true;
+	r->sq.b32 = r->cq.b32 = b32;
+	if (rc == 0 && r->role == RING_ROLE_PRODUCER)
+		rc = ringi_held_setup(r, m + l.held);
+	return rc;
+}
+
+RING_EXPORT int
+ring_open(const struct ring_fds *fds, enum ring_role role, struct ring **ret)
+{
+	struct ring_pair_desc d;
+	struct ring *r;
+	struct stat st, db0, db1;
+	int seals, rc;
+
+	if (role != RING_ROLE_CONSUMER && role != RING_ROLE_PRODUCER &&
+	    role != RING_ROLE_MONITOR)
+		return -EINVAL;
+	seals = fcntl(fds->mem, F_GET_SEALS);
+	if (seals < 0)
+		return errno == EBADF ? -EBADF : -EINVAL;
+	if ((seals & RING_SEALS) != RING_SEALS)
+		return -EINVAL;
+	if (fstat(fds->mem, &st) < 0)
+		return -errno;
+	if (pread(fds->mem, &d, sizeof(d), 0) != (ssize_t)sizeof(d))
+		return -EINVAL;
+	if ((rc = ring_desc_check(&d)) < 0)
+		return rc;
+	if ((uint64_t)st.st_size !=
+	    ring_layout(d.flags, d.sq_entries, d.cq_entries, d.pool_bytes)
+		.total)
+		return -EINVAL;
+	if ((rc = ring_doorbell_check(fds->doorbell[0], &db0)) < 0 ||
+	    (rc = ring_doorbell_check(fds->doorbell[1], &db1)) < 0)
+		return rc;
+	if (db0.st_dev == db1.st_dev && db0.st_ino == db1.st_ino)
+		return -EINVAL;
+
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return -ENOMEM;
+	r->role = role;
+	r->flags = d.flags;
+	r->doorbell_self = r->doorbell_peer = -1;
+	r->guard_fd = -1;
+	r->spin_ns = RING_SPIN_DEFAULT_NS;
+	r->spin_adaptive = true;
+	if ((rc = ring_map(r, fds->mem, &d)) < 0)
+		goto fail;
+	r->out = role == RING_ROLE_CONSUMER ? &r->sq : &r->cq;
+	r->in = role == RING_ROLE_CONSUMER ? &r->cq : &r->sq;
+	/* A side reads its own end and sends on it to wake the peer; a
+	 * monitor sends on both ends to wake both sides (wait.c). */
+	r->doorbell_self = fcntl(fds->doorbell[role == RING_ROLE_PRODUCER],
+	    F_DUPFD_CLOEXEC, 3);
+	if (r->doorbell_self < 0)
+		goto fail_errno;
+	r->doorbell_peer = fcntl(fds->doorbell[role != RING_ROLE_PRODUCER],
+	    F_DUPFD_CLOEXEC, 3);
+	if (r->doorbell_peer < 0)
+		goto fail_errno;
+	if (role == RING_ROLE_CONSUMER && (rc = ringi_pool_setup(r)) < 0)
+		goto fail;
+	*ret = r;
+	return 0;
+
+fail_errno:
+	rc = -errno;
+fail:
+	r->role = RING_ROLE_MONITOR; /* close without announcing DROP */
+	ring_close(r);
+	return rc;
+}
+
+/*
+ * A monitor's mapping is read-only, so that introspection can never write
+ * to a ring; setting a status bit and waking the sleepers are the only
+ * writes it makes, with the header pages writable for just that long.
+ */
+static int
+ring_monitor_write(struct ring *r, bool on)
+{
+	if (r->role != RING_ROLE_MONITOR)
+		return 0;
+	if (mprotect((uint8_t *)r->map + RING_PAGE, r->map_len - RING_PAGE,
+		PROT_READ | (on ? PROT_WRITE : 0)) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Set bits in both status words and wake every sleeper. */
+static int
+ring_set_status(struct ring *r, uint64_t bits)
+{
+	int rc;
+
+	if ((rc = ring_monitor_write(r, true)) < 0)
+		return rc;
+	/* take the write faults first, so both bits land close together */
+	ring_fetch_or(&r->sq.hp->h.status, 0);
+	ring_fetch_or(&r->cq.hp->h.status, 0);
+	/* full barriers; pair with the acquire in ring_q_status() (queue.c) */
+	ring_fetch_or(&r->sq.hp->h.status, bits);
+	ring_fetch_or(&r->cq.hp->h.status, bits);
+	ringi_wake_all(r);
+	return ring_monitor_write(r, false);
+}
+
+/*
+ * Have fn(r, arg) called when r is closed (fn NULL: no longer).  One hook
+ * a ring; whoever sets it keeps what arg points to alive until then.
+ */
+void
+ringi_set_close_hook(struct ring *r, void (*fn)(struct ring *r, void *arg),
+    void *arg)
+{
+	r->close_hook = fn;
+	r->close_arg = fn != NULL ? arg : NULL;
+}
+
+RING_EXPORT int
+ring_shutdown(struct ring *r)
+{
+	if (r->role != RING_ROLE_MONITOR)
+		r->shut = true;
+	return ring_set_status(r, RING_STATUS_DROP);
+}
+
+RING_EXPORT void
+ring_close(struct ring *r)
+{
+	if (r == NULL)
+		return;
+	if (r->close_hook != NULL)
+		r->close_hook(r, r->close_arg);
+	if (r->map != NULL && r->sq.hp != NULL && r->cq.hp != NULL &&
+	    r->role != RING_ROLE_MONITOR) {
+		/* what a leaving producer took or left queued gets an answer,
+		 * as far as the CQ has room */
+		if (r->role == RING_ROLE_PRODUCER && r->held_ud != NULL)
+			(void)ring_sq_cancel(r, -ESHUTDOWN);
+		ring_shutdown(r);
+	}
+	if (r->map != NULL)
+		munmap(r->map, r->map_len);
+	if (r->doorbell_self >= 0)
+		close(r->doorbell_self);
+	if (r->doorbell_peer >= 0)
+		close(r->doorbell_peer);
+	if (r->guard_fd >= 0)
+		close(r->guard_fd);
+	range_fini(&r->pool_free);
+	free(r->pool_starts);
+	ringi_held_fini(r);
+	free(r);
+}
+
+/* The peer broke the protocol: remember it, say so in shared memory. */
+int
+ringi_fail(struct ring *r)
+{
+	if (!r->broken) {
+		r->broken = true;
+		(void)ring_set_status(r, RING_STATUS_BROKEN);
+	}
+	return -EIO;
+}
+
+RING_EXPORT const char *
+ring_version(void)
+{
+	return RING_VERSION;
+}

@@ -1,0 +1,475 @@
+/*
+ * queue.c - the SPSC queues: the peer's index refreshed and validated,
+ * push and pop (copying, batch, peek), zero-copy reserve and publish, the
+ * producer's cancel of what it holds, and the consumer's own answers to
+ * SQEs nobody will take after DROP (orphans).
+ *
+ * Index rule (Redox RFC): raw indices run modulo 2n; slot = raw mod n and
+ * the cycle bit = raw / n.  Equal indices mean empty, indices n apart mean
+ * full.  The pusher publishes with a release store of tail_index, the
+ * popper frees slots with a release store of head_index; each side loads
+ * the other's index with acquire, and only when its cached copy says there
+ * is nothing to do.  Every index read from the peer is validated; a bad one
+ * breaks the pair for good (-EIO) rather than being used.
+ *
+ * Part of libring's data path: depends on entry.c (slot formats), held.c
+ * (the in-service table), wait.c (wakeups) and pair.c (ringi_fail()).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "internal.h"
+
+/*
+ * Re-read and validate the peer's index of q.  The popper's view of tail
+ * may only move forward and never more than n past head; the pusher's view
+ * of head may only move forward and never past tail.
+ */
+int
+ringi_q_refresh(struct ring *r, struct ring_q *q)
+{
+	uint64_t v, span, moved;
+
+	if (q->pusher) {
+		/* pairs with the popper's release in ring_q_consume() */
+		v = ring_load_acquire(&q->hp->h.head_index);
+		span = (q->own - q->peer) & q->mask2;
+		moved = (v - q->peer) & q->mask2;
+	} else {
+		/* pairs with the pusher's release in ring_q_publish() */
+		v = ring_load_acquire(&q->hp->h.tail_index);
+		span = q->n - ((q->peer - q->own) & q->mask2);
+		moved = (v - q->peer) & q->mask2;
+	}
+	if (v > q->mask2 || moved > span)
+		return ringi_fail(r);
+	q->peer = v;
+	return 0;
+}
+
+/* Entries the popper may take, or free slots the pusher may fill. */
+uint64_t
+ringi_q_avail(const struct ring_q *q)
+{
+	if (q->pusher)
+		return q->n - ((q->own - q->peer) & q->mask2) - q->reserved;
+	return (q->peer - q->own) & q->mask2;
+}
+
+/*
+ * Status of q as the data path sees it: 0, -ESHUTDOWN after DROP, -EIO if
+ * the pair is broken or the word holds bits nobody defined.
+ */
+static int
+ring_q_status(struct ring *r, struct ring_q *q)
+{
+	uint64_t s;
+
+	if (r->broken)
+		return -EIO;
+	/* pairs with the full barrier of ring_set_status() (pair.c) */
+	s = ring_load_acquire(&q->hp->h.status);
+	if ((s & ~(uint64_t)RING_STATUS_KNOWN) != 0 || (s & RING_STATUS_BROKEN))
+		return ringi_fail(r);
+	/*
+	 * The two status words get DROP one after the other: once either
+	 * said so, this handle pushes nothing more, so that a producer
+	 * told by the SQ cannot still answer into the CQ.
+	 */
+	if (s & RING_STATUS_DROP)
+		r->seen_drop = true;
+	return (s & RING_STATUS_DROP) || r->shut || (q->pusher && r->seen_drop)
+	    ? -ESHUTDOWN
+	    : 0;
+}
+
+/*
+ * How much q offers now (entries or room), refreshing the peer's index
+ * when the cache offers less than want.  0 with *st holding -EAGAIN or
+ * -ESHUTDOWN when there is nothing; negative on a broken pair.
+ */
+int64_t
+ringi_q_ready(struct ring *r, struct ring_q *q, uint64_t want, int *st)
+{
+	uint64_t n;
+	int rc;
+
+	*st = ring_q_status(r, q);
+	if (*st == -EIO)
+		return -EIO;
+	if (q->pusher && *st == -ESHUTDOWN)
+		return 0; /* nobody will ever pop what we would push */
+	n = ringi_q_avail(q);
+	if (n < want) {
+		if ((rc = ringi_q_refresh(r, q)) < 0)
+			return rc;
+		n = ringi_q_avail(q);
+	}
+	if (n == 0 && *st == 0)
+		*st = -EAGAIN;
+	return (int64_t)n;
+}
+
+static inline void *
+ring_q_slot(const struct ring_q *q, uint64_t idx)
+{
+	return q->slots + (size_t)(idx & (q->n - 1)) * q->esize;
+}
+
+/* After our index store: wake the peer if it announced it sleeps. */
+static inline void
+ring_q_notify(struct ring *r, uint32_t *word)
+{
+	/* pairs with the sleeper's barrier after ring_announce() (wait.c) */
+	ring_smp_mb();
+	if (ring_load_relaxed(word))
+		ringi_wake(r, word);
+}
+
+static void
+ring_q_publish(struct ring *r, struct ring_q *q, unsigned k)
+{
+	unsigned i;
+
+	/* final answers mark their requests in the same publication */
+	if (q == &r->cq && r->held_ud != NULL)
+		for (i = 0; i < k; i++)
+			ringi_held_answer(r, ring_q_slot(q, q->own + i),
+			    q->epoch + i + 1);
+	q->own = (q->own + k) & q->mask2;
+	q->epoch += k;
+	/* pairs with the acquire in the popper's ringi_q_refresh() */
+	ring_store_release(&q->hp->h.tail_index, q->own);
+	ring_store_relaxed(&q->hp->h.push_epoch, q->epoch);
+	ring_q_notify(r, &q->hp->pop_wait);
+}
+
+static void
+ring_q_consume(struct ring *r, struct ring_q *q, unsigned k)
+{
+	q->own = (q->own + k) & q->mask2;
+	q->epoch += k;
+	/* pairs with the acquire in the pusher's ringi_q_refresh() */
+	ring_store_release(&q->hp->h.head_index, q->own);
+	ring_store_relaxed(&q->hp->h.pop_epoch, q->epoch);
+	ring_q_notify(r, &q->hp->push_wait);
+}
+
+static int
+ring_push(struct ring *r, enum ring_role role, const void *v, size_t stride,
+    unsigned n)
+{
+	struct ring_q *q = r->out;
+	int64_t avail;
+	unsigned i, k;
+	int st, rc;
+
+	if (r->role != role)
+		return -EPERM;
+	if (q->reserved != 0)
+		return -EBUSY;
+	if (n == 0)
+		return -EINVAL;
+	avail = ringi_q_ready(r, q, n, &st);
+	if (avail < 0)
+		return (int)avail;
+	if (avail == 0)
+		return st;
+	k = avail < n ? (unsigned)avail : n;
+	for (i = 0; i < k; i++) {
+		rc = ringi_q_store(q, ring_q_slot(q, q->own + i),
+		    (const uint8_t *)v + i * stride);
+		if (rc < 0) {
+			if (i == 0)
+				return rc;
+			break;
+		}
+	}
+	ring_q_publish(r, q, i);
+	return (int)i;
+}
+
+/*
+ * SQEs we published that nobody took, once the peer (or ringd for it)
+ * set DROP and the CQ is drained: nothing can answer them any more (no
+ * CQE is pushed after DROP, and nobody takes an SQE it cannot answer),
+ * so the consumer answers them itself, -ESHUTDOWN, from its own slots.
+ * Returns how many there are from the cursor on; 0 when we left
+ * ourselves.
+ */
+uint64_t
+ringi_orphans(struct ring *r)
+{
+	struct ring_q *sq = &r->sq;
+	uint64_t head;
+
+	if (r->shut || r->role != RING_ROLE_CONSUMER)
+		return 0;
+	/* pairs with the producer's release in ring_q_consume() */
+	head = ring_load_acquire(&sq->hp->h.head_index);
+	if (head > sq->mask2 || ((sq->own - head) & sq->mask2) > sq->n)
+		return 0;
+	if (!r->orphan_set ||
+	    ((sq->own - head) & sq->mask2) <
+		((sq->own - r->orphan) & sq->mask2)) {
+		r->orphan = head;
+		r->orphan_set = true;
+	}
+	return (sq->own - r->orphan) & sq->mask2;
+}
+
+static int
+ring_orphans_pop(struct ring *r, void *v, size_t stride, unsigned n,
+    bool consume)
+{
+	struct ring_q *sq = &r->sq;
+	struct ring_sqe sqe;
+	struct ring_cqe *c;
+	uint64_t avail = ringi_orphans(r);
+	unsigned i, k;
+
+	if (avail == 0)
+		return -ESHUTDOWN;
+	k = avail < n ? (unsigned)avail : n;
+	for (i = 0; i < k; i++) {
+		ringi_q_load(sq, &sqe, ring_q_slot(sq, r->orphan + i));
+		c = (struct ring_cqe *)(void *)((uint8_t *)v + i * stride);
+		memset(c, 0, sizeof(*c));
+		c->user_data = sqe.user_data;
+		c->status = (uint64_t)(int64_t)-ESHUTDOWN;
+	}
+	if (consume)
+		r->orphan = (r->orphan + k) & sq->mask2;
+	return (int)k;
+}
+
+static int
+ring_pop(struct ring *r, enum ring_role role, void *v, size_t stride,
+    unsigned n, bool consume)
+{
+	struct ring_q *q = r->in;
+	int64_t avail;
+	unsigned i, k;
+	bool take;
+	int st;
+
+	if (r->role != role)
+		return -EPERM;
+	if (n == 0)
+		return -EINVAL;
+	avail = ringi_q_ready(r, q, n, &st);
+	if (avail < 0)
+		return (int)avail;
+	if (avail == 0 && st == -ESHUTDOWN && !q->sq)
+		return ring_orphans_pop(r, v, stride, n, consume);
+	if (avail == 0)
+		return st;
+	k = avail < n ? (unsigned)avail : n;
+	take = consume && q->sq;
+	if (take && k > q->n - r->held_count) {
+		/* every in-service entry is taken: answer one first */
+		if (r->held_count == q->n)
+			return -EAGAIN;
+		k = q->n - r->held_count;
+	}
+	for (i = 0; i < k; i++) {
+		void *e = (uint8_t *)v + i * stride;
+
+		ringi_q_load(q, e, ring_q_slot(q, q->own + i));
+		if (take)
+			ringi_held_take(r, e, q->epoch + i + 1);
+	}
+	if (consume)
+		ring_q_consume(r, q, k);
+	return (int)k;
+}
+
+/* A single-entry call returns 0 rather than the count 1. */
+static int
+ring_one(int rc)
+{
+	return rc < 0 ? rc : 0;
+}
+
+RING_EXPORT int
+ring_sq_push(struct ring *r, const struct ring_sqe *sqe)
+{
+	return ring_one(ring_push(r, RING_ROLE_CONSUMER, sqe, sizeof(*sqe), 1));
+}
+
+RING_EXPORT int
+ring_sq_push_batch(struct ring *r, const struct ring_sqe *sqes, unsigned n)
+{
+	return ring_push(r, RING_ROLE_CONSUMER, sqes, sizeof(*sqes), n);
+}
+
+RING_EXPORT int
+ring_cq_push(struct ring *r, const struct ring_cqe *cqe)
+{
+	return ring_one(ring_push(r, RING_ROLE_PRODUCER, cqe, sizeof(*cqe), 1));
+}
+
+RING_EXPORT int
+ring_cq_push_batch(struct ring *r, const struct ring_cqe *cqes, unsigned n)
+{
+	return ring_push(r, RING_ROLE_PRODUCER, cqes, sizeof(*cqes), n);
+}
+
+RING_EXPORT int
+ring_sq_pop(struct ring *r, struct ring_sqe *sqe)
+{
+	return ring_one(ring_pop(r, RING_ROLE_PRODUCER, sqe, sizeof(*sqe), 1,
+	    true));
+}
+
+RING_EXPORT int
+ring_sq_pop_batch(struct ring *r, struct ring_sqe *sqes, unsigned n)
+{
+	return ring_pop(r, RING_ROLE_PRODUCER, sqes, sizeof(*sqes), n, true);
+}
+
+RING_EXPORT int
+ring_sq_peek(struct ring *r, struct ring_sqe *sqe)
+{
+	return ring_one(ring_pop(r, RING_ROLE_PRODUCER, sqe, sizeof(*sqe), 1,
+	    false));
+}
+
+RING_EXPORT int
+ring_cq_pop(struct ring *r, struct ring_cqe *cqe)
+{
+	return ring_one(ring_pop(r, RING_ROLE_CONSUMER, cqe, sizeof(*cqe), 1,
+	    true));
+}
+
+RING_EXPORT int
+ring_cq_pop_batch(struct ring *r, struct ring_cqe *cqes, unsigned n)
+{
+	return ring_pop(r, RING_ROLE_CONSUMER, cqes, sizeof(*cqes), n, true);
+}
+
+RING_EXPORT int
+ring_cq_peek(struct ring *r, struct ring_cqe *cqe)
+{
+	return ring_one(ring_pop(r, RING_ROLE_CONSUMER, cqe, sizeof(*cqe), 1,
+	    false));
+}
+
+RING_EXPORT int
+ring_sq_cancel(struct ring *r, int64_t status)
+{
+	struct ring_cqe cqe;
+	struct ring_sqe sqe;
+	int n = 0, rc;
+
+	if (r->role != RING_ROLE_PRODUCER)
+		return -EPERM;
+	memset(&cqe, 0, sizeof(cqe));
+	cqe.status = (uint64_t)status;
+	for (;;) {
+		if (r->held_count == 0) {
+			/* take a queued SQE only with room for its answer */
+			rc = ring_sq_peek(r, &sqe);
+			if (rc == -EAGAIN || rc == -ESHUTDOWN)
+				return n;
+			if (rc == 0 && (rc = ring_reserve(r, 1)) > 0) {
+				ring_publish(r, 0);
+				rc = ring_sq_pop(r, &sqe);
+			}
+			if (rc < 0)
+				return rc;
+		}
+		/* the oldest in service; pushing its answer unlinks it */
+		cqe.user_data = r->held_ud[r->held_first];
+		if ((rc = ring_cq_push(r, &cqe)) < 0)
+			return rc;
+		n++;
+	}
+}
+
+RING_EXPORT unsigned
+ring_sq_held(const struct ring *r)
+{
+	return r->role == RING_ROLE_PRODUCER ? r->held_count : 0;
+}
+
+RING_EXPORT int
+ring_reserve(struct ring *r, unsigned n)
+{
+	struct ring_q *q = r->out;
+	int64_t avail;
+	unsigned more;
+	int st;
+
+	if (r->role == RING_ROLE_MONITOR)
+		return -EPERM;
+	if (n == 0)
+		return -EINVAL;
+	if (q->reserved >= n)
+		return (int)q->reserved;
+	avail = ringi_q_ready(r, q, n - q->reserved, &st);
+	if (avail < 0)
+		return (int)avail;
+	if (avail == 0)
+		return q->reserved ? (int)q->reserved : st;
+	more = n - q->reserved;
+	q->reserved += avail < more ? (unsigned)avail : more;
+	return (int)q->reserved;
+}
+
+static void *
+ring_slot(struct ring *r, enum ring_role role, uint32_t esize, unsigned i)
+{
+	struct ring_q *q = r->out;
+
+	if (r->role != role || q->esize != esize || i >= q->reserved)
+		return NULL;
+	return ring_q_slot(q, q->own + i);
+}
+
+RING_EXPORT struct ring_sqe *
+ring_sqe_slot(struct ring *r, unsigned i)
+{
+	return ring_slot(r, RING_ROLE_CONSUMER, sizeof(struct ring_sqe), i);
+}
+
+RING_EXPORT struct ring_sqe32 *
+ring_sqe32_slot(struct ring *r, unsigned i)
+{
+	return ring_slot(r, RING_ROLE_CONSUMER, sizeof(struct ring_sqe32), i);
+}
+
+RING_EXPORT struct ring_cqe *
+ring_cqe_slot(struct ring *r, unsigned i)
+{
+	return ring_slot(r, RING_ROLE_PRODUCER, sizeof(struct ring_cqe), i);
+}
+
+RING_EXPORT struct ring_cqe32 *
+ring_cqe32_slot(struct ring *r, unsigned i)
+{
+	return ring_slot(r, RING_ROLE_PRODUCER, sizeof(struct ring_cqe32), i);
+}
+
+/*
+ * Publish the first k reserved slots; the rest of the reservation is
+ * dropped (its slots were never visible to the peer).
+ */
+RING_EXPORT int
+ring_publish(struct ring *r, unsigned k)
+{
+	struct ring_q *q = r->out;
+	int st;
+
+	if (r->role == RING_ROLE_MONITOR)
+		return -EPERM;
+	if (k > q->reserved)
+		return -EINVAL;
+	q->reserved = 0;
+	st = ring_q_status(r, q);
+	if (st < 0)
+		return st;
+	if (k > 0)
+		ring_q_publish(r, q, k);
+	return (int)k;
+}
