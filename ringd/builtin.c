@@ -10,9 +10,9 @@
  * SQE it has no CQ slot for, so a consumer that stops reaping only stalls
  * its own ring.
  *
- * Work is budgeted by cost, not by entries (limits.h): a ring that rang or
- * still has work is queued under its consumer's uid, and each loop turn
- * visits the uids in turn, one ring of each at a time, a visit doing at
+ * Work is budgeted by cost, not by entries (ringd-limits.h): a ring that
+ * rang or still has work is queued under its consumer's uid, and each loop
+ * turn visits the uids in turn, one ring of each at a time, a visit doing at
  * most RINGD_BUILTIN_SLICE of work, until RINGD_BUILTIN_TURN is spent.  A
  * request bigger than a visit (a `zero` read of 64 MiB) is taken alone and
  * goes on where it stopped at the ring's next visit.  So a uid with many

@@ -18,7 +18,7 @@
 #include <ring/ctl.h>
 #include <ring/ring.h>
 
-#include "limits.h"
+#include "ringd-limits.h"
 #include "proto.h"
 
 #define RINGD_SERVER "ringd " RING_VERSION
