@@ -628,22 +628,8 @@ fz_turn(void)
 	for (i = 0; i < n; i++) {
 		struct loop_src *src = evs[i].data.ptr;
 
-		switch (src->kind) {
-		case LOOP_LISTEN:
-			client_accept();
-			break;
-		case LOOP_SIGNAL:
-			break;
-		case LOOP_CLIENT:
-			client_event(src->obj, evs[i].events);
-			break;
-		case LOOP_PIDFD:
-			client_pidfd_event(src->obj);
-			break;
-		case LOOP_DOORBELL:
-			builtin_event(src->obj);
-			break;
-		}
+		if (src != &ringd.sig_src) /* no signals: ringd quits on them */
+			src->fn(src->obj, evs[i].events);
 	}
 	builtin_run_ready();
 	client_reap();
@@ -1648,7 +1634,8 @@ fz_start(uint8_t conf, bool fresh)
 		(void)unlink(fz_state_path);
 	}
 	fz_conf = conf;
-	if (registry_init() < 0 || phys_init() < 0 || loop_init() < 0)
+	if (registry_init() < 0 || phys_init() < 0 || loop_init() < 0 ||
+	    client_listen() < 0)
 		abort();
 	state_load();
 	ringd.start_ns = fz_now;

@@ -52,7 +52,10 @@ static struct builtin_uid builtin_spare = {
 static uint32_t builtin_peak;
 /* 1: trim when this turn's dead rings are freed, 2: now */
 static int builtin_trim_due;
+
 #define BUILTIN_TRIM_MIN 64 /* rings gone before a trim is worth it */
+
+static void builtin_event(void *obj, uint32_t events);
 
 /*
  * echo's result: user_data XOR a fixed pattern, with the sign bit of the
@@ -437,7 +440,7 @@ builtin_start(struct ringd_ring *rr)
 	rings_fds(rr, &f);
 	if ((rc = ring_open(&f, RING_ROLE_PRODUCER, &rr->serve)) < 0)
 		return rc;
-	rr->db_src.kind = LOOP_DOORBELL;
+	rr->db_src.fn = builtin_event;
 	rr->db_src.obj = rr;
 	if ((rc = loop_add(ring_fd(rr->serve), &rr->db_src, EPOLLIN)) < 0) {
 		ring_close(rr->serve);
@@ -500,10 +503,16 @@ builtin_stop(struct ringd_ring *rr)
 	builtin_trim_check();
 }
 
-/* The consumer rang our doorbell: its ring waits for its uid's turn. */
-void
-builtin_event(struct ringd_ring *rr)
+/*
+ * The consumer rang our doorbell (struct loop_src callback): its ring
+ * waits for its uid's turn.
+ */
+static void
+builtin_event(void *obj, uint32_t events)
 {
+	struct ringd_ring *rr = obj;
+
+	(void)events;
 	if (rr->dead || rr->serve == NULL)
 		return;
 	ring_disarm(rr->serve);

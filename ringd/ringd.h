@@ -27,17 +27,13 @@
 #define RINGD_ROOT_SOCK_DIR "/run/ringd"
 #define RINGD_SOCK_NAME "ringd.sock"
 
-/* What an epoll registration points at. */
-enum loop_kind {
-	LOOP_LISTEN = 1,
-	LOOP_SIGNAL,
-	LOOP_CLIENT,   /* a client's socket */
-	LOOP_PIDFD,    /* a client's process */
-	LOOP_DOORBELL, /* a ring ringd serves itself */
-};
-
+/*
+ * What an epoll registration points at: the function its owner wants
+ * called with obj and the ready events (tmux/libevent style), so loop.c
+ * knows no module by name.
+ */
 struct loop_src {
-	enum loop_kind kind;
+	void (*fn)(void *obj, uint32_t events);
 	void *obj;
 };
 
@@ -388,21 +384,29 @@ void loop_del(int fd);
 int loop_run(void);
 void loop_fini(void);
 
-/* client.c */
-void client_accept(void);
+/* conn.c: connections (struct client) */
+int client_listen(void);
 int64_t client_expire(uint64_t now);
-void client_event(struct client *c, uint32_t events);
-void client_pidfd_event(struct client *c);
 int client_send(struct client *c, uint16_t type, uint32_t seq, const void *body,
     uint32_t len, const int *fds, unsigned nfds);
-int client_reply_error(struct client *c, uint16_t type, uint32_t seq, int err);
+void client_update_events(struct client *c);
+void client_set_comm(struct client *c, const char *s, size_t max);
+void client_hello_done(struct client *c);
 void client_kill(struct client *c, const char *why);
 void client_reap(void);
 void client_fini(void);
-void client_fill_rec(const struct client *c, struct ring_ctl_client *rec);
 const char *client_name(const struct client *c);
 int client_uid_ring_take(const struct client *c);
 void client_uid_ring_put(uint32_t uid);
+
+/* dispatch.c: requests, the handler table, HELLO and STATUS */
+void dispatch_read(struct client *c);
+int client_reply_error(struct client *c, uint16_t type, uint32_t seq, int err);
+
+/* list.c: record lists, packet by packet */
+int list_handle_request(struct client *c, struct proto_msg *m);
+void list_more(struct client *c);
+void client_fill_rec(const struct client *c, struct ring_ctl_client *rec);
 
 /* registry.c */
 int registry_init(void);
@@ -444,7 +448,6 @@ const struct builtin_scheme *builtin_list(unsigned *n);
 void builtin_opset(const struct builtin_scheme *bs, struct proto_opset *ops);
 int builtin_start(struct ringd_ring *rr);
 void builtin_stop(struct ringd_ring *rr);
-void builtin_event(struct ringd_ring *rr);
 bool builtin_run_ready(void);
 void builtin_trim(void);
 
