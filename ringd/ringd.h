@@ -429,6 +429,8 @@ int64_t rings_expire(uint64_t now);
 void rings_fds(const struct ringd_ring *rr, struct ring_fds *f);
 void rings_reap(void);
 void rings_fini(void);
+
+/* rings-rec.c: LIST_RINGS records */
 size_t rings_fill_batch(uint64_t *from, struct ring_ctl_ring *out,
     size_t max);
 

@@ -3,6 +3,8 @@
  * monitor handle, hand the descriptors to both sides), ACCEPT from the
  * scheme, CLOSE, the accept timeout, and what happens when a side leaves.
  *
+ * What LIST_RINGS reports of a ring is rings-rec.c's.
+ *
  * A ring's life on ringd's side: pending (external scheme asked, ATTACH
  * sent) -> running -> one side gone (DROP set; if it was the producer,
  * ringd takes the producer side over and answers what is left in the SQ
@@ -261,6 +263,42 @@ rings_fd_room(uint32_t rings, uint32_t serving, uint32_t clients)
 }
 
 /*
+ * OPEN to an external scheme: the ring waits for the scheme's ACCEPT
+ * (pending, until accept_timeout_ms), and the scheme gets an ATTACH with
+ * the pair's descriptors and the consumer's identity.
+ */
+static void
+rings_attach_external(struct ringd_ring *rr, struct scheme *s,
+    struct client *c)
+{
+	struct proto_attach a;
+	struct ring_fds f;
+	int fds[3];
+
+	rings_fds(rr, &f);
+	fds[0] = f.mem;
+	fds[1] = f.doorbell[0];
+	fds[2] = f.doorbell[1];
+
+	rr->producer = s->owner;
+	rr->ppeer = s->owner->peer;
+	LIST_INSERT_HEAD(&s->owner->prod_rings, rr, prod_link);
+	rr->pending = true;
+	rr->deadline_ns = (int64_t)(rr->created_ns +
+	    (uint64_t)ringd.conf.accept_timeout_ms * 1000000ull);
+	TAILQ_INSERT_TAIL(&ringd.pending, rr, pend_link);
+	memset(&a, 0, sizeof(a));
+	a.ring_id = rr->id;
+	memcpy(a.scheme, rr->scheme, sizeof(a.scheme));
+	a.consumer = c->peer;
+	a.params = rr->params;
+	log_debug("%s opens ring %llu to '%s': attaching", client_name(c),
+	    (unsigned long long)rr->id, rr->scheme);
+	/* a scheme that cannot take it is killed; its reap fails us */
+	client_send(s->owner, PROTO_ATTACH, 0, &a, sizeof(a), fds, 3);
+}
+
+/*
  * OPEN: -EINVAL/-E2BIG bad parameters, -EACCES the policy says no (asked
  * before whether the scheme exists), -ENODEV no such scheme,
  * -EMFILE/-ENFILE over max_rings_per_client/max_rings, or what creating
@@ -341,34 +379,7 @@ rings_handle_open(struct client *c, struct proto_msg *m)
 		return 0;
 	}
 
-	/* External: the scheme decides; ATTACH carries the consumer's ids. */
-	{
-		struct proto_attach a;
-		struct ring_fds f;
-		int fds[3];
-
-		rings_fds(rr, &f);
-		fds[0] = f.mem;
-		fds[1] = f.doorbell[0];
-		fds[2] = f.doorbell[1];
-
-		rr->producer = s->owner;
-		rr->ppeer = s->owner->peer;
-		LIST_INSERT_HEAD(&s->owner->prod_rings, rr, prod_link);
-		rr->pending = true;
-		rr->deadline_ns = (int64_t)(rr->created_ns +
-		    (uint64_t)ringd.conf.accept_timeout_ms * 1000000ull);
-		TAILQ_INSERT_TAIL(&ringd.pending, rr, pend_link);
-		memset(&a, 0, sizeof(a));
-		a.ring_id = rr->id;
-		memcpy(a.scheme, rr->scheme, sizeof(a.scheme));
-		a.consumer = c->peer;
-		a.params = rr->params;
-		log_debug("%s opens ring %llu to '%s': attaching",
-		    client_name(c), (unsigned long long)rr->id, rr->scheme);
-		/* a scheme that cannot take it is killed; its reap fails us */
-		client_send(s->owner, PROTO_ATTACH, 0, &a, sizeof(a), fds, 3);
-	}
+	rings_attach_external(rr, s, c);
 	return 0;
 
 fail:
@@ -811,97 +822,6 @@ rings_expire(uint64_t now)
 	if (rr != NULL && (next < 0 || rr->deadline_ns - (int64_t)now < next))
 		next = rr->deadline_ns - (int64_t)now;
 	return next;
-}
-
-static void
-rings_fill_queue(const struct ring_queue_stats *q, struct ring_ctl_queue *r)
-{
-	r->head = q->head;
-	r->tail = q->tail;
-	r->depth = q->depth;
-	r->push_epoch = q->push_epoch;
-	r->pop_epoch = q->pop_epoch;
-	r->status = q->status;
-	r->pop_wait = q->pop_wait;
-	r->push_wait = q->push_wait;
-}
-
-/* A ring's record from its headers' figures st, read racily by the monitor. */
-static void
-rings_fill_rec(const struct ringd_ring *rr, const struct ring_stats *stp,
-    struct ring_ctl_ring *rec)
-{
-	struct ring_info info;
-	struct ring_stats st = *stp;
-	uint64_t status;
-
-	memset(rec, 0, sizeof(*rec));
-	ring_get_info(rr->mon, &info);
-	rec->ring_id = rr->id;
-	memcpy(rec->scheme, rr->scheme, sizeof(rec->scheme));
-	rec->consumer = rr->cpeer;
-	rec->producer = rr->ppeer;
-	rec->flags = info.flags;
-	rec->sq_entries = info.sq_entries;
-	rec->cq_entries = info.cq_entries;
-	rec->sqe_size = info.sqe_size;
-	rec->cqe_size = info.cqe_size;
-	rec->pool_bytes = info.pool_bytes;
-	rec->age_ns = service_now_ns() - rr->created_ns;
-	status = st.sq.status | st.cq.status;
-	if (rr->pending)
-		rec->state = RING_CTL_PENDING;
-	else if ((status & RING_STATUS_BROKEN) || !st.sq.valid || !st.cq.valid)
-		rec->state = RING_CTL_BROKEN;
-	else if (status & RING_STATUS_DROP)
-		rec->state = RING_CTL_DROPPED;
-	else if (rr->adopting)
-		rec->state = RING_CTL_ADOPTING;
-	else
-		rec->state = RING_CTL_RUNNING;
-	rings_fill_queue(&st.sq, &rec->sq);
-	rings_fill_queue(&st.cq, &rec->cq);
-}
-
-/*
- * Records of the rings whose id is *from or more, at most max, in id order;
- * *from moves past the last one.  The rings' shared headers are read a
- * chunk at a time with ring_get_stats_many(), so that a snapshot of ten
- * thousand rings costs a few overlapped cache misses per ring, not a
- * chain of them.
- */
-#define RINGS_CHUNK 32
-
-size_t
-rings_fill_batch(uint64_t *from, struct ring_ctl_ring *out, size_t max)
-{
-	struct ringd_ring key, *rr, *chunk[RINGS_CHUNK];
-	const struct ring *mon[RINGS_CHUNK];
-	struct ring_stats st[RINGS_CHUNK];
-	size_t n = 0, k, m;
-
-	key.id = *from;
-	rr = RB_NFIND(ring_tree, &ringd.rings, &key);
-	while (n < max && rr != NULL) {
-		for (m = 0; m < RINGS_CHUNK && n + m < max && rr != NULL; m++) {
-			/* the lines rings_fill_rec() reads beyond the node */
-			__builtin_prefetch(rr->scheme);
-			__builtin_prefetch(&rr->mon);
-			__builtin_prefetch(&rr->cpeer);
-			__builtin_prefetch(&rr->ppeer);
-			__builtin_prefetch(&rr->created_ns);
-			chunk[m] = rr;
-			mon[m] = rr->mon;
-			rr = RB_NEXT(ring_tree, &ringd.rings, rr);
-		}
-		ring_get_stats_many(mon, m, st);
-		for (k = 0; k < m; k++)
-			rings_fill_rec(chunk[k], &st[k], &out[n + k]);
-		n += m;
-	}
-	if (n > 0)
-		*from = out[n - 1].ring_id + 1;
-	return n;
 }
 
 /*
