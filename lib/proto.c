@@ -169,6 +169,14 @@ proto_is_list(uint16_t type)
 }
 
 uint32_t
+proto_req_len(uint16_t type)
+{
+	if ((type & PROTO_REPLY) || !proto_type_ok(type))
+		return 0;
+	return proto_rules[type].req_len;
+}
+
+uint32_t
 proto_reply_len(uint16_t type)
 {
 	uint16_t base = type & ~PROTO_REPLY;

@@ -418,11 +418,14 @@ int proto_send(int sock, uint16_t type, uint32_t seq, const void *body,
 int proto_recv(int sock, struct proto_msg *m);
 
 /*
- * Facts from the PROTO_TYPES table, by type (PROTO_REPLY may be set):
- * the reply body's length (a list: of a one-record packet), 0 when the
- * type has no reply or is unknown; whether the reply is a record list;
- * the type's name for logs ("list-rings"), NULL when unknown.
+ * Facts from the PROTO_TYPES table.  By request type: the request body's
+ * length, 0 when it has none, the type is unknown or PROTO_REPLY is set.
+ * By type with or without PROTO_REPLY: the reply body's length (a list:
+ * of a one-record packet), 0 when the type has no reply or is unknown;
+ * whether the reply is a record list; the type's name for logs
+ * ("list-rings"), NULL when unknown.
  */
+uint32_t proto_req_len(uint16_t type);
 uint32_t proto_reply_len(uint16_t type);
 bool proto_is_list(uint16_t type);
 const char *proto_type_name(uint16_t type);
