@@ -142,10 +142,16 @@ client_dispatch(struct client *c, struct proto_msg *m)
 		client_reply_error(c, type, seq, rc);
 }
 
+/*
+ * Read and answer up to RINGD_READ_BATCH of c's requests, while nothing
+ * waits to go out to it (back-pressure).  The message buffer is static
+ * like the reply buffers: ringd is one thread, no handler reads another
+ * message, and 64 KiB stays off the stack.
+ */
 void
 dispatch_read(struct client *c)
 {
-	struct proto_msg m;
+	static struct proto_msg m;
 	int i, rc;
 
 	for (i = 0; i < RINGD_READ_BATCH && !c->dead; i++) {
