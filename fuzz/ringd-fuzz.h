@@ -120,9 +120,9 @@ extern bool fz_skip_identity, fz_skip_limits;
 /* Report a broken invariant at file:line and abort (libFuzzer's crash). */
 void fz_fail(const char *what, const char *file, int line)
     __attribute__((noreturn));
-#define FZ_ASSERT(cond)                                     \
-	do {                                                \
-		if (!(cond))                                \
+#define FZ_ASSERT(cond) \
+	do { \
+		if (!(cond)) \
 			fz_fail(#cond, __FILE__, __LINE__); \
 	} while (0)
 #define FZ_PICK(in, tab, raw) \

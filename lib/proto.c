@@ -22,12 +22,13 @@ struct proto_rule {
 	bool list;	    /* the reply is a record list */
 };
 
-#define PROTO_RULE_(type, nm, req, reply, rq_fds, rp_fds, is_list) \
-	[PROTO_##type] = { .name = nm,                              \
-		.req_len = (req),                                   \
-		.reply_len = (reply),                               \
-		.req_fds = (rq_fds),                                \
-		.reply_fds = (rp_fds),                              \
+/* clang-format off */
+#define PROTO_RULE_(type, nm, req, reply, rq_fds, rp_fds, is_list)      \
+	[PROTO_##type] = { .name = nm,                                  \
+		.req_len = (req),                                       \
+		.reply_len = (reply),                                   \
+		.req_fds = (rq_fds),                                    \
+		.reply_fds = (rp_fds),                                  \
 		.list = (is_list) },
 
 static const struct proto_rule proto_rules[PROTO_TYPE_COUNT] = {
@@ -35,15 +36,16 @@ static const struct proto_rule proto_rules[PROTO_TYPE_COUNT] = {
 };
 
 /* Each row: descriptors and bodies fit a packet; a list reply has records. */
-#define PROTO_CHECK_(type, nm, req, reply, rq_fds, rp_fds, is_list)        \
+#define PROTO_CHECK_(type, nm, req, reply, rq_fds, rp_fds, is_list)            \
 	_Static_assert((rq_fds) <= PROTO_MAX_FDS && (rp_fds) <= PROTO_MAX_FDS, \
-	    nm ": descriptors fit a message");                              \
-	_Static_assert((req) + sizeof(struct proto_hdr) <= PROTO_MAX_MSG &&   \
-		(reply) + sizeof(struct proto_hdr) <= PROTO_MAX_MSG,            \
-	    nm ": bodies fit a packet");                                     \
-	_Static_assert(!(is_list) || (reply) > PROTO_LIST_HDR,               \
+	    nm ": descriptors fit a message");                                 \
+	_Static_assert((req) + sizeof(struct proto_hdr) <= PROTO_MAX_MSG &&    \
+		(reply) + sizeof(struct proto_hdr) <= PROTO_MAX_MSG,           \
+	    nm ": bodies fit a packet");                                       \
+	_Static_assert(!(is_list) || (reply) > PROTO_LIST_HDR,                 \
 	    nm ": a list reply has records");
 PROTO_TYPES(PROTO_CHECK_)
+/* clang-format on */
 
 /*
  * The size of every struct that travels, so that a field added to one,
@@ -52,7 +54,8 @@ PROTO_TYPES(PROTO_CHECK_)
  * is a new PROTO_VERSION and new sizes here.
  */
 #define PROTO_WIRE_SIZE_(s, n) \
-	_Static_assert(sizeof(struct s) == (n), #s " is " #n " bytes on the wire")
+	_Static_assert(sizeof(struct s) == (n), \
+	    #s " is " #n " bytes on the wire")
 PROTO_WIRE_SIZE_(proto_hdr, 16);
 PROTO_WIRE_SIZE_(proto_opset, 32);
 PROTO_WIRE_SIZE_(proto_hello, 24);
@@ -232,8 +235,7 @@ proto_error_reply(uint16_t type, int32_t err, void *buf, size_t size)
 }
 
 int
-proto_list_reply_init(struct proto_list_reply *l, uint16_t type,
-    uint32_t room)
+proto_list_reply_init(struct proto_list_reply *l, uint16_t type, uint32_t room)
 {
 	uint32_t recsz = proto_list_rec_size(type);
 
@@ -273,8 +275,8 @@ proto_list_reply_end(struct proto_list_reply *l, bool end)
 }
 
 int
-proto_list_reply_parse(const struct proto_msg *m, int32_t *err,
-    uint32_t *end, const void **recs, size_t *len)
+proto_list_reply_parse(const struct proto_msg *m, int32_t *err, uint32_t *end,
+    const void **recs, size_t *len)
 {
 	uint32_t recsz = proto_list_rec_size(m->hdr.type);
 

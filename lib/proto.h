@@ -72,6 +72,7 @@ struct proto_hdr {
  * row here, its body structs below and a handler in ringd/dispatch.c.
  * Rows are in wire order (PROTO_HELLO is 1); only append.
  */
+/* clang-format off */
 #define PROTO_TYPES(X)                                                      \
 	/* client introduces itself */                                      \
 	X(HELLO, "hello", sizeof(struct proto_hello),                       \
@@ -129,15 +130,18 @@ struct proto_hdr {
 	/* after ringd restarted: a region it holds (its memory file) */    \
 	X(PHYS_ADOPT, "phys-adopt", sizeof(struct proto_phys_adopt),        \
 	    sizeof(struct proto_phys_adopt_reply), 1, 0, 0)
+/* clang-format on */
 
 #define PROTO_TYPE_ENUM_(type, name, req, reply, req_fds, reply_fds, list) \
 	PROTO_##type,
 
+/* clang-format off */
 enum proto_type {
 	PROTO_NONE = 0, /* not a type: 0 is never valid on the wire */
 	PROTO_TYPES(PROTO_TYPE_ENUM_)
 	PROTO_TYPE_COUNT,
 };
+/* clang-format on */
 
 #define PROTO_REPLY 0x8000u
 #define PROTO_ERROR 0x7fffu /* reply to something unparseable: proto_error */
