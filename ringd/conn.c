@@ -449,7 +449,8 @@ client_expire(uint64_t now)
 }
 
 /*
- * Accept what is waiting.  Out of descriptors, give up the spare one to
+ * Accept what is waiting (the listening socket's loop callback, set up
+ * by client_listen()).  Out of descriptors, give up the spare one to
  * accept and drop the connection, or the listening socket would stay
  * readable and spin the loop.
  */
@@ -460,7 +461,6 @@ client_accept(void *obj, uint32_t events)
 
 	(void)obj;
 	(void)events;
-
 	for (i = 0; i < 64; i++) {
 		fd = accept4(ringd.listen_fd, NULL, NULL,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
