@@ -124,7 +124,9 @@ fz_check_ring(struct ringd_ring *rr)
 	if (rr->producer != NULL)
 		FZ_ASSERT(fz_live_client(rr->producer) && !rr->builtin &&
 		    fz_on_list(rr, rr->producer, false));
-	FZ_ASSERT(!rr->pending || (rr->producer != NULL && !rr->adopting));
+	FZ_ASSERT(rr->phase != RINGS_PENDING || rr->producer != NULL);
+	FZ_ASSERT(rr->phase != RINGS_TAKEN_OVER ||
+	    (rr->producer == NULL && !rr->builtin));
 	FZ_ASSERT(!rr->builtin || rr->producer == NULL);
 	FZ_ASSERT(!rr->runnable || rr->serve != NULL);
 	/* every path that makes a ring applies the same limits */
@@ -170,8 +172,8 @@ fz_check(void)
 		last = rr->id;
 		fz_check_ring(rr);
 		nserve += rr->serve != NULL;
-		npend += rr->pending;
-		nadopt += rr->adopting;
+		npend += rr->phase == RINGS_PENDING;
+		nadopt += rr->phase == RINGS_ADOPTING;
 		n++;
 	}
 	FZ_ASSERT(n == ringd.nrings && n <= ringd.conf.max_rings);
@@ -184,13 +186,13 @@ fz_check(void)
 	FZ_ASSERT(k == n);
 	k = 0;
 	TAILQ_FOREACH(rr, &ringd.pending, pend_link) {
-		FZ_ASSERT(rr->pending && !rr->dead);
+		FZ_ASSERT(rr->phase == RINGS_PENDING && !rr->dead);
 		k++;
 	}
 	FZ_ASSERT(k == npend);
 	k = 0;
 	TAILQ_FOREACH(rr, &ringd.adopting, pend_link) {
-		FZ_ASSERT(rr->adopting && !rr->dead);
+		FZ_ASSERT(rr->phase == RINGS_ADOPTING && !rr->dead);
 		k++;
 	}
 	FZ_ASSERT(k == nadopt);

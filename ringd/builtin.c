@@ -288,7 +288,7 @@ builtin_serve(struct ringd_ring *rr)
 	unsigned want;
 	int room, n, i, rc;
 
-	if (rr->takeover) {
+	if (rr->phase == RINGS_TAKEN_OVER) {
 		/* answers what the dead producer held, then what is queued */
 		rc = ring_sq_cancel(rr->serve, -ESHUTDOWN);
 		if (rc > 0)
@@ -413,7 +413,7 @@ builtin_run(struct ringd_ring *rr, uint64_t allow)
 		builtin_stop(rr);
 		return spent;
 	}
-	if (rr->takeover && rc == RING_EV_IN) {
+	if (rr->phase == RINGS_TAKEN_OVER && rc == RING_EV_IN) {
 		/* every SQE the dead producer left has its CQE: now DROP */
 		log_info("ring %llu: answered the dead producer's queue, "
 			 "dropping it",

@@ -188,6 +188,22 @@ struct scheme {
 	uint32_t rings;		       /* attached now (rings_attach()) */
 };
 
+/*
+ * Where a ring is in its life (rings.c).  A new ring is RUNNING (built-in
+ * scheme), PENDING (ATTACH sent to an external scheme, no ACCEPT yet:
+ * ACCEPT makes it RUNNING) or ADOPTING (made by a previous ringd, a side
+ * yet to come back: both back makes it RUNNING).  A RUNNING or ADOPTING
+ * ring whose producer died with its consumer still there is TAKEN_OVER:
+ * ringd answers what the producer left, then DROP.  Released rings are
+ * marked dead, whatever their phase, until they are reaped.
+ */
+enum rings_phase {
+	RINGS_RUNNING = 0, /* calloc()'s zero */
+	RINGS_PENDING,
+	RINGS_ADOPTING,
+	RINGS_TAKEN_OVER,
+};
+
 /* ringd's record of one ring pair it brokered. */
 struct ringd_ring {
 	uint64_t id;
@@ -211,11 +227,9 @@ struct ringd_ring {
 	struct client *producer;	   /* NULL once gone or built-in */
 	struct ring_ctl_peer cpeer, ppeer; /* kept for introspection */
 	bool builtin;
-	bool pending;  /* ATTACH sent, no ACCEPT yet */
-	bool takeover; /* replaced a dead producer */
-	bool dead;
-	bool adopting; /* made by a previous ringd: a side is yet to come back */
-	bool kept;     /* ringd stops: leave the ring to its peers, no DROP */
+	enum rings_phase phase;
+	bool dead; /* released: waits for rings_reap() */
+	bool kept; /* ringd stops: leave the ring to its peers, no DROP */
 	bool attached; /* counted in its scheme's rings (scheme_gen) */
 	bool uid_counted; /* counted for uid_owner (max_rings_per_uid) */
 	uint32_t uid_owner;

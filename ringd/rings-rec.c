@@ -45,13 +45,13 @@ rings_fill_rec(const struct ringd_ring *rr, const struct ring_stats *stp,
 	rec->pool_bytes = info.pool_bytes;
 	rec->age_ns = service_now_ns() - rr->created_ns;
 	status = st.sq.status | st.cq.status;
-	if (rr->pending)
+	if (rr->phase == RINGS_PENDING)
 		rec->state = RING_CTL_PENDING;
 	else if ((status & RING_STATUS_BROKEN) || !st.sq.valid || !st.cq.valid)
 		rec->state = RING_CTL_BROKEN;
 	else if (status & RING_STATUS_DROP)
 		rec->state = RING_CTL_DROPPED;
-	else if (rr->adopting)
+	else if (rr->phase == RINGS_ADOPTING)
 		rec->state = RING_CTL_ADOPTING;
 	else
 		rec->state = RING_CTL_RUNNING;

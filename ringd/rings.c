@@ -176,13 +176,13 @@ rings_release(struct ringd_ring *rr)
 		LIST_REMOVE(rr, prod_link);
 		rr->producer = NULL;
 	}
-	if (rr->pending) {
+	if (rr->phase == RINGS_PENDING) {
 		TAILQ_REMOVE(&ringd.pending, rr, pend_link);
-		rr->pending = false;
+		rr->phase = RINGS_RUNNING;
 	}
-	if (rr->adopting) {
+	if (rr->phase == RINGS_ADOPTING) {
 		TAILQ_REMOVE(&ringd.adopting, rr, pend_link);
-		rr->adopting = false;
+		rr->phase = RINGS_RUNNING;
 	}
 	RB_REMOVE(ring_mem_tree, &ringd.ring_mems, rr);
 	RB_REMOVE(ring_tree, &ringd.rings, rr);
@@ -283,7 +283,7 @@ rings_attach_external(struct ringd_ring *rr, struct scheme *s,
 	rr->producer = s->owner;
 	rr->ppeer = s->owner->peer;
 	LIST_INSERT_HEAD(&s->owner->prod_rings, rr, prod_link);
-	rr->pending = true;
+	rr->phase = RINGS_PENDING;
 	rr->deadline_ns = (int64_t)(rr->created_ns +
 	    (uint64_t)ringd.conf.accept_timeout_ms * 1000000ull);
 	TAILQ_INSERT_TAIL(&ringd.pending, rr, pend_link);
@@ -394,10 +394,10 @@ fail:
 static void
 rings_adopt_done(struct ringd_ring *rr)
 {
-	if (!rr->adopting)
+	if (rr->phase != RINGS_ADOPTING)
 		return;
 	TAILQ_REMOVE(&ringd.adopting, rr, pend_link);
-	rr->adopting = false;
+	rr->phase = RINGS_RUNNING;
 }
 
 /* The consumer left (CLOSE or gone): DROP, and free when nobody is left. */
@@ -410,7 +410,8 @@ rings_consumer_gone(struct ringd_ring *rr)
 	rr->consumer->nrings--;
 	rr->consumer = NULL;
 	ring_shutdown(rr->mon);
-	if (rr->builtin || rr->takeover || rr->producer == NULL)
+	if (rr->builtin || rr->phase == RINGS_TAKEN_OVER ||
+	    rr->producer == NULL)
 		rings_release(rr);
 	/* else: the producer drains, sees ESHUTDOWN and closes; a pending
 	 * ring waits for the scheme's answer or the timeout */
@@ -426,7 +427,7 @@ rings_take_over(struct ringd_ring *rr)
 {
 	int rc;
 
-	rr->takeover = true;
+	rr->phase = RINGS_TAKEN_OVER;
 	rr->bi = NULL;
 	rings_attach(rr, false);
 	if ((rc = builtin_start(rr)) < 0) {
@@ -448,7 +449,7 @@ rings_producer_gone(struct ringd_ring *rr)
 	rings_adopt_done(rr);
 	LIST_REMOVE(rr, prod_link);
 	rr->producer = NULL;
-	if (rr->pending) {
+	if (rr->phase == RINGS_PENDING) {
 		rings_reply_open(rr, -ECONNRESET);
 		rings_release(rr);
 		return;
@@ -478,12 +479,12 @@ rings_handle_accept(struct client *c, struct proto_msg *m)
 		return -ENOENT;
 	if (rr->producer != c)
 		return -EPERM;
-	if (!rr->pending)
+	if (rr->phase != RINGS_PENDING)
 		return -EALREADY;
 	if (a->error > 0 || a->error < -4095)
 		return -EINVAL;
 	TAILQ_REMOVE(&ringd.pending, rr, pend_link);
-	rr->pending = false;
+	rr->phase = RINGS_RUNNING;
 	memset(&r, 0, sizeof(r));
 	if (rr->consumer == NULL) {
 		r.error = a->error == 0 ? -ESHUTDOWN : 0;
@@ -517,7 +518,7 @@ rings_handle_close(struct client *c, struct proto_msg *m)
 	if (rr->consumer == c)
 		rings_consumer_gone(rr);
 	else if (rr->producer == c) {
-		if (rr->pending) {
+		if (rr->phase == RINGS_PENDING) {
 			/* closing before answering is a refusal */
 			rings_reply_open(rr, -ECONNREFUSED);
 			rings_release(rr);
@@ -636,7 +637,7 @@ rings_adopt_new(struct client *c, struct proto_msg *m,
 		rr->cpeer = sr->cpeer;
 		rr->ppeer = sr->ppeer;
 	}
-	rr->adopting = true;
+	rr->phase = RINGS_ADOPTING;
 	rr->deadline_ns = (int64_t)(rr->created_ns +
 	    (uint64_t)ringd.conf.adopt_timeout_ms * 1000000ull);
 	TAILQ_INSERT_TAIL(&ringd.adopting, rr, pend_link);
@@ -714,7 +715,7 @@ rings_handle_adopt(struct client *c, struct proto_msg *m)
 	    (rc = rings_adopt_allowed(c, req, sr, consumer)) < 0)
 		return rc;
 	if (rr != NULL) {
-		if (!rr->adopting || rr->pending ||
+		if (rr->phase != RINGS_ADOPTING ||
 		    (consumer ? rr->consumer != NULL
 			      : rr->producer != NULL || rr->serve != NULL) ||
 		    strcmp(rr->scheme, req->scheme) != 0)
@@ -836,7 +837,8 @@ rings_fini(void)
 
 	state_save();
 	while ((rr = RB_MIN(ring_tree, &ringd.rings)) != NULL) {
-		rr->kept = !rr->builtin && !rr->takeover && !rr->pending &&
+		rr->kept = !rr->builtin && rr->phase != RINGS_TAKEN_OVER &&
+		    rr->phase != RINGS_PENDING &&
 		    rr->serve == NULL;
 		rings_release(rr);
 	}
