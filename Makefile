@@ -282,7 +282,8 @@ $(FUZZ_DIR)/fuzz-config: fuzz/fuzz-config.c $(filter-out ringd/main.c,$(RINGD_SR
 $(FUZZ_DIR)/fuzz-config: FUZZ_EXTRA = -iquote ringd -I. $(JSONC_CFLAGS) $(BSD_LIBS) \
 	$(JSONC_LIBS) -lm
 # ringd's modules driven by fake clients; its clock is the target's
-$(FUZZ_DIR)/fuzz-ringd: fuzz/fuzz-ringd.c $(filter-out ringd/main.c,$(RINGD_SRCS)) \
+$(FUZZ_DIR)/fuzz-ringd: fuzz/fuzz-ringd.c fuzz/ringd-fake.c fuzz/ringd-ops.c \
+	fuzz/ringd-check.c $(filter-out ringd/main.c,$(RINGD_SRCS)) \
 	$(COMMON_SRCS) $(LIB_SRCS)
 $(FUZZ_DIR)/fuzz-ringd: FUZZ_EXTRA = -iquote ringd -I. $(JSONC_CFLAGS) $(BSD_LIBS) \
 	$(JSONC_LIBS) -lm \
@@ -293,7 +294,8 @@ $(FUZZ_DIR)/fuzz-ringctl: fuzz/fuzz-ringctl.c $(filter-out ringctl/main.c,$(RING
 $(FUZZ_DIR)/fuzz-ringctl: FUZZ_EXTRA = -I. $(JSONC_CFLAGS) \
 	$(READLINE_LIBS) $(BSD_LIBS) $(JSONC_LIBS) -lm
 
-$(FUZZ_BINS): $(wildcard lib/*.h lib/include/ring/*.h ringd/*.h ringctl/*.h common/*.h)
+$(FUZZ_BINS): $(wildcard lib/*.h lib/include/ring/*.h ringd/*.h ringctl/*.h common/*.h \
+	fuzz/*.h)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)$(FUZZ_CC) $(CPPFLAGS) -Ilib $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(FUZZ_EXTRA)

@@ -5,7 +5,7 @@
  * file and loaded with config_load() through /proc/self/fd, the same call
  * ringd makes at start and on SIGHUP, policy rules included.  What must
  * hold: no crash, no read past a line, and a file that loads yields a
- * configuration within the limits of ringd/limits.h whose policy prints.
+ * configuration within the limits of ringd/ringd-limits.h whose policy prints.
  */
 #include <stdint.h>
 #include <stdio.h>

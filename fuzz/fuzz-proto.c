@@ -12,7 +12,9 @@
  * What must hold: proto_recv() never reads outside the packet, accepts a
  * message only when its header, length and descriptor count match the
  * type table, and never leaks a descriptor, whether it accepts or not;
- * the name checkers never read outside the fields they are given.
+ * the name checkers never read outside the fields they are given; an
+ * accepted list reply parses (proto_list_reply_parse()) into whole
+ * records that end where the packet does.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -137,7 +139,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (m->hdr.len - sizeof(m->hdr) >= RING_NAME_MAX)
 			(void)proto_name_ok((const char *)m->body.raw,
 			    RING_NAME_MAX);
-		(void)proto_list_rec_size(m->hdr.type);
+		/* a list reply parses into whole records */
+		if ((m->hdr.type & PROTO_REPLY) && proto_is_list(m->hdr.type)) {
+			const void *recs;
+			uint32_t end;
+			int32_t err;
+			size_t len;
+			int recsz;
+
+			recsz = proto_list_reply_parse(m, &err, &end, &recs,
+			    &len);
+			if (recsz <= 0 ||
+			    recsz != (int)proto_list_rec_size(m->hdr.type) ||
+			    len % (size_t)recsz != 0 ||
+			    (const uint8_t *)recs + len !=
+				m->body.raw + (m->hdr.len - sizeof(m->hdr)))
+				abort();
+		}
 		/* and with the opcode names of a register or a probe reply */
 		if (m->hdr.type == PROTO_REGISTER) {
 			const struct proto_register *r = (const void *)

@@ -14,52 +14,91 @@
 
 /* What a message of each type may look like, both ways. */
 struct proto_rule {
+	const char *name;   /* for logs */
 	uint32_t req_len;   /* request body bytes */
 	uint32_t reply_len; /* reply body bytes (a list: of one record) */
 	uint8_t req_fds;    /* descriptors a request carries */
 	uint8_t reply_fds;  /* descriptors a successful reply carries */
+	bool list;	    /* the reply is a record list */
 };
 
+/* clang-format off */
+#define PROTO_RULE_(type, nm, req, reply, rq_fds, rp_fds, is_list)      \
+	[PROTO_##type] = { .name = nm,                                  \
+		.req_len = (req),                                       \
+		.reply_len = (reply),                                   \
+		.req_fds = (rq_fds),                                    \
+		.reply_fds = (rp_fds),                                  \
+		.list = (is_list) },
+
 static const struct proto_rule proto_rules[PROTO_TYPE_COUNT] = {
-	[PROTO_HELLO] = { sizeof(struct proto_hello),
-	    sizeof(struct proto_hello_reply), 0, 0 },
-	[PROTO_REGISTER] = { sizeof(struct proto_register),
-	    sizeof(struct proto_reply), 0, 0 },
-	[PROTO_UNREGISTER] = { sizeof(struct proto_name),
-	    sizeof(struct proto_reply), 0, 0 },
-	[PROTO_OPEN] = { sizeof(struct proto_open),
-	    sizeof(struct proto_open_reply), 0, 3 },
-	/* an event, sent by ringd: "request" direction, no reply */
-	[PROTO_ATTACH] = { sizeof(struct proto_attach), 0, 3, 0 },
-	[PROTO_ACCEPT] = { sizeof(struct proto_accept),
-	    sizeof(struct proto_reply), 0, 0 },
-	[PROTO_CLOSE] = { sizeof(struct proto_ring_ref),
-	    sizeof(struct proto_reply), 0, 0 },
-	[PROTO_PROBE] = { sizeof(struct proto_name),
-	    sizeof(struct proto_probe_reply), 0, 0 },
-	[PROTO_STATUS] = { 0, sizeof(struct proto_status_reply), 0, 0 },
-	[PROTO_LIST_SCHEMES] = { 0, sizeof(struct proto_scheme_rec), 0, 0 },
-	[PROTO_LIST_RINGS] = { 0, sizeof(struct proto_ring_rec), 0, 0 },
-	[PROTO_LIST_CLIENTS] = { 0, sizeof(struct proto_client_rec), 0, 0 },
-	[PROTO_PHYS_ALLOC] = { sizeof(struct proto_phys_alloc),
-	    sizeof(struct proto_phys_alloc_reply), 0, 0 },
-	[PROTO_PHYS_FREE] = { sizeof(struct proto_phys_range),
-	    sizeof(struct proto_phys_free_reply), 0, 0 },
-	[PROTO_PHYS_MAP] = { sizeof(struct proto_phys_map),
-	    sizeof(struct proto_phys_map_reply), 0, 1 },
-	[PROTO_PHYS_GRANT] = { sizeof(struct proto_phys_grant),
-	    sizeof(struct proto_reply), 0, 0 },
-	[PROTO_PHYS_LIST_ZONES] = { 0, sizeof(struct proto_phys_zone_rec), 0,
-	    0 },
-	[PROTO_PHYS_LIST_FREE] = { 0, sizeof(struct proto_phys_range_rec), 0,
-	    0 },
-	[PROTO_PHYS_LIST_REGIONS] = { 0, sizeof(struct proto_phys_region_rec),
-	    0, 0 },
-	[PROTO_ADOPT] = { sizeof(struct proto_adopt),
-	    sizeof(struct proto_adopt_reply), 3, 0 },
-	[PROTO_PHYS_ADOPT] = { sizeof(struct proto_phys_adopt),
-	    sizeof(struct proto_phys_adopt_reply), 1, 0 },
+	PROTO_TYPES(PROTO_RULE_)
 };
+
+/* Each row: descriptors and bodies fit a packet; a list reply has records. */
+#define PROTO_CHECK_(type, nm, req, reply, rq_fds, rp_fds, is_list)            \
+	_Static_assert((rq_fds) <= PROTO_MAX_FDS && (rp_fds) <= PROTO_MAX_FDS, \
+	    nm ": descriptors fit a message");                                 \
+	_Static_assert((req) + sizeof(struct proto_hdr) <= PROTO_MAX_MSG &&    \
+		(reply) + sizeof(struct proto_hdr) <= PROTO_MAX_MSG,           \
+	    nm ": bodies fit a packet");                                       \
+	_Static_assert(!(is_list) || (reply) > PROTO_LIST_HDR,                 \
+	    nm ": a list reply has records");
+PROTO_TYPES(PROTO_CHECK_)
+/* clang-format on */
+
+/*
+ * The size of every struct that travels, so that a field added to one,
+ * the public <ring/ctl.h> and <ring/phys.h> records included, fails the
+ * build here instead of changing protocol v5 silently: such a change
+ * is a new PROTO_VERSION and new sizes here.
+ */
+#define PROTO_WIRE_SIZE_(s, n) \
+	_Static_assert(sizeof(struct s) == (n), \
+	    #s " is " #n " bytes on the wire")
+PROTO_WIRE_SIZE_(proto_hdr, 16);
+PROTO_WIRE_SIZE_(proto_opset, 32);
+PROTO_WIRE_SIZE_(proto_hello, 24);
+PROTO_WIRE_SIZE_(proto_hello_reply, 48);
+PROTO_WIRE_SIZE_(proto_error, 8);
+PROTO_WIRE_SIZE_(proto_name, 64);
+PROTO_WIRE_SIZE_(proto_opnames, 2048);
+PROTO_WIRE_SIZE_(proto_register, 2144);
+PROTO_WIRE_SIZE_(proto_open, 88);
+PROTO_WIRE_SIZE_(proto_open_reply, 16);
+PROTO_WIRE_SIZE_(proto_attach, 128);
+PROTO_WIRE_SIZE_(proto_accept, 16);
+PROTO_WIRE_SIZE_(proto_ring_ref, 8);
+PROTO_WIRE_SIZE_(proto_adopt, 112);
+PROTO_WIRE_SIZE_(proto_adopt_reply, 16);
+PROTO_WIRE_SIZE_(proto_reply, 8);
+PROTO_WIRE_SIZE_(proto_phys_adopt, 32);
+PROTO_WIRE_SIZE_(proto_phys_adopt_reply, 8);
+PROTO_WIRE_SIZE_(proto_probe_reply, 2088);
+PROTO_WIRE_SIZE_(proto_status_reply, 112);
+PROTO_WIRE_SIZE_(proto_scheme_rec, 152);
+PROTO_WIRE_SIZE_(proto_ring_rec, 296);
+PROTO_WIRE_SIZE_(proto_client_rec, 64);
+PROTO_WIRE_SIZE_(proto_phys_alloc, 24);
+PROTO_WIRE_SIZE_(proto_phys_alloc_reply, 32);
+PROTO_WIRE_SIZE_(proto_phys_range, 24);
+PROTO_WIRE_SIZE_(proto_phys_free_reply, 904);
+PROTO_WIRE_SIZE_(proto_phys_map, 32);
+PROTO_WIRE_SIZE_(proto_phys_map_reply, 32);
+PROTO_WIRE_SIZE_(proto_phys_grant, 24);
+PROTO_WIRE_SIZE_(proto_phys_zone_rec, 64);
+PROTO_WIRE_SIZE_(proto_phys_range_rec, 32);
+PROTO_WIRE_SIZE_(proto_phys_region_rec, 224);
+PROTO_WIRE_SIZE_(ring_params, 24);
+PROTO_WIRE_SIZE_(ring_ctl_peer, 32);
+PROTO_WIRE_SIZE_(ring_ctl_status, 104);
+PROTO_WIRE_SIZE_(ring_ctl_scheme, 144);
+PROTO_WIRE_SIZE_(ring_ctl_ring, 288);
+PROTO_WIRE_SIZE_(ring_ctl_client, 56);
+PROTO_WIRE_SIZE_(ring_phys_zone, 56);
+PROTO_WIRE_SIZE_(ring_phys_range, 24);
+PROTO_WIRE_SIZE_(ring_phys_region, 216);
+PROTO_WIRE_SIZE_(ring_phys_user, 56);
 
 _Static_assert(sizeof(struct proto_ring_rec) + sizeof(struct proto_hdr) <=
 	PROTO_MAX_MSG,
@@ -87,6 +126,13 @@ _Static_assert(offsetof(struct proto_phys_zone_rec, rec) == 8 &&
 	offsetof(struct proto_phys_region_rec, rec) == 8,
     "phys list records follow 8 bytes");
 
+/* Is base (no PROTO_REPLY bit) a type of the table? */
+static bool
+proto_type_ok(uint16_t base)
+{
+	return base > PROTO_NONE && base < PROTO_TYPE_COUNT;
+}
+
 /*
  * Body length and descriptor limit for a type, or -1 when the type is
  * unknown.  A failed reply keeps its type's layout: error first, the rest
@@ -102,7 +148,7 @@ proto_rule_for(uint16_t type, uint32_t *len, unsigned *maxfds)
 		*maxfds = 0;
 		return 0;
 	}
-	if (base == 0 || base >= PROTO_TYPE_COUNT)
+	if (!proto_type_ok(base))
 		return -1;
 	if (type & PROTO_REPLY) {
 		if (proto_rules[base].reply_len == 0)
@@ -116,30 +162,48 @@ proto_rule_for(uint16_t type, uint32_t *len, unsigned *maxfds)
 	return 0;
 }
 
-/* List replies: {error, end} and then any number of whole records. */
-static bool
-proto_is_list(uint16_t base)
+bool
+proto_is_list(uint16_t type)
 {
-	switch (base) {
-	case PROTO_LIST_SCHEMES:
-	case PROTO_LIST_RINGS:
-	case PROTO_LIST_CLIENTS:
-	case PROTO_PHYS_LIST_ZONES:
-	case PROTO_PHYS_LIST_FREE:
-	case PROTO_PHYS_LIST_REGIONS:
-		return true;
-	}
-	return false;
+	uint16_t base = type & ~PROTO_REPLY;
+
+	return type != PROTO_ERROR && proto_type_ok(base) &&
+	    proto_rules[base].list;
+}
+
+uint32_t
+proto_req_len(uint16_t type)
+{
+	if ((type & PROTO_REPLY) || !proto_type_ok(type))
+		return 0;
+	return proto_rules[type].req_len;
+}
+
+uint32_t
+proto_reply_len(uint16_t type)
+{
+	uint16_t base = type & ~PROTO_REPLY;
+
+	if (type == PROTO_ERROR || !proto_type_ok(base))
+		return 0;
+	return proto_rules[base].reply_len;
+}
+
+const char *
+proto_type_name(uint16_t type)
+{
+	uint16_t base = type & ~PROTO_REPLY;
+
+	if (type == PROTO_ERROR)
+		return "error";
+	return proto_type_ok(base) ? proto_rules[base].name : NULL;
 }
 
 /* Does a body of len bytes fit type, whose fixed length is want? */
 static bool
 proto_len_ok(uint16_t type, uint32_t want, uint32_t len)
 {
-	uint16_t base = type & ~PROTO_REPLY;
-
-	if (!(type & PROTO_REPLY) || type == PROTO_ERROR ||
-	    !proto_is_list(base))
+	if (!(type & PROTO_REPLY) || !proto_is_list(type))
 		return len == want;
 	return len >= PROTO_LIST_HDR &&
 	    len <= PROTO_MAX_MSG - sizeof(struct proto_hdr) &&
@@ -151,9 +215,79 @@ proto_list_rec_size(uint16_t type)
 {
 	uint16_t base = type & ~PROTO_REPLY;
 
-	if (base == 0 || base >= PROTO_TYPE_COUNT || !proto_is_list(base))
+	if (!proto_is_list(type))
 		return 0;
 	return proto_rules[base].reply_len - PROTO_LIST_HDR;
+}
+
+int
+proto_error_reply(uint16_t type, int32_t err, void *buf, size_t size)
+{
+	uint32_t len = proto_reply_len(type), end = 1;
+
+	if (len == 0 || size < len)
+		return -EINVAL;
+	memset(buf, 0, len);
+	memcpy(buf, &err, sizeof(err));
+	if (proto_is_list(type))
+		memcpy((uint8_t *)buf + sizeof(err), &end, sizeof(end));
+	return (int)len;
+}
+
+int
+proto_list_reply_init(struct proto_list_reply *l, uint16_t type, uint32_t room)
+{
+	uint32_t recsz = proto_list_rec_size(type);
+
+	if (recsz == 0)
+		return -EINVAL;
+	if (room > sizeof(l->body.raw))
+		room = sizeof(l->body.raw);
+	if (room < PROTO_LIST_HDR + recsz)
+		return -EINVAL;
+	l->type = type & ~PROTO_REPLY;
+	l->rec_size = recsz;
+	l->room = room;
+	l->len = PROTO_LIST_HDR;
+	memset(l->body.raw, 0, room);
+	return 0;
+}
+
+void *
+proto_list_reply_slot(struct proto_list_reply *l, size_t *n)
+{
+	*n = (l->room - l->len) / l->rec_size;
+	return *n == 0 ? NULL : l->body.raw + l->len;
+}
+
+void
+proto_list_reply_commit(struct proto_list_reply *l, size_t n)
+{
+	l->len += (uint32_t)(n * l->rec_size);
+}
+
+void
+proto_list_reply_end(struct proto_list_reply *l, bool end)
+{
+	uint32_t e = end;
+
+	memcpy(l->body.raw + sizeof(int32_t), &e, sizeof(e));
+}
+
+int
+proto_list_reply_parse(const struct proto_msg *m, int32_t *err, uint32_t *end,
+    const void **recs, size_t *len)
+{
+	uint32_t recsz = proto_list_rec_size(m->hdr.type);
+
+	if (!(m->hdr.type & PROTO_REPLY) || recsz == 0 ||
+	    m->hdr.len < sizeof(m->hdr) + PROTO_LIST_HDR)
+		return -EINVAL;
+	memcpy(err, m->body.raw, sizeof(*err));
+	memcpy(end, m->body.raw + sizeof(*err), sizeof(*end));
+	*recs = m->body.raw + PROTO_LIST_HDR;
+	*len = m->hdr.len - sizeof(m->hdr) - PROTO_LIST_HDR;
+	return (int)recsz;
 }
 
 int

@@ -5,16 +5,24 @@
  * packet and descriptors travel with the packet they belong to
  * (SCM_RIGHTS).  A message is a fixed header and a fixed-size body whose
  * type decides its length; variable lists come as a sequence of reply
- * packets.  Nothing else in the suite builds or parses these bytes: ringd
- * and libring's client both go through proto_send() and proto_recv(),
- * which enforce the per-type length and descriptor-count table.
+ * packets.  ringd and libring's client both frame and unframe through
+ * proto_send() and proto_recv(), which enforce the per-type length and
+ * descriptor-count table (PROTO_TYPES below), and build and parse list
+ * and error bodies through the proto_list_reply_*() and
+ * proto_error_reply() helpers.  The other code that writes these bytes
+ * by hand is hostile-input tests and fuzzers (tests/t-proto-*.c,
+ * fuzz/fuzz-proto.c, fuzz/fuzz-ringd.c), which must not reuse the
+ * validating code.  Every struct that travels, including the public
+ * <ring/ctl.h> and <ring/phys.h> records inside list packets, has its
+ * size pinned by a _Static_assert in proto.c: a field added to one of
+ * them is a protocol change (PROTO_VERSION).
  *
  * Replies echo the request's seq and carry the request's type with
  * PROTO_REPLY set; their body starts with an int32 error (0 or -errno).
  * ringd may also send unsolicited events (seq 0), e.g. PROTO_ATTACH to a
  * scheme.
  *
- * Records and peers are the public <ring/ring.h> structures
+ * Records and peers are the public <ring/ctl.h> structures
  * (ring_ctl_peer, ring_ctl_status, ring_ctl_scheme, ring_ctl_ring,
  * ring_ctl_client) wrapped with an error and an end flag.
  */
@@ -22,9 +30,11 @@
 #define RING_PROTO_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <ring/ctl.h>
 #include <ring/phys.h>
 #include <ring/ring.h>
 
@@ -50,30 +60,88 @@ struct proto_hdr {
 	uint32_t seq;	  /* request id, echoed by the reply; 0 for events */
 };
 
+/*
+ * The message types, one row each (the kernel's io_uring/opdef.c habit):
+ * X(TYPE, name, request body, reply body, request fds, reply fds, list).
+ * A body is given as its length: sizeof its struct, or 0 for none (a
+ * request without a body; no reply: ringd sends it, nobody answers).  A
+ * list's reply body is the packet of one record; the reply of a
+ * successful request carries "reply fds" descriptors, a failed one none.
+ * This table generates enum proto_type, proto.c's length and descriptor
+ * rules, proto_is_list() and proto_type_name(): adding a message is one
+ * row here, its body structs below and a handler in ringd/dispatch.c.
+ * Rows are in wire order (PROTO_HELLO is 1); only append.
+ */
+/* clang-format off */
+#define PROTO_TYPES(X)                                                      \
+	/* client introduces itself */                                      \
+	X(HELLO, "hello", sizeof(struct proto_hello),                       \
+	    sizeof(struct proto_hello_reply), 0, 0, 0)                      \
+	/* scheme: take a name */                                           \
+	X(REGISTER, "register", sizeof(struct proto_register),              \
+	    sizeof(struct proto_reply), 0, 0, 0)                            \
+	/* scheme: give a name back */                                      \
+	X(UNREGISTER, "unregister", sizeof(struct proto_name),              \
+	    sizeof(struct proto_reply), 0, 0, 0)                            \
+	/* consumer: open a ring to a scheme; the reply has its 3 fds */    \
+	X(OPEN, "open", sizeof(struct proto_open),                          \
+	    sizeof(struct proto_open_reply), 0, 3, 0)                       \
+	/* event to a scheme, with the pair's 3 fds: a ring was opened */   \
+	X(ATTACH, "attach", sizeof(struct proto_attach), 0, 3, 0, 0)        \
+	/* scheme: accept or refuse an attached ring */                     \
+	X(ACCEPT, "accept", sizeof(struct proto_accept),                    \
+	    sizeof(struct proto_reply), 0, 0, 0)                            \
+	/* either side: done with a ring */                                 \
+	X(CLOSE, "close", sizeof(struct proto_ring_ref),                    \
+	    sizeof(struct proto_reply), 0, 0, 0)                            \
+	/* opcodes a scheme serves */                                       \
+	X(PROBE, "probe", sizeof(struct proto_name),                        \
+	    sizeof(struct proto_probe_reply), 0, 0, 0)                      \
+	/* daemon summary */                                                \
+	X(STATUS, "status", 0, sizeof(struct proto_status_reply), 0, 0, 0)  \
+	/* record lists: packets of records, the last one with end set */   \
+	X(LIST_SCHEMES, "list-schemes", 0, sizeof(struct proto_scheme_rec), \
+	    0, 0, 1)                                                        \
+	X(LIST_RINGS, "list-rings", 0, sizeof(struct proto_ring_rec), 0, 0, \
+	    1)                                                              \
+	X(LIST_CLIENTS, "list-clients", 0, sizeof(struct proto_client_rec), \
+	    0, 0, 1)                                                        \
+	/* physalloc3 */                                                    \
+	X(PHYS_ALLOC, "physalloc3", sizeof(struct proto_phys_alloc),        \
+	    sizeof(struct proto_phys_alloc_reply), 0, 0, 0)                 \
+	/* physfree */                                                      \
+	X(PHYS_FREE, "physfree", sizeof(struct proto_phys_range),           \
+	    sizeof(struct proto_phys_free_reply), 0, 0, 0)                  \
+	/* physmap: the reply has the region's memory file */               \
+	X(PHYS_MAP, "physmap", sizeof(struct proto_phys_map),               \
+	    sizeof(struct proto_phys_map_reply), 0, 1, 0)                   \
+	/* share a region with a ring's peer, or stop */                    \
+	X(PHYS_GRANT, "phys-grant", sizeof(struct proto_phys_grant),        \
+	    sizeof(struct proto_reply), 0, 0, 0)                            \
+	X(PHYS_LIST_ZONES, "phys-list-zones", 0,                            \
+	    sizeof(struct proto_phys_zone_rec), 0, 0, 1)                    \
+	X(PHYS_LIST_FREE, "phys-list-free", 0,                              \
+	    sizeof(struct proto_phys_range_rec), 0, 0, 1)                   \
+	X(PHYS_LIST_REGIONS, "phys-list-regions", 0,                        \
+	    sizeof(struct proto_phys_region_rec), 0, 0, 1)                  \
+	/* either side, after ringd restarted: a ring it holds (3 fds) */   \
+	X(ADOPT, "adopt", sizeof(struct proto_adopt),                       \
+	    sizeof(struct proto_adopt_reply), 3, 0, 0)                      \
+	/* after ringd restarted: a region it holds (its memory file) */    \
+	X(PHYS_ADOPT, "phys-adopt", sizeof(struct proto_phys_adopt),        \
+	    sizeof(struct proto_phys_adopt_reply), 1, 0, 0)
+/* clang-format on */
+
+#define PROTO_TYPE_ENUM_(type, name, req, reply, req_fds, reply_fds, list) \
+	PROTO_##type,
+
+/* clang-format off */
 enum proto_type {
-	PROTO_HELLO = 1,       /* client introduces itself */
-	PROTO_REGISTER,	       /* scheme: take a name */
-	PROTO_UNREGISTER,      /* scheme: give a name back */
-	PROTO_OPEN,	       /* consumer: open a ring to a scheme */
-	PROTO_ATTACH,	       /* event to a scheme: a ring was opened to it */
-	PROTO_ACCEPT,	       /* scheme: accept or refuse an attached ring */
-	PROTO_CLOSE,	       /* either side: done with a ring */
-	PROTO_PROBE,	       /* opcodes a scheme serves */
-	PROTO_STATUS,	       /* daemon summary */
-	PROTO_LIST_SCHEMES,    /* one reply packet per scheme, then an end */
-	PROTO_LIST_RINGS,      /* one reply packet per ring, then an end */
-	PROTO_LIST_CLIENTS,    /* one reply packet per client, then an end */
-	PROTO_PHYS_ALLOC,      /* physalloc3 */
-	PROTO_PHYS_FREE,       /* physfree */
-	PROTO_PHYS_MAP,	       /* physmap: the region's memory file */
-	PROTO_PHYS_GRANT,      /* share a region with a ring's peer, or stop */
-	PROTO_PHYS_LIST_ZONES, /* one reply packet per zone, then an end */
-	PROTO_PHYS_LIST_FREE,  /* one per free range, then an end */
-	PROTO_PHYS_LIST_REGIONS, /* one per region, then an end */
-	PROTO_ADOPT, /* either side, after ringd restarted: a ring it holds */
-	PROTO_PHYS_ADOPT, /* after ringd restarted: a region it holds */
+	PROTO_NONE = 0, /* not a type: 0 is never valid on the wire */
+	PROTO_TYPES(PROTO_TYPE_ENUM_)
 	PROTO_TYPE_COUNT,
 };
+/* clang-format on */
 
 #define PROTO_REPLY 0x8000u
 #define PROTO_ERROR 0x7fffu /* reply to something unparseable: proto_error */
@@ -237,7 +305,7 @@ struct proto_ring_rec {
 	struct ring_ctl_ring rec;
 };
 
-/* Ring states: enum ring_ctl_state in <ring/ring.h>. */
+/* Ring states: enum ring_ctl_state in <ring/ctl.h>. */
 
 struct proto_client_rec {
 	int32_t error;
@@ -352,6 +420,80 @@ int proto_send(int sock, uint16_t type, uint32_t seq, const void *body,
  * 0, -EAGAIN, -ECONNRESET on end of stream, or -EPROTO/-EMSGSIZE/-EBADMSG.
  */
 int proto_recv(int sock, struct proto_msg *m);
+
+/*
+ * Facts from the PROTO_TYPES table.  By request type: the request body's
+ * length, 0 when it has none, the type is unknown or PROTO_REPLY is set.
+ * By type with or without PROTO_REPLY: the reply body's length (a list:
+ * of a one-record packet), 0 when the type has no reply or is unknown;
+ * whether the reply is a record list; the type's name for logs
+ * ("list-rings"), NULL when unknown.
+ */
+uint32_t proto_req_len(uint16_t type);
+uint32_t proto_reply_len(uint16_t type);
+bool proto_is_list(uint16_t type);
+const char *proto_type_name(uint16_t type);
+
+/*
+ * A failed reply of a type, in buf of size bytes (at least
+ * proto_reply_len(type)): the type's layout, error first, the rest zero;
+ * a list's error packet is {err, end 1} and one zero record.  Returns the
+ * body's length, or -EINVAL when the type has no reply or buf is short.
+ */
+int proto_error_reply(uint16_t type, int32_t err, void *buf, size_t size);
+
+/*
+ * A list reply packet being filled: {int32 error 0, uint32 end,
+ * records...}, as many whole records as fit in room bytes of body.
+ *
+ *	proto_list_reply_init(&l, PROTO_LIST_SCHEMES, room);
+ *	while ((rec = proto_list_reply_slot(&l, &n)) != NULL && fill(rec))
+ *		proto_list_reply_commit(&l, 1);
+ *	proto_list_reply_end(&l, rec != NULL);
+ *	send(l.type | PROTO_REPLY, l.body.raw, l.len);
+ */
+struct proto_list_reply {
+	uint16_t type;	   /* PROTO_LIST_* or PROTO_PHYS_LIST_* */
+	uint32_t rec_size; /* bytes a record */
+	uint32_t room;	   /* body bytes the packet may take */
+	uint32_t len;	   /* body bytes filled, header words included */
+	union {
+		uint8_t raw[PROTO_MAX_MSG - sizeof(struct proto_hdr)];
+		uint64_t align;
+	} body;
+};
+
+/*
+ * Start an empty packet of a list type, at most room body bytes (capped
+ * at what a packet holds); -EINVAL when type is not a list or room does
+ * not take one record.
+ */
+int proto_list_reply_init(struct proto_list_reply *l, uint16_t type,
+    uint32_t room);
+
+/*
+ * Where the next records go (zero until written: init zeroes the whole
+ * packet), with *n set to how many still fit; NULL when none does.
+ * Nothing is counted until proto_list_reply_commit().
+ */
+void *proto_list_reply_slot(struct proto_list_reply *l, size_t *n);
+
+/* Count n records written at proto_list_reply_slot()'s place. */
+void proto_list_reply_commit(struct proto_list_reply *l, size_t n);
+
+/* Set the packet's end word: true for the last packet of the list. */
+void proto_list_reply_end(struct proto_list_reply *l, bool end);
+
+/*
+ * Take a received list reply apart (proto_recv() checked its length:
+ * the header words and whole records): its error, its end word, where
+ * its records start and how many bytes they take.  Returns the record
+ * size, or -EINVAL when m is not a list reply.  libring's client
+ * (ring_ctl_list()) is meant to use this instead of reading the words
+ * itself.
+ */
+int proto_list_reply_parse(const struct proto_msg *m, int32_t *err,
+    uint32_t *end, const void **recs, size_t *len);
 
 /* Close descriptors a message still holds. */
 void proto_msg_close_fds(struct proto_msg *m);

@@ -10,9 +10,9 @@
  * SQE it has no CQ slot for, so a consumer that stops reaping only stalls
  * its own ring.
  *
- * Work is budgeted by cost, not by entries (limits.h): a ring that rang or
- * still has work is queued under its consumer's uid, and each loop turn
- * visits the uids in turn, one ring of each at a time, a visit doing at
+ * Work is budgeted by cost, not by entries (ringd-limits.h): a ring that
+ * rang or still has work is queued under its consumer's uid, and each loop
+ * turn visits the uids in turn, one ring of each at a time, a visit doing at
  * most RINGD_BUILTIN_SLICE of work, until RINGD_BUILTIN_TURN is spent.  A
  * request bigger than a visit (a `zero` read of 64 MiB) is taken alone and
  * goes on where it stopped at the ring's next visit.  So a uid with many
@@ -52,7 +52,10 @@ static struct builtin_uid builtin_spare = {
 static uint32_t builtin_peak;
 /* 1: trim when this turn's dead rings are freed, 2: now */
 static int builtin_trim_due;
+
 #define BUILTIN_TRIM_MIN 64 /* rings gone before a trim is worth it */
+
+static void builtin_event(void *obj, uint32_t events);
 
 /*
  * echo's result: user_data XOR a fixed pattern, with the sign bit of the
@@ -285,7 +288,7 @@ builtin_serve(struct ringd_ring *rr)
 	unsigned want;
 	int room, n, i, rc;
 
-	if (rr->takeover) {
+	if (rr->phase == RINGS_TAKEN_OVER) {
 		/* answers what the dead producer held, then what is queued */
 		rc = ring_sq_cancel(rr->serve, -ESHUTDOWN);
 		if (rc > 0)
@@ -410,7 +413,7 @@ builtin_run(struct ringd_ring *rr, uint64_t allow)
 		builtin_stop(rr);
 		return spent;
 	}
-	if (rr->takeover && rc == RING_EV_IN) {
+	if (rr->phase == RINGS_TAKEN_OVER && rc == RING_EV_IN) {
 		/* every SQE the dead producer left has its CQE: now DROP */
 		log_info("ring %llu: answered the dead producer's queue, "
 			 "dropping it",
@@ -437,7 +440,7 @@ builtin_start(struct ringd_ring *rr)
 	rings_fds(rr, &f);
 	if ((rc = ring_open(&f, RING_ROLE_PRODUCER, &rr->serve)) < 0)
 		return rc;
-	rr->db_src.kind = LOOP_DOORBELL;
+	rr->db_src.fn = builtin_event;
 	rr->db_src.obj = rr;
 	if ((rc = loop_add(ring_fd(rr->serve), &rr->db_src, EPOLLIN)) < 0) {
 		ring_close(rr->serve);
@@ -500,10 +503,16 @@ builtin_stop(struct ringd_ring *rr)
 	builtin_trim_check();
 }
 
-/* The consumer rang our doorbell: its ring waits for its uid's turn. */
-void
-builtin_event(struct ringd_ring *rr)
+/*
+ * The consumer rang our doorbell (struct loop_src callback): its ring
+ * waits for its uid's turn.
+ */
+static void
+builtin_event(void *obj, uint32_t events)
 {
+	struct ringd_ring *rr = obj;
+
+	(void)events;
 	if (rr->dead || rr->serve == NULL)
 		return;
 	ring_disarm(rr->serve);

@@ -57,7 +57,7 @@ listen_default_path(enum listen_scope scope, char *buf, size_t size,
 
 /*
  * Who besides root may take the connection slots other uids cannot
- * (client.c): the socket file's owner, and its group when that was
+ * (conn.c): the socket file's owner, and its group when that was
  * chosen (socket_group, or systemd's SocketGroup= for an activated
  * socket).  A group ringd merely inherited (its own) grants nothing.
  */

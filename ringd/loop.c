@@ -1,10 +1,12 @@
 /*
  * loop.c - the event loop: one epoll set holding the listening socket,
  * a signalfd, every client's socket and pidfd, and the doorbells of the
- * rings ringd serves itself.  Objects that die during a batch of events
- * are only unlinked; they are freed after the batch (client_reap(),
- * rings_reap()), so a later event of the same batch never touches freed
- * memory.
+ * rings ringd serves itself.  Each registration (struct loop_src) names
+ * the function its owner wants called, so this file is mechanism: it
+ * knows the deadlines and reapers it runs each turn, not who owns which
+ * descriptor.  Objects that die during a batch of events are only
+ * unlinked; they are freed after the batch (client_reap(), rings_reap()),
+ * so a later event of the same batch never touches freed memory.
  */
 #include <errno.h>
 #include <signal.h>
@@ -16,6 +18,8 @@
 #include "ringd.h"
 
 #define LOOP_STATUS_NS 1000000000ll /* STATUS= at most once a second */
+
+static void loop_signal(void *obj, uint32_t events);
 
 /* The signals ringd takes through its signalfd. */
 static void
@@ -56,12 +60,9 @@ loop_init(void)
 	ringd.sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (ringd.sigfd < 0)
 		return -errno;
-	ringd.sig_src.kind = LOOP_SIGNAL;
-	ringd.listen_src.kind = LOOP_LISTEN;
-	if (loop_add(ringd.sigfd, &ringd.sig_src, EPOLLIN) < 0 ||
-	    loop_add(ringd.listen_fd, &ringd.listen_src, EPOLLIN) < 0)
-		return -errno;
-	return 0;
+	ringd.sig_src.fn = loop_signal;
+	ringd.sig_src.obj = NULL;
+	return loop_add(ringd.sigfd, &ringd.sig_src, EPOLLIN);
 }
 
 int
@@ -122,11 +123,14 @@ out:
 	service_notify("READY=1\nSTATUS=serving %s", ringd.sock_path);
 }
 
+/* The signalfd is readable (struct loop_src callback). */
 static void
-loop_signal(void)
+loop_signal(void *obj, uint32_t events)
 {
 	struct signalfd_siginfo si;
 
+	(void)obj;
+	(void)events;
 	while (read(ringd.sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGTERM:
@@ -139,30 +143,6 @@ loop_signal(void)
 			loop_reload();
 			break;
 		}
-	}
-}
-
-static void
-loop_dispatch(struct epoll_event *ev)
-{
-	struct loop_src *src = ev->data.ptr;
-
-	switch (src->kind) {
-	case LOOP_LISTEN:
-		client_accept();
-		break;
-	case LOOP_SIGNAL:
-		loop_signal();
-		break;
-	case LOOP_CLIENT:
-		client_event(src->obj, ev->events);
-		break;
-	case LOOP_PIDFD:
-		client_pidfd_event(src->obj);
-		break;
-	case LOOP_DOORBELL:
-		builtin_event(src->obj);
-		break;
 	}
 }
 
@@ -215,8 +195,11 @@ loop_run(void)
 			log_error("epoll_wait: %s", strerror(errno));
 			return -errno;
 		}
-		for (i = 0; i < n; i++)
-			loop_dispatch(&evs[i]);
+		for (i = 0; i < n; i++) {
+			struct loop_src *src = evs[i].data.ptr;
+
+			src->fn(src->obj, evs[i].events);
+		}
 		builtin_run_ready();
 		client_reap();
 		rings_reap();

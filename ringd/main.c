@@ -280,7 +280,8 @@ main(int argc, char **argv)
 		log_open(false, lvl);
 	}
 	if (service_pidfile_write() < 0 || registry_init() < 0 ||
-	    (rc = phys_init()) < 0 || (rc = loop_init()) < 0) {
+	    (rc = phys_init()) < 0 || (rc = loop_init()) < 0 ||
+	    (rc = client_listen()) < 0) {
 		log_error("cannot start: %s", strerror(rc < 0 ? -rc : ENOMEM));
 		rc = -1;
 		goto out_all;

@@ -210,7 +210,7 @@ phys_handle_grant(struct client *c, struct proto_msg *m)
 		peer = rr->consumer;
 	else
 		return -EPERM; /* not a party to that ring */
-	if (peer == NULL || peer->dead || rr->pending)
+	if (peer == NULL || peer->dead || rr->phase == RINGS_PENDING)
 		return -ENOTCONN;
 	for (i = 0; i < r->ngrants; i++)
 		if (r->grant[i].ring_id == rr->id && phys_grant_is(peer, r, i))

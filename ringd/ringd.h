@@ -18,7 +18,7 @@
 #include <ring/ctl.h>
 #include <ring/ring.h>
 
-#include "limits.h"
+#include "ringd-limits.h"
 #include "proto.h"
 
 #define RINGD_SERVER "ringd " RING_VERSION
@@ -27,17 +27,13 @@
 #define RINGD_ROOT_SOCK_DIR "/run/ringd"
 #define RINGD_SOCK_NAME "ringd.sock"
 
-/* What an epoll registration points at. */
-enum loop_kind {
-	LOOP_LISTEN = 1,
-	LOOP_SIGNAL,
-	LOOP_CLIENT,   /* a client's socket */
-	LOOP_PIDFD,    /* a client's process */
-	LOOP_DOORBELL, /* a ring ringd serves itself */
-};
-
+/*
+ * What an epoll registration points at: the function its owner wants
+ * called with obj and the ready events (tmux/libevent style), so loop.c
+ * knows no module by name.
+ */
 struct loop_src {
-	enum loop_kind kind;
+	void (*fn)(void *obj, uint32_t events);
 	void *obj;
 };
 
@@ -192,6 +188,22 @@ struct scheme {
 	uint32_t rings;		       /* attached now (rings_attach()) */
 };
 
+/*
+ * Where a ring is in its life (rings.c).  A new ring is RUNNING (built-in
+ * scheme), PENDING (ATTACH sent to an external scheme, no ACCEPT yet:
+ * ACCEPT makes it RUNNING) or ADOPTING (made by a previous ringd, a side
+ * yet to come back: both back makes it RUNNING).  A RUNNING or ADOPTING
+ * ring whose producer died with its consumer still there is TAKEN_OVER:
+ * ringd answers what the producer left, then DROP.  Released rings are
+ * marked dead, whatever their phase, until they are reaped.
+ */
+enum rings_phase {
+	RINGS_RUNNING = 0, /* calloc()'s zero */
+	RINGS_PENDING,
+	RINGS_ADOPTING,
+	RINGS_TAKEN_OVER,
+};
+
 /* ringd's record of one ring pair it brokered. */
 struct ringd_ring {
 	uint64_t id;
@@ -215,11 +227,9 @@ struct ringd_ring {
 	struct client *producer;	   /* NULL once gone or built-in */
 	struct ring_ctl_peer cpeer, ppeer; /* kept for introspection */
 	bool builtin;
-	bool pending;  /* ATTACH sent, no ACCEPT yet */
-	bool takeover; /* replaced a dead producer */
-	bool dead;
-	bool adopting; /* made by a previous ringd: a side is yet to come back */
-	bool kept;     /* ringd stops: leave the ring to its peers, no DROP */
+	enum rings_phase phase;
+	bool dead; /* released: waits for rings_reap() */
+	bool kept; /* ringd stops: leave the ring to its peers, no DROP */
 	bool attached; /* counted in its scheme's rings (scheme_gen) */
 	bool uid_counted; /* counted for uid_owner (max_rings_per_uid) */
 	uint32_t uid_owner;
@@ -388,21 +398,29 @@ void loop_del(int fd);
 int loop_run(void);
 void loop_fini(void);
 
-/* client.c */
-void client_accept(void);
+/* conn.c: connections (struct client) */
+int client_listen(void);
 int64_t client_expire(uint64_t now);
-void client_event(struct client *c, uint32_t events);
-void client_pidfd_event(struct client *c);
 int client_send(struct client *c, uint16_t type, uint32_t seq, const void *body,
     uint32_t len, const int *fds, unsigned nfds);
-int client_reply_error(struct client *c, uint16_t type, uint32_t seq, int err);
+void client_update_events(struct client *c);
+void client_set_comm(struct client *c, const char *s, size_t max);
+void client_hello_done(struct client *c);
 void client_kill(struct client *c, const char *why);
 void client_reap(void);
 void client_fini(void);
-void client_fill_rec(const struct client *c, struct ring_ctl_client *rec);
 const char *client_name(const struct client *c);
 int client_uid_ring_take(const struct client *c);
 void client_uid_ring_put(uint32_t uid);
+
+/* dispatch.c: requests, the handler table, HELLO and STATUS */
+void dispatch_read(struct client *c);
+int client_reply_error(struct client *c, uint16_t type, uint32_t seq, int err);
+
+/* list.c: record lists, packet by packet */
+int list_handle_request(struct client *c, struct proto_msg *m);
+void list_more(struct client *c);
+void client_fill_rec(const struct client *c, struct ring_ctl_client *rec);
 
 /* registry.c */
 int registry_init(void);
@@ -425,6 +443,8 @@ int64_t rings_expire(uint64_t now);
 void rings_fds(const struct ringd_ring *rr, struct ring_fds *f);
 void rings_reap(void);
 void rings_fini(void);
+
+/* rings-rec.c: LIST_RINGS records */
 size_t rings_fill_batch(uint64_t *from, struct ring_ctl_ring *out,
     size_t max);
 
@@ -444,7 +464,6 @@ const struct builtin_scheme *builtin_list(unsigned *n);
 void builtin_opset(const struct builtin_scheme *bs, struct proto_opset *ops);
 int builtin_start(struct ringd_ring *rr);
 void builtin_stop(struct ringd_ring *rr);
-void builtin_event(struct ringd_ring *rr);
 bool builtin_run_ready(void);
 void builtin_trim(void);
 

@@ -3,6 +3,8 @@
  * monitor handle, hand the descriptors to both sides), ACCEPT from the
  * scheme, CLOSE, the accept timeout, and what happens when a side leaves.
  *
+ * What LIST_RINGS reports of a ring is rings-rec.c's.
+ *
  * A ring's life on ringd's side: pending (external scheme asked, ATTACH
  * sent) -> running -> one side gone (DROP set; if it was the producer,
  * ringd takes the producer side over and answers what is left in the SQ
@@ -174,13 +176,13 @@ rings_release(struct ringd_ring *rr)
 		LIST_REMOVE(rr, prod_link);
 		rr->producer = NULL;
 	}
-	if (rr->pending) {
+	if (rr->phase == RINGS_PENDING) {
 		TAILQ_REMOVE(&ringd.pending, rr, pend_link);
-		rr->pending = false;
+		rr->phase = RINGS_RUNNING;
 	}
-	if (rr->adopting) {
+	if (rr->phase == RINGS_ADOPTING) {
 		TAILQ_REMOVE(&ringd.adopting, rr, pend_link);
-		rr->adopting = false;
+		rr->phase = RINGS_RUNNING;
 	}
 	RB_REMOVE(ring_mem_tree, &ringd.ring_mems, rr);
 	RB_REMOVE(ring_tree, &ringd.rings, rr);
@@ -258,6 +260,42 @@ rings_fd_room(uint32_t rings, uint32_t serving, uint32_t clients)
 	    ((uint64_t)ringd.nclients + clients) * RINGD_FDS_PER_CLIENT +
 	    RINGD_FDS_BASE + reserve;
 	return used <= rl.rlim_cur;
+}
+
+/*
+ * OPEN to an external scheme: the ring waits for the scheme's ACCEPT
+ * (pending, until accept_timeout_ms), and the scheme gets an ATTACH with
+ * the pair's descriptors and the consumer's identity.
+ */
+static void
+rings_attach_external(struct ringd_ring *rr, struct scheme *s,
+    struct client *c)
+{
+	struct proto_attach a;
+	struct ring_fds f;
+	int fds[3];
+
+	rings_fds(rr, &f);
+	fds[0] = f.mem;
+	fds[1] = f.doorbell[0];
+	fds[2] = f.doorbell[1];
+
+	rr->producer = s->owner;
+	rr->ppeer = s->owner->peer;
+	LIST_INSERT_HEAD(&s->owner->prod_rings, rr, prod_link);
+	rr->phase = RINGS_PENDING;
+	rr->deadline_ns = (int64_t)(rr->created_ns +
+	    (uint64_t)ringd.conf.accept_timeout_ms * 1000000ull);
+	TAILQ_INSERT_TAIL(&ringd.pending, rr, pend_link);
+	memset(&a, 0, sizeof(a));
+	a.ring_id = rr->id;
+	memcpy(a.scheme, rr->scheme, sizeof(a.scheme));
+	a.consumer = c->peer;
+	a.params = rr->params;
+	log_debug("%s opens ring %llu to '%s': attaching", client_name(c),
+	    (unsigned long long)rr->id, rr->scheme);
+	/* a scheme that cannot take it is killed; its reap fails us */
+	client_send(s->owner, PROTO_ATTACH, 0, &a, sizeof(a), fds, 3);
 }
 
 /*
@@ -341,34 +379,7 @@ rings_handle_open(struct client *c, struct proto_msg *m)
 		return 0;
 	}
 
-	/* External: the scheme decides; ATTACH carries the consumer's ids. */
-	{
-		struct proto_attach a;
-		struct ring_fds f;
-		int fds[3];
-
-		rings_fds(rr, &f);
-		fds[0] = f.mem;
-		fds[1] = f.doorbell[0];
-		fds[2] = f.doorbell[1];
-
-		rr->producer = s->owner;
-		rr->ppeer = s->owner->peer;
-		LIST_INSERT_HEAD(&s->owner->prod_rings, rr, prod_link);
-		rr->pending = true;
-		rr->deadline_ns = (int64_t)(rr->created_ns +
-		    (uint64_t)ringd.conf.accept_timeout_ms * 1000000ull);
-		TAILQ_INSERT_TAIL(&ringd.pending, rr, pend_link);
-		memset(&a, 0, sizeof(a));
-		a.ring_id = rr->id;
-		memcpy(a.scheme, rr->scheme, sizeof(a.scheme));
-		a.consumer = c->peer;
-		a.params = rr->params;
-		log_debug("%s opens ring %llu to '%s': attaching",
-		    client_name(c), (unsigned long long)rr->id, rr->scheme);
-		/* a scheme that cannot take it is killed; its reap fails us */
-		client_send(s->owner, PROTO_ATTACH, 0, &a, sizeof(a), fds, 3);
-	}
+	rings_attach_external(rr, s, c);
 	return 0;
 
 fail:
@@ -383,10 +394,10 @@ fail:
 static void
 rings_adopt_done(struct ringd_ring *rr)
 {
-	if (!rr->adopting)
+	if (rr->phase != RINGS_ADOPTING)
 		return;
 	TAILQ_REMOVE(&ringd.adopting, rr, pend_link);
-	rr->adopting = false;
+	rr->phase = RINGS_RUNNING;
 }
 
 /* The consumer left (CLOSE or gone): DROP, and free when nobody is left. */
@@ -399,7 +410,8 @@ rings_consumer_gone(struct ringd_ring *rr)
 	rr->consumer->nrings--;
 	rr->consumer = NULL;
 	ring_shutdown(rr->mon);
-	if (rr->builtin || rr->takeover || rr->producer == NULL)
+	if (rr->builtin || rr->phase == RINGS_TAKEN_OVER ||
+	    rr->producer == NULL)
 		rings_release(rr);
 	/* else: the producer drains, sees ESHUTDOWN and closes; a pending
 	 * ring waits for the scheme's answer or the timeout */
@@ -415,7 +427,7 @@ rings_take_over(struct ringd_ring *rr)
 {
 	int rc;
 
-	rr->takeover = true;
+	rr->phase = RINGS_TAKEN_OVER;
 	rr->bi = NULL;
 	rings_attach(rr, false);
 	if ((rc = builtin_start(rr)) < 0) {
@@ -437,7 +449,7 @@ rings_producer_gone(struct ringd_ring *rr)
 	rings_adopt_done(rr);
 	LIST_REMOVE(rr, prod_link);
 	rr->producer = NULL;
-	if (rr->pending) {
+	if (rr->phase == RINGS_PENDING) {
 		rings_reply_open(rr, -ECONNRESET);
 		rings_release(rr);
 		return;
@@ -467,12 +479,12 @@ rings_handle_accept(struct client *c, struct proto_msg *m)
 		return -ENOENT;
 	if (rr->producer != c)
 		return -EPERM;
-	if (!rr->pending)
+	if (rr->phase != RINGS_PENDING)
 		return -EALREADY;
 	if (a->error > 0 || a->error < -4095)
 		return -EINVAL;
 	TAILQ_REMOVE(&ringd.pending, rr, pend_link);
-	rr->pending = false;
+	rr->phase = RINGS_RUNNING;
 	memset(&r, 0, sizeof(r));
 	if (rr->consumer == NULL) {
 		r.error = a->error == 0 ? -ESHUTDOWN : 0;
@@ -506,7 +518,7 @@ rings_handle_close(struct client *c, struct proto_msg *m)
 	if (rr->consumer == c)
 		rings_consumer_gone(rr);
 	else if (rr->producer == c) {
-		if (rr->pending) {
+		if (rr->phase == RINGS_PENDING) {
 			/* closing before answering is a refusal */
 			rings_reply_open(rr, -ECONNREFUSED);
 			rings_release(rr);
@@ -625,7 +637,7 @@ rings_adopt_new(struct client *c, struct proto_msg *m,
 		rr->cpeer = sr->cpeer;
 		rr->ppeer = sr->ppeer;
 	}
-	rr->adopting = true;
+	rr->phase = RINGS_ADOPTING;
 	rr->deadline_ns = (int64_t)(rr->created_ns +
 	    (uint64_t)ringd.conf.adopt_timeout_ms * 1000000ull);
 	TAILQ_INSERT_TAIL(&ringd.adopting, rr, pend_link);
@@ -703,7 +715,7 @@ rings_handle_adopt(struct client *c, struct proto_msg *m)
 	    (rc = rings_adopt_allowed(c, req, sr, consumer)) < 0)
 		return rc;
 	if (rr != NULL) {
-		if (!rr->adopting || rr->pending ||
+		if (rr->phase != RINGS_ADOPTING ||
 		    (consumer ? rr->consumer != NULL
 			      : rr->producer != NULL || rr->serve != NULL) ||
 		    strcmp(rr->scheme, req->scheme) != 0)
@@ -813,97 +825,6 @@ rings_expire(uint64_t now)
 	return next;
 }
 
-static void
-rings_fill_queue(const struct ring_queue_stats *q, struct ring_ctl_queue *r)
-{
-	r->head = q->head;
-	r->tail = q->tail;
-	r->depth = q->depth;
-	r->push_epoch = q->push_epoch;
-	r->pop_epoch = q->pop_epoch;
-	r->status = q->status;
-	r->pop_wait = q->pop_wait;
-	r->push_wait = q->push_wait;
-}
-
-/* A ring's record from its headers' figures st, read racily by the monitor. */
-static void
-rings_fill_rec(const struct ringd_ring *rr, const struct ring_stats *stp,
-    struct ring_ctl_ring *rec)
-{
-	struct ring_info info;
-	struct ring_stats st = *stp;
-	uint64_t status;
-
-	memset(rec, 0, sizeof(*rec));
-	ring_get_info(rr->mon, &info);
-	rec->ring_id = rr->id;
-	memcpy(rec->scheme, rr->scheme, sizeof(rec->scheme));
-	rec->consumer = rr->cpeer;
-	rec->producer = rr->ppeer;
-	rec->flags = info.flags;
-	rec->sq_entries = info.sq_entries;
-	rec->cq_entries = info.cq_entries;
-	rec->sqe_size = info.sqe_size;
-	rec->cqe_size = info.cqe_size;
-	rec->pool_bytes = info.pool_bytes;
-	rec->age_ns = service_now_ns() - rr->created_ns;
-	status = st.sq.status | st.cq.status;
-	if (rr->pending)
-		rec->state = RING_CTL_PENDING;
-	else if ((status & RING_STATUS_BROKEN) || !st.sq.valid || !st.cq.valid)
-		rec->state = RING_CTL_BROKEN;
-	else if (status & RING_STATUS_DROP)
-		rec->state = RING_CTL_DROPPED;
-	else if (rr->adopting)
-		rec->state = RING_CTL_ADOPTING;
-	else
-		rec->state = RING_CTL_RUNNING;
-	rings_fill_queue(&st.sq, &rec->sq);
-	rings_fill_queue(&st.cq, &rec->cq);
-}
-
-/*
- * Records of the rings whose id is *from or more, at most max, in id order;
- * *from moves past the last one.  The rings' shared headers are read a
- * chunk at a time with ring_get_stats_many(), so that a snapshot of ten
- * thousand rings costs a few overlapped cache misses per ring, not a
- * chain of them.
- */
-#define RINGS_CHUNK 32
-
-size_t
-rings_fill_batch(uint64_t *from, struct ring_ctl_ring *out, size_t max)
-{
-	struct ringd_ring key, *rr, *chunk[RINGS_CHUNK];
-	const struct ring *mon[RINGS_CHUNK];
-	struct ring_stats st[RINGS_CHUNK];
-	size_t n = 0, k, m;
-
-	key.id = *from;
-	rr = RB_NFIND(ring_tree, &ringd.rings, &key);
-	while (n < max && rr != NULL) {
-		for (m = 0; m < RINGS_CHUNK && n + m < max && rr != NULL; m++) {
-			/* the lines rings_fill_rec() reads beyond the node */
-			__builtin_prefetch(rr->scheme);
-			__builtin_prefetch(&rr->mon);
-			__builtin_prefetch(&rr->cpeer);
-			__builtin_prefetch(&rr->ppeer);
-			__builtin_prefetch(&rr->created_ns);
-			chunk[m] = rr;
-			mon[m] = rr->mon;
-			rr = RB_NEXT(ring_tree, &ringd.rings, rr);
-		}
-		ring_get_stats_many(mon, m, st);
-		for (k = 0; k < m; k++)
-			rings_fill_rec(chunk[k], &st[k], &out[n + k]);
-		n += m;
-	}
-	if (n > 0)
-		*from = out[n - 1].ring_id + 1;
-	return n;
-}
-
 /*
  * Shutdown: rings between two other processes are left to them, without
  * DROP (a new ringd adopts them); those ringd serves, and opens still
@@ -916,7 +837,8 @@ rings_fini(void)
 
 	state_save();
 	while ((rr = RB_MIN(ring_tree, &ringd.rings)) != NULL) {
-		rr->kept = !rr->builtin && !rr->takeover && !rr->pending &&
+		rr->kept = !rr->builtin && rr->phase != RINGS_TAKEN_OVER &&
+		    rr->phase != RINGS_PENDING &&
 		    rr->serve == NULL;
 		rings_release(rr);
 	}

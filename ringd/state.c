@@ -360,7 +360,8 @@ state_save(void)
 	RB_FOREACH(rr, ring_tree, &ringd.rings) {
 		struct state_ring *sr;
 
-		if (rr->builtin || rr->takeover || rr->pending ||
+		if (rr->builtin || rr->phase == RINGS_TAKEN_OVER ||
+		    rr->phase == RINGS_PENDING ||
 		    rr->serve != NULL)
 			continue;
 		if (n == cap) {

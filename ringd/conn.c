@@ -1,8 +1,14 @@
 /*
- * client.c - connections: accepting and identifying them (SO_PEERCRED,
- * /proc comm, pidfd), reading requests through proto_recv() and handing
- * them to the handler table, the bounded output queue, list replies sent
- * record by record, and tearing a connection down.
+ * conn.c - ringd's connections (was client.c, renamed apart from libring's
+ * lib/client.c): accepting and identifying them (SO_PEERCRED, /proc comm,
+ * pidfd), admission limits and the HELLO deadline, the bounded output
+ * queue, and tearing a connection down (kill now, reap after the event
+ * batch).  Reading requests and answering them is dispatch.c's, list
+ * replies list.c's.  Functions keep the client_ prefix of struct client.
+ *
+ * Depends on ringd.h (loop, log, policy, rings, registry, phys for the
+ * teardown) and lib/proto.h for framing; everything in ringd that answers
+ * a client sends through client_send() here.
  *
  * Admission: a connection must complete HELLO within hello_timeout_ms;
  * each uid but root's and the socket owner's holds at most
@@ -39,76 +45,6 @@
 #define SYS_pidfd_open 434
 #endif
 
-#define CLIENT_READ_BATCH 32 /* requests per wakeup, for fairness */
-
-/* Handler flags. */
-#define CH_PREHELLO 0x1 /* allowed before HELLO */
-#define CH_LIST 0x2	/* the reply is a record list: errors set end */
-
-struct client_handler {
-	const char *name;
-	int (*fn)(struct client *c, struct proto_msg *m);
-	uint32_t reply_len; /* 0: not a request a client may send */
-	unsigned flags;
-};
-
-static int client_handle_hello(struct client *c, struct proto_msg *m);
-static int client_handle_status(struct client *c, struct proto_msg *m);
-static int client_handle_list(struct client *c, struct proto_msg *m);
-
-/*
- * The requests ringd serves, keyed by message type (OpenSSH mon_table).
- * A handler returns >= 0 once it replied (or deferred the reply), or
- * -errno for client_dispatch() to send as the type's error reply.
- */
-static const struct client_handler client_handlers[PROTO_TYPE_COUNT] = {
-	[PROTO_HELLO] = { "hello", client_handle_hello,
-	    sizeof(struct proto_hello_reply), CH_PREHELLO },
-	[PROTO_REGISTER] = { "register", registry_handle_register,
-	    sizeof(struct proto_reply), 0 },
-	[PROTO_UNREGISTER] = { "unregister", registry_handle_unregister,
-	    sizeof(struct proto_reply), 0 },
-	[PROTO_OPEN] = { "open", rings_handle_open,
-	    sizeof(struct proto_open_reply), 0 },
-	[PROTO_ATTACH] = { "attach", NULL, 0, 0 }, /* ringd -> scheme only */
-	[PROTO_ACCEPT] = { "accept", rings_handle_accept,
-	    sizeof(struct proto_reply), 0 },
-	[PROTO_CLOSE] = { "close", rings_handle_close,
-	    sizeof(struct proto_reply), 0 },
-	[PROTO_PROBE] = { "probe", registry_handle_probe,
-	    sizeof(struct proto_probe_reply), 0 },
-	[PROTO_STATUS] = { "status", client_handle_status,
-	    sizeof(struct proto_status_reply), 0 },
-	[PROTO_LIST_SCHEMES] = { "list-schemes", client_handle_list,
-	    sizeof(struct proto_scheme_rec), CH_LIST },
-	[PROTO_LIST_RINGS] = { "list-rings", client_handle_list,
-	    sizeof(struct proto_ring_rec), CH_LIST },
-	[PROTO_LIST_CLIENTS] = { "list-clients", client_handle_list,
-	    sizeof(struct proto_client_rec), CH_LIST },
-	[PROTO_PHYS_ALLOC] = { "physalloc3", phys_handle_alloc,
-	    sizeof(struct proto_phys_alloc_reply), 0 },
-	[PROTO_PHYS_FREE] = { "physfree", phys_handle_free,
-	    sizeof(struct proto_phys_free_reply), 0 },
-	[PROTO_PHYS_MAP] = { "physmap", phys_handle_map,
-	    sizeof(struct proto_phys_map_reply), 0 },
-	[PROTO_PHYS_GRANT] = { "phys-grant", phys_handle_grant,
-	    sizeof(struct proto_reply), 0 },
-	[PROTO_PHYS_LIST_ZONES] = { "phys-list-zones", client_handle_list,
-	    sizeof(struct proto_phys_zone_rec), CH_LIST },
-	[PROTO_PHYS_LIST_FREE] = { "phys-list-free", client_handle_list,
-	    sizeof(struct proto_phys_range_rec), CH_LIST },
-	[PROTO_PHYS_LIST_REGIONS] = { "phys-list-regions", client_handle_list,
-	    sizeof(struct proto_phys_region_rec), CH_LIST },
-	[PROTO_ADOPT] = { "adopt", rings_handle_adopt,
-	    sizeof(struct proto_adopt_reply), 0 },
-	[PROTO_PHYS_ADOPT] = { "phys-adopt", phys_handle_adopt,
-	    sizeof(struct proto_phys_adopt_reply), 0 },
-};
-
-_Static_assert(sizeof(client_handlers) / sizeof(client_handlers[0]) ==
-	PROTO_TYPE_COUNT,
-    "one handler slot per message type");
-
 static int
 client_cmp(struct client *a, struct client *b)
 {
@@ -116,6 +52,9 @@ client_cmp(struct client *a, struct client *b)
 }
 
 RB_GENERATE(client_tree, client, node, client_cmp)
+
+static void client_sock_event(void *obj, uint32_t events);
+static void client_pidfd_event(void *obj, uint32_t events);
 
 /*
  * "client 7 (pid 123 'comm' uid 1000)" for log lines.  The result stays
@@ -137,7 +76,7 @@ client_name(const struct client *c)
 }
 
 /* Copy a command name, printable characters only. */
-static void
+void
 client_set_comm(struct client *c, const char *s, size_t max)
 {
 	size_t i;
@@ -389,7 +328,7 @@ client_send_error(int fd, int err)
 	char buf[64];
 	int i;
 
-	for (i = 0; i < CLIENT_READ_BATCH; i++)
+	for (i = 0; i < RINGD_READ_BATCH; i++)
 		if (recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC) < 0)
 			break;
 	(void)proto_send(fd, PROTO_ERROR, 0, &e, sizeof(e), NULL, 0);
@@ -446,9 +385,9 @@ client_new(int fd)
 	LIST_INIT(&c->prod_rings);
 	STAILQ_INIT(&c->outq);
 	c->comm_known = client_proc_comm(c);
-	c->sock_src.kind = LOOP_CLIENT;
+	c->sock_src.fn = client_sock_event;
 	c->sock_src.obj = c;
-	c->pid_src.kind = LOOP_PIDFD;
+	c->pid_src.fn = client_pidfd_event;
 	c->pid_src.obj = c;
 	c->ev = EPOLLIN;
 	if (loop_add(fd, &c->sock_src, c->ev) < 0) {
@@ -475,7 +414,7 @@ out_free:
 	close(fd);
 }
 
-static void
+void
 client_hello_done(struct client *c)
 {
 	if (!c->hello_wait)
@@ -510,15 +449,18 @@ client_expire(uint64_t now)
 }
 
 /*
- * Accept what is waiting.  Out of descriptors, give up the spare one to
+ * Accept what is waiting (the listening socket's loop callback, set up
+ * by client_listen()).  Out of descriptors, give up the spare one to
  * accept and drop the connection, or the listening socket would stay
  * readable and spin the loop.
  */
-void
-client_accept(void)
+static void
+client_accept(void *obj, uint32_t events)
 {
 	int i, fd;
 
+	(void)obj;
+	(void)events;
 	for (i = 0; i < 64; i++) {
 		fd = accept4(ringd.listen_fd, NULL, NULL,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -545,8 +487,17 @@ client_accept(void)
 	}
 }
 
+/* Watch the listening socket: new connections go to client_accept(). */
+int
+client_listen(void)
+{
+	ringd.listen_src.fn = client_accept;
+	ringd.listen_src.obj = NULL;
+	return loop_add(ringd.listen_fd, &ringd.listen_src, EPOLLIN);
+}
+
 /* Read interest while nothing is queued; write interest otherwise. */
-static void
+void
 client_update_events(struct client *c)
 {
 	uint32_t want;
@@ -631,300 +582,6 @@ client_send(struct client *c, uint16_t type, uint32_t seq, const void *body,
 	return client_enqueue(c, type, seq, body, len, fds, nfds);
 }
 
-/* The failed reply of a type: its layout, error first, the rest zero. */
-int
-client_reply_error(struct client *c, uint16_t type, uint32_t seq, int err)
-{
-	union {
-		uint8_t b[PROTO_MAX_MSG];
-		uint64_t align;
-	} u;
-	const struct client_handler *h;
-	int32_t e = err;
-	uint32_t end = 1;
-
-	if (type == 0 || type >= PROTO_TYPE_COUNT)
-		return -EINVAL;
-	h = &client_handlers[type];
-	if (h->reply_len == 0)
-		return -EINVAL;
-	memset(u.b, 0, h->reply_len);
-	memcpy(u.b, &e, sizeof(e));
-	if (h->flags & CH_LIST)
-		memcpy(u.b + sizeof(e), &end, sizeof(end));
-	return client_send(c, type | PROTO_REPLY, seq, u.b, h->reply_len, NULL,
-	    0);
-}
-
-/* Count a protocol violation; enough of them end the connection. */
-static void
-client_bad(struct client *c, const char *what)
-{
-	c->bad++;
-	log_debug("%s: %s (%u of %d)", client_name(c), what, c->bad,
-	    RINGD_MAX_BAD_MSGS);
-	if (c->bad >= RINGD_MAX_BAD_MSGS)
-		client_kill(c, "too many malformed messages");
-}
-
-/* Answer a message whose header could not be trusted. */
-static void
-client_bad_frame(struct client *c, const struct proto_msg *m, int rc)
-{
-	struct proto_error e = { .error = rc, .version = PROTO_VERSION };
-	uint32_t seq = m->hdr.magic == PROTO_MAGIC ? m->hdr.seq : 0;
-
-	if (rc == -EPROTO && m->hdr.magic == PROTO_MAGIC)
-		log_info("%s speaks protocol version %u, ringd speaks %u",
-		    client_name(c), m->hdr.version, PROTO_VERSION);
-	if (client_send(c, PROTO_ERROR, seq, &e, sizeof(e), NULL, 0) < 0)
-		return;
-	client_bad(c,
-	    rc == -EPROTO	  ? "bad magic or version"
-		: rc == -EMSGSIZE ? "oversized message"
-				  : "malformed message");
-}
-
-static void
-client_dispatch(struct client *c, struct proto_msg *m)
-{
-	const struct client_handler *h;
-	uint16_t type = m->hdr.type;
-	uint32_t seq = m->hdr.seq;
-	int rc;
-
-	/* proto_recv() let the type through; replies are not requests. */
-	if ((type & PROTO_REPLY) || type == PROTO_ERROR || type == 0 ||
-	    type >= PROTO_TYPE_COUNT || client_handlers[type].fn == NULL) {
-		client_bad_frame(c, m, -EBADMSG);
-		return;
-	}
-	h = &client_handlers[type];
-	if (!c->hello && !(h->flags & CH_PREHELLO)) {
-		if (client_reply_error(c, type, seq, -EPROTO) == 0)
-			client_bad(c, "request before HELLO");
-		return;
-	}
-	log_debug("%s: %s seq %u", client_name(c), h->name, seq);
-	rc = h->fn(c, m);
-	if (rc == -EBADMSG) {
-		/* the body broke the protocol: reserved bits, bad strings */
-		if (client_reply_error(c, type, seq, -EINVAL) == 0)
-			client_bad(c, "malformed request body");
-	} else if (rc < 0)
-		client_reply_error(c, type, seq, rc);
-}
-
-static void
-client_read(struct client *c)
-{
-	struct proto_msg m;
-	int i, rc;
-
-	for (i = 0; i < CLIENT_READ_BATCH && !c->dead; i++) {
-		if (!STAILQ_EMPTY(&c->outq) || c->list_type != 0)
-			break; /* back-pressure: flush first */
-		rc = proto_recv(c->sock, &m);
-		if (rc == -EAGAIN)
-			break;
-		if (rc == -EPROTO || rc == -EBADMSG || rc == -EMSGSIZE) {
-			client_bad_frame(c, &m, rc);
-			continue;
-		}
-		if (rc < 0) {
-			client_kill(c,
-			    rc == -ECONNRESET ? NULL : strerror(-rc));
-			break;
-		}
-		client_dispatch(c, &m);
-		proto_msg_close_fds(&m);
-	}
-}
-
-/* --- list replies, many records a packet ------------------------------ */
-
-/*
- * Fill the next record of c's list into the wire record's body (after
- * the error and end words); false when nothing is left.  The cursor kept
- * in c is a key, not a pointer, so the model may change between packets;
- * *it, when not NULL, is the element the previous record of the same
- * packet came from (nothing changes while one packet is filled).
- */
-static bool
-client_list_next(struct client *c, uint8_t *rec, void **it)
-{
-	switch (c->list_type) {
-	case PROTO_LIST_SCHEMES: {
-		struct scheme key, *s;
-
-		if (c->list_started) {
-			memcpy(key.name, c->list_name, sizeof(key.name));
-			s = RB_NFIND(scheme_tree, &ringd.schemes, &key);
-			if (s != NULL && strcmp(s->name, c->list_name) == 0)
-				s = RB_NEXT(scheme_tree, &ringd.schemes, s);
-		} else
-			s = RB_MIN(scheme_tree, &ringd.schemes);
-		if (s == NULL)
-			return false;
-		registry_fill_rec(s, (struct ring_ctl_scheme *)(void *)rec);
-		memcpy(c->list_name, s->name, sizeof(c->list_name));
-		c->list_started = true;
-		return true;
-	}
-	case PROTO_LIST_CLIENTS: {
-		struct client key, *o;
-
-		key.id = c->list_id;
-		o = *it != NULL ? RB_NEXT(client_tree, &ringd.clients, *it)
-				: RB_NFIND(client_tree, &ringd.clients, &key);
-		if (o == NULL)
-			return false;
-		client_fill_rec(o, (struct ring_ctl_client *)(void *)rec);
-		c->list_id = o->id + 1;
-		*it = o;
-		return true;
-	}
-	case PROTO_PHYS_LIST_ZONES:
-	case PROTO_PHYS_LIST_FREE:
-	case PROTO_PHYS_LIST_REGIONS:
-		return phys_list_next(c, rec);
-	}
-	return false;
-}
-
-/*
- * Send records while the socket takes them: {error 0, end, records...}
- * with as many records a packet as fit (proto.h); the last packet has end
- * set, so an empty list is one packet.
- */
-static void
-client_list_more(struct client *c)
-{
-	union {
-		uint8_t b[PROTO_MAX_MSG];
-		uint64_t align;
-	} u;
-	/* a packet that waits in the output queue must fit its limit */
-	const uint32_t room = (ringd.conf.max_pending_bytes < PROTO_MAX_MSG
-				      ? ringd.conf.max_pending_bytes
-				      : PROTO_MAX_MSG) -
-	    sizeof(struct proto_hdr);
-	uint32_t end, len, recsz;
-	uint16_t type;
-	void *it;
-
-	while (c->list_type != 0 && !c->dead && STAILQ_EMPTY(&c->outq)) {
-		type = c->list_type;
-		recsz = proto_list_rec_size(type);
-		len = PROTO_LIST_HDR;
-		end = 0;
-		it = NULL;
-		memset(u.b, 0, PROTO_LIST_HDR);
-		if (type == PROTO_LIST_RINGS) {
-			/* rings come in batches: see rings_fill_batch() */
-			size_t max = (room - len) / recsz, k;
-
-			k = rings_fill_batch(&c->list_id,
-			    (struct ring_ctl_ring *)(void *)(u.b + len), max);
-			len += (uint32_t)(k * recsz);
-			end = k < max;
-		} else
-			while (len + recsz <= room) {
-				memset(u.b + len, 0, recsz);
-				if (!client_list_next(c, u.b + len, &it)) {
-					end = 1;
-					break;
-				}
-				len += recsz;
-			}
-		memcpy(u.b + sizeof(int32_t), &end, sizeof(end));
-		if (end)
-			c->list_type = 0;
-		if (client_send(c, type | PROTO_REPLY, c->list_seq, u.b, len,
-			NULL, 0) < 0)
-			return;
-	}
-}
-
-static int
-client_handle_list(struct client *c, struct proto_msg *m)
-{
-	c->list_type = m->hdr.type;
-	c->list_seq = m->hdr.seq;
-	c->list_id = 0;
-	c->list_started = false;
-	memset(c->list_name, 0, sizeof(c->list_name));
-	client_list_more(c);
-	client_update_events(c);
-	return 0;
-}
-
-void
-client_fill_rec(const struct client *c, struct ring_ctl_client *rec)
-{
-	rec->client_id = c->id;
-	rec->peer = c->peer;
-	rec->schemes = c->nschemes;
-	rec->rings = c->nrings;
-	rec->age_ns = service_now_ns() - c->created_ns;
-}
-
-/* --- HELLO and STATUS --------------------------------------------------- */
-
-static int
-client_handle_hello(struct client *c, struct proto_msg *m)
-{
-	const struct proto_hello *h = (const void *)m->body.raw;
-	struct proto_hello_reply r;
-
-	if (h->flags != 0)
-		return -EBADMSG;
-	if (c->hello) {
-		client_bad(c, "second HELLO");
-		return -EISCONN;
-	}
-	memset(&r, 0, sizeof(r));
-	r.version = PROTO_VERSION;
-	r.pid = (uint32_t)getpid();
-	strlcpy(r.server, RINGD_SERVER, sizeof(r.server));
-	if (h->version != PROTO_VERSION) {
-		log_info("%s speaks protocol version %u, ringd speaks %u",
-		    client_name(c), h->version, PROTO_VERSION);
-		r.error = -EPROTO;
-		client_bad(c, "protocol version mismatch");
-	} else {
-		c->hello = true;
-		client_hello_done(c);
-		if (!c->comm_known)
-			client_set_comm(c, h->comm, sizeof(h->comm));
-	}
-	client_send(c, PROTO_HELLO | PROTO_REPLY, m->hdr.seq, &r, sizeof(r),
-	    NULL, 0);
-	return 0;
-}
-
-static int
-client_handle_status(struct client *c, struct proto_msg *m)
-{
-	struct proto_status_reply r;
-
-	unsigned nbuiltin;
-
-	builtin_list(&nbuiltin);
-	memset(&r, 0, sizeof(r));
-	r.st.pid = (uint32_t)getpid();
-	r.st.version = PROTO_VERSION;
-	strlcpy(r.st.server, RINGD_SERVER, sizeof(r.st.server));
-	r.st.uptime_ns = service_now_ns() - ringd.start_ns;
-	r.st.schemes = ringd.nschemes + nbuiltin;
-	r.st.rings = ringd.nrings;
-	r.st.clients = ringd.nclients;
-	phys_fill_status(&r.st);
-	client_send(c, PROTO_STATUS | PROTO_REPLY, m->hdr.seq, &r, sizeof(r),
-	    NULL, 0);
-	return 0;
-}
-
 /* --- events and teardown ------------------------------------------------ */
 
 static void
@@ -947,13 +604,16 @@ client_flush(struct client *c)
 		client_outmsg_free(o);
 	}
 	if (STAILQ_EMPTY(&c->outq))
-		client_list_more(c);
+		list_more(c);
 	client_update_events(c);
 }
 
-void
-client_event(struct client *c, uint32_t events)
+/* Its socket is ready (struct loop_src callback). */
+static void
+client_sock_event(void *obj, uint32_t events)
 {
+	struct client *c = obj;
+
 	if (c->dead)
 		return;
 	if (events & (EPOLLHUP | EPOLLERR)) {
@@ -963,14 +623,18 @@ client_event(struct client *c, uint32_t events)
 	if (events & EPOLLOUT)
 		client_flush(c);
 	if ((events & EPOLLIN) && !c->dead) {
-		client_read(c);
+		dispatch_read(c);
 		client_update_events(c);
 	}
 }
 
-void
-client_pidfd_event(struct client *c)
+/* Its process ended (pidfd readable; struct loop_src callback). */
+static void
+client_pidfd_event(void *obj, uint32_t events)
 {
+	struct client *c = obj;
+
+	(void)events;
 	if (!c->dead)
 		client_kill(c, NULL);
 }

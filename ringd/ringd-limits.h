@@ -1,5 +1,7 @@
 /*
- * limits.h - every client-controlled resource ringd bounds, in one place.
+ * ringd-limits.h - every client-controlled resource ringd bounds, in one
+ * place (named apart from the system <limits.h>).  Depends on <ring/abi.h>
+ * only; included by ringd.h, so by every ringd module and the fuzz targets.
  *
  * RINGD_DEF_* are the defaults a missing config key takes; RINGD_CAP_* are
  * the largest values ringd.conf may set.  Keep ringd.conf(5) in step.
@@ -101,6 +103,7 @@
  * machine: bytes are not time) */
 #define RINGD_BUILTIN_TURN_NS 2000000u
 #define RINGD_EPOLL_BATCH 64	 /* events taken per epoll_wait */
+#define RINGD_READ_BATCH 32	 /* requests a client per wakeup: fairness */
 #define RINGD_CONF_LINE_MAX 1024 /* longest ringd.conf line */
 /* largest ringd.conf; only a regular file is read */
 #define RINGD_CONF_SIZE_MAX (1u << 20)
