@@ -301,8 +301,8 @@ ring_ctl_status(struct ring_ctl *c, struct ring_ctl_status *st)
 }
 
 /*
- * One packet of a list reply, {int32 error, uint32 end} then records of
- * recsz bytes (the public record's size): its error, or its records and
+ * One packet of a list reply (proto_list_reply_parse() reads its layout):
+ * its error, or its records of recsz bytes (the public record's size) and
  * whether it is the last.  proto_recv() checked that whole records follow
  * the header.
  */
@@ -310,15 +310,20 @@ static int
 ring_ctl_list_unpack(const struct proto_msg *m, size_t recsz,
     const uint8_t **recs, size_t *k, bool *end)
 {
+	const void *p;
 	int32_t err;
 	uint32_t last;
+	size_t len;
+	int rc;
 
-	memcpy(&err, m->body.raw, sizeof(err));
-	memcpy(&last, m->body.raw + sizeof(err), sizeof(last));
+	if ((rc = proto_list_reply_parse(m, &err, &last, &p, &len)) < 0)
+		return rc;
+	if ((size_t)rc != recsz)
+		return -EBADMSG;
 	if (err < 0)
 		return err;
-	*recs = m->body.raw + PROTO_LIST_HDR;
-	*k = (m->hdr.len - sizeof(m->hdr) - PROTO_LIST_HDR) / recsz;
+	*recs = p;
+	*k = len / recsz;
 	*end = last != 0;
 	return 0;
 }

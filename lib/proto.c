@@ -475,28 +475,22 @@ proto_name_ok(const char *name, size_t size)
 	return true;
 }
 
-/* Is a set name field [a-z][a-z0-9_]*, NUL-terminated, zero after? */
+/*
+ * Is a set name field NUL-terminated with zeros after, and a name a
+ * scheme may declare (ring_op_name_ok(), the one rule)?
+ */
 static bool
 proto_opname_ok(const char *name)
 {
+	const char *nul = memchr(name, '\0', PROTO_OPNAME_MAX);
 	size_t i;
 
-	if (!(name[0] >= 'a' && name[0] <= 'z'))
+	if (nul == NULL)
 		return false;
-	for (i = 1; i < PROTO_OPNAME_MAX && name[i] != '\0'; i++)
-		if (!((name[i] >= 'a' && name[i] <= 'z') ||
-			(name[i] >= '0' && name[i] <= '9') || name[i] == '_'))
-			return false;
-	if (i == PROTO_OPNAME_MAX)
-		return false;
-	for (; i < PROTO_OPNAME_MAX; i++)
+	for (i = (size_t)(nul - name); i < PROTO_OPNAME_MAX; i++)
 		if (name[i] != '\0')
 			return false;
-	/* a declared name may not shadow a standard one */
-	for (i = 0; i < RING_OP_STANDARD_COUNT; i++)
-		if (strcmp(name, ring_op_name((unsigned)i)) == 0)
-			return false;
-	return true;
+	return ring_op_name_ok(name);
 }
 
 bool

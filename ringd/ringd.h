@@ -498,7 +498,7 @@ int phys_handle_grant(struct client *c, struct proto_msg *m);
 bool phys_list_next(struct client *c, uint8_t *rec);
 void phys_client_gone(struct client *c);
 void phys_fill_status(struct ring_ctl_status *st);
-/* phys.c: regions across a restart (state.c keeps the file) */
+/* phys-adopt.c: regions across a restart (state.c keeps the file) */
 size_t phys_save(struct state_region **ret, int **fds, size_t *nfds);
 int phys_restore(const struct state_region *sr);
 uint64_t phys_next_id(void);
