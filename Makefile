@@ -11,8 +11,11 @@
 #                        drivers through ringd, watched in ringtop
 #   V=1                  show commands
 
-VERSION := 0.1.0
+VERSION := 0.2.0
+# libring's soname: bumped whenever the public headers change incompatibly
+# (README, "ABI").  The file is libring.so.SOVERSION.MINOR.
 SOVERSION := 1
+LIBSO_FILE := libring.so.$(SOVERSION).0
 
 # Install paths.  The library goes in Debian's multiarch directory
 # ($(PREFIX)/lib/x86_64-linux-gnu) when dpkg-architecture says which one,
@@ -57,7 +60,7 @@ LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB_PIC_OBJS := $(LIB_SRCS:%.c=$(BUILD)/pic/%.o)
 LIBA := $(BUILD)/libring.a
-LIBSO_REAL := $(BUILD)/libring.so.$(VERSION)
+LIBSO_REAL := $(BUILD)/$(LIBSO_FILE)
 LIBSO_SONAME := libring.so.$(SOVERSION)
 LIBSO := $(BUILD)/libring.so
 PCFILE := $(BUILD)/libring.pc
@@ -128,8 +131,8 @@ $(LIBSO_REAL): $(LIB_PIC_OBJS) lib/libring.map
 		-Wl,--version-script=lib/libring.map -o $@ $(LIB_PIC_OBJS)
 
 $(LIBSO): $(LIBSO_REAL)
-	$(Q)ln -sf libring.so.$(VERSION) $(BUILD)/$(LIBSO_SONAME)
-	$(Q)ln -sf libring.so.$(VERSION) $@
+	$(Q)ln -sf $(LIBSO_FILE) $(BUILD)/$(LIBSO_SONAME)
+	$(Q)ln -sf $(LIBSO_FILE) $@
 
 # The pkg-config file names install paths, so install writes it anew.
 PC_SUBST = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
@@ -352,9 +355,9 @@ install: lib examples ringd ringctl ringtop
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/ring \
 		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man7
 	install -m 644 $(LIBA) $(DESTDIR)$(LIBDIR)/libring.a
-	install -m 755 $(INSTALL_STRIP) $(LIBSO_REAL) $(DESTDIR)$(LIBDIR)/libring.so.$(VERSION)
-	ln -sf libring.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(LIBSO_SONAME)
-	ln -sf libring.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libring.so
+	install -m 755 $(INSTALL_STRIP) $(LIBSO_REAL) $(DESTDIR)$(LIBDIR)/$(LIBSO_FILE)
+	ln -sf $(LIBSO_FILE) $(DESTDIR)$(LIBDIR)/$(LIBSO_SONAME)
+	ln -sf $(LIBSO_FILE) $(DESTDIR)$(LIBDIR)/libring.so
 	install -m 644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/ring/
 	install -m 644 examples/blkdev.h $(DESTDIR)$(INCLUDEDIR)/ring/blkdev.h
 	$(PC_SUBST) lib/libring.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/libring.pc
@@ -407,7 +410,7 @@ install: lib examples ringd ringctl ringtop
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libring.a $(DESTDIR)$(LIBDIR)/libring.so \
 		$(DESTDIR)$(LIBDIR)/$(LIBSO_SONAME) \
-		$(DESTDIR)$(LIBDIR)/libring.so.$(VERSION) \
+		$(DESTDIR)$(LIBDIR)/$(LIBSO_FILE) \
 		$(DESTDIR)$(PKGCONFIGDIR)/libring.pc
 	rm -f $(HEADERS:lib/include/ring/%=$(DESTDIR)$(INCLUDEDIR)/ring/%) \
 		$(DESTDIR)$(INCLUDEDIR)/ring/blkdev.h

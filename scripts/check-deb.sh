@@ -14,7 +14,7 @@
 # is "check-deb: ok" or "check-deb: FAILED: reason".
 set -u
 
-PKGS="libring0 libring-dev ringd ring-examples"
+PKGS="libring1 libring-dev ringd ring-examples"
 top=$(cd "$(dirname "$0")/.." && pwd)
 tmp=
 ringd_pid=
@@ -137,7 +137,7 @@ run "apt-get install ${debs[*]##*/}" apt-get install -y -q "${debs[@]}"
 
 check_files() {
 	local f
-	ldconfig -p | grep -q 'libring\.so\.0 ' || { echo "ldconfig -p lacks libring.so.0"; return 1; }
+	ldconfig -p | grep -q 'libring\.so\.1 ' || { echo "ldconfig -p lacks libring.so.1"; return 1; }
 	for f in ring_open ring_ctl_connect ring_physalloc3 ring_phys_sg_alloc libring \
 		ringctl ringtop blkdev-scheme blkdev-driver ring-abi ring-blkdev ringd ringd.conf; do
 		man -w "$f" >/dev/null || { echo "man -w $f failed"; return 1; }
@@ -156,12 +156,12 @@ check_files() {
 	grep -q '^User=ringd$' /lib/systemd/system/ringd.service ||
 		{ echo "ringd.service does not run as ringd"; return 1; }
 	/usr/sbin/ringd -t -c /etc/ringd.conf || return 1
-	[ "$(pkg-config --modversion libring)" = 0.1.0 ] || { echo "pkg-config libring"; return 1; }
+	[ "$(pkg-config --modversion libring)" = 0.2.0 ] || { echo "pkg-config libring"; return 1; }
 	# the README's example, against the installed library
 	# shellcheck disable=SC2046 # pkg-config's words on purpose
 	cc -Wall -Werror -o "$tmp/hello" "$top/examples/hello.c" \
 		$(pkg-config --cflags --libs libring) || return 1
-	ldd "$tmp/hello" | grep -q 'libring\.so\.0 => /' || { echo "hello not linked to libring.so.0"; return 1; }
+	ldd "$tmp/hello" | grep -q 'libring\.so\.1 => /' || { echo "hello not linked to libring.so.1"; return 1; }
 	"$tmp/hello" | grep -q 'user_data=42 status=0'
 }
 run "installed files (ldconfig, man -w, conffile, group, units, pkg-config)" check_files
