@@ -273,6 +273,19 @@ tu_await(int fd, int timeout_ms)
 	TAP_HERE();
 }
 
+struct ring_sqe
+tu_sqe(uint8_t op, uint64_t ud, uint64_t addr, uint64_t len)
+{
+	struct ring_sqe s;
+
+	memset(&s, 0, sizeof(s));
+	s.opcode = op;
+	s.user_data = ud;
+	s.addr = addr;
+	s.len = len;
+	return s;
+}
+
 void
 tu_sqe_make(struct ring_sqe *e, uint64_t seq, bool b32)
 {

@@ -80,6 +80,8 @@ void tu_sqe_make(struct ring_sqe *e, uint64_t seq, bool b32);
 bool tu_sqe_same(const struct ring_sqe *a, const struct ring_sqe *b);
 void tu_cqe_make(struct ring_cqe *e, uint64_t seq, uint64_t sum, bool b32);
 bool tu_cqe_same(const struct ring_cqe *a, const struct ring_cqe *b);
+/* An SQE with these fields and every other field zero. */
+struct ring_sqe tu_sqe(uint8_t op, uint64_t ud, uint64_t addr, uint64_t len);
 /* Fold an entry into a running checksum. */
 uint64_t tu_sum_sqe(uint64_t sum, const struct ring_sqe *e);
 
