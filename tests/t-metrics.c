@@ -9,29 +9,31 @@
  * not read); and a real Prometheus server scraping the endpoint.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <ring/phys.h>
 
-#include "t-ringctl.h"
+#include "lib/ctl.h"
+#include "lib/ringd.h"
+#include "lib/tap.h"
+#include "lib/testutil.h"
 
 static struct td d;
 static struct tr_run r;
-
-#define CTL(...) \
-	tr_runv(d.dir, &r, NULL, \
-	    (const char *const[]){ "-S", d.sock, __VA_ARGS__, NULL })
-
-#define EXPECT_STATUS(want) TR_EXPECT_STATUS(&r, want)
 
 #define EXPECT_HAS(hay, needle) \
 	do { \

@@ -10,20 +10,25 @@
  * where zsh looks for them.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/tmux.h"
-#include "t-ringctl.h"
+#include "lib/ctl.h"
+#include "lib/ringd.h"
+#include "lib/tap.h"
+#include "lib/testutil.h"
 
 static struct td d;
 static struct tr_run r;
-
-#define EXPECT_STATUS(want) TR_EXPECT_STATUS(&r, (want))
-#define EXPECT_ERR(needle) TR_EXPECT_ERR(&r, (needle))
 
 /* Run a program of this build (rel to the build dir) with args. */
 static void
@@ -48,9 +53,6 @@ run_prog(const char *env, const char *rel, const char *const *args)
 #define RINGTOP(...) \
 	run_prog("RINGTOP_BIN", "ringtop/ringtop", \
 	    (const char *const[]){ __VA_ARGS__, NULL })
-#define CTL(...) \
-	tr_runv(d.dir, &r, NULL, \
-	    (const char *const[]){ "-S", d.sock, __VA_ARGS__, NULL })
 #define CTL_BARE(...) \
 	tr_runv(d.dir, &r, NULL, (const char *const[]){ __VA_ARGS__, NULL })
 

@@ -10,16 +10,25 @@
  * region back after a ringd restart.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <poll.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <ring/phys.h>
 
-#include "t-ringctl.h"
+#include "lib/ctl.h"
+#include "lib/ringd.h"
+#include "lib/tap.h"
+#include "lib/testutil.h"
 
 static struct td d;
 static struct tr_run r;
@@ -32,14 +41,6 @@ static struct tr_run r;
 /* SQE opcodes the scheme serves */
 #define OP_MAP 200   /* resolve additional1 for this ring: map it */
 #define OP_CHECK 201 /* the first byte of additional1, in extra */
-
-#define CTL(...) \
-	tr_runv(d.dir, &r, NULL, \
-	    (const char *const[]){ "-S", d.sock, __VA_ARGS__, NULL })
-
-#define EXPECT_STATUS(want) TR_EXPECT_STATUS(&r, want)
-
-#define EXPECT_ERR(needle) TR_EXPECT_ERR(&r, needle)
 
 /* What the driver tells the test once it is set up. */
 struct drv_info {

@@ -9,28 +9,30 @@
  * physical memory figures.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <ring/phys.h>
 
-#include "t-ringctl.h"
+#include "lib/ctl.h"
+#include "lib/ringd.h"
+#include "lib/tap.h"
+#include "lib/testutil.h"
 
 static struct td d;
 static struct tr_run r;
 
 /* zone 32: 1 MiB at [4G - 1M, 4G); zone 64: 4 MiB from 4 GiB */
 #define CONF "phys_zone32_size = 1M\nphys_zone64_size = 4M\n"
-
-#define CTL(...) \
-	tr_runv(d.dir, &r, NULL, \
-	    (const char *const[]){ "-S", d.sock, __VA_ARGS__, NULL })
-
-#define EXPECT_STATUS(want) TR_EXPECT_STATUS(&r, want)
-
-#define EXPECT_ERR(needle) TR_EXPECT_ERR(&r, needle)
 
 #define TR_REGION_KEYS \
 	"id:int", "base:int", "size:int", "highest_address:int", \

@@ -17,21 +17,29 @@
  * -ECONNRESET and friends, die during an open, or never answer one.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "../lib/proto.h"
 #include "../common/sanitize.c"
-#include "t-ringctl.h"
+#include "lib/ctl.h"
+#include "lib/ringd.h"
+#include "lib/tap.h"
+#include "lib/testutil.h"
 
 static struct td d;
 static struct tr_run r;
@@ -46,14 +54,9 @@ static struct tr_run r;
 #define EVIL_SCHEME_VIS \
 	"\\033]2;PWNED\\007\\033[31mil\\233\\377\\302\\233\\177\\\\x"
 
-#define CTL(...) \
-	tr_runv(d.dir, &r, NULL, \
-	    (const char *const[]){ "-S", d.sock, __VA_ARGS__, NULL })
 #define EVIL(...) \
 	tr_runv(d.dir, &r, NULL, \
 	    (const char *const[]){ "-S", evil_path, __VA_ARGS__, NULL })
-
-#define EXPECT_STATUS(want) TR_EXPECT_STATUS(&r, want)
 
 static char evil_path[200];
 
@@ -462,8 +465,7 @@ test_ringtop_batch(void)
 
 	td_begin(&d, NULL);
 	srv = evil_ringd(false);
-	setenv("RINGCTL_BIN", bin, 1);
-	tr_bin[0] = '\0';
+	tr_set_binary(bin);
 	pid = tr_spawn(d.dir, "top", NULL,
 	    (const char *const[]){ "-b", "-n", "2", "-d", "0.1", "-S",
 		evil_path, NULL });
@@ -478,8 +480,7 @@ test_ringtop_batch(void)
 	    (const char *const[]){ "-b", "-j", "-n", "1", "-S", evil_path,
 		NULL });
 	tr_collect(d.dir, "top", pid, 20000, &r);
-	unsetenv("RINGCTL_BIN");
-	tr_bin[0] = '\0';
+	tr_set_binary(NULL);
 	EXPECT_STATUS(0);
 	expect_plain("ringtop -b -j (stderr)", r.err);
 	o = expect_json("ringtop -b -j", r.out);

@@ -15,8 +15,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +30,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "t-ringctl.h"
+#include "lib/ctl.h"
+#include "lib/ringd.h"
+#include "lib/tap.h"
+#include "lib/testutil.h"
 
 #define SYS_SOCK RING_CTL_SYSTEM_SOCKET
 #define USER_DIR "/run/user/65534"
@@ -93,9 +98,6 @@ run_as(uid_t uid, const char *const *env, const char *const *argv)
 	snprintf(err, sizeof(err), "%s/run.err", d.dir);
 	tr_collect(d.dir, "run", spawn_as(uid, env, argv, out, err), 20000, &r);
 }
-
-#define EXPECT_STATUS(want) TR_EXPECT_STATUS(&r, (want))
-#define EXPECT_ERR(needle) TR_EXPECT_ERR(&r, (needle))
 
 static char ctl_bin[256], top_bin[256];
 

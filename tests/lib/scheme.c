@@ -177,3 +177,31 @@ ts_check_attach(const struct ring_attach *a, const char *scheme, pid_t pid,
 	TAP_ASSERT(a->fds.mem >= 0 && a->fds.doorbell[0] >= 0 &&
 	    a->fds.doorbell[1] >= 0);
 }
+
+pid_t
+ts_idle_scheme(const struct td *d, const char *name, int ready[2],
+    int done[2])
+{
+	pid_t pid;
+
+	tu_pipe(ready);
+	tu_pipe(done);
+	if ((pid = tap_fork()) == 0) {
+		struct ring_ctl *c = td_connect(d);
+		struct ring_attach at;
+		struct ring *ring;
+		static const uint8_t ops[] = { 0, 3, 4, 200 };
+
+		TAP_OK(ring_ctl_register(c, name, ops, sizeof(ops)));
+		tu_notify(ready[1]);
+		TAP_OK(ring_ctl_wait_attach(c, &at, 10000));
+		TAP_OK(ring_ctl_accept(c, &at, &ring));
+		tu_notify(ready[1]);
+		tu_await(done[0], 20000);
+		ring_close(ring);
+		ring_ctl_close(c);
+		tap_child_exit();
+	}
+	tu_await(ready[0], 5000);
+	return pid;
+}

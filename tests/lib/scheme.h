@@ -16,6 +16,8 @@
 #include <ring/ctl.h>
 #include <ring/ring.h>
 
+struct td;
+
 /* The test scheme's name and the three opcodes it declares. */
 #define TS_NAME "t-scheme"
 extern const uint8_t ts_ops[3];
@@ -50,5 +52,13 @@ void ts_expect_open(struct ring_ctl *c, const char *scheme, uint32_t sq,
     uint32_t cq, uint32_t flags, uint32_t reserved, uint64_t pool, int want);
 /* This process's command name, as ringd reads it from /proc. */
 void ts_self_comm(char *buf, size_t len);
+
+/*
+ * A scheme name (opcodes 0, 3, 4 and 200) in a helper process that accepts
+ * one ring and never serves it.  Returns once it registered; it notifies
+ * ready[1] again once it accepted, and leaves when done[1] is notified.
+ */
+pid_t ts_idle_scheme(const struct td *d, const char *name, int ready[2],
+    int done[2]);
 
 #endif /* TESTS_SCHEME_H */
