@@ -36,7 +36,7 @@
 
 #include "../examples/blkdev.h"
 #include "lib/proc.h"
-#include "lib/ringd.h"
+#include "lib/daemon.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
 

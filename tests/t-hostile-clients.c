@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "lib/raw.h"
-#include "lib/ringd.h"
+#include "lib/daemon.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
 

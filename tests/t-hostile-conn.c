@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "../lib/proto.h"
-#include "lib/ringd.h"
+#include "lib/daemon.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
 

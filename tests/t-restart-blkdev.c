@@ -51,7 +51,7 @@
 
 #include "lib/proc.h"
 #include "lib/raw.h"
-#include "lib/ringd.h"
+#include "lib/daemon.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
 

@@ -21,7 +21,7 @@
 
 #include "../lib/proto.h"
 #include "lib/ctl.h"
-#include "lib/ringd.h"
+#include "lib/daemon.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
 #include "lib/scheme.h"

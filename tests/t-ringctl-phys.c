@@ -24,7 +24,7 @@
 #include <ring/phys.h>
 
 #include "lib/ctl.h"
-#include "lib/ringd.h"
+#include "lib/daemon.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
 

@@ -37,7 +37,7 @@
 #include "../lib/proto.h"
 #include "../common/sanitize.c"
 #include "lib/ctl.h"
-#include "lib/ringd.h"
+#include "lib/daemon.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
 

@@ -31,7 +31,7 @@
 
 #include "lib/tmux.h"
 #include "lib/ctl.h"
-#include "lib/ringd.h"
+#include "lib/daemon.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
 

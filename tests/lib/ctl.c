@@ -20,7 +20,7 @@
 #include <json-c/json.h>
 
 #include "ctl.h"
-#include "ringd.h"
+#include "daemon.h"
 #include "tap.h"
 #include "testutil.h"
 

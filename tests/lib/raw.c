@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "raw.h"
-#include "ringd.h"
+#include "daemon.h"
 #include "testutil.h"
 
 static uint32_t raw_seq = 1000;

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ringd.h"
+#include "daemon.h"
 #include "scheme.h"
 #include "tap.h"
 #include "testutil.h"

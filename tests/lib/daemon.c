@@ -1,6 +1,6 @@
 /*
- * ringd.c - start, watch and stop a private ringd for the integration
- * tests (see ringd.h).
+ * daemon.c - start, watch and stop a private ringd for the integration
+ * tests (see daemon.h).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "../../lib/proto.h"
-#include "ringd.h"
+#include "daemon.h"
 #include "testutil.h"
 
 #define TD_START_MS 5000u /* ringd must answer within this */

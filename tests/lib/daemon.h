@@ -1,5 +1,6 @@
 /*
- * ringd.h - a private ringd for the integration tests.
+ * daemon.h - a private ringd for the integration tests (td_ prefix; named
+ * apart from the daemon's own ringd/ringd.h).
  *
  * td_setup() (called once from main, after tap_init()) makes a temporary
  * directory for the whole program and removes it when main exits, however
@@ -17,8 +18,8 @@
  * Failures report through the harness and end the sub-test; reports about
  * ringd itself print the tail of its log as '#' lines first.
  */
-#ifndef TD_RINGD_H
-#define TD_RINGD_H
+#ifndef TESTS_DAEMON_H
+#define TESTS_DAEMON_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -201,4 +202,4 @@ void td_await_scheme_gone_at(struct ring_ctl *c, const char *name,
 void td_become_nobody(void);
 #define TD_NOBODY 65534u
 
-#endif /* TD_RINGD_H */
+#endif /* TESTS_DAEMON_H */
