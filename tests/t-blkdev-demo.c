@@ -442,8 +442,8 @@ main(int argc, char **argv)
 			rmdir(dt_tmux_dir);
 		}
 	} else
-		printf("ok - demo in a terminal: ringtop up, q stops "
-		       "everything # SKIP tmux is not installed\n");
+		tap_skip("demo in a terminal: ringtop up, q stops everything",
+		    "tmux is not installed");
 	tap_run("demo usage errors", t_usage, TAP_TIMEOUT);
 	return tap_done();
 }

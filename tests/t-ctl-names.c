@@ -190,7 +190,7 @@ main(int argc, char **argv)
 	if (geteuid() == 0)
 		tap_run("ctl-name-uid", test_name_uid, 30);
 	else
-		printf("ok - ctl-name-uid # skip not root: cannot run a "
-		       "helper as uid 65534\n");
+		tap_skip("ctl-name-uid",
+		    "not root: cannot run a helper as uid 65534");
 	return tap_done();
 }

@@ -589,9 +589,8 @@ main(int argc, char **argv)
 		size_t i;
 
 		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			printf("ok - %s # skip not root: cannot run a helper "
-			       "as uid 65534\n",
-			    names[i]);
+			tap_skip(names[i],
+			    "not root: cannot run a helper as uid 65534");
 		return tap_done();
 	}
 	tap_run("policy-register", test_register, 30);

@@ -275,12 +275,12 @@ main(int argc, char **argv)
 	if (geteuid() == 0)
 		tap_run("privs-confined-work", test_confined_work, 60);
 	else
-		printf("ok - privs-confined-work # skip not root: physalloc3 "
-		       "and socket_group need root\n");
+		tap_skip("privs-confined-work",
+		    "not root: physalloc3 and socket_group need root");
 	if (geteuid() == 0 && !tu_under_valgrind())
 		tap_run("privs-filter-refuses", test_filter_refuses, 30);
 	else
-		printf("ok - privs-filter-refuses # skip needs root for "
-		       "PTRACE_SECCOMP_GET_FILTER, and no valgrind\n");
+		tap_skip("privs-filter-refuses",
+		    "needs root for PTRACE_SECCOMP_GET_FILTER, and no valgrind");
 	return tap_done();
 }

@@ -584,7 +584,7 @@ main(int argc, char **argv)
 	if (geteuid() == 0)
 		tap_run("phys-inuse-privs", test_privs, 60);
 	else
-		printf("ok - phys-inuse-privs # SKIP not root\n");
+		tap_skip("phys-inuse-privs", "not root");
 	tap_run("phys-inuse-restart", test_restart, 60);
 	return tap_done();
 }

@@ -567,10 +567,8 @@ main(int argc, char **argv)
 		if (getuid() != 0)
 			snprintf(why, sizeof(why), "not root");
 		for (i = 0; i < sizeof(ns_tests) / sizeof(ns_tests[0]); i++)
-			printf("ok - %s # skip %s: cannot give the test a "
-			       "private /run\n",
-			    ns_tests[i], why);
-		fflush(stdout);
+			tap_skip(ns_tests[i],
+			    "%s: cannot give the test a private /run", why);
 		return tap_done();
 	}
 	tap_run(ns_tests[0], test_nonroot_system, 120);

@@ -335,9 +335,9 @@ main(int argc, char **argv)
 	tap_init(argc, argv);
 	if (geteuid() != 0) {
 		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			printf("ok - %s # SKIP not root: needs a second uid, "
-			       "physalloc3 and the socket's group\n",
-			    names[i]);
+			tap_skip(names[i],
+			    "not root: needs a second uid, physalloc3 and the "
+			    "socket's group");
 		return tap_done();
 	}
 	td_setup();

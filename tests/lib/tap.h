@@ -1,17 +1,20 @@
 /*
  * tap.h - a tiny test harness for the libring test programs.
  *
- * A test program calls tap_init(), then tap_run() once per named sub-test,
- * then returns tap_done().  Each sub-test runs in a forked process of its
- * own under a watchdog, so a crash, a failed assertion or a hang fails that
- * sub-test alone and the program goes on with the next one.  The program
- * prints exactly one line per sub-test:
+ * A test program calls tap_init(), then tap_run() (or tap_skip()) once per
+ * named sub-test, then returns tap_done().  Each sub-test runs in a forked
+ * process of its own under a watchdog, so a crash, a failed assertion or a
+ * hang fails that sub-test alone and the program goes on with the next
+ * one.  The output is TAP (the Test Anything Protocol, readable by prove):
+ * exactly one line per sub-test,
  *
  *	ok - NAME
+ *	ok - NAME # SKIP reason
  *	not ok - NAME: reason (file:line)
  *
- * plus optional diagnostic lines starting with '#'.  The exit status is
- * non-zero when any sub-test failed.
+ * plus optional diagnostic lines starting with '#', and the plan "1..N"
+ * last (N sub-tests ran; TAP allows the plan at the end).  The exit status
+ * is non-zero when any sub-test failed.
  *
  * Inside a sub-test, tap_fork() starts a helper process.  A failed
  * assertion in a helper reports its reason to the harness and exits with
@@ -32,6 +35,10 @@
 
 void tap_init(int argc, char **argv);
 void tap_run(const char *name, void (*fn)(void), unsigned timeout_s);
+/* Report name as skipped, with a reason (printf-style). */
+__attribute__((format(printf, 2, 3))) void tap_skip(const char *name,
+    const char *fmt, ...);
+/* Print the plan; the exit status for main. */
 int tap_done(void);
 
 /*
