@@ -48,21 +48,10 @@ static struct td d;
 static void
 bt_binary(char *buf, size_t size, const char *name)
 {
-	char self[PATH_MAX], *slash;
-	ssize_t n;
+	char rel[64];
 
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		TAP_FAIL("readlink /proc/self/exe: %s", tap_rcname(-errno));
-	self[n] = '\0';
-	if ((slash = strrchr(self, '/')) == NULL)
-		TAP_FAIL("odd path '%s'", self);
-	*slash = '\0';
-	if ((size_t)snprintf(buf, size, "%s/../examples/%s", self, name) >=
-	    size)
-		TAP_FAIL("path too long");
-	if (access(buf, X_OK) != 0)
-		TAP_FAIL("no binary at '%s' (make examples)", buf);
+	snprintf(rel, sizeof(rel), "examples/%s", name);
+	td_build_bin(NULL, rel, buf, size);
 }
 
 /*
@@ -92,7 +81,7 @@ bt_expect(struct tp_proc *p, int want)
 static void
 bt_scheme(struct tp_proc *p, struct ring_ctl *c, const char *name, bool dma32)
 {
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 
 	if (dma32)
 		bt_start(p, name, "blkdev-scheme", "-n", name, "-s", "32M",
@@ -105,7 +94,7 @@ bt_scheme(struct tp_proc *p, struct ring_ctl *c, const char *name, bool dma32)
 			tp_dump(p);
 			TAP_FAIL("blkdev-scheme '%s' ended at start", name);
 		}
-		if (tu_now_ns() - t0 > 5000000000ull)
+		if (clock_ns() - t0 > 5000000000ull)
 			TAP_FAIL("blkdev-scheme '%s' did not register in 5 s",
 			    name);
 		tu_sleep_ms(5);
@@ -141,8 +130,7 @@ t_verify_fixed(void)
 	tp_says(&s, "closed (driver left): 4099 requests, 0 errors");
 	/* 16 buffers in one region: the scheme noted one region, not 16 */
 	tp_says(&s, " bytes; regions mapped: 1\n");
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
 
 static void
@@ -177,8 +165,7 @@ t_verify_random(void)
 	tp_says(&v[0], "up to 64 segments each");
 	tp_says(&v[1], "lists in physical memory");
 	bt_scheme_stop(&s);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
 
 /*
@@ -235,8 +222,7 @@ t_verify_fragmented(void)
 	bt_scheme_stop(&s);
 	for (i = 1; i < n; i += 2)
 		TAP_OK(ring_physfree(c, piece[i], 64 << 10));
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
 
 /* --- requests made by hand -------------------------------------------- */
@@ -415,8 +401,7 @@ t_bad_requests(void)
 	tp_says(&s, "ring 1 from");
 	ring_close(v.r);
 	ring_ctl_close(v.c);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
 
 /* --- dead peers ------------------------------------------------------- */
@@ -444,7 +429,7 @@ t_kill_scheme(void)
 	/* let it run, then freeze the device and wait for a full window */
 	tu_sleep_ms(300);
 	TAP_SYS(kill(s.pid, SIGSTOP));
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	while (!full) {
 		/* 16 submitted and not answered, none waiting to be reaped */
 		TAP_OK(ring_ctl_list_rings(c, &rings, &n));
@@ -452,7 +437,7 @@ t_kill_scheme(void)
 		    rings[0].sq.push_epoch - rings[0].cq.push_epoch == 16 &&
 		    rings[0].cq.depth == 0;
 		free(rings);
-		if (!full && tu_now_ns() - t0 > 5000000000ull) {
+		if (!full && clock_ns() - t0 > 5000000000ull) {
 			tp_dump(&v);
 			TAP_FAIL("the driver never had 16 requests queued");
 		}
@@ -479,8 +464,7 @@ t_kill_scheme(void)
 		TAP_EQ_U(never, 0);
 		TAP_EQ_U(sub, res + shut);
 	}
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
 
 /*
@@ -508,12 +492,12 @@ bt_scheme_dies(int sig)
 	bt_start(&v, "slow", "blkdev-driver", "-n", "ks", "-m", "load", "-b",
 	    "4K", "-q", "16", "-d", "20", "-l", "256K", (char *)NULL);
 	/* wait for a backlog: answers piling up in the driver's CQ */
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	while (!backlog) {
 		TAP_OK(ring_ctl_list_rings(c, &rings, &n));
 		backlog = n == 1 && rings[0].cq.depth >= 8;
 		free(rings);
-		if (!backlog && tu_now_ns() - t0 > 10000000000ull) {
+		if (!backlog && clock_ns() - t0 > 10000000000ull) {
 			tp_dump(&v);
 			TAP_FAIL("no backlog of answers built up in 10 s");
 		}
@@ -544,8 +528,7 @@ bt_scheme_dies(int sig)
 	TAP_EQ(sscanf(at, "blkdev-driver: load: %llu requests", &reqs), 1);
 	TAP_EQ_U(reqs, res);
 	tp_says(&v, " 0 errors, 0 mismatches");
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
 
 static void
@@ -631,8 +614,7 @@ t_dma_isolation(void)
 	TAP_OK(ring_physunmap(vp, 8192));
 	ring_close(v.r);
 	ring_ctl_close(v.c);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
 
 /*
@@ -653,9 +635,9 @@ t_kill_driver(void)
 	bt_scheme(&s, c, "bt", false);
 	bt_start(&a, "victim", "blkdev-driver", "-n", "bt", "-m", "load", "-q",
 	    "16", "-b", "8K", "-l", "4M", "-v", (char *)NULL);
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	while (strstr(tp_log(&a), "region 0: ") == NULL) {
-		if (tu_now_ns() - t0 > 5000000000ull) {
+		if (clock_ns() - t0 > 5000000000ull) {
 			tp_dump(&a);
 			TAP_FAIL(
 			    "the driver did not allocate its memory in 5 s");
@@ -669,7 +651,7 @@ t_kill_driver(void)
 	tp_reap(&a, 5000);
 	TAP_EQ(a.status, 128 + SIGKILL);
 	/* ringd freed its memory, the scheme closed its ring */
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	for (;;) {
 		struct ring_phys_region *reg = NULL;
 		size_t nreg = 0;
@@ -679,7 +661,7 @@ t_kill_driver(void)
 		if (nreg == 1 &&
 		    strstr(tp_log(&s), "closed (driver left)") != NULL)
 			break;
-		if (tu_now_ns() - t0 > 5000000000ull) {
+		if (clock_ns() - t0 > 5000000000ull) {
 			tp_dump(&s);
 			TAP_FAIL("%zu regions and the ring still open 5 s "
 				 "after "
@@ -707,8 +689,7 @@ t_kill_driver(void)
 	tp_says(&e, " 0 errors, 0 mismatches");
 	bt_scheme_stop(&s);
 	tp_says(&s, "closed (driver left)");
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
 
 /* --- usage ------------------------------------------------------------ */
@@ -757,11 +738,11 @@ t_sizes_decimal(void)
 	bt_start(&s, "dec", "blkdev-scheme", "-n", "dec", "-s", "010K",
 	    (char *)NULL);
 	{
-		uint64_t t0 = tu_now_ns();
+		uint64_t t0 = clock_ns();
 
 		while (!td_find_scheme(c, "dec", NULL)) {
 			if (waitpid(s.pid, NULL, WNOHANG) != 0 ||
-			    tu_now_ns() - t0 > 5000000000ull) {
+			    clock_ns() - t0 > 5000000000ull) {
 				tp_dump(&s);
 				TAP_FAIL(
 				    "blkdev-scheme -s 010K did not come up");
@@ -775,8 +756,7 @@ t_sizes_decimal(void)
 	bt_scheme_stop(&s);
 	ring_close(v.r);
 	ring_ctl_close(v.c);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
 
 int

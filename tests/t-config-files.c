@@ -331,8 +331,7 @@ test_phys_default_quota(void)
 	c = td_connect(&d);
 	TAP_RC(alloc_rc(c, 1024 * MB, RING_PHYS_SPACE_32, 0, &base), 0);
 	TAP_RC(ring_physfree(c, base, 1024 * MB), 0);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 
 	/* an explicit phys_quota is a total over both zones, as before */
 	td_begin(&d, "phys_allow_users = yes\nphys_quota = 512M\n");

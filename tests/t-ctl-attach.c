@@ -74,8 +74,7 @@ test_external(void)
 	tap_reap(pid);
 	td_await_ring_gone(c, id);
 	ring_ctl_close(c);
-	close(p[0]);
-	close(p[1]);
+	tu_pipe_close(p);
 	td_finish(&d);
 }
 
@@ -131,8 +130,7 @@ test_two_consumers(void)
 	TAP_EQ(v[1].n, 48);
 	td_await_ring_gone(sc, v[0].id);
 	td_await_ring_gone(sc, v[1].id);
-	ring_ctl_close(sc);
-	td_finish(&d);
+	td_end(&d, sc);
 }
 
 /*
@@ -193,10 +191,10 @@ test_refuse(void)
 	TAP_RC(ring_ctl_open(c, TS_NAME, &prm, &r, NULL), -EACCES);
 	TAP_RC(ring_ctl_open(c, TS_NAME, &prm, &r, NULL), -EPERM);
 	TAP_RC(ring_ctl_open(c, TS_NAME, &prm, &r, NULL), -ECONNREFUSED);
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	TAP_RC(ring_ctl_open(c, TS_NAME, &prm, &r, NULL), -ETIMEDOUT);
-	TAP_ASSERT(tu_now_ns() - t0 >= 250000000ull);
-	TAP_ASSERT(tu_now_ns() - t0 < 3000000000ull);
+	TAP_ASSERT(clock_ns() - t0 >= 250000000ull);
+	TAP_ASSERT(clock_ns() - t0 < 3000000000ull);
 	tu_await(p[0], 5000);
 	TAP_RC(ring_ctl_open(c, TS_NAME, &prm, &r, NULL), -ECONNRESET);
 	tap_reap(pid);
@@ -206,8 +204,7 @@ test_refuse(void)
 	td_await_scheme_gone(c, TS_NAME);
 	ts_expect_open(c, TS_NAME, 4, 0, 0, 0, 0, -ENODEV);
 	ring_ctl_close(c);
-	close(p[0]);
-	close(p[1]);
+	tu_pipe_close(p);
 	td_finish(&d);
 }
 
@@ -238,18 +235,17 @@ test_consumer_leaves_pending(void)
 	TAP_RC(ring_ctl_wait_attach(sc, &a, 5000), 0);
 	TAP_EQ(a.consumer.pid, pid);
 	tap_kill(pid);
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	do {
 		tu_sleep_ms(5);
 		TAP_RC(ring_ctl_status(sc, &st), 0);
-	} while (st.clients != 1 && tu_now_ns() - t0 < 3000000000ull);
+	} while (st.clients != 1 && clock_ns() - t0 < 3000000000ull);
 	TAP_EQ(st.clients, 1);
 	TAP_RC(ring_ctl_accept(sc, &a, &r), -ESHUTDOWN);
 	TAP_ASSERT(r == NULL);
 	TAP_RC(ring_ctl_status(sc, &st), 0);
 	TAP_EQ(st.rings, 0);
-	ring_ctl_close(sc);
-	td_finish(&d);
+	td_end(&d, sc);
 }
 
 int

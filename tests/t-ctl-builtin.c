@@ -121,8 +121,7 @@ null_run(uint32_t flags)
 	td_close_ring(c, r, id);
 	/* closing it twice is an error, not a crash */
 	TAP_RC(ring_ctl_close_ring(c, id), -ENOENT);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
 
 static void
@@ -194,8 +193,7 @@ zero_run(uint32_t flags)
 
 	ring_close(r);
 	TAP_RC(ring_ctl_close_ring(c, id), 0);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
 
 static void
@@ -280,8 +278,7 @@ echo_run(uint32_t flags)
 	}
 	ring_close(r);
 	TAP_RC(ring_ctl_close_ring(c, id), 0);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
 
 static void
@@ -349,8 +346,7 @@ test_open_errors(void)
 	/* but the two that opened: closed on our side, not told to ringd */
 	TAP_EQ(n, 2);
 	TAP_EQ(st.rings, 2);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
 
 /*
@@ -397,9 +393,9 @@ test_builtin_fairness(void)
 	for (i = 0; i < 200; i++) {
 		memset(&s, 0, sizeof(s));
 		s.user_data = i;
-		t0 = tu_now_ns();
+		t0 = clock_ns();
 		td_roundtrip(r, &s, &cq);
-		dt = tu_now_ns() - t0;
+		dt = clock_ns() - t0;
 		if (dt > worst)
 			worst = dt;
 	}
@@ -409,8 +405,7 @@ test_builtin_fairness(void)
 	TAP_ASSERT(worst < 1000000000ull);
 	ring_close(r);
 	ring_ctl_close(c);
-	close(p[0]);
-	close(p[1]);
+	tu_pipe_close(p);
 	td_finish(&d);
 }
 

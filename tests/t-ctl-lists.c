@@ -67,8 +67,7 @@ test_probe(void)
 	ring_ctl_close(sc);
 	td_await_scheme_gone(c, "t-many");
 	TAP_RC(ring_ctl_probe(c, TS_NAME, ops), -ENODEV);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
 
 /* Names a scheme gives its own opcodes: kept, served, checked, dropped. */
@@ -165,8 +164,7 @@ test_opnames(void)
 	TAP_ASSERT(strcmp(v[0].name, "capacity") == 0);
 	free(v);
 	ring_ctl_close(sc2);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
 
 /* A scheme's rings: those attached now, and those ever opened to it. */
@@ -213,8 +211,7 @@ test_rings_attached(void)
 	TAP_ASSERT(td_find_scheme(c, "echo", &rec));
 	TAP_EQ(rec.rings, 0);
 	TAP_EQ_U(rec.rings_opened, 4);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
 
 static const struct ring_ctl_scheme *
@@ -383,10 +380,8 @@ test_lists(void)
 	TAP_EQ(st.schemes, 3);
 	TAP_EQ(st.rings, 0);
 	ring_ctl_close(c);
-	close(p[0]);
-	close(p[1]);
-	close(q[0]);
-	close(q[1]);
+	tu_pipe_close(p);
+	tu_pipe_close(q);
 	td_finish(&d);
 }
 
@@ -468,8 +463,7 @@ test_lists_churn(void)
 	tap_kill(pid);
 	for (i = 0; i < 64; i++)
 		ring_close(r[i]);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
 
 int

@@ -61,8 +61,7 @@ test_names(void)
 	TAP_RC(ring_ctl_unregister(c1, "n3"), 0);
 	TAP_RC(ring_ctl_register(c1, "n4", NULL, 0), 0);
 	ring_ctl_close(c1);
-	ring_ctl_close(c2);
-	td_finish(&d);
+	td_end(&d, c2);
 }
 
 /* A name comes free when its owner disconnects or dies. */
@@ -99,8 +98,7 @@ test_name_freed(void)
 	td_await_scheme_gone(c2, "killme");
 	TAP_RC(ring_ctl_register(c2, "killme", NULL, 0), 0);
 	ring_ctl_close(c2);
-	close(p[0]);
-	close(p[1]);
+	tu_pipe_close(p);
 	td_finish(&d);
 }
 
@@ -173,10 +171,8 @@ test_name_uid(void)
 	/* free again: now root may have it */
 	TAP_RC(ring_ctl_register(c, "nobodyname", NULL, 0), 0);
 	ring_ctl_close(c);
-	close(p[0]);
-	close(p[1]);
-	close(q[0]);
-	close(q[1]);
+	tu_pipe_close(p);
+	tu_pipe_close(q);
 	td_finish(&d);
 }
 

@@ -57,11 +57,11 @@ test_status(void)
 	TAP_RC(ring_ctl_status(c, &st), 0);
 	TAP_EQ(st.clients, 2);
 	ring_ctl_close(c2);
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	do {
 		tu_sleep_ms(5);
 		TAP_RC(ring_ctl_status(c, &st), 0);
-	} while (st.clients != 1 && tu_now_ns() - t0 < 3000000000ull);
+	} while (st.clients != 1 && clock_ns() - t0 < 3000000000ull);
 	TAP_EQ(st.clients, 1);
 
 	/* list_clients shows us with our credentials and name */
@@ -203,8 +203,7 @@ test_global_limits(void)
 	ring_close(r[1]);
 	ring_close(r[2]);
 	ring_ctl_close(c1);
-	ring_ctl_close(c2);
-	td_finish(&d);
+	td_end(&d, c2);
 }
 
 /*
@@ -240,8 +239,7 @@ test_fd_budget(void)
 	ring_ctl_close(c2);
 	for (i = 0; i < n; i++)
 		ring_close(r[i]);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
 
 int

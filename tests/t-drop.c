@@ -111,12 +111,12 @@ check_shut(struct ring *r, enum ring_role role)
 	}
 	TAP_RC(ring_reserve(r, 1), -ESHUTDOWN);
 	TAP_RC(ring_wait(r, RING_EV_IN, 0), -ESHUTDOWN);
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	TAP_RC(ring_wait(r, RING_EV_IN, 3000000000ll), -ESHUTDOWN);
 	TAP_RC(ring_wait(r, RING_EV_IN, -1), -ESHUTDOWN);
 	TAP_RC(ring_wait(r, RING_EV_OUT, -1), -ESHUTDOWN);
 	TAP_RC(ring_wait(r, RING_EV_IN | RING_EV_OUT, -1), -ESHUTDOWN);
-	TAP_ASSERT(tu_now_ns() - t0 < 1000000000ull);
+	TAP_ASSERT(clock_ns() - t0 < 1000000000ull);
 	TAP_RC(ring_arm(r, RING_EV_IN), -ESHUTDOWN);
 	ring_get_stats(r, &st);
 	TAP_ASSERT((st.sq.status & RING_STATUS_DROP) != 0);
@@ -308,8 +308,7 @@ kill_run(enum ring_role survivor, unsigned k)
 	}
 	tu_await(p[0], 5000);
 	tap_kill(pid);
-	close(p[0]);
-	close(p[1]);
+	tu_pipe_close(p);
 
 	TAP_ASSERT(!ring_is_dropped(r));
 	drain_k(r, survivor, 0, k / 2);
@@ -404,12 +403,12 @@ kill_asleep_run(enum ring_role survivor, unsigned k)
 
 	/* the survivor took all k and sleeps again */
 	q = cq_in ? &st.cq : &st.sq;
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	for (;;) {
 		ring_get_stats(mon, &st);
 		if (q->pop_epoch == k && q->pop_wait != 0)
 			break;
-		if (tu_now_ns() - t0 > 5000000000ull)
+		if (clock_ns() - t0 > 5000000000ull)
 			TAP_FAIL("survivor did not drain %u and sleep: popped "
 				 "%llu, "
 				 "wait word %u",
@@ -420,8 +419,7 @@ kill_asleep_run(enum ring_role survivor, unsigned k)
 	TAP_RC(ring_shutdown(mon), 0);
 	tap_reap(surv_pid);
 	ring_close(mon);
-	close(p[0]);
-	close(p[1]);
+	tu_pipe_close(p);
 	ring_fds_close(&fds);
 }
 

@@ -145,12 +145,12 @@ hold_idle(int *held, unsigned max)
 static void
 await_closed(int *held, unsigned n, unsigned ms)
 {
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 	unsigned i;
 	int rc;
 
 	for (i = 0; i < n; i++) {
-		uint64_t waited = (tu_now_ns() - t0) / 1000000u;
+		uint64_t waited = (clock_ns() - t0) / 1000000u;
 
 		rc = conn_next(held[i],
 		    waited >= ms ? 0 : ms - (unsigned)waited);
@@ -175,7 +175,7 @@ static void
 root_gets_in(uint32_t min_clients)
 {
 	struct ring_ctl_status st;
-	uint64_t t0 = tu_now_ns(), ms;
+	uint64_t t0 = clock_ns(), ms;
 	struct ring_ctl *c;
 	int rc;
 
@@ -185,7 +185,7 @@ root_gets_in(uint32_t min_clients)
 			    "connections: %s",
 		    TD_NOBODY, tap_rcname(rc));
 	TAP_OK(ring_ctl_status(c, &st));
-	ms = (tu_now_ns() - t0) / 1000000u;
+	ms = (clock_ns() - t0) / 1000000u;
 	ring_ctl_close(c);
 	if (ms > CONN_ROOT_MS)
 		TD_FAIL(&d, "root's HELLO and status took %llu ms",
@@ -227,13 +227,13 @@ test_reserve(void)
 		uint64_t t0;
 
 		td_become_nobody();
-		t0 = tu_now_ns();
+		t0 = clock_ns();
 		n = hold_idle(held, 60);
 		TAP_EQ(write(up[1], &n, sizeof(n)), (ssize_t)sizeof(n));
 		tu_await(down[0], 20000);
 		/* 5 s from the first connection, and slack */
 		await_closed(held, n,
-		    8000 - (unsigned)((tu_now_ns() - t0) / 1000000u));
+		    8000 - (unsigned)((clock_ns() - t0) / 1000000u));
 		tap_child_exit();
 	}
 	n = read_count(up[0]);
@@ -247,10 +247,8 @@ test_reserve(void)
 	tu_notify(down[1]);
 	tap_reap(pid);
 	TAP_ASSERT(td_log_has(&d, "no HELLO within 5000 ms"));
-	close(up[0]);
-	close(up[1]);
-	close(down[0]);
-	close(down[1]);
+	tu_pipe_close(up);
+	tu_pipe_close(down);
 	td_finish(&d);
 }
 
@@ -320,10 +318,8 @@ test_per_uid(void)
 	tu_notify(down[1]);
 	tap_reap(pid);
 	tap_reap(other);
-	close(up[0]);
-	close(up[1]);
-	close(down[0]);
-	close(down[1]);
+	tu_pipe_close(up);
+	tu_pipe_close(down);
 	td_finish(&d);
 }
 
@@ -340,11 +336,11 @@ test_hello_timeout(void)
 	int idle, ok, rc;
 
 	td_begin(&d, "hello_timeout_ms = 300\n");
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	idle = td_raw_connect(&d);
 	TAP_EQ(conn_hello(&ok), 0);
 	rc = conn_next(idle, 2000);
-	ms = (tu_now_ns() - t0) / 1000000u;
+	ms = (clock_ns() - t0) / 1000000u;
 	if (rc != -ETIMEDOUT)
 		TD_FAIL(&d, "an idle connection: %s after %llu ms, not told "
 			    "-ETIMEDOUT",
@@ -401,10 +397,8 @@ test_nofile(void)
 	TAP_ASSERT(td_log_has(&d, "descriptors are short"));
 	tu_notify(down[1]);
 	tap_reap(pid);
-	close(up[0]);
-	close(up[1]);
-	close(down[0]);
-	close(down[1]);
+	tu_pipe_close(up);
+	tu_pipe_close(down);
 	td_finish(&d);
 }
 
@@ -467,9 +461,9 @@ test_log_names(void)
 	r = td_open(c, "conn-names", 8, 0, 0, &id);
 	td_stop(&d);
 	td_start(&d, "adopt_timeout_ms = 10000\n", 0);
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	while (!td_log_has(&d, "is back: ")) {
-		if (tu_now_ns() - t0 > 10000000000ull)
+		if (clock_ns() - t0 > 10000000000ull)
 			TD_FAIL(&d, "ring %llu did not come back",
 			    (unsigned long long)id);
 		(void)ring_ctl_process(c);
@@ -495,10 +489,8 @@ test_log_names(void)
 	ring_ctl_close(c);
 	tu_notify(stop[1]);
 	tap_reap(scheme);
-	close(stop[0]);
-	close(stop[1]);
-	close(ready[0]);
-	close(ready[1]);
+	tu_pipe_close(stop);
+	tu_pipe_close(ready);
 	/* the restarted ringd had clients before it could learn its idle
 	 * counts (they were reconnecting): stop it without comparing */
 	td_stop(&d);

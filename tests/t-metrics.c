@@ -598,14 +598,14 @@ static size_t
 mt_read_all(int fd, char *buf, size_t len, unsigned ms)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	uint64_t end = tu_now_ns() + (uint64_t)ms * 1000000;
+	uint64_t end = clock_ns() + (uint64_t)ms * 1000000;
 	size_t got = 0;
 	ssize_t n;
 
 	for (;;) {
-		int64_t left = (int64_t)(end - tu_now_ns()) / 1000000;
+		int64_t left = (int64_t)(end - clock_ns()) / 1000000;
 
-		if (tu_now_ns() >= end)
+		if (clock_ns() >= end)
 			TAP_FAIL("the server kept the connection open %u ms; "
 				 "got: %.200s",
 			    ms, buf);

@@ -196,7 +196,7 @@ pp_run(const struct pp_cfg *cfg)
 {
 	struct ring_fds fds;
 	struct ring *r;
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 	pid_t pid;
 
 	tu_create(&fds, cfg->sq, cfg->cq, cfg->b32 ? RING_PAIR_BITS_32 : 0, 0);
@@ -223,7 +223,7 @@ pp_run(const struct pp_cfg *cfg)
 	tap_reap(pid);
 	ring_fds_close(&fds);
 	tap_diag("%llu round trips in %.2f s", (unsigned long long)cfg->count,
-	    (double)(tu_now_ns() - t0) / 1e9);
+	    (double)(clock_ns() - t0) / 1e9);
 }
 
 static void
@@ -344,7 +344,7 @@ lw_consumer(struct ring *r, uint64_t n)
 static void
 test_lost_wakeup(void)
 {
-	uint64_t n = tap_scaled(200000, 1000), t0 = tu_now_ns();
+	uint64_t n = tap_scaled(200000, 1000), t0 = clock_ns();
 	struct ring_fds fds;
 	struct ring *r;
 	pid_t pid;
@@ -363,7 +363,7 @@ test_lost_wakeup(void)
 	tap_reap(pid);
 	ring_fds_close(&fds);
 	tap_diag("%llu strict round trips in %.2f s", (unsigned long long)n,
-	    (double)(tu_now_ns() - t0) / 1e9);
+	    (double)(clock_ns() - t0) / 1e9);
 }
 
 /*
@@ -438,7 +438,7 @@ test_doorbell_epoll(void)
 		true };
 	struct db_ring d[DB_RINGS];
 	struct epoll_event ev, evs[DB_RINGS];
-	uint64_t sleeps = 0, t0 = tu_now_ns();
+	uint64_t sleeps = 0, t0 = clock_ns();
 	pid_t pids[DB_RINGS];
 	bool moved, ready;
 	int ep, i, n, ndone, rc;
@@ -521,7 +521,7 @@ test_doorbell_epoll(void)
 	}
 	close(ep);
 	tap_diag("4 x %llu round trips in %.2f s, %llu epoll sleeps",
-	    (unsigned long long)cfg.count, (double)(tu_now_ns() - t0) / 1e9,
+	    (unsigned long long)cfg.count, (double)(clock_ns() - t0) / 1e9,
 	    (unsigned long long)sleeps);
 }
 

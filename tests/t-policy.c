@@ -170,8 +170,7 @@ test_register(void)
 	c = td_connect(&d);
 	TAP_RC(ring_ctl_register(c, "disk.0", NULL, 0), 0);
 	TAP_RC(ring_ctl_register(c, "null", NULL, 0), -EPERM);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
 
 /* --- open: first match, default, reload ------------------------------------ */
@@ -239,8 +238,7 @@ test_open_order(void)
 	c = td_connect(&d);
 	TAP_RC(try_open(c, "zero"), 0);
 	TAP_RC(ring_ctl_register(c, "rootname2", NULL, 0), -EACCES);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
 
 /* --- reload with a bad rule keeps the old policy ------------------------- */
@@ -382,8 +380,7 @@ test_submit(void)
 	reload("# nothing\n", true);
 	TAP_EQ(submit(r, RING_OP_WRITE, 5), 5);
 	td_close_ring(c, r, id);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
 
 /* --- phys: who, how much --------------------------------------------------- */

@@ -175,8 +175,7 @@ test_confined_work(void)
 	TAP_EQ(sb.st_mode & 0777, 0660);
 	if (td_log_has(&d, "Operation not permitted"))
 		TD_FAIL(&d, "a call was refused");
-	close(p[0]);
-	close(p[1]);
+	tu_pipe_close(p);
 	td_finish(&d); /* exit 0, socket and pidfile removed */
 }
 

@@ -128,8 +128,7 @@ test_open_rejects(void)
 	open_bad(&fds, RING_ROLE_CONSUMER, "a pipe");
 	fds.mem = fds.doorbell[0];
 	open_bad(&fds, RING_ROLE_PRODUCER, "a doorbell");
-	close(p[0]);
-	close(p[1]);
+	tu_pipe_close(p);
 	fds.mem = -1;
 	ring_fds_close(&fds);
 
@@ -146,13 +145,11 @@ test_open_rejects(void)
 			TAP_SYS(pipe(p));
 			fds.doorbell[db] = p[1];
 			open_bad(&fds, RING_ROLE_PRODUCER, "a pipe doorbell");
-			close(p[0]);
-			close(p[1]);
+			tu_pipe_close(p);
 			TAP_SYS(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
 			fds.doorbell[db] = sv[0];
 			open_bad(&fds, RING_ROLE_CONSUMER, "a stream doorbell");
-			close(sv[0]);
-			close(sv[1]);
+			tu_pipe_close(sv);
 			TAP_SYS(sv[0] = socket(AF_UNIX, SOCK_DGRAM, 0));
 			fds.doorbell[db] = sv[0];
 			open_bad(&fds, RING_ROLE_MONITOR,

@@ -157,8 +157,7 @@ test_monitor(void)
 	EXPECT_USAGE("bad --threshold");
 	CTL("monitor", "1", "2");
 	EXPECT_USAGE("unexpected argument '2'");
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
 
 /* --- metrics ------------------------------------------------------------- */
@@ -319,8 +318,7 @@ test_monitor_text(void)
 		    strstr(line, " running ") != NULL)
 			TAP_ASSERT(strstr(line, want) != NULL);
 	}
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
 
 int

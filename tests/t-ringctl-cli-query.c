@@ -340,8 +340,7 @@ test_rings(void)
 	tap_reap(pid);
 	ring_close(ring);
 	ring_ctl_close_ring(c, id);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
 
 /* --- -q in JSON ------------------------------------------------------------ */
@@ -385,8 +384,7 @@ test_quiet_json(void)
 	snprintf(want, sizeof(want), "[%" PRIu64 "]\n%" PRIu64 "\n", id, id);
 	TAP_ASSERT(strcmp(r.out, want) == 0);
 	td_close_ring(c, ring, id);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
 
 /* --- bad input for the commands without other tests of it ---------------- */

@@ -35,19 +35,7 @@ static struct tr_run r;
 static struct json_object *
 submit_json(const char *const *args, int want_status)
 {
-	const char *argv[40];
-	unsigned i = 0;
-
-	argv[i++] = "-S";
-	argv[i++] = d.sock;
-	argv[i++] = "-j";
-	argv[i++] = "submit";
-	while (*args != NULL && i < 39)
-		argv[i++] = *args++;
-	argv[i] = NULL;
-	tr_runv(d.dir, &r, NULL, argv);
-	EXPECT_STATUS(want_status);
-	return JSON_OUT();
+	return tr_cmd_json(&d, &r, "submit", args, want_status);
 }
 #define SUBMIT_JSON(want, ...) \
 	submit_json((const char *const[]){ __VA_ARGS__, NULL }, (want))
@@ -496,8 +484,7 @@ test_declared_opcodes(void)
 		       "\nringd_scheme_rings_opened_total{"
 		       "scheme=\"echo\",builtin=\"1\"} 3\n") != NULL);
 	td_close_ring(c, ring[2], id[2]);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
 
 /* --- submit --data-file that cannot be read to its end ---------------------- */

@@ -38,9 +38,7 @@ run_prog(const char *env, const char *rel, const char *const *args)
 	char bin[256];
 	size_t n = 0;
 
-	if (td_build_path(env, rel, bin, sizeof(bin)) < 0)
-		TAP_FAIL("no program at '%s'", bin);
-	argv[n++] = bin;
+	argv[n++] = td_build_bin(env, rel, bin, sizeof(bin));
 	while (*args != NULL && n < 31)
 		argv[n++] = *args++;
 	argv[n] = NULL;
@@ -457,8 +455,7 @@ test_peers(void)
 		TAP_FAIL("ringtop does not show the built-in producer: %s",
 		    r.out);
 	td_close_ring(c, ring, id);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
 
 /* --- completions --------------------------------------------------------- */

@@ -350,16 +350,11 @@ test_cli(void)
 	CTL("physfree", ids);
 	EXPECT_STATUS(0);
 	TAP_ASSERT(!region_listed(di.pers_id));
-	close(ready[0]);
-	close(ready[1]);
-	close(hold[0]);
-	close(hold[1]);
-	close(info[0]);
-	close(info[1]);
-	close(cmd[0]);
-	close(cmd[1]);
-	close(ans[0]);
-	close(ans[1]);
+	tu_pipe_close(ready);
+	tu_pipe_close(hold);
+	tu_pipe_close(info);
+	tu_pipe_close(cmd);
+	tu_pipe_close(ans);
 	td_finish(&d);
 }
 
@@ -440,8 +435,7 @@ test_owner_free(void)
 	tap_reap(spid);
 	ring_ctl_close(other);
 	ring_ctl_close(c);
-	close(ready[0]);
-	close(ready[1]);
+	tu_pipe_close(ready);
 	td_finish(&d);
 }
 
@@ -506,10 +500,8 @@ test_privs(void)
 	TAP_RC(ring_physunmap(p, RSIZE), 0);
 	TAP_RC(ring_physfree(c, rb, RSIZE), 0);
 	ring_ctl_close(c);
-	close(ready[0]);
-	close(ready[1]);
-	close(go[0]);
-	close(go[1]);
+	tu_pipe_close(ready);
+	tu_pipe_close(go);
 	td_finish(&d);
 }
 
@@ -570,8 +562,7 @@ test_restart(void)
 	}
 	EXPECT_STATUS(0);
 	TAP_ASSERT(!region_listed(rid));
-	ring_ctl_close(o);
-	td_finish(&d);
+	td_end(&d, o);
 }
 
 int

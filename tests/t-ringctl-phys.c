@@ -50,21 +50,10 @@ static struct tr_run r;
 static struct json_object *
 alloc_json(const char *const *args)
 {
-	const char *argv[24];
 	struct json_object *o;
 	size_t i, n;
-	unsigned k = 0;
 
-	argv[k++] = "-S";
-	argv[k++] = d.sock;
-	argv[k++] = "-j";
-	argv[k++] = "physalloc";
-	while (*args != NULL && k < 23)
-		argv[k++] = *args++;
-	argv[k] = NULL;
-	tr_runv(d.dir, &r, NULL, argv);
-	EXPECT_STATUS(0);
-	o = tr_parse(r.out);
+	o = tr_cmd_json(&d, &r, "physalloc", args, 0);
 	tr_keys(o, "physalloc", TR_ALLOC_KEYS);
 	n = json_object_array_length(tr_get(o, "segments"));
 	for (i = 0; i < n; i++)
@@ -408,8 +397,7 @@ test_physmap(void)
 	EXPECT_ERR(want);
 	TAP_OK(ring_physunmap(ptr, 8192));
 	TAP_OK(ring_physfree(c, base, 8192));
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
 
 static void

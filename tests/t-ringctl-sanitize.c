@@ -447,12 +447,7 @@ ringtop_binary(void)
 {
 	static char bin[PATH_MAX];
 
-	snprintf(bin, sizeof(bin), "%s", tr_binary());
-	*strrchr(bin, '/') = '\0';
-	snprintf(bin + strlen(bin), sizeof(bin) - strlen(bin),
-	    "/../ringtop/ringtop");
-	if (access(bin, X_OK) != 0)
-		TAP_FAIL("no ringtop binary at '%s'", bin);
+	td_build_bin("RINGTOP_BIN", "ringtop/ringtop", bin, sizeof(bin));
 	return bin;
 }
 
@@ -502,7 +497,7 @@ static size_t pty_len;
 static bool
 pty_wait(int mfd, const char *needle, unsigned ms)
 {
-	uint64_t end = tu_now_ns() + (uint64_t)ms * 1000000u;
+	uint64_t end = clock_ns() + (uint64_t)ms * 1000000u;
 	struct pollfd p = { .fd = mfd, .events = POLLIN };
 	ssize_t n;
 
@@ -511,7 +506,7 @@ pty_wait(int mfd, const char *needle, unsigned ms)
 		if (needle != NULL && memmem(pty_out, pty_len, needle,
 					  strlen(needle)) != NULL)
 			return true;
-		if (tu_now_ns() >= end)
+		if (clock_ns() >= end)
 			return false;
 		if (poll(&p, 1, 50) <= 0)
 			continue;
@@ -661,8 +656,7 @@ refuser(const char *name, const int *errs, bool die, int done[2])
 		tap_child_exit();
 	}
 	tu_await(ready[0], 5000);
-	close(ready[0]);
-	close(ready[1]);
+	tu_pipe_close(ready);
 	return pid;
 }
 
@@ -714,10 +708,8 @@ test_reply_errno(void)
 	pid2 = refuser("crasher", none, true, done2);
 	expect_refused("crasher", "ECONNRESET");
 	tap_reap(pid2);
-	close(done[0]);
-	close(done[1]);
-	close(done2[0]);
-	close(done2[1]);
+	tu_pipe_close(done);
+	tu_pipe_close(done2);
 	/* ringd out of reach is still 3 */
 	td_stop(&d);
 	CTL("submit", "null", "noop");
@@ -738,8 +730,7 @@ test_reply_timeout(void)
 	expect_refused("sleeper", "ETIMEDOUT");
 	tu_notify(done[1]);
 	tap_reap(pid);
-	close(done[0]);
-	close(done[1]);
+	tu_pipe_close(done);
 	td_finish(&d);
 }
 

@@ -42,15 +42,6 @@
 static struct td d;
 static struct tr_run r;
 
-/* A program of this build, or fail. */
-static const char *
-build_bin(const char *env, const char *rel, char *buf, size_t len)
-{
-	if (td_build_path(env, rel, buf, len) < 0)
-		TAP_FAIL("no program at '%s'", buf);
-	return buf;
-}
-
 /* Not 0: the one supplementary group of the next programs as uid 65534. */
 static gid_t spawn_group;
 
@@ -104,13 +95,15 @@ static char ctl_bin[256], top_bin[256];
 /* ringctl ARGS as uid with env; the pid `-j status` reported, or 0. */
 #define CTL_AS(uid, env, ...) \
 	run_as((uid), (env), \
-	    (const char *const[]){ build_bin("RINGCTL_BIN", "ringctl/ringctl", \
-				       ctl_bin, sizeof(ctl_bin)), \
+	    (const char *const[]){ td_build_bin("RINGCTL_BIN", \
+				       "ringctl/ringctl", ctl_bin, \
+				       sizeof(ctl_bin)), \
 		__VA_ARGS__, NULL })
 #define TOP_AS(uid, env, ...) \
 	run_as((uid), (env), \
-	    (const char *const[]){ build_bin("RINGTOP_BIN", "ringtop/ringtop", \
-				       top_bin, sizeof(top_bin)), \
+	    (const char *const[]){ td_build_bin("RINGTOP_BIN", \
+				       "ringtop/ringtop", top_bin, \
+				       sizeof(top_bin)), \
 		__VA_ARGS__, NULL })
 
 /*
@@ -126,10 +119,10 @@ reached(bool top, uid_t uid, const char *const *env, const char *opt,
 	size_t n = 0;
 	pid_t pid;
 
-	argv[n++] = top ? build_bin("RINGTOP_BIN", "ringtop/ringtop", top_bin,
-			      sizeof(top_bin))
-			: build_bin("RINGCTL_BIN", "ringctl/ringctl", ctl_bin,
-			      sizeof(ctl_bin));
+	argv[n++] = top ? td_build_bin("RINGTOP_BIN", "ringtop/ringtop",
+			      top_bin, sizeof(top_bin))
+			: td_build_bin("RINGCTL_BIN", "ringctl/ringctl",
+			      ctl_bin, sizeof(ctl_bin));
 	if (opt != NULL)
 		argv[n++] = opt;
 	argv[n++] = top ? "-b" : "-j";
@@ -303,7 +296,7 @@ ringd_start(uid_t uid, const char *const *env, const char *sock,
 	pid_t pid;
 	int rc;
 
-	build_bin("RINGD_BIN", "ringd/ringd", bin, sizeof(bin));
+	td_build_bin("RINGD_BIN", "ringd/ringd", bin, sizeof(bin));
 	snprintf(conf, sizeof(conf), "%s", d.conf);
 	snprintf(logp, sizeof(logp), "%s/%s", d.dir, log);
 	pid = spawn_as(uid, env,
@@ -515,7 +508,7 @@ test_ringd_scope(void)
 
 	td_prepare(&d, NULL);
 	TAP_OK(ns_enter());
-	build_bin("RINGD_BIN", "ringd/ringd", bin, sizeof(bin));
+	td_build_bin("RINGD_BIN", "ringd/ringd", bin, sizeof(bin));
 	/* root asking for its own runtime directory's socket */
 	TAP_SYS(mkdir("/run/user/0", 0700));
 	{

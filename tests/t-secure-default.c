@@ -287,8 +287,7 @@ test_root(void)
 	td_close_ring(c, r, id);
 	TAP_RC(sd_alloc(c, &base), 0);
 	TAP_RC(ring_physfree(c, base, 4 * SD_KB), 0);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
 
 static void

@@ -246,12 +246,12 @@ test_socket_mode(void)
 	TAP_EQ(st.st_mode & 0777, 0600);
 	td_write_conf(&d, "socket_mode = 0660\n");
 	TAP_SYS(kill(d.pid, SIGHUP));
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	do {
 		tu_sleep_ms(10);
 		TAP_SYS(lstat(d.sock, &st));
 	} while (
-	    (st.st_mode & 0777) != 0660 && tu_now_ns() - t0 < 3000000000ull);
+	    (st.st_mode & 0777) != 0660 && clock_ns() - t0 < 3000000000ull);
 	TAP_EQ(st.st_mode & 0777, 0660);
 	td_stop(&d);
 	td_cleanup(&d);
@@ -325,7 +325,7 @@ test_sighup_reload(void)
 
 	td_write_conf(&d, "# test\nmax_rings_per_client = 1\n");
 	TAP_SYS(kill(d.pid, SIGHUP));
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	for (;;) {
 		c2 = td_connect(&d);
 		n = open_until_refused(c2, r2, 8, &err);
@@ -334,7 +334,7 @@ test_sighup_reload(void)
 		ring_ctl_close(c2);
 		if (n == 1)
 			break;
-		if (tu_now_ns() - t0 > 3000000000ull)
+		if (clock_ns() - t0 > 3000000000ull)
 			TD_FAIL(&d,
 			    "3 s after SIGHUP a client still opens %u "
 			    "rings; max_rings_per_client is now 1",
@@ -352,9 +352,9 @@ test_sighup_reload(void)
 	td_write_conf(&d, "max_rings_per_client = 3\nmax_entries = lots\n");
 	TAP_SYS(kill(d.pid, SIGHUP));
 	snprintf(where, sizeof(where), "%s:2", d.conf);
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	while (!td_log_has(&d, where)) {
-		if (tu_now_ns() - t0 > 3000000000ull)
+		if (clock_ns() - t0 > 3000000000ull)
 			TD_FAIL(&d, "no '%s' in the log after a bad reload",
 			    where);
 		tu_sleep_ms(10);
@@ -368,8 +368,7 @@ test_sighup_reload(void)
 	ring_ctl_close(c2);
 	for (i = 0; i < 4; i++)
 		ring_close(r1[i]);
-	ring_ctl_close(c1);
-	td_finish(&d);
+	td_end(&d, c1);
 }
 
 /* A bad config: non-zero exit, the message names file:line, no socket. */
@@ -726,8 +725,8 @@ out:
 	ring_ctl_close(c);
 	if (dpid > 0 && !gone(dpid)) {
 		kill(dpid, SIGTERM);
-		t0 = tu_now_ns();
-		while (!gone(dpid) && tu_now_ns() - t0 < 10000000000ull)
+		t0 = clock_ns();
+		while (!gone(dpid) && clock_ns() - t0 < 10000000000ull)
 			tu_sleep_ms(10);
 		if (!gone(dpid)) {
 			kill(dpid, SIGKILL);
@@ -771,11 +770,11 @@ static void
 notify_expect(int fd, const char *token, char *buf, size_t size)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 	ssize_t n;
 
 	for (;;) {
-		if (tu_now_ns() - t0 > 3000000000ull ||
+		if (clock_ns() - t0 > 3000000000ull ||
 		    poll(&pfd, 1, 3000) <= 0)
 			TD_FAIL(&d, "no sd_notify '%s' within 3 s", token);
 		TAP_SYS(n = recv(fd, buf, size - 1, 0));

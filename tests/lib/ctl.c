@@ -2,8 +2,8 @@
  * ctl.c - runs this build's ringctl as a child of a sub-test and checks
  * what it printed (see ctl.h).
  *
- * Depends on tap, testutil, daemon (the private ringd's directory and
- * td_build_path()) and json-c; only test programs depend on it.
+ * Depends on tap, testutil, daemon (the private ringd's directory),
+ * common (build_path()) and json-c; only test programs depend on it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,7 +32,7 @@ tr_binary(void)
 {
 	if (tr_bin[0] != '\0')
 		return tr_bin;
-	if (td_build_path("RINGCTL_BIN", "ringctl/ringctl", tr_bin,
+	if (build_path("RINGCTL_BIN", "ringctl/ringctl", tr_bin,
 		sizeof(tr_bin)) < 0)
 		TAP_FAIL("no ringctl binary at '%s'", tr_bin);
 	return tr_bin;
@@ -331,4 +331,23 @@ tr_str(struct json_object *obj, const char *key)
 		TAP_FAIL("key '%s' is not a string in %s", key,
 		    json_object_to_json_string(obj));
 	return json_object_get_string(v);
+}
+
+struct json_object *
+tr_cmd_json(const struct td *d, struct tr_run *r, const char *cmd,
+    const char *const *args, int want)
+{
+	const char *argv[40];
+	unsigned i = 0;
+
+	argv[i++] = "-S";
+	argv[i++] = d->sock;
+	argv[i++] = "-j";
+	argv[i++] = cmd;
+	while (*args != NULL && i < 39)
+		argv[i++] = *args++;
+	argv[i] = NULL;
+	tr_runv(d->dir, r, NULL, argv);
+	TR_EXPECT_STATUS(r, want);
+	return tr_parse(r->out);
 }

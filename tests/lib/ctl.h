@@ -21,6 +21,8 @@
 
 #include "tap.h"
 
+struct td;
+
 #define TR_OUT_MAX (256 * 1024)
 
 /* One finished run of ringctl. */
@@ -61,6 +63,13 @@ pid_t tr_spawn(const char *dir, const char *tag, const char *input,
 /* Wait up to ms for pid and collect its output; fail on a hang. */
 void tr_collect(const char *dir, const char *tag, pid_t pid, unsigned ms,
     struct tr_run *r);
+
+/*
+ * Run "ringctl -S <d's socket> -j cmd args..." to completion into r; it
+ * must exit with want.  Returns its stdout parsed as JSON.
+ */
+struct json_object *tr_cmd_json(const struct td *d, struct tr_run *r,
+    const char *cmd, const char *const *args, int want);
 
 /* Run ringctl to completion (30 s at most). */
 void tr_runv(const char *dir, struct tr_run *r, const char *input,

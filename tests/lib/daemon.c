@@ -84,31 +84,13 @@ td_setup(void)
 	atexit(td_atexit);
 }
 
-int
-td_build_path(const char *env, const char *rel, char *buf, size_t len)
+const char *
+td_build_bin(const char *env, const char *rel, char *buf, size_t len)
 {
-	const char *e = env != NULL ? getenv(env) : NULL;
-	char self[PATH_MAX];
-	char *slash;
-	ssize_t n;
-	int k;
-
-	if (e != NULL && e[0] != '\0')
-		k = snprintf(buf, len, "%s", e);
-	else {
-		/* BUILD/tests/t-foo -> BUILD/rel */
-		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-		if (n <= 0)
-			return -ENOENT;
-		self[n] = '\0';
-		if ((slash = strrchr(self, '/')) == NULL)
-			return -ENOENT;
-		*slash = '\0';
-		k = snprintf(buf, len, "%s/../%s", self, rel);
-	}
-	if (k < 0 || (size_t)k >= len)
-		return -ENAMETOOLONG;
-	return access(buf, X_OK) == 0 ? 0 : -errno;
+	if (build_path(env, rel, buf, len) < 0)
+		TAP_FAIL("no program of this build at '%s' (make it first)",
+		    buf);
+	return buf;
 }
 
 const char *
@@ -117,7 +99,7 @@ td_binary(void)
 	if (td_bin_looked)
 		return td_bin[0] != '\0' ? td_bin : NULL;
 	td_bin_looked = true;
-	if (td_build_path("RINGD_BIN", "ringd/ringd", td_bin,
+	if (build_path("RINGD_BIN", "ringd/ringd", td_bin,
 		sizeof(td_bin)) < 0) {
 		td_bin[0] = '\0';
 		return NULL;
@@ -344,7 +326,7 @@ td_probe_recv(int fd, struct proto_msg *m, uint64_t t0)
 	int n;
 
 	for (;;) {
-		waited = (tu_now_ns() - t0) / 1000000u;
+		waited = (clock_ns() - t0) / 1000000u;
 		if (waited >= TD_REPLY_MS)
 			return -ETIMEDOUT;
 		n = poll(&pfd, 1, (int)(TD_REPLY_MS - waited));
@@ -361,7 +343,7 @@ td_probe_call(int fd, uint16_t type, const void *body, uint32_t len,
     struct proto_msg *m)
 {
 	static uint32_t seq;
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 	int32_t err;
 	int rc;
 
@@ -424,7 +406,7 @@ static int
 td_probe_leave(int fd)
 {
 	struct proto_msg m;
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 	int rc;
 
 	if (shutdown(fd, SHUT_WR) < 0) {
@@ -540,7 +522,7 @@ td_start_args(struct td *d, const char *conf, unsigned flags,
 	d->status = 0;
 	if (flags & (TD_NO_WAIT | TD_DAEMON))
 		return;
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	for (;;) {
 		if (td_wait_exit(d, 0))
 			TD_FAIL(d,
@@ -550,7 +532,7 @@ td_start_args(struct td *d, const char *conf, unsigned flags,
 		rc = td_probe_open(d, &fd);
 		if (rc == 0)
 			break;
-		if (tu_now_ns() - t0 > TD_START_MS * 1000000ull) {
+		if (clock_ns() - t0 > TD_START_MS * 1000000ull) {
 			td_kill(d);
 			TD_FAIL(d,
 			    "ringd did not answer on '%s' within %u ms: "
@@ -574,7 +556,7 @@ td_start_args(struct td *d, const char *conf, unsigned flags,
 bool
 td_wait_exit(struct td *d, unsigned ms)
 {
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 	pid_t w;
 	int st;
 
@@ -590,7 +572,7 @@ td_wait_exit(struct td *d, unsigned ms)
 		if (w < 0 && errno != EINTR)
 			TAP_FAIL("waitpid %d: %s", (int)d->pid,
 			    tap_rcname(-errno));
-		if (tu_now_ns() - t0 >= (uint64_t)ms * 1000000ull)
+		if (clock_ns() - t0 >= (uint64_t)ms * 1000000ull)
 			return false;
 		tu_sleep_ms(5);
 	}
@@ -834,7 +816,7 @@ void
 td_settle_at(struct td *d, const char *file, int line)
 {
 	struct ring_ctl_status st;
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 	int fd, fds, maps, rc;
 	bool idle;
 
@@ -846,7 +828,7 @@ td_settle_at(struct td *d, const char *file, int line)
 		    "started");
 	/* ringd short of descriptors drops a connection until it settles */
 	while ((rc = td_probe_open(d, &fd)) < 0) {
-		if (tu_now_ns() - t0 > TD_SETTLE_MS * 1000000ull) {
+		if (clock_ns() - t0 > TD_SETTLE_MS * 1000000ull) {
 			td_list_fds(d->pid);
 			td_dump_log(d, 10);
 			tap_fail_at(file, line,
@@ -869,7 +851,7 @@ td_settle_at(struct td *d, const char *file, int line)
 		if (idle && fds <= d->fd_base + d->fd_client &&
 		    maps <= d->map_base)
 			break;
-		if (tu_now_ns() - t0 > TD_SETTLE_MS * 1000000ull) {
+		if (clock_ns() - t0 > TD_SETTLE_MS * 1000000ull) {
 			td_list_fds(d->pid);
 			if (!idle)
 				td_list_model(d);
@@ -909,6 +891,14 @@ td_finish_at(struct td *d, const char *file, int line)
 	td_cleanup(d);
 }
 
+void
+td_end_at(struct td *d, struct ring_ctl *c, const char *file, int line)
+{
+	if (c != NULL)
+		ring_ctl_close(c);
+	td_finish_at(d, file, line);
+}
+
 /* --- client-side helpers ------------------------------------------------ */
 
 struct ring *
@@ -937,7 +927,7 @@ td_open_at(struct ring_ctl *c, const char *scheme, uint32_t sq, uint32_t flags,
 int
 td_cq_pop_wait(struct ring *r, struct ring_cqe *cqe, unsigned ms)
 {
-	uint64_t t0 = tu_now_ns(), left;
+	uint64_t t0 = clock_ns(), left;
 	int rc;
 
 	for (;;) {
@@ -945,9 +935,9 @@ td_cq_pop_wait(struct ring *r, struct ring_cqe *cqe, unsigned ms)
 		if (rc != -EAGAIN)
 			return rc;
 		left = (uint64_t)ms * 1000000ull;
-		if (tu_now_ns() - t0 >= left)
+		if (clock_ns() - t0 >= left)
 			return -ETIMEDOUT;
-		left -= tu_now_ns() - t0;
+		left -= clock_ns() - t0;
 		rc = ring_wait(r, RING_EV_IN, (int64_t)left);
 		if (rc < 0 && rc != -ETIMEDOUT)
 			return rc;
@@ -1031,10 +1021,10 @@ td_await_ring_gone_at(struct ring_ctl *c, uint64_t id, const char *file,
     int line)
 {
 	struct ring_ctl_ring rec;
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 
 	while (td_find_ring(c, id, &rec)) {
-		if (tu_now_ns() - t0 > TD_SETTLE_MS * 1000000ull)
+		if (clock_ns() - t0 > TD_SETTLE_MS * 1000000ull)
 			tap_fail_at(file, line,
 			    "ringd still lists ring %llu "
 			    "(state %u, consumer pid %u, producer pid %u) %u "
@@ -1050,10 +1040,10 @@ void
 td_await_scheme_gone_at(struct ring_ctl *c, const char *name, const char *file,
     int line)
 {
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 
 	while (td_find_scheme(c, name, NULL)) {
-		if (tu_now_ns() - t0 > TD_SETTLE_MS * 1000000ull)
+		if (clock_ns() - t0 > TD_SETTLE_MS * 1000000ull)
 			tap_fail_at(file, line,
 			    "ringd still lists scheme '%s' "
 			    "%u ms after its owner left",

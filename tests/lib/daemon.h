@@ -29,6 +29,8 @@
 #include <ring/ctl.h>
 #include <ring/ring.h>
 
+#include "../../common/common.h"
+
 #include "tap.h"
 
 #define TD_PATH_MAX 128
@@ -72,10 +74,18 @@ void td_setup(void);
 /* The ringd binary to run, or NULL when there is none. */
 const char *td_binary(void);
 /*
- * A program of this build: $env when set (env may be NULL), else
- * BUILD/rel next to BUILD/tests/.  0 when it is there and executable.
+ * A program of this build (common's build_path()): $env when set (env may
+ * be NULL), else BUILD/rel next to BUILD/tests/; fails the sub-test when
+ * it is not there and executable.  Returns buf.
  */
-int td_build_path(const char *env, const char *rel, char *buf, size_t len);
+const char *td_build_bin(const char *env, const char *rel, char *buf,
+    size_t len);
+/* The old name of build_path(), until every test program calls that. */
+static inline int
+td_build_path(const char *env, const char *rel, char *buf, size_t len)
+{
+	return build_path(env, rel, buf, len);
+}
 
 /*
  * Make d's directory and write its config (conf NULL: an empty one).
@@ -126,6 +136,9 @@ void td_cleanup(struct td *d);
 void td_begin(struct td *d, const char *conf);
 #define td_finish(d) td_finish_at((d), __FILE__, __LINE__)
 void td_finish_at(struct td *d, const char *file, int line);
+/* The common ending: close the client c (NULL: none), then td_finish(). */
+#define td_end(d, c) td_end_at((d), (c), __FILE__, __LINE__)
+void td_end_at(struct td *d, struct ring_ctl *c, const char *file, int line);
 
 /* Connect to d, failing the sub-test on error. */
 #define td_connect(d) td_connect_at((d), __FILE__, __LINE__)

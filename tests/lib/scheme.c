@@ -79,7 +79,7 @@ void
 ts_serve_until_shutdown(struct ring_ctl *sc, struct ts_served *v,
     unsigned nv)
 {
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 	unsigned left = nv, i;
 	struct ring_sqe s;
 	struct ring_cqe cq;
@@ -120,7 +120,7 @@ ts_serve_until_shutdown(struct ring_ctl *sc, struct ts_served *v,
 			busy = true;
 		}
 		if (!busy) {
-			if (tu_now_ns() - t0 > 20000000000ull)
+			if (clock_ns() - t0 > 20000000000ull)
 				TAP_FAIL("serving: %u rings still open after "
 					 "20 s",
 				    left);
@@ -204,4 +204,24 @@ ts_idle_scheme(const struct td *d, const char *name, int ready[2],
 	}
 	tu_await(ready[0], 5000);
 	return pid;
+}
+
+struct ring *
+ts_fork_scheme(const struct td *d, const char *name, int p[2], pid_t *pid)
+{
+	struct ring_ctl *sc;
+	struct ring_attach a;
+	struct ring *r;
+
+	tu_pipe(p);
+	if ((*pid = tap_fork()) != 0) {
+		tu_await(p[0], 5000);
+		return NULL;
+	}
+	sc = td_connect(d);
+	TAP_RC(ring_ctl_register(sc, name, NULL, 0), 0);
+	tu_notify(p[1]);
+	TAP_RC(ring_ctl_wait_attach(sc, &a, 5000), 0);
+	TAP_RC(ring_ctl_accept(sc, &a, &r), 0);
+	return r;
 }

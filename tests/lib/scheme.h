@@ -54,6 +54,17 @@ void ts_expect_open(struct ring_ctl *c, const char *scheme, uint32_t sq,
 void ts_self_comm(char *buf, size_t len);
 
 /*
+ * The scheme in a forked child, the usual set-up of a test whose producer
+ * dies or misbehaves: makes the pipe p (tu_pipe()) and forks; the child
+ * connects to d's ringd, registers name (no opcodes), notifies p[1],
+ * waits up to 5 s for an attach and accepts it, and gets the ring back
+ * (*pid is 0 there).  The parent gets NULL and the child's pid in *pid,
+ * once the name is registered.
+ */
+struct ring *ts_fork_scheme(const struct td *d, const char *name, int p[2],
+    pid_t *pid);
+
+/*
  * A scheme name (opcodes 0, 3, 4 and 200) in a helper process that accepts
  * one ring and never serves it.  Returns once it registered; it notifies
  * ready[1] again once it accepted, and leaves when done[1] is notified.
