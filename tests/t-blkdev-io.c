@@ -132,6 +132,7 @@ t_verify_fixed(void)
 	tp_says(&s, " bytes; regions mapped: 1\n");
 	td_end(&d, c);
 }
+TAP_TEST(t_verify_fixed, "blkdev verify, fixed sizes", TAP_TIMEOUT)
 
 static void
 t_verify_random(void)
@@ -167,6 +168,8 @@ t_verify_random(void)
 	bt_scheme_stop(&s);
 	td_end(&d, c);
 }
+TAP_TEST(t_verify_random,
+    "blkdev verify, random sizes, many segments, three drivers", TAP_TIMEOUT)
 
 /*
  * Zone 32 cut into 64 KiB pieces with every other one free: no range of
@@ -224,6 +227,8 @@ t_verify_fragmented(void)
 		TAP_OK(ring_physfree(c, piece[i], 64 << 10));
 	td_end(&d, c);
 }
+TAP_TEST(t_verify_fragmented,
+    "blkdev verify, fragmented 32-bit zone", TAP_TIMEOUT)
 
 /* --- requests made by hand -------------------------------------------- */
 
@@ -339,6 +344,8 @@ t_dma32_refuses(void)
 	ring_ctl_close(w.c);
 	td_finish(&d);
 }
+TAP_TEST(t_dma32_refuses,
+    "blkdev 32-bit device refuses high addresses", TAP_TIMEOUT)
 
 static void
 t_bad_requests(void)
@@ -403,6 +410,7 @@ t_bad_requests(void)
 	ring_ctl_close(v.c);
 	td_end(&d, c);
 }
+TAP_TEST(t_bad_requests, "blkdev bad requests each get an errno", TAP_TIMEOUT)
 
 /* --- dead peers ------------------------------------------------------- */
 
@@ -466,6 +474,8 @@ t_kill_scheme(void)
 	}
 	td_end(&d, c);
 }
+TAP_TEST(t_kill_scheme,
+    "blkdev scheme killed: ESHUTDOWN for every request", TAP_TIMEOUT)
 
 /*
  * The scheme ends (killed, or stopped with SIGTERM) while a slow-reaping
@@ -536,12 +546,18 @@ t_kill_scheme_slow(void)
 {
 	bt_scheme_dies(SIGKILL);
 }
+TAP_TEST(t_kill_scheme_slow,
+    "blkdev scheme killed under a slow driver: every request "
+    "counted once", TAP_TIMEOUT)
 
 static void
 t_stop_scheme_slow(void)
 {
 	bt_scheme_dies(SIGTERM);
 }
+TAP_TEST(t_stop_scheme_slow,
+    "blkdev scheme stopped under a slow driver: every request "
+    "counted once", TAP_TIMEOUT)
 
 /*
  * Two drivers on one scheme, the second as another uid: it names the
@@ -616,6 +632,8 @@ t_dma_isolation(void)
 	ring_ctl_close(v.c);
 	td_end(&d, c);
 }
+TAP_TEST(t_dma_isolation,
+    "blkdev DMA isolation between two drivers", TAP_TIMEOUT)
 
 /*
  * A driver killed mid-run: the scheme closes its ring and forgets its
@@ -691,6 +709,8 @@ t_kill_driver(void)
 	tp_says(&s, "closed (driver left)");
 	td_end(&d, c);
 }
+TAP_TEST(t_kill_driver,
+    "blkdev driver killed: the scheme serves the next", TAP_TIMEOUT)
 
 /* --- usage ------------------------------------------------------------ */
 
@@ -724,6 +744,7 @@ t_usage(void)
 	tp_says(&p, "blkdev-driver: bad block size '0x1000'");
 	td_finish(&d);
 }
+TAP_TEST(t_usage, "blkdev usage errors", TAP_TIMEOUT)
 
 /* "010K" is ten KiB (20 sectors), not octal 8 KiB. */
 static void
@@ -758,35 +779,14 @@ t_sizes_decimal(void)
 	ring_ctl_close(v.c);
 	td_end(&d, c);
 }
+TAP_TEST(t_sizes_decimal, "blkdev sizes are decimal", TAP_TIMEOUT)
 
-int
-main(int argc, char **argv)
+/* Once per program: the private directory, and the random sizes' seed. */
+static void
+bt_setup(void)
 {
-	tap_init(argc, argv);
 	td_setup();
 	tu_srand(7);
-	tap_run("blkdev verify, fixed sizes", t_verify_fixed, TAP_TIMEOUT);
-	tap_run("blkdev verify, random sizes, many segments, three drivers",
-	    t_verify_random, TAP_TIMEOUT);
-	tap_run("blkdev verify, fragmented 32-bit zone", t_verify_fragmented,
-	    TAP_TIMEOUT);
-	tap_run("blkdev 32-bit device refuses high addresses", t_dma32_refuses,
-	    TAP_TIMEOUT);
-	tap_run("blkdev bad requests each get an errno", t_bad_requests,
-	    TAP_TIMEOUT);
-	tap_run("blkdev scheme killed: ESHUTDOWN for every request",
-	    t_kill_scheme, TAP_TIMEOUT);
-	tap_run("blkdev scheme killed under a slow driver: every request "
-		"counted once",
-	    t_kill_scheme_slow, TAP_TIMEOUT);
-	tap_run("blkdev scheme stopped under a slow driver: every request "
-		"counted once",
-	    t_stop_scheme_slow, TAP_TIMEOUT);
-	tap_run("blkdev DMA isolation between two drivers", t_dma_isolation,
-	    TAP_TIMEOUT);
-	tap_run("blkdev driver killed: the scheme serves the next",
-	    t_kill_driver, TAP_TIMEOUT);
-	tap_run("blkdev usage errors", t_usage, TAP_TIMEOUT);
-	tap_run("blkdev sizes are decimal", t_sizes_decimal, TAP_TIMEOUT);
-	return tap_done();
 }
+
+TAP_MAIN(bt_setup)

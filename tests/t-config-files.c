@@ -100,6 +100,7 @@ test_fifo_at_start(void)
 	refused(fifo, "not a regular file");
 	td_cleanup(&d);
 }
+TAP_TEST(test_fifo_at_start, "fifo-at-start", 30)
 
 /* /dev/zero: endless NUL bytes; a character device is refused as such. */
 static void
@@ -122,6 +123,7 @@ test_dev_zero_at_start(void)
 		td_cleanup(&d);
 	}
 }
+TAP_TEST(test_dev_zero_at_start, "dev-zero-at-start", 30)
 
 /* A NUL byte is reported as what it is, with its line. */
 static void
@@ -143,6 +145,7 @@ test_nul_byte(void)
 		TD_FAIL(&d, "a NUL byte reported as a long line");
 	td_cleanup(&d);
 }
+TAP_TEST(test_nul_byte, "nul-byte", 30)
 
 /*
  * A regular file over the cap (1 MiB), even of comments alone, is
@@ -175,6 +178,7 @@ test_size_cap(void)
 	td_finish(&d);
 	free(big);
 }
+TAP_TEST(test_size_cap, "size-cap", 30)
 
 /* ringd still answers: a built-in ring carries a request. */
 static void
@@ -256,6 +260,7 @@ test_sighup(void)
 	assert_serving();
 	td_finish(&d);
 }
+TAP_TEST(test_sighup, "sighup-fifo", 60)
 
 /* --- the default physical memory quota ------------------------------ */
 
@@ -347,17 +352,6 @@ test_phys_default_quota(void)
 	tap_reap(pid);
 	td_finish(&d);
 }
+TAP_TEST(test_phys_default_quota, "phys-default-quota", 30)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("fifo-at-start", test_fifo_at_start, 30);
-	tap_run("dev-zero-at-start", test_dev_zero_at_start, 30);
-	tap_run("nul-byte", test_nul_byte, 30);
-	tap_run("size-cap", test_size_cap, 30);
-	tap_run("sighup-fifo", test_sighup, 60);
-	tap_run("phys-default-quota", test_phys_default_quota, 30);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

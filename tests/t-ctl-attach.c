@@ -77,6 +77,7 @@ test_external(void)
 	tu_pipe_close(p);
 	td_finish(&d);
 }
+TAP_TEST(test_external, "ctl-external-scheme", 30)
 
 /* Two consumer processes, one scheme (this process) serving both. */
 static void
@@ -132,6 +133,7 @@ test_two_consumers(void)
 	td_await_ring_gone(sc, v[1].id);
 	td_end(&d, sc);
 }
+TAP_TEST(test_two_consumers, "ctl-two-consumers", 30)
 
 /*
  * The scheme says no (-EACCES, then -EPERM), closes before answering
@@ -207,6 +209,7 @@ test_refuse(void)
 	tu_pipe_close(p);
 	td_finish(&d);
 }
+TAP_TEST(test_refuse, "ctl-refuse-timeout-reset", 30)
 
 /*
  * The consumer dies while its open waits for the scheme: the scheme's
@@ -247,16 +250,6 @@ test_consumer_leaves_pending(void)
 	TAP_EQ(st.rings, 0);
 	td_end(&d, sc);
 }
+TAP_TEST(test_consumer_leaves_pending, "ctl-consumer-leaves-pending", 30)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("ctl-external-scheme", test_external, 30);
-	tap_run("ctl-two-consumers", test_two_consumers, 30);
-	tap_run("ctl-refuse-timeout-reset", test_refuse, 30);
-	tap_run("ctl-consumer-leaves-pending", test_consumer_leaves_pending,
-	    30);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

@@ -129,12 +129,14 @@ test_null64(void)
 {
 	null_run(0);
 }
+TAP_TEST(test_null64, "ctl-null-64", 30)
 
 static void
 test_null32(void)
 {
 	null_run(RING_PAIR_BITS_32);
 }
+TAP_TEST(test_null32, "ctl-null-32", 30)
 
 /* Is p[from, to) all byte b? */
 static void
@@ -201,12 +203,14 @@ test_zero64(void)
 {
 	zero_run(0);
 }
+TAP_TEST(test_zero64, "ctl-zero-64", 30)
 
 static void
 test_zero32(void)
 {
 	zero_run(RING_PAIR_BITS_32);
 }
+TAP_TEST(test_zero32, "ctl-zero-32", 30)
 
 /* echo's documented result (ringd(8)): user_data ^ pattern, sign cleared. */
 static uint64_t
@@ -286,12 +290,14 @@ test_echo64(void)
 {
 	echo_run(0);
 }
+TAP_TEST(test_echo64, "ctl-echo-64", 30)
 
 static void
 test_echo32(void)
 {
 	echo_run(RING_PAIR_BITS_32);
 }
+TAP_TEST(test_echo32, "ctl-echo-32", 30)
 
 static void
 test_open_errors(void)
@@ -348,6 +354,7 @@ test_open_errors(void)
 	TAP_EQ(st.rings, 2);
 	td_end(&d, c);
 }
+TAP_TEST(test_open_errors, "ctl-open-errors", 30)
 
 /*
  * A consumer flooding one built-in ring must not starve another: ringd
@@ -408,19 +415,6 @@ test_builtin_fairness(void)
 	tu_pipe_close(p);
 	td_finish(&d);
 }
+TAP_TEST(test_builtin_fairness, "ctl-builtin-fairness", 30)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("ctl-null-64", test_null64, 30);
-	tap_run("ctl-null-32", test_null32, 30);
-	tap_run("ctl-zero-64", test_zero64, 30);
-	tap_run("ctl-zero-32", test_zero32, 30);
-	tap_run("ctl-echo-64", test_echo64, 30);
-	tap_run("ctl-echo-32", test_echo32, 30);
-	tap_run("ctl-open-errors", test_open_errors, 30);
-	tap_run("ctl-builtin-fairness", test_builtin_fairness, 30);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

@@ -252,6 +252,7 @@ test_producer_dies(void)
 	producer_dies(1, false);
 	td_finish(&d);
 }
+TAP_TEST(test_producer_dies, "dead-producer-queued", 40)
 
 static void
 test_producer_dies_asleep(void)
@@ -261,6 +262,7 @@ test_producer_dies_asleep(void)
 	producer_dies(0, true);
 	td_finish(&d);
 }
+TAP_TEST(test_producer_dies_asleep, "dead-producer-consumer-asleep", 30)
 
 /* One dead scheme, four rings with work queued: each is answered. */
 static void
@@ -305,6 +307,7 @@ test_producer_dies_many(void)
 	tu_pipe_close(p);
 	td_finish(&d);
 }
+TAP_TEST(test_producer_dies_many, "dead-producer-many-rings", 30)
 
 /*
  * The producer process dies while a process it forked still holds its
@@ -376,6 +379,7 @@ test_producer_dies_socket_held(void)
 	tu_pipe_close(p);
 	td_finish(&d);
 }
+TAP_TEST(test_producer_dies_socket_held, "dead-producer-socket-held", 30)
 
 /*
  * The producer dies holding SQEs it popped and never answered (3), with
@@ -450,6 +454,7 @@ test_producer_dies_holding(void)
 	tu_pipe_close(p);
 	td_finish(&d);
 }
+TAP_TEST(test_producer_dies_holding, "dead-producer-holding-sqes", 30)
 
 /*
  * The producer dies with the CQ full (the consumer did not reap) and
@@ -509,6 +514,7 @@ test_producer_dies_cq_full(void)
 	tu_pipe_close(p);
 	td_finish(&d);
 }
+TAP_TEST(test_producer_dies_cq_full, "dead-producer-cq-full", 30)
 
 /*
  * A producer answering a stream one SQE at a time is killed at a
@@ -637,6 +643,7 @@ test_producer_dies_stream(void)
 	tu_pipe_close(p);
 	td_finish(&d);
 }
+TAP_TEST(test_producer_dies_stream, "dead-producer-stream", 40)
 
 /*
  * The consumer dies with k SQEs submitted; asleep: the producer sleeps
@@ -730,6 +737,7 @@ test_consumer_dies(void)
 	TAP_ASSERT(td_find_scheme(sc, SCHEME, NULL));
 	td_end(&d, sc);
 }
+TAP_TEST(test_consumer_dies, "dead-consumer", 40)
 
 /*
  * A consumer streaming through a built-in ring (ringd is the producer)
@@ -792,6 +800,7 @@ test_consumer_dies_builtin(void)
 	}
 	td_end(&d, c);
 }
+TAP_TEST(test_consumer_dies_builtin, "dead-consumer-builtin", 30)
 
 /* The producer leaves without CLOSE after the consumer died. */
 static void
@@ -825,23 +834,7 @@ test_consumer_dies_producer_leaves(void)
 	td_await_ring_gone(c, id);
 	td_end(&d, c);
 }
+TAP_TEST(test_consumer_dies_producer_leaves,
+    "dead-consumer-producer-leaves", 30)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("dead-producer-queued", test_producer_dies, 40);
-	tap_run("dead-producer-consumer-asleep", test_producer_dies_asleep, 30);
-	tap_run("dead-producer-many-rings", test_producer_dies_many, 30);
-	tap_run("dead-producer-socket-held", test_producer_dies_socket_held,
-	    30);
-	tap_run("dead-producer-cq-full", test_producer_dies_cq_full, 30);
-	tap_run("dead-producer-holding-sqes", test_producer_dies_holding, 30);
-	tap_run("dead-producer-stream", test_producer_dies_stream, 40);
-	tap_run("dead-consumer", test_consumer_dies, 40);
-	tap_run("dead-consumer-builtin", test_consumer_dies_builtin, 30);
-	tap_run("dead-consumer-producer-leaves",
-	    test_consumer_dies_producer_leaves, 30);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

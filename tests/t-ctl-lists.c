@@ -69,6 +69,7 @@ test_probe(void)
 	TAP_RC(ring_ctl_probe(c, TS_NAME, ops), -ENODEV);
 	td_end(&d, c);
 }
+TAP_TEST(test_probe, "ctl-probe", 30)
 
 /* Names a scheme gives its own opcodes: kept, served, checked, dropped. */
 static void
@@ -166,6 +167,7 @@ test_opnames(void)
 	ring_ctl_close(sc2);
 	td_end(&d, c);
 }
+TAP_TEST(test_opnames, "ctl-opcode-names", 30)
 
 /* A scheme's rings: those attached now, and those ever opened to it. */
 static void
@@ -213,6 +215,7 @@ test_rings_attached(void)
 	TAP_EQ_U(rec.rings_opened, 4);
 	td_end(&d, c);
 }
+TAP_TEST(test_rings_attached, "ctl-rings-attached", 30)
 
 static const struct ring_ctl_scheme *
 find_scheme(const struct ring_ctl_scheme *v, size_t n, const char *name)
@@ -384,6 +387,7 @@ test_lists(void)
 	tu_pipe_close(q);
 	td_finish(&d);
 }
+TAP_TEST(test_lists, "ctl-lists", 30)
 
 /*
  * Lists taken while rings, schemes and clients come and go under them
@@ -465,16 +469,6 @@ test_lists_churn(void)
 		ring_close(r[i]);
 	td_end(&d, c);
 }
+TAP_TEST(test_lists_churn, "ctl-lists-churn", 30)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("ctl-probe", test_probe, 30);
-	tap_run("ctl-opcode-names", test_opnames, 30);
-	tap_run("ctl-rings-attached", test_rings_attached, 30);
-	tap_run("ctl-lists", test_lists, 30);
-	tap_run("ctl-lists-churn", test_lists_churn, 30);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

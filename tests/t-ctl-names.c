@@ -63,6 +63,7 @@ test_names(void)
 	ring_ctl_close(c1);
 	td_end(&d, c2);
 }
+TAP_TEST(test_names, "ctl-names", 30)
 
 /* A name comes free when its owner disconnects or dies. */
 static void
@@ -101,6 +102,7 @@ test_name_freed(void)
 	tu_pipe_close(p);
 	td_finish(&d);
 }
+TAP_TEST(test_name_freed, "ctl-name-freed", 30)
 
 /*
  * Names across uids: a helper running as uid/gid 65534 can neither take
@@ -175,18 +177,7 @@ test_name_uid(void)
 	tu_pipe_close(q);
 	td_finish(&d);
 }
+TAP_TEST_ROOT(test_name_uid, "ctl-name-uid", 30,
+    "not root: cannot run a helper as uid 65534")
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("ctl-names", test_names, 30);
-	tap_run("ctl-name-freed", test_name_freed, 30);
-	if (geteuid() == 0)
-		tap_run("ctl-name-uid", test_name_uid, 30);
-	else
-		tap_skip("ctl-name-uid",
-		    "not root: cannot run a helper as uid 65534");
-	return tap_done();
-}
+TAP_MAIN(td_setup)

@@ -100,6 +100,7 @@ test_status(void)
 	unlink(stale);
 	td_finish(&d);
 }
+TAP_TEST(test_status, "ctl-status-clients", 30)
 
 /*
  * ringd is busy (stopped for a moment) and its listen backlog is full: a
@@ -166,6 +167,7 @@ test_connect_busy(void)
 	tap_reap(pid);
 	td_finish(&d);
 }
+TAP_TEST(test_connect_busy, "ctl-connect-busy", 30)
 
 /* max_rings and max_schemes count across clients: -ENFILE past them. */
 static void
@@ -205,6 +207,7 @@ test_global_limits(void)
 	ring_ctl_close(c1);
 	td_end(&d, c2);
 }
+TAP_TEST(test_global_limits, "ctl-global-limits", 30)
 
 /*
  * With few descriptors, rings stop with -ENFILE while some are still free:
@@ -241,15 +244,6 @@ test_fd_budget(void)
 		ring_close(r[i]);
 	td_end(&d, c);
 }
+TAP_TEST(test_fd_budget, "ctl-fd-budget", 30)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("ctl-status-clients", test_status, 30);
-	tap_run("ctl-fd-budget", test_fd_budget, 30);
-	tap_run("ctl-connect-busy", test_connect_busy, 30);
-	tap_run("ctl-global-limits", test_global_limits, 30);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

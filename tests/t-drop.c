@@ -170,6 +170,7 @@ test_close_consumer_survives(void)
 	close_run(RING_ROLE_CONSUMER, DROP_N);
 	close_run(RING_ROLE_CONSUMER, 0);
 }
+TAP_TEST(test_close_consumer_survives, "drop-close-consumer-survives", 0)
 
 static void
 test_close_producer_survives(void)
@@ -178,6 +179,7 @@ test_close_producer_survives(void)
 	close_run(RING_ROLE_PRODUCER, DROP_N);
 	close_run(RING_ROLE_PRODUCER, 0);
 }
+TAP_TEST(test_close_producer_survives, "drop-close-producer-survives", 0)
 
 /* How the survivor sleeps when the DROP comes. */
 enum sleep_kind {
@@ -264,20 +266,32 @@ asleep_run(enum ring_role survivor, enum sleep_kind how)
 	ring_fds_close(&fds);
 }
 
-/* One sub-test per role and way of sleeping, each with its own name. */
-#define ASLEEP(fn, role, how) \
+/*
+ * One sub-test per role and way of sleeping, each with its own name; a
+ * sleeper that is never woken hangs, so the watchdogs are short.
+ */
+#define ASLEEP(fn, name, role, how) \
 	static void fn(void) \
 	{ \
 		asleep_run(role, how); \
-	}
-ASLEEP(test_asleep_c_in, RING_ROLE_CONSUMER, SLEEP_IN)
-ASLEEP(test_asleep_c_out, RING_ROLE_CONSUMER, SLEEP_OUT)
-ASLEEP(test_asleep_c_both, RING_ROLE_CONSUMER, SLEEP_BOTH)
-ASLEEP(test_asleep_c_poll, RING_ROLE_CONSUMER, SLEEP_POLL)
-ASLEEP(test_asleep_p_in, RING_ROLE_PRODUCER, SLEEP_IN)
-ASLEEP(test_asleep_p_out, RING_ROLE_PRODUCER, SLEEP_OUT)
-ASLEEP(test_asleep_p_both, RING_ROLE_PRODUCER, SLEEP_BOTH)
-ASLEEP(test_asleep_p_poll, RING_ROLE_PRODUCER, SLEEP_POLL)
+	} \
+	TAP_TEST(fn, name, 20)
+ASLEEP(test_asleep_c_in, "drop-asleep-consumer-wait-in",
+    RING_ROLE_CONSUMER, SLEEP_IN)
+ASLEEP(test_asleep_c_out, "drop-asleep-consumer-wait-out",
+    RING_ROLE_CONSUMER, SLEEP_OUT)
+ASLEEP(test_asleep_c_both, "drop-asleep-consumer-wait-both",
+    RING_ROLE_CONSUMER, SLEEP_BOTH)
+ASLEEP(test_asleep_c_poll, "drop-asleep-consumer-poll",
+    RING_ROLE_CONSUMER, SLEEP_POLL)
+ASLEEP(test_asleep_p_in, "drop-asleep-producer-wait-in",
+    RING_ROLE_PRODUCER, SLEEP_IN)
+ASLEEP(test_asleep_p_out, "drop-asleep-producer-wait-out",
+    RING_ROLE_PRODUCER, SLEEP_OUT)
+ASLEEP(test_asleep_p_both, "drop-asleep-producer-wait-both",
+    RING_ROLE_PRODUCER, SLEEP_BOTH)
+ASLEEP(test_asleep_p_poll, "drop-asleep-producer-poll",
+    RING_ROLE_PRODUCER, SLEEP_POLL)
 
 /*
  * The peer pushes k and dies by SIGKILL: no DROP yet, so the survivor
@@ -337,6 +351,7 @@ test_kill_consumer_survives(void)
 	kill_run(RING_ROLE_CONSUMER, DROP_N);
 	kill_run(RING_ROLE_CONSUMER, 0);
 }
+TAP_TEST(test_kill_consumer_survives, "drop-sigkill-monitor-consumer", 0)
 
 static void
 test_kill_producer_survives(void)
@@ -345,6 +360,7 @@ test_kill_producer_survives(void)
 	kill_run(RING_ROLE_PRODUCER, DROP_N);
 	kill_run(RING_ROLE_PRODUCER, 0);
 }
+TAP_TEST(test_kill_producer_survives, "drop-sigkill-monitor-producer", 0)
 
 /*
  * The survivor is a helper asleep in ring_wait(-1) after draining k; the
@@ -429,6 +445,7 @@ test_kill_asleep_consumer(void)
 	kill_asleep_run(RING_ROLE_CONSUMER, 3);
 	kill_asleep_run(RING_ROLE_CONSUMER, 0);
 }
+TAP_TEST(test_kill_asleep_consumer, "drop-sigkill-monitor-asleep-consumer", 20)
 
 static void
 test_kill_asleep_producer(void)
@@ -436,6 +453,7 @@ test_kill_asleep_producer(void)
 	kill_asleep_run(RING_ROLE_PRODUCER, 3);
 	kill_asleep_run(RING_ROLE_PRODUCER, 0);
 }
+TAP_TEST(test_kill_asleep_producer, "drop-sigkill-monitor-asleep-producer", 20)
 
 /* A side's own ring_shutdown() ends the pair for both sides. */
 static void
@@ -458,6 +476,7 @@ test_self_shutdown(void)
 	ring_close(p);
 	ring_fds_close(&fds);
 }
+TAP_TEST(test_self_shutdown, "drop-self-shutdown", 0)
 
 /*
  * How this process maps the memory file with inode ino: the number of
@@ -516,33 +535,6 @@ test_monitor_read_only(void)
 	TAP_ASSERT(maps_of(sb.st_ino, &w) == 0);
 	ring_fds_close(&fds);
 }
+TAP_TEST(test_monitor_read_only, "drop-monitor-read-only", 0)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	tap_run("drop-close-consumer-survives", test_close_consumer_survives,
-	    0);
-	tap_run("drop-close-producer-survives", test_close_producer_survives,
-	    0);
-	/* a sleeper that is never woken hangs: short watchdogs */
-	tap_run("drop-asleep-consumer-wait-in", test_asleep_c_in, 20);
-	tap_run("drop-asleep-consumer-wait-out", test_asleep_c_out, 20);
-	tap_run("drop-asleep-consumer-wait-both", test_asleep_c_both, 20);
-	tap_run("drop-asleep-consumer-poll", test_asleep_c_poll, 20);
-	tap_run("drop-asleep-producer-wait-in", test_asleep_p_in, 20);
-	tap_run("drop-asleep-producer-wait-out", test_asleep_p_out, 20);
-	tap_run("drop-asleep-producer-wait-both", test_asleep_p_both, 20);
-	tap_run("drop-asleep-producer-poll", test_asleep_p_poll, 20);
-	tap_run("drop-sigkill-monitor-consumer", test_kill_consumer_survives,
-	    0);
-	tap_run("drop-sigkill-monitor-producer", test_kill_producer_survives,
-	    0);
-	tap_run("drop-sigkill-monitor-asleep-consumer",
-	    test_kill_asleep_consumer, 20);
-	tap_run("drop-sigkill-monitor-asleep-producer",
-	    test_kill_asleep_producer, 20);
-	tap_run("drop-self-shutdown", test_self_shutdown, 0);
-	tap_run("drop-monitor-read-only", test_monitor_read_only, 0);
-	return tap_done();
-}
+TAP_MAIN(NULL)

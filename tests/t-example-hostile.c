@@ -179,6 +179,7 @@ test_repeated_cqe(void)
 	ring_close(r);
 	td_end(&d, sc);
 }
+TAP_TEST(test_repeated_cqe, "ramfile-client-repeated-cqe", 60)
 
 /*
  * Completions for requests that were never made: a slot out of range,
@@ -210,13 +211,6 @@ test_unknown_cqe(void)
 		td_end(&d, sc);
 	}
 }
+TAP_TEST(test_unknown_cqe, "ramfile-client-unknown-cqe", 60)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("ramfile-client-repeated-cqe", test_repeated_cqe, 60);
-	tap_run("ramfile-client-unknown-cqe", test_unknown_cqe, 60);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

@@ -220,6 +220,7 @@ test_doorbell_jam(void)
 	td_settle(&d);
 	stops_within_2s();
 }
+TAP_TEST(test_doorbell_jam, "hostile-doorbell-jam", 60)
 
 /* A pair of our own making, as any local process can make one. */
 static void
@@ -275,6 +276,7 @@ test_adopt_ids(void)
 	served_within(1000);
 	td_end(&d, c);
 }
+TAP_TEST(test_adopt_ids, "hostile-adopt-ids", 60)
 
 /*
  * Items 2 and 7: rings the last ringd did not leave are refused once the
@@ -337,6 +339,7 @@ test_adopt_limits(void)
 	close(fd);
 	td_finish(&d);
 }
+TAP_TEST(test_adopt_limits, "hostile-adopt-limits", 60)
 
 /*
  * Items 7 and 9: one uid with many connections may not take every ring
@@ -413,6 +416,7 @@ test_rings_per_uid(void)
 	tu_pipe_close(done);
 	td_finish(&d);
 }
+TAP_TEST(test_rings_per_uid, "hostile-rings-per-uid", 60)
 
 /*
  * Item 6: a producer's ADOPT names the consumer it served.  ringd must
@@ -460,6 +464,7 @@ test_adopt_forged_peer(void)
 	td_await_ring_gone(c, id);
 	td_end(&d, c);
 }
+TAP_TEST(test_adopt_forged_peer, "hostile-adopt-forged-peer", 60)
 
 /*
  * Item 4: a scheme refuses an open with -ECONNRESET, an errno it chose.
@@ -510,6 +515,7 @@ test_reply_errno(void)
 	tap_kill(pid);
 	td_end(&d, probe);
 }
+TAP_TEST(test_reply_errno, "hostile-reply-errno", 60)
 
 /* Keep trying to take name as uid 65534 until told to stop; report. */
 static pid_t
@@ -682,6 +688,7 @@ test_name_reserved(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
+TAP_TEST(test_name_reserved, "hostile-name-reserved", 120)
 
 /*
  * Item 12: a consumer of a ring ringd serves itself, without
@@ -715,6 +722,7 @@ test_builtin_ringd_killed(void)
 	ring_ctl_close(c);
 	td_cleanup(&d);
 }
+TAP_TEST(test_builtin_ringd_killed, "hostile-builtin-ringd-killed", 30)
 
 /* The fake ringd below: the next request, within ms. */
 static int
@@ -826,6 +834,7 @@ test_late_reply_undone(void)
 	unlink(sa.sun_path);
 	rmdir(dir);
 }
+TAP_TEST(test_late_reply_undone, "hostile-late-reply-undone", 60)
 
 /* Item 11: ringd never holds an open longer than libring waits for it. */
 static void
@@ -840,21 +849,6 @@ test_accept_timeout_cap(void)
 	TAP_ASSERT(td_log_has(&d, "accept_timeout_ms"));
 	td_cleanup(&d);
 }
+TAP_TEST(test_accept_timeout_cap, "hostile-accept-timeout-cap", 30)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("hostile-doorbell-jam", test_doorbell_jam, 60);
-	tap_run("hostile-adopt-ids", test_adopt_ids, 60);
-	tap_run("hostile-adopt-limits", test_adopt_limits, 60);
-	tap_run("hostile-rings-per-uid", test_rings_per_uid, 60);
-	tap_run("hostile-adopt-forged-peer", test_adopt_forged_peer, 60);
-	tap_run("hostile-reply-errno", test_reply_errno, 60);
-	tap_run("hostile-name-reserved", test_name_reserved, 120);
-	tap_run("hostile-builtin-ringd-killed", test_builtin_ringd_killed, 30);
-	tap_run("hostile-late-reply-undone", test_late_reply_undone, 60);
-	tap_run("hostile-accept-timeout-cap", test_accept_timeout_cap, 30);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

@@ -251,6 +251,8 @@ test_reserve(void)
 	tu_pipe_close(down);
 	td_finish(&d);
 }
+TAP_TEST_ROOT(test_reserve, "hostile-conn-reserve", 60,
+    "not root: cannot run a helper as uid 65534")
 
 /* A helper of uid: as many HELLO'd connections as ringd takes (<= max). */
 static void
@@ -322,6 +324,8 @@ test_per_uid(void)
 	tu_pipe_close(down);
 	td_finish(&d);
 }
+TAP_TEST_ROOT(test_per_uid, "hostile-conn-per-uid", 60,
+    "not root: cannot run a helper as uid 65534")
 
 /*
  * hello_timeout_ms = 300: an idle connection is told -ETIMEDOUT and
@@ -361,6 +365,7 @@ test_hello_timeout(void)
 	close(ok);
 	td_finish(&d);
 }
+TAP_TEST(test_hello_timeout, "hostile-conn-hello-timeout", 30)
 
 /*
  * RLIMIT_NOFILE 64 for ringd: uid 65534 is refused, with a PROTO_ERROR,
@@ -401,6 +406,8 @@ test_nofile(void)
 	tu_pipe_close(down);
 	td_finish(&d);
 }
+TAP_TEST_ROOT(test_nofile, "hostile-conn-nofile", 60,
+    "not root: cannot run a helper as uid 65534")
 
 /*
  * A scheme that reconnects by itself: register, accept one ring, keep
@@ -496,26 +503,6 @@ test_log_names(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
+TAP_TEST(test_log_names, "hostile-conn-log-names", 60)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("hostile-conn-hello-timeout", test_hello_timeout, 30);
-	tap_run("hostile-conn-log-names", test_log_names, 60);
-	if (geteuid() != 0) {
-		static const char *const names[] = { "hostile-conn-reserve",
-			"hostile-conn-per-uid", "hostile-conn-nofile" };
-		size_t i;
-
-		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			tap_skip(names[i],
-			    "not root: cannot run a helper as uid 65534");
-		return tap_done();
-	}
-	tap_run("hostile-conn-reserve", test_reserve, 60);
-	tap_run("hostile-conn-per-uid", test_per_uid, 60);
-	tap_run("hostile-conn-nofile", test_nofile, 60);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

@@ -222,6 +222,9 @@ test_zero_flood(void)
 		TD_FAIL(&d, "the flooder's reads stopped completing");
 	td_finish(&d);
 }
+TAP_TEST(test_zero_flood,
+    "zero-flood: root's null NoOp within 1 s while uid 65534 "
+    "floods 8 rings with 64 MiB zero reads", 300)
 
 /* A read far larger than one turn's work, between NoOps, at an offset. */
 static void
@@ -268,6 +271,8 @@ test_zero_split(void)
 	td_close_ring(c, r, id);
 	td_end(&d, c);
 }
+TAP_TEST(test_zero_split,
+    "zero-split: a read larger than a turn is done in pieces", 60)
 
 /* A field of /proc/PID/smaps_rollup, KiB. */
 static long
@@ -390,19 +395,8 @@ test_big_rings_memory(void)
 	}
 	td_finish(&d);
 }
+TAP_TEST(test_big_rings_memory,
+    "big-rings-memory: 4096-entry built-in rings, private memory "
+    "bounded and given back", 300)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("zero-flood: root's null NoOp within 1 s while uid 65534 "
-		"floods 8 rings with 64 MiB zero reads",
-	    test_zero_flood, 300);
-	tap_run("zero-split: a read larger than a turn is done in pieces",
-	    test_zero_split, 60);
-	tap_run("big-rings-memory: 4096-entry built-in rings, private memory "
-		"bounded and given back",
-	    test_big_rings_memory, 300);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

@@ -325,6 +325,8 @@ test_consumer_vs_builtin(void)
 	hp_ringd_ok(c);
 	td_end(&d, c);
 }
+TAP_TEST(test_consumer_vs_builtin,
+    "hostile consumer vs ringd's built-in schemes", 120)
 
 /* --- an honest scheme process ------------------------------------------ */
 
@@ -403,6 +405,8 @@ test_consumer_vs_scheme(void)
 	td_await_scheme_gone(c, HP_SCHEME);
 	td_end(&d, c);
 }
+TAP_TEST(test_consumer_vs_scheme,
+    "hostile consumer vs an honest scheme process", 120)
 
 /* --- a hostile scheme against an honest consumer ----------------------- */
 
@@ -535,17 +539,6 @@ test_producer_hostile(void)
 	hp_ringd_ok(c);
 	td_end(&d, c);
 }
+TAP_TEST(test_producer_hostile, "hostile scheme vs an honest consumer", 120)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("hostile consumer vs ringd's built-in schemes",
-	    test_consumer_vs_builtin, 120);
-	tap_run("hostile consumer vs an honest scheme process",
-	    test_consumer_vs_scheme, 120);
-	tap_run("hostile scheme vs an honest consumer", test_producer_hostile,
-	    120);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

@@ -209,6 +209,7 @@ test_random_consumer(void)
 	hostile_run(RING_ROLE_CONSUMER, 0, 1, HOSTILE_ALL);
 	hostile_run(RING_ROLE_CONSUMER, 0, 2, HOSTILE_INDICES);
 }
+TAP_TEST(test_random_consumer, "hostile-random-vs-consumer", 30)
 
 static void
 test_random_producer(void)
@@ -216,6 +217,7 @@ test_random_producer(void)
 	hostile_run(RING_ROLE_PRODUCER, 0, 3, HOSTILE_ALL);
 	hostile_run(RING_ROLE_PRODUCER, 0, 4, HOSTILE_INDICES);
 }
+TAP_TEST(test_random_producer, "hostile-random-vs-producer", 30)
 
 static void
 test_random_consumer32(void)
@@ -223,6 +225,7 @@ test_random_consumer32(void)
 	hostile_run(RING_ROLE_CONSUMER, RING_PAIR_BITS_32, 5, HOSTILE_ALL);
 	hostile_run(RING_ROLE_CONSUMER, RING_PAIR_BITS_32, 6, HOSTILE_INDICES);
 }
+TAP_TEST(test_random_consumer32, "hostile-random-vs-consumer-32", 30)
 
 static void
 test_random_producer32(void)
@@ -230,6 +233,7 @@ test_random_producer32(void)
 	hostile_run(RING_ROLE_PRODUCER, RING_PAIR_BITS_32, 7, HOSTILE_ALL);
 	hostile_run(RING_ROLE_PRODUCER, RING_PAIR_BITS_32, 8, HOSTILE_INDICES);
 }
+TAP_TEST(test_random_producer32, "hostile-random-vs-producer-32", 30)
 
 /*
  * Plausible lies for a while: in-range indices, epochs, wait words and
@@ -277,6 +281,7 @@ test_plausible(void)
 	plausible_run(RING_ROLE_CONSUMER, 9);
 	plausible_run(RING_ROLE_PRODUCER, 10);
 }
+TAP_TEST(test_plausible, "hostile-plausible-lies", 30)
 
 /*
  * Precise lies, one at a time, in one process: an honest consumer and
@@ -372,6 +377,7 @@ test_lie_tail(void)
 		lie_finish(&t);
 	}
 }
+TAP_TEST(test_lie_tail, "hostile-lie-tail", 0)
 
 /* The popper sees tail go backwards after it took entries. */
 static void
@@ -396,6 +402,7 @@ test_lie_tail_back(void)
 	TAP_RC(rc, -EIO);
 	lie_finish(&t);
 }
+TAP_TEST(test_lie_tail_back, "hostile-lie-tail-backwards", 0)
 
 /* The pusher reads an impossible head. */
 static void
@@ -425,6 +432,7 @@ test_lie_head(void)
 		lie_finish(&t);
 	}
 }
+TAP_TEST(test_lie_head, "hostile-lie-head", 0)
 
 /* BROKEN set by anyone breaks both sides; unknown status bits too. */
 static void
@@ -448,19 +456,6 @@ test_lie_status(void)
 		lie_finish(&t);
 	}
 }
+TAP_TEST(test_lie_status, "hostile-lie-status", 0)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	tap_run("hostile-random-vs-consumer", test_random_consumer, 30);
-	tap_run("hostile-random-vs-producer", test_random_producer, 30);
-	tap_run("hostile-random-vs-consumer-32", test_random_consumer32, 30);
-	tap_run("hostile-random-vs-producer-32", test_random_producer32, 30);
-	tap_run("hostile-plausible-lies", test_plausible, 30);
-	tap_run("hostile-lie-tail", test_lie_tail, 0);
-	tap_run("hostile-lie-tail-backwards", test_lie_tail_back, 0);
-	tap_run("hostile-lie-head", test_lie_head, 0);
-	tap_run("hostile-lie-status", test_lie_status, 0);
-	return tap_done();
-}
+TAP_MAIN(NULL)

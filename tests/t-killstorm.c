@@ -516,6 +516,8 @@ test_killstorm(void)
 	TAP_ASSERT(ks->shutdown > 0 || pk == 0);
 	td_finish(&d);
 }
+TAP_TEST(test_killstorm,
+    "killstorm: SIGKILL random producers and consumers under load", 900)
 
 /*
  * The storm's loss, step by step in one process: whoever takes a dead
@@ -559,15 +561,7 @@ test_cancel_then_drop(void)
 	ring_close(c);
 	ring_fds_close(&fds);
 }
+TAP_TEST(test_cancel_then_drop,
+    "killstorm: an SQE pushed between cancel and DROP is answered", 30)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("killstorm: an SQE pushed between cancel and DROP is answered",
-	    test_cancel_then_drop, 30);
-	tap_run("killstorm: SIGKILL random producers and consumers under load",
-	    test_killstorm, 900);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

@@ -243,6 +243,7 @@ test_basic(void)
 	assert_all_free(c);
 	td_end(&d, c);
 }
+TAP_TEST(test_basic, "basic", 30)
 
 static void
 test_flag_space32(void)
@@ -264,6 +265,7 @@ test_flag_space32(void)
 	TAP_RC(ring_physfree(c, base, got), 0);
 	td_end(&d, c);
 }
+TAP_TEST(test_flag_space32, "flag-space32", 30)
 
 static void
 test_flag_space64(void)
@@ -288,6 +290,7 @@ test_flag_space64(void)
 	assert_all_free(c);
 	td_end(&d, c);
 }
+TAP_TEST(test_flag_space64, "flag-space64", 30)
 
 static void
 test_flag_partial(void)
@@ -321,6 +324,7 @@ test_flag_partial(void)
 	TAP_EQ_U(got, 128 * KB);
 	end_regions_freed(c);
 }
+TAP_TEST(test_flag_partial, "flag-partial", 30)
 
 /* --- error rules, one each ----------------------------------------------- */
 
@@ -341,6 +345,7 @@ test_err_space_both(void)
 	assert_all_free(c);
 	td_end(&d, c);
 }
+TAP_TEST(test_err_space_both, "err-space32-and-space64", 30)
 
 static void
 test_err_unknown_bits(void)
@@ -357,6 +362,7 @@ test_err_unknown_bits(void)
 	assert_all_free(c);
 	td_end(&d, c);
 }
+TAP_TEST(test_err_unknown_bits, "err-unknown-bits", 30)
 
 static void
 test_err_partial_strategy(void)
@@ -384,6 +390,7 @@ test_err_partial_strategy(void)
 	TAP_EQ(count_regions(c), 3);
 	end_regions_freed(c);
 }
+TAP_TEST(test_err_partial_strategy, "err-partial-strategy", 30)
 
 static void
 test_err_min_zero(void)
@@ -406,6 +413,7 @@ test_err_min_zero(void)
 	assert_all_free(c);
 	td_end(&d, c);
 }
+TAP_TEST(test_err_min_zero, "err-min-zero", 30)
 
 static void
 test_err_nomem(void)
@@ -422,6 +430,7 @@ test_err_nomem(void)
 	assert_all_free(c);
 	td_end(&d, c);
 }
+TAP_TEST(test_err_nomem, "err-nothing-fits", 30)
 
 /* Fork a child that drops to uid 65534 and runs fn on a connection. */
 static pid_t
@@ -487,6 +496,7 @@ test_err_perm_config(void)
 	assert_all_free(c);
 	td_end(&d, c);
 }
+TAP_TEST(test_err_perm_config, "err-non-root-denied", 30)
 
 /* --- fragmentation ---------------------------------------------------------- */
 
@@ -625,6 +635,7 @@ test_fragmentation(void)
 	assert_all_free(c); /* everything coalesced back into one range */
 	td_end(&d, c);
 }
+TAP_TEST(test_fragmentation, "fragmentation", 30)
 
 static void
 test_sg_space32(void)
@@ -663,6 +674,7 @@ test_sg_space32(void)
 	TAP_RC(ring_phys_sg_alloc(c, MB, 0, 0, 0, &sg), -EINVAL);
 	end_regions_freed(c);
 }
+TAP_TEST(test_sg_space32, "sg-space32", 30)
 
 /* --- ownership, persistence, quota --------------------------------------- */
 
@@ -752,6 +764,7 @@ test_ownership(void)
 	assert_all_free(c);
 	td_end(&d, c);
 }
+TAP_TEST(test_ownership, "ownership", 30)
 
 /* A child allocates a plain and a persistent region, then is killed. */
 static void
@@ -804,6 +817,7 @@ test_dead_client(void)
 	tu_pipe_close(q);
 	td_end(&d, c);
 }
+TAP_TEST(test_dead_client, "dead-client", 30)
 
 static void
 nobody_quota(struct ring_ctl *c, void *arg)
@@ -859,6 +873,7 @@ test_quota(void)
 	TAP_RC(alloc_rc(c, 4096, 0, 1), -ENOMEM);
 	end_regions_freed(c);
 }
+TAP_TEST(test_quota, "quota", 30)
 
 /* --- mappings ------------------------------------------------------------- */
 
@@ -921,6 +936,7 @@ test_map_two_processes(void)
 	tu_pipe_close(b);
 	td_end(&d, c);
 }
+TAP_TEST(test_map_two_processes, "map-two-processes", 30)
 
 /* --- a ring peer as the device -------------------------------------------- */
 
@@ -1064,6 +1080,7 @@ test_grant_peer(void)
 	tu_pipe_close(ready);
 	end_regions_freed(c);
 }
+TAP_TEST(test_grant_peer, "grant-peer", 30)
 
 /*
  * A device serving two rings (as nobody): each SQE asks it to resolve
@@ -1198,6 +1215,7 @@ test_grant_per_ring(void)
 	tu_pipe_close(ready);
 	td_end(&d, c);
 }
+TAP_TEST(test_grant_per_ring, "grant-per-ring", 30)
 
 /* --- cost, configuration, hostile input ---------------------------------- */
 
@@ -1254,6 +1272,7 @@ test_idle_cost(void)
 	TAP_RC(ring_physfree(c, base, got), 0);
 	td_end(&d, c);
 }
+TAP_TEST(test_idle_cost, "idle-cost", 60)
 
 static void
 test_config(void)
@@ -1299,6 +1318,7 @@ test_config(void)
 	TAP_ASSERT(td_log_has(&d, "bad zone size '48=1M'"));
 	td_cleanup(&d);
 }
+TAP_TEST(test_config, "config", 30)
 
 /* One request on a raw connection after HELLO; the reply's error. */
 static int32_t
@@ -1380,32 +1400,6 @@ test_hostile(void)
 	await_regions(c, 0);
 	td_end(&d, c);
 }
+TAP_TEST(test_hostile, "hostile", 30)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("basic", test_basic, 30);
-	tap_run("flag-space32", test_flag_space32, 30);
-	tap_run("flag-space64", test_flag_space64, 30);
-	tap_run("flag-partial", test_flag_partial, 30);
-	tap_run("err-space32-and-space64", test_err_space_both, 30);
-	tap_run("err-unknown-bits", test_err_unknown_bits, 30);
-	tap_run("err-partial-strategy", test_err_partial_strategy, 30);
-	tap_run("err-min-zero", test_err_min_zero, 30);
-	tap_run("err-nothing-fits", test_err_nomem, 30);
-	tap_run("err-non-root-denied", test_err_perm_config, 30);
-	tap_run("fragmentation", test_fragmentation, 30);
-	tap_run("sg-space32", test_sg_space32, 30);
-	tap_run("ownership", test_ownership, 30);
-	tap_run("dead-client", test_dead_client, 30);
-	tap_run("quota", test_quota, 30);
-	tap_run("map-two-processes", test_map_two_processes, 30);
-	tap_run("grant-peer", test_grant_peer, 30);
-	tap_run("grant-per-ring", test_grant_per_ring, 30);
-	tap_run("idle-cost", test_idle_cost, 60);
-	tap_run("config", test_config, 30);
-	tap_run("hostile", test_hostile, 30);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

@@ -234,6 +234,7 @@ test_busy64(void)
 
 	pp_run(&cfg);
 }
+TAP_TEST(test_busy64, "pingpong-busy-64", 180)
 
 static void
 test_busy32(void)
@@ -243,6 +244,7 @@ test_busy32(void)
 
 	pp_run(&cfg);
 }
+TAP_TEST(test_busy32, "pingpong-busy-32", 120)
 
 static void
 test_sleep64(void)
@@ -252,6 +254,7 @@ test_sleep64(void)
 
 	pp_run(&cfg);
 }
+TAP_TEST(test_sleep64, "pingpong-sleep-64", 180)
 
 static void
 test_sleep32(void)
@@ -261,6 +264,7 @@ test_sleep32(void)
 
 	pp_run(&cfg);
 }
+TAP_TEST(test_sleep32, "pingpong-sleep-32", 120)
 
 /*
  * Strict ping-pong, one entry at a time, both sides asleep between
@@ -365,6 +369,7 @@ test_lost_wakeup(void)
 	tap_diag("%llu strict round trips in %.2f s", (unsigned long long)n,
 	    (double)(clock_ns() - t0) / 1e9);
 }
+TAP_TEST(test_lost_wakeup, "pingpong-lost-wakeup", 120)
 
 /*
  * One producer, four rings, one epoll loop.  Each consumer (a helper
@@ -524,16 +529,6 @@ test_doorbell_epoll(void)
 	    (unsigned long long)cfg.count, (double)(clock_ns() - t0) / 1e9,
 	    (unsigned long long)sleeps);
 }
+TAP_TEST(test_doorbell_epoll, "pingpong-doorbell-epoll", 120)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	tap_run("pingpong-busy-64", test_busy64, 180);
-	tap_run("pingpong-busy-32", test_busy32, 120);
-	tap_run("pingpong-sleep-64", test_sleep64, 180);
-	tap_run("pingpong-sleep-32", test_sleep32, 120);
-	tap_run("pingpong-lost-wakeup", test_lost_wakeup, 120);
-	tap_run("pingpong-doorbell-epoll", test_doorbell_epoll, 120);
-	return tap_done();
-}
+TAP_MAIN(NULL)

@@ -172,6 +172,8 @@ test_register(void)
 	TAP_RC(ring_ctl_register(c, "null", NULL, 0), -EPERM);
 	td_end(&d, c);
 }
+TAP_TEST_ROOT(test_register, "policy-register", 30,
+    "not root: cannot run a helper as uid 65534")
 
 /* --- open: first match, default, reload ------------------------------------ */
 
@@ -240,6 +242,8 @@ test_open_order(void)
 	TAP_RC(ring_ctl_register(c, "rootname2", NULL, 0), -EACCES);
 	td_end(&d, c);
 }
+TAP_TEST_ROOT(test_open_order, "policy-open-order", 30,
+    "not root: cannot run a helper as uid 65534")
 
 /* --- reload with a bad rule keeps the old policy ------------------------- */
 
@@ -260,6 +264,8 @@ test_reload_bad(void)
 	as_nobody(nobody_open_denied);
 	td_finish(&d);
 }
+TAP_TEST_ROOT(test_reload_bad, "policy-reload-bad", 30,
+    "not root: cannot run a helper as uid 65534")
 
 /* --- gid=: primary and supplementary groups -------------------------------- */
 
@@ -299,6 +305,8 @@ test_gid(void)
 	log_expect("open 'echo' denied by ringd.conf:1");
 	td_finish(&d);
 }
+TAP_TEST_ROOT(test_gid, "policy-gid", 30,
+    "not root: cannot run a helper as uid 65534")
 
 /* --- submit: opcode sets, built-ins and PROBE -------------------------------- */
 
@@ -382,6 +390,8 @@ test_submit(void)
 	td_close_ring(c, r, id);
 	td_end(&d, c);
 }
+TAP_TEST_ROOT(test_submit, "policy-submit", 30,
+    "not root: cannot run a helper as uid 65534")
 
 /* --- phys: who, how much --------------------------------------------------- */
 
@@ -473,6 +483,8 @@ test_phys(void)
 	log_expect("physalloc3 denied by policy_default");
 	td_finish(&d);
 }
+TAP_TEST_ROOT(test_phys, "policy-phys", 30,
+    "not root: cannot run a helper as uid 65534")
 
 /* --- bad rules: ringd refuses to start ------------------------------------------ */
 
@@ -526,6 +538,7 @@ test_bad_rules(void)
 	bad_rule("seccomp = perhaps",
 	    "bad value 'perhaps' for 'seccomp': not yes or no");
 }
+TAP_TEST(test_bad_rules, "policy-bad-rules", 60)
 
 /* --- ringd -T: the policy as ringd read it -------------------------------------- */
 
@@ -571,30 +584,6 @@ test_print(void)
 	    strstr(buf, "configuration ok, seccomp filter installed") != NULL);
 	td_cleanup(&d);
 }
+TAP_TEST(test_print, "policy-print", 30)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("policy-bad-rules", test_bad_rules, 60);
-	tap_run("policy-print", test_print, 30);
-	if (geteuid() != 0) {
-		static const char *const names[] = { "policy-register",
-			"policy-open-order", "policy-reload-bad", "policy-gid",
-			"policy-submit", "policy-phys" };
-		size_t i;
-
-		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			tap_skip(names[i],
-			    "not root: cannot run a helper as uid 65534");
-		return tap_done();
-	}
-	tap_run("policy-register", test_register, 30);
-	tap_run("policy-open-order", test_open_order, 30);
-	tap_run("policy-reload-bad", test_reload_bad, 30);
-	tap_run("policy-gid", test_gid, 30);
-	tap_run("policy-submit", test_submit, 30);
-	tap_run("policy-phys", test_phys, 30);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

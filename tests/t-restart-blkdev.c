@@ -590,6 +590,8 @@ t_restart_under_load(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
+TAP_TEST(t_restart_under_load,
+    "blkdev and a persistent region ride through a ringd restart", TAP_TIMEOUT)
 
 /*
  * Under ringd.socket: the listening socket comes first (named
@@ -641,6 +643,8 @@ t_restart_activated(void)
 	TAP_SYS(unlink(d.sock));
 	td_cleanup(&d);
 }
+TAP_TEST(t_restart_activated,
+    "socket activation and the fd store together", TAP_TIMEOUT)
 
 /*
  * The same without systemd: the memory of the drivers' regions comes back
@@ -731,6 +735,8 @@ t_restart_without_store(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
+TAP_TEST(t_restart_without_store,
+    "without systemd: held memory comes back, the rest is new", TAP_TIMEOUT)
 
 /* PHYS_ADOPT by hand: the reply's error and result. */
 static int
@@ -920,6 +926,7 @@ t_bogus_adoption(void)
 	}
 	td_finish(&d);
 }
+TAP_TEST(t_bogus_adoption, "bogus region adoption is refused", TAP_TIMEOUT)
 
 /*
  * ringd restarted twice before a region's owner comes back: what the
@@ -983,6 +990,8 @@ t_two_restarts(void)
 	close(raw);
 	td_finish(&d);
 }
+TAP_TEST(t_two_restarts,
+    "two restarts before the owner comes back", TAP_TIMEOUT)
 
 /*
  * Today's policy applies to a claim: a region uid 65534 allocated while
@@ -1068,6 +1077,7 @@ t_claim_policy(void)
 	rb_model_free(&now);
 	td_finish(&d);
 }
+TAP_TEST(t_claim_policy, "a claim meets today's policy", TAP_TIMEOUT)
 
 /* The state file's layout (ringd/state.c), checked against a real one. */
 #define RB_STATE_HDR 40u	       /* magic .. next_region_id */
@@ -1174,6 +1184,8 @@ t_bad_state(void)
 	}
 	td_finish(&d);
 }
+TAP_TEST(t_bad_state,
+    "bad region records in the state file are dropped", TAP_TIMEOUT)
 
 /*
  * ringd SIGKILLed: no state file.  The scheme and the driver go on; the
@@ -1218,27 +1230,15 @@ t_killed(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
+TAP_TEST(t_killed,
+    "after a SIGKILLed ringd rings come back, regions do not", TAP_TIMEOUT)
 
-int
-main(int argc, char **argv)
+/* Once per program: the private directory; writes to a dead pipe fail. */
+static void
+rb_setup(void)
 {
-	tap_init(argc, argv);
 	td_setup();
 	signal(SIGPIPE, SIG_IGN);
-	tap_run("blkdev and a persistent region ride through a ringd restart",
-	    t_restart_under_load, TAP_TIMEOUT);
-	tap_run("socket activation and the fd store together",
-	    t_restart_activated, TAP_TIMEOUT);
-	tap_run("without systemd: held memory comes back, the rest is new",
-	    t_restart_without_store, TAP_TIMEOUT);
-	tap_run("two restarts before the owner comes back", t_two_restarts,
-	    TAP_TIMEOUT);
-	tap_run("a claim meets today's policy", t_claim_policy, TAP_TIMEOUT);
-	tap_run("bad region records in the state file are dropped", t_bad_state,
-	    TAP_TIMEOUT);
-	tap_run("bogus region adoption is refused", t_bogus_adoption,
-	    TAP_TIMEOUT);
-	tap_run("after a SIGKILLed ringd rings come back, regions do not",
-	    t_killed, TAP_TIMEOUT);
-	return tap_done();
 }
+
+TAP_MAIN(rb_setup)

@@ -266,6 +266,7 @@ test_restart_under_load(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
+TAP_TEST(test_restart_under_load, "restart-under-load", 90)
 
 /*
  * The scheme dies while ringd is away: the consumer comes back alone, and
@@ -331,6 +332,7 @@ test_restart_side_gone(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
+TAP_TEST(test_restart_side_gone, "restart-side-gone", 60)
 
 /* Start an example program of this build, its output into d's directory. */
 static pid_t
@@ -447,14 +449,6 @@ test_restart_examples(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
+TAP_TEST(test_restart_examples, "restart-examples", 180)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("restart-under-load", test_restart_under_load, 90);
-	tap_run("restart-side-gone", test_restart_side_gone, 60);
-	tap_run("restart-examples", test_restart_examples, 180);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

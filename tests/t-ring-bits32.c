@@ -106,6 +106,7 @@ test_bits32_roundtrip(void)
 	munmap(m, len);
 	pair_close(&pr);
 }
+TAP_TEST(test_bits32_roundtrip, "ring-bits32-roundtrip", 0)
 
 /* A negative errno survives the trip through a 32-bit status. */
 static void
@@ -144,6 +145,7 @@ test_bits32_errno(void)
 	munmap(m, len);
 	pair_close(&pr);
 }
+TAP_TEST(test_bits32_errno, "ring-bits32-errno", 0)
 
 /* A value with no room in a 32-bit entry is refused, not truncated. */
 static void
@@ -230,6 +232,7 @@ test_bits32_overflow(void)
 	TAP_RC(ring_sq_pop(pr.p, &s), -EAGAIN);
 	pair_close(&pr);
 }
+TAP_TEST(test_bits32_overflow, "ring-bits32-overflow", 0)
 
 static void
 test_entry_check(void)
@@ -259,14 +262,6 @@ test_entry_check(void)
 			TAP_FAIL("CQE flag bit %d accepted", bit);
 	}
 }
+TAP_TEST(test_entry_check, "ring-entry-check", 0)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	tap_run("ring-bits32-roundtrip", test_bits32_roundtrip, 0);
-	tap_run("ring-bits32-errno", test_bits32_errno, 0);
-	tap_run("ring-bits32-overflow", test_bits32_overflow, 0);
-	tap_run("ring-entry-check", test_entry_check, 0);
-	return tap_done();
-}
+TAP_MAIN(NULL)

@@ -107,6 +107,7 @@ test_held_cap(void)
 	TAP_EQ_U(pair_qstats(pr.c, false).depth, 0);
 	pair_close(&pr);
 }
+TAP_TEST(test_held_cap, "ring-held-cap", 0)
 
 /*
  * What answers what: RING_CQE_MORE answers nothing, a final CQE the
@@ -147,6 +148,7 @@ test_held_match(void)
 	TAP_RC(ring_sq_cancel(pr.c, -ECANCELED), -EPERM);
 	pair_close(&pr);
 }
+TAP_TEST(test_held_match, "ring-held-match", 0)
 
 /*
  * A producer that stops (here: a child that exits without closing)
@@ -213,6 +215,7 @@ test_held_adopt(void)
 	held_adopt_run(0);
 	held_adopt_run(RING_PAIR_BITS_32);
 }
+TAP_TEST(test_held_adopt, "ring-held-adopt", 0)
 
 /*
  * The table's rule decides alone, whatever moment the producer stopped
@@ -288,6 +291,7 @@ test_held_torn(void)
 	munmap(m, len);
 	ring_fds_close(&fds);
 }
+TAP_TEST(test_held_torn, "ring-held-torn", 0)
 
 /* A producer closing answers what it holds and what is queued, once. */
 static void
@@ -308,15 +312,6 @@ test_held_close(void)
 	expect_cqes_end(pr.c, wu, ws, 3, -ESHUTDOWN);
 	pair_close(&pr);
 }
+TAP_TEST(test_held_close, "ring-held-close", 0)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	tap_run("ring-held-cap", test_held_cap, 0);
-	tap_run("ring-held-match", test_held_match, 0);
-	tap_run("ring-held-adopt", test_held_adopt, 0);
-	tap_run("ring-held-torn", test_held_torn, 0);
-	tap_run("ring-held-close", test_held_close, 0);
-	return tap_done();
-}
+TAP_MAIN(NULL)

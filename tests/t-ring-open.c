@@ -171,6 +171,7 @@ test_open_rejects(void)
 
 	TAP_EQ(tu_count_fds(), before);
 }
+TAP_TEST(test_open_rejects, "ring-open-rejects", 0)
 
 /*
  * A pair whose header already holds impossible indices: refusing to open
@@ -249,12 +250,6 @@ test_open_bad_indices(void)
 		bad_index_run(which, RING_ROLE_CONSUMER);
 	}
 }
+TAP_TEST(test_open_bad_indices, "ring-open-bad-indices", 0)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	tap_run("ring-open-rejects", test_open_rejects, 0);
-	tap_run("ring-open-bad-indices", test_open_bad_indices, 0);
-	return tap_done();
-}
+TAP_MAIN(NULL)

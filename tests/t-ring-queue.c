@@ -45,6 +45,7 @@ test_empty(void)
 	TAP_ASSERT(!ring_is_broken(pr.c) && !ring_is_broken(pr.p));
 	pair_close(&pr);
 }
+TAP_TEST(test_empty, "ring-empty", 0)
 
 /* Fill one queue to exactly n, see it full by the cycle bit, drain it. */
 static void
@@ -92,12 +93,14 @@ test_full_sq(void)
 {
 	fill_drain(false);
 }
+TAP_TEST(test_full_sq, "ring-full-sq", 0)
 
 static void
 test_full_cq(void)
 {
 	fill_drain(true);
 }
+TAP_TEST(test_full_cq, "ring-full-cq", 0)
 
 /*
  * Start one queue with both raw indices at 2n-1 and both epochs just
@@ -228,6 +231,7 @@ test_wrap_sq(void)
 	wrap_run(false, 64, 0, 4);
 	wrap_run(false, 16, RING_PAIR_BITS_32, 5);
 }
+TAP_TEST(test_wrap_sq, "ring-wrap-sq", 0)
 
 static void
 test_wrap_cq(void)
@@ -238,6 +242,7 @@ test_wrap_cq(void)
 	wrap_run(true, 64, 0, 9);
 	wrap_run(true, 16, RING_PAIR_BITS_32, 10);
 }
+TAP_TEST(test_wrap_cq, "ring-wrap-cq", 0)
 
 /*
  * Open a queue that already holds entries across the wrap point: tail is
@@ -285,6 +290,7 @@ test_open_mid_wrap(void)
 	munmap(m, len);
 	ring_fds_close(&fds);
 }
+TAP_TEST(test_open_mid_wrap, "ring-open-mid-wrap", 0)
 
 /*
  * Batches return "up to n": a side may answer from its cached view of the
@@ -349,6 +355,7 @@ test_batch(void)
 	batch_run(false);
 	batch_run(true);
 }
+TAP_TEST(test_batch, "ring-batch", 0)
 
 /* Fill reserved slot i of the caller's outgoing queue with seq. */
 static void *
@@ -489,12 +496,14 @@ test_reserve_sq(void)
 {
 	reserve_run(false);
 }
+TAP_TEST(test_reserve_sq, "ring-reserve-publish-sq", 0)
 
 static void
 test_reserve_cq(void)
 {
 	reserve_run(true);
 }
+TAP_TEST(test_reserve_cq, "ring-reserve-publish-cq", 0)
 
 /*
  * Publishing k slots is one step: the peer may see the tail before the
@@ -590,6 +599,7 @@ out:
 	munmap(m, len);
 	pair_close(&pr);
 }
+TAP_TEST(test_publish_one_step, "ring-publish-one-step", 0)
 
 static void
 test_peek(void)
@@ -624,6 +634,7 @@ test_peek(void)
 	TAP_RC(ring_cq_peek(pr.c, &c), -EAGAIN);
 	pair_close(&pr);
 }
+TAP_TEST(test_peek, "ring-peek", 0)
 
 /* Calls for the other role fail with -EPERM and change nothing. */
 static void
@@ -708,6 +719,7 @@ test_roles(void)
 	TAP_RC(pair_pop(pr.p, false, 3, false), 0);
 	pair_close(&pr);
 }
+TAP_TEST(test_roles, "ring-roles", 0)
 
 /*
  * ring_get_stats_many() reads what ring_get_stats() reads, ring by ring,
@@ -742,23 +754,6 @@ test_stats_many(void)
 		pair_close(&pr[i]);
 	}
 }
+TAP_TEST(test_stats_many, "ring-stats-many", 0)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	tap_run("ring-empty", test_empty, 0);
-	tap_run("ring-full-sq", test_full_sq, 0);
-	tap_run("ring-full-cq", test_full_cq, 0);
-	tap_run("ring-wrap-sq", test_wrap_sq, 0);
-	tap_run("ring-wrap-cq", test_wrap_cq, 0);
-	tap_run("ring-open-mid-wrap", test_open_mid_wrap, 0);
-	tap_run("ring-batch", test_batch, 0);
-	tap_run("ring-reserve-publish-sq", test_reserve_sq, 0);
-	tap_run("ring-reserve-publish-cq", test_reserve_cq, 0);
-	tap_run("ring-publish-one-step", test_publish_one_step, 0);
-	tap_run("ring-peek", test_peek, 0);
-	tap_run("ring-roles", test_roles, 0);
-	tap_run("ring-stats-many", test_stats_many, 0);
-	return tap_done();
-}
+TAP_MAIN(NULL)

@@ -82,6 +82,7 @@ test_wait_timeout(void)
 	TAP_NEG(ring_arm(pr.c, 0));
 	pair_close(&pr);
 }
+TAP_TEST(test_wait_timeout, "ring-wait-timeout", 0)
 
 /* A thread that sleeps in ring_wait() while the main thread acts. */
 struct waiter {
@@ -166,6 +167,7 @@ test_wait_wake(void)
 	for (i = 0; i < 4; i++)
 		wake_run(i);
 }
+TAP_TEST(test_wait_wake, "ring-wait-wake", 0)
 
 static int
 fd_readable(int fd, int ms)
@@ -273,6 +275,7 @@ test_arm_fd(void)
 	TAP_ASSERT(!fd_readable(fc, 0));
 	pair_close(&pr);
 }
+TAP_TEST(test_arm_fd, "ring-arm-fd", 0)
 
 /*
  * Every holder of a pair shares the doorbells' open file descriptions, so
@@ -370,6 +373,7 @@ test_blocking_doorbells(void)
 	ring_fds_close(&fds);
 	munmap((void *)step, sizeof(*step));
 }
+TAP_TEST(test_blocking_doorbells, "ring-blocking-doorbells", 0)
 
 /*
  * A doorbell whose read side a holder shut down would be readable for
@@ -394,6 +398,7 @@ test_doorbell_shut_down(void)
 	TAP_RC(ring_arm(pr.p, RING_EV_IN), -EIO);
 	pair_close(&pr);
 }
+TAP_TEST(test_doorbell_shut_down, "ring-doorbell-shut-down", 0)
 
 /* A monitor reads what the sides do; the spin budget is settable. */
 static void
@@ -424,16 +429,6 @@ test_stats_spin(void)
 	ring_close(NULL);
 	pair_close(&pr);
 }
+TAP_TEST(test_stats_spin, "ring-stats-spin", 0)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	tap_run("ring-wait-timeout", test_wait_timeout, 0);
-	tap_run("ring-wait-wake", test_wait_wake, 0);
-	tap_run("ring-arm-fd", test_arm_fd, 0);
-	tap_run("ring-blocking-doorbells", test_blocking_doorbells, 0);
-	tap_run("ring-doorbell-shut-down", test_doorbell_shut_down, 0);
-	tap_run("ring-stats-spin", test_stats_spin, 0);
-	return tap_done();
-}
+TAP_MAIN(NULL)

@@ -113,6 +113,7 @@ test_batch(void)
 	/* ringd went away between commands: 3, and the shell goes on */
 	td_finish(&d);
 }
+TAP_TEST(test_batch, "ringctl-batch-shell", 60)
 
 /* --- ringd going away under a shell or a batch ------------------------------ */
 
@@ -195,13 +196,6 @@ test_ringd_gone(void)
 	TAP_ASSERT(strstr(r.out, "\nstatus\nschemes\n") != NULL);
 	td_cleanup(&d);
 }
+TAP_TEST(test_ringd_gone, "ringctl-ringd-gone", 90)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("ringctl-batch-shell", test_batch, 60);
-	tap_run("ringctl-ringd-gone", test_ringd_gone, 90);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

@@ -134,6 +134,7 @@ test_sync(void)
 	}
 	td_finish(&d);
 }
+TAP_TEST(test_sync, "ringctl-sync", 60)
 
 /* --- help: JSON schemas, text, and the man page -------------------------- */
 
@@ -353,13 +354,6 @@ test_help(void)
 	}
 	td_finish(&d);
 }
+TAP_TEST(test_help, "ringctl-help", 60)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("ringctl-sync", test_sync, 60);
-	tap_run("ringctl-help", test_help, 60);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

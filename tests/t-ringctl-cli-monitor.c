@@ -159,6 +159,7 @@ test_monitor(void)
 	EXPECT_USAGE("unexpected argument '2'");
 	td_end(&d, c);
 }
+TAP_TEST(test_monitor, "ringctl-monitor", 90)
 
 /* --- metrics ------------------------------------------------------------- */
 
@@ -247,6 +248,7 @@ test_metrics(void)
 	TAP_ASSERT(strstr(r.out, "ringd_up 0\n") != NULL);
 	td_cleanup(&d);
 }
+TAP_TEST(test_metrics, "ringctl-metrics", 60)
 
 /* --- monitor as text --------------------------------------------------------- */
 
@@ -320,14 +322,6 @@ test_monitor_text(void)
 	}
 	td_end(&d, c);
 }
+TAP_TEST(test_monitor_text, "ringctl-monitor-text", 90)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("ringctl-monitor", test_monitor, 90);
-	tap_run("ringctl-metrics", test_metrics, 60);
-	tap_run("ringctl-monitor-text", test_monitor_text, 90);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

@@ -81,6 +81,7 @@ test_usage(void)
 	}
 	td_finish(&d);
 }
+TAP_TEST(test_usage, "ringctl-usage", 60)
 
 static void
 test_unreachable(void)
@@ -117,6 +118,7 @@ test_unreachable(void)
 	EXPECT_STATUS(3);
 	td_cleanup(&d);
 }
+TAP_TEST(test_unreachable, "ringctl-unreachable", 60)
 
 /* --- introspection ------------------------------------------------------ */
 
@@ -154,6 +156,7 @@ test_status(void)
 	json_object_put(JSON_OUT());
 	td_finish(&d);
 }
+TAP_TEST(test_status, "ringctl-status", 60)
 
 static void
 check_opcodes(struct json_object *ops, const unsigned *want, unsigned n)
@@ -232,6 +235,7 @@ test_schemes_probe(void)
 	EXPECT_USAGE("schemes: unexpected argument");
 	td_finish(&d);
 }
+TAP_TEST(test_schemes_probe, "ringctl-schemes-probe", 60)
 
 static void
 test_rings(void)
@@ -342,6 +346,7 @@ test_rings(void)
 	ring_ctl_close_ring(c, id);
 	td_end(&d, c);
 }
+TAP_TEST(test_rings, "ringctl-rings-clients", 60)
 
 /* --- -q in JSON ------------------------------------------------------------ */
 
@@ -386,6 +391,7 @@ test_quiet_json(void)
 	td_close_ring(c, ring, id);
 	td_end(&d, c);
 }
+TAP_TEST(test_quiet_json, "ringctl-quiet-json", 60)
 
 /* --- bad input for the commands without other tests of it ---------------- */
 
@@ -437,6 +443,7 @@ test_bad_input(void)
 	EXPECT_STATUS(0);
 	td_finish(&d);
 }
+TAP_TEST(test_bad_input, "ringctl-bad-input", 60)
 
 /* --- status of an unhealthy ringd ------------------------------------------ */
 
@@ -521,19 +528,6 @@ test_status_unhealthy(void)
 	EXPECT_STATUS(0);
 	td_finish(&d);
 }
+TAP_TEST(test_status_unhealthy, "ringctl-status-unhealthy", 60)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("ringctl-usage", test_usage, 60);
-	tap_run("ringctl-unreachable", test_unreachable, 60);
-	tap_run("ringctl-status", test_status, 60);
-	tap_run("ringctl-schemes-probe", test_schemes_probe, 60);
-	tap_run("ringctl-rings-clients", test_rings, 60);
-	tap_run("ringctl-quiet-json", test_quiet_json, 60);
-	tap_run("ringctl-bad-input", test_bad_input, 60);
-	tap_run("ringctl-status-unhealthy", test_status_unhealthy, 60);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

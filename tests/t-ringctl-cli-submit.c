@@ -125,6 +125,7 @@ test_submit(void)
 	TAP_ASSERT(strcmp(r.out, "[]\n") == 0 || strstr(r.out, "dropped"));
 	td_finish(&d);
 }
+TAP_TEST(test_submit, "ringctl-submit", 60)
 
 static void
 test_submit_errors(void)
@@ -211,6 +212,7 @@ test_submit_errors(void)
 	EXPECT_STATUS(0);
 	td_finish(&d);
 }
+TAP_TEST(test_submit_errors, "ringctl-submit-errors", 60)
 
 static void
 test_submit_load(void)
@@ -249,6 +251,7 @@ test_submit_load(void)
 	TAP_ASSERT(strstr(r.out, "latency: min ") != NULL);
 	td_finish(&d);
 }
+TAP_TEST(test_submit_load, "ringctl-submit-load", 60)
 
 /*
  * An example scheme of this build (examples/PROG), run as ringd's client
@@ -344,6 +347,7 @@ test_example_scheme(void)
 	TAP_SYS(waitpid(pid, &st, 0));
 	td_finish(&d);
 }
+TAP_TEST(test_example_scheme, "ringctl-example-scheme", 60)
 
 /* The opcode object for code in a probe's "opcodes" array, or NULL. */
 static struct json_object *
@@ -486,6 +490,7 @@ test_declared_opcodes(void)
 	td_close_ring(c, ring[2], id[2]);
 	td_end(&d, c);
 }
+TAP_TEST(test_declared_opcodes, "ringctl-declared-opcodes", 60)
 
 /* --- submit --data-file that cannot be read to its end ---------------------- */
 
@@ -535,17 +540,6 @@ test_submit_data_file(void)
 	EXPECT_STATUS(0);
 	td_finish(&d);
 }
+TAP_TEST(test_submit_data_file, "ringctl-submit-data-file", 60)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("ringctl-submit", test_submit, 60);
-	tap_run("ringctl-submit-errors", test_submit_errors, 60);
-	tap_run("ringctl-submit-load", test_submit_load, 60);
-	tap_run("ringctl-example-scheme", test_example_scheme, 60);
-	tap_run("ringctl-declared-opcodes", test_declared_opcodes, 60);
-	tap_run("ringctl-submit-data-file", test_submit_data_file, 60);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

@@ -363,6 +363,7 @@ test_help(void)
 	EXPECT_ERR("ringtop: --system and --user exclude each other");
 	td_cleanup(&d);
 }
+TAP_TEST(test_help, "conventions-help", 60)
 
 /* --- durations ---------------------------------------------------------- */
 
@@ -416,6 +417,7 @@ test_durations(void)
 	TAP_ASSERT(strstr(r.out, "\"interval_ns\":3599999996400") != NULL);
 	td_finish(&d);
 }
+TAP_TEST(test_durations, "conventions-durations", 120)
 
 /* --- peers -------------------------------------------------------------- */
 
@@ -457,6 +459,7 @@ test_peers(void)
 	td_close_ring(c, ring, id);
 	td_end(&d, c);
 }
+TAP_TEST(test_peers, "conventions-peers", 60)
 
 /* --- completions --------------------------------------------------------- */
 
@@ -537,6 +540,7 @@ test_bash(void)
 	    "--system\n");
 	td_finish(&d);
 }
+TAP_TEST(test_bash, "conventions-bash-completion", 60)
 
 /* The zsh of the test, at a prompt, with our completions and programs. */
 static struct tm_server tm;
@@ -609,6 +613,7 @@ test_zsh(void)
 	tm_stop(&tm);
 	td_finish(&d);
 }
+TAP_TEST(test_zsh, "conventions-zsh-completion", 90)
 
 /* --- where make install puts the zsh completions -------------------------- */
 
@@ -656,17 +661,6 @@ test_install_dirs(void)
 		       "usr/share/zsh/vendor-completions/_ringctl\n") != NULL);
 	td_cleanup(&d);
 }
+TAP_TEST(test_install_dirs, "conventions-install-dirs", 60)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("conventions-help", test_help, 60);
-	tap_run("conventions-durations", test_durations, 120);
-	tap_run("conventions-peers", test_peers, 60);
-	tap_run("conventions-bash-completion", test_bash, 60);
-	tap_run("conventions-zsh-completion", test_zsh, 90);
-	tap_run("conventions-install-dirs", test_install_dirs, 60);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

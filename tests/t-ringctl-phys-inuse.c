@@ -357,6 +357,7 @@ test_cli(void)
 	tu_pipe_close(ans);
 	td_finish(&d);
 }
+TAP_TEST(test_cli, "phys-inuse-cli", 60)
 
 /* The driver's own frees, while its scheme maps the memory, always work. */
 static void
@@ -438,6 +439,7 @@ test_owner_free(void)
 	tu_pipe_close(ready);
 	td_finish(&d);
 }
+TAP_TEST(test_owner_free, "phys-inuse-owner", 60)
 
 /*
  * Who may force: the owner's uid or root.  Root maps a region of uid
@@ -504,6 +506,8 @@ test_privs(void)
 	tu_pipe_close(go);
 	td_finish(&d);
 }
+TAP_TEST_ROOT(test_privs, "phys-inuse-privs", 60,
+    "not root")
 
 /*
  * Across a ringd restart: a connection that hands a region's memory file
@@ -564,18 +568,6 @@ test_restart(void)
 	TAP_ASSERT(!region_listed(rid));
 	td_end(&d, o);
 }
+TAP_TEST(test_restart, "phys-inuse-restart", 60)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("phys-inuse-cli", test_cli, 60);
-	tap_run("phys-inuse-owner", test_owner_free, 60);
-	if (geteuid() == 0)
-		tap_run("phys-inuse-privs", test_privs, 60);
-	else
-		tap_skip("phys-inuse-privs", "not root");
-	tap_run("phys-inuse-restart", test_restart, 60);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

@@ -226,6 +226,7 @@ test_alloc_free(void)
 	EXPECT_STATUS(0);
 	td_finish(&d);
 }
+TAP_TEST(test_alloc_free, "ringctl-phys-alloc-free", 60)
 
 static void
 test_partial_sg(void)
@@ -295,6 +296,7 @@ test_partial_sg(void)
 		TAP_FAIL("one segment printed as: %s", r.out);
 	td_finish(&d);
 }
+TAP_TEST(test_partial_sg, "ringctl-phys-partial-sg", 60)
 
 static void
 test_physmap(void)
@@ -399,6 +401,7 @@ test_physmap(void)
 	TAP_OK(ring_physfree(c, base, 8192));
 	td_end(&d, c);
 }
+TAP_TEST(test_physmap, "ringctl-phys-map", 60)
 
 static void
 test_errors(void)
@@ -474,15 +477,6 @@ test_errors(void)
 	EXPECT_STATUS(0);
 	td_finish(&d);
 }
+TAP_TEST(test_errors, "ringctl-phys-errors", 60)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("ringctl-phys-alloc-free", test_alloc_free, 60);
-	tap_run("ringctl-phys-partial-sg", test_partial_sg, 60);
-	tap_run("ringctl-phys-map", test_physmap, 60);
-	tap_run("ringctl-phys-errors", test_errors, 60);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

@@ -317,6 +317,7 @@ test_unit(void)
 	TAP_ASSERT(strcmp(j, "\"\\ufffd\\ufffd") == 0);
 	free(j);
 }
+TAP_TEST(test_unit, "sanitize-unit", 30)
 
 /* --- item 6: ringctl's text and JSON ------------------------------------------ */
 
@@ -369,6 +370,7 @@ test_ringctl_text(void)
 	tap_kill(srv);
 	td_finish(&d);
 }
+TAP_TEST(test_ringctl_text, "sanitize-ringctl-text", 120)
 
 static void
 test_ringctl_json(void)
@@ -413,6 +415,7 @@ test_ringctl_json(void)
 	tap_kill(srv);
 	td_finish(&d);
 }
+TAP_TEST(test_ringctl_json, "sanitize-ringctl-json", 120)
 
 static void
 test_ringctl_monitor(void)
@@ -439,6 +442,7 @@ test_ringctl_monitor(void)
 	tap_kill(srv);
 	td_finish(&d);
 }
+TAP_TEST(test_ringctl_monitor, "sanitize-ringctl-monitor", 60)
 
 /* --- item 6: ringtop --------------------------------------------------------- */
 
@@ -488,6 +492,7 @@ test_ringtop_batch(void)
 	tap_kill(srv);
 	td_finish(&d);
 }
+TAP_TEST(test_ringtop_batch, "sanitize-ringtop-batch", 60)
 
 /* ringtop's raw output on a pty, as much as has come so far. */
 static char pty_out[1 << 20];
@@ -620,6 +625,7 @@ test_ringtop_screen(void)
 	tap_kill(srv);
 	td_finish(&d);
 }
+TAP_TEST(test_ringtop_screen, "sanitize-ringtop-screen", 90)
 
 /* --- item 4: errnos in replies are not a lost connection ------------------------ */
 
@@ -716,6 +722,7 @@ test_reply_errno(void)
 	EXPECT_STATUS(3);
 	td_cleanup(&d);
 }
+TAP_TEST(test_reply_errno, "ringctl-reply-errno", 120)
 
 /* A scheme that never answers: ringd gives up with -ETIMEDOUT. */
 static void
@@ -733,6 +740,7 @@ test_reply_timeout(void)
 	tu_pipe_close(done);
 	td_finish(&d);
 }
+TAP_TEST(test_reply_timeout, "ringctl-reply-timeout", 60)
 
 /* --- item 12: a NUL byte in a batch line ------------------------------------- */
 
@@ -782,20 +790,6 @@ test_batch_nul(void)
 	expect_has("stdout", r.out, "echo\nnull\nzero\n");
 	td_finish(&d);
 }
+TAP_TEST(test_batch_nul, "ringctl-batch-nul", 60)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("sanitize-unit", test_unit, 30);
-	tap_run("sanitize-ringctl-text", test_ringctl_text, 120);
-	tap_run("sanitize-ringctl-json", test_ringctl_json, 120);
-	tap_run("sanitize-ringctl-monitor", test_ringctl_monitor, 60);
-	tap_run("sanitize-ringtop-batch", test_ringtop_batch, 60);
-	tap_run("sanitize-ringtop-screen", test_ringtop_screen, 90);
-	tap_run("ringctl-reply-errno", test_reply_errno, 120);
-	tap_run("ringctl-reply-timeout", test_reply_timeout, 60);
-	tap_run("ringctl-batch-nul", test_batch_nul, 60);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

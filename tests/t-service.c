@@ -175,12 +175,14 @@ test_sigterm(void)
 {
 	term_run(SIGTERM);
 }
+TAP_TEST(test_sigterm, "service-pidfile-sigterm", 30)
 
 static void
 test_sigint(void)
 {
 	term_run(SIGINT);
 }
+TAP_TEST(test_sigint, "service-sigint", 30)
 
 /*
  * SIGTERM the moment the socket file appears, before ringd may be ready:
@@ -233,6 +235,7 @@ test_sigterm_at_startup(void)
 		    left, tries, killed);
 	td_cleanup(&d);
 }
+TAP_TEST(test_sigterm_at_startup, "service-sigterm-at-startup", 60)
 
 /* socket_mode applies at start and at reload. */
 static void
@@ -266,6 +269,7 @@ test_socket_mode(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
+TAP_TEST(test_socket_mode, "service-socket-mode", 30)
 
 /* Open rings to null on c until one fails; returns how many opened. */
 static unsigned
@@ -370,6 +374,7 @@ test_sighup_reload(void)
 		ring_close(r1[i]);
 	td_end(&d, c1);
 }
+TAP_TEST(test_sighup_reload, "service-sighup-reload", 30)
 
 /* A bad config: non-zero exit, the message names file:line, no socket. */
 static void
@@ -439,6 +444,7 @@ test_bad_config(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
+TAP_TEST(test_bad_config, "service-bad-config", 60)
 
 /* A second ringd on a live socket, or with a live pidfile, refuses. */
 static void
@@ -485,6 +491,7 @@ test_second_instance(void)
 	}
 	td_finish(&d);
 }
+TAP_TEST(test_second_instance, "service-second-instance", 30)
 
 /* A ringd killed by SIGKILL leaves its socket; the next one replaces it. */
 static void
@@ -527,6 +534,7 @@ test_stale_socket(void)
 	TAP_ASSERT(S_ISREG(sb.st_mode));
 	td_cleanup(&d);
 }
+TAP_TEST(test_stale_socket, "service-stale-socket", 30)
 
 /* $RINGD_SOCKET names the socket when -S does not. */
 static void
@@ -550,6 +558,7 @@ test_env_socket(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
+TAP_TEST(test_env_socket, "service-env-socket", 30)
 
 /*
  * Where the socket goes: -S beats $RINGD_SOCKET beats the config's
@@ -594,6 +603,7 @@ test_socket_precedence(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
+TAP_TEST(test_socket_precedence, "service-socket-precedence", 30)
 
 /* Command line: -h, -V, bad options and arguments (usage: exit 2). */
 static void
@@ -639,6 +649,7 @@ test_cli(void)
 		cli_run(sl, 1, "too long");
 	}
 }
+TAP_TEST(test_cli, "service-cli", 30)
 
 /* Has a process that is not our child gone (no /proc entry, or zombie)? */
 static bool
@@ -754,6 +765,7 @@ test_daemon_mode(void)
 {
 	daemon_run(0);
 }
+TAP_TEST(test_daemon_mode, "service-daemon-mode", 30)
 
 /* A relative $RINGD_SOCKET must still be found (and removed) from "/". */
 static void
@@ -761,6 +773,7 @@ test_daemon_relative_env(void)
 {
 	daemon_run(TD_ENV_SOCKET | TD_ENV_RELATIVE);
 }
+TAP_TEST(test_daemon_relative_env, "service-daemon-relative-env-socket", 30)
 
 /*
  * Wait up to 3 s for an sd_notify datagram carrying token; others (e.g.
@@ -819,26 +832,6 @@ test_sd_notify(void)
 	close(fd);
 	td_cleanup(&d);
 }
+TAP_TEST(test_sd_notify, "service-sd-notify", 30)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("service-pidfile-sigterm", test_sigterm, 30);
-	tap_run("service-sigint", test_sigint, 30);
-	tap_run("service-sigterm-at-startup", test_sigterm_at_startup, 60);
-	tap_run("service-socket-mode", test_socket_mode, 30);
-	tap_run("service-sighup-reload", test_sighup_reload, 30);
-	tap_run("service-bad-config", test_bad_config, 60);
-	tap_run("service-second-instance", test_second_instance, 30);
-	tap_run("service-stale-socket", test_stale_socket, 30);
-	tap_run("service-env-socket", test_env_socket, 30);
-	tap_run("service-socket-precedence", test_socket_precedence, 30);
-	tap_run("service-cli", test_cli, 30);
-	tap_run("service-daemon-mode", test_daemon_mode, 30);
-	tap_run("service-daemon-relative-env-socket", test_daemon_relative_env,
-	    30);
-	tap_run("service-sd-notify", test_sd_notify, 30);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

@@ -636,13 +636,7 @@ test_soak(void)
 		    m1.shmem, m0.shmem, m1.shmem_max, m0.shmem_max);
 	td_end(&d, c);
 }
+TAP_TEST(test_soak,
+    "soak: rings with traffic, churn and kills; ringd stays flat", 86400)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("soak: rings with traffic, churn and kills; ringd stays flat",
-	    test_soak, 86400);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

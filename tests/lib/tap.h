@@ -35,6 +35,39 @@
 
 void tap_init(int argc, char **argv);
 void tap_run(const char *name, void (*fn)(void), unsigned timeout_s);
+/*
+ * Sub-tests can also register themselves, kernel-selftest style: after a
+ * sub-test's function, TAP_TEST(fn, "name", timeout_s) records it, and
+ * TAP_MAIN(setup) defines a main() that calls tap_init(), setup (a
+ * function of no arguments, or NULL), every registered sub-test in the
+ * order they stand in the file, and tap_done().  TAP_TEST_ROOT() is
+ * TAP_TEST() for a sub-test that needs root: skipped, saying why, when
+ * the program runs as another user.
+ */
+struct tap_test {
+	void (*fn)(void);
+	const char *name;
+	unsigned timeout_s;
+	int line;		/* where TAP_TEST() stands: the running order */
+	const char *needs_root; /* NULL, or why it is skipped without root */
+};
+void tap_register(const struct tap_test *t);
+int tap_main(int argc, char **argv, void (*setup)(void));
+#define TAP_TEST(fn, name, timeout_s) \
+	TAP_TEST_ROOT(fn, name, timeout_s, NULL)
+#define TAP_TEST_ROOT(fn, name, timeout_s, why) \
+	static const struct tap_test tap_test_##fn = { (fn), (name), \
+		(timeout_s), __LINE__, (why) }; \
+	__attribute__((constructor)) static void tap_register_##fn(void) \
+	{ \
+		tap_register(&tap_test_##fn); \
+	}
+#define TAP_MAIN(setup) \
+	int main(int argc, char **argv) \
+	{ \
+		return tap_main(argc, argv, (setup)); \
+	}
+
 /* Report name as skipped, with a reason (printf-style). */
 __attribute__((format(printf, 2, 3))) void tap_skip(const char *name,
     const char *fmt, ...);
