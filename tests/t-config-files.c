@@ -41,21 +41,6 @@ write_bytes(const char *path, const void *buf, size_t len)
 	close(fd);
 }
 
-/* How many times ringd's log holds s. */
-static unsigned
-log_count(const char *s)
-{
-	static char buf[64 * 1024];
-	const char *p;
-	unsigned n = 0;
-
-	if (td_read_file(d.log, buf, sizeof(buf)) < 0)
-		return 0;
-	for (p = buf; (p = strstr(p, s)) != NULL; p += strlen(s))
-		n++;
-	return n;
-}
-
 /*
  * Start ringd with -c path; it must exit 1 within EXIT_MS, its log
  * naming path and saying what (want), and leave no socket behind.
@@ -206,13 +191,7 @@ assert_serving(void)
 static void
 hup_expect(const char *mark)
 {
-	unsigned before = log_count(mark), i;
-
-	TAP_SYS(kill(d.pid, SIGHUP));
-	for (i = 0; i < 300 && log_count(mark) == before; i++)
-		tu_sleep_ms(10);
-	if (log_count(mark) == before)
-		TD_FAIL(&d, "no '%s' within 3 s of SIGHUP", mark);
+	td_sighup_expect(&d, mark, 3000);
 }
 
 /*

@@ -73,9 +73,8 @@ test_external(void)
 	TAP_RC(ring_ctl_close_ring(c, id), 0);
 	tap_reap(pid);
 	td_await_ring_gone(c, id);
-	ring_ctl_close(c);
 	tu_pipe_close(p);
-	td_finish(&d);
+	td_end(&d, c);
 }
 TAP_TEST(test_external, "ctl-external-scheme", 30)
 
@@ -205,9 +204,8 @@ test_refuse(void)
 	TAP_EQ(st.rings, 0);
 	td_await_scheme_gone(c, TS_NAME);
 	ts_expect_open(c, TS_NAME, 4, 0, 0, 0, 0, -ENODEV);
-	ring_ctl_close(c);
 	tu_pipe_close(p);
-	td_finish(&d);
+	td_end(&d, c);
 }
 TAP_TEST(test_refuse, "ctl-refuse-timeout-reset", 30)
 

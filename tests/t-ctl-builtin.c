@@ -411,9 +411,8 @@ test_builtin_fairness(void)
 	    (double)worst / 1e6);
 	TAP_ASSERT(worst < 1000000000ull);
 	ring_close(r);
-	ring_ctl_close(c);
 	tu_pipe_close(p);
-	td_finish(&d);
+	td_end(&d, c);
 }
 TAP_TEST(test_builtin_fairness, "ctl-builtin-fairness", 30)
 

@@ -303,9 +303,8 @@ test_producer_dies_many(void)
 	c = td_connect(&d);
 	for (i = 0; i < 4; i++)
 		td_await_ring_gone(c, id[i]);
-	ring_ctl_close(c);
 	tu_pipe_close(p);
-	td_finish(&d);
+	td_end(&d, c);
 }
 TAP_TEST(test_producer_dies_many, "dead-producer-many-rings", 30)
 
@@ -449,10 +448,8 @@ test_producer_dies_holding(void)
 		TAP_FAIL("not every SQE was answered (mask %#x), then %s", mask,
 		    tap_rcname(rc));
 	TAP_RC(rc, -ESHUTDOWN);
-	td_close_ring(c, r, id);
-	ring_ctl_close(c);
 	tu_pipe_close(p);
-	td_finish(&d);
+	td_end_ring(&d, c, r, id);
 }
 TAP_TEST(test_producer_dies_holding, "dead-producer-holding-sqes", 30)
 
@@ -509,10 +506,8 @@ test_producer_dies_cq_full(void)
 	t0 = clock_ns();
 	expect_shutdown_cqes(r, 4, 5);
 	TAP_ASSERT(clock_ns() - t0 < 4000000000ull);
-	td_close_ring(c, r, id);
-	ring_ctl_close(c);
 	tu_pipe_close(p);
-	td_finish(&d);
+	td_end_ring(&d, c, r, id);
 }
 TAP_TEST(test_producer_dies_cq_full, "dead-producer-cq-full", 30)
 
@@ -638,10 +633,8 @@ test_producer_dies_stream(void)
 			TAP_FAIL("SQE %llu never completed (%llu answered)",
 			    (unsigned long long)next,
 			    (unsigned long long)answered);
-	td_close_ring(c, r, id);
-	ring_ctl_close(c);
 	tu_pipe_close(p);
-	td_finish(&d);
+	td_end_ring(&d, c, r, id);
 }
 TAP_TEST(test_producer_dies_stream, "dead-producer-stream", 40)
 

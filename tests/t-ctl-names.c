@@ -98,9 +98,8 @@ test_name_freed(void)
 	tap_kill(pid);
 	td_await_scheme_gone(c2, "killme");
 	TAP_RC(ring_ctl_register(c2, "killme", NULL, 0), 0);
-	ring_ctl_close(c2);
 	tu_pipe_close(p);
-	td_finish(&d);
+	td_end(&d, c2);
 }
 TAP_TEST(test_name_freed, "ctl-name-freed", 30)
 

@@ -294,6 +294,28 @@ ASLEEP(test_asleep_p_poll, "drop-asleep-producer-poll",
     RING_ROLE_PRODUCER, SLEEP_POLL)
 
 /*
+ * A peer process opens the other side of fds, pushes k entries, tells
+ * the test over the pipe p and waits to be killed; returns its pid.
+ */
+static pid_t
+peer_pushes(const struct ring_fds *fds, enum ring_role survivor, unsigned k,
+    int p[2])
+{
+	pid_t pid = tap_fork();
+
+	if (pid == 0) {
+		struct ring *peer = tu_open(fds, other(survivor));
+
+		push_k(peer, other(survivor), k);
+		tu_notify(p[1]);
+		for (;;)
+			pause();
+	}
+	tu_await(p[0], 5000);
+	return pid;
+}
+
+/*
  * The peer pushes k and dies by SIGKILL: no DROP yet, so the survivor
  * drains some and sees -EAGAIN.  The broker's monitor shuts the pair
  * down; the survivor drains the rest and is told.
@@ -311,16 +333,7 @@ kill_run(enum ring_role survivor, unsigned k)
 	tu_create(&fds, DROP_N, DROP_N, 0, 0);
 	r = tu_open(&fds, survivor);
 	tu_pipe(p);
-	pid = tap_fork();
-	if (pid == 0) {
-		struct ring *peer = tu_open(&fds, other(survivor));
-
-		push_k(peer, other(survivor), k);
-		tu_notify(p[1]);
-		for (;;)
-			pause();
-	}
-	tu_await(p[0], 5000);
+	pid = peer_pushes(&fds, survivor, k, p);
 	tap_kill(pid);
 	tu_pipe_close(p);
 
@@ -405,16 +418,7 @@ kill_asleep_run(enum ring_role survivor, unsigned k)
 		tap_child_exit();
 	}
 	tu_await(p[0], 5000);
-	peer_pid = tap_fork();
-	if (peer_pid == 0) {
-		struct ring *peer = tu_open(&fds, other(survivor));
-
-		push_k(peer, other(survivor), k);
-		tu_notify(p[1]);
-		for (;;)
-			pause();
-	}
-	tu_await(p[0], 5000);
+	peer_pid = peer_pushes(&fds, survivor, k, p);
 	tap_kill(peer_pid);
 
 	/* the survivor took all k and sleeps again */

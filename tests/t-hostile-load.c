@@ -268,8 +268,7 @@ test_zero_split(void)
 			TAP_FAIL("pool byte %" PRIu64 " is %#x, expected %#x",
 			    i, p[i], want);
 	}
-	td_close_ring(c, r, id);
-	td_end(&d, c);
+	td_end_ring(&d, c, r, id);
 }
 TAP_TEST(test_zero_split,
     "zero-split: a read larger than a turn is done in pieces", 60)

@@ -29,21 +29,6 @@
 
 static struct td d;
 
-/* Times s occurs in ringd's log. */
-static unsigned
-log_count(const char *s)
-{
-	static char buf[256 * 1024];
-	unsigned n = 0;
-	char *p;
-
-	if (td_read_file(d.log, buf, sizeof(buf)) < 0)
-		return 0;
-	for (p = buf; (p = strstr(p, s)) != NULL; p += strlen(s))
-		n++;
-	return n;
-}
-
 /* Fail unless ringd logged s. */
 static void
 log_expect(const char *s)
@@ -64,14 +49,9 @@ static void
 reload(const char *conf, bool ok)
 {
 	const char *mark = ok ? "reloaded '" : "keeping the old configuration";
-	unsigned before = log_count(mark), i;
 
 	td_write_conf(&d, conf);
-	TAP_SYS(kill(d.pid, SIGHUP));
-	for (i = 0; i < 500 && log_count(mark) == before; i++)
-		tu_sleep_ms(10);
-	if (log_count(mark) == before)
-		TD_FAIL(&d, "no '%s' after SIGHUP", mark);
+	td_sighup_expect(&d, mark, 5000);
 }
 
 /* Run fn in a helper as uid 65534 with gid 65534, no other group. */
@@ -369,7 +349,7 @@ test_submit(void)
 	log_expect("submit write to 'null' denied by ringd.conf:1");
 	log_expect("submit read to 'zero' denied by ringd.conf:3");
 	/* one log line per ring, not per entry */
-	TAP_EQ(log_count("submit write to 'null' denied"), 1);
+	TAP_EQ(td_log_count(&d, "submit write to 'null' denied"), 1);
 
 	/* root is not named: everything goes */
 	r = td_open(c, "null", 8, 0, 0, &id);
@@ -387,8 +367,7 @@ test_submit(void)
 	TAP_EQ(submit(r, RING_OP_NOOP, 0), 0);
 	reload("# nothing\n", true);
 	TAP_EQ(submit(r, RING_OP_WRITE, 5), 5);
-	td_close_ring(c, r, id);
-	td_end(&d, c);
+	td_end_ring(&d, c, r, id);
 }
 TAP_TEST_ROOT(test_submit, "policy-submit", 30,
     "not root: cannot run a helper as uid 65534")

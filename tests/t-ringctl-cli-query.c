@@ -388,8 +388,7 @@ test_quiet_json(void)
 	CTL_IN("rings -q -j\nrings -q\n", "shell");
 	snprintf(want, sizeof(want), "[%" PRIu64 "]\n%" PRIu64 "\n", id, id);
 	TAP_ASSERT(strcmp(r.out, want) == 0);
-	td_close_ring(c, ring, id);
-	td_end(&d, c);
+	td_end_ring(&d, c, ring, id);
 }
 TAP_TEST(test_quiet_json, "ringctl-quiet-json", 60)
 

@@ -456,8 +456,7 @@ test_peers(void)
 	if (strstr(r.out, " ringd ") == NULL)
 		TAP_FAIL("ringtop does not show the built-in producer: %s",
 		    r.out);
-	td_close_ring(c, ring, id);
-	td_end(&d, c);
+	td_end_ring(&d, c, ring, id);
 }
 TAP_TEST(test_peers, "conventions-peers", 60)
 

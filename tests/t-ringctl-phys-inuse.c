@@ -435,9 +435,8 @@ test_owner_free(void)
 	td_close_ring(c, rg, rid);
 	tap_reap(spid);
 	ring_ctl_close(other);
-	ring_ctl_close(c);
 	tu_pipe_close(ready);
-	td_finish(&d);
+	td_end(&d, c);
 }
 TAP_TEST(test_owner_free, "phys-inuse-owner", 60)
 

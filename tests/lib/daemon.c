@@ -227,6 +227,32 @@ td_log_has(const struct td *d, const char *s)
 	return strstr(buf, s) != NULL;
 }
 
+unsigned
+td_log_count(const struct td *d, const char *s)
+{
+	static char buf[256 * 1024];
+	const char *p;
+	unsigned n = 0;
+
+	if (td_read_file(d->log, buf, sizeof(buf)) < 0)
+		return 0;
+	for (p = buf; (p = strstr(p, s)) != NULL; p += strlen(s))
+		n++;
+	return n;
+}
+
+void
+td_sighup_expect(struct td *d, const char *mark, unsigned ms)
+{
+	unsigned before = td_log_count(d, mark), i;
+
+	TAP_SYS(kill(d->pid, SIGHUP));
+	for (i = 0; i < ms / 10 && td_log_count(d, mark) == before; i++)
+		tu_sleep_ms(10);
+	if (td_log_count(d, mark) == before)
+		TD_FAIL(d, "no '%s' within %u ms of SIGHUP", mark, ms);
+}
+
 /* In the child: become ringd.  Only async-signal-safe-ish calls here. */
 static void
 td_exec(struct td *d, unsigned flags, const char *bin, const char *const *extra,
@@ -897,6 +923,14 @@ td_end_at(struct td *d, struct ring_ctl *c, const char *file, int line)
 	if (c != NULL)
 		ring_ctl_close(c);
 	td_finish_at(d, file, line);
+}
+
+void
+td_end_ring_at(struct td *d, struct ring_ctl *c, struct ring *r,
+    uint64_t id, const char *file, int line)
+{
+	td_close_ring_at(c, r, id, file, line);
+	td_end_at(d, c, file, line);
 }
 
 /* --- client-side helpers ------------------------------------------------ */

@@ -139,6 +139,11 @@ void td_finish_at(struct td *d, const char *file, int line);
 /* The common ending: close the client c (NULL: none), then td_finish(). */
 #define td_end(d, c) td_end_at((d), (c), __FILE__, __LINE__)
 void td_end_at(struct td *d, struct ring_ctl *c, const char *file, int line);
+/* A consumer's ending: td_close_ring(c, r, id), then td_end(d, c). */
+#define td_end_ring(d, c, r, id) \
+	td_end_ring_at((d), (c), (r), (id), __FILE__, __LINE__)
+void td_end_ring_at(struct td *d, struct ring_ctl *c, struct ring *r,
+    uint64_t id, const char *file, int line);
 
 /* Connect to d, failing the sub-test on error. */
 #define td_connect(d) td_connect_at((d), __FILE__, __LINE__)
@@ -168,6 +173,13 @@ void td_settle_at(struct td *d, const char *file, int line);
 void td_dump_log(const struct td *d, unsigned lines);
 /* Does ringd's log contain s? */
 bool td_log_has(const struct td *d, const char *s);
+/* How many times ringd's log holds s. */
+unsigned td_log_count(const struct td *d, const char *s);
+/*
+ * Send ringd SIGHUP and wait up to ms until its log holds mark once more
+ * than before; fail otherwise.
+ */
+void td_sighup_expect(struct td *d, const char *mark, unsigned ms);
 /* Fail with ringd's log tail printed first. */
 #define TD_FAIL(d, ...) \
 	do { \
