@@ -266,16 +266,11 @@ static int64_t
 bt_req(struct bt_dev *v, uint8_t op, uint32_t flags, uint64_t addr,
     uint64_t len, uint64_t off)
 {
-	struct ring_sqe sqe;
+	struct ring_sqe sqe = tu_sqe(op, ++v->seq, addr, len);
 	struct ring_cqe cqe;
 
-	memset(&sqe, 0, sizeof(sqe));
-	sqe.opcode = op;
 	sqe.syscall_flags = flags;
-	sqe.addr = addr;
-	sqe.len = len;
 	sqe.offset = off;
-	sqe.user_data = ++v->seq;
 	td_roundtrip(v->r, &sqe, &cqe);
 	TAP_EQ_U(cqe.user_data, v->seq);
 	return (int64_t)cqe.status;

@@ -995,11 +995,8 @@ static int64_t
 ask_device(struct ring *r, uint64_t ud, uint64_t phys, uint64_t len,
     bool release, struct ring_cqe *e)
 {
-	struct ring_sqe s;
+	struct ring_sqe s = tu_sqe(OP_CHECK, ud, 0, 0);
 
-	memset(&s, 0, sizeof(s));
-	s.opcode = OP_CHECK;
-	s.user_data = ud;
 	s.additional1 = phys;
 	s.additional2 = len;
 	s.offset = release;

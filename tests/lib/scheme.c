@@ -39,16 +39,11 @@ void
 ts_expect_open(struct ring_ctl *c, const char *scheme, uint32_t sq,
     uint32_t cq, uint32_t flags, uint32_t reserved, uint64_t pool, int want)
 {
-	struct ring_params p;
+	struct ring_params p = { .sq_entries = sq, .cq_entries = cq,
+		.flags = flags, .reserved = reserved, .pool_bytes = pool };
 	struct ring *r = NULL;
 	int rc;
 
-	memset(&p, 0, sizeof(p));
-	p.sq_entries = sq;
-	p.cq_entries = cq;
-	p.flags = flags;
-	p.reserved = reserved;
-	p.pool_bytes = pool;
 	rc = ring_ctl_open(c, scheme, &p, &r, NULL);
 	if (rc != want)
 		TAP_FAIL("open '%s' sq %u cq %u flags %#x reserved %u pool "
