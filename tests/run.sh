@@ -2,8 +2,10 @@
 #
 # run.sh BUILD_DIR - run every BUILD_DIR/tests/t-* program and sum up.
 #
-# Each program prints one line per sub-test, "ok - NAME" or
-# "not ok - NAME: reason (file:line)"; this script echoes them, counts them
+# Each program speaks TAP (tests/lib/tap.h): one line per sub-test,
+# "ok - NAME" or "not ok - NAME: reason (file:line)", and the plan "1..N"
+# last, so "prove -e '' BUILD_DIR/tests/t-ring-queue" reads one too.  This
+# script echoes those lines, counts them
 # and ends with exactly one line "N passed, N failed".  A program that
 # crashes, hangs past its time limit, prints nothing, or exits non-zero
 # without printing a "not ok" line counts as one more failure.

@@ -99,6 +99,7 @@ test_entry_layout(void)
 	TAP_ASSERT((__typeof__(sqes[0].fd))-1 > 0);
 	TAP_ASSERT((__typeof__(cqes[0].status))-1 > 0);
 }
+TAP_TEST(test_entry_layout, "abi-entry-layout", 0)
 
 /* The ring header: six words, each alone on its 128-byte line. */
 static void
@@ -143,6 +144,7 @@ test_header_layout(void)
 	    RING_PAGE);
 	TAP_ASSERT(sysconf(_SC_PAGESIZE) <= RING_PAGE);
 }
+TAP_TEST(test_header_layout, "abi-header-layout", 0)
 
 static void
 test_constants(void)
@@ -231,6 +233,7 @@ test_constants(void)
 	TAP_ASSERT(ring_version() != NULL);
 	TAP_ASSERT(ring_version()[0] >= '0' && ring_version()[0] <= '9');
 }
+TAP_TEST(test_constants, "abi-constants", 0)
 
 /* Check that l is page-aligned, ordered, non-overlapping and big enough. */
 static void
@@ -287,6 +290,7 @@ test_layout(void)
 				    counts[j], pools[k]);
 			}
 }
+TAP_TEST(test_layout, "abi-ring-layout", 0)
 
 static bool
 abi_zero(const void *p, size_t len)
@@ -375,6 +379,7 @@ test_created_image(void)
 	abi_check_created(16, 16, RING_PAIR_BITS_32, RING_PAGE, RING_PAGE);
 	abi_check_created(RING_MAX_ENTRIES, 2, 0, 1, RING_PAGE);
 }
+TAP_TEST(test_created_image, "abi-created-image", 0)
 
 /* The memory file is sealed; the doorbells are a close-on-exec socket pair. */
 static void
@@ -430,6 +435,7 @@ test_seals(void)
 	TAP_EQ(fds.doorbell[0], -1);
 	TAP_EQ(fds.doorbell[1], -1);
 }
+TAP_TEST(test_seals, "abi-seals-doorbells", 0)
 
 /* Bad parameters fail, leave *fds alone and leak no descriptor. */
 static void
@@ -468,6 +474,7 @@ test_create_rejects(void)
 	}
 	TAP_EQ(tu_count_fds(), before);
 }
+TAP_TEST(test_create_rejects, "abi-create-rejects", 0)
 
 /* ring_get_info() reports what was created, for every role. */
 static void
@@ -504,18 +511,6 @@ test_info(void)
 		ring_fds_close(&fds);
 	}
 }
+TAP_TEST(test_info, "abi-info", 0)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	tap_run("abi-entry-layout", test_entry_layout, 0);
-	tap_run("abi-header-layout", test_header_layout, 0);
-	tap_run("abi-constants", test_constants, 0);
-	tap_run("abi-ring-layout", test_layout, 0);
-	tap_run("abi-created-image", test_created_image, 0);
-	tap_run("abi-seals-doorbells", test_seals, 0);
-	tap_run("abi-create-rejects", test_create_rejects, 0);
-	tap_run("abi-info", test_info, 0);
-	return tap_done();
-}
+TAP_MAIN(NULL)

@@ -48,31 +48,18 @@ static void
 dt_paths(void)
 {
 	const char *src = getenv("RING_SRCDIR");
-	char self[PATH_MAX], *slash;
-	ssize_t n;
 
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		TAP_FAIL("readlink /proc/self/exe: %s", tap_rcname(-errno));
-	self[n] = '\0';
-	for (int k = 0; k < 2; k++) {
-		if ((slash = strrchr(self, '/')) == NULL)
-			TAP_FAIL("odd path '%s'", self);
-		*slash = '\0';
-	}
-	snprintf(dt_build, sizeof(dt_build), "%s", self); /* BUILD */
+	if (build_path(NULL, ".", dt_build, sizeof(dt_build)) < 0) /* BUILD */
+		TAP_FAIL("no build directory at '%s'", dt_build);
 	if (src != NULL && src[0] != '\0') {
 		if ((size_t)snprintf(dt_script, sizeof(dt_script),
 			"%s/scripts/demo.sh", src) >= sizeof(dt_script))
 			TAP_FAIL("RING_SRCDIR too long");
 	} else if (access("scripts/demo.sh", X_OK) == 0)
 		snprintf(dt_script, sizeof(dt_script), "scripts/demo.sh");
-	else if ((slash = strrchr(self, '/')) != NULL) {
-		*slash = '\0';
-		if ((size_t)snprintf(dt_script, sizeof(dt_script),
-			"%s/scripts/demo.sh", self) >= sizeof(dt_script))
-			TAP_FAIL("path too long");
-	}
+	else
+		(void)build_path(NULL, "../scripts/demo.sh", dt_script,
+		    sizeof(dt_script)); /* BUILD/.. */
 	if (access(dt_script, X_OK) != 0)
 		TAP_FAIL("no demo script at '%s' (set RING_SRCDIR)", dt_script);
 }
@@ -82,7 +69,7 @@ static void
 dt_exec(struct dt_run *r, const char *const *args)
 {
 	const char *argv[16];
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 	size_t len = 0;
 	int po[2], st, i = 0;
 	ssize_t n;
@@ -115,7 +102,7 @@ dt_exec(struct dt_run *r, const char *const *args)
 		len += (size_t)n;
 		if (len == sizeof(r->out) - 1)
 			TAP_FAIL("more output than %u bytes", DT_OUT_MAX);
-		if (tu_now_ns() - t0 > (uint64_t)DT_WAIT_MS * 1000000) {
+		if (clock_ns() - t0 > (uint64_t)DT_WAIT_MS * 1000000) {
 			kill(pid, SIGTERM);
 			TAP_FAIL("demo still running after %u ms", DT_WAIT_MS);
 		}
@@ -442,8 +429,8 @@ main(int argc, char **argv)
 			rmdir(dt_tmux_dir);
 		}
 	} else
-		printf("ok - demo in a terminal: ringtop up, q stops "
-		       "everything # SKIP tmux is not installed\n");
+		tap_skip("demo in a terminal: ringtop up, q stops everything",
+		    "tmux is not installed");
 	tap_run("demo usage errors", t_usage, TAP_TIMEOUT);
 	return tap_done();
 }

@@ -36,7 +36,7 @@
 
 #include "../examples/blkdev.h"
 #include "lib/proc.h"
-#include "lib/ringd.h"
+#include "lib/daemon.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
 
@@ -48,21 +48,10 @@ static struct td d;
 static void
 bt_binary(char *buf, size_t size, const char *name)
 {
-	char self[PATH_MAX], *slash;
-	ssize_t n;
+	char rel[64];
 
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		TAP_FAIL("readlink /proc/self/exe: %s", tap_rcname(-errno));
-	self[n] = '\0';
-	if ((slash = strrchr(self, '/')) == NULL)
-		TAP_FAIL("odd path '%s'", self);
-	*slash = '\0';
-	if ((size_t)snprintf(buf, size, "%s/../examples/%s", self, name) >=
-	    size)
-		TAP_FAIL("path too long");
-	if (access(buf, X_OK) != 0)
-		TAP_FAIL("no binary at '%s' (make examples)", buf);
+	snprintf(rel, sizeof(rel), "examples/%s", name);
+	td_build_bin(NULL, rel, buf, size);
 }
 
 /*
@@ -92,7 +81,7 @@ bt_expect(struct tp_proc *p, int want)
 static void
 bt_scheme(struct tp_proc *p, struct ring_ctl *c, const char *name, bool dma32)
 {
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 
 	if (dma32)
 		bt_start(p, name, "blkdev-scheme", "-n", name, "-s", "32M",
@@ -105,7 +94,7 @@ bt_scheme(struct tp_proc *p, struct ring_ctl *c, const char *name, bool dma32)
 			tp_dump(p);
 			TAP_FAIL("blkdev-scheme '%s' ended at start", name);
 		}
-		if (tu_now_ns() - t0 > 5000000000ull)
+		if (clock_ns() - t0 > 5000000000ull)
 			TAP_FAIL("blkdev-scheme '%s' did not register in 5 s",
 			    name);
 		tu_sleep_ms(5);
@@ -141,9 +130,9 @@ t_verify_fixed(void)
 	tp_says(&s, "closed (driver left): 4099 requests, 0 errors");
 	/* 16 buffers in one region: the scheme noted one region, not 16 */
 	tp_says(&s, " bytes; regions mapped: 1\n");
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
+TAP_TEST(t_verify_fixed, "blkdev verify, fixed sizes", TAP_TIMEOUT)
 
 static void
 t_verify_random(void)
@@ -177,9 +166,10 @@ t_verify_random(void)
 	tp_says(&v[0], "up to 64 segments each");
 	tp_says(&v[1], "lists in physical memory");
 	bt_scheme_stop(&s);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
+TAP_TEST(t_verify_random,
+    "blkdev verify, random sizes, many segments, three drivers", TAP_TIMEOUT)
 
 /*
  * Zone 32 cut into 64 KiB pieces with every other one free: no range of
@@ -235,9 +225,10 @@ t_verify_fragmented(void)
 	bt_scheme_stop(&s);
 	for (i = 1; i < n; i += 2)
 		TAP_OK(ring_physfree(c, piece[i], 64 << 10));
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
+TAP_TEST(t_verify_fragmented,
+    "blkdev verify, fragmented 32-bit zone", TAP_TIMEOUT)
 
 /* --- requests made by hand -------------------------------------------- */
 
@@ -275,16 +266,11 @@ static int64_t
 bt_req(struct bt_dev *v, uint8_t op, uint32_t flags, uint64_t addr,
     uint64_t len, uint64_t off)
 {
-	struct ring_sqe sqe;
+	struct ring_sqe sqe = tu_sqe(op, ++v->seq, addr, len);
 	struct ring_cqe cqe;
 
-	memset(&sqe, 0, sizeof(sqe));
-	sqe.opcode = op;
 	sqe.syscall_flags = flags;
-	sqe.addr = addr;
-	sqe.len = len;
 	sqe.offset = off;
-	sqe.user_data = ++v->seq;
 	td_roundtrip(v->r, &sqe, &cqe);
 	TAP_EQ_U(cqe.user_data, v->seq);
 	return (int64_t)cqe.status;
@@ -353,6 +339,8 @@ t_dma32_refuses(void)
 	ring_ctl_close(w.c);
 	td_finish(&d);
 }
+TAP_TEST(t_dma32_refuses,
+    "blkdev 32-bit device refuses high addresses", TAP_TIMEOUT)
 
 static void
 t_bad_requests(void)
@@ -415,9 +403,9 @@ t_bad_requests(void)
 	tp_says(&s, "ring 1 from");
 	ring_close(v.r);
 	ring_ctl_close(v.c);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
+TAP_TEST(t_bad_requests, "blkdev bad requests each get an errno", TAP_TIMEOUT)
 
 /* --- dead peers ------------------------------------------------------- */
 
@@ -444,7 +432,7 @@ t_kill_scheme(void)
 	/* let it run, then freeze the device and wait for a full window */
 	tu_sleep_ms(300);
 	TAP_SYS(kill(s.pid, SIGSTOP));
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	while (!full) {
 		/* 16 submitted and not answered, none waiting to be reaped */
 		TAP_OK(ring_ctl_list_rings(c, &rings, &n));
@@ -452,7 +440,7 @@ t_kill_scheme(void)
 		    rings[0].sq.push_epoch - rings[0].cq.push_epoch == 16 &&
 		    rings[0].cq.depth == 0;
 		free(rings);
-		if (!full && tu_now_ns() - t0 > 5000000000ull) {
+		if (!full && clock_ns() - t0 > 5000000000ull) {
 			tp_dump(&v);
 			TAP_FAIL("the driver never had 16 requests queued");
 		}
@@ -479,9 +467,10 @@ t_kill_scheme(void)
 		TAP_EQ_U(never, 0);
 		TAP_EQ_U(sub, res + shut);
 	}
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
+TAP_TEST(t_kill_scheme,
+    "blkdev scheme killed: ESHUTDOWN for every request", TAP_TIMEOUT)
 
 /*
  * The scheme ends (killed, or stopped with SIGTERM) while a slow-reaping
@@ -508,12 +497,12 @@ bt_scheme_dies(int sig)
 	bt_start(&v, "slow", "blkdev-driver", "-n", "ks", "-m", "load", "-b",
 	    "4K", "-q", "16", "-d", "20", "-l", "256K", (char *)NULL);
 	/* wait for a backlog: answers piling up in the driver's CQ */
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	while (!backlog) {
 		TAP_OK(ring_ctl_list_rings(c, &rings, &n));
 		backlog = n == 1 && rings[0].cq.depth >= 8;
 		free(rings);
-		if (!backlog && tu_now_ns() - t0 > 10000000000ull) {
+		if (!backlog && clock_ns() - t0 > 10000000000ull) {
 			tp_dump(&v);
 			TAP_FAIL("no backlog of answers built up in 10 s");
 		}
@@ -544,8 +533,7 @@ bt_scheme_dies(int sig)
 	TAP_EQ(sscanf(at, "blkdev-driver: load: %llu requests", &reqs), 1);
 	TAP_EQ_U(reqs, res);
 	tp_says(&v, " 0 errors, 0 mismatches");
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
 
 static void
@@ -553,12 +541,18 @@ t_kill_scheme_slow(void)
 {
 	bt_scheme_dies(SIGKILL);
 }
+TAP_TEST(t_kill_scheme_slow,
+    "blkdev scheme killed under a slow driver: every request "
+    "counted once", TAP_TIMEOUT)
 
 static void
 t_stop_scheme_slow(void)
 {
 	bt_scheme_dies(SIGTERM);
 }
+TAP_TEST(t_stop_scheme_slow,
+    "blkdev scheme stopped under a slow driver: every request "
+    "counted once", TAP_TIMEOUT)
 
 /*
  * Two drivers on one scheme, the second as another uid: it names the
@@ -631,9 +625,10 @@ t_dma_isolation(void)
 	TAP_OK(ring_physunmap(vp, 8192));
 	ring_close(v.r);
 	ring_ctl_close(v.c);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
+TAP_TEST(t_dma_isolation,
+    "blkdev DMA isolation between two drivers", TAP_TIMEOUT)
 
 /*
  * A driver killed mid-run: the scheme closes its ring and forgets its
@@ -653,9 +648,9 @@ t_kill_driver(void)
 	bt_scheme(&s, c, "bt", false);
 	bt_start(&a, "victim", "blkdev-driver", "-n", "bt", "-m", "load", "-q",
 	    "16", "-b", "8K", "-l", "4M", "-v", (char *)NULL);
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	while (strstr(tp_log(&a), "region 0: ") == NULL) {
-		if (tu_now_ns() - t0 > 5000000000ull) {
+		if (clock_ns() - t0 > 5000000000ull) {
 			tp_dump(&a);
 			TAP_FAIL(
 			    "the driver did not allocate its memory in 5 s");
@@ -669,7 +664,7 @@ t_kill_driver(void)
 	tp_reap(&a, 5000);
 	TAP_EQ(a.status, 128 + SIGKILL);
 	/* ringd freed its memory, the scheme closed its ring */
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	for (;;) {
 		struct ring_phys_region *reg = NULL;
 		size_t nreg = 0;
@@ -679,7 +674,7 @@ t_kill_driver(void)
 		if (nreg == 1 &&
 		    strstr(tp_log(&s), "closed (driver left)") != NULL)
 			break;
-		if (tu_now_ns() - t0 > 5000000000ull) {
+		if (clock_ns() - t0 > 5000000000ull) {
 			tp_dump(&s);
 			TAP_FAIL("%zu regions and the ring still open 5 s "
 				 "after "
@@ -707,9 +702,10 @@ t_kill_driver(void)
 	tp_says(&e, " 0 errors, 0 mismatches");
 	bt_scheme_stop(&s);
 	tp_says(&s, "closed (driver left)");
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
+TAP_TEST(t_kill_driver,
+    "blkdev driver killed: the scheme serves the next", TAP_TIMEOUT)
 
 /* --- usage ------------------------------------------------------------ */
 
@@ -743,6 +739,7 @@ t_usage(void)
 	tp_says(&p, "blkdev-driver: bad block size '4K4'");
 	td_finish(&d);
 }
+TAP_TEST(t_usage, "blkdev usage errors", TAP_TIMEOUT)
 
 /* "010K" is ten KiB (20 sectors), not octal 8 KiB. */
 static void
@@ -757,11 +754,11 @@ t_sizes_decimal(void)
 	bt_start(&s, "dec", "blkdev-scheme", "-n", "dec", "-s", "010K",
 	    (char *)NULL);
 	{
-		uint64_t t0 = tu_now_ns();
+		uint64_t t0 = clock_ns();
 
 		while (!td_find_scheme(c, "dec", NULL)) {
 			if (waitpid(s.pid, NULL, WNOHANG) != 0 ||
-			    tu_now_ns() - t0 > 5000000000ull) {
+			    clock_ns() - t0 > 5000000000ull) {
 				tp_dump(&s);
 				TAP_FAIL(
 				    "blkdev-scheme -s 010K did not come up");
@@ -775,38 +772,16 @@ t_sizes_decimal(void)
 	bt_scheme_stop(&s);
 	ring_close(v.r);
 	ring_ctl_close(v.c);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
+TAP_TEST(t_sizes_decimal, "blkdev sizes are decimal", TAP_TIMEOUT)
 
-int
-main(int argc, char **argv)
+/* Once per program: the private directory, and the random sizes' seed. */
+static void
+bt_setup(void)
 {
-	tap_init(argc, argv);
 	td_setup();
 	tu_srand(7);
-	tap_run("blkdev verify, fixed sizes", t_verify_fixed, TAP_TIMEOUT);
-	tap_run("blkdev verify, random sizes, many segments, three drivers",
-	    t_verify_random, TAP_TIMEOUT);
-	tap_run("blkdev verify, fragmented 32-bit zone", t_verify_fragmented,
-	    TAP_TIMEOUT);
-	tap_run("blkdev 32-bit device refuses high addresses", t_dma32_refuses,
-	    TAP_TIMEOUT);
-	tap_run("blkdev bad requests each get an errno", t_bad_requests,
-	    TAP_TIMEOUT);
-	tap_run("blkdev scheme killed: ESHUTDOWN for every request",
-	    t_kill_scheme, TAP_TIMEOUT);
-	tap_run("blkdev scheme killed under a slow driver: every request "
-		"counted once",
-	    t_kill_scheme_slow, TAP_TIMEOUT);
-	tap_run("blkdev scheme stopped under a slow driver: every request "
-		"counted once",
-	    t_stop_scheme_slow, TAP_TIMEOUT);
-	tap_run("blkdev DMA isolation between two drivers", t_dma_isolation,
-	    TAP_TIMEOUT);
-	tap_run("blkdev driver killed: the scheme serves the next",
-	    t_kill_driver, TAP_TIMEOUT);
-	tap_run("blkdev usage errors", t_usage, TAP_TIMEOUT);
-	tap_run("blkdev sizes are decimal", t_sizes_decimal, TAP_TIMEOUT);
-	return tap_done();
 }
+
+TAP_MAIN(bt_setup)

@@ -20,7 +20,7 @@
 
 #include <ring/phys.h>
 
-#include "lib/ringd.h"
+#include "lib/daemon.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
 
@@ -39,21 +39,6 @@ write_bytes(const char *path, const void *buf, size_t len)
 	if (write(fd, buf, len) != (ssize_t)len)
 		TAP_FAIL("write '%s': %s", path, tap_rcname(-errno));
 	close(fd);
-}
-
-/* How many times ringd's log holds s. */
-static unsigned
-log_count(const char *s)
-{
-	static char buf[64 * 1024];
-	const char *p;
-	unsigned n = 0;
-
-	if (td_read_file(d.log, buf, sizeof(buf)) < 0)
-		return 0;
-	for (p = buf; (p = strstr(p, s)) != NULL; p += strlen(s))
-		n++;
-	return n;
 }
 
 /*
@@ -100,6 +85,7 @@ test_fifo_at_start(void)
 	refused(fifo, "not a regular file");
 	td_cleanup(&d);
 }
+TAP_TEST(test_fifo_at_start, "fifo-at-start", 30)
 
 /* /dev/zero: endless NUL bytes; a character device is refused as such. */
 static void
@@ -122,6 +108,7 @@ test_dev_zero_at_start(void)
 		td_cleanup(&d);
 	}
 }
+TAP_TEST(test_dev_zero_at_start, "dev-zero-at-start", 30)
 
 /* A NUL byte is reported as what it is, with its line. */
 static void
@@ -143,6 +130,7 @@ test_nul_byte(void)
 		TD_FAIL(&d, "a NUL byte reported as a long line");
 	td_cleanup(&d);
 }
+TAP_TEST(test_nul_byte, "nul-byte", 30)
 
 /*
  * A regular file over the cap (1 MiB), even of comments alone, is
@@ -175,6 +163,7 @@ test_size_cap(void)
 	td_finish(&d);
 	free(big);
 }
+TAP_TEST(test_size_cap, "size-cap", 30)
 
 /* ringd still answers: a built-in ring carries a request. */
 static void
@@ -202,13 +191,7 @@ assert_serving(void)
 static void
 hup_expect(const char *mark)
 {
-	unsigned before = log_count(mark), i;
-
-	TAP_SYS(kill(d.pid, SIGHUP));
-	for (i = 0; i < 300 && log_count(mark) == before; i++)
-		tu_sleep_ms(10);
-	if (log_count(mark) == before)
-		TD_FAIL(&d, "no '%s' within 3 s of SIGHUP", mark);
+	td_sighup_expect(&d, mark, 3000);
 }
 
 /*
@@ -256,6 +239,7 @@ test_sighup(void)
 	assert_serving();
 	td_finish(&d);
 }
+TAP_TEST(test_sighup, "sighup-fifo", 60)
 
 /* --- the default physical memory quota ------------------------------ */
 
@@ -331,8 +315,7 @@ test_phys_default_quota(void)
 	c = td_connect(&d);
 	TAP_RC(alloc_rc(c, 1024 * MB, RING_PHYS_SPACE_32, 0, &base), 0);
 	TAP_RC(ring_physfree(c, base, 1024 * MB), 0);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 
 	/* an explicit phys_quota is a total over both zones, as before */
 	td_begin(&d, "phys_allow_users = yes\nphys_quota = 512M\n");
@@ -348,17 +331,6 @@ test_phys_default_quota(void)
 	tap_reap(pid);
 	td_finish(&d);
 }
+TAP_TEST(test_phys_default_quota, "phys-default-quota", 30)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("fifo-at-start", test_fifo_at_start, 30);
-	tap_run("dev-zero-at-start", test_dev_zero_at_start, 30);
-	tap_run("nul-byte", test_nul_byte, 30);
-	tap_run("size-cap", test_size_cap, 30);
-	tap_run("sighup-fifo", test_sighup, 60);
-	tap_run("phys-default-quota", test_phys_default_quota, 30);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

@@ -18,7 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/ringd.h"
+#include "lib/daemon.h"
+#include "lib/scheme.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
 
@@ -165,14 +166,14 @@ scheme_child(int note, unsigned nrings, unsigned serve, bool self_kill,
 		serve_n(rs[i], serve);
 	tu_notify(note);
 	if (self_kill) {
-		uint64_t t0 = tu_now_ns();
+		uint64_t t0 = clock_ns();
 
 		for (i = 0; i < nrings; i++) {
 			for (;;) {
 				ring_get_stats(rs[i], &st);
 				if (st.sq.depth == k)
 					break;
-				if (tu_now_ns() - t0 > 5000000000ull)
+				if (clock_ns() - t0 > 5000000000ull)
 					TAP_FAIL("SQ depth %llu, waiting for "
 						 "%u",
 					    (unsigned long long)st.sq.depth, k);
@@ -219,12 +220,12 @@ producer_dies(unsigned k, bool asleep)
 	TAP_EQ(rec.state, RING_CTL_RUNNING);
 	if (asleep) {
 		ring_set_spin(r, 0);
-		t0 = tu_now_ns();
+		t0 = clock_ns();
 		rc = ring_wait(r, RING_EV_IN, 5000000000ll);
 		if (rc < 0 && !(k == 0 && rc == -ESHUTDOWN))
 			TAP_FAIL("asleep consumer woke with %s",
 			    tap_rcname(rc));
-		TAP_ASSERT(tu_now_ns() - t0 < 4000000000ull);
+		TAP_ASSERT(clock_ns() - t0 < 4000000000ull);
 		tap_kill(pid); /* reap: it killed itself */
 	} else {
 		tap_kill(pid);
@@ -237,8 +238,7 @@ producer_dies(unsigned k, bool asleep)
 	td_close_ring(c, r, id);
 	td_await_scheme_gone(c, SCHEME);
 	ring_ctl_close(c);
-	close(p[0]);
-	close(p[1]);
+	tu_pipe_close(p);
 	td_settle(&d);
 }
 
@@ -252,6 +252,7 @@ test_producer_dies(void)
 	producer_dies(1, false);
 	td_finish(&d);
 }
+TAP_TEST(test_producer_dies, "dead-producer-queued", 40)
 
 static void
 test_producer_dies_asleep(void)
@@ -261,6 +262,7 @@ test_producer_dies_asleep(void)
 	producer_dies(0, true);
 	td_finish(&d);
 }
+TAP_TEST(test_producer_dies_asleep, "dead-producer-consumer-asleep", 30)
 
 /* One dead scheme, four rings with work queued: each is answered. */
 static void
@@ -301,11 +303,10 @@ test_producer_dies_many(void)
 	c = td_connect(&d);
 	for (i = 0; i < 4; i++)
 		td_await_ring_gone(c, id[i]);
-	ring_ctl_close(c);
-	close(p[0]);
-	close(p[1]);
-	td_finish(&d);
+	tu_pipe_close(p);
+	td_end(&d, c);
 }
+TAP_TEST(test_producer_dies_many, "dead-producer-many-rings", 30)
 
 /*
  * The producer process dies while a process it forked still holds its
@@ -374,10 +375,10 @@ test_producer_dies_socket_held(void)
 	td_close_ring(c, r, id);
 	ring_ctl_close(c);
 	close(hold[1]); /* the grandchild goes, and with it the socket */
-	close(p[0]);
-	close(p[1]);
+	tu_pipe_close(p);
 	td_finish(&d);
 }
+TAP_TEST(test_producer_dies_socket_held, "dead-producer-socket-held", 30)
 
 /*
  * The producer dies holding SQEs it popped and never answered (3), with
@@ -391,25 +392,17 @@ test_producer_dies_holding(void)
 	struct ring_ctl *c;
 	struct ring_sqe s;
 	struct ring_cqe cq;
-	struct ring *r;
+	struct ring *r, *pr;
 	uint64_t id;
 	unsigned i, got = 0, mask = 0;
 	int p[2], rc;
 	pid_t pid;
 
 	td_begin(&d, NULL);
-	tu_pipe(p);
-	pid = tap_fork();
+	pr = ts_fork_scheme(&d, SCHEME, p, &pid);
 	if (pid == 0) {
-		struct ring_ctl *sc = td_connect(&d);
-		struct ring_attach a;
-		struct ring *pr;
 		struct ring_sqe ps;
 
-		TAP_RC(ring_ctl_register(sc, SCHEME, NULL, 0), 0);
-		tu_notify(p[1]);
-		TAP_RC(ring_ctl_wait_attach(sc, &a, 5000), 0);
-		TAP_RC(ring_ctl_accept(sc, &a, &pr), 0);
 		serve_n(pr, 2);
 		for (i = 0; i < 3; i++) {
 			while ((rc = ring_sq_pop(pr, &ps)) == -EAGAIN)
@@ -420,7 +413,6 @@ test_producer_dies_holding(void)
 		for (;;)
 			pause();
 	}
-	tu_await(p[0], 5000);
 	c = td_connect(&d);
 	r = td_open(c, SCHEME, 8, 0, 0, &id);
 	rounds(r, 1, 2);
@@ -456,12 +448,10 @@ test_producer_dies_holding(void)
 		TAP_FAIL("not every SQE was answered (mask %#x), then %s", mask,
 		    tap_rcname(rc));
 	TAP_RC(rc, -ESHUTDOWN);
-	td_close_ring(c, r, id);
-	ring_ctl_close(c);
-	close(p[0]);
-	close(p[1]);
-	td_finish(&d);
+	tu_pipe_close(p);
+	td_end_ring(&d, c, r, id);
 }
+TAP_TEST(test_producer_dies_holding, "dead-producer-holding-sqes", 30)
 
 /*
  * The producer dies with the CQ full (the consumer did not reap) and
@@ -476,30 +466,20 @@ test_producer_dies_cq_full(void)
 	struct ring_stats st;
 	struct ring_sqe s;
 	struct ring_cqe cq;
-	struct ring *r;
+	struct ring *r, *pr;
 	uint64_t id, t0;
 	unsigned i;
 	int p[2];
 	pid_t pid;
 
 	td_begin(&d, NULL);
-	tu_pipe(p);
-	pid = tap_fork();
+	pr = ts_fork_scheme(&d, SCHEME, p, &pid);
 	if (pid == 0) {
-		struct ring_ctl *sc = td_connect(&d);
-		struct ring_attach a;
-		struct ring *pr;
-
-		TAP_RC(ring_ctl_register(sc, SCHEME, NULL, 0), 0);
-		tu_notify(p[1]);
-		TAP_RC(ring_ctl_wait_attach(sc, &a, 5000), 0);
-		TAP_RC(ring_ctl_accept(sc, &a, &pr), 0);
 		serve_n(pr, 4);
 		tu_notify(p[1]);
 		for (;;)
 			pause();
 	}
-	tu_await(p[0], 5000);
 	c = td_connect(&d);
 	TAP_RC(ring_ctl_open(c, SCHEME, &prm, &r, &id), 0);
 	for (i = 0; i < 4; i++) {
@@ -523,15 +503,13 @@ test_producer_dies_cq_full(void)
 		TAP_EQ_U(cq.status, i * 5 + 1);
 	}
 	/* now room: the rest come as -ESHUTDOWN, in order, once each */
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	expect_shutdown_cqes(r, 4, 5);
-	TAP_ASSERT(tu_now_ns() - t0 < 4000000000ull);
-	td_close_ring(c, r, id);
-	ring_ctl_close(c);
-	close(p[0]);
-	close(p[1]);
-	td_finish(&d);
+	TAP_ASSERT(clock_ns() - t0 < 4000000000ull);
+	tu_pipe_close(p);
+	td_end_ring(&d, c, r, id);
 }
+TAP_TEST(test_producer_dies_cq_full, "dead-producer-cq-full", 30)
 
 /*
  * A producer answering a stream one SQE at a time is killed at a
@@ -544,7 +522,7 @@ test_producer_dies_stream(void)
 	struct ring_ctl *c;
 	struct ring_sqe s;
 	struct ring_cqe cq;
-	struct ring *r;
+	struct ring *r, *pr;
 	uint64_t id, sent = 0, next = 0, answered = 0, shut = 0, kill_at;
 	static uint8_t seen[1 << 16];
 	uint64_t depth_at_kill = 0;
@@ -555,22 +533,13 @@ test_producer_dies_stream(void)
 	td_begin(&d, NULL);
 	tu_srand(7);
 	kill_at = 2000 + tu_rand_below(20000); /* and seen[] has room */
-	tu_pipe(p);
-	pid = tap_fork();
+	pr = ts_fork_scheme(&d, SCHEME, p, &pid);
 	if (pid == 0) {
-		struct ring_ctl *sc = td_connect(&d);
-		struct ring_attach a;
-		struct ring *pr;
-
-		TAP_RC(ring_ctl_register(sc, SCHEME, NULL, 0), 0);
-		tu_notify(p[1]);
-		TAP_RC(ring_ctl_wait_attach(sc, &a, 5000), 0);
-		TAP_RC(ring_ctl_accept(sc, &a, &pr), 0);
 		for (;;) {
 			/* slower than the consumer, so the SQ stays backed up */
-			uint64_t t = tu_now_ns();
+			uint64_t t = clock_ns();
 
-			while (tu_now_ns() - t < 20000)
+			while (clock_ns() - t < 20000)
 				;
 			rc = serve_one(pr);
 			if (rc == -EAGAIN)
@@ -579,7 +548,6 @@ test_producer_dies_stream(void)
 				TAP_FAIL("producer: %s", tap_rcname(rc));
 		}
 	}
-	tu_await(p[0], 5000);
 	c = td_connect(&d);
 	{
 		struct ring_params prm = { .sq_entries = 16, .cq_entries = 32 };
@@ -665,12 +633,10 @@ test_producer_dies_stream(void)
 			TAP_FAIL("SQE %llu never completed (%llu answered)",
 			    (unsigned long long)next,
 			    (unsigned long long)answered);
-	td_close_ring(c, r, id);
-	ring_ctl_close(c);
-	close(p[0]);
-	close(p[1]);
-	td_finish(&d);
+	tu_pipe_close(p);
+	td_end_ring(&d, c, r, id);
 }
+TAP_TEST(test_producer_dies_stream, "dead-producer-stream", 40)
 
 /*
  * The consumer dies with k SQEs submitted; asleep: the producer sleeps
@@ -720,9 +686,9 @@ consumer_dies(struct ring_ctl *sc, unsigned k, bool asleep)
 	if (asleep) {
 		serve_n(r, k);
 		ring_set_spin(r, 0);
-		t0 = tu_now_ns();
+		t0 = clock_ns();
 		TAP_RC(ring_wait(r, RING_EV_IN, 5000000000ll), -ESHUTDOWN);
-		TAP_ASSERT(tu_now_ns() - t0 < 4000000000ull);
+		TAP_ASSERT(clock_ns() - t0 < 4000000000ull);
 		tap_kill(pid); /* reap */
 	} else {
 		tu_await(p[0], 5000);
@@ -744,8 +710,7 @@ consumer_dies(struct ring_ctl *sc, unsigned k, bool asleep)
 	TAP_ASSERT(ring_is_dropped(r));
 	/* ringd keeps the ring for us until we let go */
 	td_close_ring(sc, r, id);
-	close(p[0]);
-	close(p[1]);
+	tu_pipe_close(p);
 }
 
 static void
@@ -763,9 +728,9 @@ test_consumer_dies(void)
 	consumer_dies(sc, 0, true);
 	/* the scheme outlived all that and still serves */
 	TAP_ASSERT(td_find_scheme(sc, SCHEME, NULL));
-	ring_ctl_close(sc);
-	td_finish(&d);
+	td_end(&d, sc);
 }
+TAP_TEST(test_consumer_dies, "dead-consumer", 40)
 
 /*
  * A consumer streaming through a built-in ring (ringd is the producer)
@@ -807,19 +772,18 @@ test_consumer_dies_builtin(void)
 		tu_await(p[0], 5000);
 		tu_sleep_ms(30 + 20 * k);
 		tap_kill(pid);
-		close(p[0]);
-		close(p[1]);
+		tu_pipe_close(p);
 	}
 	c = td_connect(&d);
 	{
-		uint64_t t0 = tu_now_ns();
+		uint64_t t0 = clock_ns();
 
 		for (;;) {
 			TAP_RC(ring_ctl_list_rings(c, &v, &n), 0);
 			free(v);
 			if (n == 0)
 				break;
-			if (tu_now_ns() - t0 > 3000000000ull)
+			if (clock_ns() - t0 > 3000000000ull)
 				TD_FAIL(&d,
 				    "%zu rings still listed 3 s after "
 				    "their consumers died",
@@ -827,9 +791,9 @@ test_consumer_dies_builtin(void)
 			tu_sleep_ms(10);
 		}
 	}
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
+TAP_TEST(test_consumer_dies_builtin, "dead-consumer-builtin", 30)
 
 /* The producer leaves without CLOSE after the consumer died. */
 static void
@@ -861,26 +825,9 @@ test_consumer_dies_producer_leaves(void)
 	ring_ctl_close(sc);
 	c = td_connect(&d);
 	td_await_ring_gone(c, id);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
+TAP_TEST(test_consumer_dies_producer_leaves,
+    "dead-consumer-producer-leaves", 30)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("dead-producer-queued", test_producer_dies, 40);
-	tap_run("dead-producer-consumer-asleep", test_producer_dies_asleep, 30);
-	tap_run("dead-producer-many-rings", test_producer_dies_many, 30);
-	tap_run("dead-producer-socket-held", test_producer_dies_socket_held,
-	    30);
-	tap_run("dead-producer-cq-full", test_producer_dies_cq_full, 30);
-	tap_run("dead-producer-holding-sqes", test_producer_dies_holding, 30);
-	tap_run("dead-producer-stream", test_producer_dies_stream, 40);
-	tap_run("dead-consumer", test_consumer_dies, 40);
-	tap_run("dead-consumer-builtin", test_consumer_dies_builtin, 30);
-	tap_run("dead-consumer-producer-leaves",
-	    test_consumer_dies_producer_leaves, 30);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

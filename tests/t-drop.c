@@ -111,12 +111,12 @@ check_shut(struct ring *r, enum ring_role role)
 	}
 	TAP_RC(ring_reserve(r, 1), -ESHUTDOWN);
 	TAP_RC(ring_wait(r, RING_EV_IN, 0), -ESHUTDOWN);
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	TAP_RC(ring_wait(r, RING_EV_IN, 3000000000ll), -ESHUTDOWN);
 	TAP_RC(ring_wait(r, RING_EV_IN, -1), -ESHUTDOWN);
 	TAP_RC(ring_wait(r, RING_EV_OUT, -1), -ESHUTDOWN);
 	TAP_RC(ring_wait(r, RING_EV_IN | RING_EV_OUT, -1), -ESHUTDOWN);
-	TAP_ASSERT(tu_now_ns() - t0 < 1000000000ull);
+	TAP_ASSERT(clock_ns() - t0 < 1000000000ull);
 	TAP_RC(ring_arm(r, RING_EV_IN), -ESHUTDOWN);
 	ring_get_stats(r, &st);
 	TAP_ASSERT((st.sq.status & RING_STATUS_DROP) != 0);
@@ -170,6 +170,7 @@ test_close_consumer_survives(void)
 	close_run(RING_ROLE_CONSUMER, DROP_N);
 	close_run(RING_ROLE_CONSUMER, 0);
 }
+TAP_TEST(test_close_consumer_survives, "drop-close-consumer-survives", 0)
 
 static void
 test_close_producer_survives(void)
@@ -178,6 +179,7 @@ test_close_producer_survives(void)
 	close_run(RING_ROLE_PRODUCER, DROP_N);
 	close_run(RING_ROLE_PRODUCER, 0);
 }
+TAP_TEST(test_close_producer_survives, "drop-close-producer-survives", 0)
 
 /* How the survivor sleeps when the DROP comes. */
 enum sleep_kind {
@@ -264,20 +266,54 @@ asleep_run(enum ring_role survivor, enum sleep_kind how)
 	ring_fds_close(&fds);
 }
 
-/* One sub-test per role and way of sleeping, each with its own name. */
-#define ASLEEP(fn, role, how) \
+/*
+ * One sub-test per role and way of sleeping, each with its own name; a
+ * sleeper that is never woken hangs, so the watchdogs are short.
+ */
+#define ASLEEP(fn, name, role, how) \
 	static void fn(void) \
 	{ \
 		asleep_run(role, how); \
+	} \
+	TAP_TEST(fn, name, 20)
+ASLEEP(test_asleep_c_in, "drop-asleep-consumer-wait-in",
+    RING_ROLE_CONSUMER, SLEEP_IN)
+ASLEEP(test_asleep_c_out, "drop-asleep-consumer-wait-out",
+    RING_ROLE_CONSUMER, SLEEP_OUT)
+ASLEEP(test_asleep_c_both, "drop-asleep-consumer-wait-both",
+    RING_ROLE_CONSUMER, SLEEP_BOTH)
+ASLEEP(test_asleep_c_poll, "drop-asleep-consumer-poll",
+    RING_ROLE_CONSUMER, SLEEP_POLL)
+ASLEEP(test_asleep_p_in, "drop-asleep-producer-wait-in",
+    RING_ROLE_PRODUCER, SLEEP_IN)
+ASLEEP(test_asleep_p_out, "drop-asleep-producer-wait-out",
+    RING_ROLE_PRODUCER, SLEEP_OUT)
+ASLEEP(test_asleep_p_both, "drop-asleep-producer-wait-both",
+    RING_ROLE_PRODUCER, SLEEP_BOTH)
+ASLEEP(test_asleep_p_poll, "drop-asleep-producer-poll",
+    RING_ROLE_PRODUCER, SLEEP_POLL)
+
+/*
+ * A peer process opens the other side of fds, pushes k entries, tells
+ * the test over the pipe p and waits to be killed; returns its pid.
+ */
+static pid_t
+peer_pushes(const struct ring_fds *fds, enum ring_role survivor, unsigned k,
+    int p[2])
+{
+	pid_t pid = tap_fork();
+
+	if (pid == 0) {
+		struct ring *peer = tu_open(fds, other(survivor));
+
+		push_k(peer, other(survivor), k);
+		tu_notify(p[1]);
+		for (;;)
+			pause();
 	}
-ASLEEP(test_asleep_c_in, RING_ROLE_CONSUMER, SLEEP_IN)
-ASLEEP(test_asleep_c_out, RING_ROLE_CONSUMER, SLEEP_OUT)
-ASLEEP(test_asleep_c_both, RING_ROLE_CONSUMER, SLEEP_BOTH)
-ASLEEP(test_asleep_c_poll, RING_ROLE_CONSUMER, SLEEP_POLL)
-ASLEEP(test_asleep_p_in, RING_ROLE_PRODUCER, SLEEP_IN)
-ASLEEP(test_asleep_p_out, RING_ROLE_PRODUCER, SLEEP_OUT)
-ASLEEP(test_asleep_p_both, RING_ROLE_PRODUCER, SLEEP_BOTH)
-ASLEEP(test_asleep_p_poll, RING_ROLE_PRODUCER, SLEEP_POLL)
+	tu_await(p[0], 5000);
+	return pid;
+}
 
 /*
  * The peer pushes k and dies by SIGKILL: no DROP yet, so the survivor
@@ -297,19 +333,9 @@ kill_run(enum ring_role survivor, unsigned k)
 	tu_create(&fds, DROP_N, DROP_N, 0, 0);
 	r = tu_open(&fds, survivor);
 	tu_pipe(p);
-	pid = tap_fork();
-	if (pid == 0) {
-		struct ring *peer = tu_open(&fds, other(survivor));
-
-		push_k(peer, other(survivor), k);
-		tu_notify(p[1]);
-		for (;;)
-			pause();
-	}
-	tu_await(p[0], 5000);
+	pid = peer_pushes(&fds, survivor, k, p);
 	tap_kill(pid);
-	close(p[0]);
-	close(p[1]);
+	tu_pipe_close(p);
 
 	TAP_ASSERT(!ring_is_dropped(r));
 	drain_k(r, survivor, 0, k / 2);
@@ -338,6 +364,7 @@ test_kill_consumer_survives(void)
 	kill_run(RING_ROLE_CONSUMER, DROP_N);
 	kill_run(RING_ROLE_CONSUMER, 0);
 }
+TAP_TEST(test_kill_consumer_survives, "drop-sigkill-monitor-consumer", 0)
 
 static void
 test_kill_producer_survives(void)
@@ -346,6 +373,7 @@ test_kill_producer_survives(void)
 	kill_run(RING_ROLE_PRODUCER, DROP_N);
 	kill_run(RING_ROLE_PRODUCER, 0);
 }
+TAP_TEST(test_kill_producer_survives, "drop-sigkill-monitor-producer", 0)
 
 /*
  * The survivor is a helper asleep in ring_wait(-1) after draining k; the
@@ -390,26 +418,17 @@ kill_asleep_run(enum ring_role survivor, unsigned k)
 		tap_child_exit();
 	}
 	tu_await(p[0], 5000);
-	peer_pid = tap_fork();
-	if (peer_pid == 0) {
-		struct ring *peer = tu_open(&fds, other(survivor));
-
-		push_k(peer, other(survivor), k);
-		tu_notify(p[1]);
-		for (;;)
-			pause();
-	}
-	tu_await(p[0], 5000);
+	peer_pid = peer_pushes(&fds, survivor, k, p);
 	tap_kill(peer_pid);
 
 	/* the survivor took all k and sleeps again */
 	q = cq_in ? &st.cq : &st.sq;
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	for (;;) {
 		ring_get_stats(mon, &st);
 		if (q->pop_epoch == k && q->pop_wait != 0)
 			break;
-		if (tu_now_ns() - t0 > 5000000000ull)
+		if (clock_ns() - t0 > 5000000000ull)
 			TAP_FAIL("survivor did not drain %u and sleep: popped "
 				 "%llu, "
 				 "wait word %u",
@@ -420,8 +439,7 @@ kill_asleep_run(enum ring_role survivor, unsigned k)
 	TAP_RC(ring_shutdown(mon), 0);
 	tap_reap(surv_pid);
 	ring_close(mon);
-	close(p[0]);
-	close(p[1]);
+	tu_pipe_close(p);
 	ring_fds_close(&fds);
 }
 
@@ -431,6 +449,7 @@ test_kill_asleep_consumer(void)
 	kill_asleep_run(RING_ROLE_CONSUMER, 3);
 	kill_asleep_run(RING_ROLE_CONSUMER, 0);
 }
+TAP_TEST(test_kill_asleep_consumer, "drop-sigkill-monitor-asleep-consumer", 20)
 
 static void
 test_kill_asleep_producer(void)
@@ -438,6 +457,7 @@ test_kill_asleep_producer(void)
 	kill_asleep_run(RING_ROLE_PRODUCER, 3);
 	kill_asleep_run(RING_ROLE_PRODUCER, 0);
 }
+TAP_TEST(test_kill_asleep_producer, "drop-sigkill-monitor-asleep-producer", 20)
 
 /* A side's own ring_shutdown() ends the pair for both sides. */
 static void
@@ -460,6 +480,7 @@ test_self_shutdown(void)
 	ring_close(p);
 	ring_fds_close(&fds);
 }
+TAP_TEST(test_self_shutdown, "drop-self-shutdown", 0)
 
 /*
  * How this process maps the memory file with inode ino: the number of
@@ -518,33 +539,6 @@ test_monitor_read_only(void)
 	TAP_ASSERT(maps_of(sb.st_ino, &w) == 0);
 	ring_fds_close(&fds);
 }
+TAP_TEST(test_monitor_read_only, "drop-monitor-read-only", 0)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	tap_run("drop-close-consumer-survives", test_close_consumer_survives,
-	    0);
-	tap_run("drop-close-producer-survives", test_close_producer_survives,
-	    0);
-	/* a sleeper that is never woken hangs: short watchdogs */
-	tap_run("drop-asleep-consumer-wait-in", test_asleep_c_in, 20);
-	tap_run("drop-asleep-consumer-wait-out", test_asleep_c_out, 20);
-	tap_run("drop-asleep-consumer-wait-both", test_asleep_c_both, 20);
-	tap_run("drop-asleep-consumer-poll", test_asleep_c_poll, 20);
-	tap_run("drop-asleep-producer-wait-in", test_asleep_p_in, 20);
-	tap_run("drop-asleep-producer-wait-out", test_asleep_p_out, 20);
-	tap_run("drop-asleep-producer-wait-both", test_asleep_p_both, 20);
-	tap_run("drop-asleep-producer-poll", test_asleep_p_poll, 20);
-	tap_run("drop-sigkill-monitor-consumer", test_kill_consumer_survives,
-	    0);
-	tap_run("drop-sigkill-monitor-producer", test_kill_producer_survives,
-	    0);
-	tap_run("drop-sigkill-monitor-asleep-consumer",
-	    test_kill_asleep_consumer, 20);
-	tap_run("drop-sigkill-monitor-asleep-producer",
-	    test_kill_asleep_producer, 20);
-	tap_run("drop-self-shutdown", test_self_shutdown, 0);
-	tap_run("drop-monitor-read-only", test_monitor_read_only, 0);
-	return tap_done();
-}
+TAP_MAIN(NULL)

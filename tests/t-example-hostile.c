@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lib/ringd.h"
+#include "lib/daemon.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
 
@@ -34,23 +34,8 @@ static char eh_client[PATH_MAX];
 static void
 eh_paths(void)
 {
-	char self[PATH_MAX], *slash;
-	ssize_t n;
-
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		TAP_FAIL("readlink /proc/self/exe: %s", tap_rcname(-errno));
-	self[n] = '\0';
-	for (int k = 0; k < 2; k++) {
-		if ((slash = strrchr(self, '/')) == NULL)
-			TAP_FAIL("odd path '%s'", self);
-		*slash = '\0';
-	}
-	if ((size_t)snprintf(eh_client, sizeof(eh_client),
-		"%s/examples/ramfile-client", self) >= sizeof(eh_client))
-		TAP_FAIL("path too long");
-	if (access(eh_client, X_OK) != 0)
-		TAP_FAIL("no client at '%s'", eh_client);
+	td_build_bin(NULL, "examples/ramfile-client", eh_client,
+	    sizeof(eh_client));
 }
 
 /* Start ramfile-client on d's socket, its output to the file out. */
@@ -101,12 +86,12 @@ eh_push(struct ring *r, uint64_t user_data, int64_t status)
 static void
 eh_expect_report(pid_t pid, const char *out, char *buf, size_t size)
 {
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 	pid_t w;
 	int st;
 
 	while ((w = waitpid(pid, &st, WNOHANG)) == 0) {
-		if (tu_now_ns() - t0 > EH_WAIT_MS * 1000000ull) {
+		if (clock_ns() - t0 > EH_WAIT_MS * 1000000ull) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &st, 0);
 			TAP_FAIL("ramfile-client still running after %u ms",
@@ -158,9 +143,9 @@ eh_scheme(struct ring_ctl **sc, pid_t *pid, const char *out, struct ring **r,
 	*pid = eh_start_client(out);
 	TAP_RC(ring_ctl_wait_attach(*sc, &a, 5000), 0);
 	TAP_RC(ring_ctl_accept(*sc, &a, r), 0);
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	while ((rc = ring_sq_pop(*r, sqe)) == -EAGAIN) {
-		if (tu_now_ns() - t0 > 5000000000ull)
+		if (clock_ns() - t0 > 5000000000ull)
 			TAP_FAIL("no request from the client in 5 s");
 		(void)ring_wait(*r, RING_EV_IN, 100000000LL);
 	}
@@ -192,9 +177,9 @@ test_repeated_cqe(void)
 			break;
 	eh_expect_report(pid, out, buf, sizeof(buf));
 	ring_close(r);
-	ring_ctl_close(sc);
-	td_finish(&d);
+	td_end(&d, sc);
 }
+TAP_TEST(test_repeated_cqe, "ramfile-client-repeated-cqe", 60)
 
 /*
  * Completions for requests that were never made: a slot out of range,
@@ -223,17 +208,9 @@ test_unknown_cqe(void)
 		    sqe.len);
 		eh_expect_report(pid, out, buf, sizeof(buf));
 		ring_close(r);
-		ring_ctl_close(sc);
-		td_finish(&d);
+		td_end(&d, sc);
 	}
 }
+TAP_TEST(test_unknown_cqe, "ramfile-client-unknown-cqe", 60)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("ramfile-client-repeated-cqe", test_repeated_cqe, 60);
-	tap_run("ramfile-client-unknown-cqe", test_unknown_cqe, 60);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

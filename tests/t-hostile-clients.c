@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "lib/raw.h"
-#include "lib/ringd.h"
+#include "lib/daemon.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
 
@@ -33,7 +33,7 @@ static void
 ringctl_noop_within(unsigned ms)
 {
 	char bin[256];
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 	pid_t pid;
 
 	TAP_RC(td_build_path("RINGCTL_BIN", "ringctl/ringctl", bin,
@@ -54,7 +54,7 @@ ringctl_noop_within(unsigned ms)
 			    "while attacked",
 		    ms);
 	tap_diag("ringctl submit null noop: %llu ms while attacked",
-	    (unsigned long long)((tu_now_ns() - t0) / 1000000));
+	    (unsigned long long)((clock_ns() - t0) / 1000000));
 }
 
 /*
@@ -69,7 +69,7 @@ served_within(unsigned ms)
 	struct ring *r;
 	struct ring_sqe s;
 	struct ring_cqe cq;
-	uint64_t t0 = tu_now_ns(), took;
+	uint64_t t0 = clock_ns(), took;
 	int rc;
 
 	if ((rc = ring_ctl_connect(d.sock, NULL, &c)) < 0)
@@ -83,7 +83,7 @@ served_within(unsigned ms)
 	s.opcode = RING_OP_NOOP;
 	s.user_data = 7;
 	td_roundtrip(r, &s, &cq);
-	took = (tu_now_ns() - t0) / 1000000;
+	took = (clock_ns() - t0) / 1000000;
 	ring_close(r);
 	ring_ctl_close(c);
 	if (took >= ms)
@@ -220,6 +220,7 @@ test_doorbell_jam(void)
 	td_settle(&d);
 	stops_within_2s();
 }
+TAP_TEST(test_doorbell_jam, "hostile-doorbell-jam", 60)
 
 /* A pair of our own making, as any local process can make one. */
 static void
@@ -273,9 +274,9 @@ test_adopt_ids(void)
 	td_await_ring_gone(c, aid);
 	td_await_ring_gone(c, aid2);
 	served_within(1000);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
+TAP_TEST(test_adopt_ids, "hostile-adopt-ids", 60)
 
 /*
  * Items 2 and 7: rings the last ringd did not leave are refused once the
@@ -338,6 +339,7 @@ test_adopt_limits(void)
 	close(fd);
 	td_finish(&d);
 }
+TAP_TEST(test_adopt_limits, "hostile-adopt-limits", 60)
 
 /*
  * Items 7 and 9: one uid with many connections may not take every ring
@@ -410,12 +412,11 @@ test_rings_per_uid(void)
 	served_within(1000);
 	TAP_EQ(write(go[1], "g", 1), 1);
 	tap_reap(pid);
-	close(go[0]);
-	close(go[1]);
-	close(done[0]);
-	close(done[1]);
+	tu_pipe_close(go);
+	tu_pipe_close(done);
 	td_finish(&d);
 }
+TAP_TEST(test_rings_per_uid, "hostile-rings-per-uid", 60)
 
 /*
  * Item 6: a producer's ADOPT names the consumer it served.  ringd must
@@ -450,9 +451,9 @@ test_adopt_forged_peer(void)
 		TD_FAIL(&d, "ringd shows the claimed consumer pid %u '%s'",
 		    rec.consumer.pid, rec.consumer.comm);
 	/* pid 1 lives for ever: the ring must not wait for it */
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	while (td_find_ring(c, id, &rec) && rec.state == RING_CTL_ADOPTING) {
-		if (tu_now_ns() - t0 > 10000000000ull)
+		if (clock_ns() - t0 > 10000000000ull)
 			TD_FAIL(&d, "ring %llu still waits for its claimed "
 				    "consumer after 10 s",
 			    (unsigned long long)id);
@@ -461,9 +462,9 @@ test_adopt_forged_peer(void)
 	close(fd);
 	ring_fds_close(&f);
 	td_await_ring_gone(c, id);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
+TAP_TEST(test_adopt_forged_peer, "hostile-adopt-forged-peer", 60)
 
 /*
  * Item 4: a scheme refuses an open with -ECONNRESET, an errno it chose.
@@ -512,9 +513,9 @@ test_reply_errno(void)
 	td_close_ring(c, keep, kid);
 	ring_ctl_close(c);
 	tap_kill(pid);
-	ring_ctl_close(probe);
-	td_finish(&d);
+	td_end(&d, probe);
 }
+TAP_TEST(test_reply_errno, "hostile-reply-errno", 60)
 
 /* Keep trying to take name as uid 65534 until told to stop; report. */
 static pid_t
@@ -603,13 +604,13 @@ noop_through(struct ring_ctl *c, struct ring *r, uint64_t ud)
 {
 	struct ring_sqe sqe;
 	struct ring_cqe cqe;
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 
 	memset(&sqe, 0, sizeof(sqe));
 	sqe.user_data = ud;
 	TAP_RC(ring_sq_push(r, &sqe), 0);
 	while (ring_cq_pop(r, &cqe) != 0) {
-		if (tu_now_ns() - t0 > 10000000000ull)
+		if (clock_ns() - t0 > 10000000000ull)
 			TD_FAIL(&d, "no answer to NoOp %llu in 10 s",
 			    (unsigned long long)ud);
 		(void)ring_ctl_process(c);
@@ -650,13 +651,13 @@ test_name_reserved(void)
 	td_start(&d, "adopt_timeout_ms = 5000\n", 0);
 	noop_through(c, r, 2);
 	probe = td_connect(&d);
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	for (;;) {
 		(void)ring_ctl_process(c);
 		if (td_find_ring(probe, id, &rec) &&
 		    rec.state == RING_CTL_RUNNING)
 			break;
-		if (tu_now_ns() - t0 > 10000000000ull)
+		if (clock_ns() - t0 > 10000000000ull)
 			TD_FAIL(&d, "ring %llu did not come back in 10 s",
 			    (unsigned long long)id);
 		tu_sleep_ms(10);
@@ -687,6 +688,7 @@ test_name_reserved(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
+TAP_TEST(test_name_reserved, "hostile-name-reserved", 120)
 
 /*
  * Item 12: a consumer of a ring ringd serves itself, without
@@ -708,9 +710,9 @@ test_builtin_ringd_killed(void)
 	td_kill(&d);
 	memset(&s, 0, sizeof(s));
 	TAP_RC(ring_sq_push(r, &s), 0);
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	rc = ring_wait(r, RING_EV_IN, 10000000000ll);
-	took = (tu_now_ns() - t0) / 1000000;
+	took = (clock_ns() - t0) / 1000000;
 	if (rc != -ESHUTDOWN)
 		TAP_FAIL("ring_wait() after ringd was killed: %s after %llu ms",
 		    tap_rcname(rc), (unsigned long long)took);
@@ -720,16 +722,17 @@ test_builtin_ringd_killed(void)
 	ring_ctl_close(c);
 	td_cleanup(&d);
 }
+TAP_TEST(test_builtin_ringd_killed, "hostile-builtin-ringd-killed", 30)
 
 /* The fake ringd below: the next request, within ms. */
 static int
 fake_next(int fd, struct proto_msg *m, unsigned ms)
 {
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 	int rc;
 
 	while ((rc = proto_recv(fd, m)) == -EAGAIN) {
-		if (tu_now_ns() - t0 > (uint64_t)ms * 1000000)
+		if (clock_ns() - t0 > (uint64_t)ms * 1000000)
 			return -ETIMEDOUT;
 		tu_sleep_ms(5);
 	}
@@ -774,8 +777,8 @@ fake_late_ringd(int lfd)
 	    0);
 	ring_fds_close(&f);
 	/* answer every CLOSE; the one for ring 42 is the undo */
-	t0 = tu_now_ns();
-	while (!undone && tu_now_ns() - t0 < 10000000000ull) {
+	t0 = clock_ns();
+	while (!undone && clock_ns() - t0 < 10000000000ull) {
 		if (fake_next(fd, &m, 1000) < 0)
 			continue;
 		if (m.hdr.type != PROTO_CLOSE)
@@ -831,6 +834,7 @@ test_late_reply_undone(void)
 	unlink(sa.sun_path);
 	rmdir(dir);
 }
+TAP_TEST(test_late_reply_undone, "hostile-late-reply-undone", 60)
 
 /* Item 11: ringd never holds an open longer than libring waits for it. */
 static void
@@ -845,21 +849,6 @@ test_accept_timeout_cap(void)
 	TAP_ASSERT(td_log_has(&d, "accept_timeout_ms"));
 	td_cleanup(&d);
 }
+TAP_TEST(test_accept_timeout_cap, "hostile-accept-timeout-cap", 30)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("hostile-doorbell-jam", test_doorbell_jam, 60);
-	tap_run("hostile-adopt-ids", test_adopt_ids, 60);
-	tap_run("hostile-adopt-limits", test_adopt_limits, 60);
-	tap_run("hostile-rings-per-uid", test_rings_per_uid, 60);
-	tap_run("hostile-adopt-forged-peer", test_adopt_forged_peer, 60);
-	tap_run("hostile-reply-errno", test_reply_errno, 60);
-	tap_run("hostile-name-reserved", test_name_reserved, 120);
-	tap_run("hostile-builtin-ringd-killed", test_builtin_ringd_killed, 30);
-	tap_run("hostile-late-reply-undone", test_late_reply_undone, 60);
-	tap_run("hostile-accept-timeout-cap", test_accept_timeout_cap, 30);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "../lib/proto.h"
-#include "lib/ringd.h"
+#include "lib/daemon.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
 
@@ -145,12 +145,12 @@ hold_idle(int *held, unsigned max)
 static void
 await_closed(int *held, unsigned n, unsigned ms)
 {
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 	unsigned i;
 	int rc;
 
 	for (i = 0; i < n; i++) {
-		uint64_t waited = (tu_now_ns() - t0) / 1000000u;
+		uint64_t waited = (clock_ns() - t0) / 1000000u;
 
 		rc = conn_next(held[i],
 		    waited >= ms ? 0 : ms - (unsigned)waited);
@@ -175,7 +175,7 @@ static void
 root_gets_in(uint32_t min_clients)
 {
 	struct ring_ctl_status st;
-	uint64_t t0 = tu_now_ns(), ms;
+	uint64_t t0 = clock_ns(), ms;
 	struct ring_ctl *c;
 	int rc;
 
@@ -185,7 +185,7 @@ root_gets_in(uint32_t min_clients)
 			    "connections: %s",
 		    TD_NOBODY, tap_rcname(rc));
 	TAP_OK(ring_ctl_status(c, &st));
-	ms = (tu_now_ns() - t0) / 1000000u;
+	ms = (clock_ns() - t0) / 1000000u;
 	ring_ctl_close(c);
 	if (ms > CONN_ROOT_MS)
 		TD_FAIL(&d, "root's HELLO and status took %llu ms",
@@ -227,13 +227,13 @@ test_reserve(void)
 		uint64_t t0;
 
 		td_become_nobody();
-		t0 = tu_now_ns();
+		t0 = clock_ns();
 		n = hold_idle(held, 60);
 		TAP_EQ(write(up[1], &n, sizeof(n)), (ssize_t)sizeof(n));
 		tu_await(down[0], 20000);
 		/* 5 s from the first connection, and slack */
 		await_closed(held, n,
-		    8000 - (unsigned)((tu_now_ns() - t0) / 1000000u));
+		    8000 - (unsigned)((clock_ns() - t0) / 1000000u));
 		tap_child_exit();
 	}
 	n = read_count(up[0]);
@@ -247,12 +247,12 @@ test_reserve(void)
 	tu_notify(down[1]);
 	tap_reap(pid);
 	TAP_ASSERT(td_log_has(&d, "no HELLO within 5000 ms"));
-	close(up[0]);
-	close(up[1]);
-	close(down[0]);
-	close(down[1]);
+	tu_pipe_close(up);
+	tu_pipe_close(down);
 	td_finish(&d);
 }
+TAP_TEST_ROOT(test_reserve, "hostile-conn-reserve", 60,
+    "not root: cannot run a helper as uid 65534")
 
 /* A helper of uid: as many HELLO'd connections as ringd takes (<= max). */
 static void
@@ -320,12 +320,12 @@ test_per_uid(void)
 	tu_notify(down[1]);
 	tap_reap(pid);
 	tap_reap(other);
-	close(up[0]);
-	close(up[1]);
-	close(down[0]);
-	close(down[1]);
+	tu_pipe_close(up);
+	tu_pipe_close(down);
 	td_finish(&d);
 }
+TAP_TEST_ROOT(test_per_uid, "hostile-conn-per-uid", 60,
+    "not root: cannot run a helper as uid 65534")
 
 /*
  * hello_timeout_ms = 300: an idle connection is told -ETIMEDOUT and
@@ -340,11 +340,11 @@ test_hello_timeout(void)
 	int idle, ok, rc;
 
 	td_begin(&d, "hello_timeout_ms = 300\n");
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	idle = td_raw_connect(&d);
 	TAP_EQ(conn_hello(&ok), 0);
 	rc = conn_next(idle, 2000);
-	ms = (tu_now_ns() - t0) / 1000000u;
+	ms = (clock_ns() - t0) / 1000000u;
 	if (rc != -ETIMEDOUT)
 		TD_FAIL(&d, "an idle connection: %s after %llu ms, not told "
 			    "-ETIMEDOUT",
@@ -365,6 +365,7 @@ test_hello_timeout(void)
 	close(ok);
 	td_finish(&d);
 }
+TAP_TEST(test_hello_timeout, "hostile-conn-hello-timeout", 30)
 
 /*
  * RLIMIT_NOFILE 64 for ringd: uid 65534 is refused, with a PROTO_ERROR,
@@ -401,12 +402,12 @@ test_nofile(void)
 	TAP_ASSERT(td_log_has(&d, "descriptors are short"));
 	tu_notify(down[1]);
 	tap_reap(pid);
-	close(up[0]);
-	close(up[1]);
-	close(down[0]);
-	close(down[1]);
+	tu_pipe_close(up);
+	tu_pipe_close(down);
 	td_finish(&d);
 }
+TAP_TEST_ROOT(test_nofile, "hostile-conn-nofile", 60,
+    "not root: cannot run a helper as uid 65534")
 
 /*
  * A scheme that reconnects by itself: register, accept one ring, keep
@@ -467,9 +468,9 @@ test_log_names(void)
 	r = td_open(c, "conn-names", 8, 0, 0, &id);
 	td_stop(&d);
 	td_start(&d, "adopt_timeout_ms = 10000\n", 0);
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	while (!td_log_has(&d, "is back: ")) {
-		if (tu_now_ns() - t0 > 10000000000ull)
+		if (clock_ns() - t0 > 10000000000ull)
 			TD_FAIL(&d, "ring %llu did not come back",
 			    (unsigned long long)id);
 		(void)ring_ctl_process(c);
@@ -495,36 +496,13 @@ test_log_names(void)
 	ring_ctl_close(c);
 	tu_notify(stop[1]);
 	tap_reap(scheme);
-	close(stop[0]);
-	close(stop[1]);
-	close(ready[0]);
-	close(ready[1]);
+	tu_pipe_close(stop);
+	tu_pipe_close(ready);
 	/* the restarted ringd had clients before it could learn its idle
 	 * counts (they were reconnecting): stop it without comparing */
 	td_stop(&d);
 	td_cleanup(&d);
 }
+TAP_TEST(test_log_names, "hostile-conn-log-names", 60)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("hostile-conn-hello-timeout", test_hello_timeout, 30);
-	tap_run("hostile-conn-log-names", test_log_names, 60);
-	if (geteuid() != 0) {
-		static const char *const names[] = { "hostile-conn-reserve",
-			"hostile-conn-per-uid", "hostile-conn-nofile" };
-		size_t i;
-
-		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			printf("ok - %s # skip not root: cannot run a helper "
-			       "as uid 65534\n",
-			    names[i]);
-		return tap_done();
-	}
-	tap_run("hostile-conn-reserve", test_reserve, 60);
-	tap_run("hostile-conn-per-uid", test_per_uid, 60);
-	tap_run("hostile-conn-nofile", test_nofile, 60);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

@@ -29,7 +29,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "lib/ringd.h"
+#include "lib/daemon.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
 
@@ -83,10 +83,10 @@ hl_shared_map(void)
 static void
 hl_await(atomic_int *flag, unsigned ms, const char *what)
 {
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 
 	while (atomic_load(flag) == 0) {
-		if (tu_now_ns() - t0 > (uint64_t)ms * 1000000ull)
+		if (clock_ns() - t0 > (uint64_t)ms * 1000000ull)
 			TD_FAIL(&d, "%s did not happen within %u ms", what, ms);
 		tu_sleep_ms(5);
 	}
@@ -155,25 +155,25 @@ zf_root_round(void)
 	struct ring_cqe cqe;
 	struct ring_ctl *c;
 	struct ring *r;
-	uint64_t t0 = tu_now_ns(), id;
+	uint64_t t0 = clock_ns(), id;
 	int rc;
 
 	if ((rc = ring_ctl_connect(d.sock, NULL, &c)) < 0)
 		TD_FAIL(&d, "root cannot connect after %" PRIu64 " ms: %s",
-		    (tu_now_ns() - t0) / 1000000, tap_rcname(rc));
+		    (clock_ns() - t0) / 1000000, tap_rcname(rc));
 	if ((rc = ring_ctl_open(c, "null", &p, &r, &id)) < 0)
 		TD_FAIL(&d, "root cannot open 'null' after %" PRIu64 " ms: %s",
-		    (tu_now_ns() - t0) / 1000000, tap_rcname(rc));
+		    (clock_ns() - t0) / 1000000, tap_rcname(rc));
 	TAP_RC(ring_sq_push(r, &sqe), 0);
 	if ((rc = td_cq_pop_wait(r, &cqe, 20000)) < 0)
 		TD_FAIL(&d, "root's NoOp unanswered after %" PRIu64 " ms: %s",
-		    (tu_now_ns() - t0) / 1000000, tap_rcname(rc));
+		    (clock_ns() - t0) / 1000000, tap_rcname(rc));
 	TAP_EQ_U(cqe.user_data, 7);
 	TAP_EQ(cqe.status, 0);
 	ring_close(r);
 	TAP_OK(ring_ctl_close_ring(c, id));
 	ring_ctl_close(c);
-	return tu_now_ns() - t0;
+	return clock_ns() - t0;
 }
 
 static void
@@ -222,6 +222,9 @@ test_zero_flood(void)
 		TD_FAIL(&d, "the flooder's reads stopped completing");
 	td_finish(&d);
 }
+TAP_TEST(test_zero_flood,
+    "zero-flood: root's null NoOp within 1 s while uid 65534 "
+    "floods 8 rings with 64 MiB zero reads", 300)
 
 /* A read far larger than one turn's work, between NoOps, at an offset. */
 static void
@@ -265,10 +268,10 @@ test_zero_split(void)
 			TAP_FAIL("pool byte %" PRIu64 " is %#x, expected %#x",
 			    i, p[i], want);
 	}
-	td_close_ring(c, r, id);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end_ring(&d, c, r, id);
 }
+TAP_TEST(test_zero_split,
+    "zero-split: a read larger than a turn is done in pieces", 60)
 
 /* A field of /proc/PID/smaps_rollup, KiB. */
 static long
@@ -391,19 +394,8 @@ test_big_rings_memory(void)
 	}
 	td_finish(&d);
 }
+TAP_TEST(test_big_rings_memory,
+    "big-rings-memory: 4096-entry built-in rings, private memory "
+    "bounded and given back", 300)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("zero-flood: root's null NoOp within 1 s while uid 65534 "
-		"floods 8 rings with 64 MiB zero reads",
-	    test_zero_flood, 300);
-	tap_run("zero-split: a read larger than a turn is done in pieces",
-	    test_zero_split, 60);
-	tap_run("big-rings-memory: 4096-entry built-in rings, private memory "
-		"bounded and given back",
-	    test_big_rings_memory, 300);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

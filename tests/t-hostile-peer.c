@@ -27,7 +27,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "lib/ringd.h"
+#include "lib/daemon.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
 #include "../lib/proto.h"
@@ -96,11 +96,11 @@ hp_state(struct ring_ctl *c, uint64_t id)
 static void
 hp_await_broken(struct ring_ctl *c, uint64_t id, const char *what)
 {
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 	uint32_t st;
 
 	while ((st = hp_state(c, id)) != RING_CTL_BROKEN && st != 0) {
-		if (tu_now_ns() - t0 > 3000000000ull)
+		if (clock_ns() - t0 > 3000000000ull)
 			TD_FAIL(&d, "%s: ring %" PRIu64 " is in state %u, not "
 			    "BROKEN", what, id, st);
 		tu_sleep_ms(5);
@@ -323,9 +323,10 @@ test_consumer_vs_builtin(void)
 	}
 	hp_bad_entries(c, "zero");
 	hp_ringd_ok(c);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
+TAP_TEST(test_consumer_vs_builtin,
+    "hostile consumer vs ringd's built-in schemes", 120)
 
 /* --- an honest scheme process ------------------------------------------ */
 
@@ -402,9 +403,10 @@ test_consumer_vs_scheme(void)
 	hp_ringd_ok(c);
 	tap_kill(pid);
 	td_await_scheme_gone(c, HP_SCHEME);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
+TAP_TEST(test_consumer_vs_scheme,
+    "hostile consumer vs an honest scheme process", 120)
 
 /* --- a hostile scheme against an honest consumer ----------------------- */
 
@@ -532,24 +534,11 @@ test_producer_hostile(void)
 		tap_kill(pid);
 		td_await_scheme_gone(c, "hp-hostile");
 		td_close_ring(c, r, id);
-		close(p[0]);
-		close(p[1]);
+		tu_pipe_close(p);
 	}
 	hp_ringd_ok(c);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
+TAP_TEST(test_producer_hostile, "hostile scheme vs an honest consumer", 120)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("hostile consumer vs ringd's built-in schemes",
-	    test_consumer_vs_builtin, 120);
-	tap_run("hostile consumer vs an honest scheme process",
-	    test_consumer_vs_scheme, 120);
-	tap_run("hostile scheme vs an honest consumer", test_producer_hostile,
-	    120);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

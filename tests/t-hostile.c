@@ -124,10 +124,10 @@ check_all_eio(struct ring *r, enum ring_role role)
 	TAP_RC(ring_publish(r, 0), -EIO);
 	TAP_RC(ring_wait(r, RING_EV_IN, 0), -EIO);
 	TAP_RC(ring_wait(r, RING_EV_OUT, 0), -EIO);
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	TAP_RC(ring_wait(r, RING_EV_IN | RING_EV_OUT, 2000000000ll), -EIO);
 	TAP_RC(ring_wait(r, RING_EV_IN, -1), -EIO);
-	TAP_ASSERT(tu_now_ns() - t0 < 1000000000ull);
+	TAP_ASSERT(clock_ns() - t0 < 1000000000ull);
 	TAP_RC(ring_arm(r, RING_EV_IN), -EIO);
 	TAP_ASSERT(ring_is_broken(r));
 }
@@ -158,12 +158,12 @@ honest_step(struct ring *r, enum ring_role role, uint64_t seq)
 	if (rc < 0 && rc != -EAGAIN)
 		return rc;
 	/* a short wait must end on time whatever the peer writes */
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	rc = ring_wait(r, seq & 1 ? RING_EV_IN : RING_EV_IN | RING_EV_OUT,
 	    2000000);
-	if (tu_now_ns() - t0 > 1000000000ull)
+	if (clock_ns() - t0 > 1000000000ull)
 		TAP_FAIL("a 2 ms ring_wait took %llu ms under attack",
-		    (unsigned long long)((tu_now_ns() - t0) / 1000000));
+		    (unsigned long long)((clock_ns() - t0) / 1000000));
 	if (rc < 0 && rc != -ETIMEDOUT)
 		return rc;
 	return 0;
@@ -185,19 +185,19 @@ hostile_run(enum ring_role role, uint32_t flags, uint64_t salt,
 	pid = tap_fork();
 	if (pid == 0)
 		hostile_loop(fds.mem, salt, mode);
-	t0 = tu_now_ns();
-	for (seq = 0; tu_now_ns() - t0 < 3000000000ull; seq++) {
+	t0 = clock_ns();
+	for (seq = 0; clock_ns() - t0 < 3000000000ull; seq++) {
 		rc = honest_step(r, role, seq);
 		if (rc < 0)
 			break;
 	}
 	if (rc != -EIO)
 		TAP_FAIL("after %llu ms under attack: %s, expected -EIO",
-		    (unsigned long long)((tu_now_ns() - t0) / 1000000),
+		    (unsigned long long)((clock_ns() - t0) / 1000000),
 		    tap_rcname(rc));
 	tap_kill(pid);
 	tap_diag("-EIO after %llu steps, %.3f s", (unsigned long long)seq,
-	    (double)(tu_now_ns() - t0) / 1e9);
+	    (double)(clock_ns() - t0) / 1e9);
 	check_all_eio(r, role);
 	ring_close(r);
 	ring_fds_close(&fds);
@@ -209,6 +209,7 @@ test_random_consumer(void)
 	hostile_run(RING_ROLE_CONSUMER, 0, 1, HOSTILE_ALL);
 	hostile_run(RING_ROLE_CONSUMER, 0, 2, HOSTILE_INDICES);
 }
+TAP_TEST(test_random_consumer, "hostile-random-vs-consumer", 30)
 
 static void
 test_random_producer(void)
@@ -216,6 +217,7 @@ test_random_producer(void)
 	hostile_run(RING_ROLE_PRODUCER, 0, 3, HOSTILE_ALL);
 	hostile_run(RING_ROLE_PRODUCER, 0, 4, HOSTILE_INDICES);
 }
+TAP_TEST(test_random_producer, "hostile-random-vs-producer", 30)
 
 static void
 test_random_consumer32(void)
@@ -223,6 +225,7 @@ test_random_consumer32(void)
 	hostile_run(RING_ROLE_CONSUMER, RING_PAIR_BITS_32, 5, HOSTILE_ALL);
 	hostile_run(RING_ROLE_CONSUMER, RING_PAIR_BITS_32, 6, HOSTILE_INDICES);
 }
+TAP_TEST(test_random_consumer32, "hostile-random-vs-consumer-32", 30)
 
 static void
 test_random_producer32(void)
@@ -230,6 +233,7 @@ test_random_producer32(void)
 	hostile_run(RING_ROLE_PRODUCER, RING_PAIR_BITS_32, 7, HOSTILE_ALL);
 	hostile_run(RING_ROLE_PRODUCER, RING_PAIR_BITS_32, 8, HOSTILE_INDICES);
 }
+TAP_TEST(test_random_producer32, "hostile-random-vs-producer-32", 30)
 
 /*
  * Plausible lies for a while: in-range indices, epochs, wait words and
@@ -252,8 +256,8 @@ plausible_run(enum ring_role role, uint64_t salt)
 	pid = tap_fork();
 	if (pid == 0)
 		hostile_loop(fds.mem, salt, HOSTILE_PLAUSIBLE);
-	t0 = tu_now_ns();
-	for (seq = 0; tu_now_ns() - t0 < tap_scaled(1000, 100) * 1000000ull;
+	t0 = clock_ns();
+	for (seq = 0; clock_ns() - t0 < tap_scaled(1000, 100) * 1000000ull;
 	     seq++) {
 		rc = honest_step(r, role, seq);
 		if (rc < 0)
@@ -277,6 +281,7 @@ test_plausible(void)
 	plausible_run(RING_ROLE_CONSUMER, 9);
 	plausible_run(RING_ROLE_PRODUCER, 10);
 }
+TAP_TEST(test_plausible, "hostile-plausible-lies", 30)
 
 /*
  * Precise lies, one at a time, in one process: an honest consumer and
@@ -372,6 +377,7 @@ test_lie_tail(void)
 		lie_finish(&t);
 	}
 }
+TAP_TEST(test_lie_tail, "hostile-lie-tail", 0)
 
 /* The popper sees tail go backwards after it took entries. */
 static void
@@ -396,6 +402,7 @@ test_lie_tail_back(void)
 	TAP_RC(rc, -EIO);
 	lie_finish(&t);
 }
+TAP_TEST(test_lie_tail_back, "hostile-lie-tail-backwards", 0)
 
 /* The pusher reads an impossible head. */
 static void
@@ -425,6 +432,7 @@ test_lie_head(void)
 		lie_finish(&t);
 	}
 }
+TAP_TEST(test_lie_head, "hostile-lie-head", 0)
 
 /* BROKEN set by anyone breaks both sides; unknown status bits too. */
 static void
@@ -448,19 +456,6 @@ test_lie_status(void)
 		lie_finish(&t);
 	}
 }
+TAP_TEST(test_lie_status, "hostile-lie-status", 0)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	tap_run("hostile-random-vs-consumer", test_random_consumer, 30);
-	tap_run("hostile-random-vs-producer", test_random_producer, 30);
-	tap_run("hostile-random-vs-consumer-32", test_random_consumer32, 30);
-	tap_run("hostile-random-vs-producer-32", test_random_producer32, 30);
-	tap_run("hostile-plausible-lies", test_plausible, 30);
-	tap_run("hostile-lie-tail", test_lie_tail, 0);
-	tap_run("hostile-lie-tail-backwards", test_lie_tail_back, 0);
-	tap_run("hostile-lie-head", test_lie_head, 0);
-	tap_run("hostile-lie-status", test_lie_status, 0);
-	return tap_done();
-}
+TAP_MAIN(NULL)

@@ -37,7 +37,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lib/ringd.h"
+#include "lib/daemon.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
 
@@ -140,8 +140,8 @@ ks_producer(unsigned slot)
 	snprintf(name, sizeof(name), "ks%u", slot);
 	c = td_connect(&d);
 	/* the name comes free once ringd has seen the last holder die */
-	for (t0 = tu_now_ns(); (rc = ring_ctl_register(c, name, NULL, 0)) ==
-	    -EEXIST && tu_now_ns() - t0 < 5000000000ull;)
+	for (t0 = clock_ns(); (rc = ring_ctl_register(c, name, NULL, 0)) ==
+	    -EEXIST && clock_ns() - t0 < 5000000000ull;)
 		tu_sleep_ms(1);
 	if (rc < 0)
 		TAP_FAIL("register '%s': %s", name, tap_rcname(rc));
@@ -345,10 +345,10 @@ ks_consumer(void)
 
 		if (!draining && atomic_load(&ks->stop_consumers)) {
 			draining = true;
-			t0 = tu_now_ns();
+			t0 = clock_ns();
 		}
 		if (draining && (k.inflight == 0 ||
-		    tu_now_ns() - t0 > 10000000000ull))
+		    clock_ns() - t0 > 10000000000ull))
 			break;
 		if (r == NULL) {
 			r = ks_open(c, &id);
@@ -452,19 +452,19 @@ test_killstorm(void)
 	for (i = 0; i < KS_CONSUMERS; i++)
 		cons[i] = ks_spawn_consumer();
 	/* traffic first */
-	for (t0 = tu_now_ns(); atomic_load(&ks->live_submitted) < 2000;) {
-		if (tu_now_ns() - t0 > 10000000000ull)
+	for (t0 = clock_ns(); atomic_load(&ks->live_submitted) < 2000;) {
+		if (clock_ns() - t0 > 10000000000ull)
 			TD_FAIL(&d, "no traffic after 10 s (%" PRIu64 " SQEs)",
 			    (uint64_t)atomic_load(&ks->live_submitted));
 		tu_sleep_ms(1);
 	}
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	for (i = 0; i < kills; i++) {
 		/* some traffic between two kills, then a random victim */
 		before = atomic_load(&ks->live_submitted);
 		tu_sleep_ms(1 + (unsigned)tu_rand_below(8));
 		while (atomic_load(&ks->live_submitted) < before + 50 &&
-		    tu_now_ns() - t0 < 600000000000ull)
+		    clock_ns() - t0 < 600000000000ull)
 			tu_sleep_ms(1);
 		if (tu_rand_below(3) != 0) {
 			unsigned v = (unsigned)tu_rand_below(KS_PRODUCERS);
@@ -494,7 +494,7 @@ test_killstorm(void)
 	answered = ks->ok + ks->shutdown + ks->canceled;
 	tap_diag("killstorm: %u kills (%u producers, %u consumers) in %.1f s; "
 	    "%" PRIu64 " SQEs submitted in all",
-	    kills, pk, ck, (double)(tu_now_ns() - t0) / 1e9,
+	    kills, pk, ck, (double)(clock_ns() - t0) / 1e9,
 	    (uint64_t)ks->live_submitted);
 	tap_diag("killstorm: %" PRIu64 " rings accounted for: %" PRIu64 " submitted, %" PRIu64 " results, %" PRIu64
 	    " -ESHUTDOWN, %" PRIu64 " -ECANCELED; lost %" PRIu64 ", duplicated %"
@@ -516,6 +516,8 @@ test_killstorm(void)
 	TAP_ASSERT(ks->shutdown > 0 || pk == 0);
 	td_finish(&d);
 }
+TAP_TEST(test_killstorm,
+    "killstorm: SIGKILL random producers and consumers under load", 900)
 
 /*
  * The storm's loss, step by step in one process: whoever takes a dead
@@ -559,15 +561,7 @@ test_cancel_then_drop(void)
 	ring_close(c);
 	ring_fds_close(&fds);
 }
+TAP_TEST(test_cancel_then_drop,
+    "killstorm: an SQE pushed between cancel and DROP is answered", 30)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("killstorm: an SQE pushed between cancel and DROP is answered",
-	    test_cancel_then_drop, 30);
-	tap_run("killstorm: SIGKILL random producers and consumers under load",
-	    test_killstorm, 900);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

@@ -29,7 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lib/ringd.h"
+#include "lib/daemon.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
 
@@ -80,10 +80,10 @@ static void
 lj_await_at(const char *prefix, const char *text, unsigned n, const char *file,
     int line)
 {
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 
 	while (lj_count(prefix, text) < n) {
-		if (tu_now_ns() - t0 > 5000000000ull) {
+		if (clock_ns() - t0 > 5000000000ull) {
 			td_dump_log(&d, 15);
 			tap_fail_at(file, line, "no line '%s...%s' in the log",
 			    prefix, text);
@@ -186,6 +186,7 @@ test_journal_prefixes(void)
 	unsetenv("JOURNAL_STREAM");
 	td_cleanup(&d);
 }
+TAP_TEST(test_journal_prefixes, "log-journal-prefixes", 60)
 
 /* Start ringd with -c conf_path (it fails) and wait for it to exit 1. */
 static void
@@ -234,6 +235,7 @@ test_journal_multiline(void)
 	lj_none_prefixed();
 	td_cleanup(&d);
 }
+TAP_TEST(test_journal_multiline, "log-journal-multiline", 30)
 
 /*
  * No prefixes when $JOURNAL_STREAM is unset, names another file (the
@@ -271,6 +273,7 @@ test_journal_mismatch(void)
 	lj_none_prefixed();
 	td_cleanup(&d);
 }
+TAP_TEST(test_journal_mismatch, "log-journal-mismatch", 60)
 
 /* The uid and gid ringd runs as in the unprivileged run. */
 #define LJ_UID 65534u
@@ -437,6 +440,7 @@ test_activation_mode(void)
 	TAP_EQ(lj_count("", "socket activation: "), 0);
 	td_cleanup(&d);
 }
+TAP_TEST(test_activation_mode, "log-activation-socket-mode", 60)
 
 /* Does /proc/PID/status have a line starting with want? */
 static bool
@@ -534,27 +538,13 @@ test_activation_unprivileged(void)
 		TD_FAIL(&d, "the confined ringd logged an error or warning");
 	td_cleanup(&d);
 }
+TAP_TEST(test_activation_unprivileged, "log-activation-unprivileged", 60)
 
 /* The source tree: $RING_SRCDIR, else BUILD/.. of this program. */
 static void
 lj_srcdir(char *buf, size_t size)
 {
-	const char *env = getenv("RING_SRCDIR");
-	char self[PATH_MAX], *slash;
-	ssize_t n;
-	int k;
-
-	if (env != NULL && env[0] != '\0') {
-		snprintf(buf, size, "%s", env);
-		return;
-	}
-	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) <= 0)
-		TAP_FAIL("readlink /proc/self/exe: %s", tap_rcname(-errno));
-	self[n] = '\0';
-	for (k = 0; k < 3; k++) /* BUILD/tests/t-x -> BUILD/.. */
-		if ((slash = strrchr(self, '/')) != NULL)
-			*slash = '\0';
-	snprintf(buf, size, "%s", self);
+	td_build_bin("RING_SRCDIR", "..", buf, size);
 }
 
 /* Run a shell command; its exit status, or -1. */
@@ -642,18 +632,6 @@ test_unit_hardening(void)
 	}
 	td_cleanup(&d);
 }
+TAP_TEST(test_unit_hardening, "log-unit-hardening", 60)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("log-journal-prefixes", test_journal_prefixes, 60);
-	tap_run("log-journal-multiline", test_journal_multiline, 30);
-	tap_run("log-journal-mismatch", test_journal_mismatch, 60);
-	tap_run("log-activation-socket-mode", test_activation_mode, 60);
-	tap_run("log-activation-unprivileged", test_activation_unprivileged,
-	    60);
-	tap_run("log-unit-hardening", test_unit_hardening, 60);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

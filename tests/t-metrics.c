@@ -9,29 +9,31 @@
  * not read); and a real Prometheus server scraping the endpoint.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <ring/phys.h>
 
-#include "t-ringctl.h"
+#include "lib/ctl.h"
+#include "lib/daemon.h"
+#include "lib/tap.h"
+#include "lib/testutil.h"
 
 static struct td d;
 static struct tr_run r;
-
-#define CTL(...) \
-	tr_runv(d.dir, &r, NULL, \
-	    (const char *const[]){ "-S", d.sock, __VA_ARGS__, NULL })
-
-#define EXPECT_STATUS(want) TR_EXPECT_STATUS(&r, want)
 
 #define EXPECT_HAS(hay, needle) \
 	do { \
@@ -165,6 +167,7 @@ test_oneshot(void)
 	mt_promtool(path);
 	td_cleanup(&d);
 }
+TAP_TEST(test_oneshot, "metrics-oneshot", 60)
 
 /* --- -o FILE --------------------------------------------------------------- */
 
@@ -228,6 +231,7 @@ test_output_file(void)
 	    "ringctl: cannot create '/nonexistent/dir/ringd.prom.tmp'");
 	td_cleanup(&d);
 }
+TAP_TEST(test_output_file, "metrics-output-file", 60)
 
 /* --- usage ----------------------------------------------------------------- */
 
@@ -272,6 +276,7 @@ test_usage(void)
 	EXPECT_HAS(r.out, "--listen");
 	td_finish(&d);
 }
+TAP_TEST(test_usage, "metrics-usage", 60)
 
 /* --- the HTTP endpoint ------------------------------------------------------ */
 
@@ -423,6 +428,7 @@ test_listen(void)
 	EXPECT_HAS(r.err, "answers again");
 	td_finish(&d);
 }
+TAP_TEST(test_listen, "metrics-listen", 90)
 
 static void
 test_listen_v6(void)
@@ -444,6 +450,7 @@ test_listen_v6(void)
 	mt_listen_stop();
 	td_finish(&d);
 }
+TAP_TEST(test_listen_v6, "metrics-listen-v6", 60)
 
 /* --- pending ages --------------------------------------------------------- */
 
@@ -562,6 +569,7 @@ test_pending_age(void)
 	mt_listen_stop();
 	td_finish(&d);
 }
+TAP_TEST(test_pending_age, "metrics-pending-age", 90)
 
 /* --- hostile HTTP clients -------------------------------------------------- */
 
@@ -596,14 +604,14 @@ static size_t
 mt_read_all(int fd, char *buf, size_t len, unsigned ms)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	uint64_t end = tu_now_ns() + (uint64_t)ms * 1000000;
+	uint64_t end = clock_ns() + (uint64_t)ms * 1000000;
 	size_t got = 0;
 	ssize_t n;
 
 	for (;;) {
-		int64_t left = (int64_t)(end - tu_now_ns()) / 1000000;
+		int64_t left = (int64_t)(end - clock_ns()) / 1000000;
 
-		if (tu_now_ns() >= end)
+		if (clock_ns() >= end)
 			TAP_FAIL("the server kept the connection open %u ms; "
 				 "got: %.200s",
 			    ms, buf);
@@ -755,6 +763,7 @@ test_hostile_http(void)
 	mt_listen_stop();
 	td_finish(&d);
 }
+TAP_TEST(test_hostile_http, "metrics-hostile-http", 120)
 
 /* --- a real Prometheus ------------------------------------------------------ */
 
@@ -838,6 +847,7 @@ test_prometheus(void)
 	mt_listen_stop();
 	td_cleanup(&d);
 }
+TAP_TEST(test_prometheus, "metrics-prometheus", 120)
 
 /*
  * Requests mutated at random (bytes flipped, inserted, dropped, the end
@@ -929,6 +939,7 @@ test_http_mutations(void)
 	mt_listen_stop();
 	td_finish(&d);
 }
+TAP_TEST(test_http_mutations, "metrics-http-mutations", 120)
 
 /* --- the systemd units of the textfile path ------------------------------- */
 
@@ -962,21 +973,6 @@ test_units(void)
 	mt_sh_ok("systemd-analyze verify", cmd);
 	td_cleanup(&d);
 }
+TAP_TEST(test_units, "metrics-units", 60)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("metrics-oneshot", test_oneshot, 60);
-	tap_run("metrics-output-file", test_output_file, 60);
-	tap_run("metrics-usage", test_usage, 60);
-	tap_run("metrics-listen", test_listen, 90);
-	tap_run("metrics-listen-v6", test_listen_v6, 60);
-	tap_run("metrics-pending-age", test_pending_age, 90);
-	tap_run("metrics-hostile-http", test_hostile_http, 120);
-	tap_run("metrics-http-mutations", test_http_mutations, 120);
-	tap_run("metrics-prometheus", test_prometheus, 120);
-	tap_run("metrics-units", test_units, 60);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

@@ -27,7 +27,7 @@
 #include <ring/phys.h>
 
 #include "../common/common.h"
-#include "lib/ringd.h"
+#include "lib/daemon.h"
 #include "lib/tap.h"
 
 /* No value: refused by the reader, or accepted without showing it. */

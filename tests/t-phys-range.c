@@ -60,6 +60,7 @@ test_find(void)
 	TAP_EQ_U(range_total(&s), 240);
 	range_fini(&s);
 }
+TAP_TEST(test_find, "range-find", 10)
 
 static void
 test_take(void)
@@ -84,6 +85,7 @@ test_take(void)
 	TAP_EQ(range_first_at(&s, 137), 4);
 	range_fini(&s);
 }
+TAP_TEST(test_take, "range-take", 10)
 
 /* Random allocations and frees with every pick; all of it comes back. */
 static void
@@ -121,13 +123,6 @@ test_random(void)
 	TAP_EQ_U(s.v[0].len, 4096);
 	range_fini(&s);
 }
+TAP_TEST(test_random, "range-random-coalesce", 30)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	tap_run("range-find", test_find, 10);
-	tap_run("range-take", test_take, 10);
-	tap_run("range-random-coalesce", test_random, 30);
-	return tap_done();
-}
+TAP_MAIN(NULL)

@@ -23,7 +23,7 @@
 
 #include <ring/phys.h>
 
-#include "lib/ringd.h"
+#include "lib/daemon.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
 
@@ -128,6 +128,19 @@ await_regions(struct ring_ctl *c, size_t n)
 	TD_FAIL(&d, "ringd lists %zu regions, expected %zu", have, n);
 }
 
+/*
+ * The ending of a sub-test that leaves regions behind: close c, and check
+ * on a new connection that ringd freed them all before td_finish().
+ */
+static void
+end_regions_freed(struct ring_ctl *c)
+{
+	ring_ctl_close(c);
+	c = td_connect(&d);
+	await_regions(c, 0);
+	td_end(&d, c);
+}
+
 /* Both zones entirely free and no region left. */
 static void
 assert_all_free(struct ring_ctl *c)
@@ -228,9 +241,9 @@ test_basic(void)
 	TAP_EQ(count_regions(c), 1);
 	TAP_RC(ring_physfree(c, G4 + 8 * KB, 4096), 0);
 	assert_all_free(c);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
+TAP_TEST(test_basic, "basic", 30)
 
 static void
 test_flag_space32(void)
@@ -250,9 +263,9 @@ test_flag_space32(void)
 	TAP_EQ_U(base, G4 - MB);
 	TAP_EQ_U(base + got, G4); /* zone 32 ends at 4 GiB exactly */
 	TAP_RC(ring_physfree(c, base, got), 0);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
+TAP_TEST(test_flag_space32, "flag-space32", 30)
 
 static void
 test_flag_space64(void)
@@ -275,9 +288,9 @@ test_flag_space64(void)
 	TAP_RC(ring_physfree(c, lo, got), 0);
 	TAP_RC(ring_physfree(c, hi, MB), 0);
 	assert_all_free(c);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
+TAP_TEST(test_flag_space64, "flag-space64", 30)
 
 static void
 test_flag_partial(void)
@@ -309,12 +322,9 @@ test_flag_partial(void)
 	alloc_ok(c, 128 * KB, RING_PHYS_PARTIAL_ALLOC | RING_PHYS_GREEDY, 4096,
 	    &got);
 	TAP_EQ_U(got, 128 * KB);
-	ring_ctl_close(c);
-	c = td_connect(&d);
-	await_regions(c, 0);
-	ring_ctl_close(c);
-	td_finish(&d);
+	end_regions_freed(c);
 }
+TAP_TEST(test_flag_partial, "flag-partial", 30)
 
 /* --- error rules, one each ----------------------------------------------- */
 
@@ -333,9 +343,9 @@ test_err_space_both(void)
 		   1),
 	    -EINVAL);
 	assert_all_free(c);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
+TAP_TEST(test_err_space_both, "err-space32-and-space64", 30)
 
 static void
 test_err_unknown_bits(void)
@@ -350,9 +360,9 @@ test_err_unknown_bits(void)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		TAP_RC(alloc_rc(c, 4096, bad[i], 1), -EINVAL);
 	assert_all_free(c);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
+TAP_TEST(test_err_unknown_bits, "err-unknown-bits", 30)
 
 static void
 test_err_partial_strategy(void)
@@ -378,12 +388,9 @@ test_err_partial_strategy(void)
 		   4096),
 	    0);
 	TAP_EQ(count_regions(c), 3);
-	ring_ctl_close(c);
-	c = td_connect(&d);
-	await_regions(c, 0);
-	ring_ctl_close(c);
-	td_finish(&d);
+	end_regions_freed(c);
 }
+TAP_TEST(test_err_partial_strategy, "err-partial-strategy", 30)
 
 static void
 test_err_min_zero(void)
@@ -404,9 +411,9 @@ test_err_min_zero(void)
 	    -EINVAL);
 	TAP_RC(alloc_rc(c, UINT64_MAX, 0, 1), -EINVAL);
 	assert_all_free(c);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
+TAP_TEST(test_err_min_zero, "err-min-zero", 30)
 
 static void
 test_err_nomem(void)
@@ -421,9 +428,9 @@ test_err_nomem(void)
 		   MB + 4096),
 	    -ENOMEM);
 	assert_all_free(c);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
+TAP_TEST(test_err_nomem, "err-nothing-fits", 30)
 
 /* Fork a child that drops to uid 65534 and runs fn on a connection. */
 static pid_t
@@ -481,16 +488,15 @@ test_err_perm_config(void)
 	c = td_connect(&d);
 	assert_all_free(c);
 	alloc_ok(c, 4096, 0, 1, NULL); /* root may */
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 
 	td_begin(&d, "phys_allow_users = yes\n");
 	tap_reap(as_nobody(nobody_allowed, NULL));
 	c = td_connect(&d);
 	assert_all_free(c);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
+TAP_TEST(test_err_perm_config, "err-non-root-denied", 30)
 
 /* --- fragmentation ---------------------------------------------------------- */
 
@@ -627,9 +633,9 @@ test_fragmentation(void)
 	c = td_connect(&d);
 	await_regions(c, 0);
 	assert_all_free(c); /* everything coalesced back into one range */
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
+TAP_TEST(test_fragmentation, "fragmentation", 30)
 
 static void
 test_sg_space32(void)
@@ -666,12 +672,9 @@ test_sg_space32(void)
 	/* a bad flag is refused before anything is allocated */
 	TAP_RC(ring_phys_sg_alloc(c, MB, 64 * KB, 0x8, 0, &sg), -EINVAL);
 	TAP_RC(ring_phys_sg_alloc(c, MB, 0, 0, 0, &sg), -EINVAL);
-	ring_ctl_close(c);
-	c = td_connect(&d);
-	await_regions(c, 0);
-	ring_ctl_close(c);
-	td_finish(&d);
+	end_regions_freed(c);
 }
+TAP_TEST(test_sg_space32, "sg-space32", 30)
 
 /* --- ownership, persistence, quota --------------------------------------- */
 
@@ -734,8 +737,7 @@ test_ownership(void)
 	}
 	tap_reap(pid);
 	TAP_EQ(read(p[0], &t.b, sizeof(t.b)), sizeof(t.b));
-	close(p[0]);
-	close(p[1]);
+	tu_pipe_close(p);
 	/* its plain region went with it, the persistent one stayed */
 	await_regions(c, 2);
 	TAP_ASSERT(find_region(c, t.b, &reg));
@@ -760,9 +762,9 @@ test_ownership(void)
 	TAP_RC(ring_physfree(c, t.a, 64 * KB), 0);
 	TAP_RC(ring_physfree(c, t.a, 64 * KB), -EINVAL);
 	assert_all_free(c);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
+TAP_TEST(test_ownership, "ownership", 30)
 
 /* A child allocates a plain and a persistent region, then is killed. */
 static void
@@ -811,13 +813,11 @@ test_dead_client(void)
 	    0);
 	TAP_RC(ring_physfree(c, t.b, 64 * KB), 0);
 	assert_all_free(c);
-	close(p[0]);
-	close(p[1]);
-	close(q[0]);
-	close(q[1]);
-	ring_ctl_close(c);
-	td_finish(&d);
+	tu_pipe_close(p);
+	tu_pipe_close(q);
+	td_end(&d, c);
 }
+TAP_TEST(test_dead_client, "dead-client", 30)
 
 static void
 nobody_quota(struct ring_ctl *c, void *arg)
@@ -863,8 +863,7 @@ test_quota(void)
 	/* root is not held to it */
 	base = alloc_ok(c, 512 * KB, 0, 1, NULL);
 	TAP_RC(ring_physfree(c, base, 512 * KB), 0);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 
 	/* and the global table has a size too */
 	td_begin(&d, "phys_max_regions = 2\n");
@@ -872,12 +871,9 @@ test_quota(void)
 	alloc_ok(c, 4096, 0, 1, NULL);
 	alloc_ok(c, 4096, 0, 1, NULL);
 	TAP_RC(alloc_rc(c, 4096, 0, 1), -ENOMEM);
-	ring_ctl_close(c);
-	c = td_connect(&d);
-	await_regions(c, 0);
-	ring_ctl_close(c);
-	td_finish(&d);
+	end_regions_freed(c);
 }
+TAP_TEST(test_quota, "quota", 30)
 
 /* --- mappings ------------------------------------------------------------- */
 
@@ -936,13 +932,11 @@ test_map_two_processes(void)
 	TAP_ASSERT(p[32 * KB] == 0);
 	TAP_RC(ring_physunmap(p, 64 * KB), 0);
 	TAP_RC(ring_physfree(c, base, 64 * KB), 0);
-	close(a[0]);
-	close(a[1]);
-	close(b[0]);
-	close(b[1]);
-	ring_ctl_close(c);
-	td_finish(&d);
+	tu_pipe_close(a);
+	tu_pipe_close(b);
+	td_end(&d, c);
 }
+TAP_TEST(test_map_two_processes, "map-two-processes", 30)
 
 /* --- a ring peer as the device -------------------------------------------- */
 
@@ -1001,11 +995,8 @@ static int64_t
 ask_device(struct ring *r, uint64_t ud, uint64_t phys, uint64_t len,
     bool release, struct ring_cqe *e)
 {
-	struct ring_sqe s;
+	struct ring_sqe s = tu_sqe(OP_CHECK, ud, 0, 0);
 
-	memset(&s, 0, sizeof(s));
-	s.opcode = OP_CHECK;
-	s.user_data = ud;
 	s.additional1 = phys;
 	s.additional2 = len;
 	s.offset = release;
@@ -1083,14 +1074,10 @@ test_grant_peer(void)
 	}
 	TAP_EQ(reg.grants, 0);
 	TAP_RC(ring_physunmap(p, 64 * KB), 0);
-	close(ready[0]);
-	close(ready[1]);
-	ring_ctl_close(c);
-	c = td_connect(&d);
-	await_regions(c, 0);
-	ring_ctl_close(c);
-	td_finish(&d);
+	tu_pipe_close(ready);
+	end_regions_freed(c);
 }
+TAP_TEST(test_grant_peer, "grant-peer", 30)
 
 /*
  * A device serving two rings (as nobody): each SQE asks it to resolve
@@ -1121,9 +1108,9 @@ device_two(int ready)
 		id[i] = a.ring_id;
 		TAP_RC(ring_ctl_accept(c, &a, &r[i]), 0);
 	}
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	while (open[0] || open[1]) {
-		if (tu_now_ns() - t0 > 20000000000ull)
+		if (clock_ns() - t0 > 20000000000ull)
 			TAP_FAIL("device: rings still open after 20 s");
 		idle = true;
 		for (i = 0; i < 2; i++) {
@@ -1222,11 +1209,10 @@ test_grant_per_ring(void)
 	ring_close(r2);
 	TAP_RC(ring_ctl_close_ring(c, id2), 0);
 	tap_reap(pid);
-	close(ready[0]);
-	close(ready[1]);
-	ring_ctl_close(c);
-	td_finish(&d);
+	tu_pipe_close(ready);
+	td_end(&d, c);
 }
+TAP_TEST(test_grant_per_ring, "grant-per-ring", 30)
 
 /* --- cost, configuration, hostile input ---------------------------------- */
 
@@ -1255,8 +1241,7 @@ test_idle_cost(void)
 	td_begin(&d, "phys_zone32_size = 4k\nphys_zone64_size = 4k\n");
 	c = td_connect(&d);
 	small = rss_kb(d.pid);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 
 	/* the largest zones ringd.conf allows: 4 GiB + 1 TiB */
 	td_begin(&d, "phys_zone32_size = 4G\nphys_zone64_size = 1024G\n");
@@ -1282,9 +1267,9 @@ test_idle_cost(void)
 	TAP_ASSERT(after < small + 1024);
 	TAP_RC(ring_physunmap(p, 64 * MB), 0);
 	TAP_RC(ring_physfree(c, base, got), 0);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
+TAP_TEST(test_idle_cost, "idle-cost", 60)
 
 static void
 test_config(void)
@@ -1306,15 +1291,13 @@ test_config(void)
 	TAP_EQ_U(z[0].size, 2 * MB);
 	TAP_EQ_U(z[0].base, G4 - 2 * MB);
 	TAP_EQ_U(z[1].size, 8 * MB);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 	/* a zone of size 0 is disabled */
 	td_begin(&d, "phys_zone32_size = 0\n");
 	c = td_connect(&d);
 	TAP_RC(alloc_rc(c, 4096, RING_PHYS_SPACE_32, 1), -ENOMEM);
 	TAP_RC(ring_physfree(c, alloc_ok(c, 4096, 0, 1, NULL), 4096), 0);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 	/* bad values stop ringd with a message naming the key */
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		memset(&d, 0, sizeof(d));
@@ -1332,6 +1315,7 @@ test_config(void)
 	TAP_ASSERT(td_log_has(&d, "bad zone size '48=1M'"));
 	td_cleanup(&d);
 }
+TAP_TEST(test_config, "config", 30)
 
 /* One request on a raw connection after HELLO; the reply's error. */
 static int32_t
@@ -1411,35 +1395,8 @@ test_hostile(void)
 	td_assert_alive(&d);
 	c = td_connect(&d);
 	await_regions(c, 0);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
+TAP_TEST(test_hostile, "hostile", 30)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("basic", test_basic, 30);
-	tap_run("flag-space32", test_flag_space32, 30);
-	tap_run("flag-space64", test_flag_space64, 30);
-	tap_run("flag-partial", test_flag_partial, 30);
-	tap_run("err-space32-and-space64", test_err_space_both, 30);
-	tap_run("err-unknown-bits", test_err_unknown_bits, 30);
-	tap_run("err-partial-strategy", test_err_partial_strategy, 30);
-	tap_run("err-min-zero", test_err_min_zero, 30);
-	tap_run("err-nothing-fits", test_err_nomem, 30);
-	tap_run("err-non-root-denied", test_err_perm_config, 30);
-	tap_run("fragmentation", test_fragmentation, 30);
-	tap_run("sg-space32", test_sg_space32, 30);
-	tap_run("ownership", test_ownership, 30);
-	tap_run("dead-client", test_dead_client, 30);
-	tap_run("quota", test_quota, 30);
-	tap_run("map-two-processes", test_map_two_processes, 30);
-	tap_run("grant-peer", test_grant_peer, 30);
-	tap_run("grant-per-ring", test_grant_per_ring, 30);
-	tap_run("idle-cost", test_idle_cost, 60);
-	tap_run("config", test_config, 30);
-	tap_run("hostile", test_hostile, 30);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

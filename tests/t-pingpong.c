@@ -196,7 +196,7 @@ pp_run(const struct pp_cfg *cfg)
 {
 	struct ring_fds fds;
 	struct ring *r;
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 	pid_t pid;
 
 	tu_create(&fds, cfg->sq, cfg->cq, cfg->b32 ? RING_PAIR_BITS_32 : 0, 0);
@@ -223,7 +223,7 @@ pp_run(const struct pp_cfg *cfg)
 	tap_reap(pid);
 	ring_fds_close(&fds);
 	tap_diag("%llu round trips in %.2f s", (unsigned long long)cfg->count,
-	    (double)(tu_now_ns() - t0) / 1e9);
+	    (double)(clock_ns() - t0) / 1e9);
 }
 
 static void
@@ -234,6 +234,7 @@ test_busy64(void)
 
 	pp_run(&cfg);
 }
+TAP_TEST(test_busy64, "pingpong-busy-64", 180)
 
 static void
 test_busy32(void)
@@ -243,6 +244,7 @@ test_busy32(void)
 
 	pp_run(&cfg);
 }
+TAP_TEST(test_busy32, "pingpong-busy-32", 120)
 
 static void
 test_sleep64(void)
@@ -252,6 +254,7 @@ test_sleep64(void)
 
 	pp_run(&cfg);
 }
+TAP_TEST(test_sleep64, "pingpong-sleep-64", 180)
 
 static void
 test_sleep32(void)
@@ -261,6 +264,7 @@ test_sleep32(void)
 
 	pp_run(&cfg);
 }
+TAP_TEST(test_sleep32, "pingpong-sleep-32", 120)
 
 /*
  * Strict ping-pong, one entry at a time, both sides asleep between
@@ -344,7 +348,7 @@ lw_consumer(struct ring *r, uint64_t n)
 static void
 test_lost_wakeup(void)
 {
-	uint64_t n = tap_scaled(200000, 1000), t0 = tu_now_ns();
+	uint64_t n = tap_scaled(200000, 1000), t0 = clock_ns();
 	struct ring_fds fds;
 	struct ring *r;
 	pid_t pid;
@@ -363,8 +367,9 @@ test_lost_wakeup(void)
 	tap_reap(pid);
 	ring_fds_close(&fds);
 	tap_diag("%llu strict round trips in %.2f s", (unsigned long long)n,
-	    (double)(tu_now_ns() - t0) / 1e9);
+	    (double)(clock_ns() - t0) / 1e9);
 }
+TAP_TEST(test_lost_wakeup, "pingpong-lost-wakeup", 120)
 
 /*
  * One producer, four rings, one epoll loop.  Each consumer (a helper
@@ -438,7 +443,7 @@ test_doorbell_epoll(void)
 		true };
 	struct db_ring d[DB_RINGS];
 	struct epoll_event ev, evs[DB_RINGS];
-	uint64_t sleeps = 0, t0 = tu_now_ns();
+	uint64_t sleeps = 0, t0 = clock_ns();
 	pid_t pids[DB_RINGS];
 	bool moved, ready;
 	int ep, i, n, ndone, rc;
@@ -521,19 +526,9 @@ test_doorbell_epoll(void)
 	}
 	close(ep);
 	tap_diag("4 x %llu round trips in %.2f s, %llu epoll sleeps",
-	    (unsigned long long)cfg.count, (double)(tu_now_ns() - t0) / 1e9,
+	    (unsigned long long)cfg.count, (double)(clock_ns() - t0) / 1e9,
 	    (unsigned long long)sleeps);
 }
+TAP_TEST(test_doorbell_epoll, "pingpong-doorbell-epoll", 120)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	tap_run("pingpong-busy-64", test_busy64, 180);
-	tap_run("pingpong-busy-32", test_busy32, 120);
-	tap_run("pingpong-sleep-64", test_sleep64, 180);
-	tap_run("pingpong-sleep-32", test_sleep32, 120);
-	tap_run("pingpong-lost-wakeup", test_lost_wakeup, 120);
-	tap_run("pingpong-doorbell-epoll", test_doorbell_epoll, 120);
-	return tap_done();
-}
+TAP_MAIN(NULL)

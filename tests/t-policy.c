@@ -20,7 +20,7 @@
 
 #include <ring/phys.h>
 
-#include "lib/ringd.h"
+#include "lib/daemon.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
 
@@ -28,21 +28,6 @@
 #define SUPP_GID 4242u /* a supplementary group no one else has */
 
 static struct td d;
-
-/* Times s occurs in ringd's log. */
-static unsigned
-log_count(const char *s)
-{
-	static char buf[256 * 1024];
-	unsigned n = 0;
-	char *p;
-
-	if (td_read_file(d.log, buf, sizeof(buf)) < 0)
-		return 0;
-	for (p = buf; (p = strstr(p, s)) != NULL; p += strlen(s))
-		n++;
-	return n;
-}
 
 /* Fail unless ringd logged s. */
 static void
@@ -64,14 +49,9 @@ static void
 reload(const char *conf, bool ok)
 {
 	const char *mark = ok ? "reloaded '" : "keeping the old configuration";
-	unsigned before = log_count(mark), i;
 
 	td_write_conf(&d, conf);
-	TAP_SYS(kill(d.pid, SIGHUP));
-	for (i = 0; i < 500 && log_count(mark) == before; i++)
-		tu_sleep_ms(10);
-	if (log_count(mark) == before)
-		TD_FAIL(&d, "no '%s' after SIGHUP", mark);
+	td_sighup_expect(&d, mark, 5000);
 }
 
 /* Run fn in a helper as uid 65534 with gid 65534, no other group. */
@@ -170,9 +150,10 @@ test_register(void)
 	c = td_connect(&d);
 	TAP_RC(ring_ctl_register(c, "disk.0", NULL, 0), 0);
 	TAP_RC(ring_ctl_register(c, "null", NULL, 0), -EPERM);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
+TAP_TEST_ROOT(test_register, "policy-register", 30,
+    "not root: cannot run a helper as uid 65534")
 
 /* --- open: first match, default, reload ------------------------------------ */
 
@@ -239,9 +220,10 @@ test_open_order(void)
 	c = td_connect(&d);
 	TAP_RC(try_open(c, "zero"), 0);
 	TAP_RC(ring_ctl_register(c, "rootname2", NULL, 0), -EACCES);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
+TAP_TEST_ROOT(test_open_order, "policy-open-order", 30,
+    "not root: cannot run a helper as uid 65534")
 
 /* --- reload with a bad rule keeps the old policy ------------------------- */
 
@@ -262,6 +244,8 @@ test_reload_bad(void)
 	as_nobody(nobody_open_denied);
 	td_finish(&d);
 }
+TAP_TEST_ROOT(test_reload_bad, "policy-reload-bad", 30,
+    "not root: cannot run a helper as uid 65534")
 
 /* --- gid=: primary and supplementary groups -------------------------------- */
 
@@ -301,6 +285,8 @@ test_gid(void)
 	log_expect("open 'echo' denied by ringd.conf:1");
 	td_finish(&d);
 }
+TAP_TEST_ROOT(test_gid, "policy-gid", 30,
+    "not root: cannot run a helper as uid 65534")
 
 /* --- submit: opcode sets, built-ins and PROBE -------------------------------- */
 
@@ -363,7 +349,7 @@ test_submit(void)
 	log_expect("submit write to 'null' denied by ringd.conf:1");
 	log_expect("submit read to 'zero' denied by ringd.conf:3");
 	/* one log line per ring, not per entry */
-	TAP_EQ(log_count("submit write to 'null' denied"), 1);
+	TAP_EQ(td_log_count(&d, "submit write to 'null' denied"), 1);
 
 	/* root is not named: everything goes */
 	r = td_open(c, "null", 8, 0, 0, &id);
@@ -381,10 +367,10 @@ test_submit(void)
 	TAP_EQ(submit(r, RING_OP_NOOP, 0), 0);
 	reload("# nothing\n", true);
 	TAP_EQ(submit(r, RING_OP_WRITE, 5), 5);
-	td_close_ring(c, r, id);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end_ring(&d, c, r, id);
 }
+TAP_TEST_ROOT(test_submit, "policy-submit", 30,
+    "not root: cannot run a helper as uid 65534")
 
 /* --- phys: who, how much --------------------------------------------------- */
 
@@ -476,6 +462,8 @@ test_phys(void)
 	log_expect("physalloc3 denied by policy_default");
 	td_finish(&d);
 }
+TAP_TEST_ROOT(test_phys, "policy-phys", 30,
+    "not root: cannot run a helper as uid 65534")
 
 /* --- bad rules: ringd refuses to start ------------------------------------------ */
 
@@ -529,6 +517,7 @@ test_bad_rules(void)
 	bad_rule("seccomp = perhaps",
 	    "bad value 'perhaps' for 'seccomp': not yes or no");
 }
+TAP_TEST(test_bad_rules, "policy-bad-rules", 60)
 
 /* --- ringd -T: the policy as ringd read it -------------------------------------- */
 
@@ -574,31 +563,6 @@ test_print(void)
 	    strstr(buf, "configuration ok, seccomp filter installed") != NULL);
 	td_cleanup(&d);
 }
+TAP_TEST(test_print, "policy-print", 30)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("policy-bad-rules", test_bad_rules, 60);
-	tap_run("policy-print", test_print, 30);
-	if (geteuid() != 0) {
-		static const char *const names[] = { "policy-register",
-			"policy-open-order", "policy-reload-bad", "policy-gid",
-			"policy-submit", "policy-phys" };
-		size_t i;
-
-		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			printf("ok - %s # skip not root: cannot run a helper "
-			       "as uid 65534\n",
-			    names[i]);
-		return tap_done();
-	}
-	tap_run("policy-register", test_register, 30);
-	tap_run("policy-open-order", test_open_order, 30);
-	tap_run("policy-reload-bad", test_reload_bad, 30);
-	tap_run("policy-gid", test_gid, 30);
-	tap_run("policy-submit", test_submit, 30);
-	tap_run("policy-phys", test_phys, 30);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

@@ -163,6 +163,7 @@ test_alloc_basic(void)
 		TAP_RC(ring_pool_free(pp.c, off[i], sizes[i]), 0);
 	pool_close(&pp);
 }
+TAP_TEST(test_alloc_basic, "pool-alloc-basic", 0)
 
 static void
 test_resolve_rejects(void)
@@ -233,6 +234,7 @@ test_resolve_rejects(void)
 	TAP_RC(ring_pool_free(pp.c, o[2], 64), 0);
 	pool_close(&pp);
 }
+TAP_TEST(test_resolve_rejects, "pool-resolve-rejects", 0)
 
 static void
 test_free_rejects(void)
@@ -272,6 +274,7 @@ test_free_rejects(void)
 	TAP_RC(ring_pool_free(pp.c, a, POOL_BYTES), 0);
 	pool_close(&pp);
 }
+TAP_TEST(test_free_rejects, "pool-free-rejects", 0)
 
 static void
 test_exhaust(void)
@@ -295,6 +298,7 @@ test_exhaust(void)
 	TAP_RC(ring_pool_free(pp.c, a, POOL_BYTES), 0);
 	pool_close(&pp);
 }
+TAP_TEST(test_exhaust, "pool-exhaust", 0)
 
 /*
  * Allocate the pool in small pieces until it is full, free them in a
@@ -382,6 +386,7 @@ test_coalesce(void)
 	}
 	pool_close(&pp);
 }
+TAP_TEST(test_coalesce, "pool-coalesce", 0)
 
 /* A pair without a pool: allocations fail, nothing resolves. */
 static void
@@ -401,6 +406,7 @@ test_zero_pool(void)
 	pool_refused(&pp, 0, 64, "a pool of size 0");
 	pool_close(&pp);
 }
+TAP_TEST(test_zero_pool, "pool-zero-size", 0)
 
 /* Only the consumer allocates; a monitor resolves nothing. */
 static void
@@ -426,6 +432,7 @@ test_roles(void)
 	TAP_RC(ring_pool_free(pp.c, a, 64), 0);
 	pool_close(&pp);
 }
+TAP_TEST(test_roles, "pool-roles", 0)
 
 /* The largest pool there may be. */
 static void
@@ -446,6 +453,7 @@ test_max_pool(void)
 	TAP_RC(ring_pool_alloc(pp.c, 64, &a), -ENOMEM);
 	pool_close(&pp);
 }
+TAP_TEST(test_max_pool, "pool-max-size", 0)
 
 /*
  * The intended flow across processes: the consumer allocates a buffer,
@@ -530,19 +538,6 @@ test_sqe_flow(void)
 	ring_close(c);
 	ring_fds_close(&fds);
 }
+TAP_TEST(test_sqe_flow, "pool-sqe-flow", 0)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	tap_run("pool-alloc-basic", test_alloc_basic, 0);
-	tap_run("pool-resolve-rejects", test_resolve_rejects, 0);
-	tap_run("pool-free-rejects", test_free_rejects, 0);
-	tap_run("pool-exhaust", test_exhaust, 0);
-	tap_run("pool-coalesce", test_coalesce, 0);
-	tap_run("pool-zero-size", test_zero_pool, 0);
-	tap_run("pool-roles", test_roles, 0);
-	tap_run("pool-max-size", test_max_pool, 0);
-	tap_run("pool-sqe-flow", test_sqe_flow, 0);
-	return tap_done();
-}
+TAP_MAIN(NULL)

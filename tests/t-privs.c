@@ -29,7 +29,7 @@
 
 #include <ring/phys.h>
 
-#include "lib/ringd.h"
+#include "lib/daemon.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
 
@@ -175,8 +175,7 @@ test_confined_work(void)
 	TAP_EQ(sb.st_mode & 0777, 0660);
 	if (td_log_has(&d, "Operation not permitted"))
 		TD_FAIL(&d, "a call was refused");
-	close(p[0]);
-	close(p[1]);
+	tu_pipe_close(p);
 	td_finish(&d); /* exit 0, socket and pidfile removed */
 }
 
@@ -275,12 +274,12 @@ main(int argc, char **argv)
 	if (geteuid() == 0)
 		tap_run("privs-confined-work", test_confined_work, 60);
 	else
-		printf("ok - privs-confined-work # skip not root: physalloc3 "
-		       "and socket_group need root\n");
+		tap_skip("privs-confined-work",
+		    "not root: physalloc3 and socket_group need root");
 	if (geteuid() == 0 && !tu_under_valgrind())
 		tap_run("privs-filter-refuses", test_filter_refuses, 30);
 	else
-		printf("ok - privs-filter-refuses # skip needs root for "
-		       "PTRACE_SECCOMP_GET_FILTER, and no valgrind\n");
+		tap_skip("privs-filter-refuses",
+		    "needs root for PTRACE_SECCOMP_GET_FILTER, and no valgrind");
 	return tap_done();
 }

@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "lib/proto-case.h"
-#include "lib/ringd.h"
+#include "lib/daemon.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
 

@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "lib/proto-case.h"
-#include "lib/ringd.h"
+#include "lib/daemon.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
 

@@ -51,7 +51,7 @@
 
 #include "lib/proc.h"
 #include "lib/raw.h"
-#include "lib/ringd.h"
+#include "lib/daemon.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
 
@@ -74,8 +74,7 @@ rb_spawn(struct tp_proc *p, const char *tag, const char *rel, ...)
 	char bin[PATH_MAX];
 	va_list ap;
 
-	if (td_build_path(NULL, rel, bin, sizeof(bin)) < 0)
-		TAP_FAIL("no '%s' in this build (make examples)", rel);
+	td_build_bin(NULL, rel, bin, sizeof(bin));
 	va_start(ap, rel);
 	tp_startv(p, d.dir, tag, bin, d.sock, ap);
 	va_end(ap);
@@ -100,11 +99,11 @@ rb_json_u64(const struct tp_proc *p, const char *key)
 static void
 rb_await_scheme(const char *name, const struct tp_proc *p)
 {
-	uint64_t end = tu_now_ns() + 5000000000ull;
+	uint64_t end = clock_ns() + 5000000000ull;
 	struct ring_ctl *c = td_connect(&d);
 
 	while (!td_find_scheme(c, name, NULL)) {
-		if (tu_now_ns() > end) {
+		if (clock_ns() > end) {
 			tp_dump(p);
 			TAP_FAIL("'%s' was not registered within 5 s", name);
 		}
@@ -328,9 +327,9 @@ rb_start_with_store(const char *conf, int lsock, const int *fds, size_t n)
 	}
 	d.pid = pid;
 	d.fd_base = d.fd_client = d.map_base = -1;
-	end = tu_now_ns() + 5000000000ull;
+	end = clock_ns() + 5000000000ull;
 	while ((fd = td_sock_connect(d.sock)) < 0) {
-		if (!td_alive(&d) || tu_now_ns() > end)
+		if (!td_alive(&d) || clock_ns() > end)
 			TD_FAIL(&d, "ringd did not come up with the fd store");
 		tu_sleep_ms(2);
 	}
@@ -445,7 +444,7 @@ rb_physalloc(uint64_t *id, uint64_t *base)
 static void
 rb_await_going(struct rb_model *m, size_t nrings, size_t nregs)
 {
-	uint64_t end = tu_now_ns() + 10000000000ull;
+	uint64_t end = clock_ns() + 10000000000ull;
 	size_t i, going;
 
 	for (;;) {
@@ -456,7 +455,7 @@ rb_await_going(struct rb_model *m, size_t nrings, size_t nregs)
 		    (nregs == SIZE_MAX || m->nregs == nregs))
 			return;
 		rb_model_free(m);
-		if (tu_now_ns() > end)
+		if (clock_ns() > end)
 			TD_FAIL(&d, "the drivers did not get going in 10 s");
 		tu_sleep_ms(10);
 	}
@@ -466,13 +465,13 @@ rb_await_going(struct rb_model *m, size_t nrings, size_t nregs)
 static void
 rb_await_progress(struct ring_ctl_ring *was, size_t n)
 {
-	uint64_t end = tu_now_ns() + 10000000000ull;
+	uint64_t end = clock_ns() + 10000000000ull;
 	struct rb_model m;
 	size_t i, moved;
 
 	do {
 		moved = 0;
-		if (tu_now_ns() > end)
+		if (clock_ns() > end)
 			TD_FAIL(&d, "the drivers made no progress in 10 s");
 		tu_sleep_ms(10);
 		if (!rb_snapshot(&m))
@@ -525,7 +524,7 @@ t_restart_under_load(void)
 	td_stop(&d);
 	nfds = rb_notify_fds(nfd, fds, 0);
 	TAP_EQ_U(nfds, 3); /* every region was mapped: 3 memory files */
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	rb_start_with_store(conf, -1, fds, nfds);
 	for (i = 0; i < nfds; i++)
 		close(fds[i]);
@@ -535,14 +534,14 @@ t_restart_under_load(void)
 				break;
 			rb_model_free(&now);
 		}
-		if (tu_now_ns() - t0 > (uint64_t)RB_BACK_MS * 1000000) {
+		if (clock_ns() - t0 > (uint64_t)RB_BACK_MS * 1000000) {
 			td_dump_log(&d, 30);
 			TAP_FAIL("not everything was listed again within %u ms",
 			    RB_BACK_MS);
 		}
 		tu_sleep_ms(2);
 	}
-	t_back = tu_now_ns() - t0;
+	t_back = clock_ns() - t0;
 	tap_diag("restart: every ring and region listed again after %.1f ms",
 	    (double)t_back / 1e6);
 	/* and ringctl lists the same */
@@ -591,6 +590,8 @@ t_restart_under_load(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
+TAP_TEST(t_restart_under_load,
+    "blkdev and a persistent region ride through a ringd restart", TAP_TIMEOUT)
 
 /*
  * Under ringd.socket: the listening socket comes first (named
@@ -642,6 +643,8 @@ t_restart_activated(void)
 	TAP_SYS(unlink(d.sock));
 	td_cleanup(&d);
 }
+TAP_TEST(t_restart_activated,
+    "socket activation and the fd store together", TAP_TIMEOUT)
 
 /*
  * The same without systemd: the memory of the drivers' regions comes back
@@ -673,7 +676,7 @@ t_restart_without_store(void)
 	rb_fill(pid_base);
 	rb_await_going(&before, 1, 2);
 	td_stop(&d);
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	td_start(&d, conf, 0);
 	for (;;) {
 		if (rb_snapshot(&now)) {
@@ -681,12 +684,12 @@ t_restart_without_store(void)
 				break;
 			rb_model_free(&now);
 		}
-		if (tu_now_ns() - t0 > (uint64_t)RB_BACK_MS * 1000000)
+		if (clock_ns() - t0 > (uint64_t)RB_BACK_MS * 1000000)
 			TD_FAIL(&d, "not everything was listed again in time");
 		tu_sleep_ms(2);
 	}
 	tap_diag("restart without the fd store: listed again after %.1f ms",
-	    (double)(tu_now_ns() - t0) / 1e6);
+	    (double)(clock_ns() - t0) / 1e6);
 	/* the driver's region has its memory again, from its holders */
 	for (i = 0; i < now.nregs; i++)
 		if (now.reg[i].region_id != pid_id)
@@ -703,10 +706,10 @@ t_restart_without_store(void)
 	tp_says(&p, "resource temporarily unavailable");
 	/* after the window: fresh memory */
 	c = td_connect(&d);
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	while ((rc = ring_physmap(c, pid_base, RB_REGION, 0, (void **)&mem)) ==
 	    -EAGAIN) {
-		if (tu_now_ns() - t0 > 20000000000ull)
+		if (clock_ns() - t0 > 20000000000ull)
 			TD_FAIL(&d, "the region's memory never became new");
 		tu_sleep_ms(50);
 	}
@@ -732,6 +735,8 @@ t_restart_without_store(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
+TAP_TEST(t_restart_without_store,
+    "without systemd: held memory comes back, the rest is new", TAP_TIMEOUT)
 
 /* PHYS_ADOPT by hand: the reply's error and result. */
 static int
@@ -888,13 +893,13 @@ t_bogus_adoption(void)
 	TAP_EQ_U(result, 0); /* nothing new the second time */
 
 	/* after the window: refused, and region 0 is gone unclaimed */
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	for (;;) {
 		TAP_ASSERT(rb_snapshot(&now));
 		if (now.nregs == 1)
 			break;
 		rb_model_free(&now);
-		if (tu_now_ns() - t0 > 10000000000ull)
+		if (clock_ns() - t0 > 10000000000ull)
 			TD_FAIL(&d, "region %" PRIu64 " outlived the window",
 			    id[0]);
 		tu_sleep_ms(20);
@@ -911,8 +916,7 @@ t_bogus_adoption(void)
 	areq.region_flags = 0;
 	TAP_OK(raw_call(raw, PROTO_PHYS_ALLOC, 30, &areq, sizeof(areq), NULL, 0,
 	    &m, 5000));
-	close(memfd[0]);
-	close(memfd[1]);
+	tu_pipe_close(memfd);
 	close(raw);
 	{
 		struct ring_ctl *c = td_connect(&d);
@@ -922,6 +926,7 @@ t_bogus_adoption(void)
 	}
 	td_finish(&d);
 }
+TAP_TEST(t_bogus_adoption, "bogus region adoption is refused", TAP_TIMEOUT)
 
 /*
  * ringd restarted twice before a region's owner comes back: what the
@@ -985,6 +990,8 @@ t_two_restarts(void)
 	close(raw);
 	td_finish(&d);
 }
+TAP_TEST(t_two_restarts,
+    "two restarts before the owner comes back", TAP_TIMEOUT)
 
 /*
  * Today's policy applies to a claim: a region uid 65534 allocated while
@@ -1056,20 +1063,21 @@ t_claim_policy(void)
 	TAP_ASSERT(WIFEXITED(st));
 	TAP_EQ(WEXITSTATUS(st), 0);
 	/* unclaimed, it dies when the window ends */
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	for (;;) {
 		TAP_ASSERT(rb_snapshot(&now));
 		if (now.nregs == 0)
 			break;
 		TAP_EQ_U(now.reg[0].client_id, 0);
 		rb_model_free(&now);
-		if (tu_now_ns() - t0 > 10000000000ull)
+		if (clock_ns() - t0 > 10000000000ull)
 			TD_FAIL(&d, "the unclaimed region outlived the window");
 		tu_sleep_ms(20);
 	}
 	rb_model_free(&now);
 	td_finish(&d);
 }
+TAP_TEST(t_claim_policy, "a claim meets today's policy", TAP_TIMEOUT)
 
 /* The state file's layout (ringd/state.c), checked against a real one. */
 #define RB_STATE_HDR 40u	       /* magic .. next_region_id */
@@ -1176,6 +1184,8 @@ t_bad_state(void)
 	}
 	td_finish(&d);
 }
+TAP_TEST(t_bad_state,
+    "bad region records in the state file are dropped", TAP_TIMEOUT)
 
 /*
  * ringd SIGKILLed: no state file.  The scheme and the driver go on; the
@@ -1220,27 +1230,15 @@ t_killed(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
+TAP_TEST(t_killed,
+    "after a SIGKILLed ringd rings come back, regions do not", TAP_TIMEOUT)
 
-int
-main(int argc, char **argv)
+/* Once per program: the private directory; writes to a dead pipe fail. */
+static void
+rb_setup(void)
 {
-	tap_init(argc, argv);
 	td_setup();
 	signal(SIGPIPE, SIG_IGN);
-	tap_run("blkdev and a persistent region ride through a ringd restart",
-	    t_restart_under_load, TAP_TIMEOUT);
-	tap_run("socket activation and the fd store together",
-	    t_restart_activated, TAP_TIMEOUT);
-	tap_run("without systemd: held memory comes back, the rest is new",
-	    t_restart_without_store, TAP_TIMEOUT);
-	tap_run("two restarts before the owner comes back", t_two_restarts,
-	    TAP_TIMEOUT);
-	tap_run("a claim meets today's policy", t_claim_policy, TAP_TIMEOUT);
-	tap_run("bad region records in the state file are dropped", t_bad_state,
-	    TAP_TIMEOUT);
-	tap_run("bogus region adoption is refused", t_bogus_adoption,
-	    TAP_TIMEOUT);
-	tap_run("after a SIGKILLed ringd rings come back, regions do not",
-	    t_killed, TAP_TIMEOUT);
-	return tap_done();
 }
+
+TAP_MAIN(rb_setup)

@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/ringd.h"
+#include "lib/daemon.h"
 #include "lib/tap.h"
 
 #define RS_SCHEME "t-restart"
@@ -33,15 +33,6 @@
 #define RS_CONF "adopt_timeout_ms = 10000\n"
 
 static struct td d;
-
-static int64_t
-rs_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /*
  * The scheme: register, accept every ring, answer each NoOp with its
@@ -119,7 +110,7 @@ struct rs_load {
 static uint64_t
 rs_pump(struct rs_load *l, unsigned ms)
 {
-	int64_t end = rs_now_ms() + ms;
+	uint64_t end = clock_ms() + ms;
 	uint64_t before = l->total;
 	struct ring_sqe s;
 	struct ring_cqe q;
@@ -145,7 +136,7 @@ rs_pump(struct rs_load *l, unsigned ms)
 			}
 		}
 		usleep(200);
-	} while (rs_now_ms() < end);
+	} while (clock_ms() < end);
 	return l->total - before;
 }
 
@@ -190,7 +181,7 @@ test_restart_under_load(void)
 	struct ring *extra;
 	struct ring_ctl_scheme sc;
 	struct ring_ctl *o;
-	int64_t deadline;
+	uint64_t deadline;
 	uint64_t down, i;
 	int stop;
 	pid_t scheme;
@@ -215,9 +206,9 @@ test_restart_under_load(void)
 
 	/* a new ringd: both sides come back by themselves */
 	td_start(&d, RS_CONF, 0);
-	deadline = rs_now_ms() + 10000;
+	deadline = clock_ms() + 10000;
 	while (!rs_model_back(&l, scheme)) {
-		if (rs_now_ms() > deadline)
+		if (clock_ms() > deadline)
 			TD_FAIL(&d, "the rings did not come back in 10 s");
 		rs_pump(&l, 50);
 	}
@@ -236,13 +227,13 @@ test_restart_under_load(void)
 	TAP_ASSERT(td_log_has(&d, "is back"));
 
 	/* every NoOp came back exactly once, in order */
-	deadline = rs_now_ms() + 5000;
+	deadline = clock_ms() + 5000;
 	for (;;) {
 		bool idle = true;
 
 		for (i = 0; i < RS_RINGS; i++)
 			idle = idle && l.sent[i] == l.done[i];
-		if (idle || rs_now_ms() > deadline)
+		if (idle || clock_ms() > deadline)
 			break;
 		for (i = 0; i < RS_RINGS; i++) {
 			struct ring_cqe q;
@@ -263,8 +254,8 @@ test_restart_under_load(void)
 	/* dead peers are handled on adopted rings: kill the scheme */
 	tap_kill(scheme); /* SIGKILL and reap */
 	for (i = 0; i < RS_RINGS; i++) {
-		deadline = rs_now_ms() + 5000;
-		while (!ring_is_dropped(l.r[i]) && rs_now_ms() < deadline)
+		deadline = clock_ms() + 5000;
+		while (!ring_is_dropped(l.r[i]) && clock_ms() < deadline)
 			usleep(1000);
 		TAP_ASSERT(ring_is_dropped(l.r[i]));
 	}
@@ -275,6 +266,7 @@ test_restart_under_load(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
+TAP_TEST(test_restart_under_load, "restart-under-load", 90)
 
 /*
  * The scheme dies while ringd is away: the consumer comes back alone, and
@@ -290,7 +282,7 @@ test_restart_side_gone(void)
 	struct ring_sqe s;
 	struct ring_cqe q;
 	uint64_t id, i;
-	int64_t deadline;
+	uint64_t deadline;
 	int stop, got = 0;
 	pid_t scheme;
 
@@ -311,8 +303,8 @@ test_restart_side_gone(void)
 	td_start(&d, "adopt_timeout_ms = 3000\n", 0);
 	/* the consumer is back, the scheme not: ringd says it waits */
 	TAP_OK(ring_ctl_connect(d.sock, NULL, &o));
-	deadline = rs_now_ms() + 2500;
-	while (!adopting && rs_now_ms() < deadline) {
+	deadline = clock_ms() + 2500;
+	while (!adopting && clock_ms() < deadline) {
 		(void)ring_ctl_process(c);
 		adopting = td_find_ring(o, id, &rec) &&
 		    rec.state == RING_CTL_ADOPTING &&
@@ -320,8 +312,8 @@ test_restart_side_gone(void)
 		usleep(1000);
 	}
 	TAP_ASSERT(adopting);
-	deadline = rs_now_ms() + 10000;
-	while (got < 3 && rs_now_ms() < deadline) {
+	deadline = clock_ms() + 10000;
+	while (got < 3 && clock_ms() < deadline) {
 		(void)ring_ctl_process(c);
 		while (ring_cq_pop(r, &q) == 0) {
 			TAP_EQ(q.user_data, 100 + (uint64_t)got);
@@ -340,6 +332,7 @@ test_restart_side_gone(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
+TAP_TEST(test_restart_side_gone, "restart-side-gone", 60)
 
 /* Start an example program of this build, its output into d's directory. */
 static pid_t
@@ -347,17 +340,11 @@ rs_example(const char *prog, const char *out, char *const args[])
 {
 	char bin[PATH_MAX], path[PATH_MAX + 64];
 	char *argv[16];
-	ssize_t len;
 	pid_t pid;
 	int n = 0;
 
-	if ((len = readlink("/proc/self/exe", bin, sizeof(bin) - 1)) <= 0)
-		TAP_FAIL("readlink /proc/self/exe: %s", tap_rcname(-errno));
-	bin[len] = '\0';
-	*strrchr(bin, '/') = '\0'; /* BUILD/tests */
-	snprintf(path, sizeof(path), "%s/../examples/%s", bin, prog);
-	if (access(path, X_OK) != 0)
-		TAP_FAIL("no example program '%s'", path);
+	snprintf(bin, sizeof(bin), "examples/%s", prog);
+	td_build_bin(NULL, bin, path, sizeof(path));
 	argv[n++] = path;
 	argv[n++] = "-S";
 	argv[n++] = d.sock;
@@ -423,23 +410,23 @@ test_restart_examples(void)
 	struct ring_ctl_scheme sc;
 	struct ring_ctl *o;
 	pid_t scheme, client;
-	int64_t deadline;
+	uint64_t deadline;
 	int status;
 
 	td_begin(&d, RS_CONF);
 	scheme = rs_example("ramfile-scheme", "scheme.out", sargs);
 	o = td_connect(&d);
-	deadline = rs_now_ms() + 10000;
+	deadline = clock_ms() + 10000;
 	while (!td_find_scheme(o, "rs-ramfile", &sc)) {
-		if (rs_now_ms() > deadline)
+		if (clock_ms() > deadline)
 			TD_FAIL(&d, "the example scheme did not register");
 		usleep(10000);
 	}
 	ring_ctl_close(o);
 	client = rs_example("ramfile-client", "client.out", cargs);
-	deadline = rs_now_ms() + 10000;
+	deadline = clock_ms() + 10000;
 	while (!rs_example_ring_back(client, scheme)) {
-		if (rs_now_ms() > deadline)
+		if (clock_ms() > deadline)
 			TD_FAIL(&d, "the example client's ring never ran");
 		usleep(10000);
 	}
@@ -447,9 +434,9 @@ test_restart_examples(void)
 	/* the transfer must span the restart to test anything */
 	TAP_EQ(waitpid(client, &status, WNOHANG), 0);
 	td_start(&d, RS_CONF, 0);
-	deadline = rs_now_ms() + 20000;
+	deadline = clock_ms() + 20000;
 	while (!rs_example_ring_back(client, scheme)) {
-		if (rs_now_ms() > deadline)
+		if (clock_ms() > deadline)
 			TD_FAIL(&d, "the example ring was not listed again");
 		usleep(10000);
 	}
@@ -462,6 +449,7 @@ test_restart_examples(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
+TAP_TEST(test_restart_examples, "restart-examples", 180)
 
 /*
  * A list is a request like any other: on a handle set to reconnect, the
@@ -491,15 +479,6 @@ test_restart_list(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
+TAP_TEST(test_restart_list, "restart-list", 60)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("restart-under-load", test_restart_under_load, 90);
-	tap_run("restart-side-gone", test_restart_side_gone, 60);
-	tap_run("restart-examples", test_restart_examples, 180);
-	tap_run("restart-list", test_restart_list, 60);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

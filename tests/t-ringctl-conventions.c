@@ -10,20 +10,25 @@
  * where zsh looks for them.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/tmux.h"
-#include "t-ringctl.h"
+#include "lib/ctl.h"
+#include "lib/daemon.h"
+#include "lib/tap.h"
+#include "lib/testutil.h"
 
 static struct td d;
 static struct tr_run r;
-
-#define EXPECT_STATUS(want) TR_EXPECT_STATUS(&r, (want))
-#define EXPECT_ERR(needle) TR_EXPECT_ERR(&r, (needle))
 
 /* Run a program of this build (rel to the build dir) with args. */
 static void
@@ -33,9 +38,7 @@ run_prog(const char *env, const char *rel, const char *const *args)
 	char bin[256];
 	size_t n = 0;
 
-	if (td_build_path(env, rel, bin, sizeof(bin)) < 0)
-		TAP_FAIL("no program at '%s'", bin);
-	argv[n++] = bin;
+	argv[n++] = td_build_bin(env, rel, bin, sizeof(bin));
 	while (*args != NULL && n < 31)
 		argv[n++] = *args++;
 	argv[n] = NULL;
@@ -48,9 +51,6 @@ run_prog(const char *env, const char *rel, const char *const *args)
 #define RINGTOP(...) \
 	run_prog("RINGTOP_BIN", "ringtop/ringtop", \
 	    (const char *const[]){ __VA_ARGS__, NULL })
-#define CTL(...) \
-	tr_runv(d.dir, &r, NULL, \
-	    (const char *const[]){ "-S", d.sock, __VA_ARGS__, NULL })
 #define CTL_BARE(...) \
 	tr_runv(d.dir, &r, NULL, (const char *const[]){ __VA_ARGS__, NULL })
 
@@ -363,6 +363,7 @@ test_help(void)
 	EXPECT_ERR("ringtop: --system and --user exclude each other");
 	td_cleanup(&d);
 }
+TAP_TEST(test_help, "conventions-help", 60)
 
 /* --- durations ---------------------------------------------------------- */
 
@@ -416,6 +417,7 @@ test_durations(void)
 	TAP_ASSERT(strstr(r.out, "\"interval_ns\":3599999996400") != NULL);
 	td_finish(&d);
 }
+TAP_TEST(test_durations, "conventions-durations", 120)
 
 /* --- peers -------------------------------------------------------------- */
 
@@ -454,10 +456,9 @@ test_peers(void)
 	if (strstr(r.out, " ringd ") == NULL)
 		TAP_FAIL("ringtop does not show the built-in producer: %s",
 		    r.out);
-	td_close_ring(c, ring, id);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end_ring(&d, c, ring, id);
 }
+TAP_TEST(test_peers, "conventions-peers", 60)
 
 /* --- completions --------------------------------------------------------- */
 
@@ -538,6 +539,7 @@ test_bash(void)
 	    "--system\n");
 	td_finish(&d);
 }
+TAP_TEST(test_bash, "conventions-bash-completion", 60)
 
 /* The zsh of the test, at a prompt, with our completions and programs. */
 static struct tm_server tm;
@@ -610,6 +612,7 @@ test_zsh(void)
 	tm_stop(&tm);
 	td_finish(&d);
 }
+TAP_TEST(test_zsh, "conventions-zsh-completion", 90)
 
 /* --- where make install puts the zsh completions -------------------------- */
 
@@ -657,17 +660,6 @@ test_install_dirs(void)
 		       "usr/share/zsh/vendor-completions/_ringctl\n") != NULL);
 	td_cleanup(&d);
 }
+TAP_TEST(test_install_dirs, "conventions-install-dirs", 60)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("conventions-help", test_help, 60);
-	tap_run("conventions-durations", test_durations, 120);
-	tap_run("conventions-peers", test_peers, 60);
-	tap_run("conventions-bash-completion", test_bash, 60);
-	tap_run("conventions-zsh-completion", test_zsh, 90);
-	tap_run("conventions-install-dirs", test_install_dirs, 60);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

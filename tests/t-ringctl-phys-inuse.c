@@ -10,16 +10,25 @@
  * region back after a ringd restart.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <poll.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <ring/phys.h>
 
-#include "t-ringctl.h"
+#include "lib/ctl.h"
+#include "lib/daemon.h"
+#include "lib/tap.h"
+#include "lib/testutil.h"
 
 static struct td d;
 static struct tr_run r;
@@ -32,14 +41,6 @@ static struct tr_run r;
 /* SQE opcodes the scheme serves */
 #define OP_MAP 200   /* resolve additional1 for this ring: map it */
 #define OP_CHECK 201 /* the first byte of additional1, in extra */
-
-#define CTL(...) \
-	tr_runv(d.dir, &r, NULL, \
-	    (const char *const[]){ "-S", d.sock, __VA_ARGS__, NULL })
-
-#define EXPECT_STATUS(want) TR_EXPECT_STATUS(&r, want)
-
-#define EXPECT_ERR(needle) TR_EXPECT_ERR(&r, needle)
 
 /* What the driver tells the test once it is set up. */
 struct drv_info {
@@ -349,18 +350,14 @@ test_cli(void)
 	CTL("physfree", ids);
 	EXPECT_STATUS(0);
 	TAP_ASSERT(!region_listed(di.pers_id));
-	close(ready[0]);
-	close(ready[1]);
-	close(hold[0]);
-	close(hold[1]);
-	close(info[0]);
-	close(info[1]);
-	close(cmd[0]);
-	close(cmd[1]);
-	close(ans[0]);
-	close(ans[1]);
+	tu_pipe_close(ready);
+	tu_pipe_close(hold);
+	tu_pipe_close(info);
+	tu_pipe_close(cmd);
+	tu_pipe_close(ans);
 	td_finish(&d);
 }
+TAP_TEST(test_cli, "phys-inuse-cli", 60)
 
 /* The driver's own frees, while its scheme maps the memory, always work. */
 static void
@@ -438,11 +435,10 @@ test_owner_free(void)
 	td_close_ring(c, rg, rid);
 	tap_reap(spid);
 	ring_ctl_close(other);
-	ring_ctl_close(c);
-	close(ready[0]);
-	close(ready[1]);
-	td_finish(&d);
+	tu_pipe_close(ready);
+	td_end(&d, c);
 }
+TAP_TEST(test_owner_free, "phys-inuse-owner", 60)
 
 /*
  * Who may force: the owner's uid or root.  Root maps a region of uid
@@ -505,12 +501,12 @@ test_privs(void)
 	TAP_RC(ring_physunmap(p, RSIZE), 0);
 	TAP_RC(ring_physfree(c, rb, RSIZE), 0);
 	ring_ctl_close(c);
-	close(ready[0]);
-	close(ready[1]);
-	close(go[0]);
-	close(go[1]);
+	tu_pipe_close(ready);
+	tu_pipe_close(go);
 	td_finish(&d);
 }
+TAP_TEST_ROOT(test_privs, "phys-inuse-privs", 60,
+    "not root")
 
 /*
  * Across a ringd restart: a connection that hands a region's memory file
@@ -569,21 +565,8 @@ test_restart(void)
 	}
 	EXPECT_STATUS(0);
 	TAP_ASSERT(!region_listed(rid));
-	ring_ctl_close(o);
-	td_finish(&d);
+	td_end(&d, o);
 }
+TAP_TEST(test_restart, "phys-inuse-restart", 60)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("phys-inuse-cli", test_cli, 60);
-	tap_run("phys-inuse-owner", test_owner_free, 60);
-	if (geteuid() == 0)
-		tap_run("phys-inuse-privs", test_privs, 60);
-	else
-		printf("ok - phys-inuse-privs # SKIP not root\n");
-	tap_run("phys-inuse-restart", test_restart, 60);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

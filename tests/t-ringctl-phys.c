@@ -9,28 +9,30 @@
  * physical memory figures.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <ring/phys.h>
 
-#include "t-ringctl.h"
+#include "lib/ctl.h"
+#include "lib/daemon.h"
+#include "lib/tap.h"
+#include "lib/testutil.h"
 
 static struct td d;
 static struct tr_run r;
 
 /* zone 32: 1 MiB at [4G - 1M, 4G); zone 64: 4 MiB from 4 GiB */
 #define CONF "phys_zone32_size = 1M\nphys_zone64_size = 4M\n"
-
-#define CTL(...) \
-	tr_runv(d.dir, &r, NULL, \
-	    (const char *const[]){ "-S", d.sock, __VA_ARGS__, NULL })
-
-#define EXPECT_STATUS(want) TR_EXPECT_STATUS(&r, want)
-
-#define EXPECT_ERR(needle) TR_EXPECT_ERR(&r, needle)
 
 #define TR_REGION_KEYS \
 	"id:int", "base:int", "size:int", "highest_address:int", \
@@ -48,21 +50,10 @@ static struct tr_run r;
 static struct json_object *
 alloc_json(const char *const *args)
 {
-	const char *argv[24];
 	struct json_object *o;
 	size_t i, n;
-	unsigned k = 0;
 
-	argv[k++] = "-S";
-	argv[k++] = d.sock;
-	argv[k++] = "-j";
-	argv[k++] = "physalloc";
-	while (*args != NULL && k < 23)
-		argv[k++] = *args++;
-	argv[k] = NULL;
-	tr_runv(d.dir, &r, NULL, argv);
-	EXPECT_STATUS(0);
-	o = tr_parse(r.out);
+	o = tr_cmd_json(&d, &r, "physalloc", args, 0);
 	tr_keys(o, "physalloc", TR_ALLOC_KEYS);
 	n = json_object_array_length(tr_get(o, "segments"));
 	for (i = 0; i < n; i++)
@@ -235,6 +226,7 @@ test_alloc_free(void)
 	EXPECT_STATUS(0);
 	td_finish(&d);
 }
+TAP_TEST(test_alloc_free, "ringctl-phys-alloc-free", 60)
 
 static void
 test_partial_sg(void)
@@ -304,6 +296,7 @@ test_partial_sg(void)
 		TAP_FAIL("one segment printed as: %s", r.out);
 	td_finish(&d);
 }
+TAP_TEST(test_partial_sg, "ringctl-phys-partial-sg", 60)
 
 static void
 test_physmap(void)
@@ -406,9 +399,9 @@ test_physmap(void)
 	EXPECT_ERR(want);
 	TAP_OK(ring_physunmap(ptr, 8192));
 	TAP_OK(ring_physfree(c, base, 8192));
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
+TAP_TEST(test_physmap, "ringctl-phys-map", 60)
 
 static void
 test_errors(void)
@@ -484,15 +477,6 @@ test_errors(void)
 	EXPECT_STATUS(0);
 	td_finish(&d);
 }
+TAP_TEST(test_errors, "ringctl-phys-errors", 60)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("ringctl-phys-alloc-free", test_alloc_free, 60);
-	tap_run("ringctl-phys-partial-sg", test_partial_sg, 60);
-	tap_run("ringctl-phys-map", test_physmap, 60);
-	tap_run("ringctl-phys-errors", test_errors, 60);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

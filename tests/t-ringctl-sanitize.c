@@ -17,21 +17,29 @@
  * -ECONNRESET and friends, die during an open, or never answer one.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "../lib/proto.h"
 #include "../common/sanitize.c"
-#include "t-ringctl.h"
+#include "lib/ctl.h"
+#include "lib/daemon.h"
+#include "lib/tap.h"
+#include "lib/testutil.h"
 
 static struct td d;
 static struct tr_run r;
@@ -46,14 +54,9 @@ static struct tr_run r;
 #define EVIL_SCHEME_VIS \
 	"\\033]2;PWNED\\007\\033[31mil\\233\\377\\302\\233\\177\\\\x"
 
-#define CTL(...) \
-	tr_runv(d.dir, &r, NULL, \
-	    (const char *const[]){ "-S", d.sock, __VA_ARGS__, NULL })
 #define EVIL(...) \
 	tr_runv(d.dir, &r, NULL, \
 	    (const char *const[]){ "-S", evil_path, __VA_ARGS__, NULL })
-
-#define EXPECT_STATUS(want) TR_EXPECT_STATUS(&r, want)
 
 static char evil_path[200];
 
@@ -314,6 +317,7 @@ test_unit(void)
 	TAP_ASSERT(strcmp(j, "\"\\ufffd\\ufffd") == 0);
 	free(j);
 }
+TAP_TEST(test_unit, "sanitize-unit", 30)
 
 /* --- item 6: ringctl's text and JSON ------------------------------------------ */
 
@@ -366,6 +370,7 @@ test_ringctl_text(void)
 	tap_kill(srv);
 	td_finish(&d);
 }
+TAP_TEST(test_ringctl_text, "sanitize-ringctl-text", 120)
 
 static void
 test_ringctl_json(void)
@@ -410,6 +415,7 @@ test_ringctl_json(void)
 	tap_kill(srv);
 	td_finish(&d);
 }
+TAP_TEST(test_ringctl_json, "sanitize-ringctl-json", 120)
 
 static void
 test_ringctl_monitor(void)
@@ -436,6 +442,7 @@ test_ringctl_monitor(void)
 	tap_kill(srv);
 	td_finish(&d);
 }
+TAP_TEST(test_ringctl_monitor, "sanitize-ringctl-monitor", 60)
 
 /* --- item 6: ringtop --------------------------------------------------------- */
 
@@ -444,12 +451,7 @@ ringtop_binary(void)
 {
 	static char bin[PATH_MAX];
 
-	snprintf(bin, sizeof(bin), "%s", tr_binary());
-	*strrchr(bin, '/') = '\0';
-	snprintf(bin + strlen(bin), sizeof(bin) - strlen(bin),
-	    "/../ringtop/ringtop");
-	if (access(bin, X_OK) != 0)
-		TAP_FAIL("no ringtop binary at '%s'", bin);
+	td_build_bin("RINGTOP_BIN", "ringtop/ringtop", bin, sizeof(bin));
 	return bin;
 }
 
@@ -462,8 +464,7 @@ test_ringtop_batch(void)
 
 	td_begin(&d, NULL);
 	srv = evil_ringd(false);
-	setenv("RINGCTL_BIN", bin, 1);
-	tr_bin[0] = '\0';
+	tr_set_binary(bin);
 	pid = tr_spawn(d.dir, "top", NULL,
 	    (const char *const[]){ "-b", "-n", "2", "-d", "0.1", "-S",
 		evil_path, NULL });
@@ -478,8 +479,7 @@ test_ringtop_batch(void)
 	    (const char *const[]){ "-b", "-j", "-n", "1", "-S", evil_path,
 		NULL });
 	tr_collect(d.dir, "top", pid, 20000, &r);
-	unsetenv("RINGCTL_BIN");
-	tr_bin[0] = '\0';
+	tr_set_binary(NULL);
 	EXPECT_STATUS(0);
 	expect_plain("ringtop -b -j (stderr)", r.err);
 	o = expect_json("ringtop -b -j", r.out);
@@ -492,6 +492,7 @@ test_ringtop_batch(void)
 	tap_kill(srv);
 	td_finish(&d);
 }
+TAP_TEST(test_ringtop_batch, "sanitize-ringtop-batch", 60)
 
 /* ringtop's raw output on a pty, as much as has come so far. */
 static char pty_out[1 << 20];
@@ -501,7 +502,7 @@ static size_t pty_len;
 static bool
 pty_wait(int mfd, const char *needle, unsigned ms)
 {
-	uint64_t end = tu_now_ns() + (uint64_t)ms * 1000000u;
+	uint64_t end = clock_ns() + (uint64_t)ms * 1000000u;
 	struct pollfd p = { .fd = mfd, .events = POLLIN };
 	ssize_t n;
 
@@ -510,7 +511,7 @@ pty_wait(int mfd, const char *needle, unsigned ms)
 		if (needle != NULL && memmem(pty_out, pty_len, needle,
 					  strlen(needle)) != NULL)
 			return true;
-		if (tu_now_ns() >= end)
+		if (clock_ns() >= end)
 			return false;
 		if (poll(&p, 1, 50) <= 0)
 			continue;
@@ -624,6 +625,7 @@ test_ringtop_screen(void)
 	tap_kill(srv);
 	td_finish(&d);
 }
+TAP_TEST(test_ringtop_screen, "sanitize-ringtop-screen", 90)
 
 /* --- item 4: errnos in replies are not a lost connection ------------------------ */
 
@@ -660,8 +662,7 @@ refuser(const char *name, const int *errs, bool die, int done[2])
 		tap_child_exit();
 	}
 	tu_await(ready[0], 5000);
-	close(ready[0]);
-	close(ready[1]);
+	tu_pipe_close(ready);
 	return pid;
 }
 
@@ -713,16 +714,15 @@ test_reply_errno(void)
 	pid2 = refuser("crasher", none, true, done2);
 	expect_refused("crasher", "ECONNRESET");
 	tap_reap(pid2);
-	close(done[0]);
-	close(done[1]);
-	close(done2[0]);
-	close(done2[1]);
+	tu_pipe_close(done);
+	tu_pipe_close(done2);
 	/* ringd out of reach is still 3 */
 	td_stop(&d);
 	CTL("submit", "null", "noop");
 	EXPECT_STATUS(3);
 	td_cleanup(&d);
 }
+TAP_TEST(test_reply_errno, "ringctl-reply-errno", 120)
 
 /* A scheme that never answers: ringd gives up with -ETIMEDOUT. */
 static void
@@ -737,10 +737,10 @@ test_reply_timeout(void)
 	expect_refused("sleeper", "ETIMEDOUT");
 	tu_notify(done[1]);
 	tap_reap(pid);
-	close(done[0]);
-	close(done[1]);
+	tu_pipe_close(done);
 	td_finish(&d);
 }
+TAP_TEST(test_reply_timeout, "ringctl-reply-timeout", 60)
 
 /* --- item 12: a NUL byte in a batch line ------------------------------------- */
 
@@ -790,20 +790,6 @@ test_batch_nul(void)
 	expect_has("stdout", r.out, "echo\nnull\nzero\n");
 	td_finish(&d);
 }
+TAP_TEST(test_batch_nul, "ringctl-batch-nul", 60)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("sanitize-unit", test_unit, 30);
-	tap_run("sanitize-ringctl-text", test_ringctl_text, 120);
-	tap_run("sanitize-ringctl-json", test_ringctl_json, 120);
-	tap_run("sanitize-ringctl-monitor", test_ringctl_monitor, 60);
-	tap_run("sanitize-ringtop-batch", test_ringtop_batch, 60);
-	tap_run("sanitize-ringtop-screen", test_ringtop_screen, 90);
-	tap_run("ringctl-reply-errno", test_reply_errno, 120);
-	tap_run("ringctl-reply-timeout", test_reply_timeout, 60);
-	tap_run("ringctl-batch-nul", test_batch_nul, 60);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

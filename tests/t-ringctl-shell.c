@@ -13,18 +13,27 @@
  * (and not the one of $RINGD_SOCKET).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <ring/phys.h>
 
 #include "lib/tmux.h"
-#include "t-ringctl.h"
+#include "lib/ctl.h"
+#include "lib/daemon.h"
+#include "lib/tap.h"
+#include "lib/testutil.h"
 
 static struct td d;
 static struct tm_server tm; /* the private tmux server */
@@ -265,6 +274,7 @@ test_shell(void)
 	ring_ctl_close(c);
 	stop_ringd();
 }
+TAP_TEST(test_shell, "ringctl-shell-tmux", 90)
 
 /* The screen is a lone prompt on its first line. */
 static bool
@@ -293,7 +303,7 @@ static uint64_t
 await_busy_ring(struct ring_ctl *c, const char *scheme, uint64_t n)
 {
 	struct ring_ctl_ring *v;
-	uint64_t start = tu_now_ns(), id;
+	uint64_t start = clock_ns(), id;
 	size_t k, i;
 
 	for (;;) {
@@ -306,7 +316,7 @@ await_busy_ring(struct ring_ctl *c, const char *scheme, uint64_t n)
 				return id;
 			}
 		free(v);
-		if (tu_now_ns() - start > 10000000000ull)
+		if (clock_ns() - start > 10000000000ull)
 			TAP_FAIL("no ring to '%s' took %" PRIu64 " entries",
 			    scheme, n);
 		tu_sleep_ms(10);
@@ -505,6 +515,7 @@ test_shell_ctrl_c(void)
 	ring_ctl_close(c);
 	stop_ringd();
 }
+TAP_TEST(test_shell_ctrl_c, "ringctl-shell-ctrl-c", 90)
 
 /*
  * Ctrl-Z at the prompt, the shell run as a job of an interactive bash:
@@ -542,6 +553,7 @@ test_shell_ctrl_z(void)
 	await_exit();
 	stop_ringd();
 }
+TAP_TEST(test_shell_ctrl_z, "ringctl-shell-ctrl-z", 60)
 
 /*
  * Ctrl-C while submit waits for a completion that does not come (a scheme
@@ -606,6 +618,7 @@ test_shell_ctrl_c_wait(void)
 	ring_ctl_close(c);
 	stop_ringd();
 }
+TAP_TEST(test_shell_ctrl_c_wait, "ringctl-shell-ctrl-c-wait", 60)
 
 /*
  * ringd goes away under the shell: a command says so and the shell goes
@@ -688,6 +701,7 @@ test_shell_ringd_gone(void)
 	await_exit();
 	stop_ringd();
 }
+TAP_TEST(test_shell_ringd_gone, "ringctl-shell-ringd-gone", 60)
 
 /* monitor across a ringd restart: it waits, then reports the new ringd. */
 static void
@@ -727,6 +741,7 @@ test_monitor_restart(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
+TAP_TEST(test_monitor_restart, "ringctl-monitor-restart", 60)
 
 /* The whole of a file (ringctl's output) has s, within 10 s. */
 static void
@@ -834,6 +849,7 @@ test_oneshot_signals(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
+TAP_TEST(test_oneshot_signals, "ringctl-oneshot-signals", 60)
 
 /*
  * ringd goes away while a command waits for its answer (an open that the
@@ -869,6 +885,7 @@ test_ringd_gone_mid_command(void)
 	free(r);
 	td_cleanup(&d);
 }
+TAP_TEST(test_ringd_gone_mid_command, "ringctl-ringd-gone-mid-command", 60)
 
 /* --- completion scripts ------------------------------------------------- */
 
@@ -979,6 +996,7 @@ test_zsh_completion(void)
 	tm_keys(&tm, "C-u");
 	comp_done(c);
 }
+TAP_TEST(test_zsh_completion, "ringctl-zsh-completion", 90)
 
 /* Run the bash completion on words (the last one being completed). */
 static const char *
@@ -1047,22 +1065,6 @@ test_bash_completion(void)
 	TAP_ASSERT(has_line(got, "-q"));
 	comp_done(c);
 }
+TAP_TEST(test_bash_completion, "ringctl-bash-completion", 60)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("ringctl-shell-tmux", test_shell, 90);
-	tap_run("ringctl-shell-ctrl-c", test_shell_ctrl_c, 90);
-	tap_run("ringctl-shell-ctrl-c-wait", test_shell_ctrl_c_wait, 60);
-	tap_run("ringctl-shell-ctrl-z", test_shell_ctrl_z, 60);
-	tap_run("ringctl-shell-ringd-gone", test_shell_ringd_gone, 60);
-	tap_run("ringctl-monitor-restart", test_monitor_restart, 60);
-	tap_run("ringctl-oneshot-signals", test_oneshot_signals, 60);
-	tap_run("ringctl-ringd-gone-mid-command", test_ringd_gone_mid_command,
-	    60);
-	tap_run("ringctl-zsh-completion", test_zsh_completion, 90);
-	tap_run("ringctl-bash-completion", test_bash_completion, 60);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

@@ -15,8 +15,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +30,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "t-ringctl.h"
+#include "lib/ctl.h"
+#include "lib/daemon.h"
+#include "lib/tap.h"
+#include "lib/testutil.h"
 
 #define SYS_SOCK RING_CTL_SYSTEM_SOCKET
 #define USER_DIR "/run/user/65534"
@@ -36,15 +41,6 @@
 
 static struct td d;
 static struct tr_run r;
-
-/* A program of this build, or fail. */
-static const char *
-build_bin(const char *env, const char *rel, char *buf, size_t len)
-{
-	if (td_build_path(env, rel, buf, len) < 0)
-		TAP_FAIL("no program at '%s'", buf);
-	return buf;
-}
 
 /* Not 0: the one supplementary group of the next programs as uid 65534. */
 static gid_t spawn_group;
@@ -94,21 +90,20 @@ run_as(uid_t uid, const char *const *env, const char *const *argv)
 	tr_collect(d.dir, "run", spawn_as(uid, env, argv, out, err), 20000, &r);
 }
 
-#define EXPECT_STATUS(want) TR_EXPECT_STATUS(&r, (want))
-#define EXPECT_ERR(needle) TR_EXPECT_ERR(&r, (needle))
-
 static char ctl_bin[256], top_bin[256];
 
 /* ringctl ARGS as uid with env; the pid `-j status` reported, or 0. */
 #define CTL_AS(uid, env, ...) \
 	run_as((uid), (env), \
-	    (const char *const[]){ build_bin("RINGCTL_BIN", "ringctl/ringctl", \
-				       ctl_bin, sizeof(ctl_bin)), \
+	    (const char *const[]){ td_build_bin("RINGCTL_BIN", \
+				       "ringctl/ringctl", ctl_bin, \
+				       sizeof(ctl_bin)), \
 		__VA_ARGS__, NULL })
 #define TOP_AS(uid, env, ...) \
 	run_as((uid), (env), \
-	    (const char *const[]){ build_bin("RINGTOP_BIN", "ringtop/ringtop", \
-				       top_bin, sizeof(top_bin)), \
+	    (const char *const[]){ td_build_bin("RINGTOP_BIN", \
+				       "ringtop/ringtop", top_bin, \
+				       sizeof(top_bin)), \
 		__VA_ARGS__, NULL })
 
 /*
@@ -124,10 +119,10 @@ reached(bool top, uid_t uid, const char *const *env, const char *opt,
 	size_t n = 0;
 	pid_t pid;
 
-	argv[n++] = top ? build_bin("RINGTOP_BIN", "ringtop/ringtop", top_bin,
-			      sizeof(top_bin))
-			: build_bin("RINGCTL_BIN", "ringctl/ringctl", ctl_bin,
-			      sizeof(ctl_bin));
+	argv[n++] = top ? td_build_bin("RINGTOP_BIN", "ringtop/ringtop",
+			      top_bin, sizeof(top_bin))
+			: td_build_bin("RINGCTL_BIN", "ringctl/ringctl",
+			      ctl_bin, sizeof(ctl_bin));
 	if (opt != NULL)
 		argv[n++] = opt;
 	argv[n++] = top ? "-b" : "-j";
@@ -301,7 +296,7 @@ ringd_start(uid_t uid, const char *const *env, const char *sock,
 	pid_t pid;
 	int rc;
 
-	build_bin("RINGD_BIN", "ringd/ringd", bin, sizeof(bin));
+	td_build_bin("RINGD_BIN", "ringd/ringd", bin, sizeof(bin));
 	snprintf(conf, sizeof(conf), "%s", d.conf);
 	snprintf(logp, sizeof(logp), "%s/%s", d.dir, log);
 	pid = spawn_as(uid, env,
@@ -513,7 +508,7 @@ test_ringd_scope(void)
 
 	td_prepare(&d, NULL);
 	TAP_OK(ns_enter());
-	build_bin("RINGD_BIN", "ringd/ringd", bin, sizeof(bin));
+	td_build_bin("RINGD_BIN", "ringd/ringd", bin, sizeof(bin));
 	/* root asking for its own runtime directory's socket */
 	TAP_SYS(mkdir("/run/user/0", 0700));
 	{
@@ -565,10 +560,8 @@ main(int argc, char **argv)
 		if (getuid() != 0)
 			snprintf(why, sizeof(why), "not root");
 		for (i = 0; i < sizeof(ns_tests) / sizeof(ns_tests[0]); i++)
-			printf("ok - %s # skip %s: cannot give the test a "
-			       "private /run\n",
-			    ns_tests[i], why);
-		fflush(stdout);
+			tap_skip(ns_tests[i],
+			    "%s: cannot give the test a private /run", why);
 		return tap_done();
 	}
 	tap_run(ns_tests[0], test_nonroot_system, 120);

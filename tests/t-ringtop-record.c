@@ -20,7 +20,7 @@
 
 #include "lib/load.h"
 #include "lib/proc.h"
-#include "lib/ringd.h"
+#include "lib/daemon.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
 #include "lib/tmux.h"

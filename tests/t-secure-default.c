@@ -32,7 +32,7 @@
 
 #include <ring/phys.h>
 
-#include "lib/ringd.h"
+#include "lib/daemon.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
 
@@ -287,8 +287,7 @@ test_root(void)
 	td_close_ring(c, r, id);
 	TAP_RC(sd_alloc(c, &base), 0);
 	TAP_RC(ring_physfree(c, base, 4 * SD_KB), 0);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
 
 static void
@@ -335,9 +334,9 @@ main(int argc, char **argv)
 	tap_init(argc, argv);
 	if (geteuid() != 0) {
 		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			printf("ok - %s # SKIP not root: needs a second uid, "
-			       "physalloc3 and the socket's group\n",
-			    names[i]);
+			tap_skip(names[i],
+			    "not root: needs a second uid, physalloc3 and the "
+			    "socket's group");
 		return tap_done();
 	}
 	td_setup();

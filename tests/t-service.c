@@ -21,7 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lib/ringd.h"
+#include "lib/daemon.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
 
@@ -175,12 +175,14 @@ test_sigterm(void)
 {
 	term_run(SIGTERM);
 }
+TAP_TEST(test_sigterm, "service-pidfile-sigterm", 30)
 
 static void
 test_sigint(void)
 {
 	term_run(SIGINT);
 }
+TAP_TEST(test_sigint, "service-sigint", 30)
 
 /*
  * SIGTERM the moment the socket file appears, before ringd may be ready:
@@ -233,6 +235,7 @@ test_sigterm_at_startup(void)
 		    left, tries, killed);
 	td_cleanup(&d);
 }
+TAP_TEST(test_sigterm_at_startup, "service-sigterm-at-startup", 60)
 
 /* socket_mode applies at start and at reload. */
 static void
@@ -246,12 +249,12 @@ test_socket_mode(void)
 	TAP_EQ(st.st_mode & 0777, 0600);
 	td_write_conf(&d, "socket_mode = 0660\n");
 	TAP_SYS(kill(d.pid, SIGHUP));
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	do {
 		tu_sleep_ms(10);
 		TAP_SYS(lstat(d.sock, &st));
 	} while (
-	    (st.st_mode & 0777) != 0660 && tu_now_ns() - t0 < 3000000000ull);
+	    (st.st_mode & 0777) != 0660 && clock_ns() - t0 < 3000000000ull);
 	TAP_EQ(st.st_mode & 0777, 0660);
 	td_stop(&d);
 	td_cleanup(&d);
@@ -266,6 +269,7 @@ test_socket_mode(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
+TAP_TEST(test_socket_mode, "service-socket-mode", 30)
 
 /* Open rings to null on c until one fails; returns how many opened. */
 static unsigned
@@ -325,7 +329,7 @@ test_sighup_reload(void)
 
 	td_write_conf(&d, "# test\nmax_rings_per_client = 1\n");
 	TAP_SYS(kill(d.pid, SIGHUP));
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	for (;;) {
 		c2 = td_connect(&d);
 		n = open_until_refused(c2, r2, 8, &err);
@@ -334,7 +338,7 @@ test_sighup_reload(void)
 		ring_ctl_close(c2);
 		if (n == 1)
 			break;
-		if (tu_now_ns() - t0 > 3000000000ull)
+		if (clock_ns() - t0 > 3000000000ull)
 			TD_FAIL(&d,
 			    "3 s after SIGHUP a client still opens %u "
 			    "rings; max_rings_per_client is now 1",
@@ -352,9 +356,9 @@ test_sighup_reload(void)
 	td_write_conf(&d, "max_rings_per_client = 3\nmax_entries = lots\n");
 	TAP_SYS(kill(d.pid, SIGHUP));
 	snprintf(where, sizeof(where), "%s:2", d.conf);
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	while (!td_log_has(&d, where)) {
-		if (tu_now_ns() - t0 > 3000000000ull)
+		if (clock_ns() - t0 > 3000000000ull)
 			TD_FAIL(&d, "no '%s' in the log after a bad reload",
 			    where);
 		tu_sleep_ms(10);
@@ -368,9 +372,9 @@ test_sighup_reload(void)
 	ring_ctl_close(c2);
 	for (i = 0; i < 4; i++)
 		ring_close(r1[i]);
-	ring_ctl_close(c1);
-	td_finish(&d);
+	td_end(&d, c1);
 }
+TAP_TEST(test_sighup_reload, "service-sighup-reload", 30)
 
 /* A bad config: non-zero exit, the message names file:line, no socket. */
 static void
@@ -440,6 +444,7 @@ test_bad_config(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
+TAP_TEST(test_bad_config, "service-bad-config", 60)
 
 /* A second ringd on a live socket, or with a live pidfile, refuses. */
 static void
@@ -486,6 +491,7 @@ test_second_instance(void)
 	}
 	td_finish(&d);
 }
+TAP_TEST(test_second_instance, "service-second-instance", 30)
 
 /* A ringd killed by SIGKILL leaves its socket; the next one replaces it. */
 static void
@@ -528,6 +534,7 @@ test_stale_socket(void)
 	TAP_ASSERT(S_ISREG(sb.st_mode));
 	td_cleanup(&d);
 }
+TAP_TEST(test_stale_socket, "service-stale-socket", 30)
 
 /* $RINGD_SOCKET names the socket when -S does not. */
 static void
@@ -551,6 +558,7 @@ test_env_socket(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
+TAP_TEST(test_env_socket, "service-env-socket", 30)
 
 /*
  * Where the socket goes: -S beats $RINGD_SOCKET beats the config's
@@ -595,6 +603,7 @@ test_socket_precedence(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
+TAP_TEST(test_socket_precedence, "service-socket-precedence", 30)
 
 /* Command line: -h, -V, bad options and arguments (usage: exit 2). */
 static void
@@ -640,6 +649,7 @@ test_cli(void)
 		cli_run(sl, 1, "too long");
 	}
 }
+TAP_TEST(test_cli, "service-cli", 30)
 
 /* Has a process that is not our child gone (no /proc entry, or zombie)? */
 static bool
@@ -726,8 +736,8 @@ out:
 	ring_ctl_close(c);
 	if (dpid > 0 && !gone(dpid)) {
 		kill(dpid, SIGTERM);
-		t0 = tu_now_ns();
-		while (!gone(dpid) && tu_now_ns() - t0 < 10000000000ull)
+		t0 = clock_ns();
+		while (!gone(dpid) && clock_ns() - t0 < 10000000000ull)
 			tu_sleep_ms(10);
 		if (!gone(dpid)) {
 			kill(dpid, SIGKILL);
@@ -755,6 +765,7 @@ test_daemon_mode(void)
 {
 	daemon_run(0);
 }
+TAP_TEST(test_daemon_mode, "service-daemon-mode", 30)
 
 /* A relative $RINGD_SOCKET must still be found (and removed) from "/". */
 static void
@@ -762,6 +773,7 @@ test_daemon_relative_env(void)
 {
 	daemon_run(TD_ENV_SOCKET | TD_ENV_RELATIVE);
 }
+TAP_TEST(test_daemon_relative_env, "service-daemon-relative-env-socket", 30)
 
 /*
  * Wait up to 3 s for an sd_notify datagram carrying token; others (e.g.
@@ -771,11 +783,11 @@ static void
 notify_expect(int fd, const char *token, char *buf, size_t size)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 	ssize_t n;
 
 	for (;;) {
-		if (tu_now_ns() - t0 > 3000000000ull ||
+		if (clock_ns() - t0 > 3000000000ull ||
 		    poll(&pfd, 1, 3000) <= 0)
 			TD_FAIL(&d, "no sd_notify '%s' within 3 s", token);
 		TAP_SYS(n = recv(fd, buf, size - 1, 0));
@@ -820,26 +832,6 @@ test_sd_notify(void)
 	close(fd);
 	td_cleanup(&d);
 }
+TAP_TEST(test_sd_notify, "service-sd-notify", 30)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("service-pidfile-sigterm", test_sigterm, 30);
-	tap_run("service-sigint", test_sigint, 30);
-	tap_run("service-sigterm-at-startup", test_sigterm_at_startup, 60);
-	tap_run("service-socket-mode", test_socket_mode, 30);
-	tap_run("service-sighup-reload", test_sighup_reload, 30);
-	tap_run("service-bad-config", test_bad_config, 60);
-	tap_run("service-second-instance", test_second_instance, 30);
-	tap_run("service-stale-socket", test_stale_socket, 30);
-	tap_run("service-env-socket", test_env_socket, 30);
-	tap_run("service-socket-precedence", test_socket_precedence, 30);
-	tap_run("service-cli", test_cli, 30);
-	tap_run("service-daemon-mode", test_daemon_mode, 30);
-	tap_run("service-daemon-relative-env-socket", test_daemon_relative_env,
-	    30);
-	tap_run("service-sd-notify", test_sd_notify, 30);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

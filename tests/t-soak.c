@@ -34,7 +34,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "lib/ringd.h"
+#include "lib/daemon.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
 
@@ -100,9 +100,9 @@ soak_scheme(unsigned slot)
 
 	snprintf(name, sizeof(name), "soak%u", slot);
 	c = td_connect(&d);
-	for (t0 = tu_now_ns();
+	for (t0 = clock_ns();
 	     (rc = ring_ctl_register(c, name, NULL, 0)) == -EEXIST &&
-	     tu_now_ns() - t0 < 5000000000ull;)
+	     clock_ns() - t0 < 5000000000ull;)
 		tu_sleep_ms(1);
 	if (rc < 0)
 		TAP_FAIL("register '%s': %s", name, tap_rcname(rc));
@@ -182,7 +182,7 @@ soak_consumer(unsigned slot, unsigned nrings)
 {
 	struct soak_ring rings[SOAK_MAX_PER];
 	struct ring_ctl *c;
-	uint64_t seq = 0, last_churn = tu_now_ns();
+	uint64_t seq = 0, last_churn = clock_ns();
 	unsigned i;
 
 	tu_srand(getpid());
@@ -228,11 +228,11 @@ soak_consumer(unsigned slot, unsigned nrings)
 		}
 		/* churn: one ring closed and opened again every 20 ms */
 		if (!atomic_load(&sk->quiet) &&
-		    tu_now_ns() - last_churn > 20000000ull) {
+		    clock_ns() - last_churn > 20000000ull) {
 			i = (unsigned)tu_rand_below(nrings);
 			soak_close(c, &rings[i]);
 			soak_open(c, &rings[i]);
-			last_churn = tu_now_ns();
+			last_churn = clock_ns();
 		}
 		if (!busy)
 			tu_sleep_ms(1);
@@ -474,7 +474,7 @@ soak_measure(struct ring_ctl *c, const pid_t *cons, const pid_t *schemes,
 {
 	struct ring_layout l = ring_layout(0, SOAK_SQ, SOAK_SQ, 0);
 	struct soak_model before, after;
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 	char why[160] = "consumers not all up";
 	bool done = false;
 
@@ -501,7 +501,7 @@ soak_measure(struct ring_ctl *c, const pid_t *cons, const pid_t *schemes,
 			if (!done)
 				free(before.ids);
 		}
-		if (!done && tu_now_ns() - t0 > 60000000000ull)
+		if (!done && clock_ns() - t0 > 60000000000ull)
 			TD_FAIL(&d,
 			    "after 60 s ringd still does not list exactly "
 			    "the run: %s",
@@ -561,8 +561,8 @@ test_soak(void)
 		 "%d)",
 	    per * SOAK_CONSUMERS, secs, m0.anon, m0.shmem, m0.shmem_max, fds0,
 	    mem0, max0);
-	for (t0 = tu_now_ns();
-	     tu_now_ns() - t0 < (uint64_t)secs * 1000000000ull;) {
+	for (t0 = clock_ns();
+	     clock_ns() - t0 < (uint64_t)secs * 1000000000ull;) {
 		tu_sleep_ms(200 + (unsigned)tu_rand_below(300));
 		if (tu_rand_below(4) != 0) {
 			unsigned v = (unsigned)tu_rand_below(SOAK_SCHEMES);
@@ -634,16 +634,9 @@ test_soak(void)
 		    "ringd maps %ld KiB of ring memory (%ld at start), "
 		    "more than its rings account for (%ld, %ld)",
 		    m1.shmem, m0.shmem, m1.shmem_max, m0.shmem_max);
-	ring_ctl_close(c);
-	td_finish(&d);
+	td_end(&d, c);
 }
+TAP_TEST(test_soak,
+    "soak: rings with traffic, churn and kills; ringd stays flat", 86400)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("soak: rings with traffic, churn and kills; ringd stays flat",
-	    test_soak, 86400);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

@@ -19,7 +19,7 @@
 
 #include <sys/types.h>
 
-#include "ringd.h"
+#include "daemon.h"
 
 struct tl_load {
 	pid_t scheme_pid;

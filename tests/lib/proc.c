@@ -66,7 +66,7 @@ tp_start_build(struct tp_proc *p, const struct td *d, const char *tag,
 	char bin[TD_PATH_MAX];
 	va_list ap;
 
-	if (td_build_path(NULL, rel, bin, sizeof(bin)) < 0)
+	if (build_path(NULL, rel, bin, sizeof(bin)) < 0)
 		TAP_FAIL("no '%s' in this build (make examples)", rel);
 	va_start(ap, rel);
 	tp_startv(p, d->dir, tag, bin, d->sock, ap);
@@ -99,12 +99,12 @@ tp_dump(const struct tp_proc *p)
 void
 tp_reap(struct tp_proc *p, unsigned ms)
 {
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 	int st;
 	pid_t w;
 
 	while ((w = waitpid(p->pid, &st, WNOHANG)) == 0) {
-		if (tu_now_ns() - t0 > (uint64_t)ms * 1000000) {
+		if (clock_ns() - t0 > (uint64_t)ms * 1000000) {
 			tp_dump(p);
 			TAP_FAIL("'%s' still running after %u ms", p->log, ms);
 		}

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "ringd.h"
+#include "daemon.h"
 
 #define TP_LOG_MAX 65536 /* bytes of a log tp_log() reads */
 

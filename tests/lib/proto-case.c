@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "proto-case.h"
-#include "ringd.h"
+#include "daemon.h"
 #include "tap.h"
 #include "testutil.h"
 

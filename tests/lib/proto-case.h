@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "../../lib/proto.h"
-#include "ringd.h"
+#include "daemon.h"
 
 #define PC_HDR ((uint32_t)sizeof(struct proto_hdr))
 

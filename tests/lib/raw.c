@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "raw.h"
-#include "ringd.h"
+#include "daemon.h"
 #include "testutil.h"
 
 static uint32_t raw_seq = 1000;
@@ -17,14 +17,14 @@ raw_call(int fd, uint16_t type, uint32_t seq, const void *body, uint32_t len,
     const int *fds, unsigned nfds, struct proto_msg *reply, unsigned ms)
 {
 	struct proto_msg m;
-	uint64_t deadline = tu_now_ns() + (uint64_t)ms * 1000000;
+	uint64_t deadline = clock_ns() + (uint64_t)ms * 1000000;
 	int rc;
 
 	if ((rc = proto_send(fd, type, seq, body, len, fds, nfds)) < 0)
 		return rc;
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		uint64_t now = tu_now_ns();
+		uint64_t now = clock_ns();
 
 		rc = proto_recv(fd, &m);
 		if (rc == -EAGAIN) {

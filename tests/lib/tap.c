@@ -26,7 +26,7 @@ struct tap_where *tap_where = &tap_where_local;
 /* The printing (main) process. */
 static char **tap_filters;
 static int tap_nfilters;
-static unsigned tap_passed, tap_failed;
+static unsigned tap_passed, tap_failed, tap_skipped;
 static double tap_scale_v = 1.0;
 static volatile sig_atomic_t tap_backstop_fired;
 
@@ -530,9 +530,70 @@ tap_run(const char *name, void (*fn)(void), unsigned timeout_s)
 	fflush(stdout);
 }
 
+static const struct tap_test *tap_tests[256];
+static unsigned tap_ntests;
+
+void
+tap_register(const struct tap_test *t)
+{
+	if (tap_ntests == sizeof(tap_tests) / sizeof(tap_tests[0])) {
+		fprintf(stderr, "tap: more than %u sub-tests\n", tap_ntests);
+		abort();
+	}
+	tap_tests[tap_ntests++] = t;
+}
+
+static int
+tap_test_cmp(const void *a, const void *b)
+{
+	const struct tap_test *x = *(const struct tap_test *const *)a;
+	const struct tap_test *y = *(const struct tap_test *const *)b;
+
+	return (x->line > y->line) - (x->line < y->line);
+}
+
+int
+tap_main(int argc, char **argv, void (*setup)(void))
+{
+	unsigned i;
+
+	tap_init(argc, argv);
+	if (setup != NULL)
+		setup();
+	/* constructors may run in any order: run in the file's order */
+	qsort(tap_tests, tap_ntests, sizeof(tap_tests[0]), tap_test_cmp);
+	for (i = 0; i < tap_ntests; i++) {
+		const struct tap_test *t = tap_tests[i];
+
+		if (t->needs_root != NULL && geteuid() != 0)
+			tap_skip(t->name, "%s", t->needs_root);
+		else
+			tap_run(t->name, t->fn, t->timeout_s);
+	}
+	return tap_done();
+}
+
+void
+tap_skip(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!tap_selected(name))
+		return;
+	printf("ok - %s # SKIP ", name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	tap_skipped++;
+	fflush(stdout);
+}
+
 int
 tap_done(void)
 {
+	/* The plan comes last, which TAP allows: it counts what ran. */
+	printf("1..%u\n", tap_passed + tap_failed + tap_skipped);
 	fflush(NULL);
 	return tap_failed > 0 ? 1 : 0;
 }

@@ -1,17 +1,20 @@
 /*
  * tap.h - a tiny test harness for the libring test programs.
  *
- * A test program calls tap_init(), then tap_run() once per named sub-test,
- * then returns tap_done().  Each sub-test runs in a forked process of its
- * own under a watchdog, so a crash, a failed assertion or a hang fails that
- * sub-test alone and the program goes on with the next one.  The program
- * prints exactly one line per sub-test:
+ * A test program calls tap_init(), then tap_run() (or tap_skip()) once per
+ * named sub-test, then returns tap_done().  Each sub-test runs in a forked
+ * process of its own under a watchdog, so a crash, a failed assertion or a
+ * hang fails that sub-test alone and the program goes on with the next
+ * one.  The output is TAP (the Test Anything Protocol, readable by prove):
+ * exactly one line per sub-test,
  *
  *	ok - NAME
+ *	ok - NAME # SKIP reason
  *	not ok - NAME: reason (file:line)
  *
- * plus optional diagnostic lines starting with '#'.  The exit status is
- * non-zero when any sub-test failed.
+ * plus optional diagnostic lines starting with '#', and the plan "1..N"
+ * last (N sub-tests ran; TAP allows the plan at the end).  The exit status
+ * is non-zero when any sub-test failed.
  *
  * Inside a sub-test, tap_fork() starts a helper process.  A failed
  * assertion in a helper reports its reason to the harness and exits with
@@ -32,6 +35,43 @@
 
 void tap_init(int argc, char **argv);
 void tap_run(const char *name, void (*fn)(void), unsigned timeout_s);
+/*
+ * Sub-tests can also register themselves, kernel-selftest style: after a
+ * sub-test's function, TAP_TEST(fn, "name", timeout_s) records it, and
+ * TAP_MAIN(setup) defines a main() that calls tap_init(), setup (a
+ * function of no arguments, or NULL), every registered sub-test in the
+ * order they stand in the file, and tap_done().  TAP_TEST_ROOT() is
+ * TAP_TEST() for a sub-test that needs root: skipped, saying why, when
+ * the program runs as another user.
+ */
+struct tap_test {
+	void (*fn)(void);
+	const char *name;
+	unsigned timeout_s;
+	int line;		/* where TAP_TEST() stands: the running order */
+	const char *needs_root; /* NULL, or why it is skipped without root */
+};
+void tap_register(const struct tap_test *t);
+int tap_main(int argc, char **argv, void (*setup)(void));
+#define TAP_TEST(fn, name, timeout_s) \
+	TAP_TEST_ROOT(fn, name, timeout_s, NULL)
+#define TAP_TEST_ROOT(fn, name, timeout_s, why) \
+	static const struct tap_test tap_test_##fn = { (fn), (name), \
+		(timeout_s), __LINE__, (why) }; \
+	__attribute__((constructor)) static void tap_register_##fn(void) \
+	{ \
+		tap_register(&tap_test_##fn); \
+	}
+#define TAP_MAIN(setup) \
+	int main(int argc, char **argv) \
+	{ \
+		return tap_main(argc, argv, (setup)); \
+	}
+
+/* Report name as skipped, with a reason (printf-style). */
+__attribute__((format(printf, 2, 3))) void tap_skip(const char *name,
+    const char *fmt, ...);
+/* Print the plan; the exit status for main. */
 int tap_done(void);
 
 /*

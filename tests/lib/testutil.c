@@ -17,15 +17,6 @@
 
 static uint64_t tu_state = 0x9e3779b97f4a7c15ull;
 
-uint64_t
-tu_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 void
 tu_sleep_ms(unsigned ms)
 {
@@ -198,7 +189,7 @@ tu_build(const struct ring_pair_desc *d, uint64_t file_size, int seals,
 void
 tu_await_sleeper(const struct ring *r, bool cq, bool push_side)
 {
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 	struct ring_stats st;
 	struct ring_queue_stats *q = cq ? &st.cq : &st.sq;
 
@@ -206,7 +197,7 @@ tu_await_sleeper(const struct ring *r, bool cq, bool push_side)
 		ring_get_stats(r, &st);
 		if ((push_side ? q->push_wait : q->pop_wait) != 0)
 			break;
-		if (tu_now_ns() - t0 > 5000000000ull)
+		if (clock_ns() - t0 > 5000000000ull)
 			TAP_FAIL("the %s side of the %s never announced that "
 				 "it sleeps",
 			    push_side ? "pushing" : "popping",
@@ -247,6 +238,13 @@ tu_pipe(int p[2])
 }
 
 void
+tu_pipe_close(int p[2])
+{
+	close(p[0]);
+	close(p[1]);
+}
+
+void
 tu_notify(int fd)
 {
 	char c = 'x';
@@ -271,6 +269,19 @@ tu_await(int fd, int timeout_ms)
 	if (n != 1)
 		TAP_FAIL("peer process closed its pipe (read = %d)", n);
 	TAP_HERE();
+}
+
+struct ring_sqe
+tu_sqe(uint8_t op, uint64_t ud, uint64_t addr, uint64_t len)
+{
+	struct ring_sqe s;
+
+	memset(&s, 0, sizeof(s));
+	s.opcode = op;
+	s.user_data = ud;
+	s.addr = addr;
+	s.len = len;
+	return s;
 }
 
 void

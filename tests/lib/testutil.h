@@ -1,6 +1,6 @@
 /*
  * testutil.h - helpers the libring tests share: pairs built by the library
- * or by hand, raw mappings of a pair's memory file, clocks, deterministic
+ * or by hand, raw mappings of a pair's memory file, deterministic
  * random numbers, sequence-number payloads and pipe handshakes.
  *
  * Every helper that can fail reports through the harness (tap.h) and ends
@@ -15,10 +15,18 @@
 
 #include <ring/ring.h>
 
+#include "../../common/common.h"
 #include "tap.h"
 
-/* Clocks. */
-uint64_t tu_now_ns(void);
+/*
+ * Clocks: common's clock_ns() and clock_ms(); tu_now_ns() is its old name,
+ * kept until every test program calls clock_ns().
+ */
+static inline uint64_t
+tu_now_ns(void)
+{
+	return clock_ns();
+}
 void tu_sleep_ms(unsigned ms);
 
 /* splitmix64: a well-mixed function of x, for payloads and checksums. */
@@ -67,6 +75,8 @@ int tu_count_fds(void);
 
 /* One-byte handshakes over a pipe; tu_await fails after timeout_ms. */
 void tu_pipe(int p[2]);
+/* Close both descriptors of such a pipe (or of a socket pair). */
+void tu_pipe_close(int p[2]);
 void tu_notify(int fd);
 void tu_await(int fd, int timeout_ms);
 
@@ -80,6 +90,8 @@ void tu_sqe_make(struct ring_sqe *e, uint64_t seq, bool b32);
 bool tu_sqe_same(const struct ring_sqe *a, const struct ring_sqe *b);
 void tu_cqe_make(struct ring_cqe *e, uint64_t seq, uint64_t sum, bool b32);
 bool tu_cqe_same(const struct ring_cqe *a, const struct ring_cqe *b);
+/* An SQE with these fields and every other field zero. */
+struct ring_sqe tu_sqe(uint8_t op, uint64_t ud, uint64_t addr, uint64_t len);
 /* Fold an entry into a running checksum. */
 uint64_t tu_sum_sqe(uint64_t sum, const struct ring_sqe *e);
 

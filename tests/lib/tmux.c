@@ -124,10 +124,10 @@ tm_start(struct tm_server *t, const char *dir)
 	if ((t->pid = tap_fork()) == 0)
 		tm_child(-1, argv);
 	/* the server is up once a client can talk to it */
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	while (access(t->sock, F_OK) != 0 ||
 	    tm_run(t, NULL, 0, "start-server", (char *)NULL) != 0) {
-		if (tu_now_ns() - t0 > TM_START_MS * 1000000ull)
+		if (clock_ns() - t0 > TM_START_MS * 1000000ull)
 			TAP_FAIL("the tmux server did not come up on '%s'",
 			    t->sock);
 		tu_sleep_ms(20);
@@ -208,13 +208,13 @@ tm_wait_until_at(const struct tm_server *t,
 {
 	uint64_t limit = (t->wait_ms != 0 ? t->wait_ms : TM_WAIT_MS) *
 	    1000000ull;
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 
 	for (;;) {
 		tm_capture(t, buf, TM_SCREEN_MAX);
 		if (ok(buf, arg))
 			return;
-		if (tu_now_ns() - t0 > limit) {
+		if (clock_ns() - t0 > limit) {
 			tm_dump(buf);
 			tap_fail_at(file, line, "the screen %s", what);
 		}

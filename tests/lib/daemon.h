@@ -1,5 +1,6 @@
 /*
- * ringd.h - a private ringd for the integration tests.
+ * daemon.h - a private ringd for the integration tests (td_ prefix; named
+ * apart from the daemon's own ringd/ringd.h).
  *
  * td_setup() (called once from main, after tap_init()) makes a temporary
  * directory for the whole program and removes it when main exits, however
@@ -17,8 +18,8 @@
  * Failures report through the harness and end the sub-test; reports about
  * ringd itself print the tail of its log as '#' lines first.
  */
-#ifndef TD_RINGD_H
-#define TD_RINGD_H
+#ifndef TESTS_DAEMON_H
+#define TESTS_DAEMON_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -27,6 +28,8 @@
 
 #include <ring/ctl.h>
 #include <ring/ring.h>
+
+#include "../../common/common.h"
 
 #include "tap.h"
 
@@ -71,10 +74,18 @@ void td_setup(void);
 /* The ringd binary to run, or NULL when there is none. */
 const char *td_binary(void);
 /*
- * A program of this build: $env when set (env may be NULL), else
- * BUILD/rel next to BUILD/tests/.  0 when it is there and executable.
+ * A program of this build (common's build_path()): $env when set (env may
+ * be NULL), else BUILD/rel next to BUILD/tests/; fails the sub-test when
+ * it is not there and executable.  Returns buf.
  */
-int td_build_path(const char *env, const char *rel, char *buf, size_t len);
+const char *td_build_bin(const char *env, const char *rel, char *buf,
+    size_t len);
+/* The old name of build_path(), until every test program calls that. */
+static inline int
+td_build_path(const char *env, const char *rel, char *buf, size_t len)
+{
+	return build_path(env, rel, buf, len);
+}
 
 /*
  * Make d's directory and write its config (conf NULL: an empty one).
@@ -125,6 +136,14 @@ void td_cleanup(struct td *d);
 void td_begin(struct td *d, const char *conf);
 #define td_finish(d) td_finish_at((d), __FILE__, __LINE__)
 void td_finish_at(struct td *d, const char *file, int line);
+/* The common ending: close the client c (NULL: none), then td_finish(). */
+#define td_end(d, c) td_end_at((d), (c), __FILE__, __LINE__)
+void td_end_at(struct td *d, struct ring_ctl *c, const char *file, int line);
+/* A consumer's ending: td_close_ring(c, r, id), then td_end(d, c). */
+#define td_end_ring(d, c, r, id) \
+	td_end_ring_at((d), (c), (r), (id), __FILE__, __LINE__)
+void td_end_ring_at(struct td *d, struct ring_ctl *c, struct ring *r,
+    uint64_t id, const char *file, int line);
 
 /* Connect to d, failing the sub-test on error. */
 #define td_connect(d) td_connect_at((d), __FILE__, __LINE__)
@@ -154,6 +173,13 @@ void td_settle_at(struct td *d, const char *file, int line);
 void td_dump_log(const struct td *d, unsigned lines);
 /* Does ringd's log contain s? */
 bool td_log_has(const struct td *d, const char *s);
+/* How many times ringd's log holds s. */
+unsigned td_log_count(const struct td *d, const char *s);
+/*
+ * Send ringd SIGHUP and wait up to ms until its log holds mark once more
+ * than before; fail otherwise.
+ */
+void td_sighup_expect(struct td *d, const char *mark, unsigned ms);
 /* Fail with ringd's log tail printed first. */
 #define TD_FAIL(d, ...) \
 	do { \
@@ -201,4 +227,4 @@ void td_await_scheme_gone_at(struct ring_ctl *c, const char *name,
 void td_become_nobody(void);
 #define TD_NOBODY 65534u
 
-#endif /* TD_RINGD_H */
+#endif /* TESTS_DAEMON_H */

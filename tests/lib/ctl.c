@@ -1,20 +1,15 @@
 /*
- * t-ringctl.h - what the ringctl test programs share: running the real
- * ringctl binary of this build against a private ringd, capturing its
- * stdout, stderr and exit status, and checking JSON with json-c.
+ * ctl.c - runs this build's ringctl as a child of a sub-test and checks
+ * what it printed (see ctl.h).
  *
- * ringctl is BUILD/ringctl/ringctl next to BUILD/tests/ ($RINGCTL_BIN
- * overrides).  Its output goes to files in the ringd's private directory,
- * so nothing is left behind when the sub-test ends.
+ * Depends on tap, testutil, daemon (the private ringd's directory),
+ * common (build_path()) and json-c; only test programs depend on it.
  */
-#ifndef T_RINGCTL_H
-#define T_RINGCTL_H
-
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,35 +19,39 @@
 
 #include <json-c/json.h>
 
-#include "lib/ringd.h"
-#include "lib/tap.h"
-#include "lib/testutil.h"
+#include "ctl.h"
+#include "daemon.h"
+#include "tap.h"
+#include "testutil.h"
 
-#define TR_OUT_MAX (256 * 1024)
-#define TR_UNUSED __attribute__((unused))
+/* bounded: callers build command lines with it */
+static char tr_bin[256];
 
-/* One finished run of ringctl. */
-struct tr_run {
-	int status; /* exit status; 128 + signal when killed */
-	char out[TR_OUT_MAX];
-	char err[16384];
-};
-
-static char tr_bin[256]; /* bounded: callers build command lines with it */
-
-TR_UNUSED static const char *
+const char *
 tr_binary(void)
 {
 	if (tr_bin[0] != '\0')
 		return tr_bin;
-	if (td_build_path("RINGCTL_BIN", "ringctl/ringctl", tr_bin,
+	if (build_path("RINGCTL_BIN", "ringctl/ringctl", tr_bin,
 		sizeof(tr_bin)) < 0)
 		TAP_FAIL("no ringctl binary at '%s'", tr_bin);
 	return tr_bin;
 }
 
+void
+tr_set_binary(const char *path)
+{
+	if (path == NULL) {
+		tr_bin[0] = '\0';
+		return;
+	}
+	if (strlen(path) >= sizeof(tr_bin))
+		TAP_FAIL("binary path too long: '%s'", path);
+	strcpy(tr_bin, path);
+}
+
 /* Read a whole file into buf (NUL-terminated, truncated to size - 1). */
-TR_UNUSED static void
+void
 tr_slurp(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -74,7 +73,7 @@ tr_slurp(const char *path, char *buf, size_t size)
  * already); its stdout and stderr go to files named after tag in dir.
  * Returns the pid.
  */
-TR_UNUSED static pid_t
+pid_t
 tr_spawn_argv(const char *dir, const char *tag, const char *inpath,
     const char *const *argv)
 {
@@ -109,7 +108,7 @@ tr_spawn_argv(const char *dir, const char *tag, const char *inpath,
 }
 
 /* tr_spawn_argv() of this build's ringctl with args. */
-TR_UNUSED static pid_t
+pid_t
 tr_spawn_in(const char *dir, const char *tag, const char *inpath,
     const char *const *args)
 {
@@ -124,7 +123,7 @@ tr_spawn_in(const char *dir, const char *tag, const char *inpath,
 }
 
 /* tr_spawn_in() with input (NULL: none) on stdin, through a file. */
-TR_UNUSED static pid_t
+pid_t
 tr_spawn(const char *dir, const char *tag, const char *input,
     const char *const *args)
 {
@@ -144,7 +143,7 @@ tr_spawn(const char *dir, const char *tag, const char *input,
 }
 
 /* Wait up to ms for pid and collect its output; fail on a hang. */
-TR_UNUSED static void
+void
 tr_collect(const char *dir, const char *tag, pid_t pid, unsigned ms,
     struct tr_run *r)
 {
@@ -174,7 +173,7 @@ tr_collect(const char *dir, const char *tag, pid_t pid, unsigned ms,
 }
 
 /* Run ringctl to completion (30 s at most). */
-TR_UNUSED static void
+void
 tr_runv(const char *dir, struct tr_run *r, const char *input,
     const char *const *args)
 {
@@ -183,29 +182,13 @@ tr_runv(const char *dir, struct tr_run *r, const char *input,
 	tr_collect(dir, "run", pid, 30000, r);
 }
 
-/* The run ended with exit status want; else fail, showing its output. */
-#define TR_EXPECT_STATUS(run, want) \
-	do { \
-		if ((run)->status != (want)) \
-			TAP_FAIL("exit status %d, expected %d; stderr: %s; " \
-				 "stdout: %.300s", \
-			    (run)->status, (want), (run)->err, (run)->out); \
-	} while (0)
-/* Its standard error holds needle. */
-#define TR_EXPECT_ERR(run, needle) \
-	do { \
-		if (strstr((run)->err, (needle)) == NULL) \
-			TAP_FAIL("stderr lacks '%s': %s", (needle), \
-			    (run)->err); \
-	} while (0)
-
 /*
  * Source top/completions/script in bash and call func with COMP_WORDS set
  * from words (the last one being completed), env ("" for none) in front
  * and bindir first in $PATH; the replies into out, one a line ("" when
  * there are none).  Temporary files go to dir.
  */
-TR_UNUSED static void
+void
 tr_bash_complete(const char *dir, const char *top, const char *bindir,
     const char *script, const char *func, const char *env, const char *words,
     char *out, size_t len)
@@ -232,7 +215,7 @@ tr_bash_complete(const char *dir, const char *top, const char *bindir,
  * completions of top/completions first in $fpath, path (a ':' list)
  * first in $PATH, compinit with its dump in dir.
  */
-TR_UNUSED static void
+void
 tr_zshrc(const char *dir, const char *top, const char *path)
 {
 	char rc[256];
@@ -251,7 +234,7 @@ tr_zshrc(const char *dir, const char *top, const char *path)
 }
 
 /* Parse s as JSON with json-c; fail the sub-test when it is not. */
-TR_UNUSED static struct json_object *
+struct json_object *
 tr_parse(const char *s)
 {
 	enum json_tokener_error e;
@@ -268,7 +251,7 @@ tr_parse(const char *s)
  * int, string, bool, object, array, and a trailing '?' when null is
  * allowed too ("pid:int?"), and no key beyond those.
  */
-TR_UNUSED static void
+void
 tr_keys_at(struct json_object *obj, const char *what, const char *const *spec,
     const char *file, int line)
 {
@@ -316,12 +299,9 @@ tr_keys_at(struct json_object *obj, const char *what, const char *const *spec,
 		    what, json_object_object_length(obj), n,
 		    json_object_to_json_string(obj));
 }
-#define tr_keys(obj, what, ...) \
-	tr_keys_at((obj), (what), (const char *const[]){ __VA_ARGS__, NULL }, \
-	    __FILE__, __LINE__)
 
 /* The member key of obj (NULL when missing or null). */
-TR_UNUSED static struct json_object *
+struct json_object *
 tr_get(struct json_object *obj, const char *key)
 {
 	struct json_object *v = NULL;
@@ -331,7 +311,7 @@ tr_get(struct json_object *obj, const char *key)
 	return v;
 }
 
-TR_UNUSED static int64_t
+int64_t
 tr_int(struct json_object *obj, const char *key)
 {
 	struct json_object *v = tr_get(obj, key);
@@ -342,7 +322,7 @@ tr_int(struct json_object *obj, const char *key)
 	return json_object_get_int64(v);
 }
 
-TR_UNUSED static const char *
+const char *
 tr_str(struct json_object *obj, const char *key)
 {
 	struct json_object *v = tr_get(obj, key);
@@ -353,26 +333,21 @@ tr_str(struct json_object *obj, const char *key)
 	return json_object_get_string(v);
 }
 
-/* The keys of each model object, as ringctl(1) JSON OUTPUT lists them. */
-#define TR_PEER_KEYS "pid:int?", "uid:int", "gid:int", "comm:string"
-#define TR_QUEUE_KEYS \
-	"head:int", "tail:int", "depth:int", "push_epoch:int", \
-	    "pop_epoch:int", "status:array", "pop_wait:array", \
-	    "push_wait:array"
-#define TR_RING_KEYS \
-	"id:int", "scheme:string", "state:string", "builtin:bool", \
-	    "consumer:object", "producer:object", "entry_bits:int", \
-	    "sq_entries:int", "cq_entries:int", "sqe_size_bytes:int", \
-	    "cqe_size_bytes:int", "pool_bytes:int", "age_ns:int", \
-	    "sq_depth:int", "cq_backlog:int", "submitted:int", "taken:int", \
-	    "completed:int", "reaped:int", "sq:object", "cq:object"
-#define TR_SCHEME_KEYS \
-	"name:string", "builtin:bool", "owner:object", "rings:int", \
-	    "rings_opened:int", "opcodes_declared:bool", "opcodes:array"
-#define TR_OPCODE_KEYS "code:int", "name:string?"
-#define TR_CLIENT_KEYS \
-	"id:int", "pid:int", "uid:int", "gid:int", "comm:string", \
-	    "schemes:int", "rings:int", "age_ns:int"
-#define TR_ERROR_KEYS "error:string", "errno:string?"
+struct json_object *
+tr_cmd_json(const struct td *d, struct tr_run *r, const char *cmd,
+    const char *const *args, int want)
+{
+	const char *argv[40];
+	unsigned i = 0;
 
-#endif /* T_RINGCTL_H */
+	argv[i++] = "-S";
+	argv[i++] = d->sock;
+	argv[i++] = "-j";
+	argv[i++] = cmd;
+	while (*args != NULL && i < 39)
+		argv[i++] = *args++;
+	argv[i] = NULL;
+	tr_runv(d->dir, r, NULL, argv);
+	TR_EXPECT_STATUS(r, want);
+	return tr_parse(r->out);
+}

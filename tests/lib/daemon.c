@@ -1,6 +1,6 @@
 /*
- * ringd.c - start, watch and stop a private ringd for the integration
- * tests (see ringd.h).
+ * daemon.c - start, watch and stop a private ringd for the integration
+ * tests (see daemon.h).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "../../lib/proto.h"
-#include "ringd.h"
+#include "daemon.h"
 #include "testutil.h"
 
 #define TD_START_MS 5000u /* ringd must answer within this */
@@ -84,31 +84,13 @@ td_setup(void)
 	atexit(td_atexit);
 }
 
-int
-td_build_path(const char *env, const char *rel, char *buf, size_t len)
+const char *
+td_build_bin(const char *env, const char *rel, char *buf, size_t len)
 {
-	const char *e = env != NULL ? getenv(env) : NULL;
-	char self[PATH_MAX];
-	char *slash;
-	ssize_t n;
-	int k;
-
-	if (e != NULL && e[0] != '\0')
-		k = snprintf(buf, len, "%s", e);
-	else {
-		/* BUILD/tests/t-foo -> BUILD/rel */
-		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-		if (n <= 0)
-			return -ENOENT;
-		self[n] = '\0';
-		if ((slash = strrchr(self, '/')) == NULL)
-			return -ENOENT;
-		*slash = '\0';
-		k = snprintf(buf, len, "%s/../%s", self, rel);
-	}
-	if (k < 0 || (size_t)k >= len)
-		return -ENAMETOOLONG;
-	return access(buf, X_OK) == 0 ? 0 : -errno;
+	if (build_path(env, rel, buf, len) < 0)
+		TAP_FAIL("no program of this build at '%s' (make it first)",
+		    buf);
+	return buf;
 }
 
 const char *
@@ -117,7 +99,7 @@ td_binary(void)
 	if (td_bin_looked)
 		return td_bin[0] != '\0' ? td_bin : NULL;
 	td_bin_looked = true;
-	if (td_build_path("RINGD_BIN", "ringd/ringd", td_bin,
+	if (build_path("RINGD_BIN", "ringd/ringd", td_bin,
 		sizeof(td_bin)) < 0) {
 		td_bin[0] = '\0';
 		return NULL;
@@ -245,6 +227,32 @@ td_log_has(const struct td *d, const char *s)
 	return strstr(buf, s) != NULL;
 }
 
+unsigned
+td_log_count(const struct td *d, const char *s)
+{
+	static char buf[256 * 1024];
+	const char *p;
+	unsigned n = 0;
+
+	if (td_read_file(d->log, buf, sizeof(buf)) < 0)
+		return 0;
+	for (p = buf; (p = strstr(p, s)) != NULL; p += strlen(s))
+		n++;
+	return n;
+}
+
+void
+td_sighup_expect(struct td *d, const char *mark, unsigned ms)
+{
+	unsigned before = td_log_count(d, mark), i;
+
+	TAP_SYS(kill(d->pid, SIGHUP));
+	for (i = 0; i < ms / 10 && td_log_count(d, mark) == before; i++)
+		tu_sleep_ms(10);
+	if (td_log_count(d, mark) == before)
+		TD_FAIL(d, "no '%s' within %u ms of SIGHUP", mark, ms);
+}
+
 /* In the child: become ringd.  Only async-signal-safe-ish calls here. */
 static void
 td_exec(struct td *d, unsigned flags, const char *bin, const char *const *extra,
@@ -344,7 +352,7 @@ td_probe_recv(int fd, struct proto_msg *m, uint64_t t0)
 	int n;
 
 	for (;;) {
-		waited = (tu_now_ns() - t0) / 1000000u;
+		waited = (clock_ns() - t0) / 1000000u;
 		if (waited >= TD_REPLY_MS)
 			return -ETIMEDOUT;
 		n = poll(&pfd, 1, (int)(TD_REPLY_MS - waited));
@@ -361,7 +369,7 @@ td_probe_call(int fd, uint16_t type, const void *body, uint32_t len,
     struct proto_msg *m)
 {
 	static uint32_t seq;
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 	int32_t err;
 	int rc;
 
@@ -424,7 +432,7 @@ static int
 td_probe_leave(int fd)
 {
 	struct proto_msg m;
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 	int rc;
 
 	if (shutdown(fd, SHUT_WR) < 0) {
@@ -540,7 +548,7 @@ td_start_args(struct td *d, const char *conf, unsigned flags,
 	d->status = 0;
 	if (flags & (TD_NO_WAIT | TD_DAEMON))
 		return;
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	for (;;) {
 		if (td_wait_exit(d, 0))
 			TD_FAIL(d,
@@ -550,7 +558,7 @@ td_start_args(struct td *d, const char *conf, unsigned flags,
 		rc = td_probe_open(d, &fd);
 		if (rc == 0)
 			break;
-		if (tu_now_ns() - t0 > TD_START_MS * 1000000ull) {
+		if (clock_ns() - t0 > TD_START_MS * 1000000ull) {
 			td_kill(d);
 			TD_FAIL(d,
 			    "ringd did not answer on '%s' within %u ms: "
@@ -574,7 +582,7 @@ td_start_args(struct td *d, const char *conf, unsigned flags,
 bool
 td_wait_exit(struct td *d, unsigned ms)
 {
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 	pid_t w;
 	int st;
 
@@ -590,7 +598,7 @@ td_wait_exit(struct td *d, unsigned ms)
 		if (w < 0 && errno != EINTR)
 			TAP_FAIL("waitpid %d: %s", (int)d->pid,
 			    tap_rcname(-errno));
-		if (tu_now_ns() - t0 >= (uint64_t)ms * 1000000ull)
+		if (clock_ns() - t0 >= (uint64_t)ms * 1000000ull)
 			return false;
 		tu_sleep_ms(5);
 	}
@@ -834,7 +842,7 @@ void
 td_settle_at(struct td *d, const char *file, int line)
 {
 	struct ring_ctl_status st;
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 	int fd, fds, maps, rc;
 	bool idle;
 
@@ -846,7 +854,7 @@ td_settle_at(struct td *d, const char *file, int line)
 		    "started");
 	/* ringd short of descriptors drops a connection until it settles */
 	while ((rc = td_probe_open(d, &fd)) < 0) {
-		if (tu_now_ns() - t0 > TD_SETTLE_MS * 1000000ull) {
+		if (clock_ns() - t0 > TD_SETTLE_MS * 1000000ull) {
 			td_list_fds(d->pid);
 			td_dump_log(d, 10);
 			tap_fail_at(file, line,
@@ -869,7 +877,7 @@ td_settle_at(struct td *d, const char *file, int line)
 		if (idle && fds <= d->fd_base + d->fd_client &&
 		    maps <= d->map_base)
 			break;
-		if (tu_now_ns() - t0 > TD_SETTLE_MS * 1000000ull) {
+		if (clock_ns() - t0 > TD_SETTLE_MS * 1000000ull) {
 			td_list_fds(d->pid);
 			if (!idle)
 				td_list_model(d);
@@ -909,6 +917,22 @@ td_finish_at(struct td *d, const char *file, int line)
 	td_cleanup(d);
 }
 
+void
+td_end_at(struct td *d, struct ring_ctl *c, const char *file, int line)
+{
+	if (c != NULL)
+		ring_ctl_close(c);
+	td_finish_at(d, file, line);
+}
+
+void
+td_end_ring_at(struct td *d, struct ring_ctl *c, struct ring *r,
+    uint64_t id, const char *file, int line)
+{
+	td_close_ring_at(c, r, id, file, line);
+	td_end_at(d, c, file, line);
+}
+
 /* --- client-side helpers ------------------------------------------------ */
 
 struct ring *
@@ -937,7 +961,7 @@ td_open_at(struct ring_ctl *c, const char *scheme, uint32_t sq, uint32_t flags,
 int
 td_cq_pop_wait(struct ring *r, struct ring_cqe *cqe, unsigned ms)
 {
-	uint64_t t0 = tu_now_ns(), left;
+	uint64_t t0 = clock_ns(), left;
 	int rc;
 
 	for (;;) {
@@ -945,9 +969,9 @@ td_cq_pop_wait(struct ring *r, struct ring_cqe *cqe, unsigned ms)
 		if (rc != -EAGAIN)
 			return rc;
 		left = (uint64_t)ms * 1000000ull;
-		if (tu_now_ns() - t0 >= left)
+		if (clock_ns() - t0 >= left)
 			return -ETIMEDOUT;
-		left -= tu_now_ns() - t0;
+		left -= clock_ns() - t0;
 		rc = ring_wait(r, RING_EV_IN, (int64_t)left);
 		if (rc < 0 && rc != -ETIMEDOUT)
 			return rc;
@@ -1031,10 +1055,10 @@ td_await_ring_gone_at(struct ring_ctl *c, uint64_t id, const char *file,
     int line)
 {
 	struct ring_ctl_ring rec;
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 
 	while (td_find_ring(c, id, &rec)) {
-		if (tu_now_ns() - t0 > TD_SETTLE_MS * 1000000ull)
+		if (clock_ns() - t0 > TD_SETTLE_MS * 1000000ull)
 			tap_fail_at(file, line,
 			    "ringd still lists ring %llu "
 			    "(state %u, consumer pid %u, producer pid %u) %u "
@@ -1050,10 +1074,10 @@ void
 td_await_scheme_gone_at(struct ring_ctl *c, const char *name, const char *file,
     int line)
 {
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 
 	while (td_find_scheme(c, name, NULL)) {
-		if (tu_now_ns() - t0 > TD_SETTLE_MS * 1000000ull)
+		if (clock_ns() - t0 > TD_SETTLE_MS * 1000000ull)
 			tap_fail_at(file, line,
 			    "ringd still lists scheme '%s' "
 			    "%u ms after its owner left",

@@ -1,0 +1,434 @@
+/*
+ * t-ring-wait.c - the waiting calls on a pair opened in one process
+ * (tests/lib/pair.h): timeouts, wakeups across threads, ring_arm(),
+ * ring_fd() and ring_disarm(), doorbells that would block or are shut
+ * down, and the statistics of spinning waiters.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/tap.h"
+#include "lib/testutil.h"
+#include "lib/pair.h"
+
+static void
+test_wait_timeout(void)
+{
+	struct pair pr;
+	uint64_t t0, dt;
+	int i, rc;
+
+	pair_open(&pr, 4, 4, 0);
+	for (i = 0; i < 2; i++) {
+		struct ring *r = i ? pr.p : pr.c;
+
+		if (i)
+			ring_set_spin(r, 0);
+		t0 = clock_ns();
+		TAP_RC(ring_wait(r, RING_EV_IN, 0), -ETIMEDOUT);
+		TAP_ASSERT(clock_ns() - t0 < 100000000ull);
+		t0 = clock_ns();
+		TAP_RC(ring_wait(r, RING_EV_IN, 30000000), -ETIMEDOUT);
+		dt = clock_ns() - t0;
+		if (dt < 29000000ull || dt > 2000000000ull)
+			TAP_FAIL("a 30 ms wait took %llu us",
+			    (unsigned long long)(dt / 1000));
+	}
+	/* room out: ready at once; both: what holds */
+	rc = ring_wait(pr.c, RING_EV_OUT, 0);
+	TAP_EQ(rc, RING_EV_OUT);
+	TAP_RC(pair_push(pr.p, true, 1, false), 0);
+	rc = ring_wait(pr.c, RING_EV_IN, 0);
+	TAP_EQ(rc, RING_EV_IN);
+	rc = ring_wait(pr.c, RING_EV_IN | RING_EV_OUT, 0);
+	TAP_EQ(rc, RING_EV_IN | RING_EV_OUT);
+	rc = ring_wait(pr.c, RING_EV_IN, -1);
+	TAP_EQ(rc, RING_EV_IN);
+	/* a full SQ: no room, timeout */
+	for (i = 0; i < 4; i++)
+		TAP_RC(pair_push(pr.c, false, (uint64_t)i, false), 0);
+	TAP_RC(ring_wait(pr.c, RING_EV_OUT, 0), -ETIMEDOUT);
+	t0 = clock_ns();
+	TAP_RC(ring_wait(pr.c, RING_EV_OUT, 20000000), -ETIMEDOUT);
+	TAP_ASSERT(clock_ns() - t0 >= 19000000ull);
+	/* either event, none holds: the doorbell path times out too */
+	TAP_RC(pair_pop(pr.c, true, 1, false), 0);
+	for (i = 0; i < 2; i++) {
+		ring_set_spin(pr.c, i ? 0 : RING_SPIN_ADAPTIVE);
+		t0 = clock_ns();
+		TAP_RC(ring_wait(pr.c, RING_EV_IN | RING_EV_OUT, 30000000),
+		    -ETIMEDOUT);
+		dt = clock_ns() - t0;
+		if (dt < 29000000ull || dt > 2000000000ull)
+			TAP_FAIL("a 30 ms wait for either event took %llu us",
+			    (unsigned long long)(dt / 1000));
+	}
+	rc = ring_wait(pr.p, RING_EV_IN | RING_EV_OUT, 0);
+	TAP_EQ(rc, RING_EV_IN | RING_EV_OUT);
+	TAP_RC(pair_push(pr.p, true, 2, false), 0);
+	/* no events, unknown events */
+	TAP_NEG(ring_wait(pr.c, 0, 0));
+	TAP_NEG(ring_wait(pr.c, 0x4, 0));
+	TAP_NEG(ring_arm(pr.c, 0));
+	pair_close(&pr);
+}
+TAP_TEST(test_wait_timeout, "ring-wait-timeout", 0)
+
+/* A thread that sleeps in ring_wait() while the main thread acts. */
+struct waiter {
+	struct ring *r;
+	unsigned events;
+	int rc;
+	pthread_t t;
+};
+
+static void *
+waiter_main(void *arg)
+{
+	struct waiter *w = arg;
+
+	w->rc = ring_wait(w->r, w->events, 5000000000ll);
+	return NULL;
+}
+
+static void
+wake_run(int which)
+{
+	struct pair pr;
+	struct waiter w;
+	struct ring_sqe s;
+	int i;
+
+	pair_open(&pr, 4, 4, 0);
+	memset(&w, 0, sizeof(w));
+	ring_set_spin(pr.c, 0);
+	ring_set_spin(pr.p, 0);
+	switch (which) {
+	case 0: /* producer sleeps for SQEs */
+		w.r = pr.p;
+		w.events = RING_EV_IN;
+		break;
+	case 1: /* consumer sleeps for CQEs */
+		w.r = pr.c;
+		w.events = RING_EV_IN;
+		break;
+	case 2: /* consumer sleeps for room in a full SQ */
+	case 3: /* ... for room or CQEs */
+		for (i = 0; i < 4; i++)
+			TAP_RC(pair_push(pr.c, false, (uint64_t)i, false), 0);
+		w.r = pr.c;
+		w.events = which == 2 ? RING_EV_OUT : RING_EV_IN | RING_EV_OUT;
+		break;
+	}
+	w.rc = -12345;
+	TAP_ASSERT(pthread_create(&w.t, NULL, waiter_main, &w) == 0);
+	switch (which) {
+	case 0:
+		tu_await_sleeper(pr.c, false, false);
+		TAP_RC(pair_push(pr.c, false, 9, false), 0);
+		break;
+	case 1:
+		tu_await_sleeper(pr.p, true, false);
+		TAP_RC(pair_push(pr.p, true, 9, false), 0);
+		break;
+	case 2:
+		tu_await_sleeper(pr.p, false, true);
+		TAP_RC(ring_sq_pop(pr.p, &s), 0);
+		break;
+	case 3:
+		/* the CQ side's word is the one to watch */
+		tu_await_sleeper(pr.p, true, false);
+		TAP_RC(pair_push(pr.p, true, 9, false), 0);
+		break;
+	}
+	TAP_ASSERT(pthread_join(w.t, NULL) == 0);
+	if (which == 2)
+		TAP_RC(w.rc, RING_EV_OUT);
+	else
+		TAP_RC(w.rc, RING_EV_IN);
+	pair_close(&pr);
+}
+
+static void
+test_wait_wake(void)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		wake_run(i);
+}
+TAP_TEST(test_wait_wake, "ring-wait-wake", 0)
+
+static int
+fd_readable(int fd, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int n;
+
+	do {
+		n = poll(&pfd, 1, ms);
+	} while (n < 0 && errno == EINTR);
+	TAP_SYS(n);
+	return n > 0 && (pfd.revents & POLLIN);
+}
+
+static void
+test_arm_fd(void)
+{
+	struct pair pr;
+	struct ring_sqe s;
+	uint64_t one;
+	int fc, fp, i;
+
+	pair_open(&pr, 4, 4, 0);
+	fc = ring_fd(pr.c);
+	fp = ring_fd(pr.p);
+	TAP_ASSERT(fc >= 0 && fp >= 0 && fc != fp);
+
+	/* doorbell[0] is the consumer's end, doorbell[1] the producer's: a
+	 * datagram sent on one end wakes the holder of the other */
+	one = 1;
+	TAP_EQ(send(pr.fds.doorbell[1], &one, sizeof(one), 0), 8);
+	TAP_ASSERT(fd_readable(fc, 0));
+	TAP_ASSERT(!fd_readable(fp, 0));
+	ring_disarm(pr.c);
+	TAP_ASSERT(!fd_readable(fc, 0));
+	TAP_EQ(send(pr.fds.doorbell[0], &one, sizeof(one), 0), 8);
+	TAP_ASSERT(fd_readable(fp, 0));
+	TAP_ASSERT(!fd_readable(fc, 0));
+	ring_disarm(pr.p);
+	TAP_ASSERT(!fd_readable(fp, 0));
+
+	/* consumer: arm on an empty CQ, a CQE rings the doorbell */
+	TAP_RC(ring_arm(pr.c, RING_EV_IN), 0);
+	TAP_ASSERT(!fd_readable(fc, 0));
+	TAP_RC(pair_push(pr.p, true, 1, false), 0);
+	TAP_ASSERT(fd_readable(fc, 2000));
+	ring_disarm(pr.c);
+	TAP_ASSERT(!fd_readable(fc, 0));
+	/* disarmed: the next CQE does not ring */
+	TAP_RC(pair_push(pr.p, true, 2, false), 0);
+	TAP_ASSERT(!fd_readable(fc, 50));
+	/* armed, then disarmed with nothing come: the announcement is gone */
+	TAP_RC(pair_pop(pr.c, true, 1, false), 0);
+	TAP_EQ(ring_arm(pr.c, RING_EV_IN), RING_EV_IN);
+	TAP_RC(pair_pop(pr.c, true, 2, false), 0);
+	TAP_RC(ring_arm(pr.c, RING_EV_IN), 0);
+	TAP_ASSERT(pair_qstats(pr.c, true).pop_wait != 0);
+	ring_disarm(pr.c);
+	TAP_EQ_U(pair_qstats(pr.c, true).pop_wait, 0);
+	TAP_RC(pair_push(pr.p, true, 1, false), 0);
+	TAP_ASSERT(!fd_readable(fc, 50));
+	TAP_RC(pair_push(pr.p, true, 2, false), 0);
+	/* armed with entries waiting: says so and does not sleep */
+	TAP_EQ(ring_arm(pr.c, RING_EV_IN), RING_EV_IN);
+	TAP_ASSERT(!fd_readable(fc, 0));
+	TAP_RC(pair_pop(pr.c, true, 1, false), 0);
+	TAP_RC(pair_pop(pr.c, true, 2, false), 0);
+	ring_disarm(pr.c);
+
+	/* producer: the same for SQEs */
+	TAP_RC(ring_arm(pr.p, RING_EV_IN), 0);
+	TAP_ASSERT(!fd_readable(fp, 0));
+	TAP_RC(pair_push(pr.c, false, 1, false), 0);
+	TAP_ASSERT(fd_readable(fp, 2000));
+	TAP_ASSERT(!fd_readable(fc, 0));
+	ring_disarm(pr.p);
+	TAP_ASSERT(!fd_readable(fp, 0));
+	TAP_RC(pair_pop(pr.p, false, 1, false), 0);
+
+	/* consumer waiting for room in a full SQ */
+	for (i = 0; i < 4; i++)
+		TAP_RC(pair_push(pr.c, false, (uint64_t)i, false), 0);
+	TAP_RC(ring_arm(pr.c, RING_EV_OUT), 0);
+	TAP_ASSERT(!fd_readable(fc, 0));
+	TAP_RC(ring_sq_pop(pr.p, &s), 0);
+	TAP_ASSERT(fd_readable(fc, 2000));
+	ring_disarm(pr.c);
+	TAP_ASSERT(!fd_readable(fc, 0));
+	TAP_EQ(ring_arm(pr.c, RING_EV_OUT), RING_EV_OUT);
+	ring_disarm(pr.c);
+
+	/* either event: SQ full again, CQ empty; room rings the bell */
+	TAP_RC(pair_push(pr.c, false, 9, false), 0);
+	TAP_RC(ring_arm(pr.c, RING_EV_IN | RING_EV_OUT), 0);
+	TAP_ASSERT(!fd_readable(fc, 0));
+	TAP_RC(ring_sq_pop(pr.p, &s), 0);
+	TAP_ASSERT(fd_readable(fc, 2000));
+	ring_disarm(pr.c);
+	/* ... and so does a CQE */
+	TAP_RC(pair_push(pr.c, false, 10, false), 0);
+	TAP_RC(ring_arm(pr.c, RING_EV_IN | RING_EV_OUT), 0);
+	TAP_RC(pair_push(pr.p, true, 3, false), 0);
+	TAP_ASSERT(fd_readable(fc, 2000));
+	ring_disarm(pr.c);
+	TAP_ASSERT(!fd_readable(fc, 0));
+	pair_close(&pr);
+}
+TAP_TEST(test_arm_fd, "ring-arm-fd", 0)
+
+/*
+ * Every holder of a pair shares the doorbells' open file descriptions, so
+ * a peer can clear O_NONBLOCK on them and fill their queues.  No call may
+ * block on that: arming, draining, waking an armed peer (a push), a wait
+ * with both events and closing (which wakes the peer).  A helper makes
+ * the calls; it must be done within 3 s, else the report names the call
+ * it is stuck in.
+ */
+static const char *const blk_steps[] = {
+	"ring_arm(consumer)",
+	"ring_disarm(consumer)",
+	"ring_sq_push() waking an armed producer",
+	"ring_arm(producer)",
+	"ring_disarm(producer)",
+	"ring_wait(IN|OUT, 10 ms) timing out",
+	"ring_close() of both sides",
+	"done",
+};
+
+/* What a hostile holder does: blocking mode, and full queues. */
+static void
+doorbells_block_and_fill(const struct ring_fds *fds)
+{
+	uint8_t one = 1;
+	int i, n;
+
+	for (i = 0; i < 2; i++) {
+		TAP_SYS(fcntl(fds->doorbell[i], F_SETFL, 0));
+		for (n = 0; n < 100000; n++)
+			if (send(fds->doorbell[i], &one, 1, MSG_DONTWAIT) < 0)
+				break;
+		TAP_ASSERT(errno == EAGAIN || errno == EWOULDBLOCK);
+	}
+}
+
+static void
+test_blocking_doorbells(void)
+{
+	struct ring_pair_desc d = tu_desc(4, 4, 0, 0);
+	struct ring_fds fds;
+	struct ring *c, *p;
+	struct ring_sqe sqe;
+	volatile int *step;
+	pid_t pid;
+	int i;
+
+	step = mmap(NULL, sizeof(*step), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	TAP_ASSERT(step != MAP_FAILED);
+	*step = 0;
+	tu_build(&d, tu_desc_size(&d), F_SEAL_SHRINK | F_SEAL_GROW, &fds);
+	c = tu_open(&fds, RING_ROLE_CONSUMER);
+	p = tu_open(&fds, RING_ROLE_PRODUCER);
+	ring_set_spin(c, 0);
+	pid = tap_fork();
+	if (pid == 0) {
+		doorbells_block_and_fill(&fds);
+		TAP_RC(ring_arm(c, RING_EV_IN), 0);
+		*step = 1;
+		ring_disarm(c);
+		doorbells_block_and_fill(&fds);
+		*step = 2;
+		TAP_RC(ring_arm(p, RING_EV_IN), 0);
+		memset(&sqe, 0, sizeof(sqe));
+		TAP_RC(ring_sq_push(c, &sqe), 0);
+		*step = 3;
+		TAP_RC(ring_sq_pop(p, &sqe), 0);
+		for (i = 0; i < 4; i++) /* CQ full: no room */
+			TAP_RC(pair_push(p, true, (uint64_t)i, false), 0);
+		TAP_RC(ring_arm(p, RING_EV_OUT), 0);
+		*step = 4;
+		ring_disarm(p);
+		*step = 5;
+		for (i = 0; i < 4; i++) /* SQ not full, CQ empty */
+			TAP_RC(pair_pop(c, true, (uint64_t)i, false), 0);
+		for (i = 0; i < 4; i++)
+			TAP_RC(pair_push(c, false, (uint64_t)i, false), 0);
+		doorbells_block_and_fill(&fds);
+		TAP_RC(ring_wait(c, RING_EV_IN | RING_EV_OUT, 10000000),
+		    -ETIMEDOUT);
+		*step = 6;
+		doorbells_block_and_fill(&fds);
+		ring_close(c);
+		ring_close(p);
+		*step = 7;
+		tap_child_exit();
+	}
+	if (!tap_reap_within(pid, 3000))
+		TAP_FAIL("%s blocked for 3 s on a blocking, full doorbell",
+		    blk_steps[*step]);
+	TAP_EQ(*step, 7);
+	ring_close(c);
+	ring_close(p);
+	ring_fds_close(&fds);
+	munmap((void *)step, sizeof(*step));
+}
+TAP_TEST(test_blocking_doorbells, "ring-blocking-doorbells", 0)
+
+/*
+ * A doorbell whose read side a holder shut down would be readable for
+ * ever (an event loop would spin): the side that drains it breaks the
+ * ring instead, and says so.
+ */
+static void
+test_doorbell_shut_down(void)
+{
+	struct pair pr;
+	int fc;
+
+	pair_open(&pr, 4, 4, 0);
+	fc = ring_fd(pr.c);
+	TAP_RC(ring_arm(pr.c, RING_EV_IN), 0);
+	TAP_SYS(shutdown(pr.fds.doorbell[0], SHUT_RD));
+	TAP_ASSERT(fd_readable(fc, 0));
+	ring_disarm(pr.c);
+	TAP_ASSERT(ring_is_broken(pr.c));
+	TAP_RC(ring_arm(pr.c, RING_EV_IN), -EIO);
+	/* the producer learns it from the status word */
+	TAP_RC(ring_arm(pr.p, RING_EV_IN), -EIO);
+	pair_close(&pr);
+}
+TAP_TEST(test_doorbell_shut_down, "ring-doorbell-shut-down", 0)
+
+/* A monitor reads what the sides do; the spin budget is settable. */
+static void
+test_stats_spin(void)
+{
+	struct pair pr;
+	struct ring *m;
+
+	pair_open(&pr, 8, 8, 0);
+	m = tu_open(&pr.fds, RING_ROLE_MONITOR);
+	TAP_RC(pair_push(pr.c, false, 0, false), 0);
+	TAP_RC(pair_push(pr.c, false, 1, false), 0);
+	TAP_RC(pair_push(pr.c, false, 2, false), 0);
+	pair_check_q(m, false, 0, 3, 3, 3, 0);
+	TAP_RC(pair_pop(pr.p, false, 0, false), 0);
+	pair_check_q(m, false, 1, 3, 2, 3, 1);
+	pair_check_q(m, true, 0, 0, 0, 0, 0);
+	TAP_EQ_U(pair_qstats(m, false).status, 0);
+	TAP_EQ_U(pair_qstats(m, false).pop_wait, 0);
+	TAP_EQ_U(pair_qstats(m, false).push_wait, 0);
+	ring_close(m);
+
+	ring_set_spin(pr.c, 0);
+	TAP_EQ(ring_get_spin(pr.c), 0);
+	ring_set_spin(pr.c, 12345);
+	TAP_EQ(ring_get_spin(pr.c), 12345);
+	ring_set_spin(pr.c, RING_SPIN_ADAPTIVE);
+	ring_close(NULL);
+	pair_close(&pr);
+}
+TAP_TEST(test_stats_spin, "ring-stats-spin", 0)
+
+TAP_MAIN(NULL)
