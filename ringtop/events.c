@@ -128,9 +128,9 @@ model_alarm_text(const struct rt_model *m, const struct rt_ring *r, char *buf,
 		/* SQEs waiting, or SQEs taken and no CQE posted for them */
 		snprintf(buf, len,
 		    r->r.sq.depth > 0
-			? "ring %llu (%.20s): stalled %s, "
+			? "ring %llu (%s): stalled %s, "
 			  "producer %s takes no SQEs (%llu queued)"
-			: "ring %llu (%.20s): stalled %s, "
+			: "ring %llu (%s): stalled %s, "
 			  "producer %s posts no CQEs (%llu taken)",
 		    id, sch, age, peer,
 		    (unsigned long long)model_alarm_count(r));
@@ -138,7 +138,7 @@ model_alarm_text(const struct rt_model *m, const struct rt_ring *r, char *buf,
 	case RT_AL_CQ_FULL:
 	case RT_AL_CQ_BACKLOG:
 		snprintf(buf, len,
-		    "ring %llu (%.20s): %s %s, consumer %s reaps no CQEs "
+		    "ring %llu (%s): %s %s, consumer %s reaps no CQEs "
 		    "(%llu of %u)",
 		    id, sch,
 		    r->alarm == RT_AL_CQ_FULL ? "CQ full" : "CQ backlog", age,
@@ -147,20 +147,20 @@ model_alarm_text(const struct rt_model *m, const struct rt_ring *r, char *buf,
 		break;
 	case RT_AL_BROKEN:
 		snprintf(buf, len,
-		    "ring %llu (%.20s, %s): broken, its indices were found "
+		    "ring %llu (%s, %s): broken, its indices were found "
 		    "inconsistent",
 		    id, sch, peer);
 		break;
 	case RT_AL_DROPPED:
 		snprintf(buf, len,
-		    "ring %llu (%.20s, %s): dead peer, a side left (%s), %llu "
+		    "ring %llu (%s, %s): dead peer, a side left (%s), %llu "
 		    "SQEs and %llu CQEs left",
 		    id, sch, peer, mj_state_name(RING_CTL_DROPPED),
 		    (unsigned long long)r->r.sq.depth,
 		    (unsigned long long)r->r.cq.depth);
 		break;
 	default:
-		snprintf(buf, len, "ring %llu (%.20s): no alarm", id, sch);
+		snprintf(buf, len, "ring %llu (%s): no alarm", id, sch);
 		break;
 	}
 	return buf;

@@ -584,7 +584,6 @@ test_zsh(void)
 	snprintf(path, sizeof(path), "%s:%s/../ringtop", bin, bin);
 	tr_zshrc(d.dir, top, path);
 	tm_start(&tm, d.dir);
-	tm.wait_ms = 5000;
 	snprintf(cmd, sizeof(cmd),
 	    "env -i HOME='%s' ZDOTDIR='%s' TERM=screen PATH=/usr/bin:/bin "
 	    "RINGD_SOCKET='%s' zsh -i",

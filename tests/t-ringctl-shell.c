@@ -46,10 +46,8 @@ start_ringd(bool tty)
 	if (tty && !tm_available())
 		TAP_FAIL("tmux is not installed (scripts/deps.sh installs it)");
 	td_begin(&d, NULL);
-	if (tty) {
+	if (tty)
 		tm_start(&tm, d.dir);
-		tm.wait_ms = 5000;
-	}
 }
 
 /* Stop the tmux server, then check that ringd is well and stop it. */
