@@ -12,27 +12,17 @@
 #include "ringctl.h"
 #include "common/common.h"
 
-static int cmd_help(struct ringctl *, const struct cmd_entry *,
-    struct cmd_args *);
+static cmd_fn cmd_help;
 
 enum { HELP_OPT_COMMANDS, HELP_NOPTS };
 
-static const struct cmd_opt help_opts[] = {
+CMD_OPTS(help_opts, HELP_NOPTS,
 	[HELP_OPT_COMMANDS] = { "commands", 0, NULL,
-	    "list command names, one a line" },
-	[HELP_NOPTS] = { NULL, 0, NULL, NULL },
-};
-CMD_OPTS_CHECK(help_opts, HELP_NOPTS);
+	    "list command names, one a line" });
 
-const struct cmd_entry cmd_help_entry = {
-	.name = "help",
-	.usage = "[--commands] [COMMAND]",
-	.help = "list commands or explain one",
-	.max_args = 1,
-	.args = { ARG_COMMAND },
-	.opts = help_opts,
-	.exec = cmd_help,
-};
+CMD_ENTRY(help, "[--commands] [COMMAND]",
+    "list commands or explain one",
+    .max_args = 1, .args = { ARG_COMMAND }, .opts = help_opts);
 
 /* Every command, in the order help, the man page and completion list them. */
 static const struct cmd_entry *const cmd_entries[] = {

@@ -38,17 +38,11 @@
 #include "ringctl.h"
 #include "common/common.h"
 
-static int cmd_shell(struct ringctl *, const struct cmd_entry *,
-    struct cmd_args *);
+static cmd_fn cmd_shell;
 
-const struct cmd_entry cmd_shell_entry = {
-	.name = "shell",
-	.usage = "",
-	.help = "read commands interactively (readline)",
-	.flags = CMD_NOT_SHELL,
-	.args = { ARG_NONE },
-	.exec = cmd_shell,
-};
+CMD_ENTRY(shell, "",
+    "read commands interactively (readline)",
+    .flags = CMD_NOT_SHELL, .args = { ARG_NONE });
 
 #define SHELL_HISTORY_MAX 1000
 #define SHELL_LINE_MAX 65536
