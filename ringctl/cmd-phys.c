@@ -91,16 +91,8 @@ static int
 phys_size_opt(struct ringctl *rc, const struct cmd_entry *ce, const char *what,
     const char *s, uint64_t *v)
 {
-	int err = units_parse_size(s, v);
-
-	if (err == -ERANGE)
-		return cmd_usage_error(rc, ce, "%s: %s '%s' is too large",
-		    ce->name, what, s);
-	if (err < 0)
-		return cmd_usage_error(rc, ce,
-		    "%s: bad %s '%s' (bytes, or with K, M, G, T)", ce->name,
-		    what, s);
-	return RC_OK;
+	return cmd_number_error(rc, ce, units_parse_size(s, v), what, s,
+	    " (bytes, or with K, M, G, T)");
 }
 
 /*

@@ -111,6 +111,19 @@ cmd_usage_error(struct ringctl *rc, const struct cmd_entry *ce, const char *fmt,
 	return out_fail(rc, RC_USAGE, 0, "%s", msg);
 }
 
+int
+cmd_number_error(struct ringctl *rc, const struct cmd_entry *ce, int err,
+    const char *what, const char *s, const char *forms)
+{
+	if (err == -ERANGE)
+		return cmd_usage_error(rc, ce, "%s: %s '%s' is too large",
+		    ce->name, what, s);
+	if (err < 0)
+		return cmd_usage_error(rc, ce, "%s: bad %s '%s'%s", ce->name,
+		    what, s, forms);
+	return RC_OK;
+}
+
 /* The option of ce called name (long) or c (short); -1 when none. */
 static int
 cmd_lookup_opt(const struct cmd_entry *ce, const char *name, size_t len, char c)

@@ -141,6 +141,13 @@ const struct cmd_entry *cmd_find(const char *name);
 int cmd_run(struct ringctl *rc, int argc, char **argv);
 int cmd_usage_error(struct ringctl *rc, const struct cmd_entry *ce,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/*
+ * The usage error for s, the what, that a units_parse_*() refused with
+ * err: "too large" for -ERANGE, else "bad" and forms (say " (bytes)").
+ * RC_OK when err is 0.
+ */
+int cmd_number_error(struct ringctl *rc, const struct cmd_entry *ce, int err,
+    const char *what, const char *s, const char *forms);
 void cmd_print_usage(FILE *f, const struct cmd_entry *ce);
 
 /* output.c */
