@@ -93,6 +93,13 @@ int units_parse_duration(const char *s, uint64_t *ns);
 
 /* units.c: "4.0K", "1.5M", "512": a size for a column (binary units). */
 const char *units_fmt_size(uint64_t bytes, char *buf, size_t len);
+/*
+ * units.c: v (at least base) divided by base until it is under base or the
+ * suffixes run out, with one decimal under 10 and its suffix: "4.0K",
+ * "15k".  units_fmt_size() and ringtop's counts.
+ */
+const char *units_fmt_scaled(double v, double base, const char *suffixes,
+    char *buf, size_t len);
 /* units.c: "830ns", "12.3us", "4.56ms", "7.20s", "5m06s", "3h04m", "2d03h". */
 const char *units_fmt_duration(uint64_t ns, char *buf, size_t len);
 

@@ -415,52 +415,28 @@ MJ_LIST(mj_rings, struct ring_ctl_ring, mj_ring)
 MJ_LIST(mj_schemes, struct ring_ctl_scheme, mj_scheme)
 MJ_LIST(mj_clients, struct ring_ctl_client, mj_client)
 
+/* obj's member key when it is of the type, else NULL. */
 static struct json_object *
-mj_get(struct json_object *obj, const char *key)
+mj_get(struct json_object *obj, const char *key, json_type type)
 {
 	struct json_object *v;
 
-	if (obj == NULL || !json_object_object_get_ex(obj, key, &v))
+	if (obj == NULL || !json_object_object_get_ex(obj, key, &v) ||
+	    !json_object_is_type(v, type))
 		return NULL;
 	return v;
 }
 
-uint64_t
-mj_get_u64(struct json_object *obj, const char *key, uint64_t def)
-{
-	struct json_object *v = mj_get(obj, key);
+/* The typed getters: the member's value, or def when absent or mistyped. */
+#define MJ_GET(fn, ctype, type, get) \
+	ctype fn(struct json_object *obj, const char *key, ctype def) \
+	{ \
+		struct json_object *v = mj_get(obj, key, type); \
+\
+		return v != NULL ? get(v) : def; \
+	}
 
-	if (v == NULL || !json_object_is_type(v, json_type_int))
-		return def;
-	return json_object_get_uint64(v);
-}
-
-int64_t
-mj_get_i64(struct json_object *obj, const char *key, int64_t def)
-{
-	struct json_object *v = mj_get(obj, key);
-
-	if (v == NULL || !json_object_is_type(v, json_type_int))
-		return def;
-	return json_object_get_int64(v);
-}
-
-const char *
-mj_get_str(struct json_object *obj, const char *key, const char *def)
-{
-	struct json_object *v = mj_get(obj, key);
-
-	if (v == NULL || !json_object_is_type(v, json_type_string))
-		return def;
-	return json_object_get_string(v);
-}
-
-int
-mj_get_bool(struct json_object *obj, const char *key, int def)
-{
-	struct json_object *v = mj_get(obj, key);
-
-	if (v == NULL || !json_object_is_type(v, json_type_boolean))
-		return def;
-	return json_object_get_boolean(v);
-}
+MJ_GET(mj_get_u64, uint64_t, json_type_int, json_object_get_uint64)
+MJ_GET(mj_get_i64, int64_t, json_type_int, json_object_get_int64)
+MJ_GET(mj_get_str, const char *, json_type_string, json_object_get_string)
+MJ_GET(mj_get_bool, int, json_type_boolean, json_object_get_boolean)

@@ -172,25 +172,28 @@ units_parse_duration(const char *s, uint64_t *ns)
  * change.
  */
 const char *
+units_fmt_scaled(double v, double base, const char *suffixes, char *buf,
+    size_t len)
+{
+	size_t i = 0;
+
+	v /= base;
+	while (v >= base && suffixes[i + 1] != '\0') {
+		v /= base;
+		i++;
+	}
+	snprintf(buf, len, "%.*f%c", v < 10 ? 1 : 0, v, suffixes[i]);
+	return buf;
+}
+
+const char *
 units_fmt_size(uint64_t bytes, char *buf, size_t len)
 {
-	static const char suffixes[] = "KMGTPE";
-	double v = (double)bytes;
-	int i = -1;
-
 	if (bytes < 1024) {
 		snprintf(buf, len, "%" PRIu64, bytes);
 		return buf;
 	}
-	while (v >= 1024 && i < 5) {
-		v /= 1024;
-		i++;
-	}
-	if (v < 10)
-		snprintf(buf, len, "%.1f%c", v, suffixes[i]);
-	else
-		snprintf(buf, len, "%.0f%c", v, suffixes[i]);
-	return buf;
+	return units_fmt_scaled((double)bytes, 1024, "KMGTPE", buf, len);
 }
 
 const char *

@@ -32,29 +32,19 @@
 #include "common/model-json.h"
 #include "common/common.h"
 
-static int cmd_metrics(struct ringctl *, const struct cmd_entry *,
-    struct cmd_args *);
+static cmd_fn cmd_metrics;
 
 enum { METRICS_OPT_OUTPUT, METRICS_OPT_LISTEN, METRICS_NOPTS };
 
-static const struct cmd_opt metrics_opts[] = {
+CMD_OPTS(metrics_opts, METRICS_NOPTS,
 	[METRICS_OPT_OUTPUT] = { "output", 'o', "FILE",
 	    "write FILE.tmp, then rename it to FILE" },
 	[METRICS_OPT_LISTEN] = { "listen", 'l', "[ADDR:]PORT",
-	    "serve GET /metrics over HTTP" },
-	[METRICS_NOPTS] = { NULL, 0, NULL, NULL },
-};
-CMD_OPTS_CHECK(metrics_opts, METRICS_NOPTS);
+	    "serve GET /metrics over HTTP" });
 
-const struct cmd_entry cmd_metrics_entry = {
-	.name = "metrics",
-	.usage = "[-o FILE | --listen [ADDR:]PORT]",
-	.help = "the live model in Prometheus text format",
-	.flags = CMD_NO_JSON,
-	.args = { ARG_NONE },
-	.opts = metrics_opts,
-	.exec = cmd_metrics,
-};
+CMD_ENTRY(metrics, "[-o FILE | --listen [ADDR:]PORT]",
+    "the live model in Prometheus text format",
+    .flags = CMD_NO_JSON, .args = { ARG_NONE }, .opts = metrics_opts);
 
 #define METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
 

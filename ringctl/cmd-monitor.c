@@ -27,8 +27,7 @@
 #include "common/model-json.h"
 #include "common/common.h"
 
-static int cmd_monitor(struct ringctl *, const struct cmd_entry *,
-    struct cmd_args *);
+static cmd_fn cmd_monitor;
 
 enum {
 	MONITOR_OPT_INTERVAL,
@@ -37,26 +36,16 @@ enum {
 	MONITOR_NOPTS
 };
 
-static const struct cmd_opt monitor_opts[] = {
+CMD_OPTS(monitor_opts, MONITOR_NOPTS,
 	[MONITOR_OPT_INTERVAL] = { "interval", 'i', "DURATION",
 	    "time between snapshots (200ms)" },
 	[MONITOR_OPT_THRESHOLD] = { "threshold", 't', "N",
 	    "report depth changes at or above N (8)" },
-	[MONITOR_OPT_COUNT] = { "count", 'n', "N", "stop after N events" },
-	[MONITOR_NOPTS] = { NULL, 0, NULL, NULL },
-};
-CMD_OPTS_CHECK(monitor_opts, MONITOR_NOPTS);
+	[MONITOR_OPT_COUNT] = { "count", 'n', "N", "stop after N events" });
 
-const struct cmd_entry cmd_monitor_entry = {
-	.name = "monitor",
-	.usage = "[--interval DURATION] [--threshold N] [--count N] [RING]",
-	.help = "print ring events (attach, detach, drop, depth) as they "
-		"happen",
-	.max_args = 1,
-	.args = { ARG_RING },
-	.opts = monitor_opts,
-	.exec = cmd_monitor,
-};
+CMD_ENTRY(monitor, "[--interval DURATION] [--threshold N] [--count N] [RING]",
+    "print ring events (attach, detach, drop, depth) as they happen",
+    .max_args = 1, .args = { ARG_RING }, .opts = monitor_opts);
 
 #define MONITOR_RETRY_MIN_NS 100000000ull
 #define MONITOR_RETRY_MAX_NS 2000000000ull

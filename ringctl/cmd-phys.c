@@ -24,14 +24,7 @@
 #include "common/model-json.h"
 #include "common/common.h"
 
-static int cmd_physalloc(struct ringctl *, const struct cmd_entry *,
-    struct cmd_args *);
-static int cmd_physfree(struct ringctl *, const struct cmd_entry *,
-    struct cmd_args *);
-static int cmd_regions(struct ringctl *, const struct cmd_entry *,
-    struct cmd_args *);
-static int cmd_physmap(struct ringctl *, const struct cmd_entry *,
-    struct cmd_args *);
+static cmd_fn cmd_physalloc, cmd_physfree, cmd_regions, cmd_physmap;
 
 enum {
 	PHYSALLOC_OPT_MIN,
@@ -43,7 +36,7 @@ enum {
 	PHYSALLOC_NOPTS
 };
 
-static const struct cmd_opt physalloc_opts[] = {
+CMD_OPTS(physalloc_opts, PHYSALLOC_NOPTS,
 	[PHYSALLOC_OPT_MIN] = { "min", 0, "SIZE",
 	    "smallest acceptable size (partial)" },
 	[PHYSALLOC_OPT_32] = { "32", 0, NULL,
@@ -54,76 +47,42 @@ static const struct cmd_opt physalloc_opts[] = {
 	[PHYSALLOC_OPT_SG] = { "sg", 0, NULL,
 	    "build a scatter-gather list of ranges" },
 	[PHYSALLOC_OPT_PERSIST] = { "persist", 0, NULL,
-	    "keep the region after ringctl exits" },
-	[PHYSALLOC_NOPTS] = { NULL, 0, NULL, NULL },
-};
-CMD_OPTS_CHECK(physalloc_opts, PHYSALLOC_NOPTS);
+	    "keep the region after ringctl exits" });
 
-const struct cmd_entry cmd_physalloc_entry = {
-	.name = "physalloc",
-	.usage = "[--min SIZE] [--32 | --64] [--partial STRATEGY] [--sg] "
-		 "[--persist] SIZE",
-	.help = "allocate simulated physical memory (physalloc3)",
-	.min_args = 1,
-	.max_args = 1,
-	.flags = CMD_REGIONS,
-	.args = { ARG_NONE },
-	.opts = physalloc_opts,
-	.exec = cmd_physalloc,
-};
+CMD_ENTRY(physalloc,
+    "[--min SIZE] [--32 | --64] [--partial STRATEGY] [--sg] [--persist] SIZE",
+    "allocate simulated physical memory (physalloc3)",
+    .min_args = 1, .max_args = 1, .flags = CMD_REGIONS, .args = { ARG_NONE },
+    .opts = physalloc_opts);
 
 enum { PHYSFREE_OPT_FORCE, PHYSFREE_NOPTS };
 
-static const struct cmd_opt physfree_opts[] = {
+CMD_OPTS(physfree_opts, PHYSFREE_NOPTS,
 	[PHYSFREE_OPT_FORCE] = { "force", 0, NULL,
-	    "free it even while other connections use it" },
-	[PHYSFREE_NOPTS] = { NULL, 0, NULL, NULL },
-};
-CMD_OPTS_CHECK(physfree_opts, PHYSFREE_NOPTS);
+	    "free it even while other connections use it" });
 
-const struct cmd_entry cmd_physfree_entry = {
-	.name = "physfree",
-	.usage = "[--force] ID|BASE",
-	.help = "free a physical memory region",
-	.min_args = 1,
-	.max_args = 1,
-	.flags = CMD_REGIONS,
-	.args = { ARG_REGION },
-	.opts = physfree_opts,
-	.exec = cmd_physfree,
-};
+CMD_ENTRY(physfree, "[--force] ID|BASE",
+    "free a physical memory region",
+    .min_args = 1, .max_args = 1, .flags = CMD_REGIONS, .args = { ARG_REGION },
+    .opts = physfree_opts);
 
-const struct cmd_entry cmd_regions_entry = {
-	.name = "regions",
-	.usage = "[-q]",
-	.help = "list physical memory regions and each zone's free ranges",
-	.flags = CMD_QUIET,
-	.args = { ARG_NONE },
-	.exec = cmd_regions,
-};
+CMD_ENTRY(regions, "[-q]",
+    "list physical memory regions and each zone's free ranges",
+    .flags = CMD_QUIET, .args = { ARG_NONE });
 
 enum { PHYSMAP_OPT_DUMP, PHYSMAP_OPT_OFFSET, PHYSMAP_OPT_LEN, PHYSMAP_NOPTS };
 
-static const struct cmd_opt physmap_opts[] = {
+CMD_OPTS(physmap_opts, PHYSMAP_NOPTS,
 	[PHYSMAP_OPT_DUMP] = { "dump", 0, NULL,
 	    "hex dump the contents (the default)" },
 	[PHYSMAP_OPT_OFFSET] = { "offset", 0, "O",
 	    "start at byte O of the region (0)" },
-	[PHYSMAP_OPT_LEN] = { "len", 0, "L", "dump L bytes (256)" },
-	[PHYSMAP_NOPTS] = { NULL, 0, NULL, NULL },
-};
-CMD_OPTS_CHECK(physmap_opts, PHYSMAP_NOPTS);
+	[PHYSMAP_OPT_LEN] = { "len", 0, "L", "dump L bytes (256)" });
 
-const struct cmd_entry cmd_physmap_entry = {
-	.name = "physmap",
-	.usage = "[--offset O] [--len L] ID|ADDRESS",
-	.help = "map a region and hex dump its contents",
-	.min_args = 1,
-	.max_args = 1,
-	.args = { ARG_REGION },
-	.opts = physmap_opts,
-	.exec = cmd_physmap,
-};
+CMD_ENTRY(physmap, "[--offset O] [--len L] ID|ADDRESS",
+    "map a region and hex dump its contents",
+    .min_args = 1, .max_args = 1, .args = { ARG_REGION },
+    .opts = physmap_opts);
 
 #define PHYS_DUMP_DEFAULT 256u
 #define PHYS_DUMP_MAX (1u << 20)
@@ -132,16 +91,8 @@ static int
 phys_size_opt(struct ringctl *rc, const struct cmd_entry *ce, const char *what,
     const char *s, uint64_t *v)
 {
-	int err = units_parse_size(s, v);
-
-	if (err == -ERANGE)
-		return cmd_usage_error(rc, ce, "%s: %s '%s' is too large",
-		    ce->name, what, s);
-	if (err < 0)
-		return cmd_usage_error(rc, ce,
-		    "%s: bad %s '%s' (bytes, or with K, M, G, T)", ce->name,
-		    what, s);
-	return RC_OK;
+	return cmd_number_error(rc, ce, units_parse_size(s, v), what, s,
+	    " (bytes, or with K, M, G, T)");
 }
 
 /*

@@ -12,40 +12,19 @@
 #include "common/model-json.h"
 #include "common/common.h"
 
-static int cmd_rings(struct ringctl *, const struct cmd_entry *,
-    struct cmd_args *);
-static int cmd_ring(struct ringctl *, const struct cmd_entry *,
-    struct cmd_args *);
-static int cmd_clients(struct ringctl *, const struct cmd_entry *,
-    struct cmd_args *);
+static cmd_fn cmd_rings, cmd_ring, cmd_clients;
 
-const struct cmd_entry cmd_rings_entry = {
-	.name = "rings",
-	.usage = "[-q]",
-	.help = "list the rings ringd brokered",
-	.flags = CMD_QUIET,
-	.args = { ARG_NONE },
-	.exec = cmd_rings,
-};
+CMD_ENTRY(rings, "[-q]",
+    "list the rings ringd brokered",
+    .flags = CMD_QUIET, .args = { ARG_NONE });
 
-const struct cmd_entry cmd_ring_entry = {
-	.name = "ring",
-	.usage = "ID",
-	.help = "show one ring in detail",
-	.min_args = 1,
-	.max_args = 1,
-	.args = { ARG_RING },
-	.exec = cmd_ring,
-};
+CMD_ENTRY(ring, "ID",
+    "show one ring in detail",
+    .min_args = 1, .max_args = 1, .args = { ARG_RING });
 
-const struct cmd_entry cmd_clients_entry = {
-	.name = "clients",
-	.usage = "[-q]",
-	.help = "list the connections to ringd",
-	.flags = CMD_QUIET,
-	.args = { ARG_NONE },
-	.exec = cmd_clients,
-};
+CMD_ENTRY(clients, "[-q]",
+    "list the connections to ringd",
+    .flags = CMD_QUIET, .args = { ARG_NONE });
 
 static int
 cmd_rings(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)

@@ -10,30 +10,15 @@
 #include "common/model-json.h"
 #include "common/common.h"
 
-static int cmd_schemes(struct ringctl *, const struct cmd_entry *,
-    struct cmd_args *);
-static int cmd_probe(struct ringctl *, const struct cmd_entry *,
-    struct cmd_args *);
+static cmd_fn cmd_schemes, cmd_probe;
 
-const struct cmd_entry cmd_schemes_entry = {
-	.name = "schemes",
-	.usage = "[-q]",
-	.help = "list the registered schemes",
-	.flags = CMD_QUIET,
-	.args = { ARG_NONE },
-	.exec = cmd_schemes,
-};
+CMD_ENTRY(schemes, "[-q]",
+    "list the registered schemes",
+    .flags = CMD_QUIET, .args = { ARG_NONE });
 
-const struct cmd_entry cmd_probe_entry = {
-	.name = "probe",
-	.usage = "[-q] SCHEME",
-	.help = "list the opcodes a scheme serves",
-	.min_args = 1,
-	.max_args = 1,
-	.flags = CMD_QUIET,
-	.args = { ARG_SCHEME },
-	.exec = cmd_probe,
-};
+CMD_ENTRY(probe, "[-q] SCHEME",
+    "list the opcodes a scheme serves",
+    .min_args = 1, .max_args = 1, .flags = CMD_QUIET, .args = { ARG_SCHEME });
 
 /*
  * Name the producer-specific opcodes of each scheme that declared any,

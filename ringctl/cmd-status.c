@@ -21,16 +21,11 @@
 #include "common/model-json.h"
 #include "common/common.h"
 
-static int cmd_status(struct ringctl *, const struct cmd_entry *,
-    struct cmd_args *);
+static cmd_fn cmd_status;
 
-const struct cmd_entry cmd_status_entry = {
-	.name = "status",
-	.usage = "",
-	.help = "ringd's version, uptime, counts; exit 0 when healthy",
-	.args = { ARG_NONE },
-	.exec = cmd_status,
-};
+CMD_ENTRY(status, "",
+    "ringd's version, uptime, counts; exit 0 when healthy",
+    .args = { ARG_NONE });
 
 static int
 cmd_status(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)

@@ -30,8 +30,7 @@
 #include "common/model-json.h"
 #include "common/common.h"
 
-static int cmd_submit(struct ringctl *, const struct cmd_entry *,
-    struct cmd_args *);
+static cmd_fn cmd_submit;
 
 enum {
 	SUBMIT_OPT_DATA_FILE,
@@ -44,7 +43,7 @@ enum {
 	SUBMIT_NOPTS
 };
 
-static const struct cmd_opt submit_opts[] = {
+CMD_OPTS(submit_opts, SUBMIT_NOPTS,
 	[SUBMIT_OPT_DATA_FILE] = { "data-file", 0, "FILE",
 	    "put FILE's bytes in the buffer pool" },
 	[SUBMIT_OPT_BITS] = { "bits", 0, "32|64",
@@ -58,24 +57,15 @@ static const struct cmd_opt submit_opts[] = {
 	[SUBMIT_OPT_WINDOW] = { "window", 0, "W",
 	    "at most W entries in flight (the batch)" },
 	[SUBMIT_OPT_DUMP] = { "dump", 0, NULL,
-	    "hex dump the buffer after the completion" },
-	[SUBMIT_NOPTS] = { NULL, 0, NULL, NULL },
-};
-CMD_OPTS_CHECK(submit_opts, SUBMIT_NOPTS);
+	    "hex dump the buffer after the completion" });
 
-const struct cmd_entry cmd_submit_entry = {
-	.name = "submit",
-	.usage = "[--data-file FILE] [--bits 32|64] [--timeout DURATION] "
-		 "[--count N [--batch B] [--window W]] [--dump] "
-		 "SCHEME OPCODE [FIELD=VALUE ...]",
-	.help = "open a ring to a scheme, submit an entry, print its "
-		"completion",
-	.min_args = 2,
-	.max_args = -1,
-	.args = { ARG_SCHEME, ARG_OPCODE, ARG_FIELD },
-	.opts = submit_opts,
-	.exec = cmd_submit,
-};
+CMD_ENTRY(submit,
+    "[--data-file FILE] [--bits 32|64] [--timeout DURATION] "
+    "[--count N [--batch B] [--window W]] [--dump] "
+    "SCHEME OPCODE [FIELD=VALUE ...]",
+    "open a ring to a scheme, submit an entry, print its completion",
+    .min_args = 2, .max_args = -1,
+    .args = { ARG_SCHEME, ARG_OPCODE, ARG_FIELD }, .opts = submit_opts);
 
 #define SUBMIT_DATA_MAX (64u << 20) /* data= / --data-file bytes */
 #define SUBMIT_DUMP_MAX 4096u	    /* bytes --dump prints */

@@ -12,27 +12,17 @@
 #include "ringctl.h"
 #include "common/common.h"
 
-static int cmd_help(struct ringctl *, const struct cmd_entry *,
-    struct cmd_args *);
+static cmd_fn cmd_help;
 
 enum { HELP_OPT_COMMANDS, HELP_NOPTS };
 
-static const struct cmd_opt help_opts[] = {
+CMD_OPTS(help_opts, HELP_NOPTS,
 	[HELP_OPT_COMMANDS] = { "commands", 0, NULL,
-	    "list command names, one a line" },
-	[HELP_NOPTS] = { NULL, 0, NULL, NULL },
-};
-CMD_OPTS_CHECK(help_opts, HELP_NOPTS);
+	    "list command names, one a line" });
 
-const struct cmd_entry cmd_help_entry = {
-	.name = "help",
-	.usage = "[--commands] [COMMAND]",
-	.help = "list commands or explain one",
-	.max_args = 1,
-	.args = { ARG_COMMAND },
-	.opts = help_opts,
-	.exec = cmd_help,
-};
+CMD_ENTRY(help, "[--commands] [COMMAND]",
+    "list commands or explain one",
+    .max_args = 1, .args = { ARG_COMMAND }, .opts = help_opts);
 
 /* Every command, in the order help, the man page and completion list them. */
 static const struct cmd_entry *const cmd_entries[] = {
@@ -119,6 +109,19 @@ cmd_usage_error(struct ringctl *rc, const struct cmd_entry *ce, const char *fmt,
 		return out_fail(rc, RC_USAGE, 0, "%s (see 'ringctl help %s')",
 		    msg, ce->name);
 	return out_fail(rc, RC_USAGE, 0, "%s", msg);
+}
+
+int
+cmd_number_error(struct ringctl *rc, const struct cmd_entry *ce, int err,
+    const char *what, const char *s, const char *forms)
+{
+	if (err == -ERANGE)
+		return cmd_usage_error(rc, ce, "%s: %s '%s' is too large",
+		    ce->name, what, s);
+	if (err < 0)
+		return cmd_usage_error(rc, ce, "%s: bad %s '%s'%s", ce->name,
+		    what, s, forms);
+	return RC_OK;
 }
 
 /* The option of ce called name (long) or c (short); -1 when none. */

@@ -231,13 +231,8 @@ int
 conn_parse_id(struct ringctl *rc, const struct cmd_entry *ce, const char *what,
     const char *s, uint64_t *id)
 {
-	int err = units_parse_u64(s, id);
+	char w[64];
 
-	if (err == -ERANGE)
-		return cmd_usage_error(rc, ce, "%s: %s id '%s' is too large",
-		    ce->name, what, s);
-	if (err < 0)
-		return cmd_usage_error(rc, ce, "%s: bad %s id '%s'", ce->name,
-		    what, s);
-	return RC_OK;
+	snprintf(w, sizeof(w), "%s id", what);
+	return cmd_number_error(rc, ce, units_parse_u64(s, id), w, s, "");
 }

@@ -76,6 +76,15 @@ struct cmd_opt {
 	_Static_assert(sizeof(opts) / sizeof((opts)[0]) == (size_t)(n) + 1 && \
 		(n) <= CMD_OPT_MAX, \
 	    #opts " does not match its option enum")
+/*
+ * Define such an array, name opts, from its rows (one per option, each
+ * [FOO_OPT_BAR] = { long, short, arg, help }), add the terminator at [n]
+ * and check it.
+ */
+#define CMD_OPTS(opts, n, ...) \
+	static const struct cmd_opt opts[] = { __VA_ARGS__, \
+		[n] = { NULL, 0, NULL, NULL } }; \
+	CMD_OPTS_CHECK(opts, n)
 
 /* The parsed arguments of one command. */
 struct cmd_args {
@@ -87,7 +96,8 @@ struct cmd_args {
 };
 
 struct cmd_entry;
-typedef int (*cmd_fn)(struct ringctl *rc, const struct cmd_entry *ce,
+/* A command's handler; "static cmd_fn cmd_foo, cmd_bar;" declares two. */
+typedef int cmd_fn(struct ringctl *rc, const struct cmd_entry *ce,
     struct cmd_args *a);
 
 /* Command flags. */
@@ -105,8 +115,17 @@ struct cmd_entry {
 	unsigned flags;
 	enum cmd_arg args[3]; /* kinds of the positionals; the last repeats */
 	const struct cmd_opt *opts; /* NULL-name terminated, or NULL */
-	cmd_fn exec;
+	cmd_fn *exec;
 };
+
+/*
+ * Define cmd_NAME_entry, the entry of command NAME run by the handler
+ * cmd_NAME: its usage and help lines, then its other fields as designated
+ * initializers (.flags, .min_args, .max_args, .args, .opts).
+ */
+#define CMD_ENTRY(NAME, use, hlp, ...) \
+	const struct cmd_entry cmd_##NAME##_entry = { .name = #NAME, \
+		.usage = use, .help = hlp, .exec = cmd_##NAME, __VA_ARGS__ }
 
 /* ringctl.c */
 /* The program: global options, then a command, -b or the shell. */
@@ -122,6 +141,13 @@ const struct cmd_entry *cmd_find(const char *name);
 int cmd_run(struct ringctl *rc, int argc, char **argv);
 int cmd_usage_error(struct ringctl *rc, const struct cmd_entry *ce,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/*
+ * The usage error for s, the what, that a units_parse_*() refused with
+ * err: "too large" for -ERANGE, else "bad" and forms (say " (bytes)").
+ * RC_OK when err is 0.
+ */
+int cmd_number_error(struct ringctl *rc, const struct cmd_entry *ce, int err,
+    const char *what, const char *s, const char *forms);
 void cmd_print_usage(FILE *f, const struct cmd_entry *ce);
 
 /* output.c */

@@ -38,17 +38,11 @@
 #include "ringctl.h"
 #include "common/common.h"
 
-static int cmd_shell(struct ringctl *, const struct cmd_entry *,
-    struct cmd_args *);
+static cmd_fn cmd_shell;
 
-const struct cmd_entry cmd_shell_entry = {
-	.name = "shell",
-	.usage = "",
-	.help = "read commands interactively (readline)",
-	.flags = CMD_NOT_SHELL,
-	.args = { ARG_NONE },
-	.exec = cmd_shell,
-};
+CMD_ENTRY(shell, "",
+    "read commands interactively (readline)",
+    .flags = CMD_NOT_SHELL, .args = { ARG_NONE });
 
 #define SHELL_HISTORY_MAX 1000
 #define SHELL_LINE_MAX 65536
@@ -349,6 +343,16 @@ shell_cands_add(const char *s)
 	shell_cands_add_n(s, SIZE_MAX);
 }
 
+/* An id (a ring's, a region's) as a candidate. */
+static void
+shell_cands_add_id(uint64_t id)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%" PRIu64, id);
+	shell_cands_add(buf);
+}
+
 static char *
 shell_cand_gen(const char *text, int state)
 {
@@ -383,7 +387,6 @@ shell_cands_live(enum cmd_arg kind, const char *scheme)
 	struct ring_ctl_ring *r = NULL;
 	struct ring_phys_region *g = NULL;
 	const struct cmd_entry *const *t;
-	char buf[32];
 	size_t n, i;
 	unsigned k, nk;
 
@@ -400,10 +403,8 @@ shell_cands_live(enum cmd_arg kind, const char *scheme)
 		if (shell_quiet_ctl() == NULL ||
 		    ring_ctl_list_rings(shell_rc->ctl, &r, &n) < 0)
 			break;
-		for (i = 0; i < n; i++) {
-			snprintf(buf, sizeof(buf), "%" PRIu64, r[i].ring_id);
-			shell_cands_add(buf);
-		}
+		for (i = 0; i < n; i++)
+			shell_cands_add_id(r[i].ring_id);
 		free(r);
 		break;
 	case ARG_OPCODE: {
@@ -444,10 +445,8 @@ shell_cands_live(enum cmd_arg kind, const char *scheme)
 		if (shell_quiet_ctl() == NULL ||
 		    ring_phys_list_regions(shell_rc->ctl, &g, &n) < 0)
 			break;
-		for (i = 0; i < n; i++) {
-			snprintf(buf, sizeof(buf), "%" PRIu64, g[i].region_id);
-			shell_cands_add(buf);
-		}
+		for (i = 0; i < n; i++)
+			shell_cands_add_id(g[i].region_id);
 		free(g);
 		break;
 	case ARG_NONE:
