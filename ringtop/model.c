@@ -47,38 +47,30 @@
 #include "common/model-json.h"
 #include "common/common.h"
 
+/* Free a list of the snapshot or the model and leave it empty. */
+#define MODEL_LIST_FREE(vec, n) (free(vec), (vec) = NULL, (n) = 0)
+/* The model's list replaced by the snapshot's (which the caller empties). */
+#define MODEL_LIST_TAKE(m, s, vec, n) \
+	(free((m)->vec), (m)->vec = (s)->vec, (m)->n = (s)->n)
+
 void
 model_snap_free(struct rt_snap *s)
 {
-	free(s->rings);
-	free(s->schemes);
-	free(s->clients);
-	free(s->zones);
-	free(s->ranges);
-	free(s->regions);
-	free(s->opnames);
-	s->rings = NULL;
-	s->schemes = NULL;
-	s->clients = NULL;
-	s->zones = NULL;
-	s->ranges = NULL;
-	s->regions = NULL;
-	s->opnames = NULL;
-	s->nopnames = 0;
-	s->nrings = s->nschemes = s->nclients = 0;
-	s->nzones = s->nranges = s->nregions = 0;
+	MODEL_LIST_FREE(s->rings, s->nrings);
+	MODEL_LIST_FREE(s->schemes, s->nschemes);
+	MODEL_LIST_FREE(s->clients, s->nclients);
+	MODEL_LIST_FREE(s->zones, s->nzones);
+	MODEL_LIST_FREE(s->ranges, s->nranges);
+	MODEL_LIST_FREE(s->regions, s->nregions);
+	MODEL_LIST_FREE(s->opnames, s->nopnames);
 }
 
 static void
 model_phys_clear(struct rt_model *m)
 {
-	free(m->zones);
-	free(m->ranges);
-	free(m->regions);
-	m->zones = NULL;
-	m->ranges = NULL;
-	m->regions = NULL;
-	m->nzones = m->nranges = m->nregions = 0;
+	MODEL_LIST_FREE(m->zones, m->nzones);
+	MODEL_LIST_FREE(m->ranges, m->nranges);
+	MODEL_LIST_FREE(m->regions, m->nregions);
 	m->phys = false;
 }
 
@@ -89,15 +81,10 @@ model_clear(struct rt_model *m)
 
 	for (i = 0; i < m->nrings; i++)
 		free(m->rings[i].hist);
-	free(m->rings);
-	free(m->schemes);
-	free(m->clients);
-	free(m->opnames);
-	m->rings = NULL;
-	m->schemes = NULL;
-	m->clients = NULL;
-	m->opnames = NULL;
-	m->nrings = m->nschemes = m->nclients = m->nopnames = 0;
+	MODEL_LIST_FREE(m->rings, m->nrings);
+	MODEL_LIST_FREE(m->schemes, m->nschemes);
+	MODEL_LIST_FREE(m->clients, m->nclients);
+	MODEL_LIST_FREE(m->opnames, m->nopnames);
 	model_phys_clear(m);
 	m->sub_total = m->cmp_total = 0;
 	m->prev_ns = 0;
@@ -605,24 +592,14 @@ model_apply(struct rt_model *m, struct rt_snap *s)
 	m->rates_known = m->prev_ns != 0;
 	m->st = s->st;
 	snprintf(m->sock, sizeof(m->sock), "%s", s->sock);
-	free(m->schemes);
-	free(m->clients);
-	free(m->opnames);
-	m->opnames = s->opnames;
-	m->nopnames = s->nopnames;
-	m->schemes = s->schemes;
-	m->nschemes = s->nschemes;
-	m->clients = s->clients;
-	m->nclients = s->nclients;
-	model_phys_clear(m);
+	MODEL_LIST_TAKE(m, s, schemes, nschemes);
+	MODEL_LIST_TAKE(m, s, clients, nclients);
+	MODEL_LIST_TAKE(m, s, opnames, nopnames);
+	MODEL_LIST_TAKE(m, s, zones, nzones);
+	MODEL_LIST_TAKE(m, s, ranges, nranges);
+	MODEL_LIST_TAKE(m, s, regions, nregions);
 	m->phys = s->phys;
 	snprintf(m->phys_err, sizeof(m->phys_err), "%s", s->phys_err);
-	m->zones = s->zones;
-	m->nzones = s->nzones;
-	m->ranges = s->ranges;
-	m->nranges = s->nranges;
-	m->regions = s->regions;
-	m->nregions = s->nregions;
 	free(s->rings);
 	memset(s, 0, sizeof(*s));
 	m->up = true;

@@ -2,9 +2,10 @@
  * record.c - ringtop's record files (-w, -r): the snapshot lines written
  * with json-c and read back with every field checked.
  *
- * Each introspection record is written as a JSON array of its fields,
- * in the order of a field table below; the same table reads it back, so
- * the writer and the reader cannot disagree.  A file is hostile input:
+ * Each introspection record is written as a JSON array of its fields
+ * (an array member element by element), in the order of a field table
+ * below; the same table reads it back, so the writer and the reader
+ * cannot disagree.  A file is hostile input:
  * every line is bounded, every number checked against its field's width,
  * every string against its buffer, and the first fault is reported with
  * its line number.
@@ -34,7 +35,8 @@ struct rec_type;
 
 struct rec_field {
 	size_t off;
-	size_t size;
+	size_t size; /* of one value */
+	size_t n;    /* values: 1, or an array member's length */
 	enum rec_kind kind;
 	const struct rec_type *sub;
 };
@@ -47,11 +49,17 @@ struct rec_type {
 
 #define REC_F(t, m, k) \
 	{ \
-		offsetof(t, m), sizeof(((t *)0)->m), k, NULL \
+		offsetof(t, m), sizeof(((t *)0)->m), 1, k, NULL \
 	}
 #define REC_S(t, m, s) \
 	{ \
-		offsetof(t, m), sizeof(((t *)0)->m), REC_SUB, &s \
+		offsetof(t, m), sizeof(((t *)0)->m), 1, REC_SUB, &s \
+	}
+/* An array member: each element one value, in order. */
+#define REC_A(t, m, k, s) \
+	{ \
+		offsetof(t, m), sizeof(((t *)0)->m[0]), \
+		    sizeof(((t *)0)->m) / sizeof(((t *)0)->m[0]), k, s \
 	}
 #define REC_TYPE(t, fields) \
 	{ \
@@ -89,10 +97,8 @@ static const struct rec_field rec_status_f[] = {
 	REC_F(struct ring_ctl_status, rings, REC_U32),
 	REC_F(struct ring_ctl_status, clients, REC_U32),
 	REC_F(struct ring_ctl_status, phys_regions, REC_U32),
-	REC_F(struct ring_ctl_status, phys_size[0], REC_U64),
-	REC_F(struct ring_ctl_status, phys_size[1], REC_U64),
-	REC_F(struct ring_ctl_status, phys_used[0], REC_U64),
-	REC_F(struct ring_ctl_status, phys_used[1], REC_U64),
+	REC_A(struct ring_ctl_status, phys_size, REC_U64, NULL),
+	REC_A(struct ring_ctl_status, phys_used, REC_U64, NULL),
 };
 static const struct rec_type rec_status = REC_TYPE(struct ring_ctl_status,
     rec_status_f);
@@ -122,10 +128,7 @@ static const struct rec_field rec_scheme_f[] = {
 	REC_F(struct ring_ctl_scheme, builtin, REC_U32),
 	REC_F(struct ring_ctl_scheme, rings, REC_U32),
 	REC_F(struct ring_ctl_scheme, rings_opened, REC_U64),
-	REC_F(struct ring_ctl_scheme, ops[0], REC_U64),
-	REC_F(struct ring_ctl_scheme, ops[1], REC_U64),
-	REC_F(struct ring_ctl_scheme, ops[2], REC_U64),
-	REC_F(struct ring_ctl_scheme, ops[3], REC_U64),
+	REC_A(struct ring_ctl_scheme, ops, REC_U64, NULL),
 };
 static const struct rec_type rec_scheme = REC_TYPE(struct ring_ctl_scheme,
     rec_scheme_f);
@@ -168,7 +171,6 @@ static const struct rec_field rec_grant_f[] = {
 static const struct rec_type rec_grant = REC_TYPE(struct ring_phys_grant,
     rec_grant_f);
 
-#define REC_GRANT(i) REC_S(struct ring_phys_region, grant[i], rec_grant)
 static const struct rec_field rec_region_f[] = {
 	REC_F(struct ring_phys_region, region_id, REC_U64),
 	REC_F(struct ring_phys_region, base, REC_U64),
@@ -180,16 +182,8 @@ static const struct rec_field rec_region_f[] = {
 	REC_F(struct ring_phys_region, age_ns, REC_U64),
 	REC_F(struct ring_phys_region, grants, REC_U32),
 	REC_F(struct ring_phys_region, mapped, REC_U32),
-	REC_GRANT(0),
-	REC_GRANT(1),
-	REC_GRANT(2),
-	REC_GRANT(3),
-	REC_GRANT(4),
-	REC_GRANT(5),
-	REC_GRANT(6),
-	REC_GRANT(7),
+	REC_A(struct ring_phys_region, grant, REC_SUB, &rec_grant),
 };
-_Static_assert(RING_PHYS_GRANT_MAX == 8, "rec_region_f lists every grant");
 static const struct rec_type rec_region = REC_TYPE(struct ring_phys_region,
     rec_region_f);
 
@@ -271,42 +265,59 @@ rec_snap_dup(struct rt_snap *dst, const struct rt_snap *s)
 
 /* --- writing ------------------------------------------------------------ */
 
-static struct json_object *
-rec_enc(const struct rec_type *t, const void *rec)
+static struct json_object *rec_enc(const struct rec_type *t, const void *rec);
+
+/* The number of values a record of type t is written as. */
+static size_t
+rec_nvals(const struct rec_type *t)
 {
-	struct json_object *a = json_object_new_array_ext((int)t->nf), *o;
-	const char *p;
-	size_t i;
+	size_t i, n = 0;
+
+	for (i = 0; i < t->nf; i++)
+		n += t->f[i].n;
+	return n;
+}
+
+/* One value of field f, at p. */
+static struct json_object *
+rec_enc_val(const struct rec_field *f, const char *p)
+{
 	uint32_t u32;
 	uint64_t u64;
 
-	for (i = 0; a != NULL && i < t->nf; i++) {
-		const struct rec_field *f = &t->f[i];
-
-		p = (const char *)rec + f->off;
-		switch (f->kind) {
-		case REC_U32:
-			memcpy(&u32, p, sizeof(u32));
-			o = json_object_new_uint64(u32);
-			break;
-		case REC_U64:
-			memcpy(&u64, p, sizeof(u64));
-			o = json_object_new_uint64(u64);
-			break;
-		case REC_STR:
-			o = json_object_new_string_len(p,
-			    (int)strnlen(p, f->size));
-			break;
-		default:
-			o = rec_enc(f->sub, p);
-			break;
-		}
-		if (o == NULL || json_object_array_add(a, o) < 0) {
-			json_object_put(o);
-			json_object_put(a);
-			return NULL;
-		}
+	switch (f->kind) {
+	case REC_U32:
+		memcpy(&u32, p, sizeof(u32));
+		return json_object_new_uint64(u32);
+	case REC_U64:
+		memcpy(&u64, p, sizeof(u64));
+		return json_object_new_uint64(u64);
+	case REC_STR:
+		return json_object_new_string_len(p, (int)strnlen(p, f->size));
+	default:
+		return rec_enc(f->sub, p);
 	}
+}
+
+static struct json_object *
+rec_enc(const struct rec_type *t, const void *rec)
+{
+	struct json_object *a = json_object_new_array_ext((int)rec_nvals(t)),
+			   *o;
+	size_t i, j;
+
+	for (i = 0; a != NULL && i < t->nf; i++)
+		for (j = 0; j < t->f[i].n; j++) {
+			const struct rec_field *f = &t->f[i];
+
+			o = rec_enc_val(f,
+			    (const char *)rec + f->off + j * f->size);
+			if (o == NULL || json_object_array_add(a, o) < 0) {
+				json_object_put(o);
+				json_object_put(a);
+				return NULL;
+			}
+		}
 	return a;
 }
 
@@ -483,53 +494,65 @@ rec_get_u64(struct json_object *o, uint64_t *v)
 	return true;
 }
 
+static const char *rec_dec(const struct rec_type *t, struct json_object *a,
+    void *rec);
+
+/* Decode one value of field f into p; NULL, or what is wrong. */
+static const char *
+rec_dec_val(const struct rec_field *f, struct json_object *o, char *p)
+{
+	const char *str;
+	size_t len;
+	uint64_t u64;
+	uint32_t u32;
+
+	switch (f->kind) {
+	case REC_U32:
+		if (!rec_get_u64(o, &u64) || u64 > UINT32_MAX)
+			return "a field is not a 32-bit count";
+		u32 = (uint32_t)u64;
+		memcpy(p, &u32, sizeof(u32));
+		return NULL;
+	case REC_U64:
+		if (!rec_get_u64(o, &u64))
+			return "a field is not a 64-bit count";
+		memcpy(p, &u64, sizeof(u64));
+		return NULL;
+	case REC_STR:
+		if (!json_object_is_type(o, json_type_string))
+			return "a name is not a string";
+		str = json_object_get_string(o);
+		len = (size_t)json_object_get_string_len(o);
+		/* the model's names always end in a NUL */
+		if (len >= f->size || strnlen(str, len) != len)
+			return "a name is too long or holds a NUL";
+		memset(p, 0, f->size);
+		memcpy(p, str, len);
+		return NULL;
+	default:
+		return rec_dec(f->sub, o, p);
+	}
+}
+
 /* Decode one record; NULL, or what is wrong. */
 static const char *
 rec_dec(const struct rec_type *t, struct json_object *a, void *rec)
 {
-	const char *why, *str;
-	char *p;
-	size_t i, len;
-	uint64_t u64;
-	uint32_t u32;
+	const char *why;
+	size_t i, j, k = 0;
 
 	if (!json_object_is_type(a, json_type_array) ||
-	    json_object_array_length(a) != t->nf)
+	    json_object_array_length(a) != rec_nvals(t))
 		return "a record has the wrong shape";
-	for (i = 0; i < t->nf; i++) {
-		const struct rec_field *f = &t->f[i];
-		struct json_object *o = json_object_array_get_idx(a, i);
+	for (i = 0; i < t->nf; i++)
+		for (j = 0; j < t->f[i].n; j++) {
+			const struct rec_field *f = &t->f[i];
 
-		p = (char *)rec + f->off;
-		switch (f->kind) {
-		case REC_U32:
-			if (!rec_get_u64(o, &u64) || u64 > UINT32_MAX)
-				return "a field is not a 32-bit count";
-			u32 = (uint32_t)u64;
-			memcpy(p, &u32, sizeof(u32));
-			break;
-		case REC_U64:
-			if (!rec_get_u64(o, &u64))
-				return "a field is not a 64-bit count";
-			memcpy(p, &u64, sizeof(u64));
-			break;
-		case REC_STR:
-			if (!json_object_is_type(o, json_type_string))
-				return "a name is not a string";
-			str = json_object_get_string(o);
-			len = (size_t)json_object_get_string_len(o);
-			/* the model's names always end in a NUL */
-			if (len >= f->size || strnlen(str, len) != len)
-				return "a name is too long or holds a NUL";
-			memset(p, 0, f->size);
-			memcpy(p, str, len);
-			break;
-		default:
-			if ((why = rec_dec(f->sub, o, p)) != NULL)
+			why = rec_dec_val(f, json_object_array_get_idx(a, k++),
+			    (char *)rec + f->off + j * f->size);
+			if (why != NULL)
 				return why;
-			break;
 		}
-	}
 	return NULL;
 }
 

@@ -12,7 +12,8 @@
  * key, a replay shows every snapshot), the socket,
  * whether ringd answered (and the error if not), and the raw records as
  * ringd gave them, each record a JSON array of its fields in the order of
- * record.c's field tables (compact: no key per field).
+ * record.c's field tables, an array member element by element (compact:
+ * no key per field).
  */
 #ifndef RINGTOP_RECORD_H
 #define RINGTOP_RECORD_H

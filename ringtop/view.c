@@ -290,84 +290,129 @@ view_index(const struct rt_view *v, enum rt_tab t, size_t i)
 static enum rt_tab view_ord_tab;
 static unsigned view_ord_col;
 
-/* One row against another in the order of a non-Rings tab. */
+/* The columns of each non-Rings tab that hold figures: largest first. */
+static const unsigned view_ord_desc[RT_TAB_COUNT] = {
+	[RT_TAB_SCHEMES] = 1u << VS_UID | 1u << VS_BUILTIN | 1u << VS_RINGS,
+	[RT_TAB_CLIENTS] = 1u << VC_UID | 1u << VC_GID | 1u << VC_SCHEMES |
+	    1u << VC_RINGS | 1u << VC_AGE,
+	[RT_TAB_MEMORY] = 1u << VM_SIZE | 1u << VM_UID | 1u << VM_FLAGS |
+	    1u << VM_MAPPED | 1u << VM_GRANTS | 1u << VM_AGE,
+};
+
+/* The column of each non-Rings tab that shows a peer: it sorts by peer. */
+static const unsigned view_ord_peer_col[RT_TAB_COUNT] = {
+	[RT_TAB_SCHEMES] = VS_OWNER,
+	[RT_TAB_CLIENTS] = VC_CLIENT,
+	[RT_TAB_MEMORY] = VM_OWNER,
+};
+
+/* The peer of row i of non-Rings tab t. */
+static const struct ring_ctl_peer *
+view_ord_peer(const struct rt_model *m, enum rt_tab t, size_t i)
+{
+	if (t == RT_TAB_SCHEMES)
+		return &m->schemes[i].owner;
+	if (t == RT_TAB_CLIENTS)
+		return &m->clients[i].peer;
+	return &m->regions[i].owner;
+}
+
+/*
+ * The figure row i of non-Rings tab t sorts by in column col; the first
+ * column gives the id that breaks ties (0 for Schemes: by name).
+ */
+static uint64_t
+view_ord_key(const struct rt_model *m, enum rt_tab t, unsigned col, size_t i)
+{
+	if (t == RT_TAB_SCHEMES) {
+		const struct ring_ctl_scheme *s = &m->schemes[i];
+
+		switch (col) {
+		case VS_UID:
+			return s->owner.uid;
+		case VS_BUILTIN:
+			return s->builtin;
+		case VS_RINGS:
+			return s->rings;
+		default:
+			return 0;
+		}
+	}
+	if (t == RT_TAB_CLIENTS) {
+		const struct ring_ctl_client *c = &m->clients[i];
+
+		switch (col) {
+		case VC_ID:
+			return c->client_id;
+		case VC_UID:
+			return c->peer.uid;
+		case VC_GID:
+			return c->peer.gid;
+		case VC_SCHEMES:
+			return c->schemes;
+		case VC_RINGS:
+			return c->rings;
+		case VC_AGE:
+			return c->age_ns;
+		default:
+			return 0;
+		}
+	}
+	{
+		const struct ring_phys_region *r = &m->regions[i];
+
+		switch (col) {
+		case VM_REGION:
+			return r->region_id;
+		case VM_BASE:
+			return r->base;
+		case VM_SIZE:
+			return r->size;
+		case VM_ZONE:
+			return r->zone;
+		case VM_UID:
+			return r->owner.uid;
+		case VM_FLAGS:
+			return r->flags;
+		case VM_MAPPED:
+			return r->mapped;
+		case VM_GRANTS:
+			return r->grants;
+		case VM_AGE:
+			return r->age_ns;
+		default:
+			return 0;
+		}
+	}
+}
+
+/*
+ * One row against another in the order of a non-Rings tab: by the peer
+ * in the peer column, else by the column's figure (largest first for
+ * figures), ties by name (Schemes) or id.
+ */
 static int
 view_ord_cmp(const void *pa, const void *pb)
 {
 	const struct rt_model *m = view_sort_model;
 	size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
-	int c = 0;
-	bool numeric = false;
+	enum rt_tab t = view_ord_tab;
+	unsigned col = view_ord_col;
+	int c;
 
-	if (view_ord_tab == RT_TAB_SCHEMES) {
-		const struct ring_ctl_scheme *a = &m->schemes[ia],
-					     *b = &m->schemes[ib];
-
-		numeric = view_ord_col == VS_UID || view_ord_col == VS_RINGS ||
-		    view_ord_col == VS_BUILTIN;
-		c = view_ord_col == VS_OWNER
-		    ? view_cmp_peer(&a->owner, &b->owner)
-		    : view_ord_col == VS_UID
-		    ? view_cmp_u64(a->owner.uid, b->owner.uid)
-		    : view_ord_col == VS_BUILTIN
-		    ? view_cmp_u64(a->builtin, b->builtin)
-		    : view_ord_col == VS_RINGS
-		    ? view_cmp_u64(a->rings, b->rings)
-		    : 0;
-		if (numeric)
-			c = -c;
-		if (c == 0)
-			c = strcmp(a->name, b->name);
-	} else if (view_ord_tab == RT_TAB_CLIENTS) {
-		const struct ring_ctl_client *a = &m->clients[ia],
-					     *b = &m->clients[ib];
-
-		numeric = view_ord_col != VC_ID && view_ord_col != VC_CLIENT;
-		c = view_ord_col == VC_CLIENT
-		    ? view_cmp_peer(&a->peer, &b->peer)
-		    : view_ord_col == VC_UID
-		    ? view_cmp_u64(a->peer.uid, b->peer.uid)
-		    : view_ord_col == VC_GID
-		    ? view_cmp_u64(a->peer.gid, b->peer.gid)
-		    : view_ord_col == VC_SCHEMES
-		    ? view_cmp_u64(a->schemes, b->schemes)
-		    : view_ord_col == VC_RINGS
-		    ? view_cmp_u64(a->rings, b->rings)
-		    : view_ord_col == VC_AGE
-		    ? view_cmp_u64(a->age_ns, b->age_ns)
-		    : 0;
-		if (numeric)
-			c = -c;
-		if (c == 0)
-			c = view_cmp_u64(a->client_id, b->client_id);
-	} else {
-		const struct ring_phys_region *a = &m->regions[ia],
-					      *b = &m->regions[ib];
-
-		numeric = view_ord_col == VM_SIZE || view_ord_col == VM_UID ||
-		    view_ord_col == VM_FLAGS || view_ord_col == VM_MAPPED ||
-		    view_ord_col == VM_GRANTS || view_ord_col == VM_AGE;
-		c = view_ord_col == VM_BASE   ? view_cmp_u64(a->base, b->base)
-		    : view_ord_col == VM_SIZE ? view_cmp_u64(a->size, b->size)
-		    : view_ord_col == VM_ZONE ? view_cmp_u64(a->zone, b->zone)
-		    : view_ord_col == VM_OWNER
-		    ? view_cmp_peer(&a->owner, &b->owner)
-		    : view_ord_col == VM_UID
-		    ? view_cmp_u64(a->owner.uid, b->owner.uid)
-		    : view_ord_col == VM_FLAGS
-		    ? view_cmp_u64(a->flags, b->flags)
-		    : view_ord_col == VM_MAPPED
-		    ? view_cmp_u64(a->mapped, b->mapped)
-		    : view_ord_col == VM_GRANTS
-		    ? view_cmp_u64(a->grants, b->grants)
-		    : view_ord_col == VM_AGE
-		    ? view_cmp_u64(a->age_ns, b->age_ns)
-		    : 0;
-		if (numeric)
-			c = -c;
-		if (c == 0)
-			c = view_cmp_u64(a->region_id, b->region_id);
-	}
+	if (col == view_ord_peer_col[t])
+		c = view_cmp_peer(view_ord_peer(m, t, ia),
+		    view_ord_peer(m, t, ib));
+	else
+		c = view_cmp_u64(view_ord_key(m, t, col, ia),
+		    view_ord_key(m, t, col, ib));
+	if (view_ord_desc[t] >> col & 1u)
+		c = -c;
+	if (c == 0)
+		c = t == RT_TAB_SCHEMES
+		    ? strcmp(m->schemes[ia].name, m->schemes[ib].name)
+		    : view_cmp_u64(view_ord_key(m, t, 0, ia),
+			  view_ord_key(m, t, 0, ib));
 	return view_sort_invert ? -c : c;
 }
 
