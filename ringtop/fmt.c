@@ -16,24 +16,12 @@
 void
 fmt_count(char *buf, size_t len, double v)
 {
-	static const char units[] = "kMGTPE";
-	unsigned u = 0;
-
 	if (v < 0 || v != v)
 		v = 0;
-	if (v < 10000) {
+	if (v < 10000)
 		snprintf(buf, len, "%.0f", v);
-		return;
-	}
-	v /= 1000;
-	while (v >= 1000 && u + 1 < sizeof(units) - 1) {
-		v /= 1000;
-		u++;
-	}
-	if (v < 10)
-		snprintf(buf, len, "%.1f%c", v, units[u]);
 	else
-		snprintf(buf, len, "%.0f%c", v, units[u]);
+		units_fmt_scaled(v, 1000, "kMGTPE", buf, len);
 }
 
 void
