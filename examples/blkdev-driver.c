@@ -37,6 +37,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,6 +334,52 @@ drv_size_opt(const char *opt, const char *s, uint64_t lo, uint64_t hi,
 	return 0;
 }
 
+/* The options that take a number (units_parse_size(): 4k, 1M...). */
+#define DRV_NUM(ch, what, lo, hi, field) \
+	{ ch, what, lo, hi, offsetof(struct drv, field), \
+		sizeof(((struct drv *)0)->field) }
+static const struct drv_num_opt {
+	int ch;
+	const char *what;
+	uint64_t lo, hi;
+	size_t off, size; /* of its field in struct drv: uint64_t or unsigned */
+} drv_num_opts[] = {
+	DRV_NUM('b', "block size", BLKDEV_SECTOR, BLKDEV_MAX_XFER, bsize),
+	DRV_NUM('c', "count", 1, UINT64_MAX / 2, count),
+	DRV_NUM('d', "delay", 0, 10000, delay_ms),
+	DRV_NUM('g', "segments", 1, BLKDEV_MAX_SEGS, segs),
+	DRV_NUM('l', "length", BLKDEV_SECTOR, UINT64_MAX / 2, span),
+	DRV_NUM('M', "minimum", RING_PHYS_FRAME, 1ull << 40, min),
+	DRV_NUM('o', "offset", 0, UINT64_MAX / 2, off),
+	DRV_NUM('p', "passes", 1, 1000000, passes),
+	DRV_NUM('q', "depth", 1, DRV_MAX_DEPTH, depth),
+	DRV_NUM('r', "rate", 1, 10000000, rate),
+	DRV_NUM('x', "seed", 0, UINT64_MAX, seed),
+};
+#define DRV_NUM_OPTS (sizeof(drv_num_opts) / sizeof(drv_num_opts[0]))
+
+/* Option ch if it takes a number: 1 stored, -1 bad (said), 0 not one. */
+static int
+drv_num_option(struct drv *d, int ch, const char *arg)
+{
+	const struct drv_num_opt *o;
+	uint64_t v;
+	size_t i;
+
+	for (i = 0; i < DRV_NUM_OPTS && drv_num_opts[i].ch != ch; i++)
+		;
+	if (i == DRV_NUM_OPTS)
+		return 0;
+	o = &drv_num_opts[i];
+	if (drv_size_opt(o->what, arg, o->lo, o->hi, &v) < 0)
+		return -1;
+	if (o->size == sizeof(uint64_t))
+		*(uint64_t *)(void *)((char *)d + o->off) = v;
+	else
+		*(unsigned *)(void *)((char *)d + o->off) = (unsigned)v;
+	return 1;
+}
+
 static int
 drv_options(struct drv *d, int argc, char **argv)
 {
@@ -360,57 +407,29 @@ drv_options(struct drv *d, int argc, char **argv)
 		{ "seed", required_argument, NULL, 'x' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint64_t v;
 	char *end;
-	int ch;
+	int ch, rc;
 
 	while ((ch = getopt_long(argc, argv,
 		    "b:c:d:g:hjl:M:m:n:o:Pp:q:Rr:S:t:vwx:", longopts, NULL)) !=
 	    -1) {
+		if ((rc = drv_num_option(d, ch, optarg)) < 0)
+			return -1;
+		if (ch == 'b' && d->bsize % BLKDEV_SECTOR != 0) {
+			fprintf(stderr,
+			    "blkdev-driver: bad block size '%s': "
+			    "not a multiple of %u\n",
+			    optarg, BLKDEV_SECTOR);
+			return -1;
+		}
+		if (rc > 0)
+			continue;
 		switch (ch) {
-		case 'b':
-			if (drv_size_opt("block size", optarg, BLKDEV_SECTOR,
-				BLKDEV_MAX_XFER, &d->bsize) < 0)
-				return -1;
-			if (d->bsize % BLKDEV_SECTOR != 0) {
-				fprintf(stderr,
-				    "blkdev-driver: bad block size '%s': "
-				    "not a multiple of %u\n",
-				    optarg, BLKDEV_SECTOR);
-				return -1;
-			}
-			break;
-		case 'c':
-			if (drv_size_opt("count", optarg, 1, UINT64_MAX / 2,
-				&d->count) < 0)
-				return -1;
-			break;
-		case 'd':
-			if (drv_size_opt("delay", optarg, 0, 10000, &v) < 0)
-				return -1;
-			d->delay_ms = (unsigned)v;
-			break;
-		case 'g':
-			if (drv_size_opt("segments", optarg, 1, BLKDEV_MAX_SEGS,
-				&v) < 0)
-				return -1;
-			d->segs = (unsigned)v;
-			break;
 		case 'h':
 			drv_usage(stdout);
 			exit(0);
 		case 'j':
 			d->json = true;
-			break;
-		case 'l':
-			if (drv_size_opt("length", optarg, BLKDEV_SECTOR,
-				UINT64_MAX / 2, &d->span) < 0)
-				return -1;
-			break;
-		case 'M':
-			if (drv_size_opt("minimum", optarg, RING_PHYS_FRAME,
-				1ull << 40, &d->min) < 0)
-				return -1;
 			break;
 		case 'm':
 			if (strcmp(optarg, "verify") == 0)
@@ -437,31 +456,11 @@ drv_options(struct drv *d, int argc, char **argv)
 			}
 			d->name = optarg;
 			break;
-		case 'o':
-			if (drv_size_opt("offset", optarg, 0, UINT64_MAX / 2,
-				&d->off) < 0)
-				return -1;
-			break;
 		case 'P':
 			d->list_phys = true;
 			break;
-		case 'p':
-			if (drv_size_opt("passes", optarg, 1, 1000000, &v) < 0)
-				return -1;
-			d->passes = (unsigned)v;
-			break;
-		case 'q':
-			if (drv_size_opt("depth", optarg, 1, DRV_MAX_DEPTH,
-				&d->depth) < 0)
-				return -1;
-			break;
 		case 'R':
 			d->random = true;
-			break;
-		case 'r':
-			if (drv_size_opt("rate", optarg, 1, 10000000,
-				&d->rate) < 0)
-				return -1;
 			break;
 		case 'S':
 			d->sock = optarg;
@@ -483,11 +482,6 @@ drv_options(struct drv *d, int argc, char **argv)
 			break;
 		case 'w':
 			d->write = true;
-			break;
-		case 'x':
-			if (drv_size_opt("seed", optarg, 0, UINT64_MAX,
-				&d->seed) < 0)
-				return -1;
 			break;
 		default:
 			drv_usage(stderr);

@@ -83,6 +83,21 @@ client_reply_error(struct client *c, uint16_t type, uint32_t seq, int err)
 	    NULL, 0);
 }
 
+/*
+ * The reply a handler built for request m (error field included): m's
+ * type with PROTO_REPLY, m's seq, no descriptors.  Returns 0, a handler's
+ * "replied", whatever the sending did: client_send() kills a client that
+ * cannot take it.
+ */
+int
+client_reply(struct client *c, const struct proto_msg *m, const void *body,
+    uint32_t len)
+{
+	client_send(c, m->hdr.type | PROTO_REPLY, m->hdr.seq, body, len, NULL,
+	    0);
+	return 0;
+}
+
 /* Count a protocol violation; enough of them end the connection. */
 static void
 client_bad(struct client *c, const char *what)
@@ -203,9 +218,7 @@ client_handle_hello(struct client *c, struct proto_msg *m)
 		if (!c->comm_known)
 			client_set_comm(c, h->comm, sizeof(h->comm));
 	}
-	client_send(c, PROTO_HELLO | PROTO_REPLY, m->hdr.seq, &r, sizeof(r),
-	    NULL, 0);
-	return 0;
+	return client_reply(c, m, &r, sizeof(r));
 }
 
 static int
@@ -225,7 +238,5 @@ client_handle_status(struct client *c, struct proto_msg *m)
 	r.st.rings = ringd.nrings;
 	r.st.clients = ringd.nclients;
 	phys_fill_status(&r.st);
-	client_send(c, PROTO_STATUS | PROTO_REPLY, m->hdr.seq, &r, sizeof(r),
-	    NULL, 0);
-	return 0;
+	return client_reply(c, m, &r, sizeof(r));
 }

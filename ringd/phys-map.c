@@ -225,7 +225,5 @@ phys_handle_grant(struct client *c, struct proto_msg *m)
 	    (unsigned long long)peer->id, (unsigned long long)rr->id);
 done:
 	memset(&rep, 0, sizeof(rep));
-	client_send(c, PROTO_PHYS_GRANT | PROTO_REPLY, m->hdr.seq, &rep,
-	    sizeof(rep), NULL, 0);
-	return 0;
+	return client_reply(c, m, &rep, sizeof(rep));
 }

@@ -169,9 +169,7 @@ registry_handle_register(struct client *c, struct proto_msg *m)
 	ringd.status_dirty = true;
 	log_info("%s registered scheme '%s'", client_name(c), s->name);
 	memset(&r, 0, sizeof(r));
-	client_send(c, PROTO_REGISTER | PROTO_REPLY, m->hdr.seq, &r, sizeof(r),
-	    NULL, 0);
-	return 0;
+	return client_reply(c, m, &r, sizeof(r));
 }
 
 /* UNREGISTER: -EINVAL bad name, -ENOENT not registered, -EPERM not ours. */
@@ -191,9 +189,7 @@ registry_handle_unregister(struct client *c, struct proto_msg *m)
 	log_info("%s unregistered scheme '%s'", client_name(c), s->name);
 	registry_remove(s);
 	memset(&r, 0, sizeof(r));
-	client_send(c, PROTO_UNREGISTER | PROTO_REPLY, m->hdr.seq, &r,
-	    sizeof(r), NULL, 0);
-	return 0;
+	return client_reply(c, m, &r, sizeof(r));
 }
 
 /*
@@ -224,9 +220,7 @@ registry_handle_probe(struct client *c, struct proto_msg *m)
 			memcpy(r.opnames.name[w], s->opnames->name[w],
 			    sizeof(r.opnames.name[w]));
 	}
-	client_send(c, PROTO_PROBE | PROTO_REPLY, m->hdr.seq, &r, sizeof(r),
-	    NULL, 0);
-	return 0;
+	return client_reply(c, m, &r, sizeof(r));
 }
 
 void
