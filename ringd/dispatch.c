@@ -98,6 +98,15 @@ client_reply(struct client *c, const struct proto_msg *m, const void *body,
 	return 0;
 }
 
+/* The reply to m that only says "done": a struct proto_reply, error 0. */
+int
+client_reply_ok(struct client *c, const struct proto_msg *m)
+{
+	const struct proto_reply r = { 0 };
+
+	return client_reply(c, m, &r, sizeof(r));
+}
+
 /* Count a protocol violation; enough of them end the connection. */
 static void
 client_bad(struct client *c, const char *what)

@@ -301,12 +301,7 @@ main(int argc, char **argv)
 	service_notify("STOPPING=1\nSTATUS=shutting down");
 out_all:
 	service_daemon_ready(false);
-	rings_fini();
-	state_fini();
-	client_fini();
-	registry_fini();
-	phys_fini();
-	loop_fini();
+	service_fini_state();
 out_listen:
 	listen_close();
 out_pidfile:

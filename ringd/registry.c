@@ -115,7 +115,6 @@ int
 registry_handle_register(struct client *c, struct proto_msg *m)
 {
 	const struct proto_register *req = (const void *)m->body.raw;
-	struct proto_reply r;
 	struct scheme *s, *old;
 	uint32_t owner;
 
@@ -168,8 +167,7 @@ registry_handle_register(struct client *c, struct proto_msg *m)
 	ringd.nschemes++;
 	ringd.status_dirty = true;
 	log_info("%s registered scheme '%s'", client_name(c), s->name);
-	memset(&r, 0, sizeof(r));
-	return client_reply(c, m, &r, sizeof(r));
+	return client_reply_ok(c, m);
 }
 
 /* UNREGISTER: -EINVAL bad name, -ENOENT not registered, -EPERM not ours. */
@@ -177,7 +175,6 @@ int
 registry_handle_unregister(struct client *c, struct proto_msg *m)
 {
 	const struct proto_name *req = (const void *)m->body.raw;
-	struct proto_reply r;
 	struct scheme *s;
 
 	if (!proto_name_ok(req->name, sizeof(req->name)))
@@ -188,8 +185,7 @@ registry_handle_unregister(struct client *c, struct proto_msg *m)
 		return -EPERM;
 	log_info("%s unregistered scheme '%s'", client_name(c), s->name);
 	registry_remove(s);
-	memset(&r, 0, sizeof(r));
-	return client_reply(c, m, &r, sizeof(r));
+	return client_reply_ok(c, m);
 }
 
 /*

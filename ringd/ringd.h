@@ -389,6 +389,7 @@ void service_notify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void service_notify_fdstore(const char *name, const int *fds, size_t nfds);
 void service_raise_nofile(void);
 void service_init_state(void);
+void service_fini_state(void);
 
 /* listen.c */
 /* Which default socket: by uid, or the one ringd --system/--user names. */
@@ -433,6 +434,7 @@ void dispatch_read(struct client *c);
 int client_reply_error(struct client *c, uint16_t type, uint32_t seq, int err);
 int client_reply(struct client *c, const struct proto_msg *m, const void *body,
     uint32_t len);
+int client_reply_ok(struct client *c, const struct proto_msg *m);
 
 /* list.c: record lists, packet by packet */
 int list_handle_request(struct client *c, struct proto_msg *m);

@@ -503,7 +503,6 @@ rings_handle_close(struct client *c, struct proto_msg *m)
 {
 	const struct proto_ring_ref *req = (const void *)m->body.raw;
 	struct ringd_ring *rr;
-	struct proto_reply r;
 
 	if ((rr = rings_find(req->ring_id)) == NULL)
 		return -ENOENT;
@@ -518,8 +517,7 @@ rings_handle_close(struct client *c, struct proto_msg *m)
 			rings_producer_gone(rr);
 	} else
 		return -EPERM;
-	memset(&r, 0, sizeof(r));
-	return client_reply(c, m, &r, sizeof(r));
+	return client_reply_ok(c, m);
 }
 
 /* c is a side of rr again. */

@@ -1,7 +1,8 @@
 /*
  * service.c - running as a service: pidfile (libbsd pidfile(3)), the
  * classic double-fork daemon, systemd's readiness protocol (sd_notify
- * datagrams written by hand, no libsystemd) and the descriptor limit.
+ * datagrams written by hand, no libsystemd), the descriptor limit, and
+ * ringd's global state set up and torn down as a whole.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -254,4 +255,21 @@ service_init_state(void)
 	TAILQ_INIT(&ringd.dead_rings);
 	TAILQ_INIT(&ringd.dead_clients);
 	TAILQ_INIT(&ringd.hello_wait);
+}
+
+/*
+ * Tear down what ringd built, in the order it must go: the state file
+ * written and the rings let go (rings_fini()), what the last ringd left,
+ * connections, schemes, physical memory, the event loop.  main.c at exit;
+ * the fuzz harness between inputs.
+ */
+void
+service_fini_state(void)
+{
+	rings_fini();
+	state_fini();
+	client_fini();
+	registry_fini();
+	phys_fini();
+	loop_fini();
 }
