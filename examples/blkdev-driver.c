@@ -50,7 +50,9 @@
 
 #include "blkdev-driver.h"
 
+/* -m's names, by enum drv_mode */
 static const char *const drv_mode_name[] = { "verify", "bench", "load" };
+#define DRV_NMODES (sizeof(drv_mode_name) / sizeof(drv_mode_name[0]))
 
 volatile sig_atomic_t drv_quit;
 
@@ -229,6 +231,19 @@ drv_json_fixed(double v, int prec)
 	return json_object_new_double_s(v, buf);
 }
 
+/* o's next key: a count (JSON integer), or a figure with prec decimals. */
+static void
+drv_json_count(struct json_object *o, const char *key, uint64_t v)
+{
+	json_object_object_add(o, key, json_object_new_uint64(v));
+}
+
+static void
+drv_json_figure(struct json_object *o, const char *key, double v, int prec)
+{
+	json_object_object_add(o, key, drv_json_fixed(v, prec));
+}
+
 /*
  * The summary as one JSON object on one line, keys in this order, no
  * blanks (bench-blkdev and the tests read it): counts are integers, rates
@@ -243,35 +258,27 @@ drv_report_json(const struct drv *d, double s, double iops, double mibs,
 	json_object_object_add(o, "mode",
 	    json_object_new_string(drv_mode_name[d->mode]));
 	json_object_object_add(o, "scheme", json_object_new_string(d->name));
-	json_object_object_add(o, "block_bytes",
-	    json_object_new_uint64(d->bsize));
-	json_object_object_add(o, "depth", json_object_new_uint64(d->depth));
-	json_object_object_add(o, "requests",
-	    json_object_new_uint64(d->requests));
-	json_object_object_add(o, "reads", json_object_new_uint64(d->reads));
-	json_object_object_add(o, "writes", json_object_new_uint64(d->writes));
-	json_object_object_add(o, "bytes", json_object_new_uint64(d->bytes));
-	json_object_object_add(o, "seconds", drv_json_fixed(s, 6));
-	json_object_object_add(o, "iops", drv_json_fixed(iops, 1));
-	json_object_object_add(o, "mib_per_s", drv_json_fixed(mibs, 3));
-	json_object_object_add(o, "latency_mean_us", drv_json_fixed(mean, 3));
-	json_object_object_add(o, "latency_p50_us",
-	    drv_json_fixed((double)hist_quantile(&d->lat, 0.5) / 1e3, 3));
-	json_object_object_add(o, "latency_p99_us",
-	    drv_json_fixed((double)hist_quantile(&d->lat, 0.99) / 1e3, 3));
-	json_object_object_add(o, "latency_max_us",
-	    drv_json_fixed((double)d->lat.max / 1e3, 3));
-	json_object_object_add(o, "errors", json_object_new_uint64(d->errors));
-	json_object_object_add(o, "mismatches",
-	    json_object_new_uint64(d->mismatches));
-	json_object_object_add(o, "submitted",
-	    json_object_new_uint64(d->submitted));
-	json_object_object_add(o, "shutdowns",
-	    json_object_new_uint64(d->shutdowns));
-	json_object_object_add(o, "unanswered",
-	    json_object_new_uint64(d->inflight));
-	json_object_object_add(o, "ringd_restarts",
-	    json_object_new_uint64(d->restarts));
+	drv_json_count(o, "block_bytes", d->bsize);
+	drv_json_count(o, "depth", d->depth);
+	drv_json_count(o, "requests", d->requests);
+	drv_json_count(o, "reads", d->reads);
+	drv_json_count(o, "writes", d->writes);
+	drv_json_count(o, "bytes", d->bytes);
+	drv_json_figure(o, "seconds", s, 6);
+	drv_json_figure(o, "iops", iops, 1);
+	drv_json_figure(o, "mib_per_s", mibs, 3);
+	drv_json_figure(o, "latency_mean_us", mean, 3);
+	drv_json_figure(o, "latency_p50_us",
+	    (double)hist_quantile(&d->lat, 0.5) / 1e3, 3);
+	drv_json_figure(o, "latency_p99_us",
+	    (double)hist_quantile(&d->lat, 0.99) / 1e3, 3);
+	drv_json_figure(o, "latency_max_us", (double)d->lat.max / 1e3, 3);
+	drv_json_count(o, "errors", d->errors);
+	drv_json_count(o, "mismatches", d->mismatches);
+	drv_json_count(o, "submitted", d->submitted);
+	drv_json_count(o, "shutdowns", d->shutdowns);
+	drv_json_count(o, "unanswered", d->inflight);
+	drv_json_count(o, "ringd_restarts", d->restarts);
 	printf("%s\n",
 	    json_object_to_json_string_ext(o,
 		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -408,6 +415,7 @@ drv_options(struct drv *d, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
+	unsigned m;
 	int ch, rc;
 
 	while ((ch = getopt_long(argc, argv,
@@ -432,19 +440,17 @@ drv_options(struct drv *d, int argc, char **argv)
 			d->json = true;
 			break;
 		case 'm':
-			if (strcmp(optarg, "verify") == 0)
-				d->mode = DRV_VERIFY;
-			else if (strcmp(optarg, "bench") == 0)
-				d->mode = DRV_BENCH;
-			else if (strcmp(optarg, "load") == 0)
-				d->mode = DRV_LOAD;
-			else {
+			for (m = 0; m < DRV_NMODES; m++)
+				if (strcmp(optarg, drv_mode_name[m]) == 0)
+					break;
+			if (m == DRV_NMODES) {
 				fprintf(stderr,
 				    "blkdev-driver: bad mode '%s': "
 				    "expected verify, bench or load\n",
 				    optarg);
 				return -1;
 			}
+			d->mode = (enum drv_mode)m;
 			break;
 		case 'n':
 			if (optarg[0] == '\0' ||
