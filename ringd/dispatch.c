@@ -1,14 +1,15 @@
 /*
  * dispatch.c - ringd's requests: reading a client's messages through
  * proto_recv(), the handler table keyed by message type (OpenSSH's
- * mon_table), error replies, counting protocol violations, and the two
- * requests that belong to no other module, HELLO and STATUS.
+ * mon_table), replies (client_reply(), client_reply_ok(), error replies),
+ * counting protocol violations, and the two requests that belong to no
+ * other module, HELLO and STATUS.
  *
  * What each type looks like on the wire (lengths, descriptors, list or
  * not, its name) is lib/proto.h's PROTO_TYPES table; this table adds only
  * who handles it and whether it is allowed before HELLO.  Depends on
  * ringd.h (conn.c for sending, the handlers' modules); nothing but conn.c
- * calls in here (dispatch_read()) besides the handlers' client_reply_error().
+ * calls in here (dispatch_read()) besides the handlers' replies.
  */
 #include <errno.h>
 #include <string.h>
