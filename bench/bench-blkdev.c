@@ -172,12 +172,9 @@ bbk_start(void)
 int
 bench_blkdev_stop(void)
 {
-	int rc = 0;
+	int rc = bench_stop_child(&bbk.scheme, bbk.owner, "blkdev-scheme",
+	    BBK_STOP_MS);
 
-	if (bbk.scheme > 0 && getpid() == bbk.owner) {
-		rc = bench_stop(bbk.scheme, "blkdev-scheme", BBK_STOP_MS);
-		bbk.scheme = 0;
-	}
 	if (getpid() == bbk.owner)
 		bbk_remove();
 	return rc;

@@ -221,12 +221,8 @@ bench_ringd_start(void)
 int
 bench_ringd_stop(void)
 {
-	int rc = 0;
+	int rc = bench_stop_child(&brd.pid, brd.owner, "ringd", BRD_STOP_MS);
 
-	if (brd.pid > 0 && getpid() == brd.owner) {
-		rc = bench_stop(brd.pid, "ringd", BRD_STOP_MS);
-		brd.pid = 0;
-	}
 	if (getpid() == brd.owner)
 		brd_rmdir();
 	brd.start_rc = -ENOTCONN;

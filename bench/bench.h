@@ -152,7 +152,9 @@ int bench_reap(struct bench_child *c, bool kill_it, struct rusage *ru);
  * to /dev/null), pinned to cpu (-1: not), dying with the bench (SIGTERM);
  * a wait of up to ms for ready(arg) to return 0 while it runs (-ECHILD,
  * said on stderr, when it ended: it is reaped then); and a stop: SIGTERM,
- * then SIGKILL after ms, reaped, its end said on stderr unless it exited 0.
+ * then SIGKILL after ms, reaped, its end said on stderr unless it exited 0
+ * (bench_stop_child(): of *pid, if set, and only in owner, the process that
+ * started it; *pid is 0 after).
  */
 #define BENCH_OUT_INHERIT (-1)
 #define BENCH_OUT_QUIET (-2)
@@ -161,6 +163,7 @@ pid_t bench_exec(const char *path, char *const argv[], int out, int cpu);
 int bench_await(pid_t pid, const char *what, int ms, int (*ready)(void *),
     void *arg);
 int bench_stop(pid_t pid, const char *what, int ms);
+int bench_stop_child(pid_t *pid, pid_t owner, const char *what, int ms);
 
 /* Wait politely in a spin loop; on one CPU, let the peer run instead. */
 static inline void

@@ -522,3 +522,19 @@ bench_stop(pid_t pid, const char *what, int ms)
 	}
 	return 0;
 }
+
+/*
+ * Stop *pid, if set, as bench_stop() does, and forget it; only in owner,
+ * the process that started it (a forked benchmark child leaves it be).
+ */
+int
+bench_stop_child(pid_t *pid, pid_t owner, const char *what, int ms)
+{
+	int rc = 0;
+
+	if (*pid > 0 && getpid() == owner) {
+		rc = bench_stop(*pid, what, ms);
+		*pid = 0;
+	}
+	return rc;
+}

@@ -271,6 +271,29 @@ struct bench_test {
 	bool ringd; /* K_RINGD: to built-in echo; K_OPEN: through ringd */
 };
 
+/* One batch size streamed two ways: io_uring NOPs, then a ring. */
+#define BENCH_STREAM_ROWS(n) \
+	[T_U##n] = { "io_uring NOP batch " #n, BENCH_K_URING, 0, 0, n, \
+		BENCH_C_STREAM, false }, \
+	[T_S##n] = { "stream batch " #n, BENCH_K_RING, 0, BENCH_ADAPTIVE, n, \
+		BENCH_C_STREAM, false }
+
+/*
+ * One transfer size and direction three ways: the blkdev pair over a ring,
+ * pread/pwrite by 32 threads, io_uring.  BENCH_BLK_ROWS(read, READ, R, 4,
+ * 0) makes T_BR4, T_DR4 and T_UR4 (big: 0 is 4 KiB, 1 is 128 KiB).
+ */
+#define BENCH_BLK_ROW(t, name, path, dir, big) \
+	[t] = { name, BENCH_K_BLK, BENCH_BLK(path, dir, big), 0, 0, \
+		BENCH_C_IO, false }
+#define BENCH_BLK_ROWS(rw, RW, X, kib, big) \
+	BENCH_BLK_ROW(T_B##X##kib, "blkdev " #rw " " #kib " KiB", \
+	    BENCH_BLK_RING, BENCH_BLK_##RW, big), \
+	BENCH_BLK_ROW(T_D##X##kib, "p" #rw " " #kib " KiB, 32 thr", \
+	    BENCH_BLK_DIRECT, BENCH_BLK_##RW, big), \
+	BENCH_BLK_ROW(T_U##X##kib, "io_uring " #rw " " #kib " KiB", \
+	    BENCH_BLK_URING, BENCH_BLK_##RW, big)
+
 /*
  * Comparator and ring figure run back to back in every round, so that a
  * change of conditions during the run (vCPU placement, other load) hits
@@ -301,18 +324,9 @@ static const struct bench_test bench_tests[T_COUNT] = {
 	    BENCH_C_SLOW, false },
 	[T_UNIX] = { "unix socket ping-pong", BENCH_K_PP, BENCH_PP_UNIX, 0, 0,
 	    BENCH_C_SLOW, false },
-	[T_U1] = { "io_uring NOP batch 1", BENCH_K_URING, 0, 0, 1,
-	    BENCH_C_STREAM, false },
-	[T_S1] = { "stream batch 1", BENCH_K_RING, 0, BENCH_ADAPTIVE, 1,
-	    BENCH_C_STREAM, false },
-	[T_U8] = { "io_uring NOP batch 8", BENCH_K_URING, 0, 0, 8,
-	    BENCH_C_STREAM, false },
-	[T_S8] = { "stream batch 8", BENCH_K_RING, 0, BENCH_ADAPTIVE, 8,
-	    BENCH_C_STREAM, false },
-	[T_U32] = { "io_uring NOP batch 32", BENCH_K_URING, 0, 0, 32,
-	    BENCH_C_STREAM, false },
-	[T_S32] = { "stream batch 32", BENCH_K_RING, 0, BENCH_ADAPTIVE, 32,
-	    BENCH_C_STREAM, false },
+	BENCH_STREAM_ROWS(1),
+	BENCH_STREAM_ROWS(8),
+	BENCH_STREAM_ROWS(32),
 	[T_POPEN] = { "plain create+open+close", BENCH_K_OPEN, 0, 0, 0,
 	    BENCH_C_OPEN, false },
 	[T_DOPEN] = { "ringd open+close", BENCH_K_OPEN, 0, 0, 0, BENCH_C_OPEN,
@@ -327,42 +341,10 @@ static const struct bench_test bench_tests[T_COUNT] = {
 	    BENCH_C_OPEN, false },
 	[T_PSG] = { "SG 64 MiB, fragmented", BENCH_K_PHYS, BENCH_PHYS_SG, 0, 0,
 	    BENCH_C_ONE, false },
-	[T_BR4] = { "blkdev read 4 KiB", BENCH_K_BLK,
-	    BENCH_BLK(BENCH_BLK_RING, BENCH_BLK_READ, 0), 0, 0, BENCH_C_IO,
-	    false },
-	[T_DR4] = { "pread 4 KiB, 32 thr", BENCH_K_BLK,
-	    BENCH_BLK(BENCH_BLK_DIRECT, BENCH_BLK_READ, 0), 0, 0, BENCH_C_IO,
-	    false },
-	[T_UR4] = { "io_uring read 4 KiB", BENCH_K_BLK,
-	    BENCH_BLK(BENCH_BLK_URING, BENCH_BLK_READ, 0), 0, 0, BENCH_C_IO,
-	    false },
-	[T_BW4] = { "blkdev write 4 KiB", BENCH_K_BLK,
-	    BENCH_BLK(BENCH_BLK_RING, BENCH_BLK_WRITE, 0), 0, 0, BENCH_C_IO,
-	    false },
-	[T_DW4] = { "pwrite 4 KiB, 32 thr", BENCH_K_BLK,
-	    BENCH_BLK(BENCH_BLK_DIRECT, BENCH_BLK_WRITE, 0), 0, 0, BENCH_C_IO,
-	    false },
-	[T_UW4] = { "io_uring write 4 KiB", BENCH_K_BLK,
-	    BENCH_BLK(BENCH_BLK_URING, BENCH_BLK_WRITE, 0), 0, 0, BENCH_C_IO,
-	    false },
-	[T_BR128] = { "blkdev read 128 KiB", BENCH_K_BLK,
-	    BENCH_BLK(BENCH_BLK_RING, BENCH_BLK_READ, 1), 0, 0, BENCH_C_IO,
-	    false },
-	[T_DR128] = { "pread 128 KiB, 32 thr", BENCH_K_BLK,
-	    BENCH_BLK(BENCH_BLK_DIRECT, BENCH_BLK_READ, 1), 0, 0, BENCH_C_IO,
-	    false },
-	[T_UR128] = { "io_uring read 128 KiB", BENCH_K_BLK,
-	    BENCH_BLK(BENCH_BLK_URING, BENCH_BLK_READ, 1), 0, 0, BENCH_C_IO,
-	    false },
-	[T_BW128] = { "blkdev write 128 KiB", BENCH_K_BLK,
-	    BENCH_BLK(BENCH_BLK_RING, BENCH_BLK_WRITE, 1), 0, 0, BENCH_C_IO,
-	    false },
-	[T_DW128] = { "pwrite 128 KiB, 32 thr", BENCH_K_BLK,
-	    BENCH_BLK(BENCH_BLK_DIRECT, BENCH_BLK_WRITE, 1), 0, 0, BENCH_C_IO,
-	    false },
-	[T_UW128] = { "io_uring write 128 KiB", BENCH_K_BLK,
-	    BENCH_BLK(BENCH_BLK_URING, BENCH_BLK_WRITE, 1), 0, 0, BENCH_C_IO,
-	    false },
+	BENCH_BLK_ROWS(read, READ, R, 4, 0),
+	BENCH_BLK_ROWS(write, WRITE, W, 4, 0),
+	BENCH_BLK_ROWS(read, READ, R, 128, 1),
+	BENCH_BLK_ROWS(write, WRITE, W, 128, 1),
 };
 
 static uint64_t

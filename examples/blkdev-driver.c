@@ -37,6 +37,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,9 @@
 
 #include "blkdev-driver.h"
 
+/* -m's names, by enum drv_mode */
 static const char *const drv_mode_name[] = { "verify", "bench", "load" };
+#define DRV_NMODES (sizeof(drv_mode_name) / sizeof(drv_mode_name[0]))
 
 volatile sig_atomic_t drv_quit;
 
@@ -228,6 +231,19 @@ drv_json_fixed(double v, int prec)
 	return json_object_new_double_s(v, buf);
 }
 
+/* o's next key: a count (JSON integer), or a figure with prec decimals. */
+static void
+drv_json_count(struct json_object *o, const char *key, uint64_t v)
+{
+	json_object_object_add(o, key, json_object_new_uint64(v));
+}
+
+static void
+drv_json_figure(struct json_object *o, const char *key, double v, int prec)
+{
+	json_object_object_add(o, key, drv_json_fixed(v, prec));
+}
+
 /*
  * The summary as one JSON object on one line, keys in this order, no
  * blanks (bench-blkdev and the tests read it): counts are integers, rates
@@ -242,35 +258,27 @@ drv_report_json(const struct drv *d, double s, double iops, double mibs,
 	json_object_object_add(o, "mode",
 	    json_object_new_string(drv_mode_name[d->mode]));
 	json_object_object_add(o, "scheme", json_object_new_string(d->name));
-	json_object_object_add(o, "block_bytes",
-	    json_object_new_uint64(d->bsize));
-	json_object_object_add(o, "depth", json_object_new_uint64(d->depth));
-	json_object_object_add(o, "requests",
-	    json_object_new_uint64(d->requests));
-	json_object_object_add(o, "reads", json_object_new_uint64(d->reads));
-	json_object_object_add(o, "writes", json_object_new_uint64(d->writes));
-	json_object_object_add(o, "bytes", json_object_new_uint64(d->bytes));
-	json_object_object_add(o, "seconds", drv_json_fixed(s, 6));
-	json_object_object_add(o, "iops", drv_json_fixed(iops, 1));
-	json_object_object_add(o, "mib_per_s", drv_json_fixed(mibs, 3));
-	json_object_object_add(o, "latency_mean_us", drv_json_fixed(mean, 3));
-	json_object_object_add(o, "latency_p50_us",
-	    drv_json_fixed((double)hist_quantile(&d->lat, 0.5) / 1e3, 3));
-	json_object_object_add(o, "latency_p99_us",
-	    drv_json_fixed((double)hist_quantile(&d->lat, 0.99) / 1e3, 3));
-	json_object_object_add(o, "latency_max_us",
-	    drv_json_fixed((double)d->lat.max / 1e3, 3));
-	json_object_object_add(o, "errors", json_object_new_uint64(d->errors));
-	json_object_object_add(o, "mismatches",
-	    json_object_new_uint64(d->mismatches));
-	json_object_object_add(o, "submitted",
-	    json_object_new_uint64(d->submitted));
-	json_object_object_add(o, "shutdowns",
-	    json_object_new_uint64(d->shutdowns));
-	json_object_object_add(o, "unanswered",
-	    json_object_new_uint64(d->inflight));
-	json_object_object_add(o, "ringd_restarts",
-	    json_object_new_uint64(d->restarts));
+	drv_json_count(o, "block_bytes", d->bsize);
+	drv_json_count(o, "depth", d->depth);
+	drv_json_count(o, "requests", d->requests);
+	drv_json_count(o, "reads", d->reads);
+	drv_json_count(o, "writes", d->writes);
+	drv_json_count(o, "bytes", d->bytes);
+	drv_json_figure(o, "seconds", s, 6);
+	drv_json_figure(o, "iops", iops, 1);
+	drv_json_figure(o, "mib_per_s", mibs, 3);
+	drv_json_figure(o, "latency_mean_us", mean, 3);
+	drv_json_figure(o, "latency_p50_us",
+	    (double)hist_quantile(&d->lat, 0.5) / 1e3, 3);
+	drv_json_figure(o, "latency_p99_us",
+	    (double)hist_quantile(&d->lat, 0.99) / 1e3, 3);
+	drv_json_figure(o, "latency_max_us", (double)d->lat.max / 1e3, 3);
+	drv_json_count(o, "errors", d->errors);
+	drv_json_count(o, "mismatches", d->mismatches);
+	drv_json_count(o, "submitted", d->submitted);
+	drv_json_count(o, "shutdowns", d->shutdowns);
+	drv_json_count(o, "unanswered", d->inflight);
+	drv_json_count(o, "ringd_restarts", d->restarts);
 	printf("%s\n",
 	    json_object_to_json_string_ext(o,
 		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -333,6 +341,52 @@ drv_size_opt(const char *opt, const char *s, uint64_t lo, uint64_t hi,
 	return 0;
 }
 
+/* The options that take a number (units_parse_size(): 4k, 1M...). */
+#define DRV_NUM(ch, what, lo, hi, field) \
+	{ ch, what, lo, hi, offsetof(struct drv, field), \
+		sizeof(((struct drv *)0)->field) }
+static const struct drv_num_opt {
+	int ch;
+	const char *what;
+	uint64_t lo, hi;
+	size_t off, size; /* of its field in struct drv: uint64_t or unsigned */
+} drv_num_opts[] = {
+	DRV_NUM('b', "block size", BLKDEV_SECTOR, BLKDEV_MAX_XFER, bsize),
+	DRV_NUM('c', "count", 1, UINT64_MAX / 2, count),
+	DRV_NUM('d', "delay", 0, 10000, delay_ms),
+	DRV_NUM('g', "segments", 1, BLKDEV_MAX_SEGS, segs),
+	DRV_NUM('l', "length", BLKDEV_SECTOR, UINT64_MAX / 2, span),
+	DRV_NUM('M', "minimum", RING_PHYS_FRAME, 1ull << 40, min),
+	DRV_NUM('o', "offset", 0, UINT64_MAX / 2, off),
+	DRV_NUM('p', "passes", 1, 1000000, passes),
+	DRV_NUM('q', "depth", 1, DRV_MAX_DEPTH, depth),
+	DRV_NUM('r', "rate", 1, 10000000, rate),
+	DRV_NUM('x', "seed", 0, UINT64_MAX, seed),
+};
+#define DRV_NUM_OPTS (sizeof(drv_num_opts) / sizeof(drv_num_opts[0]))
+
+/* Option ch if it takes a number: 1 stored, -1 bad (said), 0 not one. */
+static int
+drv_num_option(struct drv *d, int ch, const char *arg)
+{
+	const struct drv_num_opt *o;
+	uint64_t v;
+	size_t i;
+
+	for (i = 0; i < DRV_NUM_OPTS && drv_num_opts[i].ch != ch; i++)
+		;
+	if (i == DRV_NUM_OPTS)
+		return 0;
+	o = &drv_num_opts[i];
+	if (drv_size_opt(o->what, arg, o->lo, o->hi, &v) < 0)
+		return -1;
+	if (o->size == sizeof(uint64_t))
+		*(uint64_t *)(void *)((char *)d + o->off) = v;
+	else
+		*(unsigned *)(void *)((char *)d + o->off) = (unsigned)v;
+	return 1;
+}
+
 static int
 drv_options(struct drv *d, int argc, char **argv)
 {
@@ -360,72 +414,43 @@ drv_options(struct drv *d, int argc, char **argv)
 		{ "seed", required_argument, NULL, 'x' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint64_t v;
 	char *end;
-	int ch;
+	unsigned m;
+	int ch, rc;
 
 	while ((ch = getopt_long(argc, argv,
 		    "b:c:d:g:hjl:M:m:n:o:Pp:q:Rr:S:t:vwx:", longopts, NULL)) !=
 	    -1) {
+		if ((rc = drv_num_option(d, ch, optarg)) < 0)
+			return -1;
+		if (ch == 'b' && d->bsize % BLKDEV_SECTOR != 0) {
+			fprintf(stderr,
+			    "blkdev-driver: bad block size '%s': "
+			    "not a multiple of %u\n",
+			    optarg, BLKDEV_SECTOR);
+			return -1;
+		}
+		if (rc > 0)
+			continue;
 		switch (ch) {
-		case 'b':
-			if (drv_size_opt("block size", optarg, BLKDEV_SECTOR,
-				BLKDEV_MAX_XFER, &d->bsize) < 0)
-				return -1;
-			if (d->bsize % BLKDEV_SECTOR != 0) {
-				fprintf(stderr,
-				    "blkdev-driver: bad block size '%s': "
-				    "not a multiple of %u\n",
-				    optarg, BLKDEV_SECTOR);
-				return -1;
-			}
-			break;
-		case 'c':
-			if (drv_size_opt("count", optarg, 1, UINT64_MAX / 2,
-				&d->count) < 0)
-				return -1;
-			break;
-		case 'd':
-			if (drv_size_opt("delay", optarg, 0, 10000, &v) < 0)
-				return -1;
-			d->delay_ms = (unsigned)v;
-			break;
-		case 'g':
-			if (drv_size_opt("segments", optarg, 1, BLKDEV_MAX_SEGS,
-				&v) < 0)
-				return -1;
-			d->segs = (unsigned)v;
-			break;
 		case 'h':
 			drv_usage(stdout);
 			exit(0);
 		case 'j':
 			d->json = true;
 			break;
-		case 'l':
-			if (drv_size_opt("length", optarg, BLKDEV_SECTOR,
-				UINT64_MAX / 2, &d->span) < 0)
-				return -1;
-			break;
-		case 'M':
-			if (drv_size_opt("minimum", optarg, RING_PHYS_FRAME,
-				1ull << 40, &d->min) < 0)
-				return -1;
-			break;
 		case 'm':
-			if (strcmp(optarg, "verify") == 0)
-				d->mode = DRV_VERIFY;
-			else if (strcmp(optarg, "bench") == 0)
-				d->mode = DRV_BENCH;
-			else if (strcmp(optarg, "load") == 0)
-				d->mode = DRV_LOAD;
-			else {
+			for (m = 0; m < DRV_NMODES; m++)
+				if (strcmp(optarg, drv_mode_name[m]) == 0)
+					break;
+			if (m == DRV_NMODES) {
 				fprintf(stderr,
 				    "blkdev-driver: bad mode '%s': "
 				    "expected verify, bench or load\n",
 				    optarg);
 				return -1;
 			}
+			d->mode = (enum drv_mode)m;
 			break;
 		case 'n':
 			if (optarg[0] == '\0' ||
@@ -437,31 +462,11 @@ drv_options(struct drv *d, int argc, char **argv)
 			}
 			d->name = optarg;
 			break;
-		case 'o':
-			if (drv_size_opt("offset", optarg, 0, UINT64_MAX / 2,
-				&d->off) < 0)
-				return -1;
-			break;
 		case 'P':
 			d->list_phys = true;
 			break;
-		case 'p':
-			if (drv_size_opt("passes", optarg, 1, 1000000, &v) < 0)
-				return -1;
-			d->passes = (unsigned)v;
-			break;
-		case 'q':
-			if (drv_size_opt("depth", optarg, 1, DRV_MAX_DEPTH,
-				&d->depth) < 0)
-				return -1;
-			break;
 		case 'R':
 			d->random = true;
-			break;
-		case 'r':
-			if (drv_size_opt("rate", optarg, 1, 10000000,
-				&d->rate) < 0)
-				return -1;
 			break;
 		case 'S':
 			d->sock = optarg;
@@ -483,11 +488,6 @@ drv_options(struct drv *d, int argc, char **argv)
 			break;
 		case 'w':
 			d->write = true;
-			break;
-		case 'x':
-			if (drv_size_opt("seed", optarg, 0, UINT64_MAX,
-				&d->seed) < 0)
-				return -1;
 			break;
 		default:
 			drv_usage(stderr);

@@ -254,12 +254,7 @@ fz_start(uint8_t conf, bool fresh)
 static void
 fz_stop(void)
 {
-	rings_fini();
-	state_fini();
-	client_fini();
-	registry_fini();
-	phys_fini();
-	loop_fini();
+	service_fini_state();
 }
 
 /*

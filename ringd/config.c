@@ -166,10 +166,9 @@ config_parse_bool(const char *v, bool *out)
 	return 0;
 }
 
-/* Store one value; on failure *why says what was wrong with it. */
-static int
-config_set(struct config *c, const struct config_key *k, const char *v,
-    const char **why)
+/* Store one value: NULL, or what was wrong with it. */
+static const char *
+config_set(struct config *c, const struct config_key *k, const char *v)
 {
 	char *p = (char *)c + k->off;
 	const char *errstr = NULL;
@@ -181,86 +180,63 @@ config_set(struct config *c, const struct config_key *k, const char *v,
 	switch (k->type) {
 	case CONF_U32:
 		ll = strtonum(v, (long long)k->min, (long long)k->max, &errstr);
-		if (errstr != NULL) {
-			*why = errstr;
-			return -EINVAL;
-		}
+		if (errstr != NULL)
+			return errstr;
 		*(uint32_t *)(void *)p = (uint32_t)ll;
-		return 0;
+		return NULL;
 	case CONF_SIZE32:
 	case CONF_SIZE64:
-		if (config_parse_size(v, k->min, k->max, &u) < 0) {
-			*why = "not a byte count in range";
-			return -EINVAL;
-		}
-		if ((k->flags & CK_FRAMES) && u % 4096 != 0) {
-			*why = "not a multiple of 4k";
-			return -EINVAL;
-		}
+		if (config_parse_size(v, k->min, k->max, &u) < 0)
+			return "not a byte count in range";
+		if ((k->flags & CK_FRAMES) && u % 4096 != 0)
+			return "not a multiple of 4k";
 		if (k->type == CONF_SIZE32)
 			*(uint32_t *)(void *)p = (uint32_t)u;
 		else
 			*(uint64_t *)(void *)p = u;
-		return 0;
+		return NULL;
 	case CONF_MODE:
 		errno = 0;
 		u = strtoull(v, &end, 8);
 		if (v[0] < '0' || v[0] > '7' || *end != '\0' || errno != 0 ||
-		    u > k->max) {
-			*why = "not an octal mode such as 0660";
-			return -EINVAL;
-		}
+		    u > k->max)
+			return "not an octal mode such as 0660";
 		c->socket_mode = (mode_t)u;
 		c->socket_mode_set = true;
-		return 0;
+		return NULL;
 	case CONF_PATH:
-		if (v[0] != '/') {
-			*why = "not an absolute path";
-			return -EINVAL;
-		}
+		if (v[0] != '/')
+			return "not an absolute path";
 		if (strlcpy(c->socket, v, sizeof(c->socket)) >=
-		    sizeof(c->socket)) {
-			*why = "path too long for a Unix socket";
-			return -EINVAL;
-		}
-		return 0;
+		    sizeof(c->socket))
+			return "path too long for a Unix socket";
+		return NULL;
 	case CONF_GROUP:
 		if (getgrnam(v) == NULL) {
 			ll = strtonum(v, 0, INT32_MAX, &errstr);
-			if (errstr != NULL || getgrgid((gid_t)ll) == NULL) {
-				*why = "no such group";
-				return -EINVAL;
-			}
+			if (errstr != NULL || getgrgid((gid_t)ll) == NULL)
+				return "no such group";
 		}
 		if (strlcpy(c->socket_group, v, sizeof(c->socket_group)) >=
-		    sizeof(c->socket_group)) {
-			*why = "group name too long";
-			return -EINVAL;
-		}
-		return 0;
+		    sizeof(c->socket_group))
+			return "group name too long";
+		return NULL;
 	case CONF_LEVEL:
-		if ((lvl = log_level_parse(v)) < 0) {
-			*why = "not one of error, warning, notice, info, debug";
-			return -EINVAL;
-		}
+		if ((lvl = log_level_parse(v)) < 0)
+			return "not one of error, warning, notice, info, debug";
 		c->log_level = lvl;
-		return 0;
+		return NULL;
 	case CONF_BOOL:
-		if (config_parse_bool(v, (bool *)(void *)p) < 0) {
-			*why = "not yes or no";
-			return -EINVAL;
-		}
-		return 0;
+		if (config_parse_bool(v, (bool *)(void *)p) < 0)
+			return "not yes or no";
+		return NULL;
 	case CONF_POLICY:
-		if (strcmp(v, "allow") != 0 && strcmp(v, "deny") != 0) {
-			*why = "not allow or deny";
-			return -EINVAL;
-		}
+		if (strcmp(v, "allow") != 0 && strcmp(v, "deny") != 0)
+			return "not allow or deny";
 		*(bool *)(void *)p = strcmp(v, "allow") == 0;
-		return 0;
+		return NULL;
 	}
-	*why = "internal error";
-	return -EINVAL;
+	return "internal error";
 }
 
 static char *
@@ -438,7 +414,7 @@ config_load(const char *path, struct config *out)
 			rc = -EINVAL;
 			continue;
 		}
-		if (config_set(&c, k, val, &why) < 0) {
+		if ((why = config_set(&c, k, val)) != NULL) {
 			log_error("%s:%u: bad value '%s' for '%s': %s", path,
 			    lineno, val, key, why);
 			rc = -EINVAL;

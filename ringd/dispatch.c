@@ -1,14 +1,15 @@
 /*
  * dispatch.c - ringd's requests: reading a client's messages through
  * proto_recv(), the handler table keyed by message type (OpenSSH's
- * mon_table), error replies, counting protocol violations, and the two
- * requests that belong to no other module, HELLO and STATUS.
+ * mon_table), replies (client_reply(), client_reply_ok(), error replies),
+ * counting protocol violations, and the two requests that belong to no
+ * other module, HELLO and STATUS.
  *
  * What each type looks like on the wire (lengths, descriptors, list or
  * not, its name) is lib/proto.h's PROTO_TYPES table; this table adds only
  * who handles it and whether it is allowed before HELLO.  Depends on
  * ringd.h (conn.c for sending, the handlers' modules); nothing but conn.c
- * calls in here (dispatch_read()) besides the handlers' client_reply_error().
+ * calls in here (dispatch_read()) besides the handlers' replies.
  */
 #include <errno.h>
 #include <string.h>
@@ -81,6 +82,30 @@ client_reply_error(struct client *c, uint16_t type, uint32_t seq, int err)
 		return -EINVAL;
 	return client_send(c, type | PROTO_REPLY, seq, u.b, (uint32_t)len,
 	    NULL, 0);
+}
+
+/*
+ * The reply a handler built for request m (error field included): m's
+ * type with PROTO_REPLY, m's seq, no descriptors.  Returns 0, a handler's
+ * "replied", whatever the sending did: client_send() kills a client that
+ * cannot take it.
+ */
+int
+client_reply(struct client *c, const struct proto_msg *m, const void *body,
+    uint32_t len)
+{
+	client_send(c, m->hdr.type | PROTO_REPLY, m->hdr.seq, body, len, NULL,
+	    0);
+	return 0;
+}
+
+/* The reply to m that only says "done": a struct proto_reply, error 0. */
+int
+client_reply_ok(struct client *c, const struct proto_msg *m)
+{
+	const struct proto_reply r = { 0 };
+
+	return client_reply(c, m, &r, sizeof(r));
 }
 
 /* Count a protocol violation; enough of them end the connection. */
@@ -203,9 +228,7 @@ client_handle_hello(struct client *c, struct proto_msg *m)
 		if (!c->comm_known)
 			client_set_comm(c, h->comm, sizeof(h->comm));
 	}
-	client_send(c, PROTO_HELLO | PROTO_REPLY, m->hdr.seq, &r, sizeof(r),
-	    NULL, 0);
-	return 0;
+	return client_reply(c, m, &r, sizeof(r));
 }
 
 static int
@@ -225,7 +248,5 @@ client_handle_status(struct client *c, struct proto_msg *m)
 	r.st.rings = ringd.nrings;
 	r.st.clients = ringd.nclients;
 	phys_fill_status(&r.st);
-	client_send(c, PROTO_STATUS | PROTO_REPLY, m->hdr.seq, &r, sizeof(r),
-	    NULL, 0);
-	return 0;
+	return client_reply(c, m, &r, sizeof(r));
 }

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,21 @@ main_usage(FILE *f, bool full)
 	    "The broker of Redox-style submission and completion "
 	    "rings (ringd(8)).\n\n");
 	opts_print(f, main_opts, MAIN_NOPTS);
+}
+
+/* A usage error: "ringd: " and what was wrong, the synopsis; status 2. */
+static int __attribute__((format(printf, 1, 2)))
+main_bad(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("ringd: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	main_usage(stderr, false);
+	return 2;
 }
 
 /*
@@ -174,15 +190,10 @@ main(int argc, char **argv)
 			break;
 		case 'l':
 			ringd.cli_log_level = log_level_parse(optarg);
-			if (ringd.cli_log_level < 0) {
-				fprintf(stderr,
-				    "ringd: bad log level '%s': "
-				    "use error, warning, notice, info or "
-				    "debug\n",
+			if (ringd.cli_log_level < 0)
+				return main_bad("bad log level '%s': use error, "
+						"warning, notice, info or debug",
 				    optarg);
-				main_usage(stderr, false);
-				return 2;
-			}
 			break;
 		case 'p':
 			pidfile = optarg;
@@ -210,31 +221,22 @@ main(int argc, char **argv)
 			}
 			break;
 		case ':':
-			fprintf(stderr, "ringd: option '%s' needs a value\n",
+			return main_bad("option '%s' needs a value",
 			    argv[optind - 1]);
-			main_usage(stderr, false);
-			return 2;
 		default:
 			if (optopt != 0)
-				fprintf(stderr, "ringd: unknown option '-%c'\n",
-				    optopt);
-			else
-				fprintf(stderr, "ringd: unknown option '%s'\n",
-				    argv[optind - 1]);
-			main_usage(stderr, false);
-			return 2;
+				return main_bad("unknown option '-%c'", optopt);
+			return main_bad("unknown option '%s'",
+			    argv[optind - 1]);
 		}
 	}
 	if (optind != argc) {
 		main_usage(stderr, false);
 		return 2;
 	}
-	if (scope != 0 && sock_opt != NULL) {
-		fprintf(stderr, "ringd: -S and --%s exclude each other\n",
+	if (scope != 0 && sock_opt != NULL)
+		return main_bad("-S and --%s exclude each other",
 		    scope == MAIN_OPT_USER ? "user" : "system");
-		main_usage(stderr, false);
-		return 2;
-	}
 	ringd.conf_path = main_abspath(ringd.conf_path, conf_abs,
 	    sizeof(conf_abs));
 	pidfile = main_abspath(pidfile, pid_abs, sizeof(pid_abs));
@@ -301,12 +303,7 @@ main(int argc, char **argv)
 	service_notify("STOPPING=1\nSTATUS=shutting down");
 out_all:
 	service_daemon_ready(false);
-	rings_fini();
-	state_fini();
-	client_fini();
-	registry_fini();
-	phys_fini();
-	loop_fini();
+	service_fini_state();
 out_listen:
 	listen_close();
 out_pidfile:

@@ -179,9 +179,7 @@ phys_memfd_cmp(const void *a, const void *b)
 {
 	const struct phys_memfd *x = a, *y = b;
 
-	if (x->dev != y->dev)
-		return x->dev < y->dev ? -1 : 1;
-	return x->ino < y->ino ? -1 : x->ino > y->ino;
+	return ringd_file_cmp(x->dev, x->ino, y->dev, y->ino);
 }
 
 /*
@@ -375,7 +373,5 @@ phys_handle_adopt(struct client *c, struct proto_msg *m)
 	    result == 0 ? " nothing new" : "");
 	memset(&rep, 0, sizeof(rep));
 	rep.result = result;
-	client_send(c, PROTO_PHYS_ADOPT | PROTO_REPLY, m->hdr.seq, &rep,
-	    sizeof(rep), NULL, 0);
-	return 0;
+	return client_reply(c, m, &rep, sizeof(rep));
 }

@@ -181,7 +181,6 @@ phys_handle_grant(struct client *c, struct proto_msg *m)
 {
 	const struct proto_phys_grant *req = (const void *)m->body.raw;
 	struct ringd_ring key, *rr;
-	struct proto_reply rep;
 	struct phys_region *r;
 	struct client *peer;
 	uint32_t i;
@@ -224,8 +223,5 @@ phys_handle_grant(struct client *c, struct proto_msg *m)
 	    client_name(c), (unsigned long long)r->base,
 	    (unsigned long long)peer->id, (unsigned long long)rr->id);
 done:
-	memset(&rep, 0, sizeof(rep));
-	client_send(c, PROTO_PHYS_GRANT | PROTO_REPLY, m->hdr.seq, &rep,
-	    sizeof(rep), NULL, 0);
-	return 0;
+	return client_reply_ok(c, m);
 }

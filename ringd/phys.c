@@ -456,9 +456,7 @@ phys_handle_alloc(struct client *c, struct proto_msg *m)
 	rep.base = base;
 	rep.got = got;
 	rep.region_id = r->id;
-	client_send(c, PROTO_PHYS_ALLOC | PROTO_REPLY, m->hdr.seq, &rep,
-	    sizeof(rep), NULL, 0);
-	return 0;
+	return client_reply(c, m, &rep, sizeof(rep));
 
 fail:
 	phys_uid_put(u);
@@ -592,9 +590,7 @@ phys_handle_free(struct client *c, struct proto_msg *m)
 	busy = r->client_id != c->id && phys_users(c, r, rep.user, &rep.nusers);
 	if (busy && !(req->flags & RING_PHYSFREE_FORCE)) {
 		rep.error = -EBUSY;
-		client_send(c, PROTO_PHYS_FREE | PROTO_REPLY, m->hdr.seq, &rep,
-		    sizeof(rep), NULL, 0);
-		return 0;
+		return client_reply(c, m, &rep, sizeof(rep));
 	}
 	if (busy)
 		log_info("%s: forced physfree of region %#llx+%#llx in use "
@@ -607,9 +603,7 @@ phys_handle_free(struct client *c, struct proto_msg *m)
 		    (unsigned long long)r->base, (unsigned long long)r->size);
 	phys_region_free(r);
 	memset(&rep, 0, sizeof(rep));
-	client_send(c, PROTO_PHYS_FREE | PROTO_REPLY, m->hdr.seq, &rep,
-	    sizeof(rep), NULL, 0);
-	return 0;
+	return client_reply(c, m, &rep, sizeof(rep));
 }
 
 /*

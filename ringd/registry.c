@@ -115,7 +115,6 @@ int
 registry_handle_register(struct client *c, struct proto_msg *m)
 {
 	const struct proto_register *req = (const void *)m->body.raw;
-	struct proto_reply r;
 	struct scheme *s, *old;
 	uint32_t owner;
 
@@ -168,10 +167,7 @@ registry_handle_register(struct client *c, struct proto_msg *m)
 	ringd.nschemes++;
 	ringd.status_dirty = true;
 	log_info("%s registered scheme '%s'", client_name(c), s->name);
-	memset(&r, 0, sizeof(r));
-	client_send(c, PROTO_REGISTER | PROTO_REPLY, m->hdr.seq, &r, sizeof(r),
-	    NULL, 0);
-	return 0;
+	return client_reply_ok(c, m);
 }
 
 /* UNREGISTER: -EINVAL bad name, -ENOENT not registered, -EPERM not ours. */
@@ -179,7 +175,6 @@ int
 registry_handle_unregister(struct client *c, struct proto_msg *m)
 {
 	const struct proto_name *req = (const void *)m->body.raw;
-	struct proto_reply r;
 	struct scheme *s;
 
 	if (!proto_name_ok(req->name, sizeof(req->name)))
@@ -190,10 +185,7 @@ registry_handle_unregister(struct client *c, struct proto_msg *m)
 		return -EPERM;
 	log_info("%s unregistered scheme '%s'", client_name(c), s->name);
 	registry_remove(s);
-	memset(&r, 0, sizeof(r));
-	client_send(c, PROTO_UNREGISTER | PROTO_REPLY, m->hdr.seq, &r,
-	    sizeof(r), NULL, 0);
-	return 0;
+	return client_reply_ok(c, m);
 }
 
 /*
@@ -224,9 +216,7 @@ registry_handle_probe(struct client *c, struct proto_msg *m)
 			memcpy(r.opnames.name[w], s->opnames->name[w],
 			    sizeof(r.opnames.name[w]));
 	}
-	client_send(c, PROTO_PROBE | PROTO_REPLY, m->hdr.seq, &r, sizeof(r),
-	    NULL, 0);
-	return 0;
+	return client_reply(c, m, &r, sizeof(r));
 }
 
 void

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 
 #include <bsd/sys/queue.h>
@@ -26,6 +27,20 @@
 #define RINGD_DEFAULT_CONF "/etc/ringd.conf"
 #define RINGD_ROOT_SOCK_DIR "/run/ringd"
 #define RINGD_SOCK_NAME "ringd.sock"
+
+/* pidfd_open(2) where libc's headers predate it (434 on x86-64 and arm64) */
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+/* A file's identity, (st_dev, st_ino), in one order (qsort, bsearch, RB). */
+static inline int
+ringd_file_cmp(uint64_t adev, uint64_t aino, uint64_t bdev, uint64_t bino)
+{
+	if (adev != bdev)
+		return adev < bdev ? -1 : 1;
+	return aino < bino ? -1 : aino > bino;
+}
 
 /*
  * What an epoll registration points at: the function its owner wants
@@ -374,6 +389,7 @@ void service_notify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void service_notify_fdstore(const char *name, const int *fds, size_t nfds);
 void service_raise_nofile(void);
 void service_init_state(void);
+void service_fini_state(void);
 
 /* listen.c */
 /* Which default socket: by uid, or the one ringd --system/--user names. */
@@ -416,6 +432,9 @@ void client_uid_ring_put(uint32_t uid);
 /* dispatch.c: requests, the handler table, HELLO and STATUS */
 void dispatch_read(struct client *c);
 int client_reply_error(struct client *c, uint16_t type, uint32_t seq, int err);
+int client_reply(struct client *c, const struct proto_msg *m, const void *body,
+    uint32_t len);
+int client_reply_ok(struct client *c, const struct proto_msg *m);
 
 /* list.c: record lists, packet by packet */
 int list_handle_request(struct client *c, struct proto_msg *m);

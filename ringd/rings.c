@@ -28,10 +28,6 @@
 
 #include "ringd.h"
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-
 static int
 rings_cmp(struct ringd_ring *a, struct ringd_ring *b)
 {
@@ -43,9 +39,7 @@ RB_GENERATE(ring_tree, ringd_ring, node, rings_cmp)
 static int
 rings_mem_cmp(struct ringd_ring *a, struct ringd_ring *b)
 {
-	if (a->mem_dev != b->mem_dev)
-		return a->mem_dev < b->mem_dev ? -1 : 1;
-	return a->mem_ino < b->mem_ino ? -1 : a->mem_ino > b->mem_ino;
+	return ringd_file_cmp(a->mem_dev, a->mem_ino, b->mem_dev, b->mem_ino);
 }
 
 RB_GENERATE(ring_mem_tree, ringd_ring, mem_node, rings_mem_cmp)
@@ -500,9 +494,7 @@ rings_handle_accept(struct client *c, struct proto_msg *m)
 		    (unsigned long long)rr->id);
 		rings_reply_open(rr, 0);
 	}
-	client_send(c, PROTO_ACCEPT | PROTO_REPLY, m->hdr.seq, &r, sizeof(r),
-	    NULL, 0);
-	return 0;
+	return client_reply(c, m, &r, sizeof(r));
 }
 
 /* CLOSE by either side: -ENOENT unknown ring, -EPERM not a side of it. */
@@ -511,7 +503,6 @@ rings_handle_close(struct client *c, struct proto_msg *m)
 {
 	const struct proto_ring_ref *req = (const void *)m->body.raw;
 	struct ringd_ring *rr;
-	struct proto_reply r;
 
 	if ((rr = rings_find(req->ring_id)) == NULL)
 		return -ENOENT;
@@ -526,10 +517,7 @@ rings_handle_close(struct client *c, struct proto_msg *m)
 			rings_producer_gone(rr);
 	} else
 		return -EPERM;
-	memset(&r, 0, sizeof(r));
-	client_send(c, PROTO_CLOSE | PROTO_REPLY, m->hdr.seq, &r, sizeof(r),
-	    NULL, 0);
-	return 0;
+	return client_reply_ok(c, m);
 }
 
 /* c is a side of rr again. */
@@ -727,9 +715,7 @@ rings_handle_adopt(struct client *c, struct proto_msg *m)
 	rings_adopt_side(rr, c, consumer);
 	memset(&r, 0, sizeof(r));
 	r.ring_id = rr->id;
-	client_send(c, PROTO_ADOPT | PROTO_REPLY, m->hdr.seq, &r, sizeof(r),
-	    NULL, 0);
-	return 0;
+	return client_reply(c, m, &r, sizeof(r));
 }
 
 /* Is pid a live process?  (pidfd_open: allowed by the seccomp filter.) */

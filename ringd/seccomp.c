@@ -43,10 +43,6 @@
 #endif
 #endif
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-
 /* How an argument is checked (on its low 32 bits: these are ints). */
 enum seccomp_check {
 	SC_ANY = 0, /* allowed whatever the arguments */

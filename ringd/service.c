@@ -1,7 +1,8 @@
 /*
  * service.c - running as a service: pidfile (libbsd pidfile(3)), the
  * classic double-fork daemon, systemd's readiness protocol (sd_notify
- * datagrams written by hand, no libsystemd) and the descriptor limit.
+ * datagrams written by hand, no libsystemd), the descriptor limit, and
+ * ringd's global state set up and torn down as a whole.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,24 +12,25 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <bsd/libutil.h>
 
+#include "common/common.h"
 #include "ringd.h"
 
 #define SERVICE_NOTIFY_MAX_FDS 250 /* SCM_RIGHTS takes up to 253 */
 
 static struct pidfh *service_pfh;
 
+/*
+ * ringd's clock: common's clock_ns(), behind a function of ringd's own so
+ * that the fuzz harness can replace it at link time (-Wl,--wrap).
+ */
 uint64_t
 service_now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return clock_ns();
 }
 
 /* Lock the pidfile now, so a second ringd fails before touching anything. */
@@ -254,4 +256,21 @@ service_init_state(void)
 	TAILQ_INIT(&ringd.dead_rings);
 	TAILQ_INIT(&ringd.dead_clients);
 	TAILQ_INIT(&ringd.hello_wait);
+}
+
+/*
+ * Tear down what ringd built, in the order it must go: the state file
+ * written and the rings let go (rings_fini()), what the last ringd left,
+ * connections, schemes, physical memory, the event loop.  main.c at exit;
+ * the fuzz harness between inputs.
+ */
+void
+service_fini_state(void)
+{
+	rings_fini();
+	state_fini();
+	client_fini();
+	registry_fini();
+	phys_fini();
+	loop_fini();
 }

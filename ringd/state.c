@@ -79,9 +79,7 @@ state_cmp(const void *a, const void *b)
 {
 	const struct state_ring *x = a, *y = b;
 
-	if (x->mem_dev != y->mem_dev)
-		return x->mem_dev < y->mem_dev ? -1 : 1;
-	return x->mem_ino < y->mem_ino ? -1 : x->mem_ino > y->mem_ino;
+	return ringd_file_cmp(x->mem_dev, x->mem_ino, y->mem_dev, y->mem_ino);
 }
 
 /* Read (wr false) or write exactly len bytes, or fail. */
