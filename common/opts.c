@@ -63,3 +63,26 @@ opts_print(FILE *f, const struct opts_def *defs, size_t n)
 		fprintf(f, "  %-24s %s\n", left, o->help);
 	}
 }
+
+void
+opts_usage(FILE *f, bool full, const char *synopsis, const char *about,
+    const struct opts_def *defs, size_t n)
+{
+	fputs(synopsis, f);
+	if (!full)
+		return;
+	fprintf(f, "%s\n\n", about);
+	opts_print(f, defs, n);
+}
+
+const char *
+opts_error(int ch, const char *word, char *buf, size_t len)
+{
+	if (ch == ':')
+		snprintf(buf, len, "option '%s' needs a value", word);
+	else if (optopt != 0)
+		snprintf(buf, len, "unknown option '-%c'", optopt);
+	else
+		snprintf(buf, len, "unknown option '%s'", word);
+	return buf;
+}

@@ -8,6 +8,7 @@
 #define TOOLS_OPTS_H
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -40,5 +41,19 @@ const char *opts_shortopts(const struct opts_def *defs, size_t n,
 	    OPTS_SHORT_LEN(n))
 /* One --help line per def: "  -S, --socket PATH        help". */
 void opts_print(FILE *f, const struct opts_def *defs, size_t n);
+/*
+ * A program's usage: the synopsis alone (a usage error), or with full the
+ * one-line description (about, without its newline), a blank line and
+ * every option (--help).
+ */
+void opts_usage(FILE *f, bool full, const char *synopsis, const char *about,
+    const struct opts_def *defs, size_t n);
+/*
+ * What getopt_long() (opterr = 0, ':' leading the short options) reported
+ * when it returned ch ':' or '?', for the option word it stopped at:
+ * "option '--pidfile' needs a value", "unknown option '-x'", "unknown
+ * option '--frob'".  Into buf, which is returned.
+ */
+const char *opts_error(int ch, const char *word, char *buf, size_t len);
 
 #endif /* TOOLS_OPTS_H */

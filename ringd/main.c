@@ -52,16 +52,13 @@ static const struct opts_def main_opts[] = {
 static void
 main_usage(FILE *f, bool full)
 {
-	fprintf(f,
+	opts_usage(f, full,
 	    "usage: ringd [-dfhTtVv] [--system | --user] [-c config] "
 	    "[-l level] [-p pidfile]\n"
-	    "             [-S socket] [-z 32|64=size]\n");
-	if (!full)
-		return;
-	fprintf(f,
-	    "The broker of Redox-style submission and completion "
-	    "rings (ringd(8)).\n\n");
-	opts_print(f, main_opts, MAIN_NOPTS);
+	    "             [-S socket] [-z 32|64=size]\n",
+	    "The broker of Redox-style submission and completion rings "
+	    "(ringd(8)).",
+	    main_opts, MAIN_NOPTS);
 }
 
 /* A usage error: "ringd: " and what was wrong, the synopsis; status 2. */
@@ -220,14 +217,10 @@ main(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case ':':
-			return main_bad("option '%s' needs a value",
-			    argv[optind - 1]);
-		default:
-			if (optopt != 0)
-				return main_bad("unknown option '-%c'", optopt);
-			return main_bad("unknown option '%s'",
-			    argv[optind - 1]);
+		default: /* ':' a value missing, '?' unknown */
+			return main_bad("%s",
+			    opts_error(ch, argv[optind - 1], path,
+				sizeof(path)));
 		}
 	}
 	if (optind != argc) {

@@ -71,20 +71,18 @@ static const struct opts_def main_opts[] = {
 static void
 main_usage(FILE *f, bool full)
 {
-	fprintf(f,
+	opts_usage(f, full,
 	    "usage: ringtop [-bhjoV] [--no-color] [--system | --user | "
 	    "-S socket]\n"
 	    "               [-d duration] [-f filter] [-n count] "
 	    "[-s column]\n"
 	    "               [-w file | -r file [--pace]] "
-	    "[--record-max size]\n");
-	if (!full)
-		return;
-	fprintf(f,
-	    "Live monitor of ringd's rings, schemes, clients and "
-	    "physical memory.\n\n");
-	opts_print(f, main_opts, MAIN_NOPTS);
-	fprintf(f, "\nKeys: h or ? in the monitor; see ringtop(1).\n");
+	    "[--record-max size]\n",
+	    "Live monitor of ringd's rings, schemes, clients and physical "
+	    "memory.",
+	    main_opts, MAIN_NOPTS);
+	if (full)
+		fprintf(f, "\nKeys: h or ? in the monitor; see ringtop(1).\n");
 }
 
 static void
@@ -564,22 +562,14 @@ main(int argc, char **argv)
 		case 'V':
 			printf("ringtop %s\n", RING_VERSION);
 			return 0;
-		case ':':
-			fprintf(stderr,
-			    "ringtop: option '%s' needs an argument\n",
-			    argv[optind - 1]);
+		default: { /* ':' a value missing, '?' unknown */
+			char msg[128];
+
+			fprintf(stderr, "ringtop: %s\n",
+			    opts_error(ch, argv[optind - 1], msg, sizeof(msg)));
 			main_usage(stderr, false);
 			return 2;
-		default:
-			if (optopt != 0)
-				fprintf(stderr,
-				    "ringtop: unknown option '-%c'\n", optopt);
-			else
-				fprintf(stderr,
-				    "ringtop: unknown option '%s'\n",
-				    argv[optind - 1]);
-			main_usage(stderr, false);
-			return 2;
+		}
 		}
 	}
 	if (optind != argc) {
