@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <ring/ctl.h>
 #include <ring/ring.h>
@@ -20,6 +21,14 @@
 #include "range.h"
 
 #define RING_EXPORT __attribute__((visibility("default")))
+
+/* Close fd if it is open; -1 stands for "none" throughout the library. */
+static inline void
+ringi_close(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
 
 /* Default and bounds of the adaptive spin budget, ns. */
 #define RING_SPIN_DEFAULT_NS 20000u
