@@ -152,8 +152,8 @@ struct proto_msg;
 struct ring_phys_cache;
 int ringi_ctl_call(struct ring_ctl *c, uint16_t type, const void *body,
     uint32_t len, struct proto_msg **reply);
-int ringi_ctl_list(struct ring_ctl *c, uint16_t type, size_t recsz, void **v,
-    size_t *n);
+int ringi_ctl_list(struct ring_ctl *c, uint16_t type, size_t recsz,
+    void (*fix)(void *rec), void **v, size_t *n);
 int ringi_ctl_call_fds(struct ring_ctl *c, uint16_t type, const void *body,
     uint32_t len, const int *fds, unsigned nfds, struct proto_msg **reply);
 struct ring_phys_cache **ringi_ctl_phys_cache(struct ring_ctl *c);

@@ -711,29 +711,32 @@ ring_phys_sg_free(struct ring_ctl *c, struct ring_phys_sg *sg)
 RING_EXPORT int
 ring_phys_list_zones(struct ring_ctl *c, struct ring_phys_zone **v, size_t *n)
 {
-	return ringi_ctl_list(c, PROTO_PHYS_LIST_ZONES, sizeof(**v), (void **)v,
-	    n);
+	return ringi_ctl_list(c, PROTO_PHYS_LIST_ZONES, sizeof(**v), NULL,
+	    (void **)v, n);
 }
 
 RING_EXPORT int
 ring_phys_list_free(struct ring_ctl *c, struct ring_phys_range **v, size_t *n)
 {
-	return ringi_ctl_list(c, PROTO_PHYS_LIST_FREE, sizeof(**v), (void **)v,
-	    n);
+	return ringi_ctl_list(c, PROTO_PHYS_LIST_FREE, sizeof(**v), NULL,
+	    (void **)v, n);
+}
+
+/* A region record bounded: its owner's name ends, its grants fit the array. */
+static void
+phys_region_fix(void *rec)
+{
+	struct ring_phys_region *r = rec;
+
+	r->owner.comm[RING_CTL_COMM_MAX - 1] = '\0';
+	if (r->grants > RING_PHYS_GRANT_MAX)
+		r->grants = RING_PHYS_GRANT_MAX;
 }
 
 RING_EXPORT int
 ring_phys_list_regions(struct ring_ctl *c, struct ring_phys_region **v,
     size_t *n)
 {
-	int rc = ringi_ctl_list(c, PROTO_PHYS_LIST_REGIONS, sizeof(**v),
-	    (void **)v, n);
-	size_t i;
-
-	for (i = 0; rc == 0 && i < *n; i++) {
-		(*v)[i].owner.comm[RING_CTL_COMM_MAX - 1] = '\0';
-		if ((*v)[i].grants > RING_PHYS_GRANT_MAX)
-			(*v)[i].grants = RING_PHYS_GRANT_MAX;
-	}
-	return rc;
+	return ringi_ctl_list(c, PROTO_PHYS_LIST_REGIONS, sizeof(**v),
+	    phys_region_fix, (void **)v, n);
 }
