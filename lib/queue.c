@@ -402,29 +402,19 @@ ring_slot(struct ring *r, enum ring_role role, uint32_t esize, unsigned i)
 	return ring_q_slot(q, q->own + i);
 }
 
-RING_EXPORT struct ring_sqe *
-ring_sqe_slot(struct ring *r, unsigned i)
-{
-	return ring_slot(r, RING_ROLE_CONSUMER, sizeof(struct ring_sqe), i);
-}
+/* ring_<name>_slot(), as declared in <ring/ring.h>: slot i of etype. */
+#define RING_SLOT_CALL(name, etype, role)                            \
+	RING_EXPORT etype *                                          \
+	ring_##name##_slot(struct ring *r, unsigned i)               \
+	{                                                            \
+		return ring_slot(r, role, sizeof(etype), i);         \
+	}
 
-RING_EXPORT struct ring_sqe32 *
-ring_sqe32_slot(struct ring *r, unsigned i)
-{
-	return ring_slot(r, RING_ROLE_CONSUMER, sizeof(struct ring_sqe32), i);
-}
-
-RING_EXPORT struct ring_cqe *
-ring_cqe_slot(struct ring *r, unsigned i)
-{
-	return ring_slot(r, RING_ROLE_PRODUCER, sizeof(struct ring_cqe), i);
-}
-
-RING_EXPORT struct ring_cqe32 *
-ring_cqe32_slot(struct ring *r, unsigned i)
-{
-	return ring_slot(r, RING_ROLE_PRODUCER, sizeof(struct ring_cqe32), i);
-}
+/* The consumer fills SQE slots, the producer CQE slots. */
+RING_SLOT_CALL(sqe, struct ring_sqe, RING_ROLE_CONSUMER)
+RING_SLOT_CALL(sqe32, struct ring_sqe32, RING_ROLE_CONSUMER)
+RING_SLOT_CALL(cqe, struct ring_cqe, RING_ROLE_PRODUCER)
+RING_SLOT_CALL(cqe32, struct ring_cqe32, RING_ROLE_PRODUCER)
 
 /*
  * Publish the first k reserved slots; the rest of the reservation is
