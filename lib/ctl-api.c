@@ -429,14 +429,16 @@ ctl_ring_fix(void *rec)
 static void
 ctl_client_fix(void *rec)
 {
-	((struct ring_ctl_client *)rec)->peer.comm[RING_CTL_COMM_MAX - 1] = '\0';
+	struct ring_ctl_client *cl = rec;
+
+	cl->peer.comm[RING_CTL_COMM_MAX - 1] = '\0';
 }
 
 RING_EXPORT int
 ring_ctl_list_schemes(struct ring_ctl *c, struct ring_ctl_scheme **v, size_t *n)
 {
-	return ringi_ctl_list(c, PROTO_LIST_SCHEMES, sizeof(**v), ctl_scheme_fix,
-	    (void **)v, n);
+	return ringi_ctl_list(c, PROTO_LIST_SCHEMES, sizeof(**v),
+	    ctl_scheme_fix, (void **)v, n);
 }
 
 RING_EXPORT int
@@ -449,8 +451,8 @@ ring_ctl_list_rings(struct ring_ctl *c, struct ring_ctl_ring **v, size_t *n)
 RING_EXPORT int
 ring_ctl_list_clients(struct ring_ctl *c, struct ring_ctl_client **v, size_t *n)
 {
-	return ringi_ctl_list(c, PROTO_LIST_CLIENTS, sizeof(**v), ctl_client_fix,
-	    (void **)v, n);
+	return ringi_ctl_list(c, PROTO_LIST_CLIENTS, sizeof(**v),
+	    ctl_client_fix, (void **)v, n);
 }
 
 RING_EXPORT bool
