@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fz-send.h"
 #include "proto.h"
 
 static int fz_sock[2] = { -1, -1 };
@@ -60,53 +61,13 @@ fz_lowest_free(void)
 static int
 fz_send(const uint8_t *pkt, size_t len, unsigned nfds, bool split)
 {
-	union {
-		struct cmsghdr h;
-		char buf[2 * CMSG_SPACE(sizeof(int) * 8)];
-	} cm;
-	int fds[8];
-	struct iovec iov;
-	struct msghdr mh;
-	struct cmsghdr *c;
-	unsigned i, first = split ? nfds / 2 : nfds;
-	ssize_t n;
+	int fds[FZ_SEND_FDS_MAX];
+	unsigned i;
 
 	for (i = 0; i < nfds; i++)
 		fds[i] = fz_devnull;
-	iov.iov_base = (void *)pkt;
-	iov.iov_len = len;
-	memset(&mh, 0, sizeof(mh));
-	memset(&cm, 0, sizeof(cm));
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	if (nfds > 0) {
-		mh.msg_control = cm.buf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * first);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * first);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * first);
-		if (first < nfds) {
-			mh.msg_controllen += CMSG_SPACE(
-			    sizeof(int) * (nfds - first));
-			c = CMSG_NXTHDR(&mh, c);
-			c->cmsg_level = SOL_SOCKET;
-			c->cmsg_type = SCM_RIGHTS;
-			c->cmsg_len = CMSG_LEN(sizeof(int) * (nfds - first));
-			memcpy(CMSG_DATA(c), fds + first,
-			    sizeof(int) * (nfds - first));
-		}
-		if (first == 0) {
-			/* a lone second message: send it as the first */
-			mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-			c = CMSG_FIRSTHDR(&mh);
-			c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-			memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
-		}
-	}
-	n = sendmsg(fz_sock[0], &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-	return n < 0 ? -errno : 0;
+	return fz_raw_send(fz_sock[0], pkt, len, fds, nfds,
+	    split ? nfds / 2 : nfds);
 }
 
 int

@@ -118,66 +118,48 @@ fz_fail(const char *what, const char *file, int line)
 	abort();
 }
 
+/* The ops that take the input and the client slot and nothing else. */
+static void (*const fz_slot_ops[FZ_NOPS])(struct fz_in *in, int slot) = {
+	[FZ_CONNECT] = fz_connect,
+	[FZ_HELLO] = fz_op_hello,
+	[FZ_REGISTER] = fz_op_register,
+	[FZ_OPEN] = fz_op_open,
+	[FZ_ACCEPT] = fz_op_accept,
+	[FZ_CLOSE] = fz_op_close,
+	[FZ_LIST] = fz_op_list,
+	[FZ_PHYS_ALLOC] = fz_op_phys_alloc,
+	[FZ_PHYS_FREE] = fz_op_phys_free,
+	[FZ_PHYS_MAP] = fz_op_phys_map,
+	[FZ_PHYS_GRANT] = fz_op_phys_grant,
+	[FZ_ADOPT] = fz_op_adopt,
+	[FZ_RAW] = fz_op_raw,
+	[FZ_PHYS_ADOPT] = fz_op_phys_adopt,
+};
+
 static void
 fz_step(struct fz_in *in)
 {
 	uint8_t b = fz_u8(in);
-	int slot = b >> 6;
+	int slot = b >> 6, op = (b & 0x3f) % FZ_NOPS;
 
 	if (fz_trace)
-		fprintf(stderr, "fuzz-ringd: client %d op %d\n", slot,
-		    (b & 0x3f) % FZ_NOPS);
-	switch ((b & 0x3f) % FZ_NOPS) {
-	case FZ_CONNECT:
-		fz_connect(in, slot);
-		break;
+		fprintf(stderr, "fuzz-ringd: client %d op %d\n", slot, op);
+	if (fz_slot_ops[op] != NULL) {
+		fz_slot_ops[op](in, slot);
+		return;
+	}
+	switch (op) {
 	case FZ_DISCONNECT:
 		fz_disconnect(slot, fz_u8(in) & 1);
 		break;
-	case FZ_HELLO:
-		fz_op_hello(in, slot);
-		break;
-	case FZ_REGISTER:
-		fz_op_register(in, slot);
-		break;
 	case FZ_UNREGISTER:
 		fz_op_name(in, slot, PROTO_UNREGISTER);
-		break;
-	case FZ_OPEN:
-		fz_op_open(in, slot);
-		break;
-	case FZ_ACCEPT:
-		fz_op_accept(in, slot);
-		break;
-	case FZ_CLOSE:
-		fz_op_close(in, slot);
 		break;
 	case FZ_PROBE:
 		fz_op_name(in, slot, PROTO_PROBE);
 		break;
 	case FZ_STATUS:
 		fz_request(slot, PROTO_STATUS, NULL, 0, NULL, 0);
-		break;
-	case FZ_LIST:
-		fz_op_list(in, slot);
-		break;
-	case FZ_PHYS_ALLOC:
-		fz_op_phys_alloc(in, slot);
-		break;
-	case FZ_PHYS_FREE:
-		fz_op_phys_free(in, slot);
-		break;
-	case FZ_PHYS_MAP:
-		fz_op_phys_map(in, slot);
-		break;
-	case FZ_PHYS_GRANT:
-		fz_op_phys_grant(in, slot);
-		break;
-	case FZ_ADOPT:
-		fz_op_adopt(in, slot);
-		break;
-	case FZ_RAW:
-		fz_op_raw(in, slot);
 		break;
 	case FZ_TIME:
 		fz_op_time(in);
@@ -187,9 +169,6 @@ fz_step(struct fz_in *in)
 		break;
 	case FZ_READING:
 		fz_cli[slot].reading = !fz_cli[slot].reading;
-		break;
-	case FZ_PHYS_ADOPT:
-		fz_op_phys_adopt(in, slot);
 		break;
 	case FZ_RESTART:
 		fz_restart(fz_u8(in) & 1);

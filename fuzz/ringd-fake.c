@@ -28,6 +28,7 @@
 
 #include <sanitizer/common_interface_defs.h>
 
+#include "fz-send.h"
 #include "ringd-fuzz.h"
 
 /* --- input ---------------------------------------------------------------- */
@@ -346,31 +347,10 @@ fz_some_fd(uint8_t kind, int slot, bool *owned)
 void
 fz_sendmsg(int slot, const void *pkt, size_t len, const int *fds, unsigned nfds)
 {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int) * 8)];
-	} cm;
-	struct iovec iov = { .iov_base = (void *)pkt, .iov_len = len };
-	struct msghdr mh;
-	struct cmsghdr *c;
-
 	if (fz_cli[slot].fd < 0)
 		return;
-	memset(&mh, 0, sizeof(mh));
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	if (nfds > 0) {
-		memset(&cm, 0, sizeof(cm));
-		mh.msg_control = cm.buf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
-	}
 	/* a full socket or a connection ringd closed: the request is lost */
-	(void)sendmsg(fz_cli[slot].fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+	(void)fz_raw_send(fz_cli[slot].fd, pkt, len, fds, nfds, nfds);
 }
 
 void

@@ -159,6 +159,23 @@ fz_op_phys_alloc(struct fz_in *in, int slot)
 	fz_request(slot, PROTO_PHYS_ALLOC, &a, sizeof(a), NULL, 0);
 }
 
+/*
+ * A range for a phys request: a region's address and size as
+ * fz_phys_addr() picks them, the size raw instead when the next byte's top
+ * bit is set.  Returns that byte, whose other bits the caller may use.
+ */
+static uint8_t
+fz_phys_range(struct fz_in *in, uint64_t *base, uint64_t *size)
+{
+	uint8_t b;
+
+	*base = fz_phys_addr(in, size);
+	b = fz_u8(in);
+	if (b & 0x80)
+		*size = fz_uint(in, 8);
+	return b;
+}
+
 void
 fz_op_phys_free(struct fz_in *in, int slot)
 {
@@ -166,10 +183,7 @@ fz_op_phys_free(struct fz_in *in, int slot)
 	uint8_t b;
 
 	memset(&r, 0, sizeof(r));
-	r.base = fz_phys_addr(in, &r.size);
-	b = fz_u8(in);
-	if (b & 0x80)
-		r.size = fz_uint(in, 8);
+	b = fz_phys_range(in, &r.base, &r.size);
 	if (b == 0xff)
 		r.flags = 1;
 	fz_request(slot, PROTO_PHYS_FREE, &r, sizeof(r), NULL, 0);
@@ -185,11 +199,8 @@ fz_op_phys_map(struct fz_in *in, int slot)
 	uint8_t b;
 
 	memset(&m, 0, sizeof(m));
-	m.base = fz_phys_addr(in, &m.size);
-	b = fz_u8(in);
-	if (b & 0x80)
-		m.size = fz_uint(in, 8);
-	else if (b & 1)
+	b = fz_phys_range(in, &m.base, &m.size);
+	if (!(b & 0x80) && (b & 1))
 		m.size = 4096;
 	m.flags = (uint32_t)FZ_PICK(in, flags, 4);
 	if (fz_u8(in) & 1)

@@ -19,25 +19,22 @@
 
 #include <stdatomic.h>
 
+/* The plain shared word at p, seen as the atomic of its own type. */
+#define RING_ATOMIC(p) ((_Atomic __typeof__(*(p)) *)(p))
+
 #define ring_load_relaxed(p) \
-	atomic_load_explicit((_Atomic __typeof__(*(p)) *)(p), \
-	    memory_order_relaxed)
+	atomic_load_explicit(RING_ATOMIC(p), memory_order_relaxed)
 #define ring_load_acquire(p) \
-	atomic_load_explicit((_Atomic __typeof__(*(p)) *)(p), \
-	    memory_order_acquire)
+	atomic_load_explicit(RING_ATOMIC(p), memory_order_acquire)
 #define ring_store_relaxed(p, v) \
-	atomic_store_explicit((_Atomic __typeof__(*(p)) *)(p), (v), \
-	    memory_order_relaxed)
+	atomic_store_explicit(RING_ATOMIC(p), (v), memory_order_relaxed)
 #define ring_store_release(p, v) \
-	atomic_store_explicit((_Atomic __typeof__(*(p)) *)(p), (v), \
-	    memory_order_release)
+	atomic_store_explicit(RING_ATOMIC(p), (v), memory_order_release)
 /* Read-modify-writes, sequentially consistent (full barriers). */
 #define ring_xchg(p, v) \
-	atomic_exchange_explicit((_Atomic __typeof__(*(p)) *)(p), (v), \
-	    memory_order_seq_cst)
+	atomic_exchange_explicit(RING_ATOMIC(p), (v), memory_order_seq_cst)
 #define ring_fetch_or(p, v) \
-	atomic_fetch_or_explicit((_Atomic __typeof__(*(p)) *)(p), (v), \
-	    memory_order_seq_cst)
+	atomic_fetch_or_explicit(RING_ATOMIC(p), (v), memory_order_seq_cst)
 
 /*
  * Full (StoreLoad) barrier, between an index store and the load of the

@@ -46,8 +46,7 @@ ring_ctl_untrack(struct ring_ctl_tracked *t)
 		t->next->prevp = t->prevp;
 	*t->prevp = t->next;
 	ringi_set_close_hook(t->r, NULL, NULL);
-	if (t->mem_fd >= 0)
-		close(t->mem_fd);
+	ringi_close(t->mem_fd);
 	free(t);
 }
 

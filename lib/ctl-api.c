@@ -379,14 +379,15 @@ fail:
  * Collect a list: every reply packet with the request's seq, the last
  * with end set.  Like any other request (ringi_ctl_call()), a handle set
  * to reconnect dials a restarted ringd first when the connection is gone,
- * and asks once more when it breaks during the list.
+ * and asks once more when it breaks during the list.  fix (when not NULL)
+ * is run on each record received, to bound what the wire left unbounded.
  */
 int
-ringi_ctl_list(struct ring_ctl *c, uint16_t type, size_t recsz, void **v,
-    size_t *n)
+ringi_ctl_list(struct ring_ctl *c, uint16_t type, size_t recsz,
+    void (*fix)(void *rec), void **v, size_t *n)
 {
 	uint8_t *out = NULL;
-	size_t cnt = 0;
+	size_t cnt = 0, i;
 	int rc;
 
 	if (recsz == 0 || proto_list_rec_size(type) != recsz)
@@ -398,50 +399,60 @@ ringi_ctl_list(struct ring_ctl *c, uint16_t type, size_t recsz, void **v,
 		rc = ring_ctl_list_once(c, type, recsz, &out, &cnt);
 	if (rc < 0)
 		return rc;
+	for (i = 0; fix != NULL && i < cnt; i++)
+		fix(out + i * recsz);
 	*v = out;
 	*n = cnt;
 	return 0;
 }
 
+/* The records' strings, NUL-terminated whatever ringd sent. */
+static void
+ctl_scheme_fix(void *rec)
+{
+	struct ring_ctl_scheme *s = rec;
+
+	s->name[RING_CTL_NAME_MAX - 1] = '\0';
+	s->owner.comm[RING_CTL_COMM_MAX - 1] = '\0';
+}
+
+static void
+ctl_ring_fix(void *rec)
+{
+	struct ring_ctl_ring *r = rec;
+
+	r->scheme[RING_CTL_NAME_MAX - 1] = '\0';
+	r->consumer.comm[RING_CTL_COMM_MAX - 1] = '\0';
+	r->producer.comm[RING_CTL_COMM_MAX - 1] = '\0';
+}
+
+static void
+ctl_client_fix(void *rec)
+{
+	struct ring_ctl_client *cl = rec;
+
+	cl->peer.comm[RING_CTL_COMM_MAX - 1] = '\0';
+}
+
 RING_EXPORT int
 ring_ctl_list_schemes(struct ring_ctl *c, struct ring_ctl_scheme **v, size_t *n)
 {
-	int rc = ringi_ctl_list(c, PROTO_LIST_SCHEMES, sizeof(**v), (void **)v,
-	    n);
-	size_t i;
-
-	for (i = 0; rc == 0 && i < *n; i++) {
-		(*v)[i].name[RING_CTL_NAME_MAX - 1] = '\0';
-		(*v)[i].owner.comm[RING_CTL_COMM_MAX - 1] = '\0';
-	}
-	return rc;
+	return ringi_ctl_list(c, PROTO_LIST_SCHEMES, sizeof(**v),
+	    ctl_scheme_fix, (void **)v, n);
 }
 
 RING_EXPORT int
 ring_ctl_list_rings(struct ring_ctl *c, struct ring_ctl_ring **v, size_t *n)
 {
-	int rc = ringi_ctl_list(c, PROTO_LIST_RINGS, sizeof(**v), (void **)v,
-	    n);
-	size_t i;
-
-	for (i = 0; rc == 0 && i < *n; i++) {
-		(*v)[i].scheme[RING_CTL_NAME_MAX - 1] = '\0';
-		(*v)[i].consumer.comm[RING_CTL_COMM_MAX - 1] = '\0';
-		(*v)[i].producer.comm[RING_CTL_COMM_MAX - 1] = '\0';
-	}
-	return rc;
+	return ringi_ctl_list(c, PROTO_LIST_RINGS, sizeof(**v), ctl_ring_fix,
+	    (void **)v, n);
 }
 
 RING_EXPORT int
 ring_ctl_list_clients(struct ring_ctl *c, struct ring_ctl_client **v, size_t *n)
 {
-	int rc = ringi_ctl_list(c, PROTO_LIST_CLIENTS, sizeof(**v), (void **)v,
-	    n);
-	size_t i;
-
-	for (i = 0; rc == 0 && i < *n; i++)
-		(*v)[i].peer.comm[RING_CTL_COMM_MAX - 1] = '\0';
-	return rc;
+	return ringi_ctl_list(c, PROTO_LIST_CLIENTS, sizeof(**v),
+	    ctl_client_fix, (void **)v, n);
 }
 
 RING_EXPORT bool

@@ -519,12 +519,9 @@ ring_ctl_close(struct ring_ctl *c)
 		return;
 	ring_ctl_flush_queue(c);
 	ringi_ctl_untrack_all(c);
-	if (c->sock >= 0)
-		close(c->sock);
-	if (c->ep >= 0)
-		close(c->ep);
-	if (c->timer >= 0)
-		close(c->timer);
+	ringi_close(c->sock);
+	ringi_close(c->ep);
+	ringi_close(c->timer);
 	ringi_phys_cache_free(c->phys);
 	free(c->regs);
 	free(c->rx);

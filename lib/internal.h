@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <ring/ctl.h>
 #include <ring/ring.h>
@@ -20,6 +21,14 @@
 #include "range.h"
 
 #define RING_EXPORT __attribute__((visibility("default")))
+
+/* Close fd if it is open; -1 stands for "none" throughout the library. */
+static inline void
+ringi_close(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
 
 /* Default and bounds of the adaptive spin budget, ns. */
 #define RING_SPIN_DEFAULT_NS 20000u
@@ -143,8 +152,8 @@ struct proto_msg;
 struct ring_phys_cache;
 int ringi_ctl_call(struct ring_ctl *c, uint16_t type, const void *body,
     uint32_t len, struct proto_msg **reply);
-int ringi_ctl_list(struct ring_ctl *c, uint16_t type, size_t recsz, void **v,
-    size_t *n);
+int ringi_ctl_list(struct ring_ctl *c, uint16_t type, size_t recsz,
+    void (*fix)(void *rec), void **v, size_t *n);
 int ringi_ctl_call_fds(struct ring_ctl *c, uint16_t type, const void *body,
     uint32_t len, const int *fds, unsigned nfds, struct proto_msg **reply);
 struct ring_phys_cache **ringi_ctl_phys_cache(struct ring_ctl *c);

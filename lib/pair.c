@@ -104,8 +104,7 @@ ring_pair_create(const struct ring_params *p, struct ring_fds *fds)
 
 fail:
 	rc = -errno;
-	if (mem >= 0)
-		close(mem);
+	ringi_close(mem);
 	return rc;
 }
 
@@ -149,12 +148,9 @@ ring_doorbell_check(int fd, struct stat *st)
 RING_EXPORT void
 ring_fds_close(struct ring_fds *fds)
 {
-	if (fds->mem >= 0)
-		close(fds->mem);
-	if (fds->doorbell[0] >= 0)
-		close(fds->doorbell[0]);
-	if (fds->doorbell[1] >= 0)
-		close(fds->doorbell[1]);
+	ringi_close(fds->mem);
+	ringi_close(fds->doorbell[0]);
+	ringi_close(fds->doorbell[1]);
 	fds->mem = fds->doorbell[0] = fds->doorbell[1] = -1;
 }
 
@@ -387,12 +383,9 @@ ring_close(struct ring *r)
 	}
 	if (r->map != NULL)
 		munmap(r->map, r->map_len);
-	if (r->doorbell_self >= 0)
-		close(r->doorbell_self);
-	if (r->doorbell_peer >= 0)
-		close(r->doorbell_peer);
-	if (r->guard_fd >= 0)
-		close(r->guard_fd);
+	ringi_close(r->doorbell_self);
+	ringi_close(r->doorbell_peer);
+	ringi_close(r->guard_fd);
 	range_fini(&r->pool_free);
 	free(r->pool_starts);
 	ringi_held_fini(r);

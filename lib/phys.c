@@ -459,12 +459,31 @@ phys_map_request(struct ring_ctl *c, uint64_t base, uint64_t size,
 	return 0;
 }
 
+/*
+ * Map len bytes at off of the memory file fd that rep answered with, note
+ * the region as held, and close fd (the holder keeps its own copy).
+ */
+static int
+phys_map_fd(struct ring_ctl *c, const struct proto_phys_map_reply *rep,
+    int fd, size_t len, int prot, off_t off, void **ptr)
+{
+	void *p = mmap(NULL, len, prot, MAP_SHARED, fd, off);
+	int rc = p == MAP_FAILED ? -errno : 0;
+
+	if (rc == 0) {
+		phys_held_note(c, rep->region_id, rep->region_base,
+		    rep->region_size, false, rep->writable ? fd : -1);
+		*ptr = p;
+	}
+	close(fd);
+	return rc;
+}
+
 RING_EXPORT int
 ring_physmap(struct ring_ctl *c, uint64_t base, uint64_t size, uint32_t flags,
     void **ptr)
 {
 	struct proto_phys_map_reply rep;
-	void *p;
 	int fd, rc, prot;
 
 	if (base % PHYS_FRAME != 0 || !phys_round(&size) || size > SIZE_MAX)
@@ -472,17 +491,8 @@ ring_physmap(struct ring_ctl *c, uint64_t base, uint64_t size, uint32_t flags,
 	if ((rc = phys_map_request(c, base, size, flags, 0, &rep, &fd)) < 0)
 		return rc;
 	prot = PROT_READ | ((flags & RING_PHYSMAP_WRITE) ? PROT_WRITE : 0);
-	p = mmap(NULL, (size_t)size, prot, MAP_SHARED, fd,
-	    (off_t)(base - rep.region_base));
-	rc = p == MAP_FAILED ? -errno : 0;
-	if (rc == 0)
-		phys_held_note(c, rep.region_id, rep.region_base,
-		    rep.region_size, false, rep.writable ? fd : -1);
-	close(fd);
-	if (rc < 0)
-		return rc;
-	*ptr = p;
-	return 0;
+	return phys_map_fd(c, &rep, fd, (size_t)size, prot,
+	    (off_t)(base - rep.region_base), ptr);
 }
 
 RING_EXPORT int
@@ -568,13 +578,8 @@ phys_resolve(struct ring_ctl *c, uint64_t ring_id, uint64_t phys, uint64_t len,
 		close(fd);
 		return -ENOMEM;
 	}
-	p = mmap(NULL, (size_t)rep.region_size, PROT_READ | PROT_WRITE,
-	    MAP_SHARED, fd, 0);
-	rc = p == MAP_FAILED ? -errno : 0;
-	if (rc == 0)
-		phys_held_note(c, rep.region_id, rep.region_base,
-		    rep.region_size, false, rep.writable ? fd : -1);
-	close(fd);
+	rc = phys_map_fd(c, &rep, fd, (size_t)rep.region_size,
+	    PROT_READ | PROT_WRITE, 0, &p);
 	if (rc < 0)
 		return rc;
 	if ((rc = phys_cache_insert(c, &rep, ring_id, p)) < 0) {
@@ -706,29 +711,32 @@ ring_phys_sg_free(struct ring_ctl *c, struct ring_phys_sg *sg)
 RING_EXPORT int
 ring_phys_list_zones(struct ring_ctl *c, struct ring_phys_zone **v, size_t *n)
 {
-	return ringi_ctl_list(c, PROTO_PHYS_LIST_ZONES, sizeof(**v), (void **)v,
-	    n);
+	return ringi_ctl_list(c, PROTO_PHYS_LIST_ZONES, sizeof(**v), NULL,
+	    (void **)v, n);
 }
 
 RING_EXPORT int
 ring_phys_list_free(struct ring_ctl *c, struct ring_phys_range **v, size_t *n)
 {
-	return ringi_ctl_list(c, PROTO_PHYS_LIST_FREE, sizeof(**v), (void **)v,
-	    n);
+	return ringi_ctl_list(c, PROTO_PHYS_LIST_FREE, sizeof(**v), NULL,
+	    (void **)v, n);
+}
+
+/* A region record bounded: its owner's name ends, its grants fit the array. */
+static void
+phys_region_fix(void *rec)
+{
+	struct ring_phys_region *r = rec;
+
+	r->owner.comm[RING_CTL_COMM_MAX - 1] = '\0';
+	if (r->grants > RING_PHYS_GRANT_MAX)
+		r->grants = RING_PHYS_GRANT_MAX;
 }
 
 RING_EXPORT int
 ring_phys_list_regions(struct ring_ctl *c, struct ring_phys_region **v,
     size_t *n)
 {
-	int rc = ringi_ctl_list(c, PROTO_PHYS_LIST_REGIONS, sizeof(**v),
-	    (void **)v, n);
-	size_t i;
-
-	for (i = 0; rc == 0 && i < *n; i++) {
-		(*v)[i].owner.comm[RING_CTL_COMM_MAX - 1] = '\0';
-		if ((*v)[i].grants > RING_PHYS_GRANT_MAX)
-			(*v)[i].grants = RING_PHYS_GRANT_MAX;
-	}
-	return rc;
+	return ringi_ctl_list(c, PROTO_PHYS_LIST_REGIONS, sizeof(**v),
+	    phys_region_fix, (void **)v, n);
 }

@@ -291,69 +291,44 @@ ring_one(int rc)
 	return rc < 0 ? rc : 0;
 }
 
-RING_EXPORT int
-ring_sq_push(struct ring *r, const struct ring_sqe *sqe)
-{
-	return ring_one(ring_push(r, RING_ROLE_CONSUMER, sqe, sizeof(*sqe), 1));
-}
+/*
+ * The five exported calls of queue q (sq or cq), whose entries are etype,
+ * pushed by the side pusher and popped by the side popper:
+ * ring_<q>_push, ring_<q>_push_batch, ring_<q>_pop, ring_<q>_pop_batch and
+ * ring_<q>_peek, as declared in <ring/ring.h>.
+ */
+#define RING_QUEUE_CALLS(q, etype, pusher, popper)                        \
+	RING_EXPORT int                                                   \
+	ring_##q##_push(struct ring *r, const etype *e)                   \
+	{                                                                 \
+		return ring_one(ring_push(r, pusher, e, sizeof(*e), 1)); \
+	}                                                                 \
+	RING_EXPORT int                                                   \
+	ring_##q##_push_batch(struct ring *r, const etype *v, unsigned n) \
+	{                                                                 \
+		return ring_push(r, pusher, v, sizeof(*v), n);            \
+	}                                                                 \
+	RING_EXPORT int                                                   \
+	ring_##q##_pop(struct ring *r, etype *e)                          \
+	{                                                                 \
+		return ring_one(                                          \
+		    ring_pop(r, popper, e, sizeof(*e), 1, true));         \
+	}                                                                 \
+	RING_EXPORT int                                                   \
+	ring_##q##_pop_batch(struct ring *r, etype *v, unsigned n)        \
+	{                                                                 \
+		return ring_pop(r, popper, v, sizeof(*v), n, true);       \
+	}                                                                 \
+	RING_EXPORT int                                                   \
+	ring_##q##_peek(struct ring *r, etype *e)                         \
+	{                                                                 \
+		return ring_one(                                          \
+		    ring_pop(r, popper, e, sizeof(*e), 1, false));        \
+	}
 
-RING_EXPORT int
-ring_sq_push_batch(struct ring *r, const struct ring_sqe *sqes, unsigned n)
-{
-	return ring_push(r, RING_ROLE_CONSUMER, sqes, sizeof(*sqes), n);
-}
-
-RING_EXPORT int
-ring_cq_push(struct ring *r, const struct ring_cqe *cqe)
-{
-	return ring_one(ring_push(r, RING_ROLE_PRODUCER, cqe, sizeof(*cqe), 1));
-}
-
-RING_EXPORT int
-ring_cq_push_batch(struct ring *r, const struct ring_cqe *cqes, unsigned n)
-{
-	return ring_push(r, RING_ROLE_PRODUCER, cqes, sizeof(*cqes), n);
-}
-
-RING_EXPORT int
-ring_sq_pop(struct ring *r, struct ring_sqe *sqe)
-{
-	return ring_one(ring_pop(r, RING_ROLE_PRODUCER, sqe, sizeof(*sqe), 1,
-	    true));
-}
-
-RING_EXPORT int
-ring_sq_pop_batch(struct ring *r, struct ring_sqe *sqes, unsigned n)
-{
-	return ring_pop(r, RING_ROLE_PRODUCER, sqes, sizeof(*sqes), n, true);
-}
-
-RING_EXPORT int
-ring_sq_peek(struct ring *r, struct ring_sqe *sqe)
-{
-	return ring_one(ring_pop(r, RING_ROLE_PRODUCER, sqe, sizeof(*sqe), 1,
-	    false));
-}
-
-RING_EXPORT int
-ring_cq_pop(struct ring *r, struct ring_cqe *cqe)
-{
-	return ring_one(ring_pop(r, RING_ROLE_CONSUMER, cqe, sizeof(*cqe), 1,
-	    true));
-}
-
-RING_EXPORT int
-ring_cq_pop_batch(struct ring *r, struct ring_cqe *cqes, unsigned n)
-{
-	return ring_pop(r, RING_ROLE_CONSUMER, cqes, sizeof(*cqes), n, true);
-}
-
-RING_EXPORT int
-ring_cq_peek(struct ring *r, struct ring_cqe *cqe)
-{
-	return ring_one(ring_pop(r, RING_ROLE_CONSUMER, cqe, sizeof(*cqe), 1,
-	    false));
-}
+/* The consumer pushes SQEs and pops CQEs; the producer the other way. */
+RING_QUEUE_CALLS(sq, struct ring_sqe, RING_ROLE_CONSUMER, RING_ROLE_PRODUCER)
+RING_QUEUE_CALLS(cq, struct ring_cqe, RING_ROLE_PRODUCER, RING_ROLE_CONSUMER)
 
 RING_EXPORT int
 ring_sq_cancel(struct ring *r, int64_t status)
@@ -427,29 +402,19 @@ ring_slot(struct ring *r, enum ring_role role, uint32_t esize, unsigned i)
 	return ring_q_slot(q, q->own + i);
 }
 
-RING_EXPORT struct ring_sqe *
-ring_sqe_slot(struct ring *r, unsigned i)
-{
-	return ring_slot(r, RING_ROLE_CONSUMER, sizeof(struct ring_sqe), i);
-}
+/* ring_<name>_slot(), as declared in <ring/ring.h>: slot i of etype. */
+#define RING_SLOT_CALL(name, etype, role)                            \
+	RING_EXPORT etype *                                          \
+	ring_##name##_slot(struct ring *r, unsigned i)               \
+	{                                                            \
+		return ring_slot(r, role, sizeof(etype), i);         \
+	}
 
-RING_EXPORT struct ring_sqe32 *
-ring_sqe32_slot(struct ring *r, unsigned i)
-{
-	return ring_slot(r, RING_ROLE_CONSUMER, sizeof(struct ring_sqe32), i);
-}
-
-RING_EXPORT struct ring_cqe *
-ring_cqe_slot(struct ring *r, unsigned i)
-{
-	return ring_slot(r, RING_ROLE_PRODUCER, sizeof(struct ring_cqe), i);
-}
-
-RING_EXPORT struct ring_cqe32 *
-ring_cqe32_slot(struct ring *r, unsigned i)
-{
-	return ring_slot(r, RING_ROLE_PRODUCER, sizeof(struct ring_cqe32), i);
-}
+/* The consumer fills SQE slots, the producer CQE slots. */
+RING_SLOT_CALL(sqe, struct ring_sqe, RING_ROLE_CONSUMER)
+RING_SLOT_CALL(sqe32, struct ring_sqe32, RING_ROLE_CONSUMER)
+RING_SLOT_CALL(cqe, struct ring_cqe, RING_ROLE_PRODUCER)
+RING_SLOT_CALL(cqe32, struct ring_cqe32, RING_ROLE_PRODUCER)
 
 /*
  * Publish the first k reserved slots; the rest of the reservation is

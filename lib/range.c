@@ -44,6 +44,16 @@ range_remove(struct range_set *s, size_t i)
 	s->n--;
 }
 
+/* Take len bytes off the front of free range i, dropping it when empty. */
+static void
+range_cut_front(struct range_set *s, size_t i, uint64_t len)
+{
+	s->v[i].base += len;
+	s->v[i].len -= len;
+	if (s->v[i].len == 0)
+		range_remove(s, i);
+}
+
 /* Index of the free range pick chooses and its usable bytes, or SIZE_MAX. */
 static size_t
 range_pick_index(const struct range_set *s, uint64_t len, uint64_t min,
@@ -95,10 +105,7 @@ range_alloc(struct range_set *s, uint64_t len, uint64_t min, uint64_t limit,
 	take = bestu < len ? bestu : len;
 	*base = s->v[best].base;
 	*got = take;
-	s->v[best].base += take;
-	s->v[best].len -= take;
-	if (s->v[best].len == 0)
-		range_remove(s, best);
+	range_cut_front(s, best, take);
 	return 0;
 }
 
@@ -126,10 +133,7 @@ range_take(struct range_set *s, uint64_t base, uint64_t len)
 
 	if (len == 0 || i == s->n || s->v[i].base != base || s->v[i].len < len)
 		return -EINVAL;
-	s->v[i].base += len;
-	s->v[i].len -= len;
-	if (s->v[i].len == 0)
-		range_remove(s, i);
+	range_cut_front(s, i, len);
 	return 0;
 }
 
