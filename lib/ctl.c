@@ -109,10 +109,7 @@ ring_ctl_comm(char *comm, size_t len)
 int64_t
 ringi_ctl_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return ringi_now_ns() / 1000000;
 }
 
 /*

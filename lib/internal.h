@@ -139,6 +139,7 @@ void ringi_held_answer(struct ring *r, const void *slot, uint64_t cq_seq);
 uint64_t ringi_q_count(const struct ring_q *q, bool head);
 
 /* wait.c */
+int64_t ringi_now_ns(void);
 int ringi_ready(struct ring *r, unsigned events);
 void ringi_guard_set(struct ring *r, int sock);
 void ringi_wake(struct ring *r, uint32_t *word);

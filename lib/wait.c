@@ -43,8 +43,9 @@ ring_cpu_relax(void)
 #endif
 }
 
-static int64_t
-ring_now_ns(void)
+/* libring's one clock (CLOCK_MONOTONIC): spin budgets and ringd deadlines. */
+int64_t
+ringi_now_ns(void)
 {
 	struct timespec ts;
 
@@ -242,7 +243,7 @@ ring_sleep(struct ring *r, unsigned events, int64_t deadline)
 	uint32_t *word;
 
 	if (deadline >= 0) {
-		left = deadline - ring_now_ns();
+		left = deadline - ringi_now_ns();
 		if (left <= 0)
 			return -ETIMEDOUT;
 	}
@@ -309,7 +310,7 @@ ring_wait(struct ring *r, unsigned events, int64_t timeout_ns)
 		return rc;
 	if (timeout_ns == 0)
 		return -ETIMEDOUT;
-	start = ring_now_ns();
+	start = ringi_now_ns();
 	if (timeout_ns > 0)
 		deadline = timeout_ns > INT64_MAX - start ? INT64_MAX
 							  : start + timeout_ns;
@@ -320,7 +321,7 @@ ring_wait(struct ring *r, unsigned events, int64_t timeout_ns)
 		if ((rc = ringi_ready(r, events)) != 0)
 			return rc;
 		if ((i & 63) == 0) {
-			int64_t now = ring_now_ns();
+			int64_t now = ringi_now_ns();
 
 			if (now - start >= (int64_t)r->spin_ns)
 				break;
@@ -330,7 +331,7 @@ ring_wait(struct ring *r, unsigned events, int64_t timeout_ns)
 	}
 
 	/* Sleep: announce, fence, re-check, then block. */
-	slept_at = ring_now_ns();
+	slept_at = ringi_now_ns();
 	for (;;) {
 		bool both = events == (RING_EV_IN | RING_EV_OUT);
 
@@ -350,7 +351,7 @@ ring_wait(struct ring *r, unsigned events, int64_t timeout_ns)
 			return rc != 0 ? rc : -ESHUTDOWN;
 		}
 		if (rc != 0 || (rc = ringi_ready(r, events)) != 0) {
-			ring_spin_adapt(r, ring_now_ns() - slept_at);
+			ring_spin_adapt(r, ringi_now_ns() - slept_at);
 			return rc;
 		}
 	}
