@@ -290,6 +290,21 @@ proto_list_reply_parse(const struct proto_msg *m, int32_t *err, uint32_t *end,
 	return (int)recsz;
 }
 
+void
+proto_put_fds(struct msghdr *mh, void *buf, const int *fds, unsigned nfds)
+{
+	struct cmsghdr *c;
+
+	memset(buf, 0, CMSG_SPACE(sizeof(int) * nfds));
+	mh->msg_control = buf;
+	mh->msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+	c = CMSG_FIRSTHDR(mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+	memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+}
+
 int
 proto_send(int sock, uint16_t type, uint32_t seq, const void *body,
     uint32_t len, const int *fds, unsigned nfds)
@@ -321,18 +336,8 @@ proto_send(int sock, uint16_t type, uint32_t seq, const void *body,
 	memset(&mh, 0, sizeof(mh));
 	mh.msg_iov = iov;
 	mh.msg_iovlen = len ? 2 : 1;
-	if (nfds > 0) {
-		struct cmsghdr *c;
-
-		memset(&cm, 0, sizeof(cm));
-		mh.msg_control = cm.buf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
-	}
+	if (nfds > 0)
+		proto_put_fds(&mh, cm.buf, fds, nfds);
 	do
 		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);

@@ -495,6 +495,16 @@ void proto_list_reply_end(struct proto_list_reply *l, bool end);
 int proto_list_reply_parse(const struct proto_msg *m, int32_t *err,
     uint32_t *end, const void **recs, size_t *len);
 
+/*
+ * Attach nfds (> 0) descriptors to mh as one SCM_RIGHTS message, in buf
+ * (room for CMSG_SPACE(sizeof(int) * nfds) bytes, aligned for a struct
+ * cmsghdr).  proto_send() and ringd's sd_notify use it; hostile test
+ * senders build theirs by hand on purpose.
+ */
+struct msghdr;
+void proto_put_fds(struct msghdr *mh, void *buf, const int *fds,
+    unsigned nfds);
+
 /* Close descriptors a message still holds. */
 void proto_msg_close_fds(struct proto_msg *m);
 

@@ -147,7 +147,6 @@ service_notify_send(const char *msg, size_t len, const int *fds, size_t nfds)
 	struct sockaddr_un sa;
 	struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
 	struct msghdr mh;
-	struct cmsghdr *cm;
 	size_t plen;
 	int fd;
 
@@ -168,16 +167,8 @@ service_notify_send(const char *msg, size_t len, const int *fds, size_t nfds)
 	    plen + (path[0] == '@' ? 0 : 1));
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
-	if (nfds > 0) {
-		memset(&u, 0, sizeof(u));
-		mh.msg_control = u.buf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-		memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
-	}
+	if (nfds > 0)
+		proto_put_fds(&mh, u.buf, fds, nfds);
 	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
 		return;
 	if (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0)
