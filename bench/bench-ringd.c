@@ -134,16 +134,9 @@ brd_on_signal(int sig)
 static void
 brd_handlers(void)
 {
-	struct sigaction sa;
-
 	if (brd.atexit_set || atexit(brd_atexit) != 0)
 		return;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = brd_on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	sig_catch_stop(brd_on_signal);
 	brd.atexit_set = true;
 }
 

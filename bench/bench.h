@@ -107,8 +107,6 @@ void bench_progress(const char *name);
 double bench_median(double *v, unsigned n);
 /* Untimed round trips before the first timed repetition of n. */
 uint64_t bench_warm(uint64_t n);
-/* Read or write exactly len bytes; EOF is -EPIPE. */
-int bench_io(int fd, void *buf, size_t len, bool wr);
 /* futex(2) on a word of a MAP_SHARED mapping. */
 long bench_futex(_Atomic uint32_t *word, int op, uint32_t val);
 /* Close *fd when open and mark it closed (-1). */

@@ -215,9 +215,9 @@ bench_byte_child(void *arg)
 	int rc;
 
 	for (i = 0; i < pp->total; i++) {
-		if ((rc = bench_io(pp->fd[2], &b, 1, false)) < 0)
+		if ((rc = io_full(pp->fd[2], &b, 1, false)) < 0)
 			return rc;
-		if ((rc = bench_io(pp->fd[3], &b, 1, true)) < 0)
+		if ((rc = io_full(pp->fd[3], &b, 1, true)) < 0)
 			return rc;
 	}
 	return 0;
@@ -231,9 +231,9 @@ bench_byte_run(struct bench_pp *pp, uint64_t n)
 	int rc;
 
 	for (i = 0; i < n; i++, pp->seq++) {
-		if ((rc = bench_io(pp->fd[1], &b, 1, true)) < 0)
+		if ((rc = io_full(pp->fd[1], &b, 1, true)) < 0)
 			return rc;
-		if ((rc = bench_io(pp->fd[0], &back, 1, false)) < 0)
+		if ((rc = io_full(pp->fd[0], &back, 1, false)) < 0)
 			return rc;
 		if (back != b)
 			return -EBADMSG;
@@ -266,9 +266,9 @@ bench_efd_child(void *arg)
 	int rc;
 
 	for (i = 0; i < pp->total; i++) {
-		if ((rc = bench_io(pp->fd[2], &v, sizeof(v), false)) < 0)
+		if ((rc = io_full(pp->fd[2], &v, sizeof(v), false)) < 0)
 			return rc;
-		if ((rc = bench_io(pp->fd[3], &one, sizeof(one), true)) < 0)
+		if ((rc = io_full(pp->fd[3], &one, sizeof(one), true)) < 0)
 			return rc;
 	}
 	return 0;
@@ -281,9 +281,9 @@ bench_efd_run(struct bench_pp *pp, uint64_t n)
 	int rc;
 
 	for (i = 0; i < n; i++, pp->seq++) {
-		if ((rc = bench_io(pp->fd[1], &one, sizeof(one), true)) < 0)
+		if ((rc = io_full(pp->fd[1], &one, sizeof(one), true)) < 0)
 			return rc;
-		if ((rc = bench_io(pp->fd[0], &v, sizeof(v), false)) < 0)
+		if ((rc = io_full(pp->fd[0], &v, sizeof(v), false)) < 0)
 			return rc;
 		if (v != 1)
 			return -ECONNRESET; /* the watcher's abort value */

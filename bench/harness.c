@@ -102,27 +102,6 @@ bench_warm(uint64_t n)
 	return w > 10000 ? 10000 : w;
 }
 
-/* Read or write exactly len bytes; EOF is -EPIPE. */
-int
-bench_io(int fd, void *buf, size_t len, bool wr)
-{
-	uint8_t *p = buf;
-	ssize_t k;
-
-	while (len > 0) {
-		k = wr ? write(fd, p, len) : read(fd, p, len);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		if (k == 0)
-			return -EPIPE;
-		p += k;
-		len -= (size_t)k;
-	}
-	return 0;
-}
-
 long
 bench_futex(_Atomic uint32_t *word, int op, uint32_t val)
 {

@@ -62,6 +62,14 @@ unsigned hist_index(uint64_t v);
 uint64_t hist_upper(unsigned i);
 
 /*
+ * io.c: read (wr false) or write exactly len bytes: 0, -errno, or -EPIPE
+ * at end of file.
+ */
+int io_full(int fd, void *buf, size_t len, bool wr);
+/* io.c: SIGINT, SIGTERM and SIGHUP to fn (no flags, empty mask). */
+void sig_catch_stop(void (*fn)(int));
+
+/*
  * build.c: the path of another program of this build: $env when set and
  * not empty, else rel (e.g. "ringd/ringd") beside the running program's
  * build directory (BUILD/tests/t-foo or BUILD/bench/ring-bench ->

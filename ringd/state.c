@@ -41,6 +41,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/common.h"
 #include "ringd.h"
 
 #define STATE_MAGIC 0x3274736472676e72ull /* "rngrdst2" */
@@ -80,25 +81,6 @@ state_cmp(const void *a, const void *b)
 	const struct state_ring *x = a, *y = b;
 
 	return ringd_file_cmp(x->mem_dev, x->mem_ino, y->mem_dev, y->mem_ino);
-}
-
-/* Read (wr false) or write exactly len bytes, or fail. */
-static bool
-state_io_all(int fd, void *buf, size_t len, bool wr)
-{
-	uint8_t *p = buf;
-	ssize_t n;
-
-	while (len > 0) {
-		n = wr ? write(fd, p, len) : read(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
-	}
-	return true;
 }
 
 /* Does the file look like one a ringd of our user wrote? */
@@ -199,7 +181,7 @@ state_load_regions(int fd, uint32_t n)
 	int rc;
 
 	for (i = 0; i < n; i++) {
-		if (!state_io_all(fd, &sr, sizeof(sr), false))
+		if (io_full(fd, &sr, sizeof(sr), false) < 0)
 			return false;
 		if ((rc = phys_restore(&sr)) < 0) {
 			if (bad++ < 8)
@@ -235,7 +217,7 @@ state_load(void)
 		state_fdstore_done(0);
 		return;
 	}
-	if (fstat(fd, &st) < 0 || !state_io_all(fd, &h, sizeof(h), false) ||
+	if (fstat(fd, &st) < 0 || io_full(fd, &h, sizeof(h), false) ||
 	    !state_check(&h, &st)) {
 		log_warn("ignoring '%s': not a state file this ringd wrote",
 		    path);
@@ -246,7 +228,7 @@ state_load(void)
 	    (state_rings = calloc(h.count, sizeof(*state_rings))) == NULL)
 		goto out;
 	if (h.count > 0 &&
-	    !state_io_all(fd, state_rings, h.count * sizeof(*state_rings),
+	    io_full(fd, state_rings, h.count * sizeof(*state_rings),
 		false)) {
 		free(state_rings);
 		state_rings = NULL;
@@ -405,9 +387,9 @@ state_save(void)
 		goto out;
 	}
 	len = (size_t)n * sizeof(*v);
-	if (!state_io_all(fd, &h, sizeof(h), true) ||
-	    !state_io_all(fd, v, len, true) ||
-	    !state_io_all(fd, reg, nreg * sizeof(*reg), true)) {
+	if (io_full(fd, &h, sizeof(h), true) ||
+	    io_full(fd, v, len, true) ||
+	    io_full(fd, reg, nreg * sizeof(*reg), true)) {
 		log_warn("cannot write '%s': %s", path, strerror(errno));
 		(void)unlink(path);
 	}

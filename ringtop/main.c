@@ -441,7 +441,6 @@ main(int argc, char **argv)
 	enum ring_ctl_scope scope = RING_CTL_DEFAULT;
 	struct rt_view v;
 	struct rt_model m;
-	struct sigaction sa;
 	const char *sock = NULL, *nc, *wfile = NULL, *rfile = NULL;
 	struct rec_writer rec;
 	uint64_t rec_max = REC_MAX_DEF;
@@ -604,14 +603,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = main_on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
+	sig_catch_stop(main_on_signal);
+	signal(SIGPIPE, SIG_IGN);
 
 	model_init(&m, sock, scope);
 	if (wfile != NULL) {
