@@ -1088,6 +1088,28 @@ td_await_scheme_gone_at(struct ring_ctl *c, const char *name, const char *file,
 }
 
 void
+td_await_clients_at(struct ring_ctl *c, uint32_t n,
+    struct ring_ctl_status *st, const char *file, int line)
+{
+	uint64_t t0 = clock_ns();
+	int rc;
+
+	for (;;) {
+		if ((rc = ring_ctl_status(c, st)) < 0)
+			tap_fail_at(file, line, "ring_ctl_status: %s",
+			    tap_rcname(rc));
+		if (st->clients == n)
+			break;
+		if (clock_ns() - t0 > 3000000000ull)
+			tap_fail_at(file, line,
+			    "ringd counts %u clients, not %u, after 3 s",
+			    (unsigned)st->clients, (unsigned)n);
+		tu_sleep_ms(5);
+	}
+	TAP_HERE();
+}
+
+void
 td_become_nobody(void)
 {
 	if (setgroups(0, NULL) < 0)

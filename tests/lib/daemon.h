@@ -223,6 +223,14 @@ void td_close_ring_at(struct ring_ctl *c, struct ring *r, uint64_t id,
 	td_await_scheme_gone_at((c), (name), __FILE__, __LINE__)
 void td_await_scheme_gone_at(struct ring_ctl *c, const char *name,
     const char *file, int line);
+/*
+ * Wait up to 3 s for ringd's status to count n clients (one that left
+ * goes a moment later); st gets the last status.
+ */
+#define td_await_clients(c, n, st) \
+	td_await_clients_at((c), (n), (st), __FILE__, __LINE__)
+void td_await_clients_at(struct ring_ctl *c, uint32_t n,
+    struct ring_ctl_status *st, const char *file, int line);
 /* Drop to uid/gid 65534 (setgroups, setresgid, setresuid), or fail. */
 void td_become_nobody(void);
 #define TD_NOBODY 65534u
