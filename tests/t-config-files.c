@@ -173,15 +173,11 @@ assert_serving(void)
 	struct ring_sqe sqe = { .opcode = RING_OP_NOOP, .user_data = 7 };
 	struct ring_cqe cqe;
 	struct ring_ctl *c;
-	struct ring *r;
-	uint64_t id;
 
 	td_assert_alive(&d);
 	c = td_connect(&d);
-	r = td_open(c, "null", 8, 0, 0, &id);
-	td_roundtrip(r, &sqe, &cqe);
+	td_roundtrip_once(c, "null", 8, 0, &sqe, &cqe);
 	TAP_EQ_U(cqe.user_data, 7);
-	td_close_ring(c, r, id);
 	ring_ctl_close(c);
 }
 

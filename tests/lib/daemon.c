@@ -1005,6 +1005,19 @@ td_roundtrip_at(struct ring *r, const struct ring_sqe *sqe,
 	TAP_HERE();
 }
 
+void
+td_roundtrip_once_at(struct ring_ctl *c, const char *scheme, uint32_t sq,
+    uint64_t pool, const struct ring_sqe *sqe, struct ring_cqe *cqe,
+    const char *file, int line)
+{
+	struct ring *r;
+	uint64_t id;
+
+	r = td_open_at(c, scheme, sq, 0, pool, &id, file, line);
+	td_roundtrip_at(r, sqe, cqe, file, line);
+	td_close_ring_at(c, r, id, file, line);
+}
+
 bool
 td_find_ring(struct ring_ctl *c, uint64_t id, struct ring_ctl_ring *out)
 {

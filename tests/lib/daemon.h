@@ -203,6 +203,16 @@ struct ring *td_open_at(struct ring_ctl *c, const char *scheme, uint32_t sq,
 	td_roundtrip_at((r), (sqe), (cqe), __FILE__, __LINE__)
 void td_roundtrip_at(struct ring *r, const struct ring_sqe *sqe,
     struct ring_cqe *cqe, const char *file, int line);
+/*
+ * A ring of scheme (sq entries, pool bytes) opened through c for one
+ * round trip of sqe, then closed and seen gone; the CQE in cqe.
+ */
+#define td_roundtrip_once(c, scheme, sq, pool, sqe, cqe) \
+	td_roundtrip_once_at((c), (scheme), (sq), (pool), (sqe), (cqe), \
+	    __FILE__, __LINE__)
+void td_roundtrip_once_at(struct ring_ctl *c, const char *scheme, uint32_t sq,
+    uint64_t pool, const struct ring_sqe *sqe, struct ring_cqe *cqe,
+    const char *file, int line);
 /* Pop one CQE, waiting up to ms; the return of the last pop or wait. */
 int td_cq_pop_wait(struct ring *r, struct ring_cqe *cqe, unsigned ms);
 /* ringd's record of a ring or a scheme; false when it has none. */
