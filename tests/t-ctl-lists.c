@@ -263,7 +263,7 @@ test_lists(void)
 	struct ring_ctl_client *cv;
 	struct ring_ctl_ring rec;
 	struct ring_ctl_status st;
-	struct ring_ctl *c;
+	struct ring_ctl *c, *sc;
 	struct ring_sqe s;
 	struct ring_cqe cq;
 	struct ring *r, *rn;
@@ -273,16 +273,12 @@ test_lists(void)
 	pid_t pid;
 
 	td_begin(&d, NULL);
-	tu_pipe(p);
 	tu_pipe(q);
-	pid = tap_fork();
+	pid = ts_fork_registered(&d, TS_NAME, ts_ops, 3, p, &sc);
 	if (pid == 0) {
-		struct ring_ctl *sc = td_connect(&d);
 		struct ring_attach a;
 		struct ts_served v = { 0 };
 
-		TAP_RC(ring_ctl_register(sc, TS_NAME, ts_ops, 3), 0);
-		tu_notify(p[1]);
 		TAP_RC(ring_ctl_wait_attach(sc, &a, 5000), 0);
 		TAP_RC(ring_ctl_accept(sc, &a, &v.r), 0);
 		v.id = a.ring_id;
@@ -291,7 +287,6 @@ test_lists(void)
 		ring_ctl_close(sc);
 		tap_child_exit();
 	}
-	tu_await(p[0], 5000);
 	c = td_connect(&d);
 	r = td_open(c, TS_NAME, 16, 0, 8192, &id);
 	rn = td_open(c, "null", 4, RING_PAIR_BITS_32, 0, &idn);
