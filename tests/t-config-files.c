@@ -41,6 +41,15 @@ write_bytes(const char *path, const void *buf, size_t len)
 	close(fd);
 }
 
+/* A fresh ringd directory, not started; path names file in it. */
+static void
+fresh_dir(char *path, size_t len, const char *file)
+{
+	memset(&d, 0, sizeof(d));
+	td_prepare(&d, NULL);
+	snprintf(path, len, "%s/%s", d.dir, file);
+}
+
 /*
  * Start ringd with -c path; it must exit 1 within EXIT_MS, its log
  * naming path and saying what (want), and leave no socket behind.
@@ -78,9 +87,7 @@ test_fifo_at_start(void)
 {
 	char fifo[TD_PATH_MAX + 16];
 
-	memset(&d, 0, sizeof(d));
-	td_prepare(&d, NULL);
-	snprintf(fifo, sizeof(fifo), "%s/fifo.conf", d.dir);
+	fresh_dir(fifo, sizeof(fifo), "fifo.conf");
 	TAP_SYS(mkfifo(fifo, 0600));
 	refused(fifo, "not a regular file");
 	td_cleanup(&d);
@@ -100,9 +107,7 @@ test_dev_zero_at_start(void)
 	{
 		char link[TD_PATH_MAX + 16];
 
-		memset(&d, 0, sizeof(d));
-		td_prepare(&d, NULL);
-		snprintf(link, sizeof(link), "%s/zero.conf", d.dir);
+		fresh_dir(link, sizeof(link), "zero.conf");
 		TAP_SYS(symlink("/dev/zero", link));
 		refused(link, "not a regular file");
 		td_cleanup(&d);
@@ -118,9 +123,7 @@ test_nul_byte(void)
 				   "max_\0entries = 64\n";
 	char path[TD_PATH_MAX + 16], where[TD_PATH_MAX + 32];
 
-	memset(&d, 0, sizeof(d));
-	td_prepare(&d, NULL);
-	snprintf(path, sizeof(path), "%s/nul.conf", d.dir);
+	fresh_dir(path, sizeof(path), "nul.conf");
 	write_bytes(path, conf, sizeof(conf) - 1);
 	refused(path, "NUL byte in line 3");
 	snprintf(where, sizeof(where), "%s:3", path);
@@ -148,9 +151,7 @@ test_size_cap(void)
 	/* lines of 63 '#' and a newline */
 	for (i = 0; i < cap + 1; i++)
 		big[i] = (i % 64 == 63) ? '\n' : '#';
-	memset(&d, 0, sizeof(d));
-	td_prepare(&d, NULL);
-	snprintf(path, sizeof(path), "%s/big.conf", d.dir);
+	fresh_dir(path, sizeof(path), "big.conf");
 	write_bytes(path, big, cap + 1);
 	refused(path, "larger than");
 	td_cleanup(&d);
@@ -172,15 +173,11 @@ assert_serving(void)
 	struct ring_sqe sqe = { .opcode = RING_OP_NOOP, .user_data = 7 };
 	struct ring_cqe cqe;
 	struct ring_ctl *c;
-	struct ring *r;
-	uint64_t id;
 
 	td_assert_alive(&d);
 	c = td_connect(&d);
-	r = td_open(c, "null", 8, 0, 0, &id);
-	td_roundtrip(r, &sqe, &cqe);
+	td_roundtrip_once(c, "null", 8, 0, &sqe, &cqe);
 	TAP_EQ_U(cqe.user_data, 7);
-	td_close_ring(c, r, id);
 	ring_ctl_close(c);
 }
 

@@ -30,24 +30,20 @@ static struct td d;
 static void
 test_external(void)
 {
-	struct ring_ctl *c;
+	struct ring_ctl *c, *sc;
 	struct ring *r;
 	uint64_t id;
 	int p[2];
 	pid_t pid;
 
 	td_begin(&d, NULL);
-	tu_pipe(p);
-	pid = tap_fork();
+	pid = ts_fork_registered(&d, TS_NAME, ts_ops, 3, p, &sc);
 	if (pid == 0) {
-		struct ring_ctl *sc = td_connect(&d);
 		struct ring_attach a;
 		struct ts_served v = { 0 };
 		char comm[RING_CTL_COMM_MAX];
 		uint64_t ops[4];
 
-		TAP_RC(ring_ctl_register(sc, TS_NAME, ts_ops, 3), 0);
-		tu_notify(p[1]);
 		TAP_RC(ring_ctl_wait_attach(sc, &a, 5000), 0);
 		ts_check_attach(&a, TS_NAME, getppid(), getuid(), getgid(), 16, 0,
 		    4096);
@@ -65,7 +61,6 @@ test_external(void)
 		ring_ctl_close(sc);
 		tap_child_exit();
 	}
-	tu_await(p[0], 5000);
 	c = td_connect(&d);
 	r = td_open(c, TS_NAME, 16, 0, 4096, &id);
 	ts_consume(r, 0x1000, 50);
@@ -142,7 +137,7 @@ TAP_TEST(test_two_consumers, "ctl-two-consumers", 30)
 static void
 test_refuse(void)
 {
-	struct ring_ctl *c;
+	struct ring_ctl *c, *sc;
 	struct ring_ctl_status st;
 	struct ring_params prm;
 	struct ring *r;
@@ -151,14 +146,10 @@ test_refuse(void)
 	pid_t pid;
 
 	td_begin(&d, "accept_timeout_ms = 300\n");
-	tu_pipe(p);
-	pid = tap_fork();
+	pid = ts_fork_registered(&d, TS_NAME, NULL, 0, p, &sc);
 	if (pid == 0) {
-		struct ring_ctl *sc = td_connect(&d);
 		struct ring_attach a;
 
-		TAP_RC(ring_ctl_register(sc, TS_NAME, NULL, 0), 0);
-		tu_notify(p[1]);
 		TAP_RC(ring_ctl_wait_attach(sc, &a, 5000), 0);
 		TAP_RC(ring_ctl_refuse(sc, &a, -EACCES), 0);
 		TAP_RC(ring_ctl_wait_attach(sc, &a, 5000), 0);
@@ -185,7 +176,6 @@ test_refuse(void)
 		ring_fds_close(&a.fds);
 		_exit(0);
 	}
-	tu_await(p[0], 5000);
 	c = td_connect(&d);
 	memset(&prm, 0, sizeof(prm));
 	prm.sq_entries = 4;
@@ -220,7 +210,6 @@ test_consumer_leaves_pending(void)
 	struct ring_ctl_status st;
 	struct ring_attach a;
 	struct ring *r = NULL;
-	uint64_t t0;
 	pid_t pid;
 
 	td_begin(&d, NULL);
@@ -236,12 +225,7 @@ test_consumer_leaves_pending(void)
 	TAP_RC(ring_ctl_wait_attach(sc, &a, 5000), 0);
 	TAP_EQ(a.consumer.pid, pid);
 	tap_kill(pid);
-	t0 = clock_ns();
-	do {
-		tu_sleep_ms(5);
-		TAP_RC(ring_ctl_status(sc, &st), 0);
-	} while (st.clients != 1 && clock_ns() - t0 < 3000000000ull);
-	TAP_EQ(st.clients, 1);
+	td_await_clients(sc, 1, &st);
 	TAP_RC(ring_ctl_accept(sc, &a, &r), -ESHUTDOWN);
 	TAP_ASSERT(r == NULL);
 	TAP_RC(ring_ctl_status(sc, &st), 0);

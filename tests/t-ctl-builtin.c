@@ -36,6 +36,16 @@ static struct td d;
 			    tap_rcname((long)(int64_t)(want))); \
 	} while (0)
 
+/*
+ * A sub-test test_KINDBITS that runs KIND_run(flags).  One to a line: the
+ * line is the sub-test's place in the running order.
+ */
+#define TEST_WIDTH(kind, bits, flags, name) \
+	static void test_##kind##bits(void) \
+	{ \
+		kind##_run(flags); \
+	} \
+	TAP_TEST(test_##kind##bits, name, 30)
 
 /* --- built-in schemes ------------------------------------------------- */
 
@@ -124,19 +134,8 @@ null_run(uint32_t flags)
 	td_end(&d, c);
 }
 
-static void
-test_null64(void)
-{
-	null_run(0);
-}
-TAP_TEST(test_null64, "ctl-null-64", 30)
-
-static void
-test_null32(void)
-{
-	null_run(RING_PAIR_BITS_32);
-}
-TAP_TEST(test_null32, "ctl-null-32", 30)
+TEST_WIDTH(null, 64, 0, "ctl-null-64")
+TEST_WIDTH(null, 32, RING_PAIR_BITS_32, "ctl-null-32")
 
 /* Is p[from, to) all byte b? */
 static void
@@ -193,24 +192,11 @@ zero_run(uint32_t flags)
 	EXPECT_STATUS(r, RING_OP_WRITE, 8, off2, 64, -ENOSYS);
 	EXPECT_STATUS(r, 131, 9, 0, 0, -ENOSYS);
 
-	ring_close(r);
-	TAP_RC(ring_ctl_close_ring(c, id), 0);
-	td_end(&d, c);
+	td_end_ring(&d, c, r, id);
 }
 
-static void
-test_zero64(void)
-{
-	zero_run(0);
-}
-TAP_TEST(test_zero64, "ctl-zero-64", 30)
-
-static void
-test_zero32(void)
-{
-	zero_run(RING_PAIR_BITS_32);
-}
-TAP_TEST(test_zero32, "ctl-zero-32", 30)
+TEST_WIDTH(zero, 64, 0, "ctl-zero-64")
+TEST_WIDTH(zero, 32, RING_PAIR_BITS_32, "ctl-zero-32")
 
 /* echo's documented result (ringd(8)): user_data ^ pattern, sign cleared. */
 static uint64_t
@@ -280,24 +266,11 @@ echo_run(uint32_t flags)
 		}
 		TAP_HERE();
 	}
-	ring_close(r);
-	TAP_RC(ring_ctl_close_ring(c, id), 0);
-	td_end(&d, c);
+	td_end_ring(&d, c, r, id);
 }
 
-static void
-test_echo64(void)
-{
-	echo_run(0);
-}
-TAP_TEST(test_echo64, "ctl-echo-64", 30)
-
-static void
-test_echo32(void)
-{
-	echo_run(RING_PAIR_BITS_32);
-}
-TAP_TEST(test_echo32, "ctl-echo-32", 30)
+TEST_WIDTH(echo, 64, 0, "ctl-echo-64")
+TEST_WIDTH(echo, 32, RING_PAIR_BITS_32, "ctl-echo-32")
 
 static void
 test_open_errors(void)

@@ -137,34 +137,33 @@ expect_shutdown_cqes(struct ring *r, uint64_t first, unsigned k)
 }
 
 /*
- * One scheme child per round: it registers SCHEME, accepts nrings
- * rings, answers `serve` SQEs on each, tells us, and waits to be killed
- * (or, with self_kill, waits until each SQ holds `k` entries and kills
- * itself while we sleep).
+ * One scheme child per round (ts_fork_registered(): makes the pipe p and
+ * returns once SCHEME is registered): it accepts nrings rings, answers
+ * `serve` SQEs on each, tells us through p, and waits to be killed (or,
+ * with self_kill, waits until each SQ holds `k` entries and kills itself
+ * while we sleep).
  */
 static pid_t
-scheme_child(int note, unsigned nrings, unsigned serve, bool self_kill,
+scheme_child(int p[2], unsigned nrings, unsigned serve, bool self_kill,
     unsigned k)
 {
-	pid_t pid = tap_fork();
 	struct ring *rs[8];
 	struct ring_ctl *sc;
 	struct ring_attach a;
 	struct ring_stats st;
+	pid_t pid;
 	unsigned i;
 
+	pid = ts_fork_registered(&d, SCHEME, NULL, 0, p, &sc);
 	if (pid != 0)
 		return pid;
-	sc = td_connect(&d);
-	TAP_RC(ring_ctl_register(sc, SCHEME, NULL, 0), 0);
-	tu_notify(note);
 	for (i = 0; i < nrings; i++) {
 		TAP_RC(ring_ctl_wait_attach(sc, &a, 5000), 0);
 		TAP_RC(ring_ctl_accept(sc, &a, &rs[i]), 0);
 	}
 	for (i = 0; i < nrings; i++)
 		serve_n(rs[i], serve);
-	tu_notify(note);
+	tu_notify(p[1]);
 	if (self_kill) {
 		uint64_t t0 = clock_ns();
 
@@ -204,9 +203,7 @@ producer_dies(unsigned k, bool asleep)
 	int p[2], rc;
 	pid_t pid;
 
-	tu_pipe(p);
-	pid = scheme_child(p[1], 1, 5, asleep, k);
-	tu_await(p[0], 5000);
+	pid = scheme_child(p, 1, 5, asleep, k);
 	c = td_connect(&d);
 	r = td_open(c, SCHEME, 16, 0, 0, &id);
 	rounds(r, 1, 5);
@@ -277,9 +274,7 @@ test_producer_dies_many(void)
 	pid_t pid;
 
 	td_begin(&d, NULL);
-	tu_pipe(p);
-	pid = scheme_child(p[1], 4, 2, false, 0);
-	tu_await(p[0], 5000);
+	pid = scheme_child(p, 4, 2, false, 0);
 	c = td_connect(&d);
 	for (i = 0; i < 4; i++)
 		r[i] = td_open(c, SCHEME, 8, i % 2 ? RING_PAIR_BITS_32 : 0, 0,

@@ -71,6 +71,28 @@ test_probe(void)
 }
 TAP_TEST(test_probe, "ctl-probe", 30)
 
+/*
+ * Probe scheme's opcode names through c: exactly want[0..nwant), in
+ * opcode order.  ops4 gets the probe's opcode bitmap.
+ */
+static void
+expect_names(struct ring_ctl *c, const char *scheme, uint64_t ops4[4],
+    const struct ring_ctl_opname *want, size_t nwant)
+{
+	struct ring_ctl_opname *v = NULL;
+	size_t n, i;
+
+	TAP_RC(ring_ctl_probe_names(c, scheme, ops4, &v, &n), 0);
+	TAP_EQ(n, nwant);
+	for (i = 0; i < nwant; i++) {
+		TAP_EQ(v[i].op, want[i].op);
+		if (strcmp(v[i].name, want[i].name) != 0)
+			TAP_FAIL("opcode %u of '%s' is named '%s', not '%s'",
+			    (unsigned)v[i].op, scheme, v[i].name, want[i].name);
+	}
+	free(v);
+}
+
 /* Names a scheme gives its own opcodes: kept, served, checked, dropped. */
 static void
 test_opnames(void)
@@ -79,6 +101,8 @@ test_opnames(void)
 		200, 255 };
 	static const struct ring_ctl_opname good[] = { { 255, "last_one" },
 		{ 128, "identify" }, { 200, "x9" } };
+	static const struct ring_ctl_opname sorted[] = { { 128, "identify" },
+		{ 200, "x9" }, { 255, "last_one" } };
 	static const struct {
 		const char *why;
 		struct ring_ctl_opname n;
@@ -123,19 +147,11 @@ test_opnames(void)
 	TAP_RC(ring_ctl_register_names(sc, "t-named", ops, sizeof(ops), good,
 		   3),
 	    0);
-	TAP_RC(ring_ctl_probe_names(c, "t-named", ops4, &v, &n), 0);
-	TAP_EQ(n, 3);
 	/* in opcode order, whatever order they were given in */
-	TAP_EQ(v[0].op, 128);
-	TAP_ASSERT(strcmp(v[0].name, "identify") == 0);
-	TAP_EQ(v[1].op, 200);
-	TAP_ASSERT(strcmp(v[1].name, "x9") == 0);
-	TAP_EQ(v[2].op, 255);
-	TAP_ASSERT(strcmp(v[2].name, "last_one") == 0);
+	expect_names(c, "t-named", ops4, sorted, 3);
 	TAP_EQ_U(ops4[0], (1ull << RING_OP_NOOP) | (1ull << RING_OP_READ));
 	TAP_EQ_U(ops4[2], 3ull);
 	TAP_EQ_U(ops4[3], 1ull << (200 - 192) | 1ull << 63);
-	free(v);
 	/* the plain probe still answers; built-ins have no names */
 	TAP_RC(ring_ctl_probe(c, "t-named", ops4), 0);
 	TAP_EQ_U(ops4[2], 3ull);
@@ -151,19 +167,13 @@ test_opnames(void)
 	TAP_RC(ring_ctl_probe_names(c, "t-named", ops4, &v, &n), -ENODEV);
 	sc2 = td_connect(&d);
 	TAP_RC(ring_ctl_register(sc2, "t-named", ops, sizeof(ops)), 0);
-	TAP_RC(ring_ctl_probe_names(c, "t-named", ops4, &v, &n), 0);
-	TAP_EQ(n, 0);
-	free(v);
+	expect_names(c, "t-named", ops4, NULL, 0);
 	TAP_RC(ring_ctl_unregister(sc2, "t-named"), 0);
 	two[0] = (struct ring_ctl_opname){ 129, "capacity" };
 	TAP_RC(ring_ctl_register_names(sc2, "t-named", ops, sizeof(ops), two,
 		   1),
 	    0);
-	TAP_RC(ring_ctl_probe_names(c, "t-named", ops4, &v, &n), 0);
-	TAP_EQ(n, 1);
-	TAP_EQ(v[0].op, 129);
-	TAP_ASSERT(strcmp(v[0].name, "capacity") == 0);
-	free(v);
+	expect_names(c, "t-named", ops4, two, 1);
 	ring_ctl_close(sc2);
 	td_end(&d, c);
 }
@@ -253,7 +263,7 @@ test_lists(void)
 	struct ring_ctl_client *cv;
 	struct ring_ctl_ring rec;
 	struct ring_ctl_status st;
-	struct ring_ctl *c;
+	struct ring_ctl *c, *sc;
 	struct ring_sqe s;
 	struct ring_cqe cq;
 	struct ring *r, *rn;
@@ -263,16 +273,12 @@ test_lists(void)
 	pid_t pid;
 
 	td_begin(&d, NULL);
-	tu_pipe(p);
 	tu_pipe(q);
-	pid = tap_fork();
+	pid = ts_fork_registered(&d, TS_NAME, ts_ops, 3, p, &sc);
 	if (pid == 0) {
-		struct ring_ctl *sc = td_connect(&d);
 		struct ring_attach a;
 		struct ts_served v = { 0 };
 
-		TAP_RC(ring_ctl_register(sc, TS_NAME, ts_ops, 3), 0);
-		tu_notify(p[1]);
 		TAP_RC(ring_ctl_wait_attach(sc, &a, 5000), 0);
 		TAP_RC(ring_ctl_accept(sc, &a, &v.r), 0);
 		v.id = a.ring_id;
@@ -281,7 +287,6 @@ test_lists(void)
 		ring_ctl_close(sc);
 		tap_child_exit();
 	}
-	tu_await(p[0], 5000);
 	c = td_connect(&d);
 	r = td_open(c, TS_NAME, 16, 0, 8192, &id);
 	rn = td_open(c, "null", 4, RING_PAIR_BITS_32, 0, &idn);

@@ -69,7 +69,7 @@ TAP_TEST(test_names, "ctl-names", 30)
 static void
 test_name_freed(void)
 {
-	struct ring_ctl *c1, *c2;
+	struct ring_ctl *c1, *c2, *sc;
 	int p[2];
 	pid_t pid;
 
@@ -83,17 +83,10 @@ test_name_freed(void)
 	TAP_RC(ring_ctl_register(c2, "freeme", NULL, 0), 0);
 
 	/* an owner killed with SIGKILL */
-	tu_pipe(p);
-	pid = tap_fork();
-	if (pid == 0) {
-		struct ring_ctl *sc = td_connect(&d);
-
-		TAP_RC(ring_ctl_register(sc, "killme", NULL, 0), 0);
-		tu_notify(p[1]);
+	pid = ts_fork_registered(&d, "killme", NULL, 0, p, &sc);
+	if (pid == 0)
 		for (;;)
 			pause();
-	}
-	tu_await(p[0], 5000);
 	TAP_ASSERT(td_find_scheme(c2, "killme", NULL));
 	tap_kill(pid);
 	td_await_scheme_gone(c2, "killme");

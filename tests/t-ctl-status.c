@@ -35,7 +35,6 @@ test_status(void)
 	char comm[RING_CTL_COMM_MAX], stale[100];
 	uint32_t ver = 0;
 	size_t n, i, mine = 0;
-	uint64_t t0;
 	int fd;
 
 	td_begin(&d, NULL);
@@ -57,12 +56,7 @@ test_status(void)
 	TAP_RC(ring_ctl_status(c, &st), 0);
 	TAP_EQ(st.clients, 2);
 	ring_ctl_close(c2);
-	t0 = clock_ns();
-	do {
-		tu_sleep_ms(5);
-		TAP_RC(ring_ctl_status(c, &st), 0);
-	} while (st.clients != 1 && clock_ns() - t0 < 3000000000ull);
-	TAP_EQ(st.clients, 1);
+	td_await_clients(c, 1, &st);
 
 	/* list_clients shows us with our credentials and name */
 	ts_self_comm(comm, sizeof(comm));

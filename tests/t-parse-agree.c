@@ -275,6 +275,7 @@ test_sizes(void)
 	}
 	td_finish(&d);
 }
+TAP_TEST(test_sizes, "parse-agree-sizes", 120)
 
 /* The op= ringd -T printed back for the rule of line 1, as a number. */
 static uint64_t
@@ -347,13 +348,6 @@ test_opcodes(void)
 	}
 	td_finish(&d);
 }
+TAP_TEST(test_opcodes, "parse-agree-opcodes", 60)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("parse-agree-sizes", test_sizes, 120);
-	tap_run("parse-agree-opcodes", test_opcodes, 60);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

@@ -158,6 +158,22 @@ assert_all_free(struct ring_ctl *c)
 	TAP_EQ(count_regions(c), 0);
 }
 
+/* A sub-test's ringd with small_conf, and a client of it. */
+static struct ring_ctl *
+small_begin(void)
+{
+	td_begin(&d, small_conf);
+	return td_connect(&d);
+}
+
+/* The end of a sub-test that leaves every region freed. */
+static void
+end_all_free(struct ring_ctl *c)
+{
+	assert_all_free(c);
+	td_end(&d, c);
+}
+
 static void
 fill(uint8_t *p, size_t len, uint64_t salt)
 {
@@ -195,8 +211,7 @@ test_basic(void)
 	struct ring_ctl_status st;
 	uint64_t base, base2, got, id, m = 1;
 
-	td_begin(&d, small_conf);
-	c = td_connect(&d);
+	c = small_begin();
 	get_zones(c, z);
 	TAP_EQ_U(z[0].base, G4 - MB);
 	TAP_EQ_U(z[0].size, MB);
@@ -240,8 +255,7 @@ test_basic(void)
 	c = td_connect(&d);
 	TAP_EQ(count_regions(c), 1);
 	TAP_RC(ring_physfree(c, G4 + 8 * KB, 4096), 0);
-	assert_all_free(c);
-	td_end(&d, c);
+	end_all_free(c);
 }
 TAP_TEST(test_basic, "basic", 30)
 
@@ -251,8 +265,7 @@ test_flag_space32(void)
 	struct ring_ctl *c;
 	uint64_t base, got;
 
-	td_begin(&d, small_conf);
-	c = td_connect(&d);
+	c = small_begin();
 	base = alloc_ok(c, 64 * KB, RING_PHYS_SPACE_32, 1, &got);
 	TAP_EQ_U(got, 64 * KB);
 	TAP_ASSERT(base >= G4 - MB && base + got <= G4);
@@ -273,8 +286,7 @@ test_flag_space64(void)
 	struct ring_ctl *c;
 	uint64_t hi, lo, got;
 
-	td_begin(&d, small_conf);
-	c = td_connect(&d);
+	c = small_begin();
 	/* anywhere: zone 64 first, then zone 32 once 64 is full */
 	hi = alloc_ok(c, MB, RING_PHYS_SPACE_64, 1, &got);
 	TAP_EQ_U(hi, G4);
@@ -287,8 +299,7 @@ test_flag_space64(void)
 	TAP_RC(alloc_rc(c, MB, RING_PHYS_SPACE_64, 1), -ENOMEM);
 	TAP_RC(ring_physfree(c, lo, got), 0);
 	TAP_RC(ring_physfree(c, hi, MB), 0);
-	assert_all_free(c);
-	td_end(&d, c);
+	end_all_free(c);
 }
 TAP_TEST(test_flag_space64, "flag-space64", 30)
 
@@ -298,8 +309,7 @@ test_flag_partial(void)
 	struct ring_ctl *c;
 	uint64_t a, b, got;
 
-	td_begin(&d, small_conf);
-	c = td_connect(&d);
+	c = small_begin();
 	a = alloc_ok(c, MB - 64 * KB, RING_PHYS_SPACE_64, 1, NULL);
 	b = alloc_ok(c, MB, RING_PHYS_SPACE_32, 1, NULL);
 	/* 64K left in all: a plain 128K request fails ... */
@@ -333,8 +343,7 @@ test_err_space_both(void)
 {
 	struct ring_ctl *c;
 
-	td_begin(&d, small_conf);
-	c = td_connect(&d);
+	c = small_begin();
 	TAP_RC(alloc_rc(c, 4096, RING_PHYS_SPACE_32 | RING_PHYS_SPACE_64, 1),
 	    -EINVAL);
 	TAP_RC(alloc_rc(c, 4096,
@@ -342,8 +351,7 @@ test_err_space_both(void)
 		       RING_PHYS_PARTIAL_ALLOC | RING_PHYS_GREEDY,
 		   1),
 	    -EINVAL);
-	assert_all_free(c);
-	td_end(&d, c);
+	end_all_free(c);
 }
 TAP_TEST(test_err_space_both, "err-space32-and-space64", 30)
 
@@ -355,12 +363,10 @@ test_err_unknown_bits(void)
 	struct ring_ctl *c;
 	size_t i;
 
-	td_begin(&d, small_conf);
-	c = td_connect(&d);
+	c = small_begin();
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		TAP_RC(alloc_rc(c, 4096, bad[i], 1), -EINVAL);
-	assert_all_free(c);
-	td_end(&d, c);
+	end_all_free(c);
 }
 TAP_TEST(test_err_unknown_bits, "err-unknown-bits", 30)
 
@@ -369,8 +375,7 @@ test_err_partial_strategy(void)
 {
 	struct ring_ctl *c;
 
-	td_begin(&d, small_conf);
-	c = td_connect(&d);
+	c = small_begin();
 	/* PARTIAL_ALLOC with no strategy */
 	TAP_RC(alloc_rc(c, 4096, RING_PHYS_PARTIAL_ALLOC, 4096), -EINVAL);
 	/* a strategy without PARTIAL_ALLOC, each of them */
@@ -397,8 +402,7 @@ test_err_min_zero(void)
 {
 	struct ring_ctl *c;
 
-	td_begin(&d, small_conf);
-	c = td_connect(&d);
+	c = small_begin();
 	TAP_RC(alloc_rc(c, 4096, RING_PHYS_PARTIAL_ALLOC | RING_PHYS_GREEDY, 0),
 	    -EINVAL);
 	TAP_RC(alloc_rc(c, 4096, RING_PHYS_PARTIAL_ALLOC | RING_PHYS_OPTIMAL,
@@ -410,8 +414,7 @@ test_err_min_zero(void)
 		   8192),
 	    -EINVAL);
 	TAP_RC(alloc_rc(c, UINT64_MAX, 0, 1), -EINVAL);
-	assert_all_free(c);
-	td_end(&d, c);
+	end_all_free(c);
 }
 TAP_TEST(test_err_min_zero, "err-min-zero", 30)
 
@@ -420,15 +423,13 @@ test_err_nomem(void)
 {
 	struct ring_ctl *c;
 
-	td_begin(&d, small_conf);
-	c = td_connect(&d);
+	c = small_begin();
 	TAP_RC(alloc_rc(c, MB + 4096, 0, 1), -ENOMEM);
 	TAP_RC(alloc_rc(c, 2 * MB, RING_PHYS_SPACE_32, 1), -ENOMEM);
 	TAP_RC(alloc_rc(c, 4 * MB, RING_PHYS_PARTIAL_ALLOC | RING_PHYS_GREEDY,
 		   MB + 4096),
 	    -ENOMEM);
-	assert_all_free(c);
-	td_end(&d, c);
+	end_all_free(c);
 }
 TAP_TEST(test_err_nomem, "err-nothing-fits", 30)
 
@@ -493,8 +494,7 @@ test_err_perm_config(void)
 	td_begin(&d, "phys_allow_users = yes\n");
 	tap_reap(as_nobody(nobody_allowed, NULL));
 	c = td_connect(&d);
-	assert_all_free(c);
-	td_end(&d, c);
+	end_all_free(c);
 }
 TAP_TEST(test_err_perm_config, "err-non-root-denied", 30)
 
@@ -567,8 +567,7 @@ test_fragmentation(void)
 	uint32_t i;
 	size_t n;
 
-	td_begin(&d, small_conf);
-	c = td_connect(&d);
+	c = small_begin();
 	fragment(c, f);
 	get_zones(c, z);
 	TAP_EQ_U(z[1].free, 240 * KB);
@@ -761,8 +760,7 @@ test_ownership(void)
 	/* root may free anyone's; a freed region is gone for good */
 	TAP_RC(ring_physfree(c, t.a, 64 * KB), 0);
 	TAP_RC(ring_physfree(c, t.a, 64 * KB), -EINVAL);
-	assert_all_free(c);
-	td_end(&d, c);
+	end_all_free(c);
 }
 TAP_TEST(test_ownership, "ownership", 30)
 
@@ -776,8 +774,7 @@ test_dead_client(void)
 	int p[2], q[2];
 	pid_t pid;
 
-	td_begin(&d, small_conf);
-	c = td_connect(&d);
+	c = small_begin();
 	tu_pipe(p);
 	tu_pipe(q);
 	pid = tap_fork();
@@ -886,8 +883,7 @@ test_map_two_processes(void)
 	int a[2], b[2];
 	pid_t pid;
 
-	td_begin(&d, small_conf);
-	c = td_connect(&d);
+	c = small_begin();
 	base = alloc_ok(c, 64 * KB, 0, 1, NULL);
 	TAP_RC(ring_physmap(c, base, 64 * KB, RING_PHYSMAP_WRITE, (void **)&p),
 	    0);
@@ -1017,8 +1013,7 @@ test_grant_peer(void)
 	int ready[2];
 	pid_t pid;
 
-	td_begin(&d, small_conf);
-	c = td_connect(&d);
+	c = small_begin();
 	base = alloc_ok(c, 64 * KB, RING_PHYS_SPACE_32, 1, NULL);
 	other = alloc_ok(c, 16 * KB, 0, 1, NULL);
 	TAP_RC(ring_physmap(c, base, 64 * KB, RING_PHYSMAP_WRITE, (void **)&p),
@@ -1164,8 +1159,7 @@ test_grant_per_ring(void)
 	pid_t pid;
 	void *p;
 
-	td_begin(&d, small_conf);
-	c = td_connect(&d);
+	c = small_begin();
 	base = alloc_ok(c, 64 * KB, 0, 1, NULL);
 	tu_pipe(ready);
 	pid = tap_fork();

@@ -123,9 +123,8 @@ test_confined_work(void)
 		.len = 123 };
 	struct ring_cqe cqe;
 	struct ring_ctl_status st;
-	struct ring *r;
 	struct stat sb;
-	uint64_t id, min = 8192, base;
+	uint64_t min = 8192, base;
 	void *map;
 	int p[2];
 	pid_t pid;
@@ -140,17 +139,13 @@ test_confined_work(void)
 	tu_await(p[0], 5000);
 	c = td_connect(&d);
 	/* an external ring: memory file, doorbells, attach, accept */
-	r = td_open(c, "t-privs", 16, 0, 4096, &id);
-	td_roundtrip(r, &sqe, &cqe);
+	td_roundtrip_once(c, "t-privs", 16, 4096, &sqe, &cqe);
 	TAP_EQ_U(cqe.status, 123);
-	td_close_ring(c, r, id);
 	tap_reap(pid);
 	/* a built-in ring, served by ringd itself */
-	r = td_open(c, "zero", 16, 0, 4096, &id);
 	sqe.opcode = RING_OP_NOOP;
-	td_roundtrip(r, &sqe, &cqe);
+	td_roundtrip_once(c, "zero", 16, 4096, &sqe, &cqe);
 	TAP_EQ_U(cqe.status, 0);
-	td_close_ring(c, r, id);
 	/* physalloc3 and a mapping: the region's memory file */
 	TAP_RC(ring_physalloc3(c, 8192, 0, &min, &base), 0);
 	TAP_RC(ring_physmap(c, base, 8192, RING_PHYSMAP_WRITE, &map), 0);

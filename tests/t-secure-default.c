@@ -40,6 +40,9 @@
 #define SD_GROUP "ringd"	   /* the group the file names */
 #define SD_MEMBER 4243u		   /* uid and primary gid of the member */
 #define SD_KB 1024ull
+/* why every sub-test is skipped when not root */
+#define SD_WHY_ROOT \
+	"not root: needs a second uid, physalloc3 and the socket's group"
 
 static struct td d;
 static char sd_conf[16384];  /* the file, with the test's group */
@@ -224,6 +227,7 @@ test_socket(void)
 	TAP_EQ(st.st_gid, sd_gid);
 	td_finish(&d);
 }
+TAP_TEST_ROOT(test_socket, "secure-socket", 30, SD_WHY_ROOT)
 
 static void
 member_work(void)
@@ -251,6 +255,7 @@ test_member(void)
 	sd_as(true, member_work);
 	td_finish(&d);
 }
+TAP_TEST_ROOT(test_member, "secure-member", 30, SD_WHY_ROOT)
 
 static void
 outsider_refused(void)
@@ -271,6 +276,7 @@ test_outsider(void)
 	sd_as(false, outsider_refused);
 	td_finish(&d);
 }
+TAP_TEST_ROOT(test_outsider, "secure-outsider", 30, SD_WHY_ROOT)
 
 /* Root is in no group the file names, and may do everything. */
 static void
@@ -289,6 +295,7 @@ test_root(void)
 	TAP_RC(ring_physfree(c, base, 4 * SD_KB), 0);
 	td_end(&d, c);
 }
+TAP_TEST_ROOT(test_root, "secure-root", 30, SD_WHY_ROOT)
 
 static void
 outsider_denied(void)
@@ -323,31 +330,21 @@ test_widened(void)
 		TD_FAIL(&d, "ringd did not log the denials with their rules");
 	td_finish(&d);
 }
+TAP_TEST_ROOT(test_widened, "secure-widened", 30, SD_WHY_ROOT)
 
-int
-main(int argc, char **argv)
+/*
+ * Every sub-test needs root; the setup runs in main, before they fork,
+ * so that each sees what sd_load() found.
+ */
+static void
+sd_setup(void)
 {
-	static const char *const names[] = { "secure-socket", "secure-member",
-		"secure-outsider", "secure-root", "secure-widened" };
-	size_t i;
-
-	tap_init(argc, argv);
-	if (geteuid() != 0) {
-		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			tap_skip(names[i],
-			    "not root: needs a second uid, physalloc3 and the "
-			    "socket's group");
-		return tap_done();
-	}
+	if (geteuid() != 0)
+		return;
 	td_setup();
 	sd_load();
 	if (sd_conf[0] != '\0' && strcmp(sd_group, SD_GROUP) != 0)
 		tap_diag("no group '%s' here: group '%s' (%u) stands in",
 		    SD_GROUP, sd_group, (unsigned)sd_gid);
-	tap_run("secure-socket", test_socket, 30);
-	tap_run("secure-member", test_member, 30);
-	tap_run("secure-outsider", test_outsider, 30);
-	tap_run("secure-root", test_root, 30);
-	tap_run("secure-widened", test_widened, 30);
-	return tap_done();
 }
+TAP_MAIN(sd_setup)

@@ -1005,6 +1005,19 @@ td_roundtrip_at(struct ring *r, const struct ring_sqe *sqe,
 	TAP_HERE();
 }
 
+void
+td_roundtrip_once_at(struct ring_ctl *c, const char *scheme, uint32_t sq,
+    uint64_t pool, const struct ring_sqe *sqe, struct ring_cqe *cqe,
+    const char *file, int line)
+{
+	struct ring *r;
+	uint64_t id;
+
+	r = td_open_at(c, scheme, sq, 0, pool, &id, file, line);
+	td_roundtrip_at(r, sqe, cqe, file, line);
+	td_close_ring_at(c, r, id, file, line);
+}
+
 bool
 td_find_ring(struct ring_ctl *c, uint64_t id, struct ring_ctl_ring *out)
 {
@@ -1083,6 +1096,28 @@ td_await_scheme_gone_at(struct ring_ctl *c, const char *name, const char *file,
 			    "%u ms after its owner left",
 			    name, TD_SETTLE_MS);
 		tu_sleep_ms(10);
+	}
+	TAP_HERE();
+}
+
+void
+td_await_clients_at(struct ring_ctl *c, uint32_t n,
+    struct ring_ctl_status *st, const char *file, int line)
+{
+	uint64_t t0 = clock_ns();
+	int rc;
+
+	for (;;) {
+		if ((rc = ring_ctl_status(c, st)) < 0)
+			tap_fail_at(file, line, "ring_ctl_status: %s",
+			    tap_rcname(rc));
+		if (st->clients == n)
+			break;
+		if (clock_ns() - t0 > 3000000000ull)
+			tap_fail_at(file, line,
+			    "ringd counts %u clients, not %u, after 3 s",
+			    (unsigned)st->clients, (unsigned)n);
+		tu_sleep_ms(5);
 	}
 	TAP_HERE();
 }

@@ -203,6 +203,16 @@ struct ring *td_open_at(struct ring_ctl *c, const char *scheme, uint32_t sq,
 	td_roundtrip_at((r), (sqe), (cqe), __FILE__, __LINE__)
 void td_roundtrip_at(struct ring *r, const struct ring_sqe *sqe,
     struct ring_cqe *cqe, const char *file, int line);
+/*
+ * A ring of scheme (sq entries, pool bytes) opened through c for one
+ * round trip of sqe, then closed and seen gone; the CQE in cqe.
+ */
+#define td_roundtrip_once(c, scheme, sq, pool, sqe, cqe) \
+	td_roundtrip_once_at((c), (scheme), (sq), (pool), (sqe), (cqe), \
+	    __FILE__, __LINE__)
+void td_roundtrip_once_at(struct ring_ctl *c, const char *scheme, uint32_t sq,
+    uint64_t pool, const struct ring_sqe *sqe, struct ring_cqe *cqe,
+    const char *file, int line);
 /* Pop one CQE, waiting up to ms; the return of the last pop or wait. */
 int td_cq_pop_wait(struct ring *r, struct ring_cqe *cqe, unsigned ms);
 /* ringd's record of a ring or a scheme; false when it has none. */
@@ -223,6 +233,14 @@ void td_close_ring_at(struct ring_ctl *c, struct ring *r, uint64_t id,
 	td_await_scheme_gone_at((c), (name), __FILE__, __LINE__)
 void td_await_scheme_gone_at(struct ring_ctl *c, const char *name,
     const char *file, int line);
+/*
+ * Wait up to 3 s for ringd's status to count n clients (one that left
+ * goes a moment later); st gets the last status.
+ */
+#define td_await_clients(c, n, st) \
+	td_await_clients_at((c), (n), (st), __FILE__, __LINE__)
+void td_await_clients_at(struct ring_ctl *c, uint32_t n,
+    struct ring_ctl_status *st, const char *file, int line);
 /* Drop to uid/gid 65534 (setgroups, setresgid, setresuid), or fail. */
 void td_become_nobody(void);
 #define TD_NOBODY 65534u

@@ -201,6 +201,23 @@ ts_idle_scheme(const struct td *d, const char *name, int ready[2],
 	return pid;
 }
 
+pid_t
+ts_fork_registered(const struct td *d, const char *name, const uint8_t *ops,
+    size_t nops, int p[2], struct ring_ctl **sc)
+{
+	pid_t pid;
+
+	tu_pipe(p);
+	if ((pid = tap_fork()) != 0) {
+		tu_await(p[0], 5000);
+		return pid;
+	}
+	*sc = td_connect(d);
+	TAP_RC(ring_ctl_register(*sc, name, ops, nops), 0);
+	tu_notify(p[1]);
+	return 0;
+}
+
 struct ring *
 ts_fork_scheme(const struct td *d, const char *name, int p[2], pid_t *pid)
 {
@@ -208,14 +225,8 @@ ts_fork_scheme(const struct td *d, const char *name, int p[2], pid_t *pid)
 	struct ring_attach a;
 	struct ring *r;
 
-	tu_pipe(p);
-	if ((*pid = tap_fork()) != 0) {
-		tu_await(p[0], 5000);
+	if ((*pid = ts_fork_registered(d, name, NULL, 0, p, &sc)) != 0)
 		return NULL;
-	}
-	sc = td_connect(d);
-	TAP_RC(ring_ctl_register(sc, name, NULL, 0), 0);
-	tu_notify(p[1]);
 	TAP_RC(ring_ctl_wait_attach(sc, &a, 5000), 0);
 	TAP_RC(ring_ctl_accept(sc, &a, &r), 0);
 	return r;

@@ -54,6 +54,15 @@ void ts_expect_open(struct ring_ctl *c, const char *scheme, uint32_t sq,
 void ts_self_comm(char *buf, size_t len);
 
 /*
+ * A scheme in a forked child: makes the pipe p (tu_pipe()) and forks; the
+ * child connects to d's ringd, registers name with opcodes ops[0..nops),
+ * notifies p[1] and gets 0, its connection in *sc.  The parent gets the
+ * child's pid once the name is registered (*sc untouched).
+ */
+pid_t ts_fork_registered(const struct td *d, const char *name,
+    const uint8_t *ops, size_t nops, int p[2], struct ring_ctl **sc);
+
+/*
  * The scheme in a forked child, the usual set-up of a test whose producer
  * dies or misbehaves: makes the pipe p (tu_pipe()) and forks; the child
  * connects to d's ringd, registers name (no opcodes), notifies p[1],
