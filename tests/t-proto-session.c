@@ -91,26 +91,15 @@ static void
 case_attach_from_client(int fd)
 {
 	struct proto_attach a;
-	struct pc_pipes p;
 
 	pc_hello(fd, 1);
 	memset(&a, 0, sizeof(a));
 	a.ring_id = 1;
 	memcpy(a.scheme, "null", 4);
 	a.params.sq_entries = 4;
-	pc_pipes_make(&p, 3);
-	TAP_RC(pc_msg(fd, PROTO_MAGIC, PROTO_VERSION, PROTO_ATTACH,
-		   PC_HDR + sizeof(a), 2, &a, sizeof(a), p.wr, 3),
-	    0);
-	pc_expect_error_frame(fd, 2, -EBADMSG);
-	pc_pipes_expect_released(&p);
+	pc_expect_fds_refused(fd, PROTO_ATTACH, 2, &a, sizeof(a), 3, -EBADMSG);
 	/* and as seq-0 "event" */
-	pc_pipes_make(&p, 3);
-	TAP_RC(pc_msg(fd, PROTO_MAGIC, PROTO_VERSION, PROTO_ATTACH,
-		   PC_HDR + sizeof(a), 0, &a, sizeof(a), p.wr, 3),
-	    0);
-	pc_expect_error_frame(fd, 0, -EBADMSG);
-	pc_pipes_expect_released(&p);
+	pc_expect_fds_refused(fd, PROTO_ATTACH, 0, &a, sizeof(a), 3, -EBADMSG);
 }
 
 /* ACCEPT and CLOSE for rings that do not exist or are not ours. */

@@ -264,6 +264,24 @@ pc_pipes_expect_released(struct pc_pipes *p)
 	TAP_HERE();
 }
 
+/* An honest message with nfds pipes attached is refused; the pipes let go. */
+void
+pc_expect_fds_refused_at(int fd, uint16_t type, uint32_t seq, const void *body,
+    size_t blen, unsigned nfds, int err, const char *file, int line)
+{
+	struct pc_pipes p;
+	int rc;
+
+	pc_pipes_make(&p, nfds);
+	rc = pc_msg(fd, PROTO_MAGIC, PROTO_VERSION, type,
+	    PC_HDR + (uint32_t)blen, seq, body, blen, p.wr, nfds);
+	if (rc != 0)
+		tap_fail_at(file, line, "sending type %#x with %u descriptors: %s",
+		    type, nfds, tap_rcname(rc));
+	pc_expect_error_frame_at(fd, seq, err, file, line);
+	pc_pipes_expect_released(&p);
+}
+
 /* --- what every case ends with, and the cases' driver ------------------ */
 
 /* ringd lives, serves a fresh honest client, and is back to idle. */

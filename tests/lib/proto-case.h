@@ -64,6 +64,18 @@ void pc_pipes_make(struct pc_pipes *p, unsigned n);
 /* Our write ends are gone: EOF on each read end proves ringd's are too. */
 void pc_pipes_expect_released(struct pc_pipes *p);
 
+/*
+ * type/seq with an honest header, blen bytes of body and nfds pipe write
+ * ends attached: ringd must answer PROTO_ERROR err with the same seq and
+ * let go of every passed descriptor.
+ */
+#define pc_expect_fds_refused(fd, type, seq, body, blen, nfds, err)         \
+	pc_expect_fds_refused_at((fd), (type), (seq), (body), (blen), (nfds), \
+	    (err), __FILE__, __LINE__)
+void pc_expect_fds_refused_at(int fd, uint16_t type, uint32_t seq,
+    const void *body, size_t blen, unsigned nfds, int err, const char *file,
+    int line);
+
 /* ringd lives, serves a fresh honest client, and is back to idle. */
 void pc_check_serving(void);
 
