@@ -150,7 +150,6 @@ case_shut_read(int fd)
 static void
 case_deaf_scheme(int fd)
 {
-	struct proto_register reg;
 	struct proto_open op;
 	struct proto_msg m;
 	struct ring_ctl *c;
@@ -159,11 +158,7 @@ case_deaf_scheme(int fd)
 	int32_t e;
 	int rc, cfd;
 
-	pc_hello(fd, 1);
-	memset(&reg, 0, sizeof(reg));
-	memcpy(reg.name, "deaf", 4);
-	PC_SEND(fd, PROTO_REGISTER, 2, &reg, sizeof(reg));
-	pc_expect_reply(fd, PROTO_REGISTER, 2, 0, NULL);
+	pc_hello_register(fd, "deaf", NULL);
 	/* from now on the scheme reads nothing; a raw consumer pipelines */
 	c = td_connect(&pc_d);
 	cfd = td_raw_connect(&pc_d);
@@ -308,11 +303,7 @@ case_self_attach(int fd)
 	bool got_open = false, got_accept = false;
 	unsigned i;
 
-	pc_hello(fd, 1);
-	memset(&reg, 0, sizeof(reg));
-	memcpy(reg.name, "self", 4);
-	PC_SEND(fd, PROTO_REGISTER, 2, &reg, sizeof(reg));
-	pc_expect_reply(fd, PROTO_REGISTER, 2, 0, NULL);
+	pc_hello_register(fd, "self", &reg);
 	memset(&op, 0, sizeof(op));
 	memcpy(op.scheme, "self", 4);
 	op.params.sq_entries = 4;
@@ -442,8 +433,4 @@ static const struct pc_case cases[] = {
 	{ "proto-fd-exhaustion", case_fd_exhaustion, NULL, TD_NOFILE_64 },
 };
 
-int
-main(int argc, char **argv)
-{
-	return pc_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
-}
+PC_MAIN(cases)

@@ -311,8 +311,4 @@ static const struct pc_case cases[] = {
 	{ "proto-garbage-flood", case_garbage_flood, NULL, 0 },
 };
 
-int
-main(int argc, char **argv)
-{
-	return pc_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
-}
+PC_MAIN(cases)

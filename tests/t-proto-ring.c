@@ -257,8 +257,4 @@ static const struct pc_case cases[] = {
 	{ "proto-hostile-pool-map", case_hostile_pool_map, NULL, 0 },
 };
 
-int
-main(int argc, char **argv)
-{
-	return pc_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
-}
+PC_MAIN(cases)

@@ -149,18 +149,13 @@ case_accept_unknown(int fd)
 static void
 case_accept_bad(int fd)
 {
-	struct proto_register reg;
 	struct proto_accept a;
 	struct proto_msg m;
 	const struct proto_attach *at;
 	uint64_t id;
 	pid_t pid;
 
-	pc_hello(fd, 1);
-	memset(&reg, 0, sizeof(reg));
-	memcpy(reg.name, "raw-scheme", 10);
-	PC_SEND(fd, PROTO_REGISTER, 2, &reg, sizeof(reg));
-	pc_expect_reply(fd, PROTO_REGISTER, 2, 0, NULL);
+	pc_hello_register(fd, "raw-scheme", NULL);
 	pid = tap_fork();
 	if (pid == 0) {
 		struct ring_ctl *c = td_connect(&pc_d);
@@ -335,8 +330,4 @@ static const struct pc_case cases[] = {
 	{ "proto-bad-opcode-names", case_bad_opnames, NULL, 0 },
 };
 
-int
-main(int argc, char **argv)
-{
-	return pc_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
-}
+PC_MAIN(cases)

@@ -220,6 +220,23 @@ pc_hello(int fd, uint32_t seq)
 	pc_expect_reply(fd, PROTO_HELLO, seq, 0, NULL);
 }
 
+/* HELLO, then REGISTER name; both answered with no error. */
+void
+pc_hello_register(int fd, const char *name, struct proto_register *reg)
+{
+	struct proto_register local;
+
+	if (reg == NULL)
+		reg = &local;
+	pc_hello(fd, 1);
+	memset(reg, 0, sizeof(*reg));
+	if (strlen(name) >= sizeof(reg->name))
+		TAP_FAIL("pc_hello_register: name %s too long", name);
+	memcpy(reg->name, name, strlen(name));
+	PC_SEND(fd, PROTO_REGISTER, 2, reg, sizeof(*reg));
+	pc_expect_reply(fd, PROTO_REGISTER, 2, 0, NULL);
+}
+
 /* --- pipes as descriptors to pass -------------------------------------- */
 
 void
