@@ -185,7 +185,7 @@ unsigned
 pc_expect_eof_at(int fd, int ms, const char *file, int line)
 {
 	struct proto_msg m;
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 	unsigned n = 0;
 	int rc;
 
@@ -197,7 +197,7 @@ pc_expect_eof_at(int fd, int ms, const char *file, int line)
 			proto_msg_close_fds(&m);
 			n++;
 		}
-		if (tu_now_ns() - t0 > (uint64_t)ms * 1000000ull)
+		if (clock_ns() - t0 > (uint64_t)ms * 1000000ull)
 			tap_fail_at(file, line,
 			    "ringd did not hang up within %d "
 			    "ms (%u messages came)",
