@@ -88,19 +88,9 @@ fill_drain(bool cq)
 	pair_close(&pr);
 }
 
-static void
-test_full_sq(void)
-{
-	fill_drain(false);
-}
-TAP_TEST(test_full_sq, "ring-full-sq", 0)
+TAP_TEST_CALL(test_full_sq, "ring-full-sq", 0, fill_drain(false))
 
-static void
-test_full_cq(void)
-{
-	fill_drain(true);
-}
-TAP_TEST(test_full_cq, "ring-full-cq", 0)
+TAP_TEST_CALL(test_full_cq, "ring-full-cq", 0, fill_drain(true))
 
 /*
  * Start one queue with both raw indices at 2n-1 and both epochs just
@@ -491,19 +481,9 @@ reserve_run(bool cq)
 	pair_close(&pr);
 }
 
-static void
-test_reserve_sq(void)
-{
-	reserve_run(false);
-}
-TAP_TEST(test_reserve_sq, "ring-reserve-publish-sq", 0)
+TAP_TEST_CALL(test_reserve_sq, "ring-reserve-publish-sq", 0, reserve_run(false))
 
-static void
-test_reserve_cq(void)
-{
-	reserve_run(true);
-}
-TAP_TEST(test_reserve_cq, "ring-reserve-publish-cq", 0)
+TAP_TEST_CALL(test_reserve_cq, "ring-reserve-publish-cq", 0, reserve_run(true))
 
 /*
  * Publishing k slots is one step: the peer may see the tail before the
