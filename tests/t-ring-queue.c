@@ -212,27 +212,27 @@ wrap_run(bool cq, uint32_t n, uint32_t flags, uint64_t salt)
 	ring_fds_close(&fds);
 }
 
-static void
-test_wrap_sq(void)
-{
-	wrap_run(false, 8, 0, 1);
-	wrap_run(false, 1, 0, 2);
-	wrap_run(false, 2, 0, 3);
-	wrap_run(false, 64, 0, 4);
-	wrap_run(false, 16, RING_PAIR_BITS_32, 5);
-}
-TAP_TEST(test_wrap_sq, "ring-wrap-sq", 0)
+/* Queue sizes and layouts for wrap_run(), each with its own seed. */
+static const struct {
+	uint32_t n, flags;
+} wrap_cases[] = {
+	{ 8, 0 },
+	{ 1, 0 },
+	{ 2, 0 },
+	{ 64, 0 },
+	{ 16, RING_PAIR_BITS_32 },
+};
 
 static void
-test_wrap_cq(void)
+wrap_all(bool cq, uint64_t salt)
 {
-	wrap_run(true, 8, 0, 6);
-	wrap_run(true, 1, 0, 7);
-	wrap_run(true, 2, 0, 8);
-	wrap_run(true, 64, 0, 9);
-	wrap_run(true, 16, RING_PAIR_BITS_32, 10);
+	size_t i;
+
+	for (i = 0; i < sizeof(wrap_cases) / sizeof(wrap_cases[0]); i++)
+		wrap_run(cq, wrap_cases[i].n, wrap_cases[i].flags, salt + i);
 }
-TAP_TEST(test_wrap_cq, "ring-wrap-cq", 0)
+TAP_TEST_CALL(test_wrap_sq, "ring-wrap-sq", 0, wrap_all(false, 1))
+TAP_TEST_CALL(test_wrap_cq, "ring-wrap-cq", 0, wrap_all(true, 6))
 
 /*
  * Open a queue that already holds entries across the wrap point: tail is
