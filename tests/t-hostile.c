@@ -334,6 +334,18 @@ lie_finish(struct lie *t)
 	ring_fds_close(&t->fds);
 }
 
+/* The popper must answer -EIO to the lie (SQ what = v); then lie_finish(). */
+static void
+lie_pop_eio(struct lie *t, const char *what, uint64_t v)
+{
+	struct ring_sqe s;
+
+	if (ring_sq_pop(t->p, &s) != -EIO)
+		TAP_FAIL("SQ %s %#llx: ring_sq_pop did not answer -EIO", what,
+		    (unsigned long long)v);
+	lie_finish(t);
+}
+
 static void
 push_n(struct ring *r, bool cq, unsigned n)
 {
@@ -356,7 +368,6 @@ test_lie_tail(void)
 	static const uint64_t tails[] = { 2 * LIE_N, 2 * LIE_N + 3, LIE_N + 1,
 		UINT64_MAX, 1ull << 63 };
 	struct ring_stats st;
-	struct ring_sqe s;
 	struct lie t;
 	size_t i;
 
@@ -370,11 +381,7 @@ test_lie_tail(void)
 			    (unsigned long long)tails[i],
 			    (unsigned long long)st.sq.depth);
 		TAP_ASSERT(st.cq.valid);
-		if (ring_sq_pop(t.p, &s) != -EIO)
-			TAP_FAIL("SQ tail %#llx: ring_sq_pop did not answer "
-				 "-EIO",
-			    (unsigned long long)tails[i]);
-		lie_finish(&t);
+		lie_pop_eio(&t, "tail", tails[i]);
 	}
 }
 TAP_TEST(test_lie_tail, "hostile-lie-tail", 0)
@@ -440,20 +447,14 @@ test_lie_status(void)
 {
 	static const uint64_t bad[] = { RING_STATUS_BROKEN,
 		RING_STATUS_BROKEN | RING_STATUS_DROP, 0x100, 1ull << 63 };
-	struct ring_sqe s;
 	struct lie t;
 	size_t i;
 
-	memset(&s, 0, sizeof(s));
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		lie_open(&t);
 		push_n(t.c, false, 1);
 		tu_sq_hdr(t.m)->h.status = bad[i];
-		if (ring_sq_pop(t.p, &s) != -EIO)
-			TAP_FAIL("SQ status %#llx: ring_sq_pop did not answer "
-				 "-EIO",
-			    (unsigned long long)bad[i]);
-		lie_finish(&t);
+		lie_pop_eio(&t, "status", bad[i]);
 	}
 }
 TAP_TEST(test_lie_status, "hostile-lie-status", 0)
