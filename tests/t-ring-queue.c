@@ -93,6 +93,45 @@ TAP_TEST_CALL(test_full_sq, "ring-full-sq", 0, fill_drain(false))
 TAP_TEST_CALL(test_full_cq, "ring-full-cq", 0, fill_drain(true))
 
 /*
+ * Push (or pop) a random number of entries on a queue of n, singly or as
+ * a batch: *done counts the entries moved that way so far, room how many
+ * can move now (free slots, or entries queued).  A batch may move fewer
+ * ("up to": a stale view of the other index), never more.
+ */
+static void
+wrap_step(struct ring *r, bool cq, bool push, uint32_t n, uint64_t *done,
+    uint64_t room, bool b32)
+{
+	uint64_t k = 1 + tu_rand_below(n < 64 ? n + 1 : 64), i;
+	int rc;
+
+	if (tu_rand() & 1) {
+		rc = push ? pair_push_batch(r, cq, *done, (unsigned)k, b32)
+			  : pair_pop_batch(r, cq, *done, (unsigned)k, b32);
+		if (room == 0)
+			TAP_RC(rc, -EAGAIN);
+		else if (rc < 1 || (uint64_t)rc > (k < room ? k : room))
+			TAP_FAIL("%s batch of %llu with %llu %s = %s",
+			    push ? "push" : "pop", (unsigned long long)k,
+			    (unsigned long long)room,
+			    push ? "free" : "queued", tap_rcname(rc));
+		else
+			*done += (uint64_t)rc;
+		return;
+	}
+	for (i = 0; i < k; i++) {
+		rc = push ? pair_push(r, cq, *done, b32)
+			  : pair_pop(r, cq, *done, b32);
+		if (i == room) {
+			TAP_RC(rc, -EAGAIN);
+			break;
+		}
+		TAP_RC(rc, 0);
+		(*done)++;
+	}
+}
+
+/*
  * Start one queue with both raw indices at 2n-1 and both epochs just
  * below 2^32 (written into the header page before anyone opens it), then
  * move many times n entries through it in random steps, checking order,
@@ -109,10 +148,9 @@ wrap_run(bool cq, uint32_t n, uint32_t flags, uint64_t salt)
 	struct ring_header_page *hp;
 	struct ring_fds fds;
 	struct ring *c, *p, *pusher, *popper;
-	uint64_t pushed = 0, popped = 0, k, i;
+	uint64_t pushed = 0, popped = 0;
 	size_t len;
 	void *m;
-	int rc;
 
 	tu_srand(salt);
 	tu_create(&fds, cq ? 4 : n, cq ? n : 4, flags, 0);
@@ -130,72 +168,12 @@ wrap_run(bool cq, uint32_t n, uint32_t flags, uint64_t salt)
 	pair_check_q(c, cq, start, start, 0, e0, e0);
 
 	while (popped < total) {
-		/* push a random number of entries, singly or as a batch */
-		k = 1 + tu_rand_below(n < 64 ? n + 1 : 64);
-		if (tu_rand() & 1) {
-			rc = pair_push_batch(pusher, cq, pushed, (unsigned)k,
-			    b32);
-			if (pushed - popped == n) {
-				TAP_RC(rc, -EAGAIN);
-			} else {
-				uint64_t want = n - (pushed - popped);
-
-				/* "up to": a stale view of head may give fewer */
-				want = k < want ? k : want;
-				if (rc < 1 || (uint64_t)rc > want)
-					TAP_FAIL("push batch of %llu with room "
-						 "for %llu = %s",
-					    (unsigned long long)k,
-					    (unsigned long long)(n -
-						(pushed - popped)),
-					    tap_rcname(rc));
-				pushed += (uint64_t)rc;
-			}
-		} else {
-			for (i = 0; i < k; i++) {
-				rc = pair_push(pusher, cq, pushed, b32);
-				if (pushed - popped == n) {
-					TAP_RC(rc, -EAGAIN);
-					break;
-				}
-				TAP_RC(rc, 0);
-				pushed++;
-			}
-		}
+		wrap_step(pusher, cq, true, n, &pushed, n - (pushed - popped),
+		    b32);
 		pair_check_q(c, cq, (start + popped) % (2 * n),
 		    (start + pushed) % (2 * n), pushed - popped, e0 + pushed,
 		    e0 + popped);
-		/* pop a random number */
-		k = 1 + tu_rand_below(n < 64 ? n + 1 : 64);
-		if (tu_rand() & 1) {
-			rc = pair_pop_batch(popper, cq, popped, (unsigned)k,
-			    b32);
-			if (pushed == popped) {
-				TAP_RC(rc, -EAGAIN);
-			} else {
-				uint64_t want = pushed - popped;
-
-				want = k < want ? k : want;
-				if (rc < 1 || (uint64_t)rc > want)
-					TAP_FAIL("pop batch of %llu with %llu "
-						 "queued = %s",
-					    (unsigned long long)k,
-					    (unsigned long long)(pushed -
-						popped),
-					    tap_rcname(rc));
-				popped += (uint64_t)rc;
-			}
-		} else {
-			for (i = 0; i < k; i++) {
-				rc = pair_pop(popper, cq, popped, b32);
-				if (pushed == popped) {
-					TAP_RC(rc, -EAGAIN);
-					break;
-				}
-				TAP_RC(rc, 0);
-				popped++;
-			}
-		}
+		wrap_step(popper, cq, false, n, &popped, pushed - popped, b32);
 		pair_check_q(p, cq, (start + popped) % (2 * n),
 		    (start + pushed) % (2 * n), pushed - popped, e0 + pushed,
 		    e0 + popped);
