@@ -22,7 +22,7 @@
 #define PP_WAIT_NS 5000000000ll
 
 struct pp_cfg {
-	uint64_t count;		/* entries each way */
+	uint64_t count;		/* entries each way, before scaling */
 	uint32_t sq, cq;	/* queue sizes */
 	bool b32;		/* 32-bit entries */
 	bool sleep;		/* spin 0 and ring_wait instead of retrying */
@@ -191,14 +191,18 @@ pp_consumer(struct ring *r, const struct pp_cfg *cfg)
 	    (unsigned long long)me.spins);
 }
 
+/* One run of cfg, its count scaled by RING_TEST_SCALE (at least 1000). */
 static void
-pp_run(const struct pp_cfg *cfg)
+pp_run(const struct pp_cfg *want)
 {
+	struct pp_cfg scaled = *want;
+	const struct pp_cfg *cfg = &scaled;
 	struct ring_fds fds;
 	struct ring *r;
 	uint64_t t0 = clock_ns();
 	pid_t pid;
 
+	scaled.count = tap_scaled(want->count, 1000);
 	tu_create(&fds, cfg->sq, cfg->cq, cfg->b32 ? RING_PAIR_BITS_32 : 0, 0);
 	pid = tap_fork();
 	if (pid == 0) {
@@ -226,45 +230,29 @@ pp_run(const struct pp_cfg *cfg)
 	    (double)(clock_ns() - t0) / 1e9);
 }
 
-static void
-test_busy64(void)
-{
-	struct pp_cfg cfg = { tap_scaled(10000000, 1000), 256, 256, false,
-		false, false };
+static const struct pp_cfg pp_busy64 = { .count = 10000000,
+	.sq = 256,
+	.cq = 256 };
+static const struct pp_cfg pp_busy32 = { .count = 2000000,
+	.sq = 64,
+	.cq = 128,
+	.b32 = true,
+	.consumer_in_child = true };
+static const struct pp_cfg pp_sleep64 = { .count = 10000000,
+	.sq = 256,
+	.cq = 256,
+	.sleep = true,
+	.consumer_in_child = true };
+static const struct pp_cfg pp_sleep32 = { .count = 2000000,
+	.sq = 32,
+	.cq = 32,
+	.b32 = true,
+	.sleep = true };
 
-	pp_run(&cfg);
-}
-TAP_TEST(test_busy64, "pingpong-busy-64", 180)
-
-static void
-test_busy32(void)
-{
-	struct pp_cfg cfg = { tap_scaled(2000000, 1000), 64, 128, true, false,
-		true };
-
-	pp_run(&cfg);
-}
-TAP_TEST(test_busy32, "pingpong-busy-32", 120)
-
-static void
-test_sleep64(void)
-{
-	struct pp_cfg cfg = { tap_scaled(10000000, 1000), 256, 256, false, true,
-		true };
-
-	pp_run(&cfg);
-}
-TAP_TEST(test_sleep64, "pingpong-sleep-64", 180)
-
-static void
-test_sleep32(void)
-{
-	struct pp_cfg cfg = { tap_scaled(2000000, 1000), 32, 32, true, true,
-		false };
-
-	pp_run(&cfg);
-}
-TAP_TEST(test_sleep32, "pingpong-sleep-32", 120)
+TAP_TEST_CALL(test_busy64, "pingpong-busy-64", 180, pp_run(&pp_busy64))
+TAP_TEST_CALL(test_busy32, "pingpong-busy-32", 120, pp_run(&pp_busy32))
+TAP_TEST_CALL(test_sleep64, "pingpong-sleep-64", 180, pp_run(&pp_sleep64))
+TAP_TEST_CALL(test_sleep32, "pingpong-sleep-32", 120, pp_run(&pp_sleep32))
 
 /*
  * Strict ping-pong, one entry at a time, both sides asleep between
