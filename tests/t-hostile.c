@@ -169,38 +169,65 @@ honest_step(struct ring *r, enum ring_role role, uint64_t seq)
 	return 0;
 }
 
+/* A pair under attack: role's honest side, and how it fared. */
+struct attack {
+	struct ring_fds fds;
+	struct ring *r;
+	uint64_t steps; /* honest steps taken */
+	uint64_t ns;	/* how long they took */
+	int rc;		/* the error that stopped them, or 0 */
+};
+
+/*
+ * role's side of a pair (SQ 8, CQ cq entries) steps honestly for up to ms
+ * or until an error while a child attacks the header in mode; then the
+ * child is killed.  attack_end() closes the pair.
+ */
+static void
+attack(struct attack *a, enum ring_role role, uint32_t cq, uint32_t flags,
+    uint64_t salt, enum hostile_mode mode, uint64_t ms)
+{
+	uint64_t t0;
+	pid_t pid;
+
+	tu_create(&a->fds, 8, cq, flags, 0);
+	a->r = tu_open(&a->fds, role);
+	ring_set_spin(a->r, 1000);
+	pid = tap_fork();
+	if (pid == 0)
+		hostile_loop(a->fds.mem, salt, mode);
+	a->rc = 0;
+	t0 = clock_ns();
+	for (a->steps = 0; clock_ns() - t0 < ms * 1000000ull; a->steps++) {
+		a->rc = honest_step(a->r, role, a->steps);
+		if (a->rc < 0)
+			break;
+	}
+	a->ns = clock_ns() - t0;
+	tap_kill(pid);
+}
+
+static void
+attack_end(struct attack *a)
+{
+	ring_close(a->r);
+	ring_fds_close(&a->fds);
+}
+
 static void
 hostile_run(enum ring_role role, uint32_t flags, uint64_t salt,
     enum hostile_mode mode)
 {
-	struct ring_fds fds;
-	struct ring *r;
-	uint64_t t0, seq;
-	pid_t pid;
-	int rc = 0;
+	struct attack a;
 
-	tu_create(&fds, 8, 16, flags, 0);
-	r = tu_open(&fds, role);
-	ring_set_spin(r, 1000);
-	pid = tap_fork();
-	if (pid == 0)
-		hostile_loop(fds.mem, salt, mode);
-	t0 = clock_ns();
-	for (seq = 0; clock_ns() - t0 < 3000000000ull; seq++) {
-		rc = honest_step(r, role, seq);
-		if (rc < 0)
-			break;
-	}
-	if (rc != -EIO)
+	attack(&a, role, 16, flags, salt, mode, 3000);
+	if (a.rc != -EIO)
 		TAP_FAIL("after %llu ms under attack: %s, expected -EIO",
-		    (unsigned long long)((clock_ns() - t0) / 1000000),
-		    tap_rcname(rc));
-	tap_kill(pid);
-	tap_diag("-EIO after %llu steps, %.3f s", (unsigned long long)seq,
-	    (double)(clock_ns() - t0) / 1e9);
-	check_all_eio(r, role);
-	ring_close(r);
-	ring_fds_close(&fds);
+		    (unsigned long long)(a.ns / 1000000), tap_rcname(a.rc));
+	tap_diag("-EIO after %llu steps, %.3f s", (unsigned long long)a.steps,
+	    (double)a.ns / 1e9);
+	check_all_eio(a.r, role);
+	attack_end(&a);
 }
 
 static void
@@ -244,35 +271,17 @@ TAP_TEST(test_random_producer32, "hostile-random-vs-producer-32", 30)
 static void
 plausible_run(enum ring_role role, uint64_t salt)
 {
-	struct ring_fds fds;
-	struct ring *r;
-	uint64_t t0, seq;
-	pid_t pid;
-	int rc = 0;
+	struct attack a;
 
-	tu_create(&fds, 8, 8, 0, 0);
-	r = tu_open(&fds, role);
-	ring_set_spin(r, 1000);
-	pid = tap_fork();
-	if (pid == 0)
-		hostile_loop(fds.mem, salt, HOSTILE_PLAUSIBLE);
-	t0 = clock_ns();
-	for (seq = 0; clock_ns() - t0 < tap_scaled(1000, 100) * 1000000ull;
-	     seq++) {
-		rc = honest_step(r, role, seq);
-		if (rc < 0)
-			break;
-	}
-	tap_kill(pid);
-	if (rc < 0 && rc != -EIO)
+	attack(&a, role, 8, 0, salt, HOSTILE_PLAUSIBLE, tap_scaled(1000, 100));
+	if (a.rc < 0 && a.rc != -EIO)
 		TAP_FAIL("under plausible lies: %s, expected success or -EIO",
-		    tap_rcname(rc));
-	tap_diag("%s after %llu steps", rc == -EIO ? "-EIO" : "no error",
-	    (unsigned long long)seq);
-	if (rc == -EIO)
-		check_all_eio(r, role);
-	ring_close(r);
-	ring_fds_close(&fds);
+		    tap_rcname(a.rc));
+	tap_diag("%s after %llu steps", a.rc == -EIO ? "-EIO" : "no error",
+	    (unsigned long long)a.steps);
+	if (a.rc == -EIO)
+		check_all_eio(a.r, role);
+	attack_end(&a);
 }
 
 static void
