@@ -259,6 +259,20 @@ TAP_TEST_CALL(test_sleep32, "pingpong-sleep-32", 120, pp_run(&pp_sleep32))
  * entries: every round trip is two sleep/wake handshakes, so a race in
  * the announce/fence/re-check protocol shows as a 5 s timeout.
  */
+/* who (producer or consumer) sleeps until woken for round trip i. */
+static void
+lw_wait_in(struct ring *r, const char *who, uint64_t i)
+{
+	int rc = ring_wait(r, RING_EV_IN, PP_WAIT_NS);
+
+	if (rc == -ETIMEDOUT)
+		TAP_FAIL("%s: lost wakeup at round trip %llu", who,
+		    (unsigned long long)i);
+	if (rc < 0)
+		TAP_FAIL("%s: ring_wait = %s at %llu", who, tap_rcname(rc),
+		    (unsigned long long)i);
+}
+
 static void
 lw_producer(struct ring *r, uint64_t n)
 {
@@ -269,16 +283,8 @@ lw_producer(struct ring *r, uint64_t n)
 
 	ring_set_spin(r, 0);
 	for (i = 0; i < n; i++) {
-		while ((rc = ring_sq_pop(r, &s)) == -EAGAIN) {
-			rc = ring_wait(r, RING_EV_IN, PP_WAIT_NS);
-			if (rc == -ETIMEDOUT)
-				TAP_FAIL("producer: lost wakeup at round trip "
-					 "%llu",
-				    (unsigned long long)i);
-			if (rc < 0)
-				TAP_FAIL("producer: ring_wait = %s at %llu",
-				    tap_rcname(rc), (unsigned long long)i);
-		}
+		while ((rc = ring_sq_pop(r, &s)) == -EAGAIN)
+			lw_wait_in(r, "producer", i);
 		if (rc < 0)
 			TAP_FAIL("producer: ring_sq_pop = %s", tap_rcname(rc));
 		if (s.user_data != i)
@@ -312,16 +318,8 @@ lw_consumer(struct ring *r, uint64_t n)
 		if (rc < 0)
 			TAP_FAIL("consumer: ring_sq_push = %s at %llu",
 			    tap_rcname(rc), (unsigned long long)i);
-		while ((rc = ring_cq_pop(r, &c)) == -EAGAIN) {
-			rc = ring_wait(r, RING_EV_IN, PP_WAIT_NS);
-			if (rc == -ETIMEDOUT)
-				TAP_FAIL("consumer: lost wakeup at round trip "
-					 "%llu",
-				    (unsigned long long)i);
-			if (rc < 0)
-				TAP_FAIL("consumer: ring_wait = %s at %llu",
-				    tap_rcname(rc), (unsigned long long)i);
-		}
+		while ((rc = ring_cq_pop(r, &c)) == -EAGAIN)
+			lw_wait_in(r, "consumer", i);
 		if (rc < 0)
 			TAP_FAIL("consumer: ring_cq_pop = %s", tap_rcname(rc));
 		if (c.user_data != i || c.status != i * 3)
