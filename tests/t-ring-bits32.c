@@ -163,6 +163,15 @@ static const struct ring_cqe cq_wide[] = {
 	{ .status = 1ull << 40 },
 };
 
+static void
+expect_overflow(int rc, const char *what, int i)
+{
+	if (rc != -EOVERFLOW)
+		TAP_FAIL("32-bit %s with field #%d too wide: push = %s, "
+			 "expected -EOVERFLOW",
+		    what, i, tap_rcname(rc));
+}
+
 /* A value with no room in a 32-bit entry is refused, not truncated. */
 static void
 test_bits32_overflow(void)
@@ -173,22 +182,10 @@ test_bits32_overflow(void)
 	int i, rc;
 
 	pair_open(&pr, 8, 8, RING_PAIR_BITS_32);
-	for (i = 0; i < (int)(sizeof(sq_wide) / sizeof(sq_wide[0])); i++) {
-		s = sq_wide[i];
-		rc = ring_sq_push(pr.c, &s);
-		if (rc != -EOVERFLOW)
-			TAP_FAIL("32-bit SQE with field #%d too wide: push = "
-				 "%s, expected -EOVERFLOW",
-			    i, tap_rcname(rc));
-	}
-	for (i = 0; i < (int)(sizeof(cq_wide) / sizeof(cq_wide[0])); i++) {
-		c = cq_wide[i];
-		rc = ring_cq_push(pr.p, &c);
-		if (rc != -EOVERFLOW)
-			TAP_FAIL("32-bit CQE with field #%d too wide: push = "
-				 "%s, expected -EOVERFLOW",
-			    i, tap_rcname(rc));
-	}
+	for (i = 0; i < (int)(sizeof(sq_wide) / sizeof(sq_wide[0])); i++)
+		expect_overflow(ring_sq_push(pr.c, &sq_wide[i]), "SQE", i);
+	for (i = 0; i < (int)(sizeof(cq_wide) / sizeof(cq_wide[0])); i++)
+		expect_overflow(ring_cq_push(pr.p, &cq_wide[i]), "CQE", i);
 	/* nothing was published by the refused pushes */
 	pair_check_q(pr.c, false, 0, 0, 0, 0, 0);
 	pair_check_q(pr.c, true, 0, 0, 0, 0, 0);
