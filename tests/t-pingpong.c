@@ -191,6 +191,20 @@ pp_consumer(struct ring *r, const struct pp_cfg *cfg)
 	    (unsigned long long)me.spins);
 }
 
+/* Play the consumer's side of the pair (or the producer's) to the end. */
+static void
+pp_play(const struct ring_fds *fds, const struct pp_cfg *cfg, bool consumer)
+{
+	struct ring *r;
+
+	r = tu_open(fds, consumer ? RING_ROLE_CONSUMER : RING_ROLE_PRODUCER);
+	if (consumer)
+		pp_consumer(r, cfg);
+	else
+		pp_producer(r, cfg);
+	ring_close(r);
+}
+
 /* One run of cfg, its count scaled by RING_TEST_SCALE (at least 1000). */
 static void
 pp_run(const struct pp_cfg *want)
@@ -198,7 +212,6 @@ pp_run(const struct pp_cfg *want)
 	struct pp_cfg scaled = *want;
 	const struct pp_cfg *cfg = &scaled;
 	struct ring_fds fds;
-	struct ring *r;
 	uint64_t t0 = clock_ns();
 	pid_t pid;
 
@@ -206,24 +219,10 @@ pp_run(const struct pp_cfg *want)
 	tu_create(&fds, cfg->sq, cfg->cq, cfg->b32 ? RING_PAIR_BITS_32 : 0, 0);
 	pid = tap_fork();
 	if (pid == 0) {
-		if (cfg->consumer_in_child) {
-			r = tu_open(&fds, RING_ROLE_CONSUMER);
-			pp_consumer(r, cfg);
-		} else {
-			r = tu_open(&fds, RING_ROLE_PRODUCER);
-			pp_producer(r, cfg);
-		}
-		ring_close(r);
+		pp_play(&fds, cfg, cfg->consumer_in_child);
 		tap_child_exit();
 	}
-	if (cfg->consumer_in_child) {
-		r = tu_open(&fds, RING_ROLE_PRODUCER);
-		pp_producer(r, cfg);
-	} else {
-		r = tu_open(&fds, RING_ROLE_CONSUMER);
-		pp_consumer(r, cfg);
-	}
-	ring_close(r);
+	pp_play(&fds, cfg, !cfg->consumer_in_child);
 	tap_reap(pid);
 	ring_fds_close(&fds);
 	tap_diag("%llu round trips in %.2f s", (unsigned long long)cfg->count,
