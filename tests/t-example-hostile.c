@@ -152,6 +152,35 @@ eh_scheme(struct ring_ctl **sc, pid_t *pid, const char *out, struct ring **r,
 	TAP_RC(rc, 0);
 }
 
+/* A client run: ringd, our "ramfile" scheme, the client and its ring. */
+struct eh_run {
+	char out[TD_PATH_MAX + 16]; /* the client's output file */
+	struct ring_ctl *sc;
+	struct ring *r;
+	struct ring_sqe sqe; /* the client's first request */
+	pid_t pid;
+};
+
+/* A private ringd, then eh_scheme(): the client's first request taken. */
+static void
+eh_begin(struct eh_run *e)
+{
+	td_begin(&d, NULL);
+	snprintf(e->out, sizeof(e->out), "%s/client.out", d.dir);
+	eh_scheme(&e->sc, &e->pid, e->out, &e->r, &e->sqe);
+}
+
+/* The client must report the bad completion (eh_expect_report()); stop. */
+static void
+eh_end(struct eh_run *e)
+{
+	static char buf[EH_OUT_MAX];
+
+	eh_expect_report(e->pid, e->out, buf, sizeof(buf));
+	ring_close(e->r);
+	td_end(&d, e->sc);
+}
+
 /*
  * One request answered over and over (more often than the client has
  * slots), the rest of its requests never taken: the old client counted
@@ -161,23 +190,14 @@ eh_scheme(struct ring_ctl **sc, pid_t *pid, const char *out, struct ring **r,
 static void
 test_repeated_cqe(void)
 {
-	char out[TD_PATH_MAX + 16];
-	static char buf[EH_OUT_MAX];
-	struct ring_ctl *sc;
-	struct ring_sqe sqe;
-	struct ring *r;
-	pid_t pid;
+	struct eh_run e;
 	int i;
 
-	td_begin(&d, NULL);
-	snprintf(out, sizeof(out), "%s/client.out", d.dir);
-	eh_scheme(&sc, &pid, out, &r, &sqe);
+	eh_begin(&e);
 	for (i = 0; i < 16; i++)
-		if (!eh_push(r, sqe.user_data, sqe.len))
+		if (!eh_push(e.r, e.sqe.user_data, e.sqe.len))
 			break;
-	eh_expect_report(pid, out, buf, sizeof(buf));
-	ring_close(r);
-	td_end(&d, sc);
+	eh_end(&e);
 }
 TAP_TEST(test_repeated_cqe, "ramfile-client-repeated-cqe", 60)
 
@@ -190,25 +210,16 @@ test_unknown_cqe(void)
 {
 	static const uint64_t bogus[] = { 0xdeadbeefull << 40 | 3, UINT64_MAX,
 		1000 };
-	char out[TD_PATH_MAX + 16];
-	static char buf[EH_OUT_MAX];
-	struct ring_ctl *sc;
-	struct ring_sqe sqe;
-	struct ring *r;
-	pid_t pid;
+	struct eh_run e;
 	unsigned i;
 
 	for (i = 0; i < sizeof(bogus) / sizeof(bogus[0]); i++) {
-		td_begin(&d, NULL);
-		snprintf(out, sizeof(out), "%s/client.out", d.dir);
-		eh_scheme(&sc, &pid, out, &r, &sqe);
+		eh_begin(&e);
 		/* the slot of the request we hold, another block */
-		(void)eh_push(r,
-		    bogus[i] == 1000 ? sqe.user_data + 1000 : bogus[i],
-		    sqe.len);
-		eh_expect_report(pid, out, buf, sizeof(buf));
-		ring_close(r);
-		td_end(&d, sc);
+		(void)eh_push(e.r,
+		    bogus[i] == 1000 ? e.sqe.user_data + 1000 : bogus[i],
+		    e.sqe.len);
+		eh_end(&e);
 	}
 }
 TAP_TEST(test_unknown_cqe, "ramfile-client-unknown-cqe", 60)

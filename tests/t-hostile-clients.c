@@ -231,6 +231,19 @@ own_pair(struct ring_fds *f, uint32_t entries)
 	    0);
 }
 
+/* A fresh pair of entries, ADOPTed as a consumer of "null": err; closed. */
+static void
+adopt_null(int fd, uint32_t entries, int err)
+{
+	struct ring_fds f;
+	uint64_t id;
+
+	own_pair(&f, entries);
+	TAP_RC(raw_adopt(fd, RING_ROLE_CONSUMER, "null", 0, NULL, &f, &id),
+	    err);
+	ring_fds_close(&f);
+}
+
 /*
  * Item 2: ADOPT claiming ring id UINT64_MAX (and ids of live rings) must
  * not steer ringd's ids: the adopted ring gets an id ringd issues, new
@@ -296,10 +309,7 @@ test_adopt_limits(void)
 	fd = raw_open(d.sock, "attacker");
 	TAP_SYS(fd);
 	/* over max_entries */
-	own_pair(&f[0], 256);
-	TAP_RC(raw_adopt(fd, RING_ROLE_CONSUMER, "null", 0, NULL, &f[0], &id),
-	    -E2BIG);
-	ring_fds_close(&f[0]);
+	adopt_null(fd, 256, -E2BIG);
 	/* a producer's waiting records count against max_rings_per_client */
 	TAP_RC(raw_register(fd, "t-hostile"), 0);
 	for (i = 0; i < 5; i++) {
@@ -332,10 +342,7 @@ test_adopt_limits(void)
 	tu_sleep_ms(400);
 	fd = raw_open(d.sock, "attacker");
 	TAP_SYS(fd);
-	own_pair(&f[0], 8);
-	TAP_RC(raw_adopt(fd, RING_ROLE_CONSUMER, "null", 0, NULL, &f[0], &id),
-	    -ENOENT);
-	ring_fds_close(&f[0]);
+	adopt_null(fd, 8, -ENOENT);
 	close(fd);
 	td_finish(&d);
 }
@@ -384,11 +391,7 @@ test_rings_per_uid(void)
 			TAP_RC(rc, -EMFILE);
 		}
 		ring_fds_close(&f);
-		own_pair(&f, 8);
-		TAP_RC(raw_adopt(fd, RING_ROLE_CONSUMER, "null", 0, NULL, &f,
-			   &id),
-		    -EMFILE);
-		ring_fds_close(&f);
+		adopt_null(fd, 8, -EMFILE);
 		/* root is not held back by it */
 		TAP_EQ(write(done[1], "f", 1), 1);
 		TAP_EQ(read(go[0], &b, 1), 1);

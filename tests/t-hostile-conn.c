@@ -138,6 +138,18 @@ hold_idle(int *held, unsigned max)
 	return n;
 }
 
+/* As uid 65534: hold_idle(), then write the count to up. */
+static unsigned
+nobody_holds_idle(int *held, unsigned max, int up)
+{
+	unsigned n;
+
+	td_become_nobody();
+	n = hold_idle(held, max);
+	TAP_EQ(write(up, &n, sizeof(n)), (ssize_t)sizeof(n));
+	return n;
+}
+
 /*
  * Wait for ringd to close every held idle connection, each with a
  * PROTO_ERROR -ETIMEDOUT; fail after ms.
@@ -226,10 +238,8 @@ test_reserve(void)
 		int held[CONN_MAX];
 		uint64_t t0;
 
-		td_become_nobody();
 		t0 = clock_ns();
-		n = hold_idle(held, 60);
-		TAP_EQ(write(up[1], &n, sizeof(n)), (ssize_t)sizeof(n));
+		n = nobody_holds_idle(held, 60, up[1]);
 		tu_await(down[0], 20000);
 		/* 5 s from the first connection, and slack */
 		await_closed(held, n,
@@ -387,9 +397,7 @@ test_nofile(void)
 		int held[CONN_MAX];
 		unsigned i;
 
-		td_become_nobody();
-		n = hold_idle(held, 40);
-		TAP_EQ(write(up[1], &n, sizeof(n)), (ssize_t)sizeof(n));
+		n = nobody_holds_idle(held, 40, up[1]);
 		tu_await(down[0], 20000);
 		for (i = 0; i < n; i++)
 			close(held[i]);

@@ -169,38 +169,65 @@ honest_step(struct ring *r, enum ring_role role, uint64_t seq)
 	return 0;
 }
 
+/* A pair under attack: role's honest side, and how it fared. */
+struct attack {
+	struct ring_fds fds;
+	struct ring *r;
+	uint64_t steps; /* honest steps taken */
+	uint64_t ns;	/* how long they took */
+	int rc;		/* the error that stopped them, or 0 */
+};
+
+/*
+ * role's side of a pair (SQ 8, CQ cq entries) steps honestly for up to ms
+ * or until an error while a child attacks the header in mode; then the
+ * child is killed.  attack_end() closes the pair.
+ */
+static void
+attack(struct attack *a, enum ring_role role, uint32_t cq, uint32_t flags,
+    uint64_t salt, enum hostile_mode mode, uint64_t ms)
+{
+	uint64_t t0;
+	pid_t pid;
+
+	tu_create(&a->fds, 8, cq, flags, 0);
+	a->r = tu_open(&a->fds, role);
+	ring_set_spin(a->r, 1000);
+	pid = tap_fork();
+	if (pid == 0)
+		hostile_loop(a->fds.mem, salt, mode);
+	a->rc = 0;
+	t0 = clock_ns();
+	for (a->steps = 0; clock_ns() - t0 < ms * 1000000ull; a->steps++) {
+		a->rc = honest_step(a->r, role, a->steps);
+		if (a->rc < 0)
+			break;
+	}
+	a->ns = clock_ns() - t0;
+	tap_kill(pid);
+}
+
+static void
+attack_end(struct attack *a)
+{
+	ring_close(a->r);
+	ring_fds_close(&a->fds);
+}
+
 static void
 hostile_run(enum ring_role role, uint32_t flags, uint64_t salt,
     enum hostile_mode mode)
 {
-	struct ring_fds fds;
-	struct ring *r;
-	uint64_t t0, seq;
-	pid_t pid;
-	int rc = 0;
+	struct attack a;
 
-	tu_create(&fds, 8, 16, flags, 0);
-	r = tu_open(&fds, role);
-	ring_set_spin(r, 1000);
-	pid = tap_fork();
-	if (pid == 0)
-		hostile_loop(fds.mem, salt, mode);
-	t0 = clock_ns();
-	for (seq = 0; clock_ns() - t0 < 3000000000ull; seq++) {
-		rc = honest_step(r, role, seq);
-		if (rc < 0)
-			break;
-	}
-	if (rc != -EIO)
+	attack(&a, role, 16, flags, salt, mode, 3000);
+	if (a.rc != -EIO)
 		TAP_FAIL("after %llu ms under attack: %s, expected -EIO",
-		    (unsigned long long)((clock_ns() - t0) / 1000000),
-		    tap_rcname(rc));
-	tap_kill(pid);
-	tap_diag("-EIO after %llu steps, %.3f s", (unsigned long long)seq,
-	    (double)(clock_ns() - t0) / 1e9);
-	check_all_eio(r, role);
-	ring_close(r);
-	ring_fds_close(&fds);
+		    (unsigned long long)(a.ns / 1000000), tap_rcname(a.rc));
+	tap_diag("-EIO after %llu steps, %.3f s", (unsigned long long)a.steps,
+	    (double)a.ns / 1e9);
+	check_all_eio(a.r, role);
+	attack_end(&a);
 }
 
 static void
@@ -244,35 +271,17 @@ TAP_TEST(test_random_producer32, "hostile-random-vs-producer-32", 30)
 static void
 plausible_run(enum ring_role role, uint64_t salt)
 {
-	struct ring_fds fds;
-	struct ring *r;
-	uint64_t t0, seq;
-	pid_t pid;
-	int rc = 0;
+	struct attack a;
 
-	tu_create(&fds, 8, 8, 0, 0);
-	r = tu_open(&fds, role);
-	ring_set_spin(r, 1000);
-	pid = tap_fork();
-	if (pid == 0)
-		hostile_loop(fds.mem, salt, HOSTILE_PLAUSIBLE);
-	t0 = clock_ns();
-	for (seq = 0; clock_ns() - t0 < tap_scaled(1000, 100) * 1000000ull;
-	     seq++) {
-		rc = honest_step(r, role, seq);
-		if (rc < 0)
-			break;
-	}
-	tap_kill(pid);
-	if (rc < 0 && rc != -EIO)
+	attack(&a, role, 8, 0, salt, HOSTILE_PLAUSIBLE, tap_scaled(1000, 100));
+	if (a.rc < 0 && a.rc != -EIO)
 		TAP_FAIL("under plausible lies: %s, expected success or -EIO",
-		    tap_rcname(rc));
-	tap_diag("%s after %llu steps", rc == -EIO ? "-EIO" : "no error",
-	    (unsigned long long)seq);
-	if (rc == -EIO)
-		check_all_eio(r, role);
-	ring_close(r);
-	ring_fds_close(&fds);
+		    tap_rcname(a.rc));
+	tap_diag("%s after %llu steps", a.rc == -EIO ? "-EIO" : "no error",
+	    (unsigned long long)a.steps);
+	if (a.rc == -EIO)
+		check_all_eio(a.r, role);
+	attack_end(&a);
 }
 
 static void
@@ -334,6 +343,18 @@ lie_finish(struct lie *t)
 	ring_fds_close(&t->fds);
 }
 
+/* The popper must answer -EIO to the lie (SQ what = v); then lie_finish(). */
+static void
+lie_pop_eio(struct lie *t, const char *what, uint64_t v)
+{
+	struct ring_sqe s;
+
+	if (ring_sq_pop(t->p, &s) != -EIO)
+		TAP_FAIL("SQ %s %#llx: ring_sq_pop did not answer -EIO", what,
+		    (unsigned long long)v);
+	lie_finish(t);
+}
+
 static void
 push_n(struct ring *r, bool cq, unsigned n)
 {
@@ -356,7 +377,6 @@ test_lie_tail(void)
 	static const uint64_t tails[] = { 2 * LIE_N, 2 * LIE_N + 3, LIE_N + 1,
 		UINT64_MAX, 1ull << 63 };
 	struct ring_stats st;
-	struct ring_sqe s;
 	struct lie t;
 	size_t i;
 
@@ -370,11 +390,7 @@ test_lie_tail(void)
 			    (unsigned long long)tails[i],
 			    (unsigned long long)st.sq.depth);
 		TAP_ASSERT(st.cq.valid);
-		if (ring_sq_pop(t.p, &s) != -EIO)
-			TAP_FAIL("SQ tail %#llx: ring_sq_pop did not answer "
-				 "-EIO",
-			    (unsigned long long)tails[i]);
-		lie_finish(&t);
+		lie_pop_eio(&t, "tail", tails[i]);
 	}
 }
 TAP_TEST(test_lie_tail, "hostile-lie-tail", 0)
@@ -440,20 +456,14 @@ test_lie_status(void)
 {
 	static const uint64_t bad[] = { RING_STATUS_BROKEN,
 		RING_STATUS_BROKEN | RING_STATUS_DROP, 0x100, 1ull << 63 };
-	struct ring_sqe s;
 	struct lie t;
 	size_t i;
 
-	memset(&s, 0, sizeof(s));
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		lie_open(&t);
 		push_n(t.c, false, 1);
 		tu_sq_hdr(t.m)->h.status = bad[i];
-		if (ring_sq_pop(t.p, &s) != -EIO)
-			TAP_FAIL("SQ status %#llx: ring_sq_pop did not answer "
-				 "-EIO",
-			    (unsigned long long)bad[i]);
-		lie_finish(&t);
+		lie_pop_eio(&t, "status", bad[i]);
 	}
 }
 TAP_TEST(test_lie_status, "hostile-lie-status", 0)

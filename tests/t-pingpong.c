@@ -22,7 +22,7 @@
 #define PP_WAIT_NS 5000000000ll
 
 struct pp_cfg {
-	uint64_t count;		/* entries each way */
+	uint64_t count;		/* entries each way, before scaling */
 	uint32_t sq, cq;	/* queue sizes */
 	bool b32;		/* 32-bit entries */
 	bool sleep;		/* spin 0 and ring_wait instead of retrying */
@@ -191,86 +191,87 @@ pp_consumer(struct ring *r, const struct pp_cfg *cfg)
 	    (unsigned long long)me.spins);
 }
 
+/* Play the consumer's side of the pair (or the producer's) to the end. */
 static void
-pp_run(const struct pp_cfg *cfg)
+pp_play(const struct ring_fds *fds, const struct pp_cfg *cfg, bool consumer)
 {
-	struct ring_fds fds;
 	struct ring *r;
+
+	r = tu_open(fds, consumer ? RING_ROLE_CONSUMER : RING_ROLE_PRODUCER);
+	if (consumer)
+		pp_consumer(r, cfg);
+	else
+		pp_producer(r, cfg);
+	ring_close(r);
+}
+
+/* One run of cfg, its count scaled by RING_TEST_SCALE (at least 1000). */
+static void
+pp_run(const struct pp_cfg *want)
+{
+	struct pp_cfg scaled = *want;
+	const struct pp_cfg *cfg = &scaled;
+	struct ring_fds fds;
 	uint64_t t0 = clock_ns();
 	pid_t pid;
 
+	scaled.count = tap_scaled(want->count, 1000);
 	tu_create(&fds, cfg->sq, cfg->cq, cfg->b32 ? RING_PAIR_BITS_32 : 0, 0);
 	pid = tap_fork();
 	if (pid == 0) {
-		if (cfg->consumer_in_child) {
-			r = tu_open(&fds, RING_ROLE_CONSUMER);
-			pp_consumer(r, cfg);
-		} else {
-			r = tu_open(&fds, RING_ROLE_PRODUCER);
-			pp_producer(r, cfg);
-		}
-		ring_close(r);
+		pp_play(&fds, cfg, cfg->consumer_in_child);
 		tap_child_exit();
 	}
-	if (cfg->consumer_in_child) {
-		r = tu_open(&fds, RING_ROLE_PRODUCER);
-		pp_producer(r, cfg);
-	} else {
-		r = tu_open(&fds, RING_ROLE_CONSUMER);
-		pp_consumer(r, cfg);
-	}
-	ring_close(r);
+	pp_play(&fds, cfg, !cfg->consumer_in_child);
 	tap_reap(pid);
 	ring_fds_close(&fds);
 	tap_diag("%llu round trips in %.2f s", (unsigned long long)cfg->count,
 	    (double)(clock_ns() - t0) / 1e9);
 }
 
-static void
-test_busy64(void)
-{
-	struct pp_cfg cfg = { tap_scaled(10000000, 1000), 256, 256, false,
-		false, false };
+static const struct pp_cfg pp_busy64 = { .count = 10000000,
+	.sq = 256,
+	.cq = 256 };
+static const struct pp_cfg pp_busy32 = { .count = 2000000,
+	.sq = 64,
+	.cq = 128,
+	.b32 = true,
+	.consumer_in_child = true };
+static const struct pp_cfg pp_sleep64 = { .count = 10000000,
+	.sq = 256,
+	.cq = 256,
+	.sleep = true,
+	.consumer_in_child = true };
+static const struct pp_cfg pp_sleep32 = { .count = 2000000,
+	.sq = 32,
+	.cq = 32,
+	.b32 = true,
+	.sleep = true };
 
-	pp_run(&cfg);
-}
-TAP_TEST(test_busy64, "pingpong-busy-64", 180)
-
-static void
-test_busy32(void)
-{
-	struct pp_cfg cfg = { tap_scaled(2000000, 1000), 64, 128, true, false,
-		true };
-
-	pp_run(&cfg);
-}
-TAP_TEST(test_busy32, "pingpong-busy-32", 120)
-
-static void
-test_sleep64(void)
-{
-	struct pp_cfg cfg = { tap_scaled(10000000, 1000), 256, 256, false, true,
-		true };
-
-	pp_run(&cfg);
-}
-TAP_TEST(test_sleep64, "pingpong-sleep-64", 180)
-
-static void
-test_sleep32(void)
-{
-	struct pp_cfg cfg = { tap_scaled(2000000, 1000), 32, 32, true, true,
-		false };
-
-	pp_run(&cfg);
-}
-TAP_TEST(test_sleep32, "pingpong-sleep-32", 120)
+TAP_TEST_CALL(test_busy64, "pingpong-busy-64", 180, pp_run(&pp_busy64))
+TAP_TEST_CALL(test_busy32, "pingpong-busy-32", 120, pp_run(&pp_busy32))
+TAP_TEST_CALL(test_sleep64, "pingpong-sleep-64", 180, pp_run(&pp_sleep64))
+TAP_TEST_CALL(test_sleep32, "pingpong-sleep-32", 120, pp_run(&pp_sleep32))
 
 /*
  * Strict ping-pong, one entry at a time, both sides asleep between
  * entries: every round trip is two sleep/wake handshakes, so a race in
  * the announce/fence/re-check protocol shows as a 5 s timeout.
  */
+/* who (producer or consumer) sleeps until woken for round trip i. */
+static void
+lw_wait_in(struct ring *r, const char *who, uint64_t i)
+{
+	int rc = ring_wait(r, RING_EV_IN, PP_WAIT_NS);
+
+	if (rc == -ETIMEDOUT)
+		TAP_FAIL("%s: lost wakeup at round trip %llu", who,
+		    (unsigned long long)i);
+	if (rc < 0)
+		TAP_FAIL("%s: ring_wait = %s at %llu", who, tap_rcname(rc),
+		    (unsigned long long)i);
+}
+
 static void
 lw_producer(struct ring *r, uint64_t n)
 {
@@ -281,16 +282,8 @@ lw_producer(struct ring *r, uint64_t n)
 
 	ring_set_spin(r, 0);
 	for (i = 0; i < n; i++) {
-		while ((rc = ring_sq_pop(r, &s)) == -EAGAIN) {
-			rc = ring_wait(r, RING_EV_IN, PP_WAIT_NS);
-			if (rc == -ETIMEDOUT)
-				TAP_FAIL("producer: lost wakeup at round trip "
-					 "%llu",
-				    (unsigned long long)i);
-			if (rc < 0)
-				TAP_FAIL("producer: ring_wait = %s at %llu",
-				    tap_rcname(rc), (unsigned long long)i);
-		}
+		while ((rc = ring_sq_pop(r, &s)) == -EAGAIN)
+			lw_wait_in(r, "producer", i);
 		if (rc < 0)
 			TAP_FAIL("producer: ring_sq_pop = %s", tap_rcname(rc));
 		if (s.user_data != i)
@@ -324,16 +317,8 @@ lw_consumer(struct ring *r, uint64_t n)
 		if (rc < 0)
 			TAP_FAIL("consumer: ring_sq_push = %s at %llu",
 			    tap_rcname(rc), (unsigned long long)i);
-		while ((rc = ring_cq_pop(r, &c)) == -EAGAIN) {
-			rc = ring_wait(r, RING_EV_IN, PP_WAIT_NS);
-			if (rc == -ETIMEDOUT)
-				TAP_FAIL("consumer: lost wakeup at round trip "
-					 "%llu",
-				    (unsigned long long)i);
-			if (rc < 0)
-				TAP_FAIL("consumer: ring_wait = %s at %llu",
-				    tap_rcname(rc), (unsigned long long)i);
-		}
+		while ((rc = ring_cq_pop(r, &c)) == -EAGAIN)
+			lw_wait_in(r, "consumer", i);
 		if (rc < 0)
 			TAP_FAIL("consumer: ring_cq_pop = %s", tap_rcname(rc));
 		if (c.user_data != i || c.status != i * 3)

@@ -66,6 +66,16 @@ pool_get(struct ring *c, uint64_t len, uint64_t pool)
 	return off;
 }
 
+/* The pool is all free: one allocation takes it whole; freed again. */
+static void
+pool_expect_whole(struct ring *c)
+{
+	uint64_t a = pool_get(c, POOL_BYTES, POOL_BYTES);
+
+	TAP_EQ_U(a, 0);
+	TAP_RC(ring_pool_free(c, a, POOL_BYTES), 0);
+}
+
 static void *
 pool_at(struct ring *r, uint64_t off, uint64_t len)
 {
@@ -270,8 +280,7 @@ test_free_rejects(void)
 	pool_refused(&pp, a, 128, "a range freed after bad frees");
 	TAP_RC(ring_pool_free(pp.c, a, 128), -EINVAL);
 	/* the whole pool is free again */
-	a = pool_get(pp.c, POOL_BYTES, POOL_BYTES);
-	TAP_RC(ring_pool_free(pp.c, a, POOL_BYTES), 0);
+	pool_expect_whole(pp.c);
 	pool_close(&pp);
 }
 TAP_TEST(test_free_rejects, "pool-free-rejects", 0)
@@ -294,8 +303,7 @@ test_exhaust(void)
 	TAP_NEG(ring_pool_alloc(pp.c, UINT64_MAX - 62, &off));
 	TAP_NEG(ring_pool_alloc(pp.c, 0, &off));
 	/* a failed allocation took nothing */
-	a = pool_get(pp.c, POOL_BYTES, POOL_BYTES);
-	TAP_RC(ring_pool_free(pp.c, a, POOL_BYTES), 0);
+	pool_expect_whole(pp.c);
 	pool_close(&pp);
 }
 TAP_TEST(test_exhaust, "pool-exhaust", 0)
@@ -340,9 +348,7 @@ test_coalesce(void)
 		if ((off[i] / RING_POOL_BLOCK) % 2 == 1)
 			TAP_RC(ring_pool_free(pp.c, off[i], RING_POOL_BLOCK),
 			    0);
-	a = pool_get(pp.c, POOL_BYTES, POOL_BYTES);
-	TAP_EQ_U(a, 0);
-	TAP_RC(ring_pool_free(pp.c, a, POOL_BYTES), 0);
+	pool_expect_whole(pp.c);
 
 	/* random sizes until full, freed in random order, a few rounds */
 	tu_srand(42);
@@ -381,8 +387,7 @@ test_coalesce(void)
 		}
 		for (i = 0; i < n; i++)
 			TAP_RC(ring_pool_free(pp.c, off[i], len[i]), 0);
-		a = pool_get(pp.c, POOL_BYTES, POOL_BYTES);
-		TAP_RC(ring_pool_free(pp.c, a, POOL_BYTES), 0);
+		pool_expect_whole(pp.c);
 	}
 	pool_close(&pp);
 }

@@ -48,7 +48,7 @@ flood_unread(int fd, uint16_t type, unsigned recs_per_reply)
 	int rc;
 
 	pc_hello(fd, 1);
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	for (seq = 2; sent < 200000; seq++) {
 		rc = pc_msg(fd, PROTO_MAGIC, PROTO_VERSION, type, PC_HDR, seq,
 		    NULL, 0, NULL, 0);
@@ -60,14 +60,14 @@ flood_unread(int fd, uint16_t type, unsigned recs_per_reply)
 		if (rc != -EAGAIN)
 			TAP_FAIL("request %u: %s", sent, tap_rcname(rc));
 		if (stall == 0)
-			stall = tu_now_ns();
-		if (tu_now_ns() - stall > 300000000ull)
+			stall = clock_ns();
+		if (clock_ns() - stall > 300000000ull)
 			break;
 		tu_sleep_ms(5);
 		seq--;
 	}
 	tap_diag("%u requests went out before ringd stopped reading (%.0f ms)",
-	    sent, (double)(tu_now_ns() - t0) / 1e6);
+	    sent, (double)(clock_ns() - t0) / 1e6);
 	TAP_ASSERT(sent < 200000);
 	/* others are served meanwhile */
 	c = td_connect(&pc_d);
@@ -126,11 +126,11 @@ case_shut_read(int fd)
 	PC_SEND(fd, PROTO_STATUS, 2, NULL, 0);
 	/* our sends start failing once ringd has let go */
 	{
-		uint64_t t0 = tu_now_ns();
+		uint64_t t0 = clock_ns();
 		int rc;
 
 		while ((rc = pc_send(fd, PROTO_STATUS, 4, NULL, 0)) == 0) {
-			if (tu_now_ns() - t0 > 3000000000ull)
+			if (clock_ns() - t0 > 3000000000ull)
 				TAP_FAIL("ringd still takes requests from a "
 					 "client that cannot read its replies");
 			tu_sleep_ms(10);
@@ -150,7 +150,6 @@ case_shut_read(int fd)
 static void
 case_deaf_scheme(int fd)
 {
-	struct proto_register reg;
 	struct proto_open op;
 	struct proto_msg m;
 	struct ring_ctl *c;
@@ -159,11 +158,7 @@ case_deaf_scheme(int fd)
 	int32_t e;
 	int rc, cfd;
 
-	pc_hello(fd, 1);
-	memset(&reg, 0, sizeof(reg));
-	memcpy(reg.name, "deaf", 4);
-	PC_SEND(fd, PROTO_REGISTER, 2, &reg, sizeof(reg));
-	pc_expect_reply(fd, PROTO_REGISTER, 2, 0, NULL);
+	pc_hello_register(fd, "deaf", NULL);
 	/* from now on the scheme reads nothing; a raw consumer pipelines */
 	c = td_connect(&pc_d);
 	cfd = td_raw_connect(&pc_d);
@@ -277,11 +272,11 @@ case_max_clients(int fd)
 	/* room again, soon */
 	{
 		struct ring_ctl *c;
-		uint64_t t0 = tu_now_ns();
+		uint64_t t0 = clock_ns();
 		int rc;
 
 		while ((rc = ring_ctl_connect(pc_d.sock, NULL, &c)) < 0) {
-			if (tu_now_ns() - t0 > 3000000000ull)
+			if (clock_ns() - t0 > 3000000000ull)
 				TAP_FAIL("no room 3 s after a client left: %s",
 				    tap_rcname(rc));
 			tu_sleep_ms(10);
@@ -308,11 +303,7 @@ case_self_attach(int fd)
 	bool got_open = false, got_accept = false;
 	unsigned i;
 
-	pc_hello(fd, 1);
-	memset(&reg, 0, sizeof(reg));
-	memcpy(reg.name, "self", 4);
-	PC_SEND(fd, PROTO_REGISTER, 2, &reg, sizeof(reg));
-	pc_expect_reply(fd, PROTO_REGISTER, 2, 0, NULL);
+	pc_hello_register(fd, "self", &reg);
 	memset(&op, 0, sizeof(op));
 	memcpy(op.scheme, "self", 4);
 	op.params.sq_entries = 4;
@@ -442,8 +433,4 @@ static const struct pc_case cases[] = {
 	{ "proto-fd-exhaustion", case_fd_exhaustion, NULL, TD_NOFILE_64 },
 };
 
-int
-main(int argc, char **argv)
-{
-	return pc_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
-}
+PC_MAIN(cases)

@@ -187,17 +187,11 @@ case_reply_as_request(int fd)
 	/* an OPEN reply may carry three descriptors; from a client, none */
 	{
 		struct proto_open_reply rep;
-		struct pc_pipes p;
 
 		memset(&rep, 0, sizeof(rep));
 		rep.ring_id = 1;
-		pc_pipes_make(&p, 3);
-		TAP_RC(pc_msg(fd, PROTO_MAGIC, PROTO_VERSION,
-			   PROTO_OPEN | PROTO_REPLY, PC_HDR + sizeof(rep), 5,
-			   &rep, sizeof(rep), p.wr, 3),
-		    0);
-		pc_expect_error_frame(fd, 5, -EBADMSG);
-		pc_pipes_expect_released(&p);
+		pc_expect_fds_refused(fd, PROTO_OPEN | PROTO_REPLY, 5, &rep,
+		    sizeof(rep), 3, -EBADMSG);
 	}
 }
 
@@ -208,12 +202,7 @@ case_fds_on_status(int fd)
 	struct pc_pipes p;
 
 	pc_hello(fd, 1);
-	pc_pipes_make(&p, 1);
-	TAP_RC(pc_msg(fd, PROTO_MAGIC, PROTO_VERSION, PROTO_STATUS, PC_HDR, 2,
-		   NULL, 0, p.wr, 1),
-	    0);
-	pc_expect_error_frame(fd, 2, -EBADMSG);
-	pc_pipes_expect_released(&p);
+	pc_expect_fds_refused(fd, PROTO_STATUS, 2, NULL, 0, 1, -EBADMSG);
 	/* an OPEN carrying descriptors */
 	{
 		struct proto_open op;
@@ -221,12 +210,8 @@ case_fds_on_status(int fd)
 		memset(&op, 0, sizeof(op));
 		memcpy(op.scheme, "null", 4);
 		op.params.sq_entries = 4;
-		pc_pipes_make(&p, 3);
-		TAP_RC(pc_msg(fd, PROTO_MAGIC, PROTO_VERSION, PROTO_OPEN,
-			   PC_HDR + sizeof(op), 3, &op, sizeof(op), p.wr, 3),
-		    0);
-		pc_expect_error_frame(fd, 3, -EBADMSG);
-		pc_pipes_expect_released(&p);
+		pc_expect_fds_refused(fd, PROTO_OPEN, 3, &op, sizeof(op), 3,
+		    -EBADMSG);
 	}
 	/* even on a message whose header is bad */
 	pc_pipes_make(&p, 2);
@@ -242,22 +227,11 @@ static void
 case_many_fds(int fd)
 {
 	struct proto_hello h;
-	struct pc_pipes p;
 
 	memset(&h, 0, sizeof(h));
 	h.version = PROTO_VERSION;
-	pc_pipes_make(&p, 4);
-	TAP_RC(pc_msg(fd, PROTO_MAGIC, PROTO_VERSION, PROTO_HELLO,
-		   PC_HDR + sizeof(h), 1, &h, sizeof(h), p.wr, 4),
-	    0);
-	pc_expect_error_frame(fd, 1, -EMSGSIZE);
-	pc_pipes_expect_released(&p);
-	pc_pipes_make(&p, 20);
-	TAP_RC(pc_msg(fd, PROTO_MAGIC, PROTO_VERSION, PROTO_HELLO,
-		   PC_HDR + sizeof(h), 2, &h, sizeof(h), p.wr, 20),
-	    0);
-	pc_expect_error_frame(fd, 2, -EMSGSIZE);
-	pc_pipes_expect_released(&p);
+	pc_expect_fds_refused(fd, PROTO_HELLO, 1, &h, sizeof(h), 4, -EMSGSIZE);
+	pc_expect_fds_refused(fd, PROTO_HELLO, 2, &h, sizeof(h), 20, -EMSGSIZE);
 }
 
 /* Packets over PROTO_MAX_MSG. */
@@ -265,7 +239,6 @@ static void
 case_oversized(int fd)
 {
 	static uint8_t body[2 * PROTO_MAX_MSG];
-	struct pc_pipes p;
 
 	pc_hello(fd, 1);
 	PC_SEND(fd, PROTO_STATUS, 2, body, PROTO_MAX_MSG + 1 - PC_HDR);
@@ -273,13 +246,8 @@ case_oversized(int fd)
 	PC_SEND(fd, PROTO_STATUS, 3, body, sizeof(body));
 	pc_expect_error_frame(fd, 3, -EMSGSIZE);
 	/* with descriptors, which must not stay behind */
-	pc_pipes_make(&p, 2);
-	TAP_RC(pc_msg(fd, PROTO_MAGIC, PROTO_VERSION, PROTO_OPEN,
-		   PROTO_MAX_MSG + 8, 4, body, PROTO_MAX_MSG + 8 - PC_HDR, p.wr,
-		   2),
-	    0);
-	pc_expect_error_frame(fd, 4, -EMSGSIZE);
-	pc_pipes_expect_released(&p);
+	pc_expect_fds_refused(fd, PROTO_OPEN, 4, body,
+	    PROTO_MAX_MSG + 8 - PC_HDR, 2, -EMSGSIZE);
 	/* exactly PROTO_MAX_MSG of a wrong type is a length error, not size */
 	PC_SEND(fd, PROTO_STATUS, 5, body, PROTO_MAX_MSG - PC_HDR);
 	pc_expect_error_frame(fd, 5, -EBADMSG);
@@ -343,8 +311,4 @@ static const struct pc_case cases[] = {
 	{ "proto-garbage-flood", case_garbage_flood, NULL, 0 },
 };
 
-int
-main(int argc, char **argv)
-{
-	return pc_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
-}
+PC_MAIN(cases)

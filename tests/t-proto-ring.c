@@ -71,7 +71,7 @@ await_state(uint64_t id, uint32_t want)
 {
 	struct ring_ctl *c = td_connect(&pc_d);
 	struct ring_ctl_ring rec;
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 
 	for (;;) {
 		td_assert_alive(&pc_d);
@@ -80,7 +80,7 @@ await_state(uint64_t id, uint32_t want)
 			    (unsigned long long)id);
 		if (rec.state == want)
 			break;
-		if (tu_now_ns() - t0 > 3000000000ull)
+		if (clock_ns() - t0 > 3000000000ull)
 			TD_FAIL(&pc_d, "ring %llu in state %u, expected %u",
 			    (unsigned long long)id, rec.state, want);
 		tu_sleep_ms(10);
@@ -257,8 +257,4 @@ static const struct pc_case cases[] = {
 	{ "proto-hostile-pool-map", case_hostile_pool_map, NULL, 0 },
 };
 
-int
-main(int argc, char **argv)
-{
-	return pc_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
-}
+PC_MAIN(cases)

@@ -91,26 +91,15 @@ static void
 case_attach_from_client(int fd)
 {
 	struct proto_attach a;
-	struct pc_pipes p;
 
 	pc_hello(fd, 1);
 	memset(&a, 0, sizeof(a));
 	a.ring_id = 1;
 	memcpy(a.scheme, "null", 4);
 	a.params.sq_entries = 4;
-	pc_pipes_make(&p, 3);
-	TAP_RC(pc_msg(fd, PROTO_MAGIC, PROTO_VERSION, PROTO_ATTACH,
-		   PC_HDR + sizeof(a), 2, &a, sizeof(a), p.wr, 3),
-	    0);
-	pc_expect_error_frame(fd, 2, -EBADMSG);
-	pc_pipes_expect_released(&p);
+	pc_expect_fds_refused(fd, PROTO_ATTACH, 2, &a, sizeof(a), 3, -EBADMSG);
 	/* and as seq-0 "event" */
-	pc_pipes_make(&p, 3);
-	TAP_RC(pc_msg(fd, PROTO_MAGIC, PROTO_VERSION, PROTO_ATTACH,
-		   PC_HDR + sizeof(a), 0, &a, sizeof(a), p.wr, 3),
-	    0);
-	pc_expect_error_frame(fd, 0, -EBADMSG);
-	pc_pipes_expect_released(&p);
+	pc_expect_fds_refused(fd, PROTO_ATTACH, 0, &a, sizeof(a), 3, -EBADMSG);
 }
 
 /* ACCEPT and CLOSE for rings that do not exist or are not ours. */
@@ -160,18 +149,13 @@ case_accept_unknown(int fd)
 static void
 case_accept_bad(int fd)
 {
-	struct proto_register reg;
 	struct proto_accept a;
 	struct proto_msg m;
 	const struct proto_attach *at;
 	uint64_t id;
 	pid_t pid;
 
-	pc_hello(fd, 1);
-	memset(&reg, 0, sizeof(reg));
-	memcpy(reg.name, "raw-scheme", 10);
-	PC_SEND(fd, PROTO_REGISTER, 2, &reg, sizeof(reg));
-	pc_expect_reply(fd, PROTO_REGISTER, 2, 0, NULL);
+	pc_hello_register(fd, "raw-scheme", NULL);
 	pid = tap_fork();
 	if (pid == 0) {
 		struct ring_ctl *c = td_connect(&pc_d);
@@ -346,8 +330,4 @@ static const struct pc_case cases[] = {
 	{ "proto-bad-opcode-names", case_bad_opnames, NULL, 0 },
 };
 
-int
-main(int argc, char **argv)
-{
-	return pc_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
-}
+PC_MAIN(cases)

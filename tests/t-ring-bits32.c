@@ -147,6 +147,31 @@ test_bits32_errno(void)
 }
 TAP_TEST(test_bits32_errno, "ring-bits32-errno", 0)
 
+/* Entries each with one field too wide for the 32-bit form. */
+static const struct ring_sqe sq_wide[] = {
+	{ .fd = 1ull << 32 },
+	{ .len = UINT64_MAX },
+	{ .user_data = 1ull << 32 },
+	{ .addr = 0x100000000ull + 5 },
+	{ .additional1 = 1 },
+	{ .additional2 = 1ull << 63 },
+};
+static const struct ring_cqe cq_wide[] = {
+	{ .user_data = 1ull << 32 },
+	{ .flags = 1ull << 32 },
+	{ .extra = UINT64_MAX - 1 },
+	{ .status = 1ull << 40 },
+};
+
+static void
+expect_overflow(int rc, const char *what, int i)
+{
+	if (rc != -EOVERFLOW)
+		TAP_FAIL("32-bit %s with field #%d too wide: push = %s, "
+			 "expected -EOVERFLOW",
+		    what, i, tap_rcname(rc));
+}
+
 /* A value with no room in a 32-bit entry is refused, not truncated. */
 static void
 test_bits32_overflow(void)
@@ -157,58 +182,10 @@ test_bits32_overflow(void)
 	int i, rc;
 
 	pair_open(&pr, 8, 8, RING_PAIR_BITS_32);
-	for (i = 0; i < 6; i++) {
-		memset(&s, 0, sizeof(s));
-		switch (i) {
-		case 0:
-			s.fd = 1ull << 32;
-			break;
-		case 1:
-			s.len = UINT64_MAX;
-			break;
-		case 2:
-			s.user_data = 1ull << 32;
-			break;
-		case 3:
-			s.addr = 0x100000000ull + 5;
-			break;
-		case 4:
-			s.additional1 = 1;
-			break;
-		case 5:
-			s.additional2 = 1ull << 63;
-			break;
-		}
-		rc = ring_sq_push(pr.c, &s);
-		if (rc != -EOVERFLOW)
-			TAP_FAIL("32-bit SQE with field #%d too wide: push = "
-				 "%s, "
-				 "expected -EOVERFLOW",
-			    i, tap_rcname(rc));
-	}
-	for (i = 0; i < 4; i++) {
-		memset(&c, 0, sizeof(c));
-		switch (i) {
-		case 0:
-			c.user_data = 1ull << 32;
-			break;
-		case 1:
-			c.flags = 1ull << 32;
-			break;
-		case 2:
-			c.extra = UINT64_MAX - 1;
-			break;
-		case 3:
-			c.status = 1ull << 40;
-			break;
-		}
-		rc = ring_cq_push(pr.p, &c);
-		if (rc != -EOVERFLOW)
-			TAP_FAIL("32-bit CQE with field #%d too wide: push = "
-				 "%s, "
-				 "expected -EOVERFLOW",
-			    i, tap_rcname(rc));
-	}
+	for (i = 0; i < (int)(sizeof(sq_wide) / sizeof(sq_wide[0])); i++)
+		expect_overflow(ring_sq_push(pr.c, &sq_wide[i]), "SQE", i);
+	for (i = 0; i < (int)(sizeof(cq_wide) / sizeof(cq_wide[0])); i++)
+		expect_overflow(ring_cq_push(pr.p, &cq_wide[i]), "CQE", i);
 	/* nothing was published by the refused pushes */
 	pair_check_q(pr.c, false, 0, 0, 0, 0, 0);
 	pair_check_q(pr.c, true, 0, 0, 0, 0, 0);

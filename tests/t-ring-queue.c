@@ -88,19 +88,48 @@ fill_drain(bool cq)
 	pair_close(&pr);
 }
 
-static void
-test_full_sq(void)
-{
-	fill_drain(false);
-}
-TAP_TEST(test_full_sq, "ring-full-sq", 0)
+TAP_TEST_CALL(test_full_sq, "ring-full-sq", 0, fill_drain(false))
 
+TAP_TEST_CALL(test_full_cq, "ring-full-cq", 0, fill_drain(true))
+
+/*
+ * Push (or pop) a random number of entries on a queue of n, singly or as
+ * a batch: *done counts the entries moved that way so far, room how many
+ * can move now (free slots, or entries queued).  A batch may move fewer
+ * ("up to": a stale view of the other index), never more.
+ */
 static void
-test_full_cq(void)
+wrap_step(struct ring *r, bool cq, bool push, uint32_t n, uint64_t *done,
+    uint64_t room, bool b32)
 {
-	fill_drain(true);
+	uint64_t k = 1 + tu_rand_below(n < 64 ? n + 1 : 64), i;
+	int rc;
+
+	if (tu_rand() & 1) {
+		rc = push ? pair_push_batch(r, cq, *done, (unsigned)k, b32)
+			  : pair_pop_batch(r, cq, *done, (unsigned)k, b32);
+		if (room == 0)
+			TAP_RC(rc, -EAGAIN);
+		else if (rc < 1 || (uint64_t)rc > (k < room ? k : room))
+			TAP_FAIL("%s batch of %llu with %llu %s = %s",
+			    push ? "push" : "pop", (unsigned long long)k,
+			    (unsigned long long)room,
+			    push ? "free" : "queued", tap_rcname(rc));
+		else
+			*done += (uint64_t)rc;
+		return;
+	}
+	for (i = 0; i < k; i++) {
+		rc = push ? pair_push(r, cq, *done, b32)
+			  : pair_pop(r, cq, *done, b32);
+		if (i == room) {
+			TAP_RC(rc, -EAGAIN);
+			break;
+		}
+		TAP_RC(rc, 0);
+		(*done)++;
+	}
 }
-TAP_TEST(test_full_cq, "ring-full-cq", 0)
 
 /*
  * Start one queue with both raw indices at 2n-1 and both epochs just
@@ -119,10 +148,9 @@ wrap_run(bool cq, uint32_t n, uint32_t flags, uint64_t salt)
 	struct ring_header_page *hp;
 	struct ring_fds fds;
 	struct ring *c, *p, *pusher, *popper;
-	uint64_t pushed = 0, popped = 0, k, i;
+	uint64_t pushed = 0, popped = 0;
 	size_t len;
 	void *m;
-	int rc;
 
 	tu_srand(salt);
 	tu_create(&fds, cq ? 4 : n, cq ? n : 4, flags, 0);
@@ -140,72 +168,12 @@ wrap_run(bool cq, uint32_t n, uint32_t flags, uint64_t salt)
 	pair_check_q(c, cq, start, start, 0, e0, e0);
 
 	while (popped < total) {
-		/* push a random number of entries, singly or as a batch */
-		k = 1 + tu_rand_below(n < 64 ? n + 1 : 64);
-		if (tu_rand() & 1) {
-			rc = pair_push_batch(pusher, cq, pushed, (unsigned)k,
-			    b32);
-			if (pushed - popped == n) {
-				TAP_RC(rc, -EAGAIN);
-			} else {
-				uint64_t want = n - (pushed - popped);
-
-				/* "up to": a stale view of head may give fewer */
-				want = k < want ? k : want;
-				if (rc < 1 || (uint64_t)rc > want)
-					TAP_FAIL("push batch of %llu with room "
-						 "for %llu = %s",
-					    (unsigned long long)k,
-					    (unsigned long long)(n -
-						(pushed - popped)),
-					    tap_rcname(rc));
-				pushed += (uint64_t)rc;
-			}
-		} else {
-			for (i = 0; i < k; i++) {
-				rc = pair_push(pusher, cq, pushed, b32);
-				if (pushed - popped == n) {
-					TAP_RC(rc, -EAGAIN);
-					break;
-				}
-				TAP_RC(rc, 0);
-				pushed++;
-			}
-		}
+		wrap_step(pusher, cq, true, n, &pushed, n - (pushed - popped),
+		    b32);
 		pair_check_q(c, cq, (start + popped) % (2 * n),
 		    (start + pushed) % (2 * n), pushed - popped, e0 + pushed,
 		    e0 + popped);
-		/* pop a random number */
-		k = 1 + tu_rand_below(n < 64 ? n + 1 : 64);
-		if (tu_rand() & 1) {
-			rc = pair_pop_batch(popper, cq, popped, (unsigned)k,
-			    b32);
-			if (pushed == popped) {
-				TAP_RC(rc, -EAGAIN);
-			} else {
-				uint64_t want = pushed - popped;
-
-				want = k < want ? k : want;
-				if (rc < 1 || (uint64_t)rc > want)
-					TAP_FAIL("pop batch of %llu with %llu "
-						 "queued = %s",
-					    (unsigned long long)k,
-					    (unsigned long long)(pushed -
-						popped),
-					    tap_rcname(rc));
-				popped += (uint64_t)rc;
-			}
-		} else {
-			for (i = 0; i < k; i++) {
-				rc = pair_pop(popper, cq, popped, b32);
-				if (pushed == popped) {
-					TAP_RC(rc, -EAGAIN);
-					break;
-				}
-				TAP_RC(rc, 0);
-				popped++;
-			}
-		}
+		wrap_step(popper, cq, false, n, &popped, pushed - popped, b32);
 		pair_check_q(p, cq, (start + popped) % (2 * n),
 		    (start + pushed) % (2 * n), pushed - popped, e0 + pushed,
 		    e0 + popped);
@@ -222,27 +190,27 @@ wrap_run(bool cq, uint32_t n, uint32_t flags, uint64_t salt)
 	ring_fds_close(&fds);
 }
 
-static void
-test_wrap_sq(void)
-{
-	wrap_run(false, 8, 0, 1);
-	wrap_run(false, 1, 0, 2);
-	wrap_run(false, 2, 0, 3);
-	wrap_run(false, 64, 0, 4);
-	wrap_run(false, 16, RING_PAIR_BITS_32, 5);
-}
-TAP_TEST(test_wrap_sq, "ring-wrap-sq", 0)
+/* Queue sizes and layouts for wrap_run(), each with its own seed. */
+static const struct {
+	uint32_t n, flags;
+} wrap_cases[] = {
+	{ 8, 0 },
+	{ 1, 0 },
+	{ 2, 0 },
+	{ 64, 0 },
+	{ 16, RING_PAIR_BITS_32 },
+};
 
 static void
-test_wrap_cq(void)
+wrap_all(bool cq, uint64_t salt)
 {
-	wrap_run(true, 8, 0, 6);
-	wrap_run(true, 1, 0, 7);
-	wrap_run(true, 2, 0, 8);
-	wrap_run(true, 64, 0, 9);
-	wrap_run(true, 16, RING_PAIR_BITS_32, 10);
+	size_t i;
+
+	for (i = 0; i < sizeof(wrap_cases) / sizeof(wrap_cases[0]); i++)
+		wrap_run(cq, wrap_cases[i].n, wrap_cases[i].flags, salt + i);
 }
-TAP_TEST(test_wrap_cq, "ring-wrap-cq", 0)
+TAP_TEST_CALL(test_wrap_sq, "ring-wrap-sq", 0, wrap_all(false, 1))
+TAP_TEST_CALL(test_wrap_cq, "ring-wrap-cq", 0, wrap_all(true, 6))
 
 /*
  * Open a queue that already holds entries across the wrap point: tail is
@@ -491,19 +459,9 @@ reserve_run(bool cq)
 	pair_close(&pr);
 }
 
-static void
-test_reserve_sq(void)
-{
-	reserve_run(false);
-}
-TAP_TEST(test_reserve_sq, "ring-reserve-publish-sq", 0)
+TAP_TEST_CALL(test_reserve_sq, "ring-reserve-publish-sq", 0, reserve_run(false))
 
-static void
-test_reserve_cq(void)
-{
-	reserve_run(true);
-}
-TAP_TEST(test_reserve_cq, "ring-reserve-publish-cq", 0)
+TAP_TEST_CALL(test_reserve_cq, "ring-reserve-publish-cq", 0, reserve_run(true))
 
 /*
  * Publishing k slots is one step: the peer may see the tail before the

@@ -6,6 +6,7 @@
  * Depends on libring's public API, tap and testutil; nothing in tests/lib
  * depends on it.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "pair.h"
@@ -120,37 +121,53 @@ pair_push_batch(struct ring *r, bool cq, uint64_t seq, unsigned n, bool b32)
 	return cq ? ring_cq_push_batch(r, c, n) : ring_sq_push_batch(r, s, n);
 }
 
+/*
+ * The popped entry (an SQE, or with cq a CQE) must be the one pair_push()
+ * makes for seq; what names it in the failure ("popped", "batch 3").
+ */
+static void
+pair_check_entry(bool cq, const struct ring_sqe *s, const struct ring_cqe *c,
+    uint64_t seq, bool b32, const char *what)
+{
+	struct ring_sqe ws;
+	struct ring_cqe wc;
+	uint64_t got, want;
+	bool same;
+
+	if (cq) {
+		tu_cqe_make(&wc, seq, ~seq, b32);
+		same = tu_cqe_same(c, &wc);
+		got = c->user_data;
+		want = wc.user_data;
+	} else {
+		tu_sqe_make(&ws, seq, b32);
+		same = tu_sqe_same(s, &ws);
+		got = s->user_data;
+		want = ws.user_data;
+	}
+	if (!same)
+		TAP_FAIL("%s %s has user_data %llu, expected %llu (or a "
+			 "corrupt payload)",
+		    cq ? "CQE" : "SQE", what, (unsigned long long)got,
+		    (unsigned long long)want);
+}
+
 /* Pop one entry and check it is the one for seq. */
 int
 pair_pop(struct ring *r, bool cq, uint64_t seq, bool b32)
 {
-	struct ring_sqe s, ws;
-	struct ring_cqe c, wc;
+	struct ring_sqe s;
+	struct ring_cqe c;
 	int rc;
 
-	if (cq) {
-		rc = ring_cq_pop(r, &c);
-		if (rc < 0)
-			return rc;
-		tu_cqe_make(&wc, seq, ~seq, b32);
-		if (!tu_cqe_same(&c, &wc))
-			TAP_FAIL("CQE popped has user_data %llu, expected %llu "
-				 "(or a corrupt payload)",
-			    (unsigned long long)c.user_data,
-			    (unsigned long long)wc.user_data);
-		return rc;
-	}
-	pair_sq_make_room(r);
-	rc = ring_sq_pop(r, &s);
+	if (!cq)
+		pair_sq_make_room(r);
+	rc = cq ? ring_cq_pop(r, &c) : ring_sq_pop(r, &s);
 	if (rc < 0)
 		return rc;
-	pair_sq_popped(r, &s, 1);
-	tu_sqe_make(&ws, seq, b32);
-	if (!tu_sqe_same(&s, &ws))
-		TAP_FAIL("SQE popped has user_data %llu, expected %llu "
-			 "(or a corrupt payload)",
-		    (unsigned long long)s.user_data,
-		    (unsigned long long)ws.user_data);
+	if (!cq)
+		pair_sq_popped(r, &s, 1);
+	pair_check_entry(cq, &s, &c, seq, b32, "popped");
 	return rc;
 }
 
@@ -158,8 +175,9 @@ pair_pop(struct ring *r, bool cq, uint64_t seq, bool b32)
 int
 pair_pop_batch(struct ring *r, bool cq, uint64_t seq, unsigned n, bool b32)
 {
-	struct ring_sqe s[64], ws;
-	struct ring_cqe c[64], wc;
+	struct ring_sqe s[64];
+	struct ring_cqe c[64];
+	char what[32];
 	int rc, i;
 
 	TAP_ASSERT(n <= 64);
@@ -169,22 +187,9 @@ pair_pop_batch(struct ring *r, bool cq, uint64_t seq, unsigned n, bool b32)
 	if (!cq && rc > 0)
 		pair_sq_popped(r, s, rc);
 	for (i = 0; i < rc; i++) {
-		if (cq) {
-			tu_cqe_make(&wc, seq + (unsigned)i,
-			    ~(seq + (unsigned)i), b32);
-			if (!tu_cqe_same(&c[i], &wc))
-				TAP_FAIL("batch CQE %d has user_data %llu, "
-					 "expected %llu",
-				    i, (unsigned long long)c[i].user_data,
-				    (unsigned long long)wc.user_data);
-		} else {
-			tu_sqe_make(&ws, seq + (unsigned)i, b32);
-			if (!tu_sqe_same(&s[i], &ws))
-				TAP_FAIL("batch SQE %d has user_data %llu, "
-					 "expected %llu",
-				    i, (unsigned long long)s[i].user_data,
-				    (unsigned long long)ws.user_data);
-		}
+		snprintf(what, sizeof(what), "batch %d", i);
+		pair_check_entry(cq, &s[i], &c[i], seq + (unsigned)i, b32,
+		    what);
 	}
 	return rc;
 }

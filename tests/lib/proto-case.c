@@ -185,7 +185,7 @@ unsigned
 pc_expect_eof_at(int fd, int ms, const char *file, int line)
 {
 	struct proto_msg m;
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 	unsigned n = 0;
 	int rc;
 
@@ -197,7 +197,7 @@ pc_expect_eof_at(int fd, int ms, const char *file, int line)
 			proto_msg_close_fds(&m);
 			n++;
 		}
-		if (tu_now_ns() - t0 > (uint64_t)ms * 1000000ull)
+		if (clock_ns() - t0 > (uint64_t)ms * 1000000ull)
 			tap_fail_at(file, line,
 			    "ringd did not hang up within %d "
 			    "ms (%u messages came)",
@@ -218,6 +218,23 @@ pc_hello(int fd, uint32_t seq)
 	memcpy(h.comm, "raw", 3);
 	PC_SEND(fd, PROTO_HELLO, seq, &h, sizeof(h));
 	pc_expect_reply(fd, PROTO_HELLO, seq, 0, NULL);
+}
+
+/* HELLO, then REGISTER name; both answered with no error. */
+void
+pc_hello_register(int fd, const char *name, struct proto_register *reg)
+{
+	struct proto_register local;
+
+	if (reg == NULL)
+		reg = &local;
+	pc_hello(fd, 1);
+	memset(reg, 0, sizeof(*reg));
+	if (strlen(name) >= sizeof(reg->name))
+		TAP_FAIL("pc_hello_register: name %s too long", name);
+	memcpy(reg->name, name, strlen(name));
+	PC_SEND(fd, PROTO_REGISTER, 2, reg, sizeof(*reg));
+	pc_expect_reply(fd, PROTO_REGISTER, 2, 0, NULL);
 }
 
 /* --- pipes as descriptors to pass -------------------------------------- */
@@ -262,6 +279,24 @@ pc_pipes_expect_released(struct pc_pipes *p)
 		close(p->rd[i]);
 	}
 	TAP_HERE();
+}
+
+/* An honest message with nfds pipes attached is refused; the pipes let go. */
+void
+pc_expect_fds_refused_at(int fd, uint16_t type, uint32_t seq, const void *body,
+    size_t blen, unsigned nfds, int err, const char *file, int line)
+{
+	struct pc_pipes p;
+	int rc;
+
+	pc_pipes_make(&p, nfds);
+	rc = pc_msg(fd, PROTO_MAGIC, PROTO_VERSION, type,
+	    PC_HDR + (uint32_t)blen, seq, body, blen, p.wr, nfds);
+	if (rc != 0)
+		tap_fail_at(file, line, "sending type %#x with %u descriptors: %s",
+		    type, nfds, tap_rcname(rc));
+	pc_expect_error_frame_at(fd, seq, err, file, line);
+	pc_pipes_expect_released(&p);
 }
 
 /* --- what every case ends with, and the cases' driver ------------------ */

@@ -53,6 +53,11 @@ void pc_expect_reply_at(int fd, uint16_t type, uint32_t seq, int err,
 unsigned pc_expect_eof_at(int fd, int ms, const char *file, int line);
 /* A correct HELLO, answered with no error. */
 void pc_hello(int fd, uint32_t seq);
+/*
+ * HELLO (seq 1), then REGISTER name (seq 2), both answered with no error;
+ * *reg (may be NULL) gets the request as sent, for later reuse.
+ */
+void pc_hello_register(int fd, const char *name, struct proto_register *reg);
 
 /* Pipes whose write ends are passed as descriptors. */
 struct pc_pipes {
@@ -63,6 +68,18 @@ struct pc_pipes {
 void pc_pipes_make(struct pc_pipes *p, unsigned n);
 /* Our write ends are gone: EOF on each read end proves ringd's are too. */
 void pc_pipes_expect_released(struct pc_pipes *p);
+
+/*
+ * type/seq with an honest header, blen bytes of body and nfds pipe write
+ * ends attached: ringd must answer PROTO_ERROR err with the same seq and
+ * let go of every passed descriptor.
+ */
+#define pc_expect_fds_refused(fd, type, seq, body, blen, nfds, err)         \
+	pc_expect_fds_refused_at((fd), (type), (seq), (body), (blen), (nfds), \
+	    (err), __FILE__, __LINE__)
+void pc_expect_fds_refused_at(int fd, uint16_t type, uint32_t seq,
+    const void *body, size_t blen, unsigned nfds, int err, const char *file,
+    int line);
 
 /* ringd lives, serves a fresh honest client, and is back to idle. */
 void pc_check_serving(void);
@@ -77,5 +94,12 @@ struct pc_case {
 
 /* Run each case with a fresh ringd (tap_run()); main()'s exit status. */
 int pc_main(int argc, char **argv, const struct pc_case *cases, size_t n);
+/* main() running the array cases[] with pc_main(). */
+#define PC_MAIN(cases)                                                    \
+	int main(int argc, char **argv)                                   \
+	{                                                                 \
+		return pc_main(argc, argv, (cases),                       \
+		    sizeof(cases) / sizeof((cases)[0]));                  \
+	}
 
 #endif /* TD_PROTO_CASE_H */

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../common/common.h"
 #include "tap.h"
 
 #define TAP_MAXKIDS 64
@@ -37,59 +39,21 @@ static pid_t tap_kids[TAP_MAXKIDS];
 static volatile sig_atomic_t tap_nkids;
 static unsigned tap_timeout_s;
 
-/* Names of the errno values the tests meet; others print as numbers. */
-static const struct {
-	int err;
-	const char *name;
-} tap_errnos[] = {
-	{ EPERM, "EPERM" },
-	{ ENOENT, "ENOENT" },
-	{ EINTR, "EINTR" },
-	{ EIO, "EIO" },
-	{ EBADF, "EBADF" },
-	{ EAGAIN, "EAGAIN" },
-	{ ENOMEM, "ENOMEM" },
-	{ EACCES, "EACCES" },
-	{ EFAULT, "EFAULT" },
-	{ EBUSY, "EBUSY" },
-	{ EEXIST, "EEXIST" },
-	{ ENODEV, "ENODEV" },
-	{ EINVAL, "EINVAL" },
-	{ ENOSPC, "ENOSPC" },
-	{ ESPIPE, "ESPIPE" },
-	{ EPIPE, "EPIPE" },
-	{ ERANGE, "ERANGE" },
-	{ ENOSYS, "ENOSYS" },
-	{ EOVERFLOW, "EOVERFLOW" },
-	{ ENOTSUP, "ENOTSUP" },
-	{ ESHUTDOWN, "ESHUTDOWN" },
-	{ ETIMEDOUT, "ETIMEDOUT" },
-	{ ECONNRESET, "ECONNRESET" },
-	{ EMSGSIZE, "EMSGSIZE" },
-	{ EPROTO, "EPROTO" },
-	{ ENXIO, "ENXIO" },
-	{ E2BIG, "E2BIG" },
-};
-
+/* "-ENOENT" for -ENOENT (common's errname()); other values as numbers. */
 const char *
 tap_rcname(long rc)
 {
 	static char bufs[4][48];
 	static unsigned next;
 	char *b = bufs[next++ % 4];
-	size_t i;
+	const char *name = NULL;
 
-	if (rc < 0) {
-		for (i = 0; i < sizeof(tap_errnos) / sizeof(tap_errnos[0]);
-		     i++) {
-			if (tap_errnos[i].err == -rc) {
-				snprintf(b, sizeof(bufs[0]), "-%s",
-				    tap_errnos[i].name);
-				return b;
-			}
-		}
-	}
-	snprintf(b, sizeof(bufs[0]), "%ld", rc);
+	if (rc < 0 && rc > INT_MIN)
+		name = errname((int)-rc);
+	if (name != NULL)
+		snprintf(b, sizeof(bufs[0]), "-%s", name);
+	else
+		snprintf(b, sizeof(bufs[0]), "%ld", rc);
 	return b;
 }
 

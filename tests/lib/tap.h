@@ -62,6 +62,17 @@ int tap_main(int argc, char **argv, void (*setup)(void));
 	{ \
 		tap_register(&tap_test_##fn); \
 	}
+/*
+ * A sub-test that is one call, such as one variant of a shared run:
+ * TAP_TEST_CALL(test_full_sq, "ring-full-sq", 0, fill_drain(false))
+ * defines test_full_sq() to make that call and registers it.
+ */
+#define TAP_TEST_CALL(fn, name, timeout_s, call) \
+	static void fn(void) \
+	{ \
+		call; \
+	} \
+	TAP_TEST(fn, name, timeout_s)
 #define TAP_MAIN(setup) \
 	int main(int argc, char **argv) \
 	{ \

@@ -67,14 +67,12 @@ void
 tu_create(struct ring_fds *fds, uint32_t sq, uint32_t cq, uint32_t flags,
     uint64_t pool)
 {
-	struct ring_params p;
+	struct ring_params p = { .sq_entries = sq,
+		.cq_entries = cq,
+		.flags = flags,
+		.pool_bytes = pool };
 	int rc;
 
-	memset(&p, 0, sizeof(p));
-	p.sq_entries = sq;
-	p.cq_entries = cq;
-	p.flags = flags;
-	p.pool_bytes = pool;
 	rc = ring_pair_create(&p, fds);
 	if (rc < 0)
 		TAP_FAIL("ring_pair_create(sq %u, cq %u, flags %#x, pool %llu) "
@@ -139,16 +137,12 @@ tu_cq_hdr(void *map)
 struct ring_pair_desc
 tu_desc(uint32_t sq, uint32_t cq, uint32_t flags, uint64_t pool)
 {
-	struct ring_pair_desc d;
-
-	memset(&d, 0, sizeof(d));
-	d.magic = RING_PAIR_MAGIC;
-	d.version = RING_ABI_VERSION;
-	d.flags = flags;
-	d.sq_entries = sq;
-	d.cq_entries = cq;
-	d.pool_bytes = pool;
-	return d;
+	return (struct ring_pair_desc){ .magic = RING_PAIR_MAGIC,
+		.version = RING_ABI_VERSION,
+		.flags = flags,
+		.sq_entries = sq,
+		.cq_entries = cq,
+		.pool_bytes = pool };
 }
 
 uint64_t
@@ -274,14 +268,9 @@ tu_await(int fd, int timeout_ms)
 struct ring_sqe
 tu_sqe(uint8_t op, uint64_t ud, uint64_t addr, uint64_t len)
 {
-	struct ring_sqe s;
-
-	memset(&s, 0, sizeof(s));
-	s.opcode = op;
-	s.user_data = ud;
-	s.addr = addr;
-	s.len = len;
-	return s;
+	return (struct ring_sqe){
+		.opcode = op, .user_data = ud, .addr = addr, .len = len
+	};
 }
 
 void
