@@ -18,7 +18,7 @@ static void
 tb_await_ring(bool want)
 {
 	struct ring_ctl *c = td_connect(&d);
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 
 	for (;;) {
 		struct ring_ctl_ring *v;
@@ -37,7 +37,7 @@ tb_await_ring(bool want)
 		free(sv);
 		if (found)
 			break;
-		if (tu_now_ns() - t0 > 5000000000ull) {
+		if (clock_ns() - t0 > 5000000000ull) {
 			tp_dump(&tb_scheme);
 			TAP_FAIL("no %s to '%s' within 5 s",
 			    want ? "running ring" : "scheme", TB_DISK);
@@ -255,6 +255,7 @@ test_demo_stall(void)
 	tb_await_running(&tb_lj);
 	tb_demo_unwatch();
 }
+TAP_TEST(test_demo_stall, "ringtop-batch-demo-stall", 90)
 
 /* SIGSTOP the driver: its CQEs wait unreaped, the alarm names it. */
 static void
@@ -301,6 +302,7 @@ test_demo_backlog(void)
 	tb_await_text(&tb_lt, 60, want);
 	tb_demo_unwatch();
 }
+TAP_TEST(test_demo_backlog, "ringtop-batch-demo-backlog", 90)
 
 /* Kill the driver: its ring is listed as ended, the log says how. */
 static void
@@ -351,6 +353,7 @@ test_demo_ended(void)
 	tb_await_text(&tb_lt, 60, want);
 	tb_demo_unwatch();
 }
+TAP_TEST(test_demo_ended, "ringtop-batch-demo-ended", 90)
 
 /*
  * Stop the driver and kill the scheme: ringd marks the ring dropped, and
@@ -401,6 +404,7 @@ test_demo_dropped(void)
 	json_object_put(ref);
 	tb_demo_unwatch();
 }
+TAP_TEST(test_demo_dropped, "ringtop-batch-demo-dropped", 90)
 
 /*
  * Stop ringd: the frames keep the last data, marked stale; start it
@@ -468,6 +472,7 @@ test_demo_ringd_gone(void)
 	tb_await_running(&tb_lj);
 	tb_demo_unwatch();
 }
+TAP_TEST(test_demo_ringd_gone, "ringtop-batch-demo-ringd-gone", 90)
 
 /*
  * A ring's first frame: rates and state unknown (null, "-"), known in the
@@ -541,6 +546,7 @@ test_demo_first(void)
 	}
 	tb_demo_end();
 }
+TAP_TEST(test_demo_first, "ringtop-batch-demo-first", 90)
 
 /* .ringd in -b -j is the object `ringctl -j status` prints. */
 static void
@@ -589,18 +595,6 @@ test_demo_status(void)
 	json_object_put(f[0]);
 	tb_demo_end();
 }
+TAP_TEST(test_demo_status, "ringtop-batch-demo-status", 60)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("ringtop-batch-demo-stall", test_demo_stall, 90);
-	tap_run("ringtop-batch-demo-backlog", test_demo_backlog, 90);
-	tap_run("ringtop-batch-demo-ended", test_demo_ended, 90);
-	tap_run("ringtop-batch-demo-dropped", test_demo_dropped, 90);
-	tap_run("ringtop-batch-demo-ringd-gone", test_demo_ringd_gone, 90);
-	tap_run("ringtop-batch-demo-first", test_demo_first, 90);
-	tap_run("ringtop-batch-demo-status", test_demo_status, 60);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

@@ -69,7 +69,7 @@ tb_begin(void)
 	tl_start(&tb_load, &d, TB_STALL);
 	/* echo has answered all 3 once ringd shows the backlog */
 	c = td_connect(&d);
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	for (;;) {
 		struct ring_ctl_ring *v;
 		size_t n, i;
@@ -84,7 +84,7 @@ tb_begin(void)
 		free(v);
 		if (done)
 			break;
-		if (tu_now_ns() - t0 > 5000000000ull)
+		if (clock_ns() - t0 > 5000000000ull)
 			TAP_FAIL("echo never answered the 3 SQEs");
 		tu_sleep_ms(10);
 	}
@@ -149,6 +149,7 @@ test_text(void)
 	TAP_EQ(strlen(r->err), 0);
 	tb_end();
 }
+TAP_TEST(test_text, "ringtop-batch-text", 60)
 
 /* -b -j -n 3: JSON frames, the ring keys of ringctl, rates and ages. */
 static void
@@ -261,6 +262,7 @@ test_json(void)
 		json_object_put(f[i]);
 	tb_end();
 }
+TAP_TEST(test_json, "ringtop-batch-json", 60)
 
 /*
  * The stall flag and the alarm lines once a head stood still 2 s: the SQ
@@ -322,6 +324,7 @@ test_stalled(void)
 	}
 	tb_end();
 }
+TAP_TEST(test_stalled, "ringtop-batch-stalled", 60)
 
 /*
  * A consumer that waits for CQEs with a timeout, again and again, on a
@@ -401,6 +404,7 @@ test_wait_words(void)
 	close(ready[1]);
 	tb_end();
 }
+TAP_TEST(test_wait_words, "ringtop-batch-wait-words", 60)
 
 /*
  * A scheme that takes 2 SQEs and never answers: both queues empty, the
@@ -487,6 +491,7 @@ test_no_cqe(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
+TAP_TEST(test_no_cqe, "ringtop-batch-no-cqe", 60)
 
 /* -f, -o, -s narrow and order the rings in both forms. */
 static void
@@ -549,6 +554,7 @@ test_select(void)
 	json_object_put(f[0]);
 	tb_end();
 }
+TAP_TEST(test_select, "ringtop-batch-select", 60)
 
 /* No ringd: a message per frame, frames that say so, status 1. */
 static void
@@ -580,6 +586,7 @@ test_no_ringd(void)
 	json_object_put(f[0]);
 	td_cleanup(&d);
 }
+TAP_TEST(test_no_ringd, "ringtop-batch-no-ringd", 30)
 
 /* Bad usage: status 2 and one line on stderr; -h and -V succeed. */
 static void
@@ -630,19 +637,6 @@ test_usage(void)
 	TB_STATUS(r, 1);
 	TAP_ASSERT(strstr(r->err, "not a terminal") != NULL);
 }
+TAP_TEST(test_usage, "ringtop-batch-usage", 30)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("ringtop-batch-text", test_text, 60);
-	tap_run("ringtop-batch-json", test_json, 60);
-	tap_run("ringtop-batch-stalled", test_stalled, 60);
-	tap_run("ringtop-batch-wait-words", test_wait_words, 60);
-	tap_run("ringtop-batch-no-cqe", test_no_cqe, 60);
-	tap_run("ringtop-batch-select", test_select, 60);
-	tap_run("ringtop-batch-no-ringd", test_no_ringd, 30);
-	tap_run("ringtop-batch-usage", test_usage, 30);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

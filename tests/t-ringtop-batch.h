@@ -44,14 +44,6 @@ struct tb_run {
 	int status; /* exit status, or 128 + signal */
 };
 
-/* A program of this build (td_build_path()): $env, else BUILD/rel. */
-static void
-tb_sibling(char *buf, size_t size, const char *env, const char *rel)
-{
-	if (td_build_path(env, rel, buf, size) != 0)
-		TAP_FAIL("no binary '%s' (or $%s) of this build", rel, env);
-}
-
 /* Run argv (NULL-terminated) with stdin from /dev/null; collect all. */
 static void
 tb_exec(struct tb_run *r, const char *const *argv)
@@ -138,7 +130,7 @@ tb_ringtop(const char *first, ...)
 	va_list ap;
 	int n = 0;
 
-	tb_sibling(bin, sizeof(bin), "RINGTOP_BIN", "ringtop/ringtop");
+	td_build_bin("RINGTOP_BIN", "ringtop/ringtop", bin, sizeof(bin));
 	argv[n++] = bin;
 	argv[n++] = first;
 	va_start(ap, first);
@@ -267,7 +259,8 @@ tb_ringctl_json(const char *cmd, json_type want)
 	const char *argv[] = { ringctl, "-S", d.sock, "-j", cmd, NULL };
 	struct json_object *o;
 
-	tb_sibling(ringctl, sizeof(ringctl), "RINGCTL_BIN", "ringctl/ringctl");
+	td_build_bin("RINGCTL_BIN", "ringctl/ringctl", ringctl,
+	    sizeof(ringctl));
 	tb_exec(&ctl, argv);
 	TB_STATUS(&ctl, 0);
 	o = json_tokener_parse(ctl.out);
@@ -314,7 +307,7 @@ tb_live_start(struct tb_live *l, bool json, const char *delay)
 	int n = 0;
 
 	memset(l, 0, sizeof(*l));
-	tb_sibling(bin, sizeof(bin), "RINGTOP_BIN", "ringtop/ringtop");
+	td_build_bin("RINGTOP_BIN", "ringtop/ringtop", bin, sizeof(bin));
 	argv[n++] = bin;
 	argv[n++] = "-b";
 	if (json)
@@ -372,7 +365,7 @@ tb_live_stop(struct tb_live *l)
 static char *
 tb_live_next(struct tb_live *l, unsigned ms)
 {
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 
 	for (;;) {
 		const char *end = l->json ? "\n" : "\n\n";
@@ -392,7 +385,7 @@ tb_live_next(struct tb_live *l, unsigned ms)
 		}
 		if (l->len == sizeof(l->buf) - 1)
 			TAP_FAIL("ringtop wrote too much");
-		if (tu_now_ns() - t0 > (uint64_t)ms * 1000000ull) {
+		if (clock_ns() - t0 > (uint64_t)ms * 1000000ull) {
 			tp_dump(&l->p);
 			TAP_FAIL("no ringtop frame within %u ms", ms);
 		}
