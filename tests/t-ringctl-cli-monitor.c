@@ -182,8 +182,7 @@ test_metrics(void)
 	td_begin(&d, NULL);
 	c = td_connect(&d);
 	ring = td_open(c, "echo", 16, 0, 0, &id);
-	CTL("metrics");
-	EXPECT_STATUS(0);
+	CTL_OK("metrics");
 	TAP_ASSERT(strstr(r.out, "\nringd_up 1\n") != NULL);
 	TAP_ASSERT(strstr(r.out, "\nringd_rings 1\n") != NULL);
 	snprintf(want, sizeof(want),

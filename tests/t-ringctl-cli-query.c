@@ -59,14 +59,11 @@ test_usage(void)
 	EXPECT_USAGE("status: unknown option '--bogus'");
 	CTL("--force", "status");
 	EXPECT_USAGE("--force is for -b");
-	CTL("-V");
-	EXPECT_STATUS(0);
+	CTL_OK("-V");
 	TAP_ASSERT(strncmp(r.out, "ringctl ", 8) == 0);
-	CTL("-h");
-	EXPECT_STATUS(0);
+	CTL_OK("-h");
 	TAP_ASSERT(strstr(r.out, "usage: ringctl") != NULL);
-	CTL("submit", "-h");
-	EXPECT_STATUS(0);
+	CTL_OK("submit", "-h");
 	TAP_ASSERT(
 	    strstr(r.out, "usage: ringctl [-jp] [-S socket] submit") != NULL);
 	/* JSON mode: the error object on stdout too */
@@ -128,12 +125,10 @@ test_status(void)
 	struct json_object *o;
 
 	td_begin(&d, NULL);
-	CTL("status");
-	EXPECT_STATUS(0);
+	CTL_OK("status");
 	TAP_ASSERT(strstr(r.out, "health:   ok") != NULL);
 	TAP_ASSERT(strstr(r.out, "schemes:  3") != NULL);
-	CTL("-j", "status");
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "status");
 	o = JSON_OUT();
 	tr_keys(o, "status", "server:string", "protocol_version:int", "pid:int",
 	    "uptime_ns:int", "schemes:int", "rings:int", "clients:int",
@@ -150,8 +145,7 @@ test_status(void)
 	TAP_ASSERT(json_object_get_boolean(tr_get(o, "healthy")));
 	json_object_put(o);
 	/* -p: the same object, indented */
-	CTL("-p", "status");
-	EXPECT_STATUS(0);
+	CTL_OK("-p", "status");
 	TAP_ASSERT(strstr(r.out, "\n  \"server\": ") != NULL);
 	json_object_put(JSON_OUT());
 	td_finish(&d);
@@ -181,15 +175,12 @@ test_schemes_probe(void)
 	size_t i;
 
 	td_begin(&d, NULL);
-	CTL("schemes");
-	EXPECT_STATUS(0);
+	CTL_OK("schemes");
 	TAP_ASSERT(strstr(r.out, "NAME") != NULL);
 	TAP_ASSERT(strstr(r.out, "noop,read,write") != NULL);
-	CTL("schemes", "-q");
-	EXPECT_STATUS(0);
+	CTL_OK("schemes", "-q");
 	TAP_ASSERT(strcmp(r.out, "echo\nnull\nzero\n") == 0);
-	CTL("-j", "schemes");
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "schemes");
 	a = JSON_OUT();
 	TAP_ASSERT(json_object_is_type(a, json_type_array));
 	TAP_EQ(json_object_array_length(a), 3);
@@ -203,14 +194,11 @@ test_schemes_probe(void)
 	}
 	json_object_put(a);
 
-	CTL("probe", "null");
-	EXPECT_STATUS(0);
+	CTL_OK("probe", "null");
 	TAP_ASSERT(strstr(r.out, "  0  noop\n  3  read\n  4  write\n") != NULL);
-	CTL("probe", "-q", "null");
-	EXPECT_STATUS(0);
+	CTL_OK("probe", "-q", "null");
 	TAP_ASSERT(strcmp(r.out, "noop\nread\nwrite\n") == 0);
-	CTL("-j", "probe", "null");
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "probe", "null");
 	s = JSON_OUT();
 	tr_keys(s, "probe", "scheme:string", "opcodes_declared:bool",
 	    "opcodes:array");
@@ -251,8 +239,7 @@ test_rings(void)
 	unsigned i;
 
 	td_begin(&d, NULL);
-	CTL("-j", "rings");
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "rings");
 	TAP_ASSERT(strcmp(r.out, "[]\n") == 0);
 	pid = ts_idle_scheme(&d, "idle", ready, done);
 	c = td_connect(&d);
@@ -262,16 +249,14 @@ test_rings(void)
 	for (i = 0; i < 3; i++)
 		TAP_OK(ring_sq_push(ring, &sqe));
 
-	CTL("rings");
-	EXPECT_STATUS(0);
+	CTL_OK("rings");
 	TAP_ASSERT(strstr(r.out, "SQ_DEPTH") != NULL);
 	TAP_ASSERT(strstr(r.out, "idle") != NULL);
 	TAP_ASSERT(strstr(r.out, "running") != NULL);
 	CTL("rings", "-q");
 	snprintf(ids, sizeof(ids), "%" PRIu64 "\n", id);
 	TAP_ASSERT(strcmp(r.out, ids) == 0);
-	CTL("-j", "rings");
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "rings");
 	a = JSON_OUT();
 	TAP_EQ(json_object_array_length(a), 1);
 	o = json_object_array_get_idx(a, 0);
@@ -299,12 +284,10 @@ test_rings(void)
 	json_object_put(a);
 
 	snprintf(ids, sizeof(ids), "%" PRIu64, id);
-	CTL("ring", ids);
-	EXPECT_STATUS(0);
+	CTL_OK("ring", ids);
 	TAP_ASSERT(strstr(r.out, "sq_depth:   3") != NULL);
 	TAP_ASSERT(strstr(r.out, "state:      running") != NULL);
-	CTL("-j", "ring", ids);
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "ring", ids);
 	o = JSON_OUT();
 	tr_keys(o, "ring", TR_RING_KEYS);
 	TAP_EQ(tr_int(o, "sq_depth"), 3);
@@ -328,16 +311,14 @@ test_rings(void)
 	json_object_put(o);
 
 	/* clients: us, the scheme, and ringctl itself */
-	CTL("-j", "clients");
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "clients");
 	a = JSON_OUT();
 	TAP_EQ(json_object_array_length(a), 3);
 	for (i = 0; i < 3; i++)
 		tr_keys(json_object_array_get_idx(a, i), "client",
 		    TR_CLIENT_KEYS);
 	json_object_put(a);
-	CTL("clients");
-	EXPECT_STATUS(0);
+	CTL_OK("clients");
 	TAP_ASSERT(strstr(r.out, "ringctl") != NULL);
 
 	tu_notify(done[1]);
@@ -363,20 +344,17 @@ test_quiet_json(void)
 	td_begin(&d, NULL);
 	c = td_connect(&d);
 	ring = td_open(c, "echo", 8, 0, 0, &id);
-	CTL("-j", "schemes", "-q");
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "schemes", "-q");
 	TAP_ASSERT(strcmp(r.out, "[\"echo\",\"null\",\"zero\"]\n") == 0);
 	CTL("schemes", "-qj");
 	TAP_ASSERT(strcmp(r.out, "[\"echo\",\"null\",\"zero\"]\n") == 0);
-	CTL("-j", "rings", "-q");
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "rings", "-q");
 	snprintf(want, sizeof(want), "[%" PRIu64 "]\n", id);
 	TAP_ASSERT(strcmp(r.out, want) == 0);
 	CTL("rings", "-q");
 	snprintf(want, sizeof(want), "%" PRIu64 "\n", id);
 	TAP_ASSERT(strcmp(r.out, want) == 0);
-	CTL("-p", "clients", "-q");
-	EXPECT_STATUS(0);
+	CTL_OK("-p", "clients", "-q");
 	o = JSON_OUT();
 	TAP_ASSERT(json_object_is_type(o, json_type_array));
 	TAP_ASSERT(json_object_array_length(o) >= 2); /* us and ringctl */
@@ -438,8 +416,7 @@ test_bad_input(void)
 		json_object_put(o);
 	}
 	/* ringd keeps serving */
-	CTL("status");
-	EXPECT_STATUS(0);
+	CTL_OK("status");
 	td_finish(&d);
 }
 TAP_TEST(test_bad_input, "ringctl-bad-input", 60)
@@ -523,8 +500,7 @@ test_status_unhealthy(void)
 	TAP_EQ(WEXITSTATUS(system(want)), 7);
 	tap_kill(srv);
 	/* the real one is healthy */
-	CTL("status");
-	EXPECT_STATUS(0);
+	CTL_OK("status");
 	td_finish(&d);
 }
 TAP_TEST(test_status_unhealthy, "ringctl-status-unhealthy", 60)

@@ -49,8 +49,7 @@ test_submit(void)
 
 	td_begin(&d, NULL);
 	/* null: Write completes with len, taken from data= */
-	CTL("submit", "null", "write", "data=hello");
-	EXPECT_STATUS(0);
+	CTL_OK("submit", "null", "write", "data=hello");
 	TAP_ASSERT(strncmp(r.out, "user_data=0 status=5 ", 21) == 0);
 	TAP_ASSERT(strstr(r.out, " latency=") != NULL);
 	o = SUBMIT_JSON(0, "null", "write", "data=hello", "user_data=77");
@@ -102,8 +101,7 @@ test_submit(void)
 	hex[128] = '\0';
 	TAP_ASSERT(strcmp(tr_str(o, "data_hex"), hex) == 0);
 	json_object_put(o);
-	CTL("submit", "--dump", "zero", "read", "len=20");
-	EXPECT_STATUS(0);
+	CTL_OK("submit", "--dump", "zero", "read", "len=20");
 	TAP_ASSERT(strstr(r.out, "00000010  00 00 00 00") != NULL);
 	/* a range outside the pool: EFAULT from the scheme */
 	o = SUBMIT_JSON(1, "zero", "read", "len=64", "addr=0x100000");
@@ -208,8 +206,7 @@ test_submit_errors(void)
 	EXPECT_STATUS(1);
 	EXPECT_ERR("cannot make a 4294967296-byte buffer");
 	/* ringd still serves */
-	CTL("submit", "null", "noop");
-	EXPECT_STATUS(0);
+	CTL_OK("submit", "null", "noop");
 	td_finish(&d);
 }
 TAP_TEST(test_submit_errors, "ringctl-submit-errors", 60)
@@ -245,8 +242,7 @@ test_submit_load(void)
 	TAP_EQ(tr_int(o, "errors"), 100);
 	TAP_ASSERT(strcmp(tr_str(o, "first_errno"), "ENOSYS") == 0);
 	json_object_put(o);
-	CTL("submit", "--count", "1000", "null", "noop");
-	EXPECT_STATUS(0);
+	CTL_OK("submit", "--count", "1000", "null", "noop");
 	TAP_ASSERT(strstr(r.out, "1000 entries to 'null' in ") != NULL);
 	TAP_ASSERT(strstr(r.out, "latency: min ") != NULL);
 	td_finish(&d);
@@ -307,8 +303,7 @@ test_example_scheme(void)
 
 	td_begin(&d, NULL);
 	pid = example_scheme("ramfile-scheme", "ram", NULL);
-	CTL("probe", "-q", "ram");
-	EXPECT_STATUS(0);
+	CTL_OK("probe", "-q", "ram");
 	TAP_ASSERT(strstr(r.out, "noop\n") != NULL);
 	TAP_ASSERT(strstr(r.out, "read\n") != NULL);
 	TAP_ASSERT(strstr(r.out, "write\n") != NULL);
@@ -326,8 +321,7 @@ test_example_scheme(void)
 	}
 	json_object_put(a);
 	/* write, then read back through another ring */
-	CTL("submit", "ram", "write", "data=hello ringctl", "offset=100");
-	EXPECT_STATUS(0);
+	CTL_OK("submit", "ram", "write", "data=hello ringctl", "offset=100");
 	TAP_ASSERT(strncmp(r.out, "user_data=0 status=13 ", 22) == 0);
 	o = SUBMIT_JSON(0, "--dump", "ram", "read", "len=5", "offset=106");
 	TAP_EQ(tr_int(o, "status"), 5);
@@ -385,16 +379,13 @@ test_declared_opcodes(void)
 
 	td_begin(&d, NULL);
 	pid = example_scheme("blkdev-scheme", "bd", "1M");
-	CTL("probe", "bd");
-	EXPECT_STATUS(0);
+	CTL_OK("probe", "bd");
 	TAP_ASSERT(strstr(r.out,
 		       "128  identify\n129  capacity\n130  release\n") != NULL);
-	CTL("probe", "-q", "bd");
-	EXPECT_STATUS(0);
+	CTL_OK("probe", "-q", "bd");
 	TAP_ASSERT(
 	    strstr(r.out, "fsync\nidentify\ncapacity\nrelease\n") != NULL);
-	CTL("-j", "probe", "bd");
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "probe", "bd");
 	o = JSON_OUT();
 	tr_keys(o, "probe", "scheme:string", "opcodes_declared:bool",
 	    "opcodes:array");
@@ -405,13 +396,11 @@ test_declared_opcodes(void)
 	}
 	json_object_put(o);
 	/* schemes names them too, in text and JSON */
-	CTL("schemes");
-	EXPECT_STATUS(0);
+	CTL_OK("schemes");
 	TAP_ASSERT(strstr(r.out,
 		       "noop,read,write,fstat,fsync,identify,capacity,"
 		       "release\n") != NULL);
-	CTL("-j", "schemes");
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "schemes");
 	a = JSON_OUT();
 	for (i = 0; i < json_object_array_length(a); i++) {
 		o = json_object_array_get_idx(a, i);
@@ -423,8 +412,7 @@ test_declared_opcodes(void)
 	}
 	json_object_put(a);
 	/* -q with -j: the names as a JSON array */
-	CTL("-j", "probe", "-q", "bd");
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "probe", "-q", "bd");
 	a = JSON_OUT();
 	TAP_ASSERT(json_object_is_type(a, json_type_array));
 	TAP_EQ(json_object_array_length(a), 8);
@@ -433,8 +421,7 @@ test_declared_opcodes(void)
 				      json_object_array_get_idx(a, 5 + i)),
 			       want[i]) == 0);
 	json_object_put(a);
-	CTL("-j", "probe", "-q", "null");
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "probe", "-q", "null");
 	TAP_ASSERT(strcmp(r.out, "[\"noop\",\"read\",\"write\"]\n") == 0);
 
 	/* submit by a declared name: 1 MiB is 2048 sectors */
@@ -445,8 +432,7 @@ test_declared_opcodes(void)
 	TAP_ASSERT(
 	    strcmp(tr_str(tr_get(o, "opcode"), "name"), "capacity") == 0);
 	json_object_put(o);
-	CTL("submit", "bd", "capacity");
-	EXPECT_STATUS(0);
+	CTL_OK("submit", "bd", "capacity");
 	TAP_ASSERT(strncmp(r.out, "user_data=0 status=2048 ", 24) == 0);
 	CTL("submit", "bd", "nosuchop");
 	EXPECT_USAGE("submit: unknown opcode 'nosuchop': not a standard name, "
@@ -467,8 +453,7 @@ test_declared_opcodes(void)
 		ring[i] = td_open(c, "echo", 4, 0, 0, &id[i]);
 	for (i = 0; i < 2; i++)
 		td_close_ring(c, ring[i], id[i]);
-	CTL("-j", "schemes");
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "schemes");
 	a = JSON_OUT();
 	for (i = 0; i < json_object_array_length(a); i++) {
 		o = json_object_array_get_idx(a, i);
@@ -479,8 +464,7 @@ test_declared_opcodes(void)
 		TAP_ASSERT(tr_int(o, "rings_opened") >= 3);
 	}
 	json_object_put(a);
-	CTL("metrics");
-	EXPECT_STATUS(0);
+	CTL_OK("metrics");
 	snprintf(line, sizeof(line),
 	    "\nringd_scheme_rings{scheme=\"echo\",builtin=\"1\"} 1\n");
 	TAP_ASSERT(strstr(r.out, line) != NULL);
@@ -536,8 +520,7 @@ test_submit_data_file(void)
 	TAP_ASSERT(
 	    strstr(r.out, "cannot use '/dev/stdin': file too large") != NULL);
 	/* ringd still serves */
-	CTL("submit", "null", "noop");
-	EXPECT_STATUS(0);
+	CTL_OK("submit", "null", "noop");
 	td_finish(&d);
 }
 TAP_TEST(test_submit_data_file, "ringctl-submit-data-file", 60)

@@ -379,8 +379,7 @@ test_durations(void)
 	td_begin(&d, NULL);
 	/* ringctl: --timeout and --interval */
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		CTL("submit", "--timeout", good[i], "null", "noop");
-		EXPECT_STATUS(0);
+		CTL_OK("submit", "--timeout", good[i], "null", "noop");
 		CTL("monitor", "--interval", good[i], "--count", "1",
 		    "--threshold", "1000000", "1");
 		if (r.status == 2)
@@ -440,12 +439,10 @@ test_peers(void)
 	snprintf(want, sizeof(want), "%d/%s", (int)getpid(), comm);
 	snprintf(idstr, sizeof(idstr), "%llu", (unsigned long long)id);
 
-	CTL("rings");
-	EXPECT_STATUS(0);
+	CTL_OK("rings");
 	if (strstr(r.out, want) == NULL)
 		TAP_FAIL("ringctl rings lacks '%s': %s", want, r.out);
-	CTL("ring", idstr);
-	EXPECT_STATUS(0);
+	CTL_OK("ring", idstr);
 	if (strstr(r.out, want) == NULL)
 		TAP_FAIL("ringctl ring lacks '%s': %s", want, r.out);
 	RINGTOP("-S", d.sock, "-b", "-n", "1");

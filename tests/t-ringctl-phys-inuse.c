@@ -319,8 +319,7 @@ test_cli(void)
 	TAP_EQ(drv_cmd(cmd[1], ans[0], 'c'), 'y');
 
 	/* --force frees it; the holders keep their pages, the range is free */
-	CTL("physfree", "--force", ids);
-	EXPECT_STATUS(0);
+	CTL_OK("physfree", "--force", ids);
 	TAP_ASSERT(strncmp(r.out, "freed region ", 13) == 0);
 	TAP_ASSERT(td_log_has(&d, "forced physfree of region"));
 	TAP_ASSERT(!region_listed(di.region_id));
@@ -347,8 +346,7 @@ test_cli(void)
 	tu_notify(hold[1]);
 	tap_reap(spid);
 	await_client_gone(spid);
-	CTL("physfree", ids);
-	EXPECT_STATUS(0);
+	CTL_OK("physfree", ids);
 	TAP_ASSERT(!region_listed(di.pers_id));
 	tu_pipe_close(ready);
 	tu_pipe_close(hold);

@@ -99,6 +99,12 @@ void tr_runv(const char *dir, struct tr_run *r, const char *input,
 #define CTL(...) \
 	tr_runv(d.dir, &r, NULL, \
 	    (const char *const[]){ "-S", d.sock, __VA_ARGS__, NULL })
+/* CTL(), and it must exit 0. */
+#define CTL_OK(...) \
+	do { \
+		CTL(__VA_ARGS__); \
+		EXPECT_STATUS(0); \
+	} while (0)
 /* The same with input on its stdin. */
 #define CTL_IN(input, ...) \
 	tr_runv(d.dir, &r, (input), \
