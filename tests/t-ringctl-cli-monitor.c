@@ -149,8 +149,7 @@ test_monitor(void)
 	TAP_ASSERT(strstr(r.out, "{\"event\":\"detach\",") != NULL);
 	/* bad input */
 	CTL("monitor", "4242");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("no ring 4242");
+	EXPECT_FAIL(1, "no ring 4242");
 	CTL("monitor", "--interval", "0ms");
 	EXPECT_USAGE("bad --interval");
 	CTL("monitor", "--threshold", "x");
@@ -233,8 +232,7 @@ test_metrics(void)
 			 "grammar checked line by line only");
 	}
 	CTL("-j", "metrics");
-	EXPECT_STATUS(2);
-	EXPECT_ERR("metrics: has no JSON form");
+	EXPECT_FAIL(2, "metrics: has no JSON form");
 	CTL("metrics", "x");
 	EXPECT_USAGE("unexpected argument");
 	td_close_ring(c, ring, id);

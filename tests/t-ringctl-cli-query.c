@@ -90,8 +90,7 @@ test_unreachable(void)
 	snprintf(path, sizeof(path), "%s/nobody-here.sock", d.dir);
 	tr_runv(d.dir, &r, NULL,
 	    (const char *const[]){ "-S", path, "status", NULL });
-	EXPECT_STATUS(3);
-	EXPECT_ERR("cannot connect to ringd at '");
+	EXPECT_FAIL(3, "cannot connect to ringd at '");
 	tr_runv(d.dir, &r, NULL,
 	    (const char *const[]){ "-S", path, "-j", "rings", NULL });
 	EXPECT_STATUS(3);
@@ -210,8 +209,7 @@ test_schemes_probe(void)
 	CTL("probe", "null", "zero");
 	EXPECT_USAGE("probe: unexpected argument 'zero'");
 	CTL("probe", "nosuch");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("ringctl: cannot probe 'nosuch': no such scheme");
+	EXPECT_FAIL(1, "ringctl: cannot probe 'nosuch': no such scheme");
 	CTL("-j", "probe", "nosuch");
 	EXPECT_STATUS(1);
 	s = JSON_OUT();
@@ -303,8 +301,7 @@ test_rings(void)
 	CTL("ring", "99999999999999999999999");
 	EXPECT_USAGE("too large");
 	CTL("ring", "4242");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("ringctl: no ring 4242\n");
+	EXPECT_FAIL(1, "ringctl: no ring 4242\n");
 	CTL("-j", "ring", "4242");
 	o = JSON_OUT();
 	TAP_ASSERT(strcmp(tr_str(o, "errno"), "ENOENT") == 0);

@@ -77,8 +77,7 @@ test_submit(void)
 	json_object_put(o);
 	/* a value a 32-bit entry cannot carry */
 	CTL("submit", "--bits", "32", "echo", "noop", "user_data=0x100000000");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("does not fit a 32-bit entry");
+	EXPECT_FAIL(1, "does not fit a 32-bit entry");
 
 	/* an errno in the completion: decoded, exit status 1 */
 	o = SUBMIT_JSON(1, "null", "fstat");
@@ -190,21 +189,17 @@ test_submit_errors(void)
 	EXPECT_USAGE("option '--dump' takes no value");
 	snprintf(path, sizeof(path), "%s/missing", d.dir);
 	CTL("submit", "--data-file", path, "null", "write");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("cannot open '");
+	EXPECT_FAIL(1, "cannot open '");
 	CTL("submit", "--data-file", d.dir, "null", "write");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("is not a regular file");
+	EXPECT_FAIL(1, "is not a regular file");
 	/* failures of ringd's side */
 	CTL("submit", "nosuch", "noop");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("ringctl: cannot open ring to 'nosuch': no such scheme");
+	EXPECT_FAIL(1, "ringctl: cannot open ring to 'nosuch': no such scheme");
 	CTL("submit", "zero", "read", "len=512M");
 	EXPECT_STATUS(1);
 	EXPECT_ERR("cannot open ring to 'zero': too large for ringd's limits");
 	CTL("submit", "zero", "read", "len=4G");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("cannot make a 4294967296-byte buffer");
+	EXPECT_FAIL(1, "cannot make a 4294967296-byte buffer");
 	/* ringd still serves */
 	CTL_OK("submit", "null", "noop");
 	td_finish(&d);
@@ -440,8 +435,7 @@ test_declared_opcodes(void)
 	CTL("submit", "null", "capacity");
 	EXPECT_USAGE("unknown opcode 'capacity'");
 	CTL("submit", "nosuch", "capacity");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("ringctl: cannot probe 'nosuch': no such scheme");
+	EXPECT_FAIL(1, "ringctl: cannot probe 'nosuch': no such scheme");
 	CTL("submit", "bd", "not-a-name");
 	EXPECT_USAGE("unknown opcode 'not-a-name'");
 	TAP_SYS(kill(pid, SIGTERM));
@@ -489,15 +483,13 @@ test_submit_data_file(void)
 	snprintf(fifo, sizeof(fifo), "%s/data.fifo", d.dir);
 	TAP_SYS(mkfifo(fifo, 0600));
 	CTL("submit", "--data-file", fifo, "echo", "write");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("is a pipe with no writer");
+	EXPECT_FAIL(1, "is a pipe with no writer");
 	/* a device that never ends, a directory */
 	CTL("submit", "--data-file", "/dev/zero", "echo", "write");
 	EXPECT_STATUS(1);
 	EXPECT_ERR("ringctl: '/dev/zero' is not a regular file or a pipe\n");
 	CTL("submit", "--data-file", d.dir, "echo", "write");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("is not a regular file or a pipe");
+	EXPECT_FAIL(1, "is not a regular file or a pipe");
 	/* a pipe with a writer: its bytes, up to the end */
 	snprintf(path, sizeof(path), "%s/pipe.out", d.dir);
 	snprintf(cmd, sizeof(cmd),

@@ -330,8 +330,7 @@ test_cli(void)
 	/* the persistent one: refused while the driver and scheme live */
 	snprintf(ids, sizeof(ids), "%" PRIu64, di.pers_id);
 	CTL("physfree", ids);
-	EXPECT_STATUS(1);
-	EXPECT_ERR("is in use: owned by ");
+	EXPECT_FAIL(1, "is in use: owned by ");
 	/* the driver goes: its ring dies, the scheme still maps it */
 	TAP_EQ(write(cmd[1], "q", 1), 1);
 	tap_reap(dpid);

@@ -176,8 +176,7 @@ test_alloc_free(void)
 	TAP_ASSERT(strncmp(r.out, "freed region ", 13) == 0);
 	TAP_ASSERT(!region_listed(id));
 	CTL("physfree", ids);
-	EXPECT_STATUS(1);
-	EXPECT_ERR("no region ");
+	EXPECT_FAIL(1, "no region ");
 	CTL("-j", "physfree", ids);
 	o = tr_parse(r.out);
 	TAP_ASSERT(strcmp(tr_str(o, "errno"), "ENOENT") == 0);
@@ -235,8 +234,7 @@ test_partial_sg(void)
 		json_object_put(o);
 	}
 	CTL("physalloc", "--32", "4K");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("cannot allocate 4096 bytes: cannot allocate memory");
+	EXPECT_FAIL(1, "cannot allocate 4096 bytes: cannot allocate memory");
 	for (i = 0; i < 4; i += 2) {
 		snprintf(id, sizeof(id), "%" PRId64, ids[i]);
 		CTL_OK("physfree", id);
@@ -343,15 +341,13 @@ test_physmap(void)
 	TAP_EQ(nl, 16); /* the default 256 bytes, 16 a line */
 	/* bad input */
 	CTL("physmap", "--dump", "--offset", "8K", ids);
-	EXPECT_STATUS(1);
-	EXPECT_ERR("is beyond region");
+	EXPECT_FAIL(1, "is beyond region");
 	CTL("physmap", "--dump", "--len", "0", ids);
 	EXPECT_STATUS(2);
 	CTL("physmap", "--dump", "--len", "2M", ids);
 	EXPECT_STATUS(2);
 	CTL("physmap", "--dump", "4242");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("no region 4242");
+	EXPECT_FAIL(1, "no region 4242");
 	CTL("physmap", "--dump", "x");
 	EXPECT_STATUS(2);
 	/* an address (0x...) names the region holding it; the dump starts
@@ -367,8 +363,7 @@ test_physmap(void)
 	TAP_ASSERT(strcmp(tr_str(o, "data_hex"), hex) == 0);
 	json_object_put(o);
 	CTL("physmap", "0x1000");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("no region holds 0x1000\n");
+	EXPECT_FAIL(1, "no region holds 0x1000\n");
 	CTL("physmap", "0xg");
 	EXPECT_STATUS(2);
 	/* physfree takes a base, not an address inside */
@@ -391,8 +386,7 @@ test_errors(void)
 	td_begin(&d, CONF);
 	/* refused by physalloc3 itself, with the Redox errno and the cause */
 	CTL("-j", "physalloc", "0");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("physalloc: cannot allocate 0 bytes: the size is 0\n");
+	EXPECT_FAIL(1, "physalloc: cannot allocate 0 bytes: the size is 0\n");
 	o = tr_parse(r.out);
 	TAP_ASSERT(strcmp(tr_str(o, "errno"), "EINVAL") == 0);
 	json_object_put(o);
@@ -403,8 +397,7 @@ test_errors(void)
 	TAP_ASSERT(strcmp(tr_str(o, "errno"), "EINVAL") == 0);
 	json_object_put(o);
 	CTL("physalloc", "--32", "--64", "4K");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("--32 and --64 exclude each other\n");
+	EXPECT_FAIL(1, "--32 and --64 exclude each other\n");
 	CTL("-j", "physalloc", "--partial", "greedy", "--min", "16K", "8K");
 	EXPECT_STATUS(1);
 	EXPECT_ERR("physalloc: cannot allocate 8192 bytes: minimum 16384 "
@@ -413,35 +406,27 @@ test_errors(void)
 	TAP_ASSERT(strcmp(tr_str(o, "errno"), "EINVAL") == 0);
 	json_object_put(o);
 	CTL("physalloc", "1T");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("cannot allocate memory");
+	EXPECT_FAIL(1, "cannot allocate memory");
 	CTL("physalloc", "--sg", "--min", "0", "8K");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("scatter-gather list: the minimum is 0\n");
+	EXPECT_FAIL(1, "scatter-gather list: the minimum is 0\n");
 	/* --min means nothing without --partial or --sg */
 	CTL("physalloc", "--min", "4K", "8K");
-	EXPECT_STATUS(2);
-	EXPECT_ERR("physalloc: --min needs --partial or --sg");
+	EXPECT_FAIL(2, "physalloc: --min needs --partial or --sg");
 	TAP_ASSERT(r.out[0] == '\0');
 	TAP_ASSERT(strchr(r.err, '\n') == r.err + strlen(r.err) - 1);
 	CTL("physalloc", "--32", "--min", "0", "8K");
-	EXPECT_STATUS(2);
-	EXPECT_ERR("physalloc: --min needs --partial or --sg");
+	EXPECT_FAIL(2, "physalloc: --min needs --partial or --sg");
 	/* ringctl's own parsing */
 	CTL("physalloc");
-	EXPECT_STATUS(2);
-	EXPECT_ERR("physalloc: missing argument");
+	EXPECT_FAIL(2, "physalloc: missing argument");
 	CTL("physalloc", "4K", "8K");
 	EXPECT_STATUS(2);
 	CTL("physalloc", "4Q");
-	EXPECT_STATUS(2);
-	EXPECT_ERR("bad size '4Q'");
+	EXPECT_FAIL(2, "bad size '4Q'");
 	CTL("physalloc", "99999999999T");
-	EXPECT_STATUS(2);
-	EXPECT_ERR("is too large");
+	EXPECT_FAIL(2, "is too large");
 	CTL("physalloc", "--partial", "best", "4K");
-	EXPECT_STATUS(2);
-	EXPECT_ERR("--partial is optimal, greatest or greedy");
+	EXPECT_FAIL(2, "--partial is optimal, greatest or greedy");
 	CTL("physalloc", "--min", "x", "4K");
 	EXPECT_STATUS(2);
 	CTL("physfree");

@@ -113,6 +113,12 @@ void tr_runv(const char *dir, struct tr_run *r, const char *input,
 #define JSON_OUT() tr_parse(r.out)
 #define EXPECT_STATUS(want) TR_EXPECT_STATUS(&r, (want))
 #define EXPECT_ERR(needle) TR_EXPECT_ERR(&r, (needle))
+/* A failure: exit status want and needle on stderr. */
+#define EXPECT_FAIL(want, needle) \
+	do { \
+		EXPECT_STATUS(want); \
+		EXPECT_ERR(needle); \
+	} while (0)
 /* A usage error: status 2, one "ringctl: " line first, nothing on stdout. */
 #define EXPECT_USAGE(needle) \
 	do { \
