@@ -67,6 +67,12 @@ monitor_wait(const char *event, uint64_t id, unsigned ms)
 	return false;
 }
 
+static const struct tr_usage monitor_usage[] = {
+	{ { "monitor", "--interval", "0ms" }, "bad --interval" },
+	{ { "monitor", "--threshold", "x" }, "bad --threshold" },
+	{ { "monitor", "1", "2" }, "unexpected argument '2'" },
+};
+
 static void
 test_monitor(void)
 {
@@ -150,12 +156,7 @@ test_monitor(void)
 	/* bad input */
 	CTL("monitor", "4242");
 	EXPECT_FAIL(1, "no ring 4242");
-	CTL("monitor", "--interval", "0ms");
-	EXPECT_USAGE("bad --interval");
-	CTL("monitor", "--threshold", "x");
-	EXPECT_USAGE("bad --threshold");
-	CTL("monitor", "1", "2");
-	EXPECT_USAGE("unexpected argument '2'");
+	USAGE_CASES(monitor_usage);
 	td_end(&d, c);
 }
 TAP_TEST(test_monitor, "ringctl-monitor", 90)

@@ -34,31 +34,32 @@ static struct tr_run r;
 
 /* --- global contract ---------------------------------------------------- */
 
+static const struct tr_usage global_usage[] = {
+	{ { "statsu" }, "unknown command 'statsu' (did you mean 'status'?)" },
+	{ { "frobnicate" }, "unknown command 'frobnicate'" },
+	{ { "-x", "status" }, "unknown option '-x'" },
+	{ { "--frob", "status" }, "unknown option '--frob'" },
+};
+
+static const struct tr_usage status_usage[] = {
+	{ { "status", "extra" }, "status: unexpected argument 'extra'" },
+	{ { "status", "--bogus" }, "status: unknown option '--bogus'" },
+	{ { "--force", "status" }, "--force is for -b" },
+};
+
 static void
 test_usage(void)
 {
 	td_begin(&d, NULL);
 	tr_runv(d.dir, &r, NULL, (const char *const[]){ NULL });
 	EXPECT_USAGE("no command given");
-	CTL("statsu");
-	EXPECT_USAGE("unknown command 'statsu' (did you mean 'status'?)");
-	CTL("frobnicate");
-	EXPECT_USAGE("unknown command 'frobnicate'");
-	CTL("-x", "status");
-	EXPECT_USAGE("unknown option '-x'");
-	CTL("--frob", "status");
-	EXPECT_USAGE("unknown option '--frob'");
+	USAGE_CASES(global_usage);
 	tr_runv(d.dir, &r, NULL, (const char *const[]){ "-S", NULL });
 	EXPECT_USAGE("needs a value");
 	tr_runv(d.dir, &r, NULL,
 	    (const char *const[]){ "-S", "", "status", NULL });
 	EXPECT_USAGE("empty socket path");
-	CTL("status", "extra");
-	EXPECT_USAGE("status: unexpected argument 'extra'");
-	CTL("status", "--bogus");
-	EXPECT_USAGE("status: unknown option '--bogus'");
-	CTL("--force", "status");
-	EXPECT_USAGE("--force is for -b");
+	USAGE_CASES(status_usage);
 	CTL_OK("-V");
 	TAP_ASSERT(strncmp(r.out, "ringctl ", 8) == 0);
 	CTL_OK("-h");
@@ -223,6 +224,13 @@ test_schemes_probe(void)
 }
 TAP_TEST(test_schemes_probe, "ringctl-schemes-probe", 60)
 
+static const struct tr_usage rings_usage[] = {
+	{ { "ring" }, "ring: missing argument" },
+	{ { "ring", "abc" }, "ring: bad ring id 'abc'" },
+	{ { "ring", "-5" }, "ring: unknown option '-5'" },
+	{ { "ring", "99999999999999999999999" }, "too large" },
+};
+
 static void
 test_rings(void)
 {
@@ -292,14 +300,7 @@ test_rings(void)
 	json_object_put(o);
 
 	/* bad ids */
-	CTL("ring");
-	EXPECT_USAGE("ring: missing argument");
-	CTL("ring", "abc");
-	EXPECT_USAGE("ring: bad ring id 'abc'");
-	CTL("ring", "-5");
-	EXPECT_USAGE("ring: unknown option '-5'");
-	CTL("ring", "99999999999999999999999");
-	EXPECT_USAGE("too large");
+	USAGE_CASES(rings_usage);
 	CTL("ring", "4242");
 	EXPECT_FAIL(1, "ringctl: no ring 4242\n");
 	CTL("-j", "ring", "4242");
@@ -369,40 +370,31 @@ TAP_TEST(test_quiet_json, "ringctl-quiet-json", 60)
 
 /* --- bad input for the commands without other tests of it ---------------- */
 
+static const struct tr_usage bad_input_usage[] = {
+	{ { "rings", "x" }, "rings: unexpected argument 'x'" },
+	{ { "rings", "--bogus" }, "rings: unknown option '--bogus'" },
+	{ { "rings", "-z" }, "rings: unknown option '-z'" },
+	{ { "rings", "--json=1" }, "rings: unknown option '--json'" },
+	{ { "clients", "1" }, "clients: unexpected argument '1'" },
+	{ { "clients", "--all" }, "clients: unknown option '--all'" },
+	{ { "clients", "-n", "1" }, "clients: unknown option '-n'" },
+	{ { "help", "nosuch" }, "help: unknown command 'nosuch'" },
+	{ { "help", "status", "rings" }, "help: unexpected argument 'rings'" },
+	{ { "help", "--commands", "status" },
+	    "help: --commands takes no command" },
+	{ { "help", "-q" }, "help: unknown option '-q'" },
+	{ { "help", "--commands=yes" },
+	    "help: option '--commands' takes no value" },
+	{ { "shell", "x" }, "shell: unexpected argument 'x'" },
+	{ { "shell", "--bogus" }, "shell: unknown option '--bogus'" },
+	{ { "shell", "-q" }, "shell: unknown option '-q'" },
+};
+
 static void
 test_bad_input(void)
 {
 	td_begin(&d, NULL);
-	CTL("rings", "x");
-	EXPECT_USAGE("rings: unexpected argument 'x'");
-	CTL("rings", "--bogus");
-	EXPECT_USAGE("rings: unknown option '--bogus'");
-	CTL("rings", "-z");
-	EXPECT_USAGE("rings: unknown option '-z'");
-	CTL("rings", "--json=1");
-	EXPECT_USAGE("rings: unknown option '--json'");
-	CTL("clients", "1");
-	EXPECT_USAGE("clients: unexpected argument '1'");
-	CTL("clients", "--all");
-	EXPECT_USAGE("clients: unknown option '--all'");
-	CTL("clients", "-n", "1");
-	EXPECT_USAGE("clients: unknown option '-n'");
-	CTL("help", "nosuch");
-	EXPECT_USAGE("help: unknown command 'nosuch'");
-	CTL("help", "status", "rings");
-	EXPECT_USAGE("help: unexpected argument 'rings'");
-	CTL("help", "--commands", "status");
-	EXPECT_USAGE("help: --commands takes no command");
-	CTL("help", "-q");
-	EXPECT_USAGE("help: unknown option '-q'");
-	CTL("help", "--commands=yes");
-	EXPECT_USAGE("help: option '--commands' takes no value");
-	CTL("shell", "x");
-	EXPECT_USAGE("shell: unexpected argument 'x'");
-	CTL("shell", "--bogus");
-	EXPECT_USAGE("shell: unknown option '--bogus'");
-	CTL("shell", "-q");
-	EXPECT_USAGE("shell: unknown option '-q'");
+	USAGE_CASES(bad_input_usage);
 	/* JSON mode: the error object, and still status 2 */
 	CTL("-j", "rings", "x");
 	EXPECT_STATUS(2);

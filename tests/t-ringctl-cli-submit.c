@@ -124,69 +124,63 @@ test_submit(void)
 }
 TAP_TEST(test_submit, "ringctl-submit", 60)
 
+static const struct tr_usage submit_usage[] = {
+	{ { "submit" }, "submit: missing argument" },
+	{ { "submit", "null" }, "submit: missing argument" },
+	{ { "submit", "null", "frob" }, "submit: unknown opcode 'frob'" },
+	{ { "submit", "null", "256" }, "unknown opcode '256'" },
+	{ { "submit", "null", "noop", "bogus=1" },
+	    "submit: unknown field 'bogus'" },
+	{ { "submit", "null", "noop", "len" }, "'len' is not FIELD=VALUE" },
+	{ { "submit", "null", "noop", "=5" }, "is not FIELD=VALUE" },
+	{ { "submit", "null", "noop", "fd=12x" },
+	    "submit: bad number in fd=12x" },
+	{ { "submit", "null", "noop", "fd=-1" }, "bad number in fd=-1" },
+	{ { "submit", "null", "noop", "fd=" }, "bad number in fd=" },
+	{ { "submit", "null", "noop", "priority=65536" },
+	    "priority=65536 is out of range (0..65535)" },
+	{ { "submit", "null", "noop", "flags=256" },
+	    "flags=256 is out of range (0..255)" },
+	{ { "submit", "null", "noop", "flags=drain|frob" },
+	    "bad number in flags=drain|frob" },
+	{ { "submit", "null", "noop", "syscall_flags=0x100000000" },
+	    "out of range (0..4294967295)" },
+	{ { "submit", "null", "noop", "user_data=18446744073709551616" },
+	    "user_data=18446744073709551616 is out of range" },
+	{ { "submit", "null", "noop", "len=17179869184G" },
+	    "len=17179869184G is out of range" },
+	{ { "submit", "null", "noop", "fd=1", "fd=2" },
+	    "field 'fd' given twice" },
+	{ { "submit", "null", "noop", "data=a", "data=b" },
+	    "data given twice" },
+	{ { "submit", "--count", "0", "null", "noop" },
+	    "--count wants a number" },
+	{ { "submit", "--count", "x", "null", "noop" },
+	    "--count wants a number" },
+	{ { "submit", "--batch", "4", "null", "noop" },
+	    "--batch and --window need --count" },
+	{ { "submit", "--count", "10", "--batch", "64", "--window", "32",
+	      "null", "noop" },
+	    "--batch 64 is larger than --window 32" },
+	{ { "submit", "--count", "10", "--window", "100000", "null", "noop" },
+	    "--window wants a number in 1..32768" },
+	{ { "submit", "--count", "10", "--dump", "null", "noop" },
+	    "--dump is for a single entry" },
+	{ { "submit", "--bits", "16", "null", "noop" }, "--bits is 32 or 64" },
+	{ { "submit", "--timeout", "soon", "null", "noop" },
+	    "bad --timeout 'soon'" },
+	{ { "submit", "--count" }, "option '--count' needs N" },
+	{ { "submit", "--dump=yes", "null", "noop" },
+	    "option '--dump' takes no value" },
+};
+
 static void
 test_submit_errors(void)
 {
 	char path[200];
 
 	td_begin(&d, NULL);
-	CTL("submit");
-	EXPECT_USAGE("submit: missing argument");
-	CTL("submit", "null");
-	EXPECT_USAGE("submit: missing argument");
-	CTL("submit", "null", "frob");
-	EXPECT_USAGE("submit: unknown opcode 'frob'");
-	CTL("submit", "null", "256");
-	EXPECT_USAGE("unknown opcode '256'");
-	CTL("submit", "null", "noop", "bogus=1");
-	EXPECT_USAGE("submit: unknown field 'bogus'");
-	CTL("submit", "null", "noop", "len");
-	EXPECT_USAGE("'len' is not FIELD=VALUE");
-	CTL("submit", "null", "noop", "=5");
-	EXPECT_USAGE("is not FIELD=VALUE");
-	CTL("submit", "null", "noop", "fd=12x");
-	EXPECT_USAGE("submit: bad number in fd=12x");
-	CTL("submit", "null", "noop", "fd=-1");
-	EXPECT_USAGE("bad number in fd=-1");
-	CTL("submit", "null", "noop", "fd=");
-	EXPECT_USAGE("bad number in fd=");
-	CTL("submit", "null", "noop", "priority=65536");
-	EXPECT_USAGE("priority=65536 is out of range (0..65535)");
-	CTL("submit", "null", "noop", "flags=256");
-	EXPECT_USAGE("flags=256 is out of range (0..255)");
-	CTL("submit", "null", "noop", "flags=drain|frob");
-	EXPECT_USAGE("bad number in flags=drain|frob");
-	CTL("submit", "null", "noop", "syscall_flags=0x100000000");
-	EXPECT_USAGE("out of range (0..4294967295)");
-	CTL("submit", "null", "noop", "user_data=18446744073709551616");
-	EXPECT_USAGE("user_data=18446744073709551616 is out of range");
-	CTL("submit", "null", "noop", "len=17179869184G");
-	EXPECT_USAGE("len=17179869184G is out of range");
-	CTL("submit", "null", "noop", "fd=1", "fd=2");
-	EXPECT_USAGE("field 'fd' given twice");
-	CTL("submit", "null", "noop", "data=a", "data=b");
-	EXPECT_USAGE("data given twice");
-	CTL("submit", "--count", "0", "null", "noop");
-	EXPECT_USAGE("--count wants a number");
-	CTL("submit", "--count", "x", "null", "noop");
-	EXPECT_USAGE("--count wants a number");
-	CTL("submit", "--batch", "4", "null", "noop");
-	EXPECT_USAGE("--batch and --window need --count");
-	CTL("submit", "--count", "10", "--batch", "64", "--window", "32",
-	    "null", "noop");
-	EXPECT_USAGE("--batch 64 is larger than --window 32");
-	CTL("submit", "--count", "10", "--window", "100000", "null", "noop");
-	EXPECT_USAGE("--window wants a number in 1..32768");
-	CTL("submit", "--count", "10", "--dump", "null", "noop");
-	EXPECT_USAGE("--dump is for a single entry");
-	CTL("submit", "--bits", "16", "null", "noop");
-	EXPECT_USAGE("--bits is 32 or 64");
-	CTL("submit", "--timeout", "soon", "null", "noop");
-	EXPECT_USAGE("bad --timeout 'soon'");
-	CTL("submit", "--count");
-	EXPECT_USAGE("option '--count' needs N");
-	CTL("submit", "--dump=yes", "null", "noop");
-	EXPECT_USAGE("option '--dump' takes no value");
+	USAGE_CASES(submit_usage);
 	snprintf(path, sizeof(path), "%s/missing", d.dir);
 	CTL("submit", "--data-file", path, "null", "write");
 	EXPECT_FAIL(1, "cannot open '");

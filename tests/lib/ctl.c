@@ -351,3 +351,45 @@ tr_cmd_json(const struct td *d, struct tr_run *r, const char *cmd,
 	TR_EXPECT_STATUS(r, want);
 	return tr_parse(r->out);
 }
+
+void
+tr_usage_cases(const struct td *d, struct tr_run *r,
+    const struct tr_usage *cases, size_t n)
+{
+	const char *argv[3 + sizeof(cases->args) / sizeof(cases->args[0])];
+	char shown[256];
+	size_t i, k, len;
+
+	for (i = 0; i < n; i++) {
+		const struct tr_usage *c = &cases[i];
+		const char *why = NULL;
+
+		argv[0] = "-S";
+		argv[1] = d->sock;
+		shown[0] = '\0';
+		len = 0;
+		for (k = 0; k < sizeof(c->args) / sizeof(c->args[0]) &&
+		     c->args[k] != NULL; k++) {
+			argv[2 + k] = c->args[k];
+			if (len < sizeof(shown))
+				len += (size_t)snprintf(shown + len,
+				    sizeof(shown) - len, " %s", c->args[k]);
+		}
+		argv[2 + k] = NULL;
+		tr_runv(d->dir, r, NULL, argv);
+		if (r->status != 2)
+			why = "exit status is not 2";
+		else if (strstr(r->err, c->needle) == NULL)
+			why = "stderr lacks the message";
+		else if (strncmp(r->err, "ringctl: ", 9) != 0)
+			why = "stderr does not start 'ringctl: '";
+		else if (r->out[0] != '\0')
+			why = "stdout not empty";
+		else if (strchr(r->err, '\n') != r->err + strlen(r->err) - 1)
+			why = "stderr is not one line";
+		if (why != NULL)
+			TAP_FAIL("ringctl%s: %s (expected a usage error '%s'); "
+				 "exit status %d; stderr: %s; stdout: %.300s",
+			    shown, why, c->needle, r->status, r->err, r->out);
+	}
+}

@@ -134,6 +134,25 @@ void tr_runv(const char *dir, struct tr_run *r, const char *input,
 	} while (0)
 
 /*
+ * One usage error: "ringctl -S <sock> args..." must fail the way
+ * EXPECT_USAGE(needle) checks.
+ */
+struct tr_usage {
+	const char *args[10];
+	const char *needle;
+};
+
+/*
+ * Run each of cases[n] against d's ringd (its output in r) and check
+ * EXPECT_USAGE()'s conditions; a failure names the case's arguments.
+ */
+void tr_usage_cases(const struct td *d, struct tr_run *r,
+    const struct tr_usage *cases, size_t n);
+/* tr_usage_cases() over a whole array, in the CTL() program's frame. */
+#define USAGE_CASES(cases) \
+	tr_usage_cases(&d, &r, (cases), sizeof(cases) / sizeof((cases)[0]))
+
+/*
  * Source top/completions/script in bash and call func with COMP_WORDS set
  * from words (the last one being completed), env ("" for none) in front
  * and bindir first in $PATH; the replies into out, one a line ("" when
