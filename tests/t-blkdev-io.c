@@ -250,6 +250,13 @@ bt_dev_open(struct bt_dev *v, const char *name)
 	TAP_OK(ring_pool_resolve(v->r, v->list, 4096, (void **)&v->segs));
 }
 
+static void
+bt_dev_close(struct bt_dev *v)
+{
+	ring_close(v->r);
+	ring_ctl_close(v->c);
+}
+
 /* A region of size bytes in space, granted to the device's ring. */
 static uint64_t
 bt_dev_region(struct bt_dev *v, uint32_t space, uint64_t size)
@@ -333,10 +340,8 @@ t_dma32_refuses(void)
 	bt_scheme_stop(&s32);
 	bt_scheme_stop(&s64);
 	ring_ctl_close(c);
-	ring_close(v.r);
-	ring_ctl_close(v.c);
-	ring_close(w.r);
-	ring_ctl_close(w.c);
+	bt_dev_close(&v);
+	bt_dev_close(&w);
 	td_finish(&d);
 }
 TAP_TEST(t_dma32_refuses,
@@ -401,8 +406,7 @@ t_bad_requests(void)
 
 	bt_scheme_stop(&s);
 	tp_says(&s, "ring 1 from");
-	ring_close(v.r);
-	ring_ctl_close(v.c);
+	bt_dev_close(&v);
 	td_end(&d, c);
 }
 TAP_TEST(t_bad_requests, "blkdev bad requests each get an errno", TAP_TIMEOUT)
@@ -623,8 +627,7 @@ t_dma_isolation(void)
 	TAP_EQ(vp[4095], 0xa5);
 	bt_scheme_stop(&s);
 	TAP_OK(ring_physunmap(vp, 8192));
-	ring_close(v.r);
-	ring_ctl_close(v.c);
+	bt_dev_close(&v);
 	td_end(&d, c);
 }
 TAP_TEST(t_dma_isolation,
@@ -770,8 +773,7 @@ t_sizes_decimal(void)
 	TAP_EQ(bt_req(&v, BLKDEV_OP_CAPACITY, 0, 0, 0, 0), 20);
 	TAP_EQ(bt_req(&v, RING_OP_FSTAT, 0, 0, 0, 0), 10240);
 	bt_scheme_stop(&s);
-	ring_close(v.r);
-	ring_ctl_close(v.c);
+	bt_dev_close(&v);
 	td_end(&d, c);
 }
 TAP_TEST(t_sizes_decimal, "blkdev sizes are decimal", TAP_TIMEOUT)
