@@ -166,6 +166,22 @@ tt_end(void)
 	td_cleanup(&d);
 }
 
+/* tt_begin() with the fixed load (lib/load.h) running. */
+static void
+tt_begin_loaded(const char *env, const char *args, int w, int h)
+{
+	tt_begin(env, args, w, h);
+	tl_start(&tt_load, &d, TT_STALL);
+}
+
+/* The load stopped, then tt_end(). */
+static void
+tt_end_loaded(void)
+{
+	tl_stop(&tt_load);
+	tt_end();
+}
+
 /* --- sub-tests ------------------------------------------------------------ */
 
 /* The pane's alternate-screen and cursor flags ("1 0": on, hidden). */
@@ -193,8 +209,7 @@ test_screen(void)
 		tap_diag("under valgrind: the screen's rows are not checked");
 		return;
 	}
-	tt_begin("LANG=C.UTF-8", "-d 0.2", 120, 40);
-	tl_start(&tt_load, &d, TT_STALL);
+	tt_begin_loaded("LANG=C.UTF-8", "-d 0.2", 120, 40);
 	/* the stalled ring: 5 SQEs queued of 16, nothing completed */
 	tt_wait_row(" " TT_STALL " ", " 5 [", " 0 [", scr);
 	/* echo answered 3 SQEs nobody reaps: CQ backlog 3 */
@@ -240,8 +255,7 @@ test_screen(void)
 		tm_dump(scr);
 		TAP_FAIL("ringtop's screen is left on the terminal");
 	}
-	tl_stop(&tt_load);
-	tt_end();
+	tt_end_loaded();
 }
 TAP_TEST(test_screen, "ringtop-tty-screen", 90)
 
@@ -252,8 +266,7 @@ test_keys(void)
 	static char scr[TM_SCREEN_MAX];
 	char row[512];
 
-	tt_begin("", "-d 0.2 -s sq", 120, 40);
-	tl_start(&tt_load, &d, TT_STALL);
+	tt_begin_loaded("", "-d 0.2 -s sq", 120, 40);
 	tm_wait(&tt, " echo ", scr);
 	tm_wait(&tt, " " TT_STALL " ", scr);
 	tm_wait(&tt, " null ", scr);
@@ -345,8 +358,7 @@ test_keys(void)
 	tm_press(&tt, "1", "SCHEME", scr);
 
 	tm_press(&tt, "F10", "RINGTOP-EXIT=0", scr);
-	tl_stop(&tt_load);
-	tt_end();
+	tt_end_loaded();
 }
 TAP_TEST(test_keys, "ringtop-tty-keys", 120)
 
@@ -435,8 +447,7 @@ test_resize(void)
 	static char scr[TM_SCREEN_MAX];
 	char line[512];
 
-	tt_begin("", "-d 0.2", 120, 40);
-	tl_start(&tt_load, &d, TT_STALL);
+	tt_begin_loaded("", "-d 0.2", 120, 40);
 	tm_wait(&tt, " " TT_STALL " ", scr);
 	TAP_ASSERT(tt_line(scr, "SCHEME", line, sizeof(line)));
 	TAP_ASSERT(strstr(line, "PRODUCER") != NULL);
@@ -458,8 +469,7 @@ test_resize(void)
 	tm_wait(&tt, " " TT_STALL " ", scr);
 	tm_press(&tt, "q", "RINGTOP-EXIT=0", scr);
 	tm_wait(&tt, "TTY-SANE", scr);
-	tl_stop(&tt_load);
-	tt_end();
+	tt_end_loaded();
 }
 TAP_TEST(test_resize, "ringtop-tty-resize", 60)
 
@@ -941,8 +951,7 @@ test_schemes(void)
 	struct tp_proc disk;
 	size_t n, i;
 
-	tt_begin("LANG=C.UTF-8", "-d 0.2", 80, 24);
-	tl_start(&tt_load, &d, TT_STALL);
+	tt_begin_loaded("LANG=C.UTF-8", "-d 0.2", 80, 24);
 	tt_disk(&disk);
 	tm_press(&tt, "2", "OPCODES", scr);
 	tm_wait(&tt, "blkdev-scheme", scr);
@@ -1005,8 +1014,7 @@ test_schemes(void)
 	tm_press(&tt, "q", "RINGTOP-EXIT=0", scr);
 	kill(disk.pid, SIGTERM);
 	tp_reap(&disk, 10000);
-	tl_stop(&tt_load);
-	tt_end();
+	tt_end_loaded();
 }
 TAP_TEST(test_schemes, "ringtop-tty-schemes", 90)
 
@@ -1020,8 +1028,7 @@ test_help_detail(void)
 	static char scr[TM_SCREEN_MAX];
 	char line[512];
 
-	tt_begin("LC_ALL=C", "-d 0.2", 80, 24);
-	tl_start(&tt_load, &d, TT_STALL);
+	tt_begin_loaded("LC_ALL=C", "-d 0.2", 80, 24);
 	tm_wait(&tt, " " TT_STALL " ", scr);
 	/* not UTF-8: a cut cell ends in '~' (the peers' names at 80) */
 	TAP_ASSERT(tt_line(scr, " " TT_STALL " ", line, sizeof(line)));
@@ -1058,8 +1065,7 @@ test_help_detail(void)
 	TAP_ASSERT(strstr(scr, "sort - ") != NULL);
 	tm_press(&tt, "Escape", "F6Sort", scr);
 	tm_press(&tt, "q", "RINGTOP-EXIT=0", scr);
-	tl_stop(&tt_load);
-	tt_end();
+	tt_end_loaded();
 }
 TAP_TEST(test_help_detail, "ringtop-tty-help-detail", 60)
 
