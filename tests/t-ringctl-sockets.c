@@ -93,18 +93,17 @@ run_as(uid_t uid, const char *const *env, const char *const *argv)
 static char ctl_bin[256], top_bin[256];
 
 /* ringctl ARGS as uid with env; the pid `-j status` reported, or 0. */
+#define BIN_AS(uid, env, var, rel, bin, ...) \
+	run_as((uid), (env), \
+	    (const char *const[]){ td_build_bin((var), (rel), (bin), \
+				       sizeof(bin)), \
+		__VA_ARGS__, NULL })
 #define CTL_AS(uid, env, ...) \
-	run_as((uid), (env), \
-	    (const char *const[]){ td_build_bin("RINGCTL_BIN", \
-				       "ringctl/ringctl", ctl_bin, \
-				       sizeof(ctl_bin)), \
-		__VA_ARGS__, NULL })
+	BIN_AS((uid), (env), "RINGCTL_BIN", "ringctl/ringctl", ctl_bin, \
+	    __VA_ARGS__)
 #define TOP_AS(uid, env, ...) \
-	run_as((uid), (env), \
-	    (const char *const[]){ td_build_bin("RINGTOP_BIN", \
-				       "ringtop/ringtop", top_bin, \
-				       sizeof(top_bin)), \
-		__VA_ARGS__, NULL })
+	BIN_AS((uid), (env), "RINGTOP_BIN", "ringtop/ringtop", top_bin, \
+	    __VA_ARGS__)
 
 /*
  * The ringd that `ringctl [opt] -j status` (top: `ringtop [opt] -b -j -n

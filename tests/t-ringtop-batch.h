@@ -230,24 +230,30 @@ tb_get(struct json_object *o, const char *key)
 	return v;
 }
 
-static int64_t
-tb_int(struct json_object *o, const char *key)
+/* The member key of o, which must be of type t (what names it). */
+static struct json_object *
+tb_get_type(struct json_object *o, const char *key, json_type t,
+    const char *what)
 {
 	struct json_object *v = tb_get(o, key);
 
-	if (!json_object_is_type(v, json_type_int))
-		TAP_FAIL("'%s' is not an integer", key);
-	return json_object_get_int64(v);
+	if (!json_object_is_type(v, t))
+		TAP_FAIL("'%s' is not %s", key, what);
+	return v;
+}
+
+static int64_t
+tb_int(struct json_object *o, const char *key)
+{
+	return json_object_get_int64(
+	    tb_get_type(o, key, json_type_int, "an integer"));
 }
 
 static const char *
 tb_str(struct json_object *o, const char *key)
 {
-	struct json_object *v = tb_get(o, key);
-
-	if (!json_object_is_type(v, json_type_string))
-		TAP_FAIL("'%s' is not a string", key);
-	return json_object_get_string(v);
+	return json_object_get_string(
+	    tb_get_type(o, key, json_type_string, "a string"));
 }
 
 /* `ringctl -S sock -j cmd` as a JSON value of type want (caller puts). */
