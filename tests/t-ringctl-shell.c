@@ -192,6 +192,24 @@ await_exit_status(const char *want)
 	TAP_ASSERT(unlink(path) == 0);
 }
 
+/*
+ * Send sig to the shell of start_shell_status(): it ends with status want
+ * and its history file hist holds line.
+ */
+static void
+signal_shell(pid_t pid, int sig, const char *want, const char *hist,
+    const char *line)
+{
+	char buf[4096];
+
+	TAP_ASSERT(kill(pid, sig) == 0);
+	await_exit_status(want);
+	tr_slurp(hist, buf, sizeof(buf));
+	if (strstr(buf, line) == NULL)
+		TAP_FAIL("history after %s lacks '%s': %s", strsignal(sig),
+		    line, buf);
+}
+
 static void
 test_shell(void)
 {
@@ -462,10 +480,7 @@ test_shell_ctrl_c(void)
 	COMMAND("schemes");
 	AWAIT("zero");
 	AWAIT_LINE("ringctl>");
-	TAP_ASSERT(kill(pid, SIGTERM) == 0);
-	await_exit_status("143");
-	tr_slurp(hist, buf, sizeof(buf));
-	TAP_ASSERT(strstr(buf, "schemes\n") != NULL);
+	signal_shell(pid, SIGTERM, "143", hist, "schemes\n");
 
 	/* SIGHUP during a command (monitor): the same */
 	td_close_ring(c, ring, id);
@@ -473,10 +488,7 @@ test_shell_ctrl_c(void)
 	pid = start_shell_status(hist);
 	COMMAND("monitor");
 	ring = await_monitor(c, &id);
-	TAP_ASSERT(kill(pid, SIGHUP) == 0);
-	await_exit_status("129");
-	tr_slurp(hist, buf, sizeof(buf));
-	TAP_ASSERT(strstr(buf, "monitor\n") != NULL);
+	signal_shell(pid, SIGHUP, "129", hist, "monitor\n");
 
 	/* the metrics server: Ctrl-C ends it, SIGTERM ends the shell */
 	TAP_ASSERT(unlink(hist) == 0);
@@ -504,10 +516,8 @@ test_shell_ctrl_c(void)
 	clear_screen();
 	COMMAND("metrics --listen 127.0.0.1:0");
 	AWAIT("serving metrics on http://127.0.0.1:");
-	TAP_ASSERT(kill(pid, SIGTERM) == 0);
-	await_exit_status("143");
-	tr_slurp(hist, buf, sizeof(buf));
-	TAP_ASSERT(strstr(buf, "metrics --listen 127.0.0.1:0\n") != NULL);
+	signal_shell(pid, SIGTERM, "143", hist,
+	    "metrics --listen 127.0.0.1:0\n");
 
 	td_close_ring(c, ring, id);
 	ring_ctl_close(c);
