@@ -151,10 +151,7 @@ test_oneshot(void)
 	mt_check_up(path);
 	mt_promtool(path);
 	TAP_ASSERT(ring_physfree(c, base, 3 << 20) == 0);
-	td_close_ring(c, ring, id);
-	ring_ctl_close(c);
-	td_settle(&d);
-	td_stop(&d);
+	RINGD_DOWN(c, ring, id);
 	/* ringd gone: a whole exposition still, and status 3 */
 	CTL("metrics");
 	EXPECT_STATUS(3);

@@ -249,10 +249,7 @@ test_metrics(void)
 	EXPECT_FAIL(2, "metrics: has no JSON form");
 	CTL("metrics", "x");
 	EXPECT_USAGE("unexpected argument");
-	td_close_ring(c, ring, id);
-	ring_ctl_close(c);
-	td_settle(&d);
-	td_stop(&d);
+	RINGD_DOWN(c, ring, id);
 	/* ringd gone: ringd_up 0 and status 3 */
 	CTL("metrics");
 	EXPECT_STATUS(3);

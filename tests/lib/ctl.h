@@ -99,16 +99,16 @@ void tr_runv(const char *dir, struct tr_run *r, const char *input,
 #define CTL(...) \
 	tr_runv(d.dir, &r, NULL, \
 	    (const char *const[]){ "-S", d.sock, __VA_ARGS__, NULL })
+/* The same with input on its stdin. */
+#define CTL_IN(input, ...) \
+	tr_runv(d.dir, &r, (input), \
+	    (const char *const[]){ "-S", d.sock, __VA_ARGS__, NULL })
 /* CTL(), and it must exit 0. */
 #define CTL_OK(...) \
 	do { \
 		CTL(__VA_ARGS__); \
 		EXPECT_STATUS(0); \
 	} while (0)
-/* The same with input on its stdin. */
-#define CTL_IN(input, ...) \
-	tr_runv(d.dir, &r, (input), \
-	    (const char *const[]){ "-S", d.sock, __VA_ARGS__, NULL })
 /* The last run's stdout, parsed as JSON. */
 #define JSON_OUT() tr_parse(r.out)
 #define EXPECT_STATUS(want) TR_EXPECT_STATUS(&r, (want))
@@ -131,6 +131,19 @@ void tr_runv(const char *dir, struct tr_run *r, const char *input,
 			TAP_FAIL("stdout not empty: %s", r.out); \
 		if (strchr(r.err, '\n') != r.err + strlen(r.err) - 1) \
 			TAP_FAIL("not one line: %s", r.err); \
+	} while (0)
+
+/*
+ * Close ring id (ring) and the client c, check that ringd holds nothing more
+ * (td_settle()) and stop it, its directory kept: for checks of ringctl
+ * with ringd gone.
+ */
+#define RINGD_DOWN(c, ring, id) \
+	do { \
+		td_close_ring((c), (ring), (id)); \
+		ring_ctl_close(c); \
+		td_settle(&d); \
+		td_stop(&d); \
 	} while (0)
 
 /*
