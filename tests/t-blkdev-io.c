@@ -101,6 +101,18 @@ bt_scheme(struct tp_proc *p, struct ring_ctl *c, const char *name, bool dma32)
 	}
 }
 
+/* A private ringd and the scheme name started; returns a client of it. */
+static struct ring_ctl *
+bt_begin(struct tp_proc *p, const char *name)
+{
+	struct ring_ctl *c;
+
+	td_begin(&d, NULL);
+	c = td_connect(&d);
+	bt_scheme(p, c, name, false);
+	return c;
+}
+
 /* Stop a scheme with SIGTERM: it must exit 0. */
 static void
 bt_scheme_stop(struct tp_proc *p)
@@ -117,9 +129,7 @@ t_verify_fixed(void)
 	struct tp_proc s, v;
 	struct ring_ctl *c;
 
-	td_begin(&d, NULL);
-	c = td_connect(&d);
-	bt_scheme(&s, c, "bt", false);
+	c = bt_begin(&s, "bt");
 	bt_start(&v, "drv", "blkdev-driver", "-n", "bt", "-b", "4K", "-q", "16",
 	    "-l", "4M", "-p", "2", (char *)NULL);
 	bt_expect(&v, 0);
@@ -142,9 +152,7 @@ t_verify_random(void)
 	char seed[3][24];
 	int i;
 
-	td_begin(&d, NULL);
-	c = td_connect(&d);
-	bt_scheme(&s, c, "bt", false);
+	c = bt_begin(&s, "bt");
 	for (i = 0; i < 3; i++)
 		snprintf(seed[i], sizeof(seed[i]), "%llu",
 		    (unsigned long long)(tu_rand() >> 1));
@@ -357,9 +365,7 @@ t_bad_requests(void)
 	uint64_t lo, buf;
 	void *p;
 
-	td_begin(&d, NULL);
-	c = td_connect(&d);
-	bt_scheme(&s, c, "bt", false);
+	c = bt_begin(&s, "bt");
 	bt_dev_open(&v, "bt");
 	lo = bt_dev_region(&v, RING_PHYS_SPACE_64, 8192);
 
@@ -428,9 +434,7 @@ t_kill_scheme(void)
 	size_t n = 0;
 	bool full = false;
 
-	td_begin(&d, NULL);
-	c = td_connect(&d);
-	bt_scheme(&s, c, "bt", false);
+	c = bt_begin(&s, "bt");
 	bt_start(&v, "load", "blkdev-driver", "-n", "bt", "-m", "load", "-q",
 	    "16", "-l", "4M", (char *)NULL);
 	/* let it run, then freeze the device and wait for a full window */
@@ -495,9 +499,7 @@ bt_scheme_dies(int sig)
 	size_t n = 0;
 	bool backlog = false;
 
-	td_begin(&d, NULL);
-	c = td_connect(&d);
-	bt_scheme(&s, c, "ks", false);
+	c = bt_begin(&s, "ks");
 	bt_start(&v, "slow", "blkdev-driver", "-n", "ks", "-m", "load", "-b",
 	    "4K", "-q", "16", "-d", "20", "-l", "256K", (char *)NULL);
 	/* wait for a backlog: answers piling up in the driver's CQ */
