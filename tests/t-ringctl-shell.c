@@ -125,6 +125,13 @@ run(const char *line)
 		PROMPT_TYPE(line); \
 		tm_keys(&tm, "Enter"); \
 	} while (0)
+/* Type text at the prompt and Tab: the line must become "ringctl> line". */
+#define COMPLETE(text, line) \
+	do { \
+		PROMPT_TYPE(text); \
+		tm_keys(&tm, "Tab"); \
+		AWAIT_LINE("ringctl> " line); \
+	} while (0)
 
 /* The shell has left (its session is gone) within 5 s. */
 static void
@@ -225,9 +232,7 @@ test_shell(void)
 
 	start_shell(hist);
 	/* a command completed by Tab, then run */
-	PROMPT_TYPE("sta");
-	tm_keys(&tm, "Tab");
-	AWAIT_LINE("ringctl> status");
+	COMPLETE("sta", "status");
 	tm_keys(&tm, "Enter");
 	AWAIT("health:   ok");
 	/* an error does not end the shell */
@@ -237,15 +242,11 @@ test_shell(void)
 	AWAIT("cannot open ring to 'nosuch': no such scheme");
 	TAP_ASSERT(tm_has_session(&tm));
 	/* scheme names from ringd */
-	PROMPT_TYPE("probe ze");
-	tm_keys(&tm, "Tab");
-	AWAIT_LINE("ringctl> probe zero");
+	COMPLETE("probe ze", "probe zero");
 	tm_keys(&tm, "Enter");
 	AWAIT("  3  read");
 	/* opcode names, then a field */
-	PROMPT_TYPE("submit null wr");
-	tm_keys(&tm, "Tab");
-	AWAIT_LINE("ringctl> submit null write");
+	COMPLETE("submit null wr", "submit null write");
 	tm_type(&tm, "da");
 	tm_keys(&tm, "Tab");
 	AWAIT_LINE("ringctl> submit null write data=");
@@ -259,9 +260,7 @@ test_shell(void)
 	tm_keys(&tm, "Enter");
 	AWAIT("state:      running");
 	/* options of a command */
-	PROMPT_TYPE("monitor --thr");
-	tm_keys(&tm, "Tab");
-	AWAIT_LINE("ringctl> monitor --threshold");
+	COMPLETE("monitor --thr", "monitor --threshold");
 	tm_keys(&tm, "C-u");
 	/* history: Up brings back the last command */
 	tm_keys(&tm, "Up");
@@ -698,9 +697,7 @@ test_shell_ringd_gone(void)
 	td_stop(&d);
 	td_start(&d, NULL, 0);
 	clear_screen();
-	PROMPT_TYPE("probe ze");
-	tm_keys(&tm, "Tab");
-	AWAIT_LINE("ringctl> probe zero");
+	COMPLETE("probe ze", "probe zero");
 	tm_keys(&tm, "Enter");
 	AWAIT("  3  read");
 	TAP_ASSERT(
