@@ -99,6 +99,16 @@ tb_end(void)
 	td_cleanup(&d);
 }
 
+/* Put the n frames of tb_frames(). */
+static void
+tb_put_frames(struct json_object **f, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_object_put(f[i]);
+}
+
 /* --- sub-tests ------------------------------------------------------------ */
 
 /* -b -n 3: three text frames with the rings and their figures. */
@@ -258,8 +268,7 @@ test_json(void)
 		    nref + sizeof(extra) / sizeof(extra[0]));
 	}
 	json_object_put(ref);
-	for (i = 0; i < n; i++)
-		json_object_put(f[i]);
+	tb_put_frames(f, n);
 	tb_end();
 }
 TAP_TEST(test_json, "ringtop-batch-json", 60)
@@ -274,7 +283,7 @@ test_stalled(void)
 	struct json_object *f[TB_FRAMES_MAX];
 	struct tb_run *r;
 	char age[64];
-	size_t n, i;
+	size_t n;
 
 	tb_begin();
 	r = tb_ringtop("-b", "-j", "-n", "4", "-d", "1", "-S", d.sock, NULL);
@@ -297,8 +306,7 @@ test_stalled(void)
 	    tb_load.cons_pid);
 	TAP_ASSERT(json_object_get_type(tb_get(tb_ring(f[3], "null"),
 		       "alarm")) == json_type_null);
-	for (i = 0; i < n; i++)
-		json_object_put(f[i]);
+	tb_put_frames(f, n);
 	r = tb_ringtop("-b", "-n", "4", "-d", "1", "-S", d.sock, NULL);
 	TB_STATUS(r, 0);
 	/* the alarm lines are the screen's (model_alarm_text()) */
