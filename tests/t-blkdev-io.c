@@ -420,6 +420,46 @@ TAP_TEST(t_bad_requests, "blkdev bad requests each get an errno", TAP_TIMEOUT)
 /* --- dead peers ------------------------------------------------------- */
 
 /*
+ * Poll ringd's list of rings until it holds one ring and ok() accepts it;
+ * after ms, show the driver v's output and fail saying why.
+ */
+static void
+bt_await_ring(struct ring_ctl *c, const struct tp_proc *v,
+    bool (*ok)(const struct ring_ctl_ring *g), unsigned ms, const char *why)
+{
+	uint64_t t0 = clock_ns();
+	struct ring_ctl_ring *rings;
+	size_t n;
+	bool done;
+
+	for (;;) {
+		TAP_OK(ring_ctl_list_rings(c, &rings, &n));
+		done = n == 1 && ok(&rings[0]);
+		free(rings);
+		if (done)
+			return;
+		if (clock_ns() - t0 > (uint64_t)ms * 1000000ull) {
+			tp_dump(v);
+			TAP_FAIL("%s", why);
+		}
+		tu_sleep_ms(2);
+	}
+}
+
+/* 16 submitted and not answered, none waiting to be reaped. */
+static bool
+bt_window_full(const struct ring_ctl_ring *g)
+{
+	return g->sq.push_epoch - g->cq.push_epoch == 16 && g->cq.depth == 0;
+}
+
+static bool
+bt_backlog(const struct ring_ctl_ring *g)
+{
+	return g->cq.depth >= 8;
+}
+
+/*
  * The scheme is stopped (SIGSTOP) while a driver keeps 16 requests in
  * flight, so all 16 are queued when it is killed: ringd answers each with
  * -ESHUTDOWN and the driver says so and fails.
@@ -427,12 +467,8 @@ TAP_TEST(t_bad_requests, "blkdev bad requests each get an errno", TAP_TIMEOUT)
 static void
 t_kill_scheme(void)
 {
-	struct ring_ctl_ring *rings = NULL;
 	struct tp_proc s, v;
 	struct ring_ctl *c;
-	uint64_t t0;
-	size_t n = 0;
-	bool full = false;
 
 	c = bt_begin(&s, "bt");
 	bt_start(&v, "load", "blkdev-driver", "-n", "bt", "-m", "load", "-q",
@@ -440,20 +476,8 @@ t_kill_scheme(void)
 	/* let it run, then freeze the device and wait for a full window */
 	tu_sleep_ms(300);
 	TAP_SYS(kill(s.pid, SIGSTOP));
-	t0 = clock_ns();
-	while (!full) {
-		/* 16 submitted and not answered, none waiting to be reaped */
-		TAP_OK(ring_ctl_list_rings(c, &rings, &n));
-		full = n == 1 &&
-		    rings[0].sq.push_epoch - rings[0].cq.push_epoch == 16 &&
-		    rings[0].cq.depth == 0;
-		free(rings);
-		if (!full && clock_ns() - t0 > 5000000000ull) {
-			tp_dump(&v);
-			TAP_FAIL("the driver never had 16 requests queued");
-		}
-		tu_sleep_ms(2);
-	}
+	bt_await_ring(c, &v, bt_window_full, 5000,
+	    "the driver never had 16 requests queued");
 	TAP_SYS(kill(s.pid, SIGKILL));
 	tp_reap(&s, 5000);
 	TAP_EQ(s.status, 128 + SIGKILL);
@@ -490,30 +514,17 @@ TAP_TEST(t_kill_scheme,
 static void
 bt_scheme_dies(int sig)
 {
-	struct ring_ctl_ring *rings = NULL;
 	unsigned long long sub, res, shut, never, reqs;
 	struct tp_proc s, v;
 	struct ring_ctl *c;
 	const char *at;
-	uint64_t t0;
-	size_t n = 0;
-	bool backlog = false;
 
 	c = bt_begin(&s, "ks");
 	bt_start(&v, "slow", "blkdev-driver", "-n", "ks", "-m", "load", "-b",
 	    "4K", "-q", "16", "-d", "20", "-l", "256K", (char *)NULL);
 	/* wait for a backlog: answers piling up in the driver's CQ */
-	t0 = clock_ns();
-	while (!backlog) {
-		TAP_OK(ring_ctl_list_rings(c, &rings, &n));
-		backlog = n == 1 && rings[0].cq.depth >= 8;
-		free(rings);
-		if (!backlog && clock_ns() - t0 > 10000000000ull) {
-			tp_dump(&v);
-			TAP_FAIL("no backlog of answers built up in 10 s");
-		}
-		tu_sleep_ms(5);
-	}
+	bt_await_ring(c, &v, bt_backlog, 10000,
+	    "no backlog of answers built up in 10 s");
 	TAP_SYS(kill(s.pid, sig));
 	tp_reap(&s, 5000);
 	TAP_EQ(s.status, sig == SIGKILL ? 128 + SIGKILL : 0);
