@@ -311,26 +311,31 @@ tr_get(struct json_object *obj, const char *key)
 	return v;
 }
 
-int64_t
-tr_int(struct json_object *obj, const char *key)
+/* The member key of obj, which must be of type t (what names it). */
+static struct json_object *
+tr_get_type(struct json_object *obj, const char *key, json_type t,
+    const char *what)
 {
 	struct json_object *v = tr_get(obj, key);
 
-	if (v == NULL || !json_object_is_type(v, json_type_int))
-		TAP_FAIL("key '%s' is not a number in %s", key,
+	if (v == NULL || !json_object_is_type(v, t))
+		TAP_FAIL("key '%s' is not %s in %s", key, what,
 		    json_object_to_json_string(obj));
-	return json_object_get_int64(v);
+	return v;
+}
+
+int64_t
+tr_int(struct json_object *obj, const char *key)
+{
+	return json_object_get_int64(
+	    tr_get_type(obj, key, json_type_int, "a number"));
 }
 
 const char *
 tr_str(struct json_object *obj, const char *key)
 {
-	struct json_object *v = tr_get(obj, key);
-
-	if (v == NULL || !json_object_is_type(v, json_type_string))
-		TAP_FAIL("key '%s' is not a string in %s", key,
-		    json_object_to_json_string(obj));
-	return json_object_get_string(v);
+	return json_object_get_string(
+	    tr_get_type(obj, key, json_type_string, "a string"));
 }
 
 struct json_object *
