@@ -101,6 +101,18 @@ bt_scheme(struct tp_proc *p, struct ring_ctl *c, const char *name, bool dma32)
 	}
 }
 
+/* A private ringd and the scheme name started; returns a client of it. */
+static struct ring_ctl *
+bt_begin(struct tp_proc *p, const char *name)
+{
+	struct ring_ctl *c;
+
+	td_begin(&d, NULL);
+	c = td_connect(&d);
+	bt_scheme(p, c, name, false);
+	return c;
+}
+
 /* Stop a scheme with SIGTERM: it must exit 0. */
 static void
 bt_scheme_stop(struct tp_proc *p)
@@ -117,9 +129,7 @@ t_verify_fixed(void)
 	struct tp_proc s, v;
 	struct ring_ctl *c;
 
-	td_begin(&d, NULL);
-	c = td_connect(&d);
-	bt_scheme(&s, c, "bt", false);
+	c = bt_begin(&s, "bt");
 	bt_start(&v, "drv", "blkdev-driver", "-n", "bt", "-b", "4K", "-q", "16",
 	    "-l", "4M", "-p", "2", (char *)NULL);
 	bt_expect(&v, 0);
@@ -142,9 +152,7 @@ t_verify_random(void)
 	char seed[3][24];
 	int i;
 
-	td_begin(&d, NULL);
-	c = td_connect(&d);
-	bt_scheme(&s, c, "bt", false);
+	c = bt_begin(&s, "bt");
 	for (i = 0; i < 3; i++)
 		snprintf(seed[i], sizeof(seed[i]), "%llu",
 		    (unsigned long long)(tu_rand() >> 1));
@@ -250,6 +258,13 @@ bt_dev_open(struct bt_dev *v, const char *name)
 	TAP_OK(ring_pool_resolve(v->r, v->list, 4096, (void **)&v->segs));
 }
 
+static void
+bt_dev_close(struct bt_dev *v)
+{
+	ring_close(v->r);
+	ring_ctl_close(v->c);
+}
+
 /* A region of size bytes in space, granted to the device's ring. */
 static uint64_t
 bt_dev_region(struct bt_dev *v, uint32_t space, uint64_t size)
@@ -333,10 +348,8 @@ t_dma32_refuses(void)
 	bt_scheme_stop(&s32);
 	bt_scheme_stop(&s64);
 	ring_ctl_close(c);
-	ring_close(v.r);
-	ring_ctl_close(v.c);
-	ring_close(w.r);
-	ring_ctl_close(w.c);
+	bt_dev_close(&v);
+	bt_dev_close(&w);
 	td_finish(&d);
 }
 TAP_TEST(t_dma32_refuses,
@@ -352,9 +365,7 @@ t_bad_requests(void)
 	uint64_t lo, buf;
 	void *p;
 
-	td_begin(&d, NULL);
-	c = td_connect(&d);
-	bt_scheme(&s, c, "bt", false);
+	c = bt_begin(&s, "bt");
 	bt_dev_open(&v, "bt");
 	lo = bt_dev_region(&v, RING_PHYS_SPACE_64, 8192);
 
@@ -401,13 +412,52 @@ t_bad_requests(void)
 
 	bt_scheme_stop(&s);
 	tp_says(&s, "ring 1 from");
-	ring_close(v.r);
-	ring_ctl_close(v.c);
+	bt_dev_close(&v);
 	td_end(&d, c);
 }
 TAP_TEST(t_bad_requests, "blkdev bad requests each get an errno", TAP_TIMEOUT)
 
 /* --- dead peers ------------------------------------------------------- */
+
+/*
+ * Poll ringd's list of rings until it holds one ring and ok() accepts it;
+ * after ms, show the driver v's output and fail saying why.
+ */
+static void
+bt_await_ring(struct ring_ctl *c, const struct tp_proc *v,
+    bool (*ok)(const struct ring_ctl_ring *g), unsigned ms, const char *why)
+{
+	uint64_t t0 = clock_ns();
+	struct ring_ctl_ring *rings;
+	size_t n;
+	bool done;
+
+	for (;;) {
+		TAP_OK(ring_ctl_list_rings(c, &rings, &n));
+		done = n == 1 && ok(&rings[0]);
+		free(rings);
+		if (done)
+			return;
+		if (clock_ns() - t0 > (uint64_t)ms * 1000000ull) {
+			tp_dump(v);
+			TAP_FAIL("%s", why);
+		}
+		tu_sleep_ms(2);
+	}
+}
+
+/* 16 submitted and not answered, none waiting to be reaped. */
+static bool
+bt_window_full(const struct ring_ctl_ring *g)
+{
+	return g->sq.push_epoch - g->cq.push_epoch == 16 && g->cq.depth == 0;
+}
+
+static bool
+bt_backlog(const struct ring_ctl_ring *g)
+{
+	return g->cq.depth >= 8;
+}
 
 /*
  * The scheme is stopped (SIGSTOP) while a driver keeps 16 requests in
@@ -417,35 +467,17 @@ TAP_TEST(t_bad_requests, "blkdev bad requests each get an errno", TAP_TIMEOUT)
 static void
 t_kill_scheme(void)
 {
-	struct ring_ctl_ring *rings = NULL;
 	struct tp_proc s, v;
 	struct ring_ctl *c;
-	uint64_t t0;
-	size_t n = 0;
-	bool full = false;
 
-	td_begin(&d, NULL);
-	c = td_connect(&d);
-	bt_scheme(&s, c, "bt", false);
+	c = bt_begin(&s, "bt");
 	bt_start(&v, "load", "blkdev-driver", "-n", "bt", "-m", "load", "-q",
 	    "16", "-l", "4M", (char *)NULL);
 	/* let it run, then freeze the device and wait for a full window */
 	tu_sleep_ms(300);
 	TAP_SYS(kill(s.pid, SIGSTOP));
-	t0 = clock_ns();
-	while (!full) {
-		/* 16 submitted and not answered, none waiting to be reaped */
-		TAP_OK(ring_ctl_list_rings(c, &rings, &n));
-		full = n == 1 &&
-		    rings[0].sq.push_epoch - rings[0].cq.push_epoch == 16 &&
-		    rings[0].cq.depth == 0;
-		free(rings);
-		if (!full && clock_ns() - t0 > 5000000000ull) {
-			tp_dump(&v);
-			TAP_FAIL("the driver never had 16 requests queued");
-		}
-		tu_sleep_ms(2);
-	}
+	bt_await_ring(c, &v, bt_window_full, 5000,
+	    "the driver never had 16 requests queued");
 	TAP_SYS(kill(s.pid, SIGKILL));
 	tp_reap(&s, 5000);
 	TAP_EQ(s.status, 128 + SIGKILL);
@@ -482,32 +514,17 @@ TAP_TEST(t_kill_scheme,
 static void
 bt_scheme_dies(int sig)
 {
-	struct ring_ctl_ring *rings = NULL;
 	unsigned long long sub, res, shut, never, reqs;
 	struct tp_proc s, v;
 	struct ring_ctl *c;
 	const char *at;
-	uint64_t t0;
-	size_t n = 0;
-	bool backlog = false;
 
-	td_begin(&d, NULL);
-	c = td_connect(&d);
-	bt_scheme(&s, c, "ks", false);
+	c = bt_begin(&s, "ks");
 	bt_start(&v, "slow", "blkdev-driver", "-n", "ks", "-m", "load", "-b",
 	    "4K", "-q", "16", "-d", "20", "-l", "256K", (char *)NULL);
 	/* wait for a backlog: answers piling up in the driver's CQ */
-	t0 = clock_ns();
-	while (!backlog) {
-		TAP_OK(ring_ctl_list_rings(c, &rings, &n));
-		backlog = n == 1 && rings[0].cq.depth >= 8;
-		free(rings);
-		if (!backlog && clock_ns() - t0 > 10000000000ull) {
-			tp_dump(&v);
-			TAP_FAIL("no backlog of answers built up in 10 s");
-		}
-		tu_sleep_ms(5);
-	}
+	bt_await_ring(c, &v, bt_backlog, 10000,
+	    "no backlog of answers built up in 10 s");
 	TAP_SYS(kill(s.pid, sig));
 	tp_reap(&s, 5000);
 	TAP_EQ(s.status, sig == SIGKILL ? 128 + SIGKILL : 0);
@@ -623,8 +640,7 @@ t_dma_isolation(void)
 	TAP_EQ(vp[4095], 0xa5);
 	bt_scheme_stop(&s);
 	TAP_OK(ring_physunmap(vp, 8192));
-	ring_close(v.r);
-	ring_ctl_close(v.c);
+	bt_dev_close(&v);
 	td_end(&d, c);
 }
 TAP_TEST(t_dma_isolation,
@@ -770,8 +786,7 @@ t_sizes_decimal(void)
 	TAP_EQ(bt_req(&v, BLKDEV_OP_CAPACITY, 0, 0, 0, 0), 20);
 	TAP_EQ(bt_req(&v, RING_OP_FSTAT, 0, 0, 0, 0), 10240);
 	bt_scheme_stop(&s);
-	ring_close(v.r);
-	ring_ctl_close(v.c);
+	bt_dev_close(&v);
 	td_end(&d, c);
 }
 TAP_TEST(t_sizes_decimal, "blkdev sizes are decimal", TAP_TIMEOUT)

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "lib/daemon.h"
+#include "lib/proc.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
 
@@ -133,18 +134,12 @@ ks_producer(unsigned slot)
 	struct ring_ctl *c;
 	char name[32];
 	unsigned n = 0, i;
-	uint64_t t0;
 	int rc;
 
 	tu_srand(getpid());
 	snprintf(name, sizeof(name), "ks%u", slot);
 	c = td_connect(&d);
-	/* the name comes free once ringd has seen the last holder die */
-	for (t0 = clock_ns(); (rc = ring_ctl_register(c, name, NULL, 0)) ==
-	    -EEXIST && clock_ns() - t0 < 5000000000ull;)
-		tu_sleep_ms(1);
-	if (rc < 0)
-		TAP_FAIL("register '%s': %s", name, tap_rcname(rc));
+	tp_register_again(c, name);
 	while (!atomic_load(&ks->stop_producers)) {
 		bool busy = false;
 		int armed = 0;
@@ -326,13 +321,16 @@ ks_flush(struct ks_consumer *k)
 	k->rings = 0;
 }
 
+/* slot: unused, the consumers are alike */
 static void
-ks_consumer(void)
+ks_consumer(unsigned slot)
 {
 	struct ks_consumer k;
 	struct ring_ctl *c;
 	struct ring *r = NULL;
 	uint64_t id = 0, t0 = 0;
+
+	(void)slot;
 	bool draining = false;
 
 	memset(&k, 0, sizeof(k));
@@ -399,26 +397,6 @@ ks_consumer(void)
 
 /* --- the storm ------------------------------------------------------ */
 
-static pid_t
-ks_spawn_producer(unsigned slot)
-{
-	pid_t pid = tap_fork();
-
-	if (pid == 0)
-		ks_producer(slot);
-	return pid;
-}
-
-static pid_t
-ks_spawn_consumer(void)
-{
-	pid_t pid = tap_fork();
-
-	if (pid == 0)
-		ks_consumer();
-	return pid;
-}
-
 static unsigned
 ks_kills(void)
 {
@@ -439,18 +417,18 @@ static void
 test_killstorm(void)
 {
 	pid_t prod[KS_PRODUCERS], cons[KS_CONSUMERS];
-	unsigned kills = ks_kills(), i, pk = 0, ck = 0;
+	unsigned kills = ks_kills(), i;
 	uint64_t t0, answered, before;
+	struct tp_pool prods = { prod, KS_PRODUCERS, ks_producer, 0 };
+	struct tp_pool conss = { cons, KS_CONSUMERS, ks_consumer, 0 };
 
 	ks = mmap(NULL, sizeof(*ks), PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	TAP_ASSERT(ks != MAP_FAILED);
 	td_begin(&d, NULL);
 	tu_srand(0x6b696c6c);
-	for (i = 0; i < KS_PRODUCERS; i++)
-		prod[i] = ks_spawn_producer(i);
-	for (i = 0; i < KS_CONSUMERS; i++)
-		cons[i] = ks_spawn_consumer();
+	tp_pool_start(&prods);
+	tp_pool_start(&conss);
 	/* traffic first */
 	for (t0 = clock_ns(); atomic_load(&ks->live_submitted) < 2000;) {
 		if (clock_ns() - t0 > 10000000000ull)
@@ -466,19 +444,7 @@ test_killstorm(void)
 		while (atomic_load(&ks->live_submitted) < before + 50 &&
 		    clock_ns() - t0 < 600000000000ull)
 			tu_sleep_ms(1);
-		if (tu_rand_below(3) != 0) {
-			unsigned v = (unsigned)tu_rand_below(KS_PRODUCERS);
-
-			tap_kill(prod[v]);
-			prod[v] = ks_spawn_producer(v);
-			pk++;
-		} else {
-			unsigned v = (unsigned)tu_rand_below(KS_CONSUMERS);
-
-			tap_kill(cons[v]);
-			cons[v] = ks_spawn_consumer();
-			ck++;
-		}
+		tp_pool_kill_one(tu_rand_below(3) != 0 ? &prods : &conss);
 		if (i % 50 == 0)
 			td_assert_alive(&d);
 	}
@@ -494,7 +460,7 @@ test_killstorm(void)
 	answered = ks->ok + ks->shutdown + ks->canceled;
 	tap_diag("killstorm: %u kills (%u producers, %u consumers) in %.1f s; "
 	    "%" PRIu64 " SQEs submitted in all",
-	    kills, pk, ck, (double)(clock_ns() - t0) / 1e9,
+	    kills, prods.kills, conss.kills, (double)(clock_ns() - t0) / 1e9,
 	    (uint64_t)ks->live_submitted);
 	tap_diag("killstorm: %" PRIu64 " rings accounted for: %" PRIu64 " submitted, %" PRIu64 " results, %" PRIu64
 	    " -ESHUTDOWN, %" PRIu64 " -ECANCELED; lost %" PRIu64 ", duplicated %"
@@ -513,7 +479,7 @@ test_killstorm(void)
 	TAP_EQ(ks->bad_status, 0);
 	TAP_EQ(ks->broken, 0);
 	TAP_EQ(answered, ks->submitted);
-	TAP_ASSERT(ks->shutdown > 0 || pk == 0);
+	TAP_ASSERT(ks->shutdown > 0 || prods.kills == 0);
 	td_finish(&d);
 }
 TAP_TEST(test_killstorm,

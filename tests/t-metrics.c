@@ -90,11 +90,9 @@ mt_check_up(const char *mpath)
 
 	CTL("-j", "status");
 	mt_save("status.json", r.out, st, sizeof(st));
-	CTL("-j", "rings");
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "rings");
 	mt_save("rings.json", r.out, rings, sizeof(rings));
-	CTL("-j", "schemes");
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "schemes");
 	mt_save("schemes.json", r.out, schemes, sizeof(schemes));
 	snprintf(cmd, sizeof(cmd),
 	    "/usr/bin/python3 %s/tests/metrics-check.py %s %s %s %s",
@@ -142,8 +140,7 @@ test_oneshot(void)
 		td_roundtrip(ring, &sqe, &cqe);
 	TAP_ASSERT(
 	    ring_physalloc3(c, 3 << 20, RING_PHYS_SPACE_32, &min, &base) == 0);
-	CTL("metrics");
-	EXPECT_STATUS(0);
+	CTL_OK("metrics");
 	EXPECT_HAS(r.out,
 	    "\nringd_phys_zone_used_bytes{zone=\"32\"} 3145728\n");
 	EXPECT_HAS(r.out, "\nringd_phys_zone_regions{zone=\"32\"} 1\n");
@@ -154,10 +151,7 @@ test_oneshot(void)
 	mt_check_up(path);
 	mt_promtool(path);
 	TAP_ASSERT(ring_physfree(c, base, 3 << 20) == 0);
-	td_close_ring(c, ring, id);
-	ring_ctl_close(c);
-	td_settle(&d);
-	td_stop(&d);
+	RINGD_DOWN(c, ring, id);
 	/* ringd gone: a whole exposition still, and status 3 */
 	CTL("metrics");
 	EXPECT_STATUS(3);
@@ -191,8 +185,7 @@ test_output_file(void)
 	td_begin(&d, NULL);
 	snprintf(prom, sizeof(prom), "%s/ringd.prom", d.dir);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", prom);
-	CTL("metrics", "-o", prom);
-	EXPECT_STATUS(0);
+	CTL_OK("metrics", "-o", prom);
 	TAP_ASSERT(r.out[0] == '\0');
 	TAP_ASSERT(td_read_file(prom, buf, sizeof(buf)) > 0);
 	EXPECT_HAS(buf, "\nringd_up 1\n");
@@ -201,8 +194,7 @@ test_output_file(void)
 	mt_check_up(prom);
 	ino = mt_inode(prom);
 	/* again, with --output=: a new file took the old one's name */
-	CTL("metrics", "--output", prom);
-	EXPECT_STATUS(0);
+	CTL_OK("metrics", "--output", prom);
 	TAP_ASSERT(mt_inode(prom) != ino);
 	td_stop(&d);
 	/* ringd down: the file says so, and the status too */
@@ -271,8 +263,7 @@ test_usage(void)
 	EXPECT_STATUS(1);
 	EXPECT_HAS(r.err, "cannot listen on '");
 	close(fd);
-	CTL("help", "metrics");
-	EXPECT_STATUS(0);
+	CTL_OK("help", "metrics");
 	EXPECT_HAS(r.out, "--listen");
 	td_finish(&d);
 }

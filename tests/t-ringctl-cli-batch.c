@@ -69,11 +69,9 @@ test_batch(void)
 	EXPECT_STATUS(2);
 	TAP_ASSERT(strstr(r.out, "health") == NULL);
 	CTL_IN("submit null write 'data=x\n", "-b", "-");
-	EXPECT_STATUS(2);
-	EXPECT_ERR("<stdin>:1: unterminated quote");
+	EXPECT_FAIL(2, "<stdin>:1: unterminated quote");
 	CTL_IN("shell\n", "-b", "-");
-	EXPECT_STATUS(2);
-	EXPECT_ERR("shell: already in the shell");
+	EXPECT_FAIL(2, "shell: already in the shell");
 	/* quit ends a batch */
 	CTL_IN("quit\nprobe\n", "-b", "-");
 	EXPECT_STATUS(0);
@@ -82,12 +80,10 @@ test_batch(void)
 	EXPECT_USAGE("-b takes no command");
 	snprintf(path, sizeof(path), "%s/none", d.dir);
 	CTL("-b", path);
-	EXPECT_STATUS(1);
-	EXPECT_ERR("cannot open '");
+	EXPECT_FAIL(1, "cannot open '");
 	/* a device is an endless line: refused before reading */
 	CTL("-b", "/dev/full");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("'/dev/full' is not a regular file or a pipe");
+	EXPECT_FAIL(1, "'/dev/full' is not a regular file or a pipe");
 	/* a line over 64 KiB is refused whole and the next one runs */
 	{
 		static char big[70000 + 32];
@@ -95,8 +91,7 @@ test_batch(void)
 		memset(big, 'x', 70000);
 		strcpy(big + 70000, "\nschemes -q\n");
 		CTL_IN(big, "-b", "-", "--force");
-		EXPECT_STATUS(2);
-		EXPECT_ERR("<stdin>:1: line too long");
+		EXPECT_FAIL(2, "<stdin>:1: line too long");
 		TAP_ASSERT(strstr(r.out, "echo\nnull\nzero\n") != NULL);
 	}
 

@@ -57,8 +57,7 @@ test_sync(void)
 	size_t used = 0;
 
 	td_begin(&d, NULL);
-	CTL("help", "--commands");
-	EXPECT_STATUS(0);
+	CTL_OK("help", "--commands");
 	snprintf(table, sizeof(table), "%s", r.out);
 	TAP_ASSERT(strstr(table, "status\nschemes\n") == table);
 
@@ -205,14 +204,12 @@ test_help(void)
 	size_t i, k, n;
 
 	td_begin(&d, NULL);
-	CTL("help", "--commands");
-	EXPECT_STATUS(0);
+	CTL_OK("help", "--commands");
 	snprintf(table, sizeof(table), "%s", r.out);
 	snprintf(man, sizeof(man), "%s", source_file("man/ringctl.1"));
 	snprintf(zsh, sizeof(zsh), "%s", source_file("completions/_ringctl"));
 	/* help -j: one {name, usage, help} per command, in table order */
-	CTL("-j", "help");
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "help");
 	o = JSON_OUT();
 	TAP_ASSERT(json_object_is_type(o, json_type_array));
 	n = json_object_array_length(o);
@@ -226,8 +223,7 @@ test_help(void)
 	TAP_ASSERT(*p == '\0');
 	json_object_put(o);
 	/* help -j --commands: the names */
-	CTL("-j", "help", "--commands");
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "help", "--commands");
 	o = JSON_OUT();
 	TAP_ASSERT(json_object_is_type(o, json_type_array));
 	TAP_EQ(json_object_array_length(o), n);
@@ -236,18 +232,15 @@ test_help(void)
 		"status") == 0);
 	json_object_put(o);
 	/* help text */
-	CTL("help");
-	EXPECT_STATUS(0);
+	CTL_OK("help");
 	TAP_ASSERT(strstr(r.out, "\nCommands:\n  status     ") != NULL);
-	CTL("help", "physfree");
-	EXPECT_STATUS(0);
+	CTL_OK("help", "physfree");
 	TAP_ASSERT(strncmp(r.out,
 		       "usage: ringctl [-jp] [-S socket] physfree [--force] "
 		       "ID|BASE\nfree a physical memory region\n",
 		       90) == 0);
 	TAP_ASSERT(strstr(r.out, "\n      --force ") != NULL);
-	CTL("help", "monitor");
-	EXPECT_STATUS(0);
+	CTL_OK("help", "monitor");
 	TAP_ASSERT(strstr(r.out,
 		       "\n  -i, --interval DURATION  time between "
 		       "snapshots") != NULL);
@@ -263,8 +256,7 @@ test_help(void)
 	for (name = table; *name != '\0'; name = nl + 1) {
 		nl = strchr(name, '\n');
 		*nl = '\0';
-		CTL("-j", "help", name);
-		EXPECT_STATUS(0);
+		CTL_OK("-j", "help", name);
 		o = JSON_OUT();
 		tr_keys(o, name, TR_HELP_KEYS, "options:array",
 		    "arguments:array");
@@ -276,8 +268,7 @@ test_help(void)
 						    k),
 				json_type_string));
 		opts = tr_get(o, "options");
-		CTL("help", name);
-		EXPECT_STATUS(0);
+		CTL_OK("help", name);
 		snprintf(col, sizeof(col),
 		    "usage: ringctl [-jp] [-S socket] %.64s", name);
 		TAP_ASSERT(strncmp(r.out, col, strlen(col)) == 0);

@@ -67,36 +67,55 @@ monitor_wait(const char *event, uint64_t id, unsigned ms)
 	return false;
 }
 
+static const struct tr_usage monitor_usage[] = {
+	{ { "monitor", "--interval", "0ms" }, "bad --interval" },
+	{ { "monitor", "--threshold", "x" }, "bad --threshold" },
+	{ { "monitor", "1", "2" }, "unexpected argument '2'" },
+};
+
+/*
+ * A ring opened before monitor's first snapshot is not an event, so open
+ * rings to null on c (closing the one before) until saw() finds an attach
+ * event for one within 1 s; 20 tries.  Returns that ring, its id in *id.
+ */
+static struct ring *
+open_until_attach(struct ring_ctl *c, uint64_t *id,
+    bool (*saw)(const char *event, uint64_t id, unsigned ms),
+    const char *why)
+{
+	struct ring *ring = NULL;
+	unsigned tries;
+
+	for (tries = 0; tries < 20; tries++) {
+		if (ring != NULL)
+			td_close_ring(c, ring, *id);
+		ring = td_open(c, "null", 8, 0, 0, id);
+		if (saw("attach", *id, 1000))
+			return ring;
+	}
+	TAP_FAIL("%s: %s", why, r.out);
+}
+
 static void
 test_monitor(void)
 {
 	struct ring_ctl *c;
-	struct ring *ring = NULL;
+	struct ring *ring;
 	uint64_t id = 0;
 	char ids[32], *line, *nl;
 	struct ring_sqe sqe;
 	int ready[2], done[2];
 	unsigned tries;
 	pid_t pid, helper;
-	bool seen = false;
+	bool seen;
 
 	td_begin(&d, NULL);
 	c = td_connect(&d);
 	pid = tr_spawn(d.dir, "mon", NULL,
 	    (const char *const[]){ "-S", d.sock, "-j", "monitor", "--interval",
 		"10ms", "--threshold", "1", NULL });
-	/*
-	 * A ring opened before monitor's first snapshot is not an event, so
-	 * open rings until one shows up as attached.
-	 */
-	for (tries = 0; tries < 20 && !seen; tries++) {
-		if (ring != NULL)
-			td_close_ring(c, ring, id);
-		ring = td_open(c, "null", 8, 0, 0, &id);
-		seen = monitor_wait("attach", id, 1000);
-	}
-	if (!seen)
-		TAP_FAIL("monitor reported no attach: %s", r.out);
+	ring = open_until_attach(c, &id, monitor_wait,
+	    "monitor reported no attach");
 	ring_close(ring);
 	TAP_OK(ring_ctl_close_ring(c, id));
 	if (!monitor_wait("detach", id, 5000))
@@ -149,14 +168,8 @@ test_monitor(void)
 	TAP_ASSERT(strstr(r.out, "{\"event\":\"detach\",") != NULL);
 	/* bad input */
 	CTL("monitor", "4242");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("no ring 4242");
-	CTL("monitor", "--interval", "0ms");
-	EXPECT_USAGE("bad --interval");
-	CTL("monitor", "--threshold", "x");
-	EXPECT_USAGE("bad --threshold");
-	CTL("monitor", "1", "2");
-	EXPECT_USAGE("unexpected argument '2'");
+	EXPECT_FAIL(1, "no ring 4242");
+	USAGE_CASES(monitor_usage);
 	td_end(&d, c);
 }
 TAP_TEST(test_monitor, "ringctl-monitor", 90)
@@ -182,8 +195,7 @@ test_metrics(void)
 	td_begin(&d, NULL);
 	c = td_connect(&d);
 	ring = td_open(c, "echo", 16, 0, 0, &id);
-	CTL("metrics");
-	EXPECT_STATUS(0);
+	CTL_OK("metrics");
 	TAP_ASSERT(strstr(r.out, "\nringd_up 1\n") != NULL);
 	TAP_ASSERT(strstr(r.out, "\nringd_rings 1\n") != NULL);
 	snprintf(want, sizeof(want),
@@ -234,14 +246,10 @@ test_metrics(void)
 			 "grammar checked line by line only");
 	}
 	CTL("-j", "metrics");
-	EXPECT_STATUS(2);
-	EXPECT_ERR("metrics: has no JSON form");
+	EXPECT_FAIL(2, "metrics: has no JSON form");
 	CTL("metrics", "x");
 	EXPECT_USAGE("unexpected argument");
-	td_close_ring(c, ring, id);
-	ring_ctl_close(c);
-	td_settle(&d);
-	td_stop(&d);
+	RINGD_DOWN(c, ring, id);
 	/* ringd gone: ringd_up 0 and status 3 */
 	CTL("metrics");
 	EXPECT_STATUS(3);
@@ -275,11 +283,9 @@ static void
 test_monitor_text(void)
 {
 	struct ring_ctl *c;
-	struct ring *ring = NULL;
+	struct ring *ring;
 	uint64_t id = 0;
-	unsigned tries;
 	char *line, *nl, want[64];
-	bool seen = false;
 	pid_t pid;
 
 	td_begin(&d, NULL);
@@ -287,15 +293,8 @@ test_monitor_text(void)
 	pid = tr_spawn(d.dir, "mon", NULL,
 	    (const char *const[]){ "-S", d.sock, "monitor", "-i", "10ms",
 		NULL });
-	/* as in ringctl-monitor: a ring of the first snapshot is no event */
-	for (tries = 0; tries < 20 && !seen; tries++) {
-		if (ring != NULL)
-			td_close_ring(c, ring, id);
-		ring = td_open(c, "null", 8, 0, 0, &id);
-		seen = monitor_text_saw("attach", id, 1000);
-	}
-	if (!seen)
-		TAP_FAIL("monitor printed no attach: %s", r.out);
+	ring = open_until_attach(c, &id, monitor_text_saw,
+	    "monitor printed no attach");
 	td_close_ring(c, ring, id);
 	if (!monitor_text_saw("detach", id, 5000))
 		TAP_FAIL("monitor printed no detach: %s", r.out);

@@ -34,39 +34,37 @@ static struct tr_run r;
 
 /* --- global contract ---------------------------------------------------- */
 
+static const struct tr_usage global_usage[] = {
+	{ { "statsu" }, "unknown command 'statsu' (did you mean 'status'?)" },
+	{ { "frobnicate" }, "unknown command 'frobnicate'" },
+	{ { "-x", "status" }, "unknown option '-x'" },
+	{ { "--frob", "status" }, "unknown option '--frob'" },
+};
+
+static const struct tr_usage status_usage[] = {
+	{ { "status", "extra" }, "status: unexpected argument 'extra'" },
+	{ { "status", "--bogus" }, "status: unknown option '--bogus'" },
+	{ { "--force", "status" }, "--force is for -b" },
+};
+
 static void
 test_usage(void)
 {
 	td_begin(&d, NULL);
 	tr_runv(d.dir, &r, NULL, (const char *const[]){ NULL });
 	EXPECT_USAGE("no command given");
-	CTL("statsu");
-	EXPECT_USAGE("unknown command 'statsu' (did you mean 'status'?)");
-	CTL("frobnicate");
-	EXPECT_USAGE("unknown command 'frobnicate'");
-	CTL("-x", "status");
-	EXPECT_USAGE("unknown option '-x'");
-	CTL("--frob", "status");
-	EXPECT_USAGE("unknown option '--frob'");
+	USAGE_CASES(global_usage);
 	tr_runv(d.dir, &r, NULL, (const char *const[]){ "-S", NULL });
 	EXPECT_USAGE("needs a value");
 	tr_runv(d.dir, &r, NULL,
 	    (const char *const[]){ "-S", "", "status", NULL });
 	EXPECT_USAGE("empty socket path");
-	CTL("status", "extra");
-	EXPECT_USAGE("status: unexpected argument 'extra'");
-	CTL("status", "--bogus");
-	EXPECT_USAGE("status: unknown option '--bogus'");
-	CTL("--force", "status");
-	EXPECT_USAGE("--force is for -b");
-	CTL("-V");
-	EXPECT_STATUS(0);
+	USAGE_CASES(status_usage);
+	CTL_OK("-V");
 	TAP_ASSERT(strncmp(r.out, "ringctl ", 8) == 0);
-	CTL("-h");
-	EXPECT_STATUS(0);
+	CTL_OK("-h");
 	TAP_ASSERT(strstr(r.out, "usage: ringctl") != NULL);
-	CTL("submit", "-h");
-	EXPECT_STATUS(0);
+	CTL_OK("submit", "-h");
 	TAP_ASSERT(
 	    strstr(r.out, "usage: ringctl [-jp] [-S socket] submit") != NULL);
 	/* JSON mode: the error object on stdout too */
@@ -93,8 +91,7 @@ test_unreachable(void)
 	snprintf(path, sizeof(path), "%s/nobody-here.sock", d.dir);
 	tr_runv(d.dir, &r, NULL,
 	    (const char *const[]){ "-S", path, "status", NULL });
-	EXPECT_STATUS(3);
-	EXPECT_ERR("cannot connect to ringd at '");
+	EXPECT_FAIL(3, "cannot connect to ringd at '");
 	tr_runv(d.dir, &r, NULL,
 	    (const char *const[]){ "-S", path, "-j", "rings", NULL });
 	EXPECT_STATUS(3);
@@ -128,12 +125,10 @@ test_status(void)
 	struct json_object *o;
 
 	td_begin(&d, NULL);
-	CTL("status");
-	EXPECT_STATUS(0);
+	CTL_OK("status");
 	TAP_ASSERT(strstr(r.out, "health:   ok") != NULL);
 	TAP_ASSERT(strstr(r.out, "schemes:  3") != NULL);
-	CTL("-j", "status");
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "status");
 	o = JSON_OUT();
 	tr_keys(o, "status", "server:string", "protocol_version:int", "pid:int",
 	    "uptime_ns:int", "schemes:int", "rings:int", "clients:int",
@@ -150,8 +145,7 @@ test_status(void)
 	TAP_ASSERT(json_object_get_boolean(tr_get(o, "healthy")));
 	json_object_put(o);
 	/* -p: the same object, indented */
-	CTL("-p", "status");
-	EXPECT_STATUS(0);
+	CTL_OK("-p", "status");
 	TAP_ASSERT(strstr(r.out, "\n  \"server\": ") != NULL);
 	json_object_put(JSON_OUT());
 	td_finish(&d);
@@ -181,15 +175,12 @@ test_schemes_probe(void)
 	size_t i;
 
 	td_begin(&d, NULL);
-	CTL("schemes");
-	EXPECT_STATUS(0);
+	CTL_OK("schemes");
 	TAP_ASSERT(strstr(r.out, "NAME") != NULL);
 	TAP_ASSERT(strstr(r.out, "noop,read,write") != NULL);
-	CTL("schemes", "-q");
-	EXPECT_STATUS(0);
+	CTL_OK("schemes", "-q");
 	TAP_ASSERT(strcmp(r.out, "echo\nnull\nzero\n") == 0);
-	CTL("-j", "schemes");
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "schemes");
 	a = JSON_OUT();
 	TAP_ASSERT(json_object_is_type(a, json_type_array));
 	TAP_EQ(json_object_array_length(a), 3);
@@ -203,14 +194,11 @@ test_schemes_probe(void)
 	}
 	json_object_put(a);
 
-	CTL("probe", "null");
-	EXPECT_STATUS(0);
+	CTL_OK("probe", "null");
 	TAP_ASSERT(strstr(r.out, "  0  noop\n  3  read\n  4  write\n") != NULL);
-	CTL("probe", "-q", "null");
-	EXPECT_STATUS(0);
+	CTL_OK("probe", "-q", "null");
 	TAP_ASSERT(strcmp(r.out, "noop\nread\nwrite\n") == 0);
-	CTL("-j", "probe", "null");
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "probe", "null");
 	s = JSON_OUT();
 	tr_keys(s, "probe", "scheme:string", "opcodes_declared:bool",
 	    "opcodes:array");
@@ -222,8 +210,7 @@ test_schemes_probe(void)
 	CTL("probe", "null", "zero");
 	EXPECT_USAGE("probe: unexpected argument 'zero'");
 	CTL("probe", "nosuch");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("ringctl: cannot probe 'nosuch': no such scheme");
+	EXPECT_FAIL(1, "ringctl: cannot probe 'nosuch': no such scheme");
 	CTL("-j", "probe", "nosuch");
 	EXPECT_STATUS(1);
 	s = JSON_OUT();
@@ -236,6 +223,13 @@ test_schemes_probe(void)
 	td_finish(&d);
 }
 TAP_TEST(test_schemes_probe, "ringctl-schemes-probe", 60)
+
+static const struct tr_usage rings_usage[] = {
+	{ { "ring" }, "ring: missing argument" },
+	{ { "ring", "abc" }, "ring: bad ring id 'abc'" },
+	{ { "ring", "-5" }, "ring: unknown option '-5'" },
+	{ { "ring", "99999999999999999999999" }, "too large" },
+};
 
 static void
 test_rings(void)
@@ -251,8 +245,7 @@ test_rings(void)
 	unsigned i;
 
 	td_begin(&d, NULL);
-	CTL("-j", "rings");
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "rings");
 	TAP_ASSERT(strcmp(r.out, "[]\n") == 0);
 	pid = ts_idle_scheme(&d, "idle", ready, done);
 	c = td_connect(&d);
@@ -262,16 +255,14 @@ test_rings(void)
 	for (i = 0; i < 3; i++)
 		TAP_OK(ring_sq_push(ring, &sqe));
 
-	CTL("rings");
-	EXPECT_STATUS(0);
+	CTL_OK("rings");
 	TAP_ASSERT(strstr(r.out, "SQ_DEPTH") != NULL);
 	TAP_ASSERT(strstr(r.out, "idle") != NULL);
 	TAP_ASSERT(strstr(r.out, "running") != NULL);
 	CTL("rings", "-q");
 	snprintf(ids, sizeof(ids), "%" PRIu64 "\n", id);
 	TAP_ASSERT(strcmp(r.out, ids) == 0);
-	CTL("-j", "rings");
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "rings");
 	a = JSON_OUT();
 	TAP_EQ(json_object_array_length(a), 1);
 	o = json_object_array_get_idx(a, 0);
@@ -299,45 +290,33 @@ test_rings(void)
 	json_object_put(a);
 
 	snprintf(ids, sizeof(ids), "%" PRIu64, id);
-	CTL("ring", ids);
-	EXPECT_STATUS(0);
+	CTL_OK("ring", ids);
 	TAP_ASSERT(strstr(r.out, "sq_depth:   3") != NULL);
 	TAP_ASSERT(strstr(r.out, "state:      running") != NULL);
-	CTL("-j", "ring", ids);
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "ring", ids);
 	o = JSON_OUT();
 	tr_keys(o, "ring", TR_RING_KEYS);
 	TAP_EQ(tr_int(o, "sq_depth"), 3);
 	json_object_put(o);
 
 	/* bad ids */
-	CTL("ring");
-	EXPECT_USAGE("ring: missing argument");
-	CTL("ring", "abc");
-	EXPECT_USAGE("ring: bad ring id 'abc'");
-	CTL("ring", "-5");
-	EXPECT_USAGE("ring: unknown option '-5'");
-	CTL("ring", "99999999999999999999999");
-	EXPECT_USAGE("too large");
+	USAGE_CASES(rings_usage);
 	CTL("ring", "4242");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("ringctl: no ring 4242\n");
+	EXPECT_FAIL(1, "ringctl: no ring 4242\n");
 	CTL("-j", "ring", "4242");
 	o = JSON_OUT();
 	TAP_ASSERT(strcmp(tr_str(o, "errno"), "ENOENT") == 0);
 	json_object_put(o);
 
 	/* clients: us, the scheme, and ringctl itself */
-	CTL("-j", "clients");
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "clients");
 	a = JSON_OUT();
 	TAP_EQ(json_object_array_length(a), 3);
 	for (i = 0; i < 3; i++)
 		tr_keys(json_object_array_get_idx(a, i), "client",
 		    TR_CLIENT_KEYS);
 	json_object_put(a);
-	CTL("clients");
-	EXPECT_STATUS(0);
+	CTL_OK("clients");
 	TAP_ASSERT(strstr(r.out, "ringctl") != NULL);
 
 	tu_notify(done[1]);
@@ -363,20 +342,17 @@ test_quiet_json(void)
 	td_begin(&d, NULL);
 	c = td_connect(&d);
 	ring = td_open(c, "echo", 8, 0, 0, &id);
-	CTL("-j", "schemes", "-q");
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "schemes", "-q");
 	TAP_ASSERT(strcmp(r.out, "[\"echo\",\"null\",\"zero\"]\n") == 0);
 	CTL("schemes", "-qj");
 	TAP_ASSERT(strcmp(r.out, "[\"echo\",\"null\",\"zero\"]\n") == 0);
-	CTL("-j", "rings", "-q");
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "rings", "-q");
 	snprintf(want, sizeof(want), "[%" PRIu64 "]\n", id);
 	TAP_ASSERT(strcmp(r.out, want) == 0);
 	CTL("rings", "-q");
 	snprintf(want, sizeof(want), "%" PRIu64 "\n", id);
 	TAP_ASSERT(strcmp(r.out, want) == 0);
-	CTL("-p", "clients", "-q");
-	EXPECT_STATUS(0);
+	CTL_OK("-p", "clients", "-q");
 	o = JSON_OUT();
 	TAP_ASSERT(json_object_is_type(o, json_type_array));
 	TAP_ASSERT(json_object_array_length(o) >= 2); /* us and ringctl */
@@ -394,40 +370,31 @@ TAP_TEST(test_quiet_json, "ringctl-quiet-json", 60)
 
 /* --- bad input for the commands without other tests of it ---------------- */
 
+static const struct tr_usage bad_input_usage[] = {
+	{ { "rings", "x" }, "rings: unexpected argument 'x'" },
+	{ { "rings", "--bogus" }, "rings: unknown option '--bogus'" },
+	{ { "rings", "-z" }, "rings: unknown option '-z'" },
+	{ { "rings", "--json=1" }, "rings: unknown option '--json'" },
+	{ { "clients", "1" }, "clients: unexpected argument '1'" },
+	{ { "clients", "--all" }, "clients: unknown option '--all'" },
+	{ { "clients", "-n", "1" }, "clients: unknown option '-n'" },
+	{ { "help", "nosuch" }, "help: unknown command 'nosuch'" },
+	{ { "help", "status", "rings" }, "help: unexpected argument 'rings'" },
+	{ { "help", "--commands", "status" },
+	    "help: --commands takes no command" },
+	{ { "help", "-q" }, "help: unknown option '-q'" },
+	{ { "help", "--commands=yes" },
+	    "help: option '--commands' takes no value" },
+	{ { "shell", "x" }, "shell: unexpected argument 'x'" },
+	{ { "shell", "--bogus" }, "shell: unknown option '--bogus'" },
+	{ { "shell", "-q" }, "shell: unknown option '-q'" },
+};
+
 static void
 test_bad_input(void)
 {
 	td_begin(&d, NULL);
-	CTL("rings", "x");
-	EXPECT_USAGE("rings: unexpected argument 'x'");
-	CTL("rings", "--bogus");
-	EXPECT_USAGE("rings: unknown option '--bogus'");
-	CTL("rings", "-z");
-	EXPECT_USAGE("rings: unknown option '-z'");
-	CTL("rings", "--json=1");
-	EXPECT_USAGE("rings: unknown option '--json'");
-	CTL("clients", "1");
-	EXPECT_USAGE("clients: unexpected argument '1'");
-	CTL("clients", "--all");
-	EXPECT_USAGE("clients: unknown option '--all'");
-	CTL("clients", "-n", "1");
-	EXPECT_USAGE("clients: unknown option '-n'");
-	CTL("help", "nosuch");
-	EXPECT_USAGE("help: unknown command 'nosuch'");
-	CTL("help", "status", "rings");
-	EXPECT_USAGE("help: unexpected argument 'rings'");
-	CTL("help", "--commands", "status");
-	EXPECT_USAGE("help: --commands takes no command");
-	CTL("help", "-q");
-	EXPECT_USAGE("help: unknown option '-q'");
-	CTL("help", "--commands=yes");
-	EXPECT_USAGE("help: option '--commands' takes no value");
-	CTL("shell", "x");
-	EXPECT_USAGE("shell: unexpected argument 'x'");
-	CTL("shell", "--bogus");
-	EXPECT_USAGE("shell: unknown option '--bogus'");
-	CTL("shell", "-q");
-	EXPECT_USAGE("shell: unknown option '-q'");
+	USAGE_CASES(bad_input_usage);
 	/* JSON mode: the error object, and still status 2 */
 	CTL("-j", "rings", "x");
 	EXPECT_STATUS(2);
@@ -438,8 +405,7 @@ test_bad_input(void)
 		json_object_put(o);
 	}
 	/* ringd keeps serving */
-	CTL("status");
-	EXPECT_STATUS(0);
+	CTL_OK("status");
 	td_finish(&d);
 }
 TAP_TEST(test_bad_input, "ringctl-bad-input", 60)
@@ -523,8 +489,7 @@ test_status_unhealthy(void)
 	TAP_EQ(WEXITSTATUS(system(want)), 7);
 	tap_kill(srv);
 	/* the real one is healthy */
-	CTL("status");
-	EXPECT_STATUS(0);
+	CTL_OK("status");
 	td_finish(&d);
 }
 TAP_TEST(test_status_unhealthy, "ringctl-status-unhealthy", 60)

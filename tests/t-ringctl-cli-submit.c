@@ -49,8 +49,7 @@ test_submit(void)
 
 	td_begin(&d, NULL);
 	/* null: Write completes with len, taken from data= */
-	CTL("submit", "null", "write", "data=hello");
-	EXPECT_STATUS(0);
+	CTL_OK("submit", "null", "write", "data=hello");
 	TAP_ASSERT(strncmp(r.out, "user_data=0 status=5 ", 21) == 0);
 	TAP_ASSERT(strstr(r.out, " latency=") != NULL);
 	o = SUBMIT_JSON(0, "null", "write", "data=hello", "user_data=77");
@@ -78,8 +77,7 @@ test_submit(void)
 	json_object_put(o);
 	/* a value a 32-bit entry cannot carry */
 	CTL("submit", "--bits", "32", "echo", "noop", "user_data=0x100000000");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("does not fit a 32-bit entry");
+	EXPECT_FAIL(1, "does not fit a 32-bit entry");
 
 	/* an errno in the completion: decoded, exit status 1 */
 	o = SUBMIT_JSON(1, "null", "fstat");
@@ -102,8 +100,7 @@ test_submit(void)
 	hex[128] = '\0';
 	TAP_ASSERT(strcmp(tr_str(o, "data_hex"), hex) == 0);
 	json_object_put(o);
-	CTL("submit", "--dump", "zero", "read", "len=20");
-	EXPECT_STATUS(0);
+	CTL_OK("submit", "--dump", "zero", "read", "len=20");
 	TAP_ASSERT(strstr(r.out, "00000010  00 00 00 00") != NULL);
 	/* a range outside the pool: EFAULT from the scheme */
 	o = SUBMIT_JSON(1, "zero", "read", "len=64", "addr=0x100000");
@@ -127,89 +124,78 @@ test_submit(void)
 }
 TAP_TEST(test_submit, "ringctl-submit", 60)
 
+static const struct tr_usage submit_usage[] = {
+	{ { "submit" }, "submit: missing argument" },
+	{ { "submit", "null" }, "submit: missing argument" },
+	{ { "submit", "null", "frob" }, "submit: unknown opcode 'frob'" },
+	{ { "submit", "null", "256" }, "unknown opcode '256'" },
+	{ { "submit", "null", "noop", "bogus=1" },
+	    "submit: unknown field 'bogus'" },
+	{ { "submit", "null", "noop", "len" }, "'len' is not FIELD=VALUE" },
+	{ { "submit", "null", "noop", "=5" }, "is not FIELD=VALUE" },
+	{ { "submit", "null", "noop", "fd=12x" },
+	    "submit: bad number in fd=12x" },
+	{ { "submit", "null", "noop", "fd=-1" }, "bad number in fd=-1" },
+	{ { "submit", "null", "noop", "fd=" }, "bad number in fd=" },
+	{ { "submit", "null", "noop", "priority=65536" },
+	    "priority=65536 is out of range (0..65535)" },
+	{ { "submit", "null", "noop", "flags=256" },
+	    "flags=256 is out of range (0..255)" },
+	{ { "submit", "null", "noop", "flags=drain|frob" },
+	    "bad number in flags=drain|frob" },
+	{ { "submit", "null", "noop", "syscall_flags=0x100000000" },
+	    "out of range (0..4294967295)" },
+	{ { "submit", "null", "noop", "user_data=18446744073709551616" },
+	    "user_data=18446744073709551616 is out of range" },
+	{ { "submit", "null", "noop", "len=17179869184G" },
+	    "len=17179869184G is out of range" },
+	{ { "submit", "null", "noop", "fd=1", "fd=2" },
+	    "field 'fd' given twice" },
+	{ { "submit", "null", "noop", "data=a", "data=b" },
+	    "data given twice" },
+	{ { "submit", "--count", "0", "null", "noop" },
+	    "--count wants a number" },
+	{ { "submit", "--count", "x", "null", "noop" },
+	    "--count wants a number" },
+	{ { "submit", "--batch", "4", "null", "noop" },
+	    "--batch and --window need --count" },
+	{ { "submit", "--count", "10", "--batch", "64", "--window", "32",
+	      "null", "noop" },
+	    "--batch 64 is larger than --window 32" },
+	{ { "submit", "--count", "10", "--window", "100000", "null", "noop" },
+	    "--window wants a number in 1..32768" },
+	{ { "submit", "--count", "10", "--dump", "null", "noop" },
+	    "--dump is for a single entry" },
+	{ { "submit", "--bits", "16", "null", "noop" }, "--bits is 32 or 64" },
+	{ { "submit", "--timeout", "soon", "null", "noop" },
+	    "bad --timeout 'soon'" },
+	{ { "submit", "--count" }, "option '--count' needs N" },
+	{ { "submit", "--dump=yes", "null", "noop" },
+	    "option '--dump' takes no value" },
+};
+
 static void
 test_submit_errors(void)
 {
 	char path[200];
 
 	td_begin(&d, NULL);
-	CTL("submit");
-	EXPECT_USAGE("submit: missing argument");
-	CTL("submit", "null");
-	EXPECT_USAGE("submit: missing argument");
-	CTL("submit", "null", "frob");
-	EXPECT_USAGE("submit: unknown opcode 'frob'");
-	CTL("submit", "null", "256");
-	EXPECT_USAGE("unknown opcode '256'");
-	CTL("submit", "null", "noop", "bogus=1");
-	EXPECT_USAGE("submit: unknown field 'bogus'");
-	CTL("submit", "null", "noop", "len");
-	EXPECT_USAGE("'len' is not FIELD=VALUE");
-	CTL("submit", "null", "noop", "=5");
-	EXPECT_USAGE("is not FIELD=VALUE");
-	CTL("submit", "null", "noop", "fd=12x");
-	EXPECT_USAGE("submit: bad number in fd=12x");
-	CTL("submit", "null", "noop", "fd=-1");
-	EXPECT_USAGE("bad number in fd=-1");
-	CTL("submit", "null", "noop", "fd=");
-	EXPECT_USAGE("bad number in fd=");
-	CTL("submit", "null", "noop", "priority=65536");
-	EXPECT_USAGE("priority=65536 is out of range (0..65535)");
-	CTL("submit", "null", "noop", "flags=256");
-	EXPECT_USAGE("flags=256 is out of range (0..255)");
-	CTL("submit", "null", "noop", "flags=drain|frob");
-	EXPECT_USAGE("bad number in flags=drain|frob");
-	CTL("submit", "null", "noop", "syscall_flags=0x100000000");
-	EXPECT_USAGE("out of range (0..4294967295)");
-	CTL("submit", "null", "noop", "user_data=18446744073709551616");
-	EXPECT_USAGE("user_data=18446744073709551616 is out of range");
-	CTL("submit", "null", "noop", "len=17179869184G");
-	EXPECT_USAGE("len=17179869184G is out of range");
-	CTL("submit", "null", "noop", "fd=1", "fd=2");
-	EXPECT_USAGE("field 'fd' given twice");
-	CTL("submit", "null", "noop", "data=a", "data=b");
-	EXPECT_USAGE("data given twice");
-	CTL("submit", "--count", "0", "null", "noop");
-	EXPECT_USAGE("--count wants a number");
-	CTL("submit", "--count", "x", "null", "noop");
-	EXPECT_USAGE("--count wants a number");
-	CTL("submit", "--batch", "4", "null", "noop");
-	EXPECT_USAGE("--batch and --window need --count");
-	CTL("submit", "--count", "10", "--batch", "64", "--window", "32",
-	    "null", "noop");
-	EXPECT_USAGE("--batch 64 is larger than --window 32");
-	CTL("submit", "--count", "10", "--window", "100000", "null", "noop");
-	EXPECT_USAGE("--window wants a number in 1..32768");
-	CTL("submit", "--count", "10", "--dump", "null", "noop");
-	EXPECT_USAGE("--dump is for a single entry");
-	CTL("submit", "--bits", "16", "null", "noop");
-	EXPECT_USAGE("--bits is 32 or 64");
-	CTL("submit", "--timeout", "soon", "null", "noop");
-	EXPECT_USAGE("bad --timeout 'soon'");
-	CTL("submit", "--count");
-	EXPECT_USAGE("option '--count' needs N");
-	CTL("submit", "--dump=yes", "null", "noop");
-	EXPECT_USAGE("option '--dump' takes no value");
+	USAGE_CASES(submit_usage);
 	snprintf(path, sizeof(path), "%s/missing", d.dir);
 	CTL("submit", "--data-file", path, "null", "write");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("cannot open '");
+	EXPECT_FAIL(1, "cannot open '");
 	CTL("submit", "--data-file", d.dir, "null", "write");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("is not a regular file");
+	EXPECT_FAIL(1, "is not a regular file");
 	/* failures of ringd's side */
 	CTL("submit", "nosuch", "noop");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("ringctl: cannot open ring to 'nosuch': no such scheme");
+	EXPECT_FAIL(1, "ringctl: cannot open ring to 'nosuch': no such scheme");
 	CTL("submit", "zero", "read", "len=512M");
 	EXPECT_STATUS(1);
 	EXPECT_ERR("cannot open ring to 'zero': too large for ringd's limits");
 	CTL("submit", "zero", "read", "len=4G");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("cannot make a 4294967296-byte buffer");
+	EXPECT_FAIL(1, "cannot make a 4294967296-byte buffer");
 	/* ringd still serves */
-	CTL("submit", "null", "noop");
-	EXPECT_STATUS(0);
+	CTL_OK("submit", "null", "noop");
 	td_finish(&d);
 }
 TAP_TEST(test_submit_errors, "ringctl-submit-errors", 60)
@@ -245,8 +231,7 @@ test_submit_load(void)
 	TAP_EQ(tr_int(o, "errors"), 100);
 	TAP_ASSERT(strcmp(tr_str(o, "first_errno"), "ENOSYS") == 0);
 	json_object_put(o);
-	CTL("submit", "--count", "1000", "null", "noop");
-	EXPECT_STATUS(0);
+	CTL_OK("submit", "--count", "1000", "null", "noop");
 	TAP_ASSERT(strstr(r.out, "1000 entries to 'null' in ") != NULL);
 	TAP_ASSERT(strstr(r.out, "latency: min ") != NULL);
 	td_finish(&d);
@@ -307,8 +292,7 @@ test_example_scheme(void)
 
 	td_begin(&d, NULL);
 	pid = example_scheme("ramfile-scheme", "ram", NULL);
-	CTL("probe", "-q", "ram");
-	EXPECT_STATUS(0);
+	CTL_OK("probe", "-q", "ram");
 	TAP_ASSERT(strstr(r.out, "noop\n") != NULL);
 	TAP_ASSERT(strstr(r.out, "read\n") != NULL);
 	TAP_ASSERT(strstr(r.out, "write\n") != NULL);
@@ -326,8 +310,7 @@ test_example_scheme(void)
 	}
 	json_object_put(a);
 	/* write, then read back through another ring */
-	CTL("submit", "ram", "write", "data=hello ringctl", "offset=100");
-	EXPECT_STATUS(0);
+	CTL_OK("submit", "ram", "write", "data=hello ringctl", "offset=100");
 	TAP_ASSERT(strncmp(r.out, "user_data=0 status=13 ", 22) == 0);
 	o = SUBMIT_JSON(0, "--dump", "ram", "read", "len=5", "offset=106");
 	TAP_EQ(tr_int(o, "status"), 5);
@@ -385,16 +368,13 @@ test_declared_opcodes(void)
 
 	td_begin(&d, NULL);
 	pid = example_scheme("blkdev-scheme", "bd", "1M");
-	CTL("probe", "bd");
-	EXPECT_STATUS(0);
+	CTL_OK("probe", "bd");
 	TAP_ASSERT(strstr(r.out,
 		       "128  identify\n129  capacity\n130  release\n") != NULL);
-	CTL("probe", "-q", "bd");
-	EXPECT_STATUS(0);
+	CTL_OK("probe", "-q", "bd");
 	TAP_ASSERT(
 	    strstr(r.out, "fsync\nidentify\ncapacity\nrelease\n") != NULL);
-	CTL("-j", "probe", "bd");
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "probe", "bd");
 	o = JSON_OUT();
 	tr_keys(o, "probe", "scheme:string", "opcodes_declared:bool",
 	    "opcodes:array");
@@ -405,13 +385,11 @@ test_declared_opcodes(void)
 	}
 	json_object_put(o);
 	/* schemes names them too, in text and JSON */
-	CTL("schemes");
-	EXPECT_STATUS(0);
+	CTL_OK("schemes");
 	TAP_ASSERT(strstr(r.out,
 		       "noop,read,write,fstat,fsync,identify,capacity,"
 		       "release\n") != NULL);
-	CTL("-j", "schemes");
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "schemes");
 	a = JSON_OUT();
 	for (i = 0; i < json_object_array_length(a); i++) {
 		o = json_object_array_get_idx(a, i);
@@ -423,8 +401,7 @@ test_declared_opcodes(void)
 	}
 	json_object_put(a);
 	/* -q with -j: the names as a JSON array */
-	CTL("-j", "probe", "-q", "bd");
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "probe", "-q", "bd");
 	a = JSON_OUT();
 	TAP_ASSERT(json_object_is_type(a, json_type_array));
 	TAP_EQ(json_object_array_length(a), 8);
@@ -433,8 +410,7 @@ test_declared_opcodes(void)
 				      json_object_array_get_idx(a, 5 + i)),
 			       want[i]) == 0);
 	json_object_put(a);
-	CTL("-j", "probe", "-q", "null");
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "probe", "-q", "null");
 	TAP_ASSERT(strcmp(r.out, "[\"noop\",\"read\",\"write\"]\n") == 0);
 
 	/* submit by a declared name: 1 MiB is 2048 sectors */
@@ -445,8 +421,7 @@ test_declared_opcodes(void)
 	TAP_ASSERT(
 	    strcmp(tr_str(tr_get(o, "opcode"), "name"), "capacity") == 0);
 	json_object_put(o);
-	CTL("submit", "bd", "capacity");
-	EXPECT_STATUS(0);
+	CTL_OK("submit", "bd", "capacity");
 	TAP_ASSERT(strncmp(r.out, "user_data=0 status=2048 ", 24) == 0);
 	CTL("submit", "bd", "nosuchop");
 	EXPECT_USAGE("submit: unknown opcode 'nosuchop': not a standard name, "
@@ -454,8 +429,7 @@ test_declared_opcodes(void)
 	CTL("submit", "null", "capacity");
 	EXPECT_USAGE("unknown opcode 'capacity'");
 	CTL("submit", "nosuch", "capacity");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("ringctl: cannot probe 'nosuch': no such scheme");
+	EXPECT_FAIL(1, "ringctl: cannot probe 'nosuch': no such scheme");
 	CTL("submit", "bd", "not-a-name");
 	EXPECT_USAGE("unknown opcode 'not-a-name'");
 	TAP_SYS(kill(pid, SIGTERM));
@@ -467,8 +441,7 @@ test_declared_opcodes(void)
 		ring[i] = td_open(c, "echo", 4, 0, 0, &id[i]);
 	for (i = 0; i < 2; i++)
 		td_close_ring(c, ring[i], id[i]);
-	CTL("-j", "schemes");
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "schemes");
 	a = JSON_OUT();
 	for (i = 0; i < json_object_array_length(a); i++) {
 		o = json_object_array_get_idx(a, i);
@@ -479,8 +452,7 @@ test_declared_opcodes(void)
 		TAP_ASSERT(tr_int(o, "rings_opened") >= 3);
 	}
 	json_object_put(a);
-	CTL("metrics");
-	EXPECT_STATUS(0);
+	CTL_OK("metrics");
 	snprintf(line, sizeof(line),
 	    "\nringd_scheme_rings{scheme=\"echo\",builtin=\"1\"} 1\n");
 	TAP_ASSERT(strstr(r.out, line) != NULL);
@@ -505,15 +477,13 @@ test_submit_data_file(void)
 	snprintf(fifo, sizeof(fifo), "%s/data.fifo", d.dir);
 	TAP_SYS(mkfifo(fifo, 0600));
 	CTL("submit", "--data-file", fifo, "echo", "write");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("is a pipe with no writer");
+	EXPECT_FAIL(1, "is a pipe with no writer");
 	/* a device that never ends, a directory */
 	CTL("submit", "--data-file", "/dev/zero", "echo", "write");
 	EXPECT_STATUS(1);
 	EXPECT_ERR("ringctl: '/dev/zero' is not a regular file or a pipe\n");
 	CTL("submit", "--data-file", d.dir, "echo", "write");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("is not a regular file or a pipe");
+	EXPECT_FAIL(1, "is not a regular file or a pipe");
 	/* a pipe with a writer: its bytes, up to the end */
 	snprintf(path, sizeof(path), "%s/pipe.out", d.dir);
 	snprintf(cmd, sizeof(cmd),
@@ -536,8 +506,7 @@ test_submit_data_file(void)
 	TAP_ASSERT(
 	    strstr(r.out, "cannot use '/dev/stdin': file too large") != NULL);
 	/* ringd still serves */
-	CTL("submit", "null", "noop");
-	EXPECT_STATUS(0);
+	CTL_OK("submit", "null", "noop");
 	td_finish(&d);
 }
 TAP_TEST(test_submit_data_file, "ringctl-submit-data-file", 60)

@@ -341,8 +341,7 @@ test_help(void)
 	RINGD("--config", d.conf, "--test");
 	EXPECT_STATUS(0);
 	RINGD("--log-level=loud");
-	EXPECT_STATUS(2);
-	EXPECT_ERR("bad log level 'loud'");
+	EXPECT_FAIL(2, "bad log level 'loud'");
 	/* a usage error: a message naming the option, then the usage */
 	RINGD("--bogus");
 	EXPECT_STATUS(2);
@@ -352,15 +351,13 @@ test_help(void)
 	EXPECT_STATUS(2);
 	TAP_ASSERT(strncmp(r.err, "ringd: unknown option '-x'\n", 27) == 0);
 	RINGD("--pidfile");
-	EXPECT_STATUS(2);
-	EXPECT_ERR("ringd: option '--pidfile' needs a value");
+	EXPECT_FAIL(2, "ringd: option '--pidfile' needs a value");
 	RINGTOP("--bogus");
 	EXPECT_STATUS(2);
 	TAP_ASSERT(
 	    strncmp(r.err, "ringtop: unknown option '--bogus'\n", 34) == 0);
 	RINGTOP("--system", "--user", "-b");
-	EXPECT_STATUS(2);
-	EXPECT_ERR("ringtop: --system and --user exclude each other");
+	EXPECT_FAIL(2, "ringtop: --system and --user exclude each other");
 	td_cleanup(&d);
 }
 TAP_TEST(test_help, "conventions-help", 60)
@@ -379,8 +376,7 @@ test_durations(void)
 	td_begin(&d, NULL);
 	/* ringctl: --timeout and --interval */
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		CTL("submit", "--timeout", good[i], "null", "noop");
-		EXPECT_STATUS(0);
+		CTL_OK("submit", "--timeout", good[i], "null", "noop");
 		CTL("monitor", "--interval", good[i], "--count", "1",
 		    "--threshold", "1000000", "1");
 		if (r.status == 2)
@@ -389,8 +385,7 @@ test_durations(void)
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		CTL("submit", "--timeout", bad[i], "null", "noop");
-		EXPECT_STATUS(2);
-		EXPECT_ERR("bad --timeout");
+		EXPECT_FAIL(2, "bad --timeout");
 	}
 	/* ringtop -d: the same parser, within 0.1 s .. 1 h */
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
@@ -399,8 +394,7 @@ test_durations(void)
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		RINGTOP("-S", d.sock, "-b", "-n", "1", "-d", bad[i]);
-		EXPECT_STATUS(2);
-		EXPECT_ERR("ringtop: bad interval");
+		EXPECT_FAIL(2, "ringtop: bad interval");
 	}
 	RINGTOP("-S", d.sock, "-b", "-n", "1", "--delay=50ms");
 	EXPECT_STATUS(2);
@@ -440,12 +434,10 @@ test_peers(void)
 	snprintf(want, sizeof(want), "%d/%s", (int)getpid(), comm);
 	snprintf(idstr, sizeof(idstr), "%llu", (unsigned long long)id);
 
-	CTL("rings");
-	EXPECT_STATUS(0);
+	CTL_OK("rings");
 	if (strstr(r.out, want) == NULL)
 		TAP_FAIL("ringctl rings lacks '%s': %s", want, r.out);
-	CTL("ring", idstr);
-	EXPECT_STATUS(0);
+	CTL_OK("ring", idstr);
 	if (strstr(r.out, want) == NULL)
 		TAP_FAIL("ringctl ring lacks '%s': %s", want, r.out);
 	RINGTOP("-S", d.sock, "-b", "-n", "1");

@@ -319,8 +319,7 @@ test_cli(void)
 	TAP_EQ(drv_cmd(cmd[1], ans[0], 'c'), 'y');
 
 	/* --force frees it; the holders keep their pages, the range is free */
-	CTL("physfree", "--force", ids);
-	EXPECT_STATUS(0);
+	CTL_OK("physfree", "--force", ids);
 	TAP_ASSERT(strncmp(r.out, "freed region ", 13) == 0);
 	TAP_ASSERT(td_log_has(&d, "forced physfree of region"));
 	TAP_ASSERT(!region_listed(di.region_id));
@@ -331,8 +330,7 @@ test_cli(void)
 	/* the persistent one: refused while the driver and scheme live */
 	snprintf(ids, sizeof(ids), "%" PRIu64, di.pers_id);
 	CTL("physfree", ids);
-	EXPECT_STATUS(1);
-	EXPECT_ERR("is in use: owned by ");
+	EXPECT_FAIL(1, "is in use: owned by ");
 	/* the driver goes: its ring dies, the scheme still maps it */
 	TAP_EQ(write(cmd[1], "q", 1), 1);
 	tap_reap(dpid);
@@ -347,8 +345,7 @@ test_cli(void)
 	tu_notify(hold[1]);
 	tap_reap(spid);
 	await_client_gone(spid);
-	CTL("physfree", ids);
-	EXPECT_STATUS(0);
+	CTL_OK("physfree", ids);
 	TAP_ASSERT(!region_listed(di.pers_id));
 	tu_pipe_close(ready);
 	tu_pipe_close(hold);

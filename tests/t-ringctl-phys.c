@@ -70,8 +70,7 @@ regions_json(void)
 	struct json_object *o, *zones, *z, *fm;
 	size_t i, k;
 
-	CTL("-j", "regions");
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "regions");
 	o = tr_parse(r.out);
 	tr_keys(o, "regions", "zones:array", "regions:array");
 	zones = tr_get(o, "zones");
@@ -133,14 +132,12 @@ test_alloc_free(void)
 	snprintf(want, sizeof(want), "%s\n", ids);
 	TAP_ASSERT(strcmp(r.out, want) == 0);
 	/* -q in JSON: an array of the ids, as numbers */
-	CTL("-j", "regions", "-q");
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "regions", "-q");
 	snprintf(want, sizeof(want), "[%s]\n", ids);
 	if (strcmp(r.out, want) != 0)
 		TAP_FAIL("regions -j -q printed '%s', expected '%s'", r.out,
 		    want);
-	CTL("regions");
-	EXPECT_STATUS(0);
+	CTL_OK("regions");
 	TAP_ASSERT(strstr(r.out, "zone 32 free ranges:") != NULL);
 	TAP_ASSERT(strstr(r.out, "LARGEST_FREE") != NULL);
 
@@ -152,8 +149,7 @@ test_alloc_free(void)
 	json_object_put(o);
 
 	/* status counts them */
-	CTL("-j", "status");
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "status");
 	o = tr_parse(r.out);
 	TAP_EQ(tr_int(o, "regions"), 2);
 	TAP_EQ(tr_int(tr_get(o, "phys"), "used_bytes"), 65536 + 8192);
@@ -169,21 +165,18 @@ test_alloc_free(void)
 	o = ALLOC("--persist", "8K");
 	snprintf(want, sizeof(want), "%" PRId64, tr_int(o, "id"));
 	json_object_put(o);
-	CTL("-j", "physfree", want);
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "physfree", want);
 	o = tr_parse(r.out);
 	tr_keys(o, "physfree", TR_REGION_KEYS);
 	TAP_ASSERT(strcmp(tr_str(o, "zone"), "64") == 0);
 	TAP_EQ(tr_int(o, "size"), 8192);
 	TAP_ASSERT(json_object_get_boolean(tr_get(o, "persist")));
 	json_object_put(o);
-	CTL("physfree", ids);
-	EXPECT_STATUS(0);
+	CTL_OK("physfree", ids);
 	TAP_ASSERT(strncmp(r.out, "freed region ", 13) == 0);
 	TAP_ASSERT(!region_listed(id));
 	CTL("physfree", ids);
-	EXPECT_STATUS(1);
-	EXPECT_ERR("no region ");
+	EXPECT_FAIL(1, "no region ");
 	CTL("-j", "physfree", ids);
 	o = tr_parse(r.out);
 	TAP_ASSERT(strcmp(tr_str(o, "errno"), "ENOENT") == 0);
@@ -193,8 +186,7 @@ test_alloc_free(void)
 	id = tr_int(o, "id");
 	snprintf(want, sizeof(want), "%#" PRIx64, (uint64_t)tr_int(o, "base"));
 	json_object_put(o);
-	CTL("-j", "physfree", want);
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "physfree", want);
 	o = tr_parse(r.out);
 	TAP_EQ(tr_int(o, "id"), id);
 	json_object_put(o);
@@ -209,21 +201,18 @@ test_alloc_free(void)
 	EXPECT_ERR("ringctl: note: the region is freed when ringctl exits; "
 		   "--persist keeps it, or allocate in the shell\n");
 	TAP_ASSERT(!region_listed(id));
-	CTL("physalloc", "4K");
-	EXPECT_STATUS(0);
+	CTL_OK("physalloc", "4K");
 	TAP_ASSERT(strncmp(r.out, "region ", 7) == 0);
 	TAP_ASSERT(strstr(r.out, "note") == NULL);
 	EXPECT_ERR("ringctl: note: the region is freed when ringctl exits");
-	CTL("physalloc", "--sg", "8K");
-	EXPECT_STATUS(0);
+	CTL_OK("physalloc", "--sg", "8K");
 	EXPECT_ERR("ringctl: note: the regions are freed when ringctl exits");
 	/* with --persist: no note */
 	o = ALLOC("--persist", "4K");
 	TAP_ASSERT(r.err[0] == '\0');
 	snprintf(want, sizeof(want), "%" PRId64, tr_int(o, "id"));
 	json_object_put(o);
-	CTL("physfree", want);
-	EXPECT_STATUS(0);
+	CTL_OK("physfree", want);
 	td_finish(&d);
 }
 TAP_TEST(test_alloc_free, "ringctl-phys-alloc-free", 60)
@@ -245,12 +234,10 @@ test_partial_sg(void)
 		json_object_put(o);
 	}
 	CTL("physalloc", "--32", "4K");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("cannot allocate 4096 bytes: cannot allocate memory");
+	EXPECT_FAIL(1, "cannot allocate 4096 bytes: cannot allocate memory");
 	for (i = 0; i < 4; i += 2) {
 		snprintf(id, sizeof(id), "%" PRId64, ids[i]);
-		CTL("physfree", id);
-		EXPECT_STATUS(0);
+		CTL_OK("physfree", id);
 	}
 	o = regions_json();
 	TAP_EQ(tr_int(json_object_array_get_idx(tr_get(o, "zones"), 0),
@@ -286,12 +273,10 @@ test_partial_sg(void)
 	TAP_EQ(total, 1 << 20);
 	TAP_EQ(tr_int(o, "size"), 1 << 20);
 	json_object_put(o);
-	CTL("physalloc", "--sg", "64K");
-	EXPECT_STATUS(0);
+	CTL_OK("physalloc", "--sg", "64K");
 	TAP_ASSERT(strncmp(r.out, "scatter-gather list: ", 21) == 0);
 	/* one segment is "1 segment" */
-	CTL("physalloc", "--sg", "--min", "64K", "64K");
-	EXPECT_STATUS(0);
+	CTL_OK("physalloc", "--sg", "--min", "64K", "64K");
 	if (strncmp(r.out, "scatter-gather list: 1 segment, 64K ", 36) != 0)
 		TAP_FAIL("one segment printed as: %s", r.out);
 	td_finish(&d);
@@ -319,8 +304,7 @@ test_physmap(void)
 	for (i = 0; i < 8192; i++)
 		p[i] = (unsigned char)(i * 7);
 	snprintf(ids, sizeof(ids), "%" PRIu64, rid);
-	CTL("-j", "physmap", "--dump", "--offset", "4K", "--len", "32", ids);
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "physmap", "--dump", "--offset", "4K", "--len", "32", ids);
 	o = tr_parse(r.out);
 	tr_keys(o, "physmap", "id:int", "base:int", "offset:int", "len:int",
 	    "data_hex:string");
@@ -331,8 +315,7 @@ test_physmap(void)
 		    (unsigned char)((4096 + i) * 7));
 	TAP_ASSERT(strcmp(tr_str(o, "data_hex"), hex) == 0);
 	json_object_put(o);
-	CTL("physmap", "--dump", "--len", "16", ids);
-	EXPECT_STATUS(0);
+	CTL_OK("physmap", "--dump", "--len", "16", ids);
 	snprintf(hex, sizeof(hex), "%08" PRIx64 "  00 07 0e 15", base);
 	TAP_ASSERT(strncmp(r.out, hex, strlen(hex)) == 0);
 	/* the dump stops at the region's end, saying so when --len asked */
@@ -344,40 +327,33 @@ test_physmap(void)
 	EXPECT_ERR("ringctl: physmap: region ");
 	EXPECT_ERR(" ends 92 bytes after offset 8100: dumping 92 of the "
 		   "1048576 bytes asked for\n");
-	CTL("physmap", "--dump", "--offset", "8100", ids);
-	EXPECT_STATUS(0);
+	CTL_OK("physmap", "--dump", "--offset", "8100", ids);
 	TAP_ASSERT(r.err[0] == '\0'); /* the default length just stops */
 	TAP_ASSERT(strstr(r.out, "|\n") != NULL);
-	CTL("physmap", "--dump", "--offset", "8064", "--len", "128", ids);
-	EXPECT_STATUS(0);
+	CTL_OK("physmap", "--dump", "--offset", "8064", "--len", "128", ids);
 	TAP_ASSERT(r.err[0] == '\0'); /* exactly to the end: no note */
 	/* dumping is the default; --dump is still accepted */
-	CTL("physmap", "--len", "16", ids);
-	EXPECT_STATUS(0);
+	CTL_OK("physmap", "--len", "16", ids);
 	TAP_ASSERT(strncmp(r.out, hex, strlen(hex)) == 0);
-	CTL("physmap", ids);
-	EXPECT_STATUS(0);
+	CTL_OK("physmap", ids);
 	for (i = 0, nl = 0; r.out[i] != '\0'; i++)
 		nl += r.out[i] == '\n';
 	TAP_EQ(nl, 16); /* the default 256 bytes, 16 a line */
 	/* bad input */
 	CTL("physmap", "--dump", "--offset", "8K", ids);
-	EXPECT_STATUS(1);
-	EXPECT_ERR("is beyond region");
+	EXPECT_FAIL(1, "is beyond region");
 	CTL("physmap", "--dump", "--len", "0", ids);
 	EXPECT_STATUS(2);
 	CTL("physmap", "--dump", "--len", "2M", ids);
 	EXPECT_STATUS(2);
 	CTL("physmap", "--dump", "4242");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("no region 4242");
+	EXPECT_FAIL(1, "no region 4242");
 	CTL("physmap", "--dump", "x");
 	EXPECT_STATUS(2);
 	/* an address (0x...) names the region holding it; the dump starts
 	 * there and --offset counts from it */
 	snprintf(addr, sizeof(addr), "%#" PRIx64, base + 4096 + 16);
-	CTL("-j", "physmap", "--offset", "16", "--len", "8", addr);
-	EXPECT_STATUS(0);
+	CTL_OK("-j", "physmap", "--offset", "16", "--len", "8", addr);
 	o = tr_parse(r.out);
 	TAP_EQ(tr_int(o, "id"), (int64_t)rid);
 	TAP_EQ(tr_int(o, "offset"), 4096 + 32);
@@ -387,8 +363,7 @@ test_physmap(void)
 	TAP_ASSERT(strcmp(tr_str(o, "data_hex"), hex) == 0);
 	json_object_put(o);
 	CTL("physmap", "0x1000");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("no region holds 0x1000\n");
+	EXPECT_FAIL(1, "no region holds 0x1000\n");
 	CTL("physmap", "0xg");
 	EXPECT_STATUS(2);
 	/* physfree takes a base, not an address inside */
@@ -411,8 +386,7 @@ test_errors(void)
 	td_begin(&d, CONF);
 	/* refused by physalloc3 itself, with the Redox errno and the cause */
 	CTL("-j", "physalloc", "0");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("physalloc: cannot allocate 0 bytes: the size is 0\n");
+	EXPECT_FAIL(1, "physalloc: cannot allocate 0 bytes: the size is 0\n");
 	o = tr_parse(r.out);
 	TAP_ASSERT(strcmp(tr_str(o, "errno"), "EINVAL") == 0);
 	json_object_put(o);
@@ -423,8 +397,7 @@ test_errors(void)
 	TAP_ASSERT(strcmp(tr_str(o, "errno"), "EINVAL") == 0);
 	json_object_put(o);
 	CTL("physalloc", "--32", "--64", "4K");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("--32 and --64 exclude each other\n");
+	EXPECT_FAIL(1, "--32 and --64 exclude each other\n");
 	CTL("-j", "physalloc", "--partial", "greedy", "--min", "16K", "8K");
 	EXPECT_STATUS(1);
 	EXPECT_ERR("physalloc: cannot allocate 8192 bytes: minimum 16384 "
@@ -433,35 +406,27 @@ test_errors(void)
 	TAP_ASSERT(strcmp(tr_str(o, "errno"), "EINVAL") == 0);
 	json_object_put(o);
 	CTL("physalloc", "1T");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("cannot allocate memory");
+	EXPECT_FAIL(1, "cannot allocate memory");
 	CTL("physalloc", "--sg", "--min", "0", "8K");
-	EXPECT_STATUS(1);
-	EXPECT_ERR("scatter-gather list: the minimum is 0\n");
+	EXPECT_FAIL(1, "scatter-gather list: the minimum is 0\n");
 	/* --min means nothing without --partial or --sg */
 	CTL("physalloc", "--min", "4K", "8K");
-	EXPECT_STATUS(2);
-	EXPECT_ERR("physalloc: --min needs --partial or --sg");
+	EXPECT_FAIL(2, "physalloc: --min needs --partial or --sg");
 	TAP_ASSERT(r.out[0] == '\0');
 	TAP_ASSERT(strchr(r.err, '\n') == r.err + strlen(r.err) - 1);
 	CTL("physalloc", "--32", "--min", "0", "8K");
-	EXPECT_STATUS(2);
-	EXPECT_ERR("physalloc: --min needs --partial or --sg");
+	EXPECT_FAIL(2, "physalloc: --min needs --partial or --sg");
 	/* ringctl's own parsing */
 	CTL("physalloc");
-	EXPECT_STATUS(2);
-	EXPECT_ERR("physalloc: missing argument");
+	EXPECT_FAIL(2, "physalloc: missing argument");
 	CTL("physalloc", "4K", "8K");
 	EXPECT_STATUS(2);
 	CTL("physalloc", "4Q");
-	EXPECT_STATUS(2);
-	EXPECT_ERR("bad size '4Q'");
+	EXPECT_FAIL(2, "bad size '4Q'");
 	CTL("physalloc", "99999999999T");
-	EXPECT_STATUS(2);
-	EXPECT_ERR("is too large");
+	EXPECT_FAIL(2, "is too large");
 	CTL("physalloc", "--partial", "best", "4K");
-	EXPECT_STATUS(2);
-	EXPECT_ERR("--partial is optimal, greatest or greedy");
+	EXPECT_FAIL(2, "--partial is optimal, greatest or greedy");
 	CTL("physalloc", "--min", "x", "4K");
 	EXPECT_STATUS(2);
 	CTL("physfree");
@@ -473,8 +438,7 @@ test_errors(void)
 	CTL("regions", "x");
 	EXPECT_STATUS(2);
 	/* ringd still serves */
-	CTL("physalloc", "4K");
-	EXPECT_STATUS(0);
+	CTL_OK("physalloc", "4K");
 	td_finish(&d);
 }
 TAP_TEST(test_errors, "ringctl-phys-errors", 60)

@@ -556,9 +556,19 @@ pty_check_csi8(void)
 static void
 test_ringtop_screen(void)
 {
+	/* keys pressed in turn: the screen each must bring */
+	static const struct {
+		const char *key, *want, *why;
+	} views[] = {
+		{ "\r", "Ring 1", "no detail view" },
+		{ "2", "OWNER", "no Schemes tab" },
+		{ "3", "CLIENT", "no Clients tab" },
+		{ "4", "REGION", "no Memory tab" },
+	};
 	const char *bin = ringtop_binary(), *slave;
 	struct winsize ws = { .ws_row = 40, .ws_col = 200 };
 	pid_t srv, pid, parent = getpid();
+	size_t i;
 	int mfd;
 
 	td_begin(&d, NULL);
@@ -594,18 +604,11 @@ test_ringtop_screen(void)
 	if (!pty_wait(mfd, "PWNED", 10000))
 		TAP_FAIL("ringtop's Rings tab never showed the ring: %.2000s",
 		    pty_out);
-	pty_key(mfd, "\r");
-	if (!pty_wait(mfd, "Ring 1", 10000))
-		TAP_FAIL("no detail view");
-	pty_key(mfd, "2");
-	if (!pty_wait(mfd, "OWNER", 10000))
-		TAP_FAIL("no Schemes tab");
-	pty_key(mfd, "3");
-	if (!pty_wait(mfd, "CLIENT", 10000))
-		TAP_FAIL("no Clients tab");
-	pty_key(mfd, "4");
-	if (!pty_wait(mfd, "REGION", 10000))
-		TAP_FAIL("no Memory tab");
+	for (i = 0; i < sizeof(views) / sizeof(views[0]); i++) {
+		pty_key(mfd, views[i].key);
+		if (!pty_wait(mfd, views[i].want, 10000))
+			TAP_FAIL("%s", views[i].why);
+	}
 	pty_key(mfd, "q");
 	if (!tap_reap_within(pid, 10000))
 		TAP_FAIL("ringtop did not quit");

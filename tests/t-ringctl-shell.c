@@ -125,6 +125,13 @@ run(const char *line)
 		PROMPT_TYPE(line); \
 		tm_keys(&tm, "Enter"); \
 	} while (0)
+/* Type text at the prompt and Tab: the line must become "ringctl> line". */
+#define COMPLETE(text, line) \
+	do { \
+		PROMPT_TYPE(text); \
+		tm_keys(&tm, "Tab"); \
+		AWAIT_LINE("ringctl> " line); \
+	} while (0)
 
 /* The shell has left (its session is gone) within 5 s. */
 static void
@@ -192,6 +199,24 @@ await_exit_status(const char *want)
 	TAP_ASSERT(unlink(path) == 0);
 }
 
+/*
+ * Send sig to the shell of start_shell_status(): it ends with status want
+ * and its history file hist holds line.
+ */
+static void
+signal_shell(pid_t pid, int sig, const char *want, const char *hist,
+    const char *line)
+{
+	char buf[4096];
+
+	TAP_ASSERT(kill(pid, sig) == 0);
+	await_exit_status(want);
+	tr_slurp(hist, buf, sizeof(buf));
+	if (strstr(buf, line) == NULL)
+		TAP_FAIL("history after %s lacks '%s': %s", strsignal(sig),
+		    line, buf);
+}
+
 static void
 test_shell(void)
 {
@@ -207,9 +232,7 @@ test_shell(void)
 
 	start_shell(hist);
 	/* a command completed by Tab, then run */
-	PROMPT_TYPE("sta");
-	tm_keys(&tm, "Tab");
-	AWAIT_LINE("ringctl> status");
+	COMPLETE("sta", "status");
 	tm_keys(&tm, "Enter");
 	AWAIT("health:   ok");
 	/* an error does not end the shell */
@@ -219,15 +242,11 @@ test_shell(void)
 	AWAIT("cannot open ring to 'nosuch': no such scheme");
 	TAP_ASSERT(tm_has_session(&tm));
 	/* scheme names from ringd */
-	PROMPT_TYPE("probe ze");
-	tm_keys(&tm, "Tab");
-	AWAIT_LINE("ringctl> probe zero");
+	COMPLETE("probe ze", "probe zero");
 	tm_keys(&tm, "Enter");
 	AWAIT("  3  read");
 	/* opcode names, then a field */
-	PROMPT_TYPE("submit null wr");
-	tm_keys(&tm, "Tab");
-	AWAIT_LINE("ringctl> submit null write");
+	COMPLETE("submit null wr", "submit null write");
 	tm_type(&tm, "da");
 	tm_keys(&tm, "Tab");
 	AWAIT_LINE("ringctl> submit null write data=");
@@ -241,9 +260,7 @@ test_shell(void)
 	tm_keys(&tm, "Enter");
 	AWAIT("state:      running");
 	/* options of a command */
-	PROMPT_TYPE("monitor --thr");
-	tm_keys(&tm, "Tab");
-	AWAIT_LINE("ringctl> monitor --threshold");
+	COMPLETE("monitor --thr", "monitor --threshold");
 	tm_keys(&tm, "C-u");
 	/* history: Up brings back the last command */
 	tm_keys(&tm, "Up");
@@ -462,10 +479,7 @@ test_shell_ctrl_c(void)
 	COMMAND("schemes");
 	AWAIT("zero");
 	AWAIT_LINE("ringctl>");
-	TAP_ASSERT(kill(pid, SIGTERM) == 0);
-	await_exit_status("143");
-	tr_slurp(hist, buf, sizeof(buf));
-	TAP_ASSERT(strstr(buf, "schemes\n") != NULL);
+	signal_shell(pid, SIGTERM, "143", hist, "schemes\n");
 
 	/* SIGHUP during a command (monitor): the same */
 	td_close_ring(c, ring, id);
@@ -473,10 +487,7 @@ test_shell_ctrl_c(void)
 	pid = start_shell_status(hist);
 	COMMAND("monitor");
 	ring = await_monitor(c, &id);
-	TAP_ASSERT(kill(pid, SIGHUP) == 0);
-	await_exit_status("129");
-	tr_slurp(hist, buf, sizeof(buf));
-	TAP_ASSERT(strstr(buf, "monitor\n") != NULL);
+	signal_shell(pid, SIGHUP, "129", hist, "monitor\n");
 
 	/* the metrics server: Ctrl-C ends it, SIGTERM ends the shell */
 	TAP_ASSERT(unlink(hist) == 0);
@@ -504,10 +515,8 @@ test_shell_ctrl_c(void)
 	clear_screen();
 	COMMAND("metrics --listen 127.0.0.1:0");
 	AWAIT("serving metrics on http://127.0.0.1:");
-	TAP_ASSERT(kill(pid, SIGTERM) == 0);
-	await_exit_status("143");
-	tr_slurp(hist, buf, sizeof(buf));
-	TAP_ASSERT(strstr(buf, "metrics --listen 127.0.0.1:0\n") != NULL);
+	signal_shell(pid, SIGTERM, "143", hist,
+	    "metrics --listen 127.0.0.1:0\n");
 
 	td_close_ring(c, ring, id);
 	ring_ctl_close(c);
@@ -688,9 +697,7 @@ test_shell_ringd_gone(void)
 	td_stop(&d);
 	td_start(&d, NULL, 0);
 	clear_screen();
-	PROMPT_TYPE("probe ze");
-	tm_keys(&tm, "Tab");
-	AWAIT_LINE("ringctl> probe zero");
+	COMPLETE("probe ze", "probe zero");
 	tm_keys(&tm, "Enter");
 	AWAIT("  3  read");
 	TAP_ASSERT(

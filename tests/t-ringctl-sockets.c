@@ -93,18 +93,17 @@ run_as(uid_t uid, const char *const *env, const char *const *argv)
 static char ctl_bin[256], top_bin[256];
 
 /* ringctl ARGS as uid with env; the pid `-j status` reported, or 0. */
+#define BIN_AS(uid, env, var, rel, bin, ...) \
+	run_as((uid), (env), \
+	    (const char *const[]){ td_build_bin((var), (rel), (bin), \
+				       sizeof(bin)), \
+		__VA_ARGS__, NULL })
 #define CTL_AS(uid, env, ...) \
-	run_as((uid), (env), \
-	    (const char *const[]){ td_build_bin("RINGCTL_BIN", \
-				       "ringctl/ringctl", ctl_bin, \
-				       sizeof(ctl_bin)), \
-		__VA_ARGS__, NULL })
+	BIN_AS((uid), (env), "RINGCTL_BIN", "ringctl/ringctl", ctl_bin, \
+	    __VA_ARGS__)
 #define TOP_AS(uid, env, ...) \
-	run_as((uid), (env), \
-	    (const char *const[]){ td_build_bin("RINGTOP_BIN", \
-				       "ringtop/ringtop", top_bin, \
-				       sizeof(top_bin)), \
-		__VA_ARGS__, NULL })
+	BIN_AS((uid), (env), "RINGTOP_BIN", "ringtop/ringtop", top_bin, \
+	    __VA_ARGS__)
 
 /*
  * The ringd that `ringctl [opt] -j status` (top: `ringtop [opt] -b -j -n
@@ -390,8 +389,7 @@ test_nonroot_system(void)
 		snprintf(want, sizeof(want),
 		    "permission denied: join group '%s'", gr->gr_name);
 		CTL_AS(TD_NOBODY, no_env, "status");
-		EXPECT_STATUS(3);
-		EXPECT_ERR(want);
+		EXPECT_FAIL(3, want);
 		spawn_group = gr->gr_gid;
 		TAP_EQ(status_pid(TD_NOBODY, no_env, NULL, SYS_SOCK), sys);
 		TAP_EQ(top_pid(TD_NOBODY, no_env, NULL, SYS_SOCK), sys);
@@ -399,8 +397,7 @@ test_nonroot_system(void)
 	}
 	TAP_SYS(chmod(SYS_SOCK, 0600));
 	CTL_AS(TD_NOBODY, no_env, "status");
-	EXPECT_STATUS(3);
-	EXPECT_ERR("permission denied: the socket is its owner's alone");
+	EXPECT_FAIL(3, "permission denied: the socket is its owner's alone");
 	TAP_SYS(chmod(SYS_SOCK, 0666));
 	TAP_EQ(status_pid(TD_NOBODY, no_env, NULL, SYS_SOCK), sys);
 
@@ -466,11 +463,9 @@ test_order(void)
 	TAP_EQ(status_pid(0, xdg_env, "--user", USER_SOCK), user);
 	/* -S goes with neither flag, and the two flags not together */
 	CTL_AS(TD_NOBODY, xdg_env, "-S", SYS_SOCK, "--user", "status");
-	EXPECT_STATUS(2);
-	EXPECT_ERR("ringctl: -S and --user exclude each other");
+	EXPECT_FAIL(2, "ringctl: -S and --user exclude each other");
 	CTL_AS(TD_NOBODY, xdg_env, "--system", "--user", "status");
-	EXPECT_STATUS(2);
-	EXPECT_ERR("--system and --user exclude each other");
+	EXPECT_FAIL(2, "--system and --user exclude each other");
 	/* ringtop follows the same rule */
 	TAP_EQ(top_pid(TD_NOBODY, xdg_env, "--system", SYS_SOCK), sys);
 	TAP_EQ(top_pid(TD_NOBODY, xdg_env, NULL, USER_SOCK), user);
@@ -536,12 +531,10 @@ test_ringd_scope(void)
 	/* --user without a runtime directory, -S with --system: refused */
 	run_as(0, no_env,
 	    (const char *const[]){ bin, "--user", "-f", "-c", d.conf, NULL });
-	EXPECT_STATUS(1);
-	EXPECT_ERR("XDG_RUNTIME_DIR is not set");
+	EXPECT_FAIL(1, "XDG_RUNTIME_DIR is not set");
 	run_as(0, no_env,
 	    (const char *const[]){ bin, "--system", "-S", "/x", NULL });
-	EXPECT_STATUS(2);
-	EXPECT_ERR("ringd: -S and --system exclude each other");
+	EXPECT_FAIL(2, "ringd: -S and --system exclude each other");
 	td_cleanup(&d);
 }
 

@@ -18,7 +18,7 @@ static void
 tb_await_ring(bool want)
 {
 	struct ring_ctl *c = td_connect(&d);
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 
 	for (;;) {
 		struct ring_ctl_ring *v;
@@ -37,7 +37,7 @@ tb_await_ring(bool want)
 		free(sv);
 		if (found)
 			break;
-		if (tu_now_ns() - t0 > 5000000000ull) {
+		if (clock_ns() - t0 > 5000000000ull) {
 			tp_dump(&tb_scheme);
 			TAP_FAIL("no %s to '%s' within 5 s",
 			    want ? "running ring" : "scheme", TB_DISK);
@@ -118,22 +118,43 @@ tb_event(struct json_object *frame, const char *kind, const char *want)
 	return NULL;
 }
 
-/* Read JSON frames (at most 60) until the TB_DISK ring moves. */
+/*
+ * Read JSON frames (at most 60) until seen(frame, arg) says this is the
+ * one (it checks that frame too); fail saying why otherwise.
+ */
 static void
-tb_await_running(struct tb_live *l)
+tb_await_frame(struct tb_live *l,
+    bool (*seen)(struct json_object *f, const void *arg), const void *arg,
+    const char *why)
 {
 	int i;
 
 	for (i = 0; i < 60; i++) {
-		struct json_object *f = tb_live_json(l, 5000), *r;
-		bool ok = (r = tb_disk(f, "rings")) != NULL &&
-		    strcmp(tb_activity(r), "running") == 0;
+		struct json_object *f = tb_live_json(l, 5000);
+		bool done = seen(f, arg);
 
 		json_object_put(f);
-		if (ok)
+		if (done)
 			return;
 	}
-	TAP_FAIL("the ring to '%s' never shows as running", TB_DISK);
+	TAP_FAIL("%s", why);
+}
+
+static bool
+tb_seen_running(struct json_object *f, const void *arg)
+{
+	struct json_object *r = tb_disk(f, "rings");
+
+	(void)arg;
+	return r != NULL && strcmp(tb_activity(r), "running") == 0;
+}
+
+/* Read JSON frames (at most 60) until the TB_DISK ring moves. */
+static void
+tb_await_running(struct tb_live *l)
+{
+	tb_await_frame(l, tb_seen_running, NULL,
+	    "the ring to '" TB_DISK "' never shows as running");
 }
 
 /*
@@ -162,6 +183,13 @@ tb_demo_unwatch(void)
 }
 
 /* --- sub-tests ------------------------------------------------------------ */
+
+static bool
+seen_stall_ended(struct json_object *f, const void *arg)
+{
+	(void)arg;
+	return tb_event(f, "stall_ended", "stalled ended") != NULL;
+}
 
 /*
  * SIGSTOP the scheme: within 3 s of the stop (snapshot time) the ring is
@@ -241,19 +269,33 @@ test_demo_stall(void)
 	want[3] = NULL;
 	tb_await_text(&tb_lt, 60, want);
 	TAP_SYS(kill(tb_scheme.pid, SIGCONT));
-	for (i = 0; i < 60; i++) {
-		struct json_object *f = tb_live_json(&tb_lj, 5000);
-		bool ended = tb_event(f, "stall_ended", "stalled ended") !=
-		    NULL;
-
-		json_object_put(f);
-		if (ended)
-			break;
-	}
-	if (i == 60)
-		TAP_FAIL("no stall_ended event after the SIGCONT");
+	tb_await_frame(&tb_lj, seen_stall_ended, NULL,
+	    "no stall_ended event after the SIGCONT");
 	tb_await_running(&tb_lj);
 	tb_demo_unwatch();
+}
+TAP_TEST(test_demo_stall, "ringtop-batch-demo-stall", 90)
+
+static bool
+seen_backlog(struct json_object *f, const void *arg)
+{
+	struct json_object *r = tb_disk(f, "rings");
+
+	(void)arg;
+	TAP_ASSERT(r != NULL);
+	/*
+	 * Wait for the backlog alarm itself: on a loaded machine a slow
+	 * scheme may first show a passing alarm of another kind.
+	 */
+	if (!json_object_is_type(tb_get(r, "alarm"), json_type_object) ||
+	    strcmp(tb_str(tb_get(r, "alarm"), "kind"), "cq_backlog") != 0)
+		return false;
+	tb_alarm(r, "cq_backlog", "consumer", tb_driver.pid);
+	TAP_ASSERT(tb_int(r, "cq_backlog") > 0);
+	TAP_ASSERT(strcmp(tb_str(tb_get(tb_get(r, "alarm"), "culprit"),
+			      "comm"),
+		       "blkdev-driver") == 0);
+	return true;
 }
 
 /* SIGSTOP the driver: its CQEs wait unreaped, the alarm names it. */
@@ -262,37 +304,11 @@ test_demo_backlog(void)
 {
 	char who[64];
 	const char *want[3];
-	int i;
 
 	tb_demo_watch();
 	TAP_SYS(kill(tb_driver.pid, SIGSTOP));
-	for (i = 0; i < 60; i++) {
-		struct json_object *f = tb_live_json(&tb_lj, 5000);
-		struct json_object *r = tb_disk(f, "rings");
-		bool done = false;
-
-		TAP_ASSERT(r != NULL);
-		/*
-		 * Wait for the backlog alarm itself: on a loaded machine a
-		 * slow scheme may first show a passing alarm of another kind.
-		 */
-		if (json_object_is_type(tb_get(r, "alarm"), json_type_object) &&
-		    strcmp(tb_str(tb_get(r, "alarm"), "kind"), "cq_backlog") ==
-			0) {
-			tb_alarm(r, "cq_backlog", "consumer", tb_driver.pid);
-			TAP_ASSERT(tb_int(r, "cq_backlog") > 0);
-			TAP_ASSERT(
-			    strcmp(tb_str(tb_get(tb_get(r, "alarm"), "culprit"),
-				       "comm"),
-				"blkdev-driver") == 0);
-			done = true;
-		}
-		json_object_put(f);
-		if (done)
-			break;
-	}
-	if (i == 60)
-		TAP_FAIL("no CQ backlog alarm after stopping the driver");
+	tb_await_frame(&tb_lj, seen_backlog, NULL,
+	    "no CQ backlog alarm after stopping the driver");
 	snprintf(who, sizeof(who), ", consumer %d/blkdev-driver reaps no CQEs",
 	    (int)tb_driver.pid);
 	want[0] = who;
@@ -300,6 +316,29 @@ test_demo_backlog(void)
 	want[2] = NULL;
 	tb_await_text(&tb_lt, 60, want);
 	tb_demo_unwatch();
+}
+TAP_TEST(test_demo_backlog, "ringtop-batch-demo-backlog", 90)
+
+/* The TB_DISK ring ended, with a ring_ended event saying line. */
+static bool
+seen_ended(struct json_object *f, const void *line)
+{
+	struct json_object *r = tb_disk(f, "ended_rings"), *e;
+
+	if (r == NULL)
+		return false;
+	TAP_ASSERT(tb_disk(f, "rings") == NULL);
+	e = tb_get(r, "ended");
+	TAP_ASSERT(strcmp(tb_str(e, "reason"), "consumer gone") == 0);
+	TAP_ASSERT(strcmp(tb_activity(r), "ended") == 0);
+	e = tb_event(f, "ring_ended", line);
+	if (e == NULL) {
+		tb_dump("frame",
+		    json_object_to_json_string(tb_get(f, "events")));
+		TAP_FAIL("no ring_ended event '%s'", (const char *)line);
+	}
+	TAP_EQ(tb_int(e, "ring_id"), tb_int(r, "id"));
+	return true;
 }
 
 /* Kill the driver: its ring is listed as ended, the log says how. */
@@ -309,40 +348,14 @@ test_demo_ended(void)
 	char line[96], row[64];
 	const char *want[3];
 	pid_t pid;
-	int i;
 
 	tb_demo_watch();
 	pid = tb_driver.pid;
 	tb_kill(&tb_driver);
 	snprintf(line, sizeof(line), "%d/blkdev-driver) ended: consumer gone",
 	    (int)pid);
-	for (i = 0; i < 60; i++) {
-		struct json_object *f = tb_live_json(&tb_lj, 5000);
-		struct json_object *r = tb_disk(f, "ended_rings"), *e;
-		bool done = false;
-
-		if (r != NULL) {
-			TAP_ASSERT(tb_disk(f, "rings") == NULL);
-			e = tb_get(r, "ended");
-			TAP_ASSERT(
-			    strcmp(tb_str(e, "reason"), "consumer gone") == 0);
-			TAP_ASSERT(strcmp(tb_activity(r), "ended") == 0);
-			e = tb_event(f, "ring_ended", line);
-			if (e == NULL) {
-				tb_dump("frame",
-				    json_object_to_json_string(
-					tb_get(f, "events")));
-				TAP_FAIL("no ring_ended event '%s'", line);
-			}
-			TAP_EQ(tb_int(e, "ring_id"), tb_int(r, "id"));
-			done = true;
-		}
-		json_object_put(f);
-		if (done)
-			break;
-	}
-	if (i == 60)
-		TAP_FAIL("the killed driver's ring is not shown as ended");
+	tb_await_frame(&tb_lj, seen_ended, line,
+	    "the killed driver's ring is not shown as ended");
 	/* the text frames: the row says so, and the event line */
 	snprintf(row, sizeof(row), " ended: consumer gone\n");
 	want[0] = row;
@@ -351,6 +364,7 @@ test_demo_ended(void)
 	tb_await_text(&tb_lt, 60, want);
 	tb_demo_unwatch();
 }
+TAP_TEST(test_demo_ended, "ringtop-batch-demo-ended", 90)
 
 /*
  * Stop the driver and kill the scheme: ringd marks the ring dropped, and
@@ -401,6 +415,39 @@ test_demo_dropped(void)
 	json_object_put(ref);
 	tb_demo_unwatch();
 }
+TAP_TEST(test_demo_dropped, "ringtop-batch-demo-dropped", 90)
+
+/* A stale frame: the last snapshot of ringd *pid and the ring. */
+static bool
+seen_stale(struct json_object *f, const void *pid)
+{
+	if (!json_object_get_boolean(tb_get(f, "stale")))
+		return false;
+	TAP_ASSERT(json_object_is_type(tb_get(f, "ringd_gone_since_ns"),
+	    json_type_int));
+	TAP_ASSERT(json_object_is_type(tb_get(f, "error"), json_type_string));
+	TAP_EQ(tb_int(tb_get(f, "ringd"), "pid"), *(const pid_t *)pid);
+	TAP_ASSERT(tb_disk(f, "rings") != NULL);
+	TAP_ASSERT(tb_event(f, "ringd_gone", "ringd went away") != NULL);
+	return true;
+}
+
+/* A fresh frame from the restarted ringd, with a ringd_back event. */
+static bool
+seen_back(struct json_object *f, const void *arg)
+{
+	char back[48];
+
+	(void)arg;
+	if (json_object_get_boolean(tb_get(f, "stale")))
+		return false;
+	snprintf(back, sizeof(back), "ringd restarted (pid %d)", (int)d.pid);
+	TAP_ASSERT(json_object_get_type(tb_get(f, "ringd_gone_since_ns")) ==
+	    json_type_null);
+	TAP_EQ(tb_int(tb_get(f, "ringd"), "pid"), d.pid);
+	TAP_ASSERT(tb_event(f, "ringd_back", back) != NULL);
+	return true;
+}
 
 /*
  * Stop ringd: the frames keep the last data, marked stale; start it
@@ -412,62 +459,21 @@ test_demo_ringd_gone(void)
 	const char *want[] = { "  STALE: ringd gone since ", " " TB_DISK " ",
 		"event ", " ringd went away: ", NULL };
 	pid_t ringd = 0;
-	int i;
 
 	tb_demo_watch();
 	ringd = d.pid;
 	td_stop(&d);
-	for (i = 0; i < 60; i++) {
-		struct json_object *f = tb_live_json(&tb_lj, 5000);
-		bool done = false;
-
-		if (json_object_get_boolean(tb_get(f, "stale"))) {
-			TAP_ASSERT(
-			    json_object_is_type(tb_get(f,
-						    "ringd_gone_since_ns"),
-				json_type_int));
-			TAP_ASSERT(json_object_is_type(tb_get(f, "error"),
-			    json_type_string));
-			/* the last snapshot: ringd's status and the ring */
-			TAP_EQ(tb_int(tb_get(f, "ringd"), "pid"), ringd);
-			TAP_ASSERT(tb_disk(f, "rings") != NULL);
-			TAP_ASSERT(tb_event(f, "ringd_gone",
-				       "ringd went away") != NULL);
-			done = true;
-		}
-		json_object_put(f);
-		if (done)
-			break;
-	}
-	if (i == 60)
-		TAP_FAIL("no stale frame after stopping ringd");
+	tb_await_frame(&tb_lj, seen_stale, &ringd,
+	    "no stale frame after stopping ringd");
 	tb_await_text(&tb_lt, 60, want);
 	/* ringd back: fresh frames, the event, the ring adopted and moving */
 	td_start(&d, NULL, 0);
-	for (i = 0; i < 60; i++) {
-		struct json_object *f = tb_live_json(&tb_lj, 5000);
-		bool done = false;
-		char back[48];
-
-		snprintf(back, sizeof(back), "ringd restarted (pid %d)",
-		    (int)d.pid);
-		if (!json_object_get_boolean(tb_get(f, "stale"))) {
-			TAP_ASSERT(json_object_get_type(
-				       tb_get(f, "ringd_gone_since_ns")) ==
-			    json_type_null);
-			TAP_EQ(tb_int(tb_get(f, "ringd"), "pid"), d.pid);
-			TAP_ASSERT(tb_event(f, "ringd_back", back) != NULL);
-			done = true;
-		}
-		json_object_put(f);
-		if (done)
-			break;
-	}
-	if (i == 60)
-		TAP_FAIL("no fresh frame after ringd came back");
+	tb_await_frame(&tb_lj, seen_back, NULL,
+	    "no fresh frame after ringd came back");
 	tb_await_running(&tb_lj);
 	tb_demo_unwatch();
 }
+TAP_TEST(test_demo_ringd_gone, "ringtop-batch-demo-ringd-gone", 90)
 
 /*
  * A ring's first frame: rates and state unknown (null, "-"), known in the
@@ -541,6 +547,7 @@ test_demo_first(void)
 	}
 	tb_demo_end();
 }
+TAP_TEST(test_demo_first, "ringtop-batch-demo-first", 90)
 
 /* .ringd in -b -j is the object `ringctl -j status` prints. */
 static void
@@ -589,18 +596,6 @@ test_demo_status(void)
 	json_object_put(f[0]);
 	tb_demo_end();
 }
+TAP_TEST(test_demo_status, "ringtop-batch-demo-status", 60)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("ringtop-batch-demo-stall", test_demo_stall, 90);
-	tap_run("ringtop-batch-demo-backlog", test_demo_backlog, 90);
-	tap_run("ringtop-batch-demo-ended", test_demo_ended, 90);
-	tap_run("ringtop-batch-demo-dropped", test_demo_dropped, 90);
-	tap_run("ringtop-batch-demo-ringd-gone", test_demo_ringd_gone, 90);
-	tap_run("ringtop-batch-demo-first", test_demo_first, 90);
-	tap_run("ringtop-batch-demo-status", test_demo_status, 60);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

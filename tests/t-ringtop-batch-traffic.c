@@ -69,7 +69,7 @@ tb_begin(void)
 	tl_start(&tb_load, &d, TB_STALL);
 	/* echo has answered all 3 once ringd shows the backlog */
 	c = td_connect(&d);
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	for (;;) {
 		struct ring_ctl_ring *v;
 		size_t n, i;
@@ -84,7 +84,7 @@ tb_begin(void)
 		free(v);
 		if (done)
 			break;
-		if (tu_now_ns() - t0 > 5000000000ull)
+		if (clock_ns() - t0 > 5000000000ull)
 			TAP_FAIL("echo never answered the 3 SQEs");
 		tu_sleep_ms(10);
 	}
@@ -97,6 +97,16 @@ tb_end(void)
 	tl_stop(&tb_load);
 	td_stop(&d);
 	td_cleanup(&d);
+}
+
+/* Put the n frames of tb_frames(). */
+static void
+tb_put_frames(struct json_object **f, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_object_put(f[i]);
 }
 
 /* --- sub-tests ------------------------------------------------------------ */
@@ -149,6 +159,7 @@ test_text(void)
 	TAP_EQ(strlen(r->err), 0);
 	tb_end();
 }
+TAP_TEST(test_text, "ringtop-batch-text", 60)
 
 /* -b -j -n 3: JSON frames, the ring keys of ringctl, rates and ages. */
 static void
@@ -257,10 +268,10 @@ test_json(void)
 		    nref + sizeof(extra) / sizeof(extra[0]));
 	}
 	json_object_put(ref);
-	for (i = 0; i < n; i++)
-		json_object_put(f[i]);
+	tb_put_frames(f, n);
 	tb_end();
 }
+TAP_TEST(test_json, "ringtop-batch-json", 60)
 
 /*
  * The stall flag and the alarm lines once a head stood still 2 s: the SQ
@@ -272,7 +283,7 @@ test_stalled(void)
 	struct json_object *f[TB_FRAMES_MAX];
 	struct tb_run *r;
 	char age[64];
-	size_t n, i;
+	size_t n;
 
 	tb_begin();
 	r = tb_ringtop("-b", "-j", "-n", "4", "-d", "1", "-S", d.sock, NULL);
@@ -295,8 +306,7 @@ test_stalled(void)
 	    tb_load.cons_pid);
 	TAP_ASSERT(json_object_get_type(tb_get(tb_ring(f[3], "null"),
 		       "alarm")) == json_type_null);
-	for (i = 0; i < n; i++)
-		json_object_put(f[i]);
+	tb_put_frames(f, n);
 	r = tb_ringtop("-b", "-n", "4", "-d", "1", "-S", d.sock, NULL);
 	TB_STATUS(r, 0);
 	/* the alarm lines are the screen's (model_alarm_text()) */
@@ -322,6 +332,7 @@ test_stalled(void)
 	}
 	tb_end();
 }
+TAP_TEST(test_stalled, "ringtop-batch-stalled", 60)
 
 /*
  * A consumer that waits for CQEs with a timeout, again and again, on a
@@ -401,6 +412,7 @@ test_wait_words(void)
 	close(ready[1]);
 	tb_end();
 }
+TAP_TEST(test_wait_words, "ringtop-batch-wait-words", 60)
 
 /*
  * A scheme that takes 2 SQEs and never answers: both queues empty, the
@@ -487,6 +499,7 @@ test_no_cqe(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
+TAP_TEST(test_no_cqe, "ringtop-batch-no-cqe", 60)
 
 /* -f, -o, -s narrow and order the rings in both forms. */
 static void
@@ -549,6 +562,7 @@ test_select(void)
 	json_object_put(f[0]);
 	tb_end();
 }
+TAP_TEST(test_select, "ringtop-batch-select", 60)
 
 /* No ringd: a message per frame, frames that say so, status 1. */
 static void
@@ -580,6 +594,7 @@ test_no_ringd(void)
 	json_object_put(f[0]);
 	td_cleanup(&d);
 }
+TAP_TEST(test_no_ringd, "ringtop-batch-no-ringd", 30)
 
 /* Bad usage: status 2 and one line on stderr; -h and -V succeed. */
 static void
@@ -630,19 +645,6 @@ test_usage(void)
 	TB_STATUS(r, 1);
 	TAP_ASSERT(strstr(r->err, "not a terminal") != NULL);
 }
+TAP_TEST(test_usage, "ringtop-batch-usage", 30)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("ringtop-batch-text", test_text, 60);
-	tap_run("ringtop-batch-json", test_json, 60);
-	tap_run("ringtop-batch-stalled", test_stalled, 60);
-	tap_run("ringtop-batch-wait-words", test_wait_words, 60);
-	tap_run("ringtop-batch-no-cqe", test_no_cqe, 60);
-	tap_run("ringtop-batch-select", test_select, 60);
-	tap_run("ringtop-batch-no-ringd", test_no_ringd, 30);
-	tap_run("ringtop-batch-usage", test_usage, 30);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

@@ -44,14 +44,6 @@ struct tb_run {
 	int status; /* exit status, or 128 + signal */
 };
 
-/* A program of this build (td_build_path()): $env, else BUILD/rel. */
-static void
-tb_sibling(char *buf, size_t size, const char *env, const char *rel)
-{
-	if (td_build_path(env, rel, buf, size) != 0)
-		TAP_FAIL("no binary '%s' (or $%s) of this build", rel, env);
-}
-
 /* Run argv (NULL-terminated) with stdin from /dev/null; collect all. */
 static void
 tb_exec(struct tb_run *r, const char *const *argv)
@@ -138,7 +130,7 @@ tb_ringtop(const char *first, ...)
 	va_list ap;
 	int n = 0;
 
-	tb_sibling(bin, sizeof(bin), "RINGTOP_BIN", "ringtop/ringtop");
+	td_build_bin("RINGTOP_BIN", "ringtop/ringtop", bin, sizeof(bin));
 	argv[n++] = bin;
 	argv[n++] = first;
 	va_start(ap, first);
@@ -238,24 +230,30 @@ tb_get(struct json_object *o, const char *key)
 	return v;
 }
 
-static int64_t
-tb_int(struct json_object *o, const char *key)
+/* The member key of o, which must be of type t (what names it). */
+static struct json_object *
+tb_get_type(struct json_object *o, const char *key, json_type t,
+    const char *what)
 {
 	struct json_object *v = tb_get(o, key);
 
-	if (!json_object_is_type(v, json_type_int))
-		TAP_FAIL("'%s' is not an integer", key);
-	return json_object_get_int64(v);
+	if (!json_object_is_type(v, t))
+		TAP_FAIL("'%s' is not %s", key, what);
+	return v;
+}
+
+static int64_t
+tb_int(struct json_object *o, const char *key)
+{
+	return json_object_get_int64(
+	    tb_get_type(o, key, json_type_int, "an integer"));
 }
 
 static const char *
 tb_str(struct json_object *o, const char *key)
 {
-	struct json_object *v = tb_get(o, key);
-
-	if (!json_object_is_type(v, json_type_string))
-		TAP_FAIL("'%s' is not a string", key);
-	return json_object_get_string(v);
+	return json_object_get_string(
+	    tb_get_type(o, key, json_type_string, "a string"));
 }
 
 /* `ringctl -S sock -j cmd` as a JSON value of type want (caller puts). */
@@ -267,7 +265,8 @@ tb_ringctl_json(const char *cmd, json_type want)
 	const char *argv[] = { ringctl, "-S", d.sock, "-j", cmd, NULL };
 	struct json_object *o;
 
-	tb_sibling(ringctl, sizeof(ringctl), "RINGCTL_BIN", "ringctl/ringctl");
+	td_build_bin("RINGCTL_BIN", "ringctl/ringctl", ringctl,
+	    sizeof(ringctl));
 	tb_exec(&ctl, argv);
 	TB_STATUS(&ctl, 0);
 	o = json_tokener_parse(ctl.out);
@@ -314,7 +313,7 @@ tb_live_start(struct tb_live *l, bool json, const char *delay)
 	int n = 0;
 
 	memset(l, 0, sizeof(*l));
-	tb_sibling(bin, sizeof(bin), "RINGTOP_BIN", "ringtop/ringtop");
+	td_build_bin("RINGTOP_BIN", "ringtop/ringtop", bin, sizeof(bin));
 	argv[n++] = bin;
 	argv[n++] = "-b";
 	if (json)
@@ -372,7 +371,7 @@ tb_live_stop(struct tb_live *l)
 static char *
 tb_live_next(struct tb_live *l, unsigned ms)
 {
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 
 	for (;;) {
 		const char *end = l->json ? "\n" : "\n\n";
@@ -392,7 +391,7 @@ tb_live_next(struct tb_live *l, unsigned ms)
 		}
 		if (l->len == sizeof(l->buf) - 1)
 			TAP_FAIL("ringtop wrote too much");
-		if (tu_now_ns() - t0 > (uint64_t)ms * 1000000ull) {
+		if (clock_ns() - t0 > (uint64_t)ms * 1000000ull) {
 			tp_dump(&l->p);
 			TAP_FAIL("no ringtop frame within %u ms", ms);
 		}

@@ -72,9 +72,7 @@ tr_read(const char *path, char *buf, size_t size)
 static void
 tr_begin(void)
 {
-	if (td_build_path("RINGTOP", "ringtop/ringtop", tr_bin,
-		sizeof(tr_bin)) != 0)
-		TAP_FAIL("no ringtop binary");
+	td_build_bin("RINGTOP", "ringtop/ringtop", tr_bin, sizeof(tr_bin));
 	td_begin(&d, NULL);
 	tl_start(&tr_load, &d, TR_STALL);
 }
@@ -158,6 +156,7 @@ test_text(void)
 	tr_replay_same(rec, "--pace", TR_STALL);
 	tr_end();
 }
+TAP_TEST(test_text, "ringtop-record-text", 60)
 
 static void
 test_json(void)
@@ -166,6 +165,7 @@ test_json(void)
 	tr_roundtrip("-j", "json.rec");
 	tr_end();
 }
+TAP_TEST(test_json, "ringtop-record-json", 60)
 
 /* A recording past its bound stops, says so, and stays a valid file. */
 static void
@@ -191,19 +191,20 @@ test_bound(void)
 		TAP_FAIL("the bounded recording does not replay: %d", st);
 	tr_end();
 }
+TAP_TEST(test_bound, "ringtop-record-bound", 60)
 
 /* Wait up to 5 s until ringd lists the scheme TR_DISK, or a ring to it. */
 static void
 tr_await_disk(bool ring)
 {
 	struct ring_ctl *c = td_connect(&d);
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 	struct ring_ctl_ring *v;
 	size_t n, i;
 	bool found = false;
 
 	while (!found) {
-		if (tu_now_ns() - t0 > 5000000000ull)
+		if (clock_ns() - t0 > 5000000000ull)
 			TAP_FAIL("no %s '%s' within 5 s",
 			    ring ? "ring to" : "scheme", TR_DISK);
 		tu_sleep_ms(20);
@@ -232,9 +233,7 @@ test_demo(void)
 	char rec[256];
 
 	td_begin(&d, NULL);
-	if (td_build_path("RINGTOP", "ringtop/ringtop", tr_bin,
-		sizeof(tr_bin)) != 0)
-		TAP_FAIL("no ringtop binary");
+	td_build_bin("RINGTOP", "ringtop/ringtop", tr_bin, sizeof(tr_bin));
 	tp_start_build(&scheme, &d, "scheme", "examples/blkdev-scheme", "-n",
 	    TR_DISK, "-s", "16M", NULL);
 	tr_await_disk(false);
@@ -262,6 +261,7 @@ test_demo(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
+TAP_TEST(test_demo, "ringtop-record-demo", 90)
 
 /* ringd out of reach while recording: the replay says so the same way. */
 static void
@@ -289,6 +289,7 @@ test_down(void)
 		TAP_FAIL("recorded:\n%s\nreplayed:\n%s", tr_out, tr_out2);
 	tr_end();
 }
+TAP_TEST(test_down, "ringtop-record-down", 60)
 
 /*
  * ringd stopped while the recording runs: the replay shows the same
@@ -314,12 +315,12 @@ test_gone(void)
 		tap_child_exit();
 	}
 	/* stop ringd once two frames are out */
-	t0 = tu_now_ns();
+	t0 = clock_ns();
 	for (;;) {
 		if (td_read_file(o, tr_out, sizeof(tr_out)) >= 0 &&
 		    strstr(tr_out, "ringtop frame 2 ") != NULL)
 			break;
-		if (tu_now_ns() - t0 > 10000000000ull)
+		if (clock_ns() - t0 > 10000000000ull)
 			TAP_FAIL("no second frame within 10 s");
 		tu_sleep_ms(20);
 	}
@@ -330,6 +331,7 @@ test_gone(void)
 	tr_replay_same(rec, "", "gone since");
 	td_cleanup(&d);
 }
+TAP_TEST(test_gone, "ringtop-record-gone", 60)
 
 /* Write len bytes of buf to path. */
 static void
@@ -426,6 +428,7 @@ test_hostile(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
+TAP_TEST(test_hostile, "ringtop-record-hostile", 120)
 
 /* The replay on a terminal: the rings, then pause and step. */
 static void
@@ -473,15 +476,16 @@ test_tty(void)
 	tm_stop(&t);
 	td_cleanup(&d);
 }
+TAP_TEST(test_tty, "ringtop-record-tty", 60)
 
 /* Wait up to 10 s until t's session ended (its ringtop quit). */
 static void
 tr_wait_ended(const struct tm_server *t)
 {
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 
 	while (tm_has_session(t)) {
-		if (tu_now_ns() - t0 > 10000000000ull)
+		if (clock_ns() - t0 > 10000000000ull)
 			TAP_FAIL("ringtop did not quit within 10 s");
 		tu_sleep_ms(50);
 	}
@@ -531,6 +535,7 @@ test_tty_record(void)
 		TAP_FAIL("replay of the screen's recording:\n%s", tr_out);
 	tr_end();
 }
+TAP_TEST(test_tty_record, "ringtop-record-tty-write", 60)
 
 /* Append exitcode=99 to a sanitizer's options variable. */
 static void
@@ -544,22 +549,13 @@ tr_env(const char *var)
 	setenv(var, buf, 1);
 }
 
-int
-main(int argc, char **argv)
+static void
+tr_setup(void)
 {
-	tap_init(argc, argv);
 	td_setup();
 	/* under SAN=1 a sanitizer report must not pass for status 1 */
 	tr_env("ASAN_OPTIONS");
 	tr_env("UBSAN_OPTIONS");
-	tap_run("ringtop-record-text", test_text, 60);
-	tap_run("ringtop-record-json", test_json, 60);
-	tap_run("ringtop-record-demo", test_demo, 90);
-	tap_run("ringtop-record-bound", test_bound, 60);
-	tap_run("ringtop-record-down", test_down, 60);
-	tap_run("ringtop-record-gone", test_gone, 60);
-	tap_run("ringtop-record-hostile", test_hostile, 120);
-	tap_run("ringtop-record-tty", test_tty, 60);
-	tap_run("ringtop-record-tty-write", test_tty_record, 60);
-	return tap_done();
 }
+
+TAP_MAIN(tr_setup)

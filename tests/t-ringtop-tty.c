@@ -40,14 +40,12 @@ static struct td d;
 static struct tm_server tt; /* the private tmux server */
 static char tt_ringtop[256]; /* bounded: command lines are built with it */
 
-/* BUILD/ringtop/ringtop, or $RINGTOP_BIN (td_build_path()). */
+/* BUILD/ringtop/ringtop, or $RINGTOP_BIN. */
 static const char *
 tt_binary(void)
 {
-	if (td_build_path("RINGTOP_BIN", "ringtop/ringtop", tt_ringtop,
-		sizeof(tt_ringtop)) != 0)
-		TAP_FAIL("no ringtop binary of this build (or $RINGTOP_BIN)");
-	return tt_ringtop;
+	return td_build_bin("RINGTOP_BIN", "ringtop/ringtop", tt_ringtop,
+	    sizeof(tt_ringtop));
 }
 
 /* The line of screen that contains s, copied into line; false if none. */
@@ -168,6 +166,22 @@ tt_end(void)
 	td_cleanup(&d);
 }
 
+/* tt_begin() with the fixed load (lib/load.h) running. */
+static void
+tt_begin_loaded(const char *env, const char *args, int w, int h)
+{
+	tt_begin(env, args, w, h);
+	tl_start(&tt_load, &d, TT_STALL);
+}
+
+/* The load stopped, then tt_end(). */
+static void
+tt_end_loaded(void)
+{
+	tl_stop(&tt_load);
+	tt_end();
+}
+
 /* --- sub-tests ------------------------------------------------------------ */
 
 /* The pane's alternate-screen and cursor flags ("1 0": on, hidden). */
@@ -195,8 +209,7 @@ test_screen(void)
 		tap_diag("under valgrind: the screen's rows are not checked");
 		return;
 	}
-	tt_begin("LANG=C.UTF-8", "-d 0.2", 120, 40);
-	tl_start(&tt_load, &d, TT_STALL);
+	tt_begin_loaded("LANG=C.UTF-8", "-d 0.2", 120, 40);
 	/* the stalled ring: 5 SQEs queued of 16, nothing completed */
 	tt_wait_row(" " TT_STALL " ", " 5 [", " 0 [", scr);
 	/* echo answered 3 SQEs nobody reaps: CQ backlog 3 */
@@ -242,9 +255,9 @@ test_screen(void)
 		tm_dump(scr);
 		TAP_FAIL("ringtop's screen is left on the terminal");
 	}
-	tl_stop(&tt_load);
-	tt_end();
+	tt_end_loaded();
 }
+TAP_TEST(test_screen, "ringtop-tty-screen", 90)
 
 /* Sort keys and menu, invert, filter, search, detail, help. */
 static void
@@ -253,8 +266,7 @@ test_keys(void)
 	static char scr[TM_SCREEN_MAX];
 	char row[512];
 
-	tt_begin("", "-d 0.2 -s sq", 120, 40);
-	tl_start(&tt_load, &d, TT_STALL);
+	tt_begin_loaded("", "-d 0.2 -s sq", 120, 40);
 	tm_wait(&tt, " echo ", scr);
 	tm_wait(&tt, " " TT_STALL " ", scr);
 	tm_wait(&tt, " null ", scr);
@@ -346,9 +358,9 @@ test_keys(void)
 	tm_press(&tt, "1", "SCHEME", scr);
 
 	tm_press(&tt, "F10", "RINGTOP-EXIT=0", scr);
-	tl_stop(&tt_load);
-	tt_end();
+	tt_end_loaded();
 }
+TAP_TEST(test_keys, "ringtop-tty-keys", 120)
 
 /* Pause freezes the screen; + and - change the interval. */
 static void
@@ -380,6 +392,7 @@ test_pause(void)
 	tm_press(&tt, "q", "RINGTOP-EXIT=0", scr);
 	tt_end();
 }
+TAP_TEST(test_pause, "ringtop-tty-pause", 60)
 
 /* Columns of the n bytes of UTF-8 at s (continuation bytes take none). */
 static int
@@ -434,8 +447,7 @@ test_resize(void)
 	static char scr[TM_SCREEN_MAX];
 	char line[512];
 
-	tt_begin("", "-d 0.2", 120, 40);
-	tl_start(&tt_load, &d, TT_STALL);
+	tt_begin_loaded("", "-d 0.2", 120, 40);
 	tm_wait(&tt, " " TT_STALL " ", scr);
 	TAP_ASSERT(tt_line(scr, "SCHEME", line, sizeof(line)));
 	TAP_ASSERT(strstr(line, "PRODUCER") != NULL);
@@ -457,9 +469,9 @@ test_resize(void)
 	tm_wait(&tt, " " TT_STALL " ", scr);
 	tm_press(&tt, "q", "RINGTOP-EXIT=0", scr);
 	tm_wait(&tt, "TTY-SANE", scr);
-	tl_stop(&tt_load);
-	tt_end();
+	tt_end_loaded();
 }
+TAP_TEST(test_resize, "ringtop-tty-resize", 60)
 
 /* Does captured text (capture-pane -e) set a colour in any SGR sequence? */
 static bool
@@ -522,6 +534,7 @@ test_color(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
+TAP_TEST(test_color, "ringtop-tty-color", 60)
 
 /* ringd stops and comes back while ringtop runs; ringtop follows. */
 static void
@@ -553,6 +566,7 @@ test_ringd_restart(void)
 	tm_press(&tt, "q", "RINGTOP-EXIT=0", scr);
 	tt_end();
 }
+TAP_TEST(test_ringd_restart, "ringtop-tty-ringd-restart", 60)
 
 /* Started without ringd: a message, retries, and q still quits. */
 static void
@@ -573,6 +587,7 @@ test_no_ringd(void)
 	tm_stop(&tt);
 	td_cleanup(&d);
 }
+TAP_TEST(test_no_ringd, "ringtop-tty-no-ringd", 60)
 
 /* The Memory tab: zones, a fragmentation map, regions by owner. */
 static void
@@ -639,6 +654,7 @@ test_memory(void)
 	tm_press(&tt, "q", "RINGTOP-EXIT=0", scr);
 	tt_end();
 }
+TAP_TEST(test_memory, "ringtop-tty-memory", 60)
 
 /* --- the screens at 80x24 and 160x50 ----------------------------------- */
 
@@ -649,12 +665,12 @@ static void
 tt_disk(struct tp_proc *p)
 {
 	struct ring_ctl *c = td_connect(&d);
-	uint64_t t0 = tu_now_ns();
+	uint64_t t0 = clock_ns();
 
 	tp_start_build(p, &d, "scheme", "examples/blkdev-scheme", "-n", TT_DISK,
 	    "-s", "16M", (char *)NULL);
 	while (!td_find_scheme(c, TT_DISK, NULL)) {
-		if (tu_now_ns() - t0 > 5000000000ull) {
+		if (clock_ns() - t0 > 5000000000ull) {
 			tp_dump(p);
 			TAP_FAIL("blkdev-scheme did not register in 5 s");
 		}
@@ -873,6 +889,7 @@ test_layout(void)
 	tp_reap(&disk, 10000);
 	tt_end();
 }
+TAP_TEST(test_layout, "ringtop-tty-layout", 120)
 
 /* The line that starts with word and a blank, copied into line. */
 static bool
@@ -934,8 +951,7 @@ test_schemes(void)
 	struct tp_proc disk;
 	size_t n, i;
 
-	tt_begin("LANG=C.UTF-8", "-d 0.2", 80, 24);
-	tl_start(&tt_load, &d, TT_STALL);
+	tt_begin_loaded("LANG=C.UTF-8", "-d 0.2", 80, 24);
 	tt_disk(&disk);
 	tm_press(&tt, "2", "OPCODES", scr);
 	tm_wait(&tt, "blkdev-scheme", scr);
@@ -998,9 +1014,9 @@ test_schemes(void)
 	tm_press(&tt, "q", "RINGTOP-EXIT=0", scr);
 	kill(disk.pid, SIGTERM);
 	tp_reap(&disk, 10000);
-	tl_stop(&tt_load);
-	tt_end();
+	tt_end_loaded();
 }
+TAP_TEST(test_schemes, "ringtop-tty-schemes", 90)
 
 /*
  * Help scrolls at 80x24; the detail view's key bar has its own keys; in
@@ -1012,8 +1028,7 @@ test_help_detail(void)
 	static char scr[TM_SCREEN_MAX];
 	char line[512];
 
-	tt_begin("LC_ALL=C", "-d 0.2", 80, 24);
-	tl_start(&tt_load, &d, TT_STALL);
+	tt_begin_loaded("LC_ALL=C", "-d 0.2", 80, 24);
 	tm_wait(&tt, " " TT_STALL " ", scr);
 	/* not UTF-8: a cut cell ends in '~' (the peers' names at 80) */
 	TAP_ASSERT(tt_line(scr, " " TT_STALL " ", line, sizeof(line)));
@@ -1050,9 +1065,9 @@ test_help_detail(void)
 	TAP_ASSERT(strstr(scr, "sort - ") != NULL);
 	tm_press(&tt, "Escape", "F6Sort", scr);
 	tm_press(&tt, "q", "RINGTOP-EXIT=0", scr);
-	tl_stop(&tt_load);
-	tt_end();
+	tt_end_loaded();
 }
+TAP_TEST(test_help_detail, "ringtop-tty-help-detail", 60)
 
 /*
  * Whether the screen line holding s is drawn dim (SGR 2) up to s, from a
@@ -1171,23 +1186,6 @@ test_blame(void)
 	tm_stop(&tt);
 	td_cleanup(&d);
 }
+TAP_TEST(test_blame, "ringtop-tty-blame", 90)
 
-int
-main(int argc, char **argv)
-{
-	tap_init(argc, argv);
-	td_setup();
-	tap_run("ringtop-tty-screen", test_screen, 90);
-	tap_run("ringtop-tty-keys", test_keys, 120);
-	tap_run("ringtop-tty-pause", test_pause, 60);
-	tap_run("ringtop-tty-resize", test_resize, 60);
-	tap_run("ringtop-tty-color", test_color, 60);
-	tap_run("ringtop-tty-memory", test_memory, 60);
-	tap_run("ringtop-tty-ringd-restart", test_ringd_restart, 60);
-	tap_run("ringtop-tty-no-ringd", test_no_ringd, 60);
-	tap_run("ringtop-tty-layout", test_layout, 120);
-	tap_run("ringtop-tty-schemes", test_schemes, 90);
-	tap_run("ringtop-tty-help-detail", test_help_detail, 60);
-	tap_run("ringtop-tty-blame", test_blame, 90);
-	return tap_done();
-}
+TAP_MAIN(td_setup)

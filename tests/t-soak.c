@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "lib/daemon.h"
+#include "lib/proc.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
 
@@ -95,17 +96,11 @@ soak_scheme(unsigned slot)
 	struct ring_ctl *c;
 	char name[32];
 	unsigned n = 0, i;
-	uint64_t t0;
 	int rc;
 
 	snprintf(name, sizeof(name), "soak%u", slot);
 	c = td_connect(&d);
-	for (t0 = clock_ns();
-	     (rc = ring_ctl_register(c, name, NULL, 0)) == -EEXIST &&
-	     clock_ns() - t0 < 5000000000ull;)
-		tu_sleep_ms(1);
-	if (rc < 0)
-		TAP_FAIL("register '%s': %s", name, tap_rcname(rc));
+	tp_register_again(c, name);
 	for (;;) {
 		bool busy = false;
 
@@ -298,26 +293,6 @@ soak_count_memfds(pid_t pid)
 	}
 	closedir(dp);
 	return count;
-}
-
-static pid_t
-soak_spawn_scheme(unsigned slot)
-{
-	pid_t pid = tap_fork();
-
-	if (pid == 0)
-		soak_scheme(slot);
-	return pid;
-}
-
-static pid_t
-soak_spawn_consumer(unsigned slot, unsigned nrings)
-{
-	pid_t pid = tap_fork();
-
-	if (pid == 0)
-		soak_consumer(slot, nrings);
-	return pid;
 }
 
 /* Has every consumer now in place opened all its rings? */
@@ -526,6 +501,14 @@ soak_measure(struct ring_ctl *c, const pid_t *cons, const pid_t *schemes,
 	atomic_store(&sk->quiet, 0);
 }
 
+static unsigned soak_per; /* rings per consumer */
+
+static void
+soak_consumer_slot(unsigned slot)
+{
+	soak_consumer(slot, soak_per);
+}
+
 static void
 test_soak(void)
 {
@@ -534,7 +517,8 @@ test_soak(void)
 	    SOAK_MAX_PER * SOAK_CONSUMERS);
 	unsigned per = (nrings + SOAK_CONSUMERS - 1) / SOAK_CONSUMERS, i;
 	pid_t schemes[SOAK_SCHEMES], cons[SOAK_CONSUMERS];
-	unsigned kills_s = 0, kills_c = 0;
+	struct tp_pool spool = { schemes, SOAK_SCHEMES, soak_scheme, 0 };
+	struct tp_pool cpool = { cons, SOAK_CONSUMERS, soak_consumer_slot, 0 };
 	struct soak_mem m0, m1;
 	int fds0, fds1, mem0, mem1, max0, max1;
 	uint64_t t0, cqes0;
@@ -546,10 +530,9 @@ test_soak(void)
 	td_begin(&d, "max_rings = 8192\nmax_rings_per_client = 1024\n");
 	TAP_ASSERT(d.fd_base >= 0);
 	tu_srand(0x736f616b);
-	for (i = 0; i < SOAK_SCHEMES; i++)
-		schemes[i] = soak_spawn_scheme(i);
-	for (i = 0; i < SOAK_CONSUMERS; i++)
-		cons[i] = soak_spawn_consumer(i, per);
+	soak_per = per;
+	tp_pool_start(&spool);
+	tp_pool_start(&cpool);
 	c = td_connect(&d);
 	soak_measure(c, cons, schemes, per * SOAK_CONSUMERS, &m0, &fds0, &mem0,
 	    &max0);
@@ -564,19 +547,7 @@ test_soak(void)
 	for (t0 = clock_ns();
 	     clock_ns() - t0 < (uint64_t)secs * 1000000000ull;) {
 		tu_sleep_ms(200 + (unsigned)tu_rand_below(300));
-		if (tu_rand_below(4) != 0) {
-			unsigned v = (unsigned)tu_rand_below(SOAK_SCHEMES);
-
-			tap_kill(schemes[v]);
-			schemes[v] = soak_spawn_scheme(v);
-			kills_s++;
-		} else {
-			unsigned v = (unsigned)tu_rand_below(SOAK_CONSUMERS);
-
-			tap_kill(cons[v]);
-			cons[v] = soak_spawn_consumer(v, per);
-			kills_c++;
-		}
+		tp_pool_kill_one(tu_rand_below(4) != 0 ? &spool : &cpool);
 		td_assert_alive(&d);
 	}
 	/* every ring up again before the second reading */
@@ -591,7 +562,7 @@ test_soak(void)
 		 "%" PRIu64 " other errors",
 	    m1.anon, m1.shmem, m1.shmem_max, fds1, mem1, max1,
 	    (uint64_t)sk->cqes, (uint64_t)sk->opens, (uint64_t)sk->closes,
-	    kills_s, kills_c, (uint64_t)sk->shutdowns, (uint64_t)sk->errors);
+	    spool.kills, cpool.kills, (uint64_t)sk->shutdowns, (uint64_t)sk->errors);
 	atomic_store(&sk->stop, 1);
 	for (i = 0; i < SOAK_CONSUMERS; i++)
 		if (!tap_reap_within(cons[i], 30000))

@@ -311,26 +311,31 @@ tr_get(struct json_object *obj, const char *key)
 	return v;
 }
 
-int64_t
-tr_int(struct json_object *obj, const char *key)
+/* The member key of obj, which must be of type t (what names it). */
+static struct json_object *
+tr_get_type(struct json_object *obj, const char *key, json_type t,
+    const char *what)
 {
 	struct json_object *v = tr_get(obj, key);
 
-	if (v == NULL || !json_object_is_type(v, json_type_int))
-		TAP_FAIL("key '%s' is not a number in %s", key,
+	if (v == NULL || !json_object_is_type(v, t))
+		TAP_FAIL("key '%s' is not %s in %s", key, what,
 		    json_object_to_json_string(obj));
-	return json_object_get_int64(v);
+	return v;
+}
+
+int64_t
+tr_int(struct json_object *obj, const char *key)
+{
+	return json_object_get_int64(
+	    tr_get_type(obj, key, json_type_int, "a number"));
 }
 
 const char *
 tr_str(struct json_object *obj, const char *key)
 {
-	struct json_object *v = tr_get(obj, key);
-
-	if (v == NULL || !json_object_is_type(v, json_type_string))
-		TAP_FAIL("key '%s' is not a string in %s", key,
-		    json_object_to_json_string(obj));
-	return json_object_get_string(v);
+	return json_object_get_string(
+	    tr_get_type(obj, key, json_type_string, "a string"));
 }
 
 struct json_object *
@@ -350,4 +355,46 @@ tr_cmd_json(const struct td *d, struct tr_run *r, const char *cmd,
 	tr_runv(d->dir, r, NULL, argv);
 	TR_EXPECT_STATUS(r, want);
 	return tr_parse(r->out);
+}
+
+void
+tr_usage_cases(const struct td *d, struct tr_run *r,
+    const struct tr_usage *cases, size_t n)
+{
+	const char *argv[3 + sizeof(cases->args) / sizeof(cases->args[0])];
+	char shown[256];
+	size_t i, k, len;
+
+	for (i = 0; i < n; i++) {
+		const struct tr_usage *c = &cases[i];
+		const char *why = NULL;
+
+		argv[0] = "-S";
+		argv[1] = d->sock;
+		shown[0] = '\0';
+		len = 0;
+		for (k = 0; k < sizeof(c->args) / sizeof(c->args[0]) &&
+		     c->args[k] != NULL; k++) {
+			argv[2 + k] = c->args[k];
+			if (len < sizeof(shown))
+				len += (size_t)snprintf(shown + len,
+				    sizeof(shown) - len, " %s", c->args[k]);
+		}
+		argv[2 + k] = NULL;
+		tr_runv(d->dir, r, NULL, argv);
+		if (r->status != 2)
+			why = "exit status is not 2";
+		else if (strstr(r->err, c->needle) == NULL)
+			why = "stderr lacks the message";
+		else if (strncmp(r->err, "ringctl: ", 9) != 0)
+			why = "stderr does not start 'ringctl: '";
+		else if (r->out[0] != '\0')
+			why = "stdout not empty";
+		else if (strchr(r->err, '\n') != r->err + strlen(r->err) - 1)
+			why = "stderr is not one line";
+		if (why != NULL)
+			TAP_FAIL("ringctl%s: %s (expected a usage error '%s'); "
+				 "exit status %d; stderr: %s; stdout: %.300s",
+			    shown, why, c->needle, r->status, r->err, r->out);
+	}
 }

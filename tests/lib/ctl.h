@@ -103,10 +103,22 @@ void tr_runv(const char *dir, struct tr_run *r, const char *input,
 #define CTL_IN(input, ...) \
 	tr_runv(d.dir, &r, (input), \
 	    (const char *const[]){ "-S", d.sock, __VA_ARGS__, NULL })
+/* CTL(), and it must exit 0. */
+#define CTL_OK(...) \
+	do { \
+		CTL(__VA_ARGS__); \
+		EXPECT_STATUS(0); \
+	} while (0)
 /* The last run's stdout, parsed as JSON. */
 #define JSON_OUT() tr_parse(r.out)
 #define EXPECT_STATUS(want) TR_EXPECT_STATUS(&r, (want))
 #define EXPECT_ERR(needle) TR_EXPECT_ERR(&r, (needle))
+/* A failure: exit status want and needle on stderr. */
+#define EXPECT_FAIL(want, needle) \
+	do { \
+		EXPECT_STATUS(want); \
+		EXPECT_ERR(needle); \
+	} while (0)
 /* A usage error: status 2, one "ringctl: " line first, nothing on stdout. */
 #define EXPECT_USAGE(needle) \
 	do { \
@@ -120,6 +132,38 @@ void tr_runv(const char *dir, struct tr_run *r, const char *input,
 		if (strchr(r.err, '\n') != r.err + strlen(r.err) - 1) \
 			TAP_FAIL("not one line: %s", r.err); \
 	} while (0)
+
+/*
+ * Close ring id (ring) and the client c, check that ringd holds nothing more
+ * (td_settle()) and stop it, its directory kept: for checks of ringctl
+ * with ringd gone.
+ */
+#define RINGD_DOWN(c, ring, id) \
+	do { \
+		td_close_ring((c), (ring), (id)); \
+		ring_ctl_close(c); \
+		td_settle(&d); \
+		td_stop(&d); \
+	} while (0)
+
+/*
+ * One usage error: "ringctl -S <sock> args..." must fail the way
+ * EXPECT_USAGE(needle) checks.
+ */
+struct tr_usage {
+	const char *args[10];
+	const char *needle;
+};
+
+/*
+ * Run each of cases[n] against d's ringd (its output in r) and check
+ * EXPECT_USAGE()'s conditions; a failure names the case's arguments.
+ */
+void tr_usage_cases(const struct td *d, struct tr_run *r,
+    const struct tr_usage *cases, size_t n);
+/* tr_usage_cases() over a whole array, in the CTL() program's frame. */
+#define USAGE_CASES(cases) \
+	tr_usage_cases(&d, &r, (cases), sizeof(cases) / sizeof((cases)[0]))
 
 /*
  * Source top/completions/script in bash and call func with COMP_WORDS set

@@ -135,3 +135,43 @@ tp_says(const struct tp_proc *p, const char *s)
 		TAP_FAIL("'%s' does not say '%s'", p->log, s);
 	}
 }
+
+static void
+tp_pool_fork(struct tp_pool *p, unsigned slot)
+{
+	p->pids[slot] = tap_fork();
+	if (p->pids[slot] == 0)
+		p->child(slot);
+}
+
+void
+tp_pool_start(struct tp_pool *p)
+{
+	unsigned i;
+
+	for (i = 0; i < p->n; i++)
+		tp_pool_fork(p, i);
+}
+
+void
+tp_pool_kill_one(struct tp_pool *p)
+{
+	unsigned v = (unsigned)tu_rand_below(p->n);
+
+	tap_kill(p->pids[v]);
+	tp_pool_fork(p, v);
+	p->kills++;
+}
+
+void
+tp_register_again(struct ring_ctl *c, const char *name)
+{
+	uint64_t t0 = clock_ns();
+	int rc;
+
+	while ((rc = ring_ctl_register(c, name, NULL, 0)) == -EEXIST &&
+	    clock_ns() - t0 < 5000000000ull)
+		tu_sleep_ms(1);
+	if (rc < 0)
+		TAP_FAIL("register '%s': %s", name, tap_rcname(rc));
+}

@@ -54,4 +54,26 @@ void tp_expect(struct tp_proc *p, unsigned ms, int want);
 /* Fail, showing p's output, unless it says s. */
 void tp_says(const struct tp_proc *p, const char *s);
 
+/*
+ * A pool of n helper processes (tap_fork()), pids[slot] running
+ * child(slot), which must not return: the kill storms' victims.
+ */
+struct tp_pool {
+	pid_t *pids;
+	unsigned n;
+	void (*child)(unsigned slot);
+	unsigned kills; /* tp_pool_kill_one() calls */
+};
+
+/* Start every slot of p. */
+void tp_pool_start(struct tp_pool *p);
+/* SIGKILL one slot of p drawn by tu_rand_below() and start it again. */
+void tp_pool_kill_one(struct tp_pool *p);
+/*
+ * Register the scheme name on c for a pool's child that took the place of
+ * a killed one: the name comes free once ringd has seen its last holder
+ * die, so -EEXIST is tried again for up to 5 s; fails otherwise.
+ */
+void tp_register_again(struct ring_ctl *c, const char *name);
+
 #endif /* TP_PROC_H */
