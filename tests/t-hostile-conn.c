@@ -138,18 +138,6 @@ hold_idle(int *held, unsigned max)
 	return n;
 }
 
-/* As uid 65534: hold_idle(), then write the count to up. */
-static unsigned
-nobody_holds_idle(int *held, unsigned max, int up)
-{
-	unsigned n;
-
-	td_become_nobody();
-	n = hold_idle(held, max);
-	TAP_EQ(write(up, &n, sizeof(n)), (ssize_t)sizeof(n));
-	return n;
-}
-
 /*
  * Wait for ringd to close every held idle connection, each with a
  * PROTO_ERROR -ETIMEDOUT; fail after ms.
@@ -218,6 +206,55 @@ read_count(int fd)
 	return n;
 }
 
+/* A helper of uid 65534 holding idle connections, and its two pipes. */
+struct idle_holder {
+	pid_t pid;
+	int up[2], down[2];
+};
+
+/*
+ * Fork the helper: it holds as many of max idle connections as ringd
+ * takes (hold_idle()) and waits for idle_holder_stop().  With close_ms,
+ * it then checks that ringd closed each one within close_ms of its first
+ * connection (await_closed()); without, it closes them itself.  Returns
+ * how many it holds.
+ */
+static unsigned
+idle_holder_start(struct idle_holder *h, unsigned max, unsigned close_ms)
+{
+	tu_pipe(h->up);
+	tu_pipe(h->down);
+	h->pid = tap_fork();
+	if (h->pid == 0) {
+		int held[CONN_MAX];
+		uint64_t t0 = clock_ns();
+		unsigned n, i;
+
+		td_become_nobody();
+		n = hold_idle(held, max);
+		TAP_EQ(write(h->up[1], &n, sizeof(n)), (ssize_t)sizeof(n));
+		tu_await(h->down[0], 20000);
+		if (close_ms != 0)
+			await_closed(held, n,
+			    close_ms - (unsigned)((clock_ns() - t0) / 1000000u));
+		else
+			for (i = 0; i < n; i++)
+				close(held[i]);
+		tap_child_exit();
+	}
+	return read_count(h->up[0]);
+}
+
+/* Let the helper go on, and reap it. */
+static void
+idle_holder_stop(struct idle_holder *h)
+{
+	tu_notify(h->down[1]);
+	tap_reap(h->pid);
+	tu_pipe_close(h->up);
+	tu_pipe_close(h->down);
+}
+
 /*
  * max_clients = 40: uid 65534 holds every slot it can, idle; fewer than
  * 40 (the reserve), root still gets in at once, and ringd closes the idle
@@ -226,27 +263,12 @@ read_count(int fd)
 static void
 test_reserve(void)
 {
-	int up[2], down[2];
-	pid_t pid;
+	struct idle_holder h;
 	unsigned n;
 
 	td_begin(&d, "max_clients = 40\n");
-	tu_pipe(up);
-	tu_pipe(down);
-	pid = tap_fork();
-	if (pid == 0) {
-		int held[CONN_MAX];
-		uint64_t t0;
-
-		t0 = clock_ns();
-		n = nobody_holds_idle(held, 60, up[1]);
-		tu_await(down[0], 20000);
-		/* 5 s from the first connection, and slack */
-		await_closed(held, n,
-		    8000 - (unsigned)((clock_ns() - t0) / 1000000u));
-		tap_child_exit();
-	}
-	n = read_count(up[0]);
+	/* 5 s from the first connection, and slack */
+	n = idle_holder_start(&h, 60, 8000);
 	tap_diag("uid %u holds %u idle connections of max_clients 40",
 	    TD_NOBODY, n);
 	if (n >= 40)
@@ -254,11 +276,8 @@ test_reserve(void)
 	TAP_ASSERT(n >= 40 - 16);
 	root_gets_in(n + 1);
 	TAP_ASSERT(td_log_has(&d, "refusing a connection"));
-	tu_notify(down[1]);
-	tap_reap(pid);
+	idle_holder_stop(&h);
 	TAP_ASSERT(td_log_has(&d, "no HELLO within 5000 ms"));
-	tu_pipe_close(up);
-	tu_pipe_close(down);
 	td_finish(&d);
 }
 TAP_TEST_ROOT(test_reserve, "hostile-conn-reserve", 60,
@@ -384,34 +403,17 @@ TAP_TEST(test_hello_timeout, "hostile-conn-hello-timeout", 30)
 static void
 test_nofile(void)
 {
-	int up[2], down[2];
-	pid_t pid;
+	struct idle_holder h;
 	unsigned n;
 
 	memset(&d, 0, sizeof(d));
 	td_start(&d, NULL, TD_NOFILE_64);
-	tu_pipe(up);
-	tu_pipe(down);
-	pid = tap_fork();
-	if (pid == 0) {
-		int held[CONN_MAX];
-		unsigned i;
-
-		n = nobody_holds_idle(held, 40, up[1]);
-		tu_await(down[0], 20000);
-		for (i = 0; i < n; i++)
-			close(held[i]);
-		tap_child_exit();
-	}
-	n = read_count(up[0]);
+	n = idle_holder_start(&h, 40, 0);
 	tap_diag("uid %u holds %u connections with ringd's RLIMIT_NOFILE 64",
 	    TD_NOBODY, n);
 	root_gets_in(n + 1);
 	TAP_ASSERT(td_log_has(&d, "descriptors are short"));
-	tu_notify(down[1]);
-	tap_reap(pid);
-	tu_pipe_close(up);
-	tu_pipe_close(down);
+	idle_holder_stop(&h);
 	td_finish(&d);
 }
 TAP_TEST_ROOT(test_nofile, "hostile-conn-nofile", 60,
