@@ -47,8 +47,7 @@ abi_check_fields(const struct abi_field *f, size_t n)
 }
 
 /* The four entry formats of Redox io_uring v1 (DESIGN.md section 3). */
-static void
-test_entry_layout(void)
+TAP_TEST(test_entry_layout, "abi-entry-layout", 0)
 {
 	static const struct abi_field f[] = {
 		FIELD(ring_sqe, opcode, 0, 1),
@@ -99,11 +98,9 @@ test_entry_layout(void)
 	TAP_ASSERT((__typeof__(sqes[0].fd))-1 > 0);
 	TAP_ASSERT((__typeof__(cqes[0].status))-1 > 0);
 }
-TAP_TEST(test_entry_layout, "abi-entry-layout", 0)
 
 /* The ring header: six words, each alone on its 128-byte line. */
-static void
-test_header_layout(void)
+TAP_TEST(test_header_layout, "abi-header-layout", 0)
 {
 	static const struct abi_field f[] = {
 		FIELD(ring_header, entry_count, 0, 8),
@@ -144,10 +141,8 @@ test_header_layout(void)
 	    RING_PAGE);
 	TAP_ASSERT(sysconf(_SC_PAGESIZE) <= RING_PAGE);
 }
-TAP_TEST(test_header_layout, "abi-header-layout", 0)
 
-static void
-test_constants(void)
+TAP_TEST(test_constants, "abi-constants", 0)
 {
 	static const int ops[] = {
 		RING_OP_NOOP,
@@ -233,7 +228,6 @@ test_constants(void)
 	TAP_ASSERT(ring_version() != NULL);
 	TAP_ASSERT(ring_version()[0] >= '0' && ring_version()[0] <= '9');
 }
-TAP_TEST(test_constants, "abi-constants", 0)
 
 /* Check that l is page-aligned, ordered, non-overlapping and big enough. */
 static void
@@ -272,8 +266,7 @@ abi_check_layout(uint32_t flags, uint32_t sq, uint32_t cq, uint64_t pool)
 	TAP_EQ_U(l.total % RING_PAGE, 0);
 }
 
-static void
-test_layout(void)
+TAP_TEST(test_layout, "abi-ring-layout", 0)
 {
 	static const uint32_t counts[] = { 1, 2, 8, 64, 128, 4096,
 		RING_MAX_ENTRIES };
@@ -290,7 +283,6 @@ test_layout(void)
 				    counts[j], pools[k]);
 			}
 }
-TAP_TEST(test_layout, "abi-ring-layout", 0)
 
 static bool
 abi_zero(const void *p, size_t len)
@@ -367,8 +359,7 @@ abi_check_created(uint32_t sq, uint32_t cq, uint32_t flags, uint64_t pool,
 	ring_fds_close(&fds);
 }
 
-static void
-test_created_image(void)
+TAP_TEST(test_created_image, "abi-created-image", 0)
 {
 	abi_check_created(8, 0, 0, 0, 0);
 	abi_check_created(8, 32, 0, 0, 0);
@@ -379,11 +370,9 @@ test_created_image(void)
 	abi_check_created(16, 16, RING_PAIR_BITS_32, RING_PAGE, RING_PAGE);
 	abi_check_created(RING_MAX_ENTRIES, 2, 0, 1, RING_PAGE);
 }
-TAP_TEST(test_created_image, "abi-created-image", 0)
 
 /* The memory file is sealed; the doorbells are a close-on-exec socket pair. */
-static void
-test_seals(void)
+TAP_TEST(test_seals, "abi-seals-doorbells", 0)
 {
 	struct ring_fds fds;
 	struct stat st;
@@ -435,11 +424,9 @@ test_seals(void)
 	TAP_EQ(fds.doorbell[0], -1);
 	TAP_EQ(fds.doorbell[1], -1);
 }
-TAP_TEST(test_seals, "abi-seals-doorbells", 0)
 
 /* Bad parameters fail, leave *fds alone and leak no descriptor. */
-static void
-test_create_rejects(void)
+TAP_TEST(test_create_rejects, "abi-create-rejects", 0)
 {
 	static const struct ring_params bad[] = {
 		{ .sq_entries = 0 },
@@ -474,11 +461,9 @@ test_create_rejects(void)
 	}
 	TAP_EQ(tu_count_fds(), before);
 }
-TAP_TEST(test_create_rejects, "abi-create-rejects", 0)
 
 /* ring_get_info() reports what was created, for every role. */
-static void
-test_info(void)
+TAP_TEST(test_info, "abi-info", 0)
 {
 	static const enum ring_role roles[] = { RING_ROLE_CONSUMER,
 		RING_ROLE_PRODUCER, RING_ROLE_MONITOR };
@@ -511,6 +496,5 @@ test_info(void)
 		ring_fds_close(&fds);
 	}
 }
-TAP_TEST(test_info, "abi-info", 0)
 
 TAP_MAIN(NULL)

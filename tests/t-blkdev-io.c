@@ -123,8 +123,7 @@ bt_scheme_stop(struct tp_proc *p)
 
 /* --- integrity ------------------------------------------------------- */
 
-static void
-t_verify_fixed(void)
+TAP_TEST(t_verify_fixed, "blkdev verify, fixed sizes", TAP_TIMEOUT)
 {
 	struct tp_proc s, v;
 	struct ring_ctl *c;
@@ -142,10 +141,9 @@ t_verify_fixed(void)
 	tp_says(&s, " bytes; regions mapped: 1\n");
 	td_end(&d, c);
 }
-TAP_TEST(t_verify_fixed, "blkdev verify, fixed sizes", TAP_TIMEOUT)
 
-static void
-t_verify_random(void)
+TAP_TEST(t_verify_random,
+    "blkdev verify, random sizes, many segments, three drivers", TAP_TIMEOUT)
 {
 	struct tp_proc s, v[3];
 	struct ring_ctl *c;
@@ -176,16 +174,14 @@ t_verify_random(void)
 	bt_scheme_stop(&s);
 	td_end(&d, c);
 }
-TAP_TEST(t_verify_random,
-    "blkdev verify, random sizes, many segments, three drivers", TAP_TIMEOUT)
 
 /*
  * Zone 32 cut into 64 KiB pieces with every other one free: no range of
  * the driver's 1 MiB arena exists, so it takes one 64 KiB range and the
  * rest as an SG list, all below 4 GiB.
  */
-static void
-t_verify_fragmented(void)
+TAP_TEST(t_verify_fragmented,
+    "blkdev verify, fragmented 32-bit zone", TAP_TIMEOUT)
 {
 	static uint64_t piece[256];
 	struct ring_phys_zone *z = NULL;
@@ -235,8 +231,6 @@ t_verify_fragmented(void)
 		TAP_OK(ring_physfree(c, piece[i], 64 << 10));
 	td_end(&d, c);
 }
-TAP_TEST(t_verify_fragmented,
-    "blkdev verify, fragmented 32-bit zone", TAP_TIMEOUT)
 
 /* --- requests made by hand -------------------------------------------- */
 
@@ -298,8 +292,8 @@ bt_rw(struct bt_dev *v, uint8_t op, unsigned n, uint64_t off)
 	return bt_req(v, op, 0, v->list, n * sizeof(struct ring_phys_seg), off);
 }
 
-static void
-t_dma32_refuses(void)
+TAP_TEST(t_dma32_refuses,
+    "blkdev 32-bit device refuses high addresses", TAP_TIMEOUT)
 {
 	struct tp_proc s32, s64;
 	struct bt_dev v, w;
@@ -352,11 +346,8 @@ t_dma32_refuses(void)
 	bt_dev_close(&w);
 	td_finish(&d);
 }
-TAP_TEST(t_dma32_refuses,
-    "blkdev 32-bit device refuses high addresses", TAP_TIMEOUT)
 
-static void
-t_bad_requests(void)
+TAP_TEST(t_bad_requests, "blkdev bad requests each get an errno", TAP_TIMEOUT)
 {
 	struct blkdev_identify id;
 	struct tp_proc s;
@@ -415,7 +406,6 @@ t_bad_requests(void)
 	bt_dev_close(&v);
 	td_end(&d, c);
 }
-TAP_TEST(t_bad_requests, "blkdev bad requests each get an errno", TAP_TIMEOUT)
 
 /* --- dead peers ------------------------------------------------------- */
 
@@ -464,8 +454,8 @@ bt_backlog(const struct ring_ctl_ring *g)
  * flight, so all 16 are queued when it is killed: ringd answers each with
  * -ESHUTDOWN and the driver says so and fails.
  */
-static void
-t_kill_scheme(void)
+TAP_TEST(t_kill_scheme,
+    "blkdev scheme killed: ESHUTDOWN for every request", TAP_TIMEOUT)
 {
 	struct tp_proc s, v;
 	struct ring_ctl *c;
@@ -501,8 +491,6 @@ t_kill_scheme(void)
 	}
 	td_end(&d, c);
 }
-TAP_TEST(t_kill_scheme,
-    "blkdev scheme killed: ESHUTDOWN for every request", TAP_TIMEOUT)
 
 /*
  * The scheme ends (killed, or stopped with SIGTERM) while a slow-reaping
@@ -553,23 +541,19 @@ bt_scheme_dies(int sig)
 	td_end(&d, c);
 }
 
-static void
-t_kill_scheme_slow(void)
-{
-	bt_scheme_dies(SIGKILL);
-}
 TAP_TEST(t_kill_scheme_slow,
     "blkdev scheme killed under a slow driver: every request "
     "counted once", TAP_TIMEOUT)
-
-static void
-t_stop_scheme_slow(void)
 {
-	bt_scheme_dies(SIGTERM);
+	bt_scheme_dies(SIGKILL);
 }
+
 TAP_TEST(t_stop_scheme_slow,
     "blkdev scheme stopped under a slow driver: every request "
     "counted once", TAP_TIMEOUT)
+{
+	bt_scheme_dies(SIGTERM);
+}
 
 /*
  * Two drivers on one scheme, the second as another uid: it names the
@@ -577,8 +561,8 @@ TAP_TEST(t_stop_scheme_slow,
  * scheme must refuse both directions (-EFAULT), although it holds a
  * mapping of that buffer already, and the buffer keeps its bytes.
  */
-static void
-t_dma_isolation(void)
+TAP_TEST(t_dma_isolation,
+    "blkdev DMA isolation between two drivers", TAP_TIMEOUT)
 {
 	struct tp_proc s;
 	struct bt_dev v, w;
@@ -643,16 +627,14 @@ t_dma_isolation(void)
 	bt_dev_close(&v);
 	td_end(&d, c);
 }
-TAP_TEST(t_dma_isolation,
-    "blkdev DMA isolation between two drivers", TAP_TIMEOUT)
 
 /*
  * A driver killed mid-run: the scheme closes its ring and forgets its
  * memory, and the next driver (whose buffers land at the same physical
  * addresses) gets correct data, as do drivers that ran alongside.
  */
-static void
-t_kill_driver(void)
+TAP_TEST(t_kill_driver,
+    "blkdev driver killed: the scheme serves the next", TAP_TIMEOUT)
 {
 	struct tp_proc s, a, b, e;
 	struct ring_ctl *c;
@@ -720,13 +702,10 @@ t_kill_driver(void)
 	tp_says(&s, "closed (driver left)");
 	td_end(&d, c);
 }
-TAP_TEST(t_kill_driver,
-    "blkdev driver killed: the scheme serves the next", TAP_TIMEOUT)
 
 /* --- usage ------------------------------------------------------------ */
 
-static void
-t_usage(void)
+TAP_TEST(t_usage, "blkdev usage errors", TAP_TIMEOUT)
 {
 	struct tp_proc p;
 
@@ -755,11 +734,9 @@ t_usage(void)
 	tp_says(&p, "blkdev-driver: bad block size '4K4'");
 	td_finish(&d);
 }
-TAP_TEST(t_usage, "blkdev usage errors", TAP_TIMEOUT)
 
 /* "010K" is ten KiB (20 sectors), not octal 8 KiB. */
-static void
-t_sizes_decimal(void)
+TAP_TEST(t_sizes_decimal, "blkdev sizes are decimal", TAP_TIMEOUT)
 {
 	struct tp_proc s;
 	struct bt_dev v;
@@ -789,7 +766,6 @@ t_sizes_decimal(void)
 	bt_dev_close(&v);
 	td_end(&d, c);
 }
-TAP_TEST(t_sizes_decimal, "blkdev sizes are decimal", TAP_TIMEOUT)
 
 /* Once per program: the private directory, and the random sizes' seed. */
 static void

@@ -82,8 +82,7 @@ refused(const char *path, const char *want)
 }
 
 /* A FIFO nobody writes: open() must not wait for a writer. */
-static void
-test_fifo_at_start(void)
+TAP_TEST(test_fifo_at_start, "fifo-at-start", 30)
 {
 	char fifo[TD_PATH_MAX + 16];
 
@@ -92,11 +91,9 @@ test_fifo_at_start(void)
 	refused(fifo, "not a regular file");
 	td_cleanup(&d);
 }
-TAP_TEST(test_fifo_at_start, "fifo-at-start", 30)
 
 /* /dev/zero: endless NUL bytes; a character device is refused as such. */
-static void
-test_dev_zero_at_start(void)
+TAP_TEST(test_dev_zero_at_start, "dev-zero-at-start", 30)
 {
 	memset(&d, 0, sizeof(d));
 	td_prepare(&d, NULL);
@@ -113,11 +110,9 @@ test_dev_zero_at_start(void)
 		td_cleanup(&d);
 	}
 }
-TAP_TEST(test_dev_zero_at_start, "dev-zero-at-start", 30)
 
 /* A NUL byte is reported as what it is, with its line. */
-static void
-test_nul_byte(void)
+TAP_TEST(test_nul_byte, "nul-byte", 30)
 {
 	static const char conf[] = "# a comment\nmax_clients = 10\n"
 				   "max_\0entries = 64\n";
@@ -133,14 +128,12 @@ test_nul_byte(void)
 		TD_FAIL(&d, "a NUL byte reported as a long line");
 	td_cleanup(&d);
 }
-TAP_TEST(test_nul_byte, "nul-byte", 30)
 
 /*
  * A regular file over the cap (1 MiB), even of comments alone, is
  * refused; one just under it is read.
  */
-static void
-test_size_cap(void)
+TAP_TEST(test_size_cap, "size-cap", 30)
 {
 	const size_t cap = 1u << 20;
 	char path[TD_PATH_MAX + 16];
@@ -164,7 +157,6 @@ test_size_cap(void)
 	td_finish(&d);
 	free(big);
 }
-TAP_TEST(test_size_cap, "size-cap", 30)
 
 /* ringd still answers: a built-in ring carries a request. */
 static void
@@ -196,8 +188,7 @@ hup_expect(const char *mark)
  * SIGHUPs: each reload fails at once, ringd keeps max_rings_per_client 2
  * and serves; a good file afterwards is read again.
  */
-static void
-test_sighup(void)
+TAP_TEST(test_sighup, "sighup-fifo", 60)
 {
 	const char *keep = "keeping the old configuration";
 	struct ring_ctl *c;
@@ -236,7 +227,6 @@ test_sighup(void)
 	assert_serving();
 	td_finish(&d);
 }
-TAP_TEST(test_sighup, "sighup-fifo", 60)
 
 /* --- the default physical memory quota ------------------------------ */
 
@@ -293,8 +283,7 @@ nobody_share(void)
 	ring_ctl_close(c);
 }
 
-static void
-test_phys_default_quota(void)
+TAP_TEST(test_phys_default_quota, "phys-default-quota", 30)
 {
 	struct ring_ctl *c;
 	uint64_t base;
@@ -328,6 +317,5 @@ test_phys_default_quota(void)
 	tap_reap(pid);
 	td_finish(&d);
 }
-TAP_TEST(test_phys_default_quota, "phys-default-quota", 30)
 
 TAP_MAIN(td_setup)

@@ -27,8 +27,7 @@ static struct td d;
  * The scheme in a forked child: register, wait for an attach, check it
  * carries our (the consumer's) pid/uid/gid and comm, accept, serve.
  */
-static void
-test_external(void)
+TAP_TEST(test_external, "ctl-external-scheme", 30)
 {
 	struct ring_ctl *c, *sc;
 	struct ring *r;
@@ -71,11 +70,9 @@ test_external(void)
 	tu_pipe_close(p);
 	td_end(&d, c);
 }
-TAP_TEST(test_external, "ctl-external-scheme", 30)
 
 /* Two consumer processes, one scheme (this process) serving both. */
-static void
-test_two_consumers(void)
+TAP_TEST(test_two_consumers, "ctl-two-consumers", 30)
 {
 	struct ring_ctl *sc;
 	struct ring_attach a;
@@ -127,15 +124,13 @@ test_two_consumers(void)
 	td_await_ring_gone(sc, v[1].id);
 	td_end(&d, sc);
 }
-TAP_TEST(test_two_consumers, "ctl-two-consumers", 30)
 
 /*
  * The scheme says no (-EACCES, then -EPERM), closes before answering
  * (-ECONNREFUSED), does not answer at all (-ETIMEDOUT after
  * accept_timeout_ms), or dies with the attach pending (-ECONNRESET).
  */
-static void
-test_refuse(void)
+TAP_TEST(test_refuse, "ctl-refuse-timeout-reset", 30)
 {
 	struct ring_ctl *c, *sc;
 	struct ring_ctl_status st;
@@ -197,14 +192,12 @@ test_refuse(void)
 	tu_pipe_close(p);
 	td_end(&d, c);
 }
-TAP_TEST(test_refuse, "ctl-refuse-timeout-reset", 30)
 
 /*
  * The consumer dies while its open waits for the scheme: the scheme's
  * late accept is told -ESHUTDOWN and nothing is left behind.
  */
-static void
-test_consumer_leaves_pending(void)
+TAP_TEST(test_consumer_leaves_pending, "ctl-consumer-leaves-pending", 30)
 {
 	struct ring_ctl *sc;
 	struct ring_ctl_status st;
@@ -232,6 +225,5 @@ test_consumer_leaves_pending(void)
 	TAP_EQ(st.rings, 0);
 	td_end(&d, sc);
 }
-TAP_TEST(test_consumer_leaves_pending, "ctl-consumer-leaves-pending", 30)
 
 TAP_MAIN(td_setup)

@@ -41,11 +41,7 @@ static struct td d;
  * line is the sub-test's place in the running order.
  */
 #define TEST_WIDTH(kind, bits, flags, name) \
-	static void test_##kind##bits(void) \
-	{ \
-		kind##_run(flags); \
-	} \
-	TAP_TEST(test_##kind##bits, name, 30)
+	TAP_TEST_CALL(test_##kind##bits, name, 30, kind##_run(flags))
 
 /* --- built-in schemes ------------------------------------------------- */
 
@@ -272,8 +268,7 @@ echo_run(uint32_t flags)
 TEST_WIDTH(echo, 64, 0, "ctl-echo-64")
 TEST_WIDTH(echo, 32, RING_PAIR_BITS_32, "ctl-echo-32")
 
-static void
-test_open_errors(void)
+TAP_TEST(test_open_errors, "ctl-open-errors", 30)
 {
 	struct ring_ctl *c;
 	struct ring_ctl_status st;
@@ -327,15 +322,13 @@ test_open_errors(void)
 	TAP_EQ(st.rings, 2);
 	td_end(&d, c);
 }
-TAP_TEST(test_open_errors, "ctl-open-errors", 30)
 
 /*
  * A consumer flooding one built-in ring must not starve another: ringd
  * serves each ring a budget per turn.  Round trips on a second ring stay
  * quick while the flood runs.
  */
-static void
-test_builtin_fairness(void)
+TAP_TEST(test_builtin_fairness, "ctl-builtin-fairness", 30)
 {
 	struct ring_ctl *c;
 	struct ring *r;
@@ -387,6 +380,5 @@ test_builtin_fairness(void)
 	tu_pipe_close(p);
 	td_end(&d, c);
 }
-TAP_TEST(test_builtin_fairness, "ctl-builtin-fairness", 30)
 
 TAP_MAIN(td_setup)

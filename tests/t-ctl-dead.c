@@ -239,8 +239,7 @@ producer_dies(unsigned k, bool asleep)
 	td_settle(&d);
 }
 
-static void
-test_producer_dies(void)
+TAP_TEST(test_producer_dies, "dead-producer-queued", 40)
 {
 	td_begin(&d, NULL);
 	producer_dies(9, false);
@@ -249,21 +248,17 @@ test_producer_dies(void)
 	producer_dies(1, false);
 	td_finish(&d);
 }
-TAP_TEST(test_producer_dies, "dead-producer-queued", 40)
 
-static void
-test_producer_dies_asleep(void)
+TAP_TEST(test_producer_dies_asleep, "dead-producer-consumer-asleep", 30)
 {
 	td_begin(&d, NULL);
 	producer_dies(7, true);
 	producer_dies(0, true);
 	td_finish(&d);
 }
-TAP_TEST(test_producer_dies_asleep, "dead-producer-consumer-asleep", 30)
 
 /* One dead scheme, four rings with work queued: each is answered. */
-static void
-test_producer_dies_many(void)
+TAP_TEST(test_producer_dies_many, "dead-producer-many-rings", 30)
 {
 	struct ring_ctl *c;
 	struct ring *r[4];
@@ -301,15 +296,13 @@ test_producer_dies_many(void)
 	tu_pipe_close(p);
 	td_end(&d, c);
 }
-TAP_TEST(test_producer_dies_many, "dead-producer-many-rings", 30)
 
 /*
  * The producer process dies while a process it forked still holds its
  * control socket open: no hangup comes, ringd must notice the death
  * itself (pidfd) and answer the queued SQEs all the same.
  */
-static void
-test_producer_dies_socket_held(void)
+TAP_TEST(test_producer_dies_socket_held, "dead-producer-socket-held", 30)
 {
 	struct ring_ctl *c;
 	struct ring *r;
@@ -373,7 +366,6 @@ test_producer_dies_socket_held(void)
 	tu_pipe_close(p);
 	td_finish(&d);
 }
-TAP_TEST(test_producer_dies_socket_held, "dead-producer-socket-held", 30)
 
 /*
  * The producer dies holding SQEs it popped and never answered (3), with
@@ -381,8 +373,7 @@ TAP_TEST(test_producer_dies_socket_held, "dead-producer-socket-held", 30)
  * -ESHUTDOWN: the held ones from the producer's in-service table, first
  * and oldest first, then the queued ones.  Then the CQ says -ESHUTDOWN.
  */
-static void
-test_producer_dies_holding(void)
+TAP_TEST(test_producer_dies_holding, "dead-producer-holding-sqes", 30)
 {
 	struct ring_ctl *c;
 	struct ring_sqe s;
@@ -446,15 +437,13 @@ test_producer_dies_holding(void)
 	tu_pipe_close(p);
 	td_end_ring(&d, c, r, id);
 }
-TAP_TEST(test_producer_dies_holding, "dead-producer-holding-sqes", 30)
 
 /*
  * The producer dies with the CQ full (the consumer did not reap) and
  * more SQEs queued: ringd must wait for CQ room, not drop or overwrite,
  * and answer every queued SQE once the consumer reaps.
  */
-static void
-test_producer_dies_cq_full(void)
+TAP_TEST(test_producer_dies_cq_full, "dead-producer-cq-full", 30)
 {
 	struct ring_ctl *c;
 	struct ring_params prm = { .sq_entries = 8, .cq_entries = 4 };
@@ -504,15 +493,13 @@ test_producer_dies_cq_full(void)
 	tu_pipe_close(p);
 	td_end_ring(&d, c, r, id);
 }
-TAP_TEST(test_producer_dies_cq_full, "dead-producer-cq-full", 30)
 
 /*
  * A producer answering a stream one SQE at a time is killed at a
  * random point.  Every SQE gets exactly one CQE, in order; the real
  * answers come first, then -ESHUTDOWN ones.
  */
-static void
-test_producer_dies_stream(void)
+TAP_TEST(test_producer_dies_stream, "dead-producer-stream", 40)
 {
 	struct ring_ctl *c;
 	struct ring_sqe s;
@@ -631,7 +618,6 @@ test_producer_dies_stream(void)
 	tu_pipe_close(p);
 	td_end_ring(&d, c, r, id);
 }
-TAP_TEST(test_producer_dies_stream, "dead-producer-stream", 40)
 
 /*
  * The consumer dies with k SQEs submitted; asleep: the producer sleeps
@@ -708,8 +694,7 @@ consumer_dies(struct ring_ctl *sc, unsigned k, bool asleep)
 	tu_pipe_close(p);
 }
 
-static void
-test_consumer_dies(void)
+TAP_TEST(test_consumer_dies, "dead-consumer", 40)
 {
 	struct ring_ctl *sc;
 
@@ -725,14 +710,12 @@ test_consumer_dies(void)
 	TAP_ASSERT(td_find_scheme(sc, SCHEME, NULL));
 	td_end(&d, sc);
 }
-TAP_TEST(test_consumer_dies, "dead-consumer", 40)
 
 /*
  * A consumer streaming through a built-in ring (ringd is the producer)
  * is killed mid-stream: ringd lets the ring go and is back to idle.
  */
-static void
-test_consumer_dies_builtin(void)
+TAP_TEST(test_consumer_dies_builtin, "dead-consumer-builtin", 30)
 {
 	struct ring_ctl *c;
 	struct ring_ctl_ring *v;
@@ -788,11 +771,10 @@ test_consumer_dies_builtin(void)
 	}
 	td_end(&d, c);
 }
-TAP_TEST(test_consumer_dies_builtin, "dead-consumer-builtin", 30)
 
 /* The producer leaves without CLOSE after the consumer died. */
-static void
-test_consumer_dies_producer_leaves(void)
+TAP_TEST(test_consumer_dies_producer_leaves,
+    "dead-consumer-producer-leaves", 30)
 {
 	struct ring_ctl *sc, *c;
 	struct ring_attach a;
@@ -822,7 +804,5 @@ test_consumer_dies_producer_leaves(void)
 	td_await_ring_gone(c, id);
 	td_end(&d, c);
 }
-TAP_TEST(test_consumer_dies_producer_leaves,
-    "dead-consumer-producer-leaves", 30)
 
 TAP_MAIN(td_setup)

@@ -25,8 +25,7 @@ static struct td d;
 
 /* --- probe and the introspection lists ---------------------------------- */
 
-static void
-test_probe(void)
+TAP_TEST(test_probe, "ctl-probe", 30)
 {
 	struct ring_ctl *c, *sc;
 	uint64_t ops[4];
@@ -69,7 +68,6 @@ test_probe(void)
 	TAP_RC(ring_ctl_probe(c, TS_NAME, ops), -ENODEV);
 	td_end(&d, c);
 }
-TAP_TEST(test_probe, "ctl-probe", 30)
 
 /*
  * Probe scheme's opcode names through c: exactly want[0..nwant), in
@@ -94,8 +92,7 @@ expect_names(struct ring_ctl *c, const char *scheme, uint64_t ops4[4],
 }
 
 /* Names a scheme gives its own opcodes: kept, served, checked, dropped. */
-static void
-test_opnames(void)
+TAP_TEST(test_opnames, "ctl-opcode-names", 30)
 {
 	static const uint8_t ops[] = { RING_OP_NOOP, RING_OP_READ, 128, 129,
 		200, 255 };
@@ -177,11 +174,9 @@ test_opnames(void)
 	ring_ctl_close(sc2);
 	td_end(&d, c);
 }
-TAP_TEST(test_opnames, "ctl-opcode-names", 30)
 
 /* A scheme's rings: those attached now, and those ever opened to it. */
-static void
-test_rings_attached(void)
+TAP_TEST(test_rings_attached, "ctl-rings-attached", 30)
 {
 	struct ring_params p = { .sq_entries = 4 };
 	struct ring_ctl_scheme rec;
@@ -225,7 +220,6 @@ test_rings_attached(void)
 	TAP_EQ_U(rec.rings_opened, 4);
 	td_end(&d, c);
 }
-TAP_TEST(test_rings_attached, "ctl-rings-attached", 30)
 
 static const struct ring_ctl_scheme *
 find_scheme(const struct ring_ctl_scheme *v, size_t n, const char *name)
@@ -253,8 +247,7 @@ find_client(const struct ring_ctl_client *v, size_t n, pid_t pid)
  * What ringd lists while a scheme child holds a name and a ring we
  * opened carries traffic it has not served yet, then after it did.
  */
-static void
-test_lists(void)
+TAP_TEST(test_lists, "ctl-lists", 30)
 {
 	static const char *const builtins[] = { "echo", "null", "zero" };
 	const struct ring_ctl_scheme *sp;
@@ -392,7 +385,6 @@ test_lists(void)
 	tu_pipe_close(q);
 	td_finish(&d);
 }
-TAP_TEST(test_lists, "ctl-lists", 30)
 
 /*
  * Lists taken while rings, schemes and clients come and go under them
@@ -400,8 +392,7 @@ TAP_TEST(test_lists, "ctl-lists", 30)
  * rings and clients come in ascending id order, schemes in name order,
  * and what never changes (our rings, the built-ins) is always there.
  */
-static void
-test_lists_churn(void)
+TAP_TEST(test_lists_churn, "ctl-lists-churn", 30)
 {
 	struct ring_ctl *c;
 	struct ring *r[64];
@@ -474,6 +465,5 @@ test_lists_churn(void)
 		ring_close(r[i]);
 	td_end(&d, c);
 }
-TAP_TEST(test_lists_churn, "ctl-lists-churn", 30)
 
 TAP_MAIN(td_setup)

@@ -23,8 +23,7 @@ static struct td d;
 
 /* --- scheme names ------------------------------------------------------ */
 
-static void
-test_names(void)
+TAP_TEST(test_names, "ctl-names", 30)
 {
 	struct ring_ctl *c1, *c2;
 	struct ring_ctl_scheme rec;
@@ -63,11 +62,9 @@ test_names(void)
 	ring_ctl_close(c1);
 	td_end(&d, c2);
 }
-TAP_TEST(test_names, "ctl-names", 30)
 
 /* A name comes free when its owner disconnects or dies. */
-static void
-test_name_freed(void)
+TAP_TEST(test_name_freed, "ctl-name-freed", 30)
 {
 	struct ring_ctl *c1, *c2, *sc;
 	int p[2];
@@ -94,15 +91,14 @@ test_name_freed(void)
 	tu_pipe_close(p);
 	td_end(&d, c2);
 }
-TAP_TEST(test_name_freed, "ctl-name-freed", 30)
 
 /*
  * Names across uids: a helper running as uid/gid 65534 can neither take
  * nor drop root's name; root cannot take its name either (root_takeover
  * is off by default); its attach to root's scheme carries its ids.
  */
-static void
-test_name_uid(void)
+TAP_TEST_ROOT(test_name_uid, "ctl-name-uid", 30,
+    "not root: cannot run a helper as uid 65534")
 {
 	struct ring_ctl *c;
 	struct ring_attach a;
@@ -169,7 +165,5 @@ test_name_uid(void)
 	tu_pipe_close(q);
 	td_finish(&d);
 }
-TAP_TEST_ROOT(test_name_uid, "ctl-name-uid", 30,
-    "not root: cannot run a helper as uid 65534")
 
 TAP_MAIN(td_setup)

@@ -25,8 +25,7 @@ static struct td d;
 
 /* --- hello, status, clients ----------------------------------------- */
 
-static void
-test_status(void)
+TAP_TEST(test_status, "ctl-status-clients", 30)
 {
 	struct ring_ctl *c, *c2;
 	struct ring_ctl_status st;
@@ -94,7 +93,6 @@ test_status(void)
 	unlink(stale);
 	td_finish(&d);
 }
-TAP_TEST(test_status, "ctl-status-clients", 30)
 
 /*
  * ringd is busy (stopped for a moment) and its listen backlog is full: a
@@ -102,8 +100,7 @@ TAP_TEST(test_status, "ctl-status-clients", 30)
  * library documents only -ENOENT/-ECONNREFUSED for "not running" and
  * -ETIMEDOUT for "no answer".
  */
-static void
-test_connect_busy(void)
+TAP_TEST(test_connect_busy, "ctl-connect-busy", 30)
 {
 	struct sockaddr_un sa;
 	int fds[1024];
@@ -161,11 +158,9 @@ test_connect_busy(void)
 	tap_reap(pid);
 	td_finish(&d);
 }
-TAP_TEST(test_connect_busy, "ctl-connect-busy", 30)
 
 /* max_rings and max_schemes count across clients: -ENFILE past them. */
-static void
-test_global_limits(void)
+TAP_TEST(test_global_limits, "ctl-global-limits", 30)
 {
 	struct ring_ctl *c1, *c2;
 	struct ring_params p = { .sq_entries = 2 };
@@ -201,14 +196,12 @@ test_global_limits(void)
 	ring_ctl_close(c1);
 	td_end(&d, c2);
 }
-TAP_TEST(test_global_limits, "ctl-global-limits", 30)
 
 /*
  * With few descriptors, rings stop with -ENFILE while some are still free:
  * ringd never runs itself out of descriptors for new clients.
  */
-static void
-test_fd_budget(void)
+TAP_TEST(test_fd_budget, "ctl-fd-budget", 30)
 {
 	struct ring_ctl *c, *c2;
 	struct ring_ctl_status st;
@@ -238,6 +231,5 @@ test_fd_budget(void)
 		ring_close(r[i]);
 	td_end(&d, c);
 }
-TAP_TEST(test_fd_budget, "ctl-fd-budget", 30)
 
 TAP_MAIN(td_setup)

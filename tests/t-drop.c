@@ -163,23 +163,19 @@ close_run(enum ring_role survivor, unsigned k)
 	ring_fds_close(&fds);
 }
 
-static void
-test_close_consumer_survives(void)
+TAP_TEST(test_close_consumer_survives, "drop-close-consumer-survives", 0)
 {
 	close_run(RING_ROLE_CONSUMER, 5);
 	close_run(RING_ROLE_CONSUMER, DROP_N);
 	close_run(RING_ROLE_CONSUMER, 0);
 }
-TAP_TEST(test_close_consumer_survives, "drop-close-consumer-survives", 0)
 
-static void
-test_close_producer_survives(void)
+TAP_TEST(test_close_producer_survives, "drop-close-producer-survives", 0)
 {
 	close_run(RING_ROLE_PRODUCER, 5);
 	close_run(RING_ROLE_PRODUCER, DROP_N);
 	close_run(RING_ROLE_PRODUCER, 0);
 }
-TAP_TEST(test_close_producer_survives, "drop-close-producer-survives", 0)
 
 /* How the survivor sleeps when the DROP comes. */
 enum sleep_kind {
@@ -271,11 +267,7 @@ asleep_run(enum ring_role survivor, enum sleep_kind how)
  * sleeper that is never woken hangs, so the watchdogs are short.
  */
 #define ASLEEP(fn, name, role, how) \
-	static void fn(void) \
-	{ \
-		asleep_run(role, how); \
-	} \
-	TAP_TEST(fn, name, 20)
+	TAP_TEST_CALL(fn, name, 20, asleep_run(role, how))
 ASLEEP(test_asleep_c_in, "drop-asleep-consumer-wait-in",
     RING_ROLE_CONSUMER, SLEEP_IN)
 ASLEEP(test_asleep_c_out, "drop-asleep-consumer-wait-out",
@@ -357,23 +349,19 @@ kill_run(enum ring_role survivor, unsigned k)
 	ring_fds_close(&fds);
 }
 
-static void
-test_kill_consumer_survives(void)
+TAP_TEST(test_kill_consumer_survives, "drop-sigkill-monitor-consumer", 0)
 {
 	kill_run(RING_ROLE_CONSUMER, 6);
 	kill_run(RING_ROLE_CONSUMER, DROP_N);
 	kill_run(RING_ROLE_CONSUMER, 0);
 }
-TAP_TEST(test_kill_consumer_survives, "drop-sigkill-monitor-consumer", 0)
 
-static void
-test_kill_producer_survives(void)
+TAP_TEST(test_kill_producer_survives, "drop-sigkill-monitor-producer", 0)
 {
 	kill_run(RING_ROLE_PRODUCER, 6);
 	kill_run(RING_ROLE_PRODUCER, DROP_N);
 	kill_run(RING_ROLE_PRODUCER, 0);
 }
-TAP_TEST(test_kill_producer_survives, "drop-sigkill-monitor-producer", 0)
 
 /*
  * The survivor is a helper asleep in ring_wait(-1) after draining k; the
@@ -443,25 +431,20 @@ kill_asleep_run(enum ring_role survivor, unsigned k)
 	ring_fds_close(&fds);
 }
 
-static void
-test_kill_asleep_consumer(void)
+TAP_TEST(test_kill_asleep_consumer, "drop-sigkill-monitor-asleep-consumer", 20)
 {
 	kill_asleep_run(RING_ROLE_CONSUMER, 3);
 	kill_asleep_run(RING_ROLE_CONSUMER, 0);
 }
-TAP_TEST(test_kill_asleep_consumer, "drop-sigkill-monitor-asleep-consumer", 20)
 
-static void
-test_kill_asleep_producer(void)
+TAP_TEST(test_kill_asleep_producer, "drop-sigkill-monitor-asleep-producer", 20)
 {
 	kill_asleep_run(RING_ROLE_PRODUCER, 3);
 	kill_asleep_run(RING_ROLE_PRODUCER, 0);
 }
-TAP_TEST(test_kill_asleep_producer, "drop-sigkill-monitor-asleep-producer", 20)
 
 /* A side's own ring_shutdown() ends the pair for both sides. */
-static void
-test_self_shutdown(void)
+TAP_TEST(test_self_shutdown, "drop-self-shutdown", 0)
 {
 	struct ring_fds fds;
 	struct ring *c, *p;
@@ -480,7 +463,6 @@ test_self_shutdown(void)
 	ring_close(p);
 	ring_fds_close(&fds);
 }
-TAP_TEST(test_self_shutdown, "drop-self-shutdown", 0)
 
 /*
  * How this process maps the memory file with inode ino: the number of
@@ -512,8 +494,7 @@ maps_of(ino_t ino, bool *writable)
  * A monitor (what ringd keeps on every ring) maps the pair read-only, and
  * is back to read-only after the write that sets DROP.
  */
-static void
-test_monitor_read_only(void)
+TAP_TEST(test_monitor_read_only, "drop-monitor-read-only", 0)
 {
 	struct ring_stats st;
 	struct ring_fds fds;
@@ -539,6 +520,5 @@ test_monitor_read_only(void)
 	TAP_ASSERT(maps_of(sb.st_ino, &w) == 0);
 	ring_fds_close(&fds);
 }
-TAP_TEST(test_monitor_read_only, "drop-monitor-read-only", 0)
 
 TAP_MAIN(NULL)

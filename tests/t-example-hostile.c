@@ -187,8 +187,7 @@ eh_end(struct eh_run *e)
  * every copy as a completion, ran out of requests in flight and wrote
  * past the end of its slot array.
  */
-static void
-test_repeated_cqe(void)
+TAP_TEST(test_repeated_cqe, "ramfile-client-repeated-cqe", 60)
 {
 	struct eh_run e;
 	int i;
@@ -199,14 +198,12 @@ test_repeated_cqe(void)
 			break;
 	eh_end(&e);
 }
-TAP_TEST(test_repeated_cqe, "ramfile-client-repeated-cqe", 60)
 
 /*
  * Completions for requests that were never made: a slot out of range,
  * and a block in a slot that is in flight but carries another block.
  */
-static void
-test_unknown_cqe(void)
+TAP_TEST(test_unknown_cqe, "ramfile-client-unknown-cqe", 60)
 {
 	static const uint64_t bogus[] = { 0xdeadbeefull << 40 | 3, UINT64_MAX,
 		1000 };
@@ -222,6 +219,5 @@ test_unknown_cqe(void)
 		eh_end(&e);
 	}
 }
-TAP_TEST(test_unknown_cqe, "ramfile-client-unknown-cqe", 60)
 
 TAP_MAIN(td_setup)

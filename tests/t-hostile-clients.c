@@ -168,8 +168,7 @@ doorbell_jam(int fd)
  * asks to be woken (so ringd rings its doorbell when it answers), then
  * submits.  ringd must answer it and everyone else, and stop on SIGTERM.
  */
-static void
-test_doorbell_jam(void)
+TAP_TEST(test_doorbell_jam, "hostile-doorbell-jam", 60)
 {
 	int go[2], done[2];
 	pid_t pid;
@@ -220,7 +219,6 @@ test_doorbell_jam(void)
 	td_settle(&d);
 	stops_within_2s();
 }
-TAP_TEST(test_doorbell_jam, "hostile-doorbell-jam", 60)
 
 /* A pair of our own making, as any local process can make one. */
 static void
@@ -249,8 +247,7 @@ adopt_null(int fd, uint32_t entries, int err)
  * not steer ringd's ids: the adopted ring gets an id ringd issues, new
  * rings never collide with live ones, and the victim can close its ring.
  */
-static void
-test_adopt_ids(void)
+TAP_TEST(test_adopt_ids, "hostile-adopt-ids", 60)
 {
 	struct ring_ctl *c;
 	struct ring *victim, *later;
@@ -289,15 +286,13 @@ test_adopt_ids(void)
 	served_within(1000);
 	td_end(&d, c);
 }
-TAP_TEST(test_adopt_ids, "hostile-adopt-ids", 60)
 
 /*
  * Items 2 and 7: rings the last ringd did not leave are refused once the
  * adopt window is over; adopted rings meet today's limits, and one
  * connection cannot fill ringd with rings waiting for their other side.
  */
-static void
-test_adopt_limits(void)
+TAP_TEST(test_adopt_limits, "hostile-adopt-limits", 60)
 {
 	struct ring_fds f[6];
 	uint64_t id;
@@ -346,14 +341,12 @@ test_adopt_limits(void)
 	close(fd);
 	td_finish(&d);
 }
-TAP_TEST(test_adopt_limits, "hostile-adopt-limits", 60)
 
 /*
  * Items 7 and 9: one uid with many connections may not take every ring
  * (OPEN and ADOPT alike count for it); root still opens.
  */
-static void
-test_rings_per_uid(void)
+TAP_TEST(test_rings_per_uid, "hostile-rings-per-uid", 60)
 {
 	pid_t pid;
 
@@ -419,15 +412,13 @@ test_rings_per_uid(void)
 	tu_pipe_close(done);
 	td_finish(&d);
 }
-TAP_TEST(test_rings_per_uid, "hostile-rings-per-uid", 60)
 
 /*
  * Item 6: a producer's ADOPT names the consumer it served.  ringd must
  * not show that claim (uid 0, pid 1, an escape sequence as comm), and the
  * claimed pid, alive for ever, must not keep the ring waiting for ever.
  */
-static void
-test_adopt_forged_peer(void)
+TAP_TEST(test_adopt_forged_peer, "hostile-adopt-forged-peer", 60)
 {
 	struct ring_ctl *c;
 	struct ring_ctl_ring rec;
@@ -467,15 +458,13 @@ test_adopt_forged_peer(void)
 	td_await_ring_gone(c, id);
 	td_end(&d, c);
 }
-TAP_TEST(test_adopt_forged_peer, "hostile-adopt-forged-peer", 60)
 
 /*
  * Item 4: a scheme refuses an open with -ECONNRESET, an errno it chose.
  * The consumer's handle, set to reconnect, must not take it for a broken
  * connection: its other ring stays running and its connection stays.
  */
-static void
-test_reply_errno(void)
+TAP_TEST(test_reply_errno, "hostile-reply-errno", 60)
 {
 	struct ring_ctl *c, *s, *probe;
 	struct ring_ctl_ring rec;
@@ -518,7 +507,6 @@ test_reply_errno(void)
 	tap_kill(pid);
 	td_end(&d, probe);
 }
-TAP_TEST(test_reply_errno, "hostile-reply-errno", 60)
 
 /* Keep trying to take name as uid 65534 until told to stop; report. */
 static pid_t
@@ -629,8 +617,7 @@ noop_through(struct ring_ctl *c, struct ring *r, uint64_t ud)
  * under its old id with the same consumer, and the squatter never holds
  * the name.
  */
-static void
-test_name_reserved(void)
+TAP_TEST(test_name_reserved, "hostile-name-reserved", 120)
 {
 	struct ring_ctl *c, *probe;
 	struct ring_ctl_scheme sc;
@@ -691,15 +678,13 @@ test_name_reserved(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
-TAP_TEST(test_name_reserved, "hostile-name-reserved", 120)
 
 /*
  * Item 12: a consumer of a ring ringd serves itself, without
  * reconnection, must learn that ringd died (SIGKILL: nobody sets DROP)
  * instead of waiting for ever for an answer.
  */
-static void
-test_builtin_ringd_killed(void)
+TAP_TEST(test_builtin_ringd_killed, "hostile-builtin-ringd-killed", 30)
 {
 	struct ring_ctl *c;
 	struct ring *r;
@@ -725,7 +710,6 @@ test_builtin_ringd_killed(void)
 	ring_ctl_close(c);
 	td_cleanup(&d);
 }
-TAP_TEST(test_builtin_ringd_killed, "hostile-builtin-ringd-killed", 30)
 
 /* The fake ringd below: the next request, within ms. */
 static int
@@ -803,8 +787,7 @@ fake_late_ringd(int lfd)
  * the client's connection holds and nobody can use: libring closes it
  * as soon as the late reply arrives.
  */
-static void
-test_late_reply_undone(void)
+TAP_TEST(test_late_reply_undone, "hostile-late-reply-undone", 60)
 {
 	struct sockaddr_un sa;
 	struct ring_ctl *c;
@@ -837,11 +820,9 @@ test_late_reply_undone(void)
 	unlink(sa.sun_path);
 	rmdir(dir);
 }
-TAP_TEST(test_late_reply_undone, "hostile-late-reply-undone", 60)
 
 /* Item 11: ringd never holds an open longer than libring waits for it. */
-static void
-test_accept_timeout_cap(void)
+TAP_TEST(test_accept_timeout_cap, "hostile-accept-timeout-cap", 30)
 {
 	memset(&d, 0, sizeof(d));
 	td_start(&d, "accept_timeout_ms = 600000\n", TD_NO_WAIT);
@@ -852,6 +833,5 @@ test_accept_timeout_cap(void)
 	TAP_ASSERT(td_log_has(&d, "accept_timeout_ms"));
 	td_cleanup(&d);
 }
-TAP_TEST(test_accept_timeout_cap, "hostile-accept-timeout-cap", 30)
 
 TAP_MAIN(td_setup)

@@ -260,8 +260,8 @@ idle_holder_stop(struct idle_holder *h)
  * 40 (the reserve), root still gets in at once, and ringd closes the idle
  * ones after the default hello_timeout_ms (5 s).
  */
-static void
-test_reserve(void)
+TAP_TEST_ROOT(test_reserve, "hostile-conn-reserve", 60,
+    "not root: cannot run a helper as uid 65534")
 {
 	struct idle_holder h;
 	unsigned n;
@@ -280,8 +280,6 @@ test_reserve(void)
 	TAP_ASSERT(td_log_has(&d, "no HELLO within 5000 ms"));
 	td_finish(&d);
 }
-TAP_TEST_ROOT(test_reserve, "hostile-conn-reserve", 60,
-    "not root: cannot run a helper as uid 65534")
 
 /* A helper of uid: as many HELLO'd connections as ringd takes (<= max). */
 static void
@@ -320,8 +318,8 @@ hold_hello(uid_t uid, unsigned max, int up, int down)
  * connections, HELLO said on each, and no more; another uid and root
  * still get in.
  */
-static void
-test_per_uid(void)
+TAP_TEST_ROOT(test_per_uid, "hostile-conn-per-uid", 60,
+    "not root: cannot run a helper as uid 65534")
 {
 	int up[2], down[2];
 	pid_t pid, other;
@@ -353,16 +351,13 @@ test_per_uid(void)
 	tu_pipe_close(down);
 	td_finish(&d);
 }
-TAP_TEST_ROOT(test_per_uid, "hostile-conn-per-uid", 60,
-    "not root: cannot run a helper as uid 65534")
 
 /*
  * hello_timeout_ms = 300: an idle connection is told -ETIMEDOUT and
  * closed after 300 ms (not before 250, not after 2 s); one that said
  * HELLO stays.
  */
-static void
-test_hello_timeout(void)
+TAP_TEST(test_hello_timeout, "hostile-conn-hello-timeout", 30)
 {
 	struct pollfd pfd;
 	uint64_t t0, ms;
@@ -394,14 +389,13 @@ test_hello_timeout(void)
 	close(ok);
 	td_finish(&d);
 }
-TAP_TEST(test_hello_timeout, "hostile-conn-hello-timeout", 30)
 
 /*
  * RLIMIT_NOFILE 64 for ringd: uid 65534 is refused, with a PROTO_ERROR,
  * while root still finds a descriptor and a slot.
  */
-static void
-test_nofile(void)
+TAP_TEST_ROOT(test_nofile, "hostile-conn-nofile", 60,
+    "not root: cannot run a helper as uid 65534")
 {
 	struct idle_holder h;
 	unsigned n;
@@ -416,8 +410,6 @@ test_nofile(void)
 	idle_holder_stop(&h);
 	td_finish(&d);
 }
-TAP_TEST_ROOT(test_nofile, "hostile-conn-nofile", 60,
-    "not root: cannot run a helper as uid 65534")
 
 /*
  * A scheme that reconnects by itself: register, accept one ring, keep
@@ -455,8 +447,7 @@ names_scheme(int ready, int stop)
  * consumer and the scheme, not one of them twice (client_name() used to
  * return one static buffer).
  */
-static void
-test_log_names(void)
+TAP_TEST(test_log_names, "hostile-conn-log-names", 60)
 {
 	char buf[16384], want[64], *line, *and;
 	int ready[2], stop[2];
@@ -513,6 +504,5 @@ test_log_names(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
-TAP_TEST(test_log_names, "hostile-conn-log-names", 60)
 
 TAP_MAIN(td_setup)

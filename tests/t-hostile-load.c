@@ -176,8 +176,9 @@ zf_root_round(void)
 	return clock_ns() - t0;
 }
 
-static void
-test_zero_flood(void)
+TAP_TEST(test_zero_flood,
+    "zero-flood: root's null NoOp within 1 s while uid 65534 "
+    "floods 8 rings with 64 MiB zero reads", 300)
 {
 	uint64_t ns, worst = 0, reads0, reads1;
 	unsigned i;
@@ -222,13 +223,10 @@ test_zero_flood(void)
 		TD_FAIL(&d, "the flooder's reads stopped completing");
 	td_finish(&d);
 }
-TAP_TEST(test_zero_flood,
-    "zero-flood: root's null NoOp within 1 s while uid 65534 "
-    "floods 8 rings with 64 MiB zero reads", 300)
 
 /* A read far larger than one turn's work, between NoOps, at an offset. */
-static void
-test_zero_split(void)
+TAP_TEST(test_zero_split,
+    "zero-split: a read larger than a turn is done in pieces", 60)
 {
 	const uint64_t pool = 16 * MIB, skip = 3;
 	struct ring_sqe sqe;
@@ -270,8 +268,6 @@ test_zero_split(void)
 	}
 	td_end_ring(&d, c, r, id);
 }
-TAP_TEST(test_zero_split,
-    "zero-split: a read larger than a turn is done in pieces", 60)
 
 /* A field of /proc/PID/smaps_rollup, KiB. */
 static long
@@ -337,8 +333,9 @@ mem_load(unsigned per)
 	tap_child_exit();
 }
 
-static void
-test_big_rings_memory(void)
+TAP_TEST(test_big_rings_memory,
+    "big-rings-memory: 4096-entry built-in rings, private memory "
+    "bounded and given back", 300)
 {
 	unsigned per = (unsigned)tap_scaled(MEM_PER_CONN, 16);
 	long idle, during, after;
@@ -394,8 +391,5 @@ test_big_rings_memory(void)
 	}
 	td_finish(&d);
 }
-TAP_TEST(test_big_rings_memory,
-    "big-rings-memory: 4096-entry built-in rings, private memory "
-    "bounded and given back", 300)
 
 TAP_MAIN(td_setup)

@@ -308,8 +308,8 @@ hp_bad_entries(struct ring_ctl *c, const char *scheme)
 	td_close_ring(c, r, id);
 }
 
-static void
-test_consumer_vs_builtin(void)
+TAP_TEST(test_consumer_vs_builtin,
+    "hostile consumer vs ringd's built-in schemes", 120)
 {
 	struct ring_ctl *c;
 	unsigned i;
@@ -325,8 +325,6 @@ test_consumer_vs_builtin(void)
 	hp_ringd_ok(c);
 	td_end(&d, c);
 }
-TAP_TEST(test_consumer_vs_builtin,
-    "hostile consumer vs ringd's built-in schemes", 120)
 
 /* --- an honest scheme process ------------------------------------------ */
 
@@ -379,8 +377,8 @@ hp_honest_scheme(int note)
 	}
 }
 
-static void
-test_consumer_vs_scheme(void)
+TAP_TEST(test_consumer_vs_scheme,
+    "hostile consumer vs an honest scheme process", 120)
 {
 	struct ring_ctl *c;
 	int p[2];
@@ -405,8 +403,6 @@ test_consumer_vs_scheme(void)
 	td_await_scheme_gone(c, HP_SCHEME);
 	td_end(&d, c);
 }
-TAP_TEST(test_consumer_vs_scheme,
-    "hostile consumer vs an honest scheme process", 120)
 
 /* --- a hostile scheme against an honest consumer ----------------------- */
 
@@ -488,8 +484,7 @@ hp_hostile_scheme(int note, unsigned which)
 		pause();
 }
 
-static void
-test_producer_hostile(void)
+TAP_TEST(test_producer_hostile, "hostile scheme vs an honest consumer", 120)
 {
 	struct ring_ctl *c;
 	struct ring *r;
@@ -539,6 +534,5 @@ test_producer_hostile(void)
 	hp_ringd_ok(c);
 	td_end(&d, c);
 }
-TAP_TEST(test_producer_hostile, "hostile scheme vs an honest consumer", 120)
 
 TAP_MAIN(td_setup)

@@ -230,37 +230,29 @@ hostile_run(enum ring_role role, uint32_t flags, uint64_t salt,
 	attack_end(&a);
 }
 
-static void
-test_random_consumer(void)
+TAP_TEST(test_random_consumer, "hostile-random-vs-consumer", 30)
 {
 	hostile_run(RING_ROLE_CONSUMER, 0, 1, HOSTILE_ALL);
 	hostile_run(RING_ROLE_CONSUMER, 0, 2, HOSTILE_INDICES);
 }
-TAP_TEST(test_random_consumer, "hostile-random-vs-consumer", 30)
 
-static void
-test_random_producer(void)
+TAP_TEST(test_random_producer, "hostile-random-vs-producer", 30)
 {
 	hostile_run(RING_ROLE_PRODUCER, 0, 3, HOSTILE_ALL);
 	hostile_run(RING_ROLE_PRODUCER, 0, 4, HOSTILE_INDICES);
 }
-TAP_TEST(test_random_producer, "hostile-random-vs-producer", 30)
 
-static void
-test_random_consumer32(void)
+TAP_TEST(test_random_consumer32, "hostile-random-vs-consumer-32", 30)
 {
 	hostile_run(RING_ROLE_CONSUMER, RING_PAIR_BITS_32, 5, HOSTILE_ALL);
 	hostile_run(RING_ROLE_CONSUMER, RING_PAIR_BITS_32, 6, HOSTILE_INDICES);
 }
-TAP_TEST(test_random_consumer32, "hostile-random-vs-consumer-32", 30)
 
-static void
-test_random_producer32(void)
+TAP_TEST(test_random_producer32, "hostile-random-vs-producer-32", 30)
 {
 	hostile_run(RING_ROLE_PRODUCER, RING_PAIR_BITS_32, 7, HOSTILE_ALL);
 	hostile_run(RING_ROLE_PRODUCER, RING_PAIR_BITS_32, 8, HOSTILE_INDICES);
 }
-TAP_TEST(test_random_producer32, "hostile-random-vs-producer-32", 30)
 
 /*
  * Plausible lies for a while: in-range indices, epochs, wait words and
@@ -284,13 +276,11 @@ plausible_run(enum ring_role role, uint64_t salt)
 	attack_end(&a);
 }
 
-static void
-test_plausible(void)
+TAP_TEST(test_plausible, "hostile-plausible-lies", 30)
 {
 	plausible_run(RING_ROLE_CONSUMER, 9);
 	plausible_run(RING_ROLE_PRODUCER, 10);
 }
-TAP_TEST(test_plausible, "hostile-plausible-lies", 30)
 
 /*
  * Precise lies, one at a time, in one process: an honest consumer and
@@ -371,8 +361,7 @@ push_n(struct ring *r, bool cq, unsigned n)
 }
 
 /* The popper reads an impossible tail: -EIO, not entries. */
-static void
-test_lie_tail(void)
+TAP_TEST(test_lie_tail, "hostile-lie-tail", 0)
 {
 	static const uint64_t tails[] = { 2 * LIE_N, 2 * LIE_N + 3, LIE_N + 1,
 		UINT64_MAX, 1ull << 63 };
@@ -393,11 +382,9 @@ test_lie_tail(void)
 		lie_pop_eio(&t, "tail", tails[i]);
 	}
 }
-TAP_TEST(test_lie_tail, "hostile-lie-tail", 0)
 
 /* The popper sees tail go backwards after it took entries. */
-static void
-test_lie_tail_back(void)
+TAP_TEST(test_lie_tail_back, "hostile-lie-tail-backwards", 0)
 {
 	struct ring_sqe s;
 	struct lie t;
@@ -418,11 +405,9 @@ test_lie_tail_back(void)
 	TAP_RC(rc, -EIO);
 	lie_finish(&t);
 }
-TAP_TEST(test_lie_tail_back, "hostile-lie-tail-backwards", 0)
 
 /* The pusher reads an impossible head. */
-static void
-test_lie_head(void)
+TAP_TEST(test_lie_head, "hostile-lie-head", 0)
 {
 	/* the last: past the tail the pusher has when it next looks */
 	static const uint64_t heads[] = { 7 * LIE_N, 2 * LIE_N, UINT64_MAX,
@@ -448,11 +433,9 @@ test_lie_head(void)
 		lie_finish(&t);
 	}
 }
-TAP_TEST(test_lie_head, "hostile-lie-head", 0)
 
 /* BROKEN set by anyone breaks both sides; unknown status bits too. */
-static void
-test_lie_status(void)
+TAP_TEST(test_lie_status, "hostile-lie-status", 0)
 {
 	static const uint64_t bad[] = { RING_STATUS_BROKEN,
 		RING_STATUS_BROKEN | RING_STATUS_DROP, 0x100, 1ull << 63 };
@@ -466,6 +449,5 @@ test_lie_status(void)
 		lie_pop_eio(&t, "status", bad[i]);
 	}
 }
-TAP_TEST(test_lie_status, "hostile-lie-status", 0)
 
 TAP_MAIN(NULL)

@@ -413,8 +413,8 @@ ks_kills(void)
 	return (unsigned)tap_scaled(100, 10);
 }
 
-static void
-test_killstorm(void)
+TAP_TEST(test_killstorm,
+    "killstorm: SIGKILL random producers and consumers under load", 900)
 {
 	pid_t prod[KS_PRODUCERS], cons[KS_CONSUMERS];
 	unsigned kills = ks_kills(), i;
@@ -482,8 +482,6 @@ test_killstorm(void)
 	TAP_ASSERT(ks->shutdown > 0 || prods.kills == 0);
 	td_finish(&d);
 }
-TAP_TEST(test_killstorm,
-    "killstorm: SIGKILL random producers and consumers under load", 900)
 
 /*
  * The storm's loss, step by step in one process: whoever takes a dead
@@ -492,8 +490,8 @@ TAP_TEST(test_killstorm,
  * nobody, yet the consumer is told the ring is over.  Every SQE must get
  * exactly one CQE.
  */
-static void
-test_cancel_then_drop(void)
+TAP_TEST(test_cancel_then_drop,
+    "killstorm: an SQE pushed between cancel and DROP is answered", 30)
 {
 	struct ring_fds fds;
 	struct ring *c, *p;
@@ -527,7 +525,5 @@ test_cancel_then_drop(void)
 	ring_close(c);
 	ring_fds_close(&fds);
 }
-TAP_TEST(test_cancel_then_drop,
-    "killstorm: an SQE pushed between cancel and DROP is answered", 30)
 
 TAP_MAIN(td_setup)

@@ -156,8 +156,7 @@ lj_reload(const char *conf, const char *prefix, const char *text, unsigned n)
  * with -l debug, a warning for a new socket path and errors for a bad
  * file at SIGHUP; every line prefixed, no "ringd: " left.
  */
-static void
-test_journal_prefixes(void)
+TAP_TEST(test_journal_prefixes, "log-journal-prefixes", 60)
 {
 	static const char *const dbg[] = { "-l", "debug", NULL };
 	char conf[TD_PATH_MAX + 32];
@@ -186,7 +185,6 @@ test_journal_prefixes(void)
 	unsetenv("JOURNAL_STREAM");
 	td_cleanup(&d);
 }
-TAP_TEST(test_journal_prefixes, "log-journal-prefixes", 60)
 
 /* Start ringd with -c conf_path (it fails) and wait for it to exit 1. */
 static void
@@ -210,8 +208,7 @@ lj_run_failing(const char *conf_path)
  * the name stays text); a control character in it becomes '?'.  Without
  * the journal, both lines have the plain "ringd: " prefix.
  */
-static void
-test_journal_multiline(void)
+TAP_TEST(test_journal_multiline, "log-journal-multiline", 30)
 {
 	char path[TD_PATH_MAX + 32];
 
@@ -235,14 +232,12 @@ test_journal_multiline(void)
 	lj_none_prefixed();
 	td_cleanup(&d);
 }
-TAP_TEST(test_journal_multiline, "log-journal-multiline", 30)
 
 /*
  * No prefixes when $JOURNAL_STREAM is unset, names another file (the
  * stream was redirected since), or is not DEVICE:INODE.
  */
-static void
-test_journal_mismatch(void)
+TAP_TEST(test_journal_mismatch, "log-journal-mismatch", 60)
 {
 	static const char *const bad[] = { "", "1:2", "abc", "12:", ":12",
 		"1:2:3", "-1:5", "99999999999999999999999:1", "1:2 " };
@@ -273,7 +268,6 @@ test_journal_mismatch(void)
 	lj_none_prefixed();
 	td_cleanup(&d);
 }
-TAP_TEST(test_journal_mismatch, "log-journal-mismatch", 60)
 
 /* The uid and gid ringd runs as in the unprivileged run. */
 #define LJ_UID 65534u
@@ -396,8 +390,7 @@ lj_check_socket(mode_t want)
  * socket_mode and socket_group are named in a notice at start and at each
  * reload, and not applied; matching or absent ones give no notice.
  */
-static void
-test_activation_mode(void)
+TAP_TEST(test_activation_mode, "log-activation-socket-mode", 60)
 {
 	char conf[128], group[32];
 	gid_t other = getegid() != 65534 ? 65534 : 0;
@@ -440,7 +433,6 @@ test_activation_mode(void)
 	TAP_EQ(lj_count("", "socket activation: "), 0);
 	td_cleanup(&d);
 }
-TAP_TEST(test_activation_mode, "log-activation-socket-mode", 60)
 
 /* Does /proc/PID/status have a line starting with want? */
 static bool
@@ -491,8 +483,7 @@ lj_client_as(uid_t uid, gid_t gid, int want)
  * everybody else by the socket's mode, reloads and stops cleanly, with
  * nothing above notice in its log.
  */
-static void
-test_activation_unprivileged(void)
+TAP_TEST(test_activation_unprivileged, "log-activation-unprivileged", 60)
 {
 	struct ring_ctl *c;
 	struct ring *r;
@@ -538,7 +529,6 @@ test_activation_unprivileged(void)
 		TD_FAIL(&d, "the confined ringd logged an error or warning");
 	td_cleanup(&d);
 }
-TAP_TEST(test_activation_unprivileged, "log-activation-unprivileged", 60)
 
 /* The source tree: $RING_SRCDIR, else BUILD/.. of this program. */
 static void
@@ -561,8 +551,7 @@ lj_system(const char *cmd)
  * systemd-analyze, both units verify (ExecStart pointed at this build's
  * ringd) and the service's exposure is at most LJ_MAX_EXPOSURE / 10.
  */
-static void
-test_unit_hardening(void)
+TAP_TEST(test_unit_hardening, "log-unit-hardening", 60)
 {
 	static const char *const want[] = { "User=ringd\n", "Group=ringd\n",
 		"CapabilityBoundingSet=\n", "AmbientCapabilities=\n",
@@ -632,6 +621,5 @@ test_unit_hardening(void)
 	}
 	td_cleanup(&d);
 }
-TAP_TEST(test_unit_hardening, "log-unit-hardening", 60)
 
 TAP_MAIN(td_setup)

@@ -122,8 +122,7 @@ mt_promtool(const char *mpath)
 
 /* --- one-shot ------------------------------------------------------------ */
 
-static void
-test_oneshot(void)
+TAP_TEST(test_oneshot, "metrics-oneshot", 60)
 {
 	struct ring_ctl *c;
 	struct ring *ring;
@@ -161,7 +160,6 @@ test_oneshot(void)
 	mt_promtool(path);
 	td_cleanup(&d);
 }
-TAP_TEST(test_oneshot, "metrics-oneshot", 60)
 
 /* --- -o FILE --------------------------------------------------------------- */
 
@@ -175,8 +173,7 @@ mt_inode(const char *path)
 	return sb.st_ino;
 }
 
-static void
-test_output_file(void)
+TAP_TEST(test_output_file, "metrics-output-file", 60)
 {
 	char prom[256], tmp[300], buf[65536];
 	struct stat sb;
@@ -223,12 +220,10 @@ test_output_file(void)
 	    "ringctl: cannot create '/nonexistent/dir/ringd.prom.tmp'");
 	td_cleanup(&d);
 }
-TAP_TEST(test_output_file, "metrics-output-file", 60)
 
 /* --- usage ----------------------------------------------------------------- */
 
-static void
-test_usage(void)
+TAP_TEST(test_usage, "metrics-usage", 60)
 {
 	static const char *const bad[] = { "abc", "1.2.3.4", "70000", "[::1]",
 		"127.0.0.1:", ":", "[::1]9", "1:2:3", "-1", "123456", "" };
@@ -267,7 +262,6 @@ test_usage(void)
 	EXPECT_HAS(r.out, "--listen");
 	td_finish(&d);
 }
-TAP_TEST(test_usage, "metrics-usage", 60)
 
 /* --- the HTTP endpoint ------------------------------------------------------ */
 
@@ -365,8 +359,7 @@ mt_scrape(const char *name, char *path, size_t len)
 	mt_save(name, mt_body, path, len);
 }
 
-static void
-test_listen(void)
+TAP_TEST(test_listen, "metrics-listen", 90)
 {
 	struct ring_ctl *c;
 	struct ring *ring;
@@ -419,10 +412,8 @@ test_listen(void)
 	EXPECT_HAS(r.err, "answers again");
 	td_finish(&d);
 }
-TAP_TEST(test_listen, "metrics-listen", 90)
 
-static void
-test_listen_v6(void)
+TAP_TEST(test_listen_v6, "metrics-listen-v6", 60)
 {
 	int fd;
 
@@ -441,7 +432,6 @@ test_listen_v6(void)
 	mt_listen_stop();
 	td_finish(&d);
 }
-TAP_TEST(test_listen_v6, "metrics-listen-v6", 60)
 
 /* --- pending ages --------------------------------------------------------- */
 
@@ -479,8 +469,7 @@ mt_value(const char *prefix)
 	return strtod(p + strlen(prefix), NULL);
 }
 
-static void
-test_pending_age(void)
+TAP_TEST(test_pending_age, "metrics-pending-age", 90)
 {
 	struct ring_ctl *c;
 	struct ring_ctl_scheme sc;
@@ -560,7 +549,6 @@ test_pending_age(void)
 	mt_listen_stop();
 	td_finish(&d);
 }
-TAP_TEST(test_pending_age, "metrics-pending-age", 90)
 
 /* --- hostile HTTP clients -------------------------------------------------- */
 
@@ -648,8 +636,7 @@ mt_exchange(const void *req, size_t len, bool half_close, char *resp,
 			TAP_FAIL("'%s' got: %.200s", (req), resp); \
 	} while (0)
 
-static void
-test_hostile_http(void)
+TAP_TEST(test_hostile_http, "metrics-hostile-http", 120)
 {
 	static char big[20000], resp[65536];
 	struct ring_ctl *c;
@@ -754,7 +741,6 @@ test_hostile_http(void)
 	mt_listen_stop();
 	td_finish(&d);
 }
-TAP_TEST(test_hostile_http, "metrics-hostile-http", 120)
 
 /* --- a real Prometheus ------------------------------------------------------ */
 
@@ -796,8 +782,7 @@ mt_prom_await(unsigned port, const char *want)
 	TAP_FAIL("Prometheus never reported %s: %s", want, buf);
 }
 
-static void
-test_prometheus(void)
+TAP_TEST(test_prometheus, "metrics-prometheus", 120)
 {
 	char conf[256], data[256], flag[3][300], text[512];
 	unsigned port;
@@ -838,7 +823,6 @@ test_prometheus(void)
 	mt_listen_stop();
 	td_cleanup(&d);
 }
-TAP_TEST(test_prometheus, "metrics-prometheus", 120)
 
 /*
  * Requests mutated at random (bytes flipped, inserted, dropped, the end
@@ -847,8 +831,7 @@ TAP_TEST(test_prometheus, "metrics-prometheus", 120)
  * Content-Length that matches its body, or nothing when the request never
  * ended; the server outlives them all.
  */
-static void
-test_http_mutations(void)
+TAP_TEST(test_http_mutations, "metrics-http-mutations", 120)
 {
 	static const char *const seeds[] = { MT_GET,
 		"HEAD /metrics HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n",
@@ -930,12 +913,10 @@ test_http_mutations(void)
 	mt_listen_stop();
 	td_finish(&d);
 }
-TAP_TEST(test_http_mutations, "metrics-http-mutations", 120)
 
 /* --- the systemd units of the textfile path ------------------------------- */
 
-static void
-test_units(void)
+TAP_TEST(test_units, "metrics-units", 60)
 {
 	char svc[512], cmd[2048], buf[4096];
 
@@ -964,6 +945,5 @@ test_units(void)
 	mt_sh_ok("systemd-analyze verify", cmd);
 	td_cleanup(&d);
 }
-TAP_TEST(test_units, "metrics-units", 60)
 
 TAP_MAIN(td_setup)

@@ -223,8 +223,7 @@ pa_agree(const char *what, const char *text, const char *reader, uint64_t want,
  * Sizes: ringd.conf's phys_zone64_size, ringd -z 64=, ringctl physalloc
  * (against a ringd whose zone 64 is 1T, so that each one is served).
  */
-static void
-test_sizes(void)
+TAP_TEST(test_sizes, "parse-agree-sizes", 120)
 {
 	char conf[128], zopt[64];
 	struct json_object *o;
@@ -275,7 +274,6 @@ test_sizes(void)
 	}
 	td_finish(&d);
 }
-TAP_TEST(test_sizes, "parse-agree-sizes", 120)
 
 /* The op= ringd -T printed back for the rule of line 1, as a number. */
 static uint64_t
@@ -301,8 +299,7 @@ pa_printed_op(const char *out)
 }
 
 /* Opcodes: a policy rule's op= in ringd.conf, ringctl submit. */
-static void
-test_opcodes(void)
+TAP_TEST(test_opcodes, "parse-agree-opcodes", 60)
 {
 	char conf[128], out[8192];
 	struct json_object *o;
@@ -348,6 +345,5 @@ test_opcodes(void)
 	}
 	td_finish(&d);
 }
-TAP_TEST(test_opcodes, "parse-agree-opcodes", 60)
 
 TAP_MAIN(td_setup)

@@ -29,8 +29,7 @@ holes(struct range_set *s)
 	TAP_EQ(s->n, 4);
 }
 
-static void
-test_find(void)
+TAP_TEST(test_find, "range-find", 10)
 {
 	struct range_set s;
 	uint64_t b, u;
@@ -60,10 +59,8 @@ test_find(void)
 	TAP_EQ_U(range_total(&s), 240);
 	range_fini(&s);
 }
-TAP_TEST(test_find, "range-find", 10)
 
-static void
-test_take(void)
+TAP_TEST(test_take, "range-take", 10)
 {
 	struct range_set s;
 
@@ -85,11 +82,9 @@ test_take(void)
 	TAP_EQ(range_first_at(&s, 137), 4);
 	range_fini(&s);
 }
-TAP_TEST(test_take, "range-take", 10)
 
 /* Random allocations and frees with every pick; all of it comes back. */
-static void
-test_random(void)
+TAP_TEST(test_random, "range-random-coalesce", 30)
 {
 	struct range_set s;
 	struct range held[256];
@@ -123,6 +118,5 @@ test_random(void)
 	TAP_EQ_U(s.v[0].len, 4096);
 	range_fini(&s);
 }
-TAP_TEST(test_random, "range-random-coalesce", 30)
 
 TAP_MAIN(NULL)

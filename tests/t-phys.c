@@ -202,8 +202,7 @@ same(const uint8_t *p, size_t len, uint64_t salt)
 
 /* --- basics and every flag ------------------------------------------- */
 
-static void
-test_basic(void)
+TAP_TEST(test_basic, "basic", 30)
 {
 	struct ring_ctl *c;
 	struct ring_phys_region reg;
@@ -257,10 +256,8 @@ test_basic(void)
 	TAP_RC(ring_physfree(c, G4 + 8 * KB, 4096), 0);
 	end_all_free(c);
 }
-TAP_TEST(test_basic, "basic", 30)
 
-static void
-test_flag_space32(void)
+TAP_TEST(test_flag_space32, "flag-space32", 30)
 {
 	struct ring_ctl *c;
 	uint64_t base, got;
@@ -278,10 +275,8 @@ test_flag_space32(void)
 	TAP_RC(ring_physfree(c, base, got), 0);
 	td_end(&d, c);
 }
-TAP_TEST(test_flag_space32, "flag-space32", 30)
 
-static void
-test_flag_space64(void)
+TAP_TEST(test_flag_space64, "flag-space64", 30)
 {
 	struct ring_ctl *c;
 	uint64_t hi, lo, got;
@@ -301,10 +296,8 @@ test_flag_space64(void)
 	TAP_RC(ring_physfree(c, hi, MB), 0);
 	end_all_free(c);
 }
-TAP_TEST(test_flag_space64, "flag-space64", 30)
 
-static void
-test_flag_partial(void)
+TAP_TEST(test_flag_partial, "flag-partial", 30)
 {
 	struct ring_ctl *c;
 	uint64_t a, b, got;
@@ -334,12 +327,10 @@ test_flag_partial(void)
 	TAP_EQ_U(got, 128 * KB);
 	end_regions_freed(c);
 }
-TAP_TEST(test_flag_partial, "flag-partial", 30)
 
 /* --- error rules, one each ----------------------------------------------- */
 
-static void
-test_err_space_both(void)
+TAP_TEST(test_err_space_both, "err-space32-and-space64", 30)
 {
 	struct ring_ctl *c;
 
@@ -353,10 +344,8 @@ test_err_space_both(void)
 	    -EINVAL);
 	end_all_free(c);
 }
-TAP_TEST(test_err_space_both, "err-space32-and-space64", 30)
 
-static void
-test_err_unknown_bits(void)
+TAP_TEST(test_err_unknown_bits, "err-unknown-bits", 30)
 {
 	static const uint32_t bad[] = { 0x8, 0x100, 0x8000, 0x40000,
 		0x80000000u, RING_PHYS_SPACE_32 | 0x10 };
@@ -368,10 +357,8 @@ test_err_unknown_bits(void)
 		TAP_RC(alloc_rc(c, 4096, bad[i], 1), -EINVAL);
 	end_all_free(c);
 }
-TAP_TEST(test_err_unknown_bits, "err-unknown-bits", 30)
 
-static void
-test_err_partial_strategy(void)
+TAP_TEST(test_err_partial_strategy, "err-partial-strategy", 30)
 {
 	struct ring_ctl *c;
 
@@ -395,10 +382,8 @@ test_err_partial_strategy(void)
 	TAP_EQ(count_regions(c), 3);
 	end_regions_freed(c);
 }
-TAP_TEST(test_err_partial_strategy, "err-partial-strategy", 30)
 
-static void
-test_err_min_zero(void)
+TAP_TEST(test_err_min_zero, "err-min-zero", 30)
 {
 	struct ring_ctl *c;
 
@@ -416,10 +401,8 @@ test_err_min_zero(void)
 	TAP_RC(alloc_rc(c, UINT64_MAX, 0, 1), -EINVAL);
 	end_all_free(c);
 }
-TAP_TEST(test_err_min_zero, "err-min-zero", 30)
 
-static void
-test_err_nomem(void)
+TAP_TEST(test_err_nomem, "err-nothing-fits", 30)
 {
 	struct ring_ctl *c;
 
@@ -431,7 +414,6 @@ test_err_nomem(void)
 	    -ENOMEM);
 	end_all_free(c);
 }
-TAP_TEST(test_err_nomem, "err-nothing-fits", 30)
 
 /* Fork a child that drops to uid 65534 and runs fn on a connection. */
 static pid_t
@@ -478,8 +460,7 @@ nobody_allowed(struct ring_ctl *c, void *arg)
 	TAP_RC(ring_physfree(c, base, 4096), 0);
 }
 
-static void
-test_err_perm_config(void)
+TAP_TEST(test_err_perm_config, "err-non-root-denied", 30)
 {
 	struct ring_ctl *c;
 
@@ -496,7 +477,6 @@ test_err_perm_config(void)
 	c = td_connect(&d);
 	end_all_free(c);
 }
-TAP_TEST(test_err_perm_config, "err-non-root-denied", 30)
 
 /* --- fragmentation ---------------------------------------------------------- */
 
@@ -556,8 +536,7 @@ partial_is_at(struct ring_ctl *c, uint64_t size, uint32_t strat, uint64_t min,
 	TAP_RC(ring_physfree(c, base, got), 0);
 }
 
-static void
-test_fragmentation(void)
+TAP_TEST(test_fragmentation, "fragmentation", 30)
 {
 	struct ring_phys_zone z[RING_PHYS_ZONES];
 	struct ring_phys_sg *sg;
@@ -634,10 +613,8 @@ test_fragmentation(void)
 	assert_all_free(c); /* everything coalesced back into one range */
 	td_end(&d, c);
 }
-TAP_TEST(test_fragmentation, "fragmentation", 30)
 
-static void
-test_sg_space32(void)
+TAP_TEST(test_sg_space32, "sg-space32", 30)
 {
 	struct ring_ctl *c;
 	struct ring_phys_sg *sg;
@@ -673,7 +650,6 @@ test_sg_space32(void)
 	TAP_RC(ring_phys_sg_alloc(c, MB, 0, 0, 0, &sg), -EINVAL);
 	end_regions_freed(c);
 }
-TAP_TEST(test_sg_space32, "sg-space32", 30)
 
 /* --- ownership, persistence, quota --------------------------------------- */
 
@@ -706,8 +682,7 @@ nobody_frees(struct ring_ctl *c, void *arg)
 	TAP_RC(ring_physfree(c, t->b, 8 * KB), 0);
 }
 
-static void
-test_ownership(void)
+TAP_TEST(test_ownership, "ownership", 30)
 {
 	struct ring_ctl *c;
 	struct ring_phys_region reg;
@@ -762,11 +737,9 @@ test_ownership(void)
 	TAP_RC(ring_physfree(c, t.a, 64 * KB), -EINVAL);
 	end_all_free(c);
 }
-TAP_TEST(test_ownership, "ownership", 30)
 
 /* A child allocates a plain and a persistent region, then is killed. */
-static void
-test_dead_client(void)
+TAP_TEST(test_dead_client, "dead-client", 30)
 {
 	struct ring_ctl *c;
 	struct ring_phys_region reg;
@@ -814,7 +787,6 @@ test_dead_client(void)
 	tu_pipe_close(q);
 	td_end(&d, c);
 }
-TAP_TEST(test_dead_client, "dead-client", 30)
 
 static void
 nobody_quota(struct ring_ctl *c, void *arg)
@@ -845,8 +817,7 @@ nobody_quota(struct ring_ctl *c, void *arg)
 	alloc_ok(c, 60 * KB, 0, 1, NULL);
 }
 
-static void
-test_quota(void)
+TAP_TEST(test_quota, "quota", 30)
 {
 	struct ring_ctl *c;
 	uint64_t base;
@@ -870,12 +841,10 @@ test_quota(void)
 	TAP_RC(alloc_rc(c, 4096, 0, 1), -ENOMEM);
 	end_regions_freed(c);
 }
-TAP_TEST(test_quota, "quota", 30)
 
 /* --- mappings ------------------------------------------------------------- */
 
-static void
-test_map_two_processes(void)
+TAP_TEST(test_map_two_processes, "map-two-processes", 30)
 {
 	struct ring_ctl *c;
 	uint64_t base;
@@ -932,7 +901,6 @@ test_map_two_processes(void)
 	tu_pipe_close(b);
 	td_end(&d, c);
 }
-TAP_TEST(test_map_two_processes, "map-two-processes", 30)
 
 /* --- a ring peer as the device -------------------------------------------- */
 
@@ -1001,8 +969,7 @@ ask_device(struct ring *r, uint64_t ud, uint64_t phys, uint64_t len,
 	return (int64_t)e->status;
 }
 
-static void
-test_grant_peer(void)
+TAP_TEST(test_grant_peer, "grant-peer", 30)
 {
 	struct ring_ctl *c;
 	struct ring_phys_region reg;
@@ -1072,7 +1039,6 @@ test_grant_peer(void)
 	tu_pipe_close(ready);
 	end_regions_freed(c);
 }
-TAP_TEST(test_grant_peer, "grant-peer", 30)
 
 /*
  * A device serving two rings (as nobody): each SQE asks it to resolve
@@ -1148,8 +1114,7 @@ device_two(int ready)
  * put it in its cache; connection-wide resolving cannot tell them apart.
  * Owning a region is no ticket either.
  */
-static void
-test_grant_per_ring(void)
+TAP_TEST(test_grant_per_ring, "grant-per-ring", 30)
 {
 	struct ring_ctl *c;
 	struct ring_cqe e;
@@ -1206,7 +1171,6 @@ test_grant_per_ring(void)
 	tu_pipe_close(ready);
 	td_end(&d, c);
 }
-TAP_TEST(test_grant_per_ring, "grant-per-ring", 30)
 
 /* --- cost, configuration, hostile input ---------------------------------- */
 
@@ -1223,8 +1187,7 @@ rss_kb(pid_t pid)
 	return strtol(s + 6, NULL, 10);
 }
 
-static void
-test_idle_cost(void)
+TAP_TEST(test_idle_cost, "idle-cost", 60)
 {
 	struct ring_ctl *c;
 	struct ring_phys_zone z[RING_PHYS_ZONES];
@@ -1263,10 +1226,8 @@ test_idle_cost(void)
 	TAP_RC(ring_physfree(c, base, got), 0);
 	td_end(&d, c);
 }
-TAP_TEST(test_idle_cost, "idle-cost", 60)
 
-static void
-test_config(void)
+TAP_TEST(test_config, "config", 30)
 {
 	static const char *const zopt[] = { "-z", "32=2M", "-z", "64=8M",
 		NULL };
@@ -1309,7 +1270,6 @@ test_config(void)
 	TAP_ASSERT(td_log_has(&d, "bad zone size '48=1M'"));
 	td_cleanup(&d);
 }
-TAP_TEST(test_config, "config", 30)
 
 /* One request on a raw connection after HELLO; the reply's error. */
 static int32_t
@@ -1334,8 +1294,7 @@ raw_call(int fd, uint16_t type, const void *body, uint32_t len,
 	TAP_FAIL("no reply");
 }
 
-static void
-test_hostile(void)
+TAP_TEST(test_hostile, "hostile", 30)
 {
 	struct proto_hello h = { .version = PROTO_VERSION };
 	struct proto_phys_range fr = { .base = G4, .size = 4096 };
@@ -1391,6 +1350,5 @@ test_hostile(void)
 	await_regions(c, 0);
 	td_end(&d, c);
 }
-TAP_TEST(test_hostile, "hostile", 30)
 
 TAP_MAIN(td_setup)

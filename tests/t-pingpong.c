@@ -330,8 +330,7 @@ lw_consumer(struct ring *r, uint64_t n)
 	}
 }
 
-static void
-test_lost_wakeup(void)
+TAP_TEST(test_lost_wakeup, "pingpong-lost-wakeup", 120)
 {
 	uint64_t n = tap_scaled(200000, 1000), t0 = clock_ns();
 	struct ring_fds fds;
@@ -354,7 +353,6 @@ test_lost_wakeup(void)
 	tap_diag("%llu strict round trips in %.2f s", (unsigned long long)n,
 	    (double)(clock_ns() - t0) / 1e9);
 }
-TAP_TEST(test_lost_wakeup, "pingpong-lost-wakeup", 120)
 
 /*
  * One producer, four rings, one epoll loop.  Each consumer (a helper
@@ -421,8 +419,7 @@ db_serve(struct db_ring *d, uint64_t count, int idx)
 	return moved;
 }
 
-static void
-test_doorbell_epoll(void)
+TAP_TEST(test_doorbell_epoll, "pingpong-doorbell-epoll", 120)
 {
 	struct pp_cfg cfg = { tap_scaled(250000, 500), 64, 64, false, true,
 		true };
@@ -514,6 +511,5 @@ test_doorbell_epoll(void)
 	    (unsigned long long)cfg.count, (double)(clock_ns() - t0) / 1e9,
 	    (unsigned long long)sleeps);
 }
-TAP_TEST(test_doorbell_epoll, "pingpong-doorbell-epoll", 120)
 
 TAP_MAIN(NULL)

@@ -137,8 +137,8 @@ nobody_register(struct ring_ctl *c)
 	TAP_RC(ring_ctl_register(c, "null", NULL, 0), -EACCES);
 }
 
-static void
-test_register(void)
+TAP_TEST_ROOT(test_register, "policy-register", 30,
+    "not root: cannot run a helper as uid 65534")
 {
 	struct ring_ctl *c;
 
@@ -152,8 +152,6 @@ test_register(void)
 	TAP_RC(ring_ctl_register(c, "null", NULL, 0), -EPERM);
 	td_end(&d, c);
 }
-TAP_TEST_ROOT(test_register, "policy-register", 30,
-    "not root: cannot run a helper as uid 65534")
 
 /* --- open: first match, default, reload ------------------------------------ */
 
@@ -195,8 +193,8 @@ nobody_open_none(struct ring_ctl *c)
 	TAP_RC(try_open(c, "zero"), -EACCES);
 }
 
-static void
-test_open_order(void)
+TAP_TEST_ROOT(test_open_order, "policy-open-order", 30,
+    "not root: cannot run a helper as uid 65534")
 {
 	struct ring_ctl *c;
 
@@ -222,8 +220,6 @@ test_open_order(void)
 	TAP_RC(ring_ctl_register(c, "rootname2", NULL, 0), -EACCES);
 	td_end(&d, c);
 }
-TAP_TEST_ROOT(test_open_order, "policy-open-order", 30,
-    "not root: cannot run a helper as uid 65534")
 
 /* --- reload with a bad rule keeps the old policy ------------------------- */
 
@@ -233,8 +229,8 @@ nobody_open_denied(struct ring_ctl *c)
 	TAP_RC(try_open(c, "echo"), -EACCES);
 }
 
-static void
-test_reload_bad(void)
+TAP_TEST_ROOT(test_reload_bad, "policy-reload-bad", 30,
+    "not root: cannot run a helper as uid 65534")
 {
 	td_begin(&d, "deny open echo uid=65534\n");
 	as_nobody(nobody_open_denied);
@@ -244,8 +240,6 @@ test_reload_bad(void)
 	as_nobody(nobody_open_denied);
 	td_finish(&d);
 }
-TAP_TEST_ROOT(test_reload_bad, "policy-reload-bad", 30,
-    "not root: cannot run a helper as uid 65534")
 
 /* --- gid=: primary and supplementary groups -------------------------------- */
 
@@ -265,8 +259,8 @@ plain_open(struct ring_ctl *c)
 	TAP_RC(try_open(c, "null"), 0);
 }
 
-static void
-test_gid(void)
+TAP_TEST_ROOT(test_gid, "policy-gid", 30,
+    "not root: cannot run a helper as uid 65534")
 {
 	char conf[256];
 
@@ -285,8 +279,6 @@ test_gid(void)
 	log_expect("open 'echo' denied by ringd.conf:1");
 	td_finish(&d);
 }
-TAP_TEST_ROOT(test_gid, "policy-gid", 30,
-    "not root: cannot run a helper as uid 65534")
 
 /* --- submit: opcode sets, built-ins and PROBE -------------------------------- */
 
@@ -334,8 +326,8 @@ nobody_submit(struct ring_ctl *c)
 	TAP_EQ_U(ops[3], 0);
 }
 
-static void
-test_submit(void)
+TAP_TEST_ROOT(test_submit, "policy-submit", 30,
+    "not root: cannot run a helper as uid 65534")
 {
 	struct ring_ctl *c;
 	struct ring_ctl_scheme rec;
@@ -369,8 +361,6 @@ test_submit(void)
 	TAP_EQ(submit(r, RING_OP_WRITE, 5), 5);
 	td_end_ring(&d, c, r, id);
 }
-TAP_TEST_ROOT(test_submit, "policy-submit", 30,
-    "not root: cannot run a helper as uid 65534")
 
 /* --- phys: who, how much --------------------------------------------------- */
 
@@ -424,8 +414,8 @@ supp_phys(struct ring_ctl *c)
 	TAP_RC(alloc_rc(c, 4 * KB), -EACCES);
 }
 
-static void
-test_phys(void)
+TAP_TEST_ROOT(test_phys, "policy-phys", 30,
+    "not root: cannot run a helper as uid 65534")
 {
 	struct ring_ctl *c;
 	char conf[256];
@@ -462,8 +452,6 @@ test_phys(void)
 	log_expect("physalloc3 denied by policy_default");
 	td_finish(&d);
 }
-TAP_TEST_ROOT(test_phys, "policy-phys", 30,
-    "not root: cannot run a helper as uid 65534")
 
 /* --- bad rules: ringd refuses to start ------------------------------------------ */
 
@@ -487,8 +475,7 @@ bad_rule(const char *rule, const char *why)
 	td_cleanup(&b);
 }
 
-static void
-test_bad_rules(void)
+TAP_TEST(test_bad_rules, "policy-bad-rules", 60)
 {
 	bad_rule("allow", "bad rule: 'allow' needs an action");
 	bad_rule("deny fly *", "bad rule: unknown action 'fly'");
@@ -517,12 +504,10 @@ test_bad_rules(void)
 	bad_rule("seccomp = perhaps",
 	    "bad value 'perhaps' for 'seccomp': not yes or no");
 }
-TAP_TEST(test_bad_rules, "policy-bad-rules", 60)
 
 /* --- ringd -T: the policy as ringd read it -------------------------------------- */
 
-static void
-test_print(void)
+TAP_TEST(test_print, "policy-print", 30)
 {
 	static const char conf
 	    [] = "policy_default = deny  # closed\n"
@@ -563,6 +548,5 @@ test_print(void)
 	    strstr(buf, "configuration ok, seccomp filter installed") != NULL);
 	td_cleanup(&d);
 }
-TAP_TEST(test_print, "policy-print", 30)
 
 TAP_MAIN(td_setup)

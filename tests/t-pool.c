@@ -115,8 +115,7 @@ pool_refused(struct pool_pair *pp, uint64_t off, uint64_t len, const char *what)
 	TAP_HERE();
 }
 
-static void
-test_alloc_basic(void)
+TAP_TEST(test_alloc_basic, "pool-alloc-basic", 0)
 {
 	static const uint64_t sizes[] = { 1, 64, 65, 100, 4096, 3000, 128, 7,
 		RING_POOL_BLOCK * 3 };
@@ -173,10 +172,8 @@ test_alloc_basic(void)
 		TAP_RC(ring_pool_free(pp.c, off[i], sizes[i]), 0);
 	pool_close(&pp);
 }
-TAP_TEST(test_alloc_basic, "pool-alloc-basic", 0)
 
-static void
-test_resolve_rejects(void)
+TAP_TEST(test_resolve_rejects, "pool-resolve-rejects", 0)
 {
 	struct pool_pair pp;
 	uint64_t o[3], t, a;
@@ -244,10 +241,8 @@ test_resolve_rejects(void)
 	TAP_RC(ring_pool_free(pp.c, o[2], 64), 0);
 	pool_close(&pp);
 }
-TAP_TEST(test_resolve_rejects, "pool-resolve-rejects", 0)
 
-static void
-test_free_rejects(void)
+TAP_TEST(test_free_rejects, "pool-free-rejects", 0)
 {
 	struct pool_pair pp;
 	uint64_t a, b;
@@ -283,10 +278,8 @@ test_free_rejects(void)
 	pool_expect_whole(pp.c);
 	pool_close(&pp);
 }
-TAP_TEST(test_free_rejects, "pool-free-rejects", 0)
 
-static void
-test_exhaust(void)
+TAP_TEST(test_exhaust, "pool-exhaust", 0)
 {
 	struct pool_pair pp;
 	uint64_t a, off;
@@ -306,15 +299,13 @@ test_exhaust(void)
 	pool_expect_whole(pp.c);
 	pool_close(&pp);
 }
-TAP_TEST(test_exhaust, "pool-exhaust", 0)
 
 /*
  * Allocate the pool in small pieces until it is full, free them in a
  * scrambled order, and the free space must coalesce back into one range
  * that a single whole-pool allocation can take.
  */
-static void
-test_coalesce(void)
+TAP_TEST(test_coalesce, "pool-coalesce", 0)
 {
 	enum { NB = POOL_BYTES / RING_POOL_BLOCK };
 	static uint64_t off[NB], len[NB];
@@ -391,11 +382,9 @@ test_coalesce(void)
 	}
 	pool_close(&pp);
 }
-TAP_TEST(test_coalesce, "pool-coalesce", 0)
 
 /* A pair without a pool: allocations fail, nothing resolves. */
-static void
-test_zero_pool(void)
+TAP_TEST(test_zero_pool, "pool-zero-size", 0)
 {
 	struct pool_pair pp;
 	struct ring_info info;
@@ -411,11 +400,9 @@ test_zero_pool(void)
 	pool_refused(&pp, 0, 64, "a pool of size 0");
 	pool_close(&pp);
 }
-TAP_TEST(test_zero_pool, "pool-zero-size", 0)
 
 /* Only the consumer allocates; a monitor resolves nothing. */
-static void
-test_roles(void)
+TAP_TEST(test_roles, "pool-roles", 0)
 {
 	struct pool_pair pp;
 	struct ring *m;
@@ -437,11 +424,9 @@ test_roles(void)
 	TAP_RC(ring_pool_free(pp.c, a, 64), 0);
 	pool_close(&pp);
 }
-TAP_TEST(test_roles, "pool-roles", 0)
 
 /* The largest pool there may be. */
-static void
-test_max_pool(void)
+TAP_TEST(test_max_pool, "pool-max-size", 0)
 {
 	struct pool_pair pp;
 	uint64_t a, b;
@@ -458,7 +443,6 @@ test_max_pool(void)
 	TAP_RC(ring_pool_alloc(pp.c, 64, &a), -ENOMEM);
 	pool_close(&pp);
 }
-TAP_TEST(test_max_pool, "pool-max-size", 0)
 
 /*
  * The intended flow across processes: the consumer allocates a buffer,
@@ -466,8 +450,7 @@ TAP_TEST(test_max_pool, "pool-max-size", 0)
  * it, checks the bytes, writes its answer into the buffer and completes;
  * the consumer checks the answer and frees the buffer.
  */
-static void
-test_sqe_flow(void)
+TAP_TEST(test_sqe_flow, "pool-sqe-flow", 0)
 {
 	uint64_t rounds = tap_scaled(2000, 50), i, off, len, b;
 	struct ring_fds fds;
@@ -543,6 +526,5 @@ test_sqe_flow(void)
 	ring_close(c);
 	ring_fds_close(&fds);
 }
-TAP_TEST(test_sqe_flow, "pool-sqe-flow", 0)
 
 TAP_MAIN(NULL)

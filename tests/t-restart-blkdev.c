@@ -492,8 +492,8 @@ rb_await_progress(struct ring_ctl_ring *was, size_t n)
  * The acceptance test: scheme, two verifying drivers under load and a
  * persistent region written by us; ringd restarted on the same socket.
  */
-static void
-t_restart_under_load(void)
+TAP_TEST(t_restart_under_load,
+    "blkdev and a persistent region ride through a ringd restart", TAP_TIMEOUT)
 {
 	static const char conf[] = "adopt_timeout_ms = 10000\n";
 	struct tp_proc s, v[2];
@@ -590,16 +590,14 @@ t_restart_under_load(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
-TAP_TEST(t_restart_under_load,
-    "blkdev and a persistent region ride through a ringd restart", TAP_TIMEOUT)
 
 /*
  * Under ringd.socket: the listening socket comes first (named
  * ringd.socket), the stored memory files after it.  ringd serves on the
  * socket it was given and the persistent region keeps its contents.
  */
-static void
-t_restart_activated(void)
+TAP_TEST(t_restart_activated,
+    "socket activation and the fd store together", TAP_TIMEOUT)
 {
 	static const char conf[] = "adopt_timeout_ms = 10000\n";
 	struct rb_model m;
@@ -643,8 +641,6 @@ t_restart_activated(void)
 	TAP_SYS(unlink(d.sock));
 	td_cleanup(&d);
 }
-TAP_TEST(t_restart_activated,
-    "socket activation and the fd store together", TAP_TIMEOUT)
 
 /*
  * The same without systemd: the memory of the drivers' regions comes back
@@ -652,8 +648,8 @@ TAP_TEST(t_restart_activated,
  * held comes back empty.  While its memory might still come, mapping it
  * fails with EAGAIN; after the adopt window it is fresh, zeroed memory.
  */
-static void
-t_restart_without_store(void)
+TAP_TEST(t_restart_without_store,
+    "without systemd: held memory comes back, the rest is new", TAP_TIMEOUT)
 {
 	static const char conf[] = "adopt_timeout_ms = 8000\n";
 	struct tp_proc s, v, p;
@@ -735,8 +731,6 @@ t_restart_without_store(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
-TAP_TEST(t_restart_without_store,
-    "without systemd: held memory comes back, the rest is new", TAP_TIMEOUT)
 
 /* PHYS_ADOPT by hand: the reply's error and result. */
 static int
@@ -795,8 +789,7 @@ rb_lookalike(uint64_t size)
  * the rightful holder then takes it back.  After the window: refused,
  * the unclaimed non-persistent region is gone, the persistent one stays.
  */
-static void
-t_bogus_adoption(void)
+TAP_TEST(t_bogus_adoption, "bogus region adoption is refused", TAP_TIMEOUT)
 {
 	static const char conf[] = "adopt_timeout_ms = 1500\n";
 	struct proto_phys_alloc areq = { .size = 8 * RING_PHYS_FRAME,
@@ -926,7 +919,6 @@ t_bogus_adoption(void)
 	}
 	td_finish(&d);
 }
-TAP_TEST(t_bogus_adoption, "bogus region adoption is refused", TAP_TIMEOUT)
 
 /*
  * ringd restarted twice before a region's owner comes back: what the
@@ -934,8 +926,8 @@ TAP_TEST(t_bogus_adoption, "bogus region adoption is refused", TAP_TIMEOUT)
  * identity) carries over to the third, and the owner then takes its
  * region back whole.
  */
-static void
-t_two_restarts(void)
+TAP_TEST(t_two_restarts,
+    "two restarts before the owner comes back", TAP_TIMEOUT)
 {
 	static const char conf[] = "adopt_timeout_ms = 10000\n";
 	struct proto_phys_alloc areq = { .size = 4 * RING_PHYS_FRAME,
@@ -990,8 +982,6 @@ t_two_restarts(void)
 	close(raw);
 	td_finish(&d);
 }
-TAP_TEST(t_two_restarts,
-    "two restarts before the owner comes back", TAP_TIMEOUT)
 
 /*
  * Today's policy applies to a claim: a region uid 65534 allocated while
@@ -999,8 +989,7 @@ TAP_TEST(t_two_restarts,
  * is refused (EPERM); its memory may still be handed back, and it dies
  * unclaimed when the window ends.
  */
-static void
-t_claim_policy(void)
+TAP_TEST(t_claim_policy, "a claim meets today's policy", TAP_TIMEOUT)
 {
 	static const char conf1[] = "adopt_timeout_ms = 10000\n"
 				    "phys_allow_users = yes\n";
@@ -1077,7 +1066,6 @@ t_claim_policy(void)
 	rb_model_free(&now);
 	td_finish(&d);
 }
-TAP_TEST(t_claim_policy, "a claim meets today's policy", TAP_TIMEOUT)
 
 /* The state file's layout (ringd/state.c), checked against a real one. */
 #define RB_STATE_HDR 40u	       /* magic .. next_region_id */
@@ -1094,8 +1082,8 @@ TAP_TEST(t_claim_policy, "a claim meets today's policy", TAP_TIMEOUT)
  * off the frame grid or past the zones, too many grants.  ringd starts,
  * says each is lost, and re-creates only the good ones.
  */
-static void
-t_bad_state(void)
+TAP_TEST(t_bad_state,
+    "bad region records in the state file are dropped", TAP_TIMEOUT)
 {
 	static const char conf[] = "adopt_timeout_ms = 10000\n";
 	struct proto_phys_alloc areq = { .size = 16 * RING_PHYS_FRAME,
@@ -1184,16 +1172,14 @@ t_bad_state(void)
 	}
 	td_finish(&d);
 }
-TAP_TEST(t_bad_state,
-    "bad region records in the state file are dropped", TAP_TIMEOUT)
 
 /*
  * ringd SIGKILLed: no state file.  The scheme and the driver go on; the
  * ring comes back (a new id), the regions do not: the driver says so and
  * stops, with every request answered and its data intact.
  */
-static void
-t_killed(void)
+TAP_TEST(t_killed,
+    "after a SIGKILLed ringd rings come back, regions do not", TAP_TIMEOUT)
 {
 	struct tp_proc s, v;
 	struct rb_model m;
@@ -1230,8 +1216,6 @@ t_killed(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
-TAP_TEST(t_killed,
-    "after a SIGKILLed ringd rings come back, regions do not", TAP_TIMEOUT)
 
 /* Once per program: the private directory; writes to a dead pipe fail. */
 static void

@@ -174,8 +174,7 @@ rs_model_back(const struct rs_load *l, pid_t scheme)
 	return found == RS_RINGS && consumer_back;
 }
 
-static void
-test_restart_under_load(void)
+TAP_TEST(test_restart_under_load, "restart-under-load", 90)
 {
 	struct rs_load l;
 	struct ring *extra;
@@ -266,14 +265,12 @@ test_restart_under_load(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
-TAP_TEST(test_restart_under_load, "restart-under-load", 90)
 
 /*
  * The scheme dies while ringd is away: the consumer comes back alone, and
  * after adopt_timeout_ms ringd answers what the scheme held, -ESHUTDOWN.
  */
-static void
-test_restart_side_gone(void)
+TAP_TEST(test_restart_side_gone, "restart-side-gone", 60)
 {
 	struct ring_ctl_ring rec;
 	struct ring_ctl *c, *o;
@@ -332,7 +329,6 @@ test_restart_side_gone(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
-TAP_TEST(test_restart_side_gone, "restart-side-gone", 60)
 
 /* Start an example program of this build, its output into d's directory. */
 static pid_t
@@ -401,8 +397,7 @@ rs_file_has(const char *name, const char *what)
  * middle of a verified transfer; the transfer completes with no bad
  * block, the scheme registers again and the ring is listed again.
  */
-static void
-test_restart_examples(void)
+TAP_TEST(test_restart_examples, "restart-examples", 180)
 {
 	char *sargs[] = { "-n", "rs-ramfile", "-s", "1048576", NULL };
 	char *cargs[] = { "-n", "rs-ramfile", "-c", "256", "-q", "16", "-p",
@@ -449,14 +444,12 @@ test_restart_examples(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
-TAP_TEST(test_restart_examples, "restart-examples", 180)
 
 /*
  * A list is a request like any other: on a handle set to reconnect, the
  * first list after a ringd restart dials the new ringd and is answered.
  */
-static void
-test_restart_list(void)
+TAP_TEST(test_restart_list, "restart-list", 60)
 {
 	struct ring_ctl_scheme *v = NULL;
 	struct ring_ctl *c;
@@ -479,6 +472,5 @@ test_restart_list(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
-TAP_TEST(test_restart_list, "restart-list", 60)
 
 TAP_MAIN(td_setup)

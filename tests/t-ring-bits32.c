@@ -24,8 +24,7 @@
 #include "lib/pair.h"
 
 /* The raw 32-bit slots hold exactly what was pushed (Redox layout). */
-static void
-test_bits32_roundtrip(void)
+TAP_TEST(test_bits32_roundtrip, "ring-bits32-roundtrip", 0)
 {
 	struct ring_layout l = ring_layout(RING_PAIR_BITS_32, 8, 8, 0);
 	const struct ring_sqe32 *rs;
@@ -106,11 +105,9 @@ test_bits32_roundtrip(void)
 	munmap(m, len);
 	pair_close(&pr);
 }
-TAP_TEST(test_bits32_roundtrip, "ring-bits32-roundtrip", 0)
 
 /* A negative errno survives the trip through a 32-bit status. */
-static void
-test_bits32_errno(void)
+TAP_TEST(test_bits32_errno, "ring-bits32-errno", 0)
 {
 	static const int errs[] = { -1, -EBADF, -ENOSYS, -ESHUTDOWN, -4095 };
 	struct ring_layout l = ring_layout(RING_PAIR_BITS_32, 8, 8, 0);
@@ -145,7 +142,6 @@ test_bits32_errno(void)
 	munmap(m, len);
 	pair_close(&pr);
 }
-TAP_TEST(test_bits32_errno, "ring-bits32-errno", 0)
 
 /* Entries each with one field too wide for the 32-bit form. */
 static const struct ring_sqe sq_wide[] = {
@@ -173,8 +169,7 @@ expect_overflow(int rc, const char *what, int i)
 }
 
 /* A value with no room in a 32-bit entry is refused, not truncated. */
-static void
-test_bits32_overflow(void)
+TAP_TEST(test_bits32_overflow, "ring-bits32-overflow", 0)
 {
 	struct ring_sqe s, sb[4];
 	struct ring_cqe c;
@@ -209,10 +204,8 @@ test_bits32_overflow(void)
 	TAP_RC(ring_sq_pop(pr.p, &s), -EAGAIN);
 	pair_close(&pr);
 }
-TAP_TEST(test_bits32_overflow, "ring-bits32-overflow", 0)
 
-static void
-test_entry_check(void)
+TAP_TEST(test_entry_check, "ring-entry-check", 0)
 {
 	struct ring_sqe s;
 	struct ring_cqe c;
@@ -239,6 +232,5 @@ test_entry_check(void)
 			TAP_FAIL("CQE flag bit %d accepted", bit);
 	}
 }
-TAP_TEST(test_entry_check, "ring-entry-check", 0)
 
 TAP_MAIN(NULL)

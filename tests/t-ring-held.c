@@ -78,8 +78,7 @@ expect_cqes(struct ring *c, const uint64_t *ud, const int64_t *st, unsigned n)
  * At most sq_entries requests in service: with all taken, nothing more
  * pops and RING_EV_IN does not hold, until one is answered (out of order).
  */
-static void
-test_held_cap(void)
+TAP_TEST(test_held_cap, "ring-held-cap", 0)
 {
 	static const uint64_t ud[5] = { 10, 11, 12, 13, 14 };
 	struct pair pr;
@@ -107,14 +106,12 @@ test_held_cap(void)
 	TAP_EQ_U(pair_qstats(pr.c, false).depth, 0);
 	pair_close(&pr);
 }
-TAP_TEST(test_held_cap, "ring-held-cap", 0)
 
 /*
  * What answers what: RING_CQE_MORE answers nothing, a final CQE the
  * oldest request with its user_data, a CQE for no request nothing.
  */
-static void
-test_held_match(void)
+TAP_TEST(test_held_match, "ring-held-match", 0)
 {
 	static const uint64_t ud[4] = { 7, 8, 7, 9 };
 	struct pair pr;
@@ -148,7 +145,6 @@ test_held_match(void)
 	TAP_RC(ring_sq_cancel(pr.c, -ECANCELED), -EPERM);
 	pair_close(&pr);
 }
-TAP_TEST(test_held_match, "ring-held-match", 0)
 
 /*
  * A producer that stops (here: a child that exits without closing)
@@ -209,13 +205,11 @@ held_adopt_run(uint32_t flags)
 	ring_fds_close(&fds);
 }
 
-static void
-test_held_adopt(void)
+TAP_TEST(test_held_adopt, "ring-held-adopt", 0)
 {
 	held_adopt_run(0);
 	held_adopt_run(RING_PAIR_BITS_32);
 }
-TAP_TEST(test_held_adopt, "ring-held-adopt", 0)
 
 /*
  * The table's rule decides alone, whatever moment the producer stopped
@@ -225,8 +219,7 @@ TAP_TEST(test_held_adopt, "ring-held-adopt", 0)
  * requests that get an answer, never a crash.  Written by hand into the
  * memory file after the producer (a child) died.
  */
-static void
-test_held_torn(void)
+TAP_TEST(test_held_torn, "ring-held-torn", 0)
 {
 	static const uint64_t ud[4] = { 41, 42, 43, 44 };
 	static const uint64_t wu[4] = { 41, 42, 43, 44 };
@@ -291,11 +284,9 @@ test_held_torn(void)
 	munmap(m, len);
 	ring_fds_close(&fds);
 }
-TAP_TEST(test_held_torn, "ring-held-torn", 0)
 
 /* A producer closing answers what it holds and what is queued, once. */
-static void
-test_held_close(void)
+TAP_TEST(test_held_close, "ring-held-close", 0)
 {
 	static const uint64_t ud[3] = { 5, 6, 7 };
 	static const uint64_t wu[3] = { 6, 5, 7 };
@@ -312,6 +303,5 @@ test_held_close(void)
 	expect_cqes_end(pr.c, wu, ws, 3, -ESHUTDOWN);
 	pair_close(&pr);
 }
-TAP_TEST(test_held_close, "ring-held-close", 0)
 
 TAP_MAIN(NULL)

@@ -52,8 +52,7 @@ open_bad_desc(const struct ring_pair_desc *d, uint64_t size, int seals,
 	ring_fds_close(&fds);
 }
 
-static void
-test_open_rejects(void)
+TAP_TEST(test_open_rejects, "ring-open-rejects", 0)
 {
 	const int seals = F_SEAL_SHRINK | F_SEAL_GROW;
 	struct ring_pair_desc good = tu_desc(8, 16, 0, 2 * RING_PAGE), d;
@@ -171,7 +170,6 @@ test_open_rejects(void)
 
 	TAP_EQ(tu_count_fds(), before);
 }
-TAP_TEST(test_open_rejects, "ring-open-rejects", 0)
 
 /*
  * A pair whose header already holds impossible indices: refusing to open
@@ -240,8 +238,7 @@ out:
 	ring_fds_close(&fds);
 }
 
-static void
-test_open_bad_indices(void)
+TAP_TEST(test_open_bad_indices, "ring-open-bad-indices", 0)
 {
 	int which;
 
@@ -250,6 +247,5 @@ test_open_bad_indices(void)
 		bad_index_run(which, RING_ROLE_CONSUMER);
 	}
 }
-TAP_TEST(test_open_bad_indices, "ring-open-bad-indices", 0)
 
 TAP_MAIN(NULL)

@@ -25,8 +25,7 @@
 #include "lib/testutil.h"
 #include "lib/pair.h"
 
-static void
-test_empty(void)
+TAP_TEST(test_empty, "ring-empty", 0)
 {
 	struct pair pr;
 	struct ring_sqe s[4];
@@ -45,7 +44,6 @@ test_empty(void)
 	TAP_ASSERT(!ring_is_broken(pr.c) && !ring_is_broken(pr.p));
 	pair_close(&pr);
 }
-TAP_TEST(test_empty, "ring-empty", 0)
 
 /* Fill one queue to exactly n, see it full by the cycle bit, drain it. */
 static void
@@ -216,8 +214,7 @@ TAP_TEST_CALL(test_wrap_cq, "ring-wrap-cq", 0, wrap_all(true, 6))
  * Open a queue that already holds entries across the wrap point: tail is
  * numerically below head.  Both sides must see the depth the header says.
  */
-static void
-test_open_mid_wrap(void)
+TAP_TEST(test_open_mid_wrap, "ring-open-mid-wrap", 0)
 {
 	const uint32_t n = 8;
 	struct ring_header_page *hp;
@@ -258,7 +255,6 @@ test_open_mid_wrap(void)
 	munmap(m, len);
 	ring_fds_close(&fds);
 }
-TAP_TEST(test_open_mid_wrap, "ring-open-mid-wrap", 0)
 
 /*
  * Batches return "up to n": a side may answer from its cached view of the
@@ -317,13 +313,11 @@ batch_run(bool cq)
 	pair_close(&pr);
 }
 
-static void
-test_batch(void)
+TAP_TEST(test_batch, "ring-batch", 0)
 {
 	batch_run(false);
 	batch_run(true);
 }
-TAP_TEST(test_batch, "ring-batch", 0)
 
 /* Fill reserved slot i of the caller's outgoing queue with seq. */
 static void *
@@ -470,8 +464,7 @@ TAP_TEST_CALL(test_reserve_cq, "ring-reserve-publish-cq", 0, reserve_run(true))
  * steps it through the call and reads tail_index from its own mapping
  * after every instruction.
  */
-static void
-test_publish_one_step(void)
+TAP_TEST(test_publish_one_step, "ring-publish-one-step", 0)
 {
 	struct pair pr;
 	uint64_t steps = 0, tail, before, seen_mid = UINT64_MAX;
@@ -557,10 +550,8 @@ out:
 	munmap(m, len);
 	pair_close(&pr);
 }
-TAP_TEST(test_publish_one_step, "ring-publish-one-step", 0)
 
-static void
-test_peek(void)
+TAP_TEST(test_peek, "ring-peek", 0)
 {
 	struct pair pr;
 	struct ring_sqe s;
@@ -592,11 +583,9 @@ test_peek(void)
 	TAP_RC(ring_cq_peek(pr.c, &c), -EAGAIN);
 	pair_close(&pr);
 }
-TAP_TEST(test_peek, "ring-peek", 0)
 
 /* Calls for the other role fail with -EPERM and change nothing. */
-static void
-test_roles(void)
+TAP_TEST(test_roles, "ring-roles", 0)
 {
 	struct pair pr;
 	struct ring *m;
@@ -677,14 +666,12 @@ test_roles(void)
 	TAP_RC(pair_pop(pr.p, false, 3, false), 0);
 	pair_close(&pr);
 }
-TAP_TEST(test_roles, "ring-roles", 0)
 
 /*
  * ring_get_stats_many() reads what ring_get_stats() reads, ring by ring,
  * across chunk boundaries (40 monitors: more than one chunk of 16).
  */
-static void
-test_stats_many(void)
+TAP_TEST(test_stats_many, "ring-stats-many", 0)
 {
 	enum { N = 40 };
 	struct pair pr[N];
@@ -712,6 +699,5 @@ test_stats_many(void)
 		pair_close(&pr[i]);
 	}
 }
-TAP_TEST(test_stats_many, "ring-stats-many", 0)
 
 TAP_MAIN(NULL)

@@ -21,8 +21,7 @@
 #include "lib/testutil.h"
 #include "lib/pair.h"
 
-static void
-test_wait_timeout(void)
+TAP_TEST(test_wait_timeout, "ring-wait-timeout", 0)
 {
 	struct pair pr;
 	uint64_t t0, dt;
@@ -82,7 +81,6 @@ test_wait_timeout(void)
 	TAP_NEG(ring_arm(pr.c, 0));
 	pair_close(&pr);
 }
-TAP_TEST(test_wait_timeout, "ring-wait-timeout", 0)
 
 /* A thread that sleeps in ring_wait() while the main thread acts. */
 struct waiter {
@@ -159,15 +157,13 @@ wake_run(int which)
 	pair_close(&pr);
 }
 
-static void
-test_wait_wake(void)
+TAP_TEST(test_wait_wake, "ring-wait-wake", 0)
 {
 	int i;
 
 	for (i = 0; i < 4; i++)
 		wake_run(i);
 }
-TAP_TEST(test_wait_wake, "ring-wait-wake", 0)
 
 static int
 fd_readable(int fd, int ms)
@@ -182,8 +178,7 @@ fd_readable(int fd, int ms)
 	return n > 0 && (pfd.revents & POLLIN);
 }
 
-static void
-test_arm_fd(void)
+TAP_TEST(test_arm_fd, "ring-arm-fd", 0)
 {
 	struct pair pr;
 	struct ring_sqe s;
@@ -275,7 +270,6 @@ test_arm_fd(void)
 	TAP_ASSERT(!fd_readable(fc, 0));
 	pair_close(&pr);
 }
-TAP_TEST(test_arm_fd, "ring-arm-fd", 0)
 
 /*
  * Every holder of a pair shares the doorbells' open file descriptions, so
@@ -312,8 +306,7 @@ doorbells_block_and_fill(const struct ring_fds *fds)
 	}
 }
 
-static void
-test_blocking_doorbells(void)
+TAP_TEST(test_blocking_doorbells, "ring-blocking-doorbells", 0)
 {
 	struct ring_pair_desc d = tu_desc(4, 4, 0, 0);
 	struct ring_fds fds;
@@ -373,15 +366,13 @@ test_blocking_doorbells(void)
 	ring_fds_close(&fds);
 	munmap((void *)step, sizeof(*step));
 }
-TAP_TEST(test_blocking_doorbells, "ring-blocking-doorbells", 0)
 
 /*
  * A doorbell whose read side a holder shut down would be readable for
  * ever (an event loop would spin): the side that drains it breaks the
  * ring instead, and says so.
  */
-static void
-test_doorbell_shut_down(void)
+TAP_TEST(test_doorbell_shut_down, "ring-doorbell-shut-down", 0)
 {
 	struct pair pr;
 	int fc;
@@ -398,11 +389,9 @@ test_doorbell_shut_down(void)
 	TAP_RC(ring_arm(pr.p, RING_EV_IN), -EIO);
 	pair_close(&pr);
 }
-TAP_TEST(test_doorbell_shut_down, "ring-doorbell-shut-down", 0)
 
 /* A monitor reads what the sides do; the spin budget is settable. */
-static void
-test_stats_spin(void)
+TAP_TEST(test_stats_spin, "ring-stats-spin", 0)
 {
 	struct pair pr;
 	struct ring *m;
@@ -429,6 +418,5 @@ test_stats_spin(void)
 	ring_close(NULL);
 	pair_close(&pr);
 }
-TAP_TEST(test_stats_spin, "ring-stats-spin", 0)
 
 TAP_MAIN(NULL)

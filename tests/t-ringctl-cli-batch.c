@@ -31,8 +31,7 @@ static struct tr_run r;
 
 /* --- batch and non-interactive shell -------------------------------------- */
 
-static void
-test_batch(void)
+TAP_TEST(test_batch, "ringctl-batch-shell", 60)
 {
 	char path[256];
 	FILE *f;
@@ -108,7 +107,6 @@ test_batch(void)
 	/* ringd went away between commands: 3, and the shell goes on */
 	td_finish(&d);
 }
-TAP_TEST(test_batch, "ringctl-batch-shell", 60)
 
 /* --- ringd going away under a shell or a batch ------------------------------ */
 
@@ -150,8 +148,7 @@ run_across_stop(const char *const *args, const char *first, const char *mark,
 	unlink(fifo);
 }
 
-static void
-test_ringd_gone(void)
+TAP_TEST(test_ringd_gone, "ringctl-ringd-gone", 90)
 {
 	char *p;
 
@@ -191,6 +188,5 @@ test_ringd_gone(void)
 	TAP_ASSERT(strstr(r.out, "\nstatus\nschemes\n") != NULL);
 	td_cleanup(&d);
 }
-TAP_TEST(test_ringd_gone, "ringctl-ringd-gone", 90)
 
 TAP_MAIN(td_setup)

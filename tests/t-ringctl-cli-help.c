@@ -50,8 +50,7 @@ source_file(const char *rel)
 	return b;
 }
 
-static void
-test_sync(void)
+TAP_TEST(test_sync, "ringctl-sync", 60)
 {
 	char table[TR_OUT_MAX], man[4096], comp[4096], *p, *s, *e, cmd[1024];
 	size_t used = 0;
@@ -133,7 +132,6 @@ test_sync(void)
 	}
 	td_finish(&d);
 }
-TAP_TEST(test_sync, "ringctl-sync", 60)
 
 /* --- help: JSON schemas, text, and the man page -------------------------- */
 
@@ -194,8 +192,7 @@ man_entry(const char *man, const char *name, const char **start,
 		}
 }
 
-static void
-test_help(void)
+TAP_TEST(test_help, "ringctl-help", 60)
 {
 	static char table[TR_OUT_MAX], man[262144], zsh[65536];
 	struct json_object *o, *e, *opts, *args;
@@ -345,6 +342,5 @@ test_help(void)
 	}
 	td_finish(&d);
 }
-TAP_TEST(test_help, "ringctl-help", 60)
 
 TAP_MAIN(td_setup)

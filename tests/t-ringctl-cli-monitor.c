@@ -96,8 +96,7 @@ open_until_attach(struct ring_ctl *c, uint64_t *id,
 	TAP_FAIL("%s: %s", why, r.out);
 }
 
-static void
-test_monitor(void)
+TAP_TEST(test_monitor, "ringctl-monitor", 90)
 {
 	struct ring_ctl *c;
 	struct ring *ring;
@@ -172,7 +171,6 @@ test_monitor(void)
 	USAGE_CASES(monitor_usage);
 	td_end(&d, c);
 }
-TAP_TEST(test_monitor, "ringctl-monitor", 90)
 
 /* --- metrics ------------------------------------------------------------- */
 
@@ -183,8 +181,7 @@ have_prometheus_parser(void)
 		      ">/dev/null 2>&1") == 0;
 }
 
-static void
-test_metrics(void)
+TAP_TEST(test_metrics, "ringctl-metrics", 60)
 {
 	struct ring_ctl *c;
 	struct ring *ring;
@@ -256,7 +253,6 @@ test_metrics(void)
 	TAP_ASSERT(strstr(r.out, "ringd_up 0\n") != NULL);
 	td_cleanup(&d);
 }
-TAP_TEST(test_metrics, "ringctl-metrics", 60)
 
 /* --- monitor as text --------------------------------------------------------- */
 
@@ -279,8 +275,7 @@ monitor_text_saw(const char *event, uint64_t id, unsigned ms)
 	return false;
 }
 
-static void
-test_monitor_text(void)
+TAP_TEST(test_monitor_text, "ringctl-monitor-text", 90)
 {
 	struct ring_ctl *c;
 	struct ring *ring;
@@ -321,6 +316,5 @@ test_monitor_text(void)
 	}
 	td_end(&d, c);
 }
-TAP_TEST(test_monitor_text, "ringctl-monitor-text", 90)
 
 TAP_MAIN(td_setup)

@@ -47,8 +47,7 @@ static const struct tr_usage status_usage[] = {
 	{ { "--force", "status" }, "--force is for -b" },
 };
 
-static void
-test_usage(void)
+TAP_TEST(test_usage, "ringctl-usage", 60)
 {
 	td_begin(&d, NULL);
 	tr_runv(d.dir, &r, NULL, (const char *const[]){ NULL });
@@ -79,10 +78,8 @@ test_usage(void)
 	}
 	td_finish(&d);
 }
-TAP_TEST(test_usage, "ringctl-usage", 60)
 
-static void
-test_unreachable(void)
+TAP_TEST(test_unreachable, "ringctl-unreachable", 60)
 {
 	char path[200];
 	struct json_object *o;
@@ -115,12 +112,10 @@ test_unreachable(void)
 	EXPECT_STATUS(3);
 	td_cleanup(&d);
 }
-TAP_TEST(test_unreachable, "ringctl-unreachable", 60)
 
 /* --- introspection ------------------------------------------------------ */
 
-static void
-test_status(void)
+TAP_TEST(test_status, "ringctl-status", 60)
 {
 	struct json_object *o;
 
@@ -150,7 +145,6 @@ test_status(void)
 	json_object_put(JSON_OUT());
 	td_finish(&d);
 }
-TAP_TEST(test_status, "ringctl-status", 60)
 
 static void
 check_opcodes(struct json_object *ops, const unsigned *want, unsigned n)
@@ -167,8 +161,7 @@ check_opcodes(struct json_object *ops, const unsigned *want, unsigned n)
 	}
 }
 
-static void
-test_schemes_probe(void)
+TAP_TEST(test_schemes_probe, "ringctl-schemes-probe", 60)
 {
 	static const unsigned null_ops[] = { 0, 3, 4 };
 	struct json_object *a, *s;
@@ -222,7 +215,6 @@ test_schemes_probe(void)
 	EXPECT_USAGE("schemes: unexpected argument");
 	td_finish(&d);
 }
-TAP_TEST(test_schemes_probe, "ringctl-schemes-probe", 60)
 
 static const struct tr_usage rings_usage[] = {
 	{ { "ring" }, "ring: missing argument" },
@@ -231,8 +223,7 @@ static const struct tr_usage rings_usage[] = {
 	{ { "ring", "99999999999999999999999" }, "too large" },
 };
 
-static void
-test_rings(void)
+TAP_TEST(test_rings, "ringctl-rings-clients", 60)
 {
 	struct json_object *a, *o, *q;
 	struct ring_ctl *c;
@@ -325,12 +316,10 @@ test_rings(void)
 	ring_ctl_close_ring(c, id);
 	td_end(&d, c);
 }
-TAP_TEST(test_rings, "ringctl-rings-clients", 60)
 
 /* --- -q in JSON ------------------------------------------------------------ */
 
-static void
-test_quiet_json(void)
+TAP_TEST(test_quiet_json, "ringctl-quiet-json", 60)
 {
 	struct ring_ctl *c;
 	struct ring *ring;
@@ -366,7 +355,6 @@ test_quiet_json(void)
 	TAP_ASSERT(strcmp(r.out, want) == 0);
 	td_end_ring(&d, c, ring, id);
 }
-TAP_TEST(test_quiet_json, "ringctl-quiet-json", 60)
 
 /* --- bad input for the commands without other tests of it ---------------- */
 
@@ -390,8 +378,7 @@ static const struct tr_usage bad_input_usage[] = {
 	{ { "shell", "-q" }, "shell: unknown option '-q'" },
 };
 
-static void
-test_bad_input(void)
+TAP_TEST(test_bad_input, "ringctl-bad-input", 60)
 {
 	td_begin(&d, NULL);
 	USAGE_CASES(bad_input_usage);
@@ -408,7 +395,6 @@ test_bad_input(void)
 	CTL_OK("status");
 	td_finish(&d);
 }
-TAP_TEST(test_bad_input, "ringctl-bad-input", 60)
 
 /* --- status of an unhealthy ringd ------------------------------------------ */
 
@@ -456,8 +442,7 @@ fake_ringd(const char *path)
 	return pid;
 }
 
-static void
-test_status_unhealthy(void)
+TAP_TEST(test_status_unhealthy, "ringctl-status-unhealthy", 60)
 {
 	struct json_object *o;
 	char path[200], want[400];
@@ -492,6 +477,5 @@ test_status_unhealthy(void)
 	CTL_OK("status");
 	td_finish(&d);
 }
-TAP_TEST(test_status_unhealthy, "ringctl-status-unhealthy", 60)
 
 TAP_MAIN(td_setup)

@@ -40,8 +40,7 @@ submit_json(const char *const *args, int want_status)
 #define SUBMIT_JSON(want, ...) \
 	submit_json((const char *const[]){ __VA_ARGS__, NULL }, (want))
 
-static void
-test_submit(void)
+TAP_TEST(test_submit, "ringctl-submit", 60)
 {
 	struct json_object *o;
 	char path[200], hex[129];
@@ -122,7 +121,6 @@ test_submit(void)
 	TAP_ASSERT(strcmp(r.out, "[]\n") == 0 || strstr(r.out, "dropped"));
 	td_finish(&d);
 }
-TAP_TEST(test_submit, "ringctl-submit", 60)
 
 static const struct tr_usage submit_usage[] = {
 	{ { "submit" }, "submit: missing argument" },
@@ -174,8 +172,7 @@ static const struct tr_usage submit_usage[] = {
 	    "option '--dump' takes no value" },
 };
 
-static void
-test_submit_errors(void)
+TAP_TEST(test_submit_errors, "ringctl-submit-errors", 60)
 {
 	char path[200];
 
@@ -198,10 +195,8 @@ test_submit_errors(void)
 	CTL_OK("submit", "null", "noop");
 	td_finish(&d);
 }
-TAP_TEST(test_submit_errors, "ringctl-submit-errors", 60)
 
-static void
-test_submit_load(void)
+TAP_TEST(test_submit_load, "ringctl-submit-load", 60)
 {
 	struct json_object *o, *l;
 	int64_t min, p50, p99, max;
@@ -236,7 +231,6 @@ test_submit_load(void)
 	TAP_ASSERT(strstr(r.out, "latency: min ") != NULL);
 	td_finish(&d);
 }
-TAP_TEST(test_submit_load, "ringctl-submit-load", 60)
 
 /*
  * An example scheme of this build (examples/PROG), run as ringd's client
@@ -282,8 +276,7 @@ example_scheme(const char *prog, const char *name, const char *size)
 	TAP_FAIL("the example scheme '%s' never registered", prog);
 }
 
-static void
-test_example_scheme(void)
+TAP_TEST(test_example_scheme, "ringctl-example-scheme", 60)
 {
 	struct json_object *a, *o;
 	size_t i;
@@ -330,7 +323,6 @@ test_example_scheme(void)
 	TAP_SYS(waitpid(pid, &st, 0));
 	td_finish(&d);
 }
-TAP_TEST(test_example_scheme, "ringctl-example-scheme", 60)
 
 /* The opcode object for code in a probe's "opcodes" array, or NULL. */
 static struct json_object *
@@ -353,8 +345,7 @@ probe_opcode(struct json_object *ops, int64_t code)
  * -q, JSON, -q JSON), submit takes them; and RINGS counts the rings
  * attached now, rings_opened those ever opened.
  */
-static void
-test_declared_opcodes(void)
+TAP_TEST(test_declared_opcodes, "ringctl-declared-opcodes", 60)
 {
 	static const char *const want[] = { "identify", "capacity", "release" };
 	struct json_object *o, *a, *op;
@@ -462,12 +453,10 @@ test_declared_opcodes(void)
 	td_close_ring(c, ring[2], id[2]);
 	td_end(&d, c);
 }
-TAP_TEST(test_declared_opcodes, "ringctl-declared-opcodes", 60)
 
 /* --- submit --data-file that cannot be read to its end ---------------------- */
 
-static void
-test_submit_data_file(void)
+TAP_TEST(test_submit_data_file, "ringctl-submit-data-file", 60)
 {
 	char fifo[256], cmd[1024], path[256];
 	int st;
@@ -509,6 +498,5 @@ test_submit_data_file(void)
 	CTL_OK("submit", "null", "noop");
 	td_finish(&d);
 }
-TAP_TEST(test_submit_data_file, "ringctl-submit-data-file", 60)
 
 TAP_MAIN(td_setup)

@@ -326,8 +326,7 @@ ringctl_runner(const char *arg)
 	CTL_BARE(arg);
 }
 
-static void
-test_help(void)
+TAP_TEST(test_help, "conventions-help", 60)
 {
 	td_prepare(&d, NULL);
 	help_vs_man("ringd", "man/ringd.8", ringd_runner);
@@ -360,12 +359,10 @@ test_help(void)
 	EXPECT_FAIL(2, "ringtop: --system and --user exclude each other");
 	td_cleanup(&d);
 }
-TAP_TEST(test_help, "conventions-help", 60)
 
 /* --- durations ---------------------------------------------------------- */
 
-static void
-test_durations(void)
+TAP_TEST(test_durations, "conventions-durations", 120)
 {
 	static const char *const good[] = { "5", "0.5", ".5", "1500ms", "2s",
 		"1m", "250000us" };
@@ -411,12 +408,10 @@ test_durations(void)
 	TAP_ASSERT(strstr(r.out, "\"interval_ns\":3599999996400") != NULL);
 	td_finish(&d);
 }
-TAP_TEST(test_durations, "conventions-durations", 120)
 
 /* --- peers -------------------------------------------------------------- */
 
-static void
-test_peers(void)
+TAP_TEST(test_peers, "conventions-peers", 60)
 {
 	struct ring_ctl *c;
 	struct ring *ring;
@@ -450,7 +445,6 @@ test_peers(void)
 		    r.out);
 	td_end_ring(&d, c, ring, id);
 }
-TAP_TEST(test_peers, "conventions-peers", 60)
 
 /* --- completions --------------------------------------------------------- */
 
@@ -487,8 +481,7 @@ bash_complete(const char *script, const char *func, const char *env,
 	"noop\nopen\nclose\nread\nwrite\nseek\nfstat\nfstatvfs\nmmap\n" \
 	"munmap\nfsync\nfiles_update\nregular_syscall\n"
 
-static void
-test_bash(void)
+TAP_TEST(test_bash, "conventions-bash-completion", 60)
 {
 	char words[512], nosock[256];
 
@@ -531,7 +524,6 @@ test_bash(void)
 	    "--system\n");
 	td_finish(&d);
 }
-TAP_TEST(test_bash, "conventions-bash-completion", 60)
 
 /* The zsh of the test, at a prompt, with our completions and programs. */
 static struct tm_server tm;
@@ -550,8 +542,7 @@ zsh_tab(const char *line, const char *want)
 	tm_wait_gone(&tm, buf, screen);
 }
 
-static void
-test_zsh(void)
+TAP_TEST(test_zsh, "conventions-zsh-completion", 90)
 {
 	char top[PATH_MAX], bin[PATH_MAX], path[2 * PATH_MAX + 16],
 	    cmd[3 * PATH_MAX], line[512], want[512], *slash;
@@ -603,12 +594,10 @@ test_zsh(void)
 	tm_stop(&tm);
 	td_finish(&d);
 }
-TAP_TEST(test_zsh, "conventions-zsh-completion", 90)
 
 /* --- where make install puts the zsh completions -------------------------- */
 
-static void
-test_install_dirs(void)
+TAP_TEST(test_install_dirs, "conventions-install-dirs", 60)
 {
 	static const struct {
 		const char *prefix, *dir;
@@ -651,6 +640,5 @@ test_install_dirs(void)
 		       "usr/share/zsh/vendor-completions/_ringctl\n") != NULL);
 	td_cleanup(&d);
 }
-TAP_TEST(test_install_dirs, "conventions-install-dirs", 60)
 
 TAP_MAIN(td_setup)

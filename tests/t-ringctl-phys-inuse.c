@@ -242,8 +242,7 @@ drv_cmd(int cmd, int ans, char what)
 	return out;
 }
 
-static void
-test_cli(void)
+TAP_TEST(test_cli, "phys-inuse-cli", 60)
 {
 	int ready[2], hold[2], info[2], cmd[2], ans[2];
 	struct json_object *o, *u;
@@ -354,11 +353,9 @@ test_cli(void)
 	tu_pipe_close(ans);
 	td_finish(&d);
 }
-TAP_TEST(test_cli, "phys-inuse-cli", 60)
 
 /* The driver's own frees, while its scheme maps the memory, always work. */
-static void
-test_owner_free(void)
+TAP_TEST(test_owner_free, "phys-inuse-owner", 60)
 {
 	int ready[2];
 	struct ring_ctl *c, *other;
@@ -435,7 +432,6 @@ test_owner_free(void)
 	tu_pipe_close(ready);
 	td_end(&d, c);
 }
-TAP_TEST(test_owner_free, "phys-inuse-owner", 60)
 
 /*
  * Who may force: the owner's uid or root.  Root maps a region of uid
@@ -443,8 +439,8 @@ TAP_TEST(test_owner_free, "phys-inuse-owner", 60)
  * may not force root's region (EPERM before EBUSY); root forces a region
  * 65534's connection holds.
  */
-static void
-test_privs(void)
+TAP_TEST_ROOT(test_privs, "phys-inuse-privs", 60,
+    "not root")
 {
 	int ready[2], go[2];
 	struct ring_ctl *c;
@@ -502,16 +498,13 @@ test_privs(void)
 	tu_pipe_close(go);
 	td_finish(&d);
 }
-TAP_TEST_ROOT(test_privs, "phys-inuse-privs", 60,
-    "not root")
 
 /*
  * Across a ringd restart: a connection that hands a region's memory file
  * back (it had mapped the region) is a user of it again, so physfree is
  * refused until it leaves.
  */
-static void
-test_restart(void)
+TAP_TEST(test_restart, "phys-inuse-restart", 60)
 {
 	static const char conf[] = CONF "adopt_timeout_ms = 5000\n";
 	struct ring_phys_region *v;
@@ -564,6 +557,5 @@ test_restart(void)
 	TAP_ASSERT(!region_listed(rid));
 	td_end(&d, o);
 }
-TAP_TEST(test_restart, "phys-inuse-restart", 60)
 
 TAP_MAIN(td_setup)

@@ -104,8 +104,7 @@ region_listed(int64_t id)
 	return found;
 }
 
-static void
-test_alloc_free(void)
+TAP_TEST(test_alloc_free, "ringctl-phys-alloc-free", 60)
 {
 	struct json_object *o, *seg;
 	int64_t id, base;
@@ -215,10 +214,8 @@ test_alloc_free(void)
 	CTL_OK("physfree", want);
 	td_finish(&d);
 }
-TAP_TEST(test_alloc_free, "ringctl-phys-alloc-free", 60)
 
-static void
-test_partial_sg(void)
+TAP_TEST(test_partial_sg, "ringctl-phys-partial-sg", 60)
 {
 	struct json_object *o, *segs;
 	int64_t ids[4];
@@ -281,10 +278,8 @@ test_partial_sg(void)
 		TAP_FAIL("one segment printed as: %s", r.out);
 	td_finish(&d);
 }
-TAP_TEST(test_partial_sg, "ringctl-phys-partial-sg", 60)
 
-static void
-test_physmap(void)
+TAP_TEST(test_physmap, "ringctl-phys-map", 60)
 {
 	struct ring_ctl *c;
 	struct json_object *o;
@@ -376,10 +371,8 @@ test_physmap(void)
 	TAP_OK(ring_physfree(c, base, 8192));
 	td_end(&d, c);
 }
-TAP_TEST(test_physmap, "ringctl-phys-map", 60)
 
-static void
-test_errors(void)
+TAP_TEST(test_errors, "ringctl-phys-errors", 60)
 {
 	struct json_object *o;
 
@@ -441,6 +434,5 @@ test_errors(void)
 	CTL_OK("physalloc", "4K");
 	td_finish(&d);
 }
-TAP_TEST(test_errors, "ringctl-phys-errors", 60)
 
 TAP_MAIN(td_setup)

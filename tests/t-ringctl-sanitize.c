@@ -286,8 +286,7 @@ expect_has_at(const char *what, const char *hay, const char *needle,
 
 /* --- unit: san_vis(), san_json() -------------------------------------------- */
 
-static void
-test_unit(void)
+TAP_TEST(test_unit, "sanitize-unit", 30)
 {
 	char buf[64], small[6];
 	char *j;
@@ -317,12 +316,10 @@ test_unit(void)
 	TAP_ASSERT(strcmp(j, "\"\\ufffd\\ufffd") == 0);
 	free(j);
 }
-TAP_TEST(test_unit, "sanitize-unit", 30)
 
 /* --- item 6: ringctl's text and JSON ------------------------------------------ */
 
-static void
-test_ringctl_text(void)
+TAP_TEST(test_ringctl_text, "sanitize-ringctl-text", 120)
 {
 	static const char *const cmds[][3] = { { "rings", NULL },
 		{ "ring", "1" }, { "ring", "2" }, { "clients", NULL },
@@ -370,10 +367,8 @@ test_ringctl_text(void)
 	tap_kill(srv);
 	td_finish(&d);
 }
-TAP_TEST(test_ringctl_text, "sanitize-ringctl-text", 120)
 
-static void
-test_ringctl_json(void)
+TAP_TEST(test_ringctl_json, "sanitize-ringctl-json", 120)
 {
 	static const char *const cmds[][3] = { { "rings", NULL },
 		{ "ring", "1" }, { "clients", NULL }, { "schemes", NULL },
@@ -415,10 +410,8 @@ test_ringctl_json(void)
 	tap_kill(srv);
 	td_finish(&d);
 }
-TAP_TEST(test_ringctl_json, "sanitize-ringctl-json", 120)
 
-static void
-test_ringctl_monitor(void)
+TAP_TEST(test_ringctl_monitor, "sanitize-ringctl-monitor", 60)
 {
 	struct json_object *o;
 	char *nl;
@@ -442,7 +435,6 @@ test_ringctl_monitor(void)
 	tap_kill(srv);
 	td_finish(&d);
 }
-TAP_TEST(test_ringctl_monitor, "sanitize-ringctl-monitor", 60)
 
 /* --- item 6: ringtop --------------------------------------------------------- */
 
@@ -455,8 +447,7 @@ ringtop_binary(void)
 	return bin;
 }
 
-static void
-test_ringtop_batch(void)
+TAP_TEST(test_ringtop_batch, "sanitize-ringtop-batch", 60)
 {
 	const char *bin = ringtop_binary();
 	struct json_object *o, *rings, *ring;
@@ -492,7 +483,6 @@ test_ringtop_batch(void)
 	tap_kill(srv);
 	td_finish(&d);
 }
-TAP_TEST(test_ringtop_batch, "sanitize-ringtop-batch", 60)
 
 /* ringtop's raw output on a pty, as much as has come so far. */
 static char pty_out[1 << 20];
@@ -553,8 +543,7 @@ pty_check_csi8(void)
 			    i);
 }
 
-static void
-test_ringtop_screen(void)
+TAP_TEST(test_ringtop_screen, "sanitize-ringtop-screen", 90)
 {
 	/* keys pressed in turn: the screen each must bring */
 	static const struct {
@@ -628,7 +617,6 @@ test_ringtop_screen(void)
 	tap_kill(srv);
 	td_finish(&d);
 }
-TAP_TEST(test_ringtop_screen, "sanitize-ringtop-screen", 90)
 
 /* --- item 4: errnos in replies are not a lost connection ------------------------ */
 
@@ -685,8 +673,7 @@ expect_refused(const char *scheme, const char *errno_name)
 	expect_has("stderr", r.err, "cannot open ring to '");
 }
 
-static void
-test_reply_errno(void)
+TAP_TEST(test_reply_errno, "ringctl-reply-errno", 120)
 {
 	static const int errs[] = { ECONNRESET, EPIPE, ENOTCONN, ECONNREFUSED,
 		ETIMEDOUT, ECONNRESET, ECONNRESET, 0 };
@@ -725,11 +712,9 @@ test_reply_errno(void)
 	EXPECT_STATUS(3);
 	td_cleanup(&d);
 }
-TAP_TEST(test_reply_errno, "ringctl-reply-errno", 120)
 
 /* A scheme that never answers: ringd gives up with -ETIMEDOUT. */
-static void
-test_reply_timeout(void)
+TAP_TEST(test_reply_timeout, "ringctl-reply-timeout", 60)
 {
 	static const int none[] = { 0 };
 	int done[2];
@@ -743,7 +728,6 @@ test_reply_timeout(void)
 	tu_pipe_close(done);
 	td_finish(&d);
 }
-TAP_TEST(test_reply_timeout, "ringctl-reply-timeout", 60)
 
 /* --- item 12: a NUL byte in a batch line ------------------------------------- */
 
@@ -757,8 +741,7 @@ write_file(const char *path, const char *data, size_t len)
 	close(fd);
 }
 
-static void
-test_batch_nul(void)
+TAP_TEST(test_batch_nul, "ringctl-batch-nul", 60)
 {
 	/* the line would run as "rings -q" if the NUL cut it */
 	static const char cmds[] = "status\nrings -q\0; frob\nschemes -q\n";
@@ -793,6 +776,5 @@ test_batch_nul(void)
 	expect_has("stdout", r.out, "echo\nnull\nzero\n");
 	td_finish(&d);
 }
-TAP_TEST(test_batch_nul, "ringctl-batch-nul", 60)
 
 TAP_MAIN(td_setup)

@@ -217,8 +217,7 @@ signal_shell(pid_t pid, int sig, const char *want, const char *hist,
 		    line, buf);
 }
 
-static void
-test_shell(void)
+TAP_TEST(test_shell, "ringctl-shell-tmux", 90)
 {
 	struct ring_ctl *c;
 	struct ring *ring;
@@ -289,7 +288,6 @@ test_shell(void)
 	ring_ctl_close(c);
 	stop_ringd();
 }
-TAP_TEST(test_shell, "ringctl-shell-tmux", 90)
 
 /* The screen is a lone prompt on its first line. */
 static bool
@@ -395,8 +393,7 @@ two_attaches(const char *scr, const void *arg)
  * and monitor it stops the command, whose ring goes, and the shell goes
  * on; quit then writes the history.
  */
-static void
-test_shell_ctrl_c(void)
+TAP_TEST(test_shell_ctrl_c, "ringctl-shell-ctrl-c", 90)
 {
 	struct ring_ctl *c;
 	struct ring *ring;
@@ -522,15 +519,13 @@ test_shell_ctrl_c(void)
 	ring_ctl_close(c);
 	stop_ringd();
 }
-TAP_TEST(test_shell_ctrl_c, "ringctl-shell-ctrl-c", 90)
 
 /*
  * Ctrl-Z at the prompt, the shell run as a job of an interactive bash:
  * it stops, bash takes the terminal back, and fg brings it back with the
  * half-typed line redrawn and still being edited.
  */
-static void
-test_shell_ctrl_z(void)
+TAP_TEST(test_shell_ctrl_z, "ringctl-shell-ctrl-z", 60)
 {
 	char cmd[1024], hist[200];
 
@@ -560,7 +555,6 @@ test_shell_ctrl_z(void)
 	await_exit();
 	stop_ringd();
 }
-TAP_TEST(test_shell_ctrl_z, "ringctl-shell-ctrl-z", 60)
 
 /*
  * Ctrl-C while submit waits for a completion that does not come (a scheme
@@ -568,8 +562,7 @@ TAP_TEST(test_shell_ctrl_z, "ringctl-shell-ctrl-z", 60)
  * stops well before its --timeout and drops the ring, and the shell goes
  * on.
  */
-static void
-test_shell_ctrl_c_wait(void)
+TAP_TEST(test_shell_ctrl_c_wait, "ringctl-shell-ctrl-c-wait", 60)
 {
 	struct ring_ctl *c;
 	struct ring_attach at;
@@ -625,15 +618,13 @@ test_shell_ctrl_c_wait(void)
 	ring_ctl_close(c);
 	stop_ringd();
 }
-TAP_TEST(test_shell_ctrl_c_wait, "ringctl-shell-ctrl-c-wait", 60)
 
 /*
  * ringd goes away under the shell: a command says so and the shell goes
  * on; a new ringd on the same socket serves the next command, and the
  * region the old one held is reported gone.
  */
-static void
-test_shell_ringd_gone(void)
+TAP_TEST(test_shell_ringd_gone, "ringctl-shell-ringd-gone", 60)
 {
 	char hist[200], path[64], buf[64], sleeping[16];
 	unsigned waited;
@@ -706,11 +697,9 @@ test_shell_ringd_gone(void)
 	await_exit();
 	stop_ringd();
 }
-TAP_TEST(test_shell_ringd_gone, "ringctl-shell-ringd-gone", 60)
 
 /* monitor across a ringd restart: it waits, then reports the new ringd. */
-static void
-test_monitor_restart(void)
+TAP_TEST(test_monitor_restart, "ringctl-monitor-restart", 60)
 {
 	struct ring_ctl *c;
 	struct ring *ring;
@@ -746,7 +735,6 @@ test_monitor_restart(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
-TAP_TEST(test_monitor_restart, "ringctl-monitor-restart", 60)
 
 /* The whole of a file (ringctl's output) has s, within 10 s. */
 static void
@@ -789,8 +777,7 @@ await_pid(pid_t pid)
  * handler of ringctl's), and ends monitor with 0, which waits for a ringd
  * that went away and carries on with the new one.
  */
-static void
-test_oneshot_signals(void)
+TAP_TEST(test_oneshot_signals, "ringctl-oneshot-signals", 60)
 {
 	struct ring_ctl *c;
 	struct ring *ring;
@@ -854,15 +841,13 @@ test_oneshot_signals(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
-TAP_TEST(test_oneshot_signals, "ringctl-oneshot-signals", 60)
 
 /*
  * ringd goes away while a command waits for its answer (an open that the
  * scheme has not accepted yet): the command says ringd went away, with
  * status 3.
  */
-static void
-test_ringd_gone_mid_command(void)
+TAP_TEST(test_ringd_gone_mid_command, "ringctl-ringd-gone-mid-command", 60)
 {
 	struct ring_ctl *c;
 	struct ring_attach at;
@@ -890,7 +875,6 @@ test_ringd_gone_mid_command(void)
 	free(r);
 	td_cleanup(&d);
 }
-TAP_TEST(test_ringd_gone_mid_command, "ringctl-ringd-gone-mid-command", 60)
 
 /* --- completion scripts ------------------------------------------------- */
 
@@ -953,8 +937,7 @@ zsh_complete(const char *line, const char *want)
 	AWAIT_LINE(buf);
 }
 
-static void
-test_zsh_completion(void)
+TAP_TEST(test_zsh_completion, "ringctl-zsh-completion", 90)
 {
 	struct ring_ctl *c;
 	char line[512], want[512], nosock[256], cmd[1024];
@@ -1001,7 +984,6 @@ test_zsh_completion(void)
 	tm_keys(&tm, "C-u");
 	comp_done(c);
 }
-TAP_TEST(test_zsh_completion, "ringctl-zsh-completion", 90)
 
 /* Run the bash completion on words (the last one being completed). */
 static const char *
@@ -1027,8 +1009,7 @@ has_line(const char *text, const char *line)
 	return false;
 }
 
-static void
-test_bash_completion(void)
+TAP_TEST(test_bash_completion, "ringctl-bash-completion", 60)
 {
 	struct ring_ctl *c;
 	char env[300], words[512], nosock[256];
@@ -1070,6 +1051,5 @@ test_bash_completion(void)
 	TAP_ASSERT(has_line(got, "-q"));
 	comp_done(c);
 }
-TAP_TEST(test_bash_completion, "ringctl-bash-completion", 60)
 
 TAP_MAIN(td_setup)

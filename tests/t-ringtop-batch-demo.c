@@ -197,8 +197,7 @@ seen_stall_ended(struct json_object *f, const void *arg)
  * in which no index moved never say `running`, whatever the wait words
  * do (the driver wakes on timeouts); SIGCONT: the stall ends.
  */
-static void
-test_demo_stall(void)
+TAP_TEST(test_demo_stall, "ringtop-batch-demo-stall", 90)
 {
 	char who[64], pidtxt[32];
 	const char *want[4];
@@ -274,7 +273,6 @@ test_demo_stall(void)
 	tb_await_running(&tb_lj);
 	tb_demo_unwatch();
 }
-TAP_TEST(test_demo_stall, "ringtop-batch-demo-stall", 90)
 
 static bool
 seen_backlog(struct json_object *f, const void *arg)
@@ -305,8 +303,7 @@ seen_backlog(struct json_object *f, const void *arg)
 }
 
 /* SIGSTOP the driver: its CQEs wait unreaped, the alarm names it. */
-static void
-test_demo_backlog(void)
+TAP_TEST(test_demo_backlog, "ringtop-batch-demo-backlog", 90)
 {
 	char who[64];
 	const char *want[3];
@@ -323,7 +320,6 @@ test_demo_backlog(void)
 	tb_await_text(&tb_lt, 60, want);
 	tb_demo_unwatch();
 }
-TAP_TEST(test_demo_backlog, "ringtop-batch-demo-backlog", 90)
 
 /* The TB_DISK ring ended, with a ring_ended event saying line. */
 static bool
@@ -348,8 +344,7 @@ seen_ended(struct json_object *f, const void *line)
 }
 
 /* Kill the driver: its ring is listed as ended, the log says how. */
-static void
-test_demo_ended(void)
+TAP_TEST(test_demo_ended, "ringtop-batch-demo-ended", 90)
 {
 	char line[96], row[64];
 	const char *want[3];
@@ -370,7 +365,6 @@ test_demo_ended(void)
 	tb_await_text(&tb_lt, 60, want);
 	tb_demo_unwatch();
 }
-TAP_TEST(test_demo_ended, "ringtop-batch-demo-ended", 90)
 
 /*
  * Stop the driver and kill the scheme: ringd marks the ring dropped, and
@@ -378,8 +372,7 @@ TAP_TEST(test_demo_ended, "ringtop-batch-demo-ended", 90)
  * state and activity, the text STATE column and the alarm line, as
  * `ringctl -j rings` does.
  */
-static void
-test_demo_dropped(void)
+TAP_TEST(test_demo_dropped, "ringtop-batch-demo-dropped", 90)
 {
 	static const char *const want[] = { " dropped\n",
 		": dead peer, a side left (dropped), ", NULL };
@@ -421,7 +414,6 @@ test_demo_dropped(void)
 	json_object_put(ref);
 	tb_demo_unwatch();
 }
-TAP_TEST(test_demo_dropped, "ringtop-batch-demo-dropped", 90)
 
 /* A stale frame: the last snapshot of ringd *pid and the ring. */
 static bool
@@ -459,8 +451,7 @@ seen_back(struct json_object *f, const void *arg)
  * Stop ringd: the frames keep the last data, marked stale; start it
  * again: fresh frames, a ringd_back event, the ring adopted again.
  */
-static void
-test_demo_ringd_gone(void)
+TAP_TEST(test_demo_ringd_gone, "ringtop-batch-demo-ringd-gone", 90)
 {
 	const char *want[] = { "  STALE: ringd gone since ", " " TB_DISK " ",
 		"event ", " ringd went away: ", NULL };
@@ -479,15 +470,13 @@ test_demo_ringd_gone(void)
 	tb_await_running(&tb_lj);
 	tb_demo_unwatch();
 }
-TAP_TEST(test_demo_ringd_gone, "ringtop-batch-demo-ringd-gone", 90)
 
 /*
  * A ring's first frame: rates and state unknown (null, "-"), known in the
  * next.  ringtop -b -n 1 -o -s sq (ringtop(1)'s example) keeps the busy
  * ring, whose figures are not known yet.
  */
-static void
-test_demo_first(void)
+TAP_TEST(test_demo_first, "ringtop-batch-demo-first", 90)
 {
 	struct json_object *f, *r = NULL, *nf[1];
 	struct tb_run *run;
@@ -553,11 +542,9 @@ test_demo_first(void)
 	}
 	tb_demo_end();
 }
-TAP_TEST(test_demo_first, "ringtop-batch-demo-first", 90)
 
 /* .ringd in -b -j is the object `ringctl -j status` prints. */
-static void
-test_demo_status(void)
+TAP_TEST(test_demo_status, "ringtop-batch-demo-status", 60)
 {
 	struct json_object *f[1], *rd, *ref;
 	struct tb_run *r;
@@ -602,6 +589,5 @@ test_demo_status(void)
 	json_object_put(f[0]);
 	tb_demo_end();
 }
-TAP_TEST(test_demo_status, "ringtop-batch-demo-status", 60)
 
 TAP_MAIN(td_setup)

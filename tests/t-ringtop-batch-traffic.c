@@ -112,8 +112,7 @@ tb_put_frames(struct json_object **f, size_t n)
 /* --- sub-tests ------------------------------------------------------------ */
 
 /* -b -n 3: three text frames with the rings and their figures. */
-static void
-test_text(void)
+TAP_TEST(test_text, "ringtop-batch-text", 60)
 {
 	struct tb_run *r;
 	const char *p;
@@ -159,11 +158,9 @@ test_text(void)
 	TAP_EQ(strlen(r->err), 0);
 	tb_end();
 }
-TAP_TEST(test_text, "ringtop-batch-text", 60)
 
 /* -b -j -n 3: JSON frames, the ring keys of ringctl, rates and ages. */
-static void
-test_json(void)
+TAP_TEST(test_json, "ringtop-batch-json", 60)
 {
 	struct json_object *f[TB_FRAMES_MAX], *st, *ec, *nu, *o, *ref;
 	struct json_object *rings;
@@ -271,14 +268,12 @@ test_json(void)
 	tb_put_frames(f, n);
 	tb_end();
 }
-TAP_TEST(test_json, "ringtop-batch-json", 60)
 
 /*
  * The stall flag and the alarm lines once a head stood still 2 s: the SQ
  * stall charged to the producer, the CQ backlog to the consumer.
  */
-static void
-test_stalled(void)
+TAP_TEST(test_stalled, "ringtop-batch-stalled", 60)
 {
 	struct json_object *f[TB_FRAMES_MAX];
 	struct tb_run *r;
@@ -332,15 +327,13 @@ test_stalled(void)
 	}
 	tb_end();
 }
-TAP_TEST(test_stalled, "ringtop-batch-stalled", 60)
 
 /*
  * A consumer that waits for CQEs with a timeout, again and again, on a
  * ring whose scheme takes nothing: its CQ wait word comes and goes, no
  * index moves.  ringtop must not call that movement: never `running`.
  */
-static void
-test_wait_words(void)
+TAP_TEST(test_wait_words, "ringtop-batch-wait-words", 60)
 {
 	struct json_object *last = NULL;
 	int64_t prev[4] = { -1, -1, -1, -1 }, cur[4];
@@ -412,7 +405,6 @@ test_wait_words(void)
 	close(ready[1]);
 	tb_end();
 }
-TAP_TEST(test_wait_words, "ringtop-batch-wait-words", 60)
 
 /*
  * A scheme that takes 2 SQEs and never answers: both queues empty, the
@@ -420,8 +412,7 @@ TAP_TEST(test_wait_words, "ringtop-batch-wait-words", 60)
  * ring is stalled and the alarm blames the scheme, "SQEs taken, no CQE
  * posted".
  */
-static void
-test_no_cqe(void)
+TAP_TEST(test_no_cqe, "ringtop-batch-no-cqe", 60)
 {
 	struct json_object *r = NULL;
 	pid_t holder, user;
@@ -499,11 +490,9 @@ test_no_cqe(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
-TAP_TEST(test_no_cqe, "ringtop-batch-no-cqe", 60)
 
 /* -f, -o, -s narrow and order the rings in both forms. */
-static void
-test_select(void)
+TAP_TEST(test_select, "ringtop-batch-select", 60)
 {
 	struct json_object *f[TB_FRAMES_MAX], *rings, *first;
 	struct tb_run *r;
@@ -562,11 +551,9 @@ test_select(void)
 	json_object_put(f[0]);
 	tb_end();
 }
-TAP_TEST(test_select, "ringtop-batch-select", 60)
 
 /* No ringd: a message per frame, frames that say so, status 1. */
-static void
-test_no_ringd(void)
+TAP_TEST(test_no_ringd, "ringtop-batch-no-ringd", 30)
 {
 	struct json_object *f[TB_FRAMES_MAX];
 	struct tb_run *r;
@@ -594,11 +581,9 @@ test_no_ringd(void)
 	json_object_put(f[0]);
 	td_cleanup(&d);
 }
-TAP_TEST(test_no_ringd, "ringtop-batch-no-ringd", 30)
 
 /* Bad usage: status 2 and one line on stderr; -h and -V succeed. */
-static void
-test_usage(void)
+TAP_TEST(test_usage, "ringtop-batch-usage", 30)
 {
 	static const char *const bad[][4] = {
 		{ "-d", "0.01", NULL, NULL },
@@ -645,6 +630,5 @@ test_usage(void)
 	TB_STATUS(r, 1);
 	TAP_ASSERT(strstr(r->err, "not a terminal") != NULL);
 }
-TAP_TEST(test_usage, "ringtop-batch-usage", 30)
 
 TAP_MAIN(td_setup)

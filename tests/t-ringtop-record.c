@@ -144,8 +144,7 @@ tr_roundtrip(const char *opts, const char *name)
 	tr_replay_same(rec, opts, TR_STALL);
 }
 
-static void
-test_text(void)
+TAP_TEST(test_text, "ringtop-record-text", 60)
 {
 	char rec[256];
 
@@ -156,20 +155,16 @@ test_text(void)
 	tr_replay_same(rec, "--pace", TR_STALL);
 	tr_end();
 }
-TAP_TEST(test_text, "ringtop-record-text", 60)
 
-static void
-test_json(void)
+TAP_TEST(test_json, "ringtop-record-json", 60)
 {
 	tr_begin();
 	tr_roundtrip("-j", "json.rec");
 	tr_end();
 }
-TAP_TEST(test_json, "ringtop-record-json", 60)
 
 /* A recording past its bound stops, says so, and stays a valid file. */
-static void
-test_bound(void)
+TAP_TEST(test_bound, "ringtop-record-bound", 60)
 {
 	char rec[256], o[256], e[256], args[1024];
 	struct stat sb;
@@ -191,7 +186,6 @@ test_bound(void)
 		TAP_FAIL("the bounded recording does not replay: %d", st);
 	tr_end();
 }
-TAP_TEST(test_bound, "ringtop-record-bound", 60)
 
 /* Wait up to 5 s until ringd lists the scheme TR_DISK, or a ring to it. */
 static void
@@ -226,8 +220,7 @@ tr_await_disk(bool ring)
  * recording holds traffic, then a stall and its alarm.  The replayed
  * frames, text and JSON, are the recorded ones.
  */
-static void
-test_demo(void)
+TAP_TEST(test_demo, "ringtop-record-demo", 90)
 {
 	struct tp_proc scheme, driver;
 	char rec[256];
@@ -261,11 +254,9 @@ test_demo(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
-TAP_TEST(test_demo, "ringtop-record-demo", 90)
 
 /* ringd out of reach while recording: the replay says so the same way. */
-static void
-test_down(void)
+TAP_TEST(test_down, "ringtop-record-down", 60)
 {
 	char rec[256], o1[256], o2[256], e[256], args[1024];
 	int st;
@@ -289,14 +280,12 @@ test_down(void)
 		TAP_FAIL("recorded:\n%s\nreplayed:\n%s", tr_out, tr_out2);
 	tr_end();
 }
-TAP_TEST(test_down, "ringtop-record-down", 60)
 
 /*
  * ringd stopped while the recording runs: the replay shows the same
  * frames up to it, the frames marked while it is gone, and the events.
  */
-static void
-test_gone(void)
+TAP_TEST(test_gone, "ringtop-record-gone", 60)
 {
 	char rec[256], o[256], e[256], args[1024];
 	uint64_t t0;
@@ -331,7 +320,6 @@ test_gone(void)
 	tr_replay_same(rec, "", "gone since");
 	td_cleanup(&d);
 }
-TAP_TEST(test_gone, "ringtop-record-gone", 60)
 
 /* Write len bytes of buf to path. */
 static void
@@ -362,8 +350,7 @@ tr_refused(const char *path, const char *buf, size_t len, const char *want,
 		    tr_err, want);
 }
 
-static void
-test_hostile(void)
+TAP_TEST(test_hostile, "ringtop-record-hostile", 120)
 {
 	static char good[TR_OUT_MAX], bad[TR_OUT_MAX];
 	char rec[256], m[256], o[256], e[256], args[1024], *nl;
@@ -428,11 +415,9 @@ test_hostile(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
-TAP_TEST(test_hostile, "ringtop-record-hostile", 120)
 
 /* The replay on a terminal: the rings, then pause and step. */
-static void
-test_tty(void)
+TAP_TEST(test_tty, "ringtop-record-tty", 60)
 {
 	static char screen[TM_SCREEN_MAX];
 	/* keys and what the header then shows (6 frames) */
@@ -476,7 +461,6 @@ test_tty(void)
 	tm_stop(&t);
 	td_cleanup(&d);
 }
-TAP_TEST(test_tty, "ringtop-record-tty", 60)
 
 /* Wait up to 10 s until t's session ended (its ringtop quit). */
 static void
@@ -495,8 +479,7 @@ tr_wait_ended(const struct tm_server *t)
  * -w in the screen mode: the header says it records, and when the
  * recording stopped; the recording replays in batch mode.
  */
-static void
-test_tty_record(void)
+TAP_TEST(test_tty_record, "ringtop-record-tty-write", 60)
 {
 	static char screen[TM_SCREEN_MAX];
 	struct tm_server t;
@@ -535,7 +518,6 @@ test_tty_record(void)
 		TAP_FAIL("replay of the screen's recording:\n%s", tr_out);
 	tr_end();
 }
-TAP_TEST(test_tty_record, "ringtop-record-tty-write", 60)
 
 /* Append exitcode=99 to a sanitizer's options variable. */
 static void

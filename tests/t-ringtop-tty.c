@@ -198,8 +198,7 @@ tt_modes_at(const char *want, const char *what, const char *file, int line)
 }
 
 /* Rows, depth and backlog, the stall alarm, rates; then q. */
-static void
-test_screen(void)
+TAP_TEST(test_screen, "ringtop-tty-screen", 90)
 {
 	static char scr[TM_SCREEN_MAX];
 	char line[512], tmp[64];
@@ -257,11 +256,9 @@ test_screen(void)
 	}
 	tt_end_loaded();
 }
-TAP_TEST(test_screen, "ringtop-tty-screen", 90)
 
 /* Sort keys and menu, invert, filter, search, detail, help. */
-static void
-test_keys(void)
+TAP_TEST(test_keys, "ringtop-tty-keys", 120)
 {
 	static char scr[TM_SCREEN_MAX];
 	char row[512];
@@ -360,11 +357,9 @@ test_keys(void)
 	tm_press(&tt, "F10", "RINGTOP-EXIT=0", scr);
 	tt_end_loaded();
 }
-TAP_TEST(test_keys, "ringtop-tty-keys", 120)
 
 /* Pause freezes the screen; + and - change the interval. */
-static void
-test_pause(void)
+TAP_TEST(test_pause, "ringtop-tty-pause", 60)
 {
 	static char scr[TM_SCREEN_MAX], again[TM_SCREEN_MAX];
 
@@ -392,7 +387,6 @@ test_pause(void)
 	tm_press(&tt, "q", "RINGTOP-EXIT=0", scr);
 	tt_end();
 }
-TAP_TEST(test_pause, "ringtop-tty-pause", 60)
 
 /* Columns of the n bytes of UTF-8 at s (continuation bytes take none). */
 static int
@@ -441,8 +435,7 @@ tt_resize(int w, int h)
 }
 
 /* Resizing redraws the whole screen at the new size, down to narrow. */
-static void
-test_resize(void)
+TAP_TEST(test_resize, "ringtop-tty-resize", 60)
 {
 	static char scr[TM_SCREEN_MAX];
 	char line[512];
@@ -471,7 +464,6 @@ test_resize(void)
 	tm_wait(&tt, "TTY-SANE", scr);
 	tt_end_loaded();
 }
-TAP_TEST(test_resize, "ringtop-tty-resize", 60)
 
 /* Does captured text (capture-pane -e) set a colour in any SGR sequence? */
 static bool
@@ -500,8 +492,7 @@ tt_has_colour(const char *s)
 }
 
 /* Colours by default, none with NO_COLOR or --no-color. */
-static void
-test_color(void)
+TAP_TEST(test_color, "ringtop-tty-color", 60)
 {
 	static char scr[TM_SCREEN_MAX];
 	static const char *const runs[][2] = {
@@ -534,11 +525,9 @@ test_color(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
-TAP_TEST(test_color, "ringtop-tty-color", 60)
 
 /* ringd stops and comes back while ringtop runs; ringtop follows. */
-static void
-test_ringd_restart(void)
+TAP_TEST(test_ringd_restart, "ringtop-tty-ringd-restart", 60)
 {
 	static char scr[TM_SCREEN_MAX];
 	char fl[32];
@@ -566,11 +555,9 @@ test_ringd_restart(void)
 	tm_press(&tt, "q", "RINGTOP-EXIT=0", scr);
 	tt_end();
 }
-TAP_TEST(test_ringd_restart, "ringtop-tty-ringd-restart", 60)
 
 /* Started without ringd: a message, retries, and q still quits. */
-static void
-test_no_ringd(void)
+TAP_TEST(test_no_ringd, "ringtop-tty-no-ringd", 60)
 {
 	static char scr[TM_SCREEN_MAX];
 	char cmd[1024];
@@ -587,11 +574,9 @@ test_no_ringd(void)
 	tm_stop(&tt);
 	td_cleanup(&d);
 }
-TAP_TEST(test_no_ringd, "ringtop-tty-no-ringd", 60)
 
 /* The Memory tab: zones, a fragmentation map, regions by owner. */
-static void
-test_memory(void)
+TAP_TEST(test_memory, "ringtop-tty-memory", 60)
 {
 	static char scr[TM_SCREEN_MAX];
 	struct ring_ctl *c;
@@ -654,7 +639,6 @@ test_memory(void)
 	tm_press(&tt, "q", "RINGTOP-EXIT=0", scr);
 	tt_end();
 }
-TAP_TEST(test_memory, "ringtop-tty-memory", 60)
 
 /* --- the screens at 80x24 and 160x50 ----------------------------------- */
 
@@ -839,8 +823,7 @@ tt_check_tabs(int w, int h)
  * at 80 every column of Rings but the bars, Memory's GRANTS and AGE and
  * the zone's figures; at 160 the bars and every column.
  */
-static void
-test_layout(void)
+TAP_TEST(test_layout, "ringtop-tty-layout", 120)
 {
 	static char scr[TM_SCREEN_MAX];
 	struct tp_proc disk;
@@ -889,7 +872,6 @@ test_layout(void)
 	tp_reap(&disk, 10000);
 	tt_end();
 }
-TAP_TEST(test_layout, "ringtop-tty-layout", 120)
 
 /* The line that starts with word and a blank, copied into line. */
 static bool
@@ -943,8 +925,7 @@ tt_column(const char *scr, const char *hdr, int word, char out[][64],
  * its own sort (keys, menu, invert), shown in the tab bar and its header
  * and applied, while the Rings tab keeps its own.
  */
-static void
-test_schemes(void)
+TAP_TEST(test_schemes, "ringtop-tty-schemes", 90)
 {
 	static char scr[TM_SCREEN_MAX];
 	char line[512], col[16][64], first[64];
@@ -1016,14 +997,12 @@ test_schemes(void)
 	tp_reap(&disk, 10000);
 	tt_end_loaded();
 }
-TAP_TEST(test_schemes, "ringtop-tty-schemes", 90)
 
 /*
  * Help scrolls at 80x24; the detail view's key bar has its own keys; in
  * a locale that is not UTF-8 cut cells end in '~'.
  */
-static void
-test_help_detail(void)
+TAP_TEST(test_help_detail, "ringtop-tty-help-detail", 60)
 {
 	static char scr[TM_SCREEN_MAX];
 	char line[512];
@@ -1067,7 +1046,6 @@ test_help_detail(void)
 	tm_press(&tt, "q", "RINGTOP-EXIT=0", scr);
 	tt_end_loaded();
 }
-TAP_TEST(test_help_detail, "ringtop-tty-help-detail", 60)
 
 /*
  * Whether the screen line holding s is drawn dim (SGR 2) up to s, from a
@@ -1118,8 +1096,7 @@ tt_dim(const char *s, bool must_find)
  * its ring kept, dimmed, as ended, and the event in the log pane; ringd
  * stopped -> the last frame kept under "ringd gone since".
  */
-static void
-test_blame(void)
+TAP_TEST(test_blame, "ringtop-tty-blame", 90)
 {
 	static char scr[TM_SCREEN_MAX];
 	struct tp_proc disk, drv;
@@ -1186,6 +1163,5 @@ test_blame(void)
 	tm_stop(&tt);
 	td_cleanup(&d);
 }
-TAP_TEST(test_blame, "ringtop-tty-blame", 90)
 
 TAP_MAIN(td_setup)

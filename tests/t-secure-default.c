@@ -214,8 +214,7 @@ sd_alloc(struct ring_ctl *c, uint64_t *base)
 /* --- sub-tests ----------------------------------------------------------- */
 
 /* The socket: root's, the group's, 0660. */
-static void
-test_socket(void)
+TAP_TEST_ROOT(test_socket, "secure-socket", 30, SD_WHY_ROOT)
 {
 	struct stat st;
 
@@ -227,7 +226,6 @@ test_socket(void)
 	TAP_EQ(st.st_gid, sd_gid);
 	td_finish(&d);
 }
-TAP_TEST_ROOT(test_socket, "secure-socket", 30, SD_WHY_ROOT)
 
 static void
 member_work(void)
@@ -248,14 +246,12 @@ member_work(void)
 }
 
 /* A member of the group does what a client does, but no physalloc3. */
-static void
-test_member(void)
+TAP_TEST_ROOT(test_member, "secure-member", 30, SD_WHY_ROOT)
 {
 	sd_begin();
 	sd_as(true, member_work);
 	td_finish(&d);
 }
-TAP_TEST_ROOT(test_member, "secure-member", 30, SD_WHY_ROOT)
 
 static void
 outsider_refused(void)
@@ -269,18 +265,15 @@ outsider_refused(void)
 }
 
 /* Anyone outside the group cannot even connect. */
-static void
-test_outsider(void)
+TAP_TEST_ROOT(test_outsider, "secure-outsider", 30, SD_WHY_ROOT)
 {
 	sd_begin();
 	sd_as(false, outsider_refused);
 	td_finish(&d);
 }
-TAP_TEST_ROOT(test_outsider, "secure-outsider", 30, SD_WHY_ROOT)
 
 /* Root is in no group the file names, and may do everything. */
-static void
-test_root(void)
+TAP_TEST_ROOT(test_root, "secure-root", 30, SD_WHY_ROOT)
 {
 	struct ring_ctl *c;
 	struct ring *r;
@@ -295,7 +288,6 @@ test_root(void)
 	TAP_RC(ring_physfree(c, base, 4 * SD_KB), 0);
 	td_end(&d, c);
 }
-TAP_TEST_ROOT(test_root, "secure-root", 30, SD_WHY_ROOT)
 
 static void
 outsider_denied(void)
@@ -319,8 +311,7 @@ outsider_denied(void)
  * The socket's mode widened by hand: the outsider connects, and the
  * policy denies it what the members may do.
  */
-static void
-test_widened(void)
+TAP_TEST_ROOT(test_widened, "secure-widened", 30, SD_WHY_ROOT)
 {
 	sd_begin();
 	TAP_SYS(chmod(d.sock, 0666));
@@ -330,7 +321,6 @@ test_widened(void)
 		TD_FAIL(&d, "ringd did not log the denials with their rules");
 	td_finish(&d);
 }
-TAP_TEST_ROOT(test_widened, "secure-widened", 30, SD_WHY_ROOT)
 
 /*
  * Every sub-test needs root; the setup runs in main, before they fork,

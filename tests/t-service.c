@@ -170,19 +170,15 @@ term_run(int sig)
 	td_cleanup(&d);
 }
 
-static void
-test_sigterm(void)
+TAP_TEST(test_sigterm, "service-pidfile-sigterm", 30)
 {
 	term_run(SIGTERM);
 }
-TAP_TEST(test_sigterm, "service-pidfile-sigterm", 30)
 
-static void
-test_sigint(void)
+TAP_TEST(test_sigint, "service-sigint", 30)
 {
 	term_run(SIGINT);
 }
-TAP_TEST(test_sigint, "service-sigint", 30)
 
 /*
  * SIGTERM the moment the socket file appears, before ringd may be ready:
@@ -190,8 +186,7 @@ TAP_TEST(test_sigint, "service-sigint", 30)
  * nor pidfile behind.  Many tries, to hit the window between bind() and
  * the event loop.
  */
-static void
-test_sigterm_at_startup(void)
+TAP_TEST(test_sigterm_at_startup, "service-sigterm-at-startup", 60)
 {
 	unsigned i, tries = 40, left = 0, killed = 0;
 	struct stat st;
@@ -235,11 +230,9 @@ test_sigterm_at_startup(void)
 		    left, tries, killed);
 	td_cleanup(&d);
 }
-TAP_TEST(test_sigterm_at_startup, "service-sigterm-at-startup", 60)
 
 /* socket_mode applies at start and at reload. */
-static void
-test_socket_mode(void)
+TAP_TEST(test_socket_mode, "service-socket-mode", 30)
 {
 	struct stat st;
 	uint64_t t0;
@@ -269,7 +262,6 @@ test_socket_mode(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
-TAP_TEST(test_socket_mode, "service-socket-mode", 30)
 
 /* Open rings to null on c until one fails; returns how many opened. */
 static unsigned
@@ -310,8 +302,7 @@ noop_each(struct ring **rs, unsigned n)
  * old client keeps its four (working) and gets no more.  A bad file at
  * the next SIGHUP changes nothing and is reported with file:line.
  */
-static void
-test_sighup_reload(void)
+TAP_TEST(test_sighup_reload, "service-sighup-reload", 30)
 {
 	struct ring_ctl *c1, *c2;
 	struct ring *r1[8], *r2[8];
@@ -367,7 +358,6 @@ test_sighup_reload(void)
 		ring_close(r1[i]);
 	td_end(&d, c1);
 }
-TAP_TEST(test_sighup_reload, "service-sighup-reload", 30)
 
 /* A bad config: non-zero exit, the message names file:line, no socket. */
 static void
@@ -390,8 +380,7 @@ bad_conf(const char *conf, unsigned line, const char *what)
 	td_cleanup(&d);
 }
 
-static void
-test_bad_config(void)
+TAP_TEST(test_bad_config, "service-bad-config", 60)
 {
 	/* each file is refused: at which line, and for what */
 	static const struct {
@@ -447,11 +436,9 @@ test_bad_config(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
-TAP_TEST(test_bad_config, "service-bad-config", 60)
 
 /* A second ringd on a live socket, or with a live pidfile, refuses. */
-static void
-test_second_instance(void)
+TAP_TEST(test_second_instance, "service-second-instance", 30)
 {
 	struct td d2;
 	struct ring_ctl *c;
@@ -494,11 +481,9 @@ test_second_instance(void)
 	}
 	td_finish(&d);
 }
-TAP_TEST(test_second_instance, "service-second-instance", 30)
 
 /* A ringd killed by SIGKILL leaves its socket; the next one replaces it. */
-static void
-test_stale_socket(void)
+TAP_TEST(test_stale_socket, "service-stale-socket", 30)
 {
 	struct td d2;
 	struct stat sb;
@@ -537,11 +522,9 @@ test_stale_socket(void)
 	TAP_ASSERT(S_ISREG(sb.st_mode));
 	td_cleanup(&d);
 }
-TAP_TEST(test_stale_socket, "service-stale-socket", 30)
 
 /* $RINGD_SOCKET names the socket when -S does not. */
-static void
-test_env_socket(void)
+TAP_TEST(test_env_socket, "service-env-socket", 30)
 {
 	struct ring_ctl *c;
 	struct ring_ctl_status st;
@@ -561,14 +544,12 @@ test_env_socket(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
-TAP_TEST(test_env_socket, "service-env-socket", 30)
 
 /*
  * Where the socket goes: -S beats $RINGD_SOCKET beats the config's
  * `socket`, and each alone is obeyed.
  */
-static void
-test_socket_precedence(void)
+TAP_TEST(test_socket_precedence, "service-socket-precedence", 30)
 {
 	char conf[TD_PATH_MAX + 32], other[TD_PATH_MAX], env[TD_PATH_MAX];
 	struct stat sb;
@@ -606,7 +587,6 @@ test_socket_precedence(void)
 	td_stop(&d);
 	td_cleanup(&d);
 }
-TAP_TEST(test_socket_precedence, "service-socket-precedence", 30)
 
 /* Command line: -h, -V, bad options and arguments (usage: exit 2). */
 static void
@@ -626,8 +606,7 @@ cli_run(const char *const *args, int want, const char *expect)
 	td_cleanup(&d);
 }
 
-static void
-test_cli(void)
+TAP_TEST(test_cli, "service-cli", 30)
 {
 	static const char *const h[] = { "-h", NULL };
 	static const char *const v[] = { "-V", NULL };
@@ -652,7 +631,6 @@ test_cli(void)
 		cli_run(sl, 1, "too long");
 	}
 }
-TAP_TEST(test_cli, "service-cli", 30)
 
 /* Has a process that is not our child gone (no /proc entry, or zombie)? */
 static bool
@@ -763,20 +741,16 @@ out:
 	td_cleanup(&d);
 }
 
-static void
-test_daemon_mode(void)
+TAP_TEST(test_daemon_mode, "service-daemon-mode", 30)
 {
 	daemon_run(0);
 }
-TAP_TEST(test_daemon_mode, "service-daemon-mode", 30)
 
 /* A relative $RINGD_SOCKET must still be found (and removed) from "/". */
-static void
-test_daemon_relative_env(void)
+TAP_TEST(test_daemon_relative_env, "service-daemon-relative-env-socket", 30)
 {
 	daemon_run(TD_ENV_SOCKET | TD_ENV_RELATIVE);
 }
-TAP_TEST(test_daemon_relative_env, "service-daemon-relative-env-socket", 30)
 
 /*
  * Wait up to 3 s for an sd_notify datagram carrying token; others (e.g.
@@ -802,8 +776,7 @@ notify_expect(int fd, const char *token, char *buf, size_t size)
 }
 
 /* Type=notify: READY=1 with MAINPID, RELOADING=1 then READY=1, STOPPING=1. */
-static void
-test_sd_notify(void)
+TAP_TEST(test_sd_notify, "service-sd-notify", 30)
 {
 	struct sockaddr_un sa;
 	char buf[512], want[64];
@@ -835,6 +808,5 @@ test_sd_notify(void)
 	close(fd);
 	td_cleanup(&d);
 }
-TAP_TEST(test_sd_notify, "service-sd-notify", 30)
 
 TAP_MAIN(td_setup)

@@ -509,8 +509,8 @@ soak_consumer_slot(unsigned slot)
 	soak_consumer(slot, soak_per);
 }
 
-static void
-test_soak(void)
+TAP_TEST(test_soak,
+    "soak: rings with traffic, churn and kills; ringd stays flat", 86400)
 {
 	unsigned secs = soak_env("RING_SOAK_SECONDS", 5, 86400);
 	unsigned nrings = soak_env("RING_SOAK_RINGS", 200,
@@ -607,7 +607,5 @@ test_soak(void)
 		    m1.shmem, m0.shmem, m1.shmem_max, m0.shmem_max);
 	td_end(&d, c);
 }
-TAP_TEST(test_soak,
-    "soak: rings with traffic, churn and kills; ringd stays flat", 86400)
 
 TAP_MAIN(td_setup)

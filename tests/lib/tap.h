@@ -36,8 +36,15 @@
 void tap_init(int argc, char **argv);
 void tap_run(const char *name, void (*fn)(void), unsigned timeout_s);
 /*
- * Sub-tests can also register themselves, kernel-selftest style: after a
- * sub-test's function, TAP_TEST(fn, "name", timeout_s) records it, and
+ * Sub-tests can also register themselves, kernel-selftest style: the
+ * sub-test's function starts with TAP_TEST(fn, "name", timeout_s) in
+ * place of its "static void fn(void)" line, body follows:
+ *
+ *	TAP_TEST(test_open_errors, "ctl-open-errors", 30)
+ *	{
+ *		...
+ *	}
+ *
  * TAP_MAIN(setup) defines a main() that calls tap_init(), setup (a
  * function of no arguments, or NULL), every registered sub-test in the
  * order they stand in the file, and tap_done().  TAP_TEST_ROOT() is
@@ -56,23 +63,24 @@ int tap_main(int argc, char **argv, void (*setup)(void));
 #define TAP_TEST(fn, name, timeout_s) \
 	TAP_TEST_ROOT(fn, name, timeout_s, NULL)
 #define TAP_TEST_ROOT(fn, name, timeout_s, why) \
+	static void fn(void); \
 	static const struct tap_test tap_test_##fn = { (fn), (name), \
 		(timeout_s), __LINE__, (why) }; \
 	__attribute__((constructor)) static void tap_register_##fn(void) \
 	{ \
 		tap_register(&tap_test_##fn); \
-	}
+	} \
+	static void fn(void)
 /*
  * A sub-test that is one call, such as one variant of a shared run:
  * TAP_TEST_CALL(test_full_sq, "ring-full-sq", 0, fill_drain(false))
  * defines test_full_sq() to make that call and registers it.
  */
 #define TAP_TEST_CALL(fn, name, timeout_s, call) \
-	static void fn(void) \
+	TAP_TEST(fn, name, timeout_s) \
 	{ \
 		call; \
-	} \
-	TAP_TEST(fn, name, timeout_s)
+	}
 #define TAP_MAIN(setup) \
 	int main(int argc, char **argv) \
 	{ \
