@@ -13,6 +13,8 @@
 #include <ring/ctl.h>
 #include <ring/ring.h>
 
+#include "ramfile.h"
+
 #define NO_BLOCK UINT64_MAX /* slot_blk[] of a free slot */
 
 static int64_t
@@ -41,22 +43,14 @@ usage(FILE *f)
 static unsigned long
 number(const char *s, unsigned long min, unsigned long max)
 {
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 0);
-	if (errno || *end || v < min || v > max) {
-		fprintf(stderr, "ramfile-client: bad number '%s'\n", s);
-		exit(2);
-	}
-	return v;
+	return (unsigned long)ramfile_number("ramfile-client", "number", s,
+	    min, max);
 }
 
 int
 main(int argc, char **argv)
 {
-	const char *sock = NULL, *name = "ramfile";
+	const char *sock = NULL, *name = RAMFILE_NAME;
 	unsigned long blocks = 256, bsize = 4096, depth = 16, passes = 1;
 	uint64_t base = 0; /* where in the file our blocks start */
 	struct ring_params p = { 0 };
@@ -92,18 +86,12 @@ main(int argc, char **argv)
 		case 'o':
 			base = number(optarg, 0, 1ul << 32);
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
+		default: /* -h, or an option it does not know */
+			ramfile_usage_exit(usage, c == 'h');
 		}
 	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
+	if (optind != argc)
+		ramfile_usage_exit(usage, false);
 	if ((rc = ring_ctl_connect(sock, NULL, &ctl)) < 0) {
 		fprintf(stderr, "ramfile-client: cannot connect to ringd: %s\n",
 		    strerror(-rc));
