@@ -37,6 +37,19 @@ int opname_find(const char *s, const struct ring_ctl_opname *v, size_t n,
     uint8_t *code);
 
 /*
+ * The splitmix64 step: a well-mixed function of x, for seeded pseudo-random
+ * streams (x advanced by any odd constant) and cheap position hashes.
+ */
+static inline uint64_t
+mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/*
  * clock.c: CLOCK_MONOTONIC in ns (clock_ns) and ms (clock_ms), and
  * CLOCK_REALTIME in ns (clock_wall_ns): the suite's clocks.
  */
