@@ -65,12 +65,6 @@ main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "hS:n:c:b:q:p:o:")) != -1) {
 		switch (c) {
-		case 'S':
-			sock = optarg;
-			break;
-		case 'n':
-			name = optarg;
-			break;
 		case 'c':
 			blocks = number(optarg, 1, 1ul << 24);
 			break;
@@ -86,8 +80,9 @@ main(int argc, char **argv)
 		case 'o':
 			base = number(optarg, 0, 1ul << 32);
 			break;
-		default: /* -h, or an option it does not know */
-			ramfile_usage_exit(usage, c == 'h');
+		default: /* -S, -n, -h, or one it does not know */
+			ramfile_option(c, &sock, &name, usage);
+			break;
 		}
 	}
 	if (optind != argc)

@@ -133,18 +133,13 @@ main(int argc, char **argv)
 	file_size = 1 << 20;
 	while ((c = getopt(argc, argv, "hS:n:s:")) != -1) {
 		switch (c) {
-		case 'S':
-			sock = optarg;
-			break;
-		case 'n':
-			name = optarg;
-			break;
 		case 's':
 			file_size = ramfile_number("ramfile-scheme", "size",
 			    optarg, 1, 1ull << 32);
 			break;
-		default: /* -h, or an option it does not know */
-			ramfile_usage_exit(usage, c == 'h');
+		default: /* -S, -n, -h, or one it does not know */
+			ramfile_option(c, &sock, &name, usage);
+			break;
 		}
 	}
 	if (optind != argc)

@@ -7,6 +7,7 @@
 #define RAMFILE_H
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,22 @@ ramfile_usage_exit(void (*usage)(FILE *), bool ok)
 {
 	usage(ok ? stdout : stderr);
 	exit(ok ? 0 : 2);
+}
+
+/*
+ * The options both programs take, for the default of their getopt() switch:
+ * -S socket and -n name are stored; -h and an unknown option exit.
+ */
+static inline void
+ramfile_option(int c, const char **sock, const char **name,
+    void (*usage)(FILE *))
+{
+	if (c == 'S')
+		*sock = optarg;
+	else if (c == 'n')
+		*name = optarg;
+	else
+		ramfile_usage_exit(usage, c == 'h');
 }
 
 #endif
