@@ -142,6 +142,20 @@ const char *sock_error(char *buf, size_t len, const char *opt,
     enum ring_ctl_scope scope, const char *path, int err);
 
 /*
+ * sockpath.c: a ringd connection that outlives ringd's restarts
+ * (ring_ctl_set_reconnect()) as its user last saw it: set up when it
+ * connects; ctl_watch() says what changed since the last look, either
+ * bit or both.
+ */
+struct ctl_watch {
+	bool up;	   /* connected, as last seen */
+	uint64_t restarts; /* times ringd came back */
+};
+#define CTL_WENT_AWAY 1u /* connected at the last look, not now */
+#define CTL_CAME_BACK 2u /* ring_ctl_reconnects() moved on */
+unsigned ctl_watch(struct ctl_watch *w, const struct ring_ctl *c);
+
+/*
  * peer.c: a peer as both front ends print it: "pid/comm" (comm through
  * san_vis()), comm alone (or "ringd") for ringd itself (pid 0).  Returns
  * buf.

@@ -342,27 +342,23 @@ static int
 drv_control(struct drv *d)
 {
 	int64_t now = (int64_t)clock_ns();
-	bool up;
+	unsigned what;
 	int rc;
 
 	if (now - d->ctl_seen_ns < DRV_TICK_NS)
 		return 0;
 	d->ctl_seen_ns = now;
 	rc = ring_ctl_process(d->ctl);
-	up = ring_ctl_connected(d->ctl);
-	if (!up && d->ctl_up)
+	what = ctl_watch(&d->watch, d->ctl);
+	if (what & CTL_WENT_AWAY)
 		fprintf(stderr,
 		    "blkdev-driver: ringd went away; going on, "
 		    "reconnecting\n");
-	d->ctl_up = up;
-	if (ring_ctl_reconnects(d->ctl) != d->restarts) {
-		d->restarts = ring_ctl_reconnects(d->ctl);
-		if (rc == 0)
-			fprintf(stderr,
-			    "blkdev-driver: ringd is back; ring and "
-			    "DMA memory handed back\n");
-	}
-	if (rc < 0 && up) {
+	if ((what & CTL_CAME_BACK) && rc == 0)
+		fprintf(stderr,
+		    "blkdev-driver: ringd is back; ring and "
+		    "DMA memory handed back\n");
+	if (rc < 0 && d->watch.up) {
 		fprintf(stderr,
 		    "blkdev-driver: ringd came back without the ring or the "
 		    "DMA memory of '%s' (%s); stopping\n",
