@@ -63,7 +63,8 @@ main(int argc, char **argv)
 	unsigned pass;
 	int c, rc, ret = 1;
 
-	while ((c = getopt(argc, argv, "hS:n:c:b:q:p:o:")) != -1) {
+	while ((c = ramfile_getopt(argc, argv, "hS:n:c:b:q:p:o:", &sock, &name,
+		    usage)) != -1) {
 		switch (c) {
 		case 'c':
 			blocks = number(optarg, 1, 1ul << 24);
@@ -80,13 +81,8 @@ main(int argc, char **argv)
 		case 'o':
 			base = number(optarg, 0, 1ul << 32);
 			break;
-		default: /* -S, -n, -h, or one it does not know */
-			ramfile_option(c, &sock, &name, usage);
-			break;
 		}
 	}
-	if (optind != argc)
-		ramfile_usage_exit(usage, false);
 	if ((rc = ring_ctl_connect(sock, NULL, &ctl)) < 0) {
 		fprintf(stderr, "ramfile-client: cannot connect to ringd: %s\n",
 		    strerror(-rc));

@@ -131,19 +131,15 @@ main(int argc, char **argv)
 	bool was_up = true;
 
 	file_size = 1 << 20;
-	while ((c = getopt(argc, argv, "hS:n:s:")) != -1) {
+	while ((c = ramfile_getopt(argc, argv, "hS:n:s:", &sock, &name,
+		    usage)) != -1) {
 		switch (c) {
 		case 's':
 			file_size = ramfile_number("ramfile-scheme", "size",
 			    optarg, 1, 1ull << 32);
 			break;
-		default: /* -S, -n, -h, or one it does not know */
-			ramfile_option(c, &sock, &name, usage);
-			break;
 		}
 	}
-	if (optind != argc)
-		ramfile_usage_exit(usage, false);
 	if ((file = calloc(1, file_size)) == NULL) {
 		fprintf(stderr, "ramfile-scheme: out of memory\n");
 		return 1;

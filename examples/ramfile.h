@@ -40,19 +40,35 @@ ramfile_usage_exit(void (*usage)(FILE *), bool ok)
 }
 
 /*
- * The options both programs take, for the default of their getopt() switch:
- * -S socket and -n name are stored; -h and an unknown option exit.
+ * getopt() over opts for both programs: takes -S socket, -n name and -h
+ * itself, and exits on an option it does not know or an operand left;
+ * returns each of the program's own options, then -1.
  */
-static inline void
-ramfile_option(int c, const char **sock, const char **name,
-    void (*usage)(FILE *))
+static inline int
+ramfile_getopt(int argc, char **argv, const char *opts, const char **sock,
+    const char **name, void (*usage)(FILE *))
 {
-	if (c == 'S')
-		*sock = optarg;
-	else if (c == 'n')
-		*name = optarg;
-	else
-		ramfile_usage_exit(usage, c == 'h');
+	int c;
+
+	while ((c = getopt(argc, argv, opts)) != -1) {
+		switch (c) {
+		case 'S':
+			*sock = optarg;
+			break;
+		case 'n':
+			*name = optarg;
+			break;
+		case 'h':
+		case '?':
+			ramfile_usage_exit(usage, c == 'h');
+			break;
+		default:
+			return c;
+		}
+	}
+	if (optind != argc)
+		ramfile_usage_exit(usage, false);
+	return -1;
 }
 
 #endif
