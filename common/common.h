@@ -37,6 +37,19 @@ int opname_find(const char *s, const struct ring_ctl_opname *v, size_t n,
     uint8_t *code);
 
 /*
+ * The splitmix64 step: a well-mixed function of x, for seeded pseudo-random
+ * streams (x advanced by any odd constant) and cheap position hashes.
+ */
+static inline uint64_t
+mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/*
  * clock.c: CLOCK_MONOTONIC in ns (clock_ns) and ms (clock_ms), and
  * CLOCK_REALTIME in ns (clock_wall_ns): the suite's clocks.
  */
@@ -127,6 +140,20 @@ int sock_path(const char *opt, enum ring_ctl_scope scope, char *buf,
  */
 const char *sock_error(char *buf, size_t len, const char *opt,
     enum ring_ctl_scope scope, const char *path, int err);
+
+/*
+ * sockpath.c: a ringd connection that outlives ringd's restarts
+ * (ring_ctl_set_reconnect()) as its user last saw it: set up when it
+ * connects; ctl_watch() says what changed since the last look, either
+ * bit or both.
+ */
+struct ctl_watch {
+	bool up;	   /* connected, as last seen */
+	uint64_t restarts; /* times ringd came back */
+};
+#define CTL_WENT_AWAY 1u /* connected at the last look, not now */
+#define CTL_CAME_BACK 2u /* ring_ctl_reconnects() moved on */
+unsigned ctl_watch(struct ctl_watch *w, const struct ring_ctl *c);
 
 /*
  * peer.c: a peer as both front ends print it: "pid/comm" (comm through

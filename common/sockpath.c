@@ -1,7 +1,8 @@
 /*
  * sockpath.c - which ringd socket a front end dials (-S, --user,
  * --system, or libring's default rule), and the one line it prints when
- * that ringd cannot be reached: the paths it tried and what to do.
+ * that ringd cannot be reached: the paths it tried and what to do; and
+ * whether a connection that reconnects went away or came back.
  *
  * Depends on libring's ring_ctl_socket_path_for().
  */
@@ -114,4 +115,21 @@ sock_error(char *buf, size_t len, const char *opt, enum ring_ctl_scope scope,
 	snprintf(buf, len, "cannot connect to ringd at '%s'%s: %s%s", path,
 	    origin, reason, hint);
 	return buf;
+}
+
+unsigned
+ctl_watch(struct ctl_watch *w, const struct ring_ctl *c)
+{
+	bool up = ring_ctl_connected(c);
+	uint64_t n = ring_ctl_reconnects(c);
+	unsigned what = 0;
+
+	if (!up && w->up)
+		what |= CTL_WENT_AWAY;
+	w->up = up;
+	if (n != w->restarts) {
+		w->restarts = n;
+		what |= CTL_CAME_BACK;
+	}
+	return what;
 }

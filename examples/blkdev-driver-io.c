@@ -34,20 +34,10 @@ drv_sleep_ns(int64_t ns)
 		(void)nanosleep(&ts, NULL); /* a signal cuts it short */
 }
 
-/* splitmix64 step: a well-mixed function of x. */
-static uint64_t
-drv_mix(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ull;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
-
 uint64_t
 drv_rand(struct drv *d)
 {
-	d->seed = drv_mix(d->seed);
+	d->seed = mix64(d->seed);
 	return d->seed;
 }
 
@@ -64,7 +54,7 @@ drv_rand_len(struct drv *d, uint64_t max)
 static uint64_t
 drv_word(uint64_t seed, uint64_t pos)
 {
-	return drv_mix(seed ^ (pos >> 3) * 0x2545f4914f6cdd1dull);
+	return mix64(seed ^ (pos >> 3) * 0x2545f4914f6cdd1dull);
 }
 
 /* Fill (or, check, count bad words of) a slot's first len bytes. */
@@ -352,27 +342,23 @@ static int
 drv_control(struct drv *d)
 {
 	int64_t now = (int64_t)clock_ns();
-	bool up;
+	unsigned what;
 	int rc;
 
 	if (now - d->ctl_seen_ns < DRV_TICK_NS)
 		return 0;
 	d->ctl_seen_ns = now;
 	rc = ring_ctl_process(d->ctl);
-	up = ring_ctl_connected(d->ctl);
-	if (!up && d->ctl_up)
+	what = ctl_watch(&d->watch, d->ctl);
+	if (what & CTL_WENT_AWAY)
 		fprintf(stderr,
 		    "blkdev-driver: ringd went away; going on, "
 		    "reconnecting\n");
-	d->ctl_up = up;
-	if (ring_ctl_reconnects(d->ctl) != d->restarts) {
-		d->restarts = ring_ctl_reconnects(d->ctl);
-		if (rc == 0)
-			fprintf(stderr,
-			    "blkdev-driver: ringd is back; ring and "
-			    "DMA memory handed back\n");
-	}
-	if (rc < 0 && up) {
+	if ((what & CTL_CAME_BACK) && rc == 0)
+		fprintf(stderr,
+		    "blkdev-driver: ringd is back; ring and "
+		    "DMA memory handed back\n");
+	if (rc < 0 && d->watch.up) {
 		fprintf(stderr,
 		    "blkdev-driver: ringd came back without the ring or the "
 		    "DMA memory of '%s' (%s); stopping\n",

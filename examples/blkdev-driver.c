@@ -278,7 +278,7 @@ drv_report_json(const struct drv *d, double s, double iops, double mibs,
 	drv_json_count(o, "submitted", d->submitted);
 	drv_json_count(o, "shutdowns", d->shutdowns);
 	drv_json_count(o, "unanswered", d->inflight);
-	drv_json_count(o, "ringd_restarts", d->restarts);
+	drv_json_count(o, "ringd_restarts", d->watch.restarts);
 	printf("%s\n",
 	    json_object_to_json_string_ext(o,
 		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -589,7 +589,7 @@ main(int argc, char **argv)
 	}
 	/* ride through a restart of ringd: the ring and memory come back */
 	(void)ring_ctl_set_reconnect(d.ctl, true);
-	d.ctl_up = true;
+	d.watch.up = true;
 	memset(&p, 0, sizeof(p));
 	for (p.sq_entries = 4; p.sq_entries < d.depth; p.sq_entries *= 2)
 		;

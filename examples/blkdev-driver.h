@@ -97,9 +97,8 @@ struct drv {
 	bool gone; /* the device left (-ESHUTDOWN) */
 
 	/* ringd */
-	bool ctl_up;	     /* connected, as last seen */
-	int64_t ctl_seen_ns; /* last look at the control socket */
-	uint64_t restarts;   /* times ringd came back */
+	struct ctl_watch watch; /* as last seen: connected, restarts */
+	int64_t ctl_seen_ns;	/* last look at the control socket */
 
 	/* load mode: per block, the seed last written (0: never) */
 	uint64_t *block_seed;

@@ -80,8 +80,7 @@ struct blk {
 	struct blk_ring *rings[BLK_MAX_RINGS];
 	int ep;
 	uint64_t requests, errors, nrings;
-	bool ctl_up;	   /* connected to ringd, as last seen */
-	uint64_t restarts; /* times ringd came back */
+	struct ctl_watch watch; /* ringd, as last seen */
 };
 
 static volatile sig_atomic_t blk_quit;
@@ -449,24 +448,21 @@ blk_attach(struct blk *b)
 static void
 blk_control(struct blk *b)
 {
-	bool up;
+	unsigned what;
 	int rc;
 
 	rc = blk_attach(b);
-	up = ring_ctl_connected(b->ctl);
-	if (!up && b->ctl_up)
+	what = ctl_watch(&b->watch, b->ctl);
+	if (what & CTL_WENT_AWAY)
 		fprintf(stderr,
 		    "blkdev-scheme: ringd went away; serving on, "
 		    "reconnecting\n");
-	b->ctl_up = up;
-	if (ring_ctl_reconnects(b->ctl) != b->restarts) {
-		b->restarts = ring_ctl_reconnects(b->ctl);
+	if (what & CTL_CAME_BACK)
 		fprintf(stderr,
 		    "blkdev-scheme: ringd is back; '%s' registered again, "
 		    "rings handed back\n",
 		    b->name);
-	}
-	if (rc < 0 && up)
+	if (rc < 0 && b->watch.up)
 		fprintf(stderr,
 		    "blkdev-scheme: ringd is back but refused '%s', a ring "
 		    "or a region: %s\n",
@@ -675,7 +671,7 @@ main(int argc, char **argv)
 	}
 	/* ride through a restart of ringd */
 	(void)ring_ctl_set_reconnect(b.ctl, true);
-	b.ctl_up = true;
+	b.watch.up = true;
 	if ((rc = ring_ctl_register_names(b.ctl, b.name, ops, sizeof(ops),
 		 opnames, sizeof(opnames) / sizeof(opnames[0]))) < 0) {
 		fprintf(stderr, "blkdev-scheme: cannot register '%s': %s\n",
@@ -707,7 +703,7 @@ out:
 	fprintf(stderr,
 	    "blkdev-scheme: %" PRIu64 " requests on %" PRIu64 " rings, %" PRIu64
 	    " errors, %" PRIu64 " ringd restarts\n",
-	    b.requests, b.nrings, b.errors, b.restarts);
+	    b.requests, b.nrings, b.errors, b.watch.restarts);
 	ring_ctl_close(b.ctl);
 	if (b.ep >= 0)
 		close(b.ep);

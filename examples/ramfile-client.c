@@ -13,6 +13,8 @@
 #include <ring/ctl.h>
 #include <ring/ring.h>
 
+#include "ramfile.h"
+
 #define NO_BLOCK UINT64_MAX /* slot_blk[] of a free slot */
 
 static int64_t
@@ -41,22 +43,14 @@ usage(FILE *f)
 static unsigned long
 number(const char *s, unsigned long min, unsigned long max)
 {
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 0);
-	if (errno || *end || v < min || v > max) {
-		fprintf(stderr, "ramfile-client: bad number '%s'\n", s);
-		exit(2);
-	}
-	return v;
+	return (unsigned long)ramfile_number("ramfile-client", "number", s,
+	    min, max);
 }
 
 int
 main(int argc, char **argv)
 {
-	const char *sock = NULL, *name = "ramfile";
+	const char *sock = NULL, *name = RAMFILE_NAME;
 	unsigned long blocks = 256, bsize = 4096, depth = 16, passes = 1;
 	uint64_t base = 0; /* where in the file our blocks start */
 	struct ring_params p = { 0 };
@@ -69,14 +63,9 @@ main(int argc, char **argv)
 	unsigned pass;
 	int c, rc, ret = 1;
 
-	while ((c = getopt(argc, argv, "hS:n:c:b:q:p:o:")) != -1) {
+	while ((c = ramfile_getopt(argc, argv, "hS:n:c:b:q:p:o:", &sock, &name,
+		    usage)) != -1) {
 		switch (c) {
-		case 'S':
-			sock = optarg;
-			break;
-		case 'n':
-			name = optarg;
-			break;
 		case 'c':
 			blocks = number(optarg, 1, 1ul << 24);
 			break;
@@ -92,17 +81,7 @@ main(int argc, char **argv)
 		case 'o':
 			base = number(optarg, 0, 1ul << 32);
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
 		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
 	}
 	if ((rc = ring_ctl_connect(sock, NULL, &ctl)) < 0) {
 		fprintf(stderr, "ramfile-client: cannot connect to ringd: %s\n",

@@ -20,6 +20,8 @@
 #include <ring/ctl.h>
 #include <ring/ring.h>
 
+#include "ramfile.h"
+
 #define MAX_RINGS 256
 
 struct served {
@@ -118,47 +120,25 @@ usage(FILE *f)
 int
 main(int argc, char **argv)
 {
-	const char *sock = NULL, *name = "ramfile";
+	const char *sock = NULL, *name = RAMFILE_NAME;
 	static const uint8_t ops[] = { RING_OP_NOOP, RING_OP_READ,
 		RING_OP_WRITE, RING_OP_FSTAT, RING_OP_FSYNC };
 	struct served rings[MAX_RINGS];
 	struct epoll_event ev, evs[64];
 	struct ring_ctl *ctl;
 	struct ring_attach a;
-	char *end;
 	int ep, c, n, i, rc;
 	bool was_up = true;
 
 	file_size = 1 << 20;
-	while ((c = getopt(argc, argv, "hS:n:s:")) != -1) {
+	while ((c = ramfile_getopt(argc, argv, "hS:n:s:", &sock, &name,
+		    usage)) != -1) {
 		switch (c) {
-		case 'S':
-			sock = optarg;
-			break;
-		case 'n':
-			name = optarg;
-			break;
 		case 's':
-			errno = 0;
-			file_size = strtoull(optarg, &end, 0);
-			if (errno || *end || file_size == 0 ||
-			    file_size > (1ull << 32)) {
-				fprintf(stderr,
-				    "ramfile-scheme: bad size '%s'\n", optarg);
-				return 2;
-			}
+			file_size = ramfile_number("ramfile-scheme", "size",
+			    optarg, 1, 1ull << 32);
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
 		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
 	}
 	if ((file = calloc(1, file_size)) == NULL) {
 		fprintf(stderr, "ramfile-scheme: out of memory\n");

@@ -126,6 +126,23 @@ ring_q_notify(struct ring *r, uint32_t *word)
 		ringi_wake(r, word);
 }
 
+/*
+ * Move this side's own index and epoch of q k entries on and publish them
+ * (the pusher's tail_index and push_epoch, or the popper's head_index and
+ * pop_epoch), then wake the other side, which sleeps on wake.
+ */
+static inline void
+ring_q_advance(struct ring *r, struct ring_q *q, unsigned k, uint64_t *index,
+    uint64_t *epoch, uint32_t *wake)
+{
+	q->own = (q->own + k) & q->mask2;
+	q->epoch += k;
+	/* pairs with the acquire in the other side's ringi_q_refresh() */
+	ring_store_release(index, q->own);
+	ring_store_relaxed(epoch, q->epoch);
+	ring_q_notify(r, wake);
+}
+
 static void
 ring_q_publish(struct ring *r, struct ring_q *q, unsigned k)
 {
@@ -136,23 +153,15 @@ ring_q_publish(struct ring *r, struct ring_q *q, unsigned k)
 		for (i = 0; i < k; i++)
 			ringi_held_answer(r, ring_q_slot(q, q->own + i),
 			    q->epoch + i + 1);
-	q->own = (q->own + k) & q->mask2;
-	q->epoch += k;
-	/* pairs with the acquire in the popper's ringi_q_refresh() */
-	ring_store_release(&q->hp->h.tail_index, q->own);
-	ring_store_relaxed(&q->hp->h.push_epoch, q->epoch);
-	ring_q_notify(r, &q->hp->pop_wait);
+	ring_q_advance(r, q, k, &q->hp->h.tail_index, &q->hp->h.push_epoch,
+	    &q->hp->pop_wait);
 }
 
 static void
 ring_q_consume(struct ring *r, struct ring_q *q, unsigned k)
 {
-	q->own = (q->own + k) & q->mask2;
-	q->epoch += k;
-	/* pairs with the acquire in the pusher's ringi_q_refresh() */
-	ring_store_release(&q->hp->h.head_index, q->own);
-	ring_store_relaxed(&q->hp->h.pop_epoch, q->epoch);
-	ring_q_notify(r, &q->hp->push_wait);
+	ring_q_advance(r, q, k, &q->hp->h.head_index, &q->hp->h.pop_epoch,
+	    &q->hp->push_wait);
 }
 
 static int
