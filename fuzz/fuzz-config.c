@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ringd.h"
+#include "fuzz.h"
 
 /* ringd/main.c defines the daemon's state; the parser needs it linked. */
 struct ringd ringd;
@@ -22,9 +23,6 @@ struct ringd ringd;
 static int fz_fd = -1;
 static char fz_path[64];
 static FILE *fz_null;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -24,14 +24,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fuzz.h"
 #include "fz-send.h"
 #include "proto.h"
 
 static int fz_sock[2] = { -1, -1 };
 static int fz_devnull = -1;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -24,6 +24,8 @@
 
 #include <ring/ring.h>
 
+#include "fuzz.h"
+
 struct fz_shape {
 	struct ring_params p;
 	struct ring_fds fds;
@@ -40,9 +42,6 @@ static struct fz_shape fz_shapes[] = {
 	    .pool_bytes = 4096 } },
 };
 #define FZ_NSHAPES (sizeof(fz_shapes) / sizeof(fz_shapes[0]))
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -24,11 +24,9 @@
 #include <unistd.h>
 
 #include "ringctl/ringctl.h"
+#include "fuzz.h"
 
 #define FZ_ARGS_MAX 64
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)

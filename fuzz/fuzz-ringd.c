@@ -61,6 +61,7 @@
 #include <sanitizer/common_interface_defs.h>
 
 #include "ringd-fuzz.h"
+#include "fuzz.h"
 
 /* ringd/main.c defines the daemon's state; main.c is not linked. */
 struct ringd ringd;
@@ -104,8 +105,6 @@ __wrap_service_now_ns(void)
 	return fz_now;
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void fz_restart(bool clean);
 
 void

@@ -36,7 +36,7 @@ ringctl_noop_within(unsigned ms)
 	uint64_t t0 = clock_ns();
 	pid_t pid;
 
-	TAP_RC(td_build_path("RINGCTL_BIN", "ringctl/ringctl", bin,
+	TAP_RC(build_path("RINGCTL_BIN", "ringctl/ringctl", bin,
 		   sizeof(bin)),
 	    0);
 	pid = tap_fork();

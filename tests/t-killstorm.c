@@ -66,7 +66,7 @@ static struct ks_shared *ks;
 static uint64_t
 ks_result(uint64_t ud)
 {
-	return tu_mix(ud) & 0x7fffffffffffull;
+	return mix64(ud) & 0x7fffffffffffull;
 }
 
 /* --- producer ------------------------------------------------------- */

@@ -180,7 +180,7 @@ fill(uint8_t *p, size_t len, uint64_t salt)
 	size_t i;
 
 	for (i = 0; i < len; i += 8) {
-		uint64_t v = tu_mix(salt + i);
+		uint64_t v = mix64(salt + i);
 
 		memcpy(p + i, &v, 8);
 	}
@@ -192,7 +192,7 @@ same(const uint8_t *p, size_t len, uint64_t salt)
 	size_t i;
 
 	for (i = 0; i < len; i += 8) {
-		uint64_t v = tu_mix(salt + i);
+		uint64_t v = mix64(salt + i);
 
 		if (memcmp(p + i, &v, 8) != 0)
 			return false;

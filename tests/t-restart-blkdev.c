@@ -356,7 +356,7 @@ rb_listen(void)
 static uint8_t
 rb_pattern(size_t i)
 {
-	return (uint8_t)(tu_mix(i / 8) >> (8 * (i % 8)));
+	return (uint8_t)(mix64(i / 8) >> (8 * (i % 8)));
 }
 
 /*

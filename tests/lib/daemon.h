@@ -80,12 +80,6 @@ const char *td_binary(void);
  */
 const char *td_build_bin(const char *env, const char *rel, char *buf,
     size_t len);
-/* The old name of build_path(), until every test program calls that. */
-static inline int
-td_build_path(const char *env, const char *rel, char *buf, size_t len)
-{
-	return build_path(env, rel, buf, len);
-}
 
 /*
  * Make d's directory and write its config (conf NULL: an empty one).

@@ -37,7 +37,7 @@ void tp_spawn(struct tp_proc *p, const char *log, const char *bin,
 void tp_startv(struct tp_proc *p, const char *dir, const char *tag,
     const char *bin, const char *sock, va_list ap);
 /*
- * The same for the program rel of this build (td_build_path(): e.g.
+ * The same for the program rel of this build (build_path(): e.g.
  * "examples/blkdev-scheme"), talking to d's ringd, its output in
  * d->dir/tag.log; fails when the build lacks it.
  */

@@ -26,15 +26,6 @@ tu_sleep_ms(unsigned ms)
 		;
 }
 
-uint64_t
-tu_mix(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ull;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
-
 /* Seed from RING_TEST_SEED (or a fixed value) and a per-use salt. */
 void
 tu_srand(uint64_t salt)
@@ -42,7 +33,7 @@ tu_srand(uint64_t salt)
 	const char *s = getenv("RING_TEST_SEED");
 	uint64_t seed = s != NULL ? strtoull(s, NULL, 0) : 20200701;
 
-	tu_state = tu_mix(seed ^ tu_mix(salt));
+	tu_state = mix64(seed ^ mix64(salt));
 	if (tu_state == 0)
 		tu_state = 1;
 }
@@ -276,7 +267,7 @@ tu_sqe(uint8_t op, uint64_t ud, uint64_t addr, uint64_t len)
 void
 tu_sqe_make(struct ring_sqe *e, uint64_t seq, bool b32)
 {
-	uint64_t m = tu_mix(seq);
+	uint64_t m = mix64(seq);
 
 	memset(e, 0, sizeof(*e));
 	e->opcode = (uint8_t)(seq % RING_OP_STANDARD_COUNT);
@@ -284,18 +275,18 @@ tu_sqe_make(struct ring_sqe *e, uint64_t seq, bool b32)
 	e->priority = (uint16_t)(m >> 8);
 	e->syscall_flags = (uint32_t)(m >> 24);
 	e->user_data = seq;
-	e->offset = tu_mix(seq ^ 0x0ff5e7);
+	e->offset = mix64(seq ^ 0x0ff5e7);
 	if (b32) {
 		e->user_data = (uint32_t)seq;
-		e->fd = (uint32_t)tu_mix(seq ^ 1);
-		e->len = (uint32_t)tu_mix(seq ^ 2);
-		e->addr = (uint32_t)tu_mix(seq ^ 3);
+		e->fd = (uint32_t)mix64(seq ^ 1);
+		e->len = (uint32_t)mix64(seq ^ 2);
+		e->addr = (uint32_t)mix64(seq ^ 3);
 		return;
 	}
-	e->fd = tu_mix(seq ^ 1);
-	e->len = tu_mix(seq ^ 2);
-	e->addr = tu_mix(seq ^ 3);
-	e->additional1 = tu_mix(seq ^ 4);
+	e->fd = mix64(seq ^ 1);
+	e->len = mix64(seq ^ 2);
+	e->addr = mix64(seq ^ 3);
+	e->additional1 = mix64(seq ^ 4);
 	e->additional2 = ~seq;
 }
 
@@ -317,7 +308,7 @@ tu_cqe_make(struct ring_cqe *e, uint64_t seq, uint64_t sum, bool b32)
 	memset(e, 0, sizeof(*e));
 	e->user_data = b32 ? (uint32_t)seq : seq;
 	/* A result, never in the errno range: top bit clear. */
-	e->status = tu_mix(seq ^ 0x5a5a) >> (b32 ? 33 : 1);
+	e->status = mix64(seq ^ 0x5a5a) >> (b32 ? 33 : 1);
 	/* final answers: a RING_CQE_MORE one would keep its request held */
 	e->flags = 0;
 	e->extra = b32 ? (uint32_t)sum : sum;
@@ -333,9 +324,9 @@ tu_cqe_same(const struct ring_cqe *a, const struct ring_cqe *b)
 uint64_t
 tu_sum_sqe(uint64_t sum, const struct ring_sqe *e)
 {
-	sum = tu_mix(sum ^ e->user_data);
-	sum = tu_mix(sum ^ e->fd ^ (e->len << 1) ^ (e->addr << 2));
-	sum = tu_mix(sum ^ e->offset ^ e->additional1 ^ e->additional2);
+	sum = mix64(sum ^ e->user_data);
+	sum = mix64(sum ^ e->fd ^ (e->len << 1) ^ (e->addr << 2));
+	sum = mix64(sum ^ e->offset ^ e->additional1 ^ e->additional2);
 	sum ^= (uint64_t)e->opcode | (uint64_t)e->flags << 8 |
 	    (uint64_t)e->priority << 16 | (uint64_t)e->syscall_flags << 32;
 	return sum;

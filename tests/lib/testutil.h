@@ -18,19 +18,8 @@
 #include "../../common/common.h"
 #include "tap.h"
 
-/*
- * Clocks: common's clock_ns() and clock_ms(); tu_now_ns() is its old name,
- * kept until every test program calls clock_ns().
- */
-static inline uint64_t
-tu_now_ns(void)
-{
-	return clock_ns();
-}
 void tu_sleep_ms(unsigned ms);
 
-/* splitmix64: a well-mixed function of x, for payloads and checksums. */
-uint64_t tu_mix(uint64_t x);
 /* Deterministic per-process random numbers (RING_TEST_SEED overrides). */
 void tu_srand(uint64_t salt);
 uint64_t tu_rand(void);
