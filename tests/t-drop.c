@@ -163,19 +163,23 @@ close_run(enum ring_role survivor, unsigned k)
 	ring_fds_close(&fds);
 }
 
-TAP_TEST(test_close_consumer_survives, "drop-close-consumer-survives", 0)
+/*
+ * A departure run for one survivor with the peer leaving k entries behind:
+ * some (k0), a full queue (DROP_N) and none.
+ */
+static void
+each_k(void (*run)(enum ring_role, unsigned), enum ring_role survivor,
+    unsigned k0)
 {
-	close_run(RING_ROLE_CONSUMER, 5);
-	close_run(RING_ROLE_CONSUMER, DROP_N);
-	close_run(RING_ROLE_CONSUMER, 0);
+	run(survivor, k0);
+	run(survivor, DROP_N);
+	run(survivor, 0);
 }
 
-TAP_TEST(test_close_producer_survives, "drop-close-producer-survives", 0)
-{
-	close_run(RING_ROLE_PRODUCER, 5);
-	close_run(RING_ROLE_PRODUCER, DROP_N);
-	close_run(RING_ROLE_PRODUCER, 0);
-}
+TAP_TEST_CALL(test_close_consumer_survives, "drop-close-consumer-survives", 0,
+    each_k(close_run, RING_ROLE_CONSUMER, 5))
+TAP_TEST_CALL(test_close_producer_survives, "drop-close-producer-survives", 0,
+    each_k(close_run, RING_ROLE_PRODUCER, 5))
 
 /* How the survivor sleeps when the DROP comes. */
 enum sleep_kind {
@@ -349,19 +353,10 @@ kill_run(enum ring_role survivor, unsigned k)
 	ring_fds_close(&fds);
 }
 
-TAP_TEST(test_kill_consumer_survives, "drop-sigkill-monitor-consumer", 0)
-{
-	kill_run(RING_ROLE_CONSUMER, 6);
-	kill_run(RING_ROLE_CONSUMER, DROP_N);
-	kill_run(RING_ROLE_CONSUMER, 0);
-}
-
-TAP_TEST(test_kill_producer_survives, "drop-sigkill-monitor-producer", 0)
-{
-	kill_run(RING_ROLE_PRODUCER, 6);
-	kill_run(RING_ROLE_PRODUCER, DROP_N);
-	kill_run(RING_ROLE_PRODUCER, 0);
-}
+TAP_TEST_CALL(test_kill_consumer_survives, "drop-sigkill-monitor-consumer", 0,
+    each_k(kill_run, RING_ROLE_CONSUMER, 6))
+TAP_TEST_CALL(test_kill_producer_survives, "drop-sigkill-monitor-producer", 0,
+    each_k(kill_run, RING_ROLE_PRODUCER, 6))
 
 /*
  * The survivor is a helper asleep in ring_wait(-1) after draining k; the
