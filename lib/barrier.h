@@ -39,15 +39,17 @@
 /*
  * Full (StoreLoad) barrier, between an index store and the load of the
  * peer's wait word.  On x86-64 a locked RMW on the stack orders the same
- * as MFENCE at about half the cost (the kernel's smp_mb()); the address
- * lies below the 128-byte red zone so that it cannot make a false
- * dependency on a local just spilled there.
+ * as MFENCE at about half the cost (the kernel's smp_mb()).  It is on the
+ * word at the stack pointer, as GCC's own seq_cst fence is: the kernel's
+ * user-space copy reaches 132 bytes below it to step over the red zone,
+ * but memory there belongs to nobody and valgrind rightly reports the
+ * access.
  */
 static inline void
 ring_smp_mb(void)
 {
 #if defined(__x86_64__)
-	__asm__ __volatile__("lock; addl $0,-132(%%rsp)" ::: "memory", "cc");
+	__asm__ __volatile__("lock; orl $0,(%%rsp)" ::: "memory", "cc");
 #else
 	atomic_thread_fence(memory_order_seq_cst);
 #endif
