@@ -108,6 +108,16 @@ tt_first_row(const char *screen, const char *hdr, char *row, size_t size)
 	snprintf(row, size, "%.*s", e ? (int)(e - nl) : (int)strlen(nl), nl);
 }
 
+/* tm_wait_until() predicate: the Rings table's first row contains word. */
+static bool
+tt_first_has(const char *screen, const void *word)
+{
+	char row[512];
+
+	tt_first_row(screen, "SCHEME", row, sizeof(row));
+	return strstr(row, word) != NULL;
+}
+
 static bool
 tt_has_word(const char *line, const char *w)
 {
@@ -267,20 +277,17 @@ TAP_TEST(test_keys, "ringtop-tty-keys", 120)
 	tm_wait(&tt, " echo ", scr);
 	tm_wait(&tt, " " TT_STALL " ", scr);
 	tm_wait(&tt, " null ", scr);
-	/* sorted by SQ depth: the stalled ring (5) comes first */
+	/*
+	 * sorted by SQ depth: the stalled ring (5) comes first, once the
+	 * load's entries show (a loaded machine may take a few frames)
+	 */
 	tm_wait(&tt, "sort sq", scr);
-	tt_first_row(scr, "SCHEME", row, sizeof(row));
-	if (strstr(row, TT_STALL) == NULL) {
-		tm_dump(scr);
-		TAP_FAIL("first row by sq is not the stalled ring: '%s'", row);
-	}
+	tm_wait_until(&tt, tt_first_has, " " TT_STALL " ",
+	    "the first row by sq never was the stalled ring", scr);
 	/* the CQ column next: echo (backlog 3) first */
 	tm_press(&tt, ">", "sort cq", scr);
-	tt_first_row(scr, "SCHEME", row, sizeof(row));
-	if (strstr(row, " echo ") == NULL) {
-		tm_dump(scr);
-		TAP_FAIL("first row by cq is not echo: '%s'", row);
-	}
+	tm_wait_until(&tt, tt_first_has, " echo ",
+	    "the first row by cq never was echo", scr);
 	/* inverted: echo last, so not first */
 	tm_press(&tt, "I", "(inverted)", scr);
 	tt_first_row(scr, "SCHEME", row, sizeof(row));
