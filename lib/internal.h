@@ -123,10 +123,6 @@ int64_t ringi_q_ready(struct ring *r, struct ring_q *q, uint64_t want,
     int *st);
 uint64_t ringi_orphans(struct ring *r);
 
-/* entry.c */
-int ringi_q_store(const struct ring_q *q, void *dst, const void *e);
-void ringi_q_load(const struct ring_q *q, void *e, const void *src);
-
 /* pool.c */
 int ringi_pool_setup(struct ring *r);
 

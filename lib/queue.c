@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "entry.h"
 #include "internal.h"
 
 /*
