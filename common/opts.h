@@ -4,8 +4,8 @@
  * disagree (ringd, ringtop, ringctl's global options).  Depends on libc
  * only.
  */
-#ifndef TOOLS_OPTS_H
-#define TOOLS_OPTS_H
+#ifndef COMMON_OPTS_H
+#define COMMON_OPTS_H
 
 #include <getopt.h>
 #include <stdbool.h>
@@ -56,4 +56,4 @@ void opts_usage(FILE *f, bool full, const char *synopsis, const char *about,
  */
 const char *opts_error(int ch, const char *word, char *buf, size_t len);
 
-#endif /* TOOLS_OPTS_H */
+#endif /* COMMON_OPTS_H */

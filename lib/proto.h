@@ -489,8 +489,7 @@ void proto_list_reply_end(struct proto_list_reply *l, bool end);
  * the header words and whole records): its error, its end word, where
  * its records start and how many bytes they take.  Returns the record
  * size, or -EINVAL when m is not a list reply.  libring's client
- * (ring_ctl_list()) is meant to use this instead of reading the words
- * itself.
+ * reads every list packet through it (ctl-api.c).
  */
 int proto_list_reply_parse(const struct proto_msg *m, int32_t *err,
     uint32_t *end, const void **recs, size_t *len);

@@ -87,6 +87,7 @@ ringctl_parse(struct ringctl *rc, int argc, char **argv, const char **batch,
 {
 	struct option longopts[RINGCTL_NOPTS + 1];
 	enum ring_ctl_scope scope;
+	char msg[128];
 	int ch, word, longindex;
 
 	*first = -1;
@@ -137,10 +138,13 @@ ringctl_parse(struct ringctl *rc, int argc, char **argv, const char **batch,
 			*batch = optarg;
 			break;
 		case ':':
-			return out_fail(rc, RC_USAGE, 0,
-			    "option '%s' needs a value", argv[optind - 1]);
+			return out_fail(rc, RC_USAGE, 0, "%s",
+			    opts_error(ch, argv[optind - 1], msg, sizeof(msg)));
 		default:
-			/* the word of a long option; a short one by itself */
+			/*
+			 * the word of a long option (also one given by a
+			 * prefix only, refused above); a short one by itself
+			 */
 			if (strncmp(argv[word], "--", 2) == 0)
 				return out_fail(rc, RC_USAGE, 0,
 				    "unknown option '%s' (see 'ringctl -h')",
