@@ -70,9 +70,6 @@ struct hist {
 void hist_add(struct hist *h, uint64_t v);
 /* hist.c: the value at quantile p (0..1), at most its bucket's top. */
 uint64_t hist_quantile(const struct hist *h, double p);
-/* hist.c: the bucket v falls in, and the largest value of bucket i. */
-unsigned hist_index(uint64_t v);
-uint64_t hist_upper(unsigned i);
 
 /*
  * io.c: read (wr false) or write exactly len bytes: 0, -errno, or -EPIPE

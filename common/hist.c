@@ -9,7 +9,7 @@
 
 #include "common.h"
 
-unsigned
+static unsigned
 hist_index(uint64_t v)
 {
 	unsigned msb;
@@ -21,7 +21,8 @@ hist_index(uint64_t v)
 	    (unsigned)(v >> (msb - HIST_SUB_BITS));
 }
 
-uint64_t
+/* The largest value that falls in bucket i. */
+static uint64_t
 hist_upper(unsigned i)
 {
 	unsigned msb, m;
