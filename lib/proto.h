@@ -43,11 +43,12 @@
  * 2: list replies carry many records a packet; 3: packets up to 64 KiB;
  * 4: declared opcode names in REGISTER and PROBE, attached rings per scheme;
  * 5: PHYS_FREE takes RING_PHYSFREE_FORCE and its reply names the users;
- * PHYS_ADOPT hands a region back after a restart
+ * PHYS_ADOPT hands a region back after a restart; 6: relibc redox_ring
+ * rings (REDOX_*), SCHEME_SET and SCHEME_ROOT, up to 16 descriptors
  */
-#define PROTO_VERSION 5
+#define PROTO_VERSION 6
 #define PROTO_MAX_MSG 65536 /* bytes, header included */
-#define PROTO_MAX_FDS 3
+#define PROTO_MAX_FDS 16 /* REDOX_FILES: RING_CTL_REDOX_FILES_MAX */
 
 #define RING_NAME_MAX RING_CTL_NAME_MAX /* scheme name, NUL included */
 #define RING_COMM_MAX RING_CTL_COMM_MAX /* command name (TASK_COMM_LEN) */
@@ -129,7 +130,37 @@ struct proto_hdr {
 	    sizeof(struct proto_adopt_reply), 3, 0, 0)                      \
 	/* after ringd restarted: a region it holds (its memory file) */    \
 	X(PHYS_ADOPT, "phys-adopt", sizeof(struct proto_phys_adopt),        \
-	    sizeof(struct proto_phys_adopt_reply), 1, 0, 0)
+	    sizeof(struct proto_phys_adopt_reply), 1, 0, 0)                 \
+	/* scheme: how it serves a name it holds; 1 fd: its directory */    \
+	X(SCHEME_SET, "scheme-set", sizeof(struct proto_scheme_set),        \
+	    sizeof(struct proto_reply), 1, 0, 0)                            \
+	/* anyone: a scheme's directory (ringctl exec); the reply has it */ \
+	X(SCHEME_ROOT, "scheme-root", sizeof(struct proto_name),            \
+	    sizeof(struct proto_reply), 0, 1, 0)                            \
+	/* consumer: a redox_ring with a scheme; the reply has sq, cq,      \
+	 * doorbell and pool */                                             \
+	X(REDOX_SETUP, "redox-setup", sizeof(struct proto_redox_setup),     \
+	    sizeof(struct proto_redox_setup_reply), 0, 4, 0)                \
+	/* event to a scheme: a consumer asks for a redox_ring */           \
+	X(REDOX_ATTACH, "redox-attach", sizeof(struct proto_redox_attach),  \
+	    0, 0, 0, 0)                                                     \
+	/* scheme: the ring's four objects, or a refusal (no fds) */        \
+	X(REDOX_ACCEPT, "redox-accept", sizeof(struct proto_redox_accept),  \
+	    sizeof(struct proto_reply), 4, 0, 0)                            \
+	/* consumer: the fixed file table, one fd per file */               \
+	X(REDOX_FILES, "redox-files", sizeof(struct proto_redox_files),     \
+	    sizeof(struct proto_redox_files_reply), RING_CTL_REDOX_FILES_MAX, \
+	    0, 0)                                                           \
+	/* event to a scheme: a file table, with the consumer's fds */      \
+	X(REDOX_FILESET, "redox-fileset", sizeof(struct proto_redox_files), \
+	    0, RING_CTL_REDOX_FILES_MAX, 0, 0)                              \
+	/* scheme: what it made of a file table */                          \
+	X(REDOX_FILES_DONE, "redox-files-done",                             \
+	    sizeof(struct proto_redox_files_done), sizeof(struct proto_reply), \
+	    0, 0, 0)                                                        \
+	/* event to a scheme: a redox_ring's consumer is gone */            \
+	X(REDOX_DETACH, "redox-detach", sizeof(struct proto_redox_detach),  \
+	    0, 0, 0, 0)
 /* clang-format on */
 
 #define PROTO_TYPE_ENUM_(type, name, req, reply, req_fds, reply_fds, list) \
@@ -391,6 +422,75 @@ struct proto_phys_region_rec {
 	int32_t error;
 	uint32_t end;
 	struct ring_phys_region rec;
+};
+
+/* --- scheme settings and relibc redox_ring rings (<ring/ctl.h>) --- */
+
+/*
+ * PROTO_SCHEME_SET: on a name the connection holds, the RING_CTL_SERVE_*
+ * flags; with RING_CTL_SERVE_ROOT the message carries one descriptor,
+ * the scheme's directory (its path namespace, what /scheme/<name> shows
+ * under ringctl exec).  Each message replaces the name's settings.
+ */
+struct proto_scheme_set {
+	char name[RING_NAME_MAX];
+	uint32_t flags; /* RING_CTL_SERVE_* */
+	uint32_t reserved;
+};
+
+struct proto_redox_setup {
+	char scheme[RING_NAME_MAX];
+	struct ring_ctl_redox_params params;
+};
+
+/* With error 0: sq, cq, doorbell, pool (struct ring_ctl_redox_fds order). */
+struct proto_redox_setup_reply {
+	int32_t error;
+	uint32_t reserved;
+	uint64_t ring_id;
+	struct ring_ctl_redox_params params; /* as the scheme chose them */
+};
+
+struct proto_redox_attach {
+	uint64_t ring_id;
+	char scheme[RING_NAME_MAX];
+	struct ring_ctl_peer consumer;
+	struct ring_ctl_redox_params params; /* as the consumer asked */
+};
+
+/* With error 0 and four descriptors: sq, cq, doorbell, pool. */
+struct proto_redox_accept {
+	uint64_t ring_id;
+	int32_t error; /* 0, or -errno to refuse (no descriptors then) */
+	uint32_t reserved;
+	struct ring_ctl_redox_params params; /* the sizes chosen */
+};
+
+/*
+ * PROTO_REDOX_FILES (consumer, token 0) and PROTO_REDOX_FILESET (ringd to
+ * the scheme, token set by ringd): nfiles descriptors, in table order.
+ */
+struct proto_redox_files {
+	uint64_t ring_id;
+	uint32_t token;
+	uint32_t nfiles;
+};
+
+struct proto_redox_files_reply {
+	int32_t error;	 /* 0 or -errno */
+	uint32_t nfiles; /* files the scheme took */
+};
+
+struct proto_redox_files_done {
+	uint64_t ring_id;
+	uint32_t token;
+	int32_t result; /* files taken (> 0) or -errno (-EBADF, -EXDEV...) */
+};
+
+struct proto_redox_detach {
+	uint64_t ring_id;
+	int32_t reason; /* 0: closed; -ECONNRESET: the consumer died */
+	uint32_t reserved;
 };
 
 /* A received message: header, body (aligned), descriptors. */

@@ -116,6 +116,16 @@ struct ring_ctl_ring {
 	struct ring_ctl_queue sq, cq;
 };
 
+/*
+ * ring_ctl_ring.flags: the ring is a relibc redox_ring (the 2026 format:
+ * separate SQ and CQ objects made by the scheme, <redox/ring-scheme.h>),
+ * not a v1 pair.  Its queues' head and tail are the 31-bit indices without
+ * the WAITING bit, push_epoch/pop_epoch the entries ringd has seen pass
+ * (extended to 64 bits each time it reads them), pop_wait/push_wait
+ * RING_WAIT_FUTEX while a side sleeps, and pool_bytes the pool's size.
+ */
+#define RING_CTL_RING_REDOX 0x80000000u
+
 struct ring_ctl_client {
 	uint64_t client_id;
 	struct ring_ctl_peer peer;
@@ -263,6 +273,117 @@ int ring_ctl_list_rings(struct ring_ctl *c, struct ring_ctl_ring **v,
     size_t *n);
 int ring_ctl_list_clients(struct ring_ctl *c, struct ring_ctl_client **v,
     size_t *n);
+
+/*
+ * --- relibc redox_ring rings (the 2026 format) ---
+ *
+ * libredox-ring (<redox/ring.h>, <redox/ring-scheme.h>) is built on these;
+ * programs use it rather than calling them.  A consumer asks ringd for a
+ * ring to a scheme; ringd asks the scheme, which makes the SQ and CQ
+ * objects (exactly sized memfds), a doorbell (a stream socket the consumer
+ * writes one byte to per submit) and the buffer pool (a memfd), and ringd
+ * checks and seals them and hands them to the consumer.  The ring then
+ * runs between the two processes through shared memory; ringd watches it
+ * (ringctl rings, ringtop) and tells each side when the other is gone.
+ */
+struct ring_ctl_redox_params {
+	uint32_t sq_entries; /* asked; on return, what the scheme made */
+	uint32_t cq_entries; /* with REDOX_RING_SETUP_CQSIZE, asked too */
+	uint32_t flags;	     /* REDOX_RING_SETUP_* */
+	uint32_t pool_size;  /* bytes */
+	uint32_t sqe_size;   /* bytes per entry, as the consumer uses them */
+	uint32_t cqe_size;
+	uint32_t reserved[2]; /* zero */
+};
+
+/* A redox_ring's four objects, in the order they travel. */
+struct ring_ctl_redox_fds {
+	int sq, cq;   /* the queues' memfds: 256-byte header, then entries */
+	int doorbell; /* consumer: its end of the stream socket */
+	int pool;     /* the buffer pool's memfd */
+};
+
+#define RING_CTL_REDOX_FILES_MAX 16 /* descriptors in one file table */
+
+/*
+ * Consumer: set up a redox_ring with scheme (a registered scheme that
+ * serves them, RING_CTL_SERVE_REDOX).  *p in: the request; out: the sizes
+ * the scheme chose.  On success *fds holds four descriptors the caller
+ * owns and *ring_id names the ring for ring_ctl_redox_files() and
+ * ring_ctl_close_ring().  -ENOENT: no such scheme; -EOPNOTSUPP: it does
+ * not serve redox_rings; -EACCES: policy or the scheme said no;
+ * -ETIMEDOUT: the scheme did not answer in time; -EINVAL: bad sizes, or
+ * the scheme's objects failed ringd's checks.
+ */
+int ring_ctl_redox_setup(struct ring_ctl *c, const char *scheme,
+    struct ring_ctl_redox_params *p, uint64_t *ring_id,
+    struct ring_ctl_redox_fds *fds);
+/*
+ * Consumer: send the ring's fixed file table (SQEs name files by index):
+ * n descriptors, 1..RING_CTL_REDOX_FILES_MAX, which stay the caller's.
+ * Returns the number of files the scheme took, or -errno (the scheme's
+ * answer: -EBADF, -EXDEV for a file that is not the scheme's...).
+ */
+int ring_ctl_redox_files(struct ring_ctl *c, uint64_t ring_id,
+    const int *fds, unsigned n);
+
+/* ring_ctl_scheme_set() flags. */
+#define RING_CTL_SERVE_REDOX 0x1u /* the name serves redox_ring setups */
+#define RING_CTL_SERVE_ROOT 0x2u  /* root_fd is the name's directory */
+#define RING_CTL_SERVE_KNOWN (RING_CTL_SERVE_REDOX | RING_CTL_SERVE_ROOT)
+
+/*
+ * Scheme: how it serves a name it registered.  With RING_CTL_SERVE_ROOT,
+ * root_fd (a directory, kept by the caller) becomes the name's path
+ * namespace, which ringctl exec shows at /scheme/<name>; ringd accepts
+ * only a directory owned by the scheme's uid (or any, for root).  Each
+ * call replaces the settings; after a ringd restart they are set again
+ * with the name.
+ */
+int ring_ctl_scheme_set(struct ring_ctl *c, const char *name, uint32_t flags,
+    int root_fd);
+/*
+ * A scheme's directory, as an O_PATH descriptor the caller owns:
+ * -ENOENT when the name is not registered or has no directory.
+ */
+int ring_ctl_scheme_root(struct ring_ctl *c, const char *name, int *dirfd);
+
+enum ring_ctl_redox_kind {
+	RING_CTL_REDOX_SETUP = 1, /* answer with _accept() or _refuse() */
+	RING_CTL_REDOX_FILES,	  /* answer with _files_done() */
+	RING_CTL_REDOX_DETACH,	  /* the consumer is gone: drop the ring */
+};
+
+struct ring_ctl_redox_event {
+	uint32_t kind;	/* enum ring_ctl_redox_kind */
+	uint32_t token; /* FILES: for ring_ctl_redox_files_done() */
+	uint64_t ring_id;
+	char scheme[RING_CTL_NAME_MAX];
+	struct ring_ctl_peer consumer;	     /* SETUP */
+	struct ring_ctl_redox_params params; /* SETUP: as asked */
+	int32_t reason;			     /* DETACH: 0 or -ECONNRESET */
+	unsigned nfds;			     /* FILES: the caller closes them */
+	int fds[RING_CTL_REDOX_FILES_MAX];
+};
+
+/*
+ * Scheme: the next redox_ring event without blocking (-EAGAIN: none yet;
+ * ring_ctl_fd() becomes readable when one comes).  Events are kept in
+ * arrival order beside the v1 attach queue.
+ */
+int ring_ctl_redox_next(struct ring_ctl *c, struct ring_ctl_redox_event *ev);
+/*
+ * Scheme: answer a SETUP with the ring's objects (the caller keeps and
+ * closes its own descriptors; ringd gets copies) and the sizes it chose,
+ * or refuse it with -errno.
+ */
+int ring_ctl_redox_accept(struct ring_ctl *c, uint64_t ring_id,
+    const struct ring_ctl_redox_params *p,
+    const struct ring_ctl_redox_fds *fds);
+int ring_ctl_redox_refuse(struct ring_ctl *c, uint64_t ring_id, int err);
+/* Scheme: answer a FILES event: files taken (> 0) or -errno. */
+int ring_ctl_redox_files_done(struct ring_ctl *c, uint64_t ring_id,
+    uint32_t token, int result);
 
 /* The control protocol version this library speaks (ring_ctl_connect()). */
 uint32_t ring_ctl_protocol(void);
