@@ -37,7 +37,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 PKG_CONFIG ?= pkg-config
 
-override CPPFLAGS += -Ilib/include -D_GNU_SOURCE -DRING_VERSION=\"$(VERSION)\"
+override CPPFLAGS += -Ilib/include -Iredox/include -D_GNU_SOURCE -DRING_VERSION=\"$(VERSION)\"
 override CFLAGS += -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -fvisibility=hidden -pthread -MMD -MP
 
