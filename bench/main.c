@@ -21,10 +21,18 @@
  *                                                  threads, io_uring; 32
  *                                                  in flight on each, on
  *                                                  the same file
+ *   redox disk      relibc's disk test loop (4 KiB blocks written, then
+ *                   read and checked, 16 in flight) through
+ *                   libredox-ring to blkdev-scheme's Redox disk protocol
+ *                                              vs  pwrite/pread from one
+ *                                                  thread, the v1 blkdev
+ *                                                  ring at depth 16, on
+ *                                                  the same disk
  *
  * The ringd rows (bench-ringd.c) run against a private ringd the bench
  * starts and stops itself; the blkdev rows (bench-blkdev.c) add the
- * example block device scheme to it.
+ * example block device scheme to it, and the redox disk rows
+ * (bench-redox.c) a second one with a disk of its own.
  *
  * Two-sided tests fork: the parent (consumer, or the pinging side) runs on
  * the first allowed CPU, the child (producer, or the echoing side) on the
@@ -44,9 +52,9 @@
  * This file holds the options, the table of repeated measurements, the
  * interleaved run loop and the rows of the report; the measurements live
  * in cmp-pingpong.c, cmp-uring.c, ring-tests.c, bench-ringd.c,
- * bench-many.c and bench-blkdev.c, the harness under them in harness.c,
- * and the printing in report.c (bench/README.md).  Nothing depends on
- * main.c.
+ * bench-many.c, bench-blkdev.c and bench-redox.c, the harness under them
+ * in harness.c, and the printing in report.c (bench/README.md).  Nothing
+ * depends on main.c.
  */
 #include <errno.h>
 #include <getopt.h>
