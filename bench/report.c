@@ -110,7 +110,7 @@ bench_print_table(const struct bench_row *rows, size_t n, int failed)
 	char rv[32], cv[32], ra[32], tg[32];
 	const char *met;
 	int nmet = 0, nmissed = 0;
-	size_t i;
+	size_t i, j;
 
 	printf("%-20s  %-13s  %-24s  %-13s  %-9s  %s\n", "test", "ring",
 	    "comparator", "value", "ratio", "target");
@@ -143,7 +143,11 @@ bench_print_table(const struct bench_row *rows, size_t n, int failed)
 		printf("%-20s  %-13s  %-24s  %-13s  %-9s  %s%s\n",
 		    row->test != NULL ? row->test : "", rv, row->comp, cv, ra,
 		    tg, met);
-		if (row->note != NULL)
+		/* a note already shown (reads after writes) is not repeated */
+		for (j = 0; row->note != NULL && j < i; j++)
+			if (rows[j].note == row->note)
+				break;
+		if (row->note != NULL && j == i)
 			bench_print_note(row->note);
 	}
 	printf("\ntargets: %d met, %d missed (informational); ", nmet, nmissed);
