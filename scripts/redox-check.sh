@@ -79,9 +79,8 @@ for b in ringd/ringd ringctl/ringctl examples/blkdev-scheme \
 	fi
 done
 if [ "$installed" -eq 0 ]; then
-	# the build tree's uninstalled pc file, and its shared library
+	# the build tree's pc file: its -L and rpath name the build tree
 	export PKG_CONFIG_PATH=$build/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
-	export LD_LIBRARY_PATH=$build${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 fi
 if ! pc=$(pkg-config --cflags --libs redox-ring); then
 	echo "redox-check: pkg-config knows no redox-ring" \
