@@ -455,6 +455,8 @@ void registry_client_gone(struct client *c);
 int registry_handle_register(struct client *c, struct proto_msg *m);
 int registry_handle_unregister(struct client *c, struct proto_msg *m);
 int registry_handle_probe(struct client *c, struct proto_msg *m);
+int registry_handle_set(struct client *c, struct proto_msg *m);
+int registry_handle_root(struct client *c, struct proto_msg *m);
 void registry_fill_rec(const struct scheme *s, struct ring_ctl_scheme *rec);
 
 /* rings.c */
