@@ -218,6 +218,8 @@ ring_ctl_reconnect(struct ring_ctl *c)
 		req.ops = c->regs[i].ops;
 		req.opnames = c->regs[i].opnames;
 		rc = ringi_ctl_call(c, PROTO_REGISTER, &req, sizeof(req), NULL);
+		if (rc == 0)
+			rc = ringi_ctl_scheme_set_again(c, &c->regs[i]);
 		if (rc < 0 && first == 0)
 			first = rc;
 	}

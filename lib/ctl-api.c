@@ -2,7 +2,8 @@
  * ctl-api.c - the requests of <ring/ctl.h>: open and close rings to
  * schemes, register and unregister schemes with their opcode names,
  * accept or refuse attach events, probe a scheme, ringd's status and the
- * introspection lists, and the disconnect predicate callers share.
+ * introspection lists, how a scheme serves its names and where its
+ * directory is, and the disconnect predicate callers share.
  *
  * Part of the control client: every request goes through ctl.c's RPC core;
  * rings opened or accepted are tracked by ctl-adopt.c.  Depends on the
@@ -10,23 +11,12 @@
  * not depend on it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl-internal.h"
-
-/* Copy a name into a fixed field; -EINVAL when it cannot be a name. */
-static int
-ring_ctl_name(char *dst, const char *name)
-{
-	size_t n = name ? strlen(name) : 0;
-
-	memset(dst, 0, RING_NAME_MAX);
-	if (n == 0 || n >= RING_NAME_MAX)
-		return -EINVAL;
-	memcpy(dst, name, n);
-	return proto_name_ok(dst, RING_NAME_MAX) ? 0 : -EINVAL;
-}
 
 RING_EXPORT int
 ring_ctl_open(struct ring_ctl *c, const char *scheme,
@@ -39,7 +29,7 @@ ring_ctl_open(struct ring_ctl *c, const char *scheme,
 	int rc;
 
 	memset(&req, 0, sizeof(req));
-	if ((rc = ring_ctl_name(req.scheme, scheme)) < 0)
+	if ((rc = ringi_ctl_name(req.scheme, scheme)) < 0)
 		return rc;
 	req.params = *p;
 	rc = ringi_ctl_call(c, PROTO_OPEN, &req, sizeof(req), &m);
@@ -121,7 +111,7 @@ ring_ctl_register_names(struct ring_ctl *c, const char *name,
 	int rc;
 
 	memset(&req, 0, sizeof(req));
-	if ((rc = ring_ctl_name(req.name, name)) < 0)
+	if ((rc = ringi_ctl_name(req.name, name)) < 0)
 		return rc;
 	if (nops > 0 && ops == NULL)
 		return -EINVAL;
@@ -146,8 +136,11 @@ ring_ctl_register_names(struct ring_ctl *c, const char *name,
 			if (v == NULL)
 				return -ENOMEM;
 			c->regs = v;
+			c->regs[i].root_fd = -1;
 			c->nregs++;
 		}
+		/* a new registration starts with no SCHEME_SET settings */
+		ringi_ctl_reg_drop(&c->regs[i]);
 		memcpy(c->regs[i].name, req.name, sizeof(req.name));
 		c->regs[i].ops = req.ops;
 		c->regs[i].opnames = req.opnames;
@@ -170,13 +163,14 @@ ring_ctl_unregister(struct ring_ctl *c, const char *name)
 
 	size_t i;
 
-	if ((rc = ring_ctl_name(req.name, name)) < 0)
+	if ((rc = ringi_ctl_name(req.name, name)) < 0)
 		return rc;
 	if ((rc = ringi_ctl_call(c, PROTO_UNREGISTER, &req, sizeof(req),
 		 NULL)) < 0)
 		return rc;
 	for (i = 0; i < c->nregs; i++)
 		if (strcmp(c->regs[i].name, req.name) == 0) {
+			ringi_ctl_reg_drop(&c->regs[i]);
 			c->regs[i] = c->regs[--c->nregs];
 			break;
 		}
@@ -232,7 +226,7 @@ ring_ctl_probe_call(struct ring_ctl *c, const char *scheme,
 	struct proto_name req;
 	int rc;
 
-	if ((rc = ring_ctl_name(req.name, scheme)) < 0)
+	if ((rc = ringi_ctl_name(req.name, scheme)) < 0)
 		return rc;
 	if ((rc = ringi_ctl_call(c, PROTO_PROBE, &req, sizeof(req), m)) < 0)
 		return rc;
@@ -462,4 +456,91 @@ ring_ctl_is_disconnect(const struct ring_ctl *c, int err)
 	if (!ringi_ctl_disconnect_errno(err))
 		return false;
 	return c == NULL || c->sock < 0 || c->lost || c->xport;
+}
+
+/* The SCHEME_SET request itself (root_fd only with RING_CTL_SERVE_ROOT). */
+static int
+ring_ctl_scheme_send(struct ring_ctl *c, const char *name, uint32_t flags,
+    int root_fd)
+{
+	struct proto_scheme_set req;
+	bool root = (flags & RING_CTL_SERVE_ROOT) != 0;
+	int rc;
+
+	memset(&req, 0, sizeof(req));
+	if ((rc = ringi_ctl_name(req.name, name)) < 0)
+		return rc;
+	req.flags = flags;
+	return ringi_ctl_call_fds(c, PROTO_SCHEME_SET, &req, sizeof(req),
+	    root ? &root_fd : NULL, root ? 1 : 0, NULL);
+}
+
+RING_EXPORT int
+ring_ctl_scheme_set(struct ring_ctl *c, const char *name, uint32_t flags,
+    int root_fd)
+{
+	bool root = (flags & RING_CTL_SERVE_ROOT) != 0;
+	struct ring_ctl_reg *reg = NULL;
+	size_t i;
+	int rc, keep = -1;
+
+	if (c == NULL || (flags & ~RING_CTL_SERVE_KNOWN) != 0 ||
+	    (root && root_fd < 0))
+		return -EINVAL;
+	if ((rc = ring_ctl_scheme_send(c, name, flags, root_fd)) < 0)
+		return rc;
+	/* remember it with the name, to say it again to a restarted ringd */
+	for (i = 0; i < c->nregs; i++)
+		if (strcmp(c->regs[i].name, name) == 0)
+			reg = &c->regs[i];
+	if (reg == NULL)
+		return 0;
+	if (root && (keep = fcntl(root_fd, F_DUPFD_CLOEXEC, 3)) < 0)
+		return -errno;
+	ringi_ctl_reg_drop(reg);
+	reg->serve = flags;
+	reg->root_fd = keep;
+	return 0;
+}
+
+/* After a restart: the settings a registered name had. */
+int
+ringi_ctl_scheme_set_again(struct ring_ctl *c, const struct ring_ctl_reg *reg)
+{
+	if (reg->serve == 0)
+		return 0;
+	return ring_ctl_scheme_send(c, reg->name, reg->serve, reg->root_fd);
+}
+
+void
+ringi_ctl_reg_drop(struct ring_ctl_reg *reg)
+{
+	if (reg->root_fd >= 0)
+		close(reg->root_fd);
+	reg->root_fd = -1;
+	reg->serve = 0;
+}
+
+RING_EXPORT int
+ring_ctl_scheme_root(struct ring_ctl *c, const char *name, int *dirfd)
+{
+	struct proto_name req;
+	struct proto_msg *m;
+	int rc;
+
+	if (c == NULL || dirfd == NULL)
+		return -EINVAL;
+	*dirfd = -1;
+	if ((rc = ringi_ctl_name(req.name, name)) < 0)
+		return rc;
+	rc = ringi_ctl_call(c, PROTO_SCHEME_ROOT, &req, sizeof(req), &m);
+	if (rc < 0)
+		return rc;
+	if (m->nfds != 1) {
+		proto_msg_close_fds(m);
+		return -EBADMSG;
+	}
+	*dirfd = m->fds[0];
+	m->nfds = 0;
+	return 0;
 }

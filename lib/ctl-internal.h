@@ -25,9 +25,16 @@ struct ring_ctl_reg {
 	char name[RING_NAME_MAX];
 	struct proto_opset ops;
 	struct proto_opnames opnames;
+	uint32_t serve; /* ring_ctl_scheme_set() flags, 0: never set */
+	int root_fd;	/* our copy of its directory, -1: none */
 };
 
-struct ring_ctl_tracked; /* ctl-adopt.c */
+struct ring_ctl_tracked; /* ctl-api.c */
+int ringi_ctl_scheme_set_again(struct ring_ctl *c,
+    const struct ring_ctl_reg *reg);
+void ringi_ctl_reg_drop(struct ring_ctl_reg *reg);
+
+/* ctl-adopt.c */
 
 struct ring_ctl {
 	int sock; /* -1 while ringd is away */
@@ -53,6 +60,7 @@ struct ring_ctl {
 };
 
 /* ctl.c */
+int ringi_ctl_name(char *dst, const char *name);
 int64_t ringi_ctl_now_ms(void);
 uint32_t ringi_ctl_next_seq(struct ring_ctl *c);
 int ringi_ctl_send(struct ring_ctl *c, uint16_t type, uint32_t seq,
@@ -64,6 +72,11 @@ bool ringi_ctl_redial(struct ring_ctl *c, int *rc);
 bool ringi_ctl_disconnect_errno(int err);
 int ringi_ctl_dial(struct ring_ctl *c, uint32_t *server_version);
 void ringi_ctl_lost(struct ring_ctl *c);
+
+/* ctl-api.c */
+int ringi_ctl_scheme_set_again(struct ring_ctl *c,
+    const struct ring_ctl_reg *reg);
+void ringi_ctl_reg_drop(struct ring_ctl_reg *reg);
 
 /* ctl-adopt.c */
 int ringi_ctl_track(struct ring_ctl *c, struct ring *r, uint64_t id,

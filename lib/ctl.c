@@ -83,6 +83,19 @@ ring_ctl_socket_path_for(enum ring_ctl_scope scope, char *buf, size_t len)
 	return -EINVAL;
 }
 
+/* Copy a name into a fixed field; -EINVAL when it cannot be a name. */
+int
+ringi_ctl_name(char *dst, const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	memset(dst, 0, RING_NAME_MAX);
+	if (n == 0 || n >= RING_NAME_MAX)
+		return -EINVAL;
+	memcpy(dst, name, n);
+	return proto_name_ok(dst, RING_NAME_MAX) ? 0 : -EINVAL;
+}
+
 RING_EXPORT int
 ring_ctl_socket_path(char *buf, size_t len)
 {
@@ -520,6 +533,8 @@ ring_ctl_close(struct ring_ctl *c)
 	ringi_close(c->ep);
 	ringi_close(c->timer);
 	ringi_phys_cache_free(c->phys);
+	for (size_t i = 0; i < c->nregs; i++)
+		ringi_ctl_reg_drop(&c->regs[i]);
 	free(c->regs);
 	free(c->rx);
 	free(c);

@@ -57,6 +57,8 @@ static const struct client_handler client_handlers[PROTO_TYPE_COUNT] = {
 	[PROTO_PHYS_LIST_REGIONS] = { list_handle_request, 0 },
 	[PROTO_ADOPT] = { rings_handle_adopt, 0 },
 	[PROTO_PHYS_ADOPT] = { phys_handle_adopt, 0 },
+	[PROTO_SCHEME_SET] = { registry_handle_set, 0 },
+	[PROTO_SCHEME_ROOT] = { registry_handle_root, 0 },
 };
 
 _Static_assert(sizeof(client_handlers) / sizeof(client_handlers[0]) ==

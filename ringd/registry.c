@@ -2,11 +2,16 @@
  * registry.c - scheme names: the built-ins ringd serves itself and the
  * names clients register.  A name belongs to the connection (and so the
  * uid) that registered it until it unregisters or disconnects; nobody
- * else can take or shadow it, root only when root_takeover allows.
+ * else can take or shadow it, root only when root_takeover allows.  A
+ * name's owner also says how it serves it (SCHEME_SET: redox_ring setups,
+ * its directory), which anyone the policy lets open the scheme may ask
+ * for (SCHEME_ROOT, for ringctl exec).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bsd/string.h>
@@ -46,6 +51,7 @@ registry_init(void)
 			return -ENOMEM;
 		strlcpy(s->name, bs[i].name, sizeof(s->name));
 		s->builtin = &bs[i];
+		s->root_fd = -1;
 		/* owner pid 0: built into ringd */
 		s->owner_peer.uid = (uint32_t)geteuid();
 		s->owner_peer.gid = (uint32_t)getegid();
@@ -80,6 +86,8 @@ registry_remove(struct scheme *s)
 		ringd.nschemes--;
 		ringd.status_dirty = true;
 	}
+	if (s->root_fd >= 0)
+		close(s->root_fd);
 	free(s->opnames);
 	free(s);
 }
@@ -157,6 +165,7 @@ registry_handle_register(struct client *c, struct proto_msg *m)
 		registry_remove(old);
 	}
 	memcpy(s->name, req->name, sizeof(s->name));
+	s->root_fd = -1;
 	s->owner = c;
 	s->owner_peer = c->peer;
 	s->ops = req->ops;
@@ -228,4 +237,85 @@ registry_fill_rec(const struct scheme *s, struct ring_ctl_scheme *rec)
 	rec->rings = s->rings;
 	rec->rings_opened = s->rings_opened;
 	memcpy(rec->ops, s->ops.bits, sizeof(rec->ops));
+}
+
+/*
+ * The directory a SCHEME_SET names, as ringd keeps it: an O_PATH
+ * descriptor of its own (the scheme's copy may be read from or closed),
+ * or -errno: -ENOTDIR not a directory, -EPERM owned by another uid than
+ * the scheme's (root's may name any: a non-root scheme must not present
+ * somebody else's files as its namespace).
+ */
+static int
+registry_root_take(const struct client *c, int fd)
+{
+	struct stat st;
+	int path;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if (c->peer.uid != 0 && st.st_uid != c->peer.uid)
+		return -EPERM;
+	path = openat(fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (path < 0)
+		path = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	return path < 0 ? -errno : path;
+}
+
+/*
+ * SCHEME_SET: how the owner serves one of its names.  -EINVAL bad name,
+ * unknown flags, or a directory flag without its descriptor (or one
+ * without the flag); -ENOENT not registered; -EPERM not the caller's.
+ */
+int
+registry_handle_set(struct client *c, struct proto_msg *m)
+{
+	const struct proto_scheme_set *req = (const void *)m->body.raw;
+	bool root = (req->flags & RING_CTL_SERVE_ROOT) != 0;
+	struct scheme *s;
+	int fd = -1;
+
+	if (!proto_name_ok(req->name, sizeof(req->name)) ||
+	    (req->flags & ~RING_CTL_SERVE_KNOWN) != 0 ||
+	    m->nfds != (root ? 1u : 0u))
+		return -EINVAL;
+	if ((s = registry_find(req->name)) == NULL)
+		return -ENOENT;
+	if (s->owner != c)
+		return -EPERM;
+	if (root && (fd = registry_root_take(c, m->fds[0])) < 0)
+		return fd;
+	if (s->root_fd >= 0)
+		close(s->root_fd);
+	s->root_fd = fd;
+	s->serve = req->flags;
+	log_info("%s serves scheme '%s':%s%s", client_name(c), s->name,
+	    (s->serve & RING_CTL_SERVE_REDOX) ? " redox_ring" : "",
+	    root ? " with a directory" : "");
+	return client_reply_ok(c, m);
+}
+
+/*
+ * SCHEME_ROOT: a scheme's directory, for whoever the policy lets open a
+ * ring to it.  -EINVAL bad name, -ENOENT no such scheme or no directory,
+ * -EACCES the policy says no.
+ */
+int
+registry_handle_root(struct client *c, struct proto_msg *m)
+{
+	const struct proto_name *req = (const void *)m->body.raw;
+	const struct proto_reply r = { 0 };
+	struct scheme *s;
+
+	if (!proto_name_ok(req->name, sizeof(req->name)))
+		return -EINVAL;
+	if ((s = registry_find(req->name)) == NULL || s->root_fd < 0)
+		return -ENOENT;
+	if (policy_check(c, POLICY_OPEN, s->name) < 0)
+		return -EACCES;
+	client_send(c, m->hdr.type | PROTO_REPLY, m->hdr.seq, &r, sizeof(r),
+	    &s->root_fd, 1);
+	return 0;
 }

@@ -201,6 +201,8 @@ struct scheme {
 	uint64_t gen;		       /* tells this name's holders apart */
 	uint64_t rings_opened;	       /* rings opened to it so far */
 	uint32_t rings;		       /* attached now (rings_attach()) */
+	uint32_t serve;		       /* RING_CTL_SERVE_* (SCHEME_SET) */
+	int root_fd; /* its directory (O_PATH), -1: none (SCHEME_SET) */
 };
 
 /*
@@ -449,6 +451,8 @@ void registry_client_gone(struct client *c);
 int registry_handle_register(struct client *c, struct proto_msg *m);
 int registry_handle_unregister(struct client *c, struct proto_msg *m);
 int registry_handle_probe(struct client *c, struct proto_msg *m);
+int registry_handle_set(struct client *c, struct proto_msg *m);
+int registry_handle_root(struct client *c, struct proto_msg *m);
 void registry_fill_rec(const struct scheme *s, struct ring_ctl_scheme *rec);
 
 /* rings.c */

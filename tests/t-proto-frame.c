@@ -222,7 +222,7 @@ case_fds_on_status(int fd)
 	pc_pipes_expect_released(&p);
 }
 
-/* More descriptors than any message may carry: 4, then 20. */
+/* More descriptors than any message may carry: one more, then 20 more. */
 static void
 case_many_fds(int fd)
 {
@@ -230,8 +230,10 @@ case_many_fds(int fd)
 
 	memset(&h, 0, sizeof(h));
 	h.version = PROTO_VERSION;
-	pc_expect_fds_refused(fd, PROTO_HELLO, 1, &h, sizeof(h), 4, -EMSGSIZE);
-	pc_expect_fds_refused(fd, PROTO_HELLO, 2, &h, sizeof(h), 20, -EMSGSIZE);
+	pc_expect_fds_refused(fd, PROTO_HELLO, 1, &h, sizeof(h),
+	    PROTO_MAX_FDS + 1, -EMSGSIZE);
+	pc_expect_fds_refused(fd, PROTO_HELLO, 2, &h, sizeof(h),
+	    PROTO_MAX_FDS + 20, -EMSGSIZE);
 }
 
 /* Packets over PROTO_MAX_MSG. */

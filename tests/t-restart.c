@@ -10,6 +10,7 @@
  * dead-peer handling works on the adopted rings.  A side that does not
  * come back is treated as gone after adopt_timeout_ms.
  */
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -468,6 +469,47 @@ TAP_TEST(test_restart_list, "restart-list", 60)
 		back |= strcmp(v[i].name, RS_SCHEME) == 0;
 	TAP_ASSERT(back); /* registered again before the list */
 	free(v);
+	ring_ctl_close(c);
+	td_stop(&d);
+	td_cleanup(&d);
+}
+
+/*
+ * How a name is served (SCHEME_SET) comes back with the name: after the
+ * restart the scheme's directory is there again for ringctl exec.
+ */
+TAP_TEST(test_restart_scheme_set, "restart-scheme-set", 60)
+{
+	struct ring_ctl *c, *other;
+	struct ring_ctl_scheme *v = NULL;
+	struct stat want, got_st;
+	size_t n = 0;
+	char dir[TD_PATH_MAX];
+	int fd, got;
+
+	td_begin(&d, RS_CONF);
+	snprintf(dir, sizeof(dir), "%s/root", d.dir);
+	TAP_ASSERT(mkdir(dir, 0755) == 0);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	TAP_ASSERT(fd >= 0 && fstat(fd, &want) == 0);
+	TAP_OK(ring_ctl_connect(d.sock, NULL, &c));
+	TAP_OK(ring_ctl_set_reconnect(c, true));
+	TAP_OK(ring_ctl_register(c, RS_SCHEME, NULL, 0));
+	TAP_OK(ring_ctl_scheme_set(c, RS_SCHEME,
+	    RING_CTL_SERVE_REDOX | RING_CTL_SERVE_ROOT, fd));
+	close(fd); /* libring keeps its own copy for the restart */
+	td_stop(&d);
+	td_start(&d, RS_CONF, 0);
+	/* any request brings the scheme back, settings included */
+	TAP_OK(ring_ctl_list_schemes(c, &v, &n));
+	free(v);
+	TAP_EQ(ring_ctl_reconnects(c), 1);
+	other = td_connect(&d);
+	TAP_OK(ring_ctl_scheme_root(other, RS_SCHEME, &got));
+	TAP_ASSERT(fstat(got, &got_st) == 0);
+	TAP_EQ(got_st.st_ino, want.st_ino);
+	close(got);
+	ring_ctl_close(other);
 	ring_ctl_close(c);
 	td_stop(&d);
 	td_cleanup(&d);

@@ -245,6 +245,7 @@ pc_pipes_make(struct pc_pipes *p, unsigned n)
 	int f[2];
 	unsigned i;
 
+	TAP_ASSERT(n <= sizeof(p->rd) / sizeof(p->rd[0]));
 	p->n = n;
 	for (i = 0; i < n; i++) {
 		TAP_SYS(pipe2(f, O_CLOEXEC));

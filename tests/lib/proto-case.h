@@ -61,8 +61,8 @@ void pc_hello_register(int fd, const char *name, struct proto_register *reg);
 
 /* Pipes whose write ends are passed as descriptors. */
 struct pc_pipes {
-	int rd[32];
-	int wr[32];
+	int rd[64];
+	int wr[64];
 	unsigned n;
 };
 void pc_pipes_make(struct pc_pipes *p, unsigned n);
