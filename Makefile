@@ -413,13 +413,14 @@ MAN3_LINKS = for p in $(MAN3); do \
 # one; on the live system only what lies in $(PREFIX), and for PREFIX=/usr
 # or /usr/local not PREFIX, its first level (bin, lib, share ...), MANDIR
 # or the completion directories, which the system and shells share.
-INSTALL_DIRS = $(LIBDIR) $(PKGCONFIGDIR) $(INCLUDEDIR)/ring $(SBINDIR) $(BINDIR) \
+INSTALL_DIRS = $(LIBDIR) $(PKGCONFIGDIR) $(INCLUDEDIR)/ring $(INCLUDEDIR)/redox \
+	$(SBINDIR) $(BINDIR) \
 	$(SYSCONFDIR) $(SYSTEMDUNITDIR) $(BASHCOMPDIR) $(ZSHCOMPDIR) \
 	$(addprefix $(MANDIR)/man,1 3 5 7 8)
 KEEP_DIRS = $(PREFIX) $(MANDIR) $(BASHCOMPDIR) $(ZSHCOMPDIR) \
 	$(patsubst %/,%,$(dir $(BASHCOMPDIR) $(ZSHCOMPDIR)))
 
-install: lib examples ringd ringctl ringtop
+install: lib redox examples ringd ringctl ringtop
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/ring \
 		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man7
 	install -m 644 $(LIBA) $(DESTDIR)$(LIBDIR)/libring.a
@@ -429,6 +430,13 @@ install: lib examples ringd ringctl ringtop
 	install -m 644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/ring/
 	install -m 644 examples/blkdev.h $(DESTDIR)$(INCLUDEDIR)/ring/blkdev.h
 	$(PC_SUBST) lib/libring.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/libring.pc
+	install -d $(DESTDIR)$(INCLUDEDIR)/redox
+	install -m 644 $(REDOX_LIBA) $(DESTDIR)$(LIBDIR)/libredox-ring.a
+	install -m 755 $(INSTALL_STRIP) $(REDOX_SO_REAL) $(DESTDIR)$(LIBDIR)/$(REDOX_SO_FILE)
+	ln -sf $(REDOX_SO_FILE) $(DESTDIR)$(LIBDIR)/$(REDOX_SO_SONAME)
+	ln -sf $(REDOX_SO_FILE) $(DESTDIR)$(LIBDIR)/libredox-ring.so
+	install -m 644 $(REDOX_HEADERS) $(DESTDIR)$(INCLUDEDIR)/redox/
+	$(PC_SUBST) redox/redox-ring.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/redox-ring.pc
 	$(if $(MAN3),install -m 644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/)
 	$(MAN3_LINKS) | while read -r f p; do \
 		ln -sf $$p $(DESTDIR)$(MANDIR)/man3/$$f.3 || exit 1; done
@@ -482,6 +490,10 @@ uninstall:
 		$(DESTDIR)$(PKGCONFIGDIR)/libring.pc
 	rm -f $(HEADERS:lib/include/ring/%=$(DESTDIR)$(INCLUDEDIR)/ring/%) \
 		$(DESTDIR)$(INCLUDEDIR)/ring/blkdev.h
+	rm -f $(DESTDIR)$(LIBDIR)/libredox-ring.a $(DESTDIR)$(LIBDIR)/libredox-ring.so \
+		$(DESTDIR)$(LIBDIR)/$(REDOX_SO_SONAME) $(DESTDIR)$(LIBDIR)/$(REDOX_SO_FILE) \
+		$(DESTDIR)$(PKGCONFIGDIR)/redox-ring.pc \
+		$(REDOX_HEADERS:redox/include/redox/%=$(DESTDIR)$(INCLUDEDIR)/redox/%)
 	$(MAN3_LINKS) | while read -r f p; do \
 		if [ -L $(DESTDIR)$(MANDIR)/man3/$$f.3 ]; then \
 			rm -f $(DESTDIR)$(MANDIR)/man3/$$f.3; fi; done
