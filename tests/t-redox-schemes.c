@@ -411,6 +411,7 @@ TAP_TEST(t_full_cq, "a full CQ holds up only its own ring", 30)
 	snprintf(path, sizeof(path), "%s/f", fs);
 	rs_ring(&a, RS_FS);
 	TAP_RC(rs_files(&a, path), 0);
+	TAP_EQ(rs_fs_rq(&a, REDOX_OP_WRITE, 0, 0, 0, 16), 16);
 	/* SQ 8, CQ 16: 24 requests, none reaped, fill the CQ and the SQ */
 	for (i = 0; i < 24; i++) {
 		q.user_data = (uint64_t)i;
