@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -434,6 +435,115 @@ TAP_TEST(t_full_cq, "a full CQ holds up only its own ring", 30)
 	}
 	TAP_EQ_U(seen, 24);
 	rs_ring_end(&a);
+	rs_stop(&s, fs);
+	td_finish(&d);
+}
+
+/* --- a hostile consumer ---------------------------------------------- */
+
+/*
+ * A ring to RS_FS set up by hand (libring's calls, not <redox/ring.h>),
+ * its queues mapped as the consumer maps them, the file table given:
+ * free to write what the library never would.
+ */
+struct rs_raw {
+	struct ring_ctl *c;
+	uint64_t id;
+	struct ring_ctl_redox_fds fds;
+	struct redox_queue sq, cq;
+};
+
+static void
+rs_raw(struct rs_raw *x, const char *file)
+{
+	struct ring_ctl_redox_params p = { .sq_entries = 4, .pool_size = 4096,
+		.sqe_size = 32, .cqe_size = 16 };
+	int fd;
+
+	x->c = td_connect(&d);
+	TAP_RC(ring_ctl_redox_setup(x->c, RS_FS, &p, &x->id, &x->fds), 0);
+	TAP_RC(redox_queue_map(&x->sq, x->fds.sq, 32, REDOX_QUEUE_PUSH), 0);
+	TAP_RC(redox_queue_map(&x->cq, x->fds.cq, 16, REDOX_QUEUE_POP), 0);
+	TAP_SYS(fd = open(file, O_RDWR | O_CREAT, 0600));
+	TAP_EQ(ring_ctl_redox_files(x->c, x->id, &fd, 1), 1);
+	close(fd);
+}
+
+/* Publish a read SQE through the queue and ring the doorbell. */
+static void
+rs_raw_submit(struct rs_raw *x)
+{
+	struct redox_fs_sqe q = { .opcode = REDOX_OP_READ, .buf_len = 8,
+		.user_data = 5 };
+
+	TAP_RC(redox_queue_push(&x->sq, &q), 0);
+	TAP_EQ(send(x->fds.doorbell, "", 1, MSG_DONTWAIT | MSG_NOSIGNAL), 1);
+}
+
+static void
+rs_raw_end(struct rs_raw *x)
+{
+	redox_queue_unmap(&x->sq);
+	redox_queue_unmap(&x->cq);
+	close(x->fds.sq);
+	close(x->fds.cq);
+	close(x->fds.doorbell);
+	close(x->fds.pool);
+	(void)ring_ctl_close_ring(x->c, x->id);
+	ring_ctl_close(x->c);
+}
+
+TAP_TEST(t_hostile, "garbage indices drop that ring only", 30)
+{
+	char fs[PATH_MAX], path[PATH_MAX + 16];
+	struct redox_fs_cqe c;
+	struct tp_proc s;
+	struct rs_ring ok;
+	struct rs_raw x;
+
+	td_begin(&d, NULL);
+	rs_fs(&s, fs, sizeof(fs), NULL);
+	snprintf(path, sizeof(path), "%s/f", fs);
+
+	/* an honest request first: the raw ring works */
+	rs_raw(&x, path);
+	rs_raw_submit(&x);
+	TAP_RC(redox_queue_wait_pop(&x.cq, 5000), 0);
+	TAP_RC(redox_queue_pop(&x.cq, &c), 0);
+	TAP_EQ_U(c.user_data, 5);
+	TAP_EQ(c.res, 0);
+	/* an SQ tail far past its head */
+	__atomic_store_n(x.sq.tail, 1000u, __ATOMIC_RELEASE);
+	TAP_EQ(send(x.fds.doorbell, "", 1, MSG_NOSIGNAL), 1);
+	rs_await_log(&s, "closed (broken queue)");
+	rs_raw_end(&x);
+
+	/* a CQ head ahead of the scheme's tail */
+	rs_raw(&x, path);
+	__atomic_store_n(x.cq.head, 77u, __ATOMIC_RELEASE);
+	rs_raw_submit(&x);
+	{
+		uint64_t t0 = clock_ns();
+		const char *l;
+
+		/* the second ring's end, said the same way */
+		while ((l = strstr(tp_log(&s), "closed (broken queue)")) ==
+			   NULL ||
+		    strstr(l + 1, "closed (broken queue)") == NULL) {
+			if (clock_ns() - t0 > 10000000000ull) {
+				tp_dump(&s);
+				TAP_FAIL("the second broken ring was kept");
+			}
+			tu_sleep_ms(5);
+		}
+	}
+	rs_raw_end(&x);
+
+	/* the scheme serves on */
+	rs_ring(&ok, RS_FS);
+	TAP_RC(rs_files(&ok, path), 0);
+	TAP_EQ(rs_fs_rq(&ok, REDOX_OP_WRITE, 0, 0, 0, 64), 64);
+	rs_ring_end(&ok);
 	rs_stop(&s, fs);
 	td_finish(&d);
 }
