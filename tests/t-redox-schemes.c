@@ -271,6 +271,59 @@ TAP_TEST(t_verify, "redox-io write then read-verify, both schemes", 60)
 	td_finish(&d);
 }
 
+/*
+ * redox-io built as a Redox program would be outside the suite: relibc's
+ * test flags and the build tree's pkg-config file (PKG_CONFIG_PATH=
+ * BUILD/pkgconfig, which also makes it run from the tree), then run.
+ */
+TAP_TEST(t_compile, "redox-io built with relibc's flags and pkg-config", 60)
+{
+	char src[PATH_MAX], build[PATH_MAX], disk[PATH_MAX], cmd[5 * PATH_MAX];
+	const char *env = getenv("RING_SRCDIR");
+	struct tp_proc s;
+	char *slash;
+	int rc;
+
+	/* BUILD/examples/redox-io -> BUILD */
+	td_build_bin(NULL, "examples/redox-io", build, sizeof(build));
+	*strrchr(build, '/') = '\0';
+	slash = strrchr(build, '/');
+	TAP_ASSERT(slash != NULL);
+	*slash = '\0';
+	if (env != NULL && env[0] != '\0')
+		rc = snprintf(src, sizeof(src), "%s/examples/redox-io.c", env);
+	else if (access("examples/redox-io.c", R_OK) == 0)
+		rc = realpath("examples/redox-io.c", src) != NULL ? 0 : -1;
+	else
+		rc = snprintf(src, sizeof(src), "%s/../examples/redox-io.c",
+		    build);
+	if (rc < 0 || (size_t)rc >= sizeof(src) || access(src, R_OK) < 0)
+		TAP_FAIL("no '%s' (set RING_SRCDIR)", src);
+
+	td_begin(&d, NULL);
+	rs_disk(&s, disk, sizeof(disk));
+	rc = snprintf(cmd, sizeof(cmd),
+	    "cd '%s' && PKG_CONFIG_PATH='%s/pkgconfig' && "
+	    "export PKG_CONFIG_PATH && ${CC:-cc} -fno-builtin "
+	    "-fno-stack-protector -Wall -Wextra -Werror "
+	    "-Wno-deprecated-declarations -pedantic -g "
+	    "-D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 "
+	    "-D_GNU_SOURCE -o rio '%s' $(pkg-config --cflags --libs "
+	    "redox-ring) > cc.log 2>&1 && env -u LD_LIBRARY_PATH ./rio -S '%s' "
+	    "-n 256 -r " RS_DISK " '%s/1' > rio.log 2>&1 && "
+	    "grep -q verified rio.log",
+	    d.dir, build, src, d.sock, disk);
+	TAP_ASSERT(rc > 0 && (size_t)rc < sizeof(cmd));
+	if ((rc = system(cmd)) != 0) {
+		snprintf(cmd, sizeof(cmd), "sed 's/^/# /' '%s/cc.log' "
+		    "'%s/rio.log' 2>/dev/null", d.dir, d.dir);
+		(void)system(cmd);
+		TAP_FAIL("build or run failed: status %#x", rc);
+	}
+	rs_stop(&s, disk);
+	td_finish(&d);
+}
+
 /* --- the file table --------------------------------------------------- */
 
 TAP_TEST(t_files, "file table: the scheme's own files only", 30)
