@@ -1,8 +1,9 @@
 /*
  * ctl-internal.h - the ringd control client's private handle and the
- * functions its three files share: ctl.c (connection, RPC core, attach
+ * functions its files share: ctl.c (connection, RPC core, attach
  * queue), ctl-api.c (the requests of <ring/ctl.h>), ctl-adopt.c
- * (reconnection and the table of rings to hand back).  phys.c reaches the
+ * (reconnection and the table of rings to hand back), ctl-redox.c
+ * (relibc redox_rings: their requests and their event queue).  phys.c reaches the
  * handle only through the few functions internal.h declares.
  *
  * Only the control client's files include this; the data path (pair.c,
@@ -44,6 +45,11 @@ struct ring_ctl {
 	struct proto_attach queue[RING_CTL_QUEUE];
 	int queue_fds[RING_CTL_QUEUE][3];
 	unsigned qhead, qlen;
+	/* redox_ring events (ctl-redox.c), in arrival order */
+	struct ring_ctl_redox_event rqueue[RING_CTL_QUEUE];
+	unsigned rqhead, rqlen;
+	int evq;     /* eventfd in ep: readable while an event is queued */
+	bool evq_on; /* evq holds a count */
 	struct ring_phys_cache *phys; /* regions ring_phys_resolve() mapped */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	bool lost;	   /* the socket failed: ringd is gone */
@@ -72,6 +78,11 @@ bool ringi_ctl_redial(struct ring_ctl *c, int *rc);
 bool ringi_ctl_disconnect_errno(int err);
 int ringi_ctl_dial(struct ring_ctl *c, uint32_t *server_version);
 void ringi_ctl_lost(struct ring_ctl *c);
+void ringi_ctl_evq_sync(struct ring_ctl *c);
+
+/* ctl-redox.c */
+bool ringi_ctl_redox_event(struct ring_ctl *c, struct proto_msg *m);
+void ringi_ctl_redox_flush(struct ring_ctl *c);
 
 /* ctl-api.c */
 int ringi_ctl_scheme_set_again(struct ring_ctl *c,

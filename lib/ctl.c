@@ -7,7 +7,10 @@
  * attach events (a consumer opened a ring to one of our schemes); those
  * are queued, up to RING_CTL_QUEUE, and handed out by
  * ring_ctl_next_attach().  Past that, ringd is told "busy" at once rather
- * than the consumer being left waiting.  A handle set to reconnect dials a
+ * than the consumer being left waiting.  redox_ring events have a queue
+ * of their own beside it (ctl-redox.c); an eventfd in ring_ctl_fd()'s
+ * epoll set keeps that descriptor readable while either queue holds an
+ * event, however the events came in.  A handle set to reconnect dials a
  * restarted ringd before a request when the connection is gone, and once
  * more when it breaks during the request (ctl-adopt.c does the rest).
  *
@@ -16,6 +19,7 @@
  * depend on it.
  */
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/timerfd.h>
 
 #include <errno.h>
@@ -199,6 +203,14 @@ ring_ctl_undo_late(struct ring_ctl *c, const struct proto_msg *m)
 		if (r->error == 0)
 			(void)ringi_ctl_send(c, PROTO_CLOSE,
 			    ringi_ctl_next_seq(c), &ref, sizeof(ref), NULL, 0);
+	} else if (m->hdr.type == (PROTO_REDOX_SETUP | PROTO_REPLY)) {
+		const struct proto_redox_setup_reply *r =
+		    (const void *)m->body.raw;
+		struct proto_ring_ref ref = { .ring_id = r->ring_id };
+
+		if (r->error == 0)
+			(void)ringi_ctl_send(c, PROTO_CLOSE,
+			    ringi_ctl_next_seq(c), &ref, sizeof(ref), NULL, 0);
 	} else if (m->hdr.type == (PROTO_PHYS_ALLOC | PROTO_REPLY)) {
 		const struct proto_phys_alloc_reply *r =
 		    (const void *)m->body.raw;
@@ -233,6 +245,24 @@ ring_ctl_enqueue(struct ring_ctl *c, struct proto_msg *m)
 	memcpy(c->queue_fds[slot], m->fds, sizeof(c->queue_fds[slot]));
 	m->nfds = 0;
 	c->qlen++;
+	ringi_ctl_evq_sync(c);
+}
+
+/*
+ * ring_ctl_fd() readable while an event waits in either queue: the
+ * eventfd holds a count exactly then.
+ */
+void
+ringi_ctl_evq_sync(struct ring_ctl *c)
+{
+	bool want = c->qlen + c->rqlen > 0;
+	uint64_t v = 1;
+
+	if (want == c->evq_on || c->evq < 0)
+		return;
+	if (want ? write(c->evq, &v, sizeof(v)) == (ssize_t)sizeof(v)
+		 : read(c->evq, &v, sizeof(v)) == (ssize_t)sizeof(v))
+		c->evq_on = want;
 }
 
 /*
@@ -264,6 +294,8 @@ ringi_ctl_recv(struct ring_ctl *c, uint32_t seq, uint16_t type,
 			ring_ctl_enqueue(c, m);
 			continue;
 		}
+		if (ringi_ctl_redox_event(c, m))
+			continue;
 		if (m->hdr.type == PROTO_ERROR)
 			return ((struct proto_error *)m->body.raw)->error < 0
 			    ? ((struct proto_error *)m->body.raw)->error
@@ -461,7 +493,7 @@ ring_ctl_connect(const char *path, uint32_t *server_version,
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return -ENOMEM;
-	c->sock = c->ep = c->timer = -1;
+	c->sock = c->ep = c->timer = c->evq = -1;
 	if ((c->rx = malloc(sizeof(*c->rx))) == NULL) {
 		free(c);
 		return -ENOMEM;
@@ -479,7 +511,9 @@ ring_ctl_connect(const char *path, uint32_t *server_version,
 	if ((c->ep = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
 	    (c->timer = timerfd_create(CLOCK_MONOTONIC,
 		 TFD_NONBLOCK | TFD_CLOEXEC)) < 0 ||
-	    epoll_ctl(c->ep, EPOLL_CTL_ADD, c->timer, &ev) < 0) {
+	    epoll_ctl(c->ep, EPOLL_CTL_ADD, c->timer, &ev) < 0 ||
+	    (c->evq = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0 ||
+	    epoll_ctl(c->ep, EPOLL_CTL_ADD, c->evq, &ev) < 0) {
 		rc = -errno;
 		goto fail;
 	}
@@ -507,6 +541,8 @@ ring_ctl_flush_queue(struct ring_ctl *c)
 		c->qhead = (c->qhead + 1) % RING_CTL_QUEUE;
 		c->qlen--;
 	}
+	ringi_ctl_redox_flush(c);
+	ringi_ctl_evq_sync(c);
 }
 
 /* The connection broke: forget it and what it had queued. */
@@ -532,6 +568,7 @@ ring_ctl_close(struct ring_ctl *c)
 	ringi_close(c->sock);
 	ringi_close(c->ep);
 	ringi_close(c->timer);
+	ringi_close(c->evq);
 	ringi_phys_cache_free(c->phys);
 	for (size_t i = 0; i < c->nregs; i++)
 		ringi_ctl_reg_drop(&c->regs[i]);
@@ -587,6 +624,7 @@ ring_ctl_next_attach(struct ring_ctl *c, struct ring_attach *a)
 	a->fds.doorbell[1] = c->queue_fds[c->qhead][2];
 	c->qhead = (c->qhead + 1) % RING_CTL_QUEUE;
 	c->qlen--;
+	ringi_ctl_evq_sync(c);
 	return 0;
 }
 
@@ -627,8 +665,8 @@ ring_ctl_process(struct ring_ctl *c)
 		 * know (another uid may hold the name now) */
 		return rc < 0 && c->sock >= 0 ? rc : 0;
 	}
-	/* take in whatever already arrived */
-	while (c->qlen < RING_CTL_QUEUE) {
+	/* take in whatever already arrived, while both queues have room */
+	while (c->qlen < RING_CTL_QUEUE && c->rqlen < RING_CTL_QUEUE) {
 		rc = ring_ctl_io(c, proto_recv(c->sock, m));
 		if (rc == -EAGAIN)
 			break;
@@ -641,8 +679,10 @@ ring_ctl_process(struct ring_ctl *c)
 		}
 		if (m->hdr.type == PROTO_ATTACH && m->hdr.seq == 0)
 			ring_ctl_enqueue(c, m);
-		else
-			proto_msg_close_fds(m); /* a late reply */
+		else if (!ringi_ctl_redox_event(c, m)) {
+			ring_ctl_undo_late(c, m); /* a late reply */
+			proto_msg_close_fds(m);
+		}
 	}
 	return 0;
 }

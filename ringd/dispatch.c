@@ -43,6 +43,11 @@ static const struct client_handler client_handlers[PROTO_TYPE_COUNT] = {
 	[PROTO_OPEN] = { rings_handle_open, 0 },
 	[PROTO_ACCEPT] = { rings_handle_accept, 0 },
 	[PROTO_CLOSE] = { rings_handle_close, 0 },
+	/* relibc redox_rings (redox.c); CLOSE serves them too */
+	[PROTO_REDOX_SETUP] = { redox_handle_setup, 0 },
+	[PROTO_REDOX_ACCEPT] = { redox_handle_accept, 0 },
+	[PROTO_REDOX_FILES] = { redox_handle_files, 0 },
+	[PROTO_REDOX_FILES_DONE] = { redox_handle_files_done, 0 },
 	[PROTO_PROBE] = { registry_handle_probe, 0 },
 	[PROTO_STATUS] = { client_handle_status, 0 },
 	[PROTO_LIST_SCHEMES] = { list_handle_request, 0 },

@@ -167,7 +167,7 @@ loop_run(void)
 	uint64_t last_status = 0;
 
 	while (!ringd.quit) {
-		int64_t next, next_hello, next_phys;
+		int64_t next, next_hello, next_phys, next_redox;
 		int timeout = -1, n, i;
 		uint64_t now = service_now_ns();
 
@@ -178,6 +178,9 @@ loop_run(void)
 		next_phys = phys_expire(now);
 		if (next_phys >= 0 && (next < 0 || next_phys < next))
 			next = next_phys;
+		next_redox = redox_expire(now);
+		if (next_redox >= 0 && (next < 0 || next_redox < next))
+			next = next_redox;
 		if (next >= 0)
 			timeout = (int)((next + 999999) / 1000000);
 		/* connections closed by a deadline: reap them this turn */

@@ -50,6 +50,13 @@
 /* after a restart, how long a ring waits for its other side to come back */
 #define RINGD_DEF_ADOPT_TIMEOUT_MS 10000u
 #define RINGD_CAP_ADOPT_TIMEOUT_MS 3600000u
+/*
+ * relibc redox_rings: bytes per SQ or CQ entry a consumer may ask for
+ * (entries: REDOX_RING_MAX_SQ/CQ of <redox/ring-scheme.h>; the pool:
+ * max_pool_bytes; the scheme's answer: accept_timeout_ms, as for v1, and
+ * the same for a file table)
+ */
+#define RINGD_REDOX_MAX_ITEM 4096u
 
 /* physalloc3: zone sizes (multiples of 4 KiB), quota, regions */
 #define RINGD_DEF_PHYS_ZONE32 (1ull << 30) /* [3 GiB, 4 GiB) */

@@ -138,6 +138,7 @@ struct outmsg {
 
 struct scheme;
 struct ringd_ring;
+struct redox_ring; /* redox.c: what a relibc redox_ring adds */
 
 /* One connection to ringd. */
 struct client {
@@ -268,6 +269,9 @@ struct ringd_ring {
 	uint64_t bi_done;		  /* bytes of it done so far */
 	uint64_t bi_budget;		  /* cost left in this visit */
 	bool bi_busy;			  /* bi_sqe is in progress */
+	/* a relibc redox_ring (redox.c): NULL for a v1 pair, whose memory
+	 * file, monitor and doorbells a redox_ring has none of */
+	struct redox_ring *rx;
 };
 
 /* A ring the last ringd left to its peers (state.c), as it recorded it. */
@@ -466,6 +470,27 @@ int64_t rings_expire(uint64_t now);
 void rings_fds(const struct ringd_ring *rr, struct ring_fds *f);
 void rings_reap(void);
 void rings_fini(void);
+
+/* rings.c, for redox.c: the model's bookkeeping both kinds share */
+int rings_insert(struct ringd_ring *rr);
+struct ringd_ring *rings_find(uint64_t id);
+void rings_attach(struct ringd_ring *rr, bool on);
+int rings_uid_take(struct ringd_ring *rr, const struct client *c);
+void rings_uid_put(struct ringd_ring *rr);
+void rings_release(struct ringd_ring *rr);
+
+/* redox.c: relibc redox_rings (the 2026 format) */
+int redox_handle_setup(struct client *c, struct proto_msg *m);
+int redox_handle_accept(struct client *c, struct proto_msg *m);
+int redox_handle_files(struct client *c, struct proto_msg *m);
+int redox_handle_files_done(struct client *c, struct proto_msg *m);
+void redox_fail_setup(struct ringd_ring *rr, int err);
+void redox_consumer_gone(struct ringd_ring *rr);
+void redox_producer_gone(struct ringd_ring *rr);
+void redox_release(struct ringd_ring *rr);
+void redox_free(struct ringd_ring *rr);
+int64_t redox_expire(uint64_t now);
+void redox_fill_rec(struct ringd_ring *rr, struct ring_ctl_ring *rec);
 
 /* rings-rec.c: LIST_RINGS records */
 size_t rings_fill_batch(uint64_t *from, struct ring_ctl_ring *out,

@@ -2,8 +2,8 @@
  * rings-rec.c - what LIST_RINGS reports of each ring ringd brokers: its
  * record, from the figures its monitor handle reads racily in the
  * shared headers, a batch at a time.  Reads struct ringd_ring and the
- * ring tree (rings.c keeps them) and libring's stats API; called by
- * list.c only.
+ * ring tree (rings.c keeps them) and libring's stats API; a redox_ring's
+ * record is redox.c's.  Called by list.c only.
  */
 #include <string.h>
 
@@ -74,7 +74,7 @@ rings_fill_batch(uint64_t *from, struct ring_ctl_ring *out, size_t max)
 	struct ringd_ring key, *rr, *chunk[RINGS_CHUNK];
 	const struct ring *mon[RINGS_CHUNK];
 	struct ring_stats st[RINGS_CHUNK];
-	size_t n = 0, k, m;
+	size_t n = 0, k, m, v1;
 
 	key.id = *from;
 	rr = RB_NFIND(ring_tree, &ringd.rings, &key);
@@ -87,12 +87,18 @@ rings_fill_batch(uint64_t *from, struct ring_ctl_ring *out, size_t max)
 			__builtin_prefetch(&rr->ppeer);
 			__builtin_prefetch(&rr->created_ns);
 			chunk[m] = rr;
-			mon[m] = rr->mon;
 			rr = RB_NEXT(ring_tree, &ringd.rings, rr);
 		}
-		ring_get_stats_many(mon, m, st);
-		for (k = 0; k < m; k++)
-			rings_fill_rec(chunk[k], &st[k], &out[n + k]);
+		/* v1 pairs' monitors, in chunk order; redox_rings have none */
+		for (k = v1 = 0; k < m; k++)
+			if (chunk[k]->rx == NULL)
+				mon[v1++] = chunk[k]->mon;
+		ring_get_stats_many(mon, v1, st);
+		for (k = v1 = 0; k < m; k++)
+			if (chunk[k]->rx != NULL)
+				redox_fill_rec(chunk[k], &out[n + k]);
+			else
+				rings_fill_rec(chunk[k], &st[v1++], &out[n + k]);
 		n += m;
 	}
 	if (n > 0)

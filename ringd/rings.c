@@ -44,23 +44,29 @@ rings_mem_cmp(struct ringd_ring *a, struct ringd_ring *b)
 
 RB_GENERATE(ring_mem_tree, ringd_ring, mem_node, rings_mem_cmp)
 
-/* Enter a new ring in the model, under its id and its memory file. */
-static int
+/*
+ * Enter a new ring in the model, under its id and (a v1 pair) its memory
+ * file; a redox_ring has none.
+ */
+int
 rings_insert(struct ringd_ring *rr)
 {
 	struct stat st;
 
-	if (fstat(rr->fds.mem, &st) < 0)
-		return -errno;
-	rr->mem_dev = st.st_dev;
-	rr->mem_ino = st.st_ino;
-	if (RB_INSERT(ring_mem_tree, &ringd.ring_mems, rr) != NULL)
-		return -EALREADY;
+	if (rr->rx == NULL) {
+		if (fstat(rr->fds.mem, &st) < 0)
+			return -errno;
+		rr->mem_dev = st.st_dev;
+		rr->mem_ino = st.st_ino;
+		if (RB_INSERT(ring_mem_tree, &ringd.ring_mems, rr) != NULL)
+			return -EALREADY;
+	}
 	if (RB_INSERT(ring_tree, &ringd.rings, rr) != NULL) {
 		/* ids are never issued twice: this is a bug, not a peer */
 		log_error("ring id %llu is in use already",
 		    (unsigned long long)rr->id);
-		RB_REMOVE(ring_mem_tree, &ringd.ring_mems, rr);
+		if (rr->rx == NULL)
+			RB_REMOVE(ring_mem_tree, &ringd.ring_mems, rr);
 		return -EEXIST;
 	}
 	ringd.nrings++;
@@ -68,7 +74,7 @@ rings_insert(struct ringd_ring *rr)
 	return 0;
 }
 
-static struct ringd_ring *
+struct ringd_ring *
 rings_find(uint64_t id)
 {
 	struct ringd_ring key;
@@ -109,7 +115,7 @@ rings_check_params(const struct ring_params *p)
  * serves it; gen keeps a later holder of the same name from being
  * counted down for it.
  */
-static void
+void
 rings_attach(struct ringd_ring *rr, bool on)
 {
 	struct scheme *s;
@@ -129,7 +135,7 @@ rings_attach(struct ringd_ring *rr, bool on)
 }
 
 /* Count rr for c's uid (max_rings_per_uid), or say why not. */
-static int
+int
 rings_uid_take(struct ringd_ring *rr, const struct client *c)
 {
 	int rc;
@@ -141,7 +147,7 @@ rings_uid_take(struct ringd_ring *rr, const struct client *c)
 	return 0;
 }
 
-static void
+void
 rings_uid_put(struct ringd_ring *rr)
 {
 	if (rr->uid_counted)
@@ -150,12 +156,14 @@ rings_uid_put(struct ringd_ring *rr)
 }
 
 /* Take a ring out of the model; its memory goes in rings_reap(). */
-static void
+void
 rings_release(struct ringd_ring *rr)
 {
 	if (rr->dead)
 		return;
 	rr->dead = true;
+	if (rr->rx != NULL)
+		redox_release(rr); /* off its pending lists */
 	rings_attach(rr, false);
 	rings_uid_put(rr);
 	if (rr->mon != NULL && !rr->kept)
@@ -178,7 +186,8 @@ rings_release(struct ringd_ring *rr)
 		TAILQ_REMOVE(&ringd.adopting, rr, pend_link);
 		rr->phase = RINGS_RUNNING;
 	}
-	RB_REMOVE(ring_mem_tree, &ringd.ring_mems, rr);
+	if (rr->rx == NULL)
+		RB_REMOVE(ring_mem_tree, &ringd.ring_mems, rr);
 	RB_REMOVE(ring_tree, &ringd.rings, rr);
 	ringd.nrings--;
 	ringd.status_dirty = true;
@@ -194,6 +203,7 @@ rings_reap(void)
 
 	while ((rr = TAILQ_FIRST(&ringd.dead_rings)) != NULL) {
 		TAILQ_REMOVE(&ringd.dead_rings, rr, dead_link);
+		redox_free(rr);
 		ring_close(rr->mon);
 		ring_fds_close(&rr->fds);
 		free(rr);
@@ -212,6 +222,10 @@ rings_fds(const struct ringd_ring *rr, struct ring_fds *f)
 static void
 rings_reply_open(struct ringd_ring *rr, int err)
 {
+	if (rr->rx != NULL) {
+		redox_fail_setup(rr, err); /* only ever a failure */
+		return;
+	}
 	struct proto_open_reply r;
 	struct ring_fds f;
 	int fds[3];
@@ -398,6 +412,10 @@ rings_adopt_done(struct ringd_ring *rr)
 static void
 rings_consumer_gone(struct ringd_ring *rr)
 {
+	if (rr->rx != NULL) {
+		redox_consumer_gone(rr);
+		return;
+	}
 	rings_adopt_done(rr);
 	rings_attach(rr, false);
 	LIST_REMOVE(rr, cons_link);
@@ -440,6 +458,10 @@ rings_take_over(struct ringd_ring *rr)
 static void
 rings_producer_gone(struct ringd_ring *rr)
 {
+	if (rr->rx != NULL) {
+		redox_producer_gone(rr);
+		return;
+	}
 	rings_adopt_done(rr);
 	LIST_REMOVE(rr, prod_link);
 	rr->producer = NULL;
@@ -473,6 +495,8 @@ rings_handle_accept(struct client *c, struct proto_msg *m)
 		return -ENOENT;
 	if (rr->producer != c)
 		return -EPERM;
+	if (rr->rx != NULL)
+		return -EINVAL; /* a redox_ring is answered by REDOX_ACCEPT */
 	if (rr->phase != RINGS_PENDING)
 		return -EALREADY;
 	if (a->error > 0 || a->error < -4095)
@@ -826,6 +850,8 @@ rings_fini(void)
 		rr->kept = !rr->builtin && rr->phase != RINGS_TAKEN_OVER &&
 		    rr->phase != RINGS_PENDING &&
 		    rr->serve == NULL;
+		/* a running redox_ring stays between its two processes,
+		 * unmarked, but no new ringd adopts it (state.c) */
 		rings_release(rr);
 	}
 	rings_reap();

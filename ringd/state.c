@@ -340,9 +340,10 @@ state_save(void)
 	RB_FOREACH(rr, ring_tree, &ringd.rings) {
 		struct state_ring *sr;
 
+		/* redox_rings are not adopted: they have no memory file */
 		if (rr->builtin || rr->phase == RINGS_TAKEN_OVER ||
-		    rr->phase == RINGS_PENDING ||
-		    rr->serve != NULL)
+		    rr->phase == RINGS_PENDING || rr->serve != NULL ||
+		    rr->rx != NULL)
 			continue;
 		if (n == cap) {
 			struct state_ring *nv;
