@@ -5,7 +5,8 @@
  * /scheme/NAME: reads, writes landing in the directory, two schemes, no
  * scheme (an empty, read-only /scheme), symlinks not followed, the exit
  * status passed through (3, 128 + signal, 127, 126), RINGD_SOCKET, the
- * program's own options, --list in text and JSON, usage errors, ringd
+ * program's own options, --list in text and JSON, exec in a batch file
+ * (as in the shell), usage errors, ringd
  * unreachable (125), the host's mount table unchanged afterwards, and a
  * caller who is not root.
  */
@@ -231,6 +232,27 @@ TAP_TEST(test_status, "exec-status", 60)
 	EXPECT_FAIL(126, "cannot run");
 	ex_host_unchanged();
 	td_finish(&d);
+}
+
+/* From a batch file (as from the shell): the program runs, then the next
+   command; a failing program stops the batch with its status. */
+TAP_TEST(test_batch, "exec-batch", 60)
+{
+	char dir[TD_PATH_MAX];
+
+	td_begin(&d, NULL);
+	ex_dir("files", "batch\n", dir, sizeof(dir));
+	ex_scheme("files", dir);
+	CTL_IN("exec -- sh -c 'cat /scheme/files/file'\nschemes -q\n", "-b",
+	    "-");
+	EXPECT_STATUS(0);
+	TAP_ASSERT(strncmp(r.out, "batch\n", 6) == 0);
+	TAP_ASSERT(strstr(r.out, "files\n") != NULL);
+	CTL_IN("exec sh -c 'exit 4'\nschemes -q\n", "-b", "-");
+	EXPECT_STATUS(4);
+	TAP_ASSERT(strstr(r.out, "files") == NULL);
+	ex_host_unchanged();
+	ex_end();
 }
 
 static const struct tr_usage exec_usage[] = {
