@@ -6,7 +6,7 @@
  * scheme (an empty, read-only /scheme), symlinks not followed, the exit
  * status passed through (3, 128 + signal, 127, 126), RINGD_SOCKET, the
  * program's own options, --list in text and JSON, exec in a batch file
- * (as in the shell), usage errors, ringd
+ * (as in the shell), SIGTERM passed on, usage errors, ringd
  * unreachable (125), the host's mount table unchanged afterwards, and a
  * caller who is not root.
  */
@@ -23,6 +23,7 @@
 #include "lib/ctl.h"
 #include "lib/daemon.h"
 #include "lib/tap.h"
+#include "lib/testutil.h"
 
 static struct td d;
 static struct tr_run r;
@@ -253,6 +254,33 @@ TAP_TEST(test_batch, "exec-batch", 60)
 	TAP_ASSERT(strstr(r.out, "files") == NULL);
 	ex_host_unchanged();
 	ex_end();
+}
+
+/* SIGTERM to a one-shot ringctl exec reaches the program. */
+TAP_TEST(test_term, "exec-sigterm", 60)
+{
+	char out[TD_PATH_MAX + 16], buf[64];
+	pid_t pid;
+	int i;
+
+	td_begin(&d, NULL);
+	pid = tr_spawn_in(d.dir, "term", NULL,
+	    (const char *const[]){ "-S", d.sock, "exec", "--", "sh", "-c",
+		"trap 'exit 9' TERM; echo ready; "
+		"while :; do sleep 0.05; done",
+		NULL });
+	snprintf(out, sizeof(out), "%s/term.out", d.dir);
+	for (i = 0; i < 500; i++) {
+		if (td_read_file(out, buf, sizeof(buf)) > 0 &&
+		    strcmp(buf, "ready\n") == 0)
+			break;
+		tu_sleep_ms(10);
+	}
+	TAP_ASSERT(i < 500);
+	TAP_SYS(kill(pid, SIGTERM));
+	tr_collect(d.dir, "term", pid, 10000, &r);
+	EXPECT_STATUS(9);
+	td_finish(&d);
 }
 
 static const struct tr_usage exec_usage[] = {
