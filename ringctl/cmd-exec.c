@@ -344,16 +344,19 @@ exec_reopen(struct exec_dir *v, size_t n, bool quiet)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
+		const char *why = "its directory is not where it was";
+
 		if (!v[i].usable)
 			continue;
 		v[i].fd_ns = open(v[i].path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (v[i].fd_ns >= 0 && fstat(v[i].fd_ns, &st) == 0 &&
 		    st.st_dev == v[i].st.st_dev && st.st_ino == v[i].st.st_ino)
 			continue;
+		if (v[i].fd_ns < 0 && errno != ENOENT)
+			why = out_strerror(-errno); /* e.g. not ours to search */
 		if (!quiet)
-			fprintf(stderr, "ringctl: exec: skipping '%s': its "
-			    "directory is not where it was\n",
-			    out_name(v[i].name, buf, sizeof(buf)));
+			fprintf(stderr, "ringctl: exec: skipping '%s': %s\n",
+			    out_name(v[i].name, buf, sizeof(buf)), why);
 		v[i].usable = false;
 	}
 }

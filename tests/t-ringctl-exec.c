@@ -322,7 +322,13 @@ TAP_TEST_ROOT(test_nobody, "exec-not-root", 60, "runs ringctl as nobody")
 	TAP_SYS(chmod(d.dir, 0755));
 	ex_dir("files", "public\n", dir, sizeof(dir));
 	ex_scheme("files", dir);
-	snprintf(script, sizeof(script), "id -u; cat /scheme/files/file");
+	/* root's own directory: mounted, but its modes still hold */
+	ex_dir("private", "secret\n", dir, sizeof(dir));
+	TAP_SYS(chmod(dir, 0700));
+	ex_scheme("private", dir);
+	snprintf(script, sizeof(script),
+	    "id -u; cat /scheme/files/file; ls /scheme; "
+	    "cat /scheme/private/file 2>/dev/null || echo denied");
 	argv[0] = "/usr/bin/setpriv";
 	argv[1] = "--reuid=65534";
 	argv[2] = "--regid=65534";
@@ -339,7 +345,8 @@ TAP_TEST_ROOT(test_nobody, "exec-not-root", 60, "runs ringctl as nobody")
 	pid = tr_spawn_argv(d.dir, "nobody", NULL, argv);
 	tr_collect(d.dir, "nobody", pid, 30000, &r);
 	if (r.status == 0) {
-		TAP_ASSERT(strcmp(r.out, "65534\npublic\n") == 0);
+		if (strcmp(r.out, "65534\npublic\nfiles\nprivate\ndenied\n") != 0)
+			TAP_FAIL("out: %s err: %s", r.out, r.err);
 	} else {
 		tap_diag("no user namespace for nobody here: %s", r.err);
 		EXPECT_FAIL(125, "cannot make a mount namespace");
