@@ -16,8 +16,8 @@
 # it exits 0 and prints "Tests finished successfully!"; its MB/s lines
 # are shown.  Exit status: 0 every program passed, 1 one failed, 2 usage.
 #
-# ringctl exec needs root (a private mount namespace over /scheme), or
-# what ringctl(1) says a non-root user can do.  Everything the script
+# ringctl exec needs root (a private mount namespace over /scheme), or an
+# existing /scheme and unprivileged user namespaces (ringctl(1)).  Everything the script
 # starts is stopped on every exit path (a trap on EXIT that signals its
 # own pids only) and its temporary directory is removed (--keep keeps it,
 # with every program's output and the daemons' logs).
