@@ -324,6 +324,51 @@ TAP_TEST(t_compile, "redox-io built with relibc's flags and pkg-config", 60)
 	td_finish(&d);
 }
 
+/*
+ * Through ringctl exec, as a Redox program runs: its own paths under
+ * /scheme/<name> reach the schemes' directories.
+ */
+static void
+rs_exec_io(const char *tag, const char *path, const char *extra)
+{
+	char ringctl[PATH_MAX], io[PATH_MAX], log[TD_PATH_MAX];
+	struct tp_proc p;
+
+	td_build_bin(NULL, "ringctl/ringctl", ringctl, sizeof(ringctl));
+	td_build_bin(NULL, "examples/redox-io", io, sizeof(io));
+	snprintf(log, sizeof(log), "%s/%s.log", d.dir, tag);
+	tp_spawn(&p, log, ringctl,
+	    (const char *[]){ "ringctl", "-S", d.sock, "exec", "--", io,
+		"-n", "256", extra, path, NULL });
+	tp_expect(&p, RS_WAIT_MS, 0);
+	tp_says(&p, "verified");
+}
+
+TAP_TEST_ROOT(t_exec, "ringctl exec: /scheme paths reach both schemes", 60,
+    "ringctl exec mounts /scheme in a mount namespace")
+{
+	char disk[PATH_MAX], fs[PATH_MAX];
+	struct tp_proc s1, s2;
+
+	td_begin(&d, NULL);
+	rs_disk(&s1, disk, sizeof(disk));
+	rs_fs(&s2, fs, sizeof(fs), NULL);
+	rs_exec_io("exec-disk", "/scheme/" RS_DISK "/1", "-q16");
+	rs_exec_io("exec-fs", "/scheme/" RS_FS "/data", "-z");
+	{
+		char path[PATH_MAX + 16];
+		struct stat st;
+
+		/* the program's file is the scheme's */
+		snprintf(path, sizeof(path), "%s/data", fs);
+		TAP_SYS(stat(path, &st));
+		TAP_EQ(st.st_size, 256 * 4096);
+	}
+	rs_stop(&s1, disk);
+	rs_stop(&s2, fs);
+	td_finish(&d);
+}
+
 /* --- the file table --------------------------------------------------- */
 
 TAP_TEST(t_files, "file table: the scheme's own files only", 30)
