@@ -28,13 +28,16 @@ rsv_init(struct rsv *s, const char *prog, const struct rsv_proto *proto,
 	s->ep = ep;
 }
 
+/* Ring ring_id of today's ringd. */
 static int
 rsv_find(const struct rsv *s, uint64_t ring_id)
 {
+	uint64_t gen = ring_ctl_reconnects(s->ctl);
 	unsigned i;
 
 	for (i = 0; i < RSV_MAX_RINGS; i++)
-		if (s->rings[i] != NULL && s->rings[i]->r.ring_id == ring_id)
+		if (s->rings[i] != NULL && s->rings[i]->r.ring_id == ring_id &&
+		    s->rings[i]->gen == gen)
 			return (int)i;
 	return -ENOENT;
 }
@@ -49,7 +52,7 @@ rsv_drop(struct rsv *s, unsigned i, const char *why, bool tell)
 	struct rsv_ring *sr = s->rings[i];
 
 	(void)epoll_ctl(s->ep, EPOLL_CTL_DEL, sr->r.doorbell, NULL);
-	if (tell)
+	if (tell && sr->gen == ring_ctl_reconnects(s->ctl))
 		(void)ring_ctl_close_ring(s->ctl, sr->r.ring_id);
 	fprintf(stderr,
 	    "%s: %s ring %" PRIu64 " from %s[%u] closed (%s): %" PRIu64
@@ -105,6 +108,7 @@ rsv_setup(struct rsv *s, const struct ring_ctl_redox_event *ev)
 	}
 	sr->r.ring_id = ev->ring_id;
 	sr->r.consumer = ev->consumer;
+	sr->gen = ring_ctl_reconnects(s->ctl);
 	rc = ring_ctl_redox_accept(s->ctl, ev->ring_id, &sr->r.params, &give);
 	rsv_close_fds((const int[]){ give.sq, give.cq, give.doorbell,
 			  give.pool },

@@ -13,6 +13,8 @@
  * consumer makes room; since cqe_seen() rings no doorbell, the caller
  * sleeps at most rsv_timeout() ms while such a ring waits.  A broken
  * queue, a doorbell hang-up or a DETACH event drop that ring alone.
+ * Rings outlive a restart of ringd (the new one does not know them):
+ * they are served on until their consumer hangs up.
  *
  * Functions return >= 0 or -errno; messages go to stderr prefixed with
  * the program's name.
@@ -52,6 +54,8 @@ struct rsv_proto {
 struct rsv_ring {
 	struct redox_sring r;
 	uint64_t requests, errors;
+	uint64_t gen; /* ring_ctl_reconnects() when set up: a ring of an
+			 earlier ringd is no ring_id of today's */
 	bool blocked; /* its CQ was full at the last turn */
 };
 
