@@ -244,6 +244,12 @@ rfs_open_dir(struct rfs *f, const char *dir)
 			 sizeof(f->dir))) < 0)
 			return rc;
 		f->made = true;
+		/* gone with us, even when we are killed */
+		if ((rc = rsv_rmtree_at_exit(f->dir)) < 0)
+			fprintf(stderr,
+			    "ramfs-scheme: '%s' will stay if the scheme is "
+			    "killed: %s\n",
+			    f->dir, strerror(-rc));
 	}
 	f->dirfd = open(f->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (f->dirfd < 0 || fstat(f->dirfd, &st) < 0)

@@ -5,8 +5,10 @@
  * scheme's private directory.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -336,4 +338,40 @@ rsv_rmtree(const char *path)
 	if (nftw(path, rsv_rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
 		return -errno;
 	return 0;
+}
+
+int
+rsv_rmtree_at_exit(const char *path)
+{
+	int p[2], null;
+	pid_t pid;
+	char c;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	if ((pid = fork()) < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -errno;
+	}
+	if (pid > 0) {
+		close(p[0]);
+		return 0; /* p[1] stays open as long as we live */
+	}
+	/* the child: nothing of the parent's but the pipe, no signals */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	if ((null = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+	}
+	if (dup2(p[0], 3) < 0)
+		_exit(1);
+	closefrom(4);
+	while (read(3, &c, 1) < 0 && errno == EINTR)
+		;
+	(void)rsv_rmtree(path);
+	_exit(0);
 }

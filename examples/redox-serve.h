@@ -107,5 +107,12 @@ int64_t rsv_pio(int fd, bool wr, void *buf, uint64_t len, uint64_t off);
 int rsv_mkdtemp(const char *tag, const char *fallback, char *buf, size_t len);
 /* Remove path and everything below it (not following symlinks). */
 int rsv_rmtree(const char *path);
+/*
+ * Have path removed (rsv_rmtree()) when this process ends, however it
+ * ends, SIGKILL included: a child process that holds no descriptor of
+ * ours but a pipe's read end waits for the pipe to close.  Call before
+ * any descriptor a peer watches exists (ringd's connection, a ring).
+ */
+int rsv_rmtree_at_exit(const char *path);
 
 #endif /* REDOX_SERVE_H */

@@ -13,7 +13,8 @@
  * holds up nobody else and loses no completion; a scheme killed
  * mid-stream makes its client fail, not hang; a consumer killed
  * mid-stream is dropped and the scheme serves the next one; both
- * schemes remove their private directories when stopped.
+ * schemes remove their private directories when stopped, and when
+ * killed.
  *
  * No root and no ringctl exec: the programs take the scheme's real
  * directory for the file and the scheme's name for the ring.
@@ -681,6 +682,17 @@ TAP_TEST(t_scheme_killed, "a scheme killed mid-stream: the client fails", 30)
 	kill(s.pid, SIGKILL);
 	tp_reap(&s, 5000);
 	tp_expect(&io, 10000, 1);
+	/* its directory goes with it all the same */
+	{
+		uint64_t t0 = clock_ns();
+		struct stat st;
+
+		while (stat(fs, &st) == 0) {
+			if (clock_ns() - t0 > 5000000000ull)
+				TAP_FAIL("'%s' outlived its killed scheme", fs);
+			tu_sleep_ms(5);
+		}
+	}
 	td_finish(&d);
 }
 
