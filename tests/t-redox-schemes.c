@@ -309,7 +309,7 @@ TAP_TEST(t_compile, "redox-io built with relibc's flags and pkg-config", 60)
 	    "-fno-stack-protector -Wall -Wextra -Werror "
 	    "-Wno-deprecated-declarations -pedantic -g "
 	    "-D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 "
-	    "-D_GNU_SOURCE -o rio '%s' $(pkg-config --cflags --libs "
+	    "-D_GNU_SOURCE " TU_CC_SAN "-o rio '%s' $(pkg-config --cflags --libs "
 	    "redox-ring) > cc.log 2>&1 && env -u LD_LIBRARY_PATH ./rio -S '%s' "
 	    "-n 256 -r " RS_DISK " '%s/1' > rio.log 2>&1 && "
 	    "grep -q verified rio.log",
