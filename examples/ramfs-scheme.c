@@ -208,21 +208,29 @@ rfs_control(struct rfs *f)
 		    f->name);
 }
 
+/*
+ * Serve until a signal; 0 or -errno.  ringd's events are taken when its
+ * descriptor says some wait (libring keeps it readable while any does),
+ * not at every turn: a turn is often one request.
+ */
 static int
 rfs_loop(struct rfs *f, const sigset_t *waitmask)
 {
 	struct epoll_event evs[64];
-	bool busy;
-	int n;
+	bool busy, ctl = true;
+	int i, n;
 
 	while (!rfs_quit) {
 		busy = false;
 		rsv_serve(&f->rsv, &busy);
-		rfs_control(f);
+		if (ctl)
+			rfs_control(f);
 		n = epoll_pwait(f->rsv.ep, evs, 64, rsv_timeout(&f->rsv, busy),
 		    waitmask);
 		if (n < 0 && errno != EINTR)
 			return -errno;
+		for (i = 0, ctl = false; i < n; i++)
+			ctl |= evs[i].data.u32 == RFS_EV_CTL;
 	}
 	return 0;
 }
