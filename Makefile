@@ -11,7 +11,7 @@
 #                        drivers through ringd, watched in ringtop
 #   V=1                  show commands
 
-VERSION := 0.2.0
+VERSION := 0.3.0
 # libring's soname: bumped whenever the public headers change incompatibly
 # (README, "ABI").  The file is libring.so.SOVERSION.MINOR.
 SOVERSION := 1

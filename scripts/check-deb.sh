@@ -159,8 +159,8 @@ check_files() {
 	grep -q '^User=ringd$' /lib/systemd/system/ringd.service ||
 		{ echo "ringd.service does not run as ringd"; return 1; }
 	/usr/sbin/ringd -t -c /etc/ringd.conf || return 1
-	[ "$(pkg-config --modversion libring)" = 0.2.0 ] || { echo "pkg-config libring"; return 1; }
-	[ "$(pkg-config --modversion redox-ring)" = 0.2.0 ] || { echo "pkg-config redox-ring"; return 1; }
+	[ "$(pkg-config --modversion libring)" = 0.3.0 ] || { echo "pkg-config libring"; return 1; }
+	[ "$(pkg-config --modversion redox-ring)" = 0.3.0 ] || { echo "pkg-config redox-ring"; return 1; }
 	# the README's example, against the installed library
 	# shellcheck disable=SC2046 # pkg-config's words on purpose
 	cc -Wall -Werror -o "$tmp/hello" "$top/examples/hello.c" \
