@@ -14,11 +14,15 @@
 #include "scr.h"
 #include "view.h"
 
+#define SCR_RING_KIND_PRIO 9
+
 static struct scr_col scr_ring_cols[RT_C_COUNT] = {
 	[RT_C_ID] = SCR_COL("ID", 5, 8, true, 0, false, false),
 	[RT_C_SCHEME] = SCR_COL("SCHEME", 8, 16, false, 1, true, false),
-	/* the first to go: at 80 columns the others fill the line */
-	[RT_C_KIND] = SCR_COL("KIND", 5, 5, false, 9, false, false),
+	/* the first to go: at 80 columns the others fill the line; and
+	 * only there when a redox_ring is listed (scr_rings()) */
+	[RT_C_KIND] = SCR_COL("KIND", 5, 5, false, SCR_RING_KIND_PRIO, false,
+	    false),
 	[RT_C_CONSUMER] = SCR_COL("CONSUMER", 11, 23, false, 4, true, false),
 	[RT_C_PRODUCER] = SCR_COL("PRODUCER", 11, 23, false, 6, true, false),
 	[RT_C_SQ] = SCR_COL("SQ", SCR_QNUM, 24, false, 2, false, true),
@@ -134,9 +138,17 @@ scr_rings(struct rt_view *v, const struct rt_model *m, int y0, int y1)
 {
 	struct scr_col *c = scr_ring_cols;
 	char buf[VIEW_CELL_LEN];
+	bool redox = false;
 	size_t top, i;
 	int y;
 
+	for (i = 0; i < v->nrows; i++) {
+		const struct rt_ring *r = &m->rings[v->rows[i]];
+
+		redox |= (r->r.flags & RING_CTL_RING_REDOX) != 0;
+	}
+	/* every row v1: KIND would say nothing, its room goes to the names */
+	c[RT_C_KIND].prio = redox ? SCR_RING_KIND_PRIO : SCR_PRIO_HIDDEN;
 	for (i = 0; i < v->nrows; i++) {
 		const struct rt_ring *r = &m->rings[v->rows[i]];
 

@@ -88,6 +88,8 @@ struct scr_col {
 	}
 
 #define SCR_NCOLS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+/* A priority no layout pass takes: the column is hidden this frame. */
+#define SCR_PRIO_HIDDEN (-1)
 
 /* A queue column's number, and the least bar worth drawing beside it. */
 #define SCR_QNUM 5

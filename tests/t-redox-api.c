@@ -606,18 +606,6 @@ static const char prog[] =
     "    return 0;\n"
     "}\n";
 
-/* Under make SAN=1 the library is instrumented: so must the program be. */
-#if defined(__SANITIZE_ADDRESS__)
-#define PROG_SAN "-fsanitize=address,undefined "
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define PROG_SAN "-fsanitize=address,undefined "
-#endif
-#endif
-#ifndef PROG_SAN
-#define PROG_SAN ""
-#endif
-
 TAP_TEST(test_compile, "redox-api-compile", 60)
 {
 	char build[TD_PATH_MAX], src[TD_PATH_MAX], cmd[2048], out[256];
@@ -643,7 +631,7 @@ TAP_TEST(test_compile, "redox-api-compile", 60)
 	    "-fno-builtin "
 	    "-fno-stack-protector -Wall -Wextra -Werror "
 	    "-Wno-deprecated-declarations -pedantic -g -D_POSIX_C_SOURCE=200809L "
-	    "-D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -D_GNU_SOURCE " PROG_SAN
+	    "-D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -D_GNU_SOURCE " TU_CC_SAN
 	    "-o prog prog.c "
 	    "$(pkg-config --cflags --libs redox-ring) > cc.log 2>&1 && "
 	    "env -u LD_LIBRARY_PATH ./prog > out.txt 2>&1",

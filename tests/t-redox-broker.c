@@ -781,6 +781,7 @@ TAP_TEST(test_hostile, "redox-hostile-scheme", 30)
 		TAP_RC(ring_ctl_redox_setup(cc, "t-raw", &p, &rid, &f),
 		    -EINVAL);
 		ring_ctl_close(cc);
+		free(m);
 		tap_child_exit();
 	}
 	rs_raw_next(raw, m, PROTO_REDOX_ATTACH);
