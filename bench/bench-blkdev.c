@@ -57,7 +57,7 @@ static struct {
 	int start_rc; /* 0 started, < 0 failed (said once), 1 not tried */
 	char dir[64];
 	char file[96];
-	char bin[2][PATH_MAX]; /* blkdev-scheme, blkdev-driver */
+	char bin[PATH_MAX]; /* blkdev-scheme */
 } bbk = { .start_rc = 1 };
 
 static const uint64_t bbk_size[] = { 4096, 128 << 10 };
@@ -94,38 +94,96 @@ bbk_make_file(void)
 	return rc;
 }
 
+int
+bench_blkdev_bin(int which, char *buf, size_t len)
+{
+	static const char *const rel[] = { "examples/blkdev-scheme",
+		"examples/blkdev-driver" };
+	int rc;
+
+	if ((rc = build_path(NULL, rel[which != 0], buf, len)) < 0)
+		fprintf(stderr,
+		    BENCH_NAME ": no blkdev examples next to the "
+			       "bench: build them with 'make examples'\n");
+	return rc;
+}
+
 /* Does blkdev-scheme's name answer a probe yet? */
 static int
-bbk_registered(void *arg)
+bbk_registered(struct ring_ctl *c, const char *scheme)
 {
 	uint64_t ops[4];
 
-	return ring_ctl_probe(arg, BBK_SCHEME, ops);
+	return ring_ctl_probe(c, scheme, ops);
+}
+
+/* What bench_blkdev_exec() waits for, as bench_await() calls it. */
+struct bbk_wait {
+	struct ring_ctl *c;
+	const char *scheme;
+	int (*ready)(struct ring_ctl *, const char *);
+};
+
+static int
+bbk_ready(void *arg)
+{
+	struct bbk_wait *w = arg;
+
+	return w->ready(w->c, w->scheme);
+}
+
+int
+bench_blkdev_exec(char *const argv[], const char *scheme,
+    int (*ready)(struct ring_ctl *, const char *), pid_t *pid)
+{
+	struct bbk_wait w = { .scheme = scheme, .ready = ready };
+	const char *sock = bench_ringd_socket();
+	int rc;
+
+	*pid = 0;
+	if (sock == NULL)
+		return -ENOTCONN; /* ringd said why */
+	/* the scheme's log would interleave with the table: quiet it */
+	if ((rc = bench_exec(argv[0], argv, BENCH_OUT_QUIET,
+		 bench_cfg.cpu[1])) < 0)
+		return rc;
+	*pid = rc;
+	if ((rc = ring_ctl_connect(sock, NULL, &w.c)) < 0) {
+		bench_err(scheme, "ring_ctl_connect", rc);
+		(void)bench_stop(*pid, "blkdev-scheme", BBK_STOP_MS);
+		*pid = 0;
+		return rc;
+	}
+	rc = bench_await(*pid, "blkdev-scheme", BBK_START_MS, bbk_ready, &w);
+	ring_ctl_close(w.c);
+	if (rc == -ECHILD) {
+		*pid = 0; /* reaped */
+		return rc;
+	}
+	if (rc < 0) {
+		fprintf(stderr,
+		    BENCH_NAME ": blkdev-scheme did not register '%s': %s\n",
+		    scheme, strerror(-rc));
+		(void)bench_stop(*pid, "blkdev-scheme", BBK_STOP_MS);
+		*pid = 0;
+	}
+	return rc;
 }
 
 static int
 bbk_start(void)
 {
-	const char *sock = bench_ringd_socket();
 	char *argv[10];
-	struct ring_ctl *c;
 	pid_t pid;
 	int rc;
 
 	if (bbk.start_rc <= 0)
 		return bbk.start_rc;
 	bbk.owner = getpid();
-	if (sock == NULL)
+	if (bench_ringd_socket() == NULL)
 		return bbk.start_rc = -ENOTCONN; /* ringd said why */
-	if ((rc = build_path(NULL, "examples/blkdev-scheme", bbk.bin[0],
-		 sizeof(bbk.bin[0]))) < 0 ||
-	    (rc = build_path(NULL, "examples/blkdev-driver", bbk.bin[1],
-		 sizeof(bbk.bin[1]))) < 0) {
-		fprintf(stderr,
-		    BENCH_NAME ": no blkdev examples next to the "
-			       "bench: build them with 'make examples'\n");
+	if ((rc = bench_blkdev_bin(0, bbk.bin, sizeof(bbk.bin))) < 0)
 		return bbk.start_rc = rc;
-	}
 	if ((rc = bbk_make_file()) < 0) {
 		fprintf(stderr,
 		    BENCH_NAME ": cannot make the blkdev backing "
@@ -134,39 +192,19 @@ bbk_start(void)
 		bbk_remove();
 		return bbk.start_rc = rc;
 	}
-	argv[0] = bbk.bin[0];
+	argv[0] = bbk.bin;
 	argv[1] = "-S";
-	argv[2] = (char *)sock;
+	argv[2] = (char *)bench_ringd_socket();
 	argv[3] = "-n";
 	argv[4] = BBK_SCHEME;
 	argv[5] = "-f";
 	argv[6] = bbk.file;
 	argv[7] = NULL;
-	/* the scheme's log would interleave with the table: quiet it */
-	if ((pid = bench_exec(argv[0], argv, BENCH_OUT_QUIET,
-		 bench_cfg.cpu[1])) < 0) {
-		bbk_remove();
-		return bbk.start_rc = pid;
-	}
+	rc = bench_blkdev_exec(argv, BBK_SCHEME, bbk_registered, &pid);
 	bbk.scheme = pid;
-	if ((rc = ring_ctl_connect(sock, NULL, &c)) < 0) {
-		bench_err("blkdev", "ring_ctl_connect", rc);
-		return bbk.start_rc = rc;
-	}
-	rc = bench_await(pid, "blkdev-scheme", BBK_START_MS, bbk_registered, c);
-	ring_ctl_close(c);
-	if (rc == -ECHILD)
-		bbk.scheme = 0; /* reaped */
-	else if (rc < 0)
-		fprintf(stderr,
-		    BENCH_NAME ": blkdev-scheme did not register: "
-			       "%s\n",
-		    strerror(-rc));
-	if (rc < 0) {
-		(void)bench_blkdev_stop();
-		return bbk.start_rc = rc;
-	}
-	return bbk.start_rc = 0;
+	if (rc < 0)
+		bbk_remove();
+	return bbk.start_rc = rc;
 }
 
 int
@@ -208,26 +246,31 @@ bbk_report(const char *text, double *iops)
 	return rc;
 }
 
-/* blkdev-driver -m bench: the "iops" of its JSON report. */
-static int
-bbk_ring(const char *name, bool wr, uint64_t size, uint64_t n, double *iops)
+int
+bench_blkdev_driver(const char *name, const char *scheme, bool wr,
+    uint64_t size, uint64_t n, unsigned depth, uint64_t span, double *iops)
 {
-	char out[BBK_OUT_MAX], sz[32], cnt[32], dep[16], span[32];
+	char out[BBK_OUT_MAX], sz[32], cnt[32], dep[16], len_s[32];
+	char bin[PATH_MAX];
 	char *argv[20];
 	int po[2], st, i = 0, rc = 0;
 	size_t len = 0;
 	ssize_t k;
 	pid_t pid;
 
+	if (bench_ringd_socket() == NULL)
+		return -ENOTCONN; /* ringd said why */
+	if ((rc = bench_blkdev_bin(1, bin, sizeof(bin))) < 0)
+		return rc;
 	snprintf(sz, sizeof(sz), "%" PRIu64, size);
 	snprintf(cnt, sizeof(cnt), "%" PRIu64, n);
-	snprintf(dep, sizeof(dep), "%u", BBK_DEPTH);
-	snprintf(span, sizeof(span), "%llu", BBK_SPAN);
-	argv[i++] = bbk.bin[1];
+	snprintf(dep, sizeof(dep), "%u", depth);
+	snprintf(len_s, sizeof(len_s), "%" PRIu64, span);
+	argv[i++] = bin;
 	argv[i++] = "-S";
 	argv[i++] = (char *)bench_ringd_socket();
 	argv[i++] = "-n";
-	argv[i++] = BBK_SCHEME;
+	argv[i++] = (char *)scheme;
 	argv[i++] = "-m";
 	argv[i++] = "bench";
 	argv[i++] = "-j";
@@ -238,7 +281,7 @@ bbk_ring(const char *name, bool wr, uint64_t size, uint64_t n, double *iops)
 	argv[i++] = "-q";
 	argv[i++] = dep;
 	argv[i++] = "-l";
-	argv[i++] = span;
+	argv[i++] = len_s;
 	if (wr)
 		argv[i++] = "-w";
 	argv[i] = NULL;
@@ -484,7 +527,8 @@ bench_blkdev_once(const char *name, unsigned what, uint64_t n, double *iops)
 		return rc;
 	switch (BENCH_BLK_PATH(what)) {
 	case BENCH_BLK_RING:
-		return bbk_ring(name, wr, size, n, iops);
+		return bench_blkdev_driver(name, BBK_SCHEME, wr, size, n,
+		    BBK_DEPTH, BBK_SPAN, iops);
 	case BENCH_BLK_URING:
 		return bbk_local(name, true, wr, size, n, iops);
 	default:

@@ -275,6 +275,7 @@ struct bench_row {
 	bool pct;	/* ratio is a share of wall time, in % */
 	bool has_ratio; /* both figures are there */
 	double ratio;	/* ring / comparator (main.c: bench_row_pair()) */
+	const char *note; /* NULL, or what one operation costs each side */
 };
 
 /* What the report says about the run besides its rows. */
@@ -284,6 +285,7 @@ struct bench_run_info {
 	unsigned many;	    /* rings of the ringd CPU test */
 	int64_t many_ns;    /* its traffic time */
 	uint64_t lifetimes; /* ring lifetimes per round (open+close) */
+	uint64_t redox_ops; /* blocks per redox disk phase */
 };
 
 /* A figure that ran and is there. */
@@ -408,5 +410,57 @@ int bench_blkdev_once(const char *name, unsigned what, uint64_t n,
     double *iops);
 uint64_t bench_blkdev_bytes(unsigned what);
 int bench_blkdev_stop(void);
+/*
+ * For bench-redox.c: the path of blkdev-scheme (which 0) or blkdev-driver
+ * (1) of this build (-errno said on stderr); blkdev-scheme started with
+ * argv on the private ringd (quiet, on the producers' CPU), waiting until
+ * ready(c, scheme) returns 0 (*pid its pid, 0 when it is not running; a
+ * failure is said); and one blkdev-driver -m bench run of n transfers of
+ * size bytes, depth in flight, cycling over [0, span) of scheme's disk:
+ * *iops from its JSON report.
+ */
+int bench_blkdev_bin(int which, char *buf, size_t len);
+int bench_blkdev_exec(char *const argv[], const char *scheme,
+    int (*ready)(struct ring_ctl *, const char *), pid_t *pid);
+int bench_blkdev_driver(const char *name, const char *scheme, bool wr,
+    uint64_t size, uint64_t n, unsigned depth, uint64_t span, double *iops);
+
+/* --- bench-redox.c: relibc's disk loop through libredox-ring --------- */
+
+/*
+ * What one redox disk figure measures: relibc's disk test loop through
+ * libredox-ring to blkdev-scheme's Redox disk protocol, pwrite/pread from
+ * one thread on the same backing file, or blkdev-driver's v1 ring to the
+ * same scheme at the same depth; writes or reads (reads verify the
+ * pattern the writes left, as relibc's test does).
+ */
+enum bench_rdx_path { BENCH_RDX_RING, BENCH_RDX_DIRECT, BENCH_RDX_V1 };
+#define BENCH_RDX(path, op) ((unsigned)(path) << 1 | (unsigned)(op))
+#define BENCH_RDX_PATH(w) ((w) >> 1)
+#define BENCH_RDX_OP(w) ((w)&1u) /* enum bench_blk_op */
+#define BENCH_RDX_BLOCK 4096u	 /* bytes per operation */
+#define BENCH_RDX_DEPTH 16u	 /* what relibc's pool allows in flight */
+#define BENCH_RDX_MAX_OPS 65536u /* the disk holds this many blocks */
+
+/*
+ * One repetition: n operations of BENCH_RDX_BLOCK bytes on blocks 0..n-1
+ * (n <= BENCH_RDX_MAX_OPS); *mibs: MiB per second, timed as relibc's test
+ * times a phase.  The first call starts blkdev-scheme with a disk of its
+ * own on the private ringd; bench_redox_stop() ends it.
+ */
+int bench_redox_once(const char *name, unsigned what, uint64_t n,
+    double *mibs);
+int bench_redox_stop(void);
+/* What one operation costs on each path: the report's notes. */
+#define BENCH_RDX_NOTE_RING \
+	"per op, redox: 32-byte SQE + 16-byte CQE in shared memory, a " \
+	"doorbell byte per submit (send), a futex wake when the program " \
+	"sleeps in wait_cqe; the block copied by the program (fill/check) " \
+	"and by the scheme (pread/pwrite, pool <-> file); direct: one " \
+	"pwrite/pread call, the same fill/check"
+#define BENCH_RDX_NOTE_V1 \
+	"per op, v1: 64-byte SQE + 32-byte CQE, eventfd doorbells, " \
+	"physalloc3 scatter-gather buffers, the scheme's pread/pwrite; " \
+	"no fill or check"
 
 #endif /* BENCH_BENCH_H */

@@ -21,10 +21,18 @@
  *                                                  threads, io_uring; 32
  *                                                  in flight on each, on
  *                                                  the same file
+ *   redox disk      relibc's disk test loop (4 KiB blocks written, then
+ *                   read and checked, 16 in flight) through
+ *                   libredox-ring to blkdev-scheme's Redox disk protocol
+ *                                              vs  pwrite/pread from one
+ *                                                  thread, the v1 blkdev
+ *                                                  ring at depth 16, on
+ *                                                  the same disk
  *
  * The ringd rows (bench-ringd.c) run against a private ringd the bench
  * starts and stops itself; the blkdev rows (bench-blkdev.c) add the
- * example block device scheme to it.
+ * example block device scheme to it, and the redox disk rows
+ * (bench-redox.c) a second one with a disk of its own.
  *
  * Two-sided tests fork: the parent (consumer, or the pinging side) runs on
  * the first allowed CPU, the child (producer, or the echoing side) on the
@@ -44,9 +52,9 @@
  * This file holds the options, the table of repeated measurements, the
  * interleaved run loop and the rows of the report; the measurements live
  * in cmp-pingpong.c, cmp-uring.c, ring-tests.c, bench-ringd.c,
- * bench-many.c and bench-blkdev.c, the harness under them in harness.c,
- * and the printing in report.c (bench/README.md).  Nothing depends on
- * main.c.
+ * bench-many.c, bench-blkdev.c and bench-redox.c, the harness under them
+ * in harness.c, and the printing in report.c (bench/README.md).  Nothing
+ * depends on main.c.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -239,6 +247,12 @@ enum bench_id {
 	T_BW128,
 	T_DW128,
 	T_UW128,
+	T_XWV,
+	T_XWD,
+	T_XW,
+	T_XRV,
+	T_XRD,
+	T_XR,
 	T_COUNT
 };
 
@@ -250,6 +264,7 @@ enum bench_kind {
 	BENCH_K_OPEN,  /* ring lifetimes: plain pairs or through ringd */
 	BENCH_K_PHYS,  /* physalloc3 through ringd: pp is an enum bench_phys */
 	BENCH_K_BLK,   /* block I/O: pp is a BENCH_BLK() */
+	BENCH_K_RDX,   /* relibc's disk loop and its comparators: BENCH_RDX() */
 };
 
 enum bench_count {
@@ -259,6 +274,7 @@ enum bench_count {
 	BENCH_C_OPEN,	/* -n / 100 ring lifetimes */
 	BENCH_C_ONE,	/* one operation per round */
 	BENCH_C_IO,	/* -n / 2 transfers of 4 KiB, -n / 20 of 128 KiB */
+	BENCH_C_REDOX,	/* -n * 4 / 25 blocks of 4 KiB: relibc's 32000 */
 };
 
 struct bench_test {
@@ -293,6 +309,23 @@ struct bench_test {
 	    BENCH_BLK_DIRECT, BENCH_BLK_##RW, big), \
 	BENCH_BLK_ROW(T_U##X##kib, "io_uring " #rw " " #kib " KiB", \
 	    BENCH_BLK_URING, BENCH_BLK_##RW, big)
+
+/*
+ * relibc's disk loop one way (write or read) three ways: the v1 blkdev
+ * ring, pwrite/pread from one thread, libredox-ring.  The writes of a
+ * round come first, the v1 one first of all (it writes no pattern), so
+ * every read finds the blocks the last write left.
+ */
+#define BENCH_RDX_ROW(t, name, path, dir) \
+	[t] = { name, BENCH_K_RDX, BENCH_RDX(path, dir), 0, 0, \
+		BENCH_C_REDOX, false }
+#define BENCH_RDX_ROWS(rw, RW, X) \
+	BENCH_RDX_ROW(T_X##X##V, "v1 blkdev " #rw " q16", BENCH_RDX_V1, \
+	    BENCH_BLK_##RW), \
+	BENCH_RDX_ROW(T_X##X##D, "p" #rw " 4 KiB, 1 thr", BENCH_RDX_DIRECT, \
+	    BENCH_BLK_##RW), \
+	BENCH_RDX_ROW(T_X##X, "redox disk " #rw, BENCH_RDX_RING, \
+	    BENCH_BLK_##RW)
 
 /*
  * Comparator and ring figure run back to back in every round, so that a
@@ -345,6 +378,8 @@ static const struct bench_test bench_tests[T_COUNT] = {
 	BENCH_BLK_ROWS(write, WRITE, W, 4, 0),
 	BENCH_BLK_ROWS(read, READ, R, 128, 1),
 	BENCH_BLK_ROWS(write, WRITE, W, 128, 1),
+	BENCH_RDX_ROWS(write, WRITE, W),
+	BENCH_RDX_ROWS(read, READ, R),
 };
 
 static uint64_t
@@ -364,6 +399,12 @@ bench_test_count(const struct bench_test *t)
 	case BENCH_C_IO:
 		n = bench_cfg.iters / (BENCH_BLK_SIZE(t->pp) ? 20 : 2);
 		return n > 0 ? n : 1;
+	case BENCH_C_REDOX:
+		/* more blocks than in flight; no more than the disk holds */
+		n = bench_cfg.iters * 4 / 25;
+		return n < 2 * BENCH_RDX_DEPTH ? 2 * BENCH_RDX_DEPTH
+		    : n > BENCH_RDX_MAX_OPS    ? BENCH_RDX_MAX_OPS
+					       : n;
 	default:
 		return bench_cfg.iters;
 	}
@@ -388,6 +429,8 @@ bench_test_once(const struct bench_test *t, double *v)
 		    v);
 	case BENCH_K_BLK:
 		return bench_blkdev_once(t->name, t->pp, n, v);
+	case BENCH_K_RDX:
+		return bench_redox_once(t->name, t->pp, n, v);
 	default:
 		return bench_ring_once(t->name, t->mode, t->batch, n, v);
 	}
@@ -397,7 +440,10 @@ static void
 bench_verbose(unsigned round, const struct bench_test *t, double v)
 {
 	bench_progress(NULL);
-	if (t->count == BENCH_C_OPEN || t->count == BENCH_C_IO)
+	if (t->count == BENCH_C_REDOX)
+		fprintf(stderr, "round %u  %-24s %10.1f MiB/s\n", round + 1,
+		    t->name, v);
+	else if (t->count == BENCH_C_OPEN || t->count == BENCH_C_IO)
 		fprintf(stderr, "round %u  %-24s %10.1f k/s\n", round + 1,
 		    t->name, v / 1e3);
 	else if (t->batch != 0 && t->count == BENCH_C_STREAM)
@@ -508,6 +554,7 @@ main(int argc, char **argv)
 	ri.many = many;
 	ri.many_ns = many_ns;
 	ri.lifetimes = bench_test_count(&bench_tests[T_DOPEN]);
+	ri.redox_ops = bench_test_count(&bench_tests[T_XW]);
 	if (!bench_cfg.json)
 		bench_print_header(&ri);
 
@@ -522,6 +569,8 @@ main(int argc, char **argv)
 	bench_ringd_many(many_name, many, many_ns, &dm);
 	bench_progress(NULL);
 	if (bench_blkdev_stop() < 0)
+		failed++;
+	if (bench_redox_stop() < 0)
 		failed++;
 	if (bench_ringd_stop() < 0)
 		failed++;
@@ -577,12 +626,12 @@ main(int argc, char **argv)
 	/* Block I/O: the same transfers, 32 in flight on every path, through
 	 * the blkdev scheme, by 32 threads directly and through io_uring;
 	 * IOPS per pair, then the data rates. */
-	for (i = T_BR4; i < T_COUNT; i++) {
+	for (i = T_BR4; i <= T_UW128; i++) {
 		mib[i] = v[i];
 		mib[i].v = v[i].v *
 		    (double)bench_blkdev_bytes(bench_tests[i].pp) / 1048576.0;
 	}
-	for (i = T_BR4; i + 2 < T_COUNT; i += 3) {
+	for (i = T_BR4; i + 2 <= T_UW128; i += 3) {
 		BENCH_PAIR(bench_tests[i].name, i, i + 1, BENCH_KOPS,
 		    BENCH_NONE, 0);
 		BENCH_PAIR(NULL, i, i + 2, BENCH_KOPS, BENCH_NONE, 0);
@@ -590,6 +639,15 @@ main(int argc, char **argv)
 		    -1, &mib[i + 1], BENCH_MIBS, BENCH_NONE, 0, false);
 		BENCH_ROW(NULL, -1, &mib[i], bench_tests[i + 2].name, -1,
 		    &mib[i + 2], BENCH_MIBS, BENCH_NONE, 0, false);
+	}
+	/* relibc's disk loop (bench-redox.c), in MiB/s as its test prints
+	 * them: libredox-ring against pwrite/pread and the v1 ring. */
+	for (i = T_XWV; i + 2 < T_COUNT; i += 3) {
+		BENCH_PAIR(bench_tests[i + 2].name, i + 2, i + 1, BENCH_MIBS,
+		    BENCH_NONE, 0);
+		rows[n - 1].note = BENCH_RDX_NOTE_RING;
+		BENCH_PAIR(NULL, i + 2, i, BENCH_MIBS, BENCH_NONE, 0);
+		rows[n - 1].note = BENCH_RDX_NOTE_V1;
 	}
 	/* ringd is not on the data path of rings between two processes. */
 	BENCH_ROW(many_name, -1, &dm.cpu, "wall time of traffic", -1, &dm.wall,

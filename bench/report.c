@@ -82,13 +82,35 @@ bench_fmt_target(char *buf, size_t len, const struct bench_row *row)
 		snprintf(buf, len, "%s %.2fx", op, row->target);
 }
 
+/* A row's note under it, indented, in lines of at most 76 columns. */
+static void
+bench_print_note(const char *note)
+{
+	const size_t width = 76;
+	size_t len;
+
+	while (*note != '\0') {
+		len = strlen(note);
+		if (len > width) {
+			len = width;
+			while (len > 0 && note[len] != ' ')
+				len--;
+			if (len == 0)
+				len = width;
+		}
+		printf("%-4s%.*s\n", "", (int)len, note);
+		note += len;
+		note += strspn(note, " ");
+	}
+}
+
 int
 bench_print_table(const struct bench_row *rows, size_t n, int failed)
 {
 	char rv[32], cv[32], ra[32], tg[32];
 	const char *met;
 	int nmet = 0, nmissed = 0;
-	size_t i;
+	size_t i, j;
 
 	printf("%-20s  %-13s  %-24s  %-13s  %-9s  %s\n", "test", "ring",
 	    "comparator", "value", "ratio", "target");
@@ -121,6 +143,12 @@ bench_print_table(const struct bench_row *rows, size_t n, int failed)
 		printf("%-20s  %-13s  %-24s  %-13s  %-9s  %s%s\n",
 		    row->test != NULL ? row->test : "", rv, row->comp, cv, ra,
 		    tg, met);
+		/* a note already shown (reads after writes) is not repeated */
+		for (j = 0; row->note != NULL && j < i; j++)
+			if (rows[j].note == row->note)
+				break;
+		if (row->note != NULL && j == i)
+			bench_print_note(row->note);
 	}
 	printf("\ntargets: %d met, %d missed (informational); ", nmet, nmissed);
 	if (failed)
@@ -193,6 +221,9 @@ bench_json_row(const struct bench_row *row, const char *test)
 							      : "none"));
 	json_object_object_add(o, "met",
 	    met < 0 ? NULL : json_object_new_boolean(met));
+	if (row->note != NULL)
+		json_object_object_add(o, "note",
+		    json_object_new_string(row->note));
 	return o;
 }
 
@@ -339,10 +370,15 @@ bench_print_header(const struct bench_run_info *ri)
 	       "        (or utime+stime, %ld ms ticks) over %.1f s of "
 	       "traffic on %u rings,\n"
 	       "        then as long again listing them at 10 Hz "
-	       "(ringtop -d 0.1)\n\n",
+	       "(ringtop -d 0.1)\n"
+	       "redox:  relibc's disk test loop, %" PRIu64 " blocks of "
+	       "%u KiB per phase, %u in flight,\n"
+	       "        through libredox-ring to blkdev-scheme's Redox disk "
+	       "protocol; MiB/s\n\n",
 	    bench_cfg.reps, bench_cfg.iters, bench_cfg.iters / 10,
 	    bench_cfg.iters * 10, BENCH_WINDOW, ri->lifetimes,
 	    sysconf(_SC_CLK_TCK) > 0 ? 1000 / sysconf(_SC_CLK_TCK) : 0,
-	    (double)ri->many_ns / 1e9, ri->many);
+	    (double)ri->many_ns / 1e9, ri->many, ri->redox_ops,
+	    BENCH_RDX_BLOCK / 1024, BENCH_RDX_DEPTH);
 	fflush(stdout);
 }
