@@ -99,9 +99,9 @@ MAN8 := $(wildcard man/*.8)
 MAN1 := $(wildcard man/*.1)
 
 .PHONY: all lib check bench bench-smoke install uninstall clean ci deps fuzz fuzz-smoke \
-	lint-man tests demo examples ringd bench-build ringctl ringtop
+	lint-man tests demo examples ringd bench-build ringctl ringtop redox
 
-all: lib examples ringd ringctl ringtop
+all: lib redox examples ringd ringctl ringtop
 
 lib: $(LIBA) $(LIBSO) $(PCFILE)
 
@@ -141,6 +141,72 @@ PC_SUBST = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 $(PCFILE): lib/libring.pc.in Makefile
 	@mkdir -p $(@D)
 	$(Q)$(PC_SUBST) $< > $@
+
+# libredox-ring (redox/): relibc's redox_ring API and the 2026 ring
+# format, over libring's public control API.  Its own soname; its objects
+# may use lib/barrier.h (header only) and nothing else private to lib/.
+REDOX_SOVERSION := 1
+REDOX_SO_FILE := libredox-ring.so.$(REDOX_SOVERSION).0
+REDOX_SO_SONAME := libredox-ring.so.$(REDOX_SOVERSION)
+REDOX_SRCS := $(wildcard redox/*.c)
+REDOX_OBJS := $(REDOX_SRCS:%.c=$(BUILD)/%.o)
+REDOX_PIC_OBJS := $(REDOX_SRCS:%.c=$(BUILD)/pic/%.o)
+REDOX_LIBA := $(BUILD)/libredox-ring.a
+REDOX_SO_REAL := $(BUILD)/$(REDOX_SO_FILE)
+REDOX_SO := $(BUILD)/libredox-ring.so
+REDOX_PC := $(BUILD)/redox-ring.pc
+REDOX_HEADERS := redox/include/redox/ring.h redox/include/redox/ring-scheme.h
+# pkg-config files for the build tree (PKG_CONFIG_PATH=$PWD/build/pkgconfig):
+# the headers in the source tree, the libraries in $(BUILD), and an rpath
+# (DT_RPATH, which also finds libring.so.1 for libredox-ring.so) so a
+# program linked that way runs from the tree.
+UNINST_PC_DIR := $(BUILD)/pkgconfig
+UNINST_PCS := $(UNINST_PC_DIR)/redox-ring.pc $(UNINST_PC_DIR)/libring.pc
+ABS_BUILD = $(abspath $(BUILD))
+
+$(REDOX_OBJS) $(REDOX_PIC_OBJS): override CPPFLAGS += -Ilib
+
+$(REDOX_LIBA): $(REDOX_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(REDOX_SO_REAL): $(REDOX_PIC_OBJS) redox/libredox-ring.map $(LIBSO)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(REDOX_SO_SONAME) \
+		-Wl,--version-script=redox/libredox-ring.map -o $@ $(REDOX_PIC_OBJS) \
+		-L$(BUILD) -lring
+
+$(REDOX_SO): $(REDOX_SO_REAL)
+	$(Q)ln -sf $(REDOX_SO_FILE) $(BUILD)/$(REDOX_SO_SONAME)
+	$(Q)ln -sf $(REDOX_SO_FILE) $@
+
+$(REDOX_PC): redox/redox-ring.pc.in Makefile
+	@mkdir -p $(@D)
+	$(Q)$(PC_SUBST) $< > $@
+
+$(UNINST_PC_DIR)/redox-ring.pc: Makefile
+	@mkdir -p $(@D)
+	$(Q)printf '%s\n' 'Name: redox-ring' \
+		'Description: libredox-ring in the build tree $(ABS_BUILD)' \
+		'Version: $(VERSION)' 'Requires.private: libring' \
+		'Libs: -L$(ABS_BUILD) -Wl,--disable-new-dtags,-rpath,$(ABS_BUILD) -lredox-ring' \
+		'Cflags: -I$(abspath redox/include) -I$(abspath lib/include)' > $@
+
+$(UNINST_PC_DIR)/libring.pc: Makefile
+	@mkdir -p $(@D)
+	$(Q)printf '%s\n' 'Name: libring' \
+		'Description: libring in the build tree $(ABS_BUILD)' \
+		'Version: $(VERSION)' \
+		'Libs: -L$(ABS_BUILD) -Wl,--disable-new-dtags,-rpath,$(ABS_BUILD) -lring' \
+		'Cflags: -I$(abspath lib/include)' > $@
+
+redox: $(REDOX_LIBA) $(REDOX_SO) $(REDOX_PC) $(UNINST_PCS)
+
+# The redox tests link both archives, libredox-ring's first.
+$(BUILD)/tests/t-redox-%: $(BUILD)/tests/t-redox-%.o $(TEST_COMMON_OBJS) \
+		$(COMMONA) $(REDOX_LIBA) $(LIBA) | $(REDOX_SO) $(UNINST_PCS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(BSD_LIBS) $(JSONC_LIBS) -lm
 
 # Tests link the static library so they run from the tree.
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_COMMON_OBJS) $(COMMONA) $(LIBA)
@@ -238,6 +304,8 @@ $(BUILD)/tests/t-ringtop%.o: override CPPFLAGS += $(JSONC_CFLAGS)
 # t-parse-agree runs ringd and ringctl and reads ringctl's JSON.
 $(BUILD)/tests/t-parse-agree.o: override CPPFLAGS += $(JSONC_CFLAGS)
 $(BUILD)/tests/t-parse-agree: | $(RINGD_BIN) $(RINGCTL_BIN)
+# t-redox-api runs a private ringd.
+$(BUILD)/tests/t-redox-api: | $(RINGD_BIN)
 
 $(BUILD)/tests/t-blkdev-%: $(BUILD)/tests/t-blkdev-%.o $(TEST_COMMON_OBJS) \
 		$(COMMONA) $(LIBA) | $(BLKDEV_BINS) $(RINGTOP_BIN) $(RINGD_BIN) $(RINGCTL_BIN)
@@ -247,7 +315,7 @@ $(BUILD)/tests/t-blkdev-%: $(BUILD)/tests/t-blkdev-%.o $(TEST_COMMON_OBJS) \
 # Keep test objects: their removal would print after the tally line.
 .SECONDARY:
 
-check: lib tests ringd examples ringctl ringtop
+check: lib redox tests ringd examples ringctl ringtop
 	$(Q)tests/run.sh $(BUILD)
 
 BENCH_SRCS := $(wildcard bench/*.c)
@@ -345,13 +413,14 @@ MAN3_LINKS = for p in $(MAN3); do \
 # one; on the live system only what lies in $(PREFIX), and for PREFIX=/usr
 # or /usr/local not PREFIX, its first level (bin, lib, share ...), MANDIR
 # or the completion directories, which the system and shells share.
-INSTALL_DIRS = $(LIBDIR) $(PKGCONFIGDIR) $(INCLUDEDIR)/ring $(SBINDIR) $(BINDIR) \
+INSTALL_DIRS = $(LIBDIR) $(PKGCONFIGDIR) $(INCLUDEDIR)/ring $(INCLUDEDIR)/redox \
+	$(SBINDIR) $(BINDIR) \
 	$(SYSCONFDIR) $(SYSTEMDUNITDIR) $(BASHCOMPDIR) $(ZSHCOMPDIR) \
 	$(addprefix $(MANDIR)/man,1 3 5 7 8)
 KEEP_DIRS = $(PREFIX) $(MANDIR) $(BASHCOMPDIR) $(ZSHCOMPDIR) \
 	$(patsubst %/,%,$(dir $(BASHCOMPDIR) $(ZSHCOMPDIR)))
 
-install: lib examples ringd ringctl ringtop
+install: lib redox examples ringd ringctl ringtop
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/ring \
 		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man7
 	install -m 644 $(LIBA) $(DESTDIR)$(LIBDIR)/libring.a
@@ -361,6 +430,13 @@ install: lib examples ringd ringctl ringtop
 	install -m 644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/ring/
 	install -m 644 examples/blkdev.h $(DESTDIR)$(INCLUDEDIR)/ring/blkdev.h
 	$(PC_SUBST) lib/libring.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/libring.pc
+	install -d $(DESTDIR)$(INCLUDEDIR)/redox
+	install -m 644 $(REDOX_LIBA) $(DESTDIR)$(LIBDIR)/libredox-ring.a
+	install -m 755 $(INSTALL_STRIP) $(REDOX_SO_REAL) $(DESTDIR)$(LIBDIR)/$(REDOX_SO_FILE)
+	ln -sf $(REDOX_SO_FILE) $(DESTDIR)$(LIBDIR)/$(REDOX_SO_SONAME)
+	ln -sf $(REDOX_SO_FILE) $(DESTDIR)$(LIBDIR)/libredox-ring.so
+	install -m 644 $(REDOX_HEADERS) $(DESTDIR)$(INCLUDEDIR)/redox/
+	$(PC_SUBST) redox/redox-ring.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/redox-ring.pc
 	$(if $(MAN3),install -m 644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/)
 	$(MAN3_LINKS) | while read -r f p; do \
 		ln -sf $$p $(DESTDIR)$(MANDIR)/man3/$$f.3 || exit 1; done
@@ -414,6 +490,10 @@ uninstall:
 		$(DESTDIR)$(PKGCONFIGDIR)/libring.pc
 	rm -f $(HEADERS:lib/include/ring/%=$(DESTDIR)$(INCLUDEDIR)/ring/%) \
 		$(DESTDIR)$(INCLUDEDIR)/ring/blkdev.h
+	rm -f $(DESTDIR)$(LIBDIR)/libredox-ring.a $(DESTDIR)$(LIBDIR)/libredox-ring.so \
+		$(DESTDIR)$(LIBDIR)/$(REDOX_SO_SONAME) $(DESTDIR)$(LIBDIR)/$(REDOX_SO_FILE) \
+		$(DESTDIR)$(PKGCONFIGDIR)/redox-ring.pc \
+		$(REDOX_HEADERS:redox/include/redox/%=$(DESTDIR)$(INCLUDEDIR)/redox/%)
 	$(MAN3_LINKS) | while read -r f p; do \
 		if [ -L $(DESTDIR)$(MANDIR)/man3/$$f.3 ]; then \
 			rm -f $(DESTDIR)$(MANDIR)/man3/$$f.3; fi; done

@@ -138,7 +138,10 @@ run "apt-get install ${debs[*]##*/}" apt-get install -y -q "${debs[@]}"
 check_files() {
 	local f
 	ldconfig -p | grep -q 'libring\.so\.1 ' || { echo "ldconfig -p lacks libring.so.1"; return 1; }
+	ldconfig -p | grep -q 'libredox-ring\.so\.1 ' ||
+		{ echo "ldconfig -p lacks libredox-ring.so.1"; return 1; }
 	for f in ring_open ring_ctl_connect ring_physalloc3 ring_phys_sg_alloc libring \
+		redox_ring redox_ring_wait_cqe redox_ring_queue_init_with_path \
 		ringctl ringtop blkdev-scheme blkdev-driver ring-abi ring-blkdev ringd ringd.conf; do
 		man -w "$f" >/dev/null || { echo "man -w $f failed"; return 1; }
 	done
@@ -157,6 +160,7 @@ check_files() {
 		{ echo "ringd.service does not run as ringd"; return 1; }
 	/usr/sbin/ringd -t -c /etc/ringd.conf || return 1
 	[ "$(pkg-config --modversion libring)" = 0.2.0 ] || { echo "pkg-config libring"; return 1; }
+	[ "$(pkg-config --modversion redox-ring)" = 0.2.0 ] || { echo "pkg-config redox-ring"; return 1; }
 	# the README's example, against the installed library
 	# shellcheck disable=SC2046 # pkg-config's words on purpose
 	cc -Wall -Werror -o "$tmp/hello" "$top/examples/hello.c" \
@@ -279,8 +283,8 @@ check_gone() {
 	done
 	dpkg -S /etc/ringd.conf /usr/sbin/ringd 2>/dev/null && left=1
 	[ -e /etc/ringd.conf ] && { echo "/etc/ringd.conf left"; left=1; }
-	ls /usr/lib/*/libring* 2>/dev/null && left=1
-	ldconfig -p | grep libring && left=1
+	ls /usr/lib/*/libring* /usr/lib/*/libredox-ring* 2>/dev/null && left=1
+	ldconfig -p | grep -E "libring|libredox-ring" && left=1
 	[ -e /run/ringd ] && { echo "/run/ringd left"; left=1; }
 	ls /etc/systemd/system/*/ringd.* /var/lib/systemd/deb-systemd-helper-enabled/*ringd* \
 		2>/dev/null && left=1

@@ -116,6 +116,8 @@ struct redox_queue {
 	uint32_t own; /* our index (we are its only writer), masked */
 	uint32_t role;
 	bool broken; /* the peer's index was impossible: stays set */
+	int slice_ms; /* longest futex sleep in the waits: 0 is 100 ms, */
+		      /* < 0 no limit (tests: a lost wake-up then hangs) */
 };
 
 /*
