@@ -83,9 +83,15 @@ TEST_COMMON_OBJS := $(TEST_COMMON:%.c=$(BUILD)/%.o)
 
 EXAMPLES := $(BUILD)/examples/ramfile-scheme $(BUILD)/examples/ramfile-client \
 	$(BUILD)/examples/hello $(BUILD)/examples/blkdev-scheme \
-	$(BUILD)/examples/blkdev-driver
+	$(BUILD)/examples/blkdev-driver $(BUILD)/examples/ramfs-scheme \
+	$(BUILD)/examples/redox-io
 # The blkdev pair is installed (ring-blkdev(7)); the others are examples only.
 BLKDEV_BINS := $(BUILD)/examples/blkdev-scheme $(BUILD)/examples/blkdev-driver
+# The schemes of relibc's redox_ring protocols (blkdev-scheme serves the
+# disk one too); ramfs-scheme is installed like the blkdev pair, redox-io
+# (a client written against <redox/ring.h> alone) is an example only.
+RAMFS_BIN := $(BUILD)/examples/ramfs-scheme
+REDOX_IO_BIN := $(BUILD)/examples/redox-io
 
 BENCH_BIN := $(BUILD)/bench/ring-bench
 URING_LIBS := $(shell $(PKG_CONFIG) --libs liburing 2>/dev/null || echo -luring)
@@ -226,13 +232,32 @@ $(BUILD)/examples/%: $(BUILD)/examples/%.o $(LIBA)
 # blkdev-driver is three objects (see blkdev-driver.h).
 BLKDEV_DRIVER_OBJS := $(BUILD)/examples/blkdev-driver.o \
 	$(BUILD)/examples/blkdev-driver-io.o $(BUILD)/examples/blkdev-driver-dma.o
-$(BUILD)/examples/blkdev-scheme: $(BUILD)/examples/blkdev-scheme.o $(COMMONA) $(LIBA)
+$(BUILD)/examples/blkdev-scheme: $(BUILD)/examples/blkdev-scheme.o \
+	$(BUILD)/examples/blkdev-redox.o $(BUILD)/examples/redox-serve.o \
+	$(COMMONA) $(REDOX_LIBA) $(LIBA)
 $(BUILD)/examples/blkdev-driver: $(BLKDEV_DRIVER_OBJS) $(COMMONA) $(LIBA)
 $(BLKDEV_BINS):
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(BSD_LIBS) $(JSONC_LIBS) -lm
 
 $(BLKDEV_BINS:%=%.o) $(BLKDEV_DRIVER_OBJS): override CPPFLAGS += -I. $(JSONC_CFLAGS)
+
+# The two schemes of relibc's redox_ring (blkdev-scheme above serves the
+# disk protocol too) share their serving loop, examples/redox-serve.c, and
+# link libredox-ring's scheme side.
+$(RAMFS_BIN): $(BUILD)/examples/ramfs-scheme.o $(BUILD)/examples/redox-serve.o \
+		$(COMMONA) $(REDOX_LIBA) $(LIBA)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(BSD_LIBS) -lm
+$(RAMFS_BIN).o $(BUILD)/examples/blkdev-redox.o $(BUILD)/examples/redox-serve.o: \
+	override CPPFLAGS += -I.
+$(REDOX_IO_BIN): $(BUILD)/examples/redox-io.o $(REDOX_LIBA) $(LIBA)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+# Their test runs ringd, both schemes and redox-io (and links as the
+# other t-redox-* tests do).
+$(BUILD)/tests/t-redox-schemes: | $(RINGD_BIN) $(BLKDEV_BINS) $(RAMFS_BIN) \
+	$(REDOX_IO_BIN)
 
 # ringd: the broker service (sources under ringd/, one binary).
 SBINDIR ?= $(PREFIX)/sbin
@@ -460,7 +485,7 @@ install: lib redox examples ringd ringctl ringtop
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 755 $(INSTALL_STRIP) $(RINGCTL_BIN) $(RINGTOP_BIN) $(BLKDEV_BINS) \
-		$(DESTDIR)$(BINDIR)/
+		$(RAMFS_BIN) $(DESTDIR)$(BINDIR)/
 	$(if $(MAN1),install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/)
 	install -m 644 completions/ringctl.bash $(DESTDIR)$(BASHCOMPDIR)/ringctl
 	install -m 644 completions/_ringctl $(DESTDIR)$(ZSHCOMPDIR)/_ringctl
@@ -507,7 +532,8 @@ uninstall:
 	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/ringd.service $(DESTDIR)$(SYSTEMDUNITDIR)/ringd.socket \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/ringd-metrics.service $(DESTDIR)$(SYSTEMDUNITDIR)/ringd-metrics.timer
 	rm -f $(DESTDIR)$(BINDIR)/ringctl $(DESTDIR)$(BINDIR)/ringtop \
-		$(BLKDEV_BINS:$(BUILD)/examples/%=$(DESTDIR)$(BINDIR)/%)
+		$(BLKDEV_BINS:$(BUILD)/examples/%=$(DESTDIR)$(BINDIR)/%) \
+		$(DESTDIR)$(BINDIR)/ramfs-scheme
 	rm -f $(MAN1:man/%=$(DESTDIR)$(MANDIR)/man1/%)
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/ringctl $(DESTDIR)$(ZSHCOMPDIR)/_ringctl \
 		$(DESTDIR)$(BASHCOMPDIR)/ringtop $(DESTDIR)$(ZSHCOMPDIR)/_ringtop

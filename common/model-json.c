@@ -34,6 +34,12 @@ mj_state_name(uint32_t state)
 	}
 }
 
+const char *
+mj_ring_kind(const struct ring_ctl_ring *r)
+{
+	return (r->flags & RING_CTL_RING_REDOX) ? "redox" : "v1";
+}
+
 struct json_object *
 mj_u64(uint64_t v)
 {
@@ -122,14 +128,19 @@ mj_ring(const struct ring_ctl_ring *r)
 	json_object_object_add(o, "id", mj_u64(r->ring_id));
 	json_object_object_add(o, "scheme",
 	    mj_fixed_str(r->scheme, sizeof(r->scheme)));
+	json_object_object_add(o, "kind",
+	    json_object_new_string(mj_ring_kind(r)));
 	json_object_object_add(o, "state",
 	    json_object_new_string(mj_state_name(r->state)));
 	json_object_object_add(o, "builtin",
 	    json_object_new_boolean(r->producer.pid == 0));
 	json_object_object_add(o, "consumer", mj_peer(&r->consumer));
 	json_object_object_add(o, "producer", mj_peer(&r->producer));
+	/* a redox_ring's entries are sqe_size_bytes and cqe_size_bytes */
 	json_object_object_add(o, "entry_bits",
-	    mj_u64((r->flags & RING_PAIR_BITS_32) ? 32 : 64));
+	    (r->flags & RING_CTL_RING_REDOX)
+		? NULL
+		: mj_u64((r->flags & RING_PAIR_BITS_32) ? 32 : 64));
 	json_object_object_add(o, "sq_entries", mj_u64(r->sq_entries));
 	json_object_object_add(o, "cq_entries", mj_u64(r->cq_entries));
 	json_object_object_add(o, "sqe_size_bytes", mj_u64(r->sqe_size));

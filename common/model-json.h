@@ -29,13 +29,19 @@
  *   head, tail, depth, push_epoch, pop_epoch (numbers),
  *   status (array of strings from "drop", "broken", plus "0x.." for
  *   unknown bits), pop_wait, push_wait (arrays of strings from "futex",
- *   "doorbell")
+ *   "doorbell"); for a redox_ring, head and tail are its 31-bit indices
+ *   without the WAITING bit, the epochs the entries ringd saw pass, and
+ *   "futex" in a wait array says that side sleeps (its WAITING bit)
  *
  * ring (mj_ring):
- *   id (number), scheme (string), state (string: "pending", "running",
+ *   id (number), scheme (string), kind (string: "v1" for a pair of the
+ *   suite's own format, "redox" for a relibc redox_ring, the 2026
+ *   format), state (string: "pending", "running",
  *   "dropped", "broken", "unknown"), builtin (bool: ringd serves it),
  *   consumer (peer), producer (peer; pid null when ringd serves it),
- *   entry_bits (64 or 32), sq_entries, cq_entries, sqe_size_bytes,
+ *   entry_bits (64 or 32; null for a redox_ring, whose entries are
+ *   sqe_size_bytes and cqe_size_bytes), sq_entries, cq_entries,
+ *   sqe_size_bytes,
  *   cqe_size_bytes, pool_bytes, age_ns (numbers),
  *   sq_depth (SQEs published, not yet taken), cq_backlog (CQEs
  *   published, not yet reaped), submitted (SQEs ever pushed), taken
@@ -96,6 +102,8 @@
 
 /* Lowercase name of a ring state ("running"), "unknown" for others. */
 const char *mj_state_name(uint32_t state);
+/* A ring's kind: "redox" (RING_CTL_RING_REDOX) or "v1". */
+const char *mj_ring_kind(const struct ring_ctl_ring *r);
 
 struct json_object *mj_peer(const struct ring_ctl_peer *p);
 struct json_object *mj_queue(const struct ring_ctl_queue *q);

@@ -85,6 +85,36 @@ _ringctl()
 		;;
 	esac
 
+	# exec: ringctl's options end at the program, whose own words follow
+	if [[ $cmd == exec ]]; then
+		local k prog=0
+		for ((k = i + 1; k < COMP_CWORD; k++)); do
+			case ${COMP_WORDS[k]} in
+			--)
+				prog=$((k + 1))
+				break
+				;;
+			-*) ;;
+			*)
+				prog=$k
+				break
+				;;
+			esac
+		done
+		if ((prog > 0 && prog < COMP_CWORD)); then
+			if declare -F _command_offset >/dev/null; then
+				_command_offset "$prog"
+			else
+				COMPREPLY=($(compgen -f -- "$cur"))
+			fi
+			return
+		fi
+		if ((prog > 0)) || [[ $cur != -* ]]; then
+			COMPREPLY=($(compgen -c -- "$cur"))
+			return
+		fi
+	fi
+
 	if [[ $cur == -* ]]; then
 		local opts
 		# the option column of 'help CMD': "  -n, --count N   help"

@@ -40,8 +40,8 @@ _ringtop()
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		;;
 	-s | --sort)
-		mapfile -t COMPREPLY < <(compgen -W "id scheme consumer producer
-		    sq cq submit complete age state" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "id scheme kind consumer
+		    producer sq cq submit complete age state" -- "$cur")
 		;;
 	-d | --delay)
 		mapfile -t COMPREPLY < <(compgen -W "0.1 0.5 1 2 5 500ms 10s 1m" \

@@ -21,6 +21,10 @@
  * ringd may restart under it: the rings keep working without ringd and
  * libring reconnects (ring_ctl_set_reconnect()), registers the name
  * again and hands the rings and the drivers' memory it mapped back.
+ *
+ * The same loop serves the Redox disk ring protocol (relibc's redox_ring,
+ * blkdev-redox.c) on the same disk, which is entry "1" of the scheme's
+ * private directory namespace.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +42,7 @@
 #include <ring/phys.h>
 #include <ring/ring.h>
 
+#include "blkdev-redox.h"
 #include "blkdev.h"
 #include "common/common.h"
 
@@ -81,6 +86,7 @@ struct blk {
 	int ep;
 	uint64_t requests, errors, nrings;
 	struct ctl_watch watch; /* ringd, as last seen */
+	struct blk_redox rx;	/* the Redox disk ring protocol */
 };
 
 static volatile sig_atomic_t blk_quit;
@@ -169,23 +175,11 @@ blk_resolve(struct blk *b, struct blk_ring *br, uint64_t phys, uint64_t len,
 static int
 blk_file_io(struct blk *b, bool wr, void *buf, uint64_t len, uint64_t off)
 {
-	uint8_t *p = buf;
-	ssize_t n;
+	int64_t n = rsv_pio(b->fd, wr, buf, len, off);
 
-	while (len > 0) {
-		n = wr ? pwrite(b->fd, p, len, (off_t)off)
-		       : pread(b->fd, p, len, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO; /* the file shrank under us */
-		p += n;
-		off += (uint64_t)n;
-		len -= (uint64_t)n;
-	}
-	return 0;
+	if (n < 0)
+		return (int)n;
+	return (uint64_t)n == len ? 0 : -EIO; /* the file shrank under us */
 }
 
 /* READ or WRITE: walk the scatter-gather list, moving data segment by segment. */
@@ -452,6 +446,8 @@ blk_control(struct blk *b)
 	int rc;
 
 	rc = blk_attach(b);
+	if (b->rx.on)
+		(void)rsv_events(&b->rx.rsv);
 	what = ctl_watch(&b->watch, b->ctl);
 	if (what & CTL_WENT_AWAY)
 		fprintf(stderr,
@@ -476,7 +472,7 @@ blk_loop(struct blk *b, const sigset_t *waitmask)
 	struct epoll_event evs[64];
 	bool busy, more;
 	unsigned i;
-	int n, rc;
+	int n, rc, timeout;
 
 	while (!blk_quit) {
 		busy = false;
@@ -491,6 +487,8 @@ blk_loop(struct blk *b, const sigset_t *waitmask)
 			}
 			busy |= more;
 		}
+		if (b->rx.on)
+			rsv_serve(&b->rx.rsv, &busy);
 		/* after serving: a request may have queued an attach */
 		blk_control(b);
 		for (i = 0; i < BLK_MAX_RINGS && !busy; i++) {
@@ -500,7 +498,10 @@ blk_loop(struct blk *b, const sigset_t *waitmask)
 			if (rc != 0)
 				busy = true; /* work, or a ring that ended */
 		}
-		n = epoll_pwait(b->ep, evs, 64, busy ? 0 : -1, waitmask);
+		/* a Redox ring with a full CQ is looked at again soon */
+		timeout = b->rx.on ? rsv_timeout(&b->rx.rsv, busy)
+				   : busy ? 0 : -1;
+		n = epoll_pwait(b->ep, evs, 64, timeout, waitmask);
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		for (i = 0; i < BLK_MAX_RINGS; i++)
@@ -512,20 +513,25 @@ blk_loop(struct blk *b, const sigset_t *waitmask)
 
 /* --- setup ------------------------------------------------------------ */
 
+/*
+ * The backing file: path, or with none the file "1" made in the private
+ * directory (which goes with us); either way, "1" there is the disk of
+ * the Redox protocol.
+ */
 static int
 blk_open_file(struct blk *b, const char *path, bool size_given)
 {
-	const char *tmp = getenv("TMPDIR");
 	struct stat st;
+	int fd;
 
 	if (path == NULL) {
-		/* an anonymous file that goes with us */
-		if (tmp == NULL || tmp[0] == '\0')
-			tmp = "/tmp";
-		b->fd = open(tmp, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-		path = tmp;
+		if ((b->fd = blk_redox_make(&b->rx, NULL)) < 0)
+			return -1;
+		path = b->rx.disk;
 	} else {
 		b->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (b->fd >= 0 && (fd = blk_redox_make(&b->rx, path)) >= 0)
+			close(fd); /* the same file: b->fd serves both */
 	}
 	if (b->fd < 0 || fstat(b->fd, &st) < 0) {
 		fprintf(stderr, "blkdev-scheme: cannot open '%s': %s\n", path,
@@ -550,6 +556,8 @@ blk_open_file(struct blk *b, const char *path, bool size_given)
 		    strerror(errno));
 		return -1;
 	}
+	if (b->rx.on && blk_redox_set_disk(&b->rx, b->fd, b->size) < 0)
+		b->rx.on = false;
 	return 0;
 }
 
@@ -593,7 +601,7 @@ main(int argc, char **argv)
 
 	b.name = BLKDEV_DEFAULT_NAME;
 	b.size = BLK_DEFAULT_SIZE;
-	b.fd = b.ep = -1;
+	b.fd = b.ep = b.rx.dirfd = -1;
 	while ((ch = getopt_long(argc, argv, "3f:hn:S:s:v", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {
@@ -633,7 +641,7 @@ main(int argc, char **argv)
 			size_given = true;
 			break;
 		case 'v':
-			b.verbose = true;
+			b.verbose = b.rx.verbose = true;
 			break;
 		default:
 			blk_usage(stderr);
@@ -646,8 +654,10 @@ main(int argc, char **argv)
 		blk_usage(stderr);
 		return 2;
 	}
-	if (blk_open_file(&b, path, size_given) < 0)
+	if (blk_open_file(&b, path, size_given) < 0) {
+		blk_redox_stop(&b.rx);
 		return 1;
+	}
 
 	/* signals only interrupt the wait, so none is lost between checks */
 	sigemptyset(&block);
@@ -666,6 +676,7 @@ main(int argc, char **argv)
 	if ((rc = ring_ctl_connect(sock, NULL, &b.ctl)) < 0) {
 		fprintf(stderr, "blkdev-scheme: cannot connect to ringd: %s\n",
 		    strerror(-rc));
+		blk_redox_stop(&b.rx);
 		close(b.fd);
 		return 3;
 	}
@@ -690,6 +701,7 @@ main(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
+	blk_redox_start(&b.rx, b.ctl, b.name, b.ep);
 	fprintf(stderr,
 	    "blkdev-scheme: serving '%s': %" PRIu64 " bytes, %s "
 	    "DMA\n",
@@ -700,6 +712,7 @@ out:
 	for (i = 0; i < BLK_MAX_RINGS; i++)
 		if (b.rings[i] != NULL)
 			blk_drop(&b, i, "scheme stopping");
+	blk_redox_stop(&b.rx);
 	fprintf(stderr,
 	    "blkdev-scheme: %" PRIu64 " requests on %" PRIu64 " rings, %" PRIu64
 	    " errors, %" PRIu64 " ringd restarts\n",

@@ -385,17 +385,21 @@ metrics_print_rings(FILE *f, const struct metrics *m,
 	bool ns;
 
 	metrics_family(f, "ringd_ring_info", "gauge",
-	    "A ring's scheme, entry width and peers (pid/comm).");
+	    "A ring's scheme, kind, entry width (v1) and peers (pid/comm).");
 	for (i = 0; i < sn->nrings; i++) {
 		const struct ring_ctl_ring *r = &sn->rings[i];
+		bool redox = (r->flags & RING_CTL_RING_REDOX) != 0;
 
+		/* a redox_ring has entry sizes, no width: no bits label */
 		fprintf(f,
 		    "ringd_ring_info{ring=\"%" PRIu64 "\",scheme=\"%s\","
-		    "bits=\"%s\",consumer=\"%s\",producer=\"%s\"} 1\n",
+		    "kind=\"%s\",%s%s%sconsumer=\"%s\",producer=\"%s\"} 1\n",
 		    r->ring_id,
 		    metrics_escape(r->scheme, sizeof(r->scheme), sch,
 			sizeof(sch)),
-		    (r->flags & RING_PAIR_BITS_32) ? "32" : "64",
+		    mj_ring_kind(r), redox ? "" : "bits=\"",
+		    redox ? "" : (r->flags & RING_PAIR_BITS_32) ? "32" : "64",
+		    redox ? "" : "\",",
 		    metrics_peer(&r->consumer, cons, sizeof(cons)),
 		    metrics_peer(&r->producer, prod, sizeof(prod)));
 	}
@@ -412,10 +416,12 @@ metrics_print_rings(FILE *f, const struct metrics *m,
 			const struct ring_ctl_ring *r = &sn->rings[i];
 			uint64_t v = metrics_ring_value(m, r, fig, &ns);
 
-			fprintf(f, "%s{ring=\"%" PRIu64 "\",scheme=\"%s\"} ",
+			fprintf(f,
+			    "%s{ring=\"%" PRIu64 "\",scheme=\"%s\",kind=\"%s\"} ",
 			    metrics_ring_families[k].name, r->ring_id,
 			    metrics_escape(r->scheme, sizeof(r->scheme), sch,
-				sizeof(sch)));
+				sizeof(sch)),
+			    mj_ring_kind(r));
 			if (ns)
 				fprintf(f, "%.3f\n", (double)v / 1e9);
 			else
@@ -428,11 +434,12 @@ metrics_print_rings(FILE *f, const struct metrics *m,
 		for (s = RING_CTL_PENDING; s <= RING_CTL_ADOPTING; s++)
 			fprintf(f,
 			    "ringd_ring_state{ring=\"%" PRIu64 "\","
-			    "scheme=\"%s\",state=\"%s\"} %d\n",
+			    "scheme=\"%s\",kind=\"%s\",state=\"%s\"} %d\n",
 			    sn->rings[i].ring_id,
 			    metrics_escape(sn->rings[i].scheme,
 				sizeof(sn->rings[i].scheme), sch, sizeof(sch)),
-			    mj_state_name(s), sn->rings[i].state == s);
+			    mj_ring_kind(&sn->rings[i]), mj_state_name(s),
+			    sn->rings[i].state == s);
 }
 
 /* The exposition; sn NULL: ringd was not reached. */

@@ -29,9 +29,9 @@ CMD_ENTRY(clients, "[-q]",
 static int
 cmd_rings(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
-	static const char *const hdr[] = { ">ID", "SCHEME", "STATE", "CONSUMER",
-		"PRODUCER", ">SQ", ">CQ", ">BITS", ">SQ_DEPTH", ">CQ_BACKLOG",
-		">SUBMITTED", ">COMPLETED" };
+	static const char *const hdr[] = { ">ID", "SCHEME", "KIND", "STATE",
+		"CONSUMER", "PRODUCER", ">SQ", ">CQ", ">BITS", ">SQ_DEPTH",
+		">CQ_BACKLOG", ">SUBMITTED", ">COMPLETED" };
 	struct ring_ctl_ring *v = NULL;
 	struct json_object *arr, *r, *cons, *prod;
 	struct table *t;
@@ -48,18 +48,22 @@ cmd_rings(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	free(v);
 	if (out_list_short(rc, a->quiet, arr, "id"))
 		return RC_OK;
-	t = table_new(12, hdr);
+	t = table_new(13, hdr);
 	for (i = 0; i < n; i++) {
 		r = json_object_array_get_idx(arr, i);
 		json_object_object_get_ex(r, "consumer", &cons);
 		json_object_object_get_ex(r, "producer", &prod);
 		table_add(t, out_u64(mj_get_u64(r, "id", 0), c[0], 32),
 		    out_name(mj_get_str(r, "scheme", ""), sch, sizeof(sch)),
-		    mj_get_str(r, "state", ""), out_peer(cons, cp, sizeof(cp)),
+		    mj_get_str(r, "kind", ""), mj_get_str(r, "state", ""),
+		    out_peer(cons, cp, sizeof(cp)),
 		    out_peer(prod, pp, sizeof(pp)),
 		    out_u64(mj_get_u64(r, "sq_entries", 0), c[1], 32),
 		    out_u64(mj_get_u64(r, "cq_entries", 0), c[2], 32),
-		    out_u64(mj_get_u64(r, "entry_bits", 0), c[3], 32),
+		    /* "-" for a redox_ring: its entries have sizes instead */
+		    mj_get_u64(r, "entry_bits", 0) == 0
+			? NULL
+			: out_u64(mj_get_u64(r, "entry_bits", 0), c[3], 32),
 		    out_u64(mj_get_u64(r, "sq_depth", 0), c[4], 32),
 		    out_u64(mj_get_u64(r, "cq_backlog", 0), c[5], 32),
 		    out_u64(mj_get_u64(r, "submitted", 0), c[6], 32),
@@ -107,6 +111,52 @@ ring_print_queue(const char *name, struct json_object *q)
 	    ring_words(pw, p, sizeof(p)), ring_words(uw, u, sizeof(u)));
 }
 
+/* Does wait word key of queue q (an array of words) hold "futex"? */
+static bool
+ring_asleep(struct json_object *q, const char *key)
+{
+	struct json_object *arr;
+	size_t i;
+
+	if (!json_object_object_get_ex(q, key, &arr))
+		return false;
+	for (i = 0; i < json_object_array_length(arr); i++)
+		if (strcmp(json_object_get_string(
+			       json_object_array_get_idx(arr, i)),
+			"futex") == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Who sleeps on which queue: the scheme pops the SQ and pushes the CQ,
+ * the consumer the other way round.
+ */
+static void
+ring_print_waiting(struct json_object *r)
+{
+	static const struct {
+		const char *queue, *key, *who;
+	} w[] = {
+		{ "sq", "pop_wait", "scheme, for SQEs" },
+		{ "sq", "push_wait", "consumer, for SQ room" },
+		{ "cq", "pop_wait", "consumer, for CQEs" },
+		{ "cq", "push_wait", "scheme, for CQ room" },
+	};
+	struct json_object *q;
+	bool any = false;
+	size_t i;
+
+	printf("waiting:   ");
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		if (json_object_object_get_ex(r, w[i].queue, &q) &&
+		    ring_asleep(q, w[i].key)) {
+			printf("%s %s", any ? ";" : "", w[i].who);
+			any = true;
+		}
+	printf("%s\n", any ? "" : " -");
+}
+
 static int
 cmd_ring(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
@@ -114,6 +164,7 @@ cmd_ring(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	struct json_object *r, *cons, *prod, *q;
 	char buf[96], sz[16], age[32], sch[SAN_VIS_LEN(RING_CTL_NAME_MAX)];
 	uint64_t id;
+	bool redox;
 	size_t n, i;
 	int err, ret;
 
@@ -138,20 +189,27 @@ cmd_ring(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	}
 	json_object_object_get_ex(r, "consumer", &cons);
 	json_object_object_get_ex(r, "producer", &prod);
+	redox = strcmp(mj_get_str(r, "kind", ""), "redox") == 0;
 	printf("ring %" PRIu64 "\n", id);
 	printf("scheme:     %s%s\n",
 	    out_name(mj_get_str(r, "scheme", ""), sch, sizeof(sch)),
 	    mj_get_bool(r, "builtin", 0) ? " (served by ringd)" : "");
+	printf("kind:       %s\n",
+	    redox ? "redox (a relibc redox_ring: SQ and CQ objects from the "
+		    "scheme, 31-bit indices)"
+		  : "v1 (a ring pair of the suite's format)");
 	printf("state:      %s\n", mj_get_str(r, "state", ""));
 	printf("consumer:   %s uid %" PRIu64 "\n",
 	    out_peer(cons, buf, sizeof(buf)), mj_get_u64(cons, "uid", 0));
 	printf("producer:   %s uid %" PRIu64 "\n",
 	    out_peer(prod, buf, sizeof(buf)), mj_get_u64(prod, "uid", 0));
 	printf("entries:    sq %" PRIu64 " x %" PRIu64 " B, cq %" PRIu64
-	       " x %" PRIu64 " B (%" PRIu64 "-bit)\n",
+	       " x %" PRIu64 " B",
 	    mj_get_u64(r, "sq_entries", 0), mj_get_u64(r, "sqe_size_bytes", 0),
-	    mj_get_u64(r, "cq_entries", 0), mj_get_u64(r, "cqe_size_bytes", 0),
-	    mj_get_u64(r, "entry_bits", 0));
+	    mj_get_u64(r, "cq_entries", 0), mj_get_u64(r, "cqe_size_bytes", 0));
+	if (!redox)
+		printf(" (%" PRIu64 "-bit)", mj_get_u64(r, "entry_bits", 0));
+	printf("\n");
 	printf("pool:       %s\n",
 	    units_fmt_size(mj_get_u64(r, "pool_bytes", 0), sz, sizeof(sz)));
 	printf("age:        %s\n",
@@ -166,6 +224,7 @@ cmd_ring(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 	ring_print_queue("sq", q);
 	json_object_object_get_ex(r, "cq", &q);
 	ring_print_queue("cq", q);
+	ring_print_waiting(r);
 	json_object_put(r);
 	return RC_OK;
 }

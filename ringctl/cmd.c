@@ -39,6 +39,7 @@ static const struct cmd_entry *const cmd_entries[] = {
 	&cmd_physmap_entry,
 	&cmd_monitor_entry,
 	&cmd_metrics_entry,
+	&cmd_exec_entry,
 	&cmd_shell_entry,
 	&cmd_help_entry,
 };
@@ -141,8 +142,9 @@ cmd_lookup_opt(const struct cmd_entry *ce, const char *name, size_t len, char c)
 }
 
 /*
- * Parse argv[1..] of ce: options anywhere before "--" (GNU style), the
- * common -j/-p/-q/-h, then the positional count.  Returns 0, RC_USAGE
+ * Parse argv[1..] of ce: options anywhere before "--" (GNU style; with
+ * CMD_OPTS_FIRST only before the first positional), the common
+ * -j/-p/-q/-h, then the positional count.  Returns 0, RC_USAGE
  * after reporting, or -1 when help was asked for and printed.
  */
 static int
@@ -162,6 +164,8 @@ cmd_parse(struct ringctl *rc, const struct cmd_entry *ce, int argc, char **argv,
 				return cmd_usage_error(rc, ce,
 				    "%s: too many arguments", ce->name);
 			pos[a->argc++] = argv[i];
+			if (ce->flags & CMD_OPTS_FIRST)
+				dashdash = true;
 			continue;
 		}
 		if (strcmp(s, "--") == 0) {
@@ -305,6 +309,7 @@ static const char *const cmd_arg_names[] = {
 	[ARG_FIELD] = "field",
 	[ARG_REGION] = "region",
 	[ARG_COMMAND] = "command",
+	[ARG_PROGRAM] = "program",
 };
 
 /* -q of the CMD_QUIET commands, which the parser handles itself. */

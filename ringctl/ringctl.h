@@ -24,6 +24,10 @@
 #define RC_USAGE 2
 #define RC_UNREACHABLE 3
 #define RC_INTERRUPTED 130 /* a shell command stopped by Ctrl-C */
+/* exec: otherwise the program's own status (128 + signal when killed) */
+#define RC_EXEC_FAILED 125   /* ringctl could not set the program up */
+#define RC_EXEC_CANNOT 126   /* the program is there but cannot be run */
+#define RC_EXEC_NOTFOUND 127 /* no such program */
 
 #define RC_HELD_MAX 64 /* regions the shell remembers holding */
 
@@ -52,6 +56,7 @@ enum cmd_arg {
 	ARG_FIELD,
 	ARG_REGION,
 	ARG_COMMAND,
+	ARG_PROGRAM, /* a program to run, then its own arguments */
 };
 
 /* One option of a command. */
@@ -105,6 +110,8 @@ typedef int cmd_fn(struct ringctl *rc, const struct cmd_entry *ce,
 #define CMD_NO_JSON 0x2u   /* has no JSON form (-j is a usage error) */
 #define CMD_NOT_SHELL 0x4u /* not from the shell or a batch file */
 #define CMD_REGIONS 0x8u   /* changes the regions the connection holds */
+#define CMD_OPTS_FIRST 0x10u /* options end at the first positional (the
+				rest are a program's own arguments) */
 
 struct cmd_entry {
 	const char *name;
@@ -266,6 +273,7 @@ extern const struct cmd_entry cmd_regions_entry;
 extern const struct cmd_entry cmd_physmap_entry;
 extern const struct cmd_entry cmd_monitor_entry;
 extern const struct cmd_entry cmd_metrics_entry;
+extern const struct cmd_entry cmd_exec_entry;
 extern const struct cmd_entry cmd_shell_entry;
 extern const struct cmd_entry cmd_help_entry;
 

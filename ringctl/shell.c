@@ -449,6 +449,10 @@ shell_cands_live(enum cmd_arg kind, const char *scheme)
 			shell_cands_add_id(g[i].region_id);
 		free(g);
 		break;
+	case ARG_PROGRAM:
+		/* no candidates: readline completes file names */
+		rl_attempted_completion_over = 0;
+		break;
 	case ARG_NONE:
 		break;
 	}

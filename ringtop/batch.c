@@ -276,9 +276,9 @@ batch_text(const struct rt_view *v, const struct rt_model *m, uint64_t frame)
 			printf("ALARM %s\n",
 			    model_alarm_text(m, &m->rings[i], text,
 				sizeof(text)));
-	printf("%6s %-16s %-22s %-22s %11s %11s %7s %7s %7s %s\n", "ID",
-	    "SCHEME", "CONSUMER", "PRODUCER", "SQ", "CQ", "SUB/s", "CMP/s",
-	    "AGE", "STATE");
+	printf("%6s %-16s %-5s %-22s %-22s %11s %11s %7s %7s %7s %s\n", "ID",
+	    "SCHEME", "KIND", "CONSUMER", "PRODUCER", "SQ", "CQ", "SUB/s",
+	    "CMP/s", "AGE", "STATE");
 	for (i = 0; i < v->nrows; i++) {
 		const struct rt_ring *r = &m->rings[v->rows[i]];
 		char c[RT_C_COUNT][VIEW_CELL_LEN];
@@ -286,8 +286,8 @@ batch_text(const struct rt_view *v, const struct rt_model *m, uint64_t frame)
 
 		for (k = 0; k < RT_C_COUNT; k++)
 			view_cell(m, r, (enum rt_col)k, c[k], sizeof(c[k]));
-		printf("%6s %-16s %-22s %-22s %11s %11s %7s %7s %7s %s",
-		    c[RT_C_ID], c[RT_C_SCHEME], c[RT_C_CONSUMER],
+		printf("%6s %-16s %-5s %-22s %-22s %11s %11s %7s %7s %7s %s",
+		    c[RT_C_ID], c[RT_C_SCHEME], c[RT_C_KIND], c[RT_C_CONSUMER],
 		    c[RT_C_PRODUCER], c[RT_C_SQ], c[RT_C_CQ], c[RT_C_SUB],
 		    c[RT_C_CMP], c[RT_C_AGE], c[RT_C_STATE]);
 		/* the screen spans SUB/s to AGE with how it ended */

@@ -337,6 +337,7 @@ void events_add(struct rt_model *m, enum rt_ev_kind kind, uint64_t ring_id,
 enum rt_col {
 	RT_C_ID,
 	RT_C_SCHEME,
+	RT_C_KIND, /* "v1" or "redox" (a relibc redox_ring) */
 	RT_C_CONSUMER,
 	RT_C_PRODUCER,
 	RT_C_SQ,

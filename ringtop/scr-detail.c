@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/common.h"
+#include "common/model-json.h"
 #include "scr.h"
 #include "view.h"
 
@@ -93,9 +94,10 @@ scr_detail(const struct rt_view *v, const struct rt_model *m, int y0, int y1)
 	units_fmt_size(r->r.pool_bytes, pool, sizeof(pool));
 	units_fmt_duration(r->r.age_ns, age, sizeof(age));
 	scr_printf(y++, 0, -1, scr_attr(SCR_P_HEAD),
-	    "Ring %llu  scheme %s  "
+	    "Ring %llu  scheme %s  kind %s  "
 	    "state %s",
-	    (unsigned long long)r->r.ring_id, sch, model_state_name(r->state));
+	    (unsigned long long)r->r.ring_id, sch, mj_ring_kind(&r->r),
+	    model_state_name(r->state));
 	if (r->state == RT_ST_ENDED) {
 		char at[16];
 
@@ -112,10 +114,12 @@ scr_detail(const struct rt_view *v, const struct rt_model *m, int y0, int y1)
 	    cons, (unsigned)r->r.consumer.uid, prod,
 	    (unsigned)r->r.producer.uid);
 	scr_printf(y++, 0, -1, A_NORMAL,
-	    "%s-bit entries  pool %s  age %s  "
+	    "%s  pool %s  age %s  "
 	    "flags %#x",
-	    (r->r.flags & RING_PAIR_BITS_32) ? "32" : "64", pool, age,
-	    (unsigned)r->r.flags);
+	    (r->r.flags & RING_CTL_RING_REDOX) ? "redox_ring, 31-bit indices"
+	    : (r->r.flags & RING_PAIR_BITS_32) ? "32-bit entries"
+					       : "64-bit entries",
+	    pool, age, (unsigned)r->r.flags);
 	model_fmt_rate(sub, sizeof(sub), r->have_rate, r->sub_rate);
 	model_fmt_rate(cmp, sizeof(cmp), r->have_rate, r->cmp_rate);
 	scr_printf(y++, 0, -1, A_NORMAL,

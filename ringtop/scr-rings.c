@@ -17,6 +17,8 @@
 static struct scr_col scr_ring_cols[RT_C_COUNT] = {
 	[RT_C_ID] = SCR_COL("ID", 5, 8, true, 0, false, false),
 	[RT_C_SCHEME] = SCR_COL("SCHEME", 8, 16, false, 1, true, false),
+	/* the first to go: at 80 columns the others fill the line */
+	[RT_C_KIND] = SCR_COL("KIND", 5, 5, false, 9, false, false),
 	[RT_C_CONSUMER] = SCR_COL("CONSUMER", 11, 23, false, 4, true, false),
 	[RT_C_PRODUCER] = SCR_COL("PRODUCER", 11, 23, false, 6, true, false),
 	[RT_C_SQ] = SCR_COL("SQ", SCR_QNUM, 24, false, 2, false, true),

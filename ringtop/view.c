@@ -16,12 +16,14 @@
 
 #include "ringtop.h"
 #include "view.h"
+#include "common/model-json.h"
 
 struct view_extra view_x;
 
 const char *const rt_col_names[RT_C_COUNT] = {
 	[RT_C_ID] = "id",
 	[RT_C_SCHEME] = "scheme",
+	[RT_C_KIND] = "kind",
 	[RT_C_CONSUMER] = "consumer",
 	[RT_C_PRODUCER] = "producer",
 	[RT_C_SQ] = "sq",
@@ -80,6 +82,9 @@ view_cell(const struct rt_model *m, const struct rt_ring *r, enum rt_col col,
 		break;
 	case RT_C_SCHEME:
 		san_vis(buf, len, r->r.scheme, sizeof(r->r.scheme));
+		break;
+	case RT_C_KIND:
+		snprintf(buf, len, "%s", mj_ring_kind(&r->r));
 		break;
 	case RT_C_CONSUMER:
 	case RT_C_PRODUCER:
@@ -154,6 +159,10 @@ view_cmp(const void *pa, const void *pb)
 		break;
 	case RT_C_SCHEME:
 		c = strcmp(a->r.scheme, b->r.scheme);
+		numeric = false;
+		break;
+	case RT_C_KIND:
+		c = strcmp(mj_ring_kind(&a->r), mj_ring_kind(&b->r));
 		numeric = false;
 		break;
 	case RT_C_CONSUMER:

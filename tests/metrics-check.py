@@ -98,9 +98,16 @@ def main(argv):
           "ringd_ring_info rings differ from ringctl -j rings")
     for r in rings:
         rid = str(r["id"])
+        # a redox_ring has no entry width: no bits label
+        bits = {} if r["entry_bits"] is None else {"bits": r["entry_bits"]}
         check(one(samples, "ringd_ring_info", ring=rid, scheme=r["scheme"],
-                  bits=r["entry_bits"], consumer=peer(r["consumer"]),
-                  producer=peer(r["producer"])) == 1, "info of ring " + rid)
+                  kind=r["kind"], consumer=peer(r["consumer"]),
+                  producer=peer(r["producer"]), **bits) == 1,
+              "info of ring " + rid)
+        check(all("bits" not in l for (l, _) in
+                  samples.get("ringd_ring_info", []) if l["ring"] == rid)
+              or r["entry_bits"] is not None,
+              "ring %s: a redox_ring with a bits label" % rid)
         for name, key in (("sq_depth", "sq_depth"),
                           ("cq_backlog", "cq_backlog"),
                           ("submitted_total", "submitted"),
@@ -111,7 +118,7 @@ def main(argv):
                           ("cq_entries", "cq_entries"),
                           ("pool_bytes", "pool_bytes")):
             check(one(samples, "ringd_ring_" + name, ring=rid,
-                      scheme=r["scheme"]) == r[key],
+                      scheme=r["scheme"], kind=r["kind"]) == r[key],
                   "ringd_ring_%s of ring %s != %s" % (name, rid, r[key]))
         states = {l["state"]: v for (l, v) in
                   samples.get("ringd_ring_state", []) if l["ring"] == rid}

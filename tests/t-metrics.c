@@ -497,13 +497,13 @@ TAP_TEST(test_pending_age, "metrics-pending-age", 90)
 	mt_listen("0");
 	mt_scrape("p1.prom", path, sizeof(path));
 	snprintf(key, sizeof(key),
-	    "ringd_ring_sq_depth{ring=\"%" PRIu64 "\",scheme=\"mtslow\"} ", id);
+	    "ringd_ring_sq_depth{ring=\"%" PRIu64 "\",scheme=\"mtslow\",kind=\"v1\"} ", id);
 	TAP_ASSERT(mt_value(key) == 3);
 	mt_check_up(path);
 	/* the head stands still: the age grows from one scrape to the next */
 	snprintf(key, sizeof(key),
 	    "ringd_ring_sq_pending_age_seconds{ring=\"%" PRIu64
-	    "\",scheme=\"mtslow\"} ",
+	    "\",scheme=\"mtslow\",kind=\"v1\"} ",
 	    id);
 	for (i = 0; i < 200 && age < 0.3; i++) {
 		tu_sleep_ms(50);
@@ -517,7 +517,7 @@ TAP_TEST(test_pending_age, "metrics-pending-age", 90)
 		mt_scrape("p3.prom", path, sizeof(path));
 		snprintf(key, sizeof(key),
 		    "ringd_ring_taken_total{ring=\"%" PRIu64
-		    "\",scheme=\"mtslow\"} ",
+		    "\",scheme=\"mtslow\",kind=\"v1\"} ",
 		    id);
 		if (mt_value(key) == 1)
 			break;
@@ -526,19 +526,19 @@ TAP_TEST(test_pending_age, "metrics-pending-age", 90)
 	TAP_ASSERT(mt_value(key) == 1);
 	snprintf(key, sizeof(key),
 	    "ringd_ring_sq_pending_age_seconds{ring=\"%" PRIu64
-	    "\",scheme=\"mtslow\"} ",
+	    "\",scheme=\"mtslow\",kind=\"v1\"} ",
 	    id);
 	later = mt_value(key);
 	TAP_ASSERT(later < age);
 	/* no completions waiting: the CQ's clock stands at zero */
 	snprintf(key, sizeof(key),
 	    "ringd_ring_cq_pending_age_seconds{ring=\"%" PRIu64
-	    "\",scheme=\"mtslow\"} ",
+	    "\",scheme=\"mtslow\",kind=\"v1\"} ",
 	    id);
 	TAP_ASSERT(mt_value(key) == 0);
 	snprintf(key, sizeof(key),
 	    "ringd_ring_info{ring=\"%" PRIu64
-	    "\",scheme=\"mtslow\",bits=\"64\","
+	    "\",scheme=\"mtslow\",kind=\"v1\",bits=\"64\","
 	    "consumer=\"%d/t-metrics\",producer=\"%d/t-metrics\"} 1\n",
 	    id, (int)getpid(), (int)kid);
 	EXPECT_HAS(mt_body, key);

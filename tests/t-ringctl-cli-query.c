@@ -248,7 +248,8 @@ TAP_TEST(test_rings, "ringctl-rings-clients", 60)
 
 	CTL_OK("rings");
 	TAP_ASSERT(strstr(r.out, "SQ_DEPTH") != NULL);
-	TAP_ASSERT(strstr(r.out, "idle") != NULL);
+	TAP_ASSERT(strstr(r.out, "SCHEME  KIND  STATE") != NULL);
+	TAP_ASSERT(strstr(r.out, "idle    v1    running") != NULL);
 	TAP_ASSERT(strstr(r.out, "running") != NULL);
 	CTL("rings", "-q");
 	snprintf(ids, sizeof(ids), "%" PRIu64 "\n", id);
@@ -265,6 +266,7 @@ TAP_TEST(test_rings, "ringctl-rings-clients", 60)
 	TAP_EQ(tr_int(o, "id"), id);
 	TAP_ASSERT(strcmp(tr_str(o, "scheme"), "idle") == 0);
 	TAP_ASSERT(strcmp(tr_str(o, "state"), "running") == 0);
+	TAP_ASSERT(strcmp(tr_str(o, "kind"), "v1") == 0);
 	TAP_ASSERT(!json_object_get_boolean(tr_get(o, "builtin")));
 	TAP_EQ(tr_int(tr_get(o, "consumer"), "pid"), getpid());
 	TAP_EQ(tr_int(tr_get(o, "producer"), "pid"), pid);
@@ -284,6 +286,8 @@ TAP_TEST(test_rings, "ringctl-rings-clients", 60)
 	CTL_OK("ring", ids);
 	TAP_ASSERT(strstr(r.out, "sq_depth:   3") != NULL);
 	TAP_ASSERT(strstr(r.out, "state:      running") != NULL);
+	TAP_ASSERT(strstr(r.out, "kind:       v1") != NULL);
+	TAP_ASSERT(strstr(r.out, "waiting:    -") != NULL);
 	CTL_OK("-j", "ring", ids);
 	o = JSON_OUT();
 	tr_keys(o, "ring", TR_RING_KEYS);

@@ -475,7 +475,8 @@ bash_complete(const char *script, const char *func, const char *env,
 	} while (0)
 
 #define COLUMNS \
-	"id\nscheme\nconsumer\nproducer\nsq\ncq\nsubmit\ncomplete\nage\nstate" \
+	"id\nscheme\nkind\nconsumer\nproducer\nsq\ncq\nsubmit\ncomplete\nage\n" \
+	"state" \
 	"\n"
 #define REDOX_OPS \
 	"noop\nopen\nclose\nread\nwrite\nseek\nfstat\nfstatvfs\nmmap\n" \

@@ -136,12 +136,13 @@ TAP_TEST(test_text, "ringtop-batch-text", 60)
 	/* the last frame: one row per ring with depth/entries */
 	p = strstr(r->out, "ringtop frame 3");
 	TAP_ASSERT(strstr(p, "rings 4  clients 3") != NULL);
-	TAP_ASSERT(strstr(p, "    ID SCHEME") != NULL);
+	TAP_ASSERT(strstr(p, "    ID SCHEME           KIND  CONSUMER") != NULL);
 	{
 		const char *row = strstr(p, " " TB_STALL " ");
 		const char *echo = strstr(p, " echo ");
 
 		TAP_ASSERT(row != NULL && echo != NULL);
+		TAP_ASSERT(strncmp(echo, " echo             v1    ", 24) == 0);
 		if (strstr(row, "5/16        0/16") == NULL ||
 		    strstr(row, "5/16") > strchr(row, '\n')) {
 			tb_dump("stdout", p);
@@ -200,6 +201,7 @@ TAP_TEST(test_json, "ringtop-batch-json", 60)
 		    tb_load.scheme_pid);
 		if (strcmp(tb_str(st, "state"), "running") != 0)
 			TAP_FAIL("stall ring state '%s'", tb_str(st, "state"));
+		TAP_ASSERT(strcmp(tb_str(st, "kind"), "v1") == 0);
 		ec = tb_ring(f[i], "echo");
 		TAP_EQ(tb_int(ec, "cq_backlog"), 3);
 		TAP_EQ(tb_int(ec, "sq_depth"), 0);

@@ -327,7 +327,7 @@ TAP_TEST(test_keys, "ringtop-tty-keys", 120)
 	tm_type(&tt, TT_STALL);
 	tm_keys(&tt, "Enter");
 	tm_wait_gone(&tt, "Search:", scr);
-	tm_press(&tt, "Enter", "scheme " TT_STALL "  state", scr);
+	tm_press(&tt, "Enter", "scheme " TT_STALL "  kind v1  state", scr);
 	tm_wait(&tt, "history: one column per", scr);
 	if (strstr(scr, "depth 5/16") == NULL) {
 		tm_dump(scr);
@@ -341,7 +341,7 @@ TAP_TEST(test_keys, "ringtop-tty-keys", 120)
 	tm_keys(&tt, "F3");
 	tm_type(&tt, "echo");
 	tm_keys(&tt, "Enter");
-	tm_press(&tt, "Enter", "scheme echo  state", scr);
+	tm_press(&tt, "Enter", "scheme echo  kind v1  state", scr);
 	tm_press(&tt, "Escape", "SCHEME", scr);
 
 	/* help, and any key but a scrolling one back */
@@ -674,14 +674,14 @@ tt_disk(struct tp_proc *p)
    at 80 columns. */
 struct tt_table {
 	const char *key;
-	const char *cols[11];
+	const char *cols[12];
 	const char *narrow; /* titles, space-separated, a must at 80 */
 };
 
 static const struct tt_table tt_tables[] = {
 	{ "1",
-	    { "ID", "SCHEME", "CONSUMER", "PRODUCER", "SQ", "CQ", "SUB/s",
-		"CMP/s", "AGE", "STATE", NULL },
+	    { "ID", "SCHEME", "KIND", "CONSUMER", "PRODUCER", "SQ", "CQ",
+		"SUB/s", "CMP/s", "AGE", "STATE", NULL },
 	    "ID SCHEME CONSUMER PRODUCER SQ CQ SUB/s CMP/s AGE STATE" },
 	{ "2",
 	    { "SCHEME", "OWNER", "UID", "BUILTIN", "RINGS", "OPCODES", NULL },

@@ -210,8 +210,9 @@ const char *tr_str(struct json_object *obj, const char *key);
 	    "pop_epoch:int", "status:array", "pop_wait:array", \
 	    "push_wait:array"
 #define TR_RING_KEYS \
-	"id:int", "scheme:string", "state:string", "builtin:bool", \
-	    "consumer:object", "producer:object", "entry_bits:int", \
+	"id:int", "scheme:string", "kind:string", "state:string", \
+	    "builtin:bool", "consumer:object", "producer:object", \
+	    "entry_bits:int?", \
 	    "sq_entries:int", "cq_entries:int", "sqe_size_bytes:int", \
 	    "cqe_size_bytes:int", "pool_bytes:int", "age_ns:int", \
 	    "sq_depth:int", "cq_backlog:int", "submitted:int", "taken:int", \
