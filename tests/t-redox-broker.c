@@ -836,4 +836,58 @@ TAP_TEST(test_hostile, "redox-hostile-scheme", 30)
 	td_end(&d, c);
 }
 
+/*
+ * A scheme that serves only redox_rings never takes v1 attaches: opens
+ * that fill its attach queue must not keep its redox_ring events from it.
+ */
+TAP_TEST(test_attach_flood, "redox-scheme-v1-attach-flood", 30)
+{
+	static const enum rs_mode modes[] = { RS_GOOD };
+	struct ring_ctl_redox_params p = rs_params();
+	struct ring_ctl_redox_fds f;
+	struct pollfd pfd;
+	struct proto_msg *m;
+	struct proto_open o;
+	struct ring_ctl *c;
+	int raw, p_[2], i, busy = 0;
+	uint64_t id;
+	pid_t pid;
+
+	td_begin(&d, NULL);
+	TAP_ASSERT((m = malloc(sizeof(*m))) != NULL);
+	pid = rs_fork_scheme(modes, 1, p_);
+	c = td_connect(&d);
+	/* the scheme waits in ring_ctl_redox_next() already */
+	TAP_SYS(raw = raw_open(d.sock, "t-flood"));
+	pfd.fd = raw;
+	pfd.events = POLLIN;
+	memset(&o, 0, sizeof(o));
+	strcpy(o.scheme, RS_NAME);
+	o.params.sq_entries = 2;
+	for (i = 0; i < 80; i++)
+		TAP_RC(proto_send(raw, PROTO_OPEN, (uint32_t)(100 + i), &o,
+			   sizeof(o), NULL, 0),
+		    0);
+	/* its attach queue takes 64; the rest are refused at once */
+	for (i = 0; i < RS_WAIT_MS / 10 && busy < 80 - 64; i++) {
+		if (proto_recv(raw, m) == 0) {
+			TAP_EQ(m->hdr.type, PROTO_OPEN | PROTO_REPLY);
+			TAP_EQ(*(int32_t *)(void *)m->body.raw, -EBUSY);
+			busy++;
+		} else
+			(void)poll(&pfd, 1, 10);
+	}
+	TAP_EQ(busy, 80 - 64);
+	/* and its redox_ring events still come */
+	TAP_RC(ring_ctl_redox_setup(c, RS_NAME, &p, &id, &f), 0);
+	rs_close_fds(&f);
+	close(raw);
+	TAP_RC(ring_ctl_close_ring(c, id), 0);
+	rs_hear(p_[0], 'D');
+	tap_reap(pid);
+	free(m);
+	tu_pipe_close(p_);
+	td_end(&d, c);
+}
+
 TAP_MAIN(td_setup)
