@@ -890,4 +890,74 @@ TAP_TEST(test_attach_flood, "redox-scheme-v1-attach-flood", 30)
 	td_end(&d, c);
 }
 
+/*
+ * ringd stops with a redox_ring running: the ring is left to its two
+ * processes, unmarked (neither side is told it is dead), and the next
+ * ringd on the socket does not list it.
+ */
+TAP_TEST(test_restart, "redox-ringd-restart", 60)
+{
+	struct ring_ctl_redox_params p = rs_params();
+	struct ring_ctl_redox_fds f;
+	struct ring_ctl_ring *v;
+	struct ring_ctl *c;
+	uint8_t *sq;
+	uint64_t id;
+	size_t n;
+	int p_[2], r[2];
+	pid_t pid;
+
+	memset(&d, 0, sizeof(d));
+	td_start(&d, NULL, 0);
+	tu_pipe(p_);
+	tu_pipe(r);
+	if ((pid = tap_fork()) == 0) {
+		struct ring_ctl_redox_event ev;
+		struct ring_ctl_redox_fds give;
+		struct ring_ctl *sc = rs_register(RS_NAME);
+		struct rs_objs o;
+
+		rs_say(r[1], 'r');
+		rs_next(sc, &ev);
+		TAP_EQ(ev.kind, RING_CTL_REDOX_SETUP);
+		rs_make(&o, &ev.params, RS_GOOD);
+		give.sq = o.sq;
+		give.cq = o.cq;
+		give.doorbell = o.db[1];
+		give.pool = o.pool;
+		TAP_RC(ring_ctl_redox_accept(sc, ev.ring_id, &ev.params,
+			   &give),
+		    0);
+		/* ringd goes: the scheme keeps its ring until told to stop */
+		tu_await(p_[0], RS_WAIT_MS * 3);
+		rs_close(&o);
+		ring_ctl_close(sc);
+		tap_child_exit();
+	}
+	rs_hear(r[0], 'r');
+	c = td_connect(&d);
+	TAP_RC(ring_ctl_redox_setup(c, RS_NAME, &p, &id, &f), 0);
+	sq = rs_map_hdr(f.sq);
+	td_stop(&d);
+	TAP_EQ_U(__atomic_load_n(rs_word(sq, REDOX_RING_STATE_OFF),
+		     __ATOMIC_ACQUIRE),
+	    0);
+	ring_ctl_close(c);
+	td_start(&d, NULL, 0);
+	c = td_connect(&d);
+	TAP_RC(ring_ctl_list_rings(c, &v, &n), 0);
+	TAP_EQ_U(n, 0);
+	free(v);
+	TAP_EQ_U(__atomic_load_n(rs_word(sq, REDOX_RING_STATE_OFF),
+		     __ATOMIC_ACQUIRE),
+	    0);
+	tu_notify(p_[1]);
+	tap_reap(pid);
+	munmap(sq, REDOX_RING_HEADER_SIZE);
+	rs_close_fds(&f);
+	tu_pipe_close(p_);
+	tu_pipe_close(r);
+	td_end(&d, c);
+}
+
 TAP_MAIN(td_setup)
