@@ -758,7 +758,6 @@ TAP_TEST(test_hostile, "redox-hostile-scheme", 30)
 	pid_t pid, cons;
 
 	td_begin(&d, NULL);
-	TAP_ASSERT((m = malloc(sizeof(*m))) != NULL);
 	TAP_SYS(raw = raw_open(d.sock, "t-hostile"));
 	TAP_RC(raw_register(raw, "t-raw"), 0);
 	memset(&set, 0, sizeof(set));
@@ -783,6 +782,8 @@ TAP_TEST(test_hostile, "redox-hostile-scheme", 30)
 		ring_ctl_close(cc);
 		tap_child_exit();
 	}
+	/* after the forks: the helpers do not inherit it */
+	TAP_ASSERT((m = malloc(sizeof(*m))) != NULL);
 	rs_raw_next(raw, m, PROTO_REDOX_ATTACH);
 	p = ((struct proto_redox_attach *)m->body.raw)->params;
 	id = ((struct proto_redox_attach *)m->body.raw)->ring_id;
@@ -854,8 +855,8 @@ TAP_TEST(test_attach_flood, "redox-scheme-v1-attach-flood", 30)
 	pid_t pid;
 
 	td_begin(&d, NULL);
-	TAP_ASSERT((m = malloc(sizeof(*m))) != NULL);
 	pid = rs_fork_scheme(modes, 1, p_);
+	TAP_ASSERT((m = malloc(sizeof(*m))) != NULL);
 	c = td_connect(&d);
 	/* the scheme waits in ring_ctl_redox_next() already */
 	TAP_SYS(raw = raw_open(d.sock, "t-flood"));
