@@ -11,7 +11,7 @@
 #                        drivers through ringd, watched in ringtop
 #   V=1                  show commands
 
-VERSION := 0.2.0
+VERSION := 0.3.0
 # libring's soname: bumped whenever the public headers change incompatibly
 # (README, "ABI").  The file is libring.so.SOVERSION.MINOR.
 SOVERSION := 1
@@ -254,10 +254,6 @@ $(RAMFS_BIN).o $(BUILD)/examples/blkdev-redox.o $(BUILD)/examples/redox-serve.o:
 $(REDOX_IO_BIN): $(BUILD)/examples/redox-io.o $(REDOX_LIBA) $(LIBA)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
-# Their test runs ringd, both schemes and redox-io (and links as the
-# other t-redox-* tests do).
-$(BUILD)/tests/t-redox-schemes: | $(RINGD_BIN) $(BLKDEV_BINS) $(RAMFS_BIN) \
-	$(REDOX_IO_BIN)
 
 # ringd: the broker service (sources under ringd/, one binary).
 SBINDIR ?= $(PREFIX)/sbin
@@ -331,6 +327,10 @@ $(BUILD)/tests/t-parse-agree.o: override CPPFLAGS += $(JSONC_CFLAGS)
 $(BUILD)/tests/t-parse-agree: | $(RINGD_BIN) $(RINGCTL_BIN)
 # t-redox-api runs a private ringd.
 $(BUILD)/tests/t-redox-api: | $(RINGD_BIN)
+# t-redox-schemes runs ringd, both redox_ring schemes, redox-io and
+# ringctl exec.
+$(BUILD)/tests/t-redox-schemes: | $(RINGD_BIN) $(BLKDEV_BINS) $(RAMFS_BIN) \
+	$(REDOX_IO_BIN) $(RINGCTL_BIN)
 
 $(BUILD)/tests/t-blkdev-%: $(BUILD)/tests/t-blkdev-%.o $(TEST_COMMON_OBJS) \
 		$(COMMONA) $(LIBA) | $(BLKDEV_BINS) $(RINGTOP_BIN) $(RINGD_BIN) $(RINGCTL_BIN)

@@ -52,6 +52,10 @@ blk_redox_make(struct blk_redox *x, const char *path)
 		x->dir[0] = '\0';
 		return rc;
 	}
+	/* gone with us, even when we are killed */
+	if ((rc = rsv_rmtree_at_exit(x->dir)) < 0)
+		fprintf(stderr, "%s: '%s' will stay if the scheme is killed: %s\n",
+		    blk_redox_prog, x->dir, strerror(-rc));
 	x->on = true;
 	return fd;
 }

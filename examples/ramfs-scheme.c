@@ -208,21 +208,29 @@ rfs_control(struct rfs *f)
 		    f->name);
 }
 
+/*
+ * Serve until a signal; 0 or -errno.  ringd's events are taken when its
+ * descriptor says some wait (libring keeps it readable while any does),
+ * not at every turn: a turn is often one request.
+ */
 static int
 rfs_loop(struct rfs *f, const sigset_t *waitmask)
 {
 	struct epoll_event evs[64];
-	bool busy;
-	int n;
+	bool busy, ctl = true;
+	int i, n;
 
 	while (!rfs_quit) {
 		busy = false;
 		rsv_serve(&f->rsv, &busy);
-		rfs_control(f);
+		if (ctl)
+			rfs_control(f);
 		n = epoll_pwait(f->rsv.ep, evs, 64, rsv_timeout(&f->rsv, busy),
 		    waitmask);
 		if (n < 0 && errno != EINTR)
 			return -errno;
+		for (i = 0, ctl = false; i < n; i++)
+			ctl |= evs[i].data.u32 == RFS_EV_CTL;
 	}
 	return 0;
 }
@@ -244,6 +252,12 @@ rfs_open_dir(struct rfs *f, const char *dir)
 			 sizeof(f->dir))) < 0)
 			return rc;
 		f->made = true;
+		/* gone with us, even when we are killed */
+		if ((rc = rsv_rmtree_at_exit(f->dir)) < 0)
+			fprintf(stderr,
+			    "ramfs-scheme: '%s' will stay if the scheme is "
+			    "killed: %s\n",
+			    f->dir, strerror(-rc));
 	}
 	f->dirfd = open(f->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (f->dirfd < 0 || fstat(f->dirfd, &st) < 0)

@@ -5,8 +5,10 @@
  * scheme's private directory.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,13 +30,16 @@ rsv_init(struct rsv *s, const char *prog, const struct rsv_proto *proto,
 	s->ep = ep;
 }
 
+/* Ring ring_id of today's ringd. */
 static int
 rsv_find(const struct rsv *s, uint64_t ring_id)
 {
+	uint64_t gen = ring_ctl_reconnects(s->ctl);
 	unsigned i;
 
 	for (i = 0; i < RSV_MAX_RINGS; i++)
-		if (s->rings[i] != NULL && s->rings[i]->r.ring_id == ring_id)
+		if (s->rings[i] != NULL && s->rings[i]->r.ring_id == ring_id &&
+		    s->rings[i]->gen == gen)
 			return (int)i;
 	return -ENOENT;
 }
@@ -49,7 +54,7 @@ rsv_drop(struct rsv *s, unsigned i, const char *why, bool tell)
 	struct rsv_ring *sr = s->rings[i];
 
 	(void)epoll_ctl(s->ep, EPOLL_CTL_DEL, sr->r.doorbell, NULL);
-	if (tell)
+	if (tell && sr->gen == ring_ctl_reconnects(s->ctl))
 		(void)ring_ctl_close_ring(s->ctl, sr->r.ring_id);
 	fprintf(stderr,
 	    "%s: %s ring %" PRIu64 " from %s[%u] closed (%s): %" PRIu64
@@ -105,6 +110,7 @@ rsv_setup(struct rsv *s, const struct ring_ctl_redox_event *ev)
 	}
 	sr->r.ring_id = ev->ring_id;
 	sr->r.consumer = ev->consumer;
+	sr->gen = ring_ctl_reconnects(s->ctl);
 	rc = ring_ctl_redox_accept(s->ctl, ev->ring_id, &sr->r.params, &give);
 	rsv_close_fds((const int[]){ give.sq, give.cq, give.doorbell,
 			  give.pool },
@@ -332,4 +338,40 @@ rsv_rmtree(const char *path)
 	if (nftw(path, rsv_rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
 		return -errno;
 	return 0;
+}
+
+int
+rsv_rmtree_at_exit(const char *path)
+{
+	int p[2], null;
+	pid_t pid;
+	char c;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	if ((pid = fork()) < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -errno;
+	}
+	if (pid > 0) {
+		close(p[0]);
+		return 0; /* p[1] stays open as long as we live */
+	}
+	/* the child: nothing of the parent's but the pipe, no signals */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	if ((null = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+	}
+	if (dup2(p[0], 3) < 0)
+		_exit(1);
+	closefrom(4);
+	while (read(3, &c, 1) < 0 && errno == EINTR)
+		;
+	(void)rsv_rmtree(path);
+	_exit(0);
 }

@@ -13,6 +13,8 @@
  * consumer makes room; since cqe_seen() rings no doorbell, the caller
  * sleeps at most rsv_timeout() ms while such a ring waits.  A broken
  * queue, a doorbell hang-up or a DETACH event drop that ring alone.
+ * Rings outlive a restart of ringd (the new one does not know them):
+ * they are served on until their consumer hangs up.
  *
  * Functions return >= 0 or -errno; messages go to stderr prefixed with
  * the program's name.
@@ -52,6 +54,8 @@ struct rsv_proto {
 struct rsv_ring {
 	struct redox_sring r;
 	uint64_t requests, errors;
+	uint64_t gen; /* ring_ctl_reconnects() when set up: a ring of an
+			 earlier ringd is no ring_id of today's */
 	bool blocked; /* its CQ was full at the last turn */
 };
 
@@ -103,5 +107,12 @@ int64_t rsv_pio(int fd, bool wr, void *buf, uint64_t len, uint64_t off);
 int rsv_mkdtemp(const char *tag, const char *fallback, char *buf, size_t len);
 /* Remove path and everything below it (not following symlinks). */
 int rsv_rmtree(const char *path);
+/*
+ * Have path removed (rsv_rmtree()) when this process ends, however it
+ * ends, SIGKILL included: a child process that holds no descriptor of
+ * ours but a pipe's read end waits for the pipe to close.  Call before
+ * any descriptor a peer watches exists (ringd's connection, a ring).
+ */
+int rsv_rmtree_at_exit(const char *path);
 
 #endif /* REDOX_SERVE_H */

@@ -344,16 +344,19 @@ exec_reopen(struct exec_dir *v, size_t n, bool quiet)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
+		const char *why = "its directory is not where it was";
+
 		if (!v[i].usable)
 			continue;
 		v[i].fd_ns = open(v[i].path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (v[i].fd_ns >= 0 && fstat(v[i].fd_ns, &st) == 0 &&
 		    st.st_dev == v[i].st.st_dev && st.st_ino == v[i].st.st_ino)
 			continue;
+		if (v[i].fd_ns < 0 && errno != ENOENT)
+			why = out_strerror(-errno); /* e.g. not ours to search */
 		if (!quiet)
-			fprintf(stderr, "ringctl: exec: skipping '%s': its "
-			    "directory is not where it was\n",
-			    out_name(v[i].name, buf, sizeof(buf)));
+			fprintf(stderr, "ringctl: exec: skipping '%s': %s\n",
+			    out_name(v[i].name, buf, sizeof(buf)), why);
 		v[i].usable = false;
 	}
 }
@@ -364,7 +367,7 @@ exec_reopen(struct exec_dir *v, size_t n, bool quiet)
  */
 static int
 exec_child(struct ringctl *rc, struct exec_dir *v, size_t n, bool quiet,
-    const char *sock, char **argv)
+    const char *sock, const sigset_t *mask, char **argv)
 {
 	char buf[SAN_VIS_LEN(RING_CTL_NAME_MAX)];
 	const char *what;
@@ -374,6 +377,8 @@ exec_child(struct ringctl *rc, struct exec_dir *v, size_t n, bool quiet,
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	sigprocmask(SIG_SETMASK, mask, NULL);
 	if (exec_unshare(rc) < 0)
 		return RC_EXEC_FAILED;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -426,18 +431,43 @@ exec_sock(const struct ringctl *rc, char *buf, size_t len)
 	return w < 0 || (size_t)w >= len ? -ENAMETOOLONG : 0;
 }
 
-/* Wait for the program as system() does: Ctrl-C is for it, not us. */
-static int
-exec_wait(struct ringctl *rc, pid_t pid)
+/* The program a one-shot ringctl waits for, for exec_forward(). */
+static volatile pid_t exec_pid;
+
+/* SIGTERM to ringctl is meant for the program (kill, service managers). */
+static void
+exec_forward(int sig)
 {
-	struct sigaction ign = { .sa_handler = SIG_IGN }, oint, oquit;
+	if (exec_pid > 0)
+		kill(exec_pid, sig);
+}
+
+/*
+ * Wait for the program as system() does: Ctrl-C (which the terminal
+ * sends the program too) is for it, not us.  A one-shot ringctl also
+ * passes SIGTERM on; the shell keeps its own handler (it leaves after).
+ */
+static int
+exec_wait(struct ringctl *rc, pid_t pid, const sigset_t *mask)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, oint, oquit, oterm;
+	struct sigaction fwd = { .sa_handler = exec_forward };
 	int status, st;
 
 	sigemptyset(&ign.sa_mask);
+	sigemptyset(&fwd.sa_mask);
 	sigaction(SIGINT, &ign, &oint);
 	sigaction(SIGQUIT, &ign, &oquit);
+	exec_pid = pid;
+	if (!rc->in_shell)
+		sigaction(SIGTERM, &fwd, &oterm);
+	/* a SIGTERM since the fork, held back, goes to the program now */
+	sigprocmask(SIG_SETMASK, mask, NULL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	if (!rc->in_shell)
+		sigaction(SIGTERM, &oterm, NULL);
+	exec_pid = 0;
 	sigaction(SIGINT, &oint, NULL);
 	sigaction(SIGQUIT, &oquit, NULL);
 	if (WIFEXITED(status))
@@ -454,6 +484,7 @@ cmd_exec(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 {
 	bool list = a->set[EXEC_OPT_LIST], quiet = a->set[EXEC_OPT_QUIET];
 	char sock[PATH_MAX];
+	sigset_t term, mask;
 	struct exec_dir *v;
 	size_t n;
 	pid_t pid;
@@ -488,8 +519,12 @@ cmd_exec(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 		return st;
 	}
 	fflush(NULL);
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, &mask);
 	if ((pid = fork()) < 0) {
 		err = -errno;
+		sigprocmask(SIG_SETMASK, &mask, NULL);
 		exec_free(v, n);
 		return out_fail(rc, RC_EXEC_FAILED, err, "exec: cannot fork");
 	}
@@ -501,12 +536,12 @@ cmd_exec(struct ringctl *rc, const struct cmd_entry *ce, struct cmd_args *a)
 		if (argv == NULL)
 			out_fail(rc, st, -ENOMEM, "exec");
 		else
-			st = exec_child(rc, v, n, quiet, sock,
+			st = exec_child(rc, v, n, quiet, sock, &mask,
 			    memcpy(argv, a->argv,
 				(size_t)a->argc * sizeof(*argv)));
 		fflush(NULL);
 		_exit(st);
 	}
 	exec_free(v, n);
-	return exec_wait(rc, pid);
+	return exec_wait(rc, pid, &mask);
 }

@@ -142,7 +142,7 @@ check_files() {
 		{ echo "ldconfig -p lacks libredox-ring.so.1"; return 1; }
 	for f in ring_open ring_ctl_connect ring_physalloc3 ring_phys_sg_alloc libring \
 		redox_ring redox_ring_wait_cqe redox_ring_queue_init_with_path \
-		ringctl ringtop blkdev-scheme blkdev-driver ring-abi ring-blkdev ringd ringd.conf; do
+		ringctl ringtop blkdev-scheme ramfs-scheme blkdev-driver ring-abi ring-blkdev ringd ringd.conf; do
 		man -w "$f" >/dev/null || { echo "man -w $f failed"; return 1; }
 	done
 	[ -f /etc/ringd.conf ] || { echo "no /etc/ringd.conf"; return 1; }
@@ -159,8 +159,8 @@ check_files() {
 	grep -q '^User=ringd$' /lib/systemd/system/ringd.service ||
 		{ echo "ringd.service does not run as ringd"; return 1; }
 	/usr/sbin/ringd -t -c /etc/ringd.conf || return 1
-	[ "$(pkg-config --modversion libring)" = 0.2.0 ] || { echo "pkg-config libring"; return 1; }
-	[ "$(pkg-config --modversion redox-ring)" = 0.2.0 ] || { echo "pkg-config redox-ring"; return 1; }
+	[ "$(pkg-config --modversion libring)" = 0.3.0 ] || { echo "pkg-config libring"; return 1; }
+	[ "$(pkg-config --modversion redox-ring)" = 0.3.0 ] || { echo "pkg-config redox-ring"; return 1; }
 	# the README's example, against the installed library
 	# shellcheck disable=SC2046 # pkg-config's words on purpose
 	cc -Wall -Werror -o "$tmp/hello" "$top/examples/hello.c" \

@@ -5,12 +5,12 @@
  * indices wrapping at 2^31, a hostile peer's indices, objects that are
  * not sealed or not sized 256 + n * item, the dead mark, and the
  * WAITING-bit sleep and wake-up under a two-process stream with no lost
- * wake-up (the sleeps have no time limit there, so a lost one hangs and
- * the watchdog fails it).  Also redox_sring_create()'s sizing, checks,
+ * wake-up (the sleeps are not cut into slices there, so a lost one runs
+ * out a 10 s wait and fails).  Also redox_sring_create()'s sizing, checks,
  * doorbell draining, file table and pool ranges.
  *
- * RING_TEST_SCALE scales the streams: 1 (CI) streams 250,000 entries
- * each, 40 streams 10 M.
+ * RING_TEST_SCALE scales the streams: 1 (CI) streams 200,000 entries
+ * each, 50 streams 10 M.
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -267,14 +267,15 @@ TAP_TEST(test_dead, "redox-queue-dead", 0)
 
 /*
  * Two processes, a tiny queue, the pusher in bursts of random length
- * with pauses, so both sides sleep often.  No slice limit on the sleeps:
- * a lost wake-up hangs, and the watchdog fails the test.  Every entry
- * arrives once, in order.
+ * with pauses, so both sides sleep often.  No slices in the sleeps: each
+ * is one futex wait of up to LOST_MS, which only a lost wake-up can run
+ * out while the other side streams.  Every entry arrives once, in order.
  */
+#define LOST_MS 10000
 static void
 stream(uint32_t n)
 {
-	uint64_t total = tap_scaled(250000, 10000), i, v, sleeps = 0;
+	uint64_t total = tap_scaled(200000, 10000), i, v, sleeps = 0;
 	struct redox_queue pu, po;
 	int fd = make_object(n, sizeof(v), 0, 0);
 	pid_t pid;
@@ -287,9 +288,12 @@ stream(uint32_t n)
 			int rc = redox_queue_pop(&po, &v);
 
 			if (rc == -EAGAIN) {
-				rc = redox_queue_wait_pop(&po, -1);
+				rc = redox_queue_wait_pop(&po, LOST_MS);
 				if (rc < 0)
-					TAP_FAIL("wait_pop: %s", tap_rcname(rc));
+					TAP_FAIL("wait_pop at %llu: %s (lost "
+						 "wake-up?)",
+					    (unsigned long long)i,
+					    tap_rcname(rc));
 				rc = redox_queue_pop(&po, &v);
 			}
 			if (rc < 0 || v != i)
@@ -310,9 +314,12 @@ stream(uint32_t n)
 
 			if (rc == -EAGAIN) {
 				sleeps++;
-				rc = redox_queue_wait_push(&pu, -1);
+				rc = redox_queue_wait_push(&pu, LOST_MS);
 				if (rc < 0)
-					TAP_FAIL("wait_push: %s", tap_rcname(rc));
+					TAP_FAIL("wait_push at %llu: %s (lost "
+						 "wake-up?)",
+					    (unsigned long long)i,
+					    tap_rcname(rc));
 				rc = redox_queue_push(&pu, &i);
 			}
 			if (rc < 0)
@@ -330,8 +337,9 @@ stream(uint32_t n)
 	close(fd);
 }
 
-TAP_TEST_CALL(test_stream2, "redox-queue-stream-n2", 60, stream(2))
-TAP_TEST_CALL(test_stream8, "redox-queue-stream-n8", 60, stream(8))
+/* the watchdog leaves room for RING_TEST_SCALE=50 (10 M entries) */
+TAP_TEST_CALL(test_stream2, "redox-queue-stream-n2", 900, stream(2))
+TAP_TEST_CALL(test_stream8, "redox-queue-stream-n8", 900, stream(8))
 
 /* A SETUP event as ringd would deliver it. */
 static struct ring_ctl_redox_event

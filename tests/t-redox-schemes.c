@@ -13,7 +13,8 @@
  * holds up nobody else and loses no completion; a scheme killed
  * mid-stream makes its client fail, not hang; a consumer killed
  * mid-stream is dropped and the scheme serves the next one; both
- * schemes remove their private directories when stopped.
+ * schemes remove their private directories when stopped, and when
+ * killed.
  *
  * No root and no ringctl exec: the programs take the scheme's real
  * directory for the file and the scheme's name for the ring.
@@ -308,7 +309,7 @@ TAP_TEST(t_compile, "redox-io built with relibc's flags and pkg-config", 60)
 	    "-fno-stack-protector -Wall -Wextra -Werror "
 	    "-Wno-deprecated-declarations -pedantic -g "
 	    "-D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 "
-	    "-D_GNU_SOURCE -o rio '%s' $(pkg-config --cflags --libs "
+	    "-D_GNU_SOURCE " TU_CC_SAN "-o rio '%s' $(pkg-config --cflags --libs "
 	    "redox-ring) > cc.log 2>&1 && env -u LD_LIBRARY_PATH ./rio -S '%s' "
 	    "-n 256 -r " RS_DISK " '%s/1' > rio.log 2>&1 && "
 	    "grep -q verified rio.log",
@@ -321,6 +322,51 @@ TAP_TEST(t_compile, "redox-io built with relibc's flags and pkg-config", 60)
 		TAP_FAIL("build or run failed: status %#x", rc);
 	}
 	rs_stop(&s, disk);
+	td_finish(&d);
+}
+
+/*
+ * Through ringctl exec, as a Redox program runs: its own paths under
+ * /scheme/<name> reach the schemes' directories.
+ */
+static void
+rs_exec_io(const char *tag, const char *path, const char *extra)
+{
+	char ringctl[PATH_MAX], io[PATH_MAX], log[TD_PATH_MAX];
+	struct tp_proc p;
+
+	td_build_bin(NULL, "ringctl/ringctl", ringctl, sizeof(ringctl));
+	td_build_bin(NULL, "examples/redox-io", io, sizeof(io));
+	snprintf(log, sizeof(log), "%s/%s.log", d.dir, tag);
+	tp_spawn(&p, log, ringctl,
+	    (const char *[]){ "ringctl", "-S", d.sock, "exec", "--", io,
+		"-n", "256", extra, path, NULL });
+	tp_expect(&p, RS_WAIT_MS, 0);
+	tp_says(&p, "verified");
+}
+
+TAP_TEST_ROOT(t_exec, "ringctl exec: /scheme paths reach both schemes", 60,
+    "ringctl exec mounts /scheme in a mount namespace")
+{
+	char disk[PATH_MAX], fs[PATH_MAX];
+	struct tp_proc s1, s2;
+
+	td_begin(&d, NULL);
+	rs_disk(&s1, disk, sizeof(disk));
+	rs_fs(&s2, fs, sizeof(fs), NULL);
+	rs_exec_io("exec-disk", "/scheme/" RS_DISK "/1", "-q16");
+	rs_exec_io("exec-fs", "/scheme/" RS_FS "/data", "-z");
+	{
+		char path[PATH_MAX + 16];
+		struct stat st;
+
+		/* the program's file is the scheme's */
+		snprintf(path, sizeof(path), "%s/data", fs);
+		TAP_SYS(stat(path, &st));
+		TAP_EQ(st.st_size, 256 * 4096);
+	}
+	rs_stop(&s1, disk);
+	rs_stop(&s2, fs);
 	td_finish(&d);
 }
 
@@ -636,6 +682,17 @@ TAP_TEST(t_scheme_killed, "a scheme killed mid-stream: the client fails", 30)
 	kill(s.pid, SIGKILL);
 	tp_reap(&s, 5000);
 	tp_expect(&io, 10000, 1);
+	/* its directory goes with it all the same */
+	{
+		uint64_t t0 = clock_ns();
+		struct stat st;
+
+		while (stat(fs, &st) == 0) {
+			if (clock_ns() - t0 > 5000000000ull)
+				TAP_FAIL("'%s' outlived its killed scheme", fs);
+			tu_sleep_ms(5);
+		}
+	}
 	td_finish(&d);
 }
 

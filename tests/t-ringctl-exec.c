@@ -5,7 +5,8 @@
  * /scheme/NAME: reads, writes landing in the directory, two schemes, no
  * scheme (an empty, read-only /scheme), symlinks not followed, the exit
  * status passed through (3, 128 + signal, 127, 126), RINGD_SOCKET, the
- * program's own options, --list in text and JSON, usage errors, ringd
+ * program's own options, --list in text and JSON, exec in a batch file
+ * (as in the shell), SIGTERM passed on, usage errors, ringd
  * unreachable (125), the host's mount table unchanged afterwards, and a
  * caller who is not root.
  */
@@ -22,6 +23,7 @@
 #include "lib/ctl.h"
 #include "lib/daemon.h"
 #include "lib/tap.h"
+#include "lib/testutil.h"
 
 static struct td d;
 static struct tr_run r;
@@ -233,6 +235,54 @@ TAP_TEST(test_status, "exec-status", 60)
 	td_finish(&d);
 }
 
+/* From a batch file (as from the shell): the program runs, then the next
+   command; a failing program stops the batch with its status. */
+TAP_TEST(test_batch, "exec-batch", 60)
+{
+	char dir[TD_PATH_MAX];
+
+	td_begin(&d, NULL);
+	ex_dir("files", "batch\n", dir, sizeof(dir));
+	ex_scheme("files", dir);
+	CTL_IN("exec -- sh -c 'cat /scheme/files/file'\nschemes -q\n", "-b",
+	    "-");
+	EXPECT_STATUS(0);
+	TAP_ASSERT(strncmp(r.out, "batch\n", 6) == 0);
+	TAP_ASSERT(strstr(r.out, "files\n") != NULL);
+	CTL_IN("exec sh -c 'exit 4'\nschemes -q\n", "-b", "-");
+	EXPECT_STATUS(4);
+	TAP_ASSERT(strstr(r.out, "files") == NULL);
+	ex_host_unchanged();
+	ex_end();
+}
+
+/* SIGTERM to a one-shot ringctl exec reaches the program. */
+TAP_TEST(test_term, "exec-sigterm", 60)
+{
+	char out[TD_PATH_MAX + 16], buf[64];
+	pid_t pid;
+	int i;
+
+	td_begin(&d, NULL);
+	pid = tr_spawn_in(d.dir, "term", NULL,
+	    (const char *const[]){ "-S", d.sock, "exec", "--", "sh", "-c",
+		"trap 'exit 9' TERM; echo ready; "
+		"while :; do sleep 0.05; done",
+		NULL });
+	snprintf(out, sizeof(out), "%s/term.out", d.dir);
+	for (i = 0; i < 500; i++) {
+		if (td_read_file(out, buf, sizeof(buf)) > 0 &&
+		    strcmp(buf, "ready\n") == 0)
+			break;
+		tu_sleep_ms(10);
+	}
+	TAP_ASSERT(i < 500);
+	TAP_SYS(kill(pid, SIGTERM));
+	tr_collect(d.dir, "term", pid, 10000, &r);
+	EXPECT_STATUS(9);
+	td_finish(&d);
+}
+
 static const struct tr_usage exec_usage[] = {
 	{ { "exec" }, "exec: missing program" },
 	{ { "exec", "--list", "ls" }, "exec: --list runs no program" },
@@ -272,7 +322,13 @@ TAP_TEST_ROOT(test_nobody, "exec-not-root", 60, "runs ringctl as nobody")
 	TAP_SYS(chmod(d.dir, 0755));
 	ex_dir("files", "public\n", dir, sizeof(dir));
 	ex_scheme("files", dir);
-	snprintf(script, sizeof(script), "id -u; cat /scheme/files/file");
+	/* root's own directory: mounted, but its modes still hold */
+	ex_dir("private", "secret\n", dir, sizeof(dir));
+	TAP_SYS(chmod(dir, 0700));
+	ex_scheme("private", dir);
+	snprintf(script, sizeof(script),
+	    "id -u; cat /scheme/files/file; ls /scheme; "
+	    "cat /scheme/private/file 2>/dev/null || echo denied");
 	argv[0] = "/usr/bin/setpriv";
 	argv[1] = "--reuid=65534";
 	argv[2] = "--regid=65534";
@@ -289,7 +345,8 @@ TAP_TEST_ROOT(test_nobody, "exec-not-root", 60, "runs ringctl as nobody")
 	pid = tr_spawn_argv(d.dir, "nobody", NULL, argv);
 	tr_collect(d.dir, "nobody", pid, 30000, &r);
 	if (r.status == 0) {
-		TAP_ASSERT(strcmp(r.out, "65534\npublic\n") == 0);
+		if (strcmp(r.out, "65534\npublic\nfiles\nprivate\ndenied\n") != 0)
+			TAP_FAIL("out: %s err: %s", r.out, r.err);
 	} else {
 		tap_diag("no user namespace for nobody here: %s", r.err);
 		EXPECT_FAIL(125, "cannot make a mount namespace");

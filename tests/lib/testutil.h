@@ -84,4 +84,20 @@ struct ring_sqe tu_sqe(uint8_t op, uint64_t ud, uint64_t addr, uint64_t len);
 /* Fold an entry into a running checksum. */
 uint64_t tu_sum_sqe(uint64_t sum, const struct ring_sqe *e);
 
+/*
+ * The compiler flags a test adds when it builds a program against this
+ * build's libraries: under make SAN=1 they are instrumented, so the
+ * program must be too.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define TU_CC_SAN "-fsanitize=address,undefined "
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TU_CC_SAN "-fsanitize=address,undefined "
+#endif
+#endif
+#ifndef TU_CC_SAN
+#define TU_CC_SAN ""
+#endif
+
 #endif /* TESTUTIL_H */

@@ -123,8 +123,9 @@ struct redox_queue {
 /*
  * Map an existing queue object read-write.  Capacity comes from the size
  * as the consumer library derives it: the largest power of two <= (size -
- * 256) / item; -EINVAL when that is 0 or the object is not a sealed
- * (F_SEAL_SHRINK) file.  Our index starts at the header's value.
+ * 256) / item; -EINVAL when that is 0 or over REDOX_RING_MAX_CQ, or the
+ * object is not a sealed (F_SEAL_SHRINK) file.  Our index starts at the
+ * header's value.
  */
 int redox_queue_map(struct redox_queue *q, int fd, uint32_t item,
     enum redox_queue_role role);

@@ -7,11 +7,11 @@
  *
  *	cc prog.c $(pkg-config --cflags --libs redox-ring)
  *
- * The ring is set up through ringd, which asks the scheme named by the
- * path's last component (/scheme/<name> or <name>) for it.  Entries are
- * raw bytes of the sizes given at setup; the two upstream entry formats
- * (disk and file system) are in <redox/ring-scheme.h>.  See
- * redox_ring(3).
+ * The ring is set up through ringd, which asks the scheme the path names
+ * (/scheme/<name>, /scheme/<name>/..., or a bare <name>) for it.
+ * Entries are raw bytes of the sizes given at setup; the two upstream
+ * entry formats (disk and file system) are in <redox/ring-scheme.h>.
+ * See redox_ring(3).
  *
  * Only declarations live here: programs declare some of these functions
  * again themselves, and the entry structs under their own names, so this
