@@ -573,6 +573,86 @@ TAP_TEST_CALL(test_files_exdev, "redox-files-exdev", 30,
 TAP_TEST_CALL(test_files_timeout, "redox-files-timeout", 30,
     rs_files_case(RS_NO_ANSWER_FILES, -ETIMEDOUT))
 
+/* The reply to seq on a raw connection, within RS_WAIT_MS: its error. */
+static int
+rs_raw_reply(int raw, struct proto_msg *m, uint32_t seq)
+{
+	struct pollfd pfd = { .fd = raw, .events = POLLIN };
+	int i;
+
+	for (i = 0; i < RS_WAIT_MS / 10; i++) {
+		if (proto_recv(raw, m) != 0) {
+			(void)poll(&pfd, 1, 10);
+			continue;
+		}
+		proto_msg_close_fds(m);
+		if (m->hdr.seq == seq)
+			return *(int32_t *)(void *)m->body.raw;
+	}
+	TAP_FAIL("no reply to seq %u in %d ms", seq, RS_WAIT_MS);
+}
+
+/*
+ * A consumer on a raw connection: a second file table while the scheme
+ * still holds the first (-EBUSY), a count that is not the descriptors'
+ * and a token set by the consumer (-EINVAL); the first one times out.
+ */
+TAP_TEST(test_files_busy, "redox-files-busy-malformed", 30)
+{
+	static const enum rs_mode modes[] = { RS_NO_ANSWER_FILES };
+	struct proto_redox_setup req;
+	struct proto_redox_files fr;
+	struct proto_ring_ref ref;
+	struct proto_msg *m;
+	int raw, p_[2], fd;
+	pid_t pid;
+
+	td_begin(&d, "accept_timeout_ms = 500\n");
+	pid = rs_fork_scheme(modes, 1, p_);
+	TAP_ASSERT((m = malloc(sizeof(*m))) != NULL);
+	TAP_SYS(raw = raw_open(d.sock, "t-files"));
+	memset(&req, 0, sizeof(req));
+	strcpy(req.scheme, RS_NAME);
+	req.params = rs_params();
+	TAP_RC(raw_call(raw, PROTO_REDOX_SETUP, 2, &req, sizeof(req), NULL, 0,
+		   m, 5000),
+	    0);
+	TAP_EQ(m->nfds, 4);
+	proto_msg_close_fds(m);
+	memset(&fr, 0, sizeof(fr));
+	fr.ring_id = ((struct proto_redox_setup_reply *)(void *)m->body.raw)
+			 ->ring_id;
+	fr.nfiles = 1;
+	TAP_SYS(fd = open(d.conf, O_RDONLY | O_CLOEXEC));
+	TAP_RC(proto_send(raw, PROTO_REDOX_FILES, 3, &fr, sizeof(fr), &fd, 1),
+	    0);
+	TAP_RC(proto_send(raw, PROTO_REDOX_FILES, 4, &fr, sizeof(fr), &fd, 1),
+	    0);
+	TAP_RC(rs_raw_reply(raw, m, 4), -EBUSY);
+	rs_hear(p_[0], 'F');
+	TAP_RC(rs_raw_reply(raw, m, 3), -ETIMEDOUT);
+	fr.nfiles = 2;
+	TAP_RC(raw_call(raw, PROTO_REDOX_FILES, 5, &fr, sizeof(fr), &fd, 1,
+		   NULL, 5000),
+	    -EINVAL);
+	fr.nfiles = 1;
+	fr.token = 7;
+	TAP_RC(raw_call(raw, PROTO_REDOX_FILES, 6, &fr, sizeof(fr), &fd, 1,
+		   NULL, 5000),
+	    -EINVAL);
+	close(fd);
+	ref.ring_id = fr.ring_id;
+	TAP_RC(raw_call(raw, PROTO_CLOSE, 7, &ref, sizeof(ref), NULL, 0, NULL,
+		   5000),
+	    0);
+	rs_hear(p_[0], 'D');
+	tap_reap(pid);
+	close(raw);
+	free(m);
+	tu_pipe_close(p_);
+	td_end(&d, NULL);
+}
+
 /* The policy's "open" rules govern redox_rings too. */
 TAP_TEST(test_policy, "redox-policy-deny", 30)
 {
