@@ -12,8 +12,11 @@
  * growable, a pipe as doorbell, three descriptors), a name that does not
  * serve redox_rings, an unknown name, bad sizes, policy, the per-client
  * ring limit, a consumer that dies (REDOX_DETACH), a scheme that dies
- * (the dead mark, and a futex sleeper woken), and a hostile scheme
- * answering for rings that are not its own or twice.
+ * (the dead mark, and a futex sleeper woken), a hostile scheme
+ * answering for rings that are not its own or twice, a raw consumer's
+ * second or malformed file table, v1 attaches filling the queue of a
+ * scheme that takes only redox_ring events, and a ringd restart (the
+ * ring is left alone, not adopted).
  */
 #include <errno.h>
 #include <fcntl.h>
