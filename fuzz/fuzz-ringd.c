@@ -89,6 +89,8 @@ socklen_t fz_addrlen;
 struct policy fz_policy; /* FZ_CONF_POLICY's rules, parsed once */
 struct proto_msg fz_msg;
 bool fz_trace; /* $FUZZ_RINGD_TRACE: a line per step on stderr */
+struct proto_redox_attach fz_redox_attach;
+uint32_t fz_redox_token;
 /*
  * $FUZZ_RINGD_SKIP: checks to leave out, comma-separated, to fuzz past a
  * known open defect: "identity" (printable stored identities), "limits"
@@ -133,6 +135,7 @@ static void (*const fz_slot_ops[FZ_NOPS])(struct fz_in *in, int slot) = {
 	[FZ_ADOPT] = fz_op_adopt,
 	[FZ_RAW] = fz_op_raw,
 	[FZ_PHYS_ADOPT] = fz_op_phys_adopt,
+	[FZ_REDOX] = fz_op_redox,
 };
 
 static void
@@ -272,6 +275,8 @@ fz_let_go(void)
 	fz_physfd = -1;
 	memset(fz_phys, 0, sizeof(fz_phys));
 	fz_ring_next = fz_pair_next = fz_phys_next = 0;
+	memset(&fz_redox_attach, 0, sizeof(fz_redox_attach));
+	fz_redox_token = 0;
 }
 
 int

@@ -114,10 +114,19 @@ fz_check_ring(struct ringd_ring *rr)
 {
 	struct stat st;
 
-	FZ_ASSERT(!rr->dead && rr->mon != NULL && rr->fds.mem >= 0);
-	FZ_ASSERT(RB_FIND(ring_mem_tree, &ringd.ring_mems, rr) == rr);
-	FZ_ASSERT(fstat(rr->fds.mem, &st) == 0);
-	FZ_ASSERT(st.st_dev == rr->mem_dev && st.st_ino == rr->mem_ino);
+	if (rr->rx != NULL) {
+		/* a redox_ring: no memory file, no monitor, never served */
+		FZ_ASSERT(!rr->dead && rr->mon == NULL && rr->fds.mem < 0);
+		FZ_ASSERT(rr->serve == NULL && !rr->builtin);
+		FZ_ASSERT(rr->phase == RINGS_RUNNING ||
+		    rr->phase == RINGS_PENDING);
+	} else {
+		FZ_ASSERT(!rr->dead && rr->mon != NULL && rr->fds.mem >= 0);
+		FZ_ASSERT(RB_FIND(ring_mem_tree, &ringd.ring_mems, rr) == rr);
+		FZ_ASSERT(fstat(rr->fds.mem, &st) == 0);
+		FZ_ASSERT(st.st_dev == rr->mem_dev &&
+		    st.st_ino == rr->mem_ino);
+	}
 	if (rr->consumer != NULL)
 		FZ_ASSERT(fz_live_client(rr->consumer) &&
 		    fz_on_list(rr, rr->consumer, true));
@@ -146,6 +155,7 @@ fz_check(void)
 	struct scheme *s;
 	struct client *c;
 	uint32_t n = 0, k, nschemes = 0, nserve = 0, npend = 0, nadopt = 0;
+	uint32_t nredox = 0;
 	uint64_t last = 0;
 
 	FZ_ASSERT(TAILQ_EMPTY(&ringd.dead_clients));
@@ -172,7 +182,9 @@ fz_check(void)
 		last = rr->id;
 		fz_check_ring(rr);
 		nserve += rr->serve != NULL;
-		npend += rr->phase == RINGS_PENDING;
+		nredox += rr->rx != NULL;
+		/* pending redox_rings wait on redox.c's own list */
+		npend += rr->phase == RINGS_PENDING && rr->rx == NULL;
 		nadopt += rr->phase == RINGS_ADOPTING;
 		n++;
 	}
@@ -183,7 +195,7 @@ fz_check(void)
 		FZ_ASSERT(RB_FIND(ring_tree, &ringd.rings, rr) == rr);
 		k++;
 	}
-	FZ_ASSERT(k == n);
+	FZ_ASSERT(k + nredox == n);
 	k = 0;
 	TAILQ_FOREACH(rr, &ringd.pending, pend_link) {
 		FZ_ASSERT(rr->phase == RINGS_PENDING && !rr->dead);

@@ -422,6 +422,29 @@ fz_learn(struct proto_msg *m)
 			fz_phys[fz_phys_next++ % FZ_NPHYS].size = r->got;
 		}
 		break;
+	case PROTO_REDOX_SETUP | PROTO_REPLY:
+		if (err == 0) {
+			const struct proto_redox_setup_reply *r =
+			    (void *)m->body.raw;
+
+			FZ_ASSERT(m->nfds == 4 && r->ring_id != 0);
+			fz_ring_learn(r->ring_id, RING_ROLE_CONSUMER, NULL);
+		}
+		break;
+	case PROTO_REDOX_ATTACH:
+		FZ_ASSERT(m->nfds == 0);
+		memcpy(&fz_redox_attach, m->body.raw, sizeof(fz_redox_attach));
+		fz_ring_learn(fz_redox_attach.ring_id, RING_ROLE_PRODUCER,
+		    NULL);
+		break;
+	case PROTO_REDOX_FILESET: {
+		const struct proto_redox_files *f = (void *)m->body.raw;
+
+		FZ_ASSERT(m->nfds == f->nfiles && f->nfiles > 0 &&
+		    f->token != 0);
+		fz_redox_token = f->token;
+		break;
+	}
 	case PROTO_PHYS_MAP | PROTO_REPLY:
 		if (err == 0) {
 			FZ_ASSERT(m->nfds == 1);
@@ -468,6 +491,7 @@ fz_turn(void)
 	rings_expire(fz_now);
 	client_expire(fz_now);
 	phys_expire(fz_now);
+	redox_expire(fz_now);
 	n = epoll_wait(ringd.epfd, evs, RINGD_EPOLL_BATCH, 0);
 	FZ_ASSERT(n >= 0);
 	for (i = 0; i < n; i++) {

@@ -83,6 +83,7 @@ enum fz_op {
 	FZ_READING,
 	FZ_RESTART,
 	FZ_PHYS_ADOPT,
+	FZ_REDOX, /* redox_rings: SCHEME_SET, SETUP, ACCEPT, FILES, FILES_DONE */
 	FZ_NOPS
 };
 
@@ -109,7 +110,10 @@ extern struct sockaddr_un fz_addr;
 extern socklen_t fz_addrlen;
 extern struct policy fz_policy; /* FZ_CONF_POLICY's rules, parsed once */
 extern struct proto_msg fz_msg;
-extern bool fz_trace; /* $FUZZ_RINGD_TRACE: a line per step on stderr */
+extern bool fz_trace;
+/* the last REDOX_ATTACH and REDOX_FILESET a client was sent */
+extern struct proto_redox_attach fz_redox_attach;
+extern uint32_t fz_redox_token; /* $FUZZ_RINGD_TRACE: a line per step on stderr */
 /*
  * $FUZZ_RINGD_SKIP: checks to leave out, comma-separated, to fuzz past a
  * known open defect: "identity" (printable stored identities), "limits"
@@ -171,6 +175,7 @@ void fz_op_phys_map(struct fz_in *in, int slot);
 void fz_op_phys_grant(struct fz_in *in, int slot);
 void fz_op_adopt(struct fz_in *in, int slot);
 void fz_op_phys_adopt(struct fz_in *in, int slot);
+void fz_op_redox(struct fz_in *in, int slot);
 void fz_op_raw(struct fz_in *in, int slot);
 void fz_op_time(struct fz_in *in);
 void fz_op_data(struct fz_in *in);

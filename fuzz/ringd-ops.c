@@ -2,7 +2,8 @@
  * ringd-ops.c - the operations a fuzz-ringd step can be, one function
  * each: HELLO, REGISTER, OPEN, ACCEPT, CLOSE, the lists, physalloc3,
  * ADOPT, raw packets, time passing and the data path of rings a client
- * holds, each with fuzzer-chosen fields and descriptors.  Part of the
+ * holds, relibc redox_rings (fz_op_redox()), each with fuzzer-chosen
+ * fields and descriptors.  Part of the
  * fuzz-ringd target (ringd-fuzz.h); sends through ringd-fake.c.
  */
 #include <errno.h>
@@ -317,6 +318,128 @@ fz_op_phys_adopt(struct fz_in *in, int slot)
 	fz_request(slot, PROTO_PHYS_ADOPT, &a, sizeof(a), &fd, fd >= 0 ? 1 : 0);
 	if (owned)
 		close(fd);
+}
+
+/*
+ * A redox_ring's queue object as a scheme makes it: a sealable memfd of
+ * 256 + n * item bytes, one entry short when short.
+ */
+static int
+fz_redox_queue(uint32_t n, uint32_t item, bool short_)
+{
+	int fd = memfd_create("fz-redox", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	if (fd < 0 ||
+	    ftruncate(fd, 256 + (off_t)n * item - (short_ ? item : 0)) < 0)
+		abort();
+	return fd;
+}
+
+/*
+ * redox_rings, by the step's first byte: SCHEME_SET (serve them or not),
+ * REDOX_SETUP, REDOX_ACCEPT for the last REDOX_ATTACH (objects made as
+ * asked, or wrong: a short SQ, a datagram or pipe doorbell, three
+ * descriptors; or a refusal), REDOX_FILES with any descriptors,
+ * REDOX_FILES_DONE for the last REDOX_FILESET.
+ */
+void
+fz_op_redox(struct fz_in *in, int slot)
+{
+	static const uint64_t errs[] = { 0, 0, (uint64_t)-EACCES, 1,
+		(uint64_t)-EXDEV, (uint64_t)-4096 };
+	union {
+		struct proto_scheme_set set;
+		struct proto_redox_setup setup;
+		struct proto_redox_accept acc;
+		struct proto_redox_files files;
+		struct proto_redox_files_done done;
+	} u;
+	struct ring_ctl_redox_params *p;
+	uint8_t b = fz_u8(in), k = fz_u8(in);
+	bool owned[RING_CTL_REDOX_FILES_MAX];
+	int fds[RING_CTL_REDOX_FILES_MAX], sp[2];
+	unsigned nfds = 0, i;
+
+	memset(&u, 0, sizeof(u));
+	memset(owned, 0, sizeof(owned));
+	switch (b % 5) {
+	case 0:
+		fz_name(in, u.set.name, sizeof(u.set.name));
+		u.set.flags = k & 0x80 ? 0 : RING_CTL_SERVE_REDOX;
+		fz_request(slot, PROTO_SCHEME_SET, &u.set, sizeof(u.set), NULL,
+		    0);
+		return;
+	case 1:
+		fz_name(in, u.setup.scheme, sizeof(u.setup.scheme));
+		p = &u.setup.params;
+		p->sq_entries = k & 0x80 ? (uint32_t)fz_uint(in, 4) : k % 9;
+		p->cq_entries = (uint32_t)fz_uint(in, 1);
+		p->flags = (uint32_t)fz_uint(in, 1) & 3;
+		p->pool_size = k & 0x40 ? (uint32_t)fz_uint(in, 4) : 4096;
+		p->sqe_size = k & 0x20 ? (uint32_t)fz_uint(in, 2) : 32;
+		p->cqe_size = k & 0x10 ? (uint32_t)fz_uint(in, 2) : 16;
+		fz_request(slot, PROTO_REDOX_SETUP, &u.setup,
+		    sizeof(u.setup), NULL, 0);
+		return;
+	case 2:
+		u.acc.ring_id = k & 0x80 ? fz_ring_id(in)
+					 : fz_redox_attach.ring_id;
+		u.acc.error = (int32_t)FZ_PICK(in, errs, 4);
+		p = &u.acc.params;
+		*p = fz_redox_attach.params;
+		p->reserved[0] = p->reserved[1] = 0;
+		for (p->cq_entries = 1; p->cq_entries < p->sq_entries &&
+		     p->cq_entries < 64;)
+			p->cq_entries <<= 1;
+		p->sq_entries = p->cq_entries;
+		p->cq_entries *= 2;
+		if (u.acc.error == 0 && p->sqe_size <= 4096 &&
+		    p->cqe_size <= 4096 && p->pool_size <= (1u << 20)) {
+			fds[0] = fz_redox_queue(p->sq_entries, p->sqe_size,
+			    k & 1);
+			fds[1] = fz_redox_queue(p->cq_entries, p->cqe_size,
+			    false);
+			if (socketpair(AF_UNIX,
+				(k & 2 ? SOCK_DGRAM : SOCK_STREAM) |
+				    SOCK_CLOEXEC,
+				0, sp) < 0)
+				abort();
+			close(sp[0]);
+			fds[2] = sp[1];
+			fds[3] = fz_redox_queue(0, 1, false);
+			if (ftruncate(fds[3], p->pool_size) < 0)
+				abort();
+			nfds = k & 4 ? 3 : 4;
+			for (i = 0; i < 4; i++)
+				owned[i] = true;
+		}
+		fz_request(slot, PROTO_REDOX_ACCEPT, &u.acc, sizeof(u.acc),
+		    fds, nfds);
+		break;
+	case 3:
+		u.files.ring_id = fz_ring_id(in);
+		nfds = k % (RING_CTL_REDOX_FILES_MAX + 1);
+		u.files.nfiles = k & 0x80 ? nfds + 1 : nfds;
+		for (i = 0; i < nfds; i++)
+			fds[i] = fz_some_fd(fz_u8(in), slot, &owned[i]);
+		fz_request(slot, PROTO_REDOX_FILES, &u.files,
+		    sizeof(u.files), fds, nfds);
+		break;
+	default:
+		u.done.ring_id = k & 0x80 ? fz_ring_id(in)
+					  : fz_redox_attach.ring_id;
+		u.done.token = k & 0x40 ? (uint32_t)fz_uint(in, 4)
+					: fz_redox_token;
+		u.done.result = (int32_t)FZ_PICK(in, errs, 4);
+		if (u.done.result == 0)
+			u.done.result = k % 18;
+		fz_request(slot, PROTO_REDOX_FILES_DONE, &u.done,
+		    sizeof(u.done), NULL, 0);
+		return;
+	}
+	for (i = 0; i < RING_CTL_REDOX_FILES_MAX; i++)
+		if (owned[i])
+			close(fds[i]);
 }
 
 /* Request body lengths by type, for packets of the wrong length. */

@@ -9,7 +9,7 @@ import struct
 
 TOP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 MAGIC = 0x31445252
-VERSION = 5
+VERSION = 6
 REPLY = 0x8000
 
 
@@ -59,6 +59,27 @@ def proto():
     put("proto", "old-version", packet(1, struct.pack("<II", 1, 0) +
                                        name("old", 16), version=1))
     put("proto", "fds-split", bytes([0x0b]) + packet(9, b"")[1:])
+    # relibc redox_rings: sq 5, cq 0, flags 0, pool 64K, items 32/16
+    rparams = struct.pack("<IIIIIIII", 5, 0, 0, 65536, 32, 16, 0, 0)
+    made = struct.pack("<IIIIIIII", 8, 16, 0, 65536, 32, 16, 0, 0)
+    put("proto", "scheme-set", packet(22, name("logging") +
+                                      struct.pack("<II", 1, 0)))
+    put("proto", "redox-setup", packet(24, name("logging") + rparams))
+    put("proto", "redox-setup-reply", packet(24 | REPLY, struct.pack(
+        "<iIQ", 0, 0, 7) + made, nfds=4))
+    put("proto", "redox-attach", packet(25, struct.pack("<Q", 7) +
+                                        name("logging") + peer + rparams,
+                                        seq=0))
+    put("proto", "redox-accept", packet(26, struct.pack("<QiI", 7, 0, 0) +
+                                        made, nfds=4))
+    put("proto", "redox-files", packet(27, struct.pack("<QII", 7, 0, 1),
+                                       nfds=1))
+    put("proto", "redox-fileset", packet(28, struct.pack("<QII", 7, 9, 1),
+                                         seq=0, nfds=1))
+    put("proto", "redox-files-done", packet(29, struct.pack("<QIi", 7, 9,
+                                                            -18)))
+    put("proto", "redox-detach", packet(30, struct.pack("<QiI", 7, -104, 0),
+                                        seq=0))
 
 
 CONFIGS = {
@@ -158,7 +179,7 @@ def ring():
 # fuzz/fuzz-ringd.c: a step is (client << 6 | op) and the op's bytes
 (CONNECT, DISCONNECT, HELLO, REGISTER, UNREGISTER, OPEN, ACCEPT, CLOSE, PROBE,
  STATUS, LIST, PHYS_ALLOC, PHYS_FREE, PHYS_MAP, PHYS_GRANT, ADOPT, RAW, TIME,
- DATA, READING, RESTART, PHYS_ADOPT) = range(22)
+ DATA, READING, RESTART, PHYS_ADOPT, REDOX) = range(23)
 N_NULL, N_ZERO, N_ECHO, N_S0 = 0, 1, 2, 3
 
 
@@ -215,6 +236,20 @@ def ringd():
         step(0, PHYS_ADOPT, 0, 1, 1) + step(0, PHYS_ADOPT, 1, 0, 1) +
         step(0, PHYS_ADOPT, 0, 0x41, 0) + step(0, LIST, 5) +
         step(0, TIME, 3) + step(0, LIST, 5))
+    # redox_rings: scheme serves them, a consumer sets one up, the scheme
+    # accepts with objects made as asked, a file table there and back,
+    # then the consumer closes; a second setup times out, a third is
+    # answered by objects that fail the checks, then the scheme leaves
+    # with a ring running
+    put("ringd", "redox", bytes([0]) + hello(0) + hello(1, 1) +
+        step(0, REGISTER, N_S0, 1) + step(0, REDOX, 0, 0, N_S0) +
+        step(1, REDOX, 1, 5, N_S0, 0, 0) + step(0, REDOX, 2, 0, 0) +
+        step(1, LIST, 1) + step(1, REDOX, 3, 2, 0, 3, 0) +
+        step(0, REDOX, 4, 2, 0) + step(1, CLOSE, 0) +
+        step(1, REDOX, 1, 3, N_S0, 0, 0) + step(0, TIME, 2) +
+        step(1, REDOX, 1, 3, N_S0, 0, 0) + step(0, REDOX, 2, 1, 0) +
+        step(1, REDOX, 1, 4, N_S0, 0, 0) + step(0, REDOX, 2, 0, 0) +
+        step(0, DISCONNECT, 0) + step(1, LIST, 1) + step(1, CLOSE, 0))
     put("ringd", "backpressure", bytes([8]) + hello(0) + step(0, READING) +
         step(0, LIST, 2) + step(0, STATUS) + step(0, OPEN, N_NULL, 3, 0, 0, 0,
                                                   0) + step(0, READING))

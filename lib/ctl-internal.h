@@ -50,6 +50,9 @@ struct ring_ctl {
 	unsigned rqhead, rqlen;
 	int evq;     /* eventfd in ep: readable while an event is queued */
 	bool evq_on; /* evq holds a count */
+	/* the caller takes attach (v1) or redox_ring events: a full queue
+	 * of the other kind must not stop it reading (ring_ctl_process()) */
+	bool takes_v1, takes_redox;
 	struct ring_phys_cache *phys; /* regions ring_phys_resolve() mapped */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	bool lost;	   /* the socket failed: ringd is gone */

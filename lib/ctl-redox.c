@@ -267,6 +267,8 @@ ring_ctl_redox_next(struct ring_ctl *c, struct ring_ctl_redox_event *ev)
 
 	if (c == NULL || ev == NULL)
 		return -EINVAL;
+	c->takes_redox = true;
+	ringi_ctl_evq_sync(c);
 	if ((rc = ring_ctl_process(c)) < 0)
 		return rc;
 	if (c->rqlen == 0)

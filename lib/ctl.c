@@ -250,12 +250,17 @@ ring_ctl_enqueue(struct ring_ctl *c, struct proto_msg *m)
 
 /*
  * ring_ctl_fd() readable while an event waits in either queue: the
- * eventfd holds a count exactly then.
+ * eventfd holds a count exactly then.  A caller that has taken only
+ * events of one kind so far is not woken for the other kind's queue,
+ * which it would never empty (a scheme serving only redox_rings and
+ * the attaches consumers send it anyway: past the queue's room they
+ * are refused, those queued time out in ringd).
  */
 void
 ringi_ctl_evq_sync(struct ring_ctl *c)
 {
-	bool want = c->qlen + c->rqlen > 0;
+	bool want = (c->qlen > 0 && (c->takes_v1 || !c->takes_redox)) ||
+	    (c->rqlen > 0 && (c->takes_redox || !c->takes_v1));
 	uint64_t v = 1;
 
 	if (want == c->evq_on || c->evq < 0)
@@ -607,6 +612,8 @@ ring_ctl_next_attach(struct ring_ctl *c, struct ring_attach *a)
 	const struct proto_attach *pa;
 	int rc;
 
+	c->takes_v1 = true;
+	ringi_ctl_evq_sync(c);
 	if ((rc = ring_ctl_process(c)) < 0)
 		return rc;
 	if (c->qlen == 0)
@@ -665,8 +672,16 @@ ring_ctl_process(struct ring_ctl *c)
 		 * know (another uid may hold the name now) */
 		return rc < 0 && c->sock >= 0 ? rc : 0;
 	}
-	/* take in whatever already arrived, while both queues have room */
-	while (c->qlen < RING_CTL_QUEUE && c->rqlen < RING_CTL_QUEUE) {
+	/*
+	 * Take in whatever already arrived, while the queues have room: a
+	 * full queue leaves the rest in the socket (ringd holds back), unless
+	 * the caller takes events of the other kind, which must not wait
+	 * behind it (a scheme serving only redox_rings never takes attaches
+	 * that consumers could fill its queue with): then an event for the
+	 * full queue is refused as during a request.
+	 */
+	while ((c->qlen < RING_CTL_QUEUE || c->takes_redox) &&
+	    (c->rqlen < RING_CTL_QUEUE || c->takes_v1)) {
 		rc = ring_ctl_io(c, proto_recv(c->sock, m));
 		if (rc == -EAGAIN)
 			break;

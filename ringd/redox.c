@@ -527,7 +527,7 @@ redox_consumer_gone(struct ringd_ring *rr)
 	LIST_REMOVE(rr, cons_link);
 	c->nrings--;
 	rr->consumer = NULL;
-	/* marked before the scheme hears of it: DETACH finds the mark */
+	/* the mark first: a scheme that reads DETACH finds it there */
 	redox_mark_dead(rr->rx);
 	redox_detach(rr, reason);
 	rings_release(rr);

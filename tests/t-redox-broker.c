@@ -12,8 +12,11 @@
  * growable, a pipe as doorbell, three descriptors), a name that does not
  * serve redox_rings, an unknown name, bad sizes, policy, the per-client
  * ring limit, a consumer that dies (REDOX_DETACH), a scheme that dies
- * (the dead mark, and a futex sleeper woken), and a hostile scheme
- * answering for rings that are not its own or twice.
+ * (the dead mark, and a futex sleeper woken), a hostile scheme
+ * answering for rings that are not its own or twice, a raw consumer's
+ * second or malformed file table, v1 attaches filling the queue of a
+ * scheme that takes only redox_ring events, and a ringd restart (the
+ * ring is left alone, not adopted).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -573,6 +576,86 @@ TAP_TEST_CALL(test_files_exdev, "redox-files-exdev", 30,
 TAP_TEST_CALL(test_files_timeout, "redox-files-timeout", 30,
     rs_files_case(RS_NO_ANSWER_FILES, -ETIMEDOUT))
 
+/* The reply to seq on a raw connection, within RS_WAIT_MS: its error. */
+static int
+rs_raw_reply(int raw, struct proto_msg *m, uint32_t seq)
+{
+	struct pollfd pfd = { .fd = raw, .events = POLLIN };
+	int i;
+
+	for (i = 0; i < RS_WAIT_MS / 10; i++) {
+		if (proto_recv(raw, m) != 0) {
+			(void)poll(&pfd, 1, 10);
+			continue;
+		}
+		proto_msg_close_fds(m);
+		if (m->hdr.seq == seq)
+			return *(int32_t *)(void *)m->body.raw;
+	}
+	TAP_FAIL("no reply to seq %u in %d ms", seq, RS_WAIT_MS);
+}
+
+/*
+ * A consumer on a raw connection: a second file table while the scheme
+ * still holds the first (-EBUSY), a count that is not the descriptors'
+ * and a token set by the consumer (-EINVAL); the first one times out.
+ */
+TAP_TEST(test_files_busy, "redox-files-busy-malformed", 30)
+{
+	static const enum rs_mode modes[] = { RS_NO_ANSWER_FILES };
+	struct proto_redox_setup req;
+	struct proto_redox_files fr;
+	struct proto_ring_ref ref;
+	struct proto_msg *m;
+	int raw, p_[2], fd;
+	pid_t pid;
+
+	td_begin(&d, "accept_timeout_ms = 500\n");
+	pid = rs_fork_scheme(modes, 1, p_);
+	TAP_ASSERT((m = malloc(sizeof(*m))) != NULL);
+	TAP_SYS(raw = raw_open(d.sock, "t-files"));
+	memset(&req, 0, sizeof(req));
+	strcpy(req.scheme, RS_NAME);
+	req.params = rs_params();
+	TAP_RC(raw_call(raw, PROTO_REDOX_SETUP, 2, &req, sizeof(req), NULL, 0,
+		   m, 5000),
+	    0);
+	TAP_EQ(m->nfds, 4);
+	proto_msg_close_fds(m);
+	memset(&fr, 0, sizeof(fr));
+	fr.ring_id = ((struct proto_redox_setup_reply *)(void *)m->body.raw)
+			 ->ring_id;
+	fr.nfiles = 1;
+	TAP_SYS(fd = open(d.conf, O_RDONLY | O_CLOEXEC));
+	TAP_RC(proto_send(raw, PROTO_REDOX_FILES, 3, &fr, sizeof(fr), &fd, 1),
+	    0);
+	TAP_RC(proto_send(raw, PROTO_REDOX_FILES, 4, &fr, sizeof(fr), &fd, 1),
+	    0);
+	TAP_RC(rs_raw_reply(raw, m, 4), -EBUSY);
+	rs_hear(p_[0], 'F');
+	TAP_RC(rs_raw_reply(raw, m, 3), -ETIMEDOUT);
+	fr.nfiles = 2;
+	TAP_RC(raw_call(raw, PROTO_REDOX_FILES, 5, &fr, sizeof(fr), &fd, 1,
+		   NULL, 5000),
+	    -EINVAL);
+	fr.nfiles = 1;
+	fr.token = 7;
+	TAP_RC(raw_call(raw, PROTO_REDOX_FILES, 6, &fr, sizeof(fr), &fd, 1,
+		   NULL, 5000),
+	    -EINVAL);
+	close(fd);
+	ref.ring_id = fr.ring_id;
+	TAP_RC(raw_call(raw, PROTO_CLOSE, 7, &ref, sizeof(ref), NULL, 0, NULL,
+		   5000),
+	    0);
+	rs_hear(p_[0], 'D');
+	tap_reap(pid);
+	close(raw);
+	free(m);
+	tu_pipe_close(p_);
+	td_end(&d, NULL);
+}
+
 /* The policy's "open" rules govern redox_rings too. */
 TAP_TEST(test_policy, "redox-policy-deny", 30)
 {
@@ -758,7 +841,6 @@ TAP_TEST(test_hostile, "redox-hostile-scheme", 30)
 	pid_t pid, cons;
 
 	td_begin(&d, NULL);
-	TAP_ASSERT((m = malloc(sizeof(*m))) != NULL);
 	TAP_SYS(raw = raw_open(d.sock, "t-hostile"));
 	TAP_RC(raw_register(raw, "t-raw"), 0);
 	memset(&set, 0, sizeof(set));
@@ -781,9 +863,10 @@ TAP_TEST(test_hostile, "redox-hostile-scheme", 30)
 		TAP_RC(ring_ctl_redox_setup(cc, "t-raw", &p, &rid, &f),
 		    -EINVAL);
 		ring_ctl_close(cc);
-		free(m);
 		tap_child_exit();
 	}
+	/* after the forks: the helpers do not inherit it */
+	TAP_ASSERT((m = malloc(sizeof(*m))) != NULL);
 	rs_raw_next(raw, m, PROTO_REDOX_ATTACH);
 	p = ((struct proto_redox_attach *)m->body.raw)->params;
 	id = ((struct proto_redox_attach *)m->body.raw)->ring_id;
@@ -834,6 +917,130 @@ TAP_TEST(test_hostile, "redox-hostile-scheme", 30)
 	free(m);
 	tu_pipe_close(go);
 	tu_pipe_close(p_);
+	td_end(&d, c);
+}
+
+/*
+ * A scheme that serves only redox_rings never takes v1 attaches: opens
+ * that fill its attach queue must not keep its redox_ring events from it.
+ */
+TAP_TEST(test_attach_flood, "redox-scheme-v1-attach-flood", 30)
+{
+	static const enum rs_mode modes[] = { RS_GOOD };
+	struct ring_ctl_redox_params p = rs_params();
+	struct ring_ctl_redox_fds f;
+	struct pollfd pfd;
+	struct proto_msg *m;
+	struct proto_open o;
+	struct ring_ctl *c;
+	int raw, p_[2], i, busy = 0;
+	uint64_t id;
+	pid_t pid;
+
+	td_begin(&d, NULL);
+	pid = rs_fork_scheme(modes, 1, p_);
+	TAP_ASSERT((m = malloc(sizeof(*m))) != NULL);
+	c = td_connect(&d);
+	/* the scheme waits in ring_ctl_redox_next() already */
+	TAP_SYS(raw = raw_open(d.sock, "t-flood"));
+	pfd.fd = raw;
+	pfd.events = POLLIN;
+	memset(&o, 0, sizeof(o));
+	strcpy(o.scheme, RS_NAME);
+	o.params.sq_entries = 2;
+	for (i = 0; i < 80; i++)
+		TAP_RC(proto_send(raw, PROTO_OPEN, (uint32_t)(100 + i), &o,
+			   sizeof(o), NULL, 0),
+		    0);
+	/* its attach queue takes 64; the rest are refused at once */
+	for (i = 0; i < RS_WAIT_MS / 10 && busy < 80 - 64; i++) {
+		if (proto_recv(raw, m) == 0) {
+			TAP_EQ(m->hdr.type, PROTO_OPEN | PROTO_REPLY);
+			TAP_EQ(*(int32_t *)(void *)m->body.raw, -EBUSY);
+			busy++;
+		} else
+			(void)poll(&pfd, 1, 10);
+	}
+	TAP_EQ(busy, 80 - 64);
+	/* and its redox_ring events still come */
+	TAP_RC(ring_ctl_redox_setup(c, RS_NAME, &p, &id, &f), 0);
+	rs_close_fds(&f);
+	close(raw);
+	TAP_RC(ring_ctl_close_ring(c, id), 0);
+	rs_hear(p_[0], 'D');
+	tap_reap(pid);
+	free(m);
+	tu_pipe_close(p_);
+	td_end(&d, c);
+}
+
+/*
+ * ringd stops with a redox_ring running: the ring is left to its two
+ * processes, unmarked (neither side is told it is dead), and the next
+ * ringd on the socket does not list it.
+ */
+TAP_TEST(test_restart, "redox-ringd-restart", 60)
+{
+	struct ring_ctl_redox_params p = rs_params();
+	struct ring_ctl_redox_fds f;
+	struct ring_ctl_ring *v;
+	struct ring_ctl *c;
+	uint8_t *sq;
+	uint64_t id;
+	size_t n;
+	int p_[2], r[2];
+	pid_t pid;
+
+	memset(&d, 0, sizeof(d));
+	td_start(&d, NULL, 0);
+	tu_pipe(p_);
+	tu_pipe(r);
+	if ((pid = tap_fork()) == 0) {
+		struct ring_ctl_redox_event ev;
+		struct ring_ctl_redox_fds give;
+		struct ring_ctl *sc = rs_register(RS_NAME);
+		struct rs_objs o;
+
+		rs_say(r[1], 'r');
+		rs_next(sc, &ev);
+		TAP_EQ(ev.kind, RING_CTL_REDOX_SETUP);
+		rs_make(&o, &ev.params, RS_GOOD);
+		give.sq = o.sq;
+		give.cq = o.cq;
+		give.doorbell = o.db[1];
+		give.pool = o.pool;
+		TAP_RC(ring_ctl_redox_accept(sc, ev.ring_id, &ev.params,
+			   &give),
+		    0);
+		/* ringd goes: the scheme keeps its ring until told to stop */
+		tu_await(p_[0], RS_WAIT_MS * 3);
+		rs_close(&o);
+		ring_ctl_close(sc);
+		tap_child_exit();
+	}
+	rs_hear(r[0], 'r');
+	c = td_connect(&d);
+	TAP_RC(ring_ctl_redox_setup(c, RS_NAME, &p, &id, &f), 0);
+	sq = rs_map_hdr(f.sq);
+	td_stop(&d);
+	TAP_EQ_U(__atomic_load_n(rs_word(sq, REDOX_RING_STATE_OFF),
+		     __ATOMIC_ACQUIRE),
+	    0);
+	ring_ctl_close(c);
+	td_start(&d, NULL, 0);
+	c = td_connect(&d);
+	TAP_RC(ring_ctl_list_rings(c, &v, &n), 0);
+	TAP_EQ_U(n, 0);
+	free(v);
+	TAP_EQ_U(__atomic_load_n(rs_word(sq, REDOX_RING_STATE_OFF),
+		     __ATOMIC_ACQUIRE),
+	    0);
+	tu_notify(p_[1]);
+	tap_reap(pid);
+	munmap(sq, REDOX_RING_HEADER_SIZE);
+	rs_close_fds(&f);
+	tu_pipe_close(p_);
+	tu_pipe_close(r);
 	td_end(&d, c);
 }
 

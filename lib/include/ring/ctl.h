@@ -169,8 +169,10 @@ int ring_ctl_connect(const char *path, uint32_t *server_version,
 void ring_ctl_close(struct ring_ctl *c);
 /*
  * A descriptor for poll/epoll, readable when ring_ctl_process() (or
- * ring_ctl_next_attach()) has something to do: an attach may be waiting,
- * ringd hung up, or it is time to try reconnecting.
+ * ring_ctl_next_attach(), ring_ctl_redox_next()) has something to do: an
+ * attach or a redox_ring event may be waiting, ringd hung up, or it is
+ * time to try reconnecting.  Once a caller has taken events of one kind
+ * only, events of the other kind do not make it readable.
  */
 int ring_ctl_fd(const struct ring_ctl *c);
 /*
@@ -369,7 +371,9 @@ struct ring_ctl_redox_event {
 /*
  * Scheme: the next redox_ring event without blocking (-EAGAIN: none yet;
  * ring_ctl_fd() becomes readable when one comes).  Events are kept in
- * arrival order beside the v1 attach queue.
+ * arrival order beside the v1 attach queue, up to 64: past that a SETUP
+ * is refused and a FILES answered with -EBUSY by the library, and a
+ * DETACH is dropped (the ring's headers carry the dead mark anyway).
  */
 int ring_ctl_redox_next(struct ring_ctl *c, struct ring_ctl_redox_event *ev);
 /*
