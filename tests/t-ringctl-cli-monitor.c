@@ -196,12 +196,13 @@ TAP_TEST(test_metrics, "ringctl-metrics", 60)
 	TAP_ASSERT(strstr(r.out, "\nringd_up 1\n") != NULL);
 	TAP_ASSERT(strstr(r.out, "\nringd_rings 1\n") != NULL);
 	snprintf(want, sizeof(want),
-	    "ringd_ring_sq_entries{ring=\"%" PRIu64 "\",scheme=\"echo\"} 16\n",
+	    "ringd_ring_sq_entries{ring=\"%" PRIu64
+	    "\",scheme=\"echo\",kind=\"v1\"} 16\n",
 	    id);
 	TAP_ASSERT(strstr(r.out, want) != NULL);
 	snprintf(want, sizeof(want),
 	    "ringd_ring_state{ring=\"%" PRIu64
-	    "\",scheme=\"echo\",state=\"running\"} 1\n",
+	    "\",scheme=\"echo\",kind=\"v1\",state=\"running\"} 1\n",
 	    id);
 	TAP_ASSERT(strstr(r.out, want) != NULL);
 	/* the exposition grammar, line by line */
