@@ -22,19 +22,6 @@
 
 #include "ctl-internal.h"
 
-/* Copy a scheme name into a fixed field; -EINVAL when it cannot be one. */
-static int
-redox_ctl_name(char *dst, const char *name)
-{
-	size_t n = name != NULL ? strlen(name) : 0;
-
-	memset(dst, 0, RING_NAME_MAX);
-	if (n == 0 || n >= RING_NAME_MAX)
-		return -EINVAL;
-	memcpy(dst, name, n);
-	return proto_name_ok(dst, RING_NAME_MAX) ? 0 : -EINVAL;
-}
-
 RING_EXPORT int
 ring_ctl_redox_setup(struct ring_ctl *c, const char *scheme,
     struct ring_ctl_redox_params *p, uint64_t *ring_id,
@@ -49,7 +36,7 @@ ring_ctl_redox_setup(struct ring_ctl *c, const char *scheme,
 	if (c == NULL || p == NULL || ring_id == NULL || fds == NULL)
 		return -EINVAL;
 	memset(&req, 0, sizeof(req));
-	if ((rc = redox_ctl_name(req.scheme, scheme)) < 0)
+	if ((rc = ringi_ctl_name(req.scheme, scheme)) < 0)
 		return rc;
 	req.params = *p;
 	rc = ringi_ctl_call(c, PROTO_REDOX_SETUP, &req, sizeof(req), &m);

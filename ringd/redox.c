@@ -221,18 +221,8 @@ redox_handle_setup(struct client *c, struct proto_msg *m)
 	rr->fds.mem = rr->fds.doorbell[0] = rr->fds.doorbell[1] = -1;
 	if ((rc = rings_uid_take(rr, c)) < 0)
 		goto fail;
-	rr->id = ++ringd.next_ring_id;
-	if ((rc = rings_insert(rr)) < 0)
+	if ((rc = rings_add_opened(rr, c, s, m->hdr.seq)) < 0)
 		goto fail;
-	memcpy(rr->scheme, req->scheme, sizeof(rr->scheme));
-	rr->consumer = c;
-	rr->cpeer = c->peer;
-	rr->open_seq = m->hdr.seq;
-	rr->created_ns = service_now_ns();
-	LIST_INSERT_HEAD(&c->cons_rings, rr, cons_link);
-	c->nrings++;
-	s->rings_opened++;
-	rings_attach(rr, true);
 	rr->producer = s->owner;
 	rr->ppeer = s->owner->peer;
 	LIST_INSERT_HEAD(&s->owner->prod_rings, rr, prod_link);

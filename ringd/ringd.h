@@ -460,6 +460,8 @@ int registry_handle_root(struct client *c, struct proto_msg *m);
 void registry_fill_rec(const struct scheme *s, struct ring_ctl_scheme *rec);
 
 /* rings.c */
+int rings_add_opened(struct ringd_ring *rr, struct client *c, struct scheme *s,
+    uint32_t seq);
 int rings_handle_open(struct client *c, struct proto_msg *m);
 int rings_handle_accept(struct client *c, struct proto_msg *m);
 int rings_handle_close(struct client *c, struct proto_msg *m);

@@ -307,6 +307,32 @@ rings_attach_external(struct ringd_ring *rr, struct scheme *s,
 }
 
 /*
+ * A ring a consumer opened to scheme s (OPEN, REDOX_SETUP), admitted:
+ * a new id in the tree, the consumer's side linked, the scheme's counts.
+ * The producer side is the caller's.  0, or -errno from the tree.
+ */
+int
+rings_add_opened(struct ringd_ring *rr, struct client *c, struct scheme *s,
+    uint32_t seq)
+{
+	int rc;
+
+	rr->id = ++ringd.next_ring_id;
+	if ((rc = rings_insert(rr)) < 0)
+		return rc;
+	memcpy(rr->scheme, s->name, sizeof(rr->scheme));
+	rr->consumer = c;
+	rr->cpeer = c->peer;
+	rr->open_seq = seq;
+	rr->created_ns = service_now_ns();
+	LIST_INSERT_HEAD(&c->cons_rings, rr, cons_link);
+	c->nrings++;
+	s->rings_opened++;
+	rings_attach(rr, true);
+	return 0;
+}
+
+/*
  * OPEN: -EINVAL/-E2BIG bad parameters, -EACCES the policy says no (asked
  * before whether the scheme exists), -ENODEV no such scheme,
  * -EMFILE/-ENFILE over max_rings_per_client/max_rings, or what creating
@@ -357,19 +383,9 @@ rings_handle_open(struct client *c, struct proto_msg *m)
 	close(rr->fds.doorbell[0]);
 	close(rr->fds.doorbell[1]);
 	rr->fds.doorbell[0] = rr->fds.doorbell[1] = -1;
-	rr->id = ++ringd.next_ring_id;
-	if ((rc = rings_insert(rr)) < 0)
+	if ((rc = rings_add_opened(rr, c, s, m->hdr.seq)) < 0)
 		goto fail;
-	memcpy(rr->scheme, req->scheme, sizeof(rr->scheme));
 	rr->params = req->params;
-	rr->consumer = c;
-	rr->cpeer = c->peer;
-	rr->open_seq = m->hdr.seq;
-	rr->created_ns = service_now_ns();
-	LIST_INSERT_HEAD(&c->cons_rings, rr, cons_link);
-	c->nrings++;
-	s->rings_opened++;
-	rings_attach(rr, true);
 
 	if (s->builtin != NULL) {
 		rr->builtin = true;
