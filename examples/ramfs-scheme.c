@@ -193,10 +193,14 @@ static const struct rsv_proto rfs_proto = {
 static void
 rfs_control(struct rfs *f)
 {
+	struct ring_attach a;
 	unsigned what;
 
 	(void)ring_ctl_process(f->rsv.ctl);
 	(void)rsv_events(&f->rsv);
+	/* a v1 ring opened to us: not a protocol we speak, say so at once */
+	while (ring_ctl_next_attach(f->rsv.ctl, &a) == 0)
+		(void)ring_ctl_refuse(f->rsv.ctl, &a, -EOPNOTSUPP);
 	what = ctl_watch(&f->watch, f->rsv.ctl);
 	if (what & CTL_WENT_AWAY)
 		fprintf(stderr,

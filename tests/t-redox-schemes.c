@@ -475,6 +475,15 @@ TAP_TEST(t_bad_fs, "file: bad requests get upstream's errnos, -s caps", 30)
 	TAP_EQ(rs_fs_rq(&x, REDOX_OP_WRITE, 0, 0, 0, 4096), 4096);
 	TAP_EQ(rs_fs_rq(&x, REDOX_OP_READ, 0, 65536 - 10, 0, 4096), 10);
 	rs_ring_end(&x);
+	/* a v1 ring is no protocol of ramfs-scheme's: refused at once */
+	{
+		struct ring_params p = { .sq_entries = 8, .cq_entries = 8 };
+		struct ring_ctl *c = td_connect(&d);
+		struct ring *r = NULL;
+
+		TAP_RC(ring_ctl_open(c, RS_FS, &p, &r, NULL), -EOPNOTSUPP);
+		ring_ctl_close(c);
+	}
 	rs_stop(&s, fs);
 	td_finish(&d);
 }
