@@ -81,7 +81,8 @@ step "fuzz smoke" make -s BUILD="$tmp/fuzz" fuzz-smoke
 # memcheck on a subset of the suites, scaled down (docs/hardening.md)
 memcheck() {
 	local t
-	for t in t-abi t-hostile t-phys-range t-ctl-dead t-hostile-clients; do
+	for t in t-abi t-hostile t-phys-range t-ctl-dead t-hostile-clients \
+		t-redox-api; do
 		RING_TEST_SCALE=0.05 valgrind -q --error-exitcode=99 \
 			--leak-check=full --errors-for-leak-kinds=definite \
 			build/tests/$t >"$tmp/vg-$t" 2>&1 || { cat "$tmp/vg-$t"; return 1; }
