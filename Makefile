@@ -348,7 +348,7 @@ BENCH_OBJS := $(BENCH_SRCS:%.c=$(BUILD)/%.o)
 
 $(BENCH_OBJS): override CPPFLAGS += -I. $(JSONC_CFLAGS)
 
-# the redox disk rows (bench-redox.c) link libredox-ring (HB's REDOX_LIBA)
+# the redox disk rows (bench-redox.c) link libredox-ring (REDOX_LIBA)
 $(BENCH_BIN): $(BENCH_OBJS) $(REDOX_LIBA) $(COMMONA) $(LIBA)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(URING_LIBS) $(BSD_LIBS) $(JSONC_LIBS) -lm

@@ -55,26 +55,30 @@ suite() {
 	fi
 }
 
-# The warning checks compile everything, in build directories of their own.
+# The warning checks compile everything, in build directories of their
+# own; the gcc one is then the build the suite, the units, the bench
+# smoke and memcheck use (the same objects: one gcc build, not two).
 werror='-O2 -g -Werror'
 jobs=-j$(nproc 2>/dev/null || echo 2)
+gcc_build=$tmp/gcc
+gcc_make=(make -s BUILD="$gcc_build" CC=gcc CFLAGS="$werror")
 step "build from scratch (gcc, -Werror)" \
-	make -s "$jobs" BUILD="$tmp/gcc" CC=gcc CFLAGS="$werror" all tests bench-build
+	"${gcc_make[@]}" "$jobs" all tests bench-build
 step "build from scratch (clang, -Werror)" \
 	make -s "$jobs" BUILD="$tmp/clang" CC=clang CFLAGS="$werror" all tests bench-build
-rm -rf "$tmp/gcc" "$tmp/clang"
-suite "tests" make -s check
+rm -rf "$tmp/clang"
+suite "tests" "${gcc_make[@]}" check
 suite "tests under ASan+UBSan" make -s check SAN=1
 # The units as installed, pointing at this build's ringd.
 units() {
 	local d=$tmp/units
 	mkdir -p "$d" &&
-		sed "s|/usr/local/sbin/ringd|$PWD/build/ringd/ringd|" ringd/ringd.service >"$d/ringd.service" &&
+		sed "s|/usr/local/sbin/ringd|$gcc_build/ringd/ringd|" ringd/ringd.service >"$d/ringd.service" &&
 		cp ringd/ringd.socket "$d/" &&
 		(cd "$d" && systemd-analyze verify --man=no ./ringd.socket ./ringd.service)
 }
 step "systemd units verify" units
-step "bench smoke" make -s bench-smoke
+step "bench smoke" "${gcc_make[@]}" bench-smoke
 step "man pages lint clean" make -s lint-man
 # libFuzzer targets, a few seconds each from their seeds (docs/hardening.md)
 step "fuzz smoke" make -s BUILD="$tmp/fuzz" fuzz-smoke
@@ -85,7 +89,7 @@ memcheck() {
 		t-redox-api; do
 		RING_TEST_SCALE=0.05 valgrind -q --error-exitcode=99 \
 			--leak-check=full --errors-for-leak-kinds=definite \
-			build/tests/$t >"$tmp/vg-$t" 2>&1 || { cat "$tmp/vg-$t"; return 1; }
+			"$gcc_build/tests/$t" >"$tmp/vg-$t" 2>&1 || { cat "$tmp/vg-$t"; return 1; }
 		grep -q '^not ok' "$tmp/vg-$t" && { cat "$tmp/vg-$t"; return 1; }
 	done
 	return 0
@@ -94,7 +98,7 @@ step "valgrind memcheck (subset)" memcheck
 
 example() {
 	local root=$tmp/root pc libdir
-	make -s install DESTDIR="$root" PREFIX=/opt/ringd &&
+	"${gcc_make[@]}" install DESTDIR="$root" PREFIX=/opt/ringd &&
 		pc=$(find "$root" -name libring.pc) && [ -n "$pc" ] &&
 		libdir=$(dirname "$(dirname "${pc#"$root"}")") &&
 		awk '/^```c$/ && !done { on = 1; next } on && /^```$/ { on = 0; done = 1 } on' \
@@ -105,7 +109,7 @@ example() {
 			$(PKG_CONFIG_SYSROOT_DIR="$root" PKG_CONFIG_PATH="$root$libdir/pkgconfig" \
 				pkg-config --cflags --libs libring) &&
 		LD_LIBRARY_PATH="$root$libdir" "$tmp/hello" | grep -q 'user_data=42 status=0' &&
-		make -s uninstall DESTDIR="$root" PREFIX=/opt/ringd &&
+		"${gcc_make[@]}" uninstall DESTDIR="$root" PREFIX=/opt/ringd &&
 		[ -z "$(find "$root" -mindepth 1)" ]
 }
 step "install, README example via pkg-config, uninstall" example
