@@ -57,10 +57,13 @@ suite() {
 
 # The warning checks compile everything, in build directories of their
 # own; the gcc one is then the build the suite, the units, the bench
-# smoke and memcheck use (the same objects: one gcc build, not two).
+# smoke, memcheck and the install use (the same objects: one gcc build,
+# not two).  It is build-ci/ in the tree, beside build/: tests find the
+# sources from it (BUILD/../) and run its programs as other uids.
 werror='-O2 -g -Werror'
 jobs=-j$(nproc 2>/dev/null || echo 2)
-gcc_build=$tmp/gcc
+gcc_build=build-ci
+rm -rf "$gcc_build"
 gcc_make=(make -s BUILD="$gcc_build" CC=gcc CFLAGS="$werror")
 step "build from scratch (gcc, -Werror)" \
 	"${gcc_make[@]}" "$jobs" all tests bench-build
@@ -73,7 +76,7 @@ suite "tests under ASan+UBSan" make -s check SAN=1
 units() {
 	local d=$tmp/units
 	mkdir -p "$d" &&
-		sed "s|/usr/local/sbin/ringd|$gcc_build/ringd/ringd|" ringd/ringd.service >"$d/ringd.service" &&
+		sed "s|/usr/local/sbin/ringd|$PWD/$gcc_build/ringd/ringd|" ringd/ringd.service >"$d/ringd.service" &&
 		cp ringd/ringd.socket "$d/" &&
 		(cd "$d" && systemd-analyze verify --man=no ./ringd.socket ./ringd.service)
 }
