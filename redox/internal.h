@@ -31,6 +31,15 @@ long redoxi_futex_wait(uint32_t *word, uint32_t expect, int ms);
 void redoxi_futex_wake(uint32_t *word);
 int64_t redoxi_now_ms(void);
 void redoxi_cpu_relax(void);
+/*
+ * Shared-memory objects (queue.c): a sealable memfd of exactly size bytes
+ * sealed against shrinking and growing (the descriptor, or -errno), and
+ * the check every mapper makes first: a regular file sealed against
+ * shrinking (a peer could otherwise make us SIGBUS) of at least min
+ * bytes, its size in *size (0, or -EINVAL / -errno).
+ */
+int redoxi_shm_create(const char *name, uint64_t size);
+int redoxi_shm_check(int fd, uint64_t min, uint64_t *size);
 
 /* --- pool.c: the two client-side allocators --- */
 

@@ -78,29 +78,52 @@ queue_is_pow2(uint32_t n)
 	return n && !(n & (n - 1));
 }
 
+int
+redoxi_shm_create(const char *name, uint64_t size)
+{
+	int f = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING), err;
+
+	if (f < 0)
+		return -errno;
+	if (size > INT64_MAX || ftruncate(f, (off_t)size) < 0 ||
+	    fcntl(f, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0) {
+		err = size > INT64_MAX ? -EINVAL : -errno;
+		close(f);
+		return err;
+	}
+	return f;
+}
+
+int
+redoxi_shm_check(int fd, uint64_t min, uint64_t *size)
+{
+	struct stat st;
+	int seals;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	seals = fcntl(fd, F_GET_SEALS);
+	if (!S_ISREG(st.st_mode) || seals < 0 || !(seals & F_SEAL_SHRINK) ||
+	    (uint64_t)st.st_size < min)
+		return -EINVAL;
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
 REDOX_EXPORT int
 redox_queue_map(struct redox_queue *q, int fd, uint32_t item,
     enum redox_queue_role role)
 {
-	struct stat st;
-	uint64_t raw, n, len;
-	int seals;
+	uint64_t size, raw, n, len;
 	void *m;
+	int rc;
 
 	if (!q || item == 0 ||
 	    (role != REDOX_QUEUE_PUSH && role != REDOX_QUEUE_POP))
 		return -EINVAL;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	/* A peer that could shrink the object could make us SIGBUS. */
-	seals = fcntl(fd, F_GET_SEALS);
-	if (seals < 0 || !(seals & F_SEAL_SHRINK))
-		return -EINVAL;
-	if (st.st_size < (off_t)REDOX_RING_HEADER_SIZE)
-		return -EINVAL;
-	raw = ((uint64_t)st.st_size - REDOX_RING_HEADER_SIZE) / item;
+	if ((rc = redoxi_shm_check(fd, REDOX_RING_HEADER_SIZE, &size)) < 0)
+		return rc;
+	raw = (size - REDOX_RING_HEADER_SIZE) / item;
 	if (raw == 0)
 		return -EINVAL;
 	/* The largest power of two <= raw, as the consumer library does. */
@@ -139,14 +162,10 @@ redox_queue_create(struct redox_queue *q, int *fd, uint32_t n, uint32_t item,
 	if (!q || !fd || !queue_is_pow2(n) || n > REDOX_RING_MAX_CQ ||
 	    item == 0 || (uint64_t)n * item > REDOX_POOL_MAX)
 		return -EINVAL;
-	f = memfd_create("redox-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	f = redoxi_shm_create("redox-ring",
+	    REDOX_RING_HEADER_SIZE + (uint64_t)n * item);
 	if (f < 0)
-		return -errno;
-	if (ftruncate(f, REDOX_RING_HEADER_SIZE + (off_t)n * item) < 0 ||
-	    fcntl(f, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0) {
-		rc = -errno;
-		goto fail;
-	}
+		return f;
 	rc = redox_queue_map(q, f, item, role);
 	if (rc < 0)
 		goto fail;

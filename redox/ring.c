@@ -65,16 +65,12 @@ ring_scheme_name(const char *path, char name[RING_CTL_NAME_MAX])
 static int
 ring_map_pool(int fd, uint32_t size, uint8_t **base)
 {
-	struct stat st;
-	int seals;
+	uint64_t have;
 	void *m;
+	int rc;
 
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	seals = fcntl(fd, F_GET_SEALS);
-	if (!S_ISREG(st.st_mode) || st.st_size < (off_t)size || seals < 0 ||
-	    !(seals & F_SEAL_SHRINK))
-		return -EINVAL;
+	if ((rc = redoxi_shm_check(fd, size, &have)) < 0)
+		return rc;
 	m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (m == MAP_FAILED)
 		return -errno;

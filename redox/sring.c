@@ -62,13 +62,13 @@ sring_pool(struct redox_sring *r, uint32_t size)
 {
 	void *m;
 
-	r->pool_fd = memfd_create("redox-pool", MFD_CLOEXEC |
-	    MFD_ALLOW_SEALING);
-	if (r->pool_fd < 0)
-		return -errno;
-	if (ftruncate(r->pool_fd, size) < 0 ||
-	    fcntl(r->pool_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0)
-		return -errno;
+	r->pool_fd = redoxi_shm_create("redox-pool", size);
+	if (r->pool_fd < 0) {
+		int err = r->pool_fd;
+
+		r->pool_fd = -1;
+		return err;
+	}
 	m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, r->pool_fd, 0);
 	if (m == MAP_FAILED)
 		return -errno;

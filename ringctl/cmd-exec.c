@@ -212,13 +212,11 @@ exec_mountpoint(struct ringctl *rc)
 static int
 exec_write(const char *path, const char *s)
 {
-	size_t len = strlen(s);
-	int fd, err = 0;
+	int fd, err;
 
 	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
 		return -errno;
-	if (write(fd, s, len) != (ssize_t)len)
-		err = -errno;
+	err = io_full(fd, (void *)s, strlen(s), true);
 	close(fd);
 	return err;
 }
