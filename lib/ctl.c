@@ -196,22 +196,20 @@ ringi_ctl_next_seq(struct ring_ctl *c)
 static void
 ring_ctl_undo_late(struct ring_ctl *c, const struct proto_msg *m)
 {
-	if (m->hdr.type == (PROTO_OPEN | PROTO_REPLY)) {
-		const struct proto_open_reply *r = (const void *)m->body.raw;
-		struct proto_ring_ref ref = { .ring_id = r->ring_id };
+	const struct proto_open_reply *o = (const void *)m->body.raw;
+	const struct proto_redox_setup_reply *x = (const void *)m->body.raw;
+	struct proto_ring_ref ref = { 0 };
 
-		if (r->error == 0)
-			(void)ringi_ctl_send(c, PROTO_CLOSE,
-			    ringi_ctl_next_seq(c), &ref, sizeof(ref), NULL, 0);
-	} else if (m->hdr.type == (PROTO_REDOX_SETUP | PROTO_REPLY)) {
-		const struct proto_redox_setup_reply *r =
-		    (const void *)m->body.raw;
-		struct proto_ring_ref ref = { .ring_id = r->ring_id };
-
-		if (r->error == 0)
-			(void)ringi_ctl_send(c, PROTO_CLOSE,
-			    ringi_ctl_next_seq(c), &ref, sizeof(ref), NULL, 0);
-	} else if (m->hdr.type == (PROTO_PHYS_ALLOC | PROTO_REPLY)) {
+	/* a ring opened (v1 or redox_ring): closed again */
+	if (m->hdr.type == (PROTO_OPEN | PROTO_REPLY) && o->error == 0)
+		ref.ring_id = o->ring_id;
+	else if (m->hdr.type == (PROTO_REDOX_SETUP | PROTO_REPLY) &&
+	    x->error == 0)
+		ref.ring_id = x->ring_id;
+	if (ref.ring_id != 0)
+		(void)ringi_ctl_send(c, PROTO_CLOSE, ringi_ctl_next_seq(c), &ref,
+		    sizeof(ref), NULL, 0);
+	if (m->hdr.type == (PROTO_PHYS_ALLOC | PROTO_REPLY)) {
 		const struct proto_phys_alloc_reply *r =
 		    (const void *)m->body.raw;
 		struct proto_phys_range fr = { .base = r->base,
