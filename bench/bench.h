@@ -55,6 +55,7 @@ struct bench_config {
 	bool json;	 /* -j: JSON instead of the table */
 	bool verbose;	 /* -v: every repetition's figure on stderr */
 	unsigned rings;	 /* --rings: the many-rings tests' count; 0: default */
+	unsigned only;	 /* --only: groups to run (BENCH_G_*); 0: all */
 	bool progress;	 /* say what runs on a terminal's stderr */
 	int64_t idle_ns; /* idle test duration */
 	int timeout_ms;	 /* per child; it is killed after that */
@@ -64,11 +65,25 @@ struct bench_config {
 
 extern struct bench_config bench_cfg;
 
+/* Groups of tests, for --only; bench_group_names in main.c spells them. */
+enum bench_group {
+	BENCH_G_RTT = 1u << 0,	  /* busy and adaptive round trips */
+	BENCH_G_SLEEP = 1u << 1,  /* sleep/wake round trips */
+	BENCH_G_STREAM = 1u << 2, /* batched streams */
+	BENCH_G_OPEN = 1u << 3,	  /* ring lifetimes */
+	BENCH_G_PHYS = 1u << 4,	  /* physalloc3 and scatter-gather */
+	BENCH_G_BLKDEV = 1u << 5, /* block I/O through blkdev-scheme */
+	BENCH_G_REDOX = 1u << 6,  /* relibc's disk loop */
+	BENCH_G_MANY = 1u << 7,	  /* many rings: ringd CPU, traffic, listing */
+	BENCH_G_IDLE = 1u << 8,	  /* CPU while blocked */
+};
+
 /* One measured figure: ns per round trip, ops/s, or CPU ns. */
 struct bench_val {
 	double v;
 	int rc;	 /* < 0: failed to run (message already printed) */
 	bool na; /* not available here (e.g. io_uring disabled) */
+	bool skipped; /* not asked for (--only): its rows are left out */
 };
 
 enum bench_mode {
