@@ -542,6 +542,7 @@ int phys_option(const char *arg);
 int phys_init(void);
 void phys_fini(void);
 int phys_handle_alloc(struct client *c, struct proto_msg *m);
+int phys_handle_alloc_sg(struct client *c, struct proto_msg *m);
 int phys_handle_free(struct client *c, struct proto_msg *m);
 int phys_handle_map(struct client *c, struct proto_msg *m);
 int phys_handle_grant(struct client *c, struct proto_msg *m);
