@@ -744,18 +744,14 @@ phys_sg_check(const struct proto_phys_alloc_sg *req, uint64_t *size,
  * each step checked and limited exactly as PHYS_ALLOC would (the uid's
  * quota and region count counting the steps before it), planned first
  * and made only when every step succeeded, so a failure keeps nothing.
- * The reply is one list packet; at most as many segments as the
- * client's output limit lets one packet hold (list.c's rule).
+ * The reply is one list packet: at most as many segments as the
+ * client's output limit lets one packet hold (list_packet_room()).
  */
 int
 phys_handle_alloc_sg(struct client *c, struct proto_msg *m)
 {
 	static struct proto_list_reply l; /* one thread; copied when queued */
 	const struct proto_phys_alloc_sg *req = (const void *)m->body.raw;
-	const uint32_t room = (ringd.conf.max_pending_bytes < PROTO_MAX_MSG
-				      ? ringd.conf.max_pending_bytes
-				      : PROTO_MAX_MSG) -
-	    sizeof(struct proto_hdr);
 	uint64_t size, min, left, step, smin, base, got;
 	uint64_t quota, cap[RING_PHYS_ZONES];
 	uint32_t max_regions, nsegs = 0, i;
@@ -776,7 +772,8 @@ phys_handle_alloc_sg(struct client *c, struct proto_msg *m)
 		return rc;
 	if ((rc = phys_sg_check(req, &size, &min)) < 0)
 		return rc;
-	if ((rc = proto_list_reply_init(&l, PROTO_PHYS_ALLOC_SG, room)) < 0)
+	if ((rc = proto_list_reply_init(&l, PROTO_PHYS_ALLOC_SG,
+		 list_packet_room())) < 0)
 		return rc;
 	seg = proto_list_reply_slot(&l, &fit);
 	if (fit > req->max_segs)

@@ -445,6 +445,7 @@ int client_reply_ok(struct client *c, const struct proto_msg *m);
 /* list.c: record lists, packet by packet */
 int list_handle_request(struct client *c, struct proto_msg *m);
 void list_more(struct client *c);
+uint32_t list_packet_room(void);
 void client_fill_rec(const struct client *c, struct ring_ctl_client *rec);
 
 /* registry.c */

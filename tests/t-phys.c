@@ -975,6 +975,45 @@ TAP_TEST(test_sg_packets, "sg-many-packets", 30)
 	end_regions_freed(c);
 }
 
+/*
+ * A list's segments are regions like any other across a ringd restart: a
+ * handle set to reconnect hands each back (PHYS_ADOPT), they keep their
+ * ids, belong to a connection again and free as a list.
+ */
+TAP_TEST(test_sg_restart, "sg-restart", 30)
+{
+	struct ring_phys_region r;
+	struct ring_phys_sg *sg = NULL;
+	struct ring_ctl *c;
+	uint64_t f[4], id[4];
+	uint32_t i;
+
+	td_begin(&d, small_conf);
+	TAP_OK(ring_ctl_connect(d.sock, NULL, &c));
+	TAP_OK(ring_ctl_set_reconnect(c, true));
+	fragment(c, f);
+	TAP_RC(ring_phys_sg_alloc(c, 240 * KB, 16 * KB, RING_PHYS_GREEDY, 0,
+		   &sg),
+	    0);
+	TAP_EQ(sg->nsegs, 4);
+	for (i = 0; i < 4; i++) {
+		TAP_EQ_U(sg->seg[i].base, f[i]);
+		TAP_ASSERT(find_region(c, f[i], &r));
+		id[i] = r.region_id;
+	}
+	td_stop(&d);
+	td_start(&d, small_conf, 0);
+	for (i = 0; i < 4; i++) {
+		TAP_ASSERT(find_region(c, f[i], &r));
+		TAP_EQ_U(r.region_id, id[i]);
+		TAP_EQ_U(r.size, sg->seg[i].len);
+		TAP_ASSERT(r.client_id != 0);
+	}
+	TAP_EQ(ring_ctl_reconnects(c), 1);
+	TAP_RC(ring_phys_sg_free(c, sg), 0);
+	end_regions_freed(c);
+}
+
 /* --- ownership, persistence, quota --------------------------------------- */
 
 struct two {
