@@ -426,12 +426,13 @@ fz_learn(struct proto_msg *m)
 		if (err == 0) {
 			const uint8_t *recs;
 			struct proto_phys_seg s;
+			struct fz_phys *p;
 			uint32_t end;
 			size_t len, i;
 
-			FZ_ASSERT(proto_list_reply_parse(m, &err, &end,
-				      (const void **)&recs,
-				      &len) == (int)sizeof(s));
+			FZ_ASSERT(
+			    proto_list_reply_parse(m, &err, &end,
+				(const void **)&recs, &len) == (int)sizeof(s));
 			FZ_ASSERT(len >= sizeof(s) && end <= 1);
 			for (i = 0; i < len / sizeof(s); i++) {
 				memcpy(&s, recs + i * sizeof(s), sizeof(s));
@@ -439,10 +440,10 @@ fz_learn(struct proto_msg *m)
 				    s.len % RING_PHYS_FRAME == 0 &&
 				    s.base % RING_PHYS_FRAME == 0 &&
 				    s.region_id != 0);
-				fz_phys[fz_phys_next % FZ_NPHYS].base = s.base;
-				fz_phys[fz_phys_next % FZ_NPHYS].id =
-				    s.region_id;
-				fz_phys[fz_phys_next++ % FZ_NPHYS].size = s.len;
+				p = &fz_phys[fz_phys_next++ % FZ_NPHYS];
+				p->base = s.base;
+				p->id = s.region_id;
+				p->size = s.len;
 			}
 		}
 		break;

@@ -695,8 +695,8 @@ phys_sg_request(struct ring_ctl *c, struct ring_phys_sg *sg, uint64_t left,
 	proto_msg_close_fds(m);
 	if (rc < 0)
 		return rc;
-	if (proto_list_reply_parse(m, &err, &end, (const void **)&recs,
-		&len) != (int)sizeof(seg))
+	if (proto_list_reply_parse(m, &err, &end, (const void **)&recs, &len) !=
+	    (int)sizeof(seg))
 		return -EBADMSG;
 	k = len / sizeof(seg);
 	if (k == 0 || k > max)

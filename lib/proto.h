@@ -464,7 +464,7 @@ struct proto_phys_seg_rec {
 };
 
 /* Segments one PHYS_ALLOC_SG reply packet holds at most. */
-#define PROTO_PHYS_SG_SEGS                                     \
+#define PROTO_PHYS_SG_SEGS \
 	((PROTO_MAX_MSG - sizeof(struct proto_hdr) - PROTO_LIST_HDR) / \
 	    sizeof(struct proto_phys_seg))
 

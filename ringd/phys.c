@@ -456,8 +456,8 @@ phys_charge_of(const struct phys_uid *u, struct phys_charge *ch)
 
 /* A new region of c's at [base, base + size) in zone, not yet inserted. */
 static void
-phys_region_init(struct phys_region *r, const struct client *c,
-    unsigned zone, uint64_t base, uint64_t size, uint32_t rflags)
+phys_region_init(struct phys_region *r, const struct client *c, unsigned zone,
+    uint64_t base, uint64_t size, uint32_t rflags)
 {
 	r->id = ++phys.next_id;
 	r->base = base;
@@ -583,8 +583,8 @@ phys_sg_sift(struct phys_sg_zone *z, size_t i)
 		k = 2 * i + 1;
 		if (k >= z->nheap)
 			return;
-		if (k + 1 < z->nheap && phys_sg_above(v, z->heap[k + 1],
-					    z->heap[k]))
+		if (k + 1 < z->nheap &&
+		    phys_sg_above(v, z->heap[k + 1], z->heap[k]))
 			k++;
 		if (!phys_sg_above(v, z->heap[k], z->heap[i]))
 			return;

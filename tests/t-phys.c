@@ -781,8 +781,9 @@ fragment_random(struct ring_ctl *c, uint64_t salt)
 		TAP_ASSERT(n < 512);
 		len[n] = 4096 * (1 + tu_rand_below(6));
 		m = 4096;
-		if (ring_physalloc3(c, len[n], RING_PHYS_PARTIAL_ALLOC |
-			RING_PHYS_GREEDY, &m, &base[n]) < 0)
+		if (ring_physalloc3(c, len[n],
+			RING_PHYS_PARTIAL_ALLOC | RING_PHYS_GREEDY, &m,
+			&base[n]) < 0)
 			break;
 		len[n++] = m;
 	}
@@ -837,8 +838,9 @@ TAP_TEST(test_sg_one_request, "sg-one-request", 60)
 
 	/* a non-root uid under the default quota, a share of each zone:
 	 * the share ends segments and whole zones in mid-list */
-	td_begin(&d, "phys_zone32_size = 1M\nphys_zone64_size = 1M\n"
-		     "phys_allow_users = yes\n");
+	td_begin(&d,
+	    "phys_zone32_size = 1M\nphys_zone64_size = 1M\n"
+	    "phys_allow_users = yes\n");
 	c = td_connect(&d);
 	free_bytes = fragment_random(c, 2);
 	tap_reap(as_nobody(nobody_sg_against_loop, &free_bytes));
@@ -862,11 +864,9 @@ nobody_sg_limits(struct ring_ctl *c, void *arg)
 	TAP_EQ(sg->nsegs, 3);
 	TAP_RC(ring_phys_sg_free(c, sg), 0);
 	/* 64K of quota: 72K is refused whole (64K, then nothing), 64K fits */
-	TAP_RC(ring_phys_sg_alloc(c, 72 * KB, 4096, RING_PHYS_SPACE_32, 0,
-		   &sg),
+	TAP_RC(ring_phys_sg_alloc(c, 72 * KB, 4096, RING_PHYS_SPACE_32, 0, &sg),
 	    -EDQUOT);
-	TAP_RC(ring_phys_sg_alloc(c, 64 * KB, 4096, RING_PHYS_SPACE_32, 0,
-		   &sg),
+	TAP_RC(ring_phys_sg_alloc(c, 64 * KB, 4096, RING_PHYS_SPACE_32, 0, &sg),
 	    0);
 	TAP_EQ(sg->nsegs, 1);
 	TAP_RC(ring_phys_sg_free(c, sg), 0);
@@ -898,9 +898,10 @@ TAP_TEST(test_sg_limits, "sg-limits-all-or-nothing", 30)
 	size_t nbefore, n, i, mine = 0;
 
 	/* the uid's region count and quota count every segment */
-	td_begin(&d, "phys_zone32_size = 1M\nphys_zone64_size = 1M\n"
-		     "phys_allow_users = yes\nphys_quota = 64k\n"
-		     "phys_max_regions_per_uid = 3\n");
+	td_begin(&d,
+	    "phys_zone32_size = 1M\nphys_zone64_size = 1M\n"
+	    "phys_allow_users = yes\nphys_quota = 64k\n"
+	    "phys_max_regions_per_uid = 3\n");
 	c = td_connect(&d);
 	fragment_8k(c);
 	nbefore = free_ranges(c, &before);
@@ -912,8 +913,9 @@ TAP_TEST(test_sg_limits, "sg-limits-all-or-nothing", 30)
 
 	/* and the table of all regions, 128: 64 fences and 64 segments of
 	 * zone 64 fit, the 65th segment (from zone 32) fails the list */
-	td_begin(&d, "phys_zone32_size = 1M\nphys_zone64_size = 1M\n"
-		     "phys_max_regions = 128\n");
+	td_begin(&d,
+	    "phys_zone32_size = 1M\nphys_zone64_size = 1M\n"
+	    "phys_max_regions = 128\n");
 	c = td_connect(&d);
 	fragment_8k(c);
 	nbefore = free_ranges(c, &before);
@@ -955,8 +957,9 @@ TAP_TEST(test_sg_packets, "sg-many-packets", 30)
 	struct ring_ctl *c;
 	uint32_t i;
 
-	td_begin(&d, "phys_zone32_size = 2M\nphys_zone64_size = 1M\n"
-		     "max_pending_bytes = 4k\n");
+	td_begin(&d,
+	    "phys_zone32_size = 2M\nphys_zone64_size = 1M\n"
+	    "max_pending_bytes = 4k\n");
 	c = td_connect(&d);
 	for (i = 0; i < 2 * MB / 4096; i++)
 		alloc_ok(c, 4096, RING_PHYS_SPACE_32, 1, NULL);
