@@ -10,7 +10,8 @@
  *   ring lifetimes per second through ringd against plain pairs;
  *   physalloc3: allocate+free pairs per second at 4 KiB and 1 MiB against
  *   plain control round trips, and a 64 MiB scatter-gather list assembled
- *   from a fragmented zone against one 64 MiB allocation.
+ *   from a fragmented zone (one PHYS_ALLOC_SG request) against one 64 MiB
+ *   allocation.
  *
  * ringd is stopped with SIGTERM and reaped at the end and from atexit(), and
  * it dies with the bench (PR_SET_PDEATHSIG); every scheme process is a

@@ -708,9 +708,12 @@ main(int argc, char **argv)
 	    BENCH_AT_LEAST, 0.6);
 	/* physalloc3: one control round trip each way, and SG assembly */
 	BENCH_PAIR("physalloc3 4 KiB", T_P4K, T_CTL, BENCH_KOPS, BENCH_NONE, 0);
+	rows[n - 1].note = BENCH_PHYS_NOTE_PAIR;
 	BENCH_PAIR("physalloc3 1 MiB", T_P1M, T_CTL, BENCH_KOPS, BENCH_NONE, 0);
+	rows[n - 1].note = BENCH_PHYS_NOTE_PAIR;
 	BENCH_PAIR("SG 64 MiB fragmented", T_PSG, T_PONE, BENCH_NS,
 	    BENCH_AT_MOST, 20.0);
+	rows[n - 1].note = BENCH_PHYS_NOTE_SG;
 	/* Block I/O: the same transfers, 32 in flight on every path, through
 	 * the blkdev scheme, by 32 threads directly and through io_uring;
 	 * IOPS per pair, then the data rates. */

@@ -9,13 +9,14 @@
  * (as root, or as uid 65534 or 1000 through seteuid, so SO_PEERCRED is
  * the kernel's): connect, disconnect, HELLO, REGISTER, UNREGISTER, OPEN,
  * ACCEPT (the answer to an ATTACH), CLOSE, PROBE, STATUS, the LIST
- * requests, PHYS_ALLOC/FREE/MAP/GRANT and ADOPT with fuzzer-chosen fields
- * and descriptors (real ring pairs, forged memory files sealed or not and
- * of right or wrong size, eventfds, pipes, sockets, /dev/null, another
- * client's socket), raw packets, time passing (the accept, adopt and
- * HELLO deadlines) and the data path of rings a client holds (pushes that
- * wake ringd's built-in schemes, a scheme's answers, writes into the
- * memory file, doorbell writes and file status flag changes).  After each
+ * requests, PHYS_ALLOC, PHYS_ALLOC_SG, PHYS_FREE/MAP/GRANT and ADOPT with
+ * fuzzer-chosen fields and descriptors (real ring pairs, forged memory
+ * files sealed or not and of right or wrong size, eventfds, pipes,
+ * sockets, /dev/null, another client's socket), raw packets, time
+ * passing (the accept, adopt and HELLO deadlines) and the data path of
+ * rings a client holds (pushes that wake ringd's built-in schemes, a
+ * scheme's answers, writes into the memory file, doorbell writes and file
+ * status flag changes).  After each
  * step the loop turns as loop_run() does (deadlines, events, built-in
  * work, reaping) until it is quiet, and every client drains what ringd
  * sent it (each message must pass proto_recv()).

@@ -422,6 +422,31 @@ fz_learn(struct proto_msg *m)
 			fz_phys[fz_phys_next++ % FZ_NPHYS].size = r->got;
 		}
 		break;
+	case PROTO_PHYS_ALLOC_SG | PROTO_REPLY:
+		if (err == 0) {
+			const uint8_t *recs;
+			struct proto_phys_seg s;
+			struct fz_phys *p;
+			uint32_t end;
+			size_t len, i;
+
+			FZ_ASSERT(
+			    proto_list_reply_parse(m, &err, &end,
+				(const void **)&recs, &len) == (int)sizeof(s));
+			FZ_ASSERT(len >= sizeof(s) && end <= 1);
+			for (i = 0; i < len / sizeof(s); i++) {
+				memcpy(&s, recs + i * sizeof(s), sizeof(s));
+				FZ_ASSERT(s.len != 0 &&
+				    s.len % RING_PHYS_FRAME == 0 &&
+				    s.base % RING_PHYS_FRAME == 0 &&
+				    s.region_id != 0);
+				p = &fz_phys[fz_phys_next++ % FZ_NPHYS];
+				p->base = s.base;
+				p->id = s.region_id;
+				p->size = s.len;
+			}
+		}
+		break;
 	case PROTO_REDOX_SETUP | PROTO_REPLY:
 		if (err == 0) {
 			const struct proto_redox_setup_reply *r =

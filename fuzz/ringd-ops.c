@@ -150,14 +150,30 @@ fz_op_phys_alloc(struct fz_in *in, int slot)
 		RING_PHYS_PARTIAL_ALLOC | RING_PHYS_GREATEST_RANGE,
 		RING_PHYS_SPACE_32 | RING_PHYS_SPACE_64, RING_PHYS_GREEDY };
 	static const uint64_t rflags[] = { 0, 0, RING_PHYS_PERSIST, 2 };
+	static const uint64_t segs[] = { 1, 2, 16, PROTO_PHYS_SG_SEGS, 0,
+		PROTO_PHYS_SG_SEGS + 1, UINT32_MAX };
+	struct proto_phys_alloc_sg sg;
 	struct proto_phys_alloc a;
+	uint8_t b;
 
 	memset(&a, 0, sizeof(a));
 	a.size = FZ_PICK(in, sizes, 8);
 	a.min = FZ_PICK(in, sizes, 8);
 	a.flags = (uint32_t)FZ_PICK(in, flags, 4);
 	a.region_flags = (uint32_t)FZ_PICK(in, rflags, 4);
-	fz_request(slot, PROTO_PHYS_ALLOC, &a, sizeof(a), NULL, 0);
+	/* the region flags' byte's top bits: a scatter-gather list instead */
+	if (((b = fz_u8(in)) & 0xc0) == 0) {
+		fz_request(slot, PROTO_PHYS_ALLOC, &a, sizeof(a), NULL, 0);
+		return;
+	}
+	memset(&sg, 0, sizeof(sg));
+	sg.size = a.size * (1 + (b & 0x7));
+	sg.min = a.min;
+	sg.flags = a.flags;
+	sg.region_flags = a.region_flags;
+	sg.max_segs = (uint32_t)FZ_PICK(in, segs, 4);
+	sg.reserved = (b & 0xc0) == 0xc0 && (b & 0x8);
+	fz_request(slot, PROTO_PHYS_ALLOC_SG, &sg, sizeof(sg), NULL, 0);
 }
 
 /*

@@ -629,15 +629,99 @@ ring_phys_release(struct ring_ctl *c, uint64_t phys)
 
 /* --- scatter-gather lists ------------------------------------------------ */
 
+/* Room for n more segments in *sgp (grown by doubling); -ENOMEM. */
+static int
+phys_sg_grow(struct ring_phys_sg **sgp, uint32_t *cap, uint32_t n)
+{
+	struct ring_phys_sg *nsg;
+	uint32_t ncap = *cap;
+
+	while (ncap - (*sgp)->nsegs < n)
+		ncap = ncap > RING_PHYS_SG_MAX / 2 ? RING_PHYS_SG_MAX
+						   : ncap * 2;
+	if (ncap == *cap)
+		return 0;
+	nsg = realloc(*sgp, sizeof(*nsg) + ncap * sizeof(nsg->seg[0]));
+	if (nsg == NULL)
+		return -ENOMEM;
+	*sgp = nsg;
+	*cap = ncap;
+	return 0;
+}
+
+/* Append one segment ringd allocated; -EBADMSG when it breaks a promise. */
+static int
+phys_sg_add(struct ring_ctl *c, struct ring_phys_sg *sg, uint64_t left,
+    uint64_t base, uint64_t len, uint64_t region_id)
+{
+	if (len == 0 || len > left || len % PHYS_FRAME != 0 ||
+	    base % PHYS_FRAME != 0 || base > UINT64_MAX - len)
+		return -EBADMSG;
+	phys_held_note(c, region_id, base, len, true, -1);
+	sg->seg[sg->nsegs].base = base;
+	sg->seg[sg->nsegs].len = len;
+	sg->nsegs++;
+	sg->total += len;
+	return 0;
+}
+
+/*
+ * One PHYS_ALLOC_SG request for up to max segments of the left bytes,
+ * at the end of sg (which has room for them).  A reply that breaks the
+ * request's promises is -EBADMSG; the well-formed segments before the
+ * first bad one are in sg, for the caller to free.
+ */
+static int
+phys_sg_request(struct ring_ctl *c, struct ring_phys_sg *sg, uint64_t left,
+    uint64_t min, uint32_t flags, uint32_t max)
+{
+	struct proto_phys_alloc_sg req;
+	struct proto_phys_seg seg;
+	struct proto_msg *m;
+	const uint8_t *recs;
+	uint64_t total = sg->total;
+	uint32_t end;
+	size_t len, k, i;
+	int32_t err;
+	int rc;
+
+	memset(&req, 0, sizeof(req));
+	req.size = left;
+	req.min = min;
+	req.flags = flags;
+	req.region_flags = sg->region_flags;
+	req.max_segs = max;
+	rc = ringi_ctl_call(c, PROTO_PHYS_ALLOC_SG, &req, sizeof(req), &m);
+	proto_msg_close_fds(m);
+	if (rc < 0)
+		return rc;
+	if (proto_list_reply_parse(m, &err, &end, (const void **)&recs, &len) !=
+	    (int)sizeof(seg))
+		return -EBADMSG;
+	k = len / sizeof(seg);
+	if (k == 0 || k > max)
+		return -EBADMSG;
+	for (i = 0; i < k; i++) {
+		memcpy(&seg, recs + i * sizeof(seg), sizeof(seg));
+		rc = phys_sg_add(c, sg, left - (sg->total - total), seg.base,
+		    seg.len, seg.region_id);
+		if (rc < 0)
+			return rc;
+	}
+	/* the end word says whether the list holds all that was asked */
+	if ((end != 0) != (sg->total - total == left))
+		return -EBADMSG;
+	return 0;
+}
+
 RING_EXPORT int
 ring_phys_sg_alloc(struct ring_ctl *c, uint64_t size, uint64_t min,
     uint32_t flags, uint32_t region_flags, struct ring_phys_sg **ret)
 {
 	const uint32_t allowed = RING_PHYS_SPACE_32 | RING_PHYS_SPACE_64 |
 	    RING_PHYS_PARTIAL_ALLOC | RING_PHYS_STRATEGY_MASK;
-	struct ring_phys_sg *sg, *nsg;
-	uint64_t left, got, base;
-	uint32_t cap = 16;
+	struct ring_phys_sg *sg;
+	uint32_t cap = 16, max;
 	int rc;
 
 	if ((flags & ~allowed) || !phys_round(&size) || !phys_round(&min))
@@ -650,36 +734,18 @@ ring_phys_sg_alloc(struct ring_ctl *c, uint64_t size, uint64_t min,
 	sg->total = 0;
 	sg->nsegs = 0;
 	sg->region_flags = region_flags;
-	for (left = size; left > 0; left -= got) {
+	while (sg->total < size) {
 		if (sg->nsegs == RING_PHYS_SG_MAX) {
 			rc = -E2BIG;
 			goto fail;
 		}
-		if (sg->nsegs == cap) {
-			cap *= 2;
-			nsg = realloc(sg,
-			    sizeof(*sg) + cap * sizeof(sg->seg[0]));
-			if (nsg == NULL) {
-				rc = -ENOMEM;
-				goto fail;
-			}
-			sg = nsg;
-		}
-		got = min < left ? min : left;
-		rc = ring_physalloc3_region(c, left, flags, region_flags, &got,
-		    &base, NULL);
-		if (rc < 0)
+		max = RING_PHYS_SG_MAX - sg->nsegs;
+		if (max > PROTO_PHYS_SG_SEGS)
+			max = PROTO_PHYS_SG_SEGS;
+		if ((rc = phys_sg_grow(&sg, &cap, max)) < 0 ||
+		    (rc = phys_sg_request(c, sg, size - sg->total, min, flags,
+			 max)) < 0)
 			goto fail;
-		if (got == 0 || got > left) {
-			/* ringd broke physalloc3's promise */
-			(void)ring_physfree(c, base, got);
-			rc = -EBADMSG;
-			goto fail;
-		}
-		sg->seg[sg->nsegs].base = base;
-		sg->seg[sg->nsegs].len = got;
-		sg->nsegs++;
-		sg->total += got;
 	}
 	*ret = sg;
 	return 0;

@@ -50,7 +50,7 @@ PROTO_TYPES(PROTO_CHECK_)
 /*
  * The size of every struct that travels, so that a field added to one,
  * the public <ring/ctl.h> and <ring/phys.h> records included, fails the
- * build here instead of changing protocol v5 silently: such a change
+ * build here instead of changing the protocol silently: such a change
  * is a new PROTO_VERSION and new sizes here.
  */
 #define PROTO_WIRE_SIZE_(s, n) \
@@ -98,6 +98,9 @@ PROTO_WIRE_SIZE_(proto_redox_files, 16);
 PROTO_WIRE_SIZE_(proto_redox_files_reply, 8);
 PROTO_WIRE_SIZE_(proto_redox_files_done, 16);
 PROTO_WIRE_SIZE_(proto_redox_detach, 16);
+PROTO_WIRE_SIZE_(proto_phys_alloc_sg, 32);
+PROTO_WIRE_SIZE_(proto_phys_seg, 24);
+PROTO_WIRE_SIZE_(proto_phys_seg_rec, 32);
 PROTO_WIRE_SIZE_(ring_ctl_redox_params, 32);
 PROTO_WIRE_SIZE_(ring_params, 24);
 PROTO_WIRE_SIZE_(ring_ctl_peer, 32);
@@ -133,8 +136,12 @@ _Static_assert(PROTO_OPNAMES == 256 - RING_OP_PRODUCER_BASE,
     "one name slot per producer-specific opcode");
 _Static_assert(offsetof(struct proto_phys_zone_rec, rec) == 8 &&
 	offsetof(struct proto_phys_range_rec, rec) == 8 &&
-	offsetof(struct proto_phys_region_rec, rec) == 8,
+	offsetof(struct proto_phys_region_rec, rec) == 8 &&
+	offsetof(struct proto_phys_seg_rec, rec) == 8,
     "phys list records follow 8 bytes");
+_Static_assert(PROTO_PHYS_SG_SEGS == 2729 &&
+	PROTO_PHYS_SG_SEGS <= RING_PHYS_SG_MAX,
+    "a PHYS_ALLOC_SG reply holds 2729 segments");
 
 /* Is base (no PROTO_REPLY bit) a type of the table? */
 static bool

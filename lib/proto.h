@@ -45,8 +45,9 @@
  * 5: PHYS_FREE takes RING_PHYSFREE_FORCE and its reply names the users;
  * PHYS_ADOPT hands a region back after a restart; 6: relibc redox_ring
  * rings (REDOX_*), SCHEME_SET and SCHEME_ROOT, up to 16 descriptors
+ * 7: PHYS_ALLOC_SG builds a scatter-gather list in one request
  */
-#define PROTO_VERSION 6
+#define PROTO_VERSION 7
 #define PROTO_MAX_MSG 65536 /* bytes, header included */
 #define PROTO_MAX_FDS 16 /* REDOX_FILES: RING_CTL_REDOX_FILES_MAX */
 
@@ -160,7 +161,10 @@ struct proto_hdr {
 	    0, 0, 0)                                                        \
 	/* event to a scheme: a redox_ring's consumer is gone */            \
 	X(REDOX_DETACH, "redox-detach", sizeof(struct proto_redox_detach),  \
-	    0, 0, 0, 0)
+	    0, 0, 0, 0)                                                     \
+	/* physalloc3 loop: a scatter-gather list, one packet of segments */ \
+	X(PHYS_ALLOC_SG, "phys-alloc-sg", sizeof(struct proto_phys_alloc_sg), \
+	    sizeof(struct proto_phys_seg_rec), 0, 0, 1)
 /* clang-format on */
 
 #define PROTO_TYPE_ENUM_(type, name, req, reply, req_fds, reply_fds, list) \
@@ -423,6 +427,46 @@ struct proto_phys_region_rec {
 	uint32_t end;
 	struct ring_phys_region rec;
 };
+
+/*
+ * PROTO_PHYS_ALLOC_SG: the loop of ring_phys_sg_alloc() run by ringd.
+ * Segment after segment is allocated as physalloc3(left, flags, &m) with
+ * m = min(min, left) would, left being the bytes still wanted, until size
+ * bytes are allocated or max_segs segments are made.  The reply is one
+ * list packet (never more) of the segments in allocation order; its end
+ * word is 1 when they hold all of size, 0 when max_segs ran out first
+ * (ask again for the rest).  All or nothing: when a segment cannot be
+ * allocated the request fails with its error and nothing is kept.
+ * ringd may make fewer segments than max_segs a reply (what its output
+ * limit lets one packet hold), never more.
+ */
+struct proto_phys_alloc_sg {
+	uint64_t size;	       /* bytes in all, > 0 */
+	uint64_t min;	       /* bytes a segment at least, > 0 (the last
+				  one: at least what is left) */
+	uint32_t flags;	       /* as PHYS_ALLOC's; PARTIAL_ALLOC required */
+	uint32_t region_flags; /* RING_PHYS_PERSIST */
+	uint32_t max_segs;     /* 1..PROTO_PHYS_SG_SEGS */
+	uint32_t reserved;     /* zero */
+};
+
+/* One segment: a region of its own. */
+struct proto_phys_seg {
+	uint64_t base;
+	uint64_t len; /* bytes, whole frames */
+	uint64_t region_id;
+};
+
+struct proto_phys_seg_rec {
+	int32_t error;
+	uint32_t end; /* 1: the segments hold all of size */
+	struct proto_phys_seg rec;
+};
+
+/* Segments one PHYS_ALLOC_SG reply packet holds at most. */
+#define PROTO_PHYS_SG_SEGS \
+	((PROTO_MAX_MSG - sizeof(struct proto_hdr) - PROTO_LIST_HDR) / \
+	    sizeof(struct proto_phys_seg))
 
 /* --- scheme settings and relibc redox_ring rings (<ring/ctl.h>) --- */
 

@@ -160,6 +160,39 @@ range_reserve(struct range_set *s, uint64_t base, uint64_t size)
 	return 0;
 }
 
+int
+range_copy(struct range_set *d, const struct range_set *s)
+{
+	memset(d, 0, sizeof(*d));
+	if (s->n == 0)
+		return 0;
+	if ((d->v = malloc(s->n * sizeof(d->v[0]))) == NULL)
+		return -ENOMEM;
+	memcpy(d->v, s->v, s->n * sizeof(d->v[0]));
+	d->n = d->cap = s->n;
+	return 0;
+}
+
+void
+range_cut(struct range_set *s, size_t i, uint64_t len)
+{
+	if (len > s->v[i].len)
+		len = s->v[i].len;
+	s->v[i].base += len;
+	s->v[i].len -= len;
+}
+
+void
+range_compact(struct range_set *s)
+{
+	size_t i, w = 0;
+
+	for (i = 0; i < s->n; i++)
+		if (s->v[i].len != 0)
+			s->v[w++] = s->v[i];
+	s->n = w;
+}
+
 size_t
 range_first_at(const struct range_set *s, uint64_t addr)
 {

@@ -61,6 +61,19 @@ int range_reserve(struct range_set *s, uint64_t base, uint64_t size);
 /* Index of the first free range starting at or above addr (s->n: none). */
 size_t range_first_at(const struct range_set *s, uint64_t addr);
 
+/*
+ * Planning many takes at once (ringd's scatter-gather requests): a copy
+ * of s whose ranges the planner cuts in place, then puts in s's stead.
+ * range_copy() makes d an independent copy of s (-ENOMEM); range_cut()
+ * takes len bytes (at most the range's) off the front of free range i
+ * and leaves it in place even when it is emptied (len 0), so indices
+ * into s->v stay valid; range_compact() drops the emptied ranges.  In
+ * between, only range_cut() may change s.
+ */
+int range_copy(struct range_set *d, const struct range_set *s);
+void range_cut(struct range_set *s, size_t i, uint64_t len);
+void range_compact(struct range_set *s);
+
 /* Give [base, base+len) back; -EINVAL if any of it is already free. */
 int range_free(struct range_set *s, uint64_t base, uint64_t len);
 

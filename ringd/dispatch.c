@@ -64,6 +64,7 @@ static const struct client_handler client_handlers[PROTO_TYPE_COUNT] = {
 	[PROTO_PHYS_ADOPT] = { phys_handle_adopt, 0 },
 	[PROTO_SCHEME_SET] = { registry_handle_set, 0 },
 	[PROTO_SCHEME_ROOT] = { registry_handle_root, 0 },
+	[PROTO_PHYS_ALLOC_SG] = { phys_handle_alloc_sg, 0 },
 };
 
 _Static_assert(sizeof(client_handlers) / sizeof(client_handlers[0]) ==

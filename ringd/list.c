@@ -67,15 +67,24 @@ list_next(struct client *c, uint8_t *rec, void **it)
  * with as many records a packet as fit (proto.h); the last packet has end
  * set, so an empty list is one packet.
  */
+/*
+ * Body bytes a list packet may take: a packet that waits in the output
+ * queue must fit max_pending_bytes.
+ */
+uint32_t
+list_packet_room(void)
+{
+	return (ringd.conf.max_pending_bytes < PROTO_MAX_MSG
+		       ? ringd.conf.max_pending_bytes
+		       : PROTO_MAX_MSG) -
+	    sizeof(struct proto_hdr);
+}
+
 void
 list_more(struct client *c)
 {
 	static struct proto_list_reply l; /* one thread; copied when queued */
-	/* a packet that waits in the output queue must fit its limit */
-	const uint32_t room = (ringd.conf.max_pending_bytes < PROTO_MAX_MSG
-				      ? ringd.conf.max_pending_bytes
-				      : PROTO_MAX_MSG) -
-	    sizeof(struct proto_hdr);
+	const uint32_t room = list_packet_room();
 	bool end;
 	uint8_t *rec;
 	size_t n, k;

@@ -308,49 +308,66 @@ phys_better(enum range_pick pick, uint64_t len, uint64_t u, uint64_t bu)
 	return false;
 }
 
+/* How flags pick among free ranges. */
+static enum range_pick
+phys_pick(uint32_t flags)
+{
+	switch ((flags & RING_PHYS_PARTIAL_ALLOC)
+		? flags & RING_PHYS_STRATEGY_MASK
+		: 0) {
+	case RING_PHYS_GREATEST_RANGE:
+		return RANGE_LARGEST;
+	case RING_PHYS_OPTIMAL:
+		return RANGE_BEST;
+	default: /* GREEDY, or the whole size */
+		return RANGE_FIRST;
+	}
+}
+
 /*
- * Take between min and len bytes for flags: zone 32 alone for SPACE_32,
- * else zone 64 before zone 32, each zone's candidate chosen by the
- * strategy and the better of the two kept.  No more than cap[z] bytes
- * come from zone z (the caller's share of it); -EDQUOT when no zone the
- * flags allow has min bytes of share left.
+ * One zone's candidate for range_find()'s question (len, min, pick): its
+ * base and usable bytes, or -ENOMEM.  phys_zone_find() asks the zone's
+ * free set; a scatter-gather plan answers from its copy (phys_sg_find()).
+ */
+typedef int phys_find_fn(void *ctx, unsigned zone, uint64_t len, uint64_t min,
+    enum range_pick pick, uint64_t *base, uint64_t *usable);
+
+static int
+phys_zone_find(void *ctx, unsigned zone, uint64_t len, uint64_t min,
+    enum range_pick pick, uint64_t *base, uint64_t *usable)
+{
+	(void)ctx;
+	return range_find(&phys.zone[zone].free, len, min, UINT64_MAX, pick,
+	    base, usable);
+}
+
+/*
+ * Choose where between min and len bytes for flags come from, without
+ * taking them: zone 32 alone for SPACE_32, else zone 64 before zone 32,
+ * each zone's candidate chosen by the strategy (find) and the better of
+ * the two kept.  No more than cap[z] bytes come from zone z (the caller's
+ * share of it); -EDQUOT when no zone the flags allow has min bytes of
+ * share left, -ENOMEM when nothing fits.
  */
 static int
-phys_take(uint64_t len, uint64_t min, uint32_t flags,
-    const uint64_t cap[RING_PHYS_ZONES], unsigned *zone, uint64_t *base,
-    uint64_t *got)
+phys_choose(uint64_t len, uint64_t min, uint32_t flags,
+    const uint64_t cap[RING_PHYS_ZONES], phys_find_fn *find, void *ctx,
+    unsigned *zone, uint64_t *base, uint64_t *got)
 {
 	static const unsigned any[] = { RING_PHYS_ZONE_64, RING_PHYS_ZONE_32 };
 	static const unsigned low[] = { RING_PHYS_ZONE_32 };
 	const unsigned *order = (flags & RING_PHYS_SPACE_32) ? low : any;
 	unsigned i, n = (flags & RING_PHYS_SPACE_32) ? 1 : 2, bz = 0;
-	uint64_t b, u, bb = 0, bu = 0;
-	enum range_pick pick;
-	uint64_t zlen, blen = 0;
+	enum range_pick pick = phys_pick(flags);
+	uint64_t b, u, bb = 0, bu = 0, zlen, blen = 0;
 	bool found = false, shared = false;
 
-	switch ((flags & RING_PHYS_PARTIAL_ALLOC)
-		? flags & RING_PHYS_STRATEGY_MASK
-		: 0) {
-	case RING_PHYS_GREATEST_RANGE:
-		pick = RANGE_LARGEST;
-		break;
-	case RING_PHYS_OPTIMAL:
-		pick = RANGE_BEST;
-		break;
-	default: /* GREEDY, or the whole size */
-		pick = RANGE_FIRST;
-		break;
-	}
 	for (i = 0; i < n; i++) {
-		struct phys_zone *z = &phys.zone[order[i]];
-
 		zlen = len < cap[order[i]] ? len : cap[order[i]];
 		if (zlen < min)
 			continue;
 		shared = true;
-		if (range_find(&z->free, zlen, min, UINT64_MAX, pick, &b, &u) <
-		    0)
+		if (find(ctx, order[i], zlen, min, pick, &b, &u) < 0)
 			continue;
 		if (!found || phys_better(pick, len, u, bu)) {
 			found = true;
@@ -365,27 +382,111 @@ phys_take(uint64_t len, uint64_t min, uint32_t flags,
 	*zone = bz;
 	*base = bb;
 	*got = bu < blen ? bu : blen;
-	return range_take(&phys.zone[bz].free, bb, *got);
+	return 0;
+}
+
+/* What a uid holds, plus what a scatter-gather plan has taken for it. */
+struct phys_charge {
+	uint32_t regions;
+	uint64_t bytes;
+	uint64_t zone_bytes[RING_PHYS_ZONES];
+};
+
+static void
+phys_charge_add(struct phys_charge *ch, unsigned zone, uint64_t bytes)
+{
+	ch->regions++;
+	ch->bytes += bytes;
+	ch->zone_bytes[zone] += bytes;
+}
+
+/*
+ * The limits of one more region of min..*size bytes for a uid holding
+ * held (regions of them planned and not yet made), under its policy
+ * (quota, max_regions from policy_phys()): -ENOMEM past
+ * phys_max_regions, -EDQUOT past the uid's region count or total quota.
+ * Else cap[] gets what each zone may give (the default quota is a share
+ * of each zone, so that no uid can pin all of zone 32) and *size is cut
+ * to a total quota.
+ */
+static int
+phys_room(const struct phys_charge *held, uint32_t planned, uint64_t quota,
+    uint32_t max_regions, uint64_t min, uint64_t *size,
+    uint64_t cap[RING_PHYS_ZONES])
+{
+	uint64_t left;
+	unsigned zone;
+
+	if (phys.nregions + (uint64_t)planned >= ringd.conf.phys_max_regions)
+		return -ENOMEM;
+	if (max_regions != UINT32_MAX && held->regions >= max_regions)
+		return -EDQUOT;
+	for (zone = 0; zone < RING_PHYS_ZONES; zone++)
+		cap[zone] = UINT64_MAX;
+	if (quota == RINGD_PHYS_QUOTA_SHARE) {
+		/* no total, a share of each zone: phys_choose() applies it */
+		for (zone = 0; zone < RING_PHYS_ZONES; zone++) {
+			uint64_t share = phys_zone_share(zone);
+
+			if (phys.zone[zone].size == 0)
+				continue; /* nothing to share: ENOMEM */
+			cap[zone] = share > held->zone_bytes[zone]
+			    ? share - held->zone_bytes[zone]
+			    : 0;
+		}
+	} else if (quota != 0) {
+		left = quota > held->bytes ? quota - held->bytes : 0;
+		left &= ~(PHYS_FRAME - 1);
+		if (left < min)
+			return -EDQUOT;
+		if (*size > left)
+			*size = left; /* only min <= left matters */
+	}
+	return 0;
+}
+
+/* What u holds now. */
+static void
+phys_charge_of(const struct phys_uid *u, struct phys_charge *ch)
+{
+	ch->regions = u->regions;
+	ch->bytes = u->bytes;
+	memcpy(ch->zone_bytes, u->zone_bytes, sizeof(ch->zone_bytes));
+}
+
+/* A new region of c's at [base, base + size) in zone, not yet inserted. */
+static void
+phys_region_init(struct phys_region *r, const struct client *c, unsigned zone,
+    uint64_t base, uint64_t size, uint32_t rflags)
+{
+	r->id = ++phys.next_id;
+	r->base = base;
+	r->size = size;
+	r->zone = zone;
+	r->flags = rflags;
+	r->owner = c->peer;
+	r->client_id = c->id;
+	r->created_ns = service_now_ns();
+	r->memfd = -1;
 }
 
 /*
  * PROTO_PHYS_ALLOC: physalloc3(size, flags, &min) with the checks in
- * Redox's order (permission, flags, sizes), then the quota.  Permission
- * and limits come from the policy (policy_phys()): -EACCES from a rule,
- * -EPERM from phys_allow_users.  The quota is a total over both zones,
- * or, by default (RINGD_PHYS_QUOTA_SHARE), a share of each zone, so that
- * no uid can pin all of zone 32.
+ * Redox's order (permission, flags, sizes), then the limits
+ * (phys_room()).  Permission and limits come from the policy
+ * (policy_phys()): -EACCES from a rule, -EPERM from phys_allow_users.
  */
 int
 phys_handle_alloc(struct client *c, struct proto_msg *m)
 {
 	const struct proto_phys_alloc *req = (const void *)m->body.raw;
-	uint64_t size = req->size, min = req->min, left, base, got;
+	uint64_t size = req->size, min = req->min, base, got;
 	uint32_t flags = req->flags, rflags = req->region_flags;
 	bool partial = flags & RING_PHYS_PARTIAL_ALLOC;
 	uint64_t quota, cap[RING_PHYS_ZONES];
 	uint32_t max_regions;
 	struct proto_phys_alloc_reply rep;
+	struct phys_charge held;
 	struct phys_region *r;
 	struct phys_uid *u;
 	unsigned zone;
@@ -404,50 +505,21 @@ phys_handle_alloc(struct client *c, struct proto_msg *m)
 			return -EINVAL;
 	} else
 		min = size;
-	if (phys.nregions >= ringd.conf.phys_max_regions)
-		return -ENOMEM;
 	if ((u = phys_uid_get(c->peer.uid, true)) == NULL)
 		return -ENOMEM;
-	rc = -EDQUOT;
-	if (max_regions != UINT32_MAX && u->regions >= max_regions)
+	phys_charge_of(u, &held);
+	if ((rc = phys_room(&held, 0, quota, max_regions, min, &size, cap)) < 0)
 		goto fail;
-	for (zone = 0; zone < RING_PHYS_ZONES; zone++)
-		cap[zone] = UINT64_MAX;
-	if (quota == RINGD_PHYS_QUOTA_SHARE) {
-		/* no total, a share of each zone: phys_take() applies it */
-		for (zone = 0; zone < RING_PHYS_ZONES; zone++) {
-			uint64_t share = phys_zone_share(zone);
-
-			if (phys.zone[zone].size == 0)
-				continue; /* nothing to share: ENOMEM */
-			cap[zone] = share > u->zone_bytes[zone]
-			    ? share - u->zone_bytes[zone]
-			    : 0;
-		}
-	} else if (quota != 0) {
-		left = quota > u->bytes ? quota - u->bytes : 0;
-		left &= ~(PHYS_FRAME - 1);
-		if (left < min)
-			goto fail;
-		if (size > left)
-			size = left; /* only min <= left matters */
-	}
 	rc = -ENOMEM;
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		goto fail;
-	if ((rc = phys_take(size, min, flags, cap, &zone, &base, &got)) < 0) {
+	if ((rc = phys_choose(size, min, flags, cap, phys_zone_find, NULL,
+		 &zone, &base, &got)) < 0 ||
+	    (rc = range_take(&phys.zone[zone].free, base, got)) < 0) {
 		free(r);
 		goto fail;
 	}
-	r->id = ++phys.next_id;
-	r->base = base;
-	r->size = got;
-	r->zone = zone;
-	r->flags = rflags;
-	r->owner = c->peer;
-	r->client_id = c->id;
-	r->created_ns = service_now_ns();
-	r->memfd = -1;
+	phys_region_init(r, c, zone, base, got, rflags);
 	phys_region_insert(r, u);
 	log_debug("%s: physalloc3 %#llx+%#llx zone %s flags %#x",
 	    client_name(c), (unsigned long long)base, (unsigned long long)got,
@@ -459,6 +531,302 @@ phys_handle_alloc(struct client *c, struct proto_msg *m)
 	return client_reply(c, m, &rep, sizeof(rep));
 
 fail:
+	phys_uid_put(u);
+	return rc;
+}
+
+/* --- scatter-gather lists in one request ----------------------------------- */
+
+/*
+ * A plan answers phys_choose() step after step as the zones would, had
+ * every earlier step taken its range, without touching them: each zone
+ * it may use is copied, and the copy is cut in place (range_cut()).  A
+ * step takes a whole free range, or ends the request or its zone's
+ * share, so a strategy's candidates come in a fixed order: the first
+ * range in address order holding min (GREEDY, a cursor), or the largest
+ * (GREATEST_RANGE, and OPTIMAL until a range holds all that is left: a
+ * heap).  Planning n free ranges into k segments costs O(n + k log n),
+ * where asking the zone afresh each time costs O(n k).  Only when the
+ * plan is whole do the copies replace the zones.
+ */
+struct phys_sg_zone {
+	struct range_set free; /* the copy, in address order */
+	size_t *heap;	       /* indices in free.v, the largest on top */
+	size_t nheap;
+	bool stale;	    /* a range not on top shrank: rebuild the heap */
+	bool taken;	    /* the plan cut the copy */
+	size_t first;	    /* GREEDY: free.v[< first] hold < first_min */
+	uint64_t first_min; /* 0: the cursor is unset */
+	size_t last;	    /* index of the last candidate given */
+};
+
+struct phys_sg_plan {
+	struct phys_sg_zone zone[RING_PHYS_ZONES];
+	enum range_pick pick;
+};
+
+/* Does range a come before range b in the heap: larger, then lower? */
+static bool
+phys_sg_above(const struct range *v, size_t a, size_t b)
+{
+	return v[a].len > v[b].len ||
+	    (v[a].len == v[b].len && v[a].base < v[b].base);
+}
+
+static void
+phys_sg_sift(struct phys_sg_zone *z, size_t i)
+{
+	const struct range *v = z->free.v;
+	size_t k, t;
+
+	for (;;) {
+		k = 2 * i + 1;
+		if (k >= z->nheap)
+			return;
+		if (k + 1 < z->nheap &&
+		    phys_sg_above(v, z->heap[k + 1], z->heap[k]))
+			k++;
+		if (!phys_sg_above(v, z->heap[k], z->heap[i]))
+			return;
+		t = z->heap[i];
+		z->heap[i] = z->heap[k];
+		z->heap[k] = t;
+		i = k;
+	}
+}
+
+/* The heap of the copy's non-empty ranges, made in O(n). */
+static void
+phys_sg_heapify(struct phys_sg_zone *z)
+{
+	size_t i;
+
+	z->nheap = 0;
+	for (i = 0; i < z->free.n; i++)
+		if (z->free.v[i].len != 0)
+			z->heap[z->nheap++] = i;
+	for (i = z->nheap / 2; i-- > 0;)
+		phys_sg_sift(z, i);
+	z->stale = false;
+}
+
+static void
+phys_sg_plan_free(struct phys_sg_plan *p)
+{
+	unsigned zi;
+
+	for (zi = 0; zi < RING_PHYS_ZONES; zi++) {
+		range_fini(&p->zone[zi].free);
+		free(p->zone[zi].heap);
+	}
+}
+
+/* Copy the zones flags may use into p (zeroed); -ENOMEM. */
+static int
+phys_sg_plan_init(struct phys_sg_plan *p, uint32_t flags)
+{
+	unsigned zi;
+
+	p->pick = phys_pick(flags);
+	for (zi = 0; zi < RING_PHYS_ZONES; zi++) {
+		struct phys_sg_zone *z = &p->zone[zi];
+
+		if (zi != RING_PHYS_ZONE_32 && (flags & RING_PHYS_SPACE_32))
+			continue;
+		if (range_copy(&z->free, &phys.zone[zi].free) < 0)
+			return -ENOMEM;
+		if (p->pick == RANGE_FIRST || z->free.n == 0)
+			continue;
+		if ((z->heap = malloc(z->free.n * sizeof(z->heap[0]))) == NULL)
+			return -ENOMEM;
+		phys_sg_heapify(z);
+	}
+	return 0;
+}
+
+/* phys_find_fn of a plan: range_find()'s answer on the zone's copy. */
+static int
+phys_sg_find(void *ctx, unsigned zone, uint64_t len, uint64_t min,
+    enum range_pick pick, uint64_t *base, uint64_t *usable)
+{
+	struct phys_sg_plan *p = ctx;
+	struct phys_sg_zone *z = &p->zone[zone];
+	const struct range *v = z->free.v;
+	size_t i, best = SIZE_MAX;
+
+	if (pick == RANGE_FIRST) {
+		/* min only shrinks over a request; larger, the cursor holds */
+		if (min < z->first_min || z->first_min == 0)
+			z->first = 0;
+		z->first_min = min;
+		while (z->first < z->free.n && v[z->first].len < min)
+			z->first++;
+		best = z->first;
+	} else {
+		if (z->stale)
+			phys_sg_heapify(z);
+		if (z->nheap == 0 || v[z->heap[0]].len < min)
+			return -ENOMEM;
+		best = z->heap[0];
+		if (pick == RANGE_BEST && v[best].len >= len)
+			/* the smallest holding all of len, the lowest first */
+			for (i = 0; i < z->free.n; i++)
+				if (v[i].len >= len && v[i].len < v[best].len)
+					best = i;
+	}
+	if (best >= z->free.n)
+		return -ENOMEM;
+	z->last = best;
+	*base = v[best].base;
+	*usable = v[best].len;
+	return 0;
+}
+
+/* Take len bytes from the candidate zone's last answer named. */
+static void
+phys_sg_take(struct phys_sg_plan *p, unsigned zone, uint64_t len)
+{
+	struct phys_sg_zone *z = &p->zone[zone];
+	size_t i = z->last;
+
+	range_cut(&z->free, i, len);
+	z->taken = true;
+	if (p->pick == RANGE_FIRST)
+		return;
+	if (z->nheap > 0 && z->heap[0] == i) {
+		if (z->free.v[i].len == 0)
+			z->heap[0] = z->heap[--z->nheap];
+		phys_sg_sift(z, 0);
+	} else
+		z->stale = true;
+}
+
+/* The copies the plan cut replace their zones' free sets. */
+static void
+phys_sg_plan_commit(struct phys_sg_plan *p)
+{
+	unsigned zi;
+
+	for (zi = 0; zi < RING_PHYS_ZONES; zi++) {
+		struct phys_sg_zone *z = &p->zone[zi];
+
+		if (!z->taken)
+			continue;
+		range_compact(&z->free);
+		range_fini(&phys.zone[zi].free);
+		phys.zone[zi].free = z->free;
+		memset(&z->free, 0, sizeof(z->free));
+	}
+}
+
+/* A PHYS_ALLOC_SG request's flags, sizes and count; -EINVAL. */
+static int
+phys_sg_check(const struct proto_phys_alloc_sg *req, uint64_t *size,
+    uint64_t *min)
+{
+	int rc;
+
+	if ((rc = phys_check_flags(req->flags)) < 0)
+		return rc;
+	if (!(req->flags & RING_PHYS_PARTIAL_ALLOC))
+		return -EINVAL;
+	*size = req->size;
+	*min = req->min;
+	if (!phys_round(size) || !phys_round(min))
+		return -EINVAL;
+	if (req->max_segs == 0 || req->max_segs > PROTO_PHYS_SG_SEGS)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * PROTO_PHYS_ALLOC_SG: ring_phys_sg_alloc()'s loop of physalloc3 calls,
+ * each step checked and limited exactly as PHYS_ALLOC would (the uid's
+ * quota and region count counting the steps before it), planned first
+ * and made only when every step succeeded, so a failure keeps nothing.
+ * The reply is one list packet: at most as many segments as the
+ * client's output limit lets one packet hold (list_packet_room()).
+ */
+int
+phys_handle_alloc_sg(struct client *c, struct proto_msg *m)
+{
+	static struct proto_list_reply l; /* one thread; copied when queued */
+	const struct proto_phys_alloc_sg *req = (const void *)m->body.raw;
+	uint64_t size, min, left, step, smin, base, got;
+	uint64_t quota, cap[RING_PHYS_ZONES];
+	uint32_t max_regions, nsegs = 0, i;
+	struct phys_charge held;
+	struct phys_sg_plan plan;
+	struct proto_phys_seg *seg;
+	struct phys_region **r = NULL;
+	struct phys_uid *u;
+	unsigned zone;
+	size_t fit;
+	int rc;
+
+	if (req->reserved != 0)
+		return -EBADMSG;
+	if (req->region_flags & ~RING_PHYS_PERSIST)
+		return -EINVAL;
+	if ((rc = policy_phys(c, &quota, &max_regions)) < 0)
+		return rc;
+	if ((rc = phys_sg_check(req, &size, &min)) < 0)
+		return rc;
+	if ((rc = proto_list_reply_init(&l, PROTO_PHYS_ALLOC_SG,
+		 list_packet_room())) < 0)
+		return rc;
+	seg = proto_list_reply_slot(&l, &fit);
+	if (fit > req->max_segs)
+		fit = req->max_segs;
+	if ((u = phys_uid_get(c->peer.uid, true)) == NULL)
+		return -ENOMEM;
+	memset(&plan, 0, sizeof(plan));
+	if ((rc = phys_sg_plan_init(&plan, req->flags)) < 0)
+		goto out;
+	phys_charge_of(u, &held);
+	for (left = size; left > 0 && nsegs < fit; left -= got) {
+		step = left;
+		smin = min < left ? min : left;
+		if ((rc = phys_room(&held, nsegs, quota, max_regions, smin,
+			 &step, cap)) < 0 ||
+		    (rc = phys_choose(step, smin, req->flags, cap, phys_sg_find,
+			 &plan, &zone, &base, &got)) < 0)
+			goto out;
+		phys_sg_take(&plan, zone, got);
+		phys_charge_add(&held, zone, got);
+		seg[nsegs].base = base;
+		seg[nsegs].len = got;
+		nsegs++;
+	}
+	rc = -ENOMEM;
+	if ((r = calloc(nsegs, sizeof(*r))) == NULL)
+		goto out;
+	for (i = 0; i < nsegs; i++)
+		if ((r[i] = calloc(1, sizeof(*r[i]))) == NULL)
+			goto out;
+	/* nothing fails from here on */
+	phys_sg_plan_commit(&plan);
+	for (i = 0; i < nsegs; i++) {
+		zone = seg[i].base < RING_PHYS_4G ? RING_PHYS_ZONE_32
+						  : RING_PHYS_ZONE_64;
+		phys_region_init(r[i], c, zone, seg[i].base, seg[i].len,
+		    req->region_flags);
+		phys_region_insert(r[i], u);
+		seg[i].region_id = r[i]->id;
+		r[i] = NULL;
+	}
+	proto_list_reply_commit(&l, nsegs);
+	proto_list_reply_end(&l, left == 0);
+	log_debug("%s: physalloc3 scatter-gather of %u segments, %#llx bytes "
+		  "of %#llx, flags %#x",
+	    client_name(c), nsegs, (unsigned long long)(size - left),
+	    (unsigned long long)size, req->flags);
+	rc = client_reply(c, m, l.body.raw, l.len);
+out:
+	for (i = 0; r != NULL && i < nsegs; i++)
+		free(r[i]);
+	free(r);
+	phys_sg_plan_free(&plan);
 	phys_uid_put(u);
 	return rc;
 }

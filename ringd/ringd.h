@@ -445,6 +445,7 @@ int client_reply_ok(struct client *c, const struct proto_msg *m);
 /* list.c: record lists, packet by packet */
 int list_handle_request(struct client *c, struct proto_msg *m);
 void list_more(struct client *c);
+uint32_t list_packet_room(void);
 void client_fill_rec(const struct client *c, struct ring_ctl_client *rec);
 
 /* registry.c */
@@ -542,6 +543,7 @@ int phys_option(const char *arg);
 int phys_init(void);
 void phys_fini(void);
 int phys_handle_alloc(struct client *c, struct proto_msg *m);
+int phys_handle_alloc_sg(struct client *c, struct proto_msg *m);
 int phys_handle_free(struct client *c, struct proto_msg *m);
 int phys_handle_map(struct client *c, struct proto_msg *m);
 int phys_handle_grant(struct client *c, struct proto_msg *m);

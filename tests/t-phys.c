@@ -651,6 +651,372 @@ TAP_TEST(test_sg_space32, "sg-space32", 30)
 	end_regions_freed(c);
 }
 
+/* --- scatter-gather lists in one request ----------------------------------- */
+
+#define SG_ROOM 512 /* segments a list of these tests holds at most */
+
+/*
+ * The list ring_phys_sg_alloc() must build, made the way libring made it
+ * before PHYS_ALLOC_SG: one physalloc3 call a segment, each for all that
+ * is left, at least min (or what is left, when less).  Fills seg[] (room
+ * for SG_ROOM) and *n, frees every segment again; 0 or the error.
+ */
+static int
+sg_loop(struct ring_ctl *c, uint64_t size, uint64_t min, uint32_t flags,
+    struct ring_phys_seg *seg, uint32_t *n)
+{
+	uint64_t left, got = 0, base;
+	uint32_t i, k = 0;
+	int rc = 0;
+
+	flags |= RING_PHYS_PARTIAL_ALLOC;
+	if ((flags & RING_PHYS_STRATEGY_MASK) == 0)
+		flags |= RING_PHYS_GREATEST_RANGE;
+	size = (size + 4095) & ~4095ull;
+	min = (min + 4095) & ~4095ull;
+	for (left = size; left > 0; left -= got) {
+		TAP_ASSERT(k < SG_ROOM);
+		got = min < left ? min : left;
+		if ((rc = ring_physalloc3(c, left, flags, &got, &base)) < 0)
+			break;
+		seg[k].base = base;
+		seg[k].len = got;
+		k++;
+	}
+	for (i = 0; i < k; i++)
+		TAP_RC(ring_physfree(c, seg[i].base, seg[i].len), 0);
+	*n = k;
+	return rc;
+}
+
+/* The free ranges of both zones, for before-and-after comparisons. */
+static size_t
+free_ranges(struct ring_ctl *c, struct ring_phys_range **v)
+{
+	size_t n;
+
+	TAP_RC(ring_phys_list_free(c, v, &n), 0);
+	return n;
+}
+
+static void
+same_free_at(struct ring_ctl *c, const struct ring_phys_range *want,
+    size_t nwant, int line)
+{
+	struct ring_phys_range *v;
+	size_t n = free_ranges(c, &v);
+
+	if (n != nwant || memcmp(v, want, n * sizeof(*v)) != 0)
+		tap_fail_at(__FILE__, line,
+		    "the free ranges changed: %zu, %zu before", n, nwant);
+	free(v);
+}
+
+/*
+ * One PHYS_ALLOC_SG request per list makes exactly the list the loop of
+ * physalloc3 calls makes, segment for segment, or fails as it does, and
+ * the zones are as they were after both (nothing kept on failure).
+ */
+#define sg_same(c, size, min, flags) \
+	sg_same_at((c), (size), (min), (flags), __LINE__)
+static int
+sg_same_at(struct ring_ctl *c, uint64_t size, uint64_t min, uint32_t flags,
+    int line)
+{
+	static struct ring_phys_seg want[SG_ROOM];
+	struct ring_phys_range *before;
+	struct ring_phys_sg *sg = NULL;
+	size_t nbefore = free_ranges(c, &before), regions = count_regions(c);
+	uint32_t n, i;
+	int rc, rc2;
+
+	rc = sg_loop(c, size, min, flags, want, &n);
+	same_free_at(c, before, nbefore, line);
+	rc2 = ring_phys_sg_alloc(c, size, min, flags, 0, &sg);
+	if (rc2 != rc)
+		tap_fail_at(__FILE__, line,
+		    "sg(%#llx, min %#llx, flags %#x) = %s, the loop: %s",
+		    (unsigned long long)size, (unsigned long long)min, flags,
+		    tap_rcname(rc2), tap_rcname(rc));
+	if (rc == 0) {
+		if (sg->nsegs != n)
+			tap_fail_at(__FILE__, line,
+			    "sg(%#llx, flags %#x): %u segments, the loop %u",
+			    (unsigned long long)size, flags, sg->nsegs, n);
+		for (i = 0; i < n; i++)
+			if (sg->seg[i].base != want[i].base ||
+			    sg->seg[i].len != want[i].len)
+				tap_fail_at(__FILE__, line,
+				    "segment %u: %#llx+%#llx, the loop "
+				    "%#llx+%#llx",
+				    i, (unsigned long long)sg->seg[i].base,
+				    (unsigned long long)sg->seg[i].len,
+				    (unsigned long long)want[i].base,
+				    (unsigned long long)want[i].len);
+		TAP_EQ_U(sg->total, (size + 4095) & ~4095ull);
+		/* every segment is a region of its own, listed */
+		TAP_EQ(count_regions(c), regions + n);
+		TAP_RC(ring_phys_sg_free(c, sg), 0);
+	}
+	TAP_EQ(count_regions(c), regions);
+	same_free_at(c, before, nbefore, line);
+	free(before);
+	return rc;
+}
+
+/*
+ * Both zones cut into pieces of 1 to 6 frames, a random half of them
+ * freed again; returns the bytes free.
+ */
+static uint64_t
+fragment_random(struct ring_ctl *c, uint64_t salt)
+{
+	static uint64_t base[512], len[512];
+	struct ring_phys_zone z[RING_PHYS_ZONES];
+	uint32_t n = 0, i;
+	uint64_t m;
+
+	tu_srand(salt);
+	for (;;) {
+		TAP_ASSERT(n < 512);
+		len[n] = 4096 * (1 + tu_rand_below(6));
+		m = 4096;
+		if (ring_physalloc3(c, len[n],
+			RING_PHYS_PARTIAL_ALLOC | RING_PHYS_GREEDY, &m,
+			&base[n]) < 0)
+			break;
+		len[n++] = m;
+	}
+	for (i = 0; i < n; i++)
+		if (tu_rand_below(2))
+			TAP_RC(ring_physfree(c, base[i], len[i]), 0);
+	get_zones(c, z);
+	return z[0].free + z[1].free;
+}
+
+/* Lists of every strategy and space against the loop, in random zones. */
+static void
+sg_against_loop(struct ring_ctl *c, uint64_t free_bytes)
+{
+	static const uint32_t strat[] = { 0, RING_PHYS_GREEDY,
+		RING_PHYS_GREATEST_RANGE, RING_PHYS_OPTIMAL };
+	static const uint32_t space[] = { 0, RING_PHYS_SPACE_32,
+		RING_PHYS_SPACE_64 };
+	unsigned i, j, fails = 0;
+
+	for (i = 0; i < 4; i++)
+		for (j = 0; j < 3; j++) {
+			uint32_t f = strat[i] | space[j];
+
+			sg_same(c, 20 * KB, 12 * KB, f);
+			sg_same(c, 40 * KB + 100, 4096, f);
+			sg_same(c, free_bytes / 4, 8 * KB, f);
+			fails += sg_same(c, free_bytes / 2, 4096, f) < 0;
+			/* more than there is: nothing kept */
+			TAP_ASSERT(sg_same(c, free_bytes + 4096, 4096, f) < 0);
+		}
+	tap_diag("%u of 12 half-of-free lists failed as the loop did", fails);
+}
+
+static void
+nobody_sg_against_loop(struct ring_ctl *c, void *arg)
+{
+	sg_against_loop(c, *(uint64_t *)arg);
+}
+
+TAP_TEST(test_sg_one_request, "sg-one-request", 60)
+{
+	struct ring_ctl *c;
+	uint64_t free_bytes;
+
+	c = small_begin();
+	/* an empty zone: one segment */
+	sg_same(c, 64 * KB, 4096, RING_PHYS_SPACE_32);
+	free_bytes = fragment_random(c, 1);
+	sg_against_loop(c, free_bytes);
+	end_regions_freed(c);
+
+	/* a non-root uid under the default quota, a share of each zone:
+	 * the share ends segments and whole zones in mid-list */
+	td_begin(&d,
+	    "phys_zone32_size = 1M\nphys_zone64_size = 1M\n"
+	    "phys_allow_users = yes\n");
+	c = td_connect(&d);
+	free_bytes = fragment_random(c, 2);
+	tap_reap(as_nobody(nobody_sg_against_loop, &free_bytes));
+	end_regions_freed(c);
+}
+
+static void
+nobody_sg_limits(struct ring_ctl *c, void *arg)
+{
+	struct ring_phys_sg *sg = NULL;
+
+	(void)arg;
+	/* three regions at most: a list of four is refused whole */
+	TAP_RC(ring_phys_sg_alloc(c, 32 * KB, 8 * KB,
+		   RING_PHYS_SPACE_64 | RING_PHYS_GREEDY, 0, &sg),
+	    -EDQUOT);
+	TAP_ASSERT(sg == NULL);
+	TAP_RC(ring_phys_sg_alloc(c, 24 * KB, 8 * KB,
+		   RING_PHYS_SPACE_64 | RING_PHYS_GREEDY, 0, &sg),
+	    0);
+	TAP_EQ(sg->nsegs, 3);
+	TAP_RC(ring_phys_sg_free(c, sg), 0);
+	/* 64K of quota: 72K is refused whole (64K, then nothing), 64K fits */
+	TAP_RC(ring_phys_sg_alloc(c, 72 * KB, 4096, RING_PHYS_SPACE_32, 0, &sg),
+	    -EDQUOT);
+	TAP_RC(ring_phys_sg_alloc(c, 64 * KB, 4096, RING_PHYS_SPACE_32, 0, &sg),
+	    0);
+	TAP_EQ(sg->nsegs, 1);
+	TAP_RC(ring_phys_sg_free(c, sg), 0);
+}
+
+/*
+ * Zone 64 as 64 free 8K ranges between 64 8K fences, zone 32 free: GREEDY
+ * lists come from zone 64 (tried first), 8K a segment.
+ */
+static void
+fragment_8k(struct ring_ctl *c)
+{
+	uint64_t i;
+
+	for (i = 0; i < MB / (8 * KB); i++)
+		TAP_EQ_U(alloc_ok(c, 8 * KB, RING_PHYS_SPACE_64, 1, NULL),
+		    G4 + i * 8 * KB);
+	for (i = 0; i < MB / (8 * KB); i += 2)
+		TAP_RC(ring_physfree(c, G4 + i * 8 * KB, 8 * KB), 0);
+}
+
+TAP_TEST(test_sg_limits, "sg-limits-all-or-nothing", 30)
+{
+	struct ring_phys_zone z[RING_PHYS_ZONES];
+	struct ring_phys_range *before;
+	struct ring_phys_region *v;
+	struct ring_phys_sg *sg = NULL;
+	struct ring_ctl *c;
+	size_t nbefore, n, i, mine = 0;
+
+	/* the uid's region count and quota count every segment */
+	td_begin(&d,
+	    "phys_zone32_size = 1M\nphys_zone64_size = 1M\n"
+	    "phys_allow_users = yes\nphys_quota = 64k\n"
+	    "phys_max_regions_per_uid = 3\n");
+	c = td_connect(&d);
+	fragment_8k(c);
+	nbefore = free_ranges(c, &before);
+	tap_reap(as_nobody(nobody_sg_limits, NULL));
+	await_regions(c, 64);
+	same_free_at(c, before, nbefore, __LINE__);
+	free(before);
+	end_regions_freed(c);
+
+	/* and the table of all regions, 128: 64 fences and 64 segments of
+	 * zone 64 fit, the 65th segment (from zone 32) fails the list */
+	td_begin(&d,
+	    "phys_zone32_size = 1M\nphys_zone64_size = 1M\n"
+	    "phys_max_regions = 128\n");
+	c = td_connect(&d);
+	fragment_8k(c);
+	nbefore = free_ranges(c, &before);
+	TAP_RC(ring_phys_sg_alloc(c, 65 * 8 * KB, 8 * KB, RING_PHYS_GREEDY, 0,
+		   &sg),
+	    -ENOMEM);
+	TAP_EQ(count_regions(c), 64);
+	same_free_at(c, before, nbefore, __LINE__);
+	free(before);
+	TAP_RC(ring_phys_sg_alloc(c, 72 * KB, 8 * KB, RING_PHYS_GREEDY,
+		   RING_PHYS_PERSIST, &sg),
+	    0);
+	TAP_EQ(sg->nsegs, 9);
+	/* listed as regions of this connection, persistent ones */
+	TAP_RC(ring_phys_list_regions(c, &v, &n), 0);
+	for (i = 0; i < n; i++)
+		if (v[i].flags & RING_PHYS_PERSIST) {
+			TAP_EQ_U(v[i].size, 8 * KB);
+			TAP_EQ(v[i].owner.pid, (uint32_t)getpid());
+			TAP_ASSERT(v[i].client_id != 0);
+			mine++;
+		}
+	free(v);
+	TAP_EQ(mine, 9);
+	get_zones(c, z);
+	TAP_EQ_U(z[1].used, 64 * 8 * KB + 72 * KB);
+	TAP_EQ(z[1].regions, 64 + 9);
+	TAP_RC(ring_phys_sg_free(c, sg), 0);
+	end_regions_freed(c);
+}
+
+/*
+ * A list longer than one reply: ringd caps each reply at what its output
+ * limit lets a packet hold (here 170 segments), the library asks again.
+ */
+TAP_TEST(test_sg_packets, "sg-many-packets", 30)
+{
+	struct ring_phys_sg *sg = NULL;
+	struct ring_ctl *c;
+	uint32_t i;
+
+	td_begin(&d,
+	    "phys_zone32_size = 2M\nphys_zone64_size = 1M\n"
+	    "max_pending_bytes = 4k\n");
+	c = td_connect(&d);
+	for (i = 0; i < 2 * MB / 4096; i++)
+		alloc_ok(c, 4096, RING_PHYS_SPACE_32, 1, NULL);
+	for (i = 0; i < 2 * MB / 4096; i += 2)
+		TAP_RC(ring_physfree(c, G4 - 2 * MB + i * 4096ull, 4096), 0);
+	TAP_RC(ring_phys_sg_alloc(c, MB, 4096, RING_PHYS_SPACE_32, 0, &sg), 0);
+	TAP_EQ(sg->nsegs, 256);
+	TAP_EQ_U(sg->total, MB);
+	for (i = 0; i < sg->nsegs; i++) {
+		TAP_EQ_U(sg->seg[i].len, 4096);
+		TAP_ASSERT(sg->seg[i].base < G4);
+		TAP_ASSERT(i == 0 || sg->seg[i].base > sg->seg[i - 1].base);
+	}
+	TAP_EQ(count_regions(c), 256 + 256);
+	TAP_RC(ring_phys_sg_free(c, sg), 0);
+	end_regions_freed(c);
+}
+
+/*
+ * A list's segments are regions like any other across a ringd restart: a
+ * handle set to reconnect hands each back (PHYS_ADOPT), they keep their
+ * ids, belong to a connection again and free as a list.
+ */
+TAP_TEST(test_sg_restart, "sg-restart", 30)
+{
+	struct ring_phys_region r;
+	struct ring_phys_sg *sg = NULL;
+	struct ring_ctl *c;
+	uint64_t f[4], id[4];
+	uint32_t i;
+
+	td_begin(&d, small_conf);
+	TAP_OK(ring_ctl_connect(d.sock, NULL, &c));
+	TAP_OK(ring_ctl_set_reconnect(c, true));
+	fragment(c, f);
+	TAP_RC(ring_phys_sg_alloc(c, 240 * KB, 16 * KB, RING_PHYS_GREEDY, 0,
+		   &sg),
+	    0);
+	TAP_EQ(sg->nsegs, 4);
+	for (i = 0; i < 4; i++) {
+		TAP_EQ_U(sg->seg[i].base, f[i]);
+		TAP_ASSERT(find_region(c, f[i], &r));
+		id[i] = r.region_id;
+	}
+	td_stop(&d);
+	td_start(&d, small_conf, 0);
+	for (i = 0; i < 4; i++) {
+		TAP_ASSERT(find_region(c, f[i], &r));
+		TAP_EQ_U(r.region_id, id[i]);
+		TAP_EQ_U(r.size, sg->seg[i].len);
+		TAP_ASSERT(r.client_id != 0);
+	}
+	TAP_EQ(ring_ctl_reconnects(c), 1);
+	TAP_RC(ring_phys_sg_free(c, sg), 0);
+	end_regions_freed(c);
+}
+
 /* --- ownership, persistence, quota --------------------------------------- */
 
 struct two {
@@ -1294,6 +1660,58 @@ raw_call(int fd, uint16_t type, const void *body, uint32_t len,
 	TAP_FAIL("no reply");
 }
 
+/* PHYS_ALLOC_SG fields out of range, each refused with nothing kept. */
+static void
+hostile_sg(int fd)
+{
+	const struct proto_phys_alloc_sg good = { .size = 12 * KB,
+		.min = 4096,
+		.flags = RING_PHYS_PARTIAL_ALLOC | RING_PHYS_GREEDY,
+		.max_segs = 1 };
+	struct proto_phys_alloc_sg bad[16];
+	const struct proto_phys_seg *seg;
+	const void *recs;
+	struct proto_msg m;
+	uint32_t end, i, n = 0;
+	int32_t err;
+	size_t len;
+
+	for (i = 0; i < 16; i++)
+		bad[i] = good;
+	bad[n++].max_segs = 0;
+	bad[n++].max_segs = PROTO_PHYS_SG_SEGS + 1;
+	bad[n++].max_segs = UINT32_MAX;
+	bad[n++].size = 0;
+	bad[n++].size = UINT64_MAX; /* overflows when rounded */
+	bad[n++].min = 0;
+	bad[n++].min = UINT64_MAX;
+	bad[n++].flags = 0; /* a list needs PARTIAL_ALLOC */
+	bad[n++].flags = RING_PHYS_PARTIAL_ALLOC; /* and a strategy */
+	bad[n++].flags = RING_PHYS_GREEDY;
+	bad[n++].flags |= RING_PHYS_SPACE_32 | RING_PHYS_SPACE_64;
+	bad[n++].flags |= 0x8;
+	bad[n++].region_flags = 0x2;
+	bad[n++].reserved = 1;
+	for (i = 0; i < n; i++) {
+		if (raw_call(fd, PROTO_PHYS_ALLOC_SG, &bad[i], sizeof(bad[i]),
+			&m) != -EINVAL)
+			TAP_FAIL("hostile PHYS_ALLOC_SG %u accepted", i);
+		/* an error is one packet of the list's shape, end set */
+		TAP_EQ(proto_list_reply_parse(&m, &err, &end, &recs, &len),
+		    (int)sizeof(*seg));
+		TAP_EQ(end, 1);
+		TAP_EQ(len, sizeof(*seg));
+	}
+	/* a good one still works: one segment, as asked; not all of size */
+	TAP_EQ(raw_call(fd, PROTO_PHYS_ALLOC_SG, &good, sizeof(good), &m), 0);
+	TAP_EQ(proto_list_reply_parse(&m, &err, &end, &recs, &len),
+	    (int)sizeof(*seg));
+	TAP_EQ(len, sizeof(*seg));
+	seg = recs;
+	TAP_EQ_U(seg->len, 12 * KB);
+	TAP_EQ(end, 1);
+}
+
 TAP_TEST(test_hostile, "hostile", 30)
 {
 	struct proto_hello h = { .version = PROTO_VERSION };
@@ -1344,6 +1762,7 @@ TAP_TEST(test_hostile, "hostile", 30)
 	fr.base = G4;
 	fr.size = 4096;
 	TAP_EQ(raw_call(fd, PROTO_PHYS_FREE, &fr, sizeof(fr), &m), 0);
+	hostile_sg(fd);
 	close(fd);
 	td_assert_alive(&d);
 	c = td_connect(&d);

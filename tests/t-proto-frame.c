@@ -1,8 +1,9 @@
 /*
  * t-proto-frame.c - framing attacks on ringd's control socket: bad magic
  * and versions, short headers, lying length fields, bodies of the wrong
- * size, unknown types, replies and events sent as requests, descriptors
- * where none may travel, oversized, empty and random packets.
+ * size (PHYS_ALLOC_SG's among them), unknown types, replies and events
+ * sent as requests, descriptors where none may travel, oversized, empty
+ * and random packets.
  *
  * Each case is a sub-test with a fresh private ringd (lib/proto-case.h):
  * it sends its bytes on a raw SOCK_SEQPACKET connection, checks the
@@ -150,6 +151,55 @@ case_body_size(int fd)
 	pc_expect_error_frame(fd, 5, -EBADMSG);
 	PC_SEND(fd, PROTO_HELLO, 6, body, 0);
 	pc_expect_error_frame(fd, 6, -EBADMSG);
+}
+
+/*
+ * PHYS_ALLOC_SG's wire rules: a fixed-size request; its reply a list
+ * packet of whole segment records, {error, end 1, one zero record} when
+ * it fails; a reply sent by a client is refused.
+ */
+static void
+case_phys_alloc_sg(int fd)
+{
+	struct proto_phys_alloc_sg req;
+	static uint8_t body[sizeof(req) + 8];
+	struct proto_msg m;
+	struct proto_phys_seg seg;
+	uint32_t end;
+	int32_t err;
+
+	memset(&req, 0, sizeof(req));
+	memset(body, 0, sizeof(body));
+	pc_hello(fd, 1);
+	PC_SEND(fd, PROTO_PHYS_ALLOC_SG, 2, body, sizeof(req) - 1);
+	pc_expect_error_frame(fd, 2, -EBADMSG);
+	PC_SEND(fd, PROTO_PHYS_ALLOC_SG, 3, body, sizeof(req) + 8);
+	pc_expect_error_frame(fd, 3, -EBADMSG);
+	PC_SEND(fd, PROTO_PHYS_ALLOC_SG, 4, NULL, 0);
+	pc_expect_error_frame(fd, 4, -EBADMSG);
+	/* a reply of whole records sent as a request */
+	PC_SEND(fd, PROTO_PHYS_ALLOC_SG | PROTO_REPLY, 5, body,
+	    PROTO_LIST_HDR + sizeof(seg));
+	pc_expect_error_frame(fd, 5, -EBADMSG);
+	/* all zero: the error reply has the list's shape */
+	PC_SEND(fd, PROTO_PHYS_ALLOC_SG, 6, &req, sizeof(req));
+	pc_expect_reply(fd, PROTO_PHYS_ALLOC_SG, 6, -EINVAL, &m);
+	TAP_EQ(m.hdr.len, PC_HDR + sizeof(struct proto_phys_seg_rec));
+	memcpy(&end, m.body.raw + sizeof(err), sizeof(end));
+	TAP_EQ(end, 1);
+	/* a good one: one packet, header words and one record */
+	req.size = 3 * 4096;
+	req.min = 4096;
+	req.flags = RING_PHYS_PARTIAL_ALLOC | RING_PHYS_GREEDY;
+	req.max_segs = PROTO_PHYS_SG_SEGS;
+	PC_SEND(fd, PROTO_PHYS_ALLOC_SG, 7, &req, sizeof(req));
+	pc_expect_reply(fd, PROTO_PHYS_ALLOC_SG, 7, 0, &m);
+	TAP_EQ(m.hdr.len, PC_HDR + PROTO_LIST_HDR + sizeof(seg));
+	memcpy(&end, m.body.raw + sizeof(err), sizeof(end));
+	memcpy(&seg, m.body.raw + PROTO_LIST_HDR, sizeof(seg));
+	TAP_EQ(end, 1);
+	TAP_EQ_U(seg.len, 3 * 4096);
+	TAP_ASSERT(seg.region_id != 0);
 }
 
 /* Types nobody defined. */
@@ -304,6 +354,7 @@ static const struct pc_case cases[] = {
 	{ "proto-short-header", case_short_header, NULL, 0 },
 	{ "proto-length-lies", case_length_lies, NULL, 0 },
 	{ "proto-body-size", case_body_size, NULL, 0 },
+	{ "proto-phys-alloc-sg", case_phys_alloc_sg, NULL, 0 },
 	{ "proto-unknown-type", case_unknown_type, NULL, 0 },
 	{ "proto-reply-as-request", case_reply_as_request, NULL, 0 },
 	{ "proto-fds-on-fdless-message", case_fds_on_status, NULL, 0 },

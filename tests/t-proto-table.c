@@ -46,7 +46,7 @@ test_table(void)
 		TAP_EQ_U(proto_list_rec_size((uint16_t)t) + PROTO_LIST_HDR,
 		    proto_reply_len((uint16_t)t));
 	}
-	TAP_EQ_U(lists, 6);
+	TAP_EQ_U(lists, 7);
 }
 
 /* Send body as a reply of type over a socket pair and receive it. */

@@ -268,13 +268,15 @@ struct ring_phys_sg {
 };
 
 /*
- * Build a scatter-gather list of size bytes by looping partial
- * allocations of at least min bytes each (the last may be smaller when
- * less remains).  flags: RING_PHYS_SPACE_32 or SPACE_64 and optionally a
- * strategy (default GREATEST_RANGE); PARTIAL_ALLOC is implied.  On any
- * failure every piece is freed again and *ret is untouched.  At most
- * RING_PHYS_SG_MAX segments.  *ret is malloc'ed; free it with
- * ring_phys_sg_free().
+ * Build a scatter-gather list of size bytes out of partial allocations of
+ * at least min bytes each (the last may be smaller when less remains),
+ * each segment the one physalloc3 would return for all that is still
+ * missing, and a region of its own.  flags: RING_PHYS_SPACE_32 or
+ * SPACE_64 and optionally a strategy (default GREATEST_RANGE);
+ * PARTIAL_ALLOC is implied.  ringd builds the list in one request (one
+ * more for each further 2729 segments).  On any failure nothing is kept
+ * and *ret is untouched.  At most RING_PHYS_SG_MAX segments (-E2BIG).
+ * *ret is malloc'ed; free it with ring_phys_sg_free().
  */
 #define RING_PHYS_SG_MAX 65536u
 int ring_phys_sg_alloc(struct ring_ctl *c, uint64_t size, uint64_t min,
