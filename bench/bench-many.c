@@ -279,9 +279,6 @@ brd_scheme_many(void *arg)
 		}
 		if ((rc = busy = brd_loop_sweep(&l, sleepy, &visits)) < 0)
 			goto out;
-		/* a sweep with nothing to do: look at epoll before the next */
-		if (busy == 0)
-			visits = BRD_MANY_POLL_EVERY;
 		sleepy = busy == 0 &&
 		    clock_ns() - l.last_any >
 			BRD_MANY_SPIN_NS + (uint64_t)l.nhot * BRD_MANY_WAKE_NS;
@@ -477,7 +474,8 @@ bench_ringd_many(const char *name, unsigned nrings, int64_t dur_ns,
 	res->budget.v = 0.05 * 1e9 / (10.0 * BENCH_WATCH_RINGS);
 	if ((rc = brd_state()) < 0)
 		goto fail;
-	brd_scheme_init(&s, name, BENCH_ADAPTIVE, nrings);
+	/* nrings > 1 asks brd_scheme_start() for the stop pipe, also for one */
+	brd_scheme_init(&s, name, BENCH_ADAPTIVE, nrings > 1 ? nrings : 2);
 	if ((rc = brd_scheme_start(&s, &c, brd_scheme_many)) < 0)
 		goto fail;
 	m.r = calloc(nrings, sizeof(*m.r));
