@@ -38,39 +38,39 @@
  * Child, many rings: one loop serves every ring without a system call per
  * request.  A ring that had work recently is "hot": unarmed, and polled
  * on every sweep over the hot list (one load of its SQ tail when it is
- * empty).  A hot ring that stayed empty for its idle window is armed
- * (ring_arm(), which re-checks the SQ after announcing the sleep) and
- * leaves the list; its peer's next push rings its doorbell, epoll reports
- * it, and ring_disarm() makes it hot again.  So a doorbell costs a
- * syscall on each side only when a ring goes from idle to busy, never per
- * request while it stays busy.  When no hot ring had work for
- * BRD_MANY_SPIN_NS plus BRD_MANY_WAKE_NS per hot ring (what waking them
- * all again would cost: a doorbell each way), every hot ring is armed and
- * the loop sleeps in epoll_wait(): an idle scheme costs no CPU.  No wakeup is lost: a ring
- * is either on the hot list (polled) or armed with nothing queued after
- * the announcement's fence.
+ * empty).  A hot ring that stayed empty (or its CQ full) for its idle
+ * window is armed for what it lacks (ring_arm(), which re-checks after
+ * announcing the sleep) and leaves the list; its consumer's next push (or
+ * reap) rings its doorbell, epoll reports it, and ring_disarm() makes it
+ * hot again.  So a doorbell costs a system call on each side only when a
+ * ring goes from idle to busy, never per request while it stays busy.
+ * When no hot ring had work for BRD_MANY_SPIN_NS plus BRD_MANY_WAKE_NS per
+ * hot ring (what waking them all again would cost), every hot ring is
+ * armed and the loop sleeps in epoll_wait(): an idle scheme costs no CPU.
+ * No wakeup is lost: a ring is either on the hot list (polled) or armed
+ * with nothing there after the announcement's fence.
  */
 #define BRD_EV_CTL UINT32_MAX
 #define BRD_EV_STOP (UINT32_MAX - 1)
 
 /* Limits of the loop, kept together. */
-#define BRD_MANY_EVENTS 256u	    /* epoll events taken per epoll_wait() */
-#define BRD_MANY_POLL_EVERY 64u	    /* ring visits between looks at epoll */
-#define BRD_MANY_SPIN_NS 50000u	    /* no work anywhere this long, plus */
-#define BRD_MANY_WAKE_NS 2000u	    /* this per hot ring: sleep */
-#define BRD_MANY_IDLE_MIN_NS 1000000ull /* a hot ring's idle window: 4x */
+#define BRD_MANY_EVENTS 256u	/* epoll events taken per epoll_wait() */
+#define BRD_MANY_POLL_EVERY 64u /* ring visits between looks at epoll */
+#define BRD_MANY_SPIN_NS 50000u /* no work anywhere this long, plus */
+#define BRD_MANY_WAKE_NS 2000u	/* this per hot ring: sleep */
+#define BRD_MANY_IDLE_MIN_NS 1000000ull	  /* a hot ring's idle window: 4x */
 #define BRD_MANY_IDLE_MAX_NS 100000000ull /* its last gap, in these bounds */
 
 struct brd_loop {
 	struct brd_scheme *s;
 	int ep;
-	unsigned cap, next;   /* ring slots, and the first never used */
-	struct ring **rings;  /* by slot; NULL once closed */
-	uint64_t *last;	      /* by slot: when it last had work */
-	uint64_t *idle;	      /* by slot: its idle window */
-	bool *is_hot;	      /* by slot: on the hot list */
-	unsigned *hot, nhot;  /* the hot list: slots polled, unarmed */
-	uint64_t last_any;    /* when any ring last had work */
+	unsigned cap, next;  /* ring slots, and the first never used */
+	struct ring **rings; /* by slot; NULL once closed */
+	uint64_t *last;	     /* by slot: when it last had work */
+	uint64_t *idle;	     /* by slot: its idle window */
+	bool *is_hot;	     /* by slot: on the hot list */
+	unsigned *hot, nhot; /* the hot list: slots polled, unarmed */
+	uint64_t last_any;   /* when any ring last had work */
 };
 
 static void
@@ -102,8 +102,8 @@ brd_loop_drop(struct brd_loop *l, unsigned i)
 /*
  * Answer what r holds as far as its CQ has room, filling the CQEs in
  * place; never waits, so one consumer that stops reaping holds up no
- * other ring (its ring stays hot while its SQ has entries).  How many
- * it answered, -EAGAIN when there was nothing it could do, or -errno.
+ * other ring.  How many it answered, -EAGAIN when the SQ is empty,
+ * -ENOBUFS when the CQ is full, or -errno.
  */
 static int
 brd_many_serve(struct ring *r)
@@ -113,7 +113,7 @@ brd_many_serve(struct ring *r)
 	int room, n, i;
 
 	if ((room = ring_reserve(r, BRD_MANY_ENTRIES)) < 0)
-		return room;
+		return room == -EAGAIN ? -ENOBUFS : room;
 	if ((n = ring_sq_pop_batch(r, sqes, (unsigned)room)) < 0) {
 		(void)ring_publish(r, 0);
 		return n;
@@ -137,23 +137,30 @@ brd_loop_visit(struct brd_loop *l, unsigned k, uint64_t now, bool sleepy)
 {
 	unsigned i = l->hot[k];
 	uint64_t gap;
+	unsigned ev;
 	int rc;
 
 	rc = brd_many_serve(l->rings[i]);
 	if (rc > 0) {
 		/* a ring that came back after g waits up to 4g next time */
 		gap = now - l->last[i];
-		l->idle[i] = gap > BRD_MANY_IDLE_MAX_NS / 4 ? BRD_MANY_IDLE_MAX_NS
-		    : gap < BRD_MANY_IDLE_MIN_NS / 4	  ? BRD_MANY_IDLE_MIN_NS
-							  : 4 * gap;
+		l->idle[i] = gap > BRD_MANY_IDLE_MAX_NS / 4
+		    ? BRD_MANY_IDLE_MAX_NS
+		    : gap < BRD_MANY_IDLE_MIN_NS / 4 ? BRD_MANY_IDLE_MIN_NS
+						     : 4 * gap;
 		l->last[i] = now;
 		return 1;
 	}
-	if (rc == -EAGAIN) {
+	if (rc == -EAGAIN || rc == -ENOBUFS) {
 		if (!sleepy && now - l->last[i] < l->idle[i])
 			return 0;
-		/* armed with nothing queued: epoll says when it is busy */
-		if ((rc = ring_arm(l->rings[i], RING_EV_IN)) == 0)
+		/*
+		 * Armed for what it lacks, SQEs or CQ room, with none there
+		 * after the fence: its doorbell rings when the consumer pushes
+		 * or reaps.
+		 */
+		ev = rc == -ENOBUFS ? RING_EV_OUT : RING_EV_IN;
+		if ((rc = ring_arm(l->rings[i], ev)) == 0)
 			brd_loop_cool(l, k);
 		if (rc >= 0)
 			return 0;
