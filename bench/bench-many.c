@@ -57,8 +57,8 @@
 #define BRD_MANY_EVENTS 256u	/* epoll events taken per epoll_wait() */
 #define BRD_MANY_POLL_EVERY 64u /* ring visits between looks at epoll */
 #define BRD_MANY_SPIN_NS 50000u /* no work anywhere this long, plus */
-#define BRD_MANY_WAKE_NS 2000u	/* this per hot ring: sleep */
-#define BRD_MANY_IDLE_MIN_NS 1000000ull	  /* a hot ring's idle window: 4x */
+#define BRD_MANY_WAKE_NS 5000u	/* this per hot ring: sleep */
+#define BRD_MANY_IDLE_MIN_NS 10000000ull  /* a hot ring's idle window: 4x */
 #define BRD_MANY_IDLE_MAX_NS 100000000ull /* its last gap, in these bounds */
 
 struct brd_loop {

@@ -366,7 +366,7 @@ void bench_ringd_many(const char *name, unsigned nrings, int64_t dur_ns,
 	"touched while the rings carry traffic between two other processes"
 #define BENCH_MANY_NOTE_TRAFFIC \
 	"per ring visit (4 NoOps) each side: no syscall while the ring stays " \
-	"busy, the scheme polls it unarmed (~0.001 syscalls/op; a doorbell " \
+	"busy, the scheme polls it unarmed (< 0.001 syscalls/op; a doorbell " \
 	"per visit was 0.26 send + 0.26 recvmmsg/op); ~10 line transfers: SQ " \
 	"tail, head, 4 SQE lines, CQ tail, head, 2 CQE lines; + in-service table"
 #define BENCH_MANY_NOTE_WATCH \
