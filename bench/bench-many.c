@@ -90,7 +90,7 @@ brd_loop_cool(struct brd_loop *l, unsigned k)
 	l->hot[k] = l->hot[--l->nhot];
 }
 
-/* The consumer left and everything is answered: close the ring. */
+/* The consumer left (DROP): close the ring, which answers what it holds. */
 static void
 brd_loop_drop(struct brd_loop *l, unsigned i)
 {
