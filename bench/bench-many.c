@@ -34,131 +34,304 @@
 
 /* --- the scheme process ----------------------------------------------- */
 
-/* Child, many rings: one epoll over the control socket and every doorbell. */
+/*
+ * Child, many rings: one loop serves every ring without a system call per
+ * request.  A ring that had work recently is "hot": unarmed, and polled
+ * on every sweep over the hot list (one load of its SQ tail when it is
+ * empty).  A hot ring that stayed empty (or its CQ full) for its idle
+ * window is armed for what it lacks (ring_arm(), which re-checks after
+ * announcing the sleep) and leaves the list; its consumer's next push (or
+ * reap) rings its doorbell, epoll reports it, and ring_disarm() makes it
+ * hot again.  So a doorbell costs a system call on each side only when a
+ * ring goes from idle to busy, never per request while it stays busy.
+ * When no hot ring had work for BRD_MANY_SPIN_NS plus BRD_MANY_WAKE_NS per
+ * hot ring (what waking them all again would cost), every hot ring is
+ * armed and the loop sleeps in epoll_wait(): an idle scheme costs no CPU.
+ * No wakeup is lost: a ring is either on the hot list (polled) or armed
+ * with nothing there after the announcement's fence.
+ */
 #define BRD_EV_CTL UINT32_MAX
 #define BRD_EV_STOP (UINT32_MAX - 1)
 
-static int
-brd_many_add(int ep, struct ring **rings, unsigned i)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = i };
+/* Limits of the loop, kept together. */
+#define BRD_MANY_EVENTS 256u	/* epoll events taken per epoll_wait() */
+#define BRD_MANY_POLL_EVERY 64u /* ring visits between looks at epoll */
+#define BRD_MANY_SPIN_NS 50000u /* no work anywhere this long, plus */
+#define BRD_MANY_WAKE_NS 5000u	/* this per hot ring: sleep */
+#define BRD_MANY_IDLE_MIN_NS 10000000ull  /* a hot ring's idle window: 4x */
+#define BRD_MANY_IDLE_MAX_NS 100000000ull /* its last gap, in these bounds */
 
-	if (epoll_ctl(ep, EPOLL_CTL_ADD, ring_fd(rings[i]), &ev) < 0)
-		return -errno;
+struct brd_loop {
+	struct brd_scheme *s;
+	int ep;
+	unsigned cap, next;  /* ring slots, and the first never used */
+	struct ring **rings; /* by slot; NULL once closed */
+	uint64_t *last;	     /* by slot: when it last had work */
+	uint64_t *idle;	     /* by slot: its idle window */
+	bool *is_hot;	     /* by slot: on the hot list */
+	unsigned *hot, nhot; /* the hot list: slots polled, unarmed */
+	uint64_t last_any;   /* when any ring last had work */
+};
+
+static void
+brd_loop_heat(struct brd_loop *l, unsigned i)
+{
+	if (l->is_hot[i])
+		return;
+	l->is_hot[i] = true;
+	l->hot[l->nhot++] = i;
+}
+
+/* Take hot list entry k off the list (the last one takes its place). */
+static void
+brd_loop_cool(struct brd_loop *l, unsigned k)
+{
+	l->is_hot[l->hot[k]] = false;
+	l->hot[k] = l->hot[--l->nhot];
+}
+
+/* The consumer left (DROP): close the ring, which answers what it holds. */
+static void
+brd_loop_drop(struct brd_loop *l, unsigned i)
+{
+	(void)epoll_ctl(l->ep, EPOLL_CTL_DEL, ring_fd(l->rings[i]), NULL);
+	ring_close(l->rings[i]);
+	l->rings[i] = NULL;
+}
+
+/*
+ * Answer what r holds as far as its CQ has room, filling the CQEs in
+ * place; never waits, so one consumer that stops reaping holds up no
+ * other ring.  How many it answered, -EAGAIN when the SQ is empty,
+ * -ENOBUFS when the CQ is full, or -errno.
+ */
+static int
+brd_many_serve(struct ring *r)
+{
+	struct ring_sqe sqes[BRD_MANY_ENTRIES];
+	struct ring_cqe *c;
+	int room, n, i;
+
+	if ((room = ring_reserve(r, BRD_MANY_ENTRIES)) < 0)
+		return room == -EAGAIN ? -ENOBUFS : room;
+	if ((n = ring_sq_pop_batch(r, sqes, (unsigned)room)) < 0) {
+		(void)ring_publish(r, 0);
+		return n;
+	}
+	for (i = 0; i < n; i++) {
+		c = ring_cqe_slot(r, (unsigned)i);
+		*c = (struct ring_cqe){ .user_data = sqes[i].user_data,
+			.status = sqes[i].opcode == RING_OP_NOOP
+			    ? 0
+			    : (uint64_t)(int64_t)-ENOSYS };
+	}
+	return ring_publish(r, (unsigned)n);
+}
+
+/*
+ * Serve hot list entry k once.  1: it had work; 0: it had none (it may
+ * have left the list: armed, or closed); -errno on failure.
+ */
+static int
+brd_loop_visit(struct brd_loop *l, unsigned k, uint64_t now, bool sleepy)
+{
+	unsigned i = l->hot[k];
+	uint64_t gap;
+	unsigned ev;
+	int rc;
+
+	rc = brd_many_serve(l->rings[i]);
+	if (rc > 0) {
+		/* a ring that came back after g waits up to 4g next time */
+		gap = now - l->last[i];
+		l->idle[i] = gap > BRD_MANY_IDLE_MAX_NS / 4
+		    ? BRD_MANY_IDLE_MAX_NS
+		    : gap < BRD_MANY_IDLE_MIN_NS / 4 ? BRD_MANY_IDLE_MIN_NS
+						     : 4 * gap;
+		l->last[i] = now;
+		return 1;
+	}
+	if (rc == -EAGAIN || rc == -ENOBUFS) {
+		if (!sleepy && now - l->last[i] < l->idle[i])
+			return 0;
+		/*
+		 * Armed for what it lacks, SQEs or CQ room, with none there
+		 * after the fence: its doorbell rings when the consumer pushes
+		 * or reaps.
+		 */
+		ev = rc == -ENOBUFS ? RING_EV_OUT : RING_EV_IN;
+		if ((rc = ring_arm(l->rings[i], ev)) == 0)
+			brd_loop_cool(l, k);
+		if (rc >= 0)
+			return 0;
+	}
+	if (rc == -ESHUTDOWN) {
+		brd_loop_cool(l, k);
+		brd_loop_drop(l, i);
+		return 0;
+	}
+	bench_err(l->s->name, "scheme: serve", rc);
+	return rc;
+}
+
+/*
+ * One sweep over the hot list.  sleepy: arm every ring found empty.
+ * Returns how many rings had work, or -errno.
+ */
+static int
+brd_loop_sweep(struct brd_loop *l, bool sleepy, unsigned *visits)
+{
+	uint64_t now = clock_ns();
+	unsigned k = 0, n;
+	int rc, busy = 0;
+
+	while (k < l->nhot) {
+		n = l->nhot;
+		if ((rc = brd_loop_visit(l, k, now, sleepy)) < 0)
+			return rc;
+		busy += rc;
+		(*visits)++;
+		/* entry k is another ring now when it left the list */
+		if (l->nhot == n)
+			k++;
+	}
+	if (busy > 0)
+		l->last_any = now;
+	return busy;
+}
+
+/* Accept every ring waiting to attach; a new ring starts hot. */
+static int
+brd_loop_attach(struct brd_loop *l, struct ring_ctl *ctl)
+{
+	struct epoll_event ev;
+	struct ring_attach a;
+	unsigned i;
+	int rc;
+
+	while ((rc = ring_ctl_next_attach(ctl, &a)) == 0) {
+		if (l->next == l->cap) {
+			(void)ring_ctl_refuse(ctl, &a, -EMFILE);
+			continue;
+		}
+		i = l->next;
+		if ((rc = ring_ctl_accept(ctl, &a, &l->rings[i])) < 0) {
+			bench_err(l->s->name, "scheme: ring_ctl_accept", rc);
+			return rc;
+		}
+		l->next++;
+		ev = (struct epoll_event){ .events = EPOLLIN, .data.u32 = i };
+		if (epoll_ctl(l->ep, EPOLL_CTL_ADD, ring_fd(l->rings[i]), &ev) <
+		    0)
+			return -errno;
+		l->last[i] = clock_ns();
+		l->idle[i] = BRD_MANY_IDLE_MIN_NS;
+		brd_loop_heat(l, i);
+	}
+	if (rc != -EAGAIN) {
+		bench_err(l->s->name, "scheme: ring_ctl_next_attach", rc);
+		return rc;
+	}
 	return 0;
 }
 
-/* Serve ring i until it is empty and armed; close it when it is over. */
+/*
+ * Take what epoll has (waiting timeout_ms for it): attaches, the stop
+ * cue, and doorbells, whose rings turn hot.  1 when told to stop.
+ */
 static int
-brd_many_kick(struct brd_scheme *s, int ep, struct ring **rings, unsigned i)
+brd_loop_events(struct brd_loop *l, struct ring_ctl *ctl, int timeout_ms)
 {
-	int rc, served;
+	struct epoll_event evs[BRD_MANY_EVENTS];
+	unsigned i;
+	int n, k, rc, stop = 0;
 
-	for (;;) {
-		rc = brd_serve(rings[i], BENCH_ADAPTIVE, &served);
-		if (rc == -EAGAIN || rc == 0) {
-			if ((rc = ring_arm(rings[i], RING_EV_IN)) == 0)
-				return 0;
-			if (rc > 0)
-				continue;
+	n = epoll_wait(l->ep, evs, BRD_MANY_EVENTS, timeout_ms);
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (k = 0; k < n; k++) {
+		i = evs[k].data.u32;
+		if (i == BRD_EV_STOP) {
+			stop = 1;
+		} else if (i == BRD_EV_CTL) {
+			if ((rc = brd_loop_attach(l, ctl)) < 0)
+				return rc;
+		} else if (i < l->next && l->rings[i] != NULL) {
+			ring_disarm(l->rings[i]);
+			brd_loop_heat(l, i);
 		}
-		if (rc == -ESHUTDOWN)
-			break;
-		bench_err(s->name, "scheme: serve", rc);
-		return rc;
 	}
-	(void)epoll_ctl(ep, EPOLL_CTL_DEL, ring_fd(rings[i]), NULL);
-	ring_close(rings[i]);
-	rings[i] = NULL;
-	return 0;
+	return stop;
 }
 
 static int
 brd_scheme_many(void *arg)
 {
 	struct brd_scheme *s = arg;
-	unsigned cap = s->nrings + BRD_MANY_SLACK, i, next = 0;
-	struct epoll_event ev, evs[64];
-	struct ring **rings = NULL;
+	struct brd_loop l;
 	struct ring_ctl *ctl;
-	struct ring_attach a;
-	int ep = -1, rc, n, k;
-	bool stop = false;
+	struct epoll_event ev;
+	unsigned i, visits = 0;
+	bool sleepy = false;
+	int rc, busy;
 
+	memset(&l, 0, sizeof(l));
+	l.s = s;
+	l.ep = -1;
+	l.cap = s->nrings + BRD_MANY_SLACK;
 	if ((rc = brd_scheme_register(s, &ctl)) < 0)
 		return rc;
-	if ((rings = calloc(cap, sizeof(*rings))) == NULL) {
+	l.rings = calloc(l.cap, sizeof(*l.rings));
+	l.last = calloc(l.cap, sizeof(*l.last));
+	l.idle = calloc(l.cap, sizeof(*l.idle));
+	l.is_hot = calloc(l.cap, sizeof(*l.is_hot));
+	l.hot = calloc(l.cap, sizeof(*l.hot));
+	if (l.rings == NULL || l.last == NULL || l.idle == NULL ||
+	    l.is_hot == NULL || l.hot == NULL) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	if ((ep = epoll_create1(EPOLL_CLOEXEC)) < 0) {
+	if ((l.ep = epoll_create1(EPOLL_CLOEXEC)) < 0) {
 		rc = -errno;
 		goto out;
 	}
 	ev = (struct epoll_event){ .events = EPOLLIN, .data.u32 = BRD_EV_CTL };
-	if (epoll_ctl(ep, EPOLL_CTL_ADD, ring_ctl_fd(ctl), &ev) < 0) {
+	if (epoll_ctl(l.ep, EPOLL_CTL_ADD, ring_ctl_fd(ctl), &ev) < 0) {
 		rc = -errno;
 		goto out;
 	}
 	ev = (struct epoll_event){ .events = EPOLLIN, .data.u32 = BRD_EV_STOP };
-	if (epoll_ctl(ep, EPOLL_CTL_ADD, s->stop[0], &ev) < 0) {
+	if (epoll_ctl(l.ep, EPOLL_CTL_ADD, s->stop[0], &ev) < 0) {
 		rc = -errno;
 		goto out;
 	}
-	while (!stop) {
-		n = epoll_wait(ep, evs, 64, -1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = -errno;
+	for (;;) {
+		/* sleep only with nothing hot: every ring is armed */
+		if (l.nhot == 0 || visits >= BRD_MANY_POLL_EVERY) {
+			rc = brd_loop_events(&l, ctl, l.nhot == 0 ? -1 : 0);
+			if (rc != 0)
+				break;
+			visits = 0;
+		}
+		if ((rc = busy = brd_loop_sweep(&l, sleepy, &visits)) < 0)
 			goto out;
-		}
-		for (k = 0; k < n; k++) {
-			i = evs[k].data.u32;
-			if (i == BRD_EV_STOP) {
-				stop = true;
-			} else if (i == BRD_EV_CTL) {
-				while (
-				    (rc = ring_ctl_next_attach(ctl, &a)) == 0) {
-					if (next == cap) {
-						(void)ring_ctl_refuse(ctl, &a,
-						    -EMFILE);
-						continue;
-					}
-					if ((rc = ring_ctl_accept(ctl, &a,
-						 &rings[next])) < 0) {
-						bench_err(s->name,
-						    "scheme: ring_ctl_accept",
-						    rc);
-						goto out;
-					}
-					if ((rc = brd_many_add(ep, rings,
-						 next)) < 0 ||
-					    (rc = brd_many_kick(s, ep, rings,
-						 next)) < 0)
-						goto out;
-					next++;
-				}
-				if (rc != -EAGAIN) {
-					bench_err(s->name,
-					    "scheme: ring_ctl_next_attach", rc);
-					goto out;
-				}
-			} else if (i < next && rings[i] != NULL) {
-				ring_disarm(rings[i]);
-				if ((rc = brd_many_kick(s, ep, rings, i)) < 0)
-					goto out;
-			}
-		}
+		sleepy = busy == 0 &&
+		    clock_ns() - l.last_any >
+			BRD_MANY_SPIN_NS + (uint64_t)l.nhot * BRD_MANY_WAKE_NS;
 	}
-	rc = 0;
+	if (rc > 0)
+		rc = 0;
 out:
-	if (rings != NULL)
-		for (i = 0; i < cap; i++)
-			ring_close(rings[i]);
-	free(rings);
-	if (ep >= 0)
-		close(ep);
+	if (l.rings != NULL)
+		for (i = 0; i < l.cap; i++)
+			ring_close(l.rings[i]);
+	free(l.rings);
+	free(l.last);
+	free(l.idle);
+	free(l.is_hot);
+	free(l.hot);
+	if (l.ep >= 0)
+		close(l.ep);
 	ring_ctl_close(ctl);
 	return rc;
 }
@@ -337,7 +510,8 @@ bench_ringd_many(const char *name, unsigned nrings, int64_t dur_ns,
 	res->budget.v = 0.05 * 1e9 / (10.0 * BENCH_WATCH_RINGS);
 	if ((rc = brd_state()) < 0)
 		goto fail;
-	brd_scheme_init(&s, name, BENCH_ADAPTIVE, nrings);
+	/* nrings > 1 asks brd_scheme_start() for the stop pipe, also for one */
+	brd_scheme_init(&s, name, BENCH_ADAPTIVE, nrings > 1 ? nrings : 2);
 	if ((rc = brd_scheme_start(&s, &c, brd_scheme_many)) < 0)
 		goto fail;
 	m.r = calloc(nrings, sizeof(*m.r));

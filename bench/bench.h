@@ -360,6 +360,22 @@ struct bench_many {
 #define BENCH_WATCH_RINGS 10000u
 void bench_ringd_many(const char *name, unsigned nrings, int64_t dur_ns,
     struct bench_many *res);
+/* What the many-rings rows cost, from their profile (main.c's notes). */
+#define BENCH_MANY_NOTE_CPU \
+	"ringd is on no ring's data path: no syscall and no ring line " \
+	"touched while the rings carry traffic between two other processes"
+#define BENCH_MANY_NOTE_TRAFFIC \
+	"per ring visit (4 NoOps) each side: no syscall while the ring stays " \
+	"busy, the scheme polls it unarmed (< 0.001 syscalls/op; a doorbell " \
+	"per visit was 0.26 send + 0.26 recvmmsg/op); ~10 line transfers: SQ " \
+	"tail, head, 4 SQE lines, CQ tail, head, 2 CQE lines; + in-service table"
+#define BENCH_MANY_NOTE_WATCH \
+	"per 10 Hz snapshot: 1 LIST request, a sendmsg of reply per ~190 " \
+	"rings, ~4 epoll_wait; 14 header lines per ring (indices, epochs, " \
+	"status, wait words of both queues), most written since the last one"
+#define BENCH_MANY_NOTE_LIST \
+	"ring_get_stats_many() overlaps the 14 header-line loads of 16 rings " \
+	"at a time; then one record encoded and its share of the reply"
 
 /* physalloc3 through the private ringd (root only, by ringd's default). */
 enum bench_phys {

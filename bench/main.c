@@ -746,16 +746,20 @@ main(int argc, char **argv)
 	/* ringd is not on the data path of rings between two processes. */
 	BENCH_ROW(many_name, -1, &dm.cpu, "wall time of traffic", -1, &dm.wall,
 	    BENCH_CPU, BENCH_AT_MOST, 0.01, true);
+	rows[n - 1].note = BENCH_MANY_NOTE_CPU;
 	BENCH_ROW(traffic_name, -1, &dm.ops, bench_tests[T_S1].name, -1,
 	    &v[T_S1], BENCH_OPS, BENCH_AT_LEAST, 0.5, false);
+	rows[n - 1].note = BENCH_MANY_NOTE_TRAFFIC;
 	/* ringtop -d 0.1 over the same rings: what watching costs ringd */
 	BENCH_ROW(watch_name, -1, &dm.wcpu, "wall time of traffic", -1,
 	    &dm.wwall, BENCH_CPU, BENCH_AT_MOST,
 	    0.05 * many / BENCH_WATCH_RINGS, true);
+	rows[n - 1].note = BENCH_MANY_NOTE_WATCH;
 	BENCH_ROW(NULL, -1, &dm.wops, "traffic unwatched", -1, &dm.ops,
 	    BENCH_OPS, BENCH_NONE, 0, false);
 	BENCH_ROW("list, per ring", -1, &dm.snap, "5% of a core/100k", -1,
 	    &dm.budget, BENCH_NS, BENCH_AT_MOST, 1.0, false);
+	rows[n - 1].note = BENCH_MANY_NOTE_LIST;
 	BENCH_ROW(idle_name, -1, &idle, "wall time blocked", -1, &wall,
 	    BENCH_CPU, BENCH_AT_MOST, 0.001, true);
 	BENCH_ROW(NULL, -1, &idle, "bare FUTEX_WAIT child", -1, &fidle,
