@@ -9,6 +9,7 @@
  * knows ringd; the control client hangs its own records on a ring
  * through the close hook (ringi_set_close_hook()).
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -60,6 +61,10 @@ ring_pair_create(const struct ring_params *p, struct ring_fds *fds)
 {
 	struct ring_pair_desc d;
 	struct ring_layout l;
+	union {
+		uint8_t b[2 * RING_PAGE + sizeof(uint64_t)]; /* to cq_hdr's count */
+		uint64_t align;
+	} head;
 	uint64_t ec;
 	int mem = -1, db[2] = { -1, -1 }, rc;
 
@@ -75,21 +80,25 @@ ring_pair_create(const struct ring_params *p, struct ring_fds *fds)
 	if ((rc = ring_desc_check(&d)) < 0)
 		return rc;
 	l = ring_layout(d.flags, d.sq_entries, d.cq_entries, d.pool_bytes);
+	_Static_assert(sizeof(struct ring_pair_desc) <= RING_PAGE,
+	    "the description fits its page");
+	assert(l.sq_hdr + sizeof(ec) <= sizeof(head.b) &&
+	    l.cq_hdr + sizeof(ec) == sizeof(head.b));
 
 	mem = memfd_create("ring-pair", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (mem < 0)
 		goto fail;
 	if (ftruncate(mem, (off_t)l.total) < 0)
 		goto fail;
-	if (pwrite(mem, &d, sizeof(d), 0) != (ssize_t)sizeof(d))
-		goto fail;
+	/* the description and both entry counts in one write: the bytes
+	 * between them are the file's zeros */
+	memset(&head, 0, sizeof(head));
+	memcpy(head.b, &d, sizeof(d));
 	ec = d.sq_entries;
-	if (pwrite(mem, &ec, sizeof(ec), (off_t)l.sq_hdr) !=
-	    (ssize_t)sizeof(ec))
-		goto fail;
+	memcpy(head.b + l.sq_hdr, &ec, sizeof(ec));
 	ec = d.cq_entries;
-	if (pwrite(mem, &ec, sizeof(ec), (off_t)l.cq_hdr) !=
-	    (ssize_t)sizeof(ec))
+	memcpy(head.b + l.cq_hdr, &ec, sizeof(ec));
+	if (pwrite(mem, head.b, sizeof(head.b), 0) != (ssize_t)sizeof(head.b))
 		goto fail;
 	if (fcntl(mem, F_ADD_SEALS, RING_SEALS | F_SEAL_SEAL) < 0)
 		goto fail;
@@ -127,20 +136,17 @@ ring_doorbell_check(int fd, struct stat *st)
 	if (!S_ISSOCK(st->st_mode))
 		return -EINVAL;
 	len = sizeof(v);
-	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) < 0 ||
-	    v != AF_UNIX)
-		return -EINVAL;
-	len = sizeof(v);
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) < 0 ||
 	    v != SOCK_DGRAM)
 		return -EINVAL;
+	/* the family comes with the name: AF_UNIX and unnamed */
 	len = sizeof(sa);
 	if (getsockname(fd, (struct sockaddr *)&sa, &len) < 0 ||
-	    len != sizeof(sa_family_t))
+	    len != sizeof(sa_family_t) || sa.sun_family != AF_UNIX)
 		return -EINVAL;
 	len = sizeof(sa);
 	if (getpeername(fd, (struct sockaddr *)&sa, &len) < 0 ||
-	    len != sizeof(sa_family_t))
+	    len != sizeof(sa_family_t) || sa.sun_family != AF_UNIX)
 		return -EINVAL;
 	return 0;
 }
@@ -328,12 +334,36 @@ ring_monitor_write(struct ring *r, bool on)
 	return 0;
 }
 
+/*
+ * Are bits set in both status words already, with no sleeper announced
+ * in any wait word?  Then setting them again and waking would change
+ * nothing: whoever announces a sleep later re-reads the status after its
+ * fence (wait.c) and sees them.  The fence here orders the status loads
+ * before the wait-word loads, against the sleeper's store, fence, load.
+ * A monitor (ringd) so skips two mprotect() calls and two write faults
+ * when it closes a ring whose side set DROP on leaving.
+ */
+static bool
+ring_status_settled(const struct ring *r, uint64_t bits)
+{
+	if ((ring_load_acquire(&r->sq.hp->h.status) & bits) != bits ||
+	    (ring_load_acquire(&r->cq.hp->h.status) & bits) != bits)
+		return false;
+	ring_smp_mb();
+	return ring_load_relaxed(&r->sq.hp->pop_wait) == 0 &&
+	    ring_load_relaxed(&r->sq.hp->push_wait) == 0 &&
+	    ring_load_relaxed(&r->cq.hp->pop_wait) == 0 &&
+	    ring_load_relaxed(&r->cq.hp->push_wait) == 0;
+}
+
 /* Set bits in both status words and wake every sleeper. */
 static int
 ring_set_status(struct ring *r, uint64_t bits)
 {
 	int rc;
 
+	if (ring_status_settled(r, bits))
+		return 0;
 	if ((rc = ring_monitor_write(r, true)) < 0)
 		return rc;
 	/* take the write faults first, so both bits land close together */
