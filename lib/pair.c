@@ -200,26 +200,38 @@ ring_map(struct ring *r, int mem, const struct ring_pair_desc *d)
 			   : sizeof(struct ring_sqe);
 	uint32_t cqe = b32 ? sizeof(struct ring_cqe32)
 			   : sizeof(struct ring_cqe);
-	size_t len = r->role == RING_ROLE_MONITOR ? l.sq_ents : l.total;
-	uint8_t *m, *sq_slots = NULL, *cq_slots = NULL;
+	uint8_t *m, *sq_hdr, *cq_hdr, *sq_slots = NULL, *cq_slots = NULL;
 	int rc;
 
-	/* A monitor only reads; it writes status words for an instant (see
-	 * ring_monitor_write()). */
-	m = mmap(NULL, len,
-	    PROT_READ | (r->role == RING_ROLE_MONITOR ? 0 : PROT_WRITE),
-	    MAP_SHARED, mem, 0);
-	if (m == MAP_FAILED)
-		return -errno;
-	r->map = m;
-	r->map_len = len;
 	r->pool_bytes = d->pool_bytes;
-	/* The description page is never touched through the mapping. */
-	if (mprotect(m, RING_PAGE, PROT_NONE) < 0)
-		return -errno;
-	if (r->role != RING_ROLE_MONITOR) {
+	if (r->role == RING_ROLE_MONITOR) {
+		/*
+		 * A monitor maps the two header pages only, read-only, and
+		 * takes both faults in the mmap() call: it writes status
+		 * words for an instant (see ring_monitor_write()).
+		 */
+		r->map_len = l.sq_ents - l.sq_hdr;
+		m = mmap(NULL, r->map_len, PROT_READ, MAP_SHARED | MAP_POPULATE,
+		    mem, (off_t)l.sq_hdr);
+		if (m == MAP_FAILED)
+			return -errno;
+		r->map = m;
+		sq_hdr = m;
+		cq_hdr = m + (l.cq_hdr - l.sq_hdr);
+	} else {
+		r->map_len = l.total;
+		m = mmap(NULL, l.total, PROT_READ | PROT_WRITE, MAP_SHARED, mem,
+		    0);
+		if (m == MAP_FAILED)
+			return -errno;
+		r->map = m;
+		sq_hdr = m + l.sq_hdr;
+		cq_hdr = m + l.cq_hdr;
 		sq_slots = m + l.sq_ents;
 		cq_slots = m + l.cq_ents;
+		/* The description page is never touched through the mapping. */
+		if (mprotect(m, RING_PAGE, PROT_NONE) < 0)
+			return -errno;
 		/* The popper only reads the peer's entries. */
 		if (r->role == RING_ROLE_CONSUMER) {
 			if (mprotect(cq_slots, l.pool_map - l.cq_ents,
@@ -238,11 +250,11 @@ ring_map(struct ring *r, int mem, const struct ring_pair_desc *d)
 		r->pool = d->pool_bytes ? m + l.pool : NULL;
 		r->pool_map = (_Atomic uint64_t *)(m + l.pool_map);
 	}
-	rc = ring_q_init(&r->sq, m + l.sq_hdr, sq_slots, d->sq_entries, sqe,
+	rc = ring_q_init(&r->sq, sq_hdr, sq_slots, d->sq_entries, sqe,
 	    r->role == RING_ROLE_CONSUMER);
 	if (rc == 0)
-		rc = ring_q_init(&r->cq, m + l.cq_hdr, cq_slots, d->cq_entries,
-		    cqe, r->role == RING_ROLE_PRODUCER);
+		rc = ring_q_init(&r->cq, cq_hdr, cq_slots, d->cq_entries, cqe,
+		    r->role == RING_ROLE_PRODUCER);
 	r->sq.sq = true;
 	r->sq.b32 = r->cq.b32 = b32;
 	if (rc == 0 && r->role == RING_ROLE_PRODUCER)
@@ -328,8 +340,8 @@ ring_monitor_write(struct ring *r, bool on)
 {
 	if (r->role != RING_ROLE_MONITOR)
 		return 0;
-	if (mprotect((uint8_t *)r->map + RING_PAGE, r->map_len - RING_PAGE,
-		PROT_READ | (on ? PROT_WRITE : 0)) < 0)
+	if (mprotect(r->map, r->map_len, PROT_READ | (on ? PROT_WRITE : 0)) <
+	    0)
 		return -errno;
 	return 0;
 }
