@@ -54,7 +54,7 @@ rings_insert(struct ringd_ring *rr)
 	struct stat st;
 
 	if (rr->rx == NULL) {
-		/* a spare pair (rings_spare_take()) comes with its identity */
+		/* a spare pair (rings_pair_for()) comes with its identity */
 		if (rr->mem_ino == 0) {
 			if (fstat(rr->fds.mem, &st) < 0)
 				return -errno;
