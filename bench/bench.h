@@ -342,6 +342,12 @@ int bench_ringd_rtt_once(const char *name, enum bench_mode mode, bool echo,
  */
 int bench_ringd_open_once(const char *name, bool ringd, uint64_t n,
     double *ops);
+/* What one lifetime costs through ringd (perf and strace of both sides). */
+#define BENCH_OPEN_NOTE \
+	"per lifetime: 2 round trips + a DROP doorbell wakeup of ringd; " \
+	"client ~30 syscalls, ringd ~60 (23 make the next pair ahead); " \
+	"ringd's CPU is the limit: 3 munmap() with a TLB-flush IPI each " \
+	"(~28%), mapping faults, its producer side of null"
 
 /*
  * nrings rings from one consumer (the parent, round-robin, busy) to one

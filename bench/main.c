@@ -706,6 +706,7 @@ main(int argc, char **argv)
 	    3.0);
 	BENCH_PAIR("ringd open+close", T_DOPEN, T_POPEN, BENCH_KOPS,
 	    BENCH_AT_LEAST, 0.6);
+	rows[n - 1].note = BENCH_OPEN_NOTE;
 	/* physalloc3: one control round trip each way, and SG assembly */
 	BENCH_PAIR("physalloc3 4 KiB", T_P4K, T_CTL, BENCH_KOPS, BENCH_NONE, 0);
 	rows[n - 1].note = BENCH_PHYS_NOTE_PAIR;

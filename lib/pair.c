@@ -9,6 +9,7 @@
  * knows ringd; the control client hangs its own records on a ring
  * through the close hook (ringi_set_close_hook()).
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -60,6 +61,10 @@ ring_pair_create(const struct ring_params *p, struct ring_fds *fds)
 {
 	struct ring_pair_desc d;
 	struct ring_layout l;
+	union {
+		uint8_t b[2 * RING_PAGE + sizeof(uint64_t)]; /* to cq_hdr's count */
+		uint64_t align;
+	} head;
 	uint64_t ec;
 	int mem = -1, db[2] = { -1, -1 }, rc;
 
@@ -75,21 +80,25 @@ ring_pair_create(const struct ring_params *p, struct ring_fds *fds)
 	if ((rc = ring_desc_check(&d)) < 0)
 		return rc;
 	l = ring_layout(d.flags, d.sq_entries, d.cq_entries, d.pool_bytes);
+	_Static_assert(sizeof(struct ring_pair_desc) <= RING_PAGE,
+	    "the description fits its page");
+	assert(l.sq_hdr + sizeof(ec) <= sizeof(head.b) &&
+	    l.cq_hdr + sizeof(ec) == sizeof(head.b));
 
 	mem = memfd_create("ring-pair", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (mem < 0)
 		goto fail;
 	if (ftruncate(mem, (off_t)l.total) < 0)
 		goto fail;
-	if (pwrite(mem, &d, sizeof(d), 0) != (ssize_t)sizeof(d))
-		goto fail;
+	/* the description and both entry counts in one write: the bytes
+	 * between them are the file's zeros */
+	memset(&head, 0, sizeof(head));
+	memcpy(head.b, &d, sizeof(d));
 	ec = d.sq_entries;
-	if (pwrite(mem, &ec, sizeof(ec), (off_t)l.sq_hdr) !=
-	    (ssize_t)sizeof(ec))
-		goto fail;
+	memcpy(head.b + l.sq_hdr, &ec, sizeof(ec));
 	ec = d.cq_entries;
-	if (pwrite(mem, &ec, sizeof(ec), (off_t)l.cq_hdr) !=
-	    (ssize_t)sizeof(ec))
+	memcpy(head.b + l.cq_hdr, &ec, sizeof(ec));
+	if (pwrite(mem, head.b, sizeof(head.b), 0) != (ssize_t)sizeof(head.b))
 		goto fail;
 	if (fcntl(mem, F_ADD_SEALS, RING_SEALS | F_SEAL_SEAL) < 0)
 		goto fail;
@@ -127,20 +136,17 @@ ring_doorbell_check(int fd, struct stat *st)
 	if (!S_ISSOCK(st->st_mode))
 		return -EINVAL;
 	len = sizeof(v);
-	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) < 0 ||
-	    v != AF_UNIX)
-		return -EINVAL;
-	len = sizeof(v);
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) < 0 ||
 	    v != SOCK_DGRAM)
 		return -EINVAL;
+	/* the family comes with the name: AF_UNIX and unnamed */
 	len = sizeof(sa);
 	if (getsockname(fd, (struct sockaddr *)&sa, &len) < 0 ||
-	    len != sizeof(sa_family_t))
+	    len != sizeof(sa_family_t) || sa.sun_family != AF_UNIX)
 		return -EINVAL;
 	len = sizeof(sa);
 	if (getpeername(fd, (struct sockaddr *)&sa, &len) < 0 ||
-	    len != sizeof(sa_family_t))
+	    len != sizeof(sa_family_t) || sa.sun_family != AF_UNIX)
 		return -EINVAL;
 	return 0;
 }
@@ -194,26 +200,38 @@ ring_map(struct ring *r, int mem, const struct ring_pair_desc *d)
 			   : sizeof(struct ring_sqe);
 	uint32_t cqe = b32 ? sizeof(struct ring_cqe32)
 			   : sizeof(struct ring_cqe);
-	size_t len = r->role == RING_ROLE_MONITOR ? l.sq_ents : l.total;
-	uint8_t *m, *sq_slots = NULL, *cq_slots = NULL;
+	uint8_t *m, *sq_hdr, *cq_hdr, *sq_slots = NULL, *cq_slots = NULL;
 	int rc;
 
-	/* A monitor only reads; it writes status words for an instant (see
-	 * ring_monitor_write()). */
-	m = mmap(NULL, len,
-	    PROT_READ | (r->role == RING_ROLE_MONITOR ? 0 : PROT_WRITE),
-	    MAP_SHARED, mem, 0);
-	if (m == MAP_FAILED)
-		return -errno;
-	r->map = m;
-	r->map_len = len;
 	r->pool_bytes = d->pool_bytes;
-	/* The description page is never touched through the mapping. */
-	if (mprotect(m, RING_PAGE, PROT_NONE) < 0)
-		return -errno;
-	if (r->role != RING_ROLE_MONITOR) {
+	if (r->role == RING_ROLE_MONITOR) {
+		/*
+		 * A monitor maps the two header pages only, read-only, and
+		 * takes both faults in the mmap() call: it writes status
+		 * words for an instant (see ring_monitor_write()).
+		 */
+		r->map_len = l.sq_ents - l.sq_hdr;
+		m = mmap(NULL, r->map_len, PROT_READ, MAP_SHARED | MAP_POPULATE,
+		    mem, (off_t)l.sq_hdr);
+		if (m == MAP_FAILED)
+			return -errno;
+		r->map = m;
+		sq_hdr = m;
+		cq_hdr = m + (l.cq_hdr - l.sq_hdr);
+	} else {
+		r->map_len = l.total;
+		m = mmap(NULL, l.total, PROT_READ | PROT_WRITE, MAP_SHARED, mem,
+		    0);
+		if (m == MAP_FAILED)
+			return -errno;
+		r->map = m;
+		sq_hdr = m + l.sq_hdr;
+		cq_hdr = m + l.cq_hdr;
 		sq_slots = m + l.sq_ents;
 		cq_slots = m + l.cq_ents;
+		/* The description page is never touched through the mapping. */
+		if (mprotect(m, RING_PAGE, PROT_NONE) < 0)
+			return -errno;
 		/* The popper only reads the peer's entries. */
 		if (r->role == RING_ROLE_CONSUMER) {
 			if (mprotect(cq_slots, l.pool_map - l.cq_ents,
@@ -232,11 +250,11 @@ ring_map(struct ring *r, int mem, const struct ring_pair_desc *d)
 		r->pool = d->pool_bytes ? m + l.pool : NULL;
 		r->pool_map = (_Atomic uint64_t *)(m + l.pool_map);
 	}
-	rc = ring_q_init(&r->sq, m + l.sq_hdr, sq_slots, d->sq_entries, sqe,
+	rc = ring_q_init(&r->sq, sq_hdr, sq_slots, d->sq_entries, sqe,
 	    r->role == RING_ROLE_CONSUMER);
 	if (rc == 0)
-		rc = ring_q_init(&r->cq, m + l.cq_hdr, cq_slots, d->cq_entries,
-		    cqe, r->role == RING_ROLE_PRODUCER);
+		rc = ring_q_init(&r->cq, cq_hdr, cq_slots, d->cq_entries, cqe,
+		    r->role == RING_ROLE_PRODUCER);
 	r->sq.sq = true;
 	r->sq.b32 = r->cq.b32 = b32;
 	if (rc == 0 && r->role == RING_ROLE_PRODUCER)
@@ -322,10 +340,32 @@ ring_monitor_write(struct ring *r, bool on)
 {
 	if (r->role != RING_ROLE_MONITOR)
 		return 0;
-	if (mprotect((uint8_t *)r->map + RING_PAGE, r->map_len - RING_PAGE,
-		PROT_READ | (on ? PROT_WRITE : 0)) < 0)
+	if (mprotect(r->map, r->map_len, PROT_READ | (on ? PROT_WRITE : 0)) <
+	    0)
 		return -errno;
 	return 0;
+}
+
+/*
+ * Are bits set in both status words already, with no sleeper announced
+ * in any wait word?  Then setting them again and waking would change
+ * nothing: whoever announces a sleep later re-reads the status after its
+ * fence (wait.c) and sees them.  The fence here orders the status loads
+ * before the wait-word loads, against the sleeper's store, fence, load.
+ * A monitor (ringd) so skips two mprotect() calls and two write faults
+ * when it closes a ring whose side set DROP on leaving.
+ */
+static bool
+ring_status_settled(const struct ring *r, uint64_t bits)
+{
+	if ((ring_load_acquire(&r->sq.hp->h.status) & bits) != bits ||
+	    (ring_load_acquire(&r->cq.hp->h.status) & bits) != bits)
+		return false;
+	ring_smp_mb();
+	return ring_load_relaxed(&r->sq.hp->pop_wait) == 0 &&
+	    ring_load_relaxed(&r->sq.hp->push_wait) == 0 &&
+	    ring_load_relaxed(&r->cq.hp->pop_wait) == 0 &&
+	    ring_load_relaxed(&r->cq.hp->push_wait) == 0;
 }
 
 /* Set bits in both status words and wake every sleeper. */
@@ -334,6 +374,8 @@ ring_set_status(struct ring *r, uint64_t bits)
 {
 	int rc;
 
+	if (ring_status_settled(r, bits))
+		return 0;
 	if ((rc = ring_monitor_write(r, true)) < 0)
 		return rc;
 	/* take the write faults first, so both bits land close together */

@@ -206,6 +206,8 @@ loop_run(void)
 		builtin_run_ready();
 		client_reap();
 		rings_reap();
+		/* spare pairs for the next OPEN, now that the replies went */
+		rings_spare_fill();
 		builtin_trim();
 		loop_status(service_now_ns(), &last_status);
 	}

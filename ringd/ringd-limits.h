@@ -109,6 +109,9 @@
 /* and no visit starts once a turn took this long (page faults, a slow
  * machine: bytes are not time) */
 #define RINGD_BUILTIN_TURN_NS 2000000u
+/* pairs made ahead for the next OPEN (rings.c), counted as rings in the
+ * descriptor room */
+#define RINGD_SPARE_PAIRS 1
 #define RINGD_EPOLL_BATCH 64	 /* events taken per epoll_wait */
 #define RINGD_READ_BATCH 32	 /* requests a client per wakeup: fairness */
 #define RINGD_CONF_LINE_MAX 1024 /* longest ringd.conf line */

@@ -472,6 +472,7 @@ void rings_client_gone(struct client *c);
 int64_t rings_expire(uint64_t now);
 void rings_fds(const struct ringd_ring *rr, struct ring_fds *f);
 void rings_reap(void);
+void rings_spare_fill(void);
 void rings_fini(void);
 
 /* rings.c, for redox.c: the model's bookkeeping both kinds share */

@@ -54,10 +54,13 @@ rings_insert(struct ringd_ring *rr)
 	struct stat st;
 
 	if (rr->rx == NULL) {
-		if (fstat(rr->fds.mem, &st) < 0)
-			return -errno;
-		rr->mem_dev = st.st_dev;
-		rr->mem_ino = st.st_ino;
+		/* a spare pair (rings_pair_for()) comes with its identity */
+		if (rr->mem_ino == 0) {
+			if (fstat(rr->fds.mem, &st) < 0)
+				return -errno;
+			rr->mem_dev = st.st_dev;
+			rr->mem_ino = st.st_ino;
+		}
 		if (RB_INSERT(ring_mem_tree, &ringd.ring_mems, rr) != NULL)
 			return -EALREADY;
 	}
@@ -247,14 +250,159 @@ rings_reply_open(struct ringd_ring *rr, int err)
 }
 
 /*
- * Would rings more rings, serving more of them served by ringd and
- * clients more connections leave RINGD_FD_RESERVE descriptors free (new
- * clients and takeovers of rings whose producer dies need them)?  Counted
- * from what ringd holds, against the soft limit (raised to the hard one
- * at start).
+ * Spare pairs: a few pairs made ahead, of the parameters the last OPEN
+ * asked for, each with its memory file sealed, its monitor handle and
+ * the file's identity, so that an OPEN like the last one finds its pair
+ * made.  They are made after the loop turn that used one
+ * (rings_spare_fill()), not while a client waits.  A spare is a pair no
+ * process but ringd has seen: it leaves the pool once, to become a ring
+ * through the same admission as any other (rings_handle_open()), and a
+ * ring's pair never comes back.  Spares count against the descriptor
+ * room like rings (rings_fd_room()) but are no ring of anyone's; they
+ * last while the connection whose OPEN asked for them does, so that an
+ * idle ringd holds nothing.
  */
-bool
-rings_fd_room(uint32_t rings, uint32_t serving, uint32_t clients)
+struct rings_spare {
+	struct ring *mon;
+	int mem;
+	dev_t dev;
+	ino_t ino;
+};
+
+static struct {
+	struct ring_params params; /* what every spare was made with */
+	struct ring_params want;   /* what the last OPEN asked for */
+	bool wanted;		   /* an OPEN used or missed a spare */
+	const struct client *c;	   /* whose OPEN that was */
+	unsigned n;
+	struct rings_spare pair[RINGD_SPARE_PAIRS];
+} rings_spares;
+
+static bool rings_fd_fit(uint32_t spares, uint32_t rings, uint32_t serving,
+    uint32_t clients);
+
+static void
+rings_spare_free(struct rings_spare *sp)
+{
+	ring_close(sp->mon);
+	close(sp->mem);
+}
+
+/* Give every spare back (other parameters wanted, or shutdown). */
+static void
+rings_spare_flush(void)
+{
+	while (rings_spares.n > 0)
+		rings_spare_free(&rings_spares.pair[--rings_spares.n]);
+}
+
+static bool
+rings_params_eq(const struct ring_params *a, const struct ring_params *b)
+{
+	return a->sq_entries == b->sq_entries &&
+	    a->cq_entries == b->cq_entries && a->flags == b->flags &&
+	    a->pool_bytes == b->pool_bytes && a->reserved == b->reserved;
+}
+
+/* Is a spare of these parameters there? */
+static bool
+rings_spare_has(const struct ring_params *p)
+{
+	return rings_spares.n > 0 && rings_params_eq(&rings_spares.params, p);
+}
+
+/*
+ * Make a new pair of parameters p and open ringd's monitor handle on it:
+ * the memory file into *mem, the handle (which keeps the doorbells) into
+ * *mon.  0 or -errno.
+ */
+static int
+rings_make_pair(const struct ring_params *p, int *mem, struct ring **mon)
+{
+	struct ring_fds fds;
+	int rc;
+
+	if ((rc = ring_pair_create(p, &fds)) < 0)
+		return rc;
+	if ((rc = ring_open(&fds, RING_ROLE_MONITOR, mon)) < 0) {
+		ring_fds_close(&fds);
+		return rc;
+	}
+	/* the monitor holds the doorbells now: one copy of each is enough */
+	close(fds.doorbell[0]);
+	close(fds.doorbell[1]);
+	*mem = fds.mem;
+	return 0;
+}
+
+/*
+ * rr's pair, of the parameters the consumer asked for: a spare when one
+ * of them is made, else a new one.  Either way the next spares are made
+ * after this loop turn, of these parameters.
+ */
+static int
+rings_pair_for(struct ringd_ring *rr, const struct client *c,
+    const struct ring_params *p)
+{
+	struct rings_spare *sp;
+
+	rings_spares.want = *p;
+	rings_spares.wanted = true;
+	rings_spares.c = c;
+	if (!rings_spare_has(p))
+		return rings_make_pair(p, &rr->fds.mem, &rr->mon);
+	sp = &rings_spares.pair[--rings_spares.n];
+	rr->fds.mem = sp->mem;
+	rr->mon = sp->mon;
+	rr->mem_dev = sp->dev;
+	rr->mem_ino = sp->ino;
+	return 0;
+}
+
+/*
+ * After a loop turn in which an OPEN took a spare or found none: make
+ * spares of its parameters, while the descriptor room allows, up to
+ * RINGD_SPARE_PAIRS.  Failing is harmless: the next OPEN makes its pair.
+ */
+void
+rings_spare_fill(void)
+{
+	struct rings_spare *sp;
+	struct stat st;
+
+	if (!rings_spares.wanted || rings_spares.c == NULL)
+		return;
+	rings_spares.wanted = false;
+	if (!rings_params_eq(&rings_spares.params, &rings_spares.want)) {
+		rings_spare_flush();
+		rings_spares.params = rings_spares.want;
+	}
+	while (rings_spares.n < RINGD_SPARE_PAIRS &&
+	    rings_fd_fit(rings_spares.n + 1, 1, 0, 0)) {
+		sp = &rings_spares.pair[rings_spares.n];
+		if (rings_make_pair(&rings_spares.params, &sp->mem, &sp->mon) <
+		    0)
+			return;
+		if (fstat(sp->mem, &st) < 0) {
+			rings_spare_free(sp);
+			return;
+		}
+		sp->dev = st.st_dev;
+		sp->ino = st.st_ino;
+		rings_spares.n++;
+	}
+}
+
+/*
+ * Would spares spare pairs, and rings more rings, serving more of them
+ * served by ringd and clients more connections leave RINGD_FD_RESERVE
+ * descriptors free (new clients and takeovers of rings whose producer
+ * dies need them)?  Counted from what ringd holds, against the soft limit
+ * (raised to the hard one at start).
+ */
+static bool
+rings_fd_fit(uint32_t spares, uint32_t rings, uint32_t serving,
+    uint32_t clients)
 {
 	struct rlimit rl;
 	uint64_t used, reserve;
@@ -263,11 +411,27 @@ rings_fd_room(uint32_t rings, uint32_t serving, uint32_t clients)
 		return true;
 	reserve = rl.rlim_cur / 8 < RINGD_FD_RESERVE ? rl.rlim_cur / 8
 						     : RINGD_FD_RESERVE;
-	used = ((uint64_t)ringd.nrings + rings) * RINGD_FDS_PER_RING +
+	used = ((uint64_t)ringd.nrings + spares + rings) * RINGD_FDS_PER_RING +
 	    ((uint64_t)ringd.nserving + serving) * RINGD_FDS_PER_SERVE +
 	    ((uint64_t)ringd.nclients + clients) * RINGD_FDS_PER_CLIENT +
 	    RINGD_FDS_BASE + reserve;
 	return used <= rl.rlim_cur;
+}
+
+/*
+ * Is there descriptor room for rings more rings, serving more served by
+ * ringd and clients more connections?  Spare pairs give way: when only
+ * they stand in the way, they are closed.
+ */
+bool
+rings_fd_room(uint32_t rings, uint32_t serving, uint32_t clients)
+{
+	if (rings_fd_fit(rings_spares.n, rings, serving, clients))
+		return true;
+	if (rings_spares.n == 0 || !rings_fd_fit(0, rings, serving, clients))
+		return false;
+	rings_spare_flush();
+	return true;
 }
 
 /*
@@ -375,14 +539,8 @@ rings_handle_open(struct client *c, struct proto_msg *m)
 	rr->fds.mem = rr->fds.doorbell[0] = rr->fds.doorbell[1] = -1;
 	if ((rc = rings_uid_take(rr, c)) < 0)
 		goto fail;
-	if ((rc = ring_pair_create(&req->params, &rr->fds)) < 0)
+	if ((rc = rings_pair_for(rr, c, &req->params)) < 0)
 		goto fail;
-	if ((rc = ring_open(&rr->fds, RING_ROLE_MONITOR, &rr->mon)) < 0)
-		goto fail;
-	/* the monitor holds the doorbells now: one copy of each is enough */
-	close(rr->fds.doorbell[0]);
-	close(rr->fds.doorbell[1]);
-	rr->fds.doorbell[0] = rr->fds.doorbell[1] = -1;
 	if ((rc = rings_add_opened(rr, c, s, m->hdr.seq)) < 0)
 		goto fail;
 	rr->params = req->params;
@@ -815,6 +973,10 @@ rings_client_gone(struct client *c)
 {
 	struct ringd_ring *rr;
 
+	if (rings_spares.c == c) {
+		rings_spares.c = NULL;
+		rings_spare_flush();
+	}
 	while ((rr = LIST_FIRST(&c->cons_rings)) != NULL)
 		rings_consumer_gone(rr);
 	while ((rr = LIST_FIRST(&c->prod_rings)) != NULL)
@@ -871,4 +1033,5 @@ rings_fini(void)
 		rings_release(rr);
 	}
 	rings_reap();
+	rings_spare_flush();
 }
