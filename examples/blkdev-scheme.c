@@ -9,11 +9,11 @@
  * requests, each ring's doorbell for submissions).  READ and WRITE name
  * their data by a scatter-gather list of physical ranges (see blkdev.h);
  * each range is resolved through libring in a region the driver granted
- * to the ring and copied to or from the backing file.  The copies go
- * through io_uring when the kernel allows it (-e): a turn's requests of a
- * ring are submitted with one system call, and large ones run on the
- * kernel's workers, so the copies use every CPU; otherwise one
- * preadv/pwritev moves a request.  With -3 the device
+ * to the ring and copied to or from the backing file.  A ring's turn
+ * takes up to 32 requests: every READ of them is read with one
+ * io_uring_enter() when the kernel allows io_uring (-e), every WRITE with
+ * one pwritev (without io_uring, every READ with one preadv), and they
+ * are answered with one push per 2 MiB moved.  With -3 the device
  * addresses only 32 bits and refuses any range that reaches 4 GiB with
  * -EFAULT.  Every request gets a completion: a bad one a negative errno.
  *
@@ -59,7 +59,12 @@
 #define BLK_DEFAULT_SIZE (64ull << 20)
 #define BLK_MAX_SIZE (1ull << 40)
 #define BLK_URING_ENTRIES (2 * BLK_BATCH)
-#define BLK_CHUNK_BYTES (256u << 10) /* moved before answering */
+/*
+ * Bytes moved before their requests are answered: half a window of 32
+ * requests of 128 KiB, so the driver refills one half while the other is
+ * copied; a turn of small requests is answered at once.
+ */
+#define BLK_CHUNK_BYTES (2u << 20)
 
 /* How READ and WRITE move their data (-e). */
 enum blk_engine { BLK_ENGINE_AUTO, BLK_ENGINE_URING, BLK_ENGINE_SYNC };
@@ -405,10 +410,11 @@ blk_uring_done(struct blk *b, const struct io_uring_cqe *cqe)
 
 /*
  * Move xfer[j] for every j in [from, to) with io[j] set, and wait until
- * all of them are done: one io_uring_enter() for all of them, or one
- * preadv/pwritev each.  None is in flight on return, so nothing a later
- * lookup unmaps can be under a copy.  0, or -errno when io_uring failed
- * for good.
+ * all of them are done: the reads with one io_uring_enter() (inline
+ * copies from the page cache, no worker thread), the writes (and without
+ * io_uring the reads) with one pwritev or preadv each.  None is in
+ * flight on return, so nothing a later lookup unmaps can be under a
+ * copy.  0, or -errno when io_uring failed for good.
  */
 static int
 blk_run(struct blk *b, unsigned from, unsigned to, const bool *io)
@@ -423,17 +429,18 @@ blk_run(struct blk *b, unsigned from, unsigned to, const bool *io)
 		if (!io[j])
 			continue;
 		x = &b->xfer[j];
-		if (b->engine == BLK_ENGINE_SYNC ||
+		/*
+		 * A buffered write that may block (ext4 takes every one as
+		 * such) goes to an io_uring worker: two context switches
+		 * more than pwritev costs, so writes are pwritev.
+		 */
+		if (b->engine == BLK_ENGINE_SYNC || x->wr ||
 		    (sqe = io_uring_get_sqe(&b->uring)) == NULL) {
 			x->status = blk_xfer_sync(b, x, 0);
 			continue;
 		}
-		if (x->wr)
-			io_uring_prep_writev(sqe, b->fixed ? 0 : b->fd, x->iov,
-			    x->niov, x->off);
-		else
-			io_uring_prep_readv(sqe, b->fixed ? 0 : b->fd, x->iov,
-			    x->niov, x->off);
+		io_uring_prep_readv(sqe, b->fixed ? 0 : b->fd, x->iov, x->niov,
+		    x->off);
 		io_uring_sqe_set_data64(sqe, j);
 		if (b->fixed)
 			sqe->flags |= IOSQE_FIXED_FILE;
