@@ -34,6 +34,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -74,7 +75,7 @@ enum blk_engine { BLK_ENGINE_AUTO, BLK_ENGINE_URING, BLK_ENGINE_SYNC };
  * goes, and how much of it moved so far.
  */
 struct blk_xfer {
-	struct iovec iov[BLKDEV_MAX_SEGS];
+	struct iovec *iov; /* BLKDEV_MAX_SEGS of them, or a turn's in merged */
 	unsigned niov;
 	bool wr;
 	uint64_t off, total;
@@ -119,6 +120,9 @@ struct blk {
 	struct io_uring uring;
 	bool fixed;			 /* fd is the ring's registered file 0 */
 	struct blk_xfer xfer[BLK_BATCH]; /* one ring's turn */
+	struct iovec iov[BLK_BATCH][BLKDEV_MAX_SEGS];
+	struct blk_xfer merged; /* transfers that continue each other */
+	struct iovec merged_iov[BLK_BATCH * BLKDEV_MAX_SEGS];
 	uint64_t submits; /* io_uring_enter calls that submitted */
 };
 
@@ -206,27 +210,29 @@ blk_resolve(struct blk *b, struct blk_ring *br, uint64_t phys, uint64_t len,
 
 /*
  * Move what is left of x between the backing file and its segments, one
- * preadv/pwritev at a time: all of a request, or the rest of one that
- * io_uring moved in part.  Its byte count, or -errno (-EIO when the file
- * shrank under us).
+ * preadv/pwritev at a time (up to IOV_MAX segments each): all of a
+ * request, the rest of one that io_uring moved in part, or requests
+ * merged into one.  Its byte count, or -errno (-EIO when the file shrank
+ * under us).
  */
 static int64_t
 blk_xfer_sync(struct blk *b, struct blk_xfer *x, uint64_t done)
 {
-	struct iovec *iov;
+	struct iovec *iov, first;
+	uint64_t skip;
 	unsigned n;
 	ssize_t k;
 
 	while (done < x->total) {
-		uint64_t skip = done;
-		struct iovec first;
-
 		/* skip what moved: whole segments, then part of one */
+		skip = done;
 		for (iov = x->iov, n = x->niov; skip >= iov->iov_len; iov++, n--)
 			skip -= iov->iov_len;
 		first = *iov;
 		iov->iov_base = (uint8_t *)iov->iov_base + skip;
 		iov->iov_len -= skip;
+		if (n > IOV_MAX)
+			n = IOV_MAX;
 		k = x->wr ? pwritev(b->fd, iov, (int)n, (off_t)(x->off + done))
 			  : preadv(b->fd, iov, (int)n, (off_t)(x->off + done));
 		*iov = first;
@@ -239,6 +245,46 @@ blk_xfer_sync(struct blk *b, struct blk_xfer *x, uint64_t done)
 		done += (uint64_t)k;
 	}
 	return (int64_t)x->total;
+}
+
+/*
+ * Move xfer[j] and the transfers after it in [j, to) that continue it
+ * on the device in the same direction with one preadv/pwritev (a
+ * sequential stream of requests costs one system call per turn, not one
+ * each).  Returns the index after the last one moved; each has its
+ * status.  When the merged transfer fails, each is moved on its own, so
+ * that each gets its own answer.
+ */
+static unsigned
+blk_run_sync(struct blk *b, unsigned j, unsigned to, const bool *io)
+{
+	struct blk_xfer *x = &b->xfer[j], *m = &b->merged;
+	unsigned k, end = j + 1;
+	int64_t st;
+
+	while (end < to && io[end] && b->xfer[end].wr == x->wr &&
+	    b->xfer[end].off == b->xfer[end - 1].off + b->xfer[end - 1].total &&
+	    (x->wr || b->engine == BLK_ENGINE_SYNC))
+		end++;
+	if (end == j + 1) {
+		x->status = blk_xfer_sync(b, x, 0);
+		return end;
+	}
+	m->niov = 0;
+	m->wr = x->wr;
+	m->off = x->off;
+	m->total = 0;
+	for (k = j; k < end; k++) {
+		memcpy(&m->iov[m->niov], b->xfer[k].iov,
+		    b->xfer[k].niov * sizeof(m->iov[0]));
+		m->niov += b->xfer[k].niov;
+		m->total += b->xfer[k].total;
+	}
+	st = blk_xfer_sync(b, m, 0);
+	for (k = j; k < end; k++)
+		b->xfer[k].status = st >= 0 ? (int64_t)b->xfer[k].total
+					    : blk_xfer_sync(b, &b->xfer[k], 0);
+	return end;
 }
 
 /*
@@ -425,9 +471,11 @@ blk_run(struct blk *b, unsigned from, unsigned to, const bool *io)
 	struct blk_xfer *x;
 	int rc;
 
-	for (j = from; j < to; j++) {
-		if (!io[j])
+	for (j = from; j < to;) {
+		if (!io[j]) {
+			j++;
 			continue;
+		}
 		x = &b->xfer[j];
 		/*
 		 * A buffered write that may block (ext4 takes every one as
@@ -436,7 +484,7 @@ blk_run(struct blk *b, unsigned from, unsigned to, const bool *io)
 		 */
 		if (b->engine == BLK_ENGINE_SYNC || x->wr ||
 		    (sqe = io_uring_get_sqe(&b->uring)) == NULL) {
-			x->status = blk_xfer_sync(b, x, 0);
+			j = blk_run_sync(b, j, to, io);
 			continue;
 		}
 		io_uring_prep_readv(sqe, b->fixed ? 0 : b->fd, x->iov, x->niov,
@@ -445,6 +493,7 @@ blk_run(struct blk *b, unsigned from, unsigned to, const bool *io)
 		if (b->fixed)
 			sqe->flags |= IOSQE_FIXED_FILE;
 		want++;
+		j++;
 	}
 	if (want > 0)
 		b->submits++;
@@ -822,6 +871,9 @@ main(int argc, char **argv)
 
 	b.name = BLKDEV_DEFAULT_NAME;
 	b.size = BLK_DEFAULT_SIZE;
+	for (i = 0; i < BLK_BATCH; i++)
+		b.xfer[i].iov = b.iov[i];
+	b.merged.iov = b.merged_iov;
 	b.fd = b.ep = b.rx.dirfd = -1;
 	while ((ch = getopt_long(argc, argv, "3e:f:hn:S:s:v", longopts, NULL)) !=
 	    -1) {
