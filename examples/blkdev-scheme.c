@@ -946,16 +946,18 @@ main(int argc, char **argv)
 	}
 	if (b.engine != BLK_ENGINE_SYNC && (rc = blk_uring_init(&b)) < 0) {
 		/* containers and seccomp profiles often forbid io_uring */
-		fprintf(stderr, "blkdev-scheme: %s io_uring: %s\n",
-		    b.engine == BLK_ENGINE_URING ? "cannot set up"
-						 : "no io_uring, copying "
-						   "with preadv/pwritev:",
-		    strerror(-rc));
 		if (b.engine == BLK_ENGINE_URING) {
+			fprintf(stderr,
+			    "blkdev-scheme: cannot set up io_uring: %s\n",
+			    strerror(-rc));
 			blk_redox_stop(&b.rx);
 			close(b.fd);
 			return 1;
 		}
+		fprintf(stderr,
+		    "blkdev-scheme: no io_uring (%s): copying with "
+		    "preadv/pwritev\n",
+		    strerror(-rc));
 		b.engine = BLK_ENGINE_SYNC;
 	} else if (b.engine != BLK_ENGINE_SYNC) {
 		b.engine = BLK_ENGINE_URING;
