@@ -126,10 +126,30 @@ bt_scheme_engine(struct tp_proc *p, struct ring_ctl *c, const char *name,
 	bt_await_scheme(p, c, name);
 }
 
+/*
+ * Wait until scheme p has said which engine it serves with (it says so
+ * after registering its name), then demand that its log says s.
+ */
+static void
+bt_scheme_says(const struct tp_proc *p, const char *s)
+{
+	uint64_t t0 = clock_ns();
+
+	while (strstr(tp_log(p), " DMA, ") == NULL) {
+		if (clock_ns() - t0 > 5000000000ull) {
+			tp_dump(p);
+			TAP_FAIL("blkdev-scheme did not say it serves in 5 s");
+		}
+		tu_sleep_ms(5);
+	}
+	tp_says(p, s);
+}
+
 /* Does this kernel let us use io_uring (a scheme with -e auto says)? */
 static bool
 bt_has_uring(const struct tp_proc *p)
 {
+	bt_scheme_says(p, " DMA, ");
 	return strstr(tp_log(p), "DMA, io_uring I/O") != NULL;
 }
 
@@ -426,7 +446,7 @@ bt_bad_requests(const char *engine)
 	c = td_connect(&d);
 	bt_scheme_engine(&s, c, "bt", engine, NULL);
 	if (strcmp(engine, "sync") == 0)
-		tp_says(&s, "DMA, preadv/pwritev I/O");
+		bt_scheme_says(&s, "DMA, preadv/pwritev I/O");
 	else if (!bt_has_uring(&s))
 		tap_diag("no io_uring here: %s", tp_log(&s));
 	bt_dev_open(&v, "bt");
@@ -561,7 +581,7 @@ TAP_TEST(t_engines, "blkdev io_uring and preadv engines agree", TAP_TIMEOUT)
 	snprintf(file, sizeof(file), "%s/disk.img", d.dir);
 	bt_scheme_engine(&su, c, "eu", "auto", file);
 	bt_scheme_engine(&ss, c, "es", "sync", file);
-	tp_says(&ss, "DMA, preadv/pwritev I/O");
+	bt_scheme_says(&ss, "DMA, preadv/pwritev I/O");
 	if (!bt_has_uring(&su))
 		tap_diag("no io_uring here: %s", tp_log(&su));
 	bt_dev_open(&a, "eu");
@@ -652,9 +672,9 @@ TAP_TEST(t_no_uring, "blkdev without io_uring falls back to preadv",
 	c = td_connect(&d);
 	bt_forbid_uring(ENOSYS);
 	bt_scheme_engine(&s, c, "nu", "auto", NULL);
+	bt_scheme_says(&s, "DMA, preadv/pwritev I/O");
 	tp_says(&s, "blkdev-scheme: no io_uring (Function not implemented): "
 		    "copying with preadv/pwritev\n");
-	tp_says(&s, "DMA, preadv/pwritev I/O");
 	bt_start(&v, "v", "blkdev-driver", "-n", "nu", "-R", "-b", "32K", "-g",
 	    "4", "-q", "16", "-l", "2M", "-p", "2", (char *)NULL);
 	bt_expect(&v, 0);
