@@ -66,6 +66,9 @@
  * copied; a turn of small requests is answered at once.
  */
 #define BLK_CHUNK_BYTES (2u << 20)
+/* busy, the control socket and signals are looked at this often */
+#define BLK_BUSY_CTL_NS 1000000ll
+#define BLK_SPIN_NS 50000ll /* idle this long after a request: sleep */
 
 /* How READ and WRITE move their data (-e). */
 enum blk_engine { BLK_ENGINE_AUTO, BLK_ENGINE_URING, BLK_ENGINE_SYNC };
@@ -98,6 +101,7 @@ struct blk_ring {
 	uint64_t id;
 	uint32_t cq_entries;
 	unsigned want; /* events to sleep on: RING_EV_IN or _OUT */
+	bool armed;    /* ring_arm()ed for the last sleep */
 	struct ring_ctl_peer consumer;
 	struct blk_addrs addrs;
 	uint64_t requests, errors, bytes;
@@ -734,17 +738,27 @@ blk_control(struct blk *b)
 		    b->name, strerror(-rc));
 }
 
-/* Serve until a signal; 0 or -errno. */
+/*
+ * Serve until a signal; 0 or -errno.  While some ring has work left, and
+ * for BLK_SPIN_NS after the last request (a sleep and a wakeup cost more
+ * than that), the loop goes round without sleeping, and looks at the
+ * control socket (and at epoll, for signals) at most every
+ * BLK_BUSY_CTL_NS: a busy turn costs no system call of its own.  Only
+ * rings armed for the sleep are drained after it.
+ */
 static int
 blk_loop(struct blk *b, const sigset_t *waitmask)
 {
 	struct epoll_event evs[64];
+	int64_t now, ctl_at = 0, work_at = 0;
+	uint64_t served;
 	bool busy, more;
 	unsigned i;
 	int n, rc, timeout;
 
 	while (!blk_quit) {
 		busy = false;
+		served = b->requests + b->rx.rsv.requests;
 		for (i = 0; i < BLK_MAX_RINGS; i++) {
 			if (b->rings[i] == NULL)
 				continue;
@@ -758,11 +772,19 @@ blk_loop(struct blk *b, const sigset_t *waitmask)
 		}
 		if (b->rx.on)
 			rsv_serve(&b->rx.rsv, &busy);
+		now = (int64_t)clock_ns();
+		if (b->requests + b->rx.rsv.requests != served)
+			work_at = now;
+		if ((busy || now - work_at < BLK_SPIN_NS) &&
+		    now - ctl_at < BLK_BUSY_CTL_NS)
+			continue;
+		ctl_at = now;
 		/* after serving: a request may have queued an attach */
 		blk_control(b);
 		for (i = 0; i < BLK_MAX_RINGS && !busy; i++) {
 			if (b->rings[i] == NULL)
 				continue;
+			b->rings[i]->armed = true;
 			rc = ring_arm(b->rings[i]->r, b->rings[i]->want);
 			if (rc != 0)
 				busy = true; /* work, or a ring that ended */
@@ -774,8 +796,10 @@ blk_loop(struct blk *b, const sigset_t *waitmask)
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		for (i = 0; i < BLK_MAX_RINGS; i++)
-			if (b->rings[i] != NULL)
+			if (b->rings[i] != NULL && b->rings[i]->armed) {
 				ring_disarm(b->rings[i]->r);
+				b->rings[i]->armed = false;
+			}
 	}
 	return 0;
 }
