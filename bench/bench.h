@@ -445,23 +445,23 @@ int bench_blkdev_driver(const char *name, const char *scheme, bool wr,
  * direction and size.
  */
 #define BENCH_BLK_NOTE_R4 \
-	"per request: scheme 0.19 syscalls (a turn's 32 reads in one " \
-	"io_uring_enter, + epoll and doorbell; was 1.17, a pread each), " \
-	"driver ~0 (spins); 1 copy (page cache -> DMA memory); pread: 1 " \
-	"call + 1 copy, 32 threads on one CPU"
+	"per request: scheme 0.07 syscalls (a turn's reads in one " \
+	"io_uring_enter; no epoll or doorbell while busy, 50 us spin before " \
+	"sleeping; was 1.17, a pread each), driver ~0; 1 copy (page cache " \
+	"-> DMA memory); pread: 1 call + 1 copy, 32 threads on one CPU"
 #define BENCH_BLK_NOTE_W4 \
-	"per request: scheme 0.19 syscalls (a turn's 32 writes in a row " \
+	"per request: scheme 0.07 syscalls (a turn's writes in a row " \
 	"merged into one pwritev; was 1.17), driver ~0; 1 copy (DMA memory " \
 	"-> page cache); pwrite: 1 call + 1 copy each"
 #define BENCH_BLK_NOTE_R128 \
-	"per request: scheme 0.41 syscalls (16 reads per io_uring_enter, " \
+	"per request: scheme 0.16 syscalls (16 reads per io_uring_enter, " \
 	"answered per 2 MiB; a futex wake per 16: the driver sleeps); 1 " \
-	"copy, ~97% of the scheme's CPU (one core, pinned): pread's threads " \
+	"copy, ~97% of the scheme's one pinned CPU; pread's threads each " \
 	"reuse an L2-hot buffer, the ring cycles 4 MiB of DMA buffers"
 #define BENCH_BLK_NOTE_W128 \
-	"per request: scheme 0.41 syscalls (16 writes in a row per pwritev, " \
-	"answered per 2 MiB; a futex wake per 16), 1 copy; io_uring would " \
-	"hand each ext4 buffered write to a worker (2 context switches)"
+	"per request: scheme 0.16 syscalls (16 writes in a row per " \
+	"pwritev, a futex wake per 16), 1 copy; io_uring would hand each " \
+	"ext4 buffered write to a worker (2 context switches)"
 
 /* --- bench-redox.c: relibc's disk loop through libredox-ring --------- */
 
