@@ -94,6 +94,8 @@ RAMFS_BIN := $(BUILD)/examples/ramfs-scheme
 REDOX_IO_BIN := $(BUILD)/examples/redox-io
 
 BENCH_BIN := $(BUILD)/bench/ring-bench
+# blkdev-scheme copies with io_uring; the bench compares with it
+URING_CFLAGS := $(shell $(PKG_CONFIG) --cflags liburing 2>/dev/null)
 URING_LIBS := $(shell $(PKG_CONFIG) --libs liburing 2>/dev/null || echo -luring)
 
 HEADERS := lib/include/ring/abi.h lib/include/ring/ring.h \
@@ -236,11 +238,13 @@ $(BUILD)/examples/blkdev-scheme: $(BUILD)/examples/blkdev-scheme.o \
 	$(BUILD)/examples/blkdev-redox.o $(BUILD)/examples/redox-serve.o \
 	$(COMMONA) $(REDOX_LIBA) $(LIBA)
 $(BUILD)/examples/blkdev-driver: $(BLKDEV_DRIVER_OBJS) $(COMMONA) $(LIBA)
+$(BUILD)/examples/blkdev-scheme: BLKDEV_LIBS = $(URING_LIBS)
 $(BLKDEV_BINS):
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(BSD_LIBS) $(JSONC_LIBS) -lm
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(BLKDEV_LIBS) $(BSD_LIBS) $(JSONC_LIBS) -lm
 
 $(BLKDEV_BINS:%=%.o) $(BLKDEV_DRIVER_OBJS): override CPPFLAGS += -I. $(JSONC_CFLAGS)
+$(BUILD)/examples/blkdev-scheme.o: override CPPFLAGS += $(URING_CFLAGS)
 
 # The two schemes of relibc's redox_ring (blkdev-scheme above serves the
 # disk protocol too) share their serving loop, examples/redox-serve.c, and

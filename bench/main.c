@@ -726,9 +726,15 @@ main(int argc, char **argv)
 	for (i = T_BR4; i + 2 <= T_UW128; i += 3) {
 		/* against the direct path: reads 0.9x, large writes 0.95x */
 		double tg = i == T_BW4 ? 0 : i == T_BW128 ? 0.95 : 0.9;
+		static const char *const blk_note[2][2] = {
+			{ BENCH_BLK_NOTE_R4, BENCH_BLK_NOTE_R128 },
+			{ BENCH_BLK_NOTE_W4, BENCH_BLK_NOTE_W128 },
+		};
 
 		BENCH_PAIR(bench_tests[i].name, i, i + 1, BENCH_KOPS,
 		    tg > 0 ? BENCH_AT_LEAST : BENCH_NONE, tg);
+		rows[n - 1].note = blk_note[BENCH_BLK_OP(bench_tests[i].pp)]
+					   [BENCH_BLK_SIZE(bench_tests[i].pp)];
 		BENCH_PAIR(NULL, i, i + 2, BENCH_KOPS, BENCH_NONE, 0);
 		BENCH_ROW("  data rate", -1, &mib[i], bench_tests[i + 1].name,
 		    -1, &mib[i + 1], BENCH_MIBS, BENCH_NONE, 0, false);

@@ -9,7 +9,11 @@
  * requests, each ring's doorbell for submissions).  READ and WRITE name
  * their data by a scatter-gather list of physical ranges (see blkdev.h);
  * each range is resolved through libring in a region the driver granted
- * to the ring and copied to or from the backing file.  With -3 the device
+ * to the ring and copied to or from the backing file.  A ring's turn
+ * takes up to 32 requests: every READ of them is read with one
+ * io_uring_enter() when the kernel allows io_uring (-e), every WRITE with
+ * one pwritev (without io_uring, every READ with one preadv), and they
+ * are answered with one push per 2 MiB moved.  With -3 the device
  * addresses only 32 bits and refuses any range that reaches 4 GiB with
  * -EFAULT.  Every request gets a completion: a bad one a negative errno.
  *
@@ -30,13 +34,16 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <liburing.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <ring/phys.h>
@@ -52,6 +59,31 @@
 #define BLK_EV_CTL UINT32_MAX /* epoll tag of the control socket */
 #define BLK_DEFAULT_SIZE (64ull << 20)
 #define BLK_MAX_SIZE (1ull << 40)
+#define BLK_URING_ENTRIES (2 * BLK_BATCH)
+/*
+ * Bytes moved before their requests are answered: half a window of 32
+ * requests of 128 KiB, so the driver refills one half while the other is
+ * copied; a turn of small requests is answered at once.
+ */
+#define BLK_CHUNK_BYTES (2u << 20)
+/* busy, the control socket and signals are looked at this often */
+#define BLK_BUSY_CTL_NS 1000000ll
+#define BLK_SPIN_NS 50000ll /* idle this long after a request: sleep */
+
+/* How READ and WRITE move their data (-e). */
+enum blk_engine { BLK_ENGINE_AUTO, BLK_ENGINE_URING, BLK_ENGINE_SYNC };
+
+/*
+ * One READ or WRITE checked and resolved: where its data is, where it
+ * goes, and how much of it moved so far.
+ */
+struct blk_xfer {
+	struct iovec *iov; /* BLKDEV_MAX_SEGS of them, or a turn's in merged */
+	unsigned niov;
+	bool wr;
+	uint64_t off, total;
+	int64_t status; /* the completion's */
+};
 
 /*
  * Regions this scheme resolved for one ring, by base: an open-addressing
@@ -69,6 +101,7 @@ struct blk_ring {
 	uint64_t id;
 	uint32_t cq_entries;
 	unsigned want; /* events to sleep on: RING_EV_IN or _OUT */
+	bool armed;    /* ring_arm()ed for the last sleep */
 	struct ring_ctl_peer consumer;
 	struct blk_addrs addrs;
 	uint64_t requests, errors, bytes;
@@ -87,6 +120,14 @@ struct blk {
 	uint64_t requests, errors, nrings;
 	struct ctl_watch watch; /* ringd, as last seen */
 	struct blk_redox rx;	/* the Redox disk ring protocol */
+	enum blk_engine engine; /* URING or SYNC once started */
+	struct io_uring uring;
+	bool fixed;			 /* fd is the ring's registered file 0 */
+	struct blk_xfer xfer[BLK_BATCH]; /* one ring's turn */
+	struct iovec iov[BLK_BATCH][BLKDEV_MAX_SEGS];
+	struct blk_xfer merged; /* transfers that continue each other */
+	struct iovec merged_iov[BLK_BATCH * BLKDEV_MAX_SEGS];
+	uint64_t submits; /* io_uring_enter calls that submitted */
 };
 
 static volatile sig_atomic_t blk_quit;
@@ -171,24 +212,95 @@ blk_resolve(struct blk *b, struct blk_ring *br, uint64_t phys, uint64_t len,
 	return blk_addrs_add(&br->addrs, base);
 }
 
-/* Copy len bytes between the backing file at off and buf. */
-static int
-blk_file_io(struct blk *b, bool wr, void *buf, uint64_t len, uint64_t off)
+/*
+ * Move what is left of x between the backing file and its segments, one
+ * preadv/pwritev at a time (up to IOV_MAX segments each): all of a
+ * request, the rest of one that io_uring moved in part, or requests
+ * merged into one.  Its byte count, or -errno (-EIO when the file shrank
+ * under us).
+ */
+static int64_t
+blk_xfer_sync(struct blk *b, struct blk_xfer *x, uint64_t done)
 {
-	int64_t n = rsv_pio(b->fd, wr, buf, len, off);
+	struct iovec *iov, first;
+	uint64_t skip;
+	unsigned n;
+	ssize_t k;
 
-	if (n < 0)
-		return (int)n;
-	return (uint64_t)n == len ? 0 : -EIO; /* the file shrank under us */
+	while (done < x->total) {
+		/* skip what moved: whole segments, then part of one */
+		skip = done;
+		for (iov = x->iov, n = x->niov; skip >= iov->iov_len; iov++, n--)
+			skip -= iov->iov_len;
+		first = *iov;
+		iov->iov_base = (uint8_t *)iov->iov_base + skip;
+		iov->iov_len -= skip;
+		if (n > IOV_MAX)
+			n = IOV_MAX;
+		k = x->wr ? pwritev(b->fd, iov, (int)n, (off_t)(x->off + done))
+			  : preadv(b->fd, iov, (int)n, (off_t)(x->off + done));
+		*iov = first;
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		if (k == 0)
+			return -EIO; /* the file shrank under us */
+		done += (uint64_t)k;
+	}
+	return (int64_t)x->total;
 }
 
-/* READ or WRITE: walk the scatter-gather list, moving data segment by segment. */
-static int64_t
-blk_rw(struct blk *b, struct blk_ring *br, const struct ring_sqe *sqe)
+/*
+ * Move xfer[j] and the transfers after it in [j, to) that continue it
+ * on the device in the same direction with one preadv/pwritev (a
+ * sequential stream of requests costs one system call per turn, not one
+ * each).  Returns the index after the last one moved; each has its
+ * status.  When the merged transfer fails, each is moved on its own, so
+ * that each gets its own answer.
+ */
+static unsigned
+blk_run_sync(struct blk *b, unsigned j, unsigned to, const bool *io)
+{
+	struct blk_xfer *x = &b->xfer[j], *m = &b->merged;
+	unsigned k, end = j + 1;
+	int64_t st;
+
+	while (end < to && io[end] && b->xfer[end].wr == x->wr &&
+	    b->xfer[end].off == b->xfer[end - 1].off + b->xfer[end - 1].total &&
+	    (x->wr || b->engine == BLK_ENGINE_SYNC))
+		end++;
+	if (end == j + 1) {
+		x->status = blk_xfer_sync(b, x, 0);
+		return end;
+	}
+	m->niov = 0;
+	m->wr = x->wr;
+	m->off = x->off;
+	m->total = 0;
+	for (k = j; k < end; k++) {
+		memcpy(&m->iov[m->niov], b->xfer[k].iov,
+		    b->xfer[k].niov * sizeof(m->iov[0]));
+		m->niov += b->xfer[k].niov;
+		m->total += b->xfer[k].total;
+	}
+	st = blk_xfer_sync(b, m, 0);
+	for (k = j; k < end; k++)
+		b->xfer[k].status = st >= 0 ? (int64_t)b->xfer[k].total
+					    : blk_xfer_sync(b, &b->xfer[k], 0);
+	return end;
+}
+
+/*
+ * READ or WRITE: check the scatter-gather list and resolve every segment
+ * into x.  0, or the negative errno to answer with.
+ */
+static int
+blk_rw_prep(struct blk *b, struct blk_ring *br, const struct ring_sqe *sqe,
+    struct blk_xfer *x)
 {
 	struct ring_phys_seg seg[BLKDEV_MAX_SEGS];
-	uint64_t nsegs, total = 0, off;
-	bool wr = sqe->opcode == RING_OP_WRITE;
+	uint64_t nsegs, total = 0;
 	unsigned i;
 	void *p;
 	int rc;
@@ -220,16 +332,17 @@ blk_rw(struct blk *b, struct blk_ring *br, const struct ring_sqe *sqe)
 		return -EINVAL;
 	if (sqe->offset > b->size || total > b->size - sqe->offset)
 		return -ENXIO;
-	off = sqe->offset;
 	for (i = 0; i < nsegs; i++) {
 		if ((rc = blk_resolve(b, br, seg[i].base, seg[i].len, &p)) < 0)
 			return rc;
-		if ((rc = blk_file_io(b, wr, p, seg[i].len, off)) < 0)
-			return rc;
-		off += seg[i].len;
+		x->iov[i] = (struct iovec){ .iov_base = p,
+			.iov_len = seg[i].len };
 	}
-	br->bytes += total;
-	return (int64_t)total;
+	x->niov = (unsigned)nsegs;
+	x->wr = sqe->opcode == RING_OP_WRITE;
+	x->off = sqe->offset;
+	x->total = total;
+	return 0;
 }
 
 static int64_t
@@ -273,7 +386,7 @@ blk_release(struct blk *b, struct blk_ring *br, uint64_t addr)
 	return 0;
 }
 
-/* Answer one request. */
+/* Answer one request other than READ and WRITE. */
 static int64_t
 blk_one(struct blk *b, struct blk_ring *br, const struct ring_sqe *sqe)
 {
@@ -282,9 +395,6 @@ blk_one(struct blk *b, struct blk_ring *br, const struct ring_sqe *sqe)
 	switch (sqe->opcode) {
 	case RING_OP_NOOP:
 		return 0;
-	case RING_OP_READ:
-	case RING_OP_WRITE:
-		return blk_rw(b, br, sqe);
 	case RING_OP_FSYNC:
 		return fdatasync(b->fd) < 0 ? -errno : 0;
 	case RING_OP_FSTAT:
@@ -300,18 +410,168 @@ blk_one(struct blk *b, struct blk_ring *br, const struct ring_sqe *sqe)
 	}
 }
 
+/* --- moving the data -------------------------------------------------- */
+
+/* The engine's name, as -e takes it and the log says it. */
+static const char *const blk_engine_name[] = { "auto", "uring", "sync" };
+
+/*
+ * io_uring for the copies: the ring is ours alone and we always wait in
+ * io_uring_enter(), so completions may wait for us (DEFER_TASKRUN) where
+ * the kernel has it; the backing file is registered when it can be.
+ */
+static int
+blk_uring_init(struct blk *b)
+{
+	struct io_uring_params p;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+	rc = io_uring_queue_init_params(BLK_URING_ENTRIES, &b->uring, &p);
+	if (rc == -EINVAL) {
+		memset(&p, 0, sizeof(p));
+		rc = io_uring_queue_init_params(BLK_URING_ENTRIES, &b->uring,
+		    &p);
+	}
+	if (rc < 0)
+		return rc;
+	b->fixed = io_uring_register_files(&b->uring, &b->fd, 1) == 0;
+	return 0;
+}
+
+/* The completion of xfer j (its user_data): its status, the rest moved here. */
+static void
+blk_uring_done(struct blk *b, const struct io_uring_cqe *cqe)
+{
+	uint64_t j = io_uring_cqe_get_data64(cqe);
+	struct blk_xfer *x;
+
+	if (j >= BLK_BATCH)
+		return; /* cannot be: we name every entry */
+	x = &b->xfer[j];
+	if (cqe->res < 0)
+		x->status = cqe->res;
+	else if ((uint64_t)cqe->res < x->total)
+		x->status = blk_xfer_sync(b, x, (uint64_t)cqe->res);
+	else
+		x->status = (int64_t)x->total;
+}
+
+/*
+ * Move xfer[j] for every j in [from, to) with io[j] set, and wait until
+ * all of them are done: the reads with one io_uring_enter() (inline
+ * copies from the page cache, no worker thread), the writes (and without
+ * io_uring the reads) with one pwritev or preadv each.  None is in
+ * flight on return, so nothing a later lookup unmaps can be under a
+ * copy.  0, or -errno when io_uring failed for good.
+ */
+static int
+blk_run(struct blk *b, unsigned from, unsigned to, const bool *io)
+{
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe *sqe;
+	unsigned j, want = 0, got = 0;
+	struct blk_xfer *x;
+	int rc;
+
+	for (j = from; j < to;) {
+		if (!io[j]) {
+			j++;
+			continue;
+		}
+		x = &b->xfer[j];
+		/*
+		 * A buffered write that may block (ext4 takes every one as
+		 * such) goes to an io_uring worker: two context switches
+		 * more than pwritev costs, so writes are pwritev.
+		 */
+		if (b->engine == BLK_ENGINE_SYNC || x->wr ||
+		    (sqe = io_uring_get_sqe(&b->uring)) == NULL) {
+			j = blk_run_sync(b, j, to, io);
+			continue;
+		}
+		io_uring_prep_readv(sqe, b->fixed ? 0 : b->fd, x->iov, x->niov,
+		    x->off);
+		io_uring_sqe_set_data64(sqe, j);
+		if (b->fixed)
+			sqe->flags |= IOSQE_FIXED_FILE;
+		want++;
+		j++;
+	}
+	if (want > 0)
+		b->submits++;
+	while (got < want) {
+		rc = io_uring_submit_and_wait(&b->uring, 1);
+		if (rc < 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY)
+			return rc;
+		while (got < want && io_uring_peek_cqe(&b->uring, &cqe) == 0) {
+			blk_uring_done(b, cqe);
+			io_uring_cqe_seen(&b->uring, cqe);
+			got++;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Move the data of requests [from, to) of a turn (those with io[] set),
+ * then answer all of them with one push: results in cqe[] already for the
+ * others.  0, or -errno when the ring or io_uring failed.
+ */
+static int
+blk_answer(struct blk *b, struct blk_ring *br, const struct ring_sqe *sqe,
+    struct ring_cqe *cqe, const bool *io, unsigned from, unsigned to)
+{
+	unsigned i, done;
+	int rc;
+
+	if ((rc = blk_run(b, from, to, io)) < 0)
+		return rc;
+	for (i = from; i < to; i++) {
+		if (io[i]) {
+			cqe[i].status = (uint64_t)b->xfer[i].status;
+			if (b->xfer[i].status >= 0)
+				br->bytes += b->xfer[i].total;
+		}
+		if (ring_cqe_errno(&cqe[i]) != 0) {
+			br->errors++;
+			b->errors++;
+			if (b->verbose)
+				fprintf(stderr,
+				    "blkdev-scheme: ring %" PRIu64
+				    ": opcode %u offset %" PRIu64 ": %s\n",
+				    br->id, sqe[i].opcode, sqe[i].offset,
+				    strerror(-ring_cqe_errno(&cqe[i])));
+		}
+	}
+	/* room was made for all of them before they were taken */
+	for (done = from; done < to; done += (unsigned)rc)
+		if ((rc = ring_cq_push_batch(br->r, cqe + done, to - done)) < 0)
+			return rc;
+	br->requests += to - from;
+	b->requests += to - from;
+	return 0;
+}
+
 /*
  * One turn on a ring: take at most as many SQEs as its CQ has room for
- * (up to BLK_BATCH) and answer each.  *more: work may be left.  Returns
- * -ESHUTDOWN/-EIO when the ring is over.
+ * (up to BLK_BATCH), check and resolve each, and move the data of up to
+ * BLK_CHUNK_BYTES at once before answering those requests with one push,
+ * so that the driver gets its answers while the next ones are copied.  A
+ * RELEASE first lets the transfers taken before it finish.  *more: work
+ * may be left.  Returns -ESHUTDOWN/-EIO when the ring is over.
  */
 static int
 blk_serve(struct blk *b, struct blk_ring *br, bool *more)
 {
 	struct ring_sqe sqe[BLK_BATCH];
+	struct ring_cqe cqe[BLK_BATCH];
+	bool io[BLK_BATCH];
 	struct ring_stats st;
-	struct ring_cqe cqe;
-	uint64_t room;
+	unsigned from = 0;
+	uint64_t room, bytes = 0;
+	int64_t status;
 	int n, i, rc;
 
 	*more = false;
@@ -335,23 +595,36 @@ blk_serve(struct blk *b, struct blk_ring *br, bool *more)
 	if (n < 0)
 		return n;
 	for (i = 0; i < n; i++) {
-		cqe = (struct ring_cqe){ .user_data = sqe[i].user_data,
-			.status = (uint64_t)blk_one(b, br, &sqe[i]) };
-		if (ring_cqe_errno(&cqe) != 0) {
-			br->errors++;
-			b->errors++;
-			if (b->verbose)
-				fprintf(stderr,
-				    "blkdev-scheme: ring %" PRIu64
-				    ": opcode %u offset %" PRIu64 ": %s\n",
-				    br->id, sqe[i].opcode, sqe[i].offset,
-				    strerror(-ring_cqe_errno(&cqe)));
+		io[i] = false;
+		if (ring_sqe_check(&sqe[i]) < 0) {
+			status = -EINVAL;
+		} else if (sqe[i].opcode == RING_OP_READ ||
+		    sqe[i].opcode == RING_OP_WRITE) {
+			status = blk_rw_prep(b, br, &sqe[i], &b->xfer[i]);
+			io[i] = status == 0;
+		} else {
+			if (sqe[i].opcode == BLKDEV_OP_RELEASE && bytes > 0) {
+				if ((rc = blk_answer(b, br, sqe, cqe, io, from,
+					 (unsigned)i)) < 0)
+					return rc;
+				from = (unsigned)i;
+				bytes = 0;
+			}
+			status = blk_one(b, br, &sqe[i]);
 		}
-		if ((rc = ring_cq_push(br->r, &cqe)) < 0)
-			return rc;
-		br->requests++;
-		b->requests++;
+		cqe[i] = (struct ring_cqe){ .user_data = sqe[i].user_data,
+			.status = (uint64_t)status };
+		if (io[i] && (bytes += b->xfer[i].total) >= BLK_CHUNK_BYTES) {
+			if ((rc = blk_answer(b, br, sqe, cqe, io, from,
+				 (unsigned)i + 1)) < 0)
+				return rc;
+			from = (unsigned)i + 1;
+			bytes = 0;
+		}
 	}
+	if (from < (unsigned)n &&
+	    (rc = blk_answer(b, br, sqe, cqe, io, from, (unsigned)n)) < 0)
+		return rc;
 	*more = (unsigned)n == BLK_BATCH || (uint64_t)n == room;
 	return 0;
 }
@@ -465,17 +738,27 @@ blk_control(struct blk *b)
 		    b->name, strerror(-rc));
 }
 
-/* Serve until a signal; 0 or -errno. */
+/*
+ * Serve until a signal; 0 or -errno.  While some ring has work left, and
+ * for BLK_SPIN_NS after the last request (a sleep and a wakeup cost more
+ * than that), the loop goes round without sleeping, and looks at the
+ * control socket (and at epoll, for signals) at most every
+ * BLK_BUSY_CTL_NS: a busy turn costs no system call of its own.  Only
+ * rings armed for the sleep are drained after it.
+ */
 static int
 blk_loop(struct blk *b, const sigset_t *waitmask)
 {
 	struct epoll_event evs[64];
+	int64_t now, ctl_at = 0, work_at = 0;
+	uint64_t served;
 	bool busy, more;
 	unsigned i;
 	int n, rc, timeout;
 
 	while (!blk_quit) {
 		busy = false;
+		served = b->requests + b->rx.rsv.requests;
 		for (i = 0; i < BLK_MAX_RINGS; i++) {
 			if (b->rings[i] == NULL)
 				continue;
@@ -489,11 +772,19 @@ blk_loop(struct blk *b, const sigset_t *waitmask)
 		}
 		if (b->rx.on)
 			rsv_serve(&b->rx.rsv, &busy);
+		now = (int64_t)clock_ns();
+		if (b->requests + b->rx.rsv.requests != served)
+			work_at = now;
+		if ((busy || now - work_at < BLK_SPIN_NS) &&
+		    now - ctl_at < BLK_BUSY_CTL_NS)
+			continue;
+		ctl_at = now;
 		/* after serving: a request may have queued an attach */
 		blk_control(b);
 		for (i = 0; i < BLK_MAX_RINGS && !busy; i++) {
 			if (b->rings[i] == NULL)
 				continue;
+			b->rings[i]->armed = true;
 			rc = ring_arm(b->rings[i]->r, b->rings[i]->want);
 			if (rc != 0)
 				busy = true; /* work, or a ring that ended */
@@ -505,8 +796,10 @@ blk_loop(struct blk *b, const sigset_t *waitmask)
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		for (i = 0; i < BLK_MAX_RINGS; i++)
-			if (b->rings[i] != NULL)
+			if (b->rings[i] != NULL && b->rings[i]->armed) {
 				ring_disarm(b->rings[i]->r);
+				b->rings[i]->armed = false;
+			}
 	}
 	return 0;
 }
@@ -565,8 +858,8 @@ static void
 blk_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: blkdev-scheme [-3hv] [-f file] [-n name] [-S socket] "
-	    "[-s size]\n");
+	    "usage: blkdev-scheme [-3hv] [-e engine] [-f file] [-n name] "
+	    "[-S socket] [-s size]\n");
 }
 
 int
@@ -574,6 +867,7 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "dma32", no_argument, NULL, '3' },
+		{ "engine", required_argument, NULL, 'e' },
 		{ "file", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "name", required_argument, NULL, 'n' },
@@ -601,12 +895,28 @@ main(int argc, char **argv)
 
 	b.name = BLKDEV_DEFAULT_NAME;
 	b.size = BLK_DEFAULT_SIZE;
+	for (i = 0; i < BLK_BATCH; i++)
+		b.xfer[i].iov = b.iov[i];
+	b.merged.iov = b.merged_iov;
 	b.fd = b.ep = b.rx.dirfd = -1;
-	while ((ch = getopt_long(argc, argv, "3f:hn:S:s:v", longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "3e:f:hn:S:s:v", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {
 		case '3':
 			b.dma32 = true;
+			break;
+		case 'e':
+			for (i = 0; i < 3; i++)
+				if (strcmp(optarg, blk_engine_name[i]) == 0)
+					break;
+			if (i == 3) {
+				fprintf(stderr,
+				    "blkdev-scheme: bad engine '%s': "
+				    "expected auto, uring or sync\n",
+				    optarg);
+				return 2;
+			}
+			b.engine = (enum blk_engine)i;
 			break;
 		case 'f':
 			path = optarg;
@@ -658,6 +968,24 @@ main(int argc, char **argv)
 		blk_redox_stop(&b.rx);
 		return 1;
 	}
+	if (b.engine != BLK_ENGINE_SYNC && (rc = blk_uring_init(&b)) < 0) {
+		/* containers and seccomp profiles often forbid io_uring */
+		if (b.engine == BLK_ENGINE_URING) {
+			fprintf(stderr,
+			    "blkdev-scheme: cannot set up io_uring: %s\n",
+			    strerror(-rc));
+			blk_redox_stop(&b.rx);
+			close(b.fd);
+			return 1;
+		}
+		fprintf(stderr,
+		    "blkdev-scheme: no io_uring (%s): copying with "
+		    "preadv/pwritev\n",
+		    strerror(-rc));
+		b.engine = BLK_ENGINE_SYNC;
+	} else if (b.engine != BLK_ENGINE_SYNC) {
+		b.engine = BLK_ENGINE_URING;
+	}
 
 	/* signals only interrupt the wait, so none is lost between checks */
 	sigemptyset(&block);
@@ -677,6 +1005,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "blkdev-scheme: cannot connect to ringd: %s\n",
 		    strerror(-rc));
 		blk_redox_stop(&b.rx);
+		if (b.engine == BLK_ENGINE_URING)
+			io_uring_queue_exit(&b.uring);
 		close(b.fd);
 		return 3;
 	}
@@ -704,8 +1034,9 @@ main(int argc, char **argv)
 	blk_redox_start(&b.rx, b.ctl, b.name, b.ep);
 	fprintf(stderr,
 	    "blkdev-scheme: serving '%s': %" PRIu64 " bytes, %s "
-	    "DMA\n",
-	    b.name, b.size, b.dma32 ? "32-bit" : "64-bit");
+	    "DMA, %s I/O\n",
+	    b.name, b.size, b.dma32 ? "32-bit" : "64-bit",
+	    b.engine == BLK_ENGINE_URING ? "io_uring" : "preadv/pwritev");
 	if (blk_loop(&b, &waitmask) < 0)
 		status = 1;
 out:
@@ -715,9 +1046,12 @@ out:
 	blk_redox_stop(&b.rx);
 	fprintf(stderr,
 	    "blkdev-scheme: %" PRIu64 " requests on %" PRIu64 " rings, %" PRIu64
-	    " errors, %" PRIu64 " ringd restarts\n",
-	    b.requests, b.nrings, b.errors, b.watch.restarts);
+	    " errors, %" PRIu64 " ringd restarts; %" PRIu64
+	    " io_uring submissions\n",
+	    b.requests, b.nrings, b.errors, b.watch.restarts, b.submits);
 	ring_ctl_close(b.ctl);
+	if (b.engine == BLK_ENGINE_URING)
+		io_uring_queue_exit(&b.uring);
 	if (b.ep >= 0)
 		close(b.ep);
 	close(b.fd);

@@ -21,11 +21,11 @@ libbsd-dev	ringd (strlcpy, strtonum, tree macros)
 libjson-c-dev	JSON output of ringctl and ringtop
 libncurses-dev	ringtop'"'"'s screen
 libreadline-dev	the ringctl shell
+liburing-dev	blkdev-scheme'"'"'s reads, the benchmark'"'"'s io_uring comparator
 '
 TEST_PKGS='
 clang			the second -Werror build and the fuzz targets
 libclang-rt-14-dev	libFuzzer runtime for the fuzz smoke
-liburing-dev		io_uring comparator of the benchmark
 valgrind		the memcheck step
 tmux			ringtop and shell tests in a real terminal
 zsh			zsh completion tests

@@ -22,12 +22,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -77,18 +81,12 @@ bt_expect(struct tp_proc *p, int want)
 	tp_expect(p, BT_WAIT_MS, want);
 }
 
-/* Start a scheme and wait until ringd lists its name. */
+/* Wait until ringd lists the name of scheme p. */
 static void
-bt_scheme(struct tp_proc *p, struct ring_ctl *c, const char *name, bool dma32)
+bt_await_scheme(struct tp_proc *p, struct ring_ctl *c, const char *name)
 {
 	uint64_t t0 = clock_ns();
 
-	if (dma32)
-		bt_start(p, name, "blkdev-scheme", "-n", name, "-s", "32M",
-		    "-3", (char *)NULL);
-	else
-		bt_start(p, name, "blkdev-scheme", "-n", name, "-s", "32M",
-		    (char *)NULL);
 	while (!td_find_scheme(c, name, NULL)) {
 		if (waitpid(p->pid, NULL, WNOHANG) != 0) {
 			tp_dump(p);
@@ -99,6 +97,60 @@ bt_scheme(struct tp_proc *p, struct ring_ctl *c, const char *name, bool dma32)
 			    name);
 		tu_sleep_ms(5);
 	}
+}
+
+/* Start a scheme and wait until ringd lists its name. */
+static void
+bt_scheme(struct tp_proc *p, struct ring_ctl *c, const char *name, bool dma32)
+{
+	if (dma32)
+		bt_start(p, name, "blkdev-scheme", "-n", name, "-s", "32M",
+		    "-3", (char *)NULL);
+	else
+		bt_start(p, name, "blkdev-scheme", "-n", name, "-s", "32M",
+		    (char *)NULL);
+	bt_await_scheme(p, c, name);
+}
+
+/* The same with -e engine, on the backing file (NULL: its own). */
+static void
+bt_scheme_engine(struct tp_proc *p, struct ring_ctl *c, const char *name,
+    const char *engine, const char *file)
+{
+	if (file != NULL)
+		bt_start(p, name, "blkdev-scheme", "-n", name, "-s", "32M",
+		    "-e", engine, "-f", file, (char *)NULL);
+	else
+		bt_start(p, name, "blkdev-scheme", "-n", name, "-s", "32M",
+		    "-e", engine, (char *)NULL);
+	bt_await_scheme(p, c, name);
+}
+
+/*
+ * Wait until scheme p has said which engine it serves with (it says so
+ * after registering its name), then demand that its log says s.
+ */
+static void
+bt_scheme_says(const struct tp_proc *p, const char *s)
+{
+	uint64_t t0 = clock_ns();
+
+	while (strstr(tp_log(p), " DMA, ") == NULL) {
+		if (clock_ns() - t0 > 5000000000ull) {
+			tp_dump(p);
+			TAP_FAIL("blkdev-scheme did not say it serves in 5 s");
+		}
+		tu_sleep_ms(5);
+	}
+	tp_says(p, s);
+}
+
+/* Does this kernel let us use io_uring (a scheme with -e auto says)? */
+static bool
+bt_has_uring(const struct tp_proc *p)
+{
+	bt_scheme_says(p, " DMA, ");
+	return strstr(tp_log(p), "DMA, io_uring I/O") != NULL;
 }
 
 /* A private ringd and the scheme name started; returns a client of it. */
@@ -347,16 +399,56 @@ TAP_TEST(t_dma32_refuses,
 	td_finish(&d);
 }
 
-TAP_TEST(t_bad_requests, "blkdev bad requests each get an errno", TAP_TIMEOUT)
+/*
+ * Requests pushed together, served in one turn: each answer, in any
+ * order, must carry its own request's result.
+ */
+static void
+bt_batch(struct bt_dev *v, unsigned n, const struct ring_sqe *sqe,
+    const int64_t *want)
+{
+	struct ring_cqe cqe;
+	unsigned i, got;
+
+	for (i = 0; i < n; i++)
+		TAP_OK(ring_sq_push(v->r, &sqe[i]));
+	for (got = 0; got < n; got++) {
+		while (ring_cq_pop(v->r, &cqe) == -EAGAIN)
+			TAP_ASSERT(ring_wait(v->r, RING_EV_IN, 10000000000ll) >
+			    0);
+		for (i = 0; i < n && sqe[i].user_data != cqe.user_data; i++)
+			;
+		TAP_ASSERT(i < n);
+		TAP_EQ((int64_t)cqe.status, want[i]);
+	}
+}
+
+/*
+ * The rules of blkdev.h broken one at a time, through the engine given;
+ * then good and bad requests in one turn, the writes continuing each
+ * other (merged into one transfer), a bad one among them.
+ */
+static void
+bt_bad_requests(const char *engine)
 {
 	struct blkdev_identify id;
+	struct ring_sqe sqe[6];
 	struct tp_proc s;
 	struct bt_dev v;
 	struct ring_ctl *c;
-	uint64_t lo, buf;
+	uint64_t lo, buf, list;
+	uint8_t *data;
+	int64_t want[6];
+	unsigned i;
 	void *p;
 
-	c = bt_begin(&s, "bt");
+	td_begin(&d, NULL);
+	c = td_connect(&d);
+	bt_scheme_engine(&s, c, "bt", engine, NULL);
+	if (strcmp(engine, "sync") == 0)
+		bt_scheme_says(&s, "DMA, preadv/pwritev I/O");
+	else if (!bt_has_uring(&s))
+		tap_diag("no io_uring here: %s", tp_log(&s));
 	bt_dev_open(&v, "bt");
 	lo = bt_dev_region(&v, RING_PHYS_SPACE_64, 8192);
 
@@ -401,9 +493,198 @@ TAP_TEST(t_bad_requests, "blkdev bad requests each get an errno", TAP_TIMEOUT)
 	v.segs[0] = (struct ring_phys_seg){ lo, 8192 };
 	TAP_EQ(bt_rw(&v, RING_OP_WRITE, 1, 8192), 8192);
 
+	/* one turn: three writes in a row, a bad one between them */
+	TAP_OK(ring_physmap(v.c, lo, 8192, RING_PHYSMAP_WRITE, &p));
+	data = p;
+	for (i = 0; i < 8192; i++)
+		data[i] = (uint8_t)(i * 7 + 1);
+	TAP_OK(ring_pool_alloc(v.r, 4096, &list));
+	TAP_OK(ring_pool_resolve(v.r, list, 4096, &p));
+	/* lists: [0] lo 4K, [1] lo+4K 4K, [2] lo 100 (bad), [3] lo 8K */
+	memcpy(p,
+	    (struct ring_phys_seg[]){ { lo, 4096 }, { lo + 4096, 4096 },
+		{ lo, 100 }, { lo, 8192 } },
+	    4 * sizeof(struct ring_phys_seg));
+	for (i = 0; i < 6; i++) {
+		sqe[i] = tu_sqe(RING_OP_WRITE, 100 + i, list, 16);
+		want[i] = 4096;
+	}
+	sqe[0].offset = 65536;		    /* lo..+4K */
+	sqe[1].addr = list + 16;	    /* lo+4K..+4K */
+	sqe[1].offset = 65536 + 4096;
+	sqe[2].addr = list + 32;	    /* sectors: refused */
+	sqe[2].offset = 65536 + 8192;
+	want[2] = -EINVAL;
+	sqe[3].offset = 65536 + 8192;	    /* lo..+4K again */
+	sqe[4].offset = 65536 + 12288;
+	sqe[4].addr = list + 16;
+	sqe[5].offset = (32 << 20) - 4096;  /* the last block: fine */
+	bt_batch(&v, 6, sqe, want);
+	/* both halves back, each with a bad read in the same turn */
+	memset(data, 0, 8192);
+	sqe[0] = tu_sqe(RING_OP_READ, 200, list + 48, 16);
+	sqe[0].offset = 65536;
+	want[0] = 8192;
+	sqe[1] = tu_sqe(RING_OP_READ, 201, list + 32, 16);
+	want[1] = -EINVAL;
+	bt_batch(&v, 2, sqe, want);
+	for (i = 0; i < 8192; i++)
+		if (data[i] != (uint8_t)(i * 7 + 1))
+			TAP_FAIL("byte %u read back is %#x", i, data[i]);
+	memset(data, 0, 8192);
+	sqe[0].offset = 65536 + 8192;
+	sqe[0].user_data = 202;
+	sqe[1] = tu_sqe(RING_OP_READ, 203, list + 48, 16);
+	sqe[1].offset = 32 << 20;
+	want[1] = -ENXIO;
+	bt_batch(&v, 2, sqe, want);
+	for (i = 0; i < 8192; i++)
+		if (data[i] != (uint8_t)(i * 7 + 1))
+			TAP_FAIL("byte %u of the second half is %#x", i,
+			    data[i]);
+	TAP_OK(ring_physunmap(data, 8192));
+
 	bt_scheme_stop(&s);
 	tp_says(&s, "ring 1 from");
 	bt_dev_close(&v);
+	td_end(&d, c);
+}
+
+TAP_TEST(t_bad_requests, "blkdev bad requests each get an errno", TAP_TIMEOUT)
+{
+	bt_bad_requests("auto");
+}
+
+TAP_TEST(t_bad_requests_sync,
+    "blkdev bad requests each get an errno, -e sync", TAP_TIMEOUT)
+{
+	bt_bad_requests("sync");
+}
+
+/*
+ * Two schemes on one backing file, one with io_uring (when the kernel
+ * has it), one without: what either writes the other reads back, and
+ * the driver's verify passes through both (random sizes, many segments).
+ */
+TAP_TEST(t_engines, "blkdev io_uring and preadv engines agree", TAP_TIMEOUT)
+{
+	struct tp_proc su, ss, v;
+	struct bt_dev a, b;
+	struct ring_ctl *c;
+	char file[TD_PATH_MAX];
+	uint64_t ra, rb;
+	uint8_t *pa, *pb;
+	unsigned i, k;
+
+	td_begin(&d, NULL);
+	c = td_connect(&d);
+	snprintf(file, sizeof(file), "%s/disk.img", d.dir);
+	bt_scheme_engine(&su, c, "eu", "auto", file);
+	bt_scheme_engine(&ss, c, "es", "sync", file);
+	bt_scheme_says(&ss, "DMA, preadv/pwritev I/O");
+	if (!bt_has_uring(&su))
+		tap_diag("no io_uring here: %s", tp_log(&su));
+	bt_dev_open(&a, "eu");
+	bt_dev_open(&b, "es");
+	ra = bt_dev_region(&a, RING_PHYS_SPACE_64, 65536);
+	rb = bt_dev_region(&b, RING_PHYS_SPACE_64, 65536);
+	TAP_OK(ring_physmap(a.c, ra, 65536, RING_PHYSMAP_WRITE, (void **)&pa));
+	TAP_OK(ring_physmap(b.c, rb, 65536, RING_PHYSMAP_WRITE, (void **)&pb));
+	for (k = 0; k < 2; k++) {
+		struct bt_dev *w = k ? &b : &a, *r = k ? &a : &b;
+		uint8_t *pw = k ? pb : pa, *pr = k ? pa : pb;
+		uint64_t bw = k ? rb : ra, br = k ? ra : rb;
+
+		for (i = 0; i < 65536; i++)
+			pw[i] = (uint8_t)(i * 13 + k + 1);
+		memset(pr, 0, 65536);
+		/* three segments out of order, at 1 MiB + k * 64 KiB */
+		w->segs[0] = (struct ring_phys_seg){ bw + 32768, 16384 };
+		w->segs[1] = (struct ring_phys_seg){ bw, 32768 };
+		w->segs[2] = (struct ring_phys_seg){ bw + 49152, 16384 };
+		TAP_EQ(bt_rw(w, RING_OP_WRITE, 3, (1 << 20) + k * 65536),
+		    65536);
+		r->segs[0] = (struct ring_phys_seg){ br, 65536 };
+		TAP_EQ(bt_rw(r, RING_OP_READ, 1, (1 << 20) + k * 65536),
+		    65536);
+		for (i = 0; i < 65536; i++) {
+			unsigned src = i < 16384 ? 32768 + i
+			    : i < 49152	     ? i - 16384
+					     : i;
+
+			if (pr[i] != (uint8_t)(src * 13 + k + 1))
+				TAP_FAIL("%s wrote, %s read: byte %u is %#x",
+				    k ? "sync" : "auto", k ? "auto" : "sync",
+				    i, pr[i]);
+		}
+	}
+	TAP_OK(ring_physunmap(pa, 65536));
+	TAP_OK(ring_physunmap(pb, 65536));
+	bt_dev_close(&a);
+	bt_dev_close(&b);
+	bt_start(&v, "vu", "blkdev-driver", "-n", "eu", "-R", "-b", "64K",
+	    "-g", "8", "-q", "16", "-o", "4M", "-l", "4M", (char *)NULL);
+	bt_expect(&v, 0);
+	tp_says(&v, " 0 errors, 0 mismatches");
+	bt_start(&v, "vs", "blkdev-driver", "-n", "es", "-R", "-b", "64K",
+	    "-g", "8", "-q", "16", "-o", "8M", "-l", "4M", (char *)NULL);
+	bt_expect(&v, 0);
+	tp_says(&v, " 0 errors, 0 mismatches");
+	bt_scheme_stop(&su);
+	bt_scheme_stop(&ss);
+	td_end(&d, c);
+}
+
+/*
+ * Make io_uring_setup fail with err in this sub-test and its children,
+ * as a container's seccomp profile does (the number is the same on every
+ * architecture since Linux 5.1).
+ */
+static void
+bt_forbid_uring(int err)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K,
+		    SECCOMP_RET_ERRNO | ((unsigned)err & SECCOMP_RET_DATA)),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]),
+		.filter = f };
+
+	TAP_SYS(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+	TAP_SYS(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog));
+}
+
+/*
+ * Without io_uring (ENOSYS, EPERM), -e auto says so and serves with
+ * preadv/pwritev, correctly; -e uring refuses to start.
+ */
+TAP_TEST(t_no_uring, "blkdev without io_uring falls back to preadv",
+    TAP_TIMEOUT)
+{
+	struct tp_proc s, v;
+	struct ring_ctl *c;
+
+	td_begin(&d, NULL);
+	c = td_connect(&d);
+	bt_forbid_uring(ENOSYS);
+	bt_scheme_engine(&s, c, "nu", "auto", NULL);
+	bt_scheme_says(&s, "DMA, preadv/pwritev I/O");
+	tp_says(&s, "blkdev-scheme: no io_uring (Function not implemented): "
+		    "copying with preadv/pwritev\n");
+	bt_start(&v, "v", "blkdev-driver", "-n", "nu", "-R", "-b", "32K", "-g",
+	    "4", "-q", "16", "-l", "2M", "-p", "2", (char *)NULL);
+	bt_expect(&v, 0);
+	tp_says(&v, " 0 errors, 0 mismatches");
+	bt_scheme_stop(&s);
+	bt_start(&s, "nu2", "blkdev-scheme", "-n", "nu2", "-e", "uring",
+	    (char *)NULL);
+	bt_expect(&s, 1);
+	tp_says(&s, "blkdev-scheme: cannot set up io_uring: Function not "
+		    "implemented");
 	td_end(&d, c);
 }
 
@@ -722,6 +1003,10 @@ TAP_TEST(t_usage, "blkdev usage errors", TAP_TIMEOUT)
 	bt_start(&p, "u4", "blkdev-scheme", "-s", "100", (char *)NULL);
 	bt_expect(&p, 2);
 	tp_says(&p, "blkdev-scheme: bad size '100'");
+	bt_start(&p, "u8", "blkdev-scheme", "-e", "dma", (char *)NULL);
+	bt_expect(&p, 2);
+	tp_says(&p, "blkdev-scheme: bad engine 'dma': expected auto, uring or "
+		    "sync");
 	bt_start(&p, "u5", "blkdev-scheme", "extra", (char *)NULL);
 	bt_expect(&p, 2);
 	tp_says(&p, "unexpected argument 'extra'");
