@@ -355,6 +355,8 @@ ring_one(int rc)
 	RING_EXPORT int                                                   \
 	ring_##q##_push_batch(struct ring *r, const etype *v, unsigned n) \
 	{                                                                 \
+		if (n == 1) /* the single-entry path, count constant */   \
+			return ring_push(r, pusher, is_sq, v, sizeof(*v), 1); \
 		return ring_push(r, pusher, is_sq, v, sizeof(*v), n);     \
 	}                                                                 \
 	RING_EXPORT int                                                   \
@@ -366,6 +368,9 @@ ring_one(int rc)
 	RING_EXPORT int                                                   \
 	ring_##q##_pop_batch(struct ring *r, etype *v, unsigned n)        \
 	{                                                                 \
+		if (n == 1) /* the single-entry path, count constant */   \
+			return ring_pop(r, popper, is_sq, v, sizeof(*v), 1,   \
+			    true);                                        \
 		return ring_pop(r, popper, is_sq, v, sizeof(*v), n, true); \
 	}                                                                 \
 	RING_EXPORT int                                                   \
