@@ -272,7 +272,7 @@ int bench_ring_answer(struct ring *r, enum bench_mode mode,
 	"CQ slot and tail; the popper prefetches the slot as it re-reads " \
 	"tail); head, epochs and the in-service entry stay in their " \
 	"writer's cache, status and wait words are read-shared; 0 syscalls; " \
-	"~415 instructions in libring, a full barrier after each index store"
+	"~400 instructions in libring, a full barrier after each index store"
 #define BENCH_RING_NOTE_ADAPT \
 	"per round trip: as busy while the answer comes within the spin " \
 	"budget (20 us default); the spin reads the clock (vDSO) every 64 " \
