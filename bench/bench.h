@@ -270,7 +270,8 @@ int bench_ring_answer(struct ring *r, enum bench_mode mode,
 #define BENCH_RING_NOTE_BUSY \
 	"per round trip: 4 lines move between the cores (SQ slot and tail, " \
 	"CQ slot and tail; the popper prefetches the slot as it re-reads " \
-	"tail); head, epochs and the in-service entry stay in their " \
+	"tail, the pusher its next slot after publishing); head, epochs " \
+	"and the in-service entry stay in their " \
 	"writer's cache, status and wait words are read-shared; 0 syscalls; " \
 	"~400 instructions in libring, a full barrier after each index store"
 #define BENCH_RING_NOTE_ADAPT \

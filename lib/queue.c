@@ -189,6 +189,13 @@ ring_q_publish(struct ring *r, struct ring_q *q, bool sq, unsigned k)
 			    q->epoch + i + 1);
 	ring_q_advance(r, q, k, &q->hp->h.tail_index, &q->hp->h.push_epoch,
 	    &q->hp->pop_wait);
+	/*
+	 * Take the line of the slot the next push fills now, while nobody
+	 * waits for it, so that the next publication's stores wait for the
+	 * tail line only.  Only a hint: if the slot is not free yet, the
+	 * popper's read of it is unaffected.
+	 */
+	__builtin_prefetch(ring_q_slot(q, q->own), 1);
 }
 
 static inline void
