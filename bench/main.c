@@ -682,15 +682,19 @@ main(int argc, char **argv)
 	    (un), (g), (tg), false)
 	BENCH_PAIR("busy RTT batch 1", T_BUSY, T_LINE, BENCH_NS, BENCH_AT_MOST,
 	    1.25);
+	rows[n - 1].note = BENCH_RING_NOTE_BUSY;
 	BENCH_PAIR("adaptive RTT", T_ADAPT, T_LINE, BENCH_NS, BENCH_NONE, 0);
 	BENCH_PAIR(NULL, T_ADAPT, T_URTT, BENCH_NS, BENCH_NONE, 0);
+	rows[n - 1].note = BENCH_RING_NOTE_ADAPT;
 	/* Through ringd: the same data path, set up by the broker. */
 	BENCH_PAIR("ringd scheme busy", T_DBUSY, T_LINE, BENCH_NS, BENCH_NONE,
 	    0);
 	BENCH_PAIR(NULL, T_DBUSY, T_BUSY, BENCH_NS, BENCH_AT_MOST, 1.1);
+	rows[n - 1].note = BENCH_RING_NOTE_RINGD;
 	BENCH_PAIR("ringd scheme adapt.", T_DADAPT, T_LINE, BENCH_NS,
 	    BENCH_NONE, 0);
 	BENCH_PAIR(NULL, T_DADAPT, T_ADAPT, BENCH_NS, BENCH_AT_MOST, 1.1);
+	rows[n - 1].note = BENCH_RING_NOTE_RINGD;
 	/* ringd answers built-ins from its event loop, via the doorbells. */
 	BENCH_PAIR("ringd echo adaptive", T_DECHO, T_ADAPT, BENCH_NS,
 	    BENCH_NONE, 0);
@@ -700,10 +704,14 @@ main(int argc, char **argv)
 	BENCH_PAIR(NULL, T_SLEEP, T_EFD, BENCH_NS, BENCH_NONE, 0);
 	BENCH_PAIR(NULL, T_SLEEP, T_PIPE, BENCH_NS, BENCH_NONE, 0);
 	BENCH_PAIR(NULL, T_SLEEP, T_UNIX, BENCH_NS, BENCH_NONE, 0);
+	rows[n - 1].note = BENCH_RING_NOTE_SLEEP;
 	BENCH_PAIR("stream batch 1", T_S1, T_U1, BENCH_OPS, BENCH_NONE, 0);
+	rows[n - 1].note = BENCH_RING_NOTE_STREAM;
 	BENCH_PAIR("stream batch 8", T_S8, T_U8, BENCH_OPS, BENCH_NONE, 0);
+	rows[n - 1].note = BENCH_RING_NOTE_STREAM;
 	BENCH_PAIR("stream batch 32", T_S32, T_U32, BENCH_OPS, BENCH_AT_LEAST,
 	    3.0);
+	rows[n - 1].note = BENCH_RING_NOTE_STREAM;
 	BENCH_PAIR("ringd open+close", T_DOPEN, T_POPEN, BENCH_KOPS,
 	    BENCH_AT_LEAST, 0.6);
 	rows[n - 1].note = BENCH_OPEN_NOTE;

@@ -83,21 +83,24 @@ ring_cqe_widen(const struct ring_cqe32 *s, struct ring_cqe *d)
 	d->extra = s->extra;
 }
 
-/* Write wide entry e into slot dst of q, narrowing for 32-bit pairs. */
+/*
+ * Write wide entry e into slot dst of q, the SQ (sq) or the CQ, narrowing
+ * for 32-bit pairs.  The callers pass sq as a constant.
+ */
 static inline int
-ringi_q_store(const struct ring_q *q, void *dst, const void *e)
+ringi_q_store(const struct ring_q *q, bool sq, void *dst, const void *e)
 {
 	int rc;
 
 	if (!q->b32) {
 		/* constant sizes: the copies are inlined moves, not calls */
-		if (q->sq)
+		if (sq)
 			memcpy(dst, e, sizeof(struct ring_sqe));
 		else
 			memcpy(dst, e, sizeof(struct ring_cqe));
 		return 0;
 	}
-	if (q->sq) {
+	if (sq) {
 		struct ring_sqe32 t;
 
 		if ((rc = ring_sqe_narrow(e, &t)) == 0)
@@ -111,16 +114,16 @@ ringi_q_store(const struct ring_q *q, void *dst, const void *e)
 	return rc;
 }
 
-/* Copy slot src of q out once into wide entry e. */
+/* Copy slot src of q, the SQ (sq) or the CQ, out once into wide entry e. */
 static inline void
-ringi_q_load(const struct ring_q *q, void *e, const void *src)
+ringi_q_load(const struct ring_q *q, bool sq, void *e, const void *src)
 {
 	if (!q->b32) {
-		if (q->sq)
+		if (sq)
 			memcpy(e, src, sizeof(struct ring_sqe));
 		else
 			memcpy(e, src, sizeof(struct ring_cqe));
-	} else if (q->sq) {
+	} else if (sq) {
 		struct ring_sqe32 t;
 
 		memcpy(&t, src, sizeof(t));

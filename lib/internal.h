@@ -117,8 +117,6 @@ void ringi_set_close_hook(struct ring *r,
     void (*fn)(struct ring *r, void *arg), void *arg);
 
 /* queue.c */
-int ringi_q_refresh(struct ring *r, struct ring_q *q);
-uint64_t ringi_q_avail(const struct ring_q *q);
 int64_t ringi_q_ready(struct ring *r, struct ring_q *q, uint64_t want,
     int *st);
 uint64_t ringi_orphans(struct ring *r);

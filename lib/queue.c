@@ -26,50 +26,52 @@
  * may only move forward and never more than n past head; the pusher's view
  * of head may only move forward and never past tail.
  */
-int
-ringi_q_refresh(struct ring *r, struct ring_q *q)
+static inline __attribute__((always_inline)) int
+ring_q_refresh(struct ring *r, struct ring_q *q, bool pusher)
 {
-	uint64_t v, span, moved;
+	uint64_t v, span;
 
-	if (q->pusher) {
+	if (pusher) {
 		/* pairs with the popper's release in ring_q_consume() */
 		v = ring_load_acquire(&q->hp->h.head_index);
 		span = (q->own - q->peer) & q->mask2;
-		moved = (v - q->peer) & q->mask2;
 	} else {
 		/* pairs with the pusher's release in ring_q_publish() */
 		v = ring_load_acquire(&q->hp->h.tail_index);
 		span = q->n - ((q->peer - q->own) & q->mask2);
-		moved = (v - q->peer) & q->mask2;
 	}
-	if (v > q->mask2 || moved > span)
+	if (__builtin_expect(v > q->mask2 || ((v - q->peer) & q->mask2) > span,
+		0))
 		return ringi_fail(r);
 	q->peer = v;
 	return 0;
 }
 
 /* Entries the popper may take, or free slots the pusher may fill. */
-uint64_t
-ringi_q_avail(const struct ring_q *q)
+static inline __attribute__((always_inline)) uint64_t
+ring_q_avail(const struct ring_q *q, bool pusher)
 {
-	if (q->pusher)
+	if (pusher)
 		return q->n - ((q->own - q->peer) & q->mask2) - q->reserved;
 	return (q->peer - q->own) & q->mask2;
 }
 
-/*
- * Status of q as the data path sees it: 0, -ESHUTDOWN after DROP, -EIO if
- * the pair is broken or the word holds bits nobody defined.
- */
-static int
-ring_q_status(struct ring *r, struct ring_q *q)
+static inline void *
+ring_q_slot(const struct ring_q *q, uint64_t idx)
 {
-	uint64_t s;
+	return q->slots + (size_t)(idx & (q->n - 1)) * q->esize;
+}
 
+/*
+ * Status of q once something is set: in the status word (read as s) or
+ * in the handle.  -ESHUTDOWN after DROP, -EIO if the pair is broken or
+ * the word holds bits nobody defined, else 0.
+ */
+static __attribute__((noinline)) int
+ring_q_status_set(struct ring *r, struct ring_q *q, uint64_t s)
+{
 	if (r->broken)
 		return -EIO;
-	/* pairs with the full barrier of ring_set_status() (pair.c) */
-	s = ring_load_acquire(&q->hp->h.status);
 	if ((s & ~(uint64_t)RING_STATUS_KNOWN) != 0 || (s & RING_STATUS_BROKEN))
 		return ringi_fail(r);
 	/*
@@ -85,36 +87,66 @@ ring_q_status(struct ring *r, struct ring_q *q)
 }
 
 /*
- * How much q offers now (entries or room), refreshing the peer's index
- * when the cache offers less than want.  0 with *st holding -EAGAIN or
- * -ESHUTDOWN when there is nothing; negative on a broken pair.
+ * Status of q as the data path sees it (ring_q_status_set() says what).
+ * The status word is read on every call; it is written only when a side
+ * leaves or breaks the pair, so the line stays shared in both caches and
+ * the read costs no transfer.
  */
-int64_t
-ringi_q_ready(struct ring *r, struct ring_q *q, uint64_t want, int *st)
+static inline __attribute__((always_inline)) int
+ring_q_status(struct ring *r, struct ring_q *q)
+{
+	/* pairs with the full barrier of ring_set_status() (pair.c) */
+	uint64_t s = ring_load_acquire(&q->hp->h.status);
+
+	if (__builtin_expect((s | r->broken | r->shut | r->seen_drop) == 0, 1))
+		return 0;
+	return ring_q_status_set(r, q, s);
+}
+
+/*
+ * How much q offers now (entries or room), re-reading the peer's index
+ * only when the cached copy offers less than want.  0 with *st holding
+ * -EAGAIN or -ESHUTDOWN when there is nothing; negative on a broken pair.
+ * pusher is q->pusher, a constant where the caller knows it.
+ */
+static inline __attribute__((always_inline)) int64_t
+ring_q_ready(struct ring *r, struct ring_q *q, bool pusher, uint64_t want,
+    int *st)
 {
 	uint64_t n;
 	int rc;
 
 	*st = ring_q_status(r, q);
-	if (*st == -EIO)
-		return -EIO;
-	if (q->pusher && *st == -ESHUTDOWN)
-		return 0; /* nobody will ever pop what we would push */
-	n = ringi_q_avail(q);
+	if (__builtin_expect(*st != 0, 0)) {
+		if (*st == -EIO)
+			return -EIO;
+		if (pusher)
+			return 0; /* nobody will ever pop what we would push */
+	}
+	n = ring_q_avail(q, pusher);
 	if (n < want) {
-		if ((rc = ringi_q_refresh(r, q)) < 0)
+		/*
+		 * A popper about to re-read tail starts loading the slot it
+		 * takes next as well: when the tail it reads is new, the
+		 * pusher wrote that slot before it, and the two misses
+		 * overlap instead of following each other.  Only a hint: the
+		 * slot is read for real after the acquire of tail.
+		 */
+		if (!pusher)
+			__builtin_prefetch(ring_q_slot(q, q->own));
+		if ((rc = ring_q_refresh(r, q, pusher)) < 0)
 			return rc;
-		n = ringi_q_avail(q);
+		n = ring_q_avail(q, pusher);
 	}
 	if (n == 0 && *st == 0)
 		*st = -EAGAIN;
 	return (int64_t)n;
 }
 
-static inline void *
-ring_q_slot(const struct ring_q *q, uint64_t idx)
+int64_t
+ringi_q_ready(struct ring *r, struct ring_q *q, uint64_t want, int *st)
 {
-	return q->slots + (size_t)(idx & (q->n - 1)) * q->esize;
+	return ring_q_ready(r, q, q->pusher, want, st);
 }
 
 /* After our index store: wake the peer if it announced it sleeps. */
@@ -123,7 +155,7 @@ ring_q_notify(struct ring *r, uint32_t *word)
 {
 	/* pairs with the sleeper's barrier after ring_announce() (wait.c) */
 	ring_smp_mb();
-	if (ring_load_relaxed(word))
+	if (__builtin_expect(ring_load_relaxed(word) != 0, 0))
 		ringi_wake(r, word);
 }
 
@@ -138,38 +170,51 @@ ring_q_advance(struct ring *r, struct ring_q *q, unsigned k, uint64_t *index,
 {
 	q->own = (q->own + k) & q->mask2;
 	q->epoch += k;
-	/* pairs with the acquire in the other side's ringi_q_refresh() */
+	/* pairs with the acquire in the other side's ring_q_refresh() */
 	ring_store_release(index, q->own);
 	ring_store_relaxed(epoch, q->epoch);
 	ring_q_notify(r, wake);
 }
 
-static void
-ring_q_publish(struct ring *r, struct ring_q *q, unsigned k)
+/* Publish k entries pushed into q, the SQ (sq) or the CQ. */
+static inline void
+ring_q_publish(struct ring *r, struct ring_q *q, bool sq, unsigned k)
 {
 	unsigned i;
 
 	/* final answers mark their requests in the same publication */
-	if (q == &r->cq && r->held_ud != NULL)
+	if (!sq && r->held_ud != NULL)
 		for (i = 0; i < k; i++)
 			ringi_held_answer(r, ring_q_slot(q, q->own + i),
 			    q->epoch + i + 1);
 	ring_q_advance(r, q, k, &q->hp->h.tail_index, &q->hp->h.push_epoch,
 	    &q->hp->pop_wait);
+	/*
+	 * Take the line of the slot the next push fills now, while nobody
+	 * waits for it, so that the next publication's stores wait for the
+	 * tail line only.  Only a hint: if the slot is not free yet, the
+	 * popper's read of it is unaffected.
+	 */
+	__builtin_prefetch(ring_q_slot(q, q->own), 1);
 }
 
-static void
+static inline void
 ring_q_consume(struct ring *r, struct ring_q *q, unsigned k)
 {
 	ring_q_advance(r, q, k, &q->hp->h.head_index, &q->hp->h.pop_epoch,
 	    &q->hp->push_wait);
 }
 
-static int
-ring_push(struct ring *r, enum ring_role role, const void *v, size_t stride,
-    unsigned n)
+/*
+ * Push n entries of v (stride bytes apart) into the SQ (sq) or the CQ.
+ * Inlined into each exported call, so that which queue it is, its entry
+ * size and, for the single-entry calls, the count are constants.
+ */
+static inline __attribute__((always_inline)) int
+ring_push(struct ring *r, enum ring_role role, bool sq, const void *v,
+    size_t stride, unsigned n)
 {
-	struct ring_q *q = r->out;
+	struct ring_q *q = sq ? &r->sq : &r->cq;
 	int64_t avail;
 	unsigned i, k;
 	int st, rc;
@@ -180,14 +225,12 @@ ring_push(struct ring *r, enum ring_role role, const void *v, size_t stride,
 		return -EBUSY;
 	if (n == 0)
 		return -EINVAL;
-	avail = ringi_q_ready(r, q, n, &st);
-	if (avail < 0)
-		return (int)avail;
-	if (avail == 0)
-		return st;
+	avail = ring_q_ready(r, q, true, n, &st);
+	if (avail <= 0)
+		return avail < 0 ? (int)avail : st;
 	k = avail < n ? (unsigned)avail : n;
 	for (i = 0; i < k; i++) {
-		rc = ringi_q_store(q, ring_q_slot(q, q->own + i),
+		rc = ringi_q_store(q, sq, ring_q_slot(q, q->own + i),
 		    (const uint8_t *)v + i * stride);
 		if (rc < 0) {
 			if (i == 0)
@@ -195,7 +238,7 @@ ring_push(struct ring *r, enum ring_role role, const void *v, size_t stride,
 			break;
 		}
 	}
-	ring_q_publish(r, q, i);
+	ring_q_publish(r, q, sq, i);
 	return (int)i;
 }
 
@@ -228,7 +271,7 @@ ringi_orphans(struct ring *r)
 	return (sq->own - r->orphan) & sq->mask2;
 }
 
-static int
+static __attribute__((noinline)) int
 ring_orphans_pop(struct ring *r, void *v, size_t stride, unsigned n,
     bool consume)
 {
@@ -242,7 +285,7 @@ ring_orphans_pop(struct ring *r, void *v, size_t stride, unsigned n,
 		return -ESHUTDOWN;
 	k = avail < n ? (unsigned)avail : n;
 	for (i = 0; i < k; i++) {
-		ringi_q_load(sq, &sqe, ring_q_slot(sq, r->orphan + i));
+		ringi_q_load(sq, true, &sqe, ring_q_slot(sq, r->orphan + i));
 		c = (struct ring_cqe *)(void *)((uint8_t *)v + i * stride);
 		memset(c, 0, sizeof(*c));
 		c->user_data = sqe.user_data;
@@ -253,29 +296,31 @@ ring_orphans_pop(struct ring *r, void *v, size_t stride, unsigned n,
 	return (int)k;
 }
 
-static int
-ring_pop(struct ring *r, enum ring_role role, void *v, size_t stride,
-    unsigned n, bool consume)
+/*
+ * Pop (consume) or peek up to n entries of the SQ (sq) or the CQ into v,
+ * stride bytes apart; inlined into each exported call as ring_push() is.
+ */
+static inline __attribute__((always_inline)) int
+ring_pop(struct ring *r, enum ring_role role, bool sq, void *v,
+    size_t stride, unsigned n, bool consume)
 {
-	struct ring_q *q = r->in;
+	struct ring_q *q = sq ? &r->sq : &r->cq;
 	int64_t avail;
 	unsigned i, k;
-	bool take;
+	bool take = consume && sq;
 	int st;
 
 	if (r->role != role)
 		return -EPERM;
 	if (n == 0)
 		return -EINVAL;
-	avail = ringi_q_ready(r, q, n, &st);
-	if (avail < 0)
-		return (int)avail;
-	if (avail == 0 && st == -ESHUTDOWN && !q->sq)
-		return ring_orphans_pop(r, v, stride, n, consume);
-	if (avail == 0)
-		return st;
+	avail = ring_q_ready(r, q, false, n, &st);
+	if (avail <= 0) {
+		if (avail == 0 && st == -ESHUTDOWN && !sq)
+			return ring_orphans_pop(r, v, stride, n, consume);
+		return avail < 0 ? (int)avail : st;
+	}
 	k = avail < n ? (unsigned)avail : n;
-	take = consume && q->sq;
 	if (take && k > q->n - r->held_count) {
 		/* every in-service entry is taken: answer one first */
 		if (r->held_count == q->n)
@@ -285,7 +330,7 @@ ring_pop(struct ring *r, enum ring_role role, void *v, size_t stride,
 	for (i = 0; i < k; i++) {
 		void *e = (uint8_t *)v + i * stride;
 
-		ringi_q_load(q, e, ring_q_slot(q, q->own + i));
+		ringi_q_load(q, sq, e, ring_q_slot(q, q->own + i));
 		if (take)
 			ringi_held_take(r, e, q->epoch + i + 1);
 	}
@@ -295,7 +340,7 @@ ring_pop(struct ring *r, enum ring_role role, void *v, size_t stride,
 }
 
 /* A single-entry call returns 0 rather than the count 1. */
-static int
+static inline int
 ring_one(int rc)
 {
 	return rc < 0 ? rc : 0;
@@ -307,38 +352,46 @@ ring_one(int rc)
  * ring_<q>_push, ring_<q>_push_batch, ring_<q>_pop, ring_<q>_pop_batch and
  * ring_<q>_peek, as declared in <ring/ring.h>.
  */
-#define RING_QUEUE_CALLS(q, etype, pusher, popper)                        \
+#define RING_QUEUE_CALLS(q, is_sq, etype, pusher, popper)                 \
 	RING_EXPORT int                                                   \
 	ring_##q##_push(struct ring *r, const etype *e)                   \
 	{                                                                 \
-		return ring_one(ring_push(r, pusher, e, sizeof(*e), 1)); \
+		return ring_one(                                          \
+		    ring_push(r, pusher, is_sq, e, sizeof(*e), 1));       \
 	}                                                                 \
 	RING_EXPORT int                                                   \
 	ring_##q##_push_batch(struct ring *r, const etype *v, unsigned n) \
 	{                                                                 \
-		return ring_push(r, pusher, v, sizeof(*v), n);            \
+		if (n == 1) /* the single-entry path, count constant */   \
+			return ring_push(r, pusher, is_sq, v, sizeof(*v), 1); \
+		return ring_push(r, pusher, is_sq, v, sizeof(*v), n);     \
 	}                                                                 \
 	RING_EXPORT int                                                   \
 	ring_##q##_pop(struct ring *r, etype *e)                          \
 	{                                                                 \
 		return ring_one(                                          \
-		    ring_pop(r, popper, e, sizeof(*e), 1, true));         \
+		    ring_pop(r, popper, is_sq, e, sizeof(*e), 1, true));  \
 	}                                                                 \
 	RING_EXPORT int                                                   \
 	ring_##q##_pop_batch(struct ring *r, etype *v, unsigned n)        \
 	{                                                                 \
-		return ring_pop(r, popper, v, sizeof(*v), n, true);       \
+		if (n == 1) /* the single-entry path, count constant */   \
+			return ring_pop(r, popper, is_sq, v, sizeof(*v), 1,   \
+			    true);                                        \
+		return ring_pop(r, popper, is_sq, v, sizeof(*v), n, true); \
 	}                                                                 \
 	RING_EXPORT int                                                   \
 	ring_##q##_peek(struct ring *r, etype *e)                         \
 	{                                                                 \
 		return ring_one(                                          \
-		    ring_pop(r, popper, e, sizeof(*e), 1, false));        \
+		    ring_pop(r, popper, is_sq, e, sizeof(*e), 1, false)); \
 	}
 
 /* The consumer pushes SQEs and pops CQEs; the producer the other way. */
-RING_QUEUE_CALLS(sq, struct ring_sqe, RING_ROLE_CONSUMER, RING_ROLE_PRODUCER)
-RING_QUEUE_CALLS(cq, struct ring_cqe, RING_ROLE_PRODUCER, RING_ROLE_CONSUMER)
+RING_QUEUE_CALLS(sq, true, struct ring_sqe, RING_ROLE_CONSUMER,
+    RING_ROLE_PRODUCER)
+RING_QUEUE_CALLS(cq, false, struct ring_cqe, RING_ROLE_PRODUCER,
+    RING_ROLE_CONSUMER)
 
 RING_EXPORT int
 ring_sq_cancel(struct ring *r, int64_t status)
@@ -392,7 +445,7 @@ ring_reserve(struct ring *r, unsigned n)
 		return -EINVAL;
 	if (q->reserved >= n)
 		return (int)q->reserved;
-	avail = ringi_q_ready(r, q, n - q->reserved, &st);
+	avail = ring_q_ready(r, q, true, n - q->reserved, &st);
 	if (avail < 0)
 		return (int)avail;
 	if (avail == 0)
@@ -445,6 +498,6 @@ ring_publish(struct ring *r, unsigned k)
 	if (st < 0)
 		return st;
 	if (k > 0)
-		ring_q_publish(r, q, k);
+		ring_q_publish(r, q, q->sq, k);
 	return (int)k;
 }
