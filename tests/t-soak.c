@@ -489,12 +489,13 @@ soak_measure(struct ring_ctl *c, const pid_t *cons, const pid_t *schemes,
 	 * What the rings and clients account for: a memory file and two
 	 * doorbells per ring, two more descriptors for a ring ringd serves
 	 * itself (its producer handle's doorbells), what a client costs (a
-	 * socket and a pidfd, as counted at start) per client.  Mapped, each
+	 * socket and a pidfd, as counted at start) per client, and the
+	 * spare pair ringd may hold for the next OPEN.  Mapped, each
 	 * ring is ringd's monitor view (the pages before the entries) and,
 	 * for a ring ringd serves, the whole pair once more.
 	 */
 	*fdmax = d.fd_base + 3 * (int)before.rings + 2 * (int)before.own +
-	    d.fd_client * (int)before.clients;
+	    d.fd_client * (int)before.clients + 3 * SOAK_SPARE_PAIRS;
 	mem->shmem_max = (long)((before.rings * l.sq_ents +
 				    before.own * l.total) /
 	    1024);
