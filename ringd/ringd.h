@@ -239,7 +239,9 @@ struct ringd_ring {
 	struct ring *serve;		 /* producer side, ringd serving */
 	const struct builtin_scheme *bi; /* what serve answers with */
 	struct loop_src db_src;
+	int db_fd;	  /* the producer's doorbell end, watched (mon's) */
 	bool db_watched;
+	bool serving;	  /* builtin_start() .. builtin_stop(): nserving */
 	bool runnable;
 	struct client *consumer;	   /* NULL once gone */
 	struct client *producer;	   /* NULL once gone or built-in */
@@ -514,7 +516,7 @@ long long state_fdstore_take(int first, long long nfds, const char *names);
 /* builtin.c */
 const struct builtin_scheme *builtin_list(unsigned *n);
 void builtin_opset(const struct builtin_scheme *bs, struct proto_opset *ops);
-int builtin_start(struct ringd_ring *rr);
+int builtin_start(struct ringd_ring *rr, bool lazy);
 void builtin_stop(struct ringd_ring *rr);
 bool builtin_run_ready(void);
 void builtin_trim(void);

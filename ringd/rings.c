@@ -551,7 +551,7 @@ rings_handle_open(struct client *c, struct proto_msg *m)
 		policy_opset(c, rr->scheme, &rr->allowed);
 		rr->allowed_gen = ringd.conf.policy.gen;
 		memcpy(rr->ppeer.comm, "ringd", sizeof("ringd"));
-		if ((rc = builtin_start(rr)) < 0) {
+		if ((rc = builtin_start(rr, true)) < 0) {
 			rings_release(rr);
 			return rc;
 		}
@@ -616,7 +616,7 @@ rings_take_over(struct ringd_ring *rr)
 	rr->phase = RINGS_TAKEN_OVER;
 	rr->bi = NULL;
 	rings_attach(rr, false);
-	if ((rc = builtin_start(rr)) < 0) {
+	if ((rc = builtin_start(rr, false)) < 0) {
 		log_warn("ring %llu: cannot take over the producer side: %s",
 		    (unsigned long long)rr->id, strerror(-rc));
 		ring_shutdown(rr->mon);

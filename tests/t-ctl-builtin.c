@@ -381,4 +381,76 @@ TAP_TEST(test_builtin_fairness, "ctl-builtin-fairness", 30)
 	td_end(&d, c);
 }
 
+/*
+ * Mappings of a whole pair in ringd: a side's, which starts at the
+ * description page; ringd's monitor view maps the header pages only.
+ */
+static bool
+lazy_is_side_map(const char *line)
+{
+	unsigned long lo, hi, off;
+
+	return strstr(line, "/memfd:ring-pair") != NULL &&
+	    sscanf(line, "%lx-%lx %*s %lx", &lo, &hi, &off) == 3 && off == 0;
+}
+
+static int
+lazy_side_maps(pid_t pid)
+{
+	return td_count_maps_where(pid, lazy_is_side_map);
+}
+
+/*
+ * ringd opens its producer side of a built-in ring on the first request
+ * only: a ring closed unused, or whose consumer leaves without using it,
+ * never costs that mapping and leaves nothing behind; a used one is
+ * served from its first request on, and a ring first listed after it was
+ * used shows the depth its consumer left.
+ */
+TAP_TEST(test_builtin_lazy, "ctl-builtin-lazy", 30)
+{
+	struct ring_ctl *c, *c2;
+	struct ring_ctl_ring rec;
+	struct ring_sqe s[3];
+	struct ring_cqe cq;
+	struct ring *r;
+	uint64_t id;
+	int i;
+
+	td_begin(&d, NULL);
+	c = td_connect(&d);
+	r = td_open(c, "null", 8, 0, 0, &id);
+	TAP_EQ(lazy_side_maps(d.pid), 0);
+	td_close_ring(c, r, id);
+
+	/* a consumer that leaves without a word or a request */
+	c2 = td_connect(&d);
+	r = td_open(c2, "echo", 8, 0, 0, &id);
+	TAP_EQ(lazy_side_maps(d.pid), 0);
+	ring_close(r);
+	ring_ctl_close(c2);
+	td_await_ring_gone(c, id);
+
+	/* the first request wakes ringd, which then serves the ring */
+	r = td_open(c, "null", 8, 0, 0, &id);
+	EXPECT_STATUS(r, RING_OP_WRITE, 7, 0, 42, 42);
+	TAP_EQ(lazy_side_maps(d.pid), 1);
+	for (i = 0; i < 3; i++)
+		s[i] = tu_sqe(RING_OP_NOOP, 10 + (uint64_t)i, 0, 0);
+	TAP_RC(ring_sq_push_batch(r, s, 3), 3);
+	for (i = 0; i < 3; i++) {
+		TAP_RC(td_cq_pop_wait(r, &cq, 5000), 0);
+		TAP_EQ(cq.user_data, 10 + (uint64_t)i);
+	}
+	TAP_ASSERT(td_find_ring(c, id, &rec));
+	TAP_EQ(rec.state, RING_CTL_RUNNING);
+	TAP_EQ(rec.sq.push_epoch, 4);
+	TAP_EQ(rec.sq.pop_epoch, 4);
+	TAP_EQ(rec.cq.push_epoch, 4);
+	TAP_EQ(rec.cq.depth, 0);
+	td_close_ring(c, r, id);
+	TAP_EQ(lazy_side_maps(d.pid), 0);
+	td_end(&d, c);
+}
+
 TAP_MAIN(td_setup)
