@@ -420,7 +420,7 @@ builtin_run(struct ringd_ring *rr, uint64_t allow)
 		log_info("ring %llu: answered the dead producer's queue, "
 			 "dropping it",
 		    (unsigned long long)rr->id);
-		ring_shutdown(rr->mon);
+		rings_drop(rr);
 		builtin_stop(rr);
 		return spent;
 	}
@@ -578,14 +578,14 @@ builtin_event(void *obj, uint32_t events)
 	if (rr->dead || !rr->serving)
 		return;
 	if (rr->serve == NULL) {
-		if (ring_is_dropped(rr->mon) || ring_is_broken(rr->mon)) {
+		if (rings_is_over(rr)) {
 			builtin_unwatch(rr);
 			return;
 		}
 		if ((rc = builtin_open_serve(rr)) < 0) {
 			log_info("ring %llu: cannot serve it: %s; dropping it",
 			    (unsigned long long)rr->id, strerror(-rc));
-			ring_shutdown(rr->mon);
+			rings_drop(rr);
 			builtin_stop(rr);
 			return;
 		}

@@ -20,6 +20,7 @@
 #include <ring/ring.h>
 
 #include "ringd-limits.h"
+#include "broker.h"
 #include "proto.h"
 
 #define RINGD_SERVER "ringd " RING_VERSION
@@ -250,6 +251,7 @@ struct ringd_ring {
 	enum rings_phase phase;
 	bool dead; /* released: waits for rings_reap() */
 	bool kept; /* ringd stops: leave the ring to its peers, no DROP */
+	bool dropped; /* rings_drop() saw to DROP */
 	bool attached; /* counted in its scheme's rings (scheme_gen) */
 	bool uid_counted; /* counted for uid_owner (max_rings_per_uid) */
 	uint32_t uid_owner;
@@ -473,6 +475,9 @@ bool rings_fd_room(uint32_t rings, uint32_t serving, uint32_t clients);
 void rings_client_gone(struct client *c);
 int64_t rings_expire(uint64_t now);
 void rings_fds(const struct ringd_ring *rr, struct ring_fds *f);
+struct ring *rings_mon(struct ringd_ring *rr);
+void rings_drop(struct ringd_ring *rr);
+bool rings_is_over(struct ringd_ring *rr);
 void rings_reap(void);
 void rings_spare_fill(void);
 void rings_fini(void);

@@ -169,8 +169,8 @@ rings_release(struct ringd_ring *rr)
 		redox_release(rr); /* off its pending lists */
 	rings_attach(rr, false);
 	rings_uid_put(rr);
-	if (rr->mon != NULL && !rr->kept)
-		ring_shutdown(rr->mon);
+	if (!rr->kept)
+		rings_drop(rr);
 	builtin_stop(rr);
 	if (rr->consumer != NULL) {
 		LIST_REMOVE(rr, cons_link);
@@ -213,12 +213,80 @@ rings_reap(void)
 	}
 }
 
-/* The pair's descriptors: ours for the memory, the monitor's doorbells. */
+/* The pair's descriptors: ours, the doorbells the monitor's once it has them. */
 void
 rings_fds(const struct ringd_ring *rr, struct ring_fds *f)
 {
-	f->mem = rr->fds.mem;
-	ring_get_doorbells(rr->mon, f->doorbell);
+	*f = rr->fds;
+	if (rr->mon != NULL)
+		ring_get_doorbells(rr->mon, f->doorbell);
+}
+
+/*
+ * ringd's monitor handle on a v1 pair: its view of the two header pages,
+ * mapped on first need (a listing, a status to set) and then kept, so
+ * that a ring nobody looks at costs no mapping.  It takes the doorbells
+ * over, under the same numbers.  NULL when it cannot be mapped.
+ */
+struct ring *
+rings_mon(struct ringd_ring *rr)
+{
+	int rc;
+
+	if (rr->mon != NULL || rr->rx != NULL)
+		return rr->mon;
+	if ((rc = ringi_monitor_open_made(&rr->params, &rr->fds, &rr->mon)) <
+	    0) {
+		log_warn("ring %llu: cannot map its headers: %s",
+		    (unsigned long long)rr->id, strerror(-rc));
+		return NULL;
+	}
+	rr->fds.doorbell[0] = rr->fds.doorbell[1] = -1;
+	return rr->mon;
+}
+
+/*
+ * DROP: set it in both status words and wake every sleeper, unless both
+ * say so already and nobody sleeps: the usual case of a consumer that set
+ * it on leaving, known with one pread() where no monitor is mapped yet.
+ */
+void
+rings_drop(struct ringd_ring *rr)
+{
+	struct ring *mon;
+	uint64_t st[2];
+	bool asleep;
+
+	/* once seen to, DROP stays: a side that clears it breaks the
+	 * protocol on its own ring */
+	if (rr->rx != NULL || rr->dropped)
+		return;
+	if (rr->mon == NULL &&
+	    ringi_status_read_fd(rr->fds.mem, st, &asleep) == 0 && !asleep &&
+	    (st[0] & st[1] & RING_STATUS_DROP) != 0) {
+		rr->dropped = true;
+		return;
+	}
+	if ((mon = rings_mon(rr)) != NULL) {
+		ring_shutdown(mon);
+		rr->dropped = true;
+	}
+}
+
+/* Has a side (or ringd) set DROP or BROKEN on rr? */
+bool
+rings_is_over(struct ringd_ring *rr)
+{
+	const uint64_t over = RING_STATUS_DROP | RING_STATUS_BROKEN;
+	uint64_t st[2];
+	bool asleep;
+
+	if (rr->mon != NULL)
+		return ring_is_dropped(rr->mon) || ring_is_broken(rr->mon);
+	if (rr->rx != NULL)
+		return false;
+	return ringi_status_read_fd(rr->fds.mem, st, &asleep) < 0 ||
+	    ((st[0] | st[1]) & over) != 0;
 }
 
 /* Tell the consumer how its OPEN ended. */
@@ -263,8 +331,7 @@ rings_reply_open(struct ringd_ring *rr, int err)
  * idle ringd holds nothing.
  */
 struct rings_spare {
-	struct ring *mon;
-	int mem;
+	struct ring_fds fds;
 	dev_t dev;
 	ino_t ino;
 };
@@ -284,8 +351,7 @@ static bool rings_fd_fit(uint32_t spares, uint32_t rings, uint32_t serving,
 static void
 rings_spare_free(struct rings_spare *sp)
 {
-	ring_close(sp->mon);
-	close(sp->mem);
+	ring_fds_close(&sp->fds);
 }
 
 /* Give every spare back (other parameters wanted, or shutdown). */
@@ -312,30 +378,6 @@ rings_spare_has(const struct ring_params *p)
 }
 
 /*
- * Make a new pair of parameters p and open ringd's monitor handle on it:
- * the memory file into *mem, the handle (which keeps the doorbells) into
- * *mon.  0 or -errno.
- */
-static int
-rings_make_pair(const struct ring_params *p, int *mem, struct ring **mon)
-{
-	struct ring_fds fds;
-	int rc;
-
-	if ((rc = ring_pair_create(p, &fds)) < 0)
-		return rc;
-	if ((rc = ring_open(&fds, RING_ROLE_MONITOR, mon)) < 0) {
-		ring_fds_close(&fds);
-		return rc;
-	}
-	/* the monitor holds the doorbells now: one copy of each is enough */
-	close(fds.doorbell[0]);
-	close(fds.doorbell[1]);
-	*mem = fds.mem;
-	return 0;
-}
-
-/*
  * rr's pair, of the parameters the consumer asked for: a spare when one
  * of them is made, else a new one.  Either way the next spares are made
  * after this loop turn, of these parameters.
@@ -350,10 +392,9 @@ rings_pair_for(struct ringd_ring *rr, const struct client *c,
 	rings_spares.wanted = true;
 	rings_spares.c = c;
 	if (!rings_spare_has(p))
-		return rings_make_pair(p, &rr->fds.mem, &rr->mon);
+		return ring_pair_create(p, &rr->fds);
 	sp = &rings_spares.pair[--rings_spares.n];
-	rr->fds.mem = sp->mem;
-	rr->mon = sp->mon;
+	rr->fds = sp->fds;
 	rr->mem_dev = sp->dev;
 	rr->mem_ino = sp->ino;
 	return 0;
@@ -380,10 +421,9 @@ rings_spare_fill(void)
 	while (rings_spares.n < RINGD_SPARE_PAIRS &&
 	    rings_fd_fit(rings_spares.n + 1, 1, 0, 0)) {
 		sp = &rings_spares.pair[rings_spares.n];
-		if (rings_make_pair(&rings_spares.params, &sp->mem, &sp->mon) <
-		    0)
+		if (ring_pair_create(&rings_spares.params, &sp->fds) < 0)
 			return;
-		if (fstat(sp->mem, &st) < 0) {
+		if (fstat(sp->fds.mem, &st) < 0) {
 			rings_spare_free(sp);
 			return;
 		}
@@ -541,9 +581,9 @@ rings_handle_open(struct client *c, struct proto_msg *m)
 		goto fail;
 	if ((rc = rings_pair_for(rr, c, &req->params)) < 0)
 		goto fail;
+	rr->params = req->params;
 	if ((rc = rings_add_opened(rr, c, s, m->hdr.seq)) < 0)
 		goto fail;
-	rr->params = req->params;
 
 	if (s->builtin != NULL) {
 		rr->builtin = true;
@@ -595,7 +635,7 @@ rings_consumer_gone(struct ringd_ring *rr)
 	LIST_REMOVE(rr, cons_link);
 	rr->consumer->nrings--;
 	rr->consumer = NULL;
-	ring_shutdown(rr->mon);
+	rings_drop(rr);
 	if (rr->builtin || rr->phase == RINGS_TAKEN_OVER ||
 	    rr->producer == NULL)
 		rings_release(rr);
@@ -619,7 +659,7 @@ rings_take_over(struct ringd_ring *rr)
 	if ((rc = builtin_start(rr, false)) < 0) {
 		log_warn("ring %llu: cannot take over the producer side: %s",
 		    (unsigned long long)rr->id, strerror(-rc));
-		ring_shutdown(rr->mon);
+		rings_drop(rr);
 	}
 }
 
@@ -952,7 +992,7 @@ rings_adopt_expire(struct ringd_ring *rr, uint64_t now)
 	    rr->consumer == NULL ? "consumer" : "producer");
 	rings_adopt_done(rr);
 	if (rr->consumer == NULL) {
-		ring_shutdown(rr->mon);
+		rings_drop(rr);
 		if (rr->producer == NULL)
 			rings_release(rr);
 	} else if (rr->ppeer.pid != 0 && !rings_pid_alive(rr->ppeer.pid))
@@ -963,7 +1003,7 @@ rings_adopt_expire(struct ringd_ring *rr, uint64_t now)
 		 * refused, or who it was is not known): a second producer
 		 * would corrupt it.  DROP tells both sides it is over.
 		 */
-		ring_shutdown(rr->mon);
+		rings_drop(rr);
 	}
 }
 
