@@ -333,8 +333,13 @@ fail:
 	return rc;
 }
 
-RING_EXPORT int
-ring_open(const struct ring_fds *fds, enum ring_role role, struct ring **ret)
+/*
+ * ring_open() with every check, the handle taking own ? fds' doorbells
+ * themselves : copies of them.
+ */
+static int
+ring_open_checked(const struct ring_fds *fds, enum ring_role role, bool own,
+    struct ring **ret)
 {
 	struct ring_pair_desc d;
 	struct stat st, db0, db1;
@@ -363,7 +368,30 @@ ring_open(const struct ring_fds *fds, enum ring_role role, struct ring **ret)
 		return rc;
 	if (db0.st_dev == db1.st_dev && db0.st_ino == db1.st_ino)
 		return -EINVAL;
-	return ring_open_desc(fds, &d, role, false, ret);
+	return ring_open_desc(fds, &d, role, own, ret);
+}
+
+RING_EXPORT int
+ring_open(const struct ring_fds *fds, enum ring_role role, struct ring **ret)
+{
+	return ring_open_checked(fds, role, false, ret);
+}
+
+/*
+ * ring_open() for a caller that has no use for the doorbells afterwards
+ * (the control client, with what an OPEN reply brought): the handle takes
+ * them over instead of copying them, and fds->doorbell[] become -1.  On
+ * failure they stay the caller's.
+ */
+int
+ringi_open_take(struct ring_fds *fds, enum ring_role role, struct ring **ret)
+{
+	int rc;
+
+	if ((rc = ring_open_checked(fds, role, true, ret)) < 0)
+		return rc;
+	fds->doorbell[0] = fds->doorbell[1] = -1;
+	return 0;
 }
 
 /*
