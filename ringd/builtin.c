@@ -24,8 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <stddef.h>
-#include <unistd.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -446,34 +444,12 @@ builtin_open_serve(struct ringd_ring *rr)
 }
 
 /*
- * Have the consumer's first request ring ringd's doorbell: the SQ's
- * pop_wait says its popper sleeps on the doorbell, as ring_arm() would.
- * Written through the memory file, so ringd needs no mapping of its own
- * for it.  A consumer that clears the word again only leaves its own
- * requests waiting, as with any producer it does not wake.
- */
-static int
-builtin_arm_first(struct ringd_ring *rr)
-{
-	const uint32_t how = RING_WAIT_DOORBELL;
-	const struct ring_params *p = &rr->params;
-	off_t off = (off_t)(ring_layout(p->flags, p->sq_entries,
-				p->cq_entries, p->pool_bytes)
-				.sq_hdr +
-	    offsetof(struct ring_header_page, pop_wait));
-
-	if (pwrite(rr->fds.mem, &how, sizeof(how), off) !=
-	    (ssize_t)sizeof(how))
-		return errno != 0 ? -errno : -EIO;
-	return 0;
-}
-
-/*
  * Start serving rr with rr->bi: watch the producer's doorbell end (the
- * monitor's copy, open as long as the record).  lazy (a new ring nobody
- * has used): the producer handle is opened by the first doorbell that
- * finds the ring in use (builtin_event()), so a ring closed unused costs
- * no mapping.  Else (a takeover, with requests left to answer) now.
+ * copy ringd keeps, open as long as the record).  lazy (a new ring
+ * nobody has used, its pair armed so that the first request rings): the
+ * producer handle is opened by the first doorbell that finds the ring in
+ * use (builtin_event()), so a ring closed unused costs no mapping.  Else
+ * (a takeover, with requests left to answer) now.
  */
 int
 builtin_start(struct ringd_ring *rr, bool lazy)
@@ -487,11 +463,8 @@ builtin_start(struct ringd_ring *rr, bool lazy)
 	rr->db_src.obj = rr;
 	rr->bi_busy = false;
 	rr->bi_done = 0;
-	if (lazy)
-		rc = builtin_arm_first(rr);
-	else
-		rc = builtin_open_serve(rr);
-	if (rc < 0)
+	/* a lazy start's pair came armed (rings_pair_for()) */
+	if (!lazy && (rc = builtin_open_serve(rr)) < 0)
 		return rc;
 	if ((rc = loop_add(rr->db_fd, &rr->db_src, EPOLLIN)) < 0) {
 		ring_close(rr->serve);

@@ -22,6 +22,7 @@
 #include <sys/syscall.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -246,27 +247,39 @@ rings_mon(struct ringd_ring *rr)
 }
 
 /*
+ * rr's status words, read without a mapping (one pread()).  DROP in both
+ * with nobody asleep is what rings_drop() would see to: remembered.
+ */
+static int
+rings_status_fd(struct ringd_ring *rr, uint64_t st[2])
+{
+	bool asleep;
+	int rc;
+
+	if ((rc = ringi_status_read_fd(rr->fds.mem, st, &asleep)) < 0)
+		return rc;
+	if (!asleep && (st[0] & st[1] & RING_STATUS_DROP) != 0)
+		rr->dropped = true;
+	return 0;
+}
+
+/*
  * DROP: set it in both status words and wake every sleeper, unless both
  * say so already and nobody sleeps: the usual case of a consumer that set
  * it on leaving, known with one pread() where no monitor is mapped yet.
+ * Once seen to, DROP stays: a side that clears it breaks the protocol on
+ * its own ring.
  */
 void
 rings_drop(struct ringd_ring *rr)
 {
 	struct ring *mon;
 	uint64_t st[2];
-	bool asleep;
 
-	/* once seen to, DROP stays: a side that clears it breaks the
-	 * protocol on its own ring */
 	if (rr->rx != NULL || rr->dropped)
 		return;
-	if (rr->mon == NULL &&
-	    ringi_status_read_fd(rr->fds.mem, st, &asleep) == 0 && !asleep &&
-	    (st[0] & st[1] & RING_STATUS_DROP) != 0) {
-		rr->dropped = true;
+	if (rr->mon == NULL && rings_status_fd(rr, st) == 0 && rr->dropped)
 		return;
-	}
 	if ((mon = rings_mon(rr)) != NULL) {
 		ring_shutdown(mon);
 		rr->dropped = true;
@@ -279,14 +292,12 @@ rings_is_over(struct ringd_ring *rr)
 {
 	const uint64_t over = RING_STATUS_DROP | RING_STATUS_BROKEN;
 	uint64_t st[2];
-	bool asleep;
 
 	if (rr->mon != NULL)
 		return ring_is_dropped(rr->mon) || ring_is_broken(rr->mon);
 	if (rr->rx != NULL)
 		return false;
-	return ringi_status_read_fd(rr->fds.mem, st, &asleep) < 0 ||
-	    ((st[0] | st[1]) & over) != 0;
+	return rings_status_fd(rr, st) < 0 || ((st[0] | st[1]) & over) != 0;
 }
 
 /* Tell the consumer how its OPEN ended. */
@@ -338,7 +349,9 @@ struct rings_spare {
 
 static struct {
 	struct ring_params params; /* what every spare was made with */
+	bool armed;		   /* ... and whether for a built-in */
 	struct ring_params want;   /* what the last OPEN asked for */
+	bool want_armed;
 	bool wanted;		   /* an OPEN used or missed a spare */
 	const struct client *c;	   /* whose OPEN that was */
 	unsigned n;
@@ -370,29 +383,68 @@ rings_params_eq(const struct ring_params *a, const struct ring_params *b)
 	    a->pool_bytes == b->pool_bytes && a->reserved == b->reserved;
 }
 
-/* Is a spare of these parameters there? */
+/* Is a spare of these parameters there, armed or not? */
 static bool
-rings_spare_has(const struct ring_params *p)
+rings_spare_has(const struct ring_params *p, bool armed)
 {
-	return rings_spares.n > 0 && rings_params_eq(&rings_spares.params, p);
+	return rings_spares.n > 0 &&
+	    rings_params_eq(&rings_spares.params, p) &&
+	    rings_spares.armed == armed;
 }
 
 /*
- * rr's pair, of the parameters the consumer asked for: a spare when one
- * of them is made, else a new one.  Either way the next spares are made
- * after this loop turn, of these parameters.
+ * Have the consumer's first request on the pair in mem ring its
+ * producer's doorbell: the SQ's pop_wait says the popper sleeps on the
+ * doorbell, as ring_arm() would.  For a ring ringd serves, whose producer
+ * side it opens on that first request (builtin.c).  Written through the
+ * memory file: ringd maps nothing of the pair for it.
+ */
+static int
+rings_arm_first(int mem, const struct ring_params *p)
+{
+	const uint32_t how = RING_WAIT_DOORBELL;
+	off_t off = (off_t)(ring_layout(p->flags, p->sq_entries,
+				p->cq_entries, p->pool_bytes)
+				.sq_hdr +
+	    offsetof(struct ring_header_page, pop_wait));
+
+	if (pwrite(mem, &how, sizeof(how), off) != (ssize_t)sizeof(how))
+		return errno != 0 ? -errno : -EIO;
+	return 0;
+}
+
+/* A new pair of parameters p, armed (rings_arm_first()) if asked. */
+static int
+rings_make_pair(const struct ring_params *p, bool armed, struct ring_fds *f)
+{
+	int rc;
+
+	if ((rc = ring_pair_create(p, f)) < 0)
+		return rc;
+	if (armed && (rc = rings_arm_first(f->mem, p)) < 0) {
+		ring_fds_close(f);
+		return rc;
+	}
+	return 0;
+}
+
+/*
+ * rr's pair, of the parameters the consumer asked for, armed for a ring
+ * ringd serves: a spare when one of them is made, else a new one.  Either
+ * way the next spares are made after this loop turn, like this one.
  */
 static int
 rings_pair_for(struct ringd_ring *rr, const struct client *c,
-    const struct ring_params *p)
+    const struct ring_params *p, bool armed)
 {
 	struct rings_spare *sp;
 
 	rings_spares.want = *p;
+	rings_spares.want_armed = armed;
 	rings_spares.wanted = true;
 	rings_spares.c = c;
-	if (!rings_spare_has(p))
-		return ring_pair_create(p, &rr->fds);
+	if (!rings_spare_has(p, armed))
+		return rings_make_pair(p, armed, &rr->fds);
 	sp = &rings_spares.pair[--rings_spares.n];
 	rr->fds = sp->fds;
 	rr->mem_dev = sp->dev;
@@ -414,14 +466,17 @@ rings_spare_fill(void)
 	if (!rings_spares.wanted || rings_spares.c == NULL)
 		return;
 	rings_spares.wanted = false;
-	if (!rings_params_eq(&rings_spares.params, &rings_spares.want)) {
+	if (!rings_params_eq(&rings_spares.params, &rings_spares.want) ||
+	    rings_spares.armed != rings_spares.want_armed) {
 		rings_spare_flush();
 		rings_spares.params = rings_spares.want;
+		rings_spares.armed = rings_spares.want_armed;
 	}
 	while (rings_spares.n < RINGD_SPARE_PAIRS &&
 	    rings_fd_fit(rings_spares.n + 1, 1, 0, 0)) {
 		sp = &rings_spares.pair[rings_spares.n];
-		if (ring_pair_create(&rings_spares.params, &sp->fds) < 0)
+		if (rings_make_pair(&rings_spares.params, rings_spares.armed,
+			&sp->fds) < 0)
 			return;
 		if (fstat(sp->fds.mem, &st) < 0) {
 			rings_spare_free(sp);
@@ -579,7 +634,8 @@ rings_handle_open(struct client *c, struct proto_msg *m)
 	rr->fds.mem = rr->fds.doorbell[0] = rr->fds.doorbell[1] = -1;
 	if ((rc = rings_uid_take(rr, c)) < 0)
 		goto fail;
-	if ((rc = rings_pair_for(rr, c, &req->params)) < 0)
+	if ((rc = rings_pair_for(rr, c, &req->params, s->builtin != NULL)) <
+	    0)
 		goto fail;
 	rr->params = req->params;
 	if ((rc = rings_add_opened(rr, c, s, m->hdr.seq)) < 0)
