@@ -758,6 +758,7 @@ rings_handle_accept(struct client *c, struct proto_msg *m)
 	const struct proto_accept *a = (const void *)m->body.raw;
 	struct ringd_ring *rr;
 	struct proto_reply r;
+	int rc;
 
 	if (a->reserved != 0)
 		return -EBADMSG;
@@ -788,7 +789,15 @@ rings_handle_accept(struct client *c, struct proto_msg *m)
 		    (unsigned long long)rr->id);
 		rings_reply_open(rr, 0);
 	}
-	return client_reply(c, m, &r, sizeof(r));
+	rc = client_reply(c, m, &r, sizeof(r));
+	/*
+	 * A ring between two processes carries traffic that listings watch:
+	 * its header view is mapped now, once both sides have their answer,
+	 * not in the first listing while they run.
+	 */
+	if (!rr->dead)
+		(void)rings_mon(rr);
+	return rc;
 }
 
 /* CLOSE by either side: -ENOENT unknown ring, -EPERM not a side of it. */

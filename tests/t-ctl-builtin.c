@@ -4,6 +4,7 @@
  * and errors of OPEN, and fairness between built-in rings.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "lib/daemon.h"
+#include "lib/raw.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
 
@@ -450,6 +452,36 @@ TAP_TEST(test_builtin_lazy, "ctl-builtin-lazy", 30)
 	TAP_EQ(rec.cq.depth, 0);
 	td_close_ring(c, r, id);
 	TAP_EQ(lazy_side_maps(d.pid), 0);
+	td_end(&d, c);
+}
+
+/*
+ * A consumer writes garbage into its headers before ringd ever looked at
+ * the ring: the first listing maps them all the same and lists the ring
+ * as broken, and the consumer's hangup still ends it.
+ */
+TAP_TEST(test_builtin_lazy_garbage, "ctl-builtin-lazy-garbage", 30)
+{
+	const uint64_t bad = ~0ull;
+	struct ring_ctl_ring rec;
+	struct ring_ctl *c;
+	struct ring_fds f;
+	uint64_t id;
+	int fd;
+
+	td_begin(&d, NULL);
+	fd = raw_open(d.sock, "scribbler");
+	TAP_ASSERT(fd >= 0);
+	TAP_RC(raw_open_ring(fd, "null", 8, &f, &id), 0);
+	TAP_EQ(pwrite(f.mem, &bad, sizeof(bad),
+		   (off_t)(RING_PAGE + offsetof(struct ring_header, head_index))),
+	    (ssize_t)sizeof(bad));
+	c = td_connect(&d);
+	TAP_ASSERT(td_find_ring(c, id, &rec));
+	TAP_EQ(rec.state, RING_CTL_BROKEN);
+	ring_fds_close(&f);
+	close(fd);
+	td_await_ring_gone(c, id);
 	td_end(&d, c);
 }
 
