@@ -12,6 +12,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -425,22 +426,29 @@ int
 ringi_status_read_fd(int mem, uint64_t status[2], bool *asleep)
 {
 	const struct ring_layout l = ring_layout(0, 1, 1, 0);
-	union {
-		uint8_t b[RING_PAGE + sizeof(struct ring_header_page)];
-		uint64_t align;
-	} u;
-	const struct ring_header_page *h;
+	/* both header pages up to the CQ's push_wait; read field by field,
+	 * the buffer having no page alignment */
+	uint8_t b[RING_PAGE + offsetof(struct ring_header_page, push_wait) +
+	    sizeof(uint32_t)];
+	const uint8_t *h;
+	uint32_t w[2];
 	int i;
 
 	assert(l.cq_hdr == l.sq_hdr + RING_PAGE);
-	if (pread(mem, u.b, sizeof(u.b), (off_t)l.sq_hdr) !=
-	    (ssize_t)sizeof(u.b))
+	if (pread(mem, b, sizeof(b), (off_t)l.sq_hdr) != (ssize_t)sizeof(b))
 		return errno != 0 ? -errno : -EIO;
 	*asleep = false;
 	for (i = 0; i < 2; i++) {
-		h = (const void *)(u.b + (size_t)i * RING_PAGE);
-		status[i] = h->h.status;
-		if (h->pop_wait != 0 || h->push_wait != 0)
+		h = b + (size_t)i * RING_PAGE;
+		memcpy(&status[i],
+		    h + offsetof(struct ring_header_page, h) +
+			offsetof(struct ring_header, status),
+		    sizeof(status[i]));
+		memcpy(&w[0], h + offsetof(struct ring_header_page, pop_wait),
+		    sizeof(w[0]));
+		memcpy(&w[1], h + offsetof(struct ring_header_page, push_wait),
+		    sizeof(w[1]));
+		if (w[0] != 0 || w[1] != 0)
 			*asleep = true;
 	}
 	return 0;
