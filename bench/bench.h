@@ -374,9 +374,10 @@ int bench_ringd_open_once(const char *name, bool ringd, uint64_t n,
 /* What one lifetime costs through ringd (perf and strace of both sides). */
 #define BENCH_OPEN_NOTE \
 	"per lifetime: 2 round trips + a DROP doorbell wakeup of ringd; " \
-	"client ~30 syscalls, ringd ~60 (23 make the next pair ahead); " \
-	"ringd's CPU is the limit: 3 munmap() with a TLB-flush IPI each " \
-	"(~28%), mapping faults, its producer side of null"
+	"client ~26 syscalls (its mapping, 8 doorbell checks, a pidfd of " \
+	"ringd), ringd ~18 (7 make the next pair ahead), ~70 us CPU, no " \
+	"mapping: null's producer side and the header view are made on " \
+	"first use only"
 
 /*
  * nrings rings from one consumer (the parent, round-robin, busy) to one

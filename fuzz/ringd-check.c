@@ -121,7 +121,15 @@ fz_check_ring(struct ringd_ring *rr)
 		FZ_ASSERT(rr->phase == RINGS_RUNNING ||
 		    rr->phase == RINGS_PENDING);
 	} else {
-		FZ_ASSERT(!rr->dead && rr->mon != NULL && rr->fds.mem >= 0);
+		FZ_ASSERT(!rr->dead && rr->fds.mem >= 0);
+		/* the doorbells are ringd's own until its header view (mapped
+		 * on first need) takes them over */
+		if (rr->mon != NULL)
+			FZ_ASSERT(rr->fds.doorbell[0] < 0 &&
+			    rr->fds.doorbell[1] < 0);
+		else
+			FZ_ASSERT(rr->fds.doorbell[0] >= 0 &&
+			    rr->fds.doorbell[1] >= 0);
 		FZ_ASSERT(RB_FIND(ring_mem_tree, &ringd.ring_mems, rr) == rr);
 		FZ_ASSERT(fstat(rr->fds.mem, &st) == 0);
 		FZ_ASSERT(st.st_dev == rr->mem_dev &&
@@ -181,7 +189,10 @@ fz_check(void)
 		FZ_ASSERT(n == 0 || rr->id > last);
 		last = rr->id;
 		fz_check_ring(rr);
-		nserve += rr->serve != NULL;
+		/* a built-in ring is served from its OPEN, its producer
+		 * side opened on the first request */
+		FZ_ASSERT(rr->serve == NULL || rr->serving);
+		nserve += rr->serving;
 		nredox += rr->rx != NULL;
 		/* pending redox_rings wait on redox.c's own list */
 		npend += rr->phase == RINGS_PENDING && rr->rx == NULL;

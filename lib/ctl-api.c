@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "broker.h"
 #include "ctl-internal.h"
 
 RING_EXPORT int
@@ -46,7 +47,7 @@ ring_ctl_open(struct ring_ctl *c, const char *scheme,
 	fds.doorbell[0] = m->fds[1];
 	fds.doorbell[1] = m->fds[2];
 	m->nfds = 0; /* ours now */
-	rc = ring_open(&fds, RING_ROLE_CONSUMER, ret);
+	rc = ringi_open_take(&fds, RING_ROLE_CONSUMER, ret);
 	if (rc == 0 && (rep->flags & PROTO_OPEN_RINGD_SERVES))
 		ringi_guard_set(*ret, c->sock);
 	if (rc == 0 && (rc = ringi_ctl_track(c, *ret, rep->ring_id, req.scheme,

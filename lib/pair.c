@@ -12,6 +12,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -20,6 +21,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "broker.h"
 #include "internal.h"
 
 #define RING_SEALS (F_SEAL_SHRINK | F_SEAL_GROW)
@@ -56,6 +58,22 @@ ring_desc_check(const struct ring_pair_desc *d)
 	return 0;
 }
 
+/* The description of a pair of parameters p, checked. */
+static int
+ring_desc_make(const struct ring_params *p, struct ring_pair_desc *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->magic = RING_PAIR_MAGIC;
+	d->version = RING_ABI_VERSION;
+	d->flags = p->flags;
+	d->sq_entries = p->sq_entries;
+	d->cq_entries = p->cq_entries ? p->cq_entries : p->sq_entries;
+	if (p->pool_bytes > RING_MAX_POOL || p->reserved != 0)
+		return -EINVAL;
+	d->pool_bytes = ring_page_round(p->pool_bytes);
+	return ring_desc_check(d);
+}
+
 RING_EXPORT int
 ring_pair_create(const struct ring_params *p, struct ring_fds *fds)
 {
@@ -68,16 +86,7 @@ ring_pair_create(const struct ring_params *p, struct ring_fds *fds)
 	uint64_t ec;
 	int mem = -1, db[2] = { -1, -1 }, rc;
 
-	memset(&d, 0, sizeof(d));
-	d.magic = RING_PAIR_MAGIC;
-	d.version = RING_ABI_VERSION;
-	d.flags = p->flags;
-	d.sq_entries = p->sq_entries;
-	d.cq_entries = p->cq_entries ? p->cq_entries : p->sq_entries;
-	if (p->pool_bytes > RING_MAX_POOL || p->reserved != 0)
-		return -EINVAL;
-	d.pool_bytes = ring_page_round(p->pool_bytes);
-	if ((rc = ring_desc_check(&d)) < 0)
+	if ((rc = ring_desc_make(p, &d)) < 0)
 		return rc;
 	l = ring_layout(d.flags, d.sq_entries, d.cq_entries, d.pool_bytes);
 	_Static_assert(sizeof(struct ring_pair_desc) <= RING_PAGE,
@@ -116,6 +125,7 @@ fail:
 	ringi_close(mem);
 	return rc;
 }
+
 
 /*
  * Is fd a doorbell: an unnamed AF_UNIX datagram socket connected to an
@@ -190,8 +200,15 @@ ring_q_init(struct ring_q *q, uint8_t *hdr, uint8_t *slots, uint32_t n,
 	return 0;
 }
 
+/*
+ * Map a side of a pair of description d.  A monitor on its maker's own
+ * pair (!checked) takes the queues' headers as they are: the figures it
+ * reads are checked where they are read (stats.c), and it writes status
+ * words only.
+ */
 static int
-ring_map(struct ring *r, int mem, const struct ring_pair_desc *d)
+ring_map(struct ring *r, int mem, const struct ring_pair_desc *d,
+    bool checked)
 {
 	struct ring_layout l = ring_layout(d->flags, d->sq_entries,
 	    d->cq_entries, d->pool_bytes);
@@ -252,9 +269,11 @@ ring_map(struct ring *r, int mem, const struct ring_pair_desc *d)
 	}
 	rc = ring_q_init(&r->sq, sq_hdr, sq_slots, d->sq_entries, sqe,
 	    r->role == RING_ROLE_CONSUMER);
-	if (rc == 0)
+	if (rc == 0 || !checked)
 		rc = ring_q_init(&r->cq, cq_hdr, cq_slots, d->cq_entries, cqe,
 		    r->role == RING_ROLE_PRODUCER);
+	if (!checked)
+		rc = 0;
 	r->sq.sq = true;
 	r->sq.b32 = r->cq.b32 = b32;
 	if (rc == 0 && r->role == RING_ROLE_PRODUCER)
@@ -262,11 +281,68 @@ ring_map(struct ring *r, int mem, const struct ring_pair_desc *d)
 	return rc;
 }
 
-RING_EXPORT int
-ring_open(const struct ring_fds *fds, enum ring_role role, struct ring **ret)
+/*
+ * Open a side of a pair of description d on fds: map it and take the
+ * doorbells, copies of them (dup) or, own, fds' own, which the handle
+ * closes from then on (on failure they stay the caller's).
+ */
+static int
+ring_open_desc(const struct ring_fds *fds, const struct ring_pair_desc *d,
+    enum ring_role role, bool own, struct ring **ret)
+{
+	const int self = fds->doorbell[role == RING_ROLE_PRODUCER];
+	const int peer = fds->doorbell[role != RING_ROLE_PRODUCER];
+	struct ring *r;
+	int rc;
+
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return -ENOMEM;
+	r->role = role;
+	r->flags = d->flags;
+	r->doorbell_self = r->doorbell_peer = -1;
+	r->guard_fd = -1;
+	r->spin_ns = RING_SPIN_DEFAULT_NS;
+	r->spin_adaptive = true;
+	if ((rc = ring_map(r, fds->mem, d, !own)) < 0)
+		goto fail;
+	r->out = role == RING_ROLE_CONSUMER ? &r->sq : &r->cq;
+	r->in = role == RING_ROLE_CONSUMER ? &r->cq : &r->sq;
+	/* A side reads its own end and sends on it to wake the peer; a
+	 * monitor sends on both ends to wake both sides (wait.c). */
+	if (role == RING_ROLE_CONSUMER && (rc = ringi_pool_setup(r)) < 0)
+		goto fail;
+	if (own) {
+		r->doorbell_self = self;
+		r->doorbell_peer = peer;
+	} else {
+		r->doorbell_self = fcntl(self, F_DUPFD_CLOEXEC, 3);
+		if (r->doorbell_self < 0)
+			goto fail_errno;
+		r->doorbell_peer = fcntl(peer, F_DUPFD_CLOEXEC, 3);
+		if (r->doorbell_peer < 0)
+			goto fail_errno;
+	}
+	*ret = r;
+	return 0;
+
+fail_errno:
+	rc = -errno;
+fail:
+	r->role = RING_ROLE_MONITOR; /* close without announcing DROP */
+	ring_close(r);
+	return rc;
+}
+
+/*
+ * ring_open() with every check, the handle taking own ? fds' doorbells
+ * themselves : copies of them.
+ */
+static int
+ring_open_checked(const struct ring_fds *fds, enum ring_role role, bool own,
+    struct ring **ret)
 {
 	struct ring_pair_desc d;
-	struct ring *r;
 	struct stat st, db0, db1;
 	int seals, rc;
 
@@ -293,41 +369,89 @@ ring_open(const struct ring_fds *fds, enum ring_role role, struct ring **ret)
 		return rc;
 	if (db0.st_dev == db1.st_dev && db0.st_ino == db1.st_ino)
 		return -EINVAL;
+	return ring_open_desc(fds, &d, role, own, ret);
+}
 
-	r = calloc(1, sizeof(*r));
-	if (r == NULL)
-		return -ENOMEM;
-	r->role = role;
-	r->flags = d.flags;
-	r->doorbell_self = r->doorbell_peer = -1;
-	r->guard_fd = -1;
-	r->spin_ns = RING_SPIN_DEFAULT_NS;
-	r->spin_adaptive = true;
-	if ((rc = ring_map(r, fds->mem, &d)) < 0)
-		goto fail;
-	r->out = role == RING_ROLE_CONSUMER ? &r->sq : &r->cq;
-	r->in = role == RING_ROLE_CONSUMER ? &r->cq : &r->sq;
-	/* A side reads its own end and sends on it to wake the peer; a
-	 * monitor sends on both ends to wake both sides (wait.c). */
-	r->doorbell_self = fcntl(fds->doorbell[role == RING_ROLE_PRODUCER],
-	    F_DUPFD_CLOEXEC, 3);
-	if (r->doorbell_self < 0)
-		goto fail_errno;
-	r->doorbell_peer = fcntl(fds->doorbell[role != RING_ROLE_PRODUCER],
-	    F_DUPFD_CLOEXEC, 3);
-	if (r->doorbell_peer < 0)
-		goto fail_errno;
-	if (role == RING_ROLE_CONSUMER && (rc = ringi_pool_setup(r)) < 0)
-		goto fail;
-	*ret = r;
+RING_EXPORT int
+ring_open(const struct ring_fds *fds, enum ring_role role, struct ring **ret)
+{
+	return ring_open_checked(fds, role, false, ret);
+}
+
+/*
+ * ring_open() for a caller that has no use for the doorbells afterwards
+ * (the control client, with what an OPEN reply brought): the handle takes
+ * them over instead of copying them, and fds->doorbell[] become -1.  On
+ * failure they stay the caller's.
+ */
+int
+ringi_open_take(struct ring_fds *fds, enum ring_role role, struct ring **ret)
+{
+	int rc;
+
+	if ((rc = ring_open_checked(fds, role, true, ret)) < 0)
+		return rc;
+	fds->doorbell[0] = fds->doorbell[1] = -1;
 	return 0;
+}
 
-fail_errno:
-	rc = -errno;
-fail:
-	r->role = RING_ROLE_MONITOR; /* close without announcing DROP */
-	ring_close(r);
-	return rc;
+/*
+ * A monitor on a pair its maker made of parameters p with
+ * ring_pair_create(), whoever may have used it since: nothing is read
+ * from the memory file to open it (the description is p's; the queues'
+ * figures are checked where they are read), and the handle takes the
+ * doorbells over rather than copying them: they keep their numbers, it
+ * closes them, and ring_get_doorbells() gives them.  On failure they
+ * stay the caller's.
+ */
+int
+ringi_monitor_open_made(const struct ring_params *p,
+    const struct ring_fds *fds, struct ring **ret)
+{
+	struct ring_pair_desc d;
+	int rc;
+
+	if ((rc = ring_desc_make(p, &d)) < 0)
+		return rc;
+	return ring_open_desc(fds, &d, RING_ROLE_MONITOR, true, ret);
+}
+
+/*
+ * The status words of the pair in memory file mem (SQ, CQ), and whether
+ * any side announced a sleep in a wait word, read with one pread(): what
+ * a maker with no monitor mapped needs to know whether a status is set
+ * (ring_status_settled()).  Racy like any monitor's read.
+ */
+int
+ringi_status_read_fd(int mem, uint64_t status[2], bool *asleep)
+{
+	const struct ring_layout l = ring_layout(0, 1, 1, 0);
+	/* both header pages up to the CQ's push_wait; read field by field,
+	 * the buffer having no page alignment */
+	uint8_t b[RING_PAGE + offsetof(struct ring_header_page, push_wait) +
+	    sizeof(uint32_t)];
+	const uint8_t *h;
+	uint32_t w[2];
+	int i;
+
+	assert(l.cq_hdr == l.sq_hdr + RING_PAGE);
+	if (pread(mem, b, sizeof(b), (off_t)l.sq_hdr) != (ssize_t)sizeof(b))
+		return errno != 0 ? -errno : -EIO;
+	*asleep = false;
+	for (i = 0; i < 2; i++) {
+		h = b + (size_t)i * RING_PAGE;
+		memcpy(&status[i],
+		    h + offsetof(struct ring_header_page, h) +
+			offsetof(struct ring_header, status),
+		    sizeof(status[i]));
+		memcpy(&w[0], h + offsetof(struct ring_header_page, pop_wait),
+		    sizeof(w[0]));
+		memcpy(&w[1], h + offsetof(struct ring_header_page, push_wait),
+		    sizeof(w[1]));
+		if (w[0] != 0 || w[1] != 0)
+			*asleep = true;
+	}
+	return 0;
 }
 
 /*

@@ -418,7 +418,7 @@ builtin_run(struct ringd_ring *rr, uint64_t allow)
 		log_info("ring %llu: answered the dead producer's queue, "
 			 "dropping it",
 		    (unsigned long long)rr->id);
-		ring_shutdown(rr->mon);
+		rings_drop(rr);
 		builtin_stop(rr);
 		return spent;
 	}
@@ -430,29 +430,53 @@ builtin_run(struct ringd_ring *rr, uint64_t allow)
 	return spent;
 }
 
-/* Open ringd's producer handle on rr and start serving with rr->bi. */
+/*
+ * Open ringd's producer handle on rr: a mapping of the whole pair and its
+ * in-service table, which a ring that never gets a request never needs.
+ */
+static int
+builtin_open_serve(struct ringd_ring *rr)
+{
+	struct ring_fds f;
+
+	rings_fds(rr, &f);
+	return ring_open(&f, RING_ROLE_PRODUCER, &rr->serve);
+}
+
+/*
+ * Start serving rr with rr->bi: watch the producer's doorbell end (the
+ * copy ringd keeps, open as long as the record).  lazy (a new ring
+ * nobody has used, its pair armed so that the first request rings): the
+ * producer handle is opened by the first doorbell that finds the ring in
+ * use (builtin_event()), so a ring closed unused costs no mapping.  Else
+ * (a takeover, with requests left to answer) now.
+ */
 int
-builtin_start(struct ringd_ring *rr)
+builtin_start(struct ringd_ring *rr, bool lazy)
 {
 	struct ring_fds f;
 	int rc;
 
 	rings_fds(rr, &f);
-	if ((rc = ring_open(&f, RING_ROLE_PRODUCER, &rr->serve)) < 0)
-		return rc;
+	rr->db_fd = f.doorbell[1];
 	rr->db_src.fn = builtin_event;
 	rr->db_src.obj = rr;
-	if ((rc = loop_add(ring_fd(rr->serve), &rr->db_src, EPOLLIN)) < 0) {
+	rr->bi_busy = false;
+	rr->bi_done = 0;
+	/* a lazy start's pair came armed (rings_pair_for()) */
+	if (!lazy && (rc = builtin_open_serve(rr)) < 0)
+		return rc;
+	if ((rc = loop_add(rr->db_fd, &rr->db_src, EPOLLIN)) < 0) {
 		ring_close(rr->serve);
 		rr->serve = NULL;
 		return rc;
 	}
 	rr->db_watched = true;
-	rr->bi_busy = false;
-	rr->bi_done = 0;
+	rr->serving = true;
 	if (++ringd.nserving > builtin_peak)
 		builtin_peak = ringd.nserving;
-	builtin_make_runnable(rr);
+	if (!lazy)
+		builtin_make_runnable(rr);
 	return 0;
 }
 
@@ -484,6 +508,15 @@ builtin_trim(void)
 #endif
 }
 
+/* Stop watching rr's doorbell. */
+static void
+builtin_unwatch(struct ringd_ring *rr)
+{
+	if (rr->db_watched)
+		loop_del(rr->db_fd);
+	rr->db_watched = false;
+}
+
 /* Stop serving: leave the loop, close the producer handle (DROP). */
 void
 builtin_stop(struct ringd_ring *rr)
@@ -492,29 +525,44 @@ builtin_stop(struct ringd_ring *rr)
 	/* a request in progress is answered -ESHUTDOWN by ring_close() */
 	rr->bi_busy = false;
 	rr->bi_done = 0;
-	if (rr->serve == NULL)
+	if (!rr->serving)
 		return;
-	if (rr->db_watched)
-		loop_del(ring_fd(rr->serve));
-	rr->db_watched = false;
+	builtin_unwatch(rr);
 	ring_close(rr->serve);
 	rr->serve = NULL;
+	rr->serving = false;
 	ringd.nserving--;
 	builtin_trim_check();
 }
 
 /*
  * The consumer rang our doorbell (struct loop_src callback): its ring
- * waits for its uid's turn.
+ * waits for its uid's turn.  The first ring of a ring served lazily opens
+ * the producer handle, unless it was the consumer leaving (DROP): then
+ * there is nothing to serve, and its CLOSE or hangup ends the ring.
  */
 static void
 builtin_event(void *obj, uint32_t events)
 {
 	struct ringd_ring *rr = obj;
+	int rc;
 
 	(void)events;
-	if (rr->dead || rr->serve == NULL)
+	if (rr->dead || !rr->serving)
 		return;
+	if (rr->serve == NULL) {
+		if (rings_is_over(rr)) {
+			builtin_unwatch(rr);
+			return;
+		}
+		if ((rc = builtin_open_serve(rr)) < 0) {
+			log_info("ring %llu: cannot serve it: %s; dropping it",
+			    (unsigned long long)rr->id, strerror(-rc));
+			rings_drop(rr);
+			builtin_stop(rr);
+			return;
+		}
+	}
 	ring_disarm(rr->serve);
 	builtin_make_runnable(rr);
 }

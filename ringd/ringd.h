@@ -20,6 +20,7 @@
 #include <ring/ring.h>
 
 #include "ringd-limits.h"
+#include "broker.h"
 #include "proto.h"
 
 #define RINGD_SERVER "ringd " RING_VERSION
@@ -239,7 +240,9 @@ struct ringd_ring {
 	struct ring *serve;		 /* producer side, ringd serving */
 	const struct builtin_scheme *bi; /* what serve answers with */
 	struct loop_src db_src;
+	int db_fd;	  /* the producer's doorbell end, watched (mon's) */
 	bool db_watched;
+	bool serving;	  /* builtin_start() .. builtin_stop(): nserving */
 	bool runnable;
 	struct client *consumer;	   /* NULL once gone */
 	struct client *producer;	   /* NULL once gone or built-in */
@@ -248,6 +251,7 @@ struct ringd_ring {
 	enum rings_phase phase;
 	bool dead; /* released: waits for rings_reap() */
 	bool kept; /* ringd stops: leave the ring to its peers, no DROP */
+	bool dropped; /* rings_drop() saw to DROP */
 	bool attached; /* counted in its scheme's rings (scheme_gen) */
 	bool uid_counted; /* counted for uid_owner (max_rings_per_uid) */
 	uint32_t uid_owner;
@@ -471,6 +475,9 @@ bool rings_fd_room(uint32_t rings, uint32_t serving, uint32_t clients);
 void rings_client_gone(struct client *c);
 int64_t rings_expire(uint64_t now);
 void rings_fds(const struct ringd_ring *rr, struct ring_fds *f);
+struct ring *rings_mon(struct ringd_ring *rr);
+void rings_drop(struct ringd_ring *rr);
+bool rings_is_over(struct ringd_ring *rr);
 void rings_reap(void);
 void rings_spare_fill(void);
 void rings_fini(void);
@@ -514,7 +521,7 @@ long long state_fdstore_take(int first, long long nfds, const char *names);
 /* builtin.c */
 const struct builtin_scheme *builtin_list(unsigned *n);
 void builtin_opset(const struct builtin_scheme *bs, struct proto_opset *ops);
-int builtin_start(struct ringd_ring *rr);
+int builtin_start(struct ringd_ring *rr, bool lazy);
 void builtin_stop(struct ringd_ring *rr);
 bool builtin_run_ready(void);
 void builtin_trim(void);

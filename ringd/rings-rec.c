@@ -22,7 +22,10 @@ rings_fill_queue(const struct ring_queue_stats *q, struct ring_ctl_queue *r)
 	r->push_wait = q->push_wait;
 }
 
-/* A ring's record from its headers' figures st, read racily by the monitor. */
+/*
+ * A ring's record from its headers' figures st, read racily by the
+ * monitor; a ring whose headers ringd cannot map reads as broken.
+ */
 static void
 rings_fill_rec(const struct ringd_ring *rr, const struct ring_stats *stp,
     struct ring_ctl_ring *rec)
@@ -32,7 +35,9 @@ rings_fill_rec(const struct ringd_ring *rr, const struct ring_stats *stp,
 	uint64_t status;
 
 	memset(rec, 0, sizeof(*rec));
-	ring_get_info(rr->mon, &info);
+	memset(&info, 0, sizeof(info));
+	if (rr->mon != NULL)
+		ring_get_info(rr->mon, &info);
 	rec->ring_id = rr->id;
 	memcpy(rec->scheme, rr->scheme, sizeof(rec->scheme));
 	rec->consumer = rr->cpeer;
@@ -73,9 +78,10 @@ rings_fill_batch(uint64_t *from, struct ring_ctl_ring *out, size_t max)
 {
 	struct ringd_ring key, *rr, *chunk[RINGS_CHUNK];
 	const struct ring *mon[RINGS_CHUNK];
-	struct ring_stats st[RINGS_CHUNK];
+	struct ring_stats st[RINGS_CHUNK], none;
 	size_t n = 0, k, m, v1;
 
+	memset(&none, 0, sizeof(none));
 	key.id = *from;
 	rr = RB_NFIND(ring_tree, &ringd.rings, &key);
 	while (n < max && rr != NULL) {
@@ -89,14 +95,17 @@ rings_fill_batch(uint64_t *from, struct ring_ctl_ring *out, size_t max)
 			chunk[m] = rr;
 			rr = RB_NEXT(ring_tree, &ringd.rings, rr);
 		}
-		/* v1 pairs' monitors, in chunk order; redox_rings have none */
+		/* v1 pairs' monitors, in chunk order, mapped on first
+		 * listing; redox_rings have none */
 		for (k = v1 = 0; k < m; k++)
-			if (chunk[k]->rx == NULL)
+			if (chunk[k]->rx == NULL && rings_mon(chunk[k]) != NULL)
 				mon[v1++] = chunk[k]->mon;
 		ring_get_stats_many(mon, v1, st);
 		for (k = v1 = 0; k < m; k++)
 			if (chunk[k]->rx != NULL)
 				redox_fill_rec(chunk[k], &out[n + k]);
+			else if (chunk[k]->mon == NULL)
+				rings_fill_rec(chunk[k], &none, &out[n + k]);
 			else
 				rings_fill_rec(chunk[k], &st[v1++], &out[n + k]);
 		n += m;

@@ -22,6 +22,7 @@
 #include <sys/syscall.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -169,8 +170,8 @@ rings_release(struct ringd_ring *rr)
 		redox_release(rr); /* off its pending lists */
 	rings_attach(rr, false);
 	rings_uid_put(rr);
-	if (rr->mon != NULL && !rr->kept)
-		ring_shutdown(rr->mon);
+	if (!rr->kept)
+		rings_drop(rr);
 	builtin_stop(rr);
 	if (rr->consumer != NULL) {
 		LIST_REMOVE(rr, cons_link);
@@ -213,12 +214,90 @@ rings_reap(void)
 	}
 }
 
-/* The pair's descriptors: ours for the memory, the monitor's doorbells. */
+/* The pair's descriptors: ours, the doorbells the monitor's once it has them. */
 void
 rings_fds(const struct ringd_ring *rr, struct ring_fds *f)
 {
-	f->mem = rr->fds.mem;
-	ring_get_doorbells(rr->mon, f->doorbell);
+	*f = rr->fds;
+	if (rr->mon != NULL)
+		ring_get_doorbells(rr->mon, f->doorbell);
+}
+
+/*
+ * ringd's monitor handle on a v1 pair: its view of the two header pages,
+ * mapped on first need (a listing, a status to set) and then kept, so
+ * that a ring nobody looks at costs no mapping.  It takes the doorbells
+ * over, under the same numbers.  NULL when it cannot be mapped.
+ */
+struct ring *
+rings_mon(struct ringd_ring *rr)
+{
+	int rc;
+
+	if (rr->mon != NULL || rr->rx != NULL)
+		return rr->mon;
+	if ((rc = ringi_monitor_open_made(&rr->params, &rr->fds, &rr->mon)) <
+	    0) {
+		log_warn("ring %llu: cannot map its headers: %s",
+		    (unsigned long long)rr->id, strerror(-rc));
+		return NULL;
+	}
+	rr->fds.doorbell[0] = rr->fds.doorbell[1] = -1;
+	return rr->mon;
+}
+
+/*
+ * rr's status words, read without a mapping (one pread()).  DROP in both
+ * with nobody asleep is what rings_drop() would see to: remembered.
+ */
+static int
+rings_status_fd(struct ringd_ring *rr, uint64_t st[2])
+{
+	bool asleep;
+	int rc;
+
+	if ((rc = ringi_status_read_fd(rr->fds.mem, st, &asleep)) < 0)
+		return rc;
+	if (!asleep && (st[0] & st[1] & RING_STATUS_DROP) != 0)
+		rr->dropped = true;
+	return 0;
+}
+
+/*
+ * DROP: set it in both status words and wake every sleeper, unless both
+ * say so already and nobody sleeps: the usual case of a consumer that set
+ * it on leaving, known with one pread() where no monitor is mapped yet.
+ * Once seen to, DROP stays: a side that clears it breaks the protocol on
+ * its own ring.
+ */
+void
+rings_drop(struct ringd_ring *rr)
+{
+	struct ring *mon;
+	uint64_t st[2];
+
+	if (rr->rx != NULL || rr->dropped)
+		return;
+	if (rr->mon == NULL && rings_status_fd(rr, st) == 0 && rr->dropped)
+		return;
+	if ((mon = rings_mon(rr)) != NULL) {
+		ring_shutdown(mon);
+		rr->dropped = true;
+	}
+}
+
+/* Has a side (or ringd) set DROP or BROKEN on rr? */
+bool
+rings_is_over(struct ringd_ring *rr)
+{
+	const uint64_t over = RING_STATUS_DROP | RING_STATUS_BROKEN;
+	uint64_t st[2];
+
+	if (rr->mon != NULL)
+		return ring_is_dropped(rr->mon) || ring_is_broken(rr->mon);
+	if (rr->rx != NULL)
+		return false;
+	return rings_status_fd(rr, st) < 0 || ((st[0] | st[1]) & over) != 0;
 }
 
 /* Tell the consumer how its OPEN ended. */
@@ -263,15 +342,16 @@ rings_reply_open(struct ringd_ring *rr, int err)
  * idle ringd holds nothing.
  */
 struct rings_spare {
-	struct ring *mon;
-	int mem;
+	struct ring_fds fds;
 	dev_t dev;
 	ino_t ino;
 };
 
 static struct {
 	struct ring_params params; /* what every spare was made with */
+	bool armed;		   /* ... and whether for a built-in */
 	struct ring_params want;   /* what the last OPEN asked for */
+	bool want_armed;
 	bool wanted;		   /* an OPEN used or missed a spare */
 	const struct client *c;	   /* whose OPEN that was */
 	unsigned n;
@@ -284,8 +364,7 @@ static bool rings_fd_fit(uint32_t spares, uint32_t rings, uint32_t serving,
 static void
 rings_spare_free(struct rings_spare *sp)
 {
-	ring_close(sp->mon);
-	close(sp->mem);
+	ring_fds_close(&sp->fds);
 }
 
 /* Give every spare back (other parameters wanted, or shutdown). */
@@ -304,56 +383,70 @@ rings_params_eq(const struct ring_params *a, const struct ring_params *b)
 	    a->pool_bytes == b->pool_bytes && a->reserved == b->reserved;
 }
 
-/* Is a spare of these parameters there? */
+/* Is a spare of these parameters there, armed or not? */
 static bool
-rings_spare_has(const struct ring_params *p)
+rings_spare_has(const struct ring_params *p, bool armed)
 {
-	return rings_spares.n > 0 && rings_params_eq(&rings_spares.params, p);
+	return rings_spares.n > 0 &&
+	    rings_params_eq(&rings_spares.params, p) &&
+	    rings_spares.armed == armed;
 }
 
 /*
- * Make a new pair of parameters p and open ringd's monitor handle on it:
- * the memory file into *mem, the handle (which keeps the doorbells) into
- * *mon.  0 or -errno.
+ * Have the consumer's first request on the pair in mem ring its
+ * producer's doorbell: the SQ's pop_wait says the popper sleeps on the
+ * doorbell, as ring_arm() would.  For a ring ringd serves, whose producer
+ * side it opens on that first request (builtin.c).  Written through the
+ * memory file: ringd maps nothing of the pair for it.
  */
 static int
-rings_make_pair(const struct ring_params *p, int *mem, struct ring **mon)
+rings_arm_first(int mem, const struct ring_params *p)
 {
-	struct ring_fds fds;
+	const uint32_t how = RING_WAIT_DOORBELL;
+	off_t off = (off_t)(ring_layout(p->flags, p->sq_entries,
+				p->cq_entries, p->pool_bytes)
+				.sq_hdr +
+	    offsetof(struct ring_header_page, pop_wait));
+
+	if (pwrite(mem, &how, sizeof(how), off) != (ssize_t)sizeof(how))
+		return errno != 0 ? -errno : -EIO;
+	return 0;
+}
+
+/* A new pair of parameters p, armed (rings_arm_first()) if asked. */
+static int
+rings_make_pair(const struct ring_params *p, bool armed, struct ring_fds *f)
+{
 	int rc;
 
-	if ((rc = ring_pair_create(p, &fds)) < 0)
+	if ((rc = ring_pair_create(p, f)) < 0)
 		return rc;
-	if ((rc = ring_open(&fds, RING_ROLE_MONITOR, mon)) < 0) {
-		ring_fds_close(&fds);
+	if (armed && (rc = rings_arm_first(f->mem, p)) < 0) {
+		ring_fds_close(f);
 		return rc;
 	}
-	/* the monitor holds the doorbells now: one copy of each is enough */
-	close(fds.doorbell[0]);
-	close(fds.doorbell[1]);
-	*mem = fds.mem;
 	return 0;
 }
 
 /*
- * rr's pair, of the parameters the consumer asked for: a spare when one
- * of them is made, else a new one.  Either way the next spares are made
- * after this loop turn, of these parameters.
+ * rr's pair, of the parameters the consumer asked for, armed for a ring
+ * ringd serves: a spare when one of them is made, else a new one.  Either
+ * way the next spares are made after this loop turn, like this one.
  */
 static int
 rings_pair_for(struct ringd_ring *rr, const struct client *c,
-    const struct ring_params *p)
+    const struct ring_params *p, bool armed)
 {
 	struct rings_spare *sp;
 
 	rings_spares.want = *p;
+	rings_spares.want_armed = armed;
 	rings_spares.wanted = true;
 	rings_spares.c = c;
-	if (!rings_spare_has(p))
-		return rings_make_pair(p, &rr->fds.mem, &rr->mon);
+	if (!rings_spare_has(p, armed))
+		return rings_make_pair(p, armed, &rr->fds);
 	sp = &rings_spares.pair[--rings_spares.n];
-	rr->fds.mem = sp->mem;
-	rr->mon = sp->mon;
+	rr->fds = sp->fds;
 	rr->mem_dev = sp->dev;
 	rr->mem_ino = sp->ino;
 	return 0;
@@ -373,17 +466,19 @@ rings_spare_fill(void)
 	if (!rings_spares.wanted || rings_spares.c == NULL)
 		return;
 	rings_spares.wanted = false;
-	if (!rings_params_eq(&rings_spares.params, &rings_spares.want)) {
+	if (!rings_params_eq(&rings_spares.params, &rings_spares.want) ||
+	    rings_spares.armed != rings_spares.want_armed) {
 		rings_spare_flush();
 		rings_spares.params = rings_spares.want;
+		rings_spares.armed = rings_spares.want_armed;
 	}
 	while (rings_spares.n < RINGD_SPARE_PAIRS &&
 	    rings_fd_fit(rings_spares.n + 1, 1, 0, 0)) {
 		sp = &rings_spares.pair[rings_spares.n];
-		if (rings_make_pair(&rings_spares.params, &sp->mem, &sp->mon) <
-		    0)
+		if (rings_make_pair(&rings_spares.params, rings_spares.armed,
+			&sp->fds) < 0)
 			return;
-		if (fstat(sp->mem, &st) < 0) {
+		if (fstat(sp->fds.mem, &st) < 0) {
 			rings_spare_free(sp);
 			return;
 		}
@@ -539,11 +634,12 @@ rings_handle_open(struct client *c, struct proto_msg *m)
 	rr->fds.mem = rr->fds.doorbell[0] = rr->fds.doorbell[1] = -1;
 	if ((rc = rings_uid_take(rr, c)) < 0)
 		goto fail;
-	if ((rc = rings_pair_for(rr, c, &req->params)) < 0)
-		goto fail;
-	if ((rc = rings_add_opened(rr, c, s, m->hdr.seq)) < 0)
+	if ((rc = rings_pair_for(rr, c, &req->params, s->builtin != NULL)) <
+	    0)
 		goto fail;
 	rr->params = req->params;
+	if ((rc = rings_add_opened(rr, c, s, m->hdr.seq)) < 0)
+		goto fail;
 
 	if (s->builtin != NULL) {
 		rr->builtin = true;
@@ -551,7 +647,7 @@ rings_handle_open(struct client *c, struct proto_msg *m)
 		policy_opset(c, rr->scheme, &rr->allowed);
 		rr->allowed_gen = ringd.conf.policy.gen;
 		memcpy(rr->ppeer.comm, "ringd", sizeof("ringd"));
-		if ((rc = builtin_start(rr)) < 0) {
+		if ((rc = builtin_start(rr, true)) < 0) {
 			rings_release(rr);
 			return rc;
 		}
@@ -595,7 +691,7 @@ rings_consumer_gone(struct ringd_ring *rr)
 	LIST_REMOVE(rr, cons_link);
 	rr->consumer->nrings--;
 	rr->consumer = NULL;
-	ring_shutdown(rr->mon);
+	rings_drop(rr);
 	if (rr->builtin || rr->phase == RINGS_TAKEN_OVER ||
 	    rr->producer == NULL)
 		rings_release(rr);
@@ -616,10 +712,10 @@ rings_take_over(struct ringd_ring *rr)
 	rr->phase = RINGS_TAKEN_OVER;
 	rr->bi = NULL;
 	rings_attach(rr, false);
-	if ((rc = builtin_start(rr)) < 0) {
+	if ((rc = builtin_start(rr, false)) < 0) {
 		log_warn("ring %llu: cannot take over the producer side: %s",
 		    (unsigned long long)rr->id, strerror(-rc));
-		ring_shutdown(rr->mon);
+		rings_drop(rr);
 	}
 }
 
@@ -662,6 +758,7 @@ rings_handle_accept(struct client *c, struct proto_msg *m)
 	const struct proto_accept *a = (const void *)m->body.raw;
 	struct ringd_ring *rr;
 	struct proto_reply r;
+	int rc;
 
 	if (a->reserved != 0)
 		return -EBADMSG;
@@ -692,7 +789,15 @@ rings_handle_accept(struct client *c, struct proto_msg *m)
 		    (unsigned long long)rr->id);
 		rings_reply_open(rr, 0);
 	}
-	return client_reply(c, m, &r, sizeof(r));
+	rc = client_reply(c, m, &r, sizeof(r));
+	/*
+	 * A ring between two processes carries traffic that listings watch:
+	 * its header view is mapped now, once both sides have their answer,
+	 * not in the first listing while they run.
+	 */
+	if (!rr->dead)
+		(void)rings_mon(rr);
+	return rc;
 }
 
 /* CLOSE by either side: -ENOENT unknown ring, -EPERM not a side of it. */
@@ -952,7 +1057,7 @@ rings_adopt_expire(struct ringd_ring *rr, uint64_t now)
 	    rr->consumer == NULL ? "consumer" : "producer");
 	rings_adopt_done(rr);
 	if (rr->consumer == NULL) {
-		ring_shutdown(rr->mon);
+		rings_drop(rr);
 		if (rr->producer == NULL)
 			rings_release(rr);
 	} else if (rr->ppeer.pid != 0 && !rings_pid_alive(rr->ppeer.pid))
@@ -963,7 +1068,7 @@ rings_adopt_expire(struct ringd_ring *rr, uint64_t now)
 		 * refused, or who it was is not known): a second producer
 		 * would corrupt it.  DROP tells both sides it is over.
 		 */
-		ring_shutdown(rr->mon);
+		rings_drop(rr);
 	}
 }
 

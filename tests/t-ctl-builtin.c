@@ -4,6 +4,7 @@
  * and errors of OPEN, and fairness between built-in rings.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "lib/daemon.h"
+#include "lib/raw.h"
 #include "lib/tap.h"
 #include "lib/testutil.h"
 
@@ -378,6 +380,108 @@ TAP_TEST(test_builtin_fairness, "ctl-builtin-fairness", 30)
 	TAP_ASSERT(worst < 1000000000ull);
 	ring_close(r);
 	tu_pipe_close(p);
+	td_end(&d, c);
+}
+
+/*
+ * Mappings of a whole pair in ringd: a side's, which starts at the
+ * description page; ringd's monitor view maps the header pages only.
+ */
+static bool
+lazy_is_side_map(const char *line)
+{
+	unsigned long lo, hi, off;
+
+	return strstr(line, "/memfd:ring-pair") != NULL &&
+	    sscanf(line, "%lx-%lx %*s %lx", &lo, &hi, &off) == 3 && off == 0;
+}
+
+static int
+lazy_side_maps(pid_t pid)
+{
+	return td_count_maps_where(pid, lazy_is_side_map);
+}
+
+/*
+ * ringd opens its producer side of a built-in ring on the first request
+ * only: a ring closed unused, or whose consumer leaves without using it,
+ * never costs that mapping and leaves nothing behind; a used one is
+ * served from its first request on, and a ring first listed after it was
+ * used shows the depth its consumer left.
+ */
+TAP_TEST(test_builtin_lazy, "ctl-builtin-lazy", 30)
+{
+	struct ring_ctl *c, *c2;
+	struct ring_ctl_ring rec;
+	struct ring_sqe s[3];
+	struct ring_cqe cq;
+	struct ring *r;
+	uint64_t id;
+	int i;
+
+	td_begin(&d, NULL);
+	c = td_connect(&d);
+	r = td_open(c, "null", 8, 0, 0, &id);
+	TAP_EQ(lazy_side_maps(d.pid), 0);
+	td_close_ring(c, r, id);
+
+	/* a consumer that leaves without a word or a request */
+	c2 = td_connect(&d);
+	r = td_open(c2, "echo", 8, 0, 0, &id);
+	TAP_EQ(lazy_side_maps(d.pid), 0);
+	ring_close(r);
+	ring_ctl_close(c2);
+	td_await_ring_gone(c, id);
+
+	/* the first request wakes ringd, which then serves the ring */
+	r = td_open(c, "null", 8, 0, 0, &id);
+	EXPECT_STATUS(r, RING_OP_WRITE, 7, 0, 42, 42);
+	TAP_EQ(lazy_side_maps(d.pid), 1);
+	for (i = 0; i < 3; i++)
+		s[i] = tu_sqe(RING_OP_NOOP, 10 + (uint64_t)i, 0, 0);
+	TAP_RC(ring_sq_push_batch(r, s, 3), 3);
+	for (i = 0; i < 3; i++) {
+		TAP_RC(td_cq_pop_wait(r, &cq, 5000), 0);
+		TAP_EQ(cq.user_data, 10 + (uint64_t)i);
+	}
+	TAP_ASSERT(td_find_ring(c, id, &rec));
+	TAP_EQ(rec.state, RING_CTL_RUNNING);
+	TAP_EQ(rec.sq.push_epoch, 4);
+	TAP_EQ(rec.sq.pop_epoch, 4);
+	TAP_EQ(rec.cq.push_epoch, 4);
+	TAP_EQ(rec.cq.depth, 0);
+	td_close_ring(c, r, id);
+	TAP_EQ(lazy_side_maps(d.pid), 0);
+	td_end(&d, c);
+}
+
+/*
+ * A consumer writes garbage into its headers before ringd ever looked at
+ * the ring: the first listing maps them all the same and lists the ring
+ * as broken, and the consumer's hangup still ends it.
+ */
+TAP_TEST(test_builtin_lazy_garbage, "ctl-builtin-lazy-garbage", 30)
+{
+	const uint64_t bad = ~0ull;
+	struct ring_ctl_ring rec;
+	struct ring_ctl *c;
+	struct ring_fds f;
+	uint64_t id;
+	int fd;
+
+	td_begin(&d, NULL);
+	fd = raw_open(d.sock, "scribbler");
+	TAP_ASSERT(fd >= 0);
+	TAP_RC(raw_open_ring(fd, "null", 8, &f, &id), 0);
+	TAP_EQ(pwrite(f.mem, &bad, sizeof(bad),
+		   (off_t)(RING_PAGE + offsetof(struct ring_header, head_index))),
+	    (ssize_t)sizeof(bad));
+	c = td_connect(&d);
+	TAP_ASSERT(td_find_ring(c, id, &rec));
+	TAP_EQ(rec.state, RING_CTL_BROKEN);
+	ring_fds_close(&f);
+	close(fd);
+	td_await_ring_gone(c, id);
 	td_end(&d, c);
 }
 

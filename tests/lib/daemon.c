@@ -767,8 +767,9 @@ td_count_fds(pid_t pid)
 	return n;
 }
 
+/* Lines of pid's /proc maps that match(line) says yes to. */
 int
-td_count_memfd_maps(pid_t pid)
+td_count_maps_where(pid_t pid, bool (*match)(const char *line))
 {
 	char path[64], line[512];
 	FILE *f;
@@ -778,10 +779,22 @@ td_count_memfd_maps(pid_t pid)
 	if ((f = fopen(path, "re")) == NULL)
 		TAP_FAIL("fopen %s: %s", path, tap_rcname(-errno));
 	while (fgets(line, sizeof(line), f) != NULL)
-		if (strstr(line, "/memfd:") != NULL)
+		if (match(line))
 			n++;
 	fclose(f);
 	return n;
+}
+
+static bool
+td_is_memfd_map(const char *line)
+{
+	return strstr(line, "/memfd:") != NULL;
+}
+
+int
+td_count_memfd_maps(pid_t pid)
+{
+	return td_count_maps_where(pid, td_is_memfd_map);
 }
 
 /* '#' lines naming every descriptor ringd holds. */

@@ -152,6 +152,7 @@ int td_sock_connect(const char *path);
 /* Open descriptors of a process, and its mappings of memfd files. */
 int td_count_fds(pid_t pid);
 int td_count_memfd_maps(pid_t pid);
+int td_count_maps_where(pid_t pid, bool (*match)(const char *line));
 /*
  * Wait up to 10 s until ringd reports itself idle (no client but our
  * probe, no ring, no scheme but the built-ins) and then holds no more
