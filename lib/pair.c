@@ -126,7 +126,6 @@ fail:
 	return rc;
 }
 
-
 /*
  * Is fd a doorbell: an unnamed AF_UNIX datagram socket connected to an
  * unnamed one?  Such a peer can only be its socket pair's other end, so
@@ -432,11 +431,15 @@ ringi_status_read_fd(int mem, uint64_t status[2], bool *asleep)
 	    sizeof(uint32_t)];
 	const uint8_t *h;
 	uint32_t w[2];
+	ssize_t got;
 	int i;
 
 	assert(l.cq_hdr == l.sq_hdr + RING_PAGE);
-	if (pread(mem, b, sizeof(b), (off_t)l.sq_hdr) != (ssize_t)sizeof(b))
-		return errno != 0 ? -errno : -EIO;
+	got = pread(mem, b, sizeof(b), (off_t)l.sq_hdr);
+	if (got < 0)
+		return -errno;
+	if (got != (ssize_t)sizeof(b))
+		return -EIO; /* cannot be: the file is sealed at its size */
 	*asleep = false;
 	for (i = 0; i < 2; i++) {
 		h = b + (size_t)i * RING_PAGE;

@@ -407,10 +407,12 @@ rings_arm_first(int mem, const struct ring_params *p)
 				p->cq_entries, p->pool_bytes)
 				.sq_hdr +
 	    offsetof(struct ring_header_page, pop_wait));
+	ssize_t put;
 
-	if (pwrite(mem, &how, sizeof(how), off) != (ssize_t)sizeof(how))
-		return errno != 0 ? -errno : -EIO;
-	return 0;
+	put = pwrite(mem, &how, sizeof(how), off);
+	if (put < 0)
+		return -errno;
+	return put == (ssize_t)sizeof(how) ? 0 : -EIO;
 }
 
 /* A new pair of parameters p, armed (rings_arm_first()) if asked. */
