@@ -176,6 +176,19 @@ rs_hear(int fd, char want)
 }
 
 /*
+ * The end of a test whose scheme child has seen its ring go: reap it, wait
+ * until ringd no longer lists ring id, and stop ringd.
+ */
+static void
+rs_end(pid_t pid, int p_[2], struct ring_ctl *c, uint64_t id)
+{
+	tap_reap(pid);
+	td_await_ring_gone(c, id);
+	tu_pipe_close(p_);
+	td_end(&d, c);
+}
+
+/*
  * The scheme, in a child: registered, it says 'r'; then it answers
  * SETUPs with modes[] in turn (the last one repeating), file tables as
  * its mode says ('F' once the files were seen), and ends at the first
@@ -428,10 +441,7 @@ TAP_TEST(test_setup, "redox-setup-list-files-close", 30)
 	    REDOX_RING_STATE_DEAD);
 	munmap(sq, REDOX_RING_HEADER_SIZE);
 	rs_close_fds(&f);
-	tap_reap(pid);
-	td_await_ring_gone(c, id);
-	tu_pipe_close(p_);
-	td_end(&d, c);
+	rs_end(pid, p_, c, id);
 }
 
 /*
@@ -536,10 +546,7 @@ TAP_TEST(test_bad_objects, "redox-bad-objects", 30)
 	rs_close_fds(&f);
 	TAP_RC(ring_ctl_close_ring(c, id), 0);
 	rs_hear(p_[0], 'D');
-	tap_reap(pid);
-	td_await_ring_gone(c, id);
-	tu_pipe_close(p_);
-	td_end(&d, c);
+	rs_end(pid, p_, c, id);
 }
 
 /* The scheme's answers to a file table: -EXDEV, or none (-ETIMEDOUT). */
@@ -565,10 +572,7 @@ rs_files_case(enum rs_mode mode, int want)
 	rs_close_fds(&f);
 	TAP_RC(ring_ctl_close_ring(c, id), 0);
 	rs_hear(p_[0], 'D');
-	tap_reap(pid);
-	td_await_ring_gone(c, id);
-	tu_pipe_close(p_);
-	td_end(&d, c);
+	rs_end(pid, p_, c, id);
 }
 
 TAP_TEST_CALL(test_files_exdev, "redox-files-exdev", 30,
