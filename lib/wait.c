@@ -87,27 +87,44 @@ ringi_wake(struct ring *r, uint32_t *word)
 		ring_ring_doorbell(r->doorbell_self);
 }
 
-/* DROP or BROKEN: wake every sleeper of both sides, however it sleeps. */
+/*
+ * DROP or BROKEN: wake every sleeper of both sides, however it sleeps.
+ * A side rings its doorbell only when a wait word announces a doorbell
+ * sleeper that wants to know: one that has not announced yet re-checks
+ * the status after it does (the header of this file), and one that
+ * sleeps for entries alone (RING_WAIT_ENTRIES) learns of the end
+ * elsewhere.  So a consumer closing a ring ringd serves but nobody used
+ * does not wake ringd, which learns of it from the CLOSE that follows.
+ * A monitor (ringd ending a ring) rings both ends, whoever announced.
+ */
 void
 ringi_wake_all(struct ring *r)
 {
 	struct ring_q *qs[2] = { &r->sq, &r->cq };
-	int i;
+	bool ring = false;
+	uint32_t old;
+	int i, j;
 
 	/* pairs with the sleepers' barrier after ring_announce() */
 	ring_smp_mb();
 	for (i = 0; i < 2; i++) {
 		uint32_t *w[2] = { &qs[i]->hp->pop_wait,
 			&qs[i]->hp->push_wait };
-		int j;
 
-		for (j = 0; j < 2; j++)
-			if (ring_xchg(w[j], 0) & RING_WAIT_FUTEX)
+		for (j = 0; j < 2; j++) {
+			old = ring_xchg(w[j], 0);
+			if (old & RING_WAIT_FUTEX)
 				ring_futex(w[j], FUTEX_WAKE, INT_MAX, NULL);
+			if ((old & (RING_WAIT_DOORBELL | RING_WAIT_ENTRIES)) ==
+			    RING_WAIT_DOORBELL)
+				ring = true;
+		}
 	}
-	ring_ring_doorbell(r->doorbell_self);
-	if (r->role == RING_ROLE_MONITOR)
+	if (r->role == RING_ROLE_MONITOR) {
+		ring_ring_doorbell(r->doorbell_self);
 		ring_ring_doorbell(r->doorbell_peer);
+	} else if (ring)
+		ring_ring_doorbell(r->doorbell_self);
 }
 
 /* The wait words this side sets for events. */
