@@ -269,6 +269,24 @@ ringi_ctl_evq_sync(struct ring_ctl *c)
 }
 
 /*
+ * Receive a message, trying again for up to RING_CTL_SPIN_NS while there
+ * is none (the socket is non-blocking: each try is one recvmsg()).  A
+ * round trip to a ringd that is not busy takes about as long as one
+ * wakeup; sleeping in poll for it would add the client's own wakeup.
+ */
+static int
+ring_ctl_recv_spin(struct ring_ctl *c, struct proto_msg *m)
+{
+	int64_t until = ringi_now_ns() + RING_CTL_SPIN_NS;
+	int rc;
+
+	do
+		rc = ring_ctl_io(c, proto_recv(c->sock, m));
+	while (rc == -EAGAIN && ringi_now_ns() < until);
+	return rc;
+}
+
+/*
  * Receive the next message that is not an event, within the deadline;
  * events are queued on the way.  A message arriving for another seq (a
  * late reply) is dropped.
@@ -278,10 +296,15 @@ ringi_ctl_recv(struct ring_ctl *c, uint32_t seq, uint16_t type,
     struct proto_msg *m, int64_t deadline)
 {
 	struct pollfd pfd = { .fd = c->sock, .events = POLLIN };
+	bool spun = false;
 	int rc;
 
 	for (;;) {
 		rc = ring_ctl_io(c, proto_recv(c->sock, m));
+		if (rc == -EAGAIN && !spun) {
+			spun = true;
+			rc = ring_ctl_recv_spin(c, m);
+		}
 		if (rc == -EAGAIN) {
 			int64_t left = deadline - ringi_ctl_now_ms();
 
