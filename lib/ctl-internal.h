@@ -71,6 +71,9 @@ struct ring_ctl {
 	struct ring_ctl_tracked *rings; /* to adopt after a restart */
 	struct ring_ctl_reg *regs;
 	struct proto_msg *rx; /* the receive buffer: every reply lands here */
+	/* ringd's process, for the rings it serves (ringi_guard_new()):
+	 * taken at the first such ring, dropped with the connection */
+	struct ring_guard *guard;
 	size_t nregs;
 };
 

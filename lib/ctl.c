@@ -440,6 +440,17 @@ ringi_ctl_call(struct ring_ctl *c, uint16_t type, const void *body,
 	return ringi_ctl_call_fds(c, type, body, len, NULL, 0, reply);
 }
 
+/*
+ * Forget the guard on the connection's ringd: a new connection may reach
+ * another one.  Rings opened on the old one keep theirs.
+ */
+static void
+ring_ctl_guard_drop(struct ring_ctl *c)
+{
+	ringi_guard_put(c->guard);
+	c->guard = NULL;
+}
+
 /* Dial c->path and say HELLO; c->sock is the new connection on success. */
 int
 ringi_ctl_dial(struct ring_ctl *c, uint32_t *server_version)
@@ -455,6 +466,7 @@ ringi_ctl_dial(struct ring_ctl *c, uint32_t *server_version)
 	sa.sun_family = AF_UNIX;
 	memcpy(sa.sun_path, c->path, strlen(c->path));
 	c->lost = false;
+	ring_ctl_guard_drop(c);
 	c->sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (c->sock < 0)
 		return -errno;
@@ -581,6 +593,7 @@ ringi_ctl_lost(struct ring_ctl *c)
 	close(c->sock);
 	c->sock = -1;
 	c->lost = false;
+	ring_ctl_guard_drop(c);
 	ring_ctl_flush_queue(c);
 }
 
@@ -591,6 +604,7 @@ ring_ctl_close(struct ring_ctl *c)
 		return;
 	ring_ctl_flush_queue(c);
 	ringi_ctl_untrack_all(c);
+	ring_ctl_guard_drop(c);
 	ringi_close(c->sock);
 	ringi_close(c->ep);
 	ringi_close(c->timer);
