@@ -95,7 +95,7 @@ mj_bits(uint64_t v, const char *const *names, unsigned nnames)
 }
 
 static const char *const mj_status_bits[] = { "drop", "broken" };
-static const char *const mj_wait_bits[] = { "futex", "doorbell" };
+static const char *const mj_wait_bits[] = { "futex", "doorbell", "entries" };
 
 struct json_object *
 mj_queue(const struct ring_ctl_queue *q)
@@ -112,9 +112,9 @@ mj_queue(const struct ring_ctl_queue *q)
 	json_object_object_add(o, "status",
 	    mj_bits(q->status, mj_status_bits, 2));
 	json_object_object_add(o, "pop_wait",
-	    mj_bits(q->pop_wait, mj_wait_bits, 2));
+	    mj_bits(q->pop_wait, mj_wait_bits, 3));
 	json_object_object_add(o, "push_wait",
-	    mj_bits(q->push_wait, mj_wait_bits, 2));
+	    mj_bits(q->push_wait, mj_wait_bits, 3));
 	return o;
 }
 

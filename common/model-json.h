@@ -29,7 +29,7 @@
  *   head, tail, depth, push_epoch, pop_epoch (numbers),
  *   status (array of strings from "drop", "broken", plus "0x.." for
  *   unknown bits), pop_wait, push_wait (arrays of strings from "futex",
- *   "doorbell"); for a redox_ring, head and tail are its 31-bit indices
+ *   "doorbell", "entries"); for a redox_ring, head and tail are its 31-bit indices
  *   without the WAITING bit, the epochs the entries ringd saw pass, and
  *   "futex" in a wait array says that side sleeps (its WAITING bit)
  *

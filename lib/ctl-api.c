@@ -48,8 +48,12 @@ ring_ctl_open(struct ring_ctl *c, const char *scheme,
 	fds.doorbell[1] = m->fds[2];
 	m->nfds = 0; /* ours now */
 	rc = ringi_open_take(&fds, RING_ROLE_CONSUMER, ret);
-	if (rc == 0 && (rep->flags & PROTO_OPEN_RINGD_SERVES))
-		ringi_guard_set(*ret, c->sock);
+	if (rc == 0 && (rep->flags & PROTO_OPEN_RINGD_SERVES)) {
+		/* the connection's peer is the ringd of every ring it opens */
+		if (c->guard == NULL)
+			c->guard = ringi_guard_new(c->sock);
+		ringi_guard_hold(*ret, c->guard);
+	}
 	if (rc == 0 && (rc = ringi_ctl_track(c, *ret, rep->ring_id, req.scheme,
 			    NULL, &fds.mem)) < 0)
 		ring_close(*ret);

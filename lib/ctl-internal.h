@@ -20,6 +20,12 @@
 #define RING_CTL_QUEUE 64
 #define RING_CTL_RETRY_MIN_MS 100 /* reconnect: first retry, doubling */
 #define RING_CTL_RETRY_MAX_MS 2000
+/*
+ * How long a request tries again for its reply before it sleeps in
+ * poll: about what a wakeup costs (DESIGN.md, "Notification"), so that a
+ * ringd that answers at once is not paid for with a sleep and a wakeup.
+ */
+#define RING_CTL_SPIN_NS 50000
 
 /* A name registered, to register again after a ringd restart. */
 struct ring_ctl_reg {
@@ -65,6 +71,9 @@ struct ring_ctl {
 	struct ring_ctl_tracked *rings; /* to adopt after a restart */
 	struct ring_ctl_reg *regs;
 	struct proto_msg *rx; /* the receive buffer: every reply lands here */
+	/* ringd's process, for the rings it serves (ringi_guard_new()):
+	 * taken at the first such ring, dropped with the connection */
+	struct ring_guard *guard;
 	size_t nregs;
 };
 

@@ -269,6 +269,24 @@ ringi_ctl_evq_sync(struct ring_ctl *c)
 }
 
 /*
+ * Receive a message, trying again for up to RING_CTL_SPIN_NS while there
+ * is none (the socket is non-blocking: each try is one recvmsg()).  A
+ * round trip to a ringd that is not busy takes about as long as one
+ * wakeup; sleeping in poll for it would add the client's own wakeup.
+ */
+static int
+ring_ctl_recv_spin(struct ring_ctl *c, struct proto_msg *m)
+{
+	int64_t until = ringi_now_ns() + RING_CTL_SPIN_NS;
+	int rc;
+
+	do
+		rc = ring_ctl_io(c, proto_recv(c->sock, m));
+	while (rc == -EAGAIN && ringi_now_ns() < until);
+	return rc;
+}
+
+/*
  * Receive the next message that is not an event, within the deadline;
  * events are queued on the way.  A message arriving for another seq (a
  * late reply) is dropped.
@@ -278,10 +296,15 @@ ringi_ctl_recv(struct ring_ctl *c, uint32_t seq, uint16_t type,
     struct proto_msg *m, int64_t deadline)
 {
 	struct pollfd pfd = { .fd = c->sock, .events = POLLIN };
+	bool spun = false;
 	int rc;
 
 	for (;;) {
 		rc = ring_ctl_io(c, proto_recv(c->sock, m));
+		if (rc == -EAGAIN && !spun) {
+			spun = true;
+			rc = ring_ctl_recv_spin(c, m);
+		}
 		if (rc == -EAGAIN) {
 			int64_t left = deadline - ringi_ctl_now_ms();
 
@@ -417,6 +440,17 @@ ringi_ctl_call(struct ring_ctl *c, uint16_t type, const void *body,
 	return ringi_ctl_call_fds(c, type, body, len, NULL, 0, reply);
 }
 
+/*
+ * Forget the guard on the connection's ringd: a new connection may reach
+ * another one.  Rings opened on the old one keep theirs.
+ */
+static void
+ring_ctl_guard_drop(struct ring_ctl *c)
+{
+	ringi_guard_put(c->guard);
+	c->guard = NULL;
+}
+
 /* Dial c->path and say HELLO; c->sock is the new connection on success. */
 int
 ringi_ctl_dial(struct ring_ctl *c, uint32_t *server_version)
@@ -432,6 +466,7 @@ ringi_ctl_dial(struct ring_ctl *c, uint32_t *server_version)
 	sa.sun_family = AF_UNIX;
 	memcpy(sa.sun_path, c->path, strlen(c->path));
 	c->lost = false;
+	ring_ctl_guard_drop(c);
 	c->sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (c->sock < 0)
 		return -errno;
@@ -558,6 +593,7 @@ ringi_ctl_lost(struct ring_ctl *c)
 	close(c->sock);
 	c->sock = -1;
 	c->lost = false;
+	ring_ctl_guard_drop(c);
 	ring_ctl_flush_queue(c);
 }
 
@@ -568,6 +604,7 @@ ring_ctl_close(struct ring_ctl *c)
 		return;
 	ring_ctl_flush_queue(c);
 	ringi_ctl_untrack_all(c);
+	ring_ctl_guard_drop(c);
 	ringi_close(c->sock);
 	ringi_close(c->ep);
 	ringi_close(c->timer);

@@ -64,8 +64,7 @@ struct ring {
 	size_t map_len;
 	int doorbell_self; /* our end of the doorbell socket pair */
 	int doorbell_peer; /* the peer's end (kept for ADOPT and monitors) */
-	int guard_fd;	   /* pidfd of a producer that is ringd itself, or -1 */
-	pid_t guard_pid;   /* its pid (0: none), when pidfds are missing */
+	struct ring_guard *guard; /* a producer that is ringd itself, or NULL */
 	bool guard_gone;   /* that process ended: nobody will answer */
 	bool broken;	   /* sticky: the peer corrupted shared state */
 	bool shut;	   /* we set DROP ourselves */
@@ -135,7 +134,9 @@ uint64_t ringi_q_count(const struct ring_q *q, bool head);
 /* wait.c */
 int64_t ringi_now_ns(void);
 int ringi_ready(struct ring *r, unsigned events);
-void ringi_guard_set(struct ring *r, int sock);
+struct ring_guard *ringi_guard_new(int sock);
+void ringi_guard_hold(struct ring *r, struct ring_guard *g);
+void ringi_guard_put(struct ring_guard *g);
 void ringi_wake(struct ring *r, uint32_t *word);
 void ringi_wake_all(struct ring *r);
 

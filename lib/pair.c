@@ -300,7 +300,6 @@ ring_open_desc(const struct ring_fds *fds, const struct ring_pair_desc *d,
 	r->role = role;
 	r->flags = d->flags;
 	r->doorbell_self = r->doorbell_peer = -1;
-	r->guard_fd = -1;
 	r->spin_ns = RING_SPIN_DEFAULT_NS;
 	r->spin_adaptive = true;
 	if ((rc = ring_map(r, fds->mem, d, !own)) < 0)
@@ -554,7 +553,7 @@ ring_close(struct ring *r)
 		munmap(r->map, r->map_len);
 	ringi_close(r->doorbell_self);
 	ringi_close(r->doorbell_peer);
-	ringi_close(r->guard_fd);
+	ringi_guard_put(r->guard);
 	range_fini(&r->pool_free);
 	free(r->pool_starts);
 	ringi_held_fini(r);

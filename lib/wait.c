@@ -24,7 +24,9 @@
 #include <linux/futex.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -87,27 +89,44 @@ ringi_wake(struct ring *r, uint32_t *word)
 		ring_ring_doorbell(r->doorbell_self);
 }
 
-/* DROP or BROKEN: wake every sleeper of both sides, however it sleeps. */
+/*
+ * DROP or BROKEN: wake every sleeper of both sides, however it sleeps.
+ * A side rings its doorbell only when a wait word announces a doorbell
+ * sleeper that wants to know: one that has not announced yet re-checks
+ * the status after it does (the header of this file), and one that
+ * sleeps for entries alone (RING_WAIT_ENTRIES) learns of the end
+ * elsewhere.  So a consumer closing a ring ringd serves but nobody used
+ * does not wake ringd, which learns of it from the CLOSE that follows.
+ * A monitor (ringd ending a ring) rings both ends, whoever announced.
+ */
 void
 ringi_wake_all(struct ring *r)
 {
 	struct ring_q *qs[2] = { &r->sq, &r->cq };
-	int i;
+	bool ring = false;
+	uint32_t old;
+	int i, j;
 
 	/* pairs with the sleepers' barrier after ring_announce() */
 	ring_smp_mb();
 	for (i = 0; i < 2; i++) {
 		uint32_t *w[2] = { &qs[i]->hp->pop_wait,
 			&qs[i]->hp->push_wait };
-		int j;
 
-		for (j = 0; j < 2; j++)
-			if (ring_xchg(w[j], 0) & RING_WAIT_FUTEX)
+		for (j = 0; j < 2; j++) {
+			old = ring_xchg(w[j], 0);
+			if (old & RING_WAIT_FUTEX)
 				ring_futex(w[j], FUTEX_WAKE, INT_MAX, NULL);
+			if ((old & (RING_WAIT_DOORBELL | RING_WAIT_ENTRIES)) ==
+			    RING_WAIT_DOORBELL)
+				ring = true;
+		}
 	}
-	ring_ring_doorbell(r->doorbell_self);
-	if (r->role == RING_ROLE_MONITOR)
+	if (r->role == RING_ROLE_MONITOR) {
+		ring_ring_doorbell(r->doorbell_self);
 		ring_ring_doorbell(r->doorbell_peer);
+	} else if (ring)
+		ring_ring_doorbell(r->doorbell_self);
 }
 
 /* The wait words this side sets for events. */
@@ -176,9 +195,13 @@ ring_drain_doorbell(struct ring *r)
 
 /*
  * A ring ringd serves itself ends when ringd does; if ringd is killed,
- * nobody sets DROP.  Such a ring keeps a pidfd of ringd (from the control
- * socket's peer), and a sleeper looks at it at least every
- * RING_GUARD_CHECK_NS (and at once in poll) instead of waiting for ever.
+ * nobody sets DROP.  Such a ring holds a guard on ringd: a pidfd of the
+ * control socket's peer, and its pid for kernels without pidfds.  A
+ * sleeper looks at it at least every RING_GUARD_CHECK_NS (and at once in
+ * poll) instead of waiting for ever.  One guard serves every ring opened
+ * on a connection (the control client takes it at the first, instead of
+ * three system calls per ring), so it is counted: rings and the
+ * connection may go in any order, from any thread.
  */
 #define RING_GUARD_CHECK_NS 1000000000ll
 
@@ -186,34 +209,67 @@ ring_drain_doorbell(struct ring *r)
 #define SYS_pidfd_open 434
 #endif
 
-void
-ringi_guard_set(struct ring *r, int sock)
+struct ring_guard {
+	atomic_uint refs;
+	int fd;	   /* pidfd of the process, or -1 */
+	pid_t pid; /* > 0 */
+};
+
+/* A guard on the process at the other end of sock, or NULL. */
+struct ring_guard *
+ringi_guard_new(int sock)
 {
+	struct ring_guard *g;
 	struct ucred cr;
 	socklen_t len = sizeof(cr);
 	long fd;
 
-	if (r->guard_pid > 0 ||
-	    getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 ||
-	    cr.pid <= 0)
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 ||
+	    cr.pid <= 0 || (g = malloc(sizeof(*g))) == NULL)
+		return NULL;
+	atomic_init(&g->refs, 1);
+	g->pid = cr.pid;
+	g->fd = (fd = syscall(SYS_pidfd_open, cr.pid, 0)) >= 0 ? (int)fd : -1;
+	return g;
+}
+
+/* r is guarded by g too (a ring has one guard, set once). */
+void
+ringi_guard_hold(struct ring *r, struct ring_guard *g)
+{
+	if (r->guard != NULL || g == NULL)
 		return;
-	r->guard_pid = cr.pid;
-	if ((fd = syscall(SYS_pidfd_open, cr.pid, 0)) >= 0)
-		r->guard_fd = (int)fd;
+	atomic_fetch_add_explicit(&g->refs, 1, memory_order_relaxed);
+	r->guard = g;
+}
+
+/* Give up a reference to g; the last one closes its pidfd. */
+void
+ringi_guard_put(struct ring_guard *g)
+{
+	if (g == NULL ||
+	    atomic_fetch_sub_explicit(&g->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	if (g->fd >= 0)
+		close(g->fd);
+	free(g);
 }
 
 /* Has the process that serves r (ringd) ended? */
 static bool
 ring_guard_gone(struct ring *r)
 {
-	struct pollfd pfd = { .fd = r->guard_fd, .events = POLLIN };
+	struct ring_guard *g = r->guard;
+	struct pollfd pfd;
 
-	if (r->guard_pid <= 0 || r->guard_gone)
+	if (g == NULL || r->guard_gone)
 		return r->guard_gone;
-	if (r->guard_fd >= 0) {
+	if (g->fd >= 0) {
+		pfd.fd = g->fd;
+		pfd.events = POLLIN;
 		if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLIN | POLLHUP)))
 			r->guard_gone = true;
-	} else if (kill(r->guard_pid, 0) < 0 && errno == ESRCH) {
+	} else if (kill(g->pid, 0) < 0 && errno == ESRCH) {
 		/* no pidfds (old kernel, valgrind): the pid's existence */
 		r->guard_gone = true;
 	}
@@ -247,24 +303,25 @@ ring_sleep(struct ring *r, unsigned events, int64_t deadline)
 		if (left <= 0)
 			return -ETIMEDOUT;
 	}
-	if (r->guard_pid > 0 && (deadline < 0 || left > RING_GUARD_CHECK_NS))
+	if (r->guard != NULL && (deadline < 0 || left > RING_GUARD_CHECK_NS))
 		left = RING_GUARD_CHECK_NS;
-	if (deadline >= 0 || r->guard_pid > 0) {
+	if (deadline >= 0 || r->guard != NULL) {
 		ts.tv_sec = left / 1000000000;
 		ts.tv_nsec = left % 1000000000;
 		tsp = &ts;
 	}
 	if (both) {
 		/* One futex word cannot cover two queues: use the doorbell. */
+		int gfd = r->guard != NULL ? r->guard->fd : -1;
 		struct pollfd pfd[2] = {
 			{ .fd = r->doorbell_self, .events = POLLIN },
-			{ .fd = r->guard_fd, .events = POLLIN },
+			{ .fd = gfd, .events = POLLIN },
 		};
 		int ms = -1;
 
 		if (tsp != NULL)
 			ms = (int)((left + 999999) / 1000000);
-		poll(pfd, r->guard_fd >= 0 ? 2 : 1, ms);
+		poll(pfd, gfd >= 0 ? 2 : 1, ms);
 		ring_drain_doorbell(r);
 		return 0;
 	}

@@ -395,14 +395,17 @@ rings_spare_has(const struct ring_params *p, bool armed)
 /*
  * Have the consumer's first request on the pair in mem ring its
  * producer's doorbell: the SQ's pop_wait says the popper sleeps on the
- * doorbell, as ring_arm() would.  For a ring ringd serves, whose producer
- * side it opens on that first request (builtin.c).  Written through the
- * memory file: ringd maps nothing of the pair for it.
+ * doorbell, as ring_arm() would, for entries only (RING_WAIT_ENTRIES): a
+ * consumer that closes the ring unused sets DROP without waking ringd,
+ * which learns of it from the CLOSE or the hang-up of the consumer's
+ * connection.  For a ring ringd serves, whose producer side it opens on
+ * that first request (builtin.c).  Written through the memory file: ringd
+ * maps nothing of the pair for it.
  */
 static int
 rings_arm_first(int mem, const struct ring_params *p)
 {
-	const uint32_t how = RING_WAIT_DOORBELL;
+	const uint32_t how = RING_WAIT_DOORBELL | RING_WAIT_ENTRIES;
 	off_t off = (off_t)(ring_layout(p->flags, p->sq_entries,
 				p->cq_entries, p->pool_bytes)
 				.sq_hdr +

@@ -405,7 +405,9 @@ lazy_side_maps(pid_t pid)
 /*
  * ringd opens its producer side of a built-in ring on the first request
  * only: a ring closed unused, or whose consumer leaves without using it,
- * never costs that mapping and leaves nothing behind; a used one is
+ * never costs that mapping and leaves nothing behind, and its DROP wakes
+ * nobody (the pair is armed for entries only), ringd learning of it from
+ * the CLOSE or the hang-up; a used one is
  * served from its first request on, and a ring first listed after it was
  * used shows the depth its consumer left.
  */
@@ -423,7 +425,17 @@ TAP_TEST(test_builtin_lazy, "ctl-builtin-lazy", 30)
 	c = td_connect(&d);
 	r = td_open(c, "null", 8, 0, 0, &id);
 	TAP_EQ(lazy_side_maps(d.pid), 0);
-	td_close_ring(c, r, id);
+	/* armed for its first request only: DROP need not ring ringd */
+	TAP_ASSERT(td_find_ring(c, id, &rec));
+	TAP_EQ(rec.sq.pop_wait, RING_WAIT_DOORBELL | RING_WAIT_ENTRIES);
+	/* leaving rings nobody: ringd learns of it from the CLOSE */
+	ring_close(r);
+	TAP_ASSERT(td_find_ring(c, id, &rec));
+	TAP_EQ(rec.state, RING_CTL_DROPPED);
+	TAP_EQ(rec.sq.pop_wait, 0);
+	TAP_RC(ring_ctl_close_ring(c, id), 0);
+	TAP_ASSERT(!td_find_ring(c, id, &rec));
+	TAP_EQ(lazy_side_maps(d.pid), 0);
 
 	/* a consumer that leaves without a word or a request */
 	c2 = td_connect(&d);

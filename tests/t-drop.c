@@ -3,12 +3,15 @@
  * SIGKILLed, and the test then plays the broker: it opens a monitor handle
  * and calls ring_shutdown()).  The survivor drains exactly the K entries,
  * then gets -ESHUTDOWN from pops, pushes and waits, also when it was
- * already asleep when the DROP came.
+ * already asleep when the DROP came.  A leaving side rings the survivor's
+ * doorbell only when the survivor announced a doorbell sleep that is not
+ * for entries alone.
  */
 #include <sys/stat.h>
 
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -457,6 +460,66 @@ TAP_TEST(test_self_shutdown, "drop-self-shutdown", 0)
 	ring_close(c);
 	ring_close(p);
 	ring_fds_close(&fds);
+}
+
+/* Has a datagram arrived on r's doorbell (without waiting)? */
+static bool
+rung(struct ring *r)
+{
+	struct pollfd pfd = { .fd = ring_fd(r), .events = POLLIN };
+
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN);
+}
+
+/* Announce, as ringd does in a pair it hands out, through the file. */
+static void
+arm_entries(const struct ring_fds *fds)
+{
+	const uint32_t how = RING_WAIT_DOORBELL | RING_WAIT_ENTRIES;
+	off_t off = (off_t)(ring_layout(0, DROP_N, DROP_N, 0).sq_hdr +
+	    offsetof(struct ring_header_page, pop_wait));
+
+	TAP_EQ(pwrite(fds->mem, &how, sizeof(how), off),
+	    (ssize_t)sizeof(how));
+}
+
+/*
+ * A consumer that leaves rings the producer's doorbell only when the
+ * producer announced a doorbell sleep that wants to know (ring_arm()):
+ * not when it announced nothing (it sees DROP when it looks), nor when
+ * it sleeps for entries alone (RING_WAIT_ENTRIES), which a push still
+ * wakes.  Every time the producer drains what came and sees DROP.
+ */
+TAP_TEST(test_drop_doorbell_announced, "drop-doorbell-announced", 0)
+{
+	struct ring_fds fds;
+	struct ring *c, *p;
+	int how;
+
+	for (how = 0; how < 3; how++) {
+		tu_create(&fds, DROP_N, DROP_N, 0, 0);
+		c = tu_open(&fds, RING_ROLE_CONSUMER);
+		p = tu_open(&fds, RING_ROLE_PRODUCER);
+		if (how == 1)
+			TAP_RC(ring_arm(p, RING_EV_IN), 0);
+		if (how == 2) {
+			arm_entries(&fds);
+			push_k(c, RING_ROLE_CONSUMER, 1);
+			TAP_ASSERT(rung(p));
+			ring_disarm(p);
+			arm_entries(&fds);
+		}
+		TAP_ASSERT(!rung(p));
+		ring_close(c);
+		if (rung(p) != (how == 1))
+			TAP_FAIL("announced %d: DROP %s the doorbell", how,
+			    how == 1 ? "did not ring" : "rang");
+		ring_disarm(p);
+		drain_k(p, RING_ROLE_PRODUCER, 0, how == 2 ? 1 : 0);
+		check_shut(p, RING_ROLE_PRODUCER);
+		ring_close(p);
+		ring_fds_close(&fds);
+	}
 }
 
 /*

@@ -711,6 +711,40 @@ TAP_TEST(test_builtin_ringd_killed, "hostile-builtin-ringd-killed", 30)
 	td_cleanup(&d);
 }
 
+/*
+ * The rings of one connection share its guard on ringd: with one of them
+ * closed first, each of the others still learns that ringd died.
+ */
+TAP_TEST(test_builtin_ringd_killed_rings, "hostile-builtin-ringd-killed-rings",
+    30)
+{
+	struct ring_ctl *c;
+	struct ring *r[3];
+	struct ring_sqe s;
+	uint64_t id;
+	int i, rc;
+
+	td_begin(&d, NULL);
+	c = td_connect(&d);
+	r[0] = td_open(c, "null", 8, 0, 0, &id);
+	r[1] = td_open(c, "zero", 8, 0, 0, NULL);
+	r[2] = td_open(c, "null", 8, 0, 0, NULL);
+	td_close_ring(c, r[0], id);
+	td_kill(&d);
+	memset(&s, 0, sizeof(s));
+	for (i = 1; i < 3; i++) {
+		TAP_RC(ring_sq_push(r[i], &s), 0);
+		rc = ring_wait(r[i], RING_EV_IN, 10000000000ll);
+		if (rc != -ESHUTDOWN)
+			TAP_FAIL("ring %d: ring_wait() after ringd was killed: "
+				 "%s",
+			    i, tap_rcname(rc));
+		ring_close(r[i]);
+	}
+	ring_ctl_close(c);
+	td_cleanup(&d);
+}
+
 /* The fake ringd below: the next request, within ms. */
 static int
 fake_next(int fd, struct proto_msg *m, unsigned ms)

@@ -112,6 +112,14 @@ enum {
  */
 #define RING_WAIT_FUTEX 0x01u	 /* sleeping in FUTEX_WAIT on the word itself */
 #define RING_WAIT_DOORBELL 0x02u /* sleeping in poll on its doorbell socket */
+/*
+ * With RING_WAIT_DOORBELL: the doorbell is for entries alone.  A push
+ * rings it as for RING_WAIT_DOORBELL; a side that sets DROP or BROKEN
+ * need not, the sleeper learning that the ring ended another way (ringd,
+ * serving a ring nobody has used yet, from the consumer's control
+ * connection).  A waker that does not know the bit rings anyway.
+ */
+#define RING_WAIT_ENTRIES 0x04u
 
 /* physalloc3's flags are in <ring/phys.h> (RING_PHYS_*), with its API. */
 
