@@ -30,6 +30,12 @@ ringi_close(int fd)
 		close(fd);
 }
 
+/*
+ * This process is registered for membarrier(GLOBAL_EXPEDITED): its index
+ * stores may skip their full barrier where the peer promised (wait.c).
+ */
+extern bool ringi_fence_light;
+
 /* Default and bounds of the adaptive spin budget, ns. */
 #define RING_SPIN_DEFAULT_NS 20000u
 #define RING_SPIN_MIN_NS 1000u
@@ -73,6 +79,11 @@ struct ring {
 	/* spin-then-sleep */
 	uint32_t spin_ns;
 	bool spin_adaptive;
+	/* the fence words of this side (wait.c) */
+	enum ring_fence_mode fence_mode;
+	bool fence_promised; /* they say RING_FENCE_MEMBARRIER */
+	bool fence_sliced;   /* a promise ended without a global barrier */
+	int64_t fence_slept_at; /* when ring_wait() last began to sleep */
 	/* buffer pool */
 	uint8_t *pool;
 	uint64_t pool_bytes;
@@ -136,6 +147,7 @@ uint64_t ringi_q_count(const struct ring_q *q, bool head);
 int64_t ringi_now_ns(void);
 int ringi_ready(struct ring *r, unsigned events);
 void ringi_guard_set(struct ring *r, int sock);
+void ringi_fence_open(struct ring *r);
 void ringi_wake(struct ring *r, uint32_t *word);
 void ringi_wake_all(struct ring *r);
 
