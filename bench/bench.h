@@ -273,7 +273,8 @@ int bench_ring_answer(struct ring *r, enum bench_mode mode,
 	"tail, the pusher its next slot after publishing); head, epochs " \
 	"and the in-service entry stay in their " \
 	"writer's cache, status and wait words are read-shared; 0 syscalls; " \
-	"~400 instructions in libring, a full barrier after each index store"
+	"~400 instructions in libring; no barrier after an index store " \
+	"while the sleeper promises a global one (membarrier), as here"
 #define BENCH_RING_NOTE_ADAPT \
 	"per round trip: as busy while the answer comes within the spin " \
 	"budget (20 us default); the spin reads the clock (vDSO) every 64 " \
@@ -284,11 +285,12 @@ int bench_ring_answer(struct ring *r, enum bench_mode mode,
 #define BENCH_RING_NOTE_SLEEP \
 	"per round trip: each side stores its wait word, fences, re-checks " \
 	"and sleeps in FUTEX_WAIT; the other side's FUTEX_WAKE after its " \
-	"index store wakes it: up to 4 futex calls and 2 cross-core wakeups"
+	"index store wakes it: up to 4 futex calls and 2 cross-core wakeups; " \
+	"sleeps this close make each side fence locally (no membarrier)"
 #define BENCH_RING_NOTE_STREAM \
 	"per batch: one tail and one head store (2 index lines move), one " \
-	"load of the peer's index only when the cached one runs short, a " \
-	"full barrier per publish; per entry one 64-byte SQE line and half " \
+	"load of the peer's index only when the cached one runs short, no " \
+	"barrier per publish (global fence promised); per entry one 64-byte SQE line and half " \
 	"a CQE line; 0 syscalls while the producer keeps up"
 
 /* --- report.c: the table, or JSON -------------------------------------- */

@@ -30,6 +30,12 @@ ringi_close(int fd)
 		close(fd);
 }
 
+/*
+ * This process is registered for membarrier(GLOBAL_EXPEDITED): its index
+ * stores may skip their full barrier where the peer promised (wait.c).
+ */
+extern bool ringi_fence_light;
+
 /* Default and bounds of the adaptive spin budget, ns. */
 #define RING_SPIN_DEFAULT_NS 20000u
 #define RING_SPIN_MIN_NS 1000u
@@ -72,6 +78,11 @@ struct ring {
 	/* spin-then-sleep */
 	uint32_t spin_ns;
 	bool spin_adaptive;
+	/* the fence words of this side (wait.c) */
+	enum ring_fence_mode fence_mode;
+	bool fence_promised; /* they say RING_FENCE_MEMBARRIER */
+	bool fence_sliced;   /* a promise ended without a global barrier */
+	int64_t fence_slept_at; /* when ring_wait() last began to sleep */
 	/* buffer pool */
 	uint8_t *pool;
 	uint64_t pool_bytes;
@@ -137,6 +148,7 @@ int ringi_ready(struct ring *r, unsigned events);
 struct ring_guard *ringi_guard_new(int sock);
 void ringi_guard_hold(struct ring *r, struct ring_guard *g);
 void ringi_guard_put(struct ring_guard *g);
+void ringi_fence_open(struct ring *r);
 void ringi_wake(struct ring *r, uint32_t *word);
 void ringi_wake_all(struct ring *r);
 

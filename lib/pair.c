@@ -306,6 +306,7 @@ ring_open_desc(const struct ring_fds *fds, const struct ring_pair_desc *d,
 		goto fail;
 	r->out = role == RING_ROLE_CONSUMER ? &r->sq : &r->cq;
 	r->in = role == RING_ROLE_CONSUMER ? &r->cq : &r->sq;
+	ringi_fence_open(r);
 	/* A side reads its own end and sends on it to wake the peer; a
 	 * monitor sends on both ends to wake both sides (wait.c). */
 	if (role == RING_ROLE_CONSUMER && (rc = ringi_pool_setup(r)) < 0)

@@ -149,12 +149,20 @@ ringi_q_ready(struct ring *r, struct ring_q *q, uint64_t want, int *st)
 	return ring_q_ready(r, q, q->pusher, want, st);
 }
 
-/* After our index store: wake the peer if it announced it sleeps. */
+/*
+ * After our index store: wake the peer if it announced it sleeps.  The
+ * full barrier pairs with the sleeper's after ring_announce() (wait.c);
+ * it is skipped when the sleeper promised a global barrier (fence) that
+ * reaches this process.  Both loads stay after the store in program
+ * order, which is what the global barrier orders.
+ */
 static inline void
-ring_q_notify(struct ring *r, uint32_t *word)
+ring_q_notify(struct ring *r, uint32_t *word, const uint32_t *fence)
 {
-	/* pairs with the sleeper's barrier after ring_announce() (wait.c) */
-	ring_smp_mb();
+	atomic_signal_fence(memory_order_seq_cst);
+	if (!ring_load_relaxed(&ringi_fence_light) ||
+	    ring_load_relaxed(fence) != RING_FENCE_MEMBARRIER)
+		ring_smp_mb();
 	if (__builtin_expect(ring_load_relaxed(word) != 0, 0))
 		ringi_wake(r, word);
 }
@@ -166,14 +174,14 @@ ring_q_notify(struct ring *r, uint32_t *word)
  */
 static inline void
 ring_q_advance(struct ring *r, struct ring_q *q, unsigned k, uint64_t *index,
-    uint64_t *epoch, uint32_t *wake)
+    uint64_t *epoch, uint32_t *wake, const uint32_t *fence)
 {
 	q->own = (q->own + k) & q->mask2;
 	q->epoch += k;
 	/* pairs with the acquire in the other side's ring_q_refresh() */
 	ring_store_release(index, q->own);
 	ring_store_relaxed(epoch, q->epoch);
-	ring_q_notify(r, wake);
+	ring_q_notify(r, wake, fence);
 }
 
 /* Publish k entries pushed into q, the SQ (sq) or the CQ. */
@@ -188,7 +196,7 @@ ring_q_publish(struct ring *r, struct ring_q *q, bool sq, unsigned k)
 			ringi_held_answer(r, ring_q_slot(q, q->own + i),
 			    q->epoch + i + 1);
 	ring_q_advance(r, q, k, &q->hp->h.tail_index, &q->hp->h.push_epoch,
-	    &q->hp->pop_wait);
+	    &q->hp->pop_wait, &q->hp->pop_fence);
 	/*
 	 * Take the line of the slot the next push fills now, while nobody
 	 * waits for it, so that the next publication's stores wait for the
@@ -202,7 +210,7 @@ static inline void
 ring_q_consume(struct ring *r, struct ring_q *q, unsigned k)
 {
 	ring_q_advance(r, q, k, &q->hp->h.head_index, &q->hp->h.pop_epoch,
-	    &q->hp->push_wait);
+	    &q->hp->push_wait, &q->hp->push_fence);
 }
 
 /*

@@ -11,6 +11,23 @@
  * fences make it impossible for both to miss each other (Dekker), and the
  * futex value check closes the gap between the re-check and the sleep.
  *
+ * The waker's fence costs every busy index store a drain of the store
+ * buffer.  So a side that sleeps with ring_wait() makes its fence a
+ * global one instead, membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED), and
+ * says so in its fence words (RING_FENCE_MEMBARRIER); a waker whose
+ * process is registered for that barrier then skips its own.  Either the
+ * waker's index store came before the barrier the kernel ran on its CPU,
+ * and the sleeper's re-check sees it, or its wait-word load came after,
+ * and sees the announcement.  The global barrier costs the sleeper a
+ * system call and the other CPUs an interrupt, so a side keeps its
+ * promise only while it sleeps seldom: it takes it back (with that
+ * sleep's global barrier, which makes taking it back safe) when two
+ * sleeps come closer than RING_FENCE_DENSE_NS, and gives it again when
+ * one comes later than RING_FENCE_SPARSE_NS after the last.  A side
+ * served from an event loop (ring_arm()) takes it back for good on the
+ * first arm, since a barrier per arm would cost a system call per ring.
+ * ring_set_fence() chooses instead: always the global barrier, or never.
+ *
  * The doorbells are the two ends of one datagram socket pair: a side reads
  * its own end and sends on it to wake the peer, whose end receives.  Every
  * holder of the pair (both sides, ringd) shares the same open file
@@ -22,7 +39,9 @@
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <linux/membarrier.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -53,6 +72,175 @@ ringi_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * The asymmetric fence (see the top of this file).  ringi_fence_light:
+ * this process is registered, so the global barrier reaches its CPUs.
+ * ring_fence_global: this process may call the global barrier.  Both are
+ * found out on the first ring_open() and again after a fork, whose child
+ * is registered only once it has asked itself; until then its inherited
+ * handles keep their fences.
+ */
+bool ringi_fence_light;
+static bool ring_fence_global;
+static bool ring_fence_known;
+static pthread_once_t ring_fence_once = PTHREAD_ONCE_INIT;
+
+/* How long one sleep lasts, at most, after a promise ended without a
+ * global barrier: a waker that read it may have skipped its fence. */
+#define RING_FENCE_SLICE_NS 1000000ll
+/* Sleeps closer than this end the promise, farther than that renew it. */
+#define RING_FENCE_DENSE_NS 250000ll
+#define RING_FENCE_SPARSE_NS 2500000ll
+
+static long
+ring_membarrier(int cmd)
+{
+	return syscall(SYS_membarrier, cmd, 0, 0);
+}
+
+static void
+ring_fence_forked(void)
+{
+	ring_store_relaxed(&ringi_fence_light, false);
+	ring_store_relaxed(&ring_fence_known, false);
+}
+
+static void
+ring_fence_atfork(void)
+{
+	(void)pthread_atfork(NULL, NULL, ring_fence_forked);
+}
+
+/* Find out what this process may do, once (again after a fork). */
+static void
+ring_fence_probe(void)
+{
+	long q;
+
+	(void)pthread_once(&ring_fence_once, ring_fence_atfork);
+	if (ring_load_relaxed(&ring_fence_known))
+		return;
+	q = ring_membarrier(MEMBARRIER_CMD_QUERY);
+	ring_store_relaxed(&ring_fence_global,
+	    q > 0 && (q & MEMBARRIER_CMD_GLOBAL_EXPEDITED) != 0);
+	if (q > 0 && (q & MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) != 0 &&
+	    ring_membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) == 0)
+		ring_store_relaxed(&ringi_fence_light, true);
+	ring_store_relaxed(&ring_fence_known, true);
+}
+
+/* Write this side's two fence words (v: RING_FENCE_* or 0). */
+static void
+ring_fence_words(struct ring *r, uint32_t v)
+{
+	ring_store_relaxed(&r->in->hp->pop_fence, v);
+	ring_store_relaxed(&r->out->hp->push_fence, v);
+}
+
+/*
+ * At open, a side that may call the global barrier promises it; any
+ * other clears what a former holder of its place promised, and sleeps
+ * in slices should that have been a promise.
+ */
+void
+ringi_fence_open(struct ring *r)
+{
+	bool was;
+
+	r->fence_mode = RING_FENCE_LOCAL;
+	if (r->role == RING_ROLE_MONITOR)
+		return; /* it never sleeps on a wait word */
+	ring_fence_probe();
+	r->fence_promised = ring_load_relaxed(&ring_fence_global);
+	r->fence_mode = r->fence_promised ? RING_FENCE_AUTO : RING_FENCE_LOCAL;
+	was = ring_load_relaxed(&r->in->hp->pop_fence) ==
+		RING_FENCE_MEMBARRIER ||
+	    ring_load_relaxed(&r->out->hp->push_fence) ==
+		RING_FENCE_MEMBARRIER;
+	r->fence_sliced = was && !r->fence_promised;
+	ring_fence_words(r, r->fence_promised ? RING_FENCE_MEMBARRIER : 0);
+}
+
+/*
+ * Pace the promise by the sleeps of ring_wait() (now: this one's start):
+ * renew it after a long quiet, or have this sleep's fence take it back
+ * when sleeps come close together.  A promise is given with a store: the
+ * sleep it precedes pays the global barrier that keeps it.
+ */
+static bool
+ring_fence_pace(struct ring *r, int64_t now)
+{
+	int64_t gap = now - r->fence_slept_at;
+
+	r->fence_slept_at = now;
+	if (r->fence_mode != RING_FENCE_AUTO)
+		return false;
+	if (r->fence_promised)
+		return gap < RING_FENCE_DENSE_NS;
+	if (gap > RING_FENCE_SPARSE_NS && ring_load_relaxed(&ring_fence_global)) {
+		ring_fence_words(r, RING_FENCE_MEMBARRIER);
+		r->fence_promised = true;
+	}
+	return false;
+}
+
+/*
+ * The fence between announcing a sleep and re-reading the peer's index:
+ * the global barrier while this side promises it, else a full barrier.
+ * withdraw takes the promise back, after the announcement and before the
+ * barrier that makes it safe.  A global barrier that fails ends the
+ * promise for good with a full barrier instead, and the sleeps are sliced
+ * from then on.  Returns 0 or the failed global barrier's -errno.
+ */
+static int
+ring_fence_sleep(struct ring *r, bool withdraw)
+{
+	if (!r->fence_promised) {
+		ring_smp_mb();
+		return 0;
+	}
+	if (withdraw) {
+		ring_fence_words(r, 0);
+		r->fence_promised = false;
+	}
+	if (ring_membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) == 0)
+		return 0;
+	ring_fence_words(r, 0);
+	r->fence_promised = false;
+	r->fence_mode = RING_FENCE_LOCAL;
+	r->fence_sliced = true;
+	ring_smp_mb();
+	return -errno;
+}
+
+RING_EXPORT int
+ring_set_fence(struct ring *r, enum ring_fence_mode mode)
+{
+	if (mode != RING_FENCE_AUTO && mode != RING_FENCE_GLOBAL &&
+	    mode != RING_FENCE_LOCAL)
+		return -EINVAL;
+	if (r->role == RING_ROLE_MONITOR)
+		return -EPERM;
+	if (mode != RING_FENCE_LOCAL) {
+		if (!ring_load_relaxed(&ring_fence_global))
+			return -EOPNOTSUPP;
+		/* the next sleep's global barrier keeps the promise */
+		ring_fence_words(r, RING_FENCE_MEMBARRIER);
+		r->fence_promised = true;
+		r->fence_mode = mode;
+		return 0;
+	}
+	r->fence_mode = RING_FENCE_LOCAL;
+	/* taking the promise back needs one global barrier after it */
+	return ring_fence_sleep(r, true);
+}
+
+RING_EXPORT enum ring_fence_mode
+ring_get_fence(const struct ring *r)
+{
+	return r->fence_mode;
 }
 
 static long
@@ -305,7 +493,9 @@ ring_sleep(struct ring *r, unsigned events, int64_t deadline)
 	}
 	if (r->guard != NULL && (deadline < 0 || left > RING_GUARD_CHECK_NS))
 		left = RING_GUARD_CHECK_NS;
-	if (deadline >= 0 || r->guard != NULL) {
+	if (r->fence_sliced && (deadline < 0 || left > RING_FENCE_SLICE_NS))
+		left = RING_FENCE_SLICE_NS;
+	if (deadline >= 0 || r->guard != NULL || r->fence_sliced) {
 		ts.tv_sec = left / 1000000000;
 		ts.tv_nsec = left % 1000000000;
 		tsp = &ts;
@@ -358,6 +548,7 @@ RING_EXPORT int
 ring_wait(struct ring *r, unsigned events, int64_t timeout_ns)
 {
 	int64_t start, deadline = -1, slept_at;
+	bool withdraw;
 	unsigned i;
 	int rc;
 
@@ -389,13 +580,15 @@ ring_wait(struct ring *r, unsigned events, int64_t timeout_ns)
 
 	/* Sleep: announce, fence, re-check, then block. */
 	slept_at = ringi_now_ns();
+	withdraw = ring_fence_pace(r, slept_at);
 	for (;;) {
 		bool both = events == (RING_EV_IN | RING_EV_OUT);
 
 		ring_announce(r, events,
 		    both ? RING_WAIT_DOORBELL : RING_WAIT_FUTEX);
-		/* pairs with the pusher's barrier in ring_q_notify() */
-		ring_smp_mb();
+		/* pairs with the waker's barrier in ring_q_notify() */
+		(void)ring_fence_sleep(r, withdraw);
+		withdraw = false;
 		rc = ringi_ready(r, events);
 		if (rc == 0)
 			rc = ring_sleep(r, events, deadline);
@@ -450,9 +643,15 @@ ring_arm(struct ring *r, unsigned events)
 	if ((rc = ring_events_ok(r, events)) < 0)
 		return rc;
 	ring_announce(r, events, RING_WAIT_DOORBELL);
-	/* pairs with the peer's barrier in ring_q_notify() */
-	ring_smp_mb();
-	rc = ringi_ready(r, events);
+	/*
+	 * pairs with the peer's barrier in ring_q_notify(); an event loop
+	 * arms too often for a global barrier each time, so AUTO ends
+	 */
+	if (r->fence_mode == RING_FENCE_AUTO)
+		r->fence_mode = RING_FENCE_LOCAL;
+	if ((rc = ring_fence_sleep(r,
+		 r->fence_mode == RING_FENCE_LOCAL)) == 0)
+		rc = ringi_ready(r, events);
 	if (rc != 0)
 		ring_announce(r, events, 0);
 	return rc;

@@ -111,8 +111,10 @@ TAP_TEST(test_header_layout, "abi-header-layout", 0)
 		FIELD(ring_header, pop_epoch, 640, 8),
 		FIELD(ring_header_page, h, 0, 768),
 		FIELD(ring_header_page, pop_wait, 768, 4),
+		FIELD(ring_header_page, pop_fence, 772, 4),
 		FIELD(ring_header_page, push_wait, 896, 4),
-		FIELD(ring_header_page, reserved, 900, RING_PAGE - 900),
+		FIELD(ring_header_page, push_fence, 900, 4),
+		FIELD(ring_header_page, reserved, 904, RING_PAGE - 904),
 		FIELD(ring_pair_desc, magic, 0, 8),
 		FIELD(ring_pair_desc, version, 8, 4),
 		FIELD(ring_pair_desc, flags, 12, 4),
@@ -314,6 +316,8 @@ abi_check_fresh_header(const struct ring_header_page *hp, uint32_t n,
 	TAP_EQ_U(hp->h.pop_epoch, 0);
 	TAP_EQ_U(hp->pop_wait, 0);
 	TAP_EQ_U(hp->push_wait, 0);
+	TAP_EQ_U(hp->pop_fence, 0);
+	TAP_EQ_U(hp->push_fence, 0);
 	/* every byte but the entry_count word */
 	for (i = 8; i < RING_PAGE; i++)
 		if (b[i] != 0)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "lib/tap.h"
+#include "lib/pair.h"
 #include "lib/testutil.h"
 
 /* A wait longer than this is a lost wakeup: the peer always answers. */
@@ -255,81 +256,10 @@ TAP_TEST_CALL(test_sleep32, "pingpong-sleep-32", 120, pp_run(&pp_sleep32))
 
 /*
  * Strict ping-pong, one entry at a time, both sides asleep between
- * entries: every round trip is two sleep/wake handshakes, so a race in
- * the announce/fence/re-check protocol shows as a 5 s timeout.
+ * entries (pair_lockstep_*()): every round trip is two sleep/wake
+ * handshakes, so a race in the announce/fence/re-check protocol shows as
+ * a 5 s timeout.
  */
-/* who (producer or consumer) sleeps until woken for round trip i. */
-static void
-lw_wait_in(struct ring *r, const char *who, uint64_t i)
-{
-	int rc = ring_wait(r, RING_EV_IN, PP_WAIT_NS);
-
-	if (rc == -ETIMEDOUT)
-		TAP_FAIL("%s: lost wakeup at round trip %llu", who,
-		    (unsigned long long)i);
-	if (rc < 0)
-		TAP_FAIL("%s: ring_wait = %s at %llu", who, tap_rcname(rc),
-		    (unsigned long long)i);
-}
-
-static void
-lw_producer(struct ring *r, uint64_t n)
-{
-	struct ring_sqe s;
-	struct ring_cqe c;
-	uint64_t i;
-	int rc;
-
-	ring_set_spin(r, 0);
-	for (i = 0; i < n; i++) {
-		while ((rc = ring_sq_pop(r, &s)) == -EAGAIN)
-			lw_wait_in(r, "producer", i);
-		if (rc < 0)
-			TAP_FAIL("producer: ring_sq_pop = %s", tap_rcname(rc));
-		if (s.user_data != i)
-			TAP_FAIL("producer: SQE user_data %llu at round trip "
-				 "%llu",
-			    (unsigned long long)s.user_data,
-			    (unsigned long long)i);
-		memset(&c, 0, sizeof(c));
-		c.user_data = i;
-		c.status = i * 3;
-		rc = ring_cq_push(r, &c);
-		if (rc < 0)
-			TAP_FAIL("producer: ring_cq_push = %s at %llu",
-			    tap_rcname(rc), (unsigned long long)i);
-	}
-}
-
-static void
-lw_consumer(struct ring *r, uint64_t n)
-{
-	struct ring_sqe s;
-	struct ring_cqe c;
-	uint64_t i;
-	int rc;
-
-	ring_set_spin(r, 0);
-	memset(&s, 0, sizeof(s));
-	for (i = 0; i < n; i++) {
-		s.user_data = i;
-		rc = ring_sq_push(r, &s);
-		if (rc < 0)
-			TAP_FAIL("consumer: ring_sq_push = %s at %llu",
-			    tap_rcname(rc), (unsigned long long)i);
-		while ((rc = ring_cq_pop(r, &c)) == -EAGAIN)
-			lw_wait_in(r, "consumer", i);
-		if (rc < 0)
-			TAP_FAIL("consumer: ring_cq_pop = %s", tap_rcname(rc));
-		if (c.user_data != i || c.status != i * 3)
-			TAP_FAIL("consumer: CQE user_data %llu status %llu at "
-				 "round trip %llu",
-			    (unsigned long long)c.user_data,
-			    (unsigned long long)c.status,
-			    (unsigned long long)i);
-	}
-}
-
 TAP_TEST(test_lost_wakeup, "pingpong-lost-wakeup", 120)
 {
 	uint64_t n = tap_scaled(200000, 1000), t0 = clock_ns();
@@ -341,12 +271,12 @@ TAP_TEST(test_lost_wakeup, "pingpong-lost-wakeup", 120)
 	pid = tap_fork();
 	if (pid == 0) {
 		r = tu_open(&fds, RING_ROLE_PRODUCER);
-		lw_producer(r, n);
+		pair_lockstep_producer(r, n);
 		ring_close(r);
 		tap_child_exit();
 	}
 	r = tu_open(&fds, RING_ROLE_CONSUMER);
-	lw_consumer(r, n);
+	pair_lockstep_consumer(r, n);
 	ring_close(r);
 	tap_reap(pid);
 	ring_fds_close(&fds);

@@ -225,3 +225,78 @@ pair_check_q(const struct ring *r, bool cq, uint64_t head, uint64_t tail,
 		    (unsigned long long)pop_epoch);
 	TAP_HERE();
 }
+
+/* A wait longer than this is a lost wakeup: the peer always answers. */
+#define PAIR_LOCKSTEP_WAIT_NS 5000000000ll
+
+/* who (producer or consumer) sleeps until woken for round trip i. */
+static void
+pair_lockstep_wait(struct ring *r, const char *who, uint64_t i)
+{
+	int rc = ring_wait(r, RING_EV_IN, PAIR_LOCKSTEP_WAIT_NS);
+
+	if (rc == -ETIMEDOUT)
+		TAP_FAIL("%s: lost wakeup at round trip %llu", who,
+		    (unsigned long long)i);
+	if (rc < 0)
+		TAP_FAIL("%s: ring_wait = %s at %llu", who, tap_rcname(rc),
+		    (unsigned long long)i);
+}
+
+void
+pair_lockstep_producer(struct ring *r, uint64_t n)
+{
+	struct ring_sqe s;
+	struct ring_cqe c;
+	uint64_t i;
+	int rc;
+
+	ring_set_spin(r, 0);
+	for (i = 0; i < n; i++) {
+		while ((rc = ring_sq_pop(r, &s)) == -EAGAIN)
+			pair_lockstep_wait(r, "producer", i);
+		if (rc < 0)
+			TAP_FAIL("producer: ring_sq_pop = %s", tap_rcname(rc));
+		if (s.user_data != i)
+			TAP_FAIL("producer: SQE user_data %llu at round trip "
+				 "%llu",
+			    (unsigned long long)s.user_data,
+			    (unsigned long long)i);
+		memset(&c, 0, sizeof(c));
+		c.user_data = i;
+		c.status = i * 3;
+		rc = ring_cq_push(r, &c);
+		if (rc < 0)
+			TAP_FAIL("producer: ring_cq_push = %s at %llu",
+			    tap_rcname(rc), (unsigned long long)i);
+	}
+}
+
+void
+pair_lockstep_consumer(struct ring *r, uint64_t n)
+{
+	struct ring_sqe s;
+	struct ring_cqe c;
+	uint64_t i;
+	int rc;
+
+	ring_set_spin(r, 0);
+	memset(&s, 0, sizeof(s));
+	for (i = 0; i < n; i++) {
+		s.user_data = i;
+		rc = ring_sq_push(r, &s);
+		if (rc < 0)
+			TAP_FAIL("consumer: ring_sq_push = %s at %llu",
+			    tap_rcname(rc), (unsigned long long)i);
+		while ((rc = ring_cq_pop(r, &c)) == -EAGAIN)
+			pair_lockstep_wait(r, "consumer", i);
+		if (rc < 0)
+			TAP_FAIL("consumer: ring_cq_pop = %s", tap_rcname(rc));
+		if (c.user_data != i || c.status != i * 3)
+			TAP_FAIL("consumer: CQE user_data %llu status %llu at "
+				 "round trip %llu",
+			    (unsigned long long)c.user_data,
+			    (unsigned long long)c.status,
+			    (unsigned long long)i);
+	}
+}

@@ -56,4 +56,12 @@ struct ring_queue_stats pair_qstats(const struct ring *r, bool cq);
 void pair_check_q(const struct ring *r, bool cq, uint64_t head,
     uint64_t tail, uint64_t depth, uint64_t push_epoch, uint64_t pop_epoch);
 
+/*
+ * Strict ping-pong on a pair opened in two processes: n round trips, one
+ * entry at a time, each side asleep in ring_wait() (no spin) until the
+ * other moves; a wait of 5 s is a lost wakeup and fails.
+ */
+void pair_lockstep_producer(struct ring *r, uint64_t n);
+void pair_lockstep_consumer(struct ring *r, uint64_t n);
+
 #endif /* TESTS_PAIR_H */

@@ -121,6 +121,17 @@ enum {
  */
 #define RING_WAIT_ENTRIES 0x04u
 
+/*
+ * Fence words (ring_header_page.pop_fence / push_fence), written only by
+ * the side that sleeps on the wait word before it.  RING_FENCE_MEMBARRIER
+ * promises that this side, between announcing a sleep and re-reading the
+ * peer's index, runs membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED).  A
+ * waker whose process registered for that barrier may then skip its own
+ * full barrier between its index store and its read of the wait word.
+ * Any other value promises nothing: the waker keeps its barrier.
+ */
+#define RING_FENCE_MEMBARRIER 0x01u
+
 /* physalloc3's flags are in <ring/phys.h> (RING_PHYS_*), with its API. */
 
 /* Size of one cache "line" as the header lays it out (two x86 lines). */
@@ -142,15 +153,19 @@ struct ring_header {
 
 /*
  * One queue's header page: the Redox header followed by the project's own
- * words.  Everything after push_wait is reserved and zero.
+ * words.  Each fence word shares the line of the wait word it speaks for,
+ * which the waker reads anyway.  Everything after push_fence is reserved
+ * and zero.
  */
 struct ring_header_page {
 	struct ring_header h;
 	/* popper sleeps for entries: RING_WAIT_* (set by popper, cleared by waker) */
 	_Alignas(RING_LINE) uint32_t pop_wait;
+	uint32_t pop_fence; /* RING_FENCE_*, set by the popper */
 	/* pusher sleeps for space: RING_WAIT_* (set by pusher, cleared by waker) */
 	_Alignas(RING_LINE) uint32_t push_wait;
-	uint8_t reserved[RING_PAGE - 7 * RING_LINE - 4];
+	uint32_t push_fence; /* RING_FENCE_*, set by the pusher */
+	uint8_t reserved[RING_PAGE - 7 * RING_LINE - 8];
 } __attribute__((aligned(RING_PAGE)));
 
 /*
@@ -300,9 +315,15 @@ _Static_assert(sizeof(struct ring_header_page) == RING_PAGE,
     "header page size");
 _Static_assert(offsetof(struct ring_header_page, pop_wait) == 6 * RING_LINE,
     "pop_wait");
+_Static_assert(offsetof(struct ring_header_page, pop_fence) ==
+	6 * RING_LINE + 4,
+    "pop_fence");
 _Static_assert(offsetof(struct ring_header_page, push_wait) == 7 * RING_LINE,
     "push_wait");
-_Static_assert(offsetof(struct ring_header_page, reserved) == 7 * RING_LINE + 4,
+_Static_assert(offsetof(struct ring_header_page, push_fence) ==
+	7 * RING_LINE + 4,
+    "push_fence");
+_Static_assert(offsetof(struct ring_header_page, reserved) == 7 * RING_LINE + 8,
     "reserved");
 
 _Static_assert(sizeof(struct ring_held) == 32, "held entry size");

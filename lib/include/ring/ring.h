@@ -98,6 +98,17 @@ struct ring_stats {
 /* ring_set_spin(): let the library adapt the spin budget. */
 #define RING_SPIN_ADAPTIVE UINT32_MAX
 
+/*
+ * ring_set_fence(): the fence this side runs between announcing a sleep
+ * and re-reading the peer's index, and so whether the peer's index stores
+ * need one of their own.
+ */
+enum ring_fence_mode {
+	RING_FENCE_AUTO,   /* global while this side sleeps seldom (default) */
+	RING_FENCE_GLOBAL, /* always membarrier: the peer never fences */
+	RING_FENCE_LOCAL,  /* always a full barrier here; the peer's too */
+};
+
 /* --- setup ------------------------------------------------------------ */
 
 /*
@@ -234,6 +245,15 @@ int ring_wait(struct ring *r, unsigned events, int64_t timeout_ns);
 /* Spin budget before sleeping, in ns; 0 sleeps at once. */
 void ring_set_spin(struct ring *r, uint32_t ns);
 uint32_t ring_get_spin(const struct ring *r);
+
+/*
+ * Choose this side's sleep fence (enum ring_fence_mode).  Returns 0,
+ * -EINVAL (no such mode), -EPERM (a monitor), -EOPNOTSUPP (GLOBAL where
+ * this process may not call membarrier), or a failed membarrier's -errno
+ * when leaving a global promise (the fence is LOCAL then).
+ */
+int ring_set_fence(struct ring *r, enum ring_fence_mode mode);
+enum ring_fence_mode ring_get_fence(const struct ring *r);
 
 /*
  * Event-loop integration: ring_fd() is this side's doorbell, its end of the
