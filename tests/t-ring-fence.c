@@ -58,6 +58,29 @@ fence_check(const struct fence_view *v, bool producer, uint32_t want)
 		    producer ? "producer" : "consumer", a, b, want);
 }
 
+/*
+ * Open a pair of 4 and 4 and view its headers; false (and nothing open)
+ * when the sub-test needs the global barrier and this process has none.
+ */
+static bool
+fence_begin(struct pair *pr, struct fence_view *v, const char *needs)
+{
+	if (needs != NULL && !fence_global_ok()) {
+		tap_diag("membarrier GLOBAL_EXPEDITED unavailable: %s", needs);
+		return false;
+	}
+	pair_open(pr, 4, 4, 0);
+	fence_view(v, pr->fds.mem);
+	return true;
+}
+
+static void
+fence_end(struct pair *pr, struct fence_view *v)
+{
+	munmap(v->map, v->len);
+	pair_close(pr);
+}
+
 TAP_TEST(test_fence_open, "fence-open-promise", 0)
 {
 	uint32_t want = fence_global_ok() ? RING_FENCE_MEMBARRIER : 0;
@@ -65,8 +88,7 @@ TAP_TEST(test_fence_open, "fence-open-promise", 0)
 	struct pair pr;
 	struct ring *m;
 
-	pair_open(&pr, 4, 4, 0);
-	fence_view(&v, pr.fds.mem);
+	(void)fence_begin(&pr, &v, NULL);
 	fence_check(&v, false, want);
 	fence_check(&v, true, want);
 	TAP_EQ(ring_get_fence(pr.c), want ? RING_FENCE_AUTO : RING_FENCE_LOCAL);
@@ -93,8 +115,7 @@ TAP_TEST(test_fence_open, "fence-open-promise", 0)
 	TAP_RC(pair_pop(pr.p, false, 1, false), 0);
 	TAP_RC(pair_push(pr.p, true, 1, false), 0);
 	TAP_RC(pair_pop(pr.c, true, 1, false), 0);
-	munmap(v.map, v.len);
-	pair_close(&pr);
+	fence_end(&pr, &v);
 }
 
 TAP_TEST(test_fence_arm, "fence-arm-takes-back", 0)
@@ -102,13 +123,9 @@ TAP_TEST(test_fence_arm, "fence-arm-takes-back", 0)
 	struct fence_view v;
 	struct pair pr;
 
-	if (!fence_global_ok()) {
-		tap_diag("membarrier GLOBAL_EXPEDITED unavailable: nothing "
-			 "is promised, fence-open-promise checked that");
+	if (!fence_begin(&pr, &v,
+		"nothing is promised, fence-open-promise checked that"))
 		return;
-	}
-	pair_open(&pr, 4, 4, 0);
-	fence_view(&v, pr.fds.mem);
 	/* AUTO: the first arm takes the promise back for good */
 	TAP_RC(ring_arm(pr.c, RING_EV_IN), 0);
 	fence_check(&v, false, 0);
@@ -126,8 +143,7 @@ TAP_TEST(test_fence_arm, "fence-arm-takes-back", 0)
 	tu_await(ring_fd(pr.p), 5000);
 	ring_disarm(pr.p);
 	TAP_RC(pair_pop(pr.p, false, 4, false), 0);
-	munmap(v.map, v.len);
-	pair_close(&pr);
+	fence_end(&pr, &v);
 }
 
 /*
@@ -140,12 +156,8 @@ TAP_TEST(test_fence_pace, "fence-pace", 0)
 	struct pair pr;
 	int i;
 
-	if (!fence_global_ok()) {
-		tap_diag("membarrier GLOBAL_EXPEDITED unavailable: no pace");
+	if (!fence_begin(&pr, &v, "no pace"))
 		return;
-	}
-	pair_open(&pr, 4, 4, 0);
-	fence_view(&v, pr.fds.mem);
 	ring_set_spin(pr.p, 0);
 	for (i = 0; i < 10000 && v.sq->pop_fence != 0; i++)
 		TAP_RC(ring_wait(pr.p, RING_EV_IN, 1), -ETIMEDOUT);
@@ -154,8 +166,7 @@ TAP_TEST(test_fence_pace, "fence-pace", 0)
 	tu_sleep_ms(20);
 	TAP_RC(ring_wait(pr.p, RING_EV_IN, 1), -ETIMEDOUT);
 	fence_check(&v, true, RING_FENCE_MEMBARRIER);
-	munmap(v.map, v.len);
-	pair_close(&pr);
+	fence_end(&pr, &v);
 }
 
 /* Refuse membarrier in this process from now on, as a seccomp profile may. */
