@@ -527,8 +527,8 @@ int bench_blkdev_driver(const char *name, const char *scheme, bool wr,
 	"threads each reuse an L2-hot buffer, the ring cycles 4 MiB of DMA " \
 	"buffers"
 #define BENCH_BLK_NOTE_W128 \
-	"per request: scheme 0.09 syscalls (~13 writes in a row per " \
-	"pwritev, 0.008 futex wakes: the driver spins; was 0.15), 1 copy; " \
+	"per request: scheme 0.11 syscalls (~13 writes in a row per " \
+	"pwritev, 0.01 futex wakes: the driver spins; was 0.15), 1 copy; " \
 	"io_uring would hand each ext4 buffered write to a worker (2 " \
 	"context switches)"
 
