@@ -508,27 +508,32 @@ int bench_blkdev_driver(const char *name, const char *scheme, bool wr,
     uint64_t size, uint64_t n, unsigned depth, uint64_t span, double *iops);
 /*
  * What one request costs through the scheme (perf stat of both sides,
- * 100000 requests) against one pread/pwrite: the report's notes, by
- * direction and size.
+ * 100000 requests; perf record of the scheme) against one pread/pwrite:
+ * the report's notes, by direction and size.
  */
 #define BENCH_BLK_NOTE_R4 \
-	"per request: scheme 0.07 syscalls (a turn's reads in one " \
-	"io_uring_enter; no epoll or doorbell while busy, 50 us spin before " \
-	"sleeping; was 1.17, a pread each), driver ~0; 1 copy (page cache " \
-	"-> DMA memory); pread: 1 call + 1 copy, 32 threads on one CPU"
+	"per request: scheme 0.065 syscalls (a turn's reads in a row merged " \
+	"into one io_uring read, one io_uring_enter; no epoll or doorbell " \
+	"while busy, 50 us spin before sleeping; was 1.17, a pread each), " \
+	"driver ~0; 1 copy (page cache -> DMA memory); pread: 1 call + 1 " \
+	"copy, 32 threads on one CPU"
 #define BENCH_BLK_NOTE_W4 \
-	"per request: scheme 0.07 syscalls (a turn's writes in a row " \
+	"per request: scheme 0.06 syscalls (a turn's writes in a row " \
 	"merged into one pwritev; was 1.17), driver ~0; 1 copy (DMA memory " \
 	"-> page cache); pwrite: 1 call + 1 copy each"
 #define BENCH_BLK_NOTE_R128 \
-	"per request: scheme 0.16 syscalls (16 reads per io_uring_enter, " \
-	"answered per 2 MiB; a futex wake per 16: the driver sleeps); 1 " \
-	"copy, ~97% of the scheme's one pinned CPU; pread's threads each " \
-	"reuse an L2-hot buffer, the ring cycles 4 MiB of DMA buffers"
+	"per request: scheme 0.094 syscalls (~12 reads in a row merged into " \
+	"one io_uring read and io_uring_enter, answered per 2 MiB; 0.002 " \
+	"futex wakes, was 0.063: the driver's adaptive spin now outlasts " \
+	"the ~90 us between answers), driver 0.003; 1 copy, 81% of the " \
+	"scheme's one pinned CPU (was 71% + 8% waking the driver); pread's " \
+	"threads each reuse an L2-hot buffer, the ring cycles 4 MiB of DMA " \
+	"buffers"
 #define BENCH_BLK_NOTE_W128 \
-	"per request: scheme 0.16 syscalls (16 writes in a row per " \
-	"pwritev, a futex wake per 16), 1 copy; io_uring would hand each " \
-	"ext4 buffered write to a worker (2 context switches)"
+	"per request: scheme 0.11 syscalls (~13 writes in a row per " \
+	"pwritev, 0.01 futex wakes: the driver spins; was 0.15), 1 copy; " \
+	"io_uring would hand each ext4 buffered write to a worker (2 " \
+	"context switches)"
 
 /* --- bench-redox.c: relibc's disk loop through libredox-ring --------- */
 

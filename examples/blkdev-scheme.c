@@ -10,10 +10,12 @@
  * their data by a scatter-gather list of physical ranges (see blkdev.h);
  * each range is resolved through libring in a region the driver granted
  * to the ring and copied to or from the backing file.  A ring's turn
- * takes up to 32 requests: every READ of them is read with one
- * io_uring_enter() when the kernel allows io_uring (-e), every WRITE with
- * one pwritev (without io_uring, every READ with one preadv), and they
- * are answered with one push per 2 MiB moved.  With -3 the device
+ * takes up to 32 requests; those that continue each other on the device
+ * in the same direction are moved as one transfer of all their segments.
+ * Every READ transfer of the turn is read with one io_uring_enter() when
+ * the kernel allows io_uring (-e), every WRITE transfer with one pwritev
+ * (without io_uring, every READ transfer with one preadv), and the
+ * requests are answered with one push per 2 MiB moved.  With -3 the device
  * addresses only 32 bits and refuses any range that reaches 4 GiB with
  * -EFAULT.  Every request gets a completion: a bad one a negative errno.
  *
@@ -78,11 +80,12 @@ enum blk_engine { BLK_ENGINE_AUTO, BLK_ENGINE_URING, BLK_ENGINE_SYNC };
  * goes, and how much of it moved so far.
  */
 struct blk_xfer {
-	struct iovec *iov; /* BLKDEV_MAX_SEGS of them, or a turn's in merged */
+	struct iovec *iov; /* its segments, in the turn's b->iov */
 	unsigned niov;
 	bool wr;
 	uint64_t off, total;
 	int64_t status; /* the completion's */
+	unsigned end;	/* merged: the index after its last transfer */
 };
 
 /*
@@ -124,10 +127,16 @@ struct blk {
 	struct io_uring uring;
 	bool fixed;			 /* fd is the ring's registered file 0 */
 	struct blk_xfer xfer[BLK_BATCH]; /* one ring's turn */
-	struct iovec iov[BLK_BATCH][BLKDEV_MAX_SEGS];
-	struct blk_xfer merged; /* transfers that continue each other */
-	struct iovec merged_iov[BLK_BATCH * BLKDEV_MAX_SEGS];
+	/*
+	 * The turn's segments, each transfer's right after the one before,
+	 * so that transfers that continue each other are one iovec array.
+	 */
+	struct iovec iov[BLK_BATCH * BLKDEV_MAX_SEGS];
+	unsigned iov_used;
+	/* merged[j]: xfer[j] and those that continue it, as one transfer */
+	struct blk_xfer merged[BLK_BATCH];
 	uint64_t submits; /* io_uring_enter calls that submitted */
+	uint64_t xfers, moves; /* READs and WRITEs, merged ones moved */
 };
 
 static volatile sig_atomic_t blk_quit;
@@ -252,43 +261,48 @@ blk_xfer_sync(struct blk *b, struct blk_xfer *x, uint64_t done)
 }
 
 /*
- * Move xfer[j] and the transfers after it in [j, to) that continue it
- * on the device in the same direction with one preadv/pwritev (a
- * sequential stream of requests costs one system call per turn, not one
- * each).  Returns the index after the last one moved; each has its
- * status.  When the merged transfer fails, each is moved on its own, so
- * that each gets its own answer.
+ * xfer[j] and the transfers after it in [j, to) that continue it on the
+ * device in the same direction, as one transfer m (their segments follow
+ * each other in b->iov; at most IOV_MAX of them, what one readv takes):
+ * a sequential stream of requests is moved with one preadv, pwritev or
+ * io_uring read per turn, not one each.  m->end is the index after the
+ * last one merged.
  */
-static unsigned
-blk_run_sync(struct blk *b, unsigned j, unsigned to, const bool *io)
+static void
+blk_merge(struct blk *b, unsigned j, unsigned to, const bool *io,
+    struct blk_xfer *m)
 {
-	struct blk_xfer *x = &b->xfer[j], *m = &b->merged;
-	unsigned k, end = j + 1;
-	int64_t st;
+	const struct blk_xfer *x;
 
-	while (end < to && io[end] && b->xfer[end].wr == x->wr &&
-	    b->xfer[end].off == b->xfer[end - 1].off + b->xfer[end - 1].total &&
-	    (x->wr || b->engine == BLK_ENGINE_SYNC))
-		end++;
-	if (end == j + 1) {
-		x->status = blk_xfer_sync(b, x, 0);
-		return end;
+	*m = b->xfer[j];
+	for (m->end = j + 1; m->end < to && io[m->end]; m->end++) {
+		x = &b->xfer[m->end];
+		if (x->wr != m->wr || x->off != m->off + m->total ||
+		    x->iov != m->iov + m->niov || m->niov + x->niov > IOV_MAX)
+			break;
+		m->niov += x->niov;
+		m->total += x->total;
 	}
-	m->niov = 0;
-	m->wr = x->wr;
-	m->off = x->off;
-	m->total = 0;
-	for (k = j; k < end; k++) {
-		memcpy(&m->iov[m->niov], b->xfer[k].iov,
-		    b->xfer[k].niov * sizeof(m->iov[0]));
-		m->niov += b->xfer[k].niov;
-		m->total += b->xfer[k].total;
+}
+
+/*
+ * The statuses of the transfers merged into m = merged[j], which moved
+ * all its bytes or failed with st.  When a merge of several failed, each
+ * is moved again on its own, so that each gets its own answer.
+ */
+static void
+blk_merged_done(struct blk *b, unsigned j, int64_t st)
+{
+	const struct blk_xfer *m = &b->merged[j];
+	unsigned k;
+
+	if (m->end == j + 1) {
+		b->xfer[j].status = st;
+		return;
 	}
-	st = blk_xfer_sync(b, m, 0);
-	for (k = j; k < end; k++)
+	for (k = j; k < m->end; k++)
 		b->xfer[k].status = st >= 0 ? (int64_t)b->xfer[k].total
 					    : blk_xfer_sync(b, &b->xfer[k], 0);
-	return end;
 }
 
 /*
@@ -332,6 +346,8 @@ blk_rw_prep(struct blk *b, struct blk_ring *br, const struct ring_sqe *sqe,
 		return -EINVAL;
 	if (sqe->offset > b->size || total > b->size - sqe->offset)
 		return -ENXIO;
+	/* room for a turn's worth of full lists: nsegs fit */
+	x->iov = b->iov + b->iov_used;
 	for (i = 0; i < nsegs; i++) {
 		if ((rc = blk_resolve(b, br, seg[i].base, seg[i].len, &p)) < 0)
 			return rc;
@@ -339,10 +355,31 @@ blk_rw_prep(struct blk *b, struct blk_ring *br, const struct ring_sqe *sqe,
 			.iov_len = seg[i].len };
 	}
 	x->niov = (unsigned)nsegs;
+	b->iov_used += x->niov;
 	x->wr = sqe->opcode == RING_OP_WRITE;
 	x->off = sqe->offset;
 	x->total = total;
 	return 0;
+}
+
+/*
+ * Ask for the segment list of a READ or WRITE in the ring's pool before
+ * the turn reads any list: the driver has just written them on its own
+ * CPU, and this way their cache misses overlap instead of following each
+ * other.  Only a hint: nothing is kept (a RELEASE later in the turn may
+ * unmap what it names), and blk_rw_prep() checks and resolves the list
+ * again.  A list in physical memory is not looked up here: a first
+ * lookup maps its region.
+ */
+static void
+blk_rw_prefetch(struct blk_ring *br, const struct ring_sqe *sqe)
+{
+	void *p;
+
+	if ((sqe->opcode == RING_OP_READ || sqe->opcode == RING_OP_WRITE) &&
+	    !(sqe->syscall_flags & BLKDEV_SQE_LIST_PHYS) &&
+	    ring_pool_resolve(br->r, sqe->addr, sqe->len, &p) == 0)
+		__builtin_prefetch(p);
 }
 
 static int64_t
@@ -418,7 +455,8 @@ static const char *const blk_engine_name[] = { "auto", "uring", "sync" };
 /*
  * io_uring for the copies: the ring is ours alone and we always wait in
  * io_uring_enter(), so completions may wait for us (DEFER_TASKRUN) where
- * the kernel has it; the backing file is registered when it can be.
+ * the kernel has it; the backing file is registered when it can be, and
+ * so is the ring's own fd (no fget/fput in every io_uring_enter()).
  */
 static int
 blk_uring_init(struct blk *b)
@@ -437,30 +475,37 @@ blk_uring_init(struct blk *b)
 	if (rc < 0)
 		return rc;
 	b->fixed = io_uring_register_files(&b->uring, &b->fd, 1) == 0;
+	(void)io_uring_register_ring_fd(&b->uring);
 	return 0;
 }
 
-/* The completion of xfer j (its user_data): its status, the rest moved here. */
+/*
+ * The completion of merged[j] (its user_data): the statuses of its
+ * transfers, what it left unmoved moved here.
+ */
 static void
 blk_uring_done(struct blk *b, const struct io_uring_cqe *cqe)
 {
 	uint64_t j = io_uring_cqe_get_data64(cqe);
-	struct blk_xfer *x;
+	struct blk_xfer *m;
+	int64_t st;
 
 	if (j >= BLK_BATCH)
 		return; /* cannot be: we name every entry */
-	x = &b->xfer[j];
+	m = &b->merged[j];
 	if (cqe->res < 0)
-		x->status = cqe->res;
-	else if ((uint64_t)cqe->res < x->total)
-		x->status = blk_xfer_sync(b, x, (uint64_t)cqe->res);
+		st = cqe->res;
+	else if ((uint64_t)cqe->res < m->total)
+		st = blk_xfer_sync(b, m, (uint64_t)cqe->res);
 	else
-		x->status = (int64_t)x->total;
+		st = (int64_t)m->total;
+	blk_merged_done(b, (unsigned)j, st);
 }
 
 /*
  * Move xfer[j] for every j in [from, to) with io[j] set, and wait until
- * all of them are done: the reads with one io_uring_enter() (inline
+ * all of them are done, those that continue each other merged into one
+ * transfer (blk_merge()): the reads with one io_uring_enter() (inline
  * copies from the page cache, no worker thread), the writes (and without
  * io_uring the reads) with one pwritev or preadv each.  None is in
  * flight on return, so nothing a later lookup unmaps can be under a
@@ -472,32 +517,39 @@ blk_run(struct blk *b, unsigned from, unsigned to, const bool *io)
 	struct io_uring_cqe *cqe;
 	struct io_uring_sqe *sqe;
 	unsigned j, want = 0, got = 0;
-	struct blk_xfer *x;
+	struct blk_xfer *m;
+	int fd = b->fixed ? 0 : b->fd;
 	int rc;
 
-	for (j = from; j < to;) {
+	for (j = from; j < to; j = m->end) {
+		m = &b->merged[j];
 		if (!io[j]) {
-			j++;
+			m->end = j + 1;
 			continue;
 		}
-		x = &b->xfer[j];
+		blk_merge(b, j, to, io, m);
+		b->xfers += m->end - j;
+		b->moves++;
 		/*
 		 * A buffered write that may block (ext4 takes every one as
 		 * such) goes to an io_uring worker: two context switches
 		 * more than pwritev costs, so writes are pwritev.
 		 */
-		if (b->engine == BLK_ENGINE_SYNC || x->wr ||
+		if (b->engine == BLK_ENGINE_SYNC || m->wr ||
 		    (sqe = io_uring_get_sqe(&b->uring)) == NULL) {
-			j = blk_run_sync(b, j, to, io);
+			blk_merged_done(b, j, blk_xfer_sync(b, m, 0));
 			continue;
 		}
-		io_uring_prep_readv(sqe, b->fixed ? 0 : b->fd, x->iov, x->niov,
-		    x->off);
+		/* one segment: no iovec array for the kernel to copy in */
+		if (m->niov == 1)
+			io_uring_prep_read(sqe, fd, m->iov[0].iov_base,
+			    (unsigned)m->iov[0].iov_len, m->off);
+		else
+			io_uring_prep_readv(sqe, fd, m->iov, m->niov, m->off);
 		io_uring_sqe_set_data64(sqe, j);
 		if (b->fixed)
 			sqe->flags |= IOSQE_FIXED_FILE;
 		want++;
-		j++;
 	}
 	if (want > 0)
 		b->submits++;
@@ -594,6 +646,9 @@ blk_serve(struct blk *b, struct blk_ring *br, bool *more)
 		return 0;
 	if (n < 0)
 		return n;
+	b->iov_used = 0;
+	for (i = 0; i < n; i++)
+		blk_rw_prefetch(br, &sqe[i]);
 	for (i = 0; i < n; i++) {
 		io[i] = false;
 		if (ring_sqe_check(&sqe[i]) < 0) {
@@ -895,9 +950,6 @@ main(int argc, char **argv)
 
 	b.name = BLKDEV_DEFAULT_NAME;
 	b.size = BLK_DEFAULT_SIZE;
-	for (i = 0; i < BLK_BATCH; i++)
-		b.xfer[i].iov = b.iov[i];
-	b.merged.iov = b.merged_iov;
 	b.fd = b.ep = b.rx.dirfd = -1;
 	while ((ch = getopt_long(argc, argv, "3e:f:hn:S:s:v", longopts, NULL)) !=
 	    -1) {
@@ -1047,8 +1099,10 @@ out:
 	fprintf(stderr,
 	    "blkdev-scheme: %" PRIu64 " requests on %" PRIu64 " rings, %" PRIu64
 	    " errors, %" PRIu64 " ringd restarts; %" PRIu64
-	    " io_uring submissions\n",
-	    b.requests, b.nrings, b.errors, b.watch.restarts, b.submits);
+	    " io_uring submissions; %" PRIu64 " transfers moved as %" PRIu64
+	    "\n",
+	    b.requests, b.nrings, b.errors, b.watch.restarts, b.submits,
+	    b.xfers, b.moves);
 	ring_ctl_close(b.ctl);
 	if (b.engine == BLK_ENGINE_URING)
 		io_uring_queue_exit(&b.uring);

@@ -522,16 +522,22 @@ ring_sleep(struct ring *r, unsigned events, int64_t deadline)
 }
 
 /*
- * Adapt the spin budget: a sleep that ended soon after the spin gave up
- * means spinning a little longer would have caught the event; a long sleep
- * means the spin was wasted.
+ * Adapt the spin budget.  A sleep that ended within RING_SPIN_MAX_NS (or
+ * within twice the budget) means a longer spin, at most the largest one,
+ * would have caught the event: double the budget.  Such a sleep costs
+ * more than the spin it replaces: the peer pays a wakeup (a cross-CPU
+ * interrupt, several microseconds in a VM) for every one, and a peer
+ * that answers in batches every ~50-100 us would otherwise pay it for
+ * every batch while the budget stayed where it started.  A sleep longer
+ * than 64 budgets means the spin was wasted: halve it.
  */
 static void
 ring_spin_adapt(struct ring *r, int64_t slept_ns)
 {
 	if (!r->spin_adaptive)
 		return;
-	if (slept_ns < 2 * (int64_t)r->spin_ns) {
+	if (slept_ns < (int64_t)RING_SPIN_MAX_NS ||
+	    slept_ns < 2 * (int64_t)r->spin_ns) {
 		if (r->spin_ns < RING_SPIN_MAX_NS)
 			r->spin_ns = r->spin_ns * 2 > RING_SPIN_MAX_NS
 			    ? RING_SPIN_MAX_NS

@@ -635,6 +635,140 @@ TAP_TEST(t_engines, "blkdev io_uring and preadv engines agree", TAP_TIMEOUT)
 	td_end(&d, c);
 }
 
+/* The byte the merged-reads test writes at device offset o. */
+static uint8_t
+bt_pattern(uint64_t o)
+{
+	return (uint8_t)((o >> 9) * 31 + o * 7 + 1);
+}
+
+/*
+ * One turn of eight READs on scheme name, pushed at once: 0-3 continue
+ * each other (two segments each, out of order), 4 is bad (a segment
+ * that is not whole sectors), 5-6 continue 3 on the device but follow
+ * the bad one, 7 stands alone.  Each must get its own answer and its
+ * own bytes; the scheme must move 0-3 as one transfer and 5-6 as one:
+ * seven transfers moved as three.
+ */
+static void
+bt_merged_turn(struct tp_proc *s, const char *name, uint64_t at)
+{
+	static const struct {
+		uint64_t off, len; /* on the device, from at */
+		uint64_t buf;	   /* in the region */
+		unsigned nsegs;	   /* 2: halves swapped; 3: quarters 2,0+1,3 */
+		int64_t status;
+	} rq[8] = {
+		{ 0, 16384, 0, 2, 16384 },
+		{ 16384, 16384, 16384, 2, 16384 },
+		{ 32768, 16384, 32768, 2, 16384 },
+		{ 49152, 16384, 49152, 2, 16384 },
+		{ 65536, 1000, 229376, 1, -EINVAL },
+		{ 65536, 16384, 65536, 1, 16384 },
+		{ 81920, 16384, 81920, 1, 16384 },
+		{ 163840, 32768, 163840, 3, 32768 },
+	};
+	struct ring_sqe sqe[8];
+	struct ring_cqe cqe;
+	struct ring_phys_seg *l;
+	struct bt_dev v;
+	bool seen[8] = { false };
+	uint64_t reg, o, k;
+	uint8_t *p;
+	unsigned i;
+
+	bt_dev_open(&v, name);
+	reg = bt_dev_region(&v, RING_PHYS_SPACE_64, 262144);
+	TAP_OK(ring_physmap(v.c, reg, 262144, RING_PHYSMAP_WRITE, (void **)&p));
+	memset(p, 0, 262144);
+	/* request i reads into [reg + buf, reg + buf + len), list at i * 4 */
+	for (i = 0; i < 8; i++) {
+		uint64_t b = reg + rq[i].buf, n = rq[i].len;
+
+		l = v.segs + i * 4;
+		if (rq[i].nsegs == 2) {
+			l[0] = (struct ring_phys_seg){ b + n / 2, n / 2 };
+			l[1] = (struct ring_phys_seg){ b, n / 2 };
+		} else if (rq[i].nsegs == 3) {
+			l[0] = (struct ring_phys_seg){ b + n / 2, n / 4 };
+			l[1] = (struct ring_phys_seg){ b, n / 2 };
+			l[2] = (struct ring_phys_seg){ b + 3 * n / 4, n / 4 };
+		} else {
+			l[0] = (struct ring_phys_seg){ b, n };
+		}
+		sqe[i] = tu_sqe(RING_OP_READ, 100 + i,
+		    v.list + i * 4 * sizeof(*l),
+		    rq[i].nsegs * sizeof(*l));
+		sqe[i].offset = at + rq[i].off;
+	}
+	TAP_EQ(ring_sq_push_batch(v.r, sqe, 8), 8);
+	for (i = 0; i < 8; i++) {
+		TAP_OK(td_cq_pop_wait(v.r, &cqe, 5000));
+		k = cqe.user_data - 100;
+		TAP_ASSERT(k < 8 && !seen[k]);
+		seen[k] = true;
+		TAP_EQ((int64_t)cqe.status, rq[k].status);
+	}
+	/* the bytes each read put where its list said, in list order */
+	for (i = 0; i < 8; i++) {
+		uint64_t n = rq[i].len, q = n / 4;
+
+		for (k = 0; k < n && rq[i].status > 0; k++) {
+			if (rq[i].nsegs == 2)
+				o = k < n / 2 ? k + n / 2 : k - n / 2;
+			else if (rq[i].nsegs == 3)
+				o = k < q ? k + 2 * q : k < 3 * q ? k - q : k;
+			else
+				o = k;
+			if (p[rq[i].buf + o] != bt_pattern(at + rq[i].off + k))
+				TAP_FAIL("%s: read %u: byte %llu is %#x", name,
+				    i, (unsigned long long)k,
+				    p[rq[i].buf + o]);
+		}
+	}
+	/* the bad read moved nothing */
+	for (k = 0; k < 1024; k++)
+		TAP_EQ(p[rq[4].buf + k], 0);
+	TAP_OK(ring_physunmap(p, 262144));
+	bt_dev_close(&v);
+	bt_scheme_stop(s);
+	tp_says(s, "; 7 transfers moved as 3\n");
+}
+
+/*
+ * Reads that continue each other on the device, in one turn, are moved
+ * as one transfer by either engine (one io_uring read, or one preadv),
+ * and give each request the bytes it asked for, as the other engine
+ * does; a bad request between them breaks the run and fails alone.
+ */
+TAP_TEST(t_merged_reads, "blkdev reads in a row merged, both engines",
+    TAP_TIMEOUT)
+{
+	struct tp_proc su, ss;
+	struct ring_ctl *c;
+	char file[TD_PATH_MAX];
+	static uint8_t buf[262144];
+	uint64_t at = 3 << 20, k;
+	int fd;
+
+	td_begin(&d, NULL);
+	c = td_connect(&d);
+	snprintf(file, sizeof(file), "%s/disk.img", d.dir);
+	bt_scheme_engine(&su, c, "mu", "auto", file);
+	bt_scheme_engine(&ss, c, "ms", "sync", file);
+	if (!bt_has_uring(&su))
+		tap_diag("no io_uring here: %s", tp_log(&su));
+	/* the data, written to the backing file under both schemes */
+	for (k = 0; k < sizeof(buf); k++)
+		buf[k] = bt_pattern(at + k);
+	TAP_SYS(fd = open(file, O_WRONLY | O_CLOEXEC));
+	TAP_EQ(pwrite(fd, buf, sizeof(buf), (off_t)at), (ssize_t)sizeof(buf));
+	close(fd);
+	bt_merged_turn(&su, "mu", at);
+	bt_merged_turn(&ss, "ms", at);
+	td_end(&d, c);
+}
+
 /*
  * Make io_uring_setup fail with err in this sub-test and its children,
  * as a container's seccomp profile does (the number is the same on every

@@ -2,11 +2,13 @@
  * t-ring-wait.c - the waiting calls on a pair opened in one process
  * (tests/lib/pair.h): timeouts, wakeups across threads, ring_arm(),
  * ring_fd() and ring_disarm(), doorbells that would block or are shut
- * down, and the statistics of spinning waiters.
+ * down, the statistics of spinning waiters, and how the adaptive spin
+ * budget grows and shrinks.
  */
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -416,6 +418,139 @@ TAP_TEST(test_stats_spin, "ring-stats-spin", 0)
 	TAP_EQ(ring_get_spin(pr.c), 12345);
 	ring_set_spin(pr.c, RING_SPIN_ADAPTIVE);
 	ring_close(NULL);
+	pair_close(&pr);
+}
+
+/*
+ * The adaptive spin budget, as libring(3) gives it: it starts at 20 us,
+ * doubles after a sleep that ended within the largest budget (100 us) or
+ * within twice the budget, halves after a sleep longer than 64 budgets,
+ * and stays between 1 and 100 us.  The answerer pushes a CQE only once
+ * the consumer has announced that it sleeps, and only after a pause of
+ * its own: every wait ends in a sleep of at least that pause, whatever
+ * the spin, so how the budget moves depends on the pause alone.
+ */
+#define SPIN_START_NS 20000u
+#define SPIN_MIN_NS 1000u
+#define SPIN_MAX_NS 100000u
+
+struct answerer {
+	struct ring *p;
+	int64_t pause_ns;
+	atomic_bool stop;
+	int rc;
+	pthread_t t;
+};
+
+static void *
+answerer_main(void *arg)
+{
+	struct answerer *a = arg;
+	struct ring_stats st;
+	struct timespec ts;
+	uint64_t seq = 0, t0;
+	int rc;
+
+	while (!atomic_load(&a->stop)) {
+		/* the consumer's announcement on the CQ, or the end */
+		t0 = clock_ns();
+		for (;;) {
+			ring_get_stats(a->p, &st);
+			if (st.cq.pop_wait != 0 || atomic_load(&a->stop))
+				break;
+			if (clock_ns() - t0 > 10000000000ull) {
+				a->rc = -ETIMEDOUT;
+				return NULL;
+			}
+		}
+		if (atomic_load(&a->stop))
+			break;
+		if (a->pause_ns >= 1000000) {
+			ts.tv_sec = a->pause_ns / 1000000000;
+			ts.tv_nsec = a->pause_ns % 1000000000;
+			while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+				;
+		} else {
+			/* short: a sleep of our own could not be this short */
+			for (t0 = clock_ns(); clock_ns() - t0 < (uint64_t)a->pause_ns;)
+				;
+		}
+		if ((rc = pair_push(a->p, true, seq++, false)) < 0) {
+			a->rc = rc;
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Rounds of one wait each, answered after pause_ns, until the budget is
+ * want (at most max_rounds); fails when it leaves [SPIN_MIN_NS,
+ * SPIN_MAX_NS] on the way or never gets there.  want 0: run all the
+ * rounds, the budget must stay what it was.
+ */
+static void
+spin_rounds(struct pair *pr, int64_t pause_ns, uint32_t want,
+    unsigned max_rounds)
+{
+	struct answerer a;
+	struct ring_cqe cqe;
+	uint32_t first = ring_get_spin(pr->c), spin = first;
+	unsigned i;
+	int rc = 0;
+
+	memset(&a, 0, sizeof(a));
+	a.p = pr->p;
+	a.pause_ns = pause_ns;
+	atomic_init(&a.stop, false);
+	TAP_ASSERT(pthread_create(&a.t, NULL, answerer_main, &a) == 0);
+	for (i = 0; i < max_rounds && (want == 0 || spin != want); i++) {
+		rc = ring_wait(pr->c, RING_EV_IN, 10000000000ll);
+		if (rc != RING_EV_IN)
+			break;
+		if ((rc = ring_cq_pop(pr->c, &cqe)) < 0)
+			break;
+		spin = ring_get_spin(pr->c);
+		if (spin < SPIN_MIN_NS || spin > SPIN_MAX_NS ||
+		    (want == 0 && spin != first))
+			break;
+	}
+	atomic_store(&a.stop, true);
+	TAP_ASSERT(pthread_join(a.t, NULL) == 0);
+	TAP_RC(a.rc, 0);
+	if (rc < 0)
+		TAP_FAIL("round %u: %s", i, tap_rcname(rc));
+	if (want != 0 && spin != want)
+		TAP_FAIL("answers %lld us after the sleep: the budget is %u ns "
+			 "after %u rounds, expected %u",
+		    (long long)(pause_ns / 1000), spin, i, want);
+	if (want == 0 && spin != first)
+		TAP_FAIL("a fixed budget of %u ns moved to %u", first, spin);
+	TAP_HERE();
+}
+
+TAP_TEST(test_spin_adapt, "ring-spin-adapt", 0)
+{
+	struct pair pr;
+
+	pair_open(&pr, 8, 8, 0);
+	TAP_EQ(ring_get_spin(pr.c), SPIN_START_NS);
+	/*
+	 * Answers 50 us after the sleep began: more than twice the starting
+	 * budget, so only the rule for sleeps within the largest budget lets
+	 * it grow; each round that a slow wakeup stretches past 100 us just
+	 * leaves it where it is.  Under valgrind no wakeup is that quick.
+	 */
+	if (!tu_under_valgrind())
+		spin_rounds(&pr, 50000, SPIN_MAX_NS, 2000);
+	/* answers 20 ms late: over 64 budgets every time, down to the floor */
+	spin_rounds(&pr, 20000000, SPIN_MIN_NS, 20);
+	/* a budget the caller set does not move either way */
+	ring_set_spin(pr.c, 30000);
+	spin_rounds(&pr, 50000, 0, 20);
+	spin_rounds(&pr, 20000000, 0, 3);
+	ring_set_spin(pr.c, RING_SPIN_ADAPTIVE);
+	TAP_EQ(ring_get_spin(pr.c), SPIN_START_NS);
 	pair_close(&pr);
 }
 
