@@ -376,11 +376,13 @@ int bench_ringd_open_once(const char *name, bool ringd, uint64_t n,
 /* What one lifetime costs through ringd (perf and strace of both sides). */
 #define BENCH_OPEN_NOTE \
 	"per lifetime: 2 round trips, the client spinning for each reply, " \
-	"ringd woken once (DROP rings no doorbell); client ~22 syscalls " \
-	"(its mapping, 8 doorbell checks; the pidfd of ringd is the " \
-	"connection's), ringd ~18 (7 make the next pair ahead), ~60 us " \
-	"CPU, no mapping: null's producer side and the header view are " \
-	"made on first use only"
+	"ringd woken once (DROP rings no doorbell); client ~20 syscalls " \
+	"(its mapping, 6 doorbell checks; the pidfd of ringd is the " \
+	"connection's), ringd ~21 (2 recvmsg finding nothing, 3 " \
+	"epoll_wait, 6 make the next pair ahead and 4 free the last ring " \
+	"once idle, after the replies), " \
+	"no mapping: null's producer side and the header view are made on " \
+	"first use only"
 
 /*
  * nrings rings from one consumer (the parent, round-robin, busy) to one

@@ -18,6 +18,9 @@ int ringi_monitor_open_made(const struct ring_params *p,
 /* pair.c: ring_open(), the handle taking the doorbells over (then -1) */
 int ringi_open_take(struct ring_fds *fds, enum ring_role role,
     struct ring **ret);
+/* pair.c: ring_pair_create(), the SQ's pop_wait set from the start */
+int ringi_pair_create_armed(const struct ring_params *p, uint32_t sq_pop_wait,
+    struct ring_fds *fds);
 /* pair.c: both status words and whether a side sleeps (one pread()) */
 int ringi_status_read_fd(int mem, uint64_t status[2], bool *asleep);
 

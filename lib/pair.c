@@ -74,8 +74,15 @@ ring_desc_make(const struct ring_params *p, struct ring_pair_desc *d)
 	return ring_desc_check(d);
 }
 
-RING_EXPORT int
-ring_pair_create(const struct ring_params *p, struct ring_fds *fds)
+/*
+ * ring_pair_create(), with the SQ's pop_wait word holding sq_pop_wait
+ * from the start (0: nobody waits), written with the description: a
+ * broker that arms a new pair for its first request (ringd) pays no
+ * second write for it.
+ */
+int
+ringi_pair_create_armed(const struct ring_params *p, uint32_t sq_pop_wait,
+    struct ring_fds *fds)
 {
 	struct ring_pair_desc d;
 	struct ring_layout l;
@@ -91,7 +98,7 @@ ring_pair_create(const struct ring_params *p, struct ring_fds *fds)
 	l = ring_layout(d.flags, d.sq_entries, d.cq_entries, d.pool_bytes);
 	_Static_assert(sizeof(struct ring_pair_desc) <= RING_PAGE,
 	    "the description fits its page");
-	assert(l.sq_hdr + sizeof(ec) <= sizeof(head.b) &&
+	assert(l.sq_hdr + RING_PAGE <= l.cq_hdr &&
 	    l.cq_hdr + sizeof(ec) == sizeof(head.b));
 
 	mem = memfd_create("ring-pair", MFD_CLOEXEC | MFD_ALLOW_SEALING);
@@ -107,6 +114,11 @@ ring_pair_create(const struct ring_params *p, struct ring_fds *fds)
 	memcpy(head.b + l.sq_hdr, &ec, sizeof(ec));
 	ec = d.cq_entries;
 	memcpy(head.b + l.cq_hdr, &ec, sizeof(ec));
+	_Static_assert(offsetof(struct ring_header_page, pop_wait) +
+		sizeof(sq_pop_wait) <= RING_PAGE,
+	    "the wait word is in the SQ header page, before cq_hdr");
+	memcpy(head.b + l.sq_hdr + offsetof(struct ring_header_page, pop_wait),
+	    &sq_pop_wait, sizeof(sq_pop_wait));
 	if (pwrite(mem, head.b, sizeof(head.b), 0) != (ssize_t)sizeof(head.b))
 		goto fail;
 	if (fcntl(mem, F_ADD_SEALS, RING_SEALS | F_SEAL_SEAL) < 0)
@@ -126,12 +138,22 @@ fail:
 	return rc;
 }
 
+RING_EXPORT int
+ring_pair_create(const struct ring_params *p, struct ring_fds *fds)
+{
+	return ringi_pair_create_armed(p, 0, fds);
+}
+
 /*
- * Is fd a doorbell: an unnamed AF_UNIX datagram socket connected to an
- * unnamed one?  Such a peer can only be its socket pair's other end, so
- * whatever the descriptor came from, a send on it reaches no third party.
- * Nothing else is accepted: an eventfd or a pipe could be made blocking
- * or saturated by whoever shares it.
+ * Is fd a doorbell: an AF_UNIX datagram socket connected to an unnamed
+ * one?  Such a peer can only be its socket pair's other end (connect()
+ * needs a name), so whatever the descriptor came from, a send on it
+ * reaches no third party, and only that peer can send to it (a connected
+ * datagram socket takes nothing from any other).  Nothing else is
+ * accepted: an eventfd or a pipe could be made blocking or saturated by
+ * whoever shares it.  Three calls: fstat() for the identity the caller
+ * compares, SO_TYPE (ENOTSOCK on anything but a socket), and the peer's
+ * name, which is AF_UNIX only on an AF_UNIX socket.
  */
 static int
 ring_doorbell_check(int fd, struct stat *st)
@@ -146,12 +168,7 @@ ring_doorbell_check(int fd, struct stat *st)
 		return -EINVAL;
 	len = sizeof(v);
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) < 0 ||
-	    v != SOCK_DGRAM)
-		return -EINVAL;
-	/* the family comes with the name: AF_UNIX and unnamed */
-	len = sizeof(sa);
-	if (getsockname(fd, (struct sockaddr *)&sa, &len) < 0 ||
-	    len != sizeof(sa_family_t) || sa.sun_family != AF_UNIX)
+	    len != sizeof(v) || v != SOCK_DGRAM)
 		return -EINVAL;
 	len = sizeof(sa);
 	if (getpeername(fd, (struct sockaddr *)&sa, &len) < 0 ||

@@ -448,8 +448,10 @@ builtin_open_serve(struct ringd_ring *rr)
  * copy ringd keeps, open as long as the record).  lazy (a new ring
  * nobody has used, its pair armed so that the first request rings): the
  * producer handle is opened by the first doorbell that finds the ring in
- * use (builtin_event()), so a ring closed unused costs no mapping.  Else
- * (a takeover, with requests left to answer) now.
+ * use (builtin_event()), so a ring closed unused costs no mapping, and
+ * the doorbell is left for the caller to watch (builtin_watch()) once the
+ * consumer has its answer.  Else (a takeover, with requests left to
+ * answer) now.
  */
 int
 builtin_start(struct ringd_ring *rr, bool lazy)
@@ -466,17 +468,34 @@ builtin_start(struct ringd_ring *rr, bool lazy)
 	/* a lazy start's pair came armed (rings_pair_for()) */
 	if (!lazy && (rc = builtin_open_serve(rr)) < 0)
 		return rc;
-	if ((rc = loop_add(rr->db_fd, &rr->db_src, EPOLLIN)) < 0) {
+	if (!lazy && (rc = builtin_watch(rr)) < 0) {
 		ring_close(rr->serve);
 		rr->serve = NULL;
 		return rc;
 	}
-	rr->db_watched = true;
 	rr->serving = true;
 	if (++ringd.nserving > builtin_peak)
 		builtin_peak = ringd.nserving;
 	if (!lazy)
 		builtin_make_runnable(rr);
+	return 0;
+}
+
+/*
+ * Watch rr's doorbell.  After a lazy builtin_start() this may come after
+ * the consumer's first request: the pair is armed and epoll reports the
+ * datagram that is already queued (level-triggered), so none is missed.
+ */
+int
+builtin_watch(struct ringd_ring *rr)
+{
+	int rc;
+
+	if (rr->db_watched)
+		return 0;
+	if ((rc = loop_add(rr->db_fd, &rr->db_src, EPOLLIN)) < 0)
+		return rc;
+	rr->db_watched = true;
 	return 0;
 }
 
@@ -509,7 +528,7 @@ builtin_trim(void)
 }
 
 /* Stop watching rr's doorbell. */
-static void
+void
 builtin_unwatch(struct ringd_ring *rr)
 {
 	if (rr->db_watched)
@@ -527,7 +546,10 @@ builtin_stop(struct ringd_ring *rr)
 	rr->bi_done = 0;
 	if (!rr->serving)
 		return;
-	builtin_unwatch(rr);
+	/* a released ring's doorbell stays watched until rings_reap() frees
+	 * it, after the replies: builtin_event() ignores it meanwhile */
+	if (!rr->dead)
+		builtin_unwatch(rr);
 	ring_close(rr->serve);
 	rr->serve = NULL;
 	rr->serving = false;
@@ -548,7 +570,13 @@ builtin_event(void *obj, uint32_t events)
 	int rc;
 
 	(void)events;
-	if (rr->dead || !rr->serving)
+	if (rr->dead) {
+		/* level-triggered: a doorbell left queued would be reported
+		 * again every turn until the ring is reaped */
+		builtin_unwatch(rr);
+		return;
+	}
+	if (!rr->serving)
 		return;
 	if (rr->serve == NULL) {
 		if (rings_is_over(rr)) {

@@ -467,6 +467,8 @@ client_accept(void *obj, uint32_t events)
 		}
 		if (errno == EINTR || errno == ECONNABORTED)
 			continue;
+		if (errno == EMFILE || errno == ENFILE)
+			rings_fd_limit_reset(); /* lowered from outside? */
 		if ((errno == EMFILE || errno == ENFILE) &&
 		    ringd.spare_fd >= 0) {
 			log_warn("out of descriptors: dropping a connection");

@@ -16,7 +16,7 @@
 
 static bool log_to_stderr = true;
 static bool log_journal; /* stderr is journald's stream: "<N>" prefixes */
-static int log_cur_level = LOG_LVL_INFO;
+int log_cur_level = LOG_LVL_INFO;
 
 static const char *const log_names[] = {
 	[LOG_LVL_ERROR] = "error",

@@ -5,8 +5,9 @@
  * the function its owner wants called, so this file is mechanism: it
  * knows the deadlines and reapers it runs each turn, not who owns which
  * descriptor.  Objects that die during a batch of events are only
- * unlinked; they are freed after the batch (client_reap(), rings_reap()),
- * so a later event of the same batch never touches freed memory.
+ * unlinked; they are freed after the batch (client_reap(), rings_reap(),
+ * which may wait for a turn with nothing else to do: loop_wait()), so a
+ * later event never touches freed memory.
  */
 #include <errno.h>
 #include <signal.h>
@@ -113,6 +114,7 @@ loop_reload(void)
 		    ringd.sock_path);
 	strcpy(c.socket, ringd.conf.socket);
 	ringd.conf = c;
+	rings_fd_limit_reset();
 	listen_apply_mode(&ringd.conf);
 	lvl = ringd.cli_log_level >= 0	? ringd.cli_log_level
 	    : ringd.conf.log_level >= 0 ? ringd.conf.log_level
@@ -144,6 +146,29 @@ loop_signal(void *obj, uint32_t events)
 			break;
 		}
 	}
+}
+
+/*
+ * Wait for events.  Rings released in the last turns are freed here when
+ * nothing else waits (rings_reap_may_wait()): closing a pair's three
+ * descriptors and leaving the epoll set cost a few system calls that
+ * need not come before a request already queued, such as the OPEN a
+ * client sends as soon as its CLOSE is answered.
+ */
+static int
+loop_wait(struct epoll_event *evs, int timeout)
+{
+	int n;
+
+	if (!TAILQ_EMPTY(&ringd.dead_rings) && timeout != 0) {
+		n = epoll_wait(ringd.epfd, evs, RINGD_EPOLL_BATCH, 0);
+		if (n != 0)
+			return n;
+		rings_reap();
+		if (TAILQ_EMPTY(&ringd.dead_rings))
+			builtin_trim();
+	}
+	return epoll_wait(ringd.epfd, evs, RINGD_EPOLL_BATCH, timeout);
 }
 
 /* systemd's STATUS= line, when something changed and a second passed. */
@@ -191,7 +216,7 @@ loop_run(void)
 								: timeout;
 		if (!TAILQ_EMPTY(&ringd.runnable))
 			timeout = 0;
-		n = epoll_wait(ringd.epfd, evs, RINGD_EPOLL_BATCH, timeout);
+		n = loop_wait(evs, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -205,10 +230,12 @@ loop_run(void)
 		}
 		builtin_run_ready();
 		client_reap();
-		rings_reap();
+		if (!rings_reap_may_wait())
+			rings_reap();
 		/* spare pairs for the next OPEN, now that the replies went */
 		rings_spare_fill();
-		builtin_trim();
+		if (TAILQ_EMPTY(&ringd.dead_rings))
+			builtin_trim();
 		loop_status(service_now_ns(), &last_status);
 	}
 	return 0;

@@ -112,6 +112,9 @@
 /* pairs made ahead for the next OPEN (rings.c), counted as rings in the
  * descriptor room */
 #define RINGD_SPARE_PAIRS 1
+/* released rings whose descriptors may wait for a turn with nothing else
+ * to do (rings_reap()); counted in the descriptor room meanwhile */
+#define RINGD_REAP_DEFER 32
 #define RINGD_EPOLL_BATCH 64	 /* events taken per epoll_wait */
 #define RINGD_READ_BATCH 32	 /* requests a client per wakeup: fairness */
 #define RINGD_CONF_LINE_MAX 1024 /* longest ringd.conf line */

@@ -375,11 +375,18 @@ void log_set_level(int level);
 void log_close(void);
 void log_msg(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* the level logged up to: arguments of a record above it are not even
+ * formatted (client_name() is a snprintf() per call) */
+extern int log_cur_level;
 #define log_error(...) log_msg(LOG_LVL_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_LVL_WARNING, __VA_ARGS__)
 #define log_notice(...) log_msg(LOG_LVL_NOTICE, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_LVL_INFO, __VA_ARGS__)
-#define log_debug(...) log_msg(LOG_LVL_DEBUG, __VA_ARGS__)
+#define log_debug(...) \
+	do { \
+		if (log_cur_level >= LOG_LVL_DEBUG) \
+			log_msg(LOG_LVL_DEBUG, __VA_ARGS__); \
+	} while (0)
 int log_level_parse(const char *s);
 const char *log_level_name(int level);
 
@@ -479,6 +486,8 @@ struct ring *rings_mon(struct ringd_ring *rr);
 void rings_drop(struct ringd_ring *rr);
 bool rings_is_over(struct ringd_ring *rr);
 void rings_reap(void);
+bool rings_reap_may_wait(void);
+void rings_fd_limit_reset(void);
 void rings_spare_fill(void);
 void rings_fini(void);
 
@@ -522,6 +531,8 @@ long long state_fdstore_take(int first, long long nfds, const char *names);
 const struct builtin_scheme *builtin_list(unsigned *n);
 void builtin_opset(const struct builtin_scheme *bs, struct proto_opset *ops);
 int builtin_start(struct ringd_ring *rr, bool lazy);
+int builtin_watch(struct ringd_ring *rr);
+void builtin_unwatch(struct ringd_ring *rr);
 void builtin_stop(struct ringd_ring *rr);
 bool builtin_run_ready(void);
 void builtin_trim(void);

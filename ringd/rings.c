@@ -45,6 +45,9 @@ rings_mem_cmp(struct ringd_ring *a, struct ringd_ring *b)
 
 RB_GENERATE(ring_mem_tree, ringd_ring, mem_node, rings_mem_cmp)
 
+/* released rings rings_reap() has not freed yet: they hold descriptors */
+static uint32_t rings_ndead;
+
 /*
  * Enter a new ring in the model, under its id and (a v1 pair) its memory
  * file; a redox_ring has none.
@@ -196,10 +199,18 @@ rings_release(struct ringd_ring *rr)
 	ringd.nrings--;
 	ringd.status_dirty = true;
 	TAILQ_INSERT_TAIL(&ringd.dead_rings, rr, dead_link);
+	rings_ndead++;
 	log_debug("ring %llu to '%s' released", (unsigned long long)rr->id,
 	    rr->scheme);
 }
 
+/*
+ * Free the released rings: out of the epoll set, descriptors closed.
+ * Nothing of this has to come before the replies of the turn that
+ * released them (the ring left the model then), so the loop calls it
+ * when no event waits (loop_wait()), or once RINGD_REAP_DEFER of them
+ * are waiting for it.
+ */
 void
 rings_reap(void)
 {
@@ -207,11 +218,20 @@ rings_reap(void)
 
 	while ((rr = TAILQ_FIRST(&ringd.dead_rings)) != NULL) {
 		TAILQ_REMOVE(&ringd.dead_rings, rr, dead_link);
+		rings_ndead--;
+		builtin_unwatch(rr);
 		redox_free(rr);
 		ring_close(rr->mon);
 		ring_fds_close(&rr->fds);
 		free(rr);
 	}
+}
+
+/* May the released rings wait for a turn with nothing else to do? */
+bool
+rings_reap_may_wait(void)
+{
+	return rings_ndead < RINGD_REAP_DEFER;
 }
 
 /* The pair's descriptors: ours, the doorbells the monitor's once it has them. */
@@ -360,6 +380,7 @@ static struct {
 
 static bool rings_fd_fit(uint32_t spares, uint32_t rings, uint32_t serving,
     uint32_t clients);
+static void rings_fd_short(int err);
 
 static void
 rings_spare_free(struct rings_spare *sp)
@@ -393,44 +414,24 @@ rings_spare_has(const struct ring_params *p, bool armed)
 }
 
 /*
- * Have the consumer's first request on the pair in mem ring its
- * producer's doorbell: the SQ's pop_wait says the popper sleeps on the
- * doorbell, as ring_arm() would, for entries only (RING_WAIT_ENTRIES): a
- * consumer that closes the ring unused sets DROP without waking ringd,
- * which learns of it from the CLOSE or the hang-up of the consumer's
- * connection.  For a ring ringd serves, whose producer side it opens on
- * that first request (builtin.c).  Written through the memory file: ringd
- * maps nothing of the pair for it.
+ * A new pair of parameters p, armed if asked: the SQ's pop_wait says the
+ * popper sleeps on the doorbell, as ring_arm() would, for entries only
+ * (RING_WAIT_ENTRIES), so that the consumer's first request rings its
+ * producer's doorbell and a consumer that closes the ring unused sets
+ * DROP without waking ringd, which learns of it from the CLOSE or the
+ * hang-up of the consumer's connection.  For a ring ringd serves, whose
+ * producer side it opens on that first request (builtin.c).  The word is
+ * written with the pair's description: ringd maps nothing of the pair.
  */
-static int
-rings_arm_first(int mem, const struct ring_params *p)
-{
-	const uint32_t how = RING_WAIT_DOORBELL | RING_WAIT_ENTRIES;
-	off_t off = (off_t)(ring_layout(p->flags, p->sq_entries,
-				p->cq_entries, p->pool_bytes)
-				.sq_hdr +
-	    offsetof(struct ring_header_page, pop_wait));
-	ssize_t put;
-
-	put = pwrite(mem, &how, sizeof(how), off);
-	if (put < 0)
-		return -errno;
-	return put == (ssize_t)sizeof(how) ? 0 : -EIO;
-}
-
-/* A new pair of parameters p, armed (rings_arm_first()) if asked. */
 static int
 rings_make_pair(const struct ring_params *p, bool armed, struct ring_fds *f)
 {
 	int rc;
 
-	if ((rc = ring_pair_create(p, f)) < 0)
-		return rc;
-	if (armed && (rc = rings_arm_first(f->mem, p)) < 0) {
-		ring_fds_close(f);
-		return rc;
-	}
-	return 0;
+	rc = ringi_pair_create_armed(p,
+	    armed ? RING_WAIT_DOORBELL | RING_WAIT_ENTRIES : 0, f);
+	rings_fd_short(rc);
+	return rc;
 }
 
 /*
@@ -494,28 +495,65 @@ rings_spare_fill(void)
 }
 
 /*
+ * The descriptor limit rings_fd_fit() counts against: the soft limit
+ * (raised to the hard one at start), read once rather than at every OPEN.
+ * It is read again after a config reload (rings_fd_limit_reset()) and
+ * after a descriptor could not be had (rings_fd_short()), so that a limit
+ * lowered from outside, by prlimit(1), holds from the first refusal on.
+ * 0: to be read.
+ */
+static rlim_t rings_nofile;
+
+void
+rings_fd_limit_reset(void)
+{
+	rings_nofile = 0;
+}
+
+/* err (-errno, or >= 0) from making descriptors: out of them? */
+static void
+rings_fd_short(int err)
+{
+	if (err == -EMFILE || err == -ENFILE)
+		rings_fd_limit_reset();
+}
+
+static rlim_t
+rings_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (rings_nofile == 0) {
+		if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return RLIM_INFINITY; /* not cached: tried again */
+		rings_nofile = rl.rlim_cur;
+	}
+	return rings_nofile;
+}
+
+/*
  * Would spares spare pairs, and rings more rings, serving more of them
  * served by ringd and clients more connections leave RINGD_FD_RESERVE
  * descriptors free (new clients and takeovers of rings whose producer
- * dies need them)?  Counted from what ringd holds, against the soft limit
- * (raised to the hard one at start).
+ * dies need them)?  Counted from what ringd holds, released rings not
+ * reaped yet included, against rings_fd_limit().
  */
 static bool
 rings_fd_fit(uint32_t spares, uint32_t rings, uint32_t serving,
     uint32_t clients)
 {
-	struct rlimit rl;
+	rlim_t lim = rings_fd_limit();
 	uint64_t used, reserve;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+	if (lim == RLIM_INFINITY)
 		return true;
-	reserve = rl.rlim_cur / 8 < RINGD_FD_RESERVE ? rl.rlim_cur / 8
-						     : RINGD_FD_RESERVE;
-	used = ((uint64_t)ringd.nrings + spares + rings) * RINGD_FDS_PER_RING +
+	reserve = lim / 8 < RINGD_FD_RESERVE ? lim / 8 : RINGD_FD_RESERVE;
+	used = ((uint64_t)ringd.nrings + rings_ndead + spares + rings) *
+		RINGD_FDS_PER_RING +
 	    ((uint64_t)ringd.nserving + serving) * RINGD_FDS_PER_SERVE +
 	    ((uint64_t)ringd.nclients + clients) * RINGD_FDS_PER_CLIENT +
 	    RINGD_FDS_BASE + reserve;
-	return used <= rl.rlim_cur;
+	return used <= lim;
 }
 
 /*
@@ -659,6 +697,19 @@ rings_handle_open(struct client *c, struct proto_msg *m)
 		log_debug("%s opened ring %llu to built-in '%s'",
 		    client_name(c), (unsigned long long)rr->id, rr->scheme);
 		rings_reply_open(rr, 0);
+		/*
+		 * Its doorbell is watched once the consumer has its answer
+		 * (builtin_watch()).  Should that fail, the ring ends as
+		 * one whose producer cannot serve it: DROP, and the CLOSE
+		 * or the consumer's hang-up frees it.
+		 */
+		if (!rr->dead && (rc = builtin_watch(rr)) < 0) {
+			log_warn("ring %llu: cannot watch its doorbell: %s; "
+				 "dropping it",
+			    (unsigned long long)rr->id, strerror(-rc));
+			rings_drop(rr);
+			builtin_stop(rr);
+		}
 		return 0;
 	}
 
@@ -897,6 +948,7 @@ rings_adopt_new(struct client *c, struct proto_msg *m,
 	}
 	/* the monitor checks the memory file and doorbells as for any ring */
 	if ((rc = ring_open(&fds, RING_ROLE_MONITOR, &rr->mon)) < 0) {
+		rings_fd_short(rc);
 		rings_uid_put(rr);
 		free(rr);
 		return rc;

@@ -3,13 +3,15 @@
  * every pair a consumer gets is a fresh one (its own memory file, sealed,
  * headers zero but for the entry counts) whether it was made ahead or
  * not, for one client or two taking turns, after the last one was used;
- * the ring limits hold as without spares; and an idle ringd holds none
+ * the ring limits hold as without spares; a closed ring is out of the
+ * listings when its CLOSE is answered; and an idle ringd holds none
  * (td_finish() checks its descriptors and mappings).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -139,6 +141,44 @@ TAP_TEST(test_spare_limits, "ctl-spare-limits", 30)
 	td_close_ring(b, rx, idx);
 	td_close_ring(b, rb, idb);
 	td_close_ring(a, ra[0], ida[0]);
+	ring_ctl_close(b);
+	td_end(&d, a);
+}
+
+/*
+ * A ring closed through ringd is gone from the model when the CLOSE is
+ * answered, though ringd frees its descriptors only later (rings_reap()):
+ * a listing on another connection right after ring_ctl_close_ring() never
+ * shows it, and the status counts it no more.
+ */
+TAP_TEST(test_spare_close_listed, "ctl-spare-close-listed", 30)
+{
+	struct ring_params p = { .sq_entries = SPARE_ENTRIES };
+	struct ring_ctl_status st;
+	struct ring_ctl_ring *v;
+	struct ring_ctl *a, *b;
+	struct ring *r;
+	uint64_t id;
+	size_t n, i;
+	int k;
+
+	td_begin(&d, "");
+	a = td_connect(&d);
+	b = td_connect(&d);
+	for (k = 0; k < SPARE_OPENS * 4; k++) {
+		TAP_RC(ring_ctl_open(a, k % 2 ? "null" : "echo", &p, &r, &id),
+		    0);
+		ring_close(r);
+		TAP_RC(ring_ctl_close_ring(a, id), 0);
+		TAP_RC(ring_ctl_list_rings(b, &v, &n), 0);
+		for (i = 0; i < n; i++)
+			if (v[i].ring_id == id)
+				TAP_FAIL("ring %llu listed after its close",
+				    (unsigned long long)id);
+		free(v);
+		TAP_RC(ring_ctl_status(b, &st), 0);
+		TAP_EQ(st.rings, 0);
+	}
 	ring_ctl_close(b);
 	td_end(&d, a);
 }

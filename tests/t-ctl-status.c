@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -198,28 +199,68 @@ TAP_TEST(test_global_limits, "ctl-global-limits", 30)
 }
 
 /*
- * With few descriptors, rings stop with -ENFILE while some are still free:
- * ringd never runs itself out of descriptors for new clients.
+ * Open rings on c, alternating two built-ins, until ringd refuses one or
+ * 64 are open; the refusal in *rc (0 when none).
  */
-TAP_TEST(test_fd_budget, "ctl-fd-budget", 30)
+static unsigned
+st_open_all(struct ring_ctl *c, struct ring **r, uint64_t *id, int *rc)
 {
-	struct ring_ctl *c, *c2;
-	struct ring_ctl_status st;
 	struct ring_params p = { .sq_entries = 2 };
-	struct ring *r[64];
-	unsigned n = 0, i;
+	unsigned n = 0;
+
+	*rc = 0;
+	while (n < 64 &&
+	    (*rc = ring_ctl_open(c, n % 2 ? "null" : "echo", &p, &r[n],
+		 &id[n])) == 0)
+		n++;
+	return n;
+}
+
+/* Close n rings on our side and through ringd. */
+static void
+st_close_all(struct ring_ctl *c, struct ring **r, const uint64_t *id,
+    unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		ring_close(r[i]);
+		TAP_RC(ring_ctl_close_ring(c, id[i]), 0);
+	}
+}
+
+/*
+ * Wait up to 5 s until ringd holds at most max descriptors: a closed
+ * ring's are freed after the reply, when ringd has nothing else to do.
+ */
+static void
+st_await_fds(pid_t pid, int max)
+{
+	int k, now = -1;
+
+	for (k = 0; k < 500; k++) {
+		if ((now = td_count_fds(pid)) >= 0 && now <= max)
+			return;
+		usleep(10000);
+	}
+	TAP_FAIL("ringd holds %d descriptors, not at most %d", now, max);
+}
+
+/*
+ * Open rings on c until ringd refuses one: -ENFILE, with some open and
+ * descriptors left for a new client.  Returns how many are open.
+ */
+static unsigned
+st_open_to_reserve(struct ring_ctl *c, struct ring **r, uint64_t *id,
+    const char *what)
+{
+	struct ring_ctl_status st;
+	struct ring_ctl *c2;
+	unsigned n;
 	int rc;
 
-	memset(&d, 0, sizeof(d));
-	td_start(&d, NULL, TD_NOFILE_64);
-	c = td_connect(&d);
-	while (n < 64) {
-		rc = ring_ctl_open(c, n % 2 ? "null" : "echo", &p, &r[n], NULL);
-		if (rc < 0)
-			break;
-		n++;
-	}
-	tap_diag("%u rings with RLIMIT_NOFILE 64", n);
+	n = st_open_all(c, r, id, &rc);
+	tap_diag("%u rings with RLIMIT_NOFILE %s", n, what);
 	TAP_RC(rc, -ENFILE);
 	TAP_ASSERT(n > 0);
 	/* descriptors are left for a new client */
@@ -227,8 +268,69 @@ TAP_TEST(test_fd_budget, "ctl-fd-budget", 30)
 	TAP_RC(ring_ctl_status(c2, &st), 0);
 	TAP_EQ_U(st.rings, n);
 	ring_ctl_close(c2);
+	return n;
+}
+
+/*
+ * With few descriptors, rings stop with -ENFILE while some are still free:
+ * ringd never runs itself out of descriptors for new clients.
+ */
+TAP_TEST(test_fd_budget, "ctl-fd-budget", 30)
+{
+	struct ring_ctl *c;
+	struct ring *r[64];
+	uint64_t id[64];
+	unsigned n, i;
+
+	memset(&d, 0, sizeof(d));
+	td_start(&d, NULL, TD_NOFILE_64);
+	c = td_connect(&d);
+	n = st_open_to_reserve(c, r, id, "64");
 	for (i = 0; i < n; i++)
 		ring_close(r[i]);
+	td_end(&d, c);
+}
+
+/*
+ * ringd reads its descriptor limit once; lowered from outside while it
+ * runs (prlimit, as an operator would), the limit holds from the first
+ * refusal on: an OPEN that finds no descriptor fails cleanly, ringd
+ * reads the limit again, and the rings opened after that leave the
+ * reserve free for a new client, as with the limit it started with.
+ */
+TAP_TEST(test_fd_budget_lowered, "ctl-fd-budget-lowered", 30)
+{
+	const struct rlimit low = { 64, 64 };
+	struct ring_params p = { .sq_entries = 2 };
+	struct ring_ctl *c, *c2;
+	struct ring_ctl_status st;
+	struct ring *r[64];
+	uint64_t id[64];
+	unsigned n;
+	int rc, fds0;
+
+	memset(&d, 0, sizeof(d));
+	td_start(&d, NULL, 0);
+	c = td_connect(&d);
+	c2 = td_connect(&d);
+	/* a ring opened and closed: the limit has been read */
+	TAP_RC(ring_ctl_open(c, "null", &p, &r[0], &id[0]), 0);
+	st_close_all(c, r, id, 1);
+	TAP_ASSERT((fds0 = td_count_fds(d.pid)) > 0);
+	TAP_OK(prlimit(d.pid, RLIMIT_NOFILE, &low, NULL));
+	n = st_open_all(c, r, id, &rc);
+	tap_diag("%u rings before the first refusal", n);
+	TAP_ASSERT(rc == -EMFILE || rc == -ENFILE);
+	TAP_ASSERT(n < 64);
+	td_assert_alive(&d);
+	TAP_RC(ring_ctl_status(c2, &st), 0);
+	TAP_EQ_U(st.rings, n);
+	st_close_all(c, r, id, n);
+	st_await_fds(d.pid, fds0);
+	/* the refusal taught ringd the limit: the reserve holds again */
+	n = st_open_to_reserve(c, r, id, "lowered to 64");
+	st_close_all(c, r, id, n);
+	ring_ctl_close(c2);
 	td_end(&d, c);
 }
 
