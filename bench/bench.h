@@ -290,8 +290,9 @@ int bench_ring_answer(struct ring *r, enum bench_mode mode,
 #define BENCH_RING_NOTE_STREAM \
 	"per batch: one tail and one head store (2 index lines move), one " \
 	"load of the peer's index only when the cached one runs short, no " \
-	"barrier per publish (global fence promised); per entry one 64-byte SQE line and half " \
-	"a CQE line; 0 syscalls while the producer keeps up"
+	"barrier per publish (global fence promised); per entry one " \
+	"64-byte SQE line and half a CQE line; 0 syscalls while the " \
+	"producer keeps up"
 
 /* --- report.c: the table, or JSON -------------------------------------- */
 

@@ -197,6 +197,8 @@ ring_fence_pace(struct ring *r, int64_t now)
 static int
 ring_fence_sleep(struct ring *r, bool withdraw)
 {
+	int rc;
+
 	if (!r->fence_promised) {
 		ring_smp_mb();
 		return 0;
@@ -207,12 +209,13 @@ ring_fence_sleep(struct ring *r, bool withdraw)
 	}
 	if (ring_membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) == 0)
 		return 0;
+	rc = -errno;
 	ring_fence_words(r, 0);
 	r->fence_promised = false;
 	r->fence_mode = RING_FENCE_LOCAL;
 	r->fence_sliced = true;
 	ring_smp_mb();
-	return -errno;
+	return rc;
 }
 
 RING_EXPORT int

@@ -467,18 +467,19 @@ client_accept(void *obj, uint32_t events)
 		}
 		if (errno == EINTR || errno == ECONNABORTED)
 			continue;
-		if (errno == EMFILE || errno == ENFILE)
+		if (errno == EMFILE || errno == ENFILE) {
 			rings_fd_limit_reset(); /* lowered from outside? */
-		if ((errno == EMFILE || errno == ENFILE) &&
-		    ringd.spare_fd >= 0) {
-			log_warn("out of descriptors: dropping a connection");
-			close(ringd.spare_fd);
-			fd = accept(ringd.listen_fd, NULL, NULL);
-			if (fd >= 0)
-				close(fd);
-			ringd.spare_fd = open("/dev/null",
-			    O_RDONLY | O_CLOEXEC);
-			continue;
+			if (ringd.spare_fd >= 0) {
+				log_warn("out of descriptors: dropping a "
+					 "connection");
+				close(ringd.spare_fd);
+				fd = accept(ringd.listen_fd, NULL, NULL);
+				if (fd >= 0)
+					close(fd);
+				ringd.spare_fd = open("/dev/null",
+				    O_RDONLY | O_CLOEXEC);
+				continue;
+			}
 		}
 		if (errno != EAGAIN)
 			log_warn("accept: %s", strerror(errno));

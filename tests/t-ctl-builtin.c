@@ -407,9 +407,9 @@ lazy_side_maps(pid_t pid)
  * only: a ring closed unused, or whose consumer leaves without using it,
  * never costs that mapping and leaves nothing behind, and its DROP wakes
  * nobody (the pair is armed for entries only), ringd learning of it from
- * the CLOSE or the hang-up; a used one is
- * served from its first request on, and a ring first listed after it was
- * used shows the depth its consumer left.
+ * the CLOSE or the hang-up; a used one is served from its first request
+ * on, and a ring first listed after it was used shows the depth its
+ * consumer left.
  */
 TAP_TEST(test_builtin_lazy, "ctl-builtin-lazy", 30)
 {

@@ -248,7 +248,7 @@ uint32_t ring_get_spin(const struct ring *r);
 
 /*
  * Choose this side's sleep fence (enum ring_fence_mode).  Returns 0,
- * -EINVAL (no such mode), -EPERM (a monitor), -EOPNOTSUPP (GLOBAL where
+ * -EINVAL (no such mode), -EPERM (a monitor), -EOPNOTSUPP (GLOBAL or AUTO where
  * this process may not call membarrier), or a failed membarrier's -errno
  * when leaving a global promise (the fence is LOCAL then).
  */
